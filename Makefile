@@ -1,0 +1,42 @@
+# The two commands a newcomer needs:  `make demo`  and  `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo run test check lint system-deps bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+## Run the TUI on a demo inbox (embedded SQLite, no config needed).
+demo: $(STAMP)
+	$(BIN)/inbox-tui demo
+
+## Run the TUI on the configured store.
+run: $(STAMP)
+	$(BIN)/inbox-tui
+
+## System packages the test suite starts for real: Dovecot, PostgreSQL, notmuch, mbsync, tmux.
+system-deps:
+	./.ci/system-deps
+
+## Lint, type-check and run the whole test suite (starts real IMAP/SMTP/PostgreSQL on 127.0.0.1).
+test: system-deps $(STAMP)
+	$(BIN)/ruff check inbox_tui tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+check: $(STAMP)
+	$(BIN)/ruff check inbox_tui tests benchmarks
+	$(BIN)/ruff format --check inbox_tui tests benchmarks
+	$(BIN)/mypy
+
+bench: system-deps $(STAMP)
+	$(BIN)/python -m benchmarks.run_all
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

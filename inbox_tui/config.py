@@ -1,0 +1,331 @@
+"""Configuration: one TOML file, found at ``--config``, ``$INBOX_TUI_CONFIG`` or the XDG
+config path (``~/.config/inbox-tui/config.toml``). Every setting is optional; with no
+file at all the app runs on a per-user SQLite store as the OS user.
+
+Example (every key documented in README.md)::
+
+    db = "sqlite:////srv/support/inbox.db"   # or postgresql+psycopg://inbox@db/inbox
+
+    [agent]
+    username = "sam"            # default: the OS login name (SSH login is the identity)
+    name = "Sam Carter"
+    email = "sam@example.com"
+
+    [accounts.support]
+    host = "imap.example.com"
+    port = 993
+    security = "tls"            # "tls" (default, verified) or "plain" (loopback only)
+    username = "support@example.com"
+    password_cmd = ["pass", "show", "support-imap"]   # run without a shell
+    # password_env = "SUPPORT_IMAP_PASSWORD"
+    mailboxes = ["INBOX"]
+    address = "support@example.com"
+
+    [accounts.support.smtp]
+    host = "smtp.example.com"
+    port = 465
+    security = "tls"            # "tls", "starttls" or "plain" (loopback only)
+
+    [chat.agents]               # chat handles that are our agents
+    "slack:U024BE7LH" = "sam"
+
+    [keys]                      # remap any binding: action = "key"
+    reply = "R"
+
+Secrets never live in the database. A config file that holds a literal secret and that
+other users can read is refused.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import shlex
+import stat
+import subprocess
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from inbox_tui.errors import UserError
+
+SECRET_KEYS = ("password", "secret", "token")
+
+
+class ConfigError(UserError):
+    pass
+
+
+@dataclass
+class Credentials:
+    """Where a password comes from: a command (no shell) or an environment variable."""
+
+    username: str | None = None
+    password_cmd: list[str] | None = None
+    password_env: str | None = None
+    password: str | None = None  # only from a private (0600) config file
+
+    def resolve_password(self, what: str) -> str | None:
+        """The password, or None when none is configured. Raises ConfigError with a
+        plain sentence when the command fails or the variable is unset."""
+        if self.password_cmd:
+            try:
+                out = subprocess.run(
+                    self.password_cmd, capture_output=True, text=True, timeout=30, check=False
+                )
+            except FileNotFoundError as exc:
+                raise ConfigError(
+                    f"The password command for {what} ({self.password_cmd[0]}) was not found."
+                ) from exc
+            except subprocess.TimeoutExpired as exc:
+                raise ConfigError(f"The password command for {what} took over 30 seconds.") from exc
+            if out.returncode != 0:
+                raise ConfigError(
+                    f"The password command for {what} failed (exit {out.returncode}); run it by hand to see why."
+                )
+            return out.stdout.rstrip("\r\n")
+        if self.password_env:
+            value = os.environ.get(self.password_env)
+            if value is None:
+                raise ConfigError(
+                    f"The environment variable {self.password_env} (password for {what}) is not set."
+                )
+            return value
+        return self.password
+
+
+@dataclass
+class SmtpSettings(Credentials):
+    host: str = ""
+    port: int = 465
+    security: str = "tls"  # tls | starttls | plain
+    tls_ca_file: str | None = None
+    allow_plain: bool = False
+    timeout: float = 30.0
+
+
+@dataclass
+class Account(Credentials):
+    name: str = ""
+    host: str = ""
+    port: int = 993
+    security: str = "tls"  # tls | plain
+    tls_ca_file: str | None = None
+    allow_plain: bool = False  # "plain" to a non-loopback host needs this
+    mailboxes: list[str] = field(default_factory=lambda: ["INBOX"])
+    sent_mailbox: str | None = "Sent"
+    address: str | None = None  # the address replies are sent from
+    from_name: str | None = None
+    smtp: SmtpSettings | None = None
+    timeout: float = 30.0
+
+
+@dataclass
+class AgentIdentity:
+    username: str
+    name: str
+    email: str | None = None
+
+
+@dataclass
+class Config:
+    path: Path | None
+    db_url: str | None
+    agent: AgentIdentity
+    accounts: dict[str, Account] = field(default_factory=dict)
+    chat_agents: dict[str, str] = field(default_factory=dict)  # chat handle -> username
+    keys: dict[str, str] = field(default_factory=dict)  # action -> key(s)
+    business_hours: dict[str, Any] | None = None
+    raw: dict[str, Any] = field(default_factory=dict)  # the whole file, for later sections
+
+
+def default_config_path() -> Path:
+    from platformdirs import user_config_path
+
+    return user_config_path("inbox-tui") / "config.toml"
+
+
+def os_username() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return os.environ.get("USER") or "agent"
+
+
+def load_config(path: str | Path | None = None, *, db: str | None = None) -> Config:
+    """Read the config. ``path`` None means ``$INBOX_TUI_CONFIG`` or the XDG default;
+    a missing default file is fine, a missing explicit one is an error."""
+    explicit = path is not None or "INBOX_TUI_CONFIG" in os.environ
+    cfg_path = Path(
+        path or os.environ.get("INBOX_TUI_CONFIG") or default_config_path()
+    ).expanduser()
+    data: dict[str, Any] = {}
+    if cfg_path.exists():
+        data = _read_toml(cfg_path)
+        _check_secret_permissions(cfg_path, data)
+    elif explicit:
+        raise ConfigError(f"The config file {cfg_path} does not exist.")
+    else:
+        cfg_path = None  # type: ignore[assignment]
+    return _build(cfg_path, data, db)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except PermissionError as exc:
+        raise ConfigError(f"Cannot read the config file {path}: permission denied.") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"The config file {path} is not valid TOML: {exc}.") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"The config file {path} is not UTF-8 text.") from exc
+    except IsADirectoryError as exc:
+        raise ConfigError(f"The config path {path} is a folder, not a file.") from exc
+
+
+def _has_literal_secret(obj: Any) -> bool:
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            if (
+                any(s in str(key).lower() for s in SECRET_KEYS)
+                and isinstance(value, str)
+                and not str(key).endswith(("_cmd", "_env"))
+            ):
+                return True
+            if _has_literal_secret(value):
+                return True
+    elif isinstance(obj, list):
+        return any(_has_literal_secret(v) for v in obj)
+    return False
+
+
+def _check_secret_permissions(path: Path, data: dict[str, Any]) -> None:
+    if not _has_literal_secret(data):
+        return
+    mode = path.stat().st_mode
+    if mode & (stat.S_IRGRP | stat.S_IROTH | stat.S_IWGRP | stat.S_IWOTH):
+        raise ConfigError(
+            f"The config file {path} holds a password and other users can read it; "
+            f"run `chmod 600 {path}`, or use password_cmd / password_env instead."
+        )
+
+
+def _credentials(section: dict[str, Any], where: str) -> dict[str, Any]:
+    cmd = section.get("password_cmd")
+    if isinstance(cmd, str):
+        cmd = shlex.split(cmd)
+    if cmd is not None and not (
+        isinstance(cmd, list) and cmd and all(isinstance(c, str) for c in cmd)
+    ):
+        raise ConfigError(f"{where}: password_cmd must be a command line or a list of strings.")
+    return {
+        "username": _opt_str(section, "username", where),
+        "password_cmd": cmd,
+        "password_env": _opt_str(section, "password_env", where),
+        "password": _opt_str(section, "password", where),
+    }
+
+
+def _opt_str(section: dict[str, Any], key: str, where: str) -> str | None:
+    value = section.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"{where}: {key} must be text.")
+    return value
+
+
+def _int(section: dict[str, Any], key: str, default: int, where: str) -> int:
+    value = section.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 65536:
+        raise ConfigError(f"{where}: {key} must be a port number (1-65535).")
+    return value
+
+
+def _security(section: dict[str, Any], allowed: tuple[str, ...], where: str) -> str:
+    value = section.get("security", "tls")
+    if value not in allowed:
+        raise ConfigError(f"{where}: security must be one of {', '.join(allowed)}.")
+    return str(value)
+
+
+def _build(path: Path | None, data: dict[str, Any], db: str | None) -> Config:
+    agent_section = data.get("agent", {}) or {}
+    username = agent_section.get("username") or os_username()
+    agent = AgentIdentity(
+        username=str(username),
+        name=str(agent_section.get("name") or username),
+        email=agent_section.get("email"),
+    )
+    accounts: dict[str, Account] = {}
+    for name, section in (data.get("accounts") or {}).items():
+        where = f"[accounts.{name}]"
+        if not isinstance(section, dict):
+            raise ConfigError(f"{where} must be a table.")
+        if not section.get("host"):
+            raise ConfigError(f"{where} needs a host.")
+        mailboxes = section.get("mailboxes", ["INBOX"])
+        if not (isinstance(mailboxes, list) and all(isinstance(m, str) for m in mailboxes)):
+            raise ConfigError(f"{where}: mailboxes must be a list of names.")
+        smtp = None
+        if isinstance(section.get("smtp"), dict):
+            s = section["smtp"]
+            swhere = f"[accounts.{name}.smtp]"
+            if not s.get("host"):
+                raise ConfigError(f"{swhere} needs a host.")
+            creds = _credentials(s, swhere)
+            # SMTP usually shares the IMAP login; fall back to it.
+            if not (creds["password_cmd"] or creds["password_env"] or creds["password"]):
+                for k in ("password_cmd", "password_env", "password"):
+                    creds[k] = _credentials(section, where)[k]
+            creds["username"] = creds["username"] or section.get("username")
+            smtp = SmtpSettings(
+                host=str(s["host"]),
+                port=_int(s, "port", 465, swhere),
+                security=_security(s, ("tls", "starttls", "plain"), swhere),
+                tls_ca_file=s.get("tls_ca_file"),
+                allow_plain=bool(s.get("allow_plain", False)),
+                timeout=float(s.get("timeout", 30)),
+                **creds,
+            )
+        accounts[name] = Account(
+            name=name,
+            host=str(section["host"]),
+            port=_int(section, "port", 993, where),
+            security=_security(section, ("tls", "plain"), where),
+            tls_ca_file=section.get("tls_ca_file"),
+            allow_plain=bool(section.get("allow_plain", False)),
+            mailboxes=list(mailboxes),
+            sent_mailbox=section.get("sent_mailbox", "Sent"),
+            address=section.get("address") or section.get("username"),
+            from_name=section.get("from_name"),
+            smtp=smtp,
+            timeout=float(section.get("timeout", 30)),
+            **_credentials(section, where),
+        )
+    chat = data.get("chat", {}) or {}
+    keys = data.get("keys", {}) or {}
+    if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
+        raise ConfigError('[keys]: each entry must be action = "key".')
+    db_url = db or os.environ.get("INBOX_TUI_DB") or data.get("db")
+    return Config(
+        path=path,
+        db_url=db_url,
+        agent=agent,
+        accounts=accounts,
+        chat_agents={str(k): str(v) for k, v in (chat.get("agents") or {}).items()},
+        keys={str(k): str(v) for k, v in keys.items()},
+        business_hours=data.get("business_hours"),
+        raw=data,
+    )
+
+
+def is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,571 @@
+"""The one way in: every source (IMAP, mail files, chat logs) hands ``IncomingMessage``
+values to ``Ingestor.add`` and raw failures to ``Ingestor.quarantine``.
+
+Guarantees:
+- idempotent: a message's ``dedupe_key`` (its Message-ID, else source + external id, else
+  a content hash) is unique in the store, so the same input twice adds nothing;
+- nothing silently lost: what cannot be parsed is kept raw with the reason;
+- threading by Message-ID / In-Reply-To / References through ``ThreadRef`` (no graph
+  walk, so reference loops cannot hang), then an explicit source thread key (chat), then
+  a subject + contact fallback for replies that lost their headers;
+- every stored message is an event (received / replied) at the time it was sent.
+
+The caller owns the transaction; sync state committed in the same one covers exactly
+the rows added.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from inbox_tui import sanitize
+from inbox_tui.models import (
+    Agent,
+    Channel,
+    Contact,
+    Conversation,
+    ConversationTag,
+    Direction,
+    Event,
+    EventKind,
+    Message,
+    Outbox,
+    Presence,
+    Quarantine,
+    Status,
+    ThreadRef,
+    utcnow,
+)
+
+# A reply that lost its References still joins its conversation if the subject and the
+# contact match and the conversation was active this recently.
+SUBJECT_FALLBACK_WINDOW = timedelta(days=14)
+MAX_REFS = 100  # hostile References headers can list thousands; the newest matter
+MAX_BODY_CHARS = 2_000_000
+
+
+@dataclass(frozen=True)
+class Attachment:
+    name: str
+    content_type: str
+    size: int
+
+
+@dataclass
+class IncomingMessage:
+    """A message from any source, normalised. Text fields may be untrusted: ``add``
+    sanitises them."""
+
+    source: str  # "imap:<account>/<mailbox>", "mail:<path>", "chat:slack:<channel>", ...
+    external_id: str | None  # UID, file name, chat timestamp...: stable within source
+    sent_at: datetime  # aware; naive values are taken as UTC
+    body: str = ""
+    subject: str = ""
+    channel: Channel = Channel.EMAIL
+    message_id: str | None = None
+    in_reply_to: str | None = None
+    references: list[str] = field(default_factory=list)
+    # An explicit conversation key from the source (a chat thread); wins over headers.
+    thread_key: str | None = None
+    author_name: str = ""
+    author_email: str | None = None
+    author_handle: str | None = None  # chat identity, e.g. "slack:U024BE7LH"
+    to: list[tuple[str, str]] = field(default_factory=list)  # (name, address)
+    cc: list[tuple[str, str]] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    # Set by a source that knows this author is one of our agents (chat handles mapped
+    # in config, the account's own address): the message is then a reply.
+    agent_username: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+class Outcome(StrEnum):
+    IMPORTED = "imported"
+    DUPLICATE = "duplicate"
+    QUARANTINED = "quarantined"
+
+
+@dataclass
+class IngestResult:
+    outcome: Outcome
+    conversation_id: int | None = None
+    message_row_id: int | None = None
+
+
+@dataclass
+class IngestCounts:
+    """What a run did. ``read == imported + duplicates + quarantined`` always."""
+
+    read: int = 0
+    imported: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+
+    def count(self, result: IngestResult) -> None:
+        self.read += 1
+        if result.outcome is Outcome.IMPORTED:
+            self.imported += 1
+        elif result.outcome is Outcome.DUPLICATE:
+            self.duplicates += 1
+        else:
+            self.quarantined += 1
+
+    def merge(self, other: IngestCounts) -> None:
+        self.read += other.read
+        self.imported += other.imported
+        self.duplicates += other.duplicates
+        self.quarantined += other.quarantined
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "read": self.read,
+            "imported": self.imported,
+            "duplicates": self.duplicates,
+            "quarantined": self.quarantined,
+        }
+
+
+def normalise_message_id(value: str | None) -> str | None:
+    """``<abc@host>`` → ``abc@host``; blanks and absurd values → None."""
+    if not value:
+        return None
+    value = sanitize.clean(value).strip()
+    if value.startswith("<") and ">" in value:
+        value = value[1 : value.index(">")]
+    value = value.strip().strip("<>").strip()
+    if not value or len(value) > 900 or any(c.isspace() for c in value):
+        return None
+    return value
+
+
+def dedupe_key_for(msg: IncomingMessage) -> str:
+    mid = normalise_message_id(msg.message_id)
+    if mid:
+        return f"mid:{mid}"
+    if msg.external_id:
+        return f"src:{msg.source}:{msg.external_id}"[:1000]
+    digest = hashlib.sha256(
+        "\x1f".join(
+            [
+                msg.source,
+                msg.author_email or msg.author_handle or "",
+                _aware(msg.sent_at).isoformat(),
+                msg.body,
+            ]
+        ).encode("utf-8", "surrogatepass")
+    ).hexdigest()
+    return f"hash:{digest}"
+
+
+def _aware(dt: datetime) -> datetime:
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
+class Ingestor:
+    """Adds messages within one caller-owned session/transaction.
+
+    Keeps small caches of agents and contacts for the life of the transaction, so bulk
+    imports do not re-query them per message.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._agents_by_username: dict[str, Agent] = {}
+        self._agent_by_email: dict[str, Agent | None] = {}
+        self._contacts: dict[str, Contact] = {}
+
+    # -- public --------------------------------------------------------------------
+
+    def add(self, msg: IncomingMessage) -> IngestResult:
+        """Store ``msg`` (or recognise it as a duplicate). Never raises for bad content:
+        a message that cannot be stored is quarantined with the reason."""
+        key = dedupe_key_for(msg)
+        existing = self.session.exec(
+            select(Message.id, Message.conversation_id).where(Message.dedupe_key == key)
+        ).first()
+        if existing is not None:
+            return IngestResult(Outcome.DUPLICATE, existing[1], existing[0])
+        try:
+            with self.session.begin_nested():
+                return self._store(msg, key)
+        except (ValueError, TypeError, OverflowError) as exc:
+            return self.quarantine(
+                msg.source,
+                msg.external_id,
+                f"could not store message: {exc}",
+                msg.body.encode("utf-8", "replace"),
+            )
+
+    def quarantine(
+        self, source: str, external_id: str | None, reason: str, raw: bytes
+    ) -> IngestResult:
+        """Keep input that could not be parsed, with the reason. Idempotent too."""
+        if external_id:
+            key = f"q:{source}:{external_id}"[:1000]
+        else:
+            key = "q:" + hashlib.sha256(source.encode() + b"\x1f" + raw).hexdigest()
+        if (
+            self.session.exec(select(Quarantine.id).where(Quarantine.dedupe_key == key)).first()
+            is not None
+        ):
+            return IngestResult(Outcome.DUPLICATE)
+        self.session.add(
+            Quarantine(
+                dedupe_key=key,
+                source=source[:400],
+                external_id=(external_id or None) and external_id[:1000],
+                reason=sanitize.one_line(reason, 2000),
+                raw=raw,
+            )
+        )
+        self.session.flush()
+        return IngestResult(Outcome.QUARANTINED)
+
+    def add_all(self, messages: Iterable[IncomingMessage]) -> IngestCounts:
+        counts = IngestCounts()
+        for msg in messages:
+            counts.count(self.add(msg))
+        return counts
+
+    # -- internals -----------------------------------------------------------------
+
+    def _store(self, msg: IncomingMessage, key: str) -> IngestResult:
+        s = self.session
+        sent_at = _aware(msg.sent_at)
+        mid = normalise_message_id(msg.message_id)
+        refs = self._refs(msg, mid)
+        agent = self._agent_for(msg)
+        direction = Direction.OUTBOUND if agent else Direction.INBOUND
+        contact = None if agent else self._contact_for(msg)
+        subject = sanitize.one_line(msg.subject, 1000)
+
+        conv = self._find_conversation(msg, mid, refs, contact, subject, sent_at)
+        if conv is None:
+            conv = Conversation(
+                subject=subject or "(no subject)",
+                channel=msg.channel.value,
+                source=msg.source[:400],
+                contact_id=contact.id if contact else None,
+                created_at=sent_at,
+                last_activity_at=sent_at,
+                status=Status.OPEN.value,
+            )
+            s.add(conv)
+            s.flush()
+        assert conv.id is not None
+        if conv.contact_id is None and contact is not None:
+            conv.contact_id = contact.id
+
+        body = sanitize.clean(msg.body)
+        if len(body) > MAX_BODY_CHARS:
+            body = body[:MAX_BODY_CHARS]
+            msg.warnings.append(f"body truncated to {MAX_BODY_CHARS} characters")
+        row = Message(
+            conversation_id=conv.id,
+            dedupe_key=key,
+            source=msg.source[:400],
+            external_id=msg.external_id[:1000] if msg.external_id else None,
+            message_id=mid,
+            in_reply_to=normalise_message_id(msg.in_reply_to),
+            refs=" ".join(refs) or None,
+            direction=direction.value,
+            author_name=sanitize.one_line(msg.author_name, 300),
+            author_email=(msg.author_email or None)
+            and sanitize.one_line(msg.author_email, 320).lower(),
+            agent_id=agent.id if agent else None,
+            contact_id=contact.id if contact else None,
+            to_addrs=_addr_json(msg.to),
+            cc_addrs=_addr_json(msg.cc),
+            subject=subject,
+            sent_at=sent_at,
+            body=body,
+            attachments=json.dumps(
+                [
+                    {
+                        "name": sanitize.one_line(a.name, 300),
+                        "type": a.content_type[:100],
+                        "size": a.size,
+                    }
+                    for a in msg.attachments
+                ]
+            )
+            if msg.attachments
+            else None,
+            parse_warnings="\n".join(sanitize.one_line(w, 500) for w in msg.warnings) or None,
+        )
+        s.add(row)
+        s.flush()
+        assert row.id is not None
+
+        self._remember_refs(conv.id, mid, refs, msg)
+        s.add(
+            Event(
+                conversation_id=conv.id,
+                agent_id=agent.id if agent else None,
+                kind=(EventKind.REPLIED if agent else EventKind.RECEIVED).value,
+                at=sent_at,
+                data=json.dumps({"message": row.id, "channel": msg.channel.value}),
+            )
+        )
+        self._touch(conv, row, direction, sent_at)
+        s.flush()
+        return IngestResult(Outcome.IMPORTED, conv.id, row.id)
+
+    def _refs(self, msg: IncomingMessage, mid: str | None) -> list[str]:
+        out: list[str] = []
+        seen = {mid} if mid else set()
+        # References are oldest first; keep the newest MAX_REFS, then In-Reply-To.
+        candidates = [*msg.references[-MAX_REFS:], msg.in_reply_to]
+        for raw in candidates:
+            ref = normalise_message_id(raw)
+            if ref and ref not in seen:
+                seen.add(ref)
+                out.append(ref)
+        return out
+
+    def _find_conversation(
+        self,
+        msg: IncomingMessage,
+        mid: str | None,
+        refs: list[str],
+        contact: Contact | None,
+        subject: str,
+        sent_at: datetime,
+    ) -> Conversation | None:
+        s = self.session
+        if msg.thread_key:
+            ref = _thread_key_ref(msg)
+            conv_id = s.exec(select(ThreadRef.conversation_id).where(ThreadRef.ref == ref)).first()
+            return s.get(Conversation, conv_id) if conv_id else None
+        ids = [r for r in [mid, *refs] if r]
+        conv_ids: list[int] = []
+        if ids:
+            conv_ids = sorted(
+                set(
+                    s.exec(
+                        select(ThreadRef.conversation_id).where(col(ThreadRef.ref).in_(ids))
+                    ).all()
+                )
+            )
+        if conv_ids:
+            target = s.get(Conversation, conv_ids[0])
+            assert target is not None
+            for other in conv_ids[1:]:
+                self._merge(other, target)
+            return target
+        if not refs and contact is not None and sanitize.has_reply_prefix(msg.subject):
+            return self._by_subject(contact, subject, sent_at)
+        return None
+
+    def _by_subject(self, contact: Contact, subject: str, sent_at: datetime) -> Conversation | None:
+        base = sanitize.base_subject(subject)
+        if not base:
+            return None
+        candidates = self.session.exec(
+            select(Conversation)
+            .where(Conversation.contact_id == contact.id)
+            .where(Conversation.last_activity_at >= sent_at - SUBJECT_FALLBACK_WINDOW)
+            .order_by(col(Conversation.last_activity_at).desc())
+            .limit(20)
+        ).all()
+        for conv in candidates:
+            if sanitize.base_subject(conv.subject) == base:
+                return conv
+        return None
+
+    def _merge(self, source_id: int, target: Conversation) -> None:
+        """A message linked two conversations: fold the newer into the older."""
+        s = self.session
+        assert target.id is not None
+        src = s.get(Conversation, source_id)
+        if src is None:
+            return
+        s.execute(
+            update(Message)
+            .where(col(Message.conversation_id) == source_id)
+            .values(conversation_id=target.id)
+        )
+        s.execute(
+            update(ThreadRef)
+            .where(col(ThreadRef.conversation_id) == source_id)
+            .values(conversation_id=target.id)
+        )
+        s.execute(
+            update(Event)
+            .where(col(Event.conversation_id) == source_id)
+            .values(conversation_id=target.id)
+        )
+        existing_tags = set(
+            s.exec(
+                select(ConversationTag.tag_id).where(ConversationTag.conversation_id == target.id)
+            ).all()
+        )
+        for ct in s.exec(
+            select(ConversationTag).where(ConversationTag.conversation_id == source_id)
+        ).all():
+            tag_id = ct.tag_id
+            s.delete(ct)
+            if tag_id not in existing_tags:
+                s.add(ConversationTag(conversation_id=target.id, tag_id=tag_id))
+        s.execute(
+            update(Presence)
+            .where(col(Presence.conversation_id) == source_id)
+            .values(conversation_id=target.id)
+        )
+        s.execute(
+            update(Outbox)
+            .where(col(Outbox.conversation_id) == source_id)
+            .values(conversation_id=target.id)
+        )
+        target.message_count += src.message_count
+        target.created_at = min(target.created_at, src.created_at)
+        if src.last_activity_at > target.last_activity_at:
+            target.last_activity_at = src.last_activity_at
+        if src.last_customer_at and (
+            not target.last_customer_at or src.last_customer_at > target.last_customer_at
+        ):
+            target.last_customer_at = src.last_customer_at
+        if target.assignee_id is None:
+            target.assignee_id = src.assignee_id
+        target.version += 1
+        s.flush()
+        s.delete(src)
+        s.add(
+            Event(
+                conversation_id=target.id,
+                kind=EventKind.MERGED.value,
+                data=json.dumps({"from": source_id}),
+            )
+        )
+        s.flush()
+
+    def _remember_refs(
+        self, conv_id: int, mid: str | None, refs: list[str], msg: IncomingMessage
+    ) -> None:
+        s = self.session
+        wanted = [r for r in [mid, *refs] if r]
+        if msg.thread_key:
+            wanted.append(_thread_key_ref(msg))
+        if not wanted:
+            return
+        known = set(s.exec(select(ThreadRef.ref).where(col(ThreadRef.ref).in_(wanted))).all())
+        for ref in dict.fromkeys(wanted):
+            if ref not in known:
+                s.add(ThreadRef(ref=ref[:1000], conversation_id=conv_id))
+
+    def _touch(
+        self, conv: Conversation, row: Message, direction: Direction, sent_at: datetime
+    ) -> None:
+        conv.message_count += 1
+        conv.version += 1
+        if sent_at < conv.created_at:
+            conv.created_at = sent_at
+        newest = sent_at >= conv.last_activity_at
+        if newest:
+            conv.last_activity_at = sent_at
+        if direction is Direction.INBOUND:
+            if conv.last_customer_at is None or sent_at > conv.last_customer_at:
+                conv.last_customer_at = sent_at
+            # A customer writing again reopens the conversation, snoozed or closed.
+            if newest and conv.status != Status.OPEN.value and conv.message_count > 1:
+                previous = conv.status
+                conv.status = Status.OPEN.value
+                conv.snoozed_until = None
+                self.session.add(
+                    Event(
+                        conversation_id=conv.id,
+                        kind=EventKind.STATUS_CHANGED.value,
+                        at=sent_at,
+                        data=json.dumps(
+                            {
+                                "from": previous,
+                                "to": Status.OPEN.value,
+                                "reason": "customer replied",
+                            }
+                        ),
+                    )
+                )
+
+    def _agent_for(self, msg: IncomingMessage) -> Agent | None:
+        if msg.agent_username:
+            return self._agent_by_username(msg.agent_username)
+        email = (msg.author_email or "").strip().lower()
+        if not email:
+            return None
+        if email not in self._agent_by_email:
+            self._agent_by_email[email] = self.session.exec(
+                select(Agent).where(func.lower(Agent.email) == email)
+            ).first()
+        return self._agent_by_email[email]
+
+    def _agent_by_username(self, username: str) -> Agent:
+        agent = self._agents_by_username.get(username)
+        if agent is None:
+            agent = self.session.exec(select(Agent).where(Agent.username == username)).first()
+            if agent is None:
+                agent = Agent(username=username, name=username)
+                self.session.add(agent)
+                self.session.flush()
+            self._agents_by_username[username] = agent
+        return agent
+
+    def _contact_for(self, msg: IncomingMessage) -> Contact | None:
+        email = (msg.author_email or "").strip().lower()
+        if email:
+            key = email[:400]
+        elif msg.author_handle:
+            key = f"chat:{msg.author_handle}"[:400]
+        else:
+            return None
+        contact = self._contacts.get(key)
+        if contact is None:
+            contact = self.session.exec(select(Contact).where(Contact.key == key)).first()
+            if contact is None:
+                contact = Contact(
+                    key=key, email=email or None, name=sanitize.one_line(msg.author_name, 300)
+                )
+                self.session.add(contact)
+                self.session.flush()
+            self._contacts[key] = contact
+        if not contact.name and msg.author_name:
+            contact.name = sanitize.one_line(msg.author_name, 300)
+        return contact
+
+
+def _thread_key_ref(msg: IncomingMessage) -> str:
+    return f"key:{msg.source}:{msg.thread_key}"[:1000]
+
+
+def _addr_json(addrs: list[tuple[str, str]]) -> str | None:
+    if not addrs:
+        return None
+    return json.dumps(
+        [[sanitize.one_line(n, 300), sanitize.one_line(a, 320)] for n, a in addrs[:200]]
+    )
+
+
+def ingest_one(session: Session, msg: IncomingMessage) -> IngestResult:
+    """Convenience for a single message."""
+    return Ingestor(session).add(msg)
+
+
+__all__ = [
+    "Attachment",
+    "IncomingMessage",
+    "IngestCounts",
+    "IngestResult",
+    "Ingestor",
+    "Outcome",
+    "dedupe_key_for",
+    "ingest_one",
+    "normalise_message_id",
+    "utcnow",
+]

@@ -1,0 +1,1 @@
+"""Alembic migrations, run programmatically on start (no alembic.ini needed)."""

@@ -1,0 +1,279 @@
+"""The store's tables. The schema is the domain model.
+
+Rules encoded here (see DESIGN.md):
+- every message has a unique ``dedupe_key`` so ingest is idempotent;
+- ``Event`` is append-only: every change to a conversation is one row, stats read it;
+- the conversation row keeps denormalised fields (status, assignee, last activity) so
+  lists are cheap, and the services keep them in step with the events.
+
+Times are timezone-aware and kept in UTC (SQLModel's ``UTCDateTime`` refuses naive
+values, which keeps local times from sneaking in); ``utcnow()`` is the store's clock.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Now, as an aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+class Status(enum.StrEnum):
+    OPEN = "open"
+    PENDING = "pending"  # waiting on the customer
+    SNOOZED = "snoozed"  # hidden until snoozed_until, or until the customer writes
+    CLOSED = "closed"
+
+
+class Channel(enum.StrEnum):
+    EMAIL = "email"
+    CHAT = "chat"
+
+
+class Direction(enum.StrEnum):
+    INBOUND = "in"  # from the customer
+    OUTBOUND = "out"  # a reply from an agent, seen by the customer
+    NOTE = "note"  # internal note, never sent
+
+
+class TagKind(enum.StrEnum):
+    CATEGORY = "category"  # what the conversation is about: bug, pricing, ...
+    MODIFIER = "modifier"  # how it is: angry, billing, ...
+
+
+class EventKind(enum.StrEnum):
+    RECEIVED = "received"
+    REPLIED = "replied"
+    NOTED = "noted"
+    TAGGED = "tagged"
+    UNTAGGED = "untagged"
+    ASSIGNED = "assigned"
+    STATUS_CHANGED = "status_changed"
+    SNOOZED = "snoozed"
+    ARTICLE_SENT = "article_sent"
+    MACRO_APPLIED = "macro_applied"
+    MERGED = "merged"
+    RATED = "rated"
+
+
+class OutboxStatus(enum.StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"  # claimed by a sender; outcome unknown if the process died
+    SENT = "sent"
+    FAILED = "failed"  # permanent failure, shown in the conversation with the reason
+    HELD = "held"  # collision check: another agent acted since the draft began
+    DISCARDED = "discarded"
+    LOGGED = "logged"  # chat reply with no delivery route: recorded, not delivered
+
+
+class Agent(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(index=True, unique=True, max_length=200)
+    name: str = Field(default="", max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Contact(SQLModel, table=True):
+    """A customer. ``key`` is the lower-cased email, or ``chat:<source>:<handle>``."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(index=True, unique=True, max_length=400)
+    email: str | None = Field(default=None, max_length=320, index=True)
+    name: str = Field(default="", max_length=300)
+    company: str | None = Field(default=None, max_length=300)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Conversation(SQLModel, table=True):
+    __table_args__ = (
+        # The list's keyset paging: newest activity first, id breaks ties.
+        Index("ix_conversation_status_activity", "status", "last_activity_at", "id"),
+        Index("ix_conversation_activity", "last_activity_at", "id"),
+        Index("ix_conversation_assignee_activity", "assignee_id", "last_activity_at", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    subject: str = Field(default="", max_length=1000)
+    channel: str = Field(default=Channel.EMAIL.value, max_length=20)
+    # Where it came from: "imap:<account>/<mailbox>", "mail:import", "chat:slack:<channel>", ...
+    source: str = Field(default="", max_length=400)
+    status: str = Field(default=Status.OPEN.value, max_length=20)
+    snoozed_until: datetime | None = None
+    assignee_id: int | None = Field(default=None, foreign_key="agent.id")
+    contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_activity_at: datetime = Field(default_factory=utcnow)
+    last_customer_at: datetime | None = None
+    message_count: int = 0
+    rating: str | None = Field(default=None, max_length=10)  # good / ok / bad
+    # Bumped on every change; the reply collision check compares it.
+    version: int = 0
+
+
+class Message(SQLModel, table=True):
+    __table_args__ = (Index("ix_message_conversation_sent", "conversation_id", "sent_at", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id")
+    # "mid:<message-id>" where the message has one, else "src:<source>:<external id>".
+    dedupe_key: str = Field(unique=True, max_length=1000)
+    source: str = Field(default="", max_length=400)
+    external_id: str | None = Field(default=None, max_length=1000)
+    message_id: str | None = Field(default=None, max_length=1000, index=True)
+    in_reply_to: str | None = Field(default=None, max_length=1000)
+    refs: str | None = Field(default=None, sa_column=Column(Text))  # References, space-separated
+    direction: str = Field(default=Direction.INBOUND.value, max_length=10)
+    author_name: str = Field(default="", max_length=300)
+    author_email: str | None = Field(default=None, max_length=320)
+    agent_id: int | None = Field(default=None, foreign_key="agent.id")
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    to_addrs: str | None = Field(default=None, sa_column=Column(Text))  # JSON list
+    cc_addrs: str | None = Field(default=None, sa_column=Column(Text))  # JSON list
+    subject: str = Field(default="", max_length=1000)
+    sent_at: datetime = Field(default_factory=utcnow)
+    received_at: datetime = Field(default_factory=utcnow)
+    body: str = Field(default="", sa_column=Column(Text, nullable=False))
+    attachments: str | None = Field(default=None, sa_column=Column(Text))  # JSON list
+    parse_warnings: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class ThreadRef(SQLModel, table=True):
+    """Which conversation a Message-ID (seen or only referenced) belongs to.
+
+    Threading looks up a new message's own id and every id it references here, so a
+    reply whose parent has not arrived yet still lands with its siblings ("ghost
+    roots"), and reference loops cost nothing: nothing is walked.
+    """
+
+    ref: str = Field(primary_key=True, max_length=1000)
+    conversation_id: int = Field(foreign_key="conversation.id", index=True)
+
+
+class Quarantine(SQLModel, table=True):
+    """Input that could not be stored as a message: kept raw with the reason."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(unique=True, max_length=1000)
+    source: str = Field(default="", max_length=400)
+    external_id: str | None = Field(default=None, max_length=1000)
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False))
+    raw: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Tag(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=100)
+    kind: str = Field(default=TagKind.CATEGORY.value, max_length=20)
+    color: str = Field(default="", max_length=30)
+
+
+class ConversationTag(SQLModel, table=True):
+    conversation_id: int = Field(foreign_key="conversation.id", primary_key=True)
+    tag_id: int = Field(foreign_key="tag.id", primary_key=True, index=True)
+
+
+class Event(SQLModel, table=True):
+    """Append-only history. ``data`` is a small JSON object specific to ``kind``."""
+
+    __table_args__ = (
+        Index("ix_event_conversation", "conversation_id", "id"),
+        Index("ix_event_kind_at", "kind", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int | None = Field(default=None, foreign_key="conversation.id")
+    agent_id: int | None = Field(default=None, foreign_key="agent.id", index=True)
+    kind: str = Field(max_length=30)
+    at: datetime = Field(default_factory=utcnow)
+    data: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+
+
+class Macro(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True, max_length=200)
+    name: str = Field(max_length=300)
+    body: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # "reply" or "note": what the body becomes.
+    body_kind: str = Field(default="reply", max_length=10)
+    actions: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON
+    pinned: int | None = None  # number key 1-9 in the picker
+    source_path: str | None = Field(default=None, max_length=1000)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Article(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True, max_length=300)
+    title: str = Field(max_length=500)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False))
+    category: str = Field(default="", max_length=200)
+    tags: str = Field(default="", max_length=1000)
+    url: str | None = Field(default=None, max_length=1000)
+    body: str = Field(default="", sa_column=Column(Text, nullable=False))
+    source_path: str | None = Field(default=None, max_length=1000)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class SyncState(SQLModel, table=True):
+    """Where a source left off. Committed with the rows it covers.
+
+    IMAP: ``source`` is "imap:<account>/<mailbox>" and the three IMAP fields are used.
+    File sources (chat logs): ``cursor`` holds a small JSON object (offset, inode, ...).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(unique=True, max_length=400)
+    uidvalidity: int | None = Field(default=None)
+    last_uid: int = 0
+    highestmodseq: int | None = None
+    cursor: str | None = Field(default=None, sa_column=Column(Text))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Outbox(SQLModel, table=True):
+    """A reply waiting to be (or already) delivered: stored with its reply event."""
+
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", index=True)
+    message_row_id: int | None = Field(default=None, foreign_key="message.id")
+    agent_id: int | None = Field(default=None, foreign_key="agent.id")
+    account: str = Field(default="", max_length=200)
+    channel: str = Field(default=Channel.EMAIL.value, max_length=20)
+    message_id: str = Field(unique=True, max_length=1000)
+    mail_from: str = Field(default="", max_length=320)
+    rcpt_to: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # JSON list
+    raw: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
+    status: str = Field(default=OutboxStatus.QUEUED.value, max_length=20)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+
+
+class Presence(SQLModel, table=True):
+    """Who is looking at what, refreshed by a heartbeat; stale rows are ignored."""
+
+    agent_id: int = Field(foreign_key="agent.id", primary_key=True)
+    conversation_id: int | None = Field(default=None, foreign_key="conversation.id")
+    activity: str = Field(default="viewing", max_length=20)  # viewing / replying
+    heartbeat_at: datetime = Field(default_factory=utcnow)
+
+
+class SavedSearch(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("agent_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    agent_id: int | None = Field(default=None, foreign_key="agent.id")  # None: whole team
+    name: str = Field(max_length=200)
+    query: str = Field(default="", max_length=2000)

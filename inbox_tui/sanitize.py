@@ -1,0 +1,58 @@
+"""Untrusted text made safe to store and to show.
+
+Mail, chat logs and server replies are written by strangers. Before any of it reaches a
+widget or the terminal it goes through ``clean``: C0/C1 control characters (ESC, CSI,
+OSC 52 clipboard writes, bells, ...) are removed, except newline and tab; lone
+surrogates (from broken decoders) are replaced. ``for_display`` additionally removes the
+bidirectional overrides that can make text read differently from what it is.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 except \t and \n, DEL, and C1 (0x80-0x9f). \r is dropped: it rewrites the line.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# Bidi embeddings/overrides/isolates (U+202A-202E, U+2066-2069) and U+200E/F marks are kept
+# out of single-line displays; zero-width joiners are harmless and stay.
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+_SPACES = re.compile(r"\s+")
+
+
+def clean(text: str) -> str:
+    """Text with control characters (but ``\\n``/``\\t``) and lone surrogates removed.
+    ``\\r\\n`` becomes ``\\n``."""
+    if not text:
+        return ""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub("", text)
+    if _SURROGATE.search(text):
+        text = _SURROGATE.sub("\ufffd", text)
+    return text
+
+
+def for_display(text: str) -> str:
+    """``clean`` plus removal of bidirectional overrides: what a widget may show."""
+    return _BIDI.sub("", clean(text))
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """Safe single-line text (subjects, names): whitespace runs folded, bounded."""
+    flat = _SPACES.sub(" ", for_display(text)).strip()
+    if len(flat) > limit:
+        flat = flat[: limit - 1] + "…"
+    return flat
+
+
+_REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv|vs|antw|fw|fwd|wg|tr)\s*(\[\d+\])?\s*:\s*)+", re.I)
+
+
+def base_subject(subject: str) -> str:
+    """The subject without reply/forward prefixes, folded and lower-cased, for matching."""
+    return _REPLY_PREFIX.sub("", one_line(subject, 1000)).strip().lower()
+
+
+def has_reply_prefix(subject: str) -> bool:
+    return bool(_REPLY_PREFIX.match(subject or ""))

@@ -1,0 +1,266 @@
+"""Reading conversations: filtered lists with keyset paging, counts, and threads.
+
+The list is ordered newest activity first; a page is fetched by "everything before this
+(last_activity_at, id)" rather than OFFSET, so page 5,000 costs what page 1 costs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_
+from sqlmodel import Session, col, select
+
+from inbox_tui.models import (
+    Agent,
+    Contact,
+    Conversation,
+    ConversationTag,
+    Message,
+    Status,
+    Tag,
+)
+from inbox_tui.services.triage import NotFound
+
+# (last_activity_at, id) of the last row of the previous page.
+Cursor = tuple[datetime, int]
+
+
+@dataclass
+class ConversationFilter:
+    """What a view or a search asks for. Empty means everything."""
+
+    statuses: set[str] | None = None
+    assignee: str | None = None  # a username
+    unassigned: bool = False
+    tags: list[str] = field(default_factory=list)  # all required
+    without_tags: list[str] = field(default_factory=list)
+    channel: str | None = None
+    from_contains: str | None = None  # matched against the contact's email and name
+    after: datetime | None = None
+    before: datetime | None = None
+    text: list[str] = field(default_factory=list)  # words/phrases in subject or messages
+    ids: list[int] | None = None
+
+
+@dataclass
+class ConversationRow:
+    id: int
+    subject: str
+    status: str
+    channel: str
+    last_activity_at: datetime
+    message_count: int
+    assignee: str | None
+    contact_name: str
+    contact_email: str | None
+    snoozed_until: datetime | None
+    tags: list[str]
+
+    @property
+    def cursor(self) -> Cursor:
+        return (self.last_activity_at, self.id)
+
+
+@dataclass
+class ThreadMessage:
+    id: int
+    direction: str
+    author_name: str
+    author_email: str | None
+    agent: str | None
+    sent_at: datetime
+    subject: str
+    body: str
+    message_id: str | None
+    attachments: list[dict[str, object]]
+    to: list[list[str]]
+    cc: list[list[str]]
+
+
+@dataclass
+class Thread:
+    conversation: ConversationRow
+    messages: list[ThreadMessage]
+    version: int
+
+
+def _apply_filter(stmt, flt: ConversationFilter):  # type: ignore[no-untyped-def]
+    if flt.ids is not None:
+        stmt = stmt.where(col(Conversation.id).in_(flt.ids))
+    if flt.statuses:
+        stmt = stmt.where(col(Conversation.status).in_(sorted(flt.statuses)))
+    if flt.unassigned:
+        stmt = stmt.where(col(Conversation.assignee_id).is_(None))
+    elif flt.assignee:
+        sub = select(Agent.id).where(Agent.username == flt.assignee).scalar_subquery()
+        stmt = stmt.where(Conversation.assignee_id == sub)
+    for name in flt.tags:
+        stmt = stmt.where(
+            col(Conversation.id).in_(
+                select(ConversationTag.conversation_id)
+                .join(Tag, col(Tag.id) == ConversationTag.tag_id)
+                .where(Tag.name == name.lower())
+            )
+        )
+    for name in flt.without_tags:
+        stmt = stmt.where(
+            col(Conversation.id).not_in(
+                select(ConversationTag.conversation_id)
+                .join(Tag, col(Tag.id) == ConversationTag.tag_id)
+                .where(Tag.name == name.lower())
+            )
+        )
+    if flt.channel:
+        stmt = stmt.where(Conversation.channel == flt.channel)
+    if flt.from_contains:
+        needle = f"%{flt.from_contains.lower()}%"
+        stmt = stmt.where(
+            col(Conversation.contact_id).in_(
+                select(Contact.id).where(
+                    or_(func.lower(Contact.key).like(needle), func.lower(Contact.name).like(needle))
+                )
+            )
+        )
+    if flt.after:
+        stmt = stmt.where(Conversation.last_activity_at >= flt.after)
+    if flt.before:
+        stmt = stmt.where(Conversation.last_activity_at < flt.before)
+    for word in flt.text:
+        needle = f"%{word.lower()}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Conversation.subject).like(needle),
+                col(Conversation.id).in_(
+                    select(Message.conversation_id).where(func.lower(Message.body).like(needle))
+                ),
+            )
+        )
+    return stmt
+
+
+def list_conversations(
+    session: Session,
+    flt: ConversationFilter | None = None,
+    after: Cursor | None = None,
+    limit: int = 100,
+) -> list[ConversationRow]:
+    """One page of conversations, newest activity first, strictly after ``after``."""
+    flt = flt or ConversationFilter()
+    stmt = (
+        select(Conversation, Agent.username, Contact.name, Contact.email)
+        .outerjoin(Agent, col(Agent.id) == Conversation.assignee_id)
+        .outerjoin(Contact, col(Contact.id) == Conversation.contact_id)
+    )
+    stmt = _apply_filter(stmt, flt)
+    if after is not None:
+        at, cid = after
+        stmt = stmt.where(
+            or_(
+                col(Conversation.last_activity_at) < at,
+                and_(col(Conversation.last_activity_at) == at, col(Conversation.id) < cid),
+            )
+        )
+    stmt = stmt.order_by(
+        col(Conversation.last_activity_at).desc(), col(Conversation.id).desc()
+    ).limit(limit)
+    rows = session.exec(stmt).all()
+    tags = _tags_for(session, [r[0].id for r in rows])
+    return [
+        ConversationRow(
+            id=conv.id,
+            subject=conv.subject,
+            status=conv.status,
+            channel=conv.channel,
+            last_activity_at=conv.last_activity_at,
+            message_count=conv.message_count,
+            assignee=username,
+            contact_name=cname or "",
+            contact_email=cemail,
+            snoozed_until=conv.snoozed_until,
+            tags=tags.get(conv.id, []),
+        )
+        for conv, username, cname, cemail in rows
+    ]
+
+
+def count_conversations(session: Session, flt: ConversationFilter | None = None) -> int:
+    stmt = _apply_filter(
+        select(func.count()).select_from(Conversation), flt or ConversationFilter()
+    )
+    return int(session.exec(stmt).one())
+
+
+def _tags_for(session: Session, ids: list[int]) -> dict[int, list[str]]:
+    if not ids:
+        return {}
+    out: dict[int, list[str]] = {}
+    for cid, name in session.exec(
+        select(ConversationTag.conversation_id, Tag.name)
+        .join(Tag, col(Tag.id) == ConversationTag.tag_id)
+        .where(col(ConversationTag.conversation_id).in_(ids))
+        .order_by(Tag.name)
+    ).all():
+        out.setdefault(cid, []).append(name)
+    return out
+
+
+def get_conversation(session: Session, conversation_id: int) -> ConversationRow:
+    rows = list_conversations(session, ConversationFilter(ids=[conversation_id]), limit=1)
+    if not rows:
+        raise NotFound(f"Conversation {conversation_id} does not exist (it may have been merged).")
+    return rows[0]
+
+
+def get_thread(session: Session, conversation_id: int) -> Thread:
+    """The conversation with every message and note, oldest first."""
+    row = get_conversation(session, conversation_id)
+    conv = session.get(Conversation, conversation_id)
+    assert conv is not None
+    msgs = session.exec(
+        select(Message, Agent.username)
+        .outerjoin(Agent, col(Agent.id) == Message.agent_id)
+        .where(Message.conversation_id == conversation_id)
+        .order_by(col(Message.sent_at), col(Message.id))
+    ).all()
+    return Thread(
+        conversation=row,
+        version=conv.version,
+        messages=[
+            ThreadMessage(
+                id=m.id,  # type: ignore[arg-type]
+                direction=m.direction,
+                author_name=m.author_name,
+                author_email=m.author_email,
+                agent=username,
+                sent_at=m.sent_at,
+                subject=m.subject,
+                body=m.body,
+                message_id=m.message_id,
+                attachments=json.loads(m.attachments) if m.attachments else [],
+                to=json.loads(m.to_addrs) if m.to_addrs else [],
+                cc=json.loads(m.cc_addrs) if m.cc_addrs else [],
+            )
+            for m, username in msgs
+        ],
+    )
+
+
+def view_filter(view: str, me: str) -> ConversationFilter:
+    """The built-in views: unassigned, mine, open, pending, snoozed, closed, tag:<name>."""
+    active = {Status.OPEN.value}
+    if view == "unassigned":
+        return ConversationFilter(statuses=active, unassigned=True)
+    if view == "mine":
+        return ConversationFilter(statuses=active | {Status.PENDING.value}, assignee=me)
+    if view == "open":
+        return ConversationFilter(statuses=active)
+    if view in ("pending", "snoozed", "closed"):
+        return ConversationFilter(statuses={view})
+    if view == "all":
+        return ConversationFilter()
+    if view.startswith("tag:"):
+        return ConversationFilter(tags=[view[4:]])
+    raise ValueError(f"unknown view {view!r}")

@@ -1,0 +1,54 @@
+"""Shared fixtures. ``store`` gives a fresh, migrated store; store and service tests
+that use it run on SQLite and on a real PostgreSQL started by the suite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from inbox_tui.store import Store, sqlite_url
+
+CORPORA = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora"
+
+
+def corpus(*parts: str) -> Path:
+    """A path inside ../shared/corpora; skips the test when the corpora are absent."""
+    path = CORPORA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"corpus {path} is not available (../shared/corpora is absent)")
+    return path
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[Store]:
+    store = Store(sqlite_url(tmp_path / "inbox.db"))
+    yield store
+    store.close()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keep config, data and logs of the code under test out of the real home."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.delenv("INBOX_TUI_CONFIG", raising=False)
+    monkeypatch.delenv("INBOX_TUI_DB", raising=False)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A fresh store, once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        s = Store(sqlite_url(tmp_path / "inbox.db"))
+    else:
+        pg = request.getfixturevalue("postgres_url_factory")
+        s = Store(pg())
+    yield s
+    s.close()
