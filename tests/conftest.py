@@ -10,6 +10,8 @@ import pytest
 
 from inbox_tui.store import Store, sqlite_url
 
+pytest_plugins = ["tests.servers.postgres", "tests.servers.dovecot", "tests.servers.smtp"]
+
 CORPORA = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora"
 
 

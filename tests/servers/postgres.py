@@ -1,0 +1,1 @@
+"""Fixtures for a throwaway postgres server on 127.0.0.1 (see ../shared/recipes/servers.md)."""
