@@ -106,7 +106,9 @@ def ensure_tag(
     return tag
 
 
-def tag(session: Session, actor: str, conversation_id: int, tag_name: str) -> bool:
+def tag(
+    session: Session, actor: str, conversation_id: int, tag_name: str, *, at: datetime | None = None
+) -> bool:
     """Add a tag (created if new). Returns False when it was already there."""
     agent = ensure_agent(session, actor)
     conv = lock_conversation(session, conversation_id)
@@ -114,11 +116,13 @@ def tag(session: Session, actor: str, conversation_id: int, tag_name: str) -> bo
     if session.get(ConversationTag, (conv.id, t.id)) is not None:
         return False
     session.add(ConversationTag(conversation_id=conv.id, tag_id=t.id))  # type: ignore[arg-type]
-    record(session, conv, agent, EventKind.TAGGED, {"tag": t.name})
+    record(session, conv, agent, EventKind.TAGGED, {"tag": t.name}, at=at)
     return True
 
 
-def untag(session: Session, actor: str, conversation_id: int, tag_name: str) -> bool:
+def untag(
+    session: Session, actor: str, conversation_id: int, tag_name: str, *, at: datetime | None = None
+) -> bool:
     """Remove a tag. Returns False when it was not there."""
     agent = ensure_agent(session, actor)
     conv = lock_conversation(session, conversation_id)
@@ -129,11 +133,18 @@ def untag(session: Session, actor: str, conversation_id: int, tag_name: str) -> 
     if link is None:
         return False
     session.delete(link)
-    record(session, conv, agent, EventKind.UNTAGGED, {"tag": t.name})
+    record(session, conv, agent, EventKind.UNTAGGED, {"tag": t.name}, at=at)
     return True
 
 
-def assign(session: Session, actor: str, conversation_id: int, assignee: str | None) -> bool:
+def assign(
+    session: Session,
+    actor: str,
+    conversation_id: int,
+    assignee: str | None,
+    *,
+    at: datetime | None = None,
+) -> bool:
     """Assign to ``assignee`` (a username; None unassigns). Returns False if unchanged."""
     agent = ensure_agent(session, actor)
     conv = lock_conversation(session, conversation_id)
@@ -154,6 +165,7 @@ def assign(session: Session, actor: str, conversation_id: int, assignee: str | N
             "from": previous.username if previous else None,
             "to": target.username if target else None,
         },
+        at=at,
     )
     return True
 
@@ -164,6 +176,8 @@ def set_status(
     conversation_id: int,
     status: Status,
     snooze_until: datetime | None = None,
+    *,
+    at: datetime | None = None,
 ) -> bool:
     """Change status. Snoozing needs a wake time in the future. Returns False if unchanged."""
     agent = ensure_agent(session, actor)
@@ -174,7 +188,7 @@ def set_status(
             raise UserError("Snoozing needs a time to wake up.")
         if snooze_until.tzinfo is None:
             snooze_until = snooze_until.replace(tzinfo=UTC)
-        if snooze_until <= utcnow():
+        if snooze_until <= (at or utcnow()):
             raise UserError("The snooze time is in the past; pick a later time.")
         changed = conv.status != status.value or conv.snoozed_until != snooze_until
         if not changed:
@@ -182,7 +196,7 @@ def set_status(
         previous = conv.status
         conv.status = status.value
         conv.snoozed_until = snooze_until
-        record(session, conv, agent, EventKind.SNOOZED, {"until": snooze_until.isoformat()})
+        record(session, conv, agent, EventKind.SNOOZED, {"until": snooze_until.isoformat()}, at=at)
         if previous != status.value:
             record(
                 session,
@@ -197,26 +211,44 @@ def set_status(
     previous = conv.status
     conv.status = status.value
     conv.snoozed_until = None
-    record(session, conv, agent, EventKind.STATUS_CHANGED, {"from": previous, "to": status.value})
+    record(
+        session,
+        conv,
+        agent,
+        EventKind.STATUS_CHANGED,
+        {"from": previous, "to": status.value},
+        at=at,
+    )
     return True
 
 
-def snooze(session: Session, actor: str, conversation_id: int, until: datetime) -> bool:
-    return set_status(session, actor, conversation_id, Status.SNOOZED, until)
+def snooze(
+    session: Session,
+    actor: str,
+    conversation_id: int,
+    until: datetime,
+    *,
+    at: datetime | None = None,
+) -> bool:
+    return set_status(session, actor, conversation_id, Status.SNOOZED, until, at=at)
 
 
-def close(session: Session, actor: str, conversation_id: int) -> bool:
-    return set_status(session, actor, conversation_id, Status.CLOSED)
+def close(
+    session: Session, actor: str, conversation_id: int, *, at: datetime | None = None
+) -> bool:
+    return set_status(session, actor, conversation_id, Status.CLOSED, at=at)
 
 
-def add_note(session: Session, actor: str, conversation_id: int, body: str) -> int:
+def add_note(
+    session: Session, actor: str, conversation_id: int, body: str, *, at: datetime | None = None
+) -> int:
     """Add an internal note (never sent). Returns the note's message row id."""
     text = sanitize.clean(body).strip()
     if not text:
         raise UserError("The note is empty; nothing was saved.")
     agent = ensure_agent(session, actor)
     conv = lock_conversation(session, conversation_id)
-    now = utcnow()
+    now = at or utcnow()
     note = Message(
         conversation_id=conv.id,  # type: ignore[arg-type]
         dedupe_key=f"note:{conv.id}:{agent.id}:{now.isoformat()}:{conv.version}",
