@@ -204,6 +204,7 @@ def set_status(
                 agent,
                 EventKind.STATUS_CHANGED,
                 {"from": previous, "to": status.value},
+                at=at,
             )
         return True
     if conv.status == status.value:
