@@ -1,0 +1,647 @@
+"""A realistic, deterministic demo inbox: six weeks of a support team's life.
+
+Northwind Boards (a made-up project-planning SaaS) has five agents answering email and
+website chat. Everything is written here by us; the same seed always gives the same
+conversations, and times are laid out backwards from ``now`` so the demo always looks
+current (pass a fixed ``now`` for reproducible screenshots and tests).
+
+Messages go in through the real ingest path (threading, contacts, events) and every
+triage action through the real services, each at its historical time, so the stats have
+something true to say.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlmodel import Session
+
+from inbox_tui.ingest import Attachment, IncomingMessage, Ingestor
+from inbox_tui.models import Article, Channel, Macro, Status, TagKind
+from inbox_tui.services import triage
+from inbox_tui.store import Store
+
+DOMAIN = "northwind.example"
+SUPPORT = f"support@{DOMAIN}"
+DAYS = 42
+
+AGENTS = [
+    ("sam", "Sam Carter"),
+    ("priya", "Priya Nair"),
+    ("diego", "Diego Alvarez"),
+    ("mei", "Mei Chen"),
+]
+
+TAGS: list[tuple[str, TagKind, str]] = [
+    ("bug", TagKind.CATEGORY, "red"),
+    ("confused", TagKind.CATEGORY, "yellow"),
+    ("feature request", TagKind.CATEGORY, "blue"),
+    ("unaware", TagKind.CATEGORY, "cyan"),
+    ("user issue", TagKind.CATEGORY, "magenta"),
+    ("pricing", TagKind.CATEGORY, "green"),
+    ("deal blocker", TagKind.CATEGORY, "bright_red"),
+    ("positive feedback", TagKind.CATEGORY, "bright_green"),
+    ("outage", TagKind.CATEGORY, "bright_magenta"),
+    ("churn feedback", TagKind.CATEGORY, "bright_yellow"),
+    ("angry", TagKind.MODIFIER, "red"),
+    ("billing", TagKind.MODIFIER, "green"),
+]
+
+FIRST = [
+    "Olivia",
+    "Noah",
+    "Amara",
+    "Lukas",
+    "Sofia",
+    "Mateo",
+    "Hana",
+    "Jonas",
+    "Chloe",
+    "Ravi",
+    "Elena",
+    "Tomás",
+    "Aisha",
+    "Felix",
+    "Ingrid",
+    "Kenji",
+    "Zoe",
+    "Omar",
+    "Nadia",
+    "Piotr",
+    "Grace",
+    "Yusuf",
+    "Leah",
+    "Marco",
+    "Freya",
+    "Tariq",
+    "Ines",
+    "Bram",
+    "Sakura",
+    "Jamal",
+]
+LAST = [
+    "Bennett",
+    "Okafor",
+    "Lindqvist",
+    "Moreau",
+    "Rossi",
+    "Tanaka",
+    "Kowalski",
+    "Haddad",
+    "Fischer",
+    "Silva",
+    "Novak",
+    "Gupta",
+    "Brennan",
+    "Dubois",
+    "Nakamura",
+    "Adeyemi",
+    "Larsen",
+    "Costa",
+    "Whitaker",
+    "Petrov",
+]
+COMPANIES = [
+    ("Acme Logistics", "acme.example"),
+    ("Bluefin Studio", "bluefin.example"),
+    ("Cedar & Co", "cedar.example"),
+    ("Driftwood Labs", "driftwood.example"),
+    ("Everlane Health", "everlane-health.example"),
+    ("Foxglove Media", "foxglove.example"),
+    ("Granite Works", "granite.example"),
+    ("Harbor Finance", "harbor.example"),
+    ("Ivy Schools", "ivy-schools.example"),
+    ("Juniper Retail", "juniper.example"),
+    ("Kestrel Aero", "kestrel.example"),
+    ("Lumen Energy", "lumen.example"),
+]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    tags: tuple[str, ...]
+    subjects: tuple[str, ...]
+    opening: str
+    follow_up: str | None
+    reply: str
+    note: str | None = None
+
+
+SCENARIOS: list[Scenario] = [
+    Scenario(
+        ("bug",),
+        (
+            "CSV export is missing the due-date column",
+            "Export drops due dates",
+            "Exported file has empty Due column",
+        ),
+        "Hi,\n\nWhen I export a board to CSV the Due column is empty for every card, even though the cards clearly have due dates in the app. This started this week. We use the export for our Monday report.\n\nThanks,\n{first}",
+        "Any news on this? Our report is due tomorrow and I had to copy the dates by hand.\n\n{first}",
+        "Hi {first},\n\nThanks for the clear report. I can reproduce it: boards with a custom date format lose the due dates on export. Our engineers have a fix queued for Thursday's release. Until then, switching the board's date format to ISO (Board settings → Dates) makes the export work.\n\n{agent}",
+        "Reproduced on staging with DD/MM format. Linked to ENG-4812.",
+    ),
+    Scenario(
+        ("bug", "angry"),
+        ("Cards keep disappearing!!", "Lost half our sprint board", "Where did my cards go???"),
+        "This is the third time this month that cards vanish from our sprint board after someone drags them between columns. I need this fixed TODAY, my team can't work like this.\n\n{first} {last}\n{company}",
+        "Still happening. Honestly considering moving the team elsewhere.",
+        "Hi {first},\n\nI'm sorry, that is a bad week. The cards are not lost: a sync bug hides cards moved while another member has a filter on. I've restored the view for your board, and the fix ships tonight. I'll follow up once it's live.\n\n{agent}",
+        "Customer is frustrated; account is up for renewal next month. Loop in their CSM.",
+    ),
+    Scenario(
+        ("confused",),
+        (
+            "How do I share a board with a client?",
+            "Invite someone outside the team",
+            "Guest access?",
+        ),
+        "Hello, we'd like to show one board to a client without giving them access to everything else. Is that possible? I couldn't find it in the settings.\n\nBest,\n{first}",
+        None,
+        "Hi {first},\n\nYes: open the board, choose Share → Invite guest, and enter the client's email. Guests only see the boards you invite them to and don't count as paid seats.\n\n{agent}",
+    ),
+    Scenario(
+        ("confused",),
+        ("Why can't I edit this card?", "Card is read-only", "Edit button greyed out"),
+        "Some cards on our board are read-only for me but not for my colleague. Am I doing something wrong?\n\n{first}",
+        "Ah, so it's the board role. Can an admin change it for me?",
+        "Hi {first},\n\nThose cards sit in a column that only editors can change, and you are a commenter on that board. A board admin can change your role under Members.\n\n{agent}",
+    ),
+    Scenario(
+        ("feature request",),
+        ("Feature request: dark mode", "Any plans for a dark theme?", "Dark mode please"),
+        "Love the product! Any chance of a dark mode? Half our team works late and the white background is harsh.\n\n{first}",
+        None,
+        "Hi {first},\n\nThanks, that's lovely to hear. Dark mode is on our roadmap; I've added your vote so you'll hear from us when it ships.\n\n{agent}",
+    ),
+    Scenario(
+        ("feature request",),
+        ("Recurring cards?", "Feature request: repeating tasks", "Can cards repeat every week?"),
+        "We have weekly chores (invoices, backups) and would love cards that recreate themselves every week. Is that possible?\n\n{first}",
+        "That workaround helps, thanks. Please do count us in for the real feature.",
+        "Hi {first},\n\nNot yet, but it's a common request and I've passed it on. In the meantime, Templates plus the Copy card automation gets close.\n\n{agent}",
+    ),
+    Scenario(
+        ("feature request", "billing"),
+        ("Invoices in our currency", "Can you bill in EUR?", "Invoice currency"),
+        "Our finance team needs invoices in EUR rather than USD. Is that something you offer?\n\n{first}\n{company}",
+        None,
+        "Hi {first},\n\nWe bill in USD today; local currencies are planned for next quarter. I've recorded your request with our billing team.\n\n{agent}",
+    ),
+    Scenario(
+        ("unaware",),
+        ("Is there an API?", "Do you have webhooks?", "Automating card creation"),
+        "We'd like to create cards automatically from our form tool. Do you have an API for that?\n\n{first}",
+        None,
+        "Hi {first},\n\nYes: our REST API and webhooks are in Settings → Developers, and there is a ready-made integration for most form tools. The help article below walks through it.\n\n{agent}",
+    ),
+    Scenario(
+        ("user issue",),
+        ("Can't log in after password reset", "Password reset loop", "Login not working"),
+        "I reset my password but the login page keeps telling me it's wrong. I've tried three times.\n\n{first}",
+        "Cleared the cookies and it works now. Thanks!",
+        "Hi {first},\n\nThis usually means the browser is filling in the old password. Could you clear saved passwords for our site (or try a private window) and log in again?\n\n{agent}",
+    ),
+    Scenario(
+        ("pricing",),
+        ("Discount for non-profits?", "Education pricing", "Pricing for a team of 40"),
+        "Hi, we're a small non-profit with about 40 volunteers. Do you offer any discount?\n\n{first}\n{company}",
+        None,
+        "Hi {first},\n\nWe do: registered non-profits get 50% off any plan. Reply with your registration number and I'll apply it to your account.\n\n{agent}",
+    ),
+    Scenario(
+        ("deal blocker", "billing"),
+        ("SSO required before we can sign", "Need SAML before purchase", "Security review: SSO"),
+        "We're evaluating Northwind for 200 seats. Our security team requires SAML SSO and an audit log before we can sign. Do you support both?\n\n{first} {last}\n{company}",
+        "Thanks. Can you send the security whitepaper too?",
+        "Hi {first},\n\nBoth are available on the Enterprise plan: SAML SSO with any IdP, and an exportable audit log. I've asked our sales engineer to set up a call this week.\n\n{agent}",
+        "200-seat deal. Sales (Jo) is on it; keep this thread warm.",
+    ),
+    Scenario(
+        ("positive feedback",),
+        ("Just wanted to say thanks", "You made our launch easy", "Great support!"),
+        "Just a note to say the new timeline view saved our launch. Thank you to the whole team!\n\n{first}",
+        None,
+        "Hi {first},\n\nThat made our day. I've shared it with the team who built the timeline. Good luck with the launch!\n\n{agent}",
+    ),
+    Scenario(
+        ("outage", "angry"),
+        ("Site down?", "502 errors everywhere", "Is Northwind down right now?"),
+        "Nothing loads, we get 502 errors on every board. Is something going on?\n\n{first}",
+        None,
+        "Hi {first},\n\nYes, we had an outage between 09:12 and 09:47 UTC caused by a failed database failover. Everything is back and no data was lost. Our status page has the full report.\n\n{agent}",
+    ),
+    Scenario(
+        ("churn feedback",),
+        ("Cancelling our subscription", "Please cancel our plan", "Downgrading to free"),
+        "We've decided to cancel at the end of the month. The team found the mobile app too limited for field work.\n\n{first}\n{company}",
+        None,
+        "Hi {first},\n\nSorry to see you go, and thank you for telling us why. I've scheduled the cancellation for the end of your billing period and passed your mobile feedback to the product team.\n\n{agent}",
+        "Reason: mobile app limits (offline mode). Logged for the churn review.",
+    ),
+    Scenario(
+        ("bug",),
+        ("[bold]Export[/bold] fails with {{error}}", "Weird characters in notifications"),
+        "Our notification emails show strange markup like [red]this[/red] and \x1b[31mcolour codes\x1b[0m around card names. Screenshot attached.\n\n{first}",
+        None,
+        "Hi {first},\n\nThanks: card names with brackets were not escaped in notification emails. Fixed in today's release.\n\n{agent}",
+    ),
+]
+
+CHAT_OPENINGS = [
+    ("confused", "hi! how do I move a card to another board?"),
+    ("user issue", "my invite link says expired, can you resend?"),
+    ("pricing", "quick q: is the Team plan billed per seat?"),
+    ("unaware", "can I get notifications in Slack?"),
+    ("bug", "the calendar view is blank for me since this morning"),
+    ("feature request", "any chance of a Gantt chart export to PDF?"),
+]
+CHAT_REPLIES = {
+    "confused": "Hi! Open the card, press M, then pick the board. Want me to send a short video?",
+    "user issue": "Done, a fresh invite is on its way. Links expire after 7 days.",
+    "pricing": "Yes, per active seat, billed monthly or yearly (2 months free yearly).",
+    "unaware": "Yes! Settings → Integrations → Slack, then choose the channel per board.",
+    "bug": "Thanks, we're seeing it too for some timezones. A fix is rolling out within the hour.",
+    "feature request": "Not yet, but I've added your vote. Printing the timeline to PDF works meanwhile.",
+}
+
+ARTICLES = [
+    (
+        "share-board-with-guests",
+        "Share a board with guests",
+        "collaboration",
+        "Invite people outside your team to a single board. Open the board, choose Share, then Invite guest. Guests see only the boards they are invited to and are free.",
+    ),
+    (
+        "board-roles",
+        "Board roles: admin, editor, commenter",
+        "collaboration",
+        "Each member of a board has a role. Admins manage members and settings, editors change cards and columns, commenters can only comment. Change roles under Members.",
+    ),
+    (
+        "export-csv",
+        "Export a board to CSV or Excel",
+        "data",
+        "Board menu → Export. Choose CSV or Excel. Dates follow the board's date format; ISO format is the most compatible with spreadsheets.",
+    ),
+    (
+        "api-and-webhooks",
+        "Automate with the API and webhooks",
+        "developers",
+        "Create an API token under Settings → Developers. Webhooks notify your service when cards change. Ready-made integrations exist for most form tools.",
+    ),
+    (
+        "reset-password",
+        "I can't log in after resetting my password",
+        "account",
+        "Browsers often autofill the old password. Clear saved passwords for the site or use a private window, then log in with the new password.",
+    ),
+    (
+        "nonprofit-discount",
+        "Discounts for non-profits and schools",
+        "billing",
+        "Registered non-profits and schools get 50% off any plan. Send your registration number to support and we apply it to your account.",
+    ),
+    (
+        "sso-saml",
+        "Single sign-on (SAML) and audit log",
+        "security",
+        "Enterprise plans include SAML SSO with any identity provider and an exportable audit log of every change.",
+    ),
+    (
+        "cancel-subscription",
+        "Cancel or downgrade your subscription",
+        "billing",
+        "Plans are cancelled at the end of the billing period. Your boards stay available on the free plan with read-only history.",
+    ),
+    (
+        "dark-mode",
+        "Themes and accessibility",
+        "app",
+        "Northwind follows your system's contrast settings. A dark theme is on the roadmap.",
+    ),
+    (
+        "slack-notifications",
+        "Get notifications in Slack",
+        "integrations",
+        "Settings → Integrations → Slack. Pick a channel per board and the events to send.",
+    ),
+    (
+        "status-page",
+        "Service status and incident reports",
+        "app",
+        "Our status page lists current incidents and past reports with their causes and durations.",
+    ),
+    (
+        "recurring-cards",
+        "Repeat cards with templates and automations",
+        "automation",
+        "Save a card as a template, then use the Copy card automation with a weekly trigger to recreate it.",
+    ),
+]
+
+MACROS = [
+    (
+        "thanks-close",
+        "Thanks + close",
+        "Hi {{contact.first_name | fallback: \"there\"}},\n\nGlad that's sorted! I'll close this conversation; just reply if anything else comes up.\n\n{{agent.first_name}}",
+        {"status": "closed"},
+        1,
+    ),
+    (
+        "need-more-info",
+        "Ask for details",
+        'Hi {{contact.first_name | fallback: "there"}},\n\nCould you send a screenshot and the name of the board where this happens? That will help us reproduce it.\n\n{{agent.first_name}}',
+        {"status": "pending", "add_tags": ["bug"]},
+        2,
+    ),
+    (
+        "feature-logged",
+        "Feature request logged",
+        'Hi {{contact.first_name | fallback: "there"}},\n\nThanks for the idea! I\'ve logged it with our product team and added your vote.\n\n{{agent.first_name}}',
+        {"add_tags": ["feature request"], "status": "closed"},
+        3,
+    ),
+    ("billing-handoff", "Hand to billing", "", {"add_tags": ["billing"], "assign": "priya"}, None),
+    (
+        "nonprofit",
+        "Non-profit discount",
+        'Hi {{contact.first_name | fallback: "there"}},\n\n{{article:nonprofit-discount}}\n\nReply with your registration number and I\'ll apply it.\n\n{{agent.first_name}}',
+        {"add_tags": ["pricing"], "status": "pending"},
+        None,
+    ),
+]
+
+
+def default_demo_path() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("inbox-tui") / "demo.db"
+
+
+def build_demo(store: Store, *, me: str, now: datetime | None = None, seed: int = 7) -> int:
+    """Fill an empty store with the demo inbox. Returns the number of conversations."""
+    now = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
+    return store.run(_build, me, now, seed)
+
+
+def _build(session: Session, me: str, now: datetime, seed: int) -> int:
+    rng = random.Random(seed)
+    start = now - timedelta(days=DAYS)
+    agents = [*AGENTS]
+    if me not in {a for a, _ in agents}:
+        agents.append((me, me.capitalize()))
+    for username, name in agents:
+        triage.ensure_agent(session, username, name, f"{username}@{DOMAIN}")
+    for name, kind, colour in TAGS:
+        triage.ensure_tag(session, name, kind, colour)
+    _add_articles_and_macros(session, now)
+    ing = Ingestor(session)
+    people = _people(rng, 160)
+    count = 0
+    n = 0
+    for day in range(DAYS):
+        day_start = start + timedelta(days=day)
+        weekend = day_start.weekday() >= 5
+        for _ in range(rng.randint(1, 3) if weekend else rng.randint(6, 10)):
+            opened = day_start + timedelta(
+                hours=rng.choice([8, 9, 9, 10, 10, 11, 13, 14, 15, 16, 17, 20]),
+                minutes=rng.randint(0, 59),
+            )
+            if opened >= now - timedelta(minutes=5):
+                continue
+            n += 1
+            if rng.random() < 0.22:
+                _chat_conversation(ing, session, rng, n, opened, now, people, agents)
+            else:
+                _mail_conversation(ing, session, rng, n, opened, now, people, agents, me)
+            count += 1
+    return count
+
+
+def _people(rng: random.Random, n: int) -> list[tuple[str, str, str, str]]:
+    out = []
+    for i in range(n):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        company, domain = rng.choice(COMPANIES)
+        email = f"{first.lower()}.{last.lower()}{i % 7 or ''}@{domain}".replace("á", "a")
+        out.append((first, last, company, email))
+    return out
+
+
+def _mail_conversation(ing, session, rng, n, opened, now, people, agents, me) -> None:  # type: ignore[no-untyped-def]
+    sc = rng.choice(SCENARIOS)
+    first, last, company, email = rng.choice(people)
+    subject = rng.choice(sc.subjects)
+    fill = {"first": first, "last": last, "company": company}
+    root = f"demo-{n}-1@{DOMAIN}"
+    res = ing.add(
+        IncomingMessage(
+            source="imap:support/INBOX",
+            external_id=f"demo-{n}-1",
+            message_id=f"<{root}>",
+            subject=subject,
+            author_name=f"{first} {last}",
+            author_email=email,
+            to=[("Northwind Support", SUPPORT)],
+            sent_at=opened,
+            body=sc.opening.format(**fill),
+            attachments=[Attachment("screenshot.png", "image/png", 48213)]
+            if "Screenshot" in sc.opening
+            else [],
+        )
+    )
+    conv_id = res.conversation_id
+    assert conv_id is not None
+    _lifecycle(
+        ing, session, rng, n, conv_id, sc, fill, subject, email, root, opened, now, agents, me
+    )
+
+
+def _lifecycle(
+    ing, session, rng, n, conv_id, sc, fill, subject, email, root, opened, now, agents, me
+) -> None:  # type: ignore[no-untyped-def]
+    age = now - opened
+    recent = age < timedelta(days=3)
+    agent, agent_name = rng.choice(agents[:4] + ([(me, me)] if rng.random() < 0.2 else []))
+    # Triage soon after arrival: assign and tag (most of the time).
+    t = opened + timedelta(minutes=rng.randint(3, 90))
+    if t >= now or (recent and rng.random() < 0.75):
+        return  # still new: unassigned, untagged
+    triage.assign(session, agent, conv_id, agent, at=t)
+    for tag in sc.tags if rng.random() < 0.9 else sc.tags[:1]:
+        triage.tag(session, agent, conv_id, tag, at=t)
+    if sc.note and rng.random() < 0.7:
+        triage.add_note(session, agent, conv_id, sc.note, at=t + timedelta(minutes=2))
+    # First reply: minutes in business hours, longer at night/weekends.
+    delay = timedelta(
+        minutes=rng.randint(6, 240)
+        if opened.weekday() < 5 and 8 <= opened.hour < 18
+        else rng.randint(180, 900)
+    )
+    replied = t + delay
+    if replied >= now:
+        return
+    reply_id = f"demo-{n}-2@{DOMAIN}"
+    ing.add(
+        IncomingMessage(
+            source="imap:support/Sent",
+            external_id=f"demo-{n}-2",
+            message_id=f"<{reply_id}>",
+            in_reply_to=f"<{root}>",
+            references=[f"<{root}>"],
+            subject=f"Re: {subject}",
+            author_name=agent_name,
+            author_email=f"{agent}@{DOMAIN}",
+            agent_username=agent,
+            to=[(f"{fill['first']} {fill['last']}", email)],
+            sent_at=replied,
+            body=sc.reply.format(agent=agent_name.split()[0], **fill),
+        )
+    )
+    roll = rng.random()
+    if roll < 0.12 and replied + timedelta(days=1) < now:
+        until = now + timedelta(days=rng.randint(1, 5))
+        triage.snooze(session, agent, conv_id, until, at=replied + timedelta(minutes=1))
+        return
+    if sc.follow_up and roll < 0.55:
+        back = replied + timedelta(hours=rng.randint(1, 30))
+        if back < now:
+            ing.add(
+                IncomingMessage(
+                    source="imap:support/INBOX",
+                    external_id=f"demo-{n}-3",
+                    message_id=f"<demo-{n}-3@{fill['company'].split()[0].lower()}.example>",
+                    in_reply_to=f"<{reply_id}>",
+                    references=[f"<{root}>", f"<{reply_id}>"],
+                    subject=f"Re: {subject}",
+                    author_name=f"{fill['first']} {fill['last']}",
+                    author_email=email,
+                    sent_at=back,
+                    body=sc.follow_up.format(**fill)
+                    + f"\n\nOn an earlier date {agent_name} wrote:\n> "
+                    + sc.reply.format(agent=agent_name.split()[0], **fill).replace("\n", "\n> "),
+                )
+            )
+            if rng.random() < 0.35:
+                return  # waiting for us again
+            again = back + timedelta(minutes=rng.randint(10, 300))
+            if again >= now:
+                return
+            ing.add(
+                IncomingMessage(
+                    source="imap:support/Sent",
+                    external_id=f"demo-{n}-4",
+                    message_id=f"<demo-{n}-4@{DOMAIN}>",
+                    in_reply_to=f"<demo-{n}-3@{fill['company'].split()[0].lower()}.example>",
+                    references=[f"<{root}>", f"<{reply_id}>"],
+                    subject=f"Re: {subject}",
+                    author_name=agent_name,
+                    author_email=f"{agent}@{DOMAIN}",
+                    agent_username=agent,
+                    sent_at=again,
+                    body=f"Hi {fill['first']},\n\nGreat, thanks for confirming. Closing this one; reply any time.\n\n{agent_name.split()[0]}",
+                )
+            )
+            replied = again
+    if roll < 0.8:
+        closed_at = replied + timedelta(hours=rng.randint(1, 48))
+        if closed_at < now:
+            triage.close(session, agent, conv_id, at=closed_at)
+            if rng.random() < 0.3:
+                triage.set_rating(
+                    session, None, conv_id, rng.choice(["good", "good", "good", "ok", "bad"])
+                )
+    elif roll < 0.9:
+        triage.set_status(
+            session, agent, conv_id, Status.PENDING, at=replied + timedelta(minutes=1)
+        )
+
+
+def _chat_conversation(ing, session, rng, n, opened, now, people, agents) -> None:  # type: ignore[no-untyped-def]
+    tag, text = rng.choice(CHAT_OPENINGS)
+    first = rng.choice(people)[0]
+    visitor = f"widget:{first.lower()}-{n}"
+    key = f"visit-{n}"
+    res = ing.add(
+        IncomingMessage(
+            source="chat:widget",
+            external_id=f"chat-{n}-1",
+            channel=Channel.CHAT,
+            thread_key=key,
+            subject=text[:60],
+            author_name=first,
+            author_handle=visitor,
+            sent_at=opened,
+            body=text,
+        )
+    )
+    conv_id = res.conversation_id
+    assert conv_id is not None
+    if now - opened < timedelta(hours=3) and rng.random() < 0.7:
+        return
+    agent, agent_name = rng.choice(agents[:4])
+    t = opened + timedelta(minutes=rng.randint(1, 8))
+    if t >= now:
+        return
+    triage.assign(session, agent, conv_id, agent, at=t)
+    triage.tag(session, agent, conv_id, tag, at=t)
+    ing.add(
+        IncomingMessage(
+            source="chat:widget",
+            external_id=f"chat-{n}-2",
+            channel=Channel.CHAT,
+            thread_key=key,
+            author_name=agent_name,
+            author_handle=f"widget-agent:{agent}",
+            agent_username=agent,
+            sent_at=t + timedelta(seconds=40),
+            body=CHAT_REPLIES[tag],
+        )
+    )
+    ing.add(
+        IncomingMessage(
+            source="chat:widget",
+            external_id=f"chat-{n}-3",
+            channel=Channel.CHAT,
+            thread_key=key,
+            author_name=first,
+            author_handle=visitor,
+            sent_at=t + timedelta(minutes=2),
+            body=rng.choice(
+                ["thanks!", "perfect, that worked", "ok great :)", "ah got it, thank you"]
+            ),
+        )
+    )
+    if t + timedelta(minutes=10) < now:
+        triage.close(session, agent, conv_id, at=t + timedelta(minutes=10))
+
+
+def _add_articles_and_macros(session: Session, now: datetime) -> None:
+    for slug, title, category, body in ARTICLES:
+        session.add(
+            Article(
+                slug=slug,
+                title=title,
+                description=body.split(". ")[0] + ".",
+                category=category,
+                url=f"https://help.{DOMAIN}/{slug}",
+                body=body,
+                updated_at=now,
+            )
+        )
+    for slug, name, body, actions, pinned in MACROS:
+        session.add(
+            Macro(
+                slug=slug,
+                name=name,
+                body=body,
+                actions=json.dumps(actions),
+                pinned=pinned,
+                updated_at=now,
+            )
+        )
+    session.flush()
