@@ -1,0 +1,326 @@
+"""Macros: load them into the store, preview them for a conversation, apply them.
+
+Applying a macro is one transaction: its actions (tags, assignment, status or snooze,
+help article), its reply (queued in the outbox) or note, and a ``macro_applied`` event,
+so the stats can say how often each macro is used. Either all of it happens or none.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session, col, select
+
+from inbox_tui.errors import UserError
+from inbox_tui.macros import template
+from inbox_tui.macros.files import MacroSpec, parse_duration
+from inbox_tui.models import Agent, Article, Contact, Conversation, EventKind, Macro, Status, utcnow
+from inbox_tui.services import triage
+
+if TYPE_CHECKING:
+    from inbox_tui.config import Config
+
+
+class MacroError(UserError):
+    pass
+
+
+@dataclass
+class MacroInfo:
+    id: int
+    slug: str
+    name: str
+    body: str
+    body_kind: str
+    actions: dict[str, Any]
+    pinned: int | None
+
+    def describe_actions(self) -> list[str]:
+        """The actions as short plain phrases, for pickers and previews."""
+        a = self.actions
+        out = []
+        if a.get("add_tags"):
+            out.append("tag " + ", ".join(a["add_tags"]))
+        if a.get("remove_tags"):
+            out.append("untag " + ", ".join(a["remove_tags"]))
+        if a.get("assign"):
+            who = a["assign"]
+            out.append("unassign" if who == "none" else f"assign to {who}")
+        if a.get("status"):
+            out.append(f"set {a['status']}")
+        if a.get("snooze"):
+            out.append(f"snooze {a['snooze']}")
+        if a.get("article"):
+            out.append(f"insert article {a['article']}")
+        return out
+
+
+@dataclass
+class Preview:
+    macro: MacroInfo
+    text: str | None  # the rendered reply/note, None when values are missing
+    missing: list[str] = field(default_factory=list)
+    asks: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Applied:
+    macro: str
+    outbox_id: int | None = None
+    note_id: int | None = None
+    changed: list[str] = field(default_factory=list)
+
+
+def import_specs(session: Session, specs: list[MacroSpec]) -> dict[str, int]:
+    """Insert or update macros by slug. Returns counts: added, updated, unchanged."""
+    counts = {"added": 0, "updated": 0, "unchanged": 0}
+    for spec in specs:
+        row = session.exec(select(Macro).where(Macro.slug == spec.slug)).first()
+        actions = json.dumps(spec.actions, sort_keys=True)
+        if row is None:
+            session.add(
+                Macro(
+                    slug=spec.slug,
+                    name=spec.name,
+                    body=spec.body,
+                    body_kind=spec.body_kind,
+                    actions=actions,
+                    pinned=spec.pinned,
+                    source_path=spec.source_path,
+                )
+            )
+            counts["added"] += 1
+            continue
+        new = (spec.name, spec.body, spec.body_kind, actions, spec.pinned)
+        old = (
+            row.name,
+            row.body,
+            row.body_kind,
+            json.dumps(json.loads(row.actions), sort_keys=True),
+            row.pinned,
+        )
+        if new == old:
+            counts["unchanged"] += 1
+            continue
+        row.name, row.body, row.body_kind, row.actions, row.pinned = new
+        row.source_path = spec.source_path
+        row.updated_at = utcnow()
+        counts["updated"] += 1
+    session.flush()
+    return counts
+
+
+def save_macro(session: Session, slug: str, name: str, body: str, actions: dict[str, Any]) -> None:
+    """Edit a macro from the TUI: the template is checked before it is saved."""
+    try:
+        template.parse(body)
+    except template.TemplateError as exc:
+        raise MacroError(f"The macro was not saved: {exc}") from exc
+    row = session.exec(select(Macro).where(Macro.slug == slug)).first()
+    if row is None:
+        row = Macro(slug=slug, name=name)
+        session.add(row)
+    row.name, row.body, row.actions, row.updated_at = name, body, json.dumps(actions), utcnow()
+    session.flush()
+
+
+def list_macros(session: Session) -> list[MacroInfo]:
+    rows = session.exec(
+        select(Macro).order_by(col(Macro.pinned).is_(None), col(Macro.pinned), col(Macro.name))
+    ).all()
+    return [_info(m) for m in rows]
+
+
+def get_macro(session: Session, slug: str) -> MacroInfo:
+    row = session.exec(select(Macro).where(Macro.slug == slug)).first()
+    if row is None:
+        raise MacroError(f"There is no macro called '{slug}'.")
+    return _info(row)
+
+
+def _info(m: Macro) -> MacroInfo:
+    assert m.id is not None
+    return MacroInfo(
+        m.id, m.slug, m.name, m.body, m.body_kind, json.loads(m.actions or "{}"), m.pinned
+    )
+
+
+def values_for(session: Session, actor: str, conversation_id: int) -> dict[str, str | None]:
+    """The placeholder values for this conversation and agent."""
+    conv = session.get(Conversation, conversation_id)
+    if conv is None:
+        raise triage.NotFound(f"Conversation {conversation_id} does not exist.")
+    contact = session.get(Contact, conv.contact_id) if conv.contact_id else None
+    agent = session.exec(select(Agent).where(Agent.username == actor)).first()
+    cname = (contact.name if contact else "") or ""
+    aname = (agent.name if agent else "") or actor
+    return {
+        "contact.first_name": cname.split()[0] if cname.split() else None,
+        "contact.name": cname or None,
+        "contact.email": contact.email if contact else None,
+        "contact.company": contact.company if contact else None,
+        "agent.first_name": aname.split()[0] if aname.split() else None,
+        "agent.name": aname,
+        "conversation.id": str(conv.id),
+        "conversation.subject": conv.subject,
+    }
+
+
+def article_text(session: Session, slug: str) -> str | None:
+    """What a help article looks like inside a reply: title, link, short excerpt."""
+    art = session.exec(select(Article).where(Article.slug == slug)).first()
+    if art is None:
+        return None
+    return format_article(art)
+
+
+def format_article(art: Article) -> str:
+    excerpt = (art.description or art.body).strip().replace("\n", " ")
+    if len(excerpt) > 240:
+        excerpt = excerpt[:239].rsplit(" ", 1)[0] + "…"
+    link = f"\n{art.url}" if art.url else ""
+    return f"{art.title}{link}\n{excerpt}"
+
+
+def preview(
+    session: Session,
+    actor: str,
+    conversation_id: int,
+    slug: str,
+    answers: dict[str, str] | None = None,
+) -> Preview:
+    """The macro rendered for this conversation (or what is missing to render it)."""
+    info = get_macro(session, slug)
+    tpl = _template(info)
+    if not info.body:
+        return Preview(info, None)
+    try:
+        text = _render(session, actor, conversation_id, info, tpl, answers)
+    except template.MissingValues as exc:
+        return Preview(info, None, exc.names, tpl.asks)
+    return Preview(info, text, [], tpl.asks)
+
+
+def _template(info: MacroInfo) -> template.Template:
+    try:
+        return template.parse(info.body)
+    except template.TemplateError as exc:  # a macro edited in the database by hand
+        raise MacroError(f"The macro '{info.slug}' is broken: {exc}") from exc
+
+
+def _render(
+    session: Session,
+    actor: str,
+    conversation_id: int,
+    info: MacroInfo,
+    tpl: template.Template,
+    answers: dict[str, str] | None,
+) -> str:
+    text = template.render(
+        tpl,
+        values_for(session, actor, conversation_id),
+        article_text=lambda slug: article_text(session, slug),
+        answers=answers,
+    )
+    if info.actions.get("article") and info.actions["article"] not in tpl.articles:
+        extra = article_text(session, info.actions["article"])
+        if extra is None:
+            raise template.MissingValues(
+                [f"the help article '{info.actions['article']}' (not in the store)"]
+            )
+        text = text.rstrip() + "\n\n" + extra
+    return text
+
+
+def apply_macro(
+    session: Session,
+    actor: str,
+    conversation_id: int,
+    slug: str,
+    *,
+    config: Config | None = None,
+    body: str | None = None,
+    answers: dict[str, str] | None = None,
+    seen_version: int | None = None,
+    force: bool = False,
+    now: datetime | None = None,
+) -> Applied:
+    """Apply the macro's actions and queue its reply (or add its note) in the caller's
+    transaction. ``body`` is the agent's edited text; without it the macro is rendered
+    here, and missing values raise MacroError naming them. Raises replies.Collision
+    (from queue_reply) when someone else acted since ``seen_version``."""
+    info = get_macro(session, slug)
+    now = now or utcnow()
+    result = Applied(info.slug)
+    a = info.actions
+    text = body
+    if text is None and info.body:
+        tpl = _template(info)
+        try:
+            text = _render(session, actor, conversation_id, info, tpl, answers)
+        except template.MissingValues as exc:
+            raise MacroError(f"'{info.name}' cannot be sent yet: {exc}") from exc
+    for name in a.get("add_tags", []):
+        if triage.tag(session, actor, conversation_id, name, at=now):
+            result.changed.append(f"tagged {name}")
+    for name in a.get("remove_tags", []):
+        if triage.untag(session, actor, conversation_id, name, at=now):
+            result.changed.append(f"untagged {name}")
+    if a.get("assign"):
+        who = a["assign"]
+        target = None if who == "none" else actor if who == "me" else who
+        if triage.assign(session, actor, conversation_id, target, at=now):
+            result.changed.append("unassigned" if target is None else f"assigned to {target}")
+    status = a.get("status")
+    if text and info.body_kind == "reply":
+        from inbox_tui.services.replies import queue_reply
+
+        if config is None:
+            raise MacroError("Replies need the app's configuration (the sending account).")
+        result.outbox_id = queue_reply(
+            session,
+            actor,
+            conversation_id,
+            text,
+            config=config,
+            then_status=status if status in ("pending", "closed") else None,
+            seen_version=seen_version,
+            force=force,
+        )
+        status = status if status == "open" else None
+    elif text:
+        result.note_id = triage.add_note(session, actor, conversation_id, text, at=now)
+    if a.get("snooze"):
+        until = now + parse_duration(a["snooze"])
+        if triage.snooze(session, actor, conversation_id, until, at=now):
+            result.changed.append(f"snoozed until {until:%Y-%m-%d %H:%M} UTC")
+    elif status and triage.set_status(session, actor, conversation_id, Status(status), at=now):
+        result.changed.append(f"set {status}")
+    conv = triage.lock_conversation(session, conversation_id)
+    agent = triage.ensure_agent(session, actor)
+    slugs = _template(info).articles if (text and info.body) else []
+    if a.get("article") and (text or not info.body):
+        slugs.append(a["article"])
+    for art_slug in dict.fromkeys(slugs):
+        art = session.exec(select(Article).where(Article.slug == art_slug)).first()
+        if art is not None:
+            triage.record(
+                session,
+                conv,
+                agent,
+                EventKind.ARTICLE_SENT,
+                {"article": art.id, "slug": art.slug, "via": "macro"},
+                at=now,
+            )
+    triage.record(
+        session,
+        conv,
+        agent,
+        EventKind.MACRO_APPLIED,
+        {"macro": info.slug, "name": info.name},
+        at=now,
+    )
+    return result
