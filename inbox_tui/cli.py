@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 # Order here is the order in --help.
 COMMAND_MODULES = [
     "inbox_tui.commands.demo",
+    "inbox_tui.commands.macros",
 ]
 
 log = logging.getLogger("inbox_tui")
