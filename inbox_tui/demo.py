@@ -12,7 +12,6 @@ something true to say.
 
 from __future__ import annotations
 
-import json
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,8 +20,10 @@ from pathlib import Path
 from sqlmodel import Session
 
 from inbox_tui.ingest import Attachment, IncomingMessage, Ingestor
-from inbox_tui.models import Article, Channel, Macro, Status, TagKind
+from inbox_tui.macros.files import load as load_macro_files
+from inbox_tui.models import Article, Channel, Status, TagKind
 from inbox_tui.services import triage
+from inbox_tui.services.macros import import_specs
 from inbox_tui.store import Store
 
 DOMAIN = "northwind.example"
@@ -343,37 +344,7 @@ ARTICLES = [
     ),
 ]
 
-MACROS = [
-    (
-        "thanks-close",
-        "Thanks + close",
-        "Hi {{contact.first_name | fallback: \"there\"}},\n\nGlad that's sorted! I'll close this conversation; just reply if anything else comes up.\n\n{{agent.first_name}}",
-        {"status": "closed"},
-        1,
-    ),
-    (
-        "need-more-info",
-        "Ask for details",
-        'Hi {{contact.first_name | fallback: "there"}},\n\nCould you send a screenshot and the name of the board where this happens? That will help us reproduce it.\n\n{{agent.first_name}}',
-        {"status": "pending", "add_tags": ["bug"]},
-        2,
-    ),
-    (
-        "feature-logged",
-        "Feature request logged",
-        'Hi {{contact.first_name | fallback: "there"}},\n\nThanks for the idea! I\'ve logged it with our product team and added your vote.\n\n{{agent.first_name}}',
-        {"add_tags": ["feature request"], "status": "closed"},
-        3,
-    ),
-    ("billing-handoff", "Hand to billing", "", {"add_tags": ["billing"], "assign": "priya"}, None),
-    (
-        "nonprofit",
-        "Non-profit discount",
-        'Hi {{contact.first_name | fallback: "there"}},\n\n{{article:nonprofit-discount}}\n\nReply with your registration number and I\'ll apply it.\n\n{{agent.first_name}}',
-        {"add_tags": ["pricing"], "status": "pending"},
-        None,
-    ),
-]
+MACROS_DIR = Path(__file__).parent / "demo_data" / "macros"
 
 
 def default_demo_path() -> Path:
@@ -633,15 +604,9 @@ def _add_articles_and_macros(session: Session, now: datetime) -> None:
                 updated_at=now,
             )
         )
-    for slug, name, body, actions, pinned in MACROS:
-        session.add(
-            Macro(
-                slug=slug,
-                name=name,
-                body=body,
-                actions=json.dumps(actions),
-                pinned=pinned,
-                updated_at=now,
-            )
-        )
+    # The demo's macros are files, as a team would keep them in git.
+    specs, problems = load_macro_files([MACROS_DIR])
+    if problems:
+        raise RuntimeError("demo macros are broken: " + "; ".join(map(str, problems)))
+    import_specs(session, specs)
     session.flush()
