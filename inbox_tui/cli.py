@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 COMMAND_MODULES = [
     "inbox_tui.commands.demo",
     "inbox_tui.commands.macros",
+    "inbox_tui.commands.admin",
 ]
 
 log = logging.getLogger("inbox_tui")

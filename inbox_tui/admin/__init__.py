@@ -1,0 +1,1 @@
+"""Administration helpers for a shared store (PostgreSQL roles, permissions)."""
