@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 # Order here is the order in --help.
 COMMAND_MODULES = [
     "inbox_tui.commands.demo",
+    "inbox_tui.commands.mail",
+    "inbox_tui.commands.export",
     "inbox_tui.commands.macros",
     "inbox_tui.commands.admin",
 ]

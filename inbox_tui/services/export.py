@@ -1,0 +1,67 @@
+"""Export the store as JSON lines, one conversation per line, streamed page by page."""
+
+from __future__ import annotations
+
+import json
+from typing import TextIO
+
+from sqlmodel import col, select
+
+from inbox_tui.models import Agent, Message
+from inbox_tui.services.conversations import list_conversations
+from inbox_tui.store import Store
+
+PAGE = 500
+
+
+def export_conversations(store: Store, out: TextIO) -> int:
+    """Write every conversation to ``out``. Returns how many."""
+    count = 0
+    cursor = None
+    while True:
+        with store.read() as session:
+            page = list_conversations(session, after=cursor, limit=PAGE)
+            if not page:
+                return count
+            ids = [row.id for row in page]
+            messages: dict[int, list[dict[str, object]]] = {i: [] for i in ids}
+            rows = session.exec(
+                select(Message, Agent.username)
+                .outerjoin(Agent, col(Agent.id) == Message.agent_id)
+                .where(col(Message.conversation_id).in_(ids))
+                .order_by(col(Message.conversation_id), col(Message.sent_at), col(Message.id))
+            ).all()
+            for m, username in rows:
+                messages[m.conversation_id].append(
+                    {
+                        "message_id": m.message_id,
+                        "direction": m.direction,
+                        "author": {
+                            "name": m.author_name,
+                            "email": m.author_email,
+                            "agent": username,
+                        },
+                        "sent_at": m.sent_at.isoformat(),
+                        "body": m.body,
+                    }
+                )
+        for row in page:
+            out.write(
+                json.dumps(
+                    {
+                        "id": row.id,
+                        "subject": row.subject,
+                        "status": row.status,
+                        "assignee": row.assignee,
+                        "tags": row.tags,
+                        "channel": row.channel,
+                        "contact": {"name": row.contact_name, "email": row.contact_email},
+                        "last_activity_at": row.last_activity_at.isoformat(),
+                        "messages": messages[row.id],
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
+            count += 1
+        cursor = page[-1].cursor

@@ -1,0 +1,143 @@
+"""Mail on disk: mbox files, Maildir folders (nested too), single .eml files.
+
+``iter_mail(paths)`` walks what it is given and yields one ``RawMail`` at a time (an
+mbox is streamed, never loaded whole), or a ``Skipped`` for a file that is not mail at
+all (a README, a JSON file). External ids are stable across runs, so a re-import is a
+no-op even for messages without a Message-ID: a Maildir file by its unique name (without
+the ``:2,flags`` part that changes when mail is read), an mbox message by file and byte
+offset, any other file by its absolute path.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from inbox_tui.errors import UserError
+
+_HEADER_LINE = re.compile(rb"^[!-9;-~]{1,100}:")
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAIL_SUFFIXES = {".eml", ".msg", ".mail"}
+
+
+@dataclass
+class RawMail:
+    external_id: str
+    raw: bytes
+    where: str  # for messages: file, or file @ offset
+
+
+@dataclass
+class Skipped:
+    where: str
+    reason: str
+
+
+class MailPathError(UserError):
+    pass
+
+
+def iter_mail(paths: list[Path]) -> Iterator[RawMail | Skipped]:
+    """Every message under ``paths``. Raises MailPathError (before yielding anything)
+    when a path does not exist or cannot be read."""
+    for path in paths:
+        if not path.exists():
+            raise MailPathError(f"{path} does not exist.")
+        if not os.access(path, os.R_OK) or (path.is_dir() and not os.access(path, os.X_OK)):
+            raise MailPathError(f"{path} cannot be read: permission denied.")
+    for path in paths:
+        if path.is_dir():
+            yield from _walk(path)
+        else:
+            yield from _file(path, explicit=True)
+
+
+def _walk(root: Path) -> Iterator[RawMail | Skipped]:
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        here = Path(dirpath)
+        if here.name == "tmp" and (here.parent / "cur").is_dir():
+            continue  # Maildir tmp/: messages still being delivered
+        for name in sorted(filenames):
+            yield from _file(here / name, explicit=False)
+
+
+def _file(path: Path, *, explicit: bool) -> Iterator[RawMail | Skipped]:
+    where = str(path)
+    in_maildir = path.parent.name in ("cur", "new") and (path.parent.parent / "cur").is_dir()
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES and not _starts_with_from(path):
+            yield Skipped(
+                where, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB and not an mbox"
+            )
+            return
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    except PermissionError:
+        yield Skipped(where, "permission denied")
+        return
+    except OSError as exc:
+        yield Skipped(where, f"cannot be read ({exc.strerror})")
+        return
+    if head.startswith(b"From "):
+        yield from _mbox(path)
+        return
+    looks_like_mail = bool(_HEADER_LINE.match(head.lstrip(b"\r\n")))
+    if not (looks_like_mail or in_maildir or path.suffix.lower() in MAIL_SUFFIXES or explicit):
+        yield Skipped(where, "not an email message" if head.strip() else "empty file")
+        return
+    if in_maildir:
+        external_id = "maildir:" + path.name.split(":2,")[0]
+    else:
+        external_id = f"file:{path.resolve()}"
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        yield Skipped(where, f"cannot be read ({exc.strerror})")
+        return
+    yield RawMail(external_id, raw, where)
+
+
+def _starts_with_from(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(5) == b"From "
+    except OSError:
+        return False
+
+
+def _mbox(path: Path) -> Iterator[RawMail]:
+    """Stream an mbox: a message starts at a 'From ' line at the file start or after a
+    blank line; '>From ' quoting (mboxrd) is undone."""
+    resolved = path.resolve()
+    with path.open("rb") as fh:
+        start = 0
+        offset = 0
+        lines: list[bytes] = []
+        previous_blank = True
+        for line in fh:
+            size = len(line)
+            if line.startswith(b"From ") and previous_blank:
+                if lines:
+                    yield _mbox_message(resolved, start, lines)
+                lines = []
+                start = offset
+            else:
+                if line.startswith(b">") and line.lstrip(b">").startswith(b"From "):
+                    line = line[1:]
+                lines.append(line)
+            offset += size
+            previous_blank = line in (b"\n", b"\r\n")
+        if lines:
+            yield _mbox_message(resolved, start, lines)
+
+
+def _mbox_message(path: Path, offset: int, lines: list[bytes]) -> RawMail:
+    # The blank line before the next "From " belongs to the mbox, not the message.
+    if lines and lines[-1] in (b"\n", b"\r\n"):
+        lines = lines[:-1]
+    return RawMail(f"mbox:{path}:{offset}", b"".join(lines), f"{path} @ byte {offset}")
