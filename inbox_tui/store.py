@@ -127,7 +127,7 @@ class Store:
         try:
             with self.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
-        except OperationalError as exc:
+        except DBAPIError as exc:
             raise StoreError(_describe_connect_error(self.url, exc)) from exc
 
     # -- sessions ------------------------------------------------------------------
