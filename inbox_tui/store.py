@@ -202,7 +202,8 @@ def _prepare_sqlite_file(path: Path) -> None:
     folder = path.parent
     try:
         if not folder.exists():
-            folder.mkdir(parents=True, mode=0o770, exist_ok=True)
+            folder.mkdir(parents=True, exist_ok=True)
+            folder.chmod(0o770)  # mkdir's mode is cut by the umask
         if not path.exists():
             old = os.umask(0o007)
             try:
