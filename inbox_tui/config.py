@@ -138,6 +138,8 @@ class Config:
     keys: dict[str, str] = field(default_factory=dict)  # action -> key(s)
     business_hours: dict[str, Any] | None = None
     raw: dict[str, Any] = field(default_factory=dict)  # the whole file, for later sections
+    # The demo inbox: replies are recorded in the store but never sent anywhere.
+    demo: bool = False
 
 
 def default_config_path() -> Path:

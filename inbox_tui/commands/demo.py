@@ -48,6 +48,7 @@ def run(ctx: Context) -> int:
         return 0
     ctx.__dict__["store"] = store  # the TUI opens this store, not the configured one
     ctx.config.db_url = sqlite_url(path)
+    ctx.config.demo = True  # replies are recorded, never sent
     from inbox_tui.tui.app import run_app
 
     return run_app(ctx)

@@ -186,6 +186,19 @@ def list_conversations(
     ]
 
 
+def row_cursor_at(session: Session, flt: ConversationFilter, index: int) -> Cursor | None:
+    """The keyset cursor of the row at ``index`` (0-based) in list order, found by
+    OFFSET: used only to jump far (``G``), after which paging is by keyset again."""
+    stmt = _apply_filter(select(Conversation.last_activity_at, Conversation.id), flt)
+    stmt = (
+        stmt.order_by(col(Conversation.last_activity_at).desc(), col(Conversation.id).desc())
+        .offset(index)
+        .limit(1)
+    )
+    row = session.exec(stmt).first()
+    return (row[0], row[1]) if row else None
+
+
 def count_conversations(session: Session, flt: ConversationFilter | None = None) -> int:
     stmt = _apply_filter(
         select(func.count()).select_from(Conversation), flt or ConversationFilter()

@@ -1,0 +1,230 @@
+"""Sending the outbox over SMTP (aiosmtplib), exactly once where at all possible.
+
+A row is claimed atomically (queued → sending, attempts + 1) before any byte goes out, so
+two agents' apps never send the same reply. Outcomes:
+- accepted: ``sent``;
+- temporary failure (4xx, connection refused, timeout before DATA): back to ``queued``
+  with exponential backoff;
+- permanent failure (5xx): ``failed`` with the server's reason, shown in the conversation;
+- unknown (connection lost after the final dot, or a row left ``sending`` by a killed
+  process): before sending again, the account's Sent mailbox is searched for the
+  Message-ID over IMAP when one is configured; found means ``sent``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import ssl
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session, col, select
+
+from inbox_tui.errors import UserError
+from inbox_tui.models import Outbox, OutboxStatus, utcnow
+from inbox_tui.store import Store
+
+if TYPE_CHECKING:
+    from inbox_tui.config import Config, SmtpSettings
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 8
+STALE_SENDING = timedelta(minutes=10)
+
+
+@dataclass
+class FlushReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    last_error: str | None = None
+
+
+class SmtpOutcome(Exception):
+    def __init__(self, kind: str, reason: str) -> None:  # kind: temporary | permanent | unknown
+        super().__init__(reason)
+        self.kind = kind
+        self.reason = reason
+
+
+def _claim(
+    session: Session, limit: int | None
+) -> list[tuple[int, str, str, list[str], bytes, int]]:
+    now = utcnow()
+    stale = session.exec(
+        select(Outbox)
+        .where(Outbox.status == OutboxStatus.SENDING.value)
+        .where(col(Outbox.next_attempt_at) <= now - STALE_SENDING)
+        .with_for_update()
+    ).all()
+    for row in stale:  # a sender died mid-flight: the outcome is unknown
+        row.status = OutboxStatus.QUEUED.value
+        row.last_error = "sending was interrupted; checked before resending"
+    rows = session.exec(
+        select(Outbox)
+        .where(Outbox.status == OutboxStatus.QUEUED.value)
+        .where(col(Outbox.next_attempt_at) <= now)
+        .order_by(col(Outbox.id))
+        .limit(limit or 50)
+        .with_for_update(skip_locked=True)
+    ).all()
+    claimed = []
+    for row in rows:
+        row.status = OutboxStatus.SENDING.value
+        row.attempts += 1
+        row.next_attempt_at = now
+        assert row.id is not None
+        claimed.append(
+            (
+                row.id,
+                row.account,
+                row.mail_from,
+                json.loads(row.rcpt_to),
+                row.raw,
+                row.attempts,
+            )
+        )
+    return claimed  # type: ignore[return-value]
+
+
+def _finish(
+    session: Session, outbox_id: int, status: str, error: str | None, attempts: int
+) -> None:
+    row = session.get(Outbox, outbox_id)
+    if row is None:
+        return
+    row.status = status
+    row.last_error = error
+    if status == OutboxStatus.SENT.value:
+        row.sent_at = utcnow()
+    elif status == OutboxStatus.QUEUED.value:
+        row.next_attempt_at = utcnow() + timedelta(seconds=min(3600, 15 * 2 ** (attempts - 1)))
+
+
+async def flush_outbox(store: Store, config: Config, *, limit: int | None = None) -> FlushReport:
+    """Send what is due. Returns counts; never raises for a delivery failure."""
+    report = FlushReport()
+    claimed = await asyncio.to_thread(store.run, _claim, limit)
+    for outbox_id, account_name, mail_from, rcpts, raw, attempts in claimed:
+        account = config.accounts.get(account_name)
+        if account is None or account.smtp is None:
+            status, error = (
+                OutboxStatus.FAILED.value,
+                f"the account {account_name!r} has no SMTP settings in the config",
+            )
+        else:
+            try:
+                if attempts > 1 and await _already_in_sent(config, account_name, raw):
+                    status, error = OutboxStatus.SENT.value, None
+                else:
+                    await send_raw(account.smtp, mail_from, rcpts, raw)
+                    status, error = OutboxStatus.SENT.value, None
+            except SmtpOutcome as exc:
+                error = exc.reason
+                if exc.kind == "permanent" or attempts >= MAX_ATTEMPTS:
+                    status = OutboxStatus.FAILED.value
+                else:
+                    status = OutboxStatus.QUEUED.value
+            except UserError as exc:
+                status, error = OutboxStatus.FAILED.value, str(exc)
+        await asyncio.to_thread(store.run, _finish, outbox_id, status, error, attempts)
+        if status == OutboxStatus.SENT.value:
+            report.sent += 1
+        elif status == OutboxStatus.FAILED.value:
+            report.failed += 1
+            report.last_error = error
+        else:
+            report.retrying += 1
+            report.last_error = error
+    return report
+
+
+def _tls_context(cafile: str | None) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(cafile=cafile) if cafile else ssl.create_default_context()
+    return ctx
+
+
+async def send_raw(smtp: SmtpSettings, mail_from: str, rcpts: list[str], raw: bytes) -> None:
+    """One SMTP transaction. Raises SmtpOutcome(kind, reason)."""
+    import aiosmtplib
+
+    from inbox_tui.config import is_loopback
+
+    if smtp.security == "plain" and not (is_loopback(smtp.host) or smtp.allow_plain):
+        raise UserError(
+            f'Refusing to send in plain text to {smtp.host}; use security = "tls" or "starttls".'
+        )
+    password = smtp.resolve_password(f"SMTP {smtp.host}")
+    client = aiosmtplib.SMTP(
+        hostname=smtp.host,
+        port=smtp.port,
+        timeout=smtp.timeout,
+        use_tls=smtp.security == "tls",
+        start_tls=smtp.security == "starttls",
+        tls_context=_tls_context(smtp.tls_ca_file) if smtp.security != "plain" else None,
+    )
+    data_started = False
+    try:
+        await client.connect()
+        if smtp.username and password is not None:
+            await client.login(smtp.username, password)
+        await client.mail(mail_from)
+        for rcpt in rcpts:
+            await client.rcpt(rcpt)
+        data_started = True
+        await client.data(raw)
+    except aiosmtplib.SMTPResponseException as exc:
+        kind = "permanent" if 500 <= exc.code < 600 else "temporary"
+        raise SmtpOutcome(kind, f"the server answered {exc.code} {exc.message}") from exc
+    except (
+        aiosmtplib.SMTPServerDisconnected,
+        aiosmtplib.SMTPTimeoutError,
+        ConnectionError,
+        TimeoutError,
+        OSError,
+    ) as exc:
+        kind = "unknown" if data_started else "temporary"
+        raise SmtpOutcome(
+            kind,
+            f"the connection to {smtp.host}:{smtp.port} failed ({exc.__class__.__name__}: {exc})",
+        ) from exc
+    except aiosmtplib.SMTPException as exc:
+        raise SmtpOutcome("temporary", f"SMTP error: {exc}") from exc
+    finally:
+        try:
+            if client.is_connected:
+                await asyncio.wait_for(client.quit(), timeout=5)
+        except Exception:
+            client.close()
+
+
+async def _already_in_sent(config: Config, account_name: str, raw: bytes) -> bool:
+    """After an unknown outcome: is the Message-ID already in the account's Sent folder?
+    False when there is no IMAP Sent folder to ask (the reply is then sent again)."""
+    import email
+
+    account = config.accounts.get(account_name)
+    if account is None or not account.sent_mailbox:
+        return False
+    mid = email.message_from_bytes(raw).get("Message-ID", "")
+    if not mid:
+        return False
+    try:
+        from inbox_tui.sources.imap_client import message_id_in_mailbox
+    except ImportError:
+        return False
+    try:
+        return await message_id_in_mailbox(account, account.sent_mailbox, mid)
+    except Exception as exc:
+        log.info("could not check Sent for %s: %s", mid, exc)
+        return False
+
+
+def list_outbox(session: Session, statuses: list[str] | None = None) -> list[Outbox]:
+    stmt = select(Outbox).order_by(col(Outbox.id).desc()).limit(200)
+    if statuses:
+        stmt = stmt.where(col(Outbox.status).in_(statuses))
+    return list(session.exec(stmt).all())

@@ -1,0 +1,71 @@
+"""The search language agents type after ``/``, learnable in a minute:
+
+    printer jam "exact phrase"      words and phrases in the subject or any message
+    is:open  is:pending  is:snoozed  is:closed
+    tag:bug  -tag:spam              with / without a tag (quote tags with spaces: tag:"feature request")
+    assignee:me  assignee:sam  assignee:none
+    from:@acme.com  from:ann        the customer's address or name contains this
+    after:2026-01-01  before:2026-02-01
+    channel:chat  channel:email
+
+Unknown ``key:value`` terms are searched as text, so nothing typed is silently dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from inbox_tui.services.conversations import ConversationFilter
+
+STATUSES = {"open", "pending", "snoozed", "closed"}
+_TERM = re.compile(r'(-?)(\w+):("([^"]*)"|\S+)|"([^"]*)"|(\S+)')
+
+
+class QueryError(ValueError):
+    pass
+
+
+def parse_query(query: str, me: str) -> ConversationFilter:
+    """Turn the search text into a filter. Raises QueryError (a plain sentence) for a
+    value that cannot be understood, such as a bad date."""
+    flt = ConversationFilter()
+    for m in _TERM.finditer(query):
+        neg, key, raw_value, quoted_value, phrase, word = m.groups()
+        if key is not None:
+            value = quoted_value if quoted_value is not None else raw_value
+            key = key.lower()
+            if key == "is" and value.lower() in STATUSES:
+                flt.statuses = (flt.statuses or set()) | {value.lower()}
+            elif key == "tag":
+                (flt.without_tags if neg else flt.tags).append(value.lower())
+            elif key == "assignee":
+                if value.lower() in ("none", "nobody", "unassigned"):
+                    flt.unassigned = True
+                else:
+                    flt.assignee = me if value.lower() == "me" else value
+            elif key == "from":
+                flt.from_contains = value.lower()
+            elif key in ("after", "before"):
+                setattr(flt, key, _date(value))
+            elif key == "channel" and value.lower() in ("chat", "email"):
+                flt.channel = value.lower()
+            else:
+                flt.text.append(m.group(0))
+        elif phrase is not None:
+            if phrase.strip():
+                flt.text.append(phrase)
+        elif word:
+            flt.text.append(word)
+    return flt
+
+
+def _date(value: str) -> datetime:
+    try:
+        return (
+            datetime.fromisoformat(value).replace(tzinfo=UTC)
+            if len(value) == 10
+            else datetime.fromisoformat(value)
+        )
+    except ValueError as exc:
+        raise QueryError(f"'{value}' is not a date like 2026-01-31.") from exc

@@ -1,0 +1,1043 @@
+"""The triage TUI. Glue over the services: every database call runs in a thread worker
+and comes back to the UI thread; nothing here decides business rules.
+
+One table (``ACTIONS``) defines every action once: its binding id (remappable in the
+config's ``[keys]``), default keys, and description; bindings, the ``?`` help screen and
+the command palette are all generated from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from inbox_tui.errors import UserError
+from inbox_tui.sanitize import one_line
+from inbox_tui.tui.conversation_list import PAGE, ConversationList
+from inbox_tui.tui.dialogs import Composer, Draft, FuzzyPicker, HelpScreen, PickItem, Prompt
+from inbox_tui.tui.thread_view import ThreadView
+
+if TYPE_CHECKING:
+    from inbox_tui.cli import Context
+    from inbox_tui.config import Config
+    from inbox_tui.services.conversations import ConversationFilter, ConversationRow, Thread
+    from inbox_tui.store import Store
+
+
+@dataclass(frozen=True)
+class Action:
+    id: str
+    keys: str
+    action: str
+    description: str
+    short: str = ""  # footer label; empty keeps it out of the footer
+
+
+ACTIONS: list[Action] = [
+    Action("open", "enter", "open", "Open the conversation", "Open"),
+    Action("back", "escape,u", "go_back", "Back to the list / close search"),
+    Action("reply", "r", "reply", "Reply to the customer", "Reply"),
+    Action("note", "n", "note", "Write an internal note", "Note"),
+    Action("tag", "t", "tag", "Tag (fuzzy picker; Enter toggles)", "Tag"),
+    Action("assign", "a", "assign", "Assign to an agent (picker)", "Assign"),
+    Action("assign_me", "i", "assign_me", "Assign to me"),
+    Action("status", "s", "status", "Set status: open, pending, closed", "Status"),
+    Action("snooze", "z", "snooze", "Snooze (presets or custom, e.g. 3h, 2d)", "Snooze"),
+    Action("close_next", "e", "close_next", "Close and go to the next conversation", "Close"),
+    Action("macro", "m", "macro", "Apply a macro (picker with preview)", "Macro"),
+    Action("select", "x", "select", "Select for bulk actions (tag, assign, close, snooze, macro)"),
+    Action("search", "slash", "search", "Search (is:open tag:bug from:@acme.com …)", "Search"),
+    Action(
+        "views", "v", "views", "Choose a view (Unassigned, Mine, tags, saved searches)", "Views"
+    ),
+    Action("save_search", "ctrl+s", "save_search", "Save the current search as a view"),
+    Action("palette", "colon", "command_palette", "Command palette (also ctrl+p)"),
+    Action("refresh", "ctrl+r", "refresh", "Refresh now"),
+    Action("help", "question_mark", "help", "This help", "Help"),
+    Action("quit", "ctrl+q", "quit", "Quit"),
+]
+
+VIEWS = [
+    ("unassigned", "Unassigned"),
+    ("mine", "Mine"),
+    ("open", "All open"),
+    ("pending", "Pending"),
+    ("snoozed", "Snoozed"),
+    ("closed", "Closed"),
+    ("all", "Everything"),
+]
+
+SNOOZE_PRESETS = [
+    ("1h", "1 hour"),
+    ("4h", "4 hours"),
+    ("tomorrow", "Tomorrow 09:00 UTC"),
+    ("2d", "2 days"),
+    ("1w", "Next week"),
+    ("custom", "Custom…"),
+]
+
+INTRO = (
+    "The list shows the current view; j/k move, Enter opens, Esc goes back. Actions apply to the "
+    "open or highlighted conversation, or to every selected (x) one. Keys can be remapped in the "
+    'config file\'s [keys] table, e.g. reply = "R".'
+)
+
+
+class MainScreen(Screen[None]):
+    DEFAULT_CSS = """
+    #top { height: 1; background: $primary-background; padding: 0 1; }
+    #views { width: 26; border-right: solid $primary; display: none; }
+    #views.shown { display: block; }
+    #center { width: 1fr; }
+    #search { display: none; }
+    #search.shown { display: block; }
+    ThreadView { width: 1fr; display: none; border-left: solid $primary; }
+    MainScreen.-wide ThreadView { display: block; }
+    MainScreen.-reading ThreadView { display: block; }
+    MainScreen.-reading.-narrow #center { display: none; }
+    #status { height: 1; padding: 0 1; color: $text-muted; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="top")
+        with Horizontal():
+            yield OptionList(id="views")
+            with Vertical(id="center"):
+                yield Input(
+                    placeholder='search: words "phrase" is:open tag:bug -tag:spam assignee:me from:@acme.com after:2026-01-01 channel:chat',
+                    id="search",
+                )
+                app = self.app
+                assert isinstance(app, InboxApp)
+                yield ConversationList(app.fetch_page, app.count, clock=app.clock, id="list")
+            yield ThreadView(id="thread")
+        yield Static(id="status")
+        yield Footer()
+
+    def on_resize(self, event: Any) -> None:
+        wide = event.size.width >= 140
+        self.set_class(wide, "-wide")
+        self.set_class(not wide, "-narrow")
+
+
+class InboxApp(App[int]):
+    TITLE = "inbox-tui"
+    BINDINGS = [
+        Binding(a.keys, a.action, a.short or a.description, show=bool(a.short), id=a.id)
+        for a in ACTIONS
+    ]
+    # Textual's own ctrl+p palette stays; ':' opens it too.
+    COMMAND_PALETTE_BINDING = "ctrl+p"
+
+    def __init__(
+        self,
+        store: Store,
+        config: Config,
+        me: str,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        poll_seconds: float = 2.0,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.config = config
+        self.me = me
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.poll_seconds = poll_seconds
+        self.view = "open"
+        self.query_text = ""
+        self.open_id: int | None = None
+        self.open_version: int | None = None
+        self._token: tuple[int, int, int] | None = None
+        self._saved: dict[str, str] = {}
+
+    # -- data access used by the list (runs in thread workers) ------------------------
+
+    def current_filter(self) -> ConversationFilter:
+        from inbox_tui.services.conversations import view_filter
+        from inbox_tui.services.search import parse_query
+
+        if self.view.startswith("saved:"):
+            return parse_query(self._saved.get(self.view[6:], ""), self.me)
+        base = view_filter(self.view, self.me)
+        if self.query_text.strip():
+            q = parse_query(self.query_text, self.me)
+            if q.statuses is None:
+                q.statuses = base.statuses
+            if not (q.assignee or q.unassigned):
+                q.assignee, q.unassigned = base.assignee, base.unassigned
+            q.tags = [*base.tags, *q.tags]
+            return q
+        return base
+
+    def fetch_page(
+        self, flt: ConversationFilter, page: int, after: ConversationRow | None
+    ) -> list[ConversationRow]:
+        from inbox_tui.services.conversations import list_conversations, row_cursor_at
+
+        with self.store.read() as s:
+            cursor = after.cursor if after is not None else None
+            if cursor is None and page > 0:
+                # A jump (G, PageDown far away): find the page's anchor by offset once.
+                cursor = row_cursor_at(s, flt, page * PAGE - 1)
+                if cursor is None:
+                    return []
+            return list_conversations(s, flt, after=cursor, limit=PAGE)
+
+    def count(self, flt: ConversationFilter) -> int:
+        from inbox_tui.services.conversations import count_conversations
+
+        with self.store.read() as s:
+            return count_conversations(s, flt)
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        if self.config.keys:
+            self.set_keymap(self.config.keys)
+        self.push_screen(MainScreen())
+        self.call_after_refresh(self._start)
+
+    def _start(self) -> None:
+        self.conv_list.focus()
+        self.reload(first=True)
+        self.set_interval(self.poll_seconds, self._poll)
+        self.set_interval(15, self._heartbeat)
+        self._load_views()
+
+    @property
+    def conv_list(self) -> ConversationList:
+        return self.screen.query_one(ConversationList)
+
+    @property
+    def thread_view(self) -> ThreadView:
+        return self.screen.query_one(ThreadView)
+
+    def set_status(self, text: str) -> None:
+        self.screen.query_one("#status", Static).update(Text(one_line(text, 300)))
+
+    def _set_top(self, total: int) -> None:
+        label = dict(VIEWS).get(self.view) or (
+            f"#{self.view[4:]}"
+            if self.view.startswith("tag:")
+            else self.view.removeprefix("saved:")
+        )
+        text = Text()
+        text.append("inbox-tui ", style="bold")
+        text.append(f"· {label} ({total:,})")
+        if self.query_text:
+            text.append(f" · search: {one_line(self.query_text, 60)}", style="italic")
+        sel = len(self.conv_list.selected)
+        if sel:
+            text.append(f" · {sel} selected", style="bold yellow")
+        text.append(f" · {one_line(self.me, 30)}", style="dim")
+        self.screen.query_one("#top", Static).update(text)
+
+    # -- loading ---------------------------------------------------------------------
+
+    def reload(self, first: bool = False, keep_id: int | None = None) -> None:
+        try:
+            flt = self.current_filter()
+        except ValueError as exc:
+            self.set_status(str(exc))
+            return
+        self._load_list(flt, keep_id)
+
+    @work(thread=True, exclusive=True, group="list")
+    def _load_list(self, flt: ConversationFilter, keep_id: int | None) -> None:
+        total = self.count(flt)
+        rows = self.fetch_page(flt, 0, None)
+        self.call_from_thread(self._show_list, flt, total, rows, keep_id)
+
+    def _show_list(
+        self, flt: ConversationFilter, total: int, rows: list[ConversationRow], keep_id: int | None
+    ) -> None:
+        self.conv_list.set_filter(flt, total, rows, keep_id)
+        self._set_top(total)
+
+    @work(thread=True, exclusive=True, group="thread")
+    def _load_thread(self, conv_id: int) -> None:
+        from inbox_tui.services.conversations import get_thread
+        from inbox_tui.services.presence import others_by_conversation
+
+        try:
+            with self.store.read() as s:
+                thread = get_thread(s, conv_id)
+                viewers = others_by_conversation(s, self.me).get(conv_id, [])
+        except UserError as exc:
+            self.call_from_thread(self.set_status, str(exc))
+            return
+        self.call_from_thread(self._show_thread, thread, viewers)
+
+    def _show_thread(self, thread: Thread, viewers: list[tuple[str, str]]) -> None:
+        self.open_version = thread.version
+        self.thread_view.show(thread, viewers)
+
+    @work(thread=True, exclusive=True, group="poll")
+    def _poll(self) -> None:
+        from inbox_tui.services.changes import change_token
+        from inbox_tui.services.presence import others_by_conversation
+        from inbox_tui.services.triage import wake_snoozed
+
+        try:
+            woken = self.store.run(wake_snoozed)
+            with self.store.read() as s:
+                token = change_token(s)
+                presence = others_by_conversation(s, self.me)
+        except Exception as exc:  # a dead database server: say so, keep running
+            self.call_from_thread(
+                self.set_status, f"Cannot reach the store: {exc.__class__.__name__}. Retrying…"
+            )
+            return
+        changed = token != self._token and self._token is not None
+        self._token = token
+        self.call_from_thread(self._after_poll, changed or bool(woken), presence)
+
+    def _after_poll(self, changed: bool, presence: dict[int, list[tuple[str, str]]]) -> None:
+        self.conv_list.presence = presence
+        self.conv_list.refresh()
+        if changed:
+            self._refresh_list_in_place()
+            if self.open_id is not None:
+                self._load_thread(self.open_id)
+
+    @work(thread=True, exclusive=True, group="list")
+    def _refresh_list_in_place(self) -> None:
+        lst = self.conv_list
+        flt = lst.filter
+        total = self.count(flt)
+        pages: dict[int, list[ConversationRow]] = {}
+        wanted = sorted({lst.cursor // PAGE, *lst.loaded_pages()})[:5]
+        for page in wanted:
+            pages[page] = self.fetch_page(
+                flt, page, pages.get(page - 1, [None])[-1] if page - 1 in pages else None
+            )  # type: ignore[arg-type]
+        self.call_from_thread(self._apply_refresh, total, pages)
+
+    def _apply_refresh(self, total: int, pages: dict[int, list[ConversationRow]]) -> None:
+        self.conv_list.reload_keep_cursor(total, pages)
+        self._set_top(total)
+
+    @work(thread=True, group="heartbeat")
+    def _heartbeat(self) -> None:
+        from inbox_tui.services.presence import heartbeat
+
+        try:
+            self.store.run(heartbeat, self.me, self.open_id, "viewing")
+        except Exception:
+            return
+
+    @work(thread=True, group="views")
+    def _load_views(self) -> None:
+        from sqlmodel import select
+
+        from inbox_tui.models import SavedSearch, Tag
+        from inbox_tui.services.conversations import count_conversations, view_filter
+
+        with self.store.read() as s:
+            counts = {v: count_conversations(s, view_filter(v, self.me)) for v, _ in VIEWS}
+            tags = [t.name for t in s.exec(select(Tag).order_by(Tag.name)).all()]
+            saved = {x.name: x.query for x in s.exec(select(SavedSearch)).all()}
+        self.call_from_thread(self._fill_views, counts, tags, saved)
+
+    def _fill_views(self, counts: dict[str, int], tags: list[str], saved: dict[str, str]) -> None:
+        self._saved = saved
+        ol = self.screen.query_one("#views", OptionList)
+        ol.clear_options()
+        opts = [Option(Text(f"{label} ({counts.get(v, 0):,})"), id=v) for v, label in VIEWS]
+        opts += [Option(Text(f"#{one_line(t, 20)}"), id=f"tag:{t}") for t in tags]
+        opts += [Option(Text(f"★ {one_line(n, 20)}"), id=f"saved:{n}") for n in saved]
+        ol.add_options(opts)
+
+    # -- the list and the thread -----------------------------------------------------
+
+    @on(ConversationList.Highlighted)
+    def _highlighted(self, event: ConversationList.Highlighted) -> None:
+        if (
+            event.row is not None
+            and self.screen.has_class("-wide")
+            and event.row.id != self.open_id
+        ):
+            self.open_id = event.row.id
+            self._load_thread(event.row.id)
+
+    @on(ConversationList.Opened)
+    def _opened(self, event: ConversationList.Opened) -> None:
+        self.action_open()
+
+    @on(OptionList.OptionSelected, "#views")
+    def _view_chosen(self, event: OptionList.OptionSelected) -> None:
+        self.view = event.option.id or "open"
+        self.query_text = ""
+        self.screen.query_one("#views").remove_class("shown")
+        self.conv_list.selected.clear()
+        self.conv_list.focus()
+        self.reload()
+
+    def action_open(self) -> None:
+        row = self.conv_list.current_row()
+        if row is None:
+            return
+        self.open_id = row.id
+        self.screen.add_class("-reading")
+        self._load_thread(row.id)
+        self.thread_view.focus()
+        self._heartbeat()
+
+    def action_go_back(self) -> None:
+        search = self.screen.query_one("#search", Input)
+        if search.has_focus or search.has_class("shown"):
+            search.remove_class("shown")
+            if self.query_text:
+                self.query_text = ""
+                search.value = ""
+                self.reload()
+            self.conv_list.focus()
+            return
+        if self.screen.query_one("#views").has_class("shown"):
+            self.screen.query_one("#views").remove_class("shown")
+            self.conv_list.focus()
+            return
+        self.screen.remove_class("-reading")
+        if not self.screen.has_class("-wide"):
+            self.open_id = None
+        self.conv_list.focus()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.help_rows(), INTRO))
+
+    def help_rows(self) -> list[tuple[str, str]]:
+        rows = [(self._keys_for(a), a.description) for a in ACTIONS]
+        rows += [
+            ("j / k", "Move down / up"),
+            ("g / G", "First / last"),
+            ("PgDn / PgUp", "Page down / up"),
+            ("q", "Show or hide quoted text in a thread"),
+        ]
+        return rows
+
+    def _keys_for(self, a: Action) -> str:
+        keys = self.config.keys.get(a.id, a.keys)
+        return (
+            keys.replace("question_mark", "?")
+            .replace("slash", "/")
+            .replace("colon", ":")
+            .replace(",", " / ")
+        )
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for a in ACTIONS:
+            if a.id in ("palette",):
+                continue
+            yield SystemCommand(
+                f"{a.description.split(' (')[0]}  [{self._keys_for(a)}]",
+                a.description,
+                getattr(self, f"action_{a.action}"),
+            )
+
+    def action_views(self) -> None:
+        views = self.screen.query_one("#views", OptionList)
+        views.add_class("shown")
+        views.focus()
+        self._load_views()
+
+    def action_search(self) -> None:
+        search = self.screen.query_one("#search", Input)
+        search.add_class("shown")
+        search.focus()
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self.query_text = event.value
+        self.reload()
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self) -> None:
+        self.conv_list.focus()
+
+    def action_save_search(self) -> None:
+        if not self.query_text.strip():
+            self.notify("Type a search first (/), then save it as a view.", severity="warning")
+            return
+
+        def done(name: str | None) -> None:
+            if name and name.strip():
+                self._run(
+                    _save_search,
+                    name.strip()[:100],
+                    self.query_text,
+                    ok=f"Saved the search as the view “{name.strip()}”.",
+                )
+                self._load_views()
+
+        self.push_screen(Prompt("Name for this view", "e.g. Angry billing"), done)
+
+    def action_refresh(self) -> None:
+        row = self.conv_list.current_row()
+        self.reload(keep_id=row.id if row else None)
+        if self.open_id:
+            self._load_thread(self.open_id)
+
+    def action_select(self) -> None:
+        self.conv_list.toggle_selected()
+        self._set_top(self.conv_list.total)
+        self.conv_list.action_cursor_down()
+
+    # -- triage actions --------------------------------------------------------------
+
+    def targets(self) -> list[int]:
+        """The conversations an action applies to: the selection, else the open or
+        highlighted one."""
+        if self.conv_list.selected:
+            return sorted(self.conv_list.selected)
+        if self.screen.has_class("-reading") and self.open_id is not None:
+            return [self.open_id]
+        row = self.conv_list.current_row()
+        return [row.id] if row else []
+
+    def _run(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        ok: str | None = None,
+        after: Callable[[Any], None] | None = None,
+    ) -> None:
+        self._run_worker(fn, args, ok, after)
+
+    @work(thread=True, group="actions")
+    def _run_worker(
+        self,
+        fn: Callable[..., Any],
+        args: tuple[Any, ...],
+        ok: str | None,
+        after: Callable[[Any], None] | None,
+    ) -> None:
+        try:
+            result = self.store.run(fn, *args)
+        except UserError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            return
+        except Exception as exc:
+            import logging
+
+            from inbox_tui.cli import explain_unexpected
+
+            logging.getLogger(__name__).exception("action failed")
+            self.call_from_thread(
+                self.notify, explain_unexpected(exc), severity="error", markup=False
+            )
+            return
+        if ok:
+            self.call_from_thread(self.notify, ok, markup=False)
+        if after is not None:
+            self.call_from_thread(after, result)
+        self.call_from_thread(self._after_change)
+
+    def _after_change(self) -> None:
+        row = self.conv_list.current_row()
+        self.reload(keep_id=row.id if row else None)
+        if self.open_id is not None and (
+            self.screen.has_class("-reading") or self.screen.has_class("-wide")
+        ):
+            self._load_thread(self.open_id)
+
+    def _bulk(self, fn: Callable[..., Any], *args: Any, what: str) -> None:
+        ids = self.targets()
+        if not ids:
+            self.notify("No conversation is highlighted.", severity="warning")
+            return
+        self._run(
+            _for_each,
+            fn,
+            ids,
+            args,
+            ok=f"{what} ({len(ids)} conversation{'s' if len(ids) > 1 else ''}).",
+        )
+        if len(ids) > 1:
+            self.conv_list.selected.clear()
+
+    def action_assign_me(self) -> None:
+        self._bulk(_assign, self.me, self.me, what="Assigned to you")
+
+    def action_close_next(self) -> None:
+        ids = self.targets()
+        self._bulk(_close, self.me, what="Closed")
+        if len(ids) == 1 and self.screen.has_class("-reading"):
+            self.conv_list.action_cursor_down()
+            self.call_after_refresh(self.action_open)
+
+    def action_tag(self) -> None:
+        ids = self.targets()
+        if not ids:
+            return
+        self._pick_tag(ids)
+
+    @work(thread=True, group="pickers")
+    def _pick_tag(self, ids: list[int]) -> None:
+        from sqlmodel import select
+
+        from inbox_tui.models import ConversationTag, Tag
+
+        with self.store.read() as s:
+            tags = s.exec(select(Tag).order_by(Tag.kind, Tag.name)).all()
+            on_all = set()
+            if len(ids) == 1:
+                on_all = {
+                    t
+                    for t in s.exec(
+                        select(ConversationTag.tag_id).where(
+                            ConversationTag.conversation_id == ids[0]
+                        )
+                    ).all()
+                }
+        items = [PickItem(t.name, t.name, t.kind, t.id in on_all) for t in tags]
+
+        def chosen(value: str | None) -> None:
+            if not value:
+                return
+            if len(ids) == 1 and any(it.value == value and it.checked for it in items):
+                self._bulk(_untag, self.me, value, what=f"Removed tag {value}")
+            else:
+                self._bulk(_tag, self.me, value, what=f"Tagged {value}")
+
+        self.call_from_thread(
+            self.push_screen,
+            FuzzyPicker(
+                "Tag (Enter toggles; type a new name to create it)", items, allow_new="Create tag"
+            ),
+            chosen,
+        )
+
+    def action_assign(self) -> None:
+        if self.targets():
+            self._pick_agent()
+
+    @work(thread=True, group="pickers")
+    def _pick_agent(self) -> None:
+        from sqlmodel import select
+
+        from inbox_tui.models import Agent
+
+        with self.store.read() as s:
+            agents = s.exec(select(Agent).order_by(Agent.name)).all()
+        items = [PickItem("\x00none", "Nobody (unassign)")] + [
+            PickItem(
+                a.username,
+                a.name or a.username,
+                a.username + (" (me)" if a.username == self.me else ""),
+            )
+            for a in agents
+        ]
+
+        def chosen(value: str | None) -> None:
+            if value is None:
+                return
+            who = None if value == "\x00none" else value
+            self._bulk(_assign, self.me, who, what=f"Assigned to {who}" if who else "Unassigned")
+
+        self.call_from_thread(self.push_screen, FuzzyPicker("Assign to", items), chosen)
+
+    def action_status(self) -> None:
+        if not self.targets():
+            return
+        items = [
+            PickItem("open", "Open"),
+            PickItem("pending", "Pending (waiting on the customer)"),
+            PickItem("closed", "Closed"),
+        ]
+
+        def chosen(value: str | None) -> None:
+            if value:
+                self._bulk(_status, self.me, value, what=f"Set {value}")
+
+        self.push_screen(FuzzyPicker("Status", items), chosen)
+
+    def action_snooze(self) -> None:
+        if not self.targets():
+            return
+        items = [PickItem(v, label) for v, label in SNOOZE_PRESETS]
+
+        def chosen(value: str | None) -> None:
+            if value == "custom":
+                self.push_screen(
+                    Prompt("Snooze for (30m, 3h, 2d, 1w) or until (2026-12-01 09:00)", "2d"),
+                    lambda v: self._snooze(v),
+                )
+            elif value:
+                self._snooze(value)
+
+        self.push_screen(
+            FuzzyPicker("Snooze until… (wakes early if the customer replies)", items), chosen
+        )
+
+    def _snooze(self, value: str | None) -> None:
+        if not value:
+            return
+        try:
+            until = snooze_until(value.strip(), self.clock())
+        except ValueError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self._bulk(_snooze, self.me, until, what=f"Snoozed until {until:%a %d %b %H:%M} UTC")
+
+    def action_note(self) -> None:
+        ids = self.targets()
+        if len(ids) != 1:
+            self.notify("Open or highlight one conversation to write a note.", severity="warning")
+            return
+
+        def done(draft: Draft | None) -> None:
+            if draft and draft.text.strip():
+                self._run(_note, self.me, ids[0], draft.text, ok="Note saved.")
+
+        self.push_screen(
+            Composer(f"Internal note on #{ids[0]} (never sent to the customer)", is_note=True), done
+        )
+
+    def action_reply(self) -> None:
+        ids = self.targets()
+        if len(ids) != 1:
+            self.notify("Open or highlight one conversation to reply.", severity="warning")
+            return
+        self._compose_reply(ids[0], "")
+
+    def _compose_reply(self, conv_id: int, text: str, macro: str | None = None) -> None:
+        seen = self.open_version if conv_id == self.open_id else None
+        self._heartbeat_replying(conv_id)
+
+        def done(draft: Draft | None) -> None:
+            if draft is None or not draft.text.strip():
+                return
+            then = "closed" if draft.action == "send_close" else "pending"
+            self._send(conv_id, draft.text, then, seen, macro, force=False)
+
+        self.push_screen(
+            Composer(f"Reply to #{conv_id}" + (f" (macro {macro})" if macro else ""), text), done
+        )
+
+    @work(thread=True, group="heartbeat")
+    def _heartbeat_replying(self, conv_id: int) -> None:
+        from inbox_tui.services.presence import heartbeat
+
+        try:
+            self.store.run(heartbeat, self.me, conv_id, "replying")
+        except Exception:
+            return
+
+    def _send(
+        self, conv_id: int, text: str, then: str, seen: int | None, macro: str | None, force: bool
+    ) -> None:
+        self._send_worker(conv_id, text, then, seen, macro, force)
+
+    @work(thread=True, group="actions")
+    def _send_worker(
+        self, conv_id: int, text: str, then: str, seen: int | None, macro: str | None, force: bool
+    ) -> None:
+        from inbox_tui.services import replies
+        from inbox_tui.services.macros import apply_macro
+
+        outbox_id: int | None
+        try:
+            if macro:
+                applied = self.store.run(
+                    lambda s: apply_macro(
+                        s,
+                        self.me,
+                        conv_id,
+                        macro,
+                        config=self.config,
+                        body=text,
+                        seen_version=seen,
+                        force=force,
+                    )
+                )
+                outbox_id = applied.outbox_id
+            else:
+                outbox_id = self.store.run(
+                    lambda s: replies.queue_reply(
+                        s,
+                        self.me,
+                        conv_id,
+                        text,
+                        config=self.config,
+                        then_status=then,
+                        seen_version=seen,
+                        force=force,
+                    )
+                )
+        except replies.Collision as exc:
+            self.call_from_thread(self._collision, conv_id, text, then, macro, exc.changes)
+            return
+        except UserError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error", markup=False, timeout=10)
+            return
+        self.call_from_thread(self.notify, self._sent_message(outbox_id), markup=False)
+        self.call_from_thread(self._after_change)
+        self.call_from_thread(self.flush_outbox)
+
+    def _sent_message(self, outbox_id: int | None) -> str:
+        from inbox_tui.models import Outbox, OutboxStatus
+
+        with self.store.read() as s:
+            row = s.get(Outbox, outbox_id) if outbox_id else None
+        if row is not None and row.status == OutboxStatus.LOGGED.value:
+            if self.config.demo:
+                return "Reply recorded. This is the demo inbox, so nothing was sent."
+            return "Chat replies are logged in the conversation but not delivered to the chat."
+        return "Reply queued; it is sent in the background."
+
+    def _collision(
+        self, conv_id: int, text: str, then: str, macro: str | None, changes: list[str]
+    ) -> None:
+        items = [
+            PickItem("send", "Send anyway"),
+            PickItem("edit", "Edit the reply"),
+            PickItem("discard", "Discard the reply"),
+        ]
+        title = "Someone else acted on this conversation since you opened it: " + "; ".join(changes)
+
+        def chosen(value: str | None) -> None:
+            if value == "send":
+                self._send(conv_id, text, then, None, macro, force=True)
+            elif value == "edit" or value is None:
+                self._load_thread(conv_id)
+                self._compose_reply(conv_id, text, macro)
+
+        self.push_screen(FuzzyPicker(title, items), chosen)
+
+    @work(exclusive=True, group="outbox")
+    async def flush_outbox(self) -> None:
+        from inbox_tui.services.outbox import flush_outbox
+
+        try:
+            report = await flush_outbox(self.store, self.config)
+        except UserError as exc:
+            self.set_status(str(exc))
+            return
+        if report.failed:
+            self.notify(
+                f"{report.failed} reply(ies) could not be sent: {report.last_error}",
+                severity="error",
+                markup=False,
+                timeout=15,
+            )
+        elif report.sent:
+            self.set_status(f"{report.sent} reply(ies) sent.")
+
+    def action_macro(self) -> None:
+        ids = self.targets()
+        if ids:
+            self._pick_macro(ids)
+
+    @work(thread=True, group="pickers")
+    def _pick_macro(self, ids: list[int]) -> None:
+        from inbox_tui.services.macros import list_macros, preview
+
+        with self.store.read() as s:
+            macros = list_macros(s)
+            previews = {}
+            for m in macros:
+                lines = []
+                if m.body:
+                    p = preview(s, self.me, ids[0], m.slug)
+                    lines.append(p.text if p.text is not None else "Needs: " + ", ".join(p.missing))
+                acts = m.describe_actions()
+                if acts:
+                    lines.append("Actions: " + ", ".join(acts))
+                previews[m.slug] = "\n".join(lines)
+        items = [
+            PickItem(
+                m.slug,
+                (f"[{m.pinned}] " if m.pinned else "") + m.name,
+                ", ".join(m.describe_actions()),
+            )
+            for m in macros
+        ]
+
+        def chosen(slug: str | None) -> None:
+            if slug:
+                self._apply_macro(ids, slug)
+
+        self.call_from_thread(
+            self.push_screen, FuzzyPicker("Macro", items, preview=previews), chosen
+        )
+
+    def _apply_macro(self, ids: list[int], slug: str) -> None:
+        self._apply_macro_worker(ids, slug)
+
+    @work(thread=True, group="actions")
+    def _apply_macro_worker(self, ids: list[int], slug: str) -> None:
+        from inbox_tui.services.macros import get_macro, preview
+
+        with self.store.read() as s:
+            info = get_macro(s, slug)
+            p = preview(s, self.me, ids[0], slug) if info.body else None
+        if info.body and info.body_kind == "reply" and len(ids) == 1:
+            if p is not None and p.asks:
+                self.call_from_thread(self._ask_then_compose, ids[0], slug, p.asks, {})
+                return
+            if p is not None and p.text is None:
+                self.call_from_thread(
+                    self.notify,
+                    "This macro cannot be used here: it needs " + ", ".join(p.missing) + ".",
+                    severity="error",
+                    markup=False,
+                )
+                return
+            self.call_from_thread(self._compose_reply, ids[0], p.text if p else "", slug)
+            return
+        self.call_from_thread(
+            self._run,
+            _apply_macro_all,
+            self.me,
+            ids,
+            slug,
+            self.config,
+            ok=f"Applied “{info.name}” to {len(ids)} conversation(s).",
+        )
+
+    def _ask_then_compose(
+        self, conv_id: int, slug: str, asks: list[str], answers: dict[str, str]
+    ) -> None:
+        if not asks:
+            self._render_with_answers(conv_id, slug, answers)
+            return
+
+        def got(value: str | None) -> None:
+            if value is None or not value.strip():
+                self.notify(
+                    f"The macro needs “{asks[0]}”; nothing was sent.",
+                    severity="warning",
+                    markup=False,
+                )
+                return
+            self._ask_then_compose(conv_id, slug, asks[1:], {**answers, asks[0]: value})
+
+        self.push_screen(Prompt(f"Macro needs: {asks[0]}"), got)
+
+    @work(thread=True, group="actions")
+    def _render_with_answers(self, conv_id: int, slug: str, answers: dict[str, str]) -> None:
+        from inbox_tui.services.macros import preview
+
+        with self.store.read() as s:
+            p = preview(s, self.me, conv_id, slug, answers)
+        if p.text is None:
+            self.call_from_thread(
+                self.notify,
+                "This macro needs " + ", ".join(p.missing) + ".",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.call_from_thread(self._compose_reply, conv_id, p.text, slug)
+
+
+# -- store operations run in workers (module level so they stay free of widget state) --
+
+
+def _for_each(session: Any, fn: Callable[..., Any], ids: list[int], args: tuple[Any, ...]) -> int:
+    return sum(1 for cid in ids if fn(session, cid, *args))
+
+
+def _assign(session: Any, cid: int, actor: str, who: str | None) -> bool:
+    from inbox_tui.services.triage import assign
+
+    return assign(session, actor, cid, who)
+
+
+def _tag(session: Any, cid: int, actor: str, name: str) -> bool:
+    from inbox_tui.services.triage import tag
+
+    return tag(session, actor, cid, name)
+
+
+def _untag(session: Any, cid: int, actor: str, name: str) -> bool:
+    from inbox_tui.services.triage import untag
+
+    return untag(session, actor, cid, name)
+
+
+def _status(session: Any, cid: int, actor: str, status: str) -> bool:
+    from inbox_tui.models import Status
+    from inbox_tui.services.triage import set_status
+
+    return set_status(session, actor, cid, Status(status))
+
+
+def _close(session: Any, cid: int, actor: str) -> bool:
+    from inbox_tui.services.triage import close
+
+    return close(session, actor, cid)
+
+
+def _snooze(session: Any, cid: int, actor: str, until: datetime) -> bool:
+    from inbox_tui.services.triage import snooze
+
+    return snooze(session, actor, cid, until)
+
+
+def _note(session: Any, actor: str, cid: int, text: str) -> int:
+    from inbox_tui.services.triage import add_note
+
+    return add_note(session, actor, cid, text)
+
+
+def _save_search(session: Any, name: str, query: str) -> None:
+    from sqlmodel import select
+
+    from inbox_tui.models import SavedSearch
+
+    row = session.exec(select(SavedSearch).where(SavedSearch.name == name)).first()
+    if row is None:
+        session.add(SavedSearch(name=name, query=query))
+    else:
+        row.query = query
+
+
+def _apply_macro_all(session: Any, actor: str, ids: list[int], slug: str, config: Config) -> int:
+    from inbox_tui.services.macros import apply_macro
+
+    for cid in ids:
+        apply_macro(session, actor, cid, slug, config=config)
+    return len(ids)
+
+
+def snooze_until(value: str, now: datetime) -> datetime:
+    """'3h', '2d', '1w', '30m', 'tomorrow', or an ISO date/time (UTC). Raises ValueError
+    with a plain sentence."""
+    from inbox_tui.macros.files import parse_duration
+
+    if value == "tomorrow":
+        return (now + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    try:
+        return now + parse_duration(value)
+    except ValueError:
+        pass
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            f"“{value}” is not a snooze time; try 3h, 2d, 1w or 2026-12-01 09:00."
+        ) from None
+    when = when.replace(tzinfo=UTC) if when.tzinfo is None else when
+    if when <= now:
+        raise ValueError("That time is in the past; pick a later one.")
+    return when
+
+
+def run_app(ctx: Context) -> int:
+    app = InboxApp(ctx.store, ctx.config, ctx.agent)
+    app.run()
+    return 0

@@ -1,0 +1,321 @@
+"""The conversation list: a virtual Line-API widget over keyset-paged queries.
+
+Only visible lines are rendered, and only the pages around them are fetched (in a thread
+worker; results come back as a message), so 100,000 conversations cost what 100 do.
+Pages are cached in a small LRU. A page whose predecessor is cached is fetched by keyset
+("after this row"), any other by OFFSET, which keeps ``G`` (jump to the end) cheap.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import work
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from inbox_tui.sanitize import one_line
+from inbox_tui.services.conversations import ConversationFilter, ConversationRow
+
+PAGE = 100
+MAX_PAGES = 30
+
+STATUS_MARK = {"open": "●", "pending": "◐", "snoozed": "z", "closed": "✓"}
+
+
+def age(dt: datetime, now: datetime) -> str:
+    seconds = max(0, int((now - dt).total_seconds()))
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h"
+    if seconds < 86400 * 60:
+        return f"{seconds // 86400}d"
+    return dt.strftime("%b %y")
+
+
+class ConversationList(ScrollView, can_focus=True):
+    """Rows of conversations; the cursor row is highlighted, ``x`` marks rows for bulk."""
+
+    BINDINGS = [
+        Binding("j,down", "cursor_down", "Down", show=False, id="list.down"),
+        Binding("k,up", "cursor_up", "Up", show=False, id="list.up"),
+        Binding("g,home", "first", "Top", show=False, id="list.top"),
+        Binding("G,end", "last", "Bottom", show=False, id="list.bottom"),
+        Binding("pagedown,ctrl+d", "page_down", "Page down", show=False, id="list.page_down"),
+        Binding("pageup,ctrl+u", "page_up", "Page up", show=False, id="list.page_up"),
+    ]
+
+    DEFAULT_CSS = """
+    ConversationList { height: 1fr; }
+    """
+
+    cursor = reactive(0, always_update=True)
+
+    class Highlighted(Message):
+        def __init__(self, row: ConversationRow | None) -> None:
+            self.row = row
+            super().__init__()
+
+    class Opened(Message):
+        def __init__(self, row: ConversationRow) -> None:
+            self.row = row
+            super().__init__()
+
+    class _PageLoaded(Message):
+        def __init__(self, generation: int, page: int, rows: list[ConversationRow]) -> None:
+            self.generation = generation
+            self.page = page
+            self.rows = rows
+            super().__init__()
+
+    def __init__(
+        self,
+        fetch_page: Callable[
+            [ConversationFilter, int, ConversationRow | None], list[ConversationRow]
+        ],
+        count: Callable[[ConversationFilter], int],
+        clock: Callable[[], datetime] | None = None,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._fetch_page = fetch_page
+        self._count = count
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.filter = ConversationFilter()
+        self.total = 0
+        self._pages: OrderedDict[int, list[ConversationRow]] = OrderedDict()
+        self._loading: set[int] = set()
+        self._generation = 0
+        self.selected: set[int] = set()
+        self.presence: dict[int, list[tuple[str, str]]] = {}
+        self._keep_id: int | None = None
+
+    # -- data ----------------------------------------------------------------------
+
+    def set_filter(
+        self,
+        flt: ConversationFilter,
+        total: int,
+        first_page: list[ConversationRow],
+        keep_id: int | None = None,
+    ) -> None:
+        """Show a new result set (counted and first page fetched by the caller's worker)."""
+        self.filter = flt
+        self.total = total
+        self._generation += 1
+        self._pages.clear()
+        self._loading.clear()
+        self._pages[0] = first_page
+        self.virtual_size = Size(self.size.width, total)
+        index = 0
+        if keep_id is not None:
+            for i, row in enumerate(first_page):
+                if row.id == keep_id:
+                    index = i
+                    break
+            else:
+                index = min(self.cursor, max(0, total - 1))
+        self.cursor = min(index, max(0, total - 1))
+        self.refresh()
+
+    def reload_keep_cursor(self, total: int, pages: dict[int, list[ConversationRow]]) -> None:
+        """Swap in fresh data (someone changed something) without moving the agent."""
+        current = self.current_row()
+        self.total = total
+        self._generation += 1
+        self._pages = OrderedDict(sorted(pages.items()))
+        self._loading.clear()
+        self.virtual_size = Size(self.size.width, total)
+        if current is not None:
+            for page, rows in self._pages.items():
+                for i, row in enumerate(rows):
+                    if row.id == current.id:
+                        self.cursor = page * PAGE + i
+                        self.refresh()
+                        return
+        self.cursor = min(self.cursor, max(0, total - 1))
+        self.refresh()
+
+    def loaded_pages(self) -> list[int]:
+        return list(self._pages)
+
+    def row_at(self, index: int) -> ConversationRow | None:
+        page, offset = divmod(index, PAGE)
+        rows = self._pages.get(page)
+        if rows is None:
+            self._request(page)
+            return None
+        self._pages.move_to_end(page)
+        return rows[offset] if offset < len(rows) else None
+
+    def current_row(self) -> ConversationRow | None:
+        if self.total == 0:
+            return None
+        return self.row_at(self.cursor)
+
+    def _request(self, page: int) -> None:
+        if page in self._loading or page * PAGE >= max(self.total, 1):
+            return
+        self._loading.add(page)
+        previous = self._pages.get(page - 1)
+        self._load(
+            self._generation, page, previous[-1] if previous and len(previous) == PAGE else None
+        )
+
+    @work(thread=True, group="list-pages")
+    def _load(self, generation: int, page: int, after: ConversationRow | None) -> None:
+        rows = self._fetch_page(self.filter, page, after)
+        self.post_message(self._PageLoaded(generation, page, rows))
+
+    def on_conversation_list__page_loaded(self, msg: _PageLoaded) -> None:
+        if msg.generation != self._generation:
+            return
+        self._loading.discard(msg.page)
+        self._pages[msg.page] = msg.rows
+        while len(self._pages) > MAX_PAGES:
+            oldest = next(iter(self._pages))
+            if oldest == self.cursor // PAGE:
+                self._pages.move_to_end(oldest)
+                continue
+            self._pages.popitem(last=False)
+        self.refresh()
+        if msg.page == self.cursor // PAGE:
+            self.post_message(self.Highlighted(self.current_row()))
+
+    # -- cursor --------------------------------------------------------------------
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        if self.total:
+            self.scroll_to_region_y(new)
+        self.refresh()
+        self.post_message(self.Highlighted(self.current_row()))
+
+    def scroll_to_region_y(self, index: int) -> None:
+        height = self.scrollable_content_region.height or 1
+        top = int(self.scroll_y)
+        if index < top:
+            self.scroll_to(y=index, animate=False)
+        elif index >= top + height:
+            self.scroll_to(y=index - height + 1, animate=False)
+
+    def action_cursor_down(self) -> None:
+        if self.cursor < self.total - 1:
+            self.cursor += 1
+
+    def action_cursor_up(self) -> None:
+        if self.cursor > 0:
+            self.cursor -= 1
+
+    def action_first(self) -> None:
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        self.cursor = max(0, self.total - 1)
+
+    def action_page_down(self) -> None:
+        self.cursor = min(
+            max(0, self.total - 1), self.cursor + max(1, self.scrollable_content_region.height - 1)
+        )
+
+    def action_page_up(self) -> None:
+        self.cursor = max(0, self.cursor - max(1, self.scrollable_content_region.height - 1))
+
+    def toggle_selected(self) -> None:
+        row = self.current_row()
+        if row is None:
+            return
+        if row.id in self.selected:
+            self.selected.discard(row.id)
+        else:
+            self.selected.add(row.id)
+        self.refresh()
+
+    def on_click(self, event: object) -> None:
+        y = getattr(event, "y", None)
+        if isinstance(y, int):
+            index = int(self.scroll_y) + y
+            if 0 <= index < self.total:
+                if index == self.cursor:
+                    row = self.current_row()
+                    if row is not None:
+                        self.post_message(self.Opened(row))
+                self.cursor = index
+
+    # -- rendering -----------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        index = int(self.scroll_y) + y
+        width = self.scrollable_content_region.width
+        if index >= self.total:
+            if self.total == 0 and y == 0:
+                return Strip(
+                    [Segment(" No conversations here.".ljust(width), Style(dim=True))]
+                ).crop(0, width)
+            return Strip.blank(width, self.rich_style)
+        row = self.row_at(index)
+        is_cursor = index == self.cursor
+        base = (
+            Style(reverse=True)
+            if is_cursor and self.has_focus
+            else Style(bgcolor="grey23")
+            if is_cursor
+            else Style()
+        )
+        if row is None:
+            return Strip([Segment(" …".ljust(width), base + Style(dim=True))]).crop(0, width)
+        return Strip(self._segments(row, width, base)).crop(0, width)
+
+    def _segments(self, row: ConversationRow, width: int, base: Style) -> list[Segment]:
+        wide = width >= 100
+        who = one_line(row.contact_name or row.contact_email or "unknown", 60)
+        tags = " ".join(f"#{t}" for t in row.tags) if wide else ""
+        assignee = (row.assignee or "—")[: 10 if wide else 8]
+        name_w = 18 if wide else 14
+        eye = "◉ " if self.presence.get(row.id) else ""
+        tags_part = f" {_fit(tags, 28)}" if wide else ""
+        assignee_part = f" {assignee:>{10 if wide else 8}}"
+        tail = tags_part + assignee_part
+        head = [
+            Segment(
+                "▶" if row.id in self.selected else " ", base + Style(bold=True, color="yellow")
+            ),
+            Segment(
+                STATUS_MARK.get(row.status, "?") + " ",
+                base + Style(color=_status_colour(row.status)),
+            ),
+            Segment(age(row.last_activity_at, self.clock()).rjust(4) + " ", base + Style(dim=True)),
+            Segment("» " if row.channel == "chat" else "  ", base + Style(color="cyan")),
+            Segment(_fit(who, name_w) + " ", base + Style(bold=row.status == "open")),
+            Segment(eye, base + Style(color="magenta")),
+        ]
+        used = sum(len(seg.text) for seg in head) + len(tail)
+        subject = _fit(one_line(row.subject, 300), max(5, width - used))
+        return [
+            *head,
+            Segment(subject, base),
+            Segment(
+                tail[: len(tail) - len(assignee) - 1] if wide else "", base + Style(color="cyan")
+            ),
+            Segment(f" {assignee:>{10 if wide else 8}}", base + Style(dim=True)),
+        ]
+
+
+def _fit(text: str, width: int) -> str:
+    if len(text) <= width:
+        return text.ljust(width)
+    return text[: max(0, width - 1)] + "…"
+
+
+def _status_colour(status: str) -> str:
+    return {"open": "green", "pending": "yellow", "snoozed": "blue", "closed": "bright_black"}.get(
+        status, "white"
+    )

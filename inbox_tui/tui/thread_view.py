@@ -1,0 +1,138 @@
+"""The open conversation: header, messages oldest first, notes set apart, quotes folded.
+
+Every string from the store is shown as ``rich.text.Text`` built from
+``sanitize.for_display``: no markup is parsed and no control character survives.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from inbox_tui.sanitize import for_display, one_line
+from inbox_tui.services.conversations import Thread, ThreadMessage
+
+MAX_BODY_CHARS = 20_000  # per message on screen; the rest is a click/key away in $PAGER
+
+
+def fold_quotes(body: str, show_quotes: bool) -> str:
+    """Collapse runs of quoted lines (``>``) and the "On … wrote:" line before them."""
+    if show_quotes:
+        return body
+    out: list[str] = []
+    lines = body.split("\n")
+    i = 0
+    while i < len(lines):
+        if lines[i].lstrip().startswith(">"):
+            j = i
+            while j < len(lines) and (lines[j].lstrip().startswith(">") or not lines[j].strip()):
+                j += 1
+            if out and out[-1].rstrip().endswith("wrote:"):
+                out.pop()
+            out.append(f"[… {j - i} quoted lines hidden; press q to show]")
+            i = j
+            continue
+        out.append(lines[i])
+        i += 1
+    return "\n".join(out).rstrip()
+
+
+def message_text(m: ThreadMessage, show_quotes: bool, now: datetime) -> Text:
+    kind = {"in": "customer", "out": "reply", "note": "internal note"}.get(m.direction, m.direction)
+    who = one_line(m.author_name or m.author_email or m.agent or "unknown", 80)
+    if m.author_email and m.direction == "in":
+        who += f" <{one_line(m.author_email, 120)}>"
+    when = m.sent_at.astimezone(UTC).strftime("%a %d %b %Y %H:%M UTC")
+    head = Text()
+    head.append(who, style="bold")
+    head.append(
+        f"  {kind}",
+        style="yellow" if m.direction == "note" else "green" if m.direction == "out" else "cyan",
+    )
+    head.append(f"  {when}", style="dim")
+    body = for_display(m.body)
+    if len(body) > MAX_BODY_CHARS:
+        body = body[:MAX_BODY_CHARS] + f"\n[… {len(body) - MAX_BODY_CHARS:,} more characters]"
+    text = Text()
+    text.append_text(head)
+    text.append("\n")
+    text.append(fold_quotes(body, show_quotes) or "(no text)")
+    if m.attachments:
+        names = ", ".join(
+            f"{one_line(str(a.get('name', '?')), 80)} ({_size(a.get('size'))})"
+            for a in m.attachments[:20]
+        )
+        text.append(f"\n📎 {names}", style="dim")
+    return text
+
+
+def _size(value: object) -> str:
+    n = int(value) if isinstance(value, int) else 0
+    return f"{n / 1024:.0f} KB" if n >= 1024 else f"{n} B"
+
+
+class ThreadView(VerticalScroll, can_focus=True):
+    BINDINGS = [
+        Binding("j,down", "scroll_down", "Scroll down", show=False, id="thread.down"),
+        Binding("k,up", "scroll_up", "Scroll up", show=False, id="thread.up"),
+        Binding("g,home", "scroll_home", "Top", show=False, id="thread.top"),
+        Binding("G,end", "scroll_end", "Bottom", show=False, id="thread.bottom"),
+        Binding("q", "toggle_quotes", "Quotes", id="thread.quotes"),
+    ]
+
+    DEFAULT_CSS = """
+    ThreadView { padding: 0 1; }
+    ThreadView > .thread-header { padding: 0 0 1 0; }
+    ThreadView > .message { padding: 0 1; margin: 0 0 1 0; border-left: wide $primary; }
+    ThreadView > .message.note { border-left: wide $warning; background: $warning 10%; }
+    ThreadView > .message.out { border-left: wide $success; }
+    """
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.thread: Thread | None = None
+        self.show_quotes = False
+        self.viewers: list[tuple[str, str]] = []
+        self.now = lambda: datetime.now(UTC)
+
+    def show(self, thread: Thread | None, viewers: list[tuple[str, str]] | None = None) -> None:
+        self.thread = thread
+        self.viewers = viewers or []
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        self.remove_children()
+        if self.thread is None:
+            self.mount(Static(Text("Select a conversation and press Enter.", style="dim")))
+            return
+        c = self.thread.conversation
+        header = Text()
+        header.append(one_line(c.subject, 300), style="bold")
+        header.append(f"\n#{c.id} · {c.status}", style="dim")
+        if c.snoozed_until:
+            header.append(f" until {c.snoozed_until:%d %b %H:%M} UTC", style="dim")
+        header.append(f" · {c.channel} · assigned to {c.assignee or 'nobody'}", style="dim")
+        if c.tags:
+            header.append("  " + " ".join(f"#{one_line(t, 40)}" for t in c.tags), style="cyan")
+        if self.viewers:
+            header.append(
+                "\n◉ " + ", ".join(f"{one_line(n, 40)} is {a}" for n, a in self.viewers),
+                style="magenta",
+            )
+        widgets = [Static(header, classes="thread-header")]
+        for m in self.thread.messages:
+            widgets.append(
+                Static(
+                    message_text(m, self.show_quotes, self.now()), classes=f"message {m.direction}"
+                )
+            )
+        self.mount_all(widgets)
+        self.call_after_refresh(self.scroll_end, animate=False)
+
+    def action_toggle_quotes(self) -> None:
+        self.show_quotes = not self.show_quotes
+        self._rebuild()
