@@ -206,7 +206,8 @@ class InboxApp(App[int]):
     def on_mount(self) -> None:
         if self.config.keys:
             self.set_keymap(self.config.keys)
-        self.push_screen(MainScreen())
+        self.main = MainScreen()
+        self.push_screen(self.main)
         self.call_after_refresh(self._start)
 
     def _start(self) -> None:
@@ -218,14 +219,14 @@ class InboxApp(App[int]):
 
     @property
     def conv_list(self) -> ConversationList:
-        return self.screen.query_one(ConversationList)
+        return self.main.query_one(ConversationList)
 
     @property
     def thread_view(self) -> ThreadView:
-        return self.screen.query_one(ThreadView)
+        return self.main.query_one(ThreadView)
 
     def set_status(self, text: str) -> None:
-        self.screen.query_one("#status", Static).update(Text(one_line(text, 300)))
+        self.main.query_one("#status", Static).update(Text(one_line(text, 300)))
 
     def _set_top(self, total: int) -> None:
         label = dict(VIEWS).get(self.view) or (
@@ -242,7 +243,7 @@ class InboxApp(App[int]):
         if sel:
             text.append(f" · {sel} selected", style="bold yellow")
         text.append(f" · {one_line(self.me, 30)}", style="dim")
-        self.screen.query_one("#top", Static).update(text)
+        self.main.query_one("#top", Static).update(text)
 
     # -- loading ---------------------------------------------------------------------
 
@@ -353,7 +354,7 @@ class InboxApp(App[int]):
 
     def _fill_views(self, counts: dict[str, int], tags: list[str], saved: dict[str, str]) -> None:
         self._saved = saved
-        ol = self.screen.query_one("#views", OptionList)
+        ol = self.main.query_one("#views", OptionList)
         ol.clear_options()
         opts = [Option(Text(f"{label} ({counts.get(v, 0):,})"), id=v) for v, label in VIEWS]
         opts += [Option(Text(f"#{one_line(t, 20)}"), id=f"tag:{t}") for t in tags]
@@ -366,7 +367,7 @@ class InboxApp(App[int]):
     def _highlighted(self, event: ConversationList.Highlighted) -> None:
         if (
             event.row is not None
-            and self.screen.has_class("-wide")
+            and self.main.has_class("-wide")
             and event.row.id != self.open_id
         ):
             self.open_id = event.row.id
@@ -380,7 +381,7 @@ class InboxApp(App[int]):
     def _view_chosen(self, event: OptionList.OptionSelected) -> None:
         self.view = event.option.id or "open"
         self.query_text = ""
-        self.screen.query_one("#views").remove_class("shown")
+        self.main.query_one("#views").remove_class("shown")
         self.conv_list.selected.clear()
         self.conv_list.focus()
         self.reload()
@@ -390,13 +391,13 @@ class InboxApp(App[int]):
         if row is None:
             return
         self.open_id = row.id
-        self.screen.add_class("-reading")
+        self.main.add_class("-reading")
         self._load_thread(row.id)
         self.thread_view.focus()
         self._heartbeat()
 
     def action_go_back(self) -> None:
-        search = self.screen.query_one("#search", Input)
+        search = self.main.query_one("#search", Input)
         if search.has_focus or search.has_class("shown"):
             search.remove_class("shown")
             if self.query_text:
@@ -405,12 +406,12 @@ class InboxApp(App[int]):
                 self.reload()
             self.conv_list.focus()
             return
-        if self.screen.query_one("#views").has_class("shown"):
-            self.screen.query_one("#views").remove_class("shown")
+        if self.main.query_one("#views").has_class("shown"):
+            self.main.query_one("#views").remove_class("shown")
             self.conv_list.focus()
             return
-        self.screen.remove_class("-reading")
-        if not self.screen.has_class("-wide"):
+        self.main.remove_class("-reading")
+        if not self.main.has_class("-wide"):
             self.open_id = None
         self.conv_list.focus()
 
@@ -448,13 +449,13 @@ class InboxApp(App[int]):
             )
 
     def action_views(self) -> None:
-        views = self.screen.query_one("#views", OptionList)
+        views = self.main.query_one("#views", OptionList)
         views.add_class("shown")
         views.focus()
         self._load_views()
 
     def action_search(self) -> None:
-        search = self.screen.query_one("#search", Input)
+        search = self.main.query_one("#search", Input)
         search.add_class("shown")
         search.focus()
 
@@ -502,7 +503,7 @@ class InboxApp(App[int]):
         highlighted one."""
         if self.conv_list.selected:
             return sorted(self.conv_list.selected)
-        if self.screen.has_class("-reading") and self.open_id is not None:
+        if self.main.has_class("-reading") and self.open_id is not None:
             return [self.open_id]
         row = self.conv_list.current_row()
         return [row.id] if row else []
@@ -549,7 +550,7 @@ class InboxApp(App[int]):
         row = self.conv_list.current_row()
         self.reload(keep_id=row.id if row else None)
         if self.open_id is not None and (
-            self.screen.has_class("-reading") or self.screen.has_class("-wide")
+            self.main.has_class("-reading") or self.main.has_class("-wide")
         ):
             self._load_thread(self.open_id)
 
@@ -574,7 +575,7 @@ class InboxApp(App[int]):
     def action_close_next(self) -> None:
         ids = self.targets()
         self._bulk(_close, self.me, what="Closed")
-        if len(ids) == 1 and self.screen.has_class("-reading"):
+        if len(ids) == 1 and self.main.has_class("-reading"):
             self.conv_list.action_cursor_down()
             self.call_after_refresh(self.action_open)
 
