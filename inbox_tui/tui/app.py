@@ -360,16 +360,14 @@ class InboxApp(App[int]):
         opts += [Option(Text(f"#{one_line(t, 20)}"), id=f"tag:{t}") for t in tags]
         opts += [Option(Text(f"★ {one_line(n, 20)}"), id=f"saved:{n}") for n in saved]
         ol.add_options(opts)
+        ids = [o.id for o in opts]
+        ol.highlighted = ids.index(self.view) if self.view in ids else 0
 
     # -- the list and the thread -----------------------------------------------------
 
     @on(ConversationList.Highlighted)
     def _highlighted(self, event: ConversationList.Highlighted) -> None:
-        if (
-            event.row is not None
-            and self.main.has_class("-wide")
-            and event.row.id != self.open_id
-        ):
+        if event.row is not None and self.main.has_class("-wide") and event.row.id != self.open_id:
             self.open_id = event.row.id
             self._load_thread(event.row.id)
 
@@ -691,7 +689,9 @@ class InboxApp(App[int]):
         except ValueError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
-        self._bulk(_snooze, self.me, until, what=f"Snoozed until {until:%a %d %b %H:%M} UTC")
+        self._bulk(
+            _snooze, self.me, until, self.clock(), what=f"Snoozed until {until:%a %d %b %H:%M} UTC"
+        )
 
     def action_note(self) -> None:
         ids = self.targets()
@@ -983,10 +983,11 @@ def _close(session: Any, cid: int, actor: str) -> bool:
     return close(session, actor, cid)
 
 
-def _snooze(session: Any, cid: int, actor: str, until: datetime) -> bool:
+def _snooze(session: Any, cid: int, actor: str, until: datetime, now: datetime) -> bool:
     from inbox_tui.services.triage import snooze
 
-    return snooze(session, actor, cid, until)
+    # "now" is the app's clock, so the snooze is judged against the time it was picked at.
+    return snooze(session, actor, cid, until, at=now)
 
 
 def _note(session: Any, actor: str, cid: int, text: str) -> int:

@@ -1,0 +1,53 @@
+"""A demo store built once per session with a fixed clock, copied for each test."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from inbox_tui.config import AgentIdentity, Config
+from inbox_tui.demo import build_demo
+from inbox_tui.store import Store, sqlite_url
+
+NOW = datetime(2026, 11, 18, 15, 30, tzinfo=UTC)  # a Wednesday afternoon
+ME = "tester"
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    store = Store(sqlite_url(path))
+    build_demo(store, me=ME, now=NOW)
+    with store.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    return path
+
+
+@pytest.fixture
+def demo_store(demo_template: Path, tmp_path: Path):
+    path = tmp_path / "demo.db"
+    shutil.copy(demo_template, path)
+    store = Store(sqlite_url(path))
+    yield store
+    store.close()
+
+
+def make_config(**kw) -> Config:
+    return Config(path=None, db_url=None, agent=AgentIdentity(ME, "Tess Ter"), demo=True, **kw)
+
+
+def make_app(store, **kw):
+    from inbox_tui.tui.app import InboxApp
+
+    return InboxApp(
+        store,
+        kw.pop("config", None) or make_config(),
+        ME,
+        clock=lambda: NOW,
+        poll_seconds=kw.pop("poll_seconds", 3600),
+        **kw,
+    )

@@ -1,0 +1,234 @@
+"""Every triage action driven from the keyboard with Pilot, checked in the store."""
+
+from __future__ import annotations
+
+import json
+
+from sqlmodel import select
+
+from inbox_tui.models import Conversation, ConversationTag, Event, Message, Tag
+from tests.tui.conftest import ME, make_app, make_config
+
+SIZE = (100, 30)
+
+
+async def settle(pilot, times: int = 3) -> None:
+    for _ in range(times):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def current(pilot):
+    await settle(pilot)
+    return pilot.app.conv_list.current_row()
+
+
+def conv(store, cid):
+    with store.read() as s:
+        return s.get(Conversation, cid)
+
+
+def tags_of(store, cid):
+    with store.read() as s:
+        return sorted(
+            t.name
+            for t in s.exec(
+                select(Tag).join(ConversationTag).where(ConversationTag.conversation_id == cid)
+            )
+        )
+
+
+async def test_move_open_back_and_reply(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        first = await current(pilot)
+        assert first is not None and app.conv_list.total > 10
+        await pilot.press("j", "j", "k")
+        row = await current(pilot)
+        assert app.conv_list.cursor == 1
+        await pilot.press("G")
+        await settle(pilot)
+        assert app.conv_list.cursor == app.conv_list.total - 1
+        await pilot.press("g", "enter")
+        await settle(pilot)
+        assert app.main.has_class("-reading") and app.open_id == first.id
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press(*"Thanks!")
+        await pilot.press("ctrl+s", "y")
+        await settle(pilot, 5)
+        with demo_store.read() as s:
+            mine = s.exec(
+                select(Message)
+                .where(Message.conversation_id == first.id, Message.direction == "out")
+                .order_by(Message.id.desc())
+            ).first()
+            assert mine.body == "Thanks!"
+        assert conv(demo_store, first.id).status == "pending"
+        await pilot.press("escape")
+        assert not app.main.has_class("-reading")
+        assert row is not None
+
+
+async def test_tag_assign_status_note_snooze_close(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        row = await current(pilot)
+        cid = row.id
+        await pilot.press(
+            "enter"
+        )  # actions apply to the open conversation even as the list changes
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press(*"outage", "enter")
+        await settle(pilot)
+        assert "outage" in tags_of(demo_store, cid)
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press(*"brand new tag", "enter")
+        await settle(pilot)
+        assert "brand new tag" in tags_of(demo_store, cid)
+        await pilot.press("i")
+        await settle(pilot)
+        with demo_store.read() as s:
+            c = s.get(Conversation, cid)
+            from inbox_tui.models import Agent
+
+            assert s.get(Agent, c.assignee_id).username == ME
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press(*"priya", "enter")
+        await settle(pilot)
+        with demo_store.read() as s:
+            from inbox_tui.models import Agent
+
+            assert s.get(Agent, s.get(Conversation, cid).assignee_id).username == "priya"
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press(*"called them", "ctrl+s", "y")
+        await settle(pilot)
+        with demo_store.read() as s:
+            assert s.exec(
+                select(Message).where(
+                    Message.conversation_id == cid,
+                    Message.direction == "note",
+                    Message.body == "called them",
+                )
+            ).first()
+        await pilot.press("z")
+        await settle(pilot)
+        await pilot.press(*"2 days", "enter")
+        await settle(pilot)
+        assert conv(demo_store, cid).status == "snoozed"
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press(*"open", "enter")
+        await settle(pilot)
+        assert conv(demo_store, cid).status == "open"
+
+
+async def test_close_and_next_moves_on(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        first = await current(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot, 6)
+        assert conv(demo_store, first.id).status == "closed"
+        assert app.open_id is not None and app.open_id != first.id
+
+
+async def test_bulk_select_and_tag(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await current(pilot)
+        ids = []
+        for _ in range(3):
+            ids.append(app.conv_list.current_row().id)
+            await pilot.press("x")
+            await settle(pilot)
+        assert app.conv_list.selected == set(ids)
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press(*"pricing", "enter")
+        await settle(pilot)
+        for cid in ids:
+            assert "pricing" in tags_of(demo_store, cid)
+        assert app.conv_list.selected == set()
+
+
+async def test_search_as_you_type_and_views(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await current(pilot)
+        everything = app.conv_list.total
+        await pilot.press("slash", *"tag:bug")
+        await settle(pilot)
+        assert 0 < app.conv_list.total < everything
+        row = app.conv_list.current_row()
+        assert "bug" in row.tags
+        # keys typed into the search box never fire actions
+        await pilot.press(*" erase")
+        await settle(pilot)
+        assert not app.main.has_class("-reading")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.query_text == "" and app.conv_list.total == everything
+        await pilot.press("v")
+        await settle(pilot)
+        await pilot.press(
+            "down", "enter"
+        )  # the current view (All open) is highlighted; next is Pending
+        await settle(pilot)
+        assert app.view == "pending"
+        assert all(
+            app.conv_list.row_at(i).status == "pending" for i in range(min(5, app.conv_list.total))
+        )
+
+
+async def test_macro_with_reply_goes_through_composer(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        row = await current(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        await pilot.press(*"thanks close", "enter")
+        await settle(pilot)
+        body = app.screen.query_one("TextArea").text
+        assert body.startswith("Hi ") and "Glad that's sorted" in body
+        await pilot.press("ctrl+s", "y")
+        await settle(pilot, 5)
+        assert conv(demo_store, row.id).status == "closed"
+        with demo_store.read() as s:
+            ev = s.exec(
+                select(Event).where(Event.conversation_id == row.id, Event.kind == "macro_applied")
+            ).first()
+            assert json.loads(ev.data)["macro"] == "thanks-close"
+
+
+async def test_remapped_key(demo_store):
+    app = make_app(demo_store, config=make_config(keys={"note": "N"}))
+    async with app.run_test(size=SIZE) as pilot:
+        await current(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is app.main  # n no longer opens the note composer
+        await pilot.press("N")
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "Composer"
+
+
+async def test_help_and_palette_list_actions_with_keys(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await current(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "HelpScreen"
+        rows = dict((d, k) for k, d in app.help_rows())
+        assert rows["Reply to the customer"] == "r" and rows["Write an internal note"] == "n"
+        await pilot.press("escape")
+        titles = [c.title for c in app.get_system_commands(app.main)]
+        assert any(t.startswith("Reply to the customer") and "[r]" in t for t in titles)
