@@ -103,7 +103,7 @@ class MainScreen(Screen[None]):
     #search { display: none; }
     #search.shown { display: block; }
     ThreadView { width: 1fr; display: none; border-left: solid $primary; }
-    MainScreen.-wide ThreadView { display: block; }
+    MainScreen.-wide ThreadView { display: block; width: 45%; }
     MainScreen.-reading ThreadView { display: block; }
     MainScreen.-reading.-narrow #center { display: none; }
     #status { height: 1; padding: 0 1; color: $text-muted; }

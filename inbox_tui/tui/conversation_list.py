@@ -275,7 +275,7 @@ class ConversationList(ScrollView, can_focus=True):
         return Strip(self._segments(row, width, base)).crop(0, width)
 
     def _segments(self, row: ConversationRow, width: int, base: Style) -> list[Segment]:
-        wide = width >= 100
+        wide = width >= 86
         who = one_line(row.contact_name or row.contact_email or "unknown", 60)
         tags = " ".join(f"#{t}" for t in row.tags) if wide else ""
         assignee = (row.assignee or "—")[: 10 if wide else 8]

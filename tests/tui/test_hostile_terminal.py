@@ -1,0 +1,143 @@
+"""Hostile subjects, names and bodies: shown as text, never interpreted, and no control
+sequence from the data reaches the terminal. Checked on screen (Pilot) and in the raw
+bytes the real app writes to a terminal (tmux pipe-pane)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from inbox_tui.ingest import IncomingMessage, Ingestor
+from inbox_tui.store import Store, sqlite_url
+from tests.tui.conftest import make_app
+
+HOSTILE = [
+    ("[@click=app.quit]Click me[/]", "markup action"),
+    ("[link=https://evil.example]login[/link] [/", "markup link and a stray close tag"),
+    ("Invoice \x1b]52;c;cHduZWQ=\x07 copied", "OSC 52 clipboard write"),
+    ("Hello \x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\", "OSC 8 hyperlink"),
+    ("Clear \x1b[2J\x1b[H screen", "CSI clear screen"),
+    ("DCS \x1bPpwned\x1b\\ and APC \x1b_pwned\x1b\\", "DCS and APC strings"),
+    ("C1 \x9b31mred\x9d0;title\x9c", "8-bit C1 controls"),
+    ("bidi \u202eevil.exe\u202c zero\u200bwidth", "bidi override and zero width"),
+    ("=?utf-8?q?=1B=5D52=3Bc=3BcHduZWQ=3D=07encoded?=", "RFC 2047 encoded escape"),
+]
+
+
+def hostile_store(path: Path) -> Store:
+    store = Store(sqlite_url(path))
+
+    def work(s):
+        ing = Ingestor(s)
+        for i, (text, why) in enumerate(HOSTILE):
+            ing.add(
+                IncomingMessage(
+                    source="t",
+                    external_id=str(i),
+                    message_id=f"<h{i}@evil.example>",
+                    subject=text,
+                    author_name=text[:40],
+                    author_email=f"h{i}@evil.example",
+                    sent_at=datetime(2026, 11, 18, 10, i, tzinfo=UTC),
+                    body=f"{why}: {text}\n" + "A" * 100_000,
+                )
+            )
+
+    store.run(work)
+    return store
+
+
+async def test_hostile_text_renders_as_text(tmp_path):
+    store = hostile_store(tmp_path / "h.db")
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(3):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        for _ in range(len(HOSTILE)):
+            await pilot.press("enter")
+            for _ in range(3):
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+            await pilot.press("escape", "j")
+        assert app.is_running  # [@click=app.quit] did not quit
+        rows = [app.conv_list.render_line(y).text for y in range(len(HOSTILE))]
+        await pilot.press("g", "enter")
+        for _ in range(3):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        from textual.widgets import Static
+
+        thread_text = "\n".join(str(w.render()) for w in app.thread_view.query(Static))
+    lines = "\n".join(rows) + thread_text
+    assert "[@click=app.quit]Click me[/]" in lines or "[@click=app.quit]Click me[/]" in thread_text
+    assert "[link=https://evil.example]login[/link] [/" in lines
+    for bad in ("\x1b", "\x07", "\x9b", "\x9d", "\x9c", "\u202e"):
+        assert bad not in lines, repr(bad)
+    store.close()
+    assert "\x1b" not in lines
+
+
+@pytest.mark.skipif(not shutil.which("tmux"), reason="tmux is installed by .ci/system-deps")
+def test_raw_terminal_bytes_carry_no_control_sequences_from_data(tmp_path):
+    store = hostile_store(tmp_path / "h.db")
+    store.close()
+    raw = tmp_path / "raw.bin"
+    session = f"hostile{int(time.time() * 1000) % 100000}"
+    cmd = f"{sys.executable} -m inbox_tui --db sqlite:///{tmp_path / 'h.db'}"
+    env_home = tmp_path / "home"
+    subprocess.run(
+        [
+            "tmux",
+            "new-session",
+            "-d",
+            "-s",
+            session,
+            "-x",
+            "120",
+            "-y",
+            "40",
+            "-e",
+            f"HOME={env_home}",
+            "-e",
+            f"XDG_CONFIG_HOME={env_home}",
+            cmd,
+        ],
+        check=True,
+    )
+    try:
+        subprocess.run(["tmux", "pipe-pane", "-o", "-t", session, f"cat >> {raw}"], check=True)
+        time.sleep(3)
+        for _ in range(len(HOSTILE)):
+            subprocess.run(["tmux", "send-keys", "-t", session, "Enter"], check=True)
+            time.sleep(0.6)
+            subprocess.run(["tmux", "send-keys", "-t", session, "Escape", "j"], check=True)
+            time.sleep(0.4)
+        screen = subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", session],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+    data = raw.read_bytes()
+    assert len(data) > 1000, "nothing was captured from the terminal"
+    for needle in (
+        b"\x1b]52",
+        b"\x1bP",
+        b"\x1b_",
+        b"\xc2\x9b",
+        b"\xc2\x9d",
+        b"\xc2\x9c",
+        b"\x1b]8;;https://evil",
+        b"\xe2\x80\xae",
+    ):
+        assert needle not in data, needle
+    assert "inbox-tui" in screen

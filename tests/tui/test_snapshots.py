@@ -1,0 +1,37 @@
+"""Snapshot tests of each screen at 80x24 and 160x48, on the demo inbox with a fixed
+clock. Review a changed SVG before accepting it (`pytest --snapshot-update`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.tui.conftest import make_app
+
+
+async def settle(pilot) -> None:
+    for _ in range(4):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+SCREENS = {
+    "list": [],
+    "thread": ["j", "enter"],
+    "help": ["question_mark"],
+    "tag_picker": ["t"],
+    "composer": ["enter", "r"],
+    "search": ["slash", *"tag:bug"],
+    "views": ["v"],
+}
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_screen(snap_compare, demo_store, screen, size):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        for key in SCREENS[screen]:
+            await pilot.press(key)
+            await settle(pilot)
+
+    assert snap_compare(make_app(demo_store), terminal_size=size, run_before=run_before)
