@@ -523,8 +523,13 @@ def _lifecycle(
         if closed_at < now:
             triage.close(session, agent, conv_id, at=closed_at)
             if rng.random() < 0.3:
+                rated_at = min(now, closed_at + timedelta(hours=2))
                 triage.set_rating(
-                    session, None, conv_id, rng.choice(["good", "good", "good", "ok", "bad"])
+                    session,
+                    None,
+                    conv_id,
+                    rng.choice(["good", "good", "good", "ok", "bad"]),
+                    at=rated_at,
                 )
     elif roll < 0.9:
         triage.set_status(

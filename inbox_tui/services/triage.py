@@ -271,7 +271,14 @@ def add_note(
     return note.id
 
 
-def set_rating(session: Session, actor: str | None, conversation_id: int, rating: str) -> bool:
+def set_rating(
+    session: Session,
+    actor: str | None,
+    conversation_id: int,
+    rating: str,
+    *,
+    at: datetime | None = None,
+) -> bool:
     """Record the customer's satisfaction rating: good, ok or bad."""
     if rating not in ("good", "ok", "bad"):
         raise UserError("A rating is good, ok or bad.")
@@ -280,7 +287,7 @@ def set_rating(session: Session, actor: str | None, conversation_id: int, rating
         return False
     agent = ensure_agent(session, actor) if actor else None
     conv.rating = rating
-    record(session, conv, agent, EventKind.RATED, {"rating": rating})
+    record(session, conv, agent, EventKind.RATED, {"rating": rating}, at=at)
     return True
 
 

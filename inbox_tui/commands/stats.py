@@ -1,0 +1,166 @@
+"""``inbox-tui stats``: per-agent and per-tag figures from the event log."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from inbox_tui.errors import UserError
+
+if TYPE_CHECKING:
+    from inbox_tui.cli import Context
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from inbox_tui.services.stats_definitions import DEFINITIONS
+
+    epilog = "Definitions:\n" + "\n".join(f"  {k}: {v}" for k, v in DEFINITIONS.items())
+    epilog += "\n\nDurations are seconds in JSON/CSV (mean, median, p90 by nearest rank, with their count)."
+    p = sub.add_parser(
+        "stats",
+        help="per-agent and per-tag statistics",
+        description="Per-agent replies, closes and response times (mean, median, p90), busiest hours and what each tag costs, computed from the event log. The period defaults to the last 30 days and is compared with the 30 days before.",
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--since", metavar="DATE", help="start (YYYY-MM-DD or ISO time, UTC); default: 30 days ago"
+    )
+    p.add_argument("--until", metavar="DATE", help="end, exclusive (default: now)")
+    p.add_argument("--period", choices=["7d", "30d", "6m"], help="a preset period ending now")
+    p.add_argument("--agent", metavar="NAME", help="only this agent")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument(
+        "--per-conversation",
+        action="store_true",
+        help="CSV/JSON rows per conversation with its times",
+    )
+    p.add_argument(
+        "--week",
+        type=int,
+        choices=[5, 7],
+        default=5,
+        help="working days per week for per-day figures (default 5)",
+    )
+    p.set_defaults(func=run)
+
+
+def _date(value: str, what: str) -> datetime:
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise UserError(f"--{what} {value!r} is not a date like 2026-01-31.") from exc
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
+
+
+def run(ctx: Context) -> int:
+    from inbox_tui.services.stats import BusinessHours, compute_report, human, period
+
+    args = ctx.args
+    now = datetime.now(UTC)
+    if args.period:
+        since, until = period(args.period, now)
+    else:
+        until = _date(args.until, "until") if args.until else now
+        since = _date(args.since, "since") if args.since else until - timedelta(days=30)
+    bh = BusinessHours.from_config(ctx.config.business_hours)
+    zone = str((ctx.config.business_hours or {}).get("timezone", "UTC"))
+    with ctx.store.read() as session:
+        report = compute_report(
+            session,
+            since,
+            until,
+            agent=args.agent,
+            business_hours=bh,
+            days_per_week=args.week,
+            zone=zone,
+        )
+    out = sys.stdout
+    if args.per_conversation:
+        conv_rows = [
+            {
+                "id": c.id,
+                "subject": c.subject,
+                "first_message_at": c.first_message_at.isoformat() if c.first_message_at else "",
+                "first_response_seconds": (c.first_response_at - c.first_message_at).total_seconds()
+                if c.first_response_at and c.first_message_at
+                else "",
+                "first_responder": c.first_responder or "",
+                "closed_at": c.closed_at.isoformat() if c.closed_at else "",
+                "closer": c.closer or "",
+                "tags": " ".join(sorted(t for t in c.tags if t)),
+                "rating": c.rating or "",
+            }
+            for c in report.conversations
+        ]
+        if args.format == "json":
+            json.dump(conv_rows, out, indent=1)
+            out.write("\n")
+        else:
+            w = csv.DictWriter(out, fieldnames=list(conv_rows[0]) if conv_rows else ["id"])
+            w.writeheader()
+            w.writerows(conv_rows)
+        return 0
+    if args.format == "json":
+        json.dump(report.as_dict(), out, indent=1, default=str)
+        out.write("\n")
+        return 0
+    rows = [report.agent_row(a) for a in sorted(report.agents.values(), key=lambda a: a.agent)] + [
+        report.agent_row(report.team)
+    ]
+    if args.format == "csv":
+        flat = []
+        for r in rows:
+            f = {k: v for k, v in r.items() if not isinstance(v, dict)}
+            for metric in (
+                "first_response",
+                "response",
+                "time_to_close",
+                "first_response_business",
+            ):
+                if metric in r:
+                    for stat, value in r[metric].items():
+                        f[f"{metric}_{stat}"] = value
+            for rating, n in r["csat"].items():
+                f[f"csat_{rating}"] = n
+            flat.append(f)
+        w = csv.DictWriter(out, fieldnames=list(flat[0]))
+        w.writeheader()
+        w.writerows(flat)
+        return 0
+    print(
+        f"{since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} UTC ({report.working_days:g} working days)"
+    )
+    head = f"{'agent':<12} {'replies':>7} {'notes':>5} {'closed':>6} {'/day':>5} {'1st resp med':>12} {'p90':>6} {'n':>4} {'close med':>9} {'csat +/~/-':>10}"
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        fr, tc = r["first_response"], r["time_to_close"]
+        csat = r["csat"]
+        print(
+            f"{r['agent'][:12]:<12} {r['replies_sent']:>7} {r['notes_written']:>5} {r['conversations_closed']:>6} "
+            f"{r['handled_per_day'] if r['handled_per_day'] is not None else '—':>5} {human(fr['median']):>12} {human(fr['p90']):>6} {fr['count']:>4} "
+            f"{human(tc['median']):>9} {csat['good']:>4}/{csat['ok']}/{csat['bad']}"
+        )
+    if report.previous is not None:
+        prev = report.previous.agent_row(report.previous.team)
+        print(
+            f"\nPrevious period: {prev['replies_sent']} replies, {prev['conversations_closed']} closed, "
+            f"median first response {human(prev['first_response']['median'])}."
+        )
+    if report.tags:
+        print("\nWhere the time goes (tag, conversations, median handle time):")
+        for t in report.tags[:10]:
+            print(
+                f"  {t['tag'][:24]:<24} {t['conversations']:>5}  {human(t['median_handle_time']):>6}"
+            )
+    if report.feature_requests:
+        print("\nTop feature requests:")
+        for fr_ in report.feature_requests[:5]:
+            print(f"  {fr_['count']:>3} × {fr_['subject'][:60]}")
+    print("\nDefinitions: inbox-tui stats --help")
+    return 0

@@ -1,0 +1,19 @@
+"""The one-line definition of every statistic: shown by the CLI, the TUI and the README.
+
+Kept free of imports so ``inbox-tui stats --help`` stays instant."""
+
+DEFINITIONS: dict[str, str] = {
+    "replies_sent": "Replies that went to the customer (internal notes excluded).",
+    "notes_written": "Internal notes written.",
+    "conversations_closed": "Distinct conversations this agent closed at least once in the period.",
+    "close_events": "Times this agent closed a conversation (close, reopen, close counts twice).",
+    "handled_per_day": "Distinct conversations the agent replied to, noted or closed, per working day in the period.",
+    "macros_applied": "Macros applied.",
+    "articles_sent": "Help articles sent to customers.",
+    "first_response": "Customer's first message to the first agent reply that went to the customer (notes excluded); counted for conversations whose first message is in the period.",
+    "response": "Every customer message (or run of messages) to the next agent reply.",
+    "time_to_close": "Start of the conversation (or its reopening) to the close.",
+    "handle_time": "First agent reply to the close, per conversation closed in the period.",
+    "csat": "Customer ratings (good / ok / bad), credited to the agent who last closed the conversation (else its assignee).",
+    "incoming": "Customer messages received.",
+}
