@@ -361,7 +361,7 @@ def build_demo(store: Store, *, me: str, now: datetime | None = None, seed: int 
 
 def _build(session: Session, me: str, now: datetime, seed: int) -> int:
     rng = random.Random(seed)
-    start = now - timedelta(days=DAYS)
+    start = (now - timedelta(days=DAYS)).replace(hour=0, minute=0)  # days start at midnight UTC
     agents = [*AGENTS]
     if me not in {a for a, _ in agents}:
         agents.append((me, me.capitalize()))

@@ -61,6 +61,7 @@ ACTIONS: list[Action] = [
     Action(
         "views", "v", "views", "Choose a view (Unassigned, Mine, tags, saved searches)", "Views"
     ),
+    Action("stats", "S", "stats", "Stats: per-agent figures, busiest hours, tag costs", "Stats"),
     Action("save_search", "ctrl+s", "save_search", "Save the current search as a view"),
     Action("palette", "colon", "command_palette", "Command palette (also ctrl+p)"),
     Action("refresh", "ctrl+r", "refresh", "Refresh now"),
@@ -95,6 +96,12 @@ INTRO = (
 
 
 class MainScreen(Screen[None]):
+    # Triage keys live on this screen, so they never fire on the Stats screen or in a dialog.
+    BINDINGS = [
+        Binding(a.keys, f"app.{a.action}", a.short or a.description, show=bool(a.short), id=a.id)
+        for a in ACTIONS
+        if a.id not in ("help", "quit", "palette")
+    ]
     DEFAULT_CSS = """
     #top { height: 1; background: $primary-background; padding: 0 1; }
     #views { width: 26; border-right: solid $primary; display: none; }
@@ -136,6 +143,7 @@ class InboxApp(App[int]):
     BINDINGS = [
         Binding(a.keys, a.action, a.short or a.description, show=bool(a.short), id=a.id)
         for a in ACTIONS
+        if a.id in ("help", "quit", "palette")
     ]
     # Textual's own ctrl+p palette stays; ':' opens it too.
     COMMAND_PALETTE_BINDING = "ctrl+p"
@@ -445,6 +453,22 @@ class InboxApp(App[int]):
                 a.description,
                 getattr(self, f"action_{a.action}"),
             )
+
+    def action_stats(self) -> None:
+        from inbox_tui.tui.stats_screen import StatsScreen
+
+        def drill(agent: str | None) -> None:
+            if agent:
+                self.view = "all"
+                self.query_text = f"assignee:{agent}"
+                search = self.main.query_one("#search", Input)
+                search.value = self.query_text
+                search.add_class("shown")
+                self.reload()
+
+        self.push_screen(
+            StatsScreen(self.store, self.me, self.clock, self.config.business_hours), drill
+        )
 
     def action_views(self) -> None:
         views = self.main.query_one("#views", OptionList)
