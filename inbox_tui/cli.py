@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "inbox_tui.commands.demo",
     "inbox_tui.commands.mail",
     "inbox_tui.commands.export",
+    "inbox_tui.commands.articles",
     "inbox_tui.commands.macros",
     "inbox_tui.commands.stats",
     "inbox_tui.commands.admin",

@@ -1,0 +1,100 @@
+"""``inbox-tui import articles PATH`` and ``inbox-tui suggest``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from inbox_tui.commands import import_group
+from inbox_tui.errors import UserError
+
+if TYPE_CHECKING:
+    from inbox_tui.cli import Context
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = import_group(sub).add_parser(
+        "articles",
+        help="load a help centre (Markdown with YAML front matter)",
+        description="Loads Markdown help articles with YAML front matter (title, description, category, tags, url or slug). "
+        "Re-importing updates changed articles and keeps their ids. Files with problems are listed; the rest are imported.",
+    )
+    p.add_argument("path", type=Path, metavar="PATH")
+    p.add_argument(
+        "--json", action="store_true", help='print {"added", "updated", "unchanged", "problems"}'
+    )
+    p.set_defaults(func=run_import)
+
+    s = sub.add_parser(
+        "suggest",
+        help="suggest help articles for a text or a conversation",
+        description="Ranks help articles: full-text search for candidates, then fuzzy re-ranking that forgives typos.",
+    )
+    s.add_argument("conversation", nargs="?", type=int, metavar="CONVERSATION_ID")
+    s.add_argument("--text", help="suggest for this text instead of a conversation")
+    s.add_argument("--limit", type=int, default=5)
+    s.add_argument(
+        "--tags", action="store_true", help="suggest tags for the conversation instead of articles"
+    )
+    s.add_argument("--json", action="store_true", help='print [{"id", "title", "score", "slug"}]')
+    s.set_defaults(func=run_suggest)
+
+
+def run_import(ctx: Context) -> int:
+    from inbox_tui.services.suggest import import_articles
+    from inbox_tui.sources.articles import load_articles
+
+    files, problems = load_articles(ctx.args.path)
+    counts = ctx.store.run(import_articles, files)
+    for problem in problems:
+        print(f"skipped {problem}", file=sys.stderr)
+    sys.stderr.flush()
+    if ctx.args.json:
+        print(json.dumps({**counts, "problems": len(problems)}))
+    else:
+        print(
+            f"{counts['added']} added, {counts['updated']} updated, {counts['unchanged']} unchanged; {len(problems)} file(s) skipped (listed above)."
+        )
+    return 0
+
+
+def run_suggest(ctx: Context) -> int:
+    from inbox_tui.services.suggest import suggest_articles, suggest_for_text, suggest_tags
+
+    args = ctx.args
+    if args.conversation is None and not args.text:
+        raise UserError("Give a conversation id or --text.")
+    with ctx.store.read() as session:
+        if args.tags:
+            if args.conversation is None:
+                raise UserError("--tags needs a conversation id.")
+            tags = suggest_tags(session, args.conversation, args.limit)
+            if args.json:
+                print(
+                    json.dumps(
+                        [
+                            {"tag": t.name, "score": round(t.score, 4), "reason": t.reason}
+                            for t in tags
+                        ]
+                    )
+                )
+            else:
+                for t in tags:
+                    print(f"{t.score:.2f}  {t.name}  ({t.reason})")
+            return 0
+        found = (
+            suggest_for_text(session, args.text, args.limit)
+            if args.text
+            else suggest_articles(session, args.conversation, args.limit)
+        )
+    if args.json:
+        print(json.dumps([f.as_dict() for f in found]))
+        return 0
+    if not found:
+        print("No matching articles.")
+    for f in found:
+        print(f"{f.score:.2f}  {f.title}  [{f.slug}]  {f.reason}")
+    return 0

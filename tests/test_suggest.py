@@ -1,0 +1,147 @@
+"""Help-centre import and suggestions, on SQLite and PostgreSQL, with the real
+DuckDuckGo help centre."""
+
+from pathlib import Path
+
+from inbox_tui.ingest import IncomingMessage, Ingestor
+from inbox_tui.models import utcnow
+from inbox_tui.services import triage
+from inbox_tui.services.suggest import (
+    import_articles,
+    next_articles,
+    record_article_sent,
+    suggest_articles,
+    suggest_for_text,
+    suggest_tags,
+)
+from inbox_tui.sources.articles import load_articles
+from tests.conftest import corpus
+
+
+def test_help_centre_imports_idempotently_with_problems_reported(store):
+    root = corpus("kb", "duckduckgo-help")
+    files, problems = load_articles(root)
+    assert len(files) > 200
+    assert all(p.reason for p in problems)
+    first = store.run(import_articles, files)
+    assert first["added"] == len(files)
+    assert store.run(import_articles, files) == {"added": 0, "updated": 0, "unchanged": len(files)}
+    files[0].title += " (updated)"
+    assert store.run(import_articles, files)["updated"] == 1
+
+
+def test_front_matter_errors_are_reported_and_the_rest_imported(tmp_path: Path):
+    (tmp_path / "good.md").write_text("---\ntitle: Reset your password\n---\nGo to settings.\n")
+    (tmp_path / "notitle.md").write_text("---\ncategory: x\n---\nbody\n")
+    (tmp_path / "badyaml.md").write_text("---\ntitle: [unclosed\n---\nbody\n")
+    (tmp_path / "binary.md").write_bytes(b"\x00\x01\x02\xff" * 20)
+    (tmp_path / "nofront.md").write_text("just text\n")
+    files, problems = load_articles(tmp_path)
+    assert [f.slug for f in files] == ["good"]
+    reasons = {Path(p.path).name: p.reason for p in problems}
+    assert reasons == {
+        "badyaml.md": "has front matter that is not valid YAML (line 2)",
+        "binary.md": "is a binary file, not Markdown",
+        "nofront.md": "has no front matter (--- title: … ---)",
+        "notitle.md": "has no title in its front matter",
+    }
+
+
+def test_a_conversation_about_something_covered_gets_the_right_article_first(store):
+    files, _ = load_articles(corpus("kb", "duckduckgo-help"))
+    store.run(import_articles, files)
+    msg = IncomingMessage(
+        source="t",
+        external_id="1",
+        message_id="<q1@x>",
+        subject="Can't see my bookmarks on my new phone",
+        body="I installed the browser on my new phone but my bookmarks and passwords are not syncing from my laptop. How do I sync devices?",
+        author_email="c@x.example",
+        sent_at=utcnow(),
+    )
+    cid = store.run(lambda s: Ingestor(s).add(msg)).conversation_id
+    with store.read() as s:
+        found = suggest_articles(s, cid, 3)
+        assert "sync" in found[0].slug and found[0].reason
+        typo = suggest_for_text(s, "how to hide duk.ai", 3)
+        assert typo[0].slug == "duckai/how-to-hide-ai-chat"
+
+
+def test_next_article_and_article_sent_event(store):
+    files, _ = load_articles(corpus("kb", "duckduckgo-help"))
+    store.run(import_articles, files)
+
+    def work(s):
+        ing = Ingestor(s)
+        c1 = ing.add(
+            IncomingMessage(
+                source="t",
+                external_id="a",
+                message_id="<a@x>",
+                subject="sync",
+                author_email="same@x.example",
+                sent_at=utcnow(),
+                body="sync?",
+            )
+        ).conversation_id
+        c2 = ing.add(
+            IncomingMessage(
+                source="t",
+                external_id="b",
+                message_id="<b@x>",
+                subject="codes",
+                author_email="same@x.example",
+                sent_at=utcnow(),
+                body="codes?",
+            )
+        ).conversation_id
+        triage.ensure_agent(s, "sam")
+        return c1, c2
+
+    c1, c2 = store.run(work)
+    with store.read() as s:
+        first = suggest_for_text(s, "sync new devices", 1)[0]
+        second = suggest_for_text(s, "recovery codes troubleshooting sync", 1)[0]
+    store.run(record_article_sent, "sam", c1, first.id)
+    store.run(record_article_sent, "sam", c2, second.id)
+    with store.read() as s:
+        nxt = next_articles(s, first.id, 3)
+    assert nxt[0].id == second.id and nxt[0].reason == "often needed next"
+
+
+def test_tag_suggestions_learn_from_the_team(store):
+    def work(s):
+        ing = Ingestor(s)
+        triage.ensure_agent(s, "sam")
+        examples = [("App crashes on start", "crash error when opening", "bug")] * 6 + [
+            ("Please add dark mode", "would love a dark theme option", "feature request")
+        ] * 6
+        for i, (subj, body, tag) in enumerate(examples):
+            cid = ing.add(
+                IncomingMessage(
+                    source="t",
+                    external_id=str(i),
+                    message_id=f"<t{i}@x>",
+                    subject=subj,
+                    body=body,
+                    author_email=f"u{i}@x.example",
+                    sent_at=utcnow(),
+                )
+            ).conversation_id
+            triage.tag(s, "sam", cid, tag)
+        return ing.add(
+            IncomingMessage(
+                source="t",
+                external_id="new",
+                message_id="<new@x>",
+                subject="Crash after update",
+                body="it shows an error and crashes",
+                author_email="n@x.example",
+                sent_at=utcnow(),
+            )
+        ).conversation_id
+
+    cid = store.run(work)
+    with store.read() as s:
+        tags = suggest_tags(s, cid, 2)
+    assert tags[0].name == "bug" and tags[0].score > 0.5 and "crash" in tags[0].reason
