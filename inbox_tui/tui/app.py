@@ -55,6 +55,7 @@ ACTIONS: list[Action] = [
     Action("status", "s", "status", "Set status: open, pending, closed", "Status"),
     Action("snooze", "z", "snooze", "Snooze (presets or custom, e.g. 3h, 2d)", "Snooze"),
     Action("close_next", "e", "close_next", "Close and go to the next conversation", "Close"),
+    Action("article", "h", "article", "Insert a suggested help article into a reply", "Article"),
     Action("macro", "m", "macro", "Apply a macro (picker with preview)", "Macro"),
     Action("select", "x", "select", "Select for bulk actions (tag, assign, close, snooze, macro)"),
     Action("search", "slash", "search", "Search (is:open tag:bug from:@acme.com …)", "Search"),
@@ -88,11 +89,7 @@ SNOOZE_PRESETS = [
     ("custom", "Custom…"),
 ]
 
-INTRO = (
-    "The list shows the current view; j/k move, Enter opens, Esc goes back. Actions apply to the "
-    "open or highlighted conversation, or to every selected (x) one. Keys can be remapped in the "
-    'config file\'s [keys] table, e.g. reply = "R".'
-)
+INTRO = 'The list shows the current view; j/k move, Enter opens, Esc goes back. Actions apply to the open or highlighted conversation, or to every selected (x) one. Keys can be remapped in the config file\'s [keys] table, e.g. reply = "R".'
 
 
 class MainScreen(Screen[None]):
@@ -615,17 +612,26 @@ class InboxApp(App[int]):
 
         with self.store.read() as s:
             tags = s.exec(select(Tag).order_by(Tag.kind, Tag.name)).all()
-            on_all = set()
+            on_all: set[int | None] = set()
+            scores: dict[str, float] = {}
+            hints: dict[str, str] = {}
             if len(ids) == 1:
-                on_all = {
-                    t
-                    for t in s.exec(
+                from inbox_tui.services.suggest import suggest_tags
+
+                on_all = set(
+                    s.exec(
                         select(ConversationTag.tag_id).where(
                             ConversationTag.conversation_id == ids[0]
                         )
                     ).all()
-                }
-        items = [PickItem(t.name, t.name, t.kind, t.id in on_all) for t in tags]
+                )
+                for t in suggest_tags(s, ids[0], 3):
+                    if t.score >= 0.2:
+                        scores[t.name] = t.score
+                        hints[t.name] = f"suggested {t.score:.0%} ({t.reason})"
+        # Likely tags first (learned from the team's own tagging), then the rest.
+        items = [PickItem(t.name, t.name, hints.get(t.name, t.kind), t.id in on_all) for t in tags]
+        items.sort(key=lambda it: -scores.get(it.value, 0.0))
 
         def chosen(value: str | None) -> None:
             if not value:
@@ -738,7 +744,9 @@ class InboxApp(App[int]):
             return
         self._compose_reply(ids[0], "")
 
-    def _compose_reply(self, conv_id: int, text: str, macro: str | None = None) -> None:
+    def _compose_reply(
+        self, conv_id: int, text: str, macro: str | None = None, article_id: int | None = None
+    ) -> None:
         seen = self.open_version if conv_id == self.open_id else None
         self._heartbeat_replying(conv_id)
 
@@ -746,7 +754,7 @@ class InboxApp(App[int]):
             if draft is None or not draft.text.strip():
                 return
             then = "closed" if draft.action == "send_close" else "pending"
-            self._send(conv_id, draft.text, then, seen, macro, force=False)
+            self._send(conv_id, draft.text, then, seen, macro, force=False, article_id=article_id)
 
         self.push_screen(
             Composer(f"Reply to #{conv_id}" + (f" (macro {macro})" if macro else ""), text), done
@@ -762,13 +770,27 @@ class InboxApp(App[int]):
             return
 
     def _send(
-        self, conv_id: int, text: str, then: str, seen: int | None, macro: str | None, force: bool
+        self,
+        conv_id: int,
+        text: str,
+        then: str,
+        seen: int | None,
+        macro: str | None,
+        force: bool,
+        article_id: int | None = None,
     ) -> None:
-        self._send_worker(conv_id, text, then, seen, macro, force)
+        self._send_worker(conv_id, text, then, seen, macro, force, article_id)
 
     @work(thread=True, group="actions")
     def _send_worker(
-        self, conv_id: int, text: str, then: str, seen: int | None, macro: str | None, force: bool
+        self,
+        conv_id: int,
+        text: str,
+        then: str,
+        seen: int | None,
+        macro: str | None,
+        force: bool,
+        article_id: int | None = None,
     ) -> None:
         from inbox_tui.services import replies
         from inbox_tui.services.macros import apply_macro
@@ -808,6 +830,10 @@ class InboxApp(App[int]):
         except UserError as exc:
             self.call_from_thread(self.notify, str(exc), severity="error", markup=False, timeout=10)
             return
+        if article_id is not None:
+            from inbox_tui.services.suggest import record_article_sent
+
+            self.store.run(record_article_sent, self.me, conv_id, article_id)
         self.call_from_thread(self.notify, self._sent_message(outbox_id), markup=False)
         self.call_from_thread(self._after_change)
         self.call_from_thread(self.flush_outbox)
@@ -835,7 +861,9 @@ class InboxApp(App[int]):
 
         def chosen(value: str | None) -> None:
             if value == "send":
-                self._send(conv_id, text, then, None, macro, force=True)
+                self._send(
+                    conv_id, text, then, None, macro, force=True
+                )  # collision: the article stays in the text
             elif value == "edit" or value is None:
                 self._load_thread(conv_id)
                 self._compose_reply(conv_id, text, macro)
@@ -860,6 +888,55 @@ class InboxApp(App[int]):
             )
         elif report.sent:
             self.set_status(f"{report.sent} reply(ies) sent.")
+
+    def action_article(self) -> None:
+        ids = self.targets()
+        if len(ids) != 1:
+            self.notify(
+                "Open or highlight one conversation to insert a help article.", severity="warning"
+            )
+            return
+        self._pick_article(ids[0])
+
+    @work(thread=True, group="pickers")
+    def _pick_article(self, conv_id: int) -> None:
+        from inbox_tui.models import Article
+        from inbox_tui.services.suggest import article_insert_text, next_articles, suggest_articles
+
+        with self.store.read() as s:
+            found = suggest_articles(s, conv_id, 8)
+            texts = {}
+            for f in found:
+                art = s.get(Article, f.id)
+                if art is not None:
+                    texts[str(f.id)] = article_insert_text(art)
+            nxt = next_articles(s, found[0].id, 1) if found else []
+        if not found:
+            self.call_from_thread(
+                self.notify,
+                "No help article matches this conversation; import a help centre with 'inbox-tui import articles PATH'.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        previews = {
+            str(f.id): f"{f.reason} · score {f.score:.2f}\n{f.excerpt}"
+            + (f"\nNext, customers often need: {nxt[0].title}" if nxt and i == 0 else "")
+            for i, f in enumerate(found)
+        }
+        items = [PickItem(str(f.id), f.title, f.reason) for f in found]
+
+        def chosen(value: str | None) -> None:
+            if value:
+                self._compose_reply(conv_id, "\n\n" + texts[value] + "\n", article_id=int(value))
+
+        self.call_from_thread(
+            self.push_screen,
+            FuzzyPicker(
+                "Suggested help articles (Enter inserts into a reply)", items, preview=previews
+            ),
+            chosen,
+        )
 
     def action_macro(self) -> None:
         ids = self.targets()

@@ -232,3 +232,51 @@ async def test_help_and_palette_list_actions_with_keys(demo_store):
         await pilot.press("escape")
         titles = [c.title for c in app.get_system_commands(app.main)]
         assert any(t.startswith("Reply to the customer") and "[r]" in t for t in titles)
+
+
+async def test_article_is_suggested_inserted_and_recorded(demo_store):
+    from inbox_tui.models import Event
+
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await current(pilot)
+        await pilot.press("slash", *"export dates")
+        await settle(pilot)
+        await pilot.press("enter", "enter")  # leave search, open the first hit
+        await settle(pilot)
+        cid = app.open_id
+        await pilot.press("h")
+        await settle(pilot)
+        picker = app.screen
+        assert picker.__class__.__name__ == "FuzzyPicker"
+        assert "CSV" in picker.items[0].label  # "Export a board to CSV or Excel"
+        await pilot.press("enter")
+        await settle(pilot)
+        body = app.screen.query_one("TextArea").text
+        assert (
+            "Export a board to CSV or Excel" in body
+            and "https://help.northwind.example/export-csv" in body
+        )
+        await pilot.press("ctrl+s", "y")
+        await settle(pilot, 5)
+        with demo_store.read() as s:
+            sent = s.exec(
+                select(Event).where(Event.conversation_id == cid, Event.kind == "article_sent")
+            ).all()
+            assert len(sent) == 1 and json.loads(sent[0].data)["slug"] == "export-csv"
+
+
+async def test_tag_picker_puts_likely_tags_first(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await current(pilot)
+        await pilot.press("slash", *"assignee:none")  # new, untagged conversations
+        await settle(pilot)
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        items = app.screen.items
+        suggested = [it for it in items if it.hint.startswith("suggested")]
+        assert suggested and items[: len(suggested)] == suggested
+        assert all(not it.checked for it in suggested)
