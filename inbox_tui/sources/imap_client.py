@@ -1,0 +1,263 @@
+"""A thin, defensive wrapper around aioimaplib.
+
+aioimaplib has known traps, handled here rather than fought everywhere else:
+- every await has a timeout (a dead server must not hang a sync);
+- FETCH goes in bounded UID batches (one huge FETCH response can hang it, its #118);
+- messages are fetched as ``BODY.PEEK[]`` literals and parsed by us, so subjects with
+  unbalanced parentheses or quotes come through intact (its #51), and nothing is marked
+  \\Seen on the server;
+- connection errors become ``ImapError`` with one plain sentence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import ssl
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from inbox_tui.errors import UserError
+
+if TYPE_CHECKING:
+    from inbox_tui.config import Account
+
+FETCH_BATCH = 200
+_FETCH_UID = re.compile(rb"UID (\d+)")
+
+
+class ImapError(UserError):
+    """A sync problem the user can act on; ``temporary`` ones are retried."""
+
+    def __init__(self, message: str, temporary: bool = False) -> None:
+        super().__init__(message)
+        self.temporary = temporary
+
+
+@dataclass
+class MailboxState:
+    uidvalidity: int
+    uidnext: int | None
+    exists: int
+    highestmodseq: int | None
+
+
+class ImapSession:
+    def __init__(self, account: Account) -> None:
+        self.account = account
+        self.client: Any = None
+        self.timeout = account.timeout
+
+    async def _wait(self, coro: Any, what: str) -> Any:
+        try:
+            return await asyncio.wait_for(coro, self.timeout)
+        except TimeoutError as exc:
+            raise ImapError(
+                f"The IMAP server {self.account.host} did not answer {what} within {self.timeout:g} seconds.",
+                temporary=True,
+            ) from exc
+        except (ssl.SSLError, ConnectionRefusedError):
+            raise  # connect() turns these into their own sentences
+        except (ConnectionError, OSError) as exc:
+            raise ImapError(
+                f"The connection to {self.account.host} was lost during {what} ({exc.__class__.__name__}).",
+                temporary=True,
+            ) from exc
+
+    async def connect(self) -> None:
+        """Connect and log in. Raises ImapError with a plain sentence."""
+        import aioimaplib
+
+        from inbox_tui.config import is_loopback
+
+        a = self.account
+        if a.security == "plain" and not (is_loopback(a.host) or a.allow_plain):
+            raise ImapError(
+                f'Refusing to send the password for {a.name} unencrypted to {a.host}; use security = "tls" (or allow_plain = true if you really mean it).'
+            )
+        password = a.resolve_password(f"account {a.name}")
+        if password is None:
+            raise ImapError(
+                f"No password for account {a.name}: set password_cmd or password_env in the config."
+            )
+        try:
+            if a.security == "tls":
+                ctx = (
+                    ssl.create_default_context(cafile=a.tls_ca_file)
+                    if a.tls_ca_file
+                    else ssl.create_default_context()
+                )
+                self.client = aioimaplib.IMAP4_SSL(
+                    host=a.host, port=a.port, timeout=a.timeout, ssl_context=ctx
+                )
+            else:
+                self.client = aioimaplib.IMAP4(host=a.host, port=a.port, timeout=a.timeout)
+            await self._wait(self.client.wait_hello_from_server(), "the greeting")
+        except ssl.SSLCertVerificationError as exc:
+            raise ImapError(
+                f"The certificate of {a.host} could not be verified ({exc.verify_message}); set tls_ca_file if it uses a private CA."
+            ) from exc
+        except ssl.SSLError as exc:
+            raise ImapError(
+                f"The TLS handshake with {a.host}:{a.port} failed ({exc.reason or exc}).",
+                temporary=True,
+            ) from exc
+        except ConnectionRefusedError as exc:
+            raise ImapError(
+                f"Cannot reach the IMAP server {a.host}:{a.port}: the connection was refused.",
+                temporary=True,
+            ) from exc
+        except OSError as exc:
+            raise ImapError(
+                f"Cannot reach the IMAP server {a.host}:{a.port} ({exc.strerror or exc}).",
+                temporary=True,
+            ) from exc
+        resp = await self._wait(self.client.login(a.username or "", password), "the login")
+        if resp.result != "OK":
+            raise ImapError(
+                f"The IMAP server {a.host} refused the login for {a.username}: wrong user name or password."
+            )
+
+    def has(self, capability: str) -> bool:
+        try:
+            return bool(self.client.has_capability(capability))
+        except Exception:
+            return False
+
+    async def status(self, mailbox: str) -> MailboxState:
+        """One round trip: UIDVALIDITY, UIDNEXT (and HIGHESTMODSEQ with CONDSTORE)."""
+        items = "(MESSAGES UIDVALIDITY UIDNEXT" + (
+            " HIGHESTMODSEQ)" if self.has("CONDSTORE") else ")"
+        )
+        resp = await self._wait(self.client.status(_quote(mailbox), items), f"STATUS {mailbox}")
+        if resp.result != "OK":
+            raise ImapError(f"The mailbox {mailbox!r} cannot be read: {_text(resp)}.")
+        raw = b" ".join(
+            bytes(x) if isinstance(x, (bytes, bytearray)) else str(x).encode() for x in resp.lines
+        )
+
+        def num(name: bytes) -> int | None:
+            m = re.search(name + rb" (\d+)", raw)
+            return int(m.group(1)) if m else None
+
+        uidvalidity = num(b"UIDVALIDITY")
+        if uidvalidity is None:
+            raise ImapError(f"The server did not report UIDVALIDITY for {mailbox!r}.")
+        return MailboxState(
+            uidvalidity, num(b"UIDNEXT"), num(b"MESSAGES") or 0, num(b"HIGHESTMODSEQ")
+        )
+
+    async def select(self, mailbox: str) -> None:
+        resp = await self._wait(self.client.select(_quote(mailbox)), f"SELECT {mailbox}")
+        if resp.result != "OK":
+            raise ImapError(f"The mailbox {mailbox!r} cannot be opened: {_text(resp)}.")
+
+    async def uids_after(self, last_uid: int) -> list[int]:
+        resp = await self._wait(
+            self.client.protocol.search(f"UID {last_uid + 1}:*", charset=None, by_uid=True),
+            "UID SEARCH",
+        )
+        if resp.result != "OK":
+            raise ImapError(f"UID SEARCH failed: {_text(resp)}.", temporary=True)
+        uids: list[int] = []
+        for line in resp.lines:
+            raw = bytes(line) if isinstance(line, (bytes, bytearray)) else str(line).encode()
+            if raw.startswith(b"SEARCH") or raw[:1].isdigit():
+                uids.extend(int(x) for x in re.findall(rb"\d+", raw.removeprefix(b"SEARCH")))
+        return sorted(u for u in set(uids) if u > last_uid)
+
+    async def fetch(self, uids: list[int]) -> list[tuple[int, bytes]]:
+        """Raw messages for ``uids`` (one bounded batch). Missing (expunged) UIDs are
+        simply absent."""
+        if not uids:
+            return []
+        spec = ",".join(str(u) for u in uids)
+        resp = await self._wait(self.client.uid("fetch", spec, "(UID BODY.PEEK[])"), "FETCH")
+        if resp.result != "OK":
+            raise ImapError(f"FETCH failed: {_text(resp)}.", temporary=True)
+        out: list[tuple[int, bytes]] = []
+        lines = resp.lines
+        i = 0
+        while i < len(lines):
+            line = lines[i]
+            if (
+                isinstance(line, (bytes, bytearray))
+                and b"FETCH" in line
+                and i + 1 < len(lines)
+                and isinstance(lines[i + 1], bytearray)
+            ):
+                m = _FETCH_UID.search(bytes(line))
+                if m:
+                    out.append((int(m.group(1)), bytes(lines[i + 1])))
+                i += 2
+                continue
+            i += 1
+        return out
+
+    async def search_header(self, name: str, value: str) -> list[int]:
+        resp = await self._wait(
+            self.client.protocol.search("HEADER", name, f'"{value}"', charset=None, by_uid=True),
+            "UID SEARCH HEADER",
+        )
+        if resp.result != "OK":
+            return []
+        found: list[int] = []
+        for line in resp.lines:
+            raw = bytes(line) if isinstance(line, (bytes, bytearray)) else str(line).encode()
+            if raw.startswith(b"SEARCH"):
+                found.extend(int(x) for x in re.findall(rb"\d+", raw))
+        return found
+
+    async def idle(self, seconds: float) -> bool:
+        """Wait for the server to announce changes, at most ``seconds``. True if it did.
+        Falls back to sleeping when IDLE is not offered."""
+        if not self.has("IDLE"):
+            await asyncio.sleep(seconds)
+            return False
+        idle = await self._wait(self.client.idle_start(timeout=seconds + 30), "IDLE")
+        try:
+            push = await asyncio.wait_for(self.client.wait_server_push(), seconds)
+            changed = any(
+                b"EXISTS" in (p if isinstance(p, bytes) else str(p).encode())
+                for p in (push if isinstance(push, list) else [push])
+            )
+        except TimeoutError:
+            changed = False
+        finally:
+            self.client.idle_done()
+            with contextlib.suppress(TimeoutError, Exception):
+                await asyncio.wait_for(idle, self.timeout)
+        return changed
+
+    async def logout(self) -> None:
+        if self.client is None:
+            return
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.client.logout(), 5)
+
+
+def _quote(mailbox: str) -> str:
+    return '"' + mailbox.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _text(resp: Any) -> str:
+    parts = [
+        bytes(x).decode(errors="replace") if isinstance(x, (bytes, bytearray)) else str(x)
+        for x in resp.lines[-1:]
+    ]
+    from inbox_tui.sanitize import one_line
+
+    return one_line(" ".join(parts), 200)
+
+
+async def message_id_in_mailbox(account: Account, mailbox: str, message_id: str) -> bool:
+    """Is a message with this Message-ID in ``mailbox``? Used before resending a reply
+    whose outcome is unknown."""
+    session = ImapSession(account)
+    await session.connect()
+    try:
+        await session.select(mailbox)
+        return bool(await session.search_header("Message-ID", message_id.strip()))
+    finally:
+        await session.logout()

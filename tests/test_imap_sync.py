@@ -1,0 +1,208 @@
+"""IMAP sync against a real Dovecot on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from sqlmodel import func, select
+
+from inbox_tui.config import AgentIdentity, Config
+from inbox_tui.errors import UserError
+from inbox_tui.models import Conversation, Message, SyncState
+from inbox_tui.services.mailimport import import_mail
+from inbox_tui.sources.imap import sync, watch
+from tests.conftest import corpus
+
+
+def make_mail(i: int, subject: str | None = None, **headers: str) -> bytes:
+    m = EmailMessage()
+    m["From"] = f"Customer {i} <c{i}@example.com>"
+    m["To"] = "support@example.com"
+    m["Subject"] = subject or f"Question {i}"
+    m["Message-ID"] = f"<q{i}@example.com>"
+    m["Date"] = "Mon, 02 Mar 2026 09:00:00 +0000"
+    for k, v in headers.items():
+        m[k.replace("_", "-")] = v
+    m.set_content(f"body {i}")
+    return m.as_bytes()
+
+
+def config_for(server, **overrides) -> Config:
+    return Config(
+        path=None,
+        db_url=None,
+        agent=AgentIdentity("tester", "Tester"),
+        accounts={"support": server.account(**overrides)},
+    )
+
+
+def count(store, model=Message) -> int:
+    with store.read() as s:
+        return s.exec(select(func.count()).select_from(model)).one()
+
+
+def test_initial_and_incremental_sync(dovecot_server, sqlite_store):
+    for i in range(5):
+        dovecot_server.add(make_mail(i))
+    dovecot_server.add(make_mail(99, subject='Broken (paren "quote'))
+    cfg = config_for(dovecot_server)
+    report = asyncio.run(sync(cfg, sqlite_store))
+    assert report.errors == []
+    box = report.mailboxes[0]
+    assert (box.fetched, box.counts.imported) == (6, 6)
+    with sqlite_store.read() as s:
+        assert s.exec(select(Message).where(Message.subject == 'Broken (paren "quote')).first()
+        state = s.exec(select(SyncState)).one()
+        assert state.source == "imap:support/INBOX" and state.last_uid == 6 and state.uidvalidity
+    again = asyncio.run(sync(cfg, sqlite_store))
+    assert again.mailboxes[0].fetched == 0
+    dovecot_server.add(make_mail(7))
+    third = asyncio.run(sync(cfg, sqlite_store))
+    assert third.mailboxes[0].counts.imported == 1 and count(sqlite_store) == 7
+
+
+def test_large_mailbox_spans_many_fetch_batches(dovecot_server, sqlite_store):
+    md = dovecot_server.maildir()
+    for i in range(1200):
+        md.add(make_mail(i))
+    dovecot_server.add(make_mail(5000))
+    report = asyncio.run(sync(config_for(dovecot_server), sqlite_store))
+    assert report.mailboxes[0].counts.imported == 1201 and count(sqlite_store) == 1201
+
+
+def test_uidvalidity_reset_and_expunge_lose_and_duplicate_nothing(dovecot_server, sqlite_store):
+    for i in range(4):
+        dovecot_server.add(make_mail(i))
+    no_id = EmailMessage()
+    no_id["From"] = "x@example.com"
+    no_id["Subject"] = "no message id"
+    no_id.set_content("hi")
+    dovecot_server.add(no_id.as_bytes())
+    cfg = config_for(dovecot_server)
+    asyncio.run(sync(cfg, sqlite_store))
+    assert count(sqlite_store) == 5
+    dovecot_server.stop()
+    dovecot_server.recreate()
+    md = dovecot_server.maildir()
+    first_key = sorted(md.keys())[0]
+    md.remove(first_key)  # expunged on the server: stays in the store
+    dovecot_server.add(make_mail(10))
+    dovecot_server.start()
+    report = asyncio.run(sync(cfg, sqlite_store))
+    box = report.mailboxes[0]
+    assert box.uidvalidity_changed
+    assert box.counts.imported == 1 and box.counts.duplicates == 4
+    assert count(sqlite_store) == 6
+
+
+def test_without_condstore(dovecot_server, sqlite_store):
+    dovecot_server.restart(capabilities="IMAP4rev1 IDLE")
+    dovecot_server.add(make_mail(1))
+    report = asyncio.run(sync(config_for(dovecot_server), sqlite_store))
+    assert report.mailboxes[0].counts.imported == 1
+    with sqlite_store.read() as s:
+        assert s.exec(select(SyncState)).one().highestmodseq is None
+
+
+def test_new_mail_shows_up_while_watching(dovecot_server, sqlite_store):
+    cfg = config_for(dovecot_server)
+    reports = []
+
+    async def scenario():
+        stop = asyncio.Event()
+        task = asyncio.create_task(
+            watch(cfg, sqlite_store, reports.append, stop, idle_seconds=20, poll_seconds=1)
+        )
+        for _ in range(50):
+            if reports:
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.to_thread(dovecot_server.add, make_mail(42))
+        for _ in range(100):
+            if count(sqlite_store) == 1:
+                break
+            await asyncio.sleep(0.1)
+        stop.set()
+        await asyncio.wait_for(task, 30)
+
+    asyncio.run(scenario())
+    assert count(sqlite_store) == 1
+
+
+def test_tls_needs_the_ca(dovecot_server, sqlite_store):
+    dovecot_server.restart(tls=True)
+    dovecot_server.add(make_mail(1))
+    without = asyncio.run(sync(config_for(dovecot_server, tls_ca_file=None), sqlite_store))
+    assert without.errors and "certificate" in without.errors[0]
+    with_ca = asyncio.run(sync(config_for(dovecot_server), sqlite_store))
+    assert with_ca.errors == [] and with_ca.mailboxes[0].counts.imported == 1
+
+
+def test_wrong_password_and_unreachable_host_are_sentences(dovecot_server, sqlite_store):
+    bad = asyncio.run(sync(config_for(dovecot_server, password="nope"), sqlite_store))
+    assert bad.errors == [
+        "support: The IMAP server 127.0.0.1 refused the login for agent: wrong user name or password."
+    ]
+    dovecot_server.stop()
+    down = asyncio.run(sync(config_for(dovecot_server), sqlite_store))
+    assert "connection was refused" in down.errors[0]
+    with pytest.raises(UserError, match="no account called"):
+        asyncio.run(sync(config_for(dovecot_server), sqlite_store, account="nope"))
+
+
+def test_plain_to_a_remote_host_is_refused(dovecot_server, sqlite_store):
+    report = asyncio.run(sync(config_for(dovecot_server, host="imap.example.com"), sqlite_store))
+    assert "unencrypted" in report.errors[0]
+
+
+def test_corpus_through_imap_equals_importing_files(dovecot_server, sqlite_store, tmp_path):
+    lkml = corpus("mail", "notmuch", "lkml")
+    md = dovecot_server.maildir()
+    for path in sorted(p for p in lkml.rglob("*") if p.is_file()):
+        md.add(path.read_bytes())
+    report = asyncio.run(sync(config_for(dovecot_server), sqlite_store))
+    assert report.errors == []
+    from inbox_tui.store import Store, sqlite_url
+
+    files = Store(sqlite_url(tmp_path / "files.db"))
+    import_mail(files, [lkml])
+    with sqlite_store.read() as a, files.read() as b:
+        subjects_a = sorted(s for s in a.exec(select(Conversation.subject)).all())
+        subjects_b = sorted(s for s in b.exec(select(Conversation.subject)).all())
+        mids_a = sorted(a.exec(select(Message.message_id)).all())
+        mids_b = sorted(b.exec(select(Message.message_id)).all())
+    assert subjects_a == subjects_b and len(subjects_a) == 7
+    assert mids_a == mids_b and len(mids_a) == 176
+
+
+def test_sync_cli_errors_are_one_sentence(dovecot_server, tmp_path):
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        f'[accounts.support]\nhost = "127.0.0.1"\nport = {dovecot_server.port}\nsecurity = "plain"\nusername = "agent"\npassword_env = "NOPE_NOT_SET"\n'
+    )
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "inbox_tui",
+            "--config",
+            str(cfg),
+            "--db",
+            f"sqlite:///{tmp_path / 'x.db'}",
+            "sync",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode != 0 and "Traceback" not in out.stderr
+    assert "NOPE_NOT_SET" in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_path(monkeypatch):
+    monkeypatch.chdir(Path(__file__).parent)
