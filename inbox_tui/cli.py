@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "inbox_tui.commands.demo",
     "inbox_tui.commands.mail",
     "inbox_tui.commands.sync",
+    "inbox_tui.commands.outbox",
     "inbox_tui.commands.export",
     "inbox_tui.commands.articles",
     "inbox_tui.commands.macros",

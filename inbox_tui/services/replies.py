@@ -163,7 +163,14 @@ def queue_reply(
                     if addr and addr.lower() not in ours:
                         cc.append((name, addr))
                         ours.add(addr.lower())
-        refs = [m.message_id for m in thread if m.message_id][-20:]
+        # RFC 5322: the parent's References followed by the parent's Message-ID.
+        parent = last_in or (thread[-1] if thread else None)
+        refs = (
+            [*(parent.refs or "").split(), parent.message_id]
+            if parent and parent.message_id
+            else [m.message_id for m in thread if m.message_id]
+        )
+        refs = [r for r in dict.fromkeys(refs) if r][-20:]
         domain = account.address.rpartition("@")[2]
         message_id = new_message_id(domain)
         from_name = account.from_name or agent.name or None

@@ -205,8 +205,9 @@ class ImapSession:
         found: list[int] = []
         for line in resp.lines:
             raw = bytes(line) if isinstance(line, (bytes, bytearray)) else str(line).encode()
-            if raw.startswith(b"SEARCH"):
-                found.extend(int(x) for x in re.findall(rb"\d+", raw))
+            raw = raw.removeprefix(b"SEARCH").strip()
+            if raw and re.fullmatch(rb"[\d ]+", raw):  # aioimaplib strips the SEARCH prefix
+                found.extend(int(x) for x in raw.split())
         return found
 
     async def idle(self, seconds: float) -> bool:

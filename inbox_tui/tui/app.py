@@ -221,6 +221,30 @@ class InboxApp(App[int]):
         self.set_interval(self.poll_seconds, self._poll)
         self.set_interval(15, self._heartbeat)
         self._load_views()
+        if self.config.accounts and not self.config.demo:
+            self._watch_mail()
+            self.set_interval(30, self.flush_outbox)
+
+    @work(exclusive=True, group="sync")
+    async def _watch_mail(self) -> None:
+        """Background IMAP sync: new mail appears in the list by itself (the poll sees it)."""
+        import asyncio
+
+        from inbox_tui.sources.imap import SyncReport, watch
+
+        self._sync_stop = asyncio.Event()
+
+        def on_report(report: SyncReport) -> None:
+            when = self.clock().strftime("%H:%M")
+            if report.errors:
+                self.set_status(f"Mail sync at {when}: {report.errors[-1]}")
+            else:
+                self.set_status(f"Mail synced at {when}: {report.imported} new.")
+
+        try:
+            await watch(self.config, self.store, on_report, self._sync_stop)
+        except UserError as exc:
+            self.set_status(str(exc))
 
     @property
     def conv_list(self) -> ConversationList:
