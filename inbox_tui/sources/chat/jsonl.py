@@ -1,0 +1,81 @@
+"""Our canonical chat format: JSON lines, one message per line.
+
+    {"conversation": "ticket-42", "author": "Ann Lee", "email": "ann@acme.example",
+     "ts": "2026-03-02T09:15:00+01:00", "text": "Hi, my export fails",
+     "id": "m-1001", "in_reply_to": "m-1000", "channel": "widget"}
+
+Required: ``author``, ``ts`` (ISO 8601 with a zone; a bare time is taken as UTC) and
+``text``. ``conversation`` keeps messages together as one conversation; without it the
+splitter groups them. ``id`` makes re-imports exact (else the line's content is used).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from inbox_tui.sources.chat import ChatLine, Skip
+
+
+def sniff(head: str) -> bool:
+    for line in head.splitlines()[:5]:
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            return False
+        return isinstance(obj, dict) and "text" in obj
+    return False
+
+
+def parse(path: Path, channel: str | None = None) -> Iterator[ChatLine | Skip]:
+    with path.open("rb") as fh:
+        for line_no, raw in enumerate(fh):
+            where = f"{path}:{line_no + 1}"
+            if not raw.strip():
+                yield Skip(where, "blank line")
+                continue
+            try:
+                obj = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                yield Skip(where, "not UTF-8 text", problem=True)
+                continue
+            except json.JSONDecodeError as exc:
+                yield Skip(where, f"not valid JSON ({exc.msg})", problem=True)
+                continue
+            if not isinstance(obj, dict):
+                yield Skip(where, "not a JSON object", problem=True)
+                continue
+            missing = [k for k in ("author", "ts", "text") if not obj.get(k)]
+            if missing:
+                yield Skip(where, f"missing {', '.join(missing)}", problem=True)
+                continue
+            try:
+                at = datetime.fromisoformat(str(obj["ts"]).replace("Z", "+00:00"))
+            except ValueError:
+                yield Skip(
+                    where, f"'ts' {str(obj['ts'])[:40]!r} is not an ISO 8601 time", problem=True
+                )
+                continue
+            at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+            chan = str(obj.get("channel") or channel or f"jsonl:{path.stem}")
+            ident = str(obj.get("id") or hashlib.sha1(raw.strip()).hexdigest()[:24])
+            email = str(obj["email"]).strip().lower() if obj.get("email") else None
+            author = str(obj["author"])
+            yield ChatLine(
+                channel=chan,
+                author=author,
+                handle=f"jsonl:{email or author.lower()}",
+                text=str(obj["text"]),
+                at=at,
+                external_id=f"{chan}:{ident}",
+                email=email,
+                thread=str(obj["conversation"]) if obj.get("conversation") else None,
+                reply_to=f"{chan}:{obj['in_reply_to']}" if obj.get("in_reply_to") else None,
+                line_no=line_no,
+            )

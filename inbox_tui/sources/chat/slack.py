@@ -1,0 +1,202 @@
+"""Slack workspace exports (a folder or the .zip Slack gives you): ``channels.json``,
+``users.json`` and one folder per channel of per-day JSON files.
+
+Users become names, ``<@U…>`` mentions become ``@name`` (and tell the splitter who is
+addressed), ``<http…|label>`` links become ``label (http…)``; ``thread_ts`` keeps a
+thread together; joins, leaves and other system subtypes are skipped with a reason; bot
+messages are imported as messages from the bot (they are often the alert a customer
+asks about) unless they have no text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from inbox_tui.sources.chat import ChatLine, Skip
+
+SYSTEM_SUBTYPES = {
+    "channel_join",
+    "channel_leave",
+    "channel_topic",
+    "channel_purpose",
+    "channel_name",
+    "channel_archive",
+    "channel_unarchive",
+    "pinned_item",
+    "unpinned_item",
+    "group_join",
+    "group_leave",
+}
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]+))?>")
+_LINK = re.compile(r"<((?:https?|mailto):[^>|]+)(?:\|([^>]+))?>")
+_CHANNEL = re.compile(r"<#C[A-Z0-9]+\|([^>]+)>")
+_SPECIAL = re.compile(r"<!(here|channel|everyone)(?:\|[^>]*)?>")
+
+
+class _Tree:
+    """The export as a folder or a zip, read the same way."""
+
+    def __init__(self, path: Path) -> None:
+        self.zip = zipfile.ZipFile(path) if path.is_file() else None
+        self.root = path
+        if self.zip is not None:
+            names = self.zip.namelist()
+            prefixes = {n[: -len("channels.json")] for n in names if n.endswith("channels.json")}
+            self.prefix = min(prefixes, key=len) if prefixes else ""
+
+    def read(self, rel: str) -> bytes | None:
+        if self.zip is not None:
+            try:
+                return self.zip.read(self.prefix + rel)
+            except KeyError:
+                return None
+        p = self.root / rel
+        return p.read_bytes() if p.exists() else None
+
+    def day_files(self, channel: str) -> list[str]:
+        if self.zip is not None:
+            base = f"{self.prefix}{channel}/"
+            return sorted(
+                n[len(self.prefix) :]
+                for n in self.zip.namelist()
+                if n.startswith(base) and n.endswith(".json")
+            )
+        folder = self.root / channel
+        return (
+            sorted(f"{channel}/{p.name}" for p in folder.glob("*.json")) if folder.is_dir() else []
+        )
+
+
+def is_export(path: Path) -> bool:
+    if path.is_dir():
+        return (path / "channels.json").exists()
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as z:
+            return any(n.endswith("channels.json") for n in z.namelist())
+    return False
+
+
+def parse(path: Path) -> Iterator[ChatLine | Skip]:
+    tree = _Tree(path)
+    raw_channels = tree.read("channels.json")
+    try:
+        channels = json.loads(raw_channels or b"[]")
+    except ValueError:
+        yield Skip(f"{path}/channels.json", "not valid JSON", problem=True)
+        return
+    users: dict[str, str] = {}
+    raw_users = tree.read("users.json")
+    if raw_users is None:
+        yield Skip(
+            f"{path}/users.json", "missing: user ids are shown instead of names", problem=True
+        )
+    else:
+        try:
+            for u in json.loads(raw_users):
+                prof = u.get("profile") or {}
+                users[u["id"]] = (
+                    prof.get("display_name")
+                    or u.get("real_name")
+                    or prof.get("real_name")
+                    or u.get("name")
+                    or u["id"]
+                )
+        except (ValueError, KeyError, TypeError):
+            yield Skip(
+                f"{path}/users.json",
+                "not a valid user list: user ids are shown instead of names",
+                problem=True,
+            )
+    for ch in channels if isinstance(channels, list) else []:
+        name = ch.get("name") if isinstance(ch, dict) else None
+        if not name:
+            continue
+        for rel in tree.day_files(name):
+            yield from _day(tree, rel, name, users, path)
+
+
+def _text(text: str, users: dict[str, str]) -> tuple[str, list[str]]:
+    mentioned: list[str] = []
+
+    def mention(m: re.Match[str]) -> str:
+        uid = m.group(1)
+        mentioned.append(f"slack:{uid}")
+        return "@" + (users.get(uid) or m.group(2) or uid)
+
+    text = _MENTION.sub(mention, text)
+    text = _LINK.sub(
+        lambda m: (
+            f"{m.group(2)} ({m.group(1)})"
+            if m.group(2) and m.group(2) != m.group(1)
+            else m.group(1)
+        ),
+        text,
+    )
+    text = _CHANNEL.sub(lambda m: f"#{m.group(1)}", text)
+    text = _SPECIAL.sub(lambda m: f"@{m.group(1)}", text)
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return text, mentioned
+
+
+def _day(
+    tree: _Tree, rel: str, channel: str, users: dict[str, str], root: Path
+) -> Iterator[ChatLine | Skip]:
+    where = f"{root}/{PurePosixPath(rel)}"
+    try:
+        items: Any = json.loads(tree.read(rel) or b"[]")
+    except ValueError as exc:
+        yield Skip(where, f"not valid JSON ({exc})", problem=True)
+        return
+    if not isinstance(items, list):
+        yield Skip(where, "not a list of messages", problem=True)
+        return
+    for i, m in enumerate(items):
+        here = f"{where}#{i}"
+        if not isinstance(m, dict) or "ts" not in m:
+            yield Skip(here, "not a message", problem=True)
+            continue
+        sub = m.get("subtype")
+        if sub in SYSTEM_SUBTYPES:
+            yield Skip(here, f"{sub.replace('_', ' ')}")
+            continue
+        text = m.get("text") or ""
+        files = [f.get("name") or f.get("title") for f in m.get("files", []) if isinstance(f, dict)]
+        if m.get("file") and isinstance(m["file"], dict):
+            files.append(m["file"].get("name") or m["file"].get("title"))
+        if not text.strip() and not files:
+            yield Skip(here, "bot notification without text" if sub == "bot_message" else "no text")
+            continue
+        uid = m.get("user") or m.get("bot_id") or "unknown"
+        author = (
+            users.get(uid) or m.get("username") or (m.get("bot_profile") or {}).get("name") or uid
+        )
+        body, mentioned = _text(text, users)
+        if files:
+            body = (
+                (body + "\n" if body else "")
+                + "Shared file: "
+                + ", ".join(str(f) for f in files if f)
+            )
+        try:
+            at = datetime.fromtimestamp(float(m["ts"]), UTC)
+        except (TypeError, ValueError):
+            yield Skip(here, f"bad timestamp {m['ts']!r}", problem=True)
+            continue
+        thread = m.get("thread_ts")
+        yield ChatLine(
+            channel=f"slack:{channel}",
+            author=str(author),
+            handle=f"slack:{uid}",
+            text=body,
+            at=at,
+            external_id=f"slack:{channel}:{m['ts']}",
+            thread=str(thread) if thread else None,
+            addressed=mentioned,
+            line_no=i,
+        )
