@@ -29,6 +29,16 @@ def screen(session: str) -> str:
     ).stdout
 
 
+def wait_for(session: str, predicate, timeout: float = 15.0) -> str:
+    """The screen once ``predicate(screen)`` holds (the machine may be busy)."""
+    deadline = time.monotonic() + timeout
+    text = screen(session)
+    while not predicate(text) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        text = screen(session)
+    return text
+
+
 def test_triage_session_in_tmux(demo_store, tmp_path):
     url = demo_store.url
     session = f"triage{int(time.time() * 1000) % 100000}"
@@ -56,12 +66,11 @@ def test_triage_session_in_tmux(demo_store, tmp_path):
         check=True,
     )
     try:
-        time.sleep(3)
-        first = screen(session)
+        first = wait_for(session, lambda t: "All open" in t and "●" in t)
         assert "All open" in first
         keys(session, "Enter")
-        opened = screen(session)
-        assert "#" in opened and "customer" in opened
+        opened = wait_for(session, lambda t: "▎" in t)  # the thread's messages are on screen
+        assert "▎" in opened
         keys(session, "t")
         keys(session, "o", "u", "t", "a", "g", "e", wait=0.3)
         keys(session, "Enter")

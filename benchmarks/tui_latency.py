@@ -1,0 +1,143 @@
+"""The TUI on a large store against a bare Textual app showing a 200-row DataTable:
+start to first frame (headless, separate processes) and key-to-frame latency (j,
+PageDown, G, opening a thread) measured with Pilot in the same run.
+
+    python -m benchmarks.tui_latency --db /tmp/big.db          # a store from benchmarks.generate
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import sys
+import time
+
+from benchmarks._util import report
+
+BARE = """
+import sys
+from textual.app import App
+from textual.widgets import DataTable
+class Bare(App):
+    def compose(self):
+        yield DataTable()
+    def on_mount(self):
+        t = self.query_one(DataTable)
+        t.add_columns("status", "age", "who", "subject", "assignee")
+        for i in range(200):
+            t.add_row("open", f"{i}m", f"Customer {i}", f"Subject number {i}", "sam")
+        self.call_after_refresh(self.exit)
+Bare().run(headless=True, size=(120, 40))
+"""
+
+OURS = """
+import sys
+from inbox_tui.config import AgentIdentity, Config
+from inbox_tui.store import Store
+from inbox_tui.tui.app import InboxApp
+store = Store(sys.argv[1])
+app = InboxApp(store, Config(path=None, db_url=sys.argv[1], agent=AgentIdentity("sam", "Sam")), "sam")
+app.exit_after_first_frame = True
+app.run(headless=True, size=(120, 40))
+"""
+
+
+def first_frame(code: str, *args: str, repeat: int = 5) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+async def key_latency(app, keys: list[str], rounds: int) -> dict[str, list[float]]:  # type: ignore[no-untyped-def]
+    out: dict[str, list[float]] = {k: [] for k in keys}
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(3):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        for _ in range(rounds):
+            for key in keys:
+                t0 = time.perf_counter()
+                await pilot.press(key)
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+                out[key].append(time.perf_counter() - t0)
+                if key == "enter":
+                    await pilot.press("escape")
+                if key == "G":
+                    await pilot.press("g")
+                    await app.workers.wait_for_complete()
+                    await pilot.pause()
+    return out
+
+
+def p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, int(round(q / 100 * len(ordered))) - 1)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--db", required=True)
+    ap.add_argument("--rounds", type=int, default=20)
+    ap.add_argument("--repeat", type=int, default=5)
+    args = ap.parse_args(argv)
+    url = args.db if "://" in args.db else f"sqlite:///{args.db}"
+    bare = first_frame(BARE, repeat=args.repeat)
+    ours = first_frame(OURS, url, repeat=args.repeat)
+    report("start to first frame", ours, bare, "bare Textual app (200-row DataTable)")
+
+    from textual.app import App
+    from textual.widgets import DataTable
+
+    from inbox_tui.config import AgentIdentity, Config
+    from inbox_tui.store import Store
+    from inbox_tui.tui.app import InboxApp
+
+    class Bare(App[None]):
+        def compose(self):  # type: ignore[no-untyped-def]
+            yield DataTable()
+
+        def on_mount(self) -> None:
+            t = self.query_one(DataTable)
+            t.add_columns("status", "age", "who", "subject", "assignee")
+            for i in range(200):
+                t.add_row("open", f"{i}m", f"Customer {i}", f"Subject number {i}", "sam")
+            t.focus()
+
+    store = Store(url)
+    app = InboxApp(
+        store,
+        Config(path=None, db_url=url, agent=AgentIdentity("sam", "Sam")),
+        "sam",
+        poll_seconds=3600,
+    )
+    keys = ["j", "pagedown", "G"]
+    ours_k = asyncio.run(key_latency(app, [*keys, "enter"], args.rounds))
+    bare_k = asyncio.run(key_latency(Bare(), keys, args.rounds))
+    for key in keys:
+        for q in (50, 95):
+            report(
+                f"key {key} p{q}",
+                p(ours_k[key], q) * 1000,
+                p(bare_k[key], q) * 1000,
+                "bare Textual app, same key",
+                unit="ms",
+            )
+    for q in (50, 95):
+        report(
+            f"open a thread p{q}",
+            p(ours_k["enter"], q) * 1000,
+            p(bare_k["j"], q) * 1000,
+            "bare app's j",
+            unit="ms",
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

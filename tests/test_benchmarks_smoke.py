@@ -1,0 +1,34 @@
+"""Tiny runs of the benchmark scripts so they do not rot (no timing is asserted)."""
+
+from benchmarks import chat_split, stats_report, suggest_accuracy, suggest_tags
+from benchmarks.generate import generate
+from inbox_tui.store import sqlite_url
+from tests.conftest import corpus
+
+
+def test_suggest_accuracy_smoke():
+    corpus("faq")
+    r = suggest_accuracy.evaluate(limit=30)
+    assert (
+        set(r) == {"bm25 only", "rapidfuzz only", "blend (product)"}
+        and r["blend (product)"]["queries"] == 30
+    )
+
+
+def test_suggest_tags_smoke():
+    corpus("labels")
+    r = suggest_tags.evaluate(limit=200)
+    assert r["naive Bayes (product)"]["test"] == 40
+
+
+def test_chat_split_smoke():
+    corpus("chat", "irc-ubuntu")
+    r = chat_split.evaluate()
+    assert r["product splitter"]["pair_f1"] > r["5-minute gaps"]["pair_f1"]
+
+
+def test_stats_report_smoke(tmp_path, capsys):
+    url = sqlite_url(tmp_path / "g.db")
+    generate(url, conversations=30, messages=120, quiet=True)
+    assert stats_report.main(["--db", url, "--days", "800"]) == 0
+    assert "ratio" in capsys.readouterr().out
