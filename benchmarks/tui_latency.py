@@ -77,7 +77,7 @@ async def key_latency(app, keys: list[str], rounds: int) -> dict[str, list[float
 
 def p(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[max(0, int(round(q / 100 * len(ordered))) - 1)]
+    return ordered[max(0, round(q / 100 * len(ordered)) - 1)]
 
 
 def main(argv: list[str] | None = None) -> int:
