@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from datetime import UTC, datetime
 
 from rich.segment import Segment
@@ -23,7 +24,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from inbox_tui.sanitize import one_line
-from inbox_tui.services.conversations import ConversationFilter, ConversationRow
+
+if TYPE_CHECKING:  # the store's modules load after the first frame
+    from inbox_tui.services.conversations import ConversationFilter, ConversationRow
 
 PAGE = 100
 MAX_PAGES = 30
@@ -90,7 +93,7 @@ class ConversationList(ScrollView, can_focus=True):
         self._fetch_page = fetch_page
         self._count = count
         self.clock = clock or (lambda: datetime.now(UTC))
-        self.filter = ConversationFilter()
+        self.filter: ConversationFilter | None = None
         self.total = 0
         self._pages: OrderedDict[int, list[ConversationRow]] = OrderedDict()
         self._loading: set[int] = set()
@@ -173,6 +176,8 @@ class ConversationList(ScrollView, can_focus=True):
 
     @work(thread=True, group="list-pages")
     def _load(self, generation: int, page: int, after: ConversationRow | None) -> None:
+        if self.filter is None:
+            return
         rows = self._fetch_page(self.filter, page, after)
         self.post_message(self._PageLoaded(generation, page, rows))
 

@@ -7,6 +7,7 @@ Every string from the store is shown as ``rich.text.Text`` built from
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.binding import Binding
@@ -14,7 +15,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from inbox_tui.sanitize import for_display, one_line
-from inbox_tui.services.conversations import Thread, ThreadMessage
+
+if TYPE_CHECKING:
+    from inbox_tui.services.conversations import Thread, ThreadMessage
 
 MAX_BODY_CHARS = 20_000  # per message on screen; the rest is a click/key away in $PAGER
 
