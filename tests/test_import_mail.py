@@ -2,6 +2,7 @@
 accounted for, re-import adds nothing, and threading agrees with notmuch."""
 
 import mailbox
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -152,7 +153,11 @@ def test_stalwart_expected_subjects_match():
             continue
         compared += 1
         got = parse_message(eml.read_bytes(), source="t", external_id=str(eml)).subject
-        if " ".join(want.split()) == " ".join(got.split()):
+        want_n, got_n = " ".join(want.split()), " ".join(got.split())
+        # Where stalwart could not decode a byte it shows U+FFFD; we may decode it (a
+        # legacy 8-bit charset), so that position matches any one character.
+        pattern = "".join("." if ch == "\ufffd" else re.escape(ch) for ch in want_n)
+        if want_n == got_n or ("\ufffd" in want_n and re.fullmatch(pattern, got_n)):
             agree += 1
         else:
             disagreements.append((eml.name, want, got))
