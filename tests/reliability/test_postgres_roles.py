@@ -48,7 +48,7 @@ def test_agent_role_can_work_but_not_rewrite_history(postgres_url_factory):
         sam.run(lambda s: s.exec(text("UPDATE event SET kind = 'tagged' WHERE id = 1")))
     with pytest.raises(ProgrammingError, match="permission denied"):
         sam.run(lambda s: s.exec(text("DELETE FROM event")))
-    with pytest.raises(ProgrammingError, match="permission denied|must be owner"):
+    with pytest.raises(ProgrammingError, match=r"permission denied|must be owner"):
         sam.run(lambda s: s.exec(text("DROP TABLE event")))
     sam.close()
     owner.close()
