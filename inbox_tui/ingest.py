@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from inbox_tui import sanitize
@@ -44,6 +45,7 @@ from inbox_tui.models import (
     ThreadRef,
     utcnow,
 )
+from inbox_tui.store import insert_or_get
 
 # A reply that lost its References still joins its conversation if the subject and the
 # contact match and the conversation was active this recently.
@@ -194,6 +196,17 @@ class Ingestor:
         if existing is not None:
             return IngestResult(Outcome.DUPLICATE, existing[1], existing[0])
         try:
+            with self.session.begin_nested():
+                return self._store(msg, key)
+        except IntegrityError:
+            # Another process stored the same message (or contact) a moment ago: two
+            # agents' apps syncing the same mailbox on PostgreSQL. Theirs wins.
+            again = self.session.exec(
+                select(Message.id, Message.conversation_id).where(Message.dedupe_key == key)
+            ).first()
+            if again is not None:
+                return IngestResult(Outcome.DUPLICATE, again[1], again[0])
+            self._contacts.clear()
             with self.session.begin_nested():
                 return self._store(msg, key)
         except (ValueError, TypeError, OverflowError) as exc:
@@ -511,9 +524,11 @@ class Ingestor:
         if agent is None:
             agent = self.session.exec(select(Agent).where(Agent.username == username)).first()
             if agent is None:
-                agent = Agent(username=username, name=username)
-                self.session.add(agent)
-                self.session.flush()
+                agent = insert_or_get(
+                    self.session,
+                    Agent(username=username, name=username),
+                    select(Agent).where(Agent.username == username),
+                )
             self._agents_by_username[username] = agent
         return agent
 
@@ -529,11 +544,13 @@ class Ingestor:
         if contact is None:
             contact = self.session.exec(select(Contact).where(Contact.key == key)).first()
             if contact is None:
-                contact = Contact(
-                    key=key, email=email or None, name=sanitize.one_line(msg.author_name, 300)
+                contact = insert_or_get(
+                    self.session,
+                    Contact(
+                        key=key, email=email or None, name=sanitize.one_line(msg.author_name, 300)
+                    ),
+                    select(Contact).where(Contact.key == key),
                 )
-                self.session.add(contact)
-                self.session.flush()
             self._contacts[key] = contact
         if not contact.name and msg.author_name:
             contact.name = sanitize.one_line(msg.author_name, 300)

@@ -24,8 +24,9 @@ from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session
+from sqlmodel.sql.expression import SelectOfScalar
 
 from inbox_tui.errors import UserError
 
@@ -194,6 +195,22 @@ class Store:
             upgrade(self)
         except (OperationalError, DBAPIError) as exc:
             raise StoreError(f"Could not upgrade the database schema: {_first_line(exc)}") from exc
+
+
+def insert_or_get(session: Session, row: T, lookup: SelectOfScalar[T]) -> T:
+    """Insert ``row`` unless another agent's transaction inserted the same unique key
+    first (two agents creating the same new tag at once); then return theirs. The
+    savepoint keeps our transaction usable after the unique violation."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+        return row
+    except IntegrityError:
+        existing = session.exec(lookup).first()
+        if existing is None:
+            raise
+        return existing
 
 
 def _prepare_sqlite_file(path: Path) -> None:

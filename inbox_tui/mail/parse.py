@@ -286,7 +286,7 @@ def _body(msg: Message, warnings: list[str]) -> tuple[str, list[Attachment]]:
                 continue
             payload = part.get_payload()
             if isinstance(payload, list):
-                stack.extend((p, depth + 1) for p in reversed(payload))
+                stack.extend((p, depth + 1) for p in reversed(payload) if isinstance(p, Message))
             continue
         disposition = (part.get_content_disposition() or "") if _safe(part) else ""
         filename = _filename(part)

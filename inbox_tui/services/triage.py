@@ -30,6 +30,7 @@ from inbox_tui.models import (
     TagKind,
     utcnow,
 )
+from inbox_tui.store import insert_or_get
 
 
 class NotFound(UserError):
@@ -42,9 +43,11 @@ def ensure_agent(
     """The agent row for ``username``, created on first use."""
     agent = session.exec(select(Agent).where(Agent.username == username)).first()
     if agent is None:
-        agent = Agent(username=username, name=name or username, email=email)
-        session.add(agent)
-        session.flush()
+        agent = insert_or_get(
+            session,
+            Agent(username=username, name=name or username, email=email),
+            select(Agent).where(Agent.username == username),
+        )
     else:
         if name and agent.name != name:
             agent.name = name
@@ -100,9 +103,11 @@ def ensure_tag(
         raise UserError("A tag needs a name.")
     tag = session.exec(select(Tag).where(Tag.name == clean)).first()
     if tag is None:
-        tag = Tag(name=clean, kind=kind.value, color=color)
-        session.add(tag)
-        session.flush()
+        tag = insert_or_get(
+            session,
+            Tag(name=clean, kind=kind.value, color=color),
+            select(Tag).where(Tag.name == clean),
+        )
     return tag
 
 
