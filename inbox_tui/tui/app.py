@@ -56,7 +56,10 @@ ACTIONS: list[Action] = [
     Action("snooze", "z", "snooze", "Snooze (presets or custom, e.g. 3h, 2d)", "Snooze"),
     Action("close_next", "e", "close_next", "Close and go to the next conversation", "Close"),
     Action("article", "h", "article", "Insert a suggested help article into a reply", "Article"),
-    Action("macro", "m", "macro", "Apply a macro (picker with preview)", "Macro"),
+    Action(
+        "macro", "m", "macro", "Apply a macro (picker with preview; 1-9 for pinned ones)", "Macro"
+    ),
+    Action("edit_macro", "M", "edit_macro", "Edit a macro's text"),
     Action("select", "x", "select", "Select for bulk actions (tag, assign, close, snooze, macro)"),
     Action("search", "slash", "search", "Search (is:open tag:bug from:@acme.com …)", "Search"),
     Action(
@@ -1027,6 +1030,46 @@ class InboxApp(App[int]):
             chosen,
         )
 
+    def action_edit_macro(self) -> None:
+        self._pick_macro_to_edit()
+
+    @work(thread=True, group="pickers")
+    def _pick_macro_to_edit(self) -> None:
+        from inbox_tui.services.macros import list_macros
+
+        with self.store.read() as s:
+            macros = list_macros(s)
+        items = [PickItem(m.slug, m.name, m.body_kind) for m in macros]
+        by_slug = {m.slug: m for m in macros}
+
+        def chosen(slug: str | None) -> None:
+            if not slug:
+                return
+            m = by_slug[slug]
+
+            def saved(draft: Draft | None) -> None:
+                if draft is not None:
+                    self._run(
+                        _save_macro,
+                        m.slug,
+                        m.name,
+                        draft.text,
+                        m.actions,
+                        ok=f"Macro “{m.name}” saved.",
+                    )
+
+            self.push_screen(
+                Composer(
+                    f"Edit macro “{m.name}” (placeholders like {{{{contact.first_name}}}} are checked on save)",
+                    m.body,
+                    is_note=True,
+                    save_label="Save macro",
+                ),
+                saved,
+            )
+
+        self.call_from_thread(self.push_screen, FuzzyPicker("Edit which macro?", items), chosen)
+
     def action_macro(self) -> None:
         ids = self.targets()
         if ids:
@@ -1062,7 +1105,14 @@ class InboxApp(App[int]):
                 self._apply_macro(ids, slug)
 
         self.call_from_thread(
-            self.push_screen, FuzzyPicker("Macro", items, preview=previews), chosen
+            self.push_screen,
+            FuzzyPicker(
+                "Macro (type a pinned macro's number to apply it)",
+                items,
+                preview=previews,
+                pins={str(m.pinned): m.slug for m in macros if m.pinned},
+            ),
+            chosen,
         )
 
     def _apply_macro(self, ids: list[int], slug: str) -> None:
@@ -1196,6 +1246,12 @@ def _save_search(session: Any, name: str, query: str) -> None:
         session.add(SavedSearch(name=name, query=query))
     else:
         row.query = query
+
+
+def _save_macro(session: Any, slug: str, name: str, body: str, actions: dict[str, Any]) -> None:
+    from inbox_tui.services.macros import save_macro
+
+    save_macro(session, slug, name, body, actions)
 
 
 def _apply_macro_all(session: Any, actor: str, ids: list[int], slug: str, config: Config) -> int:

@@ -54,12 +54,14 @@ class FuzzyPicker(ModalScreen[str | None]):
         *,
         allow_new: str | None = None,
         preview: dict[str, str] | None = None,
+        pins: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.title_text = title
         self.items = items
         self.allow_new = allow_new  # e.g. "Create tag"
         self.previews = preview or {}
+        self.pins = pins or {}  # "1" → value: typing the digit alone chooses it
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -113,6 +115,9 @@ class FuzzyPicker(ModalScreen[str | None]):
 
     @on(Input.Changed, "#filter")
     def _changed(self, event: Input.Changed) -> None:
+        if event.value in self.pins:
+            self.dismiss(self.pins[event.value])
+            return
         self._fill(event.value)
 
     @on(Input.Submitted, "#filter")
@@ -205,8 +210,11 @@ class Composer(ModalScreen[Draft | None]):
     Composer #review.shown { display: block; }
     """
 
-    def __init__(self, title: str, text: str = "", *, is_note: bool = False) -> None:
+    def __init__(
+        self, title: str, text: str = "", *, is_note: bool = False, save_label: str | None = None
+    ) -> None:
         super().__init__()
+        self.save_label = save_label
         self.title_text = title
         self.initial = text
         self.is_note = is_note
@@ -232,7 +240,7 @@ class Composer(ModalScreen[Draft | None]):
             self.notify("Nothing to send: the text is empty.", severity="warning")
             return
         self.reviewing = True
-        what = "Save note" if self.is_note else "Send"
+        what = self.save_label or ("Save note" if self.is_note else "Send")
         keys = (
             "y save · e edit · d discard"
             if self.is_note

@@ -280,3 +280,59 @@ async def test_tag_picker_puts_likely_tags_first(demo_store):
         suggested = [it for it in items if it.hint.startswith("suggested")]
         assert suggested and items[: len(suggested)] == suggested
         assert all(not it.checked for it in suggested)
+
+
+async def test_pinned_macro_by_number_and_bulk_macro(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await current(pilot)
+        ids = []
+        for _ in range(2):
+            ids.append(app.conv_list.current_row().id)
+            await pilot.press("x")
+            await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        await pilot.press(
+            "3"
+        )  # pinned: "Feature request logged" (reply macro; on many it applies directly)
+        await settle(pilot, 6)
+        for cid in ids:
+            assert "feature request" in tags_of(demo_store, cid)
+            assert conv(demo_store, cid).status == "closed"
+
+
+async def test_edit_macro_checks_placeholders(demo_store):
+    from inbox_tui.models import Macro
+
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await current(pilot)
+        await pilot.press("M")
+        await settle(pilot)
+        await pilot.press(*"order status", "enter")
+        await settle(pilot)
+        area = app.screen.query_one("TextArea")
+        area.text = "Hi {{contact.nickname}}"
+        await pilot.press("ctrl+s", "y")
+        await settle(pilot)
+        with demo_store.read() as s:
+            assert (
+                "nickname"
+                not in s.exec(select(Macro).where(Macro.slug == "order-status")).one().body
+            )
+        await pilot.press("M")
+        await settle(pilot)
+        await pilot.press(*"order status", "enter")
+        await settle(pilot)
+        app.screen.query_one(
+            "TextArea"
+        ).text = 'Hi {{contact.first_name | fallback: "there"}}, order {{ask: order number}} ships today.'
+        await pilot.press("ctrl+s", "y")
+        await settle(pilot)
+        with demo_store.read() as s:
+            assert (
+                s.exec(select(Macro).where(Macro.slug == "order-status"))
+                .one()
+                .body.endswith("ships today.")
+            )
