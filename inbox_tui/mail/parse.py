@@ -170,6 +170,22 @@ def _decode(value: object) -> str:
     )
 
 
+# Charset names as mail writes them → what Python can decode. "" means unknown: guess.
+_CHARSET_ALIASES = {
+    "utf8": "utf-8",
+    "unknown-8bit": "",
+    "x-unknown": "",
+    "us-ascii": "ascii",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+}
+
+
+def _charset(name: str) -> str:
+    name = name.lower().strip()
+    return _CHARSET_ALIASES.get(name, name)
+
+
 def _bytes_text(data: bytes, charset: str | None) -> str:
     cs = (charset or "").lower()
     if cs and cs not in ("unknown-8bit", "us-ascii", "ascii"):

@@ -861,20 +861,8 @@ class InboxApp(App[int]):
         except Exception:
             return
 
-    def _send(
-        self,
-        conv_id: int,
-        text: str,
-        then: str,
-        seen: int | None,
-        macro: str | None,
-        force: bool,
-        article_id: int | None = None,
-    ) -> None:
-        self._send_worker(conv_id, text, then, seen, macro, force, article_id)
-
     @work(thread=True, group="actions")
-    def _send_worker(
+    def _send(
         self,
         conv_id: int,
         text: str,
