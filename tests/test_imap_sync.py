@@ -68,11 +68,11 @@ def test_initial_and_incremental_sync(dovecot_server, sqlite_store):
 
 def test_large_mailbox_spans_many_fetch_batches(dovecot_server, sqlite_store):
     md = dovecot_server.maildir()
-    for i in range(1200):
+    for i in range(3000):
         md.add(make_mail(i))
     dovecot_server.add(make_mail(5000))
     report = asyncio.run(sync(config_for(dovecot_server), sqlite_store))
-    assert report.mailboxes[0].counts.imported == 1201 and count(sqlite_store) == 1201
+    assert report.mailboxes[0].counts.imported == 3001 and count(sqlite_store) == 3001
 
 
 def test_uidvalidity_reset_and_expunge_lose_and_duplicate_nothing(dovecot_server, sqlite_store):

@@ -306,3 +306,42 @@ def _due_now(store) -> None:
             row.next_attempt_at = utcnow() - timedelta(seconds=1)
 
     store.run(work)
+
+
+def test_macro_reply_round_trip_through_smtp_and_imap(smtp_server, dovecot_server, sqlite_store):
+    """Applying a macro renders it for the customer, queues the reply with its actions,
+    and the sent reply comes back over IMAP into the same conversation."""
+    from inbox_tui.macros.files import MacroSpec
+    from inbox_tui.services.macros import apply_macro, import_specs
+
+    cfg = config(smtp_server.settings(), imap_account=dovecot_server.account())
+    smtp_server.deliver_to = dovecot_server.maildir()
+    dovecot_server.add(
+        b"From: =?utf-8?q?Zo=C3=AB?= Brennan <zoe@acme.example>\r\nTo: support@example.com\r\nSubject: Order?\r\nMessage-ID: <o1@acme.example>\r\nDate: Mon, 02 Mar 2026 09:00:00 +0000\r\n\r\nWhere is it?\r\n"
+    )
+    asyncio.run(sync(cfg, sqlite_store))
+    with sqlite_store.read() as s:
+        cid = s.exec(select(Conversation.id)).one()
+    spec = MacroSpec(
+        slug="order",
+        name="Order status",
+        body='Hi {{contact.first_name | fallback: "there"}}, order {{ask: order number}} ships today.\n{{agent.first_name}}',
+        actions={"add_tags": ["shipping"], "status": "closed"},
+    )
+    sqlite_store.run(import_specs, [spec])
+    sqlite_store.run(triage.ensure_agent, "sam", "Sam Carter")
+    applied = sqlite_store.run(
+        apply_macro, "sam", cid, "order", config=cfg, answers={"order number": "A-17"}
+    )
+    assert applied.outbox_id is not None and applied.changed == ["tagged shipping"]
+    assert asyncio.run(flush_outbox(sqlite_store, cfg)).sent == 1
+    body = email.message_from_bytes(
+        smtp_server.messages[0][2], policy=email.policy.default
+    ).get_content()
+    assert body.replace("\r\n", "\n").startswith("Hi Zoë, order A-17 ships today.\nSam")
+    report = asyncio.run(sync(cfg, sqlite_store))
+    assert report.mailboxes[0].counts.duplicates == 1  # our reply, back from the server
+    with sqlite_store.read() as s:
+        conv = s.get(Conversation, cid)
+        assert conv.status == "closed" and conv.message_count == 2
+        assert s.exec(select(Event).where(Event.kind == "macro_applied")).one()
