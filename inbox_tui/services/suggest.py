@@ -482,7 +482,9 @@ def _cached_model(session: Session) -> TagModel:
     """The team's tag model, retrained only when tagging changed (training reads a few
     thousand conversations: ~0.6 s on a 100k-conversation store)."""
     bind = session.get_bind()
-    n, newest = session.execute(text("SELECT count(*), max(id) FROM event WHERE kind IN ('tagged', 'untagged')")).one()
+    n, newest = session.execute(
+        text("SELECT count(*), max(id) FROM event WHERE kind IN ('tagged', 'untagged')")
+    ).one()
     key = (str(bind.engine.url if hasattr(bind, "engine") else bind), int(n or 0), int(newest or 0))
     model = _MODEL_CACHE.get(key)
     if model is None:

@@ -60,6 +60,7 @@ ACTIONS: list[Action] = [
         "macro", "m", "macro", "Apply a macro (picker with preview; 1-9 for pinned ones)", "Macro"
     ),
     Action("edit_macro", "M", "edit_macro", "Edit a macro's text"),
+    Action("contact", "c", "contact", "This customer's other conversations", "Customer"),
     Action("select", "x", "select", "Select for bulk actions (tag, assign, close, snooze, macro)"),
     Action("search", "slash", "search", "Search (is:open tag:bug from:@acme.com …)", "Search"),
     Action(
@@ -548,16 +549,42 @@ class InboxApp(App[int]):
 
         def drill(agent: str | None) -> None:
             if agent:
-                self.view = "all"
-                self.query_text = f"assignee:{agent}"
-                search = self.main.query_one("#search", Input)
-                search.value = self.query_text
-                search.add_class("shown")
-                self.reload()
+                self._search_for(f"assignee:{agent}", "all")
 
         self.push_screen(
             StatsScreen(self.store, self.me, self.clock, self.config.business_hours), drill
         )
+
+    def action_contact(self) -> None:
+        ids = self.targets()
+        if len(ids) != 1:
+            return
+        self._show_contact(ids[0])
+
+    @work(thread=True, group="pickers")
+    def _show_contact(self, conv_id: int) -> None:
+        from inbox_tui.models import Contact, Conversation
+
+        with self.store.read() as s:
+            conv = s.get(Conversation, conv_id)
+            contact = s.get(Contact, conv.contact_id) if conv and conv.contact_id else None
+        if contact is None:
+            self.call_from_thread(
+                self.notify, "This conversation has no known customer.", severity="warning"
+            )
+            return
+        who = contact.email or contact.name or contact.key
+        self.call_from_thread(self._search_for, f"from:{who}", "all")
+
+    def _search_for(self, query: str, view: str) -> None:
+        self.view = view
+        self.query_text = query
+        search = self.main.query_one("#search", Input)
+        search.value = query
+        search.add_class("shown")
+        self.main.remove_class("-reading")
+        self.conv_list.focus()
+        self.reload()
 
     def action_views(self) -> None:
         views = self.main.query_one("#views", OptionList)

@@ -336,3 +336,15 @@ async def test_edit_macro_checks_placeholders(demo_store):
                 .one()
                 .body.endswith("ships today.")
             )
+
+
+async def test_customer_history(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        row = await current(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        assert app.query_text.startswith("from:") and app.view == "all"
+        rows = [app.conv_list.row_at(i) for i in range(app.conv_list.total)]
+        assert row.id in [r.id for r in rows]
+        assert all(r.contact_email == row.contact_email for r in rows if r.contact_email)
