@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -181,7 +181,8 @@ class Ingestor:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._agents_by_username: dict[str, Agent] = {}
-        self._agent_by_email: dict[str, Agent | None] = {}
+        self._agent_emails: dict[str, Agent] | None = None
+        self._known_refs: set[str] = set()
         self._contacts: dict[str, Contact] = {}
 
     # -- public --------------------------------------------------------------------
@@ -356,18 +357,26 @@ class Ingestor:
         s = self.session
         if msg.thread_key:
             ref = _thread_key_ref(msg)
-            conv_id = s.exec(select(ThreadRef.conversation_id).where(ThreadRef.ref == ref)).first()
+            lookup = [ref, *(r for r in [mid, *refs] if r)]
+            found = dict(
+                s.exec(
+                    select(ThreadRef.ref, ThreadRef.conversation_id).where(
+                        col(ThreadRef.ref).in_(lookup)
+                    )
+                ).all()
+            )
+            self._known_refs = set(found)
+            conv_id = found.get(ref)
             return s.get(Conversation, conv_id) if conv_id else None
         ids = [r for r in [mid, *refs] if r]
         conv_ids: list[int] = []
+        self._known_refs = set()
         if ids:
-            conv_ids = sorted(
-                set(
-                    s.exec(
-                        select(ThreadRef.conversation_id).where(col(ThreadRef.ref).in_(ids))
-                    ).all()
-                )
-            )
+            rows = s.exec(
+                select(ThreadRef.ref, ThreadRef.conversation_id).where(col(ThreadRef.ref).in_(ids))
+            ).all()
+            self._known_refs = {r for r, _ in rows}  # reused by _remember_refs: one query, not two
+            conv_ids = sorted({c for _, c in rows})
         if conv_ids:
             target = s.get(Conversation, conv_ids[0])
             assert target is not None
@@ -469,7 +478,7 @@ class Ingestor:
             wanted.append(_thread_key_ref(msg))
         if not wanted:
             return
-        known = set(s.exec(select(ThreadRef.ref).where(col(ThreadRef.ref).in_(wanted))).all())
+        known = self._known_refs
         for ref in dict.fromkeys(wanted):
             if ref not in known:
                 s.add(ThreadRef(ref=ref[:1000], conversation_id=conv_id))
@@ -513,11 +522,13 @@ class Ingestor:
         email = (msg.author_email or "").strip().lower()
         if not email:
             return None
-        if email not in self._agent_by_email:
-            self._agent_by_email[email] = self.session.exec(
-                select(Agent).where(func.lower(Agent.email) == email)
-            ).first()
-        return self._agent_by_email[email]
+        if self._agent_emails is None:  # agents are few: one query per transaction
+            self._agent_emails = {
+                a.email.strip().lower(): a
+                for a in self.session.exec(select(Agent).where(col(Agent.email).is_not(None))).all()
+                if a.email
+            }
+        return self._agent_emails.get(email)
 
     def _agent_by_username(self, username: str) -> Agent:
         agent = self._agents_by_username.get(username)
