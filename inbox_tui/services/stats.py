@@ -252,14 +252,36 @@ def compute_report(
     return report
 
 
-def _stream(session: Session) -> Iterable[tuple[int | None, str | None, str, datetime, str]]:
-    rows = session.execute(
-        text(
-            "SELECT e.conversation_id, a.username, e.kind, e.at, e.data FROM event e "
-            "LEFT JOIN agent a ON a.id = e.agent_id ORDER BY e.conversation_id, e.at, e.id"
-        ).execution_options(yield_per=5000)
+def _stream(
+    session: Session, since: datetime, until: datetime
+) -> Iterable[tuple[int | None, str | None, str, datetime, str]]:
+    """The whole history of every conversation with at least one event in the period,
+    in order. Every figure counted for a period needs an event inside it, so the other
+    conversations cannot change the report and are not read."""
+    from sqlalchemy import select as sa_select
+    from sqlmodel import col
+
+    from inbox_tui.models import Agent, Event
+
+    active = (
+        sa_select(col(Event.conversation_id))
+        .where(col(Event.at) >= since, col(Event.at) < until)
+        .distinct()
     )
-    for conv_id, username, kind, at, data in rows:
+    stmt = (
+        sa_select(
+            col(Event.conversation_id),
+            col(Agent.username),
+            col(Event.kind),
+            col(Event.at),
+            col(Event.data),
+        )
+        .outerjoin(Agent, col(Agent.id) == col(Event.agent_id))
+        .where(col(Event.conversation_id).in_(active))
+        .order_by(col(Event.conversation_id), col(Event.at), col(Event.id))
+        .execution_options(yield_per=5000)
+    )
+    for conv_id, username, kind, at, data in session.execute(stmt):
         yield conv_id, username, kind, _aware(at), data
 
 
@@ -311,7 +333,7 @@ def _compute(
         ):
             convs[ct.id] = ct
 
-    for conv_id, username, kind, at, data in _stream(session):
+    for conv_id, username, kind, at, data in _stream(session, since, until):
         if conv_id != current:
             finish()
             current = conv_id
@@ -455,20 +477,25 @@ def _feature_requests(
     convs: Iterable[ConversationTimes], threshold: int = 70
 ) -> list[dict[str, Any]]:
     """Conversations tagged 'feature request', grouped by similar subject."""
-    from rapidfuzz import fuzz
+    from rapidfuzz import fuzz, process
 
     from inbox_tui.sanitize import base_subject
 
     groups: list[dict[str, Any]] = []
+    keys: list[str] = []
     for c in sorted(convs, key=lambda c: c.id):
         if "feature request" not in c.tags:
             continue
         subject = base_subject(c.subject)
-        for g in groups:
-            if fuzz.token_set_ratio(subject, g["key"]) >= threshold:
-                g["conversations"].append(c.id)
-                break
+        # The most similar existing group (rapidfuzz compares in C: a Python loop over
+        # groups took over a second on a large store).
+        best = process.extractOne(
+            subject, keys, scorer=fuzz.token_set_ratio, score_cutoff=threshold
+        )
+        if best is not None:
+            groups[best[2]]["conversations"].append(c.id)
         else:
+            keys.append(subject)
             groups.append({"key": subject, "subject": c.subject, "conversations": [c.id]})
     groups.sort(key=lambda g: (-len(g["conversations"]), g["subject"]))
     return [
