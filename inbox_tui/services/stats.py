@@ -258,30 +258,22 @@ def _stream(
     """The whole history of every conversation with at least one event in the period,
     in order. Every figure counted for a period needs an event inside it, so the other
     conversations cannot change the report and are not read."""
-    from sqlalchemy import select as sa_select
-    from sqlmodel import col
+    from sqlalchemy import bindparam
+    from sqlmodel.sql.sqltypes import UTCDateTime
 
-    from inbox_tui.models import Agent, Event
-
-    active = (
-        sa_select(col(Event.conversation_id))
-        .where(col(Event.at) >= since, col(Event.at) < until)
-        .distinct()
+    # Raw rows (no per-value type processing: 1.3 M datetimes cost about a second), with
+    # the period bounds bound through the column's own type so formats always match.
+    stmt = text(
+        "SELECT e.conversation_id, a.username, e.kind, e.at, e.data FROM event e "
+        "LEFT JOIN agent a ON a.id = e.agent_id "
+        "WHERE e.conversation_id IN (SELECT DISTINCT conversation_id FROM event WHERE at >= :lo AND at < :hi) "
+        "ORDER BY e.conversation_id, e.at, e.id"
+    ).bindparams(
+        bindparam("lo", since, type_=UTCDateTime()), bindparam("hi", until, type_=UTCDateTime())
     )
-    stmt = (
-        sa_select(
-            col(Event.conversation_id),
-            col(Agent.username),
-            col(Event.kind),
-            col(Event.at),
-            col(Event.data),
-        )
-        .outerjoin(Agent, col(Agent.id) == col(Event.agent_id))
-        .where(col(Event.conversation_id).in_(active))
-        .order_by(col(Event.conversation_id), col(Event.at), col(Event.id))
-        .execution_options(yield_per=5000)
-    )
-    for conv_id, username, kind, at, data in session.execute(stmt):
+    for conv_id, username, kind, at, data in session.execute(
+        stmt.execution_options(yield_per=5000)
+    ):
         yield conv_id, username, kind, _aware(at), data
 
 
