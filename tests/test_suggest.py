@@ -145,3 +145,40 @@ def test_tag_suggestions_learn_from_the_team(store):
     with store.read() as s:
         tags = suggest_tags(s, cid, 2)
     assert tags[0].name == "bug" and tags[0].score > 0.5 and "crash" in tags[0].reason
+
+
+def test_cli_import_articles_and_suggest(tmp_path: Path, capsys):
+    """The two commands end to end on a fresh SQLite file: import, re-import, ranked JSON,
+    and a plain sentence (no traceback) when neither a conversation nor --text is given."""
+    import json
+
+    from inbox_tui import cli
+
+    kb = corpus("kb", "duckduckgo-help")
+    db = f"sqlite:///{tmp_path / 'kb.db'}"
+    assert cli.main(["--db", db, "import", "articles", "--json", str(kb)]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert first["added"] > 10 and first["updated"] == 0
+    assert cli.main(["--db", db, "import", "articles", "--json", str(kb)]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["added"] == 0 and again["unchanged"] == first["added"]
+
+    assert (
+        cli.main(["--db", db, "suggest", "--json", "--text", "how do I clear my search history"])
+        == 0
+    )
+    ranked = json.loads(capsys.readouterr().out)
+    assert ranked and set(ranked[0]) >= {"id", "title", "score", "slug"}
+    assert [r["score"] for r in ranked] == sorted((r["score"] for r in ranked), reverse=True)
+
+    assert cli.main(["--db", db, "suggest"]) != 0
+    err = capsys.readouterr().err.strip()
+    assert err == "inbox-tui: Give a conversation id or --text."
+
+
+def test_suggest_speed_benchmark_smoke(capsys):
+    """A tiny run of benchmarks/suggest_speed.py so it does not rot (no timing asserted)."""
+    from benchmarks import suggest_speed
+
+    assert suggest_speed.main(["--articles", "40"]) == 0
+    assert "ratio" in capsys.readouterr().out
