@@ -17,6 +17,7 @@ the rows added.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from collections.abc import Iterable
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import Insert, bindparam, insert, update
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -186,6 +187,9 @@ class Ingestor:
         self._agent_emails: dict[str, Agent] | None = None
         self._known_refs: set[str] = set()
         self._contacts: dict[str, tuple[int, str]] = {}  # key -> (id, name)
+        # Dedupe keys add_all looked up in one query and found absent: add() skips its
+        # own lookup for them (a concurrent insert still ends in the IntegrityError path).
+        self._absent: set[str] = set()
 
     # -- public --------------------------------------------------------------------
 
@@ -196,9 +200,12 @@ class Ingestor:
         # The Core statements below do not autoflush: write the caller's pending ORM
         # changes first so they are neither missed nor overwritten.
         self.session.flush()
-        existing = self._existing(key)
-        if existing is not None:
-            return IngestResult(Outcome.DUPLICATE, existing[1], existing[0])
+        if key in self._absent:
+            self._absent.discard(key)  # a second copy later in the batch must be looked up
+        else:
+            existing = self._existing(key)
+            if existing is not None:
+                return IngestResult(Outcome.DUPLICATE, existing[1], existing[0])
         try:
             with self.session.begin_nested():
                 return self._store(msg, key)
@@ -226,6 +233,7 @@ class Ingestor:
 
     def _forget(self) -> None:
         """A rolled-back savepoint may have taken rows our caches point at."""
+        self._absent.clear()
         self._contacts.clear()
         self._agents_by_username.clear()
         self._agent_emails = None
@@ -256,10 +264,23 @@ class Ingestor:
         return IngestResult(Outcome.QUARANTINED)
 
     def add_all(self, messages: Iterable[IncomingMessage]) -> IngestCounts:
+        """``add`` each message, with the duplicate checks done in one query per batch."""
+        batch = list(messages)
+        self.prefetch(batch)
         counts = IngestCounts()
-        for msg in messages:
+        for msg in batch:
             counts.count(self.add(msg))
         return counts
+
+    def prefetch(self, batch: list[IncomingMessage]) -> None:
+        """Look up the dedupe keys of a batch at once, so ``add`` skips its own query
+        for each message not in the store yet."""
+        keys = list(dict.fromkeys(dedupe_key_for(m) for m in batch))
+        conn = self.session.connection()
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            present = {k for k, _, _ in conn.execute(_SELECT_BY_KEYS, {"keys": chunk})}
+            self._absent.update(k for k in chunk if k not in present)
 
     # -- internals -----------------------------------------------------------------
     #
@@ -614,32 +635,27 @@ class Ingestor:
             return None
         name = sanitize.one_line(msg.author_name, 300)
         conn = self.session.connection()
-        c = _CONTACT.c
         cached = self._contacts.get(key)
         if cached is None:
             found = conn.execute(_SELECT_CONTACT, {"key": key}).first()
-            row: tuple[int, str]
-            if found is None:
-                # Another agent's import may create the same contact at the same moment:
-                # the unique key decides, the savepoint keeps our transaction usable.
-                try:
-                    with self.session.begin_nested():
-                        new_id = conn.execute(
-                            insert(_CONTACT)
-                            .values(key=key, email=email or None, name=name, created_at=utcnow())
-                            .returning(c.id)
-                        ).scalar_one()
-                    row = (new_id, name)
-                except IntegrityError:
-                    theirs = conn.execute(_SELECT_CONTACT, {"key": key}).one()
-                    row = (theirs[0], theirs[1])
+            if found is not None:
+                cached = (int(found[0]), found[1])
             else:
-                row = (found[0], found[1])
-            cached = (int(row[0]), row[1])
+                # Another agent's import may create the same contact at the same moment:
+                # the unique key decides (then no id comes back) and theirs is read.
+                new_id = conn.execute(
+                    _insert_contact(conn.dialect.name),
+                    {"key": key, "email": email or None, "name": name, "created_at": utcnow()},
+                ).scalar()
+                if new_id is not None:
+                    cached = (int(new_id), name)
+                else:
+                    theirs = conn.execute(_SELECT_CONTACT, {"key": key}).one()
+                    cached = (int(theirs[0]), theirs[1])
             self._contacts[key] = cached
         contact_id, known_name = cached
         if not known_name and name:
-            conn.execute(update(_CONTACT).where(c.id == contact_id).values(name=name))
+            conn.execute(update(_CONTACT).where(_CONTACT.c.id == contact_id).values(name=name))
             self._contacts[key] = (contact_id, name)
             self._expire(Contact, contact_id)
         return contact_id
@@ -685,6 +701,24 @@ _INSERT_MESSAGE = insert(_MSG).returning(_MSG.c.id)
 _INSERT_EVENT = insert(_EVENT)
 _INSERT_REF = insert(_REF)
 _UPDATE_CONVERSATION = update(_CONV).where(_CONV.c.id == bindparam("conv_id"))
+_SELECT_BY_KEYS = core_select(_MSG.c.dedupe_key, _MSG.c.id, _MSG.c.conversation_id).where(
+    _MSG.c.dedupe_key.in_(bindparam("keys", expanding=True))
+)
+
+
+@functools.cache
+def _insert_contact(dialect: str) -> Insert:
+    """INSERT ... ON CONFLICT (key) DO NOTHING RETURNING id, in the store's dialect: a
+    race with another importer costs no savepoint."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
+    return (
+        dialect_insert(_CONTACT)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(_CONTACT.c.id)
+    )
 
 
 def _thread_key_ref(msg: IncomingMessage) -> str:
