@@ -26,7 +26,7 @@ from inbox_tui.errors import UserError
 from inbox_tui.sanitize import one_line
 from inbox_tui.tui.conversation_list import PAGE, ConversationList
 from inbox_tui.tui.dialogs import Composer, Draft, FuzzyPicker, HelpScreen, PickItem, Prompt
-from inbox_tui.tui.thread_view import ThreadView
+from inbox_tui.tui.thread_view import WINDOW, ThreadView
 
 if TYPE_CHECKING:
     from inbox_tui.cli import Context
@@ -175,6 +175,8 @@ class InboxApp(App[int]):
         self.view = "open"
         self.query_text = ""
         self.open_id: int | None = None
+        # (conversation, messages shown): a reload keeps what the reader expanded.
+        self._thread_window: tuple[int | None, int] = (None, WINDOW)
         self.open_version: int | None = None
         self._token: tuple[int, int, int] | None = None
         self._saved: dict[str, str] = {}
@@ -368,9 +370,10 @@ class InboxApp(App[int]):
         from inbox_tui.services.conversations import get_thread
         from inbox_tui.services.presence import others_by_conversation
 
+        shown_id, shown = self._thread_window
         try:
             with self.store.read() as s:
-                thread = get_thread(s, conv_id)
+                thread = get_thread(s, conv_id, newest=shown if shown_id == conv_id else WINDOW)
                 viewers = others_by_conversation(s, self.me).get(conv_id, [])
         except UserError as exc:
             self.call_from_thread(self.set_status, str(exc))
@@ -379,7 +382,15 @@ class InboxApp(App[int]):
 
     def _show_thread(self, thread: Thread, viewers: list[tuple[str, str]]) -> None:
         self.open_version = thread.version
+        self._thread_window = (thread.conversation.id, len(thread.messages))
         self.thread_view.show(thread, viewers)
+
+    @on(ThreadView.OlderWanted)
+    def _older(self) -> None:
+        shown_id, shown = self._thread_window
+        if self.open_id is not None and shown_id == self.open_id:
+            self._thread_window = (shown_id, shown + WINDOW)
+            self._load_thread(shown_id)
 
     @work(thread=True, exclusive=True, group="poll")
     def _poll(self) -> None:
