@@ -107,8 +107,14 @@ def _finish(
 async def flush_outbox(store: Store, config: Config, *, limit: int | None = None) -> FlushReport:
     """Send what is due. Returns counts; never raises for a delivery failure."""
     report = FlushReport()
-    claimed = await asyncio.to_thread(store.run, _claim, limit)
-    for outbox_id, account_name, mail_from, rcpts, raw, attempts in claimed:
+    # One row at a time: a sender killed mid-send leaves only the reply in flight
+    # claimed (unknown outcome, resolved once the claim is stale); the rest stay queued
+    # for the next flush or another agent's app.
+    for _ in range(limit or 50):
+        claimed = await asyncio.to_thread(store.run, _claim, 1)
+        if not claimed:
+            break
+        outbox_id, account_name, mail_from, rcpts, raw, attempts = claimed[0]
         account = config.accounts.get(account_name)
         if account is None or account.smtp is None:
             status, error = (
