@@ -32,3 +32,13 @@ def test_stats_report_smoke(tmp_path, capsys):
     generate(url, conversations=30, messages=120, quiet=True)
     assert stats_report.main(["--db", url, "--days", "800"]) == 0
     assert "ratio" in capsys.readouterr().out
+
+
+def test_tui_memory_smoke(tmp_path, capsys):
+    from benchmarks import tui_memory
+
+    url = sqlite_url(tmp_path / "g.db")
+    generate(url, conversations=40, messages=120, quiet=True)
+    assert tui_memory.main(["--db", url]) == 0
+    out = capsys.readouterr().out
+    assert "40 conversations scrolled end to end" in out and "ratio" in out
