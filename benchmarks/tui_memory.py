@@ -37,18 +37,8 @@ def peak_mb():
 BARE = (
     SCROLL
     + """
-from textual.app import App
 from textual.widgets import DataTable
-
-class Bare(App):
-    def compose(self):
-        yield DataTable()
-    def on_mount(self):
-        t = self.query_one(DataTable)
-        t.add_columns("status", "age", "who", "subject", "assignee")
-        for i in range(200):
-            t.add_row("open", f"{i}m", f"Customer {i}", f"Subject number {i}", "sam")
-        t.focus()
+from benchmarks.bare_app import Bare
 
 async def jump(app, pilot):
     t = app.query_one(DataTable)
