@@ -440,7 +440,10 @@ class InboxApp(App[int]):
         self._set_top(total)
 
     @work(thread=True, group="heartbeat")
+    @work(thread=True, exclusive=True, group="presence")
     def _heartbeat(self) -> None:
+        # A write transaction (and its fsync) must not hold the UI thread: opening a
+        # thread waited on it, and on a busy store it could freeze the screen.
         from inbox_tui.services.presence import heartbeat
 
         try:
