@@ -183,3 +183,77 @@ def test_cli_reports_the_traversal_in_one_line(tmp_path):
     lines = [ln for ln in out.stderr.splitlines() if "not a plain folder name" in ln]
     assert len(lines) == 1 and "\x1b" not in out.stderr and "Traceback" not in out.stderr
     assert "channels.json#1: channel name '../bait\\x1b[2J' is not a plain folder name" in lines[0]
+
+
+SECRET_MAIL = f"From: root@localhost\nSubject: {BAIT}\n\nprivate key material {BAIT}\n"
+
+
+def test_maildir_links_outside_are_skipped_not_imported(sqlite_store, tmp_path):
+    from inbox_tui.services.mailimport import import_mail
+
+    secret = tmp_path / "home" / "secret.eml"
+    secret.parent.mkdir()
+    secret.write_text(SECRET_MAIL)
+    (tmp_path / "home" / "mbox").write_text(f"From x@y Thu Jan  1 00:00:00 2026\n{SECRET_MAIL}")
+    maildir = tmp_path / "Mail" / "INBOX"
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    (maildir / "cur" / "1700000000.1.host:2,S").write_text(
+        "From: ann@example.com\nSubject: real mail\nMessage-ID: <real@x>\n\nhello\n"
+    )
+    (maildir / "cur" / "1700000001.2.host:2,S").symlink_to(secret)
+    (maildir / "new" / "1700000002.3.host").symlink_to(tmp_path / "home" / "mbox")
+    (maildir / "new" / "loop").symlink_to(maildir / "new" / "loop")
+    (tmp_path / "Mail" / "outside").symlink_to(tmp_path / "home")  # a folder link: not walked
+    # A link that stays inside the folder is still read.
+    (tmp_path / "Mail" / "copy.eml").symlink_to(maildir / "cur" / "1700000000.1.host:2,S")
+
+    report = import_mail(sqlite_store, [tmp_path / "Mail"])
+
+    assert not any(BAIT in b for b in bodies(sqlite_store))
+    with sqlite_store.read() as s:
+        assert not any(BAIT in (m.subject or "") for m in s.exec(select(Message)).all())
+    outside = sorted(
+        w
+        for w, r in report.skipped
+        if r == "links to a file outside the folder, so it was not read"
+    )
+    assert outside == sorted(
+        [
+            str(maildir / "cur" / "1700000001.2.host:2,S"),
+            str(maildir / "new" / "1700000002.3.host"),
+            str(maildir / "new" / "loop"),
+        ]
+    ), report.skipped
+    assert report.counts.read == 2  # the real message and its in-folder link
+
+
+def test_articles_and_macros_links_outside_are_problems(sqlite_store, tmp_path):
+    from inbox_tui.macros.files import load as load_macros
+    from inbox_tui.sources.articles import load_articles
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.md").write_text(f"---\ntitle: {BAIT}\n---\n{BAIT}\n")
+    (outside / "secret.toml").write_text(f'name = "{BAIT}"\nreply = "{BAIT}"\n')
+    help_dir = tmp_path / "help"
+    help_dir.mkdir()
+    (help_dir / "real.md").write_text("---\ntitle: Real article\n---\nBody\n")
+    (help_dir / "leak.md").symlink_to(outside / "secret.md")
+    macros_dir = tmp_path / "macros"
+    macros_dir.mkdir()
+    (macros_dir / "real.toml").write_text('name = "Real"\nreply = "Hi"\n')
+    (macros_dir / "leak.toml").symlink_to(outside / "secret.toml")
+
+    articles, problems = load_articles(help_dir)
+    assert [a.title for a in articles] == ["Real article"]
+    assert [str(p) for p in problems] == [
+        f"{help_dir / 'leak.md'}: links to a file outside the folder, so it was not read"
+    ]
+    specs, mproblems = load_macros([macros_dir])
+    assert [m.name for m in specs] == ["Real"]
+    assert [str(p) for p in mproblems] == [
+        f"{macros_dir / 'leak.toml'}:1: links to a file outside the folder, so it was not read"
+    ]
+    # Given by name, a file is the user's choice and is read wherever it is.
+    assert [a.title for a in load_articles(help_dir / "leak.md")[0]] == [BAIT]

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from inbox_tui.paths import inside, real_root
 from inbox_tui.sources.chat import ChatLine, Skip
 
 SYSTEM_SUBTYPES = {
@@ -84,23 +85,14 @@ class _Tree:
                     self.members.setdefault(norm, n)
             self.prefix = _zip_prefix(self.members)
         else:
-            try:
-                self.real_root = path.resolve(strict=True)
-            except (OSError, RuntimeError):
-                self.real_root = None
+            self.real_root = real_root(path)
 
     def outside(self, rel: str) -> bool:
         """True when ``rel`` (a file or channel folder of a folder export) resolves to a
         place outside the export folder, through a link; a zip's members never do."""
         if self.zip is not None:
             return False
-        if self.real_root is None:
-            return True
-        try:
-            real = (self.root / rel).resolve()
-        except (OSError, RuntimeError):  # a link loop
-            return True
-        return not real.is_relative_to(self.real_root)
+        return not inside(self.root / rel, self.real_root)
 
     def read(self, rel: str) -> bytes | None:
         if self.zip is not None:
