@@ -1000,13 +1000,14 @@ class InboxApp(App[int]):
         except UserError as exc:
             self.set_status(str(exc))
             return
+        # The error carries the SMTP server's own text: one plain line, in the status
+        # line (where the agent looks for background news) and, when final, a toast.
         if report.failed:
-            self.notify(
-                f"{report.failed} reply(ies) could not be sent: {report.last_error}",
-                severity="error",
-                markup=False,
-                timeout=15,
-            )
+            text = f"{report.failed} reply(ies) could not be sent: {report.last_error}"
+            self.set_status(text)
+            self.notify(one_line(text, 300), severity="error", markup=False, timeout=15)
+        elif report.retrying:
+            self.set_status(f"{report.retrying} reply(ies) will be retried: {report.last_error}")
         elif report.sent:
             self.set_status(f"{report.sent} reply(ies) sent.")
 

@@ -80,3 +80,69 @@ def integrity(db: Path) -> str:
         return conn.execute("PRAGMA integrity_check").fetchone()[0]
     finally:
         conn.close()
+
+
+class Target:
+    """A store the crash tests kill processes on, SQLite (a file) or PostgreSQL (a fresh
+    database), observed over its own connection."""
+
+    def __init__(self, url: str, sqlite_path: Path | None = None) -> None:
+        self.url = url
+        self.sqlite_path = sqlite_path
+        self._engine = None
+
+    @property
+    def dialect(self) -> str:
+        return "sqlite" if self.sqlite_path is not None else "postgresql"
+
+    def _pg(self):  # type: ignore[no-untyped-def]
+        if self._engine is None:
+            from sqlalchemy import create_engine
+            from sqlalchemy.pool import NullPool
+
+            self._engine = create_engine(self.url, poolclass=NullPool)
+        return self._engine
+
+    def rows(self, sql: str) -> list[tuple]:  # type: ignore[type-arg]
+        if self.sqlite_path is not None:
+            conn = sqlite3.connect(self.sqlite_path)
+            try:
+                return conn.execute(sql).fetchall()
+            finally:
+                conn.close()
+        from sqlalchemy import text
+
+        with self._pg().connect() as conn:
+            return [tuple(r) for r in conn.execute(text(sql))]
+
+    def count(self, sql: str) -> int:
+        """A count; 0 while the store (or the table) does not exist yet."""
+        if self.sqlite_path is not None:
+            return sqlite_count(self.sqlite_path, sql)
+        try:
+            return int(self.rows(sql)[0][0])
+        except Exception:
+            return 0
+
+    def started(self) -> bool:
+        """The importer has begun creating the store (the file, or the first table)."""
+        if self.sqlite_path is not None:
+            return self.sqlite_path.exists()
+        return (
+            self.count(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
+            )
+            > 0
+        )
+
+    def integrity(self) -> str:
+        if self.sqlite_path is not None:
+            return integrity(self.sqlite_path)
+        # PostgreSQL has no integrity_check: the store must at least open and be readable.
+        self.rows("SELECT count(*) FROM message")
+        return "ok"
+
+    def json_field(self, column: str, key: str) -> str:
+        if self.sqlite_path is not None:
+            return f"json_extract({column}, '$.{key}')"
+        return f"(CAST({column} AS json) ->> '{key}')"

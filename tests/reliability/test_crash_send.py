@@ -1,5 +1,6 @@
 """``inbox-tui outbox flush`` killed with SIGKILL while sending, as a real process,
-against a real, slowed aiosmtpd server on 127.0.0.1; then flushed again.
+against a real, slowed aiosmtpd server on 127.0.0.1, with the outbox on SQLite and on
+PostgreSQL; then flushed again.
 
 The server announces each step (RCPT received, final dot received, message accepted)
 and then takes its time, so the test kills the sender at a known point of a known
@@ -23,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import email
-import sqlite3
 import subprocess
 import threading
 from datetime import timedelta
@@ -38,10 +38,18 @@ from inbox_tui.models import Outbox, utcnow
 from inbox_tui.services import replies, triage
 from inbox_tui.services.outbox import STALE_SENDING
 from inbox_tui.store import Store, sqlite_url
-from tests.reliability.crashkit import cli, env, integrity
+from tests.reliability.crashkit import Target, cli, env
 from tests.servers.postgres import free_port
 
 REPLIES = 4
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> Target:
+    """The store the outbox lives in: a SQLite file, or an empty PostgreSQL database."""
+    if request.param == "sqlite":
+        return Target(sqlite_url(tmp_path / "out.db"), tmp_path / "out.db")
+    return Target(request.getfixturevalue("postgres_url_factory")())
 
 
 class SlowSmtp:
@@ -158,33 +166,25 @@ def queue(store: Store, cfg_path: Path) -> list[str]:
         return [r.message_id for r in s.exec(select(Outbox).order_by(Outbox.id))]
 
 
-def rows(db: Path) -> list[tuple[str, str, int]]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(
-            "SELECT message_id, status, attempts FROM outbox ORDER BY id"
-        ).fetchall()
-    finally:
-        conn.close()
+def rows(db: Target) -> list[tuple]:  # type: ignore[type-arg]
+    return db.rows("SELECT message_id, status, attempts FROM outbox ORDER BY id")
 
 
-def age_in_flight(db: Path) -> None:
+def age_in_flight(db: Target) -> None:
     """Let the in-flight claim go stale, as STALE_SENDING of wall time would."""
-    conn = sqlite3.connect(db)
-    try:
-        past = (utcnow() - STALE_SENDING - timedelta(minutes=1)).replace(tzinfo=None)
-        conn.execute(
-            "UPDATE outbox SET next_attempt_at = ? WHERE status = 'sending'",
-            (past.isoformat(sep=" "),),
-        )
-        conn.commit()
-    finally:
-        conn.close()
+    store = Store(db.url)
+
+    def work(s):  # type: ignore[no-untyped-def]
+        for row in s.exec(select(Outbox).where(Outbox.status == "sending")).all():
+            row.next_attempt_at = utcnow() - STALE_SENDING - timedelta(minutes=1)
+
+    store.run(work)
+    store.close()
 
 
-def flush(cfg: Path, db: Path) -> subprocess.CompletedProcess[str]:
+def flush(cfg: Path, db: Target) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        cli("--config", str(cfg), "--db", f"sqlite:///{db}", "outbox", "flush"),
+        cli("--config", str(cfg), "--db", db.url, "outbox", "flush"),
         env={**env(), "CRASH_PW": "secret"},
         capture_output=True,
         text=True,
@@ -192,17 +192,18 @@ def flush(cfg: Path, db: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def run_case(tmp_path: Path, smtp: SlowSmtp, imap_port: int, point: str, sent: bool) -> None:
-    db = tmp_path / "out.db"
+def run_case(
+    tmp_path: Path, db: Target, smtp: SlowSmtp, imap_port: int, point: str, sent: bool
+) -> None:
     cfg = write_config(tmp_path, smtp.port, imap_port, sent)
-    store = Store(sqlite_url(db))
+    store = Store(db.url)
     mids = queue(store, cfg)
     store.close()
     victim = 1  # the second reply is in flight when the sender dies
     smtp.target, smtp.target_index = mids[victim], victim
     smtp.pause = point
     proc = subprocess.Popen(
-        cli("--config", str(cfg), "--db", f"sqlite:///{db}", "outbox", "flush"),
+        cli("--config", str(cfg), "--db", db.url, "outbox", "flush"),
         env={**env(), "CRASH_PW": "secret"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -213,7 +214,7 @@ def run_case(tmp_path: Path, smtp: SlowSmtp, imap_port: int, point: str, sent: b
         proc.kill()
         proc.wait()
     smtp.pause = None
-    assert integrity(db) == "ok"
+    assert db.integrity() == "ok"
     state = {mid: (status, attempts) for mid, status, attempts in rows(db)}
     assert state[mids[0]] == ("sent", 1)
     assert state[mids[victim]] == ("sending", 1)
@@ -245,23 +246,23 @@ def run_case(tmp_path: Path, smtp: SlowSmtp, imap_port: int, point: str, sent: b
 
 @pytest.mark.parametrize("point", ["rcpt", "data", "accepted"])
 def test_flush_killed_mid_send_with_sent_folder_delivers_each_reply_once(
-    tmp_path, dovecot_server, point
+    tmp_path, target, dovecot_server, point
 ):
     dovecot_server.maildir("Sent")
     smtp = SlowSmtp(sent_folder=lambda raw: dovecot_server.add(raw, "Sent"))
     smtp.controller.start()
     try:
-        run_case(tmp_path, smtp, dovecot_server.port, point, sent=True)
+        run_case(tmp_path, target, smtp, dovecot_server.port, point, sent=True)
     finally:
         smtp.controller.stop()
 
 
-def test_flush_killed_after_the_server_accepted_without_sent_folder_sends_twice(tmp_path):
+def test_flush_killed_after_the_server_accepted_without_sent_folder_sends_twice(tmp_path, target):
     """The documented limit: with no Sent folder to ask, a reply whose 250 was lost is
     sent again (the customer may get it twice); nothing is lost."""
     smtp = SlowSmtp()
     smtp.controller.start()
     try:
-        run_case(tmp_path, smtp, free_port(), "accepted", sent=False)
+        run_case(tmp_path, target, smtp, free_port(), "accepted", sent=False)
     finally:
         smtp.controller.stop()
