@@ -65,7 +65,8 @@ ACTIONS: list[Action] = [
     Action("contact", "c", "contact", "This customer's other conversations", "Customer"),
     # Side panes: F-keys, as in htop and Midnight Commander (terminal apps whose panels and
     # dialogs sit on function keys); every letter near t/m/h/c is already an action here.
-    Action("pane_tags", "f2", "pane_tags", "Side pane: tags and likely tags", "Panes"),
+    # Not in the footer: at 160 columns it would push "? Help" off the line; ? lists them.
+    Action("pane_tags", "f2", "pane_tags", "Side pane: tags and likely tags"),
     Action("pane_macros", "f3", "pane_macros", "Side pane: macros with preview"),
     Action("pane_articles", "f4", "pane_articles", "Side pane: suggested help articles"),
     Action("pane_contact", "f5", "pane_contact", "Side pane: the customer and their history"),

@@ -89,7 +89,6 @@ class SidePane(Vertical):
     SidePane #pane-head { height: auto; max-height: 8; padding: 1 0 0 0; }
     SidePane PaneList, SidePane PaneList:focus { height: 1fr; border: none; padding: 0; }
     SidePane PaneList { text-wrap: nowrap; text-overflow: ellipsis; }
-    SidePane.-articles PaneList { text-wrap: wrap; }
     SidePane #pane-preview { height: auto; max-height: 12; color: $text-muted; border-top: solid $primary; }
     SidePane #pane-hint { height: 1; color: $text-muted; }
     """
@@ -132,8 +131,6 @@ class SidePane(Vertical):
         if kind != self.kind:
             self.data = None
         self.kind = kind
-        for other, _ in PANES:
-            self.set_class(other == kind, f"-{other}")
         for tab in self.query(PaneTab):
             tab.set_class(tab.kind == kind, "-active")
         self.query_one("#pane-hint", Static).update(Text(HINTS[kind]))
@@ -192,6 +189,8 @@ class SidePane(Vertical):
 
 
 def tags_data(conversation_id: int, choices: list[TagChoice]) -> PaneData:
+    # What is on the conversation first, then what likely belongs, then the rest.
+    choices = sorted(choices, key=lambda c: (not c.applied, -c.score))
     options = []
     for c in choices:
         t = Text(no_wrap=True, overflow="ellipsis")
@@ -244,7 +243,10 @@ def articles_data(conversation_id: int, choices: list[ArticleChoice]) -> PaneDat
         t.append(one_line(c.suggestion.title, 80))
         options.append((str(c.suggestion.id), t))
     header = Text("Suggested help articles", style="bold")
-    previews = {str(c.suggestion.id): c.preview for c in choices}
+    # The title may be cut in the list; the preview starts with all of it.
+    previews = {
+        str(c.suggestion.id): one_line(c.suggestion.title, 200) + "\n" + c.preview for c in choices
+    }
     return PaneData(
         "articles",
         conversation_id,
