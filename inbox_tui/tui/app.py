@@ -701,9 +701,9 @@ class InboxApp(App[int]):
         elif event.kind == "articles" and data is not None and value in data.payload:
             self._compose_reply(cid, "\n\n" + data.payload[value] + "\n", article_id=int(value))
         elif event.kind == "contact":
-            self._open_conversation(int(value))
+            self.open_conversation(int(value))
 
-    def _open_conversation(self, cid: int) -> None:
+    def open_conversation(self, cid: int) -> None:
         """Open a conversation that need not be in the list (from the customer's history)."""
         self.open_id = cid
         self.main.add_class("-reading")

@@ -25,7 +25,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from inbox_tui.sanitize import for_display, one_line
-from inbox_tui.tui.conversation_list import STATUS_MARK, age
+from inbox_tui.tui.conversation_list import STATUS_MARK, age, limited_colour
 
 if TYPE_CHECKING:
     from inbox_tui.services.contacts import ContactCard
@@ -91,6 +91,9 @@ class SidePane(Vertical):
     SidePane PaneList { text-wrap: nowrap; text-overflow: ellipsis; }
     SidePane #pane-preview { height: auto; max-height: 12; color: $text-muted; border-top: solid $primary; }
     SidePane #pane-hint { height: 1; color: $text-muted; }
+    /* Without colour the highlighted choice is only bold, like an applied tag: reverse it. */
+    SidePane.-mono PaneList > .option-list--option-highlighted { text-style: bold reverse; }
+    SidePane.-mono PaneList:focus > .option-list--option-highlighted { text-style: bold reverse; }
     """
 
     class Chosen(Message):
@@ -112,6 +115,9 @@ class SidePane(Vertical):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.kind = "tags"
         self.data: PaneData | None = None
+
+    def on_mount(self) -> None:
+        self.set_class(limited_colour(self.app), "-mono")
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="pane-tabs"):
