@@ -19,6 +19,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -167,6 +168,10 @@ class MainScreen(Screen[None]):
         self.set_class(event.size.width < PANE_BESIDE_MIN_WIDTH, "-cramped")
 
 
+class StoreChanged(Message):
+    """Another agent (or a sync) committed a change: look now rather than at the poll."""
+
+
 class InboxApp(App[int]):
     TITLE = "inbox-tui"
     BINDINGS = [
@@ -308,6 +313,9 @@ class InboxApp(App[int]):
         self.set_status("")
         self.reload(first=True)
         self.set_interval(self.poll_seconds, self._poll)
+        if self.store.url.startswith("postgresql"):
+            self._poll()  # the baseline token, so the first notice already counts
+            self._listen()  # other agents' changes at once; the poll stays as the fallback
         self.set_interval(15, self._heartbeat)
         self._load_views()
         if self.config.accounts and not self.config.demo:
@@ -405,6 +413,30 @@ class InboxApp(App[int]):
     def _show_thread(self, thread: Thread, viewers: list[tuple[str, str]]) -> None:
         self.open_version = thread.version
         self.thread_view.show(thread, viewers)
+
+    @work(thread=True, exclusive=True, group="listen")
+    def _listen(self) -> None:
+        from textual.worker import get_current_worker
+
+        from inbox_tui.services.changes import listen_for_changes
+
+        worker = get_current_worker()
+
+        def changed() -> None:
+            # post_message, not call_from_thread: that blocks until the UI answers, and
+            # during shutdown it never does, which would keep this thread alive forever.
+            if not worker.is_cancelled:
+                self.post_message(StoreChanged())
+
+        try:
+            listen_for_changes(self.store.url, changed, lambda: worker.is_cancelled)
+        except Exception as exc:  # no LISTEN (a pooler, a restart): the poll carries on
+            import logging
+
+            logging.getLogger(__name__).info("live refresh off: %s", exc)
+
+    def on_store_changed(self, _message: StoreChanged) -> None:
+        self._poll()
 
     @work(thread=True, exclusive=True, group="poll")
     def _poll(self) -> None:
