@@ -110,7 +110,8 @@ class ThreadView(VerticalScroll, can_focus=True):
     ThreadView { padding: 0 1; }
     ThreadView > .thread-header { padding: 0 0 1 0; }
     ThreadView > .message { padding: 0 1; margin: 0 0 1 0; border-left: wide $primary; }
-    ThreadView > .message.note { border-left: wide $warning; background: $warning 10%; }
+    /* A different bar, not only a different colour: notes stay apart without colour. */
+    ThreadView > .message.note { border-left: double $warning; background: $warning 10%; }
     ThreadView > .message.out { border-left: wide $success; }
     ThreadView > .earlier { color: $text-muted; text-style: italic; padding: 0 1 1 1; }
     """

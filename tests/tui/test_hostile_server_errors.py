@@ -178,7 +178,11 @@ def test_sync_error_reaches_the_terminal_as_text_only(hostile_imap, tmp_path):
     raw = tmp_path / "raw.bin"
     session = f"srverr{os.getpid()}"
     home = tmp_path / "home"
-    cmd = f"{sys.executable} -m inbox_tui --config {cfg} --db sqlite:///{db}"
+    # Something in the test process (a C library) exports COLUMNS=80/LINES=24 at the C
+    # level; the tmux server inherits them and the app would believe it is 80x24.
+    cmd = (
+        f"env -u COLUMNS -u LINES {sys.executable} -m inbox_tui --config {cfg} --db sqlite:///{db}"
+    )
     subprocess.run(
         [
             *("tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "30"),

@@ -175,3 +175,36 @@ async def test_hostile_chat_logs_render_as_text(tmp_path):
 def test_hostile_chat_logs_raw_terminal_bytes(tmp_path):
     db = import_hostile_chat(tmp_path)
     raw_terminal_bytes(tmp_path, db, 14)
+
+
+async def test_hostile_text_in_the_side_panes_is_text(tmp_path):
+    from textual.widgets import Static
+
+    from inbox_tui.services import triage
+    from inbox_tui.tui.side_pane import SidePane
+
+    store = hostile_store(tmp_path / "h.db")
+    # a hostile tag name too: tags are typed by agents, but also imported by macros
+    store.run(lambda s: triage.tag(s, "tester", 1, "[red]x[/] \x1b]52;c;cHduZWQ=\x07"))
+    app = make_app(store)
+    seen = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(3):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        for key in ("G", "enter", "f5", "f2"):  # G: the oldest, "[@click=app.quit]…"
+            await pilot.press(key)
+            for _ in range(3):
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+            pane = app.main.query_one(SidePane)
+            ol = pane.choices
+            seen += [str(ol.get_option_at_index(i).prompt) for i in range(ol.option_count)]
+            seen += [str(w.render()) for w in pane.query(Static)]
+        assert app.is_running
+    store.close()
+    text = "\n".join(seen)
+    assert "[red]x[/]" in text  # shown, not interpreted
+    assert "[@click=app.quit]Click me[/]" in text  # subject in the customer's history
+    for bad in ("\x1b", "\x07", "\x9b", "\x9d", "\x9c", "\u202e"):
+        assert bad not in text, repr(bad)

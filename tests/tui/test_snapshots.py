@@ -22,6 +22,10 @@ SCREENS = {
     "composer": ["enter", "r"],
     "search": ["slash", *"tag:bug"],
     "views": ["v"],
+    "pane_tags": ["j", "enter", "f2"],
+    "pane_macros": ["j", "enter", "f3"],
+    "pane_articles": ["j", "enter", "f4"],
+    "pane_contact": ["j", "enter", "f5"],
 }
 
 
