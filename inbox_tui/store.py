@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # The alembic revision this code expects; tests check it equals alembic's head.
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002s"
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -146,7 +146,10 @@ class Store:
 
         Use ``run`` instead where the unit of work can simply be retried.
         """
+        from inbox_tui.aggregates import track
+
         with Session(self._write_engine, expire_on_commit=False) as session:
+            track(session)
             try:
                 yield session
                 session.commit()

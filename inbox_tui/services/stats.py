@@ -6,9 +6,10 @@ median and p90 with the count behind them. Percentiles use the nearest-rank meth
 p90 of n values is the value at rank ceil(0.9 n) in sorted order (so it is always one of
 the observed values, and p50 of [1, 2, 3, 4] is 2).
 
-The log is read once, streamed in event order per conversation (one indexed scan of the
-``event`` table), so the report costs a few sequential scans, never a query per
-conversation.
+Reports read the aggregates kept in step with the log (``inbox_tui.aggregates``):
+a few range scans of one covering index per period, never a pass over the events. The
+drill-down functions at the end read the same rows with the same conditions, so the
+conversations listed behind a number always add up to it.
 """
 
 from __future__ import annotations
@@ -16,15 +17,16 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlmodel import Session
 
+from inbox_tui.aggregates import from_us, to_us
 from inbox_tui.errors import UserError
 from inbox_tui.services.stats_definitions import DEFINITIONS
 
@@ -51,9 +53,21 @@ class Summary:
     def of(cls, values: list[float]) -> Summary:
         if not values:
             return cls(0, None, None, None)
+        # Durations are whole microseconds (as stored): the mean is taken from their exact
+        # integer total, so it does not depend on the order values were read in, and the
+        # database can add them up (``of_ranked``) with the same result to the bit.
+        total_us = sum(round(v * 1_000_000) for v in values)
         return cls(
-            len(values), sum(values) / len(values), percentile(values, 50), percentile(values, 90)
+            len(values),
+            total_us / len(values) / 1_000_000,
+            percentile(values, 50),
+            percentile(values, 90),
         )
+
+    @classmethod
+    def of_ranked(cls, count: int, total_us: int, median_us: int, p90_us: int) -> Summary:
+        """From a count, an exact total and the values at the nearest ranks (microseconds)."""
+        return cls(count, total_us / count / 1_000_000, median_us / 1_000_000, p90_us / 1_000_000)
 
     def as_dict(self) -> dict[str, Any]:
         return {"count": self.count, "mean": self.mean, "median": self.median, "p90": self.p90}
@@ -115,9 +129,9 @@ class AgentStats:
     agent: str
     replies_sent: int = 0
     notes_written: int = 0
-    conversations_closed: set[int] = field(default_factory=set)
+    conversations_closed: int = 0  # distinct conversations
     close_events: int = 0
-    handled: set[int] = field(default_factory=set)
+    handled: int = 0  # distinct conversations replied to, noted or closed
     macros_applied: int = 0
     articles_sent: int = 0
     first_response: list[float] = field(default_factory=list)
@@ -125,6 +139,11 @@ class AgentStats:
     time_to_close: list[float] = field(default_factory=list)
     first_response_bh: list[float] = field(default_factory=list)
     csat: dict[str, int] = field(default_factory=lambda: {"good": 0, "ok": 0, "bad": 0})
+    # Summaries the database computed (instead of the lists above), by figure name.
+    summaries: dict[str, Summary] = field(default_factory=dict)
+
+    def summary(self, figure: str) -> Summary:
+        return self.summaries.get(figure) or Summary.of(getattr(self, figure))
 
 
 @dataclass
@@ -149,6 +168,8 @@ class Report:
     team: AgentStats
     incoming_heatmap: list[list[int]]  # [weekday][hour]
     first_response_by_hour: list[float | None]  # median seconds, by hour of the customer message
+    # median seconds, [weekday][hour] of the customer's first message
+    first_response_heatmap: list[list[float | None]]
     tags: list[dict[str, Any]]
     feature_requests: list[dict[str, Any]]
     conversations: list[ConversationTimes]
@@ -161,20 +182,20 @@ class Report:
             "agent": a.agent,
             "replies_sent": a.replies_sent,
             "notes_written": a.notes_written,
-            "conversations_closed": len(a.conversations_closed),
+            "conversations_closed": a.conversations_closed,
             "close_events": a.close_events,
-            "handled_per_day": round(len(a.handled) / self.working_days, 2)
+            "handled_per_day": round(a.handled / self.working_days, 2)
             if self.working_days
             else None,
             "macros_applied": a.macros_applied,
             "articles_sent": a.articles_sent,
-            "first_response": Summary.of(a.first_response).as_dict(),
-            "response": Summary.of(a.response).as_dict(),
-            "time_to_close": Summary.of(a.time_to_close).as_dict(),
+            "first_response": a.summary("first_response").as_dict(),
+            "response": a.summary("response").as_dict(),
+            "time_to_close": a.summary("time_to_close").as_dict(),
             "csat": dict(a.csat),
         }
         if self.business_hours:
-            row["first_response_business"] = Summary.of(a.first_response_bh).as_dict()
+            row["first_response_business"] = a.summary("first_response_bh").as_dict()
         return row
 
     def as_dict(self) -> dict[str, Any]:
@@ -191,6 +212,10 @@ class Report:
             ],
             "incoming_by_weekday_hour": {"weekdays": WEEKDAYS, "counts": self.incoming_heatmap},
             "median_first_response_by_hour": self.first_response_by_hour,
+            "median_first_response_by_weekday_hour": {
+                "weekdays": WEEKDAYS,
+                "seconds": self.first_response_heatmap,
+            },
             "daily_incoming": self.daily_incoming,
             "tags": self.tags,
             "feature_requests": self.feature_requests,
@@ -233,9 +258,14 @@ def compute_report(
     days_per_week: int = 5,
     zone: str = "UTC",
     compare: bool = True,
+    detail: bool = True,
 ) -> Report:
-    """The full report for [since, until). Raises UserError for an empty or reversed
-    period."""
+    """The report for [since, until), with the previous period of the same length when
+    ``compare`` (only its team figures: that is all anyone shows of it).
+
+    ``detail=False`` leaves out what only the CLI prints and costs most on a large store:
+    feature-request grouping (fuzzy comparison of subjects) and the subjects of
+    ``conversations``. Raises UserError for an empty or reversed period."""
     since, until = _aware(since), _aware(until)
     if until <= since:
         raise UserError("The period is empty: --until must be after --since.")
@@ -243,38 +273,118 @@ def compute_report(
         tz = ZoneInfo(zone)
     except ZoneInfoNotFoundError as exc:
         raise UserError(f"{zone!r} is not a known time zone.") from exc
-    report = _compute(session, since, until, agent, business_hours, days_per_week, tz)
+    report = _compute(session, since, until, agent, business_hours, days_per_week, tz, detail)
     if compare:
         span = until - since
         report.previous = _compute(
-            session, since - span, since, agent, business_hours, days_per_week, tz
+            session, since - span, since, agent, business_hours, days_per_week, tz, None
         )
     return report
 
 
-def _stream(
-    session: Session, since: datetime, until: datetime
-) -> Iterable[tuple[int | None, str | None, str, datetime, str]]:
-    """The whole history of every conversation with at least one event in the period,
-    in order. Every figure counted for a period needs an event inside it, so the other
-    conversations cannot change the report and are not read."""
-    from sqlalchemy import bindparam
-    from sqlmodel.sql.sqltypes import UTCDateTime
+def _agent_names(session: Session) -> dict[int, str]:
+    return {int(i): str(u) for i, u in session.execute(text("SELECT id, username FROM agent"))}
 
-    # Raw rows (no per-value type processing: 1.3 M datetimes cost about a second), with
-    # the period bounds bound through the column's own type so formats always match.
-    stmt = text(
-        "SELECT e.conversation_id, a.username, e.kind, e.at, e.data FROM event e "
-        "LEFT JOIN agent a ON a.id = e.agent_id "
-        "WHERE e.conversation_id IN (SELECT DISTINCT conversation_id FROM event WHERE at >= :lo AND at < :hi) "
-        "ORDER BY e.conversation_id, e.at, e.id"
-    ).bindparams(
-        bindparam("lo", since, type_=UTCDateTime()), bindparam("hi", until, type_=UTCDateTime())
+
+def _agent_filter(names: dict[int, str], only_agent: str | None) -> Callable[[int | None], bool]:
+    """Whether an agent id counts: any known agent, or only ``only_agent``."""
+
+    def wanted(agent_id: int | None) -> bool:
+        name = names.get(agent_id) if agent_id is not None else None
+        return name is not None and (only_agent is None or name == only_agent)
+
+    return wanted
+
+
+# The cell of an instant in the weekday x hour heatmaps is read per 15-minute UTC bucket:
+# every time zone's offset (and every DST change) is a multiple of 15 minutes, so all
+# instants of a bucket fall in the same local hour.
+BUCKET_US = 15 * 60 * 1_000_000
+DAY_US = 86400 * 1_000_000
+
+
+def local_cell(t_us: int, tz: ZoneInfo) -> tuple[int, int]:
+    """(weekday 0 = Monday, hour) of an instant in ``tz``."""
+    local = from_us(t_us).astimezone(tz)
+    return local.weekday(), local.hour
+
+
+def _period_params(since: datetime, until: datetime) -> dict[str, int]:
+    return {"lo": to_us(since), "hi": to_us(until)}
+
+
+_COUNTS = text(
+    "SELECT kind, agent_id, count(*), count(DISTINCT conversation_id) FROM stat_event "
+    "WHERE kind IN ('replied', 'noted', 'closed', 'macro', 'article') "
+    "AND t_us >= :lo AND t_us < :hi GROUP BY kind, agent_id"
+)
+_HANDLED = text(
+    "SELECT agent_id, conversation_id FROM stat_event "
+    "WHERE kind IN ('replied', 'noted', 'closed') AND t_us >= :lo AND t_us < :hi "
+    "GROUP BY agent_id, conversation_id"
+)
+# Response and close times: count, exact total, and the values at the nearest ranks
+# ceil(n/2) and ceil(9n/10) (what ``percentile`` picks), per agent and for the team,
+# ranked by the database: a few dozen rows come back instead of every duration.
+_DURATIONS = text(
+    "SELECT kind, agent_id, duration_us, rn, n, total, team_rn, team_n, team_total FROM ("
+    "SELECT kind, agent_id, duration_us, "
+    "row_number() OVER (PARTITION BY kind, agent_id ORDER BY duration_us) AS rn, "
+    "count(*) OVER (PARTITION BY kind, agent_id) AS n, "
+    "sum(duration_us) OVER (PARTITION BY kind, agent_id) AS total, "
+    "row_number() OVER (PARTITION BY kind ORDER BY duration_us) AS team_rn, "
+    "count(*) OVER (PARTITION BY kind) AS team_n, "
+    "sum(duration_us) OVER (PARTITION BY kind) AS team_total "
+    "FROM stat_event WHERE kind IN ('replied', 'closed') AND t_us >= :lo AND t_us < :hi "
+    "AND duration_us IS NOT NULL AND agent_id IN :ids) r "
+    "WHERE rn IN ((n + 1) / 2, (9 * n + 9) / 10) "
+    "OR team_rn IN ((team_n + 1) / 2, (9 * team_n + 9) / 10)"
+).bindparams(bindparam("ids", expanding=True))
+_INCOMING = text(
+    f"SELECT t_us / {BUCKET_US}, (t_us - :lo) / {DAY_US}, count(*) FROM stat_event "
+    "WHERE kind = 'received' AND t_us >= :lo AND t_us < :hi GROUP BY 1, 2"
+)
+# Conversations whose first message or last close is in the period (tags, handle time,
+# feature requests, per-conversation output); first responses come from the former.
+_CONVERSATION_COLUMNS = (
+    "SELECT conversation_id, first_message_us, first_response_us, first_responder_id, "
+    "last_closed_us, last_closer_id, tags FROM stat_conversation "
+)
+_CONVERSATIONS = text(
+    _CONVERSATION_COLUMNS + "WHERE first_message_us IS NOT NULL AND ("
+    "(first_message_us >= :lo AND first_message_us < :hi) "
+    "OR (last_closed_us >= :lo AND last_closed_us < :hi))"
+)
+_FIRST_MESSAGES = text(
+    _CONVERSATION_COLUMNS + "WHERE first_message_us >= :lo AND first_message_us < :hi"
+)
+_RATINGS = text(
+    "SELECT se.conversation_id, se.rating, se.owner_id, c.assignee_id FROM stat_event se "
+    "LEFT JOIN conversation c ON c.id = se.conversation_id "
+    "WHERE se.kind = 'rated' AND se.t_us >= :lo AND se.t_us < :hi ORDER BY se.t_us, se.event_id"
+)
+
+
+def load_subjects(session: Session, convs: list[ConversationTimes]) -> None:
+    """Fill in the subjects of ``convs`` (left out of the report unless ``detail``)."""
+    by_id = {c.id: c for c in convs}
+    ids = list(by_id)
+    stmt = text("SELECT id, subject FROM conversation WHERE id IN :ids").bindparams(
+        bindparam("ids", expanding=True)
     )
-    for conv_id, username, kind, at, data in session.execute(
-        stmt.execution_options(yield_per=5000)
-    ):
-        yield conv_id, username, kind, _aware(at), data
+    for i in range(0, len(ids), 5000):
+        for conv_id, subject in session.execute(stmt, {"ids": ids[i : i + 5000]}).all():
+            by_id[conv_id].subject = subject
+
+
+def _rating_owner(
+    owner_id: int | None, assignee_id: int | None, names: dict[int, str]
+) -> int | None:
+    """Who a rating is credited to: the agent who last closed the conversation before it,
+    else its assignee."""
+    if owner_id is not None and owner_id in names:
+        return owner_id
+    return assignee_id
 
 
 def _compute(
@@ -285,138 +395,136 @@ def _compute(
     bh: BusinessHours | None,
     days_per_week: int,
     tz: ZoneInfo,
+    detail: bool | None,
 ) -> Report:
+    """The report for one period, from the aggregates (``inbox_tui.aggregates``): a
+    handful of range scans of one covering index, no pass over the event log.
+
+    ``detail`` None: team and agent figures only (heatmaps, tags and conversations
+    stay empty), for the previous period."""
+    p = _period_params(since, until)
+    names = _agent_names(session)
+    wanted = _agent_filter(names, only_agent)
+    wanted_ids = [i for i in names if wanted(i)] or [-1]  # -1: an IN list needs one item
     agents: dict[str, AgentStats] = {}
     team = AgentStats("team")
-    heat = [[0] * 24 for _ in range(7)]
-    fr_by_hour: list[list[float]] = [[] for _ in range(24)]
-    n_days = max(1, math.ceil((until - since).total_seconds() / 86400))
-    daily = [0] * n_days
-    subjects = dict(session.execute(text("SELECT id, subject FROM conversation")).all())
-    ratings_owner = dict(
-        session.execute(
-            text(
-                "SELECT c.id, a.username FROM conversation c LEFT JOIN agent a ON a.id = c.assignee_id"
-            )
-        ).all()
-    )
-    convs: dict[int, ConversationTimes] = {}
 
-    def stats_for(name: str) -> AgentStats:
+    def stats_for(agent_id: int) -> AgentStats:
+        name = names[agent_id]
         if name not in agents:
             agents[name] = AgentStats(name)
         return agents[name]
 
-    def wanted(name: str | None) -> bool:
-        return name is not None and (only_agent is None or name == only_agent)
-
-    def in_period(at: datetime) -> bool:
-        return since <= at < until
-
-    current: int | None = None
-    state: dict[str, Any] = {}
-
-    def finish() -> None:
-        if current is None or not state:
-            return
-        ct = state["ct"]
-        if ct.first_message_at is not None and (
-            in_period(ct.first_message_at) or (ct.closed_at and in_period(ct.closed_at))
-        ):
-            convs[ct.id] = ct
-
-    for conv_id, username, kind, at, data in _stream(session, since, until):
-        if conv_id != current:
-            finish()
-            current = conv_id
-            state = {
-                "ct": ConversationTimes(conv_id or 0, str(subjects.get(conv_id, ""))),
-                "waiting_since": None,  # first unanswered customer message
-                "open_since": None,  # start or reopen, for time to close
-                "first_reply": None,
-            }
-        if conv_id is None:
+    # .all(): one fetchall in C instead of a Python-level fetch per row.
+    for kind, agent_id, n, distinct in session.execute(_COUNTS, p).all():
+        if not wanted(agent_id):
             continue
-        ct: ConversationTimes = state["ct"]
-        if kind == "received":
-            if ct.first_message_at is None:
-                ct.first_message_at = at
-                state["open_since"] = at
-            if state["waiting_since"] is None:
-                state["waiting_since"] = at
-            if state["open_since"] is None:
-                state["open_since"] = at
-            if in_period(at):
-                local = at.astimezone(tz)
-                heat[local.weekday()][local.hour] += 1
-                daily[min(n_days - 1, int((at - since).total_seconds() // 86400))] += 1
-        elif kind == "replied" and username:
-            if ct.first_response_at is None and ct.first_message_at is not None:
-                ct.first_response_at = at
-                ct.first_responder = username
-                if in_period(ct.first_message_at) and wanted(username):
-                    seconds = (at - ct.first_message_at).total_seconds()
-                    for s in (stats_for(username), team):
-                        s.first_response.append(seconds)
-                        if bh:
-                            s.first_response_bh.append(bh.seconds_between(ct.first_message_at, at))
-                    fr_by_hour[ct.first_message_at.astimezone(tz).hour].append(seconds)
-            if state["waiting_since"] is not None:
-                if in_period(at) and wanted(username):
-                    seconds = (at - state["waiting_since"]).total_seconds()
-                    stats_for(username).response.append(seconds)
-                    team.response.append(seconds)
-                state["waiting_since"] = None
-            if in_period(at) and wanted(username):
-                stats_for(username).replies_sent += 1
-                team.replies_sent += 1
-                stats_for(username).handled.add(conv_id)
-                team.handled.add(conv_id)
-        elif kind == "noted" and in_period(at) and wanted(username):
-            assert username is not None
-            stats_for(username).notes_written += 1
-            team.notes_written += 1
-            stats_for(username).handled.add(conv_id)
-            team.handled.add(conv_id)
-        elif kind == "status_changed":
-            info = json.loads(data or "{}")
-            if info.get("to") == "closed":
-                ct.closed_at, ct.closer = at, username
-                if in_period(at) and wanted(username):
-                    assert username is not None
-                    for s in (stats_for(username), team):
-                        s.close_events += 1
-                        s.conversations_closed.add(conv_id)
-                        s.handled.add(conv_id)
-                        if state["open_since"] is not None:
-                            s.time_to_close.append((at - state["open_since"]).total_seconds())
-                state["open_since"] = None
-                state["waiting_since"] = None
-            elif info.get("from") == "closed" and info.get("to") == "open":
-                state["open_since"] = at
-        elif kind == "tagged":
-            ct.tags.add(json.loads(data or "{}").get("tag", ""))
-        elif kind == "untagged":
-            ct.tags.discard(json.loads(data or "{}").get("tag", ""))
-        elif kind == "macro_applied" and in_period(at) and wanted(username):
-            assert username is not None
-            stats_for(username).macros_applied += 1
-            team.macros_applied += 1
-        elif kind == "article_sent" and in_period(at) and wanted(username):
-            assert username is not None
-            stats_for(username).articles_sent += 1
-            team.articles_sent += 1
-        elif kind == "rated" and in_period(at):
-            rating = json.loads(data or "{}").get("rating")
-            ct.rating = rating
-            owner = ct.closer or ratings_owner.get(conv_id)
-            if rating in ("good", "ok", "bad") and wanted(owner):
-                assert owner is not None
-                stats_for(owner).csat[rating] += 1
-                team.csat[rating] += 1
-    finish()
+        a = stats_for(agent_id)
+        if kind == "replied":
+            a.replies_sent += n
+            team.replies_sent += n
+        elif kind == "noted":
+            a.notes_written += n
+            team.notes_written += n
+        elif kind == "closed":
+            a.close_events += n
+            a.conversations_closed += distinct
+            team.close_events += n
+        elif kind == "macro":
+            a.macros_applied += n
+            team.macros_applied += n
+        elif kind == "article":
+            a.articles_sent += n
+            team.articles_sent += n
+    # Distinct conversations handled, per agent and for the team (who may share them).
+    team_handled: set[int] = set()
+    wanted_set = set(wanted_ids)
+    for agent_id, conv_id in session.execute(_HANDLED, p).all():
+        if agent_id in wanted_set:
+            stats_for(agent_id).handled += 1
+            team_handled.add(conv_id)
+    team.handled = len(team_handled)
+    team.conversations_closed = int(
+        session.execute(
+            text(
+                "SELECT count(DISTINCT conversation_id) FROM stat_event "
+                "WHERE kind = 'closed' AND t_us >= :lo AND t_us < :hi AND agent_id IN :ids"
+            ).bindparams(bindparam("ids", expanding=True)),
+            {**p, "ids": wanted_ids},
+        ).scalar()
+        or 0
+    )
+    ranked: dict[tuple[str, int | None], dict[str, int]] = defaultdict(dict)
+    for kind, agent_id, value, rn, n, total, team_rn, team_n, team_total in session.execute(
+        _DURATIONS, {**p, "ids": wanted_ids}
+    ).all():
+        for key, rank, count, sum_ in (
+            ((kind, agent_id), rn, n, total),
+            ((kind, None), team_rn, team_n, team_total),
+        ):
+            r = ranked[key]
+            r["n"], r["total"] = int(count), int(sum_)
+            if rank == (count + 1) // 2:
+                r["median"] = value
+            if rank == (9 * count + 9) // 10:
+                r["p90"] = value
+    for (kind, agent_id), r in ranked.items():
+        if "median" not in r or "p90" not in r:
+            continue  # a team-only row: this agent's own ranks come in other rows
+        figure = "response" if kind == "replied" else "time_to_close"
+        target = team if agent_id is None else stats_for(agent_id)
+        target.summaries[figure] = Summary.of_ranked(r["n"], r["total"], r["median"], r["p90"])
 
-    tag_rows = _tag_costs(convs.values(), since, until)
+    heat = [[0] * 24 for _ in range(7)]
+    n_days = max(1, math.ceil((until - since).total_seconds() / 86400))
+    daily = [0] * n_days
+    for bucket, day, n in session.execute(_INCOMING, p).all() if detail is not None else ():
+        wd, hour = local_cell(bucket * BUCKET_US, tz)
+        heat[wd][hour] += n
+        daily[min(n_days - 1, day)] += n
+
+    fr_by_hour: list[list[float]] = [[] for _ in range(24)]
+    fr_by_cell: list[list[list[float]]] = [[[] for _ in range(24)] for _ in range(7)]
+    convs: list[ConversationTimes] = []
+    lo, hi = p["lo"], p["hi"]
+    rows = session.execute(_CONVERSATIONS if detail is not None else _FIRST_MESSAGES, p).all()
+    for conv_id, first, first_resp, responder, closed, closer, tags in rows:
+        if detail is not None:
+            convs.append(
+                ConversationTimes(
+                    conv_id,
+                    "",
+                    first_message_at=from_us(first),
+                    first_response_at=None if first_resp is None else from_us(first_resp),
+                    first_responder=names.get(responder) if responder is not None else None,
+                    closed_at=None if closed is None else from_us(closed),
+                    closer=names.get(closer) if closer is not None else None,
+                    tags=set(json.loads(tags)) if tags != "[]" else set(),
+                )
+            )
+        if first_resp is not None and responder in wanted_set and lo <= first < hi:
+            seconds = (first_resp - first) / 1_000_000
+            business = bh.seconds_between(from_us(first), from_us(first_resp)) if bh else None
+            for s in (stats_for(responder), team):
+                s.first_response.append(seconds)
+                if business is not None:
+                    s.first_response_bh.append(business)
+            if detail is not None:
+                wd, hour = local_cell(first, tz)
+                fr_by_hour[hour].append(seconds)
+                fr_by_cell[wd][hour].append(seconds)
+    by_id = {c.id: c for c in convs}
+    if detail:
+        load_subjects(session, convs)
+    for conv_id, rating, owner_id, assignee_id in session.execute(_RATINGS, p).all():
+        if conv_id in by_id:
+            by_id[conv_id].rating = rating
+        owner = _rating_owner(owner_id, assignee_id, names)
+        if rating in ("good", "ok", "bad") and wanted(owner):
+            assert owner is not None
+            stats_for(owner).csat[rating] += 1
+            team.csat[rating] += 1
+
     return Report(
         since=since,
         until=until,
@@ -425,9 +533,10 @@ def _compute(
         team=team,
         incoming_heatmap=heat,
         first_response_by_hour=[percentile(v, 50) for v in fr_by_hour],
-        tags=tag_rows,
-        feature_requests=_feature_requests(convs.values()),
-        conversations=sorted(convs.values(), key=lambda c: c.id),
+        first_response_heatmap=[[percentile(v, 50) for v in row] for row in fr_by_cell],
+        tags=_tag_costs(convs, since, until),
+        feature_requests=_feature_requests(convs) if detail else [],
+        conversations=sorted(convs, key=lambda c: c.id),
         daily_incoming=daily,
         business_hours=bh is not None,
     )
@@ -475,20 +584,31 @@ def _feature_requests(
 
     groups: list[dict[str, Any]] = []
     keys: list[str] = []
+    # Each subject is compared with each group key at most once: a subject seen again
+    # is compared only with the groups founded since (groups are only appended, and ties
+    # go to the first group, so a later group wins only with a strictly higher score).
+    # The same result as comparing with every group each time, at a fraction of the cost
+    # (support subjects repeat a lot).
+    best_so_far: dict[str, tuple[int | None, float, int]] = {}  # group, score, keys seen
     for c in sorted(convs, key=lambda c: c.id):
         if "feature request" not in c.tags:
             continue
         subject = base_subject(c.subject)
-        # The most similar existing group (rapidfuzz compares in C: a Python loop over
-        # groups took over a second on a large store).
-        best = process.extractOne(
-            subject, keys, scorer=fuzz.token_set_ratio, score_cutoff=threshold
-        )
-        if best is not None:
-            groups[best[2]]["conversations"].append(c.id)
-        else:
+        group, score, seen = best_so_far.get(subject, (None, float(threshold), 0))
+        if seen < len(keys) and score < 100:
+            # rapidfuzz compares in C: a Python loop over groups took over a second.
+            found = process.extractOne(
+                subject, keys[seen:], scorer=fuzz.token_set_ratio, score_cutoff=score
+            )
+            if found is not None and (group is None or found[1] > score):
+                group, score = seen + found[2], found[1]
+        if group is None:
+            group = len(groups)
             keys.append(subject)
-            groups.append({"key": subject, "subject": c.subject, "conversations": [c.id]})
+            groups.append({"key": subject, "subject": c.subject, "conversations": []})
+            score = 100.0
+        best_so_far[subject] = (group, score, len(keys))
+        groups[group]["conversations"].append(c.id)
     groups.sort(key=lambda g: (-len(g["conversations"]), g["subject"]))
     return [
         {
