@@ -71,13 +71,13 @@ def random_history(store, seed: int = 7, steps: int = 260) -> None:
         roll = rng.random()
         ids = [c for c in convs if c in alive(store, convs)]
         if not ids or roll < 0.15:
-            conv, key = store.run(lambda s: message(s, clock))
+            conv, key = store.run(lambda s, clock=clock: message(s, clock))
             convs.setdefault(conv, []).append(key)
             continue
         conv = rng.choice(ids)
         agent = rng.choice(AGENTS)
 
-        def act(s, conv=conv, agent=agent, roll=roll):
+        def act(s, conv=conv, agent=agent, roll=roll, clock=clock, ids=ids):
             if roll < 0.35:  # a reply, answering the last message
                 c, key = message(s, clock, agent=agent, refs=convs[conv][-1:])
                 convs[c].append(key)
@@ -199,7 +199,8 @@ def test_feature_request_grouping_shortcut_changes_nothing():
 
     rng = random.Random(4)
     # Near-duplicate words, so many subjects match a group below the top score.
-    words = "export exports csv dark darker mode api keys slow board boards sync calendar".split()
+    words = ["export", "exports", "csv", "dark", "darker", "mode", "api", "keys", "slow"]
+    words += ["board", "boards", "sync", "calendar"]
     convs = [
         ConversationTimes(
             i,
