@@ -365,9 +365,9 @@ _RATINGS = text(
 )
 
 
-def load_subjects(session: Session, convs: list[ConversationTimes]) -> None:
-    """Fill in the subjects of ``convs`` (left out of the report unless ``detail``)."""
-    by_id = {c.id: c for c in convs}
+def load_subjects(session: Session, convs: list[Any]) -> None:
+    """Fill in the ``subject`` of ``convs`` (ConversationTimes or DrillRow), by id."""
+    by_id = {c.id if isinstance(c, ConversationTimes) else c.conversation_id: c for c in convs}
     ids = list(by_id)
     stmt = text("SELECT id, subject FROM conversation WHERE id IN :ids").bindparams(
         bindparam("ids", expanding=True)
@@ -618,6 +618,116 @@ def _feature_requests(
         }
         for g in groups
     ]
+
+
+# -- drill-down: the conversations behind a number ---------------------------------
+
+# Figures that count events of one kind (or kinds) by an agent in the period.
+_EVENT_FIGURES: dict[str, tuple[str, ...]] = {
+    "replies_sent": ("replied",),
+    "notes_written": ("noted",),
+    "conversations_closed": ("closed",),
+    "close_events": ("closed",),
+    "handled": ("replied", "noted", "closed"),
+    "macros_applied": ("macro",),
+    "articles_sent": ("article",),
+    "response": ("replied",),
+    "time_to_close": ("closed",),
+}
+DRILL_FIGURES = (*_EVENT_FIGURES, "first_response", "csat", "incoming", "tag")
+
+
+@dataclass
+class DrillRow:
+    """One conversation behind a figure. ``count``: how many of the counted things it
+    holds (replies, closes, messages, ...; 1 where the figure counts conversations), so
+    the counts add up to the figure. ``seconds``: for a time, the longest it contributes."""
+
+    conversation_id: int
+    subject: str
+    count: int
+    seconds: float | None = None
+
+
+def conversations_behind(
+    session: Session,
+    since: datetime,
+    until: datetime,
+    figure: str,
+    *,
+    agent: str | None = None,
+    tag: str | None = None,
+    cell: tuple[int, int] | None = None,
+    zone: str = "UTC",
+) -> list[DrillRow]:
+    """The conversations behind one number of ``compute_report`` for the same period:
+    ``figure`` is a name from ``DRILL_FIGURES``; ``agent`` a username, or None for the
+    team; ``tag`` for a tag's row; ``cell`` (weekday, hour in ``zone``) for a heatmap
+    cell of ``incoming`` or ``first_response``. Read from the same rows with the same
+    conditions as the report, so the counts add up to the figure (and the number of
+    rows is the figure for counts of conversations). Slowest first for times, else most
+    first. Raises UserError for an unknown figure or time zone."""
+    if figure not in DRILL_FIGURES:
+        raise UserError(f"There is no figure called {figure!r}.")
+    try:
+        tz = ZoneInfo(zone)
+    except ZoneInfoNotFoundError as exc:
+        raise UserError(f"{zone!r} is not a known time zone.") from exc
+    since, until = _aware(since), _aware(until)
+    p = _period_params(since, until)
+    names = _agent_names(session)
+    wanted = _agent_filter(names, agent)
+    ids = [i for i in names if wanted(i)] or [-1]
+    found: dict[int, DrillRow] = {}
+
+    def add(conv_id: int, count: int = 1, duration_us: int | None = None) -> None:
+        row = found.setdefault(conv_id, DrillRow(conv_id, "", 0))
+        row.count += count
+        if duration_us is not None:
+            seconds = duration_us / 1_000_000
+            row.seconds = seconds if row.seconds is None else max(row.seconds, seconds)
+
+    if figure in _EVENT_FIGURES:
+        timed = figure in ("response", "time_to_close")
+        stmt = text(
+            "SELECT conversation_id, count(*), max(duration_us) FROM stat_event "
+            "WHERE kind IN :kinds AND t_us >= :lo AND t_us < :hi AND agent_id IN :ids "
+            + ("AND duration_us IS NOT NULL " if timed else "")
+            + "GROUP BY conversation_id"
+        ).bindparams(bindparam("kinds", expanding=True), bindparam("ids", expanding=True))
+        rows = session.execute(stmt, {**p, "kinds": list(_EVENT_FIGURES[figure]), "ids": ids})
+        for conv_id, n, longest in rows.all():
+            # Counts of conversations list each once; counts of events say how many.
+            distinct = figure in ("conversations_closed", "handled")
+            add(conv_id, 1 if distinct else n, longest if timed else None)
+    elif figure == "first_response":
+        for conv_id, first, first_resp, responder, *_ in session.execute(_FIRST_MESSAGES, p).all():
+            if first_resp is None or responder not in ids:
+                continue
+            if cell is None or local_cell(first, tz) == cell:
+                add(conv_id, 1, first_resp - first)
+    elif figure == "csat":
+        for conv_id, rating, owner_id, assignee_id in session.execute(_RATINGS, p).all():
+            if rating in ("good", "ok", "bad") and wanted(
+                _rating_owner(owner_id, assignee_id, names)
+            ):
+                add(conv_id)
+    elif figure == "incoming":
+        stmt = text(
+            "SELECT conversation_id, t_us FROM stat_event "
+            "WHERE kind = 'received' AND t_us >= :lo AND t_us < :hi"
+        )
+        for conv_id, t in session.execute(stmt, p).all():
+            if cell is None or local_cell(t, tz) == cell:
+                add(conv_id)
+    else:  # tag: the conversations the tag's row counts
+        for conv_id, *_, tags in session.execute(_CONVERSATIONS, p).all():
+            if tag in json.loads(tags):
+                add(conv_id)
+    rows_out = list(found.values())
+    load_subjects(session, rows_out)
+    rows_out.sort(key=lambda r: (-(r.seconds or 0), -r.count, r.conversation_id))
+    return rows_out
 
 
 def period(name: str, now: datetime | None = None) -> tuple[datetime, datetime]:
