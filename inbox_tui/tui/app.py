@@ -486,9 +486,13 @@ class InboxApp(App[int]):
         row = self.conv_list.current_row()
         if row is None:
             return
-        self.open_id = row.id
+        self.open_conversation(row.id)
+
+    def open_conversation(self, conv_id: int) -> None:
+        """Open a conversation by id in the thread view (it need not be in the list)."""
+        self.open_id = conv_id
         self.main.add_class("-reading")
-        self._load_thread(row.id)
+        self._load_thread(conv_id)
         self.thread_view.focus()
         self._heartbeat()
 
@@ -547,9 +551,11 @@ class InboxApp(App[int]):
     def action_stats(self) -> None:
         from inbox_tui.tui.stats_screen import StatsScreen
 
-        def drill(agent: str | None) -> None:
-            if agent:
-                self._search_for(f"assignee:{agent}", "all")
+        def drill(result: str | int | None) -> None:
+            if isinstance(result, int):  # a conversation picked behind a number
+                self.open_conversation(result)
+            elif result:  # an agent: their conversations in the list
+                self._search_for(f"assignee:{result}", "all")
 
         self.push_screen(
             StatsScreen(self.store, self.me, self.clock, self.config.business_hours), drill

@@ -22,6 +22,10 @@ SCREENS = {
     "composer": ["enter", "r"],
     "search": ["slash", *"tag:bug"],
     "views": ["v"],
+    "stats": ["S"],
+    # focus on the first-response heatmap, cursor moved to Tuesday 10:00
+    "stats_heatmap": ["S", "tab", "tab", "down", *["right"] * 10],
+    "stats_drill": ["S", "down", "right", "enter"],
 }
 
 
