@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -54,8 +55,8 @@ class Summary:
         if not values:
             return cls(0, None, None, None)
         # Durations are whole microseconds (as stored): the mean is taken from their exact
-        # integer total, so it does not depend on the order values were read in, and the
-        # database can add them up (``of_ranked``) with the same result to the bit.
+        # integer total, so it does not depend on the order values were read in, and
+        # integers can be summed anywhere (``of_us``) with the same result to the bit.
         total_us = sum(round(v * 1_000_000) for v in values)
         return cls(
             len(values),
@@ -65,9 +66,19 @@ class Summary:
         )
 
     @classmethod
-    def of_ranked(cls, count: int, total_us: int, median_us: int, p90_us: int) -> Summary:
-        """From a count, an exact total and the values at the nearest ranks (microseconds)."""
-        return cls(count, total_us / count / 1_000_000, median_us / 1_000_000, p90_us / 1_000_000)
+    def of_us(cls, values: list[int]) -> Summary:
+        """From whole microseconds (sorts ``values``); the same result as ``of`` on the
+        same durations in seconds, to the bit: nearest ranks ceil(n/2), ceil(9n/10)."""
+        n = len(values)
+        if not n:
+            return cls(0, None, None, None)
+        values.sort()
+        return cls(
+            n,
+            sum(values) / n / 1_000_000,
+            values[(n + 1) // 2 - 1] / 1_000_000,
+            values[(9 * n + 9) // 10 - 1] / 1_000_000,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {"count": self.count, "mean": self.mean, "median": self.median, "p90": self.p90}
@@ -264,8 +275,7 @@ def compute_report(
     ``compare`` (only its team figures: that is all anyone shows of it).
 
     ``detail=False`` leaves out what only the CLI prints and costs most on a large store:
-    feature-request grouping (fuzzy comparison of subjects) and the subjects of
-    ``conversations``. Raises UserError for an empty or reversed period."""
+    feature-request grouping (fuzzy comparison of subjects) and ``conversations``. Raises UserError for an empty or reversed period."""
     since, until = _aware(since), _aware(until)
     if until <= since:
         raise UserError("The period is empty: --until must be after --since.")
@@ -313,33 +323,18 @@ def _period_params(since: datetime, until: datetime) -> dict[str, int]:
     return {"lo": to_us(since), "hi": to_us(until)}
 
 
-_COUNTS = text(
-    "SELECT kind, agent_id, count(*), count(DISTINCT conversation_id) FROM stat_event "
+_EVENTS = (
+    "SELECT kind, agent_id, conversation_id, count(*) FROM stat_event "
     "WHERE kind IN ('replied', 'noted', 'closed', 'macro', 'article') "
-    "AND t_us >= :lo AND t_us < :hi GROUP BY kind, agent_id"
+    "AND t_us >= :lo AND t_us < :hi GROUP BY kind, agent_id, conversation_id"
 )
-_HANDLED = text(
-    "SELECT agent_id, conversation_id FROM stat_event "
-    "WHERE kind IN ('replied', 'noted', 'closed') AND t_us >= :lo AND t_us < :hi "
-    "GROUP BY agent_id, conversation_id"
+# Response and close times, whole microseconds. Fetched and ranked in Python: ranking
+# them in SQL (window functions) took six times longer on SQLite.
+_DURATIONS = (
+    "SELECT kind, agent_id, duration_us FROM stat_event "
+    "WHERE kind IN ('replied', 'closed') AND t_us >= :lo AND t_us < :hi "
+    "AND duration_us IS NOT NULL"
 )
-# Response and close times: count, exact total, and the values at the nearest ranks
-# ceil(n/2) and ceil(9n/10) (what ``percentile`` picks), per agent and for the team,
-# ranked by the database: a few dozen rows come back instead of every duration.
-_DURATIONS = text(
-    "SELECT kind, agent_id, duration_us, rn, n, total, team_rn, team_n, team_total FROM ("
-    "SELECT kind, agent_id, duration_us, "
-    "row_number() OVER (PARTITION BY kind, agent_id ORDER BY duration_us) AS rn, "
-    "count(*) OVER (PARTITION BY kind, agent_id) AS n, "
-    "sum(duration_us) OVER (PARTITION BY kind, agent_id) AS total, "
-    "row_number() OVER (PARTITION BY kind ORDER BY duration_us) AS team_rn, "
-    "count(*) OVER (PARTITION BY kind) AS team_n, "
-    "sum(duration_us) OVER (PARTITION BY kind) AS team_total "
-    "FROM stat_event WHERE kind IN ('replied', 'closed') AND t_us >= :lo AND t_us < :hi "
-    "AND duration_us IS NOT NULL AND agent_id IN :ids) r "
-    "WHERE rn IN ((n + 1) / 2, (9 * n + 9) / 10) "
-    "OR team_rn IN ((team_n + 1) / 2, (9 * team_n + 9) / 10)"
-).bindparams(bindparam("ids", expanding=True))
 _INCOMING = text(
     f"SELECT t_us / {BUCKET_US}, (t_us - :lo) / {DAY_US}, count(*) FROM stat_event "
     "WHERE kind = 'received' AND t_us >= :lo AND t_us < :hi GROUP BY 1, 2"
@@ -350,14 +345,12 @@ _CONVERSATION_COLUMNS = (
     "SELECT conversation_id, first_message_us, first_response_us, first_responder_id, "
     "last_closed_us, last_closer_id, tags FROM stat_conversation "
 )
-_CONVERSATIONS = text(
+_CONVERSATIONS = (
     _CONVERSATION_COLUMNS + "WHERE first_message_us IS NOT NULL AND ("
     "(first_message_us >= :lo AND first_message_us < :hi) "
     "OR (last_closed_us >= :lo AND last_closed_us < :hi))"
 )
-_FIRST_MESSAGES = text(
-    _CONVERSATION_COLUMNS + "WHERE first_message_us >= :lo AND first_message_us < :hi"
-)
+_FIRST_MESSAGES = _CONVERSATION_COLUMNS + "WHERE first_message_us >= :lo AND first_message_us < :hi"
 _RATINGS = text(
     "SELECT se.conversation_id, se.rating, se.owner_id, c.assignee_id FROM stat_event se "
     "LEFT JOIN conversation c ON c.id = se.conversation_id "
@@ -375,6 +368,24 @@ def load_subjects(session: Session, convs: list[Any]) -> None:
     for i in range(0, len(ids), 5000):
         for conv_id, subject in session.execute(stmt, {"ids": ids[i : i + 5000]}).all():
             by_id[conv_id].subject = subject
+
+
+def _rows(session: Session, sql: str, params: dict[str, int]) -> list[tuple[Any, ...]]:
+    """All rows of a query with integer parameters, fetched by the driver itself: these
+    queries return up to a few hundred thousand rows, and building SQLAlchemy rows for
+    them cost more than the queries. Runs on the session's connection, in its
+    transaction."""
+    conn = session.connection()
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    if conn.dialect.paramstyle == "pyformat":  # psycopg: %(name)s, and a literal % is %%
+        sql = re.sub(r":(\w+)", r"%(\1)s", sql.replace("%", "%%"))
+    cursor = dbapi.cursor()
+    try:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 def _rating_owner(
@@ -416,64 +427,53 @@ def _compute(
         return agents[name]
 
     # .all(): one fetchall in C instead of a Python-level fetch per row.
-    for kind, agent_id, n, distinct in session.execute(_COUNTS, p).all():
-        if not wanted(agent_id):
+    wanted_set = set(wanted_ids)
+    # Per (kind, agent, conversation): the counts, and the distinct conversations closed
+    # and handled (per agent, and for the team, whose members may share them).
+    closed_by: dict[int, set[int]] = defaultdict(set)
+    handled_by: dict[int, set[int]] = defaultdict(set)
+    for kind, agent_id, conv_id, n in _rows(session, _EVENTS, p):
+        if agent_id not in wanted_set:
             continue
         a = stats_for(agent_id)
         if kind == "replied":
             a.replies_sent += n
-            team.replies_sent += n
+            handled_by[agent_id].add(conv_id)
         elif kind == "noted":
             a.notes_written += n
-            team.notes_written += n
+            handled_by[agent_id].add(conv_id)
         elif kind == "closed":
             a.close_events += n
-            a.conversations_closed += distinct
-            team.close_events += n
+            closed_by[agent_id].add(conv_id)
+            handled_by[agent_id].add(conv_id)
         elif kind == "macro":
             a.macros_applied += n
-            team.macros_applied += n
         elif kind == "article":
             a.articles_sent += n
-            team.articles_sent += n
-    # Distinct conversations handled, per agent and for the team (who may share them).
-    team_handled: set[int] = set()
-    wanted_set = set(wanted_ids)
-    for agent_id, conv_id in session.execute(_HANDLED, p).all():
+    for a in agents.values():
+        team.replies_sent += a.replies_sent
+        team.notes_written += a.notes_written
+        team.close_events += a.close_events
+        team.macros_applied += a.macros_applied
+        team.articles_sent += a.articles_sent
+    for agent_id, convs_closed in closed_by.items():
+        stats_for(agent_id).conversations_closed = len(convs_closed)
+    for agent_id, convs_handled in handled_by.items():
+        stats_for(agent_id).handled = len(convs_handled)
+    team.conversations_closed = len(set().union(*closed_by.values()))
+    team.handled = len(set().union(*handled_by.values()))
+    durations: dict[tuple[str, int | None], list[int]] = defaultdict(list)
+    for kind, agent_id, duration in _rows(session, _DURATIONS, p):
         if agent_id in wanted_set:
-            stats_for(agent_id).handled += 1
-            team_handled.add(conv_id)
-    team.handled = len(team_handled)
-    team.conversations_closed = int(
-        session.execute(
-            text(
-                "SELECT count(DISTINCT conversation_id) FROM stat_event "
-                "WHERE kind = 'closed' AND t_us >= :lo AND t_us < :hi AND agent_id IN :ids"
-            ).bindparams(bindparam("ids", expanding=True)),
-            {**p, "ids": wanted_ids},
-        ).scalar()
-        or 0
-    )
-    ranked: dict[tuple[str, int | None], dict[str, int]] = defaultdict(dict)
-    for kind, agent_id, value, rn, n, total, team_rn, team_n, team_total in session.execute(
-        _DURATIONS, {**p, "ids": wanted_ids}
-    ).all():
-        for key, rank, count, sum_ in (
-            ((kind, agent_id), rn, n, total),
-            ((kind, None), team_rn, team_n, team_total),
-        ):
-            r = ranked[key]
-            r["n"], r["total"] = int(count), int(sum_)
-            if rank == (count + 1) // 2:
-                r["median"] = value
-            if rank == (9 * count + 9) // 10:
-                r["p90"] = value
-    for (kind, agent_id), r in ranked.items():
-        if "median" not in r or "p90" not in r:
-            continue  # a team-only row: this agent's own ranks come in other rows
+            durations[(kind, agent_id)].append(duration)
+    for kind in ("replied", "closed"):
+        merged = [d for (k, _), values in durations.items() if k == kind for d in values]
+        if merged:
+            durations[(kind, None)] = merged
+    for (kind, agent_id), values in durations.items():
         figure = "response" if kind == "replied" else "time_to_close"
         target = team if agent_id is None else stats_for(agent_id)
-        target.summaries[figure] = Summary.of_ranked(r["n"], r["total"], r["median"], r["p90"])
+        target.summaries[figure] = Summary.of_us(values)
 
     heat = [[0] * 24 for _ in range(7)]
     n_days = max(1, math.ceil((until - since).total_seconds() / 86400))
@@ -486,10 +486,14 @@ def _compute(
     fr_by_hour: list[list[float]] = [[] for _ in range(24)]
     fr_by_cell: list[list[list[float]]] = [[[] for _ in range(24)] for _ in range(7)]
     convs: list[ConversationTimes] = []
+    tagged: list[tuple[set[str], int | None, int | None]] = []
     lo, hi = p["lo"], p["hi"]
-    rows = session.execute(_CONVERSATIONS if detail is not None else _FIRST_MESSAGES, p).all()
+    rows = _rows(session, _CONVERSATIONS if detail is not None else _FIRST_MESSAGES, p)
     for conv_id, first, first_resp, responder, closed, closer, tags in rows:
-        if detail is not None:
+        tag_set: set[str] = set(json.loads(tags)) if detail is not None and tags != "[]" else set()
+        if tag_set:
+            tagged.append((tag_set, first_resp, closed))
+        if detail:
             convs.append(
                 ConversationTimes(
                     conv_id,
@@ -499,7 +503,7 @@ def _compute(
                     first_responder=names.get(responder) if responder is not None else None,
                     closed_at=None if closed is None else from_us(closed),
                     closer=names.get(closer) if closer is not None else None,
-                    tags=set(json.loads(tags)) if tags != "[]" else set(),
+                    tags=tag_set,
                 )
             )
         if first_resp is not None and responder in wanted_set and lo <= first < hi:
@@ -534,7 +538,7 @@ def _compute(
         incoming_heatmap=heat,
         first_response_by_hour=[percentile(v, 50) for v in fr_by_hour],
         first_response_heatmap=[[percentile(v, 50) for v in row] for row in fr_by_cell],
-        tags=_tag_costs(convs, since, until),
+        tags=_tag_costs_us(tagged, lo, hi),
         feature_requests=_feature_requests(convs) if detail else [],
         conversations=sorted(convs, key=lambda c: c.id),
         daily_incoming=daily,
@@ -545,20 +549,32 @@ def _compute(
 def _tag_costs(
     convs: Iterable[ConversationTimes], since: datetime, until: datetime
 ) -> list[dict[str, Any]]:
-    per_tag: dict[str, list[ConversationTimes]] = defaultdict(list)
-    for c in convs:
-        for t in c.tags:
+    def us(dt: datetime | None) -> int | None:
+        return None if dt is None else to_us(dt)
+
+    items = ((c.tags, us(c.first_response_at), us(c.closed_at)) for c in convs)
+    return _tag_costs_us(items, to_us(since), to_us(until))
+
+
+def _tag_costs_us(
+    convs: Iterable[tuple[set[str], int | None, int | None]], lo: int, hi: int
+) -> list[dict[str, Any]]:
+    """Per tag of the conversations given as (tags, first response, last close), in
+    microseconds: how many, and the median handle time of those closed in [lo, hi)."""
+    per_tag: dict[str, list[tuple[int | None, int | None]]] = defaultdict(list)
+    for tags, first_resp, closed in convs:
+        for t in tags:
             if t:
-                per_tag[t].append(c)
+                per_tag[t].append((first_resp, closed))
     rows: list[dict[str, Any]] = []
     for tag, items in per_tag.items():
         handle = [
-            (c.closed_at - c.first_response_at).total_seconds()
-            for c in items
-            if c.closed_at
-            and c.first_response_at
-            and c.closed_at >= c.first_response_at
-            and since <= c.closed_at < until
+            (closed - first_resp) / 1_000_000
+            for first_resp, closed in items
+            if closed is not None
+            and first_resp is not None
+            and closed >= first_resp
+            and lo <= closed < hi
         ]
         median = percentile(handle, 50)
         rows.append(
@@ -701,7 +717,7 @@ def conversations_behind(
             distinct = figure in ("conversations_closed", "handled")
             add(conv_id, 1 if distinct else n, longest if timed else None)
     elif figure == "first_response":
-        for conv_id, first, first_resp, responder, *_ in session.execute(_FIRST_MESSAGES, p).all():
+        for conv_id, first, first_resp, responder, *_ in _rows(session, _FIRST_MESSAGES, p):
             if first_resp is None or responder not in ids:
                 continue
             if cell is None or local_cell(first, tz) == cell:
@@ -721,7 +737,7 @@ def conversations_behind(
             if cell is None or local_cell(t, tz) == cell:
                 add(conv_id)
     else:  # tag: the conversations the tag's row counts
-        for conv_id, *_, tags in session.execute(_CONVERSATIONS, p).all():
+        for conv_id, *_, tags in _rows(session, _CONVERSATIONS, p):
             if tag in json.loads(tags):
                 add(conv_id)
     rows_out = list(found.values())
