@@ -232,3 +232,25 @@ def test_feature_request_grouping_shortcut_changes_nothing():
     ]
     assert len(plain) > 5
     assert _feature_requests(convs) == plain
+
+
+def test_admin_rebuild_stats_restores_edited_aggregates(sqlite_store):
+    """The aggregates are derived data that agents' roles can write: the admin command
+    recomputes them from the append-only log."""
+    import subprocess
+    import sys
+
+    random_history(sqlite_store, seed=5, steps=80)
+    before = snapshot(sqlite_store)
+    with sqlite_store.write() as s:
+        s.execute(text("DELETE FROM stat_event WHERE kind = 'replied'"))
+        s.execute(text("UPDATE stat_conversation SET first_response_us = NULL"))
+    assert snapshot(sqlite_store) != before
+    out = subprocess.run(
+        [sys.executable, "-m", "inbox_tui", "--db", sqlite_store.url, "admin", "rebuild-stats"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out.startswith(f"Folded the history of {len(before[0]):,} conversations")
+    assert snapshot(sqlite_store) == before

@@ -109,3 +109,36 @@ def test_lists_add_up_to_the_figures(store):
         check_agreement(
             s, START + timedelta(days=2, hours=3), START + timedelta(days=9), "Asia/Kolkata"
         )
+
+
+def test_cli_json_has_the_first_response_heatmap_and_per_conversation_subjects(
+    sqlite_store, tmp_path
+):
+    """Through the real CLI: the weekday x hour medians (hand-computed from the history:
+    A's first message came Monday 09:00 and was answered after 1800 s, B's Monday 10:00
+    after 7200 s) and the per-conversation rows with their subjects."""
+    import json
+    import subprocess
+    import sys
+
+    a, b = sqlite_store.run(history)
+    url = sqlite_store.url
+    base = [sys.executable, "-m", "inbox_tui", "--db", url, "stats"]
+    period = ["--since", "2026-03-02", "--until", "2026-03-09"]
+    out = subprocess.run(
+        [*base, *period, "--format", "json"], capture_output=True, text=True, check=True
+    ).stdout
+    heat = json.loads(out)["median_first_response_by_weekday_hour"]
+    assert heat["weekdays"][0] == "Mon"
+    cells = {(wd, h): v for wd, row in enumerate(heat["seconds"]) for h, v in enumerate(row) if v}
+    assert cells == {(0, 9): 1800, (0, 10): 7200}
+    out = subprocess.run(
+        [*base, *period, "--format", "json", "--per-conversation"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rows = {r["id"]: r for r in json.loads(out)}
+    assert rows[a]["subject"] == "Help" and rows[b]["subject"] == "Other"
+    assert rows[a]["first_response_seconds"] == 1800 and rows[a]["closer"] == "ann"
+    assert rows[b]["rating"] == "good"
