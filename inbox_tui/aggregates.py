@@ -261,9 +261,10 @@ def refresh(session: Any, conversation_ids: Iterable[int]) -> None:
         _write(session, chunk, _grouped(rows))
 
 
-def rebuild(connection: Any) -> int:
-    """Recompute both tables from the whole event log (migration, bulk loads). Returns the
-    number of conversations folded."""
+def rebuild(connection: Any, batch: int = 5000) -> int:
+    """Recompute both tables from the whole event log (migration, bulk loads), writing
+    every ``batch`` conversations while the log is still being read. Returns the number
+    of conversations folded."""
     from inbox_tui.models import StatConversation, StatEvent
 
     connection.execute(delete(StatEvent.__table__))  # type: ignore[attr-defined]
@@ -277,15 +278,15 @@ def rebuild(connection: Any) -> int:
         execution_options={"stream_results": True, "max_row_buffer": 10_000},
     )
     n = 0
-    batch: list[tuple[int, list[Any]]] = []
+    pending: list[tuple[int, list[Any]]] = []
     for group in _grouped(result):
-        batch.append(group)
-        if len(batch) >= 5000:
-            _write(connection, [], batch)
-            n += len(batch)
-            batch = []
-    _write(connection, [], batch)
-    return n + len(batch)
+        pending.append(group)
+        if len(pending) >= batch:
+            _write(connection, [], pending)
+            n += len(pending)
+            pending = []
+    _write(connection, [], pending)
+    return n + len(pending)
 
 
 def track(session: OrmSession) -> None:
