@@ -275,7 +275,9 @@ def compute_report(
     ``compare`` (only its team figures: that is all anyone shows of it).
 
     ``detail=False`` leaves out what only the CLI prints and costs most on a large store:
-    feature-request grouping (fuzzy comparison of subjects) and ``conversations``. Raises UserError for an empty or reversed period."""
+    feature-request grouping (fuzzy comparison of subjects) and ``conversations``.
+
+    Raises UserError for an empty or reversed period, or an unknown time zone."""
     since, until = _aware(since), _aware(until)
     if until <= since:
         raise UserError("The period is empty: --until must be after --since.")
@@ -426,7 +428,6 @@ def _compute(
             agents[name] = AgentStats(name)
         return agents[name]
 
-    # .all(): one fetchall in C instead of a Python-level fetch per row.
     wanted_set = set(wanted_ids)
     # Per (kind, agent, conversation): the counts, and the distinct conversations closed
     # and handled (per agent, and for the team, whose members may share them).
