@@ -48,7 +48,7 @@ from inbox_tui.models import (
     ThreadRef,
     utcnow,
 )
-from inbox_tui.store import insert_or_get
+from inbox_tui.store import insert_or_get, note_core_writes
 
 # A reply that lost its References still joins its conversation if the subject and the
 # contact match and the conversation was active this recently.
@@ -416,6 +416,7 @@ class Ingestor:
             ),
         )
         self._expire(Conversation, conv.id)
+        note_core_writes(self.session, [conv.id])
         return IngestResult(Outcome.IMPORTED, conv.id, row_id)
 
     def _expire(self, model: type, row_id: int) -> None:

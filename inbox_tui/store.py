@@ -17,7 +17,7 @@ import logging
 import os
 import stat
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # The alembic revision this code expects; tests check it equals alembic's head.
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002s"
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -146,8 +146,11 @@ class Store:
 
         Use ``run`` instead where the unit of work can simply be retried.
         """
+        from inbox_tui.aggregates import track
+
         with Session(self._write_engine, expire_on_commit=False) as session:
             _notify_on_commit(session)
+            track(session)
             try:
                 yield session
                 session.commit()
@@ -303,4 +306,23 @@ def _notify_on_commit(session: Session) -> None:
         if any(isinstance(o, (Event, Message, Presence)) for o in touched):
             sess.connection().exec_driver_sql(f"NOTIFY {CHANNEL}")
 
+    def before_commit(sess: Session) -> None:
+        if not sess.in_nested_transaction() and sess.info.pop(_CORE_WRITES, False):
+            sess.connection().exec_driver_sql(f"NOTIFY {CHANNEL}")
+
     event.listen(session, "after_flush", after_flush)
+    event.listen(session, "before_commit", before_commit)
+
+
+_CORE_WRITES = "inbox_tui.core_writes"
+
+
+def note_core_writes(session: Session, conversation_ids: Iterable[int]) -> None:
+    """Writers that use Core statements instead of ORM objects (ingest) call this, so the
+    same follow-ups happen as for ORM writes: the stats aggregates of these conversations
+    are refreshed and, on PostgreSQL, other agents are notified at commit."""
+    from inbox_tui.aggregates import mark
+
+    ids = list(conversation_ids)
+    mark(session, ids)
+    session.info[_CORE_WRITES] = True

@@ -74,6 +74,21 @@ def test_a_committed_change_wakes_the_listener(pg_store):
         # another agent's change, once the listener is known to be listening
         pg_store.run(lambda s: triage.assign(s, "sam", 1, "sam"))
         assert woke.get(timeout=30) == "change"
+        # new mail: ingest writes through Core statements, not ORM objects
+        pg_store.run(
+            lambda s: Ingestor(s).add(
+                IncomingMessage(
+                    source="t",
+                    external_id="2",
+                    message_id="<n2@example.com>",
+                    subject="Another",
+                    author_email="bo@example.com",
+                    sent_at=utcnow(),
+                    body="new mail",
+                )
+            )
+        )
+        assert woke.get(timeout=30) == "change"
     finally:
         stop.set()
         thread.join(10)

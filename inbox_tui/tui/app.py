@@ -571,11 +571,21 @@ class InboxApp(App[int]):
         row = self.conv_list.current_row()
         if row is None:
             return
-        self.open_id = row.id
+        self.open_conversation(row.id)
+
+    def open_conversation(self, conv_id: int, from_pane: bool = False) -> None:
+        """Open a conversation by id in the thread view (it need not be in the list: the
+        customer's history, a stats drill-down)."""
+        self.open_id = conv_id
         self.main.add_class("-reading")
-        self._load_thread(row.id)
-        self.thread_view.focus()
+        self._load_thread(conv_id)
         self._heartbeat()
+        if from_pane and self.main.has_class("-cramped"):
+            self._hide_pane()  # the pane covered the thread
+        elif from_pane:
+            self.refresh_pane(force=False)  # the same customer; marks the one now open
+            return  # the agent stays in the pane, walking the history
+        self.thread_view.focus()
         self.refresh_pane(force=False)
 
     def action_go_back(self) -> None:
@@ -759,26 +769,16 @@ class InboxApp(App[int]):
         elif event.kind == "articles" and data is not None and value in data.payload:
             self._compose_reply(cid, "\n\n" + data.payload[value] + "\n", article_id=int(value))
         elif event.kind == "contact":
-            self.open_conversation(int(value))
-
-    def open_conversation(self, cid: int) -> None:
-        """Open a conversation that need not be in the list (from the customer's history)."""
-        self.open_id = cid
-        self.main.add_class("-reading")
-        self._load_thread(cid)
-        self._heartbeat()
-        if self.main.has_class("-cramped"):
-            self._hide_pane()
-            self.thread_view.focus()
-        else:
-            self.refresh_pane(force=False)  # the same customer; marks the one now open
+            self.open_conversation(int(value), from_pane=True)
 
     def action_stats(self) -> None:
         from inbox_tui.tui.stats_screen import StatsScreen
 
-        def drill(agent: str | None) -> None:
-            if agent:
-                self._search_for(f"assignee:{agent}", "all")
+        def drill(result: str | int | None) -> None:
+            if isinstance(result, int):  # a conversation picked behind a number
+                self.open_conversation(result)
+            elif result:  # an agent: their conversations in the list
+                self._search_for(f"assignee:{result}", "all")
 
         self.push_screen(
             StatsScreen(self.store, self.me, self.clock, self.config.business_hours), drill

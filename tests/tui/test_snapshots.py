@@ -26,6 +26,10 @@ SCREENS = {
     "pane_macros": ["j", "enter", "f3"],
     "pane_articles": ["j", "enter", "f4"],
     "pane_contact": ["j", "enter", "f5"],
+    "stats": ["S"],
+    # focus on the first-response heatmap, cursor moved to Tuesday 10:00
+    "stats_heatmap": ["S", "tab", "tab", "down", *["right"] * 10],
+    "stats_drill": ["S", "down", "right", "enter"],
 }
 
 
