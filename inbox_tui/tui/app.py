@@ -9,6 +9,7 @@ the command palette are all generated from it.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -203,6 +204,7 @@ class InboxApp(App[int]):
         self.view = "open"
         self.query_text = ""
         self.open_id: int | None = None
+        self._listen_stop = threading.Event()  # ends the LISTEN thread with the app
         # (conversation, messages shown): a reload keeps what the reader expanded.
         self._thread_window: tuple[int | None, int] = (None, WINDOW)
         self.open_version: int | None = None
@@ -437,26 +439,32 @@ class InboxApp(App[int]):
             self._thread_window = (shown_id, shown + WINDOW)
             self._load_thread(shown_id)
 
-    @work(thread=True, exclusive=True, group="listen")
     def _listen(self) -> None:
-        from textual.worker import get_current_worker
-
+        """Listen for other agents' changes in a daemon thread. Not a Textual worker: it
+        runs for the app's whole life, and a worker that never completes would make every
+        wait for "all workers done" (tests, benchmarks) wait forever."""
         from inbox_tui.services.changes import listen_for_changes
 
-        worker = get_current_worker()
+        stop = self._listen_stop
 
         def changed() -> None:
             # post_message, not call_from_thread: that blocks until the UI answers, and
             # during shutdown it never does, which would keep this thread alive forever.
-            if not worker.is_cancelled:
+            if not stop.is_set():
                 self.post_message(StoreChanged())
 
-        try:
-            listen_for_changes(self.store.url, changed, lambda: worker.is_cancelled)
-        except Exception as exc:  # no LISTEN (a pooler, a restart): the poll carries on
-            import logging
+        def run() -> None:
+            try:
+                listen_for_changes(self.store.url, changed, stop.is_set)
+            except Exception as exc:  # no LISTEN (a pooler, a restart): the poll carries on
+                import logging
 
-            logging.getLogger(__name__).info("live refresh off: %s", exc)
+                logging.getLogger(__name__).info("live refresh off: %s", exc)
+
+        threading.Thread(target=run, name="inbox-tui-listen", daemon=True).start()
+
+    def on_unmount(self) -> None:
+        self._listen_stop.set()
 
     def on_store_changed(self, _message: StoreChanged) -> None:
         self._poll()

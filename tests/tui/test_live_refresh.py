@@ -3,6 +3,8 @@ for its poll: here the poll is an hour, so only the notification can refresh the
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime
 
 from inbox_tui.ingest import IncomingMessage, Ingestor
@@ -12,14 +14,14 @@ from tests.tui.conftest import make_app
 
 
 async def settle(pilot, times: int = 3) -> None:
-    """Wait for every worker but the listener, which runs until the app ends."""
-    app = pilot.app
+    # The listener is a thread of its own, not a worker: waiting for workers must end.
     for _ in range(times):
-        for _ in range(200):
-            if not any(w.is_running for w in app.workers if w.group != "listen"):
-                break
-            await pilot.pause(0.05)
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+
+
+def listeners() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "inbox-tui-listen" and t.is_alive()]
 
 
 async def test_another_agents_tag_appears_without_a_poll(postgres_url_factory):
@@ -49,7 +51,7 @@ async def test_another_agents_tag_appears_without_a_poll(postgres_url_factory):
             await settle(pilot)
             row = app.conv_list.current_row()
             assert row is not None and "urgent" not in row.tags
-            assert any(w.group == "listen" and w.is_running for w in app.workers)
+            assert len(listeners()) == 1
             for _ in range(100):  # until the listener is up and has heard it
                 other.run(lambda s: triage.tag(s, "ann", row.id, "urgent"))
                 await pilot.pause(0.1)
@@ -58,6 +60,11 @@ async def test_another_agents_tag_appears_without_a_poll(postgres_url_factory):
                     break
                 other.run(lambda s: triage.untag(s, "ann", row.id, "urgent"))
             assert "urgent" in app.conv_list.current_row().tags
+        for _ in range(50):  # the app has ended: its listener stops within a wake-up
+            if not listeners():
+                break
+            time.sleep(0.1)
+        assert not listeners()
     finally:
         other.close()
         store.close()
