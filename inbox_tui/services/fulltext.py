@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import bindparam, column, func, literal_column, or_, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement, TextClause
 from sqlmodel import Session, col, select
 
@@ -157,3 +160,28 @@ def _substring_condition(term: str) -> ColumnElement[bool]:
             )
         ),
     )
+
+
+@contextmanager
+def sqlite_bulk_load(conn: Connection) -> Iterator[None]:
+    """For bulk loaders of messages on SQLite (the benchmark generator): the index
+    triggers are set aside while the block runs, then every message is indexed in one
+    pass and the triggers are put back exactly as they were. Generating 200,000
+    messages took 21 s without the index, 74 s with the triggers firing per row, and
+    29 s this way. Messages written by others meanwhile would be missed, so
+    this is only for a store nobody else uses yet."""
+    triggers = conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'message_fts_%'"
+    ).all()
+    for name, _ in triggers:
+        conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
+    conn.commit()
+    yield
+    conn.exec_driver_sql("INSERT INTO message_fts(message_fts) VALUES ('delete-all')")
+    conn.exec_driver_sql(
+        "INSERT INTO message_fts(rowid, subject, body) "
+        "SELECT (conversation_id << 32) | id, subject, body FROM message"
+    )
+    for _, sql in triggers:
+        conn.exec_driver_sql(sql)
+    conn.commit()
