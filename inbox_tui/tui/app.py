@@ -178,6 +178,7 @@ class InboxApp(App[int]):
         self.open_version: int | None = None
         self._token: tuple[int, int, int] | None = None
         self._saved: dict[str, str] = {}
+        self._list_request: ConversationFilter | None = None  # the filter last asked for
         self.exit_after_first_frame = False
         self.exit_after_first_paint = False
         self._started = False
@@ -346,17 +347,26 @@ class InboxApp(App[int]):
         except ValueError as exc:
             self.set_status(str(exc))
             return
+        self._list_request = flt
         self._load_list(flt, keep_id)
 
     @work(thread=True, exclusive=True, group="list")
     def _load_list(self, flt: ConversationFilter, keep_id: int | None) -> None:
-        total = self.count(flt)
+        # Search reloads per keystroke. The page comes first, and a page shorter than
+        # PAGE is the whole result, so a narrow search skips the count (which reads
+        # every match) altogether.
         rows = self.fetch_page(flt, 0, None)
+        total = len(rows) if len(rows) < PAGE else self.count(flt)
         self.call_from_thread(self._show_list, flt, total, rows, keep_id)
 
     def _show_list(
         self, flt: ConversationFilter, total: int, rows: list[ConversationRow], keep_id: int | None
     ) -> None:
+        if flt is not self._list_request:
+            # A thread worker cannot be stopped mid-query: "exclusive" only marks the
+            # old one cancelled, and it still finishes. Its answer is for text the agent
+            # has typed past; showing it would flash old results over newer ones.
+            return
         self.conv_list.set_filter(flt, total, rows, keep_id)
         self._set_top(total)
         if self.exit_after_first_frame:  # benchmarks: start to first page of data
@@ -422,9 +432,13 @@ class InboxApp(App[int]):
             pages[page] = self.fetch_page(
                 flt, page, pages.get(page - 1, [None])[-1] if page - 1 in pages else None
             )  # type: ignore[arg-type]
-        self.call_from_thread(self._apply_refresh, total, pages)
+        self.call_from_thread(self._apply_refresh, flt, total, pages)
 
-    def _apply_refresh(self, total: int, pages: dict[int, list[ConversationRow]]) -> None:
+    def _apply_refresh(
+        self, flt: ConversationFilter, total: int, pages: dict[int, list[ConversationRow]]
+    ) -> None:
+        if flt is not self.conv_list.filter or flt is not self._list_request:
+            return  # the agent searched for something else meanwhile (see _show_list)
         self.conv_list.reload_keep_cursor(total, pages)
         self._set_top(total)
 

@@ -188,6 +188,23 @@ async def test_search_as_you_type_and_views(demo_store):
         )
 
 
+async def test_search_results_arriving_late_are_dropped(demo_store):
+    """A worker for an older keystroke finishes after the newer one (thread workers
+    cannot be stopped mid-query): its rows must not replace the newer results."""
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await current(pilot)
+        await pilot.press("slash", *"tag:bug")
+        await settle(pilot)
+        shown, total = app.conv_list.filter, app.conv_list.total
+        stale = app.current_filter()  # equal in value, but not the request in flight
+        assert stale is not shown
+        app._show_list(stale, 0, [], None)
+        app._apply_refresh(stale, 0, {0: []})
+        await pilot.pause()
+        assert app.conv_list.filter is shown and app.conv_list.total == total > 0
+
+
 async def test_macro_with_reply_goes_through_composer(demo_store):
     app = make_app(demo_store)
     async with app.run_test(size=SIZE) as pilot:
