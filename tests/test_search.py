@@ -51,15 +51,18 @@ def search(store: Store, query: str) -> set[int]:
         return found
 
 
-@pytest.fixture(params=["rare", "common"])
+@pytest.fixture(params=["rare", "common", "dense"])
 def inbox(store, request, monkeypatch):
-    """Four conversations; returns (store, ids by name). Runs twice on SQLite: with
-    every word rare, and with every word common (the plans for big stores: a scan in
-    list order testing each conversation, see fulltext._sqlite_condition)."""
-    if request.param == "common":
+    """Four conversations; returns (store, ids by name). On SQLite this runs with each
+    of the plans a big store picks by how common a word is (fulltext._sqlite_condition):
+    here every word is rare, or common, or dense."""
+    if request.param != "rare":
         if not store.is_sqlite:
             pytest.skip("one plan on PostgreSQL")
         monkeypatch.setattr(fulltext, "COMMON_HITS", 1)
+    if request.param == "dense":
+        monkeypatch.setattr(fulltext, "DENSE_SHARE", 0.0)
+        monkeypatch.setattr(fulltext, "PREFIX_INDEX_MAX", 1000)
     ids = {
         "printer": add(store, "p1", "My printer shows a paper jam every morning.", "Office"),
         "jam": add(store, "j1", "Jam paper? No: the scanner is fine.", "Scanner"),
@@ -266,3 +269,21 @@ def test_migration_backfills_messages_of_an_existing_store(old_store_url):
         _check_index(new)
     finally:
         new.close()
+
+
+def test_sqlite_plan_follows_how_common_the_word_is(sqlite_store, monkeypatch):
+    add(sqlite_store, "p1", "My printer shows a paper jam.")
+
+    def plan(word: str, ordered: bool = True) -> str:
+        with sqlite_store.read() as s:
+            cond = fulltext.text_condition(s, word, prefix=True, ordered=ordered)
+            return str(cond.compile(s.get_bind()))
+
+    assert "EXISTS" not in plan("printer") and "+" not in plan("printer")  # rare
+    monkeypatch.setattr(fulltext, "COMMON_HITS", 1)
+    assert "conversation.id + " in plan("printer")  # common, not dense
+    assert "conversation.id + " not in plan("printer", ordered=False)  # a count
+    monkeypatch.setattr(fulltext, "DENSE_SHARE", 0.0)
+    assert "EXISTS" in plan("pap")  # dense, and a prefix with its own index
+    assert "EXISTS" not in plan("paper")  # a longer prefix: FTS5 would merge per test
+    assert "EXISTS" not in plan("zebra")  # no match is never dense

@@ -192,7 +192,11 @@ def list_conversations(
 def row_cursor_at(session: Session, flt: ConversationFilter, index: int) -> Cursor | None:
     """The keyset cursor of the row at ``index`` (0-based) in list order, found by
     OFFSET: used only to jump far (``G``), after which paging is by keyset again."""
-    stmt = _apply_filter(select(Conversation.last_activity_at, Conversation.id), flt, session)
+    # Not "ordered": a far jump reads past most matches anyway, so the plan that stops
+    # early at a page would test every conversation one by one instead.
+    stmt = _apply_filter(
+        select(Conversation.last_activity_at, Conversation.id), flt, session, ordered=False
+    )
     stmt = (
         stmt.order_by(col(Conversation.last_activity_at).desc(), col(Conversation.id).desc())
         .offset(index)

@@ -92,8 +92,12 @@ def text_condition(
     )
 
 
-# Above this many matching messages a word counts as common (see _sqlite_condition).
+# A word in fewer messages than this is rare; in more than DENSE_SHARE of all messages
+# it is dense (see _sqlite_condition). Tuned on the 1,000,000-message benchmark store.
 COMMON_HITS = 5000
+DENSE_SHARE = 0.1
+# The longest prefix with its own FTS5 index (``prefix='2 3'`` in migration 0002).
+PREFIX_INDEX_MAX = 3
 
 
 def _sqlite_condition(
@@ -101,52 +105,62 @@ def _sqlite_condition(
 ) -> ColumnElement[bool] | TextClause:
     """The conversation's id among the FTS matches (``rowid >> 32``, see migration 0002).
 
-    Three plans, picked by how common the word is (one FTS read capped at
-    ``COMMON_HITS`` rows) and whether the query reads a page in list order:
+    Three plans, picked by how many messages match (one FTS read, capped) and whether
+    the query reads a page in list order and stops (``ordered``) or reads every match:
 
-    - rare word, or a count: ``id IN (matches)``; SQLite looks up each matching
-      conversation (and sorts them for a page). Best when there are few; for "the"
-      (99,999 of the benchmark's 100,000 conversations) a page took 240 ms this way.
-    - common word that FTS5 can test for one conversation cheaply (see
-      ``_cheap_to_probe``): walk the activity index and test each conversation's rowid
-      range, stopping when the page is full: about 100 tests, 15-25 ms for "the".
-    - other common words (longer prefixes): read all matches once into a temporary
-      index and walk the activity index testing against it (``id + 0`` keeps SQLite
-      from driving the join by the IN list instead).
+    - rare word, or a count: ``id IN (matches)``. SQLite looks up each matching
+      conversation (and sorts them for a page): best for few, but a page of "the"
+      (99,999 of the benchmark's 100,000 conversations) took 240 ms this way.
+    - common word: read the matches once into a temporary index, then walk the
+      activity index testing each conversation against it until the page is full
+      (``id + 0`` keeps SQLite from driving the join by the IN list instead).
+    - dense word (in a tenth of all messages or more) that FTS5 can test for one
+      conversation cheaply: skip reading the matches, walk the activity index and test
+      each conversation's rowid range: about 100 tests for a page of "the", 15-25 ms
+      instead of 145. Each test costs ~70 us, so this loses when matches are sparse.
     """
     matches = text("SELECT rowid >> 32 FROM message_fts WHERE message_fts MATCH :m")
     # unique: a query with several words has several of these subqueries.
     sub = matches.bindparams(bindparam("m", match, unique=True)).columns(column("c"))
-    if ordered and _is_common(session, match):
-        if _cheap_to_probe(match):
-            # Correlated by name: the list queries read ``conversation`` unaliased.
-            return text(
-                "EXISTS (SELECT 1 FROM message_fts WHERE message_fts MATCH :m AND "
-                "message_fts.rowid BETWEEN (conversation.id << 32) "
-                "AND (conversation.id << 32) + 4294967295)"
-            ).bindparams(bindparam("m", match, unique=True))
-        return (col(Conversation.id) + 0).in_(sub)
-    return col(Conversation.id).in_(sub)
+    if not ordered:
+        return col(Conversation.id).in_(sub)
+    dense_at = max(COMMON_HITS, int(_message_count(session) * DENSE_SHARE))
+    hits = _hits(session, match, cap=dense_at)
+    if hits < COMMON_HITS:
+        return col(Conversation.id).in_(sub)
+    if hits >= dense_at and _cheap_to_probe(match):
+        # Correlated by name: the list queries read ``conversation`` unaliased.
+        return text(
+            "EXISTS (SELECT 1 FROM message_fts WHERE message_fts MATCH :m AND "
+            "message_fts.rowid BETWEEN (conversation.id << 32) "
+            "AND (conversation.id << 32) + 4294967295)"
+        ).bindparams(bindparam("m", match, unique=True))
+    return (col(Conversation.id) + 0).in_(sub)
 
 
 def _cheap_to_probe(match: str) -> bool:
     """Whether FTS5 can test one conversation's rowid range for ``match`` without first
     merging the lists of every word with that prefix (which it redoes for each test):
-    true for whole words and for prefixes short enough to have their own index
-    (``prefix='2 3'`` in migration 0002)."""
+    true for whole words and for prefixes short enough to have their own index."""
     if not match.endswith("*"):
         return True
-    return len(match.rstrip("*").strip('"').split(" ")[-1]) <= 3
+    return len(match.rstrip("*").strip('"').split(" ")[-1]) <= PREFIX_INDEX_MAX
 
 
-def _is_common(session: Session, match: str) -> bool:
+def _message_count(session: Session) -> int:
+    """About how many messages there are: the highest id, read from the primary key."""
+    return int(session.execute(text("SELECT coalesce(max(id), 0) FROM message")).scalar_one())
+
+
+def _hits(session: Session, match: str, cap: int) -> int:
+    """How many messages match, counting no further than ``cap``."""
     hits = session.execute(
         text(
             "SELECT count(*) FROM (SELECT 1 FROM message_fts WHERE message_fts MATCH :m LIMIT :n)"
         ),
-        {"m": match, "n": COMMON_HITS},
+        {"m": match, "n": cap},
     ).scalar_one()
-    return int(hits) >= COMMON_HITS
+    return int(hits)
 
 
 def _substring_condition(term: str) -> ColumnElement[bool]:
