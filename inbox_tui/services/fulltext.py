@@ -2,7 +2,7 @@
 
 A search word or phrase becomes one condition on ``conversation.id``: the conversation
 has a message whose subject or body contains it. The index (migration 0002) is an FTS5
-table on SQLite and a GIN expression index on PostgreSQL; both see text as runs of
+table on SQLite and a GIN-indexed tsvector column on PostgreSQL; both see text as runs of
 letters and digits, so punctuation separates words (``acme.com`` is the phrase
 ``acme com``, as in notmuch). User text never reaches either query language as syntax:
 it is cut into those runs here, and only the runs are quoted into the query.
@@ -16,7 +16,6 @@ finds what was typed.
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -33,14 +32,6 @@ from inbox_tui.sanitize import clean
 _WORD = re.compile(r"[^\W_]+")
 # Scripts written without spaces between words.
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
-
-# Must stay identical to the expression of ix_message_search (migration 0002), or
-# PostgreSQL cannot use the index.
-_PUNCT = string.punctuation
-PG_TSVECTOR = (
-    "to_tsvector('simple'::regconfig, translate(message.subject || ' ' || message.body, "
-    "'{punct}', '{spaces}'))"
-).format(punct=_PUNCT.replace("'", "''"), spaces=" " * len(_PUNCT))
 
 # A one-letter prefix matches most of the index and says little; it is matched as a word.
 MIN_PREFIX = 2
@@ -87,8 +78,9 @@ def text_condition(
     if session.get_bind().dialect.name == "sqlite":
         return _sqlite_condition(session, fts5_query(tokens, prefix), ordered)
     tsq = func.to_tsquery(literal_column("'simple'::regconfig"), pg_tsquery(tokens, prefix))
+    # message.fts_document: a generated tsvector column with a GIN index (migration 0002).
     return col(Conversation.id).in_(
-        select(Message.conversation_id).where(literal_column(PG_TSVECTOR).op("@@")(tsq))
+        select(Message.conversation_id).where(literal_column("message.fts_document").op("@@")(tsq))
     )
 
 
