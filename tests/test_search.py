@@ -286,3 +286,21 @@ def test_sqlite_plan_follows_how_common_the_word_is(sqlite_store, monkeypatch):
     assert "EXISTS" in plan("pap")  # dense, and a prefix with its own index
     assert "EXISTS" not in plan("paper")  # a longer prefix: FTS5 would merge per test
     assert "EXISTS" not in plan("zebra")  # no match is never dense
+
+
+def test_sqlite_dense_word_is_not_tested_per_conversation_next_to_a_rare_one(
+    sqlite_store, monkeypatch
+):
+    conv = add(sqlite_store, "p1", "My printer shows a paper jam.")
+    add(sqlite_store, "p22", "Paper everywhere.")
+    monkeypatch.setattr(fulltext, "DENSE_SHARE", 0.0)
+    monkeypatch.setattr(fulltext, "COMMON_HITS", 1)
+    with sqlite_store.read() as s:
+        alone = fulltext.text_conditions(s, [("pap", True)])
+        assert "EXISTS" in str(alone[0].compile(s.get_bind()))
+        # "printer" (1 hit) is now rare, "pap" (2 hits) still dense.
+        monkeypatch.setattr(fulltext, "COMMON_HITS", 2)
+        both = fulltext.text_conditions(s, [("pap", True), ("printer", True)])
+        sql = [str(c.compile(s.get_bind())) for c in both]
+    assert "EXISTS" not in sql[0] and "conversation.id + " in sql[0]
+    assert search(sqlite_store, "pap printer") == {conv}

@@ -22,7 +22,7 @@ from inbox_tui.models import (
     Status,
     Tag,
 )
-from inbox_tui.services.fulltext import text_condition
+from inbox_tui.services.fulltext import text_conditions
 from inbox_tui.services.triage import NotFound
 
 # (last_activity_at, id) of the last row of the previous page.
@@ -137,10 +137,9 @@ def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool
     # With required tags (or ids) SQLite drives the query from that short list of
     # conversations, not by the activity order a page is read in.
     in_order = ordered and not flt.tags and flt.ids is None
-    for term in flt.text:
-        stmt = stmt.where(text_condition(session, term, prefix=True, ordered=in_order))
-    for term in flt.phrases:
-        stmt = stmt.where(text_condition(session, term, prefix=False, ordered=in_order))
+    terms = [(t, True) for t in flt.text] + [(t, False) for t in flt.phrases]
+    for condition in text_conditions(session, terms, ordered=in_order):
+        stmt = stmt.where(condition)
     return stmt
 
 

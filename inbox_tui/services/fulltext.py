@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import bindparam, column, func, literal_column, or_, text
+from sqlalchemy import bindparam, column, false, func, literal_column, or_, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement, TextClause
 from sqlmodel import Session, col, select
@@ -64,20 +64,48 @@ def pg_tsquery(tokens: list[str], prefix: bool) -> str:
 def text_condition(
     session: Session, term: str, prefix: bool, ordered: bool = True
 ) -> ColumnElement[bool] | TextClause:
-    """The condition "a message of the conversation (subject or body) contains ``term``".
+    """The condition "a message of the conversation (subject or body) contains ``term``"
+    (see ``text_conditions``)."""
+    return text_conditions(session, [(term, prefix)], ordered)[0]
 
-    ``ordered`` says the query reads conversations in list order and stops at a page
-    (lists, cursor jumps), as opposed to counting them all; on SQLite that picks the plan.
+
+def text_conditions(
+    session: Session, terms: list[tuple[str, bool]], ordered: bool = True
+) -> list[ColumnElement[bool] | TextClause]:
+    """One condition per ``(term, prefix)``: "a message of the conversation (subject or
+    body) contains the term" (all must hold, not necessarily in the same message).
+
+    ``ordered`` says the query reads conversations in list order and stops at a page,
+    as opposed to reading every match (counts, far jumps); on SQLite that, and how
+    common each word is, picks the plan (see ``_sqlite_condition``).
     """
-    # Stored text went through the same cleaning (no control characters, which
-    # PostgreSQL would refuse in a parameter anyway).
-    term = clean(term)
-    tokens = words(term)
-    if not tokens:
-        return _substring_condition(term)
-    if session.get_bind().dialect.name == "sqlite":
-        return _sqlite_condition(session, fts5_query(tokens, prefix), ordered)
-    tsq = func.to_tsquery(literal_column("'simple'::regconfig"), pg_tsquery(tokens, prefix))
+    out: list[ColumnElement[bool] | TextClause] = []
+    fts: list[tuple[int, str]] = []
+    for term, prefix in terms:
+        # Stored text went through the same cleaning (no control characters, which
+        # PostgreSQL would refuse in a parameter anyway).
+        term = clean(term)
+        tokens = words(term)
+        if not tokens:
+            out.append(_substring_condition(term))
+        elif session.get_bind().dialect.name == "sqlite":
+            fts.append((len(out), fts5_query(tokens, prefix)))
+            out.append(false())  # placeholder, filled below
+        else:
+            out.append(_pg_condition(pg_tsquery(tokens, prefix)))
+    if fts:
+        plans = [_sqlite_plan(session, match, ordered) for _, match in fts]
+        if "rare" in plans:
+            # The rare word's few conversations drive the query, not the list order:
+            # testing each of them per conversation would be the slow case of "dense".
+            plans = ["common" if p == "dense" else p for p in plans]
+        for (i, match), plan in zip(fts, plans, strict=True):
+            out[i] = _sqlite_condition(match, plan)
+    return out
+
+
+def _pg_condition(tsquery: str) -> ColumnElement[bool]:
+    tsq = func.to_tsquery(literal_column("'simple'::regconfig"), tsquery)
     # message.fts_document: a generated tsvector column with a GIN index (migration 0002).
     return col(Conversation.id).in_(
         select(Message.conversation_id).where(literal_column("message.fts_document").op("@@")(tsq))
@@ -92,42 +120,49 @@ DENSE_SHARE = 0.1
 PREFIX_INDEX_MAX = 3
 
 
-def _sqlite_condition(
-    session: Session, match: str, ordered: bool
-) -> ColumnElement[bool] | TextClause:
+def _sqlite_plan(session: Session, match: str, ordered: bool) -> str:
+    """ "rare", "common" or "dense" (see ``_sqlite_condition``), from how many messages
+    match (one FTS read, capped) and whether the query stops at a page (``ordered``)."""
+    if not ordered:
+        return "rare"
+    dense_at = max(COMMON_HITS, int(_message_count(session) * DENSE_SHARE))
+    hits = _hits(session, match, cap=dense_at)
+    if hits < COMMON_HITS:
+        return "rare"
+    return "dense" if hits >= dense_at and _cheap_to_probe(match) else "common"
+
+
+def _sqlite_condition(match: str, plan: str) -> ColumnElement[bool] | TextClause:
     """The conversation's id among the FTS matches (``rowid >> 32``, see migration 0002).
 
-    Three plans, picked by how many messages match (one FTS read, capped) and whether
-    the query reads a page in list order and stops (``ordered``) or reads every match:
+    The plan (see ``_sqlite_plan``) is one of:
 
-    - rare word, or a count: ``id IN (matches)``. SQLite looks up each matching
-      conversation (and sorts them for a page): best for few, but a page of "the"
-      (99,999 of the benchmark's 100,000 conversations) took 240 ms this way.
+    - rare word, or a query that reads every match (count, far jump):
+      ``id IN (matches)``. SQLite looks up each matching conversation (and sorts them
+      for a page): best for few, but a page of "the" (99,999 of the benchmark's
+      100,000 conversations) took 240 ms this way.
     - common word: read the matches once into a temporary index, then walk the
       activity index testing each conversation against it until the page is full
       (``id + 0`` keeps SQLite from driving the join by the IN list instead).
     - dense word (in a tenth of all messages or more) that FTS5 can test for one
       conversation cheaply: skip reading the matches, walk the activity index and test
       each conversation's rowid range: about 100 tests for a page of "the", 15-25 ms
-      instead of 145. Each test costs ~70 us, so this loses when matches are sparse.
+      instead of 145. Each test costs ~70 us, so this loses when matches are sparse,
+      or when a rare word (or a tag) picks the conversations instead of list order.
     """
     matches = text("SELECT rowid >> 32 FROM message_fts WHERE message_fts MATCH :m")
     # unique: a query with several words has several of these subqueries.
     sub = matches.bindparams(bindparam("m", match, unique=True)).columns(column("c"))
-    if not ordered:
-        return col(Conversation.id).in_(sub)
-    dense_at = max(COMMON_HITS, int(_message_count(session) * DENSE_SHARE))
-    hits = _hits(session, match, cap=dense_at)
-    if hits < COMMON_HITS:
-        return col(Conversation.id).in_(sub)
-    if hits >= dense_at and _cheap_to_probe(match):
+    if plan == "dense":
         # Correlated by name: the list queries read ``conversation`` unaliased.
         return text(
             "EXISTS (SELECT 1 FROM message_fts WHERE message_fts MATCH :m AND "
             "message_fts.rowid BETWEEN (conversation.id << 32) "
             "AND (conversation.id << 32) + 4294967295)"
         ).bindparams(bindparam("m", match, unique=True))
-    return (col(Conversation.id) + 0).in_(sub)
+    if plan == "common":
+        return (col(Conversation.id) + 0).in_(sub)
+    return col(Conversation.id).in_(sub)
 
 
 def _cheap_to_probe(match: str) -> bool:
