@@ -322,7 +322,7 @@ class InboxApp(App[int]):
     def set_status(self, text: str) -> None:
         self.main.query_one("#status", Static).update(Text(one_line(text, 300)))
 
-    def _set_top(self, total: int) -> None:
+    def _set_top(self, total: int, exact: bool = True) -> None:
         label = dict(VIEWS).get(self.view) or (
             f"#{self.view[4:]}"
             if self.view.startswith("tag:")
@@ -330,7 +330,7 @@ class InboxApp(App[int]):
         )
         text = Text()
         text.append("inbox-tui ", style="bold")
-        text.append(f"· {label} ({total:,})")
+        text.append(f"· {label} ({total:,}{'' if exact else '+'})")
         if self.query_text:
             text.append(f" · search: {one_line(self.query_text, 60)}", style="italic")
         sel = len(self.conv_list.selected)
@@ -352,15 +352,29 @@ class InboxApp(App[int]):
 
     @work(thread=True, exclusive=True, group="list")
     def _load_list(self, flt: ConversationFilter, keep_id: int | None) -> None:
-        # Search reloads per keystroke. The page comes first, and a page shorter than
-        # PAGE is the whole result, so a narrow search skips the count (which reads
-        # every match) altogether.
+        # Search reloads per keystroke, and the count reads every match (hundreds of ms
+        # for a common word on a big store) while the first page stops early. So the
+        # page is shown first; a page shorter than PAGE is the whole result and needs
+        # no count at all.
         rows = self.fetch_page(flt, 0, None)
-        total = len(rows) if len(rows) < PAGE else self.count(flt)
-        self.call_from_thread(self._show_list, flt, total, rows, keep_id)
+        exact = len(rows) < PAGE
+        self.call_from_thread(self._show_list, flt, len(rows), rows, keep_id, exact)
+        if not exact:
+            self.call_from_thread(self._show_total, flt, self.count(flt))
+
+    def _show_total(self, flt: ConversationFilter, total: int) -> None:
+        if flt is not self._list_request or flt is not self.conv_list.filter:
+            return  # the agent searched for something else meanwhile (see _show_list)
+        self.conv_list.set_total(total)
+        self._set_top(total)
 
     def _show_list(
-        self, flt: ConversationFilter, total: int, rows: list[ConversationRow], keep_id: int | None
+        self,
+        flt: ConversationFilter,
+        total: int,
+        rows: list[ConversationRow],
+        keep_id: int | None,
+        exact: bool = True,
     ) -> None:
         if flt is not self._list_request:
             # A thread worker cannot be stopped mid-query: "exclusive" only marks the
@@ -368,7 +382,7 @@ class InboxApp(App[int]):
             # has typed past; showing it would flash old results over newer ones.
             return
         self.conv_list.set_filter(flt, total, rows, keep_id)
-        self._set_top(total)
+        self._set_top(total, exact)
         if self.exit_after_first_frame:  # benchmarks: start to first page of data
             self.exit_after_first_frame = False
             self.call_after_refresh(self._painted)
