@@ -184,6 +184,7 @@ def test_unicode_words_and_unspaced_scripts(store):
     assert search(store, "Café") == {cafe}
     assert search(store, "fermé") == {cafe}
     assert search(store, "naï") == {cafe}
+    assert search(store, "cafe\u0301") == {cafe}  # typed decomposed
     assert search(store, "東京") == {tokyo}
     assert search(store, "駅") == {tokyo}  # inside a run FTS sees as one word: substring
     assert search(store, "京都") == set()
