@@ -336,6 +336,12 @@ def generate(
                         file=sys.stderr,
                     )
         flush()
+    # The rows above bypass the ORM, so the stats aggregates (kept in step on every
+    # normal write) are folded from the finished event log here, as the migration does.
+    from inbox_tui.aggregates import rebuild
+
+    with store.engine.begin() as conn:
+        rebuild(conn)
     with store.engine.begin() as conn:
         if store.is_sqlite:
             conn.exec_driver_sql("ANALYZE")

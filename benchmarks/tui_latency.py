@@ -17,23 +17,8 @@ import time
 from benchmarks._util import report
 
 BARE = """
-import sys
-from textual.app import App
-from textual.widgets import DataTable
-class Bare(App):
-    def compose(self):
-        yield DataTable()
-    def on_mount(self):
-        t = self.query_one(DataTable)
-        t.add_columns("status", "age", "who", "subject", "assignee")
-        for i in range(200):
-            t.add_row("open", f"{i}m", f"Customer {i}", f"Subject number {i}", "sam")
-        self.call_after_refresh(self.painted)
-    def painted(self):
-        import time
-        print(f"PAINT {time.time()}", flush=True)
-        self.exit()
-Bare().run(headless=True, size=(120, 40))
+from benchmarks.bare_app import Bare
+Bare(exit_after_paint=True).run(headless=True, size=(120, 40))
 """
 
 OURS = """
@@ -119,23 +104,10 @@ def main(argv: list[str] | None = None) -> int:
         "start to first page of conversations", data, bare, "bare Textual app (200-row DataTable)"
     )
 
-    from textual.app import App
-    from textual.widgets import DataTable
-
+    from benchmarks.bare_app import Bare
     from inbox_tui.config import AgentIdentity, Config
     from inbox_tui.store import Store
     from inbox_tui.tui.app import InboxApp
-
-    class Bare(App[None]):
-        def compose(self):  # type: ignore[no-untyped-def]
-            yield DataTable()
-
-        def on_mount(self) -> None:
-            t = self.query_one(DataTable)
-            t.add_columns("status", "age", "who", "subject", "assignee")
-            for i in range(200):
-                t.add_row("open", f"{i}m", f"Customer {i}", f"Subject number {i}", "sam")
-            t.focus()
 
     store = Store(url)
     app = InboxApp(

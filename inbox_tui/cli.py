@@ -152,6 +152,21 @@ def main(argv: list[str] | None = None) -> int:
     _setup_logging(args.verbose)
     ctx = Context(args)
     func: Callable[[Context], int] = args.func
+    saved = sys.stdout, sys.stderr
+    try:
+        if not getattr(args, "opens_tui", False) and func is not _run_tui:
+            # Commands print file names, server replies and stored text written by
+            # strangers: no terminal control sequence gets through, whatever prints it.
+            from inbox_tui.sanitize import TerminalSafeStream
+
+            sys.stdout = TerminalSafeStream(sys.stdout)  # type: ignore[assignment]
+            sys.stderr = TerminalSafeStream(sys.stderr)  # type: ignore[assignment]
+        return _dispatch(func, ctx)
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def _dispatch(func: Callable[[Context], int], ctx: Context) -> int:
     try:
         return int(func(ctx) or 0)
     except UserError as exc:

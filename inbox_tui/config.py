@@ -244,6 +244,13 @@ def _int(section: dict[str, Any], key: str, default: int, where: str) -> int:
     return value
 
 
+def _seconds(section: dict[str, Any], key: str, default: float, where: str) -> float:
+    value = section.get(key, default)
+    if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value <= 3600:
+        raise ConfigError(f"{where}: {key} must be a number of seconds (up to 3600).")
+    return float(value)
+
+
 def _security(section: dict[str, Any], allowed: tuple[str, ...], where: str) -> str:
     value = section.get("security", "tls")
     if value not in allowed:
@@ -287,7 +294,7 @@ def _build(path: Path | None, data: dict[str, Any], db: str | None) -> Config:
                 security=_security(s, ("tls", "starttls", "plain"), swhere),
                 tls_ca_file=s.get("tls_ca_file"),
                 allow_plain=bool(s.get("allow_plain", False)),
-                timeout=float(s.get("timeout", 30)),
+                timeout=_seconds(s, "timeout", 30, swhere),
                 **creds,
             )
         accounts[name] = Account(
@@ -302,7 +309,7 @@ def _build(path: Path | None, data: dict[str, Any], db: str | None) -> Config:
             address=section.get("address") or section.get("username"),
             from_name=section.get("from_name"),
             smtp=smtp,
-            timeout=float(section.get("timeout", 30)),
+            timeout=_seconds(section, "timeout", 30, where),
             **_credentials(section, where),
         )
     chat = data.get("chat", {}) or {}

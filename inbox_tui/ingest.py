@@ -16,6 +16,8 @@ the rows added.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import json
 from collections.abc import Iterable
@@ -23,7 +25,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import update
+from sqlalchemy import Insert, bindparam, insert, update
+from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -45,7 +48,7 @@ from inbox_tui.models import (
     ThreadRef,
     utcnow,
 )
-from inbox_tui.store import insert_or_get
+from inbox_tui.store import insert_or_get, note_core_writes
 
 # A reply that lost its References still joins its conversation if the subject and the
 # contact match and the conversation was active this recently.
@@ -183,7 +186,10 @@ class Ingestor:
         self._agents_by_username: dict[str, Agent] = {}
         self._agent_emails: dict[str, Agent] | None = None
         self._known_refs: set[str] = set()
-        self._contacts: dict[str, Contact] = {}
+        self._contacts: dict[str, tuple[int, str]] = {}  # key -> (id, name)
+        # Dedupe keys add_all looked up in one query and found absent: add() skips its
+        # own lookup for them (a concurrent insert still ends in the IntegrityError path).
+        self._absent: set[str] = set()
 
     # -- public --------------------------------------------------------------------
 
@@ -191,32 +197,46 @@ class Ingestor:
         """Store ``msg`` (or recognise it as a duplicate). Never raises for bad content:
         a message that cannot be stored is quarantined with the reason."""
         key = dedupe_key_for(msg)
-        existing = self.session.exec(
-            select(Message.id, Message.conversation_id).where(Message.dedupe_key == key)
-        ).first()
-        if existing is not None:
-            return IngestResult(Outcome.DUPLICATE, existing[1], existing[0])
+        # The Core statements below do not autoflush: write the caller's pending ORM
+        # changes first so they are neither missed nor overwritten.
+        self.session.flush()
+        if key in self._absent:
+            self._absent.discard(key)  # a second copy later in the batch must be looked up
+        else:
+            existing = self._existing(key)
+            if existing is not None:
+                return IngestResult(Outcome.DUPLICATE, existing[1], existing[0])
         try:
             with self.session.begin_nested():
                 return self._store(msg, key)
         except IntegrityError:
             # Another process stored the same message (or contact) a moment ago: two
             # agents' apps syncing the same mailbox on PostgreSQL. Theirs wins.
-            again = self.session.exec(
-                select(Message.id, Message.conversation_id).where(Message.dedupe_key == key)
-            ).first()
+            self._forget()
+            again = self._existing(key)
             if again is not None:
                 return IngestResult(Outcome.DUPLICATE, again[1], again[0])
-            self._contacts.clear()
             with self.session.begin_nested():
                 return self._store(msg, key)
         except (ValueError, TypeError, OverflowError) as exc:
+            self._forget()
             return self.quarantine(
                 msg.source,
                 msg.external_id,
                 f"could not store message: {exc}",
                 msg.body.encode("utf-8", "replace"),
             )
+
+    def _existing(self, key: str) -> tuple[int, int] | None:
+        row = self.session.connection().execute(_SELECT_BY_KEY, {"key": key}).first()
+        return (row[0], row[1]) if row is not None else None
+
+    def _forget(self) -> None:
+        """A rolled-back savepoint may have taken rows our caches point at."""
+        self._absent.clear()
+        self._contacts.clear()
+        self._agents_by_username.clear()
+        self._agent_emails = None
 
     def quarantine(
         self, source: str, external_id: str | None, reason: str, raw: bytes
@@ -244,94 +264,169 @@ class Ingestor:
         return IngestResult(Outcome.QUARANTINED)
 
     def add_all(self, messages: Iterable[IncomingMessage]) -> IngestCounts:
+        """``add`` each message, with the duplicate checks done in one query per batch."""
+        batch = list(messages)
+        self.prefetch(batch)
         counts = IngestCounts()
-        for msg in messages:
+        for msg in batch:
             counts.count(self.add(msg))
         return counts
 
+    def prefetch(self, batch: list[IncomingMessage]) -> None:
+        """Look up the dedupe keys of a batch at once, so ``add`` skips its own query
+        for each message not in the store yet."""
+        keys = list(dict.fromkeys(dedupe_key_for(m) for m in batch))
+        conn = self.session.connection()
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            present = {k for k, _, _ in conn.execute(_SELECT_BY_KEYS, {"keys": chunk})}
+            self._absent.update(k for k in chunk if k not in present)
+
     # -- internals -----------------------------------------------------------------
+    #
+    # The per-message path uses SQLAlchemy Core on the session's connection: the ORM's
+    # unit of work cost ~2 ms per message (three flushes, identity map, attribute
+    # events), most of an import's time. Any ORM object of a conversation written here
+    # is expired afterwards, so callers that hold one in the same session re-read it.
 
     def _store(self, msg: IncomingMessage, key: str) -> IngestResult:
-        s = self.session
+        conn = self.session.connection()
         sent_at = _aware(msg.sent_at)
         mid = normalise_message_id(msg.message_id)
         refs = self._refs(msg, mid)
-        agent = self._agent_for(msg)
-        direction = Direction.OUTBOUND if agent else Direction.INBOUND
-        contact = None if agent else self._contact_for(msg)
+        agent_id = self._agent_for(msg)
+        direction = Direction.OUTBOUND if agent_id else Direction.INBOUND
+        contact_id = None if agent_id else self._contact_for(msg)
         subject = sanitize.one_line(msg.subject, 1000)
 
-        conv = self._find_conversation(msg, mid, refs, contact, subject, sent_at)
-        if conv is None:
-            conv = Conversation(
-                subject=subject or "(no subject)",
-                channel=msg.channel.value,
-                source=msg.source[:400],
-                contact_id=contact.id if contact else None,
+        conv_id = self._find_conversation(msg, mid, refs, contact_id, subject, sent_at)
+        if conv_id is None:
+            conv = _ConvState(
+                id=0,
+                status=Status.OPEN.value,
+                contact_id=contact_id,
                 created_at=sent_at,
                 last_activity_at=sent_at,
-                status=Status.OPEN.value,
+                last_customer_at=None,
+                message_count=0,
+                snoozed_until=None,
+                version=0,
             )
-            s.add(conv)
-            s.flush()
-        assert conv.id is not None
-        if conv.contact_id is None and contact is not None:
-            conv.contact_id = contact.id
+            conv.id = conn.execute(
+                _INSERT_CONVERSATION,
+                dict(
+                    subject=subject or "(no subject)",
+                    channel=msg.channel.value,
+                    source=msg.source[:400],
+                    status=conv.status,
+                    contact_id=contact_id,
+                    created_at=sent_at,
+                    last_activity_at=sent_at,
+                    message_count=0,
+                    version=0,
+                ),
+            ).scalar_one()
+        else:
+            conv = self._conv_state(conv_id)
+            if conv.contact_id is None and contact_id is not None:
+                conv.contact_id = contact_id
 
         body = sanitize.clean(msg.body)
         if len(body) > MAX_BODY_CHARS:
             body = body[:MAX_BODY_CHARS]
             msg.warnings.append(f"body truncated to {MAX_BODY_CHARS} characters")
-        row = Message(
-            conversation_id=conv.id,
-            dedupe_key=key,
-            source=msg.source[:400],
-            external_id=msg.external_id[:1000] if msg.external_id else None,
-            message_id=mid,
-            in_reply_to=normalise_message_id(msg.in_reply_to),
-            refs=" ".join(refs) or None,
-            direction=direction.value,
-            author_name=sanitize.one_line(msg.author_name, 300),
-            author_email=(msg.author_email or None)
-            and sanitize.one_line(msg.author_email, 320).lower(),
-            agent_id=agent.id if agent else None,
-            contact_id=contact.id if contact else None,
-            to_addrs=_addr_json(msg.to),
-            cc_addrs=_addr_json(msg.cc),
-            subject=subject,
-            sent_at=sent_at,
-            body=body,
-            attachments=json.dumps(
-                [
-                    {
-                        "name": sanitize.one_line(a.name, 300),
-                        "type": a.content_type[:100],
-                        "size": a.size,
-                    }
-                    for a in msg.attachments
-                ]
-            )
-            if msg.attachments
-            else None,
-            parse_warnings="\n".join(sanitize.one_line(w, 500) for w in msg.warnings) or None,
-        )
-        s.add(row)
-        s.flush()
-        assert row.id is not None
+        row_id = conn.execute(
+            _INSERT_MESSAGE,
+            dict(
+                conversation_id=conv.id,
+                dedupe_key=key,
+                source=msg.source[:400],
+                external_id=msg.external_id[:1000] if msg.external_id else None,
+                message_id=mid,
+                in_reply_to=normalise_message_id(msg.in_reply_to),
+                refs=" ".join(refs) or None,
+                direction=direction.value,
+                author_name=sanitize.one_line(msg.author_name, 300),
+                author_email=(msg.author_email or None)
+                and sanitize.one_line(msg.author_email, 320).lower(),
+                agent_id=agent_id,
+                contact_id=contact_id,
+                to_addrs=_addr_json(msg.to),
+                cc_addrs=_addr_json(msg.cc),
+                subject=subject,
+                sent_at=sent_at,
+                received_at=utcnow(),
+                body=body,
+                attachments=json.dumps(
+                    [
+                        {
+                            "name": sanitize.one_line(a.name, 300),
+                            "type": a.content_type[:100],
+                            "size": a.size,
+                        }
+                        for a in msg.attachments
+                    ]
+                )
+                if msg.attachments
+                else None,
+                parse_warnings="\n".join(sanitize.one_line(w, 500) for w in msg.warnings) or None,
+            ),
+        ).scalar_one()
 
         self._remember_refs(conv.id, mid, refs, msg)
-        s.add(
-            Event(
-                conversation_id=conv.id,
-                agent_id=agent.id if agent else None,
-                kind=(EventKind.REPLIED if agent else EventKind.RECEIVED).value,
-                at=sent_at,
-                data=json.dumps({"message": row.id, "channel": msg.channel.value}),
+        events = [
+            {
+                "conversation_id": conv.id,
+                "agent_id": agent_id,
+                "kind": (EventKind.REPLIED if agent_id else EventKind.RECEIVED).value,
+                "at": sent_at,
+                "data": json.dumps({"message": row_id, "channel": msg.channel.value}),
+            }
+        ]
+        reopened_from = self._touch(conv, direction, sent_at)
+        if reopened_from is not None:
+            events.append(
+                {
+                    "conversation_id": conv.id,
+                    "agent_id": None,
+                    "kind": EventKind.STATUS_CHANGED.value,
+                    "at": sent_at,
+                    "data": json.dumps(
+                        {
+                            "from": reopened_from,
+                            "to": Status.OPEN.value,
+                            "reason": "customer replied",
+                        }
+                    ),
+                }
             )
+        conn.execute(_INSERT_EVENT, events)
+        conn.execute(
+            _UPDATE_CONVERSATION,
+            dict(
+                conv_id=conv.id,
+                status=conv.status,
+                snoozed_until=conv.snoozed_until,
+                contact_id=conv.contact_id,
+                created_at=conv.created_at,
+                last_activity_at=conv.last_activity_at,
+                last_customer_at=conv.last_customer_at,
+                message_count=conv.message_count,
+                version=conv.version,
+            ),
         )
-        self._touch(conv, row, direction, sent_at)
-        s.flush()
-        return IngestResult(Outcome.IMPORTED, conv.id, row.id)
+        self._expire(Conversation, conv.id)
+        note_core_writes(self.session, [conv.id])
+        return IngestResult(Outcome.IMPORTED, conv.id, row_id)
+
+    def _expire(self, model: type, row_id: int) -> None:
+        obj = self.session.identity_map.get(self.session.identity_key(model, row_id))
+        if obj is not None:
+            self.session.expire(obj)
+
+    def _conv_state(self, conv_id: int) -> _ConvState:
+        row = self.session.connection().execute(_SELECT_STATE, {"conv_id": conv_id}).one()
+        return _ConvState(*row)
 
     def _refs(self, msg: IncomingMessage, mid: str | None) -> list[str]:
         out: list[str] = []
@@ -350,57 +445,54 @@ class Ingestor:
         msg: IncomingMessage,
         mid: str | None,
         refs: list[str],
-        contact: Contact | None,
+        contact_id: int | None,
         subject: str,
         sent_at: datetime,
-    ) -> Conversation | None:
-        s = self.session
+    ) -> int | None:
+        conn = self.session.connection()
         if msg.thread_key:
             ref = _thread_key_ref(msg)
             lookup = [ref, *(r for r in [mid, *refs] if r)]
-            found = dict(
-                s.exec(
-                    select(ThreadRef.ref, ThreadRef.conversation_id).where(
-                        col(ThreadRef.ref).in_(lookup)
-                    )
-                ).all()
-            )
+            found: dict[str, int] = dict(conn.execute(_SELECT_REFS, {"refs": lookup}).all())
             self._known_refs = set(found)
-            conv_id = found.get(ref)
-            return s.get(Conversation, conv_id) if conv_id else None
+            return found.get(ref)
         ids = [r for r in [mid, *refs] if r]
         conv_ids: list[int] = []
         self._known_refs = set()
         if ids:
-            rows = s.exec(
-                select(ThreadRef.ref, ThreadRef.conversation_id).where(col(ThreadRef.ref).in_(ids))
-            ).all()
+            rows = conn.execute(_SELECT_REFS, {"refs": ids}).all()
             self._known_refs = {r for r, _ in rows}  # reused by _remember_refs: one query, not two
             conv_ids = sorted({c for _, c in rows})
         if conv_ids:
-            target = s.get(Conversation, conv_ids[0])
-            assert target is not None
-            for other in conv_ids[1:]:
-                self._merge(other, target)
-            return target
-        if not refs and contact is not None and sanitize.has_reply_prefix(msg.subject):
-            return self._by_subject(contact, subject, sent_at)
+            if len(conv_ids) > 1:
+                target = self.session.get(Conversation, conv_ids[0])
+                assert target is not None
+                for other in conv_ids[1:]:
+                    self._merge(other, target)
+            return conv_ids[0]
+        if not refs and contact_id is not None and sanitize.has_reply_prefix(msg.subject):
+            return self._by_subject(contact_id, subject, sent_at)
         return None
 
-    def _by_subject(self, contact: Contact, subject: str, sent_at: datetime) -> Conversation | None:
+    def _by_subject(self, contact_id: int, subject: str, sent_at: datetime) -> int | None:
         base = sanitize.base_subject(subject)
         if not base:
             return None
-        candidates = self.session.exec(
-            select(Conversation)
-            .where(Conversation.contact_id == contact.id)
-            .where(Conversation.last_activity_at >= sent_at - SUBJECT_FALLBACK_WINDOW)
-            .order_by(col(Conversation.last_activity_at).desc())
-            .limit(20)
-        ).all()
-        for conv in candidates:
-            if sanitize.base_subject(conv.subject) == base:
-                return conv
+        c = _CONV.c
+        candidates = (
+            self.session.connection()
+            .execute(
+                core_select(c.id, c.subject)
+                .where(c.contact_id == contact_id)
+                .where(c.last_activity_at >= sent_at - SUBJECT_FALLBACK_WINDOW)
+                .order_by(c.last_activity_at.desc())
+                .limit(20)
+            )
+            .all()
+        )
+        for conv_id, conv_subject in candidates:
+            if sanitize.base_subject(conv_subject) == base:
+                return int(conv_id)
         return None
 
     def _merge(self, source_id: int, target: Conversation) -> None:
@@ -472,20 +564,22 @@ class Ingestor:
     def _remember_refs(
         self, conv_id: int, mid: str | None, refs: list[str], msg: IncomingMessage
     ) -> None:
-        s = self.session
         wanted = [r for r in [mid, *refs] if r]
         if msg.thread_key:
             wanted.append(_thread_key_ref(msg))
-        if not wanted:
-            return
         known = self._known_refs
-        for ref in dict.fromkeys(wanted):
-            if ref not in known:
-                s.add(ThreadRef(ref=ref[:1000], conversation_id=conv_id))
+        rows = [
+            {"ref": ref[:1000], "conversation_id": conv_id}
+            for ref in dict.fromkeys(wanted)
+            if ref not in known
+        ]
+        if rows:
+            self.session.connection().execute(_INSERT_REF, rows)
 
-    def _touch(
-        self, conv: Conversation, row: Message, direction: Direction, sent_at: datetime
-    ) -> None:
+    @staticmethod
+    def _touch(conv: _ConvState, direction: Direction, sent_at: datetime) -> str | None:
+        """Fold one message into the conversation's summary. Returns the status it had
+        when a customer's new message reopens it."""
         conv.message_count += 1
         conv.version += 1
         if sent_at < conv.created_at:
@@ -501,24 +595,12 @@ class Ingestor:
                 previous = conv.status
                 conv.status = Status.OPEN.value
                 conv.snoozed_until = None
-                self.session.add(
-                    Event(
-                        conversation_id=conv.id,
-                        kind=EventKind.STATUS_CHANGED.value,
-                        at=sent_at,
-                        data=json.dumps(
-                            {
-                                "from": previous,
-                                "to": Status.OPEN.value,
-                                "reason": "customer replied",
-                            }
-                        ),
-                    )
-                )
+                return previous
+        return None
 
-    def _agent_for(self, msg: IncomingMessage) -> Agent | None:
+    def _agent_for(self, msg: IncomingMessage) -> int | None:
         if msg.agent_username:
-            return self._agent_by_username(msg.agent_username)
+            return self._agent_by_username(msg.agent_username).id
         email = (msg.author_email or "").strip().lower()
         if not email:
             return None
@@ -528,7 +610,8 @@ class Ingestor:
                 for a in self.session.exec(select(Agent).where(col(Agent.email).is_not(None))).all()
                 if a.email
             }
-        return self._agent_emails.get(email)
+        agent = self._agent_emails.get(email)
+        return agent.id if agent else None
 
     def _agent_by_username(self, username: str) -> Agent:
         agent = self._agents_by_username.get(username)
@@ -543,7 +626,7 @@ class Ingestor:
             self._agents_by_username[username] = agent
         return agent
 
-    def _contact_for(self, msg: IncomingMessage) -> Contact | None:
+    def _contact_for(self, msg: IncomingMessage) -> int | None:
         email = (msg.author_email or "").strip().lower()
         if email:
             key = email[:400]
@@ -551,21 +634,92 @@ class Ingestor:
             key = f"chat:{msg.author_handle}"[:400]
         else:
             return None
-        contact = self._contacts.get(key)
-        if contact is None:
-            contact = self.session.exec(select(Contact).where(Contact.key == key)).first()
-            if contact is None:
-                contact = insert_or_get(
-                    self.session,
-                    Contact(
-                        key=key, email=email or None, name=sanitize.one_line(msg.author_name, 300)
-                    ),
-                    select(Contact).where(Contact.key == key),
-                )
-            self._contacts[key] = contact
-        if not contact.name and msg.author_name:
-            contact.name = sanitize.one_line(msg.author_name, 300)
-        return contact
+        name = sanitize.one_line(msg.author_name, 300)
+        conn = self.session.connection()
+        cached = self._contacts.get(key)
+        if cached is None:
+            found = conn.execute(_SELECT_CONTACT, {"key": key}).first()
+            if found is not None:
+                cached = (int(found[0]), found[1])
+            else:
+                # Another agent's import may create the same contact at the same moment:
+                # the unique key decides (then no id comes back) and theirs is read.
+                new_id = conn.execute(
+                    _insert_contact(conn.dialect.name),
+                    {"key": key, "email": email or None, "name": name, "created_at": utcnow()},
+                ).scalar()
+                if new_id is not None:
+                    cached = (int(new_id), name)
+                else:
+                    theirs = conn.execute(_SELECT_CONTACT, {"key": key}).one()
+                    cached = (int(theirs[0]), theirs[1])
+            self._contacts[key] = cached
+        contact_id, known_name = cached
+        if not known_name and name:
+            conn.execute(update(_CONTACT).where(_CONTACT.c.id == contact_id).values(name=name))
+            self._contacts[key] = (contact_id, name)
+            self._expire(Contact, contact_id)
+        return contact_id
+
+
+@dataclass
+class _ConvState:
+    """The columns of a conversation that ingest maintains, in the order selected."""
+
+    id: int
+    status: str
+    contact_id: int | None
+    created_at: datetime
+    last_activity_at: datetime
+    last_customer_at: datetime | None
+    message_count: int
+    snoozed_until: datetime | None
+    version: int
+
+
+_CONV = Conversation.__table__  # type: ignore[attr-defined]
+_MSG = Message.__table__  # type: ignore[attr-defined]
+_REF = ThreadRef.__table__  # type: ignore[attr-defined]
+_EVENT = Event.__table__  # type: ignore[attr-defined]
+_CONTACT = Contact.__table__  # type: ignore[attr-defined]
+
+# Built once: constructing and cache-keying a statement per message cost as much as
+# running it.
+_SELECT_BY_KEY = core_select(_MSG.c.id, _MSG.c.conversation_id).where(
+    _MSG.c.dedupe_key == bindparam("key")
+)
+_SELECT_REFS = core_select(_REF.c.ref, _REF.c.conversation_id).where(
+    _REF.c.ref.in_(bindparam("refs", expanding=True))
+)
+_SELECT_CONTACT = core_select(_CONTACT.c.id, _CONTACT.c.name).where(
+    _CONTACT.c.key == bindparam("key")
+)
+_SELECT_STATE = core_select(*(_CONV.c[f.name] for f in dataclasses.fields(_ConvState))).where(
+    _CONV.c.id == bindparam("conv_id")
+)
+_INSERT_CONVERSATION = insert(_CONV).returning(_CONV.c.id)
+_INSERT_MESSAGE = insert(_MSG).returning(_MSG.c.id)
+_INSERT_EVENT = insert(_EVENT)
+_INSERT_REF = insert(_REF)
+_UPDATE_CONVERSATION = update(_CONV).where(_CONV.c.id == bindparam("conv_id"))
+_SELECT_BY_KEYS = core_select(_MSG.c.dedupe_key, _MSG.c.id, _MSG.c.conversation_id).where(
+    _MSG.c.dedupe_key.in_(bindparam("keys", expanding=True))
+)
+
+
+@functools.cache
+def _insert_contact(dialect: str) -> Insert:
+    """INSERT ... ON CONFLICT (key) DO NOTHING RETURNING id, in the store's dialect: a
+    race with another importer costs no savepoint."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
+    return (
+        dialect_insert(_CONTACT)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(_CONTACT.c.id)
+    )
 
 
 def _thread_key_ref(msg: IncomingMessage) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -277,3 +277,59 @@ class SavedSearch(SQLModel, table=True):
     agent_id: int | None = Field(default=None, foreign_key="agent.id")  # None: whole team
     name: str = Field(max_length=200)
     query: str = Field(default="", max_length=2000)
+
+
+class StatConversation(SQLModel, table=True):
+    """Per-conversation figures the stats need, folded from the conversation's events.
+
+    Derived data, never edited: kept in step with ``event`` inside the transaction that
+    appends events (``inbox_tui.services.stats_aggregates``), and rebuildable from the
+    log at any time. Times are integer microseconds since the Unix epoch (UTC), so
+    periods and durations are exact integer arithmetic on both databases.
+    """
+
+    __tablename__ = "stat_conversation"
+    __table_args__ = (
+        Index("ix_stat_conversation_first", "first_message_us"),
+        Index("ix_stat_conversation_closed", "last_closed_us"),
+    )
+
+    conversation_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    first_message_us: int | None = Field(default=None, sa_type=BigInteger)
+    first_response_us: int | None = Field(default=None, sa_type=BigInteger)
+    first_responder_id: int | None = None
+    last_closed_us: int | None = Field(default=None, sa_type=BigInteger)
+    last_closer_id: int | None = None
+    tags: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # JSON list
+
+
+class StatEvent(SQLModel, table=True):
+    """One row per event that a figure counts, with the duration it contributes.
+
+    ``kind``: received, replied, noted, closed, macro, article, rated. ``duration_us``
+    is the response time of a reply and the time to close of a close. ``owner_id`` is,
+    for a rating, the agent who had last closed the conversation (None: its assignee).
+    """
+
+    __tablename__ = "stat_event"
+    __table_args__ = (
+        # Covering index: every period query is a range scan of it, never of the table.
+        Index(
+            "ix_stat_event_kind_t",
+            "kind",
+            "t_us",
+            "agent_id",
+            "conversation_id",
+            "duration_us",
+        ),
+        Index("ix_stat_event_conversation", "conversation_id"),
+    )
+
+    event_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    conversation_id: int
+    kind: str = Field(max_length=10)
+    agent_id: int | None = None
+    t_us: int = Field(sa_type=BigInteger)
+    duration_us: int | None = Field(default=None, sa_type=BigInteger)
+    rating: str | None = Field(default=None, max_length=10)
+    owner_id: int | None = None

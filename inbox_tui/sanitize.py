@@ -38,6 +38,52 @@ def for_display(text: str) -> str:
     return _BIDI.sub("", clean(text))
 
 
+# What a command may not print: C0 but tab/newline/CR (CR is the CLI's own progress
+# line), DEL, C1 and the bidi controls.
+_TERMINAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+_LONE_CR = re.compile(r"(?<!^)\r(?!\n)")
+
+
+def for_terminal(text: str) -> str:
+    """Text a command may write to a terminal: every control character but ``\\n`` and
+    ``\\t`` removed, and bidi controls too; ``\\r`` stays only before ``\\n`` (CSV) or
+    at the very start (the CLI's own progress line). The last line of defence for CLI
+    output (file names, server replies, stored text)."""
+    if not text:
+        return text
+    return _LONE_CR.sub("", _TERMINAL.sub("", text))
+
+
+class TerminalSafeStream:
+    """Wraps a text stream so nothing written through it carries terminal controls."""
+
+    def __init__(self, stream) -> None:  # type: ignore[no-untyped-def]
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(for_terminal(text))
+        return len(text)
+
+    def writelines(self, lines) -> None:  # type: ignore[no-untyped-def]
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self._stream, name)
+
+
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def json_terminal_safe(text: str) -> str:
+    """JSON text (from ``json.dumps(..., ensure_ascii=False)``) with DEL, C1, bidi and
+    line-separator characters written as ``\\uXXXX`` escapes: the same JSON value, safe
+    to print. (JSON already escapes C0.)"""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def one_line(text: str, limit: int = 300) -> str:
     """Safe single-line text (subjects, names): whitespace runs folded, bounded."""
     flat = _SPACES.sub(" ", for_display(text)).strip()

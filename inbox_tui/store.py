@@ -17,7 +17,7 @@ import logging
 import os
 import stat
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -146,7 +146,11 @@ class Store:
 
         Use ``run`` instead where the unit of work can simply be retried.
         """
+        from inbox_tui.aggregates import track
+
         with Session(self._write_engine, expire_on_commit=False) as session:
+            _notify_on_commit(session)
+            track(session)
             try:
                 yield session
                 session.commit()
@@ -282,3 +286,43 @@ def _describe_connect_error(url: str, exc: BaseException) -> str:
     if "file is not a database" in lowered:
         return f"{safe} is not a SQLite database (the file is something else, or damaged)."
     return f"Cannot open the database {safe}: {msg}"
+
+
+# PostgreSQL: a write transaction that adds an event or a message, or touches presence,
+# sends a NOTIFY on this channel when it commits (NOTIFY is transactional: a rolled-back
+# change notifies no one). The TUI listens (services.changes.listen_for_changes) and looks
+# at the change token at once instead of at its next poll; SQLite keeps polling. Done
+# here, for every writer (ingest, triage, presence), rather than in each service.
+CHANNEL = "inbox_changes"
+
+
+def _notify_on_commit(session: Session) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    from inbox_tui.models import Event, Message, Presence
+
+    def after_flush(sess: Session, _ctx: Any) -> None:
+        touched = (*sess.new, *sess.dirty)
+        if any(isinstance(o, (Event, Message, Presence)) for o in touched):
+            sess.connection().exec_driver_sql(f"NOTIFY {CHANNEL}")
+
+    def before_commit(sess: Session) -> None:
+        if not sess.in_nested_transaction() and sess.info.pop(_CORE_WRITES, False):
+            sess.connection().exec_driver_sql(f"NOTIFY {CHANNEL}")
+
+    event.listen(session, "after_flush", after_flush)
+    event.listen(session, "before_commit", before_commit)
+
+
+_CORE_WRITES = "inbox_tui.core_writes"
+
+
+def note_core_writes(session: Session, conversation_ids: Iterable[int]) -> None:
+    """Writers that use Core statements instead of ORM objects (ingest) call this, so the
+    same follow-ups happen as for ORM writes: the stats aggregates of these conversations
+    are refreshed and, on PostgreSQL, other agents are notified at commit."""
+    from inbox_tui.aggregates import mark
+
+    ids = list(conversation_ids)
+    mark(session, ids)
+    session.info[_CORE_WRITES] = True

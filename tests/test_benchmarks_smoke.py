@@ -53,3 +53,23 @@ def test_import_and_search_smoke(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "exported 60 messages" in out and "notmuch search, last word as prefix" in out
     assert len(list((tmp_path / "nm" / "cur").iterdir())) == 60
+
+
+def test_tui_memory_smoke(tmp_path, capsys):
+    from benchmarks import tui_memory
+
+    url = sqlite_url(tmp_path / "g.db")
+    generate(url, conversations=40, messages=120, quiet=True)
+    assert tui_memory.main(["--db", url]) == 0
+    out = capsys.readouterr().out
+    assert "40 conversations scrolled end to end" in out and "ratio" in out
+
+
+def test_tui_latency_smoke(tmp_path, capsys):
+    from benchmarks import tui_latency
+
+    url = sqlite_url(tmp_path / "g.db")
+    generate(url, conversations=40, messages=120, quiet=True)
+    assert tui_latency.main(["--db", url, "--rounds", "1", "--repeat", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "start to first frame" in out and "open a thread p95" in out

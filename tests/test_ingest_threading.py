@@ -111,3 +111,34 @@ def test_hostile_text_is_cleaned_on_the_way_in(sqlite_store):
         m = s.exec(select(Message)).one()
     assert "\x1b" not in m.subject and "\x07" not in m.subject
     assert m.body == "a[31mred\nb"
+
+
+def test_batch_with_a_message_twice_stores_it_once(store):
+    batch = [mail("p"), mail("q", irt="p", refs=["p"], at=1), mail("p")]
+    counts = store.run(lambda s: Ingestor(s).add_all(batch))
+    assert (counts.imported, counts.duplicates) == (2, 1)
+    again = store.run(lambda s: Ingestor(s).add_all(batch))
+    assert (again.imported, again.duplicates) == (0, 3)
+    with store.read() as s:
+        assert s.exec(select(func.count()).select_from(Message)).one() == 2
+        assert s.exec(select(Conversation.message_count)).all() == [2]
+
+
+def test_orm_copy_of_a_conversation_is_fresh_after_ingest_in_the_same_session(store):
+    # Ingest writes through Core; a caller holding the ORM row (the demo, triage in one
+    # transaction) must neither read stale counts nor overwrite ingest's changes.
+    def work(s):
+        ing = Ingestor(s)
+        cid = ing.add(mail("r")).conversation_id
+        conv = s.get(Conversation, cid)
+        conv.status = Status.CLOSED.value  # pending ORM change, not flushed yet
+        ing.add(mail("s", irt="r", refs=["r"], at=3))  # the customer writes again
+        s.flush()
+        return cid, conv.message_count, conv.status
+
+    cid, count, status = store.run(work)
+    assert count == 2
+    assert status == Status.OPEN.value  # the close was written first, then reopened
+    with store.read() as s:
+        kinds = s.exec(select(Event.kind).where(Event.conversation_id == cid)).all()
+        assert kinds.count("status_changed") == 1

@@ -19,6 +19,7 @@ from inbox_tui.services.search import parse_query
 from inbox_tui.store import Store, sqlite_url
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+BEFORE_FTS = "0002s"  # the revision migration 0002 (message full-text index) follows
 
 
 def add(store: Store, key: str, body: str, subject: str = "Help", reply_to: str | None = None):
@@ -256,8 +257,8 @@ def old_store_url(request, tmp_path):
 
 def test_migration_backfills_messages_of_an_existing_store(old_store_url):
     old = Store(old_store_url, migrate=False)
-    upgrade(old, "0001")
-    assert old.current_revision() == "0001"
+    upgrade(old, BEFORE_FTS)
+    assert old.current_revision() == BEFORE_FTS
     conv = add(old, "o1", "The invoice total is wrong.", "Billing")
     add(old, "o2", "Still wrong after the refund.", "Re: Billing", reply_to="o1")
     old.close()

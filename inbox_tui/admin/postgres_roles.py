@@ -41,6 +41,10 @@ REVOKE UPDATE, DELETE, TRUNCATE ON event FROM {g};
 GRANT UPDATE (conversation_id) ON event TO {g};
 -- Only the owner migrates the schema.
 REVOKE INSERT, UPDATE, DELETE ON alembic_version FROM {g};
+-- Tables a later upgrade creates (run by this same owner) are granted as they appear,
+-- so agents keep working after an upgrade even before this script is run again.
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {g};
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {g};
 """
 
 

@@ -31,6 +31,23 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     pg.add_argument("agents", nargs="*", metavar="AGENT", help="agent login names to create")
     pg.set_defaults(func=run_postgres_roles)
+    rb = asub.add_parser(
+        "rebuild-stats",
+        help="recompute the stats aggregates from the event log",
+        description="Recomputes the tables the stats are read from (kept up to date on every "
+        "change) from the append-only event log, in one transaction: after restoring a backup "
+        "of only some tables, or to be sure no one edited them. Prints how many conversations "
+        "were folded.",
+    )
+    rb.set_defaults(func=run_rebuild_stats)
+
+
+def run_rebuild_stats(ctx: Context) -> int:
+    from inbox_tui.aggregates import rebuild
+
+    n = ctx.store.run(lambda s: rebuild(s.connection()))
+    print(f"Folded the history of {n:,} conversations.")
+    return 0
 
 
 def run_postgres_roles(ctx: Context) -> int:

@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--build-only", action="store_true", help="build the demo store, print its URL and exit"
     )
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, opens_tui=True)
 
 
 def run(ctx: Context) -> int:

@@ -59,7 +59,7 @@ def run(ctx: Context) -> int:
         f"{c.read:,} messages read: {c.imported:,} imported, {c.duplicates:,} already there, {c.quarantined:,} quarantined."
     )
     if report.skipped:
-        print(f"{len(report.skipped):,} files skipped (not mail):", file=sys.stderr)
+        print(f"{len(report.skipped):,} files skipped, each with the reason:", file=sys.stderr)
         for where, reason in report.skipped[:20]:
             print(f"  {where}: {reason}", file=sys.stderr)
         if len(report.skipped) > 20:

@@ -36,6 +36,7 @@ from typing import Any
 import yaml
 
 from inbox_tui.macros import template
+from inbox_tui.paths import OUTSIDE, inside, real_root
 
 MACRO_KEYS = {"name", "slug", "pinned", "reply", "note", "actions", "description"}
 ACTION_KEYS = {"add_tags", "remove_tags", "status", "snooze", "assign", "article"}
@@ -97,7 +98,11 @@ def load(paths: list[Path]) -> tuple[list[MacroSpec], list[Problem]]:
         else:
             problems.append(Problem(str(path), 1, "no such file or folder"))
             continue
+        real = real_root(path) if path.is_dir() else None
         for f in files:
+            if path.is_dir() and not inside(f, real):
+                problems.append(Problem(str(f), 1, OUTSIDE))
+                continue
             s, p = load_file(f)
             specs.extend(s)
             problems.extend(p)

@@ -7,10 +7,14 @@ token that moves whenever another agent (or a sync) changes anything. Two indexe
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import func
+from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
 from inbox_tui.models import Event, Message, Presence
+from inbox_tui.store import CHANNEL  # the NOTIFY side: every write transaction
 
 
 def change_token(session: Session) -> tuple[int, int, int]:
@@ -19,3 +23,21 @@ def change_token(session: Session) -> tuple[int, int, int]:
     message = session.exec(select(func.max(Message.id))).one() or 0
     presence = session.exec(select(func.count()).select_from(Presence)).one() or 0
     return int(event), int(message), int(presence)
+
+
+def listen_for_changes(
+    url: str, on_change: Callable[[], None], stop: Callable[[], bool], wake_every: float = 1.0
+) -> None:
+    """Block until ``stop()`` is true, calling ``on_change()`` after each NOTIFY on
+    ``CHANNEL`` (bursts are folded into one call). ``url`` is the store's SQLAlchemy
+    PostgreSQL URL. Raises psycopg.Error when the server cannot be reached."""
+    import psycopg
+
+    conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True, connect_timeout=10) as conn:
+        conn.execute(f"LISTEN {CHANNEL}")
+        while not stop():
+            # wake_every bounds how long a stop request waits; a notice ends it at once.
+            got = list(conn.notifies(timeout=wake_every, stop_after=1))
+            if got and not stop():
+                on_change()

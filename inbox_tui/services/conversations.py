@@ -89,6 +89,7 @@ class Thread:
     conversation: ConversationRow
     messages: list[ThreadMessage]
     version: int
+    earlier: int = 0  # older messages not loaded (get_thread's ``newest``)
 
 
 def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool = True):  # type: ignore[no-untyped-def]
@@ -236,20 +237,39 @@ def get_conversation(session: Session, conversation_id: int) -> ConversationRow:
     return rows[0]
 
 
-def get_thread(session: Session, conversation_id: int) -> Thread:
-    """The conversation with every message and note, oldest first."""
+def get_thread(session: Session, conversation_id: int, newest: int | None = None) -> Thread:
+    """The conversation with its messages and notes, oldest first: all of them, or only
+    the ``newest`` few (a 900-message thread is read from its end, as Gmail shows it;
+    ``earlier`` says how many were left out)."""
     row = get_conversation(session, conversation_id)
     conv = session.get(Conversation, conversation_id)
     assert conv is not None
-    msgs = session.exec(
+    stmt = (
         select(Message, Agent.username)
         .outerjoin(Agent, col(Agent.id) == Message.agent_id)
         .where(Message.conversation_id == conversation_id)
-        .order_by(col(Message.sent_at), col(Message.id))
-    ).all()
+    )
+    earlier = 0
+    if newest is None:
+        msgs = list(session.exec(stmt.order_by(col(Message.sent_at), col(Message.id))).all())
+    else:
+        msgs = list(
+            session.exec(
+                stmt.order_by(col(Message.sent_at).desc(), col(Message.id).desc()).limit(newest)
+            ).all()
+        )
+        msgs.reverse()
+        if len(msgs) == newest:
+            total = session.exec(
+                select(func.count())
+                .select_from(Message)
+                .where(Message.conversation_id == conversation_id)
+            ).one()
+            earlier = total - len(msgs)
     return Thread(
         conversation=row,
         version=conv.version,
+        earlier=earlier,
         messages=[
             ThreadMessage(
                 id=m.id,  # type: ignore[arg-type]

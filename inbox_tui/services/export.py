@@ -8,6 +8,7 @@ from typing import TextIO
 from sqlmodel import col, select
 
 from inbox_tui.models import Agent, Message
+from inbox_tui.sanitize import json_terminal_safe
 from inbox_tui.services.conversations import list_conversations
 from inbox_tui.store import Store
 
@@ -47,19 +48,21 @@ def export_conversations(store: Store, out: TextIO) -> int:
                 )
         for row in page:
             out.write(
-                json.dumps(
-                    {
-                        "id": row.id,
-                        "subject": row.subject,
-                        "status": row.status,
-                        "assignee": row.assignee,
-                        "tags": row.tags,
-                        "channel": row.channel,
-                        "contact": {"name": row.contact_name, "email": row.contact_email},
-                        "last_activity_at": row.last_activity_at.isoformat(),
-                        "messages": messages[row.id],
-                    },
-                    ensure_ascii=False,
+                json_terminal_safe(
+                    json.dumps(
+                        {
+                            "id": row.id,
+                            "subject": row.subject,
+                            "status": row.status,
+                            "assignee": row.assignee,
+                            "tags": row.tags,
+                            "channel": row.channel,
+                            "contact": {"name": row.contact_name, "email": row.contact_email},
+                            "last_activity_at": row.last_activity_at.isoformat(),
+                            "messages": messages[row.id],
+                        },
+                        ensure_ascii=False,
+                    )
                 )
                 + "\n"
             )

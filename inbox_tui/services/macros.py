@@ -134,6 +134,27 @@ def list_macros(session: Session) -> list[MacroInfo]:
     return [_info(m) for m in rows]
 
 
+@dataclass
+class MacroChoice:
+    info: MacroInfo
+    preview: str  # the text rendered for the conversation (or what it needs), then actions
+
+
+def macro_choices(session: Session, actor: str, conversation_id: int) -> list[MacroChoice]:
+    """Every macro (pinned first) with its preview for this conversation and agent."""
+    out = []
+    for m in list_macros(session):
+        lines = []
+        if m.body:
+            p = preview(session, actor, conversation_id, m.slug)
+            lines.append(p.text if p.text is not None else "Needs: " + ", ".join(p.missing))
+        acts = m.describe_actions()
+        if acts:
+            lines.append("Actions: " + ", ".join(acts))
+        out.append(MacroChoice(m, "\n".join(lines)))
+    return out
+
+
 def get_macro(session: Session, slug: str) -> MacroInfo:
     row = session.exec(select(Macro).where(Macro.slug == slug)).first()
     if row is None:

@@ -65,11 +65,11 @@ def import_mail(
 def _ingest_batch(session, items: list[RawMail]) -> IngestCounts:  # type: ignore[no-untyped-def]
     ing = Ingestor(session)
     counts = IngestCounts()
+    parsed = []
     for item in items:
         try:
-            msg = parse_message(item.raw, source=SOURCE, external_id=item.external_id)
+            parsed.append(parse_message(item.raw, source=SOURCE, external_id=item.external_id))
         except ParseError as exc:
             counts.count(ing.quarantine(SOURCE, item.external_id, f"{item.where}: {exc}", item.raw))
-            continue
-        counts.count(ing.add(msg))
+    counts.merge(ing.add_all(parsed))
     return counts

@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 
 from inbox_tui.errors import UserError
 from inbox_tui.models import Outbox, OutboxStatus, utcnow
+from inbox_tui.sanitize import one_line
 from inbox_tui.store import Store
 
 if TYPE_CHECKING:
@@ -107,8 +108,14 @@ def _finish(
 async def flush_outbox(store: Store, config: Config, *, limit: int | None = None) -> FlushReport:
     """Send what is due. Returns counts; never raises for a delivery failure."""
     report = FlushReport()
-    claimed = await asyncio.to_thread(store.run, _claim, limit)
-    for outbox_id, account_name, mail_from, rcpts, raw, attempts in claimed:
+    # One row at a time: a sender killed mid-send leaves only the reply in flight
+    # claimed (unknown outcome, resolved once the claim is stale); the rest stay queued
+    # for the next flush or another agent's app.
+    for _ in range(limit or 50):
+        claimed = await asyncio.to_thread(store.run, _claim, 1)
+        if not claimed:
+            break
+        outbox_id, account_name, mail_from, rcpts, raw, attempts = claimed[0]
         account = config.accounts.get(account_name)
         if account is None or account.smtp is None:
             status, error = (
@@ -178,7 +185,9 @@ async def send_raw(smtp: SmtpSettings, mail_from: str, rcpts: list[str], raw: by
         await client.data(raw)
     except aiosmtplib.SMTPResponseException as exc:
         kind = "permanent" if 500 <= exc.code < 600 else "temporary"
-        raise SmtpOutcome(kind, f"the server answered {exc.code} {exc.message}") from exc
+        # The server's text is a stranger's: stored and shown as plain, bounded text.
+        reason = one_line(str(exc.message), 500)
+        raise SmtpOutcome(kind, f"the server answered {exc.code} {reason}") from exc
     except (
         aiosmtplib.SMTPServerDisconnected,
         aiosmtplib.SMTPTimeoutError,
@@ -189,10 +198,10 @@ async def send_raw(smtp: SmtpSettings, mail_from: str, rcpts: list[str], raw: by
         kind = "unknown" if data_started else "temporary"
         raise SmtpOutcome(
             kind,
-            f"the connection to {smtp.host}:{smtp.port} failed ({exc.__class__.__name__}: {exc})",
+            f"the connection to {smtp.host}:{smtp.port} failed ({exc.__class__.__name__}: {one_line(str(exc), 300)})",
         ) from exc
     except aiosmtplib.SMTPException as exc:
-        raise SmtpOutcome("temporary", f"SMTP error: {exc}") from exc
+        raise SmtpOutcome("temporary", f"SMTP error: {one_line(str(exc), 500)}") from exc
     finally:
         try:
             if client.is_connected:

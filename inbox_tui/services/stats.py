@@ -6,25 +6,28 @@ median and p90 with the count behind them. Percentiles use the nearest-rank meth
 p90 of n values is the value at rank ceil(0.9 n) in sorted order (so it is always one of
 the observed values, and p50 of [1, 2, 3, 4] is 2).
 
-The log is read once, streamed in event order per conversation (one indexed scan of the
-``event`` table), so the report costs a few sequential scans, never a query per
-conversation.
+Reports read the aggregates kept in step with the log (``inbox_tui.aggregates``):
+a few range scans of one covering index per period, never a pass over the events. The
+drill-down functions at the end read the same rows with the same conditions, so the
+conversations listed behind a number always add up to it.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlmodel import Session
 
+from inbox_tui.aggregates import from_us, to_us
 from inbox_tui.errors import UserError
 from inbox_tui.services.stats_definitions import DEFINITIONS
 
@@ -51,8 +54,30 @@ class Summary:
     def of(cls, values: list[float]) -> Summary:
         if not values:
             return cls(0, None, None, None)
+        # Durations are whole microseconds (as stored): the mean is taken from their exact
+        # integer total, so it does not depend on the order values were read in, and
+        # integers can be summed anywhere (``of_us``) with the same result to the bit.
+        total_us = sum(round(v * 1_000_000) for v in values)
         return cls(
-            len(values), sum(values) / len(values), percentile(values, 50), percentile(values, 90)
+            len(values),
+            total_us / len(values) / 1_000_000,
+            percentile(values, 50),
+            percentile(values, 90),
+        )
+
+    @classmethod
+    def of_us(cls, values: list[int]) -> Summary:
+        """From whole microseconds (sorts ``values``); the same result as ``of`` on the
+        same durations in seconds, to the bit: nearest ranks ceil(n/2), ceil(9n/10)."""
+        n = len(values)
+        if not n:
+            return cls(0, None, None, None)
+        values.sort()
+        return cls(
+            n,
+            sum(values) / n / 1_000_000,
+            values[(n + 1) // 2 - 1] / 1_000_000,
+            values[(9 * n + 9) // 10 - 1] / 1_000_000,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -115,9 +140,9 @@ class AgentStats:
     agent: str
     replies_sent: int = 0
     notes_written: int = 0
-    conversations_closed: set[int] = field(default_factory=set)
+    conversations_closed: int = 0  # distinct conversations
     close_events: int = 0
-    handled: set[int] = field(default_factory=set)
+    handled: int = 0  # distinct conversations replied to, noted or closed
     macros_applied: int = 0
     articles_sent: int = 0
     first_response: list[float] = field(default_factory=list)
@@ -125,6 +150,11 @@ class AgentStats:
     time_to_close: list[float] = field(default_factory=list)
     first_response_bh: list[float] = field(default_factory=list)
     csat: dict[str, int] = field(default_factory=lambda: {"good": 0, "ok": 0, "bad": 0})
+    # Summaries the database computed (instead of the lists above), by figure name.
+    summaries: dict[str, Summary] = field(default_factory=dict)
+
+    def summary(self, figure: str) -> Summary:
+        return self.summaries.get(figure) or Summary.of(getattr(self, figure))
 
 
 @dataclass
@@ -149,6 +179,8 @@ class Report:
     team: AgentStats
     incoming_heatmap: list[list[int]]  # [weekday][hour]
     first_response_by_hour: list[float | None]  # median seconds, by hour of the customer message
+    # median seconds, [weekday][hour] of the customer's first message
+    first_response_heatmap: list[list[float | None]]
     tags: list[dict[str, Any]]
     feature_requests: list[dict[str, Any]]
     conversations: list[ConversationTimes]
@@ -161,20 +193,20 @@ class Report:
             "agent": a.agent,
             "replies_sent": a.replies_sent,
             "notes_written": a.notes_written,
-            "conversations_closed": len(a.conversations_closed),
+            "conversations_closed": a.conversations_closed,
             "close_events": a.close_events,
-            "handled_per_day": round(len(a.handled) / self.working_days, 2)
+            "handled_per_day": round(a.handled / self.working_days, 2)
             if self.working_days
             else None,
             "macros_applied": a.macros_applied,
             "articles_sent": a.articles_sent,
-            "first_response": Summary.of(a.first_response).as_dict(),
-            "response": Summary.of(a.response).as_dict(),
-            "time_to_close": Summary.of(a.time_to_close).as_dict(),
+            "first_response": a.summary("first_response").as_dict(),
+            "response": a.summary("response").as_dict(),
+            "time_to_close": a.summary("time_to_close").as_dict(),
             "csat": dict(a.csat),
         }
         if self.business_hours:
-            row["first_response_business"] = Summary.of(a.first_response_bh).as_dict()
+            row["first_response_business"] = a.summary("first_response_bh").as_dict()
         return row
 
     def as_dict(self) -> dict[str, Any]:
@@ -191,6 +223,10 @@ class Report:
             ],
             "incoming_by_weekday_hour": {"weekdays": WEEKDAYS, "counts": self.incoming_heatmap},
             "median_first_response_by_hour": self.first_response_by_hour,
+            "median_first_response_by_weekday_hour": {
+                "weekdays": WEEKDAYS,
+                "seconds": self.first_response_heatmap,
+            },
             "daily_incoming": self.daily_incoming,
             "tags": self.tags,
             "feature_requests": self.feature_requests,
@@ -233,9 +269,15 @@ def compute_report(
     days_per_week: int = 5,
     zone: str = "UTC",
     compare: bool = True,
+    detail: bool = True,
 ) -> Report:
-    """The full report for [since, until). Raises UserError for an empty or reversed
-    period."""
+    """The report for [since, until), with the previous period of the same length when
+    ``compare`` (only its team figures: that is all anyone shows of it).
+
+    ``detail=False`` leaves out what only the CLI prints and costs most on a large store:
+    feature-request grouping (fuzzy comparison of subjects) and ``conversations``.
+
+    Raises UserError for an empty or reversed period, or an unknown time zone."""
     since, until = _aware(since), _aware(until)
     if until <= since:
         raise UserError("The period is empty: --until must be after --since.")
@@ -243,38 +285,119 @@ def compute_report(
         tz = ZoneInfo(zone)
     except ZoneInfoNotFoundError as exc:
         raise UserError(f"{zone!r} is not a known time zone.") from exc
-    report = _compute(session, since, until, agent, business_hours, days_per_week, tz)
+    report = _compute(session, since, until, agent, business_hours, days_per_week, tz, detail)
     if compare:
         span = until - since
         report.previous = _compute(
-            session, since - span, since, agent, business_hours, days_per_week, tz
+            session, since - span, since, agent, business_hours, days_per_week, tz, None
         )
     return report
 
 
-def _stream(
-    session: Session, since: datetime, until: datetime
-) -> Iterable[tuple[int | None, str | None, str, datetime, str]]:
-    """The whole history of every conversation with at least one event in the period,
-    in order. Every figure counted for a period needs an event inside it, so the other
-    conversations cannot change the report and are not read."""
-    from sqlalchemy import bindparam
-    from sqlmodel.sql.sqltypes import UTCDateTime
+def _agent_names(session: Session) -> dict[int, str]:
+    return {int(i): str(u) for i, u in session.execute(text("SELECT id, username FROM agent"))}
 
-    # Raw rows (no per-value type processing: 1.3 M datetimes cost about a second), with
-    # the period bounds bound through the column's own type so formats always match.
-    stmt = text(
-        "SELECT e.conversation_id, a.username, e.kind, e.at, e.data FROM event e "
-        "LEFT JOIN agent a ON a.id = e.agent_id "
-        "WHERE e.conversation_id IN (SELECT DISTINCT conversation_id FROM event WHERE at >= :lo AND at < :hi) "
-        "ORDER BY e.conversation_id, e.at, e.id"
-    ).bindparams(
-        bindparam("lo", since, type_=UTCDateTime()), bindparam("hi", until, type_=UTCDateTime())
+
+def _agent_filter(names: dict[int, str], only_agent: str | None) -> Callable[[int | None], bool]:
+    """Whether an agent id counts: any known agent, or only ``only_agent``."""
+
+    def wanted(agent_id: int | None) -> bool:
+        name = names.get(agent_id) if agent_id is not None else None
+        return name is not None and (only_agent is None or name == only_agent)
+
+    return wanted
+
+
+# The cell of an instant in the weekday x hour heatmaps is read per 15-minute UTC bucket:
+# every time zone's offset (and every DST change) is a multiple of 15 minutes, so all
+# instants of a bucket fall in the same local hour.
+BUCKET_US = 15 * 60 * 1_000_000
+DAY_US = 86400 * 1_000_000
+
+
+def local_cell(t_us: int, tz: ZoneInfo) -> tuple[int, int]:
+    """(weekday 0 = Monday, hour) of an instant in ``tz``."""
+    local = from_us(t_us).astimezone(tz)
+    return local.weekday(), local.hour
+
+
+def _period_params(since: datetime, until: datetime) -> dict[str, int]:
+    return {"lo": to_us(since), "hi": to_us(until)}
+
+
+_EVENTS = (
+    "SELECT kind, agent_id, conversation_id, count(*) FROM stat_event "
+    "WHERE kind IN ('replied', 'noted', 'closed', 'macro', 'article') "
+    "AND t_us >= :lo AND t_us < :hi GROUP BY kind, agent_id, conversation_id"
+)
+# Response and close times, whole microseconds. Fetched and ranked in Python: ranking
+# them in SQL (window functions) took six times longer on SQLite.
+_DURATIONS = (
+    "SELECT kind, agent_id, duration_us FROM stat_event "
+    "WHERE kind IN ('replied', 'closed') AND t_us >= :lo AND t_us < :hi "
+    "AND duration_us IS NOT NULL"
+)
+_INCOMING = text(
+    f"SELECT t_us / {BUCKET_US}, (t_us - :lo) / {DAY_US}, count(*) FROM stat_event "
+    "WHERE kind = 'received' AND t_us >= :lo AND t_us < :hi GROUP BY 1, 2"
+)
+# Conversations whose first message or last close is in the period (tags, handle time,
+# feature requests, per-conversation output); first responses come from the former.
+_CONVERSATION_COLUMNS = (
+    "SELECT conversation_id, first_message_us, first_response_us, first_responder_id, "
+    "last_closed_us, last_closer_id, tags FROM stat_conversation "
+)
+_CONVERSATIONS = (
+    _CONVERSATION_COLUMNS + "WHERE first_message_us IS NOT NULL AND ("
+    "(first_message_us >= :lo AND first_message_us < :hi) "
+    "OR (last_closed_us >= :lo AND last_closed_us < :hi))"
+)
+_FIRST_MESSAGES = _CONVERSATION_COLUMNS + "WHERE first_message_us >= :lo AND first_message_us < :hi"
+_RATINGS = text(
+    "SELECT se.conversation_id, se.rating, se.owner_id, c.assignee_id FROM stat_event se "
+    "LEFT JOIN conversation c ON c.id = se.conversation_id "
+    "WHERE se.kind = 'rated' AND se.t_us >= :lo AND se.t_us < :hi ORDER BY se.t_us, se.event_id"
+)
+
+
+def load_subjects(session: Session, convs: list[Any]) -> None:
+    """Fill in the ``subject`` of ``convs`` (ConversationTimes or DrillRow), by id."""
+    by_id = {c.id if isinstance(c, ConversationTimes) else c.conversation_id: c for c in convs}
+    ids = list(by_id)
+    stmt = text("SELECT id, subject FROM conversation WHERE id IN :ids").bindparams(
+        bindparam("ids", expanding=True)
     )
-    for conv_id, username, kind, at, data in session.execute(
-        stmt.execution_options(yield_per=5000)
-    ):
-        yield conv_id, username, kind, _aware(at), data
+    for i in range(0, len(ids), 5000):
+        for conv_id, subject in session.execute(stmt, {"ids": ids[i : i + 5000]}).all():
+            by_id[conv_id].subject = subject
+
+
+def _rows(session: Session, sql: str, params: dict[str, int]) -> list[tuple[Any, ...]]:
+    """All rows of a query with integer parameters, fetched by the driver itself: these
+    queries return up to a few hundred thousand rows, and building SQLAlchemy rows for
+    them cost more than the queries. Runs on the session's connection, in its
+    transaction."""
+    conn = session.connection()
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    if conn.dialect.paramstyle == "pyformat":  # psycopg: %(name)s, and a literal % is %%
+        sql = re.sub(r":(\w+)", r"%(\1)s", sql.replace("%", "%%"))
+    cursor = dbapi.cursor()
+    try:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def _rating_owner(
+    owner_id: int | None, assignee_id: int | None, names: dict[int, str]
+) -> int | None:
+    """Who a rating is credited to: the agent who last closed the conversation before it,
+    else its assignee."""
+    if owner_id is not None and owner_id in names:
+        return owner_id
+    return assignee_id
 
 
 def _compute(
@@ -285,138 +408,128 @@ def _compute(
     bh: BusinessHours | None,
     days_per_week: int,
     tz: ZoneInfo,
+    detail: bool | None,
 ) -> Report:
+    """The report for one period, from the aggregates (``inbox_tui.aggregates``): a
+    handful of range scans of one covering index, no pass over the event log.
+
+    ``detail`` None: team and agent figures only (heatmaps, tags and conversations
+    stay empty), for the previous period."""
+    p = _period_params(since, until)
+    names = _agent_names(session)
+    wanted = _agent_filter(names, only_agent)
+    wanted_ids = [i for i in names if wanted(i)] or [-1]  # -1: an IN list needs one item
     agents: dict[str, AgentStats] = {}
     team = AgentStats("team")
-    heat = [[0] * 24 for _ in range(7)]
-    fr_by_hour: list[list[float]] = [[] for _ in range(24)]
-    n_days = max(1, math.ceil((until - since).total_seconds() / 86400))
-    daily = [0] * n_days
-    subjects = dict(session.execute(text("SELECT id, subject FROM conversation")).all())
-    ratings_owner = dict(
-        session.execute(
-            text(
-                "SELECT c.id, a.username FROM conversation c LEFT JOIN agent a ON a.id = c.assignee_id"
-            )
-        ).all()
-    )
-    convs: dict[int, ConversationTimes] = {}
 
-    def stats_for(name: str) -> AgentStats:
+    def stats_for(agent_id: int) -> AgentStats:
+        name = names[agent_id]
         if name not in agents:
             agents[name] = AgentStats(name)
         return agents[name]
 
-    def wanted(name: str | None) -> bool:
-        return name is not None and (only_agent is None or name == only_agent)
-
-    def in_period(at: datetime) -> bool:
-        return since <= at < until
-
-    current: int | None = None
-    state: dict[str, Any] = {}
-
-    def finish() -> None:
-        if current is None or not state:
-            return
-        ct = state["ct"]
-        if ct.first_message_at is not None and (
-            in_period(ct.first_message_at) or (ct.closed_at and in_period(ct.closed_at))
-        ):
-            convs[ct.id] = ct
-
-    for conv_id, username, kind, at, data in _stream(session, since, until):
-        if conv_id != current:
-            finish()
-            current = conv_id
-            state = {
-                "ct": ConversationTimes(conv_id or 0, str(subjects.get(conv_id, ""))),
-                "waiting_since": None,  # first unanswered customer message
-                "open_since": None,  # start or reopen, for time to close
-                "first_reply": None,
-            }
-        if conv_id is None:
+    wanted_set = set(wanted_ids)
+    # Per (kind, agent, conversation): the counts, and the distinct conversations closed
+    # and handled (per agent, and for the team, whose members may share them).
+    closed_by: dict[int, set[int]] = defaultdict(set)
+    handled_by: dict[int, set[int]] = defaultdict(set)
+    for kind, agent_id, conv_id, n in _rows(session, _EVENTS, p):
+        if agent_id not in wanted_set:
             continue
-        ct: ConversationTimes = state["ct"]
-        if kind == "received":
-            if ct.first_message_at is None:
-                ct.first_message_at = at
-                state["open_since"] = at
-            if state["waiting_since"] is None:
-                state["waiting_since"] = at
-            if state["open_since"] is None:
-                state["open_since"] = at
-            if in_period(at):
-                local = at.astimezone(tz)
-                heat[local.weekday()][local.hour] += 1
-                daily[min(n_days - 1, int((at - since).total_seconds() // 86400))] += 1
-        elif kind == "replied" and username:
-            if ct.first_response_at is None and ct.first_message_at is not None:
-                ct.first_response_at = at
-                ct.first_responder = username
-                if in_period(ct.first_message_at) and wanted(username):
-                    seconds = (at - ct.first_message_at).total_seconds()
-                    for s in (stats_for(username), team):
-                        s.first_response.append(seconds)
-                        if bh:
-                            s.first_response_bh.append(bh.seconds_between(ct.first_message_at, at))
-                    fr_by_hour[ct.first_message_at.astimezone(tz).hour].append(seconds)
-            if state["waiting_since"] is not None:
-                if in_period(at) and wanted(username):
-                    seconds = (at - state["waiting_since"]).total_seconds()
-                    stats_for(username).response.append(seconds)
-                    team.response.append(seconds)
-                state["waiting_since"] = None
-            if in_period(at) and wanted(username):
-                stats_for(username).replies_sent += 1
-                team.replies_sent += 1
-                stats_for(username).handled.add(conv_id)
-                team.handled.add(conv_id)
-        elif kind == "noted" and in_period(at) and wanted(username):
-            assert username is not None
-            stats_for(username).notes_written += 1
-            team.notes_written += 1
-            stats_for(username).handled.add(conv_id)
-            team.handled.add(conv_id)
-        elif kind == "status_changed":
-            info = json.loads(data or "{}")
-            if info.get("to") == "closed":
-                ct.closed_at, ct.closer = at, username
-                if in_period(at) and wanted(username):
-                    assert username is not None
-                    for s in (stats_for(username), team):
-                        s.close_events += 1
-                        s.conversations_closed.add(conv_id)
-                        s.handled.add(conv_id)
-                        if state["open_since"] is not None:
-                            s.time_to_close.append((at - state["open_since"]).total_seconds())
-                state["open_since"] = None
-                state["waiting_since"] = None
-            elif info.get("from") == "closed" and info.get("to") == "open":
-                state["open_since"] = at
-        elif kind == "tagged":
-            ct.tags.add(json.loads(data or "{}").get("tag", ""))
-        elif kind == "untagged":
-            ct.tags.discard(json.loads(data or "{}").get("tag", ""))
-        elif kind == "macro_applied" and in_period(at) and wanted(username):
-            assert username is not None
-            stats_for(username).macros_applied += 1
-            team.macros_applied += 1
-        elif kind == "article_sent" and in_period(at) and wanted(username):
-            assert username is not None
-            stats_for(username).articles_sent += 1
-            team.articles_sent += 1
-        elif kind == "rated" and in_period(at):
-            rating = json.loads(data or "{}").get("rating")
-            ct.rating = rating
-            owner = ct.closer or ratings_owner.get(conv_id)
-            if rating in ("good", "ok", "bad") and wanted(owner):
-                assert owner is not None
-                stats_for(owner).csat[rating] += 1
-                team.csat[rating] += 1
-    finish()
+        a = stats_for(agent_id)
+        if kind == "replied":
+            a.replies_sent += n
+            handled_by[agent_id].add(conv_id)
+        elif kind == "noted":
+            a.notes_written += n
+            handled_by[agent_id].add(conv_id)
+        elif kind == "closed":
+            a.close_events += n
+            closed_by[agent_id].add(conv_id)
+            handled_by[agent_id].add(conv_id)
+        elif kind == "macro":
+            a.macros_applied += n
+        elif kind == "article":
+            a.articles_sent += n
+    for a in agents.values():
+        team.replies_sent += a.replies_sent
+        team.notes_written += a.notes_written
+        team.close_events += a.close_events
+        team.macros_applied += a.macros_applied
+        team.articles_sent += a.articles_sent
+    for agent_id, convs_closed in closed_by.items():
+        stats_for(agent_id).conversations_closed = len(convs_closed)
+    for agent_id, convs_handled in handled_by.items():
+        stats_for(agent_id).handled = len(convs_handled)
+    team.conversations_closed = len(set().union(*closed_by.values()))
+    team.handled = len(set().union(*handled_by.values()))
+    durations: dict[tuple[str, int | None], list[int]] = defaultdict(list)
+    for kind, agent_id, duration in _rows(session, _DURATIONS, p):
+        if agent_id in wanted_set:
+            durations[(kind, agent_id)].append(duration)
+    for kind in ("replied", "closed"):
+        merged = [d for (k, _), values in durations.items() if k == kind for d in values]
+        if merged:
+            durations[(kind, None)] = merged
+    for (kind, agent_id), values in durations.items():
+        figure = "response" if kind == "replied" else "time_to_close"
+        target = team if agent_id is None else stats_for(agent_id)
+        target.summaries[figure] = Summary.of_us(values)
 
-    tag_rows = _tag_costs(convs.values(), since, until)
+    heat = [[0] * 24 for _ in range(7)]
+    n_days = max(1, math.ceil((until - since).total_seconds() / 86400))
+    daily = [0] * n_days
+    for bucket, day, n in session.execute(_INCOMING, p).all() if detail is not None else ():
+        wd, hour = local_cell(bucket * BUCKET_US, tz)
+        heat[wd][hour] += n
+        daily[min(n_days - 1, day)] += n
+
+    fr_by_hour: list[list[float]] = [[] for _ in range(24)]
+    fr_by_cell: list[list[list[float]]] = [[[] for _ in range(24)] for _ in range(7)]
+    convs: list[ConversationTimes] = []
+    tagged: list[tuple[set[str], int | None, int | None]] = []
+    lo, hi = p["lo"], p["hi"]
+    rows = _rows(session, _CONVERSATIONS if detail is not None else _FIRST_MESSAGES, p)
+    for conv_id, first, first_resp, responder, closed, closer, tags in rows:
+        tag_set: set[str] = set(json.loads(tags)) if detail is not None and tags != "[]" else set()
+        if tag_set:
+            tagged.append((tag_set, first_resp, closed))
+        if detail:
+            convs.append(
+                ConversationTimes(
+                    conv_id,
+                    "",
+                    first_message_at=from_us(first),
+                    first_response_at=None if first_resp is None else from_us(first_resp),
+                    first_responder=names.get(responder) if responder is not None else None,
+                    closed_at=None if closed is None else from_us(closed),
+                    closer=names.get(closer) if closer is not None else None,
+                    tags=tag_set,
+                )
+            )
+        if first_resp is not None and responder in wanted_set and lo <= first < hi:
+            seconds = (first_resp - first) / 1_000_000
+            business = bh.seconds_between(from_us(first), from_us(first_resp)) if bh else None
+            for s in (stats_for(responder), team):
+                s.first_response.append(seconds)
+                if business is not None:
+                    s.first_response_bh.append(business)
+            if detail is not None:
+                wd, hour = local_cell(first, tz)
+                fr_by_hour[hour].append(seconds)
+                fr_by_cell[wd][hour].append(seconds)
+    by_id = {c.id: c for c in convs}
+    if detail:
+        load_subjects(session, convs)
+    for conv_id, rating, owner_id, assignee_id in session.execute(_RATINGS, p).all():
+        if conv_id in by_id:
+            by_id[conv_id].rating = rating
+        owner = _rating_owner(owner_id, assignee_id, names)
+        if rating in ("good", "ok", "bad") and wanted(owner):
+            assert owner is not None
+            stats_for(owner).csat[rating] += 1
+            team.csat[rating] += 1
+
     return Report(
         since=since,
         until=until,
@@ -425,9 +538,10 @@ def _compute(
         team=team,
         incoming_heatmap=heat,
         first_response_by_hour=[percentile(v, 50) for v in fr_by_hour],
-        tags=tag_rows,
-        feature_requests=_feature_requests(convs.values()),
-        conversations=sorted(convs.values(), key=lambda c: c.id),
+        first_response_heatmap=[[percentile(v, 50) for v in row] for row in fr_by_cell],
+        tags=_tag_costs_us(tagged, lo, hi),
+        feature_requests=_feature_requests(convs) if detail else [],
+        conversations=sorted(convs, key=lambda c: c.id),
         daily_incoming=daily,
         business_hours=bh is not None,
     )
@@ -436,20 +550,32 @@ def _compute(
 def _tag_costs(
     convs: Iterable[ConversationTimes], since: datetime, until: datetime
 ) -> list[dict[str, Any]]:
-    per_tag: dict[str, list[ConversationTimes]] = defaultdict(list)
-    for c in convs:
-        for t in c.tags:
+    def us(dt: datetime | None) -> int | None:
+        return None if dt is None else to_us(dt)
+
+    items = ((c.tags, us(c.first_response_at), us(c.closed_at)) for c in convs)
+    return _tag_costs_us(items, to_us(since), to_us(until))
+
+
+def _tag_costs_us(
+    convs: Iterable[tuple[set[str], int | None, int | None]], lo: int, hi: int
+) -> list[dict[str, Any]]:
+    """Per tag of the conversations given as (tags, first response, last close), in
+    microseconds: how many, and the median handle time of those closed in [lo, hi)."""
+    per_tag: dict[str, list[tuple[int | None, int | None]]] = defaultdict(list)
+    for tags, first_resp, closed in convs:
+        for t in tags:
             if t:
-                per_tag[t].append(c)
+                per_tag[t].append((first_resp, closed))
     rows: list[dict[str, Any]] = []
     for tag, items in per_tag.items():
         handle = [
-            (c.closed_at - c.first_response_at).total_seconds()
-            for c in items
-            if c.closed_at
-            and c.first_response_at
-            and c.closed_at >= c.first_response_at
-            and since <= c.closed_at < until
+            (closed - first_resp) / 1_000_000
+            for first_resp, closed in items
+            if closed is not None
+            and first_resp is not None
+            and closed >= first_resp
+            and lo <= closed < hi
         ]
         median = percentile(handle, 50)
         rows.append(
@@ -475,20 +601,31 @@ def _feature_requests(
 
     groups: list[dict[str, Any]] = []
     keys: list[str] = []
+    # Each subject is compared with each group key at most once: a subject seen again
+    # is compared only with the groups founded since (groups are only appended, and ties
+    # go to the first group, so a later group wins only with a strictly higher score).
+    # The same result as comparing with every group each time, at a fraction of the cost
+    # (support subjects repeat a lot).
+    best_so_far: dict[str, tuple[int | None, float, int]] = {}  # group, score, keys seen
     for c in sorted(convs, key=lambda c: c.id):
         if "feature request" not in c.tags:
             continue
         subject = base_subject(c.subject)
-        # The most similar existing group (rapidfuzz compares in C: a Python loop over
-        # groups took over a second on a large store).
-        best = process.extractOne(
-            subject, keys, scorer=fuzz.token_set_ratio, score_cutoff=threshold
-        )
-        if best is not None:
-            groups[best[2]]["conversations"].append(c.id)
-        else:
+        group, score, seen = best_so_far.get(subject, (None, float(threshold), 0))
+        if seen < len(keys) and score < 100:
+            # rapidfuzz compares in C: a Python loop over groups took over a second.
+            found = process.extractOne(
+                subject, keys[seen:], scorer=fuzz.token_set_ratio, score_cutoff=score
+            )
+            if found is not None and (group is None or found[1] > score):
+                group, score = seen + found[2], found[1]
+        if group is None:
+            group = len(groups)
             keys.append(subject)
-            groups.append({"key": subject, "subject": c.subject, "conversations": [c.id]})
+            groups.append({"key": subject, "subject": c.subject, "conversations": []})
+            score = 100.0
+        best_so_far[subject] = (group, score, len(keys))
+        groups[group]["conversations"].append(c.id)
     groups.sort(key=lambda g: (-len(g["conversations"]), g["subject"]))
     return [
         {
@@ -498,6 +635,116 @@ def _feature_requests(
         }
         for g in groups
     ]
+
+
+# -- drill-down: the conversations behind a number ---------------------------------
+
+# Figures that count events of one kind (or kinds) by an agent in the period.
+_EVENT_FIGURES: dict[str, tuple[str, ...]] = {
+    "replies_sent": ("replied",),
+    "notes_written": ("noted",),
+    "conversations_closed": ("closed",),
+    "close_events": ("closed",),
+    "handled": ("replied", "noted", "closed"),
+    "macros_applied": ("macro",),
+    "articles_sent": ("article",),
+    "response": ("replied",),
+    "time_to_close": ("closed",),
+}
+DRILL_FIGURES = (*_EVENT_FIGURES, "first_response", "csat", "incoming", "tag")
+
+
+@dataclass
+class DrillRow:
+    """One conversation behind a figure. ``count``: how many of the counted things it
+    holds (replies, closes, messages, ...; 1 where the figure counts conversations), so
+    the counts add up to the figure. ``seconds``: for a time, the longest it contributes."""
+
+    conversation_id: int
+    subject: str
+    count: int
+    seconds: float | None = None
+
+
+def conversations_behind(
+    session: Session,
+    since: datetime,
+    until: datetime,
+    figure: str,
+    *,
+    agent: str | None = None,
+    tag: str | None = None,
+    cell: tuple[int, int] | None = None,
+    zone: str = "UTC",
+) -> list[DrillRow]:
+    """The conversations behind one number of ``compute_report`` for the same period:
+    ``figure`` is a name from ``DRILL_FIGURES``; ``agent`` a username, or None for the
+    team; ``tag`` for a tag's row; ``cell`` (weekday, hour in ``zone``) for a heatmap
+    cell of ``incoming`` or ``first_response``. Read from the same rows with the same
+    conditions as the report, so the counts add up to the figure (and the number of
+    rows is the figure for counts of conversations). Slowest first for times, else most
+    first. Raises UserError for an unknown figure or time zone."""
+    if figure not in DRILL_FIGURES:
+        raise UserError(f"There is no figure called {figure!r}.")
+    try:
+        tz = ZoneInfo(zone)
+    except ZoneInfoNotFoundError as exc:
+        raise UserError(f"{zone!r} is not a known time zone.") from exc
+    since, until = _aware(since), _aware(until)
+    p = _period_params(since, until)
+    names = _agent_names(session)
+    wanted = _agent_filter(names, agent)
+    ids = [i for i in names if wanted(i)] or [-1]
+    found: dict[int, DrillRow] = {}
+
+    def add(conv_id: int, count: int = 1, duration_us: int | None = None) -> None:
+        row = found.setdefault(conv_id, DrillRow(conv_id, "", 0))
+        row.count += count
+        if duration_us is not None:
+            seconds = duration_us / 1_000_000
+            row.seconds = seconds if row.seconds is None else max(row.seconds, seconds)
+
+    if figure in _EVENT_FIGURES:
+        timed = figure in ("response", "time_to_close")
+        stmt = text(
+            "SELECT conversation_id, count(*), max(duration_us) FROM stat_event "
+            "WHERE kind IN :kinds AND t_us >= :lo AND t_us < :hi AND agent_id IN :ids "
+            + ("AND duration_us IS NOT NULL " if timed else "")
+            + "GROUP BY conversation_id"
+        ).bindparams(bindparam("kinds", expanding=True), bindparam("ids", expanding=True))
+        rows = session.execute(stmt, {**p, "kinds": list(_EVENT_FIGURES[figure]), "ids": ids})
+        for conv_id, n, longest in rows.all():
+            # Counts of conversations list each once; counts of events say how many.
+            distinct = figure in ("conversations_closed", "handled")
+            add(conv_id, 1 if distinct else n, longest if timed else None)
+    elif figure == "first_response":
+        for conv_id, first, first_resp, responder, *_ in _rows(session, _FIRST_MESSAGES, p):
+            if first_resp is None or responder not in ids:
+                continue
+            if cell is None or local_cell(first, tz) == cell:
+                add(conv_id, 1, first_resp - first)
+    elif figure == "csat":
+        for conv_id, rating, owner_id, assignee_id in session.execute(_RATINGS, p).all():
+            if rating in ("good", "ok", "bad") and wanted(
+                _rating_owner(owner_id, assignee_id, names)
+            ):
+                add(conv_id)
+    elif figure == "incoming":
+        stmt = text(
+            "SELECT conversation_id, t_us FROM stat_event "
+            "WHERE kind = 'received' AND t_us >= :lo AND t_us < :hi"
+        )
+        for conv_id, t in session.execute(stmt, p).all():
+            if cell is None or local_cell(t, tz) == cell:
+                add(conv_id)
+    else:  # tag: the conversations the tag's row counts
+        for conv_id, *_, tags in _rows(session, _CONVERSATIONS, p):
+            if tag in json.loads(tags):
+                add(conv_id)
+    rows_out = list(found.values())
+    load_subjects(session, rows_out)
+    rows_out.sort(key=lambda r: (-(r.seconds or 0), -r.count, r.conversation_id))
+    return rows_out
 
 
 def period(name: str, now: datetime | None = None) -> tuple[datetime, datetime]:

@@ -525,3 +525,69 @@ def suggest_tags(session: Session, conversation_id: int, limit: int = 3) -> list
                 TagSuggestion(tag, p, ("words: " + ", ".join(why)) if why else "most common tag")
             )
     return out[:limit]
+
+
+@dataclass
+class TagChoice:
+    name: str
+    kind: str
+    applied: bool  # on the conversation now
+    score: float  # likelihood from the tag model; 0.0 when not suggested
+    hint: str  # "suggested 62% (words: export, csv)", else the tag's kind
+
+
+def tag_choices(
+    session: Session, conversation_id: int, suggest: int = 3, min_score: float = 0.2
+) -> list[TagChoice]:
+    """Every tag for one conversation: applied ones marked, the likely ones (score at
+    least ``min_score``) scored; sorted likely first, then as the tag table orders them
+    (kind, name). Raises NotFound when the conversation does not exist."""
+    tags = session.exec(select(Tag).order_by(col(Tag.kind), col(Tag.name))).all()
+    applied = set(
+        session.exec(
+            select(ConversationTag.tag_id).where(ConversationTag.conversation_id == conversation_id)
+        ).all()
+    )
+    likely = {
+        t.name: t for t in suggest_tags(session, conversation_id, suggest) if t.score >= min_score
+    }
+    out = [
+        TagChoice(
+            t.name,
+            t.kind,
+            t.id in applied,
+            likely[t.name].score if t.name in likely else 0.0,
+            (
+                f"suggested {likely[t.name].score:.0%} ({likely[t.name].reason})"
+                if t.name in likely
+                else t.kind
+            ),
+        )
+        for t in tags
+    ]
+    out.sort(key=lambda c: -c.score)  # stable: the table's order within equal scores
+    return out
+
+
+@dataclass
+class ArticleChoice:
+    suggestion: ArticleSuggestion
+    insert_text: str  # what goes into a reply
+    preview: str  # why it matched, its excerpt, and (for the best) what usually follows
+
+
+def article_choices(session: Session, conversation_id: int, limit: int = 8) -> list[ArticleChoice]:
+    """The help articles likely to answer this conversation, best first, each with the
+    text a reply would get. Empty when none matches."""
+    found = suggest_articles(session, conversation_id, limit)
+    nxt = next_articles(session, found[0].id, 1) if found else []
+    out = []
+    for i, f in enumerate(found):
+        art = session.get(Article, f.id)
+        if art is None:
+            continue
+        preview = f"{f.reason} · score {f.score:.2f}\n{f.excerpt}"
+        if i == 0 and nxt:
+            preview += f"\nNext, customers often need: {nxt[0].title}"
+        out.append(ArticleChoice(f, article_insert_text(art), preview))
+    return out

@@ -25,6 +25,7 @@ import yaml
 
 from inbox_tui.errors import UserError
 from inbox_tui.mail.parse import html_to_text
+from inbox_tui.paths import OUTSIDE, inside, real_root
 
 SUFFIXES = {".md", ".markdown"}
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n?(.*)\Z", re.S)
@@ -76,8 +77,12 @@ def load_articles(root: Path) -> tuple[list[ArticleFile], list[ArticleProblem]]:
     )
     articles: list[ArticleFile] = []
     problems: list[ArticleProblem] = []
+    real = real_root(root) if root.is_dir() else None
     for path in files:
         if path.name.startswith("_"):  # Jekyll defaults and partials are not articles
+            continue
+        if root.is_dir() and not inside(path, real):
+            problems.append(ArticleProblem(str(path), OUTSIDE))
             continue
         art, problem = _load(path, root if root.is_dir() else path.parent)
         if art:

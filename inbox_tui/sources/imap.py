@@ -97,15 +97,15 @@ def _ingest_batch(
     """One transaction: the messages of this batch and the state that covers them."""
     ing = Ingestor(session)
     counts = IngestCounts()
+    parsed = []
     for uid, raw in batch:
         # Stable across UIDVALIDITY changes, for messages without a Message-ID.
         external_id = "sha256:" + hashlib.sha256(raw).hexdigest()
         try:
-            msg = parse_message(raw, source=source, external_id=external_id)
+            parsed.append(parse_message(raw, source=source, external_id=external_id))
         except ParseError as exc:
             counts.count(ing.quarantine(source, external_id, f"{source} UID {uid}: {exc}", raw))
-            continue
-        counts.count(ing.add(msg))
+    counts.merge(ing.add_all(parsed))
     st = _state(session, key)
     if st is None:
         st = SyncState(source=key)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from inbox_tui.errors import UserError
+from inbox_tui.paths import OUTSIDE, inside, real_root
 
 _HEADER_LINE = re.compile(rb"^[!-9;-~]{1,100}:")
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -56,12 +57,18 @@ def iter_mail(paths: list[Path]) -> Iterator[RawMail | Skipped]:
 
 
 def _walk(root: Path) -> Iterator[RawMail | Skipped]:
+    """Every file below ``root``; links to folders are not followed (os.walk) and links
+    to files outside ``root`` are skipped with a reason, never read."""
+    real = real_root(root)
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
         here = Path(dirpath)
         if here.name == "tmp" and (here.parent / "cur").is_dir():
             continue  # Maildir tmp/: messages still being delivered
         for name in sorted(filenames):
+            if not inside(here / name, real):
+                yield Skipped(str(here / name), OUTSIDE)
+                continue
             yield from _file(here / name, explicit=False)
 
 

@@ -8,6 +8,7 @@ the command palette are all generated from it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -26,7 +28,8 @@ from inbox_tui.errors import UserError
 from inbox_tui.sanitize import one_line
 from inbox_tui.tui.conversation_list import PAGE, ConversationList
 from inbox_tui.tui.dialogs import Composer, Draft, FuzzyPicker, HelpScreen, PickItem, Prompt
-from inbox_tui.tui.thread_view import ThreadView
+from inbox_tui.tui.side_pane import PaneData, SidePane
+from inbox_tui.tui.thread_view import WINDOW, ThreadView
 
 if TYPE_CHECKING:
     from inbox_tui.cli import Context
@@ -61,6 +64,13 @@ ACTIONS: list[Action] = [
     ),
     Action("edit_macro", "M", "edit_macro", "Edit a macro's text"),
     Action("contact", "c", "contact", "This customer's other conversations", "Customer"),
+    # Side panes: F-keys, as in htop and Midnight Commander (terminal apps whose panels and
+    # dialogs sit on function keys); every letter near t/m/h/c is already an action here.
+    # Not in the footer: at 160 columns it would push "? Help" off the line; ? lists them.
+    Action("pane_tags", "f2", "pane_tags", "Side pane: tags and likely tags"),
+    Action("pane_macros", "f3", "pane_macros", "Side pane: macros with preview"),
+    Action("pane_articles", "f4", "pane_articles", "Side pane: suggested help articles"),
+    Action("pane_contact", "f5", "pane_contact", "Side pane: the customer and their history"),
     Action("select", "x", "select", "Select for bulk actions (tag, assign, close, snooze, macro)"),
     Action("search", "slash", "search", "Search (is:open tag:bug from:@acme.com …)", "Search"),
     Action(
@@ -96,6 +106,11 @@ SNOOZE_PRESETS = [
 INTRO = 'The list shows the current view; j/k move, Enter opens, Esc goes back. Actions apply to the open or highlighted conversation, or to every selected (x) one. Keys can be remapped in the config file\'s [keys] table, e.g. reply = "R".'
 
 
+# The narrowest screen on which a pane sits beside the list or thread (a 38-column pane
+# leaves the thread 60 columns); below it the pane replaces them.
+PANE_BESIDE_MIN_WIDTH = 100
+
+
 class MainScreen(Screen[None]):
     # Triage keys live on this screen, so they never fire on the Stats screen or in a dialog.
     BINDINGS = [
@@ -114,6 +129,13 @@ class MainScreen(Screen[None]):
     MainScreen.-wide ThreadView { display: block; width: 45%; }
     MainScreen.-reading ThreadView { display: block; }
     MainScreen.-reading.-narrow #center { display: none; }
+    MainScreen.-pane SidePane { display: block; }
+    MainScreen.-wide.-pane ThreadView { width: 40%; }
+    /* Under 100 columns a pane beside the thread would leave it too narrow to read:
+       the pane takes the whole width instead, and Esc (or its key) gives it back. */
+    MainScreen.-pane.-cramped SidePane { width: 1fr; border-left: none; }
+    MainScreen.-pane.-cramped #center { display: none; }
+    MainScreen.-pane.-cramped ThreadView { display: none; }
     #status { height: 1; padding: 0 1; color: $text-muted; }
     #keys { height: 1; padding: 0 1; background: $panel; }
     """
@@ -131,6 +153,7 @@ class MainScreen(Screen[None]):
                 assert isinstance(app, InboxApp)
                 yield ConversationList(app.fetch_page, app.count, clock=app.clock, id="list")
             yield ThreadView(id="thread")
+            yield SidePane(id="pane")
         yield Static(id="status")
         # A plain line of key hints: Textual's Footer builds a widget per key, which
         # costs about 0.1 s of start-up; every action is also in the palette and on ?.
@@ -142,6 +165,11 @@ class MainScreen(Screen[None]):
         wide = event.size.width >= 140
         self.set_class(wide, "-wide")
         self.set_class(not wide, "-narrow")
+        self.set_class(event.size.width < PANE_BESIDE_MIN_WIDTH, "-cramped")
+
+
+class StoreChanged(Message):
+    """Another agent (or a sync) committed a change: look now rather than at the poll."""
 
 
 class InboxApp(App[int]):
@@ -175,6 +203,8 @@ class InboxApp(App[int]):
         self.view = "open"
         self.query_text = ""
         self.open_id: int | None = None
+        # (conversation, messages shown): a reload keeps what the reader expanded.
+        self._thread_window: tuple[int | None, int] = (None, WINDOW)
         self.open_version: int | None = None
         self._token: tuple[int, int, int] | None = None
         self._saved: dict[str, str] = {}
@@ -183,6 +213,8 @@ class InboxApp(App[int]):
         self.exit_after_first_paint = False
         self._started = False
         self.paint_stream: Any = None
+        self._pane_for: tuple[str, int | None] | None = None
+        self._pane_generation = 0
 
     @property
     def store(self) -> Store:
@@ -284,6 +316,9 @@ class InboxApp(App[int]):
         self.set_status("")
         self.reload(first=True)
         self.set_interval(self.poll_seconds, self._poll)
+        if self.store.url.startswith("postgresql"):
+            self._poll()  # the baseline token, so the first notice already counts
+            self._listen()  # other agents' changes at once; the poll stays as the fallback
         self.set_interval(15, self._heartbeat)
         self._load_views()
         if self.config.accounts and not self.config.demo:
@@ -310,6 +345,18 @@ class InboxApp(App[int]):
             await watch(self.config, self.store, on_report, self._sync_stop)
         except UserError as exc:
             self.set_status(str(exc))
+
+    def call_from_thread(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Workers hand their results to the UI here. A result that arrives while the app
+        shuts down (its widgets already gone) is dropped: quitting mid-refresh used to end
+        in a NoMatches traceback."""
+
+        def while_running() -> Any:
+            if self.is_running:
+                return callback(*args, **kwargs)
+            return None
+
+        return super().call_from_thread(while_running)
 
     @property
     def conv_list(self) -> ConversationList:
@@ -392,9 +439,10 @@ class InboxApp(App[int]):
         from inbox_tui.services.conversations import get_thread
         from inbox_tui.services.presence import others_by_conversation
 
+        shown_id, shown = self._thread_window
         try:
             with self.store.read() as s:
-                thread = get_thread(s, conv_id)
+                thread = get_thread(s, conv_id, newest=shown if shown_id == conv_id else WINDOW)
                 viewers = others_by_conversation(s, self.me).get(conv_id, [])
         except UserError as exc:
             self.call_from_thread(self.set_status, str(exc))
@@ -403,7 +451,39 @@ class InboxApp(App[int]):
 
     def _show_thread(self, thread: Thread, viewers: list[tuple[str, str]]) -> None:
         self.open_version = thread.version
+        self._thread_window = (thread.conversation.id, len(thread.messages))
         self.thread_view.show(thread, viewers)
+
+    @on(ThreadView.OlderWanted)
+    def _older(self) -> None:
+        shown_id, shown = self._thread_window
+        if self.open_id is not None and shown_id == self.open_id:
+            self._thread_window = (shown_id, shown + WINDOW)
+            self._load_thread(shown_id)
+
+    @work(thread=True, exclusive=True, group="listen")
+    def _listen(self) -> None:
+        from textual.worker import get_current_worker
+
+        from inbox_tui.services.changes import listen_for_changes
+
+        worker = get_current_worker()
+
+        def changed() -> None:
+            # post_message, not call_from_thread: that blocks until the UI answers, and
+            # during shutdown it never does, which would keep this thread alive forever.
+            if not worker.is_cancelled:
+                self.post_message(StoreChanged())
+
+        try:
+            listen_for_changes(self.store.url, changed, lambda: worker.is_cancelled)
+        except Exception as exc:  # no LISTEN (a pooler, a restart): the poll carries on
+            import logging
+
+            logging.getLogger(__name__).info("live refresh off: %s", exc)
+
+    def on_store_changed(self, _message: StoreChanged) -> None:
+        self._poll()
 
     @work(thread=True, exclusive=True, group="poll")
     def _poll(self) -> None:
@@ -432,6 +512,7 @@ class InboxApp(App[int]):
             self._refresh_list_in_place()
             if self.open_id is not None:
                 self._load_thread(self.open_id)
+            self.refresh_pane()
 
     @work(thread=True, exclusive=True, group="list")
     def _refresh_list_in_place(self) -> None:
@@ -457,7 +538,10 @@ class InboxApp(App[int]):
         self._set_top(total)
 
     @work(thread=True, group="heartbeat")
+    @work(thread=True, exclusive=True, group="presence")
     def _heartbeat(self) -> None:
+        # A write transaction (and its fsync) must not hold the UI thread: opening a
+        # thread waited on it, and on a busy store it could freeze the screen.
         from inbox_tui.services.presence import heartbeat
 
         try:
@@ -496,6 +580,7 @@ class InboxApp(App[int]):
         if event.row is not None and self.main.has_class("-wide") and event.row.id != self.open_id:
             self.open_id = event.row.id
             self._load_thread(event.row.id)
+        self.refresh_pane(force=False)
 
     @on(ConversationList.Opened)
     def _opened(self, event: ConversationList.Opened) -> None:
@@ -514,13 +599,32 @@ class InboxApp(App[int]):
         row = self.conv_list.current_row()
         if row is None:
             return
-        self.open_id = row.id
+        self.open_conversation(row.id)
+
+    def open_conversation(self, conv_id: int, from_pane: bool = False) -> None:
+        """Open a conversation by id in the thread view (it need not be in the list: the
+        customer's history, a stats drill-down)."""
+        self.open_id = conv_id
         self.main.add_class("-reading")
-        self._load_thread(row.id)
-        self.thread_view.focus()
+        self._load_thread(conv_id)
         self._heartbeat()
+        if from_pane and self.main.has_class("-cramped"):
+            self._hide_pane()  # the pane covered the thread
+        elif from_pane:
+            self.refresh_pane(force=False)  # the same customer; marks the one now open
+            return  # the agent stays in the pane, walking the history
+        self.thread_view.focus()
+        self.refresh_pane(force=False)
 
     def action_go_back(self) -> None:
+        if self.pane_shown() and (self._pane_has_focus() or self.main.has_class("-cramped")):
+            # Esc leaves the pane: back to the thread or list beside it, or, where the
+            # pane covers them, closes it.
+            if self.main.has_class("-cramped"):
+                self._hide_pane()
+            else:
+                self._focus_main()
+            return
         search = self.main.query_one("#search", Input)
         if search.has_focus or search.has_class("shown"):
             search.remove_class("shown")
@@ -538,6 +642,7 @@ class InboxApp(App[int]):
         if not self.main.has_class("-wide"):
             self.open_id = None
         self.conv_list.focus()
+        self.refresh_pane(force=False)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.help_rows(), INTRO))
@@ -554,6 +659,7 @@ class InboxApp(App[int]):
 
     def _keys_for(self, a: Action) -> str:
         keys = self.config.keys.get(a.id, a.keys)
+        keys = ",".join(k.upper() if re.fullmatch(r"f\d+", k) else k for k in keys.split(","))
         return (
             keys.replace("question_mark", "?")
             .replace("slash", "/")
@@ -572,12 +678,135 @@ class InboxApp(App[int]):
                 getattr(self, f"action_{a.action}"),
             )
 
+    # -- the side pane ---------------------------------------------------------------
+
+    @property
+    def side_pane(self) -> SidePane:
+        return self.main.query_one(SidePane)
+
+    def pane_shown(self) -> bool:
+        return self.main.has_class("-pane")
+
+    def pane_target(self) -> int | None:
+        """The one conversation the pane is about: the open one, else the highlighted
+        one. A bulk selection does not count: the pane shows one conversation's data."""
+        if self.open_id is not None and (
+            self.main.has_class("-reading") or self.main.has_class("-wide")
+        ):
+            return self.open_id
+        row = self.conv_list.current_row()
+        return row.id if row else None
+
+    def action_pane_tags(self) -> None:
+        self._toggle_pane("tags")
+
+    def action_pane_macros(self) -> None:
+        self._toggle_pane("macros")
+
+    def action_pane_articles(self) -> None:
+        self._toggle_pane("articles")
+
+    def action_pane_contact(self) -> None:
+        self._toggle_pane("contact")
+
+    def _toggle_pane(self, kind: str) -> None:
+        if self.pane_shown() and self.side_pane.kind == kind:
+            self._hide_pane()
+        else:
+            self._show_pane(kind)
+
+    def _show_pane(self, kind: str) -> None:
+        self.side_pane.set_kind(kind)
+        self.main.add_class("-pane")
+        self.refresh_pane()
+        # Opening a pane is asking to act in it: the keys go there (Esc or Tab leave).
+        self.side_pane.choices.focus()
+
+    def _hide_pane(self) -> None:
+        had_focus = self._pane_has_focus()
+        self.main.remove_class("-pane")
+        self._pane_for = None
+        if had_focus or self.main.has_class("-cramped"):
+            self._focus_main()
+
+    def _uncover_list(self) -> None:
+        if self.pane_shown() and self.main.has_class("-cramped"):
+            self._hide_pane()
+
+    def _focus_main(self) -> None:
+        if self.main.has_class("-reading"):
+            self.thread_view.focus()
+        else:
+            self.conv_list.focus()
+
+    def _pane_has_focus(self) -> bool:
+        focused = self.main.focused
+        return focused is not None and self.side_pane in focused.ancestors_with_self
+
+    def refresh_pane(self, force: bool = True) -> None:
+        """Load the shown pane's data for its conversation (in a worker). Without
+        ``force`` nothing happens when neither the pane nor its conversation changed."""
+        if not self.pane_shown():
+            return
+        cid = self.pane_target()
+        key = (self.side_pane.kind, cid)
+        if not force and key == self._pane_for:
+            return
+        self._pane_for = key
+        self._pane_generation += 1
+        if cid is None:
+            self.side_pane.show_message("No conversation is highlighted.")
+            return
+        self._load_pane(self.side_pane.kind, cid, self._pane_generation)
+
+    @work(thread=True, exclusive=True, group="pane")
+    def _load_pane(self, kind: str, cid: int, generation: int) -> None:
+        try:
+            with self.store.read() as s:
+                data = _pane_data(s, kind, cid, self.me, self.clock())
+        except UserError as exc:
+            self.call_from_thread(self._pane_failed, generation, str(exc))
+            return
+        self.call_from_thread(self._pane_loaded, generation, data)
+
+    def _pane_loaded(self, generation: int, data: PaneData) -> None:
+        # A newer request (the agent moved on) wins over a slower older one.
+        if generation == self._pane_generation:
+            self.side_pane.show(data)
+
+    def _pane_failed(self, generation: int, message: str) -> None:
+        if generation == self._pane_generation:
+            self.side_pane.show_message(message)
+
+    @on(SidePane.TabClicked)
+    def _pane_tab_clicked(self, event: SidePane.TabClicked) -> None:
+        if event.kind != self.side_pane.kind:
+            self._show_pane(event.kind)
+
+    @on(SidePane.Chosen)
+    def _pane_chosen(self, event: SidePane.Chosen) -> None:
+        data = self.side_pane.data
+        cid, value = event.conversation_id, event.value
+        if event.kind == "tags":
+            if data is not None and value in data.marked:
+                self._run(_for_each, _untag, [cid], (self.me, value), ok=f"Removed tag {value}.")
+            else:
+                self._run(_for_each, _tag, [cid], (self.me, value), ok=f"Tagged {value}.")
+        elif event.kind == "macros":
+            self._apply_macro([cid], value)
+        elif event.kind == "articles" and data is not None and value in data.payload:
+            self._compose_reply(cid, "\n\n" + data.payload[value] + "\n", article_id=int(value))
+        elif event.kind == "contact":
+            self.open_conversation(int(value), from_pane=True)
+
     def action_stats(self) -> None:
         from inbox_tui.tui.stats_screen import StatsScreen
 
-        def drill(agent: str | None) -> None:
-            if agent:
-                self._search_for(f"assignee:{agent}", "all")
+        def drill(result: str | int | None) -> None:
+            if isinstance(result, int):  # a conversation picked behind a number
+                self.open_conversation(result)
+            elif result:  # an agent: their conversations in the list
+                self._search_for(f"assignee:{result}", "all")
 
         self.push_screen(
             StatsScreen(self.store, self.me, self.clock, self.config.business_hours), drill
@@ -607,6 +836,7 @@ class InboxApp(App[int]):
     def _search_for(self, query: str, view: str) -> None:
         self.view = view
         self.query_text = query
+        self._uncover_list()
         search = self.main.query_one("#search", Input)
         search.value = query
         search.add_class("shown")
@@ -615,12 +845,14 @@ class InboxApp(App[int]):
         self.reload()
 
     def action_views(self) -> None:
+        self._uncover_list()
         views = self.main.query_one("#views", OptionList)
         views.add_class("shown")
         views.focus()
         self._load_views()
 
     def action_search(self) -> None:
+        self._uncover_list()
         search = self.main.query_one("#search", Input)
         search.add_class("shown")
         search.focus()
@@ -719,6 +951,7 @@ class InboxApp(App[int]):
             self.main.has_class("-reading") or self.main.has_class("-wide")
         ):
             self._load_thread(self.open_id)
+        self.refresh_pane()
 
     def _bulk(self, fn: Callable[..., Any], *args: Any, what: str) -> None:
         ids = self.targets()
@@ -753,32 +986,19 @@ class InboxApp(App[int]):
 
     @work(thread=True, group="pickers")
     def _pick_tag(self, ids: list[int]) -> None:
-        from sqlmodel import select
-
-        from inbox_tui.models import ConversationTag, Tag
+        from inbox_tui.services.suggest import tag_choices
 
         with self.store.read() as s:
-            tags = s.exec(select(Tag).order_by(Tag.kind, Tag.name)).all()
-            on_all: set[int | None] = set()
-            scores: dict[str, float] = {}
-            hints: dict[str, str] = {}
-            if len(ids) == 1:
-                from inbox_tui.services.suggest import suggest_tags
-
-                on_all = set(
-                    s.exec(
-                        select(ConversationTag.tag_id).where(
-                            ConversationTag.conversation_id == ids[0]
-                        )
-                    ).all()
-                )
-                for t in suggest_tags(s, ids[0], 3):
-                    if t.score >= 0.2:
-                        scores[t.name] = t.score
-                        hints[t.name] = f"suggested {t.score:.0%} ({t.reason})"
-        # Likely tags first (learned from the team's own tagging), then the rest.
-        items = [PickItem(t.name, t.name, hints.get(t.name, t.kind), t.id in on_all) for t in tags]
-        items.sort(key=lambda it: -scores.get(it.value, 0.0))
+            choices = tag_choices(s, ids[0])
+        # Likely tags first (learned from the team's own tagging), then the rest. On a
+        # bulk selection nothing is marked as applied: it differs from one to the next.
+        single = len(ids) == 1
+        items = [PickItem(c.name, c.name, c.hint, c.applied and single) for c in choices]
+        if not single:
+            items = [
+                PickItem(c.name, c.name, c.kind)
+                for c in sorted(choices, key=lambda c: (c.kind, c.name))
+            ]
 
         def chosen(value: str | None) -> None:
             if not value:
@@ -1014,13 +1234,14 @@ class InboxApp(App[int]):
         except UserError as exc:
             self.set_status(str(exc))
             return
+        # The error carries the SMTP server's own text: one plain line, in the status
+        # line (where the agent looks for background news) and, when final, a toast.
         if report.failed:
-            self.notify(
-                f"{report.failed} reply(ies) could not be sent: {report.last_error}",
-                severity="error",
-                markup=False,
-                timeout=15,
-            )
+            text = f"{report.failed} reply(ies) could not be sent: {report.last_error}"
+            self.set_status(text)
+            self.notify(one_line(text, 300), severity="error", markup=False, timeout=15)
+        elif report.retrying:
+            self.set_status(f"{report.retrying} reply(ies) will be retried: {report.last_error}")
         elif report.sent:
             self.set_status(f"{report.sent} reply(ies) sent.")
 
@@ -1035,17 +1256,10 @@ class InboxApp(App[int]):
 
     @work(thread=True, group="pickers")
     def _pick_article(self, conv_id: int) -> None:
-        from inbox_tui.models import Article
-        from inbox_tui.services.suggest import article_insert_text, next_articles, suggest_articles
+        from inbox_tui.services.suggest import article_choices
 
         with self.store.read() as s:
-            found = suggest_articles(s, conv_id, 8)
-            texts = {}
-            for f in found:
-                art = s.get(Article, f.id)
-                if art is not None:
-                    texts[str(f.id)] = article_insert_text(art)
-            nxt = next_articles(s, found[0].id, 1) if found else []
+            found = article_choices(s, conv_id, 8)
         if not found:
             self.call_from_thread(
                 self.notify,
@@ -1054,12 +1268,11 @@ class InboxApp(App[int]):
                 markup=False,
             )
             return
-        previews = {
-            str(f.id): f"{f.reason} · score {f.score:.2f}\n{f.excerpt}"
-            + (f"\nNext, customers often need: {nxt[0].title}" if nxt and i == 0 else "")
-            for i, f in enumerate(found)
-        }
-        items = [PickItem(str(f.id), f.title, f.reason) for f in found]
+        texts = {str(f.suggestion.id): f.insert_text for f in found}
+        previews = {str(f.suggestion.id): f.preview for f in found}
+        items = [
+            PickItem(str(f.suggestion.id), f.suggestion.title, f.suggestion.reason) for f in found
+        ]
 
         def chosen(value: str | None) -> None:
             if value:
@@ -1120,20 +1333,12 @@ class InboxApp(App[int]):
 
     @work(thread=True, group="pickers")
     def _pick_macro(self, ids: list[int]) -> None:
-        from inbox_tui.services.macros import list_macros, preview
+        from inbox_tui.services.macros import macro_choices
 
         with self.store.read() as s:
-            macros = list_macros(s)
-            previews = {}
-            for m in macros:
-                lines = []
-                if m.body:
-                    p = preview(s, self.me, ids[0], m.slug)
-                    lines.append(p.text if p.text is not None else "Needs: " + ", ".join(p.missing))
-                acts = m.describe_actions()
-                if acts:
-                    lines.append("Actions: " + ", ".join(acts))
-                previews[m.slug] = "\n".join(lines)
+            choices = macro_choices(s, self.me, ids[0])
+        macros = [c.info for c in choices]
+        previews = {c.info.slug: c.preview for c in choices}
         items = [
             PickItem(
                 m.slug,
@@ -1229,6 +1434,26 @@ class InboxApp(App[int]):
 
 
 # -- store operations run in workers (module level so they stay free of widget state) --
+
+
+def _pane_data(session: Any, kind: str, cid: int, me: str, now: datetime) -> PaneData:
+    from inbox_tui.tui import side_pane
+
+    if kind == "tags":
+        from inbox_tui.services.suggest import tag_choices
+
+        return side_pane.tags_data(cid, tag_choices(session, cid))
+    if kind == "macros":
+        from inbox_tui.services.macros import macro_choices
+
+        return side_pane.macros_data(cid, macro_choices(session, me, cid))
+    if kind == "articles":
+        from inbox_tui.services.suggest import article_choices
+
+        return side_pane.articles_data(cid, article_choices(session, cid))
+    from inbox_tui.services.contacts import contact_card
+
+    return side_pane.contact_data(cid, contact_card(session, cid), now)
 
 
 def _for_each(session: Any, fn: Callable[..., Any], ids: list[int], args: tuple[Any, ...]) -> int:

@@ -34,6 +34,15 @@ MAX_PAGES = 30
 STATUS_MARK = {"open": "●", "pending": "◐", "snoozed": "z", "closed": "✓"}
 
 
+def limited_colour(app: object) -> bool:
+    """True when colours cannot be told apart: NO_COLOR is set, or the terminal has 16
+    colours (``TEXTUAL_COLOR_SYSTEM=standard``), where dark greys all become black. Then
+    highlights must use attributes (reverse, underline), not a background shade."""
+    console = getattr(app, "console", None)
+    system = getattr(console, "color_system", "truecolor")
+    return bool(getattr(app, "no_color", False)) or system in (None, "standard", "windows")
+
+
 def age(dt: datetime, now: datetime) -> str:
     seconds = max(0, int((now - dt).total_seconds()))
     if seconds < 3600:
@@ -101,6 +110,7 @@ class ConversationList(ScrollView, can_focus=True):
         self.selected: set[int] = set()
         self.presence: dict[int, list[tuple[str, str]]] = {}
         self._keep_id: int | None = None
+        self._limited = False
 
     # -- data ----------------------------------------------------------------------
 
@@ -264,6 +274,9 @@ class ConversationList(ScrollView, can_focus=True):
 
     # -- rendering -----------------------------------------------------------------
 
+    def on_mount(self) -> None:
+        self._limited = limited_colour(self.app)
+
     def render_line(self, y: int) -> Strip:
         index = int(self.scroll_y) + y
         width = self.scrollable_content_region.width
@@ -278,7 +291,9 @@ class ConversationList(ScrollView, can_focus=True):
         base = (
             Style(reverse=True)
             if is_cursor and self.has_focus
-            else Style(bgcolor="grey23")
+            # Not focused (the thread or a pane has the keys): a shade says "here" in
+            # colour; without colour an underline does.
+            else Style(bgcolor="grey23", underline=self._limited)
             if is_cursor
             else Style()
         )

@@ -1,32 +1,73 @@
-"""The Stats screen: per-agent table, daily volume sparkline, weekday x hour heatmap and
-tag ranking for a chosen period, each figure with its definition. Selecting an agent
-drills down to their conversations in the main list. All numbers come from
-``services.stats``; this screen only lays them out.
+"""The Stats screen: per-agent table, daily volume sparkline, two weekday x hour heatmaps
+(incoming messages, median first response) and the tag ranking for a chosen period,
+each figure with its definition.
+
+Every number is selectable: Enter on a cell of the agent table, a tag row or a heatmap
+cell lists the conversations behind it (``services.stats.conversations_behind``, which
+adds up to the number), and Enter on one opens it in the main screen's thread view.
+Enter on an agent's name lists their conversations in the main list. All numbers come
+from ``services.stats``; this screen only lays them out.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from rich.table import Table
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, RenderResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widget import Widget
+from textual.widgets import DataTable, Footer, OptionList, Static
+from textual.widgets.option_list import Option
 
 from inbox_tui.sanitize import one_line
 from inbox_tui.services.stats_definitions import DEFINITIONS
 
 if TYPE_CHECKING:
-    from inbox_tui.services.stats import Report
+    from inbox_tui.services.stats import DrillRow, Report
 
 PERIODS = {"7d": 7, "30d": 30, "6m": 182}
 SPARK = "▁▂▃▄▅▆▇█"
 SHADES = " ░▒▓█"
+WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+# Median first response shades: under 30 min, 2 h, 8 h, and longer.
+RESPONSE_STEPS = [(30 * 60, "░"), (2 * 3600, "▒"), (8 * 3600, "▓")]
+# The drill list shows this many rows at most (the title gives the full count): a
+# six-month team figure can stand for tens of thousands of conversations.
+DRILL_LIMIT = 1000
+
+# Agent table columns: key, heading, the figure a cell drills into (None: the agent).
+COLUMNS: list[tuple[str, str, str | None]] = [
+    ("agent", "agent", None),
+    ("replies", "replies", "replies_sent"),
+    ("notes", "notes", "notes_written"),
+    ("closed", "closed", "conversations_closed"),
+    ("per_day", "per day", "handled"),
+    ("fr_median", "1st resp median", "first_response"),
+    ("fr_p90", "p90", "first_response"),
+    ("fr_n", "n", "first_response"),
+    ("close_median", "close median", "time_to_close"),
+    ("csat", "csat +/~/-", "csat"),
+]
+LABELS = {
+    "replies_sent": "replies",
+    "notes_written": "notes",
+    "conversations_closed": "conversations closed",
+    "handled": "conversations handled",
+    "first_response": "first responses",
+    "time_to_close": "closes (time to close)",
+    "csat": "ratings",
+    "incoming": "incoming messages",
+    "tag": "conversations tagged",
+}
 
 
 def sparkline(values: list[int]) -> str:
@@ -36,8 +77,189 @@ def sparkline(values: list[int]) -> str:
     return "".join(SPARK[min(len(SPARK) - 1, int(v / top * (len(SPARK) - 1)))] for v in values)
 
 
-class StatsScreen(Screen[str | None]):
-    """Dismisses with an agent username to drill down to, or None."""
+def response_shade(seconds: float | None) -> str:
+    if seconds is None:
+        return " · "
+    for limit, shade in RESPONSE_STEPS:
+        if seconds < limit:
+            return shade * 3
+    return "█" * 3
+
+
+@dataclass
+class DrillRequest:
+    """What a selected number stands for, as arguments of ``conversations_behind``."""
+
+    figure: str
+    agent: str | None = None
+    tag: str | None = None
+    cell: tuple[int, int] | None = None
+
+    def describe(self) -> str:
+        what = LABELS.get(self.figure, self.figure)
+        if self.tag is not None:
+            what += f" {one_line(self.tag, 30)}"
+        if self.cell is not None:
+            wd, hour = self.cell
+            what += f", {WEEKDAYS[wd]} {hour:02d}:00–{(hour + 1) % 24:02d}:00 UTC"
+        return f"{one_line(self.agent, 20) if self.agent else 'Team'} · {what}"
+
+
+class HeatMap(Widget, can_focus=True):
+    """A weekday x hour grid with a cursor cell (arrows move it, Enter selects it)."""
+
+    BINDINGS = [
+        Binding("left", "move(0, -1)", "Left", show=False),
+        Binding("right", "move(0, 1)", "Right", show=False),
+        Binding("up", "move(-1, 0)", "Up", show=False),
+        Binding("down", "move(1, 0)", "Down", show=False),
+        Binding("enter", "select", "List", show=False),
+    ]
+    # No right padding: 5 + 24 x 3 columns just fit an 80-column terminal with the scrollbar.
+    DEFAULT_CSS = "HeatMap { height: auto; padding: 1 0 0 1; }"
+    cursor: reactive[tuple[int, int]] = reactive((0, 0))
+
+    class Selected(Message):
+        def __init__(self, heatmap: HeatMap, weekday: int, hour: int) -> None:
+            super().__init__()
+            self.heatmap = heatmap
+            self.weekday = weekday
+            self.hour = hour
+
+    def __init__(self, title: str, kind: str, *, id: str) -> None:
+        super().__init__(id=id)
+        self.title = title
+        self.kind = kind  # "count" or "seconds"
+        self.values: list[list[Any]] = [[None] * 24 for _ in range(7)]
+
+    def set_values(self, values: list[list[Any]]) -> None:
+        self.values = values
+        self.refresh(layout=True)
+
+    def action_move(self, rows: int, cols: int) -> None:
+        wd, hour = self.cursor
+        self.cursor = ((wd + rows) % 7, (hour + cols) % 24)
+
+    def action_select(self) -> None:
+        self.post_message(self.Selected(self, *self.cursor))
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    def watch_cursor(self) -> None:
+        self.refresh()
+
+    def _cell(self, value: Any, top: float) -> tuple[str, str]:
+        if self.kind == "seconds":
+            return response_shade(value), "yellow"
+        return SHADES[min(4, round((value or 0) / top * 4))] * 3, "magenta"
+
+    def render(self) -> RenderResult:
+        from inbox_tui.services.stats import human
+
+        text = Text(self.title + "\n", style="bold")
+        text.append(
+            "     " + "".join(f"{h:<3}" if h % 3 == 0 else "   " for h in range(24)) + "\n",
+            style="dim",
+        )
+        top = max((v or 0 for row in self.values for v in row), default=0) or 1
+        for wd, (day, row) in enumerate(zip(WEEKDAYS, self.values, strict=True)):
+            text.append(f"{day}  ")
+            for hour, value in enumerate(row):
+                cell, style = self._cell(value, top)
+                if self.has_focus and (wd, hour) == self.cursor:
+                    style = "reverse bold"
+                text.append(cell, style=style)
+            text.append("\n")
+        wd, hour = self.cursor
+        value = self.values[wd][hour]
+        where = f"{WEEKDAYS[wd]} {hour:02d}:00–{(hour + 1) % 24:02d}:00"
+        if self.kind == "seconds":
+            text.append("· none  ░ under 30m  ▒ under 2h  ▓ under 8h  █ longer\n", style="dim")
+        # Always one line here, so focusing the map does not shift the screen.
+        if not self.has_focus:
+            text.append(
+                "Tab here, then arrows and Enter: the conversations behind a cell", style="dim"
+            )
+        elif self.kind == "seconds":
+            text.append(f"{where}: median {human(value)} · Enter lists the first responses")
+        else:
+            text.append(f"{where}: {value or 0} messages · Enter lists them")
+        return text
+
+
+class DrillScreen(Screen[int | None]):
+    """The conversations behind one number. Dismisses with the id to open, or None."""
+
+    BINDINGS = [Binding("escape,q", "close", "Back", id="stats.drill.close")]
+    DEFAULT_CSS = """
+    DrillScreen #drill-title { padding: 1 1 0 1; height: auto; }
+    DrillScreen OptionList { height: 1fr; }
+    """
+
+    def __init__(
+        self, request: DrillRequest, period: str, load: Callable[[], list[DrillRow]]
+    ) -> None:
+        super().__init__()
+        self.request = request
+        self.period = period
+        self.load = load
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(self.request.describe() + " · loading…"), id="drill-title")
+        yield OptionList(id="drill-list")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+        self._fetch()
+
+    @work(thread=True, exclusive=True)
+    def _fetch(self) -> None:
+        rows = self.load()
+        self.app.call_from_thread(self._show, rows)
+
+    def _show(self, rows: list[DrillRow]) -> None:
+        from inbox_tui.services.stats import human
+
+        total = sum(r.count for r in rows)
+        title = Text(self.request.describe(), style="bold")
+        title.append(f", {self.period}")
+        title.append(f"\n{total:,} in {len(rows):,} conversations", style="dim")
+        if len(rows) > DRILL_LIMIT:
+            title.append(f" (showing the first {DRILL_LIMIT:,})", style="dim")
+        title.append(" · Enter opens one · Esc back", style="dim")
+        self.query_one("#drill-title", Static).update(title)
+        options = []
+        for r in rows[:DRILL_LIMIT]:
+            line = Text(f"#{r.conversation_id:<7}", style="dim")
+            line.append(one_line(r.subject, 60) or "(no subject)")
+            if r.seconds is not None:
+                line.append(f"  {human(r.seconds)}", style="cyan")
+            if r.count > 1:
+                line.append(f"  ×{r.count}", style="cyan")
+            options.append(Option(line, id=str(r.conversation_id)))
+        listing = self.query_one(OptionList)
+        listing.clear_options()
+        listing.add_options(options)
+        if options:
+            listing.highlighted = 0
+
+    @on(OptionList.OptionSelected)
+    def _open(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.dismiss(int(event.option.id))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class StatsScreen(Screen[str | int | None]):
+    """Dismisses with an agent username to list in the main screen, a conversation id
+    to open, or None."""
 
     BINDINGS = [
         Binding("escape,q", "close", "Back", id="stats.close"),
@@ -48,6 +270,7 @@ class StatsScreen(Screen[str | None]):
     DEFAULT_CSS = """
     StatsScreen DataTable { height: auto; max-height: 14; }
     StatsScreen .block { padding: 1 1 0 1; height: auto; }
+    StatsScreen #tags { margin-top: 1; }
     """
 
     def __init__(
@@ -59,32 +282,36 @@ class StatsScreen(Screen[str | None]):
         self.clock = clock or (lambda: datetime.now(UTC))
         self.business_hours = business_hours
         self.period_name = "30d"
+        self.since: datetime | None = None
+        self.until: datetime | None = None
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Static(id="title", classes="block")
-            yield DataTable(id="agents", cursor_type="row", zebra_stripes=True)
+            yield DataTable(id="agents", cursor_type="cell", zebra_stripes=True)
             yield Static(id="volume", classes="block")
-            yield Static(id="heat", classes="block")
-            yield Static(id="tags", classes="block")
+            yield HeatMap("Incoming by weekday and hour (UTC)", "count", id="heat")
+            yield HeatMap(
+                "Median first response by weekday and hour of the first message (UTC)",
+                "seconds",
+                id="fr-heat",
+            )
+            yield DataTable(id="tags", cursor_type="row")
             yield Static(id="defs", classes="block")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one("#agents", DataTable)
         table.focus()
-        table.add_columns(
-            "agent",
-            "replies",
-            "notes",
-            "closed",
-            "per day",
-            "1st resp median",
-            "p90",
-            "n",
-            "close median",
-            "csat +/~/-",
-        )
+        for key, heading, _ in COLUMNS:
+            table.add_column(heading, key=key)
+        tags = self.query_one("#tags", DataTable)
+        for key, heading in (
+            ("tag", "Where the time goes: tag"),
+            ("conversations", "conversations"),
+            ("handle", "median handle time"),
+        ):
+            tags.add_column(heading, key=key)
         self.load()
 
     def action_period(self, name: str) -> None:
@@ -102,20 +329,22 @@ class StatsScreen(Screen[str | None]):
         since = until - timedelta(days=PERIODS[self.period_name])
         bh = BusinessHours.from_config(self.business_hours)
         with self.store.read() as s:
-            report = compute_report(s, since, until, business_hours=bh)
+            # detail=False: no feature-request grouping, which this screen does not show.
+            report = compute_report(s, since, until, business_hours=bh, detail=False)
         self.app.call_from_thread(self._show, report)
 
     def _show(self, report: Report) -> None:
-        from inbox_tui.services.stats import WEEKDAYS, human
+        from inbox_tui.services.stats import human
 
+        self.since, self.until = report.since, report.until
         title = Text()
         title.append("Stats ", style="bold")
         title.append(
-            f"{report.since:%d %b} – {report.until:%d %b %Y} ({self.period_name}) · 1 7 days · 2 30 days · 3 6 months · Enter on an agent shows their conversations",
+            f"{report.since:%d %b} – {report.until:%d %b %Y} ({self.period_name}) · 1 7 days · 2 30 days · 3 6 months · Enter on a number lists its conversations, on an agent their inbox · Tab next table",
             style="dim",
         )
         self.query_one("#title", Static).update(title)
-        table = self.query_one(DataTable)
+        table = self.query_one("#agents", DataTable)
         table.clear()
         for a in [*sorted(report.agents.values(), key=lambda a: a.agent), report.team]:
             r = report.agent_row(a)
@@ -131,7 +360,7 @@ class StatsScreen(Screen[str | None]):
                 str(fr["count"]),
                 human(tc["median"]),
                 f"{c['good']}/{c['ok']}/{c['bad']}",
-                key=r["agent"],
+                key=r["agent"] if a is not report.team else "\x00team",
             )
         prev = report.previous.agent_row(report.previous.team) if report.previous else None
         vol = Text("Incoming per day  ", style="bold")
@@ -143,35 +372,67 @@ class StatsScreen(Screen[str | None]):
                 style="dim",
             )
         self.query_one("#volume", Static).update(vol)
-        heat = Text("Incoming by weekday and hour (UTC)\n", style="bold")
-        top = max((max(row) for row in report.incoming_heatmap), default=0) or 1
-        heat.append(
-            "     " + "".join(f"{h:<3}" if h % 3 == 0 else "   " for h in range(24)) + "\n",
-            style="dim",
-        )
-        for day, row in zip(WEEKDAYS, report.incoming_heatmap, strict=True):
-            heat.append(f"{day}  ")
-            for v in row:
-                heat.append(SHADES[min(4, round(v / top * 4))] * 3, style="magenta")
-            heat.append("\n")
-        self.query_one("#heat", Static).update(heat)
-        tags = Table(title="Where the time goes", title_justify="left", box=None)
-        for col in ("tag", "conversations", "median handle time"):
-            tags.add_column(col)
+        self.query_one("#heat", HeatMap).set_values(report.incoming_heatmap)
+        self.query_one("#fr-heat", HeatMap).set_values(report.first_response_heatmap)
+        tags = self.query_one("#tags", DataTable)
+        tags.clear()
         for t in report.tags[:10]:
             tags.add_row(
                 Text(one_line(t["tag"], 30)),
                 str(t["conversations"]),
                 human(t["median_handle_time"]),
+                key=t["tag"],
             )
-        self.query_one("#tags", Static).update(tags)
         defs = Text("Definitions\n", style="bold")
         for name, sentence in DEFINITIONS.items():
             defs.append(f"{name}: ", style="cyan")
             defs.append(sentence + "\n", style="dim")
         self.query_one("#defs", Static).update(defs)
 
-    @on(DataTable.RowSelected)
-    def _drill(self, event: DataTable.RowSelected) -> None:
-        key = event.row_key.value
-        self.dismiss(None if key in (None, "team") else key)
+    # -- drill-down ---------------------------------------------------------------
+
+    def _drill(self, request: DrillRequest) -> None:
+        from inbox_tui.services.stats import conversations_behind
+
+        since, until = self.since, self.until
+        if since is None or until is None:
+            return
+
+        def load() -> list[DrillRow]:
+            with self.store.read() as s:
+                return conversations_behind(
+                    s,
+                    since,
+                    until,
+                    request.figure,
+                    agent=request.agent,
+                    tag=request.tag,
+                    cell=request.cell,
+                )
+
+        def opened(conv_id: int | None) -> None:
+            if conv_id is not None:
+                self.dismiss(conv_id)
+
+        period = f"{since:%d %b} – {until:%d %b %Y}"
+        self.app.push_screen(DrillScreen(request, period, load), opened)
+
+    @on(DataTable.CellSelected, "#agents")
+    def _agent_cell(self, event: DataTable.CellSelected) -> None:
+        agent = event.cell_key.row_key.value
+        figure = dict((k, f) for k, _, f in COLUMNS).get(str(event.cell_key.column_key.value))
+        is_team = agent == "\x00team"
+        if figure is None:  # the agent's name: their conversations in the main list
+            self.dismiss(None if is_team else agent)
+            return
+        self._drill(DrillRequest(figure, agent=None if is_team else agent))
+
+    @on(DataTable.RowSelected, "#tags")
+    def _tag_row(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self._drill(DrillRequest("tag", tag=event.row_key.value))
+
+    @on(HeatMap.Selected)
+    def _heat_cell(self, event: HeatMap.Selected) -> None:
+        figure = "incoming" if event.heatmap.id == "heat" else "first_response"
+        self._drill(DrillRequest(figure, cell=(event.weekday, event.hour)))

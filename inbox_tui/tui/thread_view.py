@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.widgets import Static
 
 from inbox_tui.sanitize import for_display, one_line
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
     from inbox_tui.services.conversations import Thread, ThreadMessage
 
 MAX_BODY_CHARS = 20_000  # per message on screen; the rest is a click/key away in $PAGER
+# Messages shown when a thread opens, and added per "older" step: every message is a
+# widget to style and lay out, and a 900-message thread took a quarter of a second.
+WINDOW = 30
 
 
 def fold_quotes(body: str, show_quotes: bool) -> str:
@@ -73,6 +77,17 @@ def message_text(m: ThreadMessage, show_quotes: bool, now: datetime) -> Text:
     return text
 
 
+class EarlierMessages(Static):
+    """The line above a long thread's first shown message; a click loads more."""
+
+    DEFAULT_CLASSES = "earlier"
+
+    def on_click(self) -> None:
+        parent = self.parent
+        if isinstance(parent, ThreadView):
+            parent.action_older()
+
+
 def _size(value: object) -> str:
     n = int(value) if isinstance(value, int) else 0
     return f"{n / 1024:.0f} KB" if n >= 1024 else f"{n} B"
@@ -85,14 +100,20 @@ class ThreadView(VerticalScroll, can_focus=True):
         Binding("g,home", "scroll_home", "Top", show=False, id="thread.top"),
         Binding("G,end", "scroll_end", "Bottom", show=False, id="thread.bottom"),
         Binding("q", "toggle_quotes", "Quotes", id="thread.quotes"),
+        Binding("o", "older", "Older messages", id="thread.older"),
     ]
+
+    class OlderWanted(Message):
+        """The reader asked for the earlier messages of a long thread."""
 
     DEFAULT_CSS = """
     ThreadView { padding: 0 1; }
     ThreadView > .thread-header { padding: 0 0 1 0; }
     ThreadView > .message { padding: 0 1; margin: 0 0 1 0; border-left: wide $primary; }
-    ThreadView > .message.note { border-left: wide $warning; background: $warning 10%; }
+    /* A different bar, not only a different colour: notes stay apart without colour. */
+    ThreadView > .message.note { border-left: double $warning; background: $warning 10%; }
     ThreadView > .message.out { border-left: wide $success; }
+    ThreadView > .earlier { color: $text-muted; text-style: italic; padding: 0 1 1 1; }
     """
 
     def __init__(self, **kwargs: object) -> None:
@@ -101,6 +122,7 @@ class ThreadView(VerticalScroll, can_focus=True):
         self.show_quotes = False
         self.viewers: list[tuple[str, str]] = []
         self.now = lambda: datetime.now(UTC)
+        self.keep_top = False
 
     def show(self, thread: Thread | None, viewers: list[tuple[str, str]] | None = None) -> None:
         self.thread = thread
@@ -127,6 +149,14 @@ class ThreadView(VerticalScroll, can_focus=True):
                 style="magenta",
             )
         widgets = [Static(header, classes="thread-header")]
+        if self.thread.earlier:
+            more = min(self.thread.earlier, WINDOW)
+            widgets.append(
+                EarlierMessages(
+                    f"▲ {self.thread.earlier:,} earlier messages · press o (or click) "
+                    f"to show {more} more"
+                )
+            )
         for m in self.thread.messages:
             widgets.append(
                 Static(
@@ -134,7 +164,16 @@ class ThreadView(VerticalScroll, can_focus=True):
                 )
             )
         self.mount_all(widgets)
-        self.call_after_refresh(self.scroll_end, animate=False)
+        if self.keep_top:
+            self.keep_top = False
+            self.call_after_refresh(self.scroll_home, animate=False)
+        else:
+            self.call_after_refresh(self.scroll_end, animate=False)
+
+    def action_older(self) -> None:
+        if self.thread is not None and self.thread.earlier:
+            self.keep_top = True  # the reader went up to read older messages: stay there
+            self.post_message(self.OlderWanted())
 
     def action_toggle_quotes(self) -> None:
         self.show_quotes = not self.show_quotes

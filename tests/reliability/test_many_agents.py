@@ -83,6 +83,19 @@ def replay(store: Store) -> None:
             assert notes == st["notes"]
 
 
+def aggregates_match_a_rebuild(store: Store) -> None:
+    """The stats aggregates, maintained by eight processes writing at once, equal what
+    folding the final event log gives: no update was lost between concurrent writers."""
+    from inbox_tui.aggregates import rebuild
+    from tests.test_stats_aggregates import snapshot
+
+    maintained = snapshot(store)
+    assert len(maintained[1]) > AGENTS  # notes and closes were counted
+    with store.write() as s:
+        rebuild(s.connection())
+    assert snapshot(store) == maintained
+
+
 def run_agents(url: str, seconds: float) -> list[dict]:
     procs = [
         subprocess.Popen(
@@ -117,6 +130,7 @@ def check(store: Store, seconds: float) -> None:
     total = sum(r["actions"] for r in results)
     assert total > AGENTS * 5
     replay(store)
+    aggregates_match_a_rebuild(store)
     print(
         f"{store.dialect}: {total} actions by {AGENTS} agents in {seconds:.0f} s ({total / seconds:.0f}/s)"
     )

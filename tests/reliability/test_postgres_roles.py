@@ -50,5 +50,8 @@ def test_agent_role_can_work_but_not_rewrite_history(postgres_url_factory):
         sam.run(lambda s: s.exec(text("DELETE FROM event")))
     with pytest.raises(ProgrammingError, match=r"permission denied|must be owner"):
         sam.run(lambda s: s.exec(text("DROP TABLE event")))
+    # a table a later upgrade adds (created by the owner) is usable at once
+    owner.run(lambda s: s.exec(text("CREATE TABLE later_upgrade (id serial PRIMARY KEY, v int)")))
+    sam.run(lambda s: s.exec(text("INSERT INTO later_upgrade (v) VALUES (1)")))
     sam.close()
     owner.close()

@@ -51,3 +51,14 @@ def make_app(store, **kw):
         poll_seconds=kw.pop("poll_seconds", 3600),
         **kw,
     )
+
+
+@pytest.fixture(autouse=True)
+def _truecolor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Render as on a truecolor terminal whatever $TERM the suite runs under: the app
+    draws highlights differently with 16 colours or NO_COLOR (tests/tui/test_colours.py
+    asks for those itself), and snapshots must not depend on who runs them."""
+    import textual.constants
+
+    monkeypatch.setattr(textual.constants, "COLOR_SYSTEM", "truecolor")
+    monkeypatch.delenv("NO_COLOR", raising=False)

@@ -1,6 +1,7 @@
 """Hostile subjects, names and bodies: shown as text, never interpreted, and no control
 sequence from the data reaches the terminal. Checked on screen (Pilot) and in the raw
-bytes the real app writes to a terminal (tmux pipe-pane)."""
+bytes the real app writes to a terminal (tmux pipe-pane), for mail-like messages and for
+chat logs (JSON lines, Slack export, IRC) brought in by the real ``import chat``."""
 
 from __future__ import annotations
 
@@ -15,19 +16,8 @@ import pytest
 
 from inbox_tui.ingest import IncomingMessage, Ingestor
 from inbox_tui.store import Store, sqlite_url
+from tests.hostile import FORBIDDEN_TUI_BYTES, HOSTILE, assert_no_control_text, hostile_chat_logs
 from tests.tui.conftest import make_app
-
-HOSTILE = [
-    ("[@click=app.quit]Click me[/]", "markup action"),
-    ("[link=https://evil.example]login[/link] [/", "markup link and a stray close tag"),
-    ("Invoice \x1b]52;c;cHduZWQ=\x07 copied", "OSC 52 clipboard write"),
-    ("Hello \x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\", "OSC 8 hyperlink"),
-    ("Clear \x1b[2J\x1b[H screen", "CSI clear screen"),
-    ("DCS \x1bPpwned\x1b\\ and APC \x1b_pwned\x1b\\", "DCS and APC strings"),
-    ("C1 \x9b31mred\x9d0;title\x9c", "8-bit C1 controls"),
-    ("bidi \u202eevil.exe\u202c zero\u200bwidth", "bidi override and zero width"),
-    ("=?utf-8?q?=1B=5D52=3Bc=3BcHduZWQ=3D=07encoded?=", "RFC 2047 encoded escape"),
-]
 
 
 def hostile_store(path: Path) -> Store:
@@ -53,21 +43,21 @@ def hostile_store(path: Path) -> Store:
     return store
 
 
-async def test_hostile_text_renders_as_text(tmp_path):
-    store = hostile_store(tmp_path / "h.db")
+async def check_on_screen(store: Store, rows_to_visit: int) -> tuple[str, str]:
+    """Open every conversation in Pilot; returns (list rows, first thread's text)."""
     app = make_app(store)
     async with app.run_test(size=(120, 40)) as pilot:
         for _ in range(3):
             await app.workers.wait_for_complete()
             await pilot.pause()
-        for _ in range(len(HOSTILE)):
+        for _ in range(rows_to_visit):
             await pilot.press("enter")
             for _ in range(3):
                 await app.workers.wait_for_complete()
                 await pilot.pause()
             await pilot.press("escape", "j")
         assert app.is_running  # [@click=app.quit] did not quit
-        rows = [app.conv_list.render_line(y).text for y in range(len(HOSTILE))]
+        rows = [app.conv_list.render_line(y).text for y in range(rows_to_visit)]
         await pilot.press("g", "enter")
         for _ in range(3):
             await app.workers.wait_for_complete()
@@ -75,22 +65,25 @@ async def test_hostile_text_renders_as_text(tmp_path):
         from textual.widgets import Static
 
         thread_text = "\n".join(str(w.render()) for w in app.thread_view.query(Static))
-    lines = "\n".join(rows) + thread_text
+    lines = "\n".join(rows)
+    assert_no_control_text(lines, "the conversation list")
+    assert_no_control_text(thread_text, "the thread view")
+    return lines, thread_text
+
+
+async def test_hostile_text_renders_as_text(tmp_path):
+    store = hostile_store(tmp_path / "h.db")
+    lines, thread_text = await check_on_screen(store, len(HOSTILE))
+    store.close()
     assert "[@click=app.quit]Click me[/]" in lines or "[@click=app.quit]Click me[/]" in thread_text
     assert "[link=https://evil.example]login[/link] [/" in lines
-    for bad in ("\x1b", "\x07", "\x9b", "\x9d", "\x9c", "\u202e"):
-        assert bad not in lines, repr(bad)
-    store.close()
-    assert "\x1b" not in lines
 
 
-@pytest.mark.skipif(not shutil.which("tmux"), reason="tmux is installed by .ci/system-deps")
-def test_raw_terminal_bytes_carry_no_control_sequences_from_data(tmp_path):
-    store = hostile_store(tmp_path / "h.db")
-    store.close()
+def raw_terminal_bytes(tmp_path: Path, db: Path, rows_to_visit: int) -> tuple[bytes, str]:
+    """Run the real app in tmux on ``db``, open each row; returns (raw bytes, screen)."""
     raw = tmp_path / "raw.bin"
     session = f"hostile{int(time.time() * 1000) % 100000}"
-    cmd = f"{sys.executable} -m inbox_tui --db sqlite:///{tmp_path / 'h.db'}"
+    cmd = f"{sys.executable} -m inbox_tui --db sqlite:///{db}"
     env_home = tmp_path / "home"
     subprocess.run(
         [
@@ -114,7 +107,7 @@ def test_raw_terminal_bytes_carry_no_control_sequences_from_data(tmp_path):
     try:
         subprocess.run(["tmux", "pipe-pane", "-o", "-t", session, f"cat >> {raw}"], check=True)
         time.sleep(3)
-        for _ in range(len(HOSTILE)):
+        for _ in range(rows_to_visit):
             subprocess.run(["tmux", "send-keys", "-t", session, "Enter"], check=True)
             time.sleep(0.6)
             subprocess.run(["tmux", "send-keys", "-t", session, "Escape", "j"], check=True)
@@ -129,15 +122,89 @@ def test_raw_terminal_bytes_carry_no_control_sequences_from_data(tmp_path):
         subprocess.run(["tmux", "kill-session", "-t", session], check=False)
     data = raw.read_bytes()
     assert len(data) > 1000, "nothing was captured from the terminal"
-    for needle in (
-        b"\x1b]52",
-        b"\x1bP",
-        b"\x1b_",
-        b"\xc2\x9b",
-        b"\xc2\x9d",
-        b"\xc2\x9c",
-        b"\x1b]8;;https://evil",
-        b"\xe2\x80\xae",
-    ):
+    for needle in FORBIDDEN_TUI_BYTES:
         assert needle not in data, needle
     assert "inbox-tui" in screen
+    return data, screen
+
+
+@pytest.mark.skipif(not shutil.which("tmux"), reason="tmux is installed by .ci/system-deps")
+def test_raw_terminal_bytes_carry_no_control_sequences_from_data(tmp_path):
+    store = hostile_store(tmp_path / "h.db")
+    store.close()
+    raw_terminal_bytes(tmp_path, tmp_path / "h.db", len(HOSTILE))
+
+
+def import_hostile_chat(tmp_path: Path) -> Path:
+    db = tmp_path / "chat.db"
+    for path in hostile_chat_logs(tmp_path / "logs"):
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "inbox_tui",
+                "--db",
+                f"sqlite:///{db}",
+                "import",
+                "chat",
+                str(path),
+            ],
+            capture_output=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+    return db
+
+
+async def test_hostile_chat_logs_render_as_text(tmp_path):
+    db = import_hostile_chat(tmp_path)
+    store = Store(sqlite_url(db))
+    with store.read() as s:
+        from sqlmodel import func, select
+
+        from inbox_tui.models import Conversation
+
+        n = s.exec(select(func.count()).select_from(Conversation)).one()
+    assert n >= len(HOSTILE)
+    lines, _ = await check_on_screen(store, min(n, 30))
+    store.close()
+    assert "[@click=app.quit]" in lines
+
+
+@pytest.mark.skipif(not shutil.which("tmux"), reason="tmux is installed by .ci/system-deps")
+def test_hostile_chat_logs_raw_terminal_bytes(tmp_path):
+    db = import_hostile_chat(tmp_path)
+    raw_terminal_bytes(tmp_path, db, 14)
+
+
+async def test_hostile_text_in_the_side_panes_is_text(tmp_path):
+    from textual.widgets import Static
+
+    from inbox_tui.services import triage
+    from inbox_tui.tui.side_pane import SidePane
+
+    store = hostile_store(tmp_path / "h.db")
+    # a hostile tag name too: tags are typed by agents, but also imported by macros
+    store.run(lambda s: triage.tag(s, "tester", 1, "[red]x[/] \x1b]52;c;cHduZWQ=\x07"))
+    app = make_app(store)
+    seen = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(3):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        for key in ("G", "enter", "f5", "f2"):  # G: the oldest, "[@click=app.quit]…"
+            await pilot.press(key)
+            for _ in range(3):
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+            pane = app.main.query_one(SidePane)
+            ol = pane.choices
+            seen += [str(ol.get_option_at_index(i).prompt) for i in range(ol.option_count)]
+            seen += [str(w.render()) for w in pane.query(Static)]
+        assert app.is_running
+    store.close()
+    text = "\n".join(seen)
+    assert "[red]x[/]" in text  # shown, not interpreted
+    assert "[@click=app.quit]Click me[/]" in text  # subject in the customer's history
+    for bad in ("\x1b", "\x07", "\x9b", "\x9d", "\x9c", "\u202e"):
+        assert bad not in text, repr(bad)

@@ -22,6 +22,14 @@ SCREENS = {
     "composer": ["enter", "r"],
     "search": ["slash", *"tag:bug"],
     "views": ["v"],
+    "pane_tags": ["j", "enter", "f2"],
+    "pane_macros": ["j", "enter", "f3"],
+    "pane_articles": ["j", "enter", "f4"],
+    "pane_contact": ["j", "enter", "f5"],
+    "stats": ["S"],
+    # focus on the first-response heatmap, cursor moved to Tuesday 10:00
+    "stats_heatmap": ["S", "tab", "tab", "down", *["right"] * 10],
+    "stats_drill": ["S", "down", "right", "enter"],
 }
 
 

@@ -34,3 +34,97 @@ async def test_stats_screen_periods_and_drill_down(demo_store):
         assert app.conv_list.total > 0
         row = app.conv_list.current_row()
         assert row.assignee == agents[0]
+
+
+async def test_every_number_drills_down_to_its_conversations_and_opens_one(demo_store):
+    from inbox_tui.services.stats import compute_report
+
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("S")
+        await settle(pilot)
+        stats = app.screen
+        table = stats.query_one("#agents")
+        with demo_store.read() as s:
+            report = compute_report(s, stats.since, stats.until, compare=False)
+        team = report.agent_row(report.team)
+        assert team["replies_sent"] > 0
+        # the team row, 'replies' column: the list adds up to the team's replies
+        table.move_cursor(row=table.row_count - 1, column=1)
+        await pilot.press("enter")
+        await settle(pilot)
+        drill = app.screen
+        assert drill.__class__.__name__ == "DrillScreen"
+        listing = drill.query_one("OptionList")
+        title = str(drill.query_one("#drill-title").render())
+        assert f"{team['replies_sent']:,} in {listing.option_count:,} conversations" in title
+        # Esc goes back to the stats, Enter on a conversation opens it in the thread view
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is stats
+        table.move_cursor(row=table.row_count - 1, column=3)  # team 'closed'
+        await pilot.press("enter")
+        await settle(pilot)
+        listing = app.screen.query_one("OptionList")
+        assert listing.option_count == team["conversations_closed"]
+        listing.highlighted = 1
+        wanted = int(listing.get_option_at_index(1).id)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is app.main
+        assert app.open_id == wanted
+        assert app.thread_view.thread is not None
+        assert app.thread_view.thread.conversation.id == wanted
+
+
+async def test_heatmap_cells_and_tag_rows_drill_down(demo_store):
+    from inbox_tui.services.stats import compute_report
+
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("S")
+        await settle(pilot)
+        stats = app.screen
+        with demo_store.read() as s:
+            report = compute_report(s, stats.since, stats.until, compare=False)
+        # the busiest cell of the incoming heatmap
+        wd, hour = max(
+            ((w, h) for w in range(7) for h in range(24)),
+            key=lambda c: report.incoming_heatmap[c[0]][c[1]],
+        )
+        busiest = report.incoming_heatmap[wd][hour]
+        assert busiest > 0
+        heat = stats.query_one("#heat")
+        heat.focus()
+        await pilot.pause()
+        for _ in range(hour):
+            await pilot.press("right")
+        for _ in range(wd):
+            await pilot.press("down")
+        assert heat.cursor == (wd, hour)
+        await pilot.press("enter")
+        await settle(pilot)
+        title = str(app.screen.query_one("#drill-title").render())
+        assert f"{busiest:,} in " in title and "incoming messages" in title
+        await pilot.press("escape")
+        await settle(pilot)
+        # the first-response heatmap: a cell with a median lists its first responses
+        fr = stats.query_one("#fr-heat")
+        cells = [(w, h) for w in range(7) for h in range(24) if report.first_response_heatmap[w][h]]
+        assert cells
+        fr.focus()
+        fr.cursor = cells[0]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.query_one("OptionList").option_count >= 1
+        await pilot.press("escape")
+        await settle(pilot)
+        # the top tag row lists as many conversations as it counts
+        tags = stats.query_one("#tags")
+        tags.focus()
+        tags.move_cursor(row=0)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.query_one("OptionList").option_count == report.tags[0]["conversations"]

@@ -23,7 +23,7 @@ a page of "password" took 1.5 s on 200,000 messages. Being generated, the column
 right whatever writes the row.
 
 Revision ID: 0002
-Revises: 0001
+Revises: 0002s
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ import string
 from alembic import op
 
 revision = "0002"
-down_revision = "0001"
+down_revision = "0002s"  # after the stats aggregates (merged first)
 branch_labels = None
 depends_on = None
 

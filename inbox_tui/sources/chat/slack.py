@@ -11,6 +11,7 @@ asks about) unless they have no text.
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from inbox_tui.paths import inside, real_root
 from inbox_tui.sources.chat import ChatLine, Skip
 
 SYSTEM_SUBTYPES = {
@@ -39,33 +41,75 @@ _CHANNEL = re.compile(r"<#C[A-Z0-9]+\|([^>]+)>")
 _SPECIAL = re.compile(r"<!(here|channel|everyone)(?:\|[^>]*)?>")
 
 
+def plain_channel_name(name: object) -> bool:
+    """A channel name that is one folder name inside the export: no separators, no NUL,
+    not ``.`` or ``..``. Anything else in ``channels.json`` could lead the importer out
+    of the export (``../x``, ``/etc``, ``..\\x``)."""
+    return (
+        isinstance(name, str)
+        and name not in ("", ".", "..")
+        and not any(c in name for c in ("/", "\\", "\x00"))
+    )
+
+
+def _member_name(name: str) -> str | None:
+    """A zip member's name, normalised, or None when it would lead outside the archive's
+    root (``../x``, ``/x``, ``a/../../x``, backslashes or NUL)."""
+    if "\x00" in name or "\\" in name or name.startswith("/"):
+        return None
+    norm = posixpath.normpath(name)
+    if norm == ".." or norm.startswith("../") or norm.startswith("/"):
+        return None
+    return norm + ("/" if name.endswith("/") and norm != "." else "")
+
+
 class _Tree:
-    """The export as a folder or a zip, read the same way."""
+    """The export as a folder or a zip, read the same way, never outside its root: a
+    folder export's files and channel folders must resolve (links followed) inside the
+    export folder; a zip is never extracted and only members whose normalised names stay
+    inside are read (the others are listed in ``unsafe``)."""
 
     def __init__(self, path: Path) -> None:
         self.zip = zipfile.ZipFile(path) if path.is_file() else None
         self.root = path
+        self.members: dict[str, str] = {}  # normalised name -> the zip's own name
+        self.unsafe: list[str] = []
+        self.prefix = ""
+        self.real_root: Path | None = None
         if self.zip is not None:
-            names = self.zip.namelist()
-            prefixes = {n[: -len("channels.json")] for n in names if n.endswith("channels.json")}
-            self.prefix = min(prefixes, key=len) if prefixes else ""
+            for n in self.zip.namelist():
+                norm = _member_name(n)
+                if norm is None:
+                    self.unsafe.append(n)
+                else:
+                    self.members.setdefault(norm, n)
+            self.prefix = _zip_prefix(self.members)
+        else:
+            self.real_root = real_root(path)
+
+    def outside(self, rel: str) -> bool:
+        """True when ``rel`` (a file or channel folder of a folder export) resolves to a
+        place outside the export folder, through a link; a zip's members never do."""
+        if self.zip is not None:
+            return False
+        return not inside(self.root / rel, self.real_root)
 
     def read(self, rel: str) -> bytes | None:
         if self.zip is not None:
-            try:
-                return self.zip.read(self.prefix + rel)
-            except KeyError:
-                return None
+            member = self.members.get(self.prefix + rel)
+            return None if member is None else self.zip.read(member)
         p = self.root / rel
-        return p.read_bytes() if p.exists() else None
+        if self.outside(rel):
+            return None
+        return p.read_bytes() if p.is_file() else None
 
     def day_files(self, channel: str) -> list[str]:
         if self.zip is not None:
             base = f"{self.prefix}{channel}/"
             return sorted(
                 n[len(self.prefix) :]
-                for n in self.zip.namelist()
-                if n.startswith(base) and n.endswith(".json")
+                for n in self.members
+                if n.startswith(base) and n.endswith(".json") and "/" not in n[len(base) :]
             )
         folder = self.root / channel
         return (
@@ -73,17 +117,46 @@ class _Tree:
         )
 
 
+def _zip_prefix(members: dict[str, str]) -> str:
+    """The folder inside the zip that holds ``channels.json`` (the shallowest one)."""
+    found = [
+        n[: -len("channels.json")] for n in members if posixpath.basename(n) == "channels.json"
+    ]
+    return min(found, key=len) if found else ""
+
+
 def is_export(path: Path) -> bool:
     if path.is_dir():
         return (path / "channels.json").exists()
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as z:
-            return any(n.endswith("channels.json") for n in z.namelist())
+            return any(
+                posixpath.basename(norm) == "channels.json"
+                for norm in map(_member_name, z.namelist())
+                if norm is not None
+            )
     return False
+
+
+def _shown(name: object) -> str:
+    return repr(name if not isinstance(name, str) else name[:80])
 
 
 def parse(path: Path) -> Iterator[ChatLine | Skip]:
     tree = _Tree(path)
+    for member in tree.unsafe:
+        yield Skip(
+            f"{path}: zip member {_shown(member)}",
+            "its name leads outside the export, so it was not read",
+            problem=True,
+        )
+    if tree.outside("channels.json"):
+        yield Skip(
+            f"{path}/channels.json",
+            "links to a file outside the export, so it was not read",
+            problem=True,
+        )
+        return
     raw_channels = tree.read("channels.json")
     try:
         channels = json.loads(raw_channels or b"[]")
@@ -94,7 +167,11 @@ def parse(path: Path) -> Iterator[ChatLine | Skip]:
     raw_users = tree.read("users.json")
     if raw_users is None:
         yield Skip(
-            f"{path}/users.json", "missing: user ids are shown instead of names", problem=True
+            f"{path}/users.json",
+            "links to a file outside the export: user ids are shown instead of names"
+            if tree.outside("users.json")
+            else "missing: user ids are shown instead of names",
+            problem=True,
         )
     else:
         try:
@@ -107,17 +184,39 @@ def parse(path: Path) -> Iterator[ChatLine | Skip]:
                     or u.get("name")
                     or u["id"]
                 )
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             yield Skip(
                 f"{path}/users.json",
                 "not a valid user list: user ids are shown instead of names",
                 problem=True,
             )
-    for ch in channels if isinstance(channels, list) else []:
+    for i, ch in enumerate(channels if isinstance(channels, list) else []):
         name = ch.get("name") if isinstance(ch, dict) else None
         if not name:
             continue
+        where = f"{path}/channels.json#{i}"
+        if not plain_channel_name(name):
+            yield Skip(
+                where,
+                f"channel name {_shown(name)} is not a plain folder name, so it was skipped",
+                problem=True,
+            )
+            continue
+        if tree.outside(name):
+            yield Skip(
+                where,
+                f"channel folder {_shown(name)} links outside the export, so it was skipped",
+                problem=True,
+            )
+            continue
         for rel in tree.day_files(name):
+            if tree.outside(rel):
+                yield Skip(
+                    f"{path}/{rel}",
+                    "links to a file outside the export, so it was not read",
+                    problem=True,
+                )
+                continue
             yield from _day(tree, rel, name, users, path)
 
 

@@ -1,0 +1,85 @@
+"""Who the customer is: the contact behind a conversation and their other conversations.
+
+Read-only; the TUI's Contact pane and anything else that wants a customer's history call
+this instead of querying the tables itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from inbox_tui.models import Contact, Conversation
+from inbox_tui.services.triage import NotFound
+
+
+@dataclass
+class PastConversation:
+    id: int
+    subject: str
+    status: str
+    channel: str
+    last_activity_at: datetime
+    message_count: int
+
+
+@dataclass
+class ContactCard:
+    id: int
+    name: str
+    email: str | None
+    company: str | None
+    key: str
+    first_seen: datetime
+    conversations: list[PastConversation]  # newest activity first, at most ``limit``
+    total: int  # every conversation of this contact, the current one included
+
+
+def contact_card(session: Session, conversation_id: int, limit: int = 50) -> ContactCard | None:
+    """The customer of ``conversation_id`` with their conversations (this one included, so
+    the agent sees where it sits in the history); None when the conversation has no
+    known customer. Raises NotFound when the conversation does not exist."""
+    conv = session.get(Conversation, conversation_id)
+    if conv is None:
+        raise NotFound(f"Conversation {conversation_id} does not exist (it may have been merged).")
+    if conv.contact_id is None:
+        return None
+    contact = session.get(Contact, conv.contact_id)
+    if contact is None or contact.id is None:
+        return None
+    rows = session.exec(
+        select(Conversation)
+        .where(Conversation.contact_id == contact.id)
+        .order_by(col(Conversation.last_activity_at).desc(), col(Conversation.id).desc())
+        .limit(limit)
+    ).all()
+    total, first = session.exec(
+        select(func.count(), func.min(Conversation.created_at)).where(
+            Conversation.contact_id == contact.id
+        )
+    ).one()
+    return ContactCard(
+        id=contact.id,
+        name=contact.name,
+        email=contact.email,
+        company=contact.company,
+        key=contact.key,
+        # The contact row is created when their mail is first imported, which may be
+        # long after they first wrote; their oldest conversation says when that was.
+        first_seen=first or contact.created_at,
+        conversations=[
+            PastConversation(
+                id=c.id,  # type: ignore[arg-type]
+                subject=c.subject,
+                status=c.status,
+                channel=c.channel,
+                last_activity_at=c.last_activity_at,
+                message_count=c.message_count,
+            )
+            for c in rows
+        ],
+        total=int(total),
+    )

@@ -1,0 +1,77 @@
+"""A long thread opens at its end with a bounded number of messages; older ones load on
+request (o, or a click on the line above the first shown), as Gmail collapses them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import select
+
+from inbox_tui.ingest import IncomingMessage, Ingestor
+from inbox_tui.models import Conversation
+from inbox_tui.services.conversations import get_thread
+from inbox_tui.tui.thread_view import WINDOW, EarlierMessages
+from tests.tui.conftest import make_app
+from tests.tui.test_triage_keys import settle
+
+N = 2 * WINDOW + 7
+
+
+def long_thread(store) -> int:
+    t0 = datetime(2026, 11, 17, 8, 0, tzinfo=UTC)
+    msgs = [
+        IncomingMessage(
+            source="test",
+            external_id=f"long-{i}",
+            message_id=f"<long-{i}@example.com>",
+            references=[f"<long-{i - 1}@example.com>"] if i else [],
+            subject="A very long thread",
+            author_email="kim@example.com",
+            author_name="Kim",
+            sent_at=t0 + timedelta(minutes=i),
+            body=f"message number {i}",
+        )
+        for i in range(N)
+    ]
+    store.run(lambda s: Ingestor(s).add_all(msgs))
+    with store.read() as s:
+        return s.exec(
+            select(Conversation.id).where(Conversation.subject == "A very long thread")
+        ).one()
+
+
+def test_get_thread_newest_keeps_order_and_counts_the_rest(demo_store):
+    cid = long_thread(demo_store)
+    with demo_store.read() as s:
+        whole = get_thread(s, cid)
+        tail = get_thread(s, cid, newest=WINDOW)
+    assert [m.body for m in whole.messages] == [f"message number {i}" for i in range(N)]
+    assert [m.body for m in tail.messages] == [m.body for m in whole.messages[-WINDOW:]]
+    assert (whole.earlier, tail.earlier) == (0, N - WINDOW)
+
+
+async def test_long_thread_opens_at_its_end_and_loads_older_on_o_and_click(demo_store):
+    cid = long_thread(demo_store)
+    app = make_app(demo_store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"very long", "enter")
+        await settle(pilot)
+        assert app.conv_list.current_row().id == cid
+        await pilot.press("enter")
+        await settle(pilot)
+        thread = app.thread_view.thread
+        assert [m.body for m in thread.messages][-1] == f"message number {N - 1}"
+        assert len(thread.messages) == WINDOW and thread.earlier == N - WINDOW
+        assert len(app.thread_view.query(EarlierMessages)) == 1
+        await pilot.press("o")
+        await settle(pilot)
+        assert len(app.thread_view.thread.messages) == 2 * WINDOW
+        await pilot.click(EarlierMessages)
+        await settle(pilot)
+        thread = app.thread_view.thread
+        assert [m.body for m in thread.messages] == [f"message number {i}" for i in range(N)]
+        assert thread.earlier == 0 and not app.thread_view.query(EarlierMessages)
+        await pilot.press("o")  # nothing older: no change, no error
+        await settle(pilot)
+        assert len(app.thread_view.thread.messages) == N
