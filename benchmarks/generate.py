@@ -16,6 +16,7 @@ The same seed always gives the same store.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import email
 import email.policy
 import html
@@ -132,6 +133,7 @@ def generate(
         Tag,
         ThreadRef,
     )
+    from inbox_tui.services.fulltext import sqlite_bulk_load
     from inbox_tui.store import Store
 
     t0 = time.perf_counter()
@@ -203,131 +205,137 @@ def generate(
                     conn.execute(insert(table), rows)
                     rows.clear()
 
-    for c in range(1, conversations + 1):
-        left = conversations - c + 1
-        n = per_conv if left > 1 else remaining
-        n = (
-            max(1, min(remaining - (left - 1), n + rng.randint(-per_conv // 2, per_conv // 2)))
-            if left > 1
-            else max(1, remaining)
-        )
-        remaining -= n
-        start = (
-            END - SPAN + timedelta(seconds=rng.randint(0, int(SPAN.total_seconds()) - 86400 * 3))
-        )
-        contact = rng.randint(1, n_contacts)
-        agent = rng.randint(1, len(AGENTS))
-        subject = rng.choice(subjects)[:200]
-        channel = "chat" if rng.random() < 0.2 else "email"
-        t = start
-        first_mid = None
-        for k in range(n):
-            msg_id += 1
-            inbound = k % 2 == 0
-            mid = f"gen-{c}-{k}@bench.example"
-            first_mid = first_mid or mid
-            body = " ".join(rng.choice(sentences) for _ in range(rng.randint(2, 6)))
-            msg_rows.append(
-                {
-                    "id": msg_id,
-                    "conversation_id": c,
-                    "dedupe_key": f"mid:{mid}",
-                    "source": "imap:bench/INBOX" if inbound else "imap:bench/Sent",
-                    "external_id": str(msg_id),
-                    "message_id": mid,
-                    "in_reply_to": None if k == 0 else f"gen-{c}-{k - 1}@bench.example",
-                    "refs": None if k == 0 else first_mid,
-                    "direction": "in" if inbound else "out",
-                    "author_name": f"Customer {contact - 1}"
-                    if inbound
-                    else AGENTS[agent - 1].capitalize(),
-                    "author_email": f"customer{contact - 1}@c{(contact - 1) % 997}.example"
-                    if inbound
-                    else f"{AGENTS[agent - 1]}@northwind.example",
-                    "agent_id": None if inbound else agent,
-                    "contact_id": contact if inbound else None,
-                    "subject": subject if k == 0 else f"Re: {subject}",
-                    "sent_at": t,
-                    "received_at": t,
-                    "body": body,
-                }
+    with contextlib.ExitStack() as bulk:
+        if store.is_sqlite:
+            # Index all messages in one pass at the end rather than by trigger per row.
+            bulk.enter_context(sqlite_bulk_load(bulk.enter_context(store.engine.connect())))
+        for c in range(1, conversations + 1):
+            left = conversations - c + 1
+            n = per_conv if left > 1 else remaining
+            n = (
+                max(1, min(remaining - (left - 1), n + rng.randint(-per_conv // 2, per_conv // 2)))
+                if left > 1
+                else max(1, remaining)
             )
-            ref_rows.append({"ref": mid, "conversation_id": c})
-            event_id += 1
-            event_rows.append(
-                {
-                    "id": event_id,
-                    "conversation_id": c,
-                    "agent_id": None if inbound else agent,
-                    "kind": "received" if inbound else "replied",
-                    "at": t,
-                    "data": json.dumps({"message": msg_id}),
-                }
+            remaining -= n
+            start = (
+                END
+                - SPAN
+                + timedelta(seconds=rng.randint(0, int(SPAN.total_seconds()) - 86400 * 3))
             )
-            t += timedelta(minutes=rng.randint(5, 60 * 18))
-        closed = rng.random() < 0.85 and c < conversations - 2000
-        event_id += 1
-        event_rows.append(
-            {
-                "id": event_id,
-                "conversation_id": c,
-                "agent_id": agent,
-                "kind": "assigned",
-                "at": start + timedelta(minutes=2),
-                "data": json.dumps({"from": None, "to": AGENTS[agent - 1]}),
-            }
-        )
-        tags = rng.sample(range(1, len(TAGS) + 1), k=rng.choice([0, 1, 1, 1, 2]))
-        for tag in tags:
-            tag_rows.append({"conversation_id": c, "tag_id": tag})
-            event_id += 1
-            event_rows.append(
-                {
-                    "id": event_id,
-                    "conversation_id": c,
-                    "agent_id": agent,
-                    "kind": "tagged",
-                    "at": start + timedelta(minutes=3),
-                    "data": json.dumps({"tag": TAGS[tag - 1][0]}),
-                }
-            )
-        if closed:
-            event_id += 1
-            event_rows.append(
-                {
-                    "id": event_id,
-                    "conversation_id": c,
-                    "agent_id": agent,
-                    "kind": "status_changed",
-                    "at": t,
-                    "data": json.dumps({"from": "open", "to": "closed"}),
-                }
-            )
-        conv_rows.append(
-            {
-                "id": c,
-                "subject": subject,
-                "channel": channel,
-                "source": "imap:bench/INBOX",
-                "status": "closed" if closed else rng.choice(["open", "open", "pending"]),
-                "assignee_id": agent if rng.random() < 0.9 else None,
-                "contact_id": contact,
-                "created_at": start,
-                "last_activity_at": t - timedelta(minutes=1),
-                "last_customer_at": start,
-                "message_count": n,
-                "version": n + len(tags) + 2,
-            }
-        )
-        if len(msg_rows) >= chunk:
-            flush()
-            if not quiet:
-                print(
-                    f"\r{c:,}/{conversations:,} conversations, {msg_id:,} messages",
-                    end="",
-                    file=sys.stderr,
+            contact = rng.randint(1, n_contacts)
+            agent = rng.randint(1, len(AGENTS))
+            subject = rng.choice(subjects)[:200]
+            channel = "chat" if rng.random() < 0.2 else "email"
+            t = start
+            first_mid = None
+            for k in range(n):
+                msg_id += 1
+                inbound = k % 2 == 0
+                mid = f"gen-{c}-{k}@bench.example"
+                first_mid = first_mid or mid
+                body = " ".join(rng.choice(sentences) for _ in range(rng.randint(2, 6)))
+                msg_rows.append(
+                    {
+                        "id": msg_id,
+                        "conversation_id": c,
+                        "dedupe_key": f"mid:{mid}",
+                        "source": "imap:bench/INBOX" if inbound else "imap:bench/Sent",
+                        "external_id": str(msg_id),
+                        "message_id": mid,
+                        "in_reply_to": None if k == 0 else f"gen-{c}-{k - 1}@bench.example",
+                        "refs": None if k == 0 else first_mid,
+                        "direction": "in" if inbound else "out",
+                        "author_name": f"Customer {contact - 1}"
+                        if inbound
+                        else AGENTS[agent - 1].capitalize(),
+                        "author_email": f"customer{contact - 1}@c{(contact - 1) % 997}.example"
+                        if inbound
+                        else f"{AGENTS[agent - 1]}@northwind.example",
+                        "agent_id": None if inbound else agent,
+                        "contact_id": contact if inbound else None,
+                        "subject": subject if k == 0 else f"Re: {subject}",
+                        "sent_at": t,
+                        "received_at": t,
+                        "body": body,
+                    }
                 )
-    flush()
+                ref_rows.append({"ref": mid, "conversation_id": c})
+                event_id += 1
+                event_rows.append(
+                    {
+                        "id": event_id,
+                        "conversation_id": c,
+                        "agent_id": None if inbound else agent,
+                        "kind": "received" if inbound else "replied",
+                        "at": t,
+                        "data": json.dumps({"message": msg_id}),
+                    }
+                )
+                t += timedelta(minutes=rng.randint(5, 60 * 18))
+            closed = rng.random() < 0.85 and c < conversations - 2000
+            event_id += 1
+            event_rows.append(
+                {
+                    "id": event_id,
+                    "conversation_id": c,
+                    "agent_id": agent,
+                    "kind": "assigned",
+                    "at": start + timedelta(minutes=2),
+                    "data": json.dumps({"from": None, "to": AGENTS[agent - 1]}),
+                }
+            )
+            tags = rng.sample(range(1, len(TAGS) + 1), k=rng.choice([0, 1, 1, 1, 2]))
+            for tag in tags:
+                tag_rows.append({"conversation_id": c, "tag_id": tag})
+                event_id += 1
+                event_rows.append(
+                    {
+                        "id": event_id,
+                        "conversation_id": c,
+                        "agent_id": agent,
+                        "kind": "tagged",
+                        "at": start + timedelta(minutes=3),
+                        "data": json.dumps({"tag": TAGS[tag - 1][0]}),
+                    }
+                )
+            if closed:
+                event_id += 1
+                event_rows.append(
+                    {
+                        "id": event_id,
+                        "conversation_id": c,
+                        "agent_id": agent,
+                        "kind": "status_changed",
+                        "at": t,
+                        "data": json.dumps({"from": "open", "to": "closed"}),
+                    }
+                )
+            conv_rows.append(
+                {
+                    "id": c,
+                    "subject": subject,
+                    "channel": channel,
+                    "source": "imap:bench/INBOX",
+                    "status": "closed" if closed else rng.choice(["open", "open", "pending"]),
+                    "assignee_id": agent if rng.random() < 0.9 else None,
+                    "contact_id": contact,
+                    "created_at": start,
+                    "last_activity_at": t - timedelta(minutes=1),
+                    "last_customer_at": start,
+                    "message_count": n,
+                    "version": n + len(tags) + 2,
+                }
+            )
+            if len(msg_rows) >= chunk:
+                flush()
+                if not quiet:
+                    print(
+                        f"\r{c:,}/{conversations:,} conversations, {msg_id:,} messages",
+                        end="",
+                        file=sys.stderr,
+                    )
+        flush()
     # The rows above bypass the ORM, so the stats aggregates (kept in step on every
     # normal write) are folded from the finished event log here, as the migration does.
     from inbox_tui.aggregates import rebuild

@@ -34,6 +34,27 @@ def test_stats_report_smoke(tmp_path, capsys):
     assert "ratio" in capsys.readouterr().out
 
 
+def test_import_and_search_smoke(tmp_path, capsys):
+    from benchmarks import import_and_search
+    from benchmarks.generate import write_maildir
+
+    db = tmp_path / "g.db"
+    generate(sqlite_url(db), conversations=20, messages=60, quiet=True)
+    write_maildir(tmp_path / "md", 5)
+    args = [
+        "--maildir",
+        str(tmp_path / "md"),
+        "--db",
+        str(db),
+        "--notmuch-dir",
+        str(tmp_path / "nm"),
+    ]
+    assert import_and_search.main(args) == 0
+    out = capsys.readouterr().out
+    assert "exported 60 messages" in out and "notmuch search, last word as prefix" in out
+    assert len(list((tmp_path / "nm" / "cur").iterdir())) == 60
+
+
 def test_tui_memory_smoke(tmp_path, capsys):
     from benchmarks import tui_memory
 

@@ -22,6 +22,7 @@ from inbox_tui.models import (
     Status,
     Tag,
 )
+from inbox_tui.services.fulltext import text_conditions
 from inbox_tui.services.triage import NotFound
 
 # (last_activity_at, id) of the last row of the previous page.
@@ -41,7 +42,10 @@ class ConversationFilter:
     from_contains: str | None = None  # matched against the contact's email and name
     after: datetime | None = None
     before: datetime | None = None
-    text: list[str] = field(default_factory=list)  # words/phrases in subject or messages
+    # Words in the subject or any message of the conversation, each matched as a prefix
+    # ("prin" finds "printer"); every word must match, not necessarily in one message.
+    text: list[str] = field(default_factory=list)
+    phrases: list[str] = field(default_factory=list)  # exact phrases, same places
     ids: list[int] | None = None
 
 
@@ -88,7 +92,9 @@ class Thread:
     earlier: int = 0  # older messages not loaded (get_thread's ``newest``)
 
 
-def _apply_filter(stmt, flt: ConversationFilter):  # type: ignore[no-untyped-def]
+def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool = True):  # type: ignore[no-untyped-def]
+    """``stmt`` narrowed to ``flt``. ``ordered``: the query reads in list order and stops at
+    a page (False for counts), which picks the full-text plan on SQLite."""
     if flt.ids is not None:
         stmt = stmt.where(col(Conversation.id).in_(flt.ids))
     if flt.statuses:
@@ -129,16 +135,12 @@ def _apply_filter(stmt, flt: ConversationFilter):  # type: ignore[no-untyped-def
         stmt = stmt.where(Conversation.last_activity_at >= flt.after)
     if flt.before:
         stmt = stmt.where(Conversation.last_activity_at < flt.before)
-    for word in flt.text:
-        needle = f"%{word.lower()}%"
-        stmt = stmt.where(
-            or_(
-                func.lower(Conversation.subject).like(needle),
-                col(Conversation.id).in_(
-                    select(Message.conversation_id).where(func.lower(Message.body).like(needle))
-                ),
-            )
-        )
+    # With required tags (or ids) SQLite drives the query from that short list of
+    # conversations, not by the activity order a page is read in.
+    in_order = ordered and not flt.tags and flt.ids is None
+    terms = [(t, True) for t in flt.text] + [(t, False) for t in flt.phrases]
+    for condition in text_conditions(session, terms, ordered=in_order):
+        stmt = stmt.where(condition)
     return stmt
 
 
@@ -155,7 +157,7 @@ def list_conversations(
         .outerjoin(Agent, col(Agent.id) == Conversation.assignee_id)
         .outerjoin(Contact, col(Contact.id) == Conversation.contact_id)
     )
-    stmt = _apply_filter(stmt, flt)
+    stmt = _apply_filter(stmt, flt, session)
     if after is not None:
         at, cid = after
         stmt = stmt.where(
@@ -190,7 +192,11 @@ def list_conversations(
 def row_cursor_at(session: Session, flt: ConversationFilter, index: int) -> Cursor | None:
     """The keyset cursor of the row at ``index`` (0-based) in list order, found by
     OFFSET: used only to jump far (``G``), after which paging is by keyset again."""
-    stmt = _apply_filter(select(Conversation.last_activity_at, Conversation.id), flt)
+    # Not "ordered": a far jump reads past most matches anyway, so the plan that stops
+    # early at a page would test every conversation one by one instead.
+    stmt = _apply_filter(
+        select(Conversation.last_activity_at, Conversation.id), flt, session, ordered=False
+    )
     stmt = (
         stmt.order_by(col(Conversation.last_activity_at).desc(), col(Conversation.id).desc())
         .offset(index)
@@ -202,7 +208,10 @@ def row_cursor_at(session: Session, flt: ConversationFilter, index: int) -> Curs
 
 def count_conversations(session: Session, flt: ConversationFilter | None = None) -> int:
     stmt = _apply_filter(
-        select(func.count()).select_from(Conversation), flt or ConversationFilter()
+        select(func.count()).select_from(Conversation),
+        flt or ConversationFilter(),
+        session,
+        ordered=False,
     )
     return int(session.exec(stmt).one())
 

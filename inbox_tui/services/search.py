@@ -1,6 +1,7 @@
 """The search language agents type after ``/``, learnable in a minute:
 
-    printer jam "exact phrase"      words and phrases in the subject or any message
+    printer jam "exact phrase"      words and phrases in the subject or any message; a word
+                                    also matches as a prefix, so "prin" finds "printer"
     is:open  is:pending  is:snoozed  is:closed
     tag:bug  -tag:spam              with / without a tag (quote tags with spaces: tag:"feature request")
     assignee:me  assignee:sam  assignee:none
@@ -54,7 +55,7 @@ def parse_query(query: str, me: str) -> ConversationFilter:
                 flt.text.append(m.group(0))
         elif phrase is not None:
             if phrase.strip():
-                flt.text.append(phrase)
+                flt.phrases.append(phrase)
         elif word:
             flt.text.append(word)
     return flt

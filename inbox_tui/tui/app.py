@@ -210,6 +210,7 @@ class InboxApp(App[int]):
         self.open_version: int | None = None
         self._token: tuple[int, int, int] | None = None
         self._saved: dict[str, str] = {}
+        self._list_request: ConversationFilter | None = None  # the filter last asked for
         self.exit_after_first_frame = False
         self.exit_after_first_paint = False
         self._started = False
@@ -370,7 +371,7 @@ class InboxApp(App[int]):
     def set_status(self, text: str) -> None:
         self.main.query_one("#status", Static).update(Text(one_line(text, 300)))
 
-    def _set_top(self, total: int) -> None:
+    def _set_top(self, total: int, exact: bool = True) -> None:
         label = dict(VIEWS).get(self.view) or (
             f"#{self.view[4:]}"
             if self.view.startswith("tag:")
@@ -378,7 +379,7 @@ class InboxApp(App[int]):
         )
         text = Text()
         text.append("inbox-tui ", style="bold")
-        text.append(f"· {label} ({total:,})")
+        text.append(f"· {label} ({total:,}{'' if exact else '+'})")
         if self.query_text:
             text.append(f" · search: {one_line(self.query_text, 60)}", style="italic")
         sel = len(self.conv_list.selected)
@@ -395,19 +396,42 @@ class InboxApp(App[int]):
         except ValueError as exc:
             self.set_status(str(exc))
             return
+        self._list_request = flt
         self._load_list(flt, keep_id)
 
     @work(thread=True, exclusive=True, group="list")
     def _load_list(self, flt: ConversationFilter, keep_id: int | None) -> None:
-        total = self.count(flt)
+        # Search reloads per keystroke, and the count reads every match (hundreds of ms
+        # for a common word on a big store) while the first page stops early. So the
+        # page is shown first; a page shorter than PAGE is the whole result and needs
+        # no count at all.
         rows = self.fetch_page(flt, 0, None)
-        self.call_from_thread(self._show_list, flt, total, rows, keep_id)
+        exact = len(rows) < PAGE
+        self.call_from_thread(self._show_list, flt, len(rows), rows, keep_id, exact)
+        if not exact:
+            self.call_from_thread(self._show_total, flt, self.count(flt))
+
+    def _show_total(self, flt: ConversationFilter, total: int) -> None:
+        if flt is not self._list_request or flt is not self.conv_list.filter:
+            return  # the agent searched for something else meanwhile (see _show_list)
+        self.conv_list.set_total(total)
+        self._set_top(total)
 
     def _show_list(
-        self, flt: ConversationFilter, total: int, rows: list[ConversationRow], keep_id: int | None
+        self,
+        flt: ConversationFilter,
+        total: int,
+        rows: list[ConversationRow],
+        keep_id: int | None,
+        exact: bool = True,
     ) -> None:
+        if flt is not self._list_request:
+            # A thread worker cannot be stopped mid-query: "exclusive" only marks the
+            # old one cancelled, and it still finishes. Its answer is for text the agent
+            # has typed past; showing it would flash old results over newer ones.
+            return
         self.conv_list.set_filter(flt, total, rows, keep_id)
-        self._set_top(total)
+        self._set_top(total, exact)
         if self.exit_after_first_frame:  # benchmarks: start to first page of data
             self.exit_after_first_frame = False
             self.call_after_refresh(self._painted)
@@ -511,9 +535,13 @@ class InboxApp(App[int]):
             pages[page] = self.fetch_page(
                 flt, page, pages.get(page - 1, [None])[-1] if page - 1 in pages else None
             )  # type: ignore[arg-type]
-        self.call_from_thread(self._apply_refresh, total, pages)
+        self.call_from_thread(self._apply_refresh, flt, total, pages)
 
-    def _apply_refresh(self, total: int, pages: dict[int, list[ConversationRow]]) -> None:
+    def _apply_refresh(
+        self, flt: ConversationFilter, total: int, pages: dict[int, list[ConversationRow]]
+    ) -> None:
+        if flt is not self.conv_list.filter or flt is not self._list_request:
+            return  # the agent searched for something else meanwhile (see _show_list)
         self.conv_list.reload_keep_cursor(total, pages)
         self._set_top(total)
 

@@ -140,6 +140,13 @@ class ConversationList(ScrollView, can_focus=True):
         self.cursor = min(index, max(0, total - 1))
         self.refresh()
 
+    def set_total(self, total: int) -> None:
+        """The count of the current result set arrived after its first page."""
+        self.total = total
+        self.virtual_size = Size(self.size.width, total)
+        self.cursor = min(self.cursor, max(0, total - 1))
+        self.refresh()
+
     def reload_keep_cursor(self, total: int, pages: dict[int, list[ConversationRow]]) -> None:
         """Swap in fresh data (someone changed something) without moving the agent."""
         current = self.current_row()

@@ -188,6 +188,41 @@ async def test_search_as_you_type_and_views(demo_store):
         )
 
 
+async def test_search_results_arriving_late_are_dropped(demo_store):
+    """A worker for an older keystroke finishes after the newer one (thread workers
+    cannot be stopped mid-query): its rows must not replace the newer results."""
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await current(pilot)
+        await pilot.press("slash", *"tag:bug")
+        await settle(pilot)
+        shown, total = app.conv_list.filter, app.conv_list.total
+        stale = app.current_filter()  # equal in value, but not the request in flight
+        assert stale is not shown
+        app._show_list(stale, 0, [], None)
+        app._apply_refresh(stale, 0, {0: []})
+        app._show_total(stale, 0)
+        await pilot.pause()
+        assert app.conv_list.filter is shown and app.conv_list.total == total > 0
+
+
+async def test_full_first_page_shows_before_its_count_then_the_count(demo_store):
+    from inbox_tui.services.conversations import count_conversations
+    from inbox_tui.tui.conversation_list import PAGE
+
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await current(pilot)
+        app.view = "all"
+        app.reload()
+        await settle(pilot, 5)
+        with demo_store.read() as s:
+            everything = count_conversations(s, app.current_filter())
+        assert everything > PAGE  # so the first page was full and counted afterwards
+        assert app.conv_list.total == everything
+        assert f"({everything:,})" in str(app.main.query_one("#top").render())
+
+
 async def test_macro_with_reply_goes_through_composer(demo_store):
     app = make_app(demo_store)
     async with app.run_test(size=SIZE) as pilot:

@@ -1,0 +1,308 @@
+"""Search as you type on the message full-text index, on SQLite and PostgreSQL: words,
+prefixes, phrases, hostile query text, the index following inserts, edits and deletes
+(triggers / expression index), unicode, and the migration's backfill."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from inbox_tui.ingest import IncomingMessage, Ingestor
+from inbox_tui.migrations.runner import upgrade
+from inbox_tui.models import Conversation, Message
+from inbox_tui.services import fulltext, triage
+from inbox_tui.services.conversations import count_conversations, list_conversations
+from inbox_tui.services.fulltext import fts5_query, pg_tsquery, text_condition, words
+from inbox_tui.services.search import parse_query
+from inbox_tui.store import Store, sqlite_url
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+BEFORE_FTS = "0002s"  # the revision migration 0002 (message full-text index) follows
+
+
+def add(store: Store, key: str, body: str, subject: str = "Help", reply_to: str | None = None):
+    """Ingest one message (``key`` is its Message-ID); returns its conversation id."""
+
+    def work(s):
+        r = Ingestor(s).add(
+            IncomingMessage(
+                source="t",
+                external_id=key,
+                message_id=f"<{key}@x>",
+                in_reply_to=f"<{reply_to}@x>" if reply_to else None,
+                subject=subject,
+                author_email=f"{key}@customer.example",
+                author_name=key,
+                sent_at=T0 + timedelta(minutes=len(key)),
+                body=body,
+            )
+        )
+        return r.conversation_id
+
+    return store.run(work)
+
+
+def search(store: Store, query: str) -> set[int]:
+    with store.read() as s:
+        flt = parse_query(query, "sam")
+        found = {r.id for r in list_conversations(s, flt, limit=1000)}
+        assert count_conversations(s, flt) == len(found)
+        return found
+
+
+@pytest.fixture(params=["rare", "common", "dense"])
+def inbox(store, request, monkeypatch):
+    """Four conversations; returns (store, ids by name). On SQLite this runs with each
+    of the plans a big store picks by how common a word is (fulltext._sqlite_condition):
+    here every word is rare, or common, or dense."""
+    if request.param != "rare":
+        if not store.is_sqlite:
+            pytest.skip("one plan on PostgreSQL")
+        monkeypatch.setattr(fulltext, "COMMON_HITS", 1)
+    if request.param == "dense":
+        monkeypatch.setattr(fulltext, "DENSE_SHARE", 0.0)
+        monkeypatch.setattr(fulltext, "PREFIX_INDEX_MAX", 1000)
+    ids = {
+        "printer": add(store, "p1", "My printer shows a paper jam every morning.", "Office"),
+        "jam": add(store, "j1", "Jam paper? No: the scanner is fine.", "Scanner"),
+        "export": add(store, "e1", "The CSV export drops due dates.", "Export broken"),
+        "mail": add(store, "m1", "Write to ann@acme.com -- she knows 100% of it.", "Contact"),
+    }
+    # A second message in the export conversation, from the agent side of the thread.
+    add(store, "e2", "Which browser do you use?", "Re: Export broken", reply_to="e1")
+    return store, ids
+
+
+def test_words_prefixes_and_subjects(inbox):
+    store, ids = inbox
+    assert search(store, "printer") == {ids["printer"]}
+    assert search(store, "prin") == {ids["printer"]}  # the word being typed
+    assert search(store, "PRINTER") == {ids["printer"]}
+    assert search(store, "paper") == {ids["printer"], ids["jam"]}
+    assert search(store, "scanner") == {ids["jam"]}  # subject or body
+    assert search(store, "broken") == {ids["export"]}
+    assert search(store, "zebra") == set()
+
+
+def test_every_word_must_match_but_may_be_in_different_messages(inbox):
+    store, ids = inbox
+    assert search(store, "csv browser") == {ids["export"]}  # first and second message
+    assert search(store, "csv printer") == set()
+
+
+def test_phrases_are_exact_and_ordered(inbox):
+    store, ids = inbox
+    assert search(store, '"paper jam"') == {ids["printer"]}
+    assert search(store, '"jam paper"') == {ids["jam"]}
+    assert search(store, '"paper ja"') == set()  # a phrase is not a prefix
+    assert search(store, '"due dates" export') == {ids["export"]}
+
+
+def test_negated_tags_and_other_terms_still_combine_with_text(inbox):
+    store, ids = inbox
+    store.run(triage.ensure_agent, "sam", "Sam")
+    store.run(triage.tag, "sam", ids["jam"], "spam")
+    assert search(store, "paper -tag:spam") == {ids["printer"]}
+    assert search(store, "paper tag:spam") == {ids["jam"]}
+    assert search(store, "paper is:closed") == set()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        '""',
+        '"""',
+        "*",
+        "-",
+        ":",
+        "(",
+        ")",
+        "()",
+        "^",
+        "+",
+        "NEAR",
+        "NEAR(printer",
+        "NEAR(printer jam, 2)",
+        "printer AND",
+        "AND OR NOT",
+        "subject:printer",
+        "body:",
+        "{subject body}: printer",
+        "'",
+        "\\",
+        "%",
+        "_",
+        "printer*",
+        "*printer",
+        'printer"',
+        "\x00",
+        "a" * 300,
+    ],
+)
+def test_hostile_query_text_never_raises(store, query):
+    add(store, "p1", "My printer shows a paper jam.")
+    search(store, query)
+
+
+def test_query_syntax_is_plain_text(inbox):
+    store, ids = inbox
+    # FTS operators are ordinary words: "OR" must not widen the search, "NOT" must not
+    # exclude, "-" must not negate, a column filter must not narrow to a column.
+    assert search(store, "printer OR scanner") == set()
+    assert search(store, "printer NOT") == set()
+    assert search(store, "paper -jam") == {ids["printer"], ids["jam"]}
+    assert search(store, "printer*") == {ids["printer"]}
+    assert search(store, "NEAR(printer") == set()
+    assert search(store, "subject:printer") == set()  # unknown key:value is text: "subject printer"
+
+
+def test_text_without_words_falls_back_to_substring(inbox):
+    store, ids = inbox
+    assert words("--") == [] and words("%") == []
+    assert search(store, "--") == {ids["mail"]}
+    assert search(store, "%") == {ids["mail"]}  # a literal percent sign, not a wildcard
+    assert search(store, "_") == set()
+    # Punctuation separates words, as in notmuch: an address is a phrase of its parts.
+    assert search(store, "@acme.com") == {ids["mail"]}
+    assert search(store, "ann@acme") == {ids["mail"]}
+    assert search(store, "100%") == {ids["mail"]}
+
+
+def test_query_builders_quote_only_letters_and_digits():
+    assert fts5_query(words('x" OR yz*'), prefix=True) == '"x OR yz"*'
+    assert fts5_query(["a"], prefix=True) == '"a"'  # one letter is too short for a prefix
+    assert pg_tsquery(words("acme.com"), prefix=True) == "'acme' <-> 'com':*"
+    assert pg_tsquery(["x"], prefix=False) == "'x'"
+
+
+def test_unicode_words_and_unspaced_scripts(store):
+    cafe = add(store, "u1", "Le café était fermé, naïve question.")
+    tokyo = add(store, "u2", "東京駅で待っています。")
+    assert search(store, "café") == {cafe}
+    assert search(store, "Café") == {cafe}
+    assert search(store, "fermé") == {cafe}
+    assert search(store, "naï") == {cafe}
+    assert search(store, "cafe\u0301") == {cafe}  # typed decomposed
+    assert search(store, "東京") == {tokyo}
+    assert search(store, "駅") == {tokyo}  # inside a run FTS sees as one word: substring
+    assert search(store, "京都") == set()
+
+
+def test_new_edited_moved_and_deleted_messages_follow_the_index(store):
+    a = add(store, "a1", "The modem blinks red.")
+    assert search(store, "modem") == {a}
+    b = add(store, "b1", "Nothing to see.")
+    assert search(store, "router") == set()
+
+    def edit(s):
+        msg = s.exec(select(Message).where(Message.conversation_id == a)).one()
+        msg.body = "The router blinks red."
+
+    store.run(edit)
+    assert search(store, "modem") == set()
+    assert search(store, "router") == {a}
+
+    def move(s):  # what a merge of conversations does to a message
+        msg = s.exec(select(Message).where(Message.conversation_id == a)).one()
+        msg.conversation_id = b
+
+    store.run(move)
+    assert search(store, "router") == {b}
+
+    def delete(s):
+        s.delete(s.exec(select(Message).where(Message.body == "The router blinks red.")).one())
+
+    store.run(delete)
+    assert search(store, "router") == set()
+    assert search(store, "nothing") == {b}
+    _check_index(store)
+
+
+def _check_index(store: Store) -> None:
+    if store.is_sqlite:
+        # A contentless delete with values that differ from the indexed ones would
+        # leave the index inconsistent; FTS5 can verify its own structure.
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO message_fts(message_fts) VALUES ('integrity-check')")
+
+
+def test_postgres_uses_the_index(store):
+    if store.is_sqlite:
+        pytest.skip("PostgreSQL only")
+    add(store, "p1", "Write to ann@acme.com about the printer.")
+    with store.read() as s:
+        conn = s.connection()
+        # The punctuation list reached the column's definition unescaped: an address
+        # is stored as its words.
+        doc = conn.exec_driver_sql("SELECT fts_document::text FROM message").scalar_one()
+        assert "'acme'" in doc and "'ann'" in doc and "@" not in doc
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        q = select(Conversation.id).where(text_condition(s, "prin", prefix=True))
+        compiled = q.compile(conn)
+        plan = "\n".join(
+            r[0] for r in conn.exec_driver_sql("EXPLAIN " + str(compiled), compiled.params)
+        )
+    assert "ix_message_fts" in plan, plan
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def old_store_url(request, tmp_path):
+    if request.param == "sqlite":
+        return sqlite_url(tmp_path / "old.db")
+    return request.getfixturevalue("postgres_url_factory")()
+
+
+def test_migration_backfills_messages_of_an_existing_store(old_store_url):
+    old = Store(old_store_url, migrate=False)
+    upgrade(old, BEFORE_FTS)
+    assert old.current_revision() == BEFORE_FTS
+    conv = add(old, "o1", "The invoice total is wrong.", "Billing")
+    add(old, "o2", "Still wrong after the refund.", "Re: Billing", reply_to="o1")
+    old.close()
+    new = Store(old_store_url)  # migrates to the current revision on open
+    try:
+        assert search(new, "invoice refund") == {conv}
+        assert search(new, '"total is wrong"') == {conv}
+        assert search(new, "billing") == {conv}
+        _check_index(new)
+    finally:
+        new.close()
+
+
+def test_sqlite_plan_follows_how_common_the_word_is(sqlite_store, monkeypatch):
+    add(sqlite_store, "p1", "My printer shows a paper jam.")
+
+    def plan(word: str, ordered: bool = True) -> str:
+        with sqlite_store.read() as s:
+            cond = fulltext.text_condition(s, word, prefix=True, ordered=ordered)
+            return str(cond.compile(s.get_bind()))
+
+    assert "EXISTS" not in plan("printer") and "+" not in plan("printer")  # rare
+    monkeypatch.setattr(fulltext, "COMMON_HITS", 1)
+    assert "conversation.id + " in plan("printer")  # common, not dense
+    assert "conversation.id + " not in plan("printer", ordered=False)  # a count
+    monkeypatch.setattr(fulltext, "DENSE_SHARE", 0.0)
+    assert "EXISTS" in plan("pap")  # dense, and a prefix with its own index
+    assert "EXISTS" not in plan("paper")  # a longer prefix: FTS5 would merge per test
+    assert "EXISTS" not in plan("zebra")  # no match is never dense
+
+
+def test_sqlite_dense_word_is_not_tested_per_conversation_next_to_a_rare_one(
+    sqlite_store, monkeypatch
+):
+    conv = add(sqlite_store, "p1", "My printer shows a paper jam.")
+    add(sqlite_store, "p22", "Paper everywhere.")
+    monkeypatch.setattr(fulltext, "DENSE_SHARE", 0.0)
+    monkeypatch.setattr(fulltext, "COMMON_HITS", 1)
+    with sqlite_store.read() as s:
+        alone = fulltext.text_conditions(s, [("pap", True)])
+        assert "EXISTS" in str(alone[0].compile(s.get_bind()))
+        # "printer" (1 hit) is now rare, "pap" (2 hits) still dense.
+        monkeypatch.setattr(fulltext, "COMMON_HITS", 2)
+        both = fulltext.text_conditions(s, [("pap", True), ("printer", True)])
+        sql = [str(c.compile(s.get_bind())) for c in both]
+    assert "EXISTS" not in sql[0] and "conversation.id + " in sql[0]
+    assert search(sqlite_store, "pap printer") == {conv}
