@@ -19,7 +19,7 @@ from inbox_tui.services.search import parse_query
 from inbox_tui.store import Store, sqlite_url
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-BEFORE_FTS = "0002s"  # the revision migration 0002 (message full-text index) follows
+BEFORE_FTS = "0002"  # the revision migration 0003 (message full-text index) follows
 
 
 def add(store: Store, key: str, body: str, subject: str = "Help", reply_to: str | None = None):

@@ -1,6 +1,6 @@
 """stats aggregates: stat_conversation and stat_event, backfilled from the event log
 
-Revision ID: 0002s
+Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-23 13:30:00
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0002s"
+revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -22,8 +22,8 @@ recomputing the expression for each (it has no idea that costs ~150 us a message
 a page of "password" took 1.5 s on 200,000 messages. Being generated, the column stays
 right whatever writes the row.
 
-Revision ID: 0002
-Revises: 0002s
+Revision ID: 0003
+Revises: 0002
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ import string
 
 from alembic import op
 
-revision = "0002"
-down_revision = "0002s"  # after the stats aggregates (merged first)
+revision = "0003"
+down_revision = "0002"  # the stats aggregates
 branch_labels = None
 depends_on = None
 
