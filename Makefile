@@ -28,7 +28,7 @@ system-deps:
 test: system-deps $(STAMP)
 	$(BIN)/ruff check inbox_tui tests benchmarks
 	$(BIN)/mypy
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 check: $(STAMP)
 	$(BIN)/ruff check inbox_tui tests benchmarks
