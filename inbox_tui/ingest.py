@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Insert, bindparam, insert, update
+from sqlalchemy import Connection, Insert, bindparam, insert, update
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -187,6 +187,7 @@ class Ingestor:
         self._agent_emails: dict[str, Agent] | None = None
         self._known_refs: set[str] = set()
         self._contacts: dict[str, tuple[int, str]] = {}  # key -> (id, name)
+        self._conn: Connection  # set by add() / prefetch() for their statements
         # Dedupe keys add_all looked up in one query and found absent: add() skips its
         # own lookup for them (a concurrent insert still ends in the IntegrityError path).
         self._absent: set[str] = set()
@@ -200,6 +201,9 @@ class Ingestor:
         # The Core statements below do not autoflush: write the caller's pending ORM
         # changes first so they are neither missed nor overwritten.
         self.session.flush()
+        # One connection for this message's statements (asking the session each time
+        # cost more than some of the statements).
+        self._conn = self.session.connection()
         if key in self._absent:
             self._absent.discard(key)  # a second copy later in the batch must be looked up
         else:
@@ -228,7 +232,7 @@ class Ingestor:
             )
 
     def _existing(self, key: str) -> tuple[int, int] | None:
-        row = self.session.connection().execute(_SELECT_BY_KEY, {"key": key}).first()
+        row = self._conn.execute(_SELECT_BY_KEY, {"key": key}).first()
         return (row[0], row[1]) if row is not None else None
 
     def _forget(self) -> None:
@@ -276,7 +280,7 @@ class Ingestor:
         """Look up the dedupe keys of a batch at once, so ``add`` skips its own query
         for each message not in the store yet."""
         keys = list(dict.fromkeys(dedupe_key_for(m) for m in batch))
-        conn = self.session.connection()
+        conn = self._conn = self.session.connection()
         for i in range(0, len(keys), 500):
             chunk = keys[i : i + 500]
             present = {k for k, _, _ in conn.execute(_SELECT_BY_KEYS, {"keys": chunk})}
@@ -290,7 +294,7 @@ class Ingestor:
     # is expired afterwards, so callers that hold one in the same session re-read it.
 
     def _store(self, msg: IncomingMessage, key: str) -> IngestResult:
-        conn = self.session.connection()
+        conn = self._conn
         sent_at = _aware(msg.sent_at)
         mid = normalise_message_id(msg.message_id)
         refs = self._refs(msg, mid)
@@ -425,7 +429,7 @@ class Ingestor:
             self.session.expire(obj)
 
     def _conv_state(self, conv_id: int) -> _ConvState:
-        row = self.session.connection().execute(_SELECT_STATE, {"conv_id": conv_id}).one()
+        row = self._conn.execute(_SELECT_STATE, {"conv_id": conv_id}).one()
         return _ConvState(*row)
 
     def _refs(self, msg: IncomingMessage, mid: str | None) -> list[str]:
@@ -449,7 +453,7 @@ class Ingestor:
         subject: str,
         sent_at: datetime,
     ) -> int | None:
-        conn = self.session.connection()
+        conn = self._conn
         if msg.thread_key:
             ref = _thread_key_ref(msg)
             lookup = [ref, *(r for r in [mid, *refs] if r)]
@@ -479,17 +483,13 @@ class Ingestor:
         if not base:
             return None
         c = _CONV.c
-        candidates = (
-            self.session.connection()
-            .execute(
-                core_select(c.id, c.subject)
-                .where(c.contact_id == contact_id)
-                .where(c.last_activity_at >= sent_at - SUBJECT_FALLBACK_WINDOW)
-                .order_by(c.last_activity_at.desc())
-                .limit(20)
-            )
-            .all()
-        )
+        candidates = self._conn.execute(
+            core_select(c.id, c.subject)
+            .where(c.contact_id == contact_id)
+            .where(c.last_activity_at >= sent_at - SUBJECT_FALLBACK_WINDOW)
+            .order_by(c.last_activity_at.desc())
+            .limit(20)
+        ).all()
         for conv_id, conv_subject in candidates:
             if sanitize.base_subject(conv_subject) == base:
                 return int(conv_id)
@@ -574,7 +574,7 @@ class Ingestor:
             if ref not in known
         ]
         if rows:
-            self.session.connection().execute(_INSERT_REF, rows)
+            self._conn.execute(_INSERT_REF, rows)
 
     @staticmethod
     def _touch(conv: _ConvState, direction: Direction, sent_at: datetime) -> str | None:
@@ -635,7 +635,7 @@ class Ingestor:
         else:
             return None
         name = sanitize.one_line(msg.author_name, 300)
-        conn = self.session.connection()
+        conn = self._conn
         cached = self._contacts.get(key)
         if cached is None:
             found = conn.execute(_SELECT_CONTACT, {"key": key}).first()
