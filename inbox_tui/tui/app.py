@@ -662,6 +662,7 @@ class InboxApp(App[int]):
             ("g / G", "First / last"),
             ("PgDn / PgUp", "Page down / up"),
             ("q", "Show or hide quoted text in a thread"),
+            ("o", "Show 30 earlier messages of a long thread"),
         ]
         return rows
 
