@@ -197,7 +197,9 @@ class Ingestor:
     def add(self, msg: IncomingMessage) -> IngestResult:
         """Store ``msg`` (or recognise it as a duplicate). Never raises for bad content:
         a message that cannot be stored is quarantined with the reason."""
-        key = dedupe_key_for(msg)
+        return self._add(msg, dedupe_key_for(msg))
+
+    def _add(self, msg: IncomingMessage, key: str) -> IngestResult:
         # The Core statements below do not autoflush: write the caller's pending ORM
         # changes first so they are neither missed nor overwritten.
         self.session.flush()
@@ -270,19 +272,21 @@ class Ingestor:
     def add_all(self, messages: Iterable[IncomingMessage]) -> IngestCounts:
         """``add`` each message, with the duplicate checks done in one query per batch."""
         batch = list(messages)
-        self.prefetch(batch)
+        # Keys computed once: a message without Message-ID or source id is hashed whole.
+        keys = [dedupe_key_for(m) for m in batch]
+        self._prefetch(keys)
         counts = IngestCounts()
-        for msg in batch:
-            counts.count(self.add(msg))
+        for msg, key in zip(batch, keys, strict=True):
+            counts.count(self._add(msg, key))
         return counts
 
-    def prefetch(self, batch: list[IncomingMessage]) -> None:
-        """Look up the dedupe keys of a batch at once, so ``add`` skips its own query
-        for each message not in the store yet."""
-        keys = list(dict.fromkeys(dedupe_key_for(m) for m in batch))
+    def _prefetch(self, keys: list[str]) -> None:
+        """Look up a batch's dedupe keys at once, so ``_add`` skips its own query for
+        each message not in the store yet."""
+        unique = list(dict.fromkeys(keys))
         conn = self._conn = self.session.connection()
-        for i in range(0, len(keys), 500):
-            chunk = keys[i : i + 500]
+        for i in range(0, len(unique), 500):
+            chunk = unique[i : i + 500]
             present = {k for k, _, _ in conn.execute(_SELECT_BY_KEYS, {"keys": chunk})}
             self._absent.update(k for k in chunk if k not in present)
 

@@ -323,6 +323,5 @@ def note_core_writes(session: Session, conversation_ids: Iterable[int]) -> None:
     are refreshed and, on PostgreSQL, other agents are notified at commit."""
     from inbox_tui.aggregates import mark
 
-    ids = list(conversation_ids)
-    mark(session, ids)
+    mark(session, conversation_ids)
     session.info[_CORE_WRITES] = True
