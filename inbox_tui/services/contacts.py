@@ -13,7 +13,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from inbox_tui.models import Contact, Conversation
-from inbox_tui.services.triage import NotFound
+from inbox_tui.services.triage import conversation_not_found
 
 
 @dataclass
@@ -44,7 +44,7 @@ def contact_card(session: Session, conversation_id: int, limit: int = 50) -> Con
     known customer. Raises NotFound when the conversation does not exist."""
     conv = session.get(Conversation, conversation_id)
     if conv is None:
-        raise NotFound(f"Conversation {conversation_id} does not exist (it may have been merged).")
+        raise conversation_not_found(conversation_id)
     if conv.contact_id is None:
         return None
     contact = session.get(Contact, conv.contact_id)

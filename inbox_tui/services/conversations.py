@@ -23,7 +23,7 @@ from inbox_tui.models import (
     Tag,
 )
 from inbox_tui.services.fulltext import text_conditions
-from inbox_tui.services.triage import NotFound
+from inbox_tui.services.triage import conversation_not_found
 
 # (last_activity_at, id) of the last row of the previous page.
 Cursor = tuple[datetime, int]
@@ -233,7 +233,7 @@ def _tags_for(session: Session, ids: list[int]) -> dict[int, list[str]]:
 def get_conversation(session: Session, conversation_id: int) -> ConversationRow:
     rows = list_conversations(session, ConversationFilter(ids=[conversation_id]), limit=1)
     if not rows:
-        raise NotFound(f"Conversation {conversation_id} does not exist (it may have been merged).")
+        raise conversation_not_found(conversation_id)
     return rows[0]
 
 

@@ -63,13 +63,18 @@ def find_agent(session: Session, username: str) -> Agent:
     return agent
 
 
+def conversation_not_found(conversation_id: int) -> NotFound:
+    """The one sentence for a conversation id that is gone (merges fold ids away)."""
+    return NotFound(f"Conversation {conversation_id} does not exist (it may have been merged).")
+
+
 def lock_conversation(session: Session, conversation_id: int) -> Conversation:
     """The conversation, locked for this transaction. Raises NotFound."""
     conv = session.exec(
         select(Conversation).where(Conversation.id == conversation_id).with_for_update()
     ).first()
     if conv is None:
-        raise NotFound(f"Conversation {conversation_id} does not exist (it may have been merged).")
+        raise conversation_not_found(conversation_id)
     return conv
 
 
