@@ -14,6 +14,7 @@ held and the agent is told what changed.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
@@ -281,3 +282,58 @@ def discard_outbox(session: Session, outbox_id: int) -> None:
     if row.status == OutboxStatus.SENT.value:
         raise UserError("That reply was already sent; it cannot be discarded.")
     row.status = OutboxStatus.DISCARDED.value
+
+
+@dataclass
+class Sent:
+    outbox_id: int | None
+    logged: bool  # recorded in the conversation but not delivered (demo, chat without a route)
+
+
+def send_reply(
+    session: Session,
+    actor: str,
+    conversation_id: int,
+    body: str,
+    *,
+    config: Config,
+    then_status: str | None = None,
+    seen_version: int | None = None,
+    force: bool = False,
+    macro: str | None = None,
+    article_id: int | None = None,
+) -> Sent:
+    """The composer's send: a plain reply, or a macro's reply with its actions, plus the
+    help article it carries, in one transaction. ``then_status`` None is the default
+    (pending, or the macro's own status); "closed" is send and close. Raises Collision
+    when someone else acted since ``seen_version`` (unless ``force``)."""
+    from inbox_tui.services.macros import apply_macro
+    from inbox_tui.services.suggest import record_article_sent
+
+    if macro:
+        outbox_id = apply_macro(
+            session,
+            actor,
+            conversation_id,
+            macro,
+            config=config,
+            body=body,
+            seen_version=seen_version,
+            force=force,
+            then_status=then_status,
+        ).outbox_id
+    else:
+        outbox_id = queue_reply(
+            session,
+            actor,
+            conversation_id,
+            body,
+            config=config,
+            then_status=then_status or "pending",
+            seen_version=seen_version,
+            force=force,
+        )
+    if article_id is not None:
+        record_article_sent(session, actor, conversation_id, article_id)
+    row = session.get(Outbox, outbox_id) if outbox_id else None
+    return Sent(outbox_id, row is not None and row.status == OutboxStatus.LOGGED.value)
