@@ -940,7 +940,7 @@ class InboxApp(App[int]):
         except Exception as exc:
             import logging
 
-            from inbox_tui.cli import explain_unexpected
+            from inbox_tui.errors import explain_unexpected
 
             logging.getLogger(__name__).exception("action failed")
             self.call_from_thread(
