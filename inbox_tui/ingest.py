@@ -21,8 +21,8 @@ import functools
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import Connection, Insert, bindparam, insert, update
@@ -31,9 +31,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from inbox_tui import sanitize
+from inbox_tui.incoming import IncomingMessage, as_utc, dedupe_key_for, normalise_message_id
 from inbox_tui.models import (
     Agent,
-    Channel,
     Contact,
     Conversation,
     ConversationTag,
@@ -55,41 +55,6 @@ from inbox_tui.store import insert_or_get, note_core_writes
 SUBJECT_FALLBACK_WINDOW = timedelta(days=14)
 MAX_REFS = 100  # hostile References headers can list thousands; the newest matter
 MAX_BODY_CHARS = 2_000_000
-
-
-@dataclass(frozen=True)
-class Attachment:
-    name: str
-    content_type: str
-    size: int
-
-
-@dataclass
-class IncomingMessage:
-    """A message from any source, normalised. Text fields may be untrusted: ``add``
-    sanitises them."""
-
-    source: str  # "imap:<account>/<mailbox>", "mail:<path>", "chat:slack:<channel>", ...
-    external_id: str | None  # UID, file name, chat timestamp...: stable within source
-    sent_at: datetime  # aware; naive values are taken as UTC
-    body: str = ""
-    subject: str = ""
-    channel: Channel = Channel.EMAIL
-    message_id: str | None = None
-    in_reply_to: str | None = None
-    references: list[str] = field(default_factory=list)
-    # An explicit conversation key from the source (a chat thread); wins over headers.
-    thread_key: str | None = None
-    author_name: str = ""
-    author_email: str | None = None
-    author_handle: str | None = None  # chat identity, e.g. "slack:U024BE7LH"
-    to: list[tuple[str, str]] = field(default_factory=list)  # (name, address)
-    cc: list[tuple[str, str]] = field(default_factory=list)
-    attachments: list[Attachment] = field(default_factory=list)
-    # Set by a source that knows this author is one of our agents (chat handles mapped
-    # in config, the account's own address): the message is then a reply.
-    agent_username: str | None = None
-    warnings: list[str] = field(default_factory=list)
 
 
 class Outcome(StrEnum):
@@ -136,42 +101,6 @@ class IngestCounts:
             "duplicates": self.duplicates,
             "quarantined": self.quarantined,
         }
-
-
-def normalise_message_id(value: str | None) -> str | None:
-    """``<abc@host>`` → ``abc@host``; blanks and absurd values → None."""
-    if not value:
-        return None
-    value = sanitize.clean(value).strip()
-    if value.startswith("<") and ">" in value:
-        value = value[1 : value.index(">")]
-    value = value.strip().strip("<>").strip()
-    if not value or len(value) > 900 or any(c.isspace() for c in value):
-        return None
-    return value
-
-
-def dedupe_key_for(msg: IncomingMessage) -> str:
-    mid = normalise_message_id(msg.message_id)
-    if mid:
-        return f"mid:{mid}"
-    if msg.external_id:
-        return f"src:{msg.source}:{msg.external_id}"[:1000]
-    digest = hashlib.sha256(
-        "\x1f".join(
-            [
-                msg.source,
-                msg.author_email or msg.author_handle or "",
-                _aware(msg.sent_at).isoformat(),
-                msg.body,
-            ]
-        ).encode("utf-8", "surrogatepass")
-    ).hexdigest()
-    return f"hash:{digest}"
-
-
-def _aware(dt: datetime) -> datetime:
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
 class Ingestor:
@@ -299,7 +228,7 @@ class Ingestor:
 
     def _store(self, msg: IncomingMessage, key: str) -> IngestResult:
         conn = self._conn
-        sent_at = _aware(msg.sent_at)
+        sent_at = as_utc(msg.sent_at)
         mid = normalise_message_id(msg.message_id)
         refs = self._refs(msg, mid)
         agent_id = self._agent_for(msg)
@@ -744,14 +673,10 @@ def ingest_one(session: Session, msg: IncomingMessage) -> IngestResult:
 
 
 __all__ = [
-    "Attachment",
-    "IncomingMessage",
     "IngestCounts",
     "IngestResult",
     "Ingestor",
     "Outcome",
-    "dedupe_key_for",
     "ingest_one",
-    "normalise_message_id",
     "utcnow",
 ]

@@ -15,7 +15,8 @@ from sqlmodel import func, select
 
 from inbox_tui.config import Account, AgentIdentity, Config
 from inbox_tui.errors import UserError
-from inbox_tui.ingest import IncomingMessage, Ingestor
+from inbox_tui.incoming import IncomingMessage
+from inbox_tui.ingest import Ingestor
 from inbox_tui.models import Conversation, Event, Message, Outbox, utcnow
 from inbox_tui.services import replies, triage
 from inbox_tui.services.outbox import flush_outbox

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from inbox_tui.ingest import IncomingMessage, Ingestor
+from inbox_tui.incoming import IncomingMessage
+from inbox_tui.ingest import Ingestor
 from inbox_tui.migrations.runner import upgrade
 from inbox_tui.models import Conversation, Message
 from inbox_tui.services import fulltext, triage

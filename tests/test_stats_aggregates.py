@@ -21,7 +21,8 @@ import pytest
 from sqlalchemy import text
 
 from inbox_tui.aggregates import rebuild
-from inbox_tui.ingest import IncomingMessage, Ingestor
+from inbox_tui.incoming import IncomingMessage
+from inbox_tui.ingest import Ingestor
 from inbox_tui.models import EventKind, Status
 from inbox_tui.services import triage
 from inbox_tui.services.stats import BusinessHours, compute_report

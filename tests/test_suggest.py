@@ -3,7 +3,8 @@ DuckDuckGo help centre."""
 
 from pathlib import Path
 
-from inbox_tui.ingest import IncomingMessage, Ingestor
+from inbox_tui.incoming import IncomingMessage
+from inbox_tui.ingest import Ingestor
 from inbox_tui.models import utcnow
 from inbox_tui.services import triage
 from inbox_tui.services.suggest import (

@@ -9,7 +9,8 @@ from collections import defaultdict
 import pytest
 from sqlmodel import select
 
-from inbox_tui.ingest import IncomingMessage, Ingestor
+from inbox_tui.incoming import IncomingMessage
+from inbox_tui.ingest import Ingestor
 from inbox_tui.models import Agent, Conversation, ConversationTag, Event, Message, Tag, utcnow
 from inbox_tui.services import triage
 from inbox_tui.store import Store

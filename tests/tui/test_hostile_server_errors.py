@@ -18,7 +18,8 @@ import pytest
 from sqlmodel import select
 
 from inbox_tui.config import Account, AgentIdentity, Config, SmtpSettings
-from inbox_tui.ingest import IncomingMessage, Ingestor
+from inbox_tui.incoming import IncomingMessage
+from inbox_tui.ingest import Ingestor
 from inbox_tui.models import Outbox, utcnow
 from inbox_tui.sanitize import one_line
 from inbox_tui.services import triage
