@@ -17,7 +17,6 @@ the rows added.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import json
 from collections.abc import Iterable
@@ -25,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Connection, Insert, bindparam, insert, update
+from sqlalchemy import Connection, bindparam, insert, update
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -48,7 +47,7 @@ from inbox_tui.models import (
     ThreadRef,
     utcnow,
 )
-from inbox_tui.store import insert_or_get, note_core_writes
+from inbox_tui.store import dialect, insert_or_get, note_core_writes
 
 # A reply that lost its References still joins its conversation if the subject and the
 # contact match and the conversation was active this recently.
@@ -578,7 +577,7 @@ class Ingestor:
                 # Another agent's import may create the same contact at the same moment:
                 # the unique key decides (then no id comes back) and theirs is read.
                 new_id = conn.execute(
-                    _insert_contact(conn.dialect.name),
+                    dialect.insert_ignoring_conflict(_CONTACT, "key", "id", conn.dialect.name),
                     {"key": key, "email": email or None, "name": name, "created_at": utcnow()},
                 ).scalar()
                 if new_id is not None:
@@ -638,21 +637,6 @@ _UPDATE_CONVERSATION = update(_CONV).where(_CONV.c.id == bindparam("conv_id"))
 _SELECT_BY_KEYS = core_select(_MSG.c.dedupe_key, _MSG.c.id, _MSG.c.conversation_id).where(
     _MSG.c.dedupe_key.in_(bindparam("keys", expanding=True))
 )
-
-
-@functools.cache
-def _insert_contact(dialect: str) -> Insert:
-    """INSERT ... ON CONFLICT (key) DO NOTHING RETURNING id, in the store's dialect: a
-    race with another importer costs no savepoint."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
-    return (
-        dialect_insert(_CONTACT)
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(_CONTACT.c.id)
-    )
 
 
 def _thread_key_ref(msg: IncomingMessage) -> str:

@@ -37,6 +37,7 @@ from inbox_tui.models import (
     utcnow,
 )
 from inbox_tui.services import triage
+from inbox_tui.store import dialect
 
 STOPWORDS = frozenset(
     [
@@ -184,28 +185,7 @@ def fts_candidates(
     if not terms:
         return {}
     unique = list(dict.fromkeys(terms))[:40]
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        match = " OR ".join(f'"{t}"' for t in unique)
-        rows = session.execute(
-            text(
-                "SELECT rowid, bm25(article_fts, 5.0, 1.0) FROM article_fts WHERE article_fts MATCH :m ORDER BY 2 LIMIT :n"
-            ),
-            {"m": match, "n": limit},
-        ).all()
-        return {int(r[0]): -float(r[1]) for r in rows}
-    query = " | ".join(unique)
-    rows = session.execute(
-        text(
-            "SELECT id, ts_rank(setweight(to_tsvector('english', coalesce(title, '')), 'A') || "
-            "setweight(to_tsvector('english', coalesce(description, '') || ' ' || coalesce(body, '')), 'D'), q, 1) AS r "
-            "FROM article, to_tsquery('english', :q) q WHERE (setweight(to_tsvector('english', coalesce(title, '')), 'A') || "
-            "setweight(to_tsvector('english', coalesce(description, '') || ' ' || coalesce(body, '')), 'D')) @@ q "
-            "ORDER BY r DESC LIMIT :n"
-        ),
-        {"q": query, "n": limit},
-    ).all()
-    return {int(r[0]): float(r[1]) for r in rows}
+    return dialect.article_fts(session, unique, limit)
 
 
 class TitleIndex:

@@ -87,7 +87,7 @@ def replay(store: Store) -> None:
 def aggregates_match_a_rebuild(store: Store) -> None:
     """The stats aggregates, maintained by eight processes writing at once, equal what
     folding the final event log gives: no update was lost between concurrent writers."""
-    from inbox_tui.aggregates import rebuild
+    from inbox_tui.store.aggregates import rebuild
     from tests.test_stats_aggregates import snapshot
 
     maintained = snapshot(store)
