@@ -19,8 +19,8 @@ from inbox_tui.incoming import IncomingMessage
 from inbox_tui.ingest import Ingestor
 from inbox_tui.models import Conversation, Event, Message, Outbox, utcnow
 from inbox_tui.services import replies, triage
+from inbox_tui.services.mailsync import sync
 from inbox_tui.services.outbox import flush_outbox
-from inbox_tui.sources.imap import sync
 
 
 def customer_mail(

@@ -34,7 +34,6 @@ from inbox_tui.models import (
     Message,
     Tag,
     TagKind,
-    utcnow,
 )
 from inbox_tui.services import triage
 from inbox_tui.store import dialect
@@ -142,37 +141,6 @@ class TagSuggestion:
     name: str
     score: float
     reason: str
-
-
-# -- importing ---------------------------------------------------------------------
-
-
-def import_articles(session: Session, files: Iterable) -> dict[str, int]:  # type: ignore[type-arg]
-    """Upsert by slug (ids are kept on update). Returns added / updated / unchanged."""
-    counts = {"added": 0, "updated": 0, "unchanged": 0}
-    for f in files:
-        row = session.exec(select(Article).where(Article.slug == f.slug)).first()
-        values = dict(
-            title=f.title,
-            description=f.description,
-            category=f.category,
-            tags=f.tags,
-            url=f.url,
-            body=f.body,
-            source_path=f.path,
-        )
-        if row is None:
-            session.add(Article(slug=f.slug, **values))
-            counts["added"] += 1
-        elif any(getattr(row, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(row, k, v)
-            row.updated_at = utcnow()
-            counts["updated"] += 1
-        else:
-            counts["unchanged"] += 1
-    session.flush()
-    return counts
 
 
 # -- ranking -------------------------------------------------------------------------

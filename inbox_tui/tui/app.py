@@ -332,7 +332,7 @@ class InboxApp(App[int]):
         """Background IMAP sync: new mail appears in the list by itself (the poll sees it)."""
         import asyncio
 
-        from inbox_tui.sources.imap import SyncReport, watch
+        from inbox_tui.services.mailsync import SyncReport, watch
 
         self._sync_stop = asyncio.Event()
 
