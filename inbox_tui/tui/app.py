@@ -26,7 +26,6 @@ from inbox_tui.tui.screens.triage import ReplySent
 from inbox_tui.tui.widgets.dialogs import HelpScreen
 
 if TYPE_CHECKING:
-    from inbox_tui.cli import Context
     from inbox_tui.config import Config
 
 
@@ -175,7 +174,7 @@ class InboxApp(App[int]):
         """Background IMAP sync: new mail appears in the list by itself (the poll sees it)."""
         import asyncio
 
-        from inbox_tui.sources.imap import SyncReport, watch  # services.mailsync after #16 lands
+        from inbox_tui.services.mailsync import SyncReport, watch
 
         self._sync_stop = asyncio.Event()
 
@@ -289,7 +288,8 @@ class InboxApp(App[int]):
             yield SystemCommand(title, a.description, getattr(target, f"action_{a.action}"))
 
 
-def run_app(ctx: Context) -> int:
+def run_app(ctx: Any) -> int:
+    """Run the TUI for the command line's context (its store, config and agent)."""
     app = InboxApp(lambda: ctx.store, ctx.config, ctx.agent)
     app.run()
     return app.return_code or 0

@@ -64,7 +64,7 @@ class ServiceFailed(Message):
 def explain(exc: BaseException) -> str:
     if isinstance(exc, UserError | ValueError):
         return str(exc)
-    from inbox_tui.cli import explain_unexpected
+    from inbox_tui.errors import explain_unexpected
 
     log.error("service call failed", exc_info=exc)
     return explain_unexpected(exc)
