@@ -279,7 +279,9 @@ class InboxApp(App[int]):
     # -- help and the command palette ------------------------------------------------
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(actions.help_rows(self.config.keys), actions.INTRO))
+        self.push_screen(
+            HelpScreen(actions.help_rows(self.config.keys), actions.INTRO, actions.LEGEND)
+        )
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -139,4 +139,4 @@ class Gateway:
             except Exception as exc:
                 log.info("background write failed: %s", exc)
 
-        node.run_worker(job, thread=True, group=group, exclusive=True)
+        node.run_worker(job, thread=True, group=group)
