@@ -67,7 +67,7 @@ class Context:
         return self.config.agent.username
 
     def _ensure_me(self, store: Store) -> None:
-        from inbox_tui.services.triage import ensure_agent
+        from inbox_tui.services.core import ensure_agent
 
         me = self.config.agent
         store.run(ensure_agent, me.username, me.name, me.email)

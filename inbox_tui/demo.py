@@ -23,7 +23,7 @@ from inbox_tui.incoming import Attachment, IncomingMessage
 from inbox_tui.ingest import Ingestor
 from inbox_tui.macros.files import load as load_macro_files
 from inbox_tui.models import Article, Channel, Status, TagKind
-from inbox_tui.services import triage
+from inbox_tui.services import core, triage
 from inbox_tui.services.macros import import_specs
 from inbox_tui.store import Store
 
@@ -367,7 +367,7 @@ def _build(session: Session, me: str, now: datetime, seed: int) -> int:
     if me not in {a for a, _ in agents}:
         agents.append((me, me.capitalize()))
     for username, name in agents:
-        triage.ensure_agent(session, username, name, f"{username}@{DOMAIN}")
+        core.ensure_agent(session, username, name, f"{username}@{DOMAIN}")
     for name, kind, colour in TAGS:
         triage.ensure_tag(session, name, kind, colour)
     _add_articles_and_macros(session, now)

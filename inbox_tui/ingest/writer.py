@@ -31,6 +31,7 @@ from sqlmodel import Session, col, select
 
 from inbox_tui import sanitize
 from inbox_tui.incoming import IncomingMessage, as_utc, dedupe_key_for, normalise_message_id
+from inbox_tui.ingest.summary import append_message
 from inbox_tui.ingest.threading import Threads, references_of
 from inbox_tui.models import (
     Agent,
@@ -313,7 +314,7 @@ class Ingestor:
                 "data": json.dumps({"message": row_id, "channel": msg.channel.value}),
             }
         ]
-        reopened_from = self._touch(conv, direction, sent_at)
+        reopened_from = append_message(conv, direction, sent_at)
         if reopened_from is not None:
             events.append(
                 {
@@ -357,28 +358,6 @@ class Ingestor:
     def _conv_state(self, conv_id: int) -> _ConvState:
         row = self._conn.execute(_SELECT_STATE, {"conv_id": conv_id}).one()
         return _ConvState(*row)
-
-    @staticmethod
-    def _touch(conv: _ConvState, direction: Direction, sent_at: datetime) -> str | None:
-        """Fold one message into the conversation's summary. Returns the status it had
-        when a customer's new message reopens it."""
-        conv.message_count += 1
-        conv.version += 1
-        if sent_at < conv.created_at:
-            conv.created_at = sent_at
-        newest = sent_at >= conv.last_activity_at
-        if newest:
-            conv.last_activity_at = sent_at
-        if direction is Direction.INBOUND:
-            if conv.last_customer_at is None or sent_at > conv.last_customer_at:
-                conv.last_customer_at = sent_at
-            # A customer writing again reopens the conversation, snoozed or closed.
-            if newest and conv.status != Status.OPEN.value and conv.message_count > 1:
-                previous = conv.status
-                conv.status = Status.OPEN.value
-                conv.snoozed_until = None
-                return previous
-        return None
 
     def _agent_for(self, msg: IncomingMessage) -> int | None:
         if msg.agent_username:

@@ -18,7 +18,7 @@ from inbox_tui.errors import UserError
 from inbox_tui.macros import template
 from inbox_tui.macros.files import MacroSpec, parse_duration
 from inbox_tui.models import Agent, Article, Contact, Conversation, EventKind, Macro, Status, utcnow
-from inbox_tui.services import triage
+from inbox_tui.services import core, triage
 
 if TYPE_CHECKING:
     from inbox_tui.config import Config
@@ -173,7 +173,7 @@ def values_for(session: Session, actor: str, conversation_id: int) -> dict[str, 
     """The placeholder values for this conversation and agent."""
     conv = session.get(Conversation, conversation_id)
     if conv is None:
-        raise triage.NotFound(f"Conversation {conversation_id} does not exist.")
+        raise core.conversation_not_found(conversation_id)
     contact = session.get(Contact, conv.contact_id) if conv.contact_id else None
     agent = session.exec(select(Agent).where(Agent.username == actor)).first()
     cname = (contact.name if contact else "") or ""
@@ -320,15 +320,15 @@ def apply_macro(
             result.changed.append(f"snoozed until {until:%Y-%m-%d %H:%M} UTC")
     elif status and triage.set_status(session, actor, conversation_id, Status(status), at=now):
         result.changed.append(f"set {status}")
-    conv = triage.lock_conversation(session, conversation_id)
-    agent = triage.ensure_agent(session, actor)
+    conv = core.lock_conversation(session, conversation_id)
+    agent = core.ensure_agent(session, actor)
     slugs = _template(info).articles if (text and info.body) else []
     if a.get("article") and (text or not info.body):
         slugs.append(a["article"])
     for art_slug in dict.fromkeys(slugs):
         art = session.exec(select(Article).where(Article.slug == art_slug)).first()
         if art is not None:
-            triage.record(
+            core.record(
                 session,
                 conv,
                 agent,
@@ -336,7 +336,7 @@ def apply_macro(
                 {"article": art.id, "slug": art.slug, "via": "macro"},
                 at=now,
             )
-    triage.record(
+    core.record(
         session,
         conv,
         agent,

@@ -41,7 +41,7 @@ from inbox_tui.models import (
     ThreadRef,
     utcnow,
 )
-from inbox_tui.services import triage
+from inbox_tui.services import core, triage
 
 if TYPE_CHECKING:
     from inbox_tui.config import Account, Config
@@ -73,7 +73,7 @@ def changes_since(session: Session, conversation_id: int, seen_version: int) -> 
     """Plain sentences for replies and notes by others after the agent's view. The
     version counter moves on every change; events after the one that made that version
     are found by counting back from the newest."""
-    conv = triage.lock_conversation(session, conversation_id)
+    conv = core.lock_conversation(session, conversation_id)
     newer = conv.version - seen_version
     if newer <= 0:
         return []
@@ -116,12 +116,12 @@ def queue_reply(
         raise UserError("The reply is empty; nothing was sent.")
     if "\x00" in text:
         raise UserError("The reply contains a NUL character; remove it and try again.")
-    conv = triage.lock_conversation(session, conversation_id)
+    conv = core.lock_conversation(session, conversation_id)
     if seen_version is not None and not force:
         changes = changes_since(session, conversation_id, seen_version)
         if changes:
             raise Collision(changes)
-    agent = triage.ensure_agent(session, actor)
+    agent = core.ensure_agent(session, actor)
     now = utcnow()
     thread = session.exec(
         select(Message)
@@ -232,15 +232,14 @@ def queue_reply(
     session.flush()
     if session.get(ThreadRef, mid[:1000]) is None:  # the customer's answer threads here
         session.add(ThreadRef(ref=mid[:1000], conversation_id=conv.id))  # type: ignore[arg-type]
-    conv.message_count += 1
-    conv.last_activity_at = max(conv.last_activity_at, now)
-    triage.record(
+    core.append_message(
         session,
         conv,
         agent,
+        Direction.OUTBOUND,
         EventKind.REPLIED,
         {"message": row.id, "outbox": outbox.id, "channel": conv.channel},
-        at=now,
+        now,
     )
     if then_status in ("pending", "closed"):
         triage.set_status(session, actor, conversation_id, Status(then_status), at=now)
