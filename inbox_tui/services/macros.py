@@ -284,17 +284,7 @@ def apply_macro(
             text = _render(session, actor, conversation_id, info, tpl, answers)
         except template.MissingValues as exc:
             raise MacroError(f"'{info.name}' cannot be sent yet: {exc}") from exc
-    for name in a.get("add_tags", []):
-        if triage.tag(session, actor, conversation_id, name, at=now):
-            result.changed.append(f"tagged {name}")
-    for name in a.get("remove_tags", []):
-        if triage.untag(session, actor, conversation_id, name, at=now):
-            result.changed.append(f"untagged {name}")
-    if a.get("assign"):
-        who = a["assign"]
-        target = None if who == "none" else actor if who == "me" else who
-        if triage.assign(session, actor, conversation_id, target, at=now):
-            result.changed.append("unassigned" if target is None else f"assigned to {target}")
+    _tag_and_assign(session, actor, conversation_id, a, now, result)
     status = a.get("status")
     if text and info.body_kind == "reply":
         from inbox_tui.services.replies import queue_reply
@@ -320,11 +310,46 @@ def apply_macro(
             result.changed.append(f"snoozed until {until:%Y-%m-%d %H:%M} UTC")
     elif status and triage.set_status(session, actor, conversation_id, Status(status), at=now):
         result.changed.append(f"set {status}")
+    _record_applied(session, actor, conversation_id, info, text, now)
+    return result
+
+
+def _tag_and_assign(
+    session: Session,
+    actor: str,
+    conversation_id: int,
+    a: dict[str, Any],
+    now: datetime,
+    result: Applied,
+) -> None:
+    """A macro's tag, untag and assign actions (triage's own, so each records its event)."""
+    for name in a.get("add_tags", []):
+        if triage.tag(session, actor, conversation_id, name, at=now):
+            result.changed.append(f"tagged {name}")
+    for name in a.get("remove_tags", []):
+        if triage.untag(session, actor, conversation_id, name, at=now):
+            result.changed.append(f"untagged {name}")
+    if a.get("assign"):
+        who = a["assign"]
+        target = None if who == "none" else actor if who == "me" else who
+        if triage.assign(session, actor, conversation_id, target, at=now):
+            result.changed.append("unassigned" if target is None else f"assigned to {target}")
+
+
+def _record_applied(
+    session: Session,
+    actor: str,
+    conversation_id: int,
+    info: MacroInfo,
+    text: str | None,
+    now: datetime,
+) -> None:
+    """The events of an applied macro: each help article it sent, then the macro."""
     conv = core.lock_conversation(session, conversation_id)
     agent = core.ensure_agent(session, actor)
     slugs = _template(info).articles if (text and info.body) else []
-    if a.get("article") and (text or not info.body):
-        slugs.append(a["article"])
+    if info.actions.get("article") and (text or not info.body):
+        slugs.append(info.actions["article"])
     for art_slug in dict.fromkeys(slugs):
         art = session.exec(select(Article).where(Article.slug == art_slug)).first()
         if art is not None:
@@ -344,4 +369,3 @@ def apply_macro(
         {"macro": info.slug, "name": info.name},
         at=now,
     )
-    return result

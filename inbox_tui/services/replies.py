@@ -14,6 +14,9 @@ held and the agent is told what changed.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
@@ -31,6 +34,7 @@ from inbox_tui.models import (
     Agent,
     Channel,
     Contact,
+    Conversation,
     Direction,
     Event,
     EventKind,
@@ -133,72 +137,118 @@ def queue_reply(
     account = account_for(config, conv.source) if conv.channel == Channel.EMAIL.value else None
 
     if conv.channel == Channel.CHAT.value:
-        message_id = f"chat-{conv.id}-{now.timestamp():.6f}@inbox-tui"
-        raw = text.encode("utf-8")
-        mail_from, rcpts, status = "", [], OutboxStatus.LOGGED.value
+        delivery = _Delivery(
+            message_id=f"chat-{conv.id}-{now.timestamp():.6f}@inbox-tui",
+            raw=text.encode("utf-8"),
+            mail_from="",
+            rcpts=[],
+            status=OutboxStatus.LOGGED.value,
+            account=account,
+        )
     else:
-        if config.demo and account is None:
-            from inbox_tui.config import Account
+        delivery = _email_delivery(
+            session, conv, agent, account, thread, last_in, text, now, config, reply_all
+        )
+    return _store_reply(session, actor, conv, agent, delivery, text, now, then_status)
 
-            account = Account(name="demo", host="localhost", address="support@northwind.example")
-        if account is None or (account.smtp is None and not config.demo) or not account.address:
-            raise UserError(
-                "No account is set up to send email (add [accounts.NAME] with an address and [accounts.NAME.smtp] to the config)."
-            )
-        contact = session.get(Contact, conv.contact_id) if conv.contact_id else None
-        to_addr = (last_in.author_email if last_in else None) or (
-            contact.email if contact else None
-        )
-        if not to_addr:
-            raise UserError("This conversation has no customer address to reply to.")
-        to_name = (last_in.author_name if last_in else "") or (contact.name if contact else "")
-        to = [(to_name, to_addr)]
-        cc: list[tuple[str, str]] = []
-        ours = {a.address.lower() for a in config.accounts.values() if a.address} | {
-            to_addr.lower()
-        }
-        if reply_all and last_in is not None:
-            for field in (last_in.to_addrs, last_in.cc_addrs):
-                for name, addr in json.loads(field or "[]"):
-                    if addr and addr.lower() not in ours:
-                        cc.append((name, addr))
-                        ours.add(addr.lower())
-        # RFC 5322: the parent's References followed by the parent's Message-ID.
-        parent = last_in or (thread[-1] if thread else None)
-        refs = (
-            [*(parent.refs or "").split(), parent.message_id]
-            if parent and parent.message_id
-            else [m.message_id for m in thread if m.message_id]
-        )
-        refs = [r for r in dict.fromkeys(refs) if r][-20:]
-        domain = account.address.rpartition("@")[2]
-        message_id = new_message_id(domain)
-        from_name = account.from_name or agent.name or None
-        check_header("subject", conv.subject)
-        msg = build_reply(
-            ReplyParts(
-                from_name=from_name,
-                from_addr=account.address,
-                to=to,
-                cc=cc,
-                subject=reply_subject(
-                    last_in.subject if last_in and last_in.subject else conv.subject
-                ),
-                body=text,
-                in_reply_to=(last_in.message_id if last_in else None)
-                or (refs[-1] if refs else None),
-                references=refs,
-                domain=domain,
-                date=now,
-            ),
-            message_id,
-        )
-        raw = msg.as_bytes()
-        mail_from = account.address
-        rcpts = [a for _, a in to + cc]
-        status = OutboxStatus.LOGGED.value if config.demo else OutboxStatus.QUEUED.value
 
-    mid = normalise_message_id(message_id) or message_id
+@dataclass
+class _Delivery:
+    """How a reply leaves: its Message-ID, bytes, envelope and first outbox status."""
+
+    message_id: str
+    raw: bytes
+    mail_from: str
+    rcpts: list[str]
+    status: str
+    account: Account | None
+
+
+def _email_delivery(
+    session: Session,
+    conv: Conversation,
+    agent: Agent,
+    account: Account | None,
+    thread: Sequence[Message],
+    last_in: Message | None,
+    text: str,
+    now: datetime,
+    config: Config,
+    reply_all: bool,
+) -> _Delivery:
+    """The reply as an email: to the customer's last address (and, with ``reply_all``,
+    everyone else on it), threaded under their message. Raises UserError when there is
+    no account to send from or no address to send to."""
+    if config.demo and account is None:
+        from inbox_tui.config import Account
+
+        account = Account(name="demo", host="localhost", address="support@northwind.example")
+    if account is None or (account.smtp is None and not config.demo) or not account.address:
+        raise UserError(
+            "No account is set up to send email (add [accounts.NAME] with an address and [accounts.NAME.smtp] to the config)."
+        )
+    contact = session.get(Contact, conv.contact_id) if conv.contact_id else None
+    to_addr = (last_in.author_email if last_in else None) or (contact.email if contact else None)
+    if not to_addr:
+        raise UserError("This conversation has no customer address to reply to.")
+    to_name = (last_in.author_name if last_in else "") or (contact.name if contact else "")
+    to = [(to_name, to_addr)]
+    cc: list[tuple[str, str]] = []
+    ours = {a.address.lower() for a in config.accounts.values() if a.address} | {to_addr.lower()}
+    if reply_all and last_in is not None:
+        for field in (last_in.to_addrs, last_in.cc_addrs):
+            for name, addr in json.loads(field or "[]"):
+                if addr and addr.lower() not in ours:
+                    cc.append((name, addr))
+                    ours.add(addr.lower())
+    # RFC 5322: the parent's References followed by the parent's Message-ID.
+    parent = last_in or (thread[-1] if thread else None)
+    refs = (
+        [*(parent.refs or "").split(), parent.message_id]
+        if parent and parent.message_id
+        else [m.message_id for m in thread if m.message_id]
+    )
+    refs = [r for r in dict.fromkeys(refs) if r][-20:]
+    domain = account.address.rpartition("@")[2]
+    message_id = new_message_id(domain)
+    from_name = account.from_name or agent.name or None
+    check_header("subject", conv.subject)
+    msg = build_reply(
+        ReplyParts(
+            from_name=from_name,
+            from_addr=account.address,
+            to=to,
+            cc=cc,
+            subject=reply_subject(last_in.subject if last_in and last_in.subject else conv.subject),
+            body=text,
+            in_reply_to=(last_in.message_id if last_in else None) or (refs[-1] if refs else None),
+            references=refs,
+            domain=domain,
+            date=now,
+        ),
+        message_id,
+    )
+    raw = msg.as_bytes()
+    mail_from = account.address
+    rcpts = [a for _, a in to + cc]
+    status = OutboxStatus.LOGGED.value if config.demo else OutboxStatus.QUEUED.value
+    return _Delivery(message_id, raw, mail_from, rcpts, status, account)
+
+
+def _store_reply(
+    session: Session,
+    actor: str,
+    conv: Conversation,
+    agent: Agent,
+    delivery: _Delivery,
+    text: str,
+    now: datetime,
+    then_status: str | None,
+) -> int:
+    """The reply's message, outbox row and thread ref, in the conversation (one more
+    message: ``core.append_message``), then the status the agent chose."""
+    account = delivery.account
+    mid = normalise_message_id(delivery.message_id) or delivery.message_id
     row = Message(
         conversation_id=conv.id,  # type: ignore[arg-type]
         dedupe_key=f"mid:{mid}",
@@ -222,10 +272,10 @@ def queue_reply(
         account=account.name if account else "",
         channel=conv.channel,
         message_id=mid,
-        mail_from=mail_from,
-        rcpt_to=json.dumps(rcpts),
-        raw=raw,
-        status=status,
+        mail_from=delivery.mail_from,
+        rcpt_to=json.dumps(delivery.rcpts),
+        raw=delivery.raw,
+        status=delivery.status,
         next_attempt_at=now,
     )
     session.add(outbox)
@@ -242,7 +292,8 @@ def queue_reply(
         now,
     )
     if then_status in ("pending", "closed"):
-        triage.set_status(session, actor, conversation_id, Status(then_status), at=now)
+        assert conv.id is not None
+        triage.set_status(session, actor, conv.id, Status(then_status), at=now)
     assert outbox.id is not None
     return outbox.id
 

@@ -398,65 +398,9 @@ def _compute(
     ``detail`` None: team and agent figures only (heatmaps, tags and conversations
     stay empty), for the previous period."""
     p = _period_params(since, until)
-    names = _agent_names(session)
-    wanted = _agent_filter(names, only_agent)
-    wanted_ids = [i for i in names if wanted(i)] or [-1]  # -1: an IN list needs one item
-    agents: dict[str, AgentStats] = {}
-    team = AgentStats("team")
-
-    def stats_for(agent_id: int) -> AgentStats:
-        name = names[agent_id]
-        if name not in agents:
-            agents[name] = AgentStats(name)
-        return agents[name]
-
-    wanted_set = set(wanted_ids)
-    # Per (kind, agent, conversation): the counts, and the distinct conversations closed
-    # and handled (per agent, and for the team, whose members may share them).
-    closed_by: dict[int, set[int]] = defaultdict(set)
-    handled_by: dict[int, set[int]] = defaultdict(set)
-    for kind, agent_id, conv_id, n in dialect.raw_rows(session, _EVENTS, p):
-        if agent_id not in wanted_set:
-            continue
-        a = stats_for(agent_id)
-        if kind == "replied":
-            a.replies_sent += n
-            handled_by[agent_id].add(conv_id)
-        elif kind == "noted":
-            a.notes_written += n
-            handled_by[agent_id].add(conv_id)
-        elif kind == "closed":
-            a.close_events += n
-            closed_by[agent_id].add(conv_id)
-            handled_by[agent_id].add(conv_id)
-        elif kind == "macro":
-            a.macros_applied += n
-        elif kind == "article":
-            a.articles_sent += n
-    for a in agents.values():
-        team.replies_sent += a.replies_sent
-        team.notes_written += a.notes_written
-        team.close_events += a.close_events
-        team.macros_applied += a.macros_applied
-        team.articles_sent += a.articles_sent
-    for agent_id, convs_closed in closed_by.items():
-        stats_for(agent_id).conversations_closed = len(convs_closed)
-    for agent_id, convs_handled in handled_by.items():
-        stats_for(agent_id).handled = len(convs_handled)
-    team.conversations_closed = len(set().union(*closed_by.values()))
-    team.handled = len(set().union(*handled_by.values()))
-    durations: dict[tuple[str, int | None], list[int]] = defaultdict(list)
-    for kind, agent_id, duration in dialect.raw_rows(session, _DURATIONS, p):
-        if agent_id in wanted_set:
-            durations[(kind, agent_id)].append(duration)
-    for kind in ("replied", "closed"):
-        merged = [d for (k, _), values in durations.items() if k == kind for d in values]
-        if merged:
-            durations[(kind, None)] = merged
-    for (kind, agent_id), values in durations.items():
-        figure = "response" if kind == "replied" else "time_to_close"
-        target = team if agent_id is None else stats_for(agent_id)
-        target.summaries[figure] = Summary.of_us(values)
+    tally = _Tally(_agent_names(session), only_agent)
+    tally.count_events(dialect.raw_rows(session, _EVENTS, p))
+    tally.summarise_durations(dialect.raw_rows(session, _DURATIONS, p))
 
     heat = [[0] * 24 for _ in range(7)]
     n_days = max(1, math.ceil((until - since).total_seconds() / 86400))
@@ -466,18 +410,149 @@ def _compute(
         heat[wd][hour] += n
         daily[min(n_days - 1, day)] += n
 
-    fr_by_hour: list[list[float]] = [[] for _ in range(24)]
-    fr_by_cell: list[list[list[float]]] = [[[] for _ in range(24)] for _ in range(7)]
-    convs: list[ConversationTimes] = []
-    tagged: list[tuple[set[str], int | None, int | None]] = []
-    lo, hi = p["lo"], p["hi"]
     rows = dialect.raw_rows(session, _CONVERSATIONS if detail is not None else _FIRST_MESSAGES, p)
-    for conv_id, first, first_resp, responder, closed, closer, tags in rows:
+    times = _ConversationFigures(tally, bh, tz, detail, p["lo"], p["hi"])
+    for row in rows:
+        times.add(*row)
+    by_id = {c.id: c for c in times.convs}
+    if detail:
+        load_subjects(session, times.convs)
+    tally.count_ratings(session.execute(_RATINGS, p).all(), by_id)
+
+    return Report(
+        since=since,
+        until=until,
+        working_days=working_days(since, until, days_per_week, tz),
+        agents=tally.agents,
+        team=tally.team,
+        incoming_heatmap=heat,
+        first_response_by_hour=[percentile(v, 50) for v in times.fr_by_hour],
+        first_response_heatmap=[[percentile(v, 50) for v in row] for row in times.fr_by_cell],
+        tags=_tag_costs_us(times.tagged, p["lo"], p["hi"]),
+        feature_requests=_feature_requests(times.convs) if detail else [],
+        conversations=sorted(times.convs, key=lambda c: c.id),
+        daily_incoming=daily,
+        business_hours=bh is not None,
+    )
+
+
+class _Tally:
+    """The per-agent and team figures of one report, filled query by query; only the
+    wanted agents (``only_agent``, or everyone) count."""
+
+    def __init__(self, names: dict[int, str], only_agent: str | None) -> None:
+        self.names = names
+        self.wanted = _agent_filter(names, only_agent)
+        self.wanted_set = set([i for i in names if self.wanted(i)] or [-1])
+        self.agents: dict[str, AgentStats] = {}
+        self.team = AgentStats("team")
+
+    def stats_for(self, agent_id: int) -> AgentStats:
+        name = self.names[agent_id]
+        if name not in self.agents:
+            self.agents[name] = AgentStats(name)
+        return self.agents[name]
+
+    def count_events(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        """Per (kind, agent, conversation): the counts, and the distinct conversations
+        closed and handled (per agent, and for the team, whose members may share them)."""
+        closed_by: dict[int, set[int]] = defaultdict(set)
+        handled_by: dict[int, set[int]] = defaultdict(set)
+        for kind, agent_id, conv_id, n in rows:
+            if agent_id not in self.wanted_set:
+                continue
+            a = self.stats_for(agent_id)
+            if kind == "replied":
+                a.replies_sent += n
+                handled_by[agent_id].add(conv_id)
+            elif kind == "noted":
+                a.notes_written += n
+                handled_by[agent_id].add(conv_id)
+            elif kind == "closed":
+                a.close_events += n
+                closed_by[agent_id].add(conv_id)
+                handled_by[agent_id].add(conv_id)
+            elif kind == "macro":
+                a.macros_applied += n
+            elif kind == "article":
+                a.articles_sent += n
+        team = self.team
+        for a in self.agents.values():
+            team.replies_sent += a.replies_sent
+            team.notes_written += a.notes_written
+            team.close_events += a.close_events
+            team.macros_applied += a.macros_applied
+            team.articles_sent += a.articles_sent
+        for agent_id, convs_closed in closed_by.items():
+            self.stats_for(agent_id).conversations_closed = len(convs_closed)
+        for agent_id, convs_handled in handled_by.items():
+            self.stats_for(agent_id).handled = len(convs_handled)
+        team.conversations_closed = len(set().union(*closed_by.values()))
+        team.handled = len(set().union(*handled_by.values()))
+
+    def summarise_durations(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        """Response and time-to-close summaries, per agent and for the team."""
+        durations: dict[tuple[str, int | None], list[int]] = defaultdict(list)
+        for kind, agent_id, duration in rows:
+            if agent_id in self.wanted_set:
+                durations[(kind, agent_id)].append(duration)
+        for kind in ("replied", "closed"):
+            merged = [d for (k, _), values in durations.items() if k == kind for d in values]
+            if merged:
+                durations[(kind, None)] = merged
+        for (kind, agent_id), values in durations.items():
+            figure = "response" if kind == "replied" else "time_to_close"
+            target = self.team if agent_id is None else self.stats_for(agent_id)
+            target.summaries[figure] = Summary.of_us(values)
+
+    def count_ratings(
+        self, rows: Iterable[tuple[Any, ...]], by_id: dict[int, ConversationTimes]
+    ) -> None:
+        for conv_id, rating, owner_id, assignee_id in rows:
+            if conv_id in by_id:
+                by_id[conv_id].rating = rating
+            owner = _rating_owner(owner_id, assignee_id, self.names)
+            if rating in ("good", "ok", "bad") and self.wanted(owner):
+                assert owner is not None
+                self.stats_for(owner).csat[rating] += 1
+                self.team.csat[rating] += 1
+
+
+class _ConversationFigures:
+    """Per conversation of the period: first-response times (per agent, team, hour
+    and weekday cell), tags and, with ``detail``, the conversation list."""
+
+    def __init__(
+        self,
+        tally: _Tally,
+        bh: BusinessHours | None,
+        tz: ZoneInfo,
+        detail: bool | None,
+        lo: int,
+        hi: int,
+    ) -> None:
+        self.tally, self.bh, self.tz, self.detail, self.lo, self.hi = tally, bh, tz, detail, lo, hi
+        self.fr_by_hour: list[list[float]] = [[] for _ in range(24)]
+        self.fr_by_cell: list[list[list[float]]] = [[[] for _ in range(24)] for _ in range(7)]
+        self.convs: list[ConversationTimes] = []
+        self.tagged: list[tuple[set[str], int | None, int | None]] = []
+
+    def add(
+        self,
+        conv_id: int,
+        first: int,
+        first_resp: int | None,
+        responder: int | None,
+        closed: int | None,
+        closer: int | None,
+        tags: str,
+    ) -> None:
+        detail, names = self.detail, self.tally.names
         tag_set: set[str] = set(json.loads(tags)) if detail is not None and tags != "[]" else set()
         if tag_set:
-            tagged.append((tag_set, first_resp, closed))
+            self.tagged.append((tag_set, first_resp, closed))
         if detail:
-            convs.append(
+            self.convs.append(
                 ConversationTimes(
                     conv_id,
                     "",
@@ -489,44 +564,20 @@ def _compute(
                     tags=tag_set,
                 )
             )
-        if first_resp is not None and responder in wanted_set and lo <= first < hi:
+        tally = self.tally
+        if first_resp is not None and responder in tally.wanted_set and self.lo <= first < self.hi:
+            assert responder is not None
             seconds = (first_resp - first) / 1_000_000
+            bh = self.bh
             business = bh.seconds_between(from_us(first), from_us(first_resp)) if bh else None
-            for s in (stats_for(responder), team):
+            for s in (tally.stats_for(responder), tally.team):
                 s.first_response.append(seconds)
                 if business is not None:
                     s.first_response_bh.append(business)
             if detail is not None:
-                wd, hour = local_cell(first, tz)
-                fr_by_hour[hour].append(seconds)
-                fr_by_cell[wd][hour].append(seconds)
-    by_id = {c.id: c for c in convs}
-    if detail:
-        load_subjects(session, convs)
-    for conv_id, rating, owner_id, assignee_id in session.execute(_RATINGS, p).all():
-        if conv_id in by_id:
-            by_id[conv_id].rating = rating
-        owner = _rating_owner(owner_id, assignee_id, names)
-        if rating in ("good", "ok", "bad") and wanted(owner):
-            assert owner is not None
-            stats_for(owner).csat[rating] += 1
-            team.csat[rating] += 1
-
-    return Report(
-        since=since,
-        until=until,
-        working_days=working_days(since, until, days_per_week, tz),
-        agents=agents,
-        team=team,
-        incoming_heatmap=heat,
-        first_response_by_hour=[percentile(v, 50) for v in fr_by_hour],
-        first_response_heatmap=[[percentile(v, 50) for v in row] for row in fr_by_cell],
-        tags=_tag_costs_us(tagged, lo, hi),
-        feature_requests=_feature_requests(convs) if detail else [],
-        conversations=sorted(convs, key=lambda c: c.id),
-        daily_incoming=daily,
-        business_hours=bh is not None,
-    )
+                wd, hour = local_cell(first, self.tz)
+                self.fr_by_hour[hour].append(seconds)
+                self.fr_by_cell[wd][hour].append(seconds)
 
 
 def _tag_costs(
@@ -687,18 +738,7 @@ def conversations_behind(
             row.seconds = seconds if row.seconds is None else max(row.seconds, seconds)
 
     if figure in _EVENT_FIGURES:
-        timed = figure in ("response", "time_to_close")
-        stmt = text(
-            "SELECT conversation_id, count(*), max(duration_us) FROM stat_event "
-            "WHERE kind IN :kinds AND t_us >= :lo AND t_us < :hi AND agent_id IN :ids "
-            + ("AND duration_us IS NOT NULL " if timed else "")
-            + "GROUP BY conversation_id"
-        ).bindparams(bindparam("kinds", expanding=True), bindparam("ids", expanding=True))
-        rows = session.execute(stmt, {**p, "kinds": list(_EVENT_FIGURES[figure]), "ids": ids})
-        for conv_id, n, longest in rows.all():
-            # Counts of conversations list each once; counts of events say how many.
-            distinct = figure in ("conversations_closed", "handled")
-            add(conv_id, 1 if distinct else n, longest if timed else None)
+        _drill_events(session, figure, p, ids, add)
     elif figure == "first_response":
         for conv_id, first, first_resp, responder, *_ in dialect.raw_rows(
             session, _FIRST_MESSAGES, p
@@ -729,6 +769,28 @@ def conversations_behind(
     load_subjects(session, rows_out)
     rows_out.sort(key=lambda r: (-(r.seconds or 0), -r.count, r.conversation_id))
     return rows_out
+
+
+def _drill_events(
+    session: Session,
+    figure: str,
+    p: dict[str, int],
+    ids: list[int],
+    add: Callable[[int, int, int | None], None],
+) -> None:
+    """``conversations_behind`` for a figure counted from ``stat_event`` rows."""
+    timed = figure in ("response", "time_to_close")
+    stmt = text(
+        "SELECT conversation_id, count(*), max(duration_us) FROM stat_event "
+        "WHERE kind IN :kinds AND t_us >= :lo AND t_us < :hi AND agent_id IN :ids "
+        + ("AND duration_us IS NOT NULL " if timed else "")
+        + "GROUP BY conversation_id"
+    ).bindparams(bindparam("kinds", expanding=True), bindparam("ids", expanding=True))
+    rows = session.execute(stmt, {**p, "kinds": list(_EVENT_FIGURES[figure]), "ids": ids})
+    for conv_id, n, longest in rows.all():
+        # Counts of conversations list each once; counts of events say how many.
+        distinct = figure in ("conversations_closed", "handled")
+        add(conv_id, 1 if distinct else n, longest if timed else None)
 
 
 def period(name: str, now: datetime | None = None) -> tuple[datetime, datetime]:
