@@ -28,6 +28,18 @@ from sqlmodel import Session
 
 from inbox_tui.errors import UserError
 from inbox_tui.services.stats_definitions import DEFINITIONS
+from inbox_tui.services.stats_queries import (
+    BUCKET_US,
+    CONVERSATIONS,
+    DURATIONS,
+    EVENTS,
+    FIRST_MESSAGES,
+    INCOMING,
+    RATINGS,
+    local_cell,
+    period_params,
+    rating_owner,
+)
 from inbox_tui.store import dialect
 from inbox_tui.store.aggregates import from_us, to_us
 
@@ -308,58 +320,6 @@ def _agent_filter(names: dict[int, str], only_agent: str | None) -> Callable[[in
     return wanted
 
 
-# The cell of an instant in the weekday x hour heatmaps is read per 15-minute UTC bucket:
-# every time zone's offset (and every DST change) is a multiple of 15 minutes, so all
-# instants of a bucket fall in the same local hour.
-BUCKET_US = 15 * 60 * 1_000_000
-DAY_US = 86400 * 1_000_000
-
-
-def local_cell(t_us: int, tz: ZoneInfo) -> tuple[int, int]:
-    """(weekday 0 = Monday, hour) of an instant in ``tz``."""
-    local = from_us(t_us).astimezone(tz)
-    return local.weekday(), local.hour
-
-
-def _period_params(since: datetime, until: datetime) -> dict[str, int]:
-    return {"lo": to_us(since), "hi": to_us(until)}
-
-
-_EVENTS = (
-    "SELECT kind, agent_id, conversation_id, count(*) FROM stat_event "
-    "WHERE kind IN ('replied', 'noted', 'closed', 'macro', 'article') "
-    "AND t_us >= :lo AND t_us < :hi GROUP BY kind, agent_id, conversation_id"
-)
-# Response and close times, whole microseconds. Fetched and ranked in Python: ranking
-# them in SQL (window functions) took six times longer on SQLite.
-_DURATIONS = (
-    "SELECT kind, agent_id, duration_us FROM stat_event "
-    "WHERE kind IN ('replied', 'closed') AND t_us >= :lo AND t_us < :hi "
-    "AND duration_us IS NOT NULL"
-)
-_INCOMING = text(
-    f"SELECT t_us / {BUCKET_US}, (t_us - :lo) / {DAY_US}, count(*) FROM stat_event "
-    "WHERE kind = 'received' AND t_us >= :lo AND t_us < :hi GROUP BY 1, 2"
-)
-# Conversations whose first message or last close is in the period (tags, handle time,
-# feature requests, per-conversation output); first responses come from the former.
-_CONVERSATION_COLUMNS = (
-    "SELECT conversation_id, first_message_us, first_response_us, first_responder_id, "
-    "last_closed_us, last_closer_id, tags FROM stat_conversation "
-)
-_CONVERSATIONS = (
-    _CONVERSATION_COLUMNS + "WHERE first_message_us IS NOT NULL AND ("
-    "(first_message_us >= :lo AND first_message_us < :hi) "
-    "OR (last_closed_us >= :lo AND last_closed_us < :hi))"
-)
-_FIRST_MESSAGES = _CONVERSATION_COLUMNS + "WHERE first_message_us >= :lo AND first_message_us < :hi"
-_RATINGS = text(
-    "SELECT se.conversation_id, se.rating, se.owner_id, c.assignee_id FROM stat_event se "
-    "LEFT JOIN conversation c ON c.id = se.conversation_id "
-    "WHERE se.kind = 'rated' AND se.t_us >= :lo AND se.t_us < :hi ORDER BY se.t_us, se.event_id"
-)
-
-
 def load_subjects(session: Session, convs: list[Any]) -> None:
     """Fill in the ``subject`` of ``convs`` (ConversationTimes or DrillRow), by id."""
     by_id = {c.id if isinstance(c, ConversationTimes) else c.conversation_id: c for c in convs}
@@ -370,16 +330,6 @@ def load_subjects(session: Session, convs: list[Any]) -> None:
     for i in range(0, len(ids), 5000):
         for conv_id, subject in session.execute(stmt, {"ids": ids[i : i + 5000]}).all():
             by_id[conv_id].subject = subject
-
-
-def _rating_owner(
-    owner_id: int | None, assignee_id: int | None, names: dict[int, str]
-) -> int | None:
-    """Who a rating is credited to: the agent who last closed the conversation before it,
-    else its assignee."""
-    if owner_id is not None and owner_id in names:
-        return owner_id
-    return assignee_id
 
 
 def _compute(
@@ -397,27 +347,27 @@ def _compute(
 
     ``detail`` None: team and agent figures only (heatmaps, tags and conversations
     stay empty), for the previous period."""
-    p = _period_params(since, until)
+    p = period_params(since, until)
     tally = _Tally(_agent_names(session), only_agent)
-    tally.count_events(dialect.raw_rows(session, _EVENTS, p))
-    tally.summarise_durations(dialect.raw_rows(session, _DURATIONS, p))
+    tally.count_events(dialect.raw_rows(session, EVENTS, p))
+    tally.summarise_durations(dialect.raw_rows(session, DURATIONS, p))
 
     heat = [[0] * 24 for _ in range(7)]
     n_days = max(1, math.ceil((until - since).total_seconds() / 86400))
     daily = [0] * n_days
-    for bucket, day, n in session.execute(_INCOMING, p).all() if detail is not None else ():
+    for bucket, day, n in session.execute(INCOMING, p).all() if detail is not None else ():
         wd, hour = local_cell(bucket * BUCKET_US, tz)
         heat[wd][hour] += n
         daily[min(n_days - 1, day)] += n
 
-    rows = dialect.raw_rows(session, _CONVERSATIONS if detail is not None else _FIRST_MESSAGES, p)
+    rows = dialect.raw_rows(session, CONVERSATIONS if detail is not None else FIRST_MESSAGES, p)
     times = _ConversationFigures(tally, bh, tz, detail, p["lo"], p["hi"])
     for row in rows:
         times.add(*row)
     by_id = {c.id: c for c in times.convs}
     if detail:
         load_subjects(session, times.convs)
-    tally.count_ratings(session.execute(_RATINGS, p).all(), by_id)
+    tally.count_ratings(session.execute(RATINGS, p).all(), by_id)
 
     return Report(
         since=since,
@@ -511,7 +461,7 @@ class _Tally:
         for conv_id, rating, owner_id, assignee_id in rows:
             if conv_id in by_id:
                 by_id[conv_id].rating = rating
-            owner = _rating_owner(owner_id, assignee_id, self.names)
+            owner = rating_owner(owner_id, assignee_id, self.names)
             if rating in ("good", "ok", "bad") and self.wanted(owner):
                 assert owner is not None
                 self.stats_for(owner).csat[rating] += 1
@@ -724,7 +674,7 @@ def conversations_behind(
     except ZoneInfoNotFoundError as exc:
         raise UserError(f"{zone!r} is not a known time zone.") from exc
     since, until = _aware(since), _aware(until)
-    p = _period_params(since, until)
+    p = period_params(since, until)
     names = _agent_names(session)
     wanted = _agent_filter(names, agent)
     ids = [i for i in names if wanted(i)] or [-1]
@@ -741,16 +691,16 @@ def conversations_behind(
         _drill_events(session, figure, p, ids, add)
     elif figure == "first_response":
         for conv_id, first, first_resp, responder, *_ in dialect.raw_rows(
-            session, _FIRST_MESSAGES, p
+            session, FIRST_MESSAGES, p
         ):
             if first_resp is None or responder not in ids:
                 continue
             if cell is None or local_cell(first, tz) == cell:
                 add(conv_id, 1, first_resp - first)
     elif figure == "csat":
-        for conv_id, rating, owner_id, assignee_id in session.execute(_RATINGS, p).all():
+        for conv_id, rating, owner_id, assignee_id in session.execute(RATINGS, p).all():
             if rating in ("good", "ok", "bad") and wanted(
-                _rating_owner(owner_id, assignee_id, names)
+                rating_owner(owner_id, assignee_id, names)
             ):
                 add(conv_id)
     elif figure == "incoming":
@@ -762,7 +712,7 @@ def conversations_behind(
             if cell is None or local_cell(t, tz) == cell:
                 add(conv_id)
     else:  # tag: the conversations the tag's row counts
-        for conv_id, *_, tags in dialect.raw_rows(session, _CONVERSATIONS, p):
+        for conv_id, *_, tags in dialect.raw_rows(session, CONVERSATIONS, p):
             if tag in json.loads(tags):
                 add(conv_id)
     rows_out = list(found.values())
