@@ -260,3 +260,46 @@ def wake_snoozed(session: Session, now: datetime | None = None) -> list[int]:
         assert conv.id is not None
         woken.append(conv.id)
     return woken
+
+
+# -- bulk: one action over the agent's selection, in one transaction ---------------------
+# Each returns how many conversations changed (doing nothing to one is not an error).
+
+
+def tag_many(
+    session: Session, actor: str, ids: list[int], tag_name: str, *, at: datetime | None = None
+) -> int:
+    return sum(tag(session, actor, cid, tag_name, at=at) for cid in ids)
+
+
+def untag_many(
+    session: Session, actor: str, ids: list[int], tag_name: str, *, at: datetime | None = None
+) -> int:
+    return sum(untag(session, actor, cid, tag_name, at=at) for cid in ids)
+
+
+def assign_many(
+    session: Session,
+    actor: str,
+    ids: list[int],
+    assignee: str | None,
+    *,
+    at: datetime | None = None,
+) -> int:
+    return sum(assign(session, actor, cid, assignee, at=at) for cid in ids)
+
+
+def set_status_many(
+    session: Session, actor: str, ids: list[int], status: str, *, at: datetime | None = None
+) -> int:
+    return sum(set_status(session, actor, cid, Status(status), at=at) for cid in ids)
+
+
+def close_many(session: Session, actor: str, ids: list[int], *, at: datetime | None = None) -> int:
+    return sum(close(session, actor, cid, at=at) for cid in ids)
+
+
+def snooze_many(
+    session: Session, actor: str, ids: list[int], until: datetime, *, at: datetime | None = None
+) -> int:
+    return sum(snooze(session, actor, cid, until, at=at) for cid in ids)
