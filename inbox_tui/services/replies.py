@@ -42,6 +42,7 @@ from inbox_tui.models import (
     utcnow,
 )
 from inbox_tui.services import triage
+from inbox_tui.services.drafts import delete_draft
 
 if TYPE_CHECKING:
     from inbox_tui.config import Account, Config
@@ -244,6 +245,8 @@ def queue_reply(
     )
     if then_status in ("pending", "closed"):
         triage.set_status(session, actor, conversation_id, Status(then_status), at=now)
+    # Sent: the draft goes in the same transaction (a reply that failed to queue keeps it).
+    delete_draft(session, actor, conversation_id)
     assert outbox.id is not None
     return outbox.id
 
