@@ -10,6 +10,7 @@ nothing (tagging twice, assigning to the current assignee) records no event.
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -78,6 +79,18 @@ def lock_conversation(session: Session, conversation_id: int) -> Conversation:
     return conv
 
 
+# session.info keys: the batch id of this transaction's agent events, and, while an undo
+# runs (services/undo.py), the batch it reverts.
+BATCH = "inbox_tui.event_batch"
+UNDOES = "inbox_tui.undoes"
+
+
+def event_batch(session: Session) -> str:
+    """The batch id shared by the agent events of this write transaction."""
+    batch: str = session.info.setdefault(BATCH, uuid.uuid4().hex)
+    return batch
+
+
 def record(
     session: Session,
     conv: Conversation,
@@ -86,13 +99,18 @@ def record(
     data: dict[str, Any] | None = None,
     at: datetime | None = None,
 ) -> Event:
-    """Append an event and bump the conversation's version (the collision check reads it)."""
+    """Append an event and bump the conversation's version (the collision check reads it).
+
+    An agent's events carry the batch of their transaction (``event_batch``), so what one
+    action changed, however many conversations, is undone as one."""
     event = Event(
         conversation_id=conv.id,
         agent_id=agent.id if agent else None,
         kind=kind.value,
         at=at or utcnow(),
         data=json.dumps(data or {}, default=str),
+        batch=event_batch(session) if agent else None,
+        undoes=session.info.get(UNDOES) if agent else None,
     )
     session.add(event)
     conv.version += 1
@@ -203,23 +221,32 @@ def set_status(
         changed = conv.status != status.value or conv.snoozed_until != snooze_until
         if not changed:
             return False
-        previous = conv.status
+        previous, previous_until = conv.status, conv.snoozed_until
         conv.status = status.value
         conv.snoozed_until = snooze_until
-        record(session, conv, agent, EventKind.SNOOZED, {"until": snooze_until.isoformat()}, at=at)
+        # The previous status and wake time are what an undo restores.
+        was = {"from_status": previous, **_until(previous_until)}
+        record(
+            session,
+            conv,
+            agent,
+            EventKind.SNOOZED,
+            {"until": snooze_until.isoformat(), **was},
+            at=at,
+        )
         if previous != status.value:
             record(
                 session,
                 conv,
                 agent,
                 EventKind.STATUS_CHANGED,
-                {"from": previous, "to": status.value},
+                {"from": previous, "to": status.value, **_until(previous_until)},
                 at=at,
             )
         return True
     if conv.status == status.value:
         return False
-    previous = conv.status
+    previous, previous_until = conv.status, conv.snoozed_until
     conv.status = status.value
     conv.snoozed_until = None
     record(
@@ -227,10 +254,15 @@ def set_status(
         conv,
         agent,
         EventKind.STATUS_CHANGED,
-        {"from": previous, "to": status.value},
+        {"from": previous, "to": status.value, **_until(previous_until)},
         at=at,
     )
     return True
+
+
+def _until(previous_until: datetime | None) -> dict[str, str]:
+    """``from_until``: the wake time a change replaced (only snoozed conversations have one)."""
+    return {"from_until": previous_until.isoformat()} if previous_until is not None else {}
 
 
 def snooze(
