@@ -11,7 +11,8 @@ from sqlmodel import func, select
 
 from inbox_tui.config import AgentIdentity, Config
 from inbox_tui.errors import UserError
-from inbox_tui.ingest import IncomingMessage, Ingestor
+from inbox_tui.incoming import IncomingMessage
+from inbox_tui.ingest import Ingestor
 from inbox_tui.models import Conversation, Draft, Event
 from inbox_tui.services import drafts, replies, triage
 from inbox_tui.store import Store

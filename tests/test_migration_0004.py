@@ -4,7 +4,6 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from inbox_tui.migrations.runner import upgrade
 from inbox_tui.models import SavedSearch
 from inbox_tui.store import Store, sqlite_url
 
@@ -20,7 +19,7 @@ def old_store_url(request, tmp_path):
 
 def test_existing_saved_searches_keep_showing_everything(old_store_url):
     old = Store(old_store_url, migrate=False)
-    upgrade(old, BEFORE)
+    old.migrate(BEFORE)
     with old.engine.begin() as conn:
         conn.execute(text("INSERT INTO savedsearch (name, query) VALUES ('Angry', 'tag:angry')"))
     old.close()

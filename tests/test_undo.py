@@ -12,7 +12,8 @@ import pytest
 from sqlmodel import col, select
 
 from inbox_tui.config import AgentIdentity, Config
-from inbox_tui.ingest import IncomingMessage, Ingestor
+from inbox_tui.incoming import IncomingMessage
+from inbox_tui.ingest import Ingestor
 from inbox_tui.models import Conversation, Event, Status, utcnow
 from inbox_tui.services import replies, triage, undo
 from inbox_tui.services.conversations import get_conversation
