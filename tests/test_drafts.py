@@ -172,3 +172,39 @@ def test_sending_deletes_the_draft_and_a_failed_send_keeps_it(store):
     with pytest.raises(UserError, match="No account is set up"):
         store.run(replies.queue_reply, "sam", b, "Nowhere to send this", config=no_account)
     assert get(store, "sam", b) == "Nowhere to send this"
+
+
+def test_drafts_follow_a_merge_and_both_texts_are_kept(store):
+    def mail(mid, refs=(), at=0):
+        return IncomingMessage(
+            source="t",
+            external_id=mid,
+            message_id=f"<{mid}>",
+            references=[f"<{r}>" for r in refs],
+            subject="Help",
+            author_email="ann@example.com",
+            author_name="Ann",
+            sent_at=T0 + timedelta(minutes=at),
+            body="hi",
+        )
+
+    def first(s):
+        ing = Ingestor(s)
+        older = ing.add(mail("c1", refs=["root"], at=1)).conversation_id
+        newer = ing.add(mail("x", refs=["mid"], at=3)).conversation_id
+        triage.ensure_agent(s, "sam")
+        triage.ensure_agent(s, "ann")
+        return older, newer
+
+    older, newer = store.run(first)
+    assert older != newer
+    store.run(drafts.save_draft, "sam", older, "Sam on the older one")
+    store.run(drafts.save_draft, "sam", newer, "Sam on the newer one")
+    store.run(drafts.save_draft, "ann", newer, "Ann on the newer one")
+    # A message that references both threads folds the newer conversation into the older.
+    merged = store.run(lambda s: Ingestor(s).add(mail("mid", refs=["root"], at=4)))
+    assert merged.conversation_id == older
+    with store.read() as s:
+        assert s.get(Conversation, newer) is None
+    assert get(store, "sam", older) == "Sam on the older one\n\nSam on the newer one"
+    assert get(store, "ann", older) == "Ann on the newer one"
