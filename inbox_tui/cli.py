@@ -33,6 +33,7 @@ COMMAND_MODULES = [
     "inbox_tui.commands.outbox",
     "inbox_tui.commands.export",
     "inbox_tui.commands.search",
+    "inbox_tui.commands.views",
     "inbox_tui.commands.articles",
     "inbox_tui.commands.macros",
     "inbox_tui.commands.stats",
