@@ -32,6 +32,13 @@ Example (every key documented in README.md)::
     [keys]                      # remap any binding: action = "key"
     reply = "R"
 
+    [compose]
+    editor = true               # r opens $EDITOR at once (ctrl+e does from the composer)
+    editor_command = "nvim"     # default: $VISUAL, then $EDITOR, then vi
+
+    [undo]
+    minutes = 10                # how far back ctrl+z / U reaches
+
 Secrets never live in the database. A config file that holds a literal secret and that
 other users can read is refused.
 """
@@ -141,6 +148,12 @@ class Config:
     raw: dict[str, Any] = field(default_factory=dict)  # the whole file, for later sections
     # The demo inbox: replies are recorded in the store but never sent anywhere.
     demo: bool = False
+    # [compose]: write replies in $EDITOR by default (r opens the editor at once), and
+    # the editor to run instead of $VISUAL / $EDITOR.
+    compose_in_editor: bool = False
+    editor_command: list[str] | None = None
+    # [undo] minutes: how far back ctrl+z / U reaches.
+    undo_minutes: float = 10.0
 
 
 def default_config_path() -> Path:
@@ -318,6 +331,27 @@ def _build(path: Path | None, data: dict[str, Any], db: str | None) -> Config:
     if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
         raise ConfigError('[keys]: each entry must be action = "key".')
     db_url = db or os.environ.get("INBOX_TUI_DB") or data.get("db")
+    compose = _table(data, "compose")
+    editor = compose.get("editor", False)
+    if not isinstance(editor, bool):
+        raise ConfigError("[compose]: editor must be true or false.")
+    editor_cmd = compose.get("editor_command")
+    if isinstance(editor_cmd, str):
+        try:
+            editor_cmd = shlex.split(editor_cmd)
+        except ValueError as exc:
+            raise ConfigError(f"[compose]: editor_command is not a command line: {exc}.") from exc
+    if editor_cmd is not None and not (
+        isinstance(editor_cmd, list) and editor_cmd and all(isinstance(c, str) for c in editor_cmd)
+    ):
+        raise ConfigError("[compose]: editor_command must be a command line or a list of strings.")
+    undo_minutes = _table(data, "undo").get("minutes", 10)
+    if (
+        not isinstance(undo_minutes, int | float)
+        or isinstance(undo_minutes, bool)
+        or not 1 <= undo_minutes <= 1440
+    ):
+        raise ConfigError("[undo]: minutes must be a number from 1 to 1440.")
     return Config(
         path=path,
         db_url=db_url,
@@ -327,7 +361,17 @@ def _build(path: Path | None, data: dict[str, Any], db: str | None) -> Config:
         keys={str(k): str(v) for k, v in keys.items()},
         business_hours=data.get("business_hours"),
         raw=data,
+        compose_in_editor=editor,
+        editor_command=editor_cmd,
+        undo_minutes=float(undo_minutes),
     )
+
+
+def _table(data: dict[str, Any], name: str) -> dict[str, Any]:
+    value = data.get(name, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"[{name}] must be a table.")
+    return value
 
 
 def is_loopback(host: str) -> bool:
