@@ -4,11 +4,14 @@ refused in one sentence when someone else changed the conversation since."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 from sqlmodel import col, select
 
 from inbox_tui.config import AgentIdentity, Config
@@ -20,7 +23,7 @@ from inbox_tui.services.conversations import get_conversation
 from inbox_tui.store import Store
 
 
-def seed(store: Store, n: int = 3) -> list[int]:
+def seed(store: Store, n: int = 3, prefix: str = "u") -> list[int]:
     t0 = utcnow() - timedelta(hours=2)
 
     def work(s):
@@ -29,8 +32,8 @@ def seed(store: Store, n: int = 3) -> list[int]:
             ing.add(
                 IncomingMessage(
                     source="t",
-                    external_id=str(i),
-                    message_id=f"<u{i}@x>",
+                    external_id=f"{prefix}{i}",
+                    message_id=f"<{prefix}{i}@x>",
                     subject=f"Printer {i}",
                     author_email=f"c{i}@acme.example",
                     author_name=f"Cust {i}",
@@ -225,21 +228,104 @@ def test_two_sessions_undoing_at_once_never_undo_one_batch_twice(store):
     sessions = [Store(store.url) for _ in range(4)]
     outcomes: list[str] = []
 
-    def press_undo(st: Store) -> None:
+    def press_undo(session_store: Store) -> None:
         try:
-            outcomes.append(st.run(undo.undo_last, "sam").batch)
+            outcomes.append(session_store.run(undo.undo_last, "sam").batch)
         except undo.NothingToUndo:
             outcomes.append("nothing")
 
-    threads = [threading.Thread(target=press_undo, args=(st,)) for st in sessions]
+    threads = [threading.Thread(target=press_undo, args=(one,)) for one in sessions]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    for st in sessions:
-        st.close()
+    for other in sessions:
+        other.close()
     undone = [o for o in outcomes if o != "nothing"]
     assert len(undone) == 3 and len(set(undone)) == 3, outcomes
     assert row(store, a).tags == []
     reverts = [e for e in all_events(store) if e.undoes]
     assert len(reverts) == 3
+
+
+# -- property: random interleavings of two agents' changes and undos -------------------
+
+CHANGES = ["tag x", "tag y", "untag x", "assign ann", "assign sam", "unassign", "open"]
+CHANGES += ["pending", "close", "snooze 1", "snooze 2"]
+OPS = st.one_of(
+    st.tuples(st.sampled_from(["sam", "ann"]), st.sampled_from(CHANGES), st.integers(0, 1)),
+    st.just(("sam", "undo", 0)),
+)
+
+
+def apply_op(s, who: str, op: str, cid: int, now, names: dict[str, str]) -> bool:
+    verb, _, arg = op.partition(" ")
+    arg = names.get(arg, arg)
+    for name in names.values():
+        triage.ensure_agent(s, name)
+    if verb == "tag":
+        return triage.tag(s, who, cid, arg)
+    if verb == "untag":
+        return triage.untag(s, who, cid, arg)
+    if verb == "assign":
+        return triage.assign(s, who, cid, arg)
+    if verb == "unassign":
+        return triage.assign(s, who, cid, None)
+    if verb == "snooze":
+        return triage.snooze(s, who, cid, now + timedelta(hours=int(arg)))
+    status = {"open": Status.OPEN, "pending": Status.PENDING, "close": Status.CLOSED}[verb]
+    return triage.set_status(s, who, cid, status)
+
+
+_EXAMPLE = itertools.count()
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(ops=st.lists(OPS, min_size=1, max_size=16))
+def test_undo_puts_back_exactly_what_this_agent_changed(sqlite_store, ops):
+    """A model of undo: this agent's changes form a stack; undo pops the newest and the
+    conversation is as it was before it, unless the other agent changed that
+    conversation since (then it is refused and nothing changes)."""
+    store = sqlite_store  # shared by the examples: each has its own agents and conversations
+    run = next(_EXAMPLE)
+    ids = seed(store, 2, prefix=f"p{run}-")
+    me, other = f"sam{run}", f"ann{run}"
+    now = utcnow()
+    stack: list[tuple[int, tuple, int]] = []  # sam's changes: (conversation, state before, when)
+    ann_changed: dict[int, int] = {}  # conversation -> when the other agent last changed it
+    for when, (who, op, n) in enumerate(ops):
+        cid = ids[n]
+        if op == "undo":
+            if who != "sam":
+                continue
+            who = me
+            before_all = {c: state(store, c) for c in ids}
+            if not stack:
+                with pytest.raises(undo.NothingToUndo):
+                    store.run(undo.undo_last, me)
+                continue
+            target, was, at = stack[-1]
+            conflicted = ann_changed.get(target, -1) > at
+            if conflicted:
+                event("refused")
+                with pytest.raises(undo.UndoConflict):
+                    store.run(undo.undo_last, me)
+                assert {c: state(store, c) for c in ids} == before_all
+                continue
+            done = store.run(undo.undo_last, me)
+            event("undone")
+            stack.pop()
+            assert [c for c, _ in done.conversations] == [target]
+            assert state(store, target) == was
+            continue
+        before = state(store, cid)
+        actor = me if who == "sam" else other
+        changed = store.run(apply_op, actor, op, cid, now, {"sam": me, "ann": other})
+        if changed and who == "sam":
+            stack.append((cid, before, when))
+        elif changed:
+            ann_changed[cid] = when
