@@ -46,6 +46,7 @@ from inbox_tui.models import (
     utcnow,
 )
 from inbox_tui.services import core, triage
+from inbox_tui.services.drafts import delete_draft
 
 if TYPE_CHECKING:
     from inbox_tui.config import Account, Config
@@ -99,6 +100,65 @@ def changes_since(session: Session, conversation_id: int, seen_version: int) -> 
         elif event.kind == EventKind.RECEIVED.value:
             out.append(f"the customer wrote again at {when}")
     return out
+
+
+def _recipients(
+    session: Session,
+    conv: Conversation,
+    last_in: Message | None,
+    config: Config,
+    reply_all: bool,
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """To and Cc of an email reply: the customer who wrote last (else the contact), and
+    with ``reply_all`` the others on their message, never our own addresses."""
+    contact = session.get(Contact, conv.contact_id) if conv.contact_id else None
+    to_addr = (last_in.author_email if last_in else None) or (contact.email if contact else None)
+    if not to_addr:
+        raise UserError("This conversation has no customer address to reply to.")
+    to_name = (last_in.author_name if last_in else "") or (contact.name if contact else "")
+    cc: list[tuple[str, str]] = []
+    ours = {a.address.lower() for a in config.accounts.values() if a.address} | {to_addr.lower()}
+    if reply_all and last_in is not None:
+        for field in (last_in.to_addrs, last_in.cc_addrs):
+            for name, addr in json.loads(field or "[]"):
+                if addr and addr.lower() not in ours:
+                    cc.append((name, addr))
+                    ours.add(addr.lower())
+    return [(to_name, to_addr)], cc
+
+
+def reply_headers(
+    session: Session, conversation_id: int, *, config: Config, reply_all: bool = False
+) -> list[tuple[str, str]]:
+    """The headers a reply would go out with (To, Cc, Subject), for showing while it is
+    written (the ``$EDITOR`` file). Nothing is checked or written."""
+    conv = session.get(Conversation, conversation_id)
+    if conv is None:
+        raise core.conversation_not_found(conversation_id)
+    last_in = session.exec(
+        select(Message)
+        .where(Message.conversation_id == conversation_id)
+        .where(Message.direction == Direction.INBOUND.value)
+        .order_by(col(Message.sent_at).desc(), col(Message.id).desc())
+        .limit(1)
+    ).first()
+    subject = reply_subject(last_in.subject if last_in and last_in.subject else conv.subject)
+    if conv.channel == Channel.CHAT.value:
+        who = last_in.author_name if last_in else ""
+        return [("To", f"{who} (chat)".strip()), ("Subject", subject)]
+    try:
+        to, cc = _recipients(session, conv, last_in, config, reply_all)
+    except UserError:
+        to, cc = [("", "(no customer address)")], []
+    headers = [("To", _addresses(to))]
+    if cc:
+        headers.append(("Cc", _addresses(cc)))
+    headers.append(("Subject", subject))
+    return headers
+
+
+def _addresses(pairs: list[tuple[str, str]]) -> str:
+    return ", ".join(f"{name} <{addr}>" if name else addr for name, addr in pairs)
 
 
 def queue_reply(
@@ -187,20 +247,7 @@ def _email_delivery(
         raise UserError(
             "No account is set up to send email (add [accounts.NAME] with an address and [accounts.NAME.smtp] to the config)."
         )
-    contact = session.get(Contact, conv.contact_id) if conv.contact_id else None
-    to_addr = (last_in.author_email if last_in else None) or (contact.email if contact else None)
-    if not to_addr:
-        raise UserError("This conversation has no customer address to reply to.")
-    to_name = (last_in.author_name if last_in else "") or (contact.name if contact else "")
-    to = [(to_name, to_addr)]
-    cc: list[tuple[str, str]] = []
-    ours = {a.address.lower() for a in config.accounts.values() if a.address} | {to_addr.lower()}
-    if reply_all and last_in is not None:
-        for field in (last_in.to_addrs, last_in.cc_addrs):
-            for name, addr in json.loads(field or "[]"):
-                if addr and addr.lower() not in ours:
-                    cc.append((name, addr))
-                    ours.add(addr.lower())
+    to, cc = _recipients(session, conv, last_in, config, reply_all)
     # RFC 5322: the parent's References followed by the parent's Message-ID.
     parent = last_in or (thread[-1] if thread else None)
     refs = (
@@ -291,9 +338,11 @@ def _store_reply(
         {"message": row.id, "outbox": outbox.id, "channel": conv.channel},
         now,
     )
+    assert conv.id is not None
     if then_status in ("pending", "closed"):
-        assert conv.id is not None
         triage.set_status(session, actor, conv.id, Status(then_status), at=now)
+    # Sent: the draft goes in the same transaction (a reply that failed to queue keeps it).
+    delete_draft(session, actor, conv.id)
     assert outbox.id is not None
     return outbox.id
 

@@ -140,23 +140,32 @@ def set_status(
         changed = conv.status != status.value or conv.snoozed_until != snooze_until
         if not changed:
             return False
-        previous = conv.status
+        previous, previous_until = conv.status, conv.snoozed_until
         conv.status = status.value
         conv.snoozed_until = snooze_until
-        record(session, conv, agent, EventKind.SNOOZED, {"until": snooze_until.isoformat()}, at=at)
+        # The previous status and wake time are what an undo restores.
+        was = {"from_status": previous, **_until(previous_until)}
+        record(
+            session,
+            conv,
+            agent,
+            EventKind.SNOOZED,
+            {"until": snooze_until.isoformat(), **was},
+            at=at,
+        )
         if previous != status.value:
             record(
                 session,
                 conv,
                 agent,
                 EventKind.STATUS_CHANGED,
-                {"from": previous, "to": status.value},
+                {"from": previous, "to": status.value, **_until(previous_until)},
                 at=at,
             )
         return True
     if conv.status == status.value:
         return False
-    previous = conv.status
+    previous, previous_until = conv.status, conv.snoozed_until
     conv.status = status.value
     conv.snoozed_until = None
     record(
@@ -164,10 +173,15 @@ def set_status(
         conv,
         agent,
         EventKind.STATUS_CHANGED,
-        {"from": previous, "to": status.value},
+        {"from": previous, "to": status.value, **_until(previous_until)},
         at=at,
     )
     return True
+
+
+def _until(previous_until: datetime | None) -> dict[str, str]:
+    """``from_until``: the wake time a change replaced (only snoozed conversations have one)."""
+    return {"from_until": previous_until.isoformat()} if previous_until is not None else {}
 
 
 def snooze(
