@@ -493,7 +493,7 @@ class TriageFlows(Screen[None]):
         self.gateway.fire(self, heartbeat, self.me, conv_id, "viewing", group="presence")
 
     def send(self, flow: SendFlow, force: bool = False) -> None:
-        from inbox_tui.services.replies import send_reply
+        from inbox_tui.services.compose import send_reply
 
         def queue(session: Any) -> Any:
             return send_reply(
