@@ -316,7 +316,7 @@ class ConversationList(ScrollView, can_focus=True):
         # The subject takes what is left, so tags and assignee always end at the edge.
         wide = width >= 86
         name_w = 18 if wide else 14
-        tags_w = 28 if wide else 12 if width >= 70 else 0
+        tags_w = 28 if width >= 120 else 20 if wide else 12 if width >= 70 else 0
         assignee_w = 10 if wide else 8
         who = one_line(row.contact_name or row.contact_email or "unknown", 60)
         assignee = one_line(row.assignee or "—", 40)[:assignee_w]
