@@ -14,9 +14,11 @@ import re
 # C0 except \t and \n, DEL, and C1 (0x80-0x9f). \r is dropped: it rewrites the line.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
-# Bidi embeddings/overrides/isolates (U+202A-202E, U+2066-2069) and U+200E/F marks are kept
-# out of single-line displays; zero-width joiners are harmless and stay.
-_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+# Bidi embeddings/overrides/isolates (U+202A-202E, U+2066-2069) and the marks U+200E/F and
+# U+061C are kept out of what is shown (they reorder text and some terminals give them a
+# cell, pushing borders out of line); zero-width joiners are harmless and stay.
+BIDI_CHARS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+_BIDI = re.compile(f"[{BIDI_CHARS}]")
 _SPACES = re.compile(r"\s+")
 
 
@@ -40,7 +42,7 @@ def for_display(text: str) -> str:
 
 # What a command may not print: C0 but tab/newline/CR (CR is the CLI's own progress
 # line), DEL, C1 and the bidi controls.
-_TERMINAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_TERMINAL = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f{BIDI_CHARS}]")
 
 
 _LONE_CR = re.compile(r"(?<!^)\r(?!\n)")
@@ -74,7 +76,7 @@ class TerminalSafeStream:
         return getattr(self._stream, name)
 
 
-_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+_JSON_UNSAFE = re.compile(f"[\\x7f-\\x9f{BIDI_CHARS}\\u2028\\u2029]")
 
 
 def json_terminal_safe(text: str) -> str:
@@ -102,3 +104,35 @@ def base_subject(subject: str) -> str:
 
 def has_reply_prefix(subject: str) -> bool:
     return bool(_REPLY_PREFIX.match(subject or ""))
+
+
+# ``scheme://user:PASSWORD@host``: the password part of a URL (a database URL in an error).
+URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]+)@", re.I)
+_TOKEN = re.compile(r"[^\s'\"<>()]+")
+
+
+def _mask_token(m: re.Match[str]) -> str:
+    token = m.group()
+    if "@" not in token or ":" not in token:
+        return token
+    at = token.rindex("@")
+    start = token.find("://")
+    if 0 <= start < at:
+        user = token.find(":", start + 3, at)
+        if user == -1:
+            return token
+        return f"{token[: user + 1]}***{token[at:]}"
+    # A malformed URL (``postgresql+psycopg//inbox:pw@h``, ``inbox:pw@h``): whatever sits
+    # between the last ``:`` before the last ``@`` and that ``@`` may be a password.
+    colon = token.rfind(":", 0, at)
+    if colon == -1 or colon + 1 == at:
+        return token
+    return f"{token[: colon + 1]}***{token[at:]}"
+
+
+def mask_secrets(text: str) -> str:
+    """Text with the password of any URL in it (well-formed or not) replaced by ``***``:
+    error messages quote URLs (a malformed ``--db``), and those are printed and logged."""
+    if not text or "@" not in text:
+        return text
+    return _TOKEN.sub(_mask_token, text)
