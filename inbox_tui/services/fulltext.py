@@ -195,9 +195,14 @@ def _hits(session: Session, match: str, cap: int) -> int:
     return int(hits)
 
 
+def like_escape(text: str) -> str:
+    """``text`` for a LIKE pattern with ``escape="\\"``: its ``%``, ``_`` and ``\\``
+    match themselves."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _substring_condition(term: str) -> ColumnElement[bool]:
-    escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    needle = f"%{escaped}%"
+    needle = f"%{like_escape(term.lower())}%"
     return or_(
         func.lower(Conversation.subject).like(needle, escape="\\"),
         col(Conversation.id).in_(

@@ -10,6 +10,10 @@
     channel:chat  channel:email
 
 Unknown ``key:value`` terms are searched as text, so nothing typed is silently dropped.
+
+The work a query asks for is bounded: at most ``MAX_QUERY_CHARS`` characters and
+``MAX_TERMS`` terms (each term is a condition in the SQL; a thousand pasted words made
+SQLite refuse the statement); more is one sentence, not a crash.
 """
 
 from __future__ import annotations
@@ -17,21 +21,34 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from inbox_tui.errors import UserError
+from inbox_tui.sanitize import one_line
 from inbox_tui.services.conversations import ConversationFilter
 
 STATUSES = {"open", "pending", "snoozed", "closed"}
+MAX_QUERY_CHARS = 1000
+MAX_TERMS = 32
 _TERM = re.compile(r'(-?)(\w+):("([^"]*)"|\S+)|"([^"]*)"|(\S+)')
 
 
-class QueryError(ValueError):
-    pass
+class QueryError(UserError, ValueError):
+    """A search the app will not run; the message is the sentence to show."""
 
 
 def parse_query(query: str, me: str) -> ConversationFilter:
     """Turn the search text into a filter. Raises QueryError (a plain sentence) for a
     value that cannot be understood, such as a bad date."""
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryError(
+            f"The search is {len(query):,} characters long; at most {MAX_QUERY_CHARS:,} are searched."
+        )
     flt = ConversationFilter()
-    for m in _TERM.finditer(query):
+    terms = list(_TERM.finditer(query))
+    if len(terms) > MAX_TERMS:
+        raise QueryError(
+            f"The search has {len(terms):,} terms; at most {MAX_TERMS} can be combined."
+        )
+    for m in terms:
         neg, key, raw_value, quoted_value, phrase, word = m.groups()
         if key is not None:
             value = quoted_value if quoted_value is not None else raw_value
@@ -62,11 +79,11 @@ def parse_query(query: str, me: str) -> ConversationFilter:
 
 
 def _date(value: str) -> datetime:
+    """A date or date-time; without a zone it is UTC (the store compares aware times)."""
     try:
-        return (
-            datetime.fromisoformat(value).replace(tzinfo=UTC)
-            if len(value) == 10
-            else datetime.fromisoformat(value)
-        )
-    except ValueError as exc:
-        raise QueryError(f"'{value}' is not a date like 2026-01-31.") from exc
+        when = datetime.fromisoformat(value)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return when.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
+        raise QueryError(f"'{one_line(value, 40)}' is not a date like 2026-01-31.") from exc
