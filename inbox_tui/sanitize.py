@@ -10,6 +10,7 @@ bidirectional overrides that can make text read differently from what it is.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 # C0 except \t and \n, DEL, and C1 (0x80-0x9f). \r is dropped: it rewrites the line.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -84,6 +85,17 @@ def json_terminal_safe(text: str) -> str:
     line-separator characters written as ``\\uXXXX`` escapes: the same JSON value, safe
     to print. (JSON already escapes C0.)"""
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def clean_tree(value: Any) -> Any:
+    """Strings anywhere in a JSON-like value (dicts, lists) through ``for_display``."""
+    if isinstance(value, str):
+        return for_display(value)
+    if isinstance(value, dict):
+        return {clean_tree(k): clean_tree(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean_tree(v) for v in value]
+    return value
 
 
 def one_line(text: str, limit: int = 300) -> str:
