@@ -59,6 +59,11 @@ class Context:
 
         url = self.config.db_url or sqlite_url(default_db_path())
         store = Store(url)
+        if getattr(self.args, "func", None) is not _run_tui:
+            # Not only in the log file: the person who can fix it should see it (the TUI
+            # shows the same sentences as notifications).
+            for warning in store.warnings:
+                print(f"inbox-tui: warning: {warning}", file=sys.stderr)
         self._ensure_me(store)
         return store
 

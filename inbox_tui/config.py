@@ -50,6 +50,7 @@ from typing import Any
 
 from inbox_tui import config_schema
 from inbox_tui.errors import UserError
+from inbox_tui.sanitize import one_line
 
 SECRET_KEYS = ("password", "secret", "token")
 
@@ -280,9 +281,13 @@ def _build(path: Path | None, data: dict[str, Any], db: str | None) -> Config:
     except config_schema.SchemaError as exc:
         where = f"The config file {path}" if path else "The config"
         raise ConfigError(f"{where} has a mistake: {exc}") from None
-    username = spec.agent.username or os_username()
+    # An agent's name and address reach other agents' screens through the store: they
+    # are untrusted text like any other.
+    username = one_line(spec.agent.username or os_username(), 100)
     agent = AgentIdentity(
-        username=username, name=spec.agent.name or username, email=spec.agent.email
+        username=username,
+        name=one_line(spec.agent.name or "", 200) or username,
+        email=one_line(spec.agent.email, 320) if spec.agent.email else None,
     )
     accounts: dict[str, Account] = {}
     for name, section in spec.accounts.items():

@@ -309,3 +309,13 @@ async def test_hanging_password_cmd_never_blocks_the_event_loop(tmp_path, monkey
         time.sleep(0.1)
     else:
         pytest.fail("the password command's child outlived the timeout")
+
+
+def test_agent_identity_from_the_config_is_clean_text(tmp_path):
+    cfg = write(
+        tmp_path / "c.toml",
+        '[agent]\nusername = "sam"\nname = "Sam \\u001b]52;c;aGk=\\u0007\\u202eX"\n'
+        'email = "s\\u0000am@example.com"\n',
+    )
+    agent = load_config(cfg).agent
+    assert agent.name == "Sam ]52;c;aGk=X" and agent.email == "sam@example.com"
