@@ -3,7 +3,7 @@
 Mail from the wild is broken in every way: raw 8-bit headers, charsets that do not exist
 (``utf8``, ``unknown-8bit``), missing boundaries, garbage dates, 3 MB torture messages.
 Everything here degrades instead of failing: unknown charsets decode with replacement and
-leave a warning; HTML-only mail becomes readable text; attachments are recorded, not
+leave a warning; HTML-only mail becomes laid-out text (``html_to_text``); attachments are recorded, not
 kept. Work per message is bounded (header count and size, addresses, MIME depth and part
 count, body size), so one hostile message cannot stall an import. Only a message with
 nothing usable raises ``ParseError``, and the caller quarantines the raw bytes.
@@ -18,7 +18,6 @@ import email.utils
 import re
 from datetime import UTC, datetime
 from email.message import Message
-from html.parser import HTMLParser
 
 from inbox_tui.ingest import Attachment, IncomingMessage
 
@@ -220,34 +219,54 @@ def _one_id(value: str) -> str | None:
     return None
 
 
+_ADDR_SPEC = re.compile(r"[^\s<>,;:\"()\[\]]+@[^\s<>,;:\"()\[\]]+\.[^\s<>,;:\"()\[\]]+")
+
+
 def _addresses(msg: Message, name: str, warnings: list[str]) -> list[tuple[str, str]]:
+    """Every address of every ``name`` header (To and Cc may each appear more than
+    once), as (display name, address). Entries the address parser cannot read (an
+    unbalanced quote, raw 8-bit names, stray text) are searched for addresses instead
+    of being dropped; text with no address in it is not an address and is left out."""
     try:
         values = msg.get_all(name, failobj=[])
     except Exception:
         values = []
     out: list[tuple[str, str]] = []
     for value in values:
+        text = _raw_header_text(value)
         try:
-            group = getattr(value, "addresses", None)
-            if group is not None:
-                for addr in group:
-                    out.append((str(addr.display_name or ""), str(addr.addr_spec or "")))
-                    if len(out) >= MAX_ADDRESSES:
-                        break
-            else:
-                for disp, spec in email.utils.getaddresses([_unescape_8bit(str(value))]):
-                    out.append((disp, spec))
+            pairs = email.utils.getaddresses([text])
         except Exception:
-            try:
-                out.extend(email.utils.getaddresses([str(value)]))
-            except Exception:
-                warnings.append(f"{name} header unreadable")
-        if len(out) >= MAX_ADDRESSES:
+            pairs = [("", text)]
+        for disp, spec in pairs:
+            spec = spec.strip()
+            if "@" in spec and not any(c in spec for c in ' <>,;"'):
+                out.append((disp, spec))
+            else:  # unreadable entry: keep the addresses inside it
+                out.extend(("", found) for found in _ADDR_SPEC.findall(f"{disp} {spec}"))
+        if len(out) > MAX_ADDRESSES:
             warnings.append(
                 f"{name} lists more than {MAX_ADDRESSES} addresses; the rest were dropped"
             )
             break
-    return [(_decode(n).strip(), a.strip()) for n, a in out[:MAX_ADDRESSES] if n or a]
+    seen: set[str] = set()
+    kept = []
+    for n, a in out[:MAX_ADDRESSES]:
+        if a.lower() not in seen:
+            seen.add(a.lower())
+            kept.append((_decode(n).strip(), a))
+    return kept
+
+
+def _raw_header_text(value: object) -> str:
+    """A header's text before RFC 2047 decoding (an encoded word may hide a comma that
+    must not split an address), with raw 8-bit bytes read as UTF-8 (else cp1252)."""
+    if isinstance(value, email.header.Header):
+        return "".join(
+            chunk if isinstance(chunk, str) else _bytes_text(chunk, cs)
+            for chunk, cs in email.header.decode_header(value)
+        )
+    return _unescape_8bit(str(value))
 
 
 def _first_address(msg: Message, name: str, warnings: list[str]) -> tuple[str, str]:
@@ -328,7 +347,7 @@ def _body(msg: Message, warnings: list[str]) -> tuple[str, list[Attachment]]:
     if plain:
         body = "\n\n".join(t for t in plain if t.strip()) or plain[0]
     elif html:
-        body = "\n\n".join(html_to_text(h) for h in html)
+        body = "\n\n".join(html_to_text(h, warnings) for h in html)
     else:
         body = ""
     if len(body) > MAX_TEXT_CHARS:
@@ -402,87 +421,62 @@ def _text(part: Message, warnings: list[str]) -> str:
         return payload.decode("utf-8", "replace")
 
 
-class _HTMLText(HTMLParser):
-    """HTML → readable plain text: blocks become lines, links keep their address."""
-
-    BLOCK = {
-        "p",
-        "div",
-        "br",
-        "tr",
-        "li",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "table",
-        "blockquote",
-        "pre",
-        "hr",
-        "section",
-        "article",
-        "header",
-        "footer",
-        "ul",
-        "ol",
-    }
-    SKIP = {"script", "style", "head", "title", "noscript", "template"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
-        self.skip = 0
-        self.href: str | None = None
-        self.link_text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.SKIP:
-            self.skip += 1
-        elif tag in self.BLOCK:
-            self.out.append("\n")
-            if tag == "li":
-                self.out.append("• ")
-        elif tag == "a":
-            self.href = dict(attrs).get("href")
-            self.link_text = []
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIP:
-            self.skip = max(0, self.skip - 1)
-        elif tag in self.BLOCK:
-            self.out.append("\n")
-        elif tag == "a" and self.href is not None:
-            text = "".join(self.link_text).strip()
-            href = self.href.strip()
-            if (
-                href
-                and href.startswith(("http://", "https://", "mailto:"))
-                and href.removeprefix("mailto:") != text
-            ):
-                self.out.append(f" ({href})")
-            self.href = None
-
-    def handle_data(self, data: str) -> None:
-        if self.skip:
-            return
-        data = re.sub(r"\s+", " ", data)
-        self.out.append(data)
-        if self.href is not None:
-            self.link_text.append(data)
-
-    def text(self) -> str:
-        joined = "".join(self.out)
-        lines = [ln.strip() for ln in joined.splitlines()]
-        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+MAX_LINKS = 200
+_LINK_SCHEMES = ("http://", "https://", "mailto:")
+_TAG = re.compile(r"<[^>]*>")
 
 
-def html_to_text(html: str) -> str:
-    parser = _HTMLText()
+def html_to_text(html: str, warnings: list[str] | None = None) -> str:
+    """HTML mail as text that reads well in a terminal: tables as aligned columns, lists
+    as bullets, links as numbered references listed at the end ("our portal [1]" …
+    "[1] https://…"). Scripts, styles and images are dropped; nothing is ever fetched.
+
+    The layout is inscriptis's (lxml underneath). What lxml cannot lay out (nesting
+    past libxml2's depth limit, a text node over its size limit) comes out empty; then
+    the tags are stripped instead, so no text is lost, and a warning says so.
+    """
+    html = html[:MAX_TEXT_CHARS]
+    if not html.strip():
+        return ""
+    text = ""
     try:
-        parser.feed(html[:MAX_TEXT_CHARS])
-        parser.close()
-    except Exception:
-        return re.sub(r"<[^>]*>", " ", html)
-    return parser.text()
+        from inscriptis import Inscriptis
+        from inscriptis.css_profiles import CSS_PROFILES
+        from inscriptis.model.config import ParserConfig
+        from lxml.html import document_fromstring
+
+        tree = document_fromstring(html)
+        refs: list[str] = []
+        for a in tree.iter("a"):
+            href = (a.get("href") or "").strip()
+            if len(refs) >= MAX_LINKS or not href.lower().startswith(_LINK_SCHEMES):
+                continue
+            label = a.text_content().strip()
+            if label in (href, href.removeprefix("mailto:")):
+                continue  # the text already is the address
+            refs.append(href)
+            a.tail = f" [{len(refs)}]" + (a.tail or "")
+        config = ParserConfig(css=CSS_PROFILES["strict"])
+        text = Inscriptis(tree, config).get_text()
+        lines = [ln.rstrip() for ln in text.splitlines()]
+        text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+        if refs and text.strip():
+            text += "\n\n" + "\n".join(f"[{i}] {h}" for i, h in enumerate(refs, 1))
+    except Exception:  # lxml raises on some byte soup; the fallback below keeps the text
+        text = ""
+    if text.strip():
+        return text
+    stripped = _strip_tags(html)
+    if stripped and warnings is not None:
+        warnings.append(
+            "the HTML could not be laid out (too deep or too large); shown as plain text"
+        )
+    return stripped
+
+
+def _strip_tags(html: str) -> str:
+    import html as html_lib
+
+    html = re.sub(r"(?is)<(script|style|head)\b.*?</\1\s*>", " ", html)
+    text = html_lib.unescape(_TAG.sub(" ", html))
+    return re.sub(r"[ \t]+", " ", text).strip()
