@@ -100,6 +100,7 @@ def fold(
 
     The rules are the definitions in ``stats_definitions``: a reply counts only with an
     agent; the first response is the first agent reply after the first customer message;
+    a reply taken back with undo send (``reply_cancelled``) does not count;
     a response runs from the first unanswered customer message to the next reply; time to
     close runs from the start (or the first message after a close, or a reopen) to the
     close; a close ends any wait.
@@ -109,6 +110,13 @@ def fold(
     open_since: int | None = None  # start, or reopening, for time to close
     tags: set[str] = set()
     facts: list[dict[str, Any]] = []
+    events = list(events)
+    # Undo send: a reply taken back before it went out was never a response.
+    cancelled = {
+        json.loads(data or "{}").get("replied_event")
+        for _, _, kind, _, data in events
+        if kind == "reply_cancelled"
+    }
 
     def fact(
         eid: int,
@@ -141,7 +149,7 @@ def fold(
             if open_since is None:
                 open_since = t
             fact(eid, RECEIVED, None, t)
-        elif kind == "replied" and agent is not None:
+        elif kind == "replied" and agent is not None and eid not in cancelled:
             if first_response is None and first_message is not None:
                 first_response, responder = t, agent
             duration = None

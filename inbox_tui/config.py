@@ -29,6 +29,11 @@ Example (every key documented in README.md)::
     [chat.agents]               # chat handles that are our agents
     "slack:U024BE7LH" = "sam"
 
+    [mail]
+    undo_seconds = 10           # replies wait this long in the outbox (0: send at once)
+    max_attachment_mb = 25      # per file; larger ones are recorded as too large
+    max_message_attachments_mb = 50
+
     [keys]                      # remap any binding: action = "key"
     reply = "R"
 
@@ -119,6 +124,43 @@ class Account(Credentials):
     from_name: str | None = None
     smtp: SmtpSettings | None = None
     timeout: float = 30.0
+    # The mailbox's signature, and per-agent ones for it ([accounts.NAME.signatures]).
+    signature: Signature | None = None
+    agent_signatures: dict[str, Signature] = field(default_factory=dict)
+
+
+@dataclass
+class Signature:
+    """Signature text written in the config, or a file (edited with $EDITOR) read at
+    each reply so an edit needs no restart. May use the macro placeholders."""
+
+    text: str | None = None
+    file: Path | None = None
+
+    def read(self) -> str:
+        if self.file is None:
+            return self.text or ""
+        try:
+            return self.file.read_text(encoding="utf-8")
+        except FileNotFoundError as exc:
+            raise ConfigError(f"The signature file {self.file} does not exist.") from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(
+                f"The signature file {self.file} cannot be read as UTF-8 text."
+            ) from exc
+
+
+@dataclass
+class MailSettings:
+    """[mail]: undo delay and attachment size caps. Code that builds a ``Config`` by
+    hand sends at once; a loaded config waits ``DEFAULT_UNDO_SECONDS``."""
+
+    undo_seconds: float = 0.0
+    max_attachment_bytes: int = 25 * 1024 * 1024
+    max_message_attachment_bytes: int = 50 * 1024 * 1024
+
+
+DEFAULT_UNDO_SECONDS = 10.0
 
 
 @dataclass
@@ -126,6 +168,7 @@ class AgentIdentity:
     username: str
     name: str
     email: str | None = None
+    signature: Signature | None = None
 
 
 @dataclass
@@ -137,6 +180,9 @@ class Config:
     chat_agents: dict[str, str] = field(default_factory=dict)  # chat handle -> username
     keys: dict[str, str] = field(default_factory=dict)  # action -> key(s)
     business_hours: dict[str, Any] | None = None
+    mail: MailSettings = field(default_factory=MailSettings)
+    # Chat replies are appended here as JSON lines for a bridge to deliver ([chat]).
+    chat_outgoing_log: Path | None = None
     raw: dict[str, Any] = field(default_factory=dict)  # the whole file, for later sections
     # The demo inbox: replies are recorded in the store but never sent anywhere.
     demo: bool = False
@@ -265,6 +311,7 @@ def _build(path: Path | None, data: dict[str, Any], db: str | None) -> Config:
         username=str(username),
         name=str(agent_section.get("name") or username),
         email=agent_section.get("email"),
+        signature=_signature(agent_section, "[agent]"),
     )
     accounts: dict[str, Account] = {}
     for name, section in (data.get("accounts") or {}).items():
@@ -310,6 +357,8 @@ def _build(path: Path | None, data: dict[str, Any], db: str | None) -> Config:
             from_name=section.get("from_name"),
             smtp=smtp,
             timeout=_seconds(section, "timeout", 30, where),
+            signature=_signature(section, where),
+            agent_signatures=_agent_signatures(section.get("signatures"), where),
             **_credentials(section, where),
         )
     chat = data.get("chat", {}) or {}
@@ -317,6 +366,9 @@ def _build(path: Path | None, data: dict[str, Any], db: str | None) -> Config:
     if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
         raise ConfigError('[keys]: each entry must be action = "key".')
     db_url = db or os.environ.get("INBOX_TUI_DB") or data.get("db")
+    outgoing = chat.get("outgoing_log")
+    if outgoing is not None and not isinstance(outgoing, str):
+        raise ConfigError("[chat]: outgoing_log must be a file path.")
     return Config(
         path=path,
         db_url=db_url,
@@ -325,8 +377,96 @@ def _build(path: Path | None, data: dict[str, Any], db: str | None) -> Config:
         chat_agents={str(k): str(v) for k, v in (chat.get("agents") or {}).items()},
         keys={str(k): str(v) for k, v in keys.items()},
         business_hours=data.get("business_hours"),
+        mail=_mail_settings(data.get("mail")),
+        chat_outgoing_log=Path(outgoing).expanduser() if outgoing else None,
         raw=data,
     )
+
+
+def _signature(section: dict[str, Any], where: str) -> Signature | None:
+    text, path = section.get("signature"), section.get("signature_file")
+    if text is not None and path is not None:
+        raise ConfigError(f"{where}: give signature or signature_file, not both.")
+    if text is None and path is None:
+        return None
+    if not isinstance(text if text is not None else path, str):
+        raise ConfigError(f"{where}: signature and signature_file must be text.")
+    sig = Signature(text=text, file=Path(path).expanduser() if path else None)
+    if text is not None:
+        _check_signature(text, where)
+    return sig
+
+
+def _check_signature(text: str, where: str) -> None:
+    from inbox_tui.macros import template
+
+    try:
+        parsed = template.parse(text)
+    except template.TemplateError as exc:
+        raise ConfigError(f"{where}: the signature is not valid: {exc}") from exc
+    if parsed.asks or parsed.articles:
+        raise ConfigError(f"{where}: a signature cannot use ask: or article: placeholders.")
+
+
+def _agent_signatures(section: Any, where: str) -> dict[str, Signature]:
+    if section is None:
+        return {}
+    if not isinstance(section, dict):
+        raise ConfigError(f'{where}.signatures must be a table of agent = "text".')
+    out = {}
+    for agent, value in section.items():
+        if isinstance(value, str):
+            _check_signature(value, f"{where}.signatures")
+            out[str(agent)] = Signature(text=value)
+        elif isinstance(value, dict):
+            sig = _signature(value, f"{where}.signatures.{agent}")
+            if sig is not None:
+                out[str(agent)] = sig
+        else:
+            raise ConfigError(f"{where}.signatures: {agent} must be text or a table.")
+    return out
+
+
+def _mail_settings(section: Any) -> MailSettings:
+    if section is None:
+        section = {}
+    if not isinstance(section, dict):
+        raise ConfigError("[mail] must be a table.")
+
+    def number(key: str, default: float, upper: float, what: str) -> float:
+        value = section.get(key, default)
+        if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= upper:
+            raise ConfigError(f"[mail]: {key} must be {what}.")
+        return float(value)
+
+    mb = 1024 * 1024
+    return MailSettings(
+        undo_seconds=number("undo_seconds", DEFAULT_UNDO_SECONDS, 600, "0-600 seconds"),
+        max_attachment_bytes=int(
+            number("max_attachment_mb", 25, 1024, "a size in MB (0-1024)") * mb
+        ),
+        max_message_attachment_bytes=int(
+            number("max_message_attachments_mb", 50, 4096, "a size in MB (0-4096)") * mb
+        ),
+    )
+
+
+def signature_for(config: Config, username: str, account: str | None) -> str | None:
+    """The signature template for this agent replying from this mailbox: the
+    mailbox's per-agent one, else the agent's own, else the mailbox's."""
+    acc = config.accounts.get(account) if account else None
+    candidates = [
+        acc.agent_signatures.get(username) if acc else None,
+        config.agent.signature if config.agent.username == username else None,
+        acc.signature if acc else None,
+    ]
+    for sig in candidates:
+        if sig is not None:
+            text = sig.read()
+            if sig.file is not None:
+                _check_signature(text, f"the signature file {sig.file}")
+            return text
+    return None
 
 
 def is_loopback(host: str) -> bool:

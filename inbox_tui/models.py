@@ -60,6 +60,9 @@ class EventKind(enum.StrEnum):
     MACRO_APPLIED = "macro_applied"
     MERGED = "merged"
     RATED = "rated"
+    FORWARDED = "forwarded"
+    # Undo send: data {"outbox", "replied_event"}; the stats drop that reply.
+    REPLY_CANCELLED = "reply_cancelled"
 
 
 class OutboxStatus(enum.StrEnum):
@@ -70,6 +73,7 @@ class OutboxStatus(enum.StrEnum):
     HELD = "held"  # collision check: another agent acted since the draft began
     DISCARDED = "discarded"
     LOGGED = "logged"  # chat reply with no delivery route: recorded, not delivered
+    CANCELLED = "cancelled"  # taken back by the agent during the undo delay
 
 
 class Agent(SQLModel, table=True):
