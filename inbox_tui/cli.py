@@ -34,6 +34,7 @@ COMMAND_MODULES = [
     "inbox_tui.commands.sync",
     "inbox_tui.commands.outbox",
     "inbox_tui.commands.export",
+    "inbox_tui.commands.attachments",
     "inbox_tui.commands.articles",
     "inbox_tui.commands.macros",
     "inbox_tui.commands.stats",

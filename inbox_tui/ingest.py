@@ -62,6 +62,9 @@ class Attachment:
     name: str
     content_type: str
     size: int
+    data: bytes | None = None  # None: not kept (``status``/``note`` say why)
+    status: str = ""  # "stored", "too_large", "unreadable"; "" = listed only
+    note: str | None = None  # the plain sentence when the file was not kept
 
 
 @dataclass

@@ -3,8 +3,9 @@
 Mail from the wild is broken in every way: raw 8-bit headers, charsets that do not exist
 (``utf8``, ``unknown-8bit``), missing boundaries, garbage dates, 3 MB torture messages.
 Everything here degrades instead of failing: unknown charsets decode with replacement and
-leave a warning; HTML-only mail becomes laid-out text (``html_to_text``); attachments are recorded, not
-kept. Work per message is bounded (header count and size, addresses, MIME depth and part
+leave a warning; HTML-only mail becomes laid-out text (``html_to_text``); attachments keep
+their bytes up to the size caps (``AttachmentLimits``), and one that is over a cap or
+cannot be decoded is recorded with a plain note instead. Work per message is bounded (header count and size, addresses, MIME depth and part
 count, body size), so one hostile message cannot stall an import. Only a message with
 nothing usable raises ``ParseError``, and the caller quarantines the raw bytes.
 """
@@ -16,6 +17,7 @@ import email.header
 import email.policy
 import email.utils
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import Message
 
@@ -45,16 +47,17 @@ def parse_message(
     source: str,
     external_id: str | None,
     received_at: datetime | None = None,
+    limits: AttachmentLimits | None = None,
 ) -> IncomingMessage:
     """Parse one message. Raises ParseError when nothing usable can be read."""
     if not raw or not raw.strip():
         raise ParseError("empty message")
+    limits = limits or AttachmentLimits()
     warnings: list[str] = []
-    if len(raw) > MAX_RAW_BYTES:
-        warnings.append(
-            f"message larger than {MAX_RAW_BYTES // (1024 * 1024)} MB; only the start was read"
-        )
-        raw = raw[:MAX_RAW_BYTES]
+    cut = len(raw) > limits.max_raw_bytes
+    if cut:
+        warnings.append(f"message larger than {_mb(limits.max_raw_bytes)}; only the start was read")
+        raw = raw[: limits.max_raw_bytes]
     raw = _bound_headers(raw, warnings)
     try:
         msg = email.message_from_bytes(raw, policy=_POLICY)
@@ -73,7 +76,8 @@ def parse_message(
     in_reply_to = _one_id(_header(msg, "in-reply-to", warnings))
     references = _MSGID.findall(_header(msg, "references", warnings))[-MAX_REFERENCES:]
     sent_at = _date(msg, warnings) or received_at or datetime.now(UTC)
-    body, attachments = _body(msg, warnings)
+    body, attachments = _body(msg, warnings, limits, cut)
+    warnings.extend(a.note for a in attachments if a.note)
     if not (msg.keys() or body.strip()):
         raise ParseError("no headers and no readable text")
     if not from_addr and not from_name and not subject and not body.strip() and not message_id:
@@ -299,10 +303,13 @@ def _date(msg: Message, warnings: list[str]) -> datetime | None:
     return None
 
 
-def _body(msg: Message, warnings: list[str]) -> tuple[str, list[Attachment]]:
+def _body(
+    msg: Message, warnings: list[str], limits: AttachmentLimits, cut: bool
+) -> tuple[str, list[Attachment]]:
     plain: list[str] = []
     html: list[str] = []
     attachments: list[Attachment] = []
+    kept = [0]  # bytes of attachments kept so far (the per-message cap)
     count = 0
     stack: list[tuple[Message, int]] = [(msg, 0)]
     while stack:
@@ -330,7 +337,7 @@ def _body(msg: Message, warnings: list[str]) -> tuple[str, list[Attachment]]:
             or (disposition == "attachment")
             or (filename and not ctype.startswith("text/"))
         ):
-            attachments.append(Attachment(filename or ctype.replace("/", "."), ctype, _size(part)))
+            attachments.append(_attachment(part, filename, ctype, limits, kept))
             continue
         if ctype == "text/plain" or (ctype.startswith("text/") and ctype != "text/html"):
             plain.append(_text(part, warnings))
@@ -343,7 +350,19 @@ def _body(msg: Message, warnings: list[str]) -> tuple[str, list[Attachment]]:
                 warnings.append("broken multipart structure; shown as text")
                 plain.append(text)
         else:
-            attachments.append(Attachment(filename or ctype.replace("/", "."), ctype, _size(part)))
+            attachments.append(_attachment(part, filename, ctype, limits, kept))
+    if cut and attachments and attachments[-1].data is not None:
+        # The message was cut at MAX_RAW_BYTES: its last file is incomplete.
+        last = attachments[-1]
+        attachments[-1] = Attachment(
+            last.name,
+            last.content_type,
+            last.size,
+            None,
+            "too_large",
+            f"{_quoted(last.name)} was cut off: the whole message is over "
+            f"{_mb(limits.max_raw_bytes)}, so this file was not kept",
+        )
     if plain:
         body = "\n\n".join(t for t in plain if t.strip()) or plain[0]
     elif html:
@@ -354,6 +373,87 @@ def _body(msg: Message, warnings: list[str]) -> tuple[str, list[Attachment]]:
         warnings.append("text longer than a million characters was cut")
         body = body[:MAX_TEXT_CHARS]
     return body, attachments[:MAX_PARTS]
+
+
+@dataclass(frozen=True)
+class AttachmentLimits:
+    """Size caps ([mail] in the config). A file over a cap is recorded as too large with
+    its name and size; the message itself is always kept."""
+
+    max_attachment_bytes: int = 25 * 1024 * 1024
+    max_message_attachment_bytes: int = 50 * 1024 * 1024
+
+    @property
+    def max_raw_bytes(self) -> int:
+        # base64 is 4/3 of the bytes, plus room for the text and headers
+        return max(MAX_RAW_BYTES, self.max_message_attachment_bytes * 4 // 3 + 5 * 1024 * 1024)
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB" if n < 1024 * 1024 * 1024 else f"{n / 1024**3:.1f} GB"
+
+
+def _quoted(name: str) -> str:
+    shown = " ".join(name.split())
+    return f"'{shown[:80]}…'" if len(shown) > 80 else f"'{shown}'"
+
+
+def _attachment(
+    part: Message, filename: str, ctype: str, limits: AttachmentLimits, kept: list[int]
+) -> Attachment:
+    """One attachment with its bytes, or with the plain reason they were not kept."""
+    name = filename or ("message.eml" if ctype == "message/rfc822" else ctype.replace("/", "."))
+    data: bytes | None
+    try:
+        if part.is_multipart():  # message/rfc822: the enclosed message, as bytes
+            inner = part.get_payload(0)
+            data = inner.as_bytes() if isinstance(inner, Message) else None
+        else:
+            payload = part.get_payload(decode=True)
+            data = payload if isinstance(payload, bytes) else None
+    except Exception:
+        data = None
+    if data is None:
+        return Attachment(
+            name, ctype, 0, None, "unreadable", f"{_quoted(name)} could not be decoded"
+        )
+    defects = {type(d).__name__ for d in getattr(part, "defects", [])}
+    if "InvalidBase64LengthDefect" in defects:
+        return Attachment(
+            name,
+            ctype,
+            len(data),
+            None,
+            "unreadable",
+            f"{_quoted(name)} has broken base64 encoding; the file was not kept",
+        )
+    size = len(data)
+    if size > limits.max_attachment_bytes:
+        return Attachment(
+            name,
+            ctype,
+            size,
+            None,
+            "too_large",
+            f"{_quoted(name)} ({_mb(size)}) is over the {_mb(limits.max_attachment_bytes)} "
+            "limit for one attachment; its name and size are kept, the file is not",
+        )
+    if kept[0] + size > limits.max_message_attachment_bytes:
+        return Attachment(
+            name,
+            ctype,
+            size,
+            None,
+            "too_large",
+            f"{_quoted(name)} ({_mb(size)}) would take this message's attachments over "
+            f"{_mb(limits.max_message_attachment_bytes)}; its name and size are kept, "
+            "the file is not",
+        )
+    kept[0] += size
+    note = None
+    if "InvalidBase64CharactersDefect" in defects:
+        note = f"{_quoted(name)} had stray characters in its encoding; it may be damaged"
+    return Attachment(name, ctype, size, data, "stored", note)
 
 
 def _safe(part: Message) -> bool:
@@ -369,14 +469,6 @@ def _filename(part: Message) -> str:
         return str(part.get_filename() or "")
     except Exception:
         return "attachment"
-
-
-def _size(part: Message) -> int:
-    try:
-        payload = part.get_payload(decode=True)
-        return len(payload) if isinstance(payload, bytes) else 0
-    except Exception:
-        return 0
 
 
 def _text(part: Message, warnings: list[str]) -> str:

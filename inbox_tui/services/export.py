@@ -9,6 +9,7 @@ from sqlmodel import col, select
 
 from inbox_tui.models import Agent, Message
 from inbox_tui.sanitize import json_terminal_safe
+from inbox_tui.services.attachments import entries
 from inbox_tui.services.conversations import list_conversations
 from inbox_tui.store import Store
 
@@ -43,6 +44,17 @@ def export_conversations(store: Store, out: TextIO) -> int:
                             "agent": username,
                         },
                         "sent_at": m.sent_at.isoformat(),
+                        "to": _addresses(m.to_addrs),
+                        "cc": _addresses(m.cc_addrs),
+                        "attachments": [
+                            {
+                                "filename": a.get("name"),
+                                "content_type": a.get("content_type"),
+                                "size": a.get("size"),
+                                "sha256": a.get("sha256"),
+                            }
+                            for a in entries(m.attachments)
+                        ],
                         "body": m.body,
                     }
                 )
@@ -68,3 +80,11 @@ def export_conversations(store: Store, out: TextIO) -> int:
             )
             count += 1
         cursor = page[-1].cursor
+
+
+def _addresses(raw: str | None) -> list[dict[str, str]]:
+    try:
+        pairs = json.loads(raw) if raw else []
+    except ValueError:
+        return []
+    return [{"name": str(n), "email": str(a)} for n, a in pairs if a]
