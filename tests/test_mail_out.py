@@ -21,7 +21,8 @@ from sqlmodel import select
 
 from inbox_tui.config import Account, AgentIdentity, Config, Signature, load_config
 from inbox_tui.errors import UserError
-from inbox_tui.ingest import IncomingMessage, Ingestor
+from inbox_tui.incoming import IncomingMessage
+from inbox_tui.ingest import Ingestor
 from inbox_tui.models import (
     Channel,
     Conversation,

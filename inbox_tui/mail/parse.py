@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import Message
 
-from inbox_tui.ingest import Attachment, IncomingMessage
+from inbox_tui.incoming import Attachment, IncomingMessage
 
 MAX_RAW_BYTES = 25 * 1024 * 1024
 MAX_HEADER_BYTES = 256 * 1024

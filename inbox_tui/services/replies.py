@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 
 from inbox_tui import sanitize
 from inbox_tui.errors import UserError
-from inbox_tui.ingest import normalise_message_id
+from inbox_tui.incoming import normalise_message_id
 from inbox_tui.mail.outgoing import (
     OriginalMessage,
     OutgoingAttachment,
