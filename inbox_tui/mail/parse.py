@@ -20,8 +20,12 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import Message
+from typing import TYPE_CHECKING
 
 from inbox_tui.incoming import Attachment, IncomingMessage
+
+if TYPE_CHECKING:
+    from inbox_tui.config import Config
 
 MAX_RAW_BYTES = 25 * 1024 * 1024
 MAX_HEADER_BYTES = 256 * 1024
@@ -389,8 +393,19 @@ class AttachmentLimits:
         return max(MAX_RAW_BYTES, self.max_message_attachment_bytes * 4 // 3 + 5 * 1024 * 1024)
 
 
+def attachment_limits(config: Config) -> AttachmentLimits:
+    """The caps of the config's [mail] table."""
+    return AttachmentLimits(
+        config.mail.max_attachment_bytes, config.mail.max_message_attachment_bytes
+    )
+
+
 def _mb(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f} MB" if n < 1024 * 1024 * 1024 else f"{n / 1024**3:.1f} GB"
+    """A size as people write it: 512 B, 4.9 KB, 31.2 MB, 1.5 GB."""
+    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} B"
 
 
 def _quoted(name: str) -> str:

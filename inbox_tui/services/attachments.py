@@ -85,7 +85,9 @@ def list_attachments(session: Session, conversation_id: int) -> list[AttachmentI
                     message_id=mid,
                     position=pos,
                     filename=str(item.get("name") or ""),
-                    content_type=str(item.get("content_type") or "application/octet-stream"),
+                    content_type=str(
+                        item.get("type") or item.get("content_type") or "application/octet-stream"
+                    ),
                     size=int(item.get("size") or 0),  # type: ignore[call-overload]
                     sha256=str(sha) if sha else None,
                     status=str(item.get("status") or "not_kept"),

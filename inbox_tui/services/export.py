@@ -49,7 +49,7 @@ def export_conversations(store: Store, out: TextIO) -> int:
                         "attachments": [
                             {
                                 "filename": a.get("name"),
-                                "content_type": a.get("content_type"),
+                                "content_type": a.get("type") or a.get("content_type"),
                                 "size": a.get("size"),
                                 "sha256": a.get("sha256"),
                             }

@@ -41,6 +41,8 @@ from inbox_tui.mail.outgoing import (
 )
 from inbox_tui.models import (
     Agent,
+    AttachmentStatus,
+    Blob,
     Channel,
     Contact,
     Conversation,
@@ -55,6 +57,7 @@ from inbox_tui.models import (
     utcnow,
 )
 from inbox_tui.services import triage
+from inbox_tui.store import blobs
 
 if TYPE_CHECKING:
     from inbox_tui.config import Account, Config
@@ -426,9 +429,16 @@ def _store_outgoing(
         cc_addrs=json.dumps(cc) if cc else None,
         attachments=json.dumps(
             [
-                {"name": f.filename, "content_type": f.content_type, "size": len(f.data)}
+                {
+                    "name": sanitize.one_line(f.filename, 300),
+                    "type": f.content_type,
+                    "size": len(f.data),
+                    "sha256": blobs.put(session.connection(), f.data),
+                    "status": AttachmentStatus.STORED.value,
+                }
                 for f in files
-            ]
+            ],
+            ensure_ascii=False,
         )
         if files
         else None,
@@ -505,8 +515,22 @@ def _original(session: Session, m: Message) -> OriginalMessage:
 
 
 def stored_attachments(session: Session, m: Message) -> list[OutgoingAttachment]:
-    """The bytes of a stored message's attachments that the store kept."""
-    return []
+    """The attachments of a stored message whose bytes the store kept, for a forward."""
+    from inbox_tui.services.attachments import entries
+
+    out = []
+    for item in entries(m.attachments):
+        sha = item.get("sha256")
+        blob = session.get(Blob, str(sha)) if sha else None
+        if blob is not None:
+            out.append(
+                OutgoingAttachment(
+                    str(item.get("name") or "attachment"),
+                    str(item.get("type") or "application/octet-stream"),
+                    blob.data,
+                )
+            )
+    return out
 
 
 def queue_forward(
