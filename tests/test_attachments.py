@@ -94,18 +94,21 @@ def test_synced_from_dovecot_byte_for_byte_and_stored_once(dovecot_server, sqlit
         assert s.exec(select(func.count()).select_from(Blob)).one() == 3
 
 
-def test_the_same_file_in_many_messages_is_stored_once(sqlite_store, tmp_path):
+def test_the_same_file_in_many_messages_is_stored_once(store, tmp_path):
+    """On SQLite and PostgreSQL (bytea, ON CONFLICT DO NOTHING)."""
     md = tmp_path / "md"
     import mailbox
 
     box = mailbox.Maildir(str(md), create=True)
     for n in range(300):
         box.add(customer_mail(n, files=[("logo.pdf", "application/pdf", PDF)]))
-    assert import_mail(sqlite_store, [md]).counts.imported == 300
-    assert import_mail(sqlite_store, [md]).counts.duplicates == 300
-    with sqlite_store.read() as s:
+    assert import_mail(store, [md]).counts.imported == 300
+    assert import_mail(store, [md]).counts.duplicates == 300
+    with store.read() as s:
         assert s.exec(select(func.count()).select_from(Blob)).one() == 1
         assert s.exec(select(func.count()).select_from(Message)).one() == 300
+        (blob,) = s.exec(select(Blob)).all()
+        assert blob.data == PDF and blob.sha256 == sha(PDF)
 
 
 def test_too_large_broken_and_empty_files_each_say_why_and_the_message_is_kept(sqlite_store):

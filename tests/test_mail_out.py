@@ -438,3 +438,21 @@ def test_chat_reply_without_a_bridge_is_recorded_and_says_so(sqlite_store):
     with sqlite_store.read() as s:
         assert s.get(Outbox, oid).status == "logged"
     assert "cannot receive email" in replies.delivery_sentence("logged", Channel.CHAT, cfg)
+
+
+def test_retry_with_edited_text_keeps_the_attachment(smtp_server, sqlite_store, tmp_path):
+    cid = seed(sqlite_store)
+    cfg = make_config(smtp_server)
+    pdf = tmp_path / "invoice.pdf"
+    pdf.write_bytes(PDF)
+    smtp_server.replies = ["550 5.7.1 rejected"]
+    oid = sqlite_store.run(
+        replies.queue_reply, "sam", cid, "first text", config=cfg, attachments=[pdf]
+    )
+    assert flush(sqlite_store, cfg) == 0
+    sqlite_store.run(replies.retry_outbox, oid, "second text")
+    assert flush(sqlite_store, cfg) == 1
+    msg = email.message_from_bytes(smtp_server.messages[0][2], policy=email.policy.default)
+    assert msg.get_body(("plain",)).get_content().strip() == "second text"
+    (att,) = list(msg.iter_attachments())
+    assert att.get_content() == PDF and att.get_filename() == "invoice.pdf"

@@ -741,7 +741,11 @@ def retry_outbox(session: Session, outbox_id: int, body: str | None = None) -> N
         import email
 
         msg = email.message_from_bytes(row.raw, policy=email.policy.SMTP)
-        msg.set_content(body.replace("\r\n", "\n"), charset="utf-8")  # type: ignore[attr-defined]
+        # With attachments the text is the first text/plain part; the files stay.
+        text_part = msg.get_body(("plain",)) if msg.is_multipart() else msg  # type: ignore[attr-defined]
+        if text_part is None:
+            raise UserError(f"Reply {outbox_id} has no text part to edit.")
+        text_part.set_content(body.replace("\r\n", "\n"), charset="utf-8")
         row.raw = msg.as_bytes()
         if row.message_row_id:
             m = session.get(Message, row.message_row_id)
