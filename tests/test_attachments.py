@@ -333,3 +333,30 @@ def test_corpora_attachments_are_kept_and_match_their_parts():
             else:
                 assert a.note, path
     assert checked >= 10
+
+
+def test_text_attachments_can_be_read_and_others_say_why_not(sqlite_store):
+    from inbox_tui.errors import UserError
+    from inbox_tui.services.attachments import attachment_text
+
+    log = "line 1\r\nZoë \x1b[31mred\x1b[0m\r\n".encode()
+    msg = parse_message(
+        customer_mail(
+            1,
+            files=[("app.log", "text/plain", log), ("Rechnung.pdf", "application/pdf", PDF)],
+        ),
+        source="t",
+        external_id="1",
+    )
+
+    def work(s):
+        from inbox_tui.ingest import Ingestor
+
+        return Ingestor(s).add(msg).conversation_id
+
+    cid = sqlite_store.run(work)
+    with sqlite_store.read() as s:
+        text_info, pdf_info = list_attachments(s, cid)
+        assert attachment_text(s, text_info) == "line 1\nZoë [31mred[0m\n"
+        with pytest.raises(UserError, match="not text; save it to open it"):
+            attachment_text(s, pdf_info)

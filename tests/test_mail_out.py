@@ -456,3 +456,21 @@ def test_retry_with_edited_text_keeps_the_attachment(smtp_server, sqlite_store, 
     assert msg.get_body(("plain",)).get_content().strip() == "second text"
     (att,) = list(msg.iter_attachments())
     assert att.get_content() == PDF and att.get_filename() == "invoice.pdf"
+
+
+def test_undo_the_newest_reply_on_both_databases(smtp_server, store):
+    """What the TUI's undo key does: the agent's newest reply still in its delay is
+    taken back (SQLite and PostgreSQL: the conditional UPDATE, the deletes, the fold)."""
+    cid = seed(store)
+    cfg = make_config(smtp_server, undo=30)
+    first = store.run(replies.queue_reply, "sam", cid, "first", config=cfg)
+    second = store.run(replies.queue_reply, "sam", cid, "second", config=cfg)
+    assert store.run(replies.last_cancellable, "sam", cid) == second
+    assert store.run(replies.last_cancellable, "ann", cid) is None
+    assert store.run(replies.cancel_outbox, "sam", second) == "second"
+    assert store.run(replies.last_cancellable, "sam", cid) == first
+    with store.read() as s:
+        bodies = [m.body for m in s.exec(select(Message).where(Message.direction == "out")).all()]
+        assert bodies == ["first"]
+        assert s.get(StatConversation, cid).first_response_us is not None  # "first" counts
+    assert flush(store, cfg) == 0

@@ -172,3 +172,39 @@ def write_new_file(folder: Path, name: str, data: bytes) -> Path:
             os.close(fd)
         return path
     raise UserError(f"Too many files named like {one_line(name)} in {one_line(str(folder))}.")
+
+
+TEXT_TYPES = ("text/", "application/json", "application/xml", "application/x-patch")
+MAX_VIEW_BYTES = 2 * 1024 * 1024
+
+
+def is_text(info: AttachmentInfo) -> bool:
+    name = info.filename.lower()
+    return info.content_type.startswith(TEXT_TYPES) or name.endswith(
+        (".log", ".csv", ".txt", ".patch", ".diff", ".json", ".md", ".yaml", ".yml", ".xml")
+    )
+
+
+def attachment_text(session: Session, info: AttachmentInfo) -> str:
+    """A text attachment (log, CSV, patch) as text to read in the TUI: UTF-8, else
+    cp1252, control characters removed, the first 2 MB. Raises UserError for a file
+    that is not text or was not kept."""
+    from inbox_tui.sanitize import for_display
+
+    if info.sha256 is None or info.status != AttachmentStatus.STORED.value:
+        raise UserError(f"{one_line(info.filename)} cannot be shown: {_not_saved_reason(info)}.")
+    if not is_text(info):
+        raise UserError(
+            f"{one_line(info.filename)} is {one_line(info.content_type)}, not text; save it to open it."
+        )
+    data = read_blob(session, info.sha256) or b""
+    more = len(data) > MAX_VIEW_BYTES
+    data = data[:MAX_VIEW_BYTES]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", "replace")
+    text = for_display(text.replace("\r\n", "\n"))
+    if more:
+        text += f"\n[… the rest of the {info.size:,} bytes is not shown; save the file to read it]"
+    return text

@@ -638,6 +638,27 @@ def queue_forward(
     return outbox.id
 
 
+def last_cancellable(
+    session: Session, actor: str, conversation_id: int | None = None
+) -> int | None:
+    """The outbox id of this agent's newest reply or forward that can still be taken
+    back (queued, never attempted), in one conversation or any; None when there is none."""
+    agent = session.exec(select(Agent).where(Agent.username == actor)).first()
+    if agent is None:
+        return None
+    stmt = (
+        select(Outbox.id)
+        .where(Outbox.agent_id == agent.id)
+        .where(Outbox.status == OutboxStatus.QUEUED.value)
+        .where(Outbox.attempts == 0)
+        .order_by(col(Outbox.id).desc())
+        .limit(1)
+    )
+    if conversation_id is not None:
+        stmt = stmt.where(Outbox.conversation_id == conversation_id)
+    return session.exec(stmt).first()
+
+
 def cancel_outbox(session: Session, actor: str, outbox_id: int) -> str:
     """Undo send: take a reply or forward back before it went out. Returns its text
     for the composer. Only a row nobody has started sending can be taken back; the
