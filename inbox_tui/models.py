@@ -137,6 +137,7 @@ class Message(SQLModel, table=True):
     contact_id: int | None = Field(default=None, foreign_key="contact.id")
     to_addrs: str | None = Field(default=None, sa_column=Column(Text))  # JSON list
     cc_addrs: str | None = Field(default=None, sa_column=Column(Text))  # JSON list
+    reply_to_addrs: str | None = Field(default=None, sa_column=Column(Text))  # JSON list
     subject: str = Field(default="", max_length=1000)
     sent_at: datetime = Field(default_factory=utcnow)
     received_at: datetime = Field(default_factory=utcnow)

@@ -474,3 +474,32 @@ def test_undo_the_newest_reply_on_both_databases(smtp_server, store):
         assert bodies == ["first"]
         assert s.get(StatConversation, cid).first_response_us is not None  # "first" counts
     assert flush(store, cfg) == 0
+
+
+def test_reply_goes_to_reply_to_when_the_sender_asked(smtp_server, sqlite_store):
+    from inbox_tui.mail.parse import parse_message
+
+    raw = (
+        b"From: Acme web form <no-reply@forms.example>\r\n"
+        b"Reply-To: Dana Customer <dana@customer.example>\r\n"
+        b"To: support@example.com\r\nCc: eve@customer.example\r\n"
+        b"Subject: Contact form\r\nMessage-ID: <form-1@forms.example>\r\n\r\nPlease call me.\r\n"
+    )
+    msg = parse_message(raw, source="imap:support/INBOX", external_id="f1")
+    assert msg.reply_to == [("Dana Customer", "dana@customer.example")]
+
+    def work(s):
+        from inbox_tui.ingest import Ingestor
+
+        triage.ensure_agent(s, "sam", "Sam Carter", "sam@example.com")
+        return Ingestor(s).add(msg).conversation_id
+
+    cid = sqlite_store.run(work)
+    cfg = make_config(smtp_server)
+    plain = sqlite_store.run(replies.addressing, "sam", cid, config=cfg)
+    assert plain.to == [("Dana Customer", "dana@customer.example")] and plain.cc == []
+    everyone = sqlite_store.run(replies.addressing, "sam", cid, config=cfg, reply_all=True)
+    assert everyone.cc == [("", "eve@customer.example")]  # no-reply@ takes no answers
+    sqlite_store.run(replies.queue_reply, "sam", cid, "Calling you now", config=cfg)
+    assert flush(sqlite_store, cfg) == 1
+    assert smtp_server.messages[0][1] == ["dana@customer.example"]

@@ -319,6 +319,7 @@ class Ingestor:
                 contact_id=contact_id,
                 to_addrs=_addr_json(msg.to),
                 cc_addrs=_addr_json(msg.cc),
+                reply_to_addrs=_addr_json(msg.reply_to),
                 subject=subject,
                 sent_at=sent_at,
                 received_at=utcnow(),

@@ -76,6 +76,7 @@ def parse_message(
     from_name, from_addr = _first_address(msg, "from", warnings)
     to = _addresses(msg, "to", warnings)
     cc = _addresses(msg, "cc", warnings)
+    reply_to = _addresses(msg, "reply-to", warnings)
     message_id = _one_id(_header(msg, "message-id", warnings))
     in_reply_to = _one_id(_header(msg, "in-reply-to", warnings))
     references = _MSGID.findall(_header(msg, "references", warnings))[-MAX_REFERENCES:]
@@ -99,6 +100,7 @@ def parse_message(
         author_email=from_addr or None,
         to=to,
         cc=cc,
+        reply_to=reply_to,
         attachments=attachments,
         warnings=warnings,
     )

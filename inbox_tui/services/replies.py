@@ -14,6 +14,7 @@ held and the agent is told what changed.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -164,6 +165,14 @@ def _sending_account(config: Config, conv: Conversation) -> Account:
     return account
 
 
+_NO_REPLY = re.compile(r"^(no-?reply|do-?not-?reply|mailer-daemon)([+._-]|$)", re.I)
+
+
+def _no_reply(addr: str) -> bool:
+    """An address that takes no answers (a web form's sender, a bounce daemon)."""
+    return bool(_NO_REPLY.match(addr.rpartition("@")[0]))
+
+
 def addressing(
     session: Session, actor: str, conversation_id: int, *, config: Config, reply_all: bool = False
 ) -> Addressing:
@@ -176,16 +185,26 @@ def addressing(
     last_in = next((m for m in reversed(thread) if m.direction == Direction.INBOUND.value), None)
     contact = session.get(Contact, conv.contact_id) if conv.contact_id else None
     to_addr = (last_in.author_email if last_in else None) or (contact.email if contact else None)
-    if not to_addr:
-        raise UserError("This conversation has no customer address to reply to.")
     to_name = (last_in.author_name if last_in else "") or (contact.name if contact else "")
-    cc: list[tuple[str, str]] = []
     taken = our_addresses(session, config)
-    taken.add(to_addr.lower())
+    # Reply-To wins over From (a web form's no-reply sender, a list), unless it is us.
+    asked = [
+        (n, a)
+        for n, a in json.loads((last_in.reply_to_addrs if last_in else None) or "[]")
+        if a and "@" in a and a.lower() not in taken
+    ]
+    to = [(str(n), str(a)) for n, a in asked] or ([(to_name, to_addr)] if to_addr else [])
+    if not to:
+        raise UserError("This conversation has no customer address to reply to.")
+    cc: list[tuple[str, str]] = []
+    taken |= {a.lower() for _, a in to}
     if reply_all and last_in is not None:
+        if asked and to_addr and to_addr.lower() not in taken and not _no_reply(to_addr):
+            cc.append((to_name, to_addr))  # the sender too, when answers go elsewhere
+            taken.add(to_addr.lower())
         for field in (last_in.to_addrs, last_in.cc_addrs):
             for name, addr in json.loads(field or "[]"):
-                if addr and "@" in addr and addr.lower() not in taken:
+                if addr and "@" in addr and addr.lower() not in taken and not _no_reply(addr):
                     cc.append((name, addr))
                     taken.add(addr.lower())
     account = account_for(config, conv.source)
@@ -193,7 +212,7 @@ def addressing(
     return Addressing(
         (account.from_name if account else None) or (agent.name if agent else None) or None,
         account.address if account else None,
-        [(to_name, to_addr)],
+        to,
         cc,
     )
 

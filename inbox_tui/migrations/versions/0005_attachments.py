@@ -1,4 +1,7 @@
-"""Attachments: their bytes kept, content-addressed.
+"""Attachments: their bytes kept, content-addressed; and each message's Reply-To.
+
+``message.reply_to_addrs`` (JSON like ``to_addrs``): replies go where the sender asked,
+e.g. the customer behind a web form's no-reply address.
 
 ``blob`` holds each distinct file once, keyed by its sha256 (the same PDF in a thousand
 messages is stored once); each message's ``attachments`` JSON (name, type, size) gains
@@ -42,7 +45,11 @@ def upgrade() -> None:
         sa.Column("data", sa.LargeBinary(), nullable=False),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     )
+    with op.batch_alter_table("message") as batch:
+        batch.add_column(sa.Column("reply_to_addrs", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("message") as batch:
+        batch.drop_column("reply_to_addrs")
     op.drop_table("blob")
