@@ -21,7 +21,7 @@ from sqlmodel import func, select
 from inbox_tui.config import Account, AgentIdentity, Config
 from inbox_tui.mail.parse import AttachmentLimits, parse_message
 from inbox_tui.models import Blob, Conversation, Message
-from inbox_tui.services import replies, triage
+from inbox_tui.services import forward, triage
 from inbox_tui.services.attachments import list_attachments, save_attachments
 from inbox_tui.services.mailimport import import_mail
 from inbox_tui.services.mailsync import sync
@@ -294,7 +294,7 @@ def test_forward_carries_the_original_attachments(smtp_server, sqlite_store):
     )
     cfg = Config(None, None, AgentIdentity("sam", "Sam"), accounts={"support": account})
     sqlite_store.run(
-        replies.queue_forward,
+        forward.queue_forward,
         "sam",
         cid,
         ["supplier@vendor.example"],

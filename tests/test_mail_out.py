@@ -32,7 +32,7 @@ from inbox_tui.models import (
     StatConversation,
     utcnow,
 )
-from inbox_tui.services import replies, triage
+from inbox_tui.services import forward, replies, triage, undo_send
 from inbox_tui.services.outbox import flush_outbox
 from inbox_tui.store import Store, sqlite_url
 
@@ -234,7 +234,7 @@ def test_forward_one_message_attached_whole(smtp_server, sqlite_store):
     with sqlite_store.read() as s:
         mid = s.exec(select(Message.id).where(Message.direction == "in")).one()
     sqlite_store.run(
-        replies.queue_forward,
+        forward.queue_forward,
         "sam",
         cid,
         ["billing@supplier.example"],
@@ -273,7 +273,7 @@ def test_forward_the_conversation_quoted(smtp_server, sqlite_store):
     sqlite_store.run(replies.queue_reply, "sam", cid, "We are on it.", config=cfg)
     sqlite_store.run(triage.add_note, "sam", cid, "secret internal note")
     sqlite_store.run(
-        replies.queue_forward, "sam", cid, ["boss@example.org"], config=cfg, note="FYI"
+        forward.queue_forward, "sam", cid, ["boss@example.org"], config=cfg, note="FYI"
     )
     assert flush(sqlite_store, cfg) == 2
     msg = email.message_from_bytes(smtp_server.messages[1][2], policy=email.policy.default)
@@ -294,7 +294,7 @@ def test_undo_within_the_delay_sends_nothing(smtp_server, sqlite_store):
         replies.queue_reply, "sam", cid, "Oops, wrong customer", config=cfg, then_status="closed"
     )
     assert flush(sqlite_store, cfg) == 0  # still in its delay
-    text = sqlite_store.run(replies.cancel_outbox, "sam", oid)
+    text = sqlite_store.run(undo_send.cancel_outbox, "sam", oid)
     assert text == "Oops, wrong customer"
     assert flush(sqlite_store, cfg) == 0
     with sqlite_store.read() as s:
@@ -312,7 +312,7 @@ def test_undo_within_the_delay_sends_nothing(smtp_server, sqlite_store):
     assert flush(sqlite_store, cfg) == 0
     assert smtp_server.messages == []
     with pytest.raises(UserError, match="already taken back"):
-        sqlite_store.run(replies.cancel_outbox, "sam", oid)
+        sqlite_store.run(undo_send.cancel_outbox, "sam", oid)
 
 
 def test_after_the_delay_it_is_sent_once_and_can_no_longer_be_taken_back(smtp_server, sqlite_store):
@@ -325,7 +325,7 @@ def test_after_the_delay_it_is_sent_once_and_can_no_longer_be_taken_back(smtp_se
     assert flush(sqlite_store, cfg) == 0
     assert len(smtp_server.messages) == 1
     with pytest.raises(UserError, match="is sent; it can no longer be taken back"):
-        sqlite_store.run(replies.cancel_outbox, "sam", oid)
+        sqlite_store.run(undo_send.cancel_outbox, "sam", oid)
     with sqlite_store.read() as s:
         assert s.get(StatConversation, cid).first_response_us is not None
 
@@ -465,10 +465,10 @@ def test_undo_the_newest_reply_on_both_databases(smtp_server, store):
     cfg = make_config(smtp_server, undo=30)
     first = store.run(replies.queue_reply, "sam", cid, "first", config=cfg)
     second = store.run(replies.queue_reply, "sam", cid, "second", config=cfg)
-    assert store.run(replies.last_cancellable, "sam", cid) == second
-    assert store.run(replies.last_cancellable, "ann", cid) is None
-    assert store.run(replies.cancel_outbox, "sam", second) == "second"
-    assert store.run(replies.last_cancellable, "sam", cid) == first
+    assert store.run(undo_send.last_cancellable, "sam", cid) == second
+    assert store.run(undo_send.last_cancellable, "ann", cid) is None
+    assert store.run(undo_send.cancel_outbox, "sam", second) == "second"
+    assert store.run(undo_send.last_cancellable, "sam", cid) == first
     with store.read() as s:
         bodies = [m.body for m in s.exec(select(Message).where(Message.direction == "out")).all()]
         assert bodies == ["first"]

@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from inbox_tui.cli import Context
+    from inbox_tui.context import Context
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -49,6 +49,5 @@ def run(ctx: Context) -> int:
     ctx.__dict__["store"] = store  # the TUI opens this store, not the configured one
     ctx.config.db_url = sqlite_url(path)
     ctx.config.demo = True  # replies are recorded, never sent
-    from inbox_tui.tui.app import run_app
-
-    return run_app(ctx)
+    ctx.open_tui = True  # the CLI opens the TUI on this store next
+    return 0

@@ -9,7 +9,7 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from inbox_tui.cli import Context
+    from inbox_tui.context import Context
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -113,7 +113,7 @@ def run_retry(ctx: Context) -> int:
 
 def run_cancel(ctx: Context) -> int:
     from inbox_tui.sanitize import for_terminal
-    from inbox_tui.services.replies import cancel_outbox
+    from inbox_tui.services.undo_send import cancel_outbox
 
     text = ctx.store.run(cancel_outbox, ctx.config.agent.username, ctx.args.id)
     print(f"Reply {ctx.args.id} taken back; nothing was sent. Its text:", file=sys.stderr)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -257,6 +258,31 @@ def _spec(
     ):
         bad("pinned must be a number from 1 to 9", _line_of_value(text, "pinned", None, index))
         pinned = None
+    actions = _check_actions(entry, text, index, bad)
+    if not body and not actions:
+        bad("this macro does nothing: give it a reply, a note or actions")
+    if problems:
+        return None, problems
+    return (
+        MacroSpec(
+            slug=str(slug),
+            name=str(name).strip(),
+            body=body,
+            body_kind=body_kind,
+            actions=dict(actions),
+            pinned=pinned,
+            source_path=str(path),
+            line=line,
+        ),
+        [],
+    )
+
+
+def _check_actions(
+    entry: dict[str, Any], text: str, index: int, bad: Callable[..., None]
+) -> dict[str, Any]:
+    """A macro's ``actions`` table, each problem reported through ``bad``; {} when it is
+    not a table."""
     actions = entry.get("actions") or {}
     if not isinstance(actions, dict):
         bad("'actions' must be a table")
@@ -295,20 +321,4 @@ def _spec(
         isinstance(actions["article"], str) and actions["article"].strip()
     ):
         bad("article must be a help article slug", _line_of_value(text, "article", None, index))
-    if not body and not actions:
-        bad("this macro does nothing: give it a reply, a note or actions")
-    if problems:
-        return None, problems
-    return (
-        MacroSpec(
-            slug=str(slug),
-            name=str(name).strip(),
-            body=body,
-            body_kind=body_kind,
-            actions=dict(actions),
-            pinned=pinned,
-            source_path=str(path),
-            line=line,
-        ),
-        [],
-    )
+    return actions

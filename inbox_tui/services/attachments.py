@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from inbox_tui.errors import UserError
 from inbox_tui.models import AttachmentStatus, Blob, Direction, Message
 from inbox_tui.sanitize import one_line, safe_filename
-from inbox_tui.services import triage
+from inbox_tui.services import core
 
 
 @dataclass
@@ -67,7 +67,7 @@ def entries(raw: str | None) -> list[dict[str, object]]:
 
 def list_attachments(session: Session, conversation_id: int) -> list[AttachmentInfo]:
     """Every attachment of the conversation's messages (notes have none), oldest first."""
-    triage.lock_conversation(session, conversation_id)  # one sentence if it is gone
+    core.lock_conversation(session, conversation_id)  # one sentence if it is gone
     rows = session.exec(
         select(Message.id, Message.message_id, Message.attachments)
         .where(Message.conversation_id == conversation_id)

@@ -13,7 +13,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from inbox_tui.models import Contact, Conversation
-from inbox_tui.services.triage import conversation_not_found
+from inbox_tui.services.core import conversation_not_found
 
 
 @dataclass

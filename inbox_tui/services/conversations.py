@@ -22,8 +22,8 @@ from inbox_tui.models import (
     Status,
     Tag,
 )
+from inbox_tui.services.core import conversation_not_found
 from inbox_tui.services.fulltext import text_conditions
-from inbox_tui.services.triage import conversation_not_found
 
 # (last_activity_at, id) of the last row of the previous page.
 Cursor = tuple[datetime, int]

@@ -17,8 +17,9 @@ from sqlmodel import Session, col, select
 from inbox_tui.errors import UserError
 from inbox_tui.macros import template
 from inbox_tui.macros.files import MacroSpec, parse_duration
-from inbox_tui.models import Agent, Article, Contact, Conversation, EventKind, Macro, Status, utcnow
-from inbox_tui.services import triage
+from inbox_tui.models import Article, EventKind, Macro, Status, utcnow
+from inbox_tui.services import core, triage
+from inbox_tui.services.placeholders import values_for
 
 if TYPE_CHECKING:
     from inbox_tui.config import Config
@@ -169,27 +170,6 @@ def _info(m: Macro) -> MacroInfo:
     )
 
 
-def values_for(session: Session, actor: str, conversation_id: int) -> dict[str, str | None]:
-    """The placeholder values for this conversation and agent."""
-    conv = session.get(Conversation, conversation_id)
-    if conv is None:
-        raise triage.NotFound(f"Conversation {conversation_id} does not exist.")
-    contact = session.get(Contact, conv.contact_id) if conv.contact_id else None
-    agent = session.exec(select(Agent).where(Agent.username == actor)).first()
-    cname = (contact.name if contact else "") or ""
-    aname = (agent.name if agent else "") or actor
-    return {
-        "contact.first_name": cname.split()[0] if cname.split() else None,
-        "contact.name": cname or None,
-        "contact.email": contact.email if contact else None,
-        "contact.company": contact.company if contact else None,
-        "agent.first_name": aname.split()[0] if aname.split() else None,
-        "agent.name": aname,
-        "conversation.id": str(conv.id),
-        "conversation.subject": conv.subject,
-    }
-
-
 def article_text(session: Session, slug: str) -> str | None:
     """What a help article looks like inside a reply: title, link, short excerpt."""
     art = session.exec(select(Article).where(Article.slug == slug)).first()
@@ -284,17 +264,7 @@ def apply_macro(
             text = _render(session, actor, conversation_id, info, tpl, answers)
         except template.MissingValues as exc:
             raise MacroError(f"'{info.name}' cannot be sent yet: {exc}") from exc
-    for name in a.get("add_tags", []):
-        if triage.tag(session, actor, conversation_id, name, at=now):
-            result.changed.append(f"tagged {name}")
-    for name in a.get("remove_tags", []):
-        if triage.untag(session, actor, conversation_id, name, at=now):
-            result.changed.append(f"untagged {name}")
-    if a.get("assign"):
-        who = a["assign"]
-        target = None if who == "none" else actor if who == "me" else who
-        if triage.assign(session, actor, conversation_id, target, at=now):
-            result.changed.append("unassigned" if target is None else f"assigned to {target}")
+    _tag_and_assign(session, actor, conversation_id, a, now, result)
     status = a.get("status")
     if text and info.body_kind == "reply":
         from inbox_tui.services.replies import queue_reply
@@ -320,15 +290,50 @@ def apply_macro(
             result.changed.append(f"snoozed until {until:%Y-%m-%d %H:%M} UTC")
     elif status and triage.set_status(session, actor, conversation_id, Status(status), at=now):
         result.changed.append(f"set {status}")
-    conv = triage.lock_conversation(session, conversation_id)
-    agent = triage.ensure_agent(session, actor)
+    _record_applied(session, actor, conversation_id, info, text, now)
+    return result
+
+
+def _tag_and_assign(
+    session: Session,
+    actor: str,
+    conversation_id: int,
+    a: dict[str, Any],
+    now: datetime,
+    result: Applied,
+) -> None:
+    """A macro's tag, untag and assign actions (triage's own, so each records its event)."""
+    for name in a.get("add_tags", []):
+        if triage.tag(session, actor, conversation_id, name, at=now):
+            result.changed.append(f"tagged {name}")
+    for name in a.get("remove_tags", []):
+        if triage.untag(session, actor, conversation_id, name, at=now):
+            result.changed.append(f"untagged {name}")
+    if a.get("assign"):
+        who = a["assign"]
+        target = None if who == "none" else actor if who == "me" else who
+        if triage.assign(session, actor, conversation_id, target, at=now):
+            result.changed.append("unassigned" if target is None else f"assigned to {target}")
+
+
+def _record_applied(
+    session: Session,
+    actor: str,
+    conversation_id: int,
+    info: MacroInfo,
+    text: str | None,
+    now: datetime,
+) -> None:
+    """The events of an applied macro: each help article it sent, then the macro."""
+    conv = core.lock_conversation(session, conversation_id)
+    agent = core.ensure_agent(session, actor)
     slugs = _template(info).articles if (text and info.body) else []
-    if a.get("article") and (text or not info.body):
-        slugs.append(a["article"])
+    if info.actions.get("article") and (text or not info.body):
+        slugs.append(info.actions["article"])
     for art_slug in dict.fromkeys(slugs):
         art = session.exec(select(Article).where(Article.slug == art_slug)).first()
         if art is not None:
-            triage.record(
+            core.record(
                 session,
                 conv,
                 agent,
@@ -336,7 +341,7 @@ def apply_macro(
                 {"article": art.id, "slug": art.slug, "via": "macro"},
                 at=now,
             )
-    triage.record(
+    core.record(
         session,
         conv,
         agent,
@@ -344,4 +349,3 @@ def apply_macro(
         {"macro": info.slug, "name": info.name},
         at=now,
     )
-    return result

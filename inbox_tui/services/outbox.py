@@ -11,7 +11,7 @@ two agents' apps never send the same reply. Outcomes:
   Message-ID over IMAP when one is configured; found means ``sent``.
 
 Undo send: a row is due at ``next_attempt_at``, which a new reply sets ``[mail]
-undo_seconds`` ahead; until a sender claims it, ``replies.cancel_outbox`` can take it
+undo_seconds`` ahead; until a sender claims it, ``undo_send.cancel_outbox`` can take it
 back. Chat replies go to the ``[chat] outgoing_log`` file instead of SMTP.
 """
 

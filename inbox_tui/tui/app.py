@@ -33,8 +33,8 @@ from inbox_tui.tui.side_pane import PaneData, SidePane
 from inbox_tui.tui.thread_view import WINDOW, ThreadView
 
 if TYPE_CHECKING:
-    from inbox_tui.cli import Context
     from inbox_tui.config import Config
+    from inbox_tui.context import Context
     from inbox_tui.services.conversations import ConversationFilter, ConversationRow, Thread
     from inbox_tui.store import Store
 
