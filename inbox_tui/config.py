@@ -282,50 +282,7 @@ def _build(path: Path | None, data: dict[str, Any], db: str | None) -> Config:
     )
     accounts: dict[str, Account] = {}
     for name, section in (data.get("accounts") or {}).items():
-        where = f"[accounts.{name}]"
-        if not isinstance(section, dict):
-            raise ConfigError(f"{where} must be a table.")
-        if not section.get("host"):
-            raise ConfigError(f"{where} needs a host.")
-        mailboxes = section.get("mailboxes", ["INBOX"])
-        if not (isinstance(mailboxes, list) and all(isinstance(m, str) for m in mailboxes)):
-            raise ConfigError(f"{where}: mailboxes must be a list of names.")
-        smtp = None
-        if isinstance(section.get("smtp"), dict):
-            s = section["smtp"]
-            swhere = f"[accounts.{name}.smtp]"
-            if not s.get("host"):
-                raise ConfigError(f"{swhere} needs a host.")
-            creds = _credentials(s, swhere)
-            # SMTP usually shares the IMAP login; fall back to it.
-            if not (creds["password_cmd"] or creds["password_env"] or creds["password"]):
-                for k in ("password_cmd", "password_env", "password"):
-                    creds[k] = _credentials(section, where)[k]
-            creds["username"] = creds["username"] or section.get("username")
-            smtp = SmtpSettings(
-                host=str(s["host"]),
-                port=_int(s, "port", 465, swhere),
-                security=_security(s, ("tls", "starttls", "plain"), swhere),
-                tls_ca_file=s.get("tls_ca_file"),
-                allow_plain=bool(s.get("allow_plain", False)),
-                timeout=_seconds(s, "timeout", 30, swhere),
-                **creds,
-            )
-        accounts[name] = Account(
-            name=name,
-            host=str(section["host"]),
-            port=_int(section, "port", 993, where),
-            security=_security(section, ("tls", "plain"), where),
-            tls_ca_file=section.get("tls_ca_file"),
-            allow_plain=bool(section.get("allow_plain", False)),
-            mailboxes=list(mailboxes),
-            sent_mailbox=section.get("sent_mailbox", "Sent"),
-            address=section.get("address") or section.get("username"),
-            from_name=section.get("from_name"),
-            smtp=smtp,
-            timeout=_seconds(section, "timeout", 30, where),
-            **_credentials(section, where),
-        )
+        accounts[name] = _account(name, section)
     chat = data.get("chat", {}) or {}
     keys = data.get("keys", {}) or {}
     if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
@@ -364,6 +321,54 @@ def _build(path: Path | None, data: dict[str, Any], db: str | None) -> Config:
         compose_in_editor=editor,
         editor_command=editor_cmd,
         undo_minutes=float(undo_minutes),
+    )
+
+
+def _account(name: str, section: Any) -> Account:
+    """One ``[accounts.NAME]`` table (and its ``smtp`` table), checked."""
+    where = f"[accounts.{name}]"
+    if not isinstance(section, dict):
+        raise ConfigError(f"{where} must be a table.")
+    if not section.get("host"):
+        raise ConfigError(f"{where} needs a host.")
+    mailboxes = section.get("mailboxes", ["INBOX"])
+    if not (isinstance(mailboxes, list) and all(isinstance(m, str) for m in mailboxes)):
+        raise ConfigError(f"{where}: mailboxes must be a list of names.")
+    smtp = None
+    if isinstance(section.get("smtp"), dict):
+        s = section["smtp"]
+        swhere = f"[accounts.{name}.smtp]"
+        if not s.get("host"):
+            raise ConfigError(f"{swhere} needs a host.")
+        creds = _credentials(s, swhere)
+        # SMTP usually shares the IMAP login; fall back to it.
+        if not (creds["password_cmd"] or creds["password_env"] or creds["password"]):
+            for k in ("password_cmd", "password_env", "password"):
+                creds[k] = _credentials(section, where)[k]
+        creds["username"] = creds["username"] or section.get("username")
+        smtp = SmtpSettings(
+            host=str(s["host"]),
+            port=_int(s, "port", 465, swhere),
+            security=_security(s, ("tls", "starttls", "plain"), swhere),
+            tls_ca_file=s.get("tls_ca_file"),
+            allow_plain=bool(s.get("allow_plain", False)),
+            timeout=_seconds(s, "timeout", 30, swhere),
+            **creds,
+        )
+    return Account(
+        name=name,
+        host=str(section["host"]),
+        port=_int(section, "port", 993, where),
+        security=_security(section, ("tls", "plain"), where),
+        tls_ca_file=section.get("tls_ca_file"),
+        allow_plain=bool(section.get("allow_plain", False)),
+        mailboxes=list(mailboxes),
+        sent_mailbox=section.get("sent_mailbox", "Sent"),
+        address=section.get("address") or section.get("username"),
+        from_name=section.get("from_name"),
+        smtp=smtp,
+        timeout=_seconds(section, "timeout", 30, where),
+        **_credentials(section, where),
     )
 
 
