@@ -349,42 +349,7 @@ def _build(path: Path | None, data: dict[str, Any], db: str | None) -> Config:
     )
     accounts: dict[str, Account] = {}
     for name, section in spec.accounts.items():
-        smtp = None
-        if section.smtp is not None:
-            s = section.smtp
-            creds = _credentials(s)
-            # SMTP usually shares the IMAP login; fall back to it.
-            if not (creds["password_cmd"] or creds["password_env"] or creds["password"]):
-                for k, v in _credentials(section).items():
-                    if k != "username":
-                        creds[k] = v
-            creds["username"] = creds["username"] or section.username
-            smtp = SmtpSettings(
-                host=s.host,
-                port=s.port,
-                security=s.security,
-                tls_ca_file=s.tls_ca_file,
-                allow_plain=s.allow_plain,
-                timeout=float(s.timeout),
-                **creds,
-            )
-        accounts[name] = Account(
-            name=name,
-            host=section.host,
-            port=section.port,
-            security=section.security,
-            tls_ca_file=section.tls_ca_file,
-            allow_plain=section.allow_plain,
-            mailboxes=list(section.mailboxes),
-            sent_mailbox=section.sent_mailbox,
-            address=section.address or section.username,
-            from_name=section.from_name,
-            smtp=smtp,
-            timeout=float(section.timeout),
-            signature=_signature(section, f"[accounts.{name}]"),
-            agent_signatures=_agent_signatures(section.signatures, f"[accounts.{name}]"),
-            **_credentials(section),
-        )
+        accounts[name] = _account(name, section)
     db_url = db or os.environ.get("INBOX_TUI_DB") or spec.db
     return Config(
         path=path,
@@ -406,6 +371,46 @@ def _build(path: Path | None, data: dict[str, Any], db: str | None) -> Config:
         compose_in_editor=spec.compose.editor,
         editor_command=list(spec.compose.editor_command) if spec.compose.editor_command else None,
         undo_minutes=float(spec.undo.minutes),
+    )
+
+
+def _account(name: str, section: config_schema.AccountSection) -> Account:
+    """One validated ``[accounts.NAME]`` table (and its ``smtp`` table) as settings."""
+    smtp = None
+    if section.smtp is not None:
+        s = section.smtp
+        creds = _credentials(s)
+        # SMTP usually shares the IMAP login; fall back to it.
+        if not (creds["password_cmd"] or creds["password_env"] or creds["password"]):
+            for k, v in _credentials(section).items():
+                if k != "username":
+                    creds[k] = v
+        creds["username"] = creds["username"] or section.username
+        smtp = SmtpSettings(
+            host=s.host,
+            port=s.port,
+            security=s.security,
+            tls_ca_file=s.tls_ca_file,
+            allow_plain=s.allow_plain,
+            timeout=float(s.timeout),
+            **creds,
+        )
+    return Account(
+        name=name,
+        host=section.host,
+        port=section.port,
+        security=section.security,
+        tls_ca_file=section.tls_ca_file,
+        allow_plain=section.allow_plain,
+        mailboxes=list(section.mailboxes),
+        sent_mailbox=section.sent_mailbox,
+        address=section.address or section.username,
+        from_name=section.from_name,
+        smtp=smtp,
+        timeout=float(section.timeout),
+        signature=_signature(section, f"[accounts.{name}]"),
+        agent_signatures=_agent_signatures(section.signatures, f"[accounts.{name}]"),
+        **_credentials(section),
     )
 
 

@@ -62,7 +62,7 @@ class SignatureSection(SignatureFields):
     pass
 
 
-class _Credentials(SignatureFields):
+class _Credentials(_Section):
     username: Text | None = setting(None, doc="Login name.", expect="text")
     password_cmd: str | list[Text] | None = setting(
         None,
@@ -111,7 +111,7 @@ class SmtpSection(_Credentials):
     )
 
 
-class AccountSection(_Credentials):
+class AccountSection(_Credentials, SignatureFields):
     host: Host = setting(doc="IMAP server name.", expect="a host name")
     port: Port = setting(993, doc="IMAP port.", expect="a port number (1-65535)")
     security: Literal["tls", "plain"] = setting(
