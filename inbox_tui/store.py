@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # The alembic revision this code expects; tests check it equals alembic's head.
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0006"
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 

@@ -4,11 +4,17 @@ Articles are ranked in two stages. Full-text search in the store finds candidate
 (SQLite FTS5 bm25 with the title weighted 5x, porter stemming; PostgreSQL ts_rank over a
 weighted tsvector), and rapidfuzz re-scores them against the titles and forgives typos,
 adding the closest titles by fuzzy match that full-text search missed. The two scores
-are blended; ``benchmarks/suggest_accuracy.py`` shows the blend beats each alone.
+are blended. When the optional embedding model is installed (services/embeddings.py),
+that word ranking is fused with a ranking by meaning (cosine of sentence embeddings,
+services/semantic.py) by reciprocal-rank fusion, which needs no calibration between the
+two scores; without the model the word ranking is used alone.
+``benchmarks/suggest_accuracy.py`` measures each part and the fusion.
 
 Tags are predicted by a multinomial naive Bayes classifier trained on the team's own
 tagged conversations in the store (subject + the customer's first message): no model to
-download, cheap to retrain, and it improves as agents tag.
+download, cheap to retrain, and it improves as agents tag. With the embedding model, a
+similarity-weighted vote of the most similar tagged conversations is blended in (and,
+with no tagged history yet, the closeness of the text to each tag's name).
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from inbox_tui.models import (
     TagKind,
     utcnow,
 )
-from inbox_tui.services import triage
+from inbox_tui.services import semantic, triage
 
 STOPWORDS = frozenset(
     [
@@ -111,6 +117,16 @@ _WORD = re.compile(r"[a-z0-9]{2,}")
 FTS_CANDIDATES = 50
 FUZZY_CANDIDATES = 20
 W_FTS, W_FUZZ = 0.5, 0.5  # tuned on StackFAQ (benchmarks/suggest_accuracy.py)
+# Reciprocal-rank fusion of the word ranking and the meaning ranking: a document's score
+# is the sum of w / (RRF_K + rank) over the rankings; RRF_K = 60 is the constant of
+# Cormack et al. (2009), not tuned here. W_SEM weighs the meaning ranking against the
+# words; chosen on a held-out half of StackFAQ's queries (benchmarks/suggest_accuracy.py).
+RRF_K = 60
+SIMILAR_TITLE = 0.6  # fuzzy title score that counts as a match on its own
+W_LEX, W_SEM = 1.0, 1.0
+SEM_CANDIDATES = 50
+# The tag vote of similar conversations against naive Bayes (benchmarks/suggest_tags.py).
+W_KNN = 0.5
 
 
 def words(text_: str) -> list[str]:
@@ -239,8 +255,68 @@ def rank(
     *,
     fts_weight: float = W_FTS,
     fuzz_weight: float = W_FUZZ,
+    sem_weight: float = W_SEM,
+    lex_weight: float = W_LEX,
+    query_vector: object | None = None,
 ) -> list[tuple[int, float, str]]:
-    """(article id, score 0..1, reason) best first. Either weight may be 0 (benchmarks)."""
+    """(article id, score 0..1, reason) best first. Any weight may be 0 (benchmarks).
+    ``query_vector``: the query's embedding when the caller has it (a conversation's is
+    cached), else the query text is embedded here when the model is available."""
+    lexical = (
+        _rank_words(session, query, fts_weight=fts_weight, fuzz_weight=fuzz_weight)
+        if lex_weight and (fts_weight or fuzz_weight)
+        else []
+    )
+    meaning = (
+        semantic.search_articles(
+            session, query if query_vector is None else query_vector, SEM_CANDIDATES
+        )
+        if sem_weight
+        else []
+    )
+    if not meaning:
+        return [(aid, score, why) for aid, score, why, _ in lexical[:limit]]
+    # Into the fusion go only the word candidates with evidence (a full-text match or a
+    # similar title): rank fusion ignores scores, so the fuzzy stage's closest-of-nothing
+    # titles would otherwise count as much as real matches.
+    evident = [(aid, score, why) for aid, score, why, hit in lexical if hit]
+    if not evident:
+        return [(aid, max(sim, 0.0), "similar meaning") for aid, sim in meaning[:limit]]
+    return _fuse(evident, meaning, lex_weight, sem_weight)[:limit]
+
+
+def _fuse(
+    lexical: list[tuple[int, float, str]],
+    meaning: list[tuple[int, float]],
+    lex_weight: float,
+    sem_weight: float,
+) -> list[tuple[int, float, str]]:
+    """Reciprocal-rank fusion, scaled so that first in both rankings scores 1.0."""
+    fused: dict[int, float] = defaultdict(float)
+    reasons: dict[int, str] = {}
+    for r, (aid, _, why) in enumerate(lexical, 1):
+        fused[aid] += lex_weight / (RRF_K + r)
+        reasons[aid] = why
+    for r, (aid, _) in enumerate(meaning, 1):
+        fused[aid] += sem_weight / (RRF_K + r)
+        if r <= 3:
+            reasons[aid] = (
+                "similar meaning"
+                if aid not in reasons or not reasons[aid].startswith("matched")
+                else f"similar meaning, {reasons[aid]}"
+            )
+        reasons.setdefault(aid, "similar meaning")
+    top = (lex_weight + sem_weight) / (RRF_K + 1)
+    out = [(aid, score / top, reasons[aid]) for aid, score in fused.items()]
+    out.sort(key=lambda x: (-x[1], x[0]))
+    return out
+
+
+def _rank_words(
+    session: Session, query: str, *, fts_weight: float, fuzz_weight: float
+) -> list[tuple[int, float, str, bool]]:
+    """The word ranking: full-text candidates re-scored by fuzzy title match, best first,
+    as (id, score, reason, evidence): evidence is a full-text match or a similar title."""
     terms = words(query)
     fts = fts_candidates(session, terms) if fts_weight else {}
     titles = _titles(session)
@@ -264,11 +340,11 @@ def rank(
         reason = (
             ("matched: " + ", ".join(matched))
             if matched
-            else ("similar title" if z >= 0.6 else "text matches")
+            else ("similar title" if z >= SIMILAR_TITLE else "text matches")
         )
-        scored.append((aid, score, reason))
+        scored.append((aid, score, reason, aid in fts or z >= SIMILAR_TITLE))
     scored.sort(key=lambda x: (-x[1], x[0]))
-    return scored[:limit]
+    return scored
 
 
 def excerpt(art: Article, n: int = 200) -> str:
@@ -276,9 +352,11 @@ def excerpt(art: Article, n: int = 200) -> str:
     return body if len(body) <= n else body[: n - 1].rsplit(" ", 1)[0] + "…"
 
 
-def suggest_for_text(session: Session, query: str, limit: int = 5) -> list[ArticleSuggestion]:
+def suggest_for_text(
+    session: Session, query: str, limit: int = 5, *, query_vector: object | None = None
+) -> list[ArticleSuggestion]:
     out = []
-    for aid, score, reason in rank(session, query, limit):
+    for aid, score, reason in rank(session, query, limit, query_vector=query_vector):
         art = session.get(Article, aid)
         if art is not None:
             out.append(
@@ -305,18 +383,18 @@ def conversation_text(session: Session, conversation_id: int) -> str:
         .join(ConversationTag)
         .where(ConversationTag.conversation_id == conversation_id)
     ).all()
-    bodies = " ".join(_strip_quotes(b)[:1500] for b in latest)
+    bodies = " ".join(semantic.strip_quotes(b)[:1500] for b in latest)
     return f"{conv.subject} {conv.subject} {bodies} {' '.join(tags)}"
-
-
-def _strip_quotes(body: str) -> str:
-    return "\n".join(line for line in body.splitlines() if not line.lstrip().startswith(">"))
 
 
 def suggest_articles(
     session: Session, conversation_id: int, limit: int = 5
 ) -> list[ArticleSuggestion]:
-    return suggest_for_text(session, conversation_text(session, conversation_id), limit)
+    query = conversation_text(session, conversation_id)
+    # The conversation's own embedding (subject and customer messages, cached), not the
+    # lexical query above, which repeats the subject and adds tag names for bm25.
+    vector = semantic.conversation_vector(session, conversation_id)
+    return suggest_for_text(session, query, limit, query_vector=vector)
 
 
 def article_insert_text(art: Article) -> str:
@@ -495,7 +573,6 @@ def _cached_model(session: Session) -> TagModel:
 
 def suggest_tags(session: Session, conversation_id: int, limit: int = 3) -> list[TagSuggestion]:
     """Likely category tags not already on the conversation."""
-    model = _cached_model(session)
     have = set(
         session.exec(
             select(Tag.name)
@@ -518,13 +595,52 @@ def suggest_tags(session: Session, conversation_id: int, limit: int = 3) -> list
         ).first()
         or ""
     )
-    out = []
-    for tag, p, why in model.predict(f"{conv.subject} {first[:2000]}", limit + len(have)):
-        if tag not in have:
-            out.append(
-                TagSuggestion(tag, p, ("words: " + ", ".join(why)) if why else "most common tag")
-            )
-    return out[:limit]
+    vector = semantic.conversation_vector(session, conversation_id)
+    return _likely_tags(
+        session, f"{conv.subject} {first[:2000]}", vector, have, limit, exclude=conversation_id
+    )
+
+
+def suggest_tags_for_text(session: Session, text_: str, limit: int = 3) -> list[TagSuggestion]:
+    """Likely category tags for a text that is not (yet) a conversation."""
+    from inbox_tui.services import embeddings
+
+    vecs = embeddings.encode([text_])
+    return _likely_tags(session, text_, None if vecs is None else vecs[0], set(), limit)
+
+
+def _likely_tags(
+    session: Session,
+    text_: str,
+    vector: object | None,
+    have: set[str],
+    limit: int,
+    exclude: int | None = None,
+) -> list[TagSuggestion]:
+    """Naive Bayes over words, blended (W_KNN) with the vote of the most similar tagged
+    conversations when the embedding model is there; each tag keeps the reason of the
+    part that argued for it most."""
+    model = _cached_model(session)
+    bayes = {tag: (p, why) for tag, p, why in model.predict(text_, len(model.docs))}
+    vote = (
+        {t: (v, why) for t, v, why in semantic.knn_tags(session, vector, exclude=exclude)}
+        if vector is not None
+        else {}
+    )
+    w = (W_KNN if bayes else 1.0) if vote else 0.0
+    scored = []
+    for tag in set(bayes) | set(vote):
+        p, words_ = bayes.get(tag, (0.0, []))
+        v, like = vote.get(tag, (0.0, ""))
+        if w * v > (1 - w) * p:
+            reason = like
+        else:
+            reason = ("words: " + ", ".join(words_)) if words_ else "most common tag"
+        scored.append(((1 - w) * p + w * v, tag, reason))
+    scored.sort(key=lambda x: (-x[0], x[1]))
+    return [TagSuggestion(tag, score, reason) for score, tag, reason in scored if tag not in have][
+        :limit
+    ]
 
 
 @dataclass
