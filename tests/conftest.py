@@ -44,6 +44,24 @@ def _isolated_home(
     monkeypatch.delenv("INBOX_TUI_DB", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _semantic_only_when_marked(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Suggestions by meaning (the optional embedding model) only in tests marked
+    ``semantic``: the rest keep checking the word ranking they were written for, the
+    screens' snapshots stay deterministic, and no test embeds a help centre by accident
+    (a few seconds each on a loaded machine). Set through the environment, so programs
+    the tests start (the CLI, the TUI in tmux) follow it too."""
+    from inbox_tui.services import embeddings
+
+    on = request.node.get_closest_marker("semantic") is not None
+    monkeypatch.setenv(embeddings.ENV_SWITCH, "1" if on else "0")
+    embeddings.set_enabled(None)
+    yield
+    embeddings.set_enabled(None)
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """A fresh store, once on SQLite and once on PostgreSQL."""

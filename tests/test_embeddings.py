@@ -9,6 +9,8 @@ import pytest
 
 from inbox_tui.services import embeddings
 
+pytestmark = pytest.mark.semantic
+
 
 @pytest.fixture(autouse=True)
 def _fresh_switch():

@@ -21,6 +21,8 @@ from inbox_tui.services.suggest import (
 )
 from inbox_tui.store import Store, sqlite_url
 
+pytestmark = pytest.mark.semantic
+
 # A tiny help centre, written for these tests. The payment article never says "card" or
 # "declined"; the shipping one never says "parcel" or "arrived".
 ARTICLES = [
@@ -268,3 +270,24 @@ def test_cli_suggests_tags_for_a_text(tmp_path: Path, capsys):
     assert cli.main(argv) == 0
     out = json.loads(capsys.readouterr().out)
     assert out[0]["tag"] == "shipping" and set(out[0]) == {"tag", "score", "reason"}
+
+
+def test_cli_import_embeds_new_and_changed_articles_only(tmp_path: Path, capsys):
+    from inbox_tui import cli
+
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    for slug, title, body in ARTICLES[:3]:
+        (kb / f"{slug}.md").write_text(f"---\ntitle: {title}\n---\n{body}\n")
+    db = sqlite_url(tmp_path / "kb.db")
+
+    def imported() -> dict:
+        assert cli.main(["--db", db, "import", "articles", "--json", str(kb)]) == 0
+        return json.loads(capsys.readouterr().out)
+
+    assert imported()["embedded"] == 3
+    assert imported()["embedded"] == 0
+    (kb / "reset-password.md").write_text("---\ntitle: Reset your password\n---\nNew text.\n")
+    assert imported()["embedded"] == 1
+    assert cli.main(["--db", db, "suggest", "--json", "--text", "my card got declined"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["slug"] == "payment-failed"

@@ -46,9 +46,11 @@ if TYPE_CHECKING:
     import numpy as np
 
 ARTICLE, CONVERSATION = "article", "conversation"
-HEAD_CHARS = 600  # body characters in an article's first chunk (with title, description)
-CHUNK_CHARS = 1000  # each further chunk of a long article
-MAX_CHUNKS = 4
+# Chunks stay within the model's 128-word-piece window (about 500 characters of
+# English); the cost of embedding grows with their length and number.
+HEAD_CHARS = 300  # body characters in an article's first chunk (with title, description)
+CHUNK_CHARS = 500  # each further chunk of a long article
+MAX_CHUNKS = 3
 CONVERSATION_CHARS = 1500  # of the customer's latest messages
 TAGGED_HISTORY = 5000  # newest tagged conversations the tag vote looks at
 EMBED_ON_THE_FLY = 64  # tagged conversations without a stored vector embedded per rebuild
@@ -274,21 +276,33 @@ def refresh(session: Session) -> dict[str, int]:
 
 @dataclass
 class ArticleIndex:
-    ids: Any  # (n,) article ids
+    ids: Any  # (n,) article ids, ascending
     starts: Any  # (n,) index of each article's first row in ``matrix``
     matrix: Any  # (rows, DIM) float32, normalised
+    position: dict[int, int] = field(default_factory=dict)  # article id → index in ids
 
-    def search(self, query: Any, limit: int) -> list[tuple[int, float]]:
-        """(article id, cosine of its best chunk) best first."""
+    def best(self, query: Any) -> Any:
+        """(n,) cosine of each article's best chunk to a normalised query vector."""
         import numpy as np
 
         if not len(self.ids):
-            return []
-        best = np.maximum.reduceat(self.matrix @ query, self.starts)
+            return np.zeros(0, dtype=np.float32)
+        return np.maximum.reduceat(self.matrix @ query, self.starts)
+
+    def top(self, best: Any, limit: int) -> list[tuple[int, float]]:
+        """The ``limit`` highest of ``best`` as (article id, cosine), best first."""
+        import numpy as np
+
         k = min(limit, len(best))
+        if k <= 0:
+            return []
         top = np.argpartition(-best, k - 1)[:k]
         top = top[np.lexsort((self.ids[top], -best[top]))]
         return [(int(self.ids[i]), float(best[i])) for i in top]
+
+    def search(self, query: Any, limit: int) -> list[tuple[int, float]]:
+        """(article id, cosine of its best chunk) best first."""
+        return self.top(self.best(query), limit)
 
 
 _INDEX: dict[tuple[str, int, str], ArticleIndex] = {}
@@ -319,7 +333,12 @@ def article_index(session: Session) -> ArticleIndex | None:
             parts.append(rows)
             at += len(rows)
         matrix = np.concatenate(parts) if parts else np.zeros((0, embeddings.DIM), np.float32)
-        index = ArticleIndex(np.array(ids, dtype=np.int64), np.array(starts, np.int64), matrix)
+        index = ArticleIndex(
+            np.array(ids, dtype=np.int64),
+            np.array(starts, np.int64),
+            matrix,
+            {int(a): i for i, a in enumerate(ids)},
+        )
         _INDEX.clear()
         _INDEX[key] = index
     return index

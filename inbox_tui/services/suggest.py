@@ -42,7 +42,7 @@ from inbox_tui.models import (
     TagKind,
     utcnow,
 )
-from inbox_tui.services import semantic, triage
+from inbox_tui.services import embeddings, semantic, triage
 
 STOPWORDS = frozenset(
     [
@@ -117,14 +117,14 @@ _WORD = re.compile(r"[a-z0-9]{2,}")
 FTS_CANDIDATES = 50
 FUZZY_CANDIDATES = 20
 W_FTS, W_FUZZ = 0.5, 0.5  # tuned on StackFAQ (benchmarks/suggest_accuracy.py)
-# Reciprocal-rank fusion of the word ranking and the meaning ranking: a document's score
-# is the sum of w / (RRF_K + rank) over the rankings; RRF_K = 60 is the constant of
-# Cormack et al. (2009), not tuned here. W_SEM weighs the meaning ranking against the
-# words; chosen on a held-out half of StackFAQ's queries (benchmarks/suggest_accuracy.py).
-RRF_K = 60
-SIMILAR_TITLE = 0.6  # fuzzy title score that counts as a match on its own
-W_LEX, W_SEM = 1.0, 1.0
+# Hybrid ranking: cosine similarity of sentence embeddings (on a fixed -1..1 scale) plus
+# W_WORDS times the word score relative to the query's best word match. Rank fusion
+# (RRF, k=60) was measured first and lost to embeddings alone on StackFAQ's dev half,
+# because it throws away how much closer the best article is; W_WORDS was chosen on
+# that dev half and is reported on the other (benchmarks/suggest_accuracy.py).
+W_WORDS = 0.1
 SEM_CANDIDATES = 50
+SIMILAR_TITLE = 0.6  # a fuzzy title score that counts as a word match on its own
 # The tag vote of similar conversations against naive Bayes (benchmarks/suggest_tags.py).
 W_KNN = 0.5
 
@@ -255,59 +255,60 @@ def rank(
     *,
     fts_weight: float = W_FTS,
     fuzz_weight: float = W_FUZZ,
-    sem_weight: float = W_SEM,
-    lex_weight: float = W_LEX,
+    meaning: bool = True,
+    words_weight: float = W_WORDS,
     query_vector: object | None = None,
 ) -> list[tuple[int, float, str]]:
-    """(article id, score 0..1, reason) best first. Any weight may be 0 (benchmarks).
-    ``query_vector``: the query's embedding when the caller has it (a conversation's is
-    cached), else the query text is embedded here when the model is available."""
+    """(article id, score 0..1, reason) best first.
+
+    With the embedding model (and ``meaning``), an article scores its cosine similarity
+    to the query plus ``words_weight`` times its word score relative to the best word
+    match; without it, the word score alone. ``words_weight=0`` ranks by meaning alone
+    and ``meaning=False`` by words alone (benchmarks). ``query_vector``: the query's
+    embedding when the caller has it (a conversation's is cached)."""
     lexical = (
         _rank_words(session, query, fts_weight=fts_weight, fuzz_weight=fuzz_weight)
-        if lex_weight and (fts_weight or fuzz_weight)
+        if fts_weight or fuzz_weight
         else []
     )
-    meaning = (
-        semantic.search_articles(
-            session, query if query_vector is None else query_vector, SEM_CANDIDATES
-        )
-        if sem_weight
-        else []
-    )
-    if not meaning:
+    index = semantic.article_index(session) if meaning else None
+    vector = query_vector
+    if index is not None and len(index.ids) and vector is None:
+        vecs = embeddings.encode([query])
+        vector = None if vecs is None else vecs[0]
+    if index is None or not len(index.ids) or vector is None:
         return [(aid, score, why) for aid, score, why, _ in lexical[:limit]]
-    # Into the fusion go only the word candidates with evidence (a full-text match or a
-    # similar title): rank fusion ignores scores, so the fuzzy stage's closest-of-nothing
-    # titles would otherwise count as much as real matches.
-    evident = [(aid, score, why) for aid, score, why, hit in lexical if hit]
-    if not evident:
-        return [(aid, max(sim, 0.0), "similar meaning") for aid, sim in meaning[:limit]]
-    return _fuse(evident, meaning, lex_weight, sem_weight)[:limit]
+    return _fuse(lexical, index, vector, words_weight)[:limit]
 
 
 def _fuse(
-    lexical: list[tuple[int, float, str]],
-    meaning: list[tuple[int, float]],
-    lex_weight: float,
-    sem_weight: float,
+    lexical: list[tuple[int, float, str, bool]],
+    index: semantic.ArticleIndex,
+    vector: object,
+    words_weight: float,
 ) -> list[tuple[int, float, str]]:
-    """Reciprocal-rank fusion, scaled so that first in both rankings scores 1.0."""
-    fused: dict[int, float] = defaultdict(float)
-    reasons: dict[int, str] = {}
-    for r, (aid, _, why) in enumerate(lexical, 1):
-        fused[aid] += lex_weight / (RRF_K + r)
-        reasons[aid] = why
-    for r, (aid, _) in enumerate(meaning, 1):
-        fused[aid] += sem_weight / (RRF_K + r)
-        if r <= 3:
-            reasons[aid] = (
-                "similar meaning"
-                if aid not in reasons or not reasons[aid].startswith("matched")
-                else f"similar meaning, {reasons[aid]}"
-            )
-        reasons.setdefault(aid, "similar meaning")
-    top = (lex_weight + sem_weight) / (RRF_K + 1)
-    out = [(aid, score / top, reasons[aid]) for aid, score in fused.items()]
+    """Cosine of the best chunk plus the weighted word score, over the nearest articles
+    by meaning and every word candidate with evidence (a full-text match or a similar
+    title; the fuzzy stage's closest-of-nothing titles are left out)."""
+    best = index.best(vector)
+    near = index.top(best, SEM_CANDIDATES)
+    evident = [(aid, score, why) for aid, score, why, hit in lexical if hit]
+    top_words = max((score for _, score, _ in evident), default=0.0) or 1.0
+    word_score = {aid: score / top_words for aid, score, _ in evident}
+    reasons = {aid: why for aid, _, why in evident}
+    first = {aid for aid, _ in near[:3]}
+    out = []
+    for aid in dict.fromkeys([a for a, _ in near] + list(word_score)):
+        pos = index.position.get(aid)
+        if pos is None:  # an article without an embedding yet: words only
+            cos = 0.0
+        else:
+            cos = max(float(best[pos]), 0.0)
+        score = (cos + words_weight * word_score.get(aid, 0.0)) / (1.0 + words_weight)
+        why = reasons.get(aid, "")
+        if aid in first:
+            why = f"similar meaning, {why}" if why.startswith("matched") else "similar meaning"
+        out.append((aid, score, why or "similar meaning"))
     out.sort(key=lambda x: (-x[1], x[0]))
     return out
 
@@ -603,8 +604,6 @@ def suggest_tags(session: Session, conversation_id: int, limit: int = 3) -> list
 
 def suggest_tags_for_text(session: Session, text_: str, limit: int = 3) -> list[TagSuggestion]:
     """Likely category tags for a text that is not (yet) a conversation."""
-    from inbox_tui.services import embeddings
-
     vecs = embeddings.encode([text_])
     return _likely_tags(session, text_, None if vecs is None else vecs[0], set(), limit)
 
