@@ -338,7 +338,7 @@ def generate(
         flush()
     # The rows above bypass the ORM, so the stats aggregates (kept in step on every
     # normal write) are folded from the finished event log here, as the migration does.
-    from inbox_tui.aggregates import rebuild
+    from inbox_tui.store.aggregates import rebuild
 
     with store.engine.begin() as conn:
         rebuild(conn)

@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from inbox_tui.config import AgentIdentity, Config
-    from inbox_tui.sources.imap import sync
+    from inbox_tui.services.mailsync import sync
     from inbox_tui.store import Store, sqlite_url
     from tests.servers.dovecot import PASSWORD, USER, DovecotServer
 

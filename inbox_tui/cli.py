@@ -10,17 +10,15 @@ to the log file and summarised.
 from __future__ import annotations
 
 import argparse
-import errno
 import importlib
 import logging
 import sys
 from collections.abc import Callable
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from inbox_tui import __version__
-from inbox_tui.errors import UserError
+from inbox_tui.errors import UserError, explain_unexpected, log_path
 
 if TYPE_CHECKING:
     from inbox_tui.config import Config
@@ -105,12 +103,6 @@ def _run_tui(ctx: Context) -> int:
     return run_app(ctx)
 
 
-def log_path() -> Path:
-    from platformdirs import user_log_path
-
-    return user_log_path("inbox-tui") / "inbox-tui.log"
-
-
 def _setup_logging(verbose: bool) -> None:
     root = logging.getLogger()
     root.setLevel(logging.INFO)
@@ -128,22 +120,6 @@ def _setup_logging(verbose: bool) -> None:
         err = logging.StreamHandler()
         err.setLevel(logging.INFO)
         root.addHandler(err)
-
-
-def explain_unexpected(exc: BaseException) -> str:
-    """One sentence for an error that is not a UserError."""
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-        return (
-            "The disk is full; nothing more was written. Free some space and run the command again."
-        )
-    text = str(getattr(exc, "orig", exc))
-    if "database or disk is full" in text:
-        return "The disk holding the database is full; nothing more was written. Free some space and try again."
-    if "readonly database" in text or "attempt to write a readonly database" in text:
-        return "The database is read-only for you; ask for write permission on the file and its folder."
-    if isinstance(exc, PermissionError):
-        return f"Permission denied: {exc.filename or text}."
-    return f"Something went wrong ({exc.__class__.__name__}: {text.splitlines()[0] if text else 'no details'}). The details are in {log_path()}."
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from inbox_tui.ingest import Attachment, IncomingMessage, Ingestor
+from inbox_tui.incoming import Attachment, IncomingMessage
+from inbox_tui.ingest import Ingestor
 from inbox_tui.macros.files import load as load_macro_files
 from inbox_tui.models import Article, Channel, Status, TagKind
 from inbox_tui.services import triage

@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from inbox_tui.incoming import Channel
+
 
 def utcnow() -> datetime:
     """Now, as an aware UTC datetime."""
@@ -29,11 +31,6 @@ class Status(enum.StrEnum):
     PENDING = "pending"  # waiting on the customer
     SNOOZED = "snoozed"  # hidden until snoozed_until, or until the customer writes
     CLOSED = "closed"
-
-
-class Channel(enum.StrEnum):
-    EMAIL = "email"
-    CHAT = "chat"
 
 
 class Direction(enum.StrEnum):

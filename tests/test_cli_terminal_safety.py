@@ -137,7 +137,8 @@ class HostileSmtp:
 
 def test_smtp_server_error_text_is_shown_as_text(tmp_path):
     from inbox_tui.config import load_config
-    from inbox_tui.ingest import IncomingMessage, Ingestor
+    from inbox_tui.incoming import IncomingMessage
+    from inbox_tui.ingest import Ingestor
     from inbox_tui.models import utcnow
     from inbox_tui.services import replies, triage
     from inbox_tui.store import Store, sqlite_url

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from inbox_tui.ingest import IncomingMessage, Ingestor
+from inbox_tui.incoming import IncomingMessage
+from inbox_tui.ingest import Ingestor
 from inbox_tui.services import triage
 from inbox_tui.services.contacts import contact_card
 

@@ -15,7 +15,7 @@ from inbox_tui.config import AgentIdentity, Config
 from inbox_tui.errors import UserError
 from inbox_tui.models import Conversation, Message, SyncState
 from inbox_tui.services.mailimport import import_mail
-from inbox_tui.sources.imap import sync, watch
+from inbox_tui.services.mailsync import sync, watch
 from tests.conftest import corpus
 
 

@@ -2,7 +2,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import func, select
 
-from inbox_tui.ingest import IncomingMessage, Ingestor, Outcome
+from inbox_tui.incoming import IncomingMessage
+from inbox_tui.ingest import Ingestor, Outcome
 from inbox_tui.models import Conversation, Event, Message, Status
 from inbox_tui.services import triage
 

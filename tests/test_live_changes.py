@@ -8,7 +8,8 @@ import threading
 
 import pytest
 
-from inbox_tui.ingest import IncomingMessage, Ingestor
+from inbox_tui.incoming import IncomingMessage
+from inbox_tui.ingest import Ingestor
 from inbox_tui.models import utcnow
 from inbox_tui.services import triage
 from inbox_tui.services.changes import listen_for_changes

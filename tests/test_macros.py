@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from inbox_tui.ingest import IncomingMessage, Ingestor
+from inbox_tui.incoming import IncomingMessage
+from inbox_tui.ingest import Ingestor
 from inbox_tui.macros import files, template
 from inbox_tui.models import Article, Conversation, Event
 from inbox_tui.services import macros, triage

@@ -15,11 +15,12 @@ from sqlmodel import func, select
 
 from inbox_tui.config import Account, AgentIdentity, Config
 from inbox_tui.errors import UserError
-from inbox_tui.ingest import IncomingMessage, Ingestor
+from inbox_tui.incoming import IncomingMessage
+from inbox_tui.ingest import Ingestor
 from inbox_tui.models import Conversation, Event, Message, Outbox, utcnow
 from inbox_tui.services import replies, triage
+from inbox_tui.services.mailsync import sync
 from inbox_tui.services.outbox import flush_outbox
-from inbox_tui.sources.imap import sync
 
 
 def customer_mail(

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from inbox_tui.ingest import IncomingMessage, Ingestor
-from inbox_tui.migrations.runner import upgrade
+from inbox_tui.incoming import IncomingMessage
+from inbox_tui.ingest import Ingestor
 from inbox_tui.models import Conversation, Message
 from inbox_tui.services import fulltext, triage
 from inbox_tui.services.conversations import count_conversations, list_conversations
@@ -257,7 +257,7 @@ def old_store_url(request, tmp_path):
 
 def test_migration_backfills_messages_of_an_existing_store(old_store_url):
     old = Store(old_store_url, migrate=False)
-    upgrade(old, BEFORE_FTS)
+    old.migrate(BEFORE_FTS)
     assert old.current_revision() == BEFORE_FTS
     conv = add(old, "o1", "The invoice total is wrong.", "Billing")
     add(old, "o2", "Still wrong after the refund.", "Re: Billing", reply_to="o1")

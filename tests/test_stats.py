@@ -3,7 +3,8 @@ in the comments. Runs on SQLite and PostgreSQL."""
 
 from datetime import UTC, datetime, timedelta
 
-from inbox_tui.ingest import IncomingMessage, Ingestor
+from inbox_tui.incoming import IncomingMessage
+from inbox_tui.ingest import Ingestor
 from inbox_tui.models import Status
 from inbox_tui.services import triage
 from inbox_tui.services.stats import BusinessHours, compute_report, percentile

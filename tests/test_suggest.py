@@ -3,11 +3,12 @@ DuckDuckGo help centre."""
 
 from pathlib import Path
 
-from inbox_tui.ingest import IncomingMessage, Ingestor
+from inbox_tui.incoming import IncomingMessage
+from inbox_tui.ingest import Ingestor
 from inbox_tui.models import utcnow
 from inbox_tui.services import triage
+from inbox_tui.services.articles import import_articles
 from inbox_tui.services.suggest import (
-    import_articles,
     next_articles,
     record_article_sent,
     suggest_articles,

@@ -7,7 +7,8 @@ import pytest
 from sqlmodel import select
 
 from inbox_tui.errors import UserError
-from inbox_tui.ingest import IncomingMessage, Ingestor
+from inbox_tui.incoming import IncomingMessage
+from inbox_tui.ingest import Ingestor
 from inbox_tui.models import Conversation, Event, Message, Status
 from inbox_tui.services import triage
 from inbox_tui.services.conversations import (

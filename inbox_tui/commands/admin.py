@@ -43,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run_rebuild_stats(ctx: Context) -> int:
-    from inbox_tui.aggregates import rebuild
+    from inbox_tui.store.aggregates import rebuild
 
     n = ctx.store.run(lambda s: rebuild(s.connection()))
     print(f"Folded the history of {n:,} conversations.")

@@ -46,8 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run_import(ctx: Context) -> int:
+    from inbox_tui.services.articles import import_articles
     from inbox_tui.services.semantic import refresh_articles
-    from inbox_tui.services.suggest import import_articles
     from inbox_tui.sources.articles import load_articles
 
     files, problems = load_articles(ctx.args.path)

@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(ctx: Context) -> int:
-    from inbox_tui.sources.imap import MailboxReport, SyncReport, sync, watch
+    from inbox_tui.services.mailsync import MailboxReport, SyncReport, sync, watch
 
     args = ctx.args
     tty = sys.stderr.isatty() and not args.json

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from email.message import Message
 from html.parser import HTMLParser
 
-from inbox_tui.ingest import Attachment, IncomingMessage
+from inbox_tui.incoming import Attachment, IncomingMessage
 
 MAX_RAW_BYTES = 25 * 1024 * 1024
 MAX_HEADER_BYTES = 256 * 1024

@@ -1,18 +1,14 @@
-"""Run alembic against a Store, serialised so agents starting at once migrate once."""
+"""Run alembic on a connection the caller opened and locked (``Store.migrate``).
+
+The runner knows nothing of the Store: the Store opens a write transaction, takes the
+migration lock (``store.dialect.lock_for_migration``) and hands the connection here.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import text
-
-if TYPE_CHECKING:
-    from inbox_tui.store import Store
-
-# Any constant works; it only has to be the same in every process of this app.
-_PG_MIGRATION_LOCK = 0x1B0C5
+from sqlalchemy.engine import Connection
 
 
 def alembic_config() -> Config:
@@ -21,15 +17,11 @@ def alembic_config() -> Config:
     return cfg
 
 
-def upgrade(store: Store, revision: str = "head") -> None:
+def upgrade(conn: Connection, revision: str = "head") -> None:
+    """Upgrade the schema on ``conn``, inside the caller's transaction."""
     cfg = alembic_config()
-    # The write engine begins IMMEDIATE on SQLite: a second process waits for the
-    # first one's migration and then finds nothing to do.
-    with store._write_engine.begin() as conn:
-        if not store.is_sqlite:
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, revision)
 
 
 def head_revision() -> str:

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from inbox_tui.errors import UserError
-from inbox_tui.ingest import IncomingMessage, IngestCounts, Ingestor
+from inbox_tui.incoming import IncomingMessage
+from inbox_tui.ingest import IngestCounts, Ingestor
 from inbox_tui.models import Channel
 from inbox_tui.sanitize import one_line
 from inbox_tui.sources.chat import ChatLine, Skip, irc, jsonl, slack

@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 
 from inbox_tui.models import Conversation, Message
 from inbox_tui.sanitize import clean
+from inbox_tui.store import dialect
 
 # Runs of letters and digits: what FTS5's unicode61 tokenizer and PostgreSQL's parser
 # (after the punctuation is blanked) both call a word. "_" is punctuation to both.
@@ -93,7 +94,7 @@ def text_conditions(
         tokens = words(term)
         if not tokens:
             out.append(_substring_condition(term))
-        elif session.get_bind().dialect.name == "sqlite":
+        elif dialect.is_sqlite(session):
             fts.append((len(out), fts5_query(tokens, prefix)))
             out.append(false())  # placeholder, filled below
         else:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session, col, select
 
 from inbox_tui.errors import UserError
-from inbox_tui.ingest import normalise_message_id
+from inbox_tui.incoming import normalise_message_id
 from inbox_tui.mail.outgoing import (
     ReplyParts,
     build_reply,

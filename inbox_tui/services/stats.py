@@ -6,7 +6,7 @@ median and p90 with the count behind them. Percentiles use the nearest-rank meth
 p90 of n values is the value at rank ceil(0.9 n) in sorted order (so it is always one of
 the observed values, and p50 of [1, 2, 3, 4] is 2).
 
-Reports read the aggregates kept in step with the log (``inbox_tui.aggregates``):
+Reports read the aggregates kept in step with the log (``inbox_tui.store.aggregates``):
 a few range scans of one covering index per period, never a pass over the events. The
 drill-down functions at the end read the same rows with the same conditions, so the
 conversations listed behind a number always add up to it.
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -27,9 +26,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import bindparam, text
 from sqlmodel import Session
 
-from inbox_tui.aggregates import from_us, to_us
 from inbox_tui.errors import UserError
 from inbox_tui.services.stats_definitions import DEFINITIONS
+from inbox_tui.store import dialect
+from inbox_tui.store.aggregates import from_us, to_us
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
@@ -372,24 +372,6 @@ def load_subjects(session: Session, convs: list[Any]) -> None:
             by_id[conv_id].subject = subject
 
 
-def _rows(session: Session, sql: str, params: dict[str, int]) -> list[tuple[Any, ...]]:
-    """All rows of a query with integer parameters, fetched by the driver itself: these
-    queries return up to a few hundred thousand rows, and building SQLAlchemy rows for
-    them cost more than the queries. Runs on the session's connection, in its
-    transaction."""
-    conn = session.connection()
-    dbapi = conn.connection.dbapi_connection
-    assert dbapi is not None
-    if conn.dialect.paramstyle == "pyformat":  # psycopg: %(name)s, and a literal % is %%
-        sql = re.sub(r":(\w+)", r"%(\1)s", sql.replace("%", "%%"))
-    cursor = dbapi.cursor()
-    try:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
-
-
 def _rating_owner(
     owner_id: int | None, assignee_id: int | None, names: dict[int, str]
 ) -> int | None:
@@ -410,7 +392,7 @@ def _compute(
     tz: ZoneInfo,
     detail: bool | None,
 ) -> Report:
-    """The report for one period, from the aggregates (``inbox_tui.aggregates``): a
+    """The report for one period, from the aggregates (``inbox_tui.store.aggregates``): a
     handful of range scans of one covering index, no pass over the event log.
 
     ``detail`` None: team and agent figures only (heatmaps, tags and conversations
@@ -433,7 +415,7 @@ def _compute(
     # and handled (per agent, and for the team, whose members may share them).
     closed_by: dict[int, set[int]] = defaultdict(set)
     handled_by: dict[int, set[int]] = defaultdict(set)
-    for kind, agent_id, conv_id, n in _rows(session, _EVENTS, p):
+    for kind, agent_id, conv_id, n in dialect.raw_rows(session, _EVENTS, p):
         if agent_id not in wanted_set:
             continue
         a = stats_for(agent_id)
@@ -464,7 +446,7 @@ def _compute(
     team.conversations_closed = len(set().union(*closed_by.values()))
     team.handled = len(set().union(*handled_by.values()))
     durations: dict[tuple[str, int | None], list[int]] = defaultdict(list)
-    for kind, agent_id, duration in _rows(session, _DURATIONS, p):
+    for kind, agent_id, duration in dialect.raw_rows(session, _DURATIONS, p):
         if agent_id in wanted_set:
             durations[(kind, agent_id)].append(duration)
     for kind in ("replied", "closed"):
@@ -489,7 +471,7 @@ def _compute(
     convs: list[ConversationTimes] = []
     tagged: list[tuple[set[str], int | None, int | None]] = []
     lo, hi = p["lo"], p["hi"]
-    rows = _rows(session, _CONVERSATIONS if detail is not None else _FIRST_MESSAGES, p)
+    rows = dialect.raw_rows(session, _CONVERSATIONS if detail is not None else _FIRST_MESSAGES, p)
     for conv_id, first, first_resp, responder, closed, closer, tags in rows:
         tag_set: set[str] = set(json.loads(tags)) if detail is not None and tags != "[]" else set()
         if tag_set:
@@ -718,7 +700,9 @@ def conversations_behind(
             distinct = figure in ("conversations_closed", "handled")
             add(conv_id, 1 if distinct else n, longest if timed else None)
     elif figure == "first_response":
-        for conv_id, first, first_resp, responder, *_ in _rows(session, _FIRST_MESSAGES, p):
+        for conv_id, first, first_resp, responder, *_ in dialect.raw_rows(
+            session, _FIRST_MESSAGES, p
+        ):
             if first_resp is None or responder not in ids:
                 continue
             if cell is None or local_cell(first, tz) == cell:
@@ -738,7 +722,7 @@ def conversations_behind(
             if cell is None or local_cell(t, tz) == cell:
                 add(conv_id)
     else:  # tag: the conversations the tag's row counts
-        for conv_id, *_, tags in _rows(session, _CONVERSATIONS, p):
+        for conv_id, *_, tags in dialect.raw_rows(session, _CONVERSATIONS, p):
             if tag in json.loads(tags):
                 add(conv_id)
     rows_out = list(found.values())

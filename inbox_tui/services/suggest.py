@@ -40,9 +40,9 @@ from inbox_tui.models import (
     Message,
     Tag,
     TagKind,
-    utcnow,
 )
 from inbox_tui.services import embeddings, semantic, triage
+from inbox_tui.store import dialect
 
 STOPWORDS = frozenset(
     [
@@ -159,37 +159,6 @@ class TagSuggestion:
     reason: str
 
 
-# -- importing ---------------------------------------------------------------------
-
-
-def import_articles(session: Session, files: Iterable) -> dict[str, int]:  # type: ignore[type-arg]
-    """Upsert by slug (ids are kept on update). Returns added / updated / unchanged."""
-    counts = {"added": 0, "updated": 0, "unchanged": 0}
-    for f in files:
-        row = session.exec(select(Article).where(Article.slug == f.slug)).first()
-        values = dict(
-            title=f.title,
-            description=f.description,
-            category=f.category,
-            tags=f.tags,
-            url=f.url,
-            body=f.body,
-            source_path=f.path,
-        )
-        if row is None:
-            session.add(Article(slug=f.slug, **values))
-            counts["added"] += 1
-        elif any(getattr(row, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(row, k, v)
-            row.updated_at = utcnow()
-            counts["updated"] += 1
-        else:
-            counts["unchanged"] += 1
-    session.flush()
-    return counts
-
-
 # -- ranking -------------------------------------------------------------------------
 
 
@@ -200,28 +169,7 @@ def fts_candidates(
     if not terms:
         return {}
     unique = list(dict.fromkeys(terms))[:40]
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        match = " OR ".join(f'"{t}"' for t in unique)
-        rows = session.execute(
-            text(
-                "SELECT rowid, bm25(article_fts, 5.0, 1.0) FROM article_fts WHERE article_fts MATCH :m ORDER BY 2 LIMIT :n"
-            ),
-            {"m": match, "n": limit},
-        ).all()
-        return {int(r[0]): -float(r[1]) for r in rows}
-    query = " | ".join(unique)
-    rows = session.execute(
-        text(
-            "SELECT id, ts_rank(setweight(to_tsvector('english', coalesce(title, '')), 'A') || "
-            "setweight(to_tsvector('english', coalesce(description, '') || ' ' || coalesce(body, '')), 'D'), q, 1) AS r "
-            "FROM article, to_tsquery('english', :q) q WHERE (setweight(to_tsvector('english', coalesce(title, '')), 'A') || "
-            "setweight(to_tsvector('english', coalesce(description, '') || ' ' || coalesce(body, '')), 'D')) @@ q "
-            "ORDER BY r DESC LIMIT :n"
-        ),
-        {"q": query, "n": limit},
-    ).all()
-    return {int(r[0]): float(r[1]) for r in rows}
+    return dialect.article_fts(session, unique, limit)
 
 
 class TitleIndex:

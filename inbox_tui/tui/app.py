@@ -332,7 +332,7 @@ class InboxApp(App[int]):
         """Background IMAP sync: new mail appears in the list by itself (the poll sees it)."""
         import asyncio
 
-        from inbox_tui.sources.imap import SyncReport, watch
+        from inbox_tui.services.mailsync import SyncReport, watch
 
         self._sync_stop = asyncio.Event()
 
@@ -940,7 +940,7 @@ class InboxApp(App[int]):
         except Exception as exc:
             import logging
 
-            from inbox_tui.cli import explain_unexpected
+            from inbox_tui.errors import explain_unexpected
 
             logging.getLogger(__name__).exception("action failed")
             self.call_from_thread(

@@ -33,7 +33,8 @@ import pytest
 from sqlmodel import select
 
 from inbox_tui.config import load_config
-from inbox_tui.ingest import IncomingMessage, Ingestor
+from inbox_tui.incoming import IncomingMessage
+from inbox_tui.ingest import Ingestor
 from inbox_tui.models import Outbox, utcnow
 from inbox_tui.services import replies, triage
 from inbox_tui.services.outbox import STALE_SENDING

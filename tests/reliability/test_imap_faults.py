@@ -19,7 +19,7 @@ from sqlmodel import func, select
 
 from inbox_tui.config import AgentIdentity, Config
 from inbox_tui.models import Message
-from inbox_tui.sources.imap import sync
+from inbox_tui.services.mailsync import sync
 from tests.servers.postgres import free_port
 
 N = 450  # three FETCH batches

@@ -9,7 +9,8 @@ from collections import defaultdict
 import pytest
 from sqlmodel import select
 
-from inbox_tui.ingest import IncomingMessage, Ingestor
+from inbox_tui.incoming import IncomingMessage
+from inbox_tui.ingest import Ingestor
 from inbox_tui.models import Agent, Conversation, ConversationTag, Event, Message, Tag, utcnow
 from inbox_tui.services import triage
 from inbox_tui.store import Store
@@ -86,7 +87,7 @@ def replay(store: Store) -> None:
 def aggregates_match_a_rebuild(store: Store) -> None:
     """The stats aggregates, maintained by eight processes writing at once, equal what
     folding the final event log gives: no update was lost between concurrent writers."""
-    from inbox_tui.aggregates import rebuild
+    from inbox_tui.store.aggregates import rebuild
     from tests.test_stats_aggregates import snapshot
 
     maintained = snapshot(store)

@@ -10,7 +10,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
 from inbox_tui.admin.postgres_roles import agent_role_sql, group_setup_sql
-from inbox_tui.ingest import IncomingMessage, Ingestor
+from inbox_tui.incoming import IncomingMessage
+from inbox_tui.ingest import Ingestor
 from inbox_tui.models import utcnow
 from inbox_tui.services import triage
 from inbox_tui.store import Store

@@ -18,11 +18,12 @@ import pytest
 from sqlmodel import select
 
 from inbox_tui.config import Account, AgentIdentity, Config, SmtpSettings
-from inbox_tui.ingest import IncomingMessage, Ingestor
+from inbox_tui.incoming import IncomingMessage
+from inbox_tui.ingest import Ingestor
 from inbox_tui.models import Outbox, utcnow
 from inbox_tui.sanitize import one_line
 from inbox_tui.services import triage
-from inbox_tui.sources.imap import sync
+from inbox_tui.services.mailsync import sync
 from inbox_tui.store import Store, sqlite_url
 from tests.hostile import FORBIDDEN_TUI_BYTES, HOSTILE, assert_no_control_text
 from tests.test_cli_terminal_safety import HostileImap, HostileSmtp

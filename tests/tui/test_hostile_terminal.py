@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from inbox_tui.ingest import IncomingMessage, Ingestor
+from inbox_tui.incoming import IncomingMessage
+from inbox_tui.ingest import Ingestor
 from inbox_tui.store import Store, sqlite_url
 from tests.hostile import FORBIDDEN_TUI_BYTES, HOSTILE, assert_no_control_text, hostile_chat_logs
 from tests.tui.conftest import make_app

@@ -7,7 +7,8 @@ import threading
 import time
 from datetime import UTC, datetime
 
-from inbox_tui.ingest import IncomingMessage, Ingestor
+from inbox_tui.incoming import IncomingMessage
+from inbox_tui.ingest import Ingestor
 from inbox_tui.services import triage
 from inbox_tui.store import Store
 from tests.tui.conftest import make_app

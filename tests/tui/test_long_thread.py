@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
-from inbox_tui.ingest import IncomingMessage, Ingestor
+from inbox_tui.incoming import IncomingMessage
+from inbox_tui.ingest import Ingestor
 from inbox_tui.models import Conversation
 from inbox_tui.services.conversations import get_thread
 from inbox_tui.tui.thread_view import WINDOW, EarlierMessages

@@ -56,7 +56,7 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_stat_event_conversation", ["conversation_id"], unique=False)
 
-    from inbox_tui.aggregates import rebuild
+    from inbox_tui.store.aggregates import rebuild
 
     rebuild(op.get_bind())
 

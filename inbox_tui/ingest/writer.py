@@ -5,9 +5,9 @@ Guarantees:
 - idempotent: a message's ``dedupe_key`` (its Message-ID, else source + external id, else
   a content hash) is unique in the store, so the same input twice adds nothing;
 - nothing silently lost: what cannot be parsed is kept raw with the reason;
-- threading by Message-ID / In-Reply-To / References through ``ThreadRef`` (no graph
-  walk, so reference loops cannot hang), then an explicit source thread key (chat), then
-  a subject + contact fallback for replies that lost their headers;
+- threading (``ingest.threading``): an explicit source thread key (chat), then
+  Message-ID / In-Reply-To / References through ``ThreadRef``, then a subject + contact
+  fallback for replies that lost their headers;
 - every stored message is an event (received / replied) at the time it was sent.
 
 The caller owns the transaction; sync state committed in the same one covers exactly
@@ -17,79 +17,36 @@ the rows added.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Connection, Insert, bindparam, insert, update
+from sqlalchemy import Connection, bindparam, insert, update
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from inbox_tui import sanitize
+from inbox_tui.incoming import IncomingMessage, as_utc, dedupe_key_for, normalise_message_id
+from inbox_tui.ingest.threading import Threads, references_of
 from inbox_tui.models import (
     Agent,
-    Channel,
     Contact,
     Conversation,
-    ConversationTag,
     Direction,
     Event,
     EventKind,
     Message,
-    Outbox,
-    Presence,
     Quarantine,
     Status,
-    ThreadRef,
     utcnow,
 )
-from inbox_tui.store import insert_or_get, note_core_writes
+from inbox_tui.store import dialect, insert_or_get, note_core_writes
 
-# A reply that lost its References still joins its conversation if the subject and the
-# contact match and the conversation was active this recently.
-SUBJECT_FALLBACK_WINDOW = timedelta(days=14)
-MAX_REFS = 100  # hostile References headers can list thousands; the newest matter
 MAX_BODY_CHARS = 2_000_000
-
-
-@dataclass(frozen=True)
-class Attachment:
-    name: str
-    content_type: str
-    size: int
-
-
-@dataclass
-class IncomingMessage:
-    """A message from any source, normalised. Text fields may be untrusted: ``add``
-    sanitises them."""
-
-    source: str  # "imap:<account>/<mailbox>", "mail:<path>", "chat:slack:<channel>", ...
-    external_id: str | None  # UID, file name, chat timestamp...: stable within source
-    sent_at: datetime  # aware; naive values are taken as UTC
-    body: str = ""
-    subject: str = ""
-    channel: Channel = Channel.EMAIL
-    message_id: str | None = None
-    in_reply_to: str | None = None
-    references: list[str] = field(default_factory=list)
-    # An explicit conversation key from the source (a chat thread); wins over headers.
-    thread_key: str | None = None
-    author_name: str = ""
-    author_email: str | None = None
-    author_handle: str | None = None  # chat identity, e.g. "slack:U024BE7LH"
-    to: list[tuple[str, str]] = field(default_factory=list)  # (name, address)
-    cc: list[tuple[str, str]] = field(default_factory=list)
-    attachments: list[Attachment] = field(default_factory=list)
-    # Set by a source that knows this author is one of our agents (chat handles mapped
-    # in config, the account's own address): the message is then a reply.
-    agent_username: str | None = None
-    warnings: list[str] = field(default_factory=list)
 
 
 class Outcome(StrEnum):
@@ -138,42 +95,6 @@ class IngestCounts:
         }
 
 
-def normalise_message_id(value: str | None) -> str | None:
-    """``<abc@host>`` → ``abc@host``; blanks and absurd values → None."""
-    if not value:
-        return None
-    value = sanitize.clean(value).strip()
-    if value.startswith("<") and ">" in value:
-        value = value[1 : value.index(">")]
-    value = value.strip().strip("<>").strip()
-    if not value or len(value) > 900 or any(c.isspace() for c in value):
-        return None
-    return value
-
-
-def dedupe_key_for(msg: IncomingMessage) -> str:
-    mid = normalise_message_id(msg.message_id)
-    if mid:
-        return f"mid:{mid}"
-    if msg.external_id:
-        return f"src:{msg.source}:{msg.external_id}"[:1000]
-    digest = hashlib.sha256(
-        "\x1f".join(
-            [
-                msg.source,
-                msg.author_email or msg.author_handle or "",
-                _aware(msg.sent_at).isoformat(),
-                msg.body,
-            ]
-        ).encode("utf-8", "surrogatepass")
-    ).hexdigest()
-    return f"hash:{digest}"
-
-
-def _aware(dt: datetime) -> datetime:
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
-
-
 class Ingestor:
     """Adds messages within one caller-owned session/transaction.
 
@@ -185,7 +106,7 @@ class Ingestor:
         self.session = session
         self._agents_by_username: dict[str, Agent] = {}
         self._agent_emails: dict[str, Agent] | None = None
-        self._known_refs: set[str] = set()
+        self._threads = Threads(session)
         self._contacts: dict[str, tuple[int, str]] = {}  # key -> (id, name)
         self._conn: Connection  # set by add() / prefetch() for their statements
         # Dedupe keys add_all looked up in one query and found absent: add() skips its
@@ -299,15 +220,16 @@ class Ingestor:
 
     def _store(self, msg: IncomingMessage, key: str) -> IngestResult:
         conn = self._conn
-        sent_at = _aware(msg.sent_at)
+        sent_at = as_utc(msg.sent_at)
         mid = normalise_message_id(msg.message_id)
-        refs = self._refs(msg, mid)
+        refs = references_of(msg, mid)
         agent_id = self._agent_for(msg)
         direction = Direction.OUTBOUND if agent_id else Direction.INBOUND
         contact_id = None if agent_id else self._contact_for(msg)
         subject = sanitize.one_line(msg.subject, 1000)
 
-        conv_id = self._find_conversation(msg, mid, refs, contact_id, subject, sent_at)
+        self._threads.use(conn)
+        conv_id = self._threads.find(msg, mid, refs, contact_id, subject, sent_at)
         if conv_id is None:
             conv = _ConvState(
                 id=0,
@@ -381,7 +303,7 @@ class Ingestor:
             ),
         ).scalar_one()
 
-        self._remember_refs(conv.id, mid, refs, msg)
+        self._threads.remember(conv.id, mid, refs, msg)
         events = [
             {
                 "conversation_id": conv.id,
@@ -435,150 +357,6 @@ class Ingestor:
     def _conv_state(self, conv_id: int) -> _ConvState:
         row = self._conn.execute(_SELECT_STATE, {"conv_id": conv_id}).one()
         return _ConvState(*row)
-
-    def _refs(self, msg: IncomingMessage, mid: str | None) -> list[str]:
-        out: list[str] = []
-        seen = {mid} if mid else set()
-        # References are oldest first; keep the newest MAX_REFS, then In-Reply-To.
-        candidates = [*msg.references[-MAX_REFS:], msg.in_reply_to]
-        for raw in candidates:
-            ref = normalise_message_id(raw)
-            if ref and ref not in seen:
-                seen.add(ref)
-                out.append(ref)
-        return out
-
-    def _find_conversation(
-        self,
-        msg: IncomingMessage,
-        mid: str | None,
-        refs: list[str],
-        contact_id: int | None,
-        subject: str,
-        sent_at: datetime,
-    ) -> int | None:
-        conn = self._conn
-        if msg.thread_key:
-            ref = _thread_key_ref(msg)
-            lookup = [ref, *(r for r in [mid, *refs] if r)]
-            found: dict[str, int] = dict(conn.execute(_SELECT_REFS, {"refs": lookup}).all())
-            self._known_refs = set(found)
-            return found.get(ref)
-        ids = [r for r in [mid, *refs] if r]
-        conv_ids: list[int] = []
-        self._known_refs = set()
-        if ids:
-            rows = conn.execute(_SELECT_REFS, {"refs": ids}).all()
-            self._known_refs = {r for r, _ in rows}  # reused by _remember_refs: one query, not two
-            conv_ids = sorted({c for _, c in rows})
-        if conv_ids:
-            if len(conv_ids) > 1:
-                target = self.session.get(Conversation, conv_ids[0])
-                assert target is not None
-                for other in conv_ids[1:]:
-                    self._merge(other, target)
-            return conv_ids[0]
-        if not refs and contact_id is not None and sanitize.has_reply_prefix(msg.subject):
-            return self._by_subject(contact_id, subject, sent_at)
-        return None
-
-    def _by_subject(self, contact_id: int, subject: str, sent_at: datetime) -> int | None:
-        base = sanitize.base_subject(subject)
-        if not base:
-            return None
-        c = _CONV.c
-        candidates = self._conn.execute(
-            core_select(c.id, c.subject)
-            .where(c.contact_id == contact_id)
-            .where(c.last_activity_at >= sent_at - SUBJECT_FALLBACK_WINDOW)
-            .order_by(c.last_activity_at.desc())
-            .limit(20)
-        ).all()
-        for conv_id, conv_subject in candidates:
-            if sanitize.base_subject(conv_subject) == base:
-                return int(conv_id)
-        return None
-
-    def _merge(self, source_id: int, target: Conversation) -> None:
-        """A message linked two conversations: fold the newer into the older."""
-        s = self.session
-        assert target.id is not None
-        src = s.get(Conversation, source_id)
-        if src is None:
-            return
-        s.execute(
-            update(Message)
-            .where(col(Message.conversation_id) == source_id)
-            .values(conversation_id=target.id)
-        )
-        s.execute(
-            update(ThreadRef)
-            .where(col(ThreadRef.conversation_id) == source_id)
-            .values(conversation_id=target.id)
-        )
-        s.execute(
-            update(Event)
-            .where(col(Event.conversation_id) == source_id)
-            .values(conversation_id=target.id)
-        )
-        existing_tags = set(
-            s.exec(
-                select(ConversationTag.tag_id).where(ConversationTag.conversation_id == target.id)
-            ).all()
-        )
-        for ct in s.exec(
-            select(ConversationTag).where(ConversationTag.conversation_id == source_id)
-        ).all():
-            tag_id = ct.tag_id
-            s.delete(ct)
-            if tag_id not in existing_tags:
-                s.add(ConversationTag(conversation_id=target.id, tag_id=tag_id))
-        s.execute(
-            update(Presence)
-            .where(col(Presence.conversation_id) == source_id)
-            .values(conversation_id=target.id)
-        )
-        s.execute(
-            update(Outbox)
-            .where(col(Outbox.conversation_id) == source_id)
-            .values(conversation_id=target.id)
-        )
-        target.message_count += src.message_count
-        target.created_at = min(target.created_at, src.created_at)
-        if src.last_activity_at > target.last_activity_at:
-            target.last_activity_at = src.last_activity_at
-        if src.last_customer_at and (
-            not target.last_customer_at or src.last_customer_at > target.last_customer_at
-        ):
-            target.last_customer_at = src.last_customer_at
-        if target.assignee_id is None:
-            target.assignee_id = src.assignee_id
-        target.version += 1
-        s.flush()
-        s.delete(src)
-        s.add(
-            Event(
-                conversation_id=target.id,
-                kind=EventKind.MERGED.value,
-                data=json.dumps({"from": source_id}),
-            )
-        )
-        s.flush()
-
-    def _remember_refs(
-        self, conv_id: int, mid: str | None, refs: list[str], msg: IncomingMessage
-    ) -> None:
-        wanted = [r for r in [mid, *refs] if r]
-        if msg.thread_key:
-            wanted.append(_thread_key_ref(msg))
-        known = self._known_refs
-        rows = [
-            {"ref": ref[:1000], "conversation_id": conv_id}
-            for ref in dict.fromkeys(wanted)
-            if ref not in known
-        ]
-        if rows:
-            self._conn.execute(_INSERT_REF, rows)
 
     @staticmethod
     def _touch(conv: _ConvState, direction: Direction, sent_at: datetime) -> str | None:
@@ -649,7 +427,7 @@ class Ingestor:
                 # Another agent's import may create the same contact at the same moment:
                 # the unique key decides (then no id comes back) and theirs is read.
                 new_id = conn.execute(
-                    _insert_contact(conn.dialect.name),
+                    dialect.insert_ignoring_conflict(_CONTACT, "key", "id", conn.dialect.name),
                     {"key": key, "email": email or None, "name": name, "created_at": utcnow()},
                 ).scalar()
                 if new_id is not None:
@@ -683,7 +461,6 @@ class _ConvState:
 
 _CONV = Conversation.__table__  # type: ignore[attr-defined]
 _MSG = Message.__table__  # type: ignore[attr-defined]
-_REF = ThreadRef.__table__  # type: ignore[attr-defined]
 _EVENT = Event.__table__  # type: ignore[attr-defined]
 _CONTACT = Contact.__table__  # type: ignore[attr-defined]
 
@@ -691,9 +468,6 @@ _CONTACT = Contact.__table__  # type: ignore[attr-defined]
 # running it.
 _SELECT_BY_KEY = core_select(_MSG.c.id, _MSG.c.conversation_id).where(
     _MSG.c.dedupe_key == bindparam("key")
-)
-_SELECT_REFS = core_select(_REF.c.ref, _REF.c.conversation_id).where(
-    _REF.c.ref.in_(bindparam("refs", expanding=True))
 )
 _SELECT_CONTACT = core_select(_CONTACT.c.id, _CONTACT.c.name).where(
     _CONTACT.c.key == bindparam("key")
@@ -704,30 +478,10 @@ _SELECT_STATE = core_select(*(_CONV.c[f.name] for f in dataclasses.fields(_ConvS
 _INSERT_CONVERSATION = insert(_CONV).returning(_CONV.c.id)
 _INSERT_MESSAGE = insert(_MSG).returning(_MSG.c.id)
 _INSERT_EVENT = insert(_EVENT)
-_INSERT_REF = insert(_REF)
 _UPDATE_CONVERSATION = update(_CONV).where(_CONV.c.id == bindparam("conv_id"))
 _SELECT_BY_KEYS = core_select(_MSG.c.dedupe_key, _MSG.c.id, _MSG.c.conversation_id).where(
     _MSG.c.dedupe_key.in_(bindparam("keys", expanding=True))
 )
-
-
-@functools.cache
-def _insert_contact(dialect: str) -> Insert:
-    """INSERT ... ON CONFLICT (key) DO NOTHING RETURNING id, in the store's dialect: a
-    race with another importer costs no savepoint."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
-    return (
-        dialect_insert(_CONTACT)
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(_CONTACT.c.id)
-    )
-
-
-def _thread_key_ref(msg: IncomingMessage) -> str:
-    return f"key:{msg.source}:{msg.thread_key}"[:1000]
 
 
 def _addr_json(addrs: list[tuple[str, str]]) -> str | None:
@@ -741,17 +495,3 @@ def _addr_json(addrs: list[tuple[str, str]]) -> str | None:
 def ingest_one(session: Session, msg: IncomingMessage) -> IngestResult:
     """Convenience for a single message."""
     return Ingestor(session).add(msg)
-
-
-__all__ = [
-    "Attachment",
-    "IncomingMessage",
-    "IngestCounts",
-    "IngestResult",
-    "Ingestor",
-    "Outcome",
-    "dedupe_key_for",
-    "ingest_one",
-    "normalise_message_id",
-    "utcnow",
-]

@@ -1,5 +1,8 @@
 """The shared store: engine, connection rules, transactions and migrations.
 
+Dialect specifics are in ``store.dialect``; what every write transaction does at flush
+and commit (aggregates, NOTIFY) is registered in ``store.hooks``.
+
 Several agents use one store at once, so the rules are strict:
 
 - SQLite runs in WAL mode with a busy timeout and foreign keys on, and every *write*
@@ -17,18 +20,19 @@ import logging
 import os
 import stat
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session
 from sqlmodel.sql.expression import SelectOfScalar
 
 from inbox_tui.errors import UserError
+from inbox_tui.store import dialect, hooks
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +40,6 @@ T = TypeVar("T")
 
 # The alembic revision this code expects; tests check it equals alembic's head.
 SCHEMA_REVISION = "0006"
-
-SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 class StoreError(UserError):
@@ -76,11 +78,12 @@ class Store:
         if self.is_sqlite:
             self.engine = self._sqlite_engine(parsed.database or "", echo)
         else:
-            if parsed.drivername == "postgresql":
-                parsed = parsed.set(drivername="postgresql+psycopg")
             try:
                 self.engine = create_engine(
-                    parsed, echo=echo, pool_pre_ping=True, connect_args={"connect_timeout": 10}
+                    dialect.postgres_url(parsed),
+                    echo=echo,
+                    pool_pre_ping=True,
+                    connect_args={"connect_timeout": 10},
                 )
             except ModuleNotFoundError as exc:
                 raise StoreError(
@@ -101,27 +104,13 @@ class Store:
         engine = create_engine(
             f"sqlite:///{database}",
             echo=echo,
-            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            connect_args={
+                "check_same_thread": False,
+                "timeout": dialect.SQLITE_BUSY_TIMEOUT_MS / 1000,
+            },
         )
 
-        @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-            # Let us issue BEGIN ourselves (pysqlite's implicit BEGIN is deferred).
-            dbapi_conn.isolation_level = None
-            cur = dbapi_conn.cursor()
-            cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-            cur.execute("PRAGMA journal_mode = WAL")
-            cur.execute("PRAGMA synchronous = NORMAL")
-            cur.execute("PRAGMA foreign_keys = ON")
-            cur.close()
-
-        @event.listens_for(engine, "begin")
-        def _on_begin(conn: Any) -> None:
-            if conn.get_execution_options().get("inbox_write"):
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
-            else:
-                conn.exec_driver_sql("BEGIN")
-
+        dialect.configure_sqlite(engine)
         return engine
 
     def _check_reachable(self) -> None:
@@ -146,11 +135,8 @@ class Store:
 
         Use ``run`` instead where the unit of work can simply be retried.
         """
-        from inbox_tui.aggregates import track
-
         with Session(self._write_engine, expire_on_commit=False) as session:
-            _notify_on_commit(session)
-            track(session)
+            hooks.install(session)
             try:
                 yield session
                 session.commit()
@@ -188,15 +174,20 @@ class Store:
                 return None
             return row[0] if row else None
 
-    def migrate(self) -> None:
-        """Bring the schema to ``SCHEMA_REVISION``. Cheap when already there: alembic
+    def migrate(self, revision: str = "head") -> None:
+        """Bring the schema to ``revision`` (``head`` is ``SCHEMA_REVISION``), under a
+        lock so agents starting at once migrate once. Cheap when already there: alembic
         is only imported when there is something to do."""
-        if self.current_revision() == SCHEMA_REVISION:
+        if self.current_revision() == (SCHEMA_REVISION if revision == "head" else revision):
             return
         from inbox_tui.migrations.runner import upgrade
 
         try:
-            upgrade(self)
+            # The write engine begins IMMEDIATE on SQLite: a second process waits for
+            # the first one's migration and then finds nothing to do.
+            with self._write_engine.begin() as conn:
+                dialect.lock_for_migration(conn)
+                upgrade(conn, revision)
         except (OperationalError, DBAPIError) as exc:
             raise StoreError(f"Could not upgrade the database schema: {_first_line(exc)}") from exc
 
@@ -286,42 +277,3 @@ def _describe_connect_error(url: str, exc: BaseException) -> str:
     if "file is not a database" in lowered:
         return f"{safe} is not a SQLite database (the file is something else, or damaged)."
     return f"Cannot open the database {safe}: {msg}"
-
-
-# PostgreSQL: a write transaction that adds an event or a message, or touches presence,
-# sends a NOTIFY on this channel when it commits (NOTIFY is transactional: a rolled-back
-# change notifies no one). The TUI listens (services.changes.listen_for_changes) and looks
-# at the change token at once instead of at its next poll; SQLite keeps polling. Done
-# here, for every writer (ingest, triage, presence), rather than in each service.
-CHANNEL = "inbox_changes"
-
-
-def _notify_on_commit(session: Session) -> None:
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    from inbox_tui.models import Event, Message, Presence
-
-    def after_flush(sess: Session, _ctx: Any) -> None:
-        touched = (*sess.new, *sess.dirty)
-        if any(isinstance(o, (Event, Message, Presence)) for o in touched):
-            sess.connection().exec_driver_sql(f"NOTIFY {CHANNEL}")
-
-    def before_commit(sess: Session) -> None:
-        if not sess.in_nested_transaction() and sess.info.pop(_CORE_WRITES, False):
-            sess.connection().exec_driver_sql(f"NOTIFY {CHANNEL}")
-
-    event.listen(session, "after_flush", after_flush)
-    event.listen(session, "before_commit", before_commit)
-
-
-_CORE_WRITES = "inbox_tui.core_writes"
-
-
-def note_core_writes(session: Session, conversation_ids: Iterable[int]) -> None:
-    """Writers that use Core statements instead of ORM objects (ingest) call this, so the
-    same follow-ups happen as for ORM writes: the stats aggregates of these conversations
-    are refreshed and, on PostgreSQL, other agents are notified at commit."""
-    from inbox_tui.aggregates import mark
-
-    mark(session, conversation_ids)
-    session.info[_CORE_WRITES] = True

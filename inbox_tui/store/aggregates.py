@@ -40,6 +40,8 @@ from typing import Any
 from sqlalchemy import bindparam, delete, event, insert, text
 from sqlalchemy.orm import Session as OrmSession
 
+from inbox_tui.store import dialect
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 
@@ -247,15 +249,9 @@ def refresh(session: Any, conversation_ids: Iterable[int]) -> None:
     ids = sorted({int(i) for i in conversation_ids if i is not None})
     if not ids:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        # Wait for any other transaction writing these conversations (every event
-        # writer updates the conversation row), so the events read next include theirs.
-        session.execute(
-            text("SELECT id FROM conversation WHERE id IN :ids ORDER BY id FOR UPDATE").bindparams(
-                bindparam("ids", expanding=True)
-            ),
-            {"ids": ids},
-        )
+    # Wait for any other transaction writing these conversations, so the events read
+    # next include theirs (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises).
+    dialect.lock_conversations(session, ids)
     for chunk in _chunks(ids, 500):
         rows = session.execute(_EVENTS_OF, {"ids": chunk}).all()
         _write(session, chunk, _grouped(rows))

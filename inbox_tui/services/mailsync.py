@@ -1,4 +1,6 @@
-"""IMAP → store, incremental and exact, and never the other way.
+"""IMAP → store, incremental and exact, and never the other way: the sync loop over the
+pure client (``sources.imap_client``) and parser (``mail.parse``), handing batches to
+``ingest``.
 
 Per followed mailbox, ``SyncState`` ("imap:<account>/<mailbox>") keeps UIDVALIDITY, the
 last UID stored and HIGHESTMODSEQ. Each FETCH batch is parsed, ingested and the state

@@ -1,0 +1,172 @@
+"""Every difference between SQLite and PostgreSQL that the code acts on, in one module.
+
+The rest of the code asks here instead of testing ``dialect.name`` itself:
+
+- connection set-up: SQLite's pragmas and ``BEGIN IMMEDIATE`` for write transactions;
+  PostgreSQL's driver (psycopg 3);
+- locks: PostgreSQL locks rows (``FOR UPDATE``) and takes an advisory lock to migrate;
+  SQLite's ``BEGIN IMMEDIATE`` already serialises writers, so those are no-ops there;
+- change notification: PostgreSQL ``NOTIFY`` (SQLite readers poll);
+- statements whose syntax differs: ``INSERT ... ON CONFLICT DO NOTHING``, the help
+  articles' full-text ranking (FTS5 ``bm25`` / ``ts_rank``), and raw driver cursors
+  (named parameters are ``:name`` for sqlite3 and ``%(name)s`` for psycopg).
+
+Message search (``services.fulltext``) keeps its two query planners, which are the
+whole point of that module, and asks ``is_sqlite`` here which one to use.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+from sqlalchemy import Insert, Table, bindparam, event, text
+from sqlalchemy.engine import URL, Connection, Engine
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+# Any constant works; it only has to be the same in every process of this app.
+_PG_MIGRATION_LOCK = 0x1B0C5
+
+# PostgreSQL: a write transaction that adds an event or a message, or touches presence,
+# sends a NOTIFY on this channel when it commits (see ``store.hooks``).
+CHANNEL = "inbox_changes"
+
+
+def name(bind: Any) -> str:
+    """``"sqlite"`` or ``"postgresql"`` for a session, connection or engine."""
+    get_bind = getattr(bind, "get_bind", None)
+    if get_bind is not None:  # an ORM session
+        bind = get_bind()
+    return str(bind.dialect.name)
+
+
+def is_sqlite(bind: Any) -> bool:
+    return name(bind) == "sqlite"
+
+
+def is_postgres(bind: Any) -> bool:
+    return name(bind) == "postgresql"
+
+
+# -- connection set-up -------------------------------------------------------------
+
+
+def postgres_url(parsed: URL) -> URL:
+    """A bare ``postgresql://`` URL uses psycopg 3, the driver we install."""
+    if parsed.drivername == "postgresql":
+        return parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """WAL, a busy timeout, foreign keys, and ``BEGIN IMMEDIATE`` for connections with
+    the ``inbox_write`` execution option: a deferred ``BEGIN`` that reads then writes
+    fails with SQLITE_BUSY when another process wrote in between, and no timeout helps."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let us issue BEGIN ourselves (pysqlite's implicit BEGIN is deferred).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get("inbox_write"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+# -- locks and notification ---------------------------------------------------------
+
+
+def lock_for_migration(conn: Connection) -> None:
+    """Serialise schema upgrades across processes. On SQLite the write connection's
+    ``BEGIN IMMEDIATE`` already does: a second process waits, then finds nothing to do."""
+    if is_postgres(conn):
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+
+
+_LOCK_CONVERSATIONS = text(
+    "SELECT id FROM conversation WHERE id IN :ids ORDER BY id FOR UPDATE"
+).bindparams(bindparam("ids", expanding=True))
+
+
+def lock_conversations(session: Any, ids: list[int]) -> None:
+    """Wait for any other transaction writing these conversations (PostgreSQL). Every
+    event writer updates the conversation row, so what is read next includes theirs."""
+    if is_postgres(session):
+        session.execute(_LOCK_CONVERSATIONS, {"ids": ids})
+
+
+def notify_changes(conn: Connection) -> None:
+    """Tell listening agents that something changed (PostgreSQL; delivered at commit)."""
+    conn.exec_driver_sql(f"NOTIFY {CHANNEL}")
+
+
+# -- statements whose syntax differs ----------------------------------------------
+
+
+@functools.cache
+def insert_ignoring_conflict(table: Table, key: str, returning: str, dialect: str) -> Insert:
+    """``INSERT ... ON CONFLICT (key) DO NOTHING RETURNING returning`` in ``dialect``."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
+    return (
+        dialect_insert(table)
+        .on_conflict_do_nothing(index_elements=[key])
+        .returning(table.c[returning])
+    )
+
+
+def raw_rows(session: Any, sql: str, params: dict[str, int]) -> list[tuple[Any, ...]]:
+    """All rows of a query with ``:name`` parameters, fetched by the driver itself
+    (building SQLAlchemy rows for hundreds of thousands of rows costs more than the
+    query). Runs on the session's connection, in its transaction."""
+    conn = session.connection()
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    if conn.dialect.paramstyle == "pyformat":  # psycopg: %(name)s, and a literal % is %%
+        sql = re.sub(r":(\w+)", r"%(\1)s", sql.replace("%", "%%"))
+    cursor = dbapi.cursor()
+    try:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+_ARTICLE_FTS_SQLITE = text(
+    "SELECT rowid, bm25(article_fts, 5.0, 1.0) FROM article_fts WHERE article_fts MATCH :m "
+    "ORDER BY 2 LIMIT :n"
+)
+_ARTICLE_DOCUMENT_PG = (
+    "setweight(to_tsvector('english', coalesce(title, '')), 'A') || "
+    "setweight(to_tsvector('english', coalesce(description, '') || ' ' || coalesce(body, '')), 'D')"
+)
+_ARTICLE_FTS_PG = text(
+    f"SELECT id, ts_rank({_ARTICLE_DOCUMENT_PG}, q, 1) AS r "
+    f"FROM article, to_tsquery('english', :q) q WHERE ({_ARTICLE_DOCUMENT_PG}) @@ q "
+    "ORDER BY r DESC LIMIT :n"
+)
+
+
+def article_fts(session: Any, terms: list[str], limit: int) -> dict[int, float]:
+    """Help article id → full-text relevance (higher is better) for any of ``terms``
+    (already plain words): FTS5's bm25 on SQLite (title weighted 5:1), ts_rank on
+    PostgreSQL (title weight A, the rest D)."""
+    if is_sqlite(session):
+        match = " OR ".join(f'"{t}"' for t in terms)
+        rows = session.execute(_ARTICLE_FTS_SQLITE, {"m": match, "n": limit}).all()
+        return {int(r[0]): -float(r[1]) for r in rows}
+    rows = session.execute(_ARTICLE_FTS_PG, {"q": " | ".join(terms), "n": limit}).all()
+    return {int(r[0]): float(r[1]) for r in rows}
