@@ -29,7 +29,7 @@ def test_suggest_accuracy_smoke():
 def test_suggest_tags_smoke():
     corpus("labels")
     r = suggest_tags.evaluate(limit=200)
-    assert r["naive Bayes (product)"]["test"] == 40
+    assert r["naive Bayes (product without model)"]["test"] == 40
 
 
 def test_chat_split_smoke():

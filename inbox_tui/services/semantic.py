@@ -442,6 +442,13 @@ def knn_tags(
     index = tag_index(session)
     if index is None or query is None:
         return []
+    return vote(index, query, exclude=exclude, k=k)
+
+
+def vote(
+    index: TagIndex, query: Any, *, exclude: int | None = None, k: int = KNN
+) -> list[tuple[str, float, str]]:
+    """The vote of :func:`knn_tags` over an index in memory (benchmarks build their own)."""
     import numpy as np
 
     if len(index.ids):

@@ -568,26 +568,37 @@ def _likely_tags(
     conversations when the embedding model is there; each tag keeps the reason of the
     part that argued for it most."""
     model = _cached_model(session)
-    bayes = {tag: (p, why) for tag, p, why in model.predict(text_, len(model.docs))}
-    vote = (
-        {t: (v, why) for t, v, why in semantic.knn_tags(session, vector, exclude=exclude)}
-        if vector is not None
-        else {}
-    )
-    w = (W_KNN if bayes else 1.0) if vote else 0.0
+    bayes = model.predict(text_, len(model.docs))
+    votes = semantic.knn_tags(session, vector, exclude=exclude) if vector is not None else []
+    return [
+        TagSuggestion(tag, score, reason)
+        for tag, score, reason in blend_tags(bayes, votes)
+        if tag not in have
+    ][:limit]
+
+
+def blend_tags(
+    bayes: list[tuple[str, float, list[str]]],
+    votes: list[tuple[str, float, str]],
+    w_knn: float = W_KNN,
+) -> list[tuple[str, float, str]]:
+    """(tag, score, reason) best first: (1 - w) x naive Bayes + w x the similarity vote
+    (w = 1 when there is no naive Bayes, as at cold start; 0 without a vote). Each tag
+    keeps the reason of the part that argued for it most."""
+    nb = {tag: (p, why) for tag, p, why in bayes}
+    knn = {tag: (v, why) for tag, v, why in votes}
+    w = (w_knn if nb else 1.0) if knn else 0.0
     scored = []
-    for tag in set(bayes) | set(vote):
-        p, words_ = bayes.get(tag, (0.0, []))
-        v, like = vote.get(tag, (0.0, ""))
+    for tag in set(nb) | set(knn):
+        p, words_ = nb.get(tag, (0.0, []))
+        v, like = knn.get(tag, (0.0, ""))
         if w * v > (1 - w) * p:
             reason = like
         else:
             reason = ("words: " + ", ".join(words_)) if words_ else "most common tag"
-        scored.append(((1 - w) * p + w * v, tag, reason))
-    scored.sort(key=lambda x: (-x[0], x[1]))
-    return [TagSuggestion(tag, score, reason) for score, tag, reason in scored if tag not in have][
-        :limit
-    ]
+        scored.append((tag, (1 - w) * p + w * v, reason))
+    scored.sort(key=lambda x: (-x[1], x[0]))
+    return scored
 
 
 @dataclass
