@@ -15,9 +15,9 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0006"
-# 0004 (loop) and 0005 (mail) are reserved but not on main yet: this follows the latest
-# revision on main until they land, then the chain is fixed to "0005".
-down_revision: str | None = "0003"
+# 0005 (mail) is reserved but not on main yet: this follows the latest revision on main
+# (0004) until it lands, then the chain is fixed to "0005".
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
