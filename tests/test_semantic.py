@@ -292,3 +292,19 @@ def test_cli_import_embeds_new_and_changed_articles_only(tmp_path: Path, capsys)
     assert imported()["embedded"] == 1
     assert cli.main(["--db", db, "suggest", "--json", "--text", "my card got declined"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["slug"] == "payment-failed"
+
+
+def test_catch_up_embeds_what_is_missing_in_short_transactions(store):
+    def work(s):
+        for slug, title, body in ARTICLES:
+            s.add(Article(slug=slug, title=title, body=body))
+        for i, (tag, subject, body) in enumerate(TAGGED):
+            triage.tag(s, "sam", add_conversation(s, f"h{i}", subject, body), tag)
+
+    store.run(work)
+    assert semantic.catch_up(store, batch=3) == len(ARTICLES) + len(TAGGED)
+    assert semantic.catch_up(store) == 0
+    with store.read() as s:
+        assert suggest_for_text(s, "my card got declined", 1)[0].slug == "payment-failed"
+        kinds = [e.kind for e in s.exec(select(Embedding)).all()]
+    assert kinds.count("article") == len(ARTICLES) and kinds.count("conversation") == len(TAGGED)

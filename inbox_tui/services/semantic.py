@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, insert, text
+from sqlalchemy import delete, text
 from sqlmodel import Session, col, select
 
 from inbox_tui.models import (
@@ -41,9 +41,12 @@ from inbox_tui.models import (
     utcnow,
 )
 from inbox_tui.services import embeddings
+from inbox_tui.store import dialect
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from inbox_tui.store import Store
 
 ARTICLE, CONVERSATION = "article", "conversation"
 # Chunks stay within the model's 128-word-piece window (about 500 characters of
@@ -86,17 +89,14 @@ def article_chunks(title: str, description: str, body: str) -> list[str]:
 
 
 def _write(session: Session, kind: str, rows: list[tuple[int, str, Any]]) -> None:
-    """Replace the stored vectors of (ref id, text hash, matrix) rows."""
-    ids = [r[0] for r in rows]
-    for start in range(0, len(ids), 500):
-        session.execute(
-            delete(Embedding).where(
-                col(Embedding.kind) == kind, col(Embedding.ref_id).in_(ids[start : start + 500])
-            )
-        )
+    """Store (ref id, text hash, matrix) rows, replacing what was there."""
     now = utcnow()
     session.execute(
-        insert(Embedding),
+        dialect.upsert(
+            Embedding.__table__,  # type: ignore[attr-defined]
+            ("kind", "ref_id"),
+            dialect.name(session),
+        ),
         [
             {
                 "kind": kind,
@@ -269,6 +269,48 @@ def refresh(session: Session) -> dict[str, int]:
         "articles": refresh_articles(session),
         "conversations": refresh_conversations(session),
     }
+
+
+def catch_up(store: Store, batch: int = 32) -> int:
+    """What :func:`refresh` does, for a running app: the texts are read and embedded
+    outside any transaction, and each batch is written in a short one of its own, so
+    other agents' writes never wait for the model. Returns how many were embedded."""
+    if embeddings.encoder() is None:
+        return 0
+    with store.read() as s:
+        have = _stored_hashes(s, ARTICLE)
+        todo = []
+        for aid, title, description, body in s.exec(
+            select(Article.id, Article.title, Article.description, Article.body)
+        ).all():
+            chunks = article_chunks(title, description, body)
+            if aid is not None and have.get(aid) != (h := text_hash(chunks)):
+                todo.append((ARTICLE, aid, h, chunks))
+        ids = _tagged_conversations(s)[0]
+        texts = conversation_texts(s, ids)
+        have = _stored_hashes(s, CONVERSATION, texts)
+        for cid, t in texts.items():
+            if have.get(cid) != (h := text_hash([t])):
+                todo.append((CONVERSATION, cid, h, [t]))
+    done = 0
+    for start in range(0, len(todo), batch):
+        part = todo[start : start + batch]
+        vecs = embeddings.encode([c for *_, chunks in part for c in chunks])
+        if vecs is None:
+            break
+        rows: dict[str, list[tuple[int, str, Any]]] = defaultdict(list)
+        at = 0
+        for kind, ref, h, chunks in part:
+            rows[kind].append((ref, h, vecs[at : at + len(chunks)]))
+            at += len(chunks)
+
+        def write(s: Session, rows: dict[str, list[tuple[int, str, Any]]] = rows) -> None:
+            for kind, items in rows.items():
+                _write(s, kind, items)
+
+        store.run(write)
+        done += len(part)
+    return done
 
 
 # -- article search ------------------------------------------------------------------
