@@ -347,9 +347,12 @@ def _safe(part: Message) -> bool:
 
 def _filename(part: Message) -> str:
     try:
-        return str(part.get_filename() or "")
+        name = str(part.get_filename() or "")
     except Exception:
         return "attachment"
+    # Many mailers put RFC 2047 encoded words inside the quoted name (not allowed, but
+    # common): decode them so the agent sees the name, cleaned like any other text.
+    return _decode(name) if "=?" in name else name
 
 
 def _size(part: Message) -> int:

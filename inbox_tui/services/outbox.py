@@ -164,7 +164,7 @@ async def send_raw(smtp: SmtpSettings, mail_from: str, rcpts: list[str], raw: by
         raise UserError(
             f'Refusing to send in plain text to {smtp.host}; use security = "tls" or "starttls".'
         )
-    password = smtp.resolve_password(f"SMTP {smtp.host}")
+    password = await smtp.resolve_password_async(f"SMTP {smtp.host}")
     client = aiosmtplib.SMTP(
         hostname=smtp.host,
         port=smtp.port,
