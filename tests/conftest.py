@@ -3,6 +3,7 @@ that use it run on SQLite and on a real PostgreSQL started by the suite."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,6 +43,12 @@ def _isolated_home(
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     monkeypatch.delenv("INBOX_TUI_CONFIG", raising=False)
     monkeypatch.delenv("INBOX_TUI_DB", raising=False)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Off before any fixture runs, session-scoped ones (the TUI's demo template) included;
+    # tests marked ``semantic`` turn it on (below).
+    os.environ["INBOX_TUI_SEMANTIC"] = "0"
 
 
 @pytest.fixture(autouse=True)
