@@ -230,6 +230,21 @@ class Article(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class Embedding(SQLModel, table=True):
+    """Sentence embeddings of an article's chunks or a conversation's query text, for
+    suggestions by meaning (services/semantic.py). Derived data: ``text_hash`` is the
+    sha256 of the text that was embedded with ``model``, so a changed text or model is
+    recomputed and an unchanged one never is. ``vectors`` holds one or more float16 rows.
+    """
+
+    kind: str = Field(primary_key=True, max_length=20)  # "article" or "conversation"
+    ref_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    model: str = Field(max_length=100)
+    text_hash: str = Field(max_length=64)
+    vectors: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 class SyncState(SQLModel, table=True):
     """Where a source left off. Committed with the rows it covers.
 
