@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "inbox_tui.commands.export",
     "inbox_tui.commands.search",
     "inbox_tui.commands.views",
+    "inbox_tui.commands.attachments",
     "inbox_tui.commands.articles",
     "inbox_tui.commands.macros",
     "inbox_tui.commands.stats",
@@ -68,6 +69,15 @@ def _run_tui(ctx: Context) -> int:
     return run_app(ctx)
 
 
+class _MaskingFormatter(logging.Formatter):
+    """Log lines (tracebacks included) with URL passwords masked."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from inbox_tui.sanitize import mask_secrets
+
+        return mask_secrets(super().format(record))
+
+
 def _setup_logging(verbose: bool) -> None:
     root = logging.getLogger()
     root.setLevel(logging.INFO)
@@ -78,12 +88,13 @@ def _setup_logging(verbose: bool) -> None:
     except OSError:
         handler = logging.NullHandler()
     handler.setFormatter(
-        logging.Formatter("%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
+        _MaskingFormatter("%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
     )
     root.addHandler(handler)
     if verbose:
         err = logging.StreamHandler()
         err.setLevel(logging.INFO)
+        err.setFormatter(_MaskingFormatter())
         root.addHandler(err)
 
 
@@ -99,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     _setup_logging(args.verbose)
     ctx = Context(args)
     func: Callable[[Context], int] = args.func
+    # The TUI shows the store's warnings as notifications; a command prints them.
+    ctx.print_warnings = func is not _run_tui
     saved = sys.stdout, sys.stderr
     try:
         if not getattr(args, "opens_tui", False) and func is not _run_tui:
@@ -117,10 +130,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(func: Callable[[Context], int], ctx: Context) -> int:
+    from inbox_tui.sanitize import mask_secrets
+
     try:
         return int(func(ctx) or 0)
     except UserError as exc:
-        print(f"inbox-tui: {exc}", file=sys.stderr)
+        print(f"inbox-tui: {mask_secrets(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("inbox-tui: interrupted.", file=sys.stderr)
@@ -129,5 +144,5 @@ def _dispatch(func: Callable[[Context], int], ctx: Context) -> int:
         return 0
     except Exception as exc:
         log.exception("unexpected error")
-        print(f"inbox-tui: {explain_unexpected(exc)}", file=sys.stderr)
+        print(f"inbox-tui: {mask_secrets(explain_unexpected(exc))}", file=sys.stderr)
         return 1

@@ -7,6 +7,7 @@ imports the TUI to open it).
 from __future__ import annotations
 
 import argparse
+import sys
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,9 @@ class Context:
         # A command that prepares a store and then hands over to the screen (``demo``)
         # sets this; the CLI opens the TUI after it, so commands never import the TUI.
         self.open_tui = False
+        # Store warnings (a world-readable store, ...) on stderr: the person who can fix
+        # it should see it, not only the log file.
+        self.print_warnings = False
 
     @cached_property
     def config(self) -> Config:
@@ -36,6 +40,9 @@ class Context:
 
         url = self.config.db_url or sqlite_url(default_db_path())
         store = Store(url)
+        if self.print_warnings:
+            for warning in store.warnings:
+                print(f"inbox-tui: warning: {warning}", file=sys.stderr)
         self._ensure_me(store)
         return store
 

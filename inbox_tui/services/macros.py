@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, select
 
+from inbox_tui import sanitize
 from inbox_tui.errors import UserError
 from inbox_tui.macros import template
 from inbox_tui.macros.files import MacroSpec
-from inbox_tui.models import Agent, Article, Contact, Conversation, EventKind, Macro, Status, utcnow
+from inbox_tui.models import Article, EventKind, Macro, Status, utcnow
 from inbox_tui.services import core, triage
+from inbox_tui.services.placeholders import values_for
 from inbox_tui.when import parse_duration
 
 if TYPE_CHECKING:
@@ -116,6 +118,7 @@ def import_specs(session: Session, specs: list[MacroSpec]) -> dict[str, int]:
 
 def save_macro(session: Session, slug: str, name: str, body: str, actions: dict[str, Any]) -> None:
     """Edit a macro from the TUI: the template is checked before it is saved."""
+    name, body = sanitize.one_line(name, 300), sanitize.for_display(body)
     try:
         template.parse(body)
     except template.TemplateError as exc:
@@ -165,30 +168,16 @@ def get_macro(session: Session, slug: str) -> MacroInfo:
 
 def _info(m: Macro) -> MacroInfo:
     assert m.id is not None
+    # The database is untrusted too (a row written by an older version, or by hand).
     return MacroInfo(
-        m.id, m.slug, m.name, m.body, m.body_kind, json.loads(m.actions or "{}"), m.pinned
+        m.id,
+        sanitize.one_line(m.slug, 300),
+        sanitize.one_line(m.name, 300),
+        sanitize.for_display(m.body),
+        m.body_kind,
+        sanitize.clean_tree(json.loads(m.actions or "{}")),
+        m.pinned,
     )
-
-
-def values_for(session: Session, actor: str, conversation_id: int) -> dict[str, str | None]:
-    """The placeholder values for this conversation and agent."""
-    conv = session.get(Conversation, conversation_id)
-    if conv is None:
-        raise core.conversation_not_found(conversation_id)
-    contact = session.get(Contact, conv.contact_id) if conv.contact_id else None
-    agent = session.exec(select(Agent).where(Agent.username == actor)).first()
-    cname = (contact.name if contact else "") or ""
-    aname = (agent.name if agent else "") or actor
-    return {
-        "contact.first_name": cname.split()[0] if cname.split() else None,
-        "contact.name": cname or None,
-        "contact.email": contact.email if contact else None,
-        "contact.company": contact.company if contact else None,
-        "agent.first_name": aname.split()[0] if aname.split() else None,
-        "agent.name": aname,
-        "conversation.id": str(conv.id),
-        "conversation.subject": conv.subject,
-    }
 
 
 def article_text(session: Session, slug: str) -> str | None:
@@ -200,11 +189,12 @@ def article_text(session: Session, slug: str) -> str | None:
 
 
 def format_article(art: Article) -> str:
-    excerpt = (art.description or art.body).strip().replace("\n", " ")
+    """Title, link and excerpt, each cleaned (stored articles are untrusted text)."""
+    excerpt = sanitize.one_line(art.description or art.body, 100_000)
     if len(excerpt) > 240:
         excerpt = excerpt[:239].rsplit(" ", 1)[0] + "…"
-    link = f"\n{art.url}" if art.url else ""
-    return f"{art.title}{link}\n{excerpt}"
+    link = f"\n{sanitize.one_line(art.url, 2000)}" if art.url else ""
+    return f"{sanitize.one_line(art.title, 500)}{link}\n{excerpt}"
 
 
 def preview(
@@ -254,7 +244,7 @@ def _render(
                 [f"the help article '{info.actions['article']}' (not in the store)"]
             )
         text = text.rstrip() + "\n\n" + extra
-    return text
+    return sanitize.for_display(text)
 
 
 def apply_macro(
