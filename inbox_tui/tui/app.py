@@ -185,7 +185,7 @@ class InboxApp(App[int]):
             return  # turned off on purpose: nothing to say
         embeddings.preload()
         if not embeddings.loaded():
-            self.post_message(StatusNews(embeddings.status()))
+            self.main.post_message(StatusNews(embeddings.status()))
             return
         try:
             semantic.catch_up(cast(Any, self.store))
