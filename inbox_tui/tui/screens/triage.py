@@ -114,6 +114,7 @@ class TriageFlows(Screen[None]):
     open_version: int | None
     drafts: dict[int, str]
     query_text: str
+    view: str
     _load_thread: Callable[[int], None]
     reload: Callable[..., None]
     refresh_pane: Callable[..., None]
@@ -423,19 +424,21 @@ class TriageFlows(Screen[None]):
             self.search_for(message.value, "all")
 
     def action_save_search(self) -> None:
-        from inbox_tui.services.views import save_search
+        from inbox_tui.services.saved_views import EVERYTHING, save_view
 
         if not self.query_text.strip():
             self.notify("Type a search first (/), then save it as a view.", severity="warning")
             return
         query = self.query_text
+        # The view it was typed in is its scope (a saved view's own scope is not known here).
+        scope = EVERYTHING if self.view.startswith("saved:") else self.view
 
         def done(name: str | None) -> None:
             self.conv_list.focus()  # the next key is for the list, not the query
             if name and name.strip():
                 ok = f"Saved the search as the view “{name.strip()}”."
                 self.gateway.write(
-                    self, save_search, name, query, ok=ok, flow=Flow([], after=self.load_views)
+                    self, save_view, name, query, scope, ok=ok, flow=Flow([], after=self.load_views)
                 )
 
         self.app.push_screen(Prompt("Name for this view", "e.g. Angry billing"), done)
