@@ -150,10 +150,6 @@ class TriageFlows(Screen[None]):
             return None
         return Flow([row.id], [row.subject])
 
-    def targets(self) -> list[int]:
-        flow = self.begin()
-        return flow.ids if flow else []
-
     def confirmed(self, flow: Flow, what: str, then: Callable[[], None]) -> None:
         """Run ``then`` at once for one conversation; for several, after the agent saw
         how many and which and said yes."""
