@@ -6,6 +6,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo run test check lint system-deps bench clean
 
+# make check and make test enforce every import contract of pyproject.toml
+# ([tool.importlinter]): the layers, pure readers, textual only in tui/, the TUI talks
+# only to services, no circles.
+LINT_IMPORTS = $(BIN)/lint-imports --no-logo
+
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
@@ -24,19 +29,21 @@ run: $(STAMP)
 system-deps:
 	./.ci/system-deps
 
-## Lint, type-check and run the whole test suite (starts real IMAP/SMTP/PostgreSQL on 127.0.0.1).
+## Lint, type-check, check the import layers and run the whole test suite (starts real IMAP/SMTP/PostgreSQL on 127.0.0.1).
 test: system-deps $(STAMP)
 	$(BIN)/ruff check inbox_tui tests benchmarks
 	$(BIN)/mypy
+	$(LINT_IMPORTS)
 	$(BIN)/pytest -n auto --dist loadfile
 
 check: $(STAMP)
 	$(BIN)/ruff check inbox_tui tests benchmarks
 	$(BIN)/ruff format --check inbox_tui tests benchmarks
 	$(BIN)/mypy
+	$(LINT_IMPORTS)
 
 bench: system-deps $(STAMP)
 	$(BIN)/python -m benchmarks.run_all
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

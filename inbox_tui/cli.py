@@ -14,15 +14,10 @@ import importlib
 import logging
 import sys
 from collections.abc import Callable
-from functools import cached_property
-from typing import TYPE_CHECKING
 
 from inbox_tui import __version__
+from inbox_tui.context import Context
 from inbox_tui.errors import UserError, explain_unexpected, log_path
-
-if TYPE_CHECKING:
-    from inbox_tui.config import Config
-    from inbox_tui.store import Store
 
 # Order here is the order in --help.
 COMMAND_MODULES = [
@@ -32,6 +27,8 @@ COMMAND_MODULES = [
     "inbox_tui.commands.sync",
     "inbox_tui.commands.outbox",
     "inbox_tui.commands.export",
+    "inbox_tui.commands.search",
+    "inbox_tui.commands.views",
     "inbox_tui.commands.articles",
     "inbox_tui.commands.macros",
     "inbox_tui.commands.stats",
@@ -39,43 +36,6 @@ COMMAND_MODULES = [
 ]
 
 log = logging.getLogger("inbox_tui")
-
-
-class Context:
-    """What a command needs, opened lazily: the config, the store, the acting agent."""
-
-    def __init__(self, args: argparse.Namespace) -> None:
-        self.args = args
-
-    @cached_property
-    def config(self) -> Config:
-        from inbox_tui.config import load_config
-
-        return load_config(self.args.config, db=self.args.db)
-
-    @cached_property
-    def store(self) -> Store:
-        from inbox_tui.store import Store, default_db_path, sqlite_url
-
-        url = self.config.db_url or sqlite_url(default_db_path())
-        store = Store(url)
-        if getattr(self.args, "func", None) is not _run_tui:
-            # Not only in the log file: the person who can fix it should see it (the TUI
-            # shows the same sentences as notifications).
-            for warning in store.warnings:
-                print(f"inbox-tui: warning: {warning}", file=sys.stderr)
-        self._ensure_me(store)
-        return store
-
-    @property
-    def agent(self) -> str:
-        return self.config.agent.username
-
-    def _ensure_me(self, store: Store) -> None:
-        from inbox_tui.services.triage import ensure_agent
-
-        me = self.config.agent
-        store.run(ensure_agent, me.username, me.name, me.email)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -139,7 +99,13 @@ def _setup_logging(verbose: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        # A command may take unknown dashed words as its own (search: "-tag:spam").
+        dest = getattr(args, "extra_args", None)
+        if dest is None:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        getattr(args, dest).extend(extra)
     _setup_logging(args.verbose)
     ctx = Context(args)
     func: Callable[[Context], int] = args.func
@@ -152,7 +118,10 @@ def main(argv: list[str] | None = None) -> int:
 
             sys.stdout = TerminalSafeStream(sys.stdout)  # type: ignore[assignment]
             sys.stderr = TerminalSafeStream(sys.stderr)  # type: ignore[assignment]
-        return _dispatch(func, ctx)
+        code = _dispatch(func, ctx)
+        if code == 0 and ctx.open_tui:
+            code = _dispatch(_run_tui, ctx)
+        return code
     finally:
         sys.stdout, sys.stderr = saved
 
@@ -172,5 +141,5 @@ def _dispatch(func: Callable[[Context], int], ctx: Context) -> int:
         return 0
     except Exception as exc:
         log.exception("unexpected error")
-        print(f"inbox-tui: {mask_secrets(explain_unexpected(exc))}", file=sys.stderr)
+        print(f"inbox-tui: {explain_unexpected(exc)}", file=sys.stderr)
         return 1

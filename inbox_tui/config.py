@@ -32,6 +32,13 @@ Example (every key documented in README.md)::
     [keys]                      # remap any binding: action = "key"
     reply = "R"
 
+    [compose]
+    editor = true               # r opens $EDITOR at once (ctrl+e does from the composer)
+    editor_command = "nvim"     # default: $VISUAL, then $EDITOR, then vi
+
+    [undo]
+    minutes = 10                # how far back ctrl+z / U reaches
+
 Secrets never live in the database. A config file that holds a literal secret and that
 other users can read is refused.
 """
@@ -42,6 +49,7 @@ import contextlib
 import getpass
 import os
 import stat
+import string
 import subprocess
 import tomllib
 from dataclasses import dataclass, field
@@ -182,6 +190,12 @@ class Config:
     raw: dict[str, Any] = field(default_factory=dict)  # the whole file, for later sections
     # The demo inbox: replies are recorded in the store but never sent anywhere.
     demo: bool = False
+    # [compose]: write replies in $EDITOR by default (r opens the editor at once), and
+    # the editor to run instead of $VISUAL / $EDITOR.
+    compose_in_editor: bool = False
+    editor_command: list[str] | None = None
+    # [undo] minutes: how far back ctrl+z / U reaches.
+    undo_minutes: float = 10.0
 
 
 def default_config_path() -> Path:
@@ -337,6 +351,9 @@ def _build(path: Path | None, data: dict[str, Any], db: str | None) -> Config:
         keys=dict(spec.keys),
         business_hours=spec.business_hours.model_dump() if spec.business_hours else None,
         raw=data,
+        compose_in_editor=spec.compose.editor,
+        editor_command=list(spec.compose.editor_command) if spec.compose.editor_command else None,
+        undo_minutes=float(spec.undo.minutes),
     )
 
 
@@ -349,3 +366,156 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+# -- [keys] ---------------------------------------------------------------------------
+#
+# What a terminal can send, in Textual's key names (tests/test_config.py checks these
+# against Textual's own list, so they cannot drift): a printable character (punctuation
+# by its name too: "slash", "question_mark"), the named keys, and the modifier
+# combinations terminals encode. "ctrl+i", "ctrl+m" and "ctrl+[" arrive as tab, enter and
+# escape, so they can never be pressed as themselves.
+
+_NAV = ("up", "down", "left", "right", "home", "end", "pageup", "pagedown", "insert", "delete")
+_FKEYS = tuple(f"f{n}" for n in range(1, 25))
+_NAMED = {"backspace", "enter", "escape", "space", "tab", *_NAV, *_FKEYS}
+_CTRL = {
+    *"abcdefghjklnopqrstuvwxyz0123456789@",
+    "backslash",
+    "right_square_bracket",
+    "circumflex_accent",
+    "underscore",
+    *_NAV,
+    *_FKEYS,
+}
+_SHIFT = {*_NAV, "tab", "escape"}
+_CTRL_SHIFT = {*"0123456789", *_NAV}
+_SENT_AS = {"ctrl+i": "tab", "ctrl+m": "enter", "ctrl+left_square_bracket": "escape"}
+
+
+# Textual's short names for some characters (textual.keys.KEY_NAME_REPLACEMENTS).
+_SHORT_NAMES = {
+    "solidus": "slash",
+    "reverse_solidus": "backslash",
+    "commercial_at": "at",
+    "hyphen_minus": "minus",
+    "plus_sign": "plus",
+    "low_line": "underscore",
+}
+
+
+def _char_name(char: str) -> str:
+    """Textual's name for a punctuation character ("/" is "slash", "?" "question_mark")."""
+    import unicodedata
+
+    name = unicodedata.name(char, char).lower().replace("-", "_").replace(" ", "_")
+    return _SHORT_NAMES.get(name, name)
+
+
+def normalise_key(key: str) -> str:
+    """One key as Textual names it: a single punctuation character becomes its name."""
+    if len(key) == 1 and not key.isalnum():
+        return _char_name(key)
+    return key
+
+
+_PUNCTUATION_NAMES = frozenset(_char_name(c) for c in string.punctuation)
+
+
+def _is_character(base: str) -> bool:
+    """A printable character, or the name of an ASCII punctuation character."""
+    if len(base) == 1:
+        return base.isprintable() and not base.isspace()
+    return base in _PUNCTUATION_NAMES
+
+
+def key_problem(key: str) -> str | None:
+    """Why no terminal can send ``key`` (one clause), or None when it is a real key."""
+    if not key or key != key.strip() or " " in key:
+        return f"'{key}' is not a key (write keys like r, R, ctrl+s, f2 or slash)"
+    norm = normalise_key(key)
+    if norm in _SENT_AS:
+        return f"'{key}' arrives as {_SENT_AS[norm]} in a terminal, so it can never be pressed"
+    if norm in _NAMED or _is_character(norm):
+        return None
+    mods, _, base = norm.rpartition("+")
+    ok = (
+        (mods == "ctrl" and base in _CTRL)
+        or (mods == "shift" and base in _SHIFT)
+        or (mods == "ctrl+shift" and base in _CTRL_SHIFT)
+        or (mods == "alt" and (base in _NAMED or _is_character(base)))
+        or (mods == "alt+shift" and len(base) == 1 and base.isalpha() and base.islower())
+    )
+    if ok:
+        return None
+    return f"'{key}' is not a key a terminal can send (try a letter, ctrl+LETTER or f1-f24)"
+
+
+def check_keys(
+    keys: dict[str, str],
+    actions: dict[str, str],
+    fixed: dict[str, str] | None = None,
+    where: str = "[keys]",
+) -> None:
+    """Check the config's ``[keys]`` against the screen's actions before the TUI starts.
+
+    ``actions``: action name -> its default keys (comma-separated); ``fixed``: keys that
+    are not actions but are taken (moving in the list, ...) -> what they do. Raises
+    ConfigError, one sentence, for an unknown action name, a key no terminal can send,
+    or a key that two actions (or an action and a fixed key) would share, which would
+    silently make one of them unreachable."""
+    for name, value in keys.items():
+        if name not in actions:
+            close = _closest(name, actions)
+            hint = f" (did you mean {close}?)" if close else ""
+            raise ConfigError(
+                f"{where}: '{name}' is not an action{hint}; the actions are "
+                f"{', '.join(sorted(actions))}."
+            )
+        parts = value.split(",")
+        if not value.strip():
+            raise ConfigError(f'{where}: {name} = "" gives the action no key.')
+        for part in parts:
+            problem = key_problem(part.strip())
+            if problem:
+                raise ConfigError(f"{where}: {name} = {value!r}: {problem}.")
+    # key -> (action name, or None for a fixed key; what it does)
+    owner: dict[str, tuple[str | None, str]] = {
+        normalise_key(k): (None, what) for k, what in (fixed or {}).items()
+    }
+    for name, default in actions.items():
+        value = keys.get(name, default)
+        for part in value.split(","):
+            key = normalise_key(part.strip())
+            if key not in owner:
+                owner[key] = (name, name)
+                continue
+            other, what = owner[key]
+            shown = part.strip()
+            if other is None:
+                raise ConfigError(
+                    f'{where}: {name} = "{value}" takes {shown}, the key that {what}; '
+                    f"pick another key for {name}."
+                )
+            if other in keys and name in keys:
+                raise ConfigError(
+                    f"{where}: {other} and {name} both have the key {shown}, so one of "
+                    "them could never be used; give each its own key."
+                )
+            mapped, unmapped = (name, other) if name in keys else (other, name)
+            shown = next(
+                (p.strip() for p in keys[mapped].split(",") if normalise_key(p.strip()) == key),
+                shown,
+            )
+            raise ConfigError(
+                f'{where}: {mapped} = "{keys[mapped]}" takes {shown} from {unmapped}, '
+                f"which could then never be used; give {unmapped} another key too "
+                f'({unmapped} = "...") or pick another for {mapped}.'
+            )
+
+
+def _closest(name: str, actions: dict[str, str]) -> str | None:
+    import difflib
+
+    found = difflib.get_close_matches(name, list(actions), n=1, cutoff=0.6)
+    return found[0] if found else None

@@ -184,6 +184,37 @@ class BusinessHoursSection(_Section):
         return value
 
 
+class ComposeSection(_Section):
+    editor: bool = setting(
+        False,
+        doc="Write replies in your editor: `r` opens it at once (`ctrl+e` does from the composer).",
+        expect="true or false (without quotes)",
+    )
+    editor_command: str | list[Text] | None = setting(
+        None,
+        doc="The editor to run (a list of arguments or one command line, run without a "
+        "shell); default: `$VISUAL`, then `$EDITOR`, then `vi`.",
+        expect="a command line or a list of strings",
+    )
+
+    @field_validator("editor_command")
+    @classmethod
+    def _split(cls, value: str | list[str] | None) -> list[str] | None:
+        if isinstance(value, str):
+            value = shlex.split(value)  # ValueError (an open quote) is the message
+        if value is not None and not value:
+            raise ValueError("empty command")
+        return value
+
+
+class UndoSection(_Section):
+    minutes: Annotated[float, Field(ge=1, le=1440)] = setting(
+        10.0,
+        doc="How far back `ctrl+z` / `U` reaches, in minutes.",
+        expect="a number of minutes from 1 to 1440",
+    )
+
+
 class ConfigFile(_Section):
     db: Text | None = setting(
         None,
@@ -208,6 +239,8 @@ class ConfigFile(_Section):
     business_hours: BusinessHoursSection | None = setting(
         None, doc="Working time for the stats' business-hours figures.", expect="a table"
     )
+    compose: ComposeSection = setting(ComposeSection(), doc="Writing replies.", expect="a table")
+    undo: UndoSection = setting(UndoSection(), doc="Undoing triage changes.", expect="a table")
 
 
 class SchemaError(ValueError):

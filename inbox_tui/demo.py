@@ -23,7 +23,7 @@ from inbox_tui.incoming import Attachment, IncomingMessage
 from inbox_tui.ingest import Ingestor
 from inbox_tui.macros.files import load as load_macro_files
 from inbox_tui.models import Article, Channel, Status, TagKind
-from inbox_tui.services import triage
+from inbox_tui.services import core, triage
 from inbox_tui.services.macros import import_specs
 from inbox_tui.store import Store
 
@@ -354,6 +354,17 @@ def default_demo_path() -> Path:
     return user_data_path("inbox-tui") / "demo.db"
 
 
+def is_empty(store: Store) -> bool:
+    """No conversation yet: a new store, or a demo build that never committed (it is one
+    transaction)."""
+    from sqlmodel import select
+
+    from inbox_tui.models import Conversation
+
+    with store.read() as session:
+        return session.exec(select(Conversation.id).limit(1)).first() is None
+
+
 def build_demo(store: Store, *, me: str, now: datetime | None = None, seed: int = 7) -> int:
     """Fill an empty store with the demo inbox. Returns the number of conversations."""
     now = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
@@ -367,7 +378,7 @@ def _build(session: Session, me: str, now: datetime, seed: int) -> int:
     if me not in {a for a, _ in agents}:
         agents.append((me, me.capitalize()))
     for username, name in agents:
-        triage.ensure_agent(session, username, name, f"{username}@{DOMAIN}")
+        core.ensure_agent(session, username, name, f"{username}@{DOMAIN}")
     for name, kind, colour in TAGS:
         triage.ensure_tag(session, name, kind, colour)
     _add_articles_and_macros(session, now)
@@ -480,45 +491,63 @@ def _lifecycle(
         triage.snooze(session, agent, conv_id, until, at=replied + timedelta(minutes=1))
         return
     if sc.follow_up and roll < 0.55:
-        back = replied + timedelta(hours=rng.randint(1, 30))
-        if back < now:
-            ing.add(
-                IncomingMessage(
-                    source="imap:support/INBOX",
-                    external_id=f"demo-{n}-3",
-                    message_id=f"<demo-{n}-3@{fill['company'].split()[0].lower()}.example>",
-                    in_reply_to=f"<{reply_id}>",
-                    references=[f"<{root}>", f"<{reply_id}>"],
-                    subject=f"Re: {subject}",
-                    author_name=f"{fill['first']} {fill['last']}",
-                    author_email=email,
-                    sent_at=back,
-                    body=sc.follow_up.format(**fill)
-                    + f"\n\nOn an earlier date {agent_name} wrote:\n> "
-                    + sc.reply.format(agent=agent_name.split()[0], **fill).replace("\n", "\n> "),
-                )
+        after = _follow_up(
+            ing, rng, n, sc, fill, subject, email, root, agent, agent_name, replied, now
+        )
+        if after is None:
+            return
+        replied = after
+    _close_or_wait(session, rng, agent, conv_id, roll, replied, now)
+
+
+def _follow_up(ing, rng, n, sc, fill, subject, email, root, agent, agent_name, replied, now):  # type: ignore[no-untyped-def]
+    """The customer writes back; sometimes the agent answers again. Returns the time of
+    the last agent reply, or None when the conversation waits for us (or for now)."""
+    reply_id = f"demo-{n}-2@{DOMAIN}"
+    back = replied + timedelta(hours=rng.randint(1, 30))
+    if back < now:
+        ing.add(
+            IncomingMessage(
+                source="imap:support/INBOX",
+                external_id=f"demo-{n}-3",
+                message_id=f"<demo-{n}-3@{fill['company'].split()[0].lower()}.example>",
+                in_reply_to=f"<{reply_id}>",
+                references=[f"<{root}>", f"<{reply_id}>"],
+                subject=f"Re: {subject}",
+                author_name=f"{fill['first']} {fill['last']}",
+                author_email=email,
+                sent_at=back,
+                body=sc.follow_up.format(**fill)
+                + f"\n\nOn an earlier date {agent_name} wrote:\n> "
+                + sc.reply.format(agent=agent_name.split()[0], **fill).replace("\n", "\n> "),
             )
-            if rng.random() < 0.35:
-                return  # waiting for us again
-            again = back + timedelta(minutes=rng.randint(10, 300))
-            if again >= now:
-                return
-            ing.add(
-                IncomingMessage(
-                    source="imap:support/Sent",
-                    external_id=f"demo-{n}-4",
-                    message_id=f"<demo-{n}-4@{DOMAIN}>",
-                    in_reply_to=f"<demo-{n}-3@{fill['company'].split()[0].lower()}.example>",
-                    references=[f"<{root}>", f"<{reply_id}>"],
-                    subject=f"Re: {subject}",
-                    author_name=agent_name,
-                    author_email=f"{agent}@{DOMAIN}",
-                    agent_username=agent,
-                    sent_at=again,
-                    body=f"Hi {fill['first']},\n\nGreat, thanks for confirming. Closing this one; reply any time.\n\n{agent_name.split()[0]}",
-                )
+        )
+        if rng.random() < 0.35:
+            return None  # waiting for us again
+        again = back + timedelta(minutes=rng.randint(10, 300))
+        if again >= now:
+            return None
+        ing.add(
+            IncomingMessage(
+                source="imap:support/Sent",
+                external_id=f"demo-{n}-4",
+                message_id=f"<demo-{n}-4@{DOMAIN}>",
+                in_reply_to=f"<demo-{n}-3@{fill['company'].split()[0].lower()}.example>",
+                references=[f"<{root}>", f"<{reply_id}>"],
+                subject=f"Re: {subject}",
+                author_name=agent_name,
+                author_email=f"{agent}@{DOMAIN}",
+                agent_username=agent,
+                sent_at=again,
+                body=f"Hi {fill['first']},\n\nGreat, thanks for confirming. Closing this one; reply any time.\n\n{agent_name.split()[0]}",
             )
-            replied = again
+        )
+        replied = again
+    return replied
+
+
+def _close_or_wait(session, rng, agent, conv_id, roll, replied, now) -> None:  # type: ignore[no-untyped-def]
+    """Most conversations are closed (some rated by the customer), some wait on them."""
     if roll < 0.8:
         closed_at = replied + timedelta(hours=rng.randint(1, 48))
         if closed_at < now:

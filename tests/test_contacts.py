@@ -8,7 +8,7 @@ import pytest
 
 from inbox_tui.incoming import IncomingMessage
 from inbox_tui.ingest import Ingestor
-from inbox_tui.services import triage
+from inbox_tui.services import core, triage
 from inbox_tui.services.contacts import contact_card
 
 
@@ -55,5 +55,5 @@ def test_contact_card_lists_every_conversation_newest_first(store):
         assert contact_card(s, ids["Login loop"], limit=1).conversations[0].subject == (
             "Invoice question"
         )
-        with pytest.raises(triage.NotFound):
+        with pytest.raises(core.NotFound):
             contact_card(s, 999_999)

@@ -363,9 +363,9 @@ def test_a_date_time_without_a_zone_is_utc(store):
 @pytest.mark.parametrize(
     "query, sentence",
     [
-        ("x " * 450, "The search has 450 terms; at most 32"),
-        (" ".join(f"w{i}" for i in range(1000)), "characters long"),
-        ("-" * 60_000, "The search is 60,000 characters long; at most 1,000"),
+        ("x " * 450, "The search has 450 terms; use at most 40"),
+        (" ".join(f"w{i}" for i in range(1000)), "characters long; the limit is 2,000"),
+        ("-" * 60_000, "The search is 60,000 characters long; the limit is 2,000"),
         ("after:9999-12-31T23:59:59-14:00", "is not a date"),
         ("after:\x1b[2J", "is not a date"),
     ],

@@ -23,7 +23,7 @@ from sqlalchemy import text
 from inbox_tui.incoming import IncomingMessage
 from inbox_tui.ingest import Ingestor
 from inbox_tui.models import EventKind, Status
-from inbox_tui.services import triage
+from inbox_tui.services import core, triage
 from inbox_tui.services.stats import BusinessHours, compute_report
 from inbox_tui.store.aggregates import rebuild
 from tests.stats_replay import replay_report
@@ -110,10 +110,10 @@ def random_history(store, seed: int = 7, steps: int = 260) -> None:
                 triage.set_rating(s, None, conv, rng.choice(["good", "ok", "bad"]), at=clock)
             elif roll < 0.93:
                 kind = rng.choice([EventKind.MACRO_APPLIED, EventKind.ARTICLE_SENT])
-                triage.record(
+                core.record(
                     s,
-                    triage.lock_conversation(s, conv),
-                    triage.find_agent(s, agent),
+                    core.lock_conversation(s, conv),
+                    core.find_agent(s, agent),
                     kind,
                     at=clock,
                 )

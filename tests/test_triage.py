@@ -10,7 +10,7 @@ from inbox_tui.errors import UserError
 from inbox_tui.incoming import IncomingMessage
 from inbox_tui.ingest import Ingestor
 from inbox_tui.models import Conversation, Event, Message, Status
-from inbox_tui.services import triage
+from inbox_tui.services import core, triage
 from inbox_tui.services.conversations import (
     ConversationFilter,
     count_conversations,
@@ -128,10 +128,10 @@ def test_customer_reply_wakes_snoozed_conversation(store):
 
 def test_unknown_conversation_and_agent(store):
     seed(store, 1)
-    with pytest.raises(triage.NotFound):
+    with pytest.raises(core.NotFound):
         store.run(triage.tag, "sam", 99999, "bug")
     (cid,) = seed(store, 1)[:1]
-    with pytest.raises(triage.NotFound, match="no agent called"):
+    with pytest.raises(core.NotFound, match="no agent called"):
         store.run(triage.assign, "sam", cid, "ghost")
     with pytest.raises(UserError, match="empty"):
         store.run(triage.add_note, "sam", cid, "  \n ")

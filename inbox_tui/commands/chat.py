@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from inbox_tui.commands import import_group
 
 if TYPE_CHECKING:
-    from inbox_tui.cli import Context
+    from inbox_tui.context import Context
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -7,12 +7,13 @@ import csv
 import json
 import sys
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TextIO
 
 from inbox_tui.errors import UserError
 
 if TYPE_CHECKING:
-    from inbox_tui.cli import Context
+    from inbox_tui.context import Context
+    from inbox_tui.services.stats import Report
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -58,7 +59,7 @@ def _date(value: str, what: str) -> datetime:
 
 
 def run(ctx: Context) -> int:
-    from inbox_tui.services.stats import BusinessHours, compute_report, human, period
+    from inbox_tui.services.stats import BusinessHours, compute_report, period
 
     args = ctx.args
     now = datetime.now(UTC)
@@ -81,29 +82,7 @@ def run(ctx: Context) -> int:
         )
     out = sys.stdout
     if args.per_conversation:
-        conv_rows = [
-            {
-                "id": c.id,
-                "subject": c.subject,
-                "first_message_at": c.first_message_at.isoformat() if c.first_message_at else "",
-                "first_response_seconds": (c.first_response_at - c.first_message_at).total_seconds()
-                if c.first_response_at and c.first_message_at
-                else "",
-                "first_responder": c.first_responder or "",
-                "closed_at": c.closed_at.isoformat() if c.closed_at else "",
-                "closer": c.closer or "",
-                "tags": " ".join(sorted(t for t in c.tags if t)),
-                "rating": c.rating or "",
-            }
-            for c in report.conversations
-        ]
-        if args.format == "json":
-            json.dump(conv_rows, out, indent=1)
-            out.write("\n")
-        else:
-            w = csv.DictWriter(out, fieldnames=list(conv_rows[0]) if conv_rows else ["id"])
-            w.writeheader()
-            w.writerows(conv_rows)
+        _print_per_conversation(report, args.format, out)
         return 0
     if args.format == "json":
         json.dump(report.as_dict(), out, indent=1, default=str)
@@ -113,25 +92,68 @@ def run(ctx: Context) -> int:
         report.agent_row(report.team)
     ]
     if args.format == "csv":
-        flat = []
-        for r in rows:
-            f = {k: v for k, v in r.items() if not isinstance(v, dict)}
-            for metric in (
-                "first_response",
-                "response",
-                "time_to_close",
-                "first_response_business",
-            ):
-                if metric in r:
-                    for stat, value in r[metric].items():
-                        f[f"{metric}_{stat}"] = value
-            for rating, n in r["csat"].items():
-                f[f"csat_{rating}"] = n
-            flat.append(f)
-        w = csv.DictWriter(out, fieldnames=list(flat[0]))
-        w.writeheader()
-        w.writerows(flat)
+        _print_csv(rows, out)
         return 0
+    _print_table(report, rows, since, until)
+    print("\nDefinitions: inbox-tui stats --help")
+    return 0
+
+
+def _print_per_conversation(report: Report, fmt: str, out: TextIO) -> None:
+    """``--per-conversation``: one row per conversation, as JSON or CSV."""
+    conv_rows = [
+        {
+            "id": c.id,
+            "subject": c.subject,
+            "first_message_at": c.first_message_at.isoformat() if c.first_message_at else "",
+            "first_response_seconds": (c.first_response_at - c.first_message_at).total_seconds()
+            if c.first_response_at and c.first_message_at
+            else "",
+            "first_responder": c.first_responder or "",
+            "closed_at": c.closed_at.isoformat() if c.closed_at else "",
+            "closer": c.closer or "",
+            "tags": " ".join(sorted(t for t in c.tags if t)),
+            "rating": c.rating or "",
+        }
+        for c in report.conversations
+    ]
+    if fmt == "json":
+        json.dump(conv_rows, out, indent=1)
+        out.write("\n")
+    else:
+        w = csv.DictWriter(out, fieldnames=list(conv_rows[0]) if conv_rows else ["id"])
+        w.writeheader()
+        w.writerows(conv_rows)
+
+
+def _print_csv(rows: list[dict[str, Any]], out: TextIO) -> None:
+    """The agent rows as CSV, nested figures flattened to ``figure_stat`` columns."""
+    flat = []
+    for r in rows:
+        f = {k: v for k, v in r.items() if not isinstance(v, dict)}
+        for metric in (
+            "first_response",
+            "response",
+            "time_to_close",
+            "first_response_business",
+        ):
+            if metric in r:
+                for stat, value in r[metric].items():
+                    f[f"{metric}_{stat}"] = value
+        for rating, n in r["csat"].items():
+            f[f"csat_{rating}"] = n
+        flat.append(f)
+    w = csv.DictWriter(out, fieldnames=list(flat[0]))
+    w.writeheader()
+    w.writerows(flat)
+
+
+def _print_table(
+    report: Report, rows: list[dict[str, Any]], since: datetime, until: datetime
+) -> None:
+    """The report as the text table a person reads."""
+    from inbox_tui.services.stats import human
+
     print(
         f"{since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} UTC ({report.working_days:g} working days)"
     )
@@ -162,5 +184,3 @@ def run(ctx: Context) -> int:
         print("\nTop feature requests:")
         for fr_ in report.feature_requests[:5]:
             print(f"  {fr_['count']:>3} × {fr_['subject'][:60]}")
-    print("\nDefinitions: inbox-tui stats --help")
-    return 0

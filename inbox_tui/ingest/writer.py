@@ -31,6 +31,7 @@ from sqlmodel import Session, col, select
 
 from inbox_tui import sanitize
 from inbox_tui.incoming import IncomingMessage, as_utc, dedupe_key_for, normalise_message_id
+from inbox_tui.ingest.summary import append_message
 from inbox_tui.ingest.threading import Threads, references_of
 from inbox_tui.models import (
     Agent,
@@ -235,105 +236,18 @@ class Ingestor:
         self._threads.use(conn)
         conv_id = self._threads.find(msg, mid, refs, contact_id, subject, sent_at)
         if conv_id is None:
-            conv = _ConvState(
-                id=0,
-                status=Status.OPEN.value,
-                contact_id=contact_id,
-                created_at=sent_at,
-                last_activity_at=sent_at,
-                last_customer_at=None,
-                message_count=0,
-                snoozed_until=None,
-                version=0,
-            )
-            conv.id = conn.execute(
-                _INSERT_CONVERSATION,
-                dict(
-                    subject=subject or "(no subject)",
-                    channel=msg.channel.value,
-                    source=msg.source[:400],
-                    status=conv.status,
-                    contact_id=contact_id,
-                    created_at=sent_at,
-                    last_activity_at=sent_at,
-                    message_count=0,
-                    version=0,
-                ),
-            ).scalar_one()
+            conv = self._new_conversation(msg, contact_id, subject, sent_at)
         else:
             conv = self._conv_state(conv_id)
             if conv.contact_id is None and contact_id is not None:
                 conv.contact_id = contact_id
 
-        body = sanitize.clean(msg.body)
-        if len(body) > MAX_BODY_CHARS:
-            body = body[:MAX_BODY_CHARS]
-            msg.warnings.append(f"body truncated to {MAX_BODY_CHARS} characters")
-        row_id = conn.execute(
-            _INSERT_MESSAGE,
-            dict(
-                conversation_id=conv.id,
-                dedupe_key=key,
-                source=msg.source[:400],
-                external_id=msg.external_id[:1000] if msg.external_id else None,
-                message_id=mid,
-                in_reply_to=normalise_message_id(msg.in_reply_to),
-                refs=" ".join(refs) or None,
-                direction=direction.value,
-                author_name=sanitize.one_line(msg.author_name, 300),
-                author_email=(msg.author_email or None)
-                and sanitize.one_line(msg.author_email, 320).lower(),
-                agent_id=agent_id,
-                contact_id=contact_id,
-                to_addrs=_addr_json(msg.to),
-                cc_addrs=_addr_json(msg.cc),
-                subject=subject,
-                sent_at=sent_at,
-                received_at=utcnow(),
-                body=body,
-                attachments=json.dumps(
-                    [
-                        {
-                            "name": sanitize.one_line(a.name, 300),
-                            "type": a.content_type[:100],
-                            "size": a.size,
-                        }
-                        for a in msg.attachments
-                    ]
-                )
-                if msg.attachments
-                else None,
-                parse_warnings="\n".join(sanitize.one_line(w, 500) for w in msg.warnings) or None,
-            ),
-        ).scalar_one()
-
+        row_id = self._insert_message(
+            msg, key, conv.id, mid, refs, direction, agent_id, contact_id, subject, sent_at
+        )
         self._threads.remember(conv.id, mid, refs, msg)
-        events = [
-            {
-                "conversation_id": conv.id,
-                "agent_id": agent_id,
-                "kind": (EventKind.REPLIED if agent_id else EventKind.RECEIVED).value,
-                "at": sent_at,
-                "data": json.dumps({"message": row_id, "channel": msg.channel.value}),
-            }
-        ]
-        reopened_from = self._touch(conv, direction, sent_at)
-        if reopened_from is not None:
-            events.append(
-                {
-                    "conversation_id": conv.id,
-                    "agent_id": None,
-                    "kind": EventKind.STATUS_CHANGED.value,
-                    "at": sent_at,
-                    "data": json.dumps(
-                        {
-                            "from": reopened_from,
-                            "to": Status.OPEN.value,
-                            "reason": "customer replied",
-                        }
-                    ),
-                }
-            )
+        reopened_from = append_message(conv, direction, sent_at)
+        events = _events(conv.id, agent_id, row_id, msg, sent_at, reopened_from)
         conn.execute(_INSERT_EVENT, events)
         conn.execute(
             _UPDATE_CONVERSATION,
@@ -353,6 +267,81 @@ class Ingestor:
         note_core_writes(self.session, [conv.id])
         return IngestResult(Outcome.IMPORTED, conv.id, row_id)
 
+    def _new_conversation(
+        self, msg: IncomingMessage, contact_id: int | None, subject: str, sent_at: datetime
+    ) -> _ConvState:
+        conv = _ConvState(
+            id=0,
+            status=Status.OPEN.value,
+            contact_id=contact_id,
+            created_at=sent_at,
+            last_activity_at=sent_at,
+            last_customer_at=None,
+            message_count=0,
+            snoozed_until=None,
+            version=0,
+        )
+        conv.id = self._conn.execute(
+            _INSERT_CONVERSATION,
+            dict(
+                subject=subject or "(no subject)",
+                channel=msg.channel.value,
+                source=msg.source[:400],
+                status=conv.status,
+                contact_id=contact_id,
+                created_at=sent_at,
+                last_activity_at=sent_at,
+                message_count=0,
+                version=0,
+            ),
+        ).scalar_one()
+        return conv
+
+    def _insert_message(
+        self,
+        msg: IncomingMessage,
+        key: str,
+        conv_id: int,
+        mid: str | None,
+        refs: list[str],
+        direction: Direction,
+        agent_id: int | None,
+        contact_id: int | None,
+        subject: str,
+        sent_at: datetime,
+    ) -> int:
+        body = sanitize.clean(msg.body)
+        if len(body) > MAX_BODY_CHARS:
+            body = body[:MAX_BODY_CHARS]
+            msg.warnings.append(f"body truncated to {MAX_BODY_CHARS} characters")
+        row_id: int = self._conn.execute(
+            _INSERT_MESSAGE,
+            dict(
+                conversation_id=conv_id,
+                dedupe_key=key,
+                source=msg.source[:400],
+                external_id=msg.external_id[:1000] if msg.external_id else None,
+                message_id=mid,
+                in_reply_to=normalise_message_id(msg.in_reply_to),
+                refs=" ".join(refs) or None,
+                direction=direction.value,
+                author_name=sanitize.one_line(msg.author_name, 300),
+                author_email=(msg.author_email or None)
+                and sanitize.one_line(msg.author_email, 320).lower(),
+                agent_id=agent_id,
+                contact_id=contact_id,
+                to_addrs=_addr_json(msg.to),
+                cc_addrs=_addr_json(msg.cc),
+                subject=subject,
+                sent_at=sent_at,
+                received_at=utcnow(),
+                body=body,
+                attachments=_attachments_json(msg),
+                parse_warnings="\n".join(sanitize.one_line(w, 500) for w in msg.warnings) or None,
+            ),
+        ).scalar_one()
+        return row_id
+
     def _expire(self, model: type, row_id: int) -> None:
         obj = self.session.identity_map.get(self.session.identity_key(model, row_id))
         if obj is not None:
@@ -361,28 +350,6 @@ class Ingestor:
     def _conv_state(self, conv_id: int) -> _ConvState:
         row = self._conn.execute(_SELECT_STATE, {"conv_id": conv_id}).one()
         return _ConvState(*row)
-
-    @staticmethod
-    def _touch(conv: _ConvState, direction: Direction, sent_at: datetime) -> str | None:
-        """Fold one message into the conversation's summary. Returns the status it had
-        when a customer's new message reopens it."""
-        conv.message_count += 1
-        conv.version += 1
-        if sent_at < conv.created_at:
-            conv.created_at = sent_at
-        newest = sent_at >= conv.last_activity_at
-        if newest:
-            conv.last_activity_at = sent_at
-        if direction is Direction.INBOUND:
-            if conv.last_customer_at is None or sent_at > conv.last_customer_at:
-                conv.last_customer_at = sent_at
-            # A customer writing again reopens the conversation, snoozed or closed.
-            if newest and conv.status != Status.OPEN.value and conv.message_count > 1:
-                previous = conv.status
-                conv.status = Status.OPEN.value
-                conv.snoozed_until = None
-                return previous
-        return None
 
     def _agent_for(self, msg: IncomingMessage) -> int | None:
         if msg.agent_username:
@@ -486,6 +453,51 @@ _UPDATE_CONVERSATION = update(_CONV).where(_CONV.c.id == bindparam("conv_id"))
 _SELECT_BY_KEYS = core_select(_MSG.c.dedupe_key, _MSG.c.id, _MSG.c.conversation_id).where(
     _MSG.c.dedupe_key.in_(bindparam("keys", expanding=True))
 )
+
+
+def _events(
+    conv_id: int,
+    agent_id: int | None,
+    row_id: int,
+    msg: IncomingMessage,
+    sent_at: datetime,
+    reopened_from: str | None,
+) -> list[dict[str, object]]:
+    """The message's event (received, or replied for an agent's message) and, when a
+    customer's message reopened the conversation, the status change."""
+    events: list[dict[str, object]] = [
+        {
+            "conversation_id": conv_id,
+            "agent_id": agent_id,
+            "kind": (EventKind.REPLIED if agent_id else EventKind.RECEIVED).value,
+            "at": sent_at,
+            "data": json.dumps({"message": row_id, "channel": msg.channel.value}),
+        }
+    ]
+    if reopened_from is not None:
+        events.append(
+            {
+                "conversation_id": conv_id,
+                "agent_id": None,
+                "kind": EventKind.STATUS_CHANGED.value,
+                "at": sent_at,
+                "data": json.dumps(
+                    {"from": reopened_from, "to": Status.OPEN.value, "reason": "customer replied"}
+                ),
+            }
+        )
+    return events
+
+
+def _attachments_json(msg: IncomingMessage) -> str | None:
+    if not msg.attachments:
+        return None
+    return json.dumps(
+        [
+            {"name": sanitize.one_line(a.name, 300), "type": a.content_type[:100], "size": a.size}
+            for a in msg.attachments
+        ]
+    )
 
 
 def _addr_json(addrs: list[tuple[str, str]]) -> str | None:

@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,12 +38,11 @@ import yaml
 from inbox_tui import safeyaml, sanitize
 from inbox_tui.macros import template
 from inbox_tui.paths import OUTSIDE, inside, real_root
+from inbox_tui.when import parse_duration
 
 MACRO_KEYS = {"name", "slug", "pinned", "reply", "note", "actions", "description"}
 ACTION_KEYS = {"add_tags", "remove_tags", "status", "snooze", "assign", "article"}
 STATUSES = ("open", "pending", "closed")
-_DURATION = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 SUFFIXES = (".toml", ".yaml", ".yml")
 MAX_MACRO_FILE_BYTES = 1024 * 1024
 
@@ -75,14 +74,6 @@ class MacroSpec:
         self.name = sanitize.one_line(self.name, 300)
         self.body = sanitize.for_display(self.body)
         self.actions = sanitize.clean_tree(self.actions)
-
-
-def parse_duration(text: str) -> timedelta:
-    """``30m``, ``4h``, ``2d``, ``1w`` → timedelta. Raises ValueError."""
-    m = _DURATION.match(str(text))
-    if not m or int(m.group(1)) <= 0:
-        raise ValueError(f"'{text}' is not a duration like 30m, 4h, 2d or 1w")
-    return timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
 
 
 def slugify(name: str) -> str:
@@ -277,6 +268,31 @@ def _spec(
     ):
         bad("pinned must be a number from 1 to 9", _line_of_value(text, "pinned", None, index))
         pinned = None
+    actions = _check_actions(entry, text, index, bad)
+    if not body and not actions:
+        bad("this macro does nothing: give it a reply, a note or actions")
+    if problems:
+        return None, problems
+    return (
+        MacroSpec(
+            slug=str(slug),
+            name=str(name).strip(),
+            body=body,
+            body_kind=body_kind,
+            actions=dict(actions),
+            pinned=pinned,
+            source_path=str(path),
+            line=line,
+        ),
+        [],
+    )
+
+
+def _check_actions(
+    entry: dict[str, Any], text: str, index: int, bad: Callable[..., None]
+) -> dict[str, Any]:
+    """A macro's ``actions`` table, each problem reported through ``bad``; {} when it is
+    not a table."""
     actions = entry.get("actions") or {}
     if not isinstance(actions, dict):
         bad("'actions' must be a table")
@@ -315,20 +331,4 @@ def _spec(
         isinstance(actions["article"], str) and actions["article"].strip()
     ):
         bad("article must be a help article slug", _line_of_value(text, "article", None, index))
-    if not body and not actions:
-        bad("this macro does nothing: give it a reply, a note or actions")
-    if problems:
-        return None, problems
-    return (
-        MacroSpec(
-            slug=str(slug),
-            name=str(name).strip(),
-            body=body,
-            body_kind=body_kind,
-            actions=dict(actions),
-            pinned=pinned,
-            source_path=str(path),
-            line=line,
-        ),
-        [],
-    )
+    return actions

@@ -17,9 +17,10 @@ from sqlmodel import Session, col, select
 from inbox_tui import sanitize
 from inbox_tui.errors import UserError
 from inbox_tui.macros import template
-from inbox_tui.macros.files import MacroSpec, parse_duration
+from inbox_tui.macros.files import MacroSpec
 from inbox_tui.models import Agent, Article, Contact, Conversation, EventKind, Macro, Status, utcnow
-from inbox_tui.services import triage
+from inbox_tui.services import core, triage
+from inbox_tui.when import parse_duration
 
 if TYPE_CHECKING:
     from inbox_tui.config import Config
@@ -182,7 +183,7 @@ def values_for(session: Session, actor: str, conversation_id: int) -> dict[str, 
     """The placeholder values for this conversation and agent."""
     conv = session.get(Conversation, conversation_id)
     if conv is None:
-        raise triage.NotFound(f"Conversation {conversation_id} does not exist.")
+        raise core.conversation_not_found(conversation_id)
     contact = session.get(Contact, conv.contact_id) if conv.contact_id else None
     agent = session.exec(select(Agent).where(Agent.username == actor)).first()
     cname = (contact.name if contact else "") or ""
@@ -278,11 +279,14 @@ def apply_macro(
     seen_version: int | None = None,
     force: bool = False,
     now: datetime | None = None,
+    then_status: str | None = None,
 ) -> Applied:
     """Apply the macro's actions and queue its reply (or add its note) in the caller's
     transaction. ``body`` is the agent's edited text; without it the macro is rendered
     here, and missing values raise MacroError naming them. Raises replies.Collision
-    (from queue_reply) when someone else acted since ``seen_version``."""
+    (from queue_reply) when someone else acted since ``seen_version``. ``then_status``
+    is the agent's own choice for after the reply (send and close): it wins over the
+    macro's status and snooze."""
     info = get_macro(session, slug)
     now = now or utcnow()
     result = Applied(info.slug)
@@ -294,18 +298,8 @@ def apply_macro(
             text = _render(session, actor, conversation_id, info, tpl, answers)
         except template.MissingValues as exc:
             raise MacroError(f"'{info.name}' cannot be sent yet: {exc}") from exc
-    for name in a.get("add_tags", []):
-        if triage.tag(session, actor, conversation_id, name, at=now):
-            result.changed.append(f"tagged {name}")
-    for name in a.get("remove_tags", []):
-        if triage.untag(session, actor, conversation_id, name, at=now):
-            result.changed.append(f"untagged {name}")
-    if a.get("assign"):
-        who = a["assign"]
-        target = None if who == "none" else actor if who == "me" else who
-        if triage.assign(session, actor, conversation_id, target, at=now):
-            result.changed.append("unassigned" if target is None else f"assigned to {target}")
-    status = a.get("status")
+    _tag_and_assign(session, actor, conversation_id, a, now, result)
+    status = then_status or a.get("status")
     if text and info.body_kind == "reply":
         from inbox_tui.services.replies import queue_reply
 
@@ -324,21 +318,56 @@ def apply_macro(
         status = status if status == "open" else None
     elif text:
         result.note_id = triage.add_note(session, actor, conversation_id, text, at=now)
-    if a.get("snooze"):
+    if a.get("snooze") and then_status is None:
         until = now + parse_duration(a["snooze"])
         if triage.snooze(session, actor, conversation_id, until, at=now):
             result.changed.append(f"snoozed until {until:%Y-%m-%d %H:%M} UTC")
     elif status and triage.set_status(session, actor, conversation_id, Status(status), at=now):
         result.changed.append(f"set {status}")
-    conv = triage.lock_conversation(session, conversation_id)
-    agent = triage.ensure_agent(session, actor)
+    _record_applied(session, actor, conversation_id, info, text, now)
+    return result
+
+
+def _tag_and_assign(
+    session: Session,
+    actor: str,
+    conversation_id: int,
+    a: dict[str, Any],
+    now: datetime,
+    result: Applied,
+) -> None:
+    """A macro's tag, untag and assign actions (triage's own, so each records its event)."""
+    for name in a.get("add_tags", []):
+        if triage.tag(session, actor, conversation_id, name, at=now):
+            result.changed.append(f"tagged {name}")
+    for name in a.get("remove_tags", []):
+        if triage.untag(session, actor, conversation_id, name, at=now):
+            result.changed.append(f"untagged {name}")
+    if a.get("assign"):
+        who = a["assign"]
+        target = None if who == "none" else actor if who == "me" else who
+        if triage.assign(session, actor, conversation_id, target, at=now):
+            result.changed.append("unassigned" if target is None else f"assigned to {target}")
+
+
+def _record_applied(
+    session: Session,
+    actor: str,
+    conversation_id: int,
+    info: MacroInfo,
+    text: str | None,
+    now: datetime,
+) -> None:
+    """The events of an applied macro: each help article it sent, then the macro."""
+    conv = core.lock_conversation(session, conversation_id)
+    agent = core.ensure_agent(session, actor)
     slugs = _template(info).articles if (text and info.body) else []
-    if a.get("article") and (text or not info.body):
-        slugs.append(a["article"])
+    if info.actions.get("article") and (text or not info.body):
+        slugs.append(info.actions["article"])
     for art_slug in dict.fromkeys(slugs):
         art = session.exec(select(Article).where(Article.slug == art_slug)).first()
         if art is not None:
-            triage.record(
+            core.record(
                 session,
                 conv,
                 agent,
@@ -346,7 +375,7 @@ def apply_macro(
                 {"article": art.id, "slug": art.slug, "via": "macro"},
                 at=now,
             )
-    triage.record(
+    core.record(
         session,
         conv,
         agent,
@@ -354,4 +383,19 @@ def apply_macro(
         {"macro": info.slug, "name": info.name},
         at=now,
     )
-    return result
+
+
+def apply_macro_many(
+    session: Session,
+    actor: str,
+    ids: list[int],
+    slug: str,
+    *,
+    config: Config | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Apply a macro to each conversation of a selection, in one transaction (a reply is
+    rendered for each customer). Returns how many it was applied to."""
+    for cid in ids:
+        apply_macro(session, actor, cid, slug, config=config, now=now)
+    return len(ids)

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlmodel import Session, col, select
 
 from inbox_tui.models import Agent, Presence, utcnow
-from inbox_tui.services.triage import ensure_agent
+from inbox_tui.services.core import ensure_agent
 
 STALE = timedelta(seconds=60)
 HEARTBEAT_SECONDS = 15

@@ -14,6 +14,9 @@ held and the agent is told what changed.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
@@ -31,6 +34,7 @@ from inbox_tui.models import (
     Agent,
     Channel,
     Contact,
+    Conversation,
     Direction,
     Event,
     EventKind,
@@ -41,7 +45,8 @@ from inbox_tui.models import (
     ThreadRef,
     utcnow,
 )
-from inbox_tui.services import triage
+from inbox_tui.services import core, triage
+from inbox_tui.services.drafts import delete_draft
 
 if TYPE_CHECKING:
     from inbox_tui.config import Account, Config
@@ -73,7 +78,7 @@ def changes_since(session: Session, conversation_id: int, seen_version: int) -> 
     """Plain sentences for replies and notes by others after the agent's view. The
     version counter moves on every change; events after the one that made that version
     are found by counting back from the newest."""
-    conv = triage.lock_conversation(session, conversation_id)
+    conv = core.lock_conversation(session, conversation_id)
     newer = conv.version - seen_version
     if newer <= 0:
         return []
@@ -97,6 +102,65 @@ def changes_since(session: Session, conversation_id: int, seen_version: int) -> 
     return out
 
 
+def _recipients(
+    session: Session,
+    conv: Conversation,
+    last_in: Message | None,
+    config: Config,
+    reply_all: bool,
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """To and Cc of an email reply: the customer who wrote last (else the contact), and
+    with ``reply_all`` the others on their message, never our own addresses."""
+    contact = session.get(Contact, conv.contact_id) if conv.contact_id else None
+    to_addr = (last_in.author_email if last_in else None) or (contact.email if contact else None)
+    if not to_addr:
+        raise UserError("This conversation has no customer address to reply to.")
+    to_name = (last_in.author_name if last_in else "") or (contact.name if contact else "")
+    cc: list[tuple[str, str]] = []
+    ours = {a.address.lower() for a in config.accounts.values() if a.address} | {to_addr.lower()}
+    if reply_all and last_in is not None:
+        for field in (last_in.to_addrs, last_in.cc_addrs):
+            for name, addr in json.loads(field or "[]"):
+                if addr and addr.lower() not in ours:
+                    cc.append((name, addr))
+                    ours.add(addr.lower())
+    return [(to_name, to_addr)], cc
+
+
+def reply_headers(
+    session: Session, conversation_id: int, *, config: Config, reply_all: bool = False
+) -> list[tuple[str, str]]:
+    """The headers a reply would go out with (To, Cc, Subject), for showing while it is
+    written (the ``$EDITOR`` file). Nothing is checked or written."""
+    conv = session.get(Conversation, conversation_id)
+    if conv is None:
+        raise core.conversation_not_found(conversation_id)
+    last_in = session.exec(
+        select(Message)
+        .where(Message.conversation_id == conversation_id)
+        .where(Message.direction == Direction.INBOUND.value)
+        .order_by(col(Message.sent_at).desc(), col(Message.id).desc())
+        .limit(1)
+    ).first()
+    subject = reply_subject(last_in.subject if last_in and last_in.subject else conv.subject)
+    if conv.channel == Channel.CHAT.value:
+        who = last_in.author_name if last_in else ""
+        return [("To", f"{who} (chat)".strip()), ("Subject", subject)]
+    try:
+        to, cc = _recipients(session, conv, last_in, config, reply_all)
+    except UserError:
+        to, cc = [("", "(no customer address)")], []
+    headers = [("To", _addresses(to))]
+    if cc:
+        headers.append(("Cc", _addresses(cc)))
+    headers.append(("Subject", subject))
+    return headers
+
+
+def _addresses(pairs: list[tuple[str, str]]) -> str:
+    return ", ".join(f"{name} <{addr}>" if name else addr for name, addr in pairs)
+
+
 def queue_reply(
     session: Session,
     actor: str,
@@ -116,12 +180,12 @@ def queue_reply(
         raise UserError("The reply is empty; nothing was sent.")
     if "\x00" in text:
         raise UserError("The reply contains a NUL character; remove it and try again.")
-    conv = triage.lock_conversation(session, conversation_id)
+    conv = core.lock_conversation(session, conversation_id)
     if seen_version is not None and not force:
         changes = changes_since(session, conversation_id, seen_version)
         if changes:
             raise Collision(changes)
-    agent = triage.ensure_agent(session, actor)
+    agent = core.ensure_agent(session, actor)
     now = utcnow()
     thread = session.exec(
         select(Message)
@@ -133,72 +197,105 @@ def queue_reply(
     account = account_for(config, conv.source) if conv.channel == Channel.EMAIL.value else None
 
     if conv.channel == Channel.CHAT.value:
-        message_id = f"chat-{conv.id}-{now.timestamp():.6f}@inbox-tui"
-        raw = text.encode("utf-8")
-        mail_from, rcpts, status = "", [], OutboxStatus.LOGGED.value
+        delivery = _Delivery(
+            message_id=f"chat-{conv.id}-{now.timestamp():.6f}@inbox-tui",
+            raw=text.encode("utf-8"),
+            mail_from="",
+            rcpts=[],
+            status=OutboxStatus.LOGGED.value,
+            account=account,
+        )
     else:
-        if config.demo and account is None:
-            from inbox_tui.config import Account
+        delivery = _email_delivery(
+            session, conv, agent, account, thread, last_in, text, now, config, reply_all
+        )
+    return _store_reply(session, actor, conv, agent, delivery, text, now, then_status)
 
-            account = Account(name="demo", host="localhost", address="support@northwind.example")
-        if account is None or (account.smtp is None and not config.demo) or not account.address:
-            raise UserError(
-                "No account is set up to send email (add [accounts.NAME] with an address and [accounts.NAME.smtp] to the config)."
-            )
-        contact = session.get(Contact, conv.contact_id) if conv.contact_id else None
-        to_addr = (last_in.author_email if last_in else None) or (
-            contact.email if contact else None
-        )
-        if not to_addr:
-            raise UserError("This conversation has no customer address to reply to.")
-        to_name = (last_in.author_name if last_in else "") or (contact.name if contact else "")
-        to = [(to_name, to_addr)]
-        cc: list[tuple[str, str]] = []
-        ours = {a.address.lower() for a in config.accounts.values() if a.address} | {
-            to_addr.lower()
-        }
-        if reply_all and last_in is not None:
-            for field in (last_in.to_addrs, last_in.cc_addrs):
-                for name, addr in json.loads(field or "[]"):
-                    if addr and addr.lower() not in ours:
-                        cc.append((name, addr))
-                        ours.add(addr.lower())
-        # RFC 5322: the parent's References followed by the parent's Message-ID.
-        parent = last_in or (thread[-1] if thread else None)
-        refs = (
-            [*(parent.refs or "").split(), parent.message_id]
-            if parent and parent.message_id
-            else [m.message_id for m in thread if m.message_id]
-        )
-        refs = [r for r in dict.fromkeys(refs) if r][-20:]
-        domain = account.address.rpartition("@")[2]
-        message_id = new_message_id(domain)
-        from_name = account.from_name or agent.name or None
-        check_header("subject", conv.subject)
-        msg = build_reply(
-            ReplyParts(
-                from_name=from_name,
-                from_addr=account.address,
-                to=to,
-                cc=cc,
-                subject=reply_subject(
-                    last_in.subject if last_in and last_in.subject else conv.subject
-                ),
-                body=text,
-                in_reply_to=(last_in.message_id if last_in else None)
-                or (refs[-1] if refs else None),
-                references=refs,
-                domain=domain,
-                date=now,
-            ),
-            message_id,
-        )
-        raw = msg.as_bytes()
-        mail_from = account.address
-        rcpts = [a for _, a in to + cc]
-        status = OutboxStatus.LOGGED.value if config.demo else OutboxStatus.QUEUED.value
 
-    mid = normalise_message_id(message_id) or message_id
+@dataclass
+class _Delivery:
+    """How a reply leaves: its Message-ID, bytes, envelope and first outbox status."""
+
+    message_id: str
+    raw: bytes
+    mail_from: str
+    rcpts: list[str]
+    status: str
+    account: Account | None
+
+
+def _email_delivery(
+    session: Session,
+    conv: Conversation,
+    agent: Agent,
+    account: Account | None,
+    thread: Sequence[Message],
+    last_in: Message | None,
+    text: str,
+    now: datetime,
+    config: Config,
+    reply_all: bool,
+) -> _Delivery:
+    """The reply as an email: to the customer's last address (and, with ``reply_all``,
+    everyone else on it), threaded under their message. Raises UserError when there is
+    no account to send from or no address to send to."""
+    if config.demo and account is None:
+        from inbox_tui.config import Account
+
+        account = Account(name="demo", host="localhost", address="support@northwind.example")
+    if account is None or (account.smtp is None and not config.demo) or not account.address:
+        raise UserError(
+            "No account is set up to send email (add [accounts.NAME] with an address and [accounts.NAME.smtp] to the config)."
+        )
+    to, cc = _recipients(session, conv, last_in, config, reply_all)
+    # RFC 5322: the parent's References followed by the parent's Message-ID.
+    parent = last_in or (thread[-1] if thread else None)
+    refs = (
+        [*(parent.refs or "").split(), parent.message_id]
+        if parent and parent.message_id
+        else [m.message_id for m in thread if m.message_id]
+    )
+    refs = [r for r in dict.fromkeys(refs) if r][-20:]
+    domain = account.address.rpartition("@")[2]
+    message_id = new_message_id(domain)
+    from_name = account.from_name or agent.name or None
+    check_header("subject", conv.subject)
+    msg = build_reply(
+        ReplyParts(
+            from_name=from_name,
+            from_addr=account.address,
+            to=to,
+            cc=cc,
+            subject=reply_subject(last_in.subject if last_in and last_in.subject else conv.subject),
+            body=text,
+            in_reply_to=(last_in.message_id if last_in else None) or (refs[-1] if refs else None),
+            references=refs,
+            domain=domain,
+            date=now,
+        ),
+        message_id,
+    )
+    raw = msg.as_bytes()
+    mail_from = account.address
+    rcpts = [a for _, a in to + cc]
+    status = OutboxStatus.LOGGED.value if config.demo else OutboxStatus.QUEUED.value
+    return _Delivery(message_id, raw, mail_from, rcpts, status, account)
+
+
+def _store_reply(
+    session: Session,
+    actor: str,
+    conv: Conversation,
+    agent: Agent,
+    delivery: _Delivery,
+    text: str,
+    now: datetime,
+    then_status: str | None,
+) -> int:
+    """The reply's message, outbox row and thread ref, in the conversation (one more
+    message: ``core.append_message``), then the status the agent chose."""
+    account = delivery.account
+    mid = normalise_message_id(delivery.message_id) or delivery.message_id
     row = Message(
         conversation_id=conv.id,  # type: ignore[arg-type]
         dedupe_key=f"mid:{mid}",
@@ -222,28 +319,30 @@ def queue_reply(
         account=account.name if account else "",
         channel=conv.channel,
         message_id=mid,
-        mail_from=mail_from,
-        rcpt_to=json.dumps(rcpts),
-        raw=raw,
-        status=status,
+        mail_from=delivery.mail_from,
+        rcpt_to=json.dumps(delivery.rcpts),
+        raw=delivery.raw,
+        status=delivery.status,
         next_attempt_at=now,
     )
     session.add(outbox)
     session.flush()
     if session.get(ThreadRef, mid[:1000]) is None:  # the customer's answer threads here
         session.add(ThreadRef(ref=mid[:1000], conversation_id=conv.id))  # type: ignore[arg-type]
-    conv.message_count += 1
-    conv.last_activity_at = max(conv.last_activity_at, now)
-    triage.record(
+    core.append_message(
         session,
         conv,
         agent,
+        Direction.OUTBOUND,
         EventKind.REPLIED,
         {"message": row.id, "outbox": outbox.id, "channel": conv.channel},
-        at=now,
+        now,
     )
+    assert conv.id is not None
     if then_status in ("pending", "closed"):
-        triage.set_status(session, actor, conversation_id, Status(then_status), at=now)
+        triage.set_status(session, actor, conv.id, Status(then_status), at=now)
+    # Sent: the draft goes in the same transaction (a reply that failed to queue keeps it).
+    delete_draft(session, actor, conv.id)
     assert outbox.id is not None
     return outbox.id
 

@@ -28,6 +28,18 @@ from sqlmodel import Session
 
 from inbox_tui.errors import UserError
 from inbox_tui.services.stats_definitions import DEFINITIONS
+from inbox_tui.services.stats_queries import (
+    BUCKET_US,
+    CONVERSATIONS,
+    DURATIONS,
+    EVENTS,
+    FIRST_MESSAGES,
+    INCOMING,
+    RATINGS,
+    local_cell,
+    period_params,
+    rating_owner,
+)
 from inbox_tui.store import dialect
 from inbox_tui.store.aggregates import from_us, to_us
 
@@ -308,58 +320,6 @@ def _agent_filter(names: dict[int, str], only_agent: str | None) -> Callable[[in
     return wanted
 
 
-# The cell of an instant in the weekday x hour heatmaps is read per 15-minute UTC bucket:
-# every time zone's offset (and every DST change) is a multiple of 15 minutes, so all
-# instants of a bucket fall in the same local hour.
-BUCKET_US = 15 * 60 * 1_000_000
-DAY_US = 86400 * 1_000_000
-
-
-def local_cell(t_us: int, tz: ZoneInfo) -> tuple[int, int]:
-    """(weekday 0 = Monday, hour) of an instant in ``tz``."""
-    local = from_us(t_us).astimezone(tz)
-    return local.weekday(), local.hour
-
-
-def _period_params(since: datetime, until: datetime) -> dict[str, int]:
-    return {"lo": to_us(since), "hi": to_us(until)}
-
-
-_EVENTS = (
-    "SELECT kind, agent_id, conversation_id, count(*) FROM stat_event "
-    "WHERE kind IN ('replied', 'noted', 'closed', 'macro', 'article') "
-    "AND t_us >= :lo AND t_us < :hi GROUP BY kind, agent_id, conversation_id"
-)
-# Response and close times, whole microseconds. Fetched and ranked in Python: ranking
-# them in SQL (window functions) took six times longer on SQLite.
-_DURATIONS = (
-    "SELECT kind, agent_id, duration_us FROM stat_event "
-    "WHERE kind IN ('replied', 'closed') AND t_us >= :lo AND t_us < :hi "
-    "AND duration_us IS NOT NULL"
-)
-_INCOMING = text(
-    f"SELECT t_us / {BUCKET_US}, (t_us - :lo) / {DAY_US}, count(*) FROM stat_event "
-    "WHERE kind = 'received' AND t_us >= :lo AND t_us < :hi GROUP BY 1, 2"
-)
-# Conversations whose first message or last close is in the period (tags, handle time,
-# feature requests, per-conversation output); first responses come from the former.
-_CONVERSATION_COLUMNS = (
-    "SELECT conversation_id, first_message_us, first_response_us, first_responder_id, "
-    "last_closed_us, last_closer_id, tags FROM stat_conversation "
-)
-_CONVERSATIONS = (
-    _CONVERSATION_COLUMNS + "WHERE first_message_us IS NOT NULL AND ("
-    "(first_message_us >= :lo AND first_message_us < :hi) "
-    "OR (last_closed_us >= :lo AND last_closed_us < :hi))"
-)
-_FIRST_MESSAGES = _CONVERSATION_COLUMNS + "WHERE first_message_us >= :lo AND first_message_us < :hi"
-_RATINGS = text(
-    "SELECT se.conversation_id, se.rating, se.owner_id, c.assignee_id FROM stat_event se "
-    "LEFT JOIN conversation c ON c.id = se.conversation_id "
-    "WHERE se.kind = 'rated' AND se.t_us >= :lo AND se.t_us < :hi ORDER BY se.t_us, se.event_id"
-)
-
-
 def load_subjects(session: Session, convs: list[Any]) -> None:
     """Fill in the ``subject`` of ``convs`` (ConversationTimes or DrillRow), by id."""
     by_id = {c.id if isinstance(c, ConversationTimes) else c.conversation_id: c for c in convs}
@@ -370,16 +330,6 @@ def load_subjects(session: Session, convs: list[Any]) -> None:
     for i in range(0, len(ids), 5000):
         for conv_id, subject in session.execute(stmt, {"ids": ids[i : i + 5000]}).all():
             by_id[conv_id].subject = subject
-
-
-def _rating_owner(
-    owner_id: int | None, assignee_id: int | None, names: dict[int, str]
-) -> int | None:
-    """Who a rating is credited to: the agent who last closed the conversation before it,
-    else its assignee."""
-    if owner_id is not None and owner_id in names:
-        return owner_id
-    return assignee_id
 
 
 def _compute(
@@ -397,87 +347,162 @@ def _compute(
 
     ``detail`` None: team and agent figures only (heatmaps, tags and conversations
     stay empty), for the previous period."""
-    p = _period_params(since, until)
-    names = _agent_names(session)
-    wanted = _agent_filter(names, only_agent)
-    wanted_ids = [i for i in names if wanted(i)] or [-1]  # -1: an IN list needs one item
-    agents: dict[str, AgentStats] = {}
-    team = AgentStats("team")
-
-    def stats_for(agent_id: int) -> AgentStats:
-        name = names[agent_id]
-        if name not in agents:
-            agents[name] = AgentStats(name)
-        return agents[name]
-
-    wanted_set = set(wanted_ids)
-    # Per (kind, agent, conversation): the counts, and the distinct conversations closed
-    # and handled (per agent, and for the team, whose members may share them).
-    closed_by: dict[int, set[int]] = defaultdict(set)
-    handled_by: dict[int, set[int]] = defaultdict(set)
-    for kind, agent_id, conv_id, n in dialect.raw_rows(session, _EVENTS, p):
-        if agent_id not in wanted_set:
-            continue
-        a = stats_for(agent_id)
-        if kind == "replied":
-            a.replies_sent += n
-            handled_by[agent_id].add(conv_id)
-        elif kind == "noted":
-            a.notes_written += n
-            handled_by[agent_id].add(conv_id)
-        elif kind == "closed":
-            a.close_events += n
-            closed_by[agent_id].add(conv_id)
-            handled_by[agent_id].add(conv_id)
-        elif kind == "macro":
-            a.macros_applied += n
-        elif kind == "article":
-            a.articles_sent += n
-    for a in agents.values():
-        team.replies_sent += a.replies_sent
-        team.notes_written += a.notes_written
-        team.close_events += a.close_events
-        team.macros_applied += a.macros_applied
-        team.articles_sent += a.articles_sent
-    for agent_id, convs_closed in closed_by.items():
-        stats_for(agent_id).conversations_closed = len(convs_closed)
-    for agent_id, convs_handled in handled_by.items():
-        stats_for(agent_id).handled = len(convs_handled)
-    team.conversations_closed = len(set().union(*closed_by.values()))
-    team.handled = len(set().union(*handled_by.values()))
-    durations: dict[tuple[str, int | None], list[int]] = defaultdict(list)
-    for kind, agent_id, duration in dialect.raw_rows(session, _DURATIONS, p):
-        if agent_id in wanted_set:
-            durations[(kind, agent_id)].append(duration)
-    for kind in ("replied", "closed"):
-        merged = [d for (k, _), values in durations.items() if k == kind for d in values]
-        if merged:
-            durations[(kind, None)] = merged
-    for (kind, agent_id), values in durations.items():
-        figure = "response" if kind == "replied" else "time_to_close"
-        target = team if agent_id is None else stats_for(agent_id)
-        target.summaries[figure] = Summary.of_us(values)
+    p = period_params(since, until)
+    tally = _Tally(_agent_names(session), only_agent)
+    tally.count_events(dialect.raw_rows(session, EVENTS, p))
+    tally.summarise_durations(dialect.raw_rows(session, DURATIONS, p))
 
     heat = [[0] * 24 for _ in range(7)]
     n_days = max(1, math.ceil((until - since).total_seconds() / 86400))
     daily = [0] * n_days
-    for bucket, day, n in session.execute(_INCOMING, p).all() if detail is not None else ():
+    for bucket, day, n in session.execute(INCOMING, p).all() if detail is not None else ():
         wd, hour = local_cell(bucket * BUCKET_US, tz)
         heat[wd][hour] += n
         daily[min(n_days - 1, day)] += n
 
-    fr_by_hour: list[list[float]] = [[] for _ in range(24)]
-    fr_by_cell: list[list[list[float]]] = [[[] for _ in range(24)] for _ in range(7)]
-    convs: list[ConversationTimes] = []
-    tagged: list[tuple[set[str], int | None, int | None]] = []
-    lo, hi = p["lo"], p["hi"]
-    rows = dialect.raw_rows(session, _CONVERSATIONS if detail is not None else _FIRST_MESSAGES, p)
-    for conv_id, first, first_resp, responder, closed, closer, tags in rows:
+    rows = dialect.raw_rows(session, CONVERSATIONS if detail is not None else FIRST_MESSAGES, p)
+    times = _ConversationFigures(tally, bh, tz, detail, p["lo"], p["hi"])
+    for row in rows:
+        times.add(*row)
+    by_id = {c.id: c for c in times.convs}
+    if detail:
+        load_subjects(session, times.convs)
+    tally.count_ratings(session.execute(RATINGS, p).all(), by_id)
+
+    return Report(
+        since=since,
+        until=until,
+        working_days=working_days(since, until, days_per_week, tz),
+        agents=tally.agents,
+        team=tally.team,
+        incoming_heatmap=heat,
+        first_response_by_hour=[percentile(v, 50) for v in times.fr_by_hour],
+        first_response_heatmap=[[percentile(v, 50) for v in row] for row in times.fr_by_cell],
+        tags=_tag_costs_us(times.tagged, p["lo"], p["hi"]),
+        feature_requests=_feature_requests(times.convs) if detail else [],
+        conversations=sorted(times.convs, key=lambda c: c.id),
+        daily_incoming=daily,
+        business_hours=bh is not None,
+    )
+
+
+class _Tally:
+    """The per-agent and team figures of one report, filled query by query; only the
+    wanted agents (``only_agent``, or everyone) count."""
+
+    def __init__(self, names: dict[int, str], only_agent: str | None) -> None:
+        self.names = names
+        self.wanted = _agent_filter(names, only_agent)
+        self.wanted_set = set([i for i in names if self.wanted(i)] or [-1])
+        self.agents: dict[str, AgentStats] = {}
+        self.team = AgentStats("team")
+
+    def stats_for(self, agent_id: int) -> AgentStats:
+        name = self.names[agent_id]
+        if name not in self.agents:
+            self.agents[name] = AgentStats(name)
+        return self.agents[name]
+
+    def count_events(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        """Per (kind, agent, conversation): the counts, and the distinct conversations
+        closed and handled (per agent, and for the team, whose members may share them)."""
+        closed_by: dict[int, set[int]] = defaultdict(set)
+        handled_by: dict[int, set[int]] = defaultdict(set)
+        for kind, agent_id, conv_id, n in rows:
+            if agent_id not in self.wanted_set:
+                continue
+            a = self.stats_for(agent_id)
+            if kind == "replied":
+                a.replies_sent += n
+                handled_by[agent_id].add(conv_id)
+            elif kind == "noted":
+                a.notes_written += n
+                handled_by[agent_id].add(conv_id)
+            elif kind == "closed":
+                a.close_events += n
+                closed_by[agent_id].add(conv_id)
+                handled_by[agent_id].add(conv_id)
+            elif kind == "macro":
+                a.macros_applied += n
+            elif kind == "article":
+                a.articles_sent += n
+        team = self.team
+        for a in self.agents.values():
+            team.replies_sent += a.replies_sent
+            team.notes_written += a.notes_written
+            team.close_events += a.close_events
+            team.macros_applied += a.macros_applied
+            team.articles_sent += a.articles_sent
+        for agent_id, convs_closed in closed_by.items():
+            self.stats_for(agent_id).conversations_closed = len(convs_closed)
+        for agent_id, convs_handled in handled_by.items():
+            self.stats_for(agent_id).handled = len(convs_handled)
+        team.conversations_closed = len(set().union(*closed_by.values()))
+        team.handled = len(set().union(*handled_by.values()))
+
+    def summarise_durations(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        """Response and time-to-close summaries, per agent and for the team."""
+        durations: dict[tuple[str, int | None], list[int]] = defaultdict(list)
+        for kind, agent_id, duration in rows:
+            if agent_id in self.wanted_set:
+                durations[(kind, agent_id)].append(duration)
+        for kind in ("replied", "closed"):
+            merged = [d for (k, _), values in durations.items() if k == kind for d in values]
+            if merged:
+                durations[(kind, None)] = merged
+        for (kind, agent_id), values in durations.items():
+            figure = "response" if kind == "replied" else "time_to_close"
+            target = self.team if agent_id is None else self.stats_for(agent_id)
+            target.summaries[figure] = Summary.of_us(values)
+
+    def count_ratings(
+        self, rows: Iterable[tuple[Any, ...]], by_id: dict[int, ConversationTimes]
+    ) -> None:
+        for conv_id, rating, owner_id, assignee_id in rows:
+            if conv_id in by_id:
+                by_id[conv_id].rating = rating
+            owner = rating_owner(owner_id, assignee_id, self.names)
+            if rating in ("good", "ok", "bad") and self.wanted(owner):
+                assert owner is not None
+                self.stats_for(owner).csat[rating] += 1
+                self.team.csat[rating] += 1
+
+
+class _ConversationFigures:
+    """Per conversation of the period: first-response times (per agent, team, hour
+    and weekday cell), tags and, with ``detail``, the conversation list."""
+
+    def __init__(
+        self,
+        tally: _Tally,
+        bh: BusinessHours | None,
+        tz: ZoneInfo,
+        detail: bool | None,
+        lo: int,
+        hi: int,
+    ) -> None:
+        self.tally, self.bh, self.tz, self.detail, self.lo, self.hi = tally, bh, tz, detail, lo, hi
+        self.fr_by_hour: list[list[float]] = [[] for _ in range(24)]
+        self.fr_by_cell: list[list[list[float]]] = [[[] for _ in range(24)] for _ in range(7)]
+        self.convs: list[ConversationTimes] = []
+        self.tagged: list[tuple[set[str], int | None, int | None]] = []
+
+    def add(
+        self,
+        conv_id: int,
+        first: int,
+        first_resp: int | None,
+        responder: int | None,
+        closed: int | None,
+        closer: int | None,
+        tags: str,
+    ) -> None:
+        detail, names = self.detail, self.tally.names
         tag_set: set[str] = set(json.loads(tags)) if detail is not None and tags != "[]" else set()
         if tag_set:
-            tagged.append((tag_set, first_resp, closed))
+            self.tagged.append((tag_set, first_resp, closed))
         if detail:
-            convs.append(
+            self.convs.append(
                 ConversationTimes(
                     conv_id,
                     "",
@@ -489,44 +514,20 @@ def _compute(
                     tags=tag_set,
                 )
             )
-        if first_resp is not None and responder in wanted_set and lo <= first < hi:
+        tally = self.tally
+        if first_resp is not None and responder in tally.wanted_set and self.lo <= first < self.hi:
+            assert responder is not None
             seconds = (first_resp - first) / 1_000_000
+            bh = self.bh
             business = bh.seconds_between(from_us(first), from_us(first_resp)) if bh else None
-            for s in (stats_for(responder), team):
+            for s in (tally.stats_for(responder), tally.team):
                 s.first_response.append(seconds)
                 if business is not None:
                     s.first_response_bh.append(business)
             if detail is not None:
-                wd, hour = local_cell(first, tz)
-                fr_by_hour[hour].append(seconds)
-                fr_by_cell[wd][hour].append(seconds)
-    by_id = {c.id: c for c in convs}
-    if detail:
-        load_subjects(session, convs)
-    for conv_id, rating, owner_id, assignee_id in session.execute(_RATINGS, p).all():
-        if conv_id in by_id:
-            by_id[conv_id].rating = rating
-        owner = _rating_owner(owner_id, assignee_id, names)
-        if rating in ("good", "ok", "bad") and wanted(owner):
-            assert owner is not None
-            stats_for(owner).csat[rating] += 1
-            team.csat[rating] += 1
-
-    return Report(
-        since=since,
-        until=until,
-        working_days=working_days(since, until, days_per_week, tz),
-        agents=agents,
-        team=team,
-        incoming_heatmap=heat,
-        first_response_by_hour=[percentile(v, 50) for v in fr_by_hour],
-        first_response_heatmap=[[percentile(v, 50) for v in row] for row in fr_by_cell],
-        tags=_tag_costs_us(tagged, lo, hi),
-        feature_requests=_feature_requests(convs) if detail else [],
-        conversations=sorted(convs, key=lambda c: c.id),
-        daily_incoming=daily,
-        business_hours=bh is not None,
-    )
+                wd, hour = local_cell(first, self.tz)
+                self.fr_by_hour[hour].append(seconds)
+                self.fr_by_cell[wd][hour].append(seconds)
 
 
 def _tag_costs(
@@ -673,7 +674,7 @@ def conversations_behind(
     except ZoneInfoNotFoundError as exc:
         raise UserError(f"{zone!r} is not a known time zone.") from exc
     since, until = _aware(since), _aware(until)
-    p = _period_params(since, until)
+    p = period_params(since, until)
     names = _agent_names(session)
     wanted = _agent_filter(names, agent)
     ids = [i for i in names if wanted(i)] or [-1]
@@ -687,30 +688,19 @@ def conversations_behind(
             row.seconds = seconds if row.seconds is None else max(row.seconds, seconds)
 
     if figure in _EVENT_FIGURES:
-        timed = figure in ("response", "time_to_close")
-        stmt = text(
-            "SELECT conversation_id, count(*), max(duration_us) FROM stat_event "
-            "WHERE kind IN :kinds AND t_us >= :lo AND t_us < :hi AND agent_id IN :ids "
-            + ("AND duration_us IS NOT NULL " if timed else "")
-            + "GROUP BY conversation_id"
-        ).bindparams(bindparam("kinds", expanding=True), bindparam("ids", expanding=True))
-        rows = session.execute(stmt, {**p, "kinds": list(_EVENT_FIGURES[figure]), "ids": ids})
-        for conv_id, n, longest in rows.all():
-            # Counts of conversations list each once; counts of events say how many.
-            distinct = figure in ("conversations_closed", "handled")
-            add(conv_id, 1 if distinct else n, longest if timed else None)
+        _drill_events(session, figure, p, ids, add)
     elif figure == "first_response":
         for conv_id, first, first_resp, responder, *_ in dialect.raw_rows(
-            session, _FIRST_MESSAGES, p
+            session, FIRST_MESSAGES, p
         ):
             if first_resp is None or responder not in ids:
                 continue
             if cell is None or local_cell(first, tz) == cell:
                 add(conv_id, 1, first_resp - first)
     elif figure == "csat":
-        for conv_id, rating, owner_id, assignee_id in session.execute(_RATINGS, p).all():
+        for conv_id, rating, owner_id, assignee_id in session.execute(RATINGS, p).all():
             if rating in ("good", "ok", "bad") and wanted(
-                _rating_owner(owner_id, assignee_id, names)
+                rating_owner(owner_id, assignee_id, names)
             ):
                 add(conv_id)
     elif figure == "incoming":
@@ -722,13 +712,35 @@ def conversations_behind(
             if cell is None or local_cell(t, tz) == cell:
                 add(conv_id)
     else:  # tag: the conversations the tag's row counts
-        for conv_id, *_, tags in dialect.raw_rows(session, _CONVERSATIONS, p):
+        for conv_id, *_, tags in dialect.raw_rows(session, CONVERSATIONS, p):
             if tag in json.loads(tags):
                 add(conv_id)
     rows_out = list(found.values())
     load_subjects(session, rows_out)
     rows_out.sort(key=lambda r: (-(r.seconds or 0), -r.count, r.conversation_id))
     return rows_out
+
+
+def _drill_events(
+    session: Session,
+    figure: str,
+    p: dict[str, int],
+    ids: list[int],
+    add: Callable[[int, int, int | None], None],
+) -> None:
+    """``conversations_behind`` for a figure counted from ``stat_event`` rows."""
+    timed = figure in ("response", "time_to_close")
+    stmt = text(
+        "SELECT conversation_id, count(*), max(duration_us) FROM stat_event "
+        "WHERE kind IN :kinds AND t_us >= :lo AND t_us < :hi AND agent_id IN :ids "
+        + ("AND duration_us IS NOT NULL " if timed else "")
+        + "GROUP BY conversation_id"
+    ).bindparams(bindparam("kinds", expanding=True), bindparam("ids", expanding=True))
+    rows = session.execute(stmt, {**p, "kinds": list(_EVENT_FIGURES[figure]), "ids": ids})
+    for conv_id, n, longest in rows.all():
+        # Counts of conversations list each once; counts of events say how many.
+        distinct = figure in ("conversations_closed", "handled")
+        add(conv_id, 1 if distinct else n, longest if timed else None)
 
 
 def period(name: str, now: datetime | None = None) -> tuple[datetime, datetime]:

@@ -35,7 +35,7 @@ from inbox_tui.models import (
     Tag,
     TagKind,
 )
-from inbox_tui.services import triage
+from inbox_tui.services import core
 from inbox_tui.store import dialect
 
 STOPWORDS = frozenset(
@@ -239,7 +239,7 @@ def conversation_text(session: Session, conversation_id: int) -> str:
     """What the conversation is about: subject, the customer's latest messages, tags."""
     conv = session.get(Conversation, conversation_id)
     if conv is None:
-        raise triage.NotFound(f"Conversation {conversation_id} does not exist.")
+        raise core.conversation_not_found(conversation_id)
     latest = session.exec(
         select(Message.body)
         .where(
@@ -277,14 +277,14 @@ def article_insert_text(art: Article) -> str:
 def record_article_sent(
     session: Session, actor: str, conversation_id: int, article_id: int
 ) -> None:
-    conv = triage.lock_conversation(session, conversation_id)
+    conv = core.lock_conversation(session, conversation_id)
     art = session.get(Article, article_id)
     if art is None:
-        raise triage.NotFound(f"Help article {article_id} does not exist.")
-    triage.record(
+        raise core.NotFound(f"Help article {article_id} does not exist.")
+    core.record(
         session,
         conv,
-        triage.ensure_agent(session, actor),
+        core.ensure_agent(session, actor),
         EventKind.ARTICLE_SENT,
         {"article": art.id, "slug": art.slug},
     )
@@ -453,7 +453,7 @@ def suggest_tags(session: Session, conversation_id: int, limit: int = 3) -> list
     )
     conv = session.get(Conversation, conversation_id)
     if conv is None:
-        raise triage.NotFound(f"Conversation {conversation_id} does not exist.")
+        raise core.conversation_not_found(conversation_id)
     first = (
         session.exec(
             select(Message.body)

@@ -2,16 +2,14 @@
 
 Each function takes an open write session and the acting agent's username, changes the
 conversation row, appends the matching event, and returns a plain value. The row is
-locked first (``FOR UPDATE`` on PostgreSQL; SQLite's IMMEDIATE transaction already
-serialises writers), so concurrent agents never lose each other's changes. Doing
+locked first (``services.core.lock_conversation``), so concurrent agents never lose
+each other's changes. Doing
 nothing (tagging twice, assigning to the current assignee) records no event.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -22,7 +20,6 @@ from inbox_tui.models import (
     Conversation,
     ConversationTag,
     Direction,
-    Event,
     EventKind,
     Message,
     Status,
@@ -30,74 +27,14 @@ from inbox_tui.models import (
     TagKind,
     utcnow,
 )
+from inbox_tui.services.core import (
+    append_message,
+    ensure_agent,
+    find_agent,
+    lock_conversation,
+    record,
+)
 from inbox_tui.store import insert_or_get
-
-
-class NotFound(UserError):
-    pass
-
-
-def ensure_agent(
-    session: Session, username: str, name: str | None = None, email: str | None = None
-) -> Agent:
-    """The agent row for ``username``, created on first use."""
-    agent = session.exec(select(Agent).where(Agent.username == username)).first()
-    if agent is None:
-        agent = insert_or_get(
-            session,
-            Agent(username=username, name=name or username, email=email),
-            select(Agent).where(Agent.username == username),
-        )
-    else:
-        if name and agent.name != name:
-            agent.name = name
-        if email and agent.email != email:
-            agent.email = email
-    return agent
-
-
-def find_agent(session: Session, username: str) -> Agent:
-    agent = session.exec(select(Agent).where(Agent.username == username)).first()
-    if agent is None:
-        raise NotFound(f"There is no agent called {username!r}.")
-    return agent
-
-
-def conversation_not_found(conversation_id: int) -> NotFound:
-    """The one sentence for a conversation id that is gone (merges fold ids away)."""
-    return NotFound(f"Conversation {conversation_id} does not exist (it may have been merged).")
-
-
-def lock_conversation(session: Session, conversation_id: int) -> Conversation:
-    """The conversation, locked for this transaction. Raises NotFound."""
-    conv = session.exec(
-        select(Conversation).where(Conversation.id == conversation_id).with_for_update()
-    ).first()
-    if conv is None:
-        raise conversation_not_found(conversation_id)
-    return conv
-
-
-def record(
-    session: Session,
-    conv: Conversation,
-    agent: Agent | None,
-    kind: EventKind,
-    data: dict[str, Any] | None = None,
-    at: datetime | None = None,
-) -> Event:
-    """Append an event and bump the conversation's version (the collision check reads it)."""
-    event = Event(
-        conversation_id=conv.id,
-        agent_id=agent.id if agent else None,
-        kind=kind.value,
-        at=at or utcnow(),
-        data=json.dumps(data or {}, default=str),
-    )
-    session.add(event)
-    conv.version += 1
-    session.add(conv)
-    return event
 
 
 def ensure_tag(
@@ -203,23 +140,32 @@ def set_status(
         changed = conv.status != status.value or conv.snoozed_until != snooze_until
         if not changed:
             return False
-        previous = conv.status
+        previous, previous_until = conv.status, conv.snoozed_until
         conv.status = status.value
         conv.snoozed_until = snooze_until
-        record(session, conv, agent, EventKind.SNOOZED, {"until": snooze_until.isoformat()}, at=at)
+        # The previous status and wake time are what an undo restores.
+        was = {"from_status": previous, **_until(previous_until)}
+        record(
+            session,
+            conv,
+            agent,
+            EventKind.SNOOZED,
+            {"until": snooze_until.isoformat(), **was},
+            at=at,
+        )
         if previous != status.value:
             record(
                 session,
                 conv,
                 agent,
                 EventKind.STATUS_CHANGED,
-                {"from": previous, "to": status.value},
+                {"from": previous, "to": status.value, **_until(previous_until)},
                 at=at,
             )
         return True
     if conv.status == status.value:
         return False
-    previous = conv.status
+    previous, previous_until = conv.status, conv.snoozed_until
     conv.status = status.value
     conv.snoozed_until = None
     record(
@@ -227,10 +173,15 @@ def set_status(
         conv,
         agent,
         EventKind.STATUS_CHANGED,
-        {"from": previous, "to": status.value},
+        {"from": previous, "to": status.value, **_until(previous_until)},
         at=at,
     )
     return True
+
+
+def _until(previous_until: datetime | None) -> dict[str, str]:
+    """``from_until``: the wake time a change replaced (only snoozed conversations have one)."""
+    return {"from_until": previous_until.isoformat()} if previous_until is not None else {}
 
 
 def snooze(
@@ -274,9 +225,7 @@ def add_note(
     )
     session.add(note)
     session.flush()
-    conv.message_count += 1
-    conv.last_activity_at = max(conv.last_activity_at, now)
-    record(session, conv, agent, EventKind.NOTED, {"message": note.id}, at=now)
+    append_message(session, conv, agent, Direction.NOTE, EventKind.NOTED, {"message": note.id}, now)
     assert note.id is not None
     return note.id
 
@@ -325,3 +274,46 @@ def wake_snoozed(session: Session, now: datetime | None = None) -> list[int]:
         assert conv.id is not None
         woken.append(conv.id)
     return woken
+
+
+# -- bulk: one action over the agent's selection, in one transaction ---------------------
+# Each returns how many conversations changed (doing nothing to one is not an error).
+
+
+def tag_many(
+    session: Session, actor: str, ids: list[int], tag_name: str, *, at: datetime | None = None
+) -> int:
+    return sum(tag(session, actor, cid, tag_name, at=at) for cid in ids)
+
+
+def untag_many(
+    session: Session, actor: str, ids: list[int], tag_name: str, *, at: datetime | None = None
+) -> int:
+    return sum(untag(session, actor, cid, tag_name, at=at) for cid in ids)
+
+
+def assign_many(
+    session: Session,
+    actor: str,
+    ids: list[int],
+    assignee: str | None,
+    *,
+    at: datetime | None = None,
+) -> int:
+    return sum(assign(session, actor, cid, assignee, at=at) for cid in ids)
+
+
+def set_status_many(
+    session: Session, actor: str, ids: list[int], status: str, *, at: datetime | None = None
+) -> int:
+    return sum(set_status(session, actor, cid, Status(status), at=at) for cid in ids)
+
+
+def close_many(session: Session, actor: str, ids: list[int], *, at: datetime | None = None) -> int:
+    return sum(close(session, actor, cid, at=at) for cid in ids)
+
+
+def snooze_many(
+    session: Session, actor: str, ids: list[int], until: datetime, *, at: datetime | None = None
+) -> int:
+    return sum(snooze(session, actor, cid, until, at=at) for cid in ids)

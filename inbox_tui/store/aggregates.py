@@ -106,13 +106,38 @@ def fold(
     close runs from the start (or the first message after a close, or a reopen) to the
     close; a close ends any wait.
     """
-    first_message = first_response = responder = closed_at = closer = None
-    waiting: int | None = None  # first unanswered customer message
-    open_since: int | None = None  # start, or reopening, for time to close
-    tags: set[str] = set()
-    facts: list[dict[str, Any]] = []
+    folder = _Folder(conversation_id)
+    for eid, agent, kind, t, data in events:
+        folder.step(eid, agent, kind, t, data)
+    conv = ConversationFold(
+        conversation_id,
+        folder.first_message,
+        folder.first_response,
+        folder.responder,
+        folder.closed_at,
+        folder.closer,
+        sorted(t for t in folder.tags if t),
+    )
+    return conv, folder.facts
+
+
+class _Folder:
+    """The running state of ``fold`` over one conversation's events."""
+
+    def __init__(self, conversation_id: int) -> None:
+        self.conversation_id = conversation_id
+        self.first_message: int | None = None
+        self.first_response: int | None = None
+        self.responder: int | None = None
+        self.closed_at: int | None = None
+        self.closer: int | None = None
+        self.waiting: int | None = None  # first unanswered customer message
+        self.open_since: int | None = None  # start, or reopening, for time to close
+        self.tags: set[str] = set()
+        self.facts: list[dict[str, Any]] = []
 
     def fact(
+        self,
         eid: int,
         kind: str,
         agent: int | None,
@@ -121,10 +146,10 @@ def fold(
         rating: str | None = None,
         owner: int | None = None,
     ) -> None:
-        facts.append(
+        self.facts.append(
             {
                 "event_id": eid,
-                "conversation_id": conversation_id,
+                "conversation_id": self.conversation_id,
                 "kind": kind,
                 "agent_id": agent,
                 "t_us": t,
@@ -134,61 +159,54 @@ def fold(
             }
         )
 
-    for eid, agent, kind, t, data in events:
+    def step(self, eid: int, agent: int | None, kind: str, t: int, data: str | None) -> None:
         if kind == "received":
-            if first_message is None:
-                first_message = open_since = t
-            if waiting is None:
-                waiting = t
-            if open_since is None:
-                open_since = t
-            fact(eid, RECEIVED, None, t)
+            if self.first_message is None:
+                self.first_message = self.open_since = t
+            if self.waiting is None:
+                self.waiting = t
+            if self.open_since is None:
+                self.open_since = t
+            self.fact(eid, RECEIVED, None, t)
         elif kind == "replied" and agent is not None:
-            if first_response is None and first_message is not None:
-                first_response, responder = t, agent
+            if self.first_response is None and self.first_message is not None:
+                self.first_response, self.responder = t, agent
             duration = None
-            if waiting is not None:
-                duration, waiting = t - waiting, None
-            fact(eid, REPLIED, agent, t, duration)
+            if self.waiting is not None:
+                duration, self.waiting = t - self.waiting, None
+            self.fact(eid, REPLIED, agent, t, duration)
         elif kind == "noted" and agent is not None:
-            fact(eid, NOTED, agent, t)
+            self.fact(eid, NOTED, agent, t)
         elif kind == "status_changed":
-            info = json.loads(data or "{}")
-            if info.get("to") == "closed":
-                closed_at, closer = t, agent
-                if agent is not None:
-                    fact(eid, CLOSED, agent, t, None if open_since is None else t - open_since)
-                open_since = waiting = None
-            elif info.get("from") == "closed" and info.get("to") == "open":
-                open_since = t
+            self._status_changed(eid, agent, t, json.loads(data or "{}"))
         elif kind == "tagged":
-            tags.add(str(json.loads(data or "{}").get("tag", "")))
+            self.tags.add(str(json.loads(data or "{}").get("tag", "")))
         elif kind == "untagged":
-            tags.discard(str(json.loads(data or "{}").get("tag", "")))
+            self.tags.discard(str(json.loads(data or "{}").get("tag", "")))
         elif kind == "macro_applied" and agent is not None:
-            fact(eid, MACRO, agent, t)
+            self.fact(eid, MACRO, agent, t)
         elif kind == "article_sent" and agent is not None:
-            fact(eid, ARTICLE, agent, t)
+            self.fact(eid, ARTICLE, agent, t)
         elif kind == "rated":
             rating = json.loads(data or "{}").get("rating")
-            fact(
+            self.fact(
                 eid,
                 RATED,
                 None,
                 t,
                 rating=rating[:10] if isinstance(rating, str) else None,
-                owner=closer,
+                owner=self.closer,
             )
-    conv = ConversationFold(
-        conversation_id,
-        first_message,
-        first_response,
-        responder,
-        closed_at,
-        closer,
-        sorted(t for t in tags if t),
-    )
-    return conv, facts
+
+    def _status_changed(self, eid: int, agent: int | None, t: int, info: dict[str, Any]) -> None:
+        if info.get("to") == "closed":
+            self.closed_at, self.closer = t, agent
+            if agent is not None:
+                since = self.open_since
+                self.fact(eid, CLOSED, agent, t, None if since is None else t - since)
+            self.open_since = self.waiting = None
+        elif info.get("from") == "closed" and info.get("to") == "open":
+            self.open_since = t
 
 
 _EVENTS_OF = text(
