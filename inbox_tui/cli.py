@@ -109,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     _setup_logging(args.verbose)
     ctx = Context(args)
     func: Callable[[Context], int] = args.func
+    # The TUI shows the store's warnings as notifications; a command prints them.
+    ctx.print_warnings = func is not _run_tui
     saved = sys.stdout, sys.stderr
     try:
         if not getattr(args, "opens_tui", False) and func is not _run_tui:

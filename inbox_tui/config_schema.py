@@ -22,8 +22,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 
-from inbox_tui.sanitize import one_line
-
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -187,13 +185,14 @@ class BusinessHoursSection(_Section):
 class ComposeSection(_Section):
     editor: bool = setting(
         False,
-        doc="Write replies in your editor: `r` opens it at once (`ctrl+e` does from the composer).",
+        doc="Write replies in `$EDITOR` by default: `r` opens the editor at once "
+        "(`ctrl+e` does from the composer either way).",
         expect="true or false (without quotes)",
     )
     editor_command: str | list[Text] | None = setting(
         None,
-        doc="The editor to run (a list of arguments or one command line, run without a "
-        "shell); default: `$VISUAL`, then `$EDITOR`, then `vi`.",
+        doc="The editor to run instead of `$VISUAL`/`$EDITOR` (a list of arguments, or one "
+        "line split like a shell would); the file name is added at the end.",
         expect="a command line or a list of strings",
     )
 
@@ -201,7 +200,7 @@ class ComposeSection(_Section):
     @classmethod
     def _split(cls, value: str | list[str] | None) -> list[str] | None:
         if isinstance(value, str):
-            value = shlex.split(value)  # ValueError (an open quote) is the message
+            value = shlex.split(value)
         if value is not None and not value:
             raise ValueError("empty command")
         return value
@@ -210,7 +209,7 @@ class ComposeSection(_Section):
 class UndoSection(_Section):
     minutes: Annotated[float, Field(ge=1, le=1440)] = setting(
         10.0,
-        doc="How far back `ctrl+z` / `U` reaches, in minutes.",
+        doc="How far back `ctrl+z` / `U` reaches for this agent's last triage change.",
         expect="a number of minutes from 1 to 1440",
     )
 
@@ -258,8 +257,7 @@ def validate(data: dict[str, Any]) -> ConfigFile:
     except ValidationError as exc:
         seen: list[str] = []
         for err in exc.errors():
-            # Key names come from the file: one line, no control characters.
-            sentence = one_line(_sentence(err), 400)
+            sentence = _sentence(err)
             if sentence not in seen:
                 seen.append(sentence)
         more = len(seen) - 5

@@ -7,6 +7,7 @@ imports the TUI to open it).
 from __future__ import annotations
 
 import argparse
+import sys
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,9 @@ class Context:
         # A command that prepares a store and then hands over to the screen (``demo``)
         # sets this; the CLI opens the TUI after it, so commands never import the TUI.
         self.open_tui = False
+        # Store warnings (a world-readable store, ...) on stderr: the person who can fix
+        # it should see it, not only the log file.
+        self.print_warnings = False
 
     @cached_property
     def config(self) -> Config:
@@ -36,21 +40,11 @@ class Context:
 
         url = self.config.db_url or sqlite_url(default_db_path())
         store = Store(url)
-        self.print_store_warnings(store)
+        if self.print_warnings:
+            for warning in store.warnings:
+                print(f"inbox-tui: warning: {warning}", file=sys.stderr)
         self._ensure_me(store)
         return store
-
-    def print_store_warnings(self, store: Store) -> None:
-        """Not only in the log file: the person who can fix it should see it. Commands
-        print it on stderr; the TUI (whose screen would hide stderr) shows the same
-        ``Store.warnings`` as notifications."""
-        import sys
-
-        func = getattr(self.args, "func", None)
-        if getattr(self.args, "opens_tui", False) or getattr(func, "__name__", "") == "_run_tui":
-            return
-        for warning in store.warnings:
-            print(f"inbox-tui: warning: {warning}", file=sys.stderr)
 
     @property
     def agent(self) -> str:

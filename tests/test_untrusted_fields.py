@@ -101,8 +101,12 @@ TEXT_COLUMNS: dict[str, dict[str, str]] = {
         "status": "app",
         "rating": "app",
     },
-    "savedsearch": {"name": "app", "query": "app"},
-    "event": {"kind": "app", "data": "untrusted"},
+    "savedsearch": {
+        "name": "app",
+        "query": "app",
+        "scope": "app",
+    },  # scope: a built-in view name, checked
+    "event": {"kind": "app", "data": "untrusted", "batch": "app", "undoes": "app"},
     "message": {
         "dedupe_key": "untrusted",
         "source": "untrusted",
@@ -121,6 +125,9 @@ TEXT_COLUMNS: dict[str, dict[str, str]] = {
         "parse_warnings": "app",
     },
     "presence": {"activity": "app"},
+    # What the agent typed in their own composer (articles and macros inserted into it
+    # were cleaned by the services above); only that agent sees it.
+    "draft": {"body": "app"},
     "threadref": {"ref": "untrusted"},
     "outbox": {
         "account": "app",

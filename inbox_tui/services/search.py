@@ -101,7 +101,7 @@ def parse_query(query: str, me: str) -> ConversationFilter:
 def _date(value: str, now: datetime | None = None) -> datetime:
     """``2026-01-31`` (midnight UTC), ``2026-01-31T09:30`` (UTC unless it has a zone),
     ``09:30`` (today, UTC), or ``3d`` / ``12h`` / ``30m`` / ``1w`` ago."""
-    from inbox_tui.macros.files import parse_duration
+    from inbox_tui.when import parse_duration
 
     try:
         return (now or datetime.now(UTC)) - parse_duration(value)
