@@ -179,7 +179,6 @@ def test_compose_and_undo_config(tmp_path):
 @pytest.mark.parametrize(
     ("text", "sentence"),
     [
-        # Sentences from the config schema (config_schema.py): key, expectation, value.
         (
             "[compose]\neditor = 'yes'\n",
             "[compose] editor must be true or false (without quotes), not 'yes'.",
@@ -196,6 +195,8 @@ def test_compose_and_undo_config(tmp_path):
     ],
 )
 def test_bad_compose_and_undo_config(tmp_path, text, sentence):
+    path = write_config(tmp_path, text)
     with pytest.raises(ConfigError) as err:
-        load_config(write_config(tmp_path, text))
-    assert str(err.value).endswith(f"has a mistake: {sentence}")
+        load_config(path)
+    # The schema's sentence (config_schema), naming the file and the key.
+    assert str(err.value) == f"The config file {path} has a mistake: {sentence}"
