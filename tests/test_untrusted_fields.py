@@ -140,7 +140,7 @@ TEXT_COLUMNS: dict[str, dict[str, str]] = {
         "rcpt_to": "app",
         "raw": "evidence",
         "status": "app",
-        "last_error": "app",
+        "last_error": "untrusted",  # SMTP servers' replies
     },
 }
 # Untrusted columns the entry points below cannot reach with the marker (with why).
@@ -151,6 +151,9 @@ NOT_REACHED = {
     ("message", "message_id"),  # same
     ("message", "refs"),  # same
     ("message", "dedupe_key"),  # derived from the above
+    # SMTP replies: a hostile server in tests/test_cli_terminal_safety.py
+    # (test_smtp_server_error_text_is_shown_as_text) and tests/tui/test_hostile_server_errors.py
+    ("outbox", "last_error"),
 }
 
 
