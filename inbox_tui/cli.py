@@ -144,5 +144,5 @@ def _dispatch(func: Callable[[Context], int], ctx: Context) -> int:
         return 0
     except Exception as exc:
         log.exception("unexpected error")
-        print(f"inbox-tui: {mask_secrets(explain_unexpected(exc))}", file=sys.stderr)
+        print(f"inbox-tui: {explain_unexpected(exc)}", file=sys.stderr)
         return 1

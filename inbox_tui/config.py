@@ -280,6 +280,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"Cannot read the config file {path}: permission denied.") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"The config file {path} is not valid TOML: {exc}.") from exc
+    except RecursionError as exc:
+        raise ConfigError(f"The config file {path} is nested too deeply to read.") from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(f"The config file {path} is not UTF-8 text.") from exc
     except IsADirectoryError as exc:

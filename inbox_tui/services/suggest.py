@@ -30,6 +30,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
+from inbox_tui import sanitize
 from inbox_tui.models import (
     Article,
     Conversation,
@@ -143,6 +144,14 @@ class ArticleSuggestion:
     score: float
     reason: str
     excerpt: str
+
+    def __post_init__(self) -> None:
+        # Stored article text (and the conversation's words in ``reason``) is untrusted.
+        self.slug = sanitize.one_line(self.slug, 300)
+        self.title = sanitize.one_line(self.title, 500)
+        self.url = sanitize.one_line(self.url, 2000) or None if self.url else None
+        self.reason = sanitize.one_line(self.reason, 500)
+        self.excerpt = sanitize.one_line(self.excerpt, 1000)
 
     def as_dict(self) -> dict[str, object]:
         return {

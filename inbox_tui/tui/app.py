@@ -136,6 +136,10 @@ class InboxApp(App[int]):
 
     def _store_ready(self) -> None:
         self.main.set_status("")
+        # A world-readable store and the like: the person who can fix it should see it
+        # (the commands print the same sentences on stderr).
+        for warning in getattr(self.store, "warnings", []):
+            self.notify(warning, severity="warning", timeout=20, markup=False)
         self.main.reload()
         self.set_interval(self.poll_seconds, self._poll)
         if self.store.url.startswith("postgresql"):
