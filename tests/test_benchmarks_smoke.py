@@ -84,3 +84,11 @@ def test_tui_latency_smoke(tmp_path, capsys):
     assert tui_latency.main(["--db", url, "--rounds", "1", "--repeat", "1"]) == 0
     out = capsys.readouterr().out
     assert "start to first frame" in out and "open a thread p95" in out
+
+
+def test_import_attachments_smoke(capsys):
+    from benchmarks import import_attachments
+
+    assert import_attachments.main(["--messages", "12", "--unique-kb", "2", "--repeat", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "with 16 attachments" in out and "store growth" in out

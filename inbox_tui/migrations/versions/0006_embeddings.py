@@ -15,9 +15,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0006"
-# 0005 (mail) is reserved but not on main yet: this follows the latest revision on main
-# (0004) until it lands, then the chain is fixed to "0005".
-down_revision: str | None = "0004"
+down_revision: str | None = "0005"  # attachments
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
