@@ -271,10 +271,12 @@ def refresh(session: Session) -> dict[str, int]:
     }
 
 
-def catch_up(store: Store, batch: int = 32) -> int:
-    """What :func:`refresh` does, for a running app: the texts are read and embedded
-    outside any transaction, and each batch is written in a short one of its own, so
-    other agents' writes never wait for the model. Returns how many were embedded."""
+def catch_up(store: Store, batch: int = 32, *, conversations: bool = True) -> int:
+    """What :func:`refresh` does (articles, and tagged conversations unless told not
+    to), for a running team: the texts are read and embedded outside any transaction, and
+    each batch is written in a short one of its own, so other agents' writes never wait
+    for the model (embedding a large help centre takes minutes). Returns how many were
+    embedded."""
     if embeddings.encoder() is None:
         return 0
     with store.read() as s:
@@ -286,8 +288,8 @@ def catch_up(store: Store, batch: int = 32) -> int:
             chunks = article_chunks(title, description, body)
             if aid is not None and have.get(aid) != (h := text_hash(chunks)):
                 todo.append((ARTICLE, aid, h, chunks))
-        ids = _tagged_conversations(s)[0]
-        texts = conversation_texts(s, ids)
+        ids = _tagged_conversations(s)[0] if conversations else []
+        texts = conversation_texts(s, ids) if ids else {}
         have = _stored_hashes(s, CONVERSATION, texts)
         for cid, t in texts.items():
             if have.get(cid) != (h := text_hash([t])):
