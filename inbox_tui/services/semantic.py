@@ -40,6 +40,7 @@ from inbox_tui.models import (
     TagKind,
     utcnow,
 )
+from inbox_tui.sanitize import one_line
 from inbox_tui.services import embeddings
 from inbox_tui.store import dialect
 
@@ -512,7 +513,7 @@ def vote(
                     nearest.setdefault(t, int(index.ids[i]))
             total = sum(votes.values()) or 1.0
             return [
-                (t, v / total, f'like "{index.subjects.get(nearest[t], "")[:60]}"')
+                (t, v / total, f'like "{one_line(index.subjects.get(nearest[t], ""), 60)}"')
                 for t, v in sorted(votes.items(), key=lambda x: (-x[1], x[0]))
             ]
     if index.name_matrix is not None and index.names:
