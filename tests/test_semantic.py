@@ -325,3 +325,24 @@ def test_a_hostile_subject_reaches_the_reason_as_one_safe_line():
     votes = semantic.vote(index, vecs[2])
     assert votes[0][0] == "billing" and votes[0][2].startswith('like "Refund')
     assert all(ch.isprintable() for ch in votes[0][2]), repr(votes[0][2])
+
+
+def test_config_turns_meaning_off(tmp_path: Path, capsys):
+    from inbox_tui import cli
+
+    db = sqlite_url(tmp_path / "kb.db")
+    st = Store(db)
+    st.run(add_articles)
+    st.close()
+    off = tmp_path / "off.toml"
+    off.write_text("[suggest]\nsemantic = false\n")
+    query = ["--db", db, "suggest", "--json", "--text", "my card got declined"]
+    try:
+        assert cli.main(query) == 0
+        assert json.loads(capsys.readouterr().out)[0]["slug"] == "payment-failed"
+        assert cli.main(["--config", str(off), *query]) == 0
+        ranked = json.loads(capsys.readouterr().out)
+        assert not ranked or ranked[0]["slug"] != "payment-failed"
+        assert not embeddings.enabled()
+    finally:
+        embeddings.set_enabled(None)
