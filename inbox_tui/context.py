@@ -32,7 +32,12 @@ class Context:
     def config(self) -> Config:
         from inbox_tui.config import load_config
 
-        return load_config(self.args.config, db=self.args.db)
+        config = load_config(self.args.config, db=self.args.db)
+        if not config.semantic:  # [suggest] semantic = false: words only in this process
+            from inbox_tui.services import embeddings
+
+            embeddings.set_enabled(False)
+        return config
 
     @cached_property
     def store(self) -> Store:
