@@ -231,6 +231,62 @@ class BusinessHoursSection(_Section):
         return value
 
 
+def _duration(value: str | None) -> str | None:
+    from inbox_tui.when import parse_duration
+
+    if value is not None:
+        parse_duration(value)  # ValueError is the message
+    return value
+
+
+class SlaTargets(_Section):
+    first_response: Text | None = setting(
+        None,
+        doc="Reply to a new conversation within this long (`4h`, `30m`, `2d`).",
+        expect="a duration like 4h",
+    )
+    next_response: Text | None = setting(
+        None,
+        doc="Answer a customer's later message within this long.",
+        expect="a duration like 8h",
+    )
+
+    @field_validator("first_response", "next_response")
+    @classmethod
+    def _duration(cls, value: str | None) -> str | None:
+        return _duration(value)
+
+
+class SlaSection(SlaTargets):
+    at_risk: Text = setting(
+        "1h",
+        doc="A target due within this long is *at risk* (`sla:at-risk`).",
+        expect="a duration like 1h",
+    )
+    business_hours: bool = setting(
+        True,
+        doc="Count targets in the `[business_hours]` working time when that section is set.",
+        expect="true or false (without quotes)",
+    )
+    tags: dict[str, SlaTargets] = setting(
+        {},
+        doc="Other targets for conversations with a tag: `[sla.tags.vip]`. A conversation "
+        "with several takes the shortest; a key left out keeps the default.",
+        expect="a table of tags ([sla.tags.NAME])",
+    )
+    sources: dict[str, SlaTargets] = setting(
+        {},
+        doc="Other targets per mailbox or chat source, by the start of its source: "
+        '`[sla.sources."imap:support/"]`, `[sla.sources."chat:"]`.',
+        expect='a table of sources ([sla.sources."PREFIX"])',
+    )
+
+    @field_validator("at_risk")
+    @classmethod
+    def _risk(cls, value: str) -> str:
+        return _duration(value) or value
+
+
 class ComposeSection(_Section):
     editor: bool = setting(
         False,
@@ -285,7 +341,14 @@ class ConfigFile(_Section):
         item='a key name in quotes, like "R"',
     )
     business_hours: BusinessHoursSection | None = setting(
-        None, doc="Working time for the stats' business-hours figures.", expect="a table"
+        None,
+        doc="Working time for the stats' business-hours figures and the response targets.",
+        expect="a table",
+    )
+    sla: SlaSection | None = setting(
+        None,
+        doc="Response targets: when a conversation needs a reply by (`sla:breached`).",
+        expect="a table",
     )
     mail: MailSection = setting(MailSection(), doc="Sending and attachments.", expect="a table")
     compose: ComposeSection = setting(ComposeSection(), doc="Writing replies.", expect="a table")

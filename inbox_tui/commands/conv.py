@@ -83,11 +83,16 @@ def read_text(words: list[str]) -> str:
 
 def summary(ctx: Context, cid: int) -> dict[str, Any]:
     """What a script needs to know about the conversation after an action."""
+    from inbox_tui.models import utcnow
+    from inbox_tui.services import sla
     from inbox_tui.services.conversations import get_conversation
 
+    policy = sla.current()
     with ctx.store.read() as s:
         row = get_conversation(s, cid)
+        due = sla.due_for(s, policy, [cid]).get(cid) if policy else None
     return {
+        "sla": due.as_dict(utcnow(), policy) if due and policy else None,
         "id": row.id,
         "subject": row.subject,
         "status": row.status,
