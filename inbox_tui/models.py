@@ -56,6 +56,9 @@ class EventKind(enum.StrEnum):
     ARTICLE_SENT = "article_sent"
     MACRO_APPLIED = "macro_applied"
     MERGED = "merged"
+    # A message and its replies moved to another conversation (services/merge.py):
+    # data {"to"|"from", "messages", "events"}, and "undoes_merge" when it reverses one.
+    SPLIT = "split"
     RATED = "rated"
     FORWARDED = "forwarded"
     # Undo send: data {"outbox", "replied_event"}; the stats drop that reply.

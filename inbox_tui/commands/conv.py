@@ -56,6 +56,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     reply = action("reply", "queue a reply to the customer (TEXT, or - for stdin)", run_reply)
     reply.add_argument("text", nargs="+", metavar="TEXT")
     reply.add_argument("--close", action="store_true", help="close it after the reply")
+    merge = action("merge", "merge conversation ID into another (--into TARGET)", run_merge)
+    merge.add_argument("--into", required=True, metavar="TARGET", help="the conversation kept")
+    action("unmerge", "take back the latest merge into conversation ID", run_unmerge)
+    split = action("split", "move a message and its replies to a new conversation", run_split)
+    split.add_argument("message", metavar="MESSAGE", help="the message's number (conv show)")
 
 
 def conversation_id(value: str) -> int:
@@ -133,7 +138,7 @@ def run_show(ctx: Context) -> int:
     print(f"{c.status} · {one_line(c.assignee or 'unassigned', 100)} · {c.channel}{tags}")
     for m in thread.messages:
         who = one_line(m.agent or m.author_name or m.author_email or "?", 100)
-        print(f"\n--- {m.direction} · {who} · {m.sent_at:%Y-%m-%d %H:%M} UTC")
+        print(f"\n--- message {m.id} · {m.direction} · {who} · {m.sent_at:%Y-%m-%d %H:%M} UTC")
         print(for_display(m.body).rstrip())
     return 0
 
@@ -238,3 +243,42 @@ def run_reply(ctx: Context) -> int:
     else:
         sentence = f"Queued the reply on #{cid} (outbox {sent.outbox_id}; `inbox-tui outbox flush` sends it)."
     return report(ctx, cid, "reply", True, sentence, outbox=sent.outbox_id, logged=sent.logged)
+
+
+def run_merge(ctx: Context) -> int:
+    from inbox_tui.services.merge import merge
+
+    cid, target = conversation_id(ctx.args.id), conversation_id(ctx.args.into)
+    moved = ctx.store.run(merge, ctx.agent, cid, target)
+    sentence = (
+        f"Merged #{cid} into #{target} ({moved.messages} messages); "
+        f"`inbox-tui conv unmerge {target}` takes it back."
+    )
+    return report(ctx, target, "merge", True, sentence, merged=cid, messages=moved.messages)
+
+
+def run_unmerge(ctx: Context) -> int:
+    from inbox_tui.services.merge import unmerge
+
+    cid = conversation_id(ctx.args.id)
+    moved = ctx.store.run(unmerge, ctx.agent, cid)
+    sentence = f"#{moved.other} is back on its own ({moved.messages} messages left #{cid})."
+    return report(
+        ctx, cid, "unmerge", True, sentence, restored=moved.other, messages=moved.messages
+    )
+
+
+def run_split(ctx: Context) -> int:
+    from inbox_tui.errors import UserError
+    from inbox_tui.sanitize import one_line
+    from inbox_tui.services.merge import split
+
+    cid = conversation_id(ctx.args.id)
+    raw = ctx.args.message.strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+        raise UserError(f"“{one_line(raw, 40)}” is not a message number (conv show lists them).")
+    moved = ctx.store.run(split, ctx.agent, cid, int(raw))
+    sentence = (
+        f"Split {moved.messages} messages of #{cid} into the new conversation #{moved.other}."
+    )
+    return report(ctx, cid, "split", True, sentence, new=moved.other, messages=moved.messages)
