@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     "inbox_tui.commands.search",
     "inbox_tui.commands.conv",
     "inbox_tui.commands.sla",
+    "inbox_tui.commands.mentions",
     "inbox_tui.commands.views",
     "inbox_tui.commands.attachments",
     "inbox_tui.commands.articles",

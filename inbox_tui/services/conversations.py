@@ -25,6 +25,7 @@ from inbox_tui.models import (
 )
 from inbox_tui.services.core import conversation_not_found
 from inbox_tui.services.fulltext import LIKE_ESCAPE, like_contains, text_conditions
+from inbox_tui.services.mentions import mentioned_conversations
 from inbox_tui.services.sla import SlaPolicy, matching_ids
 
 # (last_activity_at, id) of the last row of the previous page.
@@ -55,6 +56,7 @@ class ConversationFilter:
     sla_within: timedelta | None = None
     sla_policy: SlaPolicy | None = None
     sla_now: datetime | None = None
+    mentioned: str | None = None  # a username: conversations with a note naming them
 
 
 @dataclass
@@ -105,6 +107,8 @@ def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool
     a page (False for counts), which picks the full-text plan on SQLite."""
     if flt.ids is not None:
         stmt = stmt.where(col(Conversation.id).in_(flt.ids))
+    if flt.mentioned:
+        stmt = stmt.where(col(Conversation.id).in_(mentioned_conversations(flt.mentioned)))
     if flt.sla_state is not None and flt.sla_policy is not None:
         now = flt.sla_now or utcnow()
         found = matching_ids(session, flt.sla_policy, flt.sla_state, now, flt.sla_within)
@@ -306,7 +310,8 @@ def get_thread(session: Session, conversation_id: int, newest: int | None = None
 
 
 def view_filter(view: str, me: str) -> ConversationFilter:
-    """The built-in views: unassigned, mine, open, pending, snoozed, closed, tag:<name>."""
+    """The built-in views: unassigned, mine, open, pending, snoozed, closed, all,
+    mentions (notes naming me), tag:<name>."""
     active = {Status.OPEN.value}
     if view == "unassigned":
         return ConversationFilter(statuses=active, unassigned=True)
@@ -318,6 +323,8 @@ def view_filter(view: str, me: str) -> ConversationFilter:
         return ConversationFilter(statuses={view})
     if view == "all":
         return ConversationFilter()
+    if view == "mentions":
+        return ConversationFilter(mentioned=me)
     if view.startswith("tag:"):
         return ConversationFilter(tags=[view[4:]])
     raise ValueError(f"unknown view {view!r}")
