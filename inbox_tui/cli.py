@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "inbox_tui.commands.conv",
     "inbox_tui.commands.sla",
     "inbox_tui.commands.mentions",
+    "inbox_tui.commands.assign",
     "inbox_tui.commands.views",
     "inbox_tui.commands.attachments",
     "inbox_tui.commands.articles",

@@ -287,6 +287,38 @@ class SlaSection(SlaTargets):
         return _duration(value) or value
 
 
+class AssignmentSection(_Section):
+    mode: Literal["off", "round-robin", "least-open"] = setting(
+        "off",
+        doc="Fair auto-assignment of new conversations: `round-robin` (whoever got one "
+        "longest ago) or `least-open` (fewest open conversations), among present agents.",
+        expect='"off", "round-robin" or "least-open"',
+    )
+    cap: Annotated[int, Field(ge=1, le=10_000)] = setting(
+        20,
+        doc="No agent is given more open conversations than this.",
+        expect="a whole number from 1 to 10000",
+    )
+    agents: list[Text] = setting(
+        [],
+        doc="Usernames who take part (empty: every agent).",
+        expect="a list of usernames",
+        item="a username",
+    )
+    present_only: bool = setting(
+        True,
+        doc="Only agents whose TUI is running (the presence heartbeat) are given work.",
+        expect="true or false (without quotes)",
+    )
+    sources: list[Text] = setting(
+        [],
+        doc='Only conversations whose source starts with one of these (`"imap:support/"`); '
+        "empty: all.",
+        expect="a list of source prefixes",
+        item="a source prefix",
+    )
+
+
 class ComposeSection(_Section):
     editor: bool = setting(
         False,
@@ -344,6 +376,9 @@ class ConfigFile(_Section):
         None,
         doc="Working time for the stats' business-hours figures and the response targets.",
         expect="a table",
+    )
+    assignment: AssignmentSection = setting(
+        AssignmentSection(), doc="Fair auto-assignment (opt-in).", expect="a table"
     )
     sla: SlaSection | None = setting(
         None,
