@@ -92,3 +92,12 @@ def test_import_attachments_smoke(capsys):
     assert import_attachments.main(["--messages", "12", "--unique-kb", "2", "--repeat", "1"]) == 0
     out = capsys.readouterr().out
     assert "with 16 attachments" in out and "store growth" in out
+
+
+@pytest.mark.semantic
+def test_suggest_semantic_speed_smoke(capsys):
+    from benchmarks import suggest_semantic_speed
+
+    corpus("faq")
+    assert suggest_semantic_speed.main(["--articles", "30", "--sample", "4"]) == 0
+    assert "p95" in capsys.readouterr().out
