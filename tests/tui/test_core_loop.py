@@ -419,3 +419,20 @@ async def test_keys_typed_right_after_t_go_to_the_picker(demo_store, monkeypatch
         assert "pricing" in tags_of(demo_store, cid)
         assert conv(demo_store, cid).assignee_id == before
         assert app.screen is app.main and app.main.query_one("#search").value == ""
+
+
+async def test_a_picker_whose_choices_fail_closes_and_says_why(demo_store, monkeypatch):
+    from inbox_tui.errors import UserError
+    from inbox_tui.services import suggest
+
+    def broken(*args, **kwargs):
+        raise UserError("The tag list cannot be read right now.")
+
+    monkeypatch.setattr(suggest, "tag_choices", broken)
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        assert app.screen is app.main  # not a picker stuck on "Loading…"
+        assert any("cannot be read" in n.message for n in app._notifications)

@@ -214,6 +214,9 @@ class TriageFlows(Screen[None]):
             self._collision(flow, message.error.changes)
             return
         self.notify(message.text, severity="error", markup=False, timeout=10)
+        for part in flow if isinstance(flow, tuple) else (flow,):
+            if isinstance(part, FuzzyPicker) and part.waiting and part.is_attached:
+                part.dismiss(None)  # its choices will not come: no picker left "Loading…"
         if isinstance(flow, SendFlow):  # nothing was sent: the text comes back
             self.compose_reply(flow.conv_id, flow.text, flow.macro, flow.article_id)
         elif isinstance(flow, MacroEdit):  # not saved: the edits come back
