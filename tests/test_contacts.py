@@ -96,10 +96,10 @@ def test_saved_searches_never_store_control_characters(store):
 
     from inbox_tui.models import SavedSearch
     from inbox_tui.services.saved_views import list_saved_views, save_view
-    from inbox_tui.services.views import save_search, saved_searches
+    from inbox_tui.services.views import saved_searches
 
     evil = "from:x\x1b]8;;http://evil.example/\x1b\\ \x9b2J\u202e"
-    store.run(save_search, "one", evil)
+    store.run(save_view, "one", evil)  # what ctrl+s calls
     store.run(save_view, "two", evil)
     with store.read() as s:
         stored = [r.query for r in s.exec(select(SavedSearch)).all()]

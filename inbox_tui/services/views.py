@@ -71,18 +71,6 @@ def list_agents(session: Session) -> list[AgentChoice]:
     ]
 
 
-def save_search(session: Session, name: str, query: str) -> None:
-    """Create the saved search ``name``, or give an existing one the new query."""
-    name = sanitize.one_line(name, 100)
-    # A search typed (or filled in by c) never stores control characters.
-    query = sanitize.one_line(query, 2000)
-    row = session.exec(select(SavedSearch).where(SavedSearch.name == name)).first()
-    if row is None:
-        session.add(SavedSearch(name=name, query=query))
-    else:
-        row.query = query
-
-
 def resolve_filter(
     view: str, query: str, me: str, saved: dict[str, str] | None = None
 ) -> ConversationFilter:
