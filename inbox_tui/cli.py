@@ -33,6 +33,7 @@ COMMAND_MODULES = [
     "inbox_tui.commands.articles",
     "inbox_tui.commands.macros",
     "inbox_tui.commands.stats",
+    "inbox_tui.commands.incidents",
     "inbox_tui.commands.admin",
 ]
 

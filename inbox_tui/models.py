@@ -60,6 +60,9 @@ class EventKind(enum.StrEnum):
     FORWARDED = "forwarded"
     # Undo send: data {"outbox", "replied_event"}; the stats drop that reply.
     REPLY_CANCELLED = "reply_cancelled"
+    # A burst confirmed as an incident or dismissed: data {"action", "name", "bug"}
+    # (services/incidents.py).
+    INCIDENT = "incident"
 
 
 class OutboxStatus(enum.StrEnum):
