@@ -34,6 +34,7 @@ COMMAND_MODULES = [
     "inbox_tui.commands.macros",
     "inbox_tui.commands.stats",
     "inbox_tui.commands.incidents",
+    "inbox_tui.commands.issues",
     "inbox_tui.commands.admin",
 ]
 

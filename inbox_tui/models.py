@@ -63,6 +63,9 @@ class EventKind(enum.StrEnum):
     # A burst confirmed as an incident or dismissed: data {"action", "name", "bug"}
     # (services/incidents.py).
     INCIDENT = "incident"
+    # The follow-up of a fixed bug sent to this conversation: data {"ref", "macro"}
+    # (services/buglinks.py); a second run skips it.
+    FOLLOWED_UP = "followed_up"
 
 
 class OutboxStatus(enum.StrEnum):
