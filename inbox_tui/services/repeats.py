@@ -38,6 +38,7 @@ from inbox_tui import sanitize
 from inbox_tui.errors import UserError
 from inbox_tui.models import TagKind, utcnow
 from inbox_tui.services import clusters, semantic
+from inbox_tui.services.stats import DrillRow, load_subjects
 from inbox_tui.store import dialect
 from inbox_tui.store.aggregates import to_us
 
@@ -336,3 +337,12 @@ def _groups_without_article(
             }
         )
     return out, grouping.method
+
+
+def conversations(session: Session, ids: list[int]) -> list[DrillRow]:
+    """The drill-down of a repeat-contact row: its conversations with their subjects,
+    newest id first."""
+    rows = [DrillRow(i, "", 1) for i in sorted(set(ids), reverse=True)]
+    if rows:
+        load_subjects(session, rows)
+    return rows
