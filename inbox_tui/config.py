@@ -239,6 +239,9 @@ class Config:
     editor_command: list[str] | None = None
     # [undo] minutes: how far back ctrl+z / U reaches.
     undo_minutes: float = 10.0
+    # [insight]: the repeat-contact window, and the bug-reference pattern (None: default).
+    repeat_days: int = 7
+    bug_pattern: str | None = None
 
 
 def default_config_path() -> Path:
@@ -371,6 +374,8 @@ def _build(path: Path | None, data: dict[str, Any], db: str | None) -> Config:
         compose_in_editor=spec.compose.editor,
         editor_command=list(spec.compose.editor_command) if spec.compose.editor_command else None,
         undo_minutes=float(spec.undo.minutes),
+        repeat_days=int(spec.insight.repeat_days),
+        bug_pattern=spec.insight.bug_pattern,
     )
 
 

@@ -104,3 +104,16 @@ def test_cli_lists_links_and_asks_before_queueing(sqlite_store):
     assert_plain_error(cli(*db, "issue", "list", "whatever"), "does not look like a bug reference")
     with sqlite_store.read() as s:
         assert s.exec(select(Outbox)).all() == []
+
+
+def test_a_configured_pattern_that_matches_everything_is_one_sentence(sqlite_store, tmp_path):
+    from tests.test_cli_errors import assert_plain_error, cli
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[insight]\nbug_pattern = "\\\\w+"\n')
+    result = cli("--config", str(cfg), "--db", sqlite_store.url, "issue", "list", "ENG-1")
+    assert_plain_error(result, "matches ordinary text")
+    cfg.write_text('[insight]\nbug_pattern = "BUG#\\\\d+"\n')
+    sqlite_store.run(linked_history)
+    ok = cli("--config", str(cfg), "--db", sqlite_store.url, "issue", "list", "BUG#7")
+    assert ok.returncode == 0 and "No conversation is linked to 'BUG#7'" in ok.stdout

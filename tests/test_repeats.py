@@ -171,3 +171,23 @@ def test_stats_json_carries_repeat_contacts(sqlite_store):
     assert rows([rc["team"]]) == {"team": (6, 3, 0, 0.5)}
     assert rc["days"] == 7 and "repeat_contact_rate" in rc["definitions"]
     assert json.loads(out)["definitions"]["repeat_contact_rate"]
+
+
+def test_repeat_days_from_the_config(sqlite_store, tmp_path):
+    import subprocess
+    import sys
+
+    sqlite_store.run(history)
+    cfg = tmp_path / "config.toml"
+    cfg.write_text("[insight]\nrepeat_days = 3\n")
+    base = [sys.executable, "-m", "inbox_tui", "--config", str(cfg), "--db", sqlite_store.url]
+    period = ["--since", "2026-03-02", "--until", "2026-03-16"]
+    out = subprocess.run(
+        [*base, "stats", "--format", "json", *period], capture_output=True, text=True, check=True
+    ).stdout
+    rc = json.loads(out)["repeat_contacts"]
+    # Within 3 days only bob's return counts (as in the 3-day test above).
+    assert rc["days"] == 3 and rows([rc["team"]]) == {"team": (6, 1, 0, 0.1667)}
+    cfg.write_text("[insight]\nrepeat_days = 0\n")
+    bad = subprocess.run([*base, "stats", *period], capture_output=True, text=True)
+    assert bad.returncode != 0 and "repeat_days" in bad.stderr and "Traceback" not in bad.stderr

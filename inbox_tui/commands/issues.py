@@ -44,7 +44,7 @@ def run_list(ctx: Context) -> int:
     from inbox_tui.services.buglinks import linked
 
     with ctx.store.read() as session:
-        ids = linked(session, ctx.args.ref)
+        ids = linked(session, ctx.args.ref, ctx.config.bug_pattern)
     if ctx.args.json:
         print(json.dumps({"ref": ctx.args.ref, "conversations": ids}))
     elif ids:
@@ -57,7 +57,7 @@ def run_list(ctx: Context) -> int:
 def run_link(ctx: Context) -> int:
     from inbox_tui.services.buglinks import link
 
-    ctx.store.run(link, ctx.agent, ctx.args.conversation, ctx.args.ref)
+    ctx.store.run(link, ctx.agent, ctx.args.conversation, ctx.args.ref, ctx.config.bug_pattern)
     print(f"Conversation {ctx.args.conversation} is linked to {ctx.args.ref!r}.")
     return 0
 
@@ -67,7 +67,7 @@ def run_fixed(ctx: Context) -> int:
 
     a = ctx.args
     with ctx.store.read() as session:
-        plan = plan_fixed(session, a.ref, a.macro)
+        plan = plan_fixed(session, a.ref, a.macro, ctx.config.bug_pattern)
     todo = len(plan.to_follow_up)
     print(
         f"{len(plan.linked)} conversations are linked to {plan.ref!r}; "

@@ -43,9 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--repeat-days",
         type=int,
-        default=7,
+        default=None,
         metavar="N",
-        help="a customer writing again within N days of a close is a repeat contact (default 7)",
+        help="a customer writing again within N days of a close is a repeat contact (default: [insight] repeat_days, 7)",
     )
     p.add_argument(
         "--week",
@@ -94,7 +94,9 @@ def run(ctx: Context) -> int:
     if args.format == "json":
         data = report.as_dict()
         with ctx.store.read() as session:
-            data["repeat_contacts"] = _repeats(session, since, until, args.repeat_days).as_dict()
+            data["repeat_contacts"] = _repeats(
+                session, since, until, args.repeat_days or ctx.config.repeat_days
+            ).as_dict()
         json.dump(data, out, indent=1, default=str)
         out.write("\n")
         return 0
@@ -106,7 +108,9 @@ def run(ctx: Context) -> int:
         return 0
     _print_table(report, rows, since, until)
     with ctx.store.read() as session:
-        _print_repeats(_repeats(session, since, until, args.repeat_days, gaps=False))
+        _print_repeats(
+            _repeats(session, since, until, args.repeat_days or ctx.config.repeat_days, gaps=False)
+        )
     print("\nDefinitions: inbox-tui stats --help")
     return 0
 

@@ -299,8 +299,10 @@ class StatsScreen(Screen[str | int | None]):
         me: str,
         clock: Any = None,
         business_hours: dict[str, Any] | None = None,
+        repeat_days: int = 7,
     ) -> None:
         super().__init__()
+        self.repeat_days = repeat_days
         self.gateway = gateway
         self.me = me
         self.clock = clock or (lambda: datetime.now(UTC))
@@ -339,7 +341,7 @@ class StatsScreen(Screen[str | int | None]):
             tags.add_column(heading, key=key)
         repeats = self.query_one("#repeats", DataTable)
         for key, heading in (
-            ("key", "Repeat contacts within 7 days of a close"),
+            ("key", f"Repeat contacts within {self.repeat_days} days of a close"),
             ("closes", "closes"),
             ("rate", "repeat rate"),
             ("nocat", "closed without category"),
@@ -362,6 +364,7 @@ class StatsScreen(Screen[str | int | None]):
         until = self.clock()
         since = until - timedelta(days=PERIODS[self.period_name])
         bh = BusinessHours.from_config(self.business_hours)
+        days = self.repeat_days
         # detail=False: no feature-request grouping, which this screen does not show.
         self.gateway.read(
             self,
@@ -371,7 +374,7 @@ class StatsScreen(Screen[str | int | None]):
         )
         self.gateway.read(
             self,
-            lambda s: repeats_report(s, since, until, now=until, gaps=False),
+            lambda s: repeats_report(s, since, until, days=days, now=until, gaps=False),
             reply=RepeatsLoaded,
             group="repeats",
             exclusive=True,
