@@ -28,11 +28,17 @@ COMMAND_MODULES = [
     "inbox_tui.commands.outbox",
     "inbox_tui.commands.export",
     "inbox_tui.commands.search",
+    "inbox_tui.commands.conv",
+    "inbox_tui.commands.sla",
+    "inbox_tui.commands.mentions",
+    "inbox_tui.commands.assign",
     "inbox_tui.commands.views",
     "inbox_tui.commands.attachments",
     "inbox_tui.commands.articles",
     "inbox_tui.commands.macros",
     "inbox_tui.commands.stats",
+    "inbox_tui.commands.incidents",
+    "inbox_tui.commands.issues",
     "inbox_tui.commands.admin",
 ]
 

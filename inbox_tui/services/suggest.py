@@ -5,10 +5,10 @@ Articles are ranked in two stages. Full-text search in the store finds candidate
 weighted tsvector), and rapidfuzz re-scores them against the titles and forgives typos,
 adding the closest titles by fuzzy match that full-text search missed. The two scores
 are blended. When the optional embedding model is installed (services/embeddings.py),
-that word ranking is fused with a ranking by meaning (cosine of sentence embeddings,
-services/semantic.py) by reciprocal-rank fusion, which needs no calibration between the
-two scores; without the model the word ranking is used alone.
-``benchmarks/suggest_accuracy.py`` measures each part and the fusion.
+an article scores the cosine similarity of its best chunk to the query (sentence
+embeddings, services/semantic.py) plus a small weight of that word score; without the
+model the word ranking is used alone. ``benchmarks/suggest_accuracy.py`` measures each
+part and the hybrid on queries held out from choosing the weights.
 
 Tags are predicted by a multinomial naive Bayes classifier trained on the team's own
 tagged conversations in the store (subject + the customer's first message): no model to
@@ -25,6 +25,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import text
@@ -364,7 +365,12 @@ def article_insert_text(art: Article) -> str:
 
 
 def record_article_sent(
-    session: Session, actor: str, conversation_id: int, article_id: int
+    session: Session,
+    actor: str,
+    conversation_id: int,
+    article_id: int,
+    *,
+    at: datetime | None = None,
 ) -> None:
     conv = core.lock_conversation(session, conversation_id)
     art = session.get(Article, article_id)
@@ -376,6 +382,7 @@ def record_article_sent(
         core.ensure_agent(session, actor),
         EventKind.ARTICLE_SENT,
         {"article": art.id, "slug": art.slug},
+        at=at,
     )
 
 

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from inbox_tui import sanitize
 from inbox_tui.models import Agent, SavedSearch, Tag
 from inbox_tui.services.conversations import ConversationFilter, count_conversations, view_filter
+from inbox_tui.services.mentions import unread_count
 from inbox_tui.services.search import parse_query
 
 VIEWS = [
@@ -37,19 +38,22 @@ class AgentChoice:
     name: str
 
 
+# Views with counts of their own: "mentions" lists the conversations whose notes name
+# me, and its count is my unread mentions (services/mentions.py).
+MENTIONS = ("mentions", "Mentions")
+
+
 def view_label(view: str) -> str:
     """The name a view is shown under: "All open", "#billing", a saved search's name."""
     if view.startswith("tag:"):
         return f"#{view[4:]}"
-    return dict(VIEWS).get(view) or view.removeprefix("saved:")
+    return dict([*VIEWS, MENTIONS]).get(view) or view.removeprefix("saved:")
 
 
 def list_views(session: Session, me: str) -> ViewList:
-    return ViewList(
-        counts={v: count_conversations(session, view_filter(v, me)) for v, _ in VIEWS},
-        tags=list_tags(session),
-        saved=saved_searches(session),
-    )
+    counts = {v: count_conversations(session, view_filter(v, me)) for v, _ in VIEWS}
+    counts[MENTIONS[0]] = unread_count(session, me)
+    return ViewList(counts=counts, tags=list_tags(session), saved=saved_searches(session))
 
 
 def list_tags(session: Session) -> list[str]:
@@ -88,4 +92,5 @@ def resolve_filter(
     if not (q.assignee or q.unassigned):
         q.assignee, q.unassigned = base.assignee, base.unassigned
     q.tags = [*base.tags, *q.tags]
+    q.mentioned = q.mentioned or base.mentioned
     return q

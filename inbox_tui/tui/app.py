@@ -76,6 +76,7 @@ class InboxApp(App[int]):
         self.exit_after_first_frame = False
         self.exit_after_first_paint = False
         self._started = False
+        self._said_words_only = False
         self.paint_stream: Any = None
 
     @property
@@ -145,6 +146,7 @@ class InboxApp(App[int]):
             self._watch_mail()
             self.set_interval(30, self.flush_outbox)
         self._warm_semantic()
+        self.set_interval(300, self._warm_semantic)  # conversations tagged since, new articles
 
     def on_list_shown(self, _message: ListShown) -> None:
         if self.exit_after_first_frame:  # benchmarks: start to first page of data
@@ -189,7 +191,9 @@ class InboxApp(App[int]):
             return  # turned off on purpose: nothing to say
         embeddings.preload()
         if not embeddings.loaded():
-            self.main.post_message(StatusNews(embeddings.status()))
+            if not self._said_words_only:  # once, not at every catch-up
+                self._said_words_only = True
+                self.main.post_message(StatusNews(embeddings.status()))
             return
         try:
             semantic.catch_up(cast(Any, self.store))

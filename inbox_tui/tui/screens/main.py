@@ -570,7 +570,14 @@ class MainScreen(TriageFlows):
                 self.search_for(f"assignee:{result}", "all")
 
         self.app.push_screen(
-            StatsScreen(self.gateway, self.me, self.clock, self.config.business_hours), drill
+            StatsScreen(
+                self.gateway,
+                self.me,
+                self.clock,
+                self.config.business_hours,
+                repeat_days=self.config.repeat_days,
+            ),
+            drill,
         )
 
 
