@@ -264,8 +264,9 @@ class MainScreen(TriageFlows):
     def on_thread_loaded(self, message: ThreadLoaded) -> None:
         thread, viewers = message.value
         conv_id, window = message.flow
-        if conv_id == self.open_id:
-            self.open_version = thread.version
+        if conv_id != self.open_id:
+            return  # a slower answer for a conversation the agent has moved away from
+        self.open_version = thread.version
         self.thread_view.show(thread, viewers, window)
 
     @on(ThreadView.OlderWanted)
