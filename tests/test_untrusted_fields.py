@@ -101,8 +101,9 @@ TEXT_COLUMNS: dict[str, dict[str, str]] = {
         "status": "app",
         "rating": "app",
     },
-    "savedsearch": {"name": "app", "query": "app"},
-    "event": {"kind": "app", "data": "untrusted"},
+    "savedsearch": {"name": "app", "query": "app", "scope": "app"},  # typed by agents
+    "draft": {"body": "app"},  # an agent's unsent reply (cleaned on save)
+    "event": {"kind": "app", "data": "untrusted", "batch": "app", "undoes": "app"},  # uuids
     "message": {
         "dedupe_key": "untrusted",
         "source": "untrusted",

@@ -29,6 +29,7 @@ from inbox_tui.tui.widgets.thread_view import ThreadView
 if TYPE_CHECKING:
     from inbox_tui.config import Config
     from inbox_tui.services.conversations import ConversationFilter, ConversationRow
+    from inbox_tui.services.views import SavedView
 
 # The narrowest screen on which a pane sits beside the list or thread (a 38-column pane
 # leaves the thread 60 columns); below it the pane replaces them.
@@ -115,7 +116,7 @@ class MainScreen(TriageFlows):
         self.query_text = ""
         self.open_id: int | None = None
         self.open_version: int | None = None
-        self._saved: dict[str, str] = {}
+        self.saved_views: dict[str, SavedView] = {}
         self._list_request: ConversationFilter | None = None  # the filter last asked for
         self._pane_for: tuple[str, int | None] | None = None
         self._pane_generation = 0
@@ -185,7 +186,7 @@ class MainScreen(TriageFlows):
     def current_filter(self) -> ConversationFilter:
         from inbox_tui.services.views import resolve_filter
 
-        return resolve_filter(self.view, self.query_text, self.me, self._saved)
+        return resolve_filter(self.view, self.query_text, self.me, self.saved_views)
 
     def reload(self, keep_id: int | None = None) -> None:
         try:
@@ -295,7 +296,7 @@ class MainScreen(TriageFlows):
         from inbox_tui.services.views import VIEWS
 
         found = message.value
-        self._saved = found.saved
+        self.saved_views = found.saved
         ol = self.query_one("#views", OptionList)
         ol.clear_options()
         opts = [Option(Text(f"{label} ({found.counts.get(v, 0):,})"), id=v) for v, label in VIEWS]

@@ -119,6 +119,8 @@ class TriageFlows(Screen[None]):
     refresh_pane: Callable[..., None]
     pane_failed: Callable[[int, str], None]
     search_for: Callable[[str, str], None]
+    saved_views: dict[str, Any]
+    view: str
     load_views: Callable[[], None]
     action_open: Callable[[], None]
 
@@ -402,19 +404,20 @@ class TriageFlows(Screen[None]):
             self.search_for(message.value, "all")
 
     def action_save_search(self) -> None:
-        from inbox_tui.services.views import save_search
+        from inbox_tui.services.views import save_view, saved_query, scope_label
 
         if not self.query_text.strip():
             self.notify("Type a search first (/), then save it as a view.", severity="warning")
             return
-        query = self.query_text
+        # The view keeps the scope the search ran in, so it shows what the search showed.
+        query, scope = saved_query(self.view, self.query_text, self.saved_views)
 
         def done(name: str | None) -> None:
             self.conv_list.focus()  # the next key is for the list, not the query
             if name and name.strip():
-                ok = f"Saved the search as the view “{name.strip()}”."
+                ok = f"Saved the search as the view “{name.strip()}” (in {scope_label(scope)})."
                 self.gateway.write(
-                    self, save_search, name, query, ok=ok, flow=Flow([], after=self.load_views)
+                    self, save_view, name, query, scope, ok=ok, flow=Flow([], after=self.load_views)
                 )
 
         self.app.push_screen(Prompt("Name for this view", "e.g. Angry billing"), done)
