@@ -290,6 +290,7 @@ class InboxApp(App[int]):
 
 def run_app(ctx: Any) -> int:
     """Run the TUI for the command line's context (its store, config and agent)."""
+    actions.check_keymap(ctx.config.keys)  # a bad [keys] stops here, in one sentence
     app = InboxApp(lambda: ctx.store, ctx.config, ctx.agent)
     app.run()
     return app.return_code or 0

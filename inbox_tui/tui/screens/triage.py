@@ -49,6 +49,11 @@ class SendFlow:
 
 
 @dataclass
+class UndoFlow:
+    """An undo on its way; the answer is the sentence saying what was put back."""
+
+
+@dataclass
 class MacroEdit:
     slug: str
     name: str
@@ -88,6 +93,10 @@ class ContactQueryLoaded(Loaded):
     pass
 
 
+class ReplyStarted(Loaded):
+    """value: services.compose.ReplyStart; flow: (conversation id, macro, article id)."""
+
+
 class ReplySent(Message):
     """A reply was queued: the app flushes the outbox now rather than at its timer."""
 
@@ -112,7 +121,6 @@ class TriageFlows(Screen[None]):
     clock: Callable[[], datetime]
     open_id: int | None
     open_version: int | None
-    drafts: dict[int, str]
     query_text: str
     _load_thread: Callable[[int], None]
     reload: Callable[..., None]
@@ -195,8 +203,9 @@ class TriageFlows(Screen[None]):
                 self.conv_list.clear_selection()
             if flow.after is not None:
                 flow.after()
+        elif isinstance(flow, UndoFlow):
+            self.notify(message.result.summary, markup=False)
         elif isinstance(flow, SendFlow):
-            self.drafts.pop(flow.conv_id, None)
             self.notify(self._sent_text(message.result), markup=False)
             self.post_message(ReplySent())
         row = self.conv_list.current_row()
@@ -218,7 +227,7 @@ class TriageFlows(Screen[None]):
             return
         self.notify(message.text, severity="error", markup=False, timeout=10)
         if isinstance(flow, SendFlow):  # nothing was sent: the text comes back
-            self.compose_reply(flow.conv_id, flow.text, flow.macro, flow.article_id)
+            self.compose_reply(flow.conv_id, flow.text, flow.macro, flow.article_id, exact=True)
         elif isinstance(flow, MacroEdit):  # not saved: the edits come back
             self._edit_macro(flow)
 
@@ -317,6 +326,18 @@ class TriageFlows(Screen[None]):
                 typed=lambda text: text if check(text) is None else None,
             ),
             chosen,
+        )
+
+    def action_undo(self) -> None:
+        """ctrl+z / U: revert this agent's last triage change (services/undo.py)."""
+        from datetime import timedelta
+
+        from inbox_tui.services.undo import undo_last
+
+        window = timedelta(minutes=self.config.undo_minutes)
+        now = self.clock()
+        self.gateway.write(
+            self, lambda s: undo_last(s, self.me, window=window, now=now), flow=UndoFlow()
         )
 
     # -- pickers -----------------------------------------------------------------------
@@ -442,30 +463,68 @@ class TriageFlows(Screen[None]):
 
     def action_reply(self) -> None:
         if flow := self.begin(single=True):
-            self.compose_reply(flow.ids[0], self.drafts.get(flow.ids[0], ""))
+            self.compose_reply(flow.ids[0], "")
 
     def compose_reply(
-        self, conv_id: int, text: str, macro: str | None = None, article_id: int | None = None
+        self,
+        conv_id: int,
+        text: str,
+        macro: str | None = None,
+        article_id: int | None = None,
+        exact: bool = False,
     ) -> None:
+        """Open the composer on the agent's kept draft (if any) followed by ``text``;
+        ``exact``: on ``text`` alone (a send that failed comes back as it was)."""
+        from inbox_tui.services.compose import start_reply
+
+        self.gateway.read(
+            self,
+            lambda s: start_reply(s, self.me, conv_id, text, config=self.config, exact=exact),
+            reply=ReplyStarted,
+            flow=(conv_id, macro, article_id),
+            group="pickers",
+        )
+
+    def on_reply_started(self, message: ReplyStarted) -> None:
+        from inbox_tui.services.drafts import delete_draft, save_draft
         from inbox_tui.services.presence import heartbeat
 
+        conv_id, macro, article_id = message.flow
+        start = message.value
         seen = self.open_version if conv_id == self.open_id else None
         self.gateway.fire(self, heartbeat, self.me, conv_id, "replying", group="presence")
 
+        def keep(text: str) -> None:  # the composer's autosave: a crash keeps the text
+            self.gateway.fire(self, save_draft, self.me, conv_id, text, group="draft")
+
         def done(draft: Draft | None) -> None:
-            if draft is None:
+            if draft is None:  # discarded
+                self.gateway.write(self, delete_draft, self.me, conv_id, ok="Draft discarded.")
                 return
-            if draft.action == "closed":  # Esc: kept for the next r on this conversation
-                if draft.text.strip() and not macro:
-                    self.drafts[conv_id] = draft.text
-                return
-            if not draft.text.strip():
+            if draft.action == "closed" or not draft.text.strip():
+                # Esc: kept in the store for the next r, here or in another session.
+                ok = (
+                    "Draft kept; r on this conversation brings it back."
+                    if draft.text.strip()
+                    else None
+                )
+                self.gateway.write(self, save_draft, self.me, conv_id, draft.text, ok=ok)
                 return
             then = "closed" if draft.action == "send_close" else None
             self.send(SendFlow(conv_id, draft.text, then, seen, macro, article_id))
 
         title = f"Reply to #{conv_id}" + (f" (macro {macro})" if macro else "")
-        self.app.push_screen(Composer(title, text), done)
+        if start.had_draft:
+            title += " (your draft)"
+        composer = Composer(
+            title,
+            start.text,
+            headers=start.headers,
+            autosave=keep,
+            editor_command=self.config.editor_command,
+            open_editor=self.config.compose_in_editor,
+        )
+        self.app.push_screen(composer, done)
 
     def send(self, flow: SendFlow, force: bool = False) -> None:
         from inbox_tui.services.compose import send_reply
@@ -506,7 +565,7 @@ class TriageFlows(Screen[None]):
                 self.send(flow, force=True)
             elif value == "edit" or value is None:
                 self._load_thread(flow.conv_id)
-                self.compose_reply(flow.conv_id, flow.text, flow.macro, flow.article_id)
+                self.compose_reply(flow.conv_id, flow.text, flow.macro, flow.article_id, exact=True)
 
         self.app.push_screen(FuzzyPicker(title, items), chosen)
 

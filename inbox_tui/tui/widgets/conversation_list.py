@@ -334,6 +334,8 @@ class ConversationList(ScrollView, can_focus=True):
             Segment(_fit(who, name_w) + " ", base + Style(bold=row.status == "open")),
             Segment(eye, base + Style(color="magenta")),
         ]
+        if row.draft:  # an unsent reply of this agent's is kept here (r brings it back)
+            head.append(Segment("draft ", base + Style(color="red", italic=True)))
         used = sum(len(seg.text) for seg in head) + len(tail)
         subject = _fit(one_line(row.subject, 300), max(5, width - used))
         return [
