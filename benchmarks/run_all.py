@@ -13,7 +13,14 @@ from pathlib import Path
 
 ON_STORE = ["tui_latency", "tui_memory", "stats_report"]
 ON_MAILDIR = ["import_and_search", "imap_sync"]
-ALONE = ["suggest_accuracy", "suggest_tags", "suggest_speed", "chat_split", "chat_import"]
+ALONE = [
+    "suggest_accuracy",
+    "suggest_tags",
+    "suggest_speed",
+    "chat_split",
+    "chat_import",
+    "import_attachments",
+]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "inbox_tui.commands.export",
     "inbox_tui.commands.search",
     "inbox_tui.commands.views",
+    "inbox_tui.commands.attachments",
     "inbox_tui.commands.articles",
     "inbox_tui.commands.macros",
     "inbox_tui.commands.stats",

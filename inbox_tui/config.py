@@ -29,6 +29,11 @@ Example (every key documented in README.md)::
     [chat.agents]               # chat handles that are our agents
     "slack:U024BE7LH" = "sam"
 
+    [mail]
+    undo_seconds = 10           # replies wait this long in the outbox (0: send at once)
+    max_attachment_mb = 25      # per file; larger ones are recorded as too large
+    max_message_attachments_mb = 50
+
     [keys]                      # remap any binding: action = "key"
     reply = "R"
 
@@ -169,6 +174,40 @@ class Account(Credentials):
     from_name: str | None = None
     smtp: SmtpSettings | None = None
     timeout: float = 30.0
+    # The mailbox's signature, and per-agent ones for it ([accounts.NAME.signatures]).
+    signature: Signature | None = None
+    agent_signatures: dict[str, Signature] = field(default_factory=dict)
+
+
+@dataclass
+class Signature:
+    """Signature text written in the config, or a file (edited with $EDITOR) read at
+    each reply so an edit needs no restart. May use the macro placeholders."""
+
+    text: str | None = None
+    file: Path | None = None
+
+    def read(self) -> str:
+        if self.file is None:
+            return self.text or ""
+        try:
+            return self.file.read_text(encoding="utf-8")
+        except FileNotFoundError as exc:
+            raise ConfigError(f"The signature file {self.file} does not exist.") from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(
+                f"The signature file {self.file} cannot be read as UTF-8 text."
+            ) from exc
+
+
+@dataclass
+class MailSettings:
+    """[mail]: undo delay and attachment size caps. Code that builds a ``Config`` by
+    hand sends at once; a loaded config waits ``[mail] undo_seconds`` (10 by default)."""
+
+    undo_seconds: float = 0.0
+    max_attachment_bytes: int = 25 * 1024 * 1024
+    max_message_attachment_bytes: int = 50 * 1024 * 1024
 
 
 @dataclass
@@ -176,6 +215,7 @@ class AgentIdentity:
     username: str
     name: str
     email: str | None = None
+    signature: Signature | None = None
 
 
 @dataclass
@@ -187,6 +227,9 @@ class Config:
     chat_agents: dict[str, str] = field(default_factory=dict)  # chat handle -> username
     keys: dict[str, str] = field(default_factory=dict)  # action -> key(s)
     business_hours: dict[str, Any] | None = None
+    mail: MailSettings = field(default_factory=MailSettings)
+    # Chat replies are appended here as JSON lines for a bridge to deliver ([chat]).
+    chat_outgoing_log: Path | None = None
     raw: dict[str, Any] = field(default_factory=dict)  # the whole file, for later sections
     # The demo inbox: replies are recorded in the store but never sent anywhere.
     demo: bool = False
@@ -302,43 +345,11 @@ def _build(path: Path | None, data: dict[str, Any], db: str | None) -> Config:
         username=username,
         name=one_line(spec.agent.name or "", 200) or username,
         email=one_line(spec.agent.email, 320) if spec.agent.email else None,
+        signature=_signature(spec.agent, "[agent]"),
     )
     accounts: dict[str, Account] = {}
     for name, section in spec.accounts.items():
-        smtp = None
-        if section.smtp is not None:
-            s = section.smtp
-            creds = _credentials(s)
-            # SMTP usually shares the IMAP login; fall back to it.
-            if not (creds["password_cmd"] or creds["password_env"] or creds["password"]):
-                for k, v in _credentials(section).items():
-                    if k != "username":
-                        creds[k] = v
-            creds["username"] = creds["username"] or section.username
-            smtp = SmtpSettings(
-                host=s.host,
-                port=s.port,
-                security=s.security,
-                tls_ca_file=s.tls_ca_file,
-                allow_plain=s.allow_plain,
-                timeout=float(s.timeout),
-                **creds,
-            )
-        accounts[name] = Account(
-            name=name,
-            host=section.host,
-            port=section.port,
-            security=section.security,
-            tls_ca_file=section.tls_ca_file,
-            allow_plain=section.allow_plain,
-            mailboxes=list(section.mailboxes),
-            sent_mailbox=section.sent_mailbox,
-            address=section.address or section.username,
-            from_name=section.from_name,
-            smtp=smtp,
-            timeout=float(section.timeout),
-            **_credentials(section),
-        )
+        accounts[name] = _account(name, section)
     db_url = db or os.environ.get("INBOX_TUI_DB") or spec.db
     return Config(
         path=path,
@@ -348,11 +359,117 @@ def _build(path: Path | None, data: dict[str, Any], db: str | None) -> Config:
         chat_agents=dict(spec.chat.agents),
         keys=dict(spec.keys),
         business_hours=spec.business_hours.model_dump() if spec.business_hours else None,
+        mail=MailSettings(
+            undo_seconds=float(spec.mail.undo_seconds),
+            max_attachment_bytes=int(spec.mail.max_attachment_mb * MB),
+            max_message_attachment_bytes=int(spec.mail.max_message_attachments_mb * MB),
+        ),
+        chat_outgoing_log=Path(spec.chat.outgoing_log).expanduser()
+        if spec.chat.outgoing_log
+        else None,
         raw=data,
         compose_in_editor=spec.compose.editor,
         editor_command=list(spec.compose.editor_command) if spec.compose.editor_command else None,
         undo_minutes=float(spec.undo.minutes),
     )
+
+
+def _account(name: str, section: config_schema.AccountSection) -> Account:
+    """One validated ``[accounts.NAME]`` table (and its ``smtp`` table) as settings."""
+    smtp = None
+    if section.smtp is not None:
+        s = section.smtp
+        creds = _credentials(s)
+        # SMTP usually shares the IMAP login; fall back to it.
+        if not (creds["password_cmd"] or creds["password_env"] or creds["password"]):
+            for k, v in _credentials(section).items():
+                if k != "username":
+                    creds[k] = v
+        creds["username"] = creds["username"] or section.username
+        smtp = SmtpSettings(
+            host=s.host,
+            port=s.port,
+            security=s.security,
+            tls_ca_file=s.tls_ca_file,
+            allow_plain=s.allow_plain,
+            timeout=float(s.timeout),
+            **creds,
+        )
+    return Account(
+        name=name,
+        host=section.host,
+        port=section.port,
+        security=section.security,
+        tls_ca_file=section.tls_ca_file,
+        allow_plain=section.allow_plain,
+        mailboxes=list(section.mailboxes),
+        sent_mailbox=section.sent_mailbox,
+        address=section.address or section.username,
+        from_name=section.from_name,
+        smtp=smtp,
+        timeout=float(section.timeout),
+        signature=_signature(section, f"[accounts.{name}]"),
+        agent_signatures=_agent_signatures(section.signatures, f"[accounts.{name}]"),
+        **_credentials(section),
+    )
+
+
+MB = 1024 * 1024
+
+
+def _signature(section: config_schema.SignatureFields, where: str) -> Signature | None:
+    text, path = section.signature, section.signature_file
+    if text is not None and path is not None:
+        raise ConfigError(f"{where}: give signature or signature_file, not both.")
+    if text is None and path is None:
+        return None
+    if text is not None:
+        _check_signature(text, where)
+    return Signature(text=text, file=Path(path).expanduser() if path else None)
+
+
+def _check_signature(text: str, where: str) -> None:
+    from inbox_tui.macros import template
+
+    try:
+        parsed = template.parse(text)
+    except template.TemplateError as exc:
+        raise ConfigError(f"{where}: the signature is not valid: {exc}") from exc
+    if parsed.asks or parsed.articles:
+        raise ConfigError(f"{where}: a signature cannot use ask: or article: placeholders.")
+
+
+def _agent_signatures(
+    section: dict[str, str | config_schema.SignatureSection], where: str
+) -> dict[str, Signature]:
+    out = {}
+    for agent, value in section.items():
+        if isinstance(value, str):
+            _check_signature(value, f"{where}.signatures")
+            out[str(agent)] = Signature(text=value)
+        else:
+            sig = _signature(value, f"{where}.signatures.{agent}")
+            if sig is not None:
+                out[str(agent)] = sig
+    return out
+
+
+def signature_for(config: Config, username: str, account: str | None) -> str | None:
+    """The signature template for this agent replying from this mailbox: the
+    mailbox's per-agent one, else the agent's own, else the mailbox's."""
+    acc = config.accounts.get(account) if account else None
+    candidates = [
+        acc.agent_signatures.get(username) if acc else None,
+        config.agent.signature if config.agent.username == username else None,
+        acc.signature if acc else None,
+    ]
+    for sig in candidates:
+        if sig is not None:
+            text = sig.read()
+            if sig.file is not None:
+                _check_signature(text, f"the signature file {sig.file}")
+            return text
+    return None
 
 
 def is_loopback(host: str) -> bool:

@@ -44,6 +44,24 @@ Text = Annotated[str, Field(max_length=4096)]
 Host = Annotated[str, Field(min_length=1, max_length=255)]
 
 
+class SignatureFields(_Section):
+    signature: Text | None = setting(
+        None,
+        doc="Signature text added below replies (may use the macro placeholders, not "
+        "`ask:` or `article:`).",
+        expect="text",
+    )
+    signature_file: Text | None = setting(
+        None,
+        doc="A file holding the signature, read at each reply (instead of `signature`).",
+        expect="a file path",
+    )
+
+
+class SignatureSection(SignatureFields):
+    pass
+
+
 class _Credentials(_Section):
     username: Text | None = setting(None, doc="Login name.", expect="text")
     password_cmd: str | list[Text] | None = setting(
@@ -93,7 +111,7 @@ class SmtpSection(_Credentials):
     )
 
 
-class AccountSection(_Credentials):
+class AccountSection(_Credentials, SignatureFields):
     host: Host = setting(doc="IMAP server name.", expect="a host name")
     port: Port = setting(993, doc="IMAP port.", expect="a port number (1-65535)")
     security: Literal["tls", "plain"] = setting(
@@ -127,9 +145,16 @@ class AccountSection(_Credentials):
         doc="The SMTP server replies go through (its login defaults to the account's).",
         expect="a table",
     )
+    signatures: dict[str, Text | SignatureSection] = setting(
+        {},
+        doc='Per-agent signatures for this mailbox: `sam = "Sam, Northwind support"` or '
+        '`sam = { signature_file = "~/sig.txt" }`.',
+        expect='a table of agent = "text" or a table',
+        item="text or a table",
+    )
 
 
-class AgentSection(_Section):
+class AgentSection(SignatureFields):
     username: Text | None = setting(
         None, doc="Who you are in the store (default: your login name).", expect="text"
     )
@@ -145,6 +170,30 @@ class ChatSection(_Section):
         doc='Chat handles that are agents, so their lines count as replies: `"slack:U024BE7LH" = "sam"`.',
         expect='a table of handle = "username"',
         item="a username in quotes",
+    )
+    outgoing_log: Text | None = setting(
+        None,
+        doc="A file that chat replies are appended to as JSON lines, for a bridge to "
+        "deliver (without it a chat reply is recorded in the conversation only).",
+        expect="a file path",
+    )
+
+
+class MailSection(_Section):
+    undo_seconds: Annotated[float, Field(ge=0, le=600)] = setting(
+        10.0,
+        doc="Replies wait this long in the outbox, so they can be cancelled; 0 sends at once.",
+        expect="a number of seconds from 0 to 600",
+    )
+    max_attachment_mb: Annotated[float, Field(ge=0, le=1024)] = setting(
+        25.0,
+        doc="The largest attachment kept (or sent), in MB; a larger one is listed, not kept.",
+        expect="a size in MB from 0 to 1024",
+    )
+    max_message_attachments_mb: Annotated[float, Field(ge=0, le=4096)] = setting(
+        50.0,
+        doc="The most attachment bytes kept for one message, in MB.",
+        expect="a size in MB from 0 to 4096",
     )
 
 
@@ -238,6 +287,7 @@ class ConfigFile(_Section):
     business_hours: BusinessHoursSection | None = setting(
         None, doc="Working time for the stats' business-hours figures.", expect="a table"
     )
+    mail: MailSection = setting(MailSection(), doc="Sending and attachments.", expect="a table")
     compose: ComposeSection = setting(ComposeSection(), doc="Writing replies.", expect="a table")
     undo: UndoSection = setting(UndoSection(), doc="Undoing triage changes.", expect="a table")
 

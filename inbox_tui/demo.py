@@ -368,7 +368,13 @@ def is_empty(store: Store) -> bool:
 def build_demo(store: Store, *, me: str, now: datetime | None = None, seed: int = 7) -> int:
     """Fill an empty store with the demo inbox. Returns the number of conversations."""
     now = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
-    return store.run(_build, me, now, seed)
+    count = store.run(_build, me, now, seed)
+    # Meaning vectors of the help articles (a few seconds; nothing without the optional
+    # model). Conversations are embedded as suggestions need them.
+    from inbox_tui.services.semantic import refresh_articles
+
+    store.run(refresh_articles)
+    return count
 
 
 def _build(session: Session, me: str, now: datetime, seed: int) -> int:

@@ -27,6 +27,9 @@ class Attachment:
     name: str
     content_type: str
     size: int
+    data: bytes | None = None  # None: not kept (``status``/``note`` say why)
+    status: str = ""  # "stored", "too_large", "unreadable"; "" = listed only
+    note: str | None = None  # the plain sentence when the file was not kept
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "name", sanitize.one_line(self.name, 300))
@@ -71,6 +74,8 @@ class IncomingMessage:
     author_handle: str | None = None  # chat identity, e.g. "slack:U024BE7LH"
     to: list[tuple[str, str]] = field(default_factory=list)  # (name, address)
     cc: list[tuple[str, str]] = field(default_factory=list)
+    # Where the sender wants answers (web forms send from a no-reply address).
+    reply_to: list[tuple[str, str]] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
     # Set by a source that knows this author is one of our agents (chat handles mapped
     # in config, the account's own address): the message is then a reply.

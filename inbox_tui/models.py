@@ -57,6 +57,9 @@ class EventKind(enum.StrEnum):
     MACRO_APPLIED = "macro_applied"
     MERGED = "merged"
     RATED = "rated"
+    FORWARDED = "forwarded"
+    # Undo send: data {"outbox", "replied_event"}; the stats drop that reply.
+    REPLY_CANCELLED = "reply_cancelled"
 
 
 class OutboxStatus(enum.StrEnum):
@@ -67,6 +70,7 @@ class OutboxStatus(enum.StrEnum):
     HELD = "held"  # collision check: another agent acted since the draft began
     DISCARDED = "discarded"
     LOGGED = "logged"  # chat reply with no delivery route: recorded, not delivered
+    CANCELLED = "cancelled"  # taken back by the agent during the undo delay
 
 
 class Agent(SQLModel, table=True):
@@ -133,11 +137,13 @@ class Message(SQLModel, table=True):
     contact_id: int | None = Field(default=None, foreign_key="contact.id")
     to_addrs: str | None = Field(default=None, sa_column=Column(Text))  # JSON list
     cc_addrs: str | None = Field(default=None, sa_column=Column(Text))  # JSON list
+    reply_to_addrs: str | None = Field(default=None, sa_column=Column(Text))  # JSON list
     subject: str = Field(default="", max_length=1000)
     sent_at: datetime = Field(default_factory=utcnow)
     received_at: datetime = Field(default_factory=utcnow)
     body: str = Field(default="", sa_column=Column(Text, nullable=False))
-    attachments: str | None = Field(default=None, sa_column=Column(Text))  # JSON list
+    # JSON list of {name, content_type, size, sha256, status, note}; bytes in ``blob``.
+    attachments: str | None = Field(default=None, sa_column=Column(Text))
     parse_warnings: str | None = Field(default=None, sa_column=Column(Text))
 
 
@@ -221,6 +227,21 @@ class Article(SQLModel, table=True):
     url: str | None = Field(default=None, max_length=1000)
     body: str = Field(default="", sa_column=Column(Text, nullable=False))
     source_path: str | None = Field(default=None, max_length=1000)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Embedding(SQLModel, table=True):
+    """Sentence embeddings of an article's chunks or a conversation's query text, for
+    suggestions by meaning (services/semantic.py). Derived data: ``text_hash`` is the
+    sha256 of the text that was embedded with ``model``, so a changed text or model is
+    recomputed and an unchanged one never is. ``vectors`` holds one or more float16 rows.
+    """
+
+    kind: str = Field(primary_key=True, max_length=20)  # "article" or "conversation"
+    ref_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    model: str = Field(max_length=100)
+    text_hash: str = Field(max_length=64)
+    vectors: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow)
 
 
@@ -351,3 +372,23 @@ class StatEvent(SQLModel, table=True):
     duration_us: int | None = Field(default=None, sa_type=BigInteger)
     rating: str | None = Field(default=None, max_length=10)
     owner_id: int | None = None
+
+
+class Blob(SQLModel, table=True):
+    """An attachment's bytes, stored once however many messages carry them: the key is
+    their sha256. In the database on both backends, so it is written in the same
+    transaction as its message (no orphan or half-written files after a crash), every
+    agent who can read the store can open it, and a backup of the store has it."""
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    size: int = Field(sa_type=BigInteger)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AttachmentStatus(enum.StrEnum):
+    """``status`` of an entry in ``Message.attachments``."""
+
+    STORED = "stored"  # bytes in ``blob`` under the entry's sha256
+    TOO_LARGE = "too_large"  # over the [mail] size cap: name and size kept, bytes not
+    UNREADABLE = "unreadable"  # its encoding is broken: nothing trustworthy to keep

@@ -148,3 +148,35 @@ def mask_secrets(text: str) -> str:
     if not text or "@" not in text:
         return text
     return _TOKEN.sub(_mask_token, text)
+
+
+_UNSAFE_IN_NAME = re.compile(
+    r'[\x00-\x1f\x7f-\x9f/\\:*?"<>|\u202a-\u202e\u2066-\u2069\u200b-\u200f]'
+)
+_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$", re.I)
+MAX_FILENAME_BYTES = 150
+
+
+def safe_filename(name: str, fallback: str = "attachment") -> str:
+    """A file name from a stranger made safe to create in a folder the agent chose: one
+    path component (no ``/``, ``\\``, ``..``), no control or bidi characters, not
+    hidden (no leading dot), NFC, at most ``MAX_FILENAME_BYTES`` bytes of UTF-8 with
+    its extension kept. Empty or unusable names become ``fallback``."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFC", _SURROGATE.sub("", name or ""))
+    text = _UNSAFE_IN_NAME.sub("_", text)
+    text = _SPACES.sub(" ", text).strip(" .")
+    text = text.lstrip("._ ") or ""
+    if not text or set(text) <= {"_", " ", "."}:
+        text = fallback
+    if _WINDOWS_RESERVED.match(text):
+        text = "_" + text
+    if len(text.encode("utf-8")) > MAX_FILENAME_BYTES:
+        stem, dot, ext = text.rpartition(".")
+        if not dot or len(ext.encode("utf-8")) > 16 or not stem:
+            stem, ext = text, ""
+        room = MAX_FILENAME_BYTES - len(ext.encode("utf-8")) - (1 if ext else 0)
+        stem = stem.encode("utf-8")[:room].decode("utf-8", "ignore").rstrip(" .")
+        text = f"{stem}.{ext}" if ext else stem
+    return text

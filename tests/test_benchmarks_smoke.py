@@ -1,24 +1,35 @@
 """Tiny runs of the benchmark scripts so they do not rot (no timing is asserted)."""
 
+import pytest
+
 from benchmarks import chat_split, stats_report, suggest_accuracy, suggest_tags
 from benchmarks.generate import generate
 from inbox_tui.store import sqlite_url
 from tests.conftest import corpus
 
 
+@pytest.mark.semantic
 def test_suggest_accuracy_smoke():
     corpus("faq")
     r = suggest_accuracy.evaluate(limit=30)
-    assert (
-        set(r) == {"bm25 only", "rapidfuzz only", "blend (product)"}
-        and r["blend (product)"]["queries"] == 30
-    )
+    from inbox_tui.services.suggest import W_WORDS
+
+    assert {
+        "bm25 only",
+        "rapidfuzz only",
+        "words: bm25 + rapidfuzz (product without model)",
+        "embeddings only",
+        f"hybrid (product, words weight {W_WORDS})",
+        "reciprocal-rank fusion k=60 (not used)",
+    } <= set(r)
+    # Reported on the held-out half only: 15 of the 30 queries.
+    assert all(v["queries"] == 15 for k, v in r.items() if not k.startswith("_"))
 
 
 def test_suggest_tags_smoke():
     corpus("labels")
     r = suggest_tags.evaluate(limit=200)
-    assert r["naive Bayes (product)"]["test"] == 40
+    assert r["naive Bayes (product without model)"]["test"] == 40
 
 
 def test_chat_split_smoke():
@@ -73,3 +84,11 @@ def test_tui_latency_smoke(tmp_path, capsys):
     assert tui_latency.main(["--db", url, "--rounds", "1", "--repeat", "1"]) == 0
     out = capsys.readouterr().out
     assert "start to first frame" in out and "open a thread p95" in out
+
+
+def test_import_attachments_smoke(capsys):
+    from benchmarks import import_attachments
+
+    assert import_attachments.main(["--messages", "12", "--unique-kb", "2", "--repeat", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "with 16 attachments" in out and "store growth" in out

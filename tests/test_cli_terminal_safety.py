@@ -151,6 +151,7 @@ def test_smtp_server_error_text_is_shown_as_text(tmp_path):
             f'[agent]\nusername = "sam"\n[accounts.support]\nhost = "127.0.0.1"\nport = 1\n'
             f'security = "plain"\naddress = "support@example.com"\nsent_mailbox = ""\n'
             f'[accounts.support.smtp]\nhost = "127.0.0.1"\nport = {smtp.port}\nsecurity = "plain"\n'
+            "[mail]\nundo_seconds = 0\n"  # flushed at once: this test is about the output
         )
         db = sqlite_url(tmp_path / "o.db")
         store = Store(db)

@@ -17,7 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "export",
         help="write every conversation as JSON lines",
         description="Writes one JSON object per conversation: id, subject, status, assignee, tags, channel, "
-        "contact {name, email}, messages [{message_id, direction, author, sent_at, body}]. Streams, so any "
+        "contact {name, email}, messages [{message_id, direction, author, sent_at, to, cc, "
+        "attachments [{filename, content_type, size, sha256}], body}]. Streams, so any "
         "store size works.",
     )
     p.add_argument(

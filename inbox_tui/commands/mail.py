@@ -33,6 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(ctx: Context) -> int:
+    from inbox_tui.mail.parse import attachment_limits
     from inbox_tui.services.mailimport import MailImportReport, import_mail
 
     tty = sys.stderr.isatty() and not ctx.args.json
@@ -48,7 +49,9 @@ def run(ctx: Context) -> int:
             )
 
     store = ctx.store
-    report = import_mail(store, ctx.args.paths, progress=progress)
+    report = import_mail(
+        store, ctx.args.paths, progress=progress, limits=attachment_limits(ctx.config)
+    )
     if tty:
         print(file=sys.stderr)
     if ctx.args.json:

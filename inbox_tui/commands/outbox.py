@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -31,6 +32,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     d = osub.add_parser("discard", help="give up on a failed or held reply")
     d.add_argument("id", type=int)
     d.set_defaults(func=run_discard)
+    c = osub.add_parser(
+        "cancel",
+        help="undo send: take back a reply still waiting out its delay ([mail] undo_seconds)",
+        description="Takes the reply out of the outbox and the conversation before it is "
+        "sent, and prints its text so it can be sent again after an edit.",
+    )
+    c.add_argument("id", type=int)
+    c.set_defaults(func=run_cancel)
 
 
 def run_flush(ctx: Context) -> int:
@@ -69,12 +78,29 @@ def run_list(ctx: Context) -> int:
             )
         )
         return 0
+    from inbox_tui.models import OutboxStatus, utcnow
+    from inbox_tui.sanitize import one_line
+
+    now = utcnow()
     for r in rows:
+        due = ""
+        if r.status == OutboxStatus.QUEUED.value and r.attempts == 0:
+            wait = (_aware(r.next_attempt_at) - now).total_seconds()
+            due = (
+                f"  sends in {wait:.0f} s (outbox cancel {r.id} takes it back)" if wait > 0 else ""
+            )
         print(
             f"{r.id:>6}  #{r.conversation_id:<6} {r.status:<9} attempts {r.attempts}"
-            + (f"  {r.last_error}" if r.last_error else "")
+            + due
+            + (f"  {one_line(r.last_error, 300)}" if r.last_error else "")
         )
     return 0
+
+
+def _aware(dt):  # type: ignore[no-untyped-def]
+    from datetime import UTC
+
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
 
 
 def run_retry(ctx: Context) -> int:
@@ -82,6 +108,16 @@ def run_retry(ctx: Context) -> int:
 
     ctx.store.run(retry_outbox, ctx.args.id)
     print(f"Reply {ctx.args.id} queued again.")
+    return 0
+
+
+def run_cancel(ctx: Context) -> int:
+    from inbox_tui.sanitize import for_terminal
+    from inbox_tui.services.undo_send import cancel_outbox
+
+    text = ctx.store.run(cancel_outbox, ctx.config.agent.username, ctx.args.id)
+    print(f"Reply {ctx.args.id} taken back; nothing was sent. Its text:", file=sys.stderr)
+    print(for_terminal(text))
     return 0
 
 

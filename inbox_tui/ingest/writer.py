@@ -30,11 +30,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from inbox_tui import sanitize
-from inbox_tui.incoming import IncomingMessage, as_utc, dedupe_key_for, normalise_message_id
+from inbox_tui.incoming import (
+    Attachment,
+    IncomingMessage,
+    as_utc,
+    dedupe_key_for,
+    normalise_message_id,
+)
 from inbox_tui.ingest.summary import append_message
 from inbox_tui.ingest.threading import Threads, references_of
 from inbox_tui.models import (
     Agent,
+    AttachmentStatus,
     Contact,
     Conversation,
     Direction,
@@ -45,7 +52,7 @@ from inbox_tui.models import (
     Status,
     utcnow,
 )
-from inbox_tui.store import dialect, insert_or_get, note_core_writes
+from inbox_tui.store import blobs, dialect, insert_or_get, note_core_writes
 
 MAX_BODY_CHARS = 2_000_000
 
@@ -113,6 +120,7 @@ class Ingestor:
         # Dedupe keys add_all looked up in one query and found absent: add() skips its
         # own lookup for them (a concurrent insert still ends in the IntegrityError path).
         self._absent: set[str] = set()
+        self._blobs: set[str] = set()  # sha256 of blobs written in this transaction
 
     # -- public --------------------------------------------------------------------
 
@@ -155,6 +163,33 @@ class Ingestor:
                 msg.body.encode("utf-8", "replace"),
             )
 
+    def _attachments(self, attachments: list[Attachment]) -> str | None:
+        """The message's attachment list as JSON; the bytes of each kept file go to
+        ``blob`` once per distinct sha256 (a file already there costs one ignored insert,
+        one per transaction)."""
+        if not attachments:
+            return None
+        items = []
+        for a in attachments:
+            item: dict[str, object] = {
+                "name": sanitize.one_line(a.name, 300),
+                "type": sanitize.one_line(a.content_type, 100),
+                "size": a.size,
+            }
+            if a.data is not None:
+                sha = blobs.sha256_of(a.data)
+                if sha not in self._blobs:
+                    blobs.put(self._conn, a.data, sha)
+                    self._blobs.add(sha)
+                item["sha256"] = sha
+                item["status"] = AttachmentStatus.STORED.value
+            elif a.status:
+                item["status"] = a.status
+            if a.note:
+                item["note"] = sanitize.one_line(a.note, 500)
+            items.append(item)
+        return json.dumps(items, ensure_ascii=False)
+
     def _existing(self, key: str) -> tuple[int, int] | None:
         row = self._conn.execute(_SELECT_BY_KEY, {"key": key}).first()
         return (row[0], row[1]) if row is not None else None
@@ -162,6 +197,7 @@ class Ingestor:
     def _forget(self) -> None:
         """A rolled-back savepoint may have taken rows our caches point at."""
         self._absent.clear()
+        self._blobs.clear()
         self._contacts.clear()
         self._agents_by_username.clear()
         self._agent_emails = None
@@ -332,11 +368,12 @@ class Ingestor:
                 contact_id=contact_id,
                 to_addrs=_addr_json(msg.to),
                 cc_addrs=_addr_json(msg.cc),
+                reply_to_addrs=_addr_json(msg.reply_to),
                 subject=subject,
                 sent_at=sent_at,
                 received_at=utcnow(),
                 body=body,
-                attachments=_attachments_json(msg),
+                attachments=self._attachments(msg.attachments),
                 parse_warnings="\n".join(sanitize.one_line(w, 500) for w in msg.warnings) or None,
             ),
         ).scalar_one()
@@ -487,17 +524,6 @@ def _events(
             }
         )
     return events
-
-
-def _attachments_json(msg: IncomingMessage) -> str | None:
-    if not msg.attachments:
-        return None
-    return json.dumps(
-        [
-            {"name": sanitize.one_line(a.name, 300), "type": a.content_type[:100], "size": a.size}
-            for a in msg.attachments
-        ]
-    )
 
 
 def _addr_json(addrs: list[tuple[str, str]]) -> str | None:

@@ -1,8 +1,10 @@
-"""Building outgoing replies with ``email.message.EmailMessage`` and ``policy.default``.
+"""Building outgoing replies and forwards with ``email.message.EmailMessage``.
 
 Threaded so the customer's client files the reply with the conversation (In-Reply-To,
-References), ``Re:`` never stacked, a fresh Message-ID, plain text that SMTP servers
-accept (long lines are quoted-printable encoded, so no line exceeds 998 bytes). Header
+References), ``Re:`` / ``Fwd:`` never stacked, a fresh Message-ID, plain text that SMTP
+servers accept (long lines are quoted-printable encoded, so no line exceeds 998 bytes).
+Attachments carry their file name RFC 2231-encoded and a content type guessed from it;
+a forward carries the original as ``message/rfc822`` or quoted in the text. Header
 values with CR, LF or NUL are refused, never trimmed: they are how header injection
 starts.
 """
@@ -11,8 +13,9 @@ from __future__ import annotations
 
 import email.policy
 import email.utils
+import mimetypes
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -21,11 +24,20 @@ from inbox_tui.errors import UserError
 
 _BAD = re.compile(r"[\r\n\x00]")
 _RE = re.compile(r"^\s*(re|aw|sv)\s*(\[\d+\])?\s*:\s*", re.I)
+_FWD = re.compile(r"^\s*(fwd?|wg|tr|rv)\s*(\[\d+\])?\s*:\s*", re.I)
+SIGNATURE_SEPARATOR = "-- "  # RFC 3676: clients recognise and trim what follows
 SMTP_POLICY = email.policy.SMTP.clone(max_line_length=78)
 
 
 class HeaderInjection(UserError):
     pass
+
+
+@dataclass(frozen=True)
+class OutgoingAttachment:
+    filename: str
+    content_type: str
+    data: bytes
 
 
 @dataclass
@@ -40,6 +52,9 @@ class ReplyParts:
     references: list[str]
     domain: str
     date: datetime
+    attachments: list[OutgoingAttachment] = field(default_factory=list)
+    # A forwarded original, attached whole as message/rfc822.
+    forwarded: EmailMessage | None = None
 
 
 def check_header(name: str, value: str) -> str:
@@ -55,6 +70,31 @@ def reply_subject(subject: str) -> str:
     while _RE.match(base):
         base = _RE.sub("", base, count=1)
     return f"Re: {base}" if base else "Re: your message"
+
+
+def forward_subject(subject: str) -> str:
+    base = subject.strip()
+    while _FWD.match(base) or _RE.match(base):
+        base = _FWD.sub("", _RE.sub("", base, count=1), count=1)
+    return f"Fwd: {base}" if base else "Fwd: a conversation"
+
+
+def with_signature(body: str, signature: str | None) -> str:
+    """The body with the signature below the RFC 3676 separator, once."""
+    sig = (signature or "").strip("\n")
+    if not sig.strip():
+        return body
+    block = f"{SIGNATURE_SEPARATOR}\n{sig}"
+    if body.rstrip().endswith(sig.rstrip()):
+        return body  # already signed (an edited draft kept it)
+    return body.rstrip("\n") + "\n\n" + block + "\n"
+
+
+def guess_type(filename: str) -> str:
+    ctype, encoding = mimetypes.guess_type(filename, strict=False)
+    if ctype is None or encoding is not None:  # .tar.gz is gzip data, not a tar
+        return "application/octet-stream"
+    return ctype
 
 
 def new_message_id(domain: str) -> str:
@@ -100,4 +140,102 @@ def build_reply(parts: ReplyParts, message_id: str) -> EmailMessage:
         msg.set_content(body, charset="utf-8", cte="quoted-printable")
     else:
         msg.set_content(body, charset="utf-8")
+    for att in parts.attachments:
+        check_header("attachment name", att.filename)
+        maintype, _, subtype = (att.content_type or "application/octet-stream").partition("/")
+        # Bytes, base64: a log or CSV arrives exactly as it was, line endings and all.
+        msg.add_attachment(
+            att.data,
+            maintype=maintype,
+            subtype=subtype or "octet-stream",
+            filename=_safe_filename(att.filename),
+        )
+    if parts.forwarded is not None:
+        msg.add_attachment(parts.forwarded, filename=_forward_name(parts.forwarded))
     return msg
+
+
+def _forward_name(original: EmailMessage) -> str:
+    subject = re.sub(r"[^\w .,-]+", " ", str(original.get("Subject", "") or "message"))
+    return (" ".join(subject.split())[:60] or "message") + ".eml"
+
+
+@dataclass
+class OriginalMessage:
+    """What the store knows of a message, to forward it."""
+
+    from_name: str
+    from_addr: str | None
+    to: list[tuple[str, str]]
+    cc: list[tuple[str, str]]
+    subject: str
+    date: datetime
+    message_id: str | None
+    body: str
+    attachments: list[OutgoingAttachment] = field(default_factory=list)
+
+
+def rebuild_original(orig: OriginalMessage) -> EmailMessage:
+    """An RFC 5322 message with the original's headers, text and attachments, to attach
+    to a forward. Values that cannot be headers (line breaks) are dropped here, not sent."""
+    msg = EmailMessage(policy=SMTP_POLICY)
+
+    def addr_list(pairs: list[tuple[str, str]]) -> str:
+        return ", ".join(
+            email.utils.formataddr((n, a)) for n, a in pairs if a and not _BAD.search(n + a)
+        )
+
+    if orig.from_addr and not _BAD.search(orig.from_name + orig.from_addr):
+        msg["From"] = email.utils.formataddr((orig.from_name, orig.from_addr))
+    if addr_list(orig.to):
+        msg["To"] = addr_list(orig.to)
+    if addr_list(orig.cc):
+        msg["Cc"] = addr_list(orig.cc)
+    if not _BAD.search(orig.subject):
+        msg["Subject"] = orig.subject
+    msg["Date"] = email.utils.format_datetime(orig.date)
+    if orig.message_id and not _BAD.search(orig.message_id):
+        msg["Message-ID"] = f"<{orig.message_id}>"
+    msg.set_content(
+        orig.body.replace("\r\n", "\n") or "\n", charset="utf-8", cte="quoted-printable"
+    )
+    for att in orig.attachments:
+        maintype, _, subtype = (att.content_type or "application/octet-stream").partition("/")
+        if maintype in ("multipart", "message"):
+            maintype, subtype = "application", "octet-stream"
+        msg.add_attachment(
+            att.data,
+            maintype=maintype,
+            subtype=subtype or "octet-stream",
+            filename=_safe_filename(att.filename),
+        )
+    return msg
+
+
+def _safe_filename(name: str) -> str:
+    return _BAD.sub(" ", name)[:200] or "attachment"
+
+
+def _shown(name: str, addr: str | None) -> str:
+    """An address as a person reads it (not RFC 2047-encoded: this is body text)."""
+    name = " ".join(name.split())
+    if name and addr:
+        return f"{name} <{addr}>"
+    return name or addr or ""
+
+
+def quote_original(orig: OriginalMessage) -> str:
+    """The original as quoted text under a "Forwarded message" line, as mail clients do."""
+    lines = [
+        "---------- Forwarded message ----------",
+        f"From: {_shown(orig.from_name, orig.from_addr)}",
+        f"Date: {email.utils.format_datetime(orig.date)}",
+        f"Subject: {orig.subject}",
+    ]
+    if orig.to:
+        lines.append("To: " + ", ".join(_shown(n, a) for n, a in orig.to))
+    if orig.cc:
+        lines.append("Cc: " + ", ".join(_shown(n, a) for n, a in orig.cc))
+    if orig.attachments:
+        lines.append("Attachments: " + ", ".join(a.filename for a in orig.attachments))
+    return "\n".join(lines) + "\n\n" + orig.body.strip("\n") + "\n"

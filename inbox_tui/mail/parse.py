@@ -3,8 +3,9 @@
 Mail from the wild is broken in every way: raw 8-bit headers, charsets that do not exist
 (``utf8``, ``unknown-8bit``), missing boundaries, garbage dates, 3 MB torture messages.
 Everything here degrades instead of failing: unknown charsets decode with replacement and
-leave a warning; HTML-only mail becomes readable text; attachments are recorded, not
-kept. Work per message is bounded (header count and size, addresses, MIME depth and part
+leave a warning; HTML-only mail becomes laid-out text (``html_to_text``); attachments keep
+their bytes up to the size caps (``AttachmentLimits``), and one that is over a cap or
+cannot be decoded is recorded with a plain note instead. Work per message is bounded (header count and size, addresses, MIME depth and part
 count, body size), so one hostile message cannot stall an import. Only a message with
 nothing usable raises ``ParseError``, and the caller quarantines the raw bytes.
 """
@@ -16,11 +17,15 @@ import email.header
 import email.policy
 import email.utils
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import Message
-from html.parser import HTMLParser
+from typing import TYPE_CHECKING
 
 from inbox_tui.incoming import Attachment, IncomingMessage
+
+if TYPE_CHECKING:
+    from inbox_tui.config import Config
 
 MAX_RAW_BYTES = 25 * 1024 * 1024
 MAX_HEADER_BYTES = 256 * 1024
@@ -46,16 +51,17 @@ def parse_message(
     source: str,
     external_id: str | None,
     received_at: datetime | None = None,
+    limits: AttachmentLimits | None = None,
 ) -> IncomingMessage:
     """Parse one message. Raises ParseError when nothing usable can be read."""
     if not raw or not raw.strip():
         raise ParseError("empty message")
+    limits = limits or AttachmentLimits()
     warnings: list[str] = []
-    if len(raw) > MAX_RAW_BYTES:
-        warnings.append(
-            f"message larger than {MAX_RAW_BYTES // (1024 * 1024)} MB; only the start was read"
-        )
-        raw = raw[:MAX_RAW_BYTES]
+    cut = len(raw) > limits.max_raw_bytes
+    if cut:
+        warnings.append(f"message larger than {_mb(limits.max_raw_bytes)}; only the start was read")
+        raw = raw[: limits.max_raw_bytes]
     raw = _bound_headers(raw, warnings)
     try:
         msg = email.message_from_bytes(raw, policy=_POLICY)
@@ -70,11 +76,13 @@ def parse_message(
     from_name, from_addr = _first_address(msg, "from", warnings)
     to = _addresses(msg, "to", warnings)
     cc = _addresses(msg, "cc", warnings)
+    reply_to = _addresses(msg, "reply-to", warnings)
     message_id = _one_id(_header(msg, "message-id", warnings))
     in_reply_to = _one_id(_header(msg, "in-reply-to", warnings))
     references = _MSGID.findall(_header(msg, "references", warnings))[-MAX_REFERENCES:]
     sent_at = _date(msg, warnings) or received_at or datetime.now(UTC)
-    body, attachments = _body(msg, warnings)
+    body, attachments = _body(msg, warnings, limits, cut)
+    warnings.extend(a.note for a in attachments if a.note)
     if not (msg.keys() or body.strip()):
         raise ParseError("no headers and no readable text")
     if not from_addr and not from_name and not subject and not body.strip() and not message_id:
@@ -92,6 +100,7 @@ def parse_message(
         author_email=from_addr or None,
         to=to,
         cc=cc,
+        reply_to=reply_to,
         attachments=attachments,
         warnings=warnings,
     )
@@ -220,34 +229,54 @@ def _one_id(value: str) -> str | None:
     return None
 
 
+_ADDR_SPEC = re.compile(r"[^\s<>,;:\"()\[\]]+@[^\s<>,;:\"()\[\]]+\.[^\s<>,;:\"()\[\]]+")
+
+
 def _addresses(msg: Message, name: str, warnings: list[str]) -> list[tuple[str, str]]:
+    """Every address of every ``name`` header (To and Cc may each appear more than
+    once), as (display name, address). Entries the address parser cannot read (an
+    unbalanced quote, raw 8-bit names, stray text) are searched for addresses instead
+    of being dropped; text with no address in it is not an address and is left out."""
     try:
         values = msg.get_all(name, failobj=[])
     except Exception:
         values = []
     out: list[tuple[str, str]] = []
     for value in values:
+        text = _raw_header_text(value)
         try:
-            group = getattr(value, "addresses", None)
-            if group is not None:
-                for addr in group:
-                    out.append((str(addr.display_name or ""), str(addr.addr_spec or "")))
-                    if len(out) >= MAX_ADDRESSES:
-                        break
-            else:
-                for disp, spec in email.utils.getaddresses([_unescape_8bit(str(value))]):
-                    out.append((disp, spec))
+            pairs = email.utils.getaddresses([text])
         except Exception:
-            try:
-                out.extend(email.utils.getaddresses([str(value)]))
-            except Exception:
-                warnings.append(f"{name} header unreadable")
-        if len(out) >= MAX_ADDRESSES:
+            pairs = [("", text)]
+        for disp, spec in pairs:
+            spec = spec.strip()
+            if "@" in spec and not any(c in spec for c in ' <>,;"'):
+                out.append((disp, spec))
+            else:  # unreadable entry: keep the addresses inside it
+                out.extend(("", found) for found in _ADDR_SPEC.findall(f"{disp} {spec}"))
+        if len(out) > MAX_ADDRESSES:
             warnings.append(
                 f"{name} lists more than {MAX_ADDRESSES} addresses; the rest were dropped"
             )
             break
-    return [(_decode(n).strip(), a.strip()) for n, a in out[:MAX_ADDRESSES] if n or a]
+    seen: set[str] = set()
+    kept = []
+    for n, a in out[:MAX_ADDRESSES]:
+        if a.lower() not in seen:
+            seen.add(a.lower())
+            kept.append((_decode(n).strip(), a))
+    return kept
+
+
+def _raw_header_text(value: object) -> str:
+    """A header's text before RFC 2047 decoding (an encoded word may hide a comma that
+    must not split an address), with raw 8-bit bytes read as UTF-8 (else cp1252)."""
+    if isinstance(value, email.header.Header):
+        return "".join(
+            chunk if isinstance(chunk, str) else _bytes_text(chunk, cs)
+            for chunk, cs in email.header.decode_header(value)
+        )
+    return _unescape_8bit(str(value))
 
 
 def _first_address(msg: Message, name: str, warnings: list[str]) -> tuple[str, str]:
@@ -280,10 +309,13 @@ def _date(msg: Message, warnings: list[str]) -> datetime | None:
     return None
 
 
-def _body(msg: Message, warnings: list[str]) -> tuple[str, list[Attachment]]:
+def _body(
+    msg: Message, warnings: list[str], limits: AttachmentLimits, cut: bool
+) -> tuple[str, list[Attachment]]:
     plain: list[str] = []
     html: list[str] = []
     attachments: list[Attachment] = []
+    kept = [0]  # bytes of attachments kept so far (the per-message cap)
     count = 0
     stack: list[tuple[Message, int]] = [(msg, 0)]
     while stack:
@@ -311,7 +343,7 @@ def _body(msg: Message, warnings: list[str]) -> tuple[str, list[Attachment]]:
             or (disposition == "attachment")
             or (filename and not ctype.startswith("text/"))
         ):
-            attachments.append(Attachment(filename or ctype.replace("/", "."), ctype, _size(part)))
+            attachments.append(_attachment(part, filename, ctype, limits, kept))
             continue
         if ctype == "text/plain" or (ctype.startswith("text/") and ctype != "text/html"):
             plain.append(_text(part, warnings))
@@ -324,17 +356,121 @@ def _body(msg: Message, warnings: list[str]) -> tuple[str, list[Attachment]]:
                 warnings.append("broken multipart structure; shown as text")
                 plain.append(text)
         else:
-            attachments.append(Attachment(filename or ctype.replace("/", "."), ctype, _size(part)))
+            attachments.append(_attachment(part, filename, ctype, limits, kept))
+    if cut and attachments and attachments[-1].data is not None:
+        # The message was cut at MAX_RAW_BYTES: its last file is incomplete.
+        last = attachments[-1]
+        attachments[-1] = Attachment(
+            last.name,
+            last.content_type,
+            last.size,
+            None,
+            "too_large",
+            f"{_quoted(last.name)} was cut off: the whole message is over "
+            f"{_mb(limits.max_raw_bytes)}, so this file was not kept",
+        )
     if plain:
         body = "\n\n".join(t for t in plain if t.strip()) or plain[0]
     elif html:
-        body = "\n\n".join(html_to_text(h) for h in html)
+        body = "\n\n".join(html_to_text(h, warnings) for h in html)
     else:
         body = ""
     if len(body) > MAX_TEXT_CHARS:
         warnings.append("text longer than a million characters was cut")
         body = body[:MAX_TEXT_CHARS]
     return body, attachments[:MAX_PARTS]
+
+
+@dataclass(frozen=True)
+class AttachmentLimits:
+    """Size caps ([mail] in the config). A file over a cap is recorded as too large with
+    its name and size; the message itself is always kept."""
+
+    max_attachment_bytes: int = 25 * 1024 * 1024
+    max_message_attachment_bytes: int = 50 * 1024 * 1024
+
+    @property
+    def max_raw_bytes(self) -> int:
+        # base64 is 4/3 of the bytes, plus room for the text and headers
+        return max(MAX_RAW_BYTES, self.max_message_attachment_bytes * 4 // 3 + 5 * 1024 * 1024)
+
+
+def attachment_limits(config: Config) -> AttachmentLimits:
+    """The caps of the config's [mail] table."""
+    return AttachmentLimits(
+        config.mail.max_attachment_bytes, config.mail.max_message_attachment_bytes
+    )
+
+
+def _mb(n: int) -> str:
+    """A size as people write it: 512 B, 4.9 KB, 31.2 MB, 1.5 GB."""
+    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} B"
+
+
+def _quoted(name: str) -> str:
+    shown = " ".join(name.split())
+    return f"'{shown[:80]}…'" if len(shown) > 80 else f"'{shown}'"
+
+
+def _attachment(
+    part: Message, filename: str, ctype: str, limits: AttachmentLimits, kept: list[int]
+) -> Attachment:
+    """One attachment with its bytes, or with the plain reason they were not kept."""
+    name = filename or ("message.eml" if ctype == "message/rfc822" else ctype.replace("/", "."))
+    data: bytes | None
+    try:
+        if part.is_multipart():  # message/rfc822: the enclosed message, as bytes
+            inner = part.get_payload(0)
+            data = inner.as_bytes() if isinstance(inner, Message) else None
+        else:
+            payload = part.get_payload(decode=True)
+            data = payload if isinstance(payload, bytes) else None
+    except Exception:
+        data = None
+    if data is None:
+        return Attachment(
+            name, ctype, 0, None, "unreadable", f"{_quoted(name)} could not be decoded"
+        )
+    defects = {type(d).__name__ for d in getattr(part, "defects", [])}
+    if "InvalidBase64LengthDefect" in defects:
+        return Attachment(
+            name,
+            ctype,
+            len(data),
+            None,
+            "unreadable",
+            f"{_quoted(name)} has broken base64 encoding; the file was not kept",
+        )
+    size = len(data)
+    if size > limits.max_attachment_bytes:
+        return Attachment(
+            name,
+            ctype,
+            size,
+            None,
+            "too_large",
+            f"{_quoted(name)} ({_mb(size)}) is over the {_mb(limits.max_attachment_bytes)} "
+            "limit for one attachment; its name and size are kept, the file is not",
+        )
+    if kept[0] + size > limits.max_message_attachment_bytes:
+        return Attachment(
+            name,
+            ctype,
+            size,
+            None,
+            "too_large",
+            f"{_quoted(name)} ({_mb(size)}) would take this message's attachments over "
+            f"{_mb(limits.max_message_attachment_bytes)}; its name and size are kept, "
+            "the file is not",
+        )
+    kept[0] += size
+    note = None
+    if "InvalidBase64CharactersDefect" in defects:
+        note = f"{_quoted(name)} had stray characters in its encoding; it may be damaged"
+    return Attachment(name, ctype, size, data, "stored", note)
 
 
 def _safe(part: Message) -> bool:
@@ -353,14 +489,6 @@ def _filename(part: Message) -> str:
     # Many mailers put RFC 2047 encoded words inside the quoted name (not allowed, but
     # common): decode them so the agent sees the name, cleaned like any other text.
     return _decode(name) if "=?" in name else name
-
-
-def _size(part: Message) -> int:
-    try:
-        payload = part.get_payload(decode=True)
-        return len(payload) if isinstance(payload, bytes) else 0
-    except Exception:
-        return 0
 
 
 def _text(part: Message, warnings: list[str]) -> str:
@@ -405,87 +533,62 @@ def _text(part: Message, warnings: list[str]) -> str:
         return payload.decode("utf-8", "replace")
 
 
-class _HTMLText(HTMLParser):
-    """HTML → readable plain text: blocks become lines, links keep their address."""
-
-    BLOCK = {
-        "p",
-        "div",
-        "br",
-        "tr",
-        "li",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "table",
-        "blockquote",
-        "pre",
-        "hr",
-        "section",
-        "article",
-        "header",
-        "footer",
-        "ul",
-        "ol",
-    }
-    SKIP = {"script", "style", "head", "title", "noscript", "template"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
-        self.skip = 0
-        self.href: str | None = None
-        self.link_text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.SKIP:
-            self.skip += 1
-        elif tag in self.BLOCK:
-            self.out.append("\n")
-            if tag == "li":
-                self.out.append("• ")
-        elif tag == "a":
-            self.href = dict(attrs).get("href")
-            self.link_text = []
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIP:
-            self.skip = max(0, self.skip - 1)
-        elif tag in self.BLOCK:
-            self.out.append("\n")
-        elif tag == "a" and self.href is not None:
-            text = "".join(self.link_text).strip()
-            href = self.href.strip()
-            if (
-                href
-                and href.startswith(("http://", "https://", "mailto:"))
-                and href.removeprefix("mailto:") != text
-            ):
-                self.out.append(f" ({href})")
-            self.href = None
-
-    def handle_data(self, data: str) -> None:
-        if self.skip:
-            return
-        data = re.sub(r"\s+", " ", data)
-        self.out.append(data)
-        if self.href is not None:
-            self.link_text.append(data)
-
-    def text(self) -> str:
-        joined = "".join(self.out)
-        lines = [ln.strip() for ln in joined.splitlines()]
-        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+MAX_LINKS = 200
+_LINK_SCHEMES = ("http://", "https://", "mailto:")
+_TAG = re.compile(r"<[^>]*>")
 
 
-def html_to_text(html: str) -> str:
-    parser = _HTMLText()
+def html_to_text(html: str, warnings: list[str] | None = None) -> str:
+    """HTML mail as text that reads well in a terminal: tables as aligned columns, lists
+    as bullets, links as numbered references listed at the end ("our portal [1]" …
+    "[1] https://…"). Scripts, styles and images are dropped; nothing is ever fetched.
+
+    The layout is inscriptis's (lxml underneath). What lxml cannot lay out (nesting
+    past libxml2's depth limit, a text node over its size limit) comes out empty; then
+    the tags are stripped instead, so no text is lost, and a warning says so.
+    """
+    html = html[:MAX_TEXT_CHARS]
+    if not html.strip():
+        return ""
+    text = ""
     try:
-        parser.feed(html[:MAX_TEXT_CHARS])
-        parser.close()
-    except Exception:
-        return re.sub(r"<[^>]*>", " ", html)
-    return parser.text()
+        from inscriptis import Inscriptis
+        from inscriptis.css_profiles import CSS_PROFILES
+        from inscriptis.model.config import ParserConfig
+        from lxml.html import document_fromstring
+
+        tree = document_fromstring(html)
+        refs: list[str] = []
+        for a in tree.iter("a"):
+            href = (a.get("href") or "").strip()
+            if len(refs) >= MAX_LINKS or not href.lower().startswith(_LINK_SCHEMES):
+                continue
+            label = a.text_content().strip()
+            if label in (href, href.removeprefix("mailto:")):
+                continue  # the text already is the address
+            refs.append(href)
+            a.tail = f" [{len(refs)}]" + (a.tail or "")
+        config = ParserConfig(css=CSS_PROFILES["strict"])
+        text = Inscriptis(tree, config).get_text()
+        lines = [ln.rstrip() for ln in text.splitlines()]
+        text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+        if refs and text.strip():
+            text += "\n\n" + "\n".join(f"[{i}] {h}" for i, h in enumerate(refs, 1))
+    except Exception:  # lxml raises on some byte soup; the fallback below keeps the text
+        text = ""
+    if text.strip():
+        return text
+    stripped = _strip_tags(html)
+    if stripped and warnings is not None:
+        warnings.append(
+            "the HTML could not be laid out (too deep or too large); shown as plain text"
+        )
+    return stripped
+
+
+def _strip_tags(html: str) -> str:
+    import html as html_lib
+
+    html = re.sub(r"(?is)<(script|style|head)\b.*?</\1\s*>", " ", html)
+    text = html_lib.unescape(_TAG.sub(" ", html))
+    return re.sub(r"[ \t]+", " ", text).strip()

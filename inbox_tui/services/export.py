@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from inbox_tui.models import Agent, Message
 from inbox_tui.sanitize import json_terminal_safe
+from inbox_tui.services.attachments import entries
 from inbox_tui.services.conversations import ConversationRow, list_conversations
 from inbox_tui.store import Store
 
@@ -49,6 +50,17 @@ def conversation_records(session: Session, rows: list[ConversationRow]) -> list[
                 "direction": m.direction,
                 "author": {"name": m.author_name, "email": m.author_email, "agent": username},
                 "sent_at": m.sent_at.isoformat(),
+                "to": _addresses(m.to_addrs),
+                "cc": _addresses(m.cc_addrs),
+                "attachments": [
+                    {
+                        "filename": a.get("name"),
+                        "content_type": a.get("type") or a.get("content_type"),
+                        "size": a.get("size"),
+                        "sha256": a.get("sha256"),
+                    }
+                    for a in entries(m.attachments)
+                ],
                 "body": m.body,
             }
         )
@@ -71,3 +83,11 @@ def conversation_records(session: Session, rows: list[ConversationRow]) -> list[
 def jsonl(record: dict[str, Any]) -> str:
     """One JSON line, safe to print (see ``sanitize.json_terminal_safe``)."""
     return json_terminal_safe(json.dumps(record, ensure_ascii=False)) + "\n"
+
+
+def _addresses(raw: str | None) -> list[dict[str, str]]:
+    try:
+        pairs = json.loads(raw) if raw else []
+    except ValueError:
+        return []
+    return [{"name": str(n), "email": str(a)} for n, a in pairs if a]

@@ -18,8 +18,9 @@ from inbox_tui import sanitize
 from inbox_tui.errors import UserError
 from inbox_tui.macros import template
 from inbox_tui.macros.files import MacroSpec
-from inbox_tui.models import Agent, Article, Contact, Conversation, EventKind, Macro, Status, utcnow
+from inbox_tui.models import Article, EventKind, Macro, Status, utcnow
 from inbox_tui.services import core, triage
+from inbox_tui.services.placeholders import values_for
 from inbox_tui.when import parse_duration
 
 if TYPE_CHECKING:
@@ -177,27 +178,6 @@ def _info(m: Macro) -> MacroInfo:
         sanitize.clean_tree(json.loads(m.actions or "{}")),
         m.pinned,
     )
-
-
-def values_for(session: Session, actor: str, conversation_id: int) -> dict[str, str | None]:
-    """The placeholder values for this conversation and agent."""
-    conv = session.get(Conversation, conversation_id)
-    if conv is None:
-        raise core.conversation_not_found(conversation_id)
-    contact = session.get(Contact, conv.contact_id) if conv.contact_id else None
-    agent = session.exec(select(Agent).where(Agent.username == actor)).first()
-    cname = (contact.name if contact else "") or ""
-    aname = (agent.name if agent else "") or actor
-    return {
-        "contact.first_name": cname.split()[0] if cname.split() else None,
-        "contact.name": cname or None,
-        "contact.email": contact.email if contact else None,
-        "contact.company": contact.company if contact else None,
-        "agent.first_name": aname.split()[0] if aname.split() else None,
-        "agent.name": aname,
-        "conversation.id": str(conv.id),
-        "conversation.subject": conv.subject,
-    }
 
 
 def article_text(session: Session, slug: str) -> str | None:

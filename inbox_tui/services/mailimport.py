@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from inbox_tui.ingest import IngestCounts, Ingestor
-from inbox_tui.mail.parse import ParseError, parse_message
+from inbox_tui.mail.parse import AttachmentLimits, ParseError, parse_message
 from inbox_tui.sources.mailfiles import RawMail, Skipped, iter_mail
 from inbox_tui.store import Store
 
@@ -40,8 +40,10 @@ def import_mail(
     *,
     progress: Callable[[MailImportReport], None] | None = None,
     batch: int = BATCH,
+    limits: AttachmentLimits | None = None,
 ) -> MailImportReport:
-    """Import every message under ``paths``. Raises MailPathError for a bad path."""
+    """Import every message under ``paths``. Raises MailPathError for a bad path.
+    ``limits``: the attachment size caps (the config's [mail])."""
     report = MailImportReport()
     pending: list[RawMail] = []
     pending_bytes = 0
@@ -49,7 +51,7 @@ def import_mail(
     def flush() -> None:
         if not pending:
             return
-        counts = store.run(_ingest_batch, list(pending))
+        counts = store.run(_ingest_batch, list(pending), limits)
         report.counts.merge(counts)
         pending.clear()
         if progress:
@@ -68,13 +70,17 @@ def import_mail(
     return report
 
 
-def _ingest_batch(session, items: list[RawMail]) -> IngestCounts:  # type: ignore[no-untyped-def]
+def _ingest_batch(
+    session, items: list[RawMail], limits: AttachmentLimits | None = None
+) -> IngestCounts:  # type: ignore[no-untyped-def]
     ing = Ingestor(session)
     counts = IngestCounts()
     parsed = []
     for item in items:
         try:
-            parsed.append(parse_message(item.raw, source=SOURCE, external_id=item.external_id))
+            parsed.append(
+                parse_message(item.raw, source=SOURCE, external_id=item.external_id, limits=limits)
+            )
         except ParseError as exc:
             counts.count(ing.quarantine(SOURCE, item.external_id, f"{item.where}: {exc}", item.raw))
     counts.merge(ing.add_all(parsed))

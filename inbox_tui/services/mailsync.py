@@ -27,7 +27,7 @@ from sqlmodel import Session, select
 
 from inbox_tui.errors import UserError
 from inbox_tui.ingest import IngestCounts, Ingestor
-from inbox_tui.mail.parse import ParseError, parse_message
+from inbox_tui.mail.parse import AttachmentLimits, ParseError, attachment_limits, parse_message
 from inbox_tui.models import SyncState, utcnow
 from inbox_tui.sources.imap_client import FETCH_BATCH, ImapError, ImapSession, MailboxState
 
@@ -95,6 +95,7 @@ def _ingest_batch(
     batch: list[tuple[int, bytes]],
     last_uid: int,
     box: MailboxState,
+    limits: AttachmentLimits | None = None,
 ) -> IngestCounts:
     """One transaction: the messages of this batch and the state that covers them."""
     ing = Ingestor(session)
@@ -104,7 +105,7 @@ def _ingest_batch(
         # Stable across UIDVALIDITY changes, for messages without a Message-ID.
         external_id = "sha256:" + hashlib.sha256(raw).hexdigest()
         try:
-            parsed.append(parse_message(raw, source=source, external_id=external_id))
+            parsed.append(parse_message(raw, source=source, external_id=external_id, limits=limits))
         except ParseError as exc:
             counts.count(ing.quarantine(source, external_id, f"{source} UID {uid}: {exc}", raw))
     counts.merge(ing.add_all(parsed))
@@ -132,6 +133,7 @@ async def sync_mailbox(
     account: Account,
     mailbox: str,
     progress: Progress | None = None,
+    limits: AttachmentLimits | None = None,
 ) -> MailboxReport:
     key = source_key(account.name, mailbox)
     report = MailboxReport(account.name, mailbox)
@@ -161,7 +163,14 @@ async def sync_mailbox(
         fetched = await imap.fetch(chunk)
         report.fetched += len(fetched)
         counts = await asyncio.to_thread(
-            store.run, _ingest_batch, key, f"imap:{account.name}/{mailbox}", fetched, chunk[-1], box
+            store.run,
+            _ingest_batch,
+            key,
+            f"imap:{account.name}/{mailbox}",
+            fetched,
+            chunk[-1],
+            box,
+            limits,
         )
         report.counts.merge(counts)
         if progress:
@@ -186,7 +195,11 @@ async def sync(
         try:
             await imap.connect()
             for mailbox in acc.mailboxes:
-                report.mailboxes.append(await sync_mailbox(store, imap, acc, mailbox, progress))
+                report.mailboxes.append(
+                    await sync_mailbox(
+                        store, imap, acc, mailbox, progress, attachment_limits(config)
+                    )
+                )
         except ImapError as exc:
             report.errors.append(f"{acc.name}: {exc}")
         finally:

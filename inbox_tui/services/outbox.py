@@ -9,6 +9,10 @@ two agents' apps never send the same reply. Outcomes:
 - unknown (connection lost after the final dot, or a row left ``sending`` by a killed
   process): before sending again, the account's Sent mailbox is searched for the
   Message-ID over IMAP when one is configured; found means ``sent``.
+
+Undo send: a row is due at ``next_attempt_at``, which a new reply sets ``[mail]
+undo_seconds`` ahead; until a sender claims it, ``undo_send.cancel_outbox`` can take it
+back. Chat replies go to the ``[chat] outgoing_log`` file instead of SMTP.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import ssl
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,7 +29,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session, col, select
 
 from inbox_tui.errors import UserError
-from inbox_tui.models import Outbox, OutboxStatus, utcnow
+from inbox_tui.models import Channel, Outbox, OutboxStatus, utcnow
 from inbox_tui.sanitize import one_line
 from inbox_tui.store import Store
 
@@ -53,7 +58,7 @@ class SmtpOutcome(Exception):
 
 def _claim(
     session: Session, limit: int | None
-) -> list[tuple[int, str, str, list[str], bytes, int]]:
+) -> list[tuple[int, str, str, list[str], bytes, int, str]]:
     now = utcnow()
     stale = session.exec(
         select(Outbox)
@@ -86,6 +91,7 @@ def _claim(
                 json.loads(row.rcpt_to),
                 row.raw,
                 row.attempts,
+                row.channel,
             )
         )
     return claimed  # type: ignore[return-value]
@@ -115,9 +121,13 @@ async def flush_outbox(store: Store, config: Config, *, limit: int | None = None
         claimed = await asyncio.to_thread(store.run, _claim, 1)
         if not claimed:
             break
-        outbox_id, account_name, mail_from, rcpts, raw, attempts = claimed[0]
+        outbox_id, account_name, mail_from, rcpts, raw, attempts, channel = claimed[0]
         account = config.accounts.get(account_name)
-        if account is None or account.smtp is None:
+        if channel == Channel.CHAT.value:
+            status, error = await asyncio.to_thread(deliver_chat_line, config, raw, attempts)
+            if status == OutboxStatus.QUEUED.value and attempts >= MAX_ATTEMPTS:
+                status = OutboxStatus.FAILED.value
+        elif account is None or account.smtp is None:
             status, error = (
                 OutboxStatus.FAILED.value,
                 f"the account {account_name!r} has no SMTP settings in the config",
@@ -147,6 +157,46 @@ async def flush_outbox(store: Store, config: Config, *, limit: int | None = None
             report.retrying += 1
             report.last_error = error
     return report
+
+
+def deliver_chat_line(config: Config, line: bytes, attempts: int) -> tuple[str, str | None]:
+    """Append a chat reply to the outgoing log for the bridge, exactly once: a retry
+    (the previous attempt died between writing and recording it) first looks for the
+    line's id in the log."""
+    path = config.chat_outgoing_log
+    if path is None:
+        return (
+            OutboxStatus.FAILED.value,
+            "no [chat] outgoing_log is configured, so chat replies cannot be delivered",
+        )
+    try:
+        reply_id = json.loads(line).get("id")
+    except ValueError:
+        return OutboxStatus.FAILED.value, "the queued chat reply is not a JSON line"
+    try:
+        if attempts > 1 and reply_id and path.exists():
+            needle = json.dumps(reply_id)
+            with path.open("rb") as fh:
+                for existing in fh:
+                    if needle.encode() in existing:
+                        try:
+                            if json.loads(existing).get("id") == reply_id:
+                                return OutboxStatus.SENT.value, None
+                        except ValueError:
+                            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o660)
+        try:
+            os.write(fd, line if line.endswith(b"\n") else line + b"\n")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        return (
+            OutboxStatus.QUEUED.value,
+            f"the chat outgoing log {path} cannot be written ({one_line(exc.strerror or str(exc), 200)})",
+        )
+    return OutboxStatus.SENT.value, None
 
 
 def _tls_context(cafile: str | None) -> ssl.SSLContext:

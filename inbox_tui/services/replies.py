@@ -4,7 +4,15 @@
 so the copy that comes back over IMAP is a duplicate, not a second message), the
 ``Outbox`` row with the fully rendered bytes, the ``replied`` event (first-response
 stats count from here), and the status change the agent chose. The process can die at
-any moment after that and the reply is not lost: the outbox sender picks it up.
+any moment after that and the reply is not lost: the outbox sender picks it up. The
+row is due ``[mail] undo_seconds`` later, and until then ``services.undo_send`` can
+take it back.
+
+Who it goes to (``addressing``): the customer's Reply-To, else their address; with
+reply-all also everyone on their To and Cc, minus our own addresses and no-reply ones.
+The agent's signature for the mailbox is added below ``-- ``; files attach with the
+``[mail]`` size caps. A chat reply goes to the ``[chat] outgoing_log`` for a bridge, or
+is recorded only, and ``delivery_sentence`` says which.
 
 Before anything is written, the collision check (Help Scout's "Traffic Cop"): if another
 agent replied or wrote a note since this agent opened the conversation, the reply is
@@ -14,24 +22,31 @@ held and the agent is told what changed.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
+from inbox_tui import sanitize
 from inbox_tui.errors import UserError
 from inbox_tui.incoming import normalise_message_id
 from inbox_tui.mail.outgoing import (
+    OutgoingAttachment,
     ReplyParts,
     build_reply,
     check_header,
+    guess_type,
     new_message_id,
     reply_subject,
+    with_signature,
 )
 from inbox_tui.models import (
     Agent,
+    AttachmentStatus,
     Channel,
     Contact,
     Conversation,
@@ -47,6 +62,7 @@ from inbox_tui.models import (
 )
 from inbox_tui.services import core, triage
 from inbox_tui.services.drafts import delete_draft
+from inbox_tui.store import blobs
 
 if TYPE_CHECKING:
     from inbox_tui.config import Account, Config
@@ -102,63 +118,221 @@ def changes_since(session: Session, conversation_id: int, seen_version: int) -> 
     return out
 
 
-def _recipients(
-    session: Session,
-    conv: Conversation,
-    last_in: Message | None,
-    config: Config,
-    reply_all: bool,
-) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """To and Cc of an email reply: the customer who wrote last (else the contact), and
-    with ``reply_all`` the others on their message, never our own addresses."""
+# -- who a reply goes to -------------------------------------------------------------
+
+
+@dataclass
+class Addressing:
+    """Who a reply goes to, for the review step (the agent may edit To and Cc)."""
+
+    from_name: str | None
+    from_addr: str | None
+    to: list[tuple[str, str]]
+    cc: list[tuple[str, str]]
+
+
+def our_addresses(session: Session, config: Config) -> set[str]:
+    """Addresses that are us, never to be copied on a reply-all: every account's address
+    and login, this agent's and every known agent's email."""
+    ours = {a.address.lower() for a in config.accounts.values() if a.address}
+    ours |= {
+        a.username.lower() for a in config.accounts.values() if a.username and "@" in a.username
+    }
+    if config.agent.email:
+        ours.add(config.agent.email.lower())
+    emails = session.exec(select(Agent.email).where(col(Agent.email).is_not(None))).all()
+    return ours | {e.lower() for e in emails if e}
+
+
+_NO_REPLY = re.compile(r"^(no-?reply|do-?not-?reply|mailer-daemon)([+._-]|$)", re.I)
+
+
+def _no_reply(addr: str) -> bool:
+    """An address that takes no answers (a web form's sender, a bounce daemon)."""
+    return bool(_NO_REPLY.match(addr.rpartition("@")[0]))
+
+
+def thread_of(session: Session, conv: Conversation) -> list[Message]:
+    """The conversation's messages without notes, oldest first."""
+    return list(
+        session.exec(
+            select(Message)
+            .where(Message.conversation_id == conv.id)
+            .where(Message.direction != Direction.NOTE.value)
+            .order_by(col(Message.sent_at), col(Message.id))
+        ).all()
+    )
+
+
+def sending_account(config: Config, conv: Conversation) -> Account:
+    """The account to send from. Raises UserError when none can send."""
+    account = account_for(config, conv.source)
+    if config.demo and account is None:
+        from inbox_tui.config import Account
+
+        account = Account(name="demo", host="localhost", address="support@northwind.example")
+    if account is None or (account.smtp is None and not config.demo) or not account.address:
+        raise UserError(
+            "No account is set up to send email (add [accounts.NAME] with an address and [accounts.NAME.smtp] to the config)."
+        )
+    return account
+
+
+def addressing(
+    session: Session, actor: str, conversation_id: int, *, config: Config, reply_all: bool = False
+) -> Addressing:
+    """From, To and Cc of a reply. Reply goes to the customer who wrote last (their
+    Reply-To when they set one); reply-all also keeps everyone on that message's To and
+    Cc, minus our own addresses and addresses that take no answers."""
+    conv = core.lock_conversation(session, conversation_id)
+    if conv.channel == Channel.CHAT.value:
+        return Addressing(None, None, [], [])
+    thread = thread_of(session, conv)
+    last_in = next((m for m in reversed(thread) if m.direction == Direction.INBOUND.value), None)
     contact = session.get(Contact, conv.contact_id) if conv.contact_id else None
     to_addr = (last_in.author_email if last_in else None) or (contact.email if contact else None)
-    if not to_addr:
-        raise UserError("This conversation has no customer address to reply to.")
     to_name = (last_in.author_name if last_in else "") or (contact.name if contact else "")
+    taken = our_addresses(session, config)
+    # Reply-To wins over From (a web form's no-reply sender, a list), unless it is us.
+    asked = [
+        (str(n), str(a))
+        for n, a in json.loads((last_in.reply_to_addrs if last_in else None) or "[]")
+        if a and "@" in a and a.lower() not in taken
+    ]
+    to = asked or ([(to_name, to_addr)] if to_addr else [])
+    if not to:
+        raise UserError("This conversation has no customer address to reply to.")
+    taken |= {a.lower() for _, a in to}
     cc: list[tuple[str, str]] = []
-    ours = {a.address.lower() for a in config.accounts.values() if a.address} | {to_addr.lower()}
     if reply_all and last_in is not None:
-        for field in (last_in.to_addrs, last_in.cc_addrs):
-            for name, addr in json.loads(field or "[]"):
-                if addr and addr.lower() not in ours:
-                    cc.append((name, addr))
-                    ours.add(addr.lower())
-    return [(to_name, to_addr)], cc
+        others = [(to_name, to_addr or "")] if asked else []
+        for raw in (last_in.to_addrs, last_in.cc_addrs):
+            others += [(str(n), str(a)) for n, a in json.loads(raw or "[]")]
+        for name, addr in others:
+            if addr and "@" in addr and addr.lower() not in taken and not _no_reply(addr):
+                cc.append((name, addr))
+                taken.add(addr.lower())
+    account = account_for(config, conv.source)
+    agent = session.exec(select(Agent).where(Agent.username == actor)).first()
+    return Addressing(
+        (account.from_name if account else None) or (agent.name if agent else None) or None,
+        account.address if account else None,
+        to,
+        cc,
+    )
 
 
 def reply_headers(
     session: Session, conversation_id: int, *, config: Config, reply_all: bool = False
 ) -> list[tuple[str, str]]:
     """The headers a reply would go out with (To, Cc, Subject), for showing while it is
-    written (the ``$EDITOR`` file). Nothing is checked or written."""
+    written (the ``$EDITOR`` file): the same ``addressing`` queue_reply uses. Nothing is
+    written."""
     conv = session.get(Conversation, conversation_id)
     if conv is None:
         raise core.conversation_not_found(conversation_id)
-    last_in = session.exec(
-        select(Message)
-        .where(Message.conversation_id == conversation_id)
-        .where(Message.direction == Direction.INBOUND.value)
-        .order_by(col(Message.sent_at).desc(), col(Message.id).desc())
-        .limit(1)
-    ).first()
+    thread = thread_of(session, conv)
+    last_in = next((m for m in reversed(thread) if m.direction == Direction.INBOUND.value), None)
     subject = reply_subject(last_in.subject if last_in and last_in.subject else conv.subject)
     if conv.channel == Channel.CHAT.value:
         who = last_in.author_name if last_in else ""
         return [("To", f"{who} (chat)".strip()), ("Subject", subject)]
     try:
-        to, cc = _recipients(session, conv, last_in, config, reply_all)
+        to = addressing(
+            session, config.agent.username, conversation_id, config=config, reply_all=reply_all
+        )
     except UserError:
-        to, cc = [("", "(no customer address)")], []
-    headers = [("To", _addresses(to))]
-    if cc:
-        headers.append(("Cc", _addresses(cc)))
+        to = Addressing(None, None, [("", "(no customer address)")], [])
+    headers = [("To", _address_list(to.to))]
+    if to.cc:
+        headers.append(("Cc", _address_list(to.cc)))
     headers.append(("Subject", subject))
     return headers
 
 
-def _addresses(pairs: list[tuple[str, str]]) -> str:
+def _address_list(pairs: list[tuple[str, str]]) -> str:
     return ", ".join(f"{name} <{addr}>" if name else addr for name, addr in pairs)
+
+
+# -- what goes with it: signature, files -----------------------------------------------
+
+
+def signature(session: Session, actor: str, conversation_id: int, *, config: Config) -> str | None:
+    """This agent's signature for this conversation's mailbox, placeholders filled in
+    (None when none is configured). Shown in the review step; never added to notes."""
+    from inbox_tui.config import signature_for
+    from inbox_tui.macros import template
+    from inbox_tui.services.placeholders import values_for
+
+    conv = core.lock_conversation(session, conversation_id)
+    account = account_for(config, conv.source)
+    raw = signature_for(config, actor, account.name if account else None)
+    if raw is None or not raw.strip():
+        return None
+    try:
+        return template.render(template.parse(raw), values_for(session, actor, conversation_id))
+    except template.MissingValues as exc:
+        raise UserError(f"The signature needs a value it does not have: {exc}") from exc
+    except template.TemplateError as exc:
+        raise UserError(f"The signature is not valid: {exc}") from exc
+
+
+def read_attachments(paths: Sequence[str | Path], config: Config) -> list[OutgoingAttachment]:
+    """Files the agent attaches, read whole, with the size caps of ``[mail]``. Raises
+    UserError (nothing is queued) for a missing, unreadable or too large file."""
+    out: list[OutgoingAttachment] = []
+    total = 0
+    cap = config.mail.max_attachment_bytes
+    for raw_path in paths:
+        path = Path(raw_path).expanduser()
+        shown = sanitize.one_line(str(path), 300)
+        try:
+            if not path.is_file():
+                raise FileNotFoundError(path)
+            size = path.stat().st_size
+            if size > cap:
+                raise UserError(
+                    f"{shown} is {_mb(size)}, over the {_mb(cap)} limit for one attachment; nothing was sent."
+                )
+            data = path.read_bytes()
+        except FileNotFoundError as exc:
+            raise UserError(f"There is no file {shown}; nothing was sent.") from exc
+        except PermissionError as exc:
+            raise UserError(
+                f"{shown} cannot be read (permission denied); nothing was sent."
+            ) from exc
+        total += len(data)
+        if total > config.mail.max_message_attachment_bytes:
+            raise UserError(
+                f"The attachments add up to over {_mb(config.mail.max_message_attachment_bytes)}; nothing was sent."
+            )
+        out.append(OutgoingAttachment(path.name, guess_type(path.name), data))
+    return out
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB"
+
+
+# -- queueing ------------------------------------------------------------------------
+
+
+@dataclass
+class Delivery:
+    """How a message leaves: its Message-ID, bytes, envelope, first outbox status and
+    when it is due; and what the thread shows of it."""
+
+    message_id: str
+    raw: bytes
+    mail_from: str
+    rcpts: list[str]
+    status: str
+    account: Account | None
+    send_at: datetime
+    to: list[tuple[str, str]] = field(default_factory=list)
+    cc: list[tuple[str, str]] = field(default_factory=list)
+    files: list[OutgoingAttachment] = field(default_factory=list)
+    subject: str | None = None  # None: the conversation's
 
 
 def queue_reply(
@@ -172,9 +346,15 @@ def queue_reply(
     then_status: str | None = "pending",
     seen_version: int | None = None,
     force: bool = False,
+    attachments: Sequence[str | Path] = (),
+    to: list[tuple[str, str]] | None = None,
+    cc: list[tuple[str, str]] | None = None,
+    sign: bool = True,
 ) -> int:
-    """Queue a reply. Returns the outbox row id. Raises Collision (unless ``force``),
-    UserError for an empty body, header injection, or no account to send from."""
+    """Queue a reply. Returns the outbox row id. ``to`` / ``cc`` replace the computed
+    recipients (the review step's edits); the signature is added unless ``sign`` is
+    False. Raises Collision (unless ``force``), UserError for an empty body, header
+    injection, an unreadable or too large file, or no account to send from."""
     text = body.replace("\r\n", "\n")
     if not text.strip():
         raise UserError("The reply is empty; nothing was sent.")
@@ -187,67 +367,61 @@ def queue_reply(
             raise Collision(changes)
     agent = core.ensure_agent(session, actor)
     now = utcnow()
-    thread = session.exec(
-        select(Message)
-        .where(Message.conversation_id == conv.id)
-        .where(Message.direction != Direction.NOTE.value)
-        .order_by(col(Message.sent_at), col(Message.id))
-    ).all()
+    thread = thread_of(session, conv)
     last_in = next((m for m in reversed(thread) if m.direction == Direction.INBOUND.value), None)
-    account = account_for(config, conv.source) if conv.channel == Channel.EMAIL.value else None
-
+    if sign:
+        text = with_signature(text, signature(session, actor, conversation_id, config=config))
+    files = read_attachments(attachments, config)
     if conv.channel == Channel.CHAT.value:
-        delivery = _Delivery(
-            message_id=f"chat-{conv.id}-{now.timestamp():.6f}@inbox-tui",
-            raw=text.encode("utf-8"),
-            mail_from="",
-            rcpts=[],
-            status=OutboxStatus.LOGGED.value,
-            account=account,
-        )
+        delivery = _chat_delivery(session, conv, agent, last_in, text, now, config, files)
     else:
+        recipients = addressing(session, actor, conversation_id, config=config, reply_all=reply_all)
+        if to is not None:
+            recipients.to = list(to)
+        if cc is not None:
+            recipients.cc = list(cc)
         delivery = _email_delivery(
-            session, conv, agent, account, thread, last_in, text, now, config, reply_all
+            conv, agent, thread, last_in, text, now, config, recipients, files
         )
     return _store_reply(session, actor, conv, agent, delivery, text, now, then_status)
 
 
-@dataclass
-class _Delivery:
-    """How a reply leaves: its Message-ID, bytes, envelope and first outbox status."""
-
-    message_id: str
-    raw: bytes
-    mail_from: str
-    rcpts: list[str]
-    status: str
-    account: Account | None
-
-
-def _email_delivery(
+def _chat_delivery(
     session: Session,
     conv: Conversation,
     agent: Agent,
-    account: Account | None,
+    last_in: Message | None,
+    text: str,
+    now: datetime,
+    config: Config,
+    files: list[OutgoingAttachment],
+) -> Delivery:
+    """A chat reply: a line in the outgoing log for the bridge, or (no bridge) recorded."""
+    if files:
+        raise UserError("Chat customers cannot receive attachments from here; send a link instead.")
+    message_id = f"chat-{conv.id}-{now.timestamp():.6f}@inbox-tui"
+    if config.chat_outgoing_log is not None and not config.demo:
+        raw = chat_line(session, conv, agent, last_in, text, message_id, now)
+        delay = timedelta(seconds=config.mail.undo_seconds)
+        return Delivery(message_id, raw, "", [], OutboxStatus.QUEUED.value, None, now + delay)
+    return Delivery(message_id, text.encode("utf-8"), "", [], OutboxStatus.LOGGED.value, None, now)
+
+
+def _email_delivery(
+    conv: Conversation,
+    agent: Agent,
     thread: Sequence[Message],
     last_in: Message | None,
     text: str,
     now: datetime,
     config: Config,
-    reply_all: bool,
-) -> _Delivery:
-    """The reply as an email: to the customer's last address (and, with ``reply_all``,
-    everyone else on it), threaded under their message. Raises UserError when there is
-    no account to send from or no address to send to."""
-    if config.demo and account is None:
-        from inbox_tui.config import Account
-
-        account = Account(name="demo", host="localhost", address="support@northwind.example")
-    if account is None or (account.smtp is None and not config.demo) or not account.address:
-        raise UserError(
-            "No account is set up to send email (add [accounts.NAME] with an address and [accounts.NAME.smtp] to the config)."
-        )
-    to, cc = _recipients(session, conv, last_in, config, reply_all)
+    recipients: Addressing,
+    files: list[OutgoingAttachment],
+) -> Delivery:
+    """The reply as an email to ``recipients``, threaded under the customer's message.
+    Raises UserError when there is no account to send from."""
+    account = sending_account(config, conv)
+    assert account.address is not None
     # RFC 5322: the parent's References followed by the parent's Message-ID.
     parent = last_in or (thread[-1] if thread else None)
     refs = (
@@ -258,28 +432,32 @@ def _email_delivery(
     refs = [r for r in dict.fromkeys(refs) if r][-20:]
     domain = account.address.rpartition("@")[2]
     message_id = new_message_id(domain)
-    from_name = account.from_name or agent.name or None
     check_header("subject", conv.subject)
-    msg = build_reply(
-        ReplyParts(
-            from_name=from_name,
-            from_addr=account.address,
-            to=to,
-            cc=cc,
-            subject=reply_subject(last_in.subject if last_in and last_in.subject else conv.subject),
-            body=text,
-            in_reply_to=(last_in.message_id if last_in else None) or (refs[-1] if refs else None),
-            references=refs,
-            domain=domain,
-            date=now,
-        ),
-        message_id,
+    parts = ReplyParts(
+        from_name=account.from_name or agent.name or None,
+        from_addr=account.address,
+        to=recipients.to,
+        cc=recipients.cc,
+        subject=reply_subject(last_in.subject if last_in and last_in.subject else conv.subject),
+        body=text,
+        in_reply_to=(last_in.message_id if last_in else None) or (refs[-1] if refs else None),
+        references=refs,
+        domain=domain,
+        date=now,
+        attachments=files,
     )
-    raw = msg.as_bytes()
-    mail_from = account.address
-    rcpts = [a for _, a in to + cc]
-    status = OutboxStatus.LOGGED.value if config.demo else OutboxStatus.QUEUED.value
-    return _Delivery(message_id, raw, mail_from, rcpts, status, account)
+    return Delivery(
+        message_id=message_id,
+        raw=build_reply(parts, message_id).as_bytes(),
+        mail_from=account.address,
+        rcpts=list(dict.fromkeys(a for _, a in recipients.to + recipients.cc)),
+        status=OutboxStatus.LOGGED.value if config.demo else OutboxStatus.QUEUED.value,
+        account=account,
+        send_at=now + timedelta(seconds=config.mail.undo_seconds),
+        to=recipients.to,
+        cc=recipients.cc,
+        files=files,
+    )
 
 
 def _store_reply(
@@ -287,13 +465,40 @@ def _store_reply(
     actor: str,
     conv: Conversation,
     agent: Agent,
-    delivery: _Delivery,
+    delivery: Delivery,
     text: str,
     now: datetime,
     then_status: str | None,
 ) -> int:
-    """The reply's message, outbox row and thread ref, in the conversation (one more
-    message: ``core.append_message``), then the status the agent chose."""
+    """The reply in the thread and the outbox, its ``replied`` event (which remembers
+    the status it changes, for undo send), then the status the agent chose."""
+    outbox, row = store_outgoing(session, conv, agent, delivery, text, now)
+    status_before = conv.status
+    changes_status = then_status in ("pending", "closed") and conv.status != then_status
+    data: dict[str, object] = {"message": row.id, "outbox": outbox.id, "channel": conv.channel}
+    if changes_status:
+        data["status_before"] = status_before
+    core.append_message(session, conv, agent, Direction.OUTBOUND, EventKind.REPLIED, data, now)
+    assert conv.id is not None
+    if then_status in ("pending", "closed"):
+        triage.set_status(session, actor, conv.id, Status(then_status), at=now)
+    # Sent: the draft goes in the same transaction (a reply that failed to queue keeps it).
+    delete_draft(session, actor, conv.id)
+    assert outbox.id is not None
+    return outbox.id
+
+
+def store_outgoing(
+    session: Session,
+    conv: Conversation,
+    agent: Agent,
+    delivery: Delivery,
+    text: str,
+    now: datetime,
+) -> tuple[Outbox, Message]:
+    """The outgoing message in the thread (with its To/Cc and files, the files' bytes
+    kept like an import's), its outbox row and its thread reference. The caller adds
+    the event (``core.append_message``), which counts the message."""
     account = delivery.account
     mid = normalise_message_id(delivery.message_id) or delivery.message_id
     row = Message(
@@ -305,10 +510,13 @@ def _store_reply(
         author_name=agent.name or agent.username,
         author_email=account.address if account else None,
         agent_id=agent.id,
-        subject=conv.subject,
+        subject=delivery.subject if delivery.subject is not None else conv.subject,
         sent_at=now,
         received_at=now,
         body=text,
+        to_addrs=json.dumps(delivery.to) if delivery.to else None,
+        cc_addrs=json.dumps(delivery.cc) if delivery.cc else None,
+        attachments=_files_json(session, delivery.files),
     )
     session.add(row)
     session.flush()
@@ -323,28 +531,86 @@ def _store_reply(
         rcpt_to=json.dumps(delivery.rcpts),
         raw=delivery.raw,
         status=delivery.status,
-        next_attempt_at=now,
+        next_attempt_at=delivery.send_at,
+        created_at=now,
     )
     session.add(outbox)
     session.flush()
     if session.get(ThreadRef, mid[:1000]) is None:  # the customer's answer threads here
         session.add(ThreadRef(ref=mid[:1000], conversation_id=conv.id))  # type: ignore[arg-type]
-    core.append_message(
-        session,
-        conv,
-        agent,
-        Direction.OUTBOUND,
-        EventKind.REPLIED,
-        {"message": row.id, "outbox": outbox.id, "channel": conv.channel},
-        now,
+    return outbox, row
+
+
+def _files_json(session: Session, files: list[OutgoingAttachment]) -> str | None:
+    if not files:
+        return None
+    conn = session.connection()
+    return json.dumps(
+        [
+            {
+                "name": sanitize.one_line(f.filename, 300),
+                "type": f.content_type,
+                "size": len(f.data),
+                "sha256": blobs.put(conn, f.data),
+                "status": AttachmentStatus.STORED.value,
+            }
+            for f in files
+        ],
+        ensure_ascii=False,
     )
-    assert conv.id is not None
-    if then_status in ("pending", "closed"):
-        triage.set_status(session, actor, conv.id, Status(then_status), at=now)
-    # Sent: the draft goes in the same transaction (a reply that failed to queue keeps it).
-    delete_draft(session, actor, conv.id)
-    assert outbox.id is not None
-    return outbox.id
+
+
+def chat_line(
+    session: Session,
+    conv: Conversation,
+    agent: Agent,
+    last_in: Message | None,
+    text: str,
+    message_id: str,
+    now: datetime,
+) -> bytes:
+    """One JSON line in the chat import's format, for the bridge that delivers it."""
+    key = session.exec(
+        select(ThreadRef.ref)
+        .where(ThreadRef.conversation_id == conv.id)
+        .where(col(ThreadRef.ref).startswith("key:"))
+    ).first()
+    thread_key = key.split(":", 1)[1].removeprefix(f"{conv.source}:") if key else None
+    channel = conv.source.removeprefix("chat:")
+    parent = (last_in.external_id or "") if last_in else ""
+    record = {
+        "conversation": thread_key,
+        "author": agent.name or agent.username,
+        "email": agent.email,
+        "ts": now.isoformat(),
+        "text": text,
+        "id": message_id,
+        "in_reply_to": parent.removeprefix(f"{channel}:") or None,
+        "channel": channel,
+        "inbox_conversation": conv.id,
+    }
+    return (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def delivery_sentence(status: str, channel: str, config: Config) -> str:
+    """What the agent is told once a reply is queued: plainly, where it goes."""
+    if status == OutboxStatus.LOGGED.value:
+        if config.demo:
+            return "Reply recorded. This is the demo inbox, so nothing was sent."
+        if channel == Channel.CHAT.value:
+            return (
+                "Chat customers cannot receive email, and no chat bridge is set up "
+                "([chat] outgoing_log): the reply is recorded in the conversation only."
+            )
+    where = (
+        "written to the chat outgoing log for the bridge"
+        if channel == Channel.CHAT.value
+        else "sent in the background"
+    )
+    delay = config.mail.undo_seconds
+    if delay > 0:
+        return f"Reply queued; it is {where} in {delay:.0f} s (undo until then)."
+    return f"Reply queued; it is {where}."
 
 
 def retry_outbox(session: Session, outbox_id: int, body: str | None = None) -> None:
@@ -361,7 +627,11 @@ def retry_outbox(session: Session, outbox_id: int, body: str | None = None) -> N
         import email
 
         msg = email.message_from_bytes(row.raw, policy=email.policy.SMTP)
-        msg.set_content(body.replace("\r\n", "\n"), charset="utf-8")  # type: ignore[attr-defined]
+        # With attachments the text is the first text/plain part; the files stay.
+        text_part = msg.get_body(("plain",)) if msg.is_multipart() else msg  # type: ignore[attr-defined]
+        if text_part is None:
+            raise UserError(f"Reply {outbox_id} has no text part to edit.")
+        text_part.set_content(body.replace("\r\n", "\n"), charset="utf-8")
         row.raw = msg.as_bytes()
         if row.message_row_id:
             m = session.get(Message, row.message_row_id)

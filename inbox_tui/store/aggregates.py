@@ -101,12 +101,20 @@ def fold(
     log order (time, then id), into its ``stat_conversation`` row and ``stat_event`` rows.
 
     The rules are the definitions in ``stats_definitions``: a reply counts only with an
-    agent; the first response is the first agent reply after the first customer message;
+    agent; a reply taken back with undo send (``reply_cancelled``) does not count; the
+    first response is the first agent reply after the first customer message;
     a response runs from the first unanswered customer message to the next reply; time to
     close runs from the start (or the first message after a close, or a reopen) to the
     close; a close ends any wait.
     """
-    folder = _Folder(conversation_id)
+    events = list(events)
+    # Undo send: a reply taken back before it went out was never a response.
+    cancelled = {
+        json.loads(data or "{}").get("replied_event")
+        for _, _, kind, _, data in events
+        if kind == "reply_cancelled"
+    }
+    folder = _Folder(conversation_id, cancelled)
     for eid, agent, kind, t, data in events:
         folder.step(eid, agent, kind, t, data)
     conv = ConversationFold(
@@ -124,8 +132,9 @@ def fold(
 class _Folder:
     """The running state of ``fold`` over one conversation's events."""
 
-    def __init__(self, conversation_id: int) -> None:
+    def __init__(self, conversation_id: int, cancelled: set[int] | None = None) -> None:
         self.conversation_id = conversation_id
+        self.cancelled = cancelled or set()
         self.first_message: int | None = None
         self.first_response: int | None = None
         self.responder: int | None = None
@@ -168,7 +177,7 @@ class _Folder:
             if self.open_since is None:
                 self.open_since = t
             self.fact(eid, RECEIVED, None, t)
-        elif kind == "replied" and agent is not None:
+        elif kind == "replied" and agent is not None and eid not in self.cancelled:
             if self.first_response is None and self.first_message is not None:
                 self.first_response, self.responder = t, agent
             duration = None

@@ -7,6 +7,7 @@ presence heartbeat, the outbox and the IMAP watch. Screens own their keys and st
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -27,6 +28,8 @@ from inbox_tui.tui.widgets.dialogs import HelpScreen
 
 if TYPE_CHECKING:
     from inbox_tui.config import Config
+
+log = logging.getLogger(__name__)
 
 
 class StoreChanged(Message):
@@ -143,6 +146,7 @@ class InboxApp(App[int]):
         if self.config.accounts and not self.config.demo:
             self._watch_mail()
             self.set_interval(30, self.flush_outbox)
+        self._warm_semantic()
 
     def on_list_shown(self, _message: ListShown) -> None:
         if self.exit_after_first_frame:  # benchmarks: start to first page of data
@@ -189,6 +193,24 @@ class InboxApp(App[int]):
             await watch(self.config, cast(Any, self.store), on_report, self._sync_stop)
         except UserError as exc:
             self.main.set_status(str(exc))
+
+    @work(thread=True, exclusive=True, group="semantic", exit_on_error=False)
+    def _warm_semantic(self) -> None:
+        """Load the embedding model and embed the articles and tagged conversations that
+        have no (or a stale) vector, after the first frame and off the UI thread. When
+        the model cannot load, the status line says that suggestions rank by words only."""
+        from inbox_tui.services import embeddings, semantic
+
+        if not embeddings.enabled():
+            return  # turned off on purpose: nothing to say
+        embeddings.preload()
+        if not embeddings.loaded():
+            self.post_message(StatusNews(embeddings.status()))
+            return
+        try:
+            semantic.catch_up(cast(Any, self.store))
+        except Exception:  # a cache to fill: suggestions work without it
+            log.warning("embedding the help centre and tagged conversations failed", exc_info=True)
 
     def _listen(self) -> None:
         """Listen for other agents' changes in a daemon thread. Not a Textual worker: it

@@ -132,6 +132,9 @@ host = "127.0.0.1"
 port = {smtp_port}
 security = "plain"
 timeout = 60
+
+[mail]
+undo_seconds = 0   # the crashes under test happen while sending, not during the delay
 """
     )
     return path

@@ -1,0 +1,210 @@
+"""Attachments of a conversation: list them, read their bytes, save them to a folder.
+
+The bytes live once per distinct file in ``blob`` (sha256); each message's
+``attachments`` JSON lists name, type, size, sha256 and status. Names come from
+strangers: saving goes through ``sanitize.safe_filename`` (one path component, no
+control characters, not hidden), never overwrites (``name (2).pdf``), and creates each
+file with ``O_EXCL | O_NOFOLLOW`` inside the folder the agent named, so nothing is
+written anywhere else whatever the mail says.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from inbox_tui.errors import UserError
+from inbox_tui.models import AttachmentStatus, Blob, Direction, Message
+from inbox_tui.sanitize import one_line, safe_filename
+from inbox_tui.services import core
+
+
+@dataclass
+class AttachmentInfo:
+    message_row_id: int
+    message_id: str | None  # the message's Message-ID
+    position: int
+    filename: str  # as the mail gave it (untrusted: sanitise before showing)
+    content_type: str
+    size: int
+    sha256: str | None
+    status: str
+    note: str | None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "message_id": self.message_id,
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "size": self.size,
+            "sha256": self.sha256,
+            "status": self.status,
+            "note": self.note,
+        }
+
+
+@dataclass
+class Saved:
+    info: AttachmentInfo
+    path: Path | None  # None: not saved (see ``reason``)
+    reason: str | None = None
+
+
+def entries(raw: str | None) -> list[dict[str, object]]:
+    """A message's attachment list, old rows (name and size only) included."""
+    if not raw:
+        return []
+    try:
+        items = json.loads(raw)
+    except ValueError:
+        return []
+    return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+
+
+def list_attachments(session: Session, conversation_id: int) -> list[AttachmentInfo]:
+    """Every attachment of the conversation's messages (notes have none), oldest first."""
+    core.lock_conversation(session, conversation_id)  # one sentence if it is gone
+    rows = session.exec(
+        select(Message.id, Message.message_id, Message.attachments)
+        .where(Message.conversation_id == conversation_id)
+        .where(Message.direction != Direction.NOTE.value)
+        .where(col(Message.attachments).is_not(None))
+        .order_by(col(Message.sent_at), col(Message.id))
+    ).all()
+    out = []
+    for row_id, mid, raw in rows:
+        for pos, item in enumerate(entries(raw)):
+            sha = item.get("sha256")
+            out.append(
+                AttachmentInfo(
+                    message_row_id=int(row_id or 0),
+                    message_id=mid,
+                    position=pos,
+                    filename=str(item.get("name") or ""),
+                    content_type=str(
+                        item.get("type") or item.get("content_type") or "application/octet-stream"
+                    ),
+                    size=int(item.get("size") or 0),  # type: ignore[call-overload]
+                    sha256=str(sha) if sha else None,
+                    status=str(item.get("status") or "not_kept"),
+                    note=str(item["note"]) if item.get("note") else None,
+                )
+            )
+    return out
+
+
+def read_blob(session: Session, sha256: str) -> bytes | None:
+    blob = session.get(Blob, sha256)
+    return blob.data if blob is not None else None
+
+
+def _not_saved_reason(info: AttachmentInfo) -> str:
+    if info.status == AttachmentStatus.TOO_LARGE.value:
+        return info.note or f"it was too large to keep ({info.size:,} bytes)"
+    if info.status == AttachmentStatus.UNREADABLE.value:
+        return info.note or "its encoding was broken, so nothing was kept"
+    return "it was imported before attachments were kept; only its name and size are known"
+
+
+def save_attachments(
+    session: Session,
+    conversation_id: int,
+    folder: Path,
+    *,
+    only: set[int] | None = None,
+) -> list[Saved]:
+    """Write the conversation's kept attachments into ``folder`` (created if missing).
+    ``only``: message row ids to limit to. Never overwrites, never leaves ``folder``."""
+    folder = folder.expanduser()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as exc:
+        raise UserError(f"{one_line(str(folder))} exists and is not a folder.") from exc
+    except PermissionError as exc:
+        raise UserError(
+            f"Cannot create the folder {one_line(str(folder))}: permission denied."
+        ) from exc
+    if not folder.is_dir():
+        raise UserError(f"{one_line(str(folder))} is not a folder.")
+    real = folder.resolve()
+    out: list[Saved] = []
+    for info in list_attachments(session, conversation_id):
+        if only is not None and info.message_row_id not in only:
+            continue
+        if info.sha256 is None or info.status != AttachmentStatus.STORED.value:
+            out.append(Saved(info, None, _not_saved_reason(info)))
+            continue
+        data = read_blob(session, info.sha256)
+        if data is None:
+            out.append(Saved(info, None, "its bytes are missing from the store"))
+            continue
+        out.append(Saved(info, write_new_file(real, safe_filename(info.filename), data)))
+    return out
+
+
+def write_new_file(folder: Path, name: str, data: bytes) -> Path:
+    """Create ``folder/name`` (or ``name (2)``, ``name (3)``, …) exclusively and write
+    ``data``. ``name`` must already be a safe single component."""
+    if "/" in name or name in ("", ".", ".."):
+        raise ValueError(f"unsafe file name {name!r}")
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem:
+        stem, ext = name, ""
+    for n in range(1, 10_000):
+        candidate = name if n == 1 else (f"{stem} ({n}).{ext}" if ext else f"{stem} ({n})")
+        path = folder / candidate
+        try:
+            fd = os.open(
+                path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o640
+            )
+        except FileExistsError:
+            continue
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+        finally:
+            os.close(fd)
+        return path
+    raise UserError(f"Too many files named like {one_line(name)} in {one_line(str(folder))}.")
+
+
+TEXT_TYPES = ("text/", "application/json", "application/xml", "application/x-patch")
+MAX_VIEW_BYTES = 2 * 1024 * 1024
+
+
+def is_text(info: AttachmentInfo) -> bool:
+    name = info.filename.lower()
+    return info.content_type.startswith(TEXT_TYPES) or name.endswith(
+        (".log", ".csv", ".txt", ".patch", ".diff", ".json", ".md", ".yaml", ".yml", ".xml")
+    )
+
+
+def attachment_text(session: Session, info: AttachmentInfo) -> str:
+    """A text attachment (log, CSV, patch) as text to read in the TUI: UTF-8, else
+    cp1252, control characters removed, the first 2 MB. Raises UserError for a file
+    that is not text or was not kept."""
+    from inbox_tui.sanitize import for_display
+
+    if info.sha256 is None or info.status != AttachmentStatus.STORED.value:
+        raise UserError(f"{one_line(info.filename)} cannot be shown: {_not_saved_reason(info)}.")
+    if not is_text(info):
+        raise UserError(
+            f"{one_line(info.filename)} is {one_line(info.content_type)}, not text; save it to open it."
+        )
+    data = read_blob(session, info.sha256) or b""
+    more = len(data) > MAX_VIEW_BYTES
+    data = data[:MAX_VIEW_BYTES]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", "replace")
+    text = for_display(text.replace("\r\n", "\n"))
+    if more:
+        text += f"\n[… the rest of the {info.size:,} bytes is not shown; save the file to read it]"
+    return text

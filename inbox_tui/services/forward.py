@@ -1,0 +1,162 @@
+"""Forwarding a message or a whole conversation to any address (a supplier, a
+colleague): one message goes attached whole as ``message/rfc822`` with its attachments,
+or quoted; a conversation goes quoted, oldest first, notes never. The forward is kept
+in the thread and recorded as a ``forwarded`` event, not a reply, so it is no response
+to the customer in the stats. It waits out the undo delay like a reply."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session
+
+from inbox_tui.errors import UserError
+from inbox_tui.mail.outgoing import (
+    OriginalMessage,
+    OutgoingAttachment,
+    ReplyParts,
+    build_reply,
+    forward_subject,
+    new_message_id,
+    quote_original,
+    rebuild_original,
+    with_signature,
+)
+from inbox_tui.models import Blob, Direction, EventKind, Message, OutboxStatus, utcnow
+from inbox_tui.services import core
+from inbox_tui.services.attachments import entries
+from inbox_tui.services.replies import (
+    Delivery,
+    read_attachments,
+    sending_account,
+    signature,
+    store_outgoing,
+    thread_of,
+)
+
+if TYPE_CHECKING:
+    from inbox_tui.config import Config
+
+
+def original_of(session: Session, m: Message) -> OriginalMessage:
+    """What the store knows of a message, with the attachment bytes it kept."""
+    return OriginalMessage(
+        from_name=m.author_name,
+        from_addr=m.author_email,
+        to=[(str(n), str(a)) for n, a in json.loads(m.to_addrs or "[]")],
+        cc=[(str(n), str(a)) for n, a in json.loads(m.cc_addrs or "[]")],
+        subject=m.subject,
+        date=m.sent_at,
+        message_id=m.message_id,
+        body=m.body,
+        attachments=stored_attachments(session, m),
+    )
+
+
+def stored_attachments(session: Session, m: Message) -> list[OutgoingAttachment]:
+    """The attachments of a stored message whose bytes the store kept."""
+    out = []
+    for item in entries(m.attachments):
+        sha = item.get("sha256")
+        blob = session.get(Blob, str(sha)) if sha else None
+        if blob is not None:
+            name = str(item.get("name") or "attachment")
+            ctype = str(item.get("type") or item.get("content_type") or "application/octet-stream")
+            out.append(OutgoingAttachment(name, ctype, blob.data))
+    return out
+
+
+def queue_forward(
+    session: Session,
+    actor: str,
+    conversation_id: int,
+    to: Sequence[str],
+    *,
+    config: Config,
+    note: str = "",
+    message_row_id: int | None = None,
+    attach_original: bool = True,
+    attachments: Sequence[str | Path] = (),
+    sign: bool = True,
+) -> int:
+    """Forward one message (``message_row_id``: attached whole unless
+    ``attach_original`` is False, then quoted) or the whole conversation (quoted) to
+    ``to``. Returns the outbox row id. Raises UserError for no address, a message not
+    in the conversation, or no account to send from."""
+    recipients = [a.strip() for a in to if a.strip()]
+    if not recipients:
+        raise UserError("Forwarding needs an address to send to.")
+    conv = core.lock_conversation(session, conversation_id)
+    agent = core.ensure_agent(session, actor)
+    account = sending_account(config, conv)
+    assert account.address is not None
+    chosen = _chosen(thread_of(session, conv), conversation_id, message_row_id)
+    attach_original = attach_original and message_row_id is not None
+    text = note.replace("\r\n", "\n")
+    if "\x00" in text:
+        raise UserError("The note contains a NUL character; remove it and try again.")
+    if sign:
+        text = with_signature(text, signature(session, actor, conversation_id, config=config))
+    if not attach_original:
+        quoted = "\n".join(quote_original(original_of(session, m)) for m in chosen)
+        text = (text.rstrip("\n") + "\n\n" if text.strip() else "") + quoted
+    files = read_attachments(attachments, config)
+    now = utcnow()
+    domain = account.address.rpartition("@")[2]
+    message_id = new_message_id(domain)
+    to_list = [("", a) for a in recipients]
+    subject = forward_subject(chosen[-1].subject or conv.subject)
+    parts = ReplyParts(
+        from_name=account.from_name or agent.name or None,
+        from_addr=account.address,
+        to=to_list,
+        cc=[],
+        subject=subject,
+        body=text,
+        in_reply_to=None,
+        references=[],
+        domain=domain,
+        date=now,
+        attachments=files,
+        forwarded=rebuild_original(original_of(session, chosen[0])) if attach_original else None,
+    )
+    delivery = Delivery(
+        message_id=message_id,
+        raw=build_reply(parts, message_id).as_bytes(),
+        mail_from=account.address,
+        rcpts=recipients,
+        status=OutboxStatus.LOGGED.value if config.demo else OutboxStatus.QUEUED.value,
+        account=account,
+        send_at=now + timedelta(seconds=config.mail.undo_seconds),
+        to=to_list,
+        files=files,
+        subject=subject,
+    )
+    outbox, row = store_outgoing(session, conv, agent, delivery, text, now)
+    data = {
+        "message": row.id,
+        "outbox": outbox.id,
+        "to": recipients,
+        "original": message_row_id,
+        "attached": attach_original,
+    }
+    core.append_message(session, conv, agent, Direction.OUTBOUND, EventKind.FORWARDED, data, now)
+    assert outbox.id is not None
+    return outbox.id
+
+
+def _chosen(
+    thread: list[Message], conversation_id: int, message_row_id: int | None
+) -> list[Message]:
+    if message_row_id is not None:
+        chosen = [m for m in thread if m.id == message_row_id]
+        if not chosen:
+            raise UserError(f"Message {message_row_id} is not in conversation {conversation_id}.")
+        return chosen
+    if not thread:
+        raise UserError("This conversation has no messages to forward.")
+    return thread

@@ -1,0 +1,114 @@
+"""Undo send: a reply or forward waits ``[mail] undo_seconds`` in the outbox; until a
+sender claims it, the agent can take it back. Taking back removes the message from the
+thread, marks the outbox row ``cancelled``, puts back the status the reply changed, and
+appends a ``reply_cancelled`` event so the stats drop the reply (the event log itself
+is append-only)."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from inbox_tui.errors import UserError
+from inbox_tui.models import (
+    Agent,
+    Event,
+    EventKind,
+    Message,
+    Outbox,
+    OutboxStatus,
+    Status,
+    ThreadRef,
+)
+from inbox_tui.services import core, triage
+
+
+def last_cancellable(
+    session: Session, actor: str, conversation_id: int | None = None
+) -> int | None:
+    """The outbox id of this agent's newest reply or forward that can still be taken
+    back (queued, never attempted), in one conversation or any; None when there is none."""
+    agent = session.exec(select(Agent).where(Agent.username == actor)).first()
+    if agent is None:
+        return None
+    stmt = (
+        select(Outbox.id)
+        .where(Outbox.agent_id == agent.id)
+        .where(Outbox.status == OutboxStatus.QUEUED.value)
+        .where(Outbox.attempts == 0)
+        .order_by(col(Outbox.id).desc())
+        .limit(1)
+    )
+    if conversation_id is not None:
+        stmt = stmt.where(Outbox.conversation_id == conversation_id)
+    return session.exec(stmt).first()
+
+
+def cancel_outbox(session: Session, actor: str, outbox_id: int) -> str:
+    """Undo send: take a reply or forward back before it went out. Returns its text
+    for the composer. Only a row nobody has started sending can be taken back; the
+    check and the change are one conditional UPDATE, so a sender that claims the row
+    at the same moment wins or loses cleanly, never both."""
+    row = session.get(Outbox, outbox_id)
+    if row is None:
+        raise UserError(f"There is no queued reply {outbox_id}.")
+    taken = session.execute(
+        update(Outbox)
+        .where(col(Outbox.id) == outbox_id)
+        .where(col(Outbox.status) == OutboxStatus.QUEUED.value)
+        .where(col(Outbox.attempts) == 0)
+        .values(status=OutboxStatus.CANCELLED.value, message_row_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(row)
+        if row.status == OutboxStatus.CANCELLED.value:
+            raise UserError(f"Reply {outbox_id} was already taken back.")
+        raise UserError(
+            f"Reply {outbox_id} is {row.status}"
+            + (
+                " (sending was already tried)"
+                if row.status == OutboxStatus.QUEUED.value and row.attempts
+                else ""
+            )
+            + "; it can no longer be taken back."
+        )
+    session.refresh(row)
+    conv = core.lock_conversation(session, row.conversation_id)
+    agent = core.ensure_agent(session, actor)
+    message = session.exec(
+        select(Message)
+        .where(Message.message_id == row.message_id)
+        .where(Message.source == "outbox")
+    ).first()
+    text = message.body if message is not None else ""
+    replied = [
+        e
+        for e in session.exec(
+            select(Event)
+            .where(Event.conversation_id == conv.id)
+            .where(col(Event.kind).in_([EventKind.REPLIED.value, EventKind.FORWARDED.value]))
+        ).all()
+        if json.loads(e.data or "{}").get("outbox") == outbox_id
+    ]
+    if message is not None:
+        ref = session.get(ThreadRef, row.message_id[:1000])
+        if ref is not None and ref.conversation_id == conv.id:
+            session.delete(ref)
+        session.delete(message)
+        conv.message_count = max(0, conv.message_count - 1)
+    core.record(
+        session,
+        conv,
+        agent,
+        EventKind.REPLY_CANCELLED,
+        {"outbox": outbox_id, "replied_event": replied[0].id if replied else None},
+    )
+    before = json.loads(replied[0].data or "{}").get("status_before") if replied else None
+    if before and before != conv.status and before in (s.value for s in Status):
+        if before == Status.SNOOZED.value:
+            before = Status.OPEN.value  # the snooze time is gone; open is the safe place
+        triage.set_status(session, actor, conv.id, Status(before))  # type: ignore[arg-type]
+    return text
