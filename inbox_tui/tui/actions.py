@@ -124,7 +124,15 @@ INTRO = 'The list shows the current view; j/k move, Enter opens, Esc goes back. 
 
 def bindings(on_app: bool, prefix: str = "") -> list[BindingType]:
     return [
-        Binding(a.keys, prefix + a.action, a.short or a.description, show=bool(a.short), id=a.id)
+        Binding(
+            a.keys,
+            prefix + a.action,
+            a.short or a.description,
+            show=bool(a.short),
+            id=a.id,
+            # Quit works everywhere, the composer and dialogs too (#17 defect 4).
+            priority=a.id == "quit",
+        )
         for a in ACTIONS
         if (a.id in APP_ACTIONS) == on_app
     ]

@@ -279,3 +279,17 @@ def test_the_command_line_refuses_bad_keys_in_one_sentence(demo_store, tmp_path,
     err = capsys.readouterr().err.strip()
     assert code == 2
     assert err.startswith('inbox-tui: [keys]: reply = "t" takes t from tag') and "\n" not in err
+
+
+async def test_ctrl_q_in_the_composer_quits_and_keeps_the_text(demo_store):
+    """#17 defect 4: ctrl+q was ignored inside the composer; quitting must not lose what
+    was typed since the last autosave either."""
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        row = await current(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press(*"Typed just now", "ctrl+q")
+        await settle(pilot)
+        assert app._exit_renderables is not None and app.return_code is not None
+        assert draft_of(demo_store, row.id) == "Typed just now"

@@ -45,6 +45,7 @@ class Composer(ModalScreen[Draft | None]):
         save_label: str | None = None,
         headers: list[tuple[str, str]] | None = None,
         autosave: Callable[[str], None] | None = None,
+        save_now: Callable[[str], None] | None = None,
         editor_command: list[str] | None = None,
         open_editor: bool = False,
     ) -> None:
@@ -56,6 +57,7 @@ class Composer(ModalScreen[Draft | None]):
         self.reviewing = False
         self.headers = headers or []  # shown in the $EDITOR file, never obeyed
         self.autosave = autosave
+        self.save_now = save_now  # blocking: used when the app quits with the text open
         self.editor_command = editor_command
         self.open_editor = open_editor
         self._saved_text = text
@@ -76,6 +78,13 @@ class Composer(ModalScreen[Draft | None]):
             self.set_interval(self.AUTOSAVE_SECONDS, self._autosave)
         if self.open_editor:  # [compose] editor = true: straight into $EDITOR
             self.call_after_refresh(self.action_editor)
+
+    def keep_now(self) -> None:
+        """The app is quitting: keep the text at once (no worker will run later)."""
+        text = self.text
+        if self.save_now is not None and text != self._saved_text:
+            self._saved_text = text
+            self.save_now(text)
 
     def _autosave(self) -> None:
         """Typed text goes to the store every few seconds, so a crash keeps it."""

@@ -6,6 +6,7 @@ is done. Service calls go through the gateway; answers come back as messages.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,6 +25,8 @@ from inbox_tui.tui.widgets.thread_view import ThreadView
 if TYPE_CHECKING:
     from inbox_tui.config import Config
     from inbox_tui.tui.gateway import Gateway
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -497,6 +500,12 @@ class TriageFlows(Screen[None]):
         def keep(text: str) -> None:  # the composer's autosave: a crash keeps the text
             self.gateway.fire(self, save_draft, self.me, conv_id, text, group="draft")
 
+        def keep_now(text: str) -> None:  # quitting: saved before the app goes
+            try:
+                self.gateway.commit(save_draft, self.me, conv_id, text)
+            except Exception:  # the app is leaving; the last autosave is what remains
+                log.exception("could not keep the draft while quitting")
+
         def done(draft: Draft | None) -> None:
             if draft is None:  # discarded
                 self.gateway.write(self, delete_draft, self.me, conv_id, ok="Draft discarded.")
@@ -521,6 +530,7 @@ class TriageFlows(Screen[None]):
             start.text,
             headers=start.headers,
             autosave=keep,
+            save_now=keep_now,
             editor_command=self.config.editor_command,
             open_editor=self.config.compose_in_editor,
         )
