@@ -78,6 +78,8 @@ OTHER_KEYS = [
     ("PgDn / PgUp", "Page down / up"),
     ("q", "Show or hide quoted text in a thread"),
     ("o", "Show 30 earlier messages of a long thread"),
+    ("R / Delete", "In the views list: rename / delete a saved view"),
+    ("Tab", "In the search box: search everything instead of the view"),
 ]
 
 # Keys that are taken but are not actions (widgets, Textual): [keys] may not reuse them.

@@ -293,3 +293,38 @@ async def test_ctrl_q_in_the_composer_quits_and_keeps_the_text(demo_store):
         await settle(pilot)
         assert app._exit_renderables is not None and app.return_code is not None
         assert draft_of(demo_store, row.id) == "Typed just now"
+
+
+async def test_saved_views_are_renamed_and_deleted_in_the_view_list(demo_store):
+    from inbox_tui.services import views as sv
+
+    demo_store.run(sv.save_view, "Exports", "export", "open")
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await current(pilot)
+        await pilot.press("v")
+        await settle(pilot, 5)
+        views = app.main.query_one("#views")
+
+        def pick(view_id: str) -> None:
+            ids = [views.get_option_at_index(i).id for i in range(views.option_count)]
+            views.highlighted = ids.index(view_id)
+
+        pick("open")
+        await pilot.press("R")  # a built-in view cannot be renamed
+        await settle(pilot)
+        assert any("Only saved views" in n.message for n in app._notifications)
+        pick("saved:Exports")
+        await pilot.press("R")
+        await settle(pilot)
+        await pilot.press(*["backspace"] * 10, *"CSV exports", "enter")
+        await settle(pilot, 5)
+        with demo_store.read() as s:
+            assert [v.name for v in sv.list_saved_views(s)] == ["CSV exports"]
+        pick("saved:CSV exports")
+        await pilot.press("delete")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot, 5)
+        with demo_store.read() as s:
+            assert sv.list_saved_views(s) == []

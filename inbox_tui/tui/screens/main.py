@@ -22,7 +22,7 @@ from textual.widgets.option_list import Option
 from inbox_tui.sanitize import one_line
 from inbox_tui.tui import actions
 from inbox_tui.tui.gateway import Gateway, Loaded
-from inbox_tui.tui.screens.triage import TriageFlows
+from inbox_tui.tui.screens.triage import Flow, TriageFlows
 from inbox_tui.tui.widgets.conversation_list import PAGE, ConversationList
 from inbox_tui.tui.widgets.side_pane import PaneData, SidePane, load_pane_data
 from inbox_tui.tui.widgets.thread_view import ThreadView
@@ -117,6 +117,32 @@ class SearchBox(Input):
         self.post_message(self.ScopeToggled())
 
 
+class ViewsList(OptionList):
+    """The views. On a saved view, R renames it and Delete deletes it (after asking)."""
+
+    BINDINGS = [
+        Binding("R", "rename", "Rename view", show=False, id="views.rename"),
+        Binding("delete", "delete", "Delete view", show=False, id="views.delete"),
+    ]
+
+    class Wanted(Message):
+        def __init__(self, what: str, view: str) -> None:
+            self.what, self.view = what, view
+            super().__init__()
+
+    def _ask(self, what: str) -> None:
+        if self.highlighted is None:
+            return
+        view = self.get_option_at_index(self.highlighted).id or ""
+        self.post_message(self.Wanted(what, view))
+
+    def action_rename(self) -> None:
+        self._ask("rename")
+
+    def action_delete(self) -> None:
+        self._ask("delete")
+
+
 class MainScreen(TriageFlows):
     # Triage keys live on this screen, so they never fire on the Stats screen or in a dialog.
     BINDINGS = actions.bindings(on_app=False)
@@ -139,7 +165,7 @@ class MainScreen(TriageFlows):
     def compose(self) -> ComposeResult:
         yield Static(id="top")
         with Horizontal():
-            yield OptionList(id="views")
+            yield ViewsList(id="views")
             with Vertical(id="center"):
                 yield SearchBox(placeholder=SEARCH_PLACEHOLDER, id="search")
                 yield ConversationList(
@@ -341,6 +367,37 @@ class MainScreen(TriageFlows):
     def _selection_changed(self) -> None:
         self._set_top(self.conv_list.total)
         self._show_keys()
+
+    @on(ViewsList.Wanted)
+    def _view_edit_wanted(self, event: ViewsList.Wanted) -> None:
+        from inbox_tui.services.views import delete_view, rename_view
+        from inbox_tui.tui.widgets.dialogs import Confirm, Prompt
+
+        if not event.view.startswith("saved:"):
+            self.notify("Only saved views can be renamed or deleted.", severity="warning")
+            return
+        name = event.view[6:]
+        after = Flow([], after=self.load_views)
+
+        def renamed(new: str | None) -> None:
+            if new and new.strip() and new.strip() != name:
+                if self.view == event.view:
+                    self.view = f"saved:{one_line(new, 100)}"
+                ok = f"Renamed the view to “{new.strip()}”."
+                self.gateway.write(self, rename_view, name, new, ok=ok, flow=after)
+
+        def deleted(yes: bool | None) -> None:
+            if yes:
+                if self.view == event.view:
+                    self.view = "open"
+                    self.reload()
+                ok = f"Deleted the view “{name}”."
+                self.gateway.write(self, delete_view, name, ok=ok, flow=after)
+
+        if event.what == "rename":
+            self.app.push_screen(Prompt(f"New name for “{name}”", value=name), renamed)
+        else:
+            self.app.push_screen(Confirm("Delete this saved view?", [name]), deleted)
 
     @on(OptionList.OptionSelected, "#views")
     def _view_chosen(self, event: OptionList.OptionSelected) -> None:
