@@ -328,3 +328,27 @@ async def test_saved_views_are_renamed_and_deleted_in_the_view_list(demo_store):
         await settle(pilot, 5)
         with demo_store.read() as s:
             assert sv.list_saved_views(s) == []
+
+
+async def test_a_note_closed_with_esc_comes_back_with_n(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        row = await current(pilot)
+        await pilot.press("n", *"Half a note", "escape")
+        await settle(pilot)
+        assert composer(app) is None
+        await pilot.press("n")
+        await settle(pilot)
+        assert composer(app).text == "Half a note"
+        await pilot.press("ctrl+s", "y")
+        await settle(pilot, 5)
+        with demo_store.read() as s:
+            notes = s.exec(
+                select(Message).where(
+                    Message.conversation_id == row.id, Message.direction == "note"
+                )
+            ).all()
+        assert notes[-1].body == "Half a note"
+        await pilot.press("n")
+        await settle(pilot)
+        assert composer(app).text == ""  # saved: nothing kept any more

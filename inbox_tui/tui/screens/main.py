@@ -155,6 +155,7 @@ class MainScreen(TriageFlows):
         self.view = "open"
         self.query_text = ""
         self.search_everywhere = False  # Tab in the search box: every conversation
+        self.note_drafts: dict[int, str] = {}
         self.open_id: int | None = None
         self.open_version: int | None = None
         self.saved_views: dict[str, SavedView] = {}

@@ -52,6 +52,14 @@ class SendFlow:
 
 
 @dataclass
+class NoteFlow:
+    """A note being saved; if saving fails, n on the conversation brings the text back."""
+
+    conv_id: int
+    text: str
+
+
+@dataclass
 class UndoFlow:
     """An undo on its way; the answer is the sentence saying what was put back."""
 
@@ -131,6 +139,7 @@ class TriageFlows(Screen[None]):
     pane_failed: Callable[[int, str], None]
     search_for: Callable[[str, str], None]
     saved_views: dict[str, Any]
+    note_drafts: dict[int, str]  # notes closed with Esc (or not saved), this session
     view: str
     load_views: Callable[[], None]
     action_open: Callable[[], None]
@@ -206,6 +215,8 @@ class TriageFlows(Screen[None]):
                 self.conv_list.clear_selection()
             if flow.after is not None:
                 flow.after()
+        elif isinstance(flow, NoteFlow):
+            self.note_drafts.pop(flow.conv_id, None)
         elif isinstance(flow, UndoFlow):
             self.notify(message.result.summary, markup=False)
         elif isinstance(flow, SendFlow):
@@ -453,16 +464,24 @@ class TriageFlows(Screen[None]):
         if flow is None:
             return
         cid = flow.ids[0]
+        notes = self.note_drafts
 
         def done(draft: Draft | None) -> None:
-            if draft and draft.action == "note" and draft.text.strip():
+            if draft is None:  # discarded
+                notes.pop(cid, None)
+            elif draft.action == "closed":  # Esc: kept for the next n (this session)
+                if draft.text.strip():
+                    notes[cid] = draft.text
+                    self.notify("Note kept; n on this conversation brings it back.")
+            elif draft.text.strip():
+                notes[cid] = draft.text  # until it is saved: a failure keeps it
                 self.gateway.write(
-                    self, triage.add_note, self.me, cid, draft.text, ok="Note saved.", flow=flow
-                )
+                    self, triage.add_note, self.me, cid, draft.text, ok="Note saved.",
+                    flow=NoteFlow(cid, draft.text),
+                )  # fmt: skip
 
-        self.app.push_screen(
-            Composer(f"Internal note on #{cid} (never sent to the customer)", is_note=True), done
-        )
+        title = f"Internal note on #{cid} (never sent to the customer)"
+        self.app.push_screen(Composer(title, notes.get(cid, ""), is_note=True), done)
 
     def action_reply(self) -> None:
         if flow := self.begin(single=True):
