@@ -257,9 +257,14 @@ class InboxApp(App[int]):
         self.post_message(Polled(changed or bool(woken), presence))
 
     def on_polled(self, message: Polled) -> None:
-        self.main.set_presence(message.presence)
-        if message.changed:
-            self.main.store_changed()
+        from textual.css.query import NoMatches
+
+        try:
+            self.main.set_presence(message.presence)
+            if message.changed:
+                self.main.store_changed()
+        except NoMatches:  # a poll that lands while the app closes: its widgets are gone
+            return
 
     def _heartbeat(self) -> None:
         # A write transaction (and its fsync) must not hold the UI thread: opening a
