@@ -17,6 +17,7 @@ from inbox_tui import sanitize
 from inbox_tui.errors import UserError
 from inbox_tui.models import Agent, SavedSearch, Tag
 from inbox_tui.services.conversations import ConversationFilter, count_conversations, view_filter
+from inbox_tui.services.mentions import unread_count
 from inbox_tui.services.search import parse_query
 from inbox_tui.store import insert_or_get
 
@@ -53,19 +54,23 @@ class AgentChoice:
     name: str
 
 
+# Views with counts of their own: "mentions" lists the conversations whose notes name
+# me, and its count is my unread mentions (services/mentions.py).
+MENTIONS = ("mentions", "Mentions")
+
+
 def view_label(view: str) -> str:
     """The name a view is shown under: "All open", "#billing", a saved search's name."""
     if view.startswith("tag:"):
         return f"#{view[4:]}"
-    return dict(VIEWS).get(view) or view.removeprefix("saved:")
+    return dict([*VIEWS, MENTIONS]).get(view) or view.removeprefix("saved:")
 
 
 def list_views(session: Session, me: str) -> ViewList:
-    return ViewList(
-        counts={v: count_conversations(session, view_filter(v, me)) for v, _ in VIEWS},
-        tags=list_tags(session),
-        saved={v.name: v for v in list_saved_views(session)},
-    )
+    counts = {v: count_conversations(session, view_filter(v, me)) for v, _ in VIEWS}
+    counts[MENTIONS[0]] = unread_count(session, me)
+    saved = {v.name: v for v in list_saved_views(session)}
+    return ViewList(counts=counts, tags=list_tags(session), saved=saved)
 
 
 def list_tags(session: Session) -> list[str]:
@@ -114,6 +119,12 @@ def _narrow(base: ConversationFilter, q: ConversationFilter) -> ConversationFilt
     q.after = q.after or base.after
     q.before = q.before or base.before
     q.ids = q.ids if q.ids is not None else base.ids
+    q.contact_id = q.contact_id if q.contact_id is not None else base.contact_id
+    q.mentioned = q.mentioned or base.mentioned
+    q.sla_state = q.sla_state or base.sla_state
+    q.sla_within = q.sla_within or base.sla_within
+    q.sla_policy = q.sla_policy or base.sla_policy
+    q.sla_now = q.sla_now or base.sla_now
     return q
 
 
@@ -131,12 +142,12 @@ def saved_query(view: str, query: str, saved: dict[str, SavedView]) -> tuple[str
 
 def list_saved_views(session: Session) -> list[SavedView]:
     rows = session.exec(select(SavedSearch).order_by(col(SavedSearch.name))).all()
-    return [SavedView(r.name, r.query, r.scope) for r in rows]
+    # The database is untrusted too: a search saved before queries were cleaned.
+    return [_view(r) for r in rows]
 
 
 def get_saved_view(session: Session, name: str) -> SavedView:
-    row = _find(session, name)
-    return SavedView(row.name, row.query, row.scope)
+    return _view(_find(session, name))
 
 
 def save_view(session: Session, name: str, query: str, scope: str = EVERYTHING) -> SavedView:
@@ -144,6 +155,7 @@ def save_view(session: Session, name: str, query: str, scope: str = EVERYTHING) 
     name). Raises UserError for an empty name, an unknown scope or a search that cannot
     run (the same sentence the search would give)."""
     clean = _name(name)
+    query = sanitize.one_line(query, 2000)  # no control characters stored
     _check_scope(scope)
     parse_query(query, "me")  # QueryError: the search itself cannot run
     if not query.strip():
@@ -176,6 +188,12 @@ def delete_view(session: Session, name: str) -> None:
 def scope_label(scope: str) -> str:
     """How a scope reads on screen and in the CLI."""
     return "everything" if scope == EVERYTHING else sanitize.one_line(scope, 60)
+
+
+def _view(row: SavedSearch) -> SavedView:
+    return SavedView(
+        sanitize.one_line(row.name, MAX_NAME), sanitize.one_line(row.query, 2000), row.scope
+    )
 
 
 def _find(session: Session, name: str) -> SavedSearch:

@@ -132,7 +132,7 @@ def bindings(on_app: bool, prefix: str = "") -> list[BindingType]:
             a.short or a.description,
             show=bool(a.short),
             id=a.id,
-            # Quit works everywhere, the composer and dialogs too (#17 defect 4).
+            # Quit works everywhere, also where a text box would take the key (composer).
             priority=a.id == "quit",
         )
         for a in ACTIONS

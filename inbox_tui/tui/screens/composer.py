@@ -30,7 +30,8 @@ class Composer(ModalScreen[Draft | None]):
         Binding("ctrl+s", "review", "Review", id="compose.review"),
         # priority: the TextArea's own ctrl+e (end of line) would take it first (#17).
         Binding("ctrl+e", "editor", "$EDITOR", id="compose.editor", priority=True),
-        Binding("escape", "escape", "Back", id="compose.escape"),
+        # priority: the text area would take Esc to leave itself, and the agent stayed in.
+        Binding("escape", "escape", "Close", id="compose.escape", priority=True),
     ]
 
     # How often typed text is handed to ``autosave`` (a draft in the store), at most.
@@ -66,9 +67,7 @@ class Composer(ModalScreen[Draft | None]):
         with Vertical():
             yield Label(Text(self.title_text, style="bold"))
             yield Static(Text("ctrl+s review · ctrl+e edit in $EDITOR · esc close", style="dim"))
-            # tab_behavior "indent" makes the TextArea eat Esc (it moves focus instead),
-            # and Esc is how the agent leaves the composer (#17 defect 4).
-            yield TextArea(self.initial, id="body", soft_wrap=True, tab_behavior="focus")
+            yield TextArea(self.initial, id="body", soft_wrap=True, tab_behavior="indent")
             with Horizontal(id="review"):
                 yield Static(id="review-text")
 
