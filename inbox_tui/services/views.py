@@ -155,7 +155,9 @@ def save_view(session: Session, name: str, query: str, scope: str = EVERYTHING) 
     name). Raises UserError for an empty name, an unknown scope or a search that cannot
     run (the same sentence the search would give)."""
     clean = _name(name)
-    query = sanitize.one_line(query, 2000)  # no control characters stored
+    # No control characters stored; not cut short either (a search over the limit is
+    # refused in one sentence by parse_query, not saved as a different search).
+    query = sanitize.one_line(query, len(query) + 1)
     _check_scope(scope)
     parse_query(query, "me")  # QueryError: the search itself cannot run
     if not query.strip():
