@@ -233,3 +233,23 @@ def test_the_command_lists_waiting_conversations_most_overdue_first(
 def test_the_command_without_targets_is_one_sentence(sqlite_store, capsys):
     assert cli.main(["--db", sqlite_store.url, "sla"]) == 2
     assert "add an [sla] section" in capsys.readouterr().err
+
+
+def test_the_list_rows_carry_the_due_time_and_the_marker_says_it(waiting_inbox, monkeypatch):
+    from inbox_tui.services.conversations import list_conversations
+    from inbox_tui.tui.widgets.conversation_list import sla_marker
+
+    store, ids, now = waiting_inbox
+    with store.read() as s:
+        assert all(r.sla_at_risk is None for r in list_conversations(s))  # no targets: no column
+    monkeypatch.setattr(sla, "_POLICY", [POLICY])
+    with store.read() as s:
+        rows = {r.id: r for r in list_conversations(s)}
+    assert rows[ids["vip"]].sla_due_at == now - timedelta(hours=1)
+    assert rows[ids["answered"]].sla_due_at is None and rows[ids["pending"]].sla_due_at is None
+    marks = {name: sla_marker(rows[cid], now) for name, cid in ids.items()}
+    assert marks["new6h"] is not None and marks["new6h"][0] == "!2h  "
+    assert marks["new6h"][1].color is not None and marks["new6h"][1].color.name == "red"
+    assert marks["new3h30"] is not None and marks["new3h30"][0] == "~30m "
+    assert marks["new1h"] is not None and marks["new1h"][0] == " 3h  "
+    assert marks["answered"] == ("     ", marks["answered"][1])
