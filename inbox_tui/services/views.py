@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
+from inbox_tui import sanitize
 from inbox_tui.models import Agent, SavedSearch, Tag
 from inbox_tui.services.conversations import ConversationFilter, count_conversations, view_filter
 from inbox_tui.services.mentions import unread_count
@@ -60,7 +61,11 @@ def list_tags(session: Session) -> list[str]:
 
 
 def saved_searches(session: Session) -> dict[str, str]:
-    return {x.name: x.query for x in session.exec(select(SavedSearch)).all()}
+    # The database is untrusted too: a search saved before queries were cleaned.
+    return {
+        sanitize.one_line(x.name, 100): sanitize.one_line(x.query, 2000)
+        for x in session.exec(select(SavedSearch)).all()
+    }
 
 
 def list_agents(session: Session) -> list[AgentChoice]:
@@ -68,16 +73,6 @@ def list_agents(session: Session) -> list[AgentChoice]:
         AgentChoice(a.username, a.name or a.username)
         for a in session.exec(select(Agent).order_by(Agent.name)).all()
     ]
-
-
-def save_search(session: Session, name: str, query: str) -> None:
-    """Create the saved search ``name``, or give an existing one the new query."""
-    name = name.strip()[:100]
-    row = session.exec(select(SavedSearch).where(SavedSearch.name == name)).first()
-    if row is None:
-        session.add(SavedSearch(name=name, query=query))
-    else:
-        row.query = query
 
 
 def resolve_filter(

@@ -195,6 +195,20 @@ class Store:
         except (OperationalError, DBAPIError) as exc:
             raise StoreError(f"Could not upgrade the database schema: {_first_line(exc)}") from exc
 
+    def downgrade(self, revision: str) -> None:
+        """Take the schema back to ``revision`` (to run an older release on this store),
+        under the same lock as ``migrate``. Tables and columns added since are dropped."""
+        from inbox_tui.migrations.runner import downgrade
+
+        try:
+            with self._write_engine.begin() as conn:
+                dialect.lock_for_migration(conn)
+                downgrade(conn, revision)
+        except (OperationalError, DBAPIError) as exc:
+            raise StoreError(
+                f"Could not downgrade the database schema: {_first_line(exc)}"
+            ) from exc
+
 
 def insert_or_get(session: Session, row: T, lookup: SelectOfScalar[T]) -> T:
     """Insert ``row`` unless another agent's transaction inserted the same unique key
