@@ -22,6 +22,7 @@ from inbox_tui.models import (
     Status,
     Tag,
 )
+from inbox_tui.services import bugrefs
 from inbox_tui.services.core import conversation_not_found
 from inbox_tui.services.fulltext import LIKE_ESCAPE, like_contains, text_conditions
 
@@ -47,6 +48,9 @@ class ConversationFilter:
     text: list[str] = field(default_factory=list)
     phrases: list[str] = field(default_factory=list)  # exact phrases, same places
     ids: list[int] | None = None
+    # Linked to each of these bug references (services/bugrefs), or to none of these.
+    issues: list[str] = field(default_factory=list)
+    without_issues: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -97,6 +101,10 @@ def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool
     a page (False for counts), which picks the full-text plan on SQLite."""
     if flt.ids is not None:
         stmt = stmt.where(col(Conversation.id).in_(flt.ids))
+    for ref in flt.issues:
+        stmt = stmt.where(col(Conversation.id).in_(bugrefs.mentioned(session, ref)))
+    for ref in flt.without_issues:
+        stmt = stmt.where(col(Conversation.id).not_in(bugrefs.mentioned(session, ref)))
     if flt.statuses:
         stmt = stmt.where(col(Conversation.status).in_(sorted(flt.statuses)))
     if flt.unassigned:

@@ -4,6 +4,7 @@
                                     also matches as a prefix, so "prin" finds "printer"
     is:open  is:pending  is:snoozed  is:closed
     tag:bug  -tag:spam              with / without a tag (quote tags with spaces: tag:"feature request")
+    issue:ENG-4812  -issue:ENG-4812 linked / not linked to a bug (a note names it, or an incident)
     assignee:me  assignee:sam  assignee:none
     from:@acme.com  from:ann        the customer's address or name contains this
     after:2026-01-01  before:2026-02-01T09:30   (UTC unless a zone is given)
@@ -74,6 +75,8 @@ def parse_query(query: str, me: str) -> ConversationFilter:
                 flt.statuses = (flt.statuses or set()) | {value.lower()}
             elif key == "tag":
                 (flt.without_tags if neg else flt.tags).append(value.lower())
+            elif key == "issue" and value:
+                (flt.without_issues if neg else flt.issues).append(value)
             elif key == "assignee":
                 if value.lower() in ("none", "nobody", "unassigned"):
                     flt.unassigned = True
