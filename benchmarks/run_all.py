@@ -17,6 +17,7 @@ ALONE = [
     "suggest_accuracy",
     "suggest_tags",
     "suggest_speed",
+    "suggest_semantic_speed",
     "chat_split",
     "chat_import",
     "import_attachments",

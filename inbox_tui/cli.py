@@ -28,6 +28,10 @@ COMMAND_MODULES = [
     "inbox_tui.commands.outbox",
     "inbox_tui.commands.export",
     "inbox_tui.commands.search",
+    "inbox_tui.commands.conv",
+    "inbox_tui.commands.sla",
+    "inbox_tui.commands.mentions",
+    "inbox_tui.commands.assign",
     "inbox_tui.commands.views",
     "inbox_tui.commands.attachments",
     "inbox_tui.commands.articles",
@@ -146,5 +150,5 @@ def _dispatch(func: Callable[[Context], int], ctx: Context) -> int:
         return 0
     except Exception as exc:
         log.exception("unexpected error")
-        print(f"inbox-tui: {mask_secrets(explain_unexpected(exc))}", file=sys.stderr)
+        print(f"inbox-tui: {explain_unexpected(exc)}", file=sys.stderr)
         return 1

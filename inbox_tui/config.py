@@ -227,6 +227,10 @@ class Config:
     chat_agents: dict[str, str] = field(default_factory=dict)  # chat handle -> username
     keys: dict[str, str] = field(default_factory=dict)  # action -> key(s)
     business_hours: dict[str, Any] | None = None
+    # [sla]: response targets (services/sla.SlaPolicy.from_config reads it).
+    sla: dict[str, Any] | None = None
+    # [assignment]: fair auto-assignment (services/autoassign.AssignPolicy.from_config).
+    assignment: dict[str, Any] | None = None
     mail: MailSettings = field(default_factory=MailSettings)
     # Chat replies are appended here as JSON lines for a bridge to deliver ([chat]).
     chat_outgoing_log: Path | None = None
@@ -239,6 +243,8 @@ class Config:
     editor_command: list[str] | None = None
     # [undo] minutes: how far back ctrl+z / U reaches.
     undo_minutes: float = 10.0
+    # [suggest] semantic: rank by meaning too when the optional model is installed.
+    semantic: bool = True
     # [insight]: the repeat-contact window, and the bug-reference pattern (None: default).
     repeat_days: int = 7
     bug_pattern: str | None = None
@@ -283,6 +289,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"Cannot read the config file {path}: permission denied.") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"The config file {path} is not valid TOML: {exc}.") from exc
+    except RecursionError as exc:
+        raise ConfigError(f"The config file {path} is nested too deeply to read.") from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(f"The config file {path} is not UTF-8 text.") from exc
     except IsADirectoryError as exc:
@@ -362,6 +370,8 @@ def _build(path: Path | None, data: dict[str, Any], db: str | None) -> Config:
         chat_agents=dict(spec.chat.agents),
         keys=dict(spec.keys),
         business_hours=spec.business_hours.model_dump() if spec.business_hours else None,
+        sla=spec.sla.model_dump() if spec.sla else None,
+        assignment=spec.assignment.model_dump(),
         mail=MailSettings(
             undo_seconds=float(spec.mail.undo_seconds),
             max_attachment_bytes=int(spec.mail.max_attachment_mb * MB),
@@ -374,6 +384,7 @@ def _build(path: Path | None, data: dict[str, Any], db: str | None) -> Config:
         compose_in_editor=spec.compose.editor,
         editor_command=list(spec.compose.editor_command) if spec.compose.editor_command else None,
         undo_minutes=float(spec.undo.minutes),
+        semantic=spec.suggest.semantic,
         repeat_days=int(spec.insight.repeat_days),
         bug_pattern=spec.insight.bug_pattern,
     )

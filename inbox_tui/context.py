@@ -31,8 +31,16 @@ class Context:
     @cached_property
     def config(self) -> Config:
         from inbox_tui.config import load_config
+        from inbox_tui.services import sla
 
-        return load_config(self.args.config, db=self.args.db)
+        config = load_config(self.args.config, db=self.args.db)
+        if not config.semantic:  # [suggest] semantic = false: words only in this process
+            from inbox_tui.services import embeddings
+
+            embeddings.set_enabled(False)
+        # The search language (sla:breached) has no config: it reads the policy set here.
+        sla.configure(sla.SlaPolicy.from_config(config.sla, config.business_hours))
+        return config
 
     @cached_property
     def store(self) -> Store:

@@ -56,6 +56,9 @@ class EventKind(enum.StrEnum):
     ARTICLE_SENT = "article_sent"
     MACRO_APPLIED = "macro_applied"
     MERGED = "merged"
+    # A message and its replies moved to another conversation (services/merge.py):
+    # data {"to"|"from", "messages", "events"}, and "undoes_merge" when it reverses one.
+    SPLIT = "split"
     RATED = "rated"
     FORWARDED = "forwarded"
     # Undo send: data {"outbox", "replied_event"}; the stats drop that reply.
@@ -322,6 +325,24 @@ class Draft(SQLModel, table=True):
     agent_id: int = Field(foreign_key="agent.id", index=True)
     body: str = Field(default="", sa_column=Column(Text, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Mention(SQLModel, table=True):
+    """An agent named with ``@username`` in an internal note: their notification until
+    they have read it (services/mentions.py). Tied to the note, so it follows the note
+    through merges and splits."""
+
+    __table_args__ = (
+        UniqueConstraint("message_id", "agent_id"),
+        Index("ix_mention_agent_read", "agent_id", "read_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    agent_id: int = Field(foreign_key="agent.id")
+    message_id: int = Field(foreign_key="message.id", index=True)
+    by_agent_id: int | None = Field(default=None, foreign_key="agent.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    read_at: datetime | None = None
 
 
 class StatConversation(SQLModel, table=True):

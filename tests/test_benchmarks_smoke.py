@@ -101,6 +101,15 @@ def test_import_attachments_smoke(capsys):
     assert "with 16 attachments" in out and "store growth" in out
 
 
+@pytest.mark.semantic
+def test_suggest_semantic_speed_smoke(capsys):
+    from benchmarks import suggest_semantic_speed
+
+    corpus("faq")
+    assert suggest_semantic_speed.main(["--articles", "30", "--sample", "4"]) == 0
+    assert "p95" in capsys.readouterr().out
+
+
 def test_cluster_accuracy_smoke():
     corpus("faq")
     r = cluster_accuracy.evaluate()

@@ -140,7 +140,8 @@ def test_a_huge_single_line_chat_log_keeps_memory_bounded(tmp_path):
         fh.write('{"author": "a", "ts": "2026-03-02T10:00:00Z", "text": "')
         fh.write("x" * (64 * 1024 * 1024))
         fh.write('"}\n' + good(1) + "\n")
-    code, out, rss, _ = run(tmp_path, "import", "chat", str(log), "--format", "jsonl", "--json")
+    # (no --format: a first line longer than the sniffed head is still seen as JSON lines)
+    code, out, rss, _ = run(tmp_path, "import", "chat", str(log), "--json")
     assert code == 0, out
     report = json.loads(out.strip().splitlines()[-1])
     assert report["imported"] == 1 and report["skipped"] == {"a line over 1,024 KB, not read": 1}
@@ -161,3 +162,24 @@ def test_a_huge_mbox_message_keeps_memory_bounded(tmp_path):
     code, out, rss, _ = run(tmp_path, "import", "mail", str(box), "--json")
     assert code == 0 and json.loads(out.strip().splitlines()[-1])["imported"] == 2, out
     assert rss < 450, f"peak RSS {rss} MB for a 200 MB message"
+
+
+def test_a_slack_zip_bomb_day_file_is_skipped_not_inflated(tmp_path):
+    """A Slack export zip whose day file inflates to 100 MB (100 KB compressed) is read
+    no further than the cap: skipped with a reason, the other day imported."""
+    import zipfile
+
+    export = tmp_path / "export.zip"
+    day = json.dumps([{"type": "message", "user": "U1", "ts": "1772442000.0001", "text": "hi"}])
+    with zipfile.ZipFile(export, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("channels.json", json.dumps([{"id": "C1", "name": "general"}]))
+        z.writestr("users.json", json.dumps([{"id": "U1", "name": "ann"}]))
+        z.writestr("general/2026-03-02.json", day)
+        with z.open("general/2026-03-03.json", "w") as fh:
+            fh.write(b"[" + b" " * (100 * 1024 * 1024) + b"]")
+    assert export.stat().st_size < 2 * 1024 * 1024
+    code, out, rss, _ = run(tmp_path, "import", "chat", str(export), "--json")
+    assert code == 0, out
+    report = json.loads(out.strip().splitlines()[-1])
+    assert report["imported"] == 1 and report["problems"] == 1, out
+    assert rss < 250, f"peak RSS {rss} MB"

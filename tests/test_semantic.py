@@ -6,6 +6,7 @@ and everything still works by words when the model is off."""
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlmodel import select
 
@@ -308,3 +309,40 @@ def test_catch_up_embeds_what_is_missing_in_short_transactions(store):
         assert suggest_for_text(s, "my card got declined", 1)[0].slug == "payment-failed"
         kinds = [e.kind for e in s.exec(select(Embedding)).all()]
     assert kinds.count("article") == len(ARTICLES) and kinds.count("conversation") == len(TAGGED)
+
+
+def test_a_hostile_subject_reaches_the_reason_as_one_safe_line():
+    # The database is untrusted too (a script, an old version, another tool may have
+    # written the subject): the vote's reason is one printable line whatever it holds.
+    vecs = embeddings.encode(["refund for my plan", "money back please", "printer broken"])
+    assert vecs is not None
+    index = semantic.TagIndex(
+        np.array([1, 2]),
+        vecs[:2],
+        [["billing"], ["billing"]],
+        {1: "Refund\x1b[2J\nplease\x07", 2: "Refund\x1b[2J\nplease\x07"},
+    )
+    votes = semantic.vote(index, vecs[2])
+    assert votes[0][0] == "billing" and votes[0][2].startswith('like "Refund')
+    assert all(ch.isprintable() for ch in votes[0][2]), repr(votes[0][2])
+
+
+def test_config_turns_meaning_off(tmp_path: Path, capsys):
+    from inbox_tui import cli
+
+    db = sqlite_url(tmp_path / "kb.db")
+    st = Store(db)
+    st.run(add_articles)
+    st.close()
+    off = tmp_path / "off.toml"
+    off.write_text("[suggest]\nsemantic = false\n")
+    query = ["--db", db, "suggest", "--json", "--text", "my card got declined"]
+    try:
+        assert cli.main(query) == 0
+        assert json.loads(capsys.readouterr().out)[0]["slug"] == "payment-failed"
+        assert cli.main(["--config", str(off), *query]) == 0
+        ranked = json.loads(capsys.readouterr().out)
+        assert not ranked or ranked[0]["slug"] != "payment-failed"
+        assert not embeddings.enabled()
+    finally:
+        embeddings.set_enabled(None)

@@ -101,8 +101,12 @@ TEXT_COLUMNS: dict[str, dict[str, str]] = {
         "status": "app",
         "rating": "app",
     },
-    "savedsearch": {"name": "app", "query": "app"},
-    "event": {"kind": "app", "data": "untrusted"},
+    "savedsearch": {
+        "name": "app",
+        "query": "app",
+        "scope": "app",
+    },  # scope: a built-in view name, checked
+    "event": {"kind": "app", "data": "untrusted", "batch": "app", "undoes": "app"},
     "message": {
         "dedupe_key": "untrusted",
         "source": "untrusted",
@@ -115,12 +119,18 @@ TEXT_COLUMNS: dict[str, dict[str, str]] = {
         "author_email": "untrusted",
         "to_addrs": "untrusted",
         "cc_addrs": "untrusted",
+        "reply_to_addrs": "untrusted",
         "subject": "untrusted",
         "body": "untrusted",
         "attachments": "untrusted",
         "parse_warnings": "app",
     },
     "presence": {"activity": "app"},
+    "blob": {"sha256": "app", "data": "evidence"},  # attachment bytes, kept as they came
+    "embedding": {"kind": "app", "model": "app", "text_hash": "app", "vectors": "evidence"},
+    # What the agent typed in their own composer (articles and macros inserted into it
+    # were cleaned by the services above); only that agent sees it.
+    "draft": {"body": "app"},
     "threadref": {"ref": "untrusted"},
     "outbox": {
         "account": "app",
@@ -130,7 +140,7 @@ TEXT_COLUMNS: dict[str, dict[str, str]] = {
         "rcpt_to": "app",
         "raw": "evidence",
         "status": "app",
-        "last_error": "app",
+        "last_error": "untrusted",  # SMTP servers' replies
     },
 }
 # Untrusted columns the entry points below cannot reach with the marker (with why).
@@ -141,6 +151,9 @@ NOT_REACHED = {
     ("message", "message_id"),  # same
     ("message", "refs"),  # same
     ("message", "dedupe_key"),  # derived from the above
+    # SMTP replies: a hostile server in tests/test_cli_terminal_safety.py
+    # (test_smtp_server_error_text_is_shown_as_text) and tests/tui/test_hostile_server_errors.py
+    ("outbox", "last_error"),
 }
 
 
@@ -176,7 +189,8 @@ def hostile_mail(root: Path) -> Path:
     msgs = []
     msgs.append(
         'From: "x\x1b]8;;http://evil.example/\x1b\\\\click\x1b]8;;\x1b\\\\"@example.com\n'
-        f"To: {enc} <to\x1b[2J@example.com>\nCc: {enc} <cc@example.com>\n"
+        f"To: {enc} <to@example.com>, x <to\x1b[2J@example.com>\nCc: {enc} <cc@example.com>\n"
+        f"Reply-To: {enc} <rt@example.com>\n"
         f"Subject: {enc}\nMessage-ID: <a1@x>\nDate: Mon, 2 Mar 2026 09:00:00 +0000\n"
         "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n"
         f"--b\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
@@ -424,3 +438,7 @@ def test_parse_message_cleans_the_sender(tmp_path):
         b"From: nul\x00@example.com\nSubject: x\n\nb\n", source="t", external_id="2"
     )
     assert nul.author_email and "\x00" not in nul.author_email
+    quoted = parse_message(
+        b'From: "ann lee"@example.com\nSubject: x\n\nb\n', source="t", external_id="3"
+    )
+    assert quoted.author_email == '"ann lee"@example.com'  # a customer, whom c can find

@@ -47,14 +47,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run_import(ctx: Context) -> int:
     from inbox_tui.services.articles import import_articles
-    from inbox_tui.services.semantic import refresh_articles
+    from inbox_tui.services.semantic import catch_up
     from inbox_tui.sources.articles import load_articles
 
     files, problems = load_articles(ctx.args.path)
     counts = ctx.store.run(import_articles, files)
-    # Their embeddings in a transaction of their own: the import stands even if this fails,
-    # and the next import (or suggestion refresh) catches up.
-    counts["embedded"] = ctx.store.run(refresh_articles)
+    # Their embeddings after the import, in short transactions of their own: the import
+    # stands even if this fails or is interrupted, and the next one (or the TUI) catches up.
+    counts["embedded"] = catch_up(ctx.store, conversations=False)
     for problem in problems:
         print(f"skipped {problem}", file=sys.stderr)
     sys.stderr.flush()

@@ -185,6 +185,8 @@ def load_file(path: Path) -> tuple[list[MacroSpec], list[Problem]]:
         entries, single = [data], True
     else:
         return [], [Problem(where, 1, "expected a macro (a table of keys) or a list of macros")]
+    if not entries:
+        return [], [Problem(where, 1, "no macros in this file")]
     specs: list[MacroSpec] = []
     problems: list[Problem] = []
     for index, entry in enumerate(entries):

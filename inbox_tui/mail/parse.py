@@ -232,6 +232,10 @@ def _one_id(value: str) -> str | None:
 _ADDR_SPEC = re.compile(r"[^\s<>,;:\"()\[\]]+@[^\s<>,;:\"()\[\]]+\.[^\s<>,;:\"()\[\]]+")
 
 
+# An address whose local part is quoted (RFC 5321): "ann lee"@example.com.
+_QUOTED_LOCAL = re.compile(r'"[^"\r\n]{1,200}"@[^\s@<>,;"]{1,255}')
+
+
 def _addresses(msg: Message, name: str, warnings: list[str]) -> list[tuple[str, str]]:
     """Every address of every ``name`` header (To and Cc may each appear more than
     once), as (display name, address). Entries the address parser cannot read (an
@@ -250,7 +254,8 @@ def _addresses(msg: Message, name: str, warnings: list[str]) -> list[tuple[str, 
             pairs = [("", text)]
         for disp, spec in pairs:
             spec = spec.strip()
-            if "@" in spec and not any(c in spec for c in ' <>,;"'):
+            plain = "@" in spec and not any(c in spec for c in ' <>,;"')
+            if plain or _QUOTED_LOCAL.fullmatch(spec):  # "ann lee"@x.com is an address
                 out.append((disp, spec))
             else:  # unreadable entry: keep the addresses inside it
                 out.extend(("", found) for found in _ADDR_SPEC.findall(f"{disp} {spec}"))

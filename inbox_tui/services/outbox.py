@@ -104,7 +104,8 @@ def _finish(
     if row is None:
         return
     row.status = status
-    row.last_error = error
+    # Server replies are untrusted text: the one place the error is stored cleans it.
+    row.last_error = one_line(error, 2000) if error else None
     if status == OutboxStatus.SENT.value:
         row.sent_at = utcnow()
     elif status == OutboxStatus.QUEUED.value:

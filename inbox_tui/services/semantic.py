@@ -5,8 +5,9 @@ Articles are embedded in chunks (the title with the description and the start of
 body, then further windows of the body, each with the title in front); an article scores
 by its best chunk. A conversation is embedded from its subject and its customer's latest
 messages with quoted text stripped. Each stored row carries the sha256 of the text it
-was computed from (and the model's name), so :func:`refresh_articles` and
-:func:`refresh_conversations` recompute exactly what changed, whatever changed it.
+was computed from (and the model's name), so :func:`refresh_articles`,
+:func:`refresh_conversations` and :func:`catch_up` recompute exactly what changed,
+whatever changed it.
 
 Vectors live in a plain BLOB (SQLite) / bytea (PostgreSQL) column as float16, the same
 bytes on both, so both stores rank identically. Search loads all article vectors into
@@ -40,6 +41,7 @@ from inbox_tui.models import (
     TagKind,
     utcnow,
 )
+from inbox_tui.sanitize import one_line
 from inbox_tui.services import embeddings
 from inbox_tui.store import dialect
 
@@ -118,31 +120,16 @@ def _stored_hashes(session: Session, kind: str, ids: Iterable[int] | None = None
     return {int(r): h for r, h in session.exec(q).all()}
 
 
-def _embed_and_store(session: Session, kind: str, todo: list[tuple[int, str, list[str]]]) -> int:
-    enc = embeddings.encoder()
-    if enc is None or not todo:
-        return 0
-    for start in range(0, len(todo), WRITE_BATCH):
-        part = todo[start : start + WRITE_BATCH]
-        flat = [c for _, _, chunks in part for c in chunks]
-        vecs = enc.encode(flat)
-        rows, at = [], 0
-        for ref, h, chunks in part:
-            rows.append((ref, h, vecs[at : at + len(chunks)]))
-            at += len(chunks)
-        _write(session, kind, rows)
-    session.flush()
-    return len(todo)
+# What is to embed: (kind, ref id, hash of the texts, the texts: an article's chunks or
+# a conversation's one text).
+Todo = list[tuple[str, int, str, list[str]]]
 
 
-def refresh_articles(session: Session) -> int:
-    """Embed every article whose text changed since it was embedded (or never was) and
-    drop the vectors of articles that are gone. Returns how many were embedded; 0 when
-    the model is not available (then nothing is touched)."""
-    if embeddings.encoder() is None:
-        return 0
+def _stale_articles(session: Session) -> tuple[Todo, list[int]]:
+    """Articles whose text changed since they were embedded (or never were), and the ids
+    of embedded articles that are gone."""
     have = _stored_hashes(session, ARTICLE)
-    todo = []
+    todo: Todo = []
     present = set()
     for aid, title, description, body in session.exec(
         select(Article.id, Article.title, Article.description, Article.body)
@@ -151,15 +138,69 @@ def refresh_articles(session: Session) -> int:
             continue
         present.add(aid)
         chunks = article_chunks(title, description, body)
-        h = text_hash(chunks)
-        if have.get(aid) != h:
-            todo.append((aid, h, chunks))
-    gone = [aid for aid in have if aid not in present]
+        if have.get(aid) != (h := text_hash(chunks)):
+            todo.append((ARTICLE, aid, h, chunks))
+    return todo, [aid for aid in have if aid not in present]
+
+
+def _stale_conversations(session: Session, ids: Sequence[int]) -> Todo:
+    texts = conversation_texts(session, list(ids)) if ids else {}
+    have = _stored_hashes(session, CONVERSATION, texts)
+    return [
+        (CONVERSATION, cid, h, [t])
+        for cid, t in texts.items()
+        if have.get(cid) != (h := text_hash([t]))
+    ]
+
+
+def _drop_articles(session: Session, gone: list[int]) -> None:
     if gone:
         session.execute(
             delete(Embedding).where(col(Embedding.kind) == ARTICLE, col(Embedding.ref_id).in_(gone))
         )
-    return _embed_and_store(session, ARTICLE, todo)
+
+
+def _embedded(part: Todo) -> dict[str, list[tuple[int, str, Any]]] | None:
+    """The rows to store for ``part``, by kind; None without the model."""
+    vecs = embeddings.encode([c for *_, chunks in part for c in chunks])
+    if vecs is None:
+        return None
+    rows: dict[str, list[tuple[int, str, Any]]] = defaultdict(list)
+    at = 0
+    for kind, ref, h, chunks in part:
+        rows[kind].append((ref, h, vecs[at : at + len(chunks)]))
+        at += len(chunks)
+    return rows
+
+
+def _write_rows(session: Session, rows: dict[str, list[tuple[int, str, Any]]]) -> None:
+    for kind, items in rows.items():
+        _write(session, kind, items)
+
+
+def _embed_and_store(session: Session, todo: Todo) -> int:
+    done = 0
+    for start in range(0, len(todo), WRITE_BATCH):
+        rows = _embedded(todo[start : start + WRITE_BATCH])
+        if rows is None:
+            break
+        _write_rows(session, rows)
+        done += sum(len(items) for items in rows.values())
+    session.flush()
+    return done
+
+
+def refresh_articles(session: Session) -> int:
+    """Embed every article whose text changed since it was embedded (or never was) and
+    drop the vectors of articles that are gone, in this session's transaction. Returns
+    how many were embedded; 0 when the model is not available (then nothing is touched).
+    A running team uses :func:`catch_up`, which never holds a write transaction while
+    the model works."""
+    if embeddings.encoder() is None:
+        return 0
+    todo, gone = _stale_articles(session)
+    _drop_articles(session, gone)
+    return _embed_and_store(session, todo)
 
 
 # -- conversations -------------------------------------------------------------------
@@ -253,63 +294,30 @@ def refresh_conversations(session: Session, ids: Sequence[int] | None = None) ->
         return 0
     if ids is None:
         ids = _tagged_conversations(session)[0]
-    texts = conversation_texts(session, list(ids))
-    have = _stored_hashes(session, CONVERSATION, texts)
-    todo = []
-    for cid, t in texts.items():
-        h = text_hash([t])
-        if have.get(cid) != h:
-            todo.append((cid, h, [t]))
-    return _embed_and_store(session, CONVERSATION, todo)
+    return _embed_and_store(session, _stale_conversations(session, ids))
 
 
-def refresh(session: Session) -> dict[str, int]:
-    """Bring every stored embedding up to date (articles, tagged conversations)."""
-    return {
-        "articles": refresh_articles(session),
-        "conversations": refresh_conversations(session),
-    }
-
-
-def catch_up(store: Store, batch: int = 32) -> int:
-    """What :func:`refresh` does, for a running app: the texts are read and embedded
-    outside any transaction, and each batch is written in a short one of its own, so
-    other agents' writes never wait for the model. Returns how many were embedded."""
+def catch_up(store: Store, batch: int = 32, *, conversations: bool = True) -> int:
+    """:func:`refresh_articles` and (unless told not to) :func:`refresh_conversations`
+    for a running team: what is stale is read in one read session and embedded outside
+    any transaction, and each batch is written in a short transaction of its own, so no
+    agent's write waits for the model (a large help centre takes minutes). Returns how
+    many were embedded."""
     if embeddings.encoder() is None:
         return 0
     with store.read() as s:
-        have = _stored_hashes(s, ARTICLE)
-        todo = []
-        for aid, title, description, body in s.exec(
-            select(Article.id, Article.title, Article.description, Article.body)
-        ).all():
-            chunks = article_chunks(title, description, body)
-            if aid is not None and have.get(aid) != (h := text_hash(chunks)):
-                todo.append((ARTICLE, aid, h, chunks))
-        ids = _tagged_conversations(s)[0]
-        texts = conversation_texts(s, ids)
-        have = _stored_hashes(s, CONVERSATION, texts)
-        for cid, t in texts.items():
-            if have.get(cid) != (h := text_hash([t])):
-                todo.append((CONVERSATION, cid, h, [t]))
+        todo, gone = _stale_articles(s)
+        if conversations:
+            todo += _stale_conversations(s, _tagged_conversations(s)[0])
+    if gone:
+        store.run(_drop_articles, gone)
     done = 0
     for start in range(0, len(todo), batch):
-        part = todo[start : start + batch]
-        vecs = embeddings.encode([c for *_, chunks in part for c in chunks])
-        if vecs is None:
+        rows = _embedded(todo[start : start + batch])
+        if rows is None:
             break
-        rows: dict[str, list[tuple[int, str, Any]]] = defaultdict(list)
-        at = 0
-        for kind, ref, h, chunks in part:
-            rows[kind].append((ref, h, vecs[at : at + len(chunks)]))
-            at += len(chunks)
-
-        def write(s: Session, rows: dict[str, list[tuple[int, str, Any]]] = rows) -> None:
-            for kind, items in rows.items():
-                _write(s, kind, items)
-
-        store.run(write)
-        done += len(part)
+        store.run(_write_rows, rows)
+        done += sum(len(items) for items in rows.values())
     return done
 
 
@@ -510,7 +518,7 @@ def vote(
                     nearest.setdefault(t, int(index.ids[i]))
             total = sum(votes.values()) or 1.0
             return [
-                (t, v / total, f'like "{index.subjects.get(nearest[t], "")[:60]}"')
+                (t, v / total, f'like "{one_line(index.subjects.get(nearest[t], ""), 60)}"')
                 for t, v in sorted(votes.items(), key=lambda x: (-x[1], x[0]))
             ]
     if index.name_matrix is not None and index.names:

@@ -5,10 +5,10 @@ Articles are ranked in two stages. Full-text search in the store finds candidate
 weighted tsvector), and rapidfuzz re-scores them against the titles and forgives typos,
 adding the closest titles by fuzzy match that full-text search missed. The two scores
 are blended. When the optional embedding model is installed (services/embeddings.py),
-that word ranking is fused with a ranking by meaning (cosine of sentence embeddings,
-services/semantic.py) by reciprocal-rank fusion, which needs no calibration between the
-two scores; without the model the word ranking is used alone.
-``benchmarks/suggest_accuracy.py`` measures each part and the fusion.
+an article scores the cosine similarity of its best chunk to the query (sentence
+embeddings, services/semantic.py) plus a small weight of that word score; without the
+model the word ranking is used alone. ``benchmarks/suggest_accuracy.py`` measures each
+part and the hybrid on queries held out from choosing the weights.
 
 Tags are predicted by a multinomial naive Bayes classifier trained on the team's own
 tagged conversations in the store (subject + the customer's first message): no model to
@@ -31,6 +31,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
+from inbox_tui import sanitize
 from inbox_tui.models import (
     Article,
     Conversation,
@@ -144,6 +145,14 @@ class ArticleSuggestion:
     score: float
     reason: str
     excerpt: str
+
+    def __post_init__(self) -> None:
+        # Stored article text (and the conversation's words in ``reason``) is untrusted.
+        self.slug = sanitize.one_line(self.slug, 300)
+        self.title = sanitize.one_line(self.title, 500)
+        self.url = sanitize.one_line(self.url, 2000) or None if self.url else None
+        self.reason = sanitize.one_line(self.reason, 500)
+        self.excerpt = sanitize.one_line(self.excerpt, 1000)
 
     def as_dict(self) -> dict[str, object]:
         return {

@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # The alembic revision this code expects; tests check it equals alembic's head.
-SCHEMA_REVISION = "0006"
+SCHEMA_REVISION = "0007"
 
 
 class StoreError(UserError):
@@ -194,6 +194,20 @@ class Store:
                 upgrade(conn, revision)
         except (OperationalError, DBAPIError) as exc:
             raise StoreError(f"Could not upgrade the database schema: {_first_line(exc)}") from exc
+
+    def downgrade(self, revision: str) -> None:
+        """Take the schema back to ``revision`` (to run an older release on this store),
+        under the same lock as ``migrate``. Tables and columns added since are dropped."""
+        from inbox_tui.migrations.runner import downgrade
+
+        try:
+            with self._write_engine.begin() as conn:
+                dialect.lock_for_migration(conn)
+                downgrade(conn, revision)
+        except (OperationalError, DBAPIError) as exc:
+            raise StoreError(
+                f"Could not downgrade the database schema: {_first_line(exc)}"
+            ) from exc
 
 
 def insert_or_get(session: Session, row: T, lookup: SelectOfScalar[T]) -> T:

@@ -89,7 +89,15 @@ INTRO = 'The list shows the current view; j/k move, Enter opens, Esc goes back. 
 
 def bindings(on_app: bool, prefix: str = "") -> list[BindingType]:
     return [
-        Binding(a.keys, prefix + a.action, a.short or a.description, show=bool(a.short), id=a.id)
+        Binding(
+            a.keys,
+            prefix + a.action,
+            a.short or a.description,
+            show=bool(a.short),
+            id=a.id,
+            # Quit works everywhere, also where a text box would take the key (composer).
+            priority=a.id == "quit",
+        )
         for a in ACTIONS
         if (a.id in APP_ACTIONS) == on_app
     ]
