@@ -25,6 +25,7 @@ from inbox_tui.models import (
 )
 from inbox_tui.services import bugrefs
 from inbox_tui.services.core import conversation_not_found
+from inbox_tui.services.drafts import conversations_with_drafts
 from inbox_tui.services.fulltext import LIKE_ESCAPE, like_contains, text_conditions
 from inbox_tui.services.mentions import mentioned_conversations
 from inbox_tui.services.sla import SlaPolicy, matching_ids
@@ -77,6 +78,7 @@ class ConversationRow:
     contact_email: str | None
     snoozed_until: datetime | None
     tags: list[str]
+    draft: bool = False  # the agent the list is for has an unsent reply here
 
     @property
     def cursor(self) -> Cursor:
@@ -179,8 +181,10 @@ def list_conversations(
     flt: ConversationFilter | None = None,
     after: Cursor | None = None,
     limit: int = 100,
+    drafts_for: str | None = None,
 ) -> list[ConversationRow]:
-    """One page of conversations, newest activity first, strictly after ``after``."""
+    """One page of conversations, newest activity first, strictly after ``after``.
+    ``drafts_for``: mark the rows where this agent has a draft (the list's "draft")."""
     flt = flt or ConversationFilter()
     stmt = (
         select(Conversation, Agent.username, Contact.name, Contact.email)
@@ -201,6 +205,11 @@ def list_conversations(
     ).limit(limit)
     rows = session.exec(stmt).all()
     tags = _tags_for(session, [r[0].id for r in rows])
+    drafted = (
+        conversations_with_drafts(session, drafts_for, [r[0].id for r in rows])
+        if drafts_for
+        else set()
+    )
     return [
         ConversationRow(
             id=conv.id,
@@ -214,6 +223,7 @@ def list_conversations(
             contact_email=cemail,
             snoozed_until=conv.snoozed_until,
             tags=tags.get(conv.id, []),
+            draft=conv.id in drafted,
         )
         for conv, username, cname, cemail in rows
     ]
