@@ -23,6 +23,7 @@ from inbox_tui.models import (
     Tag,
     utcnow,
 )
+from inbox_tui.services import bugrefs
 from inbox_tui.services.core import conversation_not_found
 from inbox_tui.services.drafts import conversations_with_drafts
 from inbox_tui.services.fulltext import LIKE_ESCAPE, like_contains, text_conditions
@@ -53,6 +54,9 @@ class ConversationFilter:
     text: list[str] = field(default_factory=list)
     phrases: list[str] = field(default_factory=list)  # exact phrases, same places
     ids: list[int] | None = None
+    # Linked to each of these bug references (services/bugrefs), or to none of these.
+    issues: list[str] = field(default_factory=list)
+    without_issues: list[str] = field(default_factory=list)
     # Response targets (services/sla.py): "breached", "at_risk" or "due" (within
     # ``sla_within``), judged by ``sla_policy`` at ``sla_now``.
     sla_state: str | None = None
@@ -115,6 +119,10 @@ def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool
     a page (False for counts), which picks the full-text plan on SQLite."""
     if flt.ids is not None:
         stmt = stmt.where(col(Conversation.id).in_(flt.ids))
+    for ref in flt.issues:
+        stmt = stmt.where(col(Conversation.id).in_(bugrefs.mentioned(session, ref)))
+    for ref in flt.without_issues:
+        stmt = stmt.where(col(Conversation.id).not_in(bugrefs.mentioned(session, ref)))
     if flt.mentioned:
         stmt = stmt.where(col(Conversation.id).in_(mentioned_conversations(flt.mentioned)))
     if flt.sla_state is not None and flt.sla_policy is not None:
