@@ -21,6 +21,8 @@ ALONE = [
     "chat_split",
     "chat_import",
     "import_attachments",
+    "cluster_accuracy",
+    "incident_detection",
 ]
 
 

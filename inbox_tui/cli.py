@@ -37,6 +37,8 @@ COMMAND_MODULES = [
     "inbox_tui.commands.articles",
     "inbox_tui.commands.macros",
     "inbox_tui.commands.stats",
+    "inbox_tui.commands.incidents",
+    "inbox_tui.commands.issues",
     "inbox_tui.commands.admin",
 ]
 

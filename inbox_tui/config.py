@@ -245,6 +245,9 @@ class Config:
     undo_minutes: float = 10.0
     # [suggest] semantic: rank by meaning too when the optional model is installed.
     semantic: bool = True
+    # [insight]: the repeat-contact window, and the bug-reference pattern (None: default).
+    repeat_days: int = 7
+    bug_pattern: str | None = None
 
 
 def default_config_path() -> Path:
@@ -382,6 +385,8 @@ def _build(path: Path | None, data: dict[str, Any], db: str | None) -> Config:
         editor_command=list(spec.compose.editor_command) if spec.compose.editor_command else None,
         undo_minutes=float(spec.undo.minutes),
         semantic=spec.suggest.semantic,
+        repeat_days=int(spec.insight.repeat_days),
+        bug_pattern=spec.insight.bug_pattern,
     )
 
 

@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 
+from inbox_tui.sanitize import one_line
+
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -361,6 +363,21 @@ class SuggestSection(_Section):
     )
 
 
+class InsightSection(_Section):
+    repeat_days: Annotated[int, Field(ge=1, le=90)] = setting(
+        7,
+        doc="A customer writing again within this many days of a close is a repeat contact "
+        "(the stats' repeat-contact rate).",
+        expect="a whole number of days from 1 to 90",
+    )
+    bug_pattern: Text | None = setting(
+        None,
+        doc="A regular expression for bug references in notes (default: keys like "
+        "`ENG-4812` and issue-tracker URLs); one that matches ordinary text is refused.",
+        expect="a regular expression in quotes",
+    )
+
+
 class ConfigFile(_Section):
     db: Text | None = setting(
         None,
@@ -401,6 +418,9 @@ class ConfigFile(_Section):
     suggest: SuggestSection = setting(
         SuggestSection(), doc="Suggested help articles and tags.", expect="a table"
     )
+    insight: InsightSection = setting(
+        InsightSection(), doc="Repeat contacts and bug links.", expect="a table"
+    )
 
 
 class SchemaError(ValueError):
@@ -418,7 +438,8 @@ def validate(data: dict[str, Any]) -> ConfigFile:
     except ValidationError as exc:
         seen: list[str] = []
         for err in exc.errors():
-            sentence = _sentence(err)
+            # Key names come from the file: one line, no control characters.
+            sentence = one_line(_sentence(err), 400)
             if sentence not in seen:
                 seen.append(sentence)
         more = len(seen) - 5

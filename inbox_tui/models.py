@@ -63,6 +63,12 @@ class EventKind(enum.StrEnum):
     FORWARDED = "forwarded"
     # Undo send: data {"outbox", "replied_event"}; the stats drop that reply.
     REPLY_CANCELLED = "reply_cancelled"
+    # A burst confirmed as an incident or dismissed: data {"action", "name", "bug"}
+    # (services/incidents.py).
+    INCIDENT = "incident"
+    # The follow-up of a fixed bug sent to this conversation: data {"ref", "macro"}
+    # (services/buglinks.py); a second run skips it.
+    FOLLOWED_UP = "followed_up"
 
 
 class OutboxStatus(enum.StrEnum):

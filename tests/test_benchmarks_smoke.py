@@ -2,7 +2,14 @@
 
 import pytest
 
-from benchmarks import chat_split, stats_report, suggest_accuracy, suggest_tags
+from benchmarks import (
+    chat_split,
+    cluster_accuracy,
+    incident_detection,
+    stats_report,
+    suggest_accuracy,
+    suggest_tags,
+)
 from benchmarks.generate import generate
 from inbox_tui.store import sqlite_url
 from tests.conftest import corpus
@@ -101,3 +108,20 @@ def test_suggest_semantic_speed_smoke(capsys):
     corpus("faq")
     assert suggest_semantic_speed.main(["--articles", "30", "--sample", "4"]) == 0
     assert "p95" in capsys.readouterr().out
+
+
+def test_cluster_accuracy_smoke():
+    corpus("faq")
+    r = cluster_accuracy.evaluate()
+    assert set(r) == {
+        "words",
+        "rapidfuzz token_set_ratio (baseline)",
+        "rapidfuzz token_sort_ratio (baseline)",
+    }
+    assert r["words"]["texts"] == 619
+
+
+def test_incident_detection_smoke():
+    corpus("faq")
+    r = incident_detection.evaluate(trials=1)
+    assert set(r) == {"words"} and r["words"]["trials"] == 1

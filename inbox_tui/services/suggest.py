@@ -25,6 +25,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import text
@@ -364,7 +365,12 @@ def article_insert_text(art: Article) -> str:
 
 
 def record_article_sent(
-    session: Session, actor: str, conversation_id: int, article_id: int
+    session: Session,
+    actor: str,
+    conversation_id: int,
+    article_id: int,
+    *,
+    at: datetime | None = None,
 ) -> None:
     conv = core.lock_conversation(session, conversation_id)
     art = session.get(Article, article_id)
@@ -376,6 +382,7 @@ def record_article_sent(
         core.ensure_agent(session, actor),
         EventKind.ARTICLE_SENT,
         {"article": art.id, "slug": art.slug},
+        at=at,
     )
 
 
