@@ -23,11 +23,13 @@ from inbox_tui.models import (
     Tag,
     utcnow,
 )
+from inbox_tui.services import bugrefs
 from inbox_tui.services.core import conversation_not_found
 from inbox_tui.services.drafts import conversations_with_drafts
 from inbox_tui.services.fulltext import LIKE_ESCAPE, like_contains, text_conditions
 from inbox_tui.services.mentions import mentioned_conversations
-from inbox_tui.services.sla import SlaPolicy, matching_ids
+from inbox_tui.services.sla import SlaPolicy, due_for, matching_ids
+from inbox_tui.services.sla import current as current_sla
 
 # (last_activity_at, id) of the last row of the previous page.
 Cursor = tuple[datetime, int]
@@ -52,6 +54,9 @@ class ConversationFilter:
     text: list[str] = field(default_factory=list)
     phrases: list[str] = field(default_factory=list)  # exact phrases, same places
     ids: list[int] | None = None
+    # Linked to each of these bug references (services/bugrefs), or to none of these.
+    issues: list[str] = field(default_factory=list)
+    without_issues: list[str] = field(default_factory=list)
     # Response targets (services/sla.py): "breached", "at_risk" or "due" (within
     # ``sla_within``), judged by ``sla_policy`` at ``sla_now``.
     sla_state: str | None = None
@@ -75,6 +80,10 @@ class ConversationRow:
     snoozed_until: datetime | None
     tags: list[str]
     draft: bool = False  # the agent the list is for has an unsent reply here
+    # Response targets ([sla], set by ``sla.configure``): when the reply is due (None:
+    # not waiting), and how long before that it is at risk (None: no targets set).
+    sla_due_at: datetime | None = None
+    sla_at_risk: timedelta | None = None
 
     @property
     def cursor(self) -> Cursor:
@@ -110,6 +119,10 @@ def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool
     a page (False for counts), which picks the full-text plan on SQLite."""
     if flt.ids is not None:
         stmt = stmt.where(col(Conversation.id).in_(flt.ids))
+    for ref in flt.issues:
+        stmt = stmt.where(col(Conversation.id).in_(bugrefs.mentioned(session, ref)))
+    for ref in flt.without_issues:
+        stmt = stmt.where(col(Conversation.id).not_in(bugrefs.mentioned(session, ref)))
     if flt.mentioned:
         stmt = stmt.where(col(Conversation.id).in_(mentioned_conversations(flt.mentioned)))
     if flt.sla_state is not None and flt.sla_policy is not None:
@@ -202,7 +215,7 @@ def list_conversations(
         if drafts_for
         else set()
     )
-    return [
+    out = [
         ConversationRow(
             id=conv.id,
             subject=conv.subject,
@@ -219,6 +232,13 @@ def list_conversations(
         )
         for conv, username, cname, cemail in rows
     ]
+    policy = current_sla()
+    if policy is not None and out:
+        due = due_for(session, policy, [r.id for r in out])
+        for r in out:
+            r.sla_at_risk = policy.at_risk
+            r.sla_due_at = due[r.id].due_at if r.id in due else None
+    return out
 
 
 def row_cursor_at(session: Session, flt: ConversationFilter, index: int) -> Cursor | None:

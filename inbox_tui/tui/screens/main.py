@@ -47,6 +47,10 @@ class TotalCounted(Loaded):
     """value: the count; flow: the filter it is for."""
 
 
+class IncidentsLoaded(Loaded):
+    pass
+
+
 class ListRefreshed(Loaded):
     """value: (total, pages); flow: the filter."""
 
@@ -183,6 +187,9 @@ class MainScreen(TriageFlows):
 
     def compose(self) -> ComposeResult:
         yield Static(id="top")
+        banner = Static(id="incident")
+        banner.display = False  # shown only while a burst is going on
+        yield banner
         with Horizontal():
             yield ViewsList(id="views")
             with Vertical(id="center"):
@@ -202,6 +209,36 @@ class MainScreen(TriageFlows):
 
     def on_mount(self) -> None:
         self._show_keys()
+        self._check_incidents()
+
+    def _check_incidents(self) -> None:
+        from inbox_tui.services.incidents import detect
+
+        clock = self.clock
+        self.gateway.read(
+            self, lambda s: detect(s, now=clock()), reply=IncidentsLoaded, group="incidents",
+            exclusive=True,
+        )  # fmt: skip
+
+    def on_incidents_loaded(self, message: IncidentsLoaded) -> None:
+        """The incident banner: the likeliest burst, its size against the usual count."""
+        if not self.query("#incident"):
+            return
+        banner = self.query_one("#incident", Static)
+        bursts = message.value
+        banner.display = bool(bursts)
+        if not bursts:
+            return
+        b = bursts[0]
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f" ⚠ {b.count} similar new conversations ", style="bold black on red")
+        text.append(
+            f" like {one_line(b.subject, 50)!r} (usually {b.expected:.1f} in these hours): "
+        )
+        text.append(" ".join(f"#{c}" for c in b.conversations[:8]))
+        more = f" and {len(bursts) - 1} more bursts" if len(bursts) > 1 else ""
+        text.append(f"{more} · inbox-tui incidents confirm {b.key} --name NAME", style="dim")
+        banner.update(text)
 
     def on_resize(self, event: Any) -> None:
         wide = event.size.width >= 140
@@ -311,8 +348,9 @@ class MainScreen(TriageFlows):
     def on_thread_loaded(self, message: ThreadLoaded) -> None:
         thread, viewers = message.value
         conv_id, window = message.flow
-        if conv_id == self.open_id:
-            self.open_version = thread.version
+        if conv_id != self.open_id:
+            return  # a slower answer for a conversation the agent has moved away from
+        self.open_version = thread.version
         self.thread_view.show(thread, viewers, window)
 
     @on(ThreadView.OlderWanted)
@@ -333,6 +371,7 @@ class MainScreen(TriageFlows):
         if self.open_id is not None:
             self._load_thread(self.open_id)
         self.refresh_pane()
+        self._check_incidents()
 
     def on_list_refreshed(self, message: ListRefreshed) -> None:
         total, pages = message.value
