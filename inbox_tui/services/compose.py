@@ -68,3 +68,37 @@ def send_reply(
         record_article_sent(session, actor, conversation_id, article_id)
     row = session.get(Outbox, outbox_id) if outbox_id else None
     return Sent(outbox_id, row is not None and row.status == OutboxStatus.LOGGED.value)
+
+
+@dataclass
+class ReplyStart:
+    """What the composer opens with: the text (the agent's kept draft, then whatever the
+    flow brings: a macro's or an article's text) and the headers the reply will have."""
+
+    text: str
+    headers: list[tuple[str, str]]
+    had_draft: bool
+
+
+def start_reply(
+    session: Session,
+    actor: str,
+    conversation_id: int,
+    text: str = "",
+    *,
+    config: Config,
+    exact: bool = False,
+) -> ReplyStart:
+    """The composer's text for a reply: a kept draft comes back, and text a flow adds (a
+    macro, an article) goes after it, so nothing typed before is ever replaced.
+    ``exact``: ``text`` is the whole reply (a send that failed, handed back)."""
+    from inbox_tui.services.drafts import get_draft
+    from inbox_tui.services.replies import reply_headers
+
+    draft = None if exact else get_draft(session, actor, conversation_id)
+    if draft and text.strip():
+        body = draft.rstrip("\n") + "\n\n" + text.lstrip("\n")
+    else:
+        body = draft or text
+    headers = reply_headers(session, conversation_id, config=config)
+    return ReplyStart(body, headers, draft is not None)

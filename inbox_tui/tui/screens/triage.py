@@ -6,6 +6,7 @@ is done. Service calls go through the gateway; answers come back as messages.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,6 +25,8 @@ from inbox_tui.tui.widgets.thread_view import ThreadView
 if TYPE_CHECKING:
     from inbox_tui.config import Config
     from inbox_tui.tui.gateway import Gateway
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -46,6 +49,19 @@ class SendFlow:
     seen: int | None
     macro: str | None = None
     article_id: int | None = None
+
+
+@dataclass
+class NoteFlow:
+    """A note being saved; if saving fails, n on the conversation brings the text back."""
+
+    conv_id: int
+    text: str
+
+
+@dataclass
+class UndoFlow:
+    """An undo on its way; the answer is the sentence saying what was put back."""
 
 
 @dataclass
@@ -88,6 +104,10 @@ class ContactQueryLoaded(Loaded):
     pass
 
 
+class ReplyStarted(Loaded):
+    """value: services.compose.ReplyStart; flow: (conversation id, macro, article id)."""
+
+
 class ReplySent(Message):
     """A reply was queued: the app flushes the outbox now rather than at its timer."""
 
@@ -112,7 +132,6 @@ class TriageFlows(Screen[None]):
     clock: Callable[[], datetime]
     open_id: int | None
     open_version: int | None
-    drafts: dict[int, str]
     query_text: str
     view: str
     _load_thread: Callable[[int], None]
@@ -120,6 +139,8 @@ class TriageFlows(Screen[None]):
     refresh_pane: Callable[..., None]
     pane_failed: Callable[[int, str], None]
     search_for: Callable[[str, str], None]
+    saved_views: dict[str, Any]
+    note_drafts: dict[int, str]  # notes closed with Esc (or not saved), this session
     load_views: Callable[[], None]
     action_open: Callable[[], None]
 
@@ -191,8 +212,11 @@ class TriageFlows(Screen[None]):
                 self.conv_list.clear_selection()
             if flow.after is not None:
                 flow.after()
+        elif isinstance(flow, NoteFlow):
+            self.note_drafts.pop(flow.conv_id, None)
+        elif isinstance(flow, UndoFlow):
+            self.notify(message.result.summary, markup=False)
         elif isinstance(flow, SendFlow):
-            self.drafts.pop(flow.conv_id, None)
             self._viewing(flow.conv_id)  # others stop seeing "is replying" at once
             self.notify(self._sent_text(message.result), markup=False)
             self.post_message(ReplySent())
@@ -215,7 +239,7 @@ class TriageFlows(Screen[None]):
             return
         self.notify(message.text, severity="error", markup=False, timeout=10)
         if isinstance(flow, SendFlow):  # nothing was sent: the text comes back
-            self.compose_reply(flow.conv_id, flow.text, flow.macro, flow.article_id)
+            self.compose_reply(flow.conv_id, flow.text, flow.macro, flow.article_id, exact=True)
         elif isinstance(flow, MacroEdit):  # not saved: the edits come back
             self._edit_macro(flow)
 
@@ -319,6 +343,18 @@ class TriageFlows(Screen[None]):
             chosen,
         )
 
+    def action_undo(self) -> None:
+        """ctrl+z / U: revert this agent's last triage change (services/undo.py)."""
+        from datetime import timedelta
+
+        from inbox_tui.services.undo import undo_last
+
+        window = timedelta(minutes=self.config.undo_minutes)
+        now = self.clock()
+        self.gateway.write(
+            self, lambda s: undo_last(s, self.me, window=window, now=now), flow=UndoFlow()
+        )
+
     # -- pickers -----------------------------------------------------------------------
 
     def action_tag(self) -> None:
@@ -420,19 +456,18 @@ class TriageFlows(Screen[None]):
             self.search_for(message.value, "all")
 
     def action_save_search(self) -> None:
-        from inbox_tui.services.saved_views import EVERYTHING, save_view
+        from inbox_tui.services.views import save_view, saved_query, scope_label
 
         if not self.query_text.strip():
             self.notify("Type a search first (/), then save it as a view.", severity="warning")
             return
-        query = self.query_text
-        # The view it was typed in is its scope (a saved view's own scope is not known here).
-        scope = EVERYTHING if self.view.startswith("saved:") else self.view
+        # The view keeps the scope the search ran in, so it shows what the search showed.
+        query, scope = saved_query(self.view, self.query_text, self.saved_views)
 
         def done(name: str | None) -> None:
             self.conv_list.focus()  # the next key is for the list, not the query
             if name and name.strip():
-                ok = f"Saved the search as the view “{name.strip()}”."
+                ok = f"Saved the search as the view “{name.strip()}” (in {scope_label(scope)})."
                 self.gateway.write(
                     self, save_view, name, query, scope, ok=ok, flow=Flow([], after=self.load_views)
                 )
@@ -446,45 +481,98 @@ class TriageFlows(Screen[None]):
         if flow is None:
             return
         cid = flow.ids[0]
+        notes = self.note_drafts
 
         def done(draft: Draft | None) -> None:
-            if draft and draft.action == "note" and draft.text.strip():
+            if draft is None:  # discarded
+                notes.pop(cid, None)
+            elif draft.action == "closed":  # Esc: kept for the next n (this session)
+                if draft.text.strip():
+                    notes[cid] = draft.text
+                    self.notify("Note kept; n on this conversation brings it back.")
+            elif draft.text.strip():
+                notes[cid] = draft.text  # until it is saved: a failure keeps it
                 self.gateway.write(
-                    self, triage.add_note, self.me, cid, draft.text, ok="Note saved.", flow=flow
-                )
+                    self, triage.add_note, self.me, cid, draft.text, ok="Note saved.",
+                    flow=NoteFlow(cid, draft.text),
+                )  # fmt: skip
 
-        self.app.push_screen(
-            Composer(f"Internal note on #{cid} (never sent to the customer)", is_note=True), done
-        )
+        title = f"Internal note on #{cid} (never sent to the customer)"
+        self.app.push_screen(Composer(title, notes.get(cid, ""), is_note=True), done)
 
     def action_reply(self) -> None:
         if flow := self.begin(single=True):
-            self.compose_reply(flow.ids[0], self.drafts.get(flow.ids[0], ""))
+            self.compose_reply(flow.ids[0], "")
 
     def compose_reply(
-        self, conv_id: int, text: str, macro: str | None = None, article_id: int | None = None
+        self,
+        conv_id: int,
+        text: str,
+        macro: str | None = None,
+        article_id: int | None = None,
+        exact: bool = False,
     ) -> None:
+        """Open the composer on the agent's kept draft (if any) followed by ``text``;
+        ``exact``: on ``text`` alone (a send that failed comes back as it was)."""
+        from inbox_tui.services.compose import start_reply
+
+        self.gateway.read(
+            self,
+            lambda s: start_reply(s, self.me, conv_id, text, config=self.config, exact=exact),
+            reply=ReplyStarted,
+            flow=(conv_id, macro, article_id),
+            group="pickers",
+        )
+
+    def on_reply_started(self, message: ReplyStarted) -> None:
+        from inbox_tui.services.drafts import delete_draft, save_draft
         from inbox_tui.services.presence import heartbeat
 
+        conv_id, macro, article_id = message.flow
+        start = message.value
         seen = self.open_version if conv_id == self.open_id else None
         self.gateway.fire(self, heartbeat, self.me, conv_id, "replying", group="presence")
+
+        def keep(text: str) -> None:  # the composer's autosave: a crash keeps the text
+            self.gateway.fire(self, save_draft, self.me, conv_id, text, group="draft")
+
+        def keep_now(text: str) -> None:  # quitting: saved before the app goes
+            try:
+                self.gateway.commit(save_draft, self.me, conv_id, text)
+            except Exception:  # the app is leaving; the last autosave is what remains
+                log.exception("could not keep the draft while quitting")
 
         def done(draft: Draft | None) -> None:
             if draft is None or draft.action == "closed" or not draft.text.strip():
                 self._viewing(conv_id)  # not replying any more
-            if draft is None:
+            if draft is None:  # discarded
+                self.gateway.write(self, delete_draft, self.me, conv_id, ok="Draft discarded.")
                 return
-            if draft.action == "closed":  # Esc: kept for the next r on this conversation
-                if draft.text.strip() and not macro:
-                    self.drafts[conv_id] = draft.text
-                return
-            if not draft.text.strip():
+            if draft.action == "closed" or not draft.text.strip():
+                # Esc: kept in the store for the next r, here or in another session.
+                ok = (
+                    "Draft kept; r on this conversation brings it back."
+                    if draft.text.strip()
+                    else None
+                )
+                self.gateway.write(self, save_draft, self.me, conv_id, draft.text, ok=ok)
                 return
             then = "closed" if draft.action == "send_close" else None
             self.send(SendFlow(conv_id, draft.text, then, seen, macro, article_id))
 
         title = f"Reply to #{conv_id}" + (f" (macro {macro})" if macro else "")
-        self.app.push_screen(Composer(title, text), done)
+        if start.had_draft:
+            title += " (your draft)"
+        composer = Composer(
+            title,
+            start.text,
+            headers=start.headers,
+            autosave=keep,
+            save_now=keep_now,
+            editor_command=self.config.editor_command,
+            open_editor=self.config.compose_in_editor,
+        )
+        self.app.push_screen(composer, done)
 
     def _viewing(self, conv_id: int) -> None:
         from inbox_tui.services.presence import heartbeat
@@ -530,7 +618,7 @@ class TriageFlows(Screen[None]):
                 self.send(flow, force=True)
             elif value == "edit" or value is None:
                 self._load_thread(flow.conv_id)
-                self.compose_reply(flow.conv_id, flow.text, flow.macro, flow.article_id)
+                self.compose_reply(flow.conv_id, flow.text, flow.macro, flow.article_id, exact=True)
 
         self.app.push_screen(FuzzyPicker(title, items), chosen)
 

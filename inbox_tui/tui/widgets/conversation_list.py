@@ -336,6 +336,8 @@ class ConversationList(ScrollView, can_focus=True):
             Segment(_fit(who, name_w) + " ", base + Style(bold=row.status == "open")),
             Segment(eye, base + Style(color="magenta")),
         ]
+        if row.draft:  # an unsent reply of this agent's is kept here (r brings it back)
+            head.append(Segment("draft ", base + Style(color="red", italic=True)))
         if row.status == "snoozed" and row.snoozed_until is not None:
             wakes = f"wakes {row.snoozed_until.astimezone(UTC):%a %d %b %H:%M} · "
             head.append(Segment(wakes, base + Style(color="blue")))
