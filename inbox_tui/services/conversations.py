@@ -28,7 +28,8 @@ from inbox_tui.services.core import conversation_not_found
 from inbox_tui.services.drafts import conversations_with_drafts
 from inbox_tui.services.fulltext import LIKE_ESCAPE, like_contains, text_conditions
 from inbox_tui.services.mentions import mentioned_conversations
-from inbox_tui.services.sla import SlaPolicy, matching_ids
+from inbox_tui.services.sla import SlaPolicy, due_for, matching_ids
+from inbox_tui.services.sla import current as current_sla
 
 # (last_activity_at, id) of the last row of the previous page.
 Cursor = tuple[datetime, int]
@@ -79,6 +80,10 @@ class ConversationRow:
     snoozed_until: datetime | None
     tags: list[str]
     draft: bool = False  # the agent the list is for has an unsent reply here
+    # Response targets ([sla], set by ``sla.configure``): when the reply is due (None:
+    # not waiting), and how long before that it is at risk (None: no targets set).
+    sla_due_at: datetime | None = None
+    sla_at_risk: timedelta | None = None
 
     @property
     def cursor(self) -> Cursor:
@@ -210,7 +215,7 @@ def list_conversations(
         if drafts_for
         else set()
     )
-    return [
+    out = [
         ConversationRow(
             id=conv.id,
             subject=conv.subject,
@@ -227,6 +232,13 @@ def list_conversations(
         )
         for conv, username, cname, cemail in rows
     ]
+    policy = current_sla()
+    if policy is not None and out:
+        due = due_for(session, policy, [r.id for r in out])
+        for r in out:
+            r.sla_at_risk = policy.at_risk
+            r.sla_due_at = due[r.id].due_at if r.id in due else None
+    return out
 
 
 def row_cursor_at(session: Session, flt: ConversationFilter, index: int) -> Cursor | None:
