@@ -1,6 +1,6 @@
 """The main screen: the conversation list, the open thread, search, views and the side
 pane. It owns their state and its key bindings; the triage flows (pickers, composer)
-come from ``TriageFlows`` and ``MacroFlows``. Data comes through the gateway as messages; nothing here
+come from ``TriageFlows``. Data comes through the gateway as messages; nothing here
 opens a session or decides a business rule.
 """
 
@@ -22,8 +22,8 @@ from textual.widgets.option_list import Option
 from inbox_tui.sanitize import one_line
 from inbox_tui.tui import actions
 from inbox_tui.tui.gateway import Gateway, Loaded
-from inbox_tui.tui.screens.macro_flows import MacroFlows
-from inbox_tui.tui.screens.triage import Flow
+from inbox_tui.tui.screens.flows import Flow
+from inbox_tui.tui.screens.triage import TriageFlows
 from inbox_tui.tui.widgets.conversation_list import PAGE, ConversationList
 from inbox_tui.tui.widgets.side_pane import PaneData, SidePane, load_pane_data
 from inbox_tui.tui.widgets.thread_view import ThreadView
@@ -165,7 +165,7 @@ class ViewsList(OptionList):
         self._ask("delete")
 
 
-class MainScreen(MacroFlows):
+class MainScreen(TriageFlows):
     # Triage keys live on this screen, so they never fire on the Stats screen or in a dialog.
     BINDINGS = actions.bindings(on_app=False)
 

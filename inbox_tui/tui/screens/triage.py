@@ -1,67 +1,29 @@
-"""The triage flows of the main screen: tag, assign, status, snooze, close, notes,
-replies, macros, articles. Each flow fixes the conversations it acts on when it starts
-(a ``Flow``), names them before touching more than one, and ends the selection when it
-is done. Service calls go through the gateway; answers come back as messages.
+"""The triage flows of the main screen: tag, assign, status, snooze, close, macros,
+articles; notes, replies and undo are in ``replying``, what they share in ``flows``.
+Each flow fixes the conversations it acts on when it starts (a ``Flow``), names them
+before touching more than one, and ends the selection when it is done. Service calls go
+through the gateway; answers come back as messages.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
-
-from textual.message import Message
-from textual.screen import Screen
+from typing import Any
 
 from inbox_tui.services import triage
 from inbox_tui.tui.gateway import Loaded, ServiceFailed, StoreWritten
 from inbox_tui.tui.screens.composer import Composer, Draft
-from inbox_tui.tui.widgets.conversation_list import ConversationList
-from inbox_tui.tui.widgets.dialogs import Confirm, FuzzyPicker, PickItem, Prompt
-from inbox_tui.tui.widgets.thread_view import ThreadView
-
-if TYPE_CHECKING:
-    from inbox_tui.config import Config
-    from inbox_tui.tui.gateway import Gateway
-
-log = logging.getLogger(__name__)
-
-
-@dataclass
-class Flow:
-    """The conversations one action applies to, fixed when it starts."""
-
-    ids: list[int]
-    subjects: list[str] = field(default_factory=list)
-    bulk: bool = False  # from the selection: the selection ends when the action is done
-    after: Callable[[], None] | None = None  # UI step once the write committed
-
-
-@dataclass
-class SendFlow:
-    """A reply on its way: enough to reopen the composer with the text if it fails."""
-
-    conv_id: int
-    text: str
-    then: str | None
-    seen: int | None
-    macro: str | None = None
-    article_id: int | None = None
-
-
-@dataclass
-class NoteFlow:
-    """A note being saved; if saving fails, n on the conversation brings the text back."""
-
-    conv_id: int
-    text: str
-
-
-@dataclass
-class UndoFlow:
-    """An undo on its way; the answer is the sentence saying what was put back."""
+from inbox_tui.tui.screens.flows import (
+    Flow,
+    NoteFlow,
+    ReplySent,
+    SendFlow,
+    UndoFlow,
+    _s,
+)
+from inbox_tui.tui.screens.replying import ReplyFlows
+from inbox_tui.tui.widgets.dialogs import FuzzyPicker, PickItem, Prompt
 
 
 @dataclass
@@ -84,16 +46,24 @@ class ArticlesLoaded(Loaded):
     pass
 
 
-class ContactQueryLoaded(Loaded):
+class MacrosLoaded(Loaded):
     pass
 
 
-class ReplyStarted(Loaded):
-    """value: services.compose.ReplyStart; flow: (conversation id, macro, article id)."""
+class MacroChoicesLoaded(Loaded):
+    pass
 
 
-class ReplySent(Message):
-    """A reply was queued: the app flushes the outbox now rather than at its timer."""
+class MacroPrepared(Loaded):
+    """value: (macro info, preview or None); flow: the Flow."""
+
+
+class MacroRendered(Loaded):
+    """value: the preview with the agent's answers; flow: (conversation id, slug)."""
+
+
+class ContactQueryLoaded(Loaded):
+    pass
 
 
 STATUS_LABELS = {
@@ -103,87 +73,8 @@ STATUS_LABELS = {
 }
 
 
-def _s(n: int) -> str:
-    return "" if n == 1 else "s"
-
-
-class TriageFlows(Screen[None]):
+class TriageFlows(ReplyFlows):
     """The main screen's base: the flows. MainScreen provides the state and loaders."""
-
-    gateway: Gateway
-    config: Config
-    me: str
-    clock: Callable[[], datetime]
-    open_id: int | None
-    open_version: int | None
-    query_text: str
-    view: str
-    _load_thread: Callable[[int], None]
-    reload: Callable[..., None]
-    refresh_pane: Callable[..., None]
-    pane_failed: Callable[[int, str], None]
-    search_for: Callable[[str, str], None]
-    saved_views: dict[str, Any]
-    note_drafts: dict[int, str]  # notes closed with Esc (or not saved), this session
-    load_views: Callable[[], None]
-    action_open: Callable[[], None]
-    _edit_macro: Callable[[MacroEdit], None]  # MacroFlows
-
-    @property
-    def conv_list(self) -> ConversationList:
-        return self.query_one(ConversationList)
-
-    @property
-    def thread_view(self) -> ThreadView:
-        return self.query_one(ThreadView)
-
-    # -- whom an action is for ---------------------------------------------------------
-
-    def begin(self, single: bool = False) -> Flow | None:
-        """The open conversation while a thread is read; else the selection; else the
-        highlighted row. ``single`` actions (reply, note) never take a selection."""
-        lst = self.conv_list
-        if self.has_class("-reading") and self.open_id is not None:
-            thread = self.thread_view.thread
-            subject = thread.conversation.subject if thread else ""
-            return Flow([self.open_id], [subject])
-        if lst.selected and not single:
-            ids = sorted(lst.selected)
-            return Flow(ids, [lst.selected_subjects.get(i, f"#{i}") for i in ids], bulk=True)
-        row = lst.current_row()
-        if row is None:
-            self.notify("No conversation is highlighted.", severity="warning")
-            return None
-        return Flow([row.id], [row.subject])
-
-    def confirmed(self, flow: Flow, what: str, then: Callable[[], None]) -> None:
-        """Run ``then`` at once for one conversation; for several, after the agent saw
-        how many and which and said yes."""
-        if len(flow.ids) == 1:
-            then()
-            return
-        n = len(flow.ids)
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                then()
-            else:
-                self.notify("Nothing was changed.", markup=False)
-
-        self.app.push_screen(
-            Confirm(f"{what} on these {n} conversations?", flow.subjects), answered
-        )
-
-    def act(self, flow: Flow, ask: str, done: str, fn: Callable[..., Any], *args: Any) -> None:
-        """Confirm if several ("{ask} on these N conversations?"), then
-        ``fn(session, me, ids, *args)`` in one transaction; ``done`` is the toast."""
-        n = len(flow.ids)
-
-        def run() -> None:
-            ok = f"{done} ({n} conversation{_s(n)})."
-            self.gateway.write(self, fn, self.me, flow.ids, *args, ok=ok, flow=flow)
-
-        self.confirmed(flow, ask, run)
 
     # -- answers from the gateway ------------------------------------------------------
 
@@ -331,18 +222,6 @@ class TriageFlows(Screen[None]):
             chosen,
         )
 
-    def action_undo(self) -> None:
-        """ctrl+z / U: revert this agent's last triage change (services/undo.py)."""
-        from datetime import timedelta
-
-        from inbox_tui.services.undo import undo_last
-
-        window = timedelta(minutes=self.config.undo_minutes)
-        now = self.clock()
-        self.gateway.write(
-            self, lambda s: undo_last(s, self.me, window=window, now=now), flow=UndoFlow()
-        )
-
     # -- pickers -----------------------------------------------------------------------
 
     def action_tag(self) -> None:
@@ -462,154 +341,6 @@ class TriageFlows(Screen[None]):
 
         self.app.push_screen(Prompt("Name for this view", "e.g. Angry billing"), done)
 
-    # -- notes and replies ---------------------------------------------------------------
-
-    def action_note(self) -> None:
-        flow = self.begin(single=True)
-        if flow is None:
-            return
-        cid = flow.ids[0]
-        notes = self.note_drafts
-
-        def done(draft: Draft | None) -> None:
-            if draft is None:  # discarded
-                notes.pop(cid, None)
-            elif draft.action == "closed":  # Esc: kept for the next n (this session)
-                if draft.text.strip():
-                    notes[cid] = draft.text
-                    self.notify("Note kept; n on this conversation brings it back.")
-            elif draft.text.strip():
-                notes[cid] = draft.text  # until it is saved: a failure keeps it
-                self.gateway.write(
-                    self, triage.add_note, self.me, cid, draft.text, ok="Note saved.",
-                    flow=NoteFlow(cid, draft.text),
-                )  # fmt: skip
-
-        title = f"Internal note on #{cid} (never sent to the customer)"
-        self.app.push_screen(Composer(title, notes.get(cid, ""), is_note=True), done)
-
-    def action_reply(self) -> None:
-        if flow := self.begin(single=True):
-            self.compose_reply(flow.ids[0], "")
-
-    def compose_reply(
-        self,
-        conv_id: int,
-        text: str,
-        macro: str | None = None,
-        article_id: int | None = None,
-        exact: bool = False,
-    ) -> None:
-        """Open the composer on the agent's kept draft (if any) followed by ``text``;
-        ``exact``: on ``text`` alone (a send that failed comes back as it was)."""
-        from inbox_tui.services.compose import start_reply
-
-        self.gateway.read(
-            self,
-            lambda s: start_reply(s, self.me, conv_id, text, config=self.config, exact=exact),
-            reply=ReplyStarted,
-            flow=(conv_id, macro, article_id),
-            group="pickers",
-        )
-
-    def on_reply_started(self, message: ReplyStarted) -> None:
-        from inbox_tui.services.drafts import delete_draft, save_draft
-        from inbox_tui.services.presence import heartbeat
-
-        conv_id, macro, article_id = message.flow
-        start = message.value
-        seen = self.open_version if conv_id == self.open_id else None
-        self.gateway.fire(self, heartbeat, self.me, conv_id, "replying", group="presence")
-
-        def keep(text: str) -> None:  # the composer's autosave: a crash keeps the text
-            self.gateway.fire(self, save_draft, self.me, conv_id, text, group="draft")
-
-        def keep_now(text: str) -> None:  # quitting: saved before the app goes
-            try:
-                self.gateway.commit(save_draft, self.me, conv_id, text)
-            except Exception:  # the app is leaving; the last autosave is what remains
-                log.exception("could not keep the draft while quitting")
-
-        def done(draft: Draft | None) -> None:
-            if draft is None or draft.action == "closed" or not draft.text.strip():
-                self._viewing(conv_id)  # not replying any more
-            if draft is None:  # discarded
-                self.gateway.write(self, delete_draft, self.me, conv_id, ok="Draft discarded.")
-                return
-            if draft.action == "closed" or not draft.text.strip():
-                # Esc: kept in the store for the next r, here or in another session.
-                ok = (
-                    "Draft kept; r on this conversation brings it back."
-                    if draft.text.strip()
-                    else None
-                )
-                self.gateway.write(self, save_draft, self.me, conv_id, draft.text, ok=ok)
-                return
-            then = "closed" if draft.action == "send_close" else None
-            self.send(SendFlow(conv_id, draft.text, then, seen, macro, article_id))
-
-        title = f"Reply to #{conv_id}" + (f" (macro {macro})" if macro else "")
-        if start.had_draft:
-            title += " (your draft)"
-        composer = Composer(
-            title,
-            start.text,
-            headers=start.headers,
-            autosave=keep,
-            save_now=keep_now,
-            editor_command=self.config.editor_command,
-            open_editor=self.config.compose_in_editor,
-        )
-        self.app.push_screen(composer, done)
-
-    def _viewing(self, conv_id: int) -> None:
-        from inbox_tui.services.presence import heartbeat
-
-        self.gateway.fire(self, heartbeat, self.me, conv_id, "viewing", group="presence")
-
-    def send(self, flow: SendFlow, force: bool = False) -> None:
-        from inbox_tui.services.compose import send_reply
-
-        def queue(session: Any) -> Any:
-            return send_reply(
-                session,
-                self.me,
-                flow.conv_id,
-                flow.text,
-                config=self.config,
-                then_status=flow.then,
-                seen_version=None if force else flow.seen,
-                force=force,
-                macro=flow.macro,
-                article_id=flow.article_id,
-            )
-
-        self.gateway.write(self, queue, ok=None, flow=flow)
-
-    def _sent_text(self, sent: Any) -> str:
-        if sent.logged and self.config.demo:
-            return "Reply recorded. This is the demo inbox, so nothing was sent."
-        if sent.logged:
-            return "Chat replies are logged in the conversation but not delivered to the chat."
-        return "Reply queued; it is sent in the background."
-
-    def _collision(self, flow: SendFlow, changes: list[str]) -> None:
-        items = [
-            PickItem("send", "Send anyway"),
-            PickItem("edit", "Edit the reply"),
-            PickItem("discard", "Discard the reply"),
-        ]
-        title = "Someone else acted on this conversation since you opened it: " + "; ".join(changes)
-
-        def chosen(value: str | None) -> None:
-            if value == "send":
-                self.send(flow, force=True)
-            elif value == "edit" or value is None:
-                self._load_thread(flow.conv_id)
-                self.compose_reply(flow.conv_id, flow.text, flow.macro, flow.article_id, exact=True)
-
-        self.app.push_screen(FuzzyPicker(title, items), chosen)
-
     def action_article(self) -> None:
         from inbox_tui.services.suggest import article_choices
 
@@ -651,6 +382,165 @@ class TriageFlows(Screen[None]):
             PickItem(str(f.suggestion.id), f.suggestion.title, f.suggestion.reason) for f in found
         ]
         picker.set_items(items, preview=previews)
+
+    # -- macros ------------------------------------------------------------------------
+
+    def action_edit_macro(self) -> None:
+        from inbox_tui.services.macros import list_macros
+
+        picker = FuzzyPicker("Edit which macro?", [], loading=True)
+        by_slug: dict[str, Any] = {}
+
+        def chosen(slug: str | None) -> None:
+            if slug:
+                m = by_slug[slug]
+                self._edit_macro(MacroEdit(m.slug, m.name, m.body, m.actions))
+
+        self.app.push_screen(picker, chosen)
+        self.gateway.read(
+            self, list_macros, reply=MacrosLoaded, flow=(picker, by_slug), group="pickers"
+        )
+
+    def on_macros_loaded(self, message: MacrosLoaded) -> None:
+        picker, by_slug = message.flow
+        by_slug.update({m.slug: m for m in message.value})
+        if picker.is_attached:
+            picker.set_items([PickItem(m.slug, m.name, m.body_kind) for m in message.value])
+
+    def _edit_macro(self, edit: MacroEdit) -> None:
+        from inbox_tui.services.macros import save_macro
+
+        def saved(draft: Draft | None) -> None:
+            if draft is not None and draft.action == "note":
+                flow = MacroEdit(edit.slug, edit.name, draft.text, edit.actions)
+                self.gateway.write(
+                    self, save_macro, edit.slug, edit.name, draft.text, edit.actions,
+                    ok=f"Macro “{edit.name}” saved.", flow=flow,
+                )  # fmt: skip
+
+        self.app.push_screen(
+            Composer(
+                f"Edit macro “{edit.name}” (placeholders like {{{{contact.first_name}}}} are checked on save)",
+                edit.text,
+                is_note=True,
+                save_label="Save macro",
+            ),
+            saved,
+        )
+
+    def action_macro(self) -> None:
+        from inbox_tui.services.macros import macro_choices
+
+        flow = self.begin()
+        if flow is None:
+            return
+        title = self._title("Macro (type a pinned macro's number to apply it)", flow)
+        picker = FuzzyPicker(title, [], loading=True, with_preview=True)
+
+        def chosen(slug: str | None) -> None:
+            if slug:
+                self.apply_macro(flow.ids, slug, flow)
+
+        self.app.push_screen(picker, chosen)
+        self.gateway.read(
+            self, macro_choices, self.me, flow.ids[0], reply=MacroChoicesLoaded, flow=picker,
+            group="pickers",
+        )  # fmt: skip
+
+    def on_macro_choices_loaded(self, message: MacroChoicesLoaded) -> None:
+        picker: FuzzyPicker = message.flow
+        macros = [c.info for c in message.value]
+        items = [
+            PickItem(
+                m.slug,
+                (f"[{m.pinned}] " if m.pinned else "") + m.name,
+                ", ".join(m.describe_actions()),
+            )
+            for m in macros
+        ]
+        if picker.is_attached:
+            picker.set_items(
+                items,
+                preview={c.info.slug: c.preview for c in message.value},
+                pins={str(m.pinned): m.slug for m in macros if m.pinned},
+            )
+
+    def apply_macro(self, ids: list[int], slug: str, flow: Flow | None = None) -> None:
+        flow = flow or Flow(ids)
+        self.gateway.read(
+            self, _prepare_macro, self.me, ids[0], slug, reply=MacroPrepared, flow=flow,
+            group="actions",
+        )  # fmt: skip
+
+    def on_macro_prepared(self, message: MacroPrepared) -> None:
+        from inbox_tui.services.macros import apply_macro_many
+
+        flow: Flow = message.flow
+        info, p = message.value
+        if info.body and info.body_kind == "reply" and len(flow.ids) == 1:
+            if p is not None and p.asks:
+                self._ask_then_compose(flow.ids[0], info.slug, p.asks, {})
+            elif p is not None and p.text is None:
+                self.notify(
+                    "This macro cannot be used here: it needs " + ", ".join(p.missing) + ".",
+                    severity="error",
+                    markup=False,
+                )
+            else:
+                self.compose_reply(flow.ids[0], p.text if p else "", info.slug)
+            return
+        n = len(flow.ids)
+
+        def run() -> None:
+            self.gateway.write(
+                self,
+                lambda s: apply_macro_many(s, self.me, flow.ids, info.slug, config=self.config),
+                ok=f"Applied “{info.name}” to {n} conversation{_s(n)}.",
+                flow=flow,
+            )
+
+        self.confirmed(flow, f"Apply the macro “{info.name}”", run)
+
+    def _ask_then_compose(
+        self, conv_id: int, slug: str, asks: list[str], answers: dict[str, str]
+    ) -> None:
+        from inbox_tui.services.macros import preview
+
+        if not asks:
+            self.gateway.read(
+                self, preview, self.me, conv_id, slug, answers, reply=MacroRendered,
+                flow=(conv_id, slug), group="actions",
+            )  # fmt: skip
+            return
+
+        def got(value: str | None) -> None:
+            if value is None or not value.strip():
+                self.notify(
+                    f"The macro needs “{asks[0]}”; nothing was sent.",
+                    severity="warning",
+                    markup=False,
+                )
+                return
+            self._ask_then_compose(conv_id, slug, asks[1:], {**answers, asks[0]: value})
+
+        self.app.push_screen(Prompt(f"Macro needs: {asks[0]}"), got)
+
+    def on_macro_rendered(self, message: MacroRendered) -> None:
+        conv_id, slug = message.flow
+        p = message.value
+        if p.text is None:
+            self.notify(
+                "This macro needs " + ", ".join(p.missing) + ".", severity="error", markup=False
+            )
+            return
+        self.compose_reply(conv_id, p.text, slug)
+
+
+def _prepare_macro(session: Any, me: str, conv_id: int, slug: str) -> tuple[Any, Any]:
+    from inbox_tui.services.macros import get_macro, preview
+
+    info = get_macro(session, slug)
+    return info, preview(session, me, conv_id, slug) if info.body else None
 
 
 def _snooze_many(session: Any, me: str, ids: list[int], until: datetime, now: datetime) -> int:
