@@ -6,11 +6,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo run test check lint system-deps bench clean
 
-# The import contracts of pyproject.toml ([tool.importlinter]) that make check and make
-# test enforce. "tui-talks-to-services" is enabled when tui/ is split (#16, branch tui):
-# then this list goes and plain `lint-imports` checks every contract.
-IMPORT_CONTRACTS := layers pure-readers textual-only-in-tui no-circles
-LINT_IMPORTS = $(BIN)/lint-imports --no-logo $(addprefix --contract ,$(IMPORT_CONTRACTS))
+# make check and make test enforce every import contract of pyproject.toml
+# ([tool.importlinter]): the layers, pure readers, textual only in tui/, the TUI talks
+# only to services, no circles.
+LINT_IMPORTS = $(BIN)/lint-imports --no-logo
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)

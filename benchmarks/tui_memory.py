@@ -63,15 +63,15 @@ app = InboxApp(Store(url), Config(path=None, db_url=url, agent=AgentIdentity("sa
                "sam", poll_seconds=3600)
 
 async def jump(app, pilot):
-    app.view = "all"  # every conversation, closed ones included
-    app.reload()
+    app.main.view = "all"  # every conversation, closed ones included
+    app.main.reload()
     for _ in range(3):
         await app.workers.wait_for_complete()
         await pilot.pause()
-    total = app.conv_list.total
+    total = app.main.conv_list.total
     step = max(1, total // 200)
     for i in range(0, total, step):
-        app.conv_list.cursor = i
+        app.main.conv_list.cursor = i
         await app.workers.wait_for_complete()
         await pilot.pause()
     print(f"ROWS {total}")

@@ -28,6 +28,8 @@ COMMAND_MODULES = [
     "inbox_tui.commands.outbox",
     "inbox_tui.commands.export",
     "inbox_tui.commands.attachments",
+    "inbox_tui.commands.search",
+    "inbox_tui.commands.views",
     "inbox_tui.commands.articles",
     "inbox_tui.commands.macros",
     "inbox_tui.commands.stats",
@@ -88,7 +90,13 @@ def _setup_logging(verbose: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        # A command may take unknown dashed words as its own (search: "-tag:spam").
+        dest = getattr(args, "extra_args", None)
+        if dest is None:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        getattr(args, dest).extend(extra)
     _setup_logging(args.verbose)
     ctx = Context(args)
     func: Callable[[Context], int] = args.func

@@ -37,6 +37,13 @@ Example (every key documented in README.md)::
     [keys]                      # remap any binding: action = "key"
     reply = "R"
 
+    [compose]
+    editor = true               # r opens $EDITOR at once (ctrl+e does from the composer)
+    editor_command = "nvim"     # default: $VISUAL, then $EDITOR, then vi
+
+    [undo]
+    minutes = 10                # how far back ctrl+z / U reaches
+
 Secrets never live in the database. A config file that holds a literal secret and that
 other users can read is refused.
 """
@@ -47,6 +54,7 @@ import getpass
 import os
 import shlex
 import stat
+import string
 import subprocess
 import tomllib
 from dataclasses import dataclass, field
@@ -186,6 +194,12 @@ class Config:
     raw: dict[str, Any] = field(default_factory=dict)  # the whole file, for later sections
     # The demo inbox: replies are recorded in the store but never sent anywhere.
     demo: bool = False
+    # [compose]: write replies in $EDITOR by default (r opens the editor at once), and
+    # the editor to run instead of $VISUAL / $EDITOR.
+    compose_in_editor: bool = False
+    editor_command: list[str] | None = None
+    # [undo] minutes: how far back ctrl+z / U reaches.
+    undo_minutes: float = 10.0
 
 
 def default_config_path() -> Path:
@@ -313,54 +327,9 @@ def _build(path: Path | None, data: dict[str, Any], db: str | None) -> Config:
         email=agent_section.get("email"),
         signature=_signature(agent_section, "[agent]"),
     )
-    accounts: dict[str, Account] = {}
-    for name, section in (data.get("accounts") or {}).items():
-        where = f"[accounts.{name}]"
-        if not isinstance(section, dict):
-            raise ConfigError(f"{where} must be a table.")
-        if not section.get("host"):
-            raise ConfigError(f"{where} needs a host.")
-        mailboxes = section.get("mailboxes", ["INBOX"])
-        if not (isinstance(mailboxes, list) and all(isinstance(m, str) for m in mailboxes)):
-            raise ConfigError(f"{where}: mailboxes must be a list of names.")
-        smtp = None
-        if isinstance(section.get("smtp"), dict):
-            s = section["smtp"]
-            swhere = f"[accounts.{name}.smtp]"
-            if not s.get("host"):
-                raise ConfigError(f"{swhere} needs a host.")
-            creds = _credentials(s, swhere)
-            # SMTP usually shares the IMAP login; fall back to it.
-            if not (creds["password_cmd"] or creds["password_env"] or creds["password"]):
-                for k in ("password_cmd", "password_env", "password"):
-                    creds[k] = _credentials(section, where)[k]
-            creds["username"] = creds["username"] or section.get("username")
-            smtp = SmtpSettings(
-                host=str(s["host"]),
-                port=_int(s, "port", 465, swhere),
-                security=_security(s, ("tls", "starttls", "plain"), swhere),
-                tls_ca_file=s.get("tls_ca_file"),
-                allow_plain=bool(s.get("allow_plain", False)),
-                timeout=_seconds(s, "timeout", 30, swhere),
-                **creds,
-            )
-        accounts[name] = Account(
-            name=name,
-            host=str(section["host"]),
-            port=_int(section, "port", 993, where),
-            security=_security(section, ("tls", "plain"), where),
-            tls_ca_file=section.get("tls_ca_file"),
-            allow_plain=bool(section.get("allow_plain", False)),
-            mailboxes=list(mailboxes),
-            sent_mailbox=section.get("sent_mailbox", "Sent"),
-            address=section.get("address") or section.get("username"),
-            from_name=section.get("from_name"),
-            smtp=smtp,
-            timeout=_seconds(section, "timeout", 30, where),
-            signature=_signature(section, where),
-            agent_signatures=_agent_signatures(section.get("signatures"), where),
-            **_credentials(section, where),
-        )
+    accounts = {
+        name: _account(name, section) for name, section in (data.get("accounts") or {}).items()
+    }
     chat = data.get("chat", {}) or {}
     keys = data.get("keys", {}) or {}
     if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
@@ -369,6 +338,27 @@ def _build(path: Path | None, data: dict[str, Any], db: str | None) -> Config:
     outgoing = chat.get("outgoing_log")
     if outgoing is not None and not isinstance(outgoing, str):
         raise ConfigError("[chat]: outgoing_log must be a file path.")
+    compose = _table(data, "compose")
+    editor = compose.get("editor", False)
+    if not isinstance(editor, bool):
+        raise ConfigError("[compose]: editor must be true or false.")
+    editor_cmd = compose.get("editor_command")
+    if isinstance(editor_cmd, str):
+        try:
+            editor_cmd = shlex.split(editor_cmd)
+        except ValueError as exc:
+            raise ConfigError(f"[compose]: editor_command is not a command line: {exc}.") from exc
+    if editor_cmd is not None and not (
+        isinstance(editor_cmd, list) and editor_cmd and all(isinstance(c, str) for c in editor_cmd)
+    ):
+        raise ConfigError("[compose]: editor_command must be a command line or a list of strings.")
+    undo_minutes = _table(data, "undo").get("minutes", 10)
+    if (
+        not isinstance(undo_minutes, int | float)
+        or isinstance(undo_minutes, bool)
+        or not 1 <= undo_minutes <= 1440
+    ):
+        raise ConfigError("[undo]: minutes must be a number from 1 to 1440.")
     return Config(
         path=path,
         db_url=db_url,
@@ -380,6 +370,59 @@ def _build(path: Path | None, data: dict[str, Any], db: str | None) -> Config:
         mail=_mail_settings(data.get("mail")),
         chat_outgoing_log=Path(outgoing).expanduser() if outgoing else None,
         raw=data,
+        compose_in_editor=editor,
+        editor_command=editor_cmd,
+        undo_minutes=float(undo_minutes),
+    )
+
+
+def _account(name: str, section: Any) -> Account:
+    """One [accounts.NAME] table (with its smtp and signatures)."""
+    where = f"[accounts.{name}]"
+    if not isinstance(section, dict):
+        raise ConfigError(f"{where} must be a table.")
+    if not section.get("host"):
+        raise ConfigError(f"{where} needs a host.")
+    mailboxes = section.get("mailboxes", ["INBOX"])
+    if not (isinstance(mailboxes, list) and all(isinstance(m, str) for m in mailboxes)):
+        raise ConfigError(f"{where}: mailboxes must be a list of names.")
+    smtp = None
+    if isinstance(section.get("smtp"), dict):
+        s = section["smtp"]
+        swhere = f"[accounts.{name}.smtp]"
+        if not s.get("host"):
+            raise ConfigError(f"{swhere} needs a host.")
+        creds = _credentials(s, swhere)
+        # SMTP usually shares the IMAP login; fall back to it.
+        if not (creds["password_cmd"] or creds["password_env"] or creds["password"]):
+            for k in ("password_cmd", "password_env", "password"):
+                creds[k] = _credentials(section, where)[k]
+        creds["username"] = creds["username"] or section.get("username")
+        smtp = SmtpSettings(
+            host=str(s["host"]),
+            port=_int(s, "port", 465, swhere),
+            security=_security(s, ("tls", "starttls", "plain"), swhere),
+            tls_ca_file=s.get("tls_ca_file"),
+            allow_plain=bool(s.get("allow_plain", False)),
+            timeout=_seconds(s, "timeout", 30, swhere),
+            **creds,
+        )
+    return Account(
+        name=name,
+        host=str(section["host"]),
+        port=_int(section, "port", 993, where),
+        security=_security(section, ("tls", "plain"), where),
+        tls_ca_file=section.get("tls_ca_file"),
+        allow_plain=bool(section.get("allow_plain", False)),
+        mailboxes=list(mailboxes),
+        sent_mailbox=section.get("sent_mailbox", "Sent"),
+        address=section.get("address") or section.get("username"),
+        from_name=section.get("from_name"),
+        smtp=smtp,
+        timeout=_seconds(section, "timeout", 30, where),
+        signature=_signature(section, where),
+        agent_signatures=_agent_signatures(section.get("signatures"), where),
+        **_credentials(section, where),
     )
 
 
@@ -469,6 +512,13 @@ def signature_for(config: Config, username: str, account: str | None) -> str | N
     return None
 
 
+def _table(data: dict[str, Any], name: str) -> dict[str, Any]:
+    value = data.get(name, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"[{name}] must be a table.")
+    return value
+
+
 def is_loopback(host: str) -> bool:
     import ipaddress
 
@@ -478,3 +528,156 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+# -- [keys] ---------------------------------------------------------------------------
+#
+# What a terminal can send, in Textual's key names (tests/test_config.py checks these
+# against Textual's own list, so they cannot drift): a printable character (punctuation
+# by its name too: "slash", "question_mark"), the named keys, and the modifier
+# combinations terminals encode. "ctrl+i", "ctrl+m" and "ctrl+[" arrive as tab, enter and
+# escape, so they can never be pressed as themselves.
+
+_NAV = ("up", "down", "left", "right", "home", "end", "pageup", "pagedown", "insert", "delete")
+_FKEYS = tuple(f"f{n}" for n in range(1, 25))
+_NAMED = {"backspace", "enter", "escape", "space", "tab", *_NAV, *_FKEYS}
+_CTRL = {
+    *"abcdefghjklnopqrstuvwxyz0123456789@",
+    "backslash",
+    "right_square_bracket",
+    "circumflex_accent",
+    "underscore",
+    *_NAV,
+    *_FKEYS,
+}
+_SHIFT = {*_NAV, "tab", "escape"}
+_CTRL_SHIFT = {*"0123456789", *_NAV}
+_SENT_AS = {"ctrl+i": "tab", "ctrl+m": "enter", "ctrl+left_square_bracket": "escape"}
+
+
+# Textual's short names for some characters (textual.keys.KEY_NAME_REPLACEMENTS).
+_SHORT_NAMES = {
+    "solidus": "slash",
+    "reverse_solidus": "backslash",
+    "commercial_at": "at",
+    "hyphen_minus": "minus",
+    "plus_sign": "plus",
+    "low_line": "underscore",
+}
+
+
+def _char_name(char: str) -> str:
+    """Textual's name for a punctuation character ("/" is "slash", "?" "question_mark")."""
+    import unicodedata
+
+    name = unicodedata.name(char, char).lower().replace("-", "_").replace(" ", "_")
+    return _SHORT_NAMES.get(name, name)
+
+
+def normalise_key(key: str) -> str:
+    """One key as Textual names it: a single punctuation character becomes its name."""
+    if len(key) == 1 and not key.isalnum():
+        return _char_name(key)
+    return key
+
+
+_PUNCTUATION_NAMES = frozenset(_char_name(c) for c in string.punctuation)
+
+
+def _is_character(base: str) -> bool:
+    """A printable character, or the name of an ASCII punctuation character."""
+    if len(base) == 1:
+        return base.isprintable() and not base.isspace()
+    return base in _PUNCTUATION_NAMES
+
+
+def key_problem(key: str) -> str | None:
+    """Why no terminal can send ``key`` (one clause), or None when it is a real key."""
+    if not key or key != key.strip() or " " in key:
+        return f"'{key}' is not a key (write keys like r, R, ctrl+s, f2 or slash)"
+    norm = normalise_key(key)
+    if norm in _SENT_AS:
+        return f"'{key}' arrives as {_SENT_AS[norm]} in a terminal, so it can never be pressed"
+    if norm in _NAMED or _is_character(norm):
+        return None
+    mods, _, base = norm.rpartition("+")
+    ok = (
+        (mods == "ctrl" and base in _CTRL)
+        or (mods == "shift" and base in _SHIFT)
+        or (mods == "ctrl+shift" and base in _CTRL_SHIFT)
+        or (mods == "alt" and (base in _NAMED or _is_character(base)))
+        or (mods == "alt+shift" and len(base) == 1 and base.isalpha() and base.islower())
+    )
+    if ok:
+        return None
+    return f"'{key}' is not a key a terminal can send (try a letter, ctrl+LETTER or f1-f24)"
+
+
+def check_keys(
+    keys: dict[str, str],
+    actions: dict[str, str],
+    fixed: dict[str, str] | None = None,
+    where: str = "[keys]",
+) -> None:
+    """Check the config's ``[keys]`` against the screen's actions before the TUI starts.
+
+    ``actions``: action name -> its default keys (comma-separated); ``fixed``: keys that
+    are not actions but are taken (moving in the list, ...) -> what they do. Raises
+    ConfigError, one sentence, for an unknown action name, a key no terminal can send,
+    or a key that two actions (or an action and a fixed key) would share, which would
+    silently make one of them unreachable."""
+    for name, value in keys.items():
+        if name not in actions:
+            close = _closest(name, actions)
+            hint = f" (did you mean {close}?)" if close else ""
+            raise ConfigError(
+                f"{where}: '{name}' is not an action{hint}; the actions are "
+                f"{', '.join(sorted(actions))}."
+            )
+        parts = value.split(",")
+        if not value.strip():
+            raise ConfigError(f'{where}: {name} = "" gives the action no key.')
+        for part in parts:
+            problem = key_problem(part.strip())
+            if problem:
+                raise ConfigError(f"{where}: {name} = {value!r}: {problem}.")
+    # key -> (action name, or None for a fixed key; what it does)
+    owner: dict[str, tuple[str | None, str]] = {
+        normalise_key(k): (None, what) for k, what in (fixed or {}).items()
+    }
+    for name, default in actions.items():
+        value = keys.get(name, default)
+        for part in value.split(","):
+            key = normalise_key(part.strip())
+            if key not in owner:
+                owner[key] = (name, name)
+                continue
+            other, what = owner[key]
+            shown = part.strip()
+            if other is None:
+                raise ConfigError(
+                    f'{where}: {name} = "{value}" takes {shown}, the key that {what}; '
+                    f"pick another key for {name}."
+                )
+            if other in keys and name in keys:
+                raise ConfigError(
+                    f"{where}: {other} and {name} both have the key {shown}, so one of "
+                    "them could never be used; give each its own key."
+                )
+            mapped, unmapped = (name, other) if name in keys else (other, name)
+            shown = next(
+                (p.strip() for p in keys[mapped].split(",") if normalise_key(p.strip()) == key),
+                shown,
+            )
+            raise ConfigError(
+                f'{where}: {mapped} = "{keys[mapped]}" takes {shown} from {unmapped}, '
+                f"which could then never be used; give {unmapped} another key too "
+                f'({unmapped} = "...") or pick another for {mapped}.'
+            )
+
+
+def _closest(name: str, actions: dict[str, str]) -> str | None:
+    import difflib
+
+    found = difflib.get_close_matches(name, list(actions), n=1, cutoff=0.6)
+    return found[0] if found else None

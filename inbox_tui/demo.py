@@ -354,6 +354,17 @@ def default_demo_path() -> Path:
     return user_data_path("inbox-tui") / "demo.db"
 
 
+def is_empty(store: Store) -> bool:
+    """No conversation yet: a new store, or a demo build that never committed (it is one
+    transaction)."""
+    from sqlmodel import select
+
+    from inbox_tui.models import Conversation
+
+    with store.read() as session:
+        return session.exec(select(Conversation.id).limit(1)).first() is None
+
+
 def build_demo(store: Store, *, me: str, now: datetime | None = None, seed: int = 7) -> int:
     """Fill an empty store with the demo inbox. Returns the number of conversations."""
     now = (now or datetime.now(UTC)).replace(second=0, microsecond=0)

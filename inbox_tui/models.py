@@ -197,6 +197,11 @@ class Event(SQLModel, table=True):
     kind: str = Field(max_length=30)
     at: datetime = Field(default_factory=utcnow)
     data: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    # The agent's action this event belongs to: every event an agent's write transaction
+    # records shares one batch, so a bulk action (or a snooze's two events) undoes as one.
+    batch: str | None = Field(default=None, max_length=40, index=True)
+    # Set on the events an undo records: the batch they revert (services/undo.py).
+    undoes: str | None = Field(default=None, max_length=40, index=True)
 
 
 class Macro(SQLModel, table=True):
@@ -280,6 +285,22 @@ class SavedSearch(SQLModel, table=True):
     agent_id: int | None = Field(default=None, foreign_key="agent.id")  # None: whole team
     name: str = Field(max_length=200)
     query: str = Field(default="", max_length=2000)
+    # The view the search was typed in ("open", "mine", "tag:bug", "all" = everything):
+    # the saved view shows what the search showed when it was saved.
+    scope: str = Field(default="all", max_length=200)
+
+
+class Draft(SQLModel, table=True):
+    """Text an agent typed in the reply composer and has not sent: one per conversation
+    and agent, in the store so another session, a restart or a crash keeps it."""
+
+    __table_args__ = (UniqueConstraint("conversation_id", "agent_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", index=True)
+    agent_id: int = Field(foreign_key="agent.id", index=True)
+    body: str = Field(default="", sa_column=Column(Text, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class StatConversation(SQLModel, table=True):

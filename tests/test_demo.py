@@ -43,3 +43,34 @@ def test_demo_is_deterministic_and_rich(sqlite_store, tmp_path):
     build_demo(other, me="tester", now=NOW)
     assert snapshot(other) == snapshot(sqlite_store)
     other.close()
+
+
+def test_the_demo_store_is_kept_unless_fresh_is_asked_for(tmp_path, capsys):
+    from inbox_tui import cli
+    from inbox_tui.services import triage
+    from inbox_tui.services.search import parse_query
+    from inbox_tui.store import Store, sqlite_url
+
+    path = tmp_path / "demo.db"
+    demo = ["demo", "--build-only", "--path", str(path)]
+
+    def tagged_mine() -> int:
+        store = Store(sqlite_url(path))
+        try:
+            with store.read() as s:
+                return len(list_conversations(s, parse_query("tag:mine-today", "me")))
+        finally:
+            store.close()
+
+    assert cli.main(demo) == 0
+    store = Store(sqlite_url(path))
+    store.run(triage.tag, "me", 1, "mine-today")  # the day's work
+    store.close()
+    assert cli.main(demo) == 0  # a restart
+    assert tagged_mine() == 1
+    assert cli.main([*demo, "--keep"]) == 0  # the old flag still works
+    assert tagged_mine() == 1
+    assert cli.main([*demo, "--fresh"]) == 0
+    assert tagged_mine() == 0
+    assert cli.main([*demo, "--fresh", "--keep"]) == 2
+    assert "contradict" in capsys.readouterr().err

@@ -1,4 +1,5 @@
-"""``inbox-tui demo``: the TUI on a freshly built demo inbox."""
+"""``inbox-tui demo``: the TUI on a demo inbox, built on first use and kept (with the
+day's work in it) until ``--fresh`` asks for a new one."""
 
 from __future__ import annotations
 
@@ -14,14 +15,20 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "demo",
         help="open the inbox on a demo store (no config needed)",
         description="Builds a realistic demo inbox in a private SQLite file and opens it. "
-        "The demo store is rebuilt each time unless --keep is given.",
+        "The store is kept between runs, with whatever you did in it; --fresh builds a new one.",
     )
     p.add_argument(
         "--path",
         metavar="FILE",
         help="where to keep the demo store (default: the user data folder)",
     )
-    p.add_argument("--keep", action="store_true", help="reuse the demo store if it exists")
+    p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="throw the demo store away and build a new one (your changes in it are lost)",
+    )
+    # Keeping is the default now; --keep is still accepted so old scripts keep working.
+    p.add_argument("--keep", action="store_true", help=argparse.SUPPRESS)
     p.add_argument(
         "--build-only", action="store_true", help="build the demo store, print its URL and exit"
     )
@@ -31,17 +38,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run(ctx: Context) -> int:
     from pathlib import Path
 
-    from inbox_tui.demo import build_demo, default_demo_path
+    from inbox_tui.demo import build_demo, default_demo_path, is_empty
+    from inbox_tui.errors import UserError
     from inbox_tui.store import Store, sqlite_url
 
     args = ctx.args
     path = Path(args.path) if args.path else default_demo_path()
-    if path.exists() and not args.keep:
+    if args.fresh and args.keep:
+        raise UserError("--fresh and --keep contradict each other; the store is kept by default.")
+    if path.exists() and args.fresh:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
-    fresh = not path.exists()
     store = Store(sqlite_url(path))
-    if fresh:
+    if is_empty(store):  # new, or a build that was interrupted before it committed
         build_demo(store, me=ctx.config.agent.username)
     if args.build_only:
         print(sqlite_url(path))

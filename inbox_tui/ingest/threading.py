@@ -26,6 +26,7 @@ from inbox_tui.incoming import IncomingMessage, normalise_message_id
 from inbox_tui.models import (
     Conversation,
     ConversationTag,
+    Draft,
     Event,
     EventKind,
     Message,
@@ -176,6 +177,7 @@ class Threads:
             .where(col(Outbox.conversation_id) == source_id)
             .values(conversation_id=target.id)
         )
+        self._merge_drafts(source_id, target.id)
         target.message_count += src.message_count
         target.created_at = min(target.created_at, src.created_at)
         if src.last_activity_at > target.last_activity_at:
@@ -196,6 +198,26 @@ class Threads:
                 data=json.dumps({"from": source_id}),
             )
         )
+        s.flush()
+
+    def _merge_drafts(self, source_id: int, target_id: int) -> None:
+        """Drafts follow their conversation; an agent with a draft on both keeps one
+        holding both texts (typed text is never dropped)."""
+        s = self.session
+        kept = {
+            d.agent_id: d
+            for d in s.exec(select(Draft).where(Draft.conversation_id == target_id)).all()
+        }
+        for draft in s.exec(select(Draft).where(Draft.conversation_id == source_id)).all():
+            other = kept.get(draft.agent_id)
+            if other is None:
+                draft.conversation_id = target_id
+                s.add(draft)
+            else:
+                other.body = f"{other.body.rstrip()}\n\n{draft.body}"
+                other.updated_at = max(other.updated_at, draft.updated_at)
+                s.add(other)
+                s.delete(draft)
         s.flush()
 
     def remember(

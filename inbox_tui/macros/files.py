@@ -30,7 +30,6 @@ import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,12 +37,11 @@ import yaml
 
 from inbox_tui.macros import template
 from inbox_tui.paths import OUTSIDE, inside, real_root
+from inbox_tui.when import parse_duration
 
 MACRO_KEYS = {"name", "slug", "pinned", "reply", "note", "actions", "description"}
 ACTION_KEYS = {"add_tags", "remove_tags", "status", "snooze", "assign", "article"}
 STATUSES = ("open", "pending", "closed")
-_DURATION = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 SUFFIXES = (".toml", ".yaml", ".yml")
 
 
@@ -67,14 +65,6 @@ class MacroSpec:
     pinned: int | None = None
     source_path: str | None = None
     line: int = 1
-
-
-def parse_duration(text: str) -> timedelta:
-    """``30m``, ``4h``, ``2d``, ``1w`` → timedelta. Raises ValueError."""
-    m = _DURATION.match(str(text))
-    if not m or int(m.group(1)) <= 0:
-        raise ValueError(f"'{text}' is not a duration like 30m, 4h, 2d or 1w")
-    return timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
 
 
 def slugify(name: str) -> str:

@@ -41,3 +41,15 @@ def listen_for_changes(
             got = list(conn.notifies(timeout=wake_every, stop_after=1))
             if got and not stop():
                 on_change()
+
+
+def poll_changes(
+    session: Session, me: str
+) -> tuple[tuple[int, int, int], list[int], dict[int, list[tuple[str, str]]]]:
+    """One look for the TUI's poll, in a write transaction: wake the snoozes that are
+    due, then (change token, woken conversation ids, who else has what open)."""
+    from inbox_tui.services.presence import others_by_conversation
+    from inbox_tui.services.triage import wake_snoozed
+
+    woken = wake_snoozed(session)
+    return change_token(session), woken, others_by_conversation(session, me)

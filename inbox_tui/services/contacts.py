@@ -83,3 +83,15 @@ def contact_card(session: Session, conversation_id: int, limit: int = 50) -> Con
         ],
         total=int(total),
     )
+
+
+def contact_query(session: Session, conversation_id: int) -> str | None:
+    """The search that lists this conversation's customer's conversations (``from:…``),
+    or None when the conversation has no known customer."""
+    conv = session.get(Conversation, conversation_id)
+    if conv is None:
+        raise conversation_not_found(conversation_id)
+    contact = session.get(Contact, conv.contact_id) if conv.contact_id else None
+    if contact is None:
+        return None
+    return f"from:{contact.email or contact.name or contact.key}"

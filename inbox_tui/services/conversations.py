@@ -23,7 +23,7 @@ from inbox_tui.models import (
     Tag,
 )
 from inbox_tui.services.core import conversation_not_found
-from inbox_tui.services.fulltext import text_conditions
+from inbox_tui.services.fulltext import LIKE_ESCAPE, like_contains, text_conditions
 
 # (last_activity_at, id) of the last row of the previous page.
 Cursor = tuple[datetime, int]
@@ -123,11 +123,14 @@ def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool
     if flt.channel:
         stmt = stmt.where(Conversation.channel == flt.channel)
     if flt.from_contains:
-        needle = f"%{flt.from_contains.lower()}%"
+        needle = like_contains(flt.from_contains)
         stmt = stmt.where(
             col(Conversation.contact_id).in_(
                 select(Contact.id).where(
-                    or_(func.lower(Contact.key).like(needle), func.lower(Contact.name).like(needle))
+                    or_(
+                        func.lower(Contact.key).like(needle, escape=LIKE_ESCAPE),
+                        func.lower(Contact.name).like(needle, escape=LIKE_ESCAPE),
+                    )
                 )
             )
         )

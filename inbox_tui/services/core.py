@@ -15,6 +15,7 @@ Services import these from here, never from one another.
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -102,6 +103,19 @@ def append_message(
     return _event(session, conv, agent, kind, data, at)
 
 
+# session.info keys: the batch id of this transaction's agent events, and, while an undo
+# runs (services/undo.py), the batch it reverts.
+BATCH = "inbox_tui.event_batch"
+UNDOES = "inbox_tui.undoes"
+
+
+def event_batch(session: Session) -> str:
+    """The batch id shared by the agent events of this write transaction, so what one
+    action changed, however many conversations, is undone as one."""
+    batch: str = session.info.setdefault(BATCH, uuid.uuid4().hex)
+    return batch
+
+
 def _event(
     session: Session,
     conv: Conversation,
@@ -116,6 +130,8 @@ def _event(
         kind=kind.value,
         at=at or utcnow(),
         data=json.dumps(data or {}, default=str),
+        batch=event_batch(session) if agent else None,
+        undoes=session.info.get(UNDOES) if agent else None,
     )
     session.add(event)
     session.add(conv)

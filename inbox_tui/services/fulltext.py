@@ -196,14 +196,23 @@ def _hits(session: Session, match: str, cap: int) -> int:
     return int(hits)
 
 
-def _substring_condition(term: str) -> ColumnElement[bool]:
+LIKE_ESCAPE = "\\"
+
+
+def like_contains(term: str) -> str:
+    """A LIKE pattern (with ``escape=LIKE_ESCAPE``) for "contains ``term``", lower-cased:
+    ``%`` and ``_`` typed by the agent are plain characters, not wildcards."""
     escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    needle = f"%{escaped}%"
+    return f"%{escaped}%"
+
+
+def _substring_condition(term: str) -> ColumnElement[bool]:
+    needle = like_contains(term)
     return or_(
-        func.lower(Conversation.subject).like(needle, escape="\\"),
+        func.lower(Conversation.subject).like(needle, escape=LIKE_ESCAPE),
         col(Conversation.id).in_(
             select(Message.conversation_id).where(
-                func.lower(Message.body).like(needle, escape="\\")
+                func.lower(Message.body).like(needle, escape=LIKE_ESCAPE)
             )
         ),
     )

@@ -16,10 +16,11 @@ from sqlmodel import Session, col, select
 
 from inbox_tui.errors import UserError
 from inbox_tui.macros import template
-from inbox_tui.macros.files import MacroSpec, parse_duration
+from inbox_tui.macros.files import MacroSpec
 from inbox_tui.models import Article, EventKind, Macro, Status, utcnow
 from inbox_tui.services import core, triage
 from inbox_tui.services.placeholders import values_for
+from inbox_tui.when import parse_duration
 
 if TYPE_CHECKING:
     from inbox_tui.config import Config
@@ -248,11 +249,14 @@ def apply_macro(
     seen_version: int | None = None,
     force: bool = False,
     now: datetime | None = None,
+    then_status: str | None = None,
 ) -> Applied:
     """Apply the macro's actions and queue its reply (or add its note) in the caller's
     transaction. ``body`` is the agent's edited text; without it the macro is rendered
     here, and missing values raise MacroError naming them. Raises replies.Collision
-    (from queue_reply) when someone else acted since ``seen_version``."""
+    (from queue_reply) when someone else acted since ``seen_version``. ``then_status``
+    is the agent's own choice for after the reply (send and close): it wins over the
+    macro's status and snooze."""
     info = get_macro(session, slug)
     now = now or utcnow()
     result = Applied(info.slug)
@@ -265,7 +269,7 @@ def apply_macro(
         except template.MissingValues as exc:
             raise MacroError(f"'{info.name}' cannot be sent yet: {exc}") from exc
     _tag_and_assign(session, actor, conversation_id, a, now, result)
-    status = a.get("status")
+    status = then_status or a.get("status")
     if text and info.body_kind == "reply":
         from inbox_tui.services.replies import queue_reply
 
@@ -284,7 +288,7 @@ def apply_macro(
         status = status if status == "open" else None
     elif text:
         result.note_id = triage.add_note(session, actor, conversation_id, text, at=now)
-    if a.get("snooze"):
+    if a.get("snooze") and then_status is None:
         until = now + parse_duration(a["snooze"])
         if triage.snooze(session, actor, conversation_id, until, at=now):
             result.changed.append(f"snoozed until {until:%Y-%m-%d %H:%M} UTC")
@@ -349,3 +353,19 @@ def _record_applied(
         {"macro": info.slug, "name": info.name},
         at=now,
     )
+
+
+def apply_macro_many(
+    session: Session,
+    actor: str,
+    ids: list[int],
+    slug: str,
+    *,
+    config: Config | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Apply a macro to each conversation of a selection, in one transaction (a reply is
+    rendered for each customer). Returns how many it was applied to."""
+    for cid in ids:
+        apply_macro(session, actor, cid, slug, config=config, now=now)
+    return len(ids)

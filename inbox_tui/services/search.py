@@ -6,10 +6,15 @@
     tag:bug  -tag:spam              with / without a tag (quote tags with spaces: tag:"feature request")
     assignee:me  assignee:sam  assignee:none
     from:@acme.com  from:ann        the customer's address or name contains this
-    after:2026-01-01  before:2026-02-01
+    after:2026-01-01  before:2026-02-01T09:30   (UTC unless a zone is given)
+    after:3d  after:12h  after:09:30  activity within the last 3 days / 12 hours / since 09:30 UTC today
     channel:chat  channel:email
 
 Unknown ``key:value`` terms are searched as text, so nothing typed is silently dropped.
+Any input gives results or one sentence (``QueryError``): a search is at most
+``MAX_QUERY_CHARS`` characters and ``MAX_TERMS`` terms (each term is one more condition
+in the query; thousands of them would exhaust the database's expression limits), and
+every value reaches the database as a bound parameter, ``%`` and ``_`` included.
 """
 
 from __future__ import annotations
@@ -17,24 +22,53 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from inbox_tui.services.conversations import ConversationFilter
+from sqlmodel import Session
+
+from inbox_tui.errors import UserError
+from inbox_tui.sanitize import clean
+from inbox_tui.services.conversations import (
+    ConversationFilter,
+    ConversationRow,
+    count_conversations,
+    list_conversations,
+)
 
 STATUSES = {"open", "pending", "snoozed", "closed"}
+_CLOCK = re.compile(r"\d\d:\d\d(:\d\d)?")
 _TERM = re.compile(r'(-?)(\w+):("([^"]*)"|\S+)|"([^"]*)"|(\S+)')
 
 
-class QueryError(ValueError):
-    pass
+# The saved-search column holds 2,000 characters; a search is no longer than that.
+MAX_QUERY_CHARS = 2000
+MAX_TERMS = 40
+
+
+class QueryError(UserError, ValueError):
+    """A search that cannot be run, in one sentence (a ValueError too, for callers that
+    treat any bad input alike)."""
 
 
 def parse_query(query: str, me: str) -> ConversationFilter:
     """Turn the search text into a filter. Raises QueryError (a plain sentence) for a
     value that cannot be understood, such as a bad date."""
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryError(
+            f"The search is {len(query):,} characters long; the limit is {MAX_QUERY_CHARS:,}."
+        )
+    # No control characters reach a parameter (PostgreSQL refuses NUL in text).
+    query = clean(query)
+    terms = list(_TERM.finditer(query))
+    if len(terms) > MAX_TERMS:
+        raise QueryError(
+            f"The search has {len(terms):,} terms; use at most {MAX_TERMS} "
+            "(each word, phrase and key:value is one)."
+        )
     flt = ConversationFilter()
-    for m in _TERM.finditer(query):
+    for m in terms:
         neg, key, raw_value, quoted_value, phrase, word = m.groups()
         if key is not None:
-            value = quoted_value if quoted_value is not None else raw_value
+            # An unbalanced quote (tag:"feature) is a quote typed, not meant.
+            value = quoted_value if quoted_value is not None else raw_value.strip('"')
             key = key.lower()
             if key == "is" and value.lower() in STATUSES:
                 flt.statuses = (flt.statuses or set()) | {value.lower()}
@@ -61,12 +95,34 @@ def parse_query(query: str, me: str) -> ConversationFilter:
     return flt
 
 
-def _date(value: str) -> datetime:
+def _date(value: str, now: datetime | None = None) -> datetime:
+    """``2026-01-31`` (midnight UTC), ``2026-01-31T09:30`` (UTC unless it has a zone),
+    ``09:30`` (today, UTC), or ``3d`` / ``12h`` / ``30m`` / ``1w`` ago."""
+    from inbox_tui.macros.files import parse_duration
+
     try:
-        return (
-            datetime.fromisoformat(value).replace(tzinfo=UTC)
-            if len(value) == 10
-            else datetime.fromisoformat(value)
-        )
-    except ValueError as exc:
-        raise QueryError(f"'{value}' is not a date like 2026-01-31.") from exc
+        return (now or datetime.now(UTC)) - parse_duration(value)
+    except (ValueError, OverflowError):
+        pass
+    try:
+        text = value
+        if _CLOCK.fullmatch(value):  # a time alone: today's, in UTC
+            text = f"{(now or datetime.now(UTC)):%Y-%m-%d}T{value}"
+        when = datetime.fromisoformat(text)
+        if when.tzinfo is None:
+            return when.replace(tzinfo=UTC)
+        return when.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
+        shown = value if len(value) <= 40 else value[:39] + "…"
+        raise QueryError(
+            f"'{shown}' is not a date or time like 2026-01-31, 2026-01-31T09:30, 09:30 or 3d."
+        ) from exc
+
+
+def search_conversations(
+    session: Session, query: str, me: str, *, limit: int = 50
+) -> tuple[list[ConversationRow], int]:
+    """The conversations ``query`` finds among every conversation (newest activity
+    first, at most ``limit``) and how many match in all. Raises QueryError."""
+    flt = parse_query(query, me)
+    return list_conversations(session, flt, limit=limit), count_conversations(session, flt)

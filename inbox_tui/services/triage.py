@@ -140,23 +140,32 @@ def set_status(
         changed = conv.status != status.value or conv.snoozed_until != snooze_until
         if not changed:
             return False
-        previous = conv.status
+        previous, previous_until = conv.status, conv.snoozed_until
         conv.status = status.value
         conv.snoozed_until = snooze_until
-        record(session, conv, agent, EventKind.SNOOZED, {"until": snooze_until.isoformat()}, at=at)
+        # The previous status and wake time are what an undo restores.
+        was = {"from_status": previous, **_until(previous_until)}
+        record(
+            session,
+            conv,
+            agent,
+            EventKind.SNOOZED,
+            {"until": snooze_until.isoformat(), **was},
+            at=at,
+        )
         if previous != status.value:
             record(
                 session,
                 conv,
                 agent,
                 EventKind.STATUS_CHANGED,
-                {"from": previous, "to": status.value},
+                {"from": previous, "to": status.value, **_until(previous_until)},
                 at=at,
             )
         return True
     if conv.status == status.value:
         return False
-    previous = conv.status
+    previous, previous_until = conv.status, conv.snoozed_until
     conv.status = status.value
     conv.snoozed_until = None
     record(
@@ -164,10 +173,15 @@ def set_status(
         conv,
         agent,
         EventKind.STATUS_CHANGED,
-        {"from": previous, "to": status.value},
+        {"from": previous, "to": status.value, **_until(previous_until)},
         at=at,
     )
     return True
+
+
+def _until(previous_until: datetime | None) -> dict[str, str]:
+    """``from_until``: the wake time a change replaced (only snoozed conversations have one)."""
+    return {"from_until": previous_until.isoformat()} if previous_until is not None else {}
 
 
 def snooze(
@@ -260,3 +274,46 @@ def wake_snoozed(session: Session, now: datetime | None = None) -> list[int]:
         assert conv.id is not None
         woken.append(conv.id)
     return woken
+
+
+# -- bulk: one action over the agent's selection, in one transaction ---------------------
+# Each returns how many conversations changed (doing nothing to one is not an error).
+
+
+def tag_many(
+    session: Session, actor: str, ids: list[int], tag_name: str, *, at: datetime | None = None
+) -> int:
+    return sum(tag(session, actor, cid, tag_name, at=at) for cid in ids)
+
+
+def untag_many(
+    session: Session, actor: str, ids: list[int], tag_name: str, *, at: datetime | None = None
+) -> int:
+    return sum(untag(session, actor, cid, tag_name, at=at) for cid in ids)
+
+
+def assign_many(
+    session: Session,
+    actor: str,
+    ids: list[int],
+    assignee: str | None,
+    *,
+    at: datetime | None = None,
+) -> int:
+    return sum(assign(session, actor, cid, assignee, at=at) for cid in ids)
+
+
+def set_status_many(
+    session: Session, actor: str, ids: list[int], status: str, *, at: datetime | None = None
+) -> int:
+    return sum(set_status(session, actor, cid, Status(status), at=at) for cid in ids)
+
+
+def close_many(session: Session, actor: str, ids: list[int], *, at: datetime | None = None) -> int:
+    return sum(close(session, actor, cid, at=at) for cid in ids)
+
+
+def snooze_many(
+    session: Session, actor: str, ids: list[int], until: datetime, *, at: datetime | None = None
+) -> int:
+    return sum(snooze(session, actor, cid, until, at=at) for cid in ids)

@@ -67,11 +67,11 @@ def in_store(store: Store) -> list[tuple]:
 
 
 def on_screen(app) -> list[tuple]:
-    return shown(app.conv_list._pages.get(0, []))
+    return shown(app.main.conv_list._pages.get(0, []))
 
 
 def thread_on_screen(app) -> tuple | None:
-    t = app.thread_view.thread
+    t = app.main.thread_view.thread
     return None if t is None else (*shown([t.conversation]), t.earlier + len(t.messages))
 
 
@@ -100,21 +100,21 @@ async def run(store: Store, agents: int, seconds: float) -> None:
         await settle(pilot)
         await pilot.press("v", "end", "enter")  # the views list: Everything is the last one
         await settle(pilot)
-        assert app.view == "all" and app.conv_list.total == CONVERSATIONS
+        assert app.main.view == "all" and app.main.conv_list.total == CONVERSATIONS
         for _ in range(CURSOR_AT):
             await pilot.press("down")
         await settle(pilot)
-        kept = app.conv_list.current_row().id
+        kept = app.main.conv_list.current_row().id
         await pilot.press("enter")  # open it: its thread reloads on every change too
         await settle(pilot)
-        assert app.open_id == kept
-        generation = app.conv_list._generation
+        assert app.main.open_id == kept
+        generation = app.main.conv_list._generation
 
         procs = start_agents(store.url, agents, seconds)
         try:
             while any(p.poll() is None for p in procs):
                 await pilot.pause(0.25)
-                row = app.conv_list.current_row()
+                row = app.main.conv_list.current_row()
                 assert row is None or row.id == kept, "the cursor moved to another conversation"
                 if status_text(app):
                     statuses.append(status_text(app))
@@ -141,10 +141,10 @@ async def run(store: Store, agents: int, seconds: float) -> None:
                 thread_in_store(store, kept),
             )
             await pilot.pause(0.25)
-        assert app.conv_list.total == CONVERSATIONS
-        assert app.conv_list._generation > generation, "the list never refreshed live"
-        assert app.conv_list.current_row().id == kept
-        assert app.open_id == kept
+        assert app.main.conv_list.total == CONVERSATIONS
+        assert app.main.conv_list._generation > generation, "the list never refreshed live"
+        assert app.main.conv_list.current_row().id == kept
+        assert app.main.open_id == kept
         if status_text(app):
             statuses.append(status_text(app))
         assert statuses == [], statuses

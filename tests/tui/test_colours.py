@@ -17,7 +17,7 @@ from rich.style import Style
 from sqlmodel import select
 
 from inbox_tui.models import Message
-from inbox_tui.tui.side_pane import SidePane
+from inbox_tui.tui.widgets.side_pane import SidePane
 from tests.tui.conftest import make_app
 from tests.tui.test_triage_keys import current, settle
 
@@ -73,11 +73,11 @@ async def test_the_app_knows_its_colours_are_limited(demo_store, mode):
             assert app.console.color_system == "standard"
         else:
             assert app.no_color
-        assert app.conv_list._limited and app.main.query_one(SidePane).has_class("-mono")
+        assert app.main.conv_list._limited and app.main.query_one(SidePane).has_class("-mono")
 
 
 async def _cursor_row_differs(app, pilot, mode) -> None:
-    lst = app.conv_list
+    lst = app.main.conv_list
     region = lst.content_region
     y = region.y + lst.cursor - int(lst.scroll_y)
     with_cursor = row_look(app, y, mode, region.x, region.right)
@@ -94,11 +94,11 @@ async def test_cursor_row_stands_out_focused_and_unfocused(demo_store, mode):
     app = make_app(demo_store)
     async with app.run_test(size=(160, 48)) as pilot:  # wide: list and thread side by side
         await current(pilot)
-        assert app.focused is app.conv_list
+        assert app.focused is app.main.conv_list
         await _cursor_row_differs(app, pilot, mode)
         await pilot.press("enter")  # the thread takes the keys; the list keeps its cursor
         await settle(pilot)
-        assert app.focused is app.thread_view
+        assert app.focused is app.main.thread_view
         await _cursor_row_differs(app, pilot, mode)
 
 
@@ -108,9 +108,9 @@ async def test_notes_and_messages_look_different(demo_store, mode):
     app = make_app(demo_store)
     async with app.run_test(size=(120, 40)) as pilot:
         await current(pilot)
-        app.open_conversation(note.conversation_id)
+        app.main.open_conversation(note.conversation_id)
         await settle(pilot)
-        tv = app.thread_view
+        tv = app.main.thread_view
         note_w = tv.query(".message.note").first()
         msg_w = tv.query(".message.in").first()
         cells = screen_cells(app, mode)
@@ -124,10 +124,10 @@ async def test_presence_and_status_markers_are_symbols(demo_store, mode):
     app = make_app(demo_store)
     async with app.run_test(size=(120, 40)) as pilot:
         await current(pilot)
-        app.view = "all"  # every status on one screen
-        app.reload()
+        app.main.view = "all"  # every status on one screen
+        app.main.reload()
         await settle(pilot)
-        lst = app.conv_list
+        lst = app.main.conv_list
         row = lst.row_at(1)
         lst.presence = {row.id: [("Ann", "viewing")]}
         lst.refresh()

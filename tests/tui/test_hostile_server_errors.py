@@ -223,7 +223,7 @@ async def test_status_line_shows_any_hostile_text_as_one_plain_line(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         for text, why in [*HOSTILE, ("two\nlines\r\nhere", "newlines")]:
-            app.set_status(f"Mail sync at 15:30: {text}")
+            app.main.set_status(f"Mail sync at 15:30: {text}")
             await pilot.pause()
             shown = status_text(app)
             assert shown == one_line(f"Mail sync at 15:30: {text}", 300), why

@@ -58,14 +58,14 @@ async def check_on_screen(store: Store, rows_to_visit: int) -> tuple[str, str]:
                 await pilot.pause()
             await pilot.press("escape", "j")
         assert app.is_running  # [@click=app.quit] did not quit
-        rows = [app.conv_list.render_line(y).text for y in range(rows_to_visit)]
+        rows = [app.main.conv_list.render_line(y).text for y in range(rows_to_visit)]
         await pilot.press("g", "enter")
         for _ in range(3):
             await app.workers.wait_for_complete()
             await pilot.pause()
         from textual.widgets import Static
 
-        thread_text = "\n".join(str(w.render()) for w in app.thread_view.query(Static))
+        thread_text = "\n".join(str(w.render()) for w in app.main.thread_view.query(Static))
     lines = "\n".join(rows)
     assert_no_control_text(lines, "the conversation list")
     assert_no_control_text(thread_text, "the thread view")
@@ -182,7 +182,7 @@ async def test_hostile_text_in_the_side_panes_is_text(tmp_path):
     from textual.widgets import Static
 
     from inbox_tui.services import triage
-    from inbox_tui.tui.side_pane import SidePane
+    from inbox_tui.tui.widgets.side_pane import SidePane
 
     store = hostile_store(tmp_path / "h.db")
     # a hostile tag name too: tags are typed by agents, but also imported by macros

@@ -50,17 +50,17 @@ async def test_another_agents_tag_appears_without_a_poll(postgres_url_factory):
     try:
         async with app.run_test(size=(100, 30)) as pilot:
             await settle(pilot)
-            row = app.conv_list.current_row()
+            row = app.main.conv_list.current_row()
             assert row is not None and "urgent" not in row.tags
             assert len(listeners()) == 1
             for _ in range(100):  # until the listener is up and has heard it
                 other.run(lambda s: triage.tag(s, "ann", row.id, "urgent"))
                 await pilot.pause(0.1)
                 await settle(pilot)
-                if "urgent" in app.conv_list.current_row().tags:
+                if "urgent" in app.main.conv_list.current_row().tags:
                     break
                 other.run(lambda s: triage.untag(s, "ann", row.id, "urgent"))
-            assert "urgent" in app.conv_list.current_row().tags
+            assert "urgent" in app.main.conv_list.current_row().tags
         for _ in range(50):  # the app has ended: its listener stops within a wake-up
             if not listeners():
                 break

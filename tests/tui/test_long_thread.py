@@ -11,7 +11,7 @@ from inbox_tui.incoming import IncomingMessage
 from inbox_tui.ingest import Ingestor
 from inbox_tui.models import Conversation
 from inbox_tui.services.conversations import get_thread
-from inbox_tui.tui.thread_view import WINDOW, EarlierMessages
+from inbox_tui.tui.widgets.thread_view import WINDOW, EarlierMessages
 from tests.tui.conftest import make_app
 from tests.tui.test_triage_keys import settle
 
@@ -58,21 +58,21 @@ async def test_long_thread_opens_at_its_end_and_loads_older_on_o_and_click(demo_
         await settle(pilot)
         await pilot.press("slash", *"very long", "enter")
         await settle(pilot)
-        assert app.conv_list.current_row().id == cid
+        assert app.main.conv_list.current_row().id == cid
         await pilot.press("enter")
         await settle(pilot)
-        thread = app.thread_view.thread
+        thread = app.main.thread_view.thread
         assert [m.body for m in thread.messages][-1] == f"message number {N - 1}"
         assert len(thread.messages) == WINDOW and thread.earlier == N - WINDOW
-        assert len(app.thread_view.query(EarlierMessages)) == 1
+        assert len(app.main.thread_view.query(EarlierMessages)) == 1
         await pilot.press("o")
         await settle(pilot)
-        assert len(app.thread_view.thread.messages) == 2 * WINDOW
+        assert len(app.main.thread_view.thread.messages) == 2 * WINDOW
         await pilot.click(EarlierMessages)
         await settle(pilot)
-        thread = app.thread_view.thread
+        thread = app.main.thread_view.thread
         assert [m.body for m in thread.messages] == [f"message number {i}" for i in range(N)]
-        assert thread.earlier == 0 and not app.thread_view.query(EarlierMessages)
+        assert thread.earlier == 0 and not app.main.thread_view.query(EarlierMessages)
         await pilot.press("o")  # nothing older: no change, no error
         await settle(pilot)
-        assert len(app.thread_view.thread.messages) == N
+        assert len(app.main.thread_view.thread.messages) == N

@@ -9,7 +9,8 @@ from sqlmodel import select
 
 from inbox_tui.models import Conversation, Event
 from inbox_tui.services.contacts import contact_card
-from inbox_tui.tui.side_pane import PaneList, PaneTab, SidePane
+from inbox_tui.tui.actions import help_rows
+from inbox_tui.tui.widgets.side_pane import PaneList, PaneTab, SidePane
 from tests.tui.conftest import make_app, make_config
 from tests.tui.test_triage_keys import conv, current, settle, tags_of
 
@@ -46,7 +47,7 @@ async def test_tags_pane_toggles_applies_and_removes(demo_store):
         await settle(pilot)
         assert pane(app).display and pane(app).kind == "tags"
         assert isinstance(app.focused, PaneList)
-        assert app.thread_view.display  # beside the thread, not instead of it
+        assert app.main.thread_view.display  # beside the thread, not instead of it
         assert pane(app).data.conversation_id == row.id
         ids = options(app)
         assert set(ids) >= {"bug", "outage", "pricing"}
@@ -70,7 +71,7 @@ async def test_tags_pane_toggles_applies_and_removes(demo_store):
         await pilot.press("f2")  # the same key hides it
         await settle(pilot)
         assert not pane(app).display
-        assert app.focused is app.thread_view
+        assert app.focused is app.main.thread_view
 
 
 async def test_tab_and_escape_move_focus_between_thread_and_pane(demo_store):
@@ -81,13 +82,13 @@ async def test_tab_and_escape_move_focus_between_thread_and_pane(demo_store):
         await settle(pilot)
         assert pane_has_focus(app)
         await pilot.press("escape")
-        assert app.focused is app.thread_view and pane(app).display  # Esc leaves, pane stays
+        assert app.focused is app.main.thread_view and pane(app).display  # Esc leaves, pane stays
         await pilot.press("tab")
         assert pane_has_focus(app)
         await pilot.press("j", "k", "j")
         assert pane(app).choices.highlighted == 1
         await pilot.press("escape", "escape")  # out of the pane, then back to the list
-        assert app.focused is app.conv_list and not app.main.has_class("-reading")
+        assert app.focused is app.main.conv_list and not app.main.has_class("-reading")
 
 
 async def test_pane_follows_the_highlighted_conversation(demo_store):
@@ -130,7 +131,7 @@ async def test_article_from_the_pane_is_inserted_and_recorded(demo_store):
         await settle(pilot)
         await pilot.press("enter", "enter", "f4")
         await settle(pilot)
-        cid = app.open_id
+        cid = app.main.open_id
         assert "CSV" in option_texts(app)[0]
         await pilot.press("enter")
         await settle(pilot)
@@ -165,7 +166,7 @@ async def test_contact_pane_opens_a_past_conversation(demo_store):
             email = contact_card(s, cid).email
         await pilot.press("slash", *f"from:{email}", "enter")
         await settle(pilot)
-        while app.conv_list.current_row().id != cid:
+        while app.main.conv_list.current_row().id != cid:
             await pilot.press("j")
             await settle(pilot)
         await pilot.press("enter", "f5")
@@ -177,7 +178,7 @@ async def test_contact_pane_opens_a_past_conversation(demo_store):
             await pilot.press("j")
         await pilot.press("enter")
         await settle(pilot)
-        assert app.open_id == other and app.thread_view.thread.conversation.id == other
+        assert app.main.open_id == other and app.main.thread_view.thread.conversation.id == other
         assert pane_has_focus(app)  # browsing the history stays in the pane
         assert option_texts(app)[options(app).index(str(other))].startswith("▸")
 
@@ -189,17 +190,17 @@ async def test_at_80_columns_the_pane_covers_list_and_thread(demo_store):
         await pilot.press("enter", "f2")
         await settle(pilot)
         assert pane(app).display and pane(app).region.width == 80
-        assert not app.thread_view.display and not app.main.query_one("#center").display
+        assert not app.main.thread_view.display and not app.main.query_one("#center").display
         await pilot.press("escape")
         await settle(pilot)
         assert not pane(app).display
-        assert app.thread_view.display and app.focused is app.thread_view
+        assert app.main.thread_view.display and app.focused is app.main.thread_view
         # opening a past conversation from a covering pane shows its thread
         await pilot.press("f5")
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        assert not pane(app).display and app.thread_view.region.width >= 70
+        assert not pane(app).display and app.main.thread_view.region.width >= 70
 
 
 async def test_mouse_switches_tabs_and_chooses(demo_store):
@@ -229,7 +230,7 @@ async def test_pane_keys_are_actions_help_palette_and_remappable(demo_store):
     app = make_app(demo_store, config=make_config(keys={"pane_contact": "ctrl+o"}))
     async with app.run_test(size=ROOMY) as pilot:
         await current(pilot)
-        rows = {d: k for k, d in app.help_rows()}
+        rows = {d: k for k, d in help_rows(app.config.keys)}
         assert rows["Side pane: tags and likely tags"] == "F2"
         assert rows["Side pane: the customer and their history"] == "ctrl+o"
         titles = [c.title for c in app.get_system_commands(app.main)]

@@ -30,9 +30,9 @@ async def test_stats_screen_periods_and_drill_down(demo_store):
         await pilot.press("enter")  # first agent row
         await settle(pilot)
         assert app.screen is app.main
-        assert app.query_text == f"assignee:{agents[0]}"
-        assert app.conv_list.total > 0
-        row = app.conv_list.current_row()
+        assert app.main.query_text == f"assignee:{agents[0]}"
+        assert app.main.conv_list.total > 0
+        row = app.main.conv_list.current_row()
         assert row.assignee == agents[0]
 
 
@@ -73,9 +73,9 @@ async def test_every_number_drills_down_to_its_conversations_and_opens_one(demo_
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen is app.main
-        assert app.open_id == wanted
-        assert app.thread_view.thread is not None
-        assert app.thread_view.thread.conversation.id == wanted
+        assert app.main.open_id == wanted
+        assert app.main.thread_view.thread is not None
+        assert app.main.thread_view.thread.conversation.id == wanted
 
 
 async def test_heatmap_cells_and_tag_rows_drill_down(demo_store):

@@ -7,6 +7,7 @@ import json
 from sqlmodel import select
 
 from inbox_tui.models import Conversation, ConversationTag, Event, Message, Tag
+from inbox_tui.tui.actions import help_rows
 from tests.tui.conftest import ME, make_app, make_config
 
 SIZE = (100, 30)
@@ -20,7 +21,7 @@ async def settle(pilot, times: int = 3) -> None:
 
 async def current(pilot):
     await settle(pilot)
-    return pilot.app.conv_list.current_row()
+    return pilot.app.main.conv_list.current_row()
 
 
 def conv(store, cid):
@@ -42,16 +43,16 @@ async def test_move_open_back_and_reply(demo_store):
     app = make_app(demo_store)
     async with app.run_test(size=SIZE) as pilot:
         first = await current(pilot)
-        assert first is not None and app.conv_list.total > 10
+        assert first is not None and app.main.conv_list.total > 10
         await pilot.press("j", "j", "k")
         row = await current(pilot)
-        assert app.conv_list.cursor == 1
+        assert app.main.conv_list.cursor == 1
         await pilot.press("G")
         await settle(pilot)
-        assert app.conv_list.cursor == app.conv_list.total - 1
+        assert app.main.conv_list.cursor == app.main.conv_list.total - 1
         await pilot.press("g", "enter")
         await settle(pilot)
-        assert app.main.has_class("-reading") and app.open_id == first.id
+        assert app.main.has_class("-reading") and app.main.open_id == first.id
         await pilot.press("r")
         await settle(pilot)
         await pilot.press(*"Thanks!")
@@ -137,7 +138,7 @@ async def test_close_and_next_moves_on(demo_store):
         await pilot.press("e")
         await settle(pilot, 6)
         assert conv(demo_store, first.id).status == "closed"
-        assert app.open_id is not None and app.open_id != first.id
+        assert app.main.open_id is not None and app.main.open_id != first.id
 
 
 async def test_bulk_select_and_tag(demo_store):
@@ -146,28 +147,38 @@ async def test_bulk_select_and_tag(demo_store):
         await current(pilot)
         ids = []
         for _ in range(3):
-            ids.append(app.conv_list.current_row().id)
+            ids.append(app.main.conv_list.current_row().id)
             await pilot.press("x")
             await settle(pilot)
-        assert app.conv_list.selected == set(ids)
+        assert app.main.conv_list.selected == set(ids)
+        subjects = [conv(demo_store, cid).subject for cid in ids]
         await pilot.press("t")
         await settle(pilot)
         await pilot.press(*"pricing", "enter")
         await settle(pilot)
+        # More than one conversation: the agent sees how many and which before anything
+        # changes (#17: a selection left over from a bulk flow tagged hidden conversations).
+        confirm = app.screen
+        assert confirm.__class__.__name__ == "Confirm"
+        assert "3 conversations" in confirm.question
+        assert confirm.subjects == subjects
+        assert not any("pricing" in tags_of(demo_store, cid) for cid in ids)
+        await pilot.press("y")
+        await settle(pilot)
         for cid in ids:
             assert "pricing" in tags_of(demo_store, cid)
-        assert app.conv_list.selected == set()
+        assert app.main.conv_list.selected == set()
 
 
 async def test_search_as_you_type_and_views(demo_store):
     app = make_app(demo_store)
     async with app.run_test(size=SIZE) as pilot:
         await current(pilot)
-        everything = app.conv_list.total
+        everything = app.main.conv_list.total
         await pilot.press("slash", *"tag:bug")
         await settle(pilot)
-        assert 0 < app.conv_list.total < everything
-        row = app.conv_list.current_row()
+        assert 0 < app.main.conv_list.total < everything
+        row = app.main.conv_list.current_row()
         assert "bug" in row.tags
         # keys typed into the search box never fire actions
         await pilot.press(*" erase")
@@ -175,16 +186,17 @@ async def test_search_as_you_type_and_views(demo_store):
         assert not app.main.has_class("-reading")
         await pilot.press("escape")
         await settle(pilot)
-        assert app.query_text == "" and app.conv_list.total == everything
+        assert app.main.query_text == "" and app.main.conv_list.total == everything
         await pilot.press("v")
         await settle(pilot)
         await pilot.press(
             "down", "enter"
         )  # the current view (All open) is highlighted; next is Pending
         await settle(pilot)
-        assert app.view == "pending"
+        assert app.main.view == "pending"
         assert all(
-            app.conv_list.row_at(i).status == "pending" for i in range(min(5, app.conv_list.total))
+            app.main.conv_list.row_at(i).status == "pending"
+            for i in range(min(5, app.main.conv_list.total))
         )
 
 
@@ -196,30 +208,30 @@ async def test_search_results_arriving_late_are_dropped(demo_store):
         await current(pilot)
         await pilot.press("slash", *"tag:bug")
         await settle(pilot)
-        shown, total = app.conv_list.filter, app.conv_list.total
-        stale = app.current_filter()  # equal in value, but not the request in flight
+        shown, total = app.main.conv_list.filter, app.main.conv_list.total
+        stale = app.main.current_filter()  # equal in value, but not the request in flight
         assert stale is not shown
-        app._show_list(stale, 0, [], None)
-        app._apply_refresh(stale, 0, {0: []})
-        app._show_total(stale, 0)
+        app.main._show_list(stale, 0, [], None)
+        app.main._apply_refresh(stale, 0, {0: []})
+        app.main._show_total(stale, 0)
         await pilot.pause()
-        assert app.conv_list.filter is shown and app.conv_list.total == total > 0
+        assert app.main.conv_list.filter is shown and app.main.conv_list.total == total > 0
 
 
 async def test_full_first_page_shows_before_its_count_then_the_count(demo_store):
     from inbox_tui.services.conversations import count_conversations
-    from inbox_tui.tui.conversation_list import PAGE
+    from inbox_tui.tui.widgets.conversation_list import PAGE
 
     app = make_app(demo_store)
     async with app.run_test(size=SIZE) as pilot:
         await current(pilot)
-        app.view = "all"
-        app.reload()
+        app.main.view = "all"
+        app.main.reload()
         await settle(pilot, 5)
         with demo_store.read() as s:
-            everything = count_conversations(s, app.current_filter())
+            everything = count_conversations(s, app.main.current_filter())
         assert everything > PAGE  # so the first page was full and counted afterwards
-        assert app.conv_list.total == everything
+        assert app.main.conv_list.total == everything
         assert f"({everything:,})" in str(app.main.query_one("#top").render())
 
 
@@ -262,7 +274,7 @@ async def test_help_and_palette_list_actions_with_keys(demo_store):
         await pilot.press("question_mark")
         await settle(pilot)
         assert app.screen.__class__.__name__ == "HelpScreen"
-        rows = dict((d, k) for k, d in app.help_rows())
+        rows = dict((d, k) for k, d in help_rows(app.config.keys))
         assert rows["Reply to the customer"] == "r" and rows["Write an internal note"] == "n"
         await pilot.press("escape")
         titles = [c.title for c in app.get_system_commands(app.main)]
@@ -279,7 +291,7 @@ async def test_article_is_suggested_inserted_and_recorded(demo_store):
         await settle(pilot)
         await pilot.press("enter", "enter")  # leave search, open the first hit
         await settle(pilot)
-        cid = app.open_id
+        cid = app.main.open_id
         await pilot.press("h")
         await settle(pilot)
         picker = app.screen
@@ -323,7 +335,7 @@ async def test_pinned_macro_by_number_and_bulk_macro(demo_store):
         await current(pilot)
         ids = []
         for _ in range(2):
-            ids.append(app.conv_list.current_row().id)
+            ids.append(app.main.conv_list.current_row().id)
             await pilot.press("x")
             await settle(pilot)
         await pilot.press("m")
@@ -331,7 +343,12 @@ async def test_pinned_macro_by_number_and_bulk_macro(demo_store):
         await pilot.press(
             "3"
         )  # pinned: "Feature request logged" (reply macro; on many it applies directly)
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "Confirm"  # after it named both
+        assert "2 conversations" in app.screen.question
+        await pilot.press("y")
         await settle(pilot, 6)
+        assert app.main.conv_list.selected == set()  # the bulk flow ended its selection
         for cid in ids:
             assert "feature request" in tags_of(demo_store, cid)
             assert conv(demo_store, cid).status == "closed"
@@ -379,7 +396,7 @@ async def test_customer_history(demo_store):
         row = await current(pilot)
         await pilot.press("c")
         await settle(pilot)
-        assert app.query_text.startswith("from:") and app.view == "all"
-        rows = [app.conv_list.row_at(i) for i in range(app.conv_list.total)]
+        assert app.main.query_text.startswith("from:") and app.main.view == "all"
+        rows = [app.main.conv_list.row_at(i) for i in range(app.main.conv_list.total)]
         assert row.id in [r.id for r in rows]
         assert all(r.contact_email == row.contact_email for r in rows if r.contact_email)

@@ -30,9 +30,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0005"
-# 0004 (loop) is not on main yet: this points at 0003 until it is; the chain is
-# 0003 -> 0004 -> 0005 once both have merged.
-down_revision = "0003"
+down_revision = "0004"  # loop (drafts, undo)
 branch_labels = None
 depends_on = None
 

@@ -11,13 +11,12 @@ from ``services.stats``; this screen only lays them out.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult, RenderResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -30,6 +29,7 @@ from textual.widgets.option_list import Option
 
 from inbox_tui.sanitize import one_line
 from inbox_tui.services.stats_definitions import DEFINITIONS
+from inbox_tui.tui.gateway import Gateway, Loaded
 
 if TYPE_CHECKING:
     from inbox_tui.services.stats import DrillRow, Report
@@ -116,7 +116,6 @@ class HeatMap(Widget, can_focus=True):
         Binding("enter", "select", "List", show=False),
     ]
     # No right padding: 5 + 24 x 3 columns just fit an 80-column terminal with the scrollbar.
-    DEFAULT_CSS = "HeatMap { height: auto; padding: 1 0 0 1; }"
     cursor: reactive[tuple[int, int]] = reactive((0, 0))
 
     class Selected(Message):
@@ -191,22 +190,27 @@ class HeatMap(Widget, can_focus=True):
         return text
 
 
+class ReportLoaded(Loaded):
+    pass
+
+
+class DrillLoaded(Loaded):
+    pass
+
+
 class DrillScreen(Screen[int | None]):
     """The conversations behind one number. Dismisses with the id to open, or None."""
 
     BINDINGS = [Binding("escape,q", "close", "Back", id="stats.drill.close")]
-    DEFAULT_CSS = """
-    DrillScreen #drill-title { padding: 1 1 0 1; height: auto; }
-    DrillScreen OptionList { height: 1fr; }
-    """
 
     def __init__(
-        self, request: DrillRequest, period: str, load: Callable[[], list[DrillRow]]
+        self, request: DrillRequest, period: str, gateway: Gateway, since: datetime, until: datetime
     ) -> None:
         super().__init__()
         self.request = request
         self.period = period
-        self.load = load
+        self.gateway = gateway
+        self.since, self.until = since, until
 
     def compose(self) -> ComposeResult:
         yield Static(Text(self.request.describe() + " · loading…"), id="drill-title")
@@ -217,14 +221,23 @@ class DrillScreen(Screen[int | None]):
         self.query_one(OptionList).focus()
         self._fetch()
 
-    @work(thread=True, exclusive=True)
     def _fetch(self) -> None:
-        rows = self.load()
-        self.app.call_from_thread(self._show, rows)
+        from inbox_tui.services.stats import conversations_behind
 
-    def _show(self, rows: list[DrillRow]) -> None:
+        r = self.request
+        self.gateway.read(
+            self,
+            lambda s: conversations_behind(
+                s, self.since, self.until, r.figure, agent=r.agent, tag=r.tag, cell=r.cell
+            ),
+            reply=DrillLoaded,
+            exclusive=True,
+        )
+
+    def on_drill_loaded(self, message: DrillLoaded) -> None:
         from inbox_tui.services.stats import human
 
+        rows: list[DrillRow] = message.value
         total = sum(r.count for r in rows)
         title = Text(self.request.describe(), style="bold")
         title.append(f", {self.period}")
@@ -267,17 +280,16 @@ class StatsScreen(Screen[str | int | None]):
         Binding("2", "period('30d')", "30 days", id="stats.30d"),
         Binding("3", "period('6m')", "6 months", id="stats.6m"),
     ]
-    DEFAULT_CSS = """
-    StatsScreen DataTable { height: auto; max-height: 14; }
-    StatsScreen .block { padding: 1 1 0 1; height: auto; }
-    StatsScreen #tags { margin-top: 1; }
-    """
 
     def __init__(
-        self, store: Any, me: str, clock: Any = None, business_hours: dict[str, Any] | None = None
+        self,
+        gateway: Gateway,
+        me: str,
+        clock: Any = None,
+        business_hours: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()
-        self.store = store
+        self.gateway = gateway
         self.me = me
         self.clock = clock or (lambda: datetime.now(UTC))
         self.business_hours = business_hours
@@ -321,21 +333,24 @@ class StatsScreen(Screen[str | int | None]):
     def action_close(self) -> None:
         self.dismiss(None)
 
-    @work(thread=True, exclusive=True)
     def load(self) -> None:
         from inbox_tui.services.stats import BusinessHours, compute_report
 
         until = self.clock()
         since = until - timedelta(days=PERIODS[self.period_name])
         bh = BusinessHours.from_config(self.business_hours)
-        with self.store.read() as s:
-            # detail=False: no feature-request grouping, which this screen does not show.
-            report = compute_report(s, since, until, business_hours=bh, detail=False)
-        self.app.call_from_thread(self._show, report)
+        # detail=False: no feature-request grouping, which this screen does not show.
+        self.gateway.read(
+            self,
+            lambda s: compute_report(s, since, until, business_hours=bh, detail=False),
+            reply=ReportLoaded,
+            exclusive=True,
+        )
 
-    def _show(self, report: Report) -> None:
+    def on_report_loaded(self, message: ReportLoaded) -> None:
         from inbox_tui.services.stats import human
 
+        report: Report = message.value
         self.since, self.until = report.since, report.until
         title = Text()
         title.append("Stats ", style="bold")
@@ -392,30 +407,16 @@ class StatsScreen(Screen[str | int | None]):
     # -- drill-down ---------------------------------------------------------------
 
     def _drill(self, request: DrillRequest) -> None:
-        from inbox_tui.services.stats import conversations_behind
-
         since, until = self.since, self.until
         if since is None or until is None:
             return
-
-        def load() -> list[DrillRow]:
-            with self.store.read() as s:
-                return conversations_behind(
-                    s,
-                    since,
-                    until,
-                    request.figure,
-                    agent=request.agent,
-                    tag=request.tag,
-                    cell=request.cell,
-                )
 
         def opened(conv_id: int | None) -> None:
             if conv_id is not None:
                 self.dismiss(conv_id)
 
         period = f"{since:%d %b} – {until:%d %b %Y}"
-        self.app.push_screen(DrillScreen(request, period, load), opened)
+        self.app.push_screen(DrillScreen(request, period, self.gateway, since, until), opened)
 
     @on(DataTable.CellSelected, "#agents")
     def _agent_cell(self, event: DataTable.CellSelected) -> None:

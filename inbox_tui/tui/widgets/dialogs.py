@@ -1,24 +1,21 @@
-"""Modal dialogs: fuzzy pickers, a one-line prompt, the composer with its review step,
-and the help screen. Each returns its answer through ``dismiss``; none touches the store.
+"""Modal dialogs: fuzzy pickers, a one-line prompt, a confirmation that names what it
+will touch, and the help screen. Each returns its answer through ``dismiss``; none
+touches the store.
 """
 
 from __future__ import annotations
 
-import os
-import shlex
-import subprocess
-import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from rapidfuzz import fuzz, process
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList, Static, TextArea
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from inbox_tui.sanitize import for_display, one_line
@@ -40,12 +37,6 @@ class FuzzyPicker(ModalScreen[str | None]):
         Binding("down", "down", "Down", show=False, id="picker.down"),
         Binding("up", "up", "Up", show=False, id="picker.up"),
     ]
-    DEFAULT_CSS = """
-    FuzzyPicker { align: center middle; }
-    FuzzyPicker > Vertical { width: 70; max-width: 95%; height: auto; max-height: 80%; border: round $accent; background: $surface; padding: 0 1; }
-    FuzzyPicker OptionList { height: auto; max-height: 16; border: none; }
-    FuzzyPicker .preview { height: auto; max-height: 10; color: $text-muted; border-top: solid $accent; }
-    """
 
     def __init__(
         self,
@@ -55,8 +46,10 @@ class FuzzyPicker(ModalScreen[str | None]):
         allow_new: str | None = None,
         preview: dict[str, str] | None = None,
         pins: dict[str, str] | None = None,
+        typed: Callable[[str], str | None] | None = None,
     ) -> None:
         super().__init__()
+        self.typed = typed  # typed text that is itself an answer ("3h") wins over a match
         self.title_text = title
         self.items = items
         self.allow_new = allow_new  # e.g. "Create tag"
@@ -121,7 +114,12 @@ class FuzzyPicker(ModalScreen[str | None]):
         self._fill(event.value)
 
     @on(Input.Submitted, "#filter")
-    def _submitted(self) -> None:
+    def _submitted(self, event: Input.Submitted) -> None:
+        if self.typed is not None and event.value.strip():
+            value = self.typed(event.value.strip())
+            if value is not None:
+                self.dismiss(value)
+                return
         ol = self.query_one(OptionList)
         if ol.highlighted is not None:
             self._choose(ol.get_option_at_index(ol.highlighted).id)
@@ -163,155 +161,42 @@ class FuzzyPicker(ModalScreen[str | None]):
 
 class Prompt(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
-    DEFAULT_CSS = """
-    Prompt { align: center middle; }
-    Prompt > Vertical { width: 60; max-width: 95%; height: auto; border: round $accent; background: $surface; padding: 0 1; }
-    """
 
-    def __init__(self, title: str, placeholder: str = "", value: str = "") -> None:
+    def __init__(
+        self,
+        title: str,
+        placeholder: str = "",
+        value: str = "",
+        *,
+        check: Callable[[str], str | None] | None = None,
+    ) -> None:
         super().__init__()
         self.title_text, self.placeholder, self.value = title, placeholder, value
+        self.check = check  # the value → an error sentence (the dialog stays), or None
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(Text(self.title_text, style="bold"))
             yield Input(value=self.value, placeholder=self.placeholder)
+            yield Static(id="prompt-error")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
+        problem = self.check(event.value) if self.check and event.value.strip() else None
+        if problem:
+            self.query_one("#prompt-error", Static).update(Text(problem, style="bold red"))
+            return
         self.dismiss(event.value)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
 
 
-@dataclass
-class Draft:
-    action: str  # send | send_close | note | discard
-    text: str
-
-
-class Composer(ModalScreen[Draft | None]):
-    """Write a reply or a note inline (or in $EDITOR), then review: send / edit / discard."""
-
-    BINDINGS = [
-        Binding("ctrl+s", "review", "Review", id="compose.review"),
-        Binding("ctrl+e", "editor", "$EDITOR", id="compose.editor"),
-        Binding("escape", "escape", "Back", id="compose.escape"),
-    ]
-    DEFAULT_CSS = """
-    Composer { align: center middle; }
-    Composer > Vertical { width: 100; max-width: 100%; height: 90%; border: round $accent; background: $surface; padding: 0 1; }
-    Composer TextArea { height: 1fr; }
-    Composer #review { height: auto; display: none; background: $boost; padding: 0 1; }
-    Composer #review.shown { display: block; }
-    """
-
-    def __init__(
-        self, title: str, text: str = "", *, is_note: bool = False, save_label: str | None = None
-    ) -> None:
-        super().__init__()
-        self.save_label = save_label
-        self.title_text = title
-        self.initial = text
-        self.is_note = is_note
-        self.reviewing = False
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(Text(self.title_text, style="bold"))
-            yield Static(Text("ctrl+s review · ctrl+e edit in $EDITOR · esc back", style="dim"))
-            yield TextArea(self.initial, id="body", soft_wrap=True, tab_behavior="indent")
-            with Horizontal(id="review"):
-                yield Static(id="review-text")
-
-    def on_mount(self) -> None:
-        self.query_one(TextArea).focus()
-
-    @property
-    def text(self) -> str:
-        return self.query_one(TextArea).text
-
-    def action_review(self) -> None:
-        if not self.text.strip():
-            self.notify("Nothing to send: the text is empty.", severity="warning")
-            return
-        self.reviewing = True
-        what = self.save_label or ("Save note" if self.is_note else "Send")
-        keys = (
-            "y save · e edit · d discard"
-            if self.is_note
-            else "y send · c send and close · e edit · d discard"
-        )
-        self.query_one("#review-text", Static).update(Text(f"{what}? {keys}", style="bold"))
-        self.query_one("#review").add_class("shown")
-        self.query_one(TextArea).read_only = True
-        self.focus()  # keys now go to the review, not the text
-
-    def on_key(self, event: object) -> None:
-        if not self.reviewing:
-            return
-        key = getattr(event, "key", "")
-        if key == "y":
-            self.dismiss(Draft("note" if self.is_note else "send", self.text))
-        elif key == "c" and not self.is_note:
-            self.dismiss(Draft("send_close", self.text))
-        elif key == "e":
-            self._back_to_edit()
-        elif key == "d":
-            self.dismiss(None)
-        else:
-            return
-        stop = getattr(event, "stop", None)
-        if callable(stop):
-            stop()
-
-    def _back_to_edit(self) -> None:
-        self.reviewing = False
-        self.query_one("#review").remove_class("shown")
-        ta = self.query_one(TextArea)
-        ta.read_only = False
-        ta.focus()
-
-    def action_escape(self) -> None:
-        if self.reviewing:
-            self._back_to_edit()
-        elif not self.text.strip() or self.text == self.initial:
-            self.dismiss(None)
-        else:
-            self.action_review()
-
-    def action_editor(self) -> None:
-        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as fh:
-            fh.write(self.text)
-            path = Path(fh.name)
-        try:
-            with self.app.suspend():
-                result = subprocess.run([*shlex.split(editor), str(path)], check=False)
-            if result.returncode == 0:
-                self.query_one(TextArea).text = path.read_text(encoding="utf-8", errors="replace")
-            else:
-                self.notify(
-                    f"The editor exited with status {result.returncode}; the text was kept as it was.",
-                    severity="warning",
-                )
-        except FileNotFoundError:
-            self.notify(f"The editor {editor!r} was not found; set $EDITOR.", severity="error")
-        finally:
-            path.unlink(missing_ok=True)
-        self.action_review()
-
-
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help.close")]
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 80; max-width: 100%; height: 90%; border: round $accent; background: $surface; padding: 0 1; }
-    """
 
     def __init__(self, rows: list[tuple[str, str]], intro: str) -> None:
         super().__init__()
@@ -330,3 +215,32 @@ class HelpScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class Confirm(ModalScreen[bool]):
+    """Ask before acting on several conversations: says what, how many and which."""
+
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+    ]
+    SHOWN = 8  # subjects listed; the rest are counted
+
+    def __init__(self, question: str, subjects: list[str]) -> None:
+        super().__init__()
+        self.question = question
+        self.subjects = subjects
+
+    def compose(self) -> ComposeResult:
+        text = Text()
+        text.append(self.question + "\n\n", style="bold")
+        for subject in self.subjects[: self.SHOWN]:
+            text.append(f"  • {one_line(subject, 70)}\n")
+        if len(self.subjects) > self.SHOWN:
+            text.append(f"  … and {len(self.subjects) - self.SHOWN} more\n", style="dim")
+        text.append("\ny / Enter: yes · n / Esc: no", style="dim")
+        with Vertical():
+            yield Static(text)
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

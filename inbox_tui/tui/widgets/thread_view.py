@@ -82,10 +82,11 @@ class EarlierMessages(Static):
 
     DEFAULT_CLASSES = "earlier"
 
+    class Clicked(Message):
+        pass
+
     def on_click(self) -> None:
-        parent = self.parent
-        if isinstance(parent, ThreadView):
-            parent.action_older()
+        self.post_message(self.Clicked())
 
 
 def _size(value: object) -> str:
@@ -106,16 +107,6 @@ class ThreadView(VerticalScroll, can_focus=True):
     class OlderWanted(Message):
         """The reader asked for the earlier messages of a long thread."""
 
-    DEFAULT_CSS = """
-    ThreadView { padding: 0 1; }
-    ThreadView > .thread-header { padding: 0 0 1 0; }
-    ThreadView > .message { padding: 0 1; margin: 0 0 1 0; border-left: wide $primary; }
-    /* A different bar, not only a different colour: notes stay apart without colour. */
-    ThreadView > .message.note { border-left: double $warning; background: $warning 10%; }
-    ThreadView > .message.out { border-left: wide $success; }
-    ThreadView > .earlier { color: $text-muted; text-style: italic; padding: 0 1 1 1; }
-    """
-
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.thread: Thread | None = None
@@ -123,10 +114,25 @@ class ThreadView(VerticalScroll, can_focus=True):
         self.viewers: list[tuple[str, str]] = []
         self.now = lambda: datetime.now(UTC)
         self.keep_top = False
+        # How many of the newest messages the reader asked to see, for the conversation
+        # shown: a reload (after any action) asks for as many again, never for the count
+        # it happened to get (a 7-message thread then hid its first message after a reply).
+        self.window: tuple[int | None, int] = (None, WINDOW)
 
-    def show(self, thread: Thread | None, viewers: list[tuple[str, str]] | None = None) -> None:
+    def window_for(self, conversation_id: int) -> int:
+        shown_id, wanted = self.window
+        return wanted if shown_id == conversation_id else WINDOW
+
+    def show(
+        self,
+        thread: Thread | None,
+        viewers: list[tuple[str, str]] | None = None,
+        window: int = WINDOW,
+    ) -> None:
         self.thread = thread
         self.viewers = viewers or []
+        if thread is not None:
+            self.window = (thread.conversation.id, window)
         self._rebuild()
 
     def _rebuild(self) -> None:
@@ -170,9 +176,14 @@ class ThreadView(VerticalScroll, can_focus=True):
         else:
             self.call_after_refresh(self.scroll_end, animate=False)
 
+    def on_earlier_messages_clicked(self) -> None:
+        self.action_older()
+
     def action_older(self) -> None:
         if self.thread is not None and self.thread.earlier:
             self.keep_top = True  # the reader went up to read older messages: stay there
+            cid, wanted = self.window
+            self.window = (cid, wanted + WINDOW)
             self.post_message(self.OlderWanted())
 
     def action_toggle_quotes(self) -> None:

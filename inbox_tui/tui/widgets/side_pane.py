@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -25,7 +25,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from inbox_tui.sanitize import for_display, one_line
-from inbox_tui.tui.conversation_list import STATUS_MARK, age, limited_colour
+from inbox_tui.tui.widgets.conversation_list import STATUS_MARK, age, limited_colour
 
 if TYPE_CHECKING:
     from inbox_tui.services.contacts import ContactCard
@@ -81,21 +81,6 @@ class PaneTab(Static):
 
 
 class SidePane(Vertical):
-    DEFAULT_CSS = """
-    SidePane { width: 38; display: none; border-left: solid $primary; padding: 0 0 0 1; }
-    SidePane #pane-tabs { height: 1; }
-    SidePane .pane-tab { width: auto; padding: 0 1 0 0; color: $text-muted; }
-    SidePane .pane-tab.-active { color: $text; text-style: bold reverse; }
-    SidePane #pane-head { height: auto; max-height: 8; padding: 1 0 0 0; }
-    SidePane PaneList, SidePane PaneList:focus { height: 1fr; border: none; padding: 0; }
-    SidePane PaneList { text-wrap: nowrap; text-overflow: ellipsis; }
-    SidePane #pane-preview { height: auto; max-height: 12; color: $text-muted; border-top: solid $primary; }
-    SidePane #pane-hint { height: 1; color: $text-muted; }
-    /* Without colour the highlighted choice is only bold, like an applied tag: reverse it. */
-    SidePane.-mono PaneList > .option-list--option-highlighted { text-style: bold reverse; }
-    SidePane.-mono PaneList:focus > .option-list--option-highlighted { text-style: bold reverse; }
-    """
-
     class Chosen(Message):
         """Enter or a click on a choice: ``value`` is a tag name, macro slug, article
         id or conversation id (as text), for ``conversation_id``."""
@@ -300,3 +285,22 @@ def contact_data(conversation_id: int, card: ContactCard | None, now: datetime) 
     return PaneData(
         "contact", conversation_id, header, options, previews, marked={str(conversation_id)}
     )
+
+
+def load_pane_data(session: Any, kind: str, cid: int, me: str, now: datetime) -> PaneData:
+    """The shown pane's data for one conversation (run through the gateway)."""
+    if kind == "tags":
+        from inbox_tui.services.suggest import tag_choices
+
+        return tags_data(cid, tag_choices(session, cid))
+    if kind == "macros":
+        from inbox_tui.services.macros import macro_choices
+
+        return macros_data(cid, macro_choices(session, me, cid))
+    if kind == "articles":
+        from inbox_tui.services.suggest import article_choices
+
+        return articles_data(cid, article_choices(session, cid))
+    from inbox_tui.services.contacts import contact_card
+
+    return contact_data(cid, contact_card(session, cid), now)

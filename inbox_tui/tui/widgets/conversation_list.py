@@ -66,10 +66,6 @@ class ConversationList(ScrollView, can_focus=True):
         Binding("pageup,ctrl+u", "page_up", "Page up", show=False, id="list.page_up"),
     ]
 
-    DEFAULT_CSS = """
-    ConversationList { height: 1fr; }
-    """
-
     cursor = reactive(0, always_update=True)
 
     class Highlighted(Message):
@@ -81,6 +77,9 @@ class ConversationList(ScrollView, can_focus=True):
         def __init__(self, row: ConversationRow) -> None:
             self.row = row
             super().__init__()
+
+    class SelectionChanged(Message):
+        """Rows were selected or unselected (x, Esc, a bulk action done)."""
 
     class _PageLoaded(Message):
         def __init__(self, generation: int, page: int, rows: list[ConversationRow]) -> None:
@@ -108,6 +107,7 @@ class ConversationList(ScrollView, can_focus=True):
         self._loading: set[int] = set()
         self._generation = 0
         self.selected: set[int] = set()
+        self.selected_subjects: dict[int, str] = {}  # what a bulk confirmation names
         self.presence: dict[int, list[tuple[str, str]]] = {}
         self._keep_id: int | None = None
         self._limited = False
@@ -257,9 +257,19 @@ class ConversationList(ScrollView, can_focus=True):
             return
         if row.id in self.selected:
             self.selected.discard(row.id)
+            self.selected_subjects.pop(row.id, None)
         else:
             self.selected.add(row.id)
+            self.selected_subjects[row.id] = row.subject
         self.refresh()
+        self.post_message(self.SelectionChanged())
+
+    def clear_selection(self) -> None:
+        if self.selected:
+            self.selected.clear()
+            self.selected_subjects.clear()
+            self.refresh()
+            self.post_message(self.SelectionChanged())
 
     def on_click(self, event: object) -> None:
         y = getattr(event, "y", None)

@@ -1,0 +1,70 @@
+"""The composer's send: one transaction for a reply, or a macro's reply with its actions,
+plus the help article it carries. It sits above replies, macros and suggest (each of
+which it calls), so none of them has to import another back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session
+
+from inbox_tui.models import Outbox, OutboxStatus
+from inbox_tui.services.macros import apply_macro
+from inbox_tui.services.replies import queue_reply
+from inbox_tui.services.suggest import record_article_sent
+
+if TYPE_CHECKING:
+    from inbox_tui.config import Config
+
+
+@dataclass
+class Sent:
+    outbox_id: int | None
+    logged: bool  # recorded in the conversation but not delivered (demo, chat without a route)
+
+
+def send_reply(
+    session: Session,
+    actor: str,
+    conversation_id: int,
+    body: str,
+    *,
+    config: Config,
+    then_status: str | None = None,
+    seen_version: int | None = None,
+    force: bool = False,
+    macro: str | None = None,
+    article_id: int | None = None,
+) -> Sent:
+    """The composer's send: a plain reply, or a macro's reply with its actions, plus the
+    help article it carries, in one transaction. ``then_status`` None is the default
+    (pending, or the macro's own status); "closed" is send and close. Raises Collision
+    when someone else acted since ``seen_version`` (unless ``force``)."""
+    if macro:
+        outbox_id = apply_macro(
+            session,
+            actor,
+            conversation_id,
+            macro,
+            config=config,
+            body=body,
+            seen_version=seen_version,
+            force=force,
+            then_status=then_status,
+        ).outbox_id
+    else:
+        outbox_id = queue_reply(
+            session,
+            actor,
+            conversation_id,
+            body,
+            config=config,
+            then_status=then_status or "pending",
+            seen_version=seen_version,
+            force=force,
+        )
+    if article_id is not None:
+        record_article_sent(session, actor, conversation_id, article_id)
+    row = session.get(Outbox, outbox_id) if outbox_id else None
+    return Sent(outbox_id, row is not None and row.status == OutboxStatus.LOGGED.value)

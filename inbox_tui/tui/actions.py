@@ -1,0 +1,150 @@
+"""Every action once: its binding id (remappable in the config's ``[keys]``), default
+keys and description. The main screen's bindings, the footer's key hints, the ``?``
+help screen and the command palette are all generated from ``ACTIONS``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.markup import escape
+
+
+@dataclass(frozen=True)
+class Action:
+    id: str
+    keys: str
+    action: str
+    description: str
+    short: str = ""  # footer label; empty keeps it out of the footer
+
+
+ACTIONS: list[Action] = [
+    Action("open", "enter", "open", "Open the conversation", "Open"),
+    Action("back", "escape,u", "go_back", "Back to the list / close search / clear selection"),
+    Action("reply", "r", "reply", "Reply to the customer", "Reply"),
+    Action("note", "n", "note", "Write an internal note", "Note"),
+    Action("tag", "t", "tag", "Tag (fuzzy picker; Enter toggles)", "Tag"),
+    Action("assign", "a", "assign", "Assign to an agent (picker)", "Assign"),
+    Action("assign_me", "i", "assign_me", "Assign to me"),
+    Action("status", "s", "status", "Set status: open, pending, closed", "Status"),
+    Action("snooze", "z", "snooze", "Snooze (presets or custom, e.g. 3h, 2d)", "Snooze"),
+    Action("close_next", "e", "close_next", "Close and go to the next conversation", "Close"),
+    Action("article", "h", "article", "Insert a suggested help article into a reply", "Article"),
+    Action(
+        "macro", "m", "macro", "Apply a macro (picker with preview; 1-9 for pinned ones)", "Macro"
+    ),
+    Action("edit_macro", "M", "edit_macro", "Edit a macro's text"),
+    Action("contact", "c", "contact", "This customer's other conversations", "Customer"),
+    # Side panes: F-keys, as in htop and Midnight Commander (terminal apps whose panels and
+    # dialogs sit on function keys); every letter near t/m/h/c is already an action here.
+    # Not in the footer: at 160 columns it would push "? Help" off the line; ? lists them.
+    Action("pane_tags", "f2", "pane_tags", "Side pane: tags and likely tags"),
+    Action("pane_macros", "f3", "pane_macros", "Side pane: macros with preview"),
+    Action("pane_articles", "f4", "pane_articles", "Side pane: suggested help articles"),
+    Action("pane_contact", "f5", "pane_contact", "Side pane: the customer and their history"),
+    Action("select", "x", "select", "Select for bulk actions (tag, assign, close, snooze, macro)"),
+    Action("search", "slash", "search", "Search (is:open tag:bug from:@acme.com …)", "Search"),
+    Action(
+        "views", "v", "views", "Choose a view (Unassigned, Mine, tags, saved searches)", "Views"
+    ),
+    Action("stats", "S", "stats", "Stats: per-agent figures, busiest hours, tag costs", "Stats"),
+    Action("save_search", "ctrl+s", "save_search", "Save the current search as a view"),
+    Action("palette", "colon,ctrl+p", "command_palette", "Command palette"),
+    Action("refresh", "ctrl+r", "refresh", "Refresh now"),
+    Action("help", "question_mark", "help", "This help", "Help"),
+    Action("quit", "ctrl+q", "quit", "Quit"),
+]
+
+# Actions bound on the App (they work on every screen); the rest on the main screen.
+APP_ACTIONS = ("help", "quit", "palette")
+
+# Keys handled inside widgets (not remappable), listed on the help screen.
+OTHER_KEYS = [
+    ("j / k", "Move down / up"),
+    ("g / G", "First / last"),
+    ("PgDn / PgUp", "Page down / up"),
+    ("q", "Show or hide quoted text in a thread"),
+    ("o", "Show 30 earlier messages of a long thread"),
+]
+
+LEGEND = [
+    ("●", "open"),
+    ("◐", "pending (waiting on the customer)"),
+    ("z", "snoozed"),
+    ("✓", "closed"),
+    ("»", "chat"),
+    ("◉", "another agent has it open"),
+    ("▶", "selected (x)"),
+]
+
+INTRO = 'The list shows the current view; j/k move, Enter opens, Esc goes back. Actions apply to the open conversation, else to the selected (x) ones after you confirm, else to the highlighted one. Keys can be remapped in the config file\'s [keys] table, e.g. reply = "R".'
+
+
+def bindings(on_app: bool, prefix: str = "") -> list[BindingType]:
+    return [
+        Binding(a.keys, prefix + a.action, a.short or a.description, show=bool(a.short), id=a.id)
+        for a in ACTIONS
+        if (a.id in APP_ACTIONS) == on_app
+    ]
+
+
+def keys_for(keymap: Mapping[str, str], a: Action) -> str:
+    """The keys of an action as the agent types them: "r", "/", "Esc / u", "F2"."""
+    keys = keymap.get(a.id, a.keys)
+    keys = ",".join(k.upper() if re.fullmatch(r"f\d+", k) else k for k in keys.split(","))
+    return (
+        keys.replace("question_mark", "?")
+        .replace("slash", "/")
+        .replace("colon", ":")
+        .replace(",", " / ")
+    )
+
+
+def key_hints(keymap: Mapping[str, str]) -> Text:
+    text = Text(no_wrap=True, overflow="ellipsis")
+    for a in ACTIONS:
+        if a.short:
+            key = keys_for(keymap, a).split(" / ")[0].replace("enter", "⏎")
+            text.append(f" {key} ", style="bold reverse")
+            text.append(f" {a.short} ")
+    return text
+
+
+def help_rows(keymap: Mapping[str, str]) -> list[tuple[str, str]]:
+    return [(keys_for(keymap, a), a.description) for a in ACTIONS] + OTHER_KEYS
+
+
+def command_titles(keymap: Mapping[str, str]) -> Iterable[tuple[Action, str]]:
+    """(action, palette title) for every action the palette offers."""
+    for a in ACTIONS:
+        if a.id != "palette":
+            yield a, f"{a.description.split(' (')[0]}  [{keys_for(keymap, a)}]"
+
+
+class PlainCommands(Provider):
+    """Textual's system commands, shown as plain text. Textual's own provider parses each
+    title as markup, so "Search  [/]" raised MarkupError and ':' crashed the app."""
+
+    async def discover(self) -> Hits:
+        for title, help_text, callback, discover in sorted(
+            self.app.get_system_commands(self.screen), key=lambda c: c[0]
+        ):
+            if discover:
+                yield DiscoveryHit(Text(title), callback, text=title, help=escape(help_text))
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, callback, *_ in self.app.get_system_commands(self.screen):
+            score, offsets = matcher.fuzzy_search.match(matcher.query, title)
+            if score > 0:
+                shown = Content(title)
+                for i in offsets:
+                    shown = shown.stylize(matcher.match_style, i, i + 1)
+                yield Hit(score, shown, callback, text=title, help=escape(help_text))

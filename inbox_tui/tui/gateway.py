@@ -1,0 +1,142 @@
+"""The TUI's one door to the services.
+
+Screens never open a session: they ask the gateway to run a service function in a
+thread worker, and the answer comes back as a typed Message posted to the asking widget
+(messages up): ``Loaded`` subclasses for reads, ``StoreWritten`` after a committed
+write, ``ServiceFailed`` with one plain sentence (a UserError's text, or
+``explain_unexpected`` for a bug, logged with its traceback).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from textual.dom import DOMNode
+from textual.message import Message
+
+from inbox_tui.errors import UserError
+
+log = logging.getLogger(__name__)
+
+
+class StoreLike(Protocol):
+    """What the TUI needs of the store: read sessions, write transactions, its URL."""
+
+    url: str
+
+    def read(self) -> AbstractContextManager[Any]: ...
+
+    def run(self, fn: Callable[..., Any], *args: Any) -> Any: ...
+
+
+class Loaded(Message):
+    """A read finished. Subclass it per purpose, so each has its own handler."""
+
+    def __init__(self, value: Any, flow: Any = None) -> None:
+        self.value = value
+        self.flow = flow  # what the asking flow needs back (its targets, its request)
+        super().__init__()
+
+
+class StoreWritten(Message):
+    """A write committed: ``ok`` is the sentence to show, ``result`` the service's value."""
+
+    def __init__(self, ok: str | None, result: Any, flow: Any = None) -> None:
+        self.ok = ok
+        self.result = result
+        self.flow = flow
+        super().__init__()
+
+
+class ServiceFailed(Message):
+    """A service call failed: ``text`` is one plain sentence; ``error`` the exception."""
+
+    def __init__(self, text: str, error: BaseException, flow: Any = None) -> None:
+        self.text = text
+        self.error = error
+        self.flow = flow
+        super().__init__()
+
+
+def explain(exc: BaseException) -> str:
+    if isinstance(exc, UserError | ValueError):
+        return str(exc)
+    from inbox_tui.errors import explain_unexpected
+
+    log.error("service call failed", exc_info=exc)
+    return explain_unexpected(exc)
+
+
+class Gateway:
+    def __init__(self, store: Callable[[], StoreLike]) -> None:
+        self._store = store  # the store opens after the first frame
+
+    @property
+    def store(self) -> StoreLike:
+        return self._store()
+
+    # -- blocking, for code already in a thread worker ------------------------------
+
+    def call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run ``fn(session, *args)`` in a read session and return its value."""
+        with self.store.read() as session:
+            return fn(session, *args)
+
+    def commit(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run ``fn(session, *args)`` in a write transaction and return its value."""
+        return self.store.run(fn, *args)
+
+    # -- workers that answer with messages ------------------------------------------
+
+    def read(
+        self,
+        node: DOMNode,
+        fn: Callable[..., Any],
+        *args: Any,
+        reply: type[Loaded],
+        flow: Any = None,
+        group: str = "reads",
+        exclusive: bool = False,
+    ) -> None:
+        def job() -> None:
+            try:
+                value = self.call(fn, *args)
+            except Exception as exc:
+                node.post_message(ServiceFailed(explain(exc), exc, flow))
+                return
+            node.post_message(reply(value, flow))
+
+        node.run_worker(job, thread=True, group=group, exclusive=exclusive)
+
+    def write(
+        self,
+        node: DOMNode,
+        fn: Callable[..., Any],
+        *args: Any,
+        ok: str | None = None,
+        flow: Any = None,
+        group: str = "actions",
+    ) -> None:
+        def job() -> None:
+            try:
+                result = self.commit(fn, *args)
+            except Exception as exc:
+                node.post_message(ServiceFailed(explain(exc), exc, flow))
+                return
+            node.post_message(StoreWritten(ok, result, flow))
+
+        node.run_worker(job, thread=True, group=group)
+
+    def fire(self, node: DOMNode, fn: Callable[..., Any], *args: Any, group: str) -> None:
+        """A write nobody waits for (presence): a failure is logged, not shown."""
+
+        def job() -> None:
+            try:
+                self.commit(fn, *args)
+            except Exception as exc:
+                log.info("background write failed: %s", exc)
+
+        node.run_worker(job, thread=True, group=group, exclusive=True)

@@ -1,0 +1,553 @@
+"""The main screen: the conversation list, the open thread, search, views and the side
+pane. It owns their state and its key bindings; the triage flows (pickers, composer)
+come from ``TriageFlows``. Data comes through the gateway as messages; nothing here
+opens a session or decides a business rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from inbox_tui.sanitize import one_line
+from inbox_tui.tui import actions
+from inbox_tui.tui.gateway import Gateway, Loaded
+from inbox_tui.tui.screens.triage import TriageFlows
+from inbox_tui.tui.widgets.conversation_list import PAGE, ConversationList
+from inbox_tui.tui.widgets.side_pane import PaneData, SidePane, load_pane_data
+from inbox_tui.tui.widgets.thread_view import ThreadView
+
+if TYPE_CHECKING:
+    from inbox_tui.config import Config
+    from inbox_tui.services.conversations import ConversationFilter, ConversationRow
+
+# The narrowest screen on which a pane sits beside the list or thread (a 38-column pane
+# leaves the thread 60 columns); below it the pane replaces them.
+PANE_BESIDE_MIN_WIDTH = 100
+SEARCH_PLACEHOLDER = 'search: words "phrase" is:open tag:bug -tag:spam assignee:me from:@acme.com after:2026-01-01 channel:chat'
+
+
+class ListLoaded(Loaded):
+    """value: the first page; flow: (filter, keep_id)."""
+
+
+class TotalCounted(Loaded):
+    """value: the count; flow: the filter it is for."""
+
+
+class ListRefreshed(Loaded):
+    """value: (total, pages); flow: the filter."""
+
+
+class ThreadLoaded(Loaded):
+    """value: (thread, viewers); flow: (conversation id, window asked for)."""
+
+
+class ViewsLoaded(Loaded):
+    pass
+
+
+class PaneLoaded(Loaded):
+    """flow: the request's generation (a newer request wins)."""
+
+
+class ListShown(Message):
+    """The first page of a result is on screen (benchmarks wait for it)."""
+
+
+def page_of(
+    session: Any, flt: ConversationFilter, page: int, after: ConversationRow | None
+) -> list[ConversationRow]:
+    from inbox_tui.services.conversations import list_conversations, row_cursor_at
+
+    cursor = after.cursor if after is not None else None
+    if cursor is None and page > 0:
+        # A jump (G, PageDown far away): find the page's anchor by offset once.
+        cursor = row_cursor_at(session, flt, page * PAGE - 1)
+        if cursor is None:
+            return []
+    return list_conversations(session, flt, after=cursor, limit=PAGE)
+
+
+def count_of(session: Any, flt: ConversationFilter) -> int:
+    from inbox_tui.services.conversations import count_conversations
+
+    return count_conversations(session, flt)
+
+
+def pages_of(
+    session: Any, flt: ConversationFilter, wanted: list[int]
+) -> tuple[int, dict[int, list[ConversationRow]]]:
+    pages: dict[int, list[ConversationRow]] = {}
+    for page in wanted:
+        previous = pages.get(page - 1)
+        pages[page] = page_of(session, flt, page, previous[-1] if previous else None)
+    return count_of(session, flt), pages
+
+
+def thread_of(session: Any, conv_id: int, window: int, me: str) -> tuple[Any, Any]:
+    from inbox_tui.services.conversations import get_thread
+    from inbox_tui.services.presence import others_by_conversation
+
+    thread = get_thread(session, conv_id, newest=window)
+    return thread, others_by_conversation(session, me).get(conv_id, [])
+
+
+class MainScreen(TriageFlows):
+    # Triage keys live on this screen, so they never fire on the Stats screen or in a dialog.
+    BINDINGS = actions.bindings(on_app=False)
+
+    def __init__(
+        self, gateway: Gateway, config: Config, me: str, clock: Callable[[], datetime]
+    ) -> None:
+        super().__init__()
+        self.gateway, self.config, self.me, self.clock = gateway, config, me, clock
+        self.view = "open"
+        self.query_text = ""
+        self.open_id: int | None = None
+        self.open_version: int | None = None
+        self._saved: dict[str, str] = {}
+        self._list_request: ConversationFilter | None = None  # the filter last asked for
+        self._pane_for: tuple[str, int | None] | None = None
+        self._pane_generation = 0
+        self.drafts: dict[int, str] = {}  # unsent replies closed with Esc, per conversation
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="top")
+        with Horizontal():
+            yield OptionList(id="views")
+            with Vertical(id="center"):
+                yield Input(placeholder=SEARCH_PLACEHOLDER, id="search")
+                yield ConversationList(
+                    lambda flt, page, after: self.gateway.call(page_of, flt, page, after),
+                    lambda flt: self.gateway.call(count_of, flt),
+                    clock=self.clock,
+                    id="list",
+                )
+            yield ThreadView(id="thread")
+            yield SidePane(id="pane")
+        yield Static(id="status")
+        # A plain line of key hints: Textual's Footer builds a widget per key, which
+        # costs about 0.1 s of start-up; every action is also in the palette and on ?.
+        yield Static(id="keys")
+
+    def on_mount(self) -> None:
+        self._show_keys()
+
+    def on_resize(self, event: Any) -> None:
+        wide = event.size.width >= 140
+        self.set_class(wide, "-wide")
+        self.set_class(not wide, "-narrow")
+        self.set_class(event.size.width < PANE_BESIDE_MIN_WIDTH, "-cramped")
+
+    @property
+    def side_pane(self) -> SidePane:
+        return self.query_one(SidePane)
+
+    def set_status(self, text: str) -> None:
+        self.query_one("#status", Static).update(Text(one_line(text, 300)))
+
+    def _show_keys(self) -> None:
+        hints = actions.key_hints(self.config.keys)
+        n = len(self.conv_list.selected)
+        if n:
+            sel = Text(no_wrap=True, overflow="ellipsis")
+            sel.append(f" {n} selected ", style="bold black on yellow")
+            sel.append(" Esc clears ")
+            hints = sel + hints
+        self.query_one("#keys", Static).update(hints)
+
+    def _set_top(self, total: int, exact: bool = True) -> None:
+        from inbox_tui.services.views import view_label
+
+        text = Text()
+        text.append("inbox-tui ", style="bold")
+        text.append(f"· {one_line(view_label(self.view), 40)} ({total:,}{'' if exact else '+'})")
+        if self.query_text:
+            text.append(f" · search: {one_line(self.query_text, 60)}", style="italic")
+        sel = len(self.conv_list.selected)
+        if sel:
+            text.append(f" · {sel} selected", style="bold yellow")
+        text.append(f" · {one_line(self.me, 30)}", style="dim")
+        self.query_one("#top", Static).update(text)
+
+    # -- loading ---------------------------------------------------------------------
+
+    def current_filter(self) -> ConversationFilter:
+        from inbox_tui.services.views import resolve_filter
+
+        return resolve_filter(self.view, self.query_text, self.me, self._saved)
+
+    def reload(self, keep_id: int | None = None) -> None:
+        try:
+            flt = self.current_filter()
+        except ValueError as exc:
+            self.set_status(str(exc))
+            return
+        self._list_request = flt
+        # Search reloads per keystroke and a count reads every match, while the first
+        # page stops early: the page is shown first, a short page needs no count.
+        self.gateway.read(
+            self, page_of, flt, 0, None, reply=ListLoaded, flow=(flt, keep_id), group="list",
+            exclusive=True,
+        )  # fmt: skip
+
+    def on_list_loaded(self, message: ListLoaded) -> None:
+        flt, keep_id = message.flow
+        rows = message.value
+        exact = len(rows) < PAGE
+        self._show_list(flt, len(rows), rows, keep_id, exact)
+        if not exact and flt is self._list_request:
+            self.gateway.read(
+                self, count_of, flt, reply=TotalCounted, flow=flt, group="count", exclusive=True
+            )
+
+    def on_total_counted(self, message: TotalCounted) -> None:
+        self._show_total(message.flow, message.value)
+
+    def _show_total(self, flt: ConversationFilter, total: int) -> None:
+        if flt is not self._list_request or flt is not self.conv_list.filter:
+            return  # the agent searched for something else meanwhile (see _show_list)
+        self.conv_list.set_total(total)
+        self._set_top(total)
+
+    def _show_list(
+        self,
+        flt: ConversationFilter,
+        total: int,
+        rows: list[ConversationRow],
+        keep_id: int | None,
+        exact: bool = True,
+    ) -> None:
+        if flt is not self._list_request:
+            # A thread worker cannot be stopped mid-query: "exclusive" only marks the
+            # old one cancelled, and it still finishes. Its answer is for text the agent
+            # has typed past; showing it would flash old results over newer ones.
+            return
+        self.conv_list.set_filter(flt, total, rows, keep_id)
+        self._set_top(total, exact)
+        self.post_message(ListShown())
+
+    def _load_thread(self, conv_id: int) -> None:
+        window = self.thread_view.window_for(conv_id)
+        self.gateway.read(
+            self, thread_of, conv_id, window, self.me, reply=ThreadLoaded,
+            flow=(conv_id, window), group="thread", exclusive=True,
+        )  # fmt: skip
+
+    def on_thread_loaded(self, message: ThreadLoaded) -> None:
+        thread, viewers = message.value
+        conv_id, window = message.flow
+        if conv_id == self.open_id:
+            self.open_version = thread.version
+        self.thread_view.show(thread, viewers, window)
+
+    @on(ThreadView.OlderWanted)
+    def _older(self) -> None:
+        if self.open_id is not None:
+            self._load_thread(self.open_id)
+
+    def store_changed(self) -> None:
+        """Someone (another agent, a sync, the poll waking a snooze) changed the store:
+        fresh data in place, the agent's cursor and open thread kept."""
+        lst = self.conv_list
+        if lst.filter is not None:
+            wanted = sorted({lst.cursor // PAGE, *lst.loaded_pages()})[:5]
+            self.gateway.read(
+                self, pages_of, lst.filter, wanted, reply=ListRefreshed, flow=lst.filter,
+                group="list", exclusive=True,
+            )  # fmt: skip
+        if self.open_id is not None:
+            self._load_thread(self.open_id)
+        self.refresh_pane()
+
+    def on_list_refreshed(self, message: ListRefreshed) -> None:
+        total, pages = message.value
+        self._apply_refresh(message.flow, total, pages)
+
+    def _apply_refresh(
+        self, flt: ConversationFilter, total: int, pages: dict[int, list[ConversationRow]]
+    ) -> None:
+        if flt is not self.conv_list.filter or flt is not self._list_request:
+            return  # the agent searched for something else meanwhile (see _show_list)
+        self.conv_list.reload_keep_cursor(total, pages)
+        self._set_top(total)
+
+    def set_presence(self, presence: dict[int, list[tuple[str, str]]]) -> None:
+        self.conv_list.presence = presence
+        self.conv_list.refresh()
+
+    def load_views(self) -> None:
+        from inbox_tui.services.views import list_views
+
+        self.gateway.read(self, list_views, self.me, reply=ViewsLoaded, group="views")
+
+    def on_views_loaded(self, message: ViewsLoaded) -> None:
+        from inbox_tui.services.views import VIEWS
+
+        found = message.value
+        self._saved = found.saved
+        ol = self.query_one("#views", OptionList)
+        ol.clear_options()
+        opts = [Option(Text(f"{label} ({found.counts.get(v, 0):,})"), id=v) for v, label in VIEWS]
+        opts += [Option(Text(f"#{one_line(t, 20)}"), id=f"tag:{t}") for t in found.tags]
+        opts += [Option(Text(f"★ {one_line(n, 20)}"), id=f"saved:{n}") for n in found.saved]
+        ol.add_options(opts)
+        ids = [o.id for o in opts]
+        ol.highlighted = ids.index(self.view) if self.view in ids else 0
+
+    # -- the list and the thread -----------------------------------------------------
+
+    @on(ConversationList.Highlighted)
+    def _highlighted(self, event: ConversationList.Highlighted) -> None:
+        if event.row is not None and self.has_class("-wide") and event.row.id != self.open_id:
+            self.open_id = event.row.id
+            self._load_thread(event.row.id)
+        self.refresh_pane(force=False)
+
+    @on(ConversationList.Opened)
+    def _opened(self, event: ConversationList.Opened) -> None:
+        self.action_open()
+
+    @on(ConversationList.SelectionChanged)
+    def _selection_changed(self) -> None:
+        self._set_top(self.conv_list.total)
+        self._show_keys()
+
+    @on(OptionList.OptionSelected, "#views")
+    def _view_chosen(self, event: OptionList.OptionSelected) -> None:
+        self.view = event.option.id or "open"
+        self.query_text = ""
+        self.query_one("#views").remove_class("shown")
+        self.conv_list.clear_selection()
+        self.conv_list.focus()
+        self.reload()
+
+    def action_open(self) -> None:
+        row = self.conv_list.current_row()
+        if row is None:
+            return
+        self.open_conversation(row.id)
+
+    def open_conversation(self, conv_id: int, from_pane: bool = False) -> None:
+        """Open a conversation by id in the thread view (it need not be in the list: the
+        customer's history, a stats drill-down)."""
+        self.open_id = conv_id
+        self.add_class("-reading")
+        self._load_thread(conv_id)
+        self.post_message(OpenChanged())
+        if from_pane and self.has_class("-cramped"):
+            self._hide_pane()  # the pane covered the thread
+        elif from_pane:
+            self.refresh_pane(force=False)  # the same customer; marks the one now open
+            return  # the agent stays in the pane, walking the history
+        self.thread_view.focus()
+        self.refresh_pane(force=False)
+
+    def action_go_back(self) -> None:
+        if self.pane_shown() and (self._pane_has_focus() or self.has_class("-cramped")):
+            # Esc leaves the pane: back to the thread or list beside it, or, where the
+            # pane covers them, closes it.
+            if self.has_class("-cramped"):
+                self._hide_pane()
+            else:
+                self._focus_main()
+            return
+        search = self.query_one("#search", Input)
+        if search.has_focus or search.has_class("shown"):
+            search.remove_class("shown")
+            if self.query_text:
+                self.query_text = ""
+                search.value = ""
+                self.reload()
+            self.conv_list.focus()
+            return
+        if self.query_one("#views").has_class("shown"):
+            self.query_one("#views").remove_class("shown")
+            self.conv_list.focus()
+            return
+        if not self.has_class("-reading") and self.conv_list.selected:
+            self.conv_list.clear_selection()
+            return
+        self.remove_class("-reading")
+        if not self.has_class("-wide"):
+            self.open_id = None
+        self.conv_list.focus()
+        self.refresh_pane(force=False)
+
+    def action_select(self) -> None:
+        self.conv_list.toggle_selected()
+        self.conv_list.action_cursor_down()
+
+    def action_refresh(self) -> None:
+        row = self.conv_list.current_row()
+        self.reload(keep_id=row.id if row else None)
+        if self.open_id:
+            self._load_thread(self.open_id)
+
+    # -- search and views ------------------------------------------------------------
+
+    def search_for(self, query: str, view: str) -> None:
+        self.view = view
+        self.query_text = query
+        self._uncover_list()
+        search = self.query_one("#search", Input)
+        search.value = query
+        search.add_class("shown")
+        self.remove_class("-reading")
+        self.conv_list.focus()
+        self.reload()
+
+    def action_views(self) -> None:
+        self._uncover_list()
+        views = self.query_one("#views", OptionList)
+        views.add_class("shown")
+        views.focus()
+        self.load_views()
+
+    def action_search(self) -> None:
+        self._uncover_list()
+        search = self.query_one("#search", Input)
+        search.add_class("shown")
+        search.focus()
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self.query_text = event.value
+        self.reload()
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self) -> None:
+        self.conv_list.focus()
+
+    # -- the side pane ---------------------------------------------------------------
+
+    def pane_shown(self) -> bool:
+        return self.has_class("-pane")
+
+    def pane_target(self) -> int | None:
+        """The one conversation the pane is about: the open one, else the highlighted
+        one. A bulk selection does not count: the pane shows one conversation's data."""
+        if self.open_id is not None and (self.has_class("-reading") or self.has_class("-wide")):
+            return self.open_id
+        row = self.conv_list.current_row()
+        return row.id if row else None
+
+    def action_pane_tags(self) -> None:
+        self._toggle_pane("tags")
+
+    def action_pane_macros(self) -> None:
+        self._toggle_pane("macros")
+
+    def action_pane_articles(self) -> None:
+        self._toggle_pane("articles")
+
+    def action_pane_contact(self) -> None:
+        self._toggle_pane("contact")
+
+    def _toggle_pane(self, kind: str) -> None:
+        if self.pane_shown() and self.side_pane.kind == kind:
+            self._hide_pane()
+        else:
+            self._show_pane(kind)
+
+    def _show_pane(self, kind: str) -> None:
+        self.side_pane.set_kind(kind)
+        self.add_class("-pane")
+        self.refresh_pane()
+        # Opening a pane is asking to act in it: the keys go there (Esc or Tab leave).
+        self.side_pane.choices.focus()
+
+    def _hide_pane(self) -> None:
+        had_focus = self._pane_has_focus()
+        self.remove_class("-pane")
+        self._pane_for = None
+        if had_focus or self.has_class("-cramped"):
+            self._focus_main()
+
+    def _uncover_list(self) -> None:
+        if self.pane_shown() and self.has_class("-cramped"):
+            self._hide_pane()
+
+    def _focus_main(self) -> None:
+        if self.has_class("-reading"):
+            self.thread_view.focus()
+        else:
+            self.conv_list.focus()
+
+    def _pane_has_focus(self) -> bool:
+        focused = self.focused
+        return focused is not None and self.side_pane in focused.ancestors_with_self
+
+    def refresh_pane(self, force: bool = True) -> None:
+        """Load the shown pane's data for its conversation (in a worker). Without
+        ``force`` nothing happens when neither the pane nor its conversation changed."""
+        if not self.pane_shown():
+            return
+        cid = self.pane_target()
+        key = (self.side_pane.kind, cid)
+        if not force and key == self._pane_for:
+            return
+        self._pane_for = key
+        self._pane_generation += 1
+        if cid is None:
+            self.side_pane.show_message("No conversation is highlighted.")
+            return
+        self.gateway.read(
+            self, load_pane_data, self.side_pane.kind, cid, self.me, self.clock(),
+            reply=PaneLoaded, flow=self._pane_generation, group="pane", exclusive=True,
+        )  # fmt: skip
+
+    def on_pane_loaded(self, message: PaneLoaded) -> None:
+        # A newer request (the agent moved on) wins over a slower older one.
+        data: PaneData = message.value
+        if message.flow == self._pane_generation:
+            self.side_pane.show(data)
+
+    def pane_failed(self, generation: int, text: str) -> None:
+        if generation == self._pane_generation:
+            self.side_pane.show_message(text)
+
+    @on(SidePane.TabClicked)
+    def _pane_tab_clicked(self, event: SidePane.TabClicked) -> None:
+        if event.kind != self.side_pane.kind:
+            self._show_pane(event.kind)
+
+    @on(SidePane.Chosen)
+    def _pane_chosen(self, event: SidePane.Chosen) -> None:
+        data = self.side_pane.data
+        cid, value = event.conversation_id, event.value
+        if event.kind == "tags":
+            self.tag_one(cid, value, remove=data is not None and value in data.marked)
+        elif event.kind == "macros":
+            self.apply_macro([cid], value)
+        elif event.kind == "articles" and data is not None and value in data.payload:
+            self.compose_reply(cid, "\n\n" + data.payload[value] + "\n", article_id=int(value))
+        elif event.kind == "contact":
+            self.open_conversation(int(value), from_pane=True)
+
+    def action_stats(self) -> None:
+        from inbox_tui.tui.screens.stats import StatsScreen
+
+        def drill(result: str | int | None) -> None:
+            if isinstance(result, int):  # a conversation picked behind a number
+                self.open_conversation(result)
+            elif result:  # an agent: their conversations in the list
+                self.search_for(f"assignee:{result}", "all")
+
+        self.app.push_screen(
+            StatsScreen(self.gateway, self.me, self.clock, self.config.business_hours), drill
+        )
+
+
+class OpenChanged(Message):
+    """The agent opened another conversation: presence says so at once."""

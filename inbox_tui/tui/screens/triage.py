@@ -1,0 +1,697 @@
+"""The triage flows of the main screen: tag, assign, status, snooze, close, notes,
+replies, macros, articles. Each flow fixes the conversations it acts on when it starts
+(a ``Flow``), names them before touching more than one, and ends the selection when it
+is done. Service calls go through the gateway; answers come back as messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from textual.message import Message
+from textual.screen import Screen
+
+from inbox_tui.services import triage
+from inbox_tui.tui.gateway import Loaded, ServiceFailed, StoreWritten
+from inbox_tui.tui.screens.composer import Composer, Draft
+from inbox_tui.tui.widgets.conversation_list import ConversationList
+from inbox_tui.tui.widgets.dialogs import Confirm, FuzzyPicker, PickItem, Prompt
+from inbox_tui.tui.widgets.thread_view import ThreadView
+
+if TYPE_CHECKING:
+    from inbox_tui.config import Config
+    from inbox_tui.tui.gateway import Gateway
+
+
+@dataclass
+class Flow:
+    """The conversations one action applies to, fixed when it starts."""
+
+    ids: list[int]
+    subjects: list[str] = field(default_factory=list)
+    bulk: bool = False  # from the selection: the selection ends when the action is done
+    after: Callable[[], None] | None = None  # UI step once the write committed
+
+
+@dataclass
+class SendFlow:
+    """A reply on its way: enough to reopen the composer with the text if it fails."""
+
+    conv_id: int
+    text: str
+    then: str | None
+    seen: int | None
+    macro: str | None = None
+    article_id: int | None = None
+
+
+@dataclass
+class MacroEdit:
+    slug: str
+    name: str
+    text: str
+    actions: dict[str, Any]
+
+
+class TagChoicesLoaded(Loaded):
+    pass
+
+
+class AgentsLoaded(Loaded):
+    pass
+
+
+class ArticlesLoaded(Loaded):
+    pass
+
+
+class MacrosLoaded(Loaded):
+    pass
+
+
+class MacroChoicesLoaded(Loaded):
+    pass
+
+
+class MacroPrepared(Loaded):
+    """value: (macro info, preview or None); flow: the Flow."""
+
+
+class MacroRendered(Loaded):
+    """value: the preview with the agent's answers; flow: (conversation id, slug)."""
+
+
+class ContactQueryLoaded(Loaded):
+    pass
+
+
+class ReplySent(Message):
+    """A reply was queued: the app flushes the outbox now rather than at its timer."""
+
+
+STATUS_LABELS = {
+    "open": "Open",
+    "pending": "Pending (waiting on the customer)",
+    "closed": "Closed",
+}
+
+
+def _s(n: int) -> str:
+    return "" if n == 1 else "s"
+
+
+class TriageFlows(Screen[None]):
+    """The main screen's base: the flows. MainScreen provides the state and loaders."""
+
+    gateway: Gateway
+    config: Config
+    me: str
+    clock: Callable[[], datetime]
+    open_id: int | None
+    open_version: int | None
+    drafts: dict[int, str]
+    query_text: str
+    _load_thread: Callable[[int], None]
+    reload: Callable[..., None]
+    refresh_pane: Callable[..., None]
+    pane_failed: Callable[[int, str], None]
+    search_for: Callable[[str, str], None]
+    load_views: Callable[[], None]
+    action_open: Callable[[], None]
+
+    @property
+    def conv_list(self) -> ConversationList:
+        return self.query_one(ConversationList)
+
+    @property
+    def thread_view(self) -> ThreadView:
+        return self.query_one(ThreadView)
+
+    # -- whom an action is for ---------------------------------------------------------
+
+    def begin(self, single: bool = False) -> Flow | None:
+        """The open conversation while a thread is read; else the selection; else the
+        highlighted row. ``single`` actions (reply, note) never take a selection."""
+        lst = self.conv_list
+        if self.has_class("-reading") and self.open_id is not None:
+            thread = self.thread_view.thread
+            subject = thread.conversation.subject if thread else ""
+            return Flow([self.open_id], [subject])
+        if lst.selected and not single:
+            ids = sorted(lst.selected)
+            return Flow(ids, [lst.selected_subjects.get(i, f"#{i}") for i in ids], bulk=True)
+        row = lst.current_row()
+        if row is None:
+            self.notify("No conversation is highlighted.", severity="warning")
+            return None
+        return Flow([row.id], [row.subject])
+
+    def targets(self) -> list[int]:
+        flow = self.begin()
+        return flow.ids if flow else []
+
+    def confirmed(self, flow: Flow, what: str, then: Callable[[], None]) -> None:
+        """Run ``then`` at once for one conversation; for several, after the agent saw
+        how many and which and said yes."""
+        if len(flow.ids) == 1:
+            then()
+            return
+        n = len(flow.ids)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                then()
+            else:
+                self.notify("Nothing was changed.", markup=False)
+
+        self.app.push_screen(
+            Confirm(f"{what} on these {n} conversations?", flow.subjects), answered
+        )
+
+    def act(self, flow: Flow, what: str, fn: Callable[..., Any], *args: Any) -> None:
+        """Confirm if several, then ``fn(session, me, ids, *args)`` in one transaction."""
+        n = len(flow.ids)
+
+        def run() -> None:
+            ok = f"{what} ({n} conversation{_s(n)})."
+            self.gateway.write(self, fn, self.me, flow.ids, *args, ok=ok, flow=flow)
+
+        self.confirmed(flow, what, run)
+
+    # -- answers from the gateway ------------------------------------------------------
+
+    def on_store_written(self, message: StoreWritten) -> None:
+        message.stop()
+        if message.ok:
+            self.notify(message.ok, markup=False)
+        flow = message.flow
+        if isinstance(flow, Flow):
+            if flow.bulk:
+                self.conv_list.clear_selection()
+            if flow.after is not None:
+                flow.after()
+        elif isinstance(flow, SendFlow):
+            self.drafts.pop(flow.conv_id, None)
+            self.notify(self._sent_text(message.result), markup=False)
+            self.post_message(ReplySent())
+        row = self.conv_list.current_row()
+        self.reload(keep_id=row.id if row else None)
+        if self.open_id is not None and (self.has_class("-reading") or self.has_class("-wide")):
+            self._load_thread(self.open_id)
+        self.refresh_pane()
+
+    def on_service_failed(self, message: ServiceFailed) -> None:
+        from inbox_tui.services.replies import Collision
+
+        message.stop()
+        flow = message.flow
+        if isinstance(flow, int):  # a side pane's load (its generation)
+            self.pane_failed(flow, message.text)
+            return
+        if isinstance(flow, SendFlow) and isinstance(message.error, Collision):
+            self._collision(flow, message.error.changes)
+            return
+        self.notify(message.text, severity="error", markup=False, timeout=10)
+        if isinstance(flow, SendFlow):  # nothing was sent: the text comes back
+            self.compose_reply(flow.conv_id, flow.text, flow.macro, flow.article_id)
+        elif isinstance(flow, MacroEdit):  # not saved: the edits come back
+            self._edit_macro(flow)
+
+    # -- simple actions ------------------------------------------------------------------
+
+    def action_assign_me(self) -> None:
+        if flow := self.begin():
+            self.act(flow, "Assigned to you", triage.assign_many, self.me)
+
+    def action_close_next(self) -> None:
+        flow = self.begin()
+        if flow is None:
+            return
+        if not flow.bulk and self.has_class("-reading"):
+            flow.after = self._open_next
+        self.act(flow, "Closed", triage.close_many)
+
+    def _open_next(self) -> None:
+        self.conv_list.action_cursor_down()
+        self.app.call_after_refresh(self.action_open)
+
+    def action_status(self) -> None:
+        flow = self.begin()
+        if flow is None:
+            return
+        current = self._current_status(flow)
+        items = [PickItem(v, label, checked=v == current) for v, label in STATUS_LABELS.items()]
+
+        def chosen(value: str | None) -> None:
+            if value:
+                self.act(flow, f"Set {value}", triage.set_status_many, value)
+
+        self.app.push_screen(FuzzyPicker(self._title("Status", flow), items), chosen)
+
+    def _current_status(self, flow: Flow) -> str | None:
+        if len(flow.ids) != 1:
+            return None
+        thread = self.thread_view.thread
+        if thread is not None and thread.conversation.id == flow.ids[0]:
+            return thread.conversation.status
+        row = self.conv_list.current_row()
+        return row.status if row is not None and row.id == flow.ids[0] else None
+
+    def _current_assignee(self, flow: Flow) -> str | None:
+        if len(flow.ids) != 1:
+            return None
+        thread = self.thread_view.thread
+        if thread is not None and thread.conversation.id == flow.ids[0]:
+            return thread.conversation.assignee
+        row = self.conv_list.current_row()
+        return row.assignee if row is not None and row.id == flow.ids[0] else None
+
+    def _title(self, what: str, flow: Flow) -> str:
+        n = len(flow.ids)
+        return f"{what} ({n} selected conversations)" if n > 1 else what
+
+    def action_snooze(self) -> None:
+        from inbox_tui.when import SNOOZE_HINT, SNOOZE_PRESETS, snooze_until
+
+        flow = self.begin()
+        if flow is None:
+            return
+        items = [PickItem(v, label) for v, label in SNOOZE_PRESETS]
+        items.append(PickItem("custom", "Custom…", SNOOZE_HINT))
+
+        def check(value: str) -> str | None:
+            try:
+                snooze_until(value, self.clock())
+            except ValueError as exc:
+                return str(exc)
+            return None
+
+        def chosen(value: str | None) -> None:
+            if value == "custom":
+                self.app.push_screen(
+                    Prompt(f"Snooze for ({SNOOZE_HINT})", "2d", check=check), snooze
+                )
+            elif value:
+                snooze(value)
+
+        def snooze(value: str | None) -> None:
+            if not value:
+                return
+            now = self.clock()
+            try:
+                until = snooze_until(value, now)
+            except ValueError as exc:
+                self.notify(str(exc), severity="error", markup=False)
+                return
+            self.act(flow, f"Snoozed until {until:%a %d %b %H:%M} UTC", _snooze_many, until, now)
+
+        self.app.push_screen(
+            FuzzyPicker(
+                self._title("Snooze until… (wakes early if the customer replies)", flow),
+                items,
+                typed=lambda text: text if check(text) is None else None,
+            ),
+            chosen,
+        )
+
+    # -- pickers -----------------------------------------------------------------------
+
+    def action_tag(self) -> None:
+        from inbox_tui.services.suggest import tag_choices
+
+        if flow := self.begin():
+            self.gateway.read(
+                self, tag_choices, flow.ids[0], reply=TagChoicesLoaded, flow=flow, group="pickers"
+            )
+
+    def on_tag_choices_loaded(self, message: TagChoicesLoaded) -> None:
+        flow: Flow = message.flow
+        choices = message.value
+        # Likely tags first (learned from the team's own tagging), then the rest. On a
+        # bulk selection nothing is marked as applied: it differs from one to the next.
+        single = len(flow.ids) == 1
+        items = [PickItem(c.name, c.name, c.hint, c.applied and single) for c in choices]
+        if not single:
+            items = [
+                PickItem(c.name, c.name, c.kind)
+                for c in sorted(choices, key=lambda c: (c.kind, c.name))
+            ]
+
+        def chosen(value: str | None) -> None:
+            if not value:
+                return
+            if single and any(it.value == value and it.checked for it in items):
+                self.act(flow, f"Removed tag {value}", triage.untag_many, value)
+            else:
+                self.act(flow, f"Tagged {value}", triage.tag_many, value)
+
+        title = self._title("Tag (Enter toggles; type a new name to create it)", flow)
+        self.app.push_screen(FuzzyPicker(title, items, allow_new="Create tag"), chosen)
+
+    def tag_one(self, cid: int, name: str, remove: bool) -> None:
+        """A tag chosen in the side pane: always the pane's one conversation."""
+        fn = triage.untag_many if remove else triage.tag_many
+        ok = f"Removed tag {name}." if remove else f"Tagged {name}."
+        self.gateway.write(self, fn, self.me, [cid], name, ok=ok, flow=Flow([cid]))
+
+    def action_assign(self) -> None:
+        from inbox_tui.services.views import list_agents
+
+        if flow := self.begin():
+            self.gateway.read(self, list_agents, reply=AgentsLoaded, flow=flow, group="pickers")
+
+    def on_agents_loaded(self, message: AgentsLoaded) -> None:
+        flow: Flow = message.flow
+        current = self._current_assignee(flow)
+        items = [PickItem("\x00none", "Nobody (unassign)")]
+        items += [
+            PickItem(
+                a.username,
+                a.name,
+                a.username + (" (me)" if a.username == self.me else ""),
+                checked=a.username == current,
+            )
+            for a in message.value
+        ]
+
+        def chosen(value: str | None) -> None:
+            if value is None:
+                return
+            who = None if value == "\x00none" else value
+            what = f"Assigned to {who}" if who else "Unassigned"
+            self.act(flow, what, triage.assign_many, who)
+
+        self.app.push_screen(FuzzyPicker(self._title("Assign to", flow), items), chosen)
+
+    def action_contact(self) -> None:
+        from inbox_tui.services.contacts import contact_query
+
+        flow = self.begin(single=True)
+        if flow is not None:
+            self.gateway.read(
+                self, contact_query, flow.ids[0], reply=ContactQueryLoaded, group="pickers"
+            )
+
+    def on_contact_query_loaded(self, message: ContactQueryLoaded) -> None:
+        if message.value is None:
+            self.notify("This conversation has no known customer.", severity="warning")
+        else:
+            self.search_for(message.value, "all")
+
+    def action_save_search(self) -> None:
+        from inbox_tui.services.views import save_search
+
+        if not self.query_text.strip():
+            self.notify("Type a search first (/), then save it as a view.", severity="warning")
+            return
+        query = self.query_text
+
+        def done(name: str | None) -> None:
+            self.conv_list.focus()  # the next key is for the list, not the query
+            if name and name.strip():
+                ok = f"Saved the search as the view “{name.strip()}”."
+                self.gateway.write(
+                    self, save_search, name, query, ok=ok, flow=Flow([], after=self.load_views)
+                )
+
+        self.app.push_screen(Prompt("Name for this view", "e.g. Angry billing"), done)
+
+    # -- notes and replies ---------------------------------------------------------------
+
+    def action_note(self) -> None:
+        flow = self.begin(single=True)
+        if flow is None:
+            return
+        cid = flow.ids[0]
+
+        def done(draft: Draft | None) -> None:
+            if draft and draft.action == "note" and draft.text.strip():
+                self.gateway.write(
+                    self, triage.add_note, self.me, cid, draft.text, ok="Note saved.", flow=flow
+                )
+
+        self.app.push_screen(
+            Composer(f"Internal note on #{cid} (never sent to the customer)", is_note=True), done
+        )
+
+    def action_reply(self) -> None:
+        if flow := self.begin(single=True):
+            self.compose_reply(flow.ids[0], self.drafts.get(flow.ids[0], ""))
+
+    def compose_reply(
+        self, conv_id: int, text: str, macro: str | None = None, article_id: int | None = None
+    ) -> None:
+        from inbox_tui.services.presence import heartbeat
+
+        seen = self.open_version if conv_id == self.open_id else None
+        self.gateway.fire(self, heartbeat, self.me, conv_id, "replying", group="presence")
+
+        def done(draft: Draft | None) -> None:
+            if draft is None:
+                return
+            if draft.action == "closed":  # Esc: kept for the next r on this conversation
+                if draft.text.strip() and not macro:
+                    self.drafts[conv_id] = draft.text
+                return
+            if not draft.text.strip():
+                return
+            then = "closed" if draft.action == "send_close" else None
+            self.send(SendFlow(conv_id, draft.text, then, seen, macro, article_id))
+
+        title = f"Reply to #{conv_id}" + (f" (macro {macro})" if macro else "")
+        self.app.push_screen(Composer(title, text), done)
+
+    def send(self, flow: SendFlow, force: bool = False) -> None:
+        from inbox_tui.services.compose import send_reply
+
+        def queue(session: Any) -> Any:
+            return send_reply(
+                session,
+                self.me,
+                flow.conv_id,
+                flow.text,
+                config=self.config,
+                then_status=flow.then,
+                seen_version=None if force else flow.seen,
+                force=force,
+                macro=flow.macro,
+                article_id=flow.article_id,
+            )
+
+        self.gateway.write(self, queue, ok=None, flow=flow)
+
+    def _sent_text(self, sent: Any) -> str:
+        if sent.logged and self.config.demo:
+            return "Reply recorded. This is the demo inbox, so nothing was sent."
+        if sent.logged:
+            return "Chat replies are logged in the conversation but not delivered to the chat."
+        return "Reply queued; it is sent in the background."
+
+    def _collision(self, flow: SendFlow, changes: list[str]) -> None:
+        items = [
+            PickItem("send", "Send anyway"),
+            PickItem("edit", "Edit the reply"),
+            PickItem("discard", "Discard the reply"),
+        ]
+        title = "Someone else acted on this conversation since you opened it: " + "; ".join(changes)
+
+        def chosen(value: str | None) -> None:
+            if value == "send":
+                self.send(flow, force=True)
+            elif value == "edit" or value is None:
+                self._load_thread(flow.conv_id)
+                self.compose_reply(flow.conv_id, flow.text, flow.macro, flow.article_id)
+
+        self.app.push_screen(FuzzyPicker(title, items), chosen)
+
+    def action_article(self) -> None:
+        from inbox_tui.services.suggest import article_choices
+
+        if flow := self.begin(single=True):
+            self.gateway.read(
+                self, article_choices, flow.ids[0], 8, reply=ArticlesLoaded, flow=flow,
+                group="pickers",
+            )  # fmt: skip
+
+    def on_articles_loaded(self, message: ArticlesLoaded) -> None:
+        found = message.value
+        conv_id = message.flow.ids[0]
+        if not found:
+            self.notify(
+                "No help article matches this conversation; import a help centre with 'inbox-tui import articles PATH'.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        texts = {str(f.suggestion.id): f.insert_text for f in found}
+        previews = {str(f.suggestion.id): f.preview for f in found}
+        items = [
+            PickItem(str(f.suggestion.id), f.suggestion.title, f.suggestion.reason) for f in found
+        ]
+
+        def chosen(value: str | None) -> None:
+            if value:
+                self.compose_reply(conv_id, "\n\n" + texts[value] + "\n", article_id=int(value))
+
+        title = "Suggested help articles (Enter inserts into a reply)"
+        self.app.push_screen(FuzzyPicker(title, items, preview=previews), chosen)
+
+    # -- macros ------------------------------------------------------------------------
+
+    def action_edit_macro(self) -> None:
+        from inbox_tui.services.macros import list_macros
+
+        self.gateway.read(self, list_macros, reply=MacrosLoaded, group="pickers")
+
+    def on_macros_loaded(self, message: MacrosLoaded) -> None:
+        by_slug = {m.slug: m for m in message.value}
+        items = [PickItem(m.slug, m.name, m.body_kind) for m in message.value]
+
+        def chosen(slug: str | None) -> None:
+            if slug:
+                m = by_slug[slug]
+                self._edit_macro(MacroEdit(m.slug, m.name, m.body, m.actions))
+
+        self.app.push_screen(FuzzyPicker("Edit which macro?", items), chosen)
+
+    def _edit_macro(self, edit: MacroEdit) -> None:
+        from inbox_tui.services.macros import save_macro
+
+        def saved(draft: Draft | None) -> None:
+            if draft is not None and draft.action == "note":
+                flow = MacroEdit(edit.slug, edit.name, draft.text, edit.actions)
+                self.gateway.write(
+                    self, save_macro, edit.slug, edit.name, draft.text, edit.actions,
+                    ok=f"Macro “{edit.name}” saved.", flow=flow,
+                )  # fmt: skip
+
+        self.app.push_screen(
+            Composer(
+                f"Edit macro “{edit.name}” (placeholders like {{{{contact.first_name}}}} are checked on save)",
+                edit.text,
+                is_note=True,
+                save_label="Save macro",
+            ),
+            saved,
+        )
+
+    def action_macro(self) -> None:
+        from inbox_tui.services.macros import macro_choices
+
+        if flow := self.begin():
+            self.gateway.read(
+                self, macro_choices, self.me, flow.ids[0], reply=MacroChoicesLoaded, flow=flow,
+                group="pickers",
+            )  # fmt: skip
+
+    def on_macro_choices_loaded(self, message: MacroChoicesLoaded) -> None:
+        flow: Flow = message.flow
+        macros = [c.info for c in message.value]
+        previews = {c.info.slug: c.preview for c in message.value}
+        items = [
+            PickItem(
+                m.slug,
+                (f"[{m.pinned}] " if m.pinned else "") + m.name,
+                ", ".join(m.describe_actions()),
+            )
+            for m in macros
+        ]
+
+        def chosen(slug: str | None) -> None:
+            if slug:
+                self.apply_macro(flow.ids, slug, flow)
+
+        self.app.push_screen(
+            FuzzyPicker(
+                self._title("Macro (type a pinned macro's number to apply it)", flow),
+                items,
+                preview=previews,
+                pins={str(m.pinned): m.slug for m in macros if m.pinned},
+            ),
+            chosen,
+        )
+
+    def apply_macro(self, ids: list[int], slug: str, flow: Flow | None = None) -> None:
+        flow = flow or Flow(ids)
+        self.gateway.read(
+            self, _prepare_macro, self.me, ids[0], slug, reply=MacroPrepared, flow=flow,
+            group="actions",
+        )  # fmt: skip
+
+    def on_macro_prepared(self, message: MacroPrepared) -> None:
+        from inbox_tui.services.macros import apply_macro_many
+
+        flow: Flow = message.flow
+        info, p = message.value
+        if info.body and info.body_kind == "reply" and len(flow.ids) == 1:
+            if p is not None and p.asks:
+                self._ask_then_compose(flow.ids[0], info.slug, p.asks, {})
+            elif p is not None and p.text is None:
+                self.notify(
+                    "This macro cannot be used here: it needs " + ", ".join(p.missing) + ".",
+                    severity="error",
+                    markup=False,
+                )
+            else:
+                self.compose_reply(flow.ids[0], p.text if p else "", info.slug)
+            return
+        n = len(flow.ids)
+
+        def run() -> None:
+            self.gateway.write(
+                self,
+                lambda s: apply_macro_many(s, self.me, flow.ids, info.slug, config=self.config),
+                ok=f"Applied “{info.name}” to {n} conversation{_s(n)}.",
+                flow=flow,
+            )
+
+        self.confirmed(flow, f"Apply the macro “{info.name}”", run)
+
+    def _ask_then_compose(
+        self, conv_id: int, slug: str, asks: list[str], answers: dict[str, str]
+    ) -> None:
+        from inbox_tui.services.macros import preview
+
+        if not asks:
+            self.gateway.read(
+                self, preview, self.me, conv_id, slug, answers, reply=MacroRendered,
+                flow=(conv_id, slug), group="actions",
+            )  # fmt: skip
+            return
+
+        def got(value: str | None) -> None:
+            if value is None or not value.strip():
+                self.notify(
+                    f"The macro needs “{asks[0]}”; nothing was sent.",
+                    severity="warning",
+                    markup=False,
+                )
+                return
+            self._ask_then_compose(conv_id, slug, asks[1:], {**answers, asks[0]: value})
+
+        self.app.push_screen(Prompt(f"Macro needs: {asks[0]}"), got)
+
+    def on_macro_rendered(self, message: MacroRendered) -> None:
+        conv_id, slug = message.flow
+        p = message.value
+        if p.text is None:
+            self.notify(
+                "This macro needs " + ", ".join(p.missing) + ".", severity="error", markup=False
+            )
+            return
+        self.compose_reply(conv_id, p.text, slug)
+
+
+def _prepare_macro(session: Any, me: str, conv_id: int, slug: str) -> tuple[Any, Any]:
+    from inbox_tui.services.macros import get_macro, preview
+
+    info = get_macro(session, slug)
+    return info, preview(session, me, conv_id, slug) if info.body else None
+
+
+def _snooze_many(session: Any, me: str, ids: list[int], until: datetime, now: datetime) -> int:
+    # "now" is the app's clock, so the snooze is judged against the time it was picked at.
+    return triage.snooze_many(session, me, ids, until, at=now)
