@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from inbox_tui.models import Outbox, OutboxStatus
 from inbox_tui.services.macros import apply_macro
-from inbox_tui.services.replies import queue_reply
+from inbox_tui.services.replies import delivery_sentence, queue_reply
 from inbox_tui.services.suggest import record_article_sent
 
 if TYPE_CHECKING:
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 class Sent:
     outbox_id: int | None
     logged: bool  # recorded in the conversation but not delivered (demo, chat without a route)
+    sentence: str = ""  # what the agent is told: where it goes, and for how long undo works
+    undo_seconds: float = 0.0  # the reply waits this long before it is sent
 
 
 def send_reply(
@@ -36,6 +38,7 @@ def send_reply(
     force: bool = False,
     macro: str | None = None,
     article_id: int | None = None,
+    reply_all: bool = False,
 ) -> Sent:
     """The composer's send: a plain reply, or a macro's reply with its actions, plus the
     help article it carries, in one transaction. ``then_status`` None is the default
@@ -63,8 +66,13 @@ def send_reply(
             then_status=then_status or "pending",
             seen_version=seen_version,
             force=force,
+            reply_all=reply_all,
         )
     if article_id is not None:
         record_article_sent(session, actor, conversation_id, article_id)
     row = session.get(Outbox, outbox_id) if outbox_id else None
-    return Sent(outbox_id, row is not None and row.status == OutboxStatus.LOGGED.value)
+    if row is None:
+        return Sent(outbox_id, False, "Reply queued.")
+    logged = row.status == OutboxStatus.LOGGED.value
+    delay = 0.0 if logged else config.mail.undo_seconds
+    return Sent(outbox_id, logged, delivery_sentence(row.status, row.channel, config), delay)

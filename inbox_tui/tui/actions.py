@@ -29,6 +29,8 @@ ACTIONS: list[Action] = [
     Action("open", "enter", "open", "Open the conversation", "Open"),
     Action("back", "escape,u", "go_back", "Back to the list / close search / clear selection"),
     Action("reply", "r", "reply", "Reply to the customer", "Reply"),
+    Action("reply_all", "R", "reply_all", "Reply to the customer and everyone on To/Cc"),
+    Action("undo_send", "U", "undo_send", "Undo send: take back your last reply while it waits"),
     Action("note", "n", "note", "Write an internal note", "Note"),
     Action("tag", "t", "tag", "Tag (fuzzy picker; Enter toggles)", "Tag"),
     Action("assign", "a", "assign", "Assign to an agent (picker)", "Assign"),

@@ -46,6 +46,14 @@ class SendFlow:
     seen: int | None
     macro: str | None = None
     article_id: int | None = None
+    reply_all: bool = False
+
+
+@dataclass
+class UndoFlow:
+    """Undo send: the conversation whose reply is being taken back."""
+
+    conv_id: int
 
 
 @dataclass
@@ -89,7 +97,12 @@ class ContactQueryLoaded(Loaded):
 
 
 class ReplySent(Message):
-    """A reply was queued: the app flushes the outbox now rather than at its timer."""
+    """A reply was queued: the app flushes the outbox once its undo delay is over
+    (``delay`` seconds) rather than at its timer."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+        super().__init__()
 
 
 STATUS_LABELS = {
@@ -196,7 +209,10 @@ class TriageFlows(Screen[None]):
         elif isinstance(flow, SendFlow):
             self.drafts.pop(flow.conv_id, None)
             self.notify(self._sent_text(message.result), markup=False)
-            self.post_message(ReplySent())
+            self.post_message(ReplySent(message.result.undo_seconds))
+        elif isinstance(flow, UndoFlow):  # taken back: the text is in the composer again
+            self.notify("Taken back; nothing was sent.", markup=False)
+            self.compose_reply(flow.conv_id, message.result)
         row = self.conv_list.current_row()
         self.reload(keep_id=row.id if row else None)
         if self.open_id is not None and (self.has_class("-reading") or self.has_class("-wide")):
@@ -216,7 +232,9 @@ class TriageFlows(Screen[None]):
             return
         self.notify(message.text, severity="error", markup=False, timeout=10)
         if isinstance(flow, SendFlow):  # nothing was sent: the text comes back
-            self.compose_reply(flow.conv_id, flow.text, flow.macro, flow.article_id)
+            self.compose_reply(
+                flow.conv_id, flow.text, flow.macro, flow.article_id, reply_all=flow.reply_all
+            )
         elif isinstance(flow, MacroEdit):  # not saved: the edits come back
             self._edit_macro(flow)
 
@@ -441,8 +459,28 @@ class TriageFlows(Screen[None]):
         if flow := self.begin(single=True):
             self.compose_reply(flow.ids[0], self.drafts.get(flow.ids[0], ""))
 
+    def action_reply_all(self) -> None:
+        if flow := self.begin(single=True):
+            conv_id = flow.ids[0]
+            self.compose_reply(conv_id, self.drafts.get(conv_id, ""), reply_all=True)
+
+    def action_undo_send(self) -> None:
+        from inbox_tui.services.undo_send import take_back_last
+
+        if flow := self.begin(single=True):
+            conv_id = flow.ids[0]
+            self.gateway.write(
+                self, take_back_last, self.me, conv_id, ok=None, flow=UndoFlow(conv_id)
+            )
+
     def compose_reply(
-        self, conv_id: int, text: str, macro: str | None = None, article_id: int | None = None
+        self,
+        conv_id: int,
+        text: str,
+        macro: str | None = None,
+        article_id: int | None = None,
+        *,
+        reply_all: bool = False,
     ) -> None:
         from inbox_tui.services.presence import heartbeat
 
@@ -459,9 +497,11 @@ class TriageFlows(Screen[None]):
             if not draft.text.strip():
                 return
             then = "closed" if draft.action == "send_close" else None
-            self.send(SendFlow(conv_id, draft.text, then, seen, macro, article_id))
+            self.send(SendFlow(conv_id, draft.text, then, seen, macro, article_id, reply_all))
 
-        title = f"Reply to #{conv_id}" + (f" (macro {macro})" if macro else "")
+        title = f"Reply{' to all' if reply_all else ''} to #{conv_id}" + (
+            f" (macro {macro})" if macro else ""
+        )
         self.app.push_screen(Composer(title, text), done)
 
     def send(self, flow: SendFlow, force: bool = False) -> None:
@@ -479,16 +519,15 @@ class TriageFlows(Screen[None]):
                 force=force,
                 macro=flow.macro,
                 article_id=flow.article_id,
+                reply_all=flow.reply_all,
             )
 
         self.gateway.write(self, queue, ok=None, flow=flow)
 
     def _sent_text(self, sent: Any) -> str:
-        if sent.logged and self.config.demo:
-            return "Reply recorded. This is the demo inbox, so nothing was sent."
-        if sent.logged:
-            return "Chat replies are logged in the conversation but not delivered to the chat."
-        return "Reply queued; it is sent in the background."
+        if sent.undo_seconds > 0:
+            return f"{sent.sentence} Press U to take it back."
+        return str(sent.sentence)
 
     def _collision(self, flow: SendFlow, changes: list[str]) -> None:
         items = [
