@@ -14,7 +14,7 @@ LINT_IMPORTS = $(BIN)/lint-imports --no-logo
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[test,semantic]'
 	touch $(STAMP)
 
 ## Run the TUI on a demo inbox (embedded SQLite, no config needed).

@@ -17,9 +17,12 @@ ALONE = [
     "suggest_accuracy",
     "suggest_tags",
     "suggest_speed",
+    "suggest_semantic_speed",
     "chat_split",
     "chat_import",
     "import_attachments",
+    "cluster_accuracy",
+    "incident_detection",
 ]
 
 

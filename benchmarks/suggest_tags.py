@@ -1,9 +1,12 @@
 """Tag-suggestion accuracy on real GitHub issues labelled bug / feature / question
 (../shared/corpora/labels/nlbse_issues_train.csv).
 
-A deterministic 80/20 split; the product's classifier (``services.suggest.TagModel``,
-multinomial naive Bayes over title + body) is trained on the 80% and scored on the rest,
-against a majority-class baseline and a keyword baseline in the same run.
+A deterministic 80/20 split: the 80% is the team's tagged history, the 20% is scored.
+Methods: a majority-class and a keyword baseline, the product's naive Bayes over words
+(``services.suggest.TagModel``), and with the embedding model the similarity-weighted
+vote of the nearest tagged issues (``services.semantic.vote``) alone and blended with
+naive Bayes (``services.suggest.blend_tags``), the blend's weight chosen on a dev part
+of the 80%.
 
     python -m benchmarks.suggest_tags
 """
@@ -15,6 +18,7 @@ import json
 import random
 import re
 import sys
+import time
 from collections import Counter
 
 from benchmarks.generate import CORPORA
@@ -56,8 +60,18 @@ def keyword(text: str) -> str:
     return max(hits, key=lambda k: (hits[k], k == "bug"))
 
 
+KNN_GRID = (0.25, 0.5, 0.75, 1.0)  # weights of the similarity vote tried on the dev part
+
+
 def evaluate(limit: int | None = None) -> dict[str, dict[str, float]]:
-    from inbox_tui.services.suggest import TagModel
+    """The 80/20 split; with the embedding model, the vote's weight in the blend is
+    chosen on a dev part (the last quarter of the 80%, with the first three quarters as
+    history) and the blend is reported on the 20% with the whole 80% as history."""
+    import numpy as np
+
+    from inbox_tui.services import embeddings
+    from inbox_tui.services.semantic import KNN, TagIndex, vote
+    from inbox_tui.services.suggest import W_KNN, TagModel, blend_tags
 
     rows = load()
     random.Random(42).shuffle(rows)
@@ -66,31 +80,85 @@ def evaluate(limit: int | None = None) -> dict[str, dict[str, float]]:
     cut = int(len(rows) * 0.8)
     train, test = rows[:cut], rows[cut:]
     labels = sorted({lab for _, lab in rows})
-    model = TagModel()
-    for text, lab in train:
-        model.add(text, [lab])
+
+    def bayes(history: list[tuple[str, str]]) -> TagModel:
+        model = TagModel()
+        for text, lab in history:
+            model.add(text, [lab])
+        return model
+
+    model = bayes(train)
     majority = Counter(lab for _, lab in train).most_common(1)[0][0]
-    out = {}
-    for name, predict in {
-        "majority class": lambda t: majority,
-        "keywords": keyword,
-        "naive Bayes (product)": lambda t: model.predict(t, 1)[0][0],
-    }.items():
-        pairs = [(lab, predict(text)) for text, lab in test]
+    methods = {
+        "majority class": lambda i, t: majority,
+        "keywords": lambda i, t: keyword(t),
+        "naive Bayes (product without model)": lambda i, t: model.predict(t, 1)[0][0],
+    }
+    setup: dict[str, object] = {}
+    vecs = None
+    if embeddings.encoder() is not None:
+        t0 = time.perf_counter()
+        vecs = embeddings.encode([t for t, _ in rows])
+        setup["encode_ms_per_issue"] = round((time.perf_counter() - t0) / len(rows) * 1000, 1)
+    if vecs is not None:
+
+        def index_of(lo: int, hi: int) -> TagIndex:
+            return TagIndex(
+                np.arange(lo, hi), vecs[lo:hi], [[lab] for _, lab in rows[lo:hi]], {}, [], None
+            )
+
+        def predict(idx: TagIndex, nb: TagModel, w: float, i: int, t: str) -> str:
+            votes = vote(idx, vecs[i], k=KNN)
+            return blend_tags(nb.predict(t, len(nb.docs)), votes, w)[0][0]
+
+        fit = int(cut * 0.75)
+        dev_index, dev_nb = index_of(0, fit), bayes(train[:fit])
+        dev_acc = {
+            w: sum(
+                predict(dev_index, dev_nb, w, i, rows[i][0]) == rows[i][1] for i in range(fit, cut)
+            )
+            / (cut - fit)
+            for w in KNN_GRID
+        }
+        chosen = max(KNN_GRID, key=lambda w: (dev_acc[w], -abs(w - W_KNN)))
+        setup["dev_accuracy_by_knn_weight"] = {str(w): round(a, 3) for w, a in dev_acc.items()}
+        full = index_of(0, cut)
+        methods[f"kNN vote over embeddings (k={KNN})"] = lambda i, t: predict(
+            full, model, 1.0, i, t
+        )
+        methods[f"blend (product, vote weight {W_KNN})"] = lambda i, t: predict(
+            full, model, W_KNN, i, t
+        )
+        if chosen != W_KNN:
+            methods[f"blend, vote weight {chosen} (chosen on dev)"] = lambda i, t: predict(
+                full, model, chosen, i, t
+            )
+    out: dict[str, dict[str, float]] = {}
+    for name, predict_one in methods.items():
+        t0 = time.perf_counter()
+        pairs = [(lab, predict_one(cut + j, text)) for j, (text, lab) in enumerate(test)]
+        ms = (time.perf_counter() - t0) / len(pairs) * 1000
         acc = sum(1 for a, b in pairs if a == b) / len(pairs)
         out[name] = {
             "test": len(pairs),
             "accuracy": round(acc, 3),
             "macro_f1": round(macro_f1(pairs, labels), 3),
+            "ms_per_issue": round(ms, 2),
         }
+    if setup:
+        out["_setup"] = setup  # type: ignore[assignment]
     return out
 
 
 def main() -> int:
     results = evaluate()
     for name, r in results.items():
+        if name.startswith("_"):
+            print(f"{name[1:]}: {r}")
+            continue
         print(
-            f"{name:<22} accuracy {r['accuracy']:.3f}  macro-F1 {r['macro_f1']:.3f}  ({r['test']} test issues)"
+            f"{name:<40} accuracy {r['accuracy']:.3f}  macro-F1 {r['macro_f1']:.3f}  "
+            f"{r['ms_per_issue']:.2f} ms/issue  ({r['test']} test issues)"
         )
     print(json.dumps(results), file=sys.stderr)
     return 0

@@ -27,12 +27,18 @@ COMMAND_MODULES = [
     "inbox_tui.commands.sync",
     "inbox_tui.commands.outbox",
     "inbox_tui.commands.export",
-    "inbox_tui.commands.attachments",
     "inbox_tui.commands.search",
+    "inbox_tui.commands.conv",
+    "inbox_tui.commands.sla",
+    "inbox_tui.commands.mentions",
+    "inbox_tui.commands.assign",
     "inbox_tui.commands.views",
+    "inbox_tui.commands.attachments",
     "inbox_tui.commands.articles",
     "inbox_tui.commands.macros",
     "inbox_tui.commands.stats",
+    "inbox_tui.commands.incidents",
+    "inbox_tui.commands.issues",
     "inbox_tui.commands.admin",
 ]
 
@@ -69,6 +75,15 @@ def _run_tui(ctx: Context) -> int:
     return run_app(ctx)
 
 
+class _MaskingFormatter(logging.Formatter):
+    """Log lines (tracebacks included) with URL passwords masked."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from inbox_tui.sanitize import mask_secrets
+
+        return mask_secrets(super().format(record))
+
+
 def _setup_logging(verbose: bool) -> None:
     root = logging.getLogger()
     root.setLevel(logging.INFO)
@@ -79,12 +94,13 @@ def _setup_logging(verbose: bool) -> None:
     except OSError:
         handler = logging.NullHandler()
     handler.setFormatter(
-        logging.Formatter("%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
+        _MaskingFormatter("%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
     )
     root.addHandler(handler)
     if verbose:
         err = logging.StreamHandler()
         err.setLevel(logging.INFO)
+        err.setFormatter(_MaskingFormatter())
         root.addHandler(err)
 
 
@@ -100,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     _setup_logging(args.verbose)
     ctx = Context(args)
     func: Callable[[Context], int] = args.func
+    # The TUI shows the store's warnings as notifications; a command prints them.
+    ctx.print_warnings = func is not _run_tui
     saved = sys.stdout, sys.stderr
     try:
         if not getattr(args, "opens_tui", False) and func is not _run_tui:
@@ -118,10 +136,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(func: Callable[[Context], int], ctx: Context) -> int:
+    from inbox_tui.sanitize import mask_secrets
+
     try:
         return int(func(ctx) or 0)
     except UserError as exc:
-        print(f"inbox-tui: {exc}", file=sys.stderr)
+        print(f"inbox-tui: {mask_secrets(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("inbox-tui: interrupted.", file=sys.stderr)

@@ -35,7 +35,7 @@ Example (every key documented in README.md)::
     max_message_attachments_mb = 50
 
     [keys]                      # remap any binding: action = "key"
-    reply = "R"
+    note = "N"
 
     [compose]
     editor = true               # r opens $EDITOR at once (ctrl+e does from the composer)
@@ -50,9 +50,9 @@ other users can read is refused.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
-import shlex
 import stat
 import string
 import subprocess
@@ -61,7 +61,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from inbox_tui import config_schema
 from inbox_tui.errors import UserError
+from inbox_tui.sanitize import one_line
 
 SECRET_KEYS = ("password", "secret", "token")
 
@@ -81,23 +83,23 @@ class Credentials:
 
     def resolve_password(self, what: str) -> str | None:
         """The password, or None when none is configured. Raises ConfigError with a
-        plain sentence when the command fails or the variable is unset."""
+        plain sentence when the command fails or the variable is unset. Blocks for up to
+        ``PASSWORD_CMD_TIMEOUT``: async code calls ``resolve_password_async``."""
         if self.password_cmd:
-            try:
-                out = subprocess.run(
-                    self.password_cmd, capture_output=True, text=True, timeout=30, check=False
-                )
-            except FileNotFoundError as exc:
-                raise ConfigError(
-                    f"The password command for {what} ({self.password_cmd[0]}) was not found."
-                ) from exc
-            except subprocess.TimeoutExpired as exc:
-                raise ConfigError(f"The password command for {what} took over 30 seconds.") from exc
-            if out.returncode != 0:
-                raise ConfigError(
-                    f"The password command for {what} failed (exit {out.returncode}); run it by hand to see why."
-                )
-            return out.stdout.rstrip("\r\n")
+            return _run_password_cmd(self.password_cmd, what)
+        return self._password_without_command(what)
+
+    async def resolve_password_async(self, what: str) -> str | None:
+        """``resolve_password`` for the event loop: the command runs in a worker thread
+        (its own process group, killed whole at the timeout), so a hanging password
+        helper never freezes the screen."""
+        if self.password_cmd:
+            import asyncio
+
+            return await asyncio.to_thread(_run_password_cmd, self.password_cmd, what)
+        return self._password_without_command(what)
+
+    def _password_without_command(self, what: str) -> str | None:
         if self.password_env:
             value = os.environ.get(self.password_env)
             if value is None:
@@ -106,6 +108,46 @@ class Credentials:
                 )
             return value
         return self.password
+
+
+PASSWORD_CMD_TIMEOUT = 30.0
+
+
+def _run_password_cmd(cmd: list[str], what: str) -> str:
+    """Run a password helper without a shell, in its own process group (so a helper that
+    forks, like ``sh -c 'sleep 100; …'``, is killed whole), for at most
+    ``PASSWORD_CMD_TIMEOUT`` seconds. Its output is capped at 64 KB."""
+    import signal
+
+    timeout = PASSWORD_CMD_TIMEOUT
+    try:
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except FileNotFoundError as exc:
+        raise ConfigError(f"The password command for {what} ({cmd[0]}) was not found.") from exc
+    except PermissionError as exc:
+        raise ConfigError(
+            f"The password command for {what} ({cmd[0]}) cannot be run: permission denied."
+        ) from exc
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise ConfigError(
+            f"The password command for {what} took over {timeout:g} seconds and was stopped."
+        ) from exc
+    if proc.returncode != 0:
+        raise ConfigError(
+            f"The password command for {what} failed (exit {proc.returncode}); run it by hand to see why."
+        )
+    return out[:65536].decode("utf-8", "replace").rstrip("\r\n")
 
 
 @dataclass
@@ -161,14 +203,11 @@ class Signature:
 @dataclass
 class MailSettings:
     """[mail]: undo delay and attachment size caps. Code that builds a ``Config`` by
-    hand sends at once; a loaded config waits ``DEFAULT_UNDO_SECONDS``."""
+    hand sends at once; a loaded config waits ``[mail] undo_seconds`` (10 by default)."""
 
     undo_seconds: float = 0.0
     max_attachment_bytes: int = 25 * 1024 * 1024
     max_message_attachment_bytes: int = 50 * 1024 * 1024
-
-
-DEFAULT_UNDO_SECONDS = 10.0
 
 
 @dataclass
@@ -188,6 +227,10 @@ class Config:
     chat_agents: dict[str, str] = field(default_factory=dict)  # chat handle -> username
     keys: dict[str, str] = field(default_factory=dict)  # action -> key(s)
     business_hours: dict[str, Any] | None = None
+    # [sla]: response targets (services/sla.SlaPolicy.from_config reads it).
+    sla: dict[str, Any] | None = None
+    # [assignment]: fair auto-assignment (services/autoassign.AssignPolicy.from_config).
+    assignment: dict[str, Any] | None = None
     mail: MailSettings = field(default_factory=MailSettings)
     # Chat replies are appended here as JSON lines for a bridge to deliver ([chat]).
     chat_outgoing_log: Path | None = None
@@ -200,6 +243,11 @@ class Config:
     editor_command: list[str] | None = None
     # [undo] minutes: how far back ctrl+z / U reaches.
     undo_minutes: float = 10.0
+    # [suggest] semantic: rank by meaning too when the optional model is installed.
+    semantic: bool = True
+    # [insight]: the repeat-contact window, and the bug-reference pattern (None: default).
+    repeat_days: int = 7
+    bug_pattern: str | None = None
 
 
 def default_config_path() -> Path:
@@ -241,6 +289,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"Cannot read the config file {path}: permission denied.") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"The config file {path} is not valid TOML: {exc}.") from exc
+    except RecursionError as exc:
+        raise ConfigError(f"The config file {path} is nested too deeply to read.") from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(f"The config file {path} is not UTF-8 text.") from exc
     except IsADirectoryError as exc:
@@ -256,11 +306,20 @@ def _has_literal_secret(obj: Any) -> bool:
                 and not str(key).endswith(("_cmd", "_env"))
             ):
                 return True
+            if str(key) == "db" and isinstance(value, str) and url_has_password(value):
+                return True
             if _has_literal_secret(value):
                 return True
     elif isinstance(obj, list):
         return any(_has_literal_secret(v) for v in obj)
     return False
+
+
+def url_has_password(url: str) -> bool:
+    """True when a database URL carries a password (``scheme://user:PASSWORD@host``)."""
+    from inbox_tui.sanitize import URL_PASSWORD
+
+    return bool(URL_PASSWORD.search(url))
 
 
 def _check_secret_permissions(path: Path, data: dict[str, Any]) -> None:
@@ -270,174 +329,119 @@ def _check_secret_permissions(path: Path, data: dict[str, Any]) -> None:
     if mode & (stat.S_IRGRP | stat.S_IROTH | stat.S_IWGRP | stat.S_IWOTH):
         raise ConfigError(
             f"The config file {path} holds a password and other users can read it; "
-            f"run `chmod 600 {path}`, or use password_cmd / password_env instead."
+            f"run `chmod 600 {path}`, or use password_cmd / password_env "
+            "(for the database: ~/.pgpass or PGPASSWORD) instead."
         )
 
 
-def _credentials(section: dict[str, Any], where: str) -> dict[str, Any]:
-    cmd = section.get("password_cmd")
-    if isinstance(cmd, str):
-        cmd = shlex.split(cmd)
-    if cmd is not None and not (
-        isinstance(cmd, list) and cmd and all(isinstance(c, str) for c in cmd)
-    ):
-        raise ConfigError(f"{where}: password_cmd must be a command line or a list of strings.")
+def _credentials(section: config_schema._Credentials) -> dict[str, Any]:
     return {
-        "username": _opt_str(section, "username", where),
-        "password_cmd": cmd,
-        "password_env": _opt_str(section, "password_env", where),
-        "password": _opt_str(section, "password", where),
+        "username": section.username,
+        "password_cmd": list(section.password_cmd) if section.password_cmd else None,
+        "password_env": section.password_env,
+        "password": section.password,
     }
-
-
-def _opt_str(section: dict[str, Any], key: str, where: str) -> str | None:
-    value = section.get(key)
-    if value is not None and not isinstance(value, str):
-        raise ConfigError(f"{where}: {key} must be text.")
-    return value
-
-
-def _int(section: dict[str, Any], key: str, default: int, where: str) -> int:
-    value = section.get(key, default)
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 65536:
-        raise ConfigError(f"{where}: {key} must be a port number (1-65535).")
-    return value
-
-
-def _seconds(section: dict[str, Any], key: str, default: float, where: str) -> float:
-    value = section.get(key, default)
-    if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value <= 3600:
-        raise ConfigError(f"{where}: {key} must be a number of seconds (up to 3600).")
-    return float(value)
-
-
-def _security(section: dict[str, Any], allowed: tuple[str, ...], where: str) -> str:
-    value = section.get("security", "tls")
-    if value not in allowed:
-        raise ConfigError(f"{where}: security must be one of {', '.join(allowed)}.")
-    return str(value)
 
 
 def _build(path: Path | None, data: dict[str, Any], db: str | None) -> Config:
-    agent_section = data.get("agent", {}) or {}
-    username = agent_section.get("username") or os_username()
+    try:
+        spec = config_schema.validate(data)
+    except config_schema.SchemaError as exc:
+        where = f"The config file {path}" if path else "The config"
+        raise ConfigError(f"{where} has a mistake: {exc}") from None
+    # An agent's name and address reach other agents' screens through the store: they
+    # are untrusted text like any other.
+    username = one_line(spec.agent.username or os_username(), 100)
     agent = AgentIdentity(
-        username=str(username),
-        name=str(agent_section.get("name") or username),
-        email=agent_section.get("email"),
-        signature=_signature(agent_section, "[agent]"),
+        username=username,
+        name=one_line(spec.agent.name or "", 200) or username,
+        email=one_line(spec.agent.email, 320) if spec.agent.email else None,
+        signature=_signature(spec.agent, "[agent]"),
     )
-    accounts = {
-        name: _account(name, section) for name, section in (data.get("accounts") or {}).items()
-    }
-    chat = data.get("chat", {}) or {}
-    keys = data.get("keys", {}) or {}
-    if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
-        raise ConfigError('[keys]: each entry must be action = "key".')
-    db_url = db or os.environ.get("INBOX_TUI_DB") or data.get("db")
-    outgoing = chat.get("outgoing_log")
-    if outgoing is not None and not isinstance(outgoing, str):
-        raise ConfigError("[chat]: outgoing_log must be a file path.")
-    compose = _table(data, "compose")
-    editor = compose.get("editor", False)
-    if not isinstance(editor, bool):
-        raise ConfigError("[compose]: editor must be true or false.")
-    editor_cmd = compose.get("editor_command")
-    if isinstance(editor_cmd, str):
-        try:
-            editor_cmd = shlex.split(editor_cmd)
-        except ValueError as exc:
-            raise ConfigError(f"[compose]: editor_command is not a command line: {exc}.") from exc
-    if editor_cmd is not None and not (
-        isinstance(editor_cmd, list) and editor_cmd and all(isinstance(c, str) for c in editor_cmd)
-    ):
-        raise ConfigError("[compose]: editor_command must be a command line or a list of strings.")
-    undo_minutes = _table(data, "undo").get("minutes", 10)
-    if (
-        not isinstance(undo_minutes, int | float)
-        or isinstance(undo_minutes, bool)
-        or not 1 <= undo_minutes <= 1440
-    ):
-        raise ConfigError("[undo]: minutes must be a number from 1 to 1440.")
+    accounts: dict[str, Account] = {}
+    for name, section in spec.accounts.items():
+        accounts[name] = _account(name, section)
+    db_url = db or os.environ.get("INBOX_TUI_DB") or spec.db
     return Config(
         path=path,
         db_url=db_url,
         agent=agent,
         accounts=accounts,
-        chat_agents={str(k): str(v) for k, v in (chat.get("agents") or {}).items()},
-        keys={str(k): str(v) for k, v in keys.items()},
-        business_hours=data.get("business_hours"),
-        mail=_mail_settings(data.get("mail")),
-        chat_outgoing_log=Path(outgoing).expanduser() if outgoing else None,
+        chat_agents=dict(spec.chat.agents),
+        keys=dict(spec.keys),
+        business_hours=spec.business_hours.model_dump() if spec.business_hours else None,
+        sla=spec.sla.model_dump() if spec.sla else None,
+        assignment=spec.assignment.model_dump(),
+        mail=MailSettings(
+            undo_seconds=float(spec.mail.undo_seconds),
+            max_attachment_bytes=int(spec.mail.max_attachment_mb * MB),
+            max_message_attachment_bytes=int(spec.mail.max_message_attachments_mb * MB),
+        ),
+        chat_outgoing_log=Path(spec.chat.outgoing_log).expanduser()
+        if spec.chat.outgoing_log
+        else None,
         raw=data,
-        compose_in_editor=editor,
-        editor_command=editor_cmd,
-        undo_minutes=float(undo_minutes),
+        compose_in_editor=spec.compose.editor,
+        editor_command=list(spec.compose.editor_command) if spec.compose.editor_command else None,
+        undo_minutes=float(spec.undo.minutes),
+        semantic=spec.suggest.semantic,
+        repeat_days=int(spec.insight.repeat_days),
+        bug_pattern=spec.insight.bug_pattern,
     )
 
 
-def _account(name: str, section: Any) -> Account:
-    """One [accounts.NAME] table (with its smtp and signatures)."""
-    where = f"[accounts.{name}]"
-    if not isinstance(section, dict):
-        raise ConfigError(f"{where} must be a table.")
-    if not section.get("host"):
-        raise ConfigError(f"{where} needs a host.")
-    mailboxes = section.get("mailboxes", ["INBOX"])
-    if not (isinstance(mailboxes, list) and all(isinstance(m, str) for m in mailboxes)):
-        raise ConfigError(f"{where}: mailboxes must be a list of names.")
+def _account(name: str, section: config_schema.AccountSection) -> Account:
+    """One validated ``[accounts.NAME]`` table (and its ``smtp`` table) as settings."""
     smtp = None
-    if isinstance(section.get("smtp"), dict):
-        s = section["smtp"]
-        swhere = f"[accounts.{name}.smtp]"
-        if not s.get("host"):
-            raise ConfigError(f"{swhere} needs a host.")
-        creds = _credentials(s, swhere)
+    if section.smtp is not None:
+        s = section.smtp
+        creds = _credentials(s)
         # SMTP usually shares the IMAP login; fall back to it.
         if not (creds["password_cmd"] or creds["password_env"] or creds["password"]):
-            for k in ("password_cmd", "password_env", "password"):
-                creds[k] = _credentials(section, where)[k]
-        creds["username"] = creds["username"] or section.get("username")
+            for k, v in _credentials(section).items():
+                if k != "username":
+                    creds[k] = v
+        creds["username"] = creds["username"] or section.username
         smtp = SmtpSettings(
-            host=str(s["host"]),
-            port=_int(s, "port", 465, swhere),
-            security=_security(s, ("tls", "starttls", "plain"), swhere),
-            tls_ca_file=s.get("tls_ca_file"),
-            allow_plain=bool(s.get("allow_plain", False)),
-            timeout=_seconds(s, "timeout", 30, swhere),
+            host=s.host,
+            port=s.port,
+            security=s.security,
+            tls_ca_file=s.tls_ca_file,
+            allow_plain=s.allow_plain,
+            timeout=float(s.timeout),
             **creds,
         )
     return Account(
         name=name,
-        host=str(section["host"]),
-        port=_int(section, "port", 993, where),
-        security=_security(section, ("tls", "plain"), where),
-        tls_ca_file=section.get("tls_ca_file"),
-        allow_plain=bool(section.get("allow_plain", False)),
-        mailboxes=list(mailboxes),
-        sent_mailbox=section.get("sent_mailbox", "Sent"),
-        address=section.get("address") or section.get("username"),
-        from_name=section.get("from_name"),
+        host=section.host,
+        port=section.port,
+        security=section.security,
+        tls_ca_file=section.tls_ca_file,
+        allow_plain=section.allow_plain,
+        mailboxes=list(section.mailboxes),
+        sent_mailbox=section.sent_mailbox,
+        address=section.address or section.username,
+        from_name=section.from_name,
         smtp=smtp,
-        timeout=_seconds(section, "timeout", 30, where),
-        signature=_signature(section, where),
-        agent_signatures=_agent_signatures(section.get("signatures"), where),
-        **_credentials(section, where),
+        timeout=float(section.timeout),
+        signature=_signature(section, f"[accounts.{name}]"),
+        agent_signatures=_agent_signatures(section.signatures, f"[accounts.{name}]"),
+        **_credentials(section),
     )
 
 
-def _signature(section: dict[str, Any], where: str) -> Signature | None:
-    text, path = section.get("signature"), section.get("signature_file")
+MB = 1024 * 1024
+
+
+def _signature(section: config_schema.SignatureFields, where: str) -> Signature | None:
+    text, path = section.signature, section.signature_file
     if text is not None and path is not None:
         raise ConfigError(f"{where}: give signature or signature_file, not both.")
     if text is None and path is None:
         return None
-    if not isinstance(text if text is not None else path, str):
-        raise ConfigError(f"{where}: signature and signature_file must be text.")
-    sig = Signature(text=text, file=Path(path).expanduser() if path else None)
     if text is not None:
         _check_signature(text, where)
-    return sig
+    return Signature(text=text, file=Path(path).expanduser() if path else None)
 
 
 def _check_signature(text: str, where: str) -> None:
@@ -451,47 +455,19 @@ def _check_signature(text: str, where: str) -> None:
         raise ConfigError(f"{where}: a signature cannot use ask: or article: placeholders.")
 
 
-def _agent_signatures(section: Any, where: str) -> dict[str, Signature]:
-    if section is None:
-        return {}
-    if not isinstance(section, dict):
-        raise ConfigError(f'{where}.signatures must be a table of agent = "text".')
+def _agent_signatures(
+    section: dict[str, str | config_schema.SignatureSection], where: str
+) -> dict[str, Signature]:
     out = {}
     for agent, value in section.items():
         if isinstance(value, str):
             _check_signature(value, f"{where}.signatures")
             out[str(agent)] = Signature(text=value)
-        elif isinstance(value, dict):
+        else:
             sig = _signature(value, f"{where}.signatures.{agent}")
             if sig is not None:
                 out[str(agent)] = sig
-        else:
-            raise ConfigError(f"{where}.signatures: {agent} must be text or a table.")
     return out
-
-
-def _mail_settings(section: Any) -> MailSettings:
-    if section is None:
-        section = {}
-    if not isinstance(section, dict):
-        raise ConfigError("[mail] must be a table.")
-
-    def number(key: str, default: float, upper: float, what: str) -> float:
-        value = section.get(key, default)
-        if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= upper:
-            raise ConfigError(f"[mail]: {key} must be {what}.")
-        return float(value)
-
-    mb = 1024 * 1024
-    return MailSettings(
-        undo_seconds=number("undo_seconds", DEFAULT_UNDO_SECONDS, 600, "0-600 seconds"),
-        max_attachment_bytes=int(
-            number("max_attachment_mb", 25, 1024, "a size in MB (0-1024)") * mb
-        ),
-        max_message_attachment_bytes=int(
-            number("max_message_attachments_mb", 50, 4096, "a size in MB (0-4096)") * mb
-        ),
-    )
 
 
 def signature_for(config: Config, username: str, account: str | None) -> str | None:
@@ -510,13 +486,6 @@ def signature_for(config: Config, username: str, account: str | None) -> str | N
                 _check_signature(text, f"the signature file {sig.file}")
             return text
     return None
-
-
-def _table(data: dict[str, Any], name: str) -> dict[str, Any]:
-    value = data.get(name, {})
-    if not isinstance(value, dict):
-        raise ConfigError(f"[{name}] must be a table.")
-    return value
 
 
 def is_loopback(host: str) -> bool:

@@ -7,6 +7,7 @@ imports the TUI to open it).
 from __future__ import annotations
 
 import argparse
+import sys
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -23,12 +24,23 @@ class Context:
         # A command that prepares a store and then hands over to the screen (``demo``)
         # sets this; the CLI opens the TUI after it, so commands never import the TUI.
         self.open_tui = False
+        # Store warnings (a world-readable store, ...) on stderr: the person who can fix
+        # it should see it, not only the log file.
+        self.print_warnings = False
 
     @cached_property
     def config(self) -> Config:
         from inbox_tui.config import load_config
+        from inbox_tui.services import sla
 
-        return load_config(self.args.config, db=self.args.db)
+        config = load_config(self.args.config, db=self.args.db)
+        if not config.semantic:  # [suggest] semantic = false: words only in this process
+            from inbox_tui.services import embeddings
+
+            embeddings.set_enabled(False)
+        # The search language (sla:breached) has no config: it reads the policy set here.
+        sla.configure(sla.SlaPolicy.from_config(config.sla, config.business_hours))
+        return config
 
     @cached_property
     def store(self) -> Store:
@@ -36,6 +48,9 @@ class Context:
 
         url = self.config.db_url or sqlite_url(default_db_path())
         store = Store(url)
+        if self.print_warnings:
+            for warning in store.warnings:
+                print(f"inbox-tui: warning: {warning}", file=sys.stderr)
         self._ensure_me(store)
         return store
 

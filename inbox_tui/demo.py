@@ -368,6 +368,8 @@ def is_empty(store: Store) -> bool:
 def build_demo(store: Store, *, me: str, now: datetime | None = None, seed: int = 7) -> int:
     """Fill an empty store with the demo inbox. Returns the number of conversations."""
     now = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
+    # Meaning vectors (the optional model) are not computed here: the TUI embeds the
+    # articles and tagged conversations in the background after its first frame.
     return store.run(_build, me, now, seed)
 
 

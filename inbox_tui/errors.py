@@ -31,7 +31,9 @@ def explain_unexpected(exc: BaseException) -> str:
         return (
             "The disk is full; nothing more was written. Free some space and run the command again."
         )
-    text = str(getattr(exc, "orig", exc))
+    from inbox_tui.sanitize import mask_secrets
+
+    text = mask_secrets(str(getattr(exc, "orig", exc)))
     if "database or disk is full" in text:
         return "The disk holding the database is full; nothing more was written. Free some space and try again."
     if "readonly database" in text or "attempt to write a readonly database" in text:

@@ -31,6 +31,27 @@ class Attachment:
     status: str = ""  # "stored", "too_large", "unreadable"; "" = listed only
     note: str | None = None  # the plain sentence when the file was not kept
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", sanitize.one_line(self.name, 300))
+        object.__setattr__(self, "content_type", sanitize.one_line(self.content_type, 200))
+
+
+# How each text field of IncomingMessage is cleaned when it is set (see __setattr__):
+# the one boundary every source passes, so a new reader or a new field cannot forget.
+_LINE_LIMITS = {
+    "source": 1000,
+    "external_id": 1000,
+    "subject": 1000,
+    "message_id": 1000,
+    "in_reply_to": 1000,
+    "thread_key": 1000,
+    "author_name": 300,
+    "author_email": 320,
+    "author_handle": 400,
+    "agent_username": 200,
+}
+_MAX_LIST = {"references": 100, "to": 200, "cc": 200, "attachments": 500, "warnings": 100}
+
 
 @dataclass
 class IncomingMessage:
@@ -60,6 +81,36 @@ class IncomingMessage:
     # in config, the account's own address): the message is then a reply.
     agent_username: str | None = None
     warnings: list[str] = field(default_factory=list)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        """Every text field is cleaned as it is set, by whichever source sets it: no
+        control characters (ESC, C1, NUL), no bidi controls, single-line fields on one
+        line and bounded, lists bounded. What is stored is what can be shown; the raw
+        bytes stay only where they are evidence (quarantine)."""
+        if isinstance(value, str):
+            if name == "body":
+                value = sanitize.for_display(value)
+            elif name in _LINE_LIMITS:
+                value = sanitize.one_line(value, _LINE_LIMITS[name])
+                if name == "author_email" and not value:
+                    value = None
+        elif isinstance(value, list) and name in _MAX_LIST:
+            value = _clean_list(
+                value[-_MAX_LIST[name] :] if name == "references" else value[: _MAX_LIST[name]]
+            )
+        super().__setattr__(name, value)
+
+
+def _clean_list(items: list) -> list:  # type: ignore[type-arg]
+    out: list = []  # type: ignore[type-arg]
+    for item in items:
+        if isinstance(item, str):
+            out.append(sanitize.one_line(item, 1000))
+        elif isinstance(item, tuple):
+            out.append(tuple(sanitize.one_line(x, 320) if isinstance(x, str) else x for x in item))
+        else:
+            out.append(item)  # Attachment cleans itself
+    return out
 
 
 def normalise_message_id(value: str | None) -> str | None:

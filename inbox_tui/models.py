@@ -56,10 +56,19 @@ class EventKind(enum.StrEnum):
     ARTICLE_SENT = "article_sent"
     MACRO_APPLIED = "macro_applied"
     MERGED = "merged"
+    # A message and its replies moved to another conversation (services/merge.py):
+    # data {"to"|"from", "messages", "events"}, and "undoes_merge" when it reverses one.
+    SPLIT = "split"
     RATED = "rated"
     FORWARDED = "forwarded"
     # Undo send: data {"outbox", "replied_event"}; the stats drop that reply.
     REPLY_CANCELLED = "reply_cancelled"
+    # A burst confirmed as an incident or dismissed: data {"action", "name", "bug"}
+    # (services/incidents.py).
+    INCIDENT = "incident"
+    # The follow-up of a fixed bug sent to this conversation: data {"ref", "macro"}
+    # (services/buglinks.py); a second run skips it.
+    FOLLOWED_UP = "followed_up"
 
 
 class OutboxStatus(enum.StrEnum):
@@ -230,6 +239,21 @@ class Article(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class Embedding(SQLModel, table=True):
+    """Sentence embeddings of an article's chunks or a conversation's query text, for
+    suggestions by meaning (services/semantic.py). Derived data: ``text_hash`` is the
+    sha256 of the text that was embedded with ``model``, so a changed text or model is
+    recomputed and an unchanged one never is. ``vectors`` holds one or more float16 rows.
+    """
+
+    kind: str = Field(primary_key=True, max_length=20)  # "article" or "conversation"
+    ref_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    model: str = Field(max_length=100)
+    text_hash: str = Field(max_length=64)
+    vectors: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 class SyncState(SQLModel, table=True):
     """Where a source left off. Committed with the rows it covers.
 
@@ -301,6 +325,24 @@ class Draft(SQLModel, table=True):
     agent_id: int = Field(foreign_key="agent.id", index=True)
     body: str = Field(default="", sa_column=Column(Text, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Mention(SQLModel, table=True):
+    """An agent named with ``@username`` in an internal note: their notification until
+    they have read it (services/mentions.py). Tied to the note, so it follows the note
+    through merges and splits."""
+
+    __table_args__ = (
+        UniqueConstraint("message_id", "agent_id"),
+        Index("ix_mention_agent_read", "agent_id", "read_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    agent_id: int = Field(foreign_key="agent.id")
+    message_id: int = Field(foreign_key="message.id", index=True)
+    by_agent_id: int | None = Field(default=None, foreign_key="agent.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    read_at: datetime | None = None
 
 
 class StatConversation(SQLModel, table=True):

@@ -10,13 +10,16 @@ bidirectional overrides that can make text read differently from what it is.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 # C0 except \t and \n, DEL, and C1 (0x80-0x9f). \r is dropped: it rewrites the line.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
-# Bidi embeddings/overrides/isolates (U+202A-202E, U+2066-2069) and U+200E/F marks are kept
-# out of single-line displays; zero-width joiners are harmless and stay.
-_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+# Bidi embeddings/overrides/isolates (U+202A-202E, U+2066-2069) and the marks U+200E/F and
+# U+061C are kept out of what is shown (they reorder text and some terminals give them a
+# cell, pushing borders out of line); zero-width joiners are harmless and stay.
+BIDI_CHARS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+_BIDI = re.compile(f"[{BIDI_CHARS}]")
 _SPACES = re.compile(r"\s+")
 
 
@@ -40,7 +43,7 @@ def for_display(text: str) -> str:
 
 # What a command may not print: C0 but tab/newline/CR (CR is the CLI's own progress
 # line), DEL, C1 and the bidi controls.
-_TERMINAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_TERMINAL = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f{BIDI_CHARS}]")
 
 
 _LONE_CR = re.compile(r"(?<!^)\r(?!\n)")
@@ -74,7 +77,7 @@ class TerminalSafeStream:
         return getattr(self._stream, name)
 
 
-_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+_JSON_UNSAFE = re.compile(f"[\\x7f-\\x9f{BIDI_CHARS}\\u2028\\u2029]")
 
 
 def json_terminal_safe(text: str) -> str:
@@ -82,6 +85,17 @@ def json_terminal_safe(text: str) -> str:
     line-separator characters written as ``\\uXXXX`` escapes: the same JSON value, safe
     to print. (JSON already escapes C0.)"""
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def clean_tree(value: Any) -> Any:
+    """Strings anywhere in a JSON-like value (dicts, lists) through ``for_display``."""
+    if isinstance(value, str):
+        return for_display(value)
+    if isinstance(value, dict):
+        return {clean_tree(k): clean_tree(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean_tree(v) for v in value]
+    return value
 
 
 def one_line(text: str, limit: int = 300) -> str:
@@ -102,6 +116,38 @@ def base_subject(subject: str) -> str:
 
 def has_reply_prefix(subject: str) -> bool:
     return bool(_REPLY_PREFIX.match(subject or ""))
+
+
+# ``scheme://user:PASSWORD@host``: the password part of a URL (a database URL in an error).
+URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]+)@", re.I)
+_TOKEN = re.compile(r"[^\s'\"<>()]+")
+
+
+def _mask_token(m: re.Match[str]) -> str:
+    token = m.group()
+    if "@" not in token or ":" not in token:
+        return token
+    at = token.rindex("@")
+    start = token.find("://")
+    if 0 <= start < at:
+        user = token.find(":", start + 3, at)
+        if user == -1:
+            return token
+        return f"{token[: user + 1]}***{token[at:]}"
+    # A malformed URL (``postgresql+psycopg//inbox:pw@h``, ``inbox:pw@h``): whatever sits
+    # between the last ``:`` before the last ``@`` and that ``@`` may be a password.
+    colon = token.rfind(":", 0, at)
+    if colon == -1 or colon + 1 == at:
+        return token
+    return f"{token[: colon + 1]}***{token[at:]}"
+
+
+def mask_secrets(text: str) -> str:
+    """Text with the password of any URL in it (well-formed or not) replaced by ``***``:
+    error messages quote URLs (a malformed ``--db``), and those are printed and logged."""
+    if not text or "@" not in text:
+        return text
+    return _TOKEN.sub(_mask_token, text)
 
 
 _UNSAFE_IN_NAME = re.compile(

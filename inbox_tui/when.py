@@ -28,10 +28,6 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
 
 
-def is_duration(text: str) -> bool:
-    return bool(_DURATION.match(str(text)))
-
-
 def snooze_until(value: str, now: datetime) -> datetime:
     """'3h', '2d', '1w', '30m', 'tomorrow', or an ISO date/time (UTC). Raises ValueError
     with a plain sentence."""
@@ -50,10 +46,3 @@ def snooze_until(value: str, now: datetime) -> datetime:
     if when <= now:
         raise ValueError("That time is in the past; pick a later one.")
     return when
-
-
-def looks_like_time(value: str) -> bool:
-    """True when the text is meant as a snooze time rather than a filter over presets:
-    a duration, a date, or anything starting with a digit."""
-    v = value.strip()
-    return bool(v) and (v[0].isdigit() or v.lower() == "tomorrow")

@@ -3,6 +3,7 @@ that use it run on SQLite and on a real PostgreSQL started by the suite."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,6 +43,30 @@ def _isolated_home(
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     monkeypatch.delenv("INBOX_TUI_CONFIG", raising=False)
     monkeypatch.delenv("INBOX_TUI_DB", raising=False)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Off before any fixture runs, session-scoped ones (the TUI's demo template) included;
+    # tests marked ``semantic`` turn it on (below).
+    os.environ["INBOX_TUI_SEMANTIC"] = "0"
+
+
+@pytest.fixture(autouse=True)
+def _semantic_only_when_marked(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Suggestions by meaning (the optional embedding model) only in tests marked
+    ``semantic``: the rest keep checking the word ranking they were written for, the
+    screens' snapshots stay deterministic, and no test embeds a help centre by accident
+    (a few seconds each on a loaded machine). Set through the environment, so programs
+    the tests start (the CLI, the TUI in tmux) follow it too."""
+    from inbox_tui.services import embeddings
+
+    on = request.node.get_closest_marker("semantic") is not None
+    monkeypatch.setenv(embeddings.ENV_SWITCH, "1" if on else "0")
+    embeddings.set_enabled(None)
+    yield
+    embeddings.set_enabled(None)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -239,3 +239,29 @@ def test_imap_server_error_text_is_shown_as_text(tmp_path):
     finally:
         imap.server.shutdown()
         imap.server.server_close()
+
+
+def test_commands_print_raw_stored_rows_as_text(tmp_path):
+    """Issue 19: the database is untrusted too. An article, a macro, a customer address,
+    an agent name, a tag and a saved search stored raw (as an older version left them):
+    every command that lists them prints text only, on a terminal and in --json."""
+    from tests.tui.test_every_widget_hostile import hostile_everything
+
+    db_path = tmp_path / "raw.db"
+    hostile_everything(db_path).close()
+    db = f"sqlite:///{db_path}"
+    checks = {
+        "macros list": ["macros", "list"],
+        "views list": ["views", "list"],
+        "search": ["search", "bidi"],
+        "search json": ["search", "bidi", "--json"],
+        "export": ["export"],
+        "suggest": ["suggest", "--text", "bidi isolates marks markup"],
+        "suggest conversation": ["suggest", "1"],
+        "attachments": ["attachments", "1"],
+        "stats": ["stats", "--period", "6m", "--per-conversation"],
+    }
+    for name, args in checks.items():
+        out = run(["--db", db, *args], tty=True)
+        assert_no_control_bytes(out, name)
+    assert b"MACROMARK" in run(["--db", db, "macros", "list"], tty=True)

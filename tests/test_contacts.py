@@ -57,3 +57,52 @@ def test_contact_card_lists_every_conversation_newest_first(store):
         )
         with pytest.raises(core.NotFound):
             contact_card(s, 999_999)
+
+
+@pytest.mark.parametrize(
+    "email, kind",
+    [
+        ("ann@acme.example", "from:"),
+        ('"ann lee"@acme.example', "contact:"),  # issue 19, finding 12: found 0 before
+        ('"x\x1b]8;;http://evil.example/\x1b\\click"@example.com', "contact:"),
+    ],
+)
+def test_c_search_finds_exactly_this_customers_conversations(store, email, kind):
+    """What ``c`` puts in the search box reads back as this customer's conversations,
+    and never carries control characters (finding 1: OSC 8 from a quoted local part)."""
+    from inbox_tui.services.contacts import contact_query
+    from inbox_tui.services.conversations import list_conversations
+    from inbox_tui.services.search import parse_query
+
+    def work(s):
+        ing = Ingestor(s)
+        first = ing.add(_mail(1, email, "One", 1)).conversation_id
+        ing.add(_mail(2, email, "Two", 2))
+        ing.add(_mail(3, "bo@other.example", "Other", 3))
+        return first
+
+    cid = store.run(work)
+    with store.read() as s:
+        query = contact_query(s, cid)
+        assert query is not None and query.startswith(kind)
+        assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in query), repr(query)
+        subjects = {r.subject for r in list_conversations(s, parse_query(query, "sam"))}
+    assert subjects == {"One", "Two"}
+
+
+def test_saved_searches_never_store_control_characters(store):
+    """Finding 1: ctrl+s saved the escape bytes of the search box into a saved search."""
+    from sqlmodel import select
+
+    from inbox_tui.models import SavedSearch
+    from inbox_tui.services.saved_views import list_saved_views, save_view
+    from inbox_tui.services.views import saved_searches
+
+    evil = "from:x\x1b]8;;http://evil.example/\x1b\\ \x9b2J\u202e"
+    store.run(save_view, "one", evil)  # what ctrl+s calls
+    store.run(save_view, "two", evil)
+    with store.read() as s:
+        stored = [r.query for r in s.exec(select(SavedSearch)).all()]
+        shown = [*saved_searches(s).values(), *(v.query for v in list_saved_views(s))]
+    for q in stored + shown:
+        assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F or c == "\u202e" for c in q), q

@@ -179,16 +179,24 @@ def test_compose_and_undo_config(tmp_path):
 @pytest.mark.parametrize(
     ("text", "sentence"),
     [
-        ("[compose]\neditor = 'yes'\n", "[compose]: editor must be true or false."),
+        (
+            "[compose]\neditor = 'yes'\n",
+            "[compose] editor must be true or false (without quotes), not 'yes'.",
+        ),
         (
             "[compose]\neditor_command = []\n",
-            "[compose]: editor_command must be a command line or a list of strings.",
+            "[compose] editor_command must be a command line or a list of strings, not a list.",
         ),
-        ("[undo]\nminutes = 0\n", "[undo]: minutes must be a number from 1 to 1440."),
-        ("undo = 5\n", "[undo] must be a table."),
+        (
+            "[undo]\nminutes = 0\n",
+            "[undo] minutes must be a number of minutes from 1 to 1440, not 0.",
+        ),
+        ("undo = 5\n", "undo must be a table, not 5."),
     ],
 )
 def test_bad_compose_and_undo_config(tmp_path, text, sentence):
+    path = write_config(tmp_path, text)
     with pytest.raises(ConfigError) as err:
-        load_config(write_config(tmp_path, text))
-    assert str(err.value) == sentence
+        load_config(path)
+    # The schema's sentence (config_schema), naming the file and the key.
+    assert str(err.value) == f"The config file {path} has a mistake: {sentence}"

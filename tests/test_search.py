@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlmodel import select
 
 from inbox_tui.incoming import IncomingMessage
@@ -15,11 +17,49 @@ from inbox_tui.models import Conversation, Message
 from inbox_tui.services import fulltext, triage
 from inbox_tui.services.conversations import count_conversations, list_conversations
 from inbox_tui.services.fulltext import fts5_query, pg_tsquery, text_condition, words
-from inbox_tui.services.search import parse_query
+from inbox_tui.services.search import MAX_QUERY_CHARS, MAX_TERMS, parse_query
 from inbox_tui.store import Store, sqlite_url
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 BEFORE_FTS = "0002"  # the revision migration 0003 (message full-text index) follows
+
+
+# Pieces of search text for the fuzzer: every key, dates of each shape, quotes, LIKE
+# wildcards, FTS syntax, control characters.
+SEARCH_PIECES = [
+    *(
+        f"{k}:{v}"
+        for k in ("is", "tag", "-tag", "assignee", "from", "channel")
+        for v in ("open", "%", "_", '"a b"', "me", "none", "chat", "\\")
+    ),
+    *(
+        f"{k}:{v}"
+        for k in ("after", "before")
+        for v in (
+            "2026-01-01",
+            "2026-01-01T09",
+            "2026-01-01T09:00+14:00",
+            "0001-01-01",
+            "9999-12-31T23:59-14:00",
+            "x",
+            "",
+        )
+    ),
+    '"',
+    '"printer jam"',
+    "printer",
+    "pr",
+    "-",
+    "--",
+    "*",
+    "NEAR(",
+    "AND",
+    "\x00",
+    "\x1b[2J",
+    "\u202e",
+    "—",
+    "日本語",
+]
 
 
 def add(store: Store, key: str, body: str, subject: str = "Help", reply_to: str | None = None):
@@ -256,11 +296,14 @@ def old_store_url(request, tmp_path):
 
 
 def test_migration_backfills_messages_of_an_existing_store(old_store_url):
-    old = Store(old_store_url, migrate=False)
-    old.migrate(BEFORE_FTS)
-    assert old.current_revision() == BEFORE_FTS
+    # Messages written by today's code, then the schema taken back to before the index
+    # existed (the models only write the current schema): what a store upgraded from
+    # that release holds.
+    old = Store(old_store_url)
     conv = add(old, "o1", "The invoice total is wrong.", "Billing")
     add(old, "o2", "Still wrong after the refund.", "Re: Billing", reply_to="o1")
+    old.downgrade(BEFORE_FTS)
+    assert old.current_revision() == BEFORE_FTS
     old.close()
     new = Store(old_store_url)  # migrates to the current revision on open
     try:
@@ -306,3 +349,72 @@ def test_sqlite_dense_word_is_not_tested_per_conversation_next_to_a_rare_one(
         sql = [str(c.compile(s.get_bind())) for c in both]
     assert "EXISTS" not in sql[0] and "conversation.id + " in sql[0]
     assert search(sqlite_store, "pap printer") == {conv}
+
+
+# --- issue 19, finding 4: search input that crashed the TUI ---------------------------
+
+
+def test_a_date_time_without_a_zone_is_utc(store):
+    add(store, "p1", "My printer shows a paper jam.")  # sent 2026-03-02 09:02 UTC
+    assert parse_query("after:2026-03-02T09", "sam").after == datetime(2026, 3, 2, 9, tzinfo=UTC)
+    assert len(search(store, "after:2026-03-02T09")) == 1
+    assert search(store, "after:2026-03-02T10") == set()
+    assert len(search(store, "before:2026-03-02T09:30:00")) == 1
+    assert len(search(store, "after:2026-03-02T10:00+02:00")) == 1  # 08:00 UTC
+
+
+@pytest.mark.parametrize(
+    "query, sentence",
+    [
+        ("x " * 450, f"The search has 450 terms; use at most {MAX_TERMS}"),
+        (" ".join(f"w{i}" for i in range(1000)), "characters long"),
+        ("-" * 60_000, f"The search is 60,000 characters long; the limit is {MAX_QUERY_CHARS:,}"),
+        ("after:9999-12-31T23:59:59-14:00", "is not a date"),
+        ("after:\x1b[2J", "is not a date"),
+    ],
+    ids=["450 words", "1000 words", "60000 dashes", "year 9999 with a zone", "escape"],
+)
+def test_oversized_or_impossible_queries_are_one_sentence(store, query, sentence):
+    from inbox_tui.errors import UserError
+    from inbox_tui.services.search import QueryError
+
+    add(store, "p1", "My printer shows a paper jam.")
+    with pytest.raises(QueryError) as caught:
+        search(store, query)
+    assert sentence in str(caught.value)
+    assert isinstance(caught.value, UserError) and "\x1b" not in str(caught.value)
+
+
+def test_the_largest_allowed_query_runs(store):
+
+    add(store, "p1", "My printer shows a paper jam.")
+    assert search(store, " ".join(["paper"] * MAX_TERMS)) != set()
+    assert search(store, "-" * MAX_QUERY_CHARS) == set()
+    assert search(store, " ".join(["-x"] * MAX_TERMS)) == set()
+
+
+def test_from_matches_like_wildcards_literally(store):
+    add(store, "ann", "Hello")  # ann@customer.example
+    add(store, "b_o", "Hello")  # b_o@customer.example
+    assert search(store, "from:%") == set()
+    assert search(store, "from:a%n") == set()
+    assert len(search(store, "from:_")) == 1  # only b_o has an underscore
+    assert len(search(store, "from:customer.example")) == 2
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    query=st.text(max_size=120)
+    | st.lists(st.sampled_from(SEARCH_PIECES), max_size=40).map(" ".join)
+)
+def test_any_search_text_is_a_result_or_one_sentence(sqlite_store, query):
+    """Fuzz: whatever is typed after ``/``, a list or a QueryError; never anything else."""
+    from inbox_tui.services.search import QueryError
+
+    if not getattr(sqlite_store, "_fuzz_seeded", False):
+        add(sqlite_store, "p1", "My printer shows a paper jam.")
+        sqlite_store._fuzz_seeded = True  # type: ignore[attr-defined]
+    try:
+        search(sqlite_store, query)
+    except QueryError as exc:
+        assert str(exc).endswith(".") and "\n" not in str(exc)

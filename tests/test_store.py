@@ -57,6 +57,30 @@ def test_world_readable_store_warns(tmp_path, caplog):
     assert "readable by every user" in caplog.text
 
 
+def test_world_readable_store_warning_reaches_the_user(tmp_path):
+    """Issue 19, finding 9: the warning went only to the log file. Commands print it on
+    stderr without -v (once, as a warning; the command still runs); Store.warnings holds
+    it for the TUI."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "inbox.db"
+    Store(sqlite_url(path)).close()
+    path.chmod(0o644)
+    store = Store(sqlite_url(path))
+    assert any("readable by every user" in w for w in store.warnings)
+    store.close()
+    done = subprocess.run(
+        [sys.executable, "-m", "inbox_tui", "--db", sqlite_url(path), "outbox", "list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("readable by every user") == 1
+    assert f"chmod o-rwx {path}" in done.stderr and "Traceback" not in done.stderr
+
+
 @pytest.mark.parametrize(
     "url, needle",
     [

@@ -31,13 +31,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     s = sub.add_parser(
         "suggest",
         help="suggest help articles for a text or a conversation",
-        description="Ranks help articles: full-text search for candidates, then fuzzy re-ranking that forgives typos.",
+        description="Ranks help articles: full-text search for candidates, then fuzzy re-ranking that forgives typos, fused with a ranking by meaning when the optional model is installed (inbox-tui[semantic]).",
     )
     s.add_argument("conversation", nargs="?", type=int, metavar="CONVERSATION_ID")
     s.add_argument("--text", help="suggest for this text instead of a conversation")
     s.add_argument("--limit", type=int, default=5)
     s.add_argument(
-        "--tags", action="store_true", help="suggest tags for the conversation instead of articles"
+        "--tags",
+        action="store_true",
+        help="suggest tags (for the conversation or the --text) instead of articles",
     )
     s.add_argument("--json", action="store_true", help='print [{"id", "title", "score", "slug"}]')
     s.set_defaults(func=run_suggest)
@@ -45,10 +47,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run_import(ctx: Context) -> int:
     from inbox_tui.services.articles import import_articles
+    from inbox_tui.services.semantic import catch_up
     from inbox_tui.sources.articles import load_articles
 
     files, problems = load_articles(ctx.args.path)
     counts = ctx.store.run(import_articles, files)
+    # Their embeddings after the import, in short transactions of their own: the import
+    # stands even if this fails or is interrupted, and the next one (or the TUI) catches up.
+    counts["embedded"] = catch_up(ctx.store, conversations=False)
     for problem in problems:
         print(f"skipped {problem}", file=sys.stderr)
     sys.stderr.flush()
@@ -62,16 +68,23 @@ def run_import(ctx: Context) -> int:
 
 
 def run_suggest(ctx: Context) -> int:
-    from inbox_tui.services.suggest import suggest_articles, suggest_for_text, suggest_tags
+    from inbox_tui.services.suggest import (
+        suggest_articles,
+        suggest_for_text,
+        suggest_tags,
+        suggest_tags_for_text,
+    )
 
     args = ctx.args
     if args.conversation is None and not args.text:
         raise UserError("Give a conversation id or --text.")
     with ctx.store.read() as session:
         if args.tags:
-            if args.conversation is None:
-                raise UserError("--tags needs a conversation id.")
-            tags = suggest_tags(session, args.conversation, args.limit)
+            tags = (
+                suggest_tags_for_text(session, args.text, args.limit)
+                if args.text
+                else suggest_tags(session, args.conversation, args.limit)
+            )
             if args.json:
                 print(
                     json.dumps(

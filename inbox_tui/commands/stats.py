@@ -41,6 +41,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="CSV/JSON rows per conversation with its times",
     )
     p.add_argument(
+        "--repeat-days",
+        type=int,
+        default=None,
+        metavar="N",
+        help="a customer writing again within N days of a close is a repeat contact (default: [insight] repeat_days, 7)",
+    )
+    p.add_argument(
         "--week",
         type=int,
         choices=[5, 7],
@@ -85,7 +92,12 @@ def run(ctx: Context) -> int:
         _print_per_conversation(report, args.format, out)
         return 0
     if args.format == "json":
-        json.dump(report.as_dict(), out, indent=1, default=str)
+        data = report.as_dict()
+        with ctx.store.read() as session:
+            data["repeat_contacts"] = _repeats(
+                session, since, until, args.repeat_days or ctx.config.repeat_days
+            ).as_dict()
+        json.dump(data, out, indent=1, default=str)
         out.write("\n")
         return 0
     rows = [report.agent_row(a) for a in sorted(report.agents.values(), key=lambda a: a.agent)] + [
@@ -95,8 +107,37 @@ def run(ctx: Context) -> int:
         _print_csv(rows, out)
         return 0
     _print_table(report, rows, since, until)
+    with ctx.store.read() as session:
+        _print_repeats(
+            _repeats(session, since, until, args.repeat_days or ctx.config.repeat_days, gaps=False)
+        )
     print("\nDefinitions: inbox-tui stats --help")
     return 0
+
+
+def _repeats(session: Any, since: datetime, until: datetime, days: int, gaps: bool = True) -> Any:
+    from inbox_tui.services.repeats import report
+
+    return report(session, since, until, days=days, gaps=gaps)
+
+
+def _print_repeats(rep: Any) -> None:
+    """Repeat contacts and conversations closed without a category, per agent."""
+    from inbox_tui.sanitize import one_line
+
+    def pct(value: float | None) -> str:
+        return "—" if value is None else f"{value:.0%}"
+
+    uncat = {u.agent: u.as_dict() for u in rep.uncategorised}
+    print(
+        f"\nRepeat contacts within {rep.days} days of a close (agent, closes, rate, no category):"
+    )
+    for r in [*rep.agents, rep.team]:
+        u = uncat.get(r.key, {})
+        print(
+            f"  {one_line(r.key, 12):<12} {r.closes:>6}  {pct(r.rate):>5}  "
+            f"{pct(u.get('share')):>5}" + (f"  ({r.pending} too recent)" if r.pending else "")
+        )
 
 
 def _print_per_conversation(report: Report, fmt: str, out: TextIO) -> None:

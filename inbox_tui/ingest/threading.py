@@ -135,90 +135,15 @@ class Threads:
 
     def _merge(self, source_id: int, target: Conversation) -> None:
         """A message linked two conversations: fold the newer into the older."""
-        s = self.session
-        assert target.id is not None
-        src = s.get(Conversation, source_id)
-        if src is None:
-            return
-        s.execute(
-            update(Message)
-            .where(col(Message.conversation_id) == source_id)
-            .values(conversation_id=target.id)
-        )
-        s.execute(
-            update(ThreadRef)
-            .where(col(ThreadRef.conversation_id) == source_id)
-            .values(conversation_id=target.id)
-        )
-        s.execute(
-            update(Event)
-            .where(col(Event.conversation_id) == source_id)
-            .values(conversation_id=target.id)
-        )
-        existing_tags = set(
-            s.exec(
-                select(ConversationTag.tag_id).where(ConversationTag.conversation_id == target.id)
-            ).all()
-        )
-        for ct in s.exec(
-            select(ConversationTag).where(ConversationTag.conversation_id == source_id)
-        ).all():
-            tag_id = ct.tag_id
-            s.delete(ct)
-            if tag_id not in existing_tags:
-                s.add(ConversationTag(conversation_id=target.id, tag_id=tag_id))
-        s.execute(
-            update(Presence)
-            .where(col(Presence.conversation_id) == source_id)
-            .values(conversation_id=target.id)
-        )
-        s.execute(
-            update(Outbox)
-            .where(col(Outbox.conversation_id) == source_id)
-            .values(conversation_id=target.id)
-        )
-        self._merge_drafts(source_id, target.id)
-        target.message_count += src.message_count
-        target.created_at = min(target.created_at, src.created_at)
-        if src.last_activity_at > target.last_activity_at:
-            target.last_activity_at = src.last_activity_at
-        if src.last_customer_at and (
-            not target.last_customer_at or src.last_customer_at > target.last_customer_at
-        ):
-            target.last_customer_at = src.last_customer_at
-        if target.assignee_id is None:
-            target.assignee_id = src.assignee_id
-        target.version += 1
-        s.flush()
-        s.delete(src)
-        s.add(
-            Event(
-                conversation_id=target.id,
-                kind=EventKind.MERGED.value,
-                data=json.dumps({"from": source_id}),
+        if fold_into(self.session, source_id, target):
+            self.session.add(
+                Event(
+                    conversation_id=target.id,
+                    kind=EventKind.MERGED.value,
+                    data=json.dumps({"from": source_id}),
+                )
             )
-        )
-        s.flush()
-
-    def _merge_drafts(self, source_id: int, target_id: int) -> None:
-        """Drafts follow their conversation; an agent with a draft on both keeps one
-        holding both texts (typed text is never dropped)."""
-        s = self.session
-        kept = {
-            d.agent_id: d
-            for d in s.exec(select(Draft).where(Draft.conversation_id == target_id)).all()
-        }
-        for draft in s.exec(select(Draft).where(Draft.conversation_id == source_id)).all():
-            other = kept.get(draft.agent_id)
-            if other is None:
-                draft.conversation_id = target_id
-                s.add(draft)
-            else:
-                other.body = f"{other.body.rstrip()}\n\n{draft.body}"
-                other.updated_at = max(other.updated_at, draft.updated_at)
-                s.add(other)
-                s.delete(draft)
-        s.flush()
+            self.session.flush()
 
     def remember(
         self, conv_id: int, mid: str | None, refs: list[str], msg: IncomingMessage
@@ -234,3 +159,66 @@ class Threads:
         ]
         if rows:
             self._conn.execute(_INSERT_REF, rows)
+
+
+def fold_into(s: Session, source_id: int, target: Conversation) -> bool:
+    """Move everything of conversation ``source_id`` into ``target`` (messages, thread
+    refs, events, tags, presence, outbox, drafts; counters and times) and delete it.
+    The caller records the ``merged`` event. False when the source is gone."""
+    assert target.id is not None
+    src = s.get(Conversation, source_id)
+    if src is None:
+        return False
+    for model in (Message, ThreadRef, Event, Presence, Outbox):
+        s.execute(
+            update(model)
+            .where(col(model.conversation_id) == source_id)  # type: ignore[attr-defined]
+            .values(conversation_id=target.id)
+        )
+    existing_tags = set(
+        s.exec(
+            select(ConversationTag.tag_id).where(ConversationTag.conversation_id == target.id)
+        ).all()
+    )
+    for ct in s.exec(
+        select(ConversationTag).where(ConversationTag.conversation_id == source_id)
+    ).all():
+        tag_id = ct.tag_id
+        s.delete(ct)
+        if tag_id not in existing_tags:
+            s.add(ConversationTag(conversation_id=target.id, tag_id=tag_id))
+    merge_drafts(s, source_id, target.id)
+    target.message_count += src.message_count
+    target.created_at = min(target.created_at, src.created_at)
+    if src.last_activity_at > target.last_activity_at:
+        target.last_activity_at = src.last_activity_at
+    if src.last_customer_at and (
+        not target.last_customer_at or src.last_customer_at > target.last_customer_at
+    ):
+        target.last_customer_at = src.last_customer_at
+    if target.assignee_id is None:
+        target.assignee_id = src.assignee_id
+    target.version += 1
+    s.flush()
+    s.delete(src)
+    s.flush()
+    return True
+
+
+def merge_drafts(s: Session, source_id: int, target_id: int) -> None:
+    """Drafts follow their conversation; an agent with a draft on both keeps one
+    holding both texts (typed text is never dropped)."""
+    kept = {
+        d.agent_id: d for d in s.exec(select(Draft).where(Draft.conversation_id == target_id)).all()
+    }
+    for draft in s.exec(select(Draft).where(Draft.conversation_id == source_id)).all():
+        other = kept.get(draft.agent_id)
+        if other is None:
+            draft.conversation_id = target_id
+            s.add(draft)
+        else:
+            other.body = f"{other.body.rstrip()}\n\n{draft.body}"
+            other.updated_at = max(other.updated_at, draft.updated_at)
+            s.add(other)
+            s.delete(draft)
+    s.flush()

@@ -205,7 +205,11 @@ class Ingestor:
     def quarantine(
         self, source: str, external_id: str | None, reason: str, raw: bytes
     ) -> IngestResult:
-        """Keep input that could not be parsed, with the reason. Idempotent too."""
+        """Keep input that could not be parsed, with the reason. Idempotent too. The raw
+        bytes are kept as they came (evidence); the text around them is cleaned (a file
+        name with ESC is an external id too)."""
+        source = sanitize.one_line(source, 400)
+        external_id = sanitize.one_line(external_id, 1000) if external_id else None
         if external_id:
             key = f"q:{source}:{external_id}"[:1000]
         else:

@@ -35,6 +35,7 @@ from typing import Any
 
 import yaml
 
+from inbox_tui import safeyaml, sanitize
 from inbox_tui.macros import template
 from inbox_tui.paths import OUTSIDE, inside, real_root
 from inbox_tui.when import parse_duration
@@ -43,6 +44,7 @@ MACRO_KEYS = {"name", "slug", "pinned", "reply", "note", "actions", "description
 ACTION_KEYS = {"add_tags", "remove_tags", "status", "snooze", "assign", "article"}
 STATUSES = ("open", "pending", "closed")
 SUFFIXES = (".toml", ".yaml", ".yml")
+MAX_MACRO_FILE_BYTES = 1024 * 1024
 
 
 @dataclass
@@ -65,6 +67,13 @@ class MacroSpec:
     pinned: int | None = None
     source_path: str | None = None
     line: int = 1
+
+    def __post_init__(self) -> None:
+        # The boundary for macro text, by construction: a reply or a fallback value
+        # with ESC, C1 or U+202E is stored and shown without them.
+        self.name = sanitize.one_line(self.name, 300)
+        self.body = sanitize.for_display(self.body)
+        self.actions = sanitize.clean_tree(self.actions)
 
 
 def slugify(name: str) -> str:
@@ -127,6 +136,15 @@ def load(paths: list[Path]) -> tuple[list[MacroSpec], list[Problem]]:
 def load_file(path: Path) -> tuple[list[MacroSpec], list[Problem]]:
     where = str(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_MACRO_FILE_BYTES:
+            return [], [
+                Problem(
+                    where,
+                    1,
+                    f"{size // 1024:,} KB; macro files over {MAX_MACRO_FILE_BYTES // 1024:,} KB are not read",
+                )
+            ]
         raw = path.read_bytes()
     except OSError as exc:
         return [], [Problem(where, 1, f"cannot read: {exc.strerror}")]
@@ -136,9 +154,9 @@ def load_file(path: Path) -> tuple[list[MacroSpec], list[Problem]]:
         return [], [Problem(where, 1, "not UTF-8 text (is it a binary file?)")]
     try:
         if path.suffix.lower() == ".toml":
-            data: Any = tomllib.loads(text)
+            data: Any = safeyaml.toml_loads(text)
         else:
-            data = yaml.safe_load(text)
+            data = safeyaml.load(text)
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None) or _toml_line(str(exc))
         return [], [Problem(where, line, f"not valid TOML: {exc}")]
@@ -167,6 +185,8 @@ def load_file(path: Path) -> tuple[list[MacroSpec], list[Problem]]:
         entries, single = [data], True
     else:
         return [], [Problem(where, 1, "expected a macro (a table of keys) or a list of macros")]
+    if not entries:
+        return [], [Problem(where, 1, "no macros in this file")]
     specs: list[MacroSpec] = []
     problems: list[Problem] = []
     for index, entry in enumerate(entries):

@@ -232,6 +232,10 @@ def _one_id(value: str) -> str | None:
 _ADDR_SPEC = re.compile(r"[^\s<>,;:\"()\[\]]+@[^\s<>,;:\"()\[\]]+\.[^\s<>,;:\"()\[\]]+")
 
 
+# An address whose local part is quoted (RFC 5321): "ann lee"@example.com.
+_QUOTED_LOCAL = re.compile(r'"[^"\r\n]{1,200}"@[^\s@<>,;"]{1,255}')
+
+
 def _addresses(msg: Message, name: str, warnings: list[str]) -> list[tuple[str, str]]:
     """Every address of every ``name`` header (To and Cc may each appear more than
     once), as (display name, address). Entries the address parser cannot read (an
@@ -250,7 +254,8 @@ def _addresses(msg: Message, name: str, warnings: list[str]) -> list[tuple[str, 
             pairs = [("", text)]
         for disp, spec in pairs:
             spec = spec.strip()
-            if "@" in spec and not any(c in spec for c in ' <>,;"'):
+            plain = "@" in spec and not any(c in spec for c in ' <>,;"')
+            if plain or _QUOTED_LOCAL.fullmatch(spec):  # "ann lee"@x.com is an address
                 out.append((disp, spec))
             else:  # unreadable entry: keep the addresses inside it
                 out.extend(("", found) for found in _ADDR_SPEC.findall(f"{disp} {spec}"))
@@ -483,9 +488,12 @@ def _safe(part: Message) -> bool:
 
 def _filename(part: Message) -> str:
     try:
-        return str(part.get_filename() or "")
+        name = str(part.get_filename() or "")
     except Exception:
         return "attachment"
+    # Many mailers put RFC 2047 encoded words inside the quoted name (not allowed, but
+    # common): decode them so the agent sees the name, cleaned like any other text.
+    return _decode(name) if "=?" in name else name
 
 
 def _text(part: Message, warnings: list[str]) -> str:

@@ -24,6 +24,13 @@ def upgrade(conn: Connection, revision: str = "head") -> None:
     command.upgrade(cfg, revision)
 
 
+def downgrade(conn: Connection, revision: str) -> None:
+    """Take the schema back to ``revision`` on ``conn`` (rolling back a release)."""
+    cfg = alembic_config()
+    cfg.attributes["connection"] = conn
+    command.downgrade(cfg, revision)
+
+
 def head_revision() -> str:
     from alembic.script import ScriptDirectory
 

@@ -6,14 +6,19 @@ this instead of querying the tables itself.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from inbox_tui import sanitize
 from inbox_tui.models import Contact, Conversation
 from inbox_tui.services.core import conversation_not_found
+
+# An address the search language reads back as one from: value.
+_SEARCHABLE = re.compile(r'[^\s"]{1,320}')
 
 
 @dataclass
@@ -86,12 +91,18 @@ def contact_card(session: Session, conversation_id: int, limit: int = 50) -> Con
 
 
 def contact_query(session: Session, conversation_id: int) -> str | None:
-    """The search that lists this conversation's customer's conversations (``from:…``),
-    or None when the conversation has no known customer."""
+    """The search that lists this conversation's customer's conversations, or None when
+    the conversation has no known customer: ``from:ADDRESS`` when the address reads back
+    as one search term, else ``contact:ID`` (a quoted local part such as
+    ``"ann lee"@x.com`` has spaces and quotes, and ``from:`` on it found nothing; a
+    stored address with control characters is never put in the search box)."""
     conv = session.get(Conversation, conversation_id)
     if conv is None:
         raise conversation_not_found(conversation_id)
     contact = session.get(Contact, conv.contact_id) if conv.contact_id else None
     if contact is None:
         return None
-    return f"from:{contact.email or contact.name or contact.key}"
+    who = contact.email or ""
+    if who and _SEARCHABLE.fullmatch(who) and sanitize.one_line(who, 320) == who:
+        return f"from:{who}"
+    return f"contact:{contact.id}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
@@ -21,9 +21,12 @@ from inbox_tui.models import (
     Message,
     Status,
     Tag,
+    utcnow,
 )
 from inbox_tui.services.core import conversation_not_found
 from inbox_tui.services.fulltext import LIKE_ESCAPE, like_contains, text_conditions
+from inbox_tui.services.mentions import mentioned_conversations
+from inbox_tui.services.sla import SlaPolicy, matching_ids
 
 # (last_activity_at, id) of the last row of the previous page.
 Cursor = tuple[datetime, int]
@@ -40,6 +43,7 @@ class ConversationFilter:
     without_tags: list[str] = field(default_factory=list)
     channel: str | None = None
     from_contains: str | None = None  # matched against the contact's email and name
+    contact_id: int | None = None  # contact:ID, one customer exactly
     after: datetime | None = None
     before: datetime | None = None
     # Words in the subject or any message of the conversation, each matched as a prefix
@@ -47,6 +51,13 @@ class ConversationFilter:
     text: list[str] = field(default_factory=list)
     phrases: list[str] = field(default_factory=list)  # exact phrases, same places
     ids: list[int] | None = None
+    # Response targets (services/sla.py): "breached", "at_risk" or "due" (within
+    # ``sla_within``), judged by ``sla_policy`` at ``sla_now``.
+    sla_state: str | None = None
+    sla_within: timedelta | None = None
+    sla_policy: SlaPolicy | None = None
+    sla_now: datetime | None = None
+    mentioned: str | None = None  # a username: conversations with a note naming them
 
 
 @dataclass
@@ -97,6 +108,12 @@ def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool
     a page (False for counts), which picks the full-text plan on SQLite."""
     if flt.ids is not None:
         stmt = stmt.where(col(Conversation.id).in_(flt.ids))
+    if flt.mentioned:
+        stmt = stmt.where(col(Conversation.id).in_(mentioned_conversations(flt.mentioned)))
+    if flt.sla_state is not None and flt.sla_policy is not None:
+        now = flt.sla_now or utcnow()
+        found = matching_ids(session, flt.sla_policy, flt.sla_state, now, flt.sla_within)
+        stmt = stmt.where(col(Conversation.id).in_(found))
     if flt.statuses:
         stmt = stmt.where(col(Conversation.status).in_(sorted(flt.statuses)))
     if flt.unassigned:
@@ -122,6 +139,8 @@ def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool
         )
     if flt.channel:
         stmt = stmt.where(Conversation.channel == flt.channel)
+    if flt.contact_id is not None:
+        stmt = stmt.where(Conversation.contact_id == flt.contact_id)
     if flt.from_contains:
         needle = like_contains(flt.from_contains)
         stmt = stmt.where(
@@ -140,7 +159,7 @@ def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool
         stmt = stmt.where(Conversation.last_activity_at < flt.before)
     # With required tags (or ids) SQLite drives the query from that short list of
     # conversations, not by the activity order a page is read in.
-    in_order = ordered and not flt.tags and flt.ids is None
+    in_order = ordered and not flt.tags and flt.ids is None and flt.sla_state is None
     terms = [(t, True) for t in flt.text] + [(t, False) for t in flt.phrases]
     for condition in text_conditions(session, terms, ordered=in_order):
         stmt = stmt.where(condition)
@@ -294,7 +313,8 @@ def get_thread(session: Session, conversation_id: int, newest: int | None = None
 
 
 def view_filter(view: str, me: str) -> ConversationFilter:
-    """The built-in views: unassigned, mine, open, pending, snoozed, closed, tag:<name>."""
+    """The built-in views: unassigned, mine, open, pending, snoozed, closed, all,
+    mentions (notes naming me), tag:<name>."""
     active = {Status.OPEN.value}
     if view == "unassigned":
         return ConversationFilter(statuses=active, unassigned=True)
@@ -306,6 +326,8 @@ def view_filter(view: str, me: str) -> ConversationFilter:
         return ConversationFilter(statuses={view})
     if view == "all":
         return ConversationFilter()
+    if view == "mentions":
+        return ConversationFilter(mentioned=me)
     if view.startswith("tag:"):
         return ConversationFilter(tags=[view[4:]])
     raise ValueError(f"unknown view {view!r}")

@@ -28,7 +28,9 @@ from inbox_tui.store import insert_or_get
 
 
 class NotFound(UserError):
-    pass
+    """A conversation, agent or article that does not exist (the CLI exits 3)."""
+
+    exit_code = 3
 
 
 def ensure_agent(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, select
 
+from inbox_tui import sanitize
 from inbox_tui.errors import UserError
 from inbox_tui.macros import template
 from inbox_tui.macros.files import MacroSpec
@@ -117,6 +118,7 @@ def import_specs(session: Session, specs: list[MacroSpec]) -> dict[str, int]:
 
 def save_macro(session: Session, slug: str, name: str, body: str, actions: dict[str, Any]) -> None:
     """Edit a macro from the TUI: the template is checked before it is saved."""
+    name, body = sanitize.one_line(name, 300), sanitize.for_display(body)
     try:
         template.parse(body)
     except template.TemplateError as exc:
@@ -166,8 +168,15 @@ def get_macro(session: Session, slug: str) -> MacroInfo:
 
 def _info(m: Macro) -> MacroInfo:
     assert m.id is not None
+    # The database is untrusted too (a row written by an older version, or by hand).
     return MacroInfo(
-        m.id, m.slug, m.name, m.body, m.body_kind, json.loads(m.actions or "{}"), m.pinned
+        m.id,
+        sanitize.one_line(m.slug, 300),
+        sanitize.one_line(m.name, 300),
+        sanitize.for_display(m.body),
+        m.body_kind,
+        sanitize.clean_tree(json.loads(m.actions or "{}")),
+        m.pinned,
     )
 
 
@@ -180,11 +189,12 @@ def article_text(session: Session, slug: str) -> str | None:
 
 
 def format_article(art: Article) -> str:
-    excerpt = (art.description or art.body).strip().replace("\n", " ")
+    """Title, link and excerpt, each cleaned (stored articles are untrusted text)."""
+    excerpt = sanitize.one_line(art.description or art.body, 100_000)
     if len(excerpt) > 240:
         excerpt = excerpt[:239].rsplit(" ", 1)[0] + "…"
-    link = f"\n{art.url}" if art.url else ""
-    return f"{art.title}{link}\n{excerpt}"
+    link = f"\n{sanitize.one_line(art.url, 2000)}" if art.url else ""
+    return f"{sanitize.one_line(art.title, 500)}{link}\n{excerpt}"
 
 
 def preview(
@@ -234,7 +244,7 @@ def _render(
                 [f"the help article '{info.actions['article']}' (not in the store)"]
             )
         text = text.rstrip() + "\n\n" + extra
-    return text
+    return sanitize.for_display(text)
 
 
 def apply_macro(

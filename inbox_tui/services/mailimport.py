@@ -17,6 +17,9 @@ from inbox_tui.sources.mailfiles import RawMail, Skipped, iter_mail
 from inbox_tui.store import Store
 
 BATCH = 500
+# A batch is committed when it holds this many bytes of raw mail, whatever its count
+# (forty 20 MB messages in one 500-message batch peaked at 1.1 GB).
+BATCH_BYTES = 32 * 1024 * 1024
 SOURCE = "mail:import"
 
 
@@ -43,6 +46,7 @@ def import_mail(
     ``limits``: the attachment size caps (the config's [mail])."""
     report = MailImportReport()
     pending: list[RawMail] = []
+    pending_bytes = 0
 
     def flush() -> None:
         if not pending:
@@ -58,8 +62,10 @@ def import_mail(
             report.skipped.append((item.where, item.reason))
             continue
         pending.append(item)
-        if len(pending) >= batch:
+        pending_bytes += len(item.raw)
+        if len(pending) >= batch or pending_bytes >= BATCH_BYTES:
             flush()
+            pending_bytes = 0
     flush()
     return report
 

@@ -104,7 +104,8 @@ def _finish(
     if row is None:
         return
     row.status = status
-    row.last_error = error
+    # Server replies are untrusted text: the one place the error is stored cleans it.
+    row.last_error = one_line(error, 2000) if error else None
     if status == OutboxStatus.SENT.value:
         row.sent_at = utcnow()
     elif status == OutboxStatus.QUEUED.value:
@@ -214,7 +215,7 @@ async def send_raw(smtp: SmtpSettings, mail_from: str, rcpts: list[str], raw: by
         raise UserError(
             f'Refusing to send in plain text to {smtp.host}; use security = "tls" or "starttls".'
         )
-    password = smtp.resolve_password(f"SMTP {smtp.host}")
+    password = await smtp.resolve_password_async(f"SMTP {smtp.host}")
     client = aiosmtplib.SMTP(
         hostname=smtp.host,
         port=smtp.port,

@@ -152,15 +152,6 @@ def _no_reply(addr: str) -> bool:
     return bool(_NO_REPLY.match(addr.rpartition("@")[0]))
 
 
-def _conversation(session: Session, conversation_id: int) -> Conversation:
-    """The conversation, read without a lock (these functions also serve read-only
-    sessions: the review step, the $EDITOR headers)."""
-    conv = session.get(Conversation, conversation_id)
-    if conv is None:
-        raise core.conversation_not_found(conversation_id)
-    return conv
-
-
 def thread_of(session: Session, conv: Conversation) -> list[Message]:
     """The conversation's messages without notes, oldest first."""
     return list(
@@ -193,7 +184,7 @@ def addressing(
     """From, To and Cc of a reply. Reply goes to the customer who wrote last (their
     Reply-To when they set one); reply-all also keeps everyone on that message's To and
     Cc, minus our own addresses and addresses that take no answers."""
-    conv = _conversation(session, conversation_id)
+    conv = core.lock_conversation(session, conversation_id)
     if conv.channel == Channel.CHAT.value:
         return Addressing(None, None, [], [])
     thread = thread_of(session, conv)
@@ -232,44 +223,34 @@ def addressing(
 
 
 def reply_headers(
-    session: Session,
-    conversation_id: int,
-    *,
-    config: Config,
-    reply_all: bool = False,
-    actor: str | None = None,
+    session: Session, conversation_id: int, *, config: Config, reply_all: bool = False
 ) -> list[tuple[str, str]]:
-    """The headers a reply would go out with (From, To, Cc, Subject), for showing while
-    it is written (the ``$EDITOR`` file, the review step). Nothing is written."""
-    conv = core.lock_conversation(session, conversation_id)
-    last_in = next(
-        (m for m in reversed(thread_of(session, conv)) if m.direction == Direction.INBOUND.value),
-        None,
-    )
+    """The headers a reply would go out with (To, Cc, Subject), for showing while it is
+    written (the ``$EDITOR`` file): the same ``addressing`` queue_reply uses. Nothing is
+    written."""
+    conv = session.get(Conversation, conversation_id)
+    if conv is None:
+        raise core.conversation_not_found(conversation_id)
+    thread = thread_of(session, conv)
+    last_in = next((m for m in reversed(thread) if m.direction == Direction.INBOUND.value), None)
     subject = reply_subject(last_in.subject if last_in and last_in.subject else conv.subject)
     if conv.channel == Channel.CHAT.value:
         who = last_in.author_name if last_in else ""
         return [("To", f"{who} (chat)".strip()), ("Subject", subject)]
     try:
-        found = addressing(
-            session,
-            actor or config.agent.username,
-            conversation_id,
-            config=config,
-            reply_all=reply_all,
+        to = addressing(
+            session, config.agent.username, conversation_id, config=config, reply_all=reply_all
         )
-        to, cc, sender = found.to, found.cc, [(found.from_name or "", found.from_addr or "")]
     except UserError:
-        to, cc, sender = [("", "(no customer address)")], [], []
-    headers = [("From", _shown(sender))] if sender and sender[0][1] else []
-    headers.append(("To", _shown(to)))
-    if cc:
-        headers.append(("Cc", _shown(cc)))
+        to = Addressing(None, None, [("", "(no customer address)")], [])
+    headers = [("To", _address_list(to.to))]
+    if to.cc:
+        headers.append(("Cc", _address_list(to.cc)))
     headers.append(("Subject", subject))
     return headers
 
 
-def _shown(pairs: list[tuple[str, str]]) -> str:
+def _address_list(pairs: list[tuple[str, str]]) -> str:
     return ", ".join(f"{name} <{addr}>" if name else addr for name, addr in pairs)
 
 
@@ -283,7 +264,7 @@ def signature(session: Session, actor: str, conversation_id: int, *, config: Con
     from inbox_tui.macros import template
     from inbox_tui.services.placeholders import values_for
 
-    conv = _conversation(session, conversation_id)
+    conv = core.lock_conversation(session, conversation_id)
     account = account_for(config, conv.source)
     raw = signature_for(config, actor, account.name if account else None)
     if raw is None or not raw.strip():

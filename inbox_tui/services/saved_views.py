@@ -29,12 +29,12 @@ class SavedView:
 
 def list_saved_views(session: Session) -> list[SavedView]:
     rows = session.exec(select(SavedSearch).order_by(col(SavedSearch.name))).all()
-    return [SavedView(r.name, r.query, r.scope) for r in rows]
+    return [SavedView(r.name, sanitize.one_line(r.query, 2000), r.scope) for r in rows]
 
 
 def get_saved_view(session: Session, name: str) -> SavedView:
     row = _find(session, name)
-    return SavedView(row.name, row.query, row.scope)
+    return SavedView(row.name, sanitize.one_line(row.query, 2000), row.scope)
 
 
 def save_view(session: Session, name: str, query: str, scope: str = EVERYTHING) -> SavedView:
@@ -42,6 +42,7 @@ def save_view(session: Session, name: str, query: str, scope: str = EVERYTHING) 
     name). Raises UserError for an empty name, an unknown scope or a search that cannot
     run (the same sentence the search would give)."""
     clean = _name(name)
+    query = sanitize.one_line(query, 2000)  # no control characters stored
     _check_scope(scope)
     parse_query(query, "me")  # QueryError: the search itself cannot run
     if not query.strip():

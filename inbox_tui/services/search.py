@@ -6,9 +6,13 @@
     tag:bug  -tag:spam              with / without a tag (quote tags with spaces: tag:"feature request")
     assignee:me  assignee:sam  assignee:none
     from:@acme.com  from:ann        the customer's address or name contains this
+    contact:42                      one customer (what c searches when from: cannot)
     after:2026-01-01  before:2026-02-01T09:30   (UTC unless a zone is given)
     after:3d  after:12h  after:09:30  activity within the last 3 days / 12 hours / since 09:30 UTC today
     channel:chat  channel:email
+    sla:breached  sla:at-risk  sla:due<2h   response targets (the config's [sla]): past due,
+                                    due within its at_risk time, due within 2 hours
+                                    (overdue included); is:breached is sla:breached
 
 Unknown ``key:value`` terms are searched as text, so nothing typed is silently dropped.
 Any input gives results or one sentence (``QueryError``): a search is at most
@@ -72,6 +76,8 @@ def parse_query(query: str, me: str) -> ConversationFilter:
             key = key.lower()
             if key == "is" and value.lower() in STATUSES:
                 flt.statuses = (flt.statuses or set()) | {value.lower()}
+            elif key == "sla" or (key == "is" and value.lower() == "breached"):
+                _sla_term(flt, value.lower(), bool(neg))
             elif key == "tag":
                 (flt.without_tags if neg else flt.tags).append(value.lower())
             elif key == "assignee":
@@ -81,6 +87,8 @@ def parse_query(query: str, me: str) -> ConversationFilter:
                     flt.assignee = me if value.lower() == "me" else value
             elif key == "from":
                 flt.from_contains = value.lower()
+            elif key == "contact" and value.isdigit() and len(value) < 19:
+                flt.contact_id = int(value)
             elif key in ("after", "before"):
                 setattr(flt, key, _date(value))
             elif key == "channel" and value.lower() in ("chat", "email"):
@@ -95,10 +103,40 @@ def parse_query(query: str, me: str) -> ConversationFilter:
     return flt
 
 
+def _sla_term(flt: ConversationFilter, value: str, negated: bool) -> None:
+    """``sla:breached``, ``sla:at-risk``, ``sla:due<2h`` onto ``flt`` (one per search)."""
+    from inbox_tui.services.sla import AT_RISK, BREACHED, current
+    from inbox_tui.when import parse_duration
+
+    policy = current()
+    if policy is None:
+        raise QueryError(
+            "No response targets are set, so sla: finds nothing; add an [sla] section to the "
+            "config (see docs/config.md)."
+        )
+    if negated:
+        raise QueryError("sla: terms cannot be negated; search for sla:breached or sla:at-risk.")
+    if flt.sla_state is not None:
+        raise QueryError("Use one sla: term per search.")
+    flt.sla_policy = policy
+    if value in ("breached", "overdue"):
+        flt.sla_state = BREACHED
+    elif value in ("at-risk", "at_risk", "risk"):
+        flt.sla_state = AT_RISK
+    elif value.startswith("due<"):
+        try:
+            flt.sla_within = parse_duration(value[4:])
+        except ValueError:
+            raise QueryError(f"'{value[:40]}' is not like sla:due<2h (30m, 4h, 2d).") from None
+        flt.sla_state = "due"
+    else:
+        raise QueryError(f"'sla:{value[:40]}' is not sla:breached, sla:at-risk or sla:due<2h.")
+
+
 def _date(value: str, now: datetime | None = None) -> datetime:
     """``2026-01-31`` (midnight UTC), ``2026-01-31T09:30`` (UTC unless it has a zone),
     ``09:30`` (today, UTC), or ``3d`` / ``12h`` / ``30m`` / ``1w`` ago."""
-    from inbox_tui.macros.files import parse_duration
+    from inbox_tui.when import parse_duration
 
     try:
         return (now or datetime.now(UTC)) - parse_duration(value)

@@ -4,11 +4,17 @@ Articles are ranked in two stages. Full-text search in the store finds candidate
 (SQLite FTS5 bm25 with the title weighted 5x, porter stemming; PostgreSQL ts_rank over a
 weighted tsvector), and rapidfuzz re-scores them against the titles and forgives typos,
 adding the closest titles by fuzzy match that full-text search missed. The two scores
-are blended; ``benchmarks/suggest_accuracy.py`` shows the blend beats each alone.
+are blended. When the optional embedding model is installed (services/embeddings.py),
+an article scores the cosine similarity of its best chunk to the query (sentence
+embeddings, services/semantic.py) plus a small weight of that word score; without the
+model the word ranking is used alone. ``benchmarks/suggest_accuracy.py`` measures each
+part and the hybrid on queries held out from choosing the weights.
 
 Tags are predicted by a multinomial naive Bayes classifier trained on the team's own
 tagged conversations in the store (subject + the customer's first message): no model to
-download, cheap to retrain, and it improves as agents tag.
+download, cheap to retrain, and it improves as agents tag. With the embedding model, a
+similarity-weighted vote of the most similar tagged conversations is blended in (and,
+with no tagged history yet, the closeness of the text to each tag's name).
 """
 
 from __future__ import annotations
@@ -19,11 +25,13 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
+from inbox_tui import sanitize
 from inbox_tui.models import (
     Article,
     Conversation,
@@ -35,7 +43,7 @@ from inbox_tui.models import (
     Tag,
     TagKind,
 )
-from inbox_tui.services import core
+from inbox_tui.services import core, embeddings, semantic
 from inbox_tui.store import dialect
 
 STOPWORDS = frozenset(
@@ -111,6 +119,17 @@ _WORD = re.compile(r"[a-z0-9]{2,}")
 FTS_CANDIDATES = 50
 FUZZY_CANDIDATES = 20
 W_FTS, W_FUZZ = 0.5, 0.5  # tuned on StackFAQ (benchmarks/suggest_accuracy.py)
+# Hybrid ranking: cosine similarity of sentence embeddings (on a fixed -1..1 scale) plus
+# W_WORDS times the word score relative to the query's best word match. Rank fusion
+# (RRF, k=60) was measured first and lost to embeddings alone on StackFAQ's dev half,
+# because it throws away how much closer the best article is; W_WORDS was chosen on
+# that dev half and is reported on the other (benchmarks/suggest_accuracy.py).
+W_WORDS = 0.1
+SEM_CANDIDATES = 50
+SIMILAR_TITLE = 0.6  # a fuzzy title score that counts as a word match on its own
+# The tag vote of similar conversations against naive Bayes: chosen on a dev part of the
+# NLBSE history (grid 0.25-1.0), reported on the held-out 20% (benchmarks/suggest_tags.py).
+W_KNN = 0.75
 
 
 def words(text_: str) -> list[str]:
@@ -126,6 +145,14 @@ class ArticleSuggestion:
     score: float
     reason: str
     excerpt: str
+
+    def __post_init__(self) -> None:
+        # Stored article text (and the conversation's words in ``reason``) is untrusted.
+        self.slug = sanitize.one_line(self.slug, 300)
+        self.title = sanitize.one_line(self.title, 500)
+        self.url = sanitize.one_line(self.url, 2000) or None if self.url else None
+        self.reason = sanitize.one_line(self.reason, 500)
+        self.excerpt = sanitize.one_line(self.excerpt, 1000)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -187,8 +214,69 @@ def rank(
     *,
     fts_weight: float = W_FTS,
     fuzz_weight: float = W_FUZZ,
+    meaning: bool = True,
+    words_weight: float = W_WORDS,
+    query_vector: object | None = None,
 ) -> list[tuple[int, float, str]]:
-    """(article id, score 0..1, reason) best first. Either weight may be 0 (benchmarks)."""
+    """(article id, score 0..1, reason) best first.
+
+    With the embedding model (and ``meaning``), an article scores its cosine similarity
+    to the query plus ``words_weight`` times its word score relative to the best word
+    match; without it, the word score alone. ``words_weight=0`` ranks by meaning alone
+    and ``meaning=False`` by words alone (benchmarks). ``query_vector``: the query's
+    embedding when the caller has it (a conversation's is cached)."""
+    lexical = (
+        _rank_words(session, query, fts_weight=fts_weight, fuzz_weight=fuzz_weight)
+        if fts_weight or fuzz_weight
+        else []
+    )
+    index = semantic.article_index(session) if meaning else None
+    vector = query_vector
+    if index is not None and len(index.ids) and vector is None:
+        vecs = embeddings.encode([query])
+        vector = None if vecs is None else vecs[0]
+    if index is None or not len(index.ids) or vector is None:
+        return [(aid, score, why) for aid, score, why, _ in lexical[:limit]]
+    return _fuse(lexical, index, vector, words_weight)[:limit]
+
+
+def _fuse(
+    lexical: list[tuple[int, float, str, bool]],
+    index: semantic.ArticleIndex,
+    vector: object,
+    words_weight: float,
+) -> list[tuple[int, float, str]]:
+    """Cosine of the best chunk plus the weighted word score, over the nearest articles
+    by meaning and every word candidate with evidence (a full-text match or a similar
+    title; the fuzzy stage's closest-of-nothing titles are left out)."""
+    best = index.best(vector)
+    near = index.top(best, SEM_CANDIDATES)
+    evident = [(aid, score, why) for aid, score, why, hit in lexical if hit]
+    top_words = max((score for _, score, _ in evident), default=0.0) or 1.0
+    word_score = {aid: score / top_words for aid, score, _ in evident}
+    reasons = {aid: why for aid, _, why in evident}
+    first = {aid for aid, _ in near[:3]}
+    out = []
+    for aid in dict.fromkeys([a for a, _ in near] + list(word_score)):
+        pos = index.position.get(aid)
+        if pos is None:  # an article without an embedding yet: words only
+            cos = 0.0
+        else:
+            cos = max(float(best[pos]), 0.0)
+        score = (cos + words_weight * word_score.get(aid, 0.0)) / (1.0 + words_weight)
+        why = reasons.get(aid, "")
+        if aid in first:
+            why = f"similar meaning, {why}" if why.startswith("matched") else "similar meaning"
+        out.append((aid, score, why or "similar meaning"))
+    out.sort(key=lambda x: (-x[1], x[0]))
+    return out
+
+
+def _rank_words(
+    session: Session, query: str, *, fts_weight: float, fuzz_weight: float
+) -> list[tuple[int, float, str, bool]]:
+    """The word ranking: full-text candidates re-scored by fuzzy title match, best first,
+    as (id, score, reason, evidence): evidence is a full-text match or a similar title."""
     terms = words(query)
     fts = fts_candidates(session, terms) if fts_weight else {}
     titles = _titles(session)
@@ -212,11 +300,11 @@ def rank(
         reason = (
             ("matched: " + ", ".join(matched))
             if matched
-            else ("similar title" if z >= 0.6 else "text matches")
+            else ("similar title" if z >= SIMILAR_TITLE else "text matches")
         )
-        scored.append((aid, score, reason))
+        scored.append((aid, score, reason, aid in fts or z >= SIMILAR_TITLE))
     scored.sort(key=lambda x: (-x[1], x[0]))
-    return scored[:limit]
+    return scored
 
 
 def excerpt(art: Article, n: int = 200) -> str:
@@ -224,9 +312,11 @@ def excerpt(art: Article, n: int = 200) -> str:
     return body if len(body) <= n else body[: n - 1].rsplit(" ", 1)[0] + "…"
 
 
-def suggest_for_text(session: Session, query: str, limit: int = 5) -> list[ArticleSuggestion]:
+def suggest_for_text(
+    session: Session, query: str, limit: int = 5, *, query_vector: object | None = None
+) -> list[ArticleSuggestion]:
     out = []
-    for aid, score, reason in rank(session, query, limit):
+    for aid, score, reason in rank(session, query, limit, query_vector=query_vector):
         art = session.get(Article, aid)
         if art is not None:
             out.append(
@@ -253,18 +343,18 @@ def conversation_text(session: Session, conversation_id: int) -> str:
         .join(ConversationTag)
         .where(ConversationTag.conversation_id == conversation_id)
     ).all()
-    bodies = " ".join(_strip_quotes(b)[:1500] for b in latest)
+    bodies = " ".join(semantic.strip_quotes(b)[:1500] for b in latest)
     return f"{conv.subject} {conv.subject} {bodies} {' '.join(tags)}"
-
-
-def _strip_quotes(body: str) -> str:
-    return "\n".join(line for line in body.splitlines() if not line.lstrip().startswith(">"))
 
 
 def suggest_articles(
     session: Session, conversation_id: int, limit: int = 5
 ) -> list[ArticleSuggestion]:
-    return suggest_for_text(session, conversation_text(session, conversation_id), limit)
+    query = conversation_text(session, conversation_id)
+    # The conversation's own embedding (subject and customer messages, cached), not the
+    # lexical query above, which repeats the subject and adds tag names for bm25.
+    vector = semantic.conversation_vector(session, conversation_id)
+    return suggest_for_text(session, query, limit, query_vector=vector)
 
 
 def article_insert_text(art: Article) -> str:
@@ -275,7 +365,12 @@ def article_insert_text(art: Article) -> str:
 
 
 def record_article_sent(
-    session: Session, actor: str, conversation_id: int, article_id: int
+    session: Session,
+    actor: str,
+    conversation_id: int,
+    article_id: int,
+    *,
+    at: datetime | None = None,
 ) -> None:
     conv = core.lock_conversation(session, conversation_id)
     art = session.get(Article, article_id)
@@ -287,6 +382,7 @@ def record_article_sent(
         core.ensure_agent(session, actor),
         EventKind.ARTICLE_SENT,
         {"article": art.id, "slug": art.slug},
+        at=at,
     )
 
 
@@ -443,7 +539,6 @@ def _cached_model(session: Session) -> TagModel:
 
 def suggest_tags(session: Session, conversation_id: int, limit: int = 3) -> list[TagSuggestion]:
     """Likely category tags not already on the conversation."""
-    model = _cached_model(session)
     have = set(
         session.exec(
             select(Tag.name)
@@ -466,13 +561,61 @@ def suggest_tags(session: Session, conversation_id: int, limit: int = 3) -> list
         ).first()
         or ""
     )
-    out = []
-    for tag, p, why in model.predict(f"{conv.subject} {first[:2000]}", limit + len(have)):
-        if tag not in have:
-            out.append(
-                TagSuggestion(tag, p, ("words: " + ", ".join(why)) if why else "most common tag")
-            )
-    return out[:limit]
+    vector = semantic.conversation_vector(session, conversation_id)
+    return _likely_tags(
+        session, f"{conv.subject} {first[:2000]}", vector, have, limit, exclude=conversation_id
+    )
+
+
+def suggest_tags_for_text(session: Session, text_: str, limit: int = 3) -> list[TagSuggestion]:
+    """Likely category tags for a text that is not (yet) a conversation."""
+    vecs = embeddings.encode([text_])
+    return _likely_tags(session, text_, None if vecs is None else vecs[0], set(), limit)
+
+
+def _likely_tags(
+    session: Session,
+    text_: str,
+    vector: object | None,
+    have: set[str],
+    limit: int,
+    exclude: int | None = None,
+) -> list[TagSuggestion]:
+    """Naive Bayes over words, blended (W_KNN) with the vote of the most similar tagged
+    conversations when the embedding model is there; each tag keeps the reason of the
+    part that argued for it most."""
+    model = _cached_model(session)
+    bayes = model.predict(text_, len(model.docs))
+    votes = semantic.knn_tags(session, vector, exclude=exclude) if vector is not None else []
+    return [
+        TagSuggestion(tag, score, reason)
+        for tag, score, reason in blend_tags(bayes, votes)
+        if tag not in have
+    ][:limit]
+
+
+def blend_tags(
+    bayes: list[tuple[str, float, list[str]]],
+    votes: list[tuple[str, float, str]],
+    w_knn: float = W_KNN,
+) -> list[tuple[str, float, str]]:
+    """(tag, score, reason) best first: (1 - w) x naive Bayes + w x the similarity vote
+    (w = 1 when there is no naive Bayes, as at cold start; 0 without a vote). Each tag
+    keeps the reason of the part that argued for it most."""
+    nb = {tag: (p, why) for tag, p, why in bayes}
+    knn = {tag: (v, why) for tag, v, why in votes}
+    w = (w_knn if nb else 1.0) if knn else 0.0
+    scored = []
+    for tag in set(nb) | set(knn):
+        p, words_ = nb.get(tag, (0.0, []))
+        v, like = knn.get(tag, (0.0, ""))
+        if w * v > (1 - w) * p:
+            reason = like
+        else:
+            reason = ("words: " + ", ".join(words_)) if words_ else "most common tag"
+        scored.append((tag, (1 - w) * p + w * v, reason))
+    scored.sort(key=lambda x: (-x[1], x[0]))
+    return scored
 
 
 @dataclass

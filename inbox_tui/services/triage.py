@@ -27,6 +27,7 @@ from inbox_tui.models import (
     TagKind,
     utcnow,
 )
+from inbox_tui.services import mentions
 from inbox_tui.services.core import (
     append_message,
     ensure_agent,
@@ -204,12 +205,15 @@ def close(
 def add_note(
     session: Session, actor: str, conversation_id: int, body: str, *, at: datetime | None = None
 ) -> int:
-    """Add an internal note (never sent). Returns the note's message row id."""
+    """Add an internal note (never sent). Returns the note's message row id. Agents
+    named with ``@username`` are notified (services/mentions.py); a name that is no
+    agent is one sentence and nothing is saved."""
     text = sanitize.clean(body).strip()
     if not text:
         raise UserError("The note is empty; nothing was saved.")
     agent = ensure_agent(session, actor)
     conv = lock_conversation(session, conversation_id)
+    named = mentions.mentioned_agents(session, text)  # an unknown @name saves nothing
     now = at or utcnow()
     note = Message(
         conversation_id=conv.id,  # type: ignore[arg-type]
@@ -225,8 +229,12 @@ def add_note(
     )
     session.add(note)
     session.flush()
-    append_message(session, conv, agent, Direction.NOTE, EventKind.NOTED, {"message": note.id}, now)
     assert note.id is not None
+    data: dict[str, object] = {"message": note.id}
+    if named:
+        data["mentions"] = [a.username for a in named]
+    append_message(session, conv, agent, Direction.NOTE, EventKind.NOTED, data, now)
+    mentions.notify(session, note.id, agent, named, now)
     return note.id
 
 

@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
+from inbox_tui import sanitize
 from inbox_tui.models import Agent, SavedSearch, Tag
 from inbox_tui.services.conversations import ConversationFilter, count_conversations, view_filter
+from inbox_tui.services.mentions import unread_count
 from inbox_tui.services.search import parse_query
 
 VIEWS = [
@@ -36,19 +38,22 @@ class AgentChoice:
     name: str
 
 
+# Views with counts of their own: "mentions" lists the conversations whose notes name
+# me, and its count is my unread mentions (services/mentions.py).
+MENTIONS = ("mentions", "Mentions")
+
+
 def view_label(view: str) -> str:
     """The name a view is shown under: "All open", "#billing", a saved search's name."""
     if view.startswith("tag:"):
         return f"#{view[4:]}"
-    return dict(VIEWS).get(view) or view.removeprefix("saved:")
+    return dict([*VIEWS, MENTIONS]).get(view) or view.removeprefix("saved:")
 
 
 def list_views(session: Session, me: str) -> ViewList:
-    return ViewList(
-        counts={v: count_conversations(session, view_filter(v, me)) for v, _ in VIEWS},
-        tags=list_tags(session),
-        saved=saved_searches(session),
-    )
+    counts = {v: count_conversations(session, view_filter(v, me)) for v, _ in VIEWS}
+    counts[MENTIONS[0]] = unread_count(session, me)
+    return ViewList(counts=counts, tags=list_tags(session), saved=saved_searches(session))
 
 
 def list_tags(session: Session) -> list[str]:
@@ -56,7 +61,11 @@ def list_tags(session: Session) -> list[str]:
 
 
 def saved_searches(session: Session) -> dict[str, str]:
-    return {x.name: x.query for x in session.exec(select(SavedSearch)).all()}
+    # The database is untrusted too: a search saved before queries were cleaned.
+    return {
+        sanitize.one_line(x.name, 100): sanitize.one_line(x.query, 2000)
+        for x in session.exec(select(SavedSearch)).all()
+    }
 
 
 def list_agents(session: Session) -> list[AgentChoice]:
@@ -64,16 +73,6 @@ def list_agents(session: Session) -> list[AgentChoice]:
         AgentChoice(a.username, a.name or a.username)
         for a in session.exec(select(Agent).order_by(Agent.name)).all()
     ]
-
-
-def save_search(session: Session, name: str, query: str) -> None:
-    """Create the saved search ``name``, or give an existing one the new query."""
-    name = name.strip()[:100]
-    row = session.exec(select(SavedSearch).where(SavedSearch.name == name)).first()
-    if row is None:
-        session.add(SavedSearch(name=name, query=query))
-    else:
-        row.query = query
 
 
 def resolve_filter(
@@ -93,4 +92,5 @@ def resolve_filter(
     if not (q.assignee or q.unassigned):
         q.assignee, q.unassigned = base.assignee, base.unassigned
     q.tags = [*base.tags, *q.tags]
+    q.mentioned = q.mentioned or base.mentioned
     return q

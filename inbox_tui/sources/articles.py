@@ -23,11 +23,13 @@ from pathlib import Path
 
 import yaml
 
+from inbox_tui import safeyaml, sanitize
 from inbox_tui.errors import UserError
 from inbox_tui.mail.parse import html_to_text
 from inbox_tui.paths import OUTSIDE, inside, real_root
 
 SUFFIXES = {".md", ".markdown"}
+MAX_ARTICLE_BYTES = 2 * 1024 * 1024  # a long help article is ~50 KB
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n?(.*)\Z", re.S)
 _MD = [
     (re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""),  # images
@@ -48,6 +50,19 @@ class ArticleFile:
     url: str | None
     body: str
     path: str
+
+    def __post_init__(self) -> None:
+        # The boundary for help-centre text, by construction: whoever builds an article
+        # gets it without control characters, bidi controls or line breaks where a line
+        # is shown (an article title with ESC ] 52 cleared the composer's screen).
+        self.slug = sanitize.one_line(self.slug, 300)
+        self.title = sanitize.one_line(self.title, 500)
+        self.description = sanitize.one_line(self.description, 2000)
+        self.category = sanitize.one_line(self.category, 200)
+        self.tags = sanitize.one_line(self.tags, 1000)
+        self.url = sanitize.one_line(self.url, 2000) or None if self.url else None
+        self.body = sanitize.for_display(self.body)
+        self.path = sanitize.one_line(self.path, 4096)
 
 
 @dataclass
@@ -95,6 +110,12 @@ def load_articles(root: Path) -> tuple[list[ArticleFile], list[ArticleProblem]]:
 def _load(path: Path, root: Path) -> tuple[ArticleFile | None, ArticleProblem | None]:
     where = str(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_ARTICLE_BYTES:
+            return None, ArticleProblem(
+                where,
+                f"is {size // 1024:,} KB; articles over {MAX_ARTICLE_BYTES // 1024:,} KB are not read",
+            )
         raw = path.read_bytes()
     except OSError as exc:
         return None, ArticleProblem(where, f"cannot be read ({exc.strerror})")
@@ -109,10 +130,12 @@ def _load(path: Path, root: Path) -> tuple[ArticleFile | None, ArticleProblem | 
     if not m:
         return None, ArticleProblem(where, "has no front matter (--- title: … ---)")
     try:
-        meta = yaml.safe_load(m.group(1)) or {}
+        meta = safeyaml.load(m.group(1)) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" (line {mark.line + 2})" if mark else ""
+        if isinstance(exc, safeyaml.LimitError):
+            return None, ArticleProblem(where, f"has front matter that {exc.problem}{line}")
         return None, ArticleProblem(where, f"has front matter that is not valid YAML{line}")
     if not isinstance(meta, dict):
         return None, ArticleProblem(where, "has front matter that is not a set of keys")

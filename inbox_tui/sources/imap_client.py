@@ -76,7 +76,7 @@ class ImapSession:
             raise ImapError(
                 f'Refusing to send the password for {a.name} unencrypted to {a.host}; use security = "tls" (or allow_plain = true if you really mean it).'
             )
-        password = a.resolve_password(f"account {a.name}")
+        password = await a.resolve_password_async(f"account {a.name}")
         if password is None:
             raise ImapError(
                 f"No password for account {a.name}: set password_cmd or password_env in the config."

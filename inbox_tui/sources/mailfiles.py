@@ -21,6 +21,9 @@ from inbox_tui.paths import OUTSIDE, inside, real_root
 
 _HEADER_LINE = re.compile(rb"^[!-9;-~]{1,100}:")
 MAX_FILE_BYTES = 50 * 1024 * 1024
+# An mbox message keeps at most this much (the parser reads no more: MAX_RAW_BYTES).
+MAX_MESSAGE_BYTES = 25 * 1024 * 1024
+MAX_LINE_PIECE = 1024 * 1024
 MAIL_SUFFIXES = {".eml", ".msg", ".mail"}
 
 
@@ -119,24 +122,33 @@ def _starts_with_from(path: Path) -> bool:
 
 def _mbox(path: Path) -> Iterator[RawMail]:
     """Stream an mbox: a message starts at a 'From ' line at the file start or after a
-    blank line; '>From ' quoting (mboxrd) is undone."""
+    blank line; '>From ' quoting (mboxrd) is undone. Memory stays bounded whatever the
+    file holds: lines are read in pieces of at most ``MAX_LINE_PIECE`` bytes, and a
+    message keeps only its first ``MAX_MESSAGE_BYTES`` (+1, so the parser knows it was
+    cut and says so); the rest is read through, not kept."""
     resolved = path.resolve()
     with path.open("rb") as fh:
         start = 0
         offset = 0
         lines: list[bytes] = []
+        kept = 0
         previous_blank = True
-        for line in fh:
+        while True:
+            line = fh.readline(MAX_LINE_PIECE)
+            if not line:
+                break
             size = len(line)
             if line.startswith(b"From ") and previous_blank:
                 if lines:
                     yield _mbox_message(resolved, start, lines)
-                lines = []
+                lines, kept = [], 0
                 start = offset
             else:
                 if line.startswith(b">") and line.lstrip(b">").startswith(b"From "):
                     line = line[1:]
-                lines.append(line)
+                if kept <= MAX_MESSAGE_BYTES:
+                    lines.append(line)
+                    kept += len(line)
             offset += size
             previous_blank = line in (b"\n", b"\r\n")
         if lines:
@@ -147,4 +159,5 @@ def _mbox_message(path: Path, offset: int, lines: list[bytes]) -> RawMail:
     # The blank line before the next "From " belongs to the mbox, not the message.
     if lines and lines[-1] in (b"\n", b"\r\n"):
         lines = lines[:-1]
-    return RawMail(f"mbox:{path}:{offset}", b"".join(lines), f"{path} @ byte {offset}")
+    raw = b"".join(lines)[: MAX_MESSAGE_BYTES + 1]
+    return RawMail(f"mbox:{path}:{offset}", raw, f"{path} @ byte {offset}")

@@ -128,6 +128,21 @@ def insert_ignoring_conflict(table: Table, key: str, returning: str, dialect: st
     )
 
 
+@functools.cache
+def upsert(table: Table, keys: tuple[str, ...], dialect: str) -> Insert:
+    """``INSERT ... ON CONFLICT (keys) DO UPDATE`` every other column, in ``dialect``
+    (two writers of the same derived row: the last one wins, neither fails)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
+    stmt = dialect_insert(table)
+    return stmt.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys},
+    )
+
+
 def raw_rows(session: Any, sql: str, params: dict[str, int]) -> list[tuple[Any, ...]]:
     """All rows of a query with ``:name`` parameters, fetched by the driver itself
     (building SQLAlchemy rows for hundreds of thousands of rows costs more than the

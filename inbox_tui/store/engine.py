@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # The alembic revision this code expects; tests check it equals alembic's head.
-SCHEMA_REVISION = "0005"
+SCHEMA_REVISION = "0007"
 
 
 class StoreError(UserError):
@@ -62,11 +62,15 @@ class Store:
 
     def __init__(self, url: str, *, migrate: bool = True, echo: bool = False) -> None:
         self.url = url
+        # Sentences the user should see once (the CLI prints them, the TUI notifies).
+        self.warnings: list[str] = []
         try:
             parsed = make_url(url)
-        except ArgumentError as exc:
+        except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
+            from inbox_tui.sanitize import mask_secrets
+
             raise StoreError(
-                f"The database URL {url!r} is not valid; use sqlite:///PATH or "
+                f"The database URL {mask_secrets(url)!r} is not valid; use sqlite:///PATH or "
                 "postgresql+psycopg://USER@HOST/DB."
             ) from exc
         self.dialect = parsed.get_backend_name()
@@ -100,7 +104,7 @@ class Store:
     def _sqlite_engine(self, database: str, echo: bool) -> Engine:
         if database and database != ":memory:":
             path = Path(database)
-            _prepare_sqlite_file(path)
+            self.warnings.extend(_prepare_sqlite_file(path))
         engine = create_engine(
             f"sqlite:///{database}",
             echo=echo,
@@ -191,6 +195,20 @@ class Store:
         except (OperationalError, DBAPIError) as exc:
             raise StoreError(f"Could not upgrade the database schema: {_first_line(exc)}") from exc
 
+    def downgrade(self, revision: str) -> None:
+        """Take the schema back to ``revision`` (to run an older release on this store),
+        under the same lock as ``migrate``. Tables and columns added since are dropped."""
+        from inbox_tui.migrations.runner import downgrade
+
+        try:
+            with self._write_engine.begin() as conn:
+                dialect.lock_for_migration(conn)
+                downgrade(conn, revision)
+        except (OperationalError, DBAPIError) as exc:
+            raise StoreError(
+                f"Could not downgrade the database schema: {_first_line(exc)}"
+            ) from exc
+
 
 def insert_or_get(session: Session, row: T, lookup: SelectOfScalar[T]) -> T:
     """Insert ``row`` unless another agent's transaction inserted the same unique key
@@ -208,9 +226,9 @@ def insert_or_get(session: Session, row: T, lookup: SelectOfScalar[T]) -> T:
         return existing
 
 
-def _prepare_sqlite_file(path: Path) -> None:
-    """Create the store's folder and file group-shared, never world-readable, and
-    warn when an existing store is readable by everyone."""
+def _prepare_sqlite_file(path: Path) -> list[str]:
+    """Create the store's folder and file group-shared, never world-readable; returns a
+    warning when an existing store is readable by everyone."""
     folder = path.parent
     try:
         if not folder.exists():
@@ -230,22 +248,23 @@ def _prepare_sqlite_file(path: Path) -> None:
         ) from exc
     except OSError as exc:
         raise StoreError(f"Cannot create the database at {path}: {exc.strerror}.") from exc
+    warnings: list[str] = []
     try:
         mode = path.stat().st_mode
     except OSError:
-        return
+        return warnings
     if mode & stat.S_IROTH:
-        log.warning(
-            "The database %s is readable by every user on this machine; "
-            "run `chmod o-rwx %s` (and its -wal/-shm files) to keep customer data private.",
-            path,
-            path,
+        warnings.append(
+            f"The database {path} is readable by every user on this machine; run "
+            f"`chmod o-rwx {path}` (and its -wal/-shm files) to keep customer data private."
         )
+        log.warning(warnings[-1])
     if not os.access(path, os.W_OK) or not os.access(folder, os.W_OK):
         raise StoreError(
             f"The database {path} (or its folder) is not writable for you; SQLite needs "
             "write access to both. Ask for group write permission."
         )
+    return warnings
 
 
 def _is_retryable(exc: BaseException) -> bool:

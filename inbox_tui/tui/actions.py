@@ -86,12 +86,20 @@ LEGEND = [
     ("▶", "selected (x)"),
 ]
 
-INTRO = 'The list shows the current view; j/k move, Enter opens, Esc goes back. Actions apply to the open conversation, else to the selected (x) ones after you confirm, else to the highlighted one. Keys can be remapped in the config file\'s [keys] table, e.g. reply = "R".'
+INTRO = 'The list shows the current view; j/k move, Enter opens, Esc goes back. Actions apply to the open conversation, else to the selected (x) ones after you confirm, else to the highlighted one. Keys can be remapped in the config file\'s [keys] table, e.g. note = "N".'
 
 
 def bindings(on_app: bool, prefix: str = "") -> list[BindingType]:
     return [
-        Binding(a.keys, prefix + a.action, a.short or a.description, show=bool(a.short), id=a.id)
+        Binding(
+            a.keys,
+            prefix + a.action,
+            a.short or a.description,
+            show=bool(a.short),
+            id=a.id,
+            # Quit works everywhere, also where a text box would take the key (composer).
+            priority=a.id == "quit",
+        )
         for a in ACTIONS
         if (a.id in APP_ACTIONS) == on_app
     ]

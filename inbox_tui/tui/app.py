@@ -7,6 +7,7 @@ presence heartbeat, the outbox and the IMAP watch. Screens own their keys and st
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -21,12 +22,14 @@ from inbox_tui.errors import UserError
 from inbox_tui.sanitize import one_line
 from inbox_tui.tui import actions
 from inbox_tui.tui.gateway import Gateway, ServiceFailed, StoreLike
-from inbox_tui.tui.screens.main import ListShown, MainScreen, OpenChanged
+from inbox_tui.tui.screens.main import ListShown, MainScreen, OpenChanged, Polled, StatusNews
 from inbox_tui.tui.screens.triage import ReplySent
 from inbox_tui.tui.widgets.dialogs import HelpScreen
 
 if TYPE_CHECKING:
     from inbox_tui.config import Config
+
+log = logging.getLogger(__name__)
 
 
 class StoreChanged(Message):
@@ -37,16 +40,7 @@ class StoreOpened(Message):
     pass
 
 
-class Polled(Message):
-    def __init__(self, changed: bool, presence: dict[int, list[tuple[str, str]]]) -> None:
-        self.changed = changed
-        self.presence = presence
-        super().__init__()
-
-
-class StatusNews(Message):
-    """A line for the status bar from a background loop (sync, outbox, a dead store)."""
-
+class StoreFailed(Message):
     def __init__(self, text: str) -> None:
         self.text = text
         super().__init__()
@@ -82,6 +76,7 @@ class InboxApp(App[int]):
         self.exit_after_first_frame = False
         self.exit_after_first_paint = False
         self._started = False
+        self._said_words_only = False
         self.paint_stream: Any = None
 
     @property
@@ -123,9 +118,12 @@ class InboxApp(App[int]):
         try:
             self._store = self._store_factory()
         except UserError as exc:
-            self.call_from_thread(self.exit, None, 2, f"inbox-tui: {exc}")
+            self.post_message(StoreFailed(f"inbox-tui: {exc}"))
             return
         self.post_message(StoreOpened())
+
+    def on_store_failed(self, message: StoreFailed) -> None:
+        self.exit(None, 2, message.text)
 
     def on_store_opened(self) -> None:
         if self._started:  # else _start, once the screen is up, carries on
@@ -133,6 +131,10 @@ class InboxApp(App[int]):
 
     def _store_ready(self) -> None:
         self.main.set_status("")
+        # A world-readable store and the like: the person who can fix it should see it
+        # (the commands print the same sentences on stderr).
+        for warning in getattr(self.store, "warnings", []):
+            self.notify(warning, severity="warning", timeout=20, markup=False)
         self.main.reload()
         self.set_interval(self.poll_seconds, self._poll)
         if self.store.url.startswith("postgresql"):
@@ -143,29 +145,17 @@ class InboxApp(App[int]):
         if self.config.accounts and not self.config.demo:
             self._watch_mail()
             self.set_interval(30, self.flush_outbox)
+        self._warm_semantic()
+        self.set_interval(300, self._warm_semantic)  # conversations tagged since, new articles
 
     def on_list_shown(self, _message: ListShown) -> None:
         if self.exit_after_first_frame:  # benchmarks: start to first page of data
             self.exit_after_first_frame = False
             self.call_after_refresh(self._painted)
 
-    def call_from_thread(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """A result that arrives while the app shuts down (its widgets already gone) is
-        dropped: quitting mid-refresh used to end in a NoMatches traceback."""
-
-        def while_running() -> Any:
-            if self.is_running:
-                return callback(*args, **kwargs)
-            return None
-
-        return super().call_from_thread(while_running)
-
     def on_service_failed(self, message: ServiceFailed) -> None:
         """A failure no screen handled (the stats screen's, say): one plain sentence."""
         self.notify(message.text, severity="error", markup=False, timeout=10)
-
-    def on_status_news(self, message: StatusNews) -> None:
-        self.main.set_status(message.text)
 
     # -- background loops ------------------------------------------------------------
 
@@ -181,14 +171,34 @@ class InboxApp(App[int]):
         def on_report(report: SyncReport) -> None:
             when = self.clock().strftime("%H:%M")
             if report.errors:
-                self.post_message(StatusNews(f"Mail sync at {when}: {report.errors[-1]}"))
+                self.main.post_message(StatusNews(f"Mail sync at {when}: {report.errors[-1]}"))
             else:
-                self.post_message(StatusNews(f"Mail synced at {when}: {report.imported} new."))
+                self.main.post_message(StatusNews(f"Mail synced at {when}: {report.imported} new."))
 
         try:
             await watch(self.config, cast(Any, self.store), on_report, self._sync_stop)
         except UserError as exc:
             self.main.set_status(str(exc))
+
+    @work(thread=True, exclusive=True, group="semantic", exit_on_error=False)
+    def _warm_semantic(self) -> None:
+        """Load the embedding model and embed the articles and tagged conversations that
+        have no (or a stale) vector, after the first frame and off the UI thread. When
+        the model cannot load, the status line says that suggestions rank by words only."""
+        from inbox_tui.services import embeddings, semantic
+
+        if not embeddings.enabled():
+            return  # turned off on purpose: nothing to say
+        embeddings.preload()
+        if not embeddings.loaded():
+            if not self._said_words_only:  # once, not at every catch-up
+                self._said_words_only = True
+                self.main.post_message(StatusNews(embeddings.status()))
+            return
+        try:
+            semantic.catch_up(cast(Any, self.store))
+        except Exception:  # a cache to fill: suggestions work without it
+            log.warning("embedding the help centre and tagged conversations failed", exc_info=True)
 
     def _listen(self) -> None:
         """Listen for other agents' changes in a daemon thread. Not a Textual worker: it
@@ -228,16 +238,11 @@ class InboxApp(App[int]):
             token, woken, presence = self.gateway.commit(poll_changes, self.me)
         except Exception as exc:  # a dead database server: say so, keep running
             text = f"Cannot reach the store: {exc.__class__.__name__}. Retrying…"
-            self.post_message(StatusNews(text))
+            self.main.post_message(StatusNews(text))
             return
         changed = token != self._token and self._token is not None
         self._token = token
-        self.post_message(Polled(changed or bool(woken), presence))
-
-    def on_polled(self, message: Polled) -> None:
-        self.main.set_presence(message.presence)
-        if message.changed:
-            self.main.store_changed()
+        self.main.post_message(Polled(changed or bool(woken), presence))
 
     def _heartbeat(self) -> None:
         # A write transaction (and its fsync) must not hold the UI thread: opening a
@@ -282,7 +287,9 @@ class InboxApp(App[int]):
     # -- help and the command palette ------------------------------------------------
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(actions.help_rows(self.config.keys), actions.INTRO))
+        self.push_screen(
+            HelpScreen(actions.help_rows(self.config.keys), actions.INTRO, actions.LEGEND)
+        )
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -70,6 +70,13 @@ def explain(exc: BaseException) -> str:
     return explain_unexpected(exc)
 
 
+def _post(node: DOMNode, message: Message) -> None:
+    # An answer that arrives while the app shuts down (its widgets already gone) is
+    # dropped: quitting mid-refresh used to end in a NoMatches traceback.
+    if node.app.is_running:
+        node.post_message(message)
+
+
 class Gateway:
     def __init__(self, store: Callable[[], StoreLike]) -> None:
         self._store = store  # the store opens after the first frame
@@ -105,9 +112,9 @@ class Gateway:
             try:
                 value = self.call(fn, *args)
             except Exception as exc:
-                node.post_message(ServiceFailed(explain(exc), exc, flow))
+                _post(node, ServiceFailed(explain(exc), exc, flow))
                 return
-            node.post_message(reply(value, flow))
+            _post(node, reply(value, flow))
 
         node.run_worker(job, thread=True, group=group, exclusive=exclusive)
 
@@ -124,9 +131,9 @@ class Gateway:
             try:
                 result = self.commit(fn, *args)
             except Exception as exc:
-                node.post_message(ServiceFailed(explain(exc), exc, flow))
+                _post(node, ServiceFailed(explain(exc), exc, flow))
                 return
-            node.post_message(StoreWritten(ok, result, flow))
+            _post(node, StoreWritten(ok, result, flow))
 
         node.run_worker(job, thread=True, group=group)
 
@@ -139,4 +146,4 @@ class Gateway:
             except Exception as exc:
                 log.info("background write failed: %s", exc)
 
-        node.run_worker(job, thread=True, group=group, exclusive=True)
+        node.run_worker(job, thread=True, group=group)

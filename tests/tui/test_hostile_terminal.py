@@ -209,3 +209,108 @@ async def test_hostile_text_in_the_side_panes_is_text(tmp_path):
     assert "[@click=app.quit]Click me[/]" in text  # subject in the customer's history
     for bad in ("\x1b", "\x07", "\x9b", "\x9d", "\x9c", "\u202e"):
         assert bad not in text, repr(bad)
+
+
+ARTICLE_MARK = "Hostile help ARTMARK"
+MACRO_MARK = "MACROMARK reply"
+RAW_EVIL = (
+    "\x1b]52;c;cHduZWQ=\x07\x1b]8;;https://evil.example\x1b\\x\x1b]8;;\x1b\\\x9b2J\u202e\x1b[2J"
+)
+
+
+def store_with_raw_rows(db: Path) -> None:
+    """Hostile conversations, plus an article, a macro and a customer address stored raw,
+    as an older version (or someone editing the database) would have left them: the
+    readers clean today, so only the way out can protect the screen from these."""
+    import json
+
+    from sqlalchemy import text
+
+    from inbox_tui.models import Article, Macro
+
+    store = hostile_store(db)
+
+    def work(s):
+        s.add(
+            Article(
+                slug="hostile",
+                title=f"{ARTICLE_MARK} {RAW_EVIL}",
+                description=f"bidi isolates marks markup action {RAW_EVIL}",
+                category=RAW_EVIL,
+                tags="bidi, marks",
+                url=f"https://help.example/{RAW_EVIL}",
+                body=f"bidi isolates and marks, markup action, clipboard {RAW_EVIL}",
+                source_path=RAW_EVIL,
+            )
+        )
+        s.add(
+            Macro(
+                slug="hostile",
+                name=f"{MACRO_MARK} {RAW_EVIL}",
+                body=f'Hi {{{{contact.first_name | fallback: "{RAW_EVIL}"}}}}, {RAW_EVIL}',
+                actions=json.dumps({"add_tags": [f"t{RAW_EVIL}"]}),
+                pinned=1,
+            )
+        )
+        s.execute(text("UPDATE contact SET email = :e, name = :e"), {"e": f"x{RAW_EVIL}@e.com"})
+
+    store.run(work)
+    store.close()
+
+
+@pytest.mark.skipif(not shutil.which("tmux"), reason="tmux is installed by .ci/system-deps")
+def test_c_h_m_and_search_paths_put_no_injected_sequence_on_the_terminal(tmp_path):
+    """Issue 19 acceptance: a pty capture of the real app showing hostile conversations,
+    articles and macros through ``c`` (customer search), ``h`` (article picker, then
+    inserted into the composer), ``m`` (macro picker with its preview, then the
+    composer) and ``/`` contains none of the injected sequences; the screens were
+    really reached (their marks are on screen)."""
+    db = tmp_path / "h.db"
+    store_with_raw_rows(db)
+    screens: dict[str, str] = {}
+    data = b""
+    paths = {
+        "c": [("Enter", 1.5), ("c", 2.0)],
+        "h": [("Enter", 1.5), ("h", 2.0), ("=h", 0), ("Enter", 1.5)],
+        "m": [("Enter", 1.5), ("m", 2.0), ("=m", 0), ("Enter", 1.5)],
+        "/": [("/", 0.7), ("-l bidi", 1.5)],
+    }
+    for name, steps in paths.items():
+        raw = tmp_path / f"raw-{len(screens)}.bin"
+        session = f"hostile{int(time.time() * 1000) % 100000}"
+        home = tmp_path / "home"
+        cmd = f"{sys.executable} -m inbox_tui --db sqlite:///{db}"
+        subprocess.run(
+            ["tmux", "new-session", "-d", "-s", session, "-x", "140", "-y", "45",
+             "-e", f"HOME={home}", "-e", f"XDG_CONFIG_HOME={home}", cmd],
+            check=True,
+        )  # fmt: skip
+        try:
+            subprocess.run(["tmux", "pipe-pane", "-o", "-t", session, f"cat >> {raw}"], check=True)
+            time.sleep(3)
+            for key, wait in steps:
+                if key.startswith("="):  # capture the screen here under this name
+                    screens[key[1:]] = _capture(session)
+                    continue
+                args = ["-l", key[3:]] if key.startswith("-l ") else [key]
+                subprocess.run(["tmux", "send-keys", "-t", session, *args], check=True)
+                time.sleep(wait)
+            screens[f"{name} done"] = _capture(session)
+        finally:
+            subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+        data += raw.read_bytes()
+    assert len(data) > 4000, "nothing was captured from the terminal"
+    for needle in FORBIDDEN_TUI_BYTES:
+        assert needle not in data, needle
+    assert "contact:" in screens["c done"] or "from:" in screens["c done"], screens["c done"]
+    assert "ARTMARK" in screens["h"], screens["h"]  # the picker
+    assert "ARTMARK" in screens["h done"], screens["h done"]  # inserted into the composer
+    assert "MACROMARK" in screens["m"], screens["m"]  # the picker with its preview
+    assert "Hi " in screens["m done"], screens["m done"]  # the macro's reply in the composer
+    assert "bidi" in screens["/ done"], screens["/ done"]
+
+
+def _capture(session: str) -> str:
+    return subprocess.run(
+        ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True, check=True
+    ).stdout

@@ -128,3 +128,37 @@ async def test_heatmap_cells_and_tag_rows_drill_down(demo_store):
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen.query_one("OptionList").option_count == report.tags[0]["conversations"]
+
+
+async def test_repeat_contacts_table_and_its_drill_down(demo_store):
+    """The repeat-contact rows say what services.repeats says for the same period, and
+    Enter on the team row lists exactly the conversations whose close was followed by a
+    repeat contact."""
+    from inbox_tui.services.repeats import report as repeats_report
+
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("S")
+        await settle(pilot)
+        stats = app.screen
+        table = stats.query_one("#repeats")
+        with demo_store.read() as s:
+            rep = repeats_report(s, stats.since, stats.until, now=stats.until, gaps=False)
+        assert rep.team.repeated > 0  # the demo has customers who came back
+        rows = {
+            table.get_row_at(i)[0].plain: table.get_row_at(i)[1:3] for i in range(table.row_count)
+        }
+        assert rows["team"] == [str(rep.team.closes), f"{rep.team.rate:.0%}"]
+        for r in rep.agents:
+            assert rows[r.key] == [str(r.closes), "—" if r.rate is None else f"{r.rate:.0%}"]
+        team_row = [table.get_row_at(i)[0].plain for i in range(table.row_count)].index("team")
+        table.focus()
+        table.move_cursor(row=team_row)
+        await pilot.press("enter")
+        await settle(pilot)
+        drill = app.screen
+        assert drill.__class__.__name__ == "DrillScreen"
+        listing = drill.query_one("OptionList")
+        shown = {int(listing.get_option_at_index(i).id) for i in range(listing.option_count)}
+        assert shown == set(rep.team.repeated_ids)

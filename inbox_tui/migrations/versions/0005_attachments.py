@@ -30,7 +30,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0005"
-down_revision = "0004"  # loop (drafts, undo)
+down_revision = "0004"  # drafts, view scope, undo
 branch_labels = None
 depends_on = None
 

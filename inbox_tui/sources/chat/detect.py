@@ -22,7 +22,9 @@ def detect(path: Path) -> str:
     text = head.decode("utf-8", errors="replace")
     if not text.strip():
         return "empty"
-    if jsonl.sniff(text):
+    if jsonl.sniff(text) or (text.lstrip().startswith('{"') and "\n" not in text.strip()):
+        # (the second: a first JSON line longer than the sniffed head; the reader skips
+        # a line over its cap with a reason)
         return "jsonl"
     if irc.sniff(text):
         return "irc"

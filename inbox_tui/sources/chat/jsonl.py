@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from inbox_tui.sources.chat import ChatLine, Skip
+from inbox_tui.sources.chat import ChatLine, Skip, bounded_lines, too_long, unreadable
 
 
 def sniff(head: str) -> bool:
@@ -35,47 +35,51 @@ def sniff(head: str) -> bool:
 
 def parse(path: Path, channel: str | None = None) -> Iterator[ChatLine | Skip]:
     with path.open("rb") as fh:
-        for line_no, raw in enumerate(fh):
+        for line_no, raw in bounded_lines(fh):
             where = f"{path}:{line_no + 1}"
-            if not raw.strip():
-                yield Skip(where, "blank line")
+            if raw is None:
+                yield too_long(where)
                 continue
             try:
-                obj = json.loads(raw.decode("utf-8"))
-            except UnicodeDecodeError:
-                yield Skip(where, "not UTF-8 text", problem=True)
-                continue
-            except json.JSONDecodeError as exc:
-                yield Skip(where, f"not valid JSON ({exc.msg})", problem=True)
-                continue
-            if not isinstance(obj, dict):
-                yield Skip(where, "not a JSON object", problem=True)
-                continue
-            missing = [k for k in ("author", "ts", "text") if not obj.get(k)]
-            if missing:
-                yield Skip(where, f"missing {', '.join(missing)}", problem=True)
-                continue
-            try:
-                at = datetime.fromisoformat(str(obj["ts"]).replace("Z", "+00:00"))
-            except ValueError:
-                yield Skip(
-                    where, f"'ts' {str(obj['ts'])[:40]!r} is not an ISO 8601 time", problem=True
-                )
-                continue
-            at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-            chan = str(obj.get("channel") or channel or f"jsonl:{path.stem}")
-            ident = str(obj.get("id") or hashlib.sha1(raw.strip()).hexdigest()[:24])
-            email = str(obj["email"]).strip().lower() if obj.get("email") else None
-            author = str(obj["author"])
-            yield ChatLine(
-                channel=chan,
-                author=author,
-                handle=f"jsonl:{email or author.lower()}",
-                text=str(obj["text"]),
-                at=at,
-                external_id=f"{chan}:{ident}",
-                email=email,
-                thread=str(obj["conversation"]) if obj.get("conversation") else None,
-                reply_to=f"{chan}:{obj['in_reply_to']}" if obj.get("in_reply_to") else None,
-                line_no=line_no,
-            )
+                yield _line(raw, where, line_no, path, channel)
+            except Exception as exc:  # one bad line never aborts the file
+                yield unreadable(where, exc)
+
+
+def _line(raw: bytes, where: str, line_no: int, path: Path, channel: str | None) -> ChatLine | Skip:
+    if not raw.strip():
+        return Skip(where, "blank line")
+    try:
+        obj = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return Skip(where, "not UTF-8 text", problem=True)
+    except json.JSONDecodeError as exc:
+        return Skip(where, f"not valid JSON ({exc.msg})", problem=True)
+    except RecursionError:
+        return Skip(where, "JSON nested too deeply", problem=True)
+    if not isinstance(obj, dict):
+        return Skip(where, "not a JSON object", problem=True)
+    missing = [k for k in ("author", "ts", "text") if not obj.get(k)]
+    if missing:
+        return Skip(where, f"missing {', '.join(missing)}", problem=True)
+    try:
+        at = datetime.fromisoformat(str(obj["ts"]).replace("Z", "+00:00"))
+        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return Skip(where, f"'ts' {str(obj['ts'])[:40]!r} is not an ISO 8601 time", problem=True)
+    chan = str(obj.get("channel") or channel or f"jsonl:{path.stem}")
+    ident = str(obj.get("id") or hashlib.sha1(raw.strip()).hexdigest()[:24])
+    email = str(obj["email"]).strip().lower() if obj.get("email") else None
+    author = str(obj["author"])
+    return ChatLine(
+        channel=chan,
+        author=author,
+        handle=f"jsonl:{email or author.lower()}",
+        text=str(obj["text"]),
+        at=at,
+        external_id=f"{chan}:{ident}",
+        email=email,
+        thread=str(obj["conversation"]) if obj.get("conversation") else None,
+        reply_to=f"{chan}:{obj['in_reply_to']}" if obj.get("in_reply_to") else None,
+        line_no=line_no,
+    )

@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from inbox_tui.paths import inside, real_root
-from inbox_tui.sources.chat import ChatLine, Skip
+from inbox_tui.sources.chat import MAX_FILE_BYTES, ChatLine, Skip, unreadable
 
 SYSTEM_SUBTYPES = {
     "channel_join",
@@ -95,13 +95,23 @@ class _Tree:
         return not inside(self.root / rel, self.real_root)
 
     def read(self, rel: str) -> bytes | None:
+        """The file's bytes; FileTooLarge past ``MAX_FILE_BYTES`` (read no further,
+        whatever a zip member's header claims)."""
         if self.zip is not None:
             member = self.members.get(self.prefix + rel)
-            return None if member is None else self.zip.read(member)
-        p = self.root / rel
-        if self.outside(rel):
-            return None
-        return p.read_bytes() if p.is_file() else None
+            if member is None:
+                return None
+            with self.zip.open(member) as fh:
+                data = fh.read(MAX_FILE_BYTES + 1)
+        else:
+            p = self.root / rel
+            if self.outside(rel) or not p.is_file():
+                return None
+            with p.open("rb") as fh:
+                data = fh.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise FileTooLarge(rel)
+        return data
 
     def day_files(self, channel: str) -> list[str]:
         if self.zip is not None:
@@ -138,6 +148,10 @@ def is_export(path: Path) -> bool:
     return False
 
 
+class FileTooLarge(Exception):
+    pass
+
+
 def _shown(name: object) -> str:
     return repr(name if not isinstance(name, str) else name[:80])
 
@@ -160,7 +174,7 @@ def parse(path: Path) -> Iterator[ChatLine | Skip]:
     raw_channels = tree.read("channels.json")
     try:
         channels = json.loads(raw_channels or b"[]")
-    except ValueError:
+    except (ValueError, RecursionError):
         yield Skip(f"{path}/channels.json", "not valid JSON", problem=True)
         return
     users: dict[str, str] = {}
@@ -184,7 +198,7 @@ def parse(path: Path) -> Iterator[ChatLine | Skip]:
                     or u.get("name")
                     or u["id"]
                 )
-        except (ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
             yield Skip(
                 f"{path}/users.json",
                 "not a valid user list: user ids are shown instead of names",
@@ -252,50 +266,55 @@ def _day(
     except ValueError as exc:
         yield Skip(where, f"not valid JSON ({exc})", problem=True)
         return
+    except RecursionError:
+        yield Skip(where, "JSON nested too deeply", problem=True)
+        return
+    except FileTooLarge:
+        yield Skip(where, f"over {MAX_FILE_BYTES // (1024 * 1024)} MB, not read", problem=True)
+        return
     if not isinstance(items, list):
         yield Skip(where, "not a list of messages", problem=True)
         return
     for i, m in enumerate(items):
         here = f"{where}#{i}"
-        if not isinstance(m, dict) or "ts" not in m:
-            yield Skip(here, "not a message", problem=True)
-            continue
-        sub = m.get("subtype")
-        if sub in SYSTEM_SUBTYPES:
-            yield Skip(here, f"{sub.replace('_', ' ')}")
-            continue
-        text = m.get("text") or ""
-        files = [f.get("name") or f.get("title") for f in m.get("files", []) if isinstance(f, dict)]
-        if m.get("file") and isinstance(m["file"], dict):
-            files.append(m["file"].get("name") or m["file"].get("title"))
-        if not text.strip() and not files:
-            yield Skip(here, "bot notification without text" if sub == "bot_message" else "no text")
-            continue
-        uid = m.get("user") or m.get("bot_id") or "unknown"
-        author = (
-            users.get(uid) or m.get("username") or (m.get("bot_profile") or {}).get("name") or uid
-        )
-        body, mentioned = _text(text, users)
-        if files:
-            body = (
-                (body + "\n" if body else "")
-                + "Shared file: "
-                + ", ".join(str(f) for f in files if f)
-            )
         try:
-            at = datetime.fromtimestamp(float(m["ts"]), UTC)
-        except (TypeError, ValueError):
-            yield Skip(here, f"bad timestamp {m['ts']!r}", problem=True)
-            continue
-        thread = m.get("thread_ts")
-        yield ChatLine(
-            channel=f"slack:{channel}",
-            author=str(author),
-            handle=f"slack:{uid}",
-            text=body,
-            at=at,
-            external_id=f"slack:{channel}:{m['ts']}",
-            thread=str(thread) if thread else None,
-            addressed=mentioned,
-            line_no=i,
+            yield _message(m, here, i, channel, users)
+        except Exception as exc:  # one bad message never aborts the export
+            yield unreadable(here, exc)
+
+
+def _message(m: Any, here: str, i: int, channel: str, users: dict[str, str]) -> ChatLine | Skip:
+    if not isinstance(m, dict) or "ts" not in m:
+        return Skip(here, "not a message", problem=True)
+    sub = m.get("subtype")
+    if sub in SYSTEM_SUBTYPES:
+        return Skip(here, f"{sub.replace('_', ' ')}")
+    text = m.get("text") or ""
+    files = [f.get("name") or f.get("title") for f in m.get("files", []) if isinstance(f, dict)]
+    if m.get("file") and isinstance(m["file"], dict):
+        files.append(m["file"].get("name") or m["file"].get("title"))
+    if not text.strip() and not files:
+        return Skip(here, "bot notification without text" if sub == "bot_message" else "no text")
+    uid = m.get("user") or m.get("bot_id") or "unknown"
+    author = users.get(uid) or m.get("username") or (m.get("bot_profile") or {}).get("name") or uid
+    body, mentioned = _text(text, users)
+    if files:
+        body = (
+            (body + "\n" if body else "") + "Shared file: " + ", ".join(str(f) for f in files if f)
         )
+    try:
+        at = datetime.fromtimestamp(float(m["ts"]), UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return Skip(here, f"bad timestamp {str(m['ts'])[:40]!r}", problem=True)
+    thread = m.get("thread_ts")
+    return ChatLine(
+        channel=f"slack:{channel}",
+        author=str(author),
+        handle=f"slack:{uid}",
+        text=body,
+        at=at,
+        external_id=f"slack:{channel}:{m['ts']}",
+        thread=str(thread) if thread else None,
+        addressed=mentioned,
+        line_no=i,
+    )

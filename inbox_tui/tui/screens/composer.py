@@ -31,7 +31,8 @@ class Composer(ModalScreen[Draft | None]):
     BINDINGS = [
         Binding("ctrl+s", "review", "Review", id="compose.review"),
         Binding("ctrl+e", "editor", "$EDITOR", id="compose.editor"),
-        Binding("escape", "escape", "Back", id="compose.escape"),
+        # priority: the text area would take Esc to leave itself, and the agent stayed in.
+        Binding("escape", "escape", "Close", id="compose.escape", priority=True),
     ]
 
     def __init__(

@@ -60,6 +60,23 @@ class PaneLoaded(Loaded):
     """flow: the request's generation (a newer request wins)."""
 
 
+class Polled(Message):
+    """The app's poll looked at the store (posted to this screen by the app's worker)."""
+
+    def __init__(self, changed: bool, presence: dict[int, list[tuple[str, str]]]) -> None:
+        self.changed = changed
+        self.presence = presence
+        super().__init__()
+
+
+class StatusNews(Message):
+    """A line for the status bar from a background loop (sync, a dead store)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        super().__init__()
+
+
 class ListShown(Message):
     """The first page of a result is on screen (benchmarks wait for it)."""
 
@@ -282,9 +299,17 @@ class MainScreen(TriageFlows):
         self.conv_list.reload_keep_cursor(total, pages)
         self._set_top(total)
 
-    def set_presence(self, presence: dict[int, list[tuple[str, str]]]) -> None:
-        self.conv_list.presence = presence
+    def on_polled(self, message: Polled) -> None:
+        if not self.query("#list"):
+            return  # the app is closing: the widgets are gone already
+        self.conv_list.presence = message.presence
         self.conv_list.refresh()
+        if message.changed:
+            self.store_changed()
+
+    def on_status_news(self, message: StatusNews) -> None:
+        if self.query("#status"):
+            self.set_status(message.text)
 
     def load_views(self) -> None:
         from inbox_tui.services.views import list_views
@@ -545,7 +570,14 @@ class MainScreen(TriageFlows):
                 self.search_for(f"assignee:{result}", "all")
 
         self.app.push_screen(
-            StatsScreen(self.gateway, self.me, self.clock, self.config.business_hours), drill
+            StatsScreen(
+                self.gateway,
+                self.me,
+                self.clock,
+                self.config.business_hours,
+                repeat_days=self.config.repeat_days,
+            ),
+            drill,
         )
 
 

@@ -67,7 +67,9 @@ LABELS = {
     "csat": "ratings",
     "incoming": "incoming messages",
     "tag": "conversations tagged",
+    "repeat": "closes followed by a repeat contact",
 }
+REPEAT_ROWS = 5  # tags and articles shown in the repeat-contact table (worst first)
 
 
 def sparkline(values: list[int]) -> str:
@@ -94,6 +96,7 @@ class DrillRequest:
     agent: str | None = None
     tag: str | None = None
     cell: tuple[int, int] | None = None
+    ids: tuple[int, ...] | None = None  # a repeat-contact row: its conversations
 
     def describe(self) -> str:
         what = LABELS.get(self.figure, self.figure)
@@ -198,6 +201,10 @@ class DrillLoaded(Loaded):
     pass
 
 
+class RepeatsLoaded(Loaded):
+    pass
+
+
 class DrillScreen(Screen[int | None]):
     """The conversations behind one number. Dismisses with the id to open, or None."""
 
@@ -222,13 +229,18 @@ class DrillScreen(Screen[int | None]):
         self._fetch()
 
     def _fetch(self) -> None:
+        from inbox_tui.services.repeats import conversations
         from inbox_tui.services.stats import conversations_behind
 
         r = self.request
         self.gateway.read(
             self,
-            lambda s: conversations_behind(
-                s, self.since, self.until, r.figure, agent=r.agent, tag=r.tag, cell=r.cell
+            lambda s: (
+                conversations(s, list(r.ids))
+                if r.ids is not None
+                else conversations_behind(
+                    s, self.since, self.until, r.figure, agent=r.agent, tag=r.tag, cell=r.cell
+                )
             ),
             reply=DrillLoaded,
             exclusive=True,
@@ -287,8 +299,10 @@ class StatsScreen(Screen[str | int | None]):
         me: str,
         clock: Any = None,
         business_hours: dict[str, Any] | None = None,
+        repeat_days: int = 7,
     ) -> None:
         super().__init__()
+        self.repeat_days = repeat_days
         self.gateway = gateway
         self.me = me
         self.clock = clock or (lambda: datetime.now(UTC))
@@ -309,6 +323,7 @@ class StatsScreen(Screen[str | int | None]):
                 id="fr-heat",
             )
             yield DataTable(id="tags", cursor_type="row")
+            yield DataTable(id="repeats", cursor_type="row")
             yield Static(id="defs", classes="block")
         yield Footer()
 
@@ -324,6 +339,15 @@ class StatsScreen(Screen[str | int | None]):
             ("handle", "median handle time"),
         ):
             tags.add_column(heading, key=key)
+        repeats = self.query_one("#repeats", DataTable)
+        for key, heading in (
+            ("key", f"Repeat contacts within {self.repeat_days} days of a close"),
+            ("closes", "closes"),
+            ("rate", "repeat rate"),
+            ("nocat", "closed without category"),
+        ):
+            repeats.add_column(heading, key=key)
+        self.repeat_ids: dict[str, list[int]] = {}
         self.load()
 
     def action_period(self, name: str) -> None:
@@ -334,11 +358,13 @@ class StatsScreen(Screen[str | int | None]):
         self.dismiss(None)
 
     def load(self) -> None:
+        from inbox_tui.services.repeats import report as repeats_report
         from inbox_tui.services.stats import BusinessHours, compute_report
 
         until = self.clock()
         since = until - timedelta(days=PERIODS[self.period_name])
         bh = BusinessHours.from_config(self.business_hours)
+        days = self.repeat_days
         # detail=False: no feature-request grouping, which this screen does not show.
         self.gateway.read(
             self,
@@ -346,6 +372,34 @@ class StatsScreen(Screen[str | int | None]):
             reply=ReportLoaded,
             exclusive=True,
         )
+        self.gateway.read(
+            self,
+            lambda s: repeats_report(s, since, until, days=days, now=until, gaps=False),
+            reply=RepeatsLoaded,
+            group="repeats",
+            exclusive=True,
+        )
+
+    def on_repeats_loaded(self, message: RepeatsLoaded) -> None:
+        rep = message.value
+        uncat = {u.agent: u.as_dict() for u in rep.uncategorised}
+
+        def pct(value: float | None) -> str:
+            return "—" if value is None else f"{value:.0%}"
+
+        table = self.query_one("#repeats", DataTable)
+        table.clear()
+        self.repeat_ids = {}
+        worst_tags = [r for r in rep.tags if r.closes][:REPEAT_ROWS]
+        worst_articles = [r for r in rep.articles if r.closes][:REPEAT_ROWS]
+        rows = [("agent", r) for r in rep.agents] + [("team", rep.team)]
+        rows += [("tag", r) for r in worst_tags] + [("article", r) for r in worst_articles]
+        for kind, r in rows:
+            key = f"{kind}:{r.key}"
+            self.repeat_ids[key] = r.repeated_ids
+            label = r.key if kind in ("agent", "team") else f"{kind} {r.key}"
+            nocat = pct(uncat.get(r.key, {}).get("share")) if kind in ("agent", "team") else ""
+            table.add_row(Text(one_line(label, 40)), str(r.closes), pct(r.rate), nocat, key=key)
 
     def on_report_loaded(self, message: ReportLoaded) -> None:
         from inbox_tui.services.stats import human
@@ -432,6 +486,15 @@ class StatsScreen(Screen[str | int | None]):
     def _tag_row(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is not None:
             self._drill(DrillRequest("tag", tag=event.row_key.value))
+
+    @on(DataTable.RowSelected, "#repeats")
+    def _repeat_row(self, event: DataTable.RowSelected) -> None:
+        key = str(event.row_key.value)
+        kind, _, name = key.partition(":")
+        agent = name if kind == "agent" else None
+        tag = f"{kind} {name}" if kind in ("tag", "article") else None
+        ids = tuple(self.repeat_ids.get(key, []))
+        self._drill(DrillRequest("repeat", agent=agent, tag=tag, ids=ids))
 
     @on(HeatMap.Selected)
     def _heat_cell(self, event: HeatMap.Selected) -> None:

@@ -127,6 +127,7 @@ class TriageFlows(Screen[None]):
     open_version: int | None
     drafts: dict[int, str]
     query_text: str
+    view: str
     _load_thread: Callable[[int], None]
     reload: Callable[..., None]
     refresh_pane: Callable[..., None]
@@ -162,10 +163,6 @@ class TriageFlows(Screen[None]):
             return None
         return Flow([row.id], [row.subject])
 
-    def targets(self) -> list[int]:
-        flow = self.begin()
-        return flow.ids if flow else []
-
     def confirmed(self, flow: Flow, what: str, then: Callable[[], None]) -> None:
         """Run ``then`` at once for one conversation; for several, after the agent saw
         how many and which and said yes."""
@@ -184,15 +181,16 @@ class TriageFlows(Screen[None]):
             Confirm(f"{what} on these {n} conversations?", flow.subjects), answered
         )
 
-    def act(self, flow: Flow, what: str, fn: Callable[..., Any], *args: Any) -> None:
-        """Confirm if several, then ``fn(session, me, ids, *args)`` in one transaction."""
+    def act(self, flow: Flow, ask: str, done: str, fn: Callable[..., Any], *args: Any) -> None:
+        """Confirm if several ("{ask} on these N conversations?"), then
+        ``fn(session, me, ids, *args)`` in one transaction; ``done`` is the toast."""
         n = len(flow.ids)
 
         def run() -> None:
-            ok = f"{what} ({n} conversation{_s(n)})."
+            ok = f"{done} ({n} conversation{_s(n)})."
             self.gateway.write(self, fn, self.me, flow.ids, *args, ok=ok, flow=flow)
 
-        self.confirmed(flow, what, run)
+        self.confirmed(flow, ask, run)
 
     # -- answers from the gateway ------------------------------------------------------
 
@@ -208,6 +206,7 @@ class TriageFlows(Screen[None]):
                 flow.after()
         elif isinstance(flow, SendFlow):
             self.drafts.pop(flow.conv_id, None)
+            self._viewing(flow.conv_id)  # others stop seeing "is replying" at once
             self.notify(self._sent_text(message.result), markup=False)
             self.post_message(ReplySent(message.result.undo_seconds))
         elif isinstance(flow, UndoFlow):  # taken back: the text is in the composer again
@@ -242,7 +241,7 @@ class TriageFlows(Screen[None]):
 
     def action_assign_me(self) -> None:
         if flow := self.begin():
-            self.act(flow, "Assigned to you", triage.assign_many, self.me)
+            self.act(flow, "Assign to you", "Assigned to you", triage.assign_many, self.me)
 
     def action_close_next(self) -> None:
         flow = self.begin()
@@ -250,7 +249,7 @@ class TriageFlows(Screen[None]):
             return
         if not flow.bulk and self.has_class("-reading"):
             flow.after = self._open_next
-        self.act(flow, "Closed", triage.close_many)
+        self.act(flow, "Close", "Closed", triage.close_many)
 
     def _open_next(self) -> None:
         self.conv_list.action_cursor_down()
@@ -265,7 +264,7 @@ class TriageFlows(Screen[None]):
 
         def chosen(value: str | None) -> None:
             if value:
-                self.act(flow, f"Set {value}", triage.set_status_many, value)
+                self.act(flow, f"Set {value}", f"Set {value}", triage.set_status_many, value)
 
         self.app.push_screen(FuzzyPicker(self._title("Status", flow), items), chosen)
 
@@ -324,7 +323,10 @@ class TriageFlows(Screen[None]):
             except ValueError as exc:
                 self.notify(str(exc), severity="error", markup=False)
                 return
-            self.act(flow, f"Snoozed until {until:%a %d %b %H:%M} UTC", _snooze_many, until, now)
+            when = f"{until:%a %d %b %H:%M} UTC"
+            self.act(
+                flow, f"Snooze until {when}", f"Snoozed until {when}", _snooze_many, until, now
+            )
 
         self.app.push_screen(
             FuzzyPicker(
@@ -340,34 +342,42 @@ class TriageFlows(Screen[None]):
     def action_tag(self) -> None:
         from inbox_tui.services.suggest import tag_choices
 
-        if flow := self.begin():
-            self.gateway.read(
-                self, tag_choices, flow.ids[0], reply=TagChoicesLoaded, flow=flow, group="pickers"
-            )
-
-    def on_tag_choices_loaded(self, message: TagChoicesLoaded) -> None:
-        flow: Flow = message.flow
-        choices = message.value
-        # Likely tags first (learned from the team's own tagging), then the rest. On a
-        # bulk selection nothing is marked as applied: it differs from one to the next.
-        single = len(flow.ids) == 1
-        items = [PickItem(c.name, c.name, c.hint, c.applied and single) for c in choices]
-        if not single:
-            items = [
-                PickItem(c.name, c.name, c.kind)
-                for c in sorted(choices, key=lambda c: (c.kind, c.name))
-            ]
+        flow = self.begin()
+        if flow is None:
+            return
+        title = self._title("Tag (Enter toggles; type a new name to create it)", flow)
+        picker = FuzzyPicker(title, [], allow_new="Create tag", loading=True)
 
         def chosen(value: str | None) -> None:
             if not value:
                 return
-            if single and any(it.value == value and it.checked for it in items):
-                self.act(flow, f"Removed tag {value}", triage.untag_many, value)
+            if any(it.value == value and it.checked for it in picker.items):
+                self.act(
+                    flow, f"Remove tag {value}", f"Removed tag {value}", triage.untag_many, value
+                )
             else:
-                self.act(flow, f"Tagged {value}", triage.tag_many, value)
+                self.act(flow, f"Tag {value}", f"Tagged {value}", triage.tag_many, value)
 
-        title = self._title("Tag (Enter toggles; type a new name to create it)", flow)
-        self.app.push_screen(FuzzyPicker(title, items, allow_new="Create tag"), chosen)
+        self.app.push_screen(picker, chosen)
+        self.gateway.read(
+            self, tag_choices, flow.ids[0], reply=TagChoicesLoaded, flow=(flow, picker),
+            group="pickers",
+        )  # fmt: skip
+
+    def on_tag_choices_loaded(self, message: TagChoicesLoaded) -> None:
+        flow, picker = message.flow
+        choices = message.value
+        # Likely tags first (learned from the team's own tagging), then the rest. On a
+        # bulk selection nothing is marked as applied: it differs from one to the next.
+        if len(flow.ids) == 1:
+            items = [PickItem(c.name, c.name, c.hint, c.applied) for c in choices]
+        else:
+            items = [
+                PickItem(c.name, c.name, c.kind)
+                for c in sorted(choices, key=lambda c: (c.kind, c.name))
+            ]
+        if picker.is_attached:
+            picker.set_items(items)
 
     def tag_one(self, cid: int, name: str, remove: bool) -> None:
         """A tag chosen in the side pane: always the pane's one conversation."""
@@ -378,11 +388,26 @@ class TriageFlows(Screen[None]):
     def action_assign(self) -> None:
         from inbox_tui.services.views import list_agents
 
-        if flow := self.begin():
-            self.gateway.read(self, list_agents, reply=AgentsLoaded, flow=flow, group="pickers")
+        flow = self.begin()
+        if flow is None:
+            return
+        picker = FuzzyPicker(self._title("Assign to", flow), [], loading=True)
+
+        def chosen(value: str | None) -> None:
+            if value is None:
+                return
+            who = None if value == "\x00none" else value
+            ask = f"Assign to {who}" if who else "Unassign"
+            done = f"Assigned to {who}" if who else "Unassigned"
+            self.act(flow, ask, done, triage.assign_many, who)
+
+        self.app.push_screen(picker, chosen)
+        self.gateway.read(
+            self, list_agents, reply=AgentsLoaded, flow=(flow, picker), group="pickers"
+        )
 
     def on_agents_loaded(self, message: AgentsLoaded) -> None:
-        flow: Flow = message.flow
+        flow, picker = message.flow
         current = self._current_assignee(flow)
         items = [PickItem("\x00none", "Nobody (unassign)")]
         items += [
@@ -394,15 +419,8 @@ class TriageFlows(Screen[None]):
             )
             for a in message.value
         ]
-
-        def chosen(value: str | None) -> None:
-            if value is None:
-                return
-            who = None if value == "\x00none" else value
-            what = f"Assigned to {who}" if who else "Unassigned"
-            self.act(flow, what, triage.assign_many, who)
-
-        self.app.push_screen(FuzzyPicker(self._title("Assign to", flow), items), chosen)
+        if picker.is_attached:
+            picker.set_items(items)
 
     def action_contact(self) -> None:
         from inbox_tui.services.contacts import contact_query
@@ -420,19 +438,21 @@ class TriageFlows(Screen[None]):
             self.search_for(message.value, "all")
 
     def action_save_search(self) -> None:
-        from inbox_tui.services.views import save_search
+        from inbox_tui.services.saved_views import EVERYTHING, save_view
 
         if not self.query_text.strip():
             self.notify("Type a search first (/), then save it as a view.", severity="warning")
             return
         query = self.query_text
+        # The view it was typed in is its scope (a saved view's own scope is not known here).
+        scope = EVERYTHING if self.view.startswith("saved:") else self.view
 
         def done(name: str | None) -> None:
             self.conv_list.focus()  # the next key is for the list, not the query
             if name and name.strip():
                 ok = f"Saved the search as the view “{name.strip()}”."
                 self.gateway.write(
-                    self, save_search, name, query, ok=ok, flow=Flow([], after=self.load_views)
+                    self, save_view, name, query, scope, ok=ok, flow=Flow([], after=self.load_views)
                 )
 
         self.app.push_screen(Prompt("Name for this view", "e.g. Angry billing"), done)
@@ -488,6 +508,8 @@ class TriageFlows(Screen[None]):
         self.gateway.fire(self, heartbeat, self.me, conv_id, "replying", group="presence")
 
         def done(draft: Draft | None) -> None:
+            if draft is None or draft.action == "closed" or not draft.text.strip():
+                self._viewing(conv_id)  # not replying any more
             if draft is None:
                 return
             if draft.action == "closed":  # Esc: kept for the next r on this conversation
@@ -503,6 +525,11 @@ class TriageFlows(Screen[None]):
             f" (macro {macro})" if macro else ""
         )
         self.app.push_screen(Composer(title, text), done)
+
+    def _viewing(self, conv_id: int) -> None:
+        from inbox_tui.services.presence import heartbeat
+
+        self.gateway.fire(self, heartbeat, self.me, conv_id, "viewing", group="presence")
 
     def send(self, flow: SendFlow, force: bool = False) -> None:
         from inbox_tui.services.compose import send_reply
@@ -549,52 +576,68 @@ class TriageFlows(Screen[None]):
     def action_article(self) -> None:
         from inbox_tui.services.suggest import article_choices
 
-        if flow := self.begin(single=True):
-            self.gateway.read(
-                self, article_choices, flow.ids[0], 8, reply=ArticlesLoaded, flow=flow,
-                group="pickers",
-            )  # fmt: skip
+        flow = self.begin(single=True)
+        if flow is None:
+            return
+        conv_id = flow.ids[0]
+        title = "Suggested help articles (Enter inserts into a reply)"
+        picker = FuzzyPicker(title, [], loading=True, with_preview=True)
+        texts: dict[str, str] = {}  # article id → the text it inserts, once loaded
+
+        def chosen(value: str | None) -> None:
+            if value:
+                text = "\n\n" + texts[value] + "\n"
+                self.compose_reply(conv_id, text, article_id=int(value))
+
+        self.app.push_screen(picker, chosen)
+        self.gateway.read(
+            self, article_choices, conv_id, 8, reply=ArticlesLoaded, flow=(picker, texts),
+            group="pickers",
+        )  # fmt: skip
 
     def on_articles_loaded(self, message: ArticlesLoaded) -> None:
         found = message.value
-        conv_id = message.flow.ids[0]
+        picker, texts = message.flow
+        if not picker.is_attached:
+            return
         if not found:
+            picker.dismiss(None)
             self.notify(
                 "No help article matches this conversation; import a help centre with 'inbox-tui import articles PATH'.",
                 severity="warning",
                 markup=False,
             )
             return
-        texts = {str(f.suggestion.id): f.insert_text for f in found}
         previews = {str(f.suggestion.id): f.preview for f in found}
+        texts.update({str(f.suggestion.id): f.insert_text for f in found})
         items = [
             PickItem(str(f.suggestion.id), f.suggestion.title, f.suggestion.reason) for f in found
         ]
-
-        def chosen(value: str | None) -> None:
-            if value:
-                self.compose_reply(conv_id, "\n\n" + texts[value] + "\n", article_id=int(value))
-
-        title = "Suggested help articles (Enter inserts into a reply)"
-        self.app.push_screen(FuzzyPicker(title, items, preview=previews), chosen)
+        picker.set_items(items, preview=previews)
 
     # -- macros ------------------------------------------------------------------------
 
     def action_edit_macro(self) -> None:
         from inbox_tui.services.macros import list_macros
 
-        self.gateway.read(self, list_macros, reply=MacrosLoaded, group="pickers")
-
-    def on_macros_loaded(self, message: MacrosLoaded) -> None:
-        by_slug = {m.slug: m for m in message.value}
-        items = [PickItem(m.slug, m.name, m.body_kind) for m in message.value]
+        picker = FuzzyPicker("Edit which macro?", [], loading=True)
+        by_slug: dict[str, Any] = {}
 
         def chosen(slug: str | None) -> None:
             if slug:
                 m = by_slug[slug]
                 self._edit_macro(MacroEdit(m.slug, m.name, m.body, m.actions))
 
-        self.app.push_screen(FuzzyPicker("Edit which macro?", items), chosen)
+        self.app.push_screen(picker, chosen)
+        self.gateway.read(
+            self, list_macros, reply=MacrosLoaded, flow=(picker, by_slug), group="pickers"
+        )
+
+    def on_macros_loaded(self, message: MacrosLoaded) -> None:
+        picker, by_slug = message.flow
+        by_slug.update({m.slug: m for m in message.value})
+        if picker.is_attached:
+            picker.set_items([PickItem(m.slug, m.name, m.body_kind) for m in message.value])
 
     def _edit_macro(self, edit: MacroEdit) -> None:
         from inbox_tui.services.macros import save_macro
@@ -620,16 +663,25 @@ class TriageFlows(Screen[None]):
     def action_macro(self) -> None:
         from inbox_tui.services.macros import macro_choices
 
-        if flow := self.begin():
-            self.gateway.read(
-                self, macro_choices, self.me, flow.ids[0], reply=MacroChoicesLoaded, flow=flow,
-                group="pickers",
-            )  # fmt: skip
+        flow = self.begin()
+        if flow is None:
+            return
+        title = self._title("Macro (type a pinned macro's number to apply it)", flow)
+        picker = FuzzyPicker(title, [], loading=True, with_preview=True)
+
+        def chosen(slug: str | None) -> None:
+            if slug:
+                self.apply_macro(flow.ids, slug, flow)
+
+        self.app.push_screen(picker, chosen)
+        self.gateway.read(
+            self, macro_choices, self.me, flow.ids[0], reply=MacroChoicesLoaded, flow=picker,
+            group="pickers",
+        )  # fmt: skip
 
     def on_macro_choices_loaded(self, message: MacroChoicesLoaded) -> None:
-        flow: Flow = message.flow
+        picker: FuzzyPicker = message.flow
         macros = [c.info for c in message.value]
-        previews = {c.info.slug: c.preview for c in message.value}
         items = [
             PickItem(
                 m.slug,
@@ -638,20 +690,12 @@ class TriageFlows(Screen[None]):
             )
             for m in macros
         ]
-
-        def chosen(slug: str | None) -> None:
-            if slug:
-                self.apply_macro(flow.ids, slug, flow)
-
-        self.app.push_screen(
-            FuzzyPicker(
-                self._title("Macro (type a pinned macro's number to apply it)", flow),
+        if picker.is_attached:
+            picker.set_items(
                 items,
-                preview=previews,
+                preview={c.info.slug: c.preview for c in message.value},
                 pins={str(m.pinned): m.slug for m in macros if m.pinned},
-            ),
-            chosen,
-        )
+            )
 
     def apply_macro(self, ids: list[int], slug: str, flow: Flow | None = None) -> None:
         flow = flow or Flow(ids)

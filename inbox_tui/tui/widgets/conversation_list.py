@@ -312,15 +312,16 @@ class ConversationList(ScrollView, can_focus=True):
         return Strip(self._segments(row, width, base)).crop(0, width)
 
     def _segments(self, row: ConversationRow, width: int, base: Style) -> list[Segment]:
+        # Columns: mark, status, age, channel, customer, presence, subject, tags, assignee.
+        # The subject takes what is left, so tags and assignee always end at the edge.
         wide = width >= 86
-        who = one_line(row.contact_name or row.contact_email or "unknown", 60)
-        tags = " ".join(f"#{t}" for t in row.tags) if wide else ""
-        assignee = (row.assignee or "—")[: 10 if wide else 8]
         name_w = 18 if wide else 14
+        tags_w = 28 if width >= 120 else 20 if wide else 12 if width >= 70 else 0
+        assignee_w = 10 if wide else 8
+        who = one_line(row.contact_name or row.contact_email or "unknown", 60)
+        assignee = one_line(row.assignee or "—", 40)[:assignee_w]
+        tags = " ".join(f"#{one_line(t, 40)}" for t in row.tags)
         eye = "◉ " if self.presence.get(row.id) else ""
-        tags_part = f" {_fit(tags, 28)}" if wide else ""
-        assignee_part = f" {assignee:>{10 if wide else 8}}"
-        tail = tags_part + assignee_part
         head = [
             Segment(
                 "▶" if row.id in self.selected else " ", base + Style(bold=True, color="yellow")
@@ -334,16 +335,17 @@ class ConversationList(ScrollView, can_focus=True):
             Segment(_fit(who, name_w) + " ", base + Style(bold=row.status == "open")),
             Segment(eye, base + Style(color="magenta")),
         ]
-        used = sum(len(seg.text) for seg in head) + len(tail)
+        if row.status == "snoozed" and row.snoozed_until is not None:
+            wakes = f"wakes {row.snoozed_until.astimezone(UTC):%a %d %b %H:%M} · "
+            head.append(Segment(wakes, base + Style(color="blue")))
+        tail = (1 + tags_w if tags_w else 0) + 1 + assignee_w
+        used = sum(len(seg.text) for seg in head) + tail
         subject = _fit(one_line(row.subject, 300), max(5, width - used))
-        return [
-            *head,
-            Segment(subject, base),
-            Segment(
-                tail[: len(tail) - len(assignee) - 1] if wide else "", base + Style(color="cyan")
-            ),
-            Segment(f" {assignee:>{10 if wide else 8}}", base + Style(dim=True)),
-        ]
+        segments = [*head, Segment(subject, base)]
+        if tags_w:
+            segments.append(Segment(" " + _fit(tags, tags_w), base + Style(color="cyan")))
+        segments.append(Segment(f" {assignee:>{assignee_w}}", base + Style(dim=True)))
+        return segments
 
 
 def _fit(text: str, width: int) -> str:

@@ -47,8 +47,14 @@ class FuzzyPicker(ModalScreen[str | None]):
         preview: dict[str, str] | None = None,
         pins: dict[str, str] | None = None,
         typed: Callable[[str], str | None] | None = None,
+        loading: bool = False,
+        with_preview: bool = False,
     ) -> None:
         super().__init__()
+        # Opened at once, filled when its data arrives (set_items): keys typed right after
+        # the action's key land in the filter, never on the screen behind.
+        self.waiting = loading  # not "loading": that is Textual's own loading indicator
+        self.with_preview = with_preview or bool(preview)
         self.typed = typed  # typed text that is itself an answer ("3h") wins over a match
         self.title_text = title
         self.items = items
@@ -58,15 +64,32 @@ class FuzzyPicker(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text(self.title_text, style="bold"))
+            # A Static wraps: a long title (the collision dialog's) is read whole.
+            yield Static(Text(self.title_text, style="bold"), id="picker-title")
             yield Input(placeholder="type to filter…", id="filter")
             yield OptionList(id="options")
-            if self.previews:
+            if self.with_preview:
                 yield Static(id="preview", classes="preview")
 
     def on_mount(self) -> None:
         self._fill("")
         self.query_one(Input).focus()
+
+    def set_items(
+        self,
+        items: list[PickItem],
+        *,
+        preview: dict[str, str] | None = None,
+        pins: dict[str, str] | None = None,
+    ) -> None:
+        """The choices arrived: show them, filtered by whatever was typed meanwhile."""
+        self.items, self.waiting = items, False
+        self.previews, self.pins = preview or {}, pins or {}
+        typed = self.query_one(Input).value
+        if typed in self.pins:
+            self.dismiss(self.pins[typed])
+        else:
+            self._fill(typed)
 
     def _options(self, query: str) -> list[PickItem]:
         if not query:
@@ -101,8 +124,10 @@ class FuzzyPicker(ModalScreen[str | None]):
                     id=f"\x00new:{new}",
                 )
             )
+        if self.waiting:
+            opts = [Option(Text("Loading…", style="dim"), disabled=True)]
         ol.add_options(opts)
-        if opts:
+        if opts and not self.waiting:
             ol.highlighted = 0
         self._update_preview()
 
@@ -133,7 +158,7 @@ class FuzzyPicker(ModalScreen[str | None]):
         self._update_preview()
 
     def _update_preview(self) -> None:
-        if not self.previews:
+        if not self.with_preview:
             return
         ol = self.query_one(OptionList)
         text = ""
@@ -198,10 +223,16 @@ class Prompt(ModalScreen[str | None]):
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help.close")]
 
-    def __init__(self, rows: list[tuple[str, str]], intro: str) -> None:
+    def __init__(
+        self,
+        rows: list[tuple[str, str]],
+        intro: str,
+        legend: list[tuple[str, str]] | None = None,
+    ) -> None:
         super().__init__()
         self.rows = rows
         self.intro = intro
+        self.legend = legend or []
 
     def compose(self) -> ComposeResult:
         text = Text()
@@ -209,6 +240,11 @@ class HelpScreen(ModalScreen[None]):
         for key, desc in self.rows:
             text.append(f"  {key:<14}", style="bold cyan")
             text.append(f"{desc}\n")
+        if self.legend:
+            text.append("\nIn the list\n\n", style="bold")
+            for mark, meaning in self.legend:
+                text.append(f"  {mark:<14}", style="bold")
+                text.append(f"{meaning}\n")
         text.append("\n" + self.intro, style="dim")
         with VerticalScroll():
             yield Static(text)

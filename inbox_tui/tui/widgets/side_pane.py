@@ -75,9 +75,7 @@ class PaneTab(Static):
         self.kind = kind
 
     def on_click(self) -> None:
-        pane = self.parent.parent if self.parent is not None else None
-        if isinstance(pane, SidePane):
-            pane.post_message(SidePane.TabClicked(self.kind))
+        self.post_message(SidePane.TabClicked(self.kind))  # bubbles up to the screen
 
 
 class SidePane(Vertical):

@@ -136,6 +136,7 @@ class ThreadView(VerticalScroll, can_focus=True):
         # shown: a reload (after any action) asks for as many again, never for the count
         # it happened to get (a 7-message thread then hid its first message after a reply).
         self.window: tuple[int | None, int] = (None, WINDOW)
+        self._scroll: str | float = "top"  # where the next rebuild leaves the reader
 
     def window_for(self, conversation_id: int) -> int:
         shown_id, wanted = self.window
@@ -147,10 +148,19 @@ class ThreadView(VerticalScroll, can_focus=True):
         viewers: list[tuple[str, str]] | None = None,
         window: int = WINDOW,
     ) -> None:
+        before = self.thread
         self.thread = thread
         self.viewers = viewers or []
         if thread is not None:
             self.window = (thread.conversation.id, window)
+        if thread is None or before is None or before.conversation.id != thread.conversation.id:
+            # Another conversation opens at its top: the subject, who else is here, and
+            # the customer's first words are what the agent reads first.
+            self._scroll = "top"
+        elif len(thread.messages) > len(before.messages) and not self.keep_top:
+            self._scroll = "end"  # a new message (a reply sent, the customer wrote)
+        else:
+            self._scroll = self.scroll_y  # a reload after an action: stay where the reader is
         self._rebuild()
 
     def _rebuild(self) -> None:
@@ -188,11 +198,14 @@ class ThreadView(VerticalScroll, can_focus=True):
                 )
             )
         self.mount_all(widgets)
-        if self.keep_top:
+        where, self._scroll = self._scroll, self.scroll_y
+        if self.keep_top or where == "top":
             self.keep_top = False
             self.call_after_refresh(self.scroll_home, animate=False)
-        else:
+        elif where == "end":
             self.call_after_refresh(self.scroll_end, animate=False)
+        else:
+            self.call_after_refresh(self.scroll_to, y=where, animate=False)
 
     def on_earlier_messages_clicked(self) -> None:
         self.action_older()
@@ -206,4 +219,5 @@ class ThreadView(VerticalScroll, can_focus=True):
 
     def action_toggle_quotes(self) -> None:
         self.show_quotes = not self.show_quotes
+        self._scroll = self.scroll_y
         self._rebuild()

@@ -1,0 +1,126 @@
+"""Costs of suggestions by meaning at help-centre scale: model load, embedding throughput
+(and so the import of 10,000 articles), and the latency of suggestions for an opened
+conversation over 10,000 articles with its embedding cached (p50 / p95), on SQLite and,
+with ``--db``, PostgreSQL.
+
+The latency run stores random unit vectors for the 10,000 articles (what a search costs
+does not depend on what the vectors say; embedding 10,000 real articles takes longer than
+this run should) beside real text for the word ranking. Embedding throughput is measured
+on real StackFAQ answers, 128 word pieces per chunk, and the import time is extrapolated
+from it. Accuracy is ``benchmarks/suggest_accuracy.py``.
+
+    python -m benchmarks.suggest_semantic_speed [--articles 10000] [--db postgresql+psycopg://…]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.generate import load_text
+from benchmarks.suggest_accuracy import load_faq
+from benchmarks.suggest_speed import TYPED
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--articles", type=int, default=10_000)
+    ap.add_argument("--db", help="a database URL (default: a temporary SQLite file)")
+    ap.add_argument(
+        "--sample", type=int, default=200, help="article chunks to embed for throughput"
+    )
+    args = ap.parse_args(argv)
+    import numpy as np
+
+    from inbox_tui.models import Article
+    from inbox_tui.services import embeddings, semantic
+    from inbox_tui.services.suggest import rank
+    from inbox_tui.store import Store, sqlite_url
+
+    t0 = time.perf_counter()
+    enc = embeddings.encoder()
+    load_s = time.perf_counter() - t0
+    if enc is None:
+        print(embeddings.status())
+        return 1
+    print(f"model load: {load_s:.2f} s")
+
+    faqs = load_faq()
+    chunks = [c for f in faqs for c in semantic.article_chunks(f.question, "", f.answers)]
+    sample = chunks[: args.sample]
+    t0 = time.perf_counter()
+    enc.encode(sample)
+    per_chunk = (time.perf_counter() - t0) / len(sample)
+    per_article = len(chunks) / len(faqs)
+    print(
+        f"embedding: {per_chunk * 1000:.1f} ms per article chunk ({len(sample)} chunks, batches of "
+        f"{embeddings.BATCH}); StackFAQ articles average {per_article:.1f} chunks, so "
+        f"{args.articles:,} such articles take ~{per_chunk * per_article * args.articles:.0f} s"
+    )
+    queries = [q for f in faqs[:20] for q in f.queries[:2]]
+    t0 = time.perf_counter()
+    for q in queries:
+        enc.encode([q])
+    print(f"one query text: {(time.perf_counter() - t0) / len(queries) * 1000:.1f} ms")
+
+    subjects, sentences = load_text()
+    rng = random.Random(3)
+    vrng = np.random.default_rng(3)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(args.db or sqlite_url(Path(tmp) / "kb.db"))
+
+        def fill(s):  # type: ignore[no-untyped-def]
+            arts = [
+                Article(
+                    slug=f"a{i}",
+                    title=rng.choice(subjects)[:200],
+                    body=" ".join(rng.choice(sentences) for _ in range(8)),
+                )
+                for i in range(args.articles)
+            ]
+            s.add_all(arts)
+            s.flush()
+            rows = []
+            for a in arts:
+                m = vrng.standard_normal((rng.randint(1, semantic.MAX_CHUNKS), embeddings.DIM))
+                rows.append((a.id, "synthetic", m / np.linalg.norm(m, axis=1, keepdims=True)))
+            semantic._write(s, semantic.ARTICLE, rows)
+
+        store.run(fill)
+        qvecs = embeddings.encode(TYPED)
+        assert qvecs is not None
+        with store.read() as s:
+            t0 = time.perf_counter()
+            semantic.article_index(s)
+            index_s = time.perf_counter() - t0
+            hybrid, words = [], []
+            for _ in range(5):
+                for q, v in zip(TYPED, qvecs, strict=True):
+                    t0 = time.perf_counter()
+                    rank(s, q, 8, query_vector=v)
+                    hybrid.append(time.perf_counter() - t0)
+                    t0 = time.perf_counter()
+                    rank(s, q, 8, meaning=False)
+                    words.append(time.perf_counter() - t0)
+        store.close()
+    dialect = "PostgreSQL" if args.db else "SQLite"
+    print(f"article vectors loaded into memory once: {index_s * 1000:.0f} ms ({dialect})")
+    for name, times in (("hybrid, embedding cached", hybrid), ("words only", words)):
+        print(
+            f"suggestions over {args.articles:,} articles, {name} ({dialect}): "
+            f"p50 {statistics.median(times) * 1000:.1f} ms, p95 {percentile(times, 95) * 1000:.1f} ms"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,284 @@
+"""``inbox-tui conv show|tag|untag|assign|status|snooze|note|reply ID ...``: every triage
+action of the TUI for scripts, cron jobs and checks, through the same services (one
+``Store.run`` transaction each, the same events, the same undo batch).
+
+Output: one sentence per action, or with ``--json`` one JSON object
+(``{"id", "action", "changed", "conversation": {...}}``; ``show`` prints the object
+``export`` writes). Doing nothing (tagging twice) is not an error: ``changed`` is false.
+Exit codes: 0 done (or nothing to do), 2 bad input, 3 no such conversation or agent,
+1 anything unexpected (details in the log file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from inbox_tui.context import Context
+
+# A note or reply read from standard input is at most this many characters.
+MAX_TEXT_CHARS = 200_000
+STATUSES = ("open", "pending", "closed")
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "conv",
+        help="show or change one conversation (tag, assign, status, snooze, note, reply)",
+        description="The TUI's triage actions for scripts. Exit codes: 0 done or nothing "
+        "to do, 2 bad input, 3 no such conversation or agent, 1 unexpected.",
+    )
+    csub = p.add_subparsers(title="actions", metavar="ACTION")
+    csub.required = True
+
+    def action(name: str, help: str, func: Any) -> argparse.ArgumentParser:
+        a = csub.add_parser(name, help=help)
+        a.add_argument("id", metavar="ID", help="the conversation's number")
+        a.add_argument("--json", action="store_true", help="print one JSON object")
+        a.set_defaults(func=func)
+        return a
+
+    action("show", "the conversation with its messages and notes", run_show)
+    tag = action("tag", "add tags", run_tag)
+    tag.add_argument("tags", nargs="+", metavar="TAG")
+    untag = action("untag", "remove tags", run_untag)
+    untag.add_argument("tags", nargs="+", metavar="TAG")
+    assign = action("assign", "assign to an agent (me, a username, or none)", run_assign)
+    assign.add_argument("agent", metavar="AGENT")
+    status = action("status", "set the status: open, pending or closed", run_status)
+    status.add_argument("status", metavar="STATUS")
+    snooze = action("snooze", "hide until a time (30m, 3h, 2d, 1w, tomorrow, ISO)", run_snooze)
+    snooze.add_argument("until", metavar="WHEN")
+    note = action("note", "add an internal note (TEXT, or - to read standard input)", run_note)
+    note.add_argument("text", nargs="+", metavar="TEXT")
+    reply = action("reply", "queue a reply to the customer (TEXT, or - for stdin)", run_reply)
+    reply.add_argument("text", nargs="+", metavar="TEXT")
+    reply.add_argument("--close", action="store_true", help="close it after the reply")
+    merge = action("merge", "merge conversation ID into another (--into TARGET)", run_merge)
+    merge.add_argument("--into", required=True, metavar="TARGET", help="the conversation kept")
+    action("unmerge", "take back the latest merge into conversation ID", run_unmerge)
+    split = action("split", "move a message and its replies to a new conversation", run_split)
+    split.add_argument("message", metavar="MESSAGE", help="the message's number (conv show)")
+
+
+def conversation_id(value: str) -> int:
+    """The ID argument as a number, or one sentence."""
+    from inbox_tui.errors import UserError
+    from inbox_tui.sanitize import one_line
+
+    text = value.strip().lstrip("#")
+    if not text.isascii() or not text.isdigit() or len(text) > 18 or int(text) == 0:
+        raise UserError(f"“{one_line(value, 40)}” is not a conversation number (like 42).")
+    return int(text)
+
+
+def read_text(words: list[str]) -> str:
+    """TEXT words joined by spaces, or standard input for ``-``; bounded."""
+    from inbox_tui.errors import UserError
+
+    text = sys.stdin.read(MAX_TEXT_CHARS + 1) if words == ["-"] else " ".join(words)
+    if len(text) > MAX_TEXT_CHARS:
+        raise UserError(
+            f"The text is longer than {MAX_TEXT_CHARS:,} characters; nothing was saved."
+        )
+    return text
+
+
+def summary(ctx: Context, cid: int) -> dict[str, Any]:
+    """What a script needs to know about the conversation after an action."""
+    from inbox_tui.models import utcnow
+    from inbox_tui.services import sla
+    from inbox_tui.services.conversations import get_conversation
+
+    policy = sla.current()
+    with ctx.store.read() as s:
+        row = get_conversation(s, cid)
+        due = sla.due_for(s, policy, [cid]).get(cid) if policy else None
+    return {
+        "sla": due.as_dict(utcnow(), policy) if due and policy else None,
+        "id": row.id,
+        "subject": row.subject,
+        "status": row.status,
+        "assignee": row.assignee,
+        "tags": row.tags,
+        "snoozed_until": row.snoozed_until.isoformat() if row.snoozed_until else None,
+        "last_activity_at": row.last_activity_at.isoformat(),
+    }
+
+
+def report(ctx: Context, cid: int, action: str, changed: bool, sentence: str, **extra: Any) -> int:
+    from inbox_tui.sanitize import one_line
+    from inbox_tui.services.export import jsonl
+
+    if ctx.args.json:
+        record = {"id": cid, "action": action, "changed": changed, **extra}
+        sys.stdout.write(jsonl({**record, "conversation": summary(ctx, cid)}))
+    else:
+        print(one_line(sentence, 500))
+    return 0
+
+
+def run_show(ctx: Context) -> int:
+    from inbox_tui.sanitize import for_display, one_line
+    from inbox_tui.services.conversations import get_conversation, get_thread
+    from inbox_tui.services.export import conversation_records, jsonl
+
+    cid = conversation_id(ctx.args.id)
+    with ctx.store.read() as s:
+        if ctx.args.json:
+            record = conversation_records(s, [get_conversation(s, cid)])[0]
+            sys.stdout.write(jsonl(record))
+            return 0
+        thread = get_thread(s, cid)
+    c = thread.conversation
+    tags = f"  [{one_line(', '.join(c.tags), 200)}]" if c.tags else ""
+    print(f"#{c.id}  {one_line(c.subject or '(no subject)', 200)}")
+    print(f"{c.status} · {one_line(c.assignee or 'unassigned', 100)} · {c.channel}{tags}")
+    for m in thread.messages:
+        who = one_line(m.agent or m.author_name or m.author_email or "?", 100)
+        print(f"\n--- message {m.id} · {m.direction} · {who} · {m.sent_at:%Y-%m-%d %H:%M} UTC")
+        print(for_display(m.body).rstrip())
+    return 0
+
+
+def run_tag(ctx: Context) -> int:
+    return _tags(ctx, add=True)
+
+
+def run_untag(ctx: Context) -> int:
+    return _tags(ctx, add=False)
+
+
+def _tags(ctx: Context, *, add: bool) -> int:
+    from inbox_tui.sanitize import one_line
+    from inbox_tui.services import triage
+
+    cid = conversation_id(ctx.args.id)
+    names: list[str] = ctx.args.tags
+    act = triage.tag if add else triage.untag
+
+    def work(s: Any) -> list[str]:
+        return [name for name in names if act(s, ctx.agent, cid, name)]
+
+    changed = ctx.store.run(work)
+    shown = ", ".join(one_line(n, 100) for n in changed)
+    if add:
+        sentence = f"Tagged #{cid} {shown}." if changed else f"#{cid} already had those tags."
+    else:
+        sentence = f"Removed {shown} from #{cid}." if changed else f"#{cid} had none of those tags."
+    return report(ctx, cid, "tag" if add else "untag", bool(changed), sentence, tags=changed)
+
+
+def run_assign(ctx: Context) -> int:
+    from inbox_tui.sanitize import one_line
+    from inbox_tui.services import triage
+
+    cid = conversation_id(ctx.args.id)
+    raw: str = ctx.args.agent.strip()
+    who: str | None = None if raw.lower() in ("none", "nobody", "-") else raw
+    if who is not None and who.lower() == "me":
+        who = ctx.agent
+    changed = ctx.store.run(triage.assign, ctx.agent, cid, who)
+    target = one_line(who, 100) if who else "nobody"
+    sentence = (
+        f"Assigned #{cid} to {target}." if changed else f"#{cid} was already assigned to {target}."
+    )
+    return report(ctx, cid, "assign", changed, sentence)
+
+
+def run_status(ctx: Context) -> int:
+    from inbox_tui.errors import UserError
+    from inbox_tui.models import Status
+    from inbox_tui.sanitize import one_line
+    from inbox_tui.services import triage
+
+    cid = conversation_id(ctx.args.id)
+    status = ctx.args.status.strip().lower()
+    if status not in STATUSES:
+        raise UserError(
+            f"“{one_line(ctx.args.status, 40)}” is not a status; use open, pending or closed "
+            "(or conv snooze)."
+        )
+    changed = ctx.store.run(triage.set_status, ctx.agent, cid, Status(status))
+    sentence = f"#{cid} is now {status}." if changed else f"#{cid} was already {status}."
+    return report(ctx, cid, "status", changed, sentence)
+
+
+def run_snooze(ctx: Context) -> int:
+    from inbox_tui.errors import UserError
+    from inbox_tui.models import utcnow
+    from inbox_tui.services import triage
+    from inbox_tui.when import snooze_until
+
+    cid = conversation_id(ctx.args.id)
+    try:
+        until = snooze_until(ctx.args.until, utcnow())
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    changed = ctx.store.run(triage.snooze, ctx.agent, cid, until)
+    sentence = f"#{cid} is snoozed until {until:%Y-%m-%d %H:%M} UTC."
+    return report(ctx, cid, "snooze", changed, sentence)
+
+
+def run_note(ctx: Context) -> int:
+    from inbox_tui.services import triage
+
+    cid = conversation_id(ctx.args.id)
+    text = read_text(ctx.args.text)
+    note_id = ctx.store.run(triage.add_note, ctx.agent, cid, text)
+    return report(ctx, cid, "note", True, f"Noted on #{cid}.", message=note_id)
+
+
+def run_reply(ctx: Context) -> int:
+    from inbox_tui.services.compose import send_reply
+
+    cid = conversation_id(ctx.args.id)
+    text = read_text(ctx.args.text)
+    then = "closed" if ctx.args.close else None
+    sent = ctx.store.run(send_reply, ctx.agent, cid, text, config=ctx.config, then_status=then)
+    if sent.logged:
+        sentence = f"Replied on #{cid} (recorded in the conversation, not delivered)."
+    else:
+        sentence = f"Queued the reply on #{cid} (outbox {sent.outbox_id}; `inbox-tui outbox flush` sends it)."
+    return report(ctx, cid, "reply", True, sentence, outbox=sent.outbox_id, logged=sent.logged)
+
+
+def run_merge(ctx: Context) -> int:
+    from inbox_tui.services.merge import merge
+
+    cid, target = conversation_id(ctx.args.id), conversation_id(ctx.args.into)
+    moved = ctx.store.run(merge, ctx.agent, cid, target)
+    sentence = (
+        f"Merged #{cid} into #{target} ({moved.messages} messages); "
+        f"`inbox-tui conv unmerge {target}` takes it back."
+    )
+    return report(ctx, target, "merge", True, sentence, merged=cid, messages=moved.messages)
+
+
+def run_unmerge(ctx: Context) -> int:
+    from inbox_tui.services.merge import unmerge
+
+    cid = conversation_id(ctx.args.id)
+    moved = ctx.store.run(unmerge, ctx.agent, cid)
+    sentence = f"#{moved.other} is back on its own ({moved.messages} messages left #{cid})."
+    return report(
+        ctx, cid, "unmerge", True, sentence, restored=moved.other, messages=moved.messages
+    )
+
+
+def run_split(ctx: Context) -> int:
+    from inbox_tui.errors import UserError
+    from inbox_tui.sanitize import one_line
+    from inbox_tui.services.merge import split
+
+    cid = conversation_id(ctx.args.id)
+    raw = ctx.args.message.strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+        raise UserError(f"“{one_line(raw, 40)}” is not a message number (conv show lists them).")
+    moved = ctx.store.run(split, ctx.agent, cid, int(raw))
+    sentence = (
+        f"Split {moved.messages} messages of #{cid} into the new conversation #{moved.other}."
+    )
+    return report(ctx, cid, "split", True, sentence, new=moved.other, messages=moved.messages)

@@ -1,0 +1,199 @@
+"""Bug links and the follow-up when a bug is fixed.
+
+A conversation is linked to a bug or ticket (``ENG-4812``, an issue URL) when one of its
+internal notes mentions it, recognised by a pattern (``DEFAULT_PATTERN`` unless the
+caller gives another), or when it was confirmed as part of an incident with that bug
+(``services/incidents``). ``link`` writes such a note, so there is one record of a link:
+the note, in the conversation's history and undoable like any note.
+
+When the bug is fixed, ``fixed`` applies one macro to every linked conversation, in
+batches (one transaction each, so the UI and other agents never wait on thousands), and
+records a ``followed_up`` event on each: running it again skips them, so every customer
+hears once. A closed conversation is reopened (a status change, undoable like any)
+before the macro replies, and the reply goes through the exactly-once outbox.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from inbox_tui import sanitize
+from inbox_tui.config import Config
+from inbox_tui.errors import UserError
+from inbox_tui.models import EventKind, Status
+from inbox_tui.services import core, macros, triage
+
+# JIRA/Linear-style keys (ENG-4812) and issue-tracker URLs.
+DEFAULT_PATTERN = (
+    r"\b[A-Z][A-Z0-9]{1,9}-\d{1,7}\b"
+    r"|https?://[^\s/]+/\S*?(?:issues|pull|browse|tickets?)/[\w.-]+"
+)
+BATCH = 200
+MAX_REF = 300
+# Ordinary support prose: a pattern that finds a "bug" in it would link everything.
+_PROSE = (
+    "Hello, thanks for writing to us. I am sorry the export did not work; we are looking "
+    "into it today and will get back to you. Best regards, Sam from the support team."
+)
+
+
+class BugLinkError(UserError):
+    pass
+
+
+def compile_pattern(pattern: str | None) -> re.Pattern[str]:
+    """The bug pattern, checked: it must compile, and must match neither nothing at all
+    nor ordinary prose (a pattern like ``.*`` or ``\\w+`` would link every note)."""
+    source = DEFAULT_PATTERN if pattern is None else pattern
+    try:
+        compiled = re.compile(source)
+    except re.error as exc:
+        raise BugLinkError(
+            f"The bug pattern {source!r} is not a valid regular expression: {exc}."
+        ) from exc
+    if compiled.search("") is not None or compiled.search(_PROSE) is not None:
+        raise BugLinkError(
+            f"The bug pattern {source!r} matches ordinary text; it must match only bug "
+            "references such as ENG-4812."
+        )
+    return compiled
+
+
+def refs_in(body: str, pattern: re.Pattern[str]) -> list[str]:
+    """The bug references in a text, in order, each once."""
+    seen: dict[str, None] = {}
+    for m in pattern.finditer(body or ""):
+        seen.setdefault(m.group(0)[:MAX_REF], None)
+    return list(seen)
+
+
+def _check_ref(ref: str, pattern: re.Pattern[str]) -> str:
+    ref = sanitize.one_line(ref, MAX_REF)
+    if refs_in(ref, pattern) != [ref]:
+        raise BugLinkError(f"{ref!r} does not look like a bug reference (such as ENG-4812).")
+    return ref
+
+
+_NOTES_WITH = text(
+    "SELECT DISTINCT conversation_id, body FROM message WHERE direction = 'note' "
+    "AND body LIKE :like ESCAPE '\\'"
+)
+_INCIDENTS_WITH = text(
+    "SELECT DISTINCT conversation_id, data FROM event WHERE kind = 'incident' "
+    "AND data LIKE :like ESCAPE '\\'"
+)
+_FOLLOWED = text(
+    "SELECT DISTINCT conversation_id, data FROM event WHERE kind = 'followed_up' "
+    "AND data LIKE :like ESCAPE '\\'"
+)
+
+
+def _like(ref: str) -> str:
+    return "%" + ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def linked(session: Session, ref: str, pattern: str | None = None) -> list[int]:
+    """The conversations linked to ``ref`` (module docstring), by id."""
+    compiled = compile_pattern(pattern)
+    ref = _check_ref(ref, compiled)
+    found = {
+        int(cid)
+        for cid, body in session.execute(_NOTES_WITH, {"like": _like(ref)}).all()
+        if ref in refs_in(body, compiled)  # ENG-48 is not ENG-4812
+    }
+    for cid, data in session.execute(_INCIDENTS_WITH, {"like": _like(ref)}).all():
+        if json.loads(data or "{}").get("bug") == ref:
+            found.add(int(cid))
+    return sorted(found)
+
+
+def refs_of(session: Session, conversation_id: int, pattern: str | None = None) -> list[str]:
+    """The bug references of one conversation (its notes, then its incidents)."""
+    compiled = compile_pattern(pattern)
+    out: dict[str, None] = {}
+    for (body,) in session.execute(
+        text(
+            "SELECT body FROM message WHERE conversation_id = :c AND direction = 'note' ORDER BY id"
+        ),
+        {"c": conversation_id},
+    ).all():
+        for ref in refs_in(body, compiled):
+            out.setdefault(ref, None)
+    for (data,) in session.execute(
+        text("SELECT data FROM event WHERE conversation_id = :c AND kind = 'incident' ORDER BY id"),
+        {"c": conversation_id},
+    ).all():
+        bug = json.loads(data or "{}").get("bug")
+        if isinstance(bug, str) and bug:
+            out.setdefault(bug, None)
+    return list(out)
+
+
+def link(
+    session: Session, actor: str, conversation_id: int, ref: str, pattern: str | None = None
+) -> int:
+    """Link a conversation to a bug: a note naming it. Returns the note's id."""
+    ref = _check_ref(ref, compile_pattern(pattern))
+    return triage.add_note(session, actor, conversation_id, f"Linked to {ref}.")
+
+
+@dataclass
+class FixPlan:
+    """What ``fixed`` would do: the linked conversations not yet followed up."""
+
+    ref: str
+    linked: list[int]
+    to_follow_up: list[int]
+
+
+def plan_fixed(session: Session, ref: str, macro: str, pattern: str | None = None) -> FixPlan:
+    """The preview of ``fixed``: how many conversations would get ``macro``'s reply."""
+    macros.get_macro(session, macro)  # an unknown macro is one sentence, before anything
+    ids = linked(session, ref, pattern)
+    done = {
+        int(cid)
+        for cid, data in session.execute(_FOLLOWED, {"like": _like(ref)}).all()
+        if json.loads(data or "{}").get("ref") == ref
+    }
+    return FixPlan(ref, ids, [i for i in ids if i not in done])
+
+
+def follow_up(
+    session: Session,
+    actor: str,
+    ref: str,
+    macro: str,
+    ids: list[int],
+    *,
+    config: Config | None = None,
+) -> int:
+    """One batch of ``fixed``: ``macro`` applied to each of ``ids`` not followed up for
+    ``ref`` yet (checked again here, under the conversation's lock, so two agents running
+    it at once never answer a customer twice), closed ones reopened by the reply."""
+    agent = core.ensure_agent(session, actor)
+    done = 0
+    for cid in ids:
+        conv = core.lock_conversation(session, cid)
+        already = session.execute(
+            text("SELECT data FROM event WHERE conversation_id = :c AND kind = 'followed_up'"),
+            {"c": cid},
+        ).all()
+        if any(json.loads(d or "{}").get("ref") == ref for (d,) in already):
+            continue
+        if conv.status == Status.CLOSED.value:
+            triage.set_status(session, actor, cid, Status.OPEN)
+        macros.apply_macro(session, actor, cid, macro, config=config)
+        core.record(session, conv, agent, EventKind.FOLLOWED_UP, {"ref": ref, "macro": macro})
+        done += 1
+    return done
+
+
+def batches(ids: list[int], size: int = BATCH) -> Iterator[list[int]]:
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]

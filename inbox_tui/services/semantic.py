@@ -1,0 +1,530 @@
+"""Suggestions by meaning: embeddings of articles and conversations kept in the store,
+and exact cosine search over them with numpy.
+
+Articles are embedded in chunks (the title with the description and the start of the
+body, then further windows of the body, each with the title in front); an article scores
+by its best chunk. A conversation is embedded from its subject and its customer's latest
+messages with quoted text stripped. Each stored row carries the sha256 of the text it
+was computed from (and the model's name), so :func:`refresh_articles`,
+:func:`refresh_conversations` and :func:`catch_up` recompute exactly what changed,
+whatever changed it.
+
+Vectors live in a plain BLOB (SQLite) / bytea (PostgreSQL) column as float16, the same
+bytes on both, so both stores rank identically. Search loads all article vectors into
+memory once per change of the article embeddings (10,000 articles: ~15 MB) and scores
+them with one matrix product; ``benchmarks/README.md`` has the timings.
+
+Nothing here needs the model to be installed: without it every function returns
+nothing and the caller ranks by words alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, text
+from sqlmodel import Session, col, select
+
+from inbox_tui.models import (
+    Article,
+    Conversation,
+    ConversationTag,
+    Direction,
+    Embedding,
+    Message,
+    Tag,
+    TagKind,
+    utcnow,
+)
+from inbox_tui.sanitize import one_line
+from inbox_tui.services import embeddings
+from inbox_tui.store import dialect
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from inbox_tui.store import Store
+
+ARTICLE, CONVERSATION = "article", "conversation"
+# Chunks stay within the model's 128-word-piece window (about 500 characters of
+# English); the cost of embedding grows with their length and number.
+HEAD_CHARS = 300  # body characters in an article's first chunk (with title, description)
+CHUNK_CHARS = 500  # each further chunk of a long article
+MAX_CHUNKS = 3
+CONVERSATION_CHARS = 1500  # of the customer's latest messages
+TAGGED_HISTORY = 5000  # newest tagged conversations the tag vote looks at
+EMBED_ON_THE_FLY = 64  # tagged conversations without a stored vector embedded per rebuild
+WRITE_BATCH = 256
+
+
+def strip_quotes(body: str) -> str:
+    """The lines of a message that are not quoted (``>``) text."""
+    return "\n".join(line for line in body.splitlines() if not line.lstrip().startswith(">"))
+
+
+def text_hash(parts: Sequence[str]) -> str:
+    h = hashlib.sha256(embeddings.MODEL_ID.encode())
+    for p in parts:
+        h.update(b"\x1f" + p.encode("utf-8", "replace"))
+    return h.hexdigest()
+
+
+def article_chunks(title: str, description: str, body: str) -> list[str]:
+    """What is embedded for one article: the head, then windows of the rest of the body
+    cut at a space, each with the title in front so a window keeps its topic."""
+    title, description, body = title.strip(), (description or "").strip(), (body or "").strip()
+    head = "\n".join(p for p in (title, description, body[:HEAD_CHARS]) if p)
+    chunks = [head or title]
+    rest = body[HEAD_CHARS:]
+    while rest.strip() and len(chunks) < MAX_CHUNKS:
+        piece = rest[:CHUNK_CHARS]
+        if len(rest) > CHUNK_CHARS and " " in piece:
+            piece = piece.rsplit(" ", 1)[0]
+        chunks.append(f"{title}\n{piece.strip()}")
+        rest = rest[len(piece) :]
+    return chunks
+
+
+def _write(session: Session, kind: str, rows: list[tuple[int, str, Any]]) -> None:
+    """Store (ref id, text hash, matrix) rows, replacing what was there."""
+    now = utcnow()
+    session.execute(
+        dialect.upsert(
+            Embedding.__table__,  # type: ignore[attr-defined]
+            ("kind", "ref_id"),
+            dialect.name(session),
+        ),
+        [
+            {
+                "kind": kind,
+                "ref_id": ref,
+                "model": embeddings.MODEL_ID,
+                "text_hash": h,
+                "vectors": embeddings.vector_bytes(m),
+                "updated_at": now,
+            }
+            for ref, h, m in rows
+        ],
+    )
+
+
+def _stored_hashes(session: Session, kind: str, ids: Iterable[int] | None = None) -> dict[int, str]:
+    q = select(Embedding.ref_id, Embedding.text_hash).where(Embedding.kind == kind)
+    if ids is not None:
+        q = q.where(col(Embedding.ref_id).in_(list(ids)))
+    return {int(r): h for r, h in session.exec(q).all()}
+
+
+# What is to embed: (kind, ref id, hash of the texts, the texts: an article's chunks or
+# a conversation's one text).
+Todo = list[tuple[str, int, str, list[str]]]
+
+
+def _stale_articles(session: Session) -> tuple[Todo, list[int]]:
+    """Articles whose text changed since they were embedded (or never were), and the ids
+    of embedded articles that are gone."""
+    have = _stored_hashes(session, ARTICLE)
+    todo: Todo = []
+    present = set()
+    for aid, title, description, body in session.exec(
+        select(Article.id, Article.title, Article.description, Article.body)
+    ).all():
+        if aid is None:
+            continue
+        present.add(aid)
+        chunks = article_chunks(title, description, body)
+        if have.get(aid) != (h := text_hash(chunks)):
+            todo.append((ARTICLE, aid, h, chunks))
+    return todo, [aid for aid in have if aid not in present]
+
+
+def _stale_conversations(session: Session, ids: Sequence[int]) -> Todo:
+    texts = conversation_texts(session, list(ids)) if ids else {}
+    have = _stored_hashes(session, CONVERSATION, texts)
+    return [
+        (CONVERSATION, cid, h, [t])
+        for cid, t in texts.items()
+        if have.get(cid) != (h := text_hash([t]))
+    ]
+
+
+def _drop_articles(session: Session, gone: list[int]) -> None:
+    if gone:
+        session.execute(
+            delete(Embedding).where(col(Embedding.kind) == ARTICLE, col(Embedding.ref_id).in_(gone))
+        )
+
+
+def _embedded(part: Todo) -> dict[str, list[tuple[int, str, Any]]] | None:
+    """The rows to store for ``part``, by kind; None without the model."""
+    vecs = embeddings.encode([c for *_, chunks in part for c in chunks])
+    if vecs is None:
+        return None
+    rows: dict[str, list[tuple[int, str, Any]]] = defaultdict(list)
+    at = 0
+    for kind, ref, h, chunks in part:
+        rows[kind].append((ref, h, vecs[at : at + len(chunks)]))
+        at += len(chunks)
+    return rows
+
+
+def _write_rows(session: Session, rows: dict[str, list[tuple[int, str, Any]]]) -> None:
+    for kind, items in rows.items():
+        _write(session, kind, items)
+
+
+def _embed_and_store(session: Session, todo: Todo) -> int:
+    done = 0
+    for start in range(0, len(todo), WRITE_BATCH):
+        rows = _embedded(todo[start : start + WRITE_BATCH])
+        if rows is None:
+            break
+        _write_rows(session, rows)
+        done += sum(len(items) for items in rows.values())
+    session.flush()
+    return done
+
+
+def refresh_articles(session: Session) -> int:
+    """Embed every article whose text changed since it was embedded (or never was) and
+    drop the vectors of articles that are gone, in this session's transaction. Returns
+    how many were embedded; 0 when the model is not available (then nothing is touched).
+    A running team uses :func:`catch_up`, which never holds a write transaction while
+    the model works."""
+    if embeddings.encoder() is None:
+        return 0
+    todo, gone = _stale_articles(session)
+    _drop_articles(session, gone)
+    return _embed_and_store(session, todo)
+
+
+# -- conversations -------------------------------------------------------------------
+
+
+def conversation_texts(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    """What each conversation is about, for embedding: the subject and the customer's
+    latest messages (quoted text stripped), newest first, up to CONVERSATION_CHARS."""
+    subjects = dict(
+        session.exec(
+            select(Conversation.id, Conversation.subject).where(col(Conversation.id).in_(ids))
+        ).all()
+    )
+    bodies: dict[int, list[str]] = defaultdict(list)
+    size: dict[int, int] = defaultdict(int)
+    for cid, body in session.exec(
+        select(Message.conversation_id, Message.body)
+        .where(col(Message.conversation_id).in_(ids), Message.direction == Direction.INBOUND.value)
+        .order_by(col(Message.conversation_id), col(Message.sent_at).desc())
+    ).all():
+        if size[cid] < CONVERSATION_CHARS:
+            part = strip_quotes(body).strip()[: CONVERSATION_CHARS - size[cid]]
+            bodies[cid].append(part)
+            size[cid] += len(part)
+    return {
+        cid: "\n".join([subjects[cid] or "", *bodies.get(cid, [])]).strip()
+        for cid in ids
+        if cid in subjects
+    }
+
+
+_CONV_CACHE: OrderedDict[tuple[str, int, str], Any] = OrderedDict()
+_CONV_CACHE_SIZE = 512
+_cache_lock = threading.Lock()
+
+
+def _db_key(session: Session) -> str:
+    bind = session.get_bind()
+    return str(bind.engine.url if hasattr(bind, "engine") else bind)
+
+
+def conversation_vectors(session: Session, ids: Sequence[int], *, cap: int | None = None) -> dict:
+    """conversation id → normalised vector, from the store when its text is unchanged,
+    else computed (at most ``cap`` of them) and kept in memory for this process. Empty
+    without the model."""
+    if embeddings.encoder() is None or not ids:
+        return {}
+    texts = conversation_texts(session, list(ids))
+    hashes = {cid: text_hash([t]) for cid, t in texts.items()}
+    db = _db_key(session)
+    out: dict[int, Any] = {}
+    with _cache_lock:
+        for cid, h in hashes.items():
+            v = _CONV_CACHE.get((db, cid, h))
+            if v is not None:
+                _CONV_CACHE.move_to_end((db, cid, h))
+                out[cid] = v
+    missing = [cid for cid in hashes if cid not in out]
+    if missing:
+        for ref, h, blob in session.exec(
+            select(Embedding.ref_id, Embedding.text_hash, Embedding.vectors).where(
+                Embedding.kind == CONVERSATION, col(Embedding.ref_id).in_(missing)
+            )
+        ).all():
+            if hashes.get(ref) == h:
+                out[ref] = embeddings.vector_rows(blob)[0]
+        todo = [cid for cid in missing if cid not in out][:cap]
+        if todo:
+            vecs = embeddings.encode([texts[c] for c in todo])
+            if vecs is not None:
+                for cid, v in zip(todo, vecs, strict=True):
+                    out[cid] = v
+        with _cache_lock:  # only what was computed: the store keeps the rest
+            for cid in todo:
+                if cid in out:
+                    _CONV_CACHE[(db, cid, hashes[cid])] = out[cid]
+            while len(_CONV_CACHE) > _CONV_CACHE_SIZE:
+                _CONV_CACHE.popitem(last=False)
+    return out
+
+
+def conversation_vector(session: Session, conversation_id: int) -> np.ndarray | None:
+    return conversation_vectors(session, [conversation_id]).get(conversation_id)
+
+
+def refresh_conversations(session: Session, ids: Sequence[int] | None = None) -> int:
+    """Store the vectors of the given conversations (default: the newest tagged ones the
+    tag vote uses) whose text changed since they were embedded. Returns how many were
+    embedded; 0 without the model."""
+    if embeddings.encoder() is None:
+        return 0
+    if ids is None:
+        ids = _tagged_conversations(session)[0]
+    return _embed_and_store(session, _stale_conversations(session, ids))
+
+
+def catch_up(store: Store, batch: int = 32, *, conversations: bool = True) -> int:
+    """:func:`refresh_articles` and (unless told not to) :func:`refresh_conversations`
+    for a running team: what is stale is read in one read session and embedded outside
+    any transaction, and each batch is written in a short transaction of its own, so no
+    agent's write waits for the model (a large help centre takes minutes). Returns how
+    many were embedded."""
+    if embeddings.encoder() is None:
+        return 0
+    with store.read() as s:
+        todo, gone = _stale_articles(s)
+        if conversations:
+            todo += _stale_conversations(s, _tagged_conversations(s)[0])
+    if gone:
+        store.run(_drop_articles, gone)
+    done = 0
+    for start in range(0, len(todo), batch):
+        rows = _embedded(todo[start : start + batch])
+        if rows is None:
+            break
+        store.run(_write_rows, rows)
+        done += sum(len(items) for items in rows.values())
+    return done
+
+
+# -- article search ------------------------------------------------------------------
+
+
+@dataclass
+class ArticleIndex:
+    ids: Any  # (n,) article ids, ascending
+    starts: Any  # (n,) index of each article's first row in ``matrix``
+    matrix: Any  # (rows, DIM) float32, normalised
+    position: dict[int, int] = field(default_factory=dict)  # article id → index in ids
+
+    def best(self, query: Any) -> Any:
+        """(n,) cosine of each article's best chunk to a normalised query vector."""
+        import numpy as np
+
+        if not len(self.ids):
+            return np.zeros(0, dtype=np.float32)
+        return np.maximum.reduceat(self.matrix @ query, self.starts)
+
+    def top(self, best: Any, limit: int) -> list[tuple[int, float]]:
+        """The ``limit`` highest of ``best`` as (article id, cosine), best first."""
+        import numpy as np
+
+        k = min(limit, len(best))
+        if k <= 0:
+            return []
+        top = np.argpartition(-best, k - 1)[:k]
+        top = top[np.lexsort((self.ids[top], -best[top]))]
+        return [(int(self.ids[i]), float(best[i])) for i in top]
+
+    def search(self, query: Any, limit: int) -> list[tuple[int, float]]:
+        """(article id, cosine of its best chunk) best first."""
+        return self.top(self.best(query), limit)
+
+
+_INDEX: dict[tuple[str, int, str], ArticleIndex] = {}
+
+
+def article_index(session: Session) -> ArticleIndex | None:
+    """All article vectors in memory, reloaded when any article's embedding changed."""
+    if embeddings.encoder() is None:
+        return None
+    import numpy as np
+
+    n, newest = session.execute(
+        text("SELECT count(*), max(updated_at) FROM embedding WHERE kind = :k AND model = :m"),
+        {"k": ARTICLE, "m": embeddings.MODEL_ID},
+    ).one()
+    key = (_db_key(session), int(n or 0), str(newest))
+    index = _INDEX.get(key)
+    if index is None:
+        ids, starts, parts, at = [], [], [], 0
+        for ref, blob in session.exec(
+            select(Embedding.ref_id, Embedding.vectors)
+            .where(Embedding.kind == ARTICLE, Embedding.model == embeddings.MODEL_ID)
+            .order_by(col(Embedding.ref_id))
+        ).all():
+            rows = embeddings.vector_rows(blob)
+            ids.append(ref)
+            starts.append(at)
+            parts.append(rows)
+            at += len(rows)
+        matrix = np.concatenate(parts) if parts else np.zeros((0, embeddings.DIM), np.float32)
+        index = ArticleIndex(
+            np.array(ids, dtype=np.int64),
+            np.array(starts, np.int64),
+            matrix,
+            {int(a): i for i, a in enumerate(ids)},
+        )
+        _INDEX.clear()
+        _INDEX[key] = index
+    return index
+
+
+def search_articles(session: Session, query: Any, limit: int) -> list[tuple[int, float]]:
+    """Articles nearest to a query vector, or a query text; [] without the model."""
+    index = article_index(session)
+    if index is None:
+        return []
+    if isinstance(query, str):
+        vecs = embeddings.encode([query])
+        if vecs is None:
+            return []
+        query = vecs[0]
+    return index.search(query, limit)
+
+
+# -- tags ----------------------------------------------------------------------------
+
+
+def _tagged_conversations(session: Session) -> tuple[list[int], dict[int, list[str]]]:
+    rows = session.exec(
+        select(ConversationTag.conversation_id, Tag.name)
+        .join(Tag, col(Tag.id) == ConversationTag.tag_id)
+        .where(Tag.kind == TagKind.CATEGORY.value)
+        .order_by(col(ConversationTag.conversation_id).desc())
+    ).all()
+    tags: dict[int, list[str]] = defaultdict(list)
+    for cid, name in rows:
+        if cid in tags or len(tags) < TAGGED_HISTORY:
+            tags[cid].append(name)
+    return list(tags), tags
+
+
+@dataclass
+class TagIndex:
+    ids: Any  # (n,) conversation ids
+    matrix: Any  # (n, DIM)
+    tags: list[list[str]]
+    subjects: dict[int, str] = field(default_factory=dict)
+    names: list[str] = field(default_factory=list)  # cold start: the tag names
+    name_matrix: Any = None
+
+
+_TAG_INDEX: dict[tuple[str, int, int], TagIndex] = {}
+
+
+def tag_index(session: Session) -> TagIndex | None:
+    """Vectors of the team's tagged conversations (stored ones, plus a few computed on
+    the fly), rebuilt when tagging changes. None without the model."""
+    if embeddings.encoder() is None:
+        return None
+    import numpy as np
+
+    n, newest = session.execute(
+        text("SELECT count(*), max(id) FROM event WHERE kind IN ('tagged', 'untagged')")
+    ).one()
+    key = (_db_key(session), int(n or 0), int(newest or 0))
+    index = _TAG_INDEX.get(key)
+    if index is None:
+        ids, tags = _tagged_conversations(session)
+        vecs = conversation_vectors(session, ids, cap=EMBED_ON_THE_FLY)
+        have = [cid for cid in ids if cid in vecs]
+        matrix = (
+            np.stack([vecs[c] for c in have]) if have else np.zeros((0, embeddings.DIM), np.float32)
+        )
+        subjects = dict(
+            session.exec(
+                select(Conversation.id, Conversation.subject).where(col(Conversation.id).in_(have))
+            ).all()
+        )
+        names = list(
+            session.exec(
+                select(Tag.name).where(Tag.kind == TagKind.CATEGORY.value).order_by(col(Tag.name))
+            ).all()
+        )
+        name_matrix = embeddings.encode(names) if names else None
+        index = TagIndex(
+            np.array(have, dtype=np.int64),
+            matrix,
+            [tags[c] for c in have],
+            {int(k): v for k, v in subjects.items() if k is not None},
+            names,
+            name_matrix,
+        )
+        _TAG_INDEX.clear()
+        _TAG_INDEX[key] = index
+    return index
+
+
+KNN = 15
+
+
+def knn_tags(
+    session: Session, query: Any, *, exclude: int | None = None, k: int = KNN
+) -> list[tuple[str, float, str]]:
+    """(tag, share of the vote 0..1, reason) best first: a vote of the ``k`` most similar
+    tagged conversations, each weighted by its similarity. With no tagged history, the
+    tags whose names are closest in meaning. [] without the model."""
+    index = tag_index(session)
+    if index is None or query is None:
+        return []
+    return vote(index, query, exclude=exclude, k=k)
+
+
+def vote(
+    index: TagIndex, query: Any, *, exclude: int | None = None, k: int = KNN
+) -> list[tuple[str, float, str]]:
+    """The vote of :func:`knn_tags` over an index in memory (benchmarks build their own)."""
+    import numpy as np
+
+    if len(index.ids):
+        sims = index.matrix @ query
+        if exclude is not None:
+            sims = np.where(index.ids == exclude, -np.inf, sims)
+        k = min(k, int(np.isfinite(sims).sum()))
+        if k > 0:
+            top = np.argpartition(-sims, k - 1)[:k]
+            top = top[np.argsort(-sims[top], kind="stable")]
+            votes: dict[str, float] = defaultdict(float)
+            nearest: dict[str, int] = {}
+            for i in top:
+                w = max(float(sims[i]), 0.0)
+                for t in index.tags[i]:
+                    votes[t] += w
+                    nearest.setdefault(t, int(index.ids[i]))
+            total = sum(votes.values()) or 1.0
+            return [
+                (t, v / total, f'like "{one_line(index.subjects.get(nearest[t], ""), 60)}"')
+                for t, v in sorted(votes.items(), key=lambda x: (-x[1], x[0]))
+            ]
+    if index.name_matrix is not None and index.names:
+        sims = index.name_matrix @ query
+        order = np.argsort(-sims, kind="stable")
+        return [
+            (index.names[i], max(float(sims[i]), 0.0), "close to the tag's name") for i in order
+        ]
+    return []

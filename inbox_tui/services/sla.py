@@ -1,0 +1,287 @@
+"""Response targets (the config's ``[sla]``): by when each conversation needs a reply.
+
+A conversation *waits* when it is open and a customer wrote after the last reply an
+agent sent (notes are not replies). It waits for its **first response** while no agent
+has replied yet, else for its **next response**; the clock starts at the first customer
+message not yet answered. The due time is that start plus the target, counted in the
+``[business_hours]`` working time when that section is set (``BusinessHours.add``,
+DST-correct like the stats), else in wall-clock time. A tag or a source with its own
+targets replaces the default; several take the shortest.
+
+States: **breached** (due time passed), **at risk** (due within ``at_risk``), ok.
+The search terms ``sla:breached``, ``sla:at-risk`` and ``sla:due<2h`` select by them
+(``matching_ids``); ``waiting`` lists them most urgent first.
+
+The policy comes from the config; the CLI and the TUI set it once (``configure``) so the
+search language, which has no config, can use it (``current``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_
+from sqlalchemy import select as core_select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from inbox_tui.errors import UserError
+from inbox_tui.models import Conversation, ConversationTag, Direction, Message, Status, Tag
+from inbox_tui.services.stats import BusinessHours
+from inbox_tui.when import parse_duration
+
+BREACHED = "breached"
+AT_RISK = "at_risk"
+OK = "ok"
+CHUNK = 500  # ids per IN list
+
+
+@dataclass(frozen=True)
+class Targets:
+    first: timedelta | None = None
+    next: timedelta | None = None
+
+    @classmethod
+    def from_config(cls, section: dict[str, Any]) -> Targets:
+        def get(key: str) -> timedelta | None:
+            value = section.get(key)
+            return parse_duration(value) if value else None
+
+        return cls(get("first_response"), get("next_response"))
+
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    default: Targets
+    at_risk: timedelta = timedelta(hours=1)
+    tags: dict[str, Targets] = field(default_factory=dict)
+    sources: dict[str, Targets] = field(default_factory=dict)
+    hours: BusinessHours | None = None
+
+    @classmethod
+    def from_config(
+        cls, sla: dict[str, Any] | None, business_hours: dict[str, Any] | None = None
+    ) -> SlaPolicy | None:
+        """The policy of a validated ``[sla]`` section (None when there is none)."""
+        if not sla:
+            return None
+        hours = (
+            BusinessHours.from_config(business_hours) if sla.get("business_hours", True) else None
+        )
+        return cls(
+            default=Targets.from_config(sla),
+            at_risk=parse_duration(sla.get("at_risk") or "1h"),
+            tags={
+                k.strip().lower(): Targets.from_config(v)
+                for k, v in (sla.get("tags") or {}).items()
+            },
+            sources={k: Targets.from_config(v) for k, v in (sla.get("sources") or {}).items()},
+            hours=hours if hours is not None and hours.days else None,
+        )
+
+    def targets_for(self, tags: Sequence[str], source: str) -> Targets:
+        """The targets of a conversation: its tags' and source's own, else the default."""
+        own = [self.tags[t] for t in tags if t in self.tags]
+        own += [t for prefix, t in self.sources.items() if source.startswith(prefix)]
+
+        def pick(values: list[timedelta | None], default: timedelta | None) -> timedelta | None:
+            set_ = [v for v in values if v is not None]
+            return min(set_) if set_ else default
+
+        return Targets(
+            pick([t.first for t in own], self.default.first),
+            pick([t.next for t in own], self.default.next),
+        )
+
+    def shortest(self) -> timedelta | None:
+        """The shortest target anywhere: nothing can be due sooner after it starts."""
+        every = [self.default, *self.tags.values(), *self.sources.values()]
+        values = [v for t in every for v in (t.first, t.next) if v is not None]
+        return min(values) if values else None
+
+    def due(self, start: datetime, target: timedelta) -> datetime:
+        if self.hours is None:
+            return start + target
+        return add_business_time(self.hours, start, target)
+
+
+def add_business_time(hours: BusinessHours, start: datetime, amount: timedelta) -> datetime:
+    """The instant at which ``amount`` of working time has passed since ``start``
+    (the inverse of ``BusinessHours.seconds_between``). Each day's window is built in
+    local time, so a DST change moves the window, not the amount."""
+    left = amount
+    day = start.astimezone(hours.zone).date()
+    for _ in range(3700):  # ten years of days: no target is longer
+        if day.weekday() in hours.days:
+            open_ = datetime.combine(day, hours.start, hours.zone).astimezone(UTC)
+            close = datetime.combine(day, hours.end, hours.zone).astimezone(UTC)
+            lo = max(start.astimezone(UTC), open_)
+            if close > lo:
+                if close - lo >= left:
+                    return lo + left
+                left -= close - lo
+        day += timedelta(days=1)
+    raise UserError("The response target is longer than ten years of working time.")
+
+
+@dataclass
+class Due:
+    """One waiting conversation: what it waits for, since when, and by when."""
+
+    conversation_id: int
+    subject: str
+    kind: str  # "first" or "next" response
+    waiting_since: datetime
+    due_at: datetime | None  # None: no target for this kind
+
+    def state(self, now: datetime, at_risk: timedelta) -> str:
+        if self.due_at is None:
+            return OK
+        if self.due_at <= now:
+            return BREACHED
+        return AT_RISK if self.due_at - now <= at_risk else OK
+
+    def as_dict(self, now: datetime, policy: SlaPolicy) -> dict[str, Any]:
+        left = (self.due_at - now).total_seconds() if self.due_at else None
+        return {
+            "kind": self.kind,
+            "waiting_since": self.waiting_since.isoformat(),
+            "due_at": self.due_at.isoformat() if self.due_at else None,
+            "seconds_left": left,
+            "state": self.state(now, policy.at_risk),
+        }
+
+
+_POLICY: list[SlaPolicy | None] = [None]
+
+
+def configure(policy: SlaPolicy | None) -> None:
+    """The policy the search terms use in this process (set from the config)."""
+    _POLICY[0] = policy
+
+
+def current() -> SlaPolicy | None:
+    return _POLICY[0]
+
+
+def waiting(
+    session: Session,
+    policy: SlaPolicy,
+    *,
+    ids: Sequence[int] | None = None,
+    started_before: datetime | None = None,
+) -> list[Due]:
+    """Every waiting conversation (or those of ``ids``), most urgent first: due time,
+    then waiting longest. ``started_before`` keeps those waiting since before it."""
+    out = Message.__table__.alias("last_out")  # type: ignore[attr-defined]
+    last_out = (
+        select(func.max(out.c.sent_at))
+        .where(out.c.conversation_id == Conversation.id)
+        .where(out.c.direction == Direction.OUTBOUND.value)
+        .correlate(Conversation)
+        .scalar_subquery()
+    )
+    inbound = aliased(Message)
+    since = (
+        select(func.min(inbound.sent_at))
+        .where(inbound.conversation_id == Conversation.id)
+        .where(inbound.direction == Direction.INBOUND.value)
+        .where(or_(last_out.is_(None), inbound.sent_at > last_out))
+        .correlate(Conversation)
+        .scalar_subquery()
+    )
+    stmt = (
+        core_select(
+            col(Conversation.id),
+            col(Conversation.subject),
+            col(Conversation.source),
+            since,
+            last_out,
+        )
+        .where(col(Conversation.status) == Status.OPEN.value)
+        .where(col(Conversation.last_customer_at).is_not(None))
+    )
+    if started_before is not None:
+        stmt = stmt.where(and_(since.is_not(None), since <= started_before))
+    rows = []
+    for chunk in _chunks(ids):
+        part = stmt if chunk is None else stmt.where(col(Conversation.id).in_(chunk))
+        rows += [tuple(r) for r in session.execute(part).all() if r[3] is not None]
+    tags = _tags(session, [r[0] for r in rows])
+    found = []
+    for cid, subject, source, start, replied in rows:
+        start = start if start.tzinfo else start.replace(tzinfo=UTC)
+        targets = policy.targets_for(tags.get(cid, []), source or "")
+        kind, target = ("first", targets.first) if replied is None else ("next", targets.next)
+        due = policy.due(start, target) if target is not None else None
+        found.append(Due(cid, subject, kind, start, due))
+    far = datetime.max.replace(tzinfo=UTC)
+    found.sort(key=lambda d: (d.due_at or far, d.waiting_since, d.conversation_id))
+    return found
+
+
+def _chunks(ids: Sequence[int] | None) -> list[list[int] | None]:
+    if ids is None:
+        return [None]
+    unique = sorted(set(ids))
+    return [unique[i : i + CHUNK] for i in range(0, len(unique), CHUNK)]
+
+
+def _tags(session: Session, ids: list[int]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for chunk in _chunks(ids):
+        assert chunk is not None
+        for cid, name in session.exec(
+            select(ConversationTag.conversation_id, Tag.name)
+            .join(Tag, col(Tag.id) == ConversationTag.tag_id)
+            .where(col(ConversationTag.conversation_id).in_(chunk))
+        ).all():
+            out.setdefault(cid, []).append(name)
+    return out
+
+
+def due_for(session: Session, policy: SlaPolicy, ids: Sequence[int]) -> dict[int, Due]:
+    """The waiting state of these conversations (those not waiting are absent)."""
+    return {d.conversation_id: d for d in waiting(session, policy, ids=ids)} if ids else {}
+
+
+def matching_ids(
+    session: Session, policy: SlaPolicy, state: str, now: datetime, within: timedelta | None = None
+) -> list[int]:
+    """The conversations a search term selects: ``breached``, ``at_risk``, or due
+    within ``within`` from ``now`` (``sla:due<2h``, overdue ones included)."""
+    horizon = {BREACHED: timedelta(0), AT_RISK: policy.at_risk}.get(state, within or timedelta(0))
+    shortest = policy.shortest()
+    if shortest is None:
+        return []
+    # Working time never runs faster than the clock: what started later than this
+    # cannot be due by the horizon, so the database leaves it out.
+    candidates = waiting(session, policy, started_before=now + horizon - shortest)
+    if state == BREACHED:
+        return [d.conversation_id for d in candidates if d.state(now, policy.at_risk) == BREACHED]
+    if state == AT_RISK:
+        return [d.conversation_id for d in candidates if d.state(now, policy.at_risk) == AT_RISK]
+    end = now + horizon
+    return [d.conversation_id for d in candidates if d.due_at is not None and d.due_at <= end]
+
+
+def describe(due: Due, now: datetime) -> str:
+    """``overdue 3h 10m`` or ``due in 40m`` (first or next reply)."""
+    if due.due_at is None:
+        return f"waiting {_span(now - due.waiting_since)}"
+    left = due.due_at - now
+    if left <= timedelta(0):
+        return f"overdue {_span(-left)}"
+    return f"due in {_span(left)}"
+
+
+def _span(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    h, m = divmod(rest, 60)
+    if days:
+        return f"{days}d {h}h"
+    return f"{h}h {m:02d}m" if h else f"{m}m"

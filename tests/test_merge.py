@@ -1,0 +1,209 @@
+"""Merging and splitting by hand (#21): nothing is lost, the history says what moved,
+unmerge brings the merged conversation back under its number, later replies thread
+into the split-out conversation, and the stats aggregates stay equal to a rebuild from
+the log at every step. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import func, select
+
+from inbox_tui import cli
+from inbox_tui.errors import UserError
+from inbox_tui.incoming import IncomingMessage
+from inbox_tui.ingest import Ingestor
+from inbox_tui.models import Conversation, Event, Message
+from inbox_tui.services import core, merge, triage
+from inbox_tui.services.conversations import get_conversation
+from inbox_tui.store import Store
+from inbox_tui.store.aggregates import rebuild
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def add(store: Store, key: str, minutes: int, *, reply_to=None, agent=None, subject=None) -> int:
+    def work(s):
+        return (
+            Ingestor(s)
+            .add(
+                IncomingMessage(
+                    source="t",
+                    external_id=key,
+                    message_id=f"<{key}@x>",
+                    in_reply_to=f"<{reply_to}@x>" if reply_to else None,
+                    subject=subject or f"About {key}",
+                    author_email="support@us.example" if agent else "ann@acme.example",
+                    author_name=agent or "Ann",
+                    agent_username=agent,
+                    sent_at=T0 + timedelta(minutes=minutes),
+                    body=f"text {key}",
+                )
+            )
+            .conversation_id
+        )
+
+    return store.run(work)
+
+
+def snapshot(store: Store) -> tuple[list, list]:
+    with store.read() as s:
+        convs = s.execute(text("SELECT * FROM stat_conversation ORDER BY conversation_id")).all()
+        events = s.execute(text("SELECT * FROM stat_event ORDER BY event_id")).all()
+    return [tuple(r) for r in convs], [tuple(r) for r in events]
+
+
+def assert_aggregates_equal_a_rebuild(store: Store) -> tuple[list, list]:
+    maintained = snapshot(store)
+    with store.write() as s:
+        rebuild(s.connection())
+    assert snapshot(store) == maintained
+    return maintained
+
+
+def bodies(store: Store, cid: int) -> list[str]:
+    with store.read() as s:
+        return list(
+            s.exec(
+                select(Message.body)
+                .where(Message.conversation_id == cid)
+                .order_by(Message.sent_at, Message.id)
+            ).all()
+        )
+
+
+@pytest.fixture
+def two(store):
+    """Ann wrote twice: a first conversation answered and tagged, a second one."""
+    a = add(store, "a1", 0)
+    add(store, "a2", 30, reply_to="a1", agent="sam")
+    b = add(store, "b1", 60)
+    store.run(triage.tag, "sam", a, "billing")
+    store.run(triage.tag, "sam", b, "urgent")
+    store.run(triage.add_note, "sam", b, "she wrote again", at=T0 + timedelta(minutes=61))
+    store.run(core.ensure_agent, "ann")
+    return store, a, b
+
+
+def test_merge_keeps_everything_and_unmerge_brings_it_back(two):
+    store, a, b = two
+    before = assert_aggregates_equal_a_rebuild(store)
+    moved = store.run(merge.merge, "sam", b, a)
+    assert (moved.kept, moved.other, moved.messages) == (a, b, 2)
+    assert bodies(store, a) == ["text a1", "text a2", "text b1", "she wrote again"]
+    with store.read() as s:
+        row = get_conversation(s, a)
+        assert row.tags == ["billing", "urgent"] and row.message_count == 4
+        assert s.get(Conversation, b) is None
+        last = s.exec(
+            select(Event).where(Event.conversation_id == a).order_by(Event.id.desc())
+        ).first()
+        assert last is not None and last.kind == "merged" and last.agent_id is not None
+        assert json.loads(last.data)["from"] == b
+    # A reply to the merged conversation's message now threads into the kept one.
+    assert add(store, "b2", 90, reply_to="b1") == a
+    assert_aggregates_equal_a_rebuild(store)
+
+    moved = store.run(merge.unmerge, "sam", a)
+    assert (moved.kept, moved.other) == (a, b)
+    assert bodies(store, b) == ["text b1", "she wrote again"]
+    # What happened after the merge stays where it happened.
+    assert bodies(store, a) == ["text a1", "text a2", "text b2"]
+    with store.read() as s:
+        assert get_conversation(s, b).tags == ["urgent"]
+        assert get_conversation(s, a).tags == ["billing"]
+        assert get_conversation(s, b).message_count == 2
+    after = assert_aggregates_equal_a_rebuild(store)
+    # The stats of the merged-back conversation are exactly what they were.
+    assert [r for r in after[0] if r[0] == b] == [r for r in before[0] if r[0] == b]
+    # A later message of b's thread goes to b again, and there is no merge left to undo.
+    assert add(store, "b3", 120, reply_to="b1") == b
+    with pytest.raises(UserError, match=f"Conversation {a} has no merge to take back"):
+        store.run(merge.unmerge, "sam", a)
+
+
+def test_split_moves_a_message_and_its_replies(store):
+    cid = add(store, "m1", 0)
+    add(store, "r1", 10, reply_to="m1", agent="sam")
+    add(store, "m2", 20, reply_to="r1", subject="Another question")
+    add(store, "r2", 30, reply_to="m2", agent="sam")
+    add(store, "m3", 40, reply_to="r1")  # answers r1, not m2: stays
+    with store.read() as s:
+        m2 = s.exec(select(Message.id).where(Message.message_id == "m2@x")).one()
+    moved = store.run(merge.split, "sam", cid, m2)
+    new = moved.other
+    assert moved.messages == 2 and new != cid
+    assert bodies(store, new) == ["text m2", "text r2"]
+    assert bodies(store, cid) == ["text m1", "text r1", "text m3"]
+    with store.read() as s:
+        row = get_conversation(s, new)
+        assert row.subject == "Another question" and row.message_count == 2
+        assert get_conversation(s, cid).message_count == 3
+        # The received/replied events went with their messages.
+        kinds = s.exec(
+            select(Event.kind).where(Event.conversation_id == new).order_by(Event.id)
+        ).all()
+        assert kinds == ["received", "replied", "split"]
+    assert add(store, "m4", 50, reply_to="r2") == new  # the customer's answer follows
+    assert_aggregates_equal_a_rebuild(store)
+    # Merging it back reverses the split.
+    store.run(merge.merge, "sam", new, cid)
+    assert bodies(store, cid) == ["text m1", "text r1", "text m2", "text r2", "text m3", "text m4"]
+    assert_aggregates_equal_a_rebuild(store)
+
+
+def events_count(store: Store) -> int:
+    with store.read() as s:
+        return s.exec(select(func.count()).select_from(Event)).one()
+
+
+def test_bad_merges_and_splits_are_one_sentence_and_change_nothing(two):
+    store, a, b = two
+    n = events_count(store)
+    with store.read() as s:
+        a1 = s.exec(select(Message.id).where(Message.message_id == "a1@x")).one()
+    cases = [
+        (
+            lambda: store.run(merge.merge, "sam", a, a),
+            f"Conversation {a} cannot be merged into itself",
+        ),
+        (lambda: store.run(merge.merge, "sam", a, 9999), "Conversation 9999 does not exist"),
+        (lambda: store.run(merge.merge, "sam", 9999, a), "Conversation 9999 does not exist"),
+        (lambda: store.run(merge.unmerge, "sam", a), "has no merge to take back"),
+        (lambda: store.run(merge.split, "sam", b, a1), f"Message {a1} is not in conversation {b}"),
+        (lambda: store.run(merge.split, "sam", a, a1), "there is nothing to split it from"),
+    ]
+    for call, needle in cases:
+        with pytest.raises(UserError, match=needle):
+            call()
+    assert events_count(store) == n
+    # Merging into a conversation that was itself merged away names the number.
+    store.run(merge.merge, "sam", b, a)
+    with pytest.raises(core.NotFound, match=f"Conversation {b} does not exist"):
+        store.run(merge.merge, "sam", a, b)
+
+
+def test_the_command_line_merges_unmerges_and_splits(two, capsys):
+    store, a, b = two
+    base = ["--db", store.url]
+    assert cli.main([*base, "conv", "merge", str(b), "--into", str(a), "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["merged"] == b and record["conversation"]["tags"] == ["billing", "urgent"]
+    assert cli.main([*base, "conv", "merge", str(a), "--into", str(b)]) == 3
+    assert "does not exist" in capsys.readouterr().err
+    assert cli.main([*base, "conv", "show", str(a)]) == 0
+    shown = capsys.readouterr().out
+    assert "--- message " in shown
+    assert cli.main([*base, "conv", "unmerge", str(a)]) == 0
+    assert capsys.readouterr().out.startswith(f"#{b} is back on its own")
+    with store.read() as s:
+        a2 = s.exec(select(Message.id).where(Message.message_id == "a2@x")).one()
+    assert cli.main([*base, "conv", "split", str(a), str(a2), "--json"]) == 0
+    new = json.loads(capsys.readouterr().out)["new"]
+    assert bodies(store, new) == ["text a2"]
+    assert cli.main([*base, "conv", "split", str(a), "x1"]) == 2
+    assert "is not a message number" in capsys.readouterr().err
+    assert_aggregates_equal_a_rebuild(store)

@@ -1,0 +1,92 @@
+"""Every widget the app can show, on a store whose every stored field an outsider can
+write holds hostile text (subjects, names, bodies, addresses, an article, a macro, a
+tag, an agent's name, a saved search, stored raw as an older version would have left
+them): the whole screen is rendered after each key (list, thread, the four side panes,
+h, m, c, t, a, M, v, S, ?, the search box) and no rendered cell holds a control
+character, a C1 code or a bidi control from the data (issue 19)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import text
+
+from inbox_tui.store import Store, sqlite_url
+from tests.tui.conftest import make_app
+from tests.tui.test_hostile_terminal import RAW_EVIL, store_with_raw_rows
+from tests.tui.test_triage_keys import settle
+
+BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+
+
+def bad(ch: str) -> bool:
+    code = ord(ch)
+    return code < 0x20 or 0x7F <= code <= 0x9F or ch in BIDI
+
+
+def hostile_everything(db: Path) -> Store:
+    store_with_raw_rows(db)
+    store = Store(sqlite_url(db))
+    with store.write() as s:
+        s.execute(
+            text("INSERT INTO agent (username, name, email, created_at) VALUES (:u, :n, :n, :t)"),
+            {"u": "eve", "n": f"Eve {RAW_EVIL}", "t": "2026-01-01 00:00:00"},
+        )
+        s.execute(
+            text("INSERT INTO savedsearch (name, query, scope) VALUES (:n, :q, 'all')"),
+            {"n": f"view {RAW_EVIL}", "q": f"bidi {RAW_EVIL}"},
+        )
+    from inbox_tui.services import triage
+
+    store.run(lambda s: triage.tag(s, "tester", 1, f"tag {RAW_EVIL}"))
+    return store
+
+
+STEPS = [
+    ("list", []),
+    ("thread", ["g", "enter"]),
+    ("tags pane", ["f2"]),
+    ("macros pane", ["f3"]),
+    ("articles pane", ["f4"]),
+    ("customer pane", ["f5"]),
+    ("article picker", ["f5", "escape", "h"]),
+    ("macro picker", ["escape", "m"]),
+    ("customer search", ["escape", "c"]),
+    ("tag picker", ["escape", "escape", "g", "t"]),
+    ("assign picker", ["escape", "a"]),
+    ("edit macro picker", ["escape", "M"]),
+    ("views", ["escape", "v"]),
+    ("stats", ["escape", "S"]),
+    ("help", ["escape", "question_mark"]),
+    ("search", ["escape", "slash", *"bidi"]),
+]
+
+
+async def test_no_widget_renders_control_characters_from_the_data(tmp_path):
+    store = hostile_everything(tmp_path / "h.db")
+    app = make_app(store)
+    problems: list[str] = []
+    rendered: dict[str, str] = {}
+    async with app.run_test(size=(140, 45)) as pilot:
+        await settle(pilot, 4)
+        for name, keys in STEPS:
+            if keys:
+                await pilot.press(*keys)
+            await settle(pilot, 4)
+            lines = []
+            for strip in app.screen._compositor.render_strips():
+                line = "".join(seg.text for seg in strip)
+                lines.append(line)
+                for ch in line:
+                    if bad(ch):
+                        problems.append(f"{name}: {ch!r} in {line.strip()[:100]!r}")
+                        break
+            rendered[name] = "\n".join(lines)
+        assert app.is_running
+    store.close()
+    assert not problems, "\n".join(problems[:20])
+    # Not blind: the hostile rows were on screen where expected.
+    assert "ARTMARK" in rendered["article picker"], rendered["article picker"]
+    assert "MACROMARK" in rendered["macro picker"], rendered["macro picker"]
+    assert "Eve" in rendered["assign picker"], rendered["assign picker"]
+    assert "tag " in rendered["tag picker"], rendered["tag picker"]
