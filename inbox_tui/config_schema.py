@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 
+from inbox_tui.sanitize import one_line
+
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -436,7 +438,8 @@ def validate(data: dict[str, Any]) -> ConfigFile:
     except ValidationError as exc:
         seen: list[str] = []
         for err in exc.errors():
-            sentence = _sentence(err)
+            # Key names come from the file: one line, no control characters.
+            sentence = one_line(_sentence(err), 400)
             if sentence not in seen:
                 seen.append(sentence)
         more = len(seen) - 5

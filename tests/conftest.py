@@ -69,6 +69,17 @@ def _semantic_only_when_marked(
     embeddings.set_enabled(None)
 
 
+@pytest.fixture(autouse=True)
+def _no_response_targets_left_over() -> Iterator[None]:
+    """The response-target policy is per process (set from the config by Context, read
+    by the search language and the list): no test sees one an earlier test's CLI set."""
+    from inbox_tui.services import sla
+
+    sla.configure(None)
+    yield
+    sla.configure(None)
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """A fresh store, once on SQLite and once on PostgreSQL."""

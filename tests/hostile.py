@@ -23,7 +23,7 @@ HOSTILE: list[tuple[str, str]] = [
     ("=?utf-8?q?=1B=5D52=3Bc=3BcHduZWQ=3D=07encoded?=", "RFC 2047 encoded escape"),
     ("=?utf-8?b?G1syShtbSA==?= b64", "RFC 2047 base64 CSI"),
     ("bell\x07 back\x08space cr\roverwrite del\x7f", "C0 bell, backspace, CR, DEL"),
-    ("isolate \u2066hidden\u2069 mark\u200f", "bidi isolates and marks"),
+    ("isolate \u2066hidden\u2069 mark\u200f arabic\u061c ltr\u200e", "bidi isolates and marks"),
 ]
 
 LONG_LINE = "Z" * 100_000
@@ -42,6 +42,10 @@ FORBIDDEN_TEXT = (
     "\x9f",
     "\u202e",
     "\u2066",
+    # bidi marks (issue 19: they reached the screen and pushed the pane border out of line)
+    "\u200e",
+    "\u200f",
+    "\u061c",
 )
 
 # Bytes of the same, as a terminal would receive them (UTF-8), for raw TUI captures
@@ -57,6 +61,9 @@ FORBIDDEN_TUI_BYTES = (
     b"\xe2\x80\xae",
     b"\xe2\x81\xa6",
     b"\x1b[2J",
+    b"\xe2\x80\x8e",  # U+200E
+    b"\xe2\x80\x8f",  # U+200F
+    b"\xd8\x9c",  # U+061C
 )
 
 
@@ -73,7 +80,9 @@ def assert_no_control_bytes(data: bytes, where: str = "") -> None:
     for i, ch in enumerate(text):
         code = ord(ch)
         bad = (code < 0x20 and ch not in "\n\t") or 0x7F <= code <= 0x9F
-        bad = bad or ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+        bad = (
+            bad or ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+        )
         assert not bad, (
             f"{ch!r} reached {where or 'the terminal'}: {text[max(0, i - 60) : i + 20]!r}"
         )

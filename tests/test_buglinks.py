@@ -117,3 +117,17 @@ def test_a_configured_pattern_that_matches_everything_is_one_sentence(sqlite_sto
     sqlite_store.run(linked_history)
     ok = cli("--config", str(cfg), "--db", sqlite_store.url, "issue", "list", "BUG#7")
     assert ok.returncode == 0 and "No conversation is linked to 'BUG#7'" in ok.stdout
+
+
+def test_search_issue_term(store):
+    from inbox_tui.services.search import search_conversations
+
+    c = store.run(linked_history)
+    linked = sorted([c["note"], c["incident"], c["link"]])
+    with store.read() as s:
+        rows, total = search_conversations(s, "issue:ENG-4812", "sam")
+        assert sorted(r.id for r in rows) == linked and total == 3
+        # A prefix of another reference is not that reference.
+        assert search_conversations(s, "issue:ENG-48", "sam") == ([], 0)
+        rows, _ = search_conversations(s, "export -issue:ENG-4812", "sam")
+        assert c["other"] in {r.id for r in rows} and not set(linked) & {r.id for r in rows}

@@ -95,14 +95,15 @@ def test_saved_searches_never_store_control_characters(store):
     from sqlmodel import select
 
     from inbox_tui.models import SavedSearch
-    from inbox_tui.services.saved_views import list_saved_views, save_view
-    from inbox_tui.services.views import saved_searches
+    from inbox_tui.services.views import list_saved_views, list_views, save_view
 
     evil = "from:x\x1b]8;;http://evil.example/\x1b\\ \x9b2J\u202e"
     store.run(save_view, "one", evil)  # what ctrl+s calls
     store.run(save_view, "two", evil)
     with store.read() as s:
         stored = [r.query for r in s.exec(select(SavedSearch)).all()]
-        shown = [*saved_searches(s).values(), *(v.query for v in list_saved_views(s))]
+        # What the TUI's view list and the views command read.
+        listed = list_views(s, "sam").saved.values()
+        shown = [*(v.query for v in listed), *(v.query for v in list_saved_views(s))]
     for q in stored + shown:
         assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F or c == "\u202e" for c in q), q

@@ -240,3 +240,22 @@ def test_cli_lists_confirms_and_refuses_bad_input(sqlite_store):
     assert "3 conversations tagged" in done.stdout
     again = cli(*db, "incidents", "--json", env_extra=env)
     assert json.loads(again.stdout) == []
+
+
+@pytest.mark.semantic
+def test_by_meaning_and_a_second_check_runs_no_model(sqlite_store, monkeypatch):
+    from inbox_tui.services import embeddings
+
+    if embeddings.encoder() is None:
+        pytest.skip("the embedding model is not installed")
+    ids = sqlite_store.run(history)
+    with sqlite_store.read() as s:
+        bursts = incidents.detect(s, now=NOW)
+    assert [b.conversations for b in bursts] == [sorted(ids["login"])]
+    assert bursts[0].method == "meaning"
+    calls = []
+    real = embeddings.encode
+    monkeypatch.setattr(embeddings, "encode", lambda texts: calls.append(texts) or real(texts))
+    with sqlite_store.read() as s:
+        again = incidents.detect(s, now=NOW)
+    assert [b.conversations for b in again] == [sorted(ids["login"])] and calls == []

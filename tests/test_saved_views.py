@@ -8,7 +8,7 @@ import pytest
 
 from inbox_tui import cli
 from inbox_tui.errors import UserError
-from inbox_tui.services import saved_views as sv
+from inbox_tui.services import views as sv
 
 
 def views(store):
@@ -86,3 +86,48 @@ def test_views_command(sqlite_store, capsys):
     )
     assert cli.main([*db, "views", "list"]) == 0
     assert "No saved views yet" in capsys.readouterr().out
+
+
+def test_a_saved_view_shows_what_the_search_showed_in_its_scope(store):
+    """Defect 5 of #17: a search typed in "All open" (3 results) saved as a view showed
+    every status (29) when opened, because the view dropped its scope."""
+    from inbox_tui.incoming import IncomingMessage
+    from inbox_tui.ingest import Ingestor
+    from inbox_tui.models import utcnow
+    from inbox_tui.services import triage
+    from inbox_tui.services.conversations import list_conversations
+    from inbox_tui.services.views import resolve_filter, saved_query
+
+    def work(s):
+        ing = Ingestor(s)
+        ids = [
+            ing.add(
+                IncomingMessage(
+                    source="t", external_id=str(i), message_id=f"<sv{i}@x>",
+                    subject=f"Printer {i}", author_email=f"c{i}@x.example",
+                    author_name="C", body="printer jam", sent_at=utcnow(),
+                )
+            ).conversation_id
+            for i in range(4)
+        ]  # fmt: skip
+        triage.close(s, "sam", ids[0])
+        triage.close(s, "sam", ids[1])
+        return ids
+
+    ids = store.run(work)
+
+    def shown(view: str, query: str = "") -> set[int]:
+        with store.read() as s:
+            saved = {v.name: v for v in sv.list_saved_views(s)}
+            return {r.id for r in list_conversations(s, resolve_filter(view, query, "sam", saved))}
+
+    typed = shown("open", "printer")
+    assert typed == {ids[2], ids[3]}
+    query, scope = saved_query("open", "printer", {})
+    store.run(sv.save_view, "Printers", query, scope)
+    assert shown("saved:Printers") == typed
+    # A search typed in the saved view narrows it, and saving that keeps both.
+    assert shown("saved:Printers", "3") == {ids[3]}
+    with store.read() as s:
+        saved = {v.name: v for v in sv.list_saved_views(s)}
+    assert saved_query("saved:Printers", "3", saved) == ("printer 3", "open")

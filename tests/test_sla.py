@@ -233,3 +233,58 @@ def test_the_command_lists_waiting_conversations_most_overdue_first(
 def test_the_command_without_targets_is_one_sentence(sqlite_store, capsys):
     assert cli.main(["--db", sqlite_store.url, "sla"]) == 2
     assert "add an [sla] section" in capsys.readouterr().err
+
+
+def test_the_list_rows_carry_the_due_time_and_the_marker_says_it(waiting_inbox, monkeypatch):
+    from inbox_tui.services.conversations import list_conversations
+    from inbox_tui.tui.widgets.conversation_list import sla_marker
+
+    store, ids, now = waiting_inbox
+    with store.read() as s:
+        assert all(r.sla_at_risk is None for r in list_conversations(s))  # no targets: no column
+    monkeypatch.setattr(sla, "_POLICY", [POLICY])
+    with store.read() as s:
+        rows = {r.id: r for r in list_conversations(s)}
+    assert rows[ids["vip"]].sla_due_at == now - timedelta(hours=1)
+    assert rows[ids["answered"]].sla_due_at is None and rows[ids["pending"]].sla_due_at is None
+    marks = {name: sla_marker(rows[cid], now) for name, cid in ids.items()}
+    assert marks["new6h"] is not None and marks["new6h"][0] == "!2h  "
+    assert marks["new6h"][1].color is not None and marks["new6h"][1].color.name == "red"
+    assert marks["new3h30"] is not None and marks["new3h30"][0] == "~30m "
+    assert marks["new1h"] is not None and marks["new1h"][0] == " 3h  "
+    assert marks["answered"] == ("     ", marks["answered"][1])
+
+
+def test_breaches_per_agent_and_tag(waiting_inbox, tmp_path, capsys):
+    store, _ids, now = waiting_inbox
+    late = add(store, "late", now - timedelta(hours=10))
+    add(store, "late-r", now - timedelta(hours=3), reply_to="late", agent="ann")  # 7h > 4h
+    store.run(triage.tag, "sam", late, "billing")
+    assert POLICY is not None
+    with store.read() as s:
+        rep = sla.breach_report(s, POLICY, now - timedelta(days=2), now + timedelta(hours=1), now)
+    assert (rep.responses, rep.breached) == (3, 1)
+    assert rep.by_agent == {"ann": [1, 1], "sam": [2, 0]}
+    assert rep.by_tag == {"billing": [1, 1]}
+    assert rep.overdue_now == {"": 3}
+    # A period that ends before the late reply does not count it.
+    with store.read() as s:
+        early = sla.breach_report(s, POLICY, now - timedelta(days=2), now - timedelta(hours=5), now)
+    assert (early.responses, early.breached) == (2, 0)
+    config = tmp_path / "c.toml"
+    config.write_text('[sla]\nfirst_response = "4h"\nnext_response = "8h"\n')
+    base = ["--config", str(config), "--db", store.url, "sla", "--report"]
+    assert cli.main([*base, "--json", "--since", (now - timedelta(days=2)).isoformat()]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["breached"] == 1 and data["by_agent"][0] == {
+        "name": "ann",
+        "responses": 1,
+        "breached": 1,
+    }
+    assert cli.main([*base, "--csv"]) == 0
+    assert capsys.readouterr().out.splitlines()[:2] == [
+        "by,name,responses,breached",
+        "agent,ann,1,1",
+    ]
+    assert cli.main([*base, "--since", "yesterday"]) == 2
+    assert "is not a date" in capsys.readouterr().err

@@ -56,6 +56,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     reply = action("reply", "queue a reply to the customer (TEXT, or - for stdin)", run_reply)
     reply.add_argument("text", nargs="+", metavar="TEXT")
     reply.add_argument("--close", action="store_true", help="close it after the reply")
+    rate = action("rate", "record the customer's rating: good, ok or bad", run_rate)
+    rate.add_argument("rating", metavar="RATING")
+    links = action("rating-links", "the Good / OK / Bad mailto: links for a reply", run_links)
+    links.add_argument(
+        "--to", metavar="ADDRESS", help="the team address (default: where the customer wrote)"
+    )
     merge = action("merge", "merge conversation ID into another (--into TARGET)", run_merge)
     merge.add_argument("--into", required=True, metavar="TARGET", help="the conversation kept")
     action("unmerge", "take back the latest merge into conversation ID", run_unmerge)
@@ -282,3 +288,30 @@ def run_split(ctx: Context) -> int:
         f"Split {moved.messages} messages of #{cid} into the new conversation #{moved.other}."
     )
     return report(ctx, cid, "split", True, sentence, new=moved.other, messages=moved.messages)
+
+
+def run_rate(ctx: Context) -> int:
+    from inbox_tui.services import triage
+
+    cid = conversation_id(ctx.args.id)
+    rating = ctx.args.rating.strip().lower()
+    changed = ctx.store.run(triage.set_rating, ctx.agent, cid, rating, via="agent")
+    sentence = f"#{cid} is rated {rating}." if changed else f"#{cid} was already rated {rating}."
+    return report(ctx, cid, "rate", changed, sentence)
+
+
+def run_links(ctx: Context) -> int:
+    from inbox_tui.errors import UserError
+    from inbox_tui.services.export import jsonl
+    from inbox_tui.services.ratings import links
+
+    cid = conversation_id(ctx.args.id)
+    with ctx.store.read() as s:
+        found = links(s, cid, ctx.args.to)
+    if not found:
+        raise UserError(f"Conversation {cid} has no address to rate to; give one with --to.")
+    if ctx.args.json:
+        sys.stdout.write(jsonl({"id": cid, **found}))
+    else:
+        print("How did we do? " + " / ".join(f"{r.title()} <{u}>" for r, u in found.items()))
+    return 0

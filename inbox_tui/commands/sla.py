@@ -30,6 +30,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--limit", type=int, default=50, metavar="N", help="at most N (default 50)")
+    p.add_argument(
+        "--report",
+        action="store_true",
+        help="breaches instead: replies sent after their due time, per agent and per tag "
+        "(--since/--until, default the last 30 days; --json or --csv), and who is overdue now",
+    )
+    p.add_argument("--since", metavar="DATE", help="with --report: from this date (UTC)")
+    p.add_argument("--until", metavar="DATE", help="with --report: until this date (UTC)")
+    p.add_argument("--csv", action="store_true", help="with --report: CSV rows")
     p.set_defaults(func=run)
 
 
@@ -49,6 +58,8 @@ def run(ctx: Context) -> int:
             "No response targets are set; add an [sla] section to the config (see docs/config.md)."
         )
     now = utcnow()
+    if ctx.args.report:
+        return _report(ctx, policy, now)
     with ctx.store.read() as s:
         rows = everything = sla.waiting(s, policy)
     wanted = ctx.args.state.replace("-", "_")
@@ -69,4 +80,51 @@ def run(ctx: Context) -> int:
     breached = sum(d.state(now, policy.at_risk) == "breached" for d in everything)
     more = f" ({len(shown):,} shown; --limit to see more)" if len(shown) < len(rows) else ""
     print(f"{len(everything):,} waiting, {breached:,} breached{more}.", file=sys.stderr)
+    return 0
+
+
+def _report(ctx: Context, policy: object, now: object) -> int:
+    import csv
+    import json
+    from datetime import datetime, timedelta
+
+    from inbox_tui.errors import UserError
+    from inbox_tui.sanitize import json_terminal_safe, one_line
+    from inbox_tui.services import sla
+
+    assert isinstance(policy, sla.SlaPolicy) and isinstance(now, datetime)
+
+    def date(value: str | None, default: datetime, what: str) -> datetime:
+        if not value:
+            return default
+        try:
+            when = datetime.fromisoformat(value)
+        except ValueError:
+            raise UserError(
+                f"--{what} {one_line(value, 40)!r} is not a date like 2026-01-31."
+            ) from None
+        return when if when.tzinfo else when.replace(tzinfo=now.tzinfo)
+
+    until = date(ctx.args.until, now, "until")
+    since = date(ctx.args.since, until - timedelta(days=30), "since")
+    with ctx.store.read() as s:
+        rep = sla.breach_report(s, policy, since, until, now)
+    data = rep.as_dict()
+    if ctx.args.json:
+        print(json_terminal_safe(json.dumps(data, ensure_ascii=False)))
+    elif ctx.args.csv:
+        w = csv.writer(sys.stdout)
+        w.writerow(["by", "name", "responses", "breached"])
+        for by in ("agent", "tag"):
+            for row in data[f"by_{by}"]:
+                w.writerow([by, row["name"], row["responses"], row["breached"]])
+    else:
+        print(f"{rep.breached:,} of {rep.responses:,} replies came after their target.")
+        for by in ("agent", "tag"):
+            for row in data[f"by_{by}"]:
+                print(
+                    f"  {by:<5} {one_line(row['name'], 30):<30} {row['breached']:>5} of {row['responses']:,}"
+                )
+        for who, n in data["overdue_now"].items():
+            print(f"  overdue now: {one_line(who or 'unassigned', 30)}: {n:,}")
     return 0

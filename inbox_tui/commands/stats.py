@@ -92,11 +92,14 @@ def run(ctx: Context) -> int:
         _print_per_conversation(report, args.format, out)
         return 0
     if args.format == "json":
+        from inbox_tui.services.continuity import handoffs
+
         data = report.as_dict()
         with ctx.store.read() as session:
             data["repeat_contacts"] = _repeats(
                 session, since, until, args.repeat_days or ctx.config.repeat_days
             ).as_dict()
+            data["handoffs"] = [h.as_dict() for h in handoffs(session, since, until)]
         json.dump(data, out, indent=1, default=str)
         out.write("\n")
         return 0

@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run_list(ctx: Context) -> int:
     from inbox_tui.sanitize import one_line
-    from inbox_tui.services.saved_views import list_saved_views, scope_label
+    from inbox_tui.services.views import list_saved_views, scope_label
 
     with ctx.store.read() as s:
         views = list_saved_views(s)
@@ -57,7 +57,7 @@ def run_list(ctx: Context) -> int:
 
 
 def run_save(ctx: Context) -> int:
-    from inbox_tui.services.saved_views import save_view, scope_label
+    from inbox_tui.services.views import save_view, scope_label
 
     view = ctx.store.run(save_view, ctx.args.name, " ".join(ctx.args.query), ctx.args.scope)
     print(f"Saved the view “{view.name}” (in {scope_label(view.scope)}).")
@@ -65,7 +65,7 @@ def run_save(ctx: Context) -> int:
 
 
 def run_rename(ctx: Context) -> int:
-    from inbox_tui.services.saved_views import rename_view
+    from inbox_tui.services.views import rename_view
 
     view = ctx.store.run(rename_view, ctx.args.old, ctx.args.new)
     print(f"Renamed the view to “{view.name}”.")
@@ -74,7 +74,7 @@ def run_rename(ctx: Context) -> int:
 
 def run_delete(ctx: Context) -> int:
     from inbox_tui.sanitize import one_line
-    from inbox_tui.services.saved_views import delete_view
+    from inbox_tui.services.views import delete_view
 
     ctx.store.run(delete_view, ctx.args.name)
     print(f"Deleted the view “{one_line(ctx.args.name, 100)}”.")

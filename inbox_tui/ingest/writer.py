@@ -72,12 +72,15 @@ class IngestResult:
 
 @dataclass
 class IngestCounts:
-    """What a run did. ``read == imported + duplicates + quarantined`` always."""
+    """What a run did. ``read == imported + duplicates + quarantined + ratings`` always
+    (``ratings``: customers' rating mails, recorded against their conversation and not
+    stored as messages; services/ratings.py)."""
 
     read: int = 0
     imported: int = 0
     duplicates: int = 0
     quarantined: int = 0
+    ratings: int = 0
 
     def count(self, result: IngestResult) -> None:
         self.read += 1
@@ -93,6 +96,7 @@ class IngestCounts:
         self.imported += other.imported
         self.duplicates += other.duplicates
         self.quarantined += other.quarantined
+        self.ratings += other.ratings
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -100,6 +104,7 @@ class IngestCounts:
             "imported": self.imported,
             "duplicates": self.duplicates,
             "quarantined": self.quarantined,
+            "ratings": self.ratings,
         }
 
 

@@ -27,7 +27,7 @@ from inbox_tui import sanitize
 from inbox_tui.config import Config
 from inbox_tui.errors import UserError
 from inbox_tui.models import EventKind, Status
-from inbox_tui.services import core, macros, triage
+from inbox_tui.services import bugrefs, core, macros, triage
 
 # JIRA/Linear-style keys (ENG-4812) and issue-tracker URLs.
 DEFAULT_PATTERN = (
@@ -80,37 +80,16 @@ def _check_ref(ref: str, pattern: re.Pattern[str]) -> str:
     return ref
 
 
-_NOTES_WITH = text(
-    "SELECT DISTINCT conversation_id, body FROM message WHERE direction = 'note' "
-    "AND body LIKE :like ESCAPE '\\'"
-)
-_INCIDENTS_WITH = text(
-    "SELECT DISTINCT conversation_id, data FROM event WHERE kind = 'incident' "
-    "AND data LIKE :like ESCAPE '\\'"
-)
 _FOLLOWED = text(
     "SELECT DISTINCT conversation_id, data FROM event WHERE kind = 'followed_up' "
     "AND data LIKE :like ESCAPE '\\'"
 )
 
 
-def _like(ref: str) -> str:
-    return "%" + ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def linked(session: Session, ref: str, pattern: str | None = None) -> list[int]:
-    """The conversations linked to ``ref`` (module docstring), by id."""
-    compiled = compile_pattern(pattern)
-    ref = _check_ref(ref, compiled)
-    found = {
-        int(cid)
-        for cid, body in session.execute(_NOTES_WITH, {"like": _like(ref)}).all()
-        if ref in refs_in(body, compiled)  # ENG-48 is not ENG-4812
-    }
-    for cid, data in session.execute(_INCIDENTS_WITH, {"like": _like(ref)}).all():
-        if json.loads(data or "{}").get("bug") == ref:
-            found.add(int(cid))
-    return sorted(found)
+    """The conversations linked to ``ref`` (module docstring), by id; ``ref`` must be a
+    bug reference by the pattern."""
+    return bugrefs.mentioned(session, _check_ref(ref, compile_pattern(pattern)))
 
 
 def refs_of(session: Session, conversation_id: int, pattern: str | None = None) -> list[str]:
@@ -158,7 +137,7 @@ def plan_fixed(session: Session, ref: str, macro: str, pattern: str | None = Non
     ids = linked(session, ref, pattern)
     done = {
         int(cid)
-        for cid, data in session.execute(_FOLLOWED, {"like": _like(ref)}).all()
+        for cid, data in session.execute(_FOLLOWED, {"like": bugrefs.like(ref)}).all()
         if json.loads(data or "{}").get("ref") == ref
     }
     return FixPlan(ref, ids, [i for i in ids if i not in done])

@@ -28,7 +28,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from inbox_tui.services import embeddings
+from sqlmodel import Session
+
+from inbox_tui.services import embeddings, semantic
 from inbox_tui.services.suggest import words
 
 # Chosen on StackFAQ's dev half (benchmarks/cluster_accuracy.py).
@@ -132,3 +134,20 @@ def group_texts(
         return Grouping(star_groups(_vector_neighbours(vectors, t)), "meaning")
     t = WORDS_THRESHOLD if threshold is None else threshold
     return Grouping(star_groups(_word_neighbours(texts, t)), "words")
+
+
+def group_conversations(session: Session, ids: Sequence[int], *, method: str = "auto") -> Grouping:
+    """Group conversations by what they are about (``semantic.conversation_texts``: the
+    subject and the customer's latest messages). By meaning, their vectors come from
+    ``semantic.conversation_vectors``: stored ones are reused and computed ones are kept
+    in memory, so checking the same window again (the TUI's incident banner, at every
+    change) costs no model run."""
+    texts = semantic.conversation_texts(session, list(ids))
+    vectors = None
+    if method != "words":
+        found = semantic.conversation_vectors(session, list(ids))
+        if ids and all(i in found for i in ids):
+            import numpy as np
+
+            vectors = np.stack([found[i] for i in ids])
+    return group_texts([texts.get(i, "") for i in ids], method=method, vectors=vectors)

@@ -76,3 +76,38 @@ def send_reply(
     logged = row.status == OutboxStatus.LOGGED.value
     delay = 0.0 if logged else config.mail.undo_seconds
     return Sent(outbox_id, logged, delivery_sentence(row.status, row.channel, config), delay)
+
+
+@dataclass
+class ReplyStart:
+    """What the composer opens with: the text (the agent's kept draft, then whatever the
+    flow brings: a macro's or an article's text) and the headers the reply will have."""
+
+    text: str
+    headers: list[tuple[str, str]]
+    had_draft: bool
+
+
+def start_reply(
+    session: Session,
+    actor: str,
+    conversation_id: int,
+    text: str = "",
+    *,
+    config: Config,
+    exact: bool = False,
+    reply_all: bool = False,
+) -> ReplyStart:
+    """The composer's text for a reply: a kept draft comes back, and text a flow adds (a
+    macro, an article) goes after it, so nothing typed before is ever replaced.
+    ``exact``: ``text`` is the whole reply (a send that failed, handed back)."""
+    from inbox_tui.services.drafts import get_draft
+    from inbox_tui.services.replies import reply_headers
+
+    draft = None if exact else get_draft(session, actor, conversation_id)
+    if draft and text.strip():
+        body = draft.rstrip("\n") + "\n\n" + text.lstrip("\n")
+    else:
+        body = draft or text
+    headers = reply_headers(session, conversation_id, config=config, reply_all=reply_all)
+    return ReplyStart(body, headers, draft is not None)

@@ -37,7 +37,7 @@ from inbox_tui import sanitize
 from inbox_tui.config import Config
 from inbox_tui.errors import UserError
 from inbox_tui.models import EventKind, utcnow
-from inbox_tui.services import clusters, core, macros, semantic, triage
+from inbox_tui.services import clusters, core, macros, triage
 from inbox_tui.store.aggregates import to_us
 
 DEFAULT_WINDOW = timedelta(hours=3)
@@ -139,8 +139,7 @@ def detect(
             subjects[int(cid)] = subject or ""
     if sum(1 for k in week_of if k == 0) < min_size:
         return []
-    texts = semantic.conversation_texts(session, ids)
-    grouping = clusters.group_texts([texts.get(i, "") for i in ids], method=method)
+    grouping = clusters.group_conversations(session, ids, method=method)
     bursts = []
     for group in grouping.groups:
         recent = sorted(ids[i] for i in group if week_of[i] == 0)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from inbox_tui.ingest import IngestCounts, Ingestor
 from inbox_tui.mail.parse import AttachmentLimits, ParseError, parse_message
+from inbox_tui.services.ratings import take_ratings
 from inbox_tui.sources.mailfiles import RawMail, Skipped, iter_mail
 from inbox_tui.store import Store
 
@@ -78,10 +79,11 @@ def _ingest_batch(
     parsed = []
     for item in items:
         try:
-            parsed.append(
-                parse_message(item.raw, source=SOURCE, external_id=item.external_id, limits=limits)
+            msg = parse_message(
+                item.raw, source=SOURCE, external_id=item.external_id, limits=limits
             )
+            parsed.append((msg, item.raw))
         except ParseError as exc:
             counts.count(ing.quarantine(SOURCE, item.external_id, f"{item.where}: {exc}", item.raw))
-    counts.merge(ing.add_all(parsed))
+    counts.merge(ing.add_all(take_ratings(session, ing, counts, parsed)))
     return counts

@@ -29,6 +29,7 @@ from inbox_tui.errors import UserError
 from inbox_tui.ingest import IngestCounts, Ingestor
 from inbox_tui.mail.parse import AttachmentLimits, ParseError, attachment_limits, parse_message
 from inbox_tui.models import SyncState, utcnow
+from inbox_tui.services.ratings import take_ratings
 from inbox_tui.sources.imap_client import FETCH_BATCH, ImapError, ImapSession, MailboxState
 
 if TYPE_CHECKING:
@@ -105,10 +106,11 @@ def _ingest_batch(
         # Stable across UIDVALIDITY changes, for messages without a Message-ID.
         external_id = "sha256:" + hashlib.sha256(raw).hexdigest()
         try:
-            parsed.append(parse_message(raw, source=source, external_id=external_id, limits=limits))
+            msg = parse_message(raw, source=source, external_id=external_id, limits=limits)
+            parsed.append((msg, raw))
         except ParseError as exc:
             counts.count(ing.quarantine(source, external_id, f"{source} UID {uid}: {exc}", raw))
-    counts.merge(ing.add_all(parsed))
+    counts.merge(ing.add_all(take_ratings(session, ing, counts, parsed)))
     st = _state(session, key)
     if st is None:
         st = SyncState(source=key)

@@ -37,7 +37,7 @@ from sqlmodel import Session
 from inbox_tui import sanitize
 from inbox_tui.errors import UserError
 from inbox_tui.models import TagKind, utcnow
-from inbox_tui.services import clusters, semantic
+from inbox_tui.services import clusters
 from inbox_tui.services.stats import DrillRow, load_subjects
 from inbox_tui.store import dialect
 from inbox_tui.store.aggregates import to_us
@@ -314,8 +314,7 @@ def _groups_without_article(
     ids = ids[:MAX_GAP_TEXTS]
     if len(ids) < GAP_MIN_GROUP:
         return [], "words"
-    texts = semantic.conversation_texts(session, ids)
-    grouping = clusters.group_texts([texts.get(i, "") for i in ids], method=method)
+    grouping = clusters.group_conversations(session, ids, method=method)
     subjects = dict(
         session.execute(
             text("SELECT id, subject FROM conversation WHERE id IN :ids").bindparams(

@@ -4,6 +4,7 @@
                                     also matches as a prefix, so "prin" finds "printer"
     is:open  is:pending  is:snoozed  is:closed
     tag:bug  -tag:spam              with / without a tag (quote tags with spaces: tag:"feature request")
+    issue:ENG-4812  -issue:ENG-4812 linked / not linked to a bug (a note names it, or an incident)
     assignee:me  assignee:sam  assignee:none
     from:@acme.com  from:ann        the customer's address or name contains this
     contact:42                      one customer (what c searches when from: cannot)
@@ -80,6 +81,8 @@ def parse_query(query: str, me: str) -> ConversationFilter:
                 _sla_term(flt, value.lower(), bool(neg))
             elif key == "tag":
                 (flt.without_tags if neg else flt.tags).append(value.lower())
+            elif key == "issue" and value:
+                (flt.without_issues if neg else flt.issues).append(value)
             elif key == "assignee":
                 if value.lower() in ("none", "nobody", "unassigned"):
                     flt.unassigned = True

@@ -285,3 +285,102 @@ def _span(delta: timedelta) -> str:
     if days:
         return f"{days}d {h}h"
     return f"{h}h {m:02d}m" if h else f"{m}m"
+
+
+@dataclass
+class BreachReport:
+    """Responses that came after their due time in a period, per agent who sent them and
+    per tag; and the conversations overdue now, per assignee."""
+
+    responses: int = 0
+    breached: int = 0
+    by_agent: dict[str, list[int]] = field(default_factory=dict)  # name -> [responses, breached]
+    by_tag: dict[str, list[int]] = field(default_factory=dict)
+    overdue_now: dict[str, int] = field(default_factory=dict)  # assignee ("" = nobody)
+
+    def as_dict(self) -> dict[str, Any]:
+        def rows(d: dict[str, list[int]]) -> list[dict[str, Any]]:
+            return [{"name": k, "responses": v[0], "breached": v[1]} for k, v in sorted(d.items())]
+
+        return {
+            "responses": self.responses,
+            "breached": self.breached,
+            "by_agent": rows(self.by_agent),
+            "by_tag": rows(self.by_tag),
+            "overdue_now": dict(sorted(self.overdue_now.items())),
+        }
+
+
+def breach_report(
+    session: Session, policy: SlaPolicy, since: datetime, until: datetime, now: datetime
+) -> BreachReport:
+    """Every agent reply sent in [since, until) judged against the target it answered
+    (first or next response, from the first unanswered customer message), counted per
+    agent and per tag of its conversation; and who has overdue conversations now."""
+    from inbox_tui.models import Agent
+
+    out = BreachReport()
+    conv_ids = sorted(
+        set(
+            session.exec(
+                select(Message.conversation_id)
+                .where(Message.direction == Direction.OUTBOUND.value)
+                .where(col(Message.sent_at) >= since)
+                .where(col(Message.sent_at) < until)
+            ).all()
+        )
+    )
+    names = {a.id: a.name or a.username for a in session.exec(select(Agent)).all()}
+    tags = _tags(session, conv_ids)
+    sources = (
+        dict(
+            session.exec(
+                select(Conversation.id, Conversation.source).where(
+                    col(Conversation.id).in_(conv_ids)
+                )
+            ).all()
+        )
+        if conv_ids
+        else {}
+    )
+    for chunk in _chunks(conv_ids):
+        assert chunk is not None
+        rows = session.exec(
+            select(Message.conversation_id, Message.direction, Message.sent_at, Message.agent_id)
+            .where(col(Message.conversation_id).in_(chunk))
+            .where(Message.direction != Direction.NOTE.value)
+            .order_by(col(Message.conversation_id), col(Message.sent_at), col(Message.id))
+        ).all()
+        _judge(out, policy, rows, tags, sources, names, since, until)
+    for d in waiting(session, policy):
+        if d.state(now, policy.at_risk) == BREACHED:
+            conv = session.get(Conversation, d.conversation_id)
+            who = names.get(conv.assignee_id, "") if conv and conv.assignee_id else ""
+            out.overdue_now[who] = out.overdue_now.get(who, 0) + 1
+    return out
+
+
+def _judge(out, policy, rows, tags, sources, names, since, until) -> None:  # type: ignore[no-untyped-def]
+    current, start, answered = None, None, False
+    for cid, direction, sent_at, agent_id in rows:
+        sent_at = sent_at if sent_at.tzinfo else sent_at.replace(tzinfo=UTC)
+        if cid != current:
+            current, start, answered = cid, None, False
+        if direction == Direction.INBOUND.value:
+            start = start or sent_at
+            continue
+        if start is not None and since <= sent_at < until:
+            targets = policy.targets_for(tags.get(cid, []), sources.get(cid) or "")
+            target = targets.next if answered else targets.first
+            if target is not None:
+                late = int(sent_at > policy.due(start, target))
+                out.responses += 1
+                out.breached += late
+                for key, book in [
+                    (names.get(agent_id, "?"), out.by_agent),
+                    *((t, out.by_tag) for t in tags.get(cid, [])),
+                ]:
+                    counts = book.setdefault(key, [0, 0])
+                    counts[0] += 1
+                    counts[1] += late
+        start, answered = None, True

@@ -18,5 +18,6 @@ DEFINITIONS: dict[str, str] = {
     "incoming": "Customer messages received.",
     "repeat_contact_rate": "Closes in the period after which the same customer wrote again within N days (default 7: a message that reopens the conversation, or a new conversation), out of the closes at least N days old; per agent who closed, per tag, per help article sent before the close.",
     "without_category": "Conversations closed in the period (by the agent who last closed them) that carry no tag of kind category.",
+    "handoffs": "Reassignments from one agent to another of the conversations last closed in the period, per agent who closed them (a first assignment or an unassignment is not one).",
     "content_gaps": "Category tags, and groups of similar conversations (3 or more), closed in the period without any help article sent: answers the help centre may lack.",
 }

@@ -245,8 +245,11 @@ def set_rating(
     rating: str,
     *,
     at: datetime | None = None,
+    via: str | None = None,
+    message_id: str | None = None,
 ) -> bool:
-    """Record the customer's satisfaction rating: good, ok or bad."""
+    """Record the customer's satisfaction rating: good, ok or bad (the latest wins).
+    ``via`` and ``message_id`` say where it came from (a rating mail: services/ratings)."""
     if rating not in ("good", "ok", "bad"):
         raise UserError("A rating is good, ok or bad.")
     conv = lock_conversation(session, conversation_id)
@@ -254,7 +257,12 @@ def set_rating(
         return False
     agent = ensure_agent(session, actor) if actor else None
     conv.rating = rating
-    record(session, conv, agent, EventKind.RATED, {"rating": rating}, at=at)
+    data: dict[str, object] = {"rating": rating}
+    if via:
+        data["via"] = via
+    if message_id:
+        data["message_id"] = message_id
+    record(session, conv, agent, EventKind.RATED, data, at=at)
     return True
 
 

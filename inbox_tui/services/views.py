@@ -1,18 +1,25 @@
-"""Views: the built-in ones, one per tag and the saved searches; their counts; and the
+"""Views: the built-in ones, one per tag and the saved views; their counts; and the
 filter that a view plus the search box's text stands for. The TUI's view list and
-search box call these, and the command line may too."""
+search box call these, and ``inbox-tui views`` too.
+
+A saved view is a search saved under a name with the view it was typed in (its scope),
+so it shows what the search showed when it was saved. Team-wide (``agent_id`` None), as
+the TUI has always saved them; names are unique.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from inbox_tui import sanitize
+from inbox_tui.errors import UserError
 from inbox_tui.models import Agent, SavedSearch, Tag
 from inbox_tui.services.conversations import ConversationFilter, count_conversations, view_filter
 from inbox_tui.services.mentions import unread_count
 from inbox_tui.services.search import parse_query
+from inbox_tui.store import insert_or_get
 
 VIEWS = [
     ("unassigned", "Unassigned"),
@@ -23,13 +30,22 @@ VIEWS = [
     ("closed", "Closed"),
     ("all", "Everything"),
 ]
+EVERYTHING = "all"
+MAX_NAME = 100
+
+
+@dataclass(frozen=True)
+class SavedView:
+    name: str
+    query: str
+    scope: str  # a built-in view ("open", "mine", "tag:bug", ...); "all" is everything
 
 
 @dataclass
 class ViewList:
     counts: dict[str, int] = field(default_factory=dict)  # built-in view id → conversations
     tags: list[str] = field(default_factory=list)
-    saved: dict[str, str] = field(default_factory=dict)  # saved search name → query
+    saved: dict[str, SavedView] = field(default_factory=dict)  # by name
 
 
 @dataclass
@@ -53,19 +69,12 @@ def view_label(view: str) -> str:
 def list_views(session: Session, me: str) -> ViewList:
     counts = {v: count_conversations(session, view_filter(v, me)) for v, _ in VIEWS}
     counts[MENTIONS[0]] = unread_count(session, me)
-    return ViewList(counts=counts, tags=list_tags(session), saved=saved_searches(session))
+    saved = {v.name: v for v in list_saved_views(session)}
+    return ViewList(counts=counts, tags=list_tags(session), saved=saved)
 
 
 def list_tags(session: Session) -> list[str]:
     return [t.name for t in session.exec(select(Tag).order_by(Tag.name)).all()]
-
-
-def saved_searches(session: Session) -> dict[str, str]:
-    # The database is untrusted too: a search saved before queries were cleaned.
-    return {
-        sanitize.one_line(x.name, 100): sanitize.one_line(x.query, 2000)
-        for x in session.exec(select(SavedSearch)).all()
-    }
 
 
 def list_agents(session: Session) -> list[AgentChoice]:
@@ -76,21 +85,141 @@ def list_agents(session: Session) -> list[AgentChoice]:
 
 
 def resolve_filter(
-    view: str, query: str, me: str, saved: dict[str, str] | None = None
+    view: str, query: str, me: str, saved: dict[str, SavedView] | None = None
 ) -> ConversationFilter:
     """The filter for a view with the search box's text on top: the search narrows the
     view (its status, assignee and tags stay unless the search names its own). A saved
-    search's view is its query. Raises ValueError (QueryError) for bad search text."""
+    view is its search over its scope, narrowed the same way by what is typed. Raises
+    ValueError (QueryError) for bad search text."""
     if view.startswith("saved:"):
-        return parse_query((saved or {}).get(view[6:], ""), me)
-    base = view_filter(view, me)
+        found = (saved or {}).get(view[6:])
+        if found is None:
+            return parse_query(query, me)
+        base = resolve_filter(found.scope, found.query, me)
+    else:
+        base = view_filter(view, me)
     if not query.strip():
         return base
-    q = parse_query(query, me)
+    return _narrow(base, parse_query(query, me))
+
+
+def _narrow(base: ConversationFilter, q: ConversationFilter) -> ConversationFilter:
+    """``q`` within ``base``: every condition of both, ``q``'s own status, assignee,
+    channel, sender and dates where it names them."""
     if q.statuses is None:
         q.statuses = base.statuses
     if not (q.assignee or q.unassigned):
         q.assignee, q.unassigned = base.assignee, base.unassigned
     q.tags = [*base.tags, *q.tags]
+    q.without_tags = [*base.without_tags, *q.without_tags]
+    q.text = [*base.text, *q.text]
+    q.phrases = [*base.phrases, *q.phrases]
+    q.channel = q.channel or base.channel
+    q.from_contains = q.from_contains or base.from_contains
+    q.after = q.after or base.after
+    q.before = q.before or base.before
+    q.ids = q.ids if q.ids is not None else base.ids
+    q.contact_id = q.contact_id if q.contact_id is not None else base.contact_id
     q.mentioned = q.mentioned or base.mentioned
+    q.sla_state = q.sla_state or base.sla_state
+    q.sla_within = q.sla_within or base.sla_within
+    q.sla_policy = q.sla_policy or base.sla_policy
+    q.sla_now = q.sla_now or base.sla_now
     return q
+
+
+def saved_query(view: str, query: str, saved: dict[str, SavedView]) -> tuple[str, str]:
+    """(query, scope) to save for what is on screen: a search typed in a saved view
+    keeps that view's search and scope."""
+    found = saved.get(view[6:]) if view.startswith("saved:") else None
+    if found is None:
+        return query, view
+    return f"{found.query} {query}".strip(), found.scope
+
+
+# -- saved views ----------------------------------------------------------------------
+
+
+def list_saved_views(session: Session) -> list[SavedView]:
+    rows = session.exec(select(SavedSearch).order_by(col(SavedSearch.name))).all()
+    # The database is untrusted too: a search saved before queries were cleaned.
+    return [_view(r) for r in rows]
+
+
+def get_saved_view(session: Session, name: str) -> SavedView:
+    return _view(_find(session, name))
+
+
+def save_view(session: Session, name: str, query: str, scope: str = EVERYTHING) -> SavedView:
+    """Save ``query`` as the view ``name`` over ``scope`` (replacing a view of that
+    name). Raises UserError for an empty name, an unknown scope or a search that cannot
+    run (the same sentence the search would give)."""
+    clean = _name(name)
+    # No control characters stored; not cut short either (a search over the limit is
+    # refused in one sentence by parse_query, not saved as a different search).
+    query = sanitize.one_line(query, len(query) + 1)
+    _check_scope(scope)
+    parse_query(query, "me")  # QueryError: the search itself cannot run
+    if not query.strip():
+        raise UserError("Type a search first (/), then save it as a view.")
+    lookup = select(SavedSearch).where(SavedSearch.name == clean)
+    row = session.exec(lookup.with_for_update()).first()
+    if row is None:
+        row = insert_or_get(session, SavedSearch(name=clean, query=query, scope=scope), lookup)
+    row.query, row.scope = query, scope
+    session.add(row)
+    return SavedView(clean, query, scope)
+
+
+def rename_view(session: Session, old: str, new: str) -> SavedView:
+    row = _find(session, old)
+    clean = _name(new)
+    if clean == row.name:
+        return SavedView(row.name, row.query, row.scope)
+    if session.exec(select(SavedSearch.id).where(SavedSearch.name == clean)).first():
+        raise UserError(f"There is already a view called “{clean}”; pick another name.")
+    row.name = clean
+    session.add(row)
+    return SavedView(row.name, row.query, row.scope)
+
+
+def delete_view(session: Session, name: str) -> None:
+    session.delete(_find(session, name))
+
+
+def scope_label(scope: str) -> str:
+    """How a scope reads on screen and in the CLI."""
+    return "everything" if scope == EVERYTHING else sanitize.one_line(scope, 60)
+
+
+def _view(row: SavedSearch) -> SavedView:
+    return SavedView(
+        sanitize.one_line(row.name, MAX_NAME), sanitize.one_line(row.query, 2000), row.scope
+    )
+
+
+def _find(session: Session, name: str) -> SavedSearch:
+    row = session.exec(
+        select(SavedSearch).where(SavedSearch.name == sanitize.one_line(name, MAX_NAME))
+    ).first()
+    if row is None:
+        raise UserError(f"There is no saved view called “{sanitize.one_line(name, 60)}”.")
+    return row
+
+
+def _name(name: str) -> str:
+    clean = sanitize.one_line(name, 10_000)
+    if not clean:
+        raise UserError("A view needs a name.")
+    if len(clean) > MAX_NAME:
+        raise UserError(f"A view's name is at most {MAX_NAME} characters.")
+    return clean
+
+
+def _check_scope(scope: str) -> None:
+    try:
+        view_filter(scope, "me")
+    except ValueError:
+        raise UserError(
+            f"“{sanitize.one_line(scope, 60)}” is not a view to save a search in."
+        ) from None

@@ -30,7 +30,12 @@ ACTIONS: list[Action] = [
     Action("back", "escape,u", "go_back", "Back to the list / close search / clear selection"),
     Action("reply", "r", "reply", "Reply to the customer", "Reply"),
     Action("reply_all", "R", "reply_all", "Reply to the customer and everyone on To/Cc"),
-    Action("undo_send", "U", "undo_send", "Undo send: take back your last reply while it waits"),
+    Action(
+        "undo_send",
+        "ctrl+u",
+        "undo_send",
+        "Undo send: take back your last reply while it waits ([mail] undo_seconds)",
+    ),
     Action("note", "n", "note", "Write an internal note", "Note"),
     Action("tag", "t", "tag", "Tag (fuzzy picker; Enter toggles)", "Tag"),
     Action("assign", "a", "assign", "Assign to an agent (picker)", "Assign"),
@@ -58,6 +63,12 @@ ACTIONS: list[Action] = [
     ),
     Action("stats", "S", "stats", "Stats: per-agent figures, busiest hours, tag costs", "Stats"),
     Action("save_search", "ctrl+s", "save_search", "Save the current search as a view"),
+    Action(
+        "undo",
+        "ctrl+z,U",
+        "undo",
+        "Undo your last tag, assignment, status, snooze or close (bulk ones too)",
+    ),
     Action("palette", "colon,ctrl+p", "command_palette", "Command palette"),
     Action("refresh", "ctrl+r", "refresh", "Refresh now"),
     Action("help", "question_mark", "help", "This help", "Help"),
@@ -74,7 +85,38 @@ OTHER_KEYS = [
     ("PgDn / PgUp", "Page down / up"),
     ("q", "Show or hide quoted text in a thread"),
     ("o", "Show 30 earlier messages of a long thread"),
+    ("R / Delete", "In the views list: rename / delete a saved view"),
+    ("Tab", "In the search box: search everything instead of the view"),
 ]
+
+# Keys that are taken but are not actions (widgets, Textual): [keys] may not reuse them.
+FIXED_KEYS = {
+    "j": "moves down",
+    "k": "moves up",
+    "down": "moves down",
+    "up": "moves up",
+    "g": "goes to the first conversation",
+    "G": "goes to the last conversation",
+    "home": "goes to the first conversation",
+    "end": "goes to the last conversation",
+    "pagedown": "pages down",
+    "pageup": "pages up",
+    "ctrl+d": "pages down",
+    "ctrl+u": "pages up",
+    "q": "shows quoted text",
+    "o": "shows earlier messages",
+    "tab": "moves between the list, thread and pane",
+    "ctrl+c": "copies (or explains how to quit)",
+}
+
+
+def check_keymap(keymap: Mapping[str, str]) -> None:
+    """The config's ``[keys]`` against these actions, before the app starts: one
+    sentence (ConfigError) for an unknown name, an impossible key or a clash."""
+    from inbox_tui.config import check_keys
+
+    check_keys(dict(keymap), {a.id: a.keys for a in ACTIONS}, FIXED_KEYS)
+
 
 LEGEND = [
     ("●", "open"),

@@ -286,6 +286,16 @@ class InboxApp(App[int]):
 
     # -- help and the command palette ------------------------------------------------
 
+    async def action_quit(self) -> None:
+        """Quit, from anywhere (the composer too): an open reply's text is kept as a
+        draft first, so ctrl+q never loses what was typed since the last autosave."""
+        from inbox_tui.tui.screens.composer import Composer
+
+        for screen in self.screen_stack:
+            if isinstance(screen, Composer):
+                screen.keep_now()
+        self.exit()
+
     def action_help(self) -> None:
         self.push_screen(
             HelpScreen(actions.help_rows(self.config.keys), actions.INTRO, actions.LEGEND)
@@ -300,6 +310,7 @@ class InboxApp(App[int]):
 
 def run_app(ctx: Any) -> int:
     """Run the TUI for the command line's context (its store, config and agent)."""
+    actions.check_keymap(ctx.config.keys)  # a bad [keys] stops here, in one sentence
     app = InboxApp(lambda: ctx.store, ctx.config, ctx.agent)
     app.run()
     return app.return_code or 0

@@ -1,4 +1,4 @@
-"""Reply-all (R) and undo send (U) from the keyboard; the thread shows who is on Cc and
+"""Reply-all (R) and undo send (ctrl+u) from the keyboard; the thread shows who is on Cc and
 which attachments were not kept. Nothing reaches SMTP here (the reply is taken back
 within its delay); sending itself is tests/test_mail_out.py's, against aiosmtpd."""
 
@@ -97,7 +97,7 @@ async def test_reply_all_then_undo_brings_the_text_back(demo_store):
                 "bob@acme.example",
                 "carol@acme.example",
             ]
-        await pilot.press("U")
+        await pilot.press("ctrl+u")
         await settle(pilot, 5)
         body = app.screen.query_one("TextArea").text
         assert body.startswith("Sent to all of you.\n\n-- \nTess, Northwind support")
@@ -118,7 +118,7 @@ async def test_undo_with_nothing_waiting_says_so(demo_store):
         await current(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        await pilot.press("U")
+        await pilot.press("ctrl+u")
         await settle(pilot)
         assert app.screen is app.main
         texts = [str(n.message) for n in app._notifications]

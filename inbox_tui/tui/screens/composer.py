@@ -4,12 +4,8 @@ touches the store."""
 
 from __future__ import annotations
 
-import os
-import shlex
-import subprocess
-import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -17,6 +13,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static, TextArea
+
+from inbox_tui.errors import UserError
 
 
 @dataclass
@@ -30,13 +28,27 @@ class Composer(ModalScreen[Draft | None]):
 
     BINDINGS = [
         Binding("ctrl+s", "review", "Review", id="compose.review"),
-        Binding("ctrl+e", "editor", "$EDITOR", id="compose.editor"),
+        # priority: the TextArea's own ctrl+e (end of line) would take it first (#17).
+        Binding("ctrl+e", "editor", "$EDITOR", id="compose.editor", priority=True),
         # priority: the text area would take Esc to leave itself, and the agent stayed in.
         Binding("escape", "escape", "Close", id="compose.escape", priority=True),
     ]
 
+    # How often typed text is handed to ``autosave`` (a draft in the store), at most.
+    AUTOSAVE_SECONDS = 2.0
+
     def __init__(
-        self, title: str, text: str = "", *, is_note: bool = False, save_label: str | None = None
+        self,
+        title: str,
+        text: str = "",
+        *,
+        is_note: bool = False,
+        save_label: str | None = None,
+        headers: list[tuple[str, str]] | None = None,
+        autosave: Callable[[str], None] | None = None,
+        save_now: Callable[[str], None] | None = None,
+        editor_command: list[str] | None = None,
+        open_editor: bool = False,
     ) -> None:
         super().__init__()
         self.save_label = save_label
@@ -44,6 +56,12 @@ class Composer(ModalScreen[Draft | None]):
         self.initial = text
         self.is_note = is_note
         self.reviewing = False
+        self.headers = headers or []  # shown in the $EDITOR file, never obeyed
+        self.autosave = autosave
+        self.save_now = save_now  # blocking: used when the app quits with the text open
+        self.editor_command = editor_command
+        self.open_editor = open_editor
+        self._saved_text = text
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -55,6 +73,24 @@ class Composer(ModalScreen[Draft | None]):
 
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()
+        if self.autosave is not None:
+            self.set_interval(self.AUTOSAVE_SECONDS, self._autosave)
+        if self.open_editor:  # [compose] editor = true: straight into $EDITOR
+            self.call_after_refresh(self.action_editor)
+
+    def keep_now(self) -> None:
+        """The app is quitting: keep the text at once (no worker will run later)."""
+        text = self.text
+        if self.save_now is not None and text != self._saved_text:
+            self._saved_text = text
+            self.save_now(text)
+
+    def _autosave(self) -> None:
+        """Typed text goes to the store every few seconds, so a crash keeps it."""
+        text = self.text
+        if self.autosave is not None and text != self._saved_text:
+            self._saved_text = text
+            self.autosave(text)
 
     @property
     def text(self) -> str:
@@ -110,22 +146,32 @@ class Composer(ModalScreen[Draft | None]):
             self.dismiss(Draft("closed", self.text))
 
     def action_editor(self) -> None:
-        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as fh:
-            fh.write(self.text)
-            path = Path(fh.name)
+        """Edit the text in $EDITOR (headers visible on top): the app hands the terminal
+        over and takes it back; the text comes back into the composer, then review."""
+        from textual.app import SuspendNotSupported
+
+        from inbox_tui.services.editor import EditedReply, edit_reply
+
+        def run() -> EditedReply:
+            return edit_reply(self.headers, self.text, command=self.editor_command)
+
         try:
-            with self.app.suspend():
-                result = subprocess.run([*shlex.split(editor), str(path)], check=False)
-            if result.returncode == 0:
-                self.query_one(TextArea).text = path.read_text(encoding="utf-8", errors="replace")
-            else:
-                self.notify(
-                    f"The editor exited with status {result.returncode}; the text was kept as it was.",
-                    severity="warning",
-                )
-        except FileNotFoundError:
-            self.notify(f"The editor {editor!r} was not found; set $EDITOR.", severity="error")
-        finally:
-            path.unlink(missing_ok=True)
+            try:
+                with self.app.suspend():
+                    edited = run()
+            except SuspendNotSupported:  # headless (tests): no terminal to hand over
+                edited = run()
+        except UserError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.query_one(TextArea).text = edited.body
+        if edited.changed_headers:
+            names = ", ".join(name for name, _ in edited.changed_headers)
+            self.notify(
+                f"Changes to {names} were ignored: who a reply goes to comes from the "
+                "conversation.",
+                severity="warning",
+                markup=False,
+            )
+        self._autosave()
         self.action_review()

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, OptionList, Static
@@ -21,7 +22,7 @@ from textual.widgets.option_list import Option
 from inbox_tui.sanitize import one_line
 from inbox_tui.tui import actions
 from inbox_tui.tui.gateway import Gateway, Loaded
-from inbox_tui.tui.screens.triage import TriageFlows
+from inbox_tui.tui.screens.triage import Flow, TriageFlows
 from inbox_tui.tui.widgets.conversation_list import PAGE, ConversationList
 from inbox_tui.tui.widgets.side_pane import PaneData, SidePane, load_pane_data
 from inbox_tui.tui.widgets.thread_view import ThreadView
@@ -29,6 +30,7 @@ from inbox_tui.tui.widgets.thread_view import ThreadView
 if TYPE_CHECKING:
     from inbox_tui.config import Config
     from inbox_tui.services.conversations import ConversationFilter, ConversationRow
+    from inbox_tui.services.views import SavedView
 
 # The narrowest screen on which a pane sits beside the list or thread (a 38-column pane
 # leaves the thread 60 columns); below it the pane replaces them.
@@ -42,6 +44,10 @@ class ListLoaded(Loaded):
 
 class TotalCounted(Loaded):
     """value: the count; flow: the filter it is for."""
+
+
+class IncidentsLoaded(Loaded):
+    pass
 
 
 class ListRefreshed(Loaded):
@@ -82,7 +88,7 @@ class ListShown(Message):
 
 
 def page_of(
-    session: Any, flt: ConversationFilter, page: int, after: ConversationRow | None
+    session: Any, flt: ConversationFilter, page: int, after: ConversationRow | None, me: str
 ) -> list[ConversationRow]:
     from inbox_tui.services.conversations import list_conversations, row_cursor_at
 
@@ -92,7 +98,7 @@ def page_of(
         cursor = row_cursor_at(session, flt, page * PAGE - 1)
         if cursor is None:
             return []
-    return list_conversations(session, flt, after=cursor, limit=PAGE)
+    return list_conversations(session, flt, after=cursor, limit=PAGE, drafts_for=me)
 
 
 def count_of(session: Any, flt: ConversationFilter) -> int:
@@ -102,12 +108,12 @@ def count_of(session: Any, flt: ConversationFilter) -> int:
 
 
 def pages_of(
-    session: Any, flt: ConversationFilter, wanted: list[int]
+    session: Any, flt: ConversationFilter, wanted: list[int], me: str
 ) -> tuple[int, dict[int, list[ConversationRow]]]:
     pages: dict[int, list[ConversationRow]] = {}
     for page in wanted:
         previous = pages.get(page - 1)
-        pages[page] = page_of(session, flt, page, previous[-1] if previous else None)
+        pages[page] = page_of(session, flt, page, previous[-1] if previous else None, me)
     return count_of(session, flt), pages
 
 
@@ -117,6 +123,45 @@ def thread_of(session: Any, conv_id: int, window: int, me: str) -> tuple[Any, An
 
     thread = get_thread(session, conv_id, newest=window)
     return thread, others_by_conversation(session, me).get(conv_id, [])
+
+
+class SearchBox(Input):
+    """The search field. Tab switches between searching the current view and searching
+    everything (issue 17: search said nothing about what it searched)."""
+
+    BINDINGS = [Binding("tab", "toggle_scope", "Search everything", show=False)]
+
+    class ScopeToggled(Message):
+        pass
+
+    def action_toggle_scope(self) -> None:
+        self.post_message(self.ScopeToggled())
+
+
+class ViewsList(OptionList):
+    """The views. On a saved view, R renames it and Delete deletes it (after asking)."""
+
+    BINDINGS = [
+        Binding("R", "rename", "Rename view", show=False, id="views.rename"),
+        Binding("delete", "delete", "Delete view", show=False, id="views.delete"),
+    ]
+
+    class Wanted(Message):
+        def __init__(self, what: str, view: str) -> None:
+            self.what, self.view = what, view
+            super().__init__()
+
+    def _ask(self, what: str) -> None:
+        if self.highlighted is None:
+            return
+        view = self.get_option_at_index(self.highlighted).id or ""
+        self.post_message(self.Wanted(what, view))
+
+    def action_rename(self) -> None:
+        self._ask("rename")
+
+    def action_delete(self) -> None:
+        self._ask("delete")
 
 
 class MainScreen(TriageFlows):
@@ -130,22 +175,26 @@ class MainScreen(TriageFlows):
         self.gateway, self.config, self.me, self.clock = gateway, config, me, clock
         self.view = "open"
         self.query_text = ""
+        self.search_everywhere = False  # Tab in the search box: every conversation
+        self.note_drafts: dict[int, str] = {}
         self.open_id: int | None = None
         self.open_version: int | None = None
-        self._saved: dict[str, str] = {}
+        self.saved_views: dict[str, SavedView] = {}
         self._list_request: ConversationFilter | None = None  # the filter last asked for
         self._pane_for: tuple[str, int | None] | None = None
         self._pane_generation = 0
-        self.drafts: dict[int, str] = {}  # unsent replies closed with Esc, per conversation
 
     def compose(self) -> ComposeResult:
         yield Static(id="top")
+        banner = Static(id="incident")
+        banner.display = False  # shown only while a burst is going on
+        yield banner
         with Horizontal():
-            yield OptionList(id="views")
+            yield ViewsList(id="views")
             with Vertical(id="center"):
-                yield Input(placeholder=SEARCH_PLACEHOLDER, id="search")
+                yield SearchBox(placeholder=SEARCH_PLACEHOLDER, id="search")
                 yield ConversationList(
-                    lambda flt, page, after: self.gateway.call(page_of, flt, page, after),
+                    lambda flt, page, after: self.gateway.call(page_of, flt, page, after, self.me),
                     lambda flt: self.gateway.call(count_of, flt),
                     clock=self.clock,
                     id="list",
@@ -159,6 +208,36 @@ class MainScreen(TriageFlows):
 
     def on_mount(self) -> None:
         self._show_keys()
+        self._check_incidents()
+
+    def _check_incidents(self) -> None:
+        from inbox_tui.services.incidents import detect
+
+        clock = self.clock
+        self.gateway.read(
+            self, lambda s: detect(s, now=clock()), reply=IncidentsLoaded, group="incidents",
+            exclusive=True,
+        )  # fmt: skip
+
+    def on_incidents_loaded(self, message: IncidentsLoaded) -> None:
+        """The incident banner: the likeliest burst, its size against the usual count."""
+        if not self.query("#incident"):
+            return
+        banner = self.query_one("#incident", Static)
+        bursts = message.value
+        banner.display = bool(bursts)
+        if not bursts:
+            return
+        b = bursts[0]
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f" ⚠ {b.count} similar new conversations ", style="bold black on red")
+        text.append(
+            f" like {one_line(b.subject, 50)!r} (usually {b.expected:.1f} in these hours): "
+        )
+        text.append(" ".join(f"#{c}" for c in b.conversations[:8]))
+        more = f" and {len(bursts) - 1} more bursts" if len(bursts) > 1 else ""
+        text.append(f"{more} · inbox-tui incidents confirm {b.key} --name NAME", style="dim")
+        banner.update(text)
 
     def on_resize(self, event: Any) -> None:
         wide = event.size.width >= 140
@@ -191,6 +270,9 @@ class MainScreen(TriageFlows):
         text.append(f"· {one_line(view_label(self.view), 40)} ({total:,}{'' if exact else '+'})")
         if self.query_text:
             text.append(f" · search: {one_line(self.query_text, 60)}", style="italic")
+            where = "everything" if self.search_everywhere else one_line(view_label(self.view), 30)
+            other = one_line(view_label(self.view), 30) if self.search_everywhere else "everything"
+            text.append(f" in {where} (Tab: {other})", style="italic")
         sel = len(self.conv_list.selected)
         if sel:
             text.append(f" · {sel} selected", style="bold yellow")
@@ -202,7 +284,8 @@ class MainScreen(TriageFlows):
     def current_filter(self) -> ConversationFilter:
         from inbox_tui.services.views import resolve_filter
 
-        return resolve_filter(self.view, self.query_text, self.me, self._saved)
+        view = "all" if self.search_everywhere and self.query_text.strip() else self.view
+        return resolve_filter(view, self.query_text, self.me, self.saved_views)
 
     def reload(self, keep_id: int | None = None) -> None:
         try:
@@ -214,7 +297,7 @@ class MainScreen(TriageFlows):
         # Search reloads per keystroke and a count reads every match, while the first
         # page stops early: the page is shown first, a short page needs no count.
         self.gateway.read(
-            self, page_of, flt, 0, None, reply=ListLoaded, flow=(flt, keep_id), group="list",
+            self, page_of, flt, 0, None, self.me, reply=ListLoaded, flow=(flt, keep_id), group="list",
             exclusive=True,
         )  # fmt: skip
 
@@ -264,8 +347,9 @@ class MainScreen(TriageFlows):
     def on_thread_loaded(self, message: ThreadLoaded) -> None:
         thread, viewers = message.value
         conv_id, window = message.flow
-        if conv_id == self.open_id:
-            self.open_version = thread.version
+        if conv_id != self.open_id:
+            return  # a slower answer for a conversation the agent has moved away from
+        self.open_version = thread.version
         self.thread_view.show(thread, viewers, window)
 
     @on(ThreadView.OlderWanted)
@@ -280,12 +364,13 @@ class MainScreen(TriageFlows):
         if lst.filter is not None:
             wanted = sorted({lst.cursor // PAGE, *lst.loaded_pages()})[:5]
             self.gateway.read(
-                self, pages_of, lst.filter, wanted, reply=ListRefreshed, flow=lst.filter,
+                self, pages_of, lst.filter, wanted, self.me, reply=ListRefreshed, flow=lst.filter,
                 group="list", exclusive=True,
             )  # fmt: skip
         if self.open_id is not None:
             self._load_thread(self.open_id)
         self.refresh_pane()
+        self._check_incidents()
 
     def on_list_refreshed(self, message: ListRefreshed) -> None:
         total, pages = message.value
@@ -320,7 +405,7 @@ class MainScreen(TriageFlows):
         from inbox_tui.services.views import VIEWS
 
         found = message.value
-        self._saved = found.saved
+        self.saved_views = found.saved
         ol = self.query_one("#views", OptionList)
         ol.clear_options()
         opts = [Option(Text(f"{label} ({found.counts.get(v, 0):,})"), id=v) for v, label in VIEWS]
@@ -348,10 +433,42 @@ class MainScreen(TriageFlows):
         self._set_top(self.conv_list.total)
         self._show_keys()
 
+    @on(ViewsList.Wanted)
+    def _view_edit_wanted(self, event: ViewsList.Wanted) -> None:
+        from inbox_tui.services.views import delete_view, rename_view
+        from inbox_tui.tui.widgets.dialogs import Confirm, Prompt
+
+        if not event.view.startswith("saved:"):
+            self.notify("Only saved views can be renamed or deleted.", severity="warning")
+            return
+        name = event.view[6:]
+        after = Flow([], after=self.load_views)
+
+        def renamed(new: str | None) -> None:
+            if new and new.strip() and new.strip() != name:
+                if self.view == event.view:
+                    self.view = f"saved:{one_line(new, 100)}"
+                ok = f"Renamed the view to “{new.strip()}”."
+                self.gateway.write(self, rename_view, name, new, ok=ok, flow=after)
+
+        def deleted(yes: bool | None) -> None:
+            if yes:
+                if self.view == event.view:
+                    self.view = "open"
+                    self.reload()
+                ok = f"Deleted the view “{name}”."
+                self.gateway.write(self, delete_view, name, ok=ok, flow=after)
+
+        if event.what == "rename":
+            self.app.push_screen(Prompt(f"New name for “{name}”", value=name), renamed)
+        else:
+            self.app.push_screen(Confirm("Delete this saved view?", [name]), deleted)
+
     @on(OptionList.OptionSelected, "#views")
     def _view_chosen(self, event: OptionList.OptionSelected) -> None:
         self.view = event.option.id or "open"
         self.query_text = ""
+        self.search_everywhere = False
         self.query_one("#views").remove_class("shown")
         self.conv_list.clear_selection()
         self.conv_list.focus()
@@ -390,6 +507,7 @@ class MainScreen(TriageFlows):
         search = self.query_one("#search", Input)
         if search.has_focus or search.has_class("shown"):
             search.remove_class("shown")
+            self.search_everywhere = False
             if self.query_text:
                 self.query_text = ""
                 search.value = ""
@@ -424,6 +542,7 @@ class MainScreen(TriageFlows):
     def search_for(self, query: str, view: str) -> None:
         self.view = view
         self.query_text = query
+        self.search_everywhere = False
         self._uncover_list()
         search = self.query_one("#search", Input)
         search.value = query
@@ -449,6 +568,12 @@ class MainScreen(TriageFlows):
     def _search_changed(self, event: Input.Changed) -> None:
         self.query_text = event.value
         self.reload()
+
+    @on(SearchBox.ScopeToggled)
+    def _scope_toggled(self) -> None:
+        self.search_everywhere = not self.search_everywhere
+        self.reload()
+        self._set_top(self.conv_list.total)
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self) -> None:

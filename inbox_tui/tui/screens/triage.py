@@ -6,6 +6,7 @@ is done. Service calls go through the gateway; answers come back as messages.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,6 +25,8 @@ from inbox_tui.tui.widgets.thread_view import ThreadView
 if TYPE_CHECKING:
     from inbox_tui.config import Config
     from inbox_tui.tui.gateway import Gateway
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -50,10 +53,23 @@ class SendFlow:
 
 
 @dataclass
-class UndoFlow:
+class TakeBackFlow:
     """Undo send: the conversation whose reply is being taken back."""
 
     conv_id: int
+
+
+@dataclass
+class NoteFlow:
+    """A note being saved; if saving fails, n on the conversation brings the text back."""
+
+    conv_id: int
+    text: str
+
+
+@dataclass
+class UndoFlow:
+    """An undo on its way; the answer is the sentence saying what was put back."""
 
 
 @dataclass
@@ -96,6 +112,10 @@ class ContactQueryLoaded(Loaded):
     pass
 
 
+class ReplyStarted(Loaded):
+    """value: services.compose.ReplyStart; flow: (conversation id, macro, article id)."""
+
+
 class ReplySent(Message):
     """A reply was queued: the app flushes the outbox once its undo delay is over
     (``delay`` seconds) rather than at its timer."""
@@ -125,7 +145,6 @@ class TriageFlows(Screen[None]):
     clock: Callable[[], datetime]
     open_id: int | None
     open_version: int | None
-    drafts: dict[int, str]
     query_text: str
     view: str
     _load_thread: Callable[[int], None]
@@ -133,6 +152,8 @@ class TriageFlows(Screen[None]):
     refresh_pane: Callable[..., None]
     pane_failed: Callable[[int, str], None]
     search_for: Callable[[str, str], None]
+    saved_views: dict[str, Any]
+    note_drafts: dict[int, str]  # notes closed with Esc (or not saved), this session
     load_views: Callable[[], None]
     action_open: Callable[[], None]
 
@@ -204,14 +225,17 @@ class TriageFlows(Screen[None]):
                 self.conv_list.clear_selection()
             if flow.after is not None:
                 flow.after()
+        elif isinstance(flow, NoteFlow):
+            self.note_drafts.pop(flow.conv_id, None)
+        elif isinstance(flow, UndoFlow):
+            self.notify(message.result.summary, markup=False)
         elif isinstance(flow, SendFlow):
-            self.drafts.pop(flow.conv_id, None)
             self._viewing(flow.conv_id)  # others stop seeing "is replying" at once
             self.notify(self._sent_text(message.result), markup=False)
             self.post_message(ReplySent(message.result.undo_seconds))
-        elif isinstance(flow, UndoFlow):  # taken back: the text is in the composer again
+        elif isinstance(flow, TakeBackFlow):  # taken back: the text is in the composer again
             self.notify("Taken back; nothing was sent.", markup=False)
-            self.compose_reply(flow.conv_id, message.result)
+            self.compose_reply(flow.conv_id, message.result, exact=True)
         row = self.conv_list.current_row()
         self.reload(keep_id=row.id if row else None)
         if self.open_id is not None and (self.has_class("-reading") or self.has_class("-wide")):
@@ -232,7 +256,12 @@ class TriageFlows(Screen[None]):
         self.notify(message.text, severity="error", markup=False, timeout=10)
         if isinstance(flow, SendFlow):  # nothing was sent: the text comes back
             self.compose_reply(
-                flow.conv_id, flow.text, flow.macro, flow.article_id, reply_all=flow.reply_all
+                flow.conv_id,
+                flow.text,
+                flow.macro,
+                flow.article_id,
+                exact=True,
+                reply_all=flow.reply_all,
             )
         elif isinstance(flow, MacroEdit):  # not saved: the edits come back
             self._edit_macro(flow)
@@ -337,6 +366,18 @@ class TriageFlows(Screen[None]):
             chosen,
         )
 
+    def action_undo(self) -> None:
+        """ctrl+z / U: revert this agent's last triage change (services/undo.py)."""
+        from datetime import timedelta
+
+        from inbox_tui.services.undo import undo_last
+
+        window = timedelta(minutes=self.config.undo_minutes)
+        now = self.clock()
+        self.gateway.write(
+            self, lambda s: undo_last(s, self.me, window=window, now=now), flow=UndoFlow()
+        )
+
     # -- pickers -----------------------------------------------------------------------
 
     def action_tag(self) -> None:
@@ -438,19 +479,18 @@ class TriageFlows(Screen[None]):
             self.search_for(message.value, "all")
 
     def action_save_search(self) -> None:
-        from inbox_tui.services.saved_views import EVERYTHING, save_view
+        from inbox_tui.services.views import save_view, saved_query, scope_label
 
         if not self.query_text.strip():
             self.notify("Type a search first (/), then save it as a view.", severity="warning")
             return
-        query = self.query_text
-        # The view it was typed in is its scope (a saved view's own scope is not known here).
-        scope = EVERYTHING if self.view.startswith("saved:") else self.view
+        # The view keeps the scope the search ran in, so it shows what the search showed.
+        query, scope = saved_query(self.view, self.query_text, self.saved_views)
 
         def done(name: str | None) -> None:
             self.conv_list.focus()  # the next key is for the list, not the query
             if name and name.strip():
-                ok = f"Saved the search as the view “{name.strip()}”."
+                ok = f"Saved the search as the view “{name.strip()}” (in {scope_label(scope)})."
                 self.gateway.write(
                     self, save_view, name, query, scope, ok=ok, flow=Flow([], after=self.load_views)
                 )
@@ -464,25 +504,32 @@ class TriageFlows(Screen[None]):
         if flow is None:
             return
         cid = flow.ids[0]
+        notes = self.note_drafts
 
         def done(draft: Draft | None) -> None:
-            if draft and draft.action == "note" and draft.text.strip():
+            if draft is None:  # discarded
+                notes.pop(cid, None)
+            elif draft.action == "closed":  # Esc: kept for the next n (this session)
+                if draft.text.strip():
+                    notes[cid] = draft.text
+                    self.notify("Note kept; n on this conversation brings it back.")
+            elif draft.text.strip():
+                notes[cid] = draft.text  # until it is saved: a failure keeps it
                 self.gateway.write(
-                    self, triage.add_note, self.me, cid, draft.text, ok="Note saved.", flow=flow
-                )
+                    self, triage.add_note, self.me, cid, draft.text, ok="Note saved.",
+                    flow=NoteFlow(cid, draft.text),
+                )  # fmt: skip
 
-        self.app.push_screen(
-            Composer(f"Internal note on #{cid} (never sent to the customer)", is_note=True), done
-        )
+        title = f"Internal note on #{cid} (never sent to the customer)"
+        self.app.push_screen(Composer(title, notes.get(cid, ""), is_note=True), done)
 
     def action_reply(self) -> None:
         if flow := self.begin(single=True):
-            self.compose_reply(flow.ids[0], self.drafts.get(flow.ids[0], ""))
+            self.compose_reply(flow.ids[0], "")
 
     def action_reply_all(self) -> None:
         if flow := self.begin(single=True):
-            conv_id = flow.ids[0]
-            self.compose_reply(conv_id, self.drafts.get(conv_id, ""), reply_all=True)
+            self.compose_reply(flow.ids[0], "", reply_all=True)
 
     def action_undo_send(self) -> None:
         from inbox_tui.services.undo_send import take_back_last
@@ -490,7 +537,7 @@ class TriageFlows(Screen[None]):
         if flow := self.begin(single=True):
             conv_id = flow.ids[0]
             self.gateway.write(
-                self, take_back_last, self.me, conv_id, ok=None, flow=UndoFlow(conv_id)
+                self, take_back_last, self.me, conv_id, ok=None, flow=TakeBackFlow(conv_id)
             )
 
     def compose_reply(
@@ -499,24 +546,55 @@ class TriageFlows(Screen[None]):
         text: str,
         macro: str | None = None,
         article_id: int | None = None,
-        *,
+        exact: bool = False,
         reply_all: bool = False,
     ) -> None:
+        """Open the composer on the agent's kept draft (if any) followed by ``text``;
+        ``exact``: on ``text`` alone (a send that failed comes back as it was)."""
+        from inbox_tui.services.compose import start_reply
+
+        self.gateway.read(
+            self,
+            lambda s: start_reply(
+                s, self.me, conv_id, text, config=self.config, exact=exact, reply_all=reply_all
+            ),
+            reply=ReplyStarted,
+            flow=(conv_id, macro, article_id, reply_all),
+            group="pickers",
+        )
+
+    def on_reply_started(self, message: ReplyStarted) -> None:
+        from inbox_tui.services.drafts import delete_draft, save_draft
         from inbox_tui.services.presence import heartbeat
 
+        conv_id, macro, article_id, reply_all = message.flow
+        start = message.value
         seen = self.open_version if conv_id == self.open_id else None
         self.gateway.fire(self, heartbeat, self.me, conv_id, "replying", group="presence")
+
+        def keep(text: str) -> None:  # the composer's autosave: a crash keeps the text
+            self.gateway.fire(self, save_draft, self.me, conv_id, text, group="draft")
+
+        def keep_now(text: str) -> None:  # quitting: saved before the app goes
+            try:
+                self.gateway.commit(save_draft, self.me, conv_id, text)
+            except Exception:  # the app is leaving; the last autosave is what remains
+                log.exception("could not keep the draft while quitting")
 
         def done(draft: Draft | None) -> None:
             if draft is None or draft.action == "closed" or not draft.text.strip():
                 self._viewing(conv_id)  # not replying any more
-            if draft is None:
+            if draft is None:  # discarded
+                self.gateway.write(self, delete_draft, self.me, conv_id, ok="Draft discarded.")
                 return
-            if draft.action == "closed":  # Esc: kept for the next r on this conversation
-                if draft.text.strip() and not macro:
-                    self.drafts[conv_id] = draft.text
-                return
-            if not draft.text.strip():
+            if draft.action == "closed" or not draft.text.strip():
+                # Esc: kept in the store for the next r, here or in another session.
+                ok = (
+                    "Draft kept; r on this conversation brings it back."
+                    if draft.text.strip()
+                    else None
+                )
+                self.gateway.write(self, save_draft, self.me, conv_id, draft.text, ok=ok)
                 return
             then = "closed" if draft.action == "send_close" else None
             self.send(SendFlow(conv_id, draft.text, then, seen, macro, article_id, reply_all))
@@ -524,7 +602,18 @@ class TriageFlows(Screen[None]):
         title = f"Reply{' to all' if reply_all else ''} to #{conv_id}" + (
             f" (macro {macro})" if macro else ""
         )
-        self.app.push_screen(Composer(title, text), done)
+        if start.had_draft:
+            title += " (your draft)"
+        composer = Composer(
+            title,
+            start.text,
+            headers=start.headers,
+            autosave=keep,
+            save_now=keep_now,
+            editor_command=self.config.editor_command,
+            open_editor=self.config.compose_in_editor,
+        )
+        self.app.push_screen(composer, done)
 
     def _viewing(self, conv_id: int) -> None:
         from inbox_tui.services.presence import heartbeat
@@ -553,7 +642,10 @@ class TriageFlows(Screen[None]):
 
     def _sent_text(self, sent: Any) -> str:
         if sent.undo_seconds > 0:
-            return f"{sent.sentence} Press U to take it back."
+            from inbox_tui.tui.actions import ACTIONS, keys_for
+
+            undo = next(a for a in ACTIONS if a.id == "undo_send")
+            return f"{sent.sentence} Press {keys_for(self.config.keys, undo)} to take it back."
         return str(sent.sentence)
 
     def _collision(self, flow: SendFlow, changes: list[str]) -> None:
@@ -569,7 +661,7 @@ class TriageFlows(Screen[None]):
                 self.send(flow, force=True)
             elif value == "edit" or value is None:
                 self._load_thread(flow.conv_id)
-                self.compose_reply(flow.conv_id, flow.text, flow.macro, flow.article_id)
+                self.compose_reply(flow.conv_id, flow.text, flow.macro, flow.article_id, exact=True)
 
         self.app.push_screen(FuzzyPicker(title, items), chosen)
 

@@ -331,10 +331,13 @@ class ConversationList(ScrollView, can_focus=True):
                 base + Style(color=_status_colour(row.status)),
             ),
             Segment(age(row.last_activity_at, self.clock()).rjust(4) + " ", base + Style(dim=True)),
+            *([Segment(m[0], base + m[1])] if (m := sla_marker(row, self.clock())) else []),
             Segment("» " if row.channel == "chat" else "  ", base + Style(color="cyan")),
             Segment(_fit(who, name_w) + " ", base + Style(bold=row.status == "open")),
             Segment(eye, base + Style(color="magenta")),
         ]
+        if row.draft:  # an unsent reply of this agent's is kept here (r brings it back)
+            head.append(Segment("draft ", base + Style(color="red", italic=True)))
         if row.status == "snoozed" and row.snoozed_until is not None:
             wakes = f"wakes {row.snoozed_until.astimezone(UTC):%a %d %b %H:%M} · "
             head.append(Segment(wakes, base + Style(color="blue")))
@@ -346,6 +349,23 @@ class ConversationList(ScrollView, can_focus=True):
             segments.append(Segment(" " + _fit(tags, tags_w), base + Style(color="cyan")))
         segments.append(Segment(f" {assignee:>{assignee_w}}", base + Style(dim=True)))
         return segments
+
+
+def sla_marker(row: ConversationRow, now: datetime) -> tuple[str, Style] | None:
+    """The response-target column: ``!2h`` overdue (red), ``~40m`` due soon (yellow),
+    ``3h`` time left (dim), blank when not waiting; None when no targets are set. The
+    sign says it in 16 colours and under NO_COLOR too."""
+    if row.sla_at_risk is None:
+        return None
+    if row.sla_due_at is None:
+        return " " * 5, Style()
+    left = row.sla_due_at - now
+    if left.total_seconds() <= 0:
+        return f"!{age(now + left, now)}".ljust(5), Style(color="red", bold=True)
+    text = age(now - left, now)
+    if left <= row.sla_at_risk:
+        return f"~{text}".ljust(5), Style(color="yellow", bold=True)
+    return f" {text}".ljust(5), Style(dim=True)
 
 
 def _fit(text: str, width: int) -> str:

@@ -1,0 +1,127 @@
+"""Ratings from any mail client (#21): the Good / OK / Bad mailto: links, a rating mail
+recorded by the import (no new conversation), the latest rating wins, a replay or a
+forgery changes nothing, and the stats count it. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from sqlmodel import func, select
+
+from inbox_tui import cli
+from inbox_tui.models import Conversation, Quarantine
+from inbox_tui.services import ratings, triage
+from inbox_tui.services.stats import compute_report
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def eml(path: Path, sender: str, subject: str, mid: str, to: str = "support@team.example") -> Path:
+    path.write_text(
+        f"From: Ann <{sender}>\nTo: {to}\nSubject: {subject}\nMessage-ID: <{mid}>\n"
+        f"Date: Mon, 02 Mar 2026 10:00:00 +0000\n\n(sent from my phone)\n"
+    )
+    return path
+
+
+def import_mail(store, capsys, path: Path) -> dict:
+    assert cli.main(["--db", store.url, "import", "mail", str(path), "--json"]) == 0
+    out = capsys.readouterr().out
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def click(link: str) -> str:
+    """What a mail client puts in the subject when the link is clicked."""
+    return unquote(urlsplit(link).query.removeprefix("subject="))
+
+
+@pytest.fixture
+def rated(store, tmp_path, capsys):
+    eml(tmp_path / "q.eml", "ann@acme.example", "Printer broken", "q1@acme.example")
+    import_mail(store, capsys, tmp_path / "q.eml")
+    with store.read() as s:
+        cid = s.exec(select(Conversation.id)).one()
+        links = ratings.links(s, cid)
+    store.run(triage.close, "sam", cid)  # the rating counts for who closed it
+    return store, cid, links
+
+
+def conversations(store) -> int:
+    with store.read() as s:
+        return s.exec(select(func.count()).select_from(Conversation)).one()
+
+
+def rating_of(store, cid):
+    with store.read() as s:
+        row = s.get(Conversation, cid)
+        return row.rating if row else None
+
+
+def test_a_clicked_link_records_the_rating_without_a_new_conversation(rated, tmp_path, capsys):
+    store, cid, links = rated
+    assert set(links) == {"good", "ok", "bad"}
+    assert links["good"].startswith("mailto:support@team.example?subject=Rating%20good%20%23")
+    good = eml(tmp_path / "g.eml", "ann@acme.example", click(links["good"]), "g1@acme.example")
+    counts = import_mail(store, capsys, good)
+    assert counts == {
+        "read": 1,
+        "imported": 0,
+        "duplicates": 0,
+        "quarantined": 0,
+        "ratings": 1,
+        "skipped": 0,
+    }
+    assert conversations(store) == 1 and rating_of(store, cid) == "good"
+    with store.read() as s:
+        report = compute_report(s, T0 - timedelta(days=1), datetime.now(UTC) + timedelta(days=1))
+        assert report.team.csat["good"] == 1 and report.agents["sam"].csat["good"] == 1
+    # She changes her mind: the latest wins. The old mail again changes nothing.
+    bad = eml(
+        tmp_path / "b.eml", "ann@acme.example", "Re: " + click(links["bad"]), "b1@acme.example"
+    )
+    import_mail(store, capsys, bad)
+    assert rating_of(store, cid) == "bad"
+    assert import_mail(store, capsys, good)["ratings"] == 1
+    assert rating_of(store, cid) == "bad" and conversations(store) == 1
+
+
+@pytest.mark.parametrize(
+    ("sender", "change", "needle"),
+    [
+        ("ann@acme.example", "token", "has a wrong token"),
+        ("eve@evil.example", None, "comes from someone other than its customer"),
+        ("ann@acme.example", "number", "which does not exist"),
+    ],
+)
+def test_forged_ratings_are_quarantined_with_the_reason(
+    rated, tmp_path, capsys, sender, change, needle
+):
+    store, cid, links = rated
+    subject = click(links["good"])
+    if change == "token":
+        subject = subject[:-16] + "0123456789abcdef"
+    elif change == "number":
+        subject = subject.replace(f"#{cid} ", "#999 ")
+    counts = import_mail(store, capsys, eml(tmp_path / "f.eml", sender, subject, "f1@x.example"))
+    assert counts["quarantined"] == 1 and counts["ratings"] == 0
+    assert rating_of(store, cid) is None and conversations(store) == 1
+    with store.read() as s:
+        [q] = s.exec(select(Quarantine)).all()
+        assert needle in q.reason
+
+
+def test_subjects_and_the_links_command(rated, capsys):
+    store, cid, links = rated
+    assert ratings.parse_subject(f"RE: Rating OK #{cid} {'a' * 16}") == ratings.RatingMail(
+        "ok", cid, "a" * 16
+    )
+    assert ratings.parse_subject("Rating good #12") is None
+    assert ratings.parse_subject("Our rating good #12 aaaaaaaaaaaaaaaa") is None
+    assert cli.main(["--db", store.url, "conv", "rating-links", str(cid), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["good"] == links["good"]
+    assert cli.main(["--db", store.url, "conv", "rate", str(cid), "great"]) == 2
+    assert "A rating is good, ok or bad" in capsys.readouterr().err
