@@ -29,10 +29,10 @@ ACTIONS: list[Action] = [
     Action("open", "enter", "open", "Open the conversation", "Open"),
     Action("back", "escape,u", "go_back", "Back to the list / close search / clear selection"),
     Action("reply", "r", "reply", "Reply to the customer", "Reply"),
-    Action("reply_all", "R", "reply_all", "Reply to the customer and everyone on To/Cc"),
+    Action("reply_all", "A", "reply_all", "Reply to the customer and everyone on To/Cc"),
     Action(
         "undo_send",
-        "ctrl+u",
+        "B",
         "undo_send",
         "Undo send: take back your last reply while it waits ([mail] undo_seconds)",
     ),

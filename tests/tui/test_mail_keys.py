@@ -1,4 +1,4 @@
-"""Reply-all (R) and undo send (ctrl+u) from the keyboard; the thread shows who is on Cc and
+"""Reply-all (A) and undo send (B) from the keyboard; the thread shows who is on Cc and
 which attachments were not kept. Nothing reaches SMTP here (the reply is taken back
 within its delay); sending itself is tests/test_mail_out.py's, against aiosmtpd."""
 
@@ -83,7 +83,7 @@ async def test_reply_all_then_undo_brings_the_text_back(demo_store):
         shown = "\n".join(str(w.render()) for w in app.main.query("ThreadView Static"))
         assert "Cc Bob Stone, Carol" in shown
         assert "huge.zip (87891 KB, too large: not kept)" in shown
-        await pilot.press("R")
+        await pilot.press("A")
         await settle(pilot)
         assert "Reply to all" in str(app.screen.query_one("Label").render())
         await pilot.press(*"Sent to all of you.")
@@ -97,7 +97,7 @@ async def test_reply_all_then_undo_brings_the_text_back(demo_store):
                 "bob@acme.example",
                 "carol@acme.example",
             ]
-        await pilot.press("ctrl+u")
+        await pilot.press("B")
         await settle(pilot, 5)
         body = app.screen.query_one("TextArea").text
         assert body.startswith("Sent to all of you.\n\n-- \nTess, Northwind support")
@@ -118,7 +118,7 @@ async def test_undo_with_nothing_waiting_says_so(demo_store):
         await current(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        await pilot.press("ctrl+u")
+        await pilot.press("B")
         await settle(pilot)
         assert app.screen is app.main
         texts = [str(n.message) for n in app._notifications]
