@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "inbox_tui.commands.sla",
     "inbox_tui.commands.mentions",
     "inbox_tui.commands.assign",
+    "inbox_tui.commands.rules",
     "inbox_tui.commands.views",
     "inbox_tui.commands.attachments",
     "inbox_tui.commands.articles",

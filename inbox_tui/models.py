@@ -59,6 +59,8 @@ class EventKind(enum.StrEnum):
     # A message and its replies moved to another conversation (services/merge.py):
     # data {"to"|"from", "messages", "events"}, and "undoes_merge" when it reverses one.
     SPLIT = "split"
+    # A rule's actions ran on a customer's message: data {"rule", "event", "actions"}.
+    RULE_FIRED = "rule_fired"
     RATED = "rated"
     FORWARDED = "forwarded"
     # Undo send: data {"outbox", "replied_event"}; the stats drop that reply.

@@ -6,8 +6,16 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-_DURATION = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
+# "3h", "3 h", "3 hours", "3hrs", "90 min", "2 days", "1 week": the first letter names
+# the unit; the rest must be one of that unit's spellings.
+_DURATION = re.compile(r"^\s*(\d+)\s*([a-z]+)\s*$", re.I)
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_SPELLINGS = {
+    "m": {"m", "min", "mins", "minute", "minutes"},
+    "h": {"h", "hr", "hrs", "hour", "hours"},
+    "d": {"d", "day", "days"},
+    "w": {"w", "wk", "wks", "week", "weeks"},
+}
 
 # The snooze picker's presets: (value understood by snooze_until, label).
 SNOOZE_PRESETS = [
@@ -21,11 +29,16 @@ SNOOZE_HINT = "30m, 3h, 2d, 1w or 2026-12-01 09:00"
 
 
 def parse_duration(text: str) -> timedelta:
-    """``30m``, ``4h``, ``2d``, ``1w`` → timedelta. Raises ValueError."""
+    """``30m``, ``4h``, ``2d``, ``1w`` (or spelled out: ``3 hours``) → timedelta.
+    Raises ValueError."""
     m = _DURATION.match(str(text))
-    if not m or int(m.group(1)) <= 0:
+    unit = m.group(2).lower() if m else ""
+    if not m or int(m.group(1)) <= 0 or unit not in _SPELLINGS.get(unit[:1], set()):
         raise ValueError(f"'{text}' is not a duration like 30m, 4h, 2d or 1w")
-    return timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+    try:
+        return timedelta(**{_UNITS[unit[:1]]: int(m.group(1))})
+    except OverflowError:
+        raise ValueError(f"'{text}' is longer than any snooze") from None
 
 
 def snooze_until(value: str, now: datetime) -> datetime:

@@ -84,3 +84,23 @@ def test_meaning_precision_on_stackfaq() -> None:
     # Measured 0.803 precision, 0.798 recall on the held-out half.
     assert result["precision"] >= 0.75
     assert result["recall"] >= 0.75
+
+
+@pytest.mark.semantic
+def test_conversations_fall_back_to_words_beyond_the_embedding_cap(sqlite_store):
+    from datetime import UTC, datetime
+
+    from inbox_tui.services import embeddings
+    from tests.test_incidents import new_conversation
+
+    if embeddings.encoder() is None:
+        pytest.skip("the embedding model is not installed")
+    when = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    ids = sqlite_store.run(lambda s: [new_conversation(s, t, when) for t in TEXTS])
+    with sqlite_store.read() as s:
+        capped = clusters.group_conversations(s, ids, cap=2)
+        assert capped.method == "words"
+        assert [[ids[i] for i in g] for g in capped.groups][:2] == [ids[0:3], ids[3:5]]
+        assert clusters.group_conversations(s, ids).method == "meaning"
+        # Now computed and kept in memory: the cap is no longer in the way.
+        assert clusters.group_conversations(s, ids, cap=2).method == "meaning"

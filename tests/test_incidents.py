@@ -259,3 +259,44 @@ def test_by_meaning_and_a_second_check_runs_no_model(sqlite_store, monkeypatch):
     with sqlite_store.read() as s:
         again = incidents.detect(s, now=NOW)
     assert [b.conversations for b in again] == [sorted(ids["login"])] and calls == []
+
+
+def test_incidents_left_out_of_response_times_on_request(store):
+    """test_stats.history, with conversation A confirmed as part of an incident: its
+    first response (sam, 1800 s), ann's response to its reopening (1200 s) and its two
+    closes (sam 3600 s, ann 3600 s) leave the times; every count stays."""
+    from inbox_tui.services.stats import compute_report
+    from tests.test_stats import MON
+    from tests.test_stats import history as stats_history
+
+    def work(s):
+        a, _ = stats_history(s)
+        triage.tag(s, "sam", a, incidents.incident_tag("Login outage"))
+
+    store.run(work)
+    with store.read() as s:
+        plain = compute_report(s, MON, MON + timedelta(days=7), compare=False).as_dict()
+        left = compute_report(
+            s, MON, MON + timedelta(days=7), compare=False, exclude_incidents=True
+        ).as_dict()
+    agents = {r["agent"]: r for r in left["agents"]}
+    assert agents["sam"]["first_response"]["count"] == 0
+    assert agents["sam"]["time_to_close"]["count"] == 0
+    assert agents["ann"]["first_response"] == {
+        "count": 1,
+        "mean": 7200,
+        "median": 7200,
+        "p90": 7200,
+    }
+    assert agents["ann"]["response"] == {"count": 1, "mean": 7200, "median": 7200, "p90": 7200}
+    # ann's closes without A's: B's 10800 and 3600
+    assert agents["ann"]["time_to_close"] == {
+        "count": 2,
+        "mean": 7200,
+        "median": 3600,
+        "p90": 10800,
+    }
+    assert (agents["ann"]["replies_sent"], agents["ann"]["close_events"]) == (2, 3)
+    assert left["excluded_incident_conversations"] == 1
+    assert "excluded_incident_conversations" not in plain
+    assert plain["team"]["first_response"]["count"] == 2

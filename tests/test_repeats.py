@@ -191,3 +191,17 @@ def test_repeat_days_from_the_config(sqlite_store, tmp_path):
     cfg.write_text("[insight]\nrepeat_days = 0\n")
     bad = subprocess.run([*base, "stats", *period], capture_output=True, text=True)
     assert bad.returncode != 0 and "repeat_days" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_search_lists_the_closed_conversations_without_a_category(store):
+    """``is:closed category:none`` lists what the without_category figure counts."""
+    from inbox_tui.services.search import search_conversations
+
+    c = store.run(history)
+    with store.read() as s:
+        rows, total = search_conversations(s, "is:closed category:none", "sam")
+        # Closed now: A1, B1 (billing), C1, C2, D1 (angry only), E1 (shipping).
+        assert sorted(r.id for r in rows) == sorted([c["c1"], c["c2"], c["d1"]]) and total == 3
+        d = repeats.report(s, SINCE, UNTIL, now=NOW).as_dict()
+        team = next(u for u in d["without_category"] if u["agent"] == "team")
+        assert team["conversations"] == sorted(r.id for r in rows)

@@ -12,7 +12,10 @@ NOW = datetime(2026, 11, 18, 15, 30, tzinfo=UTC)
 @pytest.mark.parametrize(
     ("text", "delta"),
     [("30m", timedelta(minutes=30)), ("3h", timedelta(hours=3)), (" 2d ", timedelta(days=2)),
-     ("1w", timedelta(weeks=1))],
+     ("1w", timedelta(weeks=1)),
+     # spelled out, as the picker's own labels are (typing "3 hours" snoozed 4 hours)
+     ("3 hours", timedelta(hours=3)), ("90 min", timedelta(minutes=90)),
+     ("2 Days", timedelta(days=2)), ("1 week", timedelta(weeks=1))],
 )  # fmt: skip
 def test_durations(text, delta):
     assert parse_duration(text) == delta
@@ -24,7 +27,9 @@ def test_tomorrow_and_a_date():
     assert snooze_until("2026-12-01 09:00", NOW) == datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("text", ["0h", "3 hours", "soon", "", "-2d"])
+@pytest.mark.parametrize(
+    "text", ["0h", "3 hamsters", "3 hoursx", "soon", "", "-2d", "99999999999w"]
+)
 def test_bad_values_are_one_sentence(text):
     with pytest.raises(ValueError, match="not a"):
         snooze_until(text, NOW)

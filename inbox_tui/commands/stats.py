@@ -41,6 +41,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="CSV/JSON rows per conversation with its times",
     )
     p.add_argument(
+        "--exclude-incidents",
+        action="store_true",
+        help="leave conversations confirmed as part of an incident out of the response times",
+    )
+    p.add_argument(
         "--repeat-days",
         type=int,
         default=None,
@@ -86,6 +91,7 @@ def run(ctx: Context) -> int:
             business_hours=bh,
             days_per_week=args.week,
             zone=zone,
+            exclude_incidents=args.exclude_incidents,
         )
     out = sys.stdout
     if args.per_conversation:

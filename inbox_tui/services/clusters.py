@@ -136,18 +136,23 @@ def group_texts(
     return Grouping(star_groups(_word_neighbours(texts, t)), "words")
 
 
-def group_conversations(session: Session, ids: Sequence[int], *, method: str = "auto") -> Grouping:
+def group_conversations(
+    session: Session, ids: Sequence[int], *, method: str = "auto", cap: int | None = None
+) -> Grouping:
     """Group conversations by what they are about (``semantic.conversation_texts``: the
     subject and the customer's latest messages). By meaning, their vectors come from
     ``semantic.conversation_vectors``: stored ones are reused and computed ones are kept
     in memory, so checking the same window again (the TUI's incident banner, at every
-    change) costs no model run."""
+    change) costs no model run. ``cap``: at most this many vectors are computed; when
+    more are missing, "auto" groups by words instead (the result says which)."""
     texts = semantic.conversation_texts(session, list(ids))
     vectors = None
     if method != "words":
-        found = semantic.conversation_vectors(session, list(ids))
+        found = semantic.conversation_vectors(session, list(ids), cap=cap)
         if ids and all(i in found for i in ids):
             import numpy as np
 
             vectors = np.stack([found[i] for i in ids])
+        elif method == "auto" and cap is not None:
+            method = "words"
     return group_texts([texts.get(i, "") for i in ids], method=method, vectors=vectors)

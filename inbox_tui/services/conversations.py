@@ -21,6 +21,7 @@ from inbox_tui.models import (
     Message,
     Status,
     Tag,
+    TagKind,
     utcnow,
 )
 from inbox_tui.services import bugrefs
@@ -57,6 +58,7 @@ class ConversationFilter:
     # Linked to each of these bug references (services/bugrefs), or to none of these.
     issues: list[str] = field(default_factory=list)
     without_issues: list[str] = field(default_factory=list)
+    no_category: bool = False  # carrying no tag of kind category (services/repeats)
     # Response targets (services/sla.py): "breached", "at_risk" or "due" (within
     # ``sla_within``), judged by ``sla_policy`` at ``sla_now``.
     sla_state: str | None = None
@@ -123,6 +125,14 @@ def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool
         stmt = stmt.where(col(Conversation.id).in_(bugrefs.mentioned(session, ref)))
     for ref in flt.without_issues:
         stmt = stmt.where(col(Conversation.id).not_in(bugrefs.mentioned(session, ref)))
+    if flt.no_category:
+        stmt = stmt.where(
+            col(Conversation.id).not_in(
+                select(ConversationTag.conversation_id)
+                .join(Tag, col(Tag.id) == ConversationTag.tag_id)
+                .where(Tag.kind == TagKind.CATEGORY.value)
+            )
+        )
     if flt.mentioned:
         stmt = stmt.where(col(Conversation.id).in_(mentioned_conversations(flt.mentioned)))
     if flt.sla_state is not None and flt.sla_policy is not None:

@@ -45,6 +45,9 @@ from inbox_tui.store.aggregates import to_us
 DEFAULT_DAYS = 7
 GAP_MIN_GROUP = 3
 MAX_GAP_TEXTS = 2000  # newest closed conversations without an article that are grouped
+# Meaning vectors computed per report at most (stored ones are free); with more missing,
+# the gaps are grouped by words, so a report on a large store never waits on the model.
+GAP_EMBED_CAP = 256
 DAY_US = 86_400 * 1_000_000
 
 _CLOSES = (
@@ -314,7 +317,7 @@ def _groups_without_article(
     ids = ids[:MAX_GAP_TEXTS]
     if len(ids) < GAP_MIN_GROUP:
         return [], "words"
-    grouping = clusters.group_conversations(session, ids, method=method)
+    grouping = clusters.group_conversations(session, ids, method=method, cap=GAP_EMBED_CAP)
     subjects = dict(
         session.execute(
             text("SELECT id, subject FROM conversation WHERE id IN :ids").bindparams(

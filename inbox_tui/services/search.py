@@ -5,6 +5,7 @@
     is:open  is:pending  is:snoozed  is:closed
     tag:bug  -tag:spam              with / without a tag (quote tags with spaces: tag:"feature request")
     issue:ENG-4812  -issue:ENG-4812 linked / not linked to a bug (a note names it, or an incident)
+    category:none                   no tag of kind category (is:closed category:none: closed uncategorised)
     assignee:me  assignee:sam  assignee:none
     from:@acme.com  from:ann        the customer's address or name contains this
     contact:42                      one customer (what c searches when from: cannot)
@@ -81,6 +82,8 @@ def parse_query(query: str, me: str) -> ConversationFilter:
                 _sla_term(flt, value.lower(), bool(neg))
             elif key == "tag":
                 (flt.without_tags if neg else flt.tags).append(value.lower())
+            elif key == "category" and value.lower() == "none" and not neg:
+                flt.no_category = True
             elif key == "issue" and value:
                 (flt.without_issues if neg else flt.issues).append(value)
             elif key == "assignee":

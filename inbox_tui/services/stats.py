@@ -34,6 +34,7 @@ from inbox_tui.services.stats_queries import (
     DURATIONS,
     EVENTS,
     FIRST_MESSAGES,
+    INCIDENT_CONVERSATIONS,
     INCOMING,
     RATINGS,
     local_cell,
@@ -199,6 +200,7 @@ class Report:
     daily_incoming: list[int]
     business_hours: bool
     previous: Report | None = None
+    excluded_incidents: int | None = None  # conversations left out of the times, on request
 
     def agent_row(self, a: AgentStats) -> dict[str, Any]:
         row: dict[str, Any] = {
@@ -243,6 +245,8 @@ class Report:
             "tags": self.tags,
             "feature_requests": self.feature_requests,
         }
+        if self.excluded_incidents is not None:
+            out["excluded_incident_conversations"] = self.excluded_incidents
         if self.previous is not None:
             out["previous"] = {
                 "since": self.previous.since.isoformat(),
@@ -282,9 +286,14 @@ def compute_report(
     zone: str = "UTC",
     compare: bool = True,
     detail: bool = True,
+    exclude_incidents: bool = False,
 ) -> Report:
     """The report for [since, until), with the previous period of the same length when
     ``compare`` (only its team figures: that is all anyone shows of it).
+
+    ``exclude_incidents``: the conversations confirmed as part of an incident count in
+    no response time (first response, response, time to close), since an outage skews
+    them; the counts keep them.
 
     ``detail=False`` leaves out what only the CLI prints and costs most on a large store:
     feature-request grouping (fuzzy comparison of subjects) and ``conversations``.
@@ -297,12 +306,17 @@ def compute_report(
         tz = ZoneInfo(zone)
     except ZoneInfoNotFoundError as exc:
         raise UserError(f"{zone!r} is not a known time zone.") from exc
-    report = _compute(session, since, until, agent, business_hours, days_per_week, tz, detail)
+    skip = (
+        frozenset(int(r[0]) for r in session.execute(INCIDENT_CONVERSATIONS))
+        if exclude_incidents
+        else frozenset()
+    )
+    args = (agent, business_hours, days_per_week, tz)
+    report = _compute(session, since, until, *args, detail, skip)
+    if exclude_incidents:
+        report.excluded_incidents = len(skip)
     if compare:
-        span = until - since
-        report.previous = _compute(
-            session, since - span, since, agent, business_hours, days_per_week, tz, None
-        )
+        report.previous = _compute(session, since - (until - since), since, *args, None, skip)
     return report
 
 
@@ -341,6 +355,7 @@ def _compute(
     days_per_week: int,
     tz: ZoneInfo,
     detail: bool | None,
+    skip: frozenset[int] = frozenset(),
 ) -> Report:
     """The report for one period, from the aggregates (``inbox_tui.store.aggregates``): a
     handful of range scans of one covering index, no pass over the event log.
@@ -350,7 +365,8 @@ def _compute(
     p = period_params(since, until)
     tally = _Tally(_agent_names(session), only_agent)
     tally.count_events(dialect.raw_rows(session, EVENTS, p))
-    tally.summarise_durations(dialect.raw_rows(session, DURATIONS, p))
+    durations = dialect.raw_rows(session, DURATIONS, p)
+    tally.summarise_durations(r for r in durations if r[3] not in skip)
 
     heat = [[0] * 24 for _ in range(7)]
     n_days = max(1, math.ceil((until - since).total_seconds() / 86400))
@@ -362,6 +378,7 @@ def _compute(
 
     rows = dialect.raw_rows(session, CONVERSATIONS if detail is not None else FIRST_MESSAGES, p)
     times = _ConversationFigures(tally, bh, tz, detail, p["lo"], p["hi"])
+    times.skip = skip
     for row in rows:
         times.add(*row)
     by_id = {c.id: c for c in times.convs}
@@ -443,7 +460,7 @@ class _Tally:
     def summarise_durations(self, rows: Iterable[tuple[Any, ...]]) -> None:
         """Response and time-to-close summaries, per agent and for the team."""
         durations: dict[tuple[str, int | None], list[int]] = defaultdict(list)
-        for kind, agent_id, duration in rows:
+        for kind, agent_id, duration, *_ in rows:
             if agent_id in self.wanted_set:
                 durations[(kind, agent_id)].append(duration)
         for kind in ("replied", "closed"):
@@ -486,6 +503,7 @@ class _ConversationFigures:
         self.fr_by_cell: list[list[list[float]]] = [[[] for _ in range(24)] for _ in range(7)]
         self.convs: list[ConversationTimes] = []
         self.tagged: list[tuple[set[str], int | None, int | None]] = []
+        self.skip: frozenset[int] = frozenset()  # no first response counted for these
 
     def add(
         self,
@@ -515,7 +533,8 @@ class _ConversationFigures:
                 )
             )
         tally = self.tally
-        if first_resp is not None and responder in tally.wanted_set and self.lo <= first < self.hi:
+        wanted = responder in tally.wanted_set and conv_id not in self.skip
+        if first_resp is not None and wanted and self.lo <= first < self.hi:
             assert responder is not None
             seconds = (first_resp - first) / 1_000_000
             bh = self.bh

@@ -38,7 +38,7 @@ EVENTS = (
 # Response and close times, whole microseconds. Fetched and ranked in Python: ranking
 # them in SQL (window functions) took six times longer on SQLite.
 DURATIONS = (
-    "SELECT kind, agent_id, duration_us FROM stat_event "
+    "SELECT kind, agent_id, duration_us, conversation_id FROM stat_event "
     "WHERE kind IN ('replied', 'closed') AND t_us >= :lo AND t_us < :hi "
     "AND duration_us IS NOT NULL"
 )
@@ -58,6 +58,12 @@ CONVERSATIONS = (
     "OR (last_closed_us >= :lo AND last_closed_us < :hi))"
 )
 FIRST_MESSAGES = CONVERSATION_COLUMNS + "WHERE first_message_us >= :lo AND first_message_us < :hi"
+# Conversations confirmed as part of an incident (services/incidents tags them
+# "incident:<name>"), left out of the response times on request.
+INCIDENT_CONVERSATIONS = text(
+    "SELECT DISTINCT ct.conversation_id FROM conversationtag ct "
+    "JOIN tag t ON t.id = ct.tag_id WHERE t.name LIKE 'incident:%'"
+)
 RATINGS = text(
     "SELECT se.conversation_id, se.rating, se.owner_id, c.assignee_id FROM stat_event se "
     "LEFT JOIN conversation c ON c.id = se.conversation_id "

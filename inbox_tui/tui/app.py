@@ -22,8 +22,8 @@ from inbox_tui.errors import UserError
 from inbox_tui.sanitize import one_line
 from inbox_tui.tui import actions
 from inbox_tui.tui.gateway import Gateway, ServiceFailed, StoreLike
+from inbox_tui.tui.screens.flows import ReplySent
 from inbox_tui.tui.screens.main import ListShown, MainScreen, OpenChanged, Polled, StatusNews
-from inbox_tui.tui.screens.triage import ReplySent
 from inbox_tui.tui.widgets.dialogs import HelpScreen
 
 if TYPE_CHECKING:

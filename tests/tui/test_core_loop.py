@@ -419,3 +419,30 @@ async def test_keys_typed_right_after_t_go_to_the_picker(demo_store, monkeypatch
         assert "pricing" in tags_of(demo_store, cid)
         assert conv(demo_store, cid).assignee_id == before
         assert app.screen is app.main and app.main.query_one("#search").value == ""
+
+
+# -- pickers: what is typed is what is chosen ---------------------------------------------
+
+
+def test_pickers_rank_what_starts_with_the_typed_text_first():
+    from inbox_tui.tui.widgets.dialogs import PickItem, rank_items
+
+    items = [PickItem(label=x, value=x) for x in ("Ask for details", "Order status", "bug")]
+    # WRatio alone put "Ask for details" (its "for d...") above "Order status".
+    assert [i.label for i in rank_items("order", items)][:1] == ["Order status"]
+    assert [i.label for i in rank_items("stat", items)][:1] == ["Order status"]
+
+
+async def test_a_new_tag_name_typed_and_entered_creates_that_tag(demo_store):
+    """Walkthrough: t, "urgent", Enter tagged "feature request" (the first fuzzy match)."""
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        cid = lst(app).current_row().id
+        before = set(tags_of(demo_store, cid))
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press(*"urgent", "enter")
+        await settle(pilot)
+        assert set(tags_of(demo_store, cid)) - before == {"urgent"}
+        assert before <= set(tags_of(demo_store, cid))  # and nothing else toggled off

@@ -22,7 +22,8 @@ from textual.widgets.option_list import Option
 from inbox_tui.sanitize import one_line
 from inbox_tui.tui import actions
 from inbox_tui.tui.gateway import Gateway, Loaded
-from inbox_tui.tui.screens.triage import Flow, TriageFlows
+from inbox_tui.tui.screens.flows import Flow
+from inbox_tui.tui.screens.triage import TriageFlows
 from inbox_tui.tui.widgets.conversation_list import PAGE, ConversationList
 from inbox_tui.tui.widgets.side_pane import PaneData, SidePane, load_pane_data
 from inbox_tui.tui.widgets.thread_view import ThreadView

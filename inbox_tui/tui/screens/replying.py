@@ -1,71 +1,65 @@
-"""The reply flows of the main screen: reply, reply to all, undo send, the composer
-with the agent's draft and the reply's headers, sending, and the collision choice.
-``TriageFlows`` builds on this; ``MainScreen`` provides the state."""
+"""The main screen's writing flows: notes, replies (drafts kept in the store, $EDITOR,
+collisions) and undo. Service calls go through the gateway; answers come back as
+messages handled in ``triage.TriageFlows``."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from textual.message import Message
-from textual.screen import Screen
-
-from inbox_tui.tui.gateway import Loaded
+from inbox_tui.services import triage
 from inbox_tui.tui.screens.composer import Composer, Draft
+from inbox_tui.tui.screens.flows import (
+    FlowsBase,
+    NoteFlow,
+    ReplyStarted,
+    SendFlow,
+    TakeBackFlow,
+    UndoFlow,
+)
 from inbox_tui.tui.widgets.dialogs import FuzzyPicker, PickItem
-
-if TYPE_CHECKING:
-    from inbox_tui.config import Config
-    from inbox_tui.tui.gateway import Gateway
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class SendFlow:
-    """A reply on its way: enough to reopen the composer with the text if it fails."""
+class ReplyFlows(FlowsBase):
+    def action_undo(self) -> None:
+        """ctrl+z / U: revert this agent's last triage change (services/undo.py)."""
+        from datetime import timedelta
 
-    conv_id: int
-    text: str
-    then: str | None
-    seen: int | None
-    macro: str | None = None
-    article_id: int | None = None
-    reply_all: bool = False
+        from inbox_tui.services.undo import undo_last
 
+        window = timedelta(minutes=self.config.undo_minutes)
+        now = self.clock()
+        self.gateway.write(
+            self, lambda s: undo_last(s, self.me, window=window, now=now), flow=UndoFlow()
+        )
 
-@dataclass
-class TakeBackFlow:
-    """Undo send: the conversation whose reply is being taken back."""
+    # -- notes and replies ---------------------------------------------------------------
 
-    conv_id: int
+    def action_note(self) -> None:
+        flow = self.begin(single=True)
+        if flow is None:
+            return
+        cid = flow.ids[0]
+        notes = self.note_drafts
 
+        def done(draft: Draft | None) -> None:
+            if draft is None:  # discarded
+                notes.pop(cid, None)
+            elif draft.action == "closed":  # Esc: kept for the next n (this session)
+                if draft.text.strip():
+                    notes[cid] = draft.text
+                    self.notify("Note kept; n on this conversation brings it back.")
+            elif draft.text.strip():
+                notes[cid] = draft.text  # until it is saved: a failure keeps it
+                self.gateway.write(
+                    self, triage.add_note, self.me, cid, draft.text, ok="Note saved.",
+                    flow=NoteFlow(cid, draft.text),
+                )  # fmt: skip
 
-class ReplyStarted(Loaded):
-    """value: services.compose.ReplyStart; flow: (conversation id, macro, article id)."""
-
-
-class ReplySent(Message):
-    """A reply was queued: the app flushes the outbox once its undo delay is over
-    (``delay`` seconds) rather than at its timer."""
-
-    def __init__(self, delay: float = 0.0) -> None:
-        self.delay = delay
-        super().__init__()
-
-
-class ReplyFlows(Screen[None]):
-    """Replying, for ``TriageFlows`` (which provides ``begin``) and ``MainScreen``."""
-
-    gateway: Gateway
-    config: Config
-    me: str
-    open_id: int | None
-    open_version: int | None
-    _load_thread: Callable[[int], None]
-    begin: Callable[..., Any]
+        title = f"Internal note on #{cid} (never sent to the customer)"
+        self.app.push_screen(Composer(title, notes.get(cid, ""), is_note=True), done)
 
     def action_reply(self) -> None:
         if flow := self.begin(single=True):

@@ -1,58 +1,30 @@
-"""The triage flows of the main screen: tag, assign, status, snooze, close, notes,
-replies, macros, articles. Each flow fixes the conversations it acts on when it starts
-(a ``Flow``), names them before touching more than one, and ends the selection when it
-is done. Service calls go through the gateway; answers come back as messages.
+"""The triage flows of the main screen: tag, assign, status, snooze, close, macros,
+articles; notes, replies and undo are in ``replying``, what they share in ``flows``.
+Each flow fixes the conversations it acts on when it starts (a ``Flow``), names them
+before touching more than one, and ends the selection when it is done. Service calls go
+through the gateway; answers come back as messages.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from inbox_tui.services import triage
 from inbox_tui.tui.gateway import Loaded, ServiceFailed, StoreWritten
 from inbox_tui.tui.screens.composer import Composer, Draft
-from inbox_tui.tui.screens.replying import (
-    ReplyFlows,
+from inbox_tui.tui.screens.flows import (
+    Flow,
+    NoteFlow,
     ReplySent,
     SendFlow,
     TakeBackFlow,
+    UndoFlow,
+    _s,
 )
-from inbox_tui.tui.widgets.conversation_list import ConversationList
-from inbox_tui.tui.widgets.dialogs import Confirm, FuzzyPicker, PickItem, Prompt
-from inbox_tui.tui.widgets.thread_view import ThreadView
-
-if TYPE_CHECKING:
-    from inbox_tui.config import Config
-    from inbox_tui.tui.gateway import Gateway
-
-log = logging.getLogger(__name__)
-
-
-@dataclass
-class Flow:
-    """The conversations one action applies to, fixed when it starts."""
-
-    ids: list[int]
-    subjects: list[str] = field(default_factory=list)
-    bulk: bool = False  # from the selection: the selection ends when the action is done
-    after: Callable[[], None] | None = None  # UI step once the write committed
-
-
-@dataclass
-class NoteFlow:
-    """A note being saved; if saving fails, n on the conversation brings the text back."""
-
-    conv_id: int
-    text: str
-
-
-@dataclass
-class UndoFlow:
-    """An undo on its way; the answer is the sentence saying what was put back."""
+from inbox_tui.tui.screens.replying import ReplyFlows
+from inbox_tui.tui.widgets.dialogs import FuzzyPicker, PickItem, Prompt
 
 
 @dataclass
@@ -102,86 +74,8 @@ STATUS_LABELS = {
 }
 
 
-def _s(n: int) -> str:
-    return "" if n == 1 else "s"
-
-
 class TriageFlows(ReplyFlows):
     """The main screen's base: the flows. MainScreen provides the state and loaders."""
-
-    gateway: Gateway
-    config: Config
-    me: str
-    clock: Callable[[], datetime]
-    open_id: int | None
-    open_version: int | None
-    query_text: str
-    view: str
-    _load_thread: Callable[[int], None]
-    reload: Callable[..., None]
-    refresh_pane: Callable[..., None]
-    pane_failed: Callable[[int, str], None]
-    search_for: Callable[[str, str], None]
-    saved_views: dict[str, Any]
-    note_drafts: dict[int, str]  # notes closed with Esc (or not saved), this session
-    load_views: Callable[[], None]
-    action_open: Callable[[], None]
-
-    @property
-    def conv_list(self) -> ConversationList:
-        return self.query_one(ConversationList)
-
-    @property
-    def thread_view(self) -> ThreadView:
-        return self.query_one(ThreadView)
-
-    # -- whom an action is for ---------------------------------------------------------
-
-    def begin(self, single: bool = False) -> Flow | None:
-        """The open conversation while a thread is read; else the selection; else the
-        highlighted row. ``single`` actions (reply, note) never take a selection."""
-        lst = self.conv_list
-        if self.has_class("-reading") and self.open_id is not None:
-            thread = self.thread_view.thread
-            subject = thread.conversation.subject if thread else ""
-            return Flow([self.open_id], [subject])
-        if lst.selected and not single:
-            ids = sorted(lst.selected)
-            return Flow(ids, [lst.selected_subjects.get(i, f"#{i}") for i in ids], bulk=True)
-        row = lst.current_row()
-        if row is None:
-            self.notify("No conversation is highlighted.", severity="warning")
-            return None
-        return Flow([row.id], [row.subject])
-
-    def confirmed(self, flow: Flow, what: str, then: Callable[[], None]) -> None:
-        """Run ``then`` at once for one conversation; for several, after the agent saw
-        how many and which and said yes."""
-        if len(flow.ids) == 1:
-            then()
-            return
-        n = len(flow.ids)
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                then()
-            else:
-                self.notify("Nothing was changed.", markup=False)
-
-        self.app.push_screen(
-            Confirm(f"{what} on these {n} conversations?", flow.subjects), answered
-        )
-
-    def act(self, flow: Flow, ask: str, done: str, fn: Callable[..., Any], *args: Any) -> None:
-        """Confirm if several ("{ask} on these N conversations?"), then
-        ``fn(session, me, ids, *args)`` in one transaction; ``done`` is the toast."""
-        n = len(flow.ids)
-
-        def run() -> None:
-            ok = f"{done} ({n} conversation{_s(n)})."
-            self.gateway.write(self, fn, self.me, flow.ids, *args, ok=ok, flow=flow)
-
-        self.confirmed(flow, ask, run)
 
     # -- answers from the gateway ------------------------------------------------------
 
@@ -336,18 +230,6 @@ class TriageFlows(ReplyFlows):
             chosen,
         )
 
-    def action_undo(self) -> None:
-        """ctrl+z / U: revert this agent's last triage change (services/undo.py)."""
-        from datetime import timedelta
-
-        from inbox_tui.services.undo import undo_last
-
-        window = timedelta(minutes=self.config.undo_minutes)
-        now = self.clock()
-        self.gateway.write(
-            self, lambda s: undo_last(s, self.me, window=window, now=now), flow=UndoFlow()
-        )
-
     # -- pickers -----------------------------------------------------------------------
 
     def action_tag(self) -> None:
@@ -466,32 +348,6 @@ class TriageFlows(ReplyFlows):
                 )
 
         self.app.push_screen(Prompt("Name for this view", "e.g. Angry billing"), done)
-
-    # -- notes and replies ---------------------------------------------------------------
-
-    def action_note(self) -> None:
-        flow = self.begin(single=True)
-        if flow is None:
-            return
-        cid = flow.ids[0]
-        notes = self.note_drafts
-
-        def done(draft: Draft | None) -> None:
-            if draft is None:  # discarded
-                notes.pop(cid, None)
-            elif draft.action == "closed":  # Esc: kept for the next n (this session)
-                if draft.text.strip():
-                    notes[cid] = draft.text
-                    self.notify("Note kept; n on this conversation brings it back.")
-            elif draft.text.strip():
-                notes[cid] = draft.text  # until it is saved: a failure keeps it
-                self.gateway.write(
-                    self, triage.add_note, self.me, cid, draft.text, ok="Note saved.",
-                    flow=NoteFlow(cid, draft.text),
-                )  # fmt: skip
-
-        title = f"Internal note on #{cid} (never sent to the customer)"
-        self.app.push_screen(Composer(title, notes.get(cid, ""), is_note=True), done)
 
     def action_article(self) -> None:
         from inbox_tui.services.suggest import article_choices

@@ -29,6 +29,28 @@ class PickItem:
     checked: bool = False
 
 
+def rank_items(query: str, items: list[PickItem]) -> list[PickItem]:
+    """The choices that match ``query``, best first, the way a typist expects: labels
+    that start with it, then labels with a word that starts with it, then labels that
+    contain it, then fuzzy look-alikes (rapidfuzz); ties keep the list's own order."""
+    q = query.lower()
+    labels = {i: f"{it.label} {it.hint}" for i, it in enumerate(items)}
+    hits = process.extract(query, labels, scorer=fuzz.WRatio, limit=50, score_cutoff=45)
+    scores = {i: score for _, score, i in hits}
+
+    def tier(i: int) -> int:
+        label = items[i].label.lower()
+        if label.startswith(q):
+            return 0
+        if any(word.startswith(q) for word in label.split()):
+            return 1
+        return 2 if q in label else 3
+
+    found = set(scores) | {i for i, it in enumerate(items) if q in it.label.lower()}
+    ranked = sorted(found, key=lambda i: (tier(i), -scores.get(i, 100.0), i))
+    return [items[i] for i in ranked]
+
+
 class FuzzyPicker(ModalScreen[str | None]):
     """Type to filter (rapidfuzz), arrows or j/k-free typing, Enter to choose."""
 
@@ -94,9 +116,7 @@ class FuzzyPicker(ModalScreen[str | None]):
     def _options(self, query: str) -> list[PickItem]:
         if not query:
             return self.items
-        labels = {i: f"{it.label} {it.hint}" for i, it in enumerate(self.items)}
-        hits = process.extract(query, labels, scorer=fuzz.WRatio, limit=50, score_cutoff=45)
-        return [self.items[i] for _, _, i in sorted(hits, key=lambda h: (-h[1], h[2]))]
+        return rank_items(query, self.items)
 
     def _fill(self, query: str) -> None:
         ol = self.query_one(OptionList)
@@ -118,12 +138,14 @@ class FuzzyPicker(ModalScreen[str | None]):
                 it.value == new.lower() or it.label.lower() == new.lower() for it in self.items
             )
         ):
-            opts.append(
-                Option(
-                    Text(f"+ {self.allow_new} “{one_line(new, 60)}”", style="italic"),
-                    id=f"\x00new:{new}",
-                )
+            create = Option(
+                Text(f"+ {self.allow_new} “{one_line(new, 60)}”", style="italic"),
+                id=f"\x00new:{new}",
             )
+            # A name no choice contains is a new one: Enter creates it instead of taking
+            # a fuzzy look-alike ("urgent" must not tag "feature request").
+            contained = any(new.lower() in it.label.lower() for it in self._shown)
+            opts.insert(len(opts) if contained else 0, create)
         if self.waiting:
             opts = [Option(Text("Loading…", style="dim"), disabled=True)]
         ol.add_options(opts)

@@ -1,0 +1,104 @@
+"""``inbox-tui rules lint|list|run FILE``: rule files (``inbox_tui/rules.py``), kept in
+git like macros. ``run`` applies them to the customers' messages received since
+``--since`` (default 1d), each rule at most once per message, so it is safe after every
+sync or from cron."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from inbox_tui.context import Context
+    from inbox_tui.rules import Rule
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "rules",
+        help="check, list or run rule files (when mail arrives: tag, assign, set status)",
+        description="Rules: when a conversation arrives or a customer writes again, if "
+        "conditions hold (subject/body words, from, channel), then actions (tag, assign, "
+        "status). A broken file is reported and nothing of it runs.",
+    )
+    rsub = p.add_subparsers(title="actions", metavar="ACTION")
+    rsub.required = True
+    lint = rsub.add_parser("lint", help="report every problem of a rule file")
+    lint.add_argument("file", metavar="FILE")
+    lint.set_defaults(func=run_lint)
+    ls = rsub.add_parser("list", help="the rules of a file")
+    ls.add_argument("file", metavar="FILE")
+    ls.set_defaults(func=run_list)
+    run = rsub.add_parser("run", help="apply the rules to messages received since --since")
+    run.add_argument("file", metavar="FILE")
+    run.add_argument("--since", default="1d", metavar="AGE", help="30m, 12h, 2d (default 1d)")
+    run.add_argument("--json", action="store_true", help="one JSON object per rule that fired")
+    run.set_defaults(func=run_run)
+
+
+def _load(file: str) -> list[Rule]:
+    from pathlib import Path
+
+    from inbox_tui.errors import UserError
+    from inbox_tui.rules import RulesError, load_rules
+
+    try:
+        return load_rules(Path(file))
+    except RulesError as exc:
+        for problem in exc.problems[1:]:
+            print(f"inbox-tui: {problem}", file=sys.stderr)
+        raise UserError(f"{exc.problems[0]} Nothing of the file was loaded.") from None
+
+
+def run_lint(ctx: Context) -> int:
+    rules = _load(ctx.args.file)
+    print(f"{len(rules)} rule{'s' if len(rules) != 1 else ''}, no problems.")
+    return 0
+
+
+def run_list(ctx: Context) -> int:
+    from inbox_tui.sanitize import one_line
+
+    for r in _load(ctx.args.file):
+        cond = [f"subject:{'|'.join(r.subject)}"] if r.subject else []
+        cond += [f"body:{'|'.join(r.body)}"] if r.body else []
+        cond += [f"from:{r.sender}"] if r.sender else []
+        cond += [f"channel:{r.channel}"] if r.channel else []
+        acts = [f"tag {t}" for t in r.tags] + ([f"assign {r.assign}"] if r.assign else [])
+        acts += [f"status {r.status}"] if r.status else []
+        print(
+            one_line(
+                f"{r.name}: when {r.when} if {' '.join(cond) or 'always'} then {', '.join(acts)}",
+                500,
+            )
+        )
+    return 0
+
+
+def run_run(ctx: Context) -> int:
+    from inbox_tui.errors import UserError
+    from inbox_tui.models import utcnow
+    from inbox_tui.sanitize import one_line
+    from inbox_tui.services.export import jsonl
+    from inbox_tui.services.rules import run_rules
+    from inbox_tui.when import parse_duration
+
+    rules = _load(ctx.args.file)
+    try:
+        since = utcnow() - parse_duration(ctx.args.since)
+    except ValueError as exc:
+        raise UserError(f"--since: {exc}.") from None
+    fired = ctx.store.run(run_rules, rules, since)
+    for f in fired:
+        if ctx.args.json:
+            sys.stdout.write(jsonl({"id": f.conversation_id, "rule": f.rule, "actions": f.actions}))
+        else:
+            print(
+                one_line(
+                    f"#{f.conversation_id}: {f.rule}: {', '.join(f.actions) or 'nothing to change'}",
+                    500,
+                )
+            )
+    print(f"{len(fired):,} rule firing{'s' if len(fired) != 1 else ''}.", file=sys.stderr)
+    return 0

@@ -1,0 +1,170 @@
+"""Rule files: when a conversation arrives or a customer writes again, if conditions
+hold, then actions. Pure (no store): ``load_rules`` reads one TOML file and returns the
+rules, or raises ``RulesError`` listing every problem; a broken file loads nothing.
+
+    [[rule]]
+    name = "Invoices to billing"
+    when = "arrives"                 # arrives | customer_reply
+    [rule.if]                        # all must hold; each list: any of its words
+    subject = ["invoice", "receipt"] # words in the subject (case-insensitive)
+    body = ["refund"]                # words in the message
+    from = "@acme.example"           # part of the customer's address or name
+    channel = "email"                # email | chat
+    [rule.then]
+    tag = ["billing"]
+    assign = "sam"                   # a username, or "none"
+    status = "pending"               # open | pending | closed
+
+Conditions are plain words and substrings, never regular expressions, so no rule can
+take long to match. Actions never trigger rules (no loops).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+WHEN = ("arrives", "customer_reply")
+IF_KEYS = ("subject", "body", "from", "channel")
+THEN_KEYS = ("tag", "assign", "status")
+STATUSES = ("open", "pending", "closed")
+MAX_RULES = 500
+MAX_TEXT = 200
+MAX_FILE_BYTES = 1_000_000
+
+
+class RulesError(ValueError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(" ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    when: str
+    subject: tuple[str, ...] = ()
+    body: tuple[str, ...] = ()
+    sender: str | None = None
+    channel: str | None = None
+    tags: tuple[str, ...] = ()
+    assign: str | None = None
+    status: str | None = None
+    problems: list[str] = field(default_factory=list, compare=False, repr=False)
+
+    def matches(self, subject: str, body: str, sender: str, channel: str) -> bool:
+        def any_word(words: tuple[str, ...], text: str) -> bool:
+            low = text.lower()
+            return not words or any(w in low for w in words)
+
+        return (
+            any_word(self.subject, subject)
+            and any_word(self.body, body)
+            and (self.sender is None or self.sender in sender.lower())
+            and (self.channel is None or self.channel == channel)
+        )
+
+
+def load_rules(path: Path) -> list[Rule]:
+    """The rules of ``path``, or RulesError with one sentence per problem."""
+    where = path.name
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RulesError([f"{where}: cannot be read ({exc.strerror or exc})."]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise RulesError([f"{where}: is larger than {MAX_FILE_BYTES:,} bytes."])
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise RulesError([f"{where}: is not valid TOML ({exc})."]) from None
+    problems: list[str] = []
+    unknown = sorted(set(data) - {"rule"})
+    if unknown:
+        problems.append(f"{where}: unknown section {unknown[0]!r} (rules are [[rule]] tables).")
+    items = data.get("rule", [])
+    if not isinstance(items, list) or len(items) > MAX_RULES:
+        raise RulesError(
+            [*problems, f"{where}: [[rule]] must be a list of at most {MAX_RULES} tables."]
+        )
+    rules, names = [], set()
+    for i, item in enumerate(items, 1):
+        rule = _rule(item, f"{where}: rule {i}")
+        problems += rule.problems
+        if rule.name in names:
+            problems.append(f"{where}: rule {i}: the name {rule.name!r} is used twice.")
+        names.add(rule.name)
+        rules.append(rule)
+    if problems:
+        raise RulesError(problems)
+    return rules
+
+
+def _words(value: object, where: str, problems: list[str]) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(
+        isinstance(w, str) and 0 < len(w) <= MAX_TEXT for w in items
+    ):
+        problems.append(
+            f"{where} must be a word or a list of words (each 1-{MAX_TEXT} characters)."
+        )
+        return ()
+    return tuple(str(w).lower() for w in items)
+
+
+def _rule(item: object, where: str) -> Rule:
+    p: list[str] = []
+    if not isinstance(item, dict):
+        return Rule("?", "arrives", problems=[f"{where}: is not a table."])
+    for key in sorted(set(item) - {"name", "when", "if", "then"}):
+        p.append(f"{where}: unknown field {key!r} (name, when, if, then).")
+    name = item.get("name")
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_TEXT:
+        p.append(f"{where}: needs a name (text up to {MAX_TEXT} characters).")
+        name = "?"
+    where = f"{where} ({name.strip()})"
+    when = item.get("when", "arrives")
+    if when not in WHEN:
+        p.append(f"{where}: when must be one of {', '.join(WHEN)}.")
+    cond, then = item.get("if", {}), item.get("then", {})
+    if not isinstance(cond, dict) or not isinstance(then, dict):
+        return Rule(name.strip(), "arrives", problems=[*p, f"{where}: if and then must be tables."])
+    p += [
+        f"{where}: unknown condition {k!r} ({', '.join(IF_KEYS)})."
+        for k in sorted(set(cond) - set(IF_KEYS))
+    ]
+    p += [
+        f"{where}: unknown action {k!r} ({', '.join(THEN_KEYS)})."
+        for k in sorted(set(then) - set(THEN_KEYS))
+    ]
+    if not then:
+        p.append(f"{where}: has no action (then.tag, then.assign or then.status).")
+    sender, channel, assign, status = (
+        cond.get("from"),
+        cond.get("channel"),
+        then.get("assign"),
+        then.get("status"),
+    )
+    if sender is not None and (not isinstance(sender, str) or not sender or len(sender) > MAX_TEXT):
+        p.append(f"{where}: if.from must be text.")
+    if channel is not None and channel not in ("email", "chat"):
+        p.append(f"{where}: if.channel must be email or chat.")
+    if assign is not None and (
+        not isinstance(assign, str) or not assign.strip() or len(assign) > MAX_TEXT
+    ):
+        p.append(f"{where}: then.assign must be a username or none.")
+    if status is not None and status not in STATUSES:
+        p.append(f"{where}: then.status must be one of {', '.join(STATUSES)}.")
+    return Rule(
+        name=name.strip(),
+        when=str(when),
+        subject=_words(cond["subject"], f"{where}: if.subject", p) if "subject" in cond else (),
+        body=_words(cond["body"], f"{where}: if.body", p) if "body" in cond else (),
+        sender=sender.lower() if isinstance(sender, str) else None,
+        channel=channel if isinstance(channel, str) else None,
+        tags=_words(then["tag"], f"{where}: then.tag", p) if "tag" in then else (),
+        assign=assign.strip() if isinstance(assign, str) else None,
+        status=status if isinstance(status, str) else None,
+        problems=p,
+    )

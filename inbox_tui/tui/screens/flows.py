@@ -1,0 +1,163 @@
+"""What the main screen's flows share: the conversations an action is for (``Flow``,
+fixed when it starts and named before it touches more than one), the flow records that
+come back with the gateway's answers, and ``FlowsBase``, the state and the helpers every
+flow uses. The flows themselves are in ``replying`` (notes, replies, drafts, undo) and
+``triage`` (tags, assignment, status, snooze, macros, articles)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from textual.message import Message
+from textual.screen import Screen
+
+from inbox_tui.tui.gateway import Loaded
+from inbox_tui.tui.widgets.conversation_list import ConversationList
+from inbox_tui.tui.widgets.dialogs import Confirm
+from inbox_tui.tui.widgets.thread_view import ThreadView
+
+if TYPE_CHECKING:
+    from inbox_tui.config import Config
+    from inbox_tui.tui.gateway import Gateway
+
+
+@dataclass
+class Flow:
+    """The conversations one action applies to, fixed when it starts."""
+
+    ids: list[int]
+    subjects: list[str] = field(default_factory=list)
+    bulk: bool = False  # from the selection: the selection ends when the action is done
+    after: Callable[[], None] | None = None  # UI step once the write committed
+
+
+@dataclass
+class SendFlow:
+    """A reply on its way: enough to reopen the composer with the text if it fails."""
+
+    conv_id: int
+    text: str
+    then: str | None
+    seen: int | None
+    macro: str | None = None
+    article_id: int | None = None
+    reply_all: bool = False
+
+
+@dataclass
+class TakeBackFlow:
+    """Undo send: the conversation whose reply is being taken back."""
+
+    conv_id: int
+
+
+@dataclass
+class NoteFlow:
+    """A note being saved; if saving fails, n on the conversation brings the text back."""
+
+    conv_id: int
+    text: str
+
+
+@dataclass
+class UndoFlow:
+    """An undo on its way; the answer is the sentence saying what was put back."""
+
+
+class ReplyStarted(Loaded):
+    """value: services.compose.ReplyStart; flow: (conversation id, macro, article id)."""
+
+
+class ReplySent(Message):
+    """A reply was queued: the app flushes the outbox once its undo delay is over
+    (``delay`` seconds) rather than at its timer."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+        super().__init__()
+
+
+def _s(n: int) -> str:
+    return "" if n == 1 else "s"
+
+
+class FlowsBase(Screen[None]):
+    """The main screen's state the flows read (MainScreen provides it) and the helpers
+    they share: whom an action is for, confirming, acting."""
+
+    gateway: Gateway
+    config: Config
+    me: str
+    clock: Callable[[], datetime]
+    open_id: int | None
+    open_version: int | None
+    query_text: str
+    view: str
+    _load_thread: Callable[[int], None]
+    reload: Callable[..., None]
+    refresh_pane: Callable[..., None]
+    pane_failed: Callable[[int, str], None]
+    search_for: Callable[[str, str], None]
+    saved_views: dict[str, Any]
+    note_drafts: dict[int, str]  # notes closed with Esc (or not saved), this session
+    load_views: Callable[[], None]
+    action_open: Callable[[], None]
+
+    @property
+    def conv_list(self) -> ConversationList:
+        return self.query_one(ConversationList)
+
+    @property
+    def thread_view(self) -> ThreadView:
+        return self.query_one(ThreadView)
+
+    # -- whom an action is for ---------------------------------------------------------
+
+    def begin(self, single: bool = False) -> Flow | None:
+        """The open conversation while a thread is read; else the selection; else the
+        highlighted row. ``single`` actions (reply, note) never take a selection."""
+        lst = self.conv_list
+        if self.has_class("-reading") and self.open_id is not None:
+            thread = self.thread_view.thread
+            subject = thread.conversation.subject if thread else ""
+            return Flow([self.open_id], [subject])
+        if lst.selected and not single:
+            ids = sorted(lst.selected)
+            return Flow(ids, [lst.selected_subjects.get(i, f"#{i}") for i in ids], bulk=True)
+        row = lst.current_row()
+        if row is None:
+            self.notify("No conversation is highlighted.", severity="warning")
+            return None
+        return Flow([row.id], [row.subject])
+
+    def confirmed(self, flow: Flow, what: str, then: Callable[[], None]) -> None:
+        """Run ``then`` at once for one conversation; for several, after the agent saw
+        how many and which and said yes."""
+        if len(flow.ids) == 1:
+            then()
+            return
+        n = len(flow.ids)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                then()
+            else:
+                self.notify("Nothing was changed.", markup=False)
+
+        self.app.push_screen(
+            Confirm(f"{what} on these {n} conversations?", flow.subjects), answered
+        )
+
+    def act(self, flow: Flow, ask: str, done: str, fn: Callable[..., Any], *args: Any) -> None:
+        """Confirm if several ("{ask} on these N conversations?"), then
+        ``fn(session, me, ids, *args)`` in one transaction; ``done`` is the toast."""
+        n = len(flow.ids)
+
+        def run() -> None:
+            ok = f"{done} ({n} conversation{_s(n)})."
+            self.gateway.write(self, fn, self.me, flow.ids, *args, ok=ok, flow=flow)
+
+        self.confirmed(flow, ask, run)
