@@ -35,7 +35,7 @@ Example (every key documented in README.md)::
     max_message_attachments_mb = 50
 
     [keys]                      # remap any binding: action = "key"
-    reply = "R"
+    note = "N"
 
     [compose]
     editor = true               # r opens $EDITOR at once (ctrl+e does from the composer)

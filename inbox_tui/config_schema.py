@@ -395,7 +395,7 @@ class ConfigFile(_Section):
     chat: ChatSection = setting(ChatSection(), doc="Chat logs.", expect="a table")
     keys: dict[str, Text] = setting(
         {},
-        doc='Key bindings by action name: `reply = "R"` (names as in the help screen).',
+        doc='Key bindings by action name: `note = "N"` (names as in the help screen).',
         expect='a table of action = "key"',
         item='a key name in quotes, like "R"',
     )

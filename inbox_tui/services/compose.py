@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from inbox_tui.models import Outbox, OutboxStatus
 from inbox_tui.services.macros import apply_macro
-from inbox_tui.services.replies import queue_reply
+from inbox_tui.services.replies import delivery_sentence, queue_reply
 from inbox_tui.services.suggest import record_article_sent
 
 if TYPE_CHECKING:
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 class Sent:
     outbox_id: int | None
     logged: bool  # recorded in the conversation but not delivered (demo, chat without a route)
+    sentence: str = ""  # what the agent is told: where it goes, and for how long undo works
+    undo_seconds: float = 0.0  # the reply waits this long before it is sent
 
 
 def send_reply(
@@ -36,6 +38,7 @@ def send_reply(
     force: bool = False,
     macro: str | None = None,
     article_id: int | None = None,
+    reply_all: bool = False,
 ) -> Sent:
     """The composer's send: a plain reply, or a macro's reply with its actions, plus the
     help article it carries, in one transaction. ``then_status`` None is the default
@@ -63,11 +66,16 @@ def send_reply(
             then_status=then_status or "pending",
             seen_version=seen_version,
             force=force,
+            reply_all=reply_all,
         )
     if article_id is not None:
         record_article_sent(session, actor, conversation_id, article_id)
     row = session.get(Outbox, outbox_id) if outbox_id else None
-    return Sent(outbox_id, row is not None and row.status == OutboxStatus.LOGGED.value)
+    if row is None:
+        return Sent(outbox_id, False, "Reply queued.")
+    logged = row.status == OutboxStatus.LOGGED.value
+    delay = 0.0 if logged else config.mail.undo_seconds
+    return Sent(outbox_id, logged, delivery_sentence(row.status, row.channel, config), delay)
 
 
 @dataclass
@@ -88,6 +96,7 @@ def start_reply(
     *,
     config: Config,
     exact: bool = False,
+    reply_all: bool = False,
 ) -> ReplyStart:
     """The composer's text for a reply: a kept draft comes back, and text a flow adds (a
     macro, an article) goes after it, so nothing typed before is ever replaced.
@@ -100,5 +109,5 @@ def start_reply(
         body = draft.rstrip("\n") + "\n\n" + text.lstrip("\n")
     else:
         body = draft or text
-    headers = reply_headers(session, conversation_id, config=config)
+    headers = reply_headers(session, conversation_id, config=config, reply_all=reply_all)
     return ReplyStart(body, headers, draft is not None)

@@ -112,3 +112,15 @@ def cancel_outbox(session: Session, actor: str, outbox_id: int) -> str:
             before = Status.OPEN.value  # the snooze time is gone; open is the safe place
         triage.set_status(session, actor, conv.id, Status(before))  # type: ignore[arg-type]
     return text
+
+
+def take_back_last(session: Session, actor: str, conversation_id: int) -> str:
+    """The TUI's undo key: take back this agent's newest reply in this conversation that
+    has not started going out. Returns its text. Raises UserError when there is none."""
+    outbox_id = last_cancellable(session, actor, conversation_id)
+    if outbox_id is None:
+        raise UserError(
+            "There is no reply of yours here still waiting to be sent; "
+            "it may have gone out already (undo works for [mail] undo_seconds)."
+        )
+    return cancel_outbox(session, actor, outbox_id)

@@ -29,6 +29,13 @@ ACTIONS: list[Action] = [
     Action("open", "enter", "open", "Open the conversation", "Open"),
     Action("back", "escape,u", "go_back", "Back to the list / close search / clear selection"),
     Action("reply", "r", "reply", "Reply to the customer", "Reply"),
+    Action("reply_all", "A", "reply_all", "Reply to the customer and everyone on To/Cc"),
+    Action(
+        "undo_send",
+        "B",
+        "undo_send",
+        "Undo send: take back your last reply while it waits ([mail] undo_seconds)",
+    ),
     Action("note", "n", "note", "Write an internal note", "Note"),
     Action("tag", "t", "tag", "Tag (fuzzy picker; Enter toggles)", "Tag"),
     Action("assign", "a", "assign", "Assign to an agent (picker)", "Assign"),
@@ -121,7 +128,7 @@ LEGEND = [
     ("▶", "selected (x)"),
 ]
 
-INTRO = 'The list shows the current view; j/k move, Enter opens, Esc goes back. Actions apply to the open conversation, else to the selected (x) ones after you confirm, else to the highlighted one. Keys can be remapped in the config file\'s [keys] table, e.g. reply = "R".'
+INTRO = 'The list shows the current view; j/k move, Enter opens, Esc goes back. Actions apply to the open conversation, else to the selected (x) ones after you confirm, else to the highlighted one. Keys can be remapped in the config file\'s [keys] table, e.g. note = "N".'
 
 
 def bindings(on_app: bool, prefix: str = "") -> list[BindingType]:

@@ -256,8 +256,11 @@ class InboxApp(App[int]):
     def on_open_changed(self, _message: OpenChanged) -> None:
         self._heartbeat()
 
-    def on_reply_sent(self, _message: ReplySent) -> None:
-        self.flush_outbox()
+    def on_reply_sent(self, message: ReplySent) -> None:
+        if message.delay > 0:  # undo send: it may be taken back until then
+            self.set_timer(message.delay + 0.5, self.flush_outbox)
+        else:
+            self.flush_outbox()
 
     @work(exclusive=True, group="outbox")
     async def flush_outbox(self) -> None:

@@ -44,6 +44,14 @@ class SendFlow:
     seen: int | None
     macro: str | None = None
     article_id: int | None = None
+    reply_all: bool = False
+
+
+@dataclass
+class TakeBackFlow:
+    """Undo send: the conversation whose reply is being taken back."""
+
+    conv_id: int
 
 
 @dataclass
@@ -64,7 +72,12 @@ class ReplyStarted(Loaded):
 
 
 class ReplySent(Message):
-    """A reply was queued: the app flushes the outbox now rather than at its timer."""
+    """A reply was queued: the app flushes the outbox once its undo delay is over
+    (``delay`` seconds) rather than at its timer."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+        super().__init__()
 
 
 def _s(n: int) -> str:

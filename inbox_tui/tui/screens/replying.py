@@ -9,7 +9,14 @@ from typing import Any
 
 from inbox_tui.services import triage
 from inbox_tui.tui.screens.composer import Composer, Draft
-from inbox_tui.tui.screens.flows import FlowsBase, NoteFlow, ReplyStarted, SendFlow, UndoFlow
+from inbox_tui.tui.screens.flows import (
+    FlowsBase,
+    NoteFlow,
+    ReplyStarted,
+    SendFlow,
+    TakeBackFlow,
+    UndoFlow,
+)
 from inbox_tui.tui.widgets.dialogs import FuzzyPicker, PickItem
 
 log = logging.getLogger(__name__)
@@ -58,6 +65,19 @@ class ReplyFlows(FlowsBase):
         if flow := self.begin(single=True):
             self.compose_reply(flow.ids[0], "")
 
+    def action_reply_all(self) -> None:
+        if flow := self.begin(single=True):
+            self.compose_reply(flow.ids[0], "", reply_all=True)
+
+    def action_undo_send(self) -> None:
+        from inbox_tui.services.undo_send import take_back_last
+
+        if flow := self.begin(single=True):
+            conv_id = flow.ids[0]
+            self.gateway.write(
+                self, take_back_last, self.me, conv_id, ok=None, flow=TakeBackFlow(conv_id)
+            )
+
     def compose_reply(
         self,
         conv_id: int,
@@ -65,6 +85,7 @@ class ReplyFlows(FlowsBase):
         macro: str | None = None,
         article_id: int | None = None,
         exact: bool = False,
+        reply_all: bool = False,
     ) -> None:
         """Open the composer on the agent's kept draft (if any) followed by ``text``;
         ``exact``: on ``text`` alone (a send that failed comes back as it was)."""
@@ -72,9 +93,11 @@ class ReplyFlows(FlowsBase):
 
         self.gateway.read(
             self,
-            lambda s: start_reply(s, self.me, conv_id, text, config=self.config, exact=exact),
+            lambda s: start_reply(
+                s, self.me, conv_id, text, config=self.config, exact=exact, reply_all=reply_all
+            ),
             reply=ReplyStarted,
-            flow=(conv_id, macro, article_id),
+            flow=(conv_id, macro, article_id, reply_all),
             group="pickers",
         )
 
@@ -82,7 +105,7 @@ class ReplyFlows(FlowsBase):
         from inbox_tui.services.drafts import delete_draft, save_draft
         from inbox_tui.services.presence import heartbeat
 
-        conv_id, macro, article_id = message.flow
+        conv_id, macro, article_id, reply_all = message.flow
         start = message.value
         seen = self.open_version if conv_id == self.open_id else None
         self.gateway.fire(self, heartbeat, self.me, conv_id, "replying", group="presence")
@@ -112,9 +135,11 @@ class ReplyFlows(FlowsBase):
                 self.gateway.write(self, save_draft, self.me, conv_id, draft.text, ok=ok)
                 return
             then = "closed" if draft.action == "send_close" else None
-            self.send(SendFlow(conv_id, draft.text, then, seen, macro, article_id))
+            self.send(SendFlow(conv_id, draft.text, then, seen, macro, article_id, reply_all))
 
-        title = f"Reply to #{conv_id}" + (f" (macro {macro})" if macro else "")
+        title = f"Reply{' to all' if reply_all else ''} to #{conv_id}" + (
+            f" (macro {macro})" if macro else ""
+        )
         if start.had_draft:
             title += " (your draft)"
         composer = Composer(
@@ -148,16 +173,18 @@ class ReplyFlows(FlowsBase):
                 force=force,
                 macro=flow.macro,
                 article_id=flow.article_id,
+                reply_all=flow.reply_all,
             )
 
         self.gateway.write(self, queue, ok=None, flow=flow)
 
     def _sent_text(self, sent: Any) -> str:
-        if sent.logged and self.config.demo:
-            return "Reply recorded. This is the demo inbox, so nothing was sent."
-        if sent.logged:
-            return "Chat replies are logged in the conversation but not delivered to the chat."
-        return "Reply queued; it is sent in the background."
+        if sent.undo_seconds > 0:
+            from inbox_tui.tui.actions import ACTIONS, keys_for
+
+            undo = next(a for a in ACTIONS if a.id == "undo_send")
+            return f"{sent.sentence} Press {keys_for(self.config.keys, undo)} to take it back."
+        return str(sent.sentence)
 
     def _collision(self, flow: SendFlow, changes: list[str]) -> None:
         items = [

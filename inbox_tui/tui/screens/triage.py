@@ -19,6 +19,7 @@ from inbox_tui.tui.screens.flows import (
     NoteFlow,
     ReplySent,
     SendFlow,
+    TakeBackFlow,
     UndoFlow,
     _s,
 )
@@ -95,7 +96,10 @@ class TriageFlows(ReplyFlows):
         elif isinstance(flow, SendFlow):
             self._viewing(flow.conv_id)  # others stop seeing "is replying" at once
             self.notify(self._sent_text(message.result), markup=False)
-            self.post_message(ReplySent())
+            self.post_message(ReplySent(message.result.undo_seconds))
+        elif isinstance(flow, TakeBackFlow):  # taken back: the text is in the composer again
+            self.notify("Taken back; nothing was sent.", markup=False)
+            self.compose_reply(flow.conv_id, message.result, exact=True)
         row = self.conv_list.current_row()
         self.reload(keep_id=row.id if row else None)
         if self.open_id is not None and (self.has_class("-reading") or self.has_class("-wide")):
@@ -118,7 +122,14 @@ class TriageFlows(ReplyFlows):
             if isinstance(part, FuzzyPicker) and part.waiting and part.is_attached:
                 part.dismiss(None)  # its choices will not come: no picker left "Loading…"
         if isinstance(flow, SendFlow):  # nothing was sent: the text comes back
-            self.compose_reply(flow.conv_id, flow.text, flow.macro, flow.article_id, exact=True)
+            self.compose_reply(
+                flow.conv_id,
+                flow.text,
+                flow.macro,
+                flow.article_id,
+                exact=True,
+                reply_all=flow.reply_all,
+            )
         elif isinstance(flow, MacroEdit):  # not saved: the edits come back
             self._edit_macro(flow)
 

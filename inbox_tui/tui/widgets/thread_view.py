@@ -66,15 +66,33 @@ def message_text(m: ThreadMessage, show_quotes: bool, now: datetime) -> Text:
         body = body[:MAX_BODY_CHARS] + f"\n[… {len(body) - MAX_BODY_CHARS:,} more characters]"
     text = Text()
     text.append_text(head)
+    if m.cc:  # who else is on it (reply-all keeps them), folded when long
+        text.append("\n")
+        text.append(f"To {_people(m.to)} · Cc {_people(m.cc)}", style="dim")
     text.append("\n")
     text.append(fold_quotes(body, show_quotes) or "(no text)")
     if m.attachments:
-        names = ", ".join(
-            f"{one_line(str(a.get('name', '?')), 80)} ({_size(a.get('size'))})"
-            for a in m.attachments[:20]
-        )
-        text.append(f"\n📎 {names}", style="dim")
+        names = ", ".join(_attachment(a) for a in m.attachments[:20])
+        more = f" and {len(m.attachments) - 20} more" if len(m.attachments) > 20 else ""
+        text.append(f"\n📎 {names}{more}", style="dim")
     return text
+
+
+def _people(pairs: list[list[str]], shown: int = 4) -> str:
+    """Names (else addresses), the first few, then how many more."""
+    names = [one_line((p[0] or p[1]) if len(p) > 1 else str(p[0]), 60) for p in pairs if p]
+    extra = f" +{len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + extra
+
+
+def _attachment(a: dict[str, object]) -> str:
+    name = one_line(str(a.get("name", "?")), 80)
+    status = a.get("status")
+    if status == "too_large":
+        return f"{name} ({_size(a.get('size'))}, too large: not kept)"
+    if status == "unreadable":
+        return f"{name} (broken encoding: not kept)"
+    return f"{name} ({_size(a.get('size'))})"
 
 
 class EarlierMessages(Static):
