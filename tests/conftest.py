@@ -43,6 +43,11 @@ def _isolated_home(
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     monkeypatch.delenv("INBOX_TUI_CONFIG", raising=False)
     monkeypatch.delenv("INBOX_TUI_DB", raising=False)
+    # tmux tests get a tmux server of their own: a server already running (the
+    # developer's, or another test worker's) would start the app with its environment,
+    # not this test's (INBOX_TUI_SEMANTIC, HOME, ...).
+    monkeypatch.setenv("TMUX_TMPDIR", str(home))
+    monkeypatch.delenv("TMUX", raising=False)
 
 
 def pytest_configure(config: pytest.Config) -> None:
