@@ -90,3 +90,17 @@ def test_environment_variable_turns_it_off():
     code = "from inbox_tui.services import embeddings as e\nprint(e.encoder() is None)\n"
     assert _run(code, INBOX_TUI_SEMANTIC="0") == "True"
     assert _run(code, INBOX_TUI_SEMANTIC="1") == "False"
+
+
+def test_an_interactive_app_never_waits_for_the_model(monkeypatch):
+    """The TUI (never_wait): before its background preload has loaded the model, a
+    suggestion ranks by words at once instead of loading it (15 s of "Loading…")."""
+    for name, value in (("encoder", None), ("tried", False), ("problem", None)):
+        monkeypatch.setattr(embeddings._state, name, value)
+    monkeypatch.setattr(embeddings._state, "never_wait", False)
+    embeddings.never_wait()
+    assert embeddings.encode(["my card was declined"]) is None
+    assert not embeddings._state.tried  # nothing was loaded on the caller's time
+    embeddings.preload()
+    assert embeddings.loaded()
+    assert embeddings.encode(["my card was declined"]) is not None

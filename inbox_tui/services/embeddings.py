@@ -103,6 +103,9 @@ class _State:
     tried: bool = False
     problem: str | None = None  # why there is no model, when there is none
     enabled: bool | None = None  # None: follow the environment variable
+    # Interactive use (the TUI): a suggestion never waits for the model to load; until
+    # ``preload`` (a background worker) has loaded it, suggestions rank by words.
+    never_wait: bool = False
 
 
 _state = _State()
@@ -167,12 +170,17 @@ def encoder() -> Encoder | None:
     cannot run (the reason is in :func:`status`)."""
     if not enabled():
         return None
+    if not _state.tried and not _state.never_wait:
+        _ensure_loaded()
+    return _state.encoder  # never_wait: only what preload() has loaded
+
+
+def _ensure_loaded() -> None:
     if not _state.tried:
         with _load_lock:
             if not _state.tried:
                 _state.encoder, _state.problem = _load()
                 _state.tried = True
-    return _state.encoder
 
 
 def encode(texts: Sequence[str]) -> np.ndarray | None:
@@ -183,9 +191,17 @@ def encode(texts: Sequence[str]) -> np.ndarray | None:
     return enc.encode(list(texts))
 
 
+def never_wait() -> None:
+    """For an interactive app: only ``preload`` (a background worker) loads the model;
+    a suggestion asked before it has loaded ranks by words instead of waiting (the
+    first ``t`` after start showed "Loading…" for 15 s on a busy machine)."""
+    _state.never_wait = True
+
+
 def preload() -> None:
     """Load the model now (call it from a background thread, not before a first frame)."""
-    encoder()
+    if enabled():
+        _ensure_loaded()
 
 
 def loaded() -> bool:

@@ -310,7 +310,10 @@ class InboxApp(App[int]):
 
 def run_app(ctx: Any) -> int:
     """Run the TUI for the command line's context (its store, config and agent)."""
+    from inbox_tui.services import embeddings
+
     actions.check_keymap(ctx.config.keys)  # a bad [keys] stops here, in one sentence
+    embeddings.never_wait()  # the app's background worker loads the model; keys never wait
     app = InboxApp(lambda: ctx.store, ctx.config, ctx.agent)
     app.run()
     return app.return_code or 0
