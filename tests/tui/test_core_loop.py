@@ -463,3 +463,24 @@ async def test_a_new_tag_name_typed_and_entered_creates_that_tag(demo_store):
         await settle(pilot)
         assert set(tags_of(demo_store, cid)) - before == {"urgent"}
         assert before <= set(tags_of(demo_store, cid))  # and nothing else toggled off
+
+
+async def test_letters_typed_in_the_views_panel_touch_no_conversation(demo_store):
+    """Walkthrough: v, then typing "All open" ran e (close) and n (note) on the
+    conversation behind the panel, and i assigned it."""
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        cid = lst(app).current_row().id
+        before = conv(demo_store, cid)
+        await pilot.press("v")
+        await settle(pilot)
+        await pilot.press(*"eixsz")
+        await settle(pilot)
+        after = conv(demo_store, cid)
+        assert (after.status, after.assignee_id, after.version) == (
+            before.status,
+            before.assignee_id,
+            before.version,
+        )
+        assert len(app.screen_stack) == 2  # no picker or composer opened over the screen

@@ -168,6 +168,12 @@ class ViewsList(OptionList):
 class MainScreen(TriageFlows):
     # Triage keys live on this screen, so they never fire on the Stats screen or in a dialog.
     BINDINGS = actions.bindings(on_app=False)
+    # With the views panel focused, the list's row is not what the agent is looking at:
+    # only these screen actions run (a letter typed there closed or noted the
+    # conversation behind the panel).
+    PANEL_SAFE_ACTIONS = frozenset(
+        {"go_back", "views", "search", "stats", "help", "command_palette", "quit", "refresh"}
+    )
 
     def __init__(
         self, gateway: Gateway, config: Config, me: str, clock: Callable[[], datetime]
@@ -184,6 +190,9 @@ class MainScreen(TriageFlows):
         self._list_request: ConversationFilter | None = None  # the filter last asked for
         self._pane_for: tuple[str, int | None] | None = None
         self._pane_generation = 0
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not isinstance(self.focused, ViewsList) or action in self.PANEL_SAFE_ACTIONS
 
     def compose(self) -> ComposeResult:
         yield Static(id="top")
