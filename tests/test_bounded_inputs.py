@@ -6,32 +6,49 @@ bounded. Each runs the real command and measures its peak RSS (``wait4``)."""
 from __future__ import annotations
 
 import json
-import os
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
 
+# The command's own peak RSS (VmHWM of its process, read at exit). Not wait4's
+# ru_maxrss: Linux carries the forking process's high-water mark across exec, so a
+# pytest worker that had loaded the embedding model made every child look 414 MB.
+_MEASURED = """
+import atexit, sys
+out = sys.argv[1]
+def _peak():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            open(out, "w").write(line.split()[1])
+atexit.register(_peak)
+sys.argv = ["inbox-tui", *sys.argv[2:]]
+from inbox_tui.cli import main
+raise SystemExit(main())
+"""
+
 
 def run(tmp_path: Path, *args: str) -> tuple[int, str, int, float]:
     """``inbox-tui ARGS`` on a fresh store: exit code, output, peak RSS in MB, seconds."""
     out = tmp_path / "out.txt"
+    peak = tmp_path / "peak_kb.txt"
+    db = f"sqlite:///{tmp_path / 'inbox.db'}"
     started = time.monotonic()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover (the child)
-        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-        os.dup2(fd, 1)
-        os.dup2(fd, 2)
-        db = f"sqlite:///{tmp_path / 'inbox.db'}"
-        os.execv(sys.executable, [sys.executable, "-m", "inbox_tui", "--db", db, *args])
-    _, status, usage = os.wait4(pid, 0)
+    with out.open("wb") as sink:
+        proc = subprocess.run(
+            [sys.executable, "-c", _MEASURED, str(peak), "--db", db, *args],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
     text = out.read_text(errors="replace")
     assert "Traceback" not in text, text
     return (
-        os.waitstatus_to_exitcode(status),
+        proc.returncode,
         text,
-        usage.ru_maxrss // 1024,
+        int(peak.read_text()) // 1024,
         time.monotonic() - started,
     )
 

@@ -187,7 +187,7 @@ def test_sla_terms_without_targets_say_how_to_set_them(sqlite_store, monkeypatch
 
 def test_config_section_is_validated(tmp_path):
     path = tmp_path / "config.toml"
-    path.write_text('[sla]\nfirst_response = "4 hours"\n')
+    path.write_text('[sla]\nfirst_response = "4 hamsters"\n')
     with pytest.raises(ConfigError, match="first_response"):
         load_config(path)
     path.write_text('[sla]\nfirst_respons = "4h"\n')
