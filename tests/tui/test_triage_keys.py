@@ -17,6 +17,13 @@ async def settle(pilot, times: int = 3) -> None:
     for _ in range(times):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+    # On a loaded machine an answer can start the next worker (a page, then its count)
+    # after the passes above: go on until a pass finds nothing pending or running.
+    for _ in range(20):
+        if all(w.is_finished for w in pilot.app.workers):
+            break
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
 
 
 async def current(pilot):
