@@ -158,7 +158,8 @@ async def test_bulk_select_and_tag(demo_store):
             await pilot.press("x")
             await settle(pilot)
         assert app.main.conv_list.selected == set(ids)
-        subjects = [conv(demo_store, cid).subject for cid in ids]
+        # Named by number, subject and customer: subjects repeat ("Recurring cards?").
+        named = [f"#{cid} {conv(demo_store, cid).subject} · " for cid in sorted(ids)]
         await pilot.press("t")
         await settle(pilot)
         await pilot.press(*"pricing", "enter")
@@ -168,7 +169,8 @@ async def test_bulk_select_and_tag(demo_store):
         confirm = app.screen
         assert confirm.__class__.__name__ == "Confirm"
         assert "3 conversations" in confirm.question
-        assert confirm.subjects == subjects
+        assert [s[: len(n)] for s, n in zip(confirm.subjects, named, strict=True)] == named
+        assert all(len(s) > len(n) for s, n in zip(confirm.subjects, named, strict=True))
         assert not any("pricing" in tags_of(demo_store, cid) for cid in ids)
         await pilot.press("y")
         await settle(pilot)

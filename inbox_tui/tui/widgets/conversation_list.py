@@ -260,7 +260,12 @@ class ConversationList(ScrollView, can_focus=True):
             self.selected_subjects.pop(row.id, None)
         else:
             self.selected.add(row.id)
-            self.selected_subjects[row.id] = row.subject
+            # Named the way the agent tells them apart: number, subject, customer
+            # (several conversations may share a subject).
+            who = row.contact_name or row.contact_email or ""
+            self.selected_subjects[row.id] = f"#{row.id} {row.subject}" + (
+                f" · {who}" if who else ""
+            )
         self.refresh()
         self.post_message(self.SelectionChanged())
 
