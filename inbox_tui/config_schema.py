@@ -36,6 +36,17 @@ def setting(
     return Field(default, description=doc, json_schema_extra=extra, **kw)
 
 
+def command_line(value: str | list[str] | None) -> list[str] | None:
+    """A command given as one line (split like a shell would, run without one) or as a
+    list of arguments; an empty one is a mistake. Shared by password_cmd and
+    editor_command."""
+    if isinstance(value, str):
+        value = shlex.split(value)
+    if value is not None and not value:
+        raise ValueError("empty command")
+    return value
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -84,11 +95,7 @@ class _Credentials(_Section):
     @field_validator("password_cmd")
     @classmethod
     def _split(cls, value: str | list[str] | None) -> list[str] | None:
-        if isinstance(value, str):
-            value = shlex.split(value)
-        if value is not None and not value:
-            raise ValueError("empty command")
-        return value
+        return command_line(value)
 
 
 class SmtpSection(_Credentials):
@@ -338,11 +345,7 @@ class ComposeSection(_Section):
     @field_validator("editor_command")
     @classmethod
     def _split(cls, value: str | list[str] | None) -> list[str] | None:
-        if isinstance(value, str):
-            value = shlex.split(value)
-        if value is not None and not value:
-            raise ValueError("empty command")
-        return value
+        return command_line(value)
 
 
 class UndoSection(_Section):
