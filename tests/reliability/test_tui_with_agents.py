@@ -21,7 +21,7 @@ from inbox_tui.models import Message
 from inbox_tui.services.conversations import ConversationFilter, list_conversations
 from inbox_tui.store import Store
 from tests.reliability.test_many_agents import replay, seed
-from tests.tui.conftest import make_app
+from tests.tui.conftest import make_app, settle
 
 SIZE = (120, 40)
 CONVERSATIONS = 40
@@ -84,12 +84,6 @@ def thread_in_store(store: Store, cid: int) -> tuple:
 
 def status_text(app) -> str:
     return str(app.main.query_one("#status").content)
-
-
-async def settle(pilot, times: int = 3) -> None:
-    for _ in range(times):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def run(store: Store, agents: int, seconds: float) -> None:

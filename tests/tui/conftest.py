@@ -36,6 +36,25 @@ def demo_store(demo_template: Path, tmp_path: Path):
     store.close()
 
 
+async def settle(pilot, times: int = 3, *, skip_groups: tuple[str, ...] = ()) -> None:
+    """Wait until the app is quiet: at least ``times`` passes of "wait for the workers,
+    then let the message queue drain", and more while any worker is still pending or
+    running (on a loaded machine an answer starts the next worker, a page then its count,
+    after the passes). ``skip_groups`` names workers that run until the app ends (the
+    background IMAP sync)."""
+
+    def busy():
+        return [w for w in pilot.app.workers if w.group not in skip_groups and not w.is_finished]
+
+    for n in range(30):
+        if n >= times and not busy():
+            break
+        pending = busy()
+        if pending:
+            await pilot.app.workers.wait_for_complete(pending)
+        await pilot.pause()
+
+
 def make_config(**kw) -> Config:
     return Config(path=None, db_url=None, agent=AgentIdentity(ME, "Tess Ter"), demo=True, **kw)
 

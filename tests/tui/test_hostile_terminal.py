@@ -18,6 +18,7 @@ from inbox_tui.incoming import IncomingMessage
 from inbox_tui.ingest import Ingestor
 from inbox_tui.store import Store, sqlite_url
 from tests.hostile import FORBIDDEN_TUI_BYTES, HOSTILE, assert_no_control_text, hostile_chat_logs
+from tests.tmux import tmux_app
 from tests.tui.conftest import make_app
 
 
@@ -83,44 +84,20 @@ async def test_hostile_text_renders_as_text(tmp_path):
 def raw_terminal_bytes(tmp_path: Path, db: Path, rows_to_visit: int) -> tuple[bytes, str]:
     """Run the real app in tmux on ``db``, open each row; returns (raw bytes, screen)."""
     raw = tmp_path / "raw.bin"
-    session = f"hostile{int(time.time() * 1000) % 100000}"
-    cmd = f"{sys.executable} -m inbox_tui --db sqlite:///{db}"
-    env_home = tmp_path / "home"
-    subprocess.run(
-        [
-            "tmux",
-            "new-session",
-            "-d",
-            "-s",
-            session,
-            "-x",
-            "120",
-            "-y",
-            "40",
-            "-e",
-            f"HOME={env_home}",
-            "-e",
-            f"XDG_CONFIG_HOME={env_home}",
-            cmd,
-        ],
-        check=True,
-    )
-    try:
-        subprocess.run(["tmux", "pipe-pane", "-o", "-t", session, f"cat >> {raw}"], check=True)
-        time.sleep(3)
-        for _ in range(rows_to_visit):
-            subprocess.run(["tmux", "send-keys", "-t", session, "Enter"], check=True)
-            time.sleep(0.6)
-            subprocess.run(["tmux", "send-keys", "-t", session, "Escape", "j"], check=True)
-            time.sleep(0.4)
-        screen = subprocess.run(
-            ["tmux", "capture-pane", "-p", "-t", session],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+    home = tmp_path / "home"
+    with tmux_app(
+        f"hostile{int(time.time() * 1000) % 100000}",
+        f"--db sqlite:///{db}",
+        size=(120, 40),
+        env={"HOME": str(home), "XDG_CONFIG_HOME": str(home)},
+        raw=raw,
+    ) as term:
+        for row in range(rows_to_visit):
+            term.press("Enter")
+            term.press("Escape")
+            if row < rows_to_visit - 1:
+                term.press("j")
+        screen = term.screen()
     data = raw.read_bytes()
     assert len(data) > 1000, "nothing was captured from the terminal"
     for needle in FORBIDDEN_TUI_BYTES:
@@ -270,34 +247,29 @@ def test_c_h_m_and_search_paths_put_no_injected_sequence_on_the_terminal(tmp_pat
     screens: dict[str, str] = {}
     data = b""
     paths = {
-        "c": [("Enter", 1.5), ("c", 2.0)],
-        "h": [("Enter", 1.5), ("h", 2.0), ("=h", 0), ("Enter", 1.5)],
-        "m": [("Enter", 1.5), ("m", 2.0), ("=m", 0), ("Enter", 1.5)],
-        "/": [("/", 0.7), ("-l bidi", 1.5)],
+        "c": ["Enter", "c"],
+        "h": ["Enter", "h", "=h", "Enter"],
+        "m": ["Enter", "m", "=m", "Enter"],
+        "/": ["/", "-l bidi"],
     }
     for name, steps in paths.items():
         raw = tmp_path / f"raw-{len(screens)}.bin"
-        session = f"hostile{int(time.time() * 1000) % 100000}"
         home = tmp_path / "home"
-        cmd = f"{sys.executable} -m inbox_tui --db sqlite:///{db}"
-        subprocess.run(
-            ["tmux", "new-session", "-d", "-s", session, "-x", "140", "-y", "45",
-             "-e", f"HOME={home}", "-e", f"XDG_CONFIG_HOME={home}", cmd],
-            check=True,
-        )  # fmt: skip
-        try:
-            subprocess.run(["tmux", "pipe-pane", "-o", "-t", session, f"cat >> {raw}"], check=True)
-            time.sleep(3)
-            for key, wait in steps:
+        with tmux_app(
+            f"hostile{int(time.time() * 1000) % 100000}",
+            f"--db sqlite:///{db}",
+            size=(140, 45),
+            env={"HOME": str(home), "XDG_CONFIG_HOME": str(home)},
+            raw=raw,
+        ) as term:
+            for key in steps:
                 if key.startswith("="):  # capture the screen here under this name
-                    screens[key[1:]] = _capture(session)
-                    continue
-                args = ["-l", key[3:]] if key.startswith("-l ") else [key]
-                subprocess.run(["tmux", "send-keys", "-t", session, *args], check=True)
-                time.sleep(wait)
-            screens[f"{name} done"] = _capture(session)
-        finally:
-            subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+                    screens[key[1:]] = term.screen()
+                elif key.startswith("-l "):
+                    term.press(key[3:], literal=True)
+                else:
+                    term.press(key)
+            screens[f"{name} done"] = term.screen()
         data += raw.read_bytes()
     assert len(data) > 4000, "nothing was captured from the terminal"
     for needle in FORBIDDEN_TUI_BYTES:
@@ -308,9 +280,3 @@ def test_c_h_m_and_search_paths_put_no_injected_sequence_on_the_terminal(tmp_pat
     assert "MACROMARK" in screens["m"], screens["m"]  # the picker with its preview
     assert "Hi " in screens["m done"], screens["m done"]  # the macro's reply in the composer
     assert "bidi" in screens["/ done"], screens["/ done"]
-
-
-def _capture(session: str) -> str:
-    return subprocess.run(
-        ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True, check=True
-    ).stdout

@@ -7,13 +7,7 @@ from datetime import timedelta
 
 from inbox_tui.services import incidents
 from tests.test_incidents import LOGIN, new_conversation
-from tests.tui.conftest import NOW, make_app
-
-
-async def settle(pilot, n=4):
-    for _ in range(n):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+from tests.tui.conftest import NOW, make_app, settle
 
 
 async def test_no_banner_on_an_ordinary_inbox(demo_store):

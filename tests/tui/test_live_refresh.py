@@ -11,14 +11,7 @@ from inbox_tui.incoming import IncomingMessage
 from inbox_tui.ingest import Ingestor
 from inbox_tui.services import triage
 from inbox_tui.store import Store
-from tests.tui.conftest import make_app
-
-
-async def settle(pilot, times: int = 3) -> None:
-    # The listener is a thread of its own, not a worker: waiting for workers must end.
-    for _ in range(times):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+from tests.tui.conftest import make_app, settle
 
 
 def listeners() -> list[threading.Thread]:

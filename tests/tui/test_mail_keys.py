@@ -14,17 +14,13 @@ from inbox_tui.incoming import Attachment, IncomingMessage
 from inbox_tui.ingest import Ingestor
 from inbox_tui.models import Message, Outbox
 from tests.tui.conftest import ME, NOW, make_app
+from tests.tui.conftest import settle as settle_app
 from tests.tui.test_triage_keys import SIZE
 
 
 async def settle(pilot, times: int = 3) -> None:
-    """Wait for the app's workers, except the background IMAP sync, which runs until
-    the app ends (this config has an account, so the app syncs it)."""
-    for _ in range(times):
-        busy = [w for w in pilot.app.workers if w.group != "sync"]
-        if busy:  # an empty list would mean "wait for every worker"
-            await pilot.app.workers.wait_for_complete(busy)
-        await pilot.pause()
+    """The background IMAP sync runs until the app ends (this config has an account)."""
+    await settle_app(pilot, times, skip_groups=("sync",))
 
 
 async def current(pilot):

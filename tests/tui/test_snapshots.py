@@ -5,14 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.tui.conftest import make_app
-
-
-async def settle(pilot) -> None:
-    for _ in range(4):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
+from tests.tui.conftest import make_app, settle
 
 SCREENS = {
     "list": [],

@@ -1,12 +1,6 @@
 """The Stats screen opens with S, switches period, and drills down to an agent."""
 
-from tests.tui.conftest import make_app
-
-
-async def settle(pilot, n=4):
-    for _ in range(n):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+from tests.tui.conftest import make_app, settle
 
 
 async def test_stats_screen_periods_and_drill_down(demo_store):

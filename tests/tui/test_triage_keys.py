@@ -8,22 +8,9 @@ from sqlmodel import select
 
 from inbox_tui.models import Conversation, ConversationTag, Event, Message, Tag
 from inbox_tui.tui.actions import help_rows
-from tests.tui.conftest import ME, make_app, make_config
+from tests.tui.conftest import ME, make_app, make_config, settle
 
 SIZE = (100, 30)
-
-
-async def settle(pilot, times: int = 3) -> None:
-    for _ in range(times):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-    # On a loaded machine an answer can start the next worker (a page, then its count)
-    # after the passes above: go on until a pass finds nothing pending or running.
-    for _ in range(20):
-        if all(w.is_finished for w in pilot.app.workers):
-            break
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def current(pilot):
