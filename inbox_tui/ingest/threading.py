@@ -46,6 +46,13 @@ _SELECT_REFS = core_select(_REF.c.ref, _REF.c.conversation_id).where(
     _REF.c.ref.in_(bindparam("refs", expanding=True))
 )
 _INSERT_REF = insert(_REF)
+_BY_SUBJECT = (
+    core_select(_CONV.c.id, _CONV.c.subject)
+    .where(_CONV.c.contact_id == bindparam("contact"))
+    .where(_CONV.c.last_activity_at >= bindparam("since"))
+    .order_by(_CONV.c.last_activity_at.desc())
+    .limit(20)
+)
 
 
 def references_of(msg: IncomingMessage, mid: str | None) -> list[str]:
@@ -120,13 +127,8 @@ class Threads:
         base = sanitize.base_subject(subject)
         if not base:
             return None
-        c = _CONV.c
         candidates = self._conn.execute(
-            core_select(c.id, c.subject)
-            .where(c.contact_id == contact_id)
-            .where(c.last_activity_at >= sent_at - SUBJECT_FALLBACK_WINDOW)
-            .order_by(c.last_activity_at.desc())
-            .limit(20)
+            _BY_SUBJECT, {"contact": contact_id, "since": sent_at - SUBJECT_FALLBACK_WINDOW}
         ).all()
         for conv_id, conv_subject in candidates:
             if sanitize.base_subject(conv_subject) == base:
