@@ -316,3 +316,92 @@ def _ids(session: Session, stmt: Any) -> list[int]:
 
 def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
+
+
+# -- choosing what to merge or split (the TUI's pickers and confirmations) -------------
+
+
+@dataclass
+class Choice:
+    """A line a picker offers: the id (conversation or message), its label and hint."""
+
+    id: int
+    label: str
+    hint: str
+
+
+def merge_candidates(session: Session, conversation_id: int, limit: int = 50) -> list[Choice]:
+    """The same customer's other conversations, newest activity first: what the
+    conversation could be merged with (the customer wrote twice)."""
+    from inbox_tui import sanitize
+    from inbox_tui.services.core import conversation_not_found
+
+    conv = session.get(Conversation, conversation_id)
+    if conv is None:
+        raise conversation_not_found(conversation_id)
+    if conv.contact_id is None:
+        return []
+    rows = session.exec(
+        select(Conversation)
+        .where(Conversation.contact_id == conv.contact_id)
+        .where(Conversation.id != conversation_id)
+        .order_by(col(Conversation.last_activity_at).desc(), col(Conversation.id).desc())
+        .limit(limit)
+    ).all()
+    return [
+        Choice(
+            c.id,  # type: ignore[arg-type]
+            f"#{c.id} {sanitize.one_line(c.subject or '(no subject)', 60)}",
+            f"{c.status} · {c.message_count} message{'s' if c.message_count != 1 else ''} · "
+            f"{c.last_activity_at:%d %b %Y}",
+        )
+        for c in rows
+    ]
+
+
+def describe(session: Session, conversation_id: int) -> str:
+    """One line naming a conversation for a confirmation: number, subject, customer."""
+    from inbox_tui import sanitize
+    from inbox_tui.models import Contact
+    from inbox_tui.services.core import conversation_not_found
+
+    conv = session.get(Conversation, conversation_id)
+    if conv is None:
+        raise conversation_not_found(conversation_id)
+    contact = session.get(Contact, conv.contact_id) if conv.contact_id else None
+    who = (contact.name or contact.email or contact.key) if contact else "unknown customer"
+    return sanitize.one_line(
+        f"#{conv.id} “{conv.subject or '(no subject)'}” · {who} · "
+        f"{conv.message_count} message{'s' if conv.message_count != 1 else ''}",
+        120,
+    )
+
+
+def split_choices(session: Session, conversation_id: int, limit: int = 200) -> list[Choice]:
+    """The messages ``split`` would take out of the conversation (each with how many
+    replies go with it), newest first; the one message whose replies are the whole
+    conversation is left out (there would be nothing left to split it from)."""
+    from inbox_tui import sanitize
+    from inbox_tui.services.core import conversation_not_found
+
+    if session.get(Conversation, conversation_id) is None:
+        raise conversation_not_found(conversation_id)
+    msgs = list(
+        session.exec(
+            select(Message)
+            .where(Message.conversation_id == conversation_id)
+            .order_by(col(Message.sent_at), col(Message.id))
+        ).all()
+    )
+    out = []
+    for m in reversed(msgs[-limit:]):
+        moving = len(_replies(msgs, m))
+        if moving == len(msgs) or m.id is None:
+            continue
+        first = next((line for line in m.body.splitlines() if line.strip()), "")
+        kind = {"in": "customer", "out": "reply", "note": "note"}.get(m.direction, m.direction)
+        label = f"{m.sent_at:%d %b %H:%M} {m.author_name or m.author_email or '?'}: {first}"
+        more = moving - 1
+        hint = kind + (f", +{more} repl{'y' if more == 1 else 'ies'}" if more else "")
+        out.append(Choice(m.id, sanitize.one_line(label, 90), hint))
+    return out

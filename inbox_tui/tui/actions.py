@@ -126,6 +126,7 @@ LEGEND = [
     ("»", "chat"),
     ("◉", "another agent has it open"),
     ("▶", "selected (x)"),
+    ("@", "a note mentions you (unread; the Mentions view lists them)"),
 ]
 
 INTRO = 'The list shows the current view; j/k move, Enter opens, Esc goes back. Actions apply to the open conversation, else to the selected (x) ones after you confirm, else to the highlighted one. Keys can be remapped in the config file\'s [keys] table, e.g. note = "N".'
