@@ -12,7 +12,8 @@ in one thread).
 
 Each is one ``split``/``merged`` event per conversation; events move with the messages
 they describe, so the stats (folded from each conversation's events) follow exactly.
-The undo key (ctrl+z) does not take these back; ``unmerge`` and ``merge`` do.
+The undo key (ctrl+z, ``services.undo``) takes back the agent's last hand merge
+(through ``unmerge``) or split (merging it back); so do ``unmerge`` and ``merge``.
 """
 
 from __future__ import annotations
@@ -405,3 +406,11 @@ def split_choices(session: Session, conversation_id: int, limit: int = 200) -> l
         hint = kind + (f", +{more} repl{'y' if more == 1 else 'ies'}" if more else "")
         out.append(Choice(m.id, sanitize.one_line(label, 90), hint))
     return out
+
+
+def describe_merge(session: Session, source_id: int, target_id: int) -> tuple[str, str]:
+    """The two lines a merge's confirmation names (the one merged away, the one kept);
+    the sentence ``merge`` would give for the same conversation or a missing one."""
+    if source_id == target_id:
+        raise UserError(f"Conversation {source_id} cannot be merged into itself.")
+    return describe(session, source_id), describe(session, target_id)
