@@ -352,9 +352,8 @@ def merge_candidates(session: Session, conversation_id: int, limit: int = 50) ->
     return [
         Choice(
             c.id,  # type: ignore[arg-type]
-            f"#{c.id} {sanitize.one_line(c.subject or '(no subject)', 60)}",
-            f"{c.status} · {c.message_count} message{'s' if c.message_count != 1 else ''} · "
-            f"{c.last_activity_at:%d %b %Y}",
+            f"#{c.id} {sanitize.one_line(c.subject or '(no subject)', 40)}",
+            f"{c.status} · {c.message_count} msg · {c.last_activity_at:%d %b %Y}",
         )
         for c in rows
     ]
@@ -371,11 +370,8 @@ def describe(session: Session, conversation_id: int) -> str:
         raise conversation_not_found(conversation_id)
     contact = session.get(Contact, conv.contact_id) if conv.contact_id else None
     who = (contact.name or contact.email or contact.key) if contact else "unknown customer"
-    return sanitize.one_line(
-        f"#{conv.id} “{conv.subject or '(no subject)'}” · {who} · "
-        f"{conv.message_count} message{'s' if conv.message_count != 1 else ''}",
-        120,
-    )
+    subject = sanitize.one_line(conv.subject or "(no subject)", 36)
+    return f"#{conv.id} “{subject}” · {sanitize.one_line(who, 20)}"
 
 
 def split_choices(session: Session, conversation_id: int, limit: int = 200) -> list[Choice]:
@@ -399,12 +395,13 @@ def split_choices(session: Session, conversation_id: int, limit: int = 200) -> l
         moving = len(_replies(msgs, m))
         if moving == len(msgs) or m.id is None:
             continue
-        first = next((line for line in m.body.splitlines() if line.strip()), "")
+        first = " ".join(m.body.split())  # the whole text on one line, cut below
         kind = {"in": "customer", "out": "reply", "note": "note"}.get(m.direction, m.direction)
-        label = f"{m.sent_at:%d %b %H:%M} {m.author_name or m.author_email or '?'}: {first}"
+        who = sanitize.one_line(m.author_name or m.author_email or "?", 16)
+        label = f"{m.sent_at:%d %b %H:%M} {who}: {first}"
         more = moving - 1
         hint = kind + (f", +{more} repl{'y' if more == 1 else 'ies'}" if more else "")
-        out.append(Choice(m.id, sanitize.one_line(label, 90), hint))
+        out.append(Choice(m.id, sanitize.one_line(label, 48), hint))
     return out
 
 

@@ -121,9 +121,7 @@ class TeamFlows(TriageFlows):
             f"Merge #{src} into #{kept}? Its messages, notes, tags and history move into "
             f"#{kept}, and #{src} goes away (ctrl+z takes it back)."
         )
-        self.app.push_screen(
-            Confirm(question, [f"from: {gone}", f"into: {stays} (kept)"]), answered
-        )
+        self.app.push_screen(Confirm(question, [f"from: {gone}", f"into: {stays}"]), answered)
 
     # -- split ---------------------------------------------------------------------
 
