@@ -167,8 +167,12 @@ class InboxApp(App[int]):
         import asyncio
 
         from inbox_tui.services.mailsync import SyncReport, watch
+        from inbox_tui.services.rules import configured_rules
 
         self._sync_stop = asyncio.Event()
+        rules, problem = configured_rules(self.config)  # once per session
+        if problem:  # said once; the mail still comes in, without the rules
+            self.notify(problem, severity="error", markup=False, timeout=30)
 
         def on_report(report: SyncReport) -> None:
             when = self.clock().strftime("%H:%M")
@@ -178,7 +182,8 @@ class InboxApp(App[int]):
                 self.main.post_message(StatusNews(f"Mail synced at {when}: {report.imported} new."))
 
         try:
-            await watch(self.config, cast(Any, self.store), on_report, self._sync_stop)
+            await watch(self.config, cast(Any, self.store), on_report, self._sync_stop, rules=rules)
+
         except UserError as exc:
             self.main.set_status(str(exc))
 
