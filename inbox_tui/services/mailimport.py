@@ -7,7 +7,7 @@ imported, duplicate or quarantined; files that are not mail are counted as skipp
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -17,7 +17,9 @@ from sqlmodel import Session
 from inbox_tui.incoming import IncomingMessage
 from inbox_tui.ingest import IngestCounts, Ingestor, pipeline
 from inbox_tui.mail.parse import AttachmentLimits, parse_many
+from inbox_tui.rules import Rule
 from inbox_tui.services.ratings import take_ratings
+from inbox_tui.services.rules import newest_event, run_new
 from inbox_tui.sources.mailfiles import RawMail, Skipped, iter_mail
 from inbox_tui.store import Store
 
@@ -46,9 +48,11 @@ def import_mail(
     progress: Callable[[MailImportReport], None] | None = None,
     batch: int = BATCH,
     limits: AttachmentLimits | None = None,
+    rules: Sequence[Rule] = (),
 ) -> MailImportReport:
     """Import every message under ``paths``. Raises MailPathError for a bad path.
-    ``limits``: the attachment size caps (the config's [mail]).
+    ``limits``: the attachment size caps (the config's [mail]); ``rules`` run in each
+    batch's transaction on what it brought (services/rules.run_new).
 
     Files are read here, parsed in the ingest pipeline's process pool and written here,
     a batch per transaction, in the order they were read (``ingest.pipeline``)."""
@@ -68,7 +72,7 @@ def import_mail(
             partial(parse_many, SOURCE, limits), rest, size=_size, pool=pool
         )
         for chunk in pipeline.batches(parsed, _pair_size, batch, BATCH_BYTES):
-            report.counts.merge(store.run(write_parsed, SOURCE, chunk))
+            report.counts.merge(store.run(write_parsed, SOURCE, chunk, list(rules)))
             if progress:
                 progress(report)
     finally:
@@ -86,11 +90,16 @@ def _pair_size(pair: tuple[RawMail, object]) -> int:
 
 
 def write_parsed(
-    session: Session, source: str, items: list[tuple[RawMail, IncomingMessage | str]]
+    session: Session,
+    source: str,
+    items: list[tuple[RawMail, IncomingMessage | str]],
+    rules: Sequence[Rule] = (),
 ) -> IngestCounts:
     """The writer's step for mail (import and sync): one transaction for a batch of
     parsed messages, in order. What could not be parsed is quarantined with its reason;
-    rating mails are recorded (``take_ratings``); the rest go to ``Ingestor.add_all``."""
+    rating mails are recorded (``take_ratings``); the rest go to ``Ingestor.add_all``;
+    then the rules run on what the batch brought."""
+    before = newest_event(session) if rules else 0
     ing = Ingestor(session)
     counts = IngestCounts()
     parsed = []
@@ -102,4 +111,5 @@ def write_parsed(
         else:
             parsed.append((result, item.raw))
     counts.merge(ing.add_all(take_ratings(session, ing, counts, parsed)))
+    counts.rules_fired += len(run_new(session, list(rules), before))
     return counts

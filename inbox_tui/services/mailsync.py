@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -33,6 +33,7 @@ from inbox_tui.incoming import IncomingMessage
 from inbox_tui.ingest import IngestCounts, pipeline
 from inbox_tui.mail.parse import AttachmentLimits, attachment_limits, parse_many
 from inbox_tui.models import SyncState, utcnow
+from inbox_tui.rules import Rule
 from inbox_tui.services.mailimport import write_parsed
 from inbox_tui.sources.imap_client import FETCH_BATCH, ImapError, ImapSession, MailboxState
 from inbox_tui.sources.mailfiles import RawMail
@@ -106,10 +107,11 @@ def _ingest_batch(
     items: list[tuple[RawMail, IncomingMessage | str]],
     last_uid: int,
     box: MailboxState,
+    rules: Sequence[Rule] = (),
 ) -> IngestCounts:
-    """One transaction: the messages of this batch (parsed) and the state that covers
-    them."""
-    counts = write_parsed(session, source, items)
+    """One transaction: the messages of this batch (parsed), the rules they set off and
+    the state that covers them."""
+    counts = write_parsed(session, source, items, rules)
     st = _state(session, key)
     if st is None:
         st = SyncState(source=key)
@@ -140,6 +142,7 @@ async def sync_mailbox(
     mailbox: str,
     progress: Progress | None = None,
     limits: AttachmentLimits | None = None,
+    rules: Sequence[Rule] = (),
 ) -> MailboxReport:
     key = source_key(account.name, mailbox)
     report = MailboxReport(account.name, mailbox)
@@ -165,7 +168,7 @@ async def sync_mailbox(
     uids = await imap.uids_after(last_uid)
     pool = pipeline.pooled(len(uids))
     try:
-        await _fetch_parse_write(store, imap, key, uids, box, report, progress, limits, pool)
+        await _fetch_parse_write(store, imap, key, uids, box, report, progress, limits, pool, rules)
     finally:
         if pool is not None:
             pool.shutdown()
@@ -189,6 +192,7 @@ async def _fetch_parse_write(
     progress: Progress | None,
     limits: AttachmentLimits | None,
     pool: pipeline.ParsePool | None,
+    rules: Sequence[Rule] = (),
 ) -> None:
     """The ingest pipeline for one mailbox: FETCH batches are read while earlier ones
     are parsed (in the pool) and written (one transaction each, with the sync state
@@ -233,6 +237,7 @@ async def _fetch_parse_write(
                 list(zip(items, results, strict=True)),
                 chunk[-1],
                 box,
+                rules,
             )
             report.fetched += len(items)
             report.counts.merge(counts)
@@ -247,7 +252,11 @@ async def _fetch_parse_write(
 
 
 async def sync(
-    config: Config, store: Store, account: str | None = None, progress: Progress | None = None
+    config: Config,
+    store: Store,
+    account: str | None = None,
+    progress: Progress | None = None,
+    rules: Sequence[Rule] = (),
 ) -> SyncReport:
     """Fetch new mail from every followed mailbox. Raises UserError for an unknown
     account or a configuration problem; connection problems end up in the report's
@@ -261,7 +270,7 @@ async def sync(
             for mailbox in acc.mailboxes:
                 report.mailboxes.append(
                     await sync_mailbox(
-                        store, imap, acc, mailbox, progress, attachment_limits(config)
+                        store, imap, acc, mailbox, progress, attachment_limits(config), rules
                     )
                 )
         except ImapError as exc:
@@ -293,6 +302,7 @@ async def watch(
     account: str | None = None,
     idle_seconds: float = IDLE_SECONDS,
     poll_seconds: float = POLL_SECONDS,
+    rules: Sequence[Rule] = (),
 ) -> None:
     """Sync, then wait for new mail (IDLE, re-issued every ``idle_seconds``; polling where
     IDLE is missing), forever until ``stop`` is set. Reconnects with backoff after any
@@ -308,7 +318,9 @@ async def watch(
                 try:
                     await imap.connect()
                     for mailbox in acc.mailboxes:
-                        report.mailboxes.append(await sync_mailbox(store, imap, acc, mailbox))
+                        report.mailboxes.append(
+                            await sync_mailbox(store, imap, acc, mailbox, rules=rules)
+                        )
                 finally:
                     if waiter is None and acc is accounts[0]:
                         waiter = imap
