@@ -39,7 +39,9 @@ def seed(server, maildir: Path) -> int:  # type: ignore[no-untyped-def]
     return n
 
 
-def commands(t: Path, port: int, user: str, password: str) -> tuple[list[str], list[str]]:
+def commands(
+    t: Path, port: int, user: str, password: str, db: str = "ours"
+) -> tuple[list[str], list[str]]:
     """(ours, mbsync): each starts from nothing (the previous run's store or Maildir is
     moved aside first, which costs no time whatever its size)."""
     (t / "mbsyncrc").write_text(
@@ -58,9 +60,9 @@ def commands(t: Path, port: int, user: str, password: str) -> tuple[list[str], l
     ours = [
         "sh",
         "-c",
-        f"mv {t}/ours.db {trash}/ours.$$.db 2>/dev/null; rm -f {t}/ours.db-*; "
+        f"mv {t}/{db}.db {trash}/{db}.$$.db 2>/dev/null; rm -f {t}/{db}.db-*; "
         f"BENCH_IMAP_PW={password} exec {sys.executable} -m inbox_tui --config {t}/config.toml "
-        f"--db sqlite:///{t}/ours.db sync",
+        f"--db sqlite:///{t}/{db}.db sync",
     ]
     mbsync = [
         "sh",
@@ -70,11 +72,11 @@ def commands(t: Path, port: int, user: str, password: str) -> tuple[list[str], l
     return ours, mbsync
 
 
-def run(cmd: list[str]) -> tuple[float, int]:
+def run(cmd: list[str], cwd: Path = ROOT) -> tuple[float, int]:
     """(wall seconds, peak RSS in KiB of the largest process it waited for)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(
-        cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ.copy()
+        cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ.copy()
     )
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
@@ -89,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--maildir", type=Path, required=True)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--serve", action="store_true")
+    ap.add_argument(
+        "--before", type=Path, help="another checkout (e.g. the previous version) to time too"
+    )
     args = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from tests.servers.dovecot import PASSWORD, USER, DovecotServer
@@ -112,15 +117,19 @@ def main(argv: list[str] | None = None) -> int:
                 except KeyboardInterrupt:
                     return 0
             pairs = []
+            before: list[tuple[float, float, int]] = []
+            old = commands(t, server.port, USER, PASSWORD, "before")[0]
             for _ in range(args.runs):
                 a, a_peak = run(ours)
                 b, b_peak = run(mbsync)
                 pairs.append((a, b, a_peak, b_peak))
-                print(
-                    f"  ours {a:.2f} s ({a_peak // 1024} MiB), mbsync {b:.2f} s "
-                    f"({b_peak // 1024} MiB), ratio {a / b:.2f}",
-                    flush=True,
-                )
+                line = f"  ours {a:.2f} s ({a_peak // 1024} MiB), mbsync {b:.2f} s "
+                line += f"({b_peak // 1024} MiB), ratio {a / b:.2f}"
+                if args.before:
+                    c, c_peak = run(old, cwd=args.before)
+                    before.append((c, b, c_peak))
+                    line += f"; before {c:.2f} s ({c_peak // 1024} MiB), ratio {c / b:.2f}"
+                print(line, flush=True)
             again = run([ours[0], ours[1], ours[2].split("; ", 2)[-1]])[0]
             mb_again = run(["mbsync", "-c", f"{t}/mbsyncrc", "-a"])[0]
         ratio = statistics.median(a / b for a, b, _, _ in pairs)
@@ -135,6 +144,15 @@ def main(argv: list[str] | None = None) -> int:
             f"peak memory, median: ours {statistics.median(p for *_, p, _ in pairs) // 1024} MiB, "
             f"mbsync {statistics.median(p for *_, p in pairs) // 1024} MiB"
         )
+        if before:
+            report(
+                f"initial IMAP sync of {n:,} messages, {args.before} (median of {len(before)})",
+                statistics.median(c for c, _, _ in before),
+                statistics.median(b for _, b, _ in before),
+                "mbsync to a Maildir",
+                note=f"median of pairwise ratios {statistics.median(c / b for c, b, _ in before):.2f}; "
+                f"peak {statistics.median(p for *_, p in before) // 1024} MiB",
+            )
         report("no-change re-sync", again, mb_again, "mbsync no-change run")
     finally:
         server.stop()

@@ -36,7 +36,7 @@ from inbox_tui import sanitize
 from inbox_tui.incoming import Attachment, IncomingMessage, as_utc, normalise_message_id
 from inbox_tui.ingest import rows
 from inbox_tui.ingest.summary import append_message
-from inbox_tui.ingest.threading import references_of, thread_key_ref
+from inbox_tui.ingest.threading import by_subject, references_of, thread_key_ref
 from inbox_tui.models import Contact, Conversation, Direction, Status, ThreadRef, utcnow
 from inbox_tui.store import note_core_writes
 
@@ -57,6 +57,9 @@ _UPDATE_CONTACT_NAME = (
     update(rows.CONTACT).where(rows.CONTACT.c.id == bindparam("cid")).values(name=bindparam("nm"))
 )
 _IN = 500  # keys per IN (...) list
+# A segment is written once its messages hold this much text: the rows of a segment are
+# built at once, so this bounds the writer's memory whatever the batch holds.
+SEGMENT_CHARS = 2_000_000
 
 
 class OnePath(Protocol):
@@ -116,6 +119,7 @@ class Batch:
     touched: set[int] = field(default_factory=set)  # existing conversations changed
     contact_pending: set[int] = field(default_factory=set)  # get a contact being created
     stale: bool = True
+    segment_chars: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
     linked: list[int | _NewConv] = field(default_factory=list)  # a merge's conversations
 
@@ -172,6 +176,9 @@ class Batch:
         if pending is not None:
             self.segment.append(pending)
             self.seen.add(key)
+            self.segment_chars += len(msg.body)
+            if self.segment_chars >= SEGMENT_CHARS:  # keep the rows in memory small
+                self.tally(self.flush())
             return "later"
         # A merge or the subject fallback: the store must be up to date first (for the
         # subject fallback, only when the segment holds this customer's contact or one
@@ -245,7 +252,13 @@ class Batch:
                 and contact is not None
                 and sanitize.has_reply_prefix(msg.subject)
             ):
-                return None  # the subject fallback reads the conversations
+                # The subject fallback reads the customer's conversations: from the
+                # store when the segment changes none of them, else after writing it.
+                if self._segment_has_contact(msg):
+                    return None
+                known = self.contacts.get(contact)  # else new: no conversation yet
+                if known is not None:
+                    conv = by_subject(ing._conn, known[0], subject, sent_at)
         if conv is None:
             conv = _NewConv(
                 rows.ConvState(0, Status.OPEN.value, None, sent_at, sent_at, None, 0, None, 0),
@@ -335,6 +348,7 @@ class Batch:
         if not segment:
             return {}
         self.segment = []
+        self.segment_chars = 0
         session = self.ing.session
         try:
             with session.begin_nested():

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import queue
 import subprocess
 import sys
@@ -77,6 +78,7 @@ class ParsePool:
                 [sys.executable, "-m", "inbox_tui.mail.worker"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
+                cwd=_ROOT,  # not the caller's folder, which may hold another checkout
                 env={
                     **os.environ,
                     "PYTHONPATH": _ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
@@ -91,8 +93,11 @@ class ParsePool:
         for t in self._threads:
             t.start()
 
-    def submit(self, fn: Callable[..., R], *args: Any) -> Future[R]:
-        fut: Future[R] = Future()
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[bytes]:
+        """Run ``fn(*args)`` in a worker; the future's result is still pickled: ``unpack``
+        it in the thread that uses it (objects are then made by that thread, so memory
+        freed by the writer is reused by the writer instead of piling up per thread)."""
+        fut: Future[bytes] = Future()
         self._jobs.put((fn, args, fut))
         return fut
 
@@ -104,15 +109,12 @@ class ParsePool:
                 continue
             try:
                 worker.send(proc.stdin, (fn, args))
-                ok, value = worker.receive(proc.stdout)
+                data = worker.receive_bytes(proc.stdout)
             except (OSError, EOFError) as exc:
                 fut.set_exception(PoolBroken(f"a parse worker stopped ({exc.__class__.__name__})"))
                 self._jobs.put(None)  # let the other feeders notice too
                 return
-            if ok:
-                fut.set_result(value)
-            else:
-                fut.set_exception(PoolBroken(f"a parse worker failed: {value}"))
+            fut.set_result(data)
 
     def shutdown(self) -> None:
         for _ in self._threads:
@@ -132,6 +134,14 @@ class ParsePool:
                 p.stdin.close()
             p.wait()
             p.stdout.close()
+
+
+def unpack(data: bytes) -> Any:
+    """A worker's result from ``ParsePool.submit``'s future."""
+    ok, value = pickle.loads(data)
+    if not ok:
+        raise PoolBroken(f"a parse worker failed: {value}")
+    return value
 
 
 def new_pool(n: int | None = None) -> ParsePool | None:
@@ -175,7 +185,7 @@ def ordered_map(
         for chunk in chunks:
             yield from zip(chunk, fn(chunk), strict=True)
         return
-    pending: deque[tuple[list[T], int, Future[list[R]]]] = deque()
+    pending: deque[tuple[list[T], int, Future[bytes]]] = deque()
     ahead_items = ahead_bytes = 0
     try:
         for chunk in chunks:
@@ -186,13 +196,13 @@ def ordered_map(
                 done, done_bytes, fut = pending.popleft()
                 ahead_items -= len(done)
                 ahead_bytes -= done_bytes
-                yield from zip(done, fut.result(), strict=True)
+                yield from zip(done, unpack(fut.result()), strict=True)
             pending.append((chunk, nbytes, pool.submit(fn, chunk)))
             ahead_items += len(chunk)
             ahead_bytes += nbytes
         while pending:
             done, _, fut = pending.popleft()
-            yield from zip(done, fut.result(), strict=True)
+            yield from zip(done, unpack(fut.result()), strict=True)
     finally:
         for _, _, fut in pending:
             fut.cancel()

@@ -70,6 +70,21 @@ def references_of(msg: IncomingMessage, mid: str | None) -> list[str]:
     return out
 
 
+def by_subject(conn: Connection, contact_id: int, subject: str, sent_at: datetime) -> int | None:
+    """The subject fallback: the contact's conversation active within
+    ``SUBJECT_FALLBACK_WINDOW`` whose base subject is this one, most recent first."""
+    base = sanitize.base_subject(subject)
+    if not base:
+        return None
+    candidates = conn.execute(
+        _BY_SUBJECT, {"contact": contact_id, "since": sent_at - SUBJECT_FALLBACK_WINDOW}
+    ).all()
+    for conv_id, conv_subject in candidates:
+        if sanitize.base_subject(conv_subject) == base:
+            return int(conv_id)
+    return None
+
+
 def thread_key_ref(msg: IncomingMessage) -> str:
     """The ThreadRef that stands for a source's explicit thread (a chat thread)."""
     return f"key:{msg.source}:{msg.thread_key}"[:1000]
@@ -120,19 +135,7 @@ class Threads:
                     self._merge(other, target)
             return conv_ids[0]
         if not refs and contact_id is not None and sanitize.has_reply_prefix(msg.subject):
-            return self._by_subject(contact_id, subject, sent_at)
-        return None
-
-    def _by_subject(self, contact_id: int, subject: str, sent_at: datetime) -> int | None:
-        base = sanitize.base_subject(subject)
-        if not base:
-            return None
-        candidates = self._conn.execute(
-            _BY_SUBJECT, {"contact": contact_id, "since": sent_at - SUBJECT_FALLBACK_WINDOW}
-        ).all()
-        for conv_id, conv_subject in candidates:
-            if sanitize.base_subject(conv_subject) == base:
-                return int(conv_id)
+            return by_subject(self._conn, contact_id, subject, sent_at)
         return None
 
     def _merge(self, source_id: int, target: Conversation) -> None:

@@ -31,6 +31,11 @@ def send(out: IO[bytes], obj: Any) -> None:
 
 def receive(inp: IO[bytes]) -> Any:
     """The next object, or raises EOFError at the end of the stream."""
+    return pickle.loads(receive_bytes(inp))
+
+
+def receive_bytes(inp: IO[bytes]) -> bytes:
+    """The next object still pickled (to be unpickled by whoever uses it)."""
     head = inp.read(_LEN.size)
     if len(head) < _LEN.size:
         raise EOFError
@@ -38,7 +43,7 @@ def receive(inp: IO[bytes]) -> Any:
     data = inp.read(size)
     if len(data) < size:
         raise EOFError
-    return pickle.loads(data)
+    return data
 
 
 def main() -> int:

@@ -20,6 +20,7 @@ import contextlib
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 IDLE_SECONDS = 9 * 60  # servers may drop IDLE after 10-30 minutes; re-issue before that
 POLL_SECONDS = 60
-AHEAD = 4  # FETCH batches read but not yet written
+AHEAD = 2  # FETCH batches read but not yet written
 
 
 def len_raw(item: RawMail) -> int:
@@ -179,7 +180,7 @@ async def sync_mailbox(
     return report
 
 
-_Fetched = tuple[list[int], list[RawMail], list["Future[list[IncomingMessage | str]]"]]
+_Fetched = tuple[list[int], list[RawMail], list["Future[bytes]"]]
 
 
 async def _fetch_parse_write(
@@ -218,6 +219,20 @@ async def _fetch_parse_write(
             return
         await queue.put(None)
 
+    loop = asyncio.get_running_loop()
+    # One writer thread for the whole mailbox (each new thread would keep its own heap).
+    writer = ThreadPoolExecutor(1, thread_name_prefix="sync-writer")
+
+    def parse_and_write(
+        chunk: list[int], items: list[RawMail], parsed: list[bytes] | None
+    ) -> IngestCounts:
+        if parsed is None:
+            results = parse_many(source, limits, items)
+        else:
+            results = [r for data in parsed for r in pipeline.unpack(data)]
+        pairs = list(zip(items, results, strict=True))
+        return store.run(_ingest_batch, key, source, pairs, chunk[-1], box, rules)
+
     fetcher = asyncio.create_task(fetch())
     try:
         done = 0
@@ -225,20 +240,8 @@ async def _fetch_parse_write(
             if isinstance(got, BaseException):
                 raise got
             chunk, items, futures = got
-            if futures:
-                results = [r for f in futures for r in await asyncio.wrap_future(f)]
-            else:
-                results = await asyncio.to_thread(parse_many, source, limits, items)
-            counts = await asyncio.to_thread(
-                store.run,
-                _ingest_batch,
-                key,
-                source,
-                list(zip(items, results, strict=True)),
-                chunk[-1],
-                box,
-                rules,
-            )
+            parsed = [await asyncio.wrap_future(f) for f in futures] if futures else None
+            counts = await loop.run_in_executor(writer, parse_and_write, chunk, items, parsed)
             report.fetched += len(items)
             report.counts.merge(counts)
             done += len(chunk)
@@ -249,6 +252,7 @@ async def _fetch_parse_write(
             fetcher.cancel()
         with contextlib.suppress(BaseException):
             await fetcher
+        writer.shutdown()
 
 
 async def sync(
