@@ -59,9 +59,8 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.runs):
             a, a_peak = run(ours("ours"))
             b, b_peak = run(notmuch)
-            line = (
-                f"  ours {a:.2f} s ({a_peak // 1024} MiB), notmuch {b:.2f} s ({b_peak // 1024} MiB)"
-            )
+            line = f"  ours {a:.2f} s, cpu {CPU[-2]:.1f} s ({a_peak // 1024} MiB), notmuch "
+            line += f"{b:.2f} s, cpu {CPU[-1]:.1f} s ({b_peak // 1024} MiB)"
             line += f", msgs/s ratio {b / a:.2f}"
             c = c_peak = 0
             if args.before:
