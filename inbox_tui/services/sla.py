@@ -289,8 +289,9 @@ def _span(delta: timedelta) -> str:
 
 @dataclass
 class BreachReport:
-    """Responses that came after their due time in a period, per agent who sent them and
-    per tag; and the conversations overdue now, per assignee."""
+    """Responses that came after their due time in a period, per agent who sent them (by
+    username, as the stats' rows) and per tag; and the conversations overdue now, per
+    assignee."""
 
     responses: int = 0
     breached: int = 0
@@ -330,7 +331,7 @@ def breach_report(
             ).all()
         )
     )
-    names = {a.id: a.name or a.username for a in session.exec(select(Agent)).all()}
+    names = {a.id: a.username for a in session.exec(select(Agent)).all()}
     tags = _tags(session, conv_ids)
     sources = (
         dict(

@@ -718,6 +718,7 @@ class MainScreen(TeamFlows):
                 self.clock,
                 self.config.business_hours,
                 repeat_days=self.config.repeat_days,
+                sla=self.config.sla,
             ),
             drill,
         )

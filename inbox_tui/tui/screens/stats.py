@@ -205,6 +205,10 @@ class RepeatsLoaded(Loaded):
     pass
 
 
+class BreachesLoaded(Loaded):
+    """value: ``sla.breach_report`` for the period (replies after their target)."""
+
+
 class DrillScreen(Screen[int | None]):
     """The conversations behind one number. Dismisses with the id to open, or None."""
 
@@ -300,9 +304,11 @@ class StatsScreen(Screen[str | int | None]):
         clock: Any = None,
         business_hours: dict[str, Any] | None = None,
         repeat_days: int = 7,
+        sla: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()
         self.repeat_days = repeat_days
+        self.sla = sla  # [sla]: response targets (None: no breaches table)
         self.gateway = gateway
         self.me = me
         self.clock = clock or (lambda: datetime.now(UTC))
@@ -324,6 +330,7 @@ class StatsScreen(Screen[str | int | None]):
             )
             yield DataTable(id="tags", cursor_type="row")
             yield DataTable(id="repeats", cursor_type="row")
+            yield DataTable(id="breaches", cursor_type="row")
             yield Static(id="defs", classes="block")
         yield Footer()
 
@@ -348,6 +355,15 @@ class StatsScreen(Screen[str | int | None]):
         ):
             repeats.add_column(heading, key=key)
         self.repeat_ids: dict[str, list[int]] = {}
+        breaches = self.query_one("#breaches", DataTable)
+        for key, heading in (
+            ("key", "Replies after their response target"),
+            ("late", "late"),
+            ("judged", "replies judged"),
+            ("share", "late share"),
+        ):
+            breaches.add_column(heading, key=key)
+        breaches.display = False  # shown once there are targets to judge by
         self.load()
 
     def action_period(self, name: str) -> None:
@@ -379,6 +395,40 @@ class StatsScreen(Screen[str | int | None]):
             group="repeats",
             exclusive=True,
         )
+        self._load_breaches(since, until)
+
+    def _load_breaches(self, since: datetime, until: datetime) -> None:
+        from inbox_tui.services import sla
+
+        policy = sla.SlaPolicy.from_config(self.sla, self.business_hours)
+        if policy is not None:
+            self.gateway.read(
+                self,
+                lambda s: sla.breach_report(s, policy, since, until, until),
+                reply=BreachesLoaded,
+                group="breaches",
+                exclusive=True,
+            )
+
+    def on_breaches_loaded(self, message: BreachesLoaded) -> None:
+        """Per agent (most late first), the team, then per tag."""
+        rep = message.value
+        table = self.query_one("#breaches", DataTable)
+        table.display = True
+        table.clear()
+
+        def row(key: str, label: str, judged: int, late: int) -> None:
+            share = f"{late / judged:.0%}" if judged else "—"
+            table.add_row(Text(one_line(label, 40)), str(late), str(judged), share, key=key)
+
+        def worst(book: dict[str, list[int]]) -> list[tuple[str, list[int]]]:
+            return sorted(book.items(), key=lambda kv: (-kv[1][1], kv[0]))
+
+        for name, (judged, late) in worst(rep.by_agent):
+            row(f"agent:{name}", name, judged, late)
+        row("team", "team", rep.responses, rep.breached)
+        for name, (judged, late) in worst(rep.by_tag)[:10]:
+            row(f"tag:{name}", f"tag {name}", judged, late)
 
     def on_repeats_loaded(self, message: RepeatsLoaded) -> None:
         rep = message.value
