@@ -23,7 +23,7 @@ from inbox_tui.sanitize import one_line
 from inbox_tui.tui import actions
 from inbox_tui.tui.gateway import Gateway, Loaded
 from inbox_tui.tui.screens.flows import Flow
-from inbox_tui.tui.screens.triage import TriageFlows
+from inbox_tui.tui.screens.insight import InsightFlows
 from inbox_tui.tui.widgets.conversation_list import PAGE, ConversationList
 from inbox_tui.tui.widgets.side_pane import PaneData, SidePane, load_pane_data
 from inbox_tui.tui.widgets.thread_view import ThreadView
@@ -45,10 +45,6 @@ class ListLoaded(Loaded):
 
 class TotalCounted(Loaded):
     """value: the count; flow: the filter it is for."""
-
-
-class IncidentsLoaded(Loaded):
-    pass
 
 
 class ListRefreshed(Loaded):
@@ -165,7 +161,7 @@ class ViewsList(OptionList):
         self._ask("delete")
 
 
-class MainScreen(TriageFlows):
+class MainScreen(InsightFlows):
     # Triage keys live on this screen, so they never fire on the Stats screen or in a dialog.
     BINDINGS = actions.bindings(on_app=False)
     # With the views panel focused, the list's row is not what the agent is looking at:
@@ -190,6 +186,7 @@ class MainScreen(TriageFlows):
         self._list_request: ConversationFilter | None = None  # the filter last asked for
         self._pane_for: tuple[str, int | None] | None = None
         self._pane_generation = 0
+        self.bursts = []  # the incident banner's, newest detection
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not isinstance(self.focused, ViewsList) or action in self.PANEL_SAFE_ACTIONS
@@ -219,35 +216,6 @@ class MainScreen(TriageFlows):
     def on_mount(self) -> None:
         self._show_keys()
         self._check_incidents()
-
-    def _check_incidents(self) -> None:
-        from inbox_tui.services.incidents import detect
-
-        clock = self.clock
-        self.gateway.read(
-            self, lambda s: detect(s, now=clock()), reply=IncidentsLoaded, group="incidents",
-            exclusive=True,
-        )  # fmt: skip
-
-    def on_incidents_loaded(self, message: IncidentsLoaded) -> None:
-        """The incident banner: the likeliest burst, its size against the usual count."""
-        if not self.query("#incident"):
-            return
-        banner = self.query_one("#incident", Static)
-        bursts = message.value
-        banner.display = bool(bursts)
-        if not bursts:
-            return
-        b = bursts[0]
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f" ⚠ {b.count} similar new conversations ", style="bold black on red")
-        text.append(
-            f" like {one_line(b.subject, 50)!r} (usually {b.expected:.1f} in these hours): "
-        )
-        text.append(" ".join(f"#{c}" for c in b.conversations[:8]))
-        more = f" and {len(bursts) - 1} more bursts" if len(bursts) > 1 else ""
-        text.append(f"{more} · inbox-tui incidents confirm {b.key} --name NAME", style="dim")
-        banner.update(text)
 
     def on_resize(self, event: Any) -> None:
         wide = event.size.width >= 140
@@ -558,6 +526,18 @@ class MainScreen(TriageFlows):
         search.value = query
         search.add_class("shown")
         self.remove_class("-reading")
+        self.conv_list.focus()
+        self.reload()
+
+    def show_view(self, view: str) -> None:
+        """Show a view in the list (a burst's conversations, an incident's tag)."""
+        self.view, self.query_text, self.search_everywhere = view, "", False
+        self._uncover_list()
+        search = self.query_one("#search", Input)
+        search.value = ""
+        search.remove_class("shown")
+        self.remove_class("-reading")
+        self.conv_list.clear_selection()
         self.conv_list.focus()
         self.reload()
 

@@ -247,7 +247,12 @@ def articles_data(conversation_id: int, choices: list[ArticleChoice]) -> PaneDat
     )
 
 
-def contact_data(conversation_id: int, card: ContactCard | None, now: datetime) -> PaneData:
+def contact_data(
+    conversation_id: int,
+    card: ContactCard | None,
+    now: datetime,
+    previous: str | None = None,
+) -> PaneData:
     if card is None:
         return PaneData(
             "contact", conversation_id, Text(), [], {}, "This conversation has no known customer."
@@ -263,6 +268,8 @@ def contact_data(conversation_id: int, card: ContactCard | None, now: datetime) 
         + ("s" if card.total != 1 else ""),
         style="dim",
     )
+    if previous:  # continuity: whom to hand it to (p assigns it to them)
+        header.append(f"\nLast helped by {one_line(previous, 40)}")
     options = []
     previews = {}
     for c in card.conversations:
@@ -300,5 +307,6 @@ def load_pane_data(session: Any, kind: str, cid: int, me: str, now: datetime) ->
 
         return articles_data(cid, article_choices(session, cid))
     from inbox_tui.services.contacts import contact_card
+    from inbox_tui.services.continuity import previous_agent
 
-    return contact_data(cid, contact_card(session, cid), now)
+    return contact_data(cid, contact_card(session, cid), now, previous_agent(session, cid))
