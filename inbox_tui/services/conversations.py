@@ -114,6 +114,7 @@ class Thread:
     messages: list[ThreadMessage]
     version: int
     earlier: int = 0  # older messages not loaded (get_thread's ``newest``)
+    customer_clock: str = ""  # "their time 03:12 (UTC+02:00), night there" (services/clock)
 
 
 def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool = True):  # type: ignore[no-untyped-def]

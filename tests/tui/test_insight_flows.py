@@ -345,3 +345,21 @@ async def test_category_question_off_by_config(demo_store):
         await pilot.press("e")
         await settle(pilot, 5)
     assert conv(demo_store, cid).status == "closed"
+
+
+async def test_customer_clock_in_thread_header_and_contact_pane(demo_store):
+    from tests.test_customer_clock import mail
+
+    cid = demo_store.run(mail, 900, "Wed, 18 Nov 2026 01:00:00 +0900", "kenji@far.example")
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.main.open_conversation(cid)
+        await settle(pilot)
+        header = str(app.main.query_one(".thread-header").render())
+        # NOW is 15:30 UTC: 00:30 the next day in Tokyo.
+        assert "their time 00:30 (UTC+09:00), night there" in header
+        await pilot.press("f5")
+        await settle(pilot)
+        pane = str(app.main.query_one("#pane-head").render())
+        assert "Their time 00:30 (UTC+09:00), night there" in pane

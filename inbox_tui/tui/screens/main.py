@@ -114,11 +114,16 @@ def pages_of(
     return count_of(session, flt), pages
 
 
-def thread_of(session: Any, conv_id: int, window: int, me: str) -> tuple[Any, Any]:
+def thread_of(
+    session: Any, conv_id: int, window: int, me: str, now: datetime | None = None
+) -> tuple[Any, Any]:
+    from inbox_tui.services.clock import customer_clock
     from inbox_tui.services.conversations import get_thread
     from inbox_tui.services.presence import others_by_conversation
 
     thread = get_thread(session, conv_id, newest=window)
+    clock = customer_clock(session, conv_id, now) if now is not None else None
+    thread.customer_clock = clock.describe() if clock else ""
     return thread, others_by_conversation(session, me).get(conv_id, [])
 
 
@@ -318,7 +323,7 @@ class MainScreen(InsightFlows):
     def _load_thread(self, conv_id: int) -> None:
         window = self.thread_view.window_for(conv_id)
         self.gateway.read(
-            self, thread_of, conv_id, window, self.me, reply=ThreadLoaded,
+            self, thread_of, conv_id, window, self.me, self.clock(), reply=ThreadLoaded,
             flow=(conv_id, window), group="thread", exclusive=True,
         )  # fmt: skip
 

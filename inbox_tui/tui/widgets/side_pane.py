@@ -252,6 +252,7 @@ def contact_data(
     card: ContactCard | None,
     now: datetime,
     previous: str | None = None,
+    clock: str = "",
 ) -> PaneData:
     if card is None:
         return PaneData(
@@ -268,6 +269,8 @@ def contact_data(
         + ("s" if card.total != 1 else ""),
         style="dim",
     )
+    if clock:  # "their time 03:12 (UTC+02:00), night there" (services/clock)
+        header.append(f"\n{clock[0].upper()}{clock[1:]}")
     if previous:  # continuity: whom to hand it to (p assigns it to them)
         header.append(f"\nLast helped by {one_line(previous, 40)}")
     options = []
@@ -306,7 +309,15 @@ def load_pane_data(session: Any, kind: str, cid: int, me: str, now: datetime) ->
         from inbox_tui.services.suggest import article_choices
 
         return articles_data(cid, article_choices(session, cid))
+    from inbox_tui.services.clock import customer_clock
     from inbox_tui.services.contacts import contact_card
     from inbox_tui.services.continuity import previous_agent
 
-    return contact_data(cid, contact_card(session, cid), now, previous_agent(session, cid))
+    clock = customer_clock(session, cid, now)
+    return contact_data(
+        cid,
+        contact_card(session, cid),
+        now,
+        previous_agent(session, cid),
+        clock.describe() if clock else "",
+    )
