@@ -254,6 +254,7 @@ class MainScreen(TriageFlows):
         self.set_class(wide, "-wide")
         self.set_class(not wide, "-narrow")
         self.set_class(event.size.width < PANE_BESIDE_MIN_WIDTH, "-cramped")
+        self._show_keys()
 
     @property
     def side_pane(self) -> SidePane:
@@ -263,13 +264,15 @@ class MainScreen(TriageFlows):
         self.query_one("#status", Static).update(Text(one_line(text, 300)))
 
     def _show_keys(self) -> None:
-        hints = actions.key_hints(self.config.keys)
+        width = self.size.width - 2  # the footer's padding
         n = len(self.conv_list.selected)
+        sel = Text(no_wrap=True, overflow="ellipsis")
         if n:
-            sel = Text(no_wrap=True, overflow="ellipsis")
             sel.append(f" {n} selected ", style="bold black on yellow")
             sel.append(" Esc clears ")
-            hints = sel + hints
+        # The most important keys that fit (? always), whole: at 80 columns the line
+        # used to end at "Close" and drop ? Help, the way to every other key.
+        hints = sel + actions.key_hints(self.config.keys, max(0, width - len(sel)))
         self.query_one("#keys", Static).update(hints)
 
     def _set_top(self, total: int, exact: bool = True) -> None:
