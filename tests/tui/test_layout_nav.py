@@ -45,3 +45,105 @@ def test_footer_hints_fit_by_priority_and_help_lists_everything():
     assert " F1 " in actions.key_hints({"help": "f1"}, 60).plain
     rows = actions.help_rows({})
     assert {d for _, d in rows} >= {a.description for a in actions.ACTIONS}
+
+
+# -- the side pane -------------------------------------------------------------------------
+
+
+def pane_has_focus(app) -> bool:
+    pane = app.main.side_pane
+    return app.focused is not None and pane in app.focused.ancestors_with_self
+
+
+def shown_ids(app) -> tuple[int | None, int | None, int | None]:
+    """(list cursor, thread, pane): the conversations each part of the screen is about."""
+    main = app.main
+    row = main.conv_list.current_row()
+    thread = main.thread_view.thread
+    data = main.side_pane.data
+    return (
+        row.id if row else None,
+        thread.conversation.id if thread is not None and main.thread_view.display else None,
+        data.conversation_id if data is not None and main.side_pane.display else None,
+    )
+
+
+async def test_escape_and_u_leave_the_thread_and_its_pane_at_160_columns(demo_store):
+    for back in ("escape", "u"):
+        app = make_app(demo_store)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await settle(pilot)
+            await pilot.press("enter", "f2")
+            await settle(pilot)
+            assert pane_has_focus(app)
+            await pilot.press("j")  # the pane is usable from the keyboard
+            assert app.main.side_pane.choices.highlighted == 1
+            await pilot.press(back)
+            await settle(pilot)
+            assert app.focused is app.main.thread_view and app.main.side_pane.display
+            await pilot.press(back)
+            await settle(pilot)
+            # back at the list: the thread is left and the pane that was open beside it
+            # closes (at 160 columns the screen used to look exactly as before)
+            assert app.focused is app.main.conv_list and not app.main.has_class("-reading")
+            assert not app.main.side_pane.display, back
+
+
+async def test_the_pane_key_goes_into_a_shown_pane_before_hiding_it(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "f2")
+        await settle(pilot)
+        await pilot.press("escape")  # back in the thread, the pane beside it
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert app.main.side_pane.display and pane_has_focus(app)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert not app.main.side_pane.display and app.focused is app.main.thread_view
+        # with the pane beside the list (opened there), Esc in the list closes it
+        await pilot.press("escape")
+        await pilot.press("f5", "escape")
+        await settle(pilot)
+        assert app.focused is app.main.conv_list and app.main.side_pane.display
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not app.main.side_pane.display
+
+
+async def test_thread_and_pane_follow_the_cursor_across_resizes(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("f5", "escape")  # the contact pane beside list and thread
+        await settle(pilot)
+        first = shown_ids(app)
+        assert first[0] == first[1] == first[2] is not None
+        for size, moves in (((120, 30), "jj"), ((160, 48), ""), ((80, 24), "j"), ((160, 48), "")):
+            await pilot.resize_terminal(*size)
+            await settle(pilot)
+            for key in moves:
+                await pilot.press(key)
+                await settle(pilot)
+            cursor, thread, pane = shown_ids(app)
+            assert thread in (None, cursor), (size, shown_ids(app))
+            assert pane in (None, cursor), (size, shown_ids(app))
+        cursor, thread, pane = shown_ids(app)
+        assert cursor != first[0] and cursor == thread == pane
+
+
+async def test_the_pane_starts_at_its_top_for_another_conversation(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("f2", "j", "j")
+        await settle(pilot)
+        assert app.main.side_pane.choices.highlighted == 2  # 'confused' on the first
+        await pilot.press("escape", "j")  # the next conversation, which has it 5th
+        await settle(pilot)
+        cursor, _, pane = shown_ids(app)
+        assert pane == cursor
+        # its own tags, from the first: not the row the cursor happened to be on before
+        assert app.main.side_pane.choices.highlighted == 0

@@ -255,6 +255,16 @@ class MainScreen(TriageFlows):
         self.set_class(not wide, "-narrow")
         self.set_class(event.size.width < PANE_BESIDE_MIN_WIDTH, "-cramped")
         self._show_keys()
+        if not self.has_class("-reading"):
+            # The layout changed under the cursor: what the thread (a preview at 140
+            # columns and wider) and the pane show must be the cursor's conversation,
+            # not the one they showed before the resize.
+            if wide:
+                self._follow_cursor()
+            elif self.open_id is not None:
+                self.open_id = None  # nothing is open: presence stops saying "viewing"
+                self.post_message(OpenChanged())
+            self.refresh_pane(force=False)
 
     @property
     def side_pane(self) -> SidePane:
@@ -432,10 +442,16 @@ class MainScreen(TriageFlows):
 
     @on(ConversationList.Highlighted)
     def _highlighted(self, event: ConversationList.Highlighted) -> None:
-        if event.row is not None and self.has_class("-wide") and event.row.id != self.open_id:
-            self.open_id = event.row.id
-            self._load_thread(event.row.id)
+        self._follow_cursor()
         self.refresh_pane(force=False)
+
+    def _follow_cursor(self) -> None:
+        """At 140 columns and wider the thread beside the list previews the cursor's
+        conversation: open it there (the pane follows through ``pane_target``)."""
+        row = self.conv_list.current_row()
+        if row is not None and self.has_class("-wide") and row.id != self.open_id:
+            self.open_id = row.id
+            self._load_thread(row.id)
 
     @on(ConversationList.Opened)
     def _opened(self, event: ConversationList.Opened) -> None:
@@ -534,11 +550,19 @@ class MainScreen(TriageFlows):
         if not self.has_class("-reading") and self.conv_list.selected:
             self.conv_list.clear_selection()
             return
+        if not self.has_class("-reading"):
+            if self.pane_shown():  # the pane beside the list: Esc closes it
+                self._hide_pane()
+            self.conv_list.focus()  # from the preview beside the list, say
+            return
         self.remove_class("-reading")
+        # Leaving the thread leaves the pane that was open beside it: at 140 columns the
+        # thread stays as a preview, and with the pane still there Esc seemed to do nothing.
+        self._hide_pane()
         if not self.has_class("-wide"):
             self.open_id = None
         self.conv_list.focus()
-        self.refresh_pane(force=False)
+        self._follow_cursor()
 
     def action_select(self) -> None:
         self.conv_list.toggle_selected()
@@ -618,8 +642,14 @@ class MainScreen(TriageFlows):
         self._toggle_pane("contact")
 
     def _toggle_pane(self, kind: str) -> None:
-        if self.pane_shown() and self.side_pane.kind == kind:
+        """The pane's key shows it and goes into it; pressed in the pane it hides it.
+        (It hid a pane shown beside the list or thread too, so the keyboard way into it
+        was Tab, Tab.)"""
+        shown = self.pane_shown() and self.side_pane.kind == kind
+        if shown and (self._pane_has_focus() or self.has_class("-cramped")):
             self._hide_pane()
+        elif shown:
+            self.side_pane.choices.focus()
         else:
             self._show_pane(kind)
 
