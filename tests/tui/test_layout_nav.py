@@ -147,3 +147,138 @@ async def test_the_pane_starts_at_its_top_for_another_conversation(demo_store):
         assert pane == cursor
         # its own tags, from the first: not the row the cursor happened to be on before
         assert app.main.side_pane.choices.highlighted == 0
+
+
+# -- the Stats screen ----------------------------------------------------------------------
+
+
+def table_texts(table) -> list[str]:
+    """What a DataTable shows, line by line, as the terminal would (cut at its width)."""
+    return [table.render_line(y).text for y in range(table.size.height)]
+
+
+async def open_stats(pilot):
+    await settle(pilot)
+    await pilot.press("S")
+    await settle(pilot)
+    return pilot.app.screen
+
+
+async def test_every_stats_table_is_readable_at_80_columns(demo_store):
+    from textual.widgets import DataTable
+
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        stats = await open_stats(pilot)
+        for table in stats.query(DataTable):
+            # nothing runs off the right edge: the whole table is on screen
+            assert table.virtual_size.width <= table.scrollable_content_region.width, (
+                table.id,
+                table.virtual_size,
+                table.scrollable_content_region,
+            )
+        agents = stats.query_one("#agents", DataTable)
+        headings = [str(c.label) for c in agents.columns.values()]
+        # what a team lead reads first is there, under a heading that fits
+        for wanted in ("agent", "replies", "closed", "1st resp", "csat"):
+            assert any(h.startswith(wanted) for h in headings), (wanted, headings)
+        names = [agents.get_row_at(i)[0].plain for i in range(agents.row_count)]
+        assert names[-1] == "team" and "diego" in names
+        # a column that had to go is named, with where to find it
+        note = str(stats.query_one("#agents-note").render())
+        shown = {k.value for k in agents.columns}
+        hidden = [h for key, h in stats_columns() if key not in shown]
+        for h in hidden:
+            assert h in note
+
+
+def stats_columns():
+    from inbox_tui.tui.screens.stats import COLUMNS
+
+    return [(c.key, c.heading) for c in COLUMNS]
+
+
+async def test_first_tab_on_stats_goes_to_the_next_table(demo_store):
+    from textual.widgets import DataTable
+
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        stats = await open_stats(pilot)
+        assert app.focused is stats.query_one("#agents")
+        await pilot.press("tab")
+        await settle(pilot)
+        assert isinstance(app.focused, DataTable) and app.focused.id == "tags"
+        assert app.focused.region.height > 0  # scrolled into view
+        await pilot.press("tab")
+        assert app.focused.id == "repeats"
+        await pilot.press("tab")
+        assert app.focused.id == "heat"
+
+
+async def test_the_daily_volume_sparkline_stays_on_one_line(demo_store):
+    for width in (80, 160):
+        app = make_app(demo_store)
+        async with app.run_test(size=(width, 48)) as pilot:
+            stats = await open_stats(pilot)
+            for period in ("1", "2", "3"):
+                await pilot.press(period)
+                await settle(pilot)
+                volume = stats.query_one("#volume")
+                lines = str(volume.render()).split("\n")
+                spark = [ln for ln in lines if any(ch in ln for ch in "▁▂▃▄▅▆▇█")]
+                assert len(spark) == 1, (width, period, lines)
+                assert len(spark[0]) <= volume.content_region.width, (width, period, spark)
+
+
+async def test_escape_from_a_conversation_opened_in_stats_goes_back_to_the_stats(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        stats = await open_stats(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        table = stats.query_one("#agents")
+        table.move_cursor(row=table.row_count - 1, column=1)  # the team's replies
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "DrillScreen"
+        listing = app.screen.query_one("OptionList")
+        listing.highlighted = 2
+        wanted = int(listing.get_option_at_index(2).id)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is app.main and app.main.open_id == wanted
+        await pilot.press("escape")
+        await settle(pilot)
+        # back where the agent was: the same list behind the same number, same row
+        assert type(app.screen).__name__ == "DrillScreen"
+        assert app.screen.query_one("OptionList").highlighted == 2
+        await pilot.press("escape")
+        await settle(pilot)
+        stats = app.screen
+        assert type(stats).__name__ == "StatsScreen" and stats.period_name == "30d"
+        table = stats.query_one("#agents")
+        assert app.focused is table
+        assert table.cursor_coordinate == (table.row_count - 1, 1)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is app.main and app.main.view == "open"
+
+
+async def test_escape_from_an_agents_list_opened_in_stats_goes_back_to_the_stats(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_stats(pilot)
+        await pilot.press("enter")  # the first agent's name: their conversations
+        await settle(pilot)
+        assert app.screen is app.main and app.main.query_text.startswith("assignee:")
+        await pilot.press("enter")  # open one of them, and back
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is app.main and app.main.query_text.startswith("assignee:")
+        await pilot.press("escape")
+        await settle(pilot)
+        # not 'Everything' with the search cleared: the stats, and behind them the
+        # list as it was before S
+        assert type(app.screen).__name__ == "StatsScreen"
+        assert app.main.view == "open" and app.main.query_text == ""

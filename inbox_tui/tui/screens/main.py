@@ -23,7 +23,7 @@ from inbox_tui.sanitize import one_line
 from inbox_tui.tui import actions
 from inbox_tui.tui.gateway import Gateway, Loaded
 from inbox_tui.tui.screens.flows import Flow
-from inbox_tui.tui.screens.triage import TriageFlows
+from inbox_tui.tui.screens.stats_trips import StatsReturn, StatsTrips
 from inbox_tui.tui.widgets.conversation_list import PAGE, ConversationList
 from inbox_tui.tui.widgets.side_pane import PaneData, SidePane, load_pane_data
 from inbox_tui.tui.widgets.thread_view import ThreadView
@@ -165,7 +165,7 @@ class ViewsList(OptionList):
         self._ask("delete")
 
 
-class MainScreen(TriageFlows):
+class MainScreen(StatsTrips):
     # Triage keys live on this screen, so they never fire on the Stats screen or in a dialog.
     BINDINGS = actions.bindings(on_app=False)
     # With the views panel focused, the list's row is not what the agent is looking at:
@@ -190,6 +190,7 @@ class MainScreen(TriageFlows):
         self._list_request: ConversationFilter | None = None  # the filter last asked for
         self._pane_for: tuple[str, int | None] | None = None
         self._pane_generation = 0
+        self._stats_return: StatsReturn | None = None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not isinstance(self.focused, ViewsList) or action in self.PANEL_SAFE_ACTIONS
@@ -496,6 +497,7 @@ class MainScreen(TriageFlows):
     @on(OptionList.OptionSelected, "#views")
     def _view_chosen(self, event: OptionList.OptionSelected) -> None:
         self.view = event.option.id or "open"
+        self._stats_return = None
         self.query_text = ""
         self.search_everywhere = False
         self.query_one("#views").remove_class("shown")
@@ -507,6 +509,8 @@ class MainScreen(TriageFlows):
         row = self.conv_list.current_row()
         if row is None:
             return
+        if self._stats_return is not None and self._stats_return.conversation is not None:
+            self._stats_return = None  # the agent went on from the list
         self.open_conversation(row.id)
 
     def open_conversation(self, conv_id: int, from_pane: bool = False) -> None:
@@ -533,8 +537,11 @@ class MainScreen(TriageFlows):
             else:
                 self._focus_main()
             return
+        if self._back_to_stats():
+            return
         search = self.query_one("#search", Input)
-        if search.has_focus or search.has_class("shown"):
+        # A thread opened from search results goes back to the results first.
+        if search.has_focus or (search.has_class("shown") and not self.has_class("-reading")):
             search.remove_class("shown")
             self.search_everywhere = False
             if self.query_text:
@@ -727,26 +734,6 @@ class MainScreen(TriageFlows):
             self.compose_reply(cid, "\n\n" + data.payload[value] + "\n", article_id=int(value))
         elif event.kind == "contact":
             self.open_conversation(int(value), from_pane=True)
-
-    def action_stats(self) -> None:
-        from inbox_tui.tui.screens.stats import StatsScreen
-
-        def drill(result: str | int | None) -> None:
-            if isinstance(result, int):  # a conversation picked behind a number
-                self.open_conversation(result)
-            elif result:  # an agent: their conversations in the list
-                self.search_for(f"assignee:{result}", "all")
-
-        self.app.push_screen(
-            StatsScreen(
-                self.gateway,
-                self.me,
-                self.clock,
-                self.config.business_hours,
-                repeat_days=self.config.repeat_days,
-            ),
-            drill,
-        )
 
 
 class OpenChanged(Message):
