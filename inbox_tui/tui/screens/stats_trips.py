@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Input
 
-from inbox_tui.tui.screens.triage import TriageFlows
+from inbox_tui.tui.screens.teamwork import TeamFlows
 
 if TYPE_CHECKING:
     from inbox_tui.tui.screens.stats import StatsPlace
@@ -28,7 +28,7 @@ class StatsReturn:
     query: str | None = None
 
 
-class StatsTrips(TriageFlows):
+class StatsTrips(TeamFlows):
     """The main screen's base for the trips to the stats; MainScreen provides the rest."""
 
     search_everywhere: bool
