@@ -185,13 +185,35 @@ def keys_for(keymap: Mapping[str, str], a: Action) -> str:
     )
 
 
-def key_hints(keymap: Mapping[str, str]) -> Text:
-    text = Text(no_wrap=True, overflow="ellipsis")
+# What the footer keeps when the line is too short for every hint, most important first:
+# ? (which lists every key) never falls off, then the keys of the core loop.
+FOOTER_PRIORITY = [
+    "help", "open", "reply", "search", "tag", "close_next", "note", "assign", "status",
+    "snooze", "views", "macro", "stats", "contact", "article",
+]  # fmt: skip
+
+
+def key_hints(keymap: Mapping[str, str], width: int | None = None) -> Text:
+    """The footer's hints. With a ``width``, the most important ones that fit (by
+    ``FOOTER_PRIORITY``), whole, in their usual order; ? (every key) is always there."""
+    hints = []
     for a in ACTIONS:
         if a.short:
             key = keys_for(keymap, a).split(" / ")[0].replace("enter", "⏎")
-            text.append(f" {key} ", style="bold reverse")
-            text.append(f" {a.short} ")
+            hints.append((a.id, f" {key} ", f" {a.short} "))
+    if width is not None:
+        rank = {name: i for i, name in enumerate(FOOTER_PRIORITY)}
+        keep: set[str] = set()
+        used = 0
+        for name, key, label in sorted(hints, key=lambda h: rank.get(h[0], len(rank))):
+            if used + len(key) + len(label) <= width:
+                keep.add(name)
+                used += len(key) + len(label)
+        hints = [h for h in hints if h[0] in keep]
+    text = Text(no_wrap=True, overflow="ellipsis")
+    for _, key, label in hints:
+        text.append(key, style="bold reverse")
+        text.append(label)
     return text
 
 
