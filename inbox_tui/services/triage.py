@@ -35,6 +35,7 @@ from inbox_tui.services.core import (
     lock_conversation,
     record,
 )
+from inbox_tui.services.drafts import delete_draft
 from inbox_tui.store import insert_or_get
 
 
@@ -235,6 +236,8 @@ def add_note(
         data["mentions"] = [a.username for a in named]
     append_message(session, conv, agent, Direction.NOTE, EventKind.NOTED, data, now)
     mentions.notify(session, note.id, agent, named, now)
+    # Saved: the note's draft goes in the same transaction (a failed save keeps it).
+    delete_draft(session, actor, conv.id, kind="note")  # type: ignore[arg-type]
     return note.id
 
 

@@ -22,8 +22,8 @@ from inbox_tui.errors import UserError
 from inbox_tui.sanitize import one_line
 from inbox_tui.tui import actions
 from inbox_tui.tui.gateway import Gateway, ServiceFailed, StoreLike
-from inbox_tui.tui.screens.flows import ReplySent
-from inbox_tui.tui.screens.main import ListShown, MainScreen, OpenChanged, Polled, StatusNews
+from inbox_tui.tui.screens.flows import OpenChanged, ReplySent
+from inbox_tui.tui.screens.main import ListShown, MainScreen, Polled, StatusNews
 from inbox_tui.tui.widgets.dialogs import HelpScreen
 
 if TYPE_CHECKING:
@@ -250,7 +250,7 @@ class InboxApp(App[int]):
         from inbox_tui.services.presence import heartbeat
 
         if self._store is not None:
-            args = (self.me, self.main.open_id, "viewing")
+            args = (self.me, *self.main.presence_now())
             self.gateway.fire(self, heartbeat, *args, group="presence")
 
     def on_open_changed(self, _message: OpenChanged) -> None:

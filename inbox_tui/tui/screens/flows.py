@@ -68,7 +68,13 @@ class UndoFlow:
 
 
 class ReplyStarted(Loaded):
-    """value: services.compose.ReplyStart; flow: (conversation id, macro, article id)."""
+    """value: services.compose.ReplyStart; flow: (the composer to fill, a callback taking
+    the ReplyStart or None)."""
+
+
+class OpenChanged(Message):
+    """What the agent has open changed (a conversation, a composer): presence says so at
+    once (the app's heartbeat sends ``MainScreen.presence_now``)."""
 
 
 class ReplySent(Message):
@@ -102,7 +108,9 @@ class FlowsBase(Screen[None]):
     pane_failed: Callable[[int, str], None]
     search_for: Callable[[str, str], None]
     saved_views: dict[str, Any]
-    note_drafts: dict[int, str]  # notes closed with Esc (or not saved), this session
+    replying_to: int | None  # a reply composer is open on it: presence says "replying"
+    leave_thread: Callable[[], None]
+    open_conversation: Callable[..., None]
     load_views: Callable[[], None]
     action_open: Callable[[], None]
 
@@ -113,6 +121,20 @@ class FlowsBase(Screen[None]):
     @property
     def thread_view(self) -> ThreadView:
         return self.query_one(ThreadView)
+
+    def conversation_label(self, cid: int) -> str:
+        """How a dialog names the conversation it acts on: number and subject (cleaned)."""
+        from inbox_tui.sanitize import one_line
+
+        thread = self.thread_view.thread
+        row = self.conv_list.current_row()
+        if thread is not None and thread.conversation.id == cid:
+            subject = thread.conversation.subject
+        elif row is not None and row.id == cid:
+            subject = row.subject
+        else:
+            return f"#{cid}"
+        return f"#{cid} “{one_line(subject, 50)}”"
 
     # -- whom an action is for ---------------------------------------------------------
 

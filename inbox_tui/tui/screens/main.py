@@ -22,7 +22,7 @@ from textual.widgets.option_list import Option
 from inbox_tui.sanitize import one_line
 from inbox_tui.tui import actions
 from inbox_tui.tui.gateway import Gateway, Loaded
-from inbox_tui.tui.screens.flows import Flow
+from inbox_tui.tui.screens.flows import Flow, OpenChanged
 from inbox_tui.tui.screens.triage import TriageFlows
 from inbox_tui.tui.widgets.conversation_list import PAGE, ConversationList
 from inbox_tui.tui.widgets.side_pane import PaneData, SidePane, load_pane_data
@@ -183,7 +183,7 @@ class MainScreen(TriageFlows):
         self.view = "open"
         self.query_text = ""
         self.search_everywhere = False  # Tab in the search box: every conversation
-        self.note_drafts: dict[int, str] = {}
+        self.replying_to: int | None = None
         self.open_id: int | None = None
         self.open_version: int | None = None
         self.saved_views: dict[str, SavedView] = {}
@@ -531,11 +531,22 @@ class MainScreen(TriageFlows):
         if not self.has_class("-reading") and self.conv_list.selected:
             self.conv_list.clear_selection()
             return
+        self.leave_thread()
+
+    def leave_thread(self) -> None:
+        """Back from the thread to the list (beside it on a wide screen, it stays)."""
         self.remove_class("-reading")
         if not self.has_class("-wide"):
             self.open_id = None
         self.conv_list.focus()
         self.refresh_pane(force=False)
+
+    def presence_now(self) -> tuple[int | None, str]:
+        """What other agents see of this one: replying while a reply composer is open
+        (from the thread or the list alike), else viewing the open conversation."""
+        if self.replying_to is not None:
+            return self.replying_to, "replying"
+        return self.open_id, "viewing"
 
     def action_select(self) -> None:
         self.conv_list.toggle_selected()
@@ -714,7 +725,3 @@ class MainScreen(TriageFlows):
             ),
             drill,
         )
-
-
-class OpenChanged(Message):
-    """The agent opened another conversation: presence says so at once."""

@@ -17,6 +17,7 @@ from inbox_tui.tui.screens.composer import Composer, Draft
 from inbox_tui.tui.screens.flows import (
     Flow,
     NoteFlow,
+    OpenChanged,
     ReplySent,
     SendFlow,
     TakeBackFlow,
@@ -89,12 +90,10 @@ class TriageFlows(ReplyFlows):
                 self.conv_list.clear_selection()
             if flow.after is not None:
                 flow.after()
-        elif isinstance(flow, NoteFlow):
-            self.note_drafts.pop(flow.conv_id, None)
         elif isinstance(flow, UndoFlow):
             self.notify(message.result.summary, markup=False)
         elif isinstance(flow, SendFlow):
-            self._viewing(flow.conv_id)  # others stop seeing "is replying" at once
+            self.post_message(OpenChanged())  # others stop seeing "is replying" at once
             self.notify(self._sent_text(message.result), markup=False)
             self.post_message(ReplySent(message.result.undo_seconds))
         elif isinstance(flow, TakeBackFlow):  # taken back: the text is in the composer again
@@ -132,6 +131,8 @@ class TriageFlows(ReplyFlows):
             )
         elif isinstance(flow, MacroEdit):  # not saved: the edits come back
             self._edit_macro(flow)
+        elif isinstance(flow, NoteFlow):  # not saved: the note comes back as it was
+            self.compose_note(flow.conv_id, flow.text)
 
     # -- simple actions ------------------------------------------------------------------
 
