@@ -302,10 +302,12 @@ class InboxApp(App[int]):
         )
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        for a, title in actions.command_titles(self.config.keys):
+        for command in super().get_system_commands(screen):
+            if command.title not in actions.SHADOWED_SYSTEM_COMMANDS:
+                yield command
+        for a, title, help_text in actions.command_titles(self.config.keys):
             target = self if a.id in actions.APP_ACTIONS else self.main
-            yield SystemCommand(title, a.description, getattr(target, f"action_{a.action}"))
+            yield SystemCommand(title, help_text, getattr(target, f"action_{a.action}"))
 
 
 def run_app(ctx: Any) -> int:

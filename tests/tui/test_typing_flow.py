@@ -32,6 +32,12 @@ def slow(monkeypatch, module, name: str, seconds: float = 0.5) -> None:
     monkeypatch.setattr(module, name, slowed)
 
 
+def conv_in(session, cid):
+    from inbox_tui.models import Conversation
+
+    return session.get(Conversation, cid)
+
+
 def presence_of(store, who: str = ME):
     with store.read() as s:
         row = s.exec(
@@ -193,3 +199,39 @@ async def test_a_note_draft_survives_the_session_and_goes_when_saved(demo_store)
     assert demo_store.run(lambda s: get_draft(s, ME, cid, kind="note")) is None
     thread = demo_store.run(get_thread, cid)
     assert thread.messages[-1].body == "check the invoice first"
+
+
+# -- 8. the palette and the pickers' titles ---------------------------------------------------
+
+
+async def test_palette_titles_appear_once(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("colon")
+        await settle(pilot)
+        lines = [line.strip() for line in screen_lines(app)]
+        assert sum("Assign to me" in line for line in lines) == 1, lines
+        assert sum(line.startswith("Quit") for line in lines) <= 1
+
+
+@pytest.mark.parametrize("key", ["t", "a", "s", "z", "m", "h"])
+async def test_pickers_name_the_conversation_they_act_on(demo_store, key):
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        cid = lst(app).current_row().id
+
+        def hostile(s):
+            c = conv_in(s, cid)
+            c.subject = "Refund\x1b[31m now\nplease"
+            s.add(c)
+
+        demo_store.run(hostile)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        await pilot.press(key)
+        await settle(pilot)
+        title = str(app.screen.query_one("#picker-title").render())
+        assert f"#{cid}" in title and "Refund" in title and "please" in title, title
+        assert "\x1b" not in title and "\n" not in title.strip()

@@ -163,7 +163,7 @@ class TriageFlows(ReplyFlows):
             if value:
                 self.act(flow, f"Set {value}", f"Set {value}", triage.set_status_many, value)
 
-        self.app.push_screen(FuzzyPicker(self._title("Status", flow), items), chosen)
+        self.app.push_screen(FuzzyPicker(self._title("Status of", flow), items), chosen)
 
     def _current_status(self, flow: Flow) -> str | None:
         if len(flow.ids) != 1:
@@ -183,9 +183,12 @@ class TriageFlows(ReplyFlows):
         row = self.conv_list.current_row()
         return row.assignee if row is not None and row.id == flow.ids[0] else None
 
-    def _title(self, what: str, flow: Flow) -> str:
+    def _title(self, what: str, flow: Flow, hint: str = "") -> str:
+        """A picker's title: what it does and to which conversation (#number and
+        subject), or to how many selected ones; then its hint."""
         n = len(flow.ids)
-        return f"{what} ({n} selected conversations)" if n > 1 else what
+        whom = f"{n} selected conversations" if n > 1 else self.conversation_label(flow.ids[0])
+        return f"{what} {whom}" + (f" ({hint})" if hint else "")
 
     def action_snooze(self) -> None:
         from inbox_tui.when import SNOOZE_HINT, SNOOZE_PRESETS, snooze_until
@@ -227,7 +230,7 @@ class TriageFlows(ReplyFlows):
 
         self.app.push_screen(
             FuzzyPicker(
-                self._title("Snooze until… (wakes early if the customer replies)", flow),
+                self._title("Snooze", flow, "until when? It wakes early if the customer replies"),
                 items,
                 typed=lambda text: text if check(text) is None else None,
             ),
@@ -242,7 +245,7 @@ class TriageFlows(ReplyFlows):
         flow = self.begin()
         if flow is None:
             return
-        title = self._title("Tag (Enter toggles; type a new name to create it)", flow)
+        title = self._title("Tag", flow, "Enter toggles; type a new name to create it")
         picker = FuzzyPicker(title, [], allow_new="Create tag", loading=True)
 
         def chosen(value: str | None) -> None:
@@ -288,7 +291,7 @@ class TriageFlows(ReplyFlows):
         flow = self.begin()
         if flow is None:
             return
-        picker = FuzzyPicker(self._title("Assign to", flow), [], loading=True)
+        picker = FuzzyPicker(self._title("Assign", flow, "to whom?"), [], loading=True)
 
         def chosen(value: str | None) -> None:
             if value is None:
@@ -360,7 +363,7 @@ class TriageFlows(ReplyFlows):
         if flow is None:
             return
         conv_id = flow.ids[0]
-        title = "Suggested help articles (Enter inserts into a reply)"
+        title = self._title("Help articles for", flow, "Enter inserts one into a reply")
         picker = FuzzyPicker(title, [], loading=True, with_preview=True)
         texts: dict[str, str] = {}  # article id → the text it inserts, once loaded
 
@@ -446,7 +449,7 @@ class TriageFlows(ReplyFlows):
         flow = self.begin()
         if flow is None:
             return
-        title = self._title("Macro (type a pinned macro's number to apply it)", flow)
+        title = self._title("Macro for", flow, "type a pinned macro's number to apply it")
         picker = FuzzyPicker(title, [], loading=True, with_preview=True)
 
         def chosen(slug: str | None) -> None:
