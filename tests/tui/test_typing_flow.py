@@ -235,3 +235,37 @@ async def test_pickers_name_the_conversation_they_act_on(demo_store, key):
         title = str(app.screen.query_one("#picker-title").render())
         assert f"#{cid}" in title and "Refund" in title and "please" in title, title
         assert "\x1b" not in title and "\n" not in title.strip()
+
+
+# -- 5. a bulk macro says it will reply, and re-checks its selection ---------------------------
+
+
+async def test_bulk_macro_confirmation_says_reply_and_leaves_out_what_was_closed(demo_store):
+    from inbox_tui.services import triage
+
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        ids = []
+        for _ in range(3):
+            ids.append(lst(app).current_row().id)
+            await pilot.press("x")
+            await settle(pilot)
+        replies = {cid: len(demo_store.run(get_thread, cid).messages) for cid in ids}
+        demo_store.run(lambda s: triage.ensure_agent(s, "priya"))
+        demo_store.run(triage.close_many, "priya", [ids[1]])  # another agent, meanwhile
+        await pilot.press("m")
+        await settle(pilot)
+        await pilot.press("3")  # "Feature request logged": tags, replies, closes
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "Confirm"
+        shown = " ".join(str(app.screen.query_one("Static").render()).split())
+        assert "2 conversations" in shown and "reply" in shown and "closed" in shown, shown
+        assert f"#{ids[0]}" in shown and f"#{ids[2]}" in shown
+        assert "Left out (1)" in shown and f"#{ids[1]}" in shown and "closed by" in shown
+        await pilot.press("y")
+        await settle(pilot, 5)
+        after = {cid: len(demo_store.run(get_thread, cid).messages) for cid in ids}
+        assert after[ids[1]] == replies[ids[1]]  # no reply to the one closed meanwhile
+        assert after[ids[0]] > replies[ids[0]] and after[ids[2]] > replies[ids[2]]
+        assert not lst(app).selected

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from inbox_tui.sanitize import one_line
 from inbox_tui.services import triage
 from inbox_tui.tui.gateway import Loaded, ServiceFailed, StoreWritten
 from inbox_tui.tui.screens.composer import Composer, Draft
@@ -504,17 +505,19 @@ class TriageFlows(ReplyFlows):
             else:
                 self.compose_reply(flow.ids[0], p.text if p else "", info.slug)
             return
-        n = len(flow.ids)
+        name = one_line(info.name, 60)
 
         def run() -> None:
+            n = len(flow.ids)  # after the confirmation: some may have been left out
             self.gateway.write(
                 self,
                 lambda s: apply_macro_many(s, self.me, flow.ids, info.slug, config=self.config),
-                ok=f"Applied “{info.name}” to {n} conversation{_s(n)}.",
+                ok=f"Applied “{name}” to {n} conversation{_s(n)}.",
                 flow=flow,
             )
 
-        self.confirmed(flow, f"Apply the macro “{info.name}”", run)
+        effects = ", ".join(info.effects()) or "change nothing"
+        self.confirmed(flow, f"Apply the macro “{name}” to {{on}}? It will {effects}.", run)
 
     def _ask_then_compose(
         self, conv_id: int, slug: str, asks: list[str], answers: dict[str, str]
