@@ -118,6 +118,7 @@ class FlowsBase(Screen[None]):
     open_conversation: Callable[..., None]
     load_views: Callable[[], None]
     action_open: Callable[[], None]
+    complete_mentions: Callable[[Any], None]  # the note editor's @name completion
 
     @property
     def conv_list(self) -> ConversationList:

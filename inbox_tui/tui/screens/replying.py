@@ -68,6 +68,7 @@ class ReplyFlows(FlowsBase):
                 )  # fmt: skip
 
         composer = self._open_composer(cid, "note", title, done, is_note=True)
+        self.complete_mentions(composer)  # the agents' names arrive while typing
         if exact is not None:
             composer.call_after_refresh(composer.fill, exact)
             return
