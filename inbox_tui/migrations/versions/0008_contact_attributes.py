@@ -1,7 +1,7 @@
 """contact attributes: plan, company, country... per customer (#21)
 
 Revision ID: 0008
-Revises: 0013 (the head on main when this was written; the lead re-chains at merge)
+Revises: 0012 (the head on main when this was written; the lead re-chains at merge)
 
 Self-contained (one new table), so it can be re-chained after other revisions without
 change.
@@ -14,7 +14,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0013"  # suggestion freshness indexes (main's head)
+down_revision: str | None = "0012"  # note drafts (main's head)
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
