@@ -136,3 +136,50 @@ def test_a_broken_file_is_one_sentence_with_the_line_and_stores_nothing(
     with store.read() as s:
         assert s.exec(select(func.count()).select_from(ContactAttribute)).one() == 0
         assert s.exec(select(func.count()).select_from(Contact)).one() == 0
+
+
+def test_rules_and_response_targets_use_the_customers_attributes(store, tmp_path, capsys):
+    from datetime import timedelta
+
+    from inbox_tui import config_schema
+    from inbox_tui.models import utcnow
+    from inbox_tui.rules import RulesError, load_rules
+    from inbox_tui.services import core, sla
+    from inbox_tui.services.rules import run_rules
+
+    store.run(core.ensure_agent, "sam")
+    csv_file = tmp_path / "c.csv"
+    csv_file.write_text("email,plan\nbig@corp.example,Enterprise\nsmall@shop.example,free\n")
+    assert run(store, str(csv_file)) == 0
+    capsys.readouterr()
+    big, small = mail(store, "big1", "big@corp.example"), mail(store, "s1", "small@shop.example")
+    other = mail(store, "n1", "nobody@else.example")
+
+    rules_file = tmp_path / "r.toml"
+    rules_file.write_text(
+        '[[rule]]\nname = "Enterprise to sam"\n[rule.if]\ncontact = { plan = ["enterprise", "gold"] }\n'
+        '[rule.then]\nassign = "sam"\ntag = "vip"\n'
+    )
+    fired = store.run(run_rules, load_rules(rules_file), datetime(2026, 1, 1, tzinfo=UTC))
+    assert [(f.conversation_id, f.rule) for f in fired] == [(big, "Enterprise to sam")]
+    rules_file.write_text(
+        '[[rule]]\nname = "x"\n[rule.if]\ncontact = "enterprise"\n[rule.then]\ntag = "a"\n'
+    )
+    with pytest.raises(RulesError, match="must be a table of attributes"):
+        load_rules(rules_file)
+
+    spec = config_schema.validate(
+        {"sla": {"first_response": "1d", "contacts": {"plan=enterprise": {"first_response": "1h"}}}}
+    )
+    assert spec.sla is not None
+    policy = sla.SlaPolicy.from_config(spec.sla.model_dump(), None)
+    assert policy is not None
+    with store.read() as s:
+        due = {d.conversation_id: d.due_at for d in sla.waiting(s, policy)}
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    assert due[big] == start + timedelta(hours=1)  # Enterprise, whatever its case
+    assert due[small] == due[other] == start + timedelta(days=1)
+    with store.read() as s:
+        assert big in sla.matching_ids(s, policy, "breached", utcnow())
+    with pytest.raises(config_schema.SchemaError, match=r"\[sla\] contacts must be a table"):
+        config_schema.validate({"sla": {"contacts": {"enterprise": {"first_response": "1h"}}}})

@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 from inbox_tui.models import Agent, Contact, Conversation, Event, EventKind, Message, Status
 from inbox_tui.rules import Rule
 from inbox_tui.services import triage
+from inbox_tui.services.contactimport import attributes_of
 from inbox_tui.services.core import ensure_agent, lock_conversation, record
 
 if TYPE_CHECKING:
@@ -113,7 +114,12 @@ def _matching(session: Session, rules: list[Rule], event: Event) -> list[Rule]:
     data = json.loads(event.data or "{}")
     if event.kind == EventKind.TAGGED.value:
         tag = str(data.get("tag", ""))
-        return [r for r in rules if r.when == "tagged" and r.matches_tag(tag, conv.channel)]
+        attrs = attributes_of(session, conv.contact_id) if conv.contact_id else {}
+        return [
+            r
+            for r in rules
+            if r.when == "tagged" and r.matches_tag(tag, conv.channel) and r.matches_contact(attrs)
+        ]
     msg = session.get(Message, data.get("message")) if data.get("message") else None
     if msg is None or msg.conversation_id != conv.id:
         return []
@@ -130,8 +136,13 @@ def _matching(session: Session, rules: list[Rule], event: Event) -> list[Rule]:
         x for x in (msg.author_email, msg.author_name, contact.key if contact else "") if x
     )
     subject = msg.subject or conv.subject
+    attrs = attributes_of(session, conv.contact_id) if conv.contact_id else {}
     return [
-        r for r in rules if r.when == when and r.matches(subject, msg.body, sender, conv.channel)
+        r
+        for r in rules
+        if r.when == when
+        and r.matches(subject, msg.body, sender, conv.channel)
+        and r.matches_contact(attrs)
     ]
 
 
