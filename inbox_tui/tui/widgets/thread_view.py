@@ -330,6 +330,11 @@ class ThreadView(ScrollView, can_focus=True):
         self._lay_out_until(None)  # the last message's place is known only once laid out
         super().action_scroll_end()
 
+    @property
+    def laid_out(self) -> int:
+        """How many blocks (header, earlier line, messages) are laid out so far."""
+        return len(self._tops)
+
     def block_at(self, line: int) -> tuple[str, ThreadMessage | None] | None:
         """What is on a line of the thread (0 = the subject): the block's kind
         ("header", "earlier", "message") and its message, if any."""
