@@ -143,13 +143,12 @@ class InboxApp(App[int]):
         # (the commands print the same sentences on stderr).
         for warning in getattr(self.store, "warnings", []):
             self.notify(warning, severity="warning", timeout=20, markup=False)
-        self.main.reload()
+        self.main.store_ready()
         self.set_interval(self.poll_seconds, self._poll)
         if self.store.url.startswith("postgresql"):
             self._poll()  # the baseline token, so the first notice already counts
             self._listen()  # other agents' changes at once; the poll stays as the fallback
         self.set_interval(15, self._heartbeat)
-        self.main.load_views()
         if self.config.accounts and not self.config.demo:
             self._watch_mail()
             self.set_interval(30, self.flush_outbox)

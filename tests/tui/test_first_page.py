@@ -28,6 +28,9 @@ async def test_first_page_is_read_by_the_opening_worker_and_used_once(demo_store
         lst = app.main.conv_list
         assert [lst.row_at(i).id for i in range(len(with_store))] == with_store
         assert asked == ["open"]  # read while opening the store; the reload did not ask
+        # Nothing asked the store before it was open (the incident check did, from the
+        # screen's mount, and said "unexpected error" when the store opened late).
+        assert [n.message for n in app._notifications if n.severity == "error"] == []
         first = lst.row_at(0)
         demo_store.run(lambda s: triage.set_status(s, ME, first.id, triage.Status.CLOSED))
         app.main.reload()

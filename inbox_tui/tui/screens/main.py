@@ -223,6 +223,11 @@ class MainScreen(TriageFlows):
 
     def on_mount(self) -> None:
         self._show_keys()
+
+    def store_ready(self) -> None:
+        """The store is open (the app calls this): the first page, views, incidents."""
+        self.reload()
+        self.load_views()
         self._check_incidents()
 
     def _check_incidents(self) -> None:
