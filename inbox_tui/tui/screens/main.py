@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 from inbox_tui.sanitize import one_line
 from inbox_tui.tui import actions
 from inbox_tui.tui.gateway import Gateway, Loaded, StoreLike
+from inbox_tui.tui.restyle import set_state_class
 from inbox_tui.tui.screens.flows import Flow
 from inbox_tui.tui.screens.teamwork import TeamFlows
 from inbox_tui.tui.widgets.conversation_list import PAGE, ConversationList
@@ -527,7 +528,7 @@ class MainScreen(TeamFlows):
         """Open a conversation by id in the thread view (it need not be in the list: the
         customer's history, a stats drill-down)."""
         self.open_id = conv_id
-        self.add_class("-reading")
+        set_state_class(self, True, "-reading")
         self._load_thread(conv_id)
         self.mentions_read(conv_id)
 
@@ -566,7 +567,7 @@ class MainScreen(TeamFlows):
         if not self.has_class("-reading") and self.conv_list.selected:
             self.conv_list.clear_selection()
             return
-        self.remove_class("-reading")
+        set_state_class(self, False, "-reading")
         if not self.has_class("-wide"):
             self.open_id = None
         self.conv_list.focus()
@@ -592,7 +593,7 @@ class MainScreen(TeamFlows):
         search = self.query_one("#search", Input)
         search.value = query
         search.add_class("shown")
-        self.remove_class("-reading")
+        set_state_class(self, False, "-reading")
         self.conv_list.focus()
         self.reload()
 

@@ -244,7 +244,7 @@ class ThreadView(ScrollView, can_focus=True):
             _estimate(b.message, self._width) if b.message else 2 for b in self._blocks
         )
         start = int(self.scroll_y) if start is None else start
-        self._lay_out_until(start + (AHEAD + 1) * max(1, self.size.height))
+        self._lay_out_until(start + max(1, self.size.height))  # the rest as the reader scrolls
 
     def _lay_out_until(self, line: int | None) -> None:
         """Lay out blocks until ``line`` is covered (None: all of them)."""
@@ -281,12 +281,8 @@ class ThreadView(ScrollView, can_focus=True):
         m = block.message
         assert m is not None
         kind = m.direction if m.direction in ("in", "out", "note") else "in"
-        bar_style = self.get_component_rich_style(f"thread-view--bar-{kind}", partial=True)
-        back = (
-            self.get_component_rich_style("thread-view--note", partial=True)
-            if kind == "note"
-            else Style()
-        )
+        bar_style = self.get_component_rich_style(f"thread-view--bar-{kind}")
+        back = self.get_component_rich_style("thread-view--note") if kind == "note" else Style()
         bar = Segment("║" if kind == "note" else "▎", bar_style)
         pad = Segment(" ", back)
         body = message_text(m, self.show_quotes, self.now())
