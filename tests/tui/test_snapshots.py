@@ -20,8 +20,8 @@ SCREENS = {
     "pane_articles": ["j", "enter", "f4"],
     "pane_contact": ["j", "enter", "f5"],
     "stats": ["S"],
-    # focus on the first-response heatmap, cursor moved to Tuesday 10:00
-    "stats_heatmap": ["S", "tab", "tab", "down", *["right"] * 10],
+    # focus on the first-response heatmap (after the three tables), cursor on Tuesday 10:00
+    "stats_heatmap": ["S", "tab", "tab", "tab", "tab", "down", *["right"] * 10],
     "stats_drill": ["S", "down", "right", "enter"],
 }
 
