@@ -18,6 +18,7 @@ one sentence to show.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -29,7 +30,7 @@ from inbox_tui.models import Agent, Contact, Conversation, Event, EventKind, Mes
 from inbox_tui.rules import Rule
 from inbox_tui.services import triage
 from inbox_tui.services.contactimport import attributes_of
-from inbox_tui.services.core import ensure_agent, lock_conversation, record
+from inbox_tui.services.core import BATCH, ensure_agent, lock_conversation, record
 
 if TYPE_CHECKING:
     from inbox_tui.config import Config
@@ -69,10 +70,28 @@ def newest_event(session: Session) -> int:
 
 def run_new(session: Session, rules: list[Rule], after_event: int) -> list[Fired]:
     """Apply ``rules`` to the messages received and tags added after event
-    ``after_event`` (the ingest's own batch), once each."""
+    ``after_event`` (the ingest's own batch, an agent's tag), once each. The rules'
+    changes are a batch of their own: the agent's undo never takes them for its own."""
     if not rules:
         return []
-    return _run(session, rules, select(Event).where(col(Event.id) > after_event))
+    own = session.info.pop(BATCH, None)
+    try:
+        return _run(session, rules, select(Event).where(col(Event.id) > after_event))
+    finally:
+        session.info.pop(BATCH, None)
+        if own is not None:
+            session.info[BATCH] = own
+
+
+def tag_many(
+    session: Session, actor: str, ids: list[int], tag_name: str, rules: Sequence[Rule] = ()
+) -> int:
+    """An agent's tag (``triage.tag_many``) and, in the same transaction, the ``tagged``
+    rules it sets off. Returns how many conversations were tagged."""
+    before = newest_event(session) if rules else 0
+    count = triage.tag_many(session, actor, ids, tag_name)
+    run_new(session, list(rules), before)
+    return count
 
 
 def run_rules(session: Session, rules: list[Rule], since: datetime) -> list[Fired]:
