@@ -139,17 +139,7 @@ def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool
                 .where(Tag.kind == TagKind.CATEGORY.value)
             )
         )
-    if flt.mentioned:
-        stmt = stmt.where(col(Conversation.id).in_(mentioned_conversations(flt.mentioned)))
-    for name, value in flt.contact_attrs:
-        stmt = stmt.where(col(Conversation.contact_id).in_(_with_attribute(name, value)))
-    for name, value in flt.without_contact_attrs:
-        stmt = stmt.where(
-            or_(
-                col(Conversation.contact_id).is_(None),
-                col(Conversation.contact_id).not_in(_with_attribute(name, value)),
-            )
-        )
+    stmt = _apply_people(stmt, flt)
     if flt.sla_state is not None and flt.sla_policy is not None:
         now = flt.sla_now or utcnow()
         found = matching_ids(session, flt.sla_policy, flt.sla_state, now, flt.sla_within)
@@ -203,6 +193,22 @@ def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool
     terms = [(t, True) for t in flt.text] + [(t, False) for t in flt.phrases]
     for condition in text_conditions(session, terms, ordered=in_order):
         stmt = stmt.where(condition)
+    return stmt
+
+
+def _apply_people(stmt, flt: ConversationFilter):  # type: ignore[no-untyped-def]
+    """Who is behind it: notes naming an agent, the customer's attributes."""
+    if flt.mentioned:
+        stmt = stmt.where(col(Conversation.id).in_(mentioned_conversations(flt.mentioned)))
+    for name, value in flt.contact_attrs:
+        stmt = stmt.where(col(Conversation.contact_id).in_(_with_attribute(name, value)))
+    for name, value in flt.without_contact_attrs:
+        stmt = stmt.where(
+            or_(
+                col(Conversation.contact_id).is_(None),
+                col(Conversation.contact_id).not_in(_with_attribute(name, value)),
+            )
+        )
     return stmt
 
 
