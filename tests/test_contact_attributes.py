@@ -127,9 +127,13 @@ def test_import_sets_attributes_shown_in_the_card_and_searchable(store, tmp_path
 def test_a_broken_file_is_one_sentence_with_the_line_and_stores_nothing(
     store, tmp_path, capsys, text, needle
 ):
+    import csv
+
+    limit = csv.field_size_limit()
     bad = tmp_path / "bad.csv"
     bad.write_text(text)
     assert run(store, str(bad)) == 2
+    assert csv.field_size_limit() == limit  # the module's limit is process-wide: put back
     err = capsys.readouterr().err
     assert needle in err and len(err.strip().splitlines()) == 1, err
     assert "Traceback" not in err

@@ -96,7 +96,15 @@ def import_contacts(session: Session, path: Path) -> ContactsReport:
 def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     """(line number, fields) for each row, checked; the header is the first."""
     where = sanitize.one_line(path.name, 100)
-    csv.field_size_limit(MAX_VALUE * 4)
+    # The csv module's limit is process-wide: set for this file, put back after.
+    previous = csv.field_size_limit(MAX_VALUE * 4)
+    try:
+        yield from _read(path, where)
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _read(path: Path, where: str) -> Iterator[tuple[int, list[str]]]:
     width = 0
     try:
         handle = path.open(encoding="utf-8-sig", newline="")
