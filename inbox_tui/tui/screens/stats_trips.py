@@ -36,6 +36,7 @@ class StatsTrips(TeamFlows):
     _hide_pane: Callable[[], None]
     _follow_cursor: Callable[[], None]
     open_conversation: Callable[..., None]
+    set_status: Callable[[str], None]
 
     def action_stats(self) -> None:
         self.open_stats()
@@ -66,6 +67,7 @@ class StatsTrips(TeamFlows):
                 query = f"assignee:{result}"
                 self.search_for(query, "all")
                 self._stats_return = StatsReturn(screen.exit_place, before, query=query)
+            self.set_status("From the stats: Esc goes back to them.")
 
         self.app.push_screen(screen, drill)
 
@@ -84,6 +86,7 @@ class StatsTrips(TeamFlows):
         ):  # a thread opened from the agent's list goes back to that list first
             return False
         self._stats_return = None
+        self.set_status("")
         self.remove_class("-reading")
         self._hide_pane()
         if ret.query is not None:
