@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Input
 
+from inbox_tui.tui.restyle import set_state_class
 from inbox_tui.tui.screens.teamwork import TeamFlows
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ class StatsTrips(TeamFlows):
             return False
         self._stats_return = None
         self.set_status("")
-        self.remove_class("-reading")
+        set_state_class(self, False, "-reading")
         self._hide_pane()
         if ret.query is not None:
             self.view, self.query_text, self.search_everywhere = ret.before
