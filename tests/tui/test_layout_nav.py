@@ -33,6 +33,22 @@ async def test_footer_keeps_the_most_important_keys_at_80_columns(demo_store):
                 assert a.short in wide, (a.short, wide)
 
 
+async def test_footer_in_a_thread_offers_back_instead_of_open_at_80_columns(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        shown = footer(app)
+        # Enter does nothing more in a thread; the way out does
+        assert " Esc " in shown and "Back" in shown and "Open" not in shown, shown
+        assert "Help" in shown and "Reply" in shown
+        await pilot.press("escape")
+        await settle(pilot)
+        shown = footer(app)
+        assert "Open" in shown and "Back" not in shown, shown
+
+
 def test_footer_hints_fit_by_priority_and_help_lists_everything():
     for width in (40, 60, 78, 100, 158):
         text = actions.key_hints({}, width).plain
