@@ -232,7 +232,7 @@ async def test_first_tab_on_stats_goes_to_the_next_table(demo_store):
 
 
 async def test_the_daily_volume_sparkline_stays_on_one_line(demo_store):
-    for width in (80, 160):
+    for width in (60, 80, 160):
         app = make_app(demo_store)
         async with app.run_test(size=(width, 48)) as pilot:
             stats = await open_stats(pilot)
@@ -244,6 +244,9 @@ async def test_the_daily_volume_sparkline_stays_on_one_line(demo_store):
                 spark = [ln for ln in lines if any(ch in ln for ch in "▁▂▃▄▅▆▇█")]
                 assert len(spark) == 1, (width, period, lines)
                 assert len(spark[0]) <= volume.content_region.width, (width, period, spark)
+                days = len(stats._daily)
+                # the line is not squeezed to a few bars: every day, or most of the width
+                assert len(spark[0].strip()) >= min(days, volume.content_region.width // 2)
 
 
 async def test_escape_from_a_conversation_opened_in_stats_goes_back_to_the_stats(demo_store):
