@@ -152,6 +152,8 @@ class Message(SQLModel, table=True):
     subject: str = Field(default="", max_length=1000)
     sent_at: datetime = Field(default_factory=utcnow)
     received_at: datetime = Field(default_factory=utcnow)
+    # The sender's UTC offset in minutes where their mail or chat said it (migration 0009).
+    utc_offset: int | None = Field(default=None)
     body: str = Field(default="", sa_column=Column(Text, nullable=False))
     # JSON list of {name, content_type, size, sha256, status, note}; bytes in ``blob``.
     attachments: str | None = Field(default=None, sa_column=Column(Text))
@@ -321,16 +323,18 @@ class SavedSearch(SQLModel, table=True):
 
 
 class Draft(SQLModel, table=True):
-    """Text an agent typed in the reply composer and has not sent: one per conversation
-    and agent, in the store so another session, a restart or a crash keeps it."""
+    """Text an agent typed in the composer and has not sent (a reply) or saved (a note):
+    one per conversation, agent and kind, in the store so another session, a restart or
+    a crash keeps it."""
 
-    __table_args__ = (UniqueConstraint("conversation_id", "agent_id"),)
+    __table_args__ = (UniqueConstraint("conversation_id", "agent_id", "kind"),)
 
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: int = Field(foreign_key="conversation.id", index=True)
     agent_id: int = Field(foreign_key="agent.id", index=True)
     body: str = Field(default="", sa_column=Column(Text, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow)
+    kind: str = Field(default="reply", max_length=10)  # "reply" or "note"
 
 
 class Mention(SQLModel, table=True):
@@ -349,6 +353,20 @@ class Mention(SQLModel, table=True):
     by_agent_id: int | None = Field(default=None, foreign_key="agent.id")
     created_at: datetime = Field(default_factory=utcnow)
     read_at: datetime | None = None
+
+
+class ContactAttribute(SQLModel, table=True):
+    """A customer's attribute (plan, company, country, anything a contacts CSV or the
+    chat log provides): one value per name, names lower-case. Search
+    ``contact.plan:enterprise``, rules and response targets read them
+    (services/contacts.py)."""
+
+    __tablename__ = "contact_attribute"
+    __table_args__ = (Index("ix_contact_attribute_name_value", "name", "value"),)
+
+    contact_id: int = Field(foreign_key="contact.id", primary_key=True)
+    name: str = Field(primary_key=True, max_length=100)
+    value: str = Field(default="", max_length=1000)
 
 
 class StatConversation(SQLModel, table=True):

@@ -76,7 +76,7 @@ def canonical(store: Store) -> dict[str, object]:
         msgs = q(
             text(
                 "SELECT m.id, m.dedupe_key, m.conversation_id, m.direction, m.agent_id, m.subject, "
-                "m.body, m.sent_at, m.refs, m.to_addrs, m.attachments, m.parse_warnings, c.key "
+                "m.body, m.sent_at, m.refs, m.to_addrs, m.attachments, m.parse_warnings, m.utc_offset, c.key "
                 "FROM message m LEFT JOIN contact c ON c.id = m.contact_id"
             )
         ).all()

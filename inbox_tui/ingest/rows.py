@@ -156,6 +156,10 @@ def message_params(
         subject=subject,
         sent_at=sent_at,
         received_at=utcnow(),
+        # The sender's clock (services/clock.py); an offset no zone has is not kept.
+        utc_offset=msg.utc_offset
+        if msg.utc_offset is not None and -720 <= msg.utc_offset <= 840
+        else None,
         body=body,
         attachments=attachments,
         parse_warnings="\n".join(sanitize.one_line(w, 500) for w in msg.warnings) or None,

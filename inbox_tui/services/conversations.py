@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from inbox_tui.models import (
     Agent,
     Contact,
+    ContactAttribute,
     Conversation,
     ConversationTag,
     Message,
@@ -66,6 +67,9 @@ class ConversationFilter:
     sla_policy: SlaPolicy | None = None
     sla_now: datetime | None = None
     mentioned: str | None = None  # a username: conversations with a note naming them
+    # The customer's attributes (contact.plan:enterprise): (name, lower-case value).
+    contact_attrs: list[tuple[str, str]] = field(default_factory=list)
+    without_contact_attrs: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -115,6 +119,7 @@ class Thread:
     messages: list[ThreadMessage]
     version: int
     earlier: int = 0  # older messages not loaded (get_thread's ``newest``)
+    customer_clock: str = ""  # "their time 03:12 (UTC+02:00), night there" (services/clock)
 
 
 def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool = True):  # type: ignore[no-untyped-def]
@@ -134,8 +139,7 @@ def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool
                 .where(Tag.kind == TagKind.CATEGORY.value)
             )
         )
-    if flt.mentioned:
-        stmt = stmt.where(col(Conversation.id).in_(mentioned_conversations(flt.mentioned)))
+    stmt = _apply_people(stmt, flt)
     if flt.sla_state is not None and flt.sla_policy is not None:
         now = flt.sla_now or utcnow()
         found = matching_ids(session, flt.sla_policy, flt.sla_state, now, flt.sla_within)
@@ -190,6 +194,31 @@ def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool
     for condition in text_conditions(session, terms, ordered=in_order):
         stmt = stmt.where(condition)
     return stmt
+
+
+def _apply_people(stmt, flt: ConversationFilter):  # type: ignore[no-untyped-def]
+    """Who is behind it: notes naming an agent, the customer's attributes."""
+    if flt.mentioned:
+        stmt = stmt.where(col(Conversation.id).in_(mentioned_conversations(flt.mentioned)))
+    for name, value in flt.contact_attrs:
+        stmt = stmt.where(col(Conversation.contact_id).in_(_with_attribute(name, value)))
+    for name, value in flt.without_contact_attrs:
+        stmt = stmt.where(
+            or_(
+                col(Conversation.contact_id).is_(None),
+                col(Conversation.contact_id).not_in(_with_attribute(name, value)),
+            )
+        )
+    return stmt
+
+
+def _with_attribute(name: str, value: str):  # type: ignore[no-untyped-def]
+    """The customers whose attribute ``name`` is ``value`` (case-insensitive)."""
+    return (
+        select(ContactAttribute.contact_id)
+        .where(ContactAttribute.name == name.lower())
+        .where(func.lower(ContactAttribute.value) == value.lower())
+    )
 
 
 def list_conversations(
@@ -358,7 +387,8 @@ def get_thread(session: Session, conversation_id: int, newest: int | None = None
 
 def view_filter(view: str, me: str) -> ConversationFilter:
     """The built-in views: unassigned, mine, open, pending, snoozed, closed, all,
-    mentions (notes naming me), tag:<name>."""
+    mentions (notes naming me), tag:<name>, burst:<key>:<id,id,...> (an incident's
+    conversations, ``services/incidents.burst_view``)."""
     active = {Status.OPEN.value}
     if view == "unassigned":
         return ConversationFilter(statuses=active, unassigned=True)
@@ -374,4 +404,8 @@ def view_filter(view: str, me: str) -> ConversationFilter:
         return ConversationFilter(mentioned=me)
     if view.startswith("tag:"):
         return ConversationFilter(tags=[view[4:]])
+    if view.startswith("burst:"):
+        ids = view.split(":", 2)[2] if view.count(":") >= 2 else ""
+        if ids and all(part.isdigit() for part in ids.split(",")):
+            return ConversationFilter(ids=[int(part) for part in ids.split(",")])
     raise ValueError(f"unknown view {view!r}")

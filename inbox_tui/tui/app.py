@@ -22,8 +22,8 @@ from inbox_tui.errors import UserError
 from inbox_tui.sanitize import one_line
 from inbox_tui.tui import actions
 from inbox_tui.tui.gateway import Gateway, ServiceFailed, StoreLike
-from inbox_tui.tui.screens.flows import ReplySent
-from inbox_tui.tui.screens.main import ListShown, MainScreen, OpenChanged, Polled, StatusNews
+from inbox_tui.tui.screens.flows import OpenChanged, ReplySent
+from inbox_tui.tui.screens.main import ListShown, MainScreen, Polled, StatusNews
 from inbox_tui.tui.screens.teamwork import MentionNews
 from inbox_tui.tui.widgets.dialogs import HelpScreen
 
@@ -38,7 +38,9 @@ class StoreChanged(Message):
 
 
 class StoreOpened(Message):
-    pass
+    def __init__(self, store: StoreLike) -> None:
+        self.store = store
+        super().__init__()
 
 
 class StoreFailed(Message):
@@ -92,9 +94,11 @@ class InboxApp(App[int]):
     def on_mount(self) -> None:
         if self.config.keys:
             self.set_keymap(self.config.keys)
-        if self._store is None:
-            self._open_store()  # overlaps the database layer's start-up with the first paint
         self.main = MainScreen(self.gateway, self.config, self.me, self.clock)
+        if self._store is None:
+            # Overlaps the database layer's start-up, and the first page's query, with
+            # building and painting the screen.
+            self._open_store()
         self.push_screen(self.main)
         self.call_after_refresh(self._start)
 
@@ -118,16 +122,20 @@ class InboxApp(App[int]):
     def _open_store(self) -> None:
         assert self._store_factory is not None
         try:
-            self._store = self._store_factory()
+            store = self._store_factory()
         except UserError as exc:
             self.post_message(StoreFailed(f"inbox-tui: {exc}"))
             return
-        self.post_message(StoreOpened())
+        self.main.prefetch_first_page(store)
+        # The store is handed over on the UI thread (on_store_opened), so _start never
+        # sees it half-ready.
+        self.post_message(StoreOpened(store))
 
     def on_store_failed(self, message: StoreFailed) -> None:
         self.exit(None, 2, message.text)
 
-    def on_store_opened(self) -> None:
+    def on_store_opened(self, message: StoreOpened) -> None:
+        self._store = message.store
         if self._started:  # else _start, once the screen is up, carries on
             self._store_ready()
 
@@ -137,18 +145,28 @@ class InboxApp(App[int]):
         # (the commands print the same sentences on stderr).
         for warning in getattr(self.store, "warnings", []):
             self.notify(warning, severity="warning", timeout=20, markup=False)
-        self.main.reload()
+        self.main.store_ready()
+        self._load_rules()
         self.set_interval(self.poll_seconds, self._poll)
         if self.store.url.startswith("postgresql"):
             self._poll()  # the baseline token, so the first notice already counts
             self._listen()  # other agents' changes at once; the poll stays as the fallback
         self.set_interval(15, self._heartbeat)
-        self.main.load_views()
         if self.config.accounts and not self.config.demo:
             self._watch_mail()
             self.set_interval(30, self.flush_outbox)
         self._warm_semantic()
         self.set_interval(300, self._warm_semantic)  # conversations tagged since, new articles
+
+    def _load_rules(self) -> None:
+        """The config's [rules] file, once per session: the background sync and the tag
+        key fire them. A broken file is said once; the mail still comes in."""
+        from inbox_tui.services.rules import configured_rules
+
+        rules, problem = configured_rules(self.config)
+        self.main.rules = tuple(rules)
+        if problem:
+            self.notify(problem, severity="error", markup=False, timeout=30)
 
     def on_list_shown(self, _message: ListShown) -> None:
         if self.exit_after_first_frame:  # benchmarks: start to first page of data
@@ -167,12 +185,9 @@ class InboxApp(App[int]):
         import asyncio
 
         from inbox_tui.services.mailsync import SyncReport, watch
-        from inbox_tui.services.rules import configured_rules
 
         self._sync_stop = asyncio.Event()
-        rules, problem = configured_rules(self.config)  # once per session
-        if problem:  # said once; the mail still comes in, without the rules
-            self.notify(problem, severity="error", markup=False, timeout=30)
+        rules = self.main.rules  # loaded once with the store (_load_rules)
 
         def on_report(report: SyncReport) -> None:
             when = self.clock().strftime("%H:%M")
@@ -276,7 +291,7 @@ class InboxApp(App[int]):
         from inbox_tui.services.presence import heartbeat
 
         if self._store is not None:
-            args = (self.me, self.main.open_id, "viewing")
+            args = (self.me, *self.main.presence_now())
             self.gateway.fire(self, heartbeat, *args, group="presence")
 
     def on_open_changed(self, _message: OpenChanged) -> None:
@@ -328,10 +343,12 @@ class InboxApp(App[int]):
         )
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        for a, title in actions.command_titles(self.config.keys):
+        for command in super().get_system_commands(screen):
+            if command.title not in actions.SHADOWED_SYSTEM_COMMANDS:
+                yield command
+        for a, title, help_text in actions.command_titles(self.config.keys):
             target = self if a.id in actions.APP_ACTIONS else self.main
-            yield SystemCommand(title, a.description, getattr(target, f"action_{a.action}"))
+            yield SystemCommand(title, help_text, getattr(target, f"action_{a.action}"))
 
 
 def run_app(ctx: Any) -> int:

@@ -11,12 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from inbox_tui.sanitize import one_line
 from inbox_tui.services import triage
+from inbox_tui.services.rules import tag_many
 from inbox_tui.tui.gateway import Loaded, ServiceFailed, StoreWritten
 from inbox_tui.tui.screens.composer import Composer, Draft
 from inbox_tui.tui.screens.flows import (
     Flow,
     NoteFlow,
+    OpenChanged,
     ReplySent,
     SendFlow,
     TakeBackFlow,
@@ -89,12 +92,10 @@ class TriageFlows(ReplyFlows):
                 self.conv_list.clear_selection()
             if flow.after is not None:
                 flow.after()
-        elif isinstance(flow, NoteFlow):
-            self.note_drafts.pop(flow.conv_id, None)
         elif isinstance(flow, UndoFlow):
             self.notify(message.result.summary, markup=False)
         elif isinstance(flow, SendFlow):
-            self._viewing(flow.conv_id)  # others stop seeing "is replying" at once
+            self.post_message(OpenChanged())  # others stop seeing "is replying" at once
             self.notify(self._sent_text(message.result), markup=False)
             self.post_message(ReplySent(message.result.undo_seconds))
         elif isinstance(flow, TakeBackFlow):  # taken back: the text is in the composer again
@@ -132,6 +133,8 @@ class TriageFlows(ReplyFlows):
             )
         elif isinstance(flow, MacroEdit):  # not saved: the edits come back
             self._edit_macro(flow)
+        elif isinstance(flow, NoteFlow):  # not saved: the note comes back as it was
+            self.compose_note(flow.conv_id, flow.text)
 
     # -- simple actions ------------------------------------------------------------------
 
@@ -145,7 +148,10 @@ class TriageFlows(ReplyFlows):
             return
         if not flow.bulk and self.has_class("-reading"):
             flow.after = self._open_next
-        self.act(flow, "Close", "Closed", triage.close_many)
+        self.close_asking_category(flow)
+
+    def close_asking_category(self, flow: Flow) -> None:
+        self.act(flow, "Close", "Closed", triage.close_many)  # InsightFlows asks for a category
 
     def _open_next(self) -> None:
         self.conv_list.action_cursor_down()
@@ -159,10 +165,12 @@ class TriageFlows(ReplyFlows):
         items = [PickItem(v, label, checked=v == current) for v, label in STATUS_LABELS.items()]
 
         def chosen(value: str | None) -> None:
-            if value:
+            if value == "closed":
+                self.close_asking_category(flow)
+            elif value:
                 self.act(flow, f"Set {value}", f"Set {value}", triage.set_status_many, value)
 
-        self.app.push_screen(FuzzyPicker(self._title("Status", flow), items), chosen)
+        self.app.push_screen(FuzzyPicker(self._title("Status of", flow), items), chosen)
 
     def _current_status(self, flow: Flow) -> str | None:
         if len(flow.ids) != 1:
@@ -182,9 +190,12 @@ class TriageFlows(ReplyFlows):
         row = self.conv_list.current_row()
         return row.assignee if row is not None and row.id == flow.ids[0] else None
 
-    def _title(self, what: str, flow: Flow) -> str:
+    def _title(self, what: str, flow: Flow, hint: str = "") -> str:
+        """A picker's title: what it does and to which conversation (#number and
+        subject), or to how many selected ones; then its hint."""
         n = len(flow.ids)
-        return f"{what} ({n} selected conversations)" if n > 1 else what
+        whom = f"{n} selected conversations" if n > 1 else self.conversation_label(flow.ids[0])
+        return f"{what} {whom}" + (f" ({hint})" if hint else "")
 
     def action_snooze(self) -> None:
         from inbox_tui.when import SNOOZE_HINT, SNOOZE_PRESETS, snooze_until
@@ -226,7 +237,7 @@ class TriageFlows(ReplyFlows):
 
         self.app.push_screen(
             FuzzyPicker(
-                self._title("Snooze until… (wakes early if the customer replies)", flow),
+                self._title("Snooze", flow, "until when? It wakes early if the customer replies"),
                 items,
                 typed=lambda text: text if check(text) is None else None,
             ),
@@ -241,7 +252,7 @@ class TriageFlows(ReplyFlows):
         flow = self.begin()
         if flow is None:
             return
-        title = self._title("Tag (Enter toggles; type a new name to create it)", flow)
+        title = self._title("Tag", flow, "Enter toggles; type a new name to create it")
         picker = FuzzyPicker(title, [], allow_new="Create tag", loading=True)
 
         def chosen(value: str | None) -> None:
@@ -252,7 +263,8 @@ class TriageFlows(ReplyFlows):
                     flow, f"Remove tag {value}", f"Removed tag {value}", triage.untag_many, value
                 )
             else:
-                self.act(flow, f"Tag {value}", f"Tagged {value}", triage.tag_many, value)
+                # ``tagged`` rules (the config's [rules] file) fire in the same write.
+                self.act(flow, f"Tag {value}", f"Tagged {value}", tag_many, value, self.rules)
 
         self.app.push_screen(picker, chosen)
         self.gateway.read(
@@ -277,35 +289,42 @@ class TriageFlows(ReplyFlows):
 
     def tag_one(self, cid: int, name: str, remove: bool) -> None:
         """A tag chosen in the side pane: always the pane's one conversation."""
-        fn = triage.untag_many if remove else triage.tag_many
         ok = f"Removed tag {name}." if remove else f"Tagged {name}."
-        self.gateway.write(self, fn, self.me, [cid], name, ok=ok, flow=Flow([cid]))
+        if remove:
+            self.gateway.write(
+                self, triage.untag_many, self.me, [cid], name, ok=ok, flow=Flow([cid])
+            )
+        else:
+            args = (self.me, [cid], name, self.rules)
+            self.gateway.write(self, tag_many, *args, ok=ok, flow=Flow([cid]))
 
     def action_assign(self) -> None:
-        from inbox_tui.services.views import list_agents
-
         flow = self.begin()
         if flow is None:
             return
-        picker = FuzzyPicker(self._title("Assign to", flow), [], loading=True)
+        picker = FuzzyPicker(self._title("Assign", flow, "to whom?"), [], loading=True)
 
         def chosen(value: str | None) -> None:
             if value is None:
                 return
-            who = None if value == "\x00none" else value
+            who = None if value == "\x00none" else value.removeprefix("\x00previous:")
             ask = f"Assign to {who}" if who else "Unassign"
             done = f"Assigned to {who}" if who else "Unassigned"
             self.act(flow, ask, done, triage.assign_many, who)
 
         self.app.push_screen(picker, chosen)
         self.gateway.read(
-            self, list_agents, reply=AgentsLoaded, flow=(flow, picker), group="pickers"
-        )
+            self, _agents_and_previous, flow.ids, reply=AgentsLoaded, flow=(flow, picker),
+            group="pickers",
+        )  # fmt: skip
 
     def on_agents_loaded(self, message: AgentsLoaded) -> None:
         flow, picker = message.flow
         current = self._current_assignee(flow)
+        agents, previous = message.value
         items = [PickItem("\x00none", "Nobody (unassign)")]
+        if previous:  # continuity: the agent who last helped this customer
+            items.insert(0, PickItem(f"\x00previous:{previous}", f"previous agent: {previous}"))
         items += [
             PickItem(
                 a.username,
@@ -313,7 +332,7 @@ class TriageFlows(ReplyFlows):
                 a.username + (" (me)" if a.username == self.me else ""),
                 checked=a.username == current,
             )
-            for a in message.value
+            for a in agents
         ]
         if picker.is_attached:
             picker.set_items(items)
@@ -359,7 +378,7 @@ class TriageFlows(ReplyFlows):
         if flow is None:
             return
         conv_id = flow.ids[0]
-        title = "Suggested help articles (Enter inserts into a reply)"
+        title = self._title("Help articles for", flow, "Enter inserts one into a reply")
         picker = FuzzyPicker(title, [], loading=True, with_preview=True)
         texts: dict[str, str] = {}  # article id → the text it inserts, once loaded
 
@@ -445,7 +464,7 @@ class TriageFlows(ReplyFlows):
         flow = self.begin()
         if flow is None:
             return
-        title = self._title("Macro (type a pinned macro's number to apply it)", flow)
+        title = self._title("Macro for", flow, "type a pinned macro's number to apply it")
         picker = FuzzyPicker(title, [], loading=True, with_preview=True)
 
         def chosen(slug: str | None) -> None:
@@ -500,17 +519,19 @@ class TriageFlows(ReplyFlows):
             else:
                 self.compose_reply(flow.ids[0], p.text if p else "", info.slug)
             return
-        n = len(flow.ids)
+        name = one_line(info.name, 60)
 
         def run() -> None:
+            n = len(flow.ids)  # after the confirmation: some may have been left out
             self.gateway.write(
                 self,
                 lambda s: apply_macro_many(s, self.me, flow.ids, info.slug, config=self.config),
-                ok=f"Applied “{info.name}” to {n} conversation{_s(n)}.",
+                ok=f"Applied “{name}” to {n} conversation{_s(n)}.",
                 flow=flow,
             )
 
-        self.confirmed(flow, f"Apply the macro “{info.name}”", run)
+        effects = ", ".join(info.effects()) or "change nothing"
+        self.confirmed(flow, f"Apply the macro “{name}” to {{on}}? It will {effects}.", run)
 
     def _ask_then_compose(
         self, conv_id: int, slug: str, asks: list[str], answers: dict[str, str]
@@ -552,6 +573,13 @@ def _prepare_macro(session: Any, me: str, conv_id: int, slug: str) -> tuple[Any,
 
     info = get_macro(session, slug)
     return info, preview(session, me, conv_id, slug) if info.body else None
+
+
+def _agents_and_previous(session: Any, ids: list[int]) -> tuple[Any, str | None]:
+    from inbox_tui.services.continuity import previous_agent
+    from inbox_tui.services.views import list_agents
+
+    return list_agents(session), previous_agent(session, ids[0]) if len(ids) == 1 else None
 
 
 def _snooze_many(session: Any, me: str, ids: list[int], until: datetime, now: datetime) -> int:
