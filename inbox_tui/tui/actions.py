@@ -221,11 +221,18 @@ def help_rows(keymap: Mapping[str, str]) -> list[tuple[str, str]]:
     return [(keys_for(keymap, a), a.description) for a in ACTIONS] + OTHER_KEYS
 
 
-def command_titles(keymap: Mapping[str, str]) -> Iterable[tuple[Action, str]]:
-    """(action, palette title) for every action the palette offers."""
+def command_titles(keymap: Mapping[str, str]) -> Iterable[tuple[Action, str, str]]:
+    """(action, palette title, help line) for every action the palette offers: the title
+    is the description's head and the keys; the help line only what the title does not
+    already say (the description's part in brackets), so nothing shows twice."""
     for a in ACTIONS:
         if a.id != "palette":
-            yield a, f"{a.description.split(' (')[0]}  [{keys_for(keymap, a)}]"
+            head, _, rest = a.description.partition(" (")
+            yield a, f"{head}  [{keys_for(keymap, a)}]", rest.removesuffix(")")
+
+
+# Textual's own palette commands that one of ours already is (ctrl+q, ?).
+SHADOWED_SYSTEM_COMMANDS = frozenset({"Quit", "Keys"})
 
 
 class PlainCommands(Provider):

@@ -24,7 +24,7 @@ from inbox_tui.sanitize import one_line
 from inbox_tui.tui import actions
 from inbox_tui.tui.gateway import Gateway, Loaded, StoreLike
 from inbox_tui.tui.restyle import set_state_class
-from inbox_tui.tui.screens.flows import Flow, StatusNews
+from inbox_tui.tui.screens.flows import Flow, OpenChanged, StatusNews
 from inbox_tui.tui.screens.insight import InsightFlows
 from inbox_tui.tui.screens.stats_trips import StatsReturn, StatsTrips
 from inbox_tui.tui.widgets.conversation_list import PAGE, ConversationList
@@ -181,7 +181,7 @@ class MainScreen(StatsTrips, InsightFlows):
         self.view = "open"
         self.query_text = ""
         self.search_everywhere = False  # Tab in the search box: every conversation
-        self.note_drafts: dict[int, str] = {}
+        self.replying_to: int | None = None
         self.open_id: int | None = None
         self.open_version: int | None = None
         self.saved_views: dict[str, SavedView] = {}
@@ -564,6 +564,10 @@ class MainScreen(StatsTrips, InsightFlows):
                 self._hide_pane()
             self.conv_list.focus()  # from the preview beside the list, say
             return
+        self.leave_thread()
+
+    def leave_thread(self) -> None:
+        """Back from the thread to the list (beside it on a wide screen, it stays)."""
         set_state_class(self, False, "-reading")
         # Leaving the thread leaves the pane that was open beside it: at 140 columns the
         # thread stays as a preview, and with the pane still there Esc seemed to do nothing.
@@ -572,6 +576,13 @@ class MainScreen(StatsTrips, InsightFlows):
             self.open_id = None
         self.conv_list.focus()
         self._follow_cursor()
+
+    def presence_now(self) -> tuple[int | None, str]:
+        """What other agents see of this one: replying while a reply composer is open
+        (from the thread or the list alike), else viewing the open conversation."""
+        if self.replying_to is not None:
+            return self.replying_to, "replying"
+        return self.open_id, "viewing"
 
     def action_select(self) -> None:
         self.conv_list.toggle_selected()
@@ -748,7 +759,3 @@ class MainScreen(StatsTrips, InsightFlows):
             self.compose_reply(cid, "\n\n" + data.payload[value] + "\n", article_id=int(value))
         elif event.kind == "contact":
             self.open_conversation(int(value), from_pane=True)
-
-
-class OpenChanged(Message):
-    """The agent opened another conversation: presence says so at once."""

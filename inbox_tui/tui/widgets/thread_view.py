@@ -185,6 +185,22 @@ class ThreadView(ScrollView, can_focus=True):
         self._height = 0  # lines of the laid-out blocks
         self._width = 0  # the width they were laid out at
         self._guess = 0  # estimated lines of the blocks not laid out yet
+        self._reveal: int | None = None  # the conversation to show at its latest message
+
+    def reveal_latest(self, conversation_id: int) -> None:
+        """Scroll to the customer's last message (now, or when this conversation is
+        shown): a composer opening below the thread keeps it in sight."""
+        self._reveal = conversation_id
+        if self.thread is not None and self.thread.conversation.id == conversation_id:
+            self._reveal = None
+            self.call_after_refresh(self._scroll_to_latest)
+
+    def _scroll_to_latest(self) -> None:
+        messages = [b.message for b in self._blocks if b.message is not None]
+        latest = [m for m in messages if m.direction == "in"] or messages
+        if latest:
+            line = self.line_of(latest[-1].id)
+            self.scroll_to(y=line, animate=False, immediate=True)
 
     def window_for(self, conversation_id: int) -> int:
         shown_id, wanted = self.window
@@ -220,8 +236,12 @@ class ThreadView(ScrollView, can_focus=True):
         self._blocks = blocks
         where, self._scroll = self._scroll, self.scroll_y
         top = self.keep_top or where == "top"
-        self._relayout(0 if top else int(self.scroll_y))
-        if top:
+        reveal = self.thread is not None and self._reveal == self.thread.conversation.id
+        self._relayout(0 if top and not reveal else int(self.scroll_y))
+        if reveal:
+            self._reveal = None
+            self.call_after_refresh(self._scroll_to_latest)
+        elif top:
             self.keep_top = False
             self.scroll_to(y=0, animate=False, immediate=True)
         elif where == "end":
