@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inbox_tui.sanitize import one_line
-from inbox_tui.services import triage
-from inbox_tui.tui.gateway import Loaded, ServiceFailed, StoreWritten
+from inbox_tui.tui.gateway import Loaded, ServiceFailed, StoreWritten, lazy_module
 from inbox_tui.tui.screens.composer import Composer, Draft
 from inbox_tui.tui.screens.flows import (
     Flow,
@@ -27,6 +26,11 @@ from inbox_tui.tui.screens.flows import (
 )
 from inbox_tui.tui.screens.replying import ReplyFlows
 from inbox_tui.tui.widgets.dialogs import FuzzyPicker, PickItem, Prompt
+
+if TYPE_CHECKING:
+    from inbox_tui.services import triage
+else:  # not before the first frame (see lazy_module)
+    triage = lazy_module("inbox_tui.services.triage")
 
 
 @dataclass
