@@ -196,11 +196,13 @@ class ThreadView(ScrollView, can_focus=True):
             self.call_after_refresh(self._scroll_to_latest)
 
     def _scroll_to_latest(self) -> None:
-        messages = [b.message for b in self._blocks if b.message is not None]
-        latest = [m for m in messages if m.direction == "in"] or messages
-        if latest:
-            line = self.line_of(latest[-1].id)
-            self.scroll_to(y=line, animate=False, immediate=True)
+        if self.thread is None or not self.thread.messages:
+            return
+        messages = self.thread.messages
+        latest = next((m for m in reversed(messages) if m.direction == "in"), messages[-1])
+        line = self.line_of(latest.id)
+        if line is not None:
+            self.scroll_to(y=line, animate=False)
 
     def window_for(self, conversation_id: int) -> int:
         shown_id, wanted = self.window
@@ -236,10 +238,10 @@ class ThreadView(ScrollView, can_focus=True):
         self._blocks = blocks
         where, self._scroll = self._scroll, self.scroll_y
         top = self.keep_top or where == "top"
-        reveal = self.thread is not None and self._reveal == self.thread.conversation.id
-        self._relayout(0 if top and not reveal else int(self.scroll_y))
-        if reveal:
+        self._relayout(0 if top else int(self.scroll_y))
+        if self.thread is not None and self._reveal == self.thread.conversation.id:
             self._reveal = None
+            self.keep_top = False
             self.call_after_refresh(self._scroll_to_latest)
         elif top:
             self.keep_top = False
