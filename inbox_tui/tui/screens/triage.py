@@ -28,9 +28,11 @@ from inbox_tui.tui.screens.replying import ReplyFlows
 from inbox_tui.tui.widgets.dialogs import FuzzyPicker, PickItem, Prompt
 
 if TYPE_CHECKING:
+    from inbox_tui.services import rules as rule_service
     from inbox_tui.services import triage
 else:  # not before the first frame (see lazy_module)
     triage = lazy_module("inbox_tui.services.triage")
+    rule_service = lazy_module("inbox_tui.services.rules")
 
 
 @dataclass
@@ -266,7 +268,15 @@ class TriageFlows(ReplyFlows):
                     flow, f"Remove tag {value}", f"Removed tag {value}", triage.untag_many, value
                 )
             else:
-                self.act(flow, f"Tag {value}", f"Tagged {value}", triage.tag_many, value)
+                # ``tagged`` rules (the config's [rules] file) fire in the same write.
+                self.act(
+                    flow,
+                    f"Tag {value}",
+                    f"Tagged {value}",
+                    rule_service.tag_many,
+                    value,
+                    self.rules,
+                )
 
         self.app.push_screen(picker, chosen)
         self.gateway.read(
@@ -291,9 +301,14 @@ class TriageFlows(ReplyFlows):
 
     def tag_one(self, cid: int, name: str, remove: bool) -> None:
         """A tag chosen in the side pane: always the pane's one conversation."""
-        fn = triage.untag_many if remove else triage.tag_many
         ok = f"Removed tag {name}." if remove else f"Tagged {name}."
-        self.gateway.write(self, fn, self.me, [cid], name, ok=ok, flow=Flow([cid]))
+        if remove:
+            self.gateway.write(
+                self, triage.untag_many, self.me, [cid], name, ok=ok, flow=Flow([cid])
+            )
+        else:
+            args = (self.me, [cid], name, self.rules)
+            self.gateway.write(self, rule_service.tag_many, *args, ok=ok, flow=Flow([cid]))
 
     def action_assign(self) -> None:
         flow = self.begin()
