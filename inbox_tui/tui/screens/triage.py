@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inbox_tui.sanitize import one_line
-from inbox_tui.services import triage
-from inbox_tui.services.rules import tag_many
-from inbox_tui.tui.gateway import Loaded, ServiceFailed, StoreWritten
+from inbox_tui.tui.gateway import Loaded, ServiceFailed, StoreWritten, lazy_module
 from inbox_tui.tui.screens.composer import Composer, Draft
 from inbox_tui.tui.screens.flows import (
     Flow,
@@ -28,6 +26,13 @@ from inbox_tui.tui.screens.flows import (
 )
 from inbox_tui.tui.screens.replying import ReplyFlows
 from inbox_tui.tui.widgets.dialogs import FuzzyPicker, PickItem, Prompt
+
+if TYPE_CHECKING:
+    from inbox_tui.services import rules as rule_service
+    from inbox_tui.services import triage
+else:  # not before the first frame (see lazy_module)
+    triage = lazy_module("inbox_tui.services.triage")
+    rule_service = lazy_module("inbox_tui.services.rules")
 
 
 @dataclass
@@ -264,7 +269,14 @@ class TriageFlows(ReplyFlows):
                 )
             else:
                 # ``tagged`` rules (the config's [rules] file) fire in the same write.
-                self.act(flow, f"Tag {value}", f"Tagged {value}", tag_many, value, self.rules)
+                self.act(
+                    flow,
+                    f"Tag {value}",
+                    f"Tagged {value}",
+                    rule_service.tag_many,
+                    value,
+                    self.rules,
+                )
 
         self.app.push_screen(picker, chosen)
         self.gateway.read(
@@ -296,7 +308,7 @@ class TriageFlows(ReplyFlows):
             )
         else:
             args = (self.me, [cid], name, self.rules)
-            self.gateway.write(self, tag_many, *args, ok=ok, flow=Flow([cid]))
+            self.gateway.write(self, rule_service.tag_many, *args, ok=ok, flow=Flow([cid]))
 
     def action_assign(self) -> None:
         flow = self.begin()
