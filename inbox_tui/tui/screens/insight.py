@@ -25,7 +25,7 @@ from inbox_tui.sanitize import one_line
 from inbox_tui.services import categories, core, triage
 from inbox_tui.tui.gateway import Loaded, ServiceFailed, StoreWritten
 from inbox_tui.tui.screens.flows import Flow, ReplySent, _s
-from inbox_tui.tui.screens.triage import TriageFlows
+from inbox_tui.tui.screens.teamwork import TeamFlows
 from inbox_tui.tui.widgets.dialogs import Confirm, FuzzyPicker, PickItem, Prompt
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ def _label(picker: FuzzyPicker, value: str) -> str:
     return next((it.label for it in picker.items if it.value == value), value)
 
 
-class InsightFlows(TriageFlows):
+class InsightFlows(TeamFlows):
     """Incidents, "fixed", the previous agent and categories on close (module docstring)."""
 
     bursts: list[Burst]

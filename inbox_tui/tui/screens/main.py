@@ -385,13 +385,18 @@ class MainScreen(InsightFlows):
         self.gateway.read(self, list_views, self.me, reply=ViewsLoaded, group="views")
 
     def on_views_loaded(self, message: ViewsLoaded) -> None:
-        from inbox_tui.services.views import VIEWS
+        from inbox_tui.services.views import MENTIONS, VIEWS
 
         found = message.value
         self.saved_views = found.saved
+        self.unread_mentions = found.counts.get(MENTIONS[0], 0)
         ol = self.query_one("#views", OptionList)
         ol.clear_options()
         opts = [Option(Text(f"{label} ({found.counts.get(v, 0):,})"), id=v) for v, label in VIEWS]
+        # After Mine: the other place work meant for me shows up (notes naming me).
+        opts.insert(
+            2, Option(Text(f"{MENTIONS[1]} ({self.unread_mentions:,} unread)"), id="mentions")
+        )
         opts += [Option(Text(f"#{one_line(t, 20)}"), id=f"tag:{t}") for t in found.tags]
         opts += [Option(Text(f"★ {one_line(n, 20)}"), id=f"saved:{n}") for n in found.saved]
         ol.add_options(opts)
@@ -469,6 +474,8 @@ class MainScreen(InsightFlows):
         self.open_id = conv_id
         self.add_class("-reading")
         self._load_thread(conv_id)
+        self.mentions_read(conv_id)
+
         self.post_message(OpenChanged())
         if from_pane and self.has_class("-cramped"):
             self._hide_pane()  # the pane covered the thread
