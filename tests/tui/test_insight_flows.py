@@ -361,3 +361,43 @@ async def test_customer_clock_in_thread_header_and_contact_pane(demo_store):
         await settle(pilot)
         pane = str(app.main.query_one("#pane-head").render())
         assert "Their time 00:30 (UTC+09:00), night there" in pane
+
+
+async def test_stats_screen_leaves_incidents_out_with_i(demo_store):
+    from inbox_tui.services.stats import compute_report
+
+    with demo_store.read() as s:
+        answered = [
+            m.conversation_id
+            for m in s.exec(
+                select(Message)
+                .where(Message.direction == "out", Message.sent_at < NOW)
+                .order_by(Message.sent_at.desc())
+                .limit(6)
+            )
+        ]
+    for cid in set(answered):
+        demo_store.run(triage.tag, "sam", cid, "incident:old-outage")
+    app = make_app(demo_store)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("S")
+        await settle(pilot)
+        stats = app.screen
+        table = stats.query_one("#agents")
+
+        def team_n() -> str:
+            return str(table.get_row_at(table.row_count - 1)[7])
+
+        with_them = team_n()
+        await pilot.press("i")
+        await settle(pilot)
+        with demo_store.read() as s:
+            report = compute_report(s, stats.since, stats.until, exclude_incidents=True)
+        expected = report.agent_row(report.team)["first_response"]["count"]
+        assert team_n() == str(expected) != with_them
+        title = str(stats.query_one("#title").render())
+        assert f"times without {report.excluded_incidents} incident conversations" in title
+        await pilot.press("i")
+        await settle(pilot)
+        assert team_n() == with_them

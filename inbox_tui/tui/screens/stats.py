@@ -291,6 +291,7 @@ class StatsScreen(Screen[str | int | None]):
         Binding("1", "period('7d')", "7 days", id="stats.7d"),
         Binding("2", "period('30d')", "30 days", id="stats.30d"),
         Binding("3", "period('6m')", "6 months", id="stats.6m"),
+        Binding("i", "incidents", "Incidents in/out", id="stats.incidents"),
     ]
 
     def __init__(
@@ -308,6 +309,7 @@ class StatsScreen(Screen[str | int | None]):
         self.clock = clock or (lambda: datetime.now(UTC))
         self.business_hours = business_hours
         self.period_name = "30d"
+        self.exclude_incidents = False  # i: outages skew the times (#23)
         self.since: datetime | None = None
         self.until: datetime | None = None
 
@@ -357,6 +359,10 @@ class StatsScreen(Screen[str | int | None]):
     def action_close(self) -> None:
         self.dismiss(None)
 
+    def action_incidents(self) -> None:
+        self.exclude_incidents = not self.exclude_incidents
+        self.load()
+
     def load(self) -> None:
         from inbox_tui.services.repeats import report as repeats_report
         from inbox_tui.services.stats import BusinessHours, compute_report
@@ -364,11 +370,13 @@ class StatsScreen(Screen[str | int | None]):
         until = self.clock()
         since = until - timedelta(days=PERIODS[self.period_name])
         bh = BusinessHours.from_config(self.business_hours)
-        days = self.repeat_days
+        days, out = self.repeat_days, self.exclude_incidents
         # detail=False: no feature-request grouping, which this screen does not show.
         self.gateway.read(
             self,
-            lambda s: compute_report(s, since, until, business_hours=bh, detail=False),
+            lambda s: compute_report(
+                s, since, until, business_hours=bh, detail=False, exclude_incidents=out
+            ),
             reply=ReportLoaded,
             exclusive=True,
         )
@@ -408,8 +416,13 @@ class StatsScreen(Screen[str | int | None]):
         self.since, self.until = report.since, report.until
         title = Text()
         title.append("Stats ", style="bold")
+        if report.excluded_incidents is not None:
+            title.append(
+                f"times without {report.excluded_incidents} incident conversations ",
+                style="bold yellow",
+            )
         title.append(
-            f"{report.since:%d %b} – {report.until:%d %b %Y} ({self.period_name}) · 1 7 days · 2 30 days · 3 6 months · Enter on a number lists its conversations, on an agent their inbox · Tab next table",
+            f"{report.since:%d %b} – {report.until:%d %b %Y} ({self.period_name}) · i incidents {'in' if report.excluded_incidents is not None else 'out'} · 1 7 days · 2 30 days · 3 6 months · Enter on a number lists its conversations, on an agent their inbox · Tab next table",
             style="dim",
         )
         self.query_one("#title", Static).update(title)
