@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0013"  # main's head when written (0008 is team's)
+down_revision: str | None = "0013"  # suggestion indexes
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -24,8 +24,8 @@ from inbox_tui.errors import UserError
 from inbox_tui.sanitize import one_line
 from inbox_tui.services import categories, core, triage
 from inbox_tui.tui.gateway import Loaded, ServiceFailed, StoreWritten
-from inbox_tui.tui.screens.flows import Flow, ReplySent, _s
-from inbox_tui.tui.screens.teamwork import TeamFlows
+from inbox_tui.tui.screens.flows import Flow, ReplySent, StatusNews, _s
+from inbox_tui.tui.screens.triage import TriageFlows
 from inbox_tui.tui.widgets.dialogs import Confirm, FuzzyPicker, PickItem, Prompt
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ def _label(picker: FuzzyPicker, value: str) -> str:
     return next((it.label for it in picker.items if it.value == value), value)
 
 
-class InsightFlows(TeamFlows):
+class InsightFlows(TriageFlows):
     """Incidents, "fixed", the previous agent and categories on close (module docstring)."""
 
     bursts: list[Burst]
@@ -388,7 +388,6 @@ class InsightFlows(TeamFlows):
         screen stays live for thousands); the status line counts them."""
         from inbox_tui.services.buglinks import batches
         from inbox_tui.tui.gateway import explain
-        from inbox_tui.tui.screens.main import StatusNews
 
         me, config, total = self.me, self.config, len(ids)
 
