@@ -416,7 +416,7 @@ INCIDENT = [
     ("Calendar sync not working since this morning", 115, -300),
     ("Our calendar sync stopped", 80, 540),
     ("calendar sync broken?", 45, 0),
-    ("Calendar sync stopped working for the whole team", 20, 330),
+    ("Calendar sync is down", 20, 330),  # short: the newest, first in every list
 ]
 INCIDENT_BODY = (
     "Hi, since this morning our calendar sync stopped working: cards with due dates no "
