@@ -123,6 +123,8 @@ def _narrow(base: ConversationFilter, q: ConversationFilter) -> ConversationFilt
     q.ids = q.ids if q.ids is not None else base.ids
     q.contact_id = q.contact_id if q.contact_id is not None else base.contact_id
     q.mentioned = q.mentioned or base.mentioned
+    q.contact_attrs = [*base.contact_attrs, *q.contact_attrs]
+    q.without_contact_attrs = [*base.without_contact_attrs, *q.without_contact_attrs]
     q.sla_state = q.sla_state or base.sla_state
     q.sla_within = q.sla_within or base.sla_within
     q.sla_policy = q.sla_policy or base.sla_policy

@@ -242,6 +242,10 @@ class RepeatsLoaded(Loaded):
     pass
 
 
+class BreachesLoaded(Loaded):
+    """value: ``sla.breach_report`` for the period (replies after their target)."""
+
+
 class DrillScreen(Screen[int | None]):
     """The conversations behind one number. Dismisses with the id to open, or None."""
 
@@ -349,9 +353,11 @@ class StatsScreen(Screen[str | int | None]):
         business_hours: dict[str, Any] | None = None,
         repeat_days: int = 7,
         place: StatsPlace | None = None,
+        sla: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()
         self.repeat_days = repeat_days
+        self.sla = sla  # [sla]: response targets (None: no breaches table)
         self.gateway = gateway
         self.me = me
         self.clock = clock or (lambda: datetime.now(UTC))
@@ -375,6 +381,7 @@ class StatsScreen(Screen[str | int | None]):
             yield Static(id="agents-note", classes="note")
             yield DataTable(id="tags", cursor_type="row")
             yield DataTable(id="repeats", cursor_type="row")
+            yield DataTable(id="breaches", cursor_type="row")
             yield HeatMap("Incoming by weekday and hour (UTC)", "count", id="heat")
             yield HeatMap(
                 "Median first response by weekday and hour of the first message (UTC)",
@@ -402,8 +409,21 @@ class StatsScreen(Screen[str | int | None]):
                 Column("rate", "repeat rate", "rate", rank=0),
                 Column("nocat", "closed without category", "no category", rank=1),
             ],
+            "breaches": [
+                Column(
+                    "key",
+                    "Replies after their response target",
+                    "Late replies",
+                    rank=0,
+                    min_width=10,
+                ),
+                Column("late", "late", rank=0),
+                Column("judged", "replies judged", "judged", rank=0),
+                Column("share", "late share", "share", rank=1),
+            ],
         }
         self.repeat_ids: dict[str, list[int]] = {}
+        self.query_one("#breaches", DataTable).display = False  # shown with targets
         self.load()
         place = self._restore
         if place is not None and place.drill is not None and place.since and place.until:
@@ -449,6 +469,41 @@ class StatsScreen(Screen[str | int | None]):
             group="repeats",
             exclusive=True,
         )
+        self._load_breaches(since, until)
+
+    def _load_breaches(self, since: datetime, until: datetime) -> None:
+        from inbox_tui.services import sla
+
+        policy = sla.SlaPolicy.from_config(self.sla, self.business_hours)
+        if policy is not None:
+            self.gateway.read(
+                self,
+                lambda s: sla.breach_report(s, policy, since, until, until),
+                reply=BreachesLoaded,
+                group="breaches",
+                exclusive=True,
+            )
+
+    def on_breaches_loaded(self, message: BreachesLoaded) -> None:
+        """Per agent (most late first), the team, then per tag."""
+        rep = message.value
+        laid: list[tuple[str, list[str]]] = []
+
+        def row(key: str, label: str, judged: int, late: int) -> None:
+            share = f"{late / judged:.0%}" if judged else "—"
+            laid.append((key, [one_line(label, 40), str(late), str(judged), share]))
+
+        def worst(book: dict[str, list[int]]) -> list[tuple[str, list[int]]]:
+            return sorted(book.items(), key=lambda kv: (-kv[1][1], kv[0]))
+
+        for name, (judged, late) in worst(rep.by_agent):
+            row(f"agent:{name}", name, judged, late)
+        row("team", "team", rep.responses, rep.breached)
+        for name, (judged, late) in worst(rep.by_tag)[:10]:
+            row(f"tag:{name}", f"tag {name}", judged, late)
+        self.query_one("#breaches", DataTable).display = True
+        self._rows["breaches"] = laid
+        self._lay_out("breaches")
 
     # -- laying out the tables to the width ------------------------------------------
 
@@ -490,17 +545,23 @@ class StatsScreen(Screen[str | int | None]):
             note.display = bool(short)
 
     def _show_volume(self) -> None:
-        total = sum(self._daily)
-        suffix = f"  {total} messages"
-        room = self.size.width - 4 - len("Incoming per day  ") - len(suffix)
-        label = "Incoming per day"
-        if len(self._daily) > room:  # six months at 160 columns wrapped the sparkline
-            label = "Incoming per day, averaged over N days"
-            room = self.size.width - 4 - len(label) - 2 - len(suffix)
-        values, days = fit_series(self._daily, max(1, room))
-        vol = Text(label.replace(" N ", f" {days} ") + "  ", style="bold")
-        vol.append(sparkline(values), style="cyan")
-        vol.append(suffix)
+        """The daily line: beside its label when the days fit, else on a line of its
+        own as N-day averages (six months wrapped at 160 columns; 60 left it 2 wide)."""
+        width = self.size.width - 4  # the screen's scrollbar and the block's padding
+        total = f"{sum(self._daily)} messages"
+        label = "Incoming per day  "
+        if len(label) + len(self._daily) + 2 + len(total) <= width:
+            vol = Text(label, style="bold")
+            vol.append(sparkline(self._daily), style="cyan")
+            vol.append(f"  {total}")
+        else:
+            values, days = fit_series(self._daily, max(1, width))
+            vol = Text(
+                "Incoming per day" + (f", averaged over {days} days" if days > 1 else ""),
+                style="bold",
+            )
+            vol.append(f" · {total}\n")
+            vol.append(sparkline(values), style="cyan")
         if self._previous:
             vol.append("\n" + self._previous, style="dim")
         self.query_one("#volume", Static).update(vol)
