@@ -64,8 +64,7 @@ def view_label(view: str) -> str:
     if view.startswith("tag:"):
         return f"#{view[4:]}"
     if view.startswith("burst:"):
-        n = view.count(",") + 1
-        return f"Burst {view.split(':')[1]} ({n} conversations)"
+        return "Burst of similar conversations"
     return dict([*VIEWS, MENTIONS]).get(view) or view.removeprefix("saved:")
 
 

@@ -230,7 +230,7 @@ class InsightFlows(TriageFlows):
                 self._ask_incident_macro(burst, labels, name.strip())
 
         self.app.push_screen(
-            Prompt("Incident name (its conversations get the tag incident:NAME)",
+            Prompt("Incident name (tag: incident:NAME)",
                    value=suggested_name(burst), check=check),
             named,
         )  # fmt: skip
