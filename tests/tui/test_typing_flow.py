@@ -269,3 +269,55 @@ async def test_bulk_macro_confirmation_says_reply_and_leaves_out_what_was_closed
         assert after[ids[1]] == replies[ids[1]]  # no reply to the one closed meanwhile
         assert after[ids[0]] > replies[ids[0]] and after[ids[2]] > replies[ids[2]]
         assert not lst(app).selected
+
+
+# -- 2. type-ahead through a macro's steps -------------------------------------------------------
+
+
+async def test_keys_typed_while_a_macro_prepares_go_to_its_ask_then_the_composer(
+    demo_store, monkeypatch
+):
+    """m, a macro, then at once the blank's answer, Enter, and the reply's next words:
+    each lands in its step, in order, while the macro's preview loads (slowly here)."""
+    from inbox_tui.services import macros
+
+    def ask_in_order_status(s):
+        info = macros.get_macro(s, "order-status")
+        body = "Order {{ask: order number}} ships today."
+        macros.save_macro(s, info.slug, info.name, body, info.actions)
+
+    demo_store.run(ask_in_order_status)
+    slow(monkeypatch, macros, "preview")
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        cid = lst(app).current_row().id
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        await pilot.press(*"order status", "enter")
+        await pilot.pause()  # the picker's Enter is handled (a typist's gap), not the load
+        await pilot.press(*"A123", "enter", *" See you")
+        await settle(pilot, 5)
+        assert app.screen.__class__.__name__ == "Composer"
+        text = app.screen.query_one("TextArea").text
+        assert "Order A123 ships today." in text and text.endswith("See you"), text
+        assert conv(demo_store, cid).status == "open"  # "e" of "See" closed nothing
+
+
+async def test_keys_typed_while_a_macro_reply_renders_go_to_the_composer(demo_store, monkeypatch):
+    from inbox_tui.services import macros
+
+    slow(monkeypatch, macros, "preview")
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        cid = lst(app).current_row().id
+        await pilot.press("m")
+        await settle(pilot)
+        await pilot.press("2", *"hello there")  # "Ask for details", then typing at once
+        await settle(pilot, 5)
+        assert app.screen.__class__.__name__ == "Composer"
+        assert app.screen.query_one("TextArea").text.endswith("hello there")
+        assert conv(demo_store, cid).status == "open"
