@@ -40,6 +40,12 @@ ACTIONS: list[Action] = [
     Action("tag", "t", "tag", "Tag (fuzzy picker; Enter toggles)", "Tag"),
     Action("assign", "a", "assign", "Assign to an agent (picker)", "Assign"),
     Action("assign_me", "i", "assign_me", "Assign to me"),
+    Action(
+        "assign_previous",
+        "p",
+        "assign_previous",
+        "Assign to the previous agent (who last helped this customer)",
+    ),
     Action("status", "s", "status", "Set status: open, pending, closed", "Status"),
     Action("snooze", "z", "snooze", "Snooze (presets or custom, e.g. 3h, 2d)", "Snooze"),
     Action("close_next", "e", "close_next", "Close and go to the next conversation", "Close"),
@@ -56,6 +62,18 @@ ACTIONS: list[Action] = [
     Action("pane_macros", "f3", "pane_macros", "Side pane: macros with preview"),
     Action("pane_articles", "f4", "pane_articles", "Side pane: suggested help articles"),
     Action("pane_contact", "f5", "pane_contact", "Side pane: the customer and their history"),
+    Action(
+        "incident",
+        "I",
+        "incident",
+        "Incident: list the burst's conversations, then confirm or dismiss it",
+    ),
+    Action(
+        "fixed",
+        "F",
+        "fixed",
+        "Bug fixed: reply with a macro to every conversation linked to it",
+    ),
     Action("select", "x", "select", "Select for bulk actions (tag, assign, close, snooze, macro)"),
     Action(
         "merge",
@@ -167,13 +185,35 @@ def keys_for(keymap: Mapping[str, str], a: Action) -> str:
     )
 
 
-def key_hints(keymap: Mapping[str, str]) -> Text:
-    text = Text(no_wrap=True, overflow="ellipsis")
+# What the footer keeps when the line is too short for every hint, most important first:
+# ? (which lists every key) never falls off, then the keys of the core loop.
+FOOTER_PRIORITY = [
+    "help", "open", "reply", "search", "tag", "close_next", "note", "assign", "status",
+    "snooze", "views", "macro", "stats", "contact", "article",
+]  # fmt: skip
+
+
+def key_hints(keymap: Mapping[str, str], width: int | None = None) -> Text:
+    """The footer's hints. With a ``width``, the most important ones that fit (by
+    ``FOOTER_PRIORITY``), whole, in their usual order; ? (every key) is always there."""
+    hints = []
     for a in ACTIONS:
         if a.short:
             key = keys_for(keymap, a).split(" / ")[0].replace("enter", "⏎")
-            text.append(f" {key} ", style="bold reverse")
-            text.append(f" {a.short} ")
+            hints.append((a.id, f" {key} ", f" {a.short} "))
+    if width is not None:
+        rank = {name: i for i, name in enumerate(FOOTER_PRIORITY)}
+        keep: set[str] = set()
+        used = 0
+        for name, key, label in sorted(hints, key=lambda h: rank.get(h[0], len(rank))):
+            if used + len(key) + len(label) <= width:
+                keep.add(name)
+                used += len(key) + len(label)
+        hints = [h for h in hints if h[0] in keep]
+    text = Text(no_wrap=True, overflow="ellipsis")
+    for _, key, label in hints:
+        text.append(key, style="bold reverse")
+        text.append(label)
     return text
 
 
