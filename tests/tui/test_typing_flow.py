@@ -321,3 +321,33 @@ async def test_keys_typed_while_a_macro_reply_renders_go_to_the_composer(demo_st
         assert app.screen.__class__.__name__ == "Composer"
         assert app.screen.query_one("TextArea").text.endswith("hello there")
         assert conv(demo_store, cid).status == "open"
+
+
+# -- 6. Esc from a search goes back to where the agent was ---------------------------------------
+
+
+async def test_escape_from_the_customers_history_returns_to_the_view(demo_store):
+    """Walkthrough: c (this customer's conversations, searched in Everything), then Esc
+    left the agent in Everything, not in the view and on the row they came from."""
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("v", "down", "enter")  # Pending (the list opens on All open)
+        await settle(pilot)
+        assert app.main.view == "pending"
+        await pilot.press("down")
+        await settle(pilot)
+        row = lst(app).current_row().id
+        await pilot.press("c")
+        await settle(pilot)
+        assert app.main.view == "all" and app.main.query_text
+        await pilot.press("enter")  # one of the customer's conversations, then back
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.main.view == "all" and app.main.query_text  # the history list first
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.main.view == "pending" and app.main.query_text == ""
+        assert lst(app).current_row().id == row
+        assert not app.main.query_one("#search").has_class("shown")
