@@ -37,8 +37,8 @@ def test_screen(snap_compare, demo_store, screen, size):
         # A text box's cursor blinks on a 0.5 s timer: held visible, so the picture does
         # not depend on when it was taken (composer-160x48 and search-160x48 caught
         # either phase).
-        for box in pilot.app.screen.query("TextArea, Input"):
-            box.cursor_blink = False
+        for area in pilot.app.screen.query("TextArea, Input"):
+            area.cursor_blink = False
         await pilot.pause()
 
     assert snap_compare(make_app(demo_store), terminal_size=size, run_before=run_before)

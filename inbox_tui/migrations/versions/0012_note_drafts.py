@@ -9,7 +9,7 @@ unnamed unique constraint cannot be dropped by name on SQLite. Drafts are refere
 nothing, so their ids are not kept (the new table's own sequence numbers them).
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0013
 """
 
 from collections.abc import Sequence
@@ -19,7 +19,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0009"  # the latest on main when this was written
+down_revision: str | None = "0009"  # insight (customer clock)
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
