@@ -351,3 +351,43 @@ async def test_escape_from_the_customers_history_returns_to_the_view(demo_store)
         assert app.main.view == "pending" and app.main.query_text == ""
         assert lst(app).current_row().id == row
         assert not app.main.query_one("#search").has_class("shown")
+
+
+# -- 7. a saved view lists what its search listed ------------------------------------------------
+
+
+async def test_a_search_saved_after_tab_keeps_everything_as_its_scope(demo_store):
+    """Walkthrough: '/' login, Tab (search everything), ctrl+s: the view was saved over
+    All open, so it listed fewer conversations than the search had shown."""
+    from inbox_tui.services.views import list_saved_views
+
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"login", "tab")
+        await settle(pilot)
+        shown = lst(app).total
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press(*"Logins", "enter")
+        await settle(pilot)
+        assert [v.scope for v in demo_store.run(list_saved_views)] == ["all"]
+        await pilot.press("v")
+        await settle(pilot)
+        views = app.main.query_one("#views")
+        ids = [views.get_option_at_index(i).id for i in range(views.option_count)]
+        views.highlighted = ids.index("saved:Logins")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.main.view == "saved:Logins" and lst(app).total == shown
+
+
+def test_a_search_in_a_saved_view_keeps_every_condition_of_the_view():
+    """_narrow copied the view's conditions field by field and forgot some (issue:,
+    category:none): typing in such a view dropped them."""
+    from inbox_tui.services.views import SavedView, resolve_filter
+
+    saved = {"V": SavedView("V", "issue:BUG-7 -issue:BUG-8 category:none", "pending")}
+    flt = resolve_filter("saved:V", "login", ME, saved)
+    assert flt.issues == ["BUG-7"] and flt.without_issues == ["BUG-8"]
+    assert flt.no_category and flt.statuses == {"pending"} and flt.text == ["login"]

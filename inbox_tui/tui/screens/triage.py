@@ -354,7 +354,9 @@ class TriageFlows(ReplyFlows):
             self.notify("Type a search first (/), then save it as a view.", severity="warning")
             return
         # The view keeps the scope the search ran in, so it shows what the search showed.
-        query, scope = saved_query(self.view, self.query_text, self.saved_views)
+        query, scope = saved_query(
+            self.view, self.query_text, self.saved_views, self.search_everywhere
+        )
 
         def done(name: str | None) -> None:
             self.conv_list.focus()  # the next key is for the list, not the query
