@@ -255,10 +255,15 @@ class Waiting(ModalScreen[None]):
         self.typed = ""
         self.cancelled = False
 
+    SHOW_AFTER = 0.4  # seconds: a quick step never flashes a dialog
+
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(self.title_text, style="bold"))
             yield Static(id="waiting-typed")
+
+    def on_mount(self) -> None:
+        self.set_timer(self.SHOW_AFTER, lambda: self.add_class("-shown"))
 
     def on_key(self, event: events.Key) -> None:
         if event.key == "enter":
