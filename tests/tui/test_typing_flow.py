@@ -391,3 +391,40 @@ def test_a_search_in_a_saved_view_keeps_every_condition_of_the_view():
     flt = resolve_filter("saved:V", "login", ME, saved)
     assert flt.issues == ["BUG-7"] and flt.without_issues == ["BUG-8"]
     assert flt.no_category and flt.statuses == {"pending"} and flt.text == ["login"]
+
+
+async def test_escape_from_a_conversation_opened_in_the_customer_pane_goes_back(demo_store):
+    """At 80 columns the customer pane covers the thread; Enter on another of their
+    conversations opened it, and Esc then left the agent in the list, not in the
+    conversation they were reading."""
+    from sqlalchemy import func
+
+    from inbox_tui.models import Conversation
+
+    with demo_store.read() as s:
+        contact = s.exec(
+            select(Conversation.contact_id)
+            .where(Conversation.contact_id.is_not(None))
+            .group_by(Conversation.contact_id)
+            .having(func.count() >= 2)
+        ).first()
+        first, other = s.exec(
+            select(Conversation.id).where(Conversation.contact_id == contact).limit(2)
+        ).all()
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.main.open_conversation(first)
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        choices = app.main.side_pane.choices
+        ids = [choices.get_option_at_index(i).id for i in range(choices.option_count)]
+        choices.highlighted = ids.index(str(other))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.main.open_id == other and app.main.has_class("-reading")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.main.open_id == first and app.main.has_class("-reading")
+        assert app.main.query_one("#thread").thread.conversation.id == first

@@ -195,6 +195,7 @@ class MainScreen(StatsTrips, InsightFlows):
         # Where a search opened from elsewhere (c, a drill-down) returns on Esc: the
         # view, search, scope and row the agent was on.
         self._search_return: tuple[str, str, bool, int | None] | None = None
+        self._thread_return: int | None = None  # the thread a pane's Enter left (Esc)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not isinstance(self.focused, ViewsList) or action in self.PANEL_SAFE_ACTIONS
@@ -519,6 +520,9 @@ class MainScreen(StatsTrips, InsightFlows):
     def open_conversation(self, conv_id: int, from_pane: bool = False) -> None:
         """Open a conversation by id in the thread view (it need not be in the list: the
         customer's history, a stats drill-down)."""
+        was = self.open_id if self.has_class("-reading") else None
+        # Esc from a conversation the covering pane opened goes back to the one before.
+        self._thread_return = was if from_pane and was != conv_id else None
         self.open_id = conv_id
         set_state_class(self, True, "-reading")
         self._load_thread(conv_id)
@@ -567,6 +571,10 @@ class MainScreen(StatsTrips, InsightFlows):
             if self.pane_shown():  # the pane beside the list: Esc closes it
                 self._hide_pane()
             self.conv_list.focus()  # from the preview beside the list, say
+            return
+        if self._thread_return is not None:
+            back, self._thread_return = self._thread_return, None
+            self.open_conversation(back)
             return
         self.leave_thread()
 
