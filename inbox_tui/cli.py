@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "inbox_tui.commands.demo",
     "inbox_tui.commands.mail",
     "inbox_tui.commands.chat",
+    "inbox_tui.commands.contacts",
     "inbox_tui.commands.sync",
     "inbox_tui.commands.outbox",
     "inbox_tui.commands.export",

@@ -289,6 +289,21 @@ class SlaSection(SlaTargets):
         '`[sla.sources."imap:support/"]`, `[sla.sources."chat:"]`.',
         expect='a table of sources ([sla.sources."PREFIX"])',
     )
+    contacts: dict[str, SlaTargets] = setting(
+        {},
+        doc="Other targets per customer attribute (`inbox-tui import contacts`), by "
+        '`name=value`: `[sla.contacts."plan=enterprise"]`.',
+        expect='a table of attributes ([sla.contacts."NAME=VALUE"])',
+    )
+
+    @field_validator("contacts")
+    @classmethod
+    def _pairs(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for key in value:
+            name, eq, wanted = key.partition("=")
+            if not (eq and name.strip() and wanted.strip()):
+                raise ValueError(f"{key!r} is not NAME=VALUE, like plan=enterprise")
+        return value
 
     @field_validator("at_risk")
     @classmethod

@@ -355,6 +355,20 @@ class Mention(SQLModel, table=True):
     read_at: datetime | None = None
 
 
+class ContactAttribute(SQLModel, table=True):
+    """A customer's attribute (plan, company, country, anything a contacts CSV or the
+    chat log provides): one value per name, names lower-case. Search
+    ``contact.plan:enterprise``, rules and response targets read them
+    (services/contacts.py)."""
+
+    __tablename__ = "contact_attribute"
+    __table_args__ = (Index("ix_contact_attribute_name_value", "name", "value"),)
+
+    contact_id: int = Field(foreign_key="contact.id", primary_key=True)
+    name: str = Field(primary_key=True, max_length=100)
+    value: str = Field(default="", max_length=1000)
+
+
 class StatConversation(SQLModel, table=True):
     """Per-conversation figures the stats need, folded from the conversation's events.
 

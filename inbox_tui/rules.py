@@ -12,6 +12,8 @@ loads nothing.
     from = "@acme.example"           # part of the customer's address or name
     channel = "email"                # email | chat
     tag = ["urgent"]                 # when = "tagged": the tag added (any of these)
+    contact = { plan = "enterprise" } # the customer's attributes (import contacts);
+                                     # a list of values: any of them
     [rule.then]
     tag = ["billing"]
     assign = "sam"                   # a username, or "none"
@@ -28,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 WHEN = ("arrives", "customer_reply", "tagged")
-IF_KEYS = ("subject", "body", "from", "channel", "tag")
+IF_KEYS = ("subject", "body", "from", "channel", "tag", "contact")
 THEN_KEYS = ("tag", "assign", "status")
 STATUSES = ("open", "pending", "closed")
 MAX_RULES = 500
@@ -51,10 +53,16 @@ class Rule:
     sender: str | None = None
     channel: str | None = None
     tagged: tuple[str, ...] = ()  # when = "tagged": any of these tags
+    # The customer's attributes: name -> any of these values (lower-case).
+    contact: tuple[tuple[str, tuple[str, ...]], ...] = ()
     tags: tuple[str, ...] = ()
     assign: str | None = None
     status: str | None = None
     problems: list[str] = field(default_factory=list, compare=False, repr=False)
+
+    def matches_contact(self, attributes: dict[str, str]) -> bool:
+        """Every ``if.contact`` attribute holds one of its values (case-insensitive)."""
+        return all(attributes.get(name, "").lower() in values for name, values in self.contact)
 
     def matches(self, subject: str, body: str, sender: str, channel: str) -> bool:
         def any_word(words: tuple[str, ...], text: str) -> bool:
@@ -122,6 +130,21 @@ def _words(value: object, where: str, problems: list[str]) -> tuple[str, ...]:
     return tuple(str(w).lower() for w in items)
 
 
+def _contact(
+    value: object, where: str, problems: list[str]
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(value, dict) or len(value) > 20:
+        problems.append(f'{where} must be a table of attributes, like {{ plan = "enterprise" }}.')
+        return ()
+    out = []
+    for name, values in value.items():
+        if not isinstance(name, str) or not 0 < len(name) <= 100:
+            problems.append(f"{where}: an attribute name is 1-100 characters.")
+            continue
+        out.append((name.lower(), _words(values, f"{where}.{name}", problems)))
+    return tuple(out)
+
+
 def _rule(item: object, where: str) -> Rule:
     p: list[str] = []
     if not isinstance(item, dict):
@@ -180,6 +203,7 @@ def _rule(item: object, where: str) -> Rule:
         sender=sender.lower() if isinstance(sender, str) else None,
         channel=channel if isinstance(channel, str) else None,
         tagged=_words(cond["tag"], f"{where}: if.tag", p) if "tag" in cond else (),
+        contact=_contact(cond.get("contact", {}), f"{where}: if.contact", p),
         tags=_words(then["tag"], f"{where}: then.tag", p) if "tag" in then else (),
         assign=assign.strip() if isinstance(assign, str) else None,
         status=status if isinstance(status, str) else None,

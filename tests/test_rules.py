@@ -299,3 +299,35 @@ def test_tagged_rules_fire_on_an_agents_tag_not_on_their_own(store, tmp_path):
     )
     with pytest.raises(RulesError, match="a tagged rule cannot tag"):
         load_rules(path)
+
+
+def test_an_agents_tag_fires_tagged_rules_in_its_own_transaction(store, tmp_path, capsys):
+    """The tag key and `conv tag` run the tagged rules with the tag; the rules' changes
+    are their own batch (the agent's undo does not take them as its own: it refuses,
+    naming that the rules changed the conversation since)."""
+    from inbox_tui.services import rules as rules_service
+    from inbox_tui.services import undo
+
+    store.run(core.ensure_agent, "sam")
+    path = tmp_path / "r.toml"
+    path.write_text(
+        '[[rule]]\nname = "Urgent to sam"\nwhen = "tagged"\n[rule.if]\ntag = "urgent"\n'
+        '[rule.then]\nassign = "sam"\n'
+    )
+    rules = load_rules(path)
+    a = add(store, "u1", "Hello", "x", "ann@acme.example")
+    b = add(store, "u2", "Hello", "x", "bo@acme.example")
+    assert store.run(rules_service.tag_many, "ann", [a], "urgent", rules) == 1
+    with store.read() as s:
+        assert get_conversation(s, a).assignee == "sam"
+        batches = {e.kind: e.batch for e in s.exec(select(Event).where(Event.conversation_id == a))}
+        assert batches["tagged"] != batches["rule_fired"]
+    with pytest.raises(undo.UndoConflict, match="Rules changed"):
+        store.run(lambda s: undo.undo_last(s, "ann"))
+    config = tmp_path / "config.toml"
+    config.write_text(f'[rules]\nfile = "{path}"\n')
+    base = ["--config", str(config), "--db", store.url, "conv"]
+    assert cli.main([*base, "tag", str(b), "urgent"]) == 0
+    capsys.readouterr()
+    with store.read() as s:
+        assert get_conversation(s, b).assignee == "sam"

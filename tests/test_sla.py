@@ -288,3 +288,43 @@ def test_breaches_per_agent_and_tag(waiting_inbox, tmp_path, capsys):
     ]
     assert cli.main([*base, "--since", "yesterday"]) == 2
     assert "is not a date" in capsys.readouterr().err
+
+
+def test_the_stats_command_counts_breaches_per_agent_and_tag(waiting_inbox, tmp_path, capsys):
+    """`inbox-tui stats` with [sla] targets: late replies per agent (text, JSON, CSV
+    columns) and per tag (text, JSON, --sla-by-tag); without targets, none of it."""
+    import csv
+    import io
+
+    store, _ids, now = waiting_inbox
+    late = add(store, "late", now - timedelta(hours=10))
+    add(store, "late-r", now - timedelta(hours=3), reply_to="late", agent="ann")  # 7h > 4h
+    store.run(triage.tag, "sam", late, "billing")
+    config = tmp_path / "c.toml"
+    config.write_text('[sla]\nfirst_response = "4h"\nnext_response = "8h"\n')
+    base = ["--config", str(config), "--db", store.url, "stats"]
+    assert cli.main([*base, "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)["breaches"]
+    assert (data["responses"], data["breached"]) == (3, 1)
+    assert data["by_agent"] == [
+        {"name": "ann", "responses": 1, "breached": 1},
+        {"name": "sam", "responses": 2, "breached": 0},
+    ]
+    assert data["by_tag"] == [{"name": "billing", "responses": 1, "breached": 1}]
+    assert cli.main([*base, "--format", "csv"]) == 0
+    rows = {r["agent"]: r for r in csv.DictReader(io.StringIO(capsys.readouterr().out))}
+    assert (rows["ann"]["sla_replies"], rows["ann"]["sla_breached"]) == ("1", "1")
+    assert (rows["sam"]["sla_replies"], rows["sam"]["sla_breached"]) == ("2", "0")
+    assert (rows["team"]["sla_replies"], rows["team"]["sla_breached"]) == ("3", "1")
+    assert cli.main([*base, "--format", "csv", "--sla-by-tag"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["tag,sla_replies,sla_breached", "billing,1,1"]
+    assert cli.main(base) == 0
+    out = capsys.readouterr().out
+    assert "Replies after their response target: 1 of 3" in out
+    assert "  agent ann" in out and "  tag   billing" in out
+    # No targets in the config: no breach figures anywhere, and --sla-by-tag says why.
+    plain = ["--db", store.url, "stats"]
+    assert cli.main([*plain, "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["breaches"] is None
+    assert cli.main([*plain, "--sla-by-tag"]) == 2
+    assert "No response targets are set" in capsys.readouterr().err

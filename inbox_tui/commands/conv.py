@@ -163,10 +163,17 @@ def _tags(ctx: Context, *, add: bool) -> int:
 
     cid = conversation_id(ctx.args.id)
     names: list[str] = ctx.args.tags
+    from inbox_tui.commands.rules import configured
+    from inbox_tui.services.rules import newest_event, run_new
+
     act = triage.tag if add else triage.untag
+    rules = configured(ctx) if add else []  # tagged rules fire in the same transaction
 
     def work(s: Any) -> list[str]:
-        return [name for name in names if act(s, ctx.agent, cid, name)]
+        before = newest_event(s) if rules else 0
+        done = [name for name in names if act(s, ctx.agent, cid, name)]
+        run_new(s, rules, before)
+        return done
 
     changed = ctx.store.run(work)
     shown = ", ".join(one_line(n, 100) for n in changed)

@@ -41,6 +41,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="CSV/JSON rows per conversation with its times",
     )
     p.add_argument(
+        "--sla-by-tag",
+        action="store_true",
+        help="rows per tag: replies judged against their response target, and how many were late",
+    )
+    p.add_argument(
         "--exclude-incidents",
         action="store_true",
         help="leave conversations confirmed as part of an incident out of the response times",
@@ -93,9 +98,13 @@ def run(ctx: Context) -> int:
             zone=zone,
             exclude_incidents=args.exclude_incidents,
         )
+    breaches = _breaches(ctx, since, until, now)
     out = sys.stdout
     if args.per_conversation:
         _print_per_conversation(report, args.format, out)
+        return 0
+    if args.sla_by_tag:
+        _print_tag_breaches(breaches, args.format, out)
         return 0
     if args.format == "json":
         from inbox_tui.services.continuity import handoffs
@@ -106,22 +115,56 @@ def run(ctx: Context) -> int:
                 session, since, until, args.repeat_days or ctx.config.repeat_days
             ).as_dict()
             data["handoffs"] = [h.as_dict() for h in handoffs(session, since, until)]
+        # Replies after their response target ([sla]), per agent and tag; null unset.
+        data["breaches"] = breaches.as_dict() if breaches else None
         json.dump(data, out, indent=1, default=str)
         out.write("\n")
         return 0
     rows = [report.agent_row(a) for a in sorted(report.agents.values(), key=lambda a: a.agent)] + [
         report.agent_row(report.team)
     ]
+    if breaches is not None:
+        for r in rows:
+            judged, late = breaches.by_agent.get(r["agent"], [0, 0])
+            if r["agent"] == "team":
+                judged, late = breaches.responses, breaches.breached
+            r["sla_replies"], r["sla_breached"] = judged, late
     if args.format == "csv":
         _print_csv(rows, out)
         return 0
     _print_table(report, rows, since, until)
+    if breaches is not None:
+        _print_breaches(breaches)
     with ctx.store.read() as session:
         _print_repeats(
             _repeats(session, since, until, args.repeat_days or ctx.config.repeat_days, gaps=False)
         )
     print("\nDefinitions: inbox-tui stats --help")
     return 0
+
+
+def _breaches(ctx: Context, since: datetime, until: datetime, now: datetime) -> Any:
+    """Replies after their response target in the period (``sla.breach_report``), or
+    None when the config sets no targets."""
+    from inbox_tui.services import sla
+
+    policy = sla.SlaPolicy.from_config(ctx.config.sla, ctx.config.business_hours)
+    if policy is None:
+        return None
+    with ctx.store.read() as session:
+        return sla.breach_report(session, policy, since, until, now)
+
+
+def _print_breaches(rep: Any) -> None:
+    from inbox_tui.sanitize import one_line
+
+    print(
+        f"\nReplies after their response target: {rep.breached:,} of {rep.responses:,} "
+        "(agent or tag, late, replies judged):"
+    )
+    for by, book in (("agent", rep.by_agent), ("tag", rep.by_tag)):
+        for name, (judged, late) in sorted(book.items(), key=lambda kv: (-kv[1][1], kv[0])):
+            print(f"  {by:<5} {one_line(name, 24):<24} {late:>5} {judged:>6}")
 
 
 def _repeats(session: Any, since: datetime, until: datetime, days: int, gaps: bool = True) -> Any:
@@ -177,7 +220,8 @@ def _print_per_conversation(report: Report, fmt: str, out: TextIO) -> None:
 
 
 def _print_csv(rows: list[dict[str, Any]], out: TextIO) -> None:
-    """The agent rows as CSV, nested figures flattened to ``figure_stat`` columns."""
+    """The agent rows as CSV, nested figures flattened to ``figure_stat`` columns (with
+    response targets set, ``sla_replies`` and ``sla_breached`` too)."""
     flat = []
     for r in rows:
         f = {k: v for k, v in r.items() if not isinstance(v, dict)}
@@ -196,6 +240,27 @@ def _print_csv(rows: list[dict[str, Any]], out: TextIO) -> None:
     w = csv.DictWriter(out, fieldnames=list(flat[0]))
     w.writeheader()
     w.writerows(flat)
+
+
+def _print_tag_breaches(breaches: Any, fmt: str, out: TextIO) -> None:
+    """``--sla-by-tag``: one row per tag, replies judged against their target and late."""
+    if breaches is None:
+        raise UserError(
+            "No response targets are set; add an [sla] section to the config (see docs/config.md)."
+        )
+    rows = [
+        {"tag": name, "sla_replies": judged, "sla_breached": late}
+        for name, (judged, late) in sorted(breaches.by_tag.items())
+    ]
+    if fmt == "json":
+        json.dump(rows, out, indent=1)
+        out.write("\n")
+    elif fmt == "csv":
+        w = csv.DictWriter(out, fieldnames=["tag", "sla_replies", "sla_breached"])
+        w.writeheader()
+        w.writerows(rows)
+    else:
+        _print_breaches(breaches)
 
 
 def _print_table(

@@ -7,7 +7,7 @@ this instead of querying the tables itself.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func
@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from inbox_tui import sanitize
 from inbox_tui.models import Contact, Conversation
+from inbox_tui.services.contactimport import attributes_of
 from inbox_tui.services.core import conversation_not_found
 
 # An address the search language reads back as one from: value.
@@ -41,6 +42,7 @@ class ContactCard:
     first_seen: datetime
     conversations: list[PastConversation]  # newest activity first, at most ``limit``
     total: int  # every conversation of this contact, the current one included
+    attributes: dict[str, str] = field(default_factory=dict)  # plan, country... by name
 
 
 def contact_card(session: Session, conversation_id: int, limit: int = 50) -> ContactCard | None:
@@ -87,6 +89,7 @@ def contact_card(session: Session, conversation_id: int, limit: int = 50) -> Con
             for c in rows
         ],
         total=int(total),
+        attributes=attributes_of(session, contact.id),
     )
 
 

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from inbox_tui.models import (
     Agent,
     Contact,
+    ContactAttribute,
     Conversation,
     ConversationTag,
     Message,
@@ -66,6 +67,9 @@ class ConversationFilter:
     sla_policy: SlaPolicy | None = None
     sla_now: datetime | None = None
     mentioned: str | None = None  # a username: conversations with a note naming them
+    # The customer's attributes (contact.plan:enterprise): (name, lower-case value).
+    contact_attrs: list[tuple[str, str]] = field(default_factory=list)
+    without_contact_attrs: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -135,8 +139,7 @@ def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool
                 .where(Tag.kind == TagKind.CATEGORY.value)
             )
         )
-    if flt.mentioned:
-        stmt = stmt.where(col(Conversation.id).in_(mentioned_conversations(flt.mentioned)))
+    stmt = _apply_people(stmt, flt)
     if flt.sla_state is not None and flt.sla_policy is not None:
         now = flt.sla_now or utcnow()
         found = matching_ids(session, flt.sla_policy, flt.sla_state, now, flt.sla_within)
@@ -191,6 +194,31 @@ def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool
     for condition in text_conditions(session, terms, ordered=in_order):
         stmt = stmt.where(condition)
     return stmt
+
+
+def _apply_people(stmt, flt: ConversationFilter):  # type: ignore[no-untyped-def]
+    """Who is behind it: notes naming an agent, the customer's attributes."""
+    if flt.mentioned:
+        stmt = stmt.where(col(Conversation.id).in_(mentioned_conversations(flt.mentioned)))
+    for name, value in flt.contact_attrs:
+        stmt = stmt.where(col(Conversation.contact_id).in_(_with_attribute(name, value)))
+    for name, value in flt.without_contact_attrs:
+        stmt = stmt.where(
+            or_(
+                col(Conversation.contact_id).is_(None),
+                col(Conversation.contact_id).not_in(_with_attribute(name, value)),
+            )
+        )
+    return stmt
+
+
+def _with_attribute(name: str, value: str):  # type: ignore[no-untyped-def]
+    """The customers whose attribute ``name`` is ``value`` (case-insensitive)."""
+    return (
+        select(ContactAttribute.contact_id)
+        .where(ContactAttribute.name == name.lower())
+        .where(func.lower(ContactAttribute.value) == value.lower())
+    )
 
 
 def list_conversations(

@@ -18,6 +18,7 @@ one sentence to show.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -28,7 +29,8 @@ from sqlmodel import Session, col, select
 from inbox_tui.models import Agent, Contact, Conversation, Event, EventKind, Message, Status
 from inbox_tui.rules import Rule
 from inbox_tui.services import triage
-from inbox_tui.services.core import ensure_agent, lock_conversation, record
+from inbox_tui.services.contactimport import attributes_of
+from inbox_tui.services.core import BATCH, ensure_agent, lock_conversation, record
 
 if TYPE_CHECKING:
     from inbox_tui.config import Config
@@ -68,10 +70,28 @@ def newest_event(session: Session) -> int:
 
 def run_new(session: Session, rules: list[Rule], after_event: int) -> list[Fired]:
     """Apply ``rules`` to the messages received and tags added after event
-    ``after_event`` (the ingest's own batch), once each."""
+    ``after_event`` (the ingest's own batch, an agent's tag), once each. The rules'
+    changes are a batch of their own: the agent's undo never takes them for its own."""
     if not rules:
         return []
-    return _run(session, rules, select(Event).where(col(Event.id) > after_event))
+    own = session.info.pop(BATCH, None)
+    try:
+        return _run(session, rules, select(Event).where(col(Event.id) > after_event))
+    finally:
+        session.info.pop(BATCH, None)
+        if own is not None:
+            session.info[BATCH] = own
+
+
+def tag_many(
+    session: Session, actor: str, ids: list[int], tag_name: str, rules: Sequence[Rule] = ()
+) -> int:
+    """An agent's tag (``triage.tag_many``) and, in the same transaction, the ``tagged``
+    rules it sets off. Returns how many conversations were tagged."""
+    before = newest_event(session) if rules else 0
+    count = triage.tag_many(session, actor, ids, tag_name)
+    run_new(session, list(rules), before)
+    return count
 
 
 def run_rules(session: Session, rules: list[Rule], since: datetime) -> list[Fired]:
@@ -113,7 +133,12 @@ def _matching(session: Session, rules: list[Rule], event: Event) -> list[Rule]:
     data = json.loads(event.data or "{}")
     if event.kind == EventKind.TAGGED.value:
         tag = str(data.get("tag", ""))
-        return [r for r in rules if r.when == "tagged" and r.matches_tag(tag, conv.channel)]
+        attrs = attributes_of(session, conv.contact_id) if conv.contact_id else {}
+        return [
+            r
+            for r in rules
+            if r.when == "tagged" and r.matches_tag(tag, conv.channel) and r.matches_contact(attrs)
+        ]
     msg = session.get(Message, data.get("message")) if data.get("message") else None
     if msg is None or msg.conversation_id != conv.id:
         return []
@@ -130,8 +155,13 @@ def _matching(session: Session, rules: list[Rule], event: Event) -> list[Rule]:
         x for x in (msg.author_email, msg.author_name, contact.key if contact else "") if x
     )
     subject = msg.subject or conv.subject
+    attrs = attributes_of(session, conv.contact_id) if conv.contact_id else {}
     return [
-        r for r in rules if r.when == when and r.matches(subject, msg.body, sender, conv.channel)
+        r
+        for r in rules
+        if r.when == when
+        and r.matches(subject, msg.body, sender, conv.channel)
+        and r.matches_contact(attrs)
     ]
 
 

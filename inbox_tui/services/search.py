@@ -9,6 +9,7 @@
     assignee:me  assignee:sam  assignee:none
     from:@acme.com  from:ann        the customer's address or name contains this
     contact:42                      one customer (what c searches when from: cannot)
+    contact.plan:enterprise         customers with this attribute (import contacts); -contact.plan:free
     after:2026-01-01  before:2026-02-01T09:30   (UTC unless a zone is given)
     after:3d  after:12h  after:09:30  activity within the last 3 days / 12 hours / since 09:30 UTC today
     channel:chat  channel:email
@@ -41,7 +42,7 @@ from inbox_tui.services.conversations import (
 
 STATUSES = {"open", "pending", "snoozed", "closed"}
 _CLOCK = re.compile(r"\d\d:\d\d(:\d\d)?")
-_TERM = re.compile(r'(-?)(\w+):("([^"]*)"|\S+)|"([^"]*)"|(\S+)')
+_TERM = re.compile(r'(-?)([\w.]+):("([^"]*)"|\S+)|"([^"]*)"|(\S+)')
 
 
 # The saved-search column holds 2,000 characters; a search is no longer than that.
@@ -95,6 +96,9 @@ def parse_query(query: str, me: str) -> ConversationFilter:
                 flt.from_contains = value.lower()
             elif key == "contact" and value.isdigit() and len(value) < 19:
                 flt.contact_id = int(value)
+            elif key.startswith("contact.") and len(key) > 8 and value:
+                pair = (key[8:], value.lower())
+                (flt.without_contact_attrs if neg else flt.contact_attrs).append(pair)
             elif key in ("after", "before"):
                 setattr(flt, key, _date(value))
             elif key == "channel" and value.lower() in ("chat", "email"):

@@ -29,7 +29,15 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from inbox_tui.errors import UserError
-from inbox_tui.models import Conversation, ConversationTag, Direction, Message, Status, Tag
+from inbox_tui.models import (
+    ContactAttribute,
+    Conversation,
+    ConversationTag,
+    Direction,
+    Message,
+    Status,
+    Tag,
+)
 from inbox_tui.services.stats import BusinessHours
 from inbox_tui.when import parse_duration
 
@@ -59,6 +67,8 @@ class SlaPolicy:
     at_risk: timedelta = timedelta(hours=1)
     tags: dict[str, Targets] = field(default_factory=dict)
     sources: dict[str, Targets] = field(default_factory=dict)
+    # Customer attributes: (name, lower-case value) -> targets ([sla.contacts."plan=x"]).
+    contacts: dict[tuple[str, str], Targets] = field(default_factory=dict)
     hours: BusinessHours | None = None
 
     @classmethod
@@ -79,13 +89,22 @@ class SlaPolicy:
                 for k, v in (sla.get("tags") or {}).items()
             },
             sources={k: Targets.from_config(v) for k, v in (sla.get("sources") or {}).items()},
+            contacts={
+                _pair(k): Targets.from_config(v) for k, v in (sla.get("contacts") or {}).items()
+            },
             hours=hours if hours is not None and hours.days else None,
         )
 
-    def targets_for(self, tags: Sequence[str], source: str) -> Targets:
-        """The targets of a conversation: its tags' and source's own, else the default."""
+    def targets_for(
+        self, tags: Sequence[str], source: str, attributes: dict[str, str] | None = None
+    ) -> Targets:
+        """The targets of a conversation: its tags', source's and customer's attributes'
+        own (the shortest of them), else the default."""
         own = [self.tags[t] for t in tags if t in self.tags]
         own += [t for prefix, t in self.sources.items() if source.startswith(prefix)]
+        own += [
+            t for (name, value), t in self.contacts.items() if (attributes or {}).get(name) == value
+        ]
 
         def pick(values: list[timedelta | None], default: timedelta | None) -> timedelta | None:
             set_ = [v for v in values if v is not None]
@@ -99,6 +118,7 @@ class SlaPolicy:
     def shortest(self) -> timedelta | None:
         """The shortest target anywhere: nothing can be due sooner after it starts."""
         every = [self.default, *self.tags.values(), *self.sources.values()]
+        every += self.contacts.values()
         values = [v for t in every for v in (t.first, t.next) if v is not None]
         return min(values) if values else None
 
@@ -211,10 +231,11 @@ def waiting(
         part = stmt if chunk is None else stmt.where(col(Conversation.id).in_(chunk))
         rows += [tuple(r) for r in session.execute(part).all() if r[3] is not None]
     tags = _tags(session, [r[0] for r in rows])
+    attrs = _attributes(session, policy, [r[0] for r in rows])
     found = []
     for cid, subject, source, start, replied in rows:
         start = start if start.tzinfo else start.replace(tzinfo=UTC)
-        targets = policy.targets_for(tags.get(cid, []), source or "")
+        targets = policy.targets_for(tags.get(cid, []), source or "", attrs.get(cid))
         kind, target = ("first", targets.first) if replied is None else ("next", targets.next)
         due = policy.due(start, target) if target is not None else None
         found.append(Due(cid, subject, kind, start, due))
@@ -240,6 +261,29 @@ def _tags(session: Session, ids: list[int]) -> dict[int, list[str]]:
             .where(col(ConversationTag.conversation_id).in_(chunk))
         ).all():
             out.setdefault(cid, []).append(name)
+    return out
+
+
+def _pair(key: str) -> tuple[str, str]:
+    name, _, value = key.partition("=")
+    return name.strip().lower(), value.strip().lower()
+
+
+def _attributes(session: Session, policy: SlaPolicy, ids: list[int]) -> dict[int, dict[str, str]]:
+    """The customer attributes the policy's targets name, per conversation."""
+    if not policy.contacts or not ids:
+        return {}
+    names = sorted({name for name, _ in policy.contacts})
+    out: dict[int, dict[str, str]] = {}
+    for chunk in _chunks(ids):
+        assert chunk is not None
+        for cid, name, value in session.exec(
+            select(Conversation.id, ContactAttribute.name, ContactAttribute.value)
+            .join(ContactAttribute, col(ContactAttribute.contact_id) == Conversation.contact_id)
+            .where(col(Conversation.id).in_(chunk))
+            .where(col(ContactAttribute.name).in_(names))
+        ).all():
+            out.setdefault(int(cid or 0), {})[name] = value.lower()
     return out
 
 
@@ -289,8 +333,9 @@ def _span(delta: timedelta) -> str:
 
 @dataclass
 class BreachReport:
-    """Responses that came after their due time in a period, per agent who sent them and
-    per tag; and the conversations overdue now, per assignee."""
+    """Responses that came after their due time in a period, per agent who sent them (by
+    username, as the stats' rows) and per tag; and the conversations overdue now, per
+    assignee."""
 
     responses: int = 0
     breached: int = 0
@@ -330,7 +375,7 @@ def breach_report(
             ).all()
         )
     )
-    names = {a.id: a.name or a.username for a in session.exec(select(Agent)).all()}
+    names = {a.id: a.username for a in session.exec(select(Agent)).all()}
     tags = _tags(session, conv_ids)
     sources = (
         dict(
@@ -351,7 +396,8 @@ def breach_report(
             .where(Message.direction != Direction.NOTE.value)
             .order_by(col(Message.conversation_id), col(Message.sent_at), col(Message.id))
         ).all()
-        _judge(out, policy, rows, tags, sources, names, since, until)
+        attrs = _attributes(session, policy, chunk)
+        _judge(out, policy, rows, tags, sources, names, since, until, attrs)
     for d in waiting(session, policy):
         if d.state(now, policy.at_risk) == BREACHED:
             conv = session.get(Conversation, d.conversation_id)
@@ -360,7 +406,7 @@ def breach_report(
     return out
 
 
-def _judge(out, policy, rows, tags, sources, names, since, until) -> None:  # type: ignore[no-untyped-def]
+def _judge(out, policy, rows, tags, sources, names, since, until, attrs) -> None:  # type: ignore[no-untyped-def]
     current, start, answered = None, None, False
     for cid, direction, sent_at, agent_id in rows:
         sent_at = sent_at if sent_at.tzinfo else sent_at.replace(tzinfo=UTC)
@@ -370,7 +416,7 @@ def _judge(out, policy, rows, tags, sources, names, since, until) -> None:  # ty
             start = start or sent_at
             continue
         if start is not None and since <= sent_at < until:
-            targets = policy.targets_for(tags.get(cid, []), sources.get(cid) or "")
+            targets = policy.targets_for(tags.get(cid, []), sources.get(cid) or "", attrs.get(cid))
             target = targets.next if answered else targets.first
             if target is not None:
                 late = int(sent_at > policy.due(start, target))

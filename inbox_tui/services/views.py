@@ -106,22 +106,18 @@ def resolve_filter(
     return _narrow(base, parse_query(query, me))
 
 
-# How a search typed over a view combines with it, per filter field: "both" keeps every
-# condition of each (lists joined); otherwise the search's own value where it names one,
-# else the view's. Status and assignee are the search's own when it names them.
-_JOINED = {"tags", "without_tags", "text", "phrases", "issues", "without_issues"}
-
-
 def _narrow(base: ConversationFilter, q: ConversationFilter) -> ConversationFilter:
     """``q`` within ``base``: every condition of both, ``q``'s own status, assignee,
     channel, sender and dates where it names them. Every field of the filter is
-    handled (a field added later is kept from the view unless the search sets it)."""
+    handled: list fields (tags, words, issues, customer attributes) keep the conditions
+    of both; any other field is the search's own where it names one, else the view's
+    (a field added later is kept from the view unless the search sets it)."""
     from dataclasses import fields
 
     assignee_named = bool(q.assignee or q.unassigned)
     for f in fields(ConversationFilter):
         mine, theirs = getattr(q, f.name), getattr(base, f.name)
-        if f.name in _JOINED:
+        if f.default_factory is list:  # tags, words, issues, customer attributes…
             setattr(q, f.name, [*theirs, *mine])
         elif f.name in ("assignee", "unassigned"):
             if not assignee_named:

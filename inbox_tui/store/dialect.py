@@ -145,6 +145,17 @@ def insert_ignoring_conflict(table: Table, key: str, returning: str, dialect: st
 
 
 @functools.cache
+def insert_many_ignoring(table: Table, key: str, dialect: str) -> Insert:
+    """``INSERT ... ON CONFLICT (key) DO NOTHING`` for many rows at once (no RETURNING,
+    so the driver sends them as one batch)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
+    return dialect_insert(table).on_conflict_do_nothing(index_elements=[key])
+
+
+@functools.cache
 def upsert(table: Table, keys: tuple[str, ...], dialect: str) -> Insert:
     """``INSERT ... ON CONFLICT (keys) DO UPDATE`` every other column, in ``dialect``
     (two writers of the same derived row: the last one wins, neither fails)."""

@@ -146,6 +146,7 @@ class InboxApp(App[int]):
         for warning in getattr(self.store, "warnings", []):
             self.notify(warning, severity="warning", timeout=20, markup=False)
         self.main.store_ready()
+        self._load_rules()
         self.set_interval(self.poll_seconds, self._poll)
         if self.store.url.startswith("postgresql"):
             self._poll()  # the baseline token, so the first notice already counts
@@ -156,6 +157,16 @@ class InboxApp(App[int]):
             self.set_interval(30, self.flush_outbox)
         self._warm_semantic()
         self.set_interval(300, self._warm_semantic)  # conversations tagged since, new articles
+
+    def _load_rules(self) -> None:
+        """The config's [rules] file, once per session: the background sync and the tag
+        key fire them. A broken file is said once; the mail still comes in."""
+        from inbox_tui.services.rules import configured_rules
+
+        rules, problem = configured_rules(self.config)
+        self.main.rules = tuple(rules)
+        if problem:
+            self.notify(problem, severity="error", markup=False, timeout=30)
 
     def on_list_shown(self, _message: ListShown) -> None:
         if self.exit_after_first_frame:  # benchmarks: start to first page of data
@@ -174,12 +185,9 @@ class InboxApp(App[int]):
         import asyncio
 
         from inbox_tui.services.mailsync import SyncReport, watch
-        from inbox_tui.services.rules import configured_rules
 
         self._sync_stop = asyncio.Event()
-        rules, problem = configured_rules(self.config)  # once per session
-        if problem:  # said once; the mail still comes in, without the rules
-            self.notify(problem, severity="error", markup=False, timeout=30)
+        rules = self.main.rules  # loaded once with the store (_load_rules)
 
         def on_report(report: SyncReport) -> None:
             when = self.clock().strftime("%H:%M")

@@ -248,3 +248,22 @@ async def test_pane_keys_are_actions_help_palette_and_remappable(demo_store):
         command.callback()
         await settle(pilot)
         assert pane(app).kind == "tags"
+
+
+async def test_contact_pane_shows_the_customers_attributes(demo_store, tmp_path):
+    """Attributes from `import contacts` appear under the customer's name in F5."""
+    from inbox_tui.services.contactimport import check_file, import_contacts
+
+    app = make_app(demo_store)
+    async with app.run_test(size=ROOMY) as pilot:
+        row = await current(pilot)
+        with demo_store.read() as s:
+            email = contact_card(s, row.id).email
+        csv_file = tmp_path / "c.csv"
+        csv_file.write_text(f"email,plan,country\n{email},enterprise,DE\n")
+        check_file(csv_file)
+        demo_store.run(import_contacts, csv_file)
+        await pilot.press("f5")
+        await settle(pilot)
+        shown = pane(app).data.header.plain
+        assert "plan: enterprise" in shown and "country: DE" in shown

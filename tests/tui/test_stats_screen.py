@@ -156,3 +156,40 @@ async def test_repeat_contacts_table_and_its_drill_down(demo_store):
         listing = drill.query_one("OptionList")
         shown = {int(listing.get_option_at_index(i).id) for i in range(listing.option_count)}
         assert shown == set(rep.team.repeated_ids)
+
+
+async def test_the_breaches_table_shows_late_replies_per_agent_and_tag(demo_store):
+    """With [sla] targets the Stats screen counts replies after their target, per agent,
+    the team and per tag, the same numbers as `sla.breach_report`; without, no table."""
+    from inbox_tui import config_schema
+    from inbox_tui.services import sla
+    from tests.tui.conftest import NOW, make_config
+
+    targets = config_schema.validate({"sla": {"first_response": "1h", "next_response": "4h"}})
+    cfg = make_config(sla=targets.sla.model_dump() if targets.sla else None)
+    app = make_app(demo_store, config=cfg)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("S")
+        await settle(pilot)
+        stats = app.screen
+        table = stats.query_one("#breaches")
+        assert table.display
+        rows = {
+            table.get_row_at(i)[0].plain: table.get_row_at(i)[1:3] for i in range(table.row_count)
+        }
+        policy = sla.SlaPolicy.from_config(cfg.sla, None)
+        assert policy is not None
+        with demo_store.read() as s:
+            rep = sla.breach_report(s, policy, stats.since, stats.until, NOW)
+        assert rep.breached > 0  # the demo has slow replies against a 1-hour target
+        assert rows["team"] == [str(rep.breached), str(rep.responses)]
+        for name, (judged, late) in rep.by_agent.items():
+            assert rows[name] == [str(late), str(judged)]
+        assert any(label.startswith("tag ") for label in rows)
+    app = make_app(demo_store)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("S")
+        await settle(pilot)
+        assert not app.screen.query_one("#breaches").display

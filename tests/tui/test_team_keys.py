@@ -184,3 +184,32 @@ async def test_merge_and_split_keys_confirm_and_undo(demo_store):
         await pilot.press("ctrl+z")
         await settle(pilot, 5)
         assert messages(demo_store, older) == ["text p1", "text p2"]
+
+
+async def test_on_postgresql_the_mention_toast_comes_with_the_notice_not_the_poll(
+    postgres_url_factory,
+):
+    """The poll is an hour here: only LISTEN/NOTIFY can bring the toast."""
+    from inbox_tui.store import Store
+
+    store = Store(postgres_url_factory())
+    cid = customer_wrote_twice(store)[0]
+    store.run(core.ensure_agent, "sam")
+    store.run(core.ensure_agent, ME)
+    other = Store(store.url)  # another agent's session: its own connections
+    app = make_app(store, poll_seconds=3600)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            said: list[str] = []
+            for i in range(100):  # until the listener is up and has heard it
+                other.run(triage.add_note, "sam", cid, f"@{ME} look at this ({i})")
+                await pilot.pause(0.1)
+                await settle(pilot)
+                said = [t for t in toasts(app) if "mentioned you" in t]
+                if said:
+                    break
+            assert said and said[0].startswith(f"@sam mentioned you on #{cid}")
+    finally:
+        other.close()
+        store.close()

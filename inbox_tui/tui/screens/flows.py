@@ -128,6 +128,7 @@ class FlowsBase(Screen[None]):
     load_views: Callable[[], None]
     action_open: Callable[[], None]
     complete_mentions: Callable[[Any], None]  # the note editor's @name completion
+    rules: tuple[Any, ...] = ()  # the config's [rules] (set by the app): tagging fires them
 
     @property
     def conv_list(self) -> ConversationList:

@@ -242,6 +242,10 @@ class RepeatsLoaded(Loaded):
     pass
 
 
+class BreachesLoaded(Loaded):
+    """value: ``sla.breach_report`` for the period (replies after their target)."""
+
+
 class DrillScreen(Screen[int | None]):
     """The conversations behind one number. Dismisses with the id to open, or None."""
 
@@ -347,9 +351,11 @@ class StatsScreen(Screen[str | int | None]):
         business_hours: dict[str, Any] | None = None,
         repeat_days: int = 7,
         place: StatsPlace | None = None,
+        sla: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()
         self.repeat_days = repeat_days
+        self.sla = sla  # [sla]: response targets (None: no breaches table)
         self.gateway = gateway
         self.me = me
         self.clock = clock or (lambda: datetime.now(UTC))
@@ -372,6 +378,7 @@ class StatsScreen(Screen[str | int | None]):
             yield Static(id="agents-note", classes="note")
             yield DataTable(id="tags", cursor_type="row")
             yield DataTable(id="repeats", cursor_type="row")
+            yield DataTable(id="breaches", cursor_type="row")
             yield HeatMap("Incoming by weekday and hour (UTC)", "count", id="heat")
             yield HeatMap(
                 "Median first response by weekday and hour of the first message (UTC)",
@@ -399,8 +406,21 @@ class StatsScreen(Screen[str | int | None]):
                 Column("rate", "repeat rate", "rate", rank=0),
                 Column("nocat", "closed without category", "no category", rank=1),
             ],
+            "breaches": [
+                Column(
+                    "key",
+                    "Replies after their response target",
+                    "Late replies",
+                    rank=0,
+                    min_width=10,
+                ),
+                Column("late", "late", rank=0),
+                Column("judged", "replies judged", "judged", rank=0),
+                Column("share", "late share", "share", rank=1),
+            ],
         }
         self.repeat_ids: dict[str, list[int]] = {}
+        self.query_one("#breaches", DataTable).display = False  # shown with targets
         self.load()
         place = self._restore
         if place is not None and place.drill is not None and place.since and place.until:
@@ -440,6 +460,41 @@ class StatsScreen(Screen[str | int | None]):
             group="repeats",
             exclusive=True,
         )
+        self._load_breaches(since, until)
+
+    def _load_breaches(self, since: datetime, until: datetime) -> None:
+        from inbox_tui.services import sla
+
+        policy = sla.SlaPolicy.from_config(self.sla, self.business_hours)
+        if policy is not None:
+            self.gateway.read(
+                self,
+                lambda s: sla.breach_report(s, policy, since, until, until),
+                reply=BreachesLoaded,
+                group="breaches",
+                exclusive=True,
+            )
+
+    def on_breaches_loaded(self, message: BreachesLoaded) -> None:
+        """Per agent (most late first), the team, then per tag."""
+        rep = message.value
+        laid: list[tuple[str, list[str]]] = []
+
+        def row(key: str, label: str, judged: int, late: int) -> None:
+            share = f"{late / judged:.0%}" if judged else "—"
+            laid.append((key, [one_line(label, 40), str(late), str(judged), share]))
+
+        def worst(book: dict[str, list[int]]) -> list[tuple[str, list[int]]]:
+            return sorted(book.items(), key=lambda kv: (-kv[1][1], kv[0]))
+
+        for name, (judged, late) in worst(rep.by_agent):
+            row(f"agent:{name}", name, judged, late)
+        row("team", "team", rep.responses, rep.breached)
+        for name, (judged, late) in worst(rep.by_tag)[:10]:
+            row(f"tag:{name}", f"tag {name}", judged, late)
+        self.query_one("#breaches", DataTable).display = True
+        self._rows["breaches"] = laid
+        self._lay_out("breaches")
 
     # -- laying out the tables to the width ------------------------------------------
 

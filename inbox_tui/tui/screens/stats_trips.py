@@ -55,6 +55,7 @@ class StatsTrips(TeamFlows):
             self.config.business_hours,
             repeat_days=self.config.repeat_days,
             place=place,
+            sla=self.config.sla,
         )
 
         def drill(result: str | int | None) -> None:

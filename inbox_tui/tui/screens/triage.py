@@ -13,6 +13,7 @@ from typing import Any
 
 from inbox_tui.sanitize import one_line
 from inbox_tui.services import triage
+from inbox_tui.services.rules import tag_many
 from inbox_tui.tui.gateway import Loaded, ServiceFailed, StoreWritten
 from inbox_tui.tui.screens.composer import Composer, Draft
 from inbox_tui.tui.screens.flows import (
@@ -264,7 +265,8 @@ class TriageFlows(ReplyFlows):
                     flow, f"Remove tag {value}", f"Removed tag {value}", triage.untag_many, value
                 )
             else:
-                self.act(flow, f"Tag {value}", f"Tagged {value}", triage.tag_many, value)
+                # ``tagged`` rules (the config's [rules] file) fire in the same write.
+                self.act(flow, f"Tag {value}", f"Tagged {value}", tag_many, value, self.rules)
 
         self.app.push_screen(picker, chosen)
         self.gateway.read(
@@ -289,9 +291,14 @@ class TriageFlows(ReplyFlows):
 
     def tag_one(self, cid: int, name: str, remove: bool) -> None:
         """A tag chosen in the side pane: always the pane's one conversation."""
-        fn = triage.untag_many if remove else triage.tag_many
         ok = f"Removed tag {name}." if remove else f"Tagged {name}."
-        self.gateway.write(self, fn, self.me, [cid], name, ok=ok, flow=Flow([cid]))
+        if remove:
+            self.gateway.write(
+                self, triage.untag_many, self.me, [cid], name, ok=ok, flow=Flow([cid])
+            )
+        else:
+            args = (self.me, [cid], name, self.rules)
+            self.gateway.write(self, tag_many, *args, ok=ok, flow=Flow([cid]))
 
     def action_assign(self) -> None:
         flow = self.begin()

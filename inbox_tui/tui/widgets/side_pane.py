@@ -269,6 +269,11 @@ def contact_data(
         header.append("\n" + one_line(card.email, 80))
     if card.company:
         header.append("\n" + one_line(card.company, 60))
+    for name, value in list(card.attributes.items())[:12]:  # import contacts FILE.csv
+        header.append(f"\n{one_line(name, 20)}: ", style="cyan")
+        header.append(one_line(value, 60))
+    if len(card.attributes) > 12:
+        header.append(f"\n… {len(card.attributes) - 12} more attributes", style="dim")
     header.append(
         f"\nSince {card.first_seen:%d %b %Y} · {card.total} conversation"
         + ("s" if card.total != 1 else ""),
