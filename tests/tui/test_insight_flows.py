@@ -278,7 +278,7 @@ async def test_close_asks_for_a_category(demo_store):
         await pilot.press("e")
         await settle(pilot)
         picker = app.screen
-        assert picker.title_text.startswith("Category for it?")
+        assert picker.title_text.startswith(f"Category for #{cid} “")  # names it (#17)
         assert picker.items[-1].label == "Skip: close without a category"
         likely = [int(it.hint.split()[1].rstrip("%")) for it in picker.items if it.hint]
         assert likely == sorted(likely, reverse=True)  # likeliest first

@@ -450,7 +450,9 @@ class InsightFlows(TriageFlows):
             self.act(flow, "Close", "Closed", triage.close_many)
             return
         n = len(lacking)
-        which = "it" if len(flow.ids) == 1 else f"the {n} without one"
+        which = (
+            self.conversation_label(flow.ids[0]) if len(flow.ids) == 1 else f"the {n} without one"
+        )
         items = [PickItem(c.name, c.name, c.hint) for c in found]
         items.append(PickItem(SKIP, "Skip: close without a category"))
         title = f"Category for {which}? (Enter chooses; Esc: nothing closes)"

@@ -54,7 +54,7 @@ class ReplyFlows(FlowsBase):
         from inbox_tui.services.compose import start_note
         from inbox_tui.services.drafts import delete_draft
 
-        title = f"Internal note on {self.conversation_label(cid)} (never sent to the customer)"
+        title = f"Internal note (never sent) on {self.conversation_label(cid)}"
 
         def done(draft: Draft | None) -> None:
             if draft is None:  # discarded
