@@ -82,12 +82,16 @@ def queue_forward(
     attach_original: bool = True,
     attachments: Sequence[str | Path] = (),
     sign: bool = True,
+    cc: Sequence[str] = (),
+    bcc: Sequence[str] = (),
 ) -> int:
     """Forward one message (``message_row_id``: attached whole unless
     ``attach_original`` is False, then quoted) or the whole conversation (quoted) to
-    ``to``. Returns the outbox row id. Raises UserError for no address, a message not
+    ``to`` (and ``cc``; ``bcc`` unnamed). Returns the outbox row id. Raises UserError for no address, a message not
     in the conversation, or no account to send from."""
     recipients = [a.strip() for a in to if a.strip()]
+    copied = [a.strip() for a in cc if a.strip()]
+    hidden = [a.strip() for a in bcc if a.strip()]
     if not recipients:
         raise UserError("Forwarding needs an address to send to.")
     conv = core.lock_conversation(session, conversation_id)
@@ -114,7 +118,7 @@ def queue_forward(
         from_name=account.from_name or agent.name or None,
         from_addr=account.address,
         to=to_list,
-        cc=[],
+        cc=[("", a) for a in copied],
         subject=subject,
         body=text,
         in_reply_to=None,
@@ -128,11 +132,12 @@ def queue_forward(
         message_id=message_id,
         raw=build_reply(parts, message_id).as_bytes(),
         mail_from=account.address,
-        rcpts=recipients,
+        rcpts=list(dict.fromkeys(recipients + copied + hidden)),
         status=OutboxStatus.LOGGED.value if config.demo else OutboxStatus.QUEUED.value,
         account=account,
         send_at=now + timedelta(seconds=config.mail.undo_seconds),
         to=to_list,
+        cc=[("", a) for a in copied],
         files=files,
         subject=subject,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -16,11 +17,16 @@ from textual.widgets import Label, Static, TextArea
 
 from inbox_tui.errors import UserError
 
+if TYPE_CHECKING:
+    from inbox_tui.config import Config
+    from inbox_tui.services.review import Review
+
 
 @dataclass
 class Draft:
     action: str  # send | send_close | note | closed (Esc: not sent, text kept)
     text: str
+    review: Review | None = None  # a reply's or forward's recipients, signature, files
 
 
 class Composer(ModalScreen[Draft | None]):
@@ -49,8 +55,12 @@ class Composer(ModalScreen[Draft | None]):
         save_now: Callable[[str], None] | None = None,
         editor_command: list[str] | None = None,
         open_editor: bool = False,
+        review: Review | None = None,
+        config: Config | None = None,
     ) -> None:
         super().__init__()
+        self.review = review  # the review step's headers (services.review), edited here
+        self.config = config
         self.save_label = save_label
         self.title_text = title
         self.initial = text
@@ -96,30 +106,53 @@ class Composer(ModalScreen[Draft | None]):
     def text(self) -> str:
         return self.query_one(TextArea).text
 
+    @property
+    def forwarding(self) -> bool:
+        return self.review is not None and self.review.kind == "forward"
+
     def action_review(self) -> None:
-        if not self.text.strip():
+        if not self.text.strip() and not self.forwarding:  # a forward's note may be empty
             self.notify("Nothing to send: the text is empty.", severity="warning")
             return
         self.reviewing = True
-        what = self.save_label or ("Save note" if self.is_note else "Send")
-        keys = (
-            "y save · e edit · d discard"
-            if self.is_note
-            else "y send · c send and close · e edit · d discard"
-        )
-        self.query_one("#review-text", Static).update(Text(f"{what}? {keys}", style="bold"))
+        self._show_review()
         self.query_one("#review").add_class("shown")
         self.query_one(TextArea).read_only = True
         self.focus()  # keys now go to the review, not the text
+
+    def _show_review(self) -> None:
+        what = self.save_label or ("Save note" if self.is_note else "Send")
+        if self.is_note:
+            keys = "y save · e edit · d discard"
+        elif self.forwarding:
+            keys = "y send · e edit · d discard"
+        else:
+            keys = "y send · c send and close · e edit · d discard"
+        if self.review is None:
+            shown = Text(f"{what}? {keys}", style="bold")
+        else:
+            from inbox_tui.tui.screens.review import review_text
+
+            shown = review_text(self.review, f"{what}? {keys}")
+        self.query_one("#review-text", Static).update(shown)
+
+    def _send(self, action: str) -> None:
+        problem = self.review.missing() if self.review is not None else None
+        if problem:
+            self.notify(problem, severity="warning", markup=False)
+            return
+        self.dismiss(Draft(action, self.text, self.review))
 
     def on_key(self, event: object) -> None:
         if not self.reviewing:
             return
         key = getattr(event, "key", "")
         if key == "y":
-            self.dismiss(Draft("note" if self.is_note else "send", self.text))
-        elif key == "c" and not self.is_note:
-            self.dismiss(Draft("send_close", self.text))
+            self._send("note" if self.is_note else "send")
+        elif key == "c" and not self.is_note and not self.forwarding:
+            self._send("send_close")
+        elif self.review is not None and key in ("a", "s", "f", "F"):
+            self._edit_review(key)
         elif key == "e":
             self._back_to_edit()
         elif key == "d":
@@ -129,6 +162,45 @@ class Composer(ModalScreen[Draft | None]):
         stop = getattr(event, "stop", None)
         if callable(stop):
             stop()
+
+    def _edit_review(self, key: str) -> None:
+        """The review step's own keys: recipients, signature, files."""
+        from inbox_tui.tui.screens.review import PathPrompt, RecipientsForm
+
+        review = self.review
+        assert review is not None
+        if key == "s":
+            review.sign = not review.sign
+            self._show_review()
+        elif key == "a" and not review.chat:
+
+            def edited(result: tuple[list, list, list] | None) -> None:
+                if result is not None:
+                    review.to, review.cc, review.bcc = result
+                self._show_review()
+
+            self.app.push_screen(RecipientsForm(review), edited)
+        elif key == "f" and not review.chat:
+
+            def attached(path: str | None) -> None:
+                if path:
+                    review.files.append(path)
+                self._show_review()
+
+            self.app.push_screen(PathPrompt("Attach a file", self._check_file), attached)
+        elif key == "F" and review.files:
+            review.files.pop()
+            self._show_review()
+
+    def _check_file(self, path: str) -> str | None:
+        from inbox_tui.services.review import check_file
+
+        assert self.review is not None and self.config is not None
+        try:
+            check_file(path, self.review.files, self.config)
+        except UserError as exc:
+            return str(exc)
+        return None
 
     def _back_to_edit(self) -> None:
         self.reviewing = False
@@ -143,7 +215,7 @@ class Composer(ModalScreen[Draft | None]):
         if self.reviewing:
             self._back_to_edit()
         else:
-            self.dismiss(Draft("closed", self.text))
+            self.dismiss(Draft("closed", self.text, self.review))
 
     def action_editor(self) -> None:
         """Edit the text in $EDITOR (headers visible on top): the app hands the terminal

@@ -86,9 +86,11 @@ class ReplyFlows(FlowsBase):
         article_id: int | None = None,
         exact: bool = False,
         reply_all: bool = False,
+        review: Any = None,
     ) -> None:
         """Open the composer on the agent's kept draft (if any) followed by ``text``;
-        ``exact``: on ``text`` alone (a send that failed comes back as it was)."""
+        ``exact``: on ``text`` alone (a send that failed comes back as it was, with the
+        ``review`` the agent had edited)."""
         from inbox_tui.services.compose import start_reply
 
         self.gateway.read(
@@ -97,7 +99,7 @@ class ReplyFlows(FlowsBase):
                 s, self.me, conv_id, text, config=self.config, exact=exact, reply_all=reply_all
             ),
             reply=ReplyStarted,
-            flow=(conv_id, macro, article_id, reply_all),
+            flow=(conv_id, macro, article_id, reply_all, review),
             group="pickers",
         )
 
@@ -105,8 +107,9 @@ class ReplyFlows(FlowsBase):
         from inbox_tui.services.drafts import delete_draft, save_draft
         from inbox_tui.services.presence import heartbeat
 
-        conv_id, macro, article_id, reply_all = message.flow
+        conv_id, macro, article_id, reply_all, review = message.flow
         start = message.value
+        review = review or start.review
         seen = self.open_version if conv_id == self.open_id else None
         self.gateway.fire(self, heartbeat, self.me, conv_id, "replying", group="presence")
 
@@ -135,7 +138,9 @@ class ReplyFlows(FlowsBase):
                 self.gateway.write(self, save_draft, self.me, conv_id, draft.text, ok=ok)
                 return
             then = "closed" if draft.action == "send_close" else None
-            self.send(SendFlow(conv_id, draft.text, then, seen, macro, article_id, reply_all))
+            flow = SendFlow(conv_id, draft.text, then, seen, macro, article_id, reply_all)
+            flow.review = draft.review
+            self.send(flow)
 
         title = f"Reply{' to all' if reply_all else ''} to #{conv_id}" + (
             f" (macro {macro})" if macro else ""
@@ -150,6 +155,8 @@ class ReplyFlows(FlowsBase):
             save_now=keep_now,
             editor_command=self.config.editor_command,
             open_editor=self.config.compose_in_editor,
+            review=review,
+            config=self.config,
         )
         self.app.push_screen(composer, done)
 
@@ -174,6 +181,7 @@ class ReplyFlows(FlowsBase):
                 macro=flow.macro,
                 article_id=flow.article_id,
                 reply_all=flow.reply_all,
+                review=flow.review,
             )
 
         self.gateway.write(self, queue, ok=None, flow=flow)
@@ -199,6 +207,9 @@ class ReplyFlows(FlowsBase):
                 self.send(flow, force=True)
             elif value == "edit" or value is None:
                 self._load_thread(flow.conv_id)
-                self.compose_reply(flow.conv_id, flow.text, flow.macro, flow.article_id, exact=True)
+                self.compose_reply(
+                    flow.conv_id, flow.text, flow.macro, flow.article_id, exact=True,
+                    reply_all=flow.reply_all, review=flow.review,
+                )  # fmt: skip
 
         self.app.push_screen(FuzzyPicker(title, items), chosen)

@@ -129,6 +129,7 @@ class TriageFlows(ReplyFlows):
                 flow.article_id,
                 exact=True,
                 reply_all=flow.reply_all,
+                review=flow.review,
             )
         elif isinstance(flow, MacroEdit):  # not saved: the edits come back
             self._edit_macro(flow)

@@ -1,0 +1,149 @@
+"""The review step before a reply or a forward leaves (#18): From, To, Cc, Bcc, subject,
+files and signature on screen; recipients edited (a bad address is one sentence),
+signature toggled and files attached from the keyboard; what arrives at the real
+aiosmtpd server is what the review showed."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from pathlib import Path
+
+from inbox_tui.config import Account, AgentIdentity, Config, Signature
+from tests.tui.conftest import ME, make_app
+from tests.tui.test_mail_keys import current, seed_cc_mail, settle
+from tests.tui.test_triage_keys import SIZE
+
+
+def smtp_config(smtp, undo: float = 0.0, **mail: int) -> Config:
+    account = Account(
+        name="support",
+        host="127.0.0.1",
+        port=1,  # closed: the background IMAP sync fails at once and says so
+        security="plain",
+        address="support@example.com",
+        from_name="Northwind Support",
+        smtp=smtp.settings(),
+        sent_mailbox=None,
+    )
+    cfg = Config(
+        path=None,
+        db_url=None,
+        agent=AgentIdentity(ME, "Tess Ter", signature=Signature(text="Tess, Northwind support")),
+        accounts={"support": account},
+    )
+    cfg.mail.undo_seconds = undo
+    for key, value in mail.items():
+        setattr(cfg.mail, key, value)
+    return cfg
+
+
+def review_shown(app) -> str:
+    return str(app.screen.query_one("#review-text").render())
+
+
+async def wait_for_mail(pilot, smtp, n: int = 1) -> None:
+    for _ in range(50):
+        await settle(pilot)
+        if len(smtp.messages) >= n:
+            return
+        await pilot.pause(0.1)
+
+
+async def type_into(pilot, selector: str, text: str) -> None:
+    box = pilot.app.screen.query_one(selector)
+    box.value = ""
+    box.focus()
+    await pilot.press(*text)
+
+
+async def test_reply_all_review_edits_recipients_signature_and_files(
+    demo_store, smtp_server, tmp_path: Path
+):
+    cid = seed_cc_mail(demo_store)
+    report = tmp_path / "report.csv"
+    report.write_bytes(b"when;what\n09:00;printed\n")
+    app = make_app(demo_store, config=smtp_config(smtp_server))
+    async with app.run_test(size=SIZE) as pilot:
+        assert (await current(pilot)).id == cid
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("A")
+        await settle(pilot)
+        await pilot.press(*"Invoice attached.")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        shown = review_shown(app)
+        assert "From      Northwind Support <support@example.com>  (mailbox support)" in shown
+        assert "To        Zoë Brennan <zoe@acme.example>" in shown
+        assert "Cc        Bob Stone <bob@acme.example>, Carol <carol@acme.example>" in shown
+        assert "Subject   Re: Invoice for the whole team" in shown
+        assert "Signature added (Tess, Northwind support)" in shown
+
+        # Recipients: a bad address is one sentence and the form stays.
+        await pilot.press("a")
+        await settle(pilot)
+        await type_into(pilot, "#rcpt-bcc", "boss@northwind")
+        await pilot.press("enter")
+        await settle(pilot)
+        error = str(app.screen.query_one("#form-error").render())
+        assert error == (
+            "“boss@northwind” in Bcc is not an email address; write it as name@example.com "
+            "(several separated by commas)."
+        )
+        await type_into(pilot, "#rcpt-bcc", "boss@northwind.example")
+        await type_into(pilot, "#rcpt-cc", "Carol <carol@acme.example>")
+        await pilot.press("enter")
+        await settle(pilot)
+        shown = review_shown(app)
+        assert "Cc        Carol <carol@acme.example>" in shown
+        assert "Bcc       boss@northwind.example" in shown
+
+        # The signature off, and a file attached through the path prompt (Tab completes).
+        await pilot.press("s")
+        assert "Signature not added" in review_shown(app)
+        await pilot.press("f")
+        await settle(pilot)
+        app.screen.cwd = tmp_path
+        await pilot.press(*"rep", "tab")
+        assert app.screen.query_one("Input").value == "report.csv"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Files     report.csv" in review_shown(app)
+
+        await pilot.press("y")
+        await wait_for_mail(pilot, smtp_server)
+    (mail_from, rcpts, raw) = smtp_server.messages[0]
+    assert mail_from == "support@example.com"
+    assert rcpts == ["zoe@acme.example", "carol@acme.example", "boss@northwind.example"]
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert msg["Cc"] == "Carol <carol@acme.example>"
+    assert "Bcc" not in msg and "boss@" not in raw.decode("ascii", "replace").split("\n\n")[0]
+    body = msg.get_body(("plain",)).get_content()
+    assert body.strip() == "Invoice attached."  # no signature: it was turned off
+    (part,) = list(msg.iter_attachments())
+    assert part.get_filename() == "report.csv"
+    assert part.get_content() in (b"when;what\n09:00;printed\n", "when;what\n09:00;printed\n")
+
+
+async def test_a_file_over_the_cap_is_one_sentence_and_not_attached(
+    demo_store, smtp_server, tmp_path: Path
+):
+    seed_cc_mail(demo_store)
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"x" * 3000)
+    app = make_app(demo_store, config=smtp_config(smtp_server, max_attachment_bytes=2048))
+    async with app.run_test(size=SIZE) as pilot:
+        await current(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press(*"Here.", "ctrl+s", "f")
+        await settle(pilot)
+        await type_into(pilot, "Input", str(big))
+        await pilot.press("enter")
+        await settle(pilot)
+        error = str(app.screen.query_one("#prompt-error").render())
+        assert error == f"{big} is 2.9 KB, over the 2.0 KB limit for one attachment."
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "Files     (none)" in review_shown(app)
