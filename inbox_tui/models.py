@@ -238,7 +238,8 @@ class Article(SQLModel, table=True):
     url: str | None = Field(default=None, max_length=1000)
     body: str = Field(default="", sa_column=Column(Text, nullable=False))
     source_path: str | None = Field(default=None, max_length=1000)
-    updated_at: datetime = Field(default_factory=utcnow)
+    # Indexed: every suggestion checks whether the help centre changed (migration 0013).
+    updated_at: datetime = Field(default_factory=utcnow, index=True)
 
 
 class Embedding(SQLModel, table=True):
@@ -254,6 +255,9 @@ class Embedding(SQLModel, table=True):
     text_hash: str = Field(max_length=64)
     vectors: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow)
+
+    # The freshness check of the in-memory article index reads only this (migration 0013).
+    __table_args__ = (Index("ix_embedding_kind_model_updated", "kind", "model", "updated_at"),)
 
 
 class SyncState(SQLModel, table=True):

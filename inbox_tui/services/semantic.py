@@ -237,11 +237,6 @@ _CONV_CACHE_SIZE = 512
 _cache_lock = threading.Lock()
 
 
-def _db_key(session: Session) -> str:
-    bind = session.get_bind()
-    return str(bind.engine.url if hasattr(bind, "engine") else bind)
-
-
 def conversation_vectors(session: Session, ids: Sequence[int], *, cap: int | None = None) -> dict:
     """conversation id → normalised vector, from the store when its text is unchanged,
     else computed (at most ``cap`` of them) and kept in memory for this process. Empty
@@ -250,7 +245,7 @@ def conversation_vectors(session: Session, ids: Sequence[int], *, cap: int | Non
         return {}
     texts = conversation_texts(session, list(ids))
     hashes = {cid: text_hash([t]) for cid, t in texts.items()}
-    db = _db_key(session)
+    db = dialect.db_key(session)
     out: dict[int, Any] = {}
     with _cache_lock:
         for cid, h in hashes.items():
@@ -368,7 +363,7 @@ def article_index(session: Session) -> ArticleIndex | None:
         text("SELECT count(*), max(updated_at) FROM embedding WHERE kind = :k AND model = :m"),
         {"k": ARTICLE, "m": embeddings.MODEL_ID},
     ).one()
-    key = (_db_key(session), int(n or 0), str(newest))
+    key = (dialect.db_key(session), int(n or 0), str(newest))
     index = _INDEX.get(key)
     if index is None:
         ids, starts, parts, at = [], [], [], 0
@@ -447,7 +442,7 @@ def tag_index(session: Session) -> TagIndex | None:
     n, newest = session.execute(
         text("SELECT count(*), max(id) FROM event WHERE kind IN ('tagged', 'untagged')")
     ).one()
-    key = (_db_key(session), int(n or 0), int(newest or 0))
+    key = (dialect.db_key(session), int(n or 0), int(newest or 0))
     index = _TAG_INDEX.get(key)
     if index is None:
         ids, tags = _tagged_conversations(session)

@@ -26,6 +26,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import text
@@ -197,9 +198,8 @@ _TITLE_CACHE: dict[tuple[str, int, str], TitleIndex] = {}
 
 
 def _titles(session: Session) -> TitleIndex:
-    bind = session.get_bind()
     count, newest = session.execute(text("SELECT count(*), max(updated_at) FROM article")).one()
-    key = (str(bind.engine.url if hasattr(bind, "engine") else bind), int(count or 0), str(newest))
+    key = (dialect.db_key(session), int(count or 0), str(newest))
     index = _TITLE_CACHE.get(key)
     if index is None:
         _TITLE_CACHE.clear()
@@ -225,32 +225,45 @@ def rank(
     match; without it, the word score alone. ``words_weight=0`` ranks by meaning alone
     and ``meaning=False`` by words alone (benchmarks). ``query_vector``: the query's
     embedding when the caller has it (a conversation's is cached)."""
-    lexical = (
-        _rank_words(session, query, fts_weight=fts_weight, fuzz_weight=fuzz_weight)
-        if fts_weight or fuzz_weight
-        else []
-    )
     index = semantic.article_index(session) if meaning else None
     vector = query_vector
     if index is not None and len(index.ids) and vector is None:
         vecs = embeddings.encode([query])
         vector = None if vecs is None else vecs[0]
+    words_on = bool(fts_weight or fuzz_weight)
     if index is None or not len(index.ids) or vector is None:
-        return [(aid, score, why) for aid, score, why, _ in lexical[:limit]]
-    return _fuse(lexical, index, vector, words_weight)[:limit]
+        lexical = _rank_words(session, query, fts_weight=fts_weight, fuzz_weight=fuzz_weight)
+        return [(aid, score, why) for aid, score, why, _ in lexical[:limit]] if words_on else []
+    best = index.best(vector)
+    near = index.top(best, SEM_CANDIDATES)
+    # With meaning, the nearest articles stand in for the fuzzy stage's sweep over every
+    # title (its cost grew with the help centre: ~70% of a suggestion at 10,000
+    # articles): titles are compared only for them and the full-text candidates.
+    lexical = (
+        _rank_words(
+            session,
+            query,
+            fts_weight=fts_weight,
+            fuzz_weight=fuzz_weight,
+            among=[aid for aid, _ in near],
+        )
+        if words_on
+        else []
+    )
+    return _fuse(lexical, index, best, near, words_weight)[:limit]
 
 
 def _fuse(
     lexical: list[tuple[int, float, str, bool]],
     index: semantic.ArticleIndex,
-    vector: object,
+    best: Any,
+    near: list[tuple[int, float]],
     words_weight: float,
 ) -> list[tuple[int, float, str]]:
-    """Cosine of the best chunk plus the weighted word score, over the nearest articles
-    by meaning and every word candidate with evidence (a full-text match or a similar
-    title; the fuzzy stage's closest-of-nothing titles are left out)."""
-    best = index.best(vector)
-    near = index.top(best, SEM_CANDIDATES)
+    """Cosine of the best chunk (``best``, from ``index``) plus the weighted word score,
+    over the nearest articles by meaning (``near``) and every word candidate with evidence
+    (a full-text match or a similar title; the fuzzy stage's closest-of-nothing titles
+    are left out)."""
     evident = [(aid, score, why) for aid, score, why, hit in lexical if hit]
     top_words = max((score for _, score, _ in evident), default=0.0) or 1.0
     word_score = {aid: score / top_words for aid, score, _ in evident}
@@ -273,21 +286,29 @@ def _fuse(
 
 
 def _rank_words(
-    session: Session, query: str, *, fts_weight: float, fuzz_weight: float
+    session: Session,
+    query: str,
+    *,
+    fts_weight: float,
+    fuzz_weight: float,
+    among: list[int] | None = None,
 ) -> list[tuple[int, float, str, bool]]:
     """The word ranking: full-text candidates re-scored by fuzzy title match, best first,
-    as (id, score, reason, evidence): evidence is a full-text match or a similar title."""
+    as (id, score, reason, evidence): evidence is a full-text match or a similar title.
+    ``among``: compare titles only for these articles and the full-text candidates,
+    instead of sweeping every title for the closest."""
     terms = words(query)
     fts = fts_candidates(session, terms) if fts_weight else {}
     titles = _titles(session)
     q = " ".join(terms) or query.lower()
     fuzzy: dict[int, float] = {}
     if fuzz_weight and titles.titles:
-        for _, score, idx in process.extract(
-            q, titles.titles, scorer=fuzz.token_set_ratio, limit=FUZZY_CANDIDATES
-        ):
-            fuzzy[titles.ids[idx]] = score / 100
-        for aid in fts:
+        if among is None:
+            for _, score, idx in process.extract(
+                q, titles.titles, scorer=fuzz.token_set_ratio, limit=FUZZY_CANDIDATES
+            ):
+                fuzzy[titles.ids[idx]] = score / 100
+        for aid in [*(among or ()), *fts]:
             if aid not in fuzzy and aid in titles.by_id:
                 fuzzy[aid] = fuzz.token_set_ratio(q, titles.by_id[aid]) / 100
     top = max(fts.values(), default=0) or 1
@@ -525,11 +546,10 @@ _MODEL_CACHE: dict[tuple[str, int, int], TagModel] = {}
 def _cached_model(session: Session) -> TagModel:
     """The team's tag model, retrained only when tagging changed (training reads a few
     thousand conversations: ~0.6 s on a 100k-conversation store)."""
-    bind = session.get_bind()
     n, newest = session.execute(
         text("SELECT count(*), max(id) FROM event WHERE kind IN ('tagged', 'untagged')")
     ).one()
-    key = (str(bind.engine.url if hasattr(bind, "engine") else bind), int(n or 0), int(newest or 0))
+    key = (dialect.db_key(session), int(n or 0), int(newest or 0))
     model = _MODEL_CACHE.get(key)
     if model is None:
         _MODEL_CACHE.clear()
