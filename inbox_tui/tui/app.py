@@ -308,11 +308,27 @@ class InboxApp(App[int]):
             yield SystemCommand(title, a.description, getattr(target, f"action_{a.action}"))
 
 
+def _ask_terminal_about_images() -> None:
+    """textual-image asks the terminal whether it shows sixel or kitty graphics, and its
+    cell size, when first imported; once Textual owns the terminal that question would
+    read the app's own input. So it is asked here, before the app starts, and only when
+    the terminal is a real one."""
+    import sys
+
+    if not (sys.__stdout__ and sys.__stdout__.isatty()):
+        return
+    try:
+        import textual_image.widget  # noqa: F401
+    except Exception:  # not installed, or a terminal that answers nonsense: half-blocks
+        log.info("image previews: terminal graphics not detected", exc_info=True)
+
+
 def run_app(ctx: Any) -> int:
     """Run the TUI for the command line's context (its store, config and agent)."""
     from inbox_tui.services import embeddings
 
     actions.check_keymap(ctx.config.keys)  # a bad [keys] stops here, in one sentence
+    _ask_terminal_about_images()
     embeddings.never_wait()  # the app's background worker loads the model; keys never wait
     app = InboxApp(lambda: ctx.store, ctx.config, ctx.agent)
     app.run()

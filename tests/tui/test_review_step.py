@@ -147,3 +147,76 @@ async def test_a_file_over_the_cap_is_one_sentence_and_not_attached(
         await pilot.press("escape")
         await settle(pilot)
         assert "Files     (none)" in review_shown(app)
+
+
+async def test_forward_the_conversation_quoted_through_the_review(demo_store, smtp_server):
+    cid = seed_cc_mail(demo_store)
+    app = make_app(demo_store, config=smtp_config(smtp_server))
+    async with app.run_test(size=SIZE) as pilot:
+        assert (await current(pilot)).id == cid
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        labels = [str(o.prompt) for o in app.screen.query_one("OptionList").options]
+        assert labels[0].startswith("  The whole conversation, quoted  1 message")
+        assert (
+            "Zoë Brennan, Wed 18 Nov 15:35  this message attached whole, with 1 file" in labels[1]
+        )
+        await pilot.press("enter")  # the whole conversation
+        await settle(pilot)
+        await pilot.press(*"billing@", "enter")
+        await settle(pilot)
+        assert "“billing@” in To is not an email address" in str(
+            app.screen.query_one("#prompt-error").render()
+        )
+        await type_into(pilot, "Input", "Billing <billing@vendor.example>")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("ctrl+s")  # an empty note is fine for a forward
+        await settle(pilot)
+        shown = review_shown(app)
+        assert "To        Billing <billing@vendor.example>" in shown
+        assert "Subject   Fwd: Invoice for the whole team" in shown
+        assert "Forwards  the whole conversation, quoted" in shown
+        assert "c send and close" not in shown
+        await pilot.press("y")
+        await wait_for_mail(pilot, smtp_server)
+    _, rcpts, raw = smtp_server.messages[0]
+    assert rcpts == ["billing@vendor.example"]
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert msg["Subject"] == "Fwd: Invoice for the whole team"
+    body = msg.get_body(("plain",)).get_content()
+    assert "Please send the invoice to all of us." in body
+    assert "Tess, Northwind support" in body  # the signature, as the review said
+
+
+async def test_forward_one_message_attached_whole(demo_store, smtp_server):
+    cid = seed_cc_mail(demo_store)
+    app = make_app(demo_store, config=smtp_config(smtp_server))
+    async with app.run_test(size=SIZE) as pilot:
+        assert (await current(pilot)).id == cid
+        await pilot.press("f")  # from the list: the highlighted conversation
+        await settle(pilot)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        await type_into(pilot, "Input", "a@vendor.example, b@vendor.example")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press(*"FYI", "ctrl+s", "a")
+        await settle(pilot)
+        await type_into(pilot, "#rcpt-bcc", "audit@northwind.example")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Forwards  one message, attached whole with its files" in review_shown(app)
+        await pilot.press("y")
+        await wait_for_mail(pilot, smtp_server)
+    _, rcpts, raw = smtp_server.messages[0]
+    assert rcpts == ["a@vendor.example", "b@vendor.example", "audit@northwind.example"]
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert "audit@" not in str(msg["To"]) + str(msg["Cc"] or "")
+    parts = list(msg.iter_attachments())
+    assert [p.get_content_type() for p in parts] == ["message/rfc822"]
+    inner = parts[0].get_content()
+    assert inner["Subject"] == "Invoice for the whole team"
+    assert [p.get_filename() for p in inner.iter_attachments()] == ["table.csv"]

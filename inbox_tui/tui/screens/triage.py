@@ -23,7 +23,7 @@ from inbox_tui.tui.screens.flows import (
     UndoFlow,
     _s,
 )
-from inbox_tui.tui.screens.replying import ReplyFlows
+from inbox_tui.tui.screens.mailflows import MailFlows
 from inbox_tui.tui.widgets.dialogs import FuzzyPicker, PickItem, Prompt
 
 
@@ -74,7 +74,7 @@ STATUS_LABELS = {
 }
 
 
-class TriageFlows(ReplyFlows):
+class TriageFlows(MailFlows):
     """The main screen's base: the flows. MainScreen provides the state and loaders."""
 
     # -- answers from the gateway ------------------------------------------------------
