@@ -24,7 +24,7 @@ from inbox_tui.sanitize import one_line
 if TYPE_CHECKING:
     from inbox_tui.services.review import Pairs, Review
 
-REVIEW_KEYS = "a recipients · s signature on/off · f attach a file · F remove the last file"
+REVIEW_KEYS = "a recipients · s signature on/off · f attach a file · F drop the last file"
 
 
 def _people(pairs: Pairs) -> str:
