@@ -123,6 +123,7 @@ TEXT_COLUMNS: dict[str, dict[str, str]] = {
         "subject": "untrusted",
         "body": "untrusted",
         "attachments": "untrusted",
+        "html_sha256": "app",  # a hash the app computes; the HTML itself is a blob
         "parse_warnings": "app",
     },
     "presence": {"activity": "app"},

@@ -168,6 +168,16 @@ class Ingestor:
                 msg.body.encode("utf-8", "replace"),
             )
 
+    def _blob(self, data: bytes | None) -> str | None:
+        """Keep ``data`` once in ``blob``; its sha256 (None for no data)."""
+        if data is None:
+            return None
+        sha = blobs.sha256_of(data)
+        if sha not in self._blobs:
+            blobs.put(self._conn, data, sha)
+            self._blobs.add(sha)
+        return sha
+
     def _attachments(self, attachments: list[Attachment]) -> str | None:
         """The message's attachment list as JSON; the bytes of each kept file go to
         ``blob`` once per distinct sha256 (a file already there costs one ignored insert,
@@ -182,11 +192,7 @@ class Ingestor:
                 "size": a.size,
             }
             if a.data is not None:
-                sha = blobs.sha256_of(a.data)
-                if sha not in self._blobs:
-                    blobs.put(self._conn, a.data, sha)
-                    self._blobs.add(sha)
-                item["sha256"] = sha
+                item["sha256"] = self._blob(a.data)
                 item["status"] = AttachmentStatus.STORED.value
             elif a.status:
                 item["status"] = a.status
@@ -379,6 +385,7 @@ class Ingestor:
                 received_at=utcnow(),
                 body=body,
                 attachments=self._attachments(msg.attachments),
+                html_sha256=self._blob(msg.html or None),
                 parse_warnings="\n".join(sanitize.one_line(w, 500) for w in msg.warnings) or None,
             ),
         ).scalar_one()

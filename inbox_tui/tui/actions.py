@@ -48,6 +48,12 @@ ACTIONS: list[Action] = [
         "attachments",
         "Attachments of this conversation: view, preview, save, open",
     ),
+    Action(
+        "original_html",
+        "H",
+        "original_html",
+        "A message's original HTML: its source as text, or in the browser",
+    ),
     Action("note", "n", "note", "Write an internal note", "Note"),
     Action("tag", "t", "tag", "Tag (fuzzy picker; Enter toggles)", "Tag"),
     Action("assign", "a", "assign", "Assign to an agent (picker)", "Assign"),

@@ -140,3 +140,68 @@ class MailFlows(ReplyFlows):
         if flow is not None:
             subject = flow.subjects[0] if flow.subjects else ""
             self.app.push_screen(AttachmentsScreen(self.gateway, flow.ids[0], subject))
+
+    # -- the original HTML -----------------------------------------------------------
+
+    def action_original_html(self) -> None:
+        from inbox_tui.services.html_source import html_messages
+
+        flow = self.begin(single=True)
+        if flow is None:
+            return
+        conv_id = flow.ids[0]
+        picker = FuzzyPicker(f"Original HTML of #{conv_id}", [], loading=True)
+
+        def chosen(value: str | None) -> None:
+            if value:
+                how, _, row = value.partition(":")
+                self._show_html(conv_id, int(row), how)
+
+        self.app.push_screen(picker, chosen)
+        self.gateway.read(
+            self, html_messages, conv_id, reply=HtmlChoicesLoaded, flow=picker, group="pickers"
+        )
+
+    def on_html_choices_loaded(self, message: HtmlChoicesLoaded) -> None:
+        picker: FuzzyPicker = message.flow
+        if not picker.is_attached:
+            return
+        if not message.value:
+            picker.dismiss(None)
+            self.notify(
+                "No message here came with HTML (or it was imported before HTML was kept).",
+                severity="warning",
+                markup=False,
+            )
+            return
+        items = []
+        for m in message.value:
+            who = f"{one_line(m.author or 'unknown', 40)}, {m.sent_at:%a %d %b %H:%M}"
+            items.append(PickItem(f"source:{m.message_row_id}", f"Source of {who}", "as text"))
+            items.append(
+                PickItem(
+                    f"browser:{m.message_row_id}",
+                    f"Open {who} in the browser",
+                    "no scripts, nothing fetched",
+                )
+            )
+        picker.set_items(items)
+
+    def _show_html(self, conv_id: int, row: int, how: str) -> None:
+        from inbox_tui.services.html_source import html_file, html_source
+        from inbox_tui.services.opener import open_file
+
+        def job(session: Any) -> tuple[str, str] | str:
+            if how == "source":
+                return (f"HTML source of message {row}", html_source(session, conv_id, row))
+            return open_file(html_file(session, conv_id, row), "text/html")
+
+        self.gateway.read(self, job, reply=HtmlDone, group="pickers")
+
+    def on_html_done(self, message: HtmlDone) -> None:
+        from inbox_tui.tui.screens.attachments import TextViewer
+
+        if isinstance(message.value, tuple):
+            self.app.push_screen(TextViewer(*message.value))
+        else:
+            self.notify(message.value, markup=False)
