@@ -248,6 +248,8 @@ class Config:
     # [insight]: the repeat-contact window, and the bug-reference pattern (None: default).
     repeat_days: int = 7
     bug_pattern: str | None = None
+    # [rules] file: run on each sync and import (services/rules.configured_rules).
+    rules_file: Path | None = None
 
 
 def default_config_path() -> Path:
@@ -387,7 +389,16 @@ def _build(path: Path | None, data: dict[str, Any], db: str | None) -> Config:
         semantic=spec.suggest.semantic,
         repeat_days=int(spec.insight.repeat_days),
         bug_pattern=spec.insight.bug_pattern,
+        rules_file=_beside(path, spec.rules.file) if spec.rules.file else None,
     )
+
+
+def _beside(config_path: Path | None, name: str) -> Path:
+    """A file named in the config: ``~`` expanded, relative to the config file's folder."""
+    found = Path(name).expanduser()
+    if not found.is_absolute() and config_path is not None:
+        found = config_path.parent / found
+    return found
 
 
 def _account(name: str, section: config_schema.AccountSection) -> Account:

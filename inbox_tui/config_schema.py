@@ -381,6 +381,16 @@ class InsightSection(_Section):
     )
 
 
+class RulesSection(_Section):
+    file: Text | None = setting(
+        None,
+        doc="A rule file (`inbox-tui rules lint FILE` checks it; format in "
+        "`inbox_tui/rules.py`): its rules run on every sync and import as the mail comes "
+        "in, each once per message. A broken file is reported and none of it runs.",
+        expect="a file path in quotes",
+    )
+
+
 class ConfigFile(_Section):
     db: Text | None = setting(
         None,
@@ -423,6 +433,9 @@ class ConfigFile(_Section):
     )
     insight: InsightSection = setting(
         InsightSection(), doc="Repeat contacts and bug links.", expect="a table"
+    )
+    rules: RulesSection = setting(
+        RulesSection(), doc="Rules that run as mail and chat come in.", expect="a table"
     )
 
 

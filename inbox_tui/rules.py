@@ -1,15 +1,17 @@
-"""Rule files: when a conversation arrives or a customer writes again, if conditions
-hold, then actions. Pure (no store): ``load_rules`` reads one TOML file and returns the
-rules, or raises ``RulesError`` listing every problem; a broken file loads nothing.
+"""Rule files: when a conversation arrives, a customer writes again or an agent tags
+it, if conditions hold, then actions. Pure (no store): ``load_rules`` reads one TOML file
+and returns the rules, or raises ``RulesError`` listing every problem; a broken file
+loads nothing.
 
     [[rule]]
     name = "Invoices to billing"
-    when = "arrives"                 # arrives | customer_reply
+    when = "arrives"                 # arrives | customer_reply | tagged
     [rule.if]                        # all must hold; each list: any of its words
     subject = ["invoice", "receipt"] # words in the subject (case-insensitive)
     body = ["refund"]                # words in the message
     from = "@acme.example"           # part of the customer's address or name
     channel = "email"                # email | chat
+    tag = ["urgent"]                 # when = "tagged": the tag added (any of these)
     [rule.then]
     tag = ["billing"]
     assign = "sam"                   # a username, or "none"
@@ -25,8 +27,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-WHEN = ("arrives", "customer_reply")
-IF_KEYS = ("subject", "body", "from", "channel")
+WHEN = ("arrives", "customer_reply", "tagged")
+IF_KEYS = ("subject", "body", "from", "channel", "tag")
 THEN_KEYS = ("tag", "assign", "status")
 STATUSES = ("open", "pending", "closed")
 MAX_RULES = 500
@@ -48,6 +50,7 @@ class Rule:
     body: tuple[str, ...] = ()
     sender: str | None = None
     channel: str | None = None
+    tagged: tuple[str, ...] = ()  # when = "tagged": any of these tags
     tags: tuple[str, ...] = ()
     assign: str | None = None
     status: str | None = None
@@ -63,6 +66,12 @@ class Rule:
             and any_word(self.body, body)
             and (self.sender is None or self.sender in sender.lower())
             and (self.channel is None or self.channel == channel)
+        )
+
+    def matches_tag(self, tag: str, channel: str) -> bool:
+        """A ``tagged`` rule: the tag added is one of ``if.tag`` (any tag without it)."""
+        return (not self.tagged or tag.lower() in self.tagged) and (
+            self.channel is None or self.channel == channel
         )
 
 
@@ -156,6 +165,13 @@ def _rule(item: object, where: str) -> Rule:
         p.append(f"{where}: then.assign must be a username or none.")
     if status is not None and status not in STATUSES:
         p.append(f"{where}: then.status must be one of {', '.join(STATUSES)}.")
+    if when == "tagged" and ({"subject", "body", "from"} & set(cond)):
+        p.append(f"{where}: a tagged rule's conditions are if.tag and if.channel.")
+    if "tag" in cond and when != "tagged":
+        p.append(f'{where}: if.tag is for rules with when = "tagged".')
+    if when == "tagged" and "tag" in then:
+        # Its own tag would be another tagging: refused rather than looping.
+        p.append(f"{where}: a tagged rule cannot tag (then.assign or then.status only).")
     return Rule(
         name=name.strip(),
         when=str(when),
@@ -163,6 +179,7 @@ def _rule(item: object, where: str) -> Rule:
         body=_words(cond["body"], f"{where}: if.body", p) if "body" in cond else (),
         sender=sender.lower() if isinstance(sender, str) else None,
         channel=channel if isinstance(channel, str) else None,
+        tagged=_words(cond["tag"], f"{where}: if.tag", p) if "tag" in cond else (),
         tags=_words(then["tag"], f"{where}: then.tag", p) if "tag" in then else (),
         assign=assign.strip() if isinstance(assign, str) else None,
         status=status if isinstance(status, str) else None,

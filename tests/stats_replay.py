@@ -130,8 +130,15 @@ def _compute(
         ):
             convs[ct.id] = ct
 
+    def count_rating() -> None:
+        if state.get("rating"):
+            owner, rating = state["rating"]
+            stats_for(owner).csat[rating] += 1
+            team.csat[rating] += 1
+
     for conv_id, username, kind, at, data in _stream(session, since, until):
         if conv_id != current:
+            count_rating()
             finish()
             current = conv_id
             state = {
@@ -213,14 +220,17 @@ def _compute(
             assert username is not None
             stats_for(username).articles_sent += 1
             team.articles_sent += 1
-        elif kind == "rated" and in_period(at):
+        elif kind == "rated":
+            # The latest rating of a conversation wins: a later one, in the period or
+            # not, takes the place of what was counted (at the end of its history).
             rating = json.loads(data or "{}").get("rating")
-            ct.rating = rating
-            owner = ct.closer or ratings_owner.get(conv_id)
-            if rating in ("good", "ok", "bad") and wanted(owner):
-                assert owner is not None
-                stats_for(owner).csat[rating] += 1
-                team.csat[rating] += 1
+            state["rating"] = None
+            ct.rating = rating if in_period(at) else None
+            if in_period(at):
+                owner = ct.closer or ratings_owner.get(conv_id)
+                if rating in ("good", "ok", "bad") and wanted(owner):
+                    state["rating"] = (owner, rating)
+    count_rating()
     finish()
     for s in [*agents.values(), team]:
         s.conversations_closed = len(closed_sets[s.agent])

@@ -121,3 +121,41 @@ def test_the_command_lists_and_marks_read(team, tmp_path, capsys):
     assert err == "1 unread mention.\nMarked 1 read.\n"
     assert cli.main([*base, "mentions", "--unread"]) == 0
     assert capsys.readouterr() == ("", "0 unread mentions.\n")
+
+
+def test_the_list_marks_unread_mentions_and_the_toasts_count_from_a_baseline(team):
+    store, a, b = team
+    with store.read() as s:
+        base = mentions.newest_id(s)
+    store.run(triage.add_note, "sam", a, "@ann first")
+    store.run(triage.add_note, "sam", b, "@ann second")
+    with store.read() as s:
+        news = mentions.unread_since(s, "ann", base)
+        assert [(n.conversation_id, n.note) for n in news] == [
+            (a, "@ann first"),
+            (b, "@ann second"),
+        ]
+        assert mentions.unread_since(s, "ann", news[0].id) == news[1:]
+        rows = {r.id: r.mentioned for r in list_conversations(s, drafts_for="ann")}
+        assert rows == {a: True, b: True}
+        assert not any(r.mentioned for r in list_conversations(s, drafts_for="sam"))
+    assert store.run(mentions.mark_read, "ann", a) == 1
+    with store.read() as s:
+        assert mentions.unread_in(s, "ann", [a, b]) == {b}
+        assert [n.conversation_id for n in mentions.unread_since(s, "ann", base)] == [b]
+
+
+def test_completion_offers_agents_for_the_name_being_typed():
+    names = ["sam", "samira", "ann", "bo.b"]
+    got = mentions.complete("thanks @sa", 10, names)
+    assert got is not None and (got.start, got.end, got.typed, got.names) == (
+        7,
+        10,
+        "sa",
+        ["sam", "samira"],
+    )
+    assert mentions.complete("@", 1, names).names == names  # type: ignore[union-attr]
+    assert mentions.complete("@SAM", 4, names).names == ["samira"]  # type: ignore[union-attr]
+    assert mentions.complete("mail ann@ac", 11, names) is None  # an address
+    assert mentions.complete("@sam hello", 10, names) is None  # not at an @ word
+    assert mentions.complete("@zed", 4, names) is None

@@ -207,3 +207,63 @@ def test_the_command_line_merges_unmerges_and_splits(two, capsys):
     assert cli.main([*base, "conv", "split", str(a), "x1"]) == 2
     assert "is not a message number" in capsys.readouterr().err
     assert_aggregates_equal_a_rebuild(store)
+
+
+def test_the_undo_key_takes_back_a_merge_and_a_split(two):
+    from inbox_tui.services import undo
+
+    store, a, b = two
+    before = assert_aggregates_equal_a_rebuild(store)
+    store.run(merge.merge, "sam", b, a, at=T0 + timedelta(minutes=70))
+    done = store.run(lambda s: undo.undo_last(s, "sam", now=T0 + timedelta(minutes=71)))
+    assert f"#{b} is back" in done.summary
+    assert bodies(store, b) == ["text b1", "she wrote again"]
+    assert bodies(store, a) == ["text a1", "text a2"]
+    after = assert_aggregates_equal_a_rebuild(store)
+    assert [r for r in after[0] if r[0] == b] == [r for r in before[0] if r[0] == b]
+
+    with store.read() as s:
+        a2 = s.exec(select(Message.id).where(Message.message_id == "a2@x")).one()
+    # a2 answers a1, so a1 cannot go alone; a2 (an agent's reply) can.
+    new = store.run(merge.split, "sam", a, a2, at=T0 + timedelta(minutes=72)).other
+    assert bodies(store, new) == ["text a2"]
+    done = store.run(lambda s: undo.undo_last(s, "sam", now=T0 + timedelta(minutes=73)))
+    assert done.summary == f"Undone: the split; its 1 message(s) are back in #{a}."
+    assert bodies(store, a) == ["text a1", "text a2"]
+    with store.read() as s:
+        assert s.get(Conversation, new) is None
+    assert_aggregates_equal_a_rebuild(store)
+    # Each undo is itself in the log: the next undo goes further back (sam's note is
+    # no triage change, the tags are).
+    done = store.run(lambda s: undo.undo_last(s, "sam", now=T0 + timedelta(minutes=74)))
+    assert "untagged" in done.summary or "Undone: tagged" in done.summary
+
+
+def test_undoing_a_merge_is_refused_when_someone_else_acted_since(two):
+    from inbox_tui.services import undo
+
+    store, a, b = two
+    store.run(merge.merge, "sam", b, a, at=T0 + timedelta(minutes=70))
+    store.run(triage.tag, "ann", a, "vip", at=T0 + timedelta(minutes=71))
+    n = events_count(store)
+    with pytest.raises(undo.UndoConflict, match="nothing was undone"):
+        store.run(lambda s: undo.undo_last(s, "sam", now=T0 + timedelta(minutes=72)))
+    assert events_count(store) == n
+    with store.read() as s:
+        assert s.get(Conversation, b) is None
+
+
+def test_the_pickers_offer_the_customers_other_conversations_and_splittable_messages(two):
+    store, a, b = two
+    other = add(store, "c1", 200, subject="Someone else")  # same sender: Ann again
+    with store.read() as s:
+        found = merge.merge_candidates(s, a)
+        assert [c.id for c in found] == [other, b]  # newest activity first, not itself
+        assert found[1].label == f"#{b} About b1"
+        assert "“About a1”" in merge.describe(s, a) and "Ann" in merge.describe(s, a)
+        with pytest.raises(core.NotFound):
+            merge.describe(s, 9999)
+        choices = merge.split_choices(s, a)
+        # a1's replies are all of the conversation: not offered; a2 is.
+        assert [c.hint for c in choices] == ["reply"]
+        assert "text a2" in choices[0].label

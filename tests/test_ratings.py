@@ -125,3 +125,20 @@ def test_subjects_and_the_links_command(rated, capsys):
     assert json.loads(capsys.readouterr().out)["good"] == links["good"]
     assert cli.main(["--db", store.url, "conv", "rate", str(cid), "great"]) == 2
     assert "A rating is good, ok or bad" in capsys.readouterr().err
+
+
+def test_the_stats_count_the_latest_rating_of_a_conversation_only(rated):
+    """Two ratings of one conversation (bad, then good): the figure counts one, the
+    latest, in the report and in the drill-down behind it."""
+    from inbox_tui.services.stats import conversations_behind
+
+    store, cid, _links = rated
+    store.run(triage.set_rating, None, cid, "bad")
+    store.run(triage.set_rating, None, cid, "good")
+    lo, hi = T0 - timedelta(days=1), datetime.now(UTC) + timedelta(days=1)
+    with store.read() as s:
+        report = compute_report(s, lo, hi)
+        assert report.team.csat == {"good": 1, "ok": 0, "bad": 0}
+        assert report.agents["sam"].csat == {"good": 1, "ok": 0, "bad": 0}
+        behind = conversations_behind(s, lo, hi, "csat")
+        assert [(c.conversation_id, c.count) for c in behind] == [(cid, 1)]

@@ -45,6 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(ctx: Context) -> int:
+    from inbox_tui.commands.rules import configured, say_fired
     from inbox_tui.services.chatimport import ChatReport, import_chat
 
     args = ctx.args
@@ -54,6 +55,7 @@ def run(ctx: Context) -> int:
             print(json.dumps(report.as_dict()), flush=True)
             return
         c = report.counts
+        say_fired(c.rules_fired)
         skipped = ", ".join(f"{n} {reason}" for reason, n in report.skipped.most_common()) or "none"
         print(
             f"{c.read:,} messages read: {c.imported:,} imported, {c.duplicates:,} already there, {c.quarantined:,} quarantined; skipped: {skipped}.",
@@ -64,8 +66,8 @@ def run(ctx: Context) -> int:
         if len(report.problems) > 20:
             print(f"  … and {len(report.problems) - 20} more broken lines", file=sys.stderr)
 
-    store, agents = ctx.store, ctx.config.chat_agents
-    show(import_chat(store, args.paths, fmt=args.format, agents=agents))
+    store, agents, rules = ctx.store, ctx.config.chat_agents, configured(ctx)
+    show(import_chat(store, args.paths, fmt=args.format, agents=agents, rules=rules))
     if not args.watch:
         return 0
     seen = {p: _stamp(p) for p in args.paths}
@@ -76,7 +78,7 @@ def run(ctx: Context) -> int:
             if changed:
                 for p in changed:
                     seen[p] = _stamp(p)
-                report = import_chat(store, changed, fmt=args.format, agents=agents)
+                report = import_chat(store, changed, fmt=args.format, agents=agents, rules=rules)
                 if report.counts.imported:
                     show(report)
     except KeyboardInterrupt:

@@ -48,15 +48,22 @@ def run(ctx: Context) -> int:
                 flush=True,
             )
 
+    from inbox_tui.commands.rules import configured, say_fired
+
     store = ctx.store
     report = import_mail(
-        store, ctx.args.paths, progress=progress, limits=attachment_limits(ctx.config)
+        store,
+        ctx.args.paths,
+        progress=progress,
+        limits=attachment_limits(ctx.config),
+        rules=configured(ctx),
     )
     if tty:
         print(file=sys.stderr)
     if ctx.args.json:
         print(json.dumps(report.as_dict()))
         return 0
+    say_fired(report.counts.rules_fired)
     c = report.counts
     print(
         f"{c.read:,} messages read: {c.imported:,} imported, {c.duplicates:,} already there, {c.quarantined:,} quarantined."

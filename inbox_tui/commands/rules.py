@@ -102,3 +102,19 @@ def run_run(ctx: Context) -> int:
             )
     print(f"{len(fired):,} rule firing{'s' if len(fired) != 1 else ''}.", file=sys.stderr)
     return 0
+
+
+def configured(ctx: Context) -> list[Rule]:
+    """The config's ``[rules] file`` for a sync or an import: its rules, or none, with
+    the one sentence why on stderr (said once; the mail still comes in)."""
+    from inbox_tui.services.rules import configured_rules
+
+    rules, problem = configured_rules(ctx.config)
+    if problem:
+        print(f"inbox-tui: {problem}", file=sys.stderr, flush=True)
+    return rules
+
+
+def say_fired(n: int) -> None:
+    if n:
+        print(f"{n:,} rule firing{'s' if n != 1 else ''}.", file=sys.stderr, flush=True)

@@ -56,6 +56,7 @@ def run(ctx: Context) -> int:
         if args.json:
             print(json.dumps(report.as_dict()), flush=True)
         else:
+            say_fired(sum(m.counts.rules_fired for m in report.mailboxes))
             for m in report.mailboxes:
                 c = m.counts
                 note = " (UIDVALIDITY changed: re-read)" if m.uidvalidity_changed else ""
@@ -66,19 +67,21 @@ def run(ctx: Context) -> int:
         for err in report.errors:
             print(f"inbox-tui: {err}", file=sys.stderr, flush=True)
 
-    store, config = ctx.store, ctx.config
+    from inbox_tui.commands.rules import configured, say_fired
+
+    store, config, rules = ctx.store, ctx.config, configured(ctx)
     if args.watch:
 
         async def forever() -> None:
             stop = asyncio.Event()
-            await watch(config, store, summary, stop, account=args.account)
+            await watch(config, store, summary, stop, account=args.account, rules=rules)
 
         try:
             asyncio.run(forever())
         except KeyboardInterrupt:
             return 0
         return 0
-    report = asyncio.run(sync(config, store, account=args.account, progress=progress))
+    report = asyncio.run(sync(config, store, account=args.account, progress=progress, rules=rules))
     summary(report)
     if report.errors and not report.mailboxes:
         raise (

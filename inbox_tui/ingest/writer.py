@@ -81,6 +81,7 @@ class IngestCounts:
     duplicates: int = 0
     quarantined: int = 0
     ratings: int = 0
+    rules_fired: int = 0  # rule firings in the same transactions (services/rules.py)
 
     def count(self, result: IngestResult) -> None:
         self.read += 1
@@ -97,6 +98,7 @@ class IngestCounts:
         self.duplicates += other.duplicates
         self.quarantined += other.quarantined
         self.ratings += other.ratings
+        self.rules_fired += other.rules_fired
 
     def as_dict(self) -> dict[str, int]:
         return {

@@ -8,15 +8,19 @@ line number and the rest still imported).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from sqlmodel import Session
 
 from inbox_tui.errors import UserError
 from inbox_tui.incoming import IncomingMessage
 from inbox_tui.ingest import IngestCounts, Ingestor
 from inbox_tui.models import Channel
+from inbox_tui.rules import Rule
 from inbox_tui.sanitize import one_line
+from inbox_tui.services.rules import newest_event, run_new
 from inbox_tui.sources.chat import ChatLine, Skip, irc, jsonl, slack
 from inbox_tui.sources.chat.detect import detect
 from inbox_tui.sources.chat.split import split
@@ -93,6 +97,7 @@ def import_chat(
     fmt: str = "auto",
     agents: dict[str, str] | None = None,
     progress: Callable[[ChatReport], None] | None = None,
+    rules: Sequence[Rule] = (),
 ) -> ChatReport:
     report = ChatReport()
     for path in paths:
@@ -107,7 +112,17 @@ def import_chat(
         messages = to_messages(lines, agents or {})
         for start in range(0, len(messages), BATCH):
             batch = messages[start : start + BATCH]
-            report.counts.merge(store.run(lambda s, b=batch: Ingestor(s).add_all(b)))
+            report.counts.merge(store.run(_ingest_batch, batch, list(rules)))
             if progress:
                 progress(report)
     return report
+
+
+def _ingest_batch(
+    session: Session, batch: list[IncomingMessage], rules: list[Rule]
+) -> IngestCounts:
+    """One transaction: the batch's messages and the rules they set off."""
+    before = newest_event(session) if rules else 0
+    counts = Ingestor(session).add_all(batch)
+    counts.rules_fired += len(run_new(session, rules, before))
+    return counts

@@ -28,7 +28,7 @@ from inbox_tui.services import bugrefs
 from inbox_tui.services.core import conversation_not_found
 from inbox_tui.services.drafts import conversations_with_drafts
 from inbox_tui.services.fulltext import LIKE_ESCAPE, like_contains, text_conditions
-from inbox_tui.services.mentions import mentioned_conversations
+from inbox_tui.services.mentions import mentioned_conversations, unread_in
 from inbox_tui.services.sla import SlaPolicy, due_for, matching_ids
 from inbox_tui.services.sla import current as current_sla
 
@@ -82,6 +82,7 @@ class ConversationRow:
     snoozed_until: datetime | None
     tags: list[str]
     draft: bool = False  # the agent the list is for has an unsent reply here
+    mentioned: bool = False  # a note names that agent and they have not read it yet
     # Response targets ([sla], set by ``sla.configure``): when the reply is due (None:
     # not waiting), and how long before that it is at risk (None: no targets set).
     sla_due_at: datetime | None = None
@@ -199,7 +200,8 @@ def list_conversations(
     drafts_for: str | None = None,
 ) -> list[ConversationRow]:
     """One page of conversations, newest activity first, strictly after ``after``.
-    ``drafts_for``: mark the rows where this agent has a draft (the list's "draft")."""
+    ``drafts_for``: mark the rows where this agent has a draft (the list's "draft")
+    or an unread mention (the list's "@")."""
     flt = flt or ConversationFilter()
     stmt = (
         select(Conversation, Agent.username, Contact.name, Contact.email)
@@ -225,6 +227,7 @@ def list_conversations(
         if drafts_for
         else set()
     )
+    named = unread_in(session, drafts_for, [r[0].id for r in rows]) if drafts_for else set()
     out = [
         ConversationRow(
             id=conv.id,
@@ -239,6 +242,7 @@ def list_conversations(
             snoozed_until=conv.snoozed_until,
             tags=tags.get(conv.id, []),
             draft=conv.id in drafted,
+            mentioned=conv.id in named,
         )
         for conv, username, cname, cemail in rows
     ]

@@ -7,13 +7,15 @@ imported, duplicate or quarantined; files that are not mail are counted as skipp
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from inbox_tui.ingest import IngestCounts, Ingestor
 from inbox_tui.mail.parse import AttachmentLimits, ParseError, parse_message
+from inbox_tui.rules import Rule
 from inbox_tui.services.ratings import take_ratings
+from inbox_tui.services.rules import newest_event, run_new
 from inbox_tui.sources.mailfiles import RawMail, Skipped, iter_mail
 from inbox_tui.store import Store
 
@@ -42,9 +44,11 @@ def import_mail(
     progress: Callable[[MailImportReport], None] | None = None,
     batch: int = BATCH,
     limits: AttachmentLimits | None = None,
+    rules: Sequence[Rule] = (),
 ) -> MailImportReport:
     """Import every message under ``paths``. Raises MailPathError for a bad path.
-    ``limits``: the attachment size caps (the config's [mail])."""
+    ``limits``: the attachment size caps (the config's [mail]); ``rules`` run in each
+    batch's transaction on what it brought (services/rules.run_new)."""
     report = MailImportReport()
     pending: list[RawMail] = []
     pending_bytes = 0
@@ -52,7 +56,7 @@ def import_mail(
     def flush() -> None:
         if not pending:
             return
-        counts = store.run(_ingest_batch, list(pending), limits)
+        counts = store.run(_ingest_batch, list(pending), limits, list(rules))
         report.counts.merge(counts)
         pending.clear()
         if progress:
@@ -72,8 +76,12 @@ def import_mail(
 
 
 def _ingest_batch(
-    session, items: list[RawMail], limits: AttachmentLimits | None = None
+    session,
+    items: list[RawMail],
+    limits: AttachmentLimits | None = None,
+    rules: Sequence[Rule] = (),
 ) -> IngestCounts:  # type: ignore[no-untyped-def]
+    before = newest_event(session) if rules else 0
     ing = Ingestor(session)
     counts = IngestCounts()
     parsed = []
@@ -86,4 +94,5 @@ def _ingest_batch(
         except ParseError as exc:
             counts.count(ing.quarantine(SOURCE, item.external_id, f"{item.where}: {exc}", item.raw))
     counts.merge(ing.add_all(take_ratings(session, ing, counts, parsed)))
+    counts.rules_fired += len(run_new(session, list(rules), before))
     return counts

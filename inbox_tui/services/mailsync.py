@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -29,7 +29,9 @@ from inbox_tui.errors import UserError
 from inbox_tui.ingest import IngestCounts, Ingestor
 from inbox_tui.mail.parse import AttachmentLimits, ParseError, attachment_limits, parse_message
 from inbox_tui.models import SyncState, utcnow
+from inbox_tui.rules import Rule
 from inbox_tui.services.ratings import take_ratings
+from inbox_tui.services.rules import newest_event, run_new
 from inbox_tui.sources.imap_client import FETCH_BATCH, ImapError, ImapSession, MailboxState
 
 if TYPE_CHECKING:
@@ -97,8 +99,11 @@ def _ingest_batch(
     last_uid: int,
     box: MailboxState,
     limits: AttachmentLimits | None = None,
+    rules: Sequence[Rule] = (),
 ) -> IngestCounts:
-    """One transaction: the messages of this batch and the state that covers them."""
+    """One transaction: the messages of this batch, the rules they set off and the
+    state that covers them."""
+    before = newest_event(session) if rules else 0
     ing = Ingestor(session)
     counts = IngestCounts()
     parsed = []
@@ -111,6 +116,7 @@ def _ingest_batch(
         except ParseError as exc:
             counts.count(ing.quarantine(source, external_id, f"{source} UID {uid}: {exc}", raw))
     counts.merge(ing.add_all(take_ratings(session, ing, counts, parsed)))
+    counts.rules_fired += len(run_new(session, list(rules), before))
     st = _state(session, key)
     if st is None:
         st = SyncState(source=key)
@@ -136,6 +142,7 @@ async def sync_mailbox(
     mailbox: str,
     progress: Progress | None = None,
     limits: AttachmentLimits | None = None,
+    rules: Sequence[Rule] = (),
 ) -> MailboxReport:
     key = source_key(account.name, mailbox)
     report = MailboxReport(account.name, mailbox)
@@ -173,6 +180,7 @@ async def sync_mailbox(
             chunk[-1],
             box,
             limits,
+            rules,
         )
         report.counts.merge(counts)
         if progress:
@@ -185,7 +193,11 @@ async def sync_mailbox(
 
 
 async def sync(
-    config: Config, store: Store, account: str | None = None, progress: Progress | None = None
+    config: Config,
+    store: Store,
+    account: str | None = None,
+    progress: Progress | None = None,
+    rules: Sequence[Rule] = (),
 ) -> SyncReport:
     """Fetch new mail from every followed mailbox. Raises UserError for an unknown
     account or a configuration problem; connection problems end up in the report's
@@ -199,7 +211,7 @@ async def sync(
             for mailbox in acc.mailboxes:
                 report.mailboxes.append(
                     await sync_mailbox(
-                        store, imap, acc, mailbox, progress, attachment_limits(config)
+                        store, imap, acc, mailbox, progress, attachment_limits(config), rules
                     )
                 )
         except ImapError as exc:
@@ -231,6 +243,7 @@ async def watch(
     account: str | None = None,
     idle_seconds: float = IDLE_SECONDS,
     poll_seconds: float = POLL_SECONDS,
+    rules: Sequence[Rule] = (),
 ) -> None:
     """Sync, then wait for new mail (IDLE, re-issued every ``idle_seconds``; polling where
     IDLE is missing), forever until ``stop`` is set. Reconnects with backoff after any
@@ -246,7 +259,9 @@ async def watch(
                 try:
                     await imap.connect()
                     for mailbox in acc.mailboxes:
-                        report.mailboxes.append(await sync_mailbox(store, imap, acc, mailbox))
+                        report.mailboxes.append(
+                            await sync_mailbox(store, imap, acc, mailbox, rules=rules)
+                        )
                 finally:
                     if waiter is None and acc is accounts[0]:
                         waiter = imap

@@ -146,3 +146,61 @@ def mentioned_conversations(username: str):  # type: ignore[no-untyped-def]
         .join(Agent, col(Agent.id) == Mention.agent_id)
         .where(Agent.username == username)
     )
+
+
+def unread_in(session: Session, me: str, conversation_ids: list[int]) -> set[int]:
+    """Which of these conversations hold a note naming ``me`` that ``me`` has not read
+    (the list's ``@`` mark)."""
+    if not conversation_ids:
+        return set()
+    return set(
+        session.exec(
+            select(Message.conversation_id)
+            .join(Mention, col(Mention.message_id) == Message.id)
+            .join(Agent, col(Agent.id) == Mention.agent_id)
+            .where(Agent.username == me)
+            .where(col(Mention.read_at).is_(None))
+            .where(col(Message.conversation_id).in_(conversation_ids))
+        ).all()
+    )
+
+
+def newest_id(session: Session) -> int:
+    """The newest mention's id, anyone's: the baseline the TUI's toasts count from."""
+    return int(session.exec(select(func.max(Mention.id))).one() or 0)
+
+
+def unread_since(session: Session, me: str, after_id: int) -> list[MentionRow]:
+    """``me``'s unread mentions newer than ``after_id``, oldest first (the TUI toasts
+    each once, at the poll or at PostgreSQL's notice)."""
+    rows = [r for r in list_mentions(session, me, unread_only=True, limit=50) if r.id > after_id]
+    return sorted(rows, key=lambda r: r.id)
+
+
+@dataclass
+class Completion:
+    """An ``@name`` being typed: where it starts and ends in the text, what was typed
+    after the ``@``, and the agents' usernames that start with it."""
+
+    start: int
+    end: int
+    typed: str
+    names: list[str]
+
+
+def complete(text: str, cursor: int, usernames: list[str]) -> Completion | None:
+    """The ``@name`` ending at ``cursor`` in ``text`` and the usernames it could be
+    (those that start with it, case-insensitively, in the given order), or None when
+    the cursor is not after an ``@`` word, as the note's mentions are found."""
+    before = text[:cursor]
+    at = before.rfind("@")
+    if at < 0:
+        return None
+    typed = before[at + 1 :]
+    if typed and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}", typed):
+        return None
+    if at > 0 and re.match(r"[\w@.]", before[at - 1]):
+        return None  # an address (ann@acme.example), not a mention
+    low = typed.lower()
+    names = [n for n in usernames if n.lower().startswith(low) and n.lower() != low]
+    return Completion(at, cursor, typed, names) if names else None

@@ -12,7 +12,8 @@ in one thread).
 
 Each is one ``split``/``merged`` event per conversation; events move with the messages
 they describe, so the stats (folded from each conversation's events) follow exactly.
-The undo key (ctrl+z) does not take these back; ``unmerge`` and ``merge`` do.
+The undo key (ctrl+z, ``services.undo``) takes back the agent's last hand merge
+(through ``unmerge``) or split (merging it back); so do ``unmerge`` and ``merge``.
 """
 
 from __future__ import annotations
@@ -316,3 +317,97 @@ def _ids(session: Session, stmt: Any) -> list[int]:
 
 def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
+
+
+# -- choosing what to merge or split (the TUI's pickers and confirmations) -------------
+
+
+@dataclass
+class Choice:
+    """A line a picker offers: the id (conversation or message), its label and hint."""
+
+    id: int
+    label: str
+    hint: str
+
+
+def merge_candidates(session: Session, conversation_id: int, limit: int = 50) -> list[Choice]:
+    """The same customer's other conversations, newest activity first: what the
+    conversation could be merged with (the customer wrote twice)."""
+    from inbox_tui import sanitize
+    from inbox_tui.services.core import conversation_not_found
+
+    conv = session.get(Conversation, conversation_id)
+    if conv is None:
+        raise conversation_not_found(conversation_id)
+    if conv.contact_id is None:
+        return []
+    rows = session.exec(
+        select(Conversation)
+        .where(Conversation.contact_id == conv.contact_id)
+        .where(Conversation.id != conversation_id)
+        .order_by(col(Conversation.last_activity_at).desc(), col(Conversation.id).desc())
+        .limit(limit)
+    ).all()
+    return [
+        Choice(
+            c.id,  # type: ignore[arg-type]
+            f"#{c.id} {sanitize.one_line(c.subject or '(no subject)', 40)}",
+            f"{c.status} · {c.message_count} msg · {c.last_activity_at:%d %b %Y}",
+        )
+        for c in rows
+    ]
+
+
+def describe(session: Session, conversation_id: int) -> str:
+    """One line naming a conversation for a confirmation: number, subject, customer."""
+    from inbox_tui import sanitize
+    from inbox_tui.models import Contact
+    from inbox_tui.services.core import conversation_not_found
+
+    conv = session.get(Conversation, conversation_id)
+    if conv is None:
+        raise conversation_not_found(conversation_id)
+    contact = session.get(Contact, conv.contact_id) if conv.contact_id else None
+    who = (contact.name or contact.email or contact.key) if contact else "unknown customer"
+    subject = sanitize.one_line(conv.subject or "(no subject)", 36)
+    return f"#{conv.id} “{subject}” · {sanitize.one_line(who, 20)}"
+
+
+def split_choices(session: Session, conversation_id: int, limit: int = 200) -> list[Choice]:
+    """The messages ``split`` would take out of the conversation (each with how many
+    replies go with it), newest first; the one message whose replies are the whole
+    conversation is left out (there would be nothing left to split it from)."""
+    from inbox_tui import sanitize
+    from inbox_tui.services.core import conversation_not_found
+
+    if session.get(Conversation, conversation_id) is None:
+        raise conversation_not_found(conversation_id)
+    msgs = list(
+        session.exec(
+            select(Message)
+            .where(Message.conversation_id == conversation_id)
+            .order_by(col(Message.sent_at), col(Message.id))
+        ).all()
+    )
+    out = []
+    for m in reversed(msgs[-limit:]):
+        moving = len(_replies(msgs, m))
+        if moving == len(msgs) or m.id is None:
+            continue
+        first = " ".join(m.body.split())  # the whole text on one line, cut below
+        kind = {"in": "customer", "out": "reply", "note": "note"}.get(m.direction, m.direction)
+        who = sanitize.one_line(m.author_name or m.author_email or "?", 16)
+        label = f"{m.sent_at:%d %b %H:%M} {who}: {first}"
+        more = moving - 1
+        hint = kind + (f", +{more} repl{'y' if more == 1 else 'ies'}" if more else "")
+        out.append(Choice(m.id, sanitize.one_line(label, 48), hint))
+    return out
+
+
+def describe_merge(session: Session, source_id: int, target_id: int) -> tuple[str, str]:
+    """The two lines a merge's confirmation names (the one merged away, the one kept);
+    the sentence ``merge`` would give for the same conversation or a missing one."""
+    if source_id == target_id:
+        raise UserError(f"Conversation {source_id} cannot be merged into itself.")
+    return describe(session, source_id), describe(session, target_id)

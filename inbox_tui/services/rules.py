@@ -1,11 +1,18 @@
-"""Running rules (``inbox_tui.rules``) over the customers' messages that arrived.
+"""Running rules (``inbox_tui.rules``) over what came in.
 
-``run_rules`` looks at the ``received`` events since a time: the first customer message
-of a conversation is ``arrives``, a later one ``customer_reply``. Each rule that matches
-runs its actions through the triage services as the agent ``rules``, and a
-``rule_fired`` event with the rule's name and the received event's id says why it
-happened; a rule never fires twice for the same message (that event is the record), so
-running again, from cron or after each sync, is safe. Rule actions trigger no rules.
+A customer's message (a ``received`` event) is ``arrives`` when it is the first of its
+conversation and ``customer_reply`` after that; an agent's tag (a ``tagged`` event, not
+the rules' own) is ``tagged``. Each rule that matches runs its actions through the triage
+services as the agent ``rules``, and a ``rule_fired`` event with the rule's name and the
+triggering event's id says why it happened. A rule never fires twice for the same event
+(that record is checked with the conversation locked, so two syncs running at once
+cannot both fire it). Rule actions trigger no rules.
+
+Two ways in: ``run_new`` inside the ingest transaction (sync and import call it with the
+newest event id from before the batch, ``newest_event``), and ``run_rules`` over a time
+window (``inbox-tui rules run``, from cron). ``configured_rules`` loads the config's
+``[rules] file`` once per command or TUI session: a broken file loads nothing and gives
+one sentence to show.
 """
 
 from __future__ import annotations
@@ -13,15 +20,21 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from inbox_tui.models import Contact, Conversation, Event, EventKind, Message, Status
+from inbox_tui.models import Agent, Contact, Conversation, Event, EventKind, Message, Status
 from inbox_tui.rules import Rule
 from inbox_tui.services import triage
 from inbox_tui.services.core import ensure_agent, lock_conversation, record
 
+if TYPE_CHECKING:
+    from inbox_tui.config import Config
+
 RULES_AGENT = "rules"
+_TRIGGERS = [EventKind.RECEIVED.value, EventKind.TAGGED.value]
 
 
 @dataclass
@@ -31,44 +44,95 @@ class Fired:
     actions: list[str]
 
 
-def run_rules(session: Session, rules: list[Rule], since: datetime) -> list[Fired]:
-    """Apply ``rules`` to every customer message received since ``since``, once each."""
+def configured_rules(config: Config) -> tuple[list[Rule], str | None]:
+    """The rules of the config's ``[rules] file`` (none when unset), or none and one
+    sentence saying what is wrong with the file: it loads whole or not at all."""
+    from inbox_tui.rules import RulesError, load_rules
+
+    if config.rules_file is None:
+        return [], None
+    try:
+        return load_rules(config.rules_file), None
+    except RulesError as exc:
+        more = f" (and {len(exc.problems) - 1} more problems)" if len(exc.problems) > 1 else ""
+        return [], (
+            f"{exc.problems[0]}{more} None of its rules ran; `inbox-tui rules lint "
+            f"{config.rules_file}` lists every problem."
+        )
+
+
+def newest_event(session: Session) -> int:
+    """The newest event id: ``run_new`` after a batch looks at what came after it."""
+    return int(session.exec(select(func.max(Event.id))).one() or 0)
+
+
+def run_new(session: Session, rules: list[Rule], after_event: int) -> list[Fired]:
+    """Apply ``rules`` to the messages received and tags added after event
+    ``after_event`` (the ingest's own batch), once each."""
     if not rules:
         return []
-    received = session.exec(
-        select(Event)
-        .where(Event.kind == EventKind.RECEIVED.value)
-        .where(col(Event.at) >= since)
-        .order_by(col(Event.id))
-    ).all()
+    return _run(session, rules, select(Event).where(col(Event.id) > after_event))
+
+
+def run_rules(session: Session, rules: list[Rule], since: datetime) -> list[Fired]:
+    """Apply ``rules`` to every customer message received (and tag added) since
+    ``since``, once each."""
+    if not rules:
+        return []
+    return _run(session, rules, select(Event).where(col(Event.at) >= since))
+
+
+def _run(session: Session, rules: list[Rule], stmt) -> list[Fired]:  # type: ignore[no-untyped-def]
+    rules_agent = session.exec(select(Agent.id).where(Agent.username == RULES_AGENT)).first()
+    events = session.exec(stmt.where(col(Event.kind).in_(_TRIGGERS)).order_by(col(Event.id))).all()
     out: list[Fired] = []
-    for event in received:
-        message_id = json.loads(event.data or "{}").get("message")
-        msg = session.get(Message, message_id) if message_id else None
-        if msg is None or event.conversation_id is None:
+    for event in events:
+        if event.conversation_id is None or event.id is None:
             continue
-        conv = session.get(Conversation, msg.conversation_id)
-        if conv is None:
+        if event.kind == EventKind.TAGGED.value and (
+            event.agent_id is None or event.agent_id == rules_agent
+        ):
+            continue  # the rules' own tags trigger nothing (no loops)
+        found = _matching(session, rules, event)
+        if not found:
             continue
-        done = _fired(session, conv.id, event.id)  # type: ignore[arg-type]
-        first = session.exec(
-            select(Message.id)
-            .where(Message.conversation_id == conv.id)
-            .where(Message.direction == "in")
-            .order_by(col(Message.sent_at), col(Message.id))
-            .limit(1)
-        ).first()
-        when = "arrives" if first == msg.id else "customer_reply"
-        contact = session.get(Contact, conv.contact_id) if conv.contact_id else None
-        sender = " ".join(
-            x for x in (msg.author_email, msg.author_name, contact.key if contact else "") if x
-        )
-        for rule in rules:
-            if rule.name in done or rule.when != when:
-                continue
-            if rule.matches(msg.subject or conv.subject, msg.body, sender, conv.channel):
-                out.append(_apply(session, rule, conv.id, event.id))  # type: ignore[arg-type]
+        # Locked before looking at what already fired: a second sync running the same
+        # rules waits here, then sees the record and fires nothing.
+        lock_conversation(session, event.conversation_id)
+        done = _fired(session, event.conversation_id, event.id)
+        for rule in found:
+            if rule.name not in done:
+                out.append(_apply(session, rule, event.conversation_id, event.id))
     return out
+
+
+def _matching(session: Session, rules: list[Rule], event: Event) -> list[Rule]:
+    conv = session.get(Conversation, event.conversation_id)
+    if conv is None:
+        return []
+    data = json.loads(event.data or "{}")
+    if event.kind == EventKind.TAGGED.value:
+        tag = str(data.get("tag", ""))
+        return [r for r in rules if r.when == "tagged" and r.matches_tag(tag, conv.channel)]
+    msg = session.get(Message, data.get("message")) if data.get("message") else None
+    if msg is None or msg.conversation_id != conv.id:
+        return []
+    first = session.exec(
+        select(Message.id)
+        .where(Message.conversation_id == conv.id)
+        .where(Message.direction == "in")
+        .order_by(col(Message.sent_at), col(Message.id))
+        .limit(1)
+    ).first()
+    when = "arrives" if first == msg.id else "customer_reply"
+    contact = session.get(Contact, conv.contact_id) if conv.contact_id else None
+    sender = " ".join(
+        x for x in (msg.author_email, msg.author_name, contact.key if contact else "") if x
+    )
+    subject = msg.subject or conv.subject
+    return [
+        r for r in rules if r.when == when and r.matches(subject, msg.body, sender, conv.channel)
+    ]
 
 
 def _fired(session: Session, conversation_id: int, event_id: int) -> set[str]:

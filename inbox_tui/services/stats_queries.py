@@ -64,10 +64,16 @@ INCIDENT_CONVERSATIONS = text(
     "SELECT DISTINCT ct.conversation_id FROM conversationtag ct "
     "JOIN tag t ON t.id = ct.tag_id WHERE t.name LIKE 'incident:%'"
 )
+# The latest rating of each conversation wins (the customer changed their mind): an
+# earlier one counts nowhere, whatever period it falls in.
 RATINGS = text(
     "SELECT se.conversation_id, se.rating, se.owner_id, c.assignee_id FROM stat_event se "
     "LEFT JOIN conversation c ON c.id = se.conversation_id "
-    "WHERE se.kind = 'rated' AND se.t_us >= :lo AND se.t_us < :hi ORDER BY se.t_us, se.event_id"
+    "WHERE se.kind = 'rated' AND se.t_us >= :lo AND se.t_us < :hi "
+    "AND NOT EXISTS (SELECT 1 FROM stat_event later WHERE later.kind = 'rated' "
+    "AND later.conversation_id = se.conversation_id AND (later.t_us > se.t_us "
+    "OR (later.t_us = se.t_us AND later.event_id > se.event_id))) "
+    "ORDER BY se.t_us, se.event_id"
 )
 
 

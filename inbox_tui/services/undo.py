@@ -99,7 +99,7 @@ def undo_last(
     agent = session.exec(select(Agent).where(Agent.username == actor)).first()
     minutes = _minutes(window)
     nothing = NothingToUndo(
-        f"Nothing to undo: you made no tag, assignment, status or snooze change "
+        f"Nothing to undo: you made no tag, assignment, status, snooze, merge or split change "
         f"in the last {minutes}."
     )
     if agent is None or agent.id is None:
@@ -121,6 +121,13 @@ def undo_last(
         _check_unchanged(session, convs[cid], nets[cid], agent.id)
 
     session.info[core.UNDOES] = batch
+    if _by_hand(events):
+        try:
+            summary = _restore_by_hand(session, actor, events, now)
+        finally:
+            session.info.pop(core.UNDOES, None)
+        subjects = [(cid, convs[cid].subject) for cid in conv_ids]
+        return Undone(batch=batch, conversations=subjects, summary=summary)
     try:
         for cid in conv_ids:
             _restore(session, actor, convs[cid], nets[cid], now)
@@ -156,9 +163,39 @@ def _last_batch(session: Session, agent_id: int, since: datetime) -> tuple[str |
         events = list(
             session.exec(select(Event).where(Event.batch == batch).order_by(col(Event.id))).all()
         )
-        if events and all(e.kind in UNDOABLE for e in events):
+        if events and (all(e.kind in UNDOABLE for e in events) or _by_hand(events)):
             return batch, events
     return None, []
+
+
+def _by_hand(events: list[Event]) -> bool:
+    """A hand merge (one ``merged`` event) or a hand split (``split`` events that undo
+    no merge): ``services.merge`` made them, the undo key takes them back too."""
+    kinds = {e.kind for e in events}
+    datas = [json.loads(e.data or "{}") for e in events]
+    if kinds == {EventKind.MERGED.value}:
+        return len(events) == 1 and bool(datas[0].get("by_hand"))
+    return kinds == {EventKind.SPLIT.value} and not any(d.get("undoes_merge") for d in datas)
+
+
+def _restore_by_hand(session: Session, actor: str, events: list[Event], now: datetime) -> str:
+    """Take back a hand merge (``unmerge``) or split (the split-out conversation merged
+    back); the sentence saying so."""
+    from inbox_tui.services import merge
+
+    first = events[0]
+    assert first.conversation_id is not None
+    if first.kind == EventKind.MERGED.value:
+        moved = merge.unmerge(session, actor, first.conversation_id, at=now)
+        return f"Undone: the merge; #{moved.other} is back with its {moved.messages} message(s)."
+    split_from = next(e for e in events if "to" in json.loads(e.data or "{}"))
+    back = int(json.loads(split_from.data or "{}")["to"])
+    assert split_from.conversation_id is not None
+    moved = merge.merge(session, actor, back, split_from.conversation_id, at=now)
+    return (
+        f"Undone: the split; its {moved.messages} message(s) are back in "
+        f"#{split_from.conversation_id}."
+    )
 
 
 def _undone(session: Session, batches: Iterable[str]) -> set[str]:

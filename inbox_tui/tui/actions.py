@@ -75,6 +75,13 @@ ACTIONS: list[Action] = [
     Action("pane_articles", "f4", "pane_articles", "Side pane: suggested help articles"),
     Action("pane_contact", "f5", "pane_contact", "Side pane: the customer and their history"),
     Action("select", "x", "select", "Select for bulk actions (tag, assign, close, snooze, macro)"),
+    Action(
+        "merge",
+        "J",
+        "merge",
+        "Merge (join) another conversation of this customer into this one",
+    ),
+    Action("split", "X", "split", "Split a message and its replies out into a new conversation"),
     Action("search", "slash", "search", "Search (is:open tag:bug from:@acme.com …)", "Search"),
     Action(
         "views", "v", "views", "Choose a view (Unassigned, Mine, tags, saved searches)", "Views"
@@ -85,7 +92,7 @@ ACTIONS: list[Action] = [
         "undo",
         "ctrl+z,U",
         "undo",
-        "Undo your last tag, assignment, status, snooze or close (bulk ones too)",
+        "Undo your last tag, assignment, status, snooze, close, merge or split",
     ),
     Action("palette", "colon,ctrl+p", "command_palette", "Command palette"),
     Action("refresh", "ctrl+r", "refresh", "Refresh now"),
@@ -144,6 +151,7 @@ LEGEND = [
     ("»", "chat"),
     ("◉", "another agent has it open"),
     ("▶", "selected (x)"),
+    ("@", "a note mentions you (unread; the Mentions view lists them)"),
 ]
 
 INTRO = 'The list shows the current view; j/k move, Enter opens, Esc goes back. Actions apply to the open conversation, else to the selected (x) ones after you confirm, else to the highlighted one. Keys can be remapped in the config file\'s [keys] table, e.g. note = "N".'

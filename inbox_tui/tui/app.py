@@ -24,6 +24,7 @@ from inbox_tui.tui import actions
 from inbox_tui.tui.gateway import Gateway, ServiceFailed, StoreLike
 from inbox_tui.tui.screens.flows import ReplySent
 from inbox_tui.tui.screens.main import ListShown, MainScreen, OpenChanged, Polled, StatusNews
+from inbox_tui.tui.screens.teamwork import MentionNews
 from inbox_tui.tui.widgets.dialogs import HelpScreen
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ class InboxApp(App[int]):
         self.poll_seconds = poll_seconds
         self._listen_stop = threading.Event()  # ends the LISTEN thread with the app
         self._token: tuple[int, int, int] | None = None
+        self._mentions_seen: int | None = None  # the newest mention toasted (or the baseline)
         self.exit_after_first_frame = False
         self.exit_after_first_paint = False
         self._started = False
@@ -165,8 +167,12 @@ class InboxApp(App[int]):
         import asyncio
 
         from inbox_tui.services.mailsync import SyncReport, watch
+        from inbox_tui.services.rules import configured_rules
 
         self._sync_stop = asyncio.Event()
+        rules, problem = configured_rules(self.config)  # once per session
+        if problem:  # said once; the mail still comes in, without the rules
+            self.notify(problem, severity="error", markup=False, timeout=30)
 
         def on_report(report: SyncReport) -> None:
             when = self.clock().strftime("%H:%M")
@@ -176,7 +182,8 @@ class InboxApp(App[int]):
                 self.main.post_message(StatusNews(f"Mail synced at {when}: {report.imported} new."))
 
         try:
-            await watch(self.config, cast(Any, self.store), on_report, self._sync_stop)
+            await watch(self.config, cast(Any, self.store), on_report, self._sync_stop, rules=rules)
+
         except UserError as exc:
             self.main.set_status(str(exc))
 
@@ -243,6 +250,25 @@ class InboxApp(App[int]):
         changed = token != self._token and self._token is not None
         self._token = token
         self.main.post_message(Polled(changed or bool(woken), presence))
+        if changed or self._mentions_seen is None:
+            self._mention_news()
+
+    def _mention_news(self) -> None:
+        """Notes naming me since the last look: a toast each (at PostgreSQL's notice,
+        or the SQLite poll). The first look only sets the baseline."""
+        from inbox_tui.services.mentions import newest_id, unread_since
+
+        try:
+            if self._mentions_seen is None:
+                self._mentions_seen = self.gateway.call(newest_id)
+                return
+            news = self.gateway.call(unread_since, self.me, self._mentions_seen)
+        except Exception as exc:  # the poll says the store is unreachable; not twice
+            log.info("mentions not checked: %s", exc)
+            return
+        if news:
+            self._mentions_seen = news[-1].id
+            self.main.post_message(MentionNews(news))
 
     def _heartbeat(self) -> None:
         # A write transaction (and its fsync) must not hold the UI thread: opening a

@@ -16,9 +16,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static, TextArea
 
 from inbox_tui.errors import UserError
+from inbox_tui.sanitize import one_line
 
 if TYPE_CHECKING:
     from inbox_tui.config import Config
+    from inbox_tui.services.mentions import Completion
     from inbox_tui.services.review import Review
 
 
@@ -27,6 +29,16 @@ class Draft:
     action: str  # send | send_close | note | closed (Esc: not sent, text kept)
     text: str
     review: Review | None = None  # a reply's or forward's recipients, signature, files
+
+
+class _Body(TextArea):
+    """The text: Tab indents, except while an @name is offered (the composer's Tab
+    binding takes it then; a text area that consumes Tab hides every binding of it)."""
+
+    def check_consume_key(self, key: str, character: str | None = None) -> bool:
+        if key == "tab" and getattr(self.screen, "_completion", None) is not None:
+            return False
+        return super().check_consume_key(key, character)
 
 
 class Composer(ModalScreen[Draft | None]):
@@ -38,6 +50,8 @@ class Composer(ModalScreen[Draft | None]):
         Binding("ctrl+e", "editor", "$EDITOR", id="compose.editor", priority=True),
         # priority: the text area would take Esc to leave itself, and the agent stayed in.
         Binding("escape", "escape", "Close", id="compose.escape", priority=True),
+        # While an @name is offered, Tab takes it (_Body lets it through); else it indents.
+        Binding("tab", "complete", "Complete @name", id="compose.complete", priority=True),
     ]
 
     # How often typed text is handed to ``autosave`` (a draft in the store), at most.
@@ -72,12 +86,18 @@ class Composer(ModalScreen[Draft | None]):
         self.editor_command = editor_command
         self.open_editor = open_editor
         self._saved_text = text
+        self.mention_names: list[str] = []  # agents' usernames, for @name completion
+        self._completion: Completion | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(Text(self.title_text, style="bold"))
-            yield Static(Text("ctrl+s review · ctrl+e edit in $EDITOR · esc close", style="dim"))
-            yield TextArea(self.initial, id="body", soft_wrap=True, tab_behavior="indent")
+            keys = "ctrl+s review · ctrl+e edit in $EDITOR · esc close"
+            if self.is_note:
+                keys += " · @name mentions an agent"
+            yield Static(Text(keys, style="dim"))
+            yield _Body(self.initial, id="body", soft_wrap=True, tab_behavior="indent")
+            yield Static(id="mention-hint")
             with Horizontal(id="review"):
                 yield Static(id="review-text")
 
@@ -109,6 +129,47 @@ class Composer(ModalScreen[Draft | None]):
     @property
     def forwarding(self) -> bool:
         return self.review is not None and self.review.kind == "forward"
+
+    # -- @name completion (notes) ------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Tab completes only while a name is offered; else it indents as before.
+        return action != "complete" or self._completion is not None
+
+    def on_text_area_changed(self) -> None:
+        self._offer()
+
+    def on_text_area_selection_changed(self) -> None:
+        self._offer()
+
+    def _offer(self) -> None:
+        """The agents whose username starts with the @word before the cursor."""
+        from inbox_tui.services.mentions import complete
+
+        if not self.is_note or not self.mention_names or self.reviewing:
+            found = None
+        else:
+            ta = self.query_one(TextArea)
+            cursor = len(ta.get_text_range((0, 0), ta.cursor_location))
+            found = complete(ta.text, cursor, self.mention_names)
+        self._completion = found
+        hint = self.query_one("#mention-hint", Static)
+        hint.set_class(found is not None, "shown")
+        if found is not None:
+            names = " ".join(f"@{one_line(n, 30)}" for n in found.names[:6])
+            more = f" +{len(found.names) - 6}" if len(found.names) > 6 else ""
+            hint.update(Text(f"Tab: {names}{more}", style="bold"))
+
+    def action_complete(self) -> None:
+        """Tab: the first agent offered replaces the @word being typed."""
+        found = self._completion
+        if found is None:
+            return
+        ta = self.query_one(TextArea)
+        ta.replace(
+            f"@{found.names[0]} ", _location(ta.text, found.start), _location(ta.text, found.end)
+        )
+        self._offer()
 
     def action_review(self) -> None:
         if not self.text.strip() and not self.forwarding:  # a forward's note may be empty
@@ -247,3 +308,9 @@ class Composer(ModalScreen[Draft | None]):
             )
         self._autosave()
         self.action_review()
+
+
+def _location(text: str, index: int) -> tuple[int, int]:
+    """(row, column) of a character offset, as the text area counts them."""
+    before = text[:index]
+    return before.count("\n"), len(before) - (before.rfind("\n") + 1)

@@ -106,6 +106,7 @@ class FlowsBase(Screen[None]):
     note_drafts: dict[int, str]  # notes closed with Esc (or not saved), this session
     load_views: Callable[[], None]
     action_open: Callable[[], None]
+    complete_mentions: Callable[[Any], None]  # the note editor's @name completion
 
     @property
     def conv_list(self) -> ConversationList:

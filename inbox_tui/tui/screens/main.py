@@ -23,7 +23,7 @@ from inbox_tui.sanitize import one_line
 from inbox_tui.tui import actions
 from inbox_tui.tui.gateway import Gateway, Loaded
 from inbox_tui.tui.screens.flows import Flow
-from inbox_tui.tui.screens.triage import TriageFlows
+from inbox_tui.tui.screens.teamwork import TeamFlows
 from inbox_tui.tui.widgets.conversation_list import PAGE, ConversationList
 from inbox_tui.tui.widgets.side_pane import PaneData, SidePane, load_pane_data
 from inbox_tui.tui.widgets.thread_view import ThreadView
@@ -165,7 +165,7 @@ class ViewsList(OptionList):
         self._ask("delete")
 
 
-class MainScreen(TriageFlows):
+class MainScreen(TeamFlows):
     # Triage keys live on this screen, so they never fire on the Stats screen or in a dialog.
     BINDINGS = actions.bindings(on_app=False)
     # With the views panel focused, the list's row is not what the agent is looking at:
@@ -412,13 +412,18 @@ class MainScreen(TriageFlows):
         self.gateway.read(self, list_views, self.me, reply=ViewsLoaded, group="views")
 
     def on_views_loaded(self, message: ViewsLoaded) -> None:
-        from inbox_tui.services.views import VIEWS
+        from inbox_tui.services.views import MENTIONS, VIEWS
 
         found = message.value
         self.saved_views = found.saved
+        self.unread_mentions = found.counts.get(MENTIONS[0], 0)
         ol = self.query_one("#views", OptionList)
         ol.clear_options()
         opts = [Option(Text(f"{label} ({found.counts.get(v, 0):,})"), id=v) for v, label in VIEWS]
+        # After Mine: the other place work meant for me shows up (notes naming me).
+        opts.insert(
+            2, Option(Text(f"{MENTIONS[1]} ({self.unread_mentions:,} unread)"), id="mentions")
+        )
         opts += [Option(Text(f"#{one_line(t, 20)}"), id=f"tag:{t}") for t in found.tags]
         opts += [Option(Text(f"★ {one_line(n, 20)}"), id=f"saved:{n}") for n in found.saved]
         ol.add_options(opts)
@@ -496,6 +501,8 @@ class MainScreen(TriageFlows):
         self.open_id = conv_id
         self.add_class("-reading")
         self._load_thread(conv_id)
+        self.mentions_read(conv_id)
+
         self.post_message(OpenChanged())
         if from_pane and self.has_class("-cramped"):
             self._hide_pane()  # the pane covered the thread

@@ -59,7 +59,9 @@ class ReplyFlows(FlowsBase):
                 )  # fmt: skip
 
         title = f"Internal note on #{cid} (never sent to the customer)"
-        self.app.push_screen(Composer(title, notes.get(cid, ""), is_note=True), done)
+        composer = Composer(title, notes.get(cid, ""), is_note=True)
+        self.app.push_screen(composer, done)
+        self.complete_mentions(composer)  # the agents' names arrive while typing
 
     def action_reply(self) -> None:
         if flow := self.begin(single=True):

@@ -341,6 +341,8 @@ class ConversationList(ScrollView, can_focus=True):
             Segment(_fit(who, name_w) + " ", base + Style(bold=row.status == "open")),
             Segment(eye, base + Style(color="magenta")),
         ]
+        if row.mentioned:  # a note names this agent, unread (opening it reads it)
+            head.append(Segment("@ ", base + Style(color="yellow", bold=True)))
         if row.draft:  # an unsent reply of this agent's is kept here (r brings it back)
             head.append(Segment("draft ", base + Style(color="red", italic=True)))
         if row.status == "snoozed" and row.snoozed_until is not None:

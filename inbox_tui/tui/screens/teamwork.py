@@ -1,0 +1,235 @@
+"""The main screen's team flows (#21): merging and splitting by hand, and @mentions
+(a toast when a note names me, read when I open the conversation, @name completion in
+the note editor). The logic is in ``services.merge`` and ``services.mentions``; here
+are the pickers, the confirmations that name both conversations, and the answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual.message import Message
+
+from inbox_tui.sanitize import one_line
+from inbox_tui.tui.gateway import Loaded, StoreWritten
+from inbox_tui.tui.screens.composer import Composer
+from inbox_tui.tui.screens.flows import Flow
+from inbox_tui.tui.screens.triage import TriageFlows
+from inbox_tui.tui.widgets.dialogs import Confirm, FuzzyPicker, PickItem
+
+
+class MergeChoicesLoaded(Loaded):
+    """value: the customer's other conversations; flow: (conversation id, picker)."""
+
+
+class MergeDescribed(Loaded):
+    """value: (line for the one merged away, line for the one kept); flow: (src, kept)."""
+
+
+class SplitChoicesLoaded(Loaded):
+    """value: the messages that can be split out; flow: (conversation id, picker)."""
+
+
+class MentionNamesLoaded(Loaded):
+    """value: the agents (their usernames complete @names); flow: the note's composer."""
+
+
+class MentionNews(Message):
+    """The app's poll found notes naming me that I have not seen yet (oldest first)."""
+
+    def __init__(self, news: list[Any]) -> None:
+        self.news = news
+        super().__init__()
+
+
+@dataclass
+class MentionsRead:
+    """Opening a conversation marked its mentions read; the view counts follow."""
+
+    conv_id: int
+
+
+@dataclass
+class Moving:
+    """A merge or split under way: the sentence once done comes from its result."""
+
+    kind: str  # merge | split
+    conv_id: int
+
+
+def _typed_id(text: str) -> str | None:
+    """A conversation number typed in the merge picker (``#123`` or ``123``)."""
+    digits = text.strip().removeprefix("#")
+    return digits if digits.isdigit() and len(digits) < 12 else None
+
+
+class TeamFlows(TriageFlows):
+    unread_mentions: int = 0  # mine, as the views list last counted them
+
+    # -- merge ---------------------------------------------------------------------
+
+    def action_merge(self) -> None:
+        """Merge another conversation of this customer into this one (the customer
+        wrote twice): pick it (or type its #number), then confirm with both named."""
+        from inbox_tui.services.merge import describe_merge, merge_candidates
+
+        flow = self.begin(single=True)
+        if flow is None:
+            return
+        kept = flow.ids[0]
+        title = f"Merge which conversation into #{kept}? (this customer's; or type #number)"
+        picker = FuzzyPicker(title, [], loading=True, typed=_typed_id)
+
+        def chosen(value: str | None) -> None:
+            if value and value.isdigit():
+                self.gateway.read(
+                    self, describe_merge, int(value), kept, reply=MergeDescribed,
+                    flow=(int(value), kept), group="pickers",
+                )  # fmt: skip
+
+        self.app.push_screen(picker, chosen)
+        self.gateway.read(
+            self, merge_candidates, kept, reply=MergeChoicesLoaded, flow=(kept, picker),
+            group="pickers",
+        )  # fmt: skip
+
+    def on_merge_choices_loaded(self, message: MergeChoicesLoaded) -> None:
+        _kept, picker = message.flow
+        items = [PickItem(str(c.id), c.label, c.hint) for c in message.value]
+        if picker.is_attached:
+            picker.set_items(items)
+            if not items:
+                picker.notify(
+                    "This customer has no other conversation; type #number for another one.",
+                    markup=False,
+                )
+
+    def on_merge_described(self, message: MergeDescribed) -> None:
+        from inbox_tui.services.merge import merge
+
+        src, kept = message.flow
+        gone, stays = message.value
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                self.notify("Nothing was merged.", markup=False)
+                return
+            self.gateway.write(self, merge, self.me, src, kept, ok=None, flow=Moving("merge", kept))
+
+        question = (
+            f"Merge #{src} into #{kept}? Its messages, notes, tags and history move into "
+            f"#{kept}, and #{src} goes away (ctrl+z takes it back)."
+        )
+        self.app.push_screen(Confirm(question, [f"from: {gone}", f"into: {stays}"]), answered)
+
+    # -- split ---------------------------------------------------------------------
+
+    def action_split(self) -> None:
+        """Split a message of this conversation and its replies out into a new one."""
+        from inbox_tui.services.merge import split_choices
+
+        flow = self.begin(single=True)
+        if flow is None:
+            return
+        cid = flow.ids[0]
+        title = f"Split which message (and its replies) out of #{cid} into a new conversation?"
+        picker = FuzzyPicker(title, [], loading=True)
+
+        def chosen(value: str | None) -> None:
+            if value and value.isdigit():
+                self._confirm_split(cid, int(value), picker)
+
+        self.app.push_screen(picker, chosen)
+        self.gateway.read(
+            self, split_choices, cid, reply=SplitChoicesLoaded, flow=(cid, picker),
+            group="pickers",
+        )  # fmt: skip
+
+    def on_split_choices_loaded(self, message: SplitChoicesLoaded) -> None:
+        _cid, picker = message.flow
+        items = [PickItem(str(c.id), c.label, c.hint) for c in message.value]
+        if picker.is_attached:
+            picker.set_items(items)
+            if not items:
+                picker.notify("No message here can be split out.", markup=False)
+
+    def _confirm_split(self, cid: int, message_id: int, picker: FuzzyPicker) -> None:
+        from inbox_tui.services.merge import split
+
+        item = next((it for it in picker.items if it.value == str(message_id)), None)
+        line = f"{item.label} ({item.hint})" if item else f"message {message_id}"
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                self.notify("Nothing was split.", markup=False)
+                return
+            self.gateway.write(
+                self, split, self.me, cid, message_id, ok=None, flow=Moving("split", cid)
+            )
+
+        question = (
+            f"Split this message and its replies out of #{cid} into a new conversation? "
+            "(ctrl+z takes it back)"
+        )
+        self.app.push_screen(Confirm(question, [line]), answered)
+
+    def on_store_written(self, message: StoreWritten) -> None:
+        flow = message.flow
+        if isinstance(flow, MentionsRead):
+            message.stop()
+            if message.result:
+                self.unread_mentions = max(0, self.unread_mentions - message.result)
+                self.load_views()
+                row = self.conv_list.current_row()
+                self.reload(keep_id=row.id if row else None)
+            return
+        if isinstance(flow, Moving):
+            moved = message.result
+            if flow.kind == "merge":
+                text = f"Merged #{moved.other} into #{moved.kept} ({moved.messages} message(s))."
+            else:
+                text = f"Split {moved.messages} message(s) out into #{moved.other}."
+            self.notify(text + " ctrl+z takes it back.", markup=False)
+            message.ok, message.flow = None, Flow([flow.conv_id], after=self.load_views)
+        super().on_store_written(message)
+
+    # -- mentions ------------------------------------------------------------------
+
+    def on_mention_news(self, message: MentionNews) -> None:
+        """A note names me: say so at once, whatever I am looking at."""
+        for m in message.news[-3:]:  # a burst: the latest few, each once
+            who = one_line(m.by or "someone", 30)
+            note = one_line(m.note, 80)
+            subject = one_line(m.subject or "(no subject)", 40)
+            self.notify(
+                f"@{who} mentioned you on #{m.conversation_id} “{subject}”: {note}",
+                title="Mention",
+                markup=False,
+                timeout=12,
+            )
+        self.unread_mentions += len(message.news)
+        self.load_views()
+
+    def mentions_read(self, conv_id: int) -> None:
+        """Opening a conversation reads the notes that name me there."""
+        from inbox_tui.services.mentions import mark_read
+
+        row = self.conv_list.current_row()
+        if self.unread_mentions > 0 or (row is not None and row.mentioned):
+            self.gateway.write(
+                self, mark_read, self.me, conv_id, ok=None, flow=MentionsRead(conv_id)
+            )
+
+    def complete_mentions(self, composer: Composer) -> None:
+        """Fill the note editor's @name completion with the agents' usernames."""
+        from inbox_tui.services.views import list_agents
+
+        self.gateway.read(
+            self, list_agents, reply=MentionNamesLoaded, flow=composer, group="pickers"
+        )
+
+    def on_mention_names_loaded(self, message: MentionNamesLoaded) -> None:
+        composer: Composer = message.flow
+        if composer.is_attached:
+            composer.mention_names = [a.username for a in message.value]
