@@ -7,6 +7,7 @@ gateway; every name and address is shown through ``sanitize``."""
 
 from __future__ import annotations
 
+import io
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -240,19 +241,30 @@ class TextViewer(ModalScreen[None]):
 
 
 def image_widget(image: Any) -> Any:
-    """The best image widget for this terminal: sixel or kitty graphics where the
-    terminal answered that it has them (not inside tmux, which passes neither through
-    reliably), else coloured half-blocks. None when textual-image is not installed."""
+    """The image widget: coloured half-blocks, which every colour terminal and tmux show;
+    sixel or kitty graphics when the terminal was asked at start (``INBOX_TUI_IMAGES=auto``,
+    see ``app.run_app``) and answered that it has them, outside tmux. None when
+    textual-image is not installed."""
+    import sys
+
+    detected = "textual_image.renderable" in sys.modules  # asked at start
+    real = sys.__stdout__
     try:
+        # On import textual-image asks the terminal what it can show, reading the answer
+        # from standard input: with Textual running that would eat the agent's keys, and
+        # in tmux it waits out its timeouts. Not a terminal, it asks nothing (Textual
+        # writes to stderr, so nothing else notices).
+        sys.__stdout__ = io.StringIO()  # type: ignore[misc,assignment]
         from textual_image.renderable import Image as Detected
         from textual_image.renderable.halfcell import Image as HalfcellRenderable
+        from textual_image.renderable.unicode import Image as UnicodeRenderable
         from textual_image.widget import HalfcellImage
         from textual_image.widget import Image as AutoImage
     except ImportError:
         return None
-    from textual_image.renderable.unicode import Image as UnicodeRenderable
-
-    graphics = Detected not in (HalfcellRenderable, UnicodeRenderable)
+    finally:
+        sys.__stdout__ = real  # type: ignore[misc]
+    graphics = detected and Detected not in (HalfcellRenderable, UnicodeRenderable)
     cls = AutoImage if graphics and not os.environ.get("TMUX") else HalfcellImage
     return cls(image, id="preview-image")
 
