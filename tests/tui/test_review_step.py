@@ -220,3 +220,34 @@ async def test_forward_one_message_attached_whole(demo_store, smtp_server):
     inner = parts[0].get_content()
     assert inner["Subject"] == "Invoice for the whole team"
     assert [p.get_filename() for p in inner.iter_attachments()] == ["table.csv"]
+
+
+async def test_a_forward_taken_back_never_becomes_a_reply(demo_store, smtp_server):
+    from sqlmodel import select
+
+    from inbox_tui.models import Outbox
+
+    cid = seed_cc_mail(demo_store)
+    app = make_app(demo_store, config=smtp_config(smtp_server, undo=60))
+    async with app.run_test(size=SIZE) as pilot:
+        assert (await current(pilot)).id == cid
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await type_into(pilot, "Input", "billing@vendor.example")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press(*"FYI", "ctrl+s", "y")
+        await settle(pilot, 5)
+        await pilot.press("B")
+        await settle(pilot, 5)
+        assert app.screen is app.main  # no composer: it was not a reply
+        texts = [str(n.message) for n in app._notifications]
+        assert "Forward taken back; nothing was sent (f forwards again)." in texts
+    with demo_store.read() as s:
+        (row,) = s.exec(select(Outbox).where(Outbox.conversation_id == cid)).all()
+        assert row.status == "cancelled"
+    assert smtp_server.messages == []

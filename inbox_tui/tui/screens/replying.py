@@ -72,12 +72,12 @@ class ReplyFlows(FlowsBase):
             self.compose_reply(flow.ids[0], "", reply_all=True)
 
     def action_undo_send(self) -> None:
-        from inbox_tui.services.undo_send import take_back_last
+        from inbox_tui.services.undo_send import take_back
 
         if flow := self.begin(single=True):
             conv_id = flow.ids[0]
             self.gateway.write(
-                self, take_back_last, self.me, conv_id, ok=None, flow=TakeBackFlow(conv_id)
+                self, take_back, self.me, conv_id, ok=None, flow=TakeBackFlow(conv_id)
             )
 
     def compose_reply(

@@ -97,9 +97,12 @@ class TriageFlows(MailFlows):
             self._viewing(flow.conv_id)  # others stop seeing "is replying" at once
             self.notify(self._sent_text(message.result), markup=False)
             self.post_message(ReplySent(message.result.undo_seconds))
+        elif isinstance(flow, TakeBackFlow) and message.result.forwarded:
+            # A forward never comes back as a reply to the customer.
+            self.notify("Forward taken back; nothing was sent (f forwards again).", markup=False)
         elif isinstance(flow, TakeBackFlow):  # taken back: the text is in the composer again
             self.notify("Taken back; nothing was sent.", markup=False)
-            self.compose_reply(flow.conv_id, message.result, exact=True)
+            self.compose_reply(flow.conv_id, message.result.text, exact=True)
         row = self.conv_list.current_row()
         self.reload(keep_id=row.id if row else None)
         if self.open_id is not None and (self.has_class("-reading") or self.has_class("-wide")):
