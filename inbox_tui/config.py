@@ -248,6 +248,7 @@ class Config:
     # [insight]: the repeat-contact window, and the bug-reference pattern (None: default).
     repeat_days: int = 7
     bug_pattern: str | None = None
+    category_on_close: str = "ask"  # "ask" or "off"
     # [rules] file: run on each sync and import (services/rules.configured_rules).
     rules_file: Path | None = None
 
@@ -389,6 +390,7 @@ def _build(path: Path | None, data: dict[str, Any], db: str | None) -> Config:
         semantic=spec.suggest.semantic,
         repeat_days=int(spec.insight.repeat_days),
         bug_pattern=spec.insight.bug_pattern,
+        category_on_close=spec.insight.category_on_close,
         rules_file=_beside(path, spec.rules.file) if spec.rules.file else None,
     )
 

@@ -379,6 +379,12 @@ class InsightSection(_Section):
         "`ENG-4812` and issue-tracker URLs); one that matches ordinary text is refused.",
         expect="a regular expression in quotes",
     )
+    category_on_close: Literal["ask", "off"] = setting(
+        "ask",
+        doc="Closing a conversation that has no category tag asks for one in the TUI "
+        "(skippable; a bulk close asks once); `off` never asks.",
+        expect='"ask" or "off"',
+    )
 
 
 class RulesSection(_Section):

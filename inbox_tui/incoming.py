@@ -61,6 +61,9 @@ class IncomingMessage:
     source: str  # "imap:<account>/<mailbox>", "mail:<path>", "chat:slack:<channel>", ...
     external_id: str | None  # UID, file name, chat timestamp...: stable within source
     sent_at: datetime  # aware; naive values are taken as UTC
+    # The sender's UTC offset in minutes (their Date header, a chat log's zone); None
+    # when unknown. The customer's clock (services/clock.py) reads it.
+    utc_offset: int | None = None
     body: str = ""
     subject: str = ""
     channel: Channel = Channel.EMAIL

@@ -152,6 +152,8 @@ class Message(SQLModel, table=True):
     subject: str = Field(default="", max_length=1000)
     sent_at: datetime = Field(default_factory=utcnow)
     received_at: datetime = Field(default_factory=utcnow)
+    # The sender's UTC offset in minutes where their mail or chat said it (migration 0009).
+    utc_offset: int | None = Field(default=None)
     body: str = Field(default="", sa_column=Column(Text, nullable=False))
     # JSON list of {name, content_type, size, sha256, status, note}; bytes in ``blob``.
     attachments: str | None = Field(default=None, sa_column=Column(Text))

@@ -385,6 +385,9 @@ class Ingestor:
                 subject=subject,
                 sent_at=sent_at,
                 received_at=utcnow(),
+                utc_offset=msg.utc_offset
+                if msg.utc_offset is not None and -720 <= msg.utc_offset <= 840
+                else None,
                 body=body,
                 attachments=self._attachments(msg.attachments),
                 html_sha256=self._blob(msg.html or None),

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from email.message import Message
 from typing import TYPE_CHECKING
 
-from inbox_tui.incoming import Attachment, IncomingMessage
+from inbox_tui.incoming import Attachment, IncomingMessage, as_utc
 
 if TYPE_CHECKING:
     from inbox_tui.config import Config
@@ -80,7 +80,8 @@ def parse_message(
     message_id = _one_id(_header(msg, "message-id", warnings))
     in_reply_to = _one_id(_header(msg, "in-reply-to", warnings))
     references = _MSGID.findall(_header(msg, "references", warnings))[-MAX_REFERENCES:]
-    sent_at = _date(msg, warnings) or received_at or datetime.now(UTC)
+    dated = _date(msg, warnings)
+    sent_at = (as_utc(dated) if dated else None) or received_at or datetime.now(UTC)
     body, attachments, html = _body(msg, warnings, limits, cut)
     warnings.extend(a.note for a in attachments if a.note)
     if not (msg.keys() or body.strip()):
@@ -91,6 +92,7 @@ def parse_message(
         source=source,
         external_id=external_id,
         sent_at=sent_at,
+        utc_offset=utc_offset(dated, warnings),
         body=body,
         subject=subject,
         message_id=f"<{message_id}>" if message_id else None,
@@ -294,22 +296,53 @@ def _first_address(msg: Message, name: str, warnings: list[str]) -> tuple[str, s
     return raw[:300], ""
 
 
+def utc_offset(dated: datetime | None, warnings: list[str]) -> int | None:
+    """The sender's UTC offset in minutes from their Date header, or None when it has
+    none (``-0000`` means unknown) or one no place on Earth uses (beyond -12:00..+14:00),
+    which is noted and ignored."""
+    delta = dated.utcoffset() if dated is not None else None
+    if delta is None:
+        return None
+    minutes = int(delta.total_seconds() // 60)
+    if not -12 * 60 <= minutes <= 14 * 60:
+        sign = "-" if minutes < 0 else "+"
+        hours, mins = divmod(abs(minutes), 60)
+        warnings.append(f"time-zone offset {sign}{hours:02d}:{mins:02d} is not a real one; ignored")
+        return None
+    return minutes
+
+
 def _date(msg: Message, warnings: list[str]) -> datetime | None:
+    """The Date header as the sender wrote it: aware in their offset (naive for ``-0000``,
+    an unknown zone), or None when there is none or it cannot be read."""
     raw = ""
     try:
         value = msg.get("date")
         dt = getattr(value, "datetime", None)
         if isinstance(dt, datetime):
-            return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+            return dt
         raw = str(value or "")
     except Exception:
         raw = str((msg.get_all("date", failobj=[""]) or [""])[0])
     if raw:
         try:
-            dt = email.utils.parsedate_to_datetime(raw)
-            return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+            return email.utils.parsedate_to_datetime(raw)
         except (TypeError, ValueError, IndexError, OverflowError):
-            warnings.append("Date header unreadable; the time it was received is used")
+            pass
+        try:  # a readable time with an absurd offset (+9900): the time, offset ignored
+            parts = email.utils.parsedate_tz(raw)
+            if parts is not None and parts[9] is not None:
+                hours, rest = divmod(abs(parts[9]) // 60, 60)
+                sign = "-" if parts[9] < 0 else "+"
+                dt = datetime(*parts[:6])  # type: ignore[misc]
+                warnings.append(
+                    f"time-zone offset {sign}{hours:02d}:{rest:02d} is not a real one; "
+                    "the time is taken as UTC"
+                )
+                return dt
+        except (TypeError, ValueError, IndexError, OverflowError):
+            pass
+        warnings.append("Date header unreadable; the time it was received is used")
     else:
         warnings.append("no Date header; the time it was received is used")
     return None

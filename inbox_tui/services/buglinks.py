@@ -176,3 +176,34 @@ def follow_up(
 def batches(ids: list[int], size: int = BATCH) -> Iterator[list[int]]:
     for i in range(0, len(ids), size):
         yield ids[i : i + size]
+
+
+def check_ref(ref: str, pattern: str | None = None) -> str:
+    """``ref`` cleaned, or BugLinkError when it is no bug reference by the pattern."""
+    return _check_ref(ref, compile_pattern(pattern))
+
+
+MAX_NOTES = 20000  # newest notes read for the list of known references
+
+
+def known_refs(session: Session, pattern: str | None = None) -> list[tuple[str, int]]:
+    """Every bug reference in the newest ``MAX_NOTES`` notes and in confirmed incidents,
+    with how many conversations it links, most linked first (the TUI's "fixed" picker)."""
+    compiled = compile_pattern(pattern)
+    convs: dict[str, set[int]] = {}
+    for cid, body in session.execute(
+        text(
+            "SELECT conversation_id, body FROM message WHERE direction = 'note' "
+            "ORDER BY id DESC LIMIT :n"
+        ),
+        {"n": MAX_NOTES},
+    ).all():
+        for ref in refs_in(body, compiled):
+            convs.setdefault(ref, set()).add(int(cid))
+    for cid, data in session.execute(
+        text("SELECT conversation_id, data FROM event WHERE kind = 'incident'")
+    ).all():
+        bug = json.loads(data or "{}").get("bug")
+        if isinstance(bug, str) and bug:
+            convs.setdefault(bug, set()).add(int(cid))
+    return sorted(((r, len(c)) for r, c in convs.items()), key=lambda rc: (-rc[1], rc[0]))

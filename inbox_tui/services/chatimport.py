@@ -84,6 +84,7 @@ def to_messages(lines: list[ChatLine], agents: dict[str, str]) -> list[IncomingM
                     author_handle=line.handle,
                     agent_username=agents.get(line.handle) or agents.get(line.author),
                     sent_at=line.at,
+                    utc_offset=line.utc_offset,
                     body=line.text,
                 )
             )

@@ -102,3 +102,21 @@ def handoffs(session: Session, since: datetime, until: datetime) -> list[Handoff
             if counts[conv_id]:
                 row.conversations.append(conv_id)
     return [*sorted(per.values(), key=lambda h: h.agent), team]
+
+
+def assign_previous_many(session: Session, actor: str, ids: list[int]) -> int:
+    """Assign each conversation to the agent who last helped its customer; those whose
+    customer nobody has answered before are left as they are. Returns how many moved."""
+    moved = 0
+    for cid in ids:
+        agent = previous_agent(session, cid)
+        if agent is not None:
+            triage.assign(session, actor, cid, agent)
+            moved += 1
+    if not moved:
+        raise UserError(
+            "Nobody has answered the customer of "
+            + ("this conversation" if len(ids) == 1 else "any of these conversations")
+            + " before."
+        )
+    return moved

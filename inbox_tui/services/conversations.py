@@ -115,6 +115,7 @@ class Thread:
     messages: list[ThreadMessage]
     version: int
     earlier: int = 0  # older messages not loaded (get_thread's ``newest``)
+    customer_clock: str = ""  # "their time 03:12 (UTC+02:00), night there" (services/clock)
 
 
 def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool = True):  # type: ignore[no-untyped-def]
@@ -358,7 +359,8 @@ def get_thread(session: Session, conversation_id: int, newest: int | None = None
 
 def view_filter(view: str, me: str) -> ConversationFilter:
     """The built-in views: unassigned, mine, open, pending, snoozed, closed, all,
-    mentions (notes naming me), tag:<name>."""
+    mentions (notes naming me), tag:<name>, burst:<key>:<id,id,...> (an incident's
+    conversations, ``services/incidents.burst_view``)."""
     active = {Status.OPEN.value}
     if view == "unassigned":
         return ConversationFilter(statuses=active, unassigned=True)
@@ -374,4 +376,8 @@ def view_filter(view: str, me: str) -> ConversationFilter:
         return ConversationFilter(mentioned=me)
     if view.startswith("tag:"):
         return ConversationFilter(tags=[view[4:]])
+    if view.startswith("burst:"):
+        ids = view.split(":", 2)[2] if view.count(":") >= 2 else ""
+        if ids and all(part.isdigit() for part in ids.split(",")):
+            return ConversationFilter(ids=[int(part) for part in ids.split(",")])
     raise ValueError(f"unknown view {view!r}")

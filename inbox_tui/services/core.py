@@ -138,3 +138,24 @@ def _event(
     session.add(event)
     session.add(conv)
     return event
+
+
+def labels(session: Session, ids: list[int], named: int = 8) -> list[str]:
+    """How a confirmation names conversations: "#id subject · customer" for the first
+    ``named`` of ``ids``, "#id" for the rest (it lists a few and counts the others)."""
+    from sqlalchemy import bindparam, text
+
+    head = ids[:named]
+    found: dict[int, str] = {}
+    if head:
+        rows = session.execute(
+            text(
+                "SELECT c.id, c.subject, ct.name, ct.email FROM conversation c "
+                "LEFT JOIN contact ct ON ct.id = c.contact_id WHERE c.id IN :ids"
+            ).bindparams(bindparam("ids", expanding=True)),
+            {"ids": head},
+        ).all()
+        for cid, subject, name, email in rows:
+            who = name or email or ""
+            found[int(cid)] = f"#{cid} {subject or '(no subject)'}" + (f" · {who}" if who else "")
+    return [found.get(i, f"#{i}") for i in head] + [f"#{i}" for i in ids[named:]]

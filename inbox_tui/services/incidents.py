@@ -36,7 +36,7 @@ from sqlmodel import Session
 from inbox_tui import sanitize
 from inbox_tui.config import Config
 from inbox_tui.errors import UserError
-from inbox_tui.models import EventKind, utcnow
+from inbox_tui.models import EventKind, TagKind, utcnow
 from inbox_tui.services import clusters, core, macros, triage
 from inbox_tui.store.aggregates import to_us
 
@@ -203,6 +203,9 @@ def confirm(
     burst = _find(session, key, **detect_args)
     agent = core.ensure_agent(session, actor)
     data = {"action": "confirmed", "name": sanitize.one_line(name, 200), "bug": bug}
+    # A modifier, not a category: an outage is how a conversation is, not what it is
+    # about, so it neither counts as its category nor is offered as one on close.
+    triage.ensure_tag(session, tag, TagKind.MODIFIER)
     for cid in burst.conversations:
         triage.tag(session, actor, cid, tag)
         core.record(session, core.lock_conversation(session, cid), agent, EventKind.INCIDENT, data)
@@ -224,3 +227,13 @@ def dismiss(session: Session, actor: str, key: int, **detect_args: Any) -> Burst
             {"action": "dismissed"},
         )
     return burst
+
+
+def burst_view(burst: Burst) -> str:
+    """The list view of a burst's conversations (``conversations.view_filter``)."""
+    return f"burst:{burst.key}:" + ",".join(str(c) for c in burst.conversations)
+
+
+def suggested_name(burst: Burst) -> str:
+    """A name to start from: the burst's common subject without Re:/Fwd:."""
+    return sanitize.one_line(sanitize.base_subject(burst.subject), 60) or f"burst {burst.key}"

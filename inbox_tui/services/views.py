@@ -63,6 +63,9 @@ def view_label(view: str) -> str:
     """The name a view is shown under: "All open", "#billing", a saved search's name."""
     if view.startswith("tag:"):
         return f"#{view[4:]}"
+    if view.startswith("burst:"):
+        n = view.count(",") + 1
+        return f"Burst {view.split(':')[1]} ({n} conversations)"
     return dict([*VIEWS, MENTIONS]).get(view) or view.removeprefix("saved:")
 
 

@@ -44,7 +44,7 @@ ACTIONS: list[Action] = [
     ),
     Action(
         "attachments",
-        "p",
+        "P",  # the paperclip (p is assign to the previous agent)
         "attachments",
         "Attachments of this conversation: view, preview, save, open",
     ),
@@ -58,6 +58,12 @@ ACTIONS: list[Action] = [
     Action("tag", "t", "tag", "Tag (fuzzy picker; Enter toggles)", "Tag"),
     Action("assign", "a", "assign", "Assign to an agent (picker)", "Assign"),
     Action("assign_me", "i", "assign_me", "Assign to me"),
+    Action(
+        "assign_previous",
+        "p",
+        "assign_previous",
+        "Assign to the previous agent (who last helped this customer)",
+    ),
     Action("status", "s", "status", "Set status: open, pending, closed", "Status"),
     Action("snooze", "z", "snooze", "Snooze (presets or custom, e.g. 3h, 2d)", "Snooze"),
     Action("close_next", "e", "close_next", "Close and go to the next conversation", "Close"),
@@ -74,6 +80,18 @@ ACTIONS: list[Action] = [
     Action("pane_macros", "f3", "pane_macros", "Side pane: macros with preview"),
     Action("pane_articles", "f4", "pane_articles", "Side pane: suggested help articles"),
     Action("pane_contact", "f5", "pane_contact", "Side pane: the customer and their history"),
+    Action(
+        "incident",
+        "I",
+        "incident",
+        "Incident: list the burst's conversations, then confirm or dismiss it",
+    ),
+    Action(
+        "fixed",
+        "F",
+        "fixed",
+        "Bug fixed: reply with a macro to every conversation linked to it",
+    ),
     Action("select", "x", "select", "Select for bulk actions (tag, assign, close, snooze, macro)"),
     Action(
         "merge",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from textual.worker import WorkerCancelled
 
 from inbox_tui.config import AgentIdentity, Config
 from inbox_tui.demo import build_demo
@@ -51,7 +53,9 @@ async def settle(pilot, times: int = 3, *, skip_groups: tuple[str, ...] = ()) ->
             break
         pending = busy()
         if pending:
-            await pilot.app.workers.wait_for_complete(pending)
+            # an exclusive worker may be replaced by a newer one while waited for
+            with contextlib.suppress(WorkerCancelled):
+                await pilot.app.workers.wait_for_complete(pending)
         await pilot.pause()
 
 

@@ -1,4 +1,4 @@
-"""The attachments dialog (p, #18) on mail synced from the real Dovecot: the list (name,
+"""The attachments dialog (P, #18) on mail synced from the real Dovecot: the list (name,
 type, size, which message), a CSV read inside the TUI, an image preview, saving (never
 overwriting; hostile names sanitised) and opening with the system's handler (xdg-open or
 a mailcap rule; none: one sentence)."""
@@ -55,7 +55,7 @@ async def open_dialog(pilot, cid: int):
     await settle(pilot)
     pilot.app.main.open_conversation(cid)
     await settle(pilot)
-    await pilot.press("p")
+    await pilot.press("P")
     await settle(pilot)
     return pilot.app.screen
 

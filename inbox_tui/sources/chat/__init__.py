@@ -37,6 +37,7 @@ class ChatLine:
     reply_to: str | None = None  # external id this line answers, where the format says so
     addressed: list[str] = field(default_factory=list)  # nicks/handles this line speaks to
     line_no: int = 0
+    utc_offset: int | None = None  # the writer's UTC offset in minutes, where the log says
 
     def __post_init__(self) -> None:
         # The boundary for chat text, by construction: every format's reader builds

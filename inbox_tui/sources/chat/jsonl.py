@@ -4,8 +4,9 @@
      "ts": "2026-03-02T09:15:00+01:00", "text": "Hi, my export fails",
      "id": "m-1001", "in_reply_to": "m-1000", "channel": "widget"}
 
-Required: ``author``, ``ts`` (ISO 8601 with a zone; a bare time is taken as UTC) and
-``text``. ``conversation`` keeps messages together as one conversation; without it the
+Required: ``author``, ``ts`` (ISO 8601 with a zone; a bare time is taken as UTC; a
+numeric offset such as ``+01:00`` is kept as the writer's zone, for the customer's clock)
+and ``text``. ``conversation`` keeps messages together as one conversation; without it the
 splitter groups them. ``id`` makes re-imports exact (else the line's content is used).
 """
 
@@ -64,6 +65,9 @@ def _line(raw: bytes, where: str, line_no: int, path: Path, channel: str | None)
         return Skip(where, f"missing {', '.join(missing)}", problem=True)
     try:
         at = datetime.fromisoformat(str(obj["ts"]).replace("Z", "+00:00"))
+        # A numeric offset is the writer's own zone (the customer's clock); "Z" is a
+        # server's clock and says nothing about them.
+        delta = at.utcoffset() if not str(obj["ts"]).endswith("Z") else None
         at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
     except (ValueError, OverflowError):
         return Skip(where, f"'ts' {str(obj['ts'])[:40]!r} is not an ISO 8601 time", problem=True)
@@ -82,4 +86,5 @@ def _line(raw: bytes, where: str, line_no: int, path: Path, channel: str | None)
         thread=str(obj["conversation"]) if obj.get("conversation") else None,
         reply_to=f"{chan}:{obj['in_reply_to']}" if obj.get("in_reply_to") else None,
         line_no=line_no,
+        utc_offset=int(delta.total_seconds() // 60) if delta is not None else None,
     )

@@ -1,4 +1,4 @@
-"""The open conversation's attachments (#18): a list (name, type, size, which message)
+"""The open conversation's attachments (P, #18): a list (name, type, size, which message)
 from which the agent saves one (a folder prompt; the service sanitises the name and
 never overwrites), opens one with the system's handler, reads a text one (log, CSV,
 patch) here, or previews an image (``textual-image``: sixel or kitty graphics where the

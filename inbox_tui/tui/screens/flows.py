@@ -68,6 +68,14 @@ class UndoFlow:
     """An undo on its way; the answer is the sentence saying what was put back."""
 
 
+class StatusNews(Message):
+    """A line for the status bar from a background loop (sync, a dead store)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        super().__init__()
+
+
 class ReplyStarted(Loaded):
     """value: services.compose.ReplyStart; flow: (conversation id, macro, article id)."""
 

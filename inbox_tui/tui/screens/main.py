@@ -22,7 +22,8 @@ from textual.widgets.option_list import Option
 from inbox_tui.sanitize import one_line
 from inbox_tui.tui import actions
 from inbox_tui.tui.gateway import Gateway, Loaded
-from inbox_tui.tui.screens.flows import Flow
+from inbox_tui.tui.screens.flows import Flow, StatusNews
+from inbox_tui.tui.screens.insight import InsightFlows
 from inbox_tui.tui.screens.teamwork import TeamFlows
 from inbox_tui.tui.widgets.conversation_list import PAGE, ConversationList
 from inbox_tui.tui.widgets.side_pane import PaneData, SidePane, load_pane_data
@@ -47,10 +48,6 @@ class TotalCounted(Loaded):
     """value: the count; flow: the filter it is for."""
 
 
-class IncidentsLoaded(Loaded):
-    pass
-
-
 class ListRefreshed(Loaded):
     """value: (total, pages); flow: the filter."""
 
@@ -73,14 +70,6 @@ class Polled(Message):
     def __init__(self, changed: bool, presence: dict[int, list[tuple[str, str]]]) -> None:
         self.changed = changed
         self.presence = presence
-        super().__init__()
-
-
-class StatusNews(Message):
-    """A line for the status bar from a background loop (sync, a dead store)."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
         super().__init__()
 
 
@@ -118,11 +107,16 @@ def pages_of(
     return count_of(session, flt), pages
 
 
-def thread_of(session: Any, conv_id: int, window: int, me: str) -> tuple[Any, Any]:
+def thread_of(
+    session: Any, conv_id: int, window: int, me: str, now: datetime | None = None
+) -> tuple[Any, Any]:
+    from inbox_tui.services.clock import customer_clock
     from inbox_tui.services.conversations import get_thread
     from inbox_tui.services.presence import others_by_conversation
 
     thread = get_thread(session, conv_id, newest=window)
+    clock = customer_clock(session, conv_id, now) if now is not None else None
+    thread.customer_clock = clock.describe() if clock else ""
     return thread, others_by_conversation(session, me).get(conv_id, [])
 
 
@@ -165,7 +159,7 @@ class ViewsList(OptionList):
         self._ask("delete")
 
 
-class MainScreen(TeamFlows):
+class MainScreen(TeamFlows, InsightFlows):
     # Triage keys live on this screen, so they never fire on the Stats screen or in a dialog.
     BINDINGS = actions.bindings(on_app=False)
     # With the views panel focused, the list's row is not what the agent is looking at:
@@ -190,6 +184,7 @@ class MainScreen(TeamFlows):
         self._list_request: ConversationFilter | None = None  # the filter last asked for
         self._pane_for: tuple[str, int | None] | None = None
         self._pane_generation = 0
+        self.bursts = []  # the incident banner's, newest detection
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not isinstance(self.focused, ViewsList) or action in self.PANEL_SAFE_ACTIONS
@@ -219,35 +214,6 @@ class MainScreen(TeamFlows):
     def on_mount(self) -> None:
         self._show_keys()
         self._check_incidents()
-
-    def _check_incidents(self) -> None:
-        from inbox_tui.services.incidents import detect
-
-        clock = self.clock
-        self.gateway.read(
-            self, lambda s: detect(s, now=clock()), reply=IncidentsLoaded, group="incidents",
-            exclusive=True,
-        )  # fmt: skip
-
-    def on_incidents_loaded(self, message: IncidentsLoaded) -> None:
-        """The incident banner: the likeliest burst, its size against the usual count."""
-        if not self.query("#incident"):
-            return
-        banner = self.query_one("#incident", Static)
-        bursts = message.value
-        banner.display = bool(bursts)
-        if not bursts:
-            return
-        b = bursts[0]
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f" ⚠ {b.count} similar new conversations ", style="bold black on red")
-        text.append(
-            f" like {one_line(b.subject, 50)!r} (usually {b.expected:.1f} in these hours): "
-        )
-        text.append(" ".join(f"#{c}" for c in b.conversations[:8]))
-        more = f" and {len(bursts) - 1} more bursts" if len(bursts) > 1 else ""
-        text.append(f"{more} · inbox-tui incidents confirm {b.key} --name NAME", style="dim")
-        banner.update(text)
 
     def on_resize(self, event: Any) -> None:
         wide = event.size.width >= 140
@@ -350,7 +316,7 @@ class MainScreen(TeamFlows):
     def _load_thread(self, conv_id: int) -> None:
         window = self.thread_view.window_for(conv_id)
         self.gateway.read(
-            self, thread_of, conv_id, window, self.me, reply=ThreadLoaded,
+            self, thread_of, conv_id, window, self.me, self.clock(), reply=ThreadLoaded,
             flow=(conv_id, window), group="thread", exclusive=True,
         )  # fmt: skip
 
@@ -565,6 +531,18 @@ class MainScreen(TeamFlows):
         search.value = query
         search.add_class("shown")
         self.remove_class("-reading")
+        self.conv_list.focus()
+        self.reload()
+
+    def show_view(self, view: str) -> None:
+        """Show a view in the list (a burst's conversations, an incident's tag)."""
+        self.view, self.query_text, self.search_everywhere = view, "", False
+        self._uncover_list()
+        search = self.query_one("#search", Input)
+        search.value = ""
+        search.remove_class("shown")
+        self.remove_class("-reading")
+        self.conv_list.clear_selection()
         self.conv_list.focus()
         self.reload()
 

@@ -149,7 +149,10 @@ class TriageFlows(MailFlows):
             return
         if not flow.bulk and self.has_class("-reading"):
             flow.after = self._open_next
-        self.act(flow, "Close", "Closed", triage.close_many)
+        self.close_asking_category(flow)
+
+    def close_asking_category(self, flow: Flow) -> None:
+        self.act(flow, "Close", "Closed", triage.close_many)  # InsightFlows asks for a category
 
     def _open_next(self) -> None:
         self.conv_list.action_cursor_down()
@@ -163,7 +166,9 @@ class TriageFlows(MailFlows):
         items = [PickItem(v, label, checked=v == current) for v, label in STATUS_LABELS.items()]
 
         def chosen(value: str | None) -> None:
-            if value:
+            if value == "closed":
+                self.close_asking_category(flow)
+            elif value:
                 self.act(flow, f"Set {value}", f"Set {value}", triage.set_status_many, value)
 
         self.app.push_screen(FuzzyPicker(self._title("Status", flow), items), chosen)
@@ -286,8 +291,6 @@ class TriageFlows(MailFlows):
         self.gateway.write(self, fn, self.me, [cid], name, ok=ok, flow=Flow([cid]))
 
     def action_assign(self) -> None:
-        from inbox_tui.services.views import list_agents
-
         flow = self.begin()
         if flow is None:
             return
@@ -296,20 +299,24 @@ class TriageFlows(MailFlows):
         def chosen(value: str | None) -> None:
             if value is None:
                 return
-            who = None if value == "\x00none" else value
+            who = None if value == "\x00none" else value.removeprefix("\x00previous:")
             ask = f"Assign to {who}" if who else "Unassign"
             done = f"Assigned to {who}" if who else "Unassigned"
             self.act(flow, ask, done, triage.assign_many, who)
 
         self.app.push_screen(picker, chosen)
         self.gateway.read(
-            self, list_agents, reply=AgentsLoaded, flow=(flow, picker), group="pickers"
-        )
+            self, _agents_and_previous, flow.ids, reply=AgentsLoaded, flow=(flow, picker),
+            group="pickers",
+        )  # fmt: skip
 
     def on_agents_loaded(self, message: AgentsLoaded) -> None:
         flow, picker = message.flow
         current = self._current_assignee(flow)
+        agents, previous = message.value
         items = [PickItem("\x00none", "Nobody (unassign)")]
+        if previous:  # continuity: the agent who last helped this customer
+            items.insert(0, PickItem(f"\x00previous:{previous}", f"previous agent: {previous}"))
         items += [
             PickItem(
                 a.username,
@@ -317,7 +324,7 @@ class TriageFlows(MailFlows):
                 a.username + (" (me)" if a.username == self.me else ""),
                 checked=a.username == current,
             )
-            for a in message.value
+            for a in agents
         ]
         if picker.is_attached:
             picker.set_items(items)
@@ -556,6 +563,13 @@ def _prepare_macro(session: Any, me: str, conv_id: int, slug: str) -> tuple[Any,
 
     info = get_macro(session, slug)
     return info, preview(session, me, conv_id, slug) if info.body else None
+
+
+def _agents_and_previous(session: Any, ids: list[int]) -> tuple[Any, str | None]:
+    from inbox_tui.services.continuity import previous_agent
+    from inbox_tui.services.views import list_agents
+
+    return list_agents(session), previous_agent(session, ids[0]) if len(ids) == 1 else None
 
 
 def _snooze_many(session: Any, me: str, ids: list[int], until: datetime, now: datetime) -> int:

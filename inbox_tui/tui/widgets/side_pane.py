@@ -247,7 +247,13 @@ def articles_data(conversation_id: int, choices: list[ArticleChoice]) -> PaneDat
     )
 
 
-def contact_data(conversation_id: int, card: ContactCard | None, now: datetime) -> PaneData:
+def contact_data(
+    conversation_id: int,
+    card: ContactCard | None,
+    now: datetime,
+    previous: str | None = None,
+    clock: str = "",
+) -> PaneData:
     if card is None:
         return PaneData(
             "contact", conversation_id, Text(), [], {}, "This conversation has no known customer."
@@ -263,6 +269,10 @@ def contact_data(conversation_id: int, card: ContactCard | None, now: datetime) 
         + ("s" if card.total != 1 else ""),
         style="dim",
     )
+    if clock:  # "their time 03:12 (UTC+02:00), night there" (services/clock)
+        header.append(f"\n{clock[0].upper()}{clock[1:]}")
+    if previous:  # continuity: whom to hand it to (p assigns it to them)
+        header.append(f"\nLast helped by {one_line(previous, 40)}")
     options = []
     previews = {}
     for c in card.conversations:
@@ -299,6 +309,15 @@ def load_pane_data(session: Any, kind: str, cid: int, me: str, now: datetime) ->
         from inbox_tui.services.suggest import article_choices
 
         return articles_data(cid, article_choices(session, cid))
+    from inbox_tui.services.clock import customer_clock
     from inbox_tui.services.contacts import contact_card
+    from inbox_tui.services.continuity import previous_agent
 
-    return contact_data(cid, contact_card(session, cid), now)
+    clock = customer_clock(session, cid, now)
+    return contact_data(
+        cid,
+        contact_card(session, cid),
+        now,
+        previous_agent(session, cid),
+        clock.describe() if clock else "",
+    )

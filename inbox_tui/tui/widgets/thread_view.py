@@ -175,6 +175,8 @@ class ThreadView(VerticalScroll, can_focus=True):
         if c.snoozed_until:
             header.append(f" until {c.snoozed_until:%d %b %H:%M} UTC", style="dim")
         header.append(f" · {c.channel} · assigned to {c.assignee or 'nobody'}", style="dim")
+        if self.thread.customer_clock:  # the customer's local time (services/clock)
+            header.append(f" · {self.thread.customer_clock}", style="dim")
         if c.tags:
             header.append("  " + " ".join(f"#{one_line(t, 40)}" for t in c.tags), style="cyan")
         if self.viewers:

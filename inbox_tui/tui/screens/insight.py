@@ -1,0 +1,458 @@
+"""The main screen's insight flows (#23), glue over the services:
+
+- incidents (``services/incidents``): the banner; ``I`` lists the burst's conversations
+  and asks to confirm it (name, an optional macro that answers all of them, an optional
+  bug) or dismiss it;
+- "fixed" (``services/buglinks``): ``F`` on a conversation linked to a bug, or a picker
+  of the known bug references, previews the macro reply to every linked conversation and
+  queues it in batches through the exactly-once outbox, as ``inbox-tui issue fixed``;
+- assign to the previous agent (``services/continuity``): ``p``, and an entry of the
+  assign picker;
+- a category on close (``services/categories``): closing conversations that have none
+  asks for one, once for a bulk close.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual.widgets import Static
+
+from inbox_tui.errors import UserError
+from inbox_tui.sanitize import one_line
+from inbox_tui.services import categories, core, triage
+from inbox_tui.tui.gateway import Loaded, ServiceFailed, StoreWritten
+from inbox_tui.tui.screens.flows import Flow, ReplySent, StatusNews, _s
+from inbox_tui.tui.screens.triage import TriageFlows
+from inbox_tui.tui.widgets.dialogs import Confirm, FuzzyPicker, PickItem, Prompt
+
+if TYPE_CHECKING:
+    from inbox_tui.services.incidents import Burst
+
+NO_MACRO = "\x00none"
+SKIP = "\x00skip"
+
+
+class IncidentsLoaded(Loaded):
+    pass
+
+
+class BurstLabelsLoaded(Loaded):
+    """value: the burst's conversations as a confirmation names them; flow: the Burst."""
+
+
+class PickerChoicesLoaded(Loaded):
+    """value: (items, previews); flow: the picker to fill."""
+
+
+class FixChoicesLoaded(Loaded):
+    """value: (the conversation's refs, every known ref with its count); flow: the Flow."""
+
+
+class FixPlanLoaded(Loaded):
+    """value: (FixPlan, labels); flow: the macro slug."""
+
+
+class PreviousLoaded(Loaded):
+    """value: the previous agent or None; flow: the Flow."""
+
+
+class CategoryNeeded(Loaded):
+    """value: (ids without a category, choices); flow: (Flow, then)."""
+
+
+def _macro_items(session: Any, me: str, conv_id: int) -> tuple[list[PickItem], dict[str, str]]:
+    """The macro picker's choices for a bulk answer, "no macro" first, each previewed
+    on ``conv_id``."""
+    from inbox_tui.services.macros import macro_choices
+
+    found = macro_choices(session, me, conv_id)
+    items = [PickItem(NO_MACRO, "No macro: do not answer them")]
+    items += [
+        PickItem(c.info.slug, c.info.name, ", ".join(c.info.describe_actions())) for c in found
+    ]
+    return items, {c.info.slug: c.preview for c in found}
+
+
+def _fix_choices(session: Any, cid: int | None, pattern: str | None) -> tuple[list[str], Any]:
+    from inbox_tui.services.buglinks import known_refs, refs_of
+
+    return (refs_of(session, cid, pattern) if cid is not None else []), known_refs(session, pattern)
+
+
+def _fix_macros(
+    session: Any, me: str, ref: str, cid: int | None, pattern: str | None
+) -> tuple[list[PickItem], dict[str, str]]:
+    from inbox_tui.services.buglinks import linked
+
+    ids = linked(session, ref, pattern)
+    target = cid if cid in ids else (ids[0] if ids else cid)
+    if target is None:
+        return [], {}
+    items, previews = _macro_items(session, me, target)
+    return items[1:], previews  # "fixed" is an answer: a macro is needed
+
+
+def _fix_plan(session: Any, ref: str, slug: str, pattern: str | None) -> tuple[Any, list[str]]:
+    from inbox_tui.services.buglinks import plan_fixed
+
+    plan = plan_fixed(session, ref, slug, pattern)
+    return plan, core.labels(session, plan.to_follow_up)
+
+
+def _follow_up_batch(
+    session: Any, me: str, ref: str, slug: str, ids: list[int], config: Any
+) -> int:
+    from inbox_tui.services.buglinks import follow_up
+
+    return follow_up(session, me, ref, slug, ids, config=config)
+
+
+def _category_needed(session: Any, ids: list[int]) -> tuple[list[int], Any]:
+    lacking = categories.missing(session, ids)
+    if not lacking:
+        return [], []
+    return lacking, categories.choices(session, lacking[0] if len(ids) == 1 else None)
+
+
+def _label(picker: FuzzyPicker, value: str) -> str:
+    return next((it.label for it in picker.items if it.value == value), value)
+
+
+class InsightFlows(TriageFlows):
+    """Incidents, "fixed", the previous agent and categories on close (module docstring)."""
+
+    bursts: list[Burst]
+    show_view: Callable[[str], None]
+
+    # -- incidents -------------------------------------------------------------------
+
+    def _check_incidents(self) -> None:
+        from inbox_tui.services.incidents import detect
+
+        clock = self.clock
+        self.gateway.read(
+            self, lambda s: detect(s, now=clock()), reply=IncidentsLoaded, group="incidents",
+            exclusive=True,
+        )  # fmt: skip
+
+    def on_incidents_loaded(self, message: IncidentsLoaded) -> None:
+        """The incident banner: the likeliest burst, its size against the usual count."""
+        if not self.query("#incident"):
+            return
+        banner = self.query_one("#incident", Static)
+        self.bursts = bursts = message.value
+        banner.display = bool(bursts)
+        if not bursts:
+            return
+        b = bursts[0]
+        key = self._key_of("incident")
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f" ⚠ {b.count} similar new conversations ", style="bold black on red")
+        text.append(f" {key}: look, confirm or dismiss · ", style="bold")
+        text.append(f"like {one_line(b.subject, 50)!r} (usually {b.expected:.1f} in these hours): ")
+        text.append(" ".join(f"#{c}" for c in b.conversations[:8]))
+        if len(bursts) > 1:
+            text.append(f" and {len(bursts) - 1} more bursts", style="dim")
+        banner.update(text)
+
+    def _key_of(self, action_id: str) -> str:
+        from inbox_tui.tui import actions
+
+        a = next(a for a in actions.ACTIONS if a.id == action_id)
+        return actions.keys_for(self.config.keys, a).split(" / ")[0]
+
+    def action_incident(self) -> None:
+        from inbox_tui.services.incidents import burst_view
+
+        if not getattr(self, "bursts", None):
+            self.notify("No burst of similar new conversations is going on.", markup=False)
+            return
+        burst = self.bursts[0]
+        self.show_view(burst_view(burst))
+        self.gateway.read(
+            self, core.labels, burst.conversations, reply=BurstLabelsLoaded, flow=burst,
+            group="pickers",
+        )  # fmt: skip
+
+    def on_burst_labels_loaded(self, message: BurstLabelsLoaded) -> None:
+        from inbox_tui.services.incidents import dismiss
+
+        burst: Burst = message.flow
+        labels: list[str] = message.value
+        items = [
+            PickItem("confirm", "Confirm as an incident…", "name, macro, bug"),
+            PickItem("dismiss", "Dismiss: not an incident", "it is not raised again"),
+        ]
+        title = (
+            f"Burst: {burst.count} conversations like “{one_line(burst.subject, 50)}” "
+            "(listed behind; Esc to read them first, I again to decide)"
+        )
+
+        def chosen(value: str | None) -> None:
+            if value == "confirm":
+                self._ask_incident_name(burst, labels)
+            elif value == "dismiss":
+                now = self.clock()
+                self.gateway.write(
+                    self, lambda s: dismiss(s, self.me, burst.key, now=now),
+                    ok=f"Burst dismissed ({burst.count} conversations).",
+                    flow=Flow([], after=self._after_incident("open")),
+                )  # fmt: skip
+
+        self.app.push_screen(FuzzyPicker(title, items), chosen)
+
+    def _after_incident(self, view: str) -> Callable[[], None]:
+        def after() -> None:
+            self.show_view(view)
+            self._check_incidents()
+
+        return after
+
+    def _ask_incident_name(self, burst: Burst, labels: list[str]) -> None:
+        from inbox_tui.services.incidents import incident_tag, suggested_name
+
+        def check(value: str) -> str | None:
+            try:
+                incident_tag(value)
+            except UserError as exc:
+                return str(exc)
+            return None
+
+        def named(name: str | None) -> None:
+            if name and name.strip() and check(name) is None:
+                self._ask_incident_macro(burst, labels, name.strip())
+
+        self.app.push_screen(
+            Prompt("Incident name (its conversations get the tag incident:NAME)",
+                   value=suggested_name(burst), check=check),
+            named,
+        )  # fmt: skip
+
+    def _ask_incident_macro(self, burst: Burst, labels: list[str], name: str) -> None:
+        title = f"Answer all {burst.count} with a macro? (preview for #{burst.conversations[0]})"
+        picker = FuzzyPicker(title, [], loading=True, with_preview=True)
+
+        def chosen(slug: str | None) -> None:
+            if slug is not None:
+                macro = None if slug == NO_MACRO else (slug, _label(picker, slug))
+                self._ask_incident_bug(burst, labels, name, macro)
+
+        self.app.push_screen(picker, chosen)
+        self.gateway.read(
+            self, _macro_items, self.me, burst.conversations[0], reply=PickerChoicesLoaded,
+            flow=picker, group="pickers",
+        )  # fmt: skip
+
+    def on_picker_choices_loaded(self, message: PickerChoicesLoaded) -> None:
+        items, previews = message.value
+        picker: FuzzyPicker = message.flow
+        if picker.is_attached:
+            picker.set_items(items, preview=previews)
+
+    def _bug_check(self, value: str) -> str | None:
+        from inbox_tui.services.buglinks import check_ref
+
+        try:
+            check_ref(value, self.config.bug_pattern)
+        except UserError as exc:
+            return str(exc)
+        return None
+
+    def _ask_incident_bug(
+        self, burst: Burst, labels: list[str], name: str, macro: tuple[str, str] | None
+    ) -> None:
+        from inbox_tui.services.incidents import confirm, incident_tag
+
+        def got(bug: str | None) -> None:
+            if bug is None:
+                self.notify("Nothing was changed.", markup=False)
+                return
+            ref = bug.strip() or None
+            parts = [f"tag {incident_tag(name)}"]
+            parts += [f"answer with the macro “{macro[1]}”"] if macro else []
+            parts += [f"link {ref}"] if ref else []
+            question = f"Confirm the incident “{name}” ({', '.join(parts)}) on these {burst.count} conversations?"
+
+            def yes(ok: bool | None) -> None:
+                if not ok:
+                    self.notify("Nothing was changed.", markup=False)
+                    return
+                now, config = self.clock(), self.config
+                after = self._after_incident(f"tag:{incident_tag(name)}")
+                if macro:
+                    after = self._then_flush(after)
+                self.gateway.write(
+                    self,
+                    lambda s: confirm(s, self.me, burst.key, name, bug=ref,
+                                      macro=macro[0] if macro else None,
+                                      config=config if macro else None, now=now),
+                    ok=f"Incident “{name}”: {burst.count} conversations tagged"
+                    + (f" and answered with “{macro[1]}”." if macro else "."),
+                    flow=Flow([], after=after),
+                )  # fmt: skip
+
+            self.app.push_screen(Confirm(question, labels), yes)
+
+        self.app.push_screen(
+            Prompt("Bug or ticket it is (e.g. ENG-4812; empty: none)", check=self._bug_check), got
+        )
+
+    def _then_flush(self, after: Callable[[], None]) -> Callable[[], None]:
+        """``after``, then the outbox is flushed (macro replies were queued)."""
+
+        def both() -> None:
+            after()
+            self.post_message(ReplySent())
+
+        return both
+
+    # -- "fixed": follow up every conversation linked to a bug -------------------------
+
+    def action_fixed(self) -> None:
+        flow = self.begin(single=True) if self.conv_list.current_row() or self.open_id else None
+        cid = flow.ids[0] if flow else None
+        self.gateway.read(
+            self, _fix_choices, cid, self.config.bug_pattern, reply=FixChoicesLoaded,
+            flow=flow or Flow([]), group="pickers",
+        )  # fmt: skip
+
+    def on_fix_choices_loaded(self, message: FixChoicesLoaded) -> None:
+        own, known = message.value
+        cid = message.flow.ids[0] if message.flow.ids else None
+        if len(own) == 1:
+            self._ask_fix_macro(own[0], cid)
+            return
+        if not known:
+            self.notify(
+                "No conversation is linked to a bug yet: a note naming it (ENG-4812) links one.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        counts = dict(known)
+        items = [PickItem(r, r, f"on this conversation · {counts.get(r, 1)} linked") for r in own]
+        items += [PickItem(r, r, f"{n} linked") for r, n in known if r not in own]
+
+        def chosen(ref: str | None) -> None:
+            if ref:
+                self._ask_fix_macro(ref, cid)
+
+        self.app.push_screen(FuzzyPicker("Which bug is fixed?", items), chosen)
+
+    def _ask_fix_macro(self, ref: str, cid: int | None) -> None:
+        title = f"{ref} is fixed: the macro to reply with to every linked conversation"
+        picker = FuzzyPicker(title, [], loading=True, with_preview=True)
+
+        def chosen(slug: str | None) -> None:
+            if slug:
+                self.gateway.read(
+                    self, _fix_plan, ref, slug, self.config.bug_pattern, reply=FixPlanLoaded,
+                    flow=(slug, _label(picker, slug)), group="pickers",
+                )  # fmt: skip
+
+        self.app.push_screen(picker, chosen)
+        self.gateway.read(
+            self, _fix_macros, self.me, ref, cid, self.config.bug_pattern,
+            reply=PickerChoicesLoaded, flow=picker, group="pickers",
+        )  # fmt: skip
+
+    def on_fix_plan_loaded(self, message: FixPlanLoaded) -> None:
+        plan, labels = message.value
+        slug, name = message.flow
+        n, done = len(plan.to_follow_up), len(plan.linked) - len(plan.to_follow_up)
+        if not n:
+            self.notify(
+                f"All {len(plan.linked)} conversations linked to {plan.ref} were followed up already.",
+                markup=False,
+            )
+            return
+        already = f"; {done} followed up already" if done else ""
+        question = (
+            f"Reply with “{name}” to these {n} conversation{_s(n)} linked to {plan.ref}"
+            f"{already}? Closed ones reopen."
+        )
+
+        def yes(ok: bool | None) -> None:
+            if ok:
+                self._follow_up(plan.ref, slug, plan.to_follow_up)
+            else:
+                self.notify("Nothing was queued.", markup=False)
+
+        self.app.push_screen(Confirm(question, labels), yes)
+
+    def _follow_up(self, ref: str, slug: str, ids: list[int]) -> None:
+        """Queue the follow-ups in batches, one transaction each, in a worker (the
+        screen stays live for thousands); the status line counts them."""
+        from inbox_tui.services.buglinks import batches
+        from inbox_tui.tui.gateway import explain
+
+        me, config, total = self.me, self.config, len(ids)
+
+        def job() -> None:
+            done = 0
+            try:
+                for chunk in batches(ids):
+                    done += self.gateway.commit(_follow_up_batch, me, ref, slug, chunk, config)
+                    self.post_message(StatusNews(f"{ref}: {done} of {total} follow-ups queued…"))
+            except Exception as exc:
+                self.post_message(ServiceFailed(explain(exc), exc, None))
+                if not done:
+                    return
+            ok = f"{ref} is fixed: {done} follow-up{_s(done)} queued in the outbox."
+            self.post_message(
+                StoreWritten(ok, done, Flow([], after=self._then_flush(lambda: None)))
+            )
+
+        self.run_worker(job, thread=True, group="actions")
+
+    # -- the previous agent ------------------------------------------------------------
+
+    def action_assign_previous(self) -> None:
+        from inbox_tui.services.continuity import assign_previous_many
+
+        flow = self.begin()
+        if flow is None:
+            return
+        self.act(
+            flow,
+            "Assign each to the agent who last helped its customer",
+            "Assigned to the previous agent",
+            assign_previous_many,
+        )
+
+    # -- a category on close -----------------------------------------------------------
+
+    def close_asking_category(self, flow: Flow) -> None:
+        """Close ``flow``'s conversations; those without a category tag ask for one
+        first (once for all), unless ``[insight] category_on_close = "off"``."""
+        if self.config.category_on_close == "off":
+            self.act(flow, "Close", "Closed", triage.close_many)
+            return
+        self.gateway.read(
+            self, _category_needed, flow.ids, reply=CategoryNeeded, flow=flow, group="pickers"
+        )
+
+    def on_category_needed(self, message: CategoryNeeded) -> None:
+        flow: Flow = message.flow
+        lacking, found = message.value
+        if not lacking:
+            self.act(flow, "Close", "Closed", triage.close_many)
+            return
+        n = len(lacking)
+        which = "it" if len(flow.ids) == 1 else f"the {n} without one"
+        items = [PickItem(c.name, c.name, c.hint) for c in found]
+        items.append(PickItem(SKIP, "Skip: close without a category"))
+        title = f"Category for {which}? (Enter chooses; Esc: nothing closes)"
+
+        def chosen(value: str | None) -> None:
+            if value is None:
+                self.notify("Nothing was closed.", markup=False)
+                return
+            category = None if value == SKIP else value
+            done = f"Closed as {category}" if category else "Closed without a category"
+            self.act(flow, "Close", done, categories.close_with_category, category)
+
+        self.app.push_screen(FuzzyPicker(title, items), chosen)

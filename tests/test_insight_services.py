@@ -1,0 +1,117 @@
+"""The services behind #23's TUI flows, on SQLite and PostgreSQL: categories on close,
+the burst view, known bug references, assigning to the previous agent, an incident's
+tag as a modifier, and how confirmations name conversations."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from inbox_tui.errors import UserError
+from inbox_tui.models import Agent, Conversation, ConversationTag, Tag, TagKind
+from inbox_tui.services import (
+    buglinks,
+    categories,
+    continuity,
+    core,
+    incidents,
+    triage,
+)
+from inbox_tui.services.conversations import count_conversations, view_filter
+from tests.test_continuity import history
+from tests.test_incidents import LOGIN, NOW, new_conversation
+
+
+def tags(s, cid):
+    return sorted(
+        t.name
+        for t in s.exec(
+            select(Tag).join(ConversationTag).where(ConversationTag.conversation_id == cid)
+        )
+    )
+
+
+def test_close_with_category_tags_only_those_without(store):
+    def setup(s):
+        triage.ensure_tag(s, "bug")
+        triage.ensure_tag(s, "angry", TagKind.MODIFIER)
+        a = new_conversation(s, "Export broken", NOW)
+        b = new_conversation(s, "Export broken too", NOW)
+        c = new_conversation(s, "Also broken", NOW)
+        triage.tag(s, "sam", b, "angry")  # a modifier is no category
+        triage.tag(s, "sam", c, "bug")
+        return a, b, c
+
+    a, b, c = store.run(setup)
+    with store.read() as s:
+        assert categories.missing(s, [c, a, b]) == [a, b]
+        names = [ch.name for ch in categories.choices(s, None)]
+    assert "bug" in names and "angry" not in names
+    with pytest.raises(UserError, match="not a category tag"):
+        store.run(categories.close_with_category, "sam", [a], "angry")
+    assert store.run(categories.close_with_category, "sam", [a, b, c], "bug") == 3
+    with store.read() as s:
+        assert tags(s, a) == ["bug"] and tags(s, b) == ["angry", "bug"] and tags(s, c) == ["bug"]
+        assert categories.missing(s, [a, b, c]) == []
+    # Skipped: closed with no category added.
+    d = store.run(lambda s: new_conversation(s, "Skip me", NOW))
+    assert store.run(categories.close_with_category, "sam", [d], None) == 1
+    with store.read() as s:
+        assert tags(s, d) == [] and categories.missing(s, [d]) == [d]
+
+
+def test_burst_view_lists_the_burst(store):
+    ids = store.run(
+        lambda s: [
+            new_conversation(s, subject, NOW - timedelta(minutes=20 * (i + 1)))
+            for i, subject in enumerate(LOGIN)
+        ]
+    )
+    with store.read() as s:
+        (burst,) = incidents.detect(s, now=NOW)
+        view = incidents.burst_view(burst)
+        assert count_conversations(s, view_filter(view, "sam")) == len(ids)
+        assert incidents.suggested_name(burst)
+    with pytest.raises(ValueError):
+        view_filter("burst:1:1,x", "sam")
+    store.run(
+        lambda s: incidents.confirm(s, "sam", burst.key, "Login outage", bug="ENG-5", now=NOW)
+    )
+    with store.read() as s:
+        tag = s.exec(select(Tag).where(Tag.name == "incident:login-outage")).one()
+        # An outage is how a conversation is, not what it is about: no category.
+        assert tag.kind == TagKind.MODIFIER.value
+        assert categories.missing(s, sorted(ids)) == sorted(ids)
+        assert ("ENG-5", len(ids)) in buglinks.known_refs(s)
+        labels = core.labels(s, sorted(ids), named=2)
+    assert labels[0].startswith(f"#{min(ids)} ") and "Customer" in labels[0]
+    assert labels[2:] == [f"#{i}" for i in sorted(ids)[2:]]
+
+
+def test_known_refs_counts_conversations(store):
+    def setup(s):
+        a = new_conversation(s, "one", NOW)
+        b = new_conversation(s, "two", NOW)
+        buglinks.link(s, "sam", a, "ENG-1")
+        buglinks.link(s, "sam", b, "ENG-1")
+        triage.add_note(s, "sam", b, "also ENG-2 and ENG-1 again")
+        return a, b
+
+    store.run(setup)
+    with store.read() as s:
+        assert buglinks.known_refs(s) == [("ENG-1", 2), ("ENG-2", 1)]
+        assert buglinks.check_ref(" ENG-2 ") == "ENG-2"
+    with pytest.raises(UserError):
+        buglinks.check_ref("hello")
+
+
+def test_assign_previous_many(store):
+    c = store.run(history)  # ann answered carol last; nobody ever answered dan
+    with pytest.raises(UserError, match="Nobody has answered"):
+        store.run(continuity.assign_previous_many, "sam", [c["d1"]])
+    assert store.run(continuity.assign_previous_many, "sam", [c["c2"], c["d1"]]) == 1
+    with store.read() as s:
+        assert s.get(Agent, s.get(Conversation, c["c2"]).assignee_id).username == "ann"
+        assert s.get(Conversation, c["d1"]).assignee_id is None

@@ -1,0 +1,365 @@
+"""#23 in the TUI, driven from the keyboard with Pilot and checked in the store: an
+incident confirmed (name, macro, bug) or dismissed from the banner's key; "fixed"
+replying to every conversation linked to a bug through the outbox, sent to a real SMTP
+server (aiosmtpd) exactly once; assign to the previous agent (key, picker entry, contact
+pane); a category asked for on close, skippable, once for a bulk close, off by config."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from sqlmodel import select
+
+from inbox_tui.config import Account
+from inbox_tui.models import Agent, Conversation, Event, Message, Outbox
+from inbox_tui.services import buglinks, incidents, triage
+from tests.test_incidents import LOGIN, new_conversation
+from tests.tui.conftest import ME, NOW, make_app, make_config, settle
+from tests.tui.test_triage_keys import conv, tags_of
+
+SIZE = (120, 36)
+
+
+def make_burst(store) -> list[int]:
+    def burst(s):
+        return [
+            new_conversation(s, subject, NOW - timedelta(minutes=20 * (i + 1)))
+            for i, subject in enumerate(LOGIN)
+        ]
+
+    return sorted(store.run(burst))
+
+
+async def test_incident_confirmed_from_the_banner(demo_store):
+    ids = make_burst(demo_store)
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "I: look, confirm or dismiss" in str(app.main.query_one("#incident").render())
+        await pilot.press("I")
+        await settle(pilot)
+        # The list shows the burst's conversations, the decision is asked over it.
+        assert app.main.view.startswith("burst:")
+        assert app.main.conv_list.total == len(ids)
+        assert app.screen.__class__.__name__ == "FuzzyPicker"
+        await pilot.press("escape")  # read them first
+        await settle(pilot)
+        assert app.main.conv_list.total == len(ids)
+        await pilot.press("I")
+        await settle(pilot)
+        await pilot.press("enter")  # Confirm as an incident…
+        await settle(pilot)
+        prompt = app.screen
+        assert prompt.__class__.__name__ == "Prompt" and "log in" in prompt.value
+        prompt.query_one("Input").value = ""
+        await pilot.press(*"Login outage", "enter")
+        await settle(pilot)
+        await pilot.press(*"thanks", "enter")  # the macro "Thanks + close"
+        await settle(pilot)
+        await pilot.press(*"not a bug", "enter")  # refused in the dialog: it stays
+        await settle(pilot)
+        assert "does not look like a bug reference" in str(
+            app.screen.query_one("#prompt-error").render()
+        )
+        app.screen.query_one("Input").value = ""
+        await pilot.press(*"ENG-77", "enter")
+        await settle(pilot)
+        confirm = app.screen
+        assert confirm.__class__.__name__ == "Confirm"
+        assert "incident:login-outage" in confirm.question and "ENG-77" in confirm.question
+        assert (
+            "Thanks + close" in confirm.question and f"{len(ids)} conversations" in confirm.question
+        )
+        assert [s.split(" ")[0] for s in confirm.subjects] == [f"#{c}" for c in ids]
+        assert not any("incident:login-outage" in tags_of(demo_store, c) for c in ids)
+        await pilot.press("y")
+        await settle(pilot, 5)
+        for c in ids:
+            assert "incident:login-outage" in tags_of(demo_store, c)
+        with demo_store.read() as s:
+            queued = s.exec(select(Outbox).where(Outbox.conversation_id.in_(ids))).all()
+            assert sorted(o.conversation_id for o in queued) == ids
+            data = [
+                json.loads(e.data) for e in s.exec(select(Event).where(Event.kind == "incident"))
+            ]
+        assert [d["bug"] for d in data] == ["ENG-77"] * len(ids)
+        assert app.main.view == "tag:incident:login-outage"
+        assert app.main.query_one("#incident").display is False
+        # The bug link counts: "fixed" will find these conversations.
+        with demo_store.read() as s:
+            assert buglinks.linked(s, "ENG-77") == ids
+
+
+async def test_incident_dismissed_goes_quiet(demo_store):
+    ids = make_burst(demo_store)
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("I")
+        await settle(pilot)
+        await pilot.press(*"dismiss", "enter")
+        await settle(pilot, 5)
+        assert app.main.query_one("#incident").display is False
+        assert app.main.view == "open"
+        with demo_store.read() as s:
+            assert incidents.detect(s, now=NOW) == []
+            kinds = s.exec(select(Event).where(Event.kind == "incident")).all()
+        assert sorted(e.conversation_id for e in kinds) == ids
+        await pilot.press("I")
+        await settle(pilot)
+        assert app.screen is app.main  # nothing to decide any more
+
+
+def smtp_config(smtp_server):
+    cfg = make_config()
+    cfg.demo = False
+    cfg.accounts = {
+        "support": Account(
+            name="support",
+            host="127.0.0.1",
+            port=1,
+            security="plain",
+            address="support@example.com",
+            smtp=smtp_server.settings(),
+            sent_mailbox=None,
+        )
+    }
+    return cfg
+
+
+async def test_fixed_replies_to_every_linked_conversation_once(demo_store, smtp_server):
+    with demo_store.read() as s:
+        ids = [
+            c.id
+            for c in s.exec(
+                select(Conversation)
+                .where(Conversation.channel == "email")
+                .order_by(Conversation.id)
+                .limit(20)
+            )
+            if not buglinks.refs_of(s, c.id)
+        ][:3]
+    for cid in ids:
+        demo_store.run(buglinks.link, "sam", cid, "ENG-9001")
+    demo_store.run(triage.close, "sam", ids[0])
+    app = make_app(demo_store, config=smtp_config(smtp_server))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, skip_groups=("sync",))
+        app.main.open_conversation(ids[1])
+        await settle(pilot, skip_groups=("sync",))
+        await pilot.press("F")  # the conversation has one bug: it is the one
+        await settle(pilot, skip_groups=("sync",))
+        assert "ENG-9001 is fixed" in app.screen.title_text
+        await pilot.press(*"feature request logged", "enter")
+        await settle(pilot, skip_groups=("sync",))
+        confirm = app.screen
+        assert confirm.__class__.__name__ == "Confirm"
+        assert "these 3 conversations linked to ENG-9001" in confirm.question
+        assert [s.split(" ")[0] for s in confirm.subjects] == [f"#{c}" for c in ids]
+        await pilot.press("y")
+        await settle(pilot, 6, skip_groups=("sync",))
+        for _ in range(20):  # the app flushes the outbox once the replies are queued
+            if len(smtp_server.messages) >= 3:
+                break
+            await pilot.pause(0.2)
+            await settle(pilot, skip_groups=("sync",))
+        assert len(smtp_server.messages) == 3
+        with demo_store.read() as s:  # the closed one was reopened for the follow-up
+            moves = [
+                json.loads(e.data)
+                for e in s.exec(
+                    select(Event)
+                    .where(Event.conversation_id == ids[0], Event.kind == "status_changed")
+                    .order_by(Event.id)
+                )
+            ]
+        assert {"from": "closed", "to": "open"}.items() <= moves[-2].items()
+        # Again: every customer heard once already, nothing more is queued.
+        await pilot.press("F")
+        await settle(pilot, skip_groups=("sync",))
+        await pilot.press(*"feature request logged", "enter")
+        await settle(pilot, skip_groups=("sync",))
+        assert app.screen is app.main
+        with demo_store.read() as s:
+            assert len(s.exec(select(Outbox).where(Outbox.conversation_id.in_(ids))).all()) == 3
+        assert len(smtp_server.messages) == 3
+
+
+async def test_fixed_offers_a_picker_of_bug_refs(demo_store):
+    with demo_store.read() as s:
+        a, b, plain = [
+            c.id
+            for c in s.exec(select(Conversation).order_by(Conversation.id).limit(20))
+            if not buglinks.refs_of(s, c.id)
+        ][:3]
+    demo_store.run(buglinks.link, "sam", a, "ENG-1")
+    demo_store.run(buglinks.link, "sam", b, "ENG-2")
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.main.open_conversation(plain)  # a conversation with no bug of its own
+        await settle(pilot)
+        await pilot.press("F")
+        await settle(pilot)
+        picker = app.screen
+        assert picker.title_text == "Which bug is fixed?"
+        values = [it.value for it in picker.items]
+        assert {"ENG-1", "ENG-2", "ENG-4812"} <= set(values)
+        await pilot.press(*"ENG-2", "enter")
+        await settle(pilot)
+        assert app.screen.title_text.startswith("ENG-2 is fixed")
+
+
+def customer_with_history(store) -> tuple[int, str]:
+    """An open conversation whose customer was answered before, in another conversation,
+    by an agent other than its assignee: (its id, that agent)."""
+    with store.read() as s:
+        rows = s.exec(
+            select(Message.conversation_id, Agent.username)
+            .join(Agent, Agent.id == Message.agent_id)
+            .where(Message.direction == "out")
+            .order_by(Message.sent_at.desc())
+        ).all()
+        from inbox_tui.services.continuity import previous_agent
+
+        for cid, _ in rows:
+            c = s.get(Conversation, cid)
+            for other in s.exec(
+                select(Conversation).where(
+                    Conversation.contact_id == c.contact_id, Conversation.id != cid
+                )
+            ):
+                prev = previous_agent(s, other.id)
+                if prev and prev != ME:
+                    return other.id, prev
+    raise AssertionError("the demo has no returning customer")
+
+
+async def test_assign_to_previous_agent(demo_store):
+    cid, prev = customer_with_history(demo_store)
+    demo_store.run(triage.assign, "sam", cid, None)
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.main.open_conversation(cid)
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        assert f"Last helped by {prev}" in str(app.main.query_one("#pane-head").render())
+        await pilot.press("escape", "a")
+        await settle(pilot)
+        first = app.screen.items[0]
+        assert first.label == f"previous agent: {prev}"
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+    with demo_store.read() as s:
+        c = s.get(Conversation, cid)
+        assert s.get(Agent, c.assignee_id).username == prev
+
+
+def uncategorised_open(store, n: int) -> list[int]:
+    from inbox_tui.services.categories import missing
+
+    with store.read() as s:
+        ids = [
+            c.id
+            for c in s.exec(
+                select(Conversation).where(Conversation.status == "open").order_by(Conversation.id)
+            )
+        ]
+        return missing(s, ids)[:n]
+
+
+async def test_close_asks_for_a_category(demo_store):
+    cid, skipped = uncategorised_open(demo_store, 2)
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.main.open_conversation(cid)
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        picker = app.screen
+        assert picker.title_text.startswith("Category for it?")
+        assert picker.items[-1].label == "Skip: close without a category"
+        assert conv(demo_store, cid).status == "open"  # nothing yet
+        await pilot.press(*"pricing", "enter")
+        await settle(pilot, 5)
+        assert conv(demo_store, cid).status == "closed"
+        assert "pricing" in tags_of(demo_store, cid)
+        # Skipped: closed, no tag added.
+        app.main.open_conversation(skipped)
+        await settle(pilot)
+        before = tags_of(demo_store, skipped)
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press(*"closed", "enter")
+        await settle(pilot)
+        await pilot.press(*"skip", "enter")
+        await settle(pilot, 5)
+        assert conv(demo_store, skipped).status == "closed"
+        assert tags_of(demo_store, skipped) == before
+
+
+async def test_bulk_close_asks_once_and_tags_only_those_without(demo_store):
+    from inbox_tui.services.categories import missing
+
+    lacking = uncategorised_open(demo_store, 2)
+    with demo_store.read() as s:
+        opened = [c.id for c in s.exec(select(Conversation).where(Conversation.status == "open"))]
+        has_one = next(i for i in opened if i not in missing(s, opened))
+    before = tags_of(demo_store, has_one)
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        lst = app.main.conv_list
+        for cid in [*lacking, has_one]:
+            lst.selected.add(cid)
+            lst.selected_subjects[cid] = f"#{cid}"
+        await pilot.press("e")
+        await settle(pilot)
+        assert app.screen.title_text.startswith("Category for the 2 without one?")
+        await pilot.press(*"bug", "enter")
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "Confirm"  # the bulk close's own question
+        await pilot.press("y")
+        await settle(pilot, 5)
+    for cid in lacking:
+        assert conv(demo_store, cid).status == "closed" and "bug" in tags_of(demo_store, cid)
+    assert conv(demo_store, has_one).status == "closed"
+    assert tags_of(demo_store, has_one) == before
+
+
+async def test_category_question_off_by_config(demo_store):
+    (cid,) = uncategorised_open(demo_store, 1)
+    cfg = make_config()
+    cfg.category_on_close = "off"
+    app = make_app(demo_store, config=cfg)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.main.open_conversation(cid)
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot, 5)
+    assert conv(demo_store, cid).status == "closed"
+
+
+async def test_customer_clock_in_thread_header_and_contact_pane(demo_store):
+    from tests.test_customer_clock import mail
+
+    cid = demo_store.run(mail, 900, "Wed, 18 Nov 2026 01:00:00 +0900", "kenji@far.example")
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.main.open_conversation(cid)
+        await settle(pilot)
+        header = str(app.main.query_one(".thread-header").render())
+        # NOW is 15:30 UTC: 00:30 the next day in Tokyo.
+        assert "their time 00:30 (UTC+09:00), night there" in header
+        await pilot.press("f5")
+        await settle(pilot)
+        pane = str(app.main.query_one("#pane-head").render())
+        assert "Their time 00:30 (UTC+09:00), night there" in pane
