@@ -181,6 +181,7 @@ def format_addresses(pairs: Pairs) -> str:
 
 
 def _one(name: str, addr: str) -> str:
+    name, addr = sanitize.one_line(name, 200), sanitize.one_line(addr, 320)
     if not name:
         return addr
     if re.search(r'[,;<>@"()]', name):

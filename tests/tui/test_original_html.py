@@ -54,6 +54,9 @@ async def test_source_as_text_and_in_the_browser(dovecot_server, demo_store, han
         assert "<table><tr><td>Widget</td><td>100</td></tr></table>" in shown
         assert "<script>alert(1)</script>" in shown  # shown as text, not run
         assert "\x1b" not in shown and "\x07" not in shown
+        assert app.screen.query_one("#viewer-text").soft_wrap  # one long line, wrapped
+        await pilot.press("w")
+        assert not app.screen.query_one("#viewer-text").soft_wrap
         await pilot.press("escape")
         await settle(pilot)
 

@@ -221,17 +221,25 @@ class TextViewer(ModalScreen[None]):
     """A text attachment (or an HTML source) to read: scroll with the arrows, PgUp/PgDn;
     Esc closes. The text is already cleaned by the service."""
 
-    BINDINGS = [Binding("escape,q", "close", "Close", id="viewer.close")]
+    BINDINGS = [
+        Binding("escape,q", "close", "Close", id="viewer.close"),
+        Binding("w", "wrap", "Wrap lines", id="viewer.wrap"),
+    ]
 
-    def __init__(self, title: str, text: str) -> None:
+    def __init__(self, title: str, text: str, wrap: bool = False) -> None:
         super().__init__()
         self.title_text = title
         self.text = text
+        self.wrap = wrap  # HTML is often one long line; a log or CSV reads better unwrapped
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text(f"{self.title_text} · Esc closes", style="bold"))
-            yield TextArea(self.text, read_only=True, soft_wrap=False, id="viewer-text")
+            yield Label(Text(f"{self.title_text} · w wraps lines · Esc closes", style="bold"))
+            yield TextArea(self.text, read_only=True, soft_wrap=self.wrap, id="viewer-text")
+
+    def action_wrap(self) -> None:
+        area = self.query_one(TextArea)
+        area.soft_wrap = not area.soft_wrap
 
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()

@@ -202,6 +202,7 @@ class MailFlows(ReplyFlows):
         from inbox_tui.tui.screens.attachments import TextViewer
 
         if isinstance(message.value, tuple):
-            self.app.push_screen(TextViewer(*message.value))
+            title, text = message.value
+            self.app.push_screen(TextViewer(title, text, wrap=True))
         else:
             self.notify(message.value, markup=False)
