@@ -27,12 +27,14 @@ from inbox_tui.services import core
 from inbox_tui.services.replies import (
     account_for,
     addressing,
+    sending_account,
     signature,
     thread_of,
 )
 
 if TYPE_CHECKING:
-    from inbox_tui.config import Config
+    from inbox_tui.config import Account, Config
+    from inbox_tui.models import Conversation
 
 
 class BadAddress(UserError):
@@ -85,7 +87,7 @@ def reply_review(
     thread = thread_of(session, conv)
     last_in = next((m for m in reversed(thread) if m.direction == Direction.INBOUND.value), None)
     subject = reply_subject(last_in.subject if last_in and last_in.subject else conv.subject)
-    account = account_for(config, conv.source)
+    account = _account(config, conv)
     chat = conv.channel == Channel.CHAT.value
     problem = None
     to: Pairs = []
@@ -127,7 +129,7 @@ def forward_review(
     chosen = [m for m in thread if m.id == message_row_id] if message_row_id else thread
     if not chosen:
         raise UserError(f"Message {message_row_id} is not in conversation {conversation_id}.")
-    account = account_for(config, conv.source)
+    account = _account(config, conv)
     return Review(
         kind="forward",
         conversation_id=conversation_id,
@@ -141,6 +143,15 @@ def forward_review(
         problem=_cannot_send(config, account),
         message_row_id=message_row_id,
     )
+
+
+def _account(config: Config, conv: Conversation) -> Account | None:
+    """The account the reply goes out from (the demo's own in the demo), else the one
+    the conversation came through, which cannot send (``_cannot_send`` says so)."""
+    try:
+        return sending_account(config, conv)
+    except UserError:
+        return account_for(config, conv.source)
 
 
 def _cannot_send(config: Config, account: object) -> str | None:

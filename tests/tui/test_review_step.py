@@ -251,3 +251,16 @@ async def test_a_forward_taken_back_never_becomes_a_reply(demo_store, smtp_serve
         (row,) = s.exec(select(Outbox).where(Outbox.conversation_id == cid)).all()
         assert row.status == "cancelled"
     assert smtp_server.messages == []
+
+
+async def test_the_demo_review_names_the_demo_mailbox(demo_store):
+    app = make_app(demo_store)  # the demo: replies are recorded, never sent
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press(*"Hello", "ctrl+s")
+        await settle(pilot)
+        shown = review_shown(app)
+        assert "From      Tester <support@northwind.example>  (mailbox demo)" in shown
+        assert "Signature none is set up for this mailbox" in shown
