@@ -325,16 +325,18 @@ class SavedSearch(SQLModel, table=True):
 
 
 class Draft(SQLModel, table=True):
-    """Text an agent typed in the reply composer and has not sent: one per conversation
-    and agent, in the store so another session, a restart or a crash keeps it."""
+    """Text an agent typed in the composer and has not sent (a reply) or saved (a note):
+    one per conversation, agent and kind, in the store so another session, a restart or
+    a crash keeps it."""
 
-    __table_args__ = (UniqueConstraint("conversation_id", "agent_id"),)
+    __table_args__ = (UniqueConstraint("conversation_id", "agent_id", "kind"),)
 
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: int = Field(foreign_key="conversation.id", index=True)
     agent_id: int = Field(foreign_key="agent.id", index=True)
     body: str = Field(default="", sa_column=Column(Text, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow)
+    kind: str = Field(default="reply", max_length=10)  # "reply" or "note"
 
 
 class Mention(SQLModel, table=True):

@@ -140,7 +140,8 @@ class ReplyStart:
     text: str
     headers: list[tuple[str, str]]
     had_draft: bool
-    review: Review | None = None
+    version: int | None = None  # the conversation as the reply started (collision check)
+    review: Review | None = None  # the review step's From/To/Cc/Bcc, subject, signature
 
 
 def start_reply(
@@ -156,16 +157,23 @@ def start_reply(
     """The composer's text for a reply: a kept draft comes back, and text a flow adds (a
     macro, an article) goes after it, so nothing typed before is ever replaced.
     ``exact``: ``text`` is the whole reply (a send that failed, handed back)."""
-    from inbox_tui.services.drafts import get_draft
+    from inbox_tui.models import Conversation
+    from inbox_tui.services.drafts import get_draft, join_texts
     from inbox_tui.services.replies import reply_headers
 
     draft = None if exact else get_draft(session, actor, conversation_id)
-    if draft and text.strip():
-        body = draft.rstrip("\n") + "\n\n" + text.lstrip("\n")
-    else:
-        body = draft or text
+    body = join_texts(draft or "", text)
+    headers = reply_headers(session, conversation_id, config=config, reply_all=reply_all)
+    conv = session.get(Conversation, conversation_id)
     from inbox_tui.services.review import reply_review
 
-    headers = reply_headers(session, conversation_id, config=config, reply_all=reply_all)
     review = reply_review(session, actor, conversation_id, config=config, reply_all=reply_all)
-    return ReplyStart(body, headers, draft is not None, review)
+    return ReplyStart(body, headers, draft is not None, conv.version if conv else None, review)
+
+
+def start_note(session: Session, actor: str, conversation_id: int) -> ReplyStart:
+    """The note composer's text: the agent's kept note draft, if any."""
+    from inbox_tui.services.drafts import get_draft
+
+    draft = get_draft(session, actor, conversation_id, kind="note")
+    return ReplyStart(draft or "", [], draft is not None)

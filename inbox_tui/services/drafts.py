@@ -1,10 +1,12 @@
-"""Drafts: the reply an agent is writing, kept in the store until it is sent or discarded.
+"""Drafts: the reply or internal note an agent is writing, kept in the store until it is
+sent (saved) or discarded.
 
-One draft per conversation and agent (``draft`` table, migration 0004). The composer
-saves it as the agent types and when it closes; ``r`` on the conversation again, in this
-session or another one, after a restart or a crash, brings it back. ``queue_reply``
-deletes it in the transaction that queues the reply, so a sent reply never comes back
-as a draft, and a reply that failed to queue keeps it.
+One draft per conversation, agent and kind (``draft`` table, migrations 0004 and 0012;
+kind "reply" or "note"). The composer saves it as the agent types and when it closes;
+``r`` (``n`` for a note) on the conversation again, in this session or another one,
+after a restart or a crash, brings it back. ``queue_reply`` deletes the reply draft in
+the transaction that queues the reply, and ``add_note`` the note draft in the one that
+saves the note, so nothing sent comes back as a draft, and a failure keeps it.
 
 A draft is not a change to the conversation: no event, no version bump (another agent's
 collision check must not fire because someone is typing).
@@ -26,6 +28,7 @@ from inbox_tui.store import insert_or_get
 
 # A draft is text an agent typed; a paste of a whole log file is not a reply.
 MAX_DRAFT_CHARS = 500_000
+KINDS = ("reply", "note")
 
 
 @dataclass
@@ -34,16 +37,37 @@ class DraftInfo:
     subject: str
     body: str
     updated_at: datetime
+    kind: str = "reply"
+
+
+def join_texts(first: str, then: str) -> str:
+    """``then`` after ``first``, a blank line between when both have text: how a kept
+    draft and what comes next (a macro's text, keys typed while it loaded) meet."""
+    if first.strip() and then.strip():
+        return first.rstrip("\n") + "\n\n" + then.lstrip("\n")
+    return first if first.strip() else then
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise ValueError(f"a draft is a reply or a note, not {kind!r}")
 
 
 def save_draft(
-    session: Session, actor: str, conversation_id: int, body: str, *, at: datetime | None = None
+    session: Session,
+    actor: str,
+    conversation_id: int,
+    body: str,
+    *,
+    at: datetime | None = None,
+    kind: str = "reply",
 ) -> bool:
-    """Keep ``body`` as ``actor``'s draft of a reply to the conversation. Text that is
-    only whitespace deletes the draft instead. Returns True when a draft is kept."""
+    """Keep ``body`` as ``actor``'s draft of a reply (or note) on the conversation. Text
+    that is only whitespace deletes the draft instead. Returns True when one is kept."""
+    _check_kind(kind)
     text = sanitize.clean(body)
     if not text.strip():
-        delete_draft(session, actor, conversation_id)
+        delete_draft(session, actor, conversation_id, kind=kind)
         return False
     if len(text) > MAX_DRAFT_CHARS:
         raise UserError(
@@ -58,13 +82,14 @@ def save_draft(
         select(Draft)
         .where(Draft.conversation_id == conversation_id)
         .where(Draft.agent_id == agent.id)
+        .where(Draft.kind == kind)
     )
     draft = session.exec(lookup.with_for_update()).first()
     if draft is None:
         # Two sessions of one agent saving at once: the second updates the first's row.
         draft = insert_or_get(
             session,
-            Draft(conversation_id=conversation_id, agent_id=agent.id, body=text),
+            Draft(conversation_id=conversation_id, agent_id=agent.id, body=text, kind=kind),
             lookup,
         )
     draft.body = text
@@ -73,18 +98,35 @@ def save_draft(
     return True
 
 
-def get_draft(session: Session, actor: str, conversation_id: int) -> str | None:
-    """``actor``'s draft for the conversation, or None."""
+def get_draft(
+    session: Session, actor: str, conversation_id: int, *, kind: str = "reply"
+) -> str | None:
+    """``actor``'s draft of a reply (or note) on the conversation, or None."""
     return session.exec(
         select(Draft.body)
         .join(Agent, col(Agent.id) == Draft.agent_id)
         .where(Draft.conversation_id == conversation_id)
         .where(Agent.username == actor)
+        .where(Draft.kind == kind)
     ).first()
 
 
-def delete_draft(session: Session, actor: str, conversation_id: int) -> bool:
-    """Forget ``actor``'s draft for the conversation. Returns False when there was none."""
+def keep_typed(
+    session: Session, actor: str, conversation_id: int, typed: str, *, kind: str = "reply"
+) -> bool:
+    """Keep text typed into a composer that closed before its kept draft arrived: after
+    that draft, never instead of it. Returns True when a draft is kept."""
+    if not typed.strip():
+        return get_draft(session, actor, conversation_id, kind=kind) is not None
+    kept = get_draft(session, actor, conversation_id, kind=kind) or ""
+    return save_draft(session, actor, conversation_id, join_texts(kept, typed), kind=kind)
+
+
+def delete_draft(
+    session: Session, actor: str, conversation_id: int, *, kind: str = "reply"
+) -> bool:
+    """Forget ``actor``'s draft of a reply (or note) on the conversation. Returns False
+    when there was none."""
     agent_id = _agent_id(session, actor)
     if agent_id is None:
         return False
@@ -92,6 +134,7 @@ def delete_draft(session: Session, actor: str, conversation_id: int) -> bool:
         delete(Draft)
         .where(col(Draft.conversation_id) == conversation_id)
         .where(col(Draft.agent_id) == agent_id)
+        .where(col(Draft.kind) == kind)
     )
     return bool(result.rowcount)
 
@@ -111,6 +154,7 @@ def list_drafts(session: Session, actor: str) -> list[DraftInfo]:
             subject=subject,
             body=d.body,
             updated_at=d.updated_at,
+            kind=d.kind,
         )
         for d, subject in rows
     ]
@@ -119,7 +163,8 @@ def list_drafts(session: Session, actor: str) -> list[DraftInfo]:
 def conversations_with_drafts(
     session: Session, actor: str, conversation_ids: Iterable[int]
 ) -> set[int]:
-    """Which of these conversations ``actor`` has a draft for (the list's "draft" mark)."""
+    """Which of these conversations ``actor`` has an unsent reply for (the list's "draft"
+    mark)."""
     ids = list(conversation_ids)
     agent_id = _agent_id(session, actor)
     if not ids or agent_id is None:
@@ -129,6 +174,7 @@ def conversations_with_drafts(
             select(Draft.conversation_id)
             .where(col(Draft.conversation_id).in_(ids))
             .where(Draft.agent_id == agent_id)
+            .where(Draft.kind == "reply")
         ).all()
     )
 

@@ -41,6 +41,16 @@ class MacroInfo:
     actions: dict[str, Any]
     pinned: int | None
 
+    def effects(self) -> list[str]:
+        """Everything applying it does, as short phrases: its reply or note first (a bulk
+        confirmation must say that customers will get mail), then its actions."""
+        first = []
+        if self.body and self.body_kind == "reply":
+            first.append("send a reply to each customer")
+        elif self.body:
+            first.append("add an internal note to each")
+        return first + self.describe_actions()
+
     def describe_actions(self) -> list[str]:
         """The actions as short plain phrases, for pickers and previews."""
         a = self.actions

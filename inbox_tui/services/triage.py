@@ -9,6 +9,8 @@ nothing (tagging twice, assigning to the current assignee) records no event.
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
@@ -20,6 +22,7 @@ from inbox_tui.models import (
     Conversation,
     ConversationTag,
     Direction,
+    Event,
     EventKind,
     Message,
     Status,
@@ -35,6 +38,7 @@ from inbox_tui.services.core import (
     lock_conversation,
     record,
 )
+from inbox_tui.services.drafts import delete_draft
 from inbox_tui.store import insert_or_get
 
 
@@ -235,6 +239,8 @@ def add_note(
         data["mentions"] = [a.username for a in named]
     append_message(session, conv, agent, Direction.NOTE, EventKind.NOTED, data, now)
     mentions.notify(session, note.id, agent, named, now)
+    # Saved: the note's draft goes in the same transaction (a failed save keeps it).
+    delete_draft(session, actor, conv.id, kind="note")  # type: ignore[arg-type]
     return note.id
 
 
@@ -333,3 +339,47 @@ def snooze_many(
     session: Session, actor: str, ids: list[int], until: datetime, *, at: datetime | None = None
 ) -> int:
     return sum(snooze(session, actor, cid, until, at=at) for cid in ids)
+
+
+@dataclass
+class BulkTargets:
+    """The selected conversations a bulk action still applies to, and the ones left
+    out, each with the reason in one plain sentence."""
+
+    kept: list[int]
+    dropped: list[str]
+
+
+def bulk_targets(session: Session, ids: list[int], seen: dict[int, str]) -> BulkTargets:
+    """Re-check a selection when its action is confirmed: a conversation closed since it
+    was selected (``seen``: its status then), by another agent or elsewhere, or gone
+    (merged away), is left out, and the sentence says who closed it."""
+    kept: list[int] = []
+    dropped: list[str] = []
+    for cid in ids:
+        conv = session.get(Conversation, cid)
+        if conv is None:
+            dropped.append(f"#{cid} no longer exists (merged into another conversation?).")
+            continue
+        if conv.status == Status.CLOSED.value and seen.get(cid, Status.CLOSED.value) != conv.status:
+            who = _closed_by(session, cid)
+            subject = sanitize.one_line(conv.subject, 50)
+            dropped.append(f"#{cid} “{subject}” was closed by {who} since you selected it.")
+            continue
+        kept.append(cid)
+    return BulkTargets(kept, dropped)
+
+
+def _closed_by(session: Session, cid: int) -> str:
+    rows = session.exec(
+        select(Event.data, Agent.name, Agent.username)
+        .join(Agent, col(Agent.id) == Event.agent_id, isouter=True)
+        .where(Event.conversation_id == cid)
+        .where(Event.kind == EventKind.STATUS_CHANGED.value)
+        .order_by(col(Event.id).desc())
+        .limit(20)
+    ).all()
+    for data, name, username in rows:
+        if '"closed"' in data and json.loads(data).get("to") == Status.CLOSED.value:
+            return sanitize.one_line(name or username or "a rule", 40)
+    return "someone"

@@ -203,13 +203,35 @@ def keys_for(keymap: Mapping[str, str], a: Action) -> str:
     )
 
 
-def key_hints(keymap: Mapping[str, str]) -> Text:
-    text = Text(no_wrap=True, overflow="ellipsis")
+# What the footer keeps when the line is too short for every hint, most important first:
+# ? (which lists every key) never falls off, then the keys of the core loop.
+FOOTER_PRIORITY = [
+    "help", "open", "reply", "search", "tag", "close_next", "note", "assign", "status",
+    "snooze", "views", "macro", "stats", "contact", "article",
+]  # fmt: skip
+
+
+def key_hints(keymap: Mapping[str, str], width: int | None = None) -> Text:
+    """The footer's hints. With a ``width``, the most important ones that fit (by
+    ``FOOTER_PRIORITY``), whole, in their usual order; ? (every key) is always there."""
+    hints = []
     for a in ACTIONS:
         if a.short:
             key = keys_for(keymap, a).split(" / ")[0].replace("enter", "⏎")
-            text.append(f" {key} ", style="bold reverse")
-            text.append(f" {a.short} ")
+            hints.append((a.id, f" {key} ", f" {a.short} "))
+    if width is not None:
+        rank = {name: i for i, name in enumerate(FOOTER_PRIORITY)}
+        keep: set[str] = set()
+        used = 0
+        for name, key, label in sorted(hints, key=lambda h: rank.get(h[0], len(rank))):
+            if used + len(key) + len(label) <= width:
+                keep.add(name)
+                used += len(key) + len(label)
+        hints = [h for h in hints if h[0] in keep]
+    text = Text(no_wrap=True, overflow="ellipsis")
+    for _, key, label in hints:
+        text.append(key, style="bold reverse")
+        text.append(label)
     return text
 
 
@@ -217,11 +239,18 @@ def help_rows(keymap: Mapping[str, str]) -> list[tuple[str, str]]:
     return [(keys_for(keymap, a), a.description) for a in ACTIONS] + OTHER_KEYS
 
 
-def command_titles(keymap: Mapping[str, str]) -> Iterable[tuple[Action, str]]:
-    """(action, palette title) for every action the palette offers."""
+def command_titles(keymap: Mapping[str, str]) -> Iterable[tuple[Action, str, str]]:
+    """(action, palette title, help line) for every action the palette offers: the title
+    is the description's head and the keys; the help line only what the title does not
+    already say (the description's part in brackets), so nothing shows twice."""
     for a in ACTIONS:
         if a.id != "palette":
-            yield a, f"{a.description.split(' (')[0]}  [{keys_for(keymap, a)}]"
+            head, _, rest = a.description.partition(" (")
+            yield a, f"{head}  [{keys_for(keymap, a)}]", rest.removesuffix(")")
+
+
+# Textual's own palette commands that one of ours already is (ctrl+q, ?).
+SHADOWED_SYSTEM_COMMANDS = frozenset({"Quit", "Keys"})
 
 
 class PlainCommands(Provider):

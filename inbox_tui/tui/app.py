@@ -22,8 +22,8 @@ from inbox_tui.errors import UserError
 from inbox_tui.sanitize import one_line
 from inbox_tui.tui import actions
 from inbox_tui.tui.gateway import Gateway, ServiceFailed, StoreLike
-from inbox_tui.tui.screens.flows import ReplySent
-from inbox_tui.tui.screens.main import ListShown, MainScreen, OpenChanged, Polled, StatusNews
+from inbox_tui.tui.screens.flows import OpenChanged, ReplySent
+from inbox_tui.tui.screens.main import ListShown, MainScreen, Polled, StatusNews
 from inbox_tui.tui.screens.teamwork import MentionNews
 from inbox_tui.tui.widgets.dialogs import HelpScreen
 
@@ -276,7 +276,7 @@ class InboxApp(App[int]):
         from inbox_tui.services.presence import heartbeat
 
         if self._store is not None:
-            args = (self.me, self.main.open_id, "viewing")
+            args = (self.me, *self.main.presence_now())
             self.gateway.fire(self, heartbeat, *args, group="presence")
 
     def on_open_changed(self, _message: OpenChanged) -> None:
@@ -328,10 +328,12 @@ class InboxApp(App[int]):
         )
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        for a, title in actions.command_titles(self.config.keys):
+        for command in super().get_system_commands(screen):
+            if command.title not in actions.SHADOWED_SYSTEM_COMMANDS:
+                yield command
+        for a, title, help_text in actions.command_titles(self.config.keys):
             target = self if a.id in actions.APP_ACTIONS else self.main
-            yield SystemCommand(title, a.description, getattr(target, f"action_{a.action}"))
+            yield SystemCommand(title, help_text, getattr(target, f"action_{a.action}"))
 
 
 def _ask_terminal_about_images() -> None:

@@ -1,11 +1,11 @@
 """message.html_sha256: the original HTML part of a message, kept in ``blob`` (#18)
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0012
 
 The agent can read a message's HTML as sent (source, or in a browser). One nullable
 column; messages imported before have none and say so. Chained after main's head when
-merged (0009); the lead re-chains it at merge if needed.
+merged (0012); the lead re-chains it at merge if needed.
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0009"  # insight (main's head when merged)
+down_revision: str | None = "0012"  # note drafts (main's head when merged)
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

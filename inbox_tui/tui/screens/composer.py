@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 class Draft:
     action: str  # send | send_close | note | closed (Esc: not sent, text kept)
     text: str
+    # False: closed before its starting text (a kept draft) arrived, so ``text`` is only
+    # what was typed meanwhile; the caller keeps it after the stored draft.
+    complete: bool = True
     review: Review | None = None  # a reply's or forward's recipients, signature, files
 
 
@@ -42,7 +45,12 @@ class _Body(TextArea):
 
 
 class Composer(ModalScreen[Draft | None]):
-    """Write a reply or a note inline (or in $EDITOR), then review: send / edit / discard."""
+    """Write a reply or a note inline (or in $EDITOR), then review: send / edit / discard.
+
+    It opens at once, on the keypress (``loading``), and its starting text (a kept draft,
+    a macro's reply) arrives through ``fill``: what the agent typed meanwhile is in the
+    text box already and stays, after that text. It sits on the lower part of the
+    screen, so the thread behind it keeps the customer's last message in sight."""
 
     BINDINGS = [
         Binding("ctrl+s", "review", "Review", id="compose.review"),
@@ -66,15 +74,17 @@ class Composer(ModalScreen[Draft | None]):
         save_label: str | None = None,
         headers: list[tuple[str, str]] | None = None,
         autosave: Callable[[str], None] | None = None,
-        save_now: Callable[[str], None] | None = None,
+        save_now: Callable[[str, bool], None] | None = None,
         editor_command: list[str] | None = None,
         open_editor: bool = False,
+        loading: bool = False,
         review: Review | None = None,
         config: Config | None = None,
     ) -> None:
         super().__init__()
         self.review = review  # the review step's headers (services.review), edited here
         self.config = config
+        self.waiting = loading  # the starting text has not arrived yet (see ``fill``)
         self.save_label = save_label
         self.title_text = title
         self.initial = text
@@ -91,33 +101,66 @@ class Composer(ModalScreen[Draft | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text(self.title_text, style="bold"))
-            keys = "ctrl+s review · ctrl+e edit in $EDITOR · esc close"
-            if self.is_note:
-                keys += " · @name mentions an agent"
-            yield Static(Text(keys, style="dim"))
+            yield Label(self._title(), id="composer-title")
+            yield Static(self._hint(), id="composer-hint")
             yield _Body(self.initial, id="body", soft_wrap=True, tab_behavior="indent")
             yield Static(id="mention-hint")
             with Horizontal(id="review"):
                 yield Static(id="review-text")
 
+    def _title(self) -> Text:
+        return Text(self.title_text, style="bold", no_wrap=True, overflow="ellipsis")
+
+    def _hint(self) -> Text:
+        hint = "ctrl+s review · ctrl+e edit in $EDITOR · esc close"
+        if self.is_note:
+            hint += " · @name mentions an agent"
+        if self.waiting:
+            hint = "Loading… (type away: what you type is kept) · esc close"
+        return Text(hint, style="dim", no_wrap=True, overflow="ellipsis")
+
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()
         if self.autosave is not None:
             self.set_interval(self.AUTOSAVE_SECONDS, self._autosave)
-        if self.open_editor:  # [compose] editor = true: straight into $EDITOR
+        if self.open_editor and not self.waiting:  # [compose] editor = true: into $EDITOR
+            self.call_after_refresh(self.action_editor)
+
+    def fill(
+        self, text: str, *, headers: list[tuple[str, str]] | None = None, title: str | None = None
+    ) -> None:
+        """The starting text arrived: it goes first, what was typed meanwhile after it
+        (in order, nothing lost), and the cursor at the end."""
+        from inbox_tui.services.drafts import join_texts
+
+        if not self.waiting:
+            return
+        self.waiting = False
+        ta = self.query_one(TextArea)
+        typed = ta.text
+        ta.text = join_texts(text, typed)
+        ta.move_cursor(ta.document.end)
+        self._saved_text = text  # the autosave keeps what was typed on top of it
+        self.headers = headers or self.headers
+        if title is not None:
+            self.title_text = title
+            self.query_one("#composer-title", Label).update(self._title())
+        self.query_one("#composer-hint", Static).update(self._hint())
+        if self.open_editor:
             self.call_after_refresh(self.action_editor)
 
     def keep_now(self) -> None:
         """The app is quitting: keep the text at once (no worker will run later)."""
         text = self.text
-        if self.save_now is not None and text != self._saved_text:
+        if self.save_now is not None and (self.waiting or text != self._saved_text):
             self._saved_text = text
-            self.save_now(text)
+            self.save_now(text, not self.waiting)  # False: only what was typed meanwhile
 
     def _autosave(self) -> None:
         """Typed text goes to the store every few seconds, so a crash keeps it."""
         text = self.text
+        if self.waiting:  # the kept draft is not here yet: saving now would replace it
+            return
         if self.autosave is not None and text != self._saved_text:
             self._saved_text = text
             self.autosave(text)
@@ -129,6 +172,11 @@ class Composer(ModalScreen[Draft | None]):
     @property
     def forwarding(self) -> bool:
         return self.review is not None and self.review.kind == "forward"
+
+    def _still_loading(self) -> bool:
+        if self.waiting:
+            self.notify("The text is still loading; a moment.", severity="warning")
+        return self.waiting
 
     # -- @name completion (notes) ------------------------------------------------------
 
@@ -172,6 +220,8 @@ class Composer(ModalScreen[Draft | None]):
         self._offer()
 
     def action_review(self) -> None:
+        if self._still_loading():
+            return
         if not self.text.strip() and not self.forwarding:  # a forward's note may be empty
             self.notify("Nothing to send: the text is empty.", severity="warning")
             return
@@ -202,7 +252,7 @@ class Composer(ModalScreen[Draft | None]):
         if problem:
             self.notify(problem, severity="warning", markup=False)
             return
-        self.dismiss(Draft(action, self.text, self.review))
+        self.dismiss(Draft(action, self.text, review=self.review))
 
     def on_key(self, event: object) -> None:
         if not self.reviewing:
@@ -276,7 +326,8 @@ class Composer(ModalScreen[Draft | None]):
         if self.reviewing:
             self._back_to_edit()
         else:
-            self.dismiss(Draft("closed", self.text, self.review))
+            complete, self.waiting = not self.waiting, False  # a late ``fill`` does nothing
+            self.dismiss(Draft("closed", self.text, complete=complete, review=self.review))
 
     def action_editor(self) -> None:
         """Edit the text in $EDITOR (headers visible on top): the app hands the terminal
@@ -284,6 +335,9 @@ class Composer(ModalScreen[Draft | None]):
         from textual.app import SuspendNotSupported
 
         from inbox_tui.services.editor import EditedReply, edit_reply
+
+        if self._still_loading():
+            return
 
         def run() -> EditedReply:
             return edit_reply(self.headers, self.text, command=self.editor_command)

@@ -32,6 +32,7 @@ class Flow:
     subjects: list[str] = field(default_factory=list)
     bulk: bool = False  # from the selection: the selection ends when the action is done
     after: Callable[[], None] | None = None  # UI step once the write committed
+    seen: dict[int, str] = field(default_factory=dict)  # a selection's statuses when picked
 
 
 @dataclass
@@ -77,7 +78,17 @@ class StatusNews(Message):
 
 
 class ReplyStarted(Loaded):
-    """value: services.compose.ReplyStart; flow: (conversation id, macro, article id)."""
+    """value: services.compose.ReplyStart; flow: (the composer to fill, a callback taking
+    the ReplyStart or None)."""
+
+
+class OpenChanged(Message):
+    """What the agent has open changed (a conversation, a composer): presence says so at
+    once (the app's heartbeat sends ``MainScreen.presence_now``)."""
+
+
+class BulkChecked(Loaded):
+    """value: services.triage.BulkTargets; flow: (Flow, question, then)."""
 
 
 class ReplySent(Message):
@@ -111,7 +122,9 @@ class FlowsBase(Screen[None]):
     pane_failed: Callable[[int, str], None]
     search_for: Callable[[str, str], None]
     saved_views: dict[str, Any]
-    note_drafts: dict[int, str]  # notes closed with Esc (or not saved), this session
+    replying_to: int | None  # a reply composer is open on it: presence says "replying"
+    leave_thread: Callable[[], None]
+    open_conversation: Callable[..., None]
     load_views: Callable[[], None]
     action_open: Callable[[], None]
     complete_mentions: Callable[[Any], None]  # the note editor's @name completion
@@ -123,6 +136,20 @@ class FlowsBase(Screen[None]):
     @property
     def thread_view(self) -> ThreadView:
         return self.query_one(ThreadView)
+
+    def conversation_label(self, cid: int) -> str:
+        """How a dialog names the conversation it acts on: number and subject (cleaned)."""
+        from inbox_tui.sanitize import one_line
+
+        thread = self.thread_view.thread
+        row = self.conv_list.current_row()
+        if thread is not None and thread.conversation.id == cid:
+            subject = thread.conversation.subject
+        elif row is not None and row.id == cid:
+            subject = row.subject
+        else:
+            return f"#{cid}"
+        return f"#{cid} “{one_line(subject, 50)}”"
 
     # -- whom an action is for ---------------------------------------------------------
 
@@ -136,7 +163,9 @@ class FlowsBase(Screen[None]):
             return Flow([self.open_id], [subject])
         if lst.selected and not single:
             ids = sorted(lst.selected)
-            return Flow(ids, [lst.selected_subjects.get(i, f"#{i}") for i in ids], bulk=True)
+            subjects = [lst.selected_subjects.get(i, f"#{i}") for i in ids]
+            seen = {i: s for i in ids if (s := lst.selected_status.get(i))}
+            return Flow(ids, subjects, bulk=True, seen=seen)
         row = lst.current_row()
         if row is None:
             self.notify("No conversation is highlighted.", severity="warning")
@@ -144,9 +173,30 @@ class FlowsBase(Screen[None]):
         return Flow([row.id], [row.subject])
 
     def confirmed(self, flow: Flow, what: str, then: Callable[[], None]) -> None:
-        """Run ``then`` at once for one conversation; for several, after the agent saw
-        how many and which and said yes."""
-        if len(flow.ids) == 1:
+        """Run ``then`` at once for one conversation; for a selection, once it has been
+        checked again (a conversation closed since it was selected is left out, and the
+        dialog says so) and the agent saw how many and which and said yes."""
+        if not flow.bulk and len(flow.ids) == 1:
+            then()
+            return
+        from inbox_tui.services.triage import bulk_targets
+
+        self.gateway.read(
+            self, bulk_targets, list(flow.ids), dict(flow.seen), reply=BulkChecked,
+            flow=(flow, what, then), group="actions",
+        )  # fmt: skip
+
+    def on_bulk_checked(self, message: BulkChecked) -> None:
+        flow, what, then = message.flow
+        targets = message.value
+        subjects = dict(zip(flow.ids, flow.subjects, strict=False))
+        flow.ids = targets.kept
+        flow.subjects = [subjects.get(i, f"#{i}") for i in targets.kept]
+        if not flow.ids:
+            self.notify("Nothing was changed: " + " ".join(targets.dropped), markup=False)
+            self.conv_list.clear_selection()
+            return
+        if len(flow.ids) == 1 and not targets.dropped:
             then()
             return
         n = len(flow.ids)
@@ -157,16 +207,22 @@ class FlowsBase(Screen[None]):
             else:
                 self.notify("Nothing was changed.", markup=False)
 
-        self.app.push_screen(
-            Confirm(f"{what} on these {n} conversations?", flow.subjects), answered
+        noun = "this conversation" if n == 1 else f"these {n} conversations"
+        left_out = (
+            [f"Left out ({len(targets.dropped)}):", *targets.dropped] if targets.dropped else []
         )
+        self.app.push_screen(
+            Confirm(what.replace("{on}", noun) if "{on}" in what else f"{what} on {noun}?",
+                    flow.subjects, left_out),
+            answered,
+        )  # fmt: skip
 
     def act(self, flow: Flow, ask: str, done: str, fn: Callable[..., Any], *args: Any) -> None:
         """Confirm if several ("{ask} on these N conversations?"), then
         ``fn(session, me, ids, *args)`` in one transaction; ``done`` is the toast."""
-        n = len(flow.ids)
 
         def run() -> None:
+            n = len(flow.ids)  # after the confirmation: some may have been left out
             ok = f"{done} ({n} conversation{_s(n)})."
             self.gateway.write(self, fn, self.me, flow.ids, *args, ok=ok, flow=flow)
 

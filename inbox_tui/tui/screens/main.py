@@ -22,9 +22,9 @@ from textual.widgets.option_list import Option
 from inbox_tui.sanitize import one_line
 from inbox_tui.tui import actions
 from inbox_tui.tui.gateway import Gateway, Loaded
-from inbox_tui.tui.screens.flows import Flow, StatusNews
+from inbox_tui.tui.screens.flows import Flow, OpenChanged, StatusNews
 from inbox_tui.tui.screens.insight import InsightFlows
-from inbox_tui.tui.screens.teamwork import TeamFlows
+from inbox_tui.tui.screens.stats_trips import StatsReturn, StatsTrips
 from inbox_tui.tui.widgets.conversation_list import PAGE, ConversationList
 from inbox_tui.tui.widgets.side_pane import PaneData, SidePane, load_pane_data
 from inbox_tui.tui.widgets.thread_view import ThreadView
@@ -159,7 +159,7 @@ class ViewsList(OptionList):
         self._ask("delete")
 
 
-class MainScreen(TeamFlows, InsightFlows):
+class MainScreen(StatsTrips, InsightFlows):
     # Triage keys live on this screen, so they never fire on the Stats screen or in a dialog.
     BINDINGS = actions.bindings(on_app=False)
     # With the views panel focused, the list's row is not what the agent is looking at:
@@ -177,7 +177,7 @@ class MainScreen(TeamFlows, InsightFlows):
         self.view = "open"
         self.query_text = ""
         self.search_everywhere = False  # Tab in the search box: every conversation
-        self.note_drafts: dict[int, str] = {}
+        self.replying_to: int | None = None
         self.open_id: int | None = None
         self.open_version: int | None = None
         self.saved_views: dict[str, SavedView] = {}
@@ -185,6 +185,7 @@ class MainScreen(TeamFlows, InsightFlows):
         self._pane_for: tuple[str, int | None] | None = None
         self._pane_generation = 0
         self.bursts = []  # the incident banner's, newest detection
+        self._stats_return: StatsReturn | None = None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not isinstance(self.focused, ViewsList) or action in self.PANEL_SAFE_ACTIONS
@@ -220,6 +221,17 @@ class MainScreen(TeamFlows, InsightFlows):
         self.set_class(wide, "-wide")
         self.set_class(not wide, "-narrow")
         self.set_class(event.size.width < PANE_BESIDE_MIN_WIDTH, "-cramped")
+        self._show_keys()
+        if not self.has_class("-reading"):
+            # The layout changed under the cursor: what the thread (a preview at 140
+            # columns and wider) and the pane show must be the cursor's conversation,
+            # not the one they showed before the resize.
+            if wide:
+                self._follow_cursor()
+            elif self.open_id is not None:
+                self.open_id = None  # nothing is open: presence stops saying "viewing"
+                self.post_message(OpenChanged())
+            self.refresh_pane(force=False)
 
     @property
     def side_pane(self) -> SidePane:
@@ -229,13 +241,15 @@ class MainScreen(TeamFlows, InsightFlows):
         self.query_one("#status", Static).update(Text(one_line(text, 300)))
 
     def _show_keys(self) -> None:
-        hints = actions.key_hints(self.config.keys)
+        width = self.size.width - 2  # the footer's padding
         n = len(self.conv_list.selected)
+        sel = Text(no_wrap=True, overflow="ellipsis")
         if n:
-            sel = Text(no_wrap=True, overflow="ellipsis")
             sel.append(f" {n} selected ", style="bold black on yellow")
             sel.append(" Esc clears ")
-            hints = sel + hints
+        # The most important keys that fit (? always), whole: at 80 columns the line
+        # used to end at "Close" and drop ? Help, the way to every other key.
+        hints = sel + actions.key_hints(self.config.keys, max(0, width - len(sel)))
         self.query_one("#keys", Static).update(hints)
 
     def _set_top(self, total: int, exact: bool = True) -> None:
@@ -400,10 +414,16 @@ class MainScreen(TeamFlows, InsightFlows):
 
     @on(ConversationList.Highlighted)
     def _highlighted(self, event: ConversationList.Highlighted) -> None:
-        if event.row is not None and self.has_class("-wide") and event.row.id != self.open_id:
-            self.open_id = event.row.id
-            self._load_thread(event.row.id)
+        self._follow_cursor()
         self.refresh_pane(force=False)
+
+    def _follow_cursor(self) -> None:
+        """At 140 columns and wider the thread beside the list previews the cursor's
+        conversation: open it there (the pane follows through ``pane_target``)."""
+        row = self.conv_list.current_row()
+        if row is not None and self.has_class("-wide") and row.id != self.open_id:
+            self.open_id = row.id
+            self._load_thread(row.id)
 
     @on(ConversationList.Opened)
     def _opened(self, event: ConversationList.Opened) -> None:
@@ -448,6 +468,7 @@ class MainScreen(TeamFlows, InsightFlows):
     @on(OptionList.OptionSelected, "#views")
     def _view_chosen(self, event: OptionList.OptionSelected) -> None:
         self.view = event.option.id or "open"
+        self._stats_return = None
         self.query_text = ""
         self.search_everywhere = False
         self.query_one("#views").remove_class("shown")
@@ -459,6 +480,8 @@ class MainScreen(TeamFlows, InsightFlows):
         row = self.conv_list.current_row()
         if row is None:
             return
+        if self._stats_return is not None and self._stats_return.conversation is not None:
+            self._stats_return = None  # the agent went on from the list
         self.open_conversation(row.id)
 
     def open_conversation(self, conv_id: int, from_pane: bool = False) -> None:
@@ -487,8 +510,11 @@ class MainScreen(TeamFlows, InsightFlows):
             else:
                 self._focus_main()
             return
+        if self._back_to_stats():
+            return
         search = self.query_one("#search", Input)
-        if search.has_focus or search.has_class("shown"):
+        # A thread opened from search results goes back to the results first.
+        if search.has_focus or (search.has_class("shown") and not self.has_class("-reading")):
             search.remove_class("shown")
             self.search_everywhere = False
             if self.query_text:
@@ -504,11 +530,30 @@ class MainScreen(TeamFlows, InsightFlows):
         if not self.has_class("-reading") and self.conv_list.selected:
             self.conv_list.clear_selection()
             return
+        if not self.has_class("-reading"):
+            if self.pane_shown():  # the pane beside the list: Esc closes it
+                self._hide_pane()
+            self.conv_list.focus()  # from the preview beside the list, say
+            return
+        self.leave_thread()
+
+    def leave_thread(self) -> None:
+        """Back from the thread to the list (beside it on a wide screen, it stays)."""
         self.remove_class("-reading")
+        # Leaving the thread leaves the pane that was open beside it: at 140 columns the
+        # thread stays as a preview, and with the pane still there Esc seemed to do nothing.
+        self._hide_pane()
         if not self.has_class("-wide"):
             self.open_id = None
         self.conv_list.focus()
-        self.refresh_pane(force=False)
+        self._follow_cursor()
+
+    def presence_now(self) -> tuple[int | None, str]:
+        """What other agents see of this one: replying while a reply composer is open
+        (from the thread or the list alike), else viewing the open conversation."""
+        if self.replying_to is not None:
+            return self.replying_to, "replying"
+        return self.open_id, "viewing"
 
     def action_select(self) -> None:
         self.conv_list.toggle_selected()
@@ -600,8 +645,14 @@ class MainScreen(TeamFlows, InsightFlows):
         self._toggle_pane("contact")
 
     def _toggle_pane(self, kind: str) -> None:
-        if self.pane_shown() and self.side_pane.kind == kind:
+        """The pane's key shows it and goes into it; pressed in the pane it hides it.
+        (It hid a pane shown beside the list or thread too, so the keyboard way into it
+        was Tab, Tab.)"""
+        shown = self.pane_shown() and self.side_pane.kind == kind
+        if shown and (self._pane_has_focus() or self.has_class("-cramped")):
             self._hide_pane()
+        elif shown:
+            self.side_pane.choices.focus()
         else:
             self._show_pane(kind)
 
@@ -679,27 +730,3 @@ class MainScreen(TeamFlows, InsightFlows):
             self.compose_reply(cid, "\n\n" + data.payload[value] + "\n", article_id=int(value))
         elif event.kind == "contact":
             self.open_conversation(int(value), from_pane=True)
-
-    def action_stats(self) -> None:
-        from inbox_tui.tui.screens.stats import StatsScreen
-
-        def drill(result: str | int | None) -> None:
-            if isinstance(result, int):  # a conversation picked behind a number
-                self.open_conversation(result)
-            elif result:  # an agent: their conversations in the list
-                self.search_for(f"assignee:{result}", "all")
-
-        self.app.push_screen(
-            StatsScreen(
-                self.gateway,
-                self.me,
-                self.clock,
-                self.config.business_hours,
-                repeat_days=self.config.repeat_days,
-            ),
-            drill,
-        )
-
-
-class OpenChanged(Message):
-    """The agent opened another conversation: presence says so at once."""

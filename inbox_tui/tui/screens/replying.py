@@ -5,6 +5,7 @@ messages handled in ``triage.TriageFlows``."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from inbox_tui.services import triage
@@ -12,6 +13,7 @@ from inbox_tui.tui.screens.composer import Composer, Draft
 from inbox_tui.tui.screens.flows import (
     FlowsBase,
     NoteFlow,
+    OpenChanged,
     ReplyStarted,
     SendFlow,
     TakeBackFlow,
@@ -38,30 +40,102 @@ class ReplyFlows(FlowsBase):
     # -- notes and replies ---------------------------------------------------------------
 
     def action_note(self) -> None:
-        flow = self.begin(single=True)
-        if flow is None:
-            return
-        cid = flow.ids[0]
-        notes = self.note_drafts
+        if flow := self.begin(single=True):
+            self.compose_note(flow.ids[0])
+
+    def compose_note(self, cid: int, exact: str | None = None) -> None:
+        """The note composer on the agent's kept note draft (``exact``: on that text, a
+        note that failed to save, handed back)."""
+        from inbox_tui.services.compose import start_note
+        from inbox_tui.services.drafts import delete_draft
+
+        title = f"Internal note on {self.conversation_label(cid)} (never sent to the customer)"
 
         def done(draft: Draft | None) -> None:
             if draft is None:  # discarded
-                notes.pop(cid, None)
-            elif draft.action == "closed":  # Esc: kept for the next n (this session)
-                if draft.text.strip():
-                    notes[cid] = draft.text
-                    self.notify("Note kept; n on this conversation brings it back.")
-            elif draft.text.strip():
-                notes[cid] = draft.text  # until it is saved: a failure keeps it
+                self.gateway.write(self, lambda s: delete_draft(s, self.me, cid, kind="note"))
+            elif draft.action == "closed" or not draft.complete:
+                ok = (
+                    "Note kept; n on this conversation brings it back."
+                    if draft.text.strip()
+                    else None
+                )
+                self._keep_draft(cid, draft, "note", ok)
+            elif draft.text.strip():  # saved; the draft goes in the same transaction
                 self.gateway.write(
                     self, triage.add_note, self.me, cid, draft.text, ok="Note saved.",
                     flow=NoteFlow(cid, draft.text),
                 )  # fmt: skip
 
-        title = f"Internal note on #{cid} (never sent to the customer)"
-        composer = Composer(title, notes.get(cid, ""), is_note=True)
-        self.app.push_screen(composer, done)
+        composer = self._open_composer(cid, "note", title, done, is_note=True)
         self.complete_mentions(composer)  # the agents' names arrive while typing
+        if exact is not None:
+            composer.call_after_refresh(composer.fill, exact)
+            return
+        self.gateway.read(
+            self, start_note, self.me, cid, reply=ReplyStarted, flow=(composer, None),
+            group="pickers",
+        )  # fmt: skip
+
+    def _keep_draft(self, cid: int, draft: Draft, kind: str, ok: str | None) -> None:
+        """A composer closed with Esc: its text kept in the store for the next r / n (a
+        composer closed before its kept draft arrived keeps what was typed after it)."""
+        from inbox_tui.services.drafts import keep_typed, save_draft
+
+        fn = save_draft if draft.complete else keep_typed
+        self.gateway.write(self, lambda s: fn(s, self.me, cid, draft.text, kind=kind), ok=ok)
+
+    def _open_composer(
+        self,
+        cid: int,
+        kind: str,
+        title: str,
+        done: Callable[[Draft | None], None],
+        text: str = "",
+        **options: Any,
+    ) -> Composer:
+        """Open the composer at once, on the keypress (keys typed next land in it; its
+        kept draft arrives later through ``fill``), over the lower part of the screen with
+        the conversation's thread above it at the customer's last message. Closing it
+        goes back to where the agent was."""
+        from inbox_tui.services.drafts import keep_typed, save_draft
+
+        def keep(text: str) -> None:  # the composer's autosave: a crash keeps the text
+            save = lambda s: save_draft(s, self.me, cid, text, kind=kind)  # noqa: E731
+            self.gateway.fire(self, save, group="draft")
+
+        def keep_now(text: str, complete: bool) -> None:  # quitting: saved before the app goes
+            fn = save_draft if complete else keep_typed
+            try:
+                self.gateway.commit(lambda s: fn(s, self.me, cid, text, kind=kind))
+            except Exception:  # the app is leaving; the last autosave is what remains
+                log.exception("could not keep the draft while quitting")
+
+        was_reading = self.has_class("-reading") and self.open_id == cid
+        if kind == "reply":
+            self.replying_to = cid  # presence says "replying", whatever the heartbeat
+        if not was_reading:
+            self.open_conversation(cid)
+        else:
+            self.post_message(OpenChanged())
+        self.add_class("-composing")
+        self.thread_view.reveal_latest(cid)
+
+        def closed(draft: Draft | None) -> None:
+            self.remove_class("-composing")
+            if self.replying_to == cid:
+                self.replying_to = None
+            if not was_reading:
+                self.leave_thread()
+            self.post_message(OpenChanged())  # presence: viewing again (or nothing)
+            done(draft)
+
+        composer = Composer(
+            title, text, autosave=keep, save_now=keep_now, loading=True,
+            editor_command=self.config.editor_command, **options,
+        )  # fmt: skip
+        self.app.push_screen(composer, closed)
+        return composer
 
     def action_reply(self) -> None:
         if flow := self.begin(single=True):
@@ -88,12 +162,48 @@ class ReplyFlows(FlowsBase):
         article_id: int | None = None,
         exact: bool = False,
         reply_all: bool = False,
+        typed: str = "",
         review: Any = None,
     ) -> None:
-        """Open the composer on the agent's kept draft (if any) followed by ``text``;
-        ``exact``: on ``text`` alone (a send that failed comes back as it was, with the
-        ``review`` the agent had edited)."""
+        """Open the composer at once; its text, the agent's kept draft (if any) followed
+        by ``text``, arrives from the store with the review step's headers
+        (services.review). ``exact``: ``text`` alone (a send that failed comes back as it
+        was, with the ``review`` the agent had edited). ``typed``: keys typed before the
+        composer opened."""
         from inbox_tui.services.compose import start_reply
+        from inbox_tui.services.drafts import delete_draft
+
+        state: dict[str, int | None] = {"seen": None}
+        title = f"Reply{' to all' if reply_all else ''} to {self.conversation_label(conv_id)}"
+        title += f" (macro {macro})" if macro else ""
+
+        def done(draft: Draft | None) -> None:
+            if draft is None:  # discarded
+                self.gateway.write(self, delete_draft, self.me, conv_id, ok="Draft discarded.")
+            elif draft.action == "closed" or not draft.complete or not draft.text.strip():
+                # Esc: kept in the store for the next r, here or in another session.
+                ok = (
+                    "Draft kept; r on this conversation brings it back."
+                    if draft.text.strip()
+                    else None
+                )
+                self._keep_draft(conv_id, draft, "reply", ok)
+            else:
+                then = "closed" if draft.action == "send_close" else None
+                seen = state["seen"]
+                flow = SendFlow(conv_id, draft.text, then, seen, macro, article_id, reply_all)
+                flow.review = draft.review
+                self.send(flow)
+
+        seen = self.open_version if conv_id == self.open_id else None
+        composer = self._open_composer(
+            conv_id, "reply", title, done, typed, open_editor=self.config.compose_in_editor,
+            config=self.config,
+        )  # fmt: skip
+
+        def started(start: Any) -> None:
+            state.update(seen=seen or start.version)
+            composer.review = review or start.review
 
         self.gateway.read(
             self,
@@ -101,71 +211,19 @@ class ReplyFlows(FlowsBase):
                 s, self.me, conv_id, text, config=self.config, exact=exact, reply_all=reply_all
             ),
             reply=ReplyStarted,
-            flow=(conv_id, macro, article_id, reply_all, review),
+            flow=(composer, started),
             group="pickers",
         )
 
     def on_reply_started(self, message: ReplyStarted) -> None:
-        from inbox_tui.services.drafts import delete_draft, save_draft
-        from inbox_tui.services.presence import heartbeat
-
-        conv_id, macro, article_id, reply_all, review = message.flow
+        """A composer's starting text (a kept draft, a macro's reply) arrived: fill it."""
+        composer, started = message.flow
         start = message.value
-        review = review or start.review
-        seen = self.open_version if conv_id == self.open_id else None
-        self.gateway.fire(self, heartbeat, self.me, conv_id, "replying", group="presence")
-
-        def keep(text: str) -> None:  # the composer's autosave: a crash keeps the text
-            self.gateway.fire(self, save_draft, self.me, conv_id, text, group="draft")
-
-        def keep_now(text: str) -> None:  # quitting: saved before the app goes
-            try:
-                self.gateway.commit(save_draft, self.me, conv_id, text)
-            except Exception:  # the app is leaving; the last autosave is what remains
-                log.exception("could not keep the draft while quitting")
-
-        def done(draft: Draft | None) -> None:
-            if draft is None or draft.action == "closed" or not draft.text.strip():
-                self._viewing(conv_id)  # not replying any more
-            if draft is None:  # discarded
-                self.gateway.write(self, delete_draft, self.me, conv_id, ok="Draft discarded.")
-                return
-            if draft.action == "closed" or not draft.text.strip():
-                # Esc: kept in the store for the next r, here or in another session.
-                ok = (
-                    "Draft kept; r on this conversation brings it back."
-                    if draft.text.strip()
-                    else None
-                )
-                self.gateway.write(self, save_draft, self.me, conv_id, draft.text, ok=ok)
-                return
-            then = "closed" if draft.action == "send_close" else None
-            flow = SendFlow(conv_id, draft.text, then, seen, macro, article_id, reply_all)
-            flow.review = draft.review
-            self.send(flow)
-
-        title = f"Reply{' to all' if reply_all else ''} to #{conv_id}" + (
-            f" (macro {macro})" if macro else ""
-        )
-        if start.had_draft:
-            title += " (your draft)"
-        composer = Composer(
-            title,
-            start.text,
-            headers=start.headers,
-            autosave=keep,
-            save_now=keep_now,
-            editor_command=self.config.editor_command,
-            open_editor=self.config.compose_in_editor,
-            review=review,
-            config=self.config,
-        )
-        self.app.push_screen(composer, done)
-
-    def _viewing(self, conv_id: int) -> None:
-        from inbox_tui.services.presence import heartbeat
-
-        self.gateway.fire(self, heartbeat, self.me, conv_id, "viewing", group="presence")
+        if started is not None:
+            started(start)
+        if composer.is_attached:
+            title = composer.title_text + (" (your draft)" if start.had_draft else "")
+            composer.fill(start.text, headers=start.headers, title=title)
 
     def send(self, flow: SendFlow, force: bool = False) -> None:
         from inbox_tui.services.compose import send_reply

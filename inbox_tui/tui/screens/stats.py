@@ -11,7 +11,7 @@ from ``services.stats``; this screen only lays them out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +29,7 @@ from textual.widgets.option_list import Option
 
 from inbox_tui.sanitize import one_line
 from inbox_tui.services.stats_definitions import DEFINITIONS
+from inbox_tui.services.stats_layout import Column, fit_columns, fit_series
 from inbox_tui.tui.gateway import Gateway, Loaded
 
 if TYPE_CHECKING:
@@ -44,19 +45,40 @@ RESPONSE_STEPS = [(30 * 60, "░"), (2 * 3600, "▒"), (8 * 3600, "▓")]
 # six-month team figure can stand for tens of thousands of conversations.
 DRILL_LIMIT = 1000
 
-# Agent table columns: key, heading, the figure a cell drills into (None: the agent).
-COLUMNS: list[tuple[str, str, str | None]] = [
-    ("agent", "agent", None),
-    ("replies", "replies", "replies_sent"),
-    ("notes", "notes", "notes_written"),
-    ("closed", "closed", "conversations_closed"),
-    ("per_day", "per day", "handled"),
-    ("fr_median", "1st resp median", "first_response"),
-    ("fr_p90", "p90", "first_response"),
-    ("fr_n", "n", "first_response"),
-    ("close_median", "close median", "time_to_close"),
-    ("csat", "csat +/~/-", "csat"),
+# Agent table columns: short headings and ranks say what gives way on a narrow screen
+# (services/stats_layout.py); at 80 columns the table was cut after "close med".
+COLUMNS: list[Column] = [
+    Column("agent", "agent", rank=0, min_width=8),
+    Column("replies", "replies", rank=1),
+    Column("notes", "notes", rank=3),
+    Column("closed", "closed", rank=1),
+    Column("per_day", "per day", "/day", rank=3),
+    Column("fr_median", "1st resp median", "1st resp", rank=1),
+    Column("fr_p90", "p90", rank=4),
+    Column("fr_n", "n", rank=5),
+    Column("close_median", "close median", "close", rank=2),
+    Column("csat", "csat +/~/-", "csat", rank=2),
 ]
+# The figure a cell drills into (None: the agent's name, their inbox).
+FIGURES: dict[str, str | None] = {
+    "agent": None,
+    "replies": "replies_sent",
+    "notes": "notes_written",
+    "closed": "conversations_closed",
+    "per_day": "handled",
+    "fr_median": "first_response",
+    "fr_p90": "first_response",
+    "fr_n": "first_response",
+    "close_median": "time_to_close",
+    "csat": "csat",
+}
+TAG_COLUMNS = [
+    Column("tag", "Where the time goes: tag", "Tag (time spent)", rank=0, min_width=10),
+    Column("conversations", "conversations", "convs", rank=0),
+    Column("handle", "median handle time", "handle", rank=1),
+]
+# Focus order, top to bottom of the screen: the tables, then the maps.
+SECTIONS = ("agents", "tags", "repeats", "heat", "fr-heat")
 LABELS = {
     "replies_sent": "replies",
     "notes_written": "notes",
@@ -72,7 +94,7 @@ LABELS = {
 REPEAT_ROWS = 5  # tags and articles shown in the repeat-contact table (worst first)
 
 
-def sparkline(values: list[int]) -> str:
+def sparkline(values: list[int] | list[float]) -> str:
     top = max(values) if values else 0
     if not top:
         return SPARK[0] * len(values)
@@ -106,6 +128,21 @@ class DrillRequest:
             wd, hour = self.cell
             what += f", {WEEKDAYS[wd]} {hour:02d}:00–{(hour + 1) % 24:02d}:00 UTC"
         return f"{one_line(self.agent, 20) if self.agent else 'Team'} · {what}"
+
+
+@dataclass
+class StatsPlace:
+    """Where the agent was on the Stats screen, to come back to after a conversation or
+    an agent's list opened from it (Esc there used to land in the main list)."""
+
+    period: str = "30d"
+    focus: str = "agents"
+    cursors: dict[str, tuple[int, str | None]] = field(default_factory=dict)  # row, column
+    maps: dict[str, tuple[int, int]] = field(default_factory=dict)
+    drill: DrillRequest | None = None
+    drill_row: int = 0
+    since: datetime | None = None
+    until: datetime | None = None
 
 
 class HeatMap(Widget, can_focus=True):
@@ -211,10 +248,17 @@ class DrillScreen(Screen[int | None]):
     BINDINGS = [Binding("escape,q", "close", "Back", id="stats.drill.close")]
 
     def __init__(
-        self, request: DrillRequest, period: str, gateway: Gateway, since: datetime, until: datetime
+        self,
+        request: DrillRequest,
+        period: str,
+        gateway: Gateway,
+        since: datetime,
+        until: datetime,
+        row: int = 0,
     ) -> None:
         super().__init__()
         self.request = request
+        self.row = row  # the highlighted conversation (kept when one is opened)
         self.period = period
         self.gateway = gateway
         self.since, self.until = since, until
@@ -271,11 +315,12 @@ class DrillScreen(Screen[int | None]):
         listing.clear_options()
         listing.add_options(options)
         if options:
-            listing.highlighted = 0
+            listing.highlighted = min(self.row, len(options) - 1)
 
     @on(OptionList.OptionSelected)
     def _open(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
+            self.row = event.option_index
             self.dismiss(int(event.option.id))
 
     def action_close(self) -> None:
@@ -284,7 +329,8 @@ class DrillScreen(Screen[int | None]):
 
 class StatsScreen(Screen[str | int | None]):
     """Dismisses with an agent username to list in the main screen, a conversation id
-    to open, or None."""
+    to open, or None. ``exit_place`` then says where the agent was (``place`` brings a
+    new screen back there)."""
 
     BINDINGS = [
         Binding("escape,q", "close", "Back", id="stats.close"),
@@ -300,6 +346,7 @@ class StatsScreen(Screen[str | int | None]):
         clock: Any = None,
         business_hours: dict[str, Any] | None = None,
         repeat_days: int = 7,
+        place: StatsPlace | None = None,
     ) -> None:
         super().__init__()
         self.repeat_days = repeat_days
@@ -307,48 +354,57 @@ class StatsScreen(Screen[str | int | None]):
         self.me = me
         self.clock = clock or (lambda: datetime.now(UTC))
         self.business_hours = business_hours
-        self.period_name = "30d"
+        self.period_name = place.period if place else "30d"
         self.since: datetime | None = None
         self.until: datetime | None = None
+        self._restore = place  # applied once the first figures are laid out
+        self.exit_place: StatsPlace | None = None
+        # What each table shows (row key, cells), kept to lay it out again on a resize.
+        self._rows: dict[str, list[tuple[str, list[str]]]] = {}
+        self._daily: list[int] = []
+        self._previous = ""
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Static(id="title", classes="block")
-            yield DataTable(id="agents", cursor_type="cell", zebra_stripes=True)
             yield Static(id="volume", classes="block")
+            yield DataTable(id="agents", cursor_type="cell", zebra_stripes=True)
+            yield Static(id="agents-note", classes="note")
+            yield DataTable(id="tags", cursor_type="row")
+            yield DataTable(id="repeats", cursor_type="row")
             yield HeatMap("Incoming by weekday and hour (UTC)", "count", id="heat")
             yield HeatMap(
                 "Median first response by weekday and hour of the first message (UTC)",
                 "seconds",
                 id="fr-heat",
             )
-            yield DataTable(id="tags", cursor_type="row")
-            yield DataTable(id="repeats", cursor_type="row")
             yield Static(id="defs", classes="block")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#agents", DataTable)
-        table.focus()
-        for key, heading, _ in COLUMNS:
-            table.add_column(heading, key=key)
-        tags = self.query_one("#tags", DataTable)
-        for key, heading in (
-            ("tag", "Where the time goes: tag"),
-            ("conversations", "conversations"),
-            ("handle", "median handle time"),
-        ):
-            tags.add_column(heading, key=key)
-        repeats = self.query_one("#repeats", DataTable)
-        for key, heading in (
-            ("key", f"Repeat contacts within {self.repeat_days} days of a close"),
-            ("closes", "closes"),
-            ("rate", "repeat rate"),
-            ("nocat", "closed without category"),
-        ):
-            repeats.add_column(heading, key=key)
+        self.query_one("#agents", DataTable).focus()
+        days = self.repeat_days
+        self.columns = {
+            "agents": COLUMNS,
+            "tags": TAG_COLUMNS,
+            "repeats": [
+                Column(
+                    "key",
+                    f"Repeat contacts within {days} days of a close",
+                    f"Repeat contacts ({days} days)",
+                    rank=0,
+                    min_width=12,
+                ),
+                Column("closes", "closes", rank=0),
+                Column("rate", "repeat rate", "rate", rank=0),
+                Column("nocat", "closed without category", "no category", rank=1),
+            ],
+        }
         self.repeat_ids: dict[str, list[int]] = {}
         self.load()
+        place = self._restore
+        if place is not None and place.drill is not None and place.since and place.until:
+            self._drill(place.drill, place.since, place.until, place.drill_row)
 
     def action_period(self, name: str) -> None:
         self.period_name = name
@@ -356,6 +412,11 @@ class StatsScreen(Screen[str | int | None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def on_resize(self) -> None:
+        for table_id in self._rows:
+            self._lay_out(table_id)
+        self._show_volume()
 
     def load(self) -> None:
         from inbox_tui.services.repeats import report as repeats_report
@@ -380,6 +441,63 @@ class StatsScreen(Screen[str | int | None]):
             exclusive=True,
         )
 
+    # -- laying out the tables to the width ------------------------------------------
+
+    def _lay_out(self, table_id: str) -> None:
+        """Fill a table with what fits the screen's width: short headings, cut names,
+        then the least important columns left out (named under the agent table)."""
+        table = self.query_one(f"#{table_id}", DataTable)
+        columns, rows = self.columns[table_id], self._rows.get(table_id, [])
+        # The screen's scrollbar and the table's own (a long table) take 2 each.
+        fitted = fit_columns(columns, [cells for _, cells in rows], self.size.width - 4)
+        row, col = table.cursor_coordinate
+        old = list(table.columns)
+        col_key = old[col].value if col < len(old) else None
+        table.clear(columns=True)
+        for c, heading in fitted.shown:
+            table.add_column(heading, key=c.key)
+        index = {c.key: i for i, c in enumerate(columns)}
+        for key, cells in rows:
+            out: list[str | Text] = []
+            for c, _ in fitted.shown:
+                cell = cells[index[c.key]]
+                if c.min_width and fitted.name_width is not None:
+                    cell = one_line(cell, fitted.name_width)
+                # Names (from the store) as Text, never read as markup; figures as str.
+                out.append(Text(cell) if c.min_width else cell)
+            table.add_row(*out, key=key)
+        keys = [c.key for c, _ in fitted.shown]
+        table.move_cursor(row=row, column=keys.index(col_key) if col_key in keys else 0)
+        if table_id == "agents":
+            note = self.query_one("#agents-note", Static)
+            # A short heading that is not the start of the long one is spelled out.
+            short = " · ".join(
+                f"{h} = {c.heading}" for c, h in fitted.shown if not c.heading.startswith(h)
+            )
+            hidden = ", ".join(c.heading for c in fitted.hidden)
+            if hidden:
+                short += f"{' · ' if short else ''}not shown at this width: {hidden}"
+            note.update(Text(short))
+            note.display = bool(short)
+
+    def _show_volume(self) -> None:
+        total = sum(self._daily)
+        suffix = f"  {total} messages"
+        room = self.size.width - 4 - len("Incoming per day  ") - len(suffix)
+        label = "Incoming per day"
+        if len(self._daily) > room:  # six months at 160 columns wrapped the sparkline
+            label = "Incoming per day, averaged over N days"
+            room = self.size.width - 4 - len(label) - 2 - len(suffix)
+        values, days = fit_series(self._daily, max(1, room))
+        vol = Text(label.replace(" N ", f" {days} ") + "  ", style="bold")
+        vol.append(sparkline(values), style="cyan")
+        vol.append(suffix)
+        if self._previous:
+            vol.append("\n" + self._previous, style="dim")
+        self.query_one("#volume", Static).update(vol)
+
+    # -- the figures -------------------------------------------------------------------
+
     def on_repeats_loaded(self, message: RepeatsLoaded) -> None:
         rep = message.value
         uncat = {u.agent: u.as_dict() for u in rep.uncategorised}
@@ -387,19 +505,21 @@ class StatsScreen(Screen[str | int | None]):
         def pct(value: float | None) -> str:
             return "—" if value is None else f"{value:.0%}"
 
-        table = self.query_one("#repeats", DataTable)
-        table.clear()
         self.repeat_ids = {}
         worst_tags = [r for r in rep.tags if r.closes][:REPEAT_ROWS]
         worst_articles = [r for r in rep.articles if r.closes][:REPEAT_ROWS]
         rows = [("agent", r) for r in rep.agents] + [("team", rep.team)]
         rows += [("tag", r) for r in worst_tags] + [("article", r) for r in worst_articles]
+        laid = []
         for kind, r in rows:
             key = f"{kind}:{r.key}"
             self.repeat_ids[key] = r.repeated_ids
             label = r.key if kind in ("agent", "team") else f"{kind} {r.key}"
             nocat = pct(uncat.get(r.key, {}).get("share")) if kind in ("agent", "team") else ""
-            table.add_row(Text(one_line(label, 40)), str(r.closes), pct(r.rate), nocat, key=key)
+            laid.append((key, [one_line(label, 40), str(r.closes), pct(r.rate), nocat]))
+        self._rows["repeats"] = laid
+        self._lay_out("repeats")
+        self._restore_place()
 
     def on_report_loaded(self, message: ReportLoaded) -> None:
         from inbox_tui.services.stats import human
@@ -409,17 +529,16 @@ class StatsScreen(Screen[str | int | None]):
         title = Text()
         title.append("Stats ", style="bold")
         title.append(
-            f"{report.since:%d %b} – {report.until:%d %b %Y} ({self.period_name}) · 1 7 days · 2 30 days · 3 6 months · Enter on a number lists its conversations, on an agent their inbox · Tab next table",
+            f"{report.since:%d %b} – {report.until:%d %b %Y} ({self.period_name}) · 1 7 days · 2 30 days · 3 6 months · Enter on a number lists its conversations, on an agent their inbox · Tab next table or map",
             style="dim",
         )
         self.query_one("#title", Static).update(title)
-        table = self.query_one("#agents", DataTable)
-        table.clear()
+        agents = []
         for a in [*sorted(report.agents.values(), key=lambda a: a.agent), report.team]:
             r = report.agent_row(a)
             fr, tc, c = r["first_response"], r["time_to_close"], r["csat"]
-            table.add_row(
-                Text(one_line(r["agent"], 20)),
+            cells = [
+                one_line(r["agent"], 20),
                 str(r["replies_sent"]),
                 str(r["notes_written"]),
                 str(r["conversations_closed"]),
@@ -429,55 +548,97 @@ class StatsScreen(Screen[str | int | None]):
                 str(fr["count"]),
                 human(tc["median"]),
                 f"{c['good']}/{c['ok']}/{c['bad']}",
-                key=r["agent"] if a is not report.team else "\x00team",
-            )
+            ]
+            agents.append((r["agent"] if a is not report.team else "\x00team", cells))
+        self._rows["agents"] = agents
+        self._lay_out("agents")
         prev = report.previous.agent_row(report.previous.team) if report.previous else None
-        vol = Text("Incoming per day  ", style="bold")
-        vol.append(sparkline(report.daily_incoming), style="cyan")
-        vol.append(f"  {sum(report.daily_incoming)} messages")
-        if prev is not None:
-            vol.append(
-                f" · previous period: {prev['replies_sent']} replies, {prev['conversations_closed']} closed, median first response {human(prev['first_response']['median'])}",
-                style="dim",
-            )
-        self.query_one("#volume", Static).update(vol)
+        self._daily = list(report.daily_incoming)
+        self._previous = (
+            f"previous period: {prev['replies_sent']} replies, {prev['conversations_closed']} closed, median first response {human(prev['first_response']['median'])}"
+            if prev is not None
+            else ""
+        )
+        self._show_volume()
         self.query_one("#heat", HeatMap).set_values(report.incoming_heatmap)
         self.query_one("#fr-heat", HeatMap).set_values(report.first_response_heatmap)
-        tags = self.query_one("#tags", DataTable)
-        tags.clear()
-        for t in report.tags[:10]:
-            tags.add_row(
-                Text(one_line(t["tag"], 30)),
-                str(t["conversations"]),
-                human(t["median_handle_time"]),
-                key=t["tag"],
-            )
+        self._rows["tags"] = [
+            (t["tag"], [one_line(t["tag"], 30), str(t["conversations"]), human(t["median_handle_time"])])
+            for t in report.tags[:10]
+        ]  # fmt: skip
+        self._lay_out("tags")
         defs = Text("Definitions\n", style="bold")
         for name, sentence in DEFINITIONS.items():
             defs.append(f"{name}: ", style="cyan")
             defs.append(sentence + "\n", style="dim")
         self.query_one("#defs", Static).update(defs)
+        self._restore_place()
+
+    # -- where the agent was ---------------------------------------------------------
+
+    def place(self, drill: DrillRequest | None = None, drill_row: int = 0) -> StatsPlace:
+        focused = self.focused.id if self.focused is not None else None
+        cursors: dict[str, tuple[int, str | None]] = {}
+        for table in self.query(DataTable):
+            row, col = table.cursor_coordinate
+            keys = list(table.columns)
+            cursors[table.id or ""] = (row, keys[col].value if col < len(keys) else None)
+        return StatsPlace(
+            period=self.period_name,
+            focus=focused if focused in SECTIONS else "agents",
+            cursors=cursors,
+            maps={m.id or "": m.cursor for m in self.query(HeatMap)},
+            drill=drill,
+            drill_row=drill_row,
+            since=self.since,
+            until=self.until,
+        )
+
+    def _restore_place(self) -> None:
+        """Once both loads are in: the cursors, the maps and the focus as they were."""
+        place = self._restore
+        if place is None or "repeats" not in self._rows or "agents" not in self._rows:
+            return
+        self._restore = None
+        for table in self.query(DataTable):
+            row, col_key = place.cursors.get(table.id or "", (0, None))
+            keys = [k.value for k in table.columns]
+            table.move_cursor(row=row, column=keys.index(col_key) if col_key in keys else 0)
+        for m in self.query(HeatMap):
+            m.cursor = place.maps.get(m.id or "", (0, 0))
+        self.query_one(f"#{place.focus}").focus()
 
     # -- drill-down ---------------------------------------------------------------
 
-    def _drill(self, request: DrillRequest) -> None:
-        since, until = self.since, self.until
+    def _drill(
+        self,
+        request: DrillRequest,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        row: int = 0,
+    ) -> None:
+        since, until = since or self.since, until or self.until
         if since is None or until is None:
             return
+        screen = DrillScreen(
+            request, f"{since:%d %b} – {until:%d %b %Y}", self.gateway, since, until, row
+        )
 
         def opened(conv_id: int | None) -> None:
             if conv_id is not None:
+                self.exit_place = self.place(request, screen.row)
+                self.exit_place.since, self.exit_place.until = since, until
                 self.dismiss(conv_id)
 
-        period = f"{since:%d %b} – {until:%d %b %Y}"
-        self.app.push_screen(DrillScreen(request, period, self.gateway, since, until), opened)
+        self.app.push_screen(screen, opened)
 
     @on(DataTable.CellSelected, "#agents")
     def _agent_cell(self, event: DataTable.CellSelected) -> None:
         agent = event.cell_key.row_key.value
-        figure = dict((k, f) for k, _, f in COLUMNS).get(str(event.cell_key.column_key.value))
+        figure = FIGURES.get(str(event.cell_key.column_key.value))
         is_team = agent == "\x00team"
         if figure is None:  # the agent's name: their conversations in the main list
+            self.exit_place = self.place()
             self.dismiss(None if is_team else agent)
             return
         self._drill(DrillRequest(figure, agent=None if is_team else agent))

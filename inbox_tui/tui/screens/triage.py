@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from inbox_tui.sanitize import one_line
 from inbox_tui.services import triage
 from inbox_tui.tui.gateway import Loaded, ServiceFailed, StoreWritten
 from inbox_tui.tui.screens.composer import Composer, Draft
 from inbox_tui.tui.screens.flows import (
     Flow,
     NoteFlow,
+    OpenChanged,
     ReplySent,
     SendFlow,
     TakeBackFlow,
@@ -89,12 +91,10 @@ class TriageFlows(MailFlows):
                 self.conv_list.clear_selection()
             if flow.after is not None:
                 flow.after()
-        elif isinstance(flow, NoteFlow):
-            self.note_drafts.pop(flow.conv_id, None)
         elif isinstance(flow, UndoFlow):
             self.notify(message.result.summary, markup=False)
         elif isinstance(flow, SendFlow):
-            self._viewing(flow.conv_id)  # others stop seeing "is replying" at once
+            self.post_message(OpenChanged())  # others stop seeing "is replying" at once
             self.notify(self._sent_text(message.result), markup=False)
             self.post_message(ReplySent(message.result.undo_seconds))
         elif isinstance(flow, TakeBackFlow) and message.result.forwarded:
@@ -136,6 +136,8 @@ class TriageFlows(MailFlows):
             )
         elif isinstance(flow, MacroEdit):  # not saved: the edits come back
             self._edit_macro(flow)
+        elif isinstance(flow, NoteFlow):  # not saved: the note comes back as it was
+            self.compose_note(flow.conv_id, flow.text)
 
     # -- simple actions ------------------------------------------------------------------
 
@@ -171,7 +173,7 @@ class TriageFlows(MailFlows):
             elif value:
                 self.act(flow, f"Set {value}", f"Set {value}", triage.set_status_many, value)
 
-        self.app.push_screen(FuzzyPicker(self._title("Status", flow), items), chosen)
+        self.app.push_screen(FuzzyPicker(self._title("Status of", flow), items), chosen)
 
     def _current_status(self, flow: Flow) -> str | None:
         if len(flow.ids) != 1:
@@ -191,9 +193,12 @@ class TriageFlows(MailFlows):
         row = self.conv_list.current_row()
         return row.assignee if row is not None and row.id == flow.ids[0] else None
 
-    def _title(self, what: str, flow: Flow) -> str:
+    def _title(self, what: str, flow: Flow, hint: str = "") -> str:
+        """A picker's title: what it does and to which conversation (#number and
+        subject), or to how many selected ones; then its hint."""
         n = len(flow.ids)
-        return f"{what} ({n} selected conversations)" if n > 1 else what
+        whom = f"{n} selected conversations" if n > 1 else self.conversation_label(flow.ids[0])
+        return f"{what} {whom}" + (f" ({hint})" if hint else "")
 
     def action_snooze(self) -> None:
         from inbox_tui.when import SNOOZE_HINT, SNOOZE_PRESETS, snooze_until
@@ -235,7 +240,7 @@ class TriageFlows(MailFlows):
 
         self.app.push_screen(
             FuzzyPicker(
-                self._title("Snooze until… (wakes early if the customer replies)", flow),
+                self._title("Snooze", flow, "until when? It wakes early if the customer replies"),
                 items,
                 typed=lambda text: text if check(text) is None else None,
             ),
@@ -250,7 +255,7 @@ class TriageFlows(MailFlows):
         flow = self.begin()
         if flow is None:
             return
-        title = self._title("Tag (Enter toggles; type a new name to create it)", flow)
+        title = self._title("Tag", flow, "Enter toggles; type a new name to create it")
         picker = FuzzyPicker(title, [], allow_new="Create tag", loading=True)
 
         def chosen(value: str | None) -> None:
@@ -294,7 +299,7 @@ class TriageFlows(MailFlows):
         flow = self.begin()
         if flow is None:
             return
-        picker = FuzzyPicker(self._title("Assign to", flow), [], loading=True)
+        picker = FuzzyPicker(self._title("Assign", flow, "to whom?"), [], loading=True)
 
         def chosen(value: str | None) -> None:
             if value is None:
@@ -370,7 +375,7 @@ class TriageFlows(MailFlows):
         if flow is None:
             return
         conv_id = flow.ids[0]
-        title = "Suggested help articles (Enter inserts into a reply)"
+        title = self._title("Help articles for", flow, "Enter inserts one into a reply")
         picker = FuzzyPicker(title, [], loading=True, with_preview=True)
         texts: dict[str, str] = {}  # article id → the text it inserts, once loaded
 
@@ -456,7 +461,7 @@ class TriageFlows(MailFlows):
         flow = self.begin()
         if flow is None:
             return
-        title = self._title("Macro (type a pinned macro's number to apply it)", flow)
+        title = self._title("Macro for", flow, "type a pinned macro's number to apply it")
         picker = FuzzyPicker(title, [], loading=True, with_preview=True)
 
         def chosen(slug: str | None) -> None:
@@ -511,17 +516,19 @@ class TriageFlows(MailFlows):
             else:
                 self.compose_reply(flow.ids[0], p.text if p else "", info.slug)
             return
-        n = len(flow.ids)
+        name = one_line(info.name, 60)
 
         def run() -> None:
+            n = len(flow.ids)  # after the confirmation: some may have been left out
             self.gateway.write(
                 self,
                 lambda s: apply_macro_many(s, self.me, flow.ids, info.slug, config=self.config),
-                ok=f"Applied “{info.name}” to {n} conversation{_s(n)}.",
+                ok=f"Applied “{name}” to {n} conversation{_s(n)}.",
                 flow=flow,
             )
 
-        self.confirmed(flow, f"Apply the macro “{info.name}”", run)
+        effects = ", ".join(info.effects()) or "change nothing"
+        self.confirmed(flow, f"Apply the macro “{name}” to {{on}}? It will {effects}.", run)
 
     def _ask_then_compose(
         self, conv_id: int, slug: str, asks: list[str], answers: dict[str, str]

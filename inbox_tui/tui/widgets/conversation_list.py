@@ -108,6 +108,7 @@ class ConversationList(ScrollView, can_focus=True):
         self._generation = 0
         self.selected: set[int] = set()
         self.selected_subjects: dict[int, str] = {}  # what a bulk confirmation names
+        self.selected_status: dict[int, str] = {}  # status when picked (re-checked later)
         self.presence: dict[int, list[tuple[str, str]]] = {}
         self._keep_id: int | None = None
         self._limited = False
@@ -258,8 +259,10 @@ class ConversationList(ScrollView, can_focus=True):
         if row.id in self.selected:
             self.selected.discard(row.id)
             self.selected_subjects.pop(row.id, None)
+            self.selected_status.pop(row.id, None)
         else:
             self.selected.add(row.id)
+            self.selected_status[row.id] = row.status
             # Named the way the agent tells them apart: number, subject, customer
             # (several conversations may share a subject).
             who = row.contact_name or row.contact_email or ""
@@ -273,6 +276,7 @@ class ConversationList(ScrollView, can_focus=True):
         if self.selected:
             self.selected.clear()
             self.selected_subjects.clear()
+            self.selected_status.clear()
             self.refresh()
             self.post_message(self.SelectionChanged())
 

@@ -284,10 +284,11 @@ class Confirm(ModalScreen[bool]):
     ]
     SHOWN = 8  # subjects listed; the rest are counted
 
-    def __init__(self, question: str, subjects: list[str]) -> None:
+    def __init__(self, question: str, subjects: list[str], notes: list[str] | None = None) -> None:
         super().__init__()
         self.question = question
         self.subjects = subjects
+        self.notes = notes or []  # e.g. which selected conversations were left out, why
 
     def compose(self) -> ComposeResult:
         text = Text()
@@ -296,6 +297,10 @@ class Confirm(ModalScreen[bool]):
             text.append(f"  • {one_line(subject, 70)}\n")
         if len(self.subjects) > self.SHOWN:
             text.append(f"  … and {len(self.subjects) - self.SHOWN} more\n", style="dim")
+        if self.notes:
+            text.append("\n" + one_line(self.notes[0], 100) + "\n", style="bold yellow")
+            for note in self.notes[1 : self.SHOWN + 1]:
+                text.append(f"  • {one_line(note, 100)}\n", style="yellow")
         text.append("\ny / Enter: yes · n / Esc: no", style="dim")
         with Vertical():
             yield Static(text)

@@ -98,6 +98,7 @@ class SidePane(Vertical):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.kind = "tags"
         self.data: PaneData | None = None
+        self._listed: tuple[str, int] | None = None  # whose choices the list holds
 
     def on_mount(self) -> None:
         self.set_class(limited_colour(self.app), "-mono")
@@ -141,8 +142,12 @@ class SidePane(Vertical):
     def _fill(self, data: PaneData | None, header: Text) -> None:
         ol = self.choices
         keep = None
-        if ol.highlighted is not None and ol.option_count:
+        same = data is not None and (data.kind, data.conversation_id) == self._listed
+        if same and ol.highlighted is not None and ol.option_count:
+            # The same conversation's list again: stay on the agent's choice. Another
+            # conversation's starts at its top (Enter then chose a tag in mid-list).
             keep = ol.get_option_at_index(ol.highlighted).id
+        self._listed = (data.kind, data.conversation_id) if data is not None else None
         head = header.copy()
         if data is not None and not data.options and data.empty:
             head.append(("\n" if head.plain else "") + data.empty, style="dim")

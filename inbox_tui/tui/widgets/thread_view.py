@@ -137,6 +137,20 @@ class ThreadView(VerticalScroll, can_focus=True):
         # it happened to get (a 7-message thread then hid its first message after a reply).
         self.window: tuple[int | None, int] = (None, WINDOW)
         self._scroll: str | float = "top"  # where the next rebuild leaves the reader
+        self._reveal: int | None = None  # the conversation to show at its latest message
+
+    def reveal_latest(self, conversation_id: int) -> None:
+        """Scroll to the customer's last message (now, or when this conversation is
+        shown): a composer opening below the thread keeps it in sight."""
+        self._reveal = conversation_id
+        if self.thread is not None and self.thread.conversation.id == conversation_id:
+            self._reveal = None
+            self.call_after_refresh(self._scroll_to_latest)
+
+    def _scroll_to_latest(self) -> None:
+        found = list(self.query(".message.in")) or list(self.query(".message"))
+        if found:
+            self.scroll_to_widget(found[-1], top=True, animate=False)
 
     def window_for(self, conversation_id: int) -> int:
         shown_id, wanted = self.window
@@ -201,7 +215,10 @@ class ThreadView(VerticalScroll, can_focus=True):
             )
         self.mount_all(widgets)
         where, self._scroll = self._scroll, self.scroll_y
-        if self.keep_top or where == "top":
+        if self._reveal == c.id:
+            self._reveal = None
+            self.call_after_refresh(self._scroll_to_latest)
+        elif self.keep_top or where == "top":
             self.keep_top = False
             self.call_after_refresh(self.scroll_home, animate=False)
         elif where == "end":
