@@ -228,6 +228,7 @@ class Composer(ModalScreen[Draft | None]):
         self.reviewing = True
         self._show_review()
         self.query_one("#review").add_class("shown")
+        self.set_class(self.review is not None, "-reviewing")
         self.query_one(TextArea).read_only = True
         self.focus()  # keys now go to the review, not the text
 
@@ -315,6 +316,7 @@ class Composer(ModalScreen[Draft | None]):
 
     def _back_to_edit(self) -> None:
         self.reviewing = False
+        self.remove_class("-reviewing")
         self.query_one("#review").remove_class("shown")
         ta = self.query_one(TextArea)
         ta.read_only = False
