@@ -264,3 +264,19 @@ async def test_the_demo_review_names_the_demo_mailbox(demo_store):
         shown = review_shown(app)
         assert "From      Tester <support@northwind.example>  (mailbox demo)" in shown
         assert "Signature none is set up for this mailbox" in shown
+
+
+async def test_the_review_fits_80x24_with_the_text_still_visible(demo_store, smtp_server):
+    seed_cc_mail(demo_store)
+    app = make_app(demo_store, config=smtp_config(smtp_server))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await current(pilot)
+        await pilot.press("A")
+        await settle(pilot)
+        await pilot.press(*"Thanks", "ctrl+s")
+        await settle(pilot)
+        review = app.screen.query_one("#review-text")
+        assert "F drop the last file" in str(review.render())
+        assert review.region.bottom <= 23  # inside the border, keys line included
+        assert review.region.height == 9  # seven headers and the two key lines, no wrap
+        assert app.screen.query_one("TextArea").region.height >= 3
