@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -119,6 +120,9 @@ def _clean_list(items: list) -> list:  # type: ignore[type-arg]
     return out
 
 
+_SPACE = re.compile(r"\s")  # the characters str.isspace() accepts
+
+
 def normalise_message_id(value: str | None) -> str | None:
     """``<abc@host>`` → ``abc@host``; blanks and absurd values → None."""
     if not value:
@@ -127,7 +131,7 @@ def normalise_message_id(value: str | None) -> str | None:
     if value.startswith("<") and ">" in value:
         value = value[1 : value.index(">")]
     value = value.strip().strip("<>").strip()
-    if not value or len(value) > 900 or any(c.isspace() for c in value):
+    if not value or len(value) > 900 or _SPACE.search(value):
         return None
     return value
 

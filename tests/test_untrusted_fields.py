@@ -131,7 +131,7 @@ TEXT_COLUMNS: dict[str, dict[str, str]] = {
     "embedding": {"kind": "app", "model": "app", "text_hash": "app", "vectors": "evidence"},
     # What the agent typed in their own composer (articles and macros inserted into it
     # were cleaned by the services above); only that agent sees it.
-    "draft": {"body": "app"},
+    "draft": {"body": "app", "kind": "app"},  # kind: reply or note (#17 note drafts)
     "threadref": {"ref": "untrusted"},
     "outbox": {
         "account": "app",

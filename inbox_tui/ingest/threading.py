@@ -46,6 +46,13 @@ _SELECT_REFS = core_select(_REF.c.ref, _REF.c.conversation_id).where(
     _REF.c.ref.in_(bindparam("refs", expanding=True))
 )
 _INSERT_REF = insert(_REF)
+_BY_SUBJECT = (
+    core_select(_CONV.c.id, _CONV.c.subject)
+    .where(_CONV.c.contact_id == bindparam("contact"))
+    .where(_CONV.c.last_activity_at >= bindparam("since"))
+    .order_by(_CONV.c.last_activity_at.desc())
+    .limit(20)
+)
 
 
 def references_of(msg: IncomingMessage, mid: str | None) -> list[str]:
@@ -61,6 +68,21 @@ def references_of(msg: IncomingMessage, mid: str | None) -> list[str]:
             seen.add(ref)
             out.append(ref)
     return out
+
+
+def by_subject(conn: Connection, contact_id: int, subject: str, sent_at: datetime) -> int | None:
+    """The subject fallback: the contact's conversation active within
+    ``SUBJECT_FALLBACK_WINDOW`` whose base subject is this one, most recent first."""
+    base = sanitize.base_subject(subject)
+    if not base:
+        return None
+    candidates = conn.execute(
+        _BY_SUBJECT, {"contact": contact_id, "since": sent_at - SUBJECT_FALLBACK_WINDOW}
+    ).all()
+    for conv_id, conv_subject in candidates:
+        if sanitize.base_subject(conv_subject) == base:
+            return int(conv_id)
+    return None
 
 
 def thread_key_ref(msg: IncomingMessage) -> str:
@@ -113,24 +135,7 @@ class Threads:
                     self._merge(other, target)
             return conv_ids[0]
         if not refs and contact_id is not None and sanitize.has_reply_prefix(msg.subject):
-            return self._by_subject(contact_id, subject, sent_at)
-        return None
-
-    def _by_subject(self, contact_id: int, subject: str, sent_at: datetime) -> int | None:
-        base = sanitize.base_subject(subject)
-        if not base:
-            return None
-        c = _CONV.c
-        candidates = self._conn.execute(
-            core_select(c.id, c.subject)
-            .where(c.contact_id == contact_id)
-            .where(c.last_activity_at >= sent_at - SUBJECT_FALLBACK_WINDOW)
-            .order_by(c.last_activity_at.desc())
-            .limit(20)
-        ).all()
-        for conv_id, conv_subject in candidates:
-            if sanitize.base_subject(conv_subject) == base:
-                return int(conv_id)
+            return by_subject(self._conn, contact_id, subject, sent_at)
         return None
 
     def _merge(self, source_id: int, target: Conversation) -> None:

@@ -16,7 +16,6 @@ the rows added.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from collections.abc import Iterable
@@ -24,8 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Connection, bindparam, insert, update
-from sqlalchemy import select as core_select
+from sqlalchemy import Connection, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -37,6 +35,7 @@ from inbox_tui.incoming import (
     dedupe_key_for,
     normalise_message_id,
 )
+from inbox_tui.ingest import bulk, rows
 from inbox_tui.ingest.summary import append_message
 from inbox_tui.ingest.threading import Threads, references_of
 from inbox_tui.models import (
@@ -45,16 +44,13 @@ from inbox_tui.models import (
     Contact,
     Conversation,
     Direction,
-    Event,
-    EventKind,
-    Message,
     Quarantine,
     Status,
     utcnow,
 )
 from inbox_tui.store import blobs, dialect, insert_or_get, note_core_writes
 
-MAX_BODY_CHARS = 2_000_000
+MAX_BODY_CHARS = rows.MAX_BODY_CHARS
 
 
 class Outcome(StrEnum):
@@ -204,7 +200,7 @@ class Ingestor:
         return json.dumps(items, ensure_ascii=False)
 
     def _existing(self, key: str) -> tuple[int, int] | None:
-        row = self._conn.execute(_SELECT_BY_KEY, {"key": key}).first()
+        row = self._conn.execute(rows.SELECT_BY_KEY, {"key": key}).first()
         return (row[0], row[1]) if row is not None else None
 
     def _forget(self) -> None:
@@ -245,14 +241,17 @@ class Ingestor:
         return IngestResult(Outcome.QUARANTINED)
 
     def add_all(self, messages: Iterable[IncomingMessage]) -> IngestCounts:
-        """``add`` each message, with the duplicate checks done in one query per batch."""
+        """``add`` each message, in order, with the same outcome, but written a batch at
+        a time: a few statements per batch instead of several per message
+        (``ingest.bulk``)."""
         batch = list(messages)
         # Keys computed once: a message without Message-ID or source id is hashed whole.
-        keys = [dedupe_key_for(m) for m in batch]
-        self._prefetch(keys)
+        outcomes = bulk.add_batch(self, [(m, dedupe_key_for(m)) for m in batch])
         counts = IngestCounts()
-        for msg, key in zip(batch, keys, strict=True):
-            counts.count(self._add(msg, key))
+        counts.read = sum(outcomes.values())
+        counts.imported = outcomes.get(Outcome.IMPORTED.value, 0)
+        counts.duplicates = outcomes.get(Outcome.DUPLICATE.value, 0)
+        counts.quarantined = outcomes.get(Outcome.QUARANTINED.value, 0)
         return counts
 
     def _prefetch(self, keys: list[str]) -> None:
@@ -262,7 +261,7 @@ class Ingestor:
         conn = self._conn = self.session.connection()
         for i in range(0, len(unique), 500):
             chunk = unique[i : i + 500]
-            present = {k for k, _, _ in conn.execute(_SELECT_BY_KEYS, {"keys": chunk})}
+            present = {k for k, _, _ in conn.execute(rows.SELECT_BY_KEYS, {"keys": chunk})}
             self._absent.update(k for k in chunk if k not in present)
 
     # -- internals -----------------------------------------------------------------
@@ -296,30 +295,17 @@ class Ingestor:
         )
         self._threads.remember(conv.id, mid, refs, msg)
         reopened_from = append_message(conv, direction, sent_at)
-        events = _events(conv.id, agent_id, row_id, msg, sent_at, reopened_from)
-        conn.execute(_INSERT_EVENT, events)
-        conn.execute(
-            _UPDATE_CONVERSATION,
-            dict(
-                conv_id=conv.id,
-                status=conv.status,
-                snoozed_until=conv.snoozed_until,
-                contact_id=conv.contact_id,
-                created_at=conv.created_at,
-                last_activity_at=conv.last_activity_at,
-                last_customer_at=conv.last_customer_at,
-                message_count=conv.message_count,
-                version=conv.version,
-            ),
-        )
+        events = rows.events(conv.id, agent_id, row_id, msg, sent_at, reopened_from)
+        conn.execute(rows.INSERT_EVENT, events)
+        conn.execute(rows.UPDATE_CONVERSATION, rows.conversation_update(conv))
         self._expire(Conversation, conv.id)
         note_core_writes(self.session, [conv.id])
         return IngestResult(Outcome.IMPORTED, conv.id, row_id)
 
     def _new_conversation(
         self, msg: IncomingMessage, contact_id: int | None, subject: str, sent_at: datetime
-    ) -> _ConvState:
-        conv = _ConvState(
+    ) -> rows.ConvState:
+        conv = rows.ConvState(
             id=0,
             status=Status.OPEN.value,
             contact_id=contact_id,
@@ -331,7 +317,7 @@ class Ingestor:
             version=0,
         )
         conv.id = self._conn.execute(
-            _INSERT_CONVERSATION,
+            rows.INSERT_CONVERSATION,
             dict(
                 subject=subject or "(no subject)",
                 channel=msg.channel.value,
@@ -359,41 +345,21 @@ class Ingestor:
         subject: str,
         sent_at: datetime,
     ) -> int:
-        body = sanitize.clean(msg.body)
-        if len(body) > MAX_BODY_CHARS:
-            body = body[:MAX_BODY_CHARS]
-            msg.warnings.append(f"body truncated to {MAX_BODY_CHARS} characters")
-        row_id: int = self._conn.execute(
-            _INSERT_MESSAGE,
-            dict(
-                conversation_id=conv_id,
-                dedupe_key=key,
-                source=msg.source[:400],
-                external_id=msg.external_id[:1000] if msg.external_id else None,
-                message_id=mid,
-                in_reply_to=normalise_message_id(msg.in_reply_to),
-                refs=" ".join(refs) or None,
-                direction=direction.value,
-                author_name=sanitize.one_line(msg.author_name, 300),
-                author_email=(msg.author_email or None)
-                and sanitize.one_line(msg.author_email, 320).lower(),
-                agent_id=agent_id,
-                contact_id=contact_id,
-                to_addrs=_addr_json(msg.to),
-                cc_addrs=_addr_json(msg.cc),
-                reply_to_addrs=_addr_json(msg.reply_to),
-                subject=subject,
-                sent_at=sent_at,
-                received_at=utcnow(),
-                utc_offset=msg.utc_offset
-                if msg.utc_offset is not None and -720 <= msg.utc_offset <= 840
-                else None,
-                body=body,
-                attachments=self._attachments(msg.attachments),
-                html_sha256=self._blob(msg.html or None),
-                parse_warnings="\n".join(sanitize.one_line(w, 500) for w in msg.warnings) or None,
-            ),
-        ).scalar_one()
+        params = rows.message_params(
+            msg,
+            key,
+            conv_id,
+            mid,
+            refs,
+            direction,
+            agent_id,
+            contact_id,
+            subject,
+            sent_at,
+            self._attachments(msg.attachments),
+            self._blob(msg.html or None),
+        )
+        row_id: int = self._conn.execute(rows.INSERT_MESSAGE, params).scalar_one()
         return row_id
 
     def _expire(self, model: type, row_id: int) -> None:
@@ -401,9 +367,9 @@ class Ingestor:
         if obj is not None:
             self.session.expire(obj)
 
-    def _conv_state(self, conv_id: int) -> _ConvState:
-        row = self._conn.execute(_SELECT_STATE, {"conv_id": conv_id}).one()
-        return _ConvState(*row)
+    def _conv_state(self, conv_id: int) -> rows.ConvState:
+        row = self._conn.execute(rows.SELECT_STATE, {"conv_id": conv_id}).one()
+        return rows.ConvState(*row)
 
     def _agent_for(self, msg: IncomingMessage) -> int | None:
         if msg.agent_username:
@@ -445,110 +411,30 @@ class Ingestor:
         conn = self._conn
         cached = self._contacts.get(key)
         if cached is None:
-            found = conn.execute(_SELECT_CONTACT, {"key": key}).first()
+            found = conn.execute(rows.SELECT_CONTACT, {"key": key}).first()
             if found is not None:
                 cached = (int(found[0]), found[1])
             else:
                 # Another agent's import may create the same contact at the same moment:
                 # the unique key decides (then no id comes back) and theirs is read.
                 new_id = conn.execute(
-                    dialect.insert_ignoring_conflict(_CONTACT, "key", "id", conn.dialect.name),
+                    dialect.insert_ignoring_conflict(rows.CONTACT, "key", "id", conn.dialect.name),
                     {"key": key, "email": email or None, "name": name, "created_at": utcnow()},
                 ).scalar()
                 if new_id is not None:
                     cached = (int(new_id), name)
                 else:
-                    theirs = conn.execute(_SELECT_CONTACT, {"key": key}).one()
+                    theirs = conn.execute(rows.SELECT_CONTACT, {"key": key}).one()
                     cached = (int(theirs[0]), theirs[1])
             self._contacts[key] = cached
         contact_id, known_name = cached
         if not known_name and name:
-            conn.execute(update(_CONTACT).where(_CONTACT.c.id == contact_id).values(name=name))
+            conn.execute(
+                update(rows.CONTACT).where(rows.CONTACT.c.id == contact_id).values(name=name)
+            )
             self._contacts[key] = (contact_id, name)
             self._expire(Contact, contact_id)
         return contact_id
-
-
-@dataclass
-class _ConvState:
-    """The columns of a conversation that ingest maintains, in the order selected."""
-
-    id: int
-    status: str
-    contact_id: int | None
-    created_at: datetime
-    last_activity_at: datetime
-    last_customer_at: datetime | None
-    message_count: int
-    snoozed_until: datetime | None
-    version: int
-
-
-_CONV = Conversation.__table__  # type: ignore[attr-defined]
-_MSG = Message.__table__  # type: ignore[attr-defined]
-_EVENT = Event.__table__  # type: ignore[attr-defined]
-_CONTACT = Contact.__table__  # type: ignore[attr-defined]
-
-# Built once: constructing and cache-keying a statement per message cost as much as
-# running it.
-_SELECT_BY_KEY = core_select(_MSG.c.id, _MSG.c.conversation_id).where(
-    _MSG.c.dedupe_key == bindparam("key")
-)
-_SELECT_CONTACT = core_select(_CONTACT.c.id, _CONTACT.c.name).where(
-    _CONTACT.c.key == bindparam("key")
-)
-_SELECT_STATE = core_select(*(_CONV.c[f.name] for f in dataclasses.fields(_ConvState))).where(
-    _CONV.c.id == bindparam("conv_id")
-)
-_INSERT_CONVERSATION = insert(_CONV).returning(_CONV.c.id)
-_INSERT_MESSAGE = insert(_MSG).returning(_MSG.c.id)
-_INSERT_EVENT = insert(_EVENT)
-_UPDATE_CONVERSATION = update(_CONV).where(_CONV.c.id == bindparam("conv_id"))
-_SELECT_BY_KEYS = core_select(_MSG.c.dedupe_key, _MSG.c.id, _MSG.c.conversation_id).where(
-    _MSG.c.dedupe_key.in_(bindparam("keys", expanding=True))
-)
-
-
-def _events(
-    conv_id: int,
-    agent_id: int | None,
-    row_id: int,
-    msg: IncomingMessage,
-    sent_at: datetime,
-    reopened_from: str | None,
-) -> list[dict[str, object]]:
-    """The message's event (received, or replied for an agent's message) and, when a
-    customer's message reopened the conversation, the status change."""
-    events: list[dict[str, object]] = [
-        {
-            "conversation_id": conv_id,
-            "agent_id": agent_id,
-            "kind": (EventKind.REPLIED if agent_id else EventKind.RECEIVED).value,
-            "at": sent_at,
-            "data": json.dumps({"message": row_id, "channel": msg.channel.value}),
-        }
-    ]
-    if reopened_from is not None:
-        events.append(
-            {
-                "conversation_id": conv_id,
-                "agent_id": None,
-                "kind": EventKind.STATUS_CHANGED.value,
-                "at": sent_at,
-                "data": json.dumps(
-                    {"from": reopened_from, "to": Status.OPEN.value, "reason": "customer replied"}
-                ),
-            }
-        )
-    return events
-
-
-def _addr_json(addrs: list[tuple[str, str]]) -> str | None:
-    if not addrs:
-        return None
-    return json.dumps(
-        [[sanitize.one_line(n, 300), sanitize.one_line(a, 320)] for n, a in addrs[:200]]
-    )
 
 
 def ingest_one(session: Session, msg: IncomingMessage) -> IngestResult:

@@ -17,10 +17,11 @@ import email.header
 import email.policy
 import email.utils
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import Message
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from inbox_tui.incoming import Attachment, IncomingMessage, as_utc
 
@@ -633,3 +634,26 @@ def _strip_tags(html: str) -> str:
     html = re.sub(r"(?is)<(script|style|head)\b.*?</\1\s*>", " ", html)
     text = html_lib.unescape(_TAG.sub(" ", html))
     return re.sub(r"[ \t]+", " ", text).strip()
+
+
+class RawSource(Protocol):
+    """What ``parse_many`` needs of an item: its bytes and its stable id."""
+
+    raw: bytes
+    external_id: str
+
+
+def parse_many(
+    source: str, limits: AttachmentLimits | None, items: Sequence[RawSource]
+) -> list[IncomingMessage | str]:
+    """``parse_message`` over a chunk (the ingest pipeline's parse pool runs this in its
+    workers): one result per item, the message or the reason it cannot be read."""
+    out: list[IncomingMessage | str] = []
+    for item in items:
+        try:
+            out.append(
+                parse_message(item.raw, source=source, external_id=item.external_id, limits=limits)
+            )
+        except ParseError as exc:
+            out.append(str(exc))
+    return out

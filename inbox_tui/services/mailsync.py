@@ -20,19 +20,24 @@ import contextlib
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 from sqlmodel import Session, select
 
 from inbox_tui.errors import UserError
-from inbox_tui.ingest import IngestCounts, Ingestor
-from inbox_tui.mail.parse import AttachmentLimits, ParseError, attachment_limits, parse_message
+from inbox_tui.incoming import IncomingMessage
+from inbox_tui.ingest import IngestCounts, pipeline
+from inbox_tui.mail.parse import AttachmentLimits, attachment_limits, parse_many
 from inbox_tui.models import SyncState, utcnow
 from inbox_tui.rules import Rule
-from inbox_tui.services.ratings import take_ratings
-from inbox_tui.services.rules import newest_event, run_new
+from inbox_tui.services.mailimport import write_parsed
 from inbox_tui.sources.imap_client import FETCH_BATCH, ImapError, ImapSession, MailboxState
+from inbox_tui.sources.mailfiles import RawMail
 
 if TYPE_CHECKING:
     from inbox_tui.config import Account, Config
@@ -41,6 +46,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 IDLE_SECONDS = 9 * 60  # servers may drop IDLE after 10-30 minutes; re-issue before that
 POLL_SECONDS = 60
+AHEAD = 2  # FETCH batches read but not yet written
+
+
+def len_raw(item: RawMail) -> int:
+    return len(item.raw)
 
 
 @dataclass
@@ -95,28 +105,14 @@ def _ingest_batch(
     session: Session,
     key: str,
     source: str,
-    batch: list[tuple[int, bytes]],
+    items: list[tuple[RawMail, IncomingMessage | str]],
     last_uid: int,
     box: MailboxState,
-    limits: AttachmentLimits | None = None,
     rules: Sequence[Rule] = (),
 ) -> IngestCounts:
-    """One transaction: the messages of this batch, the rules they set off and the
-    state that covers them."""
-    before = newest_event(session) if rules else 0
-    ing = Ingestor(session)
-    counts = IngestCounts()
-    parsed = []
-    for uid, raw in batch:
-        # Stable across UIDVALIDITY changes, for messages without a Message-ID.
-        external_id = "sha256:" + hashlib.sha256(raw).hexdigest()
-        try:
-            msg = parse_message(raw, source=source, external_id=external_id, limits=limits)
-            parsed.append((msg, raw))
-        except ParseError as exc:
-            counts.count(ing.quarantine(source, external_id, f"{source} UID {uid}: {exc}", raw))
-    counts.merge(ing.add_all(take_ratings(session, ing, counts, parsed)))
-    counts.rules_fired += len(run_new(session, list(rules), before))
+    """One transaction: the messages of this batch (parsed), the rules they set off and
+    the state that covers them."""
+    counts = write_parsed(session, source, items, rules)
     st = _state(session, key)
     if st is None:
         st = SyncState(source=key)
@@ -126,6 +122,11 @@ def _ingest_batch(
     st.highestmodseq = box.highestmodseq
     st.updated_at = utcnow()
     return counts
+
+
+def _raw_mail(source: str, uid: int, raw: bytes) -> RawMail:
+    # Stable across UIDVALIDITY changes, for messages without a Message-ID.
+    return RawMail("sha256:" + hashlib.sha256(raw).hexdigest(), raw, f"{source} UID {uid}")
 
 
 def _reset_state(session: Session, key: str, uidvalidity: int) -> None:
@@ -166,30 +167,92 @@ async def sync_mailbox(
         return report  # nothing new: one round trip
     await imap.select(mailbox)
     uids = await imap.uids_after(last_uid)
-    total = len(uids)
-    for start in range(0, total, FETCH_BATCH):
-        chunk = uids[start : start + FETCH_BATCH]
-        fetched = await imap.fetch(chunk)
-        report.fetched += len(fetched)
-        counts = await asyncio.to_thread(
-            store.run,
-            _ingest_batch,
-            key,
-            f"imap:{account.name}/{mailbox}",
-            fetched,
-            chunk[-1],
-            box,
-            limits,
-            rules,
-        )
-        report.counts.merge(counts)
-        if progress:
-            progress(report, min(start + FETCH_BATCH, total), total)
+    pool = pipeline.pooled(len(uids))
+    try:
+        await _fetch_parse_write(store, imap, key, uids, box, report, progress, limits, pool, rules)
+    finally:
+        if pool is not None:
+            pool.shutdown()
     if not uids and known_validity is None:
         await asyncio.to_thread(
             store.run, _ingest_batch, key, f"imap:{account.name}/{mailbox}", [], 0, box
         )
     return report
+
+
+_Fetched = tuple[list[int], list[RawMail], list["Future[bytes]"]]
+
+
+async def _fetch_parse_write(
+    store: Store,
+    imap: ImapSession,
+    key: str,
+    uids: list[int],
+    box: MailboxState,
+    report: MailboxReport,
+    progress: Progress | None,
+    limits: AttachmentLimits | None,
+    pool: pipeline.ParsePool | None,
+    rules: Sequence[Rule] = (),
+) -> None:
+    """The ingest pipeline for one mailbox: FETCH batches are read while earlier ones
+    are parsed (in the pool) and written (one transaction each, with the sync state
+    that covers exactly that batch), at most ``AHEAD`` batches in between, so memory
+    stays flat. A connection lost half-way still commits every batch fetched whole."""
+    source = key
+    queue: asyncio.Queue[_Fetched | BaseException | None] = asyncio.Queue(AHEAD)
+
+    async def fetch() -> None:
+        try:
+            for start in range(0, len(uids), FETCH_BATCH):
+                chunk = uids[start : start + FETCH_BATCH]
+                items = [_raw_mail(source, uid, raw) for uid, raw in await imap.fetch(chunk)]
+                futures = []
+                if pool is not None:
+                    for part in pipeline.chunked(
+                        items, len_raw, pipeline.CHUNK_ITEMS, pipeline.CHUNK_BYTES
+                    ):
+                        futures.append(pool.submit(parse_many, source, limits, part))
+                await queue.put((chunk, items, futures))
+        except BaseException as exc:  # handed to the writer, after what came before
+            await queue.put(exc)
+            return
+        await queue.put(None)
+
+    loop = asyncio.get_running_loop()
+    # One writer thread for the whole mailbox (each new thread would keep its own heap).
+    writer = ThreadPoolExecutor(1, thread_name_prefix="sync-writer")
+
+    def parse_and_write(
+        chunk: list[int], items: list[RawMail], parsed: list[bytes] | None
+    ) -> IngestCounts:
+        if parsed is None:
+            results = parse_many(source, limits, items)
+        else:
+            results = [r for data in parsed for r in pipeline.unpack(data)]
+        pairs = list(zip(items, results, strict=True))
+        return store.run(_ingest_batch, key, source, pairs, chunk[-1], box, rules)
+
+    fetcher = asyncio.create_task(fetch())
+    try:
+        done = 0
+        while (got := await queue.get()) is not None:
+            if isinstance(got, BaseException):
+                raise got
+            chunk, items, futures = got
+            parsed = [await asyncio.wrap_future(f) for f in futures] if futures else None
+            counts = await loop.run_in_executor(writer, parse_and_write, chunk, items, parsed)
+            report.fetched += len(items)
+            report.counts.merge(counts)
+            done += len(chunk)
+            if progress:
+                progress(report, done, len(uids))
+    finally:
+        if not fetcher.done():
+            fetcher.cancel()
+        with contextlib.suppress(BaseException):
+            await fetcher
+        writer.shutdown()
 
 
 async def sync(

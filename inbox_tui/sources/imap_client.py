@@ -172,7 +172,7 @@ class ImapSession:
         simply absent."""
         if not uids:
             return []
-        spec = ",".join(str(u) for u in uids)
+        spec = sequence_set(uids)
         resp = await self._wait(self.client.uid("fetch", spec, "(UID BODY.PEEK[])"), "FETCH")
         if resp.result != "OK":
             raise ImapError(f"FETCH failed: {_text(resp)}.", temporary=True)
@@ -236,6 +236,22 @@ class ImapSession:
             return
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.client.logout(), 5)
+
+
+def sequence_set(uids: list[int]) -> str:
+    """Sorted UIDs as an IMAP sequence set of ranges: ``1:200,205,210:300``."""
+    parts: list[str] = []
+    start = prev = None
+    for u in sorted(set(uids)):
+        if prev is not None and u == prev + 1:
+            prev = u
+            continue
+        if start is not None:
+            parts.append(f"{start}:{prev}" if prev != start else str(start))
+        start = prev = u
+    if start is not None:
+        parts.append(f"{start}:{prev}" if prev != start else str(start))
+    return ",".join(parts)
 
 
 def _quote(mailbox: str) -> str:

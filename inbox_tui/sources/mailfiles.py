@@ -69,7 +69,8 @@ def _walk(root: Path) -> Iterator[RawMail | Skipped]:
         if here.name == "tmp" and (here.parent / "cur").is_dir():
             continue  # Maildir tmp/: messages still being delivered
         for name in sorted(filenames):
-            if not inside(here / name, real):
+            # os.walk does not enter linked folders: only a link can lead outside.
+            if os.path.islink(here / name) and not inside(here / name, real):
                 yield Skipped(str(here / name), OUTSIDE)
                 continue
             yield from _file(here / name, explicit=False)

@@ -38,7 +38,9 @@ class StoreChanged(Message):
 
 
 class StoreOpened(Message):
-    pass
+    def __init__(self, store: StoreLike) -> None:
+        self.store = store
+        super().__init__()
 
 
 class StoreFailed(Message):
@@ -92,9 +94,11 @@ class InboxApp(App[int]):
     def on_mount(self) -> None:
         if self.config.keys:
             self.set_keymap(self.config.keys)
-        if self._store is None:
-            self._open_store()  # overlaps the database layer's start-up with the first paint
         self.main = MainScreen(self.gateway, self.config, self.me, self.clock)
+        if self._store is None:
+            # Overlaps the database layer's start-up, and the first page's query, with
+            # building and painting the screen.
+            self._open_store()
         self.push_screen(self.main)
         self.call_after_refresh(self._start)
 
@@ -118,16 +122,20 @@ class InboxApp(App[int]):
     def _open_store(self) -> None:
         assert self._store_factory is not None
         try:
-            self._store = self._store_factory()
+            store = self._store_factory()
         except UserError as exc:
             self.post_message(StoreFailed(f"inbox-tui: {exc}"))
             return
-        self.post_message(StoreOpened())
+        self.main.prefetch_first_page(store)
+        # The store is handed over on the UI thread (on_store_opened), so _start never
+        # sees it half-ready.
+        self.post_message(StoreOpened(store))
 
     def on_store_failed(self, message: StoreFailed) -> None:
         self.exit(None, 2, message.text)
 
-    def on_store_opened(self) -> None:
+    def on_store_opened(self, message: StoreOpened) -> None:
+        self._store = message.store
         if self._started:  # else _start, once the screen is up, carries on
             self._store_ready()
 
@@ -137,13 +145,12 @@ class InboxApp(App[int]):
         # (the commands print the same sentences on stderr).
         for warning in getattr(self.store, "warnings", []):
             self.notify(warning, severity="warning", timeout=20, markup=False)
-        self.main.reload()
+        self.main.store_ready()
         self.set_interval(self.poll_seconds, self._poll)
         if self.store.url.startswith("postgresql"):
             self._poll()  # the baseline token, so the first notice already counts
             self._listen()  # other agents' changes at once; the poll stays as the fallback
         self.set_interval(15, self._heartbeat)
-        self.main.load_views()
         if self.config.accounts and not self.config.demo:
             self._watch_mail()
             self.set_interval(30, self.flush_outbox)

@@ -64,9 +64,7 @@ async def check_on_screen(store: Store, rows_to_visit: int) -> tuple[str, str]:
         for _ in range(3):
             await app.workers.wait_for_complete()
             await pilot.pause()
-        from textual.widgets import Static
-
-        thread_text = "\n".join(str(w.render()) for w in app.main.thread_view.query(Static))
+        thread_text = app.main.thread_view.plain_text()  # every line, as rendered
     lines = "\n".join(rows)
     assert_no_control_text(lines, "the conversation list")
     assert_no_control_text(thread_text, "the thread view")

@@ -11,7 +11,7 @@ from inbox_tui.incoming import IncomingMessage
 from inbox_tui.ingest import Ingestor
 from inbox_tui.models import Conversation
 from inbox_tui.services.conversations import get_thread
-from inbox_tui.tui.widgets.thread_view import WINDOW, EarlierMessages
+from inbox_tui.tui.widgets.thread_view import WINDOW, ThreadView
 from tests.tui.conftest import make_app
 from tests.tui.test_triage_keys import settle
 
@@ -41,6 +41,21 @@ def long_thread(store) -> int:
         ).one()
 
 
+def earlier_lines(view: ThreadView) -> list[str]:
+    """The "▲ N earlier messages" line(s) of the thread as shown, up to the first "·"."""
+    return [
+        line.split(" · ")[0].strip()
+        for line in view.plain_text().splitlines()
+        if "earlier messages" in line
+    ]
+
+
+def kind_on_screen(view: ThreadView, y: int) -> str | None:
+    """What the thread view shows on its ``y``-th screen line ("earlier", …)."""
+    found = view.block_at(int(view.scroll_y) + y)
+    return None if found is None else found[0]
+
+
 def test_get_thread_newest_keeps_order_and_counts_the_rest(demo_store):
     cid = long_thread(demo_store)
     with demo_store.read() as s:
@@ -64,15 +79,17 @@ async def test_long_thread_opens_at_its_end_and_loads_older_on_o_and_click(demo_
         thread = app.main.thread_view.thread
         assert [m.body for m in thread.messages][-1] == f"message number {N - 1}"
         assert len(thread.messages) == WINDOW and thread.earlier == N - WINDOW
-        assert len(app.main.thread_view.query(EarlierMessages)) == 1
+        assert earlier_lines(app.main.thread_view) == [f"▲ {N - WINDOW} earlier messages"]
         await pilot.press("o")
         await settle(pilot)
         assert len(app.main.thread_view.thread.messages) == 2 * WINDOW
-        await pilot.click(EarlierMessages)
+        view = app.main.thread_view
+        y = next(y for y in range(view.size.height) if kind_on_screen(view, y) == "earlier")
+        await pilot.click(ThreadView, offset=(4, y))
         await settle(pilot)
         thread = app.main.thread_view.thread
         assert [m.body for m in thread.messages] == [f"message number {i}" for i in range(N)]
-        assert thread.earlier == 0 and not app.main.thread_view.query(EarlierMessages)
+        assert thread.earlier == 0 and not earlier_lines(app.main.thread_view)
         await pilot.press("o")  # nothing older: no change, no error
         await settle(pilot)
         assert len(app.main.thread_view.thread.messages) == N

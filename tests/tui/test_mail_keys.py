@@ -76,7 +76,7 @@ async def test_reply_all_then_undo_brings_the_text_back(demo_store):
         assert row.id == cid
         await pilot.press("enter")
         await settle(pilot)
-        shown = "\n".join(str(w.render()) for w in app.main.query("ThreadView Static"))
+        shown = app.main.thread_view.plain_text()
         assert "Cc Bob Stone, Carol" in shown
         assert "huge.zip (87891 KB, too large: not kept)" in shown
         await pilot.press("A")

@@ -6,6 +6,7 @@ opens a session or decides a business rule.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,8 @@ from textual.widgets.option_list import Option
 
 from inbox_tui.sanitize import one_line
 from inbox_tui.tui import actions
-from inbox_tui.tui.gateway import Gateway, Loaded
+from inbox_tui.tui.gateway import Gateway, Loaded, StoreLike
+from inbox_tui.tui.restyle import set_state_class
 from inbox_tui.tui.screens.flows import Flow, OpenChanged, StatusNews
 from inbox_tui.tui.screens.insight import InsightFlows
 from inbox_tui.tui.screens.stats_trips import StatsReturn, StatsTrips
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
     from inbox_tui.config import Config
     from inbox_tui.services.conversations import ConversationFilter, ConversationRow
     from inbox_tui.services.views import SavedView
+
+log = logging.getLogger(__name__)
 
 # The narrowest screen on which a pane sits beside the list or thread (a 38-column pane
 # leaves the thread 60 columns); below it the pane replaces them.
@@ -182,6 +186,8 @@ class MainScreen(StatsTrips, InsightFlows):
         self.open_version: int | None = None
         self.saved_views: dict[str, SavedView] = {}
         self._list_request: ConversationFilter | None = None  # the filter last asked for
+        # The first page, read while the screen was being built (prefetch_first_page).
+        self._prefetched: tuple[ConversationFilter, list[ConversationRow]] | None = None
         self._pane_for: tuple[str, int | None] | None = None
         self._pane_generation = 0
         self.bursts = []  # the incident banner's, newest detection
@@ -214,6 +220,11 @@ class MainScreen(StatsTrips, InsightFlows):
 
     def on_mount(self) -> None:
         self._show_keys()
+
+    def store_ready(self) -> None:
+        """The store is open (the app calls this): the first page, views, incidents."""
+        self.reload()
+        self.load_views()
         self._check_incidents()
 
     def on_resize(self, event: Any) -> None:
@@ -283,6 +294,11 @@ class MainScreen(StatsTrips, InsightFlows):
         except ValueError as exc:
             self.set_status(str(exc))
             return
+        prefetched, self._prefetched = self._prefetched, None  # good for one reload only
+        if prefetched is not None and prefetched[0] == flt and keep_id is None:
+            self._list_request = prefetched[0]
+            self.on_list_loaded(ListLoaded(prefetched[1], (prefetched[0], None)))
+            return
         self._list_request = flt
         # Search reloads per keystroke and a count reads every match, while the first
         # page stops early: the page is shown first, a short page needs no count.
@@ -290,6 +306,19 @@ class MainScreen(StatsTrips, InsightFlows):
             self, page_of, flt, 0, None, self.me, reply=ListLoaded, flow=(flt, keep_id), group="list",
             exclusive=True,
         )  # fmt: skip
+
+    def prefetch_first_page(self, store: StoreLike) -> None:
+        """Read the first page of the list as soon as the store is open, in the worker
+        that opened it, while the screen is still being built; the first reload shows
+        it instead of asking again. A failure is left to that reload to report."""
+        try:
+            flt = self.current_filter()
+            with store.read() as session:
+                rows = page_of(session, flt, 0, None, self.me)
+        except Exception:
+            log.info("first page not prefetched", exc_info=True)
+            return
+        self._prefetched = (flt, rows)
 
     def on_list_loaded(self, message: ListLoaded) -> None:
         flt, keep_id = message.flow
@@ -488,7 +517,7 @@ class MainScreen(StatsTrips, InsightFlows):
         """Open a conversation by id in the thread view (it need not be in the list: the
         customer's history, a stats drill-down)."""
         self.open_id = conv_id
-        self.add_class("-reading")
+        set_state_class(self, True, "-reading")
         self._load_thread(conv_id)
         self.mentions_read(conv_id)
 
@@ -539,7 +568,7 @@ class MainScreen(StatsTrips, InsightFlows):
 
     def leave_thread(self) -> None:
         """Back from the thread to the list (beside it on a wide screen, it stays)."""
-        self.remove_class("-reading")
+        set_state_class(self, False, "-reading")
         # Leaving the thread leaves the pane that was open beside it: at 140 columns the
         # thread stays as a preview, and with the pane still there Esc seemed to do nothing.
         self._hide_pane()
@@ -575,7 +604,7 @@ class MainScreen(StatsTrips, InsightFlows):
         search = self.query_one("#search", Input)
         search.value = query
         search.add_class("shown")
-        self.remove_class("-reading")
+        set_state_class(self, False, "-reading")
         self.conv_list.focus()
         self.reload()
 
@@ -586,7 +615,7 @@ class MainScreen(StatsTrips, InsightFlows):
         search = self.query_one("#search", Input)
         search.value = ""
         search.remove_class("shown")
-        self.remove_class("-reading")
+        set_state_class(self, False, "-reading")
         self.conv_list.clear_selection()
         self.conv_list.focus()
         self.reload()

@@ -1,19 +1,29 @@
 """The open conversation: header, messages oldest first, notes set apart, quotes folded.
 
+One Line-API widget (like the conversation list): a message is laid out (wrapped to
+the width) only when the reader scrolls near it, and only visible lines are rendered,
+so opening a thread costs the same whatever its length; no widget per message.
+
 Every string from the store is shown as ``rich.text.Text`` built from
 ``sanitize.for_display``: no markup is parsed and no control character survives.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.geometry import Size
 from textual.message import Message
-from textual.widgets import Static
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from inbox_tui.sanitize import for_display, one_line
 
@@ -21,9 +31,10 @@ if TYPE_CHECKING:
     from inbox_tui.services.conversations import Thread, ThreadMessage
 
 MAX_BODY_CHARS = 20_000  # per message on screen; the rest is a click/key away in $PAGER
-# Messages shown when a thread opens, and added per "older" step: every message is a
-# widget to style and lay out, and a 900-message thread took a quarter of a second.
+# Messages read when a thread opens, and added per "older" step: the read is what a
+# long thread still costs (the screen lays out only what is near the view).
 WINDOW = 30
+AHEAD = 2  # screens laid out beyond the visible one
 
 
 def fold_quotes(body: str, show_quotes: bool) -> str:
@@ -95,24 +106,49 @@ def _attachment(a: dict[str, object]) -> str:
     return f"{name} ({_size(a.get('size'))})"
 
 
-class EarlierMessages(Static):
-    """The line above a long thread's first shown message; a click loads more."""
-
-    DEFAULT_CLASSES = "earlier"
-
-    class Clicked(Message):
-        pass
-
-    def on_click(self) -> None:
-        self.post_message(self.Clicked())
-
-
 def _size(value: object) -> str:
     n = int(value) if isinstance(value, int) else 0
     return f"{n / 1024:.0f} KB" if n >= 1024 else f"{n} B"
 
 
-class ThreadView(VerticalScroll, can_focus=True):
+def header_text(thread: Thread, viewers: list[tuple[str, str]]) -> Text:
+    """Subject, number, status, channel, assignee, tags, and who else is here."""
+    c = thread.conversation
+    header = Text()
+    header.append(one_line(c.subject, 300), style="bold")
+    header.append(f"\n#{c.id} · {c.status}", style="dim")
+    if c.snoozed_until:
+        header.append(f" until {c.snoozed_until:%d %b %H:%M} UTC", style="dim")
+    header.append(f" · {c.channel} · assigned to {c.assignee or 'nobody'}", style="dim")
+    if thread.customer_clock:  # the customer's local time (services/clock)
+        header.append(f" · {thread.customer_clock}", style="dim")
+    if c.tags:
+        header.append("  " + " ".join(f"#{one_line(t, 40)}" for t in c.tags), style="cyan")
+    if viewers:
+        header.append(
+            "\n◉ " + ", ".join(f"{one_line(n, 40)} is {a}" for n, a in viewers),
+            style="magenta",
+        )
+    return header
+
+
+def _estimate(m: ThreadMessage, width: int) -> int:
+    """Lines a message will likely take before it is laid out (the scrollbar's guess)."""
+    body = min(len(m.body), MAX_BODY_CHARS)
+    return 3 + body // max(1, width - 3) + m.body.count("\n", 0, MAX_BODY_CHARS)
+
+
+@dataclass
+class _Block:
+    """One piece of the thread: the header, the "earlier messages" line, or a message;
+    ``lines`` are its strips at the widget's width once laid out."""
+
+    kind: str
+    message: ThreadMessage | None = None
+    lines: list[Strip] = field(default_factory=list)
+
+
+class ThreadView(ScrollView, can_focus=True):
     BINDINGS = [
         Binding("j,down", "scroll_down", "Scroll down", show=False, id="thread.down"),
         Binding("k,up", "scroll_up", "Scroll up", show=False, id="thread.up"),
@@ -121,6 +157,13 @@ class ThreadView(VerticalScroll, can_focus=True):
         Binding("q", "toggle_quotes", "Quotes", id="thread.quotes"),
         Binding("o", "older", "Older messages", id="thread.older"),
     ]
+    COMPONENT_CLASSES = {
+        "thread-view--earlier",
+        "thread-view--bar-in",
+        "thread-view--bar-out",
+        "thread-view--bar-note",
+        "thread-view--note",
+    }
 
     class OlderWanted(Message):
         """The reader asked for the earlier messages of a long thread."""
@@ -137,6 +180,11 @@ class ThreadView(VerticalScroll, can_focus=True):
         # it happened to get (a 7-message thread then hid its first message after a reply).
         self.window: tuple[int | None, int] = (None, WINDOW)
         self._scroll: str | float = "top"  # where the next rebuild leaves the reader
+        self._blocks: list[_Block] = []
+        self._tops: list[int] = []  # first line of each laid-out block, in order
+        self._height = 0  # lines of the laid-out blocks
+        self._width = 0  # the width they were laid out at
+        self._guess = 0  # estimated lines of the blocks not laid out yet
         self._reveal: int | None = None  # the conversation to show at its latest message
 
     def reveal_latest(self, conversation_id: int) -> None:
@@ -148,9 +196,13 @@ class ThreadView(VerticalScroll, can_focus=True):
             self.call_after_refresh(self._scroll_to_latest)
 
     def _scroll_to_latest(self) -> None:
-        found = list(self.query(".message.in")) or list(self.query(".message"))
-        if found:
-            self.scroll_to_widget(found[-1], top=True, animate=False)
+        if self.thread is None or not self.thread.messages:
+            return
+        messages = self.thread.messages
+        latest = next((m for m in reversed(messages) if m.direction == "in"), messages[-1])
+        line = self.line_of(latest.id)
+        if line is not None:
+            self.scroll_to(y=line, animate=False)
 
     def window_for(self, conversation_id: int) -> int:
         shown_id, wanted = self.window
@@ -178,56 +230,160 @@ class ThreadView(VerticalScroll, can_focus=True):
         self._rebuild()
 
     def _rebuild(self) -> None:
-        self.remove_children()
-        if self.thread is None:
-            self.mount(Static(Text("Select a conversation and press Enter.", style="dim")))
-            return
-        c = self.thread.conversation
-        header = Text()
-        header.append(one_line(c.subject, 300), style="bold")
-        header.append(f"\n#{c.id} · {c.status}", style="dim")
-        if c.snoozed_until:
-            header.append(f" until {c.snoozed_until:%d %b %H:%M} UTC", style="dim")
-        header.append(f" · {c.channel} · assigned to {c.assignee or 'nobody'}", style="dim")
-        if self.thread.customer_clock:  # the customer's local time (services/clock)
-            header.append(f" · {self.thread.customer_clock}", style="dim")
-        if c.tags:
-            header.append("  " + " ".join(f"#{one_line(t, 40)}" for t in c.tags), style="cyan")
-        if self.viewers:
-            header.append(
-                "\n◉ " + ", ".join(f"{one_line(n, 40)} is {a}" for n, a in self.viewers),
-                style="magenta",
-            )
-        widgets = [Static(header, classes="thread-header")]
-        if self.thread.earlier:
-            more = min(self.thread.earlier, WINDOW)
-            widgets.append(
-                EarlierMessages(
-                    f"▲ {self.thread.earlier:,} earlier messages · press o (or click) "
-                    f"to show {more} more"
-                )
-            )
-        for m in self.thread.messages:
-            widgets.append(
-                Static(
-                    message_text(m, self.show_quotes, self.now()), classes=f"message {m.direction}"
-                )
-            )
-        self.mount_all(widgets)
+        blocks = [_Block("header")]
+        if self.thread is not None:
+            if self.thread.earlier:
+                blocks.append(_Block("earlier"))
+            blocks += [_Block("message", m) for m in self.thread.messages]
+        self._blocks = blocks
         where, self._scroll = self._scroll, self.scroll_y
-        if self._reveal == c.id:
+        top = self.keep_top or where == "top"
+        self._relayout(0 if top else int(self.scroll_y))
+        if self.thread is not None and self._reveal == self.thread.conversation.id:
             self._reveal = None
-            self.call_after_refresh(self._scroll_to_latest)
-        elif self.keep_top or where == "top":
             self.keep_top = False
-            self.call_after_refresh(self.scroll_home, animate=False)
+            self.call_after_refresh(self._scroll_to_latest)
+        elif top:
+            self.keep_top = False
+            self.scroll_to(y=0, animate=False, immediate=True)
         elif where == "end":
+            self._lay_out_until(None)
             self.call_after_refresh(self.scroll_end, animate=False)
         else:
+            assert isinstance(where, float | int)
+            self._lay_out_until(int(where) + self.size.height)
             self.call_after_refresh(self.scroll_to, y=where, animate=False)
+        self.refresh()
 
-    def on_earlier_messages_clicked(self) -> None:
-        self.action_older()
+    # -- layout: blocks become strips only when the reader gets near them ----------------
+
+    def _relayout(self, start: int | None = None) -> None:
+        """Forget every laid-out block (a new thread, width or quote setting) and lay
+        out what is on screen from ``start`` (default: where the reader is)."""
+        self._width = self.scrollable_content_region.width
+        self._tops, self._height = [], 0
+        for block in self._blocks:
+            block.lines = []
+        self._guess = sum(
+            _estimate(b.message, self._width) if b.message else 2 for b in self._blocks
+        )
+        start = int(self.scroll_y) if start is None else start
+        self._lay_out_until(start + max(1, self.size.height))  # the rest as the reader scrolls
+
+    def _lay_out_until(self, line: int | None) -> None:
+        """Lay out blocks until ``line`` is covered (None: all of them)."""
+        if self._width <= 0:
+            return
+        while len(self._tops) < len(self._blocks) and (line is None or self._height <= line):
+            block = self._blocks[len(self._tops)]
+            block.lines = self._lines(block, self._width)
+            self._guess -= _estimate(block.message, self._width) if block.message else 2
+            self._tops.append(self._height)
+            self._height += len(block.lines)
+        height = self._height + max(0, self._guess)
+        if self.virtual_size != Size(self._width, height):
+            self.virtual_size = Size(self._width, height)
+
+    def _lines(self, block: _Block, width: int) -> list[Strip]:
+        blank = Strip.blank(width)
+        if block.kind == "header":
+            if self.thread is None:
+                text = Text("Select a conversation and press Enter.", style="dim")
+                return [Strip(line, width) for line in self._wrap(text, width, Style())]
+            lines = self._wrap(header_text(self.thread, self.viewers), width, Style())
+            return [*(Strip(line, width) for line in lines), blank]
+        if block.kind == "earlier" and self.thread is not None:
+            more = min(self.thread.earlier, WINDOW)
+            text = Text(
+                f"▲ {self.thread.earlier:,} earlier messages · press o (or click) "
+                f"to show {more} more"
+            )
+            style = self.get_component_rich_style("thread-view--earlier", partial=True)
+            pad = Segment(" ")
+            lines = self._wrap(text, width - 2, style)
+            return [Strip([pad, *line, pad], width) for line in lines] + [blank]
+        m = block.message
+        assert m is not None
+        kind = m.direction if m.direction in ("in", "out", "note") else "in"
+        bar_style = self.get_component_rich_style(f"thread-view--bar-{kind}")
+        back = self.get_component_rich_style("thread-view--note") if kind == "note" else Style()
+        bar = Segment("║" if kind == "note" else "▎", bar_style)
+        pad = Segment(" ", back)
+        body = message_text(m, self.show_quotes, self.now())
+        return [
+            Strip([bar, pad, *line, pad], width)
+            for line in self._wrap(body, max(1, width - 3), back)
+        ] + [blank]
+
+    def _wrap(self, text: Text, width: int, style: Style) -> list[list[Segment]]:
+        console = self.app.console
+        options = console.options.update(width=max(1, width), height=None)
+        return console.render_lines(text, options, style=style, pad=True)
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.scrollable_content_region.width != self._width:
+            self._relayout()
+            self.refresh()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        self._lay_out_until(int(new_value) + (AHEAD + 1) * max(1, self.size.height))
+        super().watch_scroll_y(old_value, new_value)
+
+    def render_line(self, y: int) -> Strip:
+        line = int(self.scroll_y) + y
+        width = self.scrollable_content_region.width
+        if width != self._width:
+            self._relayout()
+        self._lay_out_until(line)
+        index = bisect_right(self._tops, line) - 1
+        if index < 0:
+            return Strip.blank(width, self.rich_style)
+        lines = self._blocks[index].lines
+        offset = line - self._tops[index]
+        if offset >= len(lines):
+            return Strip.blank(width, self.rich_style)
+        return lines[offset].apply_style(self.rich_style)
+
+    # -- reading ---------------------------------------------------------------------
+
+    def action_scroll_end(self) -> None:
+        self._lay_out_until(None)  # the last message's place is known only once laid out
+        super().action_scroll_end()
+
+    @property
+    def laid_out(self) -> int:
+        """How many blocks (header, earlier line, messages) are laid out so far."""
+        return len(self._tops)
+
+    def block_at(self, line: int) -> tuple[str, ThreadMessage | None] | None:
+        """What is on a line of the thread (0 = the subject): the block's kind
+        ("header", "earlier", "message") and its message, if any."""
+        self._lay_out_until(line)
+        index = bisect_right(self._tops, line) - 1
+        if index < 0 or line >= self._height:
+            return None
+        return self._blocks[index].kind, self._blocks[index].message
+
+    def line_of(self, message_id: int) -> int | None:
+        """The first line of a message in the thread (laying out up to it), or None."""
+        for i, block in enumerate(self._blocks):
+            if block.message is not None and block.message.id == message_id:
+                while len(self._tops) <= i:
+                    self._lay_out_until(self._height)
+                return self._tops[i]
+        return None
+
+    def plain_text(self) -> str:
+        """The whole thread as it is shown, as plain text (lays out every message)."""
+        self._lay_out_until(None)
+        return "\n".join(
+            line.text.rstrip(" ") for block in self._blocks for line in block.lines
+        ).rstrip()
+
+    def on_click(self, event: events.Click) -> None:
+        found = self.block_at(int(self.scroll_y) + event.y)
+        if found is not None and found[0] == "earlier":
+            self.action_older()
 
     def action_older(self) -> None:
         if self.thread is not None and self.thread.earlier:
