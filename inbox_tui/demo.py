@@ -404,7 +404,68 @@ def _build(session: Session, me: str, now: datetime, seed: int) -> int:
             else:
                 _mail_conversation(ing, session, rng, n, opened, now, people, agents, me)
             count += 1
-    return count
+    _long_thread(ing, session, now)
+    return count + 1
+
+
+# One long back-and-forth (14 messages and a note), so paging through a thread and the
+# thread's first messages are something to see in the demo: (minutes before now, who,
+# text); "in" is the customer, "note" an internal note, else the agent's username.
+LONG_THREAD = [
+    (5790, "in", "Hi,\n\nWe're moving from Trello and the importer stops at 80% every time on our 'Fleet maintenance' board (about 1,900 cards). No error, the bar just stays there. The other boards came over fine.\n\nHannah Weber\nOperations, Lindgren Logistics"),
+    (5700, "diego", "Hi Hannah,\n\nSorry about that. Could you tell me roughly how big the Trello export file is, and which browser you use? If the board has many attachments, that helps too.\n\nDiego"),
+    (5010, "in", "It's a 212 MB JSON export, Firefox 132 on Windows. Lots of attachments: inspection PDFs, photos of the trucks. I tried twice more this morning, same 80%."),
+    (4990, "note", "Import worker log for Lindgren: the job times out fetching attachments over 25 MB from Trello's CDN (3 PDFs of 40-60 MB). Not a size limit on our side. Asked Mei whether the worker timeout can be raised for one account."),
+    (4970, "diego", "Thanks, that helps. Two or three of your attachments are very large, and our importer gives up fetching them. While we look at it: would splitting the board into two (e.g. 2023 and 2024 cards) in Trello work for you?\n\nDiego"),
+    (4020, "in", "We split it. The 2023 half imported fine, the 2024 half still stops at 80%. Screenshot of the progress bar attached."),
+    (3950, "diego", "Got it: the three big files are all on 2024 cards (the 'Annual inspection' PDFs). Would it be OK to import without those three and attach them by hand?\n\nDiego"),
+    (3100, "in", "Unfortunately not: those are the legal inspection records and the cards link to them from checklists. Our auditors check the board, not Trello."),
+    (3030, "diego", "Understood, then we fix it properly. Our engineers are raising the fetch timeout for large attachments; I expect that in tomorrow's release. I'll write as soon as it is live, no need to retry before.\n\nDiego"),
+    (1650, "in", "Any news? The team is still working in Trello until the board is over, and we pay for both until then."),
+    (1580, "diego", "Yes: the release went out an hour ago. Please run the 2024 import once more, it should go through now, large PDFs included.\n\nDiego"),
+    (420, "in", "It went through, thanks! One thing: on 3 cards the due date is missing (FM-2031, FM-2044, FM-2107). They have checklists with dates in Trello."),
+    (380, "diego", "Glad it worked. The missing dates are a known gap: when a Trello card has no due date but its checklist items do, we don't carry those over yet. For now you can set them from the card's checklist menu (Set dates from checklist).\n\nDiego"),
+    (50, "in", "Done for the three cards, all good. Can we also get the dates for the other boards? We have a few hundred cards like that."),
+]  # fmt: skip
+
+
+def _long_thread(ing: Ingestor, session: Session, now: datetime) -> None:
+    """Hannah's Trello import: fourteen messages over four days and an internal note,
+    open and waiting for us (her last question is unanswered)."""
+    subject = "Trello import stops at 80%"
+    first, root, previous = True, "<demo-long-1@lindgren.example>", ""
+    conv_id = None
+    for i, (minutes, who, body) in enumerate(LONG_THREAD, start=1):
+        at = (now - timedelta(minutes=minutes)).replace(second=0, microsecond=0)
+        if who == "note":
+            assert conv_id is not None
+            triage.add_note(session, "diego", conv_id, body, at=at)
+            continue
+        customer = who == "in"
+        mid = f"<demo-long-{i}@{'lindgren.example' if customer else DOMAIN}>"
+        res = ing.add(
+            IncomingMessage(
+                source="imap:support/INBOX" if customer else "imap:support/Sent",
+                external_id=f"demo-long-{i}",
+                message_id=mid,
+                in_reply_to=previous or None,
+                references=[] if first else [root] if previous == root else [root, previous],
+                subject=subject if first else f"Re: {subject}",
+                author_name="Hannah Weber" if customer else "Diego Alvarez",
+                author_email="hannah.weber@lindgren.example" if customer else f"{who}@{DOMAIN}",
+                agent_username=None if customer else who,
+                to=[("Northwind Support", SUPPORT)] if customer else [("Hannah Weber", "hannah.weber@lindgren.example")],
+                sent_at=at,
+                body=body,
+                attachments=[Attachment("progress.png", "image/png", 61240)] if "Screenshot" in body else [],
+            )
+        )  # fmt: skip
+        if first:
+            conv_id = res.conversation_id
+            assert conv_id is not None
+            triage.assign(session, "diego", conv_id, "diego", at=at + timedelta(minutes=20))
+            triage.tag(session, "diego", conv_id, "bug", at=at + timedelta(minutes=20))
+        first, previous = False, mid
 
 
 def _people(rng: random.Random, n: int) -> list[tuple[str, str, str, str]]:

@@ -1,3 +1,4 @@
+import itertools
 from datetime import UTC, datetime
 
 from sqlmodel import func, select
@@ -74,3 +75,22 @@ def test_the_demo_store_is_kept_unless_fresh_is_asked_for(tmp_path, capsys):
     assert tagged_mine() == 0
     assert cli.main([*demo, "--fresh", "--keep"]) == 2
     assert "contradict" in capsys.readouterr().err
+
+
+def test_demo_has_a_long_back_and_forth_thread(sqlite_store):
+    """Paging through a thread needs one longer than a screen: the walkthrough found no
+    demo thread over 5 messages (#17)."""
+    from inbox_tui.services.conversations import get_thread
+
+    build_demo(sqlite_store, me="tester", now=NOW)
+    with sqlite_store.read() as s:
+        longest = s.exec(select(Conversation).order_by(Conversation.message_count.desc())).first()
+        assert longest is not None and 10 <= longest.message_count <= 20
+        assert longest.status == "open"  # in the default view, waiting for a reply
+        thread = get_thread(s, longest.id)
+        directions = [m.direction for m in thread.messages]
+        assert "note" in directions
+        # back and forth: the customer and the agent take turns, not one long monologue
+        turns = sum(1 for a, b in itertools.pairwise(directions) if {a, b} == {"in", "out"})
+        assert turns >= 9
+        assert directions[-1] == "in"  # the customer's last question is open

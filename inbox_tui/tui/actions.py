@@ -206,19 +206,22 @@ def keys_for(keymap: Mapping[str, str], a: Action) -> str:
 # What the footer keeps when the line is too short for every hint, most important first:
 # ? (which lists every key) never falls off, then the keys of the core loop.
 FOOTER_PRIORITY = [
-    "help", "open", "reply", "search", "tag", "close_next", "note", "assign", "status",
+    "help", "open", "back", "reply", "search", "tag", "close_next", "note", "assign", "status",
     "snooze", "views", "macro", "stats", "contact", "article",
 ]  # fmt: skip
 
 
-def key_hints(keymap: Mapping[str, str], width: int | None = None) -> Text:
+def key_hints(keymap: Mapping[str, str], width: int | None = None, reading: bool = False) -> Text:
     """The footer's hints. With a ``width``, the most important ones that fit (by
-    ``FOOTER_PRIORITY``), whole, in their usual order; ? (every key) is always there."""
+    ``FOOTER_PRIORITY``), whole, in their usual order; ? (every key) is always there.
+    In a thread (``reading``) Back takes Open's place: Enter does nothing more there."""
     hints = []
     for a in ACTIONS:
-        if a.short:
+        short = "Back" if a.id == "back" and reading else a.short
+        if short and not (reading and a.id == "open"):
             key = keys_for(keymap, a).split(" / ")[0].replace("enter", "⏎")
-            hints.append((a.id, f" {key} ", f" {a.short} "))
+            key = "Esc" if key == "escape" else key
+            hints.append((a.id, f" {key} ", f" {short} "))
     if width is not None:
         rank = {name: i for i, name in enumerate(FOOTER_PRIORITY)}
         keep: set[str] = set()

@@ -33,6 +33,22 @@ async def test_footer_keeps_the_most_important_keys_at_80_columns(demo_store):
                 assert a.short in wide, (a.short, wide)
 
 
+async def test_footer_in_a_thread_offers_back_instead_of_open_at_80_columns(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        shown = footer(app)
+        # Enter does nothing more in a thread; the way out does
+        assert " Esc " in shown and "Back" in shown and "Open" not in shown, shown
+        assert "Help" in shown and "Reply" in shown
+        await pilot.press("escape")
+        await settle(pilot)
+        shown = footer(app)
+        assert "Open" in shown and "Back" not in shown, shown
+
+
 def test_footer_hints_fit_by_priority_and_help_lists_everything():
     for width in (40, 60, 78, 100, 158):
         text = actions.key_hints({}, width).plain
@@ -216,7 +232,7 @@ async def test_first_tab_on_stats_goes_to_the_next_table(demo_store):
 
 
 async def test_the_daily_volume_sparkline_stays_on_one_line(demo_store):
-    for width in (80, 160):
+    for width in (60, 80, 160):
         app = make_app(demo_store)
         async with app.run_test(size=(width, 48)) as pilot:
             stats = await open_stats(pilot)
@@ -228,6 +244,9 @@ async def test_the_daily_volume_sparkline_stays_on_one_line(demo_store):
                 spark = [ln for ln in lines if any(ch in ln for ch in "▁▂▃▄▅▆▇█")]
                 assert len(spark) == 1, (width, period, lines)
                 assert len(spark[0]) <= volume.content_region.width, (width, period, spark)
+                days = len(stats._daily)
+                # the line is not squeezed to a few bars: every day, or most of the width
+                assert len(spark[0].strip()) >= min(days, volume.content_region.width // 2)
 
 
 async def test_escape_from_a_conversation_opened_in_stats_goes_back_to_the_stats(demo_store):

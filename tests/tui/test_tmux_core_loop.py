@@ -77,7 +77,7 @@ def test_undo_editor_draft_restart_send_in_tmux(demo_store, tmp_path):
         keys(session, "Enter")
         screens.append(expect(session, "▎"))
         keys(session, "t")
-        expect(session, "Tag (Enter toggles")
+        expect(session, "(Enter toggles")  # the title names the conversation since bb17525
         wait_for(session, lambda t: "Loading…" not in t)  # the picker fills, then takes keys
         keys(session, *"tmux-undo", wait=0.3)
         keys(session, "Enter", wait=1.5)

@@ -192,6 +192,7 @@ class MainScreen(StatsTrips, InsightFlows):
         self._pane_generation = 0
         self.bursts = []  # the incident banner's, newest detection
         self._stats_return: StatsReturn | None = None
+        self._keys_for: tuple[int, int, bool] | None = None  # what the footer shows
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not isinstance(self.focused, ViewsList) or action in self.PANEL_SAFE_ACTIONS
@@ -227,6 +228,10 @@ class MainScreen(StatsTrips, InsightFlows):
         self.load_views()
         self._check_incidents()
 
+    def on_descendant_focus(self, _event: Any) -> None:
+        # Opening or leaving a thread moves the focus: the footer follows (Back or Open).
+        self._show_keys()
+
     def on_resize(self, event: Any) -> None:
         wide = event.size.width >= 140
         self.set_class(wide, "-wide")
@@ -260,7 +265,11 @@ class MainScreen(StatsTrips, InsightFlows):
             sel.append(" Esc clears ")
         # The most important keys that fit (? always), whole: at 80 columns the line
         # used to end at "Close" and drop ? Help, the way to every other key.
-        hints = sel + actions.key_hints(self.config.keys, max(0, width - len(sel)))
+        reading = self.has_class("-reading")
+        if (width, n, reading) == self._keys_for:
+            return  # the same line: a focus change need not lay out the footer again
+        self._keys_for = (width, n, reading)
+        hints = sel + actions.key_hints(self.config.keys, max(0, width - len(sel)), reading)
         self.query_one("#keys", Static).update(hints)
 
     def _set_top(self, total: int, exact: bool = True) -> None:

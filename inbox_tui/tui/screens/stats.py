@@ -481,17 +481,23 @@ class StatsScreen(Screen[str | int | None]):
             note.display = bool(short)
 
     def _show_volume(self) -> None:
-        total = sum(self._daily)
-        suffix = f"  {total} messages"
-        room = self.size.width - 4 - len("Incoming per day  ") - len(suffix)
-        label = "Incoming per day"
-        if len(self._daily) > room:  # six months at 160 columns wrapped the sparkline
-            label = "Incoming per day, averaged over N days"
-            room = self.size.width - 4 - len(label) - 2 - len(suffix)
-        values, days = fit_series(self._daily, max(1, room))
-        vol = Text(label.replace(" N ", f" {days} ") + "  ", style="bold")
-        vol.append(sparkline(values), style="cyan")
-        vol.append(suffix)
+        """The daily line: beside its label when the days fit, else on a line of its
+        own as N-day averages (six months wrapped at 160 columns; 60 left it 2 wide)."""
+        width = self.size.width - 4  # the screen's scrollbar and the block's padding
+        total = f"{sum(self._daily)} messages"
+        label = "Incoming per day  "
+        if len(label) + len(self._daily) + 2 + len(total) <= width:
+            vol = Text(label, style="bold")
+            vol.append(sparkline(self._daily), style="cyan")
+            vol.append(f"  {total}")
+        else:
+            values, days = fit_series(self._daily, max(1, width))
+            vol = Text(
+                "Incoming per day" + (f", averaged over {days} days" if days > 1 else ""),
+                style="bold",
+            )
+            vol.append(f" · {total}\n")
+            vol.append(sparkline(values), style="cyan")
         if self._previous:
             vol.append("\n" + self._previous, style="dim")
         self.query_one("#volume", Static).update(vol)

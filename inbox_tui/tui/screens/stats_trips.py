@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Input
 
+from inbox_tui.tui.restyle import set_state_class
 from inbox_tui.tui.screens.teamwork import TeamFlows
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ class StatsTrips(TeamFlows):
     _hide_pane: Callable[[], None]
     _follow_cursor: Callable[[], None]
     open_conversation: Callable[..., None]
+    set_status: Callable[[str], None]
 
     def action_stats(self) -> None:
         self.open_stats()
@@ -66,6 +68,7 @@ class StatsTrips(TeamFlows):
                 query = f"assignee:{result}"
                 self.search_for(query, "all")
                 self._stats_return = StatsReturn(screen.exit_place, before, query=query)
+            self.set_status("From the stats: Esc goes back to them.")
 
         self.app.push_screen(screen, drill)
 
@@ -84,7 +87,8 @@ class StatsTrips(TeamFlows):
         ):  # a thread opened from the agent's list goes back to that list first
             return False
         self._stats_return = None
-        self.remove_class("-reading")
+        self.set_status("")
+        set_state_class(self, False, "-reading")
         self._hide_pane()
         if ret.query is not None:
             self.view, self.query_text, self.search_everywhere = ret.before
