@@ -114,3 +114,81 @@ def test_team_mail_imported_from_files_counts_as_outbound(sqlite_store, tmp_path
         Direction.INBOUND.value,
         Direction.OUTBOUND.value,
     ] * 2
+
+
+# -- undo send in the demo (#18) -------------------------------------------------------
+
+
+def _due_now(store: Store) -> None:
+    from inbox_tui.models import Outbox, utcnow
+
+    def work(s):
+        for row in s.exec(select(Outbox)).all():
+            row.next_attempt_at = utcnow() - timedelta(seconds=1)
+
+    store.run(work)
+
+
+def test_demo_reply_waits_out_the_undo_delay_and_can_be_taken_back(sqlite_store, tmp_path):
+    from inbox_tui.services import undo_send
+    from inbox_tui.services.compose import send_reply
+
+    cid = imported(sqlite_store, tmp_path)
+    cfg = demo_config()
+    cfg.mail.undo_seconds = 10
+    sent = sqlite_store.run(send_reply, "sam", cid, "First try.", config=cfg)
+    assert not sent.logged and sent.undo_seconds == 10
+    assert "undo" in sent.sentence and "nothing is sent" in sent.sentence
+    # Nothing is due yet: the demo's flush records nothing before the delay is over.
+    assert asyncio.run(flush_outbox(sqlite_store, cfg)).logged == 0
+    back = sqlite_store.run(undo_send.take_back_newest, "sam")
+    assert back.conversation_id == cid and back.text.startswith("First try.")
+    assert f"#{cid}" in back.sentence and "Order 1234" in back.sentence
+    sqlite_store.run(send_reply, "sam", cid, "Second try.", config=cfg)
+    _due_now(sqlite_store)
+    report = asyncio.run(flush_outbox(sqlite_store, cfg))
+    assert (report.logged, report.sent, report.failed, report.retrying) == (1, 0, 0, 0)
+    from inbox_tui.errors import UserError
+
+    try:
+        sqlite_store.run(undo_send.take_back_newest, "sam")
+    except UserError as exc:
+        assert "no reply of yours still waiting" in str(exc)
+    else:
+        raise AssertionError("a recorded reply was taken back")
+    from inbox_tui.models import Outbox
+
+    with sqlite_store.read() as s:
+        assert [r.status for r in s.exec(select(Outbox).order_by(Outbox.id))] == [
+            "cancelled",
+            "logged",
+        ]
+
+
+def test_undo_takes_back_the_newest_reply_wherever_the_cursor_is(sqlite_store, tmp_path):
+    from inbox_tui.incoming import IncomingMessage
+    from inbox_tui.ingest import Ingestor
+    from inbox_tui.models import utcnow
+    from inbox_tui.services import undo_send
+
+    cid = imported(sqlite_store, tmp_path)
+    other = IncomingMessage(
+        source="mail:import",
+        external_id="x1",
+        message_id="<x1@else.example>",
+        subject="Another question",
+        author_name="Eve",
+        author_email="eve@else.example",
+        to=[("", TEAM)],
+        sent_at=utcnow(),
+        body="Hello?",
+    )
+    oid = sqlite_store.run(lambda s: Ingestor(s).add(other).conversation_id)
+    cfg = demo_config()
+    cfg.mail.undo_seconds = 10
+    sqlite_store.run(replies.queue_reply, "sam", oid, "To Eve.", config=cfg)
+    sqlite_store.run(replies.queue_reply, "sam", cid, "To Dana.", config=cfg)
+    back = sqlite_store.run(undo_send.take_back_newest, "sam")
+    assert back.conversation_id == cid and back.text.startswith("To Dana.")
+    back = sqlite_store.run(undo_send.take_back_newest, "sam")
+    assert back.conversation_id == oid and "Another question" in back.sentence

@@ -441,7 +441,19 @@ def _chat_delivery(
         raw = chat_line(session, conv, agent, last_in, text, message_id, now)
         delay = timedelta(seconds=config.mail.undo_seconds)
         return Delivery(message_id, raw, "", [], OutboxStatus.QUEUED.value, None, now + delay)
-    return Delivery(message_id, text.encode("utf-8"), "", [], OutboxStatus.LOGGED.value, None, now)
+    status = queued_status(config) if config.demo else OutboxStatus.LOGGED.value
+    send_at = now + timedelta(seconds=config.mail.undo_seconds)
+    return Delivery(message_id, text.encode("utf-8"), "", [], status, None, send_at)
+
+
+def queued_status(config: Config) -> str:
+    """The outbox status a new reply or forward starts in. The demo sends nothing, but
+    its replies wait out ``[mail] undo_seconds`` like a real account's (undo send works
+    there too); ``flush_outbox`` then records them as ``logged``. With no delay they
+    are logged at once."""
+    if config.demo and config.mail.undo_seconds <= 0:
+        return OutboxStatus.LOGGED.value
+    return OutboxStatus.QUEUED.value
 
 
 def _email_delivery(
@@ -488,7 +500,7 @@ def _email_delivery(
         raw=build_reply(parts, message_id).as_bytes(),
         mail_from=account.address,
         rcpts=list(dict.fromkeys(a for _, a in recipients.to + recipients.cc)),
-        status=OutboxStatus.LOGGED.value if config.demo else OutboxStatus.QUEUED.value,
+        status=queued_status(config),
         account=account,
         send_at=now + timedelta(seconds=config.mail.undo_seconds),
         to=recipients.to,
@@ -639,12 +651,17 @@ def delivery_sentence(status: str, channel: str, config: Config) -> str:
                 "Chat customers cannot receive email, and no chat bridge is set up "
                 "([chat] outgoing_log): the reply is recorded in the conversation only."
             )
+    delay = config.mail.undo_seconds
+    if config.demo:
+        return (
+            f"Reply waits {delay:.0f} s (undo until then), then is recorded. "
+            "This is the demo inbox, so nothing is sent."
+        )
     where = (
         "written to the chat outgoing log for the bridge"
         if channel == Channel.CHAT.value
         else "sent in the background"
     )
-    delay = config.mail.undo_seconds
     if delay > 0:
         return f"Reply queued; it is {where} in {delay:.0f} s (undo until then)."
     return f"Reply queued; it is {where}."

@@ -7,13 +7,16 @@ is append-only)."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from inbox_tui import sanitize
 from inbox_tui.errors import UserError
 from inbox_tui.models import (
     Agent,
+    Conversation,
     Event,
     EventKind,
     Message,
@@ -124,3 +127,33 @@ def take_back_last(session: Session, actor: str, conversation_id: int) -> str:
             "it may have gone out already (undo works for [mail] undo_seconds)."
         )
     return cancel_outbox(session, actor, outbox_id)
+
+
+@dataclass
+class TakenBack:
+    """A reply taken back: which conversation it was for, and its text."""
+
+    conversation_id: int
+    text: str
+    sentence: str  # what the agent is told, naming the conversation
+
+
+def take_back_newest(session: Session, actor: str) -> TakenBack:
+    """The TUI's undo send key: take back this agent's newest reply that has not started
+    going out, whichever conversation it went to (after sending, the row may have left
+    the view and the cursor sits on another). Raises UserError when there is none."""
+    outbox_id = last_cancellable(session, actor)
+    if outbox_id is None:
+        raise UserError(
+            "There is no reply of yours still waiting to be sent; "
+            "it may have gone out already (undo works for [mail] undo_seconds)."
+        )
+    row = session.get(Outbox, outbox_id)
+    assert row is not None
+    conv_id = row.conversation_id
+    text = cancel_outbox(session, actor, outbox_id)
+    conv = session.get(Conversation, conv_id)
+    subject = sanitize.one_line(conv.subject if conv else "", 80) or "(no subject)"
+    return TakenBack(
+        conv_id, text, f"Took back your reply to #{conv_id} “{subject}”; nothing was sent."
+    )
