@@ -125,3 +125,23 @@ def test_incident_detection_smoke():
     corpus("faq")
     r = incident_detection.evaluate(trials=1)
     assert set(r) == {"words"} and r["words"]["trials"] == 1
+
+
+def test_import_vs_notmuch_smoke(tmp_path, capsys):
+    from benchmarks import import_vs_notmuch
+    from benchmarks.generate import write_maildir
+
+    write_maildir(tmp_path / "md", 8)
+    assert import_vs_notmuch.main(["--maildir", str(tmp_path / "md"), "--runs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "import 8 messages as a Maildir" in out and "notmuch new" in out
+
+
+def test_imap_sync_smoke(tmp_path, capsys):
+    from benchmarks import imap_sync
+    from benchmarks.generate import write_maildir
+
+    write_maildir(tmp_path / "md", 8)
+    assert imap_sync.main(["--maildir", str(tmp_path / "md"), "--runs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "initial IMAP sync of 8 messages" in out and "peak memory" in out
