@@ -153,7 +153,7 @@ def test_demo_reply_waits_out_the_undo_delay_and_can_be_taken_back(sqlite_store,
     try:
         sqlite_store.run(undo_send.take_back_newest, "sam")
     except UserError as exc:
-        assert "no reply of yours still waiting" in str(exc)
+        assert "no reply of yours here still waiting" in str(exc)
     else:
         raise AssertionError("a recorded reply was taken back")
     from inbox_tui.models import Outbox

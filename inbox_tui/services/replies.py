@@ -654,7 +654,7 @@ def delivery_sentence(status: str, channel: str, config: Config) -> str:
     delay = config.mail.undo_seconds
     if config.demo:
         return (
-            f"Reply waits {delay:.0f} s (undo until then), then is recorded. "
+            f"Reply recorded in {delay:.0f} s (undo until then). "
             "This is the demo inbox, so nothing is sent."
         )
     where = (

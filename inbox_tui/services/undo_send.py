@@ -145,7 +145,7 @@ def take_back_newest(session: Session, actor: str) -> TakenBack:
     outbox_id = last_cancellable(session, actor)
     if outbox_id is None:
         raise UserError(
-            "There is no reply of yours still waiting to be sent; "
+            "There is no reply of yours here still waiting to be sent; "
             "it may have gone out already (undo works for [mail] undo_seconds)."
         )
     row = session.get(Outbox, outbox_id)

@@ -146,13 +146,11 @@ class ReplyFlows(FlowsBase):
             self.compose_reply(flow.ids[0], "", reply_all=True)
 
     def action_undo_send(self) -> None:
-        from inbox_tui.services.undo_send import take_back_last
+        from inbox_tui.services.undo_send import take_back_newest
 
-        if flow := self.begin(single=True):
-            conv_id = flow.ids[0]
-            self.gateway.write(
-                self, take_back_last, self.me, conv_id, ok=None, flow=TakeBackFlow(conv_id)
-            )
+        # The newest reply still waiting, whichever conversation it went to: after
+        # sending, its row may have left the view and the cursor sits on another.
+        self.gateway.write(self, take_back_newest, self.me, ok=None, flow=TakeBackFlow())
 
     def compose_reply(
         self,
