@@ -1,5 +1,7 @@
 """Tiny runs of the benchmark scripts so they do not rot (no timing is asserted)."""
 
+import re
+
 import pytest
 
 from benchmarks import (
@@ -90,7 +92,8 @@ def test_tui_latency_smoke(tmp_path, capsys):
     generate(url, conversations=40, messages=120, quiet=True)
     assert tui_latency.main(["--db", url, "--rounds", "1", "--repeat", "1"]) == 0
     out = capsys.readouterr().out
-    assert "start to first frame" in out and "open a thread p95" in out
+    assert "start to first frame" in out and "start to first page" in out
+    assert re.search(r"open a thread \(\d+ messages\) p95", out)
 
 
 def test_import_attachments_smoke(capsys):

@@ -141,7 +141,7 @@ def test_demo_reply_waits_out_the_undo_delay_and_can_be_taken_back(sqlite_store,
     assert "undo" in sent.sentence and "nothing is sent" in sent.sentence
     # Nothing is due yet: the demo's flush records nothing before the delay is over.
     assert asyncio.run(flush_outbox(sqlite_store, cfg)).logged == 0
-    back = sqlite_store.run(undo_send.take_back_newest, "sam")
+    back = sqlite_store.run(undo_send.take_back, "sam")
     assert back.conversation_id == cid and back.text.startswith("First try.")
     assert f"#{cid}" in back.sentence and "Order 1234" in back.sentence
     sqlite_store.run(send_reply, "sam", cid, "Second try.", config=cfg)
@@ -151,7 +151,7 @@ def test_demo_reply_waits_out_the_undo_delay_and_can_be_taken_back(sqlite_store,
     from inbox_tui.errors import UserError
 
     try:
-        sqlite_store.run(undo_send.take_back_newest, "sam")
+        sqlite_store.run(undo_send.take_back, "sam")
     except UserError as exc:
         assert "no reply of yours here still waiting" in str(exc)
     else:
@@ -188,7 +188,7 @@ def test_undo_takes_back_the_newest_reply_wherever_the_cursor_is(sqlite_store, t
     cfg.mail.undo_seconds = 10
     sqlite_store.run(replies.queue_reply, "sam", oid, "To Eve.", config=cfg)
     sqlite_store.run(replies.queue_reply, "sam", cid, "To Dana.", config=cfg)
-    back = sqlite_store.run(undo_send.take_back_newest, "sam")
+    back = sqlite_store.run(undo_send.take_back, "sam")
     assert back.conversation_id == cid and back.text.startswith("To Dana.")
-    back = sqlite_store.run(undo_send.take_back_newest, "sam")
+    back = sqlite_store.run(undo_send.take_back, "sam")
     assert back.conversation_id == oid and "Another question" in back.sentence

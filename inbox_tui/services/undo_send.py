@@ -117,32 +117,24 @@ def cancel_outbox(session: Session, actor: str, outbox_id: int) -> str:
     return text
 
 
-def take_back_last(session: Session, actor: str, conversation_id: int) -> str:
-    """The TUI's undo key: take back this agent's newest reply in this conversation that
-    has not started going out. Returns its text. Raises UserError when there is none."""
-    outbox_id = last_cancellable(session, actor, conversation_id)
-    if outbox_id is None:
-        raise UserError(
-            "There is no reply of yours here still waiting to be sent; "
-            "it may have gone out already (undo works for [mail] undo_seconds)."
-        )
-    return cancel_outbox(session, actor, outbox_id)
-
-
 @dataclass
 class TakenBack:
-    """A reply taken back: which conversation it was for, and its text."""
+    """What undo send took back: its text, whether it was a forward (which goes back to
+    its own flow, never into a reply to the customer), which conversation it was for,
+    and the sentence the agent is told (naming that conversation)."""
 
-    conversation_id: int
     text: str
-    sentence: str  # what the agent is told, naming the conversation
+    forwarded: bool
+    conversation_id: int = 0
+    sentence: str = ""
 
 
-def take_back_newest(session: Session, actor: str) -> TakenBack:
-    """The TUI's undo send key: take back this agent's newest reply that has not started
-    going out, whichever conversation it went to (after sending, the row may have left
-    the view and the cursor sits on another). Raises UserError when there is none."""
-    outbox_id = last_cancellable(session, actor)
+def take_back(session: Session, actor: str, conversation_id: int | None = None) -> TakenBack:
+    """The TUI's undo key: take back this agent's newest reply or forward that has not
+    started going out, in ``conversation_id`` or, None, whichever conversation it went
+    to (after sending, the row may have left the view and the cursor sits on another).
+    Raises UserError when there is none."""
+    outbox_id = last_cancellable(session, actor, conversation_id)
     if outbox_id is None:
         raise UserError(
             "There is no reply of yours here still waiting to be sent; "
@@ -151,9 +143,22 @@ def take_back_newest(session: Session, actor: str) -> TakenBack:
     row = session.get(Outbox, outbox_id)
     assert row is not None
     conv_id = row.conversation_id
+    forwarded = any(
+        json.loads(e.data or "{}").get("outbox") == outbox_id
+        for e in session.exec(
+            select(Event)
+            .where(Event.conversation_id == conv_id)
+            .where(Event.kind == EventKind.FORWARDED.value)
+        ).all()
+    )
     text = cancel_outbox(session, actor, outbox_id)
     conv = session.get(Conversation, conv_id)
     subject = sanitize.one_line(conv.subject if conv else "", 80) or "(no subject)"
-    return TakenBack(
-        conv_id, text, f"Took back your reply to #{conv_id} “{subject}”; nothing was sent."
-    )
+    what = "forward" if forwarded else "reply"
+    sentence = f"Took back your {what} to #{conv_id} “{subject}”; nothing was sent."
+    return TakenBack(text, forwarded, conv_id, sentence)
+
+
+def take_back_last(session: Session, actor: str, conversation_id: int) -> str:
+    """``take_back``'s text."""
+    return take_back(session, actor, conversation_id).text

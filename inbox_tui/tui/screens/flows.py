@@ -46,6 +46,7 @@ class SendFlow:
     macro: str | None = None
     article_id: int | None = None
     reply_all: bool = False
+    review: Any = None  # services.review.Review: recipients, signature, files as reviewed
 
 
 @dataclass
@@ -113,6 +114,7 @@ class FlowsBase(Screen[None]):
     open_id: int | None
     open_version: int | None
     query_text: str
+    search_everywhere: bool
     view: str
     _load_thread: Callable[[int], None]
     reload: Callable[..., None]

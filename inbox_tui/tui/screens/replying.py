@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from inbox_tui.services import triage
+from inbox_tui.tui.gateway import lazy_module
 from inbox_tui.tui.screens.composer import Composer, Draft
 from inbox_tui.tui.screens.flows import (
     FlowsBase,
@@ -20,6 +20,11 @@ from inbox_tui.tui.screens.flows import (
     UndoFlow,
 )
 from inbox_tui.tui.widgets.dialogs import FuzzyPicker, PickItem
+
+if TYPE_CHECKING:
+    from inbox_tui.services import triage
+else:  # not before the first frame (see lazy_module)
+    triage = lazy_module("inbox_tui.services.triage")
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +54,7 @@ class ReplyFlows(FlowsBase):
         from inbox_tui.services.compose import start_note
         from inbox_tui.services.drafts import delete_draft
 
-        title = f"Internal note on {self.conversation_label(cid)} (never sent to the customer)"
+        title = f"Internal note (never sent) on {self.conversation_label(cid)}"
 
         def done(draft: Draft | None) -> None:
             if draft is None:  # discarded
@@ -146,11 +151,11 @@ class ReplyFlows(FlowsBase):
             self.compose_reply(flow.ids[0], "", reply_all=True)
 
     def action_undo_send(self) -> None:
-        from inbox_tui.services.undo_send import take_back_newest
+        from inbox_tui.services.undo_send import take_back
 
-        # The newest reply still waiting, whichever conversation it went to: after
-        # sending, its row may have left the view and the cursor sits on another.
-        self.gateway.write(self, take_back_newest, self.me, ok=None, flow=TakeBackFlow())
+        # The newest reply or forward still waiting, whichever conversation it went to:
+        # after sending, its row may have left the view and the cursor sits on another.
+        self.gateway.write(self, take_back, self.me, None, ok=None, flow=TakeBackFlow())
 
     def compose_reply(
         self,
@@ -161,10 +166,13 @@ class ReplyFlows(FlowsBase):
         exact: bool = False,
         reply_all: bool = False,
         typed: str = "",
+        review: Any = None,
     ) -> None:
         """Open the composer at once; its text, the agent's kept draft (if any) followed
-        by ``text``, arrives from the store. ``exact``: ``text`` alone (a send that failed
-        comes back as it was). ``typed``: keys typed before the composer opened."""
+        by ``text``, arrives from the store with the review step's headers
+        (services.review). ``exact``: ``text`` alone (a send that failed comes back as it
+        was, with the ``review`` the agent had edited). ``typed``: keys typed before the
+        composer opened."""
         from inbox_tui.services.compose import start_reply
         from inbox_tui.services.drafts import delete_draft
 
@@ -186,19 +194,27 @@ class ReplyFlows(FlowsBase):
             else:
                 then = "closed" if draft.action == "send_close" else None
                 seen = state["seen"]
-                self.send(SendFlow(conv_id, draft.text, then, seen, macro, article_id, reply_all))
+                flow = SendFlow(conv_id, draft.text, then, seen, macro, article_id, reply_all)
+                flow.review = draft.review
+                self.send(flow)
 
         seen = self.open_version if conv_id == self.open_id else None
         composer = self._open_composer(
-            conv_id, "reply", title, done, typed, open_editor=self.config.compose_in_editor
-        )
+            conv_id, "reply", title, done, typed, open_editor=self.config.compose_in_editor,
+            config=self.config,
+        )  # fmt: skip
+
+        def started(start: Any) -> None:
+            state.update(seen=seen or start.version)
+            composer.review = review or start.review
+
         self.gateway.read(
             self,
             lambda s: start_reply(
                 s, self.me, conv_id, text, config=self.config, exact=exact, reply_all=reply_all
             ),
             reply=ReplyStarted,
-            flow=(composer, lambda start: state.update(seen=seen or start.version)),
+            flow=(composer, started),
             group="pickers",
         )
 
@@ -228,6 +244,7 @@ class ReplyFlows(FlowsBase):
                 macro=flow.macro,
                 article_id=flow.article_id,
                 reply_all=flow.reply_all,
+                review=flow.review,
             )
 
         self.gateway.write(self, queue, ok=None, flow=flow)
@@ -253,6 +270,9 @@ class ReplyFlows(FlowsBase):
                 self.send(flow, force=True)
             elif value == "edit" or value is None:
                 self._load_thread(flow.conv_id)
-                self.compose_reply(flow.conv_id, flow.text, flow.macro, flow.article_id, exact=True)
+                self.compose_reply(
+                    flow.conv_id, flow.text, flow.macro, flow.article_id, exact=True,
+                    reply_all=flow.reply_all, review=flow.review,
+                )  # fmt: skip
 
         self.app.push_screen(FuzzyPicker(title, items), chosen)
