@@ -192,3 +192,32 @@ def test_undo_takes_back_the_newest_reply_wherever_the_cursor_is(sqlite_store, t
     assert back.conversation_id == cid and back.text.startswith("To Dana.")
     back = sqlite_store.run(undo_send.take_back, "sam")
     assert back.conversation_id == oid and "Another question" in back.sentence
+
+
+def test_cli_import_mail_counts_the_configs_address_as_ours(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from inbox_tui.store import sqlite_url
+
+    path = write_thread(tmp_path / "thread.mbox", 4)
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        f'[agent]\nusername = "sam"\n\n[accounts.support]\nhost = "127.0.0.1"\naddress = "{TEAM}"\n'
+    )
+    cfg.chmod(0o600)
+    db = sqlite_url(tmp_path / "inbox.db")
+    args = ["--config", str(cfg), "--db", db, "import", "mail", str(path)]
+    done = subprocess.run(
+        [sys.executable, "-m", "inbox_tui", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=os.environ.copy(),
+    )
+    assert done.returncode == 0, done.stderr
+    store = Store(db)
+    with store.read() as s:
+        rows = s.exec(select(Message).order_by(Message.sent_at)).all()
+    assert [m.direction for m in rows] == ["in", "out", "in", "out"]
