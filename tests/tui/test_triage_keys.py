@@ -132,7 +132,8 @@ async def test_close_and_next_moves_on(demo_store):
         await pilot.press("e")
         await settle(pilot)
         # The first is the demo incident's, with no category: closing asks for one (#23).
-        assert app.screen.title_text.startswith("Category for it?")
+        # The picker names the conversation it acts on (#17).
+        assert app.screen.title_text.startswith(f"Category for #{first.id} ")
         await pilot.press("enter")
         await settle(pilot, 6)
         assert conv(demo_store, first.id).status == "closed"
