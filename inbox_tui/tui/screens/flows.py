@@ -196,8 +196,9 @@ class FlowsBase(Screen[None]):
             self.notify("Nothing was changed: " + " ".join(targets.dropped), markup=False)
             self.conv_list.clear_selection()
             return
-        if len(flow.ids) == 1 and not targets.dropped:
-            then()
+        row = self.conv_list.current_row()
+        if len(flow.ids) == 1 and not targets.dropped and row is not None and row.id in flow.ids:
+            then()  # one selected and highlighted: the agent sees it; else it is named
             return
         n = len(flow.ids)
 

@@ -52,6 +52,10 @@ class TotalCounted(Loaded):
     """value: the count; flow: the filter it is for."""
 
 
+class SelectionChecked(Loaded):
+    """value: the selected ids the new list does not show; flow: the filter."""
+
+
 class ListRefreshed(Loaded):
     """value: (total, pages); flow: the filter."""
 
@@ -278,14 +282,14 @@ class MainScreen(StatsTrips, InsightFlows):
         text = Text()
         text.append("inbox-tui ", style="bold")
         text.append(f"· {one_line(view_label(self.view), 40)} ({total:,}{'' if exact else '+'})")
+        sel = len(self.conv_list.selected)
+        if sel:  # before the search: at 80 columns a long query cut it off the line
+            text.append(f" · {sel} selected", style="bold yellow")
         if self.query_text:
             text.append(f" · search: {one_line(self.query_text, 60)}", style="italic")
             where = "everything" if self.search_everywhere else one_line(view_label(self.view), 30)
             other = one_line(view_label(self.view), 30) if self.search_everywhere else "everything"
             text.append(f" in {where} (Tab: {other})", style="italic")
-        sel = len(self.conv_list.selected)
-        if sel:
-            text.append(f" · {sel} selected", style="bold yellow")
         text.append(f" · {one_line(self.me, 30)}", style="dim")
         self.query_one("#top", Static).update(text)
 
@@ -309,11 +313,36 @@ class MainScreen(StatsTrips, InsightFlows):
             self.on_list_loaded(ListLoaded(prefetched[1], (prefetched[0], None)))
             return
         self._list_request = flt
+        self._check_selection(flt)
         # Search reloads per keystroke and a count reads every match, while the first
         # page stops early: the page is shown first, a short page needs no count.
         self.gateway.read(
             self, page_of, flt, 0, None, self.me, reply=ListLoaded, flow=(flt, keep_id), group="list",
             exclusive=True,
+        )  # fmt: skip
+
+    def _check_selection(self, flt: ConversationFilter) -> None:
+        """A selection is only ever what the list shows: after a search or view change
+        the service says which selected rows are out of sight, and the selection ends."""
+        from inbox_tui.services.conversations import not_in_view
+
+        selected = sorted(self.conv_list.selected)
+        if selected:
+            self.gateway.read(
+                self, not_in_view, flt, selected, reply=SelectionChecked, flow=flt,
+                group="selection", exclusive=True,
+            )  # fmt: skip
+
+    def on_selection_checked(self, message: SelectionChecked) -> None:
+        hidden = [i for i in message.value if i in self.conv_list.selected]
+        if not hidden or message.flow is not self._list_request:
+            return
+        n = len(self.conv_list.selected)
+        names = ", ".join(f"#{i}" for i in hidden[:5]) + (" …" if len(hidden) > 5 else "")
+        self.conv_list.clear_selection()
+        self.notify(
+            f"Selection cleared ({n}): {names} not in this list, so no action will touch it.",
+            severity="warning", markup=False,
         )  # fmt: skip
 
     def prefetch_first_page(self, store: StoreLike) -> None:

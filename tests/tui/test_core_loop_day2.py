@@ -1,0 +1,60 @@
+"""The core loop, second pass (#17, tried again at 80x24): each test drives the app with
+keys as the agent did and failed on the code before its fix."""
+
+from __future__ import annotations
+
+from tests.tui.conftest import make_app, settle
+from tests.tui.test_triage_keys import tags_of
+
+SMALL = (80, 24)
+
+
+def lst(app):
+    return app.main.query_one("#list")
+
+
+def plain(widget) -> str:
+    return str(widget.render())
+
+
+async def _pick_view(pilot, app, view_id: str) -> None:
+    app.main.query_one("#views").highlighted = None
+    await pilot.press("v")
+    await settle(pilot)
+    views = app.main.query_one("#views")
+    index = next(i for i, o in enumerate(views._options) if o.id == view_id)
+    views.highlighted = index
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_a_selection_out_of_sight_after_a_search_touches_nothing(demo_store):
+    """x on a row, search for something else, open a found thread, t: only the open
+    thread is tagged; the selection that left the list is cleared and the agent told."""
+    app = make_app(demo_store)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await _pick_view(pilot, app, "mine")
+        picked = lst(app).current_row().id
+        await pilot.press("x")
+        await settle(pilot)
+        await pilot.press("slash", *"from:kenji", "tab", "enter")
+        await settle(pilot)
+        assert not lst(app).selected  # the selected row is out of this list
+        assert any("selection" in n.message.lower() for n in app._notifications)
+        opened = lst(app).current_row().id
+        assert opened != picked
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press(*"pricing", "enter")
+        await settle(pilot)
+        assert "pricing" in tags_of(demo_store, opened)
+        assert "pricing" not in tags_of(demo_store, picked)
+        await pilot.press("escape")  # back to the results: a selection made here shows
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        top = app.main.query_one("#top")
+        assert "1 selected" in top.render_line(0).text  # at 80 columns, beside the query
