@@ -58,3 +58,30 @@ async def test_a_selection_out_of_sight_after_a_search_touches_nothing(demo_stor
         await settle(pilot)
         top = app.main.query_one("#top")
         assert "1 selected" in top.render_line(0).text  # at 80 columns, beside the query
+
+
+async def _close_with_e(pilot, app) -> None:
+    from inbox_tui.tui.widgets.dialogs import FuzzyPicker
+
+    await pilot.press("e")
+    await settle(pilot)
+    if isinstance(app.screen, FuzzyPicker):  # no category yet: close without one
+        await pilot.press(*"Skip", "enter")
+        await settle(pilot)
+
+
+async def test_close_and_next_opens_the_row_that_was_just_below(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        for _ in range(2):
+            await pilot.press("down")
+        await settle(pilot)
+        rows = [lst(app).row_at(i).id for i in range(2, 6)]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.main.open_id == rows[0]
+        await _close_with_e(pilot, app)
+        assert app.main.open_id == rows[1]
+        await _close_with_e(pilot, app)  # and again: no drift
+        assert app.main.open_id == rows[2]
