@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -72,8 +73,12 @@ def commands(
     return ours, mbsync
 
 
+CPU: list[float] = []  # CPU seconds (user + system, its workers included) of each run()
+
+
 def run(cmd: list[str], cwd: Path = ROOT) -> tuple[float, int]:
-    """(wall seconds, peak RSS in KiB of the largest process it waited for)."""
+    """(wall seconds, peak RSS in KiB of the largest process it waited for); its CPU
+    seconds are appended to ``CPU`` (on a loaded machine the wall time says little)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ.copy()
@@ -83,6 +88,7 @@ def run(cmd: list[str], cwd: Path = ROOT) -> tuple[float, int]:
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     if status:
         raise SystemExit(f"{cmd[-1][-80:]} failed: {err.strip()[-500:]}")
+    CPU.append(usage.ru_utime + usage.ru_stime)
     return wall, usage.ru_maxrss
 
 
@@ -110,7 +116,9 @@ def main(argv: list[str] | None = None) -> int:
             ours, mbsync = commands(t, server.port, USER, PASSWORD)
             if args.serve:
                 print(f"{n} messages on 127.0.0.1:{server.port}\nours:   {ours}\nmbsync: {mbsync}")
-                print("Ctrl-C stops the server.", flush=True)
+                print("Ctrl-C or SIGTERM stops the server.", flush=True)
+                signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+                signal.signal(signal.SIGINT, signal.default_int_handler)
                 try:
                     while True:
                         time.sleep(3600)
@@ -123,12 +131,13 @@ def main(argv: list[str] | None = None) -> int:
                 a, a_peak = run(ours)
                 b, b_peak = run(mbsync)
                 pairs.append((a, b, a_peak, b_peak))
-                line = f"  ours {a:.2f} s ({a_peak // 1024} MiB), mbsync {b:.2f} s "
-                line += f"({b_peak // 1024} MiB), ratio {a / b:.2f}"
+                line = f"  ours {a:.2f} s, cpu {CPU[-2]:.1f} s ({a_peak // 1024} MiB), mbsync "
+                line += f"{b:.2f} s, cpu {CPU[-1]:.1f} s ({b_peak // 1024} MiB), ratio {a / b:.2f}"
                 if args.before:
                     c, c_peak = run(old, cwd=args.before)
                     before.append((c, b, c_peak))
-                    line += f"; before {c:.2f} s ({c_peak // 1024} MiB), ratio {c / b:.2f}"
+                    line += f"; before {c:.2f} s, cpu {CPU[-1]:.1f} s ({c_peak // 1024} MiB), "
+                    line += f"ratio {c / b:.2f}"
                 print(line, flush=True)
             again = run([ours[0], ours[1], ours[2].split("; ", 2)[-1]])[0]
             mb_again = run(["mbsync", "-c", f"{t}/mbsyncrc", "-a"])[0]

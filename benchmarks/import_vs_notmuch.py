@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks._util import report
-from benchmarks.imap_sync import run
+from benchmarks.imap_sync import CPU, run
 from benchmarks.import_and_search import notmuch_env
 
 
@@ -59,14 +59,14 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.runs):
             a, a_peak = run(ours("ours"))
             b, b_peak = run(notmuch)
-            line = (
-                f"  ours {a:.2f} s ({a_peak // 1024} MiB), notmuch {b:.2f} s ({b_peak // 1024} MiB)"
-            )
+            line = f"  ours {a:.2f} s, cpu {CPU[-2]:.1f} s ({a_peak // 1024} MiB), notmuch "
+            line += f"{b:.2f} s, cpu {CPU[-1]:.1f} s ({b_peak // 1024} MiB)"
             line += f", msgs/s ratio {b / a:.2f}"
             c = c_peak = 0
             if args.before:
                 c, c_peak = run(ours("before"), cwd=args.before)
-                line += f"; before {c:.2f} s ({c_peak // 1024} MiB), ratio {b / c:.2f}"
+                line += f"; before {c:.2f} s, cpu {CPU[-1]:.1f} s ({c_peak // 1024} MiB), "
+                line += f"ratio {b / c:.2f}"
             rows.append((a, b, c, a_peak, b_peak, c_peak))
             print(line, flush=True)
     med = statistics.median

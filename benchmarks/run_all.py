@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 ON_STORE = ["tui_latency", "tui_memory", "stats_report"]
-ON_MAILDIR = ["import_and_search", "imap_sync"]
+ON_MAILDIR = ["import_and_search", "import_vs_notmuch", "imap_sync"]
 ALONE = [
     "suggest_accuracy",
     "suggest_tags",

@@ -405,7 +405,7 @@ def _build(session: Session, me: str, now: datetime, seed: int) -> int:
                 _mail_conversation(ing, session, rng, n, opened, now, people, agents, me)
             count += 1
     _long_thread(ing, session, now)
-    return count + 1
+    return count + 1 + _incident(ing, people, now)
 
 
 # One long back-and-forth (14 messages and a note), so paging through a thread and the
@@ -466,6 +466,44 @@ def _long_thread(ing: Ingestor, session: Session, now: datetime) -> None:
             triage.assign(session, "diego", conv_id, "diego", at=at + timedelta(minutes=20))
             triage.tag(session, "diego", conv_id, "bug", at=at + timedelta(minutes=20))
         first, previous = False, mid
+
+
+# The demo's incident: within the last three hours, customers who never wrote about it
+# before all say the calendar sync stopped (the banner, I to confirm it). Each wrote
+# from their own zone (the customer's clock). No random draw: the rest of the demo is
+# the same with or without it.
+INCIDENT = [
+    ("Calendar sync stopped working", 140, 60),
+    ("Calendar sync not working since this morning", 115, -300),
+    ("Our calendar sync stopped", 80, 540),
+    ("calendar sync broken?", 45, 0),
+    ("Calendar sync is down", 20, 330),  # short: the newest, first in every list
+]
+INCIDENT_BODY = (
+    "Hi, since this morning our calendar sync stopped working: cards with due dates no "
+    "longer show up in {calendar}. Nothing changed on our side. Can you check?"
+)
+
+
+def _incident(ing: Ingestor, people: list[tuple[str, str, str, str]], now: datetime) -> int:
+    calendars = ["Google Calendar", "Outlook", "our shared calendar"]
+    for i, (subject, minutes_ago, offset) in enumerate(INCIDENT):
+        first, last, _company, email = people[-1 - i]
+        ing.add(
+            IncomingMessage(
+                source="imap:support/INBOX",
+                external_id=f"demo-incident-{i}",
+                message_id=f"<demo-incident-{i}@{DOMAIN}>",
+                subject=subject,
+                author_name=f"{first} {last}",
+                author_email=email,
+                to=[("Northwind Support", SUPPORT)],
+                sent_at=now - timedelta(minutes=minutes_ago),
+                utc_offset=offset,
+                body=INCIDENT_BODY.format(calendar=calendars[i % len(calendars)]),
+            )
+        )
+    return len(INCIDENT)
 
 
 def _people(rng: random.Random, n: int) -> list[tuple[str, str, str, str]]:

@@ -1,5 +1,7 @@
 """Tiny runs of the benchmark scripts so they do not rot (no timing is asserted)."""
 
+import re
+
 import pytest
 
 from benchmarks import (
@@ -90,7 +92,8 @@ def test_tui_latency_smoke(tmp_path, capsys):
     generate(url, conversations=40, messages=120, quiet=True)
     assert tui_latency.main(["--db", url, "--rounds", "1", "--repeat", "1"]) == 0
     out = capsys.readouterr().out
-    assert "start to first frame" in out and "open a thread p95" in out
+    assert "start to first frame" in out and "start to first page" in out
+    assert re.search(r"open a thread \(\d+ messages\) p95", out)
 
 
 def test_import_attachments_smoke(capsys):
@@ -125,3 +128,23 @@ def test_incident_detection_smoke():
     corpus("faq")
     r = incident_detection.evaluate(trials=1)
     assert set(r) == {"words"} and r["words"]["trials"] == 1
+
+
+def test_import_vs_notmuch_smoke(tmp_path, capsys):
+    from benchmarks import import_vs_notmuch
+    from benchmarks.generate import write_maildir
+
+    write_maildir(tmp_path / "md", 8)
+    assert import_vs_notmuch.main(["--maildir", str(tmp_path / "md"), "--runs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "import 8 messages as a Maildir" in out and "notmuch new" in out
+
+
+def test_imap_sync_smoke(tmp_path, capsys):
+    from benchmarks import imap_sync
+    from benchmarks.generate import write_maildir
+
+    write_maildir(tmp_path / "md", 8)
+    assert imap_sync.main(["--maildir", str(tmp_path / "md"), "--runs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "initial IMAP sync of 8 messages" in out and "peak memory" in out

@@ -93,3 +93,24 @@ def test_chat_offset_from_the_log(store, tmp_path):
         ann = customer_clock(s, ids["ann@chat.example"], NOW)
         assert ann is not None and ann.describe() == "their time 00:30 (UTC+09:00), night there"
         assert customer_clock(s, ids["bo@chat.example"], NOW) is None  # "Z": a server's clock
+
+
+def test_import_mail_keeps_the_offset(store, tmp_path):
+    """Through ``inbox-tui import mail`` (the ingest pipeline), not only Ingestor.add."""
+    import subprocess
+    import sys
+
+    eml = tmp_path / "a.eml"
+    eml.write_bytes(
+        b"From: Kim <kim@far.example>\r\nTo: support@example.com\r\nSubject: Hello\r\n"
+        b"Date: Wed, 18 Nov 2026 09:00:00 -0800\r\nMessage-ID: <kim-1@far.example>\r\n\r\nHi\r\n"
+    )
+    subprocess.run(
+        [sys.executable, "-m", "inbox_tui", "--db", store.url, "import", "mail", str(eml)],
+        check=True,
+        capture_output=True,
+    )
+    with store.read() as s:
+        cid = s.exec(select(Message.conversation_id)).one()
+        clock = customer_clock(s, cid, NOW)
+    assert clock is not None and clock.describe() == "their time 07:30 (UTC-08:00)"

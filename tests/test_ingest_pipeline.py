@@ -235,3 +235,50 @@ def test_chat_through_the_batch_writer_equals_one_by_one(new_store, tmp_path):
     for part in ("messages", "conversations", "events", "refs", "contacts", "fts"):
         assert got[part] == want[part], part
     assert_aggregates_equal_a_rebuild(piped)
+
+
+def test_parse_workers_end_with_a_killed_writer(tmp_path):
+    """kill -9 of the importing process leaves no parse worker behind (their input
+    closes), and a worker that dies stops the import with PoolBroken, not a hang."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import sys, time\n"
+        "from inbox_tui.ingest import pipeline\n"
+        "pool = pipeline.new_pool(2)\n"
+        "print(' '.join(str(p.pid) for p in pool._procs), flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    pids = [int(p) for p in proc.stdout.readline().split()]
+    assert len(pids) == 2
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 20
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        alive = [p for p in alive if os.path.exists(f"/proc/{p}") and _not_zombie(p)]
+        time.sleep(0.1)
+    assert not alive, "parse workers outlived their writer"
+
+    pool = pipeline.new_pool(1)
+    assert pool is not None
+    try:
+        os.kill(pool._procs[0].pid, signal.SIGKILL)
+        fut = pool.submit(parse_many, SOURCE, None, [])
+        with pytest.raises(pipeline.PoolBroken):
+            pipeline.unpack(fut.result(timeout=20))
+    finally:
+        pool.shutdown()
+
+
+def _not_zombie(pid: int) -> bool:
+    try:
+        return " Z " not in Path(f"/proc/{pid}/stat").read_text().split(")", 1)[1][:4]
+    except OSError:
+        return False

@@ -115,3 +115,41 @@ def test_assign_previous_many(store):
     with store.read() as s:
         assert s.get(Agent, s.get(Conversation, c["c2"]).assignee_id).username == "ann"
         assert s.get(Conversation, c["d1"]).assignee_id is None
+
+
+def test_stats_csv_leaves_incidents_out_on_request(store):
+    import csv
+    import io
+    import subprocess
+    import sys
+
+    from tests.test_continuity import at, mail
+
+    def setup(s):
+        triage.ensure_agent(s, "sam")
+        a = mail(s, "inc", "ann", at(2, 9))
+        mail(s, "inc-r", "", at(2, 10), ("inc",), agent="sam")
+        b = mail(s, "ord", "bob", at(2, 9))
+        mail(s, "ord-r", "", at(2, 12), ("ord",), agent="sam")
+        triage.tag(s, "sam", a, "incident:outage")
+        return a, b
+
+    a, b = store.run(setup)
+
+    def stats(*extra):
+        out = subprocess.run(
+            [sys.executable, "-m", "inbox_tui", "--db", store.url, "stats",
+             "--since", "2026-03-01", "--until", "2026-03-08", "--format", "csv", *extra],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        return list(csv.DictReader(io.StringIO(out)))
+
+    team = stats()[-1]
+    assert team["first_response_count"] == "2" and "excluded_incident_conversations" not in team
+    team = stats("--exclude-incidents")[-1]
+    assert team["agent"] == "team" and team["first_response_count"] == "1"
+    assert team["first_response_median"] == str(3 * 3600.0)  # b's three hours only
+    assert team["excluded_incident_conversations"] == "1"
+    rows = stats("--exclude-incidents", "--per-conversation")
+    assert [int(r["id"]) for r in rows] == [b]
+    assert sorted(int(r["id"]) for r in stats("--per-conversation")) == sorted([a, b])

@@ -48,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--exclude-incidents",
         action="store_true",
-        help="leave conversations confirmed as part of an incident out of the response times",
+        help="leave conversations confirmed as part of an incident out of the response times (CSV and JSON rows say how many; --per-conversation leaves them out)",
     )
     p.add_argument(
         "--repeat-days",
@@ -209,6 +209,7 @@ def _print_per_conversation(report: Report, fmt: str, out: TextIO) -> None:
             "rating": c.rating or "",
         }
         for c in report.conversations
+        if c.id not in report.excluded_ids  # --exclude-incidents
     ]
     if fmt == "json":
         json.dump(conv_rows, out, indent=1)

@@ -370,34 +370,7 @@ class Batch:
     def _write(self, segment: list[_Pending]) -> None:
         conn = self.ing._conn
         contact_ids = self._write_contacts(conn)
-        new_convs = list(
-            {_ident(p.conv): p.conv for p in segment if isinstance(p.conv, _NewConv)}.values()
-        )
-        if new_convs:
-            params = []
-            for nc in new_convs:  # type: ignore[assignment]
-                assert isinstance(nc, _NewConv)
-                s = nc.state
-                s.contact_id = contact_ids.get(nc.contact) if nc.contact else None
-                params.append(
-                    dict(
-                        subject=nc.subject,
-                        channel=nc.channel,
-                        source=nc.source,
-                        status=s.status,
-                        contact_id=s.contact_id,
-                        created_at=s.created_at,
-                        last_activity_at=s.last_activity_at,
-                        last_customer_at=s.last_customer_at,
-                        snoozed_until=s.snoozed_until,
-                        message_count=s.message_count,
-                        version=s.version,
-                    )
-                )
-            ids = rows.insert_many(conn, rows.CONV, rows.INSERT_CONVERSATION_MANY, params)
-            for nc, new_id in zip(new_convs, ids, strict=True):
-                assert isinstance(nc, _NewConv)
-                nc.state.id = int(new_id)
+        new_convs = _write_conversations(conn, segment, contact_ids)
         msg_params = [
             rows.message_params(
                 p.msg,
@@ -470,6 +443,39 @@ class Batch:
             self.new_contacts.clear()
             self.contact_pending.clear()
         return {k: v[0] for k, v in self.contacts.items()}
+
+
+def _write_conversations(
+    conn: Connection, segment: list[_Pending], contact_ids: dict[str, int]
+) -> list[_NewConv]:
+    """Insert the conversations the segment starts (their final summaries) and give
+    each its id."""
+    new_convs: list[_NewConv] = list(
+        {_ident(p.conv): p.conv for p in segment if isinstance(p.conv, _NewConv)}.values()  # type: ignore[misc]
+    )
+    params = []
+    for nc in new_convs:
+        s = nc.state
+        s.contact_id = contact_ids.get(nc.contact) if nc.contact else None
+        params.append(
+            dict(
+                subject=nc.subject,
+                channel=nc.channel,
+                source=nc.source,
+                status=s.status,
+                contact_id=s.contact_id,
+                created_at=s.created_at,
+                last_activity_at=s.last_activity_at,
+                last_customer_at=s.last_customer_at,
+                snoozed_until=s.snoozed_until,
+                message_count=s.message_count,
+                version=s.version,
+            )
+        )
+    ids = rows.insert_many(conn, rows.CONV, rows.INSERT_CONVERSATION_MANY, params)
+    for nc, new_id in zip(new_convs, ids, strict=True):
+        nc.state.id = int(new_id)
+    return new_convs
 
 
 def _ident(conv: int | _NewConv) -> tuple[str, int]:

@@ -78,6 +78,7 @@ class ParsePool:
                 [sys.executable, "-m", "inbox_tui.mail.worker"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,  # never onto the TUI's screen; failures come back
                 cwd=_ROOT,  # not the caller's folder, which may hold another checkout
                 env={
                     **os.environ,

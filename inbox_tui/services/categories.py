@@ -48,14 +48,16 @@ def choices(session: Session, conversation_id: int | None) -> list[CategoryChoic
     names = session.exec(
         select(Tag.name).where(Tag.kind == TagKind.CATEGORY.value).order_by(col(Tag.name))
     ).all()
-    likely: dict[str, str] = {}
+    likely: dict[str, float] = {}
+    hints: dict[str, str] = {}
     if conversation_id is not None:
         from inbox_tui.services.suggest import suggest_tags
 
         for s in suggest_tags(session, conversation_id, limit=3):
-            likely[s.name] = f"likely {s.score:.0%} ({s.reason})"
-    out = [CategoryChoice(n, likely.get(n, "")) for n in names]
-    out.sort(key=lambda c: not c.hint)  # stable: likely first, then by name
+            likely[s.name] = s.score
+            hints[s.name] = f"likely {s.score:.0%} ({s.reason})"
+    out = [CategoryChoice(n, hints.get(n, "")) for n in names]
+    out.sort(key=lambda c: -likely.get(c.name, 0.0))  # stable: likeliest first, then by name
     return out
 
 

@@ -201,6 +201,7 @@ class Report:
     business_hours: bool
     previous: Report | None = None
     excluded_incidents: int | None = None  # conversations left out of the times, on request
+    excluded_ids: frozenset[int] = frozenset()  # which (per-conversation output leaves them out)
 
     def agent_row(self, a: AgentStats) -> dict[str, Any]:
         row: dict[str, Any] = {
@@ -221,6 +222,8 @@ class Report:
         }
         if self.business_hours:
             row["first_response_business"] = a.summary("first_response_bh").as_dict()
+        if self.excluded_incidents is not None:  # a CSV row says its times leave them out
+            row["excluded_incident_conversations"] = self.excluded_incidents
         return row
 
     def as_dict(self) -> dict[str, Any]:
@@ -314,7 +317,7 @@ def compute_report(
     args = (agent, business_hours, days_per_week, tz)
     report = _compute(session, since, until, *args, detail, skip)
     if exclude_incidents:
-        report.excluded_incidents = len(skip)
+        report.excluded_incidents, report.excluded_ids = len(skip), skip
     if compare:
         report.previous = _compute(session, since - (until - since), since, *args, None, skip)
     return report

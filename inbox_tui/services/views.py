@@ -64,8 +64,7 @@ def view_label(view: str) -> str:
     if view.startswith("tag:"):
         return f"#{view[4:]}"
     if view.startswith("burst:"):
-        n = view.count(",") + 1
-        return f"Burst {view.split(':')[1]} ({n} conversations)"
+        return "Burst of similar conversations"
     return dict([*VIEWS, MENTIONS]).get(view) or view.removeprefix("saved:")
 
 
@@ -108,34 +107,33 @@ def resolve_filter(
 
 def _narrow(base: ConversationFilter, q: ConversationFilter) -> ConversationFilter:
     """``q`` within ``base``: every condition of both, ``q``'s own status, assignee,
-    channel, sender and dates where it names them."""
-    if q.statuses is None:
-        q.statuses = base.statuses
-    if not (q.assignee or q.unassigned):
-        q.assignee, q.unassigned = base.assignee, base.unassigned
-    q.tags = [*base.tags, *q.tags]
-    q.without_tags = [*base.without_tags, *q.without_tags]
-    q.text = [*base.text, *q.text]
-    q.phrases = [*base.phrases, *q.phrases]
-    q.channel = q.channel or base.channel
-    q.from_contains = q.from_contains or base.from_contains
-    q.after = q.after or base.after
-    q.before = q.before or base.before
-    q.ids = q.ids if q.ids is not None else base.ids
-    q.contact_id = q.contact_id if q.contact_id is not None else base.contact_id
-    q.mentioned = q.mentioned or base.mentioned
-    q.contact_attrs = [*base.contact_attrs, *q.contact_attrs]
-    q.without_contact_attrs = [*base.without_contact_attrs, *q.without_contact_attrs]
-    q.sla_state = q.sla_state or base.sla_state
-    q.sla_within = q.sla_within or base.sla_within
-    q.sla_policy = q.sla_policy or base.sla_policy
-    q.sla_now = q.sla_now or base.sla_now
+    channel, sender and dates where it names them. Every field of the filter is
+    handled: list fields (tags, words, issues, customer attributes) keep the conditions
+    of both; any other field is the search's own where it names one, else the view's
+    (a field added later is kept from the view unless the search sets it)."""
+    from dataclasses import fields
+
+    assignee_named = bool(q.assignee or q.unassigned)
+    for f in fields(ConversationFilter):
+        mine, theirs = getattr(q, f.name), getattr(base, f.name)
+        if f.default_factory is list:  # tags, words, issues, customer attributes…
+            setattr(q, f.name, [*theirs, *mine])
+        elif f.name in ("assignee", "unassigned"):
+            if not assignee_named:
+                setattr(q, f.name, theirs)
+        elif mine is None or mine is False or mine == "":
+            setattr(q, f.name, theirs)
     return q
 
 
-def saved_query(view: str, query: str, saved: dict[str, SavedView]) -> tuple[str, str]:
+def saved_query(
+    view: str, query: str, saved: dict[str, SavedView], everywhere: bool = False
+) -> tuple[str, str]:
     """(query, scope) to save for what is on screen: a search typed in a saved view
-    keeps that view's search and scope."""
+    keeps that view's search and scope; one that searched everything (Tab) is saved
+    over everything, as it showed."""
+    if everywhere:
+        return query, EVERYTHING
     found = saved.get(view[6:]) if view.startswith("saved:") else None
     if found is None:
         return query, view

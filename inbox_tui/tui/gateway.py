@@ -22,6 +22,20 @@ from inbox_tui.errors import UserError
 log = logging.getLogger(__name__)
 
 
+def lazy_module(name: str) -> Any:
+    """A module imported on first use: the services pull in SQLAlchemy and the models
+    (~0.3 s on an idle machine, seconds under load), which must not delay the first
+    frame; by the time a key uses one, the store (opened in a worker) has imported them.
+    Import the real module under ``TYPE_CHECKING`` for the types."""
+    import importlib
+
+    class _Lazy:
+        def __getattr__(self, attr: str) -> Any:
+            return getattr(importlib.import_module(name), attr)
+
+    return _Lazy()
+
+
 class StoreLike(Protocol):
     """What the TUI needs of the store: read sessions, write transactions, its URL."""
 

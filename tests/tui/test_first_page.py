@@ -43,3 +43,18 @@ def triage_filter():
     from inbox_tui.services.views import resolve_filter
 
     return resolve_filter("open", "", ME, {})
+
+
+def test_the_tui_imports_no_database_layer_before_its_first_frame():
+    """SQLAlchemy, SQLModel and the models load in the worker that opens the store,
+    overlapping the first frame; a screen importing a service at module level put ~2 s
+    (under load) in front of it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, inbox_tui.tui.app; "
+        "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'inbox_tui.models') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -1,23 +1,51 @@
-"""The incident banner on the main screen: hidden on the ordinary demo inbox, shown with
-the burst's size and conversations when several customers write about one new problem
-(the same services.incidents.detect as ``inbox-tui incidents``), and gone once the burst
-is dismissed and the store changes."""
+"""The incident banner on the main screen: the demo inbox carries an incident (five
+customers whose calendar sync stopped), so the banner shows it; it goes once the burst
+is dismissed and the store changes, stays away on an inbox with no burst, and names
+another burst when one arrives (the same services.incidents.detect as
+``inbox-tui incidents``)."""
 
 from datetime import timedelta
 
+from inbox_tui.demo import INCIDENT
 from inbox_tui.services import incidents
 from tests.test_incidents import LOGIN, new_conversation
 from tests.tui.conftest import NOW, make_app, settle
 
 
-async def test_no_banner_on_an_ordinary_inbox(demo_store):
+def dismiss_all(store) -> None:
+    with store.read() as s:
+        keys = [b.key for b in incidents.detect(s, now=NOW)]
+    for key in keys:
+        store.run(incidents.dismiss, "tester", key, now=NOW)
+
+
+async def test_the_demo_incident_shows_and_goes_when_dismissed(demo_store):
+    with demo_store.read() as s:
+        (burst,) = incidents.detect(s, now=NOW)
+    assert burst.count == len(INCIDENT) and "calendar sync" in burst.subject.lower()
+    app = make_app(demo_store)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        banner = app.main.query_one("#incident")
+        assert banner.display is True
+        assert f"{len(INCIDENT)} similar new conversations" in str(banner.render())
+        dismiss_all(demo_store)
+        app.main.store_changed()
+        await settle(pilot)
+        assert banner.display is False
+
+
+async def test_no_banner_without_a_burst(demo_store):
+    dismiss_all(demo_store)
     app = make_app(demo_store)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert app.main.query_one("#incident").display is False
 
 
-async def test_banner_shows_a_burst_and_goes_when_dismissed(demo_store):
+async def test_banner_shows_a_new_burst_and_goes_when_dismissed(demo_store):
+    dismiss_all(demo_store)
+
     def burst(s):
         return [
             new_conversation(s, subject, NOW - timedelta(minutes=20 * (i + 1)))

@@ -7,32 +7,27 @@ pane); a category asked for on close, skippable, once for a bulk close, off by c
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 from sqlmodel import select
 
 from inbox_tui.config import Account
 from inbox_tui.models import Agent, Conversation, Event, Message, Outbox
 from inbox_tui.services import buglinks, incidents, triage
-from tests.test_incidents import LOGIN, new_conversation
 from tests.tui.conftest import ME, NOW, make_app, make_config, settle
 from tests.tui.test_triage_keys import conv, tags_of
 
 SIZE = (120, 36)
 
 
-def make_burst(store) -> list[int]:
-    def burst(s):
-        return [
-            new_conversation(s, subject, NOW - timedelta(minutes=20 * (i + 1)))
-            for i, subject in enumerate(LOGIN)
-        ]
-
-    return sorted(store.run(burst))
+def demo_burst(store) -> list[int]:
+    """The demo's incident: customers whose calendar sync stopped (inbox_tui/demo.py)."""
+    with store.read() as s:
+        (burst,) = incidents.detect(s, now=NOW)
+    return burst.conversations
 
 
 async def test_incident_confirmed_from_the_banner(demo_store):
-    ids = make_burst(demo_store)
+    ids = demo_burst(demo_store)
     app = make_app(demo_store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -51,9 +46,9 @@ async def test_incident_confirmed_from_the_banner(demo_store):
         await pilot.press("enter")  # Confirm as an incident…
         await settle(pilot)
         prompt = app.screen
-        assert prompt.__class__.__name__ == "Prompt" and "log in" in prompt.value
+        assert prompt.__class__.__name__ == "Prompt" and "calendar sync" in prompt.value
         prompt.query_one("Input").value = ""
-        await pilot.press(*"Login outage", "enter")
+        await pilot.press(*"Calendar outage", "enter")
         await settle(pilot)
         await pilot.press(*"thanks", "enter")  # the macro "Thanks + close"
         await settle(pilot)
@@ -67,16 +62,16 @@ async def test_incident_confirmed_from_the_banner(demo_store):
         await settle(pilot)
         confirm = app.screen
         assert confirm.__class__.__name__ == "Confirm"
-        assert "incident:login-outage" in confirm.question and "ENG-77" in confirm.question
+        assert "incident:calendar-outage" in confirm.question and "ENG-77" in confirm.question
         assert (
             "Thanks + close" in confirm.question and f"{len(ids)} conversations" in confirm.question
         )
         assert [s.split(" ")[0] for s in confirm.subjects] == [f"#{c}" for c in ids]
-        assert not any("incident:login-outage" in tags_of(demo_store, c) for c in ids)
+        assert not any("incident:calendar-outage" in tags_of(demo_store, c) for c in ids)
         await pilot.press("y")
         await settle(pilot, 5)
         for c in ids:
-            assert "incident:login-outage" in tags_of(demo_store, c)
+            assert "incident:calendar-outage" in tags_of(demo_store, c)
         with demo_store.read() as s:
             queued = s.exec(select(Outbox).where(Outbox.conversation_id.in_(ids))).all()
             assert sorted(o.conversation_id for o in queued) == ids
@@ -84,7 +79,7 @@ async def test_incident_confirmed_from_the_banner(demo_store):
                 json.loads(e.data) for e in s.exec(select(Event).where(Event.kind == "incident"))
             ]
         assert [d["bug"] for d in data] == ["ENG-77"] * len(ids)
-        assert app.main.view == "tag:incident:login-outage"
+        assert app.main.view == "tag:incident:calendar-outage"
         assert app.main.query_one("#incident").display is False
         # The bug link counts: "fixed" will find these conversations.
         with demo_store.read() as s:
@@ -92,7 +87,7 @@ async def test_incident_confirmed_from_the_banner(demo_store):
 
 
 async def test_incident_dismissed_goes_quiet(demo_store):
-    ids = make_burst(demo_store)
+    ids = demo_burst(demo_store)
     app = make_app(demo_store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -283,8 +278,11 @@ async def test_close_asks_for_a_category(demo_store):
         await pilot.press("e")
         await settle(pilot)
         picker = app.screen
-        assert picker.title_text.startswith("Category for it?")
+        assert picker.title_text.startswith(f"Category for #{cid} “")  # names it (#17)
         assert picker.items[-1].label == "Skip: close without a category"
+        likely = [int(it.hint.split()[1].rstrip("%")) for it in picker.items if it.hint]
+        assert likely == sorted(likely, reverse=True)  # likeliest first
+        assert all(it.hint for it in picker.items[: len(likely)])
         assert conv(demo_store, cid).status == "open"  # nothing yet
         await pilot.press(*"pricing", "enter")
         await settle(pilot, 5)
@@ -356,10 +354,52 @@ async def test_customer_clock_in_thread_header_and_contact_pane(demo_store):
         await settle(pilot)
         app.main.open_conversation(cid)
         await settle(pilot)
-        header = str(app.main.query_one(".thread-header").render())
+        # The header as shown: the thread's first lines, up to the blank line after it
+        # (words re-joined where the width wrapped them).
+        header = " ".join(app.main.thread_view.plain_text().split("\n\n")[0].split())
         # NOW is 15:30 UTC: 00:30 the next day in Tokyo.
         assert "their time 00:30 (UTC+09:00), night there" in header
         await pilot.press("f5")
         await settle(pilot)
         pane = str(app.main.query_one("#pane-head").render())
         assert "Their time 00:30 (UTC+09:00), night there" in pane
+
+
+async def test_stats_screen_leaves_incidents_out_with_i(demo_store):
+    from inbox_tui.services.stats import compute_report
+
+    with demo_store.read() as s:
+        answered = [
+            m.conversation_id
+            for m in s.exec(
+                select(Message)
+                .where(Message.direction == "out", Message.sent_at < NOW)
+                .order_by(Message.sent_at.desc())
+                .limit(6)
+            )
+        ]
+    for cid in set(answered):
+        demo_store.run(triage.tag, "sam", cid, "incident:old-outage")
+    app = make_app(demo_store)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("S")
+        await settle(pilot)
+        stats = app.screen
+        table = stats.query_one("#agents")
+
+        def team_n() -> str:
+            return str(table.get_row_at(table.row_count - 1)[7])
+
+        with_them = team_n()
+        await pilot.press("i")
+        await settle(pilot)
+        with demo_store.read() as s:
+            report = compute_report(s, stats.since, stats.until, exclude_incidents=True)
+        expected = report.agent_row(report.team)["first_response"]["count"]
+        assert team_n() == str(expected) != with_them
+        title = str(stats.query_one("#title").render())
+        assert f"times without {report.excluded_incidents} incident conversations" in title
+        await pilot.press("i")
+        await settle(pilot)
+        assert team_n() == with_them

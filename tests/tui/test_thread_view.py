@@ -70,3 +70,22 @@ async def test_a_narrower_terminal_rewraps_the_thread(demo_store):
             return [w for w in text.replace("▎", " ").replace("║", " ").split()]
 
         assert words(narrow) == words(wide)  # the same text, only wrapped differently
+
+
+async def test_reveal_latest_puts_the_customers_last_message_at_the_top(demo_store):
+    cid = long_thread(demo_store)
+    app = make_app(demo_store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.main.open_conversation(cid)
+        await settle(pilot)
+        view = app.main.thread_view
+        assert view.scroll_y == 0
+        view.reveal_latest(cid)  # what the composer asks when it opens under the thread
+        await settle(pilot)
+        line = view.line_of(view.thread.messages[-1].id)
+        # At the top of the view, or as near as the end of the thread lets it.
+        assert view.scroll_y == min(line, view.max_scroll_y) > 0
+        shown = [view.render_line(y).text for y in range(view.size.height)]
+        assert shown[line - int(view.scroll_y)].startswith("▎ Kim <kim@example.com>")
+        assert f"message number {N - 1}" in shown[line - int(view.scroll_y) + 1]

@@ -269,3 +269,162 @@ async def test_bulk_macro_confirmation_says_reply_and_leaves_out_what_was_closed
         assert after[ids[1]] == replies[ids[1]]  # no reply to the one closed meanwhile
         assert after[ids[0]] > replies[ids[0]] and after[ids[2]] > replies[ids[2]]
         assert not lst(app).selected
+
+
+# -- 2. type-ahead through a macro's steps -------------------------------------------------------
+
+
+async def test_keys_typed_while_a_macro_prepares_go_to_its_ask_then_the_composer(
+    demo_store, monkeypatch
+):
+    """m, a macro, then at once the blank's answer, Enter, and the reply's next words:
+    each lands in its step, in order, while the macro's preview loads (slowly here)."""
+    from inbox_tui.services import macros
+
+    def ask_in_order_status(s):
+        info = macros.get_macro(s, "order-status")
+        body = "Order {{ask: order number}} ships today."
+        macros.save_macro(s, info.slug, info.name, body, info.actions)
+
+    demo_store.run(ask_in_order_status)
+    slow(monkeypatch, macros, "preview")
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        cid = lst(app).current_row().id
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        await pilot.press(*"order status", "enter")
+        await pilot.pause()  # the picker's Enter is handled (a typist's gap), not the load
+        await pilot.press(*"A123", "enter", *" See you")
+        await settle(pilot, 5)
+        assert app.screen.__class__.__name__ == "Composer"
+        text = app.screen.query_one("TextArea").text
+        assert "Order A123 ships today." in text and text.endswith("See you"), text
+        assert conv(demo_store, cid).status == "open"  # "e" of "See" closed nothing
+
+
+async def test_keys_typed_while_a_macro_reply_renders_go_to_the_composer(demo_store, monkeypatch):
+    from inbox_tui.services import macros
+
+    slow(monkeypatch, macros, "preview")
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        cid = lst(app).current_row().id
+        await pilot.press("m")
+        await settle(pilot)
+        await pilot.press("2", *"hello there")  # "Ask for details", then typing at once
+        await settle(pilot, 5)
+        assert app.screen.__class__.__name__ == "Composer"
+        assert app.screen.query_one("TextArea").text.endswith("hello there")
+        assert conv(demo_store, cid).status == "open"
+
+
+# -- 6. Esc from a search goes back to where the agent was ---------------------------------------
+
+
+async def test_escape_from_the_customers_history_returns_to_the_view(demo_store):
+    """Walkthrough: c (this customer's conversations, searched in Everything), then Esc
+    left the agent in Everything, not in the view and on the row they came from."""
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("v", "down", "enter")  # Pending (the list opens on All open)
+        await settle(pilot)
+        assert app.main.view == "pending"
+        await pilot.press("down")
+        await settle(pilot)
+        row = lst(app).current_row().id
+        await pilot.press("c")
+        await settle(pilot)
+        assert app.main.view == "all" and app.main.query_text
+        await pilot.press("enter")  # one of the customer's conversations, then back
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.main.view == "all" and app.main.query_text  # the history list first
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.main.view == "pending" and app.main.query_text == ""
+        assert lst(app).current_row().id == row
+        assert not app.main.query_one("#search").has_class("shown")
+
+
+# -- 7. a saved view lists what its search listed ------------------------------------------------
+
+
+async def test_a_search_saved_after_tab_keeps_everything_as_its_scope(demo_store):
+    """Walkthrough: '/' login, Tab (search everything), ctrl+s: the view was saved over
+    All open, so it listed fewer conversations than the search had shown."""
+    from inbox_tui.services.views import list_saved_views
+
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"login", "tab")
+        await settle(pilot)
+        shown = lst(app).total
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press(*"Logins", "enter")
+        await settle(pilot)
+        assert [v.scope for v in demo_store.run(list_saved_views)] == ["all"]
+        await pilot.press("v")
+        await settle(pilot)
+        views = app.main.query_one("#views")
+        ids = [views.get_option_at_index(i).id for i in range(views.option_count)]
+        views.highlighted = ids.index("saved:Logins")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.main.view == "saved:Logins" and lst(app).total == shown
+
+
+def test_a_search_in_a_saved_view_keeps_every_condition_of_the_view():
+    """_narrow copied the view's conditions field by field and forgot some (issue:,
+    category:none): typing in such a view dropped them."""
+    from inbox_tui.services.views import SavedView, resolve_filter
+
+    saved = {"V": SavedView("V", "issue:BUG-7 -issue:BUG-8 category:none", "pending")}
+    flt = resolve_filter("saved:V", "login", ME, saved)
+    assert flt.issues == ["BUG-7"] and flt.without_issues == ["BUG-8"]
+    assert flt.no_category and flt.statuses == {"pending"} and flt.text == ["login"]
+
+
+async def test_escape_from_a_conversation_opened_in_the_customer_pane_goes_back(demo_store):
+    """At 80 columns the customer pane covers the thread; Enter on another of their
+    conversations opened it, and Esc then left the agent in the list, not in the
+    conversation they were reading."""
+    from sqlalchemy import func
+
+    from inbox_tui.models import Conversation
+
+    with demo_store.read() as s:
+        contact = s.exec(
+            select(Conversation.contact_id)
+            .where(Conversation.contact_id.is_not(None))
+            .group_by(Conversation.contact_id)
+            .having(func.count() >= 2)
+        ).first()
+        first, other = s.exec(
+            select(Conversation.id).where(Conversation.contact_id == contact).limit(2)
+        ).all()
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.main.open_conversation(first)
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        choices = app.main.side_pane.choices
+        ids = [choices.get_option_at_index(i).id for i in range(choices.option_count)]
+        choices.highlighted = ids.index(str(other))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.main.open_id == other and app.main.has_class("-reading")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.main.open_id == first and app.main.has_class("-reading")
+        assert app.main.query_one("#thread").thread.conversation.id == first

@@ -113,7 +113,9 @@ class Composer(ModalScreen[Draft | None]):
         return Text(hint, style="dim", no_wrap=True, overflow="ellipsis")
 
     def on_mount(self) -> None:
-        self.query_one(TextArea).focus()
+        ta = self.query_one(TextArea)
+        ta.move_cursor(ta.document.end)  # typing goes on after the text it opened with
+        ta.focus()
         if self.autosave is not None:
             self.set_interval(self.AUTOSAVE_SECONDS, self._autosave)
         if self.open_editor and not self.waiting:  # [compose] editor = true: into $EDITOR

@@ -114,6 +114,7 @@ class FlowsBase(Screen[None]):
     open_id: int | None
     open_version: int | None
     query_text: str
+    search_everywhere: bool
     view: str
     _load_thread: Callable[[int], None]
     reload: Callable[..., None]

@@ -22,7 +22,6 @@ from textual.widgets import Static
 
 from inbox_tui.errors import UserError
 from inbox_tui.sanitize import one_line
-from inbox_tui.services import categories, core, triage
 from inbox_tui.tui.gateway import Loaded, ServiceFailed, StoreWritten
 from inbox_tui.tui.screens.flows import Flow, ReplySent, StatusNews, _s
 from inbox_tui.tui.screens.triage import TriageFlows
@@ -96,6 +95,7 @@ def _fix_macros(
 
 
 def _fix_plan(session: Any, ref: str, slug: str, pattern: str | None) -> tuple[Any, list[str]]:
+    from inbox_tui.services import core
     from inbox_tui.services.buglinks import plan_fixed
 
     plan = plan_fixed(session, ref, slug, pattern)
@@ -111,6 +111,8 @@ def _follow_up_batch(
 
 
 def _category_needed(session: Any, ids: list[int]) -> tuple[list[int], Any]:
+    from inbox_tui.services import categories
+
     lacking = categories.missing(session, ids)
     if not lacking:
         return [], []
@@ -172,6 +174,8 @@ class InsightFlows(TriageFlows):
             return
         burst = self.bursts[0]
         self.show_view(burst_view(burst))
+        from inbox_tui.services import core
+
         self.gateway.read(
             self, core.labels, burst.conversations, reply=BurstLabelsLoaded, flow=burst,
             group="pickers",
@@ -226,7 +230,7 @@ class InsightFlows(TriageFlows):
                 self._ask_incident_macro(burst, labels, name.strip())
 
         self.app.push_screen(
-            Prompt("Incident name (its conversations get the tag incident:NAME)",
+            Prompt("Incident name (tag: incident:NAME)",
                    value=suggested_name(burst), check=check),
             named,
         )  # fmt: skip
@@ -428,6 +432,8 @@ class InsightFlows(TriageFlows):
     def close_asking_category(self, flow: Flow) -> None:
         """Close ``flow``'s conversations; those without a category tag ask for one
         first (once for all), unless ``[insight] category_on_close = "off"``."""
+        from inbox_tui.services import triage
+
         if self.config.category_on_close == "off":
             self.act(flow, "Close", "Closed", triage.close_many)
             return
@@ -436,13 +442,17 @@ class InsightFlows(TriageFlows):
         )
 
     def on_category_needed(self, message: CategoryNeeded) -> None:
+        from inbox_tui.services import categories, triage
+
         flow: Flow = message.flow
         lacking, found = message.value
         if not lacking:
             self.act(flow, "Close", "Closed", triage.close_many)
             return
         n = len(lacking)
-        which = "it" if len(flow.ids) == 1 else f"the {n} without one"
+        which = (
+            self.conversation_label(flow.ids[0]) if len(flow.ids) == 1 else f"the {n} without one"
+        )
         items = [PickItem(c.name, c.name, c.hint) for c in found]
         items.append(PickItem(SKIP, "Skip: close without a category"))
         title = f"Category for {which}? (Enter chooses; Esc: nothing closes)"

@@ -196,6 +196,10 @@ class MainScreen(StatsTrips, InsightFlows):
         self._pane_generation = 0
         self.bursts = []  # the incident banner's, newest detection
         self._stats_return: StatsReturn | None = None
+        # Where a search opened from elsewhere (c, a drill-down) returns on Esc: the
+        # view, search, scope and row the agent was on.
+        self._search_return: tuple[str, str, bool, int | None] | None = None
+        self._thread_return: int | None = None  # the thread a pane's Enter left (Esc)
         self._keys_for: tuple[int, int, bool] | None = None  # what the footer shows
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -535,7 +539,7 @@ class MainScreen(StatsTrips, InsightFlows):
     @on(OptionList.OptionSelected, "#views")
     def _view_chosen(self, event: OptionList.OptionSelected) -> None:
         self.view = event.option.id or "open"
-        self._stats_return = None
+        self._stats_return = self._search_return = None
         self.query_text = ""
         self.search_everywhere = False
         self.query_one("#views").remove_class("shown")
@@ -554,6 +558,9 @@ class MainScreen(StatsTrips, InsightFlows):
     def open_conversation(self, conv_id: int, from_pane: bool = False) -> None:
         """Open a conversation by id in the thread view (it need not be in the list: the
         customer's history, a stats drill-down)."""
+        was = self.open_id if self.has_class("-reading") else None
+        # Esc from a conversation the covering pane opened goes back to the one before.
+        self._thread_return = was if from_pane and was != conv_id else None
         self.open_id = conv_id
         set_state_class(self, True, "-reading")
         self._load_thread(conv_id)
@@ -582,12 +589,13 @@ class MainScreen(StatsTrips, InsightFlows):
         search = self.query_one("#search", Input)
         # A thread opened from search results goes back to the results first.
         if search.has_focus or (search.has_class("shown") and not self.has_class("-reading")):
-            search.remove_class("shown")
-            self.search_everywhere = False
-            if self.query_text:
-                self.query_text = ""
-                search.value = ""
-                self.reload()
+            view, query, everywhere, row = self._search_return or (self.view, "", False, None)
+            self._search_return = None
+            search.set_class(bool(query), "shown")
+            if (view, query, everywhere) != (self.view, self.query_text, self.search_everywhere):
+                self.view, self.query_text, self.search_everywhere = view, query, everywhere
+                search.value = query
+                self.reload(keep_id=row)
             self.conv_list.focus()
             return
         if self.query_one("#views").has_class("shown"):
@@ -601,6 +609,10 @@ class MainScreen(StatsTrips, InsightFlows):
             if self.pane_shown():  # the pane beside the list: Esc closes it
                 self._hide_pane()
             self.conv_list.focus()  # from the preview beside the list, say
+            return
+        if self._thread_return is not None:
+            back, self._thread_return = self._thread_return, None
+            self.open_conversation(back)
             return
         self.leave_thread()
 
@@ -635,6 +647,12 @@ class MainScreen(StatsTrips, InsightFlows):
     # -- search and views ------------------------------------------------------------
 
     def search_for(self, query: str, view: str) -> None:
+        """Show a search (the customer's history, an agent's list) in place of the list;
+        Esc comes back to the view, search and row the agent was on."""
+        if self._search_return is None:
+            row = self.conv_list.current_row()
+            here = (self.view, self.query_text, self.search_everywhere, row.id if row else None)
+            self._search_return = here
         self.view = view
         self.query_text = query
         self.search_everywhere = False
@@ -649,6 +667,7 @@ class MainScreen(StatsTrips, InsightFlows):
     def show_view(self, view: str) -> None:
         """Show a view in the list (a burst's conversations, an incident's tag)."""
         self.view, self.query_text, self.search_everywhere = view, "", False
+        self._search_return = None
         self._uncover_list()
         search = self.query_one("#search", Input)
         search.value = ""
@@ -673,6 +692,8 @@ class MainScreen(StatsTrips, InsightFlows):
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
+        if event.value == self.query_text:
+            return  # set by the screen itself (a view restored), which reloads as it needs
         self.query_text = event.value
         self.reload()
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from inbox_tui.services import triage
+from inbox_tui.tui.gateway import lazy_module
 from inbox_tui.tui.screens.composer import Composer, Draft
 from inbox_tui.tui.screens.flows import (
     FlowsBase,
@@ -20,6 +20,11 @@ from inbox_tui.tui.screens.flows import (
     UndoFlow,
 )
 from inbox_tui.tui.widgets.dialogs import FuzzyPicker, PickItem
+
+if TYPE_CHECKING:
+    from inbox_tui.services import triage
+else:  # not before the first frame (see lazy_module)
+    triage = lazy_module("inbox_tui.services.triage")
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +54,7 @@ class ReplyFlows(FlowsBase):
         from inbox_tui.services.compose import start_note
         from inbox_tui.services.drafts import delete_draft
 
-        title = f"Internal note on {self.conversation_label(cid)} (never sent to the customer)"
+        title = f"Internal note (never sent) on {self.conversation_label(cid)}"
 
         def done(draft: Draft | None) -> None:
             if draft is None:  # discarded

@@ -341,6 +341,8 @@ class StatsScreen(Screen[str | int | None]):
         Binding("1", "period('7d')", "7 days", id="stats.7d"),
         Binding("2", "period('30d')", "30 days", id="stats.30d"),
         Binding("3", "period('6m')", "6 months", id="stats.6m"),
+        # Not in the footer: at 80 columns it pushed "? Help" off; the title names it.
+        Binding("i", "incidents", "Incidents in/out", show=False, id="stats.incidents"),
     ]
 
     def __init__(
@@ -361,6 +363,7 @@ class StatsScreen(Screen[str | int | None]):
         self.clock = clock or (lambda: datetime.now(UTC))
         self.business_hours = business_hours
         self.period_name = place.period if place else "30d"
+        self.exclude_incidents = False  # i: outages skew the times (#23)
         self.since: datetime | None = None
         self.until: datetime | None = None
         self._restore = place  # applied once the first figures are laid out
@@ -433,6 +436,10 @@ class StatsScreen(Screen[str | int | None]):
     def action_close(self) -> None:
         self.dismiss(None)
 
+    def action_incidents(self) -> None:
+        self.exclude_incidents = not self.exclude_incidents
+        self.load()
+
     def on_resize(self) -> None:
         for table_id in self._rows:
             self._lay_out(table_id)
@@ -445,11 +452,13 @@ class StatsScreen(Screen[str | int | None]):
         until = self.clock()
         since = until - timedelta(days=PERIODS[self.period_name])
         bh = BusinessHours.from_config(self.business_hours)
-        days = self.repeat_days
+        days, out = self.repeat_days, self.exclude_incidents
         # detail=False: no feature-request grouping, which this screen does not show.
         self.gateway.read(
             self,
-            lambda s: compute_report(s, since, until, business_hours=bh, detail=False),
+            lambda s: compute_report(
+                s, since, until, business_hours=bh, detail=False, exclude_incidents=out
+            ),
             reply=ReportLoaded,
             exclusive=True,
         )
@@ -589,8 +598,13 @@ class StatsScreen(Screen[str | int | None]):
         self.since, self.until = report.since, report.until
         title = Text()
         title.append("Stats ", style="bold")
+        if report.excluded_incidents is not None:
+            title.append(
+                f"times without {report.excluded_incidents} incident conversations ",
+                style="bold yellow",
+            )
         title.append(
-            f"{report.since:%d %b} – {report.until:%d %b %Y} ({self.period_name}) · 1 7 days · 2 30 days · 3 6 months · Enter on a number lists its conversations, on an agent their inbox · Tab next table or map",
+            f"{report.since:%d %b} – {report.until:%d %b %Y} ({self.period_name}) · i incidents {'in' if report.excluded_incidents is not None else 'out'} · 1 7 days · 2 30 days · 3 6 months · Enter on a number lists its conversations, on an agent their inbox · Tab next table or map",
             style="dim",
         )
         self.query_one("#title", Static).update(title)

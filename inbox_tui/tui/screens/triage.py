@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inbox_tui.sanitize import one_line
-from inbox_tui.services import triage
-from inbox_tui.services.rules import tag_many
-from inbox_tui.tui.gateway import Loaded, ServiceFailed, StoreWritten
+from inbox_tui.tui.gateway import Loaded, ServiceFailed, StoreWritten, lazy_module
 from inbox_tui.tui.screens.composer import Composer, Draft
 from inbox_tui.tui.screens.flows import (
     Flow,
@@ -27,7 +25,14 @@ from inbox_tui.tui.screens.flows import (
     _s,
 )
 from inbox_tui.tui.screens.replying import ReplyFlows
-from inbox_tui.tui.widgets.dialogs import FuzzyPicker, PickItem, Prompt
+from inbox_tui.tui.widgets.dialogs import FuzzyPicker, PickItem, Prompt, Waiting
+
+if TYPE_CHECKING:
+    from inbox_tui.services import rules as rule_service
+    from inbox_tui.services import triage
+else:  # not before the first frame (see lazy_module)
+    triage = lazy_module("inbox_tui.services.triage")
+    rule_service = lazy_module("inbox_tui.services.rules")
 
 
 @dataclass
@@ -122,6 +127,8 @@ class TriageFlows(ReplyFlows):
         for part in flow if isinstance(flow, tuple) else (flow,):
             if isinstance(part, FuzzyPicker) and part.waiting and part.is_attached:
                 part.dismiss(None)  # its choices will not come: no picker left "Loading…"
+            if isinstance(part, Waiting):
+                part.handoff()  # its step will not come
         if isinstance(flow, SendFlow):  # nothing was sent: the text comes back
             self.compose_reply(
                 flow.conv_id,
@@ -273,7 +280,14 @@ class TriageFlows(ReplyFlows):
                 )
             else:
                 # ``tagged`` rules (the config's [rules] file) fire in the same write.
-                self.act(flow, f"Tag {value}", f"Tagged {value}", tag_many, value, self.rules)
+                self.act(
+                    flow,
+                    f"Tag {value}",
+                    f"Tagged {value}",
+                    rule_service.tag_many,
+                    value,
+                    self.rules,
+                )
 
         self.app.push_screen(picker, chosen)
         self.gateway.read(
@@ -305,7 +319,7 @@ class TriageFlows(ReplyFlows):
             )
         else:
             args = (self.me, [cid], name, self.rules)
-            self.gateway.write(self, tag_many, *args, ok=ok, flow=Flow([cid]))
+            self.gateway.write(self, rule_service.tag_many, *args, ok=ok, flow=Flow([cid]))
 
     def action_assign(self) -> None:
         flow = self.begin()
@@ -368,7 +382,9 @@ class TriageFlows(ReplyFlows):
             self.notify("Type a search first (/), then save it as a view.", severity="warning")
             return
         # The view keeps the scope the search ran in, so it shows what the search showed.
-        query, scope = saved_query(self.view, self.query_text, self.saved_views)
+        query, scope = saved_query(
+            self.view, self.query_text, self.saved_views, self.search_everywhere
+        )
 
         def done(name: str | None) -> None:
             self.conv_list.focus()  # the next key is for the list, not the query
@@ -506,19 +522,27 @@ class TriageFlows(ReplyFlows):
 
     def apply_macro(self, ids: list[int], slug: str, flow: Flow | None = None) -> None:
         flow = flow or Flow(ids)
+        # Keys typed while it loads go to its next step (a blank to fill, the composer).
+        waiting = Waiting("Preparing the macro… (Esc cancels)")
+        self.app.push_screen(waiting)
         self.gateway.read(
-            self, _prepare_macro, self.me, ids[0], slug, reply=MacroPrepared, flow=flow,
-            group="actions",
+            self, _prepare_macro, self.me, ids[0], slug, reply=MacroPrepared,
+            flow=(flow, waiting), group="actions",
         )  # fmt: skip
 
     def on_macro_prepared(self, message: MacroPrepared) -> None:
         from inbox_tui.services.macros import apply_macro_many
 
-        flow: Flow = message.flow
+        flow: Flow
+        flow, waiting = message.flow
+        typed = waiting.handoff()
+        if typed is None:
+            self.notify("Macro cancelled; nothing was changed.", markup=False)
+            return
         info, p = message.value
         if info.body and info.body_kind == "reply" and len(flow.ids) == 1:
             if p is not None and p.asks:
-                self._ask_then_compose(flow.ids[0], info.slug, p.asks, {})
+                self._ask_then_compose(flow.ids[0], info.slug, p.asks, {}, typed)
             elif p is not None and p.text is None:
                 self.notify(
                     "This macro cannot be used here: it needs " + ", ".join(p.missing) + ".",
@@ -526,7 +550,7 @@ class TriageFlows(ReplyFlows):
                     markup=False,
                 )
             else:
-                self.compose_reply(flow.ids[0], p.text if p else "", info.slug)
+                self.compose_reply(flow.ids[0], p.text if p else "", info.slug, typed=typed)
             return
         name = one_line(info.name, 60)
 
@@ -543,16 +567,28 @@ class TriageFlows(ReplyFlows):
         self.confirmed(flow, f"Apply the macro “{name}” to {{on}}? It will {effects}.", run)
 
     def _ask_then_compose(
-        self, conv_id: int, slug: str, asks: list[str], answers: dict[str, str]
+        self, conv_id: int, slug: str, asks: list[str], answers: dict[str, str], typed: str = ""
     ) -> None:
+        """Ask the macro's blanks one by one, then open the composer on its text.
+        ``typed``: keys typed before this step appeared; a line of it answers the blank
+        (Enter was typed too), the rest goes on to the next step."""
         from inbox_tui.services.macros import preview
 
         if not asks:
+            waiting = Waiting("Filling in the macro… (Esc cancels)")
+            waiting.typed = typed
+            self.app.push_screen(waiting)
             self.gateway.read(
                 self, preview, self.me, conv_id, slug, answers, reply=MacroRendered,
-                flow=(conv_id, slug), group="actions",
+                flow=(conv_id, slug, waiting), group="actions",
             )  # fmt: skip
             return
+        if "\n" in typed:
+            answer, rest = typed.split("\n", 1)
+            if answer.strip():
+                self._ask_then_compose(conv_id, slug, asks[1:], {**answers, asks[0]: answer}, rest)
+                return
+            typed = rest
 
         def got(value: str | None) -> None:
             if value is None or not value.strip():
@@ -564,17 +600,21 @@ class TriageFlows(ReplyFlows):
                 return
             self._ask_then_compose(conv_id, slug, asks[1:], {**answers, asks[0]: value})
 
-        self.app.push_screen(Prompt(f"Macro needs: {asks[0]}"), got)
+        title = f"Macro needs: {one_line(asks[0], 60)} ({self.conversation_label(conv_id)})"
+        self.app.push_screen(Prompt(title, value=typed), got)
 
     def on_macro_rendered(self, message: MacroRendered) -> None:
-        conv_id, slug = message.flow
+        conv_id, slug, waiting = message.flow
+        typed = waiting.handoff()
         p = message.value
-        if p.text is None:
+        if typed is None:
+            self.notify("Macro cancelled; nothing was changed.", markup=False)
+        elif p.text is None:
             self.notify(
                 "This macro needs " + ", ".join(p.missing) + ".", severity="error", markup=False
             )
-            return
-        self.compose_reply(conv_id, p.text, slug)
+        else:
+            self.compose_reply(conv_id, p.text, slug, typed=typed)
 
 
 def _prepare_macro(session: Any, me: str, conv_id: int, slug: str) -> tuple[Any, Any]:

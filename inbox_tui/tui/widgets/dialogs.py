@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -239,6 +239,58 @@ class Prompt(ModalScreen[str | None]):
         self.dismiss(event.value)
 
     def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class Waiting(ModalScreen[None]):
+    """Between two steps of a flow (a macro being prepared): says what is loading, and
+    keeps what the agent types meanwhile for the next step (``handoff``), in order:
+    nothing reaches the screen behind. Esc cancels the flow."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="waiting.cancel")]
+
+    def __init__(self, title: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.typed = ""
+        self.cancelled = False
+
+    SHOW_AFTER = 0.4  # seconds: a quick step never flashes a dialog
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self.title_text, style="bold"))
+            yield Static(id="waiting-typed")
+
+    def on_mount(self) -> None:
+        self.set_timer(self.SHOW_AFTER, lambda: self.add_class("-shown"))
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            self.typed += "\n"
+        elif event.key == "backspace":
+            self.typed = self.typed[:-1]
+        elif event.is_printable and event.character:
+            self.typed += event.character
+        else:
+            return
+        event.stop()
+        event.prevent_default()
+        shown = one_line(self.typed.replace("\n", " ⏎ "), 60)
+        self.query_one("#waiting-typed", Static).update(Text(f"Typed: {shown}", style="dim"))
+
+    def handoff(self) -> str | None:
+        """The next step is ready: close, and hand over what was typed (None when the
+        agent pressed Esc: the flow stops)."""
+        if self.cancelled:
+            return None
+        self.cancelled = True  # once: a second answer finds nothing to hand over
+        if self.is_attached:
+            self.dismiss(None)
+        return self.typed
+
+    def action_cancel(self) -> None:
+        self.cancelled = True
         self.dismiss(None)
 
 
