@@ -52,10 +52,6 @@ class TotalCounted(Loaded):
     """value: the count; flow: the filter it is for."""
 
 
-class SelectionChecked(Loaded):
-    """value: the selected ids the new list does not show; flow: the filter."""
-
-
 class ListRefreshed(Loaded):
     """value: (total, pages); flow: the filter."""
 
@@ -323,30 +319,6 @@ class MainScreen(StatsTrips, InsightFlows):
         self.gateway.read(
             self, page_of, flt, 0, None, self.me, reply=ListLoaded, flow=(flt, keep_id), group="list",
             exclusive=True,
-        )  # fmt: skip
-
-    def _check_selection(self, flt: ConversationFilter) -> None:
-        """A selection is only ever what the list shows: after a search or view change
-        the service says which selected rows are out of sight, and the selection ends."""
-        from inbox_tui.services.conversations import not_in_view
-
-        selected = sorted(self.conv_list.selected)
-        if selected:
-            self.gateway.read(
-                self, not_in_view, flt, selected, reply=SelectionChecked, flow=flt,
-                group="selection", exclusive=True,
-            )  # fmt: skip
-
-    def on_selection_checked(self, message: SelectionChecked) -> None:
-        hidden = [i for i in message.value if i in self.conv_list.selected]
-        if not hidden or message.flow is not self._list_request:
-            return
-        n = len(self.conv_list.selected)
-        names = ", ".join(f"#{i}" for i in hidden[:5]) + (" …" if len(hidden) > 5 else "")
-        self.conv_list.clear_selection()
-        self.notify(
-            f"Selection cleared ({n}): {names} not in this list, so no action will touch it.",
-            severity="warning", markup=False,
         )  # fmt: skip
 
     def prefetch_first_page(self, store: StoreLike) -> None:
