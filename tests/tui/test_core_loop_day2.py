@@ -85,3 +85,36 @@ async def test_close_and_next_opens_the_row_that_was_just_below(demo_store):
         assert app.main.open_id == rows[1]
         await _close_with_e(pilot, app)  # and again: no drift
         assert app.main.open_id == rows[2]
+
+
+async def test_each_toast_shows_once(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press(*"pricing", "enter")
+        await settle(pilot)
+        shown = [n.message for n in app._notifications]
+        tagged = [m for m in shown if m.startswith("Tagged")]
+        assert len(tagged) == 1, shown
+
+
+def test_no_screen_handler_runs_twice_through_the_mro():
+    """Textual dispatches on_X to every class in the MRO that defines it: a handler that
+    chains with super() must stop the walk, else it runs again (every toast twice)."""
+    import inspect
+
+    from inbox_tui.tui.screens.main import MainScreen
+
+    defined: dict[str, list[type]] = {}
+    for cls in MainScreen.__mro__:
+        for name in cls.__dict__:
+            if name.startswith("on_"):
+                defined.setdefault(name, []).append(cls)
+    for name, classes in defined.items():
+        if len(classes) > 1:
+            for cls in classes:
+                assert "prevent_default()" in inspect.getsource(cls.__dict__[name]), (
+                    f"{cls.__name__}.{name}"
+                )

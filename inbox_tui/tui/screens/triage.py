@@ -89,6 +89,7 @@ class TriageFlows(ReplyFlows):
 
     def on_store_written(self, message: StoreWritten) -> None:
         message.stop()
+        message.prevent_default()  # handled once, whichever subclass chained here
         if message.ok:
             self.notify(message.ok, markup=False)
         flow = message.flow
