@@ -4,7 +4,7 @@ keys as the agent did and failed on the code before its fix."""
 from __future__ import annotations
 
 from tests.tui.conftest import make_app, settle
-from tests.tui.test_triage_keys import tags_of
+from tests.tui.test_triage_keys import conv, tags_of
 
 SMALL = (80, 24)
 
@@ -118,3 +118,38 @@ def test_no_screen_handler_runs_twice_through_the_mro():
                 assert "prevent_default()" in inspect.getsource(cls.__dict__[name]), (
                     f"{cls.__name__}.{name}"
                 )
+
+
+async def test_a_typo_in_the_snooze_box_is_refused_and_the_dialog_stays(demo_store):
+    from inbox_tui.tui.widgets.dialogs import FuzzyPicker
+
+    app = make_app(demo_store)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        row = lst(app).current_row()
+        await pilot.press("z")
+        await settle(pilot)
+        assert isinstance(app.screen, FuzzyPicker)
+        await pilot.press(*"3 hourz", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, FuzzyPicker)  # kept, with one sentence
+        assert "not a snooze time" in str(app.screen.query_one("#picker-error").render())
+        assert not any(n.message.startswith("Snoozed") for n in app._notifications)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert conv(demo_store, row.id).snoozed_until is None
+
+
+def test_typed_snooze_reads_times_and_leaves_words_to_the_filter():
+    from datetime import UTC, datetime
+
+    import pytest
+
+    from inbox_tui.when import typed_snooze
+
+    now = datetime(2026, 11, 18, 15, 30, tzinfo=UTC)
+    assert typed_snooze("3h", now) == "3h"
+    assert typed_snooze("3 hours", now) == "3 hours"
+    assert typed_snooze("week", now) is None
+    with pytest.raises(ValueError, match="not a snooze time"):
+        typed_snooze("3 hourz", now)

@@ -215,7 +215,7 @@ class TriageFlows(ReplyFlows):
         return f"{what} {whom}" + (f" ({hint})" if hint else "")
 
     def action_snooze(self) -> None:
-        from inbox_tui.when import SNOOZE_HINT, SNOOZE_PRESETS, snooze_until
+        from inbox_tui.when import SNOOZE_HINT, SNOOZE_PRESETS, snooze_until, typed_snooze
 
         flow = self.begin()
         if flow is None:
@@ -256,7 +256,7 @@ class TriageFlows(ReplyFlows):
             FuzzyPicker(
                 self._title("Snooze", flow, "until when? It wakes early if the customer replies"),
                 items,
-                typed=lambda text: text if check(text) is None else None,
+                typed=lambda text: typed_snooze(text, self.clock()),
             ),
             chosen,
         )
