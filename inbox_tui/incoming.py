@@ -85,6 +85,9 @@ class IncomingMessage:
     # in config, the account's own address): the message is then a reply.
     agent_username: str | None = None
     warnings: list[str] = field(default_factory=list)
+    # The original HTML part, as bytes: evidence of what was sent, kept as a blob and
+    # shown only through ``sanitize`` (``services.html_source``).
+    html: bytes | None = None
 
     def __setattr__(self, name: str, value: object) -> None:
         """Every text field is cleaned as it is set, by whichever source sets it: no

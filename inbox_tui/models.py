@@ -157,6 +157,8 @@ class Message(SQLModel, table=True):
     body: str = Field(default="", sa_column=Column(Text, nullable=False))
     # JSON list of {name, content_type, size, sha256, status, note}; bytes in ``blob``.
     attachments: str | None = Field(default=None, sa_column=Column(Text))
+    # The original HTML part's bytes in ``blob`` (#18: shown as source, or in a browser).
+    html_sha256: str | None = Field(default=None, max_length=64)
     parse_warnings: str | None = Field(default=None, sa_column=Column(Text))
 
 

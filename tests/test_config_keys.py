@@ -113,3 +113,17 @@ def test_keys_textual_would_never_produce_are_refused():
     for key in ("ctrl+shift+a", "shift+a", "hyper+x", "ctrl+f25", "alt+", "ctrl+", "up+down"):
         assert key not in names
         assert key_problem(key) is not None, key
+
+
+def test_no_two_actions_share_a_default_key():
+    """Branches add actions side by side (#18's P and #23's p met at a merge): a key two
+    actions would share by default makes one unreachable, and the start-up check failed
+    with a KeyError instead of a sentence."""
+    from collections import Counter
+
+    from inbox_tui.tui.actions import ACTIONS, FIXED_KEYS, check_keymap
+
+    keys = Counter(k for a in ACTIONS for k in a.keys.split(","))
+    assert [k for k, n in keys.items() if n > 1] == []
+    assert set(keys) & set(FIXED_KEYS) == set()
+    check_keymap({})

@@ -14,6 +14,7 @@ them (issue 19, findings 1, 2 and 12).
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from inbox_tui.macros.files import load as load_macros
 from inbox_tui.mail.parse import parse_message
 from inbox_tui.services.articles import import_articles
 from inbox_tui.services.chatimport import import_chat
+from inbox_tui.services.contactimport import import_contacts
 from inbox_tui.services.macros import get_macro, import_specs, preview
 from inbox_tui.services.mailimport import import_mail
 from inbox_tui.sources.articles import load_articles
@@ -123,6 +125,7 @@ TEXT_COLUMNS: dict[str, dict[str, str]] = {
         "subject": "untrusted",
         "body": "untrusted",
         "attachments": "untrusted",
+        "html_sha256": "app",  # a hash the app computes; the HTML itself is a blob
         "parse_warnings": "app",
     },
     "presence": {"activity": "app"},
@@ -130,7 +133,10 @@ TEXT_COLUMNS: dict[str, dict[str, str]] = {
     "embedding": {"kind": "app", "model": "app", "text_hash": "app", "vectors": "evidence"},
     # What the agent typed in their own composer (articles and macros inserted into it
     # were cleaned by the services above); only that agent sees it.
-    "draft": {"body": "app"},
+    "draft": {"body": "app", "kind": "app"},  # kind: reply or note (#17 note drafts)
+    # A contacts CSV (inbox-tui import contacts): column names must be plain words, so the
+    # marker reaches the name only as a word; values carry every payload.
+    "contact_attribute": {"name": "untrusted", "value": "untrusted"},
     "threadref": {"ref": "untrusted"},
     "outbox": {
         "account": "app",
@@ -268,6 +274,19 @@ def hostile_articles(root: Path) -> Path:
     return root
 
 
+def hostile_contacts(root: Path) -> Path:
+    """A contacts CSV whose attribute values carry every payload (the column name can
+    only be a plain word: anything else refuses the whole file)."""
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / "contacts.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(["email", f"plan{MARK}"])
+        for i, payload in enumerate(PAYLOADS):
+            out.writerow([f"c{i}@evil.example", payload.replace("\0", "")])
+    return path
+
+
 def hostile_macros(root: Path) -> Path:
     root.mkdir(parents=True, exist_ok=True)
 
@@ -297,6 +316,7 @@ def hostile_store(tmp_path: Path) -> Store:
     specs, mproblems = load_macros([hostile_macros(tmp_path / "macros")])
     assert not mproblems, mproblems
     store.run(import_specs, specs)
+    store.run(import_contacts, hostile_contacts(tmp_path / "contacts"))
     yield store
     store.close()
 

@@ -130,8 +130,10 @@ def message_params(
     subject: str,
     sent_at: datetime,
     attachments: str | None,
+    html_sha256: str | None = None,
 ) -> dict[str, Any]:
-    """The ``message`` row of ``msg`` (the body cleaned and bounded)."""
+    """The ``message`` row of ``msg`` (the body cleaned and bounded; ``html_sha256``:
+    its original HTML part, already kept in ``blob``)."""
     body = sanitize.clean(msg.body)
     if len(body) > MAX_BODY_CHARS:
         body = body[:MAX_BODY_CHARS]
@@ -162,6 +164,7 @@ def message_params(
         else None,
         body=body,
         attachments=attachments,
+        html_sha256=html_sha256,
         parse_warnings="\n".join(sanitize.one_line(w, 500) for w in msg.warnings) or None,
     )
 

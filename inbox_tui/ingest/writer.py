@@ -166,6 +166,16 @@ class Ingestor:
                 msg.body.encode("utf-8", "replace"),
             )
 
+    def _blob(self, data: bytes | None) -> str | None:
+        """Keep ``data`` once in ``blob``; its sha256 (None for no data)."""
+        if data is None:
+            return None
+        sha = blobs.sha256_of(data)
+        if sha not in self._blobs:
+            blobs.put(self._conn, data, sha)
+            self._blobs.add(sha)
+        return sha
+
     def _attachments(self, attachments: list[Attachment]) -> str | None:
         """The message's attachment list as JSON; the bytes of each kept file go to
         ``blob`` once per distinct sha256 (a file already there costs one ignored insert,
@@ -180,11 +190,7 @@ class Ingestor:
                 "size": a.size,
             }
             if a.data is not None:
-                sha = blobs.sha256_of(a.data)
-                if sha not in self._blobs:
-                    blobs.put(self._conn, a.data, sha)
-                    self._blobs.add(sha)
-                item["sha256"] = sha
+                item["sha256"] = self._blob(a.data)
                 item["status"] = AttachmentStatus.STORED.value
             elif a.status:
                 item["status"] = a.status
@@ -351,6 +357,7 @@ class Ingestor:
             subject,
             sent_at,
             self._attachments(msg.attachments),
+            self._blob(msg.html or None),
         )
         row_id: int = self._conn.execute(rows.INSERT_MESSAGE, params).scalar_one()
         return row_id

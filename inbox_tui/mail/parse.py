@@ -83,7 +83,7 @@ def parse_message(
     references = _MSGID.findall(_header(msg, "references", warnings))[-MAX_REFERENCES:]
     dated = _date(msg, warnings)
     sent_at = (as_utc(dated) if dated else None) or received_at or datetime.now(UTC)
-    body, attachments = _body(msg, warnings, limits, cut)
+    body, attachments, html = _body(msg, warnings, limits, cut)
     warnings.extend(a.note for a in attachments if a.note)
     if not (msg.keys() or body.strip()):
         raise ParseError("no headers and no readable text")
@@ -106,6 +106,7 @@ def parse_message(
         reply_to=reply_to,
         attachments=attachments,
         warnings=warnings,
+        html=html.encode("utf-8", "replace")[:MAX_TEXT_CHARS] if html else None,
     )
 
 
@@ -350,7 +351,9 @@ def _date(msg: Message, warnings: list[str]) -> datetime | None:
 
 def _body(
     msg: Message, warnings: list[str], limits: AttachmentLimits, cut: bool
-) -> tuple[str, list[Attachment]]:
+) -> tuple[str, list[Attachment], str | None]:
+    """The text, the attachments, and the original HTML part (kept for the agent who
+    wants to see it as sent; shown only through ``sanitize``)."""
     plain: list[str] = []
     html: list[str] = []
     attachments: list[Attachment] = []
@@ -417,7 +420,7 @@ def _body(
     if len(body) > MAX_TEXT_CHARS:
         warnings.append("text longer than a million characters was cut")
         body = body[:MAX_TEXT_CHARS]
-    return body, attachments[:MAX_PARTS]
+    return body, attachments[:MAX_PARTS], (html[0] if html else None)
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,11 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from sqlmodel import Session, col, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
 
 from inbox_tui.errors import UserError
 from inbox_tui.models import AttachmentStatus, Blob, Direction, Message
@@ -34,6 +36,8 @@ class AttachmentInfo:
     sha256: str | None
     status: str
     note: str | None
+    author: str = ""  # who sent the message it came with (untrusted: sanitise)
+    sent_at: datetime | None = None
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -68,15 +72,22 @@ def entries(raw: str | None) -> list[dict[str, object]]:
 def list_attachments(session: Session, conversation_id: int) -> list[AttachmentInfo]:
     """Every attachment of the conversation's messages (notes have none), oldest first."""
     core.lock_conversation(session, conversation_id)  # one sentence if it is gone
-    rows = session.exec(
-        select(Message.id, Message.message_id, Message.attachments)
-        .where(Message.conversation_id == conversation_id)
-        .where(Message.direction != Direction.NOTE.value)
+    rows = session.execute(
+        sa_select(
+            col(Message.id),
+            col(Message.message_id),
+            col(Message.attachments),
+            col(Message.author_name),
+            col(Message.author_email),
+            col(Message.sent_at),
+        )
+        .where(col(Message.conversation_id) == conversation_id)
+        .where(col(Message.direction) != Direction.NOTE.value)
         .where(col(Message.attachments).is_not(None))
         .order_by(col(Message.sent_at), col(Message.id))
     ).all()
     out = []
-    for row_id, mid, raw in rows:
+    for row_id, mid, raw, name, addr, sent_at in rows:
         for pos, item in enumerate(entries(raw)):
             sha = item.get("sha256")
             out.append(
@@ -92,6 +103,8 @@ def list_attachments(session: Session, conversation_id: int) -> list[AttachmentI
                     sha256=str(sha) if sha else None,
                     status=str(item.get("status") or "not_kept"),
                     note=str(item["note"]) if item.get("note") else None,
+                    author=name or addr or "",
+                    sent_at=sent_at,
                 )
             )
     return out
@@ -208,3 +221,104 @@ def attachment_text(session: Session, info: AttachmentInfo) -> str:
     if more:
         text += f"\n[… the rest of the {info.size:,} bytes is not shown; save the file to read it]"
     return text
+
+
+# -- one attachment, for the TUI's attachments dialog -----------------------------------
+
+
+def find_attachment(
+    session: Session, conversation_id: int, message_row_id: int, position: int
+) -> AttachmentInfo:
+    """One attachment of the conversation by its message and place; UserError if gone."""
+    for info in list_attachments(session, conversation_id):
+        if info.message_row_id == message_row_id and info.position == position:
+            return info
+    raise UserError("That attachment is no longer in this conversation.")
+
+
+def _kept_bytes(session: Session, info: AttachmentInfo, doing: str) -> bytes:
+    if info.sha256 is None or info.status != AttachmentStatus.STORED.value:
+        raise UserError(f"{one_line(info.filename)} cannot be {doing}: {_not_saved_reason(info)}.")
+    data = read_blob(session, info.sha256)
+    if data is None:
+        raise UserError(
+            f"{one_line(info.filename)} cannot be {doing}: its bytes are missing from the store."
+        )
+    return data
+
+
+def save_one(
+    session: Session, conversation_id: int, message_row_id: int, position: int, folder: Path
+) -> Path:
+    """Save one attachment into ``folder`` (created if missing) under its sanitised name,
+    never overwriting (``name (2).pdf``). Returns the path written."""
+    info = find_attachment(session, conversation_id, message_row_id, position)
+    data = _kept_bytes(session, info, "saved")
+    folder = Path(folder).expanduser()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as exc:
+        raise UserError(f"{one_line(str(folder))} exists and is not a folder.") from exc
+    except PermissionError as exc:
+        raise UserError(
+            f"Cannot create the folder {one_line(str(folder))}: permission denied."
+        ) from exc
+    try:
+        return write_new_file(folder.resolve(), safe_filename(info.filename), data)
+    except PermissionError as exc:
+        raise UserError(f"Cannot write into {one_line(str(folder))}: permission denied.") from exc
+
+
+def default_folder(home: Path | None = None, cwd: Path | None = None) -> Path:
+    """Where a saved attachment goes unless the agent says otherwise: ~/Downloads when
+    there is one, else the current folder."""
+    downloads = (home or Path.home()) / "Downloads"
+    return downloads if downloads.is_dir() else (cwd or Path.cwd())
+
+
+def temp_copy(session: Session, conversation_id: int, message_row_id: int, position: int) -> Path:
+    """The attachment written to a private temporary folder (mode 0700) under its
+    sanitised name, for the system's handler to open."""
+    import tempfile
+
+    info = find_attachment(session, conversation_id, message_row_id, position)
+    data = _kept_bytes(session, info, "opened")
+    folder = Path(tempfile.mkdtemp(prefix="inbox-tui-open-"))
+    return write_new_file(folder, safe_filename(info.filename), data)
+
+
+def is_image(info: AttachmentInfo) -> bool:
+    return info.content_type.startswith("image/") or info.filename.lower().endswith(
+        (".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp")
+    )
+
+
+MAX_IMAGE_PIXELS = 40_000_000  # a decompression bomb is refused, not decoded
+
+
+def preview_image(
+    session: Session, conversation_id: int, message_row_id: int, position: int, box: int = 480
+) -> object:
+    """An image attachment decoded and shrunk to fit ``box`` pixels (a PIL image in RGB),
+    for a preview. UserError for a file that is not a readable image, or a huge one."""
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    info = find_attachment(session, conversation_id, message_row_id, position)
+    data = _kept_bytes(session, info, "shown")
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            if img.width * img.height > MAX_IMAGE_PIXELS:
+                raise UserError(
+                    f"{one_line(info.filename)} is {img.width}×{img.height} pixels, too large "
+                    "to preview; save it to look at it."
+                )
+            img.draft("RGB", (box, box))  # JPEG: decode small at once
+            img.thumbnail((box, box))
+            return img.convert("RGB")
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise UserError(
+            f"{one_line(info.filename)} is not an image that can be shown ({exc.__class__.__name__}); "
+            "save it to open it."
+        ) from exc

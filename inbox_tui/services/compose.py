@@ -5,7 +5,7 @@ which it calls), so none of them has to import another back."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
@@ -16,6 +16,7 @@ from inbox_tui.services.suggest import record_article_sent
 
 if TYPE_CHECKING:
     from inbox_tui.config import Config
+    from inbox_tui.services.review import Review
 
 
 @dataclass
@@ -39,11 +40,16 @@ def send_reply(
     macro: str | None = None,
     article_id: int | None = None,
     reply_all: bool = False,
+    review: Review | None = None,
 ) -> Sent:
     """The composer's send: a plain reply, or a macro's reply with its actions, plus the
     help article it carries, in one transaction. ``then_status`` None is the default
-    (pending, or the macro's own status); "closed" is send and close. Raises Collision
-    when someone else acted since ``seen_version`` (unless ``force``)."""
+    (pending, or the macro's own status); "closed" is send and close. ``review``: the
+    review step's recipients, signature and files (a forward's review forwards).
+    Raises Collision when someone else acted since ``seen_version`` (unless ``force``)."""
+    if review is not None and review.kind == "forward":
+        return _send_forward(session, actor, review, body, config)
+    options = reply_options(review)
     if macro:
         outbox_id = apply_macro(
             session,
@@ -55,6 +61,7 @@ def send_reply(
             seen_version=seen_version,
             force=force,
             then_status=then_status,
+            reply_options=options,
         ).outbox_id
     else:
         outbox_id = queue_reply(
@@ -67,15 +74,62 @@ def send_reply(
             seen_version=seen_version,
             force=force,
             reply_all=reply_all,
+            **options,
         )
     if article_id is not None:
         record_article_sent(session, actor, conversation_id, article_id)
+    return _sent(session, outbox_id, config)
+
+
+def _sent(session: Session, outbox_id: int | None, config: Config, what: str = "") -> Sent:
     row = session.get(Outbox, outbox_id) if outbox_id else None
     if row is None:
         return Sent(outbox_id, False, "Reply queued.")
     logged = row.status == OutboxStatus.LOGGED.value
     delay = 0.0 if logged else config.mail.undo_seconds
-    return Sent(outbox_id, logged, delivery_sentence(row.status, row.channel, config), delay)
+    sentence = delivery_sentence(row.status, row.channel, config)
+    if what:
+        sentence = sentence.replace("Reply", what, 1)
+    return Sent(outbox_id, logged, sentence, delay)
+
+
+def reply_options(review: Review | None) -> dict[str, Any]:
+    """``queue_reply``'s keyword arguments for what the review step shows: the
+    recipients as the agent left them, the signature on or off, the files."""
+    if review is None:
+        return {}
+    if review.chat:
+        return {"sign": review.sign, "attachments": list(review.files)}
+    return {
+        "to": list(review.to),
+        "cc": list(review.cc),
+        "bcc": list(review.bcc),
+        "sign": review.sign,
+        "attachments": list(review.files),
+    }
+
+
+def _send_forward(session: Session, actor: str, review: Review, note: str, config: Config) -> Sent:
+    from inbox_tui.services.forward import queue_forward
+    from inbox_tui.services.review import BadAddress
+
+    if not review.to:
+        raise BadAddress("Add someone to send it to: press a to edit the recipients.")
+    outbox_id = queue_forward(
+        session,
+        actor,
+        review.conversation_id,
+        [a for _, a in review.to],
+        config=config,
+        note=note,
+        message_row_id=review.message_row_id,
+        attach_original=review.attach_original,
+        attachments=list(review.files),
+        sign=review.sign,
+        cc=[a for _, a in review.cc],
+        bcc=[a for _, a in review.bcc],
+    )
+    return _sent(session, outbox_id, config, "Forward")
 
 
 @dataclass
@@ -87,6 +141,7 @@ class ReplyStart:
     headers: list[tuple[str, str]]
     had_draft: bool
     version: int | None = None  # the conversation as the reply started (collision check)
+    review: Review | None = None  # the review step's From/To/Cc/Bcc, subject, signature
 
 
 def start_reply(
@@ -110,7 +165,10 @@ def start_reply(
     body = join_texts(draft or "", text)
     headers = reply_headers(session, conversation_id, config=config, reply_all=reply_all)
     conv = session.get(Conversation, conversation_id)
-    return ReplyStart(body, headers, draft is not None, conv.version if conv else None)
+    from inbox_tui.services.review import reply_review
+
+    review = reply_review(session, actor, conversation_id, config=config, reply_all=reply_all)
+    return ReplyStart(body, headers, draft is not None, conv.version if conv else None, review)
 
 
 def start_note(session: Session, actor: str, conversation_id: int) -> ReplyStart:

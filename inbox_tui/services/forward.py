@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -82,12 +83,14 @@ def queue_forward(
     attach_original: bool = True,
     attachments: Sequence[str | Path] = (),
     sign: bool = True,
+    cc: Sequence[str] = (),
+    bcc: Sequence[str] = (),
 ) -> int:
     """Forward one message (``message_row_id``: attached whole unless
     ``attach_original`` is False, then quoted) or the whole conversation (quoted) to
-    ``to``. Returns the outbox row id. Raises UserError for no address, a message not
+    ``to`` (and ``cc``; ``bcc`` unnamed). Returns the outbox row id. Raises UserError for no address, a message not
     in the conversation, or no account to send from."""
-    recipients = [a.strip() for a in to if a.strip()]
+    recipients, copied, hidden = ([a.strip() for a in x if a.strip()] for x in (to, cc, bcc))
     if not recipients:
         raise UserError("Forwarding needs an address to send to.")
     conv = core.lock_conversation(session, conversation_id)
@@ -114,7 +117,7 @@ def queue_forward(
         from_name=account.from_name or agent.name or None,
         from_addr=account.address,
         to=to_list,
-        cc=[],
+        cc=[("", a) for a in copied],
         subject=subject,
         body=text,
         in_reply_to=None,
@@ -128,11 +131,12 @@ def queue_forward(
         message_id=message_id,
         raw=build_reply(parts, message_id).as_bytes(),
         mail_from=account.address,
-        rcpts=recipients,
+        rcpts=list(dict.fromkeys(recipients + copied + hidden)),
         status=OutboxStatus.LOGGED.value if config.demo else OutboxStatus.QUEUED.value,
         account=account,
         send_at=now + timedelta(seconds=config.mail.undo_seconds),
         to=to_list,
+        cc=[("", a) for a in copied],
         files=files,
         subject=subject,
     )
@@ -160,3 +164,29 @@ def _chosen(
     if not thread:
         raise UserError("This conversation has no messages to forward.")
     return thread
+
+
+@dataclass
+class ForwardChoice:
+    """One message that can be forwarded on its own (attached whole)."""
+
+    message_row_id: int
+    author: str  # untrusted: sanitise before showing
+    sent_at: datetime
+    direction: str
+    files: int  # attachments whose bytes are kept (they go with it)
+
+
+def forward_choices(session: Session, conversation_id: int) -> list[ForwardChoice]:
+    """The conversation's messages, newest first, for choosing one to forward."""
+    conv = core.lock_conversation(session, conversation_id)
+    return [
+        ForwardChoice(
+            int(m.id or 0),
+            m.author_name or m.author_email or "",
+            m.sent_at,
+            m.direction,
+            sum(1 for item in entries(m.attachments) if item.get("sha256")),
+        )
+        for m in reversed(thread_of(session, conv))
+    ]

@@ -270,13 +270,15 @@ def apply_macro(
     force: bool = False,
     now: datetime | None = None,
     then_status: str | None = None,
+    reply_options: dict[str, Any] | None = None,
 ) -> Applied:
     """Apply the macro's actions and queue its reply (or add its note) in the caller's
     transaction. ``body`` is the agent's edited text; without it the macro is rendered
     here, and missing values raise MacroError naming them. Raises replies.Collision
     (from queue_reply) when someone else acted since ``seen_version``. ``then_status``
     is the agent's own choice for after the reply (send and close): it wins over the
-    macro's status and snooze."""
+    macro's status and snooze. ``reply_options``: the review step's recipients,
+    signature and files, passed on to ``queue_reply``."""
     info = get_macro(session, slug)
     now = now or utcnow()
     result = Applied(info.slug)
@@ -304,6 +306,7 @@ def apply_macro(
             then_status=status if status in ("pending", "closed") else None,
             seen_version=seen_version,
             force=force,
+            **(reply_options or {}),
         )
         status = status if status == "open" else None
     elif text:

@@ -350,10 +350,11 @@ def queue_reply(
     to: list[tuple[str, str]] | None = None,
     cc: list[tuple[str, str]] | None = None,
     sign: bool = True,
+    bcc: list[tuple[str, str]] | None = None,
 ) -> int:
     """Queue a reply. Returns the outbox row id. ``to`` / ``cc`` replace the computed
-    recipients (the review step's edits); the signature is added unless ``sign`` is
-    False. Raises Collision (unless ``force``), UserError for an empty body, header
+    recipients (the review step's edits); ``bcc`` get it too without being named in
+    it; the signature is added unless ``sign`` is False. Raises Collision (unless ``force``), UserError for an empty body, header
     injection, an unreadable or too large file, or no account to send from."""
     text = body.replace("\r\n", "\n")
     if not text.strip():
@@ -381,7 +382,7 @@ def queue_reply(
         if cc is not None:
             recipients.cc = list(cc)
         delivery = _email_delivery(
-            conv, agent, thread, last_in, text, now, config, recipients, files
+            conv, agent, thread, last_in, text, now, config, recipients, files, bcc or []
         )
     return _store_reply(session, actor, conv, agent, delivery, text, now, then_status)
 
@@ -417,8 +418,9 @@ def _email_delivery(
     config: Config,
     recipients: Addressing,
     files: list[OutgoingAttachment],
+    bcc: list[tuple[str, str]],
 ) -> Delivery:
-    """The reply as an email to ``recipients``, threaded under the customer's message.
+    """The reply as an email to ``recipients`` (and, unnamed, ``bcc``), threaded under the customer's message.
     Raises UserError when there is no account to send from."""
     account = sending_account(config, conv)
     assert account.address is not None
@@ -450,7 +452,7 @@ def _email_delivery(
         message_id=message_id,
         raw=build_reply(parts, message_id).as_bytes(),
         mail_from=account.address,
-        rcpts=list(dict.fromkeys(a for _, a in recipients.to + recipients.cc)),
+        rcpts=list(dict.fromkeys(a for _, a in recipients.to + recipients.cc + bcc)),
         status=OutboxStatus.LOGGED.value if config.demo else OutboxStatus.QUEUED.value,
         account=account,
         send_at=now + timedelta(seconds=config.mail.undo_seconds),

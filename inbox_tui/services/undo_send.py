@@ -7,6 +7,7 @@ is append-only)."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -114,13 +115,35 @@ def cancel_outbox(session: Session, actor: str, outbox_id: int) -> str:
     return text
 
 
-def take_back_last(session: Session, actor: str, conversation_id: int) -> str:
-    """The TUI's undo key: take back this agent's newest reply in this conversation that
-    has not started going out. Returns its text. Raises UserError when there is none."""
+@dataclass
+class TakenBack:
+    """What undo send took back: its text, and whether it was a forward (which goes
+    back to its own flow, never into a reply to the customer)."""
+
+    text: str
+    forwarded: bool
+
+
+def take_back(session: Session, actor: str, conversation_id: int) -> TakenBack:
+    """The TUI's undo key: take back this agent's newest reply or forward in this
+    conversation that has not started going out. Raises UserError when there is none."""
     outbox_id = last_cancellable(session, actor, conversation_id)
     if outbox_id is None:
         raise UserError(
             "There is no reply of yours here still waiting to be sent; "
             "it may have gone out already (undo works for [mail] undo_seconds)."
         )
-    return cancel_outbox(session, actor, outbox_id)
+    forwarded = any(
+        json.loads(e.data or "{}").get("outbox") == outbox_id
+        for e in session.exec(
+            select(Event)
+            .where(Event.conversation_id == conversation_id)
+            .where(Event.kind == EventKind.FORWARDED.value)
+        ).all()
+    )
+    return TakenBack(cancel_outbox(session, actor, outbox_id), forwarded)
+
+
+def take_back_last(session: Session, actor: str, conversation_id: int) -> str:
+    """``take_back``'s text."""
+    return take_back(session, actor, conversation_id).text

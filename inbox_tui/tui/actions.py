@@ -36,6 +36,24 @@ ACTIONS: list[Action] = [
         "undo_send",
         "Undo send: take back your last reply while it waits ([mail] undo_seconds)",
     ),
+    Action(
+        "forward",
+        "f",
+        "forward",
+        "Forward the conversation (quoted) or one message (attached) to any address",
+    ),
+    Action(
+        "attachments",
+        "P",  # the paperclip (p is assign to the previous agent)
+        "attachments",
+        "Attachments of this conversation: view, preview, save, open",
+    ),
+    Action(
+        "original_html",
+        "H",
+        "original_html",
+        "A message's original HTML: its source as text, or in the browser",
+    ),
     Action("note", "n", "note", "Write an internal note", "Note"),
     Action("tag", "t", "tag", "Tag (fuzzy picker; Enter toggles)", "Tag"),
     Action("assign", "a", "assign", "Assign to an agent (picker)", "Assign"),

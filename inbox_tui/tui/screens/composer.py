@@ -19,7 +19,9 @@ from inbox_tui.errors import UserError
 from inbox_tui.sanitize import one_line
 
 if TYPE_CHECKING:
+    from inbox_tui.config import Config
     from inbox_tui.services.mentions import Completion
+    from inbox_tui.services.review import Review
 
 
 @dataclass
@@ -29,6 +31,7 @@ class Draft:
     # False: closed before its starting text (a kept draft) arrived, so ``text`` is only
     # what was typed meanwhile; the caller keeps it after the stored draft.
     complete: bool = True
+    review: Review | None = None  # a reply's or forward's recipients, signature, files
 
 
 class _Body(TextArea):
@@ -75,8 +78,12 @@ class Composer(ModalScreen[Draft | None]):
         editor_command: list[str] | None = None,
         open_editor: bool = False,
         loading: bool = False,
+        review: Review | None = None,
+        config: Config | None = None,
     ) -> None:
         super().__init__()
+        self.review = review  # the review step's headers (services.review), edited here
+        self.config = config
         self.waiting = loading  # the starting text has not arrived yet (see ``fill``)
         self.save_label = save_label
         self.title_text = title
@@ -164,6 +171,10 @@ class Composer(ModalScreen[Draft | None]):
     def text(self) -> str:
         return self.query_one(TextArea).text
 
+    @property
+    def forwarding(self) -> bool:
+        return self.review is not None and self.review.kind == "forward"
+
     def _still_loading(self) -> bool:
         if self.waiting:
             self.notify("The text is still loading; a moment.", severity="warning")
@@ -213,29 +224,49 @@ class Composer(ModalScreen[Draft | None]):
     def action_review(self) -> None:
         if self._still_loading():
             return
-        if not self.text.strip():
+        if not self.text.strip() and not self.forwarding:  # a forward's note may be empty
             self.notify("Nothing to send: the text is empty.", severity="warning")
             return
         self.reviewing = True
-        what = self.save_label or ("Save note" if self.is_note else "Send")
-        keys = (
-            "y save · e edit · d discard"
-            if self.is_note
-            else "y send · c send and close · e edit · d discard"
-        )
-        self.query_one("#review-text", Static).update(Text(f"{what}? {keys}", style="bold"))
+        self._show_review()
         self.query_one("#review").add_class("shown")
+        self.set_class(self.review is not None, "-reviewing")
         self.query_one(TextArea).read_only = True
         self.focus()  # keys now go to the review, not the text
+
+    def _show_review(self) -> None:
+        what = self.save_label or ("Save note" if self.is_note else "Send")
+        if self.is_note:
+            keys = "y save · e edit · d discard"
+        elif self.forwarding:
+            keys = "y send · e edit · d discard"
+        else:
+            keys = "y send · c send and close · e edit · d discard"
+        if self.review is None:
+            shown = Text(f"{what}? {keys}", style="bold")
+        else:
+            from inbox_tui.tui.screens.review import review_text
+
+            shown = review_text(self.review, f"{what}? {keys}")
+        self.query_one("#review-text", Static).update(shown)
+
+    def _send(self, action: str) -> None:
+        problem = self.review.missing() if self.review is not None else None
+        if problem:
+            self.notify(problem, severity="warning", markup=False)
+            return
+        self.dismiss(Draft(action, self.text, review=self.review))
 
     def on_key(self, event: object) -> None:
         if not self.reviewing:
             return
         key = getattr(event, "key", "")
         if key == "y":
-            self.dismiss(Draft("note" if self.is_note else "send", self.text))
-        elif key == "c" and not self.is_note:
-            self.dismiss(Draft("send_close", self.text))
+            self._send("note" if self.is_note else "send")
+        elif key == "c" and not self.is_note and not self.forwarding:
+            self._send("send_close")
+        elif self.review is not None and key in ("a", "s", "f", "F"):
+            self._edit_review(key)
         elif key == "e":
             self._back_to_edit()
         elif key == "d":
@@ -246,8 +277,48 @@ class Composer(ModalScreen[Draft | None]):
         if callable(stop):
             stop()
 
+    def _edit_review(self, key: str) -> None:
+        """The review step's own keys: recipients, signature, files."""
+        from inbox_tui.tui.screens.review import PathPrompt, RecipientsForm
+
+        review = self.review
+        assert review is not None
+        if key == "s":
+            review.sign = not review.sign
+            self._show_review()
+        elif key == "a" and not review.chat:
+
+            def edited(result: tuple[list, list, list] | None) -> None:
+                if result is not None:
+                    review.to, review.cc, review.bcc = result
+                self._show_review()
+
+            self.app.push_screen(RecipientsForm(review), edited)
+        elif key == "f" and not review.chat:
+
+            def attached(path: str | None) -> None:
+                if path:
+                    review.files.append(path)
+                self._show_review()
+
+            self.app.push_screen(PathPrompt("Attach a file", self._check_file), attached)
+        elif key == "F" and review.files:
+            review.files.pop()
+            self._show_review()
+
+    def _check_file(self, path: str) -> str | None:
+        from inbox_tui.services.review import check_file
+
+        assert self.review is not None and self.config is not None
+        try:
+            check_file(path, self.review.files, self.config)
+        except UserError as exc:
+            return str(exc)
+        return None
+
     def _back_to_edit(self) -> None:
         self.reviewing = False
+        self.remove_class("-reviewing")
         self.query_one("#review").remove_class("shown")
         ta = self.query_one(TextArea)
         ta.read_only = False
@@ -260,7 +331,7 @@ class Composer(ModalScreen[Draft | None]):
             self._back_to_edit()
         else:
             complete, self.waiting = not self.waiting, False  # a late ``fill`` does nothing
-            self.dismiss(Draft("closed", self.text, complete=complete))
+            self.dismiss(Draft("closed", self.text, complete=complete, review=self.review))
 
     def action_editor(self) -> None:
         """Edit the text in $EDITOR (headers visible on top): the app hands the terminal

@@ -46,6 +46,7 @@ class SendFlow:
     macro: str | None = None
     article_id: int | None = None
     reply_all: bool = False
+    review: Any = None  # services.review.Review: recipients, signature, files as reviewed
 
 
 @dataclass

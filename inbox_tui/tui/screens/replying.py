@@ -151,12 +151,12 @@ class ReplyFlows(FlowsBase):
             self.compose_reply(flow.ids[0], "", reply_all=True)
 
     def action_undo_send(self) -> None:
-        from inbox_tui.services.undo_send import take_back_last
+        from inbox_tui.services.undo_send import take_back
 
         if flow := self.begin(single=True):
             conv_id = flow.ids[0]
             self.gateway.write(
-                self, take_back_last, self.me, conv_id, ok=None, flow=TakeBackFlow(conv_id)
+                self, take_back, self.me, conv_id, ok=None, flow=TakeBackFlow(conv_id)
             )
 
     def compose_reply(
@@ -168,10 +168,13 @@ class ReplyFlows(FlowsBase):
         exact: bool = False,
         reply_all: bool = False,
         typed: str = "",
+        review: Any = None,
     ) -> None:
         """Open the composer at once; its text, the agent's kept draft (if any) followed
-        by ``text``, arrives from the store. ``exact``: ``text`` alone (a send that failed
-        comes back as it was). ``typed``: keys typed before the composer opened."""
+        by ``text``, arrives from the store with the review step's headers
+        (services.review). ``exact``: ``text`` alone (a send that failed comes back as it
+        was, with the ``review`` the agent had edited). ``typed``: keys typed before the
+        composer opened."""
         from inbox_tui.services.compose import start_reply
         from inbox_tui.services.drafts import delete_draft
 
@@ -193,19 +196,27 @@ class ReplyFlows(FlowsBase):
             else:
                 then = "closed" if draft.action == "send_close" else None
                 seen = state["seen"]
-                self.send(SendFlow(conv_id, draft.text, then, seen, macro, article_id, reply_all))
+                flow = SendFlow(conv_id, draft.text, then, seen, macro, article_id, reply_all)
+                flow.review = draft.review
+                self.send(flow)
 
         seen = self.open_version if conv_id == self.open_id else None
         composer = self._open_composer(
-            conv_id, "reply", title, done, typed, open_editor=self.config.compose_in_editor
-        )
+            conv_id, "reply", title, done, typed, open_editor=self.config.compose_in_editor,
+            config=self.config,
+        )  # fmt: skip
+
+        def started(start: Any) -> None:
+            state.update(seen=seen or start.version)
+            composer.review = review or start.review
+
         self.gateway.read(
             self,
             lambda s: start_reply(
                 s, self.me, conv_id, text, config=self.config, exact=exact, reply_all=reply_all
             ),
             reply=ReplyStarted,
-            flow=(composer, lambda start: state.update(seen=seen or start.version)),
+            flow=(composer, started),
             group="pickers",
         )
 
@@ -235,6 +246,7 @@ class ReplyFlows(FlowsBase):
                 macro=flow.macro,
                 article_id=flow.article_id,
                 reply_all=flow.reply_all,
+                review=flow.review,
             )
 
         self.gateway.write(self, queue, ok=None, flow=flow)
@@ -260,6 +272,9 @@ class ReplyFlows(FlowsBase):
                 self.send(flow, force=True)
             elif value == "edit" or value is None:
                 self._load_thread(flow.conv_id)
-                self.compose_reply(flow.conv_id, flow.text, flow.macro, flow.article_id, exact=True)
+                self.compose_reply(
+                    flow.conv_id, flow.text, flow.macro, flow.article_id, exact=True,
+                    reply_all=flow.reply_all, review=flow.review,
+                )  # fmt: skip
 
         self.app.push_screen(FuzzyPicker(title, items), chosen)

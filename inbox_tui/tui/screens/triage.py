@@ -24,7 +24,7 @@ from inbox_tui.tui.screens.flows import (
     UndoFlow,
     _s,
 )
-from inbox_tui.tui.screens.replying import ReplyFlows
+from inbox_tui.tui.screens.mailflows import MailFlows
 from inbox_tui.tui.widgets.dialogs import FuzzyPicker, PickItem, Prompt, Waiting
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ STATUS_LABELS = {
 }
 
 
-class TriageFlows(ReplyFlows):
+class TriageFlows(MailFlows):
     """The main screen's base: the flows. MainScreen provides the state and loaders."""
 
     # -- answers from the gateway ------------------------------------------------------
@@ -104,9 +104,12 @@ class TriageFlows(ReplyFlows):
             self.post_message(OpenChanged())  # others stop seeing "is replying" at once
             self.notify(self._sent_text(message.result), markup=False)
             self.post_message(ReplySent(message.result.undo_seconds))
+        elif isinstance(flow, TakeBackFlow) and message.result.forwarded:
+            # A forward never comes back as a reply to the customer.
+            self.notify("Forward taken back; nothing was sent (f forwards again).", markup=False)
         elif isinstance(flow, TakeBackFlow):  # taken back: the text is in the composer again
             self.notify("Taken back; nothing was sent.", markup=False)
-            self.compose_reply(flow.conv_id, message.result, exact=True)
+            self.compose_reply(flow.conv_id, message.result.text, exact=True)
         row = self.conv_list.current_row()
         self.reload(keep_id=row.id if row else None)
         if self.open_id is not None and (self.has_class("-reading") or self.has_class("-wide")):
@@ -138,6 +141,7 @@ class TriageFlows(ReplyFlows):
                 flow.article_id,
                 exact=True,
                 reply_all=flow.reply_all,
+                review=flow.review,
             )
         elif isinstance(flow, MacroEdit):  # not saved: the edits come back
             self._edit_macro(flow)

@@ -1,0 +1,315 @@
+"""The review step before a reply or a forward leaves: who it is from (which mailbox),
+To, Cc, Bcc, the subject, the files and whether the signature goes with it. The agent
+edits the recipients as text (``parse_addresses`` checks every address and says what is
+wrong with a bad one in one sentence), turns the signature off or on and attaches files
+(``check_file``: the ``[mail]`` size caps, before anything is queued).
+
+Nothing here writes: the review is what ``replies.queue_reply`` and
+``forward.queue_forward`` are then called with.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session
+
+from inbox_tui import sanitize
+from inbox_tui.errors import UserError
+from inbox_tui.mail.outgoing import forward_subject, reply_subject
+from inbox_tui.models import Channel, Direction
+from inbox_tui.services import core
+from inbox_tui.services.replies import (
+    account_for,
+    addressing,
+    sending_account,
+    signature,
+    thread_of,
+)
+
+if TYPE_CHECKING:
+    from inbox_tui.config import Account, Config
+    from inbox_tui.models import Conversation
+
+
+class BadAddress(UserError):
+    """A recipient the agent typed that is not an email address."""
+
+
+class BadFile(UserError):
+    """A file the agent wants to attach that cannot go (missing, unreadable, too big)."""
+
+
+Pairs = list[tuple[str, str]]
+
+
+@dataclass
+class Review:
+    """What the review step shows and the agent may change before sending."""
+
+    kind: str  # "reply" | "forward"
+    conversation_id: int
+    from_name: str | None
+    from_addr: str | None
+    mailbox: str | None  # the account's name in the config
+    to: Pairs
+    cc: Pairs
+    subject: str
+    signature: str | None  # the filled-in signature; None: none set up (or chat)
+    bcc: Pairs = field(default_factory=list)
+    sign: bool = True
+    files: list[str] = field(default_factory=list)  # paths, as typed (~ expanded at send)
+    chat: bool = False  # a chat reply: no addresses, no files
+    problem: str | None = None  # why it cannot be sent as it stands (no account)
+    message_row_id: int | None = None  # forward: the one message (else the conversation)
+    attach_original: bool = True  # forward of one message: attached whole, else quoted
+
+    def missing(self) -> str | None:
+        """Why this cannot be sent yet, in one sentence, or None."""
+        if self.problem:
+            return self.problem
+        if not self.chat and not self.to:
+            return "Add someone to send it to: press a to edit the recipients."
+        return None
+
+
+def reply_review(
+    session: Session, actor: str, conversation_id: int, *, config: Config, reply_all: bool = False
+) -> Review:
+    """The review of a reply: the same recipients, subject and signature that
+    ``queue_reply`` would use."""
+    conv = core.lock_conversation(session, conversation_id)
+    thread = thread_of(session, conv)
+    last_in = next((m for m in reversed(thread) if m.direction == Direction.INBOUND.value), None)
+    subject = reply_subject(last_in.subject if last_in and last_in.subject else conv.subject)
+    account = _account(config, conv)
+    chat = conv.channel == Channel.CHAT.value
+    problem = None
+    to: Pairs = []
+    cc: Pairs = []
+    if not chat:
+        try:
+            who = addressing(session, actor, conversation_id, config=config, reply_all=reply_all)
+            to, cc = who.to, who.cc
+        except UserError as exc:
+            problem = str(exc)
+    return Review(
+        kind="reply",
+        conversation_id=conversation_id,
+        from_name=(account.from_name if account else None) or _agent_name(session, actor),
+        from_addr=None if chat else (account.address if account else None),
+        mailbox=None if chat else (account.name if account else None),
+        to=to,
+        cc=cc,
+        subject=subject,
+        signature=_signature(session, actor, conversation_id, config),
+        chat=chat,
+        problem=problem or (None if chat else _cannot_send(config, account)),
+    )
+
+
+def forward_review(
+    session: Session,
+    actor: str,
+    conversation_id: int,
+    *,
+    config: Config,
+    message_row_id: int | None = None,
+    to: Pairs | None = None,
+) -> Review:
+    """The review of a forward of one message (attached whole) or of the conversation
+    (quoted): nobody to send to yet unless ``to`` is given."""
+    conv = core.lock_conversation(session, conversation_id)
+    thread = thread_of(session, conv)
+    chosen = [m for m in thread if m.id == message_row_id] if message_row_id else thread
+    if not chosen:
+        raise UserError(f"Message {message_row_id} is not in conversation {conversation_id}.")
+    account = _account(config, conv)
+    return Review(
+        kind="forward",
+        conversation_id=conversation_id,
+        from_name=(account.from_name if account else None) or _agent_name(session, actor),
+        from_addr=account.address if account else None,
+        mailbox=account.name if account else None,
+        to=list(to or []),
+        cc=[],
+        subject=forward_subject(chosen[-1].subject or conv.subject),
+        signature=_signature(session, actor, conversation_id, config),
+        problem=_cannot_send(config, account),
+        message_row_id=message_row_id,
+    )
+
+
+def _account(config: Config, conv: Conversation) -> Account | None:
+    """The account the reply goes out from (the demo's own in the demo), else the one
+    the conversation came through, which cannot send (``_cannot_send`` says so)."""
+    try:
+        return sending_account(config, conv)
+    except UserError:
+        return account_for(config, conv.source)
+
+
+def _cannot_send(config: Config, account: object) -> str | None:
+    if config.demo:
+        return None
+    if account is None or getattr(account, "smtp", None) is None:
+        return "No account is set up to send email (add [accounts.NAME] with an address and [accounts.NAME.smtp] to the config)."
+    return None
+
+
+def _agent_name(session: Session, actor: str) -> str | None:
+    from sqlmodel import select
+
+    from inbox_tui.models import Agent
+
+    agent = session.exec(select(Agent).where(Agent.username == actor)).first()
+    return (agent.name or agent.username) if agent else actor
+
+
+def _signature(session: Session, actor: str, conversation_id: int, config: Config) -> str | None:
+    try:
+        return signature(session, actor, conversation_id, config=config)
+    except UserError:
+        return None  # a broken signature is refused when the config loads; not here
+
+
+# -- recipients as the agent types them -----------------------------------------------
+
+_LOCAL = re.compile(r"^[^\s@<>(),;:\"\[\]\\]+$")
+_DOMAIN = re.compile(
+    r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
+
+
+def format_addresses(pairs: Pairs) -> str:
+    """Recipients as one editable line: ``Name <addr>, addr``."""
+    return ", ".join(_one(n, a) for n, a in pairs)
+
+
+def _one(name: str, addr: str) -> str:
+    name, addr = sanitize.one_line(name, 200), sanitize.one_line(addr, 320)
+    if not name:
+        return addr
+    if re.search(r'[,;<>@"()]', name):
+        name = '"' + name.replace("\\", "").replace('"', "'") + '"'
+    return f"{name} <{addr}>"
+
+
+def parse_addresses(text: str, what: str = "To") -> Pairs:
+    """Recipients typed by the agent (commas or semicolons between them; ``Name <addr>``
+    or a bare address). Raises BadAddress, one sentence naming the first bad one."""
+    if "\n" in text or "\r" in text or "\x00" in text:
+        raise BadAddress(f"The {what} line contains a line break; write the addresses on one line.")
+    text = text.replace(";", ",")
+    pairs: Pairs = []
+    seen: set[str] = set()
+    for chunk in _split(text):
+        name, addr = email.utils.parseaddr(chunk)
+        addr = addr.strip()
+        local, at, domain = addr.rpartition("@")
+        if not at or not _LOCAL.match(local or "") or not _DOMAIN.match(domain or ""):
+            shown = sanitize.one_line(chunk, 80)
+            raise BadAddress(
+                f"“{shown}” in {what} is not an email address; write it as name@example.com "
+                "(several separated by commas)."
+            )
+        if addr.lower() not in seen:
+            seen.add(addr.lower())
+            pairs.append((sanitize.one_line(name, 200), addr))
+    return pairs
+
+
+def _split(text: str) -> list[str]:
+    """Split at commas outside quotes and angle brackets."""
+    out: list[str] = []
+    buf: list[str] = []
+    quoted = angle = False
+    for ch in text:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == "<" and not quoted:
+            angle = True
+        elif ch == ">" and not quoted:
+            angle = False
+        if ch == "," and not quoted and not angle:
+            out.append("".join(buf))
+            buf = []
+        else:
+            buf.append(ch)
+    out.append("".join(buf))
+    return [c.strip() for c in out if c.strip()]
+
+
+# -- files the agent attaches ---------------------------------------------------------
+
+
+def check_file(path_text: str, already: list[str], config: Config) -> tuple[str, int]:
+    """A file the agent wants to attach, checked before it is added to the review: it
+    exists, can be read, and keeps within the ``[mail]`` caps together with the files
+    already attached. Returns (the path as it will be read, its size)."""
+    from inbox_tui.mail.parse import _mb  # 512 B, 4.9 KB, 31.2 MB: the caps are often small
+
+    if not path_text.strip():
+        raise BadFile("Type the path of a file to attach.")
+    path = Path(path_text.strip()).expanduser()
+    shown = sanitize.one_line(str(path), 200)
+    try:
+        if path.is_dir():
+            raise BadFile(f"{shown} is a folder; choose a file in it.")
+        size = path.stat().st_size
+        if not os.access(path, os.R_OK):
+            raise PermissionError(path)
+    except FileNotFoundError as exc:
+        raise BadFile(f"There is no file {shown}.") from exc
+    except PermissionError as exc:
+        raise BadFile(f"{shown} cannot be read (permission denied).") from exc
+    cap = config.mail.max_attachment_bytes
+    if size > cap:
+        raise BadFile(f"{shown} is {_mb(size)}, over the {_mb(cap)} limit for one attachment.")
+    total = size + sum(_size(p) for p in already)
+    if total > config.mail.max_message_attachment_bytes:
+        limit = _mb(config.mail.max_message_attachment_bytes)
+        raise BadFile(
+            f"With {shown} the attachments add up to {_mb(total)}, over the {limit} limit."
+        )
+    return str(path), size
+
+
+def _size(path: str) -> int:
+    try:
+        return Path(path).expanduser().stat().st_size
+    except OSError:
+        return 0
+
+
+def complete_path(typed: str, cwd: Path | None = None, limit: int = 50) -> list[str]:
+    """Completions of a partly typed path, relative to ``cwd`` (the current folder) or
+    the home folder (``~/``): folders end in ``/``; hidden files only when a dot is
+    typed. Sorted, at most ``limit``."""
+    cwd = cwd or Path.cwd()
+    folder_text, _, stem = typed.rpartition("/")
+    if typed.startswith("~") and "/" not in typed:
+        return ["~/"]
+    if folder_text or typed.startswith("/"):
+        base = Path(folder_text + "/" if folder_text else "/").expanduser()
+    else:
+        base = Path(".")
+    folder = base if base.is_absolute() else cwd / base
+    prefix = (folder_text + "/") if (folder_text or typed.startswith("/")) else ""
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return []
+    out = []
+    for name in names:
+        if not name.startswith(stem) or (name.startswith(".") and not stem.startswith(".")):
+            continue
+        out.append(prefix + name + ("/" if (folder / name).is_dir() else ""))
+        if len(out) >= limit:
+            break
+    return out

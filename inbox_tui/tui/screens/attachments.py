@@ -1,0 +1,304 @@
+"""The open conversation's attachments (P, #18): a list (name, type, size, which message)
+from which the agent saves one (a folder prompt; the service sanitises the name and
+never overwrites), opens one with the system's handler, reads a text one (log, CSV,
+patch) here, or previews an image (``textual-image``: sixel or kitty graphics where the
+terminal has them, half-blocks elsewhere, tmux included). Service calls go through the
+gateway; every name and address is shown through ``sanitize``."""
+
+from __future__ import annotations
+
+import io
+import os
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from inbox_tui.sanitize import one_line
+from inbox_tui.tui.gateway import Loaded, ServiceFailed
+
+if TYPE_CHECKING:
+    from inbox_tui.services.attachments import AttachmentInfo
+    from inbox_tui.tui.gateway import Gateway
+
+
+class AttachmentsListed(Loaded):
+    pass
+
+
+class AttachmentDone(Loaded):
+    """value: the sentence to show (saved where, opened with what)."""
+
+
+class TextLoaded(Loaded):
+    """value: the text; flow: the attachment."""
+
+
+class ImageLoaded(Loaded):
+    """value: a PIL image; flow: the attachment."""
+
+
+def size_text(n: int) -> str:
+    from inbox_tui.mail.parse import _mb
+
+    return _mb(n)
+
+
+def row_text(info: AttachmentInfo) -> Text:
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(one_line(info.filename or "(no name)", 60), style="bold")
+    text.append(f"  {one_line(info.content_type, 40)}  {size_text(info.size)}", style="dim")
+    who = one_line(info.author or "unknown", 40)
+    when = f", {info.sent_at:%d %b %H:%M}" if info.sent_at else ""
+    text.append(f"  from {who}{when}")
+    if info.status != "stored":
+        text.append("  (not kept)", style="yellow")
+    return text
+
+
+class AttachmentsScreen(ModalScreen[None]):
+    """Enter or v: view (text here, images as a preview, anything else with the system's
+    handler) · s save · o open with the system's handler · Esc close."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="attachments.close"),
+        Binding("v", "view", "View", id="attachments.view"),
+        Binding("s", "save", "Save", id="attachments.save"),
+        Binding("o", "open", "Open", id="attachments.open"),
+    ]
+    HINT = "Enter/v view · s save · o open with the system's handler · Esc close"
+
+    def __init__(self, gateway: Gateway, conversation_id: int, subject: str = "") -> None:
+        super().__init__()
+        self.gateway = gateway
+        self.conversation_id = conversation_id
+        self.subject = subject
+        self.items: list[AttachmentInfo] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            title = f"Attachments of #{self.conversation_id}"
+            if self.subject:
+                title += f" · {one_line(self.subject, 60)}"
+            yield Label(Text(title, style="bold"))
+            yield OptionList(Option(Text("Loading…", style="dim"), disabled=True), id="attachments")
+            yield Static(Text(self.HINT, style="dim"), id="attachments-hint")
+            yield Static(id="attachments-status")
+
+    def on_mount(self) -> None:
+        from inbox_tui.services.attachments import list_attachments
+
+        self.query_one(OptionList).focus()
+        self.gateway.read(
+            self,
+            list_attachments,
+            self.conversation_id,
+            reply=AttachmentsListed,
+            group="attachments",
+        )
+
+    def on_attachments_listed(self, message: AttachmentsListed) -> None:
+        self.items = list(message.value)
+        ol = self.query_one(OptionList)
+        ol.clear_options()
+        if not self.items:
+            ol.add_option(
+                Option(Text("This conversation has no attachments.", style="dim"), disabled=True)
+            )
+            return
+        ol.add_options([Option(row_text(i)) for i in self.items])
+        ol.highlighted = 0
+
+    def say(self, sentence: str, error: bool = False) -> None:
+        style = "bold red" if error else "green"
+        self.query_one("#attachments-status", Static).update(
+            Text(one_line(sentence, 300), style=style)
+        )
+
+    def on_service_failed(self, message: ServiceFailed) -> None:
+        message.stop()
+        self.say(message.text, error=True)
+
+    def on_attachment_done(self, message: AttachmentDone) -> None:
+        self.say(str(message.value))
+
+    def current(self) -> AttachmentInfo | None:
+        ol = self.query_one(OptionList)
+        if not self.items or ol.highlighted is None:
+            return None
+        return self.items[ol.highlighted]
+
+    def _where(self, info: AttachmentInfo) -> tuple[int, int, int]:
+        return (self.conversation_id, info.message_row_id, info.position)
+
+    @on(OptionList.OptionSelected)
+    def _selected(self) -> None:
+        self.action_view()
+
+    def action_view(self) -> None:
+        from inbox_tui.services.attachments import attachment_text, is_image, is_text, preview_image
+
+        info = self.current()
+        if info is None:
+            return
+        if is_text(info):
+            self.gateway.read(
+                self, attachment_text, info, reply=TextLoaded, flow=info, group="attachments"
+            )
+        elif is_image(info):
+            self.say(f"Loading {one_line(info.filename, 60)}…")
+            self.gateway.read(
+                self,
+                preview_image,
+                *self._where(info),
+                reply=ImageLoaded,
+                flow=info,
+                group="attachments",
+            )
+        else:
+            self.action_open()
+
+    def on_text_loaded(self, message: TextLoaded) -> None:
+        info: AttachmentInfo = message.flow
+        self.app.push_screen(
+            TextViewer(f"{one_line(info.filename, 80)} ({size_text(info.size)})", message.value)
+        )
+
+    def on_image_loaded(self, message: ImageLoaded) -> None:
+        info: AttachmentInfo = message.flow
+        self.say("")
+        self.app.push_screen(ImagePreview(one_line(info.filename, 80), message.value))
+
+    def action_open(self) -> None:
+        from inbox_tui.services.attachments import temp_copy
+        from inbox_tui.services.opener import open_file
+
+        info = self.current()
+        if info is None:
+            return
+        where, ctype = self._where(info), info.content_type
+
+        def job(session: Any) -> str:
+            return open_file(temp_copy(session, *where), ctype)
+
+        self.gateway.read(self, job, reply=AttachmentDone, group="attachments")
+
+    def action_save(self) -> None:
+        from inbox_tui.services.attachments import default_folder, save_one
+        from inbox_tui.tui.widgets.dialogs import Prompt
+
+        info = self.current()
+        if info is None:
+            return
+        where = self._where(info)
+
+        def chosen(folder: str | None) -> None:
+            self.query_one(OptionList).focus()
+            if not folder or not folder.strip():
+                return
+            target = os.path.expanduser(folder.strip())
+
+            def job(session: Any) -> str:
+                path = save_one(session, *where, target)  # type: ignore[arg-type]
+                return f"Saved to {path}."
+
+            self.gateway.read(self, job, reply=AttachmentDone, group="attachments")
+
+        title = f"Save {one_line(info.filename, 60)} into which folder?"
+        self.app.push_screen(Prompt(title, value=str(default_folder())), chosen)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class TextViewer(ModalScreen[None]):
+    """A text attachment (or an HTML source) to read: scroll with the arrows, PgUp/PgDn;
+    Esc closes. The text is already cleaned by the service."""
+
+    BINDINGS = [
+        Binding("escape,q", "close", "Close", id="viewer.close"),
+        Binding("w", "wrap", "Wrap lines", id="viewer.wrap"),
+    ]
+
+    def __init__(self, title: str, text: str, wrap: bool = False) -> None:
+        super().__init__()
+        self.title_text = title
+        self.text = text
+        self.wrap = wrap  # HTML is often one long line; a log or CSV reads better unwrapped
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Text(f"{self.title_text} · w wraps lines · Esc closes", style="bold"))
+            yield TextArea(self.text, read_only=True, soft_wrap=self.wrap, id="viewer-text")
+
+    def action_wrap(self) -> None:
+        area = self.query_one(TextArea)
+        area.soft_wrap = not area.soft_wrap
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def image_widget(image: Any) -> Any:
+    """The image widget: coloured half-blocks, which every colour terminal and tmux show;
+    sixel or kitty graphics when the terminal was asked at start (``INBOX_TUI_IMAGES=auto``,
+    see ``app.run_app``) and answered that it has them, outside tmux. None when
+    textual-image is not installed."""
+    import sys
+
+    detected = "textual_image.renderable" in sys.modules  # asked at start
+    real = sys.__stdout__
+    try:
+        # On import textual-image asks the terminal what it can show, reading the answer
+        # from standard input: with Textual running that would eat the agent's keys, and
+        # in tmux it waits out its timeouts. Not a terminal, it asks nothing (Textual
+        # writes to stderr, so nothing else notices).
+        sys.__stdout__ = io.StringIO()  # type: ignore[misc,assignment]
+        from textual_image.renderable import Image as Detected
+        from textual_image.renderable.halfcell import Image as HalfcellRenderable
+        from textual_image.renderable.unicode import Image as UnicodeRenderable
+        from textual_image.widget import HalfcellImage
+        from textual_image.widget import Image as AutoImage
+    except ImportError:
+        return None
+    finally:
+        sys.__stdout__ = real  # type: ignore[misc]
+    graphics = detected and Detected not in (HalfcellRenderable, UnicodeRenderable)
+    cls = AutoImage if graphics and not os.environ.get("TMUX") else HalfcellImage
+    return cls(image, id="preview-image")
+
+
+class ImagePreview(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q", "close", "Close", id="image.close")]
+
+    def __init__(self, title: str, image: Any) -> None:
+        super().__init__()
+        self.title_text = title
+        self.image = image
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            size = f"{self.image.width}×{self.image.height} px shown"
+            yield Label(Text(f"{self.title_text} ({size}) · Esc closes", style="bold"))
+            widget = image_widget(self.image)
+            if widget is None:
+                yield Static(
+                    Text(
+                        "Image previews need the textual-image package; o in the list opens it "
+                        "with the system's viewer."
+                    )
+                )
+            else:
+                yield widget
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,195 @@
+"""The review step's pieces: the header block (From, To, Cc, Bcc, Subject, files,
+signature) the composer shows before a reply or forward leaves, the recipients form
+(``a``) and the path prompt with completion for attaching a file (``f``). The rules
+(what an address is, the size caps, completions) are ``services.review``'s; every
+string from a stranger goes through ``sanitize`` on its way to the screen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+from inbox_tui.errors import UserError
+from inbox_tui.sanitize import one_line
+
+if TYPE_CHECKING:
+    from inbox_tui.services.review import Pairs, Review
+
+REVIEW_KEYS = "a recipients · s signature on/off · f attach a file · F drop the last file"
+
+
+def _people(pairs: Pairs) -> str:
+    if not pairs:
+        return "(nobody)"
+    return ", ".join(
+        f"{one_line(n, 60)} <{one_line(a, 120)}>" if n else one_line(a, 120) for n, a in pairs
+    )
+
+
+def review_text(review: Review, send_keys: str) -> Text:
+    """The review block: one line per header, then what to press."""
+    text = Text()
+
+    def row(label: str, value: str, style: str = "") -> None:
+        text.append(f"{label:<10}", style="bold")
+        text.append(value + "\n", style=style)
+
+    if review.chat:
+        row("To", "the chat customer (through the chat bridge)")
+    else:
+        sender = one_line(review.from_addr or "(no sending account)", 120)
+        if review.from_name:
+            sender = f"{one_line(review.from_name, 60)} <{sender}>"
+        if review.mailbox:
+            sender += f"  (mailbox {one_line(review.mailbox, 40)})"
+        row("From", sender)
+        row("To", _people(review.to), "" if review.to else "bold red")
+        row("Cc", _people(review.cc) if review.cc else "(nobody)")
+        row("Bcc", _people(review.bcc) if review.bcc else "(nobody)")
+    row("Subject", one_line(review.subject, 200))
+    if review.kind == "forward":
+        what = (
+            "one message, attached whole with its files"
+            if review.message_row_id and review.attach_original
+            else "the whole conversation, quoted"
+        )
+        row("Forwards", what)
+    files = [one_line(Path(p).name, 80) for p in review.files]
+    row("Files", ", ".join(files) if files else "(none)")
+    if review.signature is None:
+        row("Signature", "none is set up for this mailbox", "dim")
+    elif review.sign:
+        first = one_line(review.signature.strip().split("\n")[0], 60)
+        row(
+            "Signature",
+            f"added ({first}…)" if "\n" in review.signature.strip() else f"added ({first})",
+        )
+    else:
+        row("Signature", "not added (s adds it)", "yellow")
+    if review.missing():
+        text.append(one_line(review.missing() or "", 300) + "\n", style="bold red")
+    text.append(send_keys + "\n", style="bold")
+    text.append(REVIEW_KEYS if not review.chat else "s signature on/off", style="dim")
+    return text
+
+
+class RecipientsForm(ModalScreen["tuple[Pairs, Pairs, Pairs] | None"]):
+    """To, Cc and Bcc as editable lines; Enter checks every address (one sentence on the
+    first bad one, the form stays), Tab moves between the lines, Esc leaves unchanged."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="recipients.cancel")]
+
+    def __init__(self, review: Review) -> None:
+        super().__init__()
+        self.review = review
+
+    def compose(self) -> ComposeResult:
+        from inbox_tui.services.review import format_addresses
+
+        with Vertical():
+            yield Label(Text("Recipients (commas between addresses; Enter saves)", style="bold"))
+            for field, pairs in (
+                ("To", self.review.to),
+                ("Cc", self.review.cc),
+                ("Bcc", self.review.bcc),
+            ):
+                yield Label(field)
+                yield Input(
+                    format_addresses(pairs),
+                    id=f"rcpt-{field.lower()}",
+                    placeholder="name@example.com",
+                )
+            yield Static(id="form-error")
+
+    def on_mount(self) -> None:
+        self.query_one("#rcpt-to", Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        from inbox_tui.services.review import parse_addresses
+
+        try:
+            parsed = tuple(
+                parse_addresses(self.query_one(f"#rcpt-{f.lower()}", Input).value, f)
+                for f in ("To", "Cc", "Bcc")
+            )
+        except UserError as exc:
+            self.query_one("#form-error", Static).update(Text(str(exc), style="bold red"))
+            return
+        self.dismiss(parsed)  # type: ignore[arg-type]
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class PathPrompt(ModalScreen[str | None]):
+    """A file path with completion (Tab) in the current folder or, after ``~/``, the home
+    folder. Enter checks the file (``check`` returns one sentence, and the prompt
+    stays) and hands the path back."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="path.cancel"),
+        Binding("tab", "complete", "Complete", id="path.complete", priority=True),
+    ]
+
+    def __init__(
+        self, title: str, check: Callable[[str], str | None], cwd: Path | None = None
+    ) -> None:
+        super().__init__()
+        self.title_text = title
+        self.check = check
+        self.cwd = cwd or Path.cwd()
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Text(self.title_text, style="bold"))
+            yield Input(placeholder="path, e.g. ~/Downloads/report.pdf (Tab completes)")
+            yield Static(id="path-choices")
+            yield Static(id="prompt-error")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def action_complete(self) -> None:
+        import os
+
+        from inbox_tui.services.review import complete_path
+
+        box = self.query_one(Input)
+        found = complete_path(box.value, self.cwd)
+        if found:
+            common = os.path.commonprefix(found)  # noqa: RUF071 (letters typed, not folders)
+            if len(common) > len(box.value):
+                box.value = common
+                box.cursor_position = len(common)
+        shown = Text()
+        for choice in found[:8]:
+            shown.append(one_line(choice, 90) + "\n")
+        if len(found) > 8:
+            shown.append(f"… and {len(found) - 8} more", style="dim")
+        if not found:
+            shown.append("Nothing here starts like that.", style="dim")
+        self.query_one("#path-choices", Static).update(shown)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        value = event.value.strip()
+        if value and not value.startswith(("/", "~")):
+            value = str(self.cwd / value)
+        problem = self.check(value)
+        if problem:
+            self.query_one("#prompt-error", Static).update(Text(problem, style="bold red"))
+            return
+        self.dismiss(value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,282 @@
+"""The review step before a reply or a forward leaves (#18): From, To, Cc, Bcc, subject,
+files and signature on screen; recipients edited (a bad address is one sentence),
+signature toggled and files attached from the keyboard; what arrives at the real
+aiosmtpd server is what the review showed."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from pathlib import Path
+
+from inbox_tui.config import Account, AgentIdentity, Config, Signature
+from tests.tui.conftest import ME, make_app
+from tests.tui.test_mail_keys import current, seed_cc_mail, settle
+from tests.tui.test_triage_keys import SIZE
+
+
+def smtp_config(smtp, undo: float = 0.0, **mail: int) -> Config:
+    account = Account(
+        name="support",
+        host="127.0.0.1",
+        port=1,  # closed: the background IMAP sync fails at once and says so
+        security="plain",
+        address="support@example.com",
+        from_name="Northwind Support",
+        smtp=smtp.settings(),
+        sent_mailbox=None,
+    )
+    cfg = Config(
+        path=None,
+        db_url=None,
+        agent=AgentIdentity(ME, "Tess Ter", signature=Signature(text="Tess, Northwind support")),
+        accounts={"support": account},
+    )
+    cfg.mail.undo_seconds = undo
+    for key, value in mail.items():
+        setattr(cfg.mail, key, value)
+    return cfg
+
+
+def review_shown(app) -> str:
+    return str(app.screen.query_one("#review-text").render())
+
+
+async def wait_for_mail(pilot, smtp, n: int = 1) -> None:
+    for _ in range(50):
+        await settle(pilot)
+        if len(smtp.messages) >= n:
+            return
+        await pilot.pause(0.1)
+
+
+async def type_into(pilot, selector: str, text: str) -> None:
+    box = pilot.app.screen.query_one(selector)
+    box.value = ""
+    box.focus()
+    await pilot.press(*text)
+
+
+async def test_reply_all_review_edits_recipients_signature_and_files(
+    demo_store, smtp_server, tmp_path: Path
+):
+    cid = seed_cc_mail(demo_store)
+    report = tmp_path / "report.csv"
+    report.write_bytes(b"when;what\n09:00;printed\n")
+    app = make_app(demo_store, config=smtp_config(smtp_server))
+    async with app.run_test(size=SIZE) as pilot:
+        assert (await current(pilot)).id == cid
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("A")
+        await settle(pilot)
+        await pilot.press(*"Invoice attached.")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        shown = review_shown(app)
+        assert "From      Northwind Support <support@example.com>  (mailbox support)" in shown
+        assert "To        Zoë Brennan <zoe@acme.example>" in shown
+        assert "Cc        Bob Stone <bob@acme.example>, Carol <carol@acme.example>" in shown
+        assert "Subject   Re: Invoice for the whole team" in shown
+        assert "Signature added (Tess, Northwind support)" in shown
+
+        # Recipients: a bad address is one sentence and the form stays.
+        await pilot.press("a")
+        await settle(pilot)
+        await type_into(pilot, "#rcpt-bcc", "boss@northwind")
+        await pilot.press("enter")
+        await settle(pilot)
+        error = str(app.screen.query_one("#form-error").render())
+        assert error == (
+            "“boss@northwind” in Bcc is not an email address; write it as name@example.com "
+            "(several separated by commas)."
+        )
+        await type_into(pilot, "#rcpt-bcc", "boss@northwind.example")
+        await type_into(pilot, "#rcpt-cc", "Carol <carol@acme.example>")
+        await pilot.press("enter")
+        await settle(pilot)
+        shown = review_shown(app)
+        assert "Cc        Carol <carol@acme.example>" in shown
+        assert "Bcc       boss@northwind.example" in shown
+
+        # The signature off, and a file attached through the path prompt (Tab completes).
+        await pilot.press("s")
+        assert "Signature not added" in review_shown(app)
+        await pilot.press("f")
+        await settle(pilot)
+        app.screen.cwd = tmp_path
+        await pilot.press(*"rep", "tab")
+        assert app.screen.query_one("Input").value == "report.csv"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Files     report.csv" in review_shown(app)
+
+        await pilot.press("y")
+        await wait_for_mail(pilot, smtp_server)
+    (mail_from, rcpts, raw) = smtp_server.messages[0]
+    assert mail_from == "support@example.com"
+    assert rcpts == ["zoe@acme.example", "carol@acme.example", "boss@northwind.example"]
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert msg["Cc"] == "Carol <carol@acme.example>"
+    assert "Bcc" not in msg and "boss@" not in raw.decode("ascii", "replace").split("\n\n")[0]
+    body = msg.get_body(("plain",)).get_content()
+    assert body.strip() == "Invoice attached."  # no signature: it was turned off
+    (part,) = list(msg.iter_attachments())
+    assert part.get_filename() == "report.csv"
+    assert part.get_content() in (b"when;what\n09:00;printed\n", "when;what\n09:00;printed\n")
+
+
+async def test_a_file_over_the_cap_is_one_sentence_and_not_attached(
+    demo_store, smtp_server, tmp_path: Path
+):
+    seed_cc_mail(demo_store)
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"x" * 3000)
+    app = make_app(demo_store, config=smtp_config(smtp_server, max_attachment_bytes=2048))
+    async with app.run_test(size=SIZE) as pilot:
+        await current(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press(*"Here.", "ctrl+s", "f")
+        await settle(pilot)
+        await type_into(pilot, "Input", str(big))
+        await pilot.press("enter")
+        await settle(pilot)
+        error = str(app.screen.query_one("#prompt-error").render())
+        assert error == f"{big} is 2.9 KB, over the 2.0 KB limit for one attachment."
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "Files     (none)" in review_shown(app)
+
+
+async def test_forward_the_conversation_quoted_through_the_review(demo_store, smtp_server):
+    cid = seed_cc_mail(demo_store)
+    app = make_app(demo_store, config=smtp_config(smtp_server))
+    async with app.run_test(size=SIZE) as pilot:
+        assert (await current(pilot)).id == cid
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        labels = [str(o.prompt) for o in app.screen.query_one("OptionList").options]
+        assert labels[0].startswith("  The whole conversation, quoted  1 message")
+        assert (
+            "Zoë Brennan, Wed 18 Nov 15:35  this message attached whole, with 1 file" in labels[1]
+        )
+        await pilot.press("enter")  # the whole conversation
+        await settle(pilot)
+        await pilot.press(*"billing@", "enter")
+        await settle(pilot)
+        assert "“billing@” in To is not an email address" in str(
+            app.screen.query_one("#prompt-error").render()
+        )
+        await type_into(pilot, "Input", "Billing <billing@vendor.example>")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("ctrl+s")  # an empty note is fine for a forward
+        await settle(pilot)
+        shown = review_shown(app)
+        assert "To        Billing <billing@vendor.example>" in shown
+        assert "Subject   Fwd: Invoice for the whole team" in shown
+        assert "Forwards  the whole conversation, quoted" in shown
+        assert "c send and close" not in shown
+        await pilot.press("y")
+        await wait_for_mail(pilot, smtp_server)
+    _, rcpts, raw = smtp_server.messages[0]
+    assert rcpts == ["billing@vendor.example"]
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert msg["Subject"] == "Fwd: Invoice for the whole team"
+    body = msg.get_body(("plain",)).get_content()
+    assert "Please send the invoice to all of us." in body
+    assert "Tess, Northwind support" in body  # the signature, as the review said
+
+
+async def test_forward_one_message_attached_whole(demo_store, smtp_server):
+    cid = seed_cc_mail(demo_store)
+    app = make_app(demo_store, config=smtp_config(smtp_server))
+    async with app.run_test(size=SIZE) as pilot:
+        assert (await current(pilot)).id == cid
+        await pilot.press("f")  # from the list: the highlighted conversation
+        await settle(pilot)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        await type_into(pilot, "Input", "a@vendor.example, b@vendor.example")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press(*"FYI", "ctrl+s", "a")
+        await settle(pilot)
+        await type_into(pilot, "#rcpt-bcc", "audit@northwind.example")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Forwards  one message, attached whole with its files" in review_shown(app)
+        await pilot.press("y")
+        await wait_for_mail(pilot, smtp_server)
+    _, rcpts, raw = smtp_server.messages[0]
+    assert rcpts == ["a@vendor.example", "b@vendor.example", "audit@northwind.example"]
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert "audit@" not in str(msg["To"]) + str(msg["Cc"] or "")
+    parts = list(msg.iter_attachments())
+    assert [p.get_content_type() for p in parts] == ["message/rfc822"]
+    inner = parts[0].get_content()
+    assert inner["Subject"] == "Invoice for the whole team"
+    assert [p.get_filename() for p in inner.iter_attachments()] == ["table.csv"]
+
+
+async def test_a_forward_taken_back_never_becomes_a_reply(demo_store, smtp_server):
+    from sqlmodel import select
+
+    from inbox_tui.models import Outbox
+
+    cid = seed_cc_mail(demo_store)
+    app = make_app(demo_store, config=smtp_config(smtp_server, undo=60))
+    async with app.run_test(size=SIZE) as pilot:
+        assert (await current(pilot)).id == cid
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await type_into(pilot, "Input", "billing@vendor.example")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press(*"FYI", "ctrl+s", "y")
+        await settle(pilot, 5)
+        await pilot.press("B")
+        await settle(pilot, 5)
+        assert app.screen is app.main  # no composer: it was not a reply
+        texts = [str(n.message) for n in app._notifications]
+        assert "Forward taken back; nothing was sent (f forwards again)." in texts
+    with demo_store.read() as s:
+        (row,) = s.exec(select(Outbox).where(Outbox.conversation_id == cid)).all()
+        assert row.status == "cancelled"
+    assert smtp_server.messages == []
+
+
+async def test_the_demo_review_names_the_demo_mailbox(demo_store):
+    app = make_app(demo_store)  # the demo: replies are recorded, never sent
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press(*"Hello", "ctrl+s")
+        await settle(pilot)
+        shown = review_shown(app)
+        assert "From      Tester <support@northwind.example>  (mailbox demo)" in shown
+        assert "Signature none is set up for this mailbox" in shown
+
+
+async def test_the_review_fits_80x24_with_the_text_still_visible(demo_store, smtp_server):
+    seed_cc_mail(demo_store)
+    app = make_app(demo_store, config=smtp_config(smtp_server))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await current(pilot)
+        await pilot.press("A")
+        await settle(pilot)
+        await pilot.press(*"Thanks", "ctrl+s")
+        await settle(pilot)
+        review = app.screen.query_one("#review-text")
+        assert "F drop the last file" in str(review.render())
+        assert review.region.bottom <= 23  # inside the border, keys line included
+        assert review.region.height == 9  # seven headers and the two key lines, no wrap
+        assert app.screen.query_one("TextArea").region.height >= 3
