@@ -153,3 +153,39 @@ def test_typed_snooze_reads_times_and_leaves_words_to_the_filter():
     assert typed_snooze("week", now) is None
     with pytest.raises(ValueError, match="not a snooze time"):
         typed_snooze("3 hourz", now)
+
+
+async def test_escape_from_a_search_goes_back_to_the_row_it_started_from(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        for _ in range(3):
+            await pilot.press("down")
+        await settle(pilot)
+        start = lst(app).current_row().id
+        await pilot.press("slash", *"refund")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert lst(app).current_row().id == start
+
+
+async def test_escape_from_the_customers_conversations_goes_back_to_the_view_and_row(
+    demo_store,
+):
+    app = make_app(demo_store)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await _pick_view(pilot, app, "mine")
+        for _ in range(2):
+            await pilot.press("down")
+        await settle(pilot)
+        start = lst(app).current_row().id
+        await pilot.press("c")
+        await settle(pilot)
+        assert app.main.query_text  # the customer's conversations, in everything
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.main.view == "mine"
+        assert not app.main.query_text
+        assert lst(app).current_row().id == start

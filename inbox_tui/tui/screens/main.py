@@ -621,10 +621,7 @@ class MainScreen(StatsTrips, InsightFlows):
     def search_for(self, query: str, view: str) -> None:
         """Show a search (the customer's history, an agent's list) in place of the list;
         Esc comes back to the view, search and row the agent was on."""
-        if self._search_return is None:
-            row = self.conv_list.current_row()
-            here = (self.view, self.query_text, self.search_everywhere, row.id if row else None)
-            self._search_return = here
+        self._remember_place()
         self.view = view
         self.query_text = query
         self.search_everywhere = False
@@ -635,6 +632,13 @@ class MainScreen(StatsTrips, InsightFlows):
         set_state_class(self, False, "-reading")
         self.conv_list.focus()
         self.reload()
+
+    def _remember_place(self) -> None:
+        """Where Esc from the search about to start returns (view, search, row)."""
+        if self._search_return is None:
+            row = self.conv_list.current_row()
+            here = (self.view, self.query_text, self.search_everywhere, row.id if row else None)
+            self._search_return = here
 
     def show_view(self, view: str) -> None:
         """Show a view in the list (a burst's conversations, an incident's tag)."""
@@ -659,6 +663,8 @@ class MainScreen(StatsTrips, InsightFlows):
     def action_search(self) -> None:
         self._uncover_list()
         search = self.query_one("#search", Input)
+        if not search.has_class("shown"):
+            self._remember_place()  # Esc comes back to this row (it went to the first)
         search.add_class("shown")
         search.focus()
 
