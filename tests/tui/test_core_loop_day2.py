@@ -189,3 +189,30 @@ async def test_escape_from_the_customers_conversations_goes_back_to_the_view_and
         assert app.main.view == "mine"
         assert not app.main.query_text
         assert lst(app).current_row().id == start
+
+
+async def test_j_and_k_move_in_the_stats_drill_down_and_the_views_list(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("S")
+        await settle(pilot)
+        table = app.screen.query_one("#agents")
+        table.move_cursor(row=table.row_count - 1, column=1)  # the team's replies
+        await pilot.press("enter")
+        await settle(pilot)
+        listing = app.screen.query_one("#drill-list")
+        assert listing.option_count > 2
+        start = listing.highlighted
+        await pilot.press("j", "j")
+        assert listing.highlighted == start + 2
+        await pilot.press("k")
+        assert listing.highlighted == start + 1
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        views = app.main.query_one("#views")
+        start = views.highlighted or 0
+        await pilot.press("j")
+        assert views.highlighted == start + 1

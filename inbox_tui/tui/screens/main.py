@@ -28,6 +28,7 @@ from inbox_tui.tui.screens.flows import Flow, OpenChanged, StatusNews
 from inbox_tui.tui.screens.insight import InsightFlows
 from inbox_tui.tui.screens.stats_trips import StatsReturn, StatsTrips
 from inbox_tui.tui.widgets.conversation_list import PAGE, ConversationList
+from inbox_tui.tui.widgets.key_list import KeyList
 from inbox_tui.tui.widgets.side_pane import PaneData, SidePane, load_pane_data
 from inbox_tui.tui.widgets.thread_view import ThreadView
 
@@ -137,7 +138,7 @@ class SearchBox(Input):
         self.post_message(self.ScopeToggled())
 
 
-class ViewsList(OptionList):
+class ViewsList(KeyList):
     """The views. On a saved view, R renames it and Delete deletes it (after asking)."""
 
     BINDINGS = [
