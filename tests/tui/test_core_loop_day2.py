@@ -216,3 +216,18 @@ async def test_j_and_k_move_in_the_stats_drill_down_and_the_views_list(demo_stor
         start = views.highlighted or 0
         await pilot.press("j")
         assert views.highlighted == start + 1
+
+
+async def test_closing_several_asks_in_plain_english(demo_store):
+    from inbox_tui.tui.widgets.dialogs import Confirm, FuzzyPicker
+
+    app = make_app(demo_store)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("x", "x", "e")
+        await settle(pilot)
+        if isinstance(app.screen, FuzzyPicker):
+            await pilot.press(*"Skip", "enter")
+            await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        assert app.screen.question == "Close these 2 conversations?"

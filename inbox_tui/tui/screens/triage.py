@@ -168,7 +168,9 @@ class TriageFlows(MailFlows):
         self.close_asking_category(flow)
 
     def close_asking_category(self, flow: Flow) -> None:
-        self.act(flow, "Close", "Closed", triage.close_many)  # InsightFlows asks for a category
+        self.act(
+            flow, "Close {on}?", "Closed", triage.close_many
+        )  # InsightFlows asks for a category
 
     def _open_next(self, closed: int, below: int | None) -> None:
         lst = self.conv_list
