@@ -49,6 +49,7 @@ def run(ctx: Context) -> int:
             )
 
     from inbox_tui.commands.rules import configured, say_fired
+    from inbox_tui.services.replies import config_addresses
 
     store = ctx.store
     report = import_mail(
@@ -57,6 +58,7 @@ def run(ctx: Context) -> int:
         progress=progress,
         limits=attachment_limits(ctx.config),
         rules=configured(ctx),
+        own_addresses=frozenset(config_addresses(ctx.config)),
     )
     if tty:
         print(file=sys.stderr)

@@ -71,6 +71,7 @@ class OnePath(Protocol):
 
     def _add(self, msg: IncomingMessage, key: str) -> Any: ...
     def _agent_for(self, msg: IncomingMessage) -> int | None: ...
+    def _direction(self, msg: IncomingMessage, agent_id: int | None) -> Direction: ...
     def _attachments(self, attachments: list[Attachment]) -> str | None: ...
     def _blob(self, data: bytes | None) -> str | None: ...
     def _forget(self) -> None: ...
@@ -232,8 +233,8 @@ class Batch:
         mid = normalise_message_id(msg.message_id)
         refs = references_of(msg, mid)
         agent_id = ing._agent_for(msg)
-        direction = Direction.OUTBOUND if agent_id else Direction.INBOUND
-        contact = None if agent_id else self._contact(msg)
+        direction = ing._direction(msg, agent_id)
+        contact = None if direction is Direction.OUTBOUND else self._contact(msg)
         subject = sanitize.one_line(msg.subject, 1000)
         wanted = [r for r in [mid, *refs] if r]
         conv: int | _NewConv | None
@@ -395,7 +396,9 @@ class Batch:
         for p, row_id in zip(segment, row_ids, strict=True):
             conv_id = _conv_id(p.conv)
             events.extend(
-                rows.events(conv_id, p.agent_id, int(row_id), p.msg, p.sent_at, p.reopened_from)
+                rows.events(
+                    conv_id, p.agent_id, int(row_id), p.msg, p.sent_at, p.reopened_from, p.direction
+                )
             )
             refs.extend({"ref": r[:1000], "conversation_id": conv_id} for r in p.new_refs)
         conn.execute(rows.INSERT_EVENT, events)

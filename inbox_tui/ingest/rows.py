@@ -83,14 +83,20 @@ def events(
     msg: IncomingMessage,
     sent_at: datetime,
     reopened_from: str | None,
+    direction: Direction | None = None,
 ) -> list[dict[str, object]]:
-    """The message's event (received, or replied for an agent's message) and, when a
+    """The message's event (received, or replied for an agent's message or another of
+    ours, ``direction`` outbound) and, when a
     customer's message reopened the conversation, the status change."""
     events: list[dict[str, object]] = [
         {
             "conversation_id": conv_id,
             "agent_id": agent_id,
-            "kind": (EventKind.REPLIED if agent_id else EventKind.RECEIVED).value,
+            "kind": (
+                EventKind.REPLIED
+                if agent_id or direction is Direction.OUTBOUND
+                else EventKind.RECEIVED
+            ).value,
             "at": sent_at,
             "data": json.dumps({"message": row_id, "channel": msg.channel.value}),
         }

@@ -113,8 +113,11 @@ class Ingestor:
     imports do not re-query them per message.
     """
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, own_addresses: frozenset[str] = frozenset()) -> None:
         self.session = session
+        # The team's own addresses (the config's accounts): mail from one of them that
+        # is no agent's is ours all the same, outbound (#18: an mbox of a whole thread).
+        self.own_addresses = frozenset(a.strip().lower() for a in own_addresses)
         self._agents_by_username: dict[str, Agent] = {}
         self._agent_emails: dict[str, Agent] | None = None
         self._threads = Threads(session)
@@ -277,8 +280,8 @@ class Ingestor:
         mid = normalise_message_id(msg.message_id)
         refs = references_of(msg, mid)
         agent_id = self._agent_for(msg)
-        direction = Direction.OUTBOUND if agent_id else Direction.INBOUND
-        contact_id = None if agent_id else self._contact_for(msg)
+        direction = self._direction(msg, agent_id)
+        contact_id = None if direction is Direction.OUTBOUND else self._contact_for(msg)
         subject = sanitize.one_line(msg.subject, 1000)
 
         self._threads.use(conn)
@@ -295,7 +298,7 @@ class Ingestor:
         )
         self._threads.remember(conv.id, mid, refs, msg)
         reopened_from = append_message(conv, direction, sent_at)
-        events = rows.events(conv.id, agent_id, row_id, msg, sent_at, reopened_from)
+        events = rows.events(conv.id, agent_id, row_id, msg, sent_at, reopened_from, direction)
         conn.execute(rows.INSERT_EVENT, events)
         conn.execute(rows.UPDATE_CONVERSATION, rows.conversation_update(conv))
         self._expire(Conversation, conv.id)
@@ -385,6 +388,12 @@ class Ingestor:
             }
         agent = self._agent_emails.get(email)
         return agent.id if agent else None
+
+    def _direction(self, msg: IncomingMessage, agent_id: int | None) -> Direction:
+        """Outbound for an agent's message or one from the team's own addresses."""
+        if agent_id or (msg.author_email or "").strip().lower() in self.own_addresses:
+            return Direction.OUTBOUND
+        return Direction.INBOUND
 
     def _agent_by_username(self, username: str) -> Agent:
         agent = self._agents_by_username.get(username)

@@ -27,11 +27,12 @@ from inbox_tui.mail.outgoing import (
     rebuild_original,
     with_signature,
 )
-from inbox_tui.models import Blob, Direction, EventKind, Message, OutboxStatus, utcnow
+from inbox_tui.models import Blob, Direction, EventKind, Message, utcnow
 from inbox_tui.services import core
 from inbox_tui.services.attachments import entries
 from inbox_tui.services.replies import (
     Delivery,
+    queued_status,
     read_attachments,
     sending_account,
     signature,
@@ -132,7 +133,7 @@ def queue_forward(
         raw=build_reply(parts, message_id).as_bytes(),
         mail_from=account.address,
         rcpts=list(dict.fromkeys(recipients + copied + hidden)),
-        status=OutboxStatus.LOGGED.value if config.demo else OutboxStatus.QUEUED.value,
+        status=queued_status(config),
         account=account,
         send_at=now + timedelta(seconds=config.mail.undo_seconds),
         to=to_list,

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from inbox_tui.incoming import IncomingMessage
 from inbox_tui.ingest import IngestCounts, Ingestor, pipeline
 from inbox_tui.mail.parse import AttachmentLimits, parse_many
+from inbox_tui.models import Outbox
 from inbox_tui.rules import Rule
 from inbox_tui.services.ratings import take_ratings
 from inbox_tui.services.rules import newest_event, run_new
@@ -50,10 +51,12 @@ def import_mail(
     batch: int = BATCH,
     limits: AttachmentLimits | None = None,
     rules: Sequence[Rule] = (),
+    own_addresses: frozenset[str] = frozenset(),
 ) -> MailImportReport:
     """Import every message under ``paths``. Raises MailPathError for a bad path.
     ``limits``: the attachment size caps (the config's [mail]); ``rules`` run in each
-    batch's transaction on what it brought (services/rules.run_new).
+    batch's transaction on what it brought (services/rules.run_new);
+    ``own_addresses``: the team's (``replies.config_addresses``), whose mail is outbound.
 
     Files are read here, parsed in the ingest pipeline's process pool and written here,
     a batch per transaction, in the order they were read (``ingest.pipeline``)."""
@@ -73,7 +76,7 @@ def import_mail(
             partial(parse_many, SOURCE, limits), rest, size=_size, pool=pool
         )
         for chunk in pipeline.batches(parsed, _pair_size, batch, BATCH_BYTES):
-            report.counts.merge(store.run(write_parsed, SOURCE, chunk, list(rules)))
+            report.counts.merge(store.run(write_parsed, SOURCE, chunk, list(rules), own_addresses))
             if progress:
                 progress(report)
     finally:
@@ -90,18 +93,25 @@ def _pair_size(pair: tuple[RawMail, object]) -> int:
     return len(pair[0].raw)
 
 
+def senders(session: Session) -> frozenset[str]:
+    """The addresses our replies went out from (the outbox): ours, whatever the config."""
+    rows = session.exec(select(Outbox.mail_from).distinct()).all()
+    return frozenset(a.lower() for a in rows if a and "@" in a)
+
+
 def write_parsed(
     session: Session,
     source: str,
     items: list[tuple[RawMail, IncomingMessage | str]],
     rules: Sequence[Rule] = (),
+    own_addresses: frozenset[str] = frozenset(),
 ) -> IngestCounts:
     """The writer's step for mail (import and sync): one transaction for a batch of
     parsed messages, in order. What could not be parsed is quarantined with its reason;
     rating mails are recorded (``take_ratings``); the rest go to ``Ingestor.add_all``;
     then the rules run on what the batch brought."""
     before = newest_event(session) if rules else 0
-    ing = Ingestor(session)
+    ing = Ingestor(session, own_addresses | senders(session))
     counts = IngestCounts()
     parsed = []
     for item, result in items:

@@ -46,6 +46,7 @@ class FlushReport:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    logged: int = 0  # the demo: recorded once its undo delay is over, never sent
     last_error: str | None = None
 
 
@@ -124,7 +125,9 @@ async def flush_outbox(store: Store, config: Config, *, limit: int | None = None
             break
         outbox_id, account_name, mail_from, rcpts, raw, attempts, channel = claimed[0]
         account = config.accounts.get(account_name)
-        if channel == Channel.CHAT.value:
+        if config.demo:  # nothing leaves the demo inbox: the wait is over, record it
+            status, error = OutboxStatus.LOGGED.value, None
+        elif channel == Channel.CHAT.value:
             status, error = await asyncio.to_thread(deliver_chat_line, config, raw, attempts)
             if status == OutboxStatus.QUEUED.value and attempts >= MAX_ATTEMPTS:
                 status = OutboxStatus.FAILED.value
@@ -151,6 +154,8 @@ async def flush_outbox(store: Store, config: Config, *, limit: int | None = None
         await asyncio.to_thread(store.run, _finish, outbox_id, status, error, attempts)
         if status == OutboxStatus.SENT.value:
             report.sent += 1
+        elif status == OutboxStatus.LOGGED.value:
+            report.logged += 1
         elif status == OutboxStatus.FAILED.value:
             report.failed += 1
             report.last_error = error

@@ -131,18 +131,44 @@ class Addressing:
     cc: list[tuple[str, str]]
 
 
-def our_addresses(session: Session, config: Config) -> set[str]:
-    """Addresses that are us, never to be copied on a reply-all: every account's address
-    and login, this agent's and every known agent's email."""
+def config_addresses(config: Config) -> set[str]:
+    """Our addresses the config knows: every account's address and login, this agent's
+    email, and the demo inbox's team address in the demo."""
     ours = {a.address.lower() for a in config.accounts.values() if a.address}
     ours |= {
         a.username.lower() for a in config.accounts.values() if a.username and "@" in a.username
     }
     if config.agent.email:
         ours.add(config.agent.email.lower())
+    if config.demo:
+        ours.add(DEMO_ADDRESS)
+    return ours
+
+
+def our_addresses(session: Session, config: Config) -> set[str]:
+    """Addresses that are us, never to be copied on a reply-all: every account's address
+    and login, this agent's and every known agent's email."""
+    ours = config_addresses(config)
     emails = session.exec(select(Agent.email).where(col(Agent.email).is_not(None))).all()
     return ours | {e.lower() for e in emails if e}
 
+
+def last_customer(thread: Sequence[Message], ours: set[str]) -> Message | None:
+    """The newest message the customer wrote: inbound and not from one of our own
+    addresses (the team's mail imported from files can arrive as inbound)."""
+    return next(
+        (
+            m
+            for m in reversed(thread)
+            if m.direction == Direction.INBOUND.value
+            and (m.author_email or "").strip().lower() not in ours
+        ),
+        None,
+    )
+
+
+#: The demo inbox's team address (its mail is ``support@`` the demo's domain).
+DEMO_ADDRESS = "support@northwind.example"
 
 _NO_REPLY = re.compile(r"^(no-?reply|do-?not-?reply|mailer-daemon)([+._-]|$)", re.I)
 
@@ -170,7 +196,7 @@ def sending_account(config: Config, conv: Conversation) -> Account:
     if config.demo and account is None:
         from inbox_tui.config import Account
 
-        account = Account(name="demo", host="localhost", address="support@northwind.example")
+        account = Account(name="demo", host="localhost", address=DEMO_ADDRESS)
     if account is None or (account.smtp is None and not config.demo) or not account.address:
         raise UserError(
             "No account is set up to send email (add [accounts.NAME] with an address and [accounts.NAME.smtp] to the config)."
@@ -182,17 +208,26 @@ def addressing(
     session: Session, actor: str, conversation_id: int, *, config: Config, reply_all: bool = False
 ) -> Addressing:
     """From, To and Cc of a reply. Reply goes to the customer who wrote last (their
-    Reply-To when they set one); reply-all also keeps everyone on that message's To and
-    Cc, minus our own addresses and addresses that take no answers."""
+    Reply-To when they set one), never to us: mail from our own addresses is skipped
+    when finding who wrote last. Reply-all also keeps everyone on the To and Cc of that
+    message and of every later one (our own replies may have copied someone in), minus
+    our own addresses and addresses that take no answers."""
     conv = core.lock_conversation(session, conversation_id)
     if conv.channel == Channel.CHAT.value:
         return Addressing(None, None, [], [])
     thread = thread_of(session, conv)
-    last_in = next((m for m in reversed(thread) if m.direction == Direction.INBOUND.value), None)
-    contact = session.get(Contact, conv.contact_id) if conv.contact_id else None
-    to_addr = (last_in.author_email if last_in else None) or (contact.email if contact else None)
-    to_name = (last_in.author_name if last_in else "") or (contact.name if contact else "")
     taken = our_addresses(session, config)
+    last_in = last_customer(thread, taken)
+    contact = session.get(Contact, conv.contact_id) if conv.contact_id else None
+    candidates = [
+        (last_in.author_name or "", last_in.author_email) if last_in else ("", None),
+        (contact.name or "", contact.email) if contact else ("", None),
+    ]
+    if thread:  # only our own mail: the customer we wrote to
+        candidates += [(str(n), str(a)) for n, a in json.loads(thread[-1].to_addrs or "[]")]
+    to_name, to_addr = next(
+        ((n, a) for n, a in candidates if a and "@" in a and a.lower() not in taken), ("", None)
+    )
     # Reply-To wins over From (a web form's no-reply sender, a list), unless it is us.
     asked = [
         (str(n), str(a))
@@ -204,10 +239,12 @@ def addressing(
         raise UserError("This conversation has no customer address to reply to.")
     taken |= {a.lower() for _, a in to}
     cc: list[tuple[str, str]] = []
-    if reply_all and last_in is not None:
+    if reply_all:
         others = [(to_name, to_addr or "")] if asked else []
-        for raw in (last_in.to_addrs, last_in.cc_addrs):
-            others += [(str(n), str(a)) for n, a in json.loads(raw or "[]")]
+        since = thread[thread.index(last_in) :] if last_in is not None else thread[-1:]
+        for m in since:
+            for raw in (m.to_addrs, m.cc_addrs):
+                others += [(str(n), str(a)) for n, a in json.loads(raw or "[]")]
         for name, addr in others:
             if addr and "@" in addr and addr.lower() not in taken and not _no_reply(addr):
                 cc.append((name, addr))
@@ -232,7 +269,7 @@ def reply_headers(
     if conv is None:
         raise core.conversation_not_found(conversation_id)
     thread = thread_of(session, conv)
-    last_in = next((m for m in reversed(thread) if m.direction == Direction.INBOUND.value), None)
+    last_in = last_customer(thread, our_addresses(session, config))
     subject = reply_subject(last_in.subject if last_in and last_in.subject else conv.subject)
     if conv.channel == Channel.CHAT.value:
         who = last_in.author_name if last_in else ""
@@ -369,7 +406,7 @@ def queue_reply(
     agent = core.ensure_agent(session, actor)
     now = utcnow()
     thread = thread_of(session, conv)
-    last_in = next((m for m in reversed(thread) if m.direction == Direction.INBOUND.value), None)
+    last_in = last_customer(thread, our_addresses(session, config))
     if sign:
         text = with_signature(text, signature(session, actor, conversation_id, config=config))
     files = read_attachments(attachments, config)
@@ -405,7 +442,19 @@ def _chat_delivery(
         raw = chat_line(session, conv, agent, last_in, text, message_id, now)
         delay = timedelta(seconds=config.mail.undo_seconds)
         return Delivery(message_id, raw, "", [], OutboxStatus.QUEUED.value, None, now + delay)
-    return Delivery(message_id, text.encode("utf-8"), "", [], OutboxStatus.LOGGED.value, None, now)
+    status = queued_status(config) if config.demo else OutboxStatus.LOGGED.value
+    send_at = now + timedelta(seconds=config.mail.undo_seconds)
+    return Delivery(message_id, text.encode("utf-8"), "", [], status, None, send_at)
+
+
+def queued_status(config: Config) -> str:
+    """The outbox status a new reply or forward starts in. The demo sends nothing, but
+    its replies wait out ``[mail] undo_seconds`` like a real account's (undo send works
+    there too); ``flush_outbox`` then records them as ``logged``. With no delay they
+    are logged at once."""
+    if config.demo and config.mail.undo_seconds <= 0:
+        return OutboxStatus.LOGGED.value
+    return OutboxStatus.QUEUED.value
 
 
 def _email_delivery(
@@ -453,7 +502,7 @@ def _email_delivery(
         raw=build_reply(parts, message_id).as_bytes(),
         mail_from=account.address,
         rcpts=list(dict.fromkeys(a for _, a in recipients.to + recipients.cc + bcc)),
-        status=OutboxStatus.LOGGED.value if config.demo else OutboxStatus.QUEUED.value,
+        status=queued_status(config),
         account=account,
         send_at=now + timedelta(seconds=config.mail.undo_seconds),
         to=recipients.to,
@@ -604,12 +653,17 @@ def delivery_sentence(status: str, channel: str, config: Config) -> str:
                 "Chat customers cannot receive email, and no chat bridge is set up "
                 "([chat] outgoing_log): the reply is recorded in the conversation only."
             )
+    delay = config.mail.undo_seconds
+    if config.demo:
+        return (
+            f"Reply recorded in {delay:.0f} s (undo until then). "
+            "This is the demo inbox, so nothing is sent."
+        )
     where = (
         "written to the chat outgoing log for the bridge"
         if channel == Channel.CHAT.value
         else "sent in the background"
     )
-    delay = config.mail.undo_seconds
     if delay > 0:
         return f"Reply queued; it is {where} in {delay:.0f} s (undo until then)."
     return f"Reply queued; it is {where}."

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from inbox_tui import sanitize
 from inbox_tui.errors import UserError
 from inbox_tui.models import (
     Agent,
+    Conversation,
     Event,
     EventKind,
     Message,
@@ -117,31 +119,44 @@ def cancel_outbox(session: Session, actor: str, outbox_id: int) -> str:
 
 @dataclass
 class TakenBack:
-    """What undo send took back: its text, and whether it was a forward (which goes
-    back to its own flow, never into a reply to the customer)."""
+    """What undo send took back: its text, whether it was a forward (which goes back to
+    its own flow, never into a reply to the customer), which conversation it was for,
+    and the sentence the agent is told (naming that conversation)."""
 
     text: str
     forwarded: bool
+    conversation_id: int = 0
+    sentence: str = ""
 
 
-def take_back(session: Session, actor: str, conversation_id: int) -> TakenBack:
-    """The TUI's undo key: take back this agent's newest reply or forward in this
-    conversation that has not started going out. Raises UserError when there is none."""
+def take_back(session: Session, actor: str, conversation_id: int | None = None) -> TakenBack:
+    """The TUI's undo key: take back this agent's newest reply or forward that has not
+    started going out, in ``conversation_id`` or, None, whichever conversation it went
+    to (after sending, the row may have left the view and the cursor sits on another).
+    Raises UserError when there is none."""
     outbox_id = last_cancellable(session, actor, conversation_id)
     if outbox_id is None:
         raise UserError(
             "There is no reply of yours here still waiting to be sent; "
             "it may have gone out already (undo works for [mail] undo_seconds)."
         )
+    row = session.get(Outbox, outbox_id)
+    assert row is not None
+    conv_id = row.conversation_id
     forwarded = any(
         json.loads(e.data or "{}").get("outbox") == outbox_id
         for e in session.exec(
             select(Event)
-            .where(Event.conversation_id == conversation_id)
+            .where(Event.conversation_id == conv_id)
             .where(Event.kind == EventKind.FORWARDED.value)
         ).all()
     )
-    return TakenBack(cancel_outbox(session, actor, outbox_id), forwarded)
+    text = cancel_outbox(session, actor, outbox_id)
+    conv = session.get(Conversation, conv_id)
+    subject = sanitize.one_line(conv.subject if conv else "", 80) or "(no subject)"
+    what = "forward" if forwarded else "reply"
+    sentence = f"Took back your {what} to #{conv_id} “{subject}”; nothing was sent."
+    return TakenBack(text, forwarded, conv_id, sentence)
 
 
 def take_back_last(session: Session, actor: str, conversation_id: int) -> str:

@@ -155,6 +155,9 @@ class InboxApp(App[int]):
         if self.config.accounts and not self.config.demo:
             self._watch_mail()
             self.set_interval(30, self.flush_outbox)
+        if self.config.demo:  # demo replies wait out the undo delay, then are recorded
+            self.flush_outbox()
+            self.set_interval(30, self.flush_outbox)
         self._warm_semantic()
         self.set_interval(300, self._warm_semantic)  # conversations tagged since, new articles
 
@@ -324,6 +327,8 @@ class InboxApp(App[int]):
             )
         elif report.sent:
             self.main.set_status(f"{report.sent} reply(ies) sent.")
+        elif report.logged:
+            self.main.set_status(f"{report.logged} reply(ies) recorded (demo: nothing is sent).")
 
     # -- help and the command palette ------------------------------------------------
 

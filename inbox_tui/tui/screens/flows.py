@@ -51,9 +51,8 @@ class SendFlow:
 
 @dataclass
 class TakeBackFlow:
-    """Undo send: the conversation whose reply is being taken back."""
-
-    conv_id: int
+    """Undo send: the agent's newest waiting reply is being taken back (the result,
+    ``undo_send.TakenBack``, says which conversation)."""
 
 
 @dataclass

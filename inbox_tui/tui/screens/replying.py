@@ -153,11 +153,9 @@ class ReplyFlows(FlowsBase):
     def action_undo_send(self) -> None:
         from inbox_tui.services.undo_send import take_back
 
-        if flow := self.begin(single=True):
-            conv_id = flow.ids[0]
-            self.gateway.write(
-                self, take_back, self.me, conv_id, ok=None, flow=TakeBackFlow(conv_id)
-            )
+        # The newest reply or forward still waiting, whichever conversation it went to:
+        # after sending, its row may have left the view and the cursor sits on another.
+        self.gateway.write(self, take_back, self.me, None, ok=None, flow=TakeBackFlow())
 
     def compose_reply(
         self,

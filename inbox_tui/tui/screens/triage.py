@@ -108,8 +108,9 @@ class TriageFlows(MailFlows):
             # A forward never comes back as a reply to the customer.
             self.notify("Forward taken back; nothing was sent (f forwards again).", markup=False)
         elif isinstance(flow, TakeBackFlow):  # taken back: the text is in the composer again
-            self.notify("Taken back; nothing was sent.", markup=False)
-            self.compose_reply(flow.conv_id, message.result.text, exact=True)
+            taken = message.result
+            self.notify(taken.sentence, markup=False)
+            self.compose_reply(taken.conversation_id, taken.text, exact=True)
         row = self.conv_list.current_row()
         self.reload(keep_id=row.id if row else None)
         if self.open_id is not None and (self.has_class("-reading") or self.has_class("-wide")):

@@ -192,17 +192,23 @@ class ThreadView(ScrollView, can_focus=True):
         shown): a composer opening below the thread keeps it in sight."""
         self._reveal = conversation_id
         if self.thread is not None and self.thread.conversation.id == conversation_id:
-            self._reveal = None
+            # Pending until done: a reload of this thread arriving before the scroll
+            # (the list opens the thread behind the composer) must not undo it.
             self.call_after_refresh(self._scroll_to_latest)
 
     def _scroll_to_latest(self) -> None:
-        if self.thread is None or not self.thread.messages:
+        if self.thread is None or self.thread.conversation.id != self._reveal:
+            return
+        self._reveal = None
+        if not self.thread.messages:
             return
         messages = self.thread.messages
         latest = next((m for m in reversed(messages) if m.direction == "in"), messages[-1])
         line = self.line_of(latest.id)
         if line is not None:
-            self.scroll_to(y=line, animate=False)
+            # A few lines above the composer (80x24 with a banner): its words before
+            # its author line.
+            self.scroll_to(y=line + 1 if self.size.height < 6 else line, animate=False)
 
     def window_for(self, conversation_id: int) -> int:
         shown_id, wanted = self.window
@@ -240,7 +246,6 @@ class ThreadView(ScrollView, can_focus=True):
         top = self.keep_top or where == "top"
         self._relayout(0 if top else int(self.scroll_y))
         if self.thread is not None and self._reveal == self.thread.conversation.id:
-            self._reveal = None
             self.keep_top = False
             self.call_after_refresh(self._scroll_to_latest)
         elif top:
