@@ -41,6 +41,18 @@ def parse_duration(text: str) -> timedelta:
         raise ValueError(f"'{text}' is longer than any snooze") from None
 
 
+def typed_snooze(text: str, now: datetime) -> str | None:
+    """Text typed in the snooze picker: the value to snooze with when it is a time ("3h",
+    "tomorrow", "2026-12-01 09:00"); None when it only filters the presets ("week");
+    ValueError (one sentence) when it reads as a time but is not one ("3 hourz"), so
+    a typo is refused instead of matching the "1 hour" preset."""
+    text = text.strip()
+    if not text or not (text[0].isdigit() or text.lower() == "tomorrow"):
+        return None
+    snooze_until(text, now)
+    return text
+
+
 def snooze_until(value: str, now: datetime) -> datetime:
     """'3h', '2d', '1w', '30m', 'tomorrow', or an ISO date/time (UTC). Raises ValueError
     with a plain sentence."""

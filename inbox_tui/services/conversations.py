@@ -409,3 +409,13 @@ def view_filter(view: str, me: str) -> ConversationFilter:
         if ids and all(part.isdigit() for part in ids.split(",")):
             return ConversationFilter(ids=[int(part) for part in ids.split(",")])
     raise ValueError(f"unknown view {view!r}")
+
+
+def not_in_view(session: Session, flt: ConversationFilter, ids: list[int]) -> list[int]:
+    """Which of ``ids`` the list for ``flt`` does not show: a selection made in one view
+    or search that is out of sight in the next (an action must never touch them)."""
+    if not ids:
+        return []
+    stmt = select(Conversation.id).where(col(Conversation.id).in_(ids))
+    shown = set(session.exec(_apply_filter(stmt, flt, session, ordered=False)).all())
+    return sorted(set(ids) - shown)

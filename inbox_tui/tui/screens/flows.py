@@ -90,6 +90,10 @@ class BulkChecked(Loaded):
     """value: services.triage.BulkTargets; flow: (Flow, question, then)."""
 
 
+class SelectionChecked(Loaded):
+    """value: the selected ids the new list does not show; flow: the filter."""
+
+
 class ReplySent(Message):
     """A reply was queued: the app flushes the outbox once its undo delay is over
     (``delay`` seconds) rather than at its timer."""
@@ -128,7 +132,32 @@ class FlowsBase(Screen[None]):
     load_views: Callable[[], None]
     action_open: Callable[[], None]
     complete_mentions: Callable[[Any], None]  # the note editor's @name completion
+    _list_request: Any  # the filter the list last asked for
     rules: tuple[Any, ...] = ()  # the config's [rules] (set by the app): tagging fires them
+
+    def _check_selection(self, flt: Any) -> None:
+        """A selection is only ever what the list shows: after a search or view change
+        the service says which selected rows are out of sight, and the selection ends."""
+        from inbox_tui.services.conversations import not_in_view
+
+        selected = sorted(self.conv_list.selected)
+        if selected:
+            self.gateway.read(
+                self, not_in_view, flt, selected, reply=SelectionChecked, flow=flt,
+                group="selection", exclusive=True,
+            )  # fmt: skip
+
+    def on_selection_checked(self, message: SelectionChecked) -> None:
+        hidden = [i for i in message.value if i in self.conv_list.selected]
+        if not hidden or message.flow is not self._list_request:
+            return
+        n = len(self.conv_list.selected)
+        names = ", ".join(f"#{i}" for i in hidden[:5]) + (" …" if len(hidden) > 5 else "")
+        self.conv_list.clear_selection()
+        self.notify(
+            f"Selection cleared ({n}): {names} not in this list, so no action will touch it.",
+            severity="warning", markup=False,
+        )  # fmt: skip
 
     @property
     def conv_list(self) -> ConversationList:
@@ -197,8 +226,9 @@ class FlowsBase(Screen[None]):
             self.notify("Nothing was changed: " + " ".join(targets.dropped), markup=False)
             self.conv_list.clear_selection()
             return
-        if len(flow.ids) == 1 and not targets.dropped:
-            then()
+        row = self.conv_list.current_row()
+        if len(flow.ids) == 1 and not targets.dropped and row is not None and row.id in flow.ids:
+            then()  # one selected and highlighted: the agent sees it; else it is named
             return
         n = len(flow.ids)
 

@@ -435,7 +435,7 @@ class InsightFlows(TriageFlows):
         from inbox_tui.services import triage
 
         if self.config.category_on_close == "off":
-            self.act(flow, "Close", "Closed", triage.close_many)
+            self.act(flow, "Close {on}?", "Closed", triage.close_many)
             return
         self.gateway.read(
             self, _category_needed, flow.ids, reply=CategoryNeeded, flow=flow, group="pickers"
@@ -447,7 +447,7 @@ class InsightFlows(TriageFlows):
         flow: Flow = message.flow
         lacking, found = message.value
         if not lacking:
-            self.act(flow, "Close", "Closed", triage.close_many)
+            self.act(flow, "Close {on}?", "Closed", triage.close_many)
             return
         n = len(lacking)
         which = (
@@ -463,6 +463,6 @@ class InsightFlows(TriageFlows):
                 return
             category = None if value == SKIP else value
             done = f"Closed as {category}" if category else "Closed without a category"
-            self.act(flow, "Close", done, categories.close_with_category, category)
+            self.act(flow, "Close {on}?", done, categories.close_with_category, category)
 
         self.app.push_screen(FuzzyPicker(title, items), chosen)

@@ -28,6 +28,7 @@ from inbox_tui.tui.screens.flows import Flow, OpenChanged, StatusNews
 from inbox_tui.tui.screens.insight import InsightFlows
 from inbox_tui.tui.screens.stats_trips import StatsReturn, StatsTrips
 from inbox_tui.tui.widgets.conversation_list import PAGE, ConversationList
+from inbox_tui.tui.widgets.key_list import KeyList
 from inbox_tui.tui.widgets.side_pane import PaneData, SidePane, load_pane_data
 from inbox_tui.tui.widgets.thread_view import ThreadView
 
@@ -137,7 +138,7 @@ class SearchBox(Input):
         self.post_message(self.ScopeToggled())
 
 
-class ViewsList(OptionList):
+class ViewsList(KeyList):
     """The views. On a saved view, R renames it and Delete deletes it (after asking)."""
 
     BINDINGS = [
@@ -282,14 +283,14 @@ class MainScreen(StatsTrips, InsightFlows):
         text = Text()
         text.append("inbox-tui ", style="bold")
         text.append(f"· {one_line(view_label(self.view), 40)} ({total:,}{'' if exact else '+'})")
+        sel = len(self.conv_list.selected)
+        if sel:  # before the search: at 80 columns a long query cut it off the line
+            text.append(f" · {sel} selected", style="bold yellow")
         if self.query_text:
             text.append(f" · search: {one_line(self.query_text, 60)}", style="italic")
             where = "everything" if self.search_everywhere else one_line(view_label(self.view), 30)
             other = one_line(view_label(self.view), 30) if self.search_everywhere else "everything"
             text.append(f" in {where} (Tab: {other})", style="italic")
-        sel = len(self.conv_list.selected)
-        if sel:
-            text.append(f" · {sel} selected", style="bold yellow")
         text.append(f" · {one_line(self.me, 30)}", style="dim")
         self.query_one("#top", Static).update(text)
 
@@ -313,6 +314,7 @@ class MainScreen(StatsTrips, InsightFlows):
             self.on_list_loaded(ListLoaded(prefetched[1], (prefetched[0], None)))
             return
         self._list_request = flt
+        self._check_selection(flt)
         # Search reloads per keystroke and a count reads every match, while the first
         # page stops early: the page is shown first, a short page needs no count.
         self.gateway.read(
@@ -620,10 +622,7 @@ class MainScreen(StatsTrips, InsightFlows):
     def search_for(self, query: str, view: str) -> None:
         """Show a search (the customer's history, an agent's list) in place of the list;
         Esc comes back to the view, search and row the agent was on."""
-        if self._search_return is None:
-            row = self.conv_list.current_row()
-            here = (self.view, self.query_text, self.search_everywhere, row.id if row else None)
-            self._search_return = here
+        self._remember_place()
         self.view = view
         self.query_text = query
         self.search_everywhere = False
@@ -634,6 +633,13 @@ class MainScreen(StatsTrips, InsightFlows):
         set_state_class(self, False, "-reading")
         self.conv_list.focus()
         self.reload()
+
+    def _remember_place(self) -> None:
+        """Where Esc from the search about to start returns (view, search, row)."""
+        if self._search_return is None:
+            row = self.conv_list.current_row()
+            here = (self.view, self.query_text, self.search_everywhere, row.id if row else None)
+            self._search_return = here
 
     def show_view(self, view: str) -> None:
         """Show a view in the list (a burst's conversations, an incident's tag)."""
@@ -658,6 +664,8 @@ class MainScreen(StatsTrips, InsightFlows):
     def action_search(self) -> None:
         self._uncover_list()
         search = self.query_one("#search", Input)
+        if not search.has_class("shown"):
+            self._remember_place()  # Esc comes back to this row (it went to the first)
         search.add_class("shown")
         search.focus()
 

@@ -31,6 +31,7 @@ from inbox_tui.sanitize import one_line
 from inbox_tui.services.stats_definitions import DEFINITIONS
 from inbox_tui.services.stats_layout import Column, fit_columns, fit_series
 from inbox_tui.tui.gateway import Gateway, Loaded
+from inbox_tui.tui.widgets.key_list import KeyList
 
 if TYPE_CHECKING:
     from inbox_tui.services.stats import DrillRow, Report
@@ -269,7 +270,7 @@ class DrillScreen(Screen[int | None]):
 
     def compose(self) -> ComposeResult:
         yield Static(Text(self.request.describe() + " · loading…"), id="drill-title")
-        yield OptionList(id="drill-list")
+        yield KeyList(id="drill-list")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -175,6 +175,9 @@ class TeamFlows(TriageFlows):
         self.app.push_screen(Confirm(question, [line]), answered)
 
     def on_store_written(self, message: StoreWritten) -> None:
+        # Textual calls an on_ handler of every class in the MRO: this one chains to
+        # TriageFlows' itself, so the walk stops here (it ran twice: every toast twice).
+        message.prevent_default()
         flow = message.flow
         if isinstance(flow, MentionsRead):
             message.stop()

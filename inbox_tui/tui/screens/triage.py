@@ -89,6 +89,7 @@ class TriageFlows(MailFlows):
 
     def on_store_written(self, message: StoreWritten) -> None:
         message.stop()
+        message.prevent_default()  # handled once, whichever subclass chained here
         if message.ok:
             self.notify(message.ok, markup=False)
         flow = message.flow
@@ -159,14 +160,25 @@ class TriageFlows(MailFlows):
         if flow is None:
             return
         if not flow.bulk and self.has_class("-reading"):
-            flow.after = self._open_next
+            # The row below is named now, before the closed one leaves the list and a
+            # refresh shifts the rows up (moving down after that skipped one).
+            lst, closed = self.conv_list, flow.ids[0]
+            row = lst.current_row()
+            below = lst.row_at(lst.cursor + 1) if row is not None and row.id == closed else None
+            flow.after = lambda: self._open_next(closed, below.id if below else None)
         self.close_asking_category(flow)
 
     def close_asking_category(self, flow: Flow) -> None:
-        self.act(flow, "Close", "Closed", triage.close_many)  # InsightFlows asks for a category
+        self.act(
+            flow, "Close {on}?", "Closed", triage.close_many
+        )  # InsightFlows asks for a category
 
-    def _open_next(self) -> None:
-        self.conv_list.action_cursor_down()
+    def _open_next(self, closed: int, below: int | None) -> None:
+        lst = self.conv_list
+        if below is None or not lst.move_to(below):
+            row = lst.current_row()
+            if row is not None and row.id == closed:
+                lst.action_cursor_down()
         self.app.call_after_refresh(self.action_open)
 
     def action_status(self) -> None:
@@ -210,7 +222,7 @@ class TriageFlows(MailFlows):
         return f"{what} {whom}" + (f" ({hint})" if hint else "")
 
     def action_snooze(self) -> None:
-        from inbox_tui.when import SNOOZE_HINT, SNOOZE_PRESETS, snooze_until
+        from inbox_tui.when import SNOOZE_HINT, SNOOZE_PRESETS, snooze_until, typed_snooze
 
         flow = self.begin()
         if flow is None:
@@ -251,7 +263,7 @@ class TriageFlows(MailFlows):
             FuzzyPicker(
                 self._title("Snooze", flow, "until when? It wakes early if the customer replies"),
                 items,
-                typed=lambda text: text if check(text) is None else None,
+                typed=lambda text: typed_snooze(text, self.clock()),
             ),
             chosen,
         )

@@ -166,6 +166,16 @@ class ConversationList(ScrollView, can_focus=True):
         self.cursor = min(self.cursor, max(0, total - 1))
         self.refresh()
 
+    def move_to(self, conv_id: int) -> bool:
+        """Put the cursor on the row of ``conv_id`` if a loaded page shows it."""
+        for page, rows in self._pages.items():
+            for i, row in enumerate(rows):
+                if row.id == conv_id:
+                    self.cursor = page * PAGE + i
+                    self.refresh()
+                    return True
+        return False
+
     def loaded_pages(self) -> list[int]:
         return list(self._pages)
 

@@ -68,7 +68,7 @@ class FuzzyPicker(ModalScreen[str | None]):
         allow_new: str | None = None,
         preview: dict[str, str] | None = None,
         pins: dict[str, str] | None = None,
-        typed: Callable[[str], str | None] | None = None,
+        typed: Callable[[str], str | None] | None = None,  # may raise ValueError: refused
         loading: bool = False,
         with_preview: bool = False,
     ) -> None:
@@ -163,13 +163,25 @@ class FuzzyPicker(ModalScreen[str | None]):
     @on(Input.Submitted, "#filter")
     def _submitted(self, event: Input.Submitted) -> None:
         if self.typed is not None and event.value.strip():
-            value = self.typed(event.value.strip())
+            try:
+                value = self.typed(event.value.strip())
+            except ValueError as exc:  # meant as an answer, but wrong: say so, stay
+                self._refuse(str(exc))
+                return
             if value is not None:
                 self.dismiss(value)
                 return
         ol = self.query_one(OptionList)
         if ol.highlighted is not None:
             self._choose(ol.get_option_at_index(ol.highlighted).id)
+
+    def _refuse(self, sentence: str) -> None:
+        found = self.query("#picker-error")
+        text = Text(one_line(sentence, 300), style="bold red")
+        if found:
+            found.first(Static).update(text)
+        else:
+            self.query_one(Vertical).mount(Static(text, id="picker-error"), after="#filter")
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
