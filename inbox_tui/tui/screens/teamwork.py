@@ -96,14 +96,11 @@ class TeamFlows(TriageFlows):
 
     def on_merge_choices_loaded(self, message: MergeChoicesLoaded) -> None:
         _kept, picker = message.flow
-        items = [PickItem(str(c.id), c.label, c.hint) for c in message.value]
-        if picker.is_attached:
-            picker.set_items(items)
-            if not items:
-                picker.notify(
-                    "This customer has no other conversation; type #number for another one.",
-                    markup=False,
-                )
+        _fill(
+            picker,
+            message.value,
+            "This customer has no other conversation; type #number for another one.",
+        )
 
     def on_merge_described(self, message: MergeDescribed) -> None:
         from inbox_tui.services.merge import merge
@@ -148,11 +145,7 @@ class TeamFlows(TriageFlows):
 
     def on_split_choices_loaded(self, message: SplitChoicesLoaded) -> None:
         _cid, picker = message.flow
-        items = [PickItem(str(c.id), c.label, c.hint) for c in message.value]
-        if picker.is_attached:
-            picker.set_items(items)
-            if not items:
-                picker.notify("No message here can be split out.", markup=False)
+        _fill(picker, message.value, "No message here can be split out.")
 
     def _confirm_split(self, cid: int, message_id: int, picker: FuzzyPicker) -> None:
         from inbox_tui.services.merge import split
@@ -236,3 +229,14 @@ class TeamFlows(TriageFlows):
         composer: Composer = message.flow
         if composer.is_attached:
             composer.mention_names = [a.username for a in message.value]
+
+
+def _fill(picker: FuzzyPicker, choices: Any, empty: str) -> None:
+    """The merge and split pickers' choices arrived: shown, or ``empty`` said when there
+    are none (the picker may have been closed meanwhile)."""
+    if not picker.is_attached:
+        return
+    items = [PickItem(str(c.id), c.label, c.hint) for c in choices]
+    picker.set_items(items)
+    if not items:
+        picker.notify(empty, markup=False)
