@@ -49,7 +49,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     assign.add_argument("agent", metavar="AGENT")
     status = action("status", "set the status: open, pending or closed", run_status)
     status.add_argument("status", metavar="STATUS")
-    snooze = action("snooze", "hide until a time (30m, 3h, 2d, tomorrow 2pm, friday, ISO; UTC)", run_snooze)
+    snooze = action(
+        "snooze", "hide until a time (30m, 3h, 2d, tomorrow 2pm, friday, ISO; UTC)", run_snooze
+    )
     snooze.add_argument("until", metavar="WHEN")
     note = action("note", "add an internal note (TEXT, or - to read standard input)", run_note)
     note.add_argument("text", nargs="+", metavar="TEXT")

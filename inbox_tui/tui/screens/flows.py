@@ -133,6 +133,8 @@ class FlowsBase(Screen[None]):
     action_open: Callable[[], None]
     complete_mentions: Callable[[Any], None]  # the note editor's @name completion
     _list_request: Any  # the filter the list last asked for
+    _set_top: Callable[..., None]
+    set_status: Callable[[str], None]
     rules: tuple[Any, ...] = ()  # the config's [rules] (set by the app): tagging fires them
 
     def _check_selection(self, flt: Any) -> None:
@@ -146,6 +148,24 @@ class FlowsBase(Screen[None]):
                 self, not_in_view, flt, selected, reply=SelectionChecked, flow=flt,
                 group="selection", exclusive=True,
             )  # fmt: skip
+
+    def show_unrunnable(self, sentence: str) -> None:
+        """A search that cannot run shows nothing and says why: it once left the rows of
+        the text typed before it ("sla:" matched Slack chats) under a stale title. The
+        selection, now out of sight, ends as it does for any list that hides it."""
+        self._list_request = None  # answers still on their way are for older text
+        selected = sorted(self.conv_list.selected)
+        if selected:
+            names = ", ".join(f"#{i}" for i in selected[:5]) + (" …" if len(selected) > 5 else "")
+            self.conv_list.clear_selection()
+            self.notify(
+                f"Selection cleared ({len(selected)}): {names} not in this list, so no "
+                "action will touch it.",
+                severity="warning", markup=False,
+            )  # fmt: skip
+        self.conv_list.show_nothing()
+        self._set_top(0)
+        self.set_status(sentence)
 
     def on_selection_checked(self, message: SelectionChecked) -> None:
         hidden = [i for i in message.value if i in self.conv_list.selected]

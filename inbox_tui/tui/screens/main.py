@@ -306,7 +306,7 @@ class MainScreen(StatsTrips, InsightFlows):
         try:
             flt = self.current_filter()
         except ValueError as exc:
-            self.set_status(str(exc))
+            self.show_unrunnable(str(exc))
             return
         prefetched, self._prefetched = self._prefetched, None  # good for one reload only
         if prefetched is not None and prefetched[0] == flt and keep_id is None:
