@@ -32,6 +32,7 @@ from inbox_tui.services.stats_definitions import DEFINITIONS
 from inbox_tui.services.stats_layout import Column, fit_columns, fit_series
 from inbox_tui.tui.gateway import Gateway, Loaded
 from inbox_tui.tui.widgets.key_list import KeyList
+from inbox_tui.words import count
 
 if TYPE_CHECKING:
     from inbox_tui.services.stats import DrillRow, Report
@@ -227,7 +228,7 @@ class HeatMap(Widget, can_focus=True):
         elif self.kind == "seconds":
             text.append(f"{where}: median {human(value)} · Enter lists the first responses")
         else:
-            text.append(f"{where}: {value or 0} messages · Enter lists them")
+            text.append(f"{where}: {count(value or 0, 'message')} · Enter lists them")
         return text
 
 
@@ -302,7 +303,8 @@ class DrillScreen(Screen[int | None]):
         total = sum(r.count for r in rows)
         title = Text(self.request.describe(), style="bold")
         title.append(f", {self.period}")
-        title.append(f"\n{total:,} in {len(rows):,} conversations", style="dim")
+        shown = count(len(rows), "conversation")
+        title.append(f"\n{shown}" if total == len(rows) else f"\n{total:,} in {shown}", style="dim")
         if len(rows) > DRILL_LIMIT:
             title.append(f" (showing the first {DRILL_LIMIT:,})", style="dim")
         title.append(" · Enter opens one · Esc back", style="dim")
@@ -549,7 +551,7 @@ class StatsScreen(Screen[str | int | None]):
         """The daily line: beside its label when the days fit, else on a line of its
         own as N-day averages (six months wrapped at 160 columns; 60 left it 2 wide)."""
         width = self.size.width - 4  # the screen's scrollbar and the block's padding
-        total = f"{sum(self._daily)} messages"
+        total = count(sum(self._daily), "message")
         label = "Incoming per day  "
         if len(label) + len(self._daily) + 2 + len(total) <= width:
             vol = Text(label, style="bold")
