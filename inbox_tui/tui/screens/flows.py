@@ -18,6 +18,7 @@ from inbox_tui.tui.gateway import Loaded
 from inbox_tui.tui.widgets.conversation_list import ConversationList
 from inbox_tui.tui.widgets.dialogs import Confirm
 from inbox_tui.tui.widgets.thread_view import ThreadView
+from inbox_tui.words import count
 
 if TYPE_CHECKING:
     from inbox_tui.config import Config
@@ -101,10 +102,6 @@ class ReplySent(Message):
     def __init__(self, delay: float = 0.0) -> None:
         self.delay = delay
         super().__init__()
-
-
-def _s(n: int) -> str:
-    return "" if n == 1 else "s"
 
 
 class FlowsBase(Screen[None]):
@@ -268,13 +265,17 @@ class FlowsBase(Screen[None]):
             answered,
         )  # fmt: skip
 
-    def act(self, flow: Flow, ask: str, done: str, fn: Callable[..., Any], *args: Any) -> None:
+    def act(
+        self, flow: Flow, ask: str, done: str | Callable[[Any], str], fn: Callable[..., Any],
+        *args: Any,
+    ) -> None:  # fmt: skip
         """Confirm if several ("{ask} on these N conversations?"), then
-        ``fn(session, me, ids, *args)`` in one transaction; ``done`` is the toast."""
+        ``fn(session, me, ids, *args)`` in one transaction; ``done`` is the toast, or
+        makes it from ``fn``'s value."""
 
         def run() -> None:
             n = len(flow.ids)  # after the confirmation: some may have been left out
-            ok = f"{done} ({n} conversation{_s(n)})."
+            ok = done if callable(done) else f"{done} ({count(n, 'conversation')})."
             self.gateway.write(self, fn, self.me, flow.ids, *args, ok=ok, flow=flow)
 
         self.confirmed(flow, ask, run)

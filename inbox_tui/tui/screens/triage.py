@@ -22,10 +22,10 @@ from inbox_tui.tui.screens.flows import (
     SendFlow,
     TakeBackFlow,
     UndoFlow,
-    _s,
 )
 from inbox_tui.tui.screens.mailflows import MailFlows
 from inbox_tui.tui.widgets.dialogs import FuzzyPicker, PickItem, Prompt, Waiting
+from inbox_tui.words import count
 
 if TYPE_CHECKING:
     from inbox_tui.services import rules as rule_service
@@ -567,7 +567,7 @@ class TriageFlows(MailFlows):
             self.gateway.write(
                 self,
                 lambda s: apply_macro_many(s, self.me, flow.ids, info.slug, config=self.config),
-                ok=f"Applied “{name}” to {n} conversation{_s(n)}.",
+                ok=f"Applied “{name}” to {count(n, 'conversation')}.",
                 flow=flow,
             )
 
