@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from inbox_tui.config import Config
 
 log = logging.getLogger(__name__)
+# How long news that only matters now ("2 replies sent") stays in the status line.
+NEWS_SECONDS = 20.0
 
 
 class StoreChanged(Message):
@@ -327,10 +329,11 @@ class InboxApp(App[int]):
                 f"{count(report.retrying, 'reply')} will be retried: {report.last_error}"
             )
         elif report.sent:
-            self.main.set_status(f"{count(report.sent, 'reply')} sent.")
+            self.main.set_status(f"{count(report.sent, 'reply')} sent.", seconds=NEWS_SECONDS)
         elif report.logged:
             self.main.set_status(
-                f"{count(report.logged, 'reply')} recorded (demo: nothing is sent)."
+                f"{count(report.logged, 'reply')} recorded (demo: nothing is sent).",
+                seconds=NEWS_SECONDS,
             )
 
     # -- help and the command palette ------------------------------------------------

@@ -11,9 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual.message import Message
 from textual.screen import Screen
+from textual.widgets import Static
 
+from inbox_tui.sanitize import one_line
 from inbox_tui.tui.gateway import Loaded
 from inbox_tui.tui.widgets.conversation_list import ConversationList
 from inbox_tui.tui.widgets.dialogs import Confirm
@@ -131,7 +134,7 @@ class FlowsBase(Screen[None]):
     complete_mentions: Callable[[Any], None]  # the note editor's @name completion
     _list_request: Any  # the filter the list last asked for
     _set_top: Callable[..., None]
-    set_status: Callable[[str], None]
+    _status_said = ""
     rules: tuple[Any, ...] = ()  # the config's [rules] (set by the app): tagging fires them
 
     def _check_selection(self, flt: Any) -> None:
@@ -145,6 +148,21 @@ class FlowsBase(Screen[None]):
                 self, not_in_view, flt, selected, reply=SelectionChecked, flow=flt,
                 group="selection", exclusive=True,
             )  # fmt: skip
+
+    def set_status(self, text: str, seconds: float | None = None) -> None:
+        """The status line. News that only matters now ("2 replies sent") goes after
+        ``seconds`` unless something else was said since: it stayed for minutes."""
+        self._status_said = text
+        status = self.query_one("#status", Static)
+        status.update(Text(one_line(text, 300)))
+        if seconds is not None:
+
+            def fade() -> None:
+                if self._status_said == text:
+                    self._status_said = ""
+                    status.update("")
+
+            self.set_timer(seconds, fade)
 
     def show_unrunnable(self, sentence: str) -> None:
         """A search that cannot run shows nothing and says why: it once left the rows of

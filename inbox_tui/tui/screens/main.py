@@ -258,9 +258,6 @@ class MainScreen(StatsTrips, InsightFlows):
     def side_pane(self) -> SidePane:
         return self.query_one(SidePane)
 
-    def set_status(self, text: str) -> None:
-        self.query_one("#status", Static).update(Text(one_line(text, 300)))
-
     def _show_keys(self) -> None:
         width = self.size.width - 2  # the footer's padding
         n = len(self.conv_list.selected)
