@@ -80,7 +80,7 @@ TAG_COLUMNS = [
     Column("handle", "median handle time", "handle", rank=1),
 ]
 # Focus order, top to bottom of the screen: the tables, then the maps.
-SECTIONS = ("agents", "tags", "repeats", "heat", "fr-heat")
+SECTIONS = ("agents", "tags", "repeats", "breaches", "heat", "fr-heat")
 LABELS = {
     "replies_sent": "replies",
     "notes_written": "notes",
@@ -92,6 +92,7 @@ LABELS = {
     "incoming": "incoming messages",
     "tag": "conversations tagged",
     "repeat": "closes followed by a repeat contact",
+    "breached": "replies after their target (the longest overrun shown)",
 }
 REPEAT_ROWS = 5  # tags and articles shown in the repeat-contact table (worst first)
 
@@ -121,6 +122,8 @@ class DrillRequest:
     tag: str | None = None
     cell: tuple[int, int] | None = None
     ids: tuple[int, ...] | None = None  # a repeat-contact row: its conversations
+    # A breaches row: conversation id -> [late replies, most seconds late] (sla.BreachReport)
+    late: dict[int, list[float]] | None = None
 
     def describe(self) -> str:
         what = LABELS.get(self.figure, self.figure)
@@ -280,13 +283,16 @@ class DrillScreen(Screen[int | None]):
 
     def _fetch(self) -> None:
         from inbox_tui.services.repeats import conversations
+        from inbox_tui.services.sla import breach_rows
         from inbox_tui.services.stats import conversations_behind
 
         r = self.request
         self.gateway.read(
             self,
             lambda s: (
-                conversations(s, list(r.ids))
+                breach_rows(s, r.late)
+                if r.late is not None
+                else conversations(s, list(r.ids))
                 if r.ids is not None
                 else conversations_behind(
                     s, self.since, self.until, r.figure, agent=r.agent, tag=r.tag, cell=r.cell
@@ -426,6 +432,7 @@ class StatsScreen(Screen[str | int | None]):
             ],
         }
         self.repeat_ids: dict[str, list[int]] = {}
+        self.breach_late: dict[str, dict[int, list[float]]] = {}
         self.query_one("#breaches", DataTable).display = False  # shown with targets
         self.load()
         place = self._restore
@@ -474,6 +481,11 @@ class StatsScreen(Screen[str | int | None]):
         )
         self._load_breaches(since, until)
 
+    def _has_targets(self) -> bool:
+        from inbox_tui.services import sla
+
+        return sla.SlaPolicy.from_config(self.sla, self.business_hours) is not None
+
     def _load_breaches(self, since: datetime, until: datetime) -> None:
         from inbox_tui.services import sla
 
@@ -490,6 +502,7 @@ class StatsScreen(Screen[str | int | None]):
     def on_breaches_loaded(self, message: BreachesLoaded) -> None:
         """Per agent (most late first), the team, then per tag."""
         rep = message.value
+        self.breach_late = rep.late
         laid: list[tuple[str, list[str]]] = []
 
         def row(key: str, label: str, judged: int, late: int) -> None:
@@ -507,6 +520,7 @@ class StatsScreen(Screen[str | int | None]):
         self.query_one("#breaches", DataTable).display = True
         self._rows["breaches"] = laid
         self._lay_out("breaches")
+        self._restore_place()
 
     # -- laying out the tables to the width ------------------------------------------
 
@@ -675,7 +689,8 @@ class StatsScreen(Screen[str | int | None]):
     def _restore_place(self) -> None:
         """Once both loads are in: the cursors, the maps and the focus as they were."""
         place = self._restore
-        if place is None or "repeats" not in self._rows or "agents" not in self._rows:
+        waiting = ["repeats", "agents"] + (["breaches"] if self._has_targets() else [])
+        if place is None or any(table not in self._rows for table in waiting):
             return
         self._restore = None
         for table in self.query(DataTable):
@@ -734,6 +749,16 @@ class StatsScreen(Screen[str | int | None]):
         tag = f"{kind} {name}" if kind in ("tag", "article") else None
         ids = tuple(self.repeat_ids.get(key, []))
         self._drill(DrillRequest("repeat", agent=agent, tag=tag, ids=ids))
+
+    @on(DataTable.RowSelected, "#breaches")
+    def _breach_row(self, event: DataTable.RowSelected) -> None:
+        key = str(event.row_key.value)
+        kind, _, name = key.partition(":")
+        late = dict(self.breach_late.get(key, {}))
+        agent = name if kind == "agent" else None
+        self._drill(
+            DrillRequest("breached", agent=agent, tag=name if kind == "tag" else None, late=late)
+        )
 
     @on(HeatMap.Selected)
     def _heat_cell(self, event: HeatMap.Selected) -> None:
