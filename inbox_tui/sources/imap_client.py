@@ -10,7 +10,9 @@ aioimaplib has known traps, handled here rather than fought everywhere else:
 - what the socket delivers is handed to its parser in slices of ``FEED_BYTES``: the
   parser copies the rest of its input once per response line and keeps every copy alive
   down its recursion, so one 256 KiB read of a FETCH response held ~30 MB at once (the
-  sync's peak memory before any mail was written), and a slice bounds that.
+  sync's peak memory before any mail was written), and a slice bounds that. It also
+  bounds that recursion's depth: one read of ~2,000 short ``RFC822.SIZE`` lines
+  overflowed Python's stack inside the parser, and the FETCH then never completed.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
     from inbox_tui.config import Account
 
 FETCH_BATCH = 200
-FEED_BYTES = 16 * 1024  # bytes handed to aioimaplib's parser at a time
+FEED_BYTES = 8 * 1024  # handed to aioimaplib's parser at a time: <= ~250 short lines
 _FETCH_UID = re.compile(rb"UID (\d+)")
 _FETCH_SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
 
