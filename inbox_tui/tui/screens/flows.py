@@ -129,6 +129,7 @@ class FlowsBase(Screen[None]):
     replying_to: int | None  # a reply composer is open on it: presence says "replying"
     leave_thread: Callable[[], None]
     open_conversation: Callable[..., None]
+    opening_failed: Callable[[object], None]
     load_views: Callable[[], None]
     action_open: Callable[[], None]
     complete_mentions: Callable[[Any], None]  # the note editor's @name completion
