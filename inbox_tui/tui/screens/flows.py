@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 from textual.screen import Screen
 
+from inbox_tui.services import wording
 from inbox_tui.tui.gateway import Loaded
 from inbox_tui.tui.widgets.conversation_list import ConversationList
 from inbox_tui.tui.widgets.dialogs import Confirm
@@ -238,23 +239,22 @@ class FlowsBase(Screen[None]):
             else:
                 self.notify("Nothing was changed.", markup=False)
 
-        noun = "this conversation" if n == 1 else f"these {n} conversations"
         left_out = (
             [f"Left out ({len(targets.dropped)}):", *targets.dropped] if targets.dropped else []
         )
-        self.app.push_screen(
-            Confirm(what.replace("{on}", noun) if "{on}" in what else f"{what} on {noun}?",
-                    flow.subjects, left_out),
-            answered,
-        )  # fmt: skip
+        self.app.push_screen(Confirm(wording.question(what, n), flow.subjects, left_out), answered)
 
     def act(self, flow: Flow, ask: str, done: str, fn: Callable[..., Any], *args: Any) -> None:
-        """Confirm if several ("{ask} on these N conversations?"), then
-        ``fn(session, me, ids, *args)`` in one transaction; ``done`` is the toast."""
+        """Confirm if several, then ``fn(session, me, ids, *args)`` in one transaction.
+        ``ask`` and ``done`` are actions with ``{on}`` where the conversations go
+        (services/wording): "Tag {on} with billing?" asks "Tag these 2 conversations with
+        billing?", and "Tagged {on} with billing" is the toast."""
+        wording.phrase(ask, 1), wording.phrase(done, 1)  # ValueError now, not after a dialog
 
         def run() -> None:
             n = len(flow.ids)  # after the confirmation: some may have been left out
-            ok = f"{done} ({n} conversation{_s(n)})."
+            name = wording.subject(flow.subjects[0]) if n == 1 and flow.subjects else None
+            ok = wording.report(done, n, name)
             self.gateway.write(self, fn, self.me, flow.ids, *args, ok=ok, flow=flow)
 
         self.confirmed(flow, ask, run)
