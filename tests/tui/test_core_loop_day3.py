@@ -192,3 +192,138 @@ async def test_close_category_reasons_are_never_the_customers_name(demo_store):
         hints = [it.hint for it in app.screen.items]
         assert any("likely" in h for h in hints)
         assert not any(_reason_words(h) & people for h in hints), hints
+
+
+# -- 8. keys typed right after / go into the search box -----------------------------------
+
+
+def typed_at_once(app, *keys: str) -> None:
+    """Keys as a terminal delivers a quick typist's (or a paste's): all in the app's
+    queue before the first is handled (Pilot.press waits for each)."""
+    from textual import events
+
+    chars = {"slash": "/", "space": " "}
+    for key in keys:
+        app.post_message(events.Key(key, chars.get(key, key if len(key) == 1 else None)))
+
+
+async def test_keys_typed_at_once_after_slash_go_into_the_search(demo_store):
+    """Walkthrough: "/" then "f…" typed quickly opened Forward: the keys had gone to the
+    list before "/" moved the focus."""
+    app = make_app(demo_store)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        typed_at_once(app, "slash", *"fee")
+        await settle(pilot, 5)
+        assert app.screen is app.main  # no Forward picker, no close
+        assert app.main.query_one("#search").value == "fee"
+        assert app.main.query_text == "fee"
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "where"),
+    [
+        ("v", "j", "views"),  # the views panel, not the list behind it
+        ("t", "pricing", "picker"),  # the tag picker's filter
+        ("r", "Hello", "composer"),
+    ],
+)
+async def test_keys_typed_at_once_follow_the_focus(demo_store, first, then, where):
+    from sqlmodel import select
+
+    from inbox_tui.models import Conversation
+
+    app = make_app(demo_store)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        row = lst(app).current_row()
+        cursor = lst(app).cursor
+        with demo_store.read() as s:
+            before = [(c.id, c.status, c.assignee_id) for c in s.exec(select(Conversation))]
+        typed_at_once(app, first, *then)
+        await settle(pilot, 5)
+        if where == "views":
+            views = app.main.query_one("#views")
+            opened_at = [o.id for o in views._options].index("open")
+            assert views.has_focus and views.highlighted == opened_at + 1
+            assert lst(app).cursor == cursor
+        elif where == "picker":
+            assert app.screen.query_one("#filter").value == "pricing"
+        else:
+            assert app.screen.query_one("TextArea").text == "Hello"
+        with demo_store.read() as s:
+            after = [(c.id, c.status, c.assignee_id) for c in s.exec(select(Conversation))]
+        assert after == before, row  # no letter acted on a conversation
+
+
+# -- 6. M describes a macro by what it does -------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["M", "m"])
+async def test_macro_pickers_describe_what_a_macro_does(demo_store, key):
+    """M listed "Hand to billing" (tags and assigns, no text) as "reply"."""
+    from inbox_tui.tui.widgets.dialogs import FuzzyPicker
+
+    app = make_app(demo_store)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press(key)
+        await settle(pilot, 5)
+        assert isinstance(app.screen, FuzzyPicker)
+        hints = {it.label.split("] ")[-1]: it.hint for it in app.screen.items}
+        assert hints["Hand to billing"] == "tag billing, assign to priya"
+        assert hints["Ask for details"] == "reply, tag bug, set pending"
+        assert hints["Escalate to engineering"] == "note, tag bug, snooze 2d"
+        assert hints["Order status"] == "reply"
+
+
+# -- 7. a refused macro save keeps the editor ------------------------------------------------
+
+
+async def test_a_refused_macro_save_keeps_the_editor_open_with_the_edits(demo_store):
+    """The editor closed on y, came back about 1 s later when the store refused the
+    text, and the keys typed meanwhile went to the list."""
+    from inbox_tui.services.macros import list_macros
+
+    app = make_app(demo_store)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("M")
+        await settle(pilot, 5)
+        await pilot.press(*"Order status", "enter")
+        await settle(pilot, 5)
+        editor = app.screen
+        assert editor.__class__.__name__ == "Composer"
+        await pilot.press(*" {{contact.first_name", "ctrl+s", "y")
+        assert app.screen is editor  # not closed, not even for a moment
+        await settle(pilot, 5)
+        assert app.screen is editor
+        hint = str(editor.query_one("#composer-hint").render())
+        assert hint.startswith("Not saved: '{{' is never closed with '}}'.")
+        text = editor.query_one("TextArea")
+        assert text.has_focus and text.text.endswith(" {{contact.first_name")
+        await pilot.press(*"}}", "ctrl+s", "y")  # fixed: it saves and closes
+        await settle(pilot, 5)
+        assert app.screen is app.main
+        body = {m.name: m.body for m in demo_store.run(list_macros)}["Order status"]
+        assert body.endswith(" {{contact.first_name}}")
+
+
+# -- 5. a pane that covers the list names its conversation --------------------------------
+
+
+@pytest.mark.parametrize("key", ["f2", "f3", "f4", "f5"])
+async def test_a_covering_pane_names_its_conversation(demo_store, key):
+    """Under 100 columns F2-F5 cover the list and the thread; nothing said which
+    conversation their Enter would act on."""
+    app = make_app(demo_store)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("j")
+        row = lst(app).current_row()
+        await pilot.press(key)
+        await settle(pilot, 5)
+        assert not app.main.query_one("#center").display  # the pane covers the list
+        about = app.main.query_one("#pane-about")
+        assert about.display and about.region.height >= 1
+        assert str(about.render()).startswith(f"#{row.id} “{row.subject[:20]}")

@@ -27,6 +27,7 @@ from inbox_tui.tui.screens.flows import OpenChanged, StatusNews
 from inbox_tui.tui.screens.insight import InsightFlows
 from inbox_tui.tui.screens.stats_trips import StatsReturn, StatsTrips
 from inbox_tui.tui.screens.views_panel import ViewsList, ViewsPanel
+from inbox_tui.tui.typeahead import focus_now
 from inbox_tui.tui.widgets.conversation_list import PAGE, ConversationList
 from inbox_tui.tui.widgets.side_pane import PaneData, SidePane, load_pane_data
 from inbox_tui.tui.widgets.thread_view import ThreadView
@@ -448,7 +449,7 @@ class MainScreen(StatsTrips, InsightFlows, ViewsPanel):
         elif from_pane:
             self.refresh_pane(force=False)  # the same customer; marks the one now open
             return  # the agent stays in the pane, walking the history
-        self.thread_view.focus()
+        focus_now(self.thread_view)
         self.refresh_pane(force=False)
 
     def action_go_back(self) -> None:
@@ -472,11 +473,11 @@ class MainScreen(StatsTrips, InsightFlows, ViewsPanel):
                 self.view, self.query_text, self.search_everywhere = view, query, everywhere
                 search.value = query
                 self.reload(keep_id=row)
-            self.conv_list.focus()
+            focus_now(self.conv_list)
             return
         if self.query_one("#views").has_class("shown"):
             self.query_one("#views").remove_class("shown")
-            self.conv_list.focus()
+            focus_now(self.conv_list)
             return
         if not self.has_class("-reading") and self.conv_list.selected:
             self.conv_list.clear_selection()
@@ -484,7 +485,7 @@ class MainScreen(StatsTrips, InsightFlows, ViewsPanel):
         if not self.has_class("-reading"):
             if self.pane_shown():  # the pane beside the list: Esc closes it
                 self._hide_pane()
-            self.conv_list.focus()  # from the preview beside the list, say
+            focus_now(self.conv_list)  # from the preview beside the list, say
             return
         if self._thread_return is not None:
             back, self._thread_return = self._thread_return, None
@@ -500,7 +501,7 @@ class MainScreen(StatsTrips, InsightFlows, ViewsPanel):
         self._hide_pane()
         if not self.has_class("-wide"):
             self.open_id = None
-        self.conv_list.focus()
+        focus_now(self.conv_list)
         self._follow_cursor()
 
     def presence_now(self) -> tuple[int | None, str]:
@@ -534,7 +535,7 @@ class MainScreen(StatsTrips, InsightFlows, ViewsPanel):
         search.value = query
         search.add_class("shown")
         set_state_class(self, False, "-reading")
-        self.conv_list.focus()
+        focus_now(self.conv_list)
         self.reload()
 
     def _remember_place(self) -> None:
@@ -554,14 +555,14 @@ class MainScreen(StatsTrips, InsightFlows, ViewsPanel):
         search.remove_class("shown")
         set_state_class(self, False, "-reading")
         self.conv_list.clear_selection()
-        self.conv_list.focus()
+        focus_now(self.conv_list)
         self.reload()
 
     def action_views(self) -> None:
         self._uncover_list()
         views = self.query_one("#views", OptionList)
         views.add_class("shown")
-        views.focus()
+        focus_now(views)
         self.load_views()
 
     def action_search(self) -> None:
@@ -570,7 +571,7 @@ class MainScreen(StatsTrips, InsightFlows, ViewsPanel):
         if not search.has_class("shown"):
             self._remember_place()  # Esc comes back to this row (it went to the first)
         search.add_class("shown")
-        search.focus()
+        focus_now(search)
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
@@ -587,7 +588,7 @@ class MainScreen(StatsTrips, InsightFlows, ViewsPanel):
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self) -> None:
-        self.conv_list.focus()
+        focus_now(self.conv_list)
 
     # -- the side pane ---------------------------------------------------------------
 
@@ -622,7 +623,7 @@ class MainScreen(StatsTrips, InsightFlows, ViewsPanel):
         if shown and (self._pane_has_focus() or self.has_class("-cramped")):
             self._hide_pane()
         elif shown:
-            self.side_pane.choices.focus()
+            focus_now(self.side_pane.choices)
         else:
             self._show_pane(kind)
 
@@ -631,7 +632,7 @@ class MainScreen(StatsTrips, InsightFlows, ViewsPanel):
         self.add_class("-pane")
         self.refresh_pane()
         # Opening a pane is asking to act in it: the keys go there (Esc or Tab leave).
-        self.side_pane.choices.focus()
+        focus_now(self.side_pane.choices)
 
     def _hide_pane(self) -> None:
         had_focus = self._pane_has_focus()
@@ -646,9 +647,9 @@ class MainScreen(StatsTrips, InsightFlows, ViewsPanel):
 
     def _focus_main(self) -> None:
         if self.has_class("-reading"):
-            self.thread_view.focus()
+            focus_now(self.thread_view)
         else:
-            self.conv_list.focus()
+            focus_now(self.conv_list)
 
     def _pane_has_focus(self) -> bool:
         focused = self.focused

@@ -464,10 +464,14 @@ class TriageFlows(MailFlows):
         picker, by_slug = message.flow
         by_slug.update({m.slug: m for m in message.value})
         if picker.is_attached:
-            picker.set_items([PickItem(m.slug, m.name, m.body_kind) for m in message.value])
+            picker.set_items([PickItem(m.slug, m.name, m.summary()) for m in message.value])
 
     def _edit_macro(self, edit: MacroEdit) -> None:
-        from inbox_tui.services.macros import save_macro
+        from inbox_tui.services.macros import save_macro, template_problem
+
+        def check(text: str) -> str | None:
+            problem = template_problem(text)
+            return f"Not saved: {problem}" if problem else None
 
         def saved(draft: Draft | None) -> None:
             if draft is not None and draft.action == "note":
@@ -483,6 +487,7 @@ class TriageFlows(MailFlows):
                 edit.text,
                 is_note=True,
                 save_label="Save macro",
+                check=check,
             ),
             saved,
         )
@@ -513,7 +518,7 @@ class TriageFlows(MailFlows):
             PickItem(
                 m.slug,
                 (f"[{m.pinned}] " if m.pinned else "") + m.name,
-                ", ".join(m.describe_actions()),
+                m.summary(),
             )
             for m in macros
         ]

@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 from inbox_tui.sanitize import one_line
 from inbox_tui.tui.gateway import Loaded
 from inbox_tui.tui.screens.flows import Flow, FlowsBase
+from inbox_tui.tui.typeahead import focus_now
 from inbox_tui.tui.widgets.key_list import KeyList
 
 if TYPE_CHECKING:
@@ -77,6 +78,10 @@ class ViewsPanel(FlowsBase):
         self.saved_views = found.saved
         self.unread_mentions = found.counts.get(MENTIONS[0], 0)
         ol = self.query_one("#views", OptionList)
+        # Where the agent has moved in the open panel meanwhile (j typed right after v)
+        # stays; else the view shown is highlighted.
+        moved = ol.highlighted is not None and ol.has_focus and ol.option_count
+        keep = ol.get_option_at_index(ol.highlighted).id if moved else self.view  # type: ignore[arg-type]
         ol.clear_options()
         opts = [Option(Text(f"{label} ({found.counts.get(v, 0):,})"), id=v) for v, label in VIEWS]
         # After Mine: the other place work meant for me shows up (notes naming me).
@@ -87,7 +92,7 @@ class ViewsPanel(FlowsBase):
         opts += [Option(Text(f"★ {one_line(n, 20)}"), id=f"saved:{n}") for n in found.saved]
         ol.add_options(opts)
         ids = [o.id for o in opts]
-        ol.highlighted = ids.index(self.view) if self.view in ids else 0
+        ol.highlighted = ids.index(keep) if keep in ids else 0
 
     @on(ViewsList.Wanted)
     def _view_edit_wanted(self, event: ViewsList.Wanted) -> None:
@@ -140,5 +145,5 @@ class ViewsPanel(FlowsBase):
         self.search_everywhere = False
         self.query_one("#views").remove_class("shown")
         self.conv_list.clear_selection()
-        self.conv_list.focus()
+        focus_now(self.conv_list)
         self.reload()
