@@ -34,7 +34,9 @@ from sqlmodel import Session, col, select
 
 from inbox_tui import sanitize
 from inbox_tui.models import (
+    Agent,
     Article,
+    Contact,
     Conversation,
     ConversationTag,
     Direction,
@@ -480,8 +482,12 @@ class TagModel:
             self.totals[tag] += len(toks)
         self.vocab.update(toks)
 
-    def predict(self, text_: str, limit: int = 3) -> list[tuple[str, float, list[str]]]:
-        """(tag, probability, words that argued for it) best first."""
+    def predict(
+        self, text_: str, limit: int = 3, hide: frozenset[str] = frozenset()
+    ) -> list[tuple[str, float, list[str]]]:
+        """(tag, probability, words that argued for it) best first. Words in ``hide``
+        (the people's names and addresses: ``personal_words``) count but are never
+        given as a reason, and each reason word is given once."""
         if not self.docs:
             return []
         toks = words(text_)
@@ -495,7 +501,7 @@ class TagModel:
             for t in toks:
                 p = (counts.get(t, 0) + 1) / (total + v)
                 lp += math.log(p)
-                if counts.get(t, 0):
+                if counts.get(t, 0) and t not in hide:
                     ev.append((p, t))
             logs[tag] = lp
             evidence[tag] = ev
@@ -505,7 +511,7 @@ class TagModel:
             ((tag, math.exp(lp - top) / z) for tag, lp in logs.items()), key=lambda x: -x[1]
         )
         return [
-            (tag, p, [w for _, w in sorted(evidence[tag], reverse=True)[:3]])
+            (tag, p, list(dict.fromkeys(w for _, w in sorted(evidence[tag], reverse=True)))[:3])
             for tag, p in probs[:limit]
         ]
 
@@ -586,8 +592,31 @@ def suggest_tags(session: Session, conversation_id: int, limit: int = 3) -> list
     )
     vector = semantic.conversation_vector(session, conversation_id)
     return _likely_tags(
-        session, f"{conv.subject} {first[:2000]}", vector, have, limit, exclude=conversation_id
+        session,
+        f"{conv.subject} {first[:2000]}",
+        vector,
+        have,
+        limit,
+        exclude=conversation_id,
+        hide=personal_words(session, conversation_id),
     )
+
+
+def personal_words(session: Session, conversation_id: int) -> frozenset[str]:
+    """The words of the people in a conversation: its customer's and every author's name
+    and address (local part and domain), and the agents'. A reason such as "words:
+    kenji" told the agent that the customer's own name made the tag likely (#17)."""
+    conv = session.get(Conversation, conversation_id)
+    contact = session.get(Contact, conv.contact_id) if conv and conv.contact_id else None
+    people = session.exec(
+        select(Message.author_name, Message.author_email)
+        .where(Message.conversation_id == conversation_id)
+        .distinct()
+    ).all()
+    agents = session.exec(select(Agent.username, Agent.name, Agent.email)).all()
+    texts = [contact.name, contact.email] if contact is not None else []
+    texts += [t for row in [*people, *agents] for t in row]
+    return frozenset(words(" ".join(t for t in texts if t)))
 
 
 def suggest_tags_for_text(session: Session, text_: str, limit: int = 3) -> list[TagSuggestion]:
@@ -603,12 +632,13 @@ def _likely_tags(
     have: set[str],
     limit: int,
     exclude: int | None = None,
+    hide: frozenset[str] = frozenset(),
 ) -> list[TagSuggestion]:
     """Naive Bayes over words, blended (W_KNN) with the vote of the most similar tagged
     conversations when the embedding model is there; each tag keeps the reason of the
     part that argued for it most."""
     model = _cached_model(session)
-    bayes = model.predict(text_, len(model.docs))
+    bayes = model.predict(text_, len(model.docs), hide)
     votes = semantic.knn_tags(session, vector, exclude=exclude) if vector is not None else []
     return [
         TagSuggestion(tag, score, reason)

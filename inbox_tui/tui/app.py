@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.message import Message
 from textual.screen import Screen
@@ -25,6 +25,7 @@ from inbox_tui.tui.gateway import Gateway, ServiceFailed, StoreLike
 from inbox_tui.tui.screens.flows import OpenChanged, ReplySent
 from inbox_tui.tui.screens.main import ListShown, MainScreen, Polled, StatusNews
 from inbox_tui.tui.screens.teamwork import MentionNews
+from inbox_tui.tui.typeahead import KeysFollowFocus
 from inbox_tui.tui.widgets.dialogs import HelpScreen
 from inbox_tui.words import count
 
@@ -52,7 +53,7 @@ class StoreFailed(Message):
         super().__init__()
 
 
-class InboxApp(App[int]):
+class InboxApp(KeysFollowFocus, App[int]):
     TITLE = "inbox-tui"
     CSS_PATH = "inbox.tcss"
     BINDINGS = actions.bindings(on_app=True)
@@ -91,6 +92,15 @@ class InboxApp(App[int]):
         if self._store is None:
             raise RuntimeError("the store is not open yet")
         return self._store
+
+    # -- keys typed ahead (tui/typeahead.py) -------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        self.note_typed(event)
+        await super().on_event(event)
+
+    async def _on_key(self, event: events.Key) -> None:
+        self.moved_on(event)  # else App._on_key looks up its binding, as always
 
     # -- lifecycle -------------------------------------------------------------------
 

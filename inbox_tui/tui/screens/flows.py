@@ -17,11 +17,11 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from inbox_tui.sanitize import one_line
+from inbox_tui.services import wording
 from inbox_tui.tui.gateway import Loaded
 from inbox_tui.tui.widgets.conversation_list import ConversationList
 from inbox_tui.tui.widgets.dialogs import Confirm
 from inbox_tui.tui.widgets.thread_view import ThreadView
-from inbox_tui.words import count
 
 if TYPE_CHECKING:
     from inbox_tui.config import Config
@@ -274,27 +274,28 @@ class FlowsBase(Screen[None]):
             else:
                 self.notify("Nothing was changed.", markup=False)
 
-        noun = "this conversation" if n == 1 else f"these {n} conversations"
         left_out = (
             [f"Left out ({len(targets.dropped)}):", *targets.dropped] if targets.dropped else []
         )
-        self.app.push_screen(
-            Confirm(what.replace("{on}", noun) if "{on}" in what else f"{what} on {noun}?",
-                    flow.subjects, left_out),
-            answered,
-        )  # fmt: skip
+        self.app.push_screen(Confirm(wording.question(what, n), flow.subjects, left_out), answered)
 
     def act(
         self, flow: Flow, ask: str, done: str | Callable[[Any], str], fn: Callable[..., Any],
         *args: Any,
     ) -> None:  # fmt: skip
-        """Confirm if several ("{ask} on these N conversations?"), then
-        ``fn(session, me, ids, *args)`` in one transaction; ``done`` is the toast, or
-        makes it from ``fn``'s value."""
+        """Confirm if several, then ``fn(session, me, ids, *args)`` in one transaction.
+        ``ask`` and ``done`` are actions with ``{on}`` where the conversations go
+        (services/wording): "Tag {on} with billing?" asks "Tag these 2 conversations with
+        billing?", and "Tagged {on} with billing" is the toast. ``done`` may instead
+        make the toast from ``fn``'s value (to say who)."""
+        wording.phrase(ask, 1)  # ValueError now, not after a dialog
+        if not callable(done):
+            wording.phrase(done, 1)
 
         def run() -> None:
             n = len(flow.ids)  # after the confirmation: some may have been left out
-            ok = done if callable(done) else f"{done} ({count(n, 'conversation')})."
+            name = wording.subject(flow.subjects[0]) if n == 1 and flow.subjects else None
+            ok = done if callable(done) else wording.report(done, n, name)
             self.gateway.write(self, fn, self.me, flow.ids, *args, ok=ok, flow=flow)
 
         self.confirmed(flow, ask, run)

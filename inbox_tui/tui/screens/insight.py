@@ -22,6 +22,7 @@ from textual.widgets import Static
 
 from inbox_tui.errors import UserError
 from inbox_tui.sanitize import one_line
+from inbox_tui.services import wording
 from inbox_tui.tui.gateway import Loaded, ServiceFailed, StoreWritten
 from inbox_tui.tui.screens.flows import Flow, ReplySent, StatusNews
 from inbox_tui.tui.screens.triage import TriageFlows
@@ -203,7 +204,7 @@ class InsightFlows(TriageFlows):
                 now = self.clock()
                 self.gateway.write(
                     self, lambda s: dismiss(s, self.me, burst.key, now=now),
-                    ok=f"Burst dismissed ({burst.count} conversations).",
+                    ok=f"Burst of {wording.conversations(burst.count)} dismissed.",
                     flow=Flow([], after=self._after_incident("open")),
                 )  # fmt: skip
 
@@ -376,7 +377,7 @@ class InsightFlows(TriageFlows):
             return
         already = f"; {done} followed up already" if done else ""
         question = (
-            f"Reply with “{name}” to these {count(n, 'conversation')} linked to {plan.ref}"
+            f"Reply with “{name}” to {wording.conversations(n, these=True)} linked to {plan.ref}"
             f"{already}? Closed ones reopen."
         )
 
@@ -423,7 +424,7 @@ class InsightFlows(TriageFlows):
             return
         self.act(
             flow,
-            "Assign each to the agent who last helped its customer",
+            "Assign {on} to the agent who last helped each customer?",
             _assigned_to,
             assign_previous_many,
         )
@@ -436,7 +437,7 @@ class InsightFlows(TriageFlows):
         from inbox_tui.services import triage
 
         if self.config.category_on_close == "off":
-            self.act(flow, "Close {on}?", "Closed", triage.close_many)
+            self.act(flow, "Close {on}?", "Closed {on}", triage.close_many)
             return
         self.gateway.read(
             self, _category_needed, flow.ids, reply=CategoryNeeded, flow=flow, group="pickers"
@@ -448,7 +449,7 @@ class InsightFlows(TriageFlows):
         flow: Flow = message.flow
         lacking, found = message.value
         if not lacking:
-            self.act(flow, "Close {on}?", "Closed", triage.close_many)
+            self.act(flow, "Close {on}?", "Closed {on}", triage.close_many)
             return
         n = len(lacking)
         which = (
@@ -463,7 +464,11 @@ class InsightFlows(TriageFlows):
                 self.notify("Nothing was closed.", markup=False)
                 return
             category = None if value == SKIP else value
-            done = f"Closed as {category}" if category else "Closed without a category"
+            done = (
+                f"Closed {{on}} as {one_line(category, 40)}"
+                if category
+                else "Closed {on} without a category"
+            )
             self.act(flow, "Close {on}?", done, categories.close_with_category, category)
 
         self.app.push_screen(FuzzyPicker(title, items), chosen)

@@ -196,24 +196,28 @@ class HeatMap(Widget, can_focus=True):
     def watch_cursor(self) -> None:
         self.refresh()
 
-    def _cell(self, value: Any, top: float) -> tuple[str, str]:
+    def _cell(self, value: Any, top: float, width: int) -> tuple[str, str]:
+        """An hour's cell, ``width`` characters (3 to 1: the map fits 80 or 60 columns)."""
         if self.kind == "seconds":
-            return response_shade(value), "yellow"
-        return SHADES[min(4, round((value or 0) / top * 4))] * 3, "magenta"
+            shade = response_shade(value)
+            return (shade[1].center(width) if value is None else shade[0] * width), "yellow"
+        return SHADES[min(4, round((value or 0) / top * 4))] * width, "magenta"
 
     def render(self) -> RenderResult:
         from inbox_tui.services.stats import human
 
+        # 5 + 24 cells: 3 characters an hour at 80 columns, 2 at 60, 1 narrower (the
+        # map was cut at 60 columns, the evening hours off the edge).
+        width = 3 if self.size.width >= 77 else 2 if self.size.width >= 53 else 1
+        every = 3 if width > 1 else 6  # hours between labels
         text = Text(self.title + "\n", style="bold")
-        text.append(
-            "     " + "".join(f"{h:<3}" if h % 3 == 0 else "   " for h in range(24)) + "\n",
-            style="dim",
-        )
+        labels = "".join(f"{h:<{every * width}}" for h in range(0, 24, every))
+        text.append("     " + labels + "\n", style="dim")
         top = max((v or 0 for row in self.values for v in row), default=0) or 1
         for wd, (day, row) in enumerate(zip(WEEKDAYS, self.values, strict=True)):
             text.append(f"{day}  ")
             for hour, value in enumerate(row):
-                cell, style = self._cell(value, top)
+                cell, style = self._cell(value, top, width)
                 if self.has_focus and (wd, hour) == self.cursor:
                     style = "reverse bold"
                 text.append(cell, style=style)
@@ -225,9 +229,10 @@ class HeatMap(Widget, can_focus=True):
             text.append("· none  ░ under 30m  ▒ under 2h  ▓ under 8h  █ longer\n", style="dim")
         # Always one line here, so focusing the map does not shift the screen.
         if not self.has_focus:
-            text.append(
-                "Tab here, then arrows and Enter: the conversations behind a cell", style="dim"
-            )
+            hint = "Tab here, then arrows and Enter: the conversations behind a cell"
+            if len(hint) > self.size.width:
+                hint = "Tab, arrows, Enter: the conversations behind a cell"
+            text.append(hint, style="dim")
         elif self.kind == "seconds":
             text.append(f"{where}: median {human(value)} · Enter lists the first responses")
         else:

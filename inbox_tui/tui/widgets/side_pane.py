@@ -55,6 +55,7 @@ class PaneData:
     empty: str = ""  # shown instead of the list when there are no options
     marked: set[str] = field(default_factory=set)  # tags on it; the conversation itself
     payload: dict[str, str] = field(default_factory=dict)  # an article's text for a reply
+    about: str = ""  # "#42 “Subject”": under 100 columns the pane covers list and thread
 
 
 class PaneList(OptionList):
@@ -108,6 +109,7 @@ class SidePane(Vertical):
         with Horizontal(id="pane-tabs"):
             for kind, label in PANES:
                 yield PaneTab(kind, label)
+        yield Static(id="pane-about")
         yield Static(id="pane-head")
         yield PaneList(id="pane-list")
         yield Static(id="pane-preview")
@@ -153,6 +155,8 @@ class SidePane(Vertical):
         if data is not None and not data.options and data.empty:
             head.append(("\n" if head.plain else "") + data.empty, style="dim")
         self.query_one("#pane-head", Static).update(head)
+        about = Text(data.about if data is not None else "", style="bold")
+        self.query_one("#pane-about", Static).update(about)
         ol.clear_options()
         if data is not None and data.options:
             ol.add_options([Option(prompt, id=value) for value, prompt in data.options])
@@ -307,7 +311,17 @@ def contact_data(
 
 
 def load_pane_data(session: Any, kind: str, cid: int, me: str, now: datetime) -> PaneData:
-    """The shown pane's data for one conversation (run through the gateway)."""
+    """The shown pane's data for one conversation (run through the gateway), named by
+    number and subject: where the pane covers the list and thread, nothing else on
+    screen says which conversation Enter acts on."""
+    from inbox_tui.services.conversations import label
+
+    data = _pane_data(session, kind, cid, me, now)
+    data.about = label(session, cid)
+    return data
+
+
+def _pane_data(session: Any, kind: str, cid: int, me: str, now: datetime) -> PaneData:
     if kind == "tags":
         from inbox_tui.services.suggest import tag_choices
 
