@@ -32,6 +32,7 @@ from inbox_tui.services.stats_definitions import DEFINITIONS
 from inbox_tui.services.stats_layout import Column, fit_columns, fit_series
 from inbox_tui.tui.gateway import Gateway, Loaded
 from inbox_tui.tui.widgets.key_list import KeyList
+from inbox_tui.words import count
 
 if TYPE_CHECKING:
     from inbox_tui.services.stats import DrillRow, Report
@@ -195,24 +196,28 @@ class HeatMap(Widget, can_focus=True):
     def watch_cursor(self) -> None:
         self.refresh()
 
-    def _cell(self, value: Any, top: float) -> tuple[str, str]:
+    def _cell(self, value: Any, top: float, width: int) -> tuple[str, str]:
+        """An hour's cell, ``width`` characters (3 to 1: the map fits 80 or 60 columns)."""
         if self.kind == "seconds":
-            return response_shade(value), "yellow"
-        return SHADES[min(4, round((value or 0) / top * 4))] * 3, "magenta"
+            shade = response_shade(value)
+            return (shade[1].center(width) if value is None else shade[0] * width), "yellow"
+        return SHADES[min(4, round((value or 0) / top * 4))] * width, "magenta"
 
     def render(self) -> RenderResult:
         from inbox_tui.services.stats import human
 
+        # 5 + 24 cells: 3 characters an hour at 80 columns, 2 at 60, 1 narrower (the
+        # map was cut at 60 columns, the evening hours off the edge).
+        width = 3 if self.size.width >= 77 else 2 if self.size.width >= 53 else 1
+        every = 3 if width > 1 else 6  # hours between labels
         text = Text(self.title + "\n", style="bold")
-        text.append(
-            "     " + "".join(f"{h:<3}" if h % 3 == 0 else "   " for h in range(24)) + "\n",
-            style="dim",
-        )
+        labels = "".join(f"{h:<{every * width}}" for h in range(0, 24, every))
+        text.append("     " + labels + "\n", style="dim")
         top = max((v or 0 for row in self.values for v in row), default=0) or 1
         for wd, (day, row) in enumerate(zip(WEEKDAYS, self.values, strict=True)):
             text.append(f"{day}  ")
             for hour, value in enumerate(row):
-                cell, style = self._cell(value, top)
+                cell, style = self._cell(value, top, width)
                 if self.has_focus and (wd, hour) == self.cursor:
                     style = "reverse bold"
                 text.append(cell, style=style)
@@ -224,13 +229,14 @@ class HeatMap(Widget, can_focus=True):
             text.append("· none  ░ under 30m  ▒ under 2h  ▓ under 8h  █ longer\n", style="dim")
         # Always one line here, so focusing the map does not shift the screen.
         if not self.has_focus:
-            text.append(
-                "Tab here, then arrows and Enter: the conversations behind a cell", style="dim"
-            )
+            hint = "Tab here, then arrows and Enter: the conversations behind a cell"
+            if len(hint) > self.size.width:
+                hint = "Tab, arrows, Enter: the conversations behind a cell"
+            text.append(hint, style="dim")
         elif self.kind == "seconds":
             text.append(f"{where}: median {human(value)} · Enter lists the first responses")
         else:
-            text.append(f"{where}: {value or 0} messages · Enter lists them")
+            text.append(f"{where}: {count(value or 0, 'message')} · Enter lists them")
         return text
 
 
@@ -308,7 +314,8 @@ class DrillScreen(Screen[int | None]):
         total = sum(r.count for r in rows)
         title = Text(self.request.describe(), style="bold")
         title.append(f", {self.period}")
-        title.append(f"\n{total:,} in {len(rows):,} conversations", style="dim")
+        shown = count(len(rows), "conversation")
+        title.append(f"\n{shown}" if total == len(rows) else f"\n{total:,} in {shown}", style="dim")
         if len(rows) > DRILL_LIMIT:
             title.append(f" (showing the first {DRILL_LIMIT:,})", style="dim")
         title.append(" · Enter opens one · Esc back", style="dim")
@@ -563,7 +570,7 @@ class StatsScreen(Screen[str | int | None]):
         """The daily line: beside its label when the days fit, else on a line of its
         own as N-day averages (six months wrapped at 160 columns; 60 left it 2 wide)."""
         width = self.size.width - 4  # the screen's scrollbar and the block's padding
-        total = f"{sum(self._daily)} messages"
+        total = count(sum(self._daily), "message")
         label = "Incoming per day  "
         if len(label) + len(self._daily) + 2 + len(total) <= width:
             vol = Text(label, style="bold")
