@@ -106,8 +106,12 @@ async def test_a_previewed_note_is_read_once_it_was_on_screen(demo_store):
         assert unread(demo_store) == {long}
         assert main.conv_list.current_row().mentioned
         # ...until the preview is scrolled to it.
-        main.thread_view.action_scroll_end()  # as G or the mouse wheel does
+        tv = main.thread_view
+        note = tv.thread.messages[-1]
+        assert note.direction == "note"
+        tv.scroll_to(y=tv.line_of(note.id), animate=False, immediate=True)  # the mouse wheel
         await settle(pilot)
+        assert tv.scroll_y == tv.max_scroll_y  # as far as it goes: the note in sight
         assert main.thread_view.notes_on_screen()
         await dwell(pilot)
         assert unread(demo_store) == set()
