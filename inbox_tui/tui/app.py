@@ -158,6 +158,7 @@ class InboxApp(KeysFollowFocus, App[int]):
         # (the commands print the same sentences on stderr).
         for warning in getattr(self.store, "warnings", []):
             self.notify(warning, severity="warning", timeout=20, markup=False)
+        self._baseline()
         self.main.store_ready()
         self._load_rules()
         self.set_interval(self.poll_seconds, self._poll)
@@ -173,6 +174,17 @@ class InboxApp(KeysFollowFocus, App[int]):
             self.set_interval(30, self.flush_outbox)
         self._warm_semantic()
         self.set_interval(300, self._warm_semantic)  # conversations tagged since, new articles
+
+    def _baseline(self) -> None:
+        """The change token before the first page is read, so the first poll sees what
+        changed since (the background sync's first round landed between the first page
+        and the first poll, which took it as the baseline: the list stayed empty)."""
+        from inbox_tui.services.changes import change_token
+
+        try:
+            self._token = self.gateway.call(change_token)
+        except Exception as exc:  # the poll says the store is unreachable
+            log.info("no change baseline: %s", exc)
 
     def _load_rules(self) -> None:
         """The config's [rules] file, once per session: the background sync and the tag
