@@ -29,11 +29,10 @@ from inbox_tui.mail.outgoing import (
 )
 from inbox_tui.models import Blob, Direction, EventKind, Message, utcnow
 from inbox_tui.services import core
-from inbox_tui.services.attachments import entries
+from inbox_tui.services.attachments import entries, read_attachments
 from inbox_tui.services.replies import (
     Delivery,
     queued_status,
-    read_attachments,
     sending_account,
     signature,
     store_outgoing,
@@ -108,7 +107,7 @@ def queue_forward(
     if not attach_original:
         quoted = "\n".join(quote_original(original_of(session, m)) for m in chosen)
         text = (text.rstrip("\n") + "\n\n" if text.strip() else "") + quoted
-    files = read_attachments(attachments, config)
+    files = read_attachments(attachments, config.mail)
     now = utcnow()
     domain = account.address.rpartition("@")[2]
     message_id = new_message_id(domain)

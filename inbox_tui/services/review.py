@@ -52,7 +52,7 @@ Pairs = list[tuple[str, str]]
 class Review:
     """What the review step shows and the agent may change before sending."""
 
-    kind: str  # "reply" | "forward"
+    kind: str  # "reply" | "forward" | "note" (an internal note: only its files)
     conversation_id: int
     from_name: str | None
     from_addr: str | None
@@ -73,7 +73,7 @@ class Review:
         """Why this cannot be sent yet, in one sentence, or None."""
         if self.problem:
             return self.problem
-        if not self.chat and not self.to:
+        if not self.chat and self.kind != "note" and not self.to:
             return "Add someone to send it to: press a to edit the recipients."
         return None
 
@@ -110,6 +110,23 @@ def reply_review(
         signature=_signature(session, actor, conversation_id, config),
         chat=chat,
         problem=problem or (None if chat else _cannot_send(config, account)),
+    )
+
+
+def note_review(conversation_id: int) -> Review:
+    """The review of an internal note: only the files kept with it (it is never sent, so
+    no addresses and no signature)."""
+    return Review(
+        kind="note",
+        conversation_id=conversation_id,
+        from_name=None,
+        from_addr=None,
+        mailbox=None,
+        to=[],
+        cc=[],
+        subject="",
+        signature=None,
+        sign=False,
     )
 
 

@@ -29,6 +29,10 @@ else:  # not before the first frame (see lazy_module)
 log = logging.getLogger(__name__)
 
 
+def _files(n: int) -> str:
+    return "1 file" if n == 1 else f"{n} files"
+
+
 class ReplyFlows(FlowsBase):
     def action_undo(self) -> None:
         """ctrl+z / U: revert this agent's last triage change (services/undo.py)."""
@@ -48,11 +52,13 @@ class ReplyFlows(FlowsBase):
         if flow := self.begin(single=True):
             self.compose_note(flow.ids[0])
 
-    def compose_note(self, cid: int, exact: str | None = None) -> None:
+    def compose_note(self, cid: int, exact: str | None = None, review: Any = None) -> None:
         """The note composer on the agent's kept note draft (``exact``: on that text, a
-        note that failed to save, handed back)."""
+        note that failed to save, handed back with its ``review``: the files). The
+        review step attaches files (``f``), kept with the note."""
         from inbox_tui.services.compose import start_note
         from inbox_tui.services.drafts import delete_draft
+        from inbox_tui.services.review import note_review
 
         title = f"Internal note (never sent) on {self.conversation_label(cid)}"
 
@@ -67,12 +73,21 @@ class ReplyFlows(FlowsBase):
                 )
                 self._keep_draft(cid, draft, "note", ok)
             elif draft.text.strip():  # saved; the draft goes in the same transaction
+                files = list(draft.review.files) if draft.review is not None else []
+                saved = "Note saved." if not files else f"Note saved with {_files(len(files))}."
                 self.gateway.write(
-                    self, triage.add_note, self.me, cid, draft.text, ok="Note saved.",
-                    flow=NoteFlow(cid, draft.text),
-                )  # fmt: skip
+                    self,
+                    lambda s: triage.add_note(
+                        s, self.me, cid, draft.text, attachments=files, config=self.config
+                    ),
+                    ok=saved,
+                    flow=NoteFlow(cid, draft.text, draft.review),
+                )
 
-        composer = self._open_composer(cid, "note", title, done, is_note=True)
+        composer = self._open_composer(
+            cid, "note", title, done, is_note=True, review=review or note_review(cid),
+            config=self.config,
+        )  # fmt: skip
         self.complete_mentions(composer)  # the agents' names arrive while typing
         if exact is not None:
             composer.call_after_refresh(composer.fill, exact)
