@@ -288,12 +288,14 @@ class Composer(ModalScreen[Draft | None]):
         assert review is not None
         if key == "s":
             review.sign = not review.sign
+            review.edited.add("sign")
             self._show_review()
         elif key == "a":
 
             def edited(result: tuple[list, list, list] | None) -> None:
                 if result is not None:
                     review.to, review.cc, review.bcc = result
+                    review.edited.add("recipients")
                 self._show_review()
 
             self.app.push_screen(RecipientsForm(review), edited)
@@ -302,11 +304,13 @@ class Composer(ModalScreen[Draft | None]):
             def attached(path: str | None) -> None:
                 if path:
                     review.files.append(path)
+                    review.edited.add("files")
                 self._show_review()
 
             self.app.push_screen(PathPrompt("Attach a file", self._check_file), attached)
         elif key == "F" and review.files:
             review.files.pop()
+            review.edited.add("files")
             self._show_review()
 
     def _check_file(self, path: str) -> str | None:

@@ -92,18 +92,25 @@ class ReplyFlows(FlowsBase):
         if exact is not None:
             composer.call_after_refresh(composer.fill, exact)
             return
+
+        def started(start: Any) -> None:  # the files kept with the note's draft
+            composer.review = start.review or composer.review
+
         self.gateway.read(
-            self, start_note, self.me, cid, reply=ReplyStarted, flow=(composer, None),
+            self, start_note, self.me, cid, reply=ReplyStarted, flow=(composer, started),
             group="pickers",
         )  # fmt: skip
 
     def _keep_draft(self, cid: int, draft: Draft, kind: str, ok: str | None) -> None:
-        """A composer closed with Esc: its text kept in the store for the next r / n (a
+        """A composer closed with Esc: its text kept in the store for the next r / n,
+        with what the agent changed in the review step (recipients, signature, files; a
         composer closed before its kept draft arrived keeps what was typed after it)."""
-        from inbox_tui.services.drafts import keep_typed, save_draft
+        from inbox_tui.services.drafts import keep_composer_text
 
-        fn = save_draft if draft.complete else keep_typed
-        self.gateway.write(self, lambda s: fn(s, self.me, cid, draft.text, kind=kind), ok=ok)
+        self.gateway.write(
+            self, lambda s: keep_composer_text(s, self.me, cid, draft.text, kind, draft.complete, draft.review),
+            ok=ok,
+        )  # fmt: skip
 
     def _open_composer(
         self,
@@ -118,16 +125,18 @@ class ReplyFlows(FlowsBase):
         kept draft arrives later through ``fill``), over the lower part of the screen with
         the conversation's thread above it at the customer's last message. Closing it
         goes back to where the agent was."""
-        from inbox_tui.services.drafts import keep_typed, save_draft
+        from inbox_tui.services.drafts import keep_composer_text, save_draft
 
         def keep(text: str) -> None:  # the composer's autosave: a crash keeps the text
             save = lambda s: save_draft(s, self.me, cid, text, kind=kind)  # noqa: E731
             self.gateway.fire(self, save, group="draft")
 
         def keep_now(text: str, complete: bool) -> None:  # quitting: saved before the app goes
-            fn = save_draft if complete else keep_typed
+            review = composer.review
             try:
-                self.gateway.commit(lambda s: fn(s, self.me, cid, text, kind=kind))
+                self.gateway.commit(
+                    lambda s: keep_composer_text(s, self.me, cid, text, kind, complete, review)
+                )
             except Exception:  # the app is leaving; the last autosave is what remains
                 log.exception("could not keep the draft while quitting")
 
