@@ -119,15 +119,15 @@ def _send_forward(session: Session, actor: str, review: Review, note: str, confi
         session,
         actor,
         review.conversation_id,
-        [a for _, a in review.to],
+        list(review.to),
         config=config,
         note=note,
         message_row_id=review.message_row_id,
         attach_original=review.attach_original,
         attachments=list(review.files),
         sign=review.sign,
-        cc=[a for _, a in review.cc],
-        bcc=[a for _, a in review.bcc],
+        cc=list(review.cc),
+        bcc=list(review.bcc),
     )
     return _sent(session, outbox_id, config, "Forward")
 

@@ -370,3 +370,69 @@ async def test_a_notes_files_come_back_with_its_draft(demo_store, tmp_path: Path
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert "Files     sync.log" in review_shown(app)
+
+
+async def test_forward_keeps_display_names_to_the_wire_and_the_thread(demo_store, smtp_server):
+    """Names typed in the forward prompt stay through the review, its recipients form,
+    the outgoing headers (RFC 2047 encoded words for non-ASCII, quotes for a comma)
+    and the stored message."""
+    import json
+
+    from sqlmodel import select
+
+    from inbox_tui.models import Message
+
+    cid = seed_cc_mail(demo_store)
+    app = make_app(demo_store, config=smtp_config(smtp_server))
+    async with app.run_test(size=SIZE) as pilot:
+        assert (await current(pilot)).id == cid
+        await pilot.press("f")
+        await settle(pilot)
+        await pilot.press("enter")  # the whole conversation, quoted
+        await settle(pilot)
+        typed = '"Díaz, Ana" <ana@vendor.example>, Bob Ünal <bob@vendor.example>, x@vendor.example'
+        await type_into(pilot, "Input", typed)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert (
+            "To        Díaz, Ana <ana@vendor.example>, Bob Ünal <bob@vendor.example>, "
+            "x@vendor.example" in review_shown(app)
+        )
+        await pilot.press("a")
+        await settle(pilot)
+        assert app.screen.query_one("#rcpt-to").value == typed
+        await type_into(pilot, "#rcpt-cc", "Zoë Brennan <zoe@acme.example>")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("y")
+        await wait_for_mail(pilot, smtp_server)
+    _, rcpts, raw = smtp_server.messages[0]
+    assert rcpts == [
+        "ana@vendor.example",
+        "bob@vendor.example",
+        "x@vendor.example",
+        "zoe@acme.example",
+    ]
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")  # 7-bit headers on the wire
+    assert "=?utf-8?" in head and "Díaz" not in head
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    to = msg["To"].addresses
+    assert [(a.display_name, a.addr_spec) for a in to] == [
+        ("Díaz, Ana", "ana@vendor.example"),
+        ("Bob Ünal", "bob@vendor.example"),
+        ("", "x@vendor.example"),
+    ]
+    (cc,) = msg["Cc"].addresses
+    assert (cc.display_name, cc.addr_spec) == ("Zoë Brennan", "zoe@acme.example")
+    with demo_store.read() as s:
+        row = s.exec(
+            select(Message).where(Message.message_id == msg["Message-ID"].strip("<>"))
+        ).one()
+        assert json.loads(row.to_addrs) == [
+            ["Díaz, Ana", "ana@vendor.example"],
+            ["Bob Ünal", "bob@vendor.example"],
+            ["", "x@vendor.example"],
+        ]
+        assert json.loads(row.cc_addrs) == [["Zoë Brennan", "zoe@acme.example"]]
