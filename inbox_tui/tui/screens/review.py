@@ -77,6 +77,14 @@ def review_text(review: Review, send_keys: str) -> Text:
         row("Cc", _people(review.cc) if review.cc else "(nobody)")
         row("Bcc", _people(review.bcc) if review.bcc else "(nobody)")
     row("Subject", one_line(review.subject, 200))
+    if review.kind == "reply" and review.answers and len(review.customers) > 1:
+        # A merge joined two customers' mail: say whose message this reply answers.
+        others = len(review.customers) - 1
+        row(
+            "Answers",
+            f"{review.answers} (not the other {others} customer(s) here: see the thread)",
+            "bold yellow",
+        )
     if review.kind == "forward":
         what = (
             "one message, attached whole with its files"
