@@ -81,6 +81,7 @@ class InboxApp(KeysFollowFocus, App[int]):
         self._listen_stop = threading.Event()  # ends the LISTEN thread with the app
         self._token: tuple[int, int, int] | None = None
         self._mentions_seen: int | None = None  # the newest mention toasted (or the baseline)
+        self._assign_looked = False  # the first poll gives out what waited before the start
         self.exit_after_first_frame = False
         self.exit_after_first_paint = False
         self._started = False
@@ -293,8 +294,30 @@ class InboxApp(KeysFollowFocus, App[int]):
         changed = token != self._token and self._token is not None
         self._token = token
         self.main.post_message(Polled(changed or bool(woken), presence))
+        if changed or not self._assign_looked:
+            self._give_out()
         if changed or self._mentions_seen is None:
             self._mention_news()
+
+    def _give_out(self) -> None:
+        """With ``[assignment]`` on, new conversations are given out as they arrive (at
+        the poll that sees them; every TUI does, the agents' lock keeps it fair and no
+        conversation is given twice). The assignments show at the next poll."""
+        from inbox_tui.services.autoassign import AssignPolicy, give_out
+
+        self._assign_looked = True
+        policy = AssignPolicy.from_config(self.config.assignment)
+        if policy is None:
+            return
+        try:
+            given = give_out(cast(Any, self.store), policy, limit=200)
+        except Exception as exc:  # the poll says the store is unreachable
+            log.info("auto-assignment not run: %s", exc)
+            return
+        mine = [cid for cid, agent in given if agent == self.me]
+        if mine:
+            shown = ", ".join(f"#{cid}" for cid in mine[:5])
+            self.main.post_message(StatusNews(f"Given to you ({policy.mode}): {shown}."))
 
     def _mention_news(self) -> None:
         """Notes naming me since the last look: a toast each (at PostgreSQL's notice,
