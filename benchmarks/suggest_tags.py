@@ -6,7 +6,9 @@ Methods: a majority-class and a keyword baseline, the product's naive Bayes over
 (``services.suggest.TagModel``), and with the embedding model the similarity-weighted
 vote of the nearest tagged issues (``services.semantic.vote``) alone and blended with
 naive Bayes (``services.suggest.blend_tags``), the blend's weight chosen on a dev part
-of the 80%.
+of the 80%; and the softmax regression of ``services.tag_classifier`` over words alone
+and over words with the embeddings, blended with naive Bayes at a weight chosen on the
+same dev part (the product's method).
 
     python -m benchmarks.suggest_tags
 """
@@ -61,6 +63,7 @@ def keyword(text: str) -> str:
 
 
 KNN_GRID = (0.25, 0.5, 0.75, 1.0)  # weights of the similarity vote tried on the dev part
+NB_GRID = (0.0, 0.1, 0.25, 0.5)  # weights of naive Bayes beside the regression tried on dev
 
 
 def evaluate(limit: int | None = None) -> dict[str, dict[str, float]]:
@@ -133,6 +136,7 @@ def evaluate(limit: int | None = None) -> dict[str, dict[str, float]]:
             methods[f"blend, vote weight {chosen} (chosen on dev)"] = lambda i, t: predict(
                 full, model, chosen, i, t
             )
+    methods.update(_regression(rows, cut, vecs, bayes, setup))
     out: dict[str, dict[str, float]] = {}
     for name, predict_one in methods.items():
         t0 = time.perf_counter()
@@ -148,6 +152,50 @@ def evaluate(limit: int | None = None) -> dict[str, dict[str, float]]:
     if setup:
         out["_setup"] = setup  # type: ignore[assignment]
     return out
+
+
+def _regression(rows, cut, vecs, bayes, setup):  # type: ignore[no-untyped-def]
+    """The product's classifier (words, and words + embeddings when ``vecs``), with the
+    weight of naive Bayes beside it chosen on the dev part (the last quarter of the 80%,
+    trained on the first three quarters)."""
+    from inbox_tui.services import tag_classifier
+    from inbox_tui.services.suggest import W_NB, blend_bayes, words
+
+    toks = [words(t) for t, _ in rows]
+    fit = int(cut * 0.75)
+
+    def trained(lo: int, hi: int, dense: bool):  # type: ignore[no-untyped-def]
+        return tag_classifier.train(
+            toks[lo:hi], [[lab] for _, lab in rows[lo:hi]], vecs[lo:hi] if dense else None
+        )
+
+    def accuracy(model, nb, w, lo, hi, dense):  # type: ignore[no-untyped-def]
+        ok = 0
+        for i in range(lo, hi):
+            lr = model.predict(toks[i], vecs[i] if dense else None)
+            ok += blend_bayes(lr, nb.predict(rows[i][0], len(nb.docs)), w)[0][0] == rows[i][1]
+        return ok / (hi - lo)
+
+    methods = {}
+    for dense in (False, True) if vecs is not None else (False,):
+        kind = "words + embeddings" if dense else "words"
+        t0 = time.perf_counter()
+        dev_model = trained(0, fit, dense)
+        setup[f"train_s ({kind}, {fit} issues)"] = round(time.perf_counter() - t0, 2)
+        dev_nb = bayes(rows[:fit])
+        dev_acc = {w: accuracy(dev_model, dev_nb, w, fit, cut, dense) for w in NB_GRID}
+        setup[f"dev_accuracy_by_nb_weight ({kind})"] = {
+            str(w): round(a, 3) for w, a in dev_acc.items()
+        }
+        chosen = max(NB_GRID, key=lambda w: (dev_acc[w], -abs(w - W_NB)))
+        model, nb = trained(0, cut, dense), bayes(rows[:cut])
+        for w in dict.fromkeys((0.0, W_NB, chosen)):
+            label = "product weight" if w == W_NB else ("chosen on dev" if w == chosen else "")
+            name = f"regression, {kind} + naive Bayes x {w}" + (f" ({label})" if label else "")
+            methods[name] = lambda i, t, m=model, nb=nb, w=w, d=dense: blend_bayes(
+                m.predict(toks[i], vecs[i] if d else None), nb.predict(t, len(nb.docs)), w
+            )[0][0]
+    return methods
 
 
 def main() -> int:
