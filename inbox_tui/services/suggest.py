@@ -34,6 +34,7 @@ from sqlmodel import Session, col, select
 
 from inbox_tui import sanitize
 from inbox_tui.models import (
+    Agent,
     Article,
     Contact,
     Conversation,
@@ -424,8 +425,10 @@ class TagModel:
     def predict(
         self, text_: str, limit: int = 3, hide: frozenset[str] = frozenset()
     ) -> list[tuple[str, float, list[str]]]:
-        """(tag, probability, words that argued for it) best first; ``hide``: words left
-        out (the customer's own name, which says nothing about the tag)."""
+        """(tag, probability, words that argued for it) best first. Words in ``hide``
+        (the people's names and addresses: ``personal_words``) are left out: they say
+        nothing about the tag and are never given as a reason; each reason word is
+        given once."""
         if not self.docs:
             return []
         toks = [t for t in words(text_) if t not in hide]
@@ -439,7 +442,7 @@ class TagModel:
             for t in toks:
                 p = (counts.get(t, 0) + 1) / (total + v)
                 lp += math.log(p)
-                if counts.get(t, 0):
+                if counts.get(t, 0) and t not in hide:
                     ev.append((p, t))
             logs[tag] = lp
             evidence[tag] = ev
@@ -449,7 +452,7 @@ class TagModel:
             ((tag, math.exp(lp - top) / z) for tag, lp in logs.items()), key=lambda x: -x[1]
         )
         return [
-            (tag, p, [w for _, w in sorted(evidence[tag], reverse=True)[:3]])
+            (tag, p, list(dict.fromkeys(w for _, w in sorted(evidence[tag], reverse=True)))[:3])
             for tag, p in probs[:limit]
         ]
 
@@ -574,8 +577,6 @@ def suggest_tags(session: Session, conversation_id: int, limit: int = 3) -> list
     conv = session.get(Conversation, conversation_id)
     if conv is None:
         raise core.conversation_not_found(conversation_id)
-    contact = session.get(Contact, conv.contact_id) if conv.contact_id else None
-    hide = name_words(contact.name, contact.email) if contact else frozenset()
     first = (
         session.exec(
             select(Message.body)
@@ -596,8 +597,25 @@ def suggest_tags(session: Session, conversation_id: int, limit: int = 3) -> list
         have,
         limit,
         exclude=conversation_id,
-        hide=hide,
+        hide=personal_words(session, conversation_id),
     )
+
+
+def personal_words(session: Session, conversation_id: int) -> frozenset[str]:
+    """The words of the people in a conversation: its customer's and every author's name
+    and address (local part and domain), and the agents'. A reason such as "words:
+    kenji" told the agent that the customer's own name made the tag likely (#17)."""
+    conv = session.get(Conversation, conversation_id)
+    contact = session.get(Contact, conv.contact_id) if conv and conv.contact_id else None
+    people = session.exec(
+        select(Message.author_name, Message.author_email)
+        .where(Message.conversation_id == conversation_id)
+        .distinct()
+    ).all()
+    agents = session.exec(select(Agent.username, Agent.name, Agent.email)).all()
+    texts = [contact.name, contact.email] if contact is not None else []
+    texts += [t for row in [*people, *agents] for t in row]
+    return frozenset(words(" ".join(t for t in texts if t)))
 
 
 def suggest_tags_for_text(session: Session, text_: str, limit: int = 3) -> list[TagSuggestion]:
