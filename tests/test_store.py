@@ -156,7 +156,7 @@ def test_message_index_merges_eight_segments_at_a_time(sqlite_store):
             return None if row is None else str(row[0])
 
     assert automerge() == "8"
-    sqlite_store.downgrade("0011")
+    sqlite_store.downgrade("0017")
     assert automerge() == "4"
     sqlite_store.migrate()
     assert automerge() == "8"

@@ -1,7 +1,7 @@
 """SQLite's message full-text index merges its segments 8 at a time instead of 4 (#22)
 
 Revision ID: 0016
-Revises: 0011
+Revises: 0017
 
 Every write transaction adds a segment to the FTS5 index, and FTS5 merges segments as
 soon as ``automerge`` of them sit at one level (default 4). With ``automerge = 8`` each
@@ -11,7 +11,7 @@ corpus (6,046 messages, transactions of ~200) the index's CPU time fell by a fif
 query. The setting lives in the index itself (its ``_config`` table), so it holds for
 every writer. PostgreSQL: nothing to do (a GIN index).
 
-Chained after main's head (0011); the lead re-chains it at merge if needed.
+Chained after main's head (0017); the lead re-chains it at merge if needed.
 """
 
 from collections.abc import Sequence
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0011"
+down_revision: str | None = "0017"  # draft review (main's head)
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
