@@ -17,6 +17,7 @@ from textual import on
 from inbox_tui.tui.gateway import Loaded
 from inbox_tui.tui.restyle import set_state_class
 from inbox_tui.tui.screens.flows import FlowsBase, OpenChanged
+from inbox_tui.tui.typeahead import focus_now
 from inbox_tui.tui.widgets.thread_view import ThreadView
 
 if TYPE_CHECKING:
@@ -115,7 +116,7 @@ class ThreadOpening(FlowsBase):
         elif from_pane:
             self.refresh_pane(force=False)  # the same customer; marks the one now open
             return  # the agent stays in the pane, walking the history
-        self.thread_view.focus()
+        focus_now(self.thread_view)
         # The footer now, in this frame: after the focus event it cost another paint.
         self._show_keys()
         self.refresh_pane(force=False)
@@ -141,5 +142,5 @@ class ThreadOpening(FlowsBase):
         self._hide_pane()
         if not self.has_class("-wide"):
             self.open_id = None
-        self.conv_list.focus()
+        focus_now(self.conv_list)
         self._follow_cursor()

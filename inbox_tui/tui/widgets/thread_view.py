@@ -25,7 +25,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from inbox_tui.sanitize import for_display, one_line
+from inbox_tui.sanitize import for_display, one_line, person
 
 if TYPE_CHECKING:
     from inbox_tui.services.conversations import Thread, ThreadMessage
@@ -91,7 +91,7 @@ def message_text(m: ThreadMessage, show_quotes: bool, now: datetime) -> Text:
 
 def _people(pairs: list[list[str]], shown: int = 4) -> str:
     """Names (else addresses), the first few, then how many more."""
-    names = [one_line((p[0] or p[1]) if len(p) > 1 else str(p[0]), 60) for p in pairs if p]
+    names = [person(p[0]) if p[0] else person("", p[-1]) for p in pairs if p]
     extra = f" +{len(names) - shown} more" if len(names) > shown else ""
     return ", ".join(names[:shown]) + extra
 
