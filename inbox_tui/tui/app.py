@@ -172,7 +172,7 @@ class InboxApp(KeysFollowFocus, App[int]):
         if self.config.demo:  # demo replies wait out the undo delay, then are recorded
             self.flush_outbox()
             self.set_interval(30, self.flush_outbox)
-        self._warm_semantic()
+        self.call_after_refresh(self._warm_semantic)  # after the first page's paint
         self.set_interval(300, self._warm_semantic)  # conversations tagged since, new articles
 
     def _load_rules(self) -> None:
