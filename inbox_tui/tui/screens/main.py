@@ -183,8 +183,13 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         self._show_keys()
 
     def store_ready(self) -> None:
-        """The store is open (the app calls this): the first page, views, incidents."""
+        """The store is open (the app calls this): the first page, then (once it is
+        painted: an import and two reads competed with that paint for the GIL) the
+        saved views and the incident check."""
         self.reload()
+        self.call_after_refresh(self.call_after_refresh, self._after_first_page)
+
+    def _after_first_page(self) -> None:
         self.load_views()
         self._check_incidents()
 
