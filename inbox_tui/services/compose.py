@@ -99,8 +99,13 @@ def reply_options(review: Review | None) -> dict[str, Any]:
     if review is None:
         return {}
     if review.chat:
-        return {"sign": review.sign, "attachments": list(review.files)}
+        return {
+            "sign": review.sign,
+            "attachments": list(review.files),
+            "answering": review.answering,
+        }
     return {
+        "answering": review.answering,
         "to": list(review.to),
         "cc": list(review.cc),
         "bcc": list(review.bcc),

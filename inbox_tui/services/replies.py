@@ -164,6 +164,35 @@ def last_customer(thread: Sequence[Message], ours: set[str]) -> Message | None:
     )
 
 
+def answered_message(
+    thread: Sequence[Message], ours: set[str], message_row_id: int | None = None
+) -> Message | None:
+    """The customer's message a reply answers: ``message_row_id`` (the one the review
+    showed, so mail arriving meanwhile does not change who it goes to), else the newest
+    the customer wrote. Its author is who the reply goes to, its subject the reply's.
+    Raises UserError when the chosen message is no longer in the thread."""
+    if message_row_id is None:
+        return last_customer(thread, ours)
+    chosen = next((m for m in thread if m.id == message_row_id), None)
+    if chosen is None or chosen.direction != Direction.INBOUND.value:
+        raise UserError(
+            f"The message this reply answers ({message_row_id}) is no longer in the "
+            "conversation; nothing was sent. Press r again to see who it goes to."
+        )
+    return chosen
+
+
+def customers_of(thread: Sequence[Message], ours: set[str]) -> list[str]:
+    """The different customers who wrote in a thread (a hand merge can join two), each
+    named once, oldest first."""
+    seen: dict[str, str] = {}
+    for m in thread:
+        addr = (m.author_email or "").strip().lower()
+        if m.direction == Direction.INBOUND.value and addr and addr not in ours:
+            seen.setdefault(addr, m.author_name or m.author_email or addr)
+    return list(seen.values())
+
+
 #: The demo inbox's team address (its mail is ``support@`` the demo's domain).
 DEMO_ADDRESS = "support@northwind.example"
 
@@ -202,19 +231,26 @@ def sending_account(config: Config, conv: Conversation) -> Account:
 
 
 def addressing(
-    session: Session, actor: str, conversation_id: int, *, config: Config, reply_all: bool = False
+    session: Session,
+    actor: str,
+    conversation_id: int,
+    *,
+    config: Config,
+    reply_all: bool = False,
+    answering: int | None = None,
 ) -> Addressing:
     """From, To and Cc of a reply. Reply goes to the customer who wrote last (their
     Reply-To when they set one), never to us: mail from our own addresses is skipped
     when finding who wrote last. Reply-all also keeps everyone on the To and Cc of that
     message and of every later one (our own replies may have copied someone in), minus
-    our own addresses and addresses that take no answers."""
+    our own addresses and addresses that take no answers. ``answering``: the customer's
+    message the reply answers (``answered_message``), when not the newest."""
     conv = core.lock_conversation(session, conversation_id)
     if conv.channel == Channel.CHAT.value:
         return Addressing(None, None, [], [])
     thread = thread_of(session, conv)
     taken = our_addresses(session, config)
-    last_in = last_customer(thread, taken)
+    last_in = answered_message(thread, taken, answering)
     contact = session.get(Contact, conv.contact_id) if conv.contact_id else None
     candidates = [
         (last_in.author_name or "", last_in.author_email) if last_in else ("", None),
@@ -348,8 +384,10 @@ def queue_reply(
     cc: list[tuple[str, str]] | None = None,
     sign: bool = True,
     bcc: list[tuple[str, str]] | None = None,
+    answering: int | None = None,
 ) -> int:
-    """Queue a reply. Returns the outbox row id. ``to`` / ``cc`` replace the computed
+    """Queue a reply to the customer's message ``answering`` (else their newest).
+    Returns the outbox row id. ``to`` / ``cc`` replace the computed
     recipients (the review step's edits); ``bcc`` get it too without being named in
     it; the signature is added unless ``sign`` is False. Raises Collision (unless ``force``), UserError for an empty body, header
     injection, an unreadable or too large file, or no account to send from."""
@@ -366,14 +404,17 @@ def queue_reply(
     agent = core.ensure_agent(session, actor)
     now = utcnow()
     thread = thread_of(session, conv)
-    last_in = last_customer(thread, our_addresses(session, config))
+    last_in = answered_message(thread, our_addresses(session, config), answering)
     if sign:
         text = with_signature(text, signature(session, actor, conversation_id, config=config))
     files = read_attachments(attachments, config.mail)
     if conv.channel == Channel.CHAT.value:
         delivery = _chat_delivery(session, conv, agent, last_in, text, now, config, files)
     else:
-        recipients = addressing(session, actor, conversation_id, config=config, reply_all=reply_all)
+        recipients = addressing(
+            session, actor, conversation_id, config=config, reply_all=reply_all,
+            answering=answering,
+        )  # fmt: skip
         if to is not None:
             recipients.to = list(to)
         if cc is not None:

@@ -22,11 +22,14 @@ from sqlmodel import Session
 from inbox_tui import sanitize
 from inbox_tui.errors import UserError
 from inbox_tui.mail.outgoing import forward_subject, reply_subject
-from inbox_tui.models import Channel, Direction
+from inbox_tui.models import Channel
 from inbox_tui.services import core
 from inbox_tui.services.replies import (
     account_for,
     addressing,
+    answered_message,
+    customers_of,
+    our_addresses,
     sending_account,
     signature,
     thread_of,
@@ -34,7 +37,7 @@ from inbox_tui.services.replies import (
 
 if TYPE_CHECKING:
     from inbox_tui.config import Account, Config
-    from inbox_tui.models import Conversation
+    from inbox_tui.models import Conversation, Message
 
 
 class BadAddress(UserError):
@@ -68,6 +71,10 @@ class Review:
     problem: str | None = None  # why it cannot be sent as it stands (no account)
     message_row_id: int | None = None  # forward: the one message (else the conversation)
     attach_original: bool = True  # forward of one message: attached whole, else quoted
+    answering: int | None = None  # reply: the customer's message it answers (its row id)
+    answers: str | None = None  # that message, named: who wrote it, when, its subject
+    customers: list[str] = field(default_factory=list)  # the thread's customers (a merge)
+    reply_all: bool = False  # reply to all (taking it back reopens it so)
     # What the agent changed here ("recipients", "sign", "files"): kept with the draft
     # (``edits``) so closing the composer and opening it again shows them again.
     edited: set[str] = field(default_factory=set)
@@ -123,7 +130,8 @@ def reply_review(
     ``queue_reply`` would use."""
     conv = core.lock_conversation(session, conversation_id)
     thread = thread_of(session, conv)
-    last_in = next((m for m in reversed(thread) if m.direction == Direction.INBOUND.value), None)
+    ours = our_addresses(session, config)
+    last_in = answered_message(thread, ours)
     subject = reply_subject(last_in.subject if last_in and last_in.subject else conv.subject)
     account = _account(config, conv)
     chat = conv.channel == Channel.CHAT.value
@@ -132,7 +140,10 @@ def reply_review(
     cc: Pairs = []
     if not chat:
         try:
-            who = addressing(session, actor, conversation_id, config=config, reply_all=reply_all)
+            who = addressing(
+                session, actor, conversation_id, config=config, reply_all=reply_all,
+                answering=last_in.id if last_in else None,
+            )  # fmt: skip
             to, cc = who.to, who.cc
         except UserError as exc:
             problem = str(exc)
@@ -148,6 +159,10 @@ def reply_review(
         signature=_signature(session, actor, conversation_id, config),
         chat=chat,
         problem=problem or (None if chat else _cannot_send(config, account)),
+        answering=last_in.id if last_in else None,
+        answers=_answers(last_in),
+        customers=customers_of(thread, ours),
+        reply_all=reply_all,
     )
 
 
@@ -166,6 +181,17 @@ def note_review(conversation_id: int) -> Review:
         signature=None,
         sign=False,
     )
+
+
+def _answers(message: Message | None) -> str | None:
+    """The message a reply answers, named for the review: who wrote it, when, about what."""
+    if message is None:
+        return None
+    who = sanitize.one_line(message.author_name or message.author_email or "the customer", 60)
+    if message.author_name and message.author_email:
+        who += f" <{sanitize.one_line(message.author_email, 120)}>"
+    subject = sanitize.one_line(message.subject or "(no subject)", 60)
+    return f"{who}, {message.sent_at:%d %b %H:%M}: “{subject}”"
 
 
 def forward_review(

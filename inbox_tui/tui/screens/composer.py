@@ -80,8 +80,13 @@ class Composer(ModalScreen[Draft | None]):
         loading: bool = False,
         review: Review | None = None,
         config: Config | None = None,
+        check: Callable[[str], str | None] | None = None,
     ) -> None:
         super().__init__()
+        # What is wrong with the text (one sentence), asked before the composer closes:
+        # a refused save keeps it open with the edits (it closed, and came back ~1 s
+        # later when the store refused, while the keys typed meanwhile went elsewhere).
+        self.check = check
         self.review = review  # the review step's headers (services.review), edited here
         self.config = config
         self.waiting = loading  # the starting text has not arrived yet (see ``fill``)
@@ -109,7 +114,7 @@ class Composer(ModalScreen[Draft | None]):
                 yield Static(id="review-text")
 
     def _title(self) -> Text:
-        return Text(self.title_text, style="bold", no_wrap=True, overflow="ellipsis")
+        return Text(self.title_text, style="bold", overflow="ellipsis")
 
     def _hint(self) -> Text:
         hint = "ctrl+s review · ctrl+e edit in $EDITOR · esc close"
@@ -117,7 +122,7 @@ class Composer(ModalScreen[Draft | None]):
             hint += " · @name mentions an agent"
         if self.waiting:
             hint = "Loading… (type away: what you type is kept) · esc close"
-        return Text(hint, style="dim", no_wrap=True, overflow="ellipsis")
+        return Text(hint, style="dim", overflow="ellipsis")
 
     def on_mount(self) -> None:
         ta = self.query_one(TextArea)
@@ -262,6 +267,12 @@ class Composer(ModalScreen[Draft | None]):
         problem = self.review.missing() if self.review is not None else None
         if problem:
             self.notify(problem, severity="warning", markup=False)
+            return
+        problem = self.check(self.text) if self.check is not None else None
+        if problem:
+            self._back_to_edit()
+            shown = Text(one_line(problem, 300), style="bold red")
+            self.query_one("#composer-hint", Static).update(shown)
             return
         self.dismiss(Draft(action, self.text, review=self.review))
 

@@ -19,7 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from inbox_tui.errors import UserError
-from inbox_tui.sanitize import for_display, one_line, safe_filename, short_filename
+from inbox_tui.sanitize import for_display, one_line, person, safe_filename, short_filename
 
 if TYPE_CHECKING:
     from inbox_tui.services.review import Pairs, Review
@@ -29,13 +29,11 @@ SHORT_REVIEW_KEYS = "a recipients · s signature · f attach · F drop file"  # 
 
 
 def _people(pairs: Pairs) -> str:
-    """As the recipients form shows them: a name with a comma is quoted, so
-    ``"Díaz, Ana" <ana@x>`` does not read as two people."""
-    from inbox_tui.services.review import format_addresses
-
+    """A name with a comma is quoted (``sanitize.person``), so ``"Díaz, Ana" <ana@x>``
+    does not read as two people."""
     if not pairs:
         return "(nobody)"
-    return format_addresses([(one_line(n, 60), one_line(a, 120)) for n, a in pairs])
+    return ", ".join(person(n, a) for n, a in pairs)
 
 
 NOTE_KEYS = "f attach a file · F drop the last file"
@@ -86,6 +84,14 @@ def review_text(review: Review, send_keys: str, width: int = 200) -> Text:
         row("Cc", _people(review.cc) if review.cc else "(nobody)")
         row("Bcc", _people(review.bcc) if review.bcc else "(nobody)")
     row("Subject", one_line(review.subject, 200))
+    if review.kind == "reply" and review.answers and len(review.customers) > 1:
+        # A merge joined two customers' mail: say whose message this reply answers.
+        others = len(review.customers) - 1
+        row(
+            "Answers",
+            f"{review.answers} (not the other {others} customer(s) here: see the thread)",
+            "bold yellow",
+        )
     if review.kind == "forward":
         what = (
             "one message, attached whole with its files"
