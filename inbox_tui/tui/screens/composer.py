@@ -235,6 +235,7 @@ class Composer(ModalScreen[Draft | None]):
         self.reviewing = True
         self._show_review()
         self.query_one("#review").add_class("shown")
+        self.call_after_refresh(self._show_review)  # shown now: fitted to its real width
         # the headers of a reply or forward need the room; a note's files line does not
         self.set_class(self.review is not None and self.review.kind != "note", "-reviewing")
         self.query_one(TextArea).read_only = True
@@ -253,8 +254,14 @@ class Composer(ModalScreen[Draft | None]):
         else:
             from inbox_tui.tui.screens.review import review_text
 
-            shown = review_text(self.review, f"{what}? {keys}")
+            box = self.query_one("#review-text", Static)
+            width = box.size.width or max(self.app.size.width - 8, 20)
+            shown = review_text(self.review, f"{what}? {keys}", width)
         self.query_one("#review-text", Static).update(shown)
+
+    def on_resize(self) -> None:
+        if self.reviewing:  # the review's lines are fitted to the width: fit them again
+            self.call_after_refresh(self._show_review)
 
     def _send(self, action: str) -> None:
         problem = self.review.missing() if self.review is not None else None

@@ -25,7 +25,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from inbox_tui.sanitize import for_display, one_line, person
+from inbox_tui.sanitize import for_display, one_line, person, short_filename
 
 if TYPE_CHECKING:
     from inbox_tui.services.conversations import Thread, ThreadMessage
@@ -97,7 +97,7 @@ def _people(pairs: list[list[str]], shown: int = 4) -> str:
 
 
 def _attachment(a: dict[str, object]) -> str:
-    name = one_line(str(a.get("name", "?")), 80)
+    name = short_filename(str(a.get("name", "?")), 48)
     status = a.get("status")
     if status == "too_large":
         return f"{name} ({_size(a.get('size'))}, too large: not kept)"
