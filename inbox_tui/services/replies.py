@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
-from inbox_tui import sanitize
 from inbox_tui.errors import UserError
 from inbox_tui.incoming import normalise_message_id
 from inbox_tui.mail.outgoing import (
@@ -39,14 +38,12 @@ from inbox_tui.mail.outgoing import (
     ReplyParts,
     build_reply,
     check_header,
-    guess_type,
     new_message_id,
     reply_subject,
     with_signature,
 )
 from inbox_tui.models import (
     Agent,
-    AttachmentStatus,
     Channel,
     Contact,
     Conversation,
@@ -61,8 +58,8 @@ from inbox_tui.models import (
     utcnow,
 )
 from inbox_tui.services import core, triage
+from inbox_tui.services.attachments import files_json, read_attachments
 from inbox_tui.services.drafts import delete_draft
-from inbox_tui.store import blobs
 
 if TYPE_CHECKING:
     from inbox_tui.config import Account, Config
@@ -350,43 +347,6 @@ def signature(session: Session, actor: str, conversation_id: int, *, config: Con
         raise UserError(f"The signature is not valid: {exc}") from exc
 
 
-def read_attachments(paths: Sequence[str | Path], config: Config) -> list[OutgoingAttachment]:
-    """Files the agent attaches, read whole, with the size caps of ``[mail]``. Raises
-    UserError (nothing is queued) for a missing, unreadable or too large file."""
-    out: list[OutgoingAttachment] = []
-    total = 0
-    cap = config.mail.max_attachment_bytes
-    for raw_path in paths:
-        path = Path(raw_path).expanduser()
-        shown = sanitize.one_line(str(path), 300)
-        try:
-            if not path.is_file():
-                raise FileNotFoundError(path)
-            size = path.stat().st_size
-            if size > cap:
-                raise UserError(
-                    f"{shown} is {_mb(size)}, over the {_mb(cap)} limit for one attachment; nothing was sent."
-                )
-            data = path.read_bytes()
-        except FileNotFoundError as exc:
-            raise UserError(f"There is no file {shown}; nothing was sent.") from exc
-        except PermissionError as exc:
-            raise UserError(
-                f"{shown} cannot be read (permission denied); nothing was sent."
-            ) from exc
-        total += len(data)
-        if total > config.mail.max_message_attachment_bytes:
-            raise UserError(
-                f"The attachments add up to over {_mb(config.mail.max_message_attachment_bytes)}; nothing was sent."
-            )
-        out.append(OutgoingAttachment(path.name, guess_type(path.name), data))
-    return out
-
-
-def _mb(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f} MB"
-
-
 # -- queueing ------------------------------------------------------------------------
 
 
@@ -447,7 +407,7 @@ def queue_reply(
     last_in = answered_message(thread, our_addresses(session, config), answering)
     if sign:
         text = with_signature(text, signature(session, actor, conversation_id, config=config))
-    files = read_attachments(attachments, config)
+    files = read_attachments(attachments, config.mail)
     if conv.channel == Channel.CHAT.value:
         delivery = _chat_delivery(session, conv, agent, last_in, text, now, config, files)
     else:
@@ -624,7 +584,7 @@ def store_outgoing(
         body=text,
         to_addrs=json.dumps(delivery.to) if delivery.to else None,
         cc_addrs=json.dumps(delivery.cc) if delivery.cc else None,
-        attachments=_files_json(session, delivery.files),
+        attachments=files_json(session, delivery.files),
     )
     session.add(row)
     session.flush()
@@ -647,25 +607,6 @@ def store_outgoing(
     if session.get(ThreadRef, mid[:1000]) is None:  # the customer's answer threads here
         session.add(ThreadRef(ref=mid[:1000], conversation_id=conv.id))  # type: ignore[arg-type]
     return outbox, row
-
-
-def _files_json(session: Session, files: list[OutgoingAttachment]) -> str | None:
-    if not files:
-        return None
-    conn = session.connection()
-    return json.dumps(
-        [
-            {
-                "name": sanitize.one_line(f.filename, 300),
-                "type": f.content_type,
-                "size": len(f.data),
-                "sha256": blobs.put(conn, f.data),
-                "status": AttachmentStatus.STORED.value,
-            }
-            for f in files
-        ],
-        ensure_ascii=False,
-    )
 
 
 def chat_line(

@@ -55,7 +55,7 @@ Pairs = list[tuple[str, str]]
 class Review:
     """What the review step shows and the agent may change before sending."""
 
-    kind: str  # "reply" | "forward"
+    kind: str  # "reply" | "forward" | "note" (an internal note: only its files)
     conversation_id: int
     from_name: str | None
     from_addr: str | None
@@ -75,12 +75,50 @@ class Review:
     answers: str | None = None  # that message, named: who wrote it, when, its subject
     customers: list[str] = field(default_factory=list)  # the thread's customers (a merge)
     reply_all: bool = False  # reply to all (taking it back reopens it so)
+    # What the agent changed here ("recipients", "sign", "files"): kept with the draft
+    # (``edits``) so closing the composer and opening it again shows them again.
+    edited: set[str] = field(default_factory=set)
+
+    def edits(self) -> dict[str, object]:
+        """The agent's changes, as kept with the draft: only what was edited, so
+        recipients nobody touched are computed afresh (a new Cc on the thread counts)."""
+        out: dict[str, object] = {}
+        if "recipients" in self.edited:
+            out.update({k: [list(p) for p in getattr(self, k)] for k in ("to", "cc", "bcc")})
+        if "sign" in self.edited:
+            out["sign"] = self.sign
+        if "files" in self.edited:
+            out["files"] = list(self.files)
+        return out
+
+    def apply_edits(self, edits: dict[str, object]) -> None:
+        """Put back changes kept with a draft (``edits``); malformed parts are ignored
+        (they came from the store, not from a stranger, but a half-written row must
+        not stop the composer)."""
+
+        def pairs(value: object) -> Pairs | None:
+            if not isinstance(value, list):
+                return None
+            out = [(str(p[0]), str(p[1])) for p in value if isinstance(p, list) and len(p) == 2]
+            return out if len(out) == len(value) else None
+
+        to, cc, bcc = (pairs(edits.get(k)) for k in ("to", "cc", "bcc"))
+        if to is not None and cc is not None and bcc is not None and self.kind != "note":
+            self.to, self.cc, self.bcc = to, cc, bcc
+            self.edited.add("recipients")
+        if isinstance(edits.get("sign"), bool) and self.kind != "note":
+            self.sign = bool(edits["sign"])
+            self.edited.add("sign")
+        files = edits.get("files")
+        if isinstance(files, list) and all(isinstance(f, str) for f in files) and not self.chat:
+            self.files = list(files)
+            self.edited.add("files")
 
     def missing(self) -> str | None:
         """Why this cannot be sent yet, in one sentence, or None."""
         if self.problem:
             return self.problem
-        if not self.chat and not self.to:
+        if not self.chat and self.kind != "note" and not self.to:
             return "Add someone to send it to: press a to edit the recipients."
         return None
 
@@ -132,6 +170,23 @@ def reply_review(
         answers=_answers(last_in),
         customers=customers_of(thread, ours),
         reply_all=reply_all,
+    )
+
+
+def note_review(conversation_id: int) -> Review:
+    """The review of an internal note: only the files kept with it (it is never sent, so
+    no addresses and no signature)."""
+    return Review(
+        kind="note",
+        conversation_id=conversation_id,
+        from_name=None,
+        from_addr=None,
+        mailbox=None,
+        to=[],
+        cc=[],
+        subject="",
+        signature=None,
+        sign=False,
     )
 
 

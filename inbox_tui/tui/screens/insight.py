@@ -22,10 +22,12 @@ from textual.widgets import Static
 
 from inbox_tui.errors import UserError
 from inbox_tui.sanitize import one_line
+from inbox_tui.services import wording
 from inbox_tui.tui.gateway import Loaded, ServiceFailed, StoreWritten
-from inbox_tui.tui.screens.flows import Flow, ReplySent, StatusNews, _s
+from inbox_tui.tui.screens.flows import Flow, ReplySent, StatusNews
 from inbox_tui.tui.screens.triage import TriageFlows
 from inbox_tui.tui.widgets.dialogs import Confirm, FuzzyPicker, PickItem, Prompt
+from inbox_tui.words import count
 
 if TYPE_CHECKING:
     from inbox_tui.services.incidents import Burst
@@ -202,7 +204,7 @@ class InsightFlows(TriageFlows):
                 now = self.clock()
                 self.gateway.write(
                     self, lambda s: dismiss(s, self.me, burst.key, now=now),
-                    ok=f"Burst dismissed ({burst.count} conversations).",
+                    ok=f"Burst of {wording.conversations(burst.count)} dismissed.",
                     flow=Flow([], after=self._after_incident("open")),
                 )  # fmt: skip
 
@@ -375,7 +377,7 @@ class InsightFlows(TriageFlows):
             return
         already = f"; {done} followed up already" if done else ""
         question = (
-            f"Reply with “{name}” to these {n} conversation{_s(n)} linked to {plan.ref}"
+            f"Reply with “{name}” to {wording.conversations(n, these=True)} linked to {plan.ref}"
             f"{already}? Closed ones reopen."
         )
 
@@ -405,7 +407,7 @@ class InsightFlows(TriageFlows):
                 self.post_message(ServiceFailed(explain(exc), exc, None))
                 if not done:
                     return
-            ok = f"{ref} is fixed: {done} follow-up{_s(done)} queued in the outbox."
+            ok = f"{ref} is fixed: {count(done, 'follow-up')} queued in the outbox."
             self.post_message(
                 StoreWritten(ok, done, Flow([], after=self._then_flush(lambda: None)))
             )
@@ -422,8 +424,8 @@ class InsightFlows(TriageFlows):
             return
         self.act(
             flow,
-            "Assign each to the agent who last helped its customer",
-            "Assigned to the previous agent",
+            "Assign {on} to the agent who last helped each customer?",
+            _assigned_to,
             assign_previous_many,
         )
 
@@ -435,7 +437,7 @@ class InsightFlows(TriageFlows):
         from inbox_tui.services import triage
 
         if self.config.category_on_close == "off":
-            self.act(flow, "Close {on}?", "Closed", triage.close_many)
+            self.act(flow, "Close {on}?", "Closed {on}", triage.close_many)
             return
         self.gateway.read(
             self, _category_needed, flow.ids, reply=CategoryNeeded, flow=flow, group="pickers"
@@ -447,7 +449,7 @@ class InsightFlows(TriageFlows):
         flow: Flow = message.flow
         lacking, found = message.value
         if not lacking:
-            self.act(flow, "Close {on}?", "Closed", triage.close_many)
+            self.act(flow, "Close {on}?", "Closed {on}", triage.close_many)
             return
         n = len(lacking)
         which = (
@@ -462,7 +464,22 @@ class InsightFlows(TriageFlows):
                 self.notify("Nothing was closed.", markup=False)
                 return
             category = None if value == SKIP else value
-            done = f"Closed as {category}" if category else "Closed without a category"
+            done = (
+                f"Closed {{on}} as {one_line(category, 40)}"
+                if category
+                else "Closed {on} without a category"
+            )
             self.act(flow, "Close {on}?", done, categories.close_with_category, category)
 
         self.app.push_screen(FuzzyPicker(title, items), chosen)
+
+
+def _assigned_to(moved: dict[str, int]) -> str:
+    """ "Assigned to priya (who last helped this customer)." or, for several, each
+    agent with their count."""
+    if len(moved) == 1 and sum(moved.values()) == 1:
+        return f"Assigned to {one_line(next(iter(moved)), 40)} (who last helped this customer)."
+    parts = [f"{one_line(a, 40)} {n}" for a, n in sorted(moved.items())]
+    return f"Assigned {count(sum(moved.values()), 'conversation')} to who last helped: " + (
+        ", ".join(parts) + "."
+    )
