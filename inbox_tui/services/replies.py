@@ -422,7 +422,19 @@ def queue_reply(
         delivery = _email_delivery(
             conv, agent, thread, last_in, text, now, config, recipients, files, bcc or []
         )
-    return _store_reply(session, actor, conv, agent, delivery, text, now, then_status)
+    # What the agent wrote and chose, so undo send reopens the reply exactly as it was.
+    compose = {
+        "kind": "reply",
+        "text": body,
+        "reply_all": reply_all,
+        "to": delivery.to,
+        "cc": delivery.cc,
+        "bcc": list(bcc or []),
+        "sign": sign,
+        "files": [str(p) for p in attachments],
+        "answering": last_in.id if last_in else None,
+    }
+    return _store_reply(session, actor, conv, agent, delivery, text, now, then_status, compose)
 
 
 def _chat_delivery(
@@ -521,13 +533,17 @@ def _store_reply(
     text: str,
     now: datetime,
     then_status: str | None,
+    compose: dict[str, object] | None = None,
 ) -> int:
     """The reply in the thread and the outbox, its ``replied`` event (which remembers
-    the status it changes, for undo send), then the status the agent chose."""
+    the status it changes and, ``compose``, what the agent wrote and chose, for undo
+    send), then the status the agent chose."""
     outbox, row = store_outgoing(session, conv, agent, delivery, text, now)
     status_before = conv.status
     changes_status = then_status in ("pending", "closed") and conv.status != then_status
     data: dict[str, object] = {"message": row.id, "outbox": outbox.id, "channel": conv.channel}
+    if compose is not None:
+        data["compose"] = compose
     if changes_status:
         data["status_before"] = status_before
     core.append_message(session, conv, agent, Direction.OUTBOUND, EventKind.REPLIED, data, now)

@@ -15,7 +15,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
@@ -124,14 +124,21 @@ class Review:
 
 
 def reply_review(
-    session: Session, actor: str, conversation_id: int, *, config: Config, reply_all: bool = False
+    session: Session,
+    actor: str,
+    conversation_id: int,
+    *,
+    config: Config,
+    reply_all: bool = False,
+    answering: int | None = None,
 ) -> Review:
     """The review of a reply: the same recipients, subject and signature that
-    ``queue_reply`` would use."""
+    ``queue_reply`` would use (answering the customer's message ``answering``, else
+    their newest)."""
     conv = core.lock_conversation(session, conversation_id)
     thread = thread_of(session, conv)
     ours = our_addresses(session, config)
-    last_in = answered_message(thread, ours)
+    last_in = answered_message(thread, ours, answering)
     subject = reply_subject(last_in.subject if last_in and last_in.subject else conv.subject)
     account = _account(config, conv)
     chat = conv.channel == Channel.CHAT.value
@@ -224,6 +231,43 @@ def forward_review(
         problem=_cannot_send(config, account),
         message_row_id=message_row_id,
     )
+
+
+def review_again(
+    session: Session, actor: str, conversation_id: int, compose: dict[str, Any], *, config: Config
+) -> Review:
+    """The review a reply or forward was sent with, back as it was (undo send): its
+    mode (reply, reply to all, forward and what it forwards), recipients, files and
+    signature choice, from what ``queue_reply`` / ``queue_forward`` recorded."""
+
+    def pairs(key: str) -> Pairs:
+        return [(str(n), str(a)) for n, a in compose.get(key) or []]
+
+    if compose.get("kind") == "forward":
+        review = forward_review(
+            session, actor, conversation_id, config=config,
+            message_row_id=compose.get("message_row_id"), to=pairs("to"),
+        )  # fmt: skip
+        review.attach_original = bool(compose.get("attach_original", True))
+    else:
+        answering = compose.get("answering")
+        try:
+            review = reply_review(
+                session, actor, conversation_id, config=config,
+                reply_all=bool(compose.get("reply_all")), answering=answering,
+            )  # fmt: skip
+        except UserError:  # that message left the thread (a split): the newest one
+            review = reply_review(
+                session, actor, conversation_id, config=config,
+                reply_all=bool(compose.get("reply_all")),
+            )  # fmt: skip
+        if not review.chat:
+            review.to = pairs("to") or review.to
+    if not review.chat:
+        review.cc, review.bcc = pairs("cc"), pairs("bcc")
+    review.sign = bool(compose.get("sign", True))
+    review.files = [str(p) for p in compose.get("files") or []]
+    return review
 
 
 def _account(config: Config, conv: Conversation) -> Account | None:

@@ -242,9 +242,11 @@ async def test_a_forward_taken_back_never_becomes_a_reply(demo_store, smtp_serve
         await settle(pilot, 5)
         await pilot.press("B")
         await settle(pilot, 5)
-        assert app.screen is app.main  # no composer: it was not a reply
+        # Back in the forward's own composer (with its review), never a reply's.
+        assert str(app.screen.query_one("Label").render()).startswith("Forward")
+        assert app.screen.review.kind == "forward"
         texts = [str(n.message) for n in app._notifications]
-        assert "Forward taken back; nothing was sent (f forwards again)." in texts
+        assert any(t.startswith(f"Took back your forward to #{cid}") for t in texts), texts
     with demo_store.read() as s:
         (row,) = s.exec(select(Outbox).where(Outbox.conversation_id == cid)).all()
         assert row.status == "cancelled"

@@ -179,7 +179,10 @@ class ReplyFlows(FlowsBase):
 
         # The newest reply or forward still waiting, whichever conversation it went to:
         # after sending, its row may have left the view and the cursor sits on another.
-        self.gateway.write(self, take_back, self.me, None, ok=None, flow=TakeBackFlow())
+        self.gateway.write(
+            self, lambda s: take_back(s, self.me, None, config=self.config), ok=None,
+            flow=TakeBackFlow(),
+        )  # fmt: skip
 
     def compose_reply(
         self,
