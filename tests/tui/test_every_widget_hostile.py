@@ -59,6 +59,10 @@ STEPS = [
     ("stats", ["escape", "S"]),
     ("help", ["escape", "question_mark"]),
     ("search", ["escape", "slash", *"bidi"]),
+    # #17: the undo toast names the tag it takes back (it was the raw tag name)
+    ("undo toast", ["escape", "escape", "U"]),
+    # #17: a covering pane names its conversation; the help's two columns
+    ("covering pane", ["escape", "g", "f5"]),
 ]
 
 
@@ -90,3 +94,24 @@ async def test_no_widget_renders_control_characters_from_the_data(tmp_path):
     assert "MACROMARK" in rendered["macro picker"], rendered["macro picker"]
     assert "Eve" in rendered["assign picker"], rendered["assign picker"]
     assert "tag " in rendered["tag picker"], rendered["tag picker"]
+    # Toasts (drawn on their own layer) are checked as the app shows them.
+    toasts = [f"{n.title} {n.message}" for n in app._notifications]
+    assert any(t.startswith(" Undone: tagging") for t in toasts), toasts
+    assert not [t for t in toasts if any(bad(ch) for ch in t)], toasts
+
+
+async def test_every_toast_is_plain_clean_text(tmp_path):
+    """A toast from any screen goes through the app: markup is shown as text and
+    control characters never reach the terminal, whatever the call site passed (#17)."""
+    store = hostile_everything(tmp_path / "h.db")
+    app = make_app(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, 4)
+        app.main.notify(f"[b]bold?[/b] {RAW_EVIL} [@click=app.quit]x[/]", title=f"T {RAW_EVIL}")
+        await settle(pilot, 2)
+        (toast,) = app._notifications
+        shown = f"{toast.title} {toast.message}"
+        assert "[b]bold?[/b]" in shown and not toast.markup, shown
+        assert not [ch for ch in shown if bad(ch)], shown
+        assert app.is_running
+    store.close()
