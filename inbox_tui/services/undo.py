@@ -43,6 +43,7 @@ from inbox_tui.models import (
     utcnow,
 )
 from inbox_tui.services import core, triage, wording
+from inbox_tui.words import count
 
 DEFAULT_WINDOW = timedelta(minutes=10)
 
@@ -139,7 +140,7 @@ def undo_last(
 
 def _minutes(window: timedelta) -> str:
     n = max(1, round(window.total_seconds() / 60))
-    return f"{n} minute{'s' if n != 1 else ''}"
+    return count(n, "minute")
 
 
 def _last_batch(session: Session, agent_id: int, since: datetime) -> tuple[str | None, list[Event]]:
@@ -187,13 +188,13 @@ def _restore_by_hand(session: Session, actor: str, events: list[Event], now: dat
     assert first.conversation_id is not None
     if first.kind == EventKind.MERGED.value:
         moved = merge.unmerge(session, actor, first.conversation_id, at=now)
-        return f"Undone: the merge; #{moved.other} is back with its {moved.messages} message(s)."
+        return f"Undone: the merge; #{moved.other} is back with its {count(moved.messages, 'message')}."
     split_from = next(e for e in events if "to" in json.loads(e.data or "{}"))
     back = int(json.loads(split_from.data or "{}")["to"])
     assert split_from.conversation_id is not None
     moved = merge.merge(session, actor, back, split_from.conversation_id, at=now)
     return (
-        f"Undone: the split; its {moved.messages} message(s) are back in "
+        f"Undone: the split; its {count(moved.messages, 'message')} are back in "
         f"#{split_from.conversation_id}."
     )
 

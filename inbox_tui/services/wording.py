@@ -12,6 +12,7 @@ you on these 2 conversations?") gave sentences no one would write (#17).
 from __future__ import annotations
 
 from inbox_tui import sanitize
+from inbox_tui.words import count
 
 ON = "{on}"
 
@@ -21,7 +22,7 @@ def conversations(n: int, *, these: bool = False) -> str:
     "these 3 conversations"."""
     if these:
         return "this conversation" if n == 1 else f"these {n:,} conversations"
-    return f"{n:,} conversation" + ("" if n == 1 else "s")
+    return count(n, "conversation")
 
 
 def subject(text: str | None, width: int = 50) -> str:

@@ -28,11 +28,14 @@ from inbox_tui.tui.screens.main import ListShown, MainScreen, Polled, StatusNews
 from inbox_tui.tui.screens.teamwork import MentionNews
 from inbox_tui.tui.typeahead import KeysFollowFocus
 from inbox_tui.tui.widgets.dialogs import HelpScreen
+from inbox_tui.words import count
 
 if TYPE_CHECKING:
     from inbox_tui.config import Config
 
 log = logging.getLogger(__name__)
+# How long news that only matters now ("2 replies sent") stays in the status line.
+NEWS_SECONDS = 20.0
 
 
 class StoreChanged(Message):
@@ -351,17 +354,20 @@ class InboxApp(KeysFollowFocus, App[int]):
         # The error carries the SMTP server's own text: one plain line, in the status
         # line (where the agent looks for background news) and, when final, a toast.
         if report.failed:
-            text = f"{report.failed} reply(ies) could not be sent: {report.last_error}"
+            text = f"{count(report.failed, 'reply')} could not be sent: {report.last_error}"
             self.main.set_status(text)
             self.notify(one_line(text, 300), severity="error", markup=False, timeout=15)
         elif report.retrying:
             self.main.set_status(
-                f"{report.retrying} reply(ies) will be retried: {report.last_error}"
+                f"{count(report.retrying, 'reply')} will be retried: {report.last_error}"
             )
         elif report.sent:
-            self.main.set_status(f"{report.sent} reply(ies) sent.")
+            self.main.set_status(f"{count(report.sent, 'reply')} sent.", seconds=NEWS_SECONDS)
         elif report.logged:
-            self.main.set_status(f"{report.logged} reply(ies) recorded (demo: nothing is sent).")
+            self.main.set_status(
+                f"{count(report.logged, 'reply')} recorded (demo: nothing is sent).",
+                seconds=NEWS_SECONDS,
+            )
 
     # -- help and the command palette ------------------------------------------------
 

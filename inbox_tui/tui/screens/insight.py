@@ -24,9 +24,10 @@ from inbox_tui.errors import UserError
 from inbox_tui.sanitize import one_line
 from inbox_tui.services import wording
 from inbox_tui.tui.gateway import Loaded, ServiceFailed, StoreWritten
-from inbox_tui.tui.screens.flows import Flow, ReplySent, StatusNews, _s
+from inbox_tui.tui.screens.flows import Flow, ReplySent, StatusNews
 from inbox_tui.tui.screens.triage import TriageFlows
 from inbox_tui.tui.widgets.dialogs import Confirm, FuzzyPicker, PickItem, Prompt
+from inbox_tui.words import count
 
 if TYPE_CHECKING:
     from inbox_tui.services.incidents import Burst
@@ -406,7 +407,7 @@ class InsightFlows(TriageFlows):
                 self.post_message(ServiceFailed(explain(exc), exc, None))
                 if not done:
                     return
-            ok = f"{ref} is fixed: {done} follow-up{_s(done)} queued in the outbox."
+            ok = f"{ref} is fixed: {count(done, 'follow-up')} queued in the outbox."
             self.post_message(
                 StoreWritten(ok, done, Flow([], after=self._then_flush(lambda: None)))
             )
@@ -424,7 +425,7 @@ class InsightFlows(TriageFlows):
         self.act(
             flow,
             "Assign {on} to the agent who last helped each customer?",
-            "Assigned {on} to the previous agent",
+            _assigned_to,
             assign_previous_many,
         )
 
@@ -471,3 +472,14 @@ class InsightFlows(TriageFlows):
             self.act(flow, "Close {on}?", done, categories.close_with_category, category)
 
         self.app.push_screen(FuzzyPicker(title, items), chosen)
+
+
+def _assigned_to(moved: dict[str, int]) -> str:
+    """ "Assigned to priya (who last helped this customer)." or, for several, each
+    agent with their count."""
+    if len(moved) == 1 and sum(moved.values()) == 1:
+        return f"Assigned to {one_line(next(iter(moved)), 40)} (who last helped this customer)."
+    parts = [f"{one_line(a, 40)} {n}" for a, n in sorted(moved.items())]
+    return f"Assigned {count(sum(moved.values()), 'conversation')} to who last helped: " + (
+        ", ".join(parts) + "."
+    )

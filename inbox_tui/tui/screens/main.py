@@ -25,6 +25,7 @@ from inbox_tui.tui.gateway import Gateway, Loaded, StoreLike
 from inbox_tui.tui.restyle import set_state_class
 from inbox_tui.tui.screens.flows import OpenChanged, StatusNews
 from inbox_tui.tui.screens.insight import InsightFlows
+from inbox_tui.tui.screens.reading import ThreadOpening
 from inbox_tui.tui.screens.stats_trips import StatsReturn, StatsTrips
 from inbox_tui.tui.screens.views_panel import ViewsList, ViewsPanel
 from inbox_tui.tui.typeahead import focus_now
@@ -55,10 +56,6 @@ class TotalCounted(Loaded):
 
 class ListRefreshed(Loaded):
     """value: (total, pages); flow: the filter."""
-
-
-class ThreadLoaded(Loaded):
-    """value: (thread, viewers); flow: (conversation id, window asked for)."""
 
 
 class PaneLoaded(Loaded):
@@ -108,19 +105,6 @@ def pages_of(
     return count_of(session, flt), pages
 
 
-def thread_of(
-    session: Any, conv_id: int, window: int, me: str, now: datetime | None = None
-) -> tuple[Any, Any]:
-    from inbox_tui.services.clock import customer_clock
-    from inbox_tui.services.conversations import get_thread
-    from inbox_tui.services.presence import others_by_conversation
-
-    thread = get_thread(session, conv_id, newest=window)
-    clock = customer_clock(session, conv_id, now) if now is not None else None
-    thread.customer_clock = clock.describe() if clock else ""
-    return thread, others_by_conversation(session, me).get(conv_id, [])
-
-
 class SearchBox(Input):
     """The search field. Tab switches between searching the current view and searching
     everything (issue 17: search said nothing about what it searched)."""
@@ -134,7 +118,7 @@ class SearchBox(Input):
         self.post_message(self.ScopeToggled())
 
 
-class MainScreen(StatsTrips, InsightFlows, ViewsPanel):
+class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
     # Triage keys live on this screen, so they never fire on the Stats screen or in a dialog.
     BINDINGS = actions.bindings(on_app=False)
     # With the views panel focused, the list's row is not what the agent is looking at:
@@ -167,6 +151,7 @@ class MainScreen(StatsTrips, InsightFlows, ViewsPanel):
         # view, search, scope and row the agent was on.
         self._search_return: tuple[str, str, bool, int | None] | None = None
         self._thread_return: int | None = None  # the thread a pane's Enter left (Esc)
+        self._opening: int | None = None  # opened from the list, its thread not here yet
         self._keys_for: tuple[int, int, bool] | None = None  # what the footer shows
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -228,9 +213,6 @@ class MainScreen(StatsTrips, InsightFlows, ViewsPanel):
     def side_pane(self) -> SidePane:
         return self.query_one(SidePane)
 
-    def set_status(self, text: str) -> None:
-        self.query_one("#status", Static).update(Text(one_line(text, 300)))
-
     def _show_keys(self) -> None:
         width = self.size.width - 2  # the footer's padding
         n = len(self.conv_list.selected)
@@ -245,7 +227,7 @@ class MainScreen(StatsTrips, InsightFlows, ViewsPanel):
             return  # the same line: a focus change need not lay out the footer again
         self._keys_for = (width, n, reading)
         hints = sel + actions.key_hints(self.config.keys, max(0, width - len(sel)), reading)
-        self.query_one("#keys", Static).update(hints)
+        self.query_one("#keys", Static).update(hints, layout=False)  # height 1 (css)
 
     def _set_top(self, total: int, exact: bool = True) -> None:
         from inbox_tui.services.views import view_label
@@ -276,7 +258,7 @@ class MainScreen(StatsTrips, InsightFlows, ViewsPanel):
         try:
             flt = self.current_filter()
         except ValueError as exc:
-            self.set_status(str(exc))
+            self.show_unrunnable(str(exc))
             return
         prefetched, self._prefetched = self._prefetched, None  # good for one reload only
         if prefetched is not None and prefetched[0] == flt and keep_id is None:
@@ -341,26 +323,6 @@ class MainScreen(StatsTrips, InsightFlows, ViewsPanel):
         self._set_top(total, exact)
         self.post_message(ListShown())
 
-    def _load_thread(self, conv_id: int) -> None:
-        window = self.thread_view.window_for(conv_id)
-        self.gateway.read(
-            self, thread_of, conv_id, window, self.me, self.clock(), reply=ThreadLoaded,
-            flow=(conv_id, window), group="thread", exclusive=True,
-        )  # fmt: skip
-
-    def on_thread_loaded(self, message: ThreadLoaded) -> None:
-        thread, viewers = message.value
-        conv_id, window = message.flow
-        if conv_id != self.open_id:
-            return  # a slower answer for a conversation the agent has moved away from
-        self.open_version = thread.version
-        self.thread_view.show(thread, viewers, window)
-
-    @on(ThreadView.OlderWanted)
-    def _older(self) -> None:
-        if self.open_id is not None:
-            self._load_thread(self.open_id)
-
     def store_changed(self) -> None:
         """Someone (another agent, a sync, the poll waking a snooze) changed the store:
         fresh data in place, the agent's cursor and open thread kept."""
@@ -424,35 +386,10 @@ class MainScreen(StatsTrips, InsightFlows, ViewsPanel):
         self._set_top(self.conv_list.total)
         self._show_keys()
 
-    def action_open(self) -> None:
-        row = self.conv_list.current_row()
-        if row is None:
-            return
-        if self._stats_return is not None and self._stats_return.conversation is not None:
-            self._stats_return = None  # the agent went on from the list
-        self.open_conversation(row.id)
-
-    def open_conversation(self, conv_id: int, from_pane: bool = False) -> None:
-        """Open a conversation by id in the thread view (it need not be in the list: the
-        customer's history, a stats drill-down)."""
-        was = self.open_id if self.has_class("-reading") else None
-        # Esc from a conversation the covering pane opened goes back to the one before.
-        self._thread_return = was if from_pane and was != conv_id else None
-        self.open_id = conv_id
-        set_state_class(self, True, "-reading")
-        self._load_thread(conv_id)
-        self.mentions_read(conv_id)
-
-        self.post_message(OpenChanged())
-        if from_pane and self.has_class("-cramped"):
-            self._hide_pane()  # the pane covered the thread
-        elif from_pane:
-            self.refresh_pane(force=False)  # the same customer; marks the one now open
-            return  # the agent stays in the pane, walking the history
-        focus_now(self.thread_view)
-        self.refresh_pane(force=False)
-
     def action_go_back(self) -> None:
+        if self._opening is not None:  # Esc before the opened thread arrived: stay
+            self._cancel_opening()
+            return
         if self.pane_shown() and (self._pane_has_focus() or self.has_class("-cramped")):
             # Esc leaves the pane: back to the thread or list beside it, or, where the
             # pane covers them, closes it.
@@ -492,17 +429,6 @@ class MainScreen(StatsTrips, InsightFlows, ViewsPanel):
             self.open_conversation(back)
             return
         self.leave_thread()
-
-    def leave_thread(self) -> None:
-        """Back from the thread to the list (beside it on a wide screen, it stays)."""
-        set_state_class(self, False, "-reading")
-        # Leaving the thread leaves the pane that was open beside it: at 140 columns the
-        # thread stays as a preview, and with the pane still there Esc seemed to do nothing.
-        self._hide_pane()
-        if not self.has_class("-wide"):
-            self.open_id = None
-        focus_now(self.conv_list)
-        self._follow_cursor()
 
     def presence_now(self) -> tuple[int | None, str]:
         """What other agents see of this one: replying while a reply composer is open

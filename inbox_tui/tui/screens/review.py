@@ -19,7 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from inbox_tui.errors import UserError
-from inbox_tui.sanitize import one_line
+from inbox_tui.sanitize import one_line, person
 
 if TYPE_CHECKING:
     from inbox_tui.services.review import Pairs, Review
@@ -30,9 +30,7 @@ REVIEW_KEYS = "a recipients · s signature on/off · f attach a file · F drop t
 def _people(pairs: Pairs) -> str:
     if not pairs:
         return "(nobody)"
-    return ", ".join(
-        f"{one_line(n, 60)} <{one_line(a, 120)}>" if n else one_line(a, 120) for n, a in pairs
-    )
+    return ", ".join(person(n, a) for n, a in pairs)
 
 
 def review_text(review: Review, send_keys: str) -> Text:

@@ -32,6 +32,7 @@ from inbox_tui.services.stats_definitions import DEFINITIONS
 from inbox_tui.services.stats_layout import Column, fit_columns, fit_series
 from inbox_tui.tui.gateway import Gateway, Loaded
 from inbox_tui.tui.widgets.key_list import KeyList
+from inbox_tui.words import count
 
 if TYPE_CHECKING:
     from inbox_tui.services.stats import DrillRow, Report
@@ -79,7 +80,7 @@ TAG_COLUMNS = [
     Column("handle", "median handle time", "handle", rank=1),
 ]
 # Focus order, top to bottom of the screen: the tables, then the maps.
-SECTIONS = ("agents", "tags", "repeats", "heat", "fr-heat")
+SECTIONS = ("agents", "tags", "repeats", "breaches", "heat", "fr-heat")
 LABELS = {
     "replies_sent": "replies",
     "notes_written": "notes",
@@ -91,6 +92,7 @@ LABELS = {
     "incoming": "incoming messages",
     "tag": "conversations tagged",
     "repeat": "closes followed by a repeat contact",
+    "breached": "replies after their target (the longest overrun shown)",
 }
 REPEAT_ROWS = 5  # tags and articles shown in the repeat-contact table (worst first)
 
@@ -120,6 +122,8 @@ class DrillRequest:
     tag: str | None = None
     cell: tuple[int, int] | None = None
     ids: tuple[int, ...] | None = None  # a repeat-contact row: its conversations
+    # A breaches row: conversation id -> [late replies, most seconds late] (sla.BreachReport)
+    late: dict[int, list[float]] | None = None
 
     def describe(self) -> str:
         what = LABELS.get(self.figure, self.figure)
@@ -232,7 +236,7 @@ class HeatMap(Widget, can_focus=True):
         elif self.kind == "seconds":
             text.append(f"{where}: median {human(value)} · Enter lists the first responses")
         else:
-            text.append(f"{where}: {value or 0} messages · Enter lists them")
+            text.append(f"{where}: {count(value or 0, 'message')} · Enter lists them")
         return text
 
 
@@ -284,13 +288,16 @@ class DrillScreen(Screen[int | None]):
 
     def _fetch(self) -> None:
         from inbox_tui.services.repeats import conversations
+        from inbox_tui.services.sla import breach_rows
         from inbox_tui.services.stats import conversations_behind
 
         r = self.request
         self.gateway.read(
             self,
             lambda s: (
-                conversations(s, list(r.ids))
+                breach_rows(s, r.late)
+                if r.late is not None
+                else conversations(s, list(r.ids))
                 if r.ids is not None
                 else conversations_behind(
                     s, self.since, self.until, r.figure, agent=r.agent, tag=r.tag, cell=r.cell
@@ -307,7 +314,8 @@ class DrillScreen(Screen[int | None]):
         total = sum(r.count for r in rows)
         title = Text(self.request.describe(), style="bold")
         title.append(f", {self.period}")
-        title.append(f"\n{total:,} in {len(rows):,} conversations", style="dim")
+        shown = count(len(rows), "conversation")
+        title.append(f"\n{shown}" if total == len(rows) else f"\n{total:,} in {shown}", style="dim")
         if len(rows) > DRILL_LIMIT:
             title.append(f" (showing the first {DRILL_LIMIT:,})", style="dim")
         title.append(" · Enter opens one · Esc back", style="dim")
@@ -429,6 +437,7 @@ class StatsScreen(Screen[str | int | None]):
             ],
         }
         self.repeat_ids: dict[str, list[int]] = {}
+        self.breach_late: dict[str, dict[int, list[float]]] = {}
         self.query_one("#breaches", DataTable).display = False  # shown with targets
         self.load()
         place = self._restore
@@ -477,6 +486,11 @@ class StatsScreen(Screen[str | int | None]):
         )
         self._load_breaches(since, until)
 
+    def _has_targets(self) -> bool:
+        from inbox_tui.services import sla
+
+        return sla.SlaPolicy.from_config(self.sla, self.business_hours) is not None
+
     def _load_breaches(self, since: datetime, until: datetime) -> None:
         from inbox_tui.services import sla
 
@@ -493,6 +507,7 @@ class StatsScreen(Screen[str | int | None]):
     def on_breaches_loaded(self, message: BreachesLoaded) -> None:
         """Per agent (most late first), the team, then per tag."""
         rep = message.value
+        self.breach_late = rep.late
         laid: list[tuple[str, list[str]]] = []
 
         def row(key: str, label: str, judged: int, late: int) -> None:
@@ -510,6 +525,7 @@ class StatsScreen(Screen[str | int | None]):
         self.query_one("#breaches", DataTable).display = True
         self._rows["breaches"] = laid
         self._lay_out("breaches")
+        self._restore_place()
 
     # -- laying out the tables to the width ------------------------------------------
 
@@ -554,7 +570,7 @@ class StatsScreen(Screen[str | int | None]):
         """The daily line: beside its label when the days fit, else on a line of its
         own as N-day averages (six months wrapped at 160 columns; 60 left it 2 wide)."""
         width = self.size.width - 4  # the screen's scrollbar and the block's padding
-        total = f"{sum(self._daily)} messages"
+        total = count(sum(self._daily), "message")
         label = "Incoming per day  "
         if len(label) + len(self._daily) + 2 + len(total) <= width:
             vol = Text(label, style="bold")
@@ -678,7 +694,8 @@ class StatsScreen(Screen[str | int | None]):
     def _restore_place(self) -> None:
         """Once both loads are in: the cursors, the maps and the focus as they were."""
         place = self._restore
-        if place is None or "repeats" not in self._rows or "agents" not in self._rows:
+        waiting = ["repeats", "agents"] + (["breaches"] if self._has_targets() else [])
+        if place is None or any(table not in self._rows for table in waiting):
             return
         self._restore = None
         for table in self.query(DataTable):
@@ -737,6 +754,16 @@ class StatsScreen(Screen[str | int | None]):
         tag = f"{kind} {name}" if kind in ("tag", "article") else None
         ids = tuple(self.repeat_ids.get(key, []))
         self._drill(DrillRequest("repeat", agent=agent, tag=tag, ids=ids))
+
+    @on(DataTable.RowSelected, "#breaches")
+    def _breach_row(self, event: DataTable.RowSelected) -> None:
+        key = str(event.row_key.value)
+        kind, _, name = key.partition(":")
+        late = dict(self.breach_late.get(key, {}))
+        agent = name if kind == "agent" else None
+        self._drill(
+            DrillRequest("breached", agent=agent, tag=name if kind == "tag" else None, late=late)
+        )
 
     @on(HeatMap.Selected)
     def _heat_cell(self, event: HeatMap.Selected) -> None:

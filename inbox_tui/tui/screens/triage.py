@@ -129,6 +129,7 @@ class TriageFlows(MailFlows):
             self._collision(flow, message.error.changes)
             return
         self.notify(message.text, severity="error", markup=False, timeout=10)
+        self.opening_failed(flow)
         for part in flow if isinstance(flow, tuple) else (flow,):
             if isinstance(part, FuzzyPicker) and part.waiting and part.is_attached:
                 part.dismiss(None)  # its choices will not come: no picker left "Loading…"

@@ -26,6 +26,7 @@ from textual.widgets.option_list import Option
 
 from inbox_tui.sanitize import for_display, one_line
 from inbox_tui.tui.widgets.conversation_list import STATUS_MARK, age, limited_colour
+from inbox_tui.words import count
 
 if TYPE_CHECKING:
     from inbox_tui.services.contacts import ContactCard
@@ -300,7 +301,7 @@ def contact_data(
         )
         options.append((str(c.id), t))
         previews[str(c.id)] = (
-            f"#{c.id} · {c.status} · {c.channel} · {c.message_count} messages · "
+            f"#{c.id} · {c.status} · {c.channel} · {count(c.message_count, 'message')} · "
             f"last activity {age(c.last_activity_at, now)} ago"
             + (" · the one you are on" if c.id == conversation_id else "")
         )
