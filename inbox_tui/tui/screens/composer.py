@@ -235,7 +235,8 @@ class Composer(ModalScreen[Draft | None]):
         self.reviewing = True
         self._show_review()
         self.query_one("#review").add_class("shown")
-        self.set_class(self.review is not None, "-reviewing")
+        # the headers of a reply or forward need the room; a note's files line does not
+        self.set_class(self.review is not None and self.review.kind != "note", "-reviewing")
         self.query_one(TextArea).read_only = True
         self.focus()  # keys now go to the review, not the text
 
@@ -269,6 +270,8 @@ class Composer(ModalScreen[Draft | None]):
         self.dismiss(Draft(action, self.text, review=self.review))
 
     def on_key(self, event: object) -> None:
+        from inbox_tui.tui.screens.review import review_keys
+
         if not self.reviewing:
             return
         key = getattr(event, "key", "")
@@ -276,7 +279,7 @@ class Composer(ModalScreen[Draft | None]):
             self._send("note" if self.is_note else "send")
         elif key == "c" and not self.is_note and not self.forwarding:
             self._send("send_close")
-        elif self.review is not None and key in ("a", "s", "f", "F"):
+        elif self.review is not None and key in review_keys(self.review):
             self._edit_review(key)
         elif key == "e":
             self._back_to_edit()
@@ -296,25 +299,29 @@ class Composer(ModalScreen[Draft | None]):
         assert review is not None
         if key == "s":
             review.sign = not review.sign
+            review.edited.add("sign")
             self._show_review()
-        elif key == "a" and not review.chat:
+        elif key == "a":
 
             def edited(result: tuple[list, list, list] | None) -> None:
                 if result is not None:
                     review.to, review.cc, review.bcc = result
+                    review.edited.add("recipients")
                 self._show_review()
 
             self.app.push_screen(RecipientsForm(review), edited)
-        elif key == "f" and not review.chat:
+        elif key == "f":
 
             def attached(path: str | None) -> None:
                 if path:
                     review.files.append(path)
+                    review.edited.add("files")
                 self._show_review()
 
             self.app.push_screen(PathPrompt("Attach a file", self._check_file), attached)
         elif key == "F" and review.files:
             review.files.pop()
+            review.edited.add("files")
             self._show_review()
 
     def _check_file(self, path: str) -> str | None:

@@ -65,6 +65,7 @@ class NoteFlow:
 
     conv_id: int
     text: str
+    review: Any = None  # services.review.Review: the files attached in the review step
 
 
 @dataclass

@@ -107,7 +107,7 @@ class TeamFlows(TriageFlows):
         from inbox_tui.services.merge import merge
 
         src, kept = message.flow
-        gone, stays = message.value
+        gone, stays, warning = message.value
 
         def answered(yes: bool | None) -> None:
             if not yes:
@@ -119,7 +119,8 @@ class TeamFlows(TriageFlows):
             f"Merge #{src} into #{kept}? Its messages, notes, tags and history move into "
             f"#{kept}, and #{src} goes away (ctrl+z takes it back)."
         )
-        self.app.push_screen(Confirm(question, [f"from: {gone}", f"into: {stays}"]), answered)
+        lines = [f"from: {gone}", f"into: {stays}"]
+        self.app.push_screen(Confirm(question, lines, notes=warning), answered)
 
     # -- split ---------------------------------------------------------------------
 

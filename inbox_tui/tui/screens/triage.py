@@ -148,7 +148,7 @@ class TriageFlows(MailFlows):
         elif isinstance(flow, MacroEdit):  # not saved: the edits come back
             self._edit_macro(flow)
         elif isinstance(flow, NoteFlow):  # not saved: the note comes back as it was
-            self.compose_note(flow.conv_id, flow.text)
+            self.compose_note(flow.conv_id, flow.text, flow.review)
 
     # -- simple actions ------------------------------------------------------------------
 
