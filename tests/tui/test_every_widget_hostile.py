@@ -115,3 +115,33 @@ async def test_every_toast_is_plain_clean_text(tmp_path):
         assert not [ch for ch in shown if bad(ch)], shown
         assert app.is_running
     store.close()
+
+
+async def test_every_dialog_cleans_what_it_is_given(tmp_path):
+    """The dialogs clean their own titles, questions, values and texts (#17): a caller
+    that passed a subject, a file name or a server's sentence as it came put its
+    control characters on the screen."""
+    from inbox_tui.tui.screens.attachments import TextViewer
+    from inbox_tui.tui.widgets.dialogs import Confirm, FuzzyPicker, PickItem, Prompt
+
+    store = hostile_everything(tmp_path / "h.db")
+    app = make_app(store)
+    evil = f"Evil {RAW_EVIL} [b]markup[/b]"
+    dialogs = [
+        FuzzyPicker(evil, [PickItem("x", evil, evil)]),
+        Prompt(evil, value=evil),
+        Confirm(evil, [evil], [evil, evil]),
+        TextViewer(evil, f"{evil}\n{evil}"),
+    ]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, 4)
+        for dialog in dialogs:
+            app.push_screen(dialog)
+            await settle(pilot, 2)
+            lines = ["".join(seg.text for seg in s) for s in app.screen._compositor.render_strips()]
+            shown = "\n".join(lines)
+            assert "[b]markup[/b]" in shown, shown  # shown as text, not read as markup
+            assert not [ch for ln in lines for ch in ln if bad(ch)], (type(dialog).__name__, shown)
+            app.pop_screen()
+            await settle(pilot, 2)
+    store.close()

@@ -20,7 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from inbox_tui.sanitize import one_line
+from inbox_tui.sanitize import for_display, one_line
 from inbox_tui.tui.gateway import Loaded, ServiceFailed
 
 if TYPE_CHECKING:
@@ -234,8 +234,12 @@ class TextViewer(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text(f"{self.title_text} · w wraps lines · Esc closes", style="bold"))
-            yield TextArea(self.text, read_only=True, soft_wrap=self.wrap, id="viewer-text")
+            title = one_line(self.title_text, 120)
+            yield Label(Text(f"{title} · w wraps lines · Esc closes", style="bold"))
+            # Cleaned here too: whatever the caller read (an attachment, an HTML source)
+            # reaches the terminal only as text.
+            text = for_display(self.text)
+            yield TextArea(text, read_only=True, soft_wrap=self.wrap, id="viewer-text")
 
     def action_wrap(self) -> None:
         area = self.query_one(TextArea)
@@ -288,7 +292,9 @@ class ImagePreview(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             size = f"{self.image.width}×{self.image.height} px shown"
-            yield Label(Text(f"{self.title_text} ({size}) · Esc closes", style="bold"))
+            yield Label(
+                Text(f"{one_line(self.title_text, 120)} ({size}) · Esc closes", style="bold")
+            )
             widget = image_widget(self.image)
             if widget is None:
                 yield Static(

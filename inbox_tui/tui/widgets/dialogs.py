@@ -248,7 +248,9 @@ class Prompt(ModalScreen[str | None]):
     def _submitted(self, event: Input.Submitted) -> None:
         problem = self.check(event.value) if self.check and event.value.strip() else None
         if problem:
-            self.query_one("#prompt-error", Static).update(Text(problem, style="bold red"))
+            self.query_one("#prompt-error", Static).update(
+                Text(one_line(problem, 300), style="bold red")
+            )
             return
         self.dismiss(event.value)
 
