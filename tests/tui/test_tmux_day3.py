@@ -57,7 +57,7 @@ def test_at_60_columns_the_heatmap_and_the_note_title_are_whole(demo_store, tmp_
         assert first.subject[:40] in title.replace("  ", " ") or first.subject in screen, screen
         term.press("Escape")
         term.press("S")
-        screen = term.wait_for(lambda t: "agent" in t)
+        screen = term.wait_for(lambda t: "agent" in t and ("? Help" in t or "palette" in t))
         keys = [ln for ln in screen.splitlines() if ln.strip()][-1]
         assert keys.rstrip().endswith("? Help"), screen  # the palette's key sat over them
         for _ in range(12):  # Tab through the tables to the first map
