@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any, cast
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from inbox_tui.errors import UserError
-from inbox_tui.sanitize import one_line
+from inbox_tui.sanitize import for_display, one_line
 from inbox_tui.tui import actions
 from inbox_tui.tui.gateway import Gateway, ServiceFailed, StoreLike
 from inbox_tui.tui.screens.flows import OpenChanged, ReplySent
@@ -93,6 +94,28 @@ class InboxApp(KeysFollowFocus, App[int]):
         if self._store is None:
             raise RuntimeError("the store is not open yet")
         return self._store
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast, from any screen: plain text (never markup) and cleaned. Toasts
+        carry subjects, tag, agent and file names, and servers' and the store's words;
+        one call site that forgot ``markup=False`` or ``one_line`` put them on the
+        terminal as they came."""
+        del markup  # a toast's text is never markup
+        super().notify(
+            for_display(message)[:2000],
+            title=one_line(title, 80),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     # -- keys typed ahead (tui/typeahead.py) -------------------------------------------
 

@@ -240,6 +240,14 @@ class HeatMap(Widget, can_focus=True):
         return text
 
 
+class KeysFooter(Footer):
+    """The keys, and the palette's key only where it fits: under 80 columns it sat over
+    the last keys ("3 6 mont▏^p Command palette"; : and ctrl+p still open it)."""
+
+    def on_resize(self) -> None:
+        self.show_command_palette = self.size.width >= 80
+
+
 class ReportLoaded(Loaded):
     pass
 
@@ -280,7 +288,7 @@ class DrillScreen(Screen[int | None]):
     def compose(self) -> ComposeResult:
         yield Static(Text(self.request.describe() + " · loading…"), id="drill-title")
         yield KeyList(id="drill-list")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
@@ -409,7 +417,7 @@ class StatsScreen(Screen[str | int | None]):
                 id="fr-heat",
             )
             yield Static(id="defs", classes="block")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#agents", DataTable).focus()
