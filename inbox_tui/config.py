@@ -248,7 +248,7 @@ class Config:
     # [insight]: the repeat-contact window, and the bug-reference pattern (None: default).
     repeat_days: int = 7
     bug_pattern: str | None = None
-    category_on_close: str = "ask"  # "ask" or "off"
+    category_on_close: str = "ask"  # "ask", "require" or "off" (services/categories)
     # [rules] file: run on each sync and import (services/rules.configured_rules).
     rules_file: Path | None = None
 

@@ -394,11 +394,13 @@ class InsightSection(_Section):
         "`ENG-4812` and issue-tracker URLs); one that matches ordinary text is refused.",
         expect="a regular expression in quotes",
     )
-    category_on_close: Literal["ask", "off"] = setting(
+    category_on_close: Literal["ask", "require", "off"] = setting(
         "ask",
-        doc="Closing a conversation that has no category tag asks for one in the TUI "
-        "(skippable; a bulk close asks once); `off` never asks.",
-        expect='"ask" or "off"',
+        doc="Closing a conversation that has no category tag (`e`, send and close, a "
+        "macro that closes, a bulk close) asks for one in the TUI (skippable; a bulk "
+        "close asks once); `require` asks without a skip, and `conv status ID closed` or "
+        "`conv reply --close` without `--category` is refused; `off` never asks.",
+        expect='"ask", "require" or "off"',
     )
 
 

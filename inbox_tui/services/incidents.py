@@ -191,12 +191,14 @@ def confirm(
     bug: str | None = None,
     macro: str | None = None,
     config: Config | None = None,
+    category: str | None = None,
     **detect_args: Any,
 ) -> Burst:
     """Confirm burst ``key`` as an incident: each conversation is tagged
     ``incident:<name>`` and gets an ``incident`` event (name, bug); with ``macro``, the
     macro is applied to each (its reply goes through the outbox; ``config`` names the
-    sending account). One transaction: a macro that cannot be sent changes nothing."""
+    sending account; ``category``: for a macro that closes, tagged on those without
+    one). One transaction: a macro that cannot be sent changes nothing."""
     tag = incident_tag(name)
     if macro is not None:
         macros.get_macro(session, macro)  # an unknown macro is refused before any change
@@ -210,7 +212,9 @@ def confirm(
         triage.tag(session, actor, cid, tag)
         core.record(session, core.lock_conversation(session, cid), agent, EventKind.INCIDENT, data)
     if macro is not None:
-        macros.apply_macro_many(session, actor, burst.conversations, macro, config=config)
+        macros.apply_macro_many(
+            session, actor, burst.conversations, macro, config=config, category=category
+        )
     return burst
 
 

@@ -388,8 +388,11 @@ def queue_reply(
     cc: list[tuple[str, str]] | None = None,
     sign: bool = True,
     bcc: list[tuple[str, str]] | None = None,
+    category: str | None = None,
 ) -> int:
-    """Queue a reply. Returns the outbox row id. ``to`` / ``cc`` replace the computed
+    """Queue a reply. Returns the outbox row id. ``then_status`` "closed" (send and
+    close) first tags ``category`` where one is needed (``categories.before_close``;
+    without one, refused under ``[insight] category_on_close = "require"``). ``to`` / ``cc`` replace the computed
     recipients (the review step's edits); ``bcc`` get it too without being named in
     it; the signature is added unless ``sign`` is False. Raises Collision (unless ``force``), UserError for an empty body, header
     injection, an unreadable or too large file, or no account to send from."""
@@ -404,6 +407,10 @@ def queue_reply(
         if changes:
             raise Collision(changes)
     agent = core.ensure_agent(session, actor)
+    if then_status == Status.CLOSED.value:
+        from inbox_tui.services.categories import before_close
+
+        before_close(session, actor, [conversation_id], category, config.category_on_close)
     now = utcnow()
     thread = thread_of(session, conv)
     last_in = last_customer(thread, our_addresses(session, config))

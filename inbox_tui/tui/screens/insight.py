@@ -110,10 +110,13 @@ def _follow_up_batch(
     return follow_up(session, me, ref, slug, ids, config=config)
 
 
-def _category_needed(session: Any, ids: list[int]) -> tuple[list[int], Any]:
+def _category_needed(
+    session: Any, ids: list[int], mode: str, then_status: str | None, macro: str | None
+) -> tuple[list[int], Any]:
+    """Those of ``ids`` the action would close without a category, and the choices."""
     from inbox_tui.services import categories
 
-    lacking = categories.missing(session, ids)
+    lacking = categories.to_ask(session, ids, mode, then_status, macro)
     if not lacking:
         return [], []
     return lacking, categories.choices(session, lacking[0] if len(ids) == 1 else None)
@@ -240,9 +243,17 @@ class InsightFlows(TriageFlows):
         picker = FuzzyPicker(title, [], loading=True, with_preview=True)
 
         def chosen(slug: str | None) -> None:
-            if slug is not None:
-                macro = None if slug == NO_MACRO else (slug, _label(picker, slug))
-                self._ask_incident_bug(burst, labels, name, macro)
+            if slug is None:
+                return
+            macro = None if slug == NO_MACRO else (slug, _label(picker, slug))
+            if macro is None:
+                self._ask_incident_bug(burst, labels, name, None)
+                return
+            self.ask_category(
+                burst.conversations,
+                lambda category: self._ask_incident_bug(burst, labels, name, macro, category),
+                then_status=None, macro=slug,
+            )  # fmt: skip
 
         self.app.push_screen(picker, chosen)
         self.gateway.read(
@@ -266,7 +277,12 @@ class InsightFlows(TriageFlows):
         return None
 
     def _ask_incident_bug(
-        self, burst: Burst, labels: list[str], name: str, macro: tuple[str, str] | None
+        self,
+        burst: Burst,
+        labels: list[str],
+        name: str,
+        macro: tuple[str, str] | None,
+        category: str | None = None,
     ) -> None:
         from inbox_tui.services.incidents import confirm, incident_tag
 
@@ -277,6 +293,7 @@ class InsightFlows(TriageFlows):
             ref = bug.strip() or None
             parts = [f"tag {incident_tag(name)}"]
             parts += [f"answer with the macro “{macro[1]}”"] if macro else []
+            parts += [f"category {category} where none"] if category else []
             parts += [f"link {ref}"] if ref else []
             question = f"Confirm the incident “{name}” ({', '.join(parts)}) on these {burst.count} conversations?"
 
@@ -292,7 +309,8 @@ class InsightFlows(TriageFlows):
                     self,
                     lambda s: confirm(s, self.me, burst.key, name, bug=ref,
                                       macro=macro[0] if macro else None,
-                                      config=config if macro else None, now=now),
+                                      config=config if macro else None, now=now,
+                                      category=category),
                     ok=f"Incident “{name}”: {burst.count} conversations tagged"
                     + (f" and answered with “{macro[1]}”." if macro else "."),
                     flow=Flow([], after=after),
@@ -432,37 +450,60 @@ class InsightFlows(TriageFlows):
     def close_asking_category(self, flow: Flow) -> None:
         """Close ``flow``'s conversations; those without a category tag ask for one
         first (once for all), unless ``[insight] category_on_close = "off"``."""
-        from inbox_tui.services import triage
+        from inbox_tui.services import categories
 
-        if self.config.category_on_close == "off":
-            self.act(flow, "Close {on}?", "Closed", triage.close_many)
+        mode = self.config.category_on_close
+
+        def close(category: str | None) -> None:
+            done = f"Closed as {category}" if category else "Closed"
+            self.act(flow, "Close {on}?", done, categories.close_with_category, category, mode)
+
+        self.ask_category(flow.ids, close)
+
+    def ask_category(
+        self,
+        ids: list[int],
+        then: Callable[[str | None], None],
+        *,
+        then_status: str | None = "closed",
+        macro: str | None = None,
+        on_cancel: Callable[[], None] | None = None,
+    ) -> None:
+        """Before an action that may close ``ids`` (``then_status`` "closed", or a
+        ``macro`` whose actions close): those that need a category
+        (``categories.needs_category``) ask for one, once for all; then ``then(category)``
+        (None: skipped, or none needed). Esc runs ``on_cancel`` (else: nothing closes)."""
+        mode = self.config.category_on_close
+        if mode == "off":
+            then(None)
             return
         self.gateway.read(
-            self, _category_needed, flow.ids, reply=CategoryNeeded, flow=flow, group="pickers"
-        )
+            self, _category_needed, list(ids), mode, then_status, macro, reply=CategoryNeeded,
+            flow=(list(ids), then, on_cancel), group="pickers",
+        )  # fmt: skip
 
     def on_category_needed(self, message: CategoryNeeded) -> None:
-        from inbox_tui.services import categories, triage
-
-        flow: Flow = message.flow
+        ids, then, on_cancel = message.flow
         lacking, found = message.value
         if not lacking:
-            self.act(flow, "Close {on}?", "Closed", triage.close_many)
+            then(None)
             return
         n = len(lacking)
-        which = (
-            self.conversation_label(flow.ids[0]) if len(flow.ids) == 1 else f"the {n} without one"
-        )
+        which = self.conversation_label(ids[0]) if len(ids) == 1 else f"the {n} without one"
         items = [PickItem(c.name, c.name, c.hint) for c in found]
-        items.append(PickItem(SKIP, "Skip: close without a category"))
-        title = f"Category for {which}? (Enter chooses; Esc: nothing closes)"
+        required = self.config.category_on_close == "require"
+        if not required:
+            items.append(PickItem(SKIP, "Skip: close without a category"))
+        hint = "required" if required else "Enter chooses"
+        title = f"Category for {which}? ({hint}; Esc: nothing closes)"
 
         def chosen(value: str | None) -> None:
             if value is None:
-                self.notify("Nothing was closed.", markup=False)
+                if on_cancel is not None:
+                    on_cancel()
+                else:
+                    self.notify("Nothing was closed.", markup=False)
                 return
-            category = None if value == SKIP else value
-            done = f"Closed as {category}" if category else "Closed without a category"
-            self.act(flow, "Close {on}?", done, categories.close_with_category, category)
+            then(None if value == SKIP else value)
 
         self.app.push_screen(FuzzyPicker(title, items), chosen)
