@@ -171,6 +171,23 @@ class AgentSection(SignatureFields):
         None, doc="Your name as others see it (default: the username).", expect="text"
     )
     email: Text | None = setting(None, doc="Your address.", expect="text")
+    timezone: Text | None = setting(
+        None,
+        doc="Your time zone (IANA, e.g. `Europe/Berlin`) for what the TUI shows in local "
+        "time, such as the Stats screen's busiest hours; default: the system's zone.",
+        expect="a time zone name",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("unknown zone") from exc
+        return value
 
 
 class ChatSection(_Section):
