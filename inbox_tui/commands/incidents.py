@@ -72,7 +72,7 @@ def run_list(ctx: Context) -> int:
     for b in bursts:
         print(
             f"burst {b.key}: {b.count} conversations like {one_line(b.subject, 60)!r} "
-            f"(usually {b.expected:.1f} in these hours; by {b.method})"
+            f"(usually {b.expected:.1f} in these hours; by {b.method}; {b.since_text()})"
         )
         print(f"  conversations: {' '.join(str(c) for c in b.conversations)}")
     print("\nConfirm: inbox-tui incidents confirm BURST --name NAME [--bug REF] [--macro SLUG]")

@@ -155,12 +155,18 @@ class InsightFlows(TriageFlows):
         b = bursts[0]
         key = self._key_of("incident")
         text = Text(no_wrap=True, overflow="ellipsis")
+        if len(bursts) > 1:
+            text.append(f" ⚠ {len(bursts)} possible incidents ", style="bold black on red")
+            text.append(f" {key}: pick one, confirm or dismiss · ", style="bold")
+            text.append(
+                " · ".join(f"{x.count} like {one_line(x.subject, 40)!r}" for x in bursts[:4])
+            )
+            banner.update(text)
+            return
         text.append(f" ⚠ {b.count} similar new conversations ", style="bold black on red")
         text.append(f" {key}: look, confirm or dismiss · ", style="bold")
         text.append(f"like {one_line(b.subject, 50)!r} (usually {b.expected:.1f} in these hours): ")
         text.append(" ".join(f"#{c}" for c in b.conversations[:8]))
-        if len(bursts) > 1:
-            text.append(f" and {len(bursts) - 1} more bursts", style="dim")
         banner.update(text)
 
     def _key_of(self, action_id: str) -> str:
@@ -170,12 +176,39 @@ class InsightFlows(TriageFlows):
         return actions.keys_for(self.config.keys, a).split(" / ")[0]
 
     def action_incident(self) -> None:
-        from inbox_tui.services.incidents import burst_view
+        """The burst going on, or (several) a list of them to pick one from: how many,
+        like which subject, since when (in the agent's zone), how many is usual."""
+        from inbox_tui.when import local_zone_name
 
-        if not getattr(self, "bursts", None):
+        bursts = list(getattr(self, "bursts", None) or [])
+        if not bursts:
             self.notify("No burst of similar new conversations is going on.", markup=False)
             return
-        burst = self.bursts[0]
+        shown = next((b for b in bursts if self.view.startswith(f"burst:{b.key}:")), None)
+        if len(bursts) == 1 or shown is not None:  # I again on a burst's list: decide it
+            self._look_at_burst(shown or bursts[0])
+            return
+        zone = local_zone_name(self.config.agent.timezone)
+        items = [
+            PickItem(
+                str(b.key),
+                f"{b.count} like “{one_line(b.subject, 50)}”",
+                f"{b.since_text(zone)} · usually {b.expected:.1f} in these hours",
+            )
+            for b in bursts
+        ]
+        by_key = {str(b.key): b for b in bursts}
+
+        def chosen(value: str | None) -> None:
+            if value in by_key:
+                self._look_at_burst(by_key[value])
+
+        title = f"{len(bursts)} possible incidents: which one? (likeliest first)"
+        self.app.push_screen(FuzzyPicker(title, items), chosen)
+
+    def _look_at_burst(self, burst: Burst) -> None:
+        from inbox_tui.services.incidents import burst_view
+
         self.show_view(burst_view(burst))
         from inbox_tui.services import core
 
