@@ -93,6 +93,14 @@ def _sent(session: Session, outbox_id: int | None, config: Config, what: str = "
     logged = row.status == OutboxStatus.LOGGED.value
     delay = 0.0 if logged else config.mail.undo_seconds
     sentence = delivery_sentence(row.status, row.channel, config)
+    held = (row.next_attempt_at - row.created_at).total_seconds() > delay + 1
+    if held and not logged:  # "send at": held until then
+        from inbox_tui.services.clock import customer_clock
+        from inbox_tui.services.schedule import describe
+
+        clock = customer_clock(session, row.conversation_id, row.created_at)
+        when = describe(row.next_attempt_at, clock.offset_minutes if clock else None)
+        sentence = f"Reply scheduled for {when}; it waits in the outbox (undo until then)."
     if what:
         sentence = sentence.replace("Reply", what, 1)
     return Sent(outbox_id, logged, sentence, delay)
@@ -111,6 +119,7 @@ def reply_options(review: Review | None) -> dict[str, Any]:
         "bcc": list(review.bcc),
         "sign": review.sign,
         "attachments": list(review.files),
+        "send_at": review.send_at,
     }
 
 

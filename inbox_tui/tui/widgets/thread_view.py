@@ -72,6 +72,9 @@ def message_text(m: ThreadMessage, show_quotes: bool, now: datetime) -> Text:
         style="yellow" if m.direction == "note" else "green" if m.direction == "out" else "cyan",
     )
     head.append(f"  {when}", style="dim")
+    if m.waiting_until is not None:  # still in the outbox (a scheduled reply: until its time)
+        goes = m.waiting_until.astimezone(UTC).strftime("%a %d %b %H:%M UTC")
+        head.append(f"  ⏲ scheduled: goes out {goes} (B takes it back)", style="bold yellow")
     body = for_display(m.body)
     if len(body) > MAX_BODY_CHARS:
         body = body[:MAX_BODY_CHARS] + f"\n[… {len(body) - MAX_BODY_CHARS:,} more characters]"
