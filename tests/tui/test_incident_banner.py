@@ -118,3 +118,20 @@ async def test_several_bursts_are_listed_and_the_agent_picks_one(demo_store):
         await pilot.press("I")  # on its list: that burst again, no list
         await settle(pilot)
         assert f"Burst: {len(ids)} conversations" in app.screen.title_text
+
+
+async def test_a_change_heard_right_after_a_view_switch_does_not_lose_the_new_view(demo_store):
+    """Found in tmux at 80x24 (#23 acceptance): confirming the demo incident switched to
+    the incident's tag view, but the poll's refresh of the old list, started at the same
+    moment in the same exclusive worker group, cancelled the new view's read: the screen
+    kept the burst's rows (still shown open) under the old title until ctrl+r."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        main = app.main
+        main.show_view("closed")
+        main.store_changed()  # the poll heard the write at once
+        await settle(pilot)
+        assert main.conv_list.filter is main._list_request
+        rows = [main.conv_list.row_at(i) for i in range(min(5, main.conv_list.total))]
+        assert rows and all(r.status == "closed" for r in rows)
