@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
             s.flush()
             rows = []
             for a in arts:
-                m = vrng.standard_normal((rng.randint(1, semantic.MAX_CHUNKS), embeddings.DIM))
+                m = vrng.standard_normal((rng.randint(2, semantic.MAX_CHUNKS + 1), embeddings.DIM))
                 rows.append((a.id, "synthetic", m / np.linalg.norm(m, axis=1, keepdims=True)))
             semantic._write(s, semantic.ARTICLE, rows)
 

@@ -337,6 +337,9 @@ class Draft(SQLModel, table=True):
     body: str = Field(default="", sa_column=Column(Text, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow)
     kind: str = Field(default="reply", max_length=10)  # "reply" or "note"
+    # The review step's edits (JSON of what the agent changed: recipients, signature,
+    # files); None: none, the computed defaults apply (services.review.Review.edits).
+    review: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class Mention(SQLModel, table=True):

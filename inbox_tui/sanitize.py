@@ -109,6 +109,19 @@ def one_line(text: str, limit: int = 300) -> str:
 _REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv|vs|antw|fw|fwd|wg|tr)\s*(\[\d+\])?\s*:\s*)+", re.I)
 
 
+def person(name: str, address: str = "", limit: int = 60) -> str:
+    """One person on one line, cleaned: ``"Evil, Comma" <e@x>``, or the name or the
+    address alone. A name with a comma (or ``<>";@``) is quoted, as in a header, so a
+    list of people reads as the people it is ("Evil, Comma" read as two)."""
+    shown = one_line(name, limit)
+    if shown and any(c in shown for c in ',;"<>@'):
+        shown = '"' + shown.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if not address:
+        return shown
+    addr = one_line(address, 120)
+    return f"{shown} <{addr}>" if shown else addr
+
+
 def base_subject(subject: str) -> str:
     """The subject without reply/forward prefixes, folded and lower-cased, for matching."""
     return _REPLY_PREFIX.sub("", one_line(subject, 1000)).strip().lower()

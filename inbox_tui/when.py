@@ -4,7 +4,7 @@ snooze picker and the command line. Pure: no store, no textual."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 # "3h", "3 h", "3 hours", "3hrs", "90 min", "2 days", "1 week": the first letter names
 # the unit; the rest must be one of that unit's spellings.
@@ -25,7 +25,7 @@ SNOOZE_PRESETS = [
     ("2d", "2 days"),
     ("1w", "Next week"),
 ]
-SNOOZE_HINT = "30m, 3h, 2d, 1w or 2026-12-01 09:00"
+SNOOZE_HINT = "3h, 2d, tomorrow 2pm, friday, or 2026-12-01 09:00"
 
 
 def parse_duration(text: str) -> timedelta:
@@ -41,33 +41,114 @@ def parse_duration(text: str) -> timedelta:
         raise ValueError(f"'{text}' is longer than any snooze") from None
 
 
-def typed_snooze(text: str, now: datetime) -> str | None:
-    """Text typed in the snooze picker: the value to snooze with when it is a time ("3h",
-    "tomorrow", "2026-12-01 09:00"); None when it only filters the presets ("week");
-    ValueError (one sentence) when it reads as a time but is not one ("3 hourz"), so
-    a typo is refused instead of matching the "1 hour" preset."""
-    text = text.strip()
-    if not text or not (text[0].isdigit() or text.lower() == "tomorrow"):
+_WEEKDAYS = {
+    name: i
+    for i, names in enumerate(
+        [
+            ("monday", "mon"),
+            ("tuesday", "tue", "tues"),
+            ("wednesday", "wed"),
+            ("thursday", "thu", "thur", "thurs"),
+            ("friday", "fri"),
+            ("saturday", "sat"),
+            ("sunday", "sun"),
+        ]
+    )
+    for name in names
+}
+# "9am", "9 am", "2:30pm", "17:00", "9.30"; "at" is allowed in front ("friday at 2pm").
+_CLOCK = re.compile(r"^(?:at\s+)?(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?$", re.I)
+# First words that say "this is a time, not a filter of the presets": when text that
+# starts with one of them does not parse, it is refused instead of matching a preset
+# ("friday" once snoozed for the "2 days" preset, "tomorrow 2pm" for 09:00).
+_TIME_WORDS = {"tomorrow", "today", "tonight", "in", "at", *_WEEKDAYS}
+
+
+def _clock(text: str) -> tuple[int, int] | None:
+    """ "2pm" → (14, 0); "17:30" → (17, 30); a bare number is a time only with am/pm or
+    minutes ("9" alone could be anything)."""
+    m = _CLOCK.match(text.strip())
+    if not m or (m.group(2) is None and m.group(3) is None):
         return None
-    snooze_until(text, now)
+    hour, minute, half = int(m.group(1)), int(m.group(2) or 0), (m.group(3) or "").lower()
+    if half:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half == "pm" else 0)
+    if hour > 23 or minute > 59:
+        return None
+    return hour, minute
+
+
+def _wall_clock(text: str, now: datetime, zone: tzinfo) -> datetime | None:
+    """Day words and clock times read on the agent's wall clock (``zone``): "tomorrow",
+    "tomorrow 2pm", "today 17:00", "friday", "next monday 10:00", "2pm" (today, or
+    tomorrow when that has passed), "in 3 hours". None when the text is none of these."""
+    words = text.lower().split()
+    if not words:
+        return None
+    if words[0] == "in":
+        try:
+            return now + parse_duration(" ".join(words[1:]))
+        except ValueError:
+            return None
+    local = now.astimezone(zone)
+    day, rest, default = None, words, (9, 0)
+    if words[0] in ("today", "tonight"):
+        day, rest = local.date(), words[1:]
+        default = (20, 0) if words[0] == "tonight" else (9, 0)
+    elif words[0] == "tomorrow":
+        day, rest = local.date() + timedelta(days=1), words[1:]
+    else:
+        nxt = 1 if words[0] == "next" else 0
+        if len(words) > nxt and words[nxt] in _WEEKDAYS:
+            ahead = (_WEEKDAYS[words[nxt]] - local.weekday()) % 7 or 7
+            day, rest = local.date() + timedelta(days=ahead), words[nxt + 1 :]
+    hm = _clock(" ".join(rest)) if rest else default
+    if hm is None:
+        return None
+    if day is None:  # a clock time alone: the next time the clock shows it
+        day = local.date()
+        if (hm[0], hm[1]) <= (local.hour, local.minute):
+            day += timedelta(days=1)
+    return datetime(day.year, day.month, day.day, hm[0], hm[1], tzinfo=zone).astimezone(UTC)
+
+
+def typed_snooze(text: str, now: datetime, zone: tzinfo = UTC) -> str | None:
+    """Text typed in the snooze picker: the value to snooze with when it is a time ("3h",
+    "tomorrow 2pm", "friday", "2026-12-01 09:00"); None when it only filters the presets
+    ("week"); ValueError (one sentence) when it reads as a time but is not one ("3 hourz",
+    "friday 25pm"), so a typo is refused instead of matching a preset."""
+    text = text.strip()
+    first = text.split()[0].lower() if text else ""
+    try:
+        snooze_until(text, now, zone)
+    except ValueError:
+        if text and (text[0].isdigit() or first in _TIME_WORDS):
+            raise
+        return None
     return text
 
 
-def snooze_until(value: str, now: datetime) -> datetime:
-    """'3h', '2d', '1w', '30m', 'tomorrow', or an ISO date/time (UTC). Raises ValueError
-    with a plain sentence."""
+def snooze_until(value: str, now: datetime, zone: tzinfo = UTC) -> datetime:
+    """'3h', '2d', '1w', '30m', 'tomorrow', 'tomorrow 2pm', 'friday', 'next mon 10:00',
+    '17:00', 'in 3 hours', or an ISO date/time; wall-clock times are read in ``zone``.
+    Raises ValueError with a plain sentence."""
     value = value.strip()
-    if value.lower() == "tomorrow":
-        return (now + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
     try:
         return now + parse_duration(value)
     except ValueError:
         pass
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"“{value}” is not a snooze time; try {SNOOZE_HINT}.") from None
-    when = when.replace(tzinfo=UTC) if when.tzinfo is None else when
+    when = _wall_clock(value, now, zone)
+    if when is None:
+        try:
+            when = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"“{value}” is not a snooze time; try {SNOOZE_HINT}.") from None
+        if when.tzinfo is None:
+            if len(value) <= 10:  # a date alone: the start of the working morning
+                when = when.replace(hour=9)
+            when = when.replace(tzinfo=zone)
     if when <= now:
         raise ValueError("That time is in the past; pick a later one.")
     return when

@@ -208,3 +208,78 @@ def test_drafts_follow_a_merge_and_both_texts_are_kept(store):
         assert s.get(Conversation, newer) is None
     assert get(store, "sam", older) == "Sam on the older one\n\nSam on the newer one"
     assert get(store, "ann", older) == "Ann on the newer one"
+
+
+def test_review_edits_are_kept_with_the_draft_and_come_back_in_the_review(store, tmp_path):
+    """The review step's edits (only what the agent changed) live in ``draft.review``:
+    the autosave leaves them, ``start_reply`` puts them back over the computed review,
+    sending deletes them with the draft."""
+    from inbox_tui.services.compose import start_note, start_reply
+
+    a, b = seed(store)
+    cfg = demo_config()
+    log = tmp_path / "printer.log"
+    log.write_bytes(b"jam\n")
+    edits = {"cc": [["Ana Díaz", "ana@x.example"]], "to": [["", "c0@acme.example"]], "bcc": []}
+    store.run(
+        drafts.save_draft, "sam", a, "Hi", review={**edits, "sign": False, "files": [str(log)]}
+    )
+    store.run(drafts.save_draft, "sam", a, "Hi there")  # the autosave: edits stay
+    with store.read() as s:
+        start = start_reply(s, "sam", a, config=cfg)
+        assert start.text == "Hi there"
+        review = start.review
+        assert review.cc == [("Ana Díaz", "ana@x.example")]
+        assert review.sign is False and review.files == [str(log)]
+        assert review.edits() == {**edits, "sign": False, "files": [str(log)]}
+        untouched = start_reply(s, "sam", b, config=cfg).review  # no draft: the defaults
+        assert untouched.cc == [] and untouched.sign is True and untouched.edited == set()
+        assert untouched.edits() == {}
+    # Only the files changed: recipients stay computed (a new Cc on the thread counts).
+    store.run(drafts.save_draft, "sam", b, "Note", kind="note", review={"files": [str(log)]})
+    with store.read() as s:
+        assert start_note(s, "sam", b).review.files == [str(log)]
+        assert drafts.get_review_edits(s, "sam", b) == {}  # the reply draft has none
+    store.run(drafts.save_draft, "sam", a, "Hi there", review={})  # edits undone: cleared
+    with store.read() as s:
+        assert drafts.get_review_edits(s, "sam", a) == {}
+    store.run(drafts.save_draft, "sam", a, "Hi", review={"sign": False})
+    store.run(replies.queue_reply, "sam", a, "Sent", config=cfg)
+    with store.read() as s:
+        assert drafts.get_review_edits(s, "sam", a) == {}  # went with the draft
+
+
+def test_broken_review_edits_in_the_store_are_ignored(store):
+    a, _ = seed(store)
+    store.run(drafts.save_draft, "sam", a, "Hi")
+
+    def corrupt(s):
+        for d in s.exec(select(Draft)).all():
+            d.review = '{"to": "nobody", "sign": "yes", "files": [1, 2]'
+            s.add(d)
+
+    store.run(corrupt)
+    from inbox_tui.services.compose import start_reply
+
+    with store.read() as s:
+        assert drafts.get_review_edits(s, "sam", a) == {}
+        review = start_reply(s, "sam", a, config=demo_config()).review
+        assert review.to == [("Cust 0", "c0@acme.example")] and review.sign is True
+    review.apply_edits({"to": "nobody", "cc": [["only one"]], "sign": "yes", "files": [1]})
+    assert review.to == [("Cust 0", "c0@acme.example")] and review.edited == set()
+
+
+def test_a_merge_keeps_reply_and_note_drafts_apart(store):
+    """An agent's note draft on one conversation and reply draft on the other stay two
+    drafts when the conversations merge (they used to be joined into one text)."""
+    from inbox_tui.services.merge import merge
+
+    a, b = seed(store)
+    store.run(drafts.save_draft, "sam", a, "Reply on a", review={"sign": False})
+    store.run(drafts.save_draft, "sam", b, "Note on b", kind="note", review={"files": ["/x"]})
+    store.run(merge, "sam", b, a)
+    assert get(store, "sam", a) == "Reply on a"
+    with store.read() as s:
+        assert drafts.get_draft(s, "sam", a, kind="note") == "Note on b"
+        assert drafts.get_review_edits(s, "sam", a, kind="note") == {"files": ["/x"]}
+        assert drafts.get_review_edits(s, "sam", a) == {"sign": False}

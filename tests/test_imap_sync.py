@@ -206,3 +206,66 @@ def test_sync_cli_errors_are_one_sentence(dovecot_server, tmp_path):
 @pytest.fixture(autouse=True)
 def _no_stray_path(monkeypatch):
     monkeypatch.chdir(Path(__file__).parent)
+
+
+def test_large_mail_is_fetched_and_written_by_bytes_not_count(
+    dovecot_server, sqlite_store, monkeypatch
+):
+    """A run of large messages is fetched a few at a time (by the sizes the server
+    gives), and written in transactions of about WRITE_BYTES whose sync state names
+    only committed messages: memory stays flat whatever the mail's size."""
+    from inbox_tui.services import mailsync
+    from inbox_tui.sources.imap_client import ImapSession
+
+    monkeypatch.setattr(mailsync, "FETCH_BYTES", 300_000)
+    monkeypatch.setattr(mailsync, "WRITE_BYTES", 90_000)
+    md = dovecot_server.maildir()
+    for i in range(12):
+        md.add(make_mail(i, subject=f"Large {i}") + b"x" * 100_000)
+    for i in range(12, 40):
+        md.add(make_mail(i))
+    asked: list[int] = []
+    fetch = ImapSession.fetch
+
+    async def counting_fetch(self, uids):
+        asked.append(len(uids))
+        return await fetch(self, uids)
+
+    monkeypatch.setattr(ImapSession, "fetch", counting_fetch)
+    states: list[int] = []
+    ingest = mailsync._ingest_batch
+
+    def recording_ingest(session, key, source, items, last_uid, box, rules=()):
+        counts = ingest(session, key, source, items, last_uid, box, rules)
+        uids = [int(item.where.rsplit(" ", 1)[1]) for item, _ in items]
+        assert all(u <= last_uid for u in uids)  # the state covers what it commits
+        states.append(last_uid)
+        return counts
+
+    monkeypatch.setattr(mailsync, "_ingest_batch", recording_ingest)
+    report = asyncio.run(sync(config_for(dovecot_server), sqlite_store))
+    assert report.errors == [] and report.mailboxes[0].counts.imported == 40
+    # ~100 KB each: two per 300 KB FETCH; the last two with the small ones
+    assert asked == [2, 2, 2, 2, 2, 30]
+    assert states == sorted(states) and states[-1] == 40
+    assert states[:4] == [1, 2, 3, 4]  # one ~100 KB message per transaction
+    with sqlite_store.read() as s:
+        assert s.exec(select(SyncState)).one().last_uid == 40
+
+
+def test_feed_in_slices_hands_the_parser_bounded_slices():
+    from inbox_tui.sources.imap_client import feed_in_slices
+
+    class Proto:
+        def __init__(self) -> None:
+            self.got: list[bytes] = []
+
+        def data_received(self, data: bytes) -> None:
+            self.got.append(data)
+
+    p = Proto()
+    feed_in_slices(p, size=10)
+    p.data_received(b"a" * 25)
+    p.data_received(b"short")
+    assert [len(d) for d in p.got] == [10, 10, 5, 5]
+    assert b"".join(p.got) == b"a" * 25 + b"short"

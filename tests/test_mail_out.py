@@ -503,3 +503,31 @@ def test_reply_goes_to_reply_to_when_the_sender_asked(smtp_server, sqlite_store)
     sqlite_store.run(replies.queue_reply, "sam", cid, "Calling you now", config=cfg)
     assert flush(sqlite_store, cfg) == 1
     assert smtp_server.messages[0][1] == ["dana@customer.example"]
+
+
+def test_forward_to_typed_names_keeps_them_and_a_bad_address_is_one_sentence(
+    smtp_server, sqlite_store
+):
+    from inbox_tui.services.review import BadAddress
+
+    cid = seed(sqlite_store)
+    cfg = make_config(smtp_server)
+    with pytest.raises(BadAddress, match="“Ana <ana@vendor>” in To is not an email address"):
+        sqlite_store.run(forward.queue_forward, "sam", cid, ["Ana <ana@vendor>"], config=cfg)
+    sqlite_store.run(
+        forward.queue_forward,
+        "sam",
+        cid,
+        ["Ana Díaz <ana@vendor.example>, ANA@vendor.example", ("Bob", "bob@vendor.example")],
+        config=cfg,
+        bcc=["Boss <boss@example.org>"],
+    )
+    assert flush(sqlite_store, cfg) == 1
+    _, rcpts, raw = smtp_server.messages[0]
+    assert rcpts == ["ana@vendor.example", "bob@vendor.example", "boss@example.org"]
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert [(a.display_name, a.addr_spec) for a in msg["To"].addresses] == [
+        ("Ana Díaz", "ana@vendor.example"),
+        ("Bob", "bob@vendor.example"),
+    ]
+    assert "Boss" not in raw.decode("utf-8", "replace")

@@ -166,3 +166,42 @@ def test_every_real_html_part_becomes_readable_text() -> None:
                 assert text.strip(), path
             assert not re.search(r"</?(td|tr|table|div|p|span)\b", text, re.I), path
     assert seen >= 10
+
+
+INLINE_FILES = b"""From: Ann <ann@example.com>
+To: support@example.com
+Subject: the patch
+Message-ID: <inline-files@example.com>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="b"
+
+--b
+Content-Type: text/plain
+
+Here is the fix.
+--b
+Content-Type: text/x-diff
+Content-Disposition: inline; filename=0001-fix.patch
+
+--- a/x
++++ b/x
+--b
+Content-Type: BINARY;name="core.dump"
+Content-Transfer-Encoding: base64
+
+AAECAw==
+--b--
+"""
+
+
+def test_an_inline_text_file_is_shown_and_kept_and_a_typeless_file_is_not_text() -> None:
+    """A patch sent inline with a file name reads in the thread and can be saved too (it
+    used to be text only); a part whose type names no subtype ("BINARY") is a file,
+    never decoded bytes shown as text."""
+    msg = parse_message(INLINE_FILES, source="t", external_id="1")
+    assert "Here is the fix." in msg.body and "+++ b/x" in msg.body
+    assert "core.dump" not in msg.body and "\x00" not in msg.body
+    assert [(a.name, a.content_type, a.data) for a in msg.attachments] == [
+        ("0001-fix.patch", "text/x-diff", b"--- a/x\n+++ b/x"),
+        ("core.dump", "application/octet-stream", b"\x00\x01\x02\x03"),
+    ]

@@ -418,3 +418,11 @@ def test_any_search_text_is_a_result_or_one_sentence(sqlite_store, query):
         search(sqlite_store, query)
     except QueryError as exc:
         assert str(exc).endswith(".") and "\n" not in str(exc)
+
+
+def test_an_operator_half_typed_is_not_a_word_to_look_for():
+    # While "sla:due<2h" was typed, "sla:" searched the text "sla" and listed Slack chats.
+    for partial in ("sla:", "tag:", "-assignee:", "contact.plan:"):
+        flt = parse_query(f"refund {partial}", "me")
+        assert flt.text == ["refund"], partial
+    assert parse_query("tag:bug", "me").tags == ["bug"]

@@ -103,6 +103,52 @@ def test_paraphrase_with_no_shared_word_finds_the_article(store):
         assert suggest_for_text(s, "reset password", 3)[0].slug == "reset-password"
 
 
+# Labelled queries for the tiny help centre: paraphrases (meaning must carry them) and
+# exact terms (words must not be drowned by meaning).
+LABELLED = [
+    ("my card got declined", "payment-failed"),
+    ("the bank refused my money", "payment-failed"),
+    ("the parcel never arrived", "delivery-delays"),
+    ("how long does shipping take", "delivery-delays"),
+    ("forgot my login", "reset-password"),
+    ("reset password", "reset-password"),
+    ("download everything as a spreadsheet", "export-csv"),
+    ("CSV export", "export-csv"),
+    ("show the app in German", "change-language"),
+    ("interface language", "change-language"),
+]
+
+
+def test_the_hybrid_is_never_below_meaning_alone_on_a_labelled_set(store):
+    from inbox_tui.services.suggest import W_WORDS, rank
+
+    store.run(add_articles)
+    with store.read() as s:
+        slugs = {a.id: a.slug for a in s.exec(select(Article))}
+
+        def hits(weight: float) -> tuple[int, float]:
+            top1, rr = 0, 0.0
+            for query, want in LABELLED:
+                got = [slugs[a] for a, _, _ in rank(s, query, 5, words_weight=weight)]
+                top1 += got[:1] == [want]
+                rr += 1 / (got.index(want) + 1) if want in got else 0.0
+            return top1, rr
+
+        hybrid, meaning = hits(W_WORDS), hits(0.0)
+    assert W_WORDS > 0
+    assert hybrid >= meaning, (hybrid, meaning)
+    assert hybrid[0] >= len(LABELLED) - 1, hybrid
+
+
+def test_an_article_is_embedded_with_its_title_alone_too():
+    chunks = semantic.article_chunks("Reset your password", "", "Use the link. " * 80)
+    assert chunks[0] == "Reset your password"
+    assert all(c.startswith("Reset your password\n") for c in chunks[1:])
+    assert len(chunks) == 1 + semantic.MAX_CHUNKS
+    # A title-only article is one chunk, not the same text twice.
+    assert semantic.article_chunks("Pricing", "", "") == ["Pricing"]
+
+
 def test_a_conversation_gets_the_article_its_meaning_asks_for(store):
     def work(s):
         add_articles(s)

@@ -267,6 +267,14 @@ def test_breaches_per_agent_and_tag(waiting_inbox, tmp_path, capsys):
     assert rep.by_agent == {"ann": [1, 1], "sam": [2, 0]}
     assert rep.by_tag == {"billing": [1, 1]}
     assert rep.overdue_now == {"": 3}
+    # The rows' drill-down: which conversations, how many late replies, how late (3 h).
+    assert rep.late == {
+        key: {late: [1, 3 * 3600.0]} for key in ("team", "agent:ann", "tag:billing")
+    }
+    with store.read() as s:
+        rows = sla.breach_rows(s, rep.late["agent:ann"])
+    assert [(r.conversation_id, r.count, r.seconds) for r in rows] == [(late, 1, 3 * 3600.0)]
+    assert rows[0].subject  # loaded for the list
     # A period that ends before the late reply does not count it.
     with store.read() as s:
         early = sla.breach_report(s, POLICY, now - timedelta(days=2), now - timedelta(hours=5), now)

@@ -75,10 +75,10 @@ def test_each_kind_of_change_is_put_back(store):
 
     done = store.run(undo.undo_last, "sam")
     assert done.conversations == [(c, "Printer 2")]
-    assert done.summary == "Undone: closed on “Printer 2”."
+    assert done.summary == "Undone: closing “Printer 2”."
     assert state(store, c) == before[c]
     done = store.run(undo.undo_last, "sam")
-    assert done.summary == "Undone: assigned to ann on “Printer 1”."
+    assert done.summary == "Undone: assigning “Printer 1” to ann."
     assert state(store, b) == before[b]
     store.run(undo.undo_last, "sam")
     assert state(store, a) == before[a]
@@ -140,7 +140,9 @@ def test_a_bulk_action_is_undone_as_one(store):
     store.run(bulk_close)
     done = store.run(undo.undo_last, "sam")
     assert sorted(cid for cid, _ in done.conversations) == sorted(ids)
-    assert done.summary.startswith("Undone: tagged billing, closed on 3 conversations (“Printer")
+    assert done.summary.startswith(
+        "Undone: tagging 3 conversations with billing and closing them (“Printer"
+    )
     assert state(store, ids[0]) == ("open", None, ["vip"], None)
     assert [state(store, cid) for cid in ids[1:]] == [before[cid] for cid in ids[1:]]
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from inbox_tui.commands import import_group
 from inbox_tui.errors import UserError
+from inbox_tui.words import count
 
 if TYPE_CHECKING:
     from inbox_tui.context import Context
@@ -62,7 +63,7 @@ def run_import(ctx: Context) -> int:
         print(json.dumps({**counts, "problems": len(problems)}))
     else:
         print(
-            f"{counts['added']} added, {counts['updated']} updated, {counts['unchanged']} unchanged; {len(problems)} file(s) skipped (listed above)."
+            f"{counts['added']} added, {counts['updated']} updated, {counts['unchanged']} unchanged; {count(len(problems), 'file')} skipped (listed above)."
         )
     return 0
 

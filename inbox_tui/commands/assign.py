@@ -10,6 +10,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from inbox_tui.words import count
+
 if TYPE_CHECKING:
     from inbox_tui.context import Context
 
@@ -55,5 +57,5 @@ def run(ctx: Context) -> int:
             print(
                 f"#{cid} → {one_line(agent, 100)}{' (its agent is away)' if reason == 'away' else ''}"
             )
-    print(f"Assigned {len(given):,} conversation{'s' if len(given) != 1 else ''}.", file=sys.stderr)
+    print(f"Assigned {count(len(given), 'conversation')}.", file=sys.stderr)
     return 0

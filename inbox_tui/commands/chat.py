@@ -61,10 +61,16 @@ def run(ctx: Context) -> int:
             f"{c.read:,} messages read: {c.imported:,} imported, {c.duplicates:,} already there, {c.quarantined:,} quarantined; skipped: {skipped}.",
             flush=True,
         )
+        if report.contacts.attributes or report.contacts.removed:
+            print(
+                f"Customer attributes from the log: {report.contacts.attributes:,} set, "
+                f"{report.contacts.removed:,} removed.",
+                flush=True,
+            )
         for problem in report.problems[:20]:
             print(f"  {problem}", file=sys.stderr)
         if len(report.problems) > 20:
-            print(f"  … and {len(report.problems) - 20} more broken lines", file=sys.stderr)
+            print(f"  … and {len(report.problems) - 20} more problems", file=sys.stderr)
 
     store, agents, rules = ctx.store, ctx.config.chat_agents, configured(ctx)
     show(import_chat(store, args.paths, fmt=args.format, agents=agents, rules=rules))

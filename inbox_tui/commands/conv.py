@@ -15,6 +15,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
+from inbox_tui.words import count
+
 if TYPE_CHECKING:
     from inbox_tui.context import Context
 
@@ -54,7 +56,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         '[insight] category_on_close = "require")'
     )
     status.add_argument("--category", metavar="TAG", help=category_help)
-    snooze = action("snooze", "hide until a time (30m, 3h, 2d, 1w, tomorrow, ISO)", run_snooze)
+    snooze = action(
+        "snooze", "hide until a time (30m, 3h, 2d, tomorrow 2pm, friday, ISO; UTC)", run_snooze
+    )
     snooze.add_argument("until", metavar="WHEN")
     note = action("note", "add an internal note (TEXT, or - to read standard input)", run_note)
     note.add_argument("text", nargs="+", metavar="TEXT")
@@ -288,7 +292,7 @@ def run_merge(ctx: Context) -> int:
     cid, target = conversation_id(ctx.args.id), conversation_id(ctx.args.into)
     moved = ctx.store.run(merge, ctx.agent, cid, target)
     sentence = (
-        f"Merged #{cid} into #{target} ({moved.messages} messages); "
+        f"Merged #{cid} into #{target} ({count(moved.messages, 'message')}); "
         f"`inbox-tui conv unmerge {target}` takes it back."
     )
     return report(ctx, target, "merge", True, sentence, merged=cid, messages=moved.messages)
@@ -299,7 +303,9 @@ def run_unmerge(ctx: Context) -> int:
 
     cid = conversation_id(ctx.args.id)
     moved = ctx.store.run(unmerge, ctx.agent, cid)
-    sentence = f"#{moved.other} is back on its own ({moved.messages} messages left #{cid})."
+    sentence = (
+        f"#{moved.other} is back on its own ({count(moved.messages, 'message')} left #{cid})."
+    )
     return report(
         ctx, cid, "unmerge", True, sentence, restored=moved.other, messages=moved.messages
     )
@@ -315,9 +321,7 @@ def run_split(ctx: Context) -> int:
     if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
         raise UserError(f"“{one_line(raw, 40)}” is not a message number (conv show lists them).")
     moved = ctx.store.run(split, ctx.agent, cid, int(raw))
-    sentence = (
-        f"Split {moved.messages} messages of #{cid} into the new conversation #{moved.other}."
-    )
+    sentence = f"Split {count(moved.messages, 'message')} of #{cid} into the new conversation #{moved.other}."
     return report(ctx, cid, "split", True, sentence, new=moved.other, messages=moved.messages)
 
 

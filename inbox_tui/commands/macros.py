@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from inbox_tui.commands import import_group
 from inbox_tui.errors import UserError
+from inbox_tui.words import count
 
 if TYPE_CHECKING:
     from inbox_tui.context import Context
@@ -51,9 +52,12 @@ def run_lint(ctx: Context) -> int:
     for problem in problems:
         print(problem)
     if problems:
-        print(f"{len(problems)} problem(s); {len(specs)} macro(s) are fine.", file=sys.stderr)
+        print(
+            f"{count(len(problems), 'problem')}; {count(len(specs), 'macro')} {'is' if len(specs) == 1 else 'are'} fine.",
+            file=sys.stderr,
+        )
         return 1
-    print(f"{len(specs)} macro(s), no problems.")
+    print(f"{count(len(specs), 'macro')}, no problems.")
     return 0
 
 
@@ -66,7 +70,7 @@ def run_import(ctx: Context) -> int:
         for problem in problems:
             print(problem, file=sys.stderr)
         raise UserError(
-            f"Nothing was imported: {len(problems)} problem(s) in the macro files (listed above); fix them and run again."
+            f"Nothing was imported: {count(len(problems), 'problem')} in the macro files (listed above); fix them and run again."
         )
     counts = ctx.store.run(import_specs, specs)
     if ctx.args.json:

@@ -7,6 +7,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from inbox_tui.words import count
+
 if TYPE_CHECKING:
     from inbox_tui.context import Context
 
@@ -60,7 +62,7 @@ def run(ctx: Context) -> int:
                 f"{mark} {m.conversation_id:>7}  {m.at:%Y-%m-%d %H:%M}  "
                 f"{one_line(m.by or '?', 20):<20} {one_line(m.subject, 50):<50}  {one_line(m.note, 100)}"
             )
-    print(f"{unread:,} unread mention{'s' if unread != 1 else ''}.", file=sys.stderr)
+    print(f"{count(unread, 'unread mention')}.", file=sys.stderr)
     if ctx.args.mark_read:
         done = ctx.store.run(mark_read, ctx.agent, only)
         print(f"Marked {done:,} read.", file=sys.stderr)

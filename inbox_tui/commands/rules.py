@@ -9,6 +9,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from inbox_tui.words import count
+
 if TYPE_CHECKING:
     from inbox_tui.context import Context
     from inbox_tui.rules import Rule
@@ -53,7 +55,7 @@ def _load(file: str) -> list[Rule]:
 
 def run_lint(ctx: Context) -> int:
     rules = _load(ctx.args.file)
-    print(f"{len(rules)} rule{'s' if len(rules) != 1 else ''}, no problems.")
+    print(f"{count(len(rules), 'rule')}, no problems.")
     return 0
 
 
@@ -100,7 +102,7 @@ def run_run(ctx: Context) -> int:
                     500,
                 )
             )
-    print(f"{len(fired):,} rule firing{'s' if len(fired) != 1 else ''}.", file=sys.stderr)
+    print(f"{count(len(fired), 'rule firing')}.", file=sys.stderr)
     return 0
 
 
@@ -117,4 +119,4 @@ def configured(ctx: Context) -> list[Rule]:
 
 def say_fired(n: int) -> None:
     if n:
-        print(f"{n:,} rule firing{'s' if n != 1 else ''}.", file=sys.stderr, flush=True)
+        print(f"{count(n, 'rule firing')}.", file=sys.stderr, flush=True)

@@ -8,6 +8,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from inbox_tui.words import count
+
 if TYPE_CHECKING:
     from inbox_tui.context import Context
 
@@ -73,5 +75,5 @@ def run(ctx: Context) -> int:
     elif len(rows) < total:
         print(f"{len(rows):,} of {total:,} conversations (--limit to see more).", file=sys.stderr)
     else:
-        print(f"{total:,} conversation{'s' if total != 1 else ''}.", file=sys.stderr)
+        print(f"{count(total, 'conversation')}.", file=sys.stderr)
     return 0

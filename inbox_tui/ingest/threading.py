@@ -211,19 +211,22 @@ def fold_into(s: Session, source_id: int, target: Conversation) -> bool:
 
 
 def merge_drafts(s: Session, source_id: int, target_id: int) -> None:
-    """Drafts follow their conversation; an agent with a draft on both keeps one
-    holding both texts (typed text is never dropped)."""
+    """Drafts follow their conversation; an agent with a draft of the same kind (reply,
+    note) on both keeps one holding both texts (typed text is never dropped), with the
+    review edits of the one that had some (the target's first)."""
     kept = {
-        d.agent_id: d for d in s.exec(select(Draft).where(Draft.conversation_id == target_id)).all()
+        (d.agent_id, d.kind): d
+        for d in s.exec(select(Draft).where(Draft.conversation_id == target_id)).all()
     }
     for draft in s.exec(select(Draft).where(Draft.conversation_id == source_id)).all():
-        other = kept.get(draft.agent_id)
+        other = kept.get((draft.agent_id, draft.kind))
         if other is None:
             draft.conversation_id = target_id
             s.add(draft)
         else:
             other.body = f"{other.body.rstrip()}\n\n{draft.body}"
             other.updated_at = max(other.updated_at, draft.updated_at)
+            other.review = other.review or draft.review
             s.add(other)
             s.delete(draft)
     s.flush()

@@ -90,10 +90,18 @@ def with_signature(body: str, signature: str | None) -> str:
     return body.rstrip("\n") + "\n\n" + block + "\n"
 
 
+# Files support agents attach every day that ``mimetypes`` does not know: sent as
+# octet-stream, the customer's mail client offers to save a log instead of showing it.
+_TEXT_SUFFIXES = {".log": "text/plain", ".yaml": "application/yaml", ".yml": "application/yaml"}
+
+
 def guess_type(filename: str) -> str:
     ctype, encoding = mimetypes.guess_type(filename, strict=False)
-    if ctype is None or encoding is not None:  # .tar.gz is gzip data, not a tar
+    if encoding is not None:  # .tar.gz is gzip data, not a tar
         return "application/octet-stream"
+    if ctype is None:
+        suffix = filename.rpartition(".")[2].lower()
+        return _TEXT_SUFFIXES.get("." + suffix, "application/octet-stream")
     return ctype
 
 

@@ -380,6 +380,8 @@ def _body(
             continue
         disposition = (part.get_content_disposition() or "") if _safe(part) else ""
         filename = _filename(part)
+        if filename and _invalid_type(part):  # "BINARY;name=x": a file, not text to show
+            ctype = "application/octet-stream"
         if (
             ctype == "message/rfc822"
             or (disposition == "attachment")
@@ -387,6 +389,8 @@ def _body(
         ):
             attachments.append(_attachment(part, filename, ctype, limits, kept))
             continue
+        if filename:  # an inline text file (a patch, a log): read in the thread, kept too
+            attachments.append(_attachment(part, filename, ctype, limits, kept))
         if ctype == "text/plain" or (ctype.startswith("text/") and ctype != "text/html"):
             plain.append(_text(part, warnings))
         elif ctype == "text/html":
@@ -513,6 +517,15 @@ def _attachment(
     if "InvalidBase64CharactersDefect" in defects:
         note = f"{_quoted(name)} had stray characters in its encoding; it may be damaged"
     return Attachment(name, ctype, size, data, "stored", note)
+
+
+def _invalid_type(part: Message) -> bool:
+    """The Content-Type names no type/subtype (the stdlib then says text/plain)."""
+    try:
+        declared = str(part.get("Content-Type", "") or "").split(";")[0].strip()
+    except Exception:
+        return False
+    return bool(declared) and "/" not in declared
 
 
 def _safe(part: Message) -> bool:

@@ -12,17 +12,24 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from inbox_tui.errors import UserError
+from inbox_tui.mail.outgoing import OutgoingAttachment, guess_type
 from inbox_tui.models import AttachmentStatus, Blob, Direction, Message
 from inbox_tui.sanitize import one_line, safe_filename
 from inbox_tui.services import core
+from inbox_tui.store import blobs
+
+if TYPE_CHECKING:
+    from inbox_tui.config import MailSettings
 
 
 @dataclass
@@ -38,6 +45,7 @@ class AttachmentInfo:
     note: str | None
     author: str = ""  # who sent the message it came with (untrusted: sanitise)
     sent_at: datetime | None = None
+    internal: bool = False  # attached to an internal note (never sent to anyone)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -48,6 +56,7 @@ class AttachmentInfo:
             "sha256": self.sha256,
             "status": self.status,
             "note": self.note,
+            "internal": self.internal,
         }
 
 
@@ -70,7 +79,8 @@ def entries(raw: str | None) -> list[dict[str, object]]:
 
 
 def list_attachments(session: Session, conversation_id: int) -> list[AttachmentInfo]:
-    """Every attachment of the conversation's messages (notes have none), oldest first."""
+    """Every attachment of the conversation's messages and internal notes, oldest
+    first."""
     core.lock_conversation(session, conversation_id)  # one sentence if it is gone
     rows = session.execute(
         sa_select(
@@ -80,14 +90,14 @@ def list_attachments(session: Session, conversation_id: int) -> list[AttachmentI
             col(Message.author_name),
             col(Message.author_email),
             col(Message.sent_at),
+            col(Message.direction),
         )
         .where(col(Message.conversation_id) == conversation_id)
-        .where(col(Message.direction) != Direction.NOTE.value)
         .where(col(Message.attachments).is_not(None))
         .order_by(col(Message.sent_at), col(Message.id))
     ).all()
     out = []
-    for row_id, mid, raw, name, addr, sent_at in rows:
+    for row_id, mid, raw, name, addr, sent_at, direction in rows:
         for pos, item in enumerate(entries(raw)):
             sha = item.get("sha256")
             out.append(
@@ -105,6 +115,7 @@ def list_attachments(session: Session, conversation_id: int) -> list[AttachmentI
                     note=str(item["note"]) if item.get("note") else None,
                     author=name or addr or "",
                     sent_at=sent_at,
+                    internal=direction == Direction.NOTE.value,
                 )
             )
     return out
@@ -322,3 +333,62 @@ def preview_image(
             f"{one_line(info.filename)} is not an image that can be shown ({exc.__class__.__name__}); "
             "save it to open it."
         ) from exc
+
+
+# -- files an agent attaches (a reply, a forward, an internal note) ---------------------
+
+
+def read_attachments(
+    paths: Sequence[str | Path], mail: MailSettings, nothing: str = "nothing was sent"
+) -> list[OutgoingAttachment]:
+    """Files the agent attaches, read whole, with the size caps of ``[mail]``. Raises
+    UserError (ending in ``nothing``: nothing is queued or saved) for a missing,
+    unreadable or too large file."""
+    from inbox_tui.mail.parse import _mb
+
+    out: list[OutgoingAttachment] = []
+    total = 0
+    cap = mail.max_attachment_bytes
+    for raw_path in paths:
+        path = Path(raw_path).expanduser()
+        shown = one_line(str(path), 300)
+        try:
+            if not path.is_file():
+                raise FileNotFoundError(path)
+            size = path.stat().st_size
+            if size > cap:
+                raise UserError(
+                    f"{shown} is {_mb(size)}, over the {_mb(cap)} limit for one attachment; {nothing}."
+                )
+            data = path.read_bytes()
+        except FileNotFoundError as exc:
+            raise UserError(f"There is no file {shown}; {nothing}.") from exc
+        except PermissionError as exc:
+            raise UserError(f"{shown} cannot be read (permission denied); {nothing}.") from exc
+        total += len(data)
+        if total > mail.max_message_attachment_bytes:
+            limit = _mb(mail.max_message_attachment_bytes)
+            raise UserError(f"The attachments add up to over {limit}; {nothing}.")
+        out.append(OutgoingAttachment(path.name, guess_type(path.name), data))
+    return out
+
+
+def files_json(session: Session, files: Sequence[OutgoingAttachment]) -> str | None:
+    """A message's ``attachments`` JSON for files an agent attached, their bytes kept in
+    ``blob`` like an import's (once per sha256)."""
+    if not files:
+        return None
+    conn = session.connection()
+    return json.dumps(
+        [
+            {
+                "name": one_line(f.filename, 300),
+                "type": f.content_type,
+                "size": len(f.data),
+                "sha256": blobs.put(conn, f.data),
+                "status": AttachmentStatus.STORED.value,
+            }
+            for f in files
+        ],
+        ensure_ascii=False,
+    )

@@ -2,7 +2,10 @@
 
 Every line is accounted for: imported, duplicate (already in the store), quarantined, or
 skipped with a reason (notices, blank lines; broken lines are reported with file and
-line number and the rest still imported).
+line number and the rest still imported). Attributes a log gives its writers (a JSONL
+``contact`` object, a Slack profile) are stored through ``import contacts``' path in the
+transaction that brings their lines, before the rules run, so a rule or a response
+target on ``contact.plan`` sees them; an agent's attributes are not kept.
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ from sqlmodel import Session
 from inbox_tui.errors import UserError
 from inbox_tui.incoming import IncomingMessage
 from inbox_tui.ingest import IngestCounts, Ingestor
+from inbox_tui.ingest.rows import contact_key
 from inbox_tui.models import Channel
 from inbox_tui.rules import Rule
 from inbox_tui.sanitize import one_line
+from inbox_tui.services.contactimport import ContactRecord, ContactsReport, store_contacts
 from inbox_tui.services.rules import newest_event, run_new
 from inbox_tui.sources.chat import ChatLine, Skip, irc, jsonl, slack
 from inbox_tui.sources.chat.detect import detect
@@ -34,12 +39,14 @@ class ChatReport:
     counts: IngestCounts = field(default_factory=IngestCounts)
     skipped: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
+    contacts: ContactsReport = field(default_factory=ContactsReport)
 
     def as_dict(self) -> dict[str, object]:
         return {
             **self.counts.as_dict(),
             "skipped": dict(self.skipped),
             "problems": len(self.problems),
+            "attributes": self.contacts.attributes,
         }
 
 
@@ -110,20 +117,52 @@ def import_chat(
             report.skipped[s.reason] += 1
             if s.problem:
                 report.problems.append(f"{s.where}: {s.reason}")
+        for line in lines:
+            report.problems.extend(line.problems)
         messages = to_messages(lines, agents or {})
+        by_id = {line.external_id: line for line in lines if line.attributes}
         for start in range(0, len(messages), BATCH):
             batch = messages[start : start + BATCH]
-            report.counts.merge(store.run(_ingest_batch, batch, list(rules)))
+            contacts = _contacts(batch, by_id)
+            counts, stored = store.run(_ingest_batch, batch, list(rules), contacts)
+            report.counts.merge(counts)
+            report.contacts.created += stored.created
+            report.contacts.attributes += stored.attributes
+            report.contacts.removed += stored.removed
             if progress:
                 progress(report)
     return report
 
 
+def _contacts(batch: list[IncomingMessage], lines: dict[str, ChatLine]) -> dict[str, ContactRecord]:
+    """The attributes the batch's customer lines give, by contact key; a writer's later
+    line wins."""
+    given = sorted(
+        ((lines[m.external_id], m) for m in batch if m.external_id in lines),
+        key=lambda pair: (pair[0].at, pair[0].line_no),
+    )
+    out: dict[str, ContactRecord] = {}
+    for line, msg in given:
+        key = contact_key(msg)
+        if msg.agent_username or key is None:
+            continue
+        out.setdefault(key[0], ContactRecord(key[1] or None, "", {})).attributes.update(
+            line.attributes
+        )
+    return out
+
+
 def _ingest_batch(
-    session: Session, batch: list[IncomingMessage], rules: list[Rule]
-) -> IngestCounts:
-    """One transaction: the batch's messages and the rules they set off."""
+    session: Session,
+    batch: list[IncomingMessage],
+    rules: list[Rule],
+    contacts: dict[str, ContactRecord],
+) -> tuple[IngestCounts, ContactsReport]:
+    """One transaction: the writers' attributes, the batch's messages and the rules they
+    set off (counted afresh on each attempt, so a retried transaction counts once)."""
+    stored = ContactsReport()
+    store_contacts(session, contacts, stored)
     before = newest_event(session) if rules else 0
     counts = Ingestor(session).add_all(batch)
     counts.rules_fired += len(run_new(session, rules, before))
-    return counts
+    return counts, stored

@@ -112,8 +112,13 @@ def reply_options(review: Review | None) -> dict[str, Any]:
     if review is None:
         return {}
     if review.chat:
-        return {"sign": review.sign, "attachments": list(review.files)}
+        return {
+            "sign": review.sign,
+            "attachments": list(review.files),
+            "answering": review.answering,
+        }
     return {
+        "answering": review.answering,
         "to": list(review.to),
         "cc": list(review.cc),
         "bcc": list(review.bcc),
@@ -133,15 +138,15 @@ def _send_forward(session: Session, actor: str, review: Review, note: str, confi
         session,
         actor,
         review.conversation_id,
-        [a for _, a in review.to],
+        list(review.to),
         config=config,
         note=note,
         message_row_id=review.message_row_id,
         attach_original=review.attach_original,
         attachments=list(review.files),
         sign=review.sign,
-        cc=[a for _, a in review.cc],
-        bcc=[a for _, a in review.bcc],
+        cc=list(review.cc),
+        bcc=list(review.bcc),
     )
     return _sent(session, outbox_id, config, "Forward")
 
@@ -172,7 +177,7 @@ def start_reply(
     macro, an article) goes after it, so nothing typed before is ever replaced.
     ``exact``: ``text`` is the whole reply (a send that failed, handed back)."""
     from inbox_tui.models import Conversation
-    from inbox_tui.services.drafts import get_draft, join_texts
+    from inbox_tui.services.drafts import get_draft, get_review_edits, join_texts
     from inbox_tui.services.replies import reply_headers
 
     draft = None if exact else get_draft(session, actor, conversation_id)
@@ -182,12 +187,19 @@ def start_reply(
     from inbox_tui.services.review import reply_review
 
     review = reply_review(session, actor, conversation_id, config=config, reply_all=reply_all)
+    if draft is not None:  # the recipients, signature and files the agent left it with
+        review.apply_edits(get_review_edits(session, actor, conversation_id))
     return ReplyStart(body, headers, draft is not None, conv.version if conv else None, review)
 
 
 def start_note(session: Session, actor: str, conversation_id: int) -> ReplyStart:
-    """The note composer's text: the agent's kept note draft, if any."""
-    from inbox_tui.services.drafts import get_draft
+    """The note composer's text: the agent's kept note draft, if any, with the files
+    attached to it in its review."""
+    from inbox_tui.services.drafts import get_draft, get_review_edits
+    from inbox_tui.services.review import note_review
 
     draft = get_draft(session, actor, conversation_id, kind="note")
-    return ReplyStart(draft or "", [], draft is not None)
+    review = note_review(conversation_id)
+    if draft is not None:
+        review.apply_edits(get_review_edits(session, actor, conversation_id, kind="note"))
+    return ReplyStart(draft or "", [], draft is not None, review=review)

@@ -14,7 +14,6 @@ stored), then in one transaction, a batch of rows at a time.
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,13 +24,13 @@ from sqlmodel import Session, col
 from inbox_tui import sanitize
 from inbox_tui.errors import UserError
 from inbox_tui.models import Contact, ContactAttribute, utcnow
+from inbox_tui.sources.attributes import MAX_VALUE
+from inbox_tui.sources.attributes import NAME as _NAME
 from inbox_tui.store import dialect
 
 MAX_ROWS = 2_000_000
 MAX_COLUMNS = 50
-MAX_VALUE = 1000
 BATCH = 2000
-_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,99}")
 _CONTACT = Contact.__table__  # type: ignore[attr-defined]
 _ATTR = ContactAttribute.__table__  # type: ignore[attr-defined]
 
@@ -161,34 +160,52 @@ def _header(path: Path, row: list[str]) -> list[str]:
     return names
 
 
+@dataclass
+class ContactRecord:
+    """One contact's row to store: ``email`` (None for a chat handle's contact), ``name``
+    ("" keeps the name), attribute values by name ("" removes that attribute)."""
+
+    email: str | None
+    name: str
+    attributes: dict[str, str]
+
+
 def _store(
     session: Session, header: list[str], rows: list[list[str]], report: ContactsReport
 ) -> None:
     at = header.index("email")
     name_at = header.index("name") if "name" in header else None
     attrs = [(i, n) for i, n in enumerate(header) if n not in ("email", "name")]
-    wanted: dict[str, list[str]] = {}
+    wanted: dict[str, ContactRecord] = {}
     for row in rows:
         email = sanitize.one_line(row[at], 320).lower()
         if "@" not in email:
             continue  # check_file refused such a file; here only for safety
-        wanted[email] = row
+        wanted[email] = ContactRecord(
+            email=email,
+            name=sanitize.one_line(row[name_at], 300) if name_at is not None else "",
+            attributes={n: sanitize.one_line(row[i], MAX_VALUE) for i, n in attrs},
+        )
     report.rows += len(rows)
+    store_contacts(session, wanted, report)
+
+
+def store_contacts(
+    session: Session, wanted: dict[str, ContactRecord], report: ContactsReport
+) -> None:
+    """Create the contacts not known yet (by key: the lower-cased email, or
+    ``chat:<handle>``), rename those given a new name, and set or remove their
+    attributes: the one path for a contacts CSV and a chat log's attributes."""
     if not wanted:
         return
     conn = session.connection()
-
-    def name_of(row: list[str]) -> str:
-        return sanitize.one_line(row[name_at], 300) if name_at is not None else ""
-
     lookup = select(_CONTACT.c.key, _CONTACT.c.id, _CONTACT.c.name).where(
         _CONTACT.c.key.in_(list(wanted))
     )
     before = {key: (cid, name) for key, cid, name in conn.execute(lookup).all()}
-    now = utcnow()
     new = [
-        {"key": k, "email": k, "name": name_of(wanted[k]), "created_at": now}
-        for k in wanted
+        {"key": k, "email": r.email, "name": r.name, "created_at": utcnow()}
+        for k, r in wanted.items()
         if k not in before
     ]
     if new:  # one statement for the batch; a contact created meanwhile is kept
@@ -196,32 +213,33 @@ def _store(
         report.created += len(new)
     known: dict[str, int] = {key: cid for key, cid, _name in conn.execute(lookup).all()}
     renamed = [
-        {"cid": cid, "nm": name_of(wanted[key])}
+        {"cid": cid, "nm": wanted[key].name}
         for key, (cid, name) in before.items()
-        if name_of(wanted[key]) and name_of(wanted[key]) != name
+        if wanted[key].name and wanted[key].name != name
     ]
     if renamed:
         conn.execute(
             _CONTACT.update().where(_CONTACT.c.id == bindparam("cid")).values(name=bindparam("nm")),
             renamed,
         )
-    if not attrs:
-        return
-    ids = [known[k] for k in wanted]
-    names = [n for _, n in attrs]
-    conn.execute(
-        delete(ContactAttribute)
-        .where(col(ContactAttribute.contact_id).in_(ids))
-        .where(col(ContactAttribute.name).in_(names))
-    )
+    # The attributes given replace the stored ones of those names, one statement per
+    # set of names (a CSV has one; chat writers may each give others).
+    by_names: dict[frozenset[str], list[int]] = {}
     values = []
-    for key, row in wanted.items():
-        for i, name in attrs:
-            value = sanitize.one_line(row[i], MAX_VALUE)
+    for key, rec in wanted.items():
+        if rec.attributes:
+            by_names.setdefault(frozenset(rec.attributes), []).append(known[key])
+        for name, value in rec.attributes.items():
             if value:
                 values.append({"contact_id": known[key], "name": name, "value": value})
             else:
                 report.removed += 1
+    for names, ids in by_names.items():
+        conn.execute(
+            delete(ContactAttribute)
+            .where(col(ContactAttribute.contact_id).in_(ids))
+            .where(col(ContactAttribute.name).in_(sorted(names)))
+        )
     if values:
         conn.execute(_ATTR.insert(), values)
         report.attributes += len(values)

@@ -104,15 +104,16 @@ def handoffs(session: Session, since: datetime, until: datetime) -> list[Handoff
     return [*sorted(per.values(), key=lambda h: h.agent), team]
 
 
-def assign_previous_many(session: Session, actor: str, ids: list[int]) -> int:
+def assign_previous_many(session: Session, actor: str, ids: list[int]) -> dict[str, int]:
     """Assign each conversation to the agent who last helped its customer; those whose
-    customer nobody has answered before are left as they are. Returns how many moved."""
-    moved = 0
+    customer nobody has answered before are left as they are. Returns how many went to
+    whom (the toast names them: "Assigned to the previous agent" said nothing of who)."""
+    moved: dict[str, int] = {}
     for cid in ids:
         agent = previous_agent(session, cid)
         if agent is not None:
             triage.assign(session, actor, cid, agent)
-            moved += 1
+            moved[agent] = moved.get(agent, 0) + 1
     if not moved:
         raise UserError(
             "Nobody has answered the customer of "

@@ -349,6 +349,16 @@ def _waiting(session: Session, message_ids: list[int | None]) -> dict[int, datet
     return {int(mid): at for mid, at in rows if mid is not None}
 
 
+def label(session: Session, conversation_id: int) -> str:
+    """How a screen names a conversation it acts on: "#42 “Subject”" (cleaned)."""
+    from inbox_tui.services.wording import subject
+
+    conv = session.get(Conversation, conversation_id)
+    if conv is None:
+        raise conversation_not_found(conversation_id)
+    return f"#{conversation_id} {subject(conv.subject)}"
+
+
 def get_thread(session: Session, conversation_id: int, newest: int | None = None) -> Thread:
     """The conversation with its messages and notes, oldest first: all of them, or only
     the ``newest`` few (a 900-message thread is read from its end, as Gmail shows it;

@@ -14,9 +14,11 @@ collision check must not fire because someone is typing).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, delete, select
 
@@ -25,6 +27,9 @@ from inbox_tui.errors import UserError
 from inbox_tui.models import Agent, Conversation, Draft, utcnow
 from inbox_tui.services.core import conversation_not_found, ensure_agent
 from inbox_tui.store import insert_or_get
+
+if TYPE_CHECKING:
+    from inbox_tui.services.review import Review
 
 # A draft is text an agent typed; a paste of a whole log file is not a reply.
 MAX_DRAFT_CHARS = 500_000
@@ -61,9 +66,12 @@ def save_draft(
     *,
     at: datetime | None = None,
     kind: str = "reply",
+    review: dict[str, object] | None = None,
 ) -> bool:
     """Keep ``body`` as ``actor``'s draft of a reply (or note) on the conversation. Text
-    that is only whitespace deletes the draft instead. Returns True when one is kept."""
+    that is only whitespace deletes the draft instead. Returns True when one is kept.
+    ``review``: the review step's edits (``Review.edits``) to keep with it, ``{}`` for
+    none; None leaves those kept before as they are (the composer's autosave)."""
     _check_kind(kind)
     text = sanitize.clean(body)
     if not text.strip():
@@ -93,6 +101,8 @@ def save_draft(
             lookup,
         )
     draft.body = text
+    if review is not None:
+        draft.review = json.dumps(review, ensure_ascii=False) if review else None
     draft.updated_at = at or utcnow()
     session.add(draft)
     return True
@@ -111,6 +121,24 @@ def get_draft(
     ).first()
 
 
+def get_review_edits(
+    session: Session, actor: str, conversation_id: int, *, kind: str = "reply"
+) -> dict[str, object]:
+    """The review step's edits kept with ``actor``'s draft, or ``{}``."""
+    raw = session.exec(
+        select(Draft.review)
+        .join(Agent, col(Agent.id) == Draft.agent_id)
+        .where(Draft.conversation_id == conversation_id)
+        .where(Agent.username == actor)
+        .where(Draft.kind == kind)
+    ).first()
+    try:
+        edits = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return edits if isinstance(edits, dict) else {}
+
+
 def keep_typed(
     session: Session, actor: str, conversation_id: int, typed: str, *, kind: str = "reply"
 ) -> bool:
@@ -120,6 +148,24 @@ def keep_typed(
         return get_draft(session, actor, conversation_id, kind=kind) is not None
     kept = get_draft(session, actor, conversation_id, kind=kind) or ""
     return save_draft(session, actor, conversation_id, join_texts(kept, typed), kind=kind)
+
+
+def keep_composer_text(
+    session: Session,
+    actor: str,
+    conversation_id: int,
+    text: str,
+    kind: str,
+    complete: bool,
+    review: Review | None,
+) -> bool:
+    """A composer closing (Esc, or the app quitting): its text kept as the draft, with
+    the review step's edits (``review``), or, when it closed before its kept draft
+    arrived (``complete`` False), only what was typed, after that draft."""
+    if not complete:
+        return keep_typed(session, actor, conversation_id, text, kind=kind)
+    edits = review.edits() if review is not None else None
+    return save_draft(session, actor, conversation_id, text, kind=kind, review=edits)
 
 
 def delete_draft(

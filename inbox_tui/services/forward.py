@@ -29,11 +29,10 @@ from inbox_tui.mail.outgoing import (
 )
 from inbox_tui.models import Blob, Direction, EventKind, Message, utcnow
 from inbox_tui.services import core
-from inbox_tui.services.attachments import entries
+from inbox_tui.services.attachments import entries, read_attachments
 from inbox_tui.services.replies import (
     Delivery,
     queued_status,
-    read_attachments,
     sending_account,
     signature,
     store_outgoing,
@@ -42,6 +41,9 @@ from inbox_tui.services.replies import (
 
 if TYPE_CHECKING:
     from inbox_tui.config import Config
+
+# A recipient: "Ana Díaz <ana@example.com>" as typed, or (name, address).
+Recipient = str | tuple[str, str]
 
 
 def original_of(session: Session, m: Message) -> OriginalMessage:
@@ -76,7 +78,7 @@ def queue_forward(
     session: Session,
     actor: str,
     conversation_id: int,
-    to: Sequence[str],
+    to: Sequence[Recipient],
     *,
     config: Config,
     note: str = "",
@@ -84,14 +86,20 @@ def queue_forward(
     attach_original: bool = True,
     attachments: Sequence[str | Path] = (),
     sign: bool = True,
-    cc: Sequence[str] = (),
-    bcc: Sequence[str] = (),
+    cc: Sequence[Recipient] = (),
+    bcc: Sequence[Recipient] = (),
 ) -> int:
     """Forward one message (``message_row_id``: attached whole unless
     ``attach_original`` is False, then quoted) or the whole conversation (quoted) to
-    ``to`` (and ``cc``; ``bcc`` unnamed). Returns the outbox row id. Raises UserError for no address, a message not
-    in the conversation, or no account to send from."""
-    recipients, copied, hidden = ([a.strip() for a in x if a.strip()] for x in (to, cc, bcc))
+    ``to`` (and ``cc``; ``bcc`` unnamed). Each recipient is a (name, address) pair or
+    text as typed (``Ana Díaz <ana@example.com>``); names are kept in the headers
+    (RFC 2047 encoded when not ASCII) and in the thread. Returns the outbox row id.
+    Raises UserError for no address, a bad one, a message not in the conversation, or
+    no account to send from."""
+    to_list, cc_list, hidden = (
+        _pairs(x, what) for x, what in ((to, "To"), (cc, "Cc"), (bcc, "Bcc"))
+    )
+    recipients, copied = [a for _, a in to_list], [a for _, a in cc_list]
     if not recipients:
         raise UserError("Forwarding needs an address to send to.")
     conv = core.lock_conversation(session, conversation_id)
@@ -108,17 +116,16 @@ def queue_forward(
     if not attach_original:
         quoted = "\n".join(quote_original(original_of(session, m)) for m in chosen)
         text = (text.rstrip("\n") + "\n\n" if text.strip() else "") + quoted
-    files = read_attachments(attachments, config)
+    files = read_attachments(attachments, config.mail)
     now = utcnow()
     domain = account.address.rpartition("@")[2]
     message_id = new_message_id(domain)
-    to_list = [("", a) for a in recipients]
     subject = forward_subject(chosen[-1].subject or conv.subject)
     parts = ReplyParts(
         from_name=account.from_name or agent.name or None,
         from_addr=account.address,
         to=to_list,
-        cc=[("", a) for a in copied],
+        cc=cc_list,
         subject=subject,
         body=text,
         in_reply_to=None,
@@ -132,12 +139,12 @@ def queue_forward(
         message_id=message_id,
         raw=build_reply(parts, message_id).as_bytes(),
         mail_from=account.address,
-        rcpts=list(dict.fromkeys(recipients + copied + hidden)),
+        rcpts=list(dict.fromkeys(recipients + copied + [a for _, a in hidden])),
         status=queued_status(config),
         account=account,
         send_at=now + timedelta(seconds=config.mail.undo_seconds),
         to=to_list,
-        cc=[("", a) for a in copied],
+        cc=cc_list,
         files=files,
         subject=subject,
     )
@@ -152,6 +159,22 @@ def queue_forward(
     core.append_message(session, conv, agent, Direction.OUTBOUND, EventKind.FORWARDED, data, now)
     assert outbox.id is not None
     return outbox.id
+
+
+def _pairs(recipients: Sequence[Recipient], what: str) -> list[tuple[str, str]]:
+    """Recipients as (name, address): pairs as given, text parsed and checked
+    (``review.parse_addresses``: one sentence for a bad address)."""
+    from inbox_tui.services.review import parse_addresses
+
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for r in recipients:
+        pairs = (parse_addresses(r, what) if r.strip() else []) if isinstance(r, str) else [r]
+        for name, addr in pairs:
+            if addr.strip() and addr.strip().lower() not in seen:
+                seen.add(addr.strip().lower())
+                out.append((name, addr.strip()))
+    return out
 
 
 def _chosen(

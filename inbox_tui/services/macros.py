@@ -51,6 +51,15 @@ class MacroInfo:
             first.append("add an internal note to each")
         return first + self.describe_actions()
 
+    def summary(self) -> str:
+        """What applying it does, for a picker: "reply, tag bug, set pending"; one with
+        no text is described by its actions alone ("tag billing, assign to priya"): its
+        kind said "reply" although it sends nothing (#17)."""
+        kind = []
+        if self.body:
+            kind.append("reply" if self.body_kind == "reply" else "note")
+        return ", ".join(kind + self.describe_actions()) or "does nothing"
+
     def describe_actions(self) -> list[str]:
         """The actions as short plain phrases, for pickers and previews."""
         a = self.actions
@@ -126,13 +135,22 @@ def import_specs(session: Session, specs: list[MacroSpec]) -> dict[str, int]:
     return counts
 
 
+def template_problem(body: str) -> str | None:
+    """What is wrong with a macro's text (one sentence), or None: checked by the editor
+    before it closes, and by ``save_macro``."""
+    try:
+        template.parse(sanitize.for_display(body))
+    except template.TemplateError as exc:
+        return str(exc)
+    return None
+
+
 def save_macro(session: Session, slug: str, name: str, body: str, actions: dict[str, Any]) -> None:
     """Edit a macro from the TUI: the template is checked before it is saved."""
     name, body = sanitize.one_line(name, 300), sanitize.for_display(body)
-    try:
-        template.parse(body)
-    except template.TemplateError as exc:
-        raise MacroError(f"The macro was not saved: {exc}") from exc
+    problem = template_problem(body)
+    if problem:
+        raise MacroError(f"The macro was not saved: {problem}")
     row = session.exec(select(Macro).where(Macro.slug == slug)).first()
     if row is None:
         row = Macro(slug=slug, name=name)

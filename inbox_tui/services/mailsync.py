@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -180,7 +181,49 @@ async def sync_mailbox(
     return report
 
 
-_Fetched = tuple[list[int], list[RawMail], list["Future[bytes]"]]
+# (UIDs asked for, UID of each message fetched, the messages, their parse futures)
+_Fetched = tuple[list[int], list[int], list[RawMail], deque[tuple[int, "Future[bytes]"]]]
+FETCH_BYTES = 1024 * 1024  # a FETCH asks for about this much mail
+SIZES_WINDOW = 2000  # UIDs whose sizes are asked for at once
+WRITE_BYTES = 1024 * 1024  # one transaction writes about this much mail
+
+
+def fetch_batches(uids: list[int], sizes: dict[int, int]) -> list[list[int]]:
+    """``uids`` in consecutive FETCH batches of about ``FETCH_BYTES`` (at most
+    ``FETCH_BATCH`` UIDs, at least one): a run of large mail is fetched, and held while
+    it waits for the writer, a few messages at a time rather than 200."""
+    out: list[list[int]] = []
+    batch: list[int] = []
+    nbytes = 0
+    for uid in uids:
+        size = sizes.get(uid, 0)
+        if batch and (nbytes + size > FETCH_BYTES or len(batch) >= FETCH_BATCH):
+            out.append(batch)
+            batch, nbytes = [], 0
+        batch.append(uid)
+        nbytes += size
+    if batch:
+        out.append(batch)
+    return out
+
+
+def write_groups(
+    uids: list[int], items: list[RawMail], limit: int | None = None
+) -> list[tuple[int, int]]:
+    """``(end, last_uid)`` of each transaction a fetched batch is written in: consecutive
+    runs of about ``limit`` bytes of mail, each naming the UID of its last message, so
+    the sync state never passes a message that is not committed. The caller names the
+    last run's UID (the FETCH's last, which covers expunged UIDs after it)."""
+    limit = WRITE_BYTES if limit is None else limit
+    groups: list[tuple[int, int]] = []
+    nbytes = 0
+    for i, item in enumerate(items):
+        nbytes += len(item.raw)
+        if nbytes >= limit and i + 1 < len(items):
+            groups.append((i + 1, uids[i]))
+            nbytes = 0
+    groups.append((len(items), uids[-1] if uids else 0))
+    return groups
 
 
 async def _fetch_parse_write(
@@ -195,43 +238,53 @@ async def _fetch_parse_write(
     pool: pipeline.ParsePool | None,
     rules: Sequence[Rule] = (),
 ) -> None:
-    """The ingest pipeline for one mailbox: FETCH batches are read while earlier ones
-    are parsed (in the pool) and written (one transaction each, with the sync state
-    that covers exactly that batch), at most ``AHEAD`` batches in between, so memory
-    stays flat. A connection lost half-way still commits every batch fetched whole."""
+    """The ingest pipeline for one mailbox: FETCH batches (of about ``FETCH_BYTES``, by
+    the sizes the server gives first) are read while earlier ones are parsed (in the pool) and written (transactions of about
+    ``WRITE_BYTES``, each with the sync state that covers exactly what it holds), at
+    most ``AHEAD`` batches in between, so memory stays flat whatever the mail's size. A
+    connection lost half-way still commits every batch fetched whole."""
     source = key
     queue: asyncio.Queue[_Fetched | BaseException | None] = asyncio.Queue(AHEAD)
 
     async def fetch() -> None:
         try:
-            for start in range(0, len(uids), FETCH_BATCH):
-                chunk = uids[start : start + FETCH_BATCH]
-                items = [_raw_mail(source, uid, raw) for uid, raw in await imap.fetch(chunk)]
-                futures = []
-                if pool is not None:
-                    for part in pipeline.chunked(
-                        items, len_raw, pipeline.CHUNK_ITEMS, pipeline.CHUNK_BYTES
-                    ):
-                        futures.append(pool.submit(parse_many, source, limits, part))
-                await queue.put((chunk, items, futures))
+            for start in range(0, len(uids), SIZES_WINDOW):
+                window = uids[start : start + SIZES_WINDOW]
+                for chunk in fetch_batches(window, await imap.sizes(window)):
+                    await fetch_one(chunk)
         except BaseException as exc:  # handed to the writer, after what came before
             await queue.put(exc)
             return
         await queue.put(None)
 
+    async def fetch_one(chunk: list[int]) -> None:
+        got = await imap.fetch(chunk)
+        items = [_raw_mail(source, uid, raw) for uid, raw in got]
+        futures: deque[tuple[int, Future[bytes]]] = deque()
+        if pool is not None:
+            for part in pipeline.chunked(
+                items, len_raw, pipeline.CHUNK_ITEMS, pipeline.CHUNK_BYTES
+            ):
+                futures.append((len(part), pool.submit(parse_many, source, limits, part)))
+        await queue.put((chunk, [uid for uid, _ in got], items, futures))
+
     loop = asyncio.get_running_loop()
     # One writer thread for the whole mailbox (each new thread would keep its own heap).
     writer = ThreadPoolExecutor(1, thread_name_prefix="sync-writer")
 
-    def parse_and_write(
-        chunk: list[int], items: list[RawMail], parsed: list[bytes] | None
-    ) -> IngestCounts:
-        if parsed is None:
+    parsed: deque[IncomingMessage | str] = deque()  # the writer's, unpickled by it
+
+    def write(items: list[RawMail], pickles: list[bytes], last_uid: int) -> IngestCounts:
+        # Unpickled in the writer's thread: the objects are made where they are freed,
+        # so that memory is reused instead of piling up in another thread's heap.
+        for data in pickles:
+            parsed.extend(pipeline.unpack(data))
+        if pool is None:
             results = parse_many(source, limits, items)
         else:
-            results = [r for data in parsed for r in pipeline.unpack(data)]
+            results = [parsed.popleft() for _ in items]
         pairs = list(zip(items, results, strict=True))
-        return store.run(_ingest_batch, key, source, pairs, chunk[-1], box, rules)
+        return store.run(_ingest_batch, key, source, pairs, last_uid, box, rules)
 
     fetcher = asyncio.create_task(fetch())
     try:
@@ -239,11 +292,22 @@ async def _fetch_parse_write(
         while (got := await queue.get()) is not None:
             if isinstance(got, BaseException):
                 raise got
-            chunk, items, futures = got
-            parsed = [await asyncio.wrap_future(f) for f in futures] if futures else None
-            counts = await loop.run_in_executor(writer, parse_and_write, chunk, items, parsed)
-            report.fetched += len(items)
-            report.counts.merge(counts)
+            chunk, got_uids, items, futures = got
+            begin = ready = 0  # ready: parsed, handed to the writer, not yet written
+            for end, uid in write_groups(got_uids, items):
+                # Only the parse results this transaction needs are handed over: the
+                # rest of the batch stays a few compact pickles meanwhile.
+                pickles = []
+                while futures and ready < end - begin:
+                    n, fut = futures.popleft()
+                    pickles.append(await asyncio.wrap_future(fut))
+                    ready += n
+                last = uid if end < len(items) else chunk[-1]
+                counts = await loop.run_in_executor(writer, write, items[begin:end], pickles, last)
+                ready = max(0, ready - (end - begin))
+                report.fetched += end - begin
+                report.counts.merge(counts)
+                begin = end
             done += len(chunk)
             if progress:
                 progress(report, done, len(uids))

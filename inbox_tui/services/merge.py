@@ -405,9 +405,42 @@ def split_choices(session: Session, conversation_id: int, limit: int = 200) -> l
     return out
 
 
-def describe_merge(session: Session, source_id: int, target_id: int) -> tuple[str, str]:
-    """The two lines a merge's confirmation names (the one merged away, the one kept);
-    the sentence ``merge`` would give for the same conversation or a missing one."""
+def describe_merge(session: Session, source_id: int, target_id: int) -> tuple[str, str, list[str]]:
+    """The two lines a merge's confirmation names (the one merged away, the one kept)
+    and a plain warning when they are different customers' (empty when the same); the
+    sentence ``merge`` would give for the same conversation or a missing one."""
     if source_id == target_id:
         raise UserError(f"Conversation {source_id} cannot be merged into itself.")
-    return describe(session, source_id), describe(session, target_id)
+    return (
+        describe(session, source_id),
+        describe(session, target_id),
+        customers_differ(session, source_id, target_id),
+    )
+
+
+def customers_differ(session: Session, source_id: int, target_id: int) -> list[str]:
+    """A warning naming both customers when the two conversations are not the same
+    customer's (its lines; none when the same): after the merge, a reply answers
+    whoever wrote last."""
+    from inbox_tui import sanitize
+    from inbox_tui.models import Contact
+
+    src, kept = session.get(Conversation, source_id), session.get(Conversation, target_id)
+    if src is None or kept is None or src.contact_id == kept.contact_id:
+        return []
+
+    def who(conv: Conversation) -> str:
+        contact = session.get(Contact, conv.contact_id) if conv.contact_id else None
+        if contact is None:
+            return "an unknown customer"
+        name = contact.name or contact.email or contact.key
+        if contact.name and contact.email:
+            name += f" <{contact.email}>"
+        return sanitize.one_line(name, 60)
+
+    return [
+        "⚠ These are two different customers:",
+        f"#{source_id} is {who(src)}'s",
+        f"#{target_id} is {who(kept)}'s",
+        "after the merge, r answers whoever wrote last (the review names them)",
+    ]

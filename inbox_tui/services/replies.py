@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
-from inbox_tui import sanitize
 from inbox_tui.errors import UserError
 from inbox_tui.incoming import normalise_message_id
 from inbox_tui.mail.outgoing import (
@@ -39,14 +38,12 @@ from inbox_tui.mail.outgoing import (
     ReplyParts,
     build_reply,
     check_header,
-    guess_type,
     new_message_id,
     reply_subject,
     with_signature,
 )
 from inbox_tui.models import (
     Agent,
-    AttachmentStatus,
     Channel,
     Contact,
     Conversation,
@@ -61,8 +58,8 @@ from inbox_tui.models import (
     utcnow,
 )
 from inbox_tui.services import core, triage
+from inbox_tui.services.attachments import files_json, read_attachments
 from inbox_tui.services.drafts import delete_draft
-from inbox_tui.store import blobs
 
 if TYPE_CHECKING:
     from inbox_tui.config import Account, Config
@@ -167,6 +164,35 @@ def last_customer(thread: Sequence[Message], ours: set[str]) -> Message | None:
     )
 
 
+def answered_message(
+    thread: Sequence[Message], ours: set[str], message_row_id: int | None = None
+) -> Message | None:
+    """The customer's message a reply answers: ``message_row_id`` (the one the review
+    showed, so mail arriving meanwhile does not change who it goes to), else the newest
+    the customer wrote. Its author is who the reply goes to, its subject the reply's.
+    Raises UserError when the chosen message is no longer in the thread."""
+    if message_row_id is None:
+        return last_customer(thread, ours)
+    chosen = next((m for m in thread if m.id == message_row_id), None)
+    if chosen is None or chosen.direction != Direction.INBOUND.value:
+        raise UserError(
+            f"The message this reply answers ({message_row_id}) is no longer in the "
+            "conversation; nothing was sent. Press r again to see who it goes to."
+        )
+    return chosen
+
+
+def customers_of(thread: Sequence[Message], ours: set[str]) -> list[str]:
+    """The different customers who wrote in a thread (a hand merge can join two), each
+    named once, oldest first."""
+    seen: dict[str, str] = {}
+    for m in thread:
+        addr = (m.author_email or "").strip().lower()
+        if m.direction == Direction.INBOUND.value and addr and addr not in ours:
+            seen.setdefault(addr, m.author_name or m.author_email or addr)
+    return list(seen.values())
+
+
 #: The demo inbox's team address (its mail is ``support@`` the demo's domain).
 DEMO_ADDRESS = "support@northwind.example"
 
@@ -205,19 +231,26 @@ def sending_account(config: Config, conv: Conversation) -> Account:
 
 
 def addressing(
-    session: Session, actor: str, conversation_id: int, *, config: Config, reply_all: bool = False
+    session: Session,
+    actor: str,
+    conversation_id: int,
+    *,
+    config: Config,
+    reply_all: bool = False,
+    answering: int | None = None,
 ) -> Addressing:
     """From, To and Cc of a reply. Reply goes to the customer who wrote last (their
     Reply-To when they set one), never to us: mail from our own addresses is skipped
     when finding who wrote last. Reply-all also keeps everyone on the To and Cc of that
     message and of every later one (our own replies may have copied someone in), minus
-    our own addresses and addresses that take no answers."""
+    our own addresses and addresses that take no answers. ``answering``: the customer's
+    message the reply answers (``answered_message``), when not the newest."""
     conv = core.lock_conversation(session, conversation_id)
     if conv.channel == Channel.CHAT.value:
         return Addressing(None, None, [], [])
     thread = thread_of(session, conv)
     taken = our_addresses(session, config)
-    last_in = last_customer(thread, taken)
+    last_in = answered_message(thread, taken, answering)
     contact = session.get(Contact, conv.contact_id) if conv.contact_id else None
     candidates = [
         (last_in.author_name or "", last_in.author_email) if last_in else ("", None),
@@ -314,43 +347,6 @@ def signature(session: Session, actor: str, conversation_id: int, *, config: Con
         raise UserError(f"The signature is not valid: {exc}") from exc
 
 
-def read_attachments(paths: Sequence[str | Path], config: Config) -> list[OutgoingAttachment]:
-    """Files the agent attaches, read whole, with the size caps of ``[mail]``. Raises
-    UserError (nothing is queued) for a missing, unreadable or too large file."""
-    out: list[OutgoingAttachment] = []
-    total = 0
-    cap = config.mail.max_attachment_bytes
-    for raw_path in paths:
-        path = Path(raw_path).expanduser()
-        shown = sanitize.one_line(str(path), 300)
-        try:
-            if not path.is_file():
-                raise FileNotFoundError(path)
-            size = path.stat().st_size
-            if size > cap:
-                raise UserError(
-                    f"{shown} is {_mb(size)}, over the {_mb(cap)} limit for one attachment; nothing was sent."
-                )
-            data = path.read_bytes()
-        except FileNotFoundError as exc:
-            raise UserError(f"There is no file {shown}; nothing was sent.") from exc
-        except PermissionError as exc:
-            raise UserError(
-                f"{shown} cannot be read (permission denied); nothing was sent."
-            ) from exc
-        total += len(data)
-        if total > config.mail.max_message_attachment_bytes:
-            raise UserError(
-                f"The attachments add up to over {_mb(config.mail.max_message_attachment_bytes)}; nothing was sent."
-            )
-        out.append(OutgoingAttachment(path.name, guess_type(path.name), data))
-    return out
-
-
-def _mb(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f} MB"
-
-
 # -- queueing ------------------------------------------------------------------------
 
 
@@ -390,11 +386,13 @@ def queue_reply(
     bcc: list[tuple[str, str]] | None = None,
     category: str | None = None,
     send_at: datetime | None = None,
+    answering: int | None = None,
 ) -> int:
-    """Queue a reply. Returns the outbox row id. ``send_at``: held in the outbox until
-    then, and dated then (``services/schedule``; email only). ``then_status`` "closed" (send and
-    close) first tags ``category`` where one is needed (``categories.before_close``;
-    without one, refused under ``[insight] category_on_close = "require"``). ``to`` / ``cc`` replace the computed
+    """Queue a reply to the customer's message ``answering`` (else their newest).
+    Returns the outbox row id. ``send_at``: held in the outbox until then, and dated
+    then (``services/schedule``; email only). ``then_status`` "closed" (send and close)
+    first tags ``category`` where one is needed (``categories.before_close``; without
+    one, refused under ``[insight] category_on_close = "require"``). ``to`` / ``cc`` replace the computed
     recipients (the review step's edits); ``bcc`` get it too without being named in
     it; the signature is added unless ``sign`` is False. Raises Collision (unless ``force``), UserError for an empty body, header
     injection, an unreadable or too large file, or no account to send from."""
@@ -420,14 +418,17 @@ def queue_reply(
     if hold is not None and conv.channel == Channel.CHAT.value:
         raise BadSendTime("A chat reply cannot be scheduled; send it now or later by hand.")
     thread = thread_of(session, conv)
-    last_in = last_customer(thread, our_addresses(session, config))
+    last_in = answered_message(thread, our_addresses(session, config), answering)
     if sign:
         text = with_signature(text, signature(session, actor, conversation_id, config=config))
-    files = read_attachments(attachments, config)
+    files = read_attachments(attachments, config.mail)
     if conv.channel == Channel.CHAT.value:
         delivery = _chat_delivery(session, conv, agent, last_in, text, now, config, files)
     else:
-        recipients = addressing(session, actor, conversation_id, config=config, reply_all=reply_all)
+        recipients = addressing(
+            session, actor, conversation_id, config=config, reply_all=reply_all,
+            answering=answering,
+        )  # fmt: skip
         if to is not None:
             recipients.to = list(to)
         if cc is not None:
@@ -586,7 +587,7 @@ def store_outgoing(
         body=text,
         to_addrs=json.dumps(delivery.to) if delivery.to else None,
         cc_addrs=json.dumps(delivery.cc) if delivery.cc else None,
-        attachments=_files_json(session, delivery.files),
+        attachments=files_json(session, delivery.files),
     )
     session.add(row)
     session.flush()
@@ -609,25 +610,6 @@ def store_outgoing(
     if session.get(ThreadRef, mid[:1000]) is None:  # the customer's answer threads here
         session.add(ThreadRef(ref=mid[:1000], conversation_id=conv.id))  # type: ignore[arg-type]
     return outbox, row
-
-
-def _files_json(session: Session, files: list[OutgoingAttachment]) -> str | None:
-    if not files:
-        return None
-    conn = session.connection()
-    return json.dumps(
-        [
-            {
-                "name": sanitize.one_line(f.filename, 300),
-                "type": f.content_type,
-                "size": len(f.data),
-                "sha256": blobs.put(conn, f.data),
-                "status": AttachmentStatus.STORED.value,
-            }
-            for f in files
-        ],
-        ensure_ascii=False,
-    )
 
 
 def chat_line(

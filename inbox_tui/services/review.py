@@ -23,11 +23,14 @@ from sqlmodel import Session
 from inbox_tui import sanitize
 from inbox_tui.errors import UserError
 from inbox_tui.mail.outgoing import forward_subject, reply_subject
-from inbox_tui.models import Channel, Direction
+from inbox_tui.models import Channel
 from inbox_tui.services import core
 from inbox_tui.services.replies import (
     account_for,
     addressing,
+    answered_message,
+    customers_of,
+    our_addresses,
     sending_account,
     signature,
     thread_of,
@@ -35,7 +38,7 @@ from inbox_tui.services.replies import (
 
 if TYPE_CHECKING:
     from inbox_tui.config import Account, Config
-    from inbox_tui.models import Conversation
+    from inbox_tui.models import Conversation, Message
 
 
 class BadAddress(UserError):
@@ -53,7 +56,7 @@ Pairs = list[tuple[str, str]]
 class Review:
     """What the review step shows and the agent may change before sending."""
 
-    kind: str  # "reply" | "forward"
+    kind: str  # "reply" | "forward" | "note" (an internal note: only its files)
     conversation_id: int
     from_name: str | None
     from_addr: str | None
@@ -71,12 +74,54 @@ class Review:
     attach_original: bool = True  # forward of one message: attached whole, else quoted
     send_at: datetime | None = None  # "send at": held in the outbox until then (UTC)
     customer_offset: int | None = None  # minutes east of UTC, from their mail (clock)
+    answering: int | None = None  # reply: the customer's message it answers (its row id)
+    answers: str | None = None  # that message, named: who wrote it, when, its subject
+    customers: list[str] = field(default_factory=list)  # the thread's customers (a merge)
+    reply_all: bool = False  # reply to all (taking it back reopens it so)
+    # What the agent changed here ("recipients", "sign", "files"): kept with the draft
+    # (``edits``) so closing the composer and opening it again shows them again.
+    edited: set[str] = field(default_factory=set)
+
+    def edits(self) -> dict[str, object]:
+        """The agent's changes, as kept with the draft: only what was edited, so
+        recipients nobody touched are computed afresh (a new Cc on the thread counts)."""
+        out: dict[str, object] = {}
+        if "recipients" in self.edited:
+            out.update({k: [list(p) for p in getattr(self, k)] for k in ("to", "cc", "bcc")})
+        if "sign" in self.edited:
+            out["sign"] = self.sign
+        if "files" in self.edited:
+            out["files"] = list(self.files)
+        return out
+
+    def apply_edits(self, edits: dict[str, object]) -> None:
+        """Put back changes kept with a draft (``edits``); malformed parts are ignored
+        (they came from the store, not from a stranger, but a half-written row must
+        not stop the composer)."""
+
+        def pairs(value: object) -> Pairs | None:
+            if not isinstance(value, list):
+                return None
+            out = [(str(p[0]), str(p[1])) for p in value if isinstance(p, list) and len(p) == 2]
+            return out if len(out) == len(value) else None
+
+        to, cc, bcc = (pairs(edits.get(k)) for k in ("to", "cc", "bcc"))
+        if to is not None and cc is not None and bcc is not None and self.kind != "note":
+            self.to, self.cc, self.bcc = to, cc, bcc
+            self.edited.add("recipients")
+        if isinstance(edits.get("sign"), bool) and self.kind != "note":
+            self.sign = bool(edits["sign"])
+            self.edited.add("sign")
+        files = edits.get("files")
+        if isinstance(files, list) and all(isinstance(f, str) for f in files) and not self.chat:
+            self.files = list(files)
+            self.edited.add("files")
 
     def missing(self) -> str | None:
         """Why this cannot be sent yet, in one sentence, or None."""
         if self.problem:
             return self.problem
-        if not self.chat and not self.to:
+        if not self.chat and self.kind != "note" and not self.to:
             return "Add someone to send it to: press a to edit the recipients."
         return None
 
@@ -88,7 +133,8 @@ def reply_review(
     ``queue_reply`` would use."""
     conv = core.lock_conversation(session, conversation_id)
     thread = thread_of(session, conv)
-    last_in = next((m for m in reversed(thread) if m.direction == Direction.INBOUND.value), None)
+    ours = our_addresses(session, config)
+    last_in = answered_message(thread, ours)
     subject = reply_subject(last_in.subject if last_in and last_in.subject else conv.subject)
     account = _account(config, conv)
     chat = conv.channel == Channel.CHAT.value
@@ -97,7 +143,10 @@ def reply_review(
     cc: Pairs = []
     if not chat:
         try:
-            who = addressing(session, actor, conversation_id, config=config, reply_all=reply_all)
+            who = addressing(
+                session, actor, conversation_id, config=config, reply_all=reply_all,
+                answering=last_in.id if last_in else None,
+            )  # fmt: skip
             to, cc = who.to, who.cc
         except UserError as exc:
             problem = str(exc)
@@ -118,7 +167,39 @@ def reply_review(
         signature=_signature(session, actor, conversation_id, config),
         chat=chat,
         problem=problem or (None if chat else _cannot_send(config, account)),
+        answering=last_in.id if last_in else None,
+        answers=_answers(last_in),
+        customers=customers_of(thread, ours),
+        reply_all=reply_all,
     )
+
+
+def note_review(conversation_id: int) -> Review:
+    """The review of an internal note: only the files kept with it (it is never sent, so
+    no addresses and no signature)."""
+    return Review(
+        kind="note",
+        conversation_id=conversation_id,
+        from_name=None,
+        from_addr=None,
+        mailbox=None,
+        to=[],
+        cc=[],
+        subject="",
+        signature=None,
+        sign=False,
+    )
+
+
+def _answers(message: Message | None) -> str | None:
+    """The message a reply answers, named for the review: who wrote it, when, about what."""
+    if message is None:
+        return None
+    who = sanitize.one_line(message.author_name or message.author_email or "the customer", 60)
+    if message.author_name and message.author_email:
+        who += f" <{sanitize.one_line(message.author_email, 120)}>"
+    subject = sanitize.one_line(message.subject or "(no subject)", 60)
+    return f"{who}, {message.sent_at:%d %b %H:%M}: “{subject}”"
 
 
 def forward_review(

@@ -55,7 +55,7 @@ ARTICLE, CONVERSATION = "article", "conversation"
 # English); the cost of embedding grows with their length and number.
 HEAD_CHARS = 300  # body characters in an article's first chunk (with title, description)
 CHUNK_CHARS = 500  # each further chunk of a long article
-MAX_CHUNKS = 3
+MAX_CHUNKS = 3  # the head and further windows of the body (the title is one more)
 CONVERSATION_CHARS = 1500  # of the customer's latest messages
 TAGGED_HISTORY = 5000  # newest tagged conversations the tag vote looks at
 EMBED_ON_THE_FLY = 64  # tagged conversations without a stored vector embedded per rebuild
@@ -75,8 +75,12 @@ def text_hash(parts: Sequence[str]) -> str:
 
 
 def article_chunks(title: str, description: str, body: str) -> list[str]:
-    """What is embedded for one article: the head, then windows of the rest of the body
-    cut at a space, each with the title in front so a window keeps its topic."""
+    """What is embedded for one article: its title alone (the question the article
+    answers, which is what a customer's question most resembles), the head (title,
+    description and the start of the body), then windows of the rest of the body cut at
+    a space, each with the title in front so a window keeps its topic. An article scores
+    by its best chunk; the title chunk lifted top-1 on StackFAQ's dev half from 0.957 to
+    0.966 (benchmarks/README.md)."""
     title, description, body = title.strip(), (description or "").strip(), (body or "").strip()
     head = "\n".join(p for p in (title, description, body[:HEAD_CHARS]) if p)
     chunks = [head or title]
@@ -87,7 +91,7 @@ def article_chunks(title: str, description: str, body: str) -> list[str]:
             piece = piece.rsplit(" ", 1)[0]
         chunks.append(f"{title}\n{piece.strip()}")
         rest = rest[len(piece) :]
-    return chunks
+    return [title, *chunks] if title and title != chunks[0] else chunks
 
 
 def _write(session: Session, kind: str, rows: list[tuple[int, str, Any]]) -> None:

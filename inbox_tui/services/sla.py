@@ -38,7 +38,7 @@ from inbox_tui.models import (
     Status,
     Tag,
 )
-from inbox_tui.services.stats import BusinessHours
+from inbox_tui.services.stats import BusinessHours, DrillRow, load_subjects
 from inbox_tui.when import parse_duration
 
 BREACHED = "breached"
@@ -342,6 +342,9 @@ class BreachReport:
     by_agent: dict[str, list[int]] = field(default_factory=dict)  # name -> [responses, breached]
     by_tag: dict[str, list[int]] = field(default_factory=dict)
     overdue_now: dict[str, int] = field(default_factory=dict)  # assignee ("" = nobody)
+    # The late replies behind each row ("agent:NAME", "team", "tag:NAME"), for the
+    # Stats screen's drill-down: conversation id -> [late replies, most seconds late].
+    late: dict[str, dict[int, list[float]]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         def rows(d: dict[str, list[int]]) -> list[dict[str, Any]]:
@@ -419,14 +422,33 @@ def _judge(out, policy, rows, tags, sources, names, since, until, attrs) -> None
             targets = policy.targets_for(tags.get(cid, []), sources.get(cid) or "", attrs.get(cid))
             target = targets.next if answered else targets.first
             if target is not None:
-                late = int(sent_at > policy.due(start, target))
+                due = policy.due(start, target)
+                late = int(sent_at > due)
                 out.responses += 1
                 out.breached += late
+                agent = names.get(agent_id, "?")
                 for key, book in [
-                    (names.get(agent_id, "?"), out.by_agent),
+                    (agent, out.by_agent),
                     *((t, out.by_tag) for t in tags.get(cid, [])),
                 ]:
                     counts = book.setdefault(key, [0, 0])
                     counts[0] += 1
                     counts[1] += late
+                if late:
+                    over = (sent_at - due).total_seconds()
+                    for row in ("team", f"agent:{agent}", *(f"tag:{t}" for t in tags.get(cid, []))):
+                        seen = out.late.setdefault(row, {}).setdefault(cid, [0, 0.0])
+                        seen[0] += 1
+                        seen[1] = max(seen[1], over)
         start, answered = None, True
+
+
+def breach_rows(session: Session, late: dict[int, list[float]]) -> list[DrillRow]:
+    """The conversations behind a row of the breaches table (``BreachReport.late``): how
+    many replies came late in each and the most late one's overrun, worst first."""
+
+    rows = [DrillRow(cid, "", int(n), secs) for cid, (n, secs) in late.items()]
+    rows.sort(key=lambda r: (-(r.seconds or 0), -r.conversation_id))
+    if rows:
+        load_subjects(session, rows)
+    return rows

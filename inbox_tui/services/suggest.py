@@ -34,7 +34,9 @@ from sqlmodel import Session, col, select
 
 from inbox_tui import sanitize
 from inbox_tui.models import (
+    Agent,
     Article,
+    Contact,
     Conversation,
     ConversationTag,
     Direction,
@@ -121,11 +123,14 @@ FTS_CANDIDATES = 50
 FUZZY_CANDIDATES = 20
 W_FTS, W_FUZZ = 0.5, 0.5  # tuned on StackFAQ (benchmarks/suggest_accuracy.py)
 # Hybrid ranking: cosine similarity of sentence embeddings (on a fixed -1..1 scale) plus
-# W_WORDS times the word score relative to the query's best word match. Rank fusion
+# W_WORDS times the word score relative to the query's best word match, for articles
+# with word evidence only (a full-text match or a similar title). Meaning decides; words
+# lift an article among near-equals (an exact product name, an error code). Rank fusion
 # (RRF, k=60) was measured first and lost to embeddings alone on StackFAQ's dev half,
-# because it throws away how much closer the best article is; W_WORDS was chosen on
-# that dev half and is reported on the other (benchmarks/suggest_accuracy.py).
-W_WORDS = 0.1
+# because it throws away how much closer the best article is. W_WORDS was chosen on that
+# dev half from a grid that includes 0 (meaning alone) and is reported on the other half
+# and on a second set no weight was chosen on (benchmarks/suggest_accuracy.py).
+W_WORDS = 0.05
 SEM_CANDIDATES = 50
 SIMILAR_TITLE = 0.6  # a fuzzy title score that counts as a word match on its own
 # The tag vote of similar conversations against naive Bayes: chosen on a dev part of the
@@ -477,8 +482,12 @@ class TagModel:
             self.totals[tag] += len(toks)
         self.vocab.update(toks)
 
-    def predict(self, text_: str, limit: int = 3) -> list[tuple[str, float, list[str]]]:
-        """(tag, probability, words that argued for it) best first."""
+    def predict(
+        self, text_: str, limit: int = 3, hide: frozenset[str] = frozenset()
+    ) -> list[tuple[str, float, list[str]]]:
+        """(tag, probability, words that argued for it) best first. Words in ``hide``
+        (the people's names and addresses: ``personal_words``) count but are never
+        given as a reason, and each reason word is given once."""
         if not self.docs:
             return []
         toks = words(text_)
@@ -492,7 +501,7 @@ class TagModel:
             for t in toks:
                 p = (counts.get(t, 0) + 1) / (total + v)
                 lp += math.log(p)
-                if counts.get(t, 0):
+                if counts.get(t, 0) and t not in hide:
                     ev.append((p, t))
             logs[tag] = lp
             evidence[tag] = ev
@@ -502,7 +511,7 @@ class TagModel:
             ((tag, math.exp(lp - top) / z) for tag, lp in logs.items()), key=lambda x: -x[1]
         )
         return [
-            (tag, p, [w for _, w in sorted(evidence[tag], reverse=True)[:3]])
+            (tag, p, list(dict.fromkeys(w for _, w in sorted(evidence[tag], reverse=True)))[:3])
             for tag, p in probs[:limit]
         ]
 
@@ -583,8 +592,31 @@ def suggest_tags(session: Session, conversation_id: int, limit: int = 3) -> list
     )
     vector = semantic.conversation_vector(session, conversation_id)
     return _likely_tags(
-        session, f"{conv.subject} {first[:2000]}", vector, have, limit, exclude=conversation_id
+        session,
+        f"{conv.subject} {first[:2000]}",
+        vector,
+        have,
+        limit,
+        exclude=conversation_id,
+        hide=personal_words(session, conversation_id),
     )
+
+
+def personal_words(session: Session, conversation_id: int) -> frozenset[str]:
+    """The words of the people in a conversation: its customer's and every author's name
+    and address (local part and domain), and the agents'. A reason such as "words:
+    kenji" told the agent that the customer's own name made the tag likely (#17)."""
+    conv = session.get(Conversation, conversation_id)
+    contact = session.get(Contact, conv.contact_id) if conv and conv.contact_id else None
+    people = session.exec(
+        select(Message.author_name, Message.author_email)
+        .where(Message.conversation_id == conversation_id)
+        .distinct()
+    ).all()
+    agents = session.exec(select(Agent.username, Agent.name, Agent.email)).all()
+    texts = [contact.name, contact.email] if contact is not None else []
+    texts += [t for row in [*people, *agents] for t in row]
+    return frozenset(words(" ".join(t for t in texts if t)))
 
 
 def suggest_tags_for_text(session: Session, text_: str, limit: int = 3) -> list[TagSuggestion]:
@@ -600,12 +632,13 @@ def _likely_tags(
     have: set[str],
     limit: int,
     exclude: int | None = None,
+    hide: frozenset[str] = frozenset(),
 ) -> list[TagSuggestion]:
     """Naive Bayes over words, blended (W_KNN) with the vote of the most similar tagged
     conversations when the embedding model is there; each tag keeps the reason of the
     part that argued for it most."""
     model = _cached_model(session)
-    bayes = model.predict(text_, len(model.docs))
+    bayes = model.predict(text_, len(model.docs), hide)
     votes = semantic.knn_tags(session, vector, exclude=exclude) if vector is not None else []
     return [
         TagSuggestion(tag, score, reason)

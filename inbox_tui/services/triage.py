@@ -10,8 +10,11 @@ nothing (tagging twice, assigning to the current assignee) records no event.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
@@ -31,6 +34,7 @@ from inbox_tui.models import (
     utcnow,
 )
 from inbox_tui.services import mentions
+from inbox_tui.services.attachments import files_json, read_attachments
 from inbox_tui.services.core import (
     append_message,
     ensure_agent,
@@ -40,6 +44,9 @@ from inbox_tui.services.core import (
 )
 from inbox_tui.services.drafts import delete_draft
 from inbox_tui.store import insert_or_get
+
+if TYPE_CHECKING:
+    from inbox_tui.config import Config
 
 
 def ensure_tag(
@@ -207,17 +214,32 @@ def close(
 
 
 def add_note(
-    session: Session, actor: str, conversation_id: int, body: str, *, at: datetime | None = None
+    session: Session,
+    actor: str,
+    conversation_id: int,
+    body: str,
+    *,
+    at: datetime | None = None,
+    attachments: Sequence[str | Path] = (),
+    config: Config | None = None,
 ) -> int:
     """Add an internal note (never sent). Returns the note's message row id. Agents
     named with ``@username`` are notified (services/mentions.py); a name that is no
-    agent is one sentence and nothing is saved."""
+    agent is one sentence and nothing is saved. ``attachments``: files (paths) kept
+    with the note like an incoming message's (``blob``, once per sha256), within the
+    ``[mail]`` caps of ``config``; a missing or too large one saves nothing."""
     text = sanitize.clean(body).strip()
     if not text:
         raise UserError("The note is empty; nothing was saved.")
     agent = ensure_agent(session, actor)
     conv = lock_conversation(session, conversation_id)
     named = mentions.mentioned_agents(session, text)  # an unknown @name saves nothing
+    files = []
+    if attachments:
+        from inbox_tui.config import MailSettings
+
+        mail = config.mail if config is not None else MailSettings()
+        files = read_attachments(attachments, mail, "nothing was saved")
     now = at or utcnow()
     note = Message(
         conversation_id=conv.id,  # type: ignore[arg-type]
@@ -230,6 +252,7 @@ def add_note(
         sent_at=now,
         received_at=now,
         body=text,
+        attachments=files_json(session, files),
     )
     session.add(note)
     session.flush()

@@ -42,7 +42,8 @@ from inbox_tui.models import (
     Tag,
     utcnow,
 )
-from inbox_tui.services import core, triage
+from inbox_tui.services import core, triage, wording
+from inbox_tui.words import count
 
 DEFAULT_WINDOW = timedelta(minutes=10)
 
@@ -139,7 +140,7 @@ def undo_last(
 
 def _minutes(window: timedelta) -> str:
     n = max(1, round(window.total_seconds() / 60))
-    return f"{n} minute{'s' if n != 1 else ''}"
+    return count(n, "minute")
 
 
 def _last_batch(session: Session, agent_id: int, since: datetime) -> tuple[str | None, list[Event]]:
@@ -187,13 +188,13 @@ def _restore_by_hand(session: Session, actor: str, events: list[Event], now: dat
     assert first.conversation_id is not None
     if first.kind == EventKind.MERGED.value:
         moved = merge.unmerge(session, actor, first.conversation_id, at=now)
-        return f"Undone: the merge; #{moved.other} is back with its {moved.messages} message(s)."
+        return f"Undone: the merge; #{moved.other} is back with its {count(moved.messages, 'message')}."
     split_from = next(e for e in events if "to" in json.loads(e.data or "{}"))
     back = int(json.loads(split_from.data or "{}")["to"])
     assert split_from.conversation_id is not None
     moved = merge.merge(session, actor, back, split_from.conversation_id, at=now)
     return (
-        f"Undone: the split; its {moved.messages} message(s) are back in "
+        f"Undone: the split; its {count(moved.messages, 'message')} are back in "
         f"#{split_from.conversation_id}."
     )
 
@@ -221,17 +222,21 @@ def _net(events: list[Event]) -> _Net:
             added = e.kind == EventKind.TAGGED.value
             had = net.tags[name][0] if name in net.tags else not added
             net.tags[name] = (had, added)
-            net.words.append(f"{'tagged' if added else 'untagged'} {name}")
+            tag = sanitize.one_line(name, 40)  # the database is untrusted too
+            net.words.append(
+                f"tagging {{on}} with {tag}" if added else f"removing {tag} from {{on}}"
+            )
         elif e.kind == EventKind.ASSIGNED.value:
             before = net.assignee[0] if net.assignee else data.get("from")
             net.assignee = (before, data.get("to"))
-            net.words.append(f"assigned to {data.get('to')}" if data.get("to") else "unassigned")
+            to = sanitize.one_line(str(data.get("to") or ""), 40)
+            net.words.append(f"assigning {{on}} to {to}" if to else "unassigning {on}")
         elif e.kind == EventKind.SNOOZED.value:
             until = _when(data.get("until"))
             first = (str(data.get("from_status", "")), _when(data.get("from_until")))
             before = net.status[0] if net.status else first
             net.status = (before, (Status.SNOOZED.value, until))
-            net.words.append("snoozed")
+            net.words.append("snoozing {on}")
         elif e.kind == EventKind.STATUS_CHANGED.value:
             to = str(data.get("to"))
             first = (str(data.get("from")), _when(data.get("from_until")))
@@ -240,7 +245,11 @@ def _net(events: list[Event]) -> _Net:
             after_until = net.status[1][1] if net.status and to == Status.SNOOZED.value else None
             net.status = (before, (to, after_until))
             if to != Status.SNOOZED.value:
-                net.words.append("closed" if to == Status.CLOSED.value else f"set {to}")
+                net.words.append(
+                    "closing {on}"
+                    if to == Status.CLOSED.value
+                    else f"setting {{on}} to {sanitize.one_line(to, 20)}"
+                )
     return net
 
 
@@ -308,10 +317,11 @@ def _restore(session: Session, actor: str, conv: Conversation, net: _Net, now: d
 
 
 def _summary(nets: dict[int, _Net], subjects: list[tuple[int, str]]) -> str:
+    """ "Undone: closing “Printer 2”.", "Undone: tagging 3 conversations with billing and
+    closing them (“Printer 1”, “Printer 2” and “Printer 3”)." (services/wording)."""
     words = list(dict.fromkeys(w for net in nets.values() for w in net.words))
-    what = ", ".join(words) or "change"
-    names = [f"“{sanitize.one_line(s or '(no subject)', 50)}”" for _, s in subjects]
+    names = [wording.subject(s) for _, s in subjects]
     if len(names) == 1:
-        return f"Undone: {what} on {names[0]}."
-    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-    return f"Undone: {what} on {len(names)} conversations ({shown})."
+        return f"Undone: {wording.actions(words, 1, names[0])}."
+    shown = wording.joined(names[:3] + ([f"{len(names) - 3} more"] if len(names) > 3 else []))
+    return f"Undone: {wording.actions(words, len(names))} ({shown})."

@@ -18,7 +18,7 @@ from inbox_tui.errors import UserError
 from inbox_tui.models import Agent, SavedSearch, Tag
 from inbox_tui.services.conversations import ConversationFilter, count_conversations, view_filter
 from inbox_tui.services.mentions import unread_count
-from inbox_tui.services.search import parse_query
+from inbox_tui.services.search import QueryError, parse_query
 from inbox_tui.store import insert_or_get
 
 VIEWS = [
@@ -92,11 +92,16 @@ def resolve_filter(
     """The filter for a view with the search box's text on top: the search narrows the
     view (its status, assignee and tags stay unless the search names its own). A saved
     view is its search over its scope, narrowed the same way by what is typed. Raises
-    ValueError (QueryError) for bad search text."""
+    ValueError (QueryError) for bad search text, and for a saved view not in ``saved``
+    (renamed or deleted): read as a search over everything, it listed every
+    conversation under the view's name."""
     if view.startswith("saved:"):
         found = (saved or {}).get(view[6:])
         if found is None:
-            return parse_query(query, me)
+            raise QueryError(
+                f"There is no saved view called “{sanitize.one_line(view[6:], 60)}” any more; "
+                "pick a view with v."
+            )
         base = resolve_filter(found.scope, found.query, me)
     else:
         base = view_filter(view, me)

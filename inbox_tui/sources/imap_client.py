@@ -6,7 +6,13 @@ aioimaplib has known traps, handled here rather than fought everywhere else:
 - messages are fetched as ``BODY.PEEK[]`` literals and parsed by us, so subjects with
   unbalanced parentheses or quotes come through intact (its #51), and nothing is marked
   \\Seen on the server;
-- connection errors become ``ImapError`` with one plain sentence.
+- connection errors become ``ImapError`` with one plain sentence;
+- what the socket delivers is handed to its parser in slices of ``FEED_BYTES``: the
+  parser copies the rest of its input once per response line and keeps every copy alive
+  down its recursion, so one 256 KiB read of a FETCH response held ~30 MB at once (the
+  sync's peak memory before any mail was written), and a slice bounds that. It also
+  bounds that recursion's depth: one read of ~2,000 short ``RFC822.SIZE`` lines
+  overflowed Python's stack inside the parser, and the FETCH then never completed.
 """
 
 from __future__ import annotations
@@ -24,7 +30,9 @@ if TYPE_CHECKING:
     from inbox_tui.config import Account
 
 FETCH_BATCH = 200
+FEED_BYTES = 8 * 1024  # handed to aioimaplib's parser at a time: <= ~250 short lines
 _FETCH_UID = re.compile(rb"UID (\d+)")
+_FETCH_SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
 
 
 class ImapError(UserError):
@@ -41,6 +49,23 @@ class MailboxState:
     uidnext: int | None
     exists: int
     highestmodseq: int | None
+
+
+def feed_in_slices(protocol: Any, size: int = FEED_BYTES) -> None:
+    """Make ``protocol`` (an asyncio protocol) take what it receives ``size`` bytes at a
+    time, whatever the transport reads at once. The transport looks ``data_received`` up
+    on the instance for every read, so this covers plain and TLS connections alike."""
+    feed = protocol.data_received
+
+    def data_received(data: bytes) -> None:
+        if len(data) <= size:
+            feed(data)
+            return
+        view = memoryview(data)
+        for start in range(0, len(data), size):
+            feed(bytes(view[start : start + size]))
+
+    protocol.data_received = data_received
 
 
 class ImapSession:
@@ -93,6 +118,7 @@ class ImapSession:
                 )
             else:
                 self.client = aioimaplib.IMAP4(host=a.host, port=a.port, timeout=a.timeout)
+            feed_in_slices(self.client.protocol)
             await self._wait(self.client.wait_hello_from_server(), "the greeting")
         except ssl.SSLCertVerificationError as exc:
             raise ImapError(
@@ -166,6 +192,23 @@ class ImapSession:
             if raw.startswith(b"SEARCH") or raw[:1].isdigit():
                 uids.extend(int(x) for x in re.findall(rb"\d+", raw.removeprefix(b"SEARCH")))
         return sorted(u for u in set(uids) if u > last_uid)
+
+    async def sizes(self, uids: list[int]) -> dict[int, int]:
+        """Each message's size in bytes (``RFC822.SIZE``), one round trip; missing
+        (expunged) UIDs are absent."""
+        if not uids:
+            return {}
+        spec = sequence_set(uids)
+        resp = await self._wait(self.client.uid("fetch", spec, "(UID RFC822.SIZE)"), "FETCH")
+        if resp.result != "OK":
+            raise ImapError(f"FETCH failed: {_text(resp)}.", temporary=True)
+        out: dict[int, int] = {}
+        for line in resp.lines:
+            if isinstance(line, (bytes, bytearray)) and b"FETCH" in line:
+                uid, size = _FETCH_UID.search(line), _FETCH_SIZE.search(line)
+                if uid and size:
+                    out[int(uid.group(1))] = int(size.group(1))
+        return out
 
     async def fetch(self, uids: list[int]) -> list[tuple[int, bytes]]:
         """Raw messages for ``uids`` (one bounded batch). Missing (expunged) UIDs are

@@ -92,7 +92,12 @@ ACTIONS: list[Action] = [
         "fixed",
         "Bug fixed: reply with a macro to every conversation linked to it",
     ),
-    Action("select", "x", "select", "Select for bulk actions (tag, assign, close, snooze, macro)"),
+    Action(
+        "select",
+        "x",
+        "select",
+        "Select or unselect, then move down: for bulk tag, assign, close, snooze, macro",
+    ),
     Action(
         "merge",
         "J",

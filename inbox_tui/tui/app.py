@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.message import Message
 from textual.screen import Screen
@@ -25,12 +25,16 @@ from inbox_tui.tui.gateway import Gateway, ServiceFailed, StoreLike
 from inbox_tui.tui.screens.flows import OpenChanged, ReplySent
 from inbox_tui.tui.screens.main import ListShown, MainScreen, Polled, StatusNews
 from inbox_tui.tui.screens.teamwork import MentionNews
+from inbox_tui.tui.typeahead import KeysFollowFocus
 from inbox_tui.tui.widgets.dialogs import HelpScreen
+from inbox_tui.words import count
 
 if TYPE_CHECKING:
     from inbox_tui.config import Config
 
 log = logging.getLogger(__name__)
+# How long news that only matters now ("2 replies sent") stays in the status line.
+NEWS_SECONDS = 20.0
 
 
 class StoreChanged(Message):
@@ -49,7 +53,7 @@ class StoreFailed(Message):
         super().__init__()
 
 
-class InboxApp(App[int]):
+class InboxApp(KeysFollowFocus, App[int]):
     TITLE = "inbox-tui"
     CSS_PATH = "inbox.tcss"
     BINDINGS = actions.bindings(on_app=True)
@@ -88,6 +92,15 @@ class InboxApp(App[int]):
         if self._store is None:
             raise RuntimeError("the store is not open yet")
         return self._store
+
+    # -- keys typed ahead (tui/typeahead.py) -------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        self.note_typed(event)
+        await super().on_event(event)
+
+    async def _on_key(self, event: events.Key) -> None:
+        self.moved_on(event)  # else App._on_key looks up its binding, as always
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -318,17 +331,20 @@ class InboxApp(App[int]):
         # The error carries the SMTP server's own text: one plain line, in the status
         # line (where the agent looks for background news) and, when final, a toast.
         if report.failed:
-            text = f"{report.failed} reply(ies) could not be sent: {report.last_error}"
+            text = f"{count(report.failed, 'reply')} could not be sent: {report.last_error}"
             self.main.set_status(text)
             self.notify(one_line(text, 300), severity="error", markup=False, timeout=15)
         elif report.retrying:
             self.main.set_status(
-                f"{report.retrying} reply(ies) will be retried: {report.last_error}"
+                f"{count(report.retrying, 'reply')} will be retried: {report.last_error}"
             )
         elif report.sent:
-            self.main.set_status(f"{report.sent} reply(ies) sent.")
+            self.main.set_status(f"{count(report.sent, 'reply')} sent.", seconds=NEWS_SECONDS)
         elif report.logged:
-            self.main.set_status(f"{report.logged} reply(ies) recorded (demo: nothing is sent).")
+            self.main.set_status(
+                f"{count(report.logged, 'reply')} recorded (demo: nothing is sent).",
+                seconds=NEWS_SECONDS,
+            )
 
     # -- help and the command palette ------------------------------------------------
 

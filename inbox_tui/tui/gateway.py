@@ -137,17 +137,19 @@ class Gateway:
         node: DOMNode,
         fn: Callable[..., Any],
         *args: Any,
-        ok: str | None = None,
+        ok: str | Callable[[Any], str] | None = None,
         flow: Any = None,
         group: str = "actions",
     ) -> None:
+        """``ok`` is the toast, or makes it from the service's value (to say who)."""
+
         def job() -> None:
             try:
                 result = self.commit(fn, *args)
             except Exception as exc:
                 _post(node, ServiceFailed(explain(exc), exc, flow))
                 return
-            _post(node, StoreWritten(ok, result, flow))
+            _post(node, StoreWritten(ok(result) if callable(ok) else ok, result, flow))
 
         node.run_worker(job, thread=True, group=group)
 

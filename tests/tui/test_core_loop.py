@@ -4,8 +4,9 @@ would, and checks the store or the screen; each failed on the code before the fi
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlmodel import select
 
 from inbox_tui.config import AgentIdentity, Config
@@ -229,6 +230,32 @@ async def test_typed_snooze_duration_wins_over_a_preset(demo_store):
         c = conv(demo_store, cid)
         assert c.status == "snoozed"
         assert c.snoozed_until.replace(tzinfo=NOW.tzinfo) == NOW + timedelta(hours=3)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    # NOW is Wednesday 2026-11-18 15:30 UTC. Each of these once snapped to a preset the
+    # filter happened to match ("tomorrow 2pm" -> Tomorrow 09:00, "friday" -> 2 days).
+    [
+        ("tomorrow 2pm", datetime(2026, 11, 19, 14, 0, tzinfo=UTC)),
+        ("friday", datetime(2026, 11, 20, 9, 0, tzinfo=UTC)),
+        ("next monday 10:00", datetime(2026, 11, 23, 10, 0, tzinfo=UTC)),
+        ("tomorrow 17:00", datetime(2026, 11, 19, 17, 0, tzinfo=UTC)),
+    ],
+)
+async def test_typed_day_and_clock_time_snooze_until_that_time(demo_store, typed, expected):
+    assert datetime(2026, 11, 18, 15, 30, tzinfo=UTC) == NOW
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        cid = lst(app).current_row().id
+        await pilot.press("enter", "z")
+        await settle(pilot)
+        await pilot.press(*typed, "enter")
+        await settle(pilot, 5)
+        c = conv(demo_store, cid)
+        assert c.status == "snoozed"
+        assert c.snoozed_until.replace(tzinfo=UTC) == expected
 
 
 async def test_a_bad_custom_snooze_says_so_and_keeps_the_dialog(demo_store):

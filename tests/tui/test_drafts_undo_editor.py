@@ -121,7 +121,9 @@ async def test_undo_reverts_the_last_change(demo_store, key):
         await settle(pilot, 5)
         assert tags_of(demo_store, row.id) == before
         shown = [n.message for n in app._notifications]
-        assert any(m.startswith("Undone: tagged undo-me on “") for m in shown), shown
+        assert any(
+            m.startswith("Undone: tagging “") and m.endswith(" with undo-me.") for m in shown
+        ), shown
         await pilot.press(key)  # nothing else of this agent's to undo
         await settle(pilot, 5)
         shown = [n.message for n in app._notifications]

@@ -256,6 +256,9 @@ async def test_assign_to_previous_agent(demo_store):
         await settle(pilot)
         await pilot.press("p")
         await settle(pilot)
+        # the toast says who (it said "Assigned to the previous agent")
+        toasts = [n.message for n in app._notifications]
+        assert f"Assigned to {prev} (who last helped this customer)." in toasts, toasts
     with demo_store.read() as s:
         c = s.get(Conversation, cid)
         assert s.get(Agent, c.assignee_id).username == prev

@@ -342,3 +342,159 @@ async def test_send_at_the_customers_morning_shows_scheduled_and_b_takes_it_back
         assert app.screen.__class__.__name__ == "Composer"  # the text comes back
         assert "Fixed while you slept." in app.screen.query_one("TextArea").text
     assert smtp_server.messages == []
+
+
+async def test_review_edits_come_back_after_esc_and_reach_smtp(
+    demo_store, smtp_server, tmp_path: Path
+):
+    """Recipients, the signature turned off and a file, edited in the review: Esc back
+    to the text and Esc out of the composer keep them with the draft; r brings them
+    back in the review (in another app too: they are in the store), and they are sent."""
+    seed_cc_mail(demo_store)
+    report = tmp_path / "report.csv"
+    report.write_bytes(b"a;b\n1;2\n")
+    cfg = smtp_config(smtp_server)
+    app = make_app(demo_store, config=cfg)
+    async with app.run_test(size=SIZE) as pilot:
+        await current(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press(*"Invoice attached.", "ctrl+s", "a")
+        await settle(pilot)
+        await type_into(pilot, "#rcpt-cc", "Ana Díaz <ana@acme.example>")
+        await type_into(pilot, "#rcpt-bcc", "boss@northwind.example")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("s", "f")
+        await settle(pilot)
+        await type_into(pilot, "Input", str(report))
+        await pilot.press("enter")
+        await settle(pilot)
+        edited = review_shown(app)
+        assert "Cc        Ana Díaz <ana@acme.example>" in edited
+        assert "Files     report.csv" in edited
+        await pilot.press("escape")  # back to the text
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert review_shown(app) == edited
+        await pilot.press("escape", "escape")  # out of the composer: a kept draft
+        await settle(pilot)
+        assert app.screen is app.main
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert review_shown(app) == edited
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+    app = make_app(demo_store, config=cfg)  # another session, after a restart
+    async with app.run_test(size=SIZE) as pilot:
+        await current(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        assert app.screen.query_one("TextArea").text == "Invoice attached."
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        shown = review_shown(app)
+        assert "Cc        Ana Díaz <ana@acme.example>" in shown
+        assert "Bcc       boss@northwind.example" in shown
+        assert "Signature not added (s adds it)" in shown
+        assert "Files     report.csv" in shown
+        await pilot.press("y")
+        await wait_for_mail(pilot, smtp_server)
+    _, rcpts, raw = smtp_server.messages[0]
+    assert rcpts == ["zoe@acme.example", "ana@acme.example", "boss@northwind.example"]
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert msg.get_body(("plain",)).get_content().strip() == "Invoice attached."
+    assert [p.get_filename() for p in msg.iter_attachments()] == ["report.csv"]
+
+
+async def test_a_notes_files_come_back_with_its_draft(demo_store, tmp_path: Path):
+    log = tmp_path / "sync.log"
+    log.write_bytes(b"sync stopped\n")
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press(*"See the log", "ctrl+s", "f")
+        await settle(pilot)
+        await type_into(pilot, "Input", str(log))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Files     sync.log" in review_shown(app)
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        assert app.screen is app.main
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Files     sync.log" in review_shown(app)
+
+
+async def test_forward_keeps_display_names_to_the_wire_and_the_thread(demo_store, smtp_server):
+    """Names typed in the forward prompt stay through the review, its recipients form,
+    the outgoing headers (RFC 2047 encoded words for non-ASCII, quotes for a comma)
+    and the stored message."""
+    import json
+
+    from sqlmodel import select
+
+    from inbox_tui.models import Message
+
+    cid = seed_cc_mail(demo_store)
+    app = make_app(demo_store, config=smtp_config(smtp_server))
+    async with app.run_test(size=SIZE) as pilot:
+        assert (await current(pilot)).id == cid
+        await pilot.press("f")
+        await settle(pilot)
+        await pilot.press("enter")  # the whole conversation, quoted
+        await settle(pilot)
+        typed = '"Díaz, Ana" <ana@vendor.example>, Bob Ünal <bob@vendor.example>, x@vendor.example'
+        await type_into(pilot, "Input", typed)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert (
+            "To        Díaz, Ana <ana@vendor.example>, Bob Ünal <bob@vendor.example>, "
+            "x@vendor.example" in review_shown(app)
+        )
+        await pilot.press("a")
+        await settle(pilot)
+        assert app.screen.query_one("#rcpt-to").value == typed
+        await type_into(pilot, "#rcpt-cc", "Zoë Brennan <zoe@acme.example>")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("y")
+        await wait_for_mail(pilot, smtp_server)
+    _, rcpts, raw = smtp_server.messages[0]
+    assert rcpts == [
+        "ana@vendor.example",
+        "bob@vendor.example",
+        "x@vendor.example",
+        "zoe@acme.example",
+    ]
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")  # 7-bit headers on the wire
+    assert "=?utf-8?" in head and "Díaz" not in head
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    to = msg["To"].addresses
+    assert [(a.display_name, a.addr_spec) for a in to] == [
+        ("Díaz, Ana", "ana@vendor.example"),
+        ("Bob Ünal", "bob@vendor.example"),
+        ("", "x@vendor.example"),
+    ]
+    (cc,) = msg["Cc"].addresses
+    assert (cc.display_name, cc.addr_spec) == ("Zoë Brennan", "zoe@acme.example")
+    with demo_store.read() as s:
+        row = s.exec(
+            select(Message).where(Message.message_id == msg["Message-ID"].strip("<>"))
+        ).one()
+        assert json.loads(row.to_addrs) == [
+            ["Díaz, Ana", "ana@vendor.example"],
+            ["Bob Ünal", "bob@vendor.example"],
+            ["", "x@vendor.example"],
+        ]
+        assert json.loads(row.cc_addrs) == [["Zoë Brennan", "zoe@acme.example"]]

@@ -193,3 +193,80 @@ async def test_the_breaches_table_shows_late_replies_per_agent_and_tag(demo_stor
         await pilot.press("S")
         await settle(pilot)
         assert not app.screen.query_one("#breaches").display
+
+
+async def test_breaches_rows_drill_down_and_esc_comes_back_as_it_was(demo_store):
+    """Enter on an agent's or a tag's row of the breaches table lists the conversations
+    with late replies behind it (how many, how late); j/k move; Esc goes back to the
+    Stats screen with the breaches table focused on the same row; a conversation opened
+    from the list comes back to that list, then to the stats."""
+    from inbox_tui import config_schema
+    from inbox_tui.services import sla
+    from tests.tui.conftest import NOW, make_config
+
+    targets = config_schema.validate({"sla": {"first_response": "1h", "next_response": "4h"}})
+    cfg = make_config(sla=targets.sla.model_dump() if targets.sla else None)
+    app = make_app(demo_store, config=cfg)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("S")
+        await settle(pilot)
+        stats = app.screen
+        policy = sla.SlaPolicy.from_config(cfg.sla, None)
+        assert policy is not None
+        with demo_store.read() as s:
+            rep = sla.breach_report(s, policy, stats.since, stats.until, NOW)
+        table = stats.query_one("#breaches")
+        keys = [
+            str(table.coordinate_to_cell_key((i, 0)).row_key.value) for i in range(table.row_count)
+        ]
+        agent_row = next(
+            i for i, k in enumerate(keys) if k.startswith("agent:") and rep.late.get(k)
+        )
+        tag_row = next(i for i, k in enumerate(keys) if k.startswith("tag:") and rep.late.get(k))
+        table.focus()
+        table.move_cursor(row=agent_row)
+        await pilot.press("enter")
+        await settle(pilot)
+        drill = app.screen
+        assert drill.__class__.__name__ == "DrillScreen"
+        listing = drill.query_one("OptionList")
+        late = rep.late[keys[agent_row]]
+        shown = [int(listing.get_option_at_index(i).id) for i in range(listing.option_count)]
+        assert set(shown) == set(late)
+        assert shown[0] == max(late, key=lambda c: late[c][1])  # the most late first
+        title = str(drill.query_one("#drill-title").render())
+        name = keys[agent_row].removeprefix("agent:")
+        assert name in title and "after their target" in title
+        assert f"{sum(int(n) for n, _ in late.values()):,} in {len(late):,} conversations" in title
+        if listing.option_count > 1:
+            await pilot.press("j")
+            assert listing.highlighted == 1
+            await pilot.press("k")
+            assert listing.highlighted == 0
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is stats
+        assert stats.focused is table and table.cursor_row == agent_row
+        # A tag row; open a conversation from it; Esc there comes back to the list, then
+        # to the stats as they were.
+        table.move_cursor(row=tag_row)
+        await pilot.press("enter")
+        await settle(pilot)
+        listing = app.screen.query_one("OptionList")
+        assert {int(listing.get_option_at_index(i).id) for i in range(listing.option_count)} == set(
+            rep.late[keys[tag_row]]
+        )
+        wanted = int(listing.get_option_at_index(0).id)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is app.main and app.main.open_id == wanted
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "DrillScreen"
+        await pilot.press("escape")
+        await settle(pilot)
+        back = app.screen
+        assert back.__class__.__name__ == "StatsScreen"
+        breaches = back.query_one("#breaches")
+        assert back.focused is breaches and breaches.cursor_row == tag_row

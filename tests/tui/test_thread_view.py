@@ -89,3 +89,88 @@ async def test_reveal_latest_puts_the_customers_last_message_at_the_top(demo_sto
         shown = [view.render_line(y).text for y in range(view.size.height)]
         assert shown[line - int(view.scroll_y)].startswith("▎ Kim <kim@example.com>")
         assert f"message number {N - 1}" in shown[line - int(view.scroll_y) + 1]
+
+
+def _held_reads(monkeypatch):
+    """Thread reads that wait until the returned event is set (the read in flight)."""
+    import threading
+
+    from inbox_tui.tui.screens import reading as main
+
+    gate = threading.Event()
+    real = main.thread_of
+
+    def held(*args, **kwargs):
+        assert gate.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(main, "thread_of", held)
+    return gate
+
+
+async def test_enter_shows_the_thread_when_it_has_arrived_in_one_switch(demo_store, monkeypatch):
+    """Enter on the list: the screen switches to the thread when its messages are
+    there (one layout and paint), never to the previously read thread first."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        first = app.main.conv_list.current_row()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.main.thread_view.thread.conversation.id == first.id
+        await pilot.press("escape", "j")
+        await settle(pilot)
+        second = app.main.conv_list.current_row()
+        assert second.id != first.id
+        gate = _held_reads(monkeypatch)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not app.main.has_class("-reading")  # the read is in flight: still the list
+        assert app.main.conv_list.has_focus
+        gate.set()
+        await settle(pilot)
+        assert app.main.has_class("-reading")
+        assert app.main.thread_view.has_focus
+        assert app.main.thread_view.thread.conversation.id == second.id
+        assert second.subject[:20] in app.main.thread_view.plain_text()
+
+
+async def test_escape_before_the_thread_arrives_stays_in_the_list(demo_store, monkeypatch):
+    app = make_app(demo_store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        gate = _held_reads(monkeypatch)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("escape")
+        gate.set()
+        await settle(pilot)
+        assert not app.main.has_class("-reading")
+        assert app.main.open_id is None  # presence no longer says "viewing"
+        assert app.main.conv_list.has_focus
+        await pilot.press("enter")  # and Enter still opens it
+        await settle(pilot)
+        assert app.main.has_class("-reading")
+
+
+async def test_a_failed_read_leaves_the_list_and_says_why(demo_store, monkeypatch):
+    from inbox_tui.errors import UserError
+    from inbox_tui.tui.screens import reading as main
+
+    def broken(*args, **kwargs):
+        raise UserError("The store is locked.")
+
+    monkeypatch.setattr(main, "thread_of", broken)
+    app = make_app(demo_store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not app.main.has_class("-reading")
+        assert app.main.conv_list.has_focus
+        assert any("locked" in str(n.message) for n in app._notifications)
+        monkeypatch.undo()
+        await pilot.press("escape")  # nothing pending: Esc is the list's own again
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.main.has_class("-reading")

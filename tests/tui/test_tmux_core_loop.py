@@ -81,9 +81,9 @@ def test_undo_editor_draft_restart_send_in_tmux(demo_store, tmp_path):
         wait_for(session, lambda t: "Loading…" not in t)  # the picker fills, then takes keys
         keys(session, *"tmux-undo", wait=0.3)
         keys(session, "Enter", wait=1.5)
-        screens.append(expect(session, "Tagged tmux-undo"))
+        screens.append(expect(session, "Tagged “", "tmux-undo."))
         keys(session, "U")
-        screens.append(expect(session, "Undone: tagged tmux-undo"))
+        screens.append(expect(session, "Undone: tagging"))
         keys(session, "r", wait=1.5)
         expect(session, "ctrl+s review")  # the composer is open: keys go to its text
         keys(session, "Hello.", wait=0.3)

@@ -38,6 +38,11 @@ class ChatLine:
     addressed: list[str] = field(default_factory=list)  # nicks/handles this line speaks to
     line_no: int = 0
     utc_offset: int | None = None  # the writer's UTC offset in minutes, where the log says
+    # The writer's attributes as the log gives them (a JSONL ``contact`` object, a Slack
+    # profile), checked by ``sources.attributes.clean``; "" removes one.
+    attributes: dict[str, str] = field(default_factory=dict)
+    # Sentences about attributes that were left out (the line itself is imported).
+    problems: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # The boundary for chat text, by construction: every format's reader builds

@@ -2,12 +2,15 @@
 
     {"conversation": "ticket-42", "author": "Ann Lee", "email": "ann@acme.example",
      "ts": "2026-03-02T09:15:00+01:00", "text": "Hi, my export fails",
-     "id": "m-1001", "in_reply_to": "m-1000", "channel": "widget"}
+     "id": "m-1001", "in_reply_to": "m-1000", "channel": "widget",
+     "contact": {"plan": "enterprise", "company": "Acme"}}
 
 Required: ``author``, ``ts`` (ISO 8601 with a zone; a bare time is taken as UTC; a
 numeric offset such as ``+01:00`` is kept as the writer's zone, for the customer's clock)
 and ``text``. ``conversation`` keeps messages together as one conversation; without it the
 splitter groups them. ``id`` makes re-imports exact (else the line's content is used).
+``contact`` carries the writer's attributes, stored as ``import contacts`` stores a CSV's
+(``null`` or ``""`` removes one; a bad name or value is reported and left out).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from inbox_tui.sources import attributes
 from inbox_tui.sources.chat import ChatLine, Skip, bounded_lines, too_long, unreadable
 
 
@@ -75,6 +79,9 @@ def _line(raw: bytes, where: str, line_no: int, path: Path, channel: str | None)
     ident = str(obj.get("id") or hashlib.sha1(raw.strip()).hexdigest()[:24])
     email = str(obj["email"]).strip().lower() if obj.get("email") else None
     author = str(obj["author"])
+    attrs, problems = (
+        attributes.clean(obj["contact"], where) if obj.get("contact") is not None else ({}, [])
+    )
     return ChatLine(
         channel=chan,
         author=author,
@@ -87,4 +94,6 @@ def _line(raw: bytes, where: str, line_no: int, path: Path, channel: str | None)
         reply_to=f"{chan}:{obj['in_reply_to']}" if obj.get("in_reply_to") else None,
         line_no=line_no,
         utc_offset=int(delta.total_seconds() // 60) if delta is not None else None,
+        attributes=attrs,
+        problems=problems,
     )

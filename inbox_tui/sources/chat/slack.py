@@ -5,7 +5,9 @@ Users become names, ``<@U…>`` mentions become ``@name`` (and tell the splitter
 addressed), ``<http…|label>`` links become ``label (http…)``; ``thread_ts`` keeps a
 thread together; joins, leaves and other system subtypes are skipped with a reason; bot
 messages are imported as messages from the bot (they are often the alert a customer
-asks about) unless they have no text.
+asks about) unless they have no text. A user's profile supplies their attributes
+(``title``, ``phone``, ``timezone`` and custom fields that carry a label), stored as
+``import contacts`` stores a CSV's; empty profile fields are left alone.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from inbox_tui.paths import inside, real_root
+from inbox_tui.sources import attributes
 from inbox_tui.sources.chat import MAX_FILE_BYTES, ChatLine, Skip, unreadable
 
 SYSTEM_SUBTYPES = {
@@ -178,32 +181,8 @@ def parse(path: Path) -> Iterator[ChatLine | Skip]:
         yield Skip(f"{path}/channels.json", "not valid JSON", problem=True)
         return
     users: dict[str, str] = {}
-    raw_users = tree.read("users.json")
-    if raw_users is None:
-        yield Skip(
-            f"{path}/users.json",
-            "links to a file outside the export: user ids are shown instead of names"
-            if tree.outside("users.json")
-            else "missing: user ids are shown instead of names",
-            problem=True,
-        )
-    else:
-        try:
-            for u in json.loads(raw_users):
-                prof = u.get("profile") or {}
-                users[u["id"]] = (
-                    prof.get("display_name")
-                    or u.get("real_name")
-                    or prof.get("real_name")
-                    or u.get("name")
-                    or u["id"]
-                )
-        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
-            yield Skip(
-                f"{path}/users.json",
-                "not a valid user list: user ids are shown instead of names",
-                problem=True,
-            )
+    profiles: dict[str, tuple[dict[str, str], list[str]]] = {}
+    yield from _users(tree, path, users, profiles)
     for i, ch in enumerate(channels if isinstance(channels, list) else []):
         name = ch.get("name") if isinstance(ch, dict) else None
         if not name:
@@ -231,7 +210,80 @@ def parse(path: Path) -> Iterator[ChatLine | Skip]:
                     problem=True,
                 )
                 continue
-            yield from _day(tree, rel, name, users, path)
+            for item in _day(tree, rel, name, users, path):
+                if isinstance(item, ChatLine):
+                    # Each line carries its writer's attributes; the profile's problems
+                    # are said once, with the first line.
+                    attrs, problems = profiles.get(item.handle.removeprefix("slack:"), ({}, []))
+                    item.attributes = dict(attrs)
+                    item.problems = list(problems)
+                    problems.clear()
+                yield item
+
+
+def profile_attributes(user: Any, where: str) -> tuple[dict[str, str], list[str]]:
+    """The attributes a ``users.json`` entry gives (only the fields filled in): its
+    ``title``, ``phone``, time zone and custom profile fields that carry a label."""
+    prof = user.get("profile") if isinstance(user.get("profile"), dict) else {}
+    given: dict[object, object] = {
+        "title": prof.get("title"),
+        "phone": prof.get("phone"),
+        "timezone": user.get("tz"),
+    }
+    fields = prof.get("fields")
+    for field in (fields or {}).values() if isinstance(fields, dict) else ():
+        if isinstance(field, dict) and field.get("label"):
+            given[str(field["label"]).strip().lower().replace(" ", "_")] = field.get("value")
+    return attributes.clean({k: v for k, v in given.items() if v not in (None, "")}, where)
+
+
+def _users(
+    tree: _Tree,
+    path: Path,
+    users: dict[str, str],
+    profiles: dict[str, tuple[dict[str, str], list[str]]],
+) -> Iterator[Skip]:
+    """Fill ``users`` (id -> shown name) and ``profiles`` (id -> attributes, problems)
+    from ``users.json``; what cannot be read is said as a Skip."""
+    raw_users = tree.read("users.json")
+    if raw_users is None:
+        yield Skip(
+            f"{path}/users.json",
+            "links to a file outside the export: user ids are shown instead of names"
+            if tree.outside("users.json")
+            else "missing: user ids are shown instead of names",
+            problem=True,
+        )
+    else:
+        try:
+            entries = json.loads(raw_users)
+            if not isinstance(entries, list):
+                raise TypeError("not a list")
+        except (ValueError, TypeError, RecursionError):
+            entries = []
+            yield Skip(
+                f"{path}/users.json",
+                "not a valid user list: user ids are shown instead of names",
+                problem=True,
+            )
+        for i, u in enumerate(entries):
+            try:
+                prof = u.get("profile") if isinstance(u.get("profile"), dict) else {}
+                users[u["id"]] = (
+                    prof.get("display_name")
+                    or u.get("real_name")
+                    or prof.get("real_name")
+                    or u.get("name")
+                    or u["id"]
+                )
+                profiles[u["id"]] = profile_attributes(u, f"{path}/users.json#{i}")
+            except (KeyError, TypeError, AttributeError):
+                # One broken entry costs that user's name, not everyone's.
+                yield Skip(
+                    f"{path}/users.json#{i}",
+                    "not a valid user: their id is shown instead of a name",
+                    problem=True,
+                )
 
 
 def _text(text: str, users: dict[str, str]) -> tuple[str, list[str]]:

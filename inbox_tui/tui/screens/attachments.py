@@ -56,7 +56,7 @@ def row_text(info: AttachmentInfo) -> Text:
     text.append(f"  {one_line(info.content_type, 40)}  {size_text(info.size)}", style="dim")
     who = one_line(info.author or "unknown", 40)
     when = f", {info.sent_at:%d %b %H:%M}" if info.sent_at else ""
-    text.append(f"  from {who}{when}")
+    text.append(f"  {'note by' if info.internal else 'from'} {who}{when}")
     if info.status != "stored":
         text.append("  (not kept)", style="yellow")
     return text

@@ -80,8 +80,13 @@ class Composer(ModalScreen[Draft | None]):
         loading: bool = False,
         review: Review | None = None,
         config: Config | None = None,
+        check: Callable[[str], str | None] | None = None,
     ) -> None:
         super().__init__()
+        # What is wrong with the text (one sentence), asked before the composer closes:
+        # a refused save keeps it open with the edits (it closed, and came back ~1 s
+        # later when the store refused, while the keys typed meanwhile went elsewhere).
+        self.check = check
         self.review = review  # the review step's headers (services.review), edited here
         self.config = config
         self.waiting = loading  # the starting text has not arrived yet (see ``fill``)
@@ -109,7 +114,7 @@ class Composer(ModalScreen[Draft | None]):
                 yield Static(id="review-text")
 
     def _title(self) -> Text:
-        return Text(self.title_text, style="bold", no_wrap=True, overflow="ellipsis")
+        return Text(self.title_text, style="bold", overflow="ellipsis")
 
     def _hint(self) -> Text:
         hint = "ctrl+s review · ctrl+e edit in $EDITOR · esc close"
@@ -117,7 +122,7 @@ class Composer(ModalScreen[Draft | None]):
             hint += " · @name mentions an agent"
         if self.waiting:
             hint = "Loading… (type away: what you type is kept) · esc close"
-        return Text(hint, style="dim", no_wrap=True, overflow="ellipsis")
+        return Text(hint, style="dim", overflow="ellipsis")
 
     def on_mount(self) -> None:
         ta = self.query_one(TextArea)
@@ -230,7 +235,8 @@ class Composer(ModalScreen[Draft | None]):
         self.reviewing = True
         self._show_review()
         self.query_one("#review").add_class("shown")
-        self.set_class(self.review is not None, "-reviewing")
+        # the headers of a reply or forward need the room; a note's files line does not
+        self.set_class(self.review is not None and self.review.kind != "note", "-reviewing")
         self.query_one(TextArea).read_only = True
         self.focus()  # keys now go to the review, not the text
 
@@ -256,9 +262,17 @@ class Composer(ModalScreen[Draft | None]):
         if problem:
             self.notify(problem, severity="warning", markup=False)
             return
+        problem = self.check(self.text) if self.check is not None else None
+        if problem:
+            self._back_to_edit()
+            shown = Text(one_line(problem, 300), style="bold red")
+            self.query_one("#composer-hint", Static).update(shown)
+            return
         self.dismiss(Draft(action, self.text, review=self.review))
 
     def on_key(self, event: object) -> None:
+        from inbox_tui.tui.screens.review import review_keys
+
         if not self.reviewing:
             return
         key = getattr(event, "key", "")
@@ -266,7 +280,7 @@ class Composer(ModalScreen[Draft | None]):
             self._send("note" if self.is_note else "send")
         elif key == "c" and not self.is_note and not self.forwarding:
             self._send("send_close")
-        elif self.review is not None and key in ("a", "s", "f", "F"):
+        elif self.review is not None and key in review_keys(self.review):
             self._edit_review(key)
         elif key == "w" and self._schedulable():
             self._ask_send_at()
@@ -288,25 +302,29 @@ class Composer(ModalScreen[Draft | None]):
         assert review is not None
         if key == "s":
             review.sign = not review.sign
+            review.edited.add("sign")
             self._show_review()
-        elif key == "a" and not review.chat:
+        elif key == "a":
 
             def edited(result: tuple[list, list, list] | None) -> None:
                 if result is not None:
                     review.to, review.cc, review.bcc = result
+                    review.edited.add("recipients")
                 self._show_review()
 
             self.app.push_screen(RecipientsForm(review), edited)
-        elif key == "f" and not review.chat:
+        elif key == "f":
 
             def attached(path: str | None) -> None:
                 if path:
                     review.files.append(path)
+                    review.edited.add("files")
                 self._show_review()
 
             self.app.push_screen(PathPrompt("Attach a file", self._check_file), attached)
         elif key == "F" and review.files:
             review.files.pop()
+            review.edited.add("files")
             self._show_review()
 
     def _schedulable(self) -> bool:

@@ -11,9 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual.message import Message
 from textual.screen import Screen
+from textual.widgets import Static
 
+from inbox_tui.sanitize import one_line
+from inbox_tui.services import wording
 from inbox_tui.tui.gateway import Loaded
 from inbox_tui.tui.widgets.conversation_list import ConversationList
 from inbox_tui.tui.widgets.dialogs import Confirm
@@ -62,6 +66,7 @@ class NoteFlow:
 
     conv_id: int
     text: str
+    review: Any = None  # services.review.Review: the files attached in the review step
 
 
 @dataclass
@@ -104,10 +109,6 @@ class ReplySent(Message):
         super().__init__()
 
 
-def _s(n: int) -> str:
-    return "" if n == 1 else "s"
-
-
 class FlowsBase(Screen[None]):
     """The main screen's state the flows read (MainScreen provides it) and the helpers
     they share: whom an action is for, confirming, acting."""
@@ -130,10 +131,13 @@ class FlowsBase(Screen[None]):
     replying_to: int | None  # a reply composer is open on it: presence says "replying"
     leave_thread: Callable[[], None]
     open_conversation: Callable[..., None]
+    opening_failed: Callable[[object], None]
     load_views: Callable[[], None]
     action_open: Callable[[], None]
     complete_mentions: Callable[[Any], None]  # the note editor's @name completion
     _list_request: Any  # the filter the list last asked for
+    _set_top: Callable[..., None]
+    _status_said = ""
     rules: tuple[Any, ...] = ()  # the config's [rules] (set by the app): tagging fires them
 
     def _check_selection(self, flt: Any) -> None:
@@ -147,6 +151,39 @@ class FlowsBase(Screen[None]):
                 self, not_in_view, flt, selected, reply=SelectionChecked, flow=flt,
                 group="selection", exclusive=True,
             )  # fmt: skip
+
+    def set_status(self, text: str, seconds: float | None = None) -> None:
+        """The status line. News that only matters now ("2 replies sent") goes after
+        ``seconds`` unless something else was said since: it stayed for minutes."""
+        self._status_said = text
+        status = self.query_one("#status", Static)
+        status.update(Text(one_line(text, 300)))
+        if seconds is not None:
+
+            def fade() -> None:
+                if self._status_said == text:
+                    self._status_said = ""
+                    status.update("")
+
+            self.set_timer(seconds, fade)
+
+    def show_unrunnable(self, sentence: str) -> None:
+        """A search that cannot run shows nothing and says why: it once left the rows of
+        the text typed before it ("sla:" matched Slack chats) under a stale title. The
+        selection, now out of sight, ends as it does for any list that hides it."""
+        self._list_request = None  # answers still on their way are for older text
+        selected = sorted(self.conv_list.selected)
+        if selected:
+            names = ", ".join(f"#{i}" for i in selected[:5]) + (" …" if len(selected) > 5 else "")
+            self.conv_list.clear_selection()
+            self.notify(
+                f"Selection cleared ({len(selected)}): {names} not in this list, so no "
+                "action will touch it.",
+                severity="warning", markup=False,
+            )  # fmt: skip
+        self.conv_list.show_nothing()
+        self._set_top(0)
+        self.set_status(sentence)
 
     def on_selection_checked(self, message: SelectionChecked) -> None:
         hidden = [i for i in message.value if i in self.conv_list.selected]
@@ -211,6 +248,7 @@ class FlowsBase(Screen[None]):
         then_status: str | None = "closed",
         macro: str | None = None,
         on_cancel: Callable[[], None] | None = None,
+        on_skip: Callable[[], None] | None = None,
     ) -> None:
         """Before an action that may close ``ids`` (``then_status``, or ``macro``'s
         actions): ``then(category)``, once asked for those that need one
@@ -253,23 +291,28 @@ class FlowsBase(Screen[None]):
             else:
                 self.notify("Nothing was changed.", markup=False)
 
-        noun = "this conversation" if n == 1 else f"these {n} conversations"
         left_out = (
             [f"Left out ({len(targets.dropped)}):", *targets.dropped] if targets.dropped else []
         )
-        self.app.push_screen(
-            Confirm(what.replace("{on}", noun) if "{on}" in what else f"{what} on {noun}?",
-                    flow.subjects, left_out),
-            answered,
-        )  # fmt: skip
+        self.app.push_screen(Confirm(wording.question(what, n), flow.subjects, left_out), answered)
 
-    def act(self, flow: Flow, ask: str, done: str, fn: Callable[..., Any], *args: Any) -> None:
-        """Confirm if several ("{ask} on these N conversations?"), then
-        ``fn(session, me, ids, *args)`` in one transaction; ``done`` is the toast."""
+    def act(
+        self, flow: Flow, ask: str, done: str | Callable[[Any], str], fn: Callable[..., Any],
+        *args: Any,
+    ) -> None:  # fmt: skip
+        """Confirm if several, then ``fn(session, me, ids, *args)`` in one transaction.
+        ``ask`` and ``done`` are actions with ``{on}`` where the conversations go
+        (services/wording): "Tag {on} with billing?" asks "Tag these 2 conversations with
+        billing?", and "Tagged {on} with billing" is the toast. ``done`` may instead
+        make the toast from ``fn``'s value (to say who)."""
+        wording.phrase(ask, 1)  # ValueError now, not after a dialog
+        if not callable(done):
+            wording.phrase(done, 1)
 
         def run() -> None:
             n = len(flow.ids)  # after the confirmation: some may have been left out
-            ok = f"{done} ({n} conversation{_s(n)})."
+            name = wording.subject(flow.subjects[0]) if n == 1 and flow.subjects else None
+            ok = done if callable(done) else wording.report(done, n, name)
             self.gateway.write(self, fn, self.me, flow.ids, *args, ok=ok, flow=flow)
 
         self.confirmed(flow, ask, run)

@@ -22,10 +22,12 @@ from textual.widgets import Static
 
 from inbox_tui.errors import UserError
 from inbox_tui.sanitize import one_line
+from inbox_tui.services import wording
 from inbox_tui.tui.gateway import Loaded, ServiceFailed, StoreWritten
-from inbox_tui.tui.screens.flows import Flow, ReplySent, StatusNews, _s
+from inbox_tui.tui.screens.flows import Flow, ReplySent, StatusNews
 from inbox_tui.tui.screens.triage import TriageFlows
 from inbox_tui.tui.widgets.dialogs import Confirm, FuzzyPicker, PickItem, Prompt
+from inbox_tui.words import count
 
 if TYPE_CHECKING:
     from inbox_tui.services.incidents import Burst
@@ -238,7 +240,7 @@ class InsightFlows(TriageFlows):
                 now = self.clock()
                 self.gateway.write(
                     self, lambda s: dismiss(s, self.me, burst.key, now=now),
-                    ok=f"Burst dismissed ({burst.count} conversations).",
+                    ok=f"Burst of {wording.conversations(burst.count)} dismissed.",
                     flow=Flow([], after=self._after_incident("open")),
                 )  # fmt: skip
 
@@ -426,7 +428,7 @@ class InsightFlows(TriageFlows):
             return
         already = f"; {done} followed up already" if done else ""
         question = (
-            f"Reply with “{name}” to these {n} conversation{_s(n)} linked to {plan.ref}"
+            f"Reply with “{name}” to {wording.conversations(n, these=True)} linked to {plan.ref}"
             f"{already}? Closed ones reopen."
         )
 
@@ -456,7 +458,7 @@ class InsightFlows(TriageFlows):
                 self.post_message(ServiceFailed(explain(exc), exc, None))
                 if not done:
                     return
-            ok = f"{ref} is fixed: {done} follow-up{_s(done)} queued in the outbox."
+            ok = f"{ref} is fixed: {count(done, 'follow-up')} queued in the outbox."
             self.post_message(
                 StoreWritten(ok, done, Flow([], after=self._then_flush(lambda: None)))
             )
@@ -473,8 +475,8 @@ class InsightFlows(TriageFlows):
             return
         self.act(
             flow,
-            "Assign each to the agent who last helped its customer",
-            "Assigned to the previous agent",
+            "Assign {on} to the agent who last helped each customer?",
+            _assigned_to,
             assign_previous_many,
         )
 
@@ -487,11 +489,12 @@ class InsightFlows(TriageFlows):
 
         mode = self.config.category_on_close
 
-        def close(category: str | None) -> None:
-            done = f"Closed as {category}" if category else "Closed"
+        def close(category: str | None, skipped: bool = False) -> None:
+            done = f"Closed {{on}} as {one_line(category, 40)}" if category else "Closed {on}"
+            done += " without a category" if skipped else ""
             self.act(flow, "Close {on}?", done, categories.close_with_category, category, mode)
 
-        self.ask_category(flow.ids, close)
+        self.ask_category(flow.ids, close, on_skip=lambda: close(None, skipped=True))
 
     def ask_category(
         self,
@@ -501,22 +504,24 @@ class InsightFlows(TriageFlows):
         then_status: str | None = "closed",
         macro: str | None = None,
         on_cancel: Callable[[], None] | None = None,
+        on_skip: Callable[[], None] | None = None,
     ) -> None:
         """Before an action that may close ``ids`` (``then_status`` "closed", or a
         ``macro`` whose actions close): those that need a category
         (``categories.needs_category``) ask for one, once for all; then ``then(category)``
-        (None: skipped, or none needed). Esc runs ``on_cancel`` (else: nothing closes)."""
+        (None: none needed, or skipped when there is no ``on_skip``). Esc runs
+        ``on_cancel`` (else: nothing closes)."""
         mode = self.config.category_on_close
         if mode == "off":
             then(None)
             return
         self.gateway.read(
             self, _category_needed, list(ids), mode, then_status, macro, reply=CategoryNeeded,
-            flow=(list(ids), then, on_cancel), group="pickers",
+            flow=(list(ids), then, on_cancel, on_skip), group="pickers",
         )  # fmt: skip
 
     def on_category_needed(self, message: CategoryNeeded) -> None:
-        ids, then, on_cancel = message.flow
+        ids, then, on_cancel, on_skip = message.flow
         lacking, found = message.value
         if not lacking:
             then(None)
@@ -537,6 +542,20 @@ class InsightFlows(TriageFlows):
                 else:
                     self.notify("Nothing was closed.", markup=False)
                 return
-            then(None if value == SKIP else value)
+            if value == SKIP and on_skip is not None:
+                on_skip()
+            else:
+                then(None if value == SKIP else value)
 
         self.app.push_screen(FuzzyPicker(title, items), chosen)
+
+
+def _assigned_to(moved: dict[str, int]) -> str:
+    """ "Assigned to priya (who last helped this customer)." or, for several, each
+    agent with their count."""
+    if len(moved) == 1 and sum(moved.values()) == 1:
+        return f"Assigned to {one_line(next(iter(moved)), 40)} (who last helped this customer)."
+    parts = [f"{one_line(a, 40)} {n}" for a, n in sorted(moved.items())]
+    return f"Assigned {count(sum(moved.values()), 'conversation')} to who last helped: " + (
+        ", ".join(parts) + "."
+    )

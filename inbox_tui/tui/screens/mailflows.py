@@ -14,6 +14,7 @@ from inbox_tui.tui.screens.composer import Composer, Draft
 from inbox_tui.tui.screens.flows import SendFlow
 from inbox_tui.tui.screens.replying import ReplyFlows
 from inbox_tui.tui.widgets.dialogs import FuzzyPicker, PickItem, Prompt
+from inbox_tui.words import count
 
 
 class ForwardChoicesLoaded(Loaded):
@@ -72,7 +73,7 @@ class MailFlows(ReplyFlows):
         items = [PickItem("all", "The whole conversation, quoted", f"{n} message{'s' * (n != 1)}")]
         for c in choices:
             who = one_line(c.author or "unknown", 40)
-            files = f", with {c.files} file{'s' if c.files != 1 else ''}" if c.files else ""
+            files = f", with {count(c.files, 'file')}" if c.files else ""
             items.append(
                 PickItem(
                     str(c.message_row_id),

@@ -18,17 +18,18 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, OptionList, Static
-from textual.widgets.option_list import Option
 
 from inbox_tui.sanitize import one_line
 from inbox_tui.tui import actions
 from inbox_tui.tui.gateway import Gateway, Loaded, StoreLike
 from inbox_tui.tui.restyle import set_state_class
-from inbox_tui.tui.screens.flows import Flow, OpenChanged, StatusNews
+from inbox_tui.tui.screens.flows import OpenChanged, StatusNews
 from inbox_tui.tui.screens.insight import InsightFlows
+from inbox_tui.tui.screens.reading import ThreadOpening
 from inbox_tui.tui.screens.stats_trips import StatsReturn, StatsTrips
+from inbox_tui.tui.screens.views_panel import ViewsList, ViewsPanel
+from inbox_tui.tui.typeahead import focus_now
 from inbox_tui.tui.widgets.conversation_list import PAGE, ConversationList
-from inbox_tui.tui.widgets.key_list import KeyList
 from inbox_tui.tui.widgets.side_pane import PaneData, SidePane, load_pane_data
 from inbox_tui.tui.widgets.thread_view import ThreadView
 
@@ -55,14 +56,6 @@ class TotalCounted(Loaded):
 
 class ListRefreshed(Loaded):
     """value: (total, pages); flow: the filter."""
-
-
-class ThreadLoaded(Loaded):
-    """value: (thread, viewers); flow: (conversation id, window asked for)."""
-
-
-class ViewsLoaded(Loaded):
-    pass
 
 
 class PaneLoaded(Loaded):
@@ -112,19 +105,6 @@ def pages_of(
     return count_of(session, flt), pages
 
 
-def thread_of(
-    session: Any, conv_id: int, window: int, me: str, now: datetime | None = None
-) -> tuple[Any, Any]:
-    from inbox_tui.services.clock import customer_clock
-    from inbox_tui.services.conversations import get_thread
-    from inbox_tui.services.presence import others_by_conversation
-
-    thread = get_thread(session, conv_id, newest=window)
-    clock = customer_clock(session, conv_id, now) if now is not None else None
-    thread.customer_clock = clock.describe() if clock else ""
-    return thread, others_by_conversation(session, me).get(conv_id, [])
-
-
 class SearchBox(Input):
     """The search field. Tab switches between searching the current view and searching
     everything (issue 17: search said nothing about what it searched)."""
@@ -138,33 +118,7 @@ class SearchBox(Input):
         self.post_message(self.ScopeToggled())
 
 
-class ViewsList(KeyList):
-    """The views. On a saved view, R renames it and Delete deletes it (after asking)."""
-
-    BINDINGS = [
-        Binding("R", "rename", "Rename view", show=False, id="views.rename"),
-        Binding("delete", "delete", "Delete view", show=False, id="views.delete"),
-    ]
-
-    class Wanted(Message):
-        def __init__(self, what: str, view: str) -> None:
-            self.what, self.view = what, view
-            super().__init__()
-
-    def _ask(self, what: str) -> None:
-        if self.highlighted is None:
-            return
-        view = self.get_option_at_index(self.highlighted).id or ""
-        self.post_message(self.Wanted(what, view))
-
-    def action_rename(self) -> None:
-        self._ask("rename")
-
-    def action_delete(self) -> None:
-        self._ask("delete")
-
-
-class MainScreen(StatsTrips, InsightFlows):
+class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
     # Triage keys live on this screen, so they never fire on the Stats screen or in a dialog.
     BINDINGS = actions.bindings(on_app=False)
     # With the views panel focused, the list's row is not what the agent is looking at:
@@ -197,6 +151,7 @@ class MainScreen(StatsTrips, InsightFlows):
         # view, search, scope and row the agent was on.
         self._search_return: tuple[str, str, bool, int | None] | None = None
         self._thread_return: int | None = None  # the thread a pane's Enter left (Esc)
+        self._opening: int | None = None  # opened from the list, its thread not here yet
         self._keys_for: tuple[int, int, bool] | None = None  # what the footer shows
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -258,9 +213,6 @@ class MainScreen(StatsTrips, InsightFlows):
     def side_pane(self) -> SidePane:
         return self.query_one(SidePane)
 
-    def set_status(self, text: str) -> None:
-        self.query_one("#status", Static).update(Text(one_line(text, 300)))
-
     def _show_keys(self) -> None:
         width = self.size.width - 2  # the footer's padding
         n = len(self.conv_list.selected)
@@ -275,7 +227,7 @@ class MainScreen(StatsTrips, InsightFlows):
             return  # the same line: a focus change need not lay out the footer again
         self._keys_for = (width, n, reading)
         hints = sel + actions.key_hints(self.config.keys, max(0, width - len(sel)), reading)
-        self.query_one("#keys", Static).update(hints)
+        self.query_one("#keys", Static).update(hints, layout=False)  # height 1 (css)
 
     def _set_top(self, total: int, exact: bool = True) -> None:
         from inbox_tui.services.views import view_label
@@ -306,7 +258,7 @@ class MainScreen(StatsTrips, InsightFlows):
         try:
             flt = self.current_filter()
         except ValueError as exc:
-            self.set_status(str(exc))
+            self.show_unrunnable(str(exc))
             return
         prefetched, self._prefetched = self._prefetched, None  # good for one reload only
         if prefetched is not None and prefetched[0] == flt and keep_id is None:
@@ -371,26 +323,6 @@ class MainScreen(StatsTrips, InsightFlows):
         self._set_top(total, exact)
         self.post_message(ListShown())
 
-    def _load_thread(self, conv_id: int) -> None:
-        window = self.thread_view.window_for(conv_id)
-        self.gateway.read(
-            self, thread_of, conv_id, window, self.me, self.clock(), reply=ThreadLoaded,
-            flow=(conv_id, window), group="thread", exclusive=True,
-        )  # fmt: skip
-
-    def on_thread_loaded(self, message: ThreadLoaded) -> None:
-        thread, viewers = message.value
-        conv_id, window = message.flow
-        if conv_id != self.open_id:
-            return  # a slower answer for a conversation the agent has moved away from
-        self.open_version = thread.version
-        self.thread_view.show(thread, viewers, window)
-
-    @on(ThreadView.OlderWanted)
-    def _older(self) -> None:
-        if self.open_id is not None:
-            self._load_thread(self.open_id)
-
     def store_changed(self) -> None:
         """Someone (another agent, a sync, the poll waking a snooze) changed the store: fresh
         data in place, cursor and thread kept (a reload on its way is not cancelled)."""
@@ -430,30 +362,6 @@ class MainScreen(StatsTrips, InsightFlows):
         if self.query("#status"):
             self.set_status(message.text)
 
-    def load_views(self) -> None:
-        from inbox_tui.services.views import list_views
-
-        self.gateway.read(self, list_views, self.me, reply=ViewsLoaded, group="views")
-
-    def on_views_loaded(self, message: ViewsLoaded) -> None:
-        from inbox_tui.services.views import MENTIONS, VIEWS
-
-        found = message.value
-        self.saved_views = found.saved
-        self.unread_mentions = found.counts.get(MENTIONS[0], 0)
-        ol = self.query_one("#views", OptionList)
-        ol.clear_options()
-        opts = [Option(Text(f"{label} ({found.counts.get(v, 0):,})"), id=v) for v, label in VIEWS]
-        # After Mine: the other place work meant for me shows up (notes naming me).
-        opts.insert(
-            2, Option(Text(f"{MENTIONS[1]} ({self.unread_mentions:,} unread)"), id="mentions")
-        )
-        opts += [Option(Text(f"#{one_line(t, 20)}"), id=f"tag:{t}") for t in found.tags]
-        opts += [Option(Text(f"★ {one_line(n, 20)}"), id=f"saved:{n}") for n in found.saved]
-        ol.add_options(opts)
-        ids = [o.id for o in opts]
-        ol.highlighted = ids.index(self.view) if self.view in ids else 0
-
     # -- the list and the thread -----------------------------------------------------
 
     @on(ConversationList.Highlighted)
@@ -478,77 +386,10 @@ class MainScreen(StatsTrips, InsightFlows):
         self._set_top(self.conv_list.total)
         self._show_keys()
 
-    @on(ViewsList.Wanted)
-    def _view_edit_wanted(self, event: ViewsList.Wanted) -> None:
-        from inbox_tui.services.views import delete_view, rename_view
-        from inbox_tui.tui.widgets.dialogs import Confirm, Prompt
-
-        if not event.view.startswith("saved:"):
-            self.notify("Only saved views can be renamed or deleted.", severity="warning")
-            return
-        name = event.view[6:]
-        after = Flow([], after=self.load_views)
-
-        def renamed(new: str | None) -> None:
-            if new and new.strip() and new.strip() != name:
-                if self.view == event.view:
-                    self.view = f"saved:{one_line(new, 100)}"
-                ok = f"Renamed the view to “{new.strip()}”."
-                self.gateway.write(self, rename_view, name, new, ok=ok, flow=after)
-
-        def deleted(yes: bool | None) -> None:
-            if yes:
-                if self.view == event.view:
-                    self.view = "open"
-                    self.reload()
-                ok = f"Deleted the view “{name}”."
-                self.gateway.write(self, delete_view, name, ok=ok, flow=after)
-
-        if event.what == "rename":
-            self.app.push_screen(Prompt(f"New name for “{name}”", value=name), renamed)
-        else:
-            self.app.push_screen(Confirm("Delete this saved view?", [name]), deleted)
-
-    @on(OptionList.OptionSelected, "#views")
-    def _view_chosen(self, event: OptionList.OptionSelected) -> None:
-        self.view = event.option.id or "open"
-        self._stats_return = self._search_return = None
-        self.query_text = ""
-        self.search_everywhere = False
-        self.query_one("#views").remove_class("shown")
-        self.conv_list.clear_selection()
-        self.conv_list.focus()
-        self.reload()
-
-    def action_open(self) -> None:
-        row = self.conv_list.current_row()
-        if row is None:
-            return
-        if self._stats_return is not None and self._stats_return.conversation is not None:
-            self._stats_return = None  # the agent went on from the list
-        self.open_conversation(row.id)
-
-    def open_conversation(self, conv_id: int, from_pane: bool = False) -> None:
-        """Open a conversation by id in the thread view (it need not be in the list: the
-        customer's history, a stats drill-down)."""
-        was = self.open_id if self.has_class("-reading") else None
-        # Esc from a conversation the covering pane opened goes back to the one before.
-        self._thread_return = was if from_pane and was != conv_id else None
-        self.open_id = conv_id
-        set_state_class(self, True, "-reading")
-        self._load_thread(conv_id)
-        self.mentions_read(conv_id)
-
-        self.post_message(OpenChanged())
-        if from_pane and self.has_class("-cramped"):
-            self._hide_pane()  # the pane covered the thread
-        elif from_pane:
-            self.refresh_pane(force=False)  # the same customer; marks the one now open
-            return  # the agent stays in the pane, walking the history
-        self.thread_view.focus()
-        self.refresh_pane(force=False)
-
     def action_go_back(self) -> None:
+        if self._opening is not None:  # Esc before the opened thread arrived: stay
+            self._cancel_opening()
+            return
         if self.pane_shown() and (self._pane_has_focus() or self.has_class("-cramped")):
             # Esc leaves the pane: back to the thread or list beside it, or, where the
             # pane covers them, closes it.
@@ -569,11 +410,11 @@ class MainScreen(StatsTrips, InsightFlows):
                 self.view, self.query_text, self.search_everywhere = view, query, everywhere
                 search.value = query
                 self.reload(keep_id=row)
-            self.conv_list.focus()
+            focus_now(self.conv_list)
             return
         if self.query_one("#views").has_class("shown"):
             self.query_one("#views").remove_class("shown")
-            self.conv_list.focus()
+            focus_now(self.conv_list)
             return
         if not self.has_class("-reading") and self.conv_list.selected:
             self.conv_list.clear_selection()
@@ -581,24 +422,13 @@ class MainScreen(StatsTrips, InsightFlows):
         if not self.has_class("-reading"):
             if self.pane_shown():  # the pane beside the list: Esc closes it
                 self._hide_pane()
-            self.conv_list.focus()  # from the preview beside the list, say
+            focus_now(self.conv_list)  # from the preview beside the list, say
             return
         if self._thread_return is not None:
             back, self._thread_return = self._thread_return, None
             self.open_conversation(back)
             return
         self.leave_thread()
-
-    def leave_thread(self) -> None:
-        """Back from the thread to the list (beside it on a wide screen, it stays)."""
-        set_state_class(self, False, "-reading")
-        # Leaving the thread leaves the pane that was open beside it: at 140 columns the
-        # thread stays as a preview, and with the pane still there Esc seemed to do nothing.
-        self._hide_pane()
-        if not self.has_class("-wide"):
-            self.open_id = None
-        self.conv_list.focus()
-        self._follow_cursor()
 
     def presence_now(self) -> tuple[int | None, str]:
         """What other agents see of this one: replying while a reply composer is open
@@ -631,7 +461,7 @@ class MainScreen(StatsTrips, InsightFlows):
         search.value = query
         search.add_class("shown")
         set_state_class(self, False, "-reading")
-        self.conv_list.focus()
+        focus_now(self.conv_list)
         self.reload()
 
     def _remember_place(self) -> None:
@@ -651,14 +481,14 @@ class MainScreen(StatsTrips, InsightFlows):
         search.remove_class("shown")
         set_state_class(self, False, "-reading")
         self.conv_list.clear_selection()
-        self.conv_list.focus()
+        focus_now(self.conv_list)
         self.reload()
 
     def action_views(self) -> None:
         self._uncover_list()
         views = self.query_one("#views", OptionList)
         views.add_class("shown")
-        views.focus()
+        focus_now(views)
         self.load_views()
 
     def action_search(self) -> None:
@@ -667,7 +497,7 @@ class MainScreen(StatsTrips, InsightFlows):
         if not search.has_class("shown"):
             self._remember_place()  # Esc comes back to this row (it went to the first)
         search.add_class("shown")
-        search.focus()
+        focus_now(search)
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
@@ -684,7 +514,7 @@ class MainScreen(StatsTrips, InsightFlows):
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self) -> None:
-        self.conv_list.focus()
+        focus_now(self.conv_list)
 
     # -- the side pane ---------------------------------------------------------------
 
@@ -719,7 +549,7 @@ class MainScreen(StatsTrips, InsightFlows):
         if shown and (self._pane_has_focus() or self.has_class("-cramped")):
             self._hide_pane()
         elif shown:
-            self.side_pane.choices.focus()
+            focus_now(self.side_pane.choices)
         else:
             self._show_pane(kind)
 
@@ -728,7 +558,7 @@ class MainScreen(StatsTrips, InsightFlows):
         self.add_class("-pane")
         self.refresh_pane()
         # Opening a pane is asking to act in it: the keys go there (Esc or Tab leave).
-        self.side_pane.choices.focus()
+        focus_now(self.side_pane.choices)
 
     def _hide_pane(self) -> None:
         had_focus = self._pane_has_focus()
@@ -743,9 +573,9 @@ class MainScreen(StatsTrips, InsightFlows):
 
     def _focus_main(self) -> None:
         if self.has_class("-reading"):
-            self.thread_view.focus()
+            focus_now(self.thread_view)
         else:
-            self.conv_list.focus()
+            focus_now(self.conv_list)
 
     def _pane_has_focus(self) -> bool:
         focused = self.focused

@@ -29,6 +29,10 @@ else:  # not before the first frame (see lazy_module)
 log = logging.getLogger(__name__)
 
 
+def _files(n: int) -> str:
+    return "1 file" if n == 1 else f"{n} files"
+
+
 class ReplyFlows(FlowsBase):
     def action_undo(self) -> None:
         """ctrl+z / U: revert this agent's last triage change (services/undo.py)."""
@@ -48,11 +52,13 @@ class ReplyFlows(FlowsBase):
         if flow := self.begin(single=True):
             self.compose_note(flow.ids[0])
 
-    def compose_note(self, cid: int, exact: str | None = None) -> None:
+    def compose_note(self, cid: int, exact: str | None = None, review: Any = None) -> None:
         """The note composer on the agent's kept note draft (``exact``: on that text, a
-        note that failed to save, handed back)."""
+        note that failed to save, handed back with its ``review``: the files). The
+        review step attaches files (``f``), kept with the note."""
         from inbox_tui.services.compose import start_note
         from inbox_tui.services.drafts import delete_draft
+        from inbox_tui.services.review import note_review
 
         title = f"Internal note (never sent) on {self.conversation_label(cid)}"
 
@@ -67,28 +73,44 @@ class ReplyFlows(FlowsBase):
                 )
                 self._keep_draft(cid, draft, "note", ok)
             elif draft.text.strip():  # saved; the draft goes in the same transaction
+                files = list(draft.review.files) if draft.review is not None else []
+                saved = "Note saved." if not files else f"Note saved with {_files(len(files))}."
                 self.gateway.write(
-                    self, triage.add_note, self.me, cid, draft.text, ok="Note saved.",
-                    flow=NoteFlow(cid, draft.text),
-                )  # fmt: skip
+                    self,
+                    lambda s: triage.add_note(
+                        s, self.me, cid, draft.text, attachments=files, config=self.config
+                    ),
+                    ok=saved,
+                    flow=NoteFlow(cid, draft.text, draft.review),
+                )
 
-        composer = self._open_composer(cid, "note", title, done, is_note=True)
+        composer = self._open_composer(
+            cid, "note", title, done, is_note=True, review=review or note_review(cid),
+            config=self.config,
+        )  # fmt: skip
         self.complete_mentions(composer)  # the agents' names arrive while typing
         if exact is not None:
             composer.call_after_refresh(composer.fill, exact)
             return
+
+        def started(start: Any) -> None:  # the files kept with the note's draft
+            composer.review = start.review or composer.review
+
         self.gateway.read(
-            self, start_note, self.me, cid, reply=ReplyStarted, flow=(composer, None),
+            self, start_note, self.me, cid, reply=ReplyStarted, flow=(composer, started),
             group="pickers",
         )  # fmt: skip
 
     def _keep_draft(self, cid: int, draft: Draft, kind: str, ok: str | None) -> None:
-        """A composer closed with Esc: its text kept in the store for the next r / n (a
+        """A composer closed with Esc: its text kept in the store for the next r / n,
+        with what the agent changed in the review step (recipients, signature, files; a
         composer closed before its kept draft arrived keeps what was typed after it)."""
-        from inbox_tui.services.drafts import keep_typed, save_draft
+        from inbox_tui.services.drafts import keep_composer_text
 
-        fn = save_draft if draft.complete else keep_typed
-        self.gateway.write(self, lambda s: fn(s, self.me, cid, draft.text, kind=kind), ok=ok)
+        self.gateway.write(
+            self, lambda s: keep_composer_text(s, self.me, cid, draft.text, kind, draft.complete, draft.review),
+            ok=ok,
+        )  # fmt: skip
 
     def _open_composer(
         self,
@@ -103,16 +125,18 @@ class ReplyFlows(FlowsBase):
         kept draft arrives later through ``fill``), over the lower part of the screen with
         the conversation's thread above it at the customer's last message. Closing it
         goes back to where the agent was."""
-        from inbox_tui.services.drafts import keep_typed, save_draft
+        from inbox_tui.services.drafts import keep_composer_text, save_draft
 
         def keep(text: str) -> None:  # the composer's autosave: a crash keeps the text
             save = lambda s: save_draft(s, self.me, cid, text, kind=kind)  # noqa: E731
             self.gateway.fire(self, save, group="draft")
 
         def keep_now(text: str, complete: bool) -> None:  # quitting: saved before the app goes
-            fn = save_draft if complete else keep_typed
+            review = composer.review
             try:
-                self.gateway.commit(lambda s: fn(s, self.me, cid, text, kind=kind))
+                self.gateway.commit(
+                    lambda s: keep_composer_text(s, self.me, cid, text, kind, complete, review)
+                )
             except Exception:  # the app is leaving; the last autosave is what remains
                 log.exception("could not keep the draft while quitting")
 

@@ -19,7 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from inbox_tui.errors import UserError
-from inbox_tui.sanitize import one_line
+from inbox_tui.sanitize import one_line, person
 
 if TYPE_CHECKING:
     from inbox_tui.services.review import Pairs, Review
@@ -30,9 +30,24 @@ REVIEW_KEYS = "a recipients · s signature on/off · f attach a file · F drop t
 def _people(pairs: Pairs) -> str:
     if not pairs:
         return "(nobody)"
-    return ", ".join(
-        f"{one_line(n, 60)} <{one_line(a, 120)}>" if n else one_line(a, 120) for n, a in pairs
-    )
+    return ", ".join(person(n, a) for n, a in pairs)
+
+
+NOTE_KEYS = "f attach a file · F drop the last file"
+
+
+def review_keys(review: Review) -> tuple[str, ...]:
+    """The keys the review step of this kind takes (besides send, edit, discard)."""
+    if review.kind == "note":
+        return ("f", "F")
+    if review.chat:
+        return ("s",)
+    return ("a", "s", "f", "F")
+
+
+def _files(review: Review) -> str:
+    files = [one_line(Path(p).name, 80) for p in review.files]
+    return ", ".join(files) if files else "(none)"
 
 
 def review_text(review: Review, send_keys: str) -> Text:
@@ -42,6 +57,12 @@ def review_text(review: Review, send_keys: str) -> Text:
     def row(label: str, value: str, style: str = "") -> None:
         text.append(f"{label:<10}", style="bold")
         text.append(value + "\n", style=style)
+
+    if review.kind == "note":  # never sent: only the files kept with it
+        row("Files", _files(review))
+        text.append(send_keys + "\n", style="bold")
+        text.append(NOTE_KEYS, style="dim")
+        return text
 
     if review.chat:
         row("To", "the chat customer (through the chat bridge)")
@@ -56,6 +77,14 @@ def review_text(review: Review, send_keys: str) -> Text:
         row("Cc", _people(review.cc) if review.cc else "(nobody)")
         row("Bcc", _people(review.bcc) if review.bcc else "(nobody)")
     row("Subject", one_line(review.subject, 200))
+    if review.kind == "reply" and review.answers and len(review.customers) > 1:
+        # A merge joined two customers' mail: say whose message this reply answers.
+        others = len(review.customers) - 1
+        row(
+            "Answers",
+            f"{review.answers} (not the other {others} customer(s) here: see the thread)",
+            "bold yellow",
+        )
     if review.kind == "forward":
         what = (
             "one message, attached whole with its files"
@@ -63,8 +92,7 @@ def review_text(review: Review, send_keys: str) -> Text:
             else "the whole conversation, quoted"
         )
         row("Forwards", what)
-    files = [one_line(Path(p).name, 80) for p in review.files]
-    row("Files", ", ".join(files) if files else "(none)")
+    row("Files", _files(review))
     if review.signature is None:
         row("Signature", "none is set up for this mailbox", "dim")
     elif review.sign:

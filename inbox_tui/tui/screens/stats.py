@@ -32,6 +32,7 @@ from inbox_tui.services.stats_definitions import DEFINITIONS
 from inbox_tui.services.stats_layout import Column, fit_columns, fit_series
 from inbox_tui.tui.gateway import Gateway, Loaded
 from inbox_tui.tui.widgets.key_list import KeyList
+from inbox_tui.words import count
 
 if TYPE_CHECKING:
     from inbox_tui.services.stats import DrillRow, Report
@@ -79,7 +80,7 @@ TAG_COLUMNS = [
     Column("handle", "median handle time", "handle", rank=1),
 ]
 # Focus order, top to bottom of the screen: the tables, then the maps.
-SECTIONS = ("agents", "tags", "repeats", "heat", "fr-heat")
+SECTIONS = ("agents", "tags", "repeats", "breaches", "heat", "fr-heat")
 LABELS = {
     "replies_sent": "replies",
     "notes_written": "notes",
@@ -91,6 +92,7 @@ LABELS = {
     "incoming": "incoming messages",
     "tag": "conversations tagged",
     "repeat": "closes followed by a repeat contact",
+    "breached": "replies after their target (the longest overrun shown)",
 }
 REPEAT_ROWS = 5  # tags and articles shown in the repeat-contact table (worst first)
 
@@ -121,6 +123,8 @@ class DrillRequest:
     cell: tuple[int, int] | None = None
     ids: tuple[int, ...] | None = None  # a repeat-contact row: its conversations
     zone: str = "UTC"  # the heatmaps' zone: a cell is (weekday, hour) there
+    # A breaches row: conversation id -> [late replies, most seconds late] (sla.BreachReport)
+    late: dict[int, list[float]] | None = None
 
     def describe(self) -> str:
         what = LABELS.get(self.figure, self.figure)
@@ -194,24 +198,28 @@ class HeatMap(Widget, can_focus=True):
     def watch_cursor(self) -> None:
         self.refresh()
 
-    def _cell(self, value: Any, top: float) -> tuple[str, str]:
+    def _cell(self, value: Any, top: float, width: int) -> tuple[str, str]:
+        """An hour's cell, ``width`` characters (3 to 1: the map fits 80 or 60 columns)."""
         if self.kind == "seconds":
-            return response_shade(value), "yellow"
-        return SHADES[min(4, round((value or 0) / top * 4))] * 3, "magenta"
+            shade = response_shade(value)
+            return (shade[1].center(width) if value is None else shade[0] * width), "yellow"
+        return SHADES[min(4, round((value or 0) / top * 4))] * width, "magenta"
 
     def render(self) -> RenderResult:
         from inbox_tui.services.stats import human
 
+        # 5 + 24 cells: 3 characters an hour at 80 columns, 2 at 60, 1 narrower (the
+        # map was cut at 60 columns, the evening hours off the edge).
+        width = 3 if self.size.width >= 77 else 2 if self.size.width >= 53 else 1
+        every = 3 if width > 1 else 6  # hours between labels
         text = Text(self.title + "\n", style="bold")
-        text.append(
-            "     " + "".join(f"{h:<3}" if h % 3 == 0 else "   " for h in range(24)) + "\n",
-            style="dim",
-        )
+        labels = "".join(f"{h:<{every * width}}" for h in range(0, 24, every))
+        text.append("     " + labels + "\n", style="dim")
         top = max((v or 0 for row in self.values for v in row), default=0) or 1
         for wd, (day, row) in enumerate(zip(WEEKDAYS, self.values, strict=True)):
             text.append(f"{day}  ")
             for hour, value in enumerate(row):
-                cell, style = self._cell(value, top)
+                cell, style = self._cell(value, top, width)
                 if self.has_focus and (wd, hour) == self.cursor:
                     style = "reverse bold"
                 text.append(cell, style=style)
@@ -223,13 +231,14 @@ class HeatMap(Widget, can_focus=True):
             text.append("· none  ░ under 30m  ▒ under 2h  ▓ under 8h  █ longer\n", style="dim")
         # Always one line here, so focusing the map does not shift the screen.
         if not self.has_focus:
-            text.append(
-                "Tab here, then arrows and Enter: the conversations behind a cell", style="dim"
-            )
+            hint = "Tab here, then arrows and Enter: the conversations behind a cell"
+            if len(hint) > self.size.width:
+                hint = "Tab, arrows, Enter: the conversations behind a cell"
+            text.append(hint, style="dim")
         elif self.kind == "seconds":
             text.append(f"{where}: median {human(value)} · Enter lists the first responses")
         else:
-            text.append(f"{where}: {value or 0} messages · Enter lists them")
+            text.append(f"{where}: {count(value or 0, 'message')} · Enter lists them")
         return text
 
 
@@ -281,13 +290,16 @@ class DrillScreen(Screen[int | None]):
 
     def _fetch(self) -> None:
         from inbox_tui.services.repeats import conversations
+        from inbox_tui.services.sla import breach_rows
         from inbox_tui.services.stats import conversations_behind
 
         r = self.request
         self.gateway.read(
             self,
             lambda s: (
-                conversations(s, list(r.ids))
+                breach_rows(s, r.late)
+                if r.late is not None
+                else conversations(s, list(r.ids))
                 if r.ids is not None
                 else conversations_behind(
                     s,
@@ -311,7 +323,8 @@ class DrillScreen(Screen[int | None]):
         total = sum(r.count for r in rows)
         title = Text(self.request.describe(), style="bold")
         title.append(f", {self.period}")
-        title.append(f"\n{total:,} in {len(rows):,} conversations", style="dim")
+        shown = count(len(rows), "conversation")
+        title.append(f"\n{shown}" if total == len(rows) else f"\n{total:,} in {shown}", style="dim")
         if len(rows) > DRILL_LIMIT:
             title.append(f" (showing the first {DRILL_LIMIT:,})", style="dim")
         title.append(" · Enter opens one · Esc back", style="dim")
@@ -436,6 +449,7 @@ class StatsScreen(Screen[str | int | None]):
             ],
         }
         self.repeat_ids: dict[str, list[int]] = {}
+        self.breach_late: dict[str, dict[int, list[float]]] = {}
         self.query_one("#breaches", DataTable).display = False  # shown with targets
         self.load()
         place = self._restore
@@ -490,6 +504,11 @@ class StatsScreen(Screen[str | int | None]):
         )
         self._load_breaches(since, until)
 
+    def _has_targets(self) -> bool:
+        from inbox_tui.services import sla
+
+        return sla.SlaPolicy.from_config(self.sla, self.business_hours) is not None
+
     def _load_breaches(self, since: datetime, until: datetime) -> None:
         from inbox_tui.services import sla
 
@@ -506,6 +525,7 @@ class StatsScreen(Screen[str | int | None]):
     def on_breaches_loaded(self, message: BreachesLoaded) -> None:
         """Per agent (most late first), the team, then per tag."""
         rep = message.value
+        self.breach_late = rep.late
         laid: list[tuple[str, list[str]]] = []
 
         def row(key: str, label: str, judged: int, late: int) -> None:
@@ -523,6 +543,7 @@ class StatsScreen(Screen[str | int | None]):
         self.query_one("#breaches", DataTable).display = True
         self._rows["breaches"] = laid
         self._lay_out("breaches")
+        self._restore_place()
 
     # -- laying out the tables to the width ------------------------------------------
 
@@ -567,7 +588,7 @@ class StatsScreen(Screen[str | int | None]):
         """The daily line: beside its label when the days fit, else on a line of its
         own as N-day averages (six months wrapped at 160 columns; 60 left it 2 wide)."""
         width = self.size.width - 4  # the screen's scrollbar and the block's padding
-        total = f"{sum(self._daily)} messages"
+        total = count(sum(self._daily), "message")
         label = "Incoming per day  "
         if len(label) + len(self._daily) + 2 + len(total) <= width:
             vol = Text(label, style="bold")
@@ -691,7 +712,8 @@ class StatsScreen(Screen[str | int | None]):
     def _restore_place(self) -> None:
         """Once both loads are in: the cursors, the maps and the focus as they were."""
         place = self._restore
-        if place is None or "repeats" not in self._rows or "agents" not in self._rows:
+        waiting = ["repeats", "agents"] + (["breaches"] if self._has_targets() else [])
+        if place is None or any(table not in self._rows for table in waiting):
             return
         self._restore = None
         for table in self.query(DataTable):
@@ -750,6 +772,16 @@ class StatsScreen(Screen[str | int | None]):
         tag = f"{kind} {name}" if kind in ("tag", "article") else None
         ids = tuple(self.repeat_ids.get(key, []))
         self._drill(DrillRequest("repeat", agent=agent, tag=tag, ids=ids))
+
+    @on(DataTable.RowSelected, "#breaches")
+    def _breach_row(self, event: DataTable.RowSelected) -> None:
+        key = str(event.row_key.value)
+        kind, _, name = key.partition(":")
+        late = dict(self.breach_late.get(key, {}))
+        agent = name if kind == "agent" else None
+        self._drill(
+            DrillRequest("breached", agent=agent, tag=name if kind == "tag" else None, late=late)
+        )
 
     @on(HeatMap.Selected)
     def _heat_cell(self, event: HeatMap.Selected) -> None:

@@ -37,7 +37,6 @@ class StatsTrips(TeamFlows):
     _hide_pane: Callable[[], None]
     _follow_cursor: Callable[[], None]
     open_conversation: Callable[..., None]
-    set_status: Callable[[str], None]
 
     def action_stats(self) -> None:
         self.open_stats()

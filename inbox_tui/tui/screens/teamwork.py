@@ -17,6 +17,7 @@ from inbox_tui.tui.screens.composer import Composer
 from inbox_tui.tui.screens.flows import Flow
 from inbox_tui.tui.screens.triage import TriageFlows
 from inbox_tui.tui.widgets.dialogs import Confirm, FuzzyPicker, PickItem
+from inbox_tui.words import count
 
 
 class MergeChoicesLoaded(Loaded):
@@ -106,7 +107,7 @@ class TeamFlows(TriageFlows):
         from inbox_tui.services.merge import merge
 
         src, kept = message.flow
-        gone, stays = message.value
+        gone, stays, warning = message.value
 
         def answered(yes: bool | None) -> None:
             if not yes:
@@ -118,7 +119,8 @@ class TeamFlows(TriageFlows):
             f"Merge #{src} into #{kept}? Its messages, notes, tags and history move into "
             f"#{kept}, and #{src} goes away (ctrl+z takes it back)."
         )
-        self.app.push_screen(Confirm(question, [f"from: {gone}", f"into: {stays}"]), answered)
+        lines = [f"from: {gone}", f"into: {stays}"]
+        self.app.push_screen(Confirm(question, lines, notes=warning), answered)
 
     # -- split ---------------------------------------------------------------------
 
@@ -183,9 +185,9 @@ class TeamFlows(TriageFlows):
         if isinstance(flow, Moving):
             moved = message.result
             if flow.kind == "merge":
-                text = f"Merged #{moved.other} into #{moved.kept} ({moved.messages} message(s))."
+                text = f"Merged #{moved.other} into #{moved.kept} ({count(moved.messages, 'message')})."
             else:
-                text = f"Split {moved.messages} message(s) out into #{moved.other}."
+                text = f"Split {count(moved.messages, 'message')} out into #{moved.other}."
             self.notify(text + " ctrl+z takes it back.", markup=False)
             message.ok, message.flow = None, Flow([flow.conv_id], after=self.load_views)
         super().on_store_written(message)

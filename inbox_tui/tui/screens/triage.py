@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from inbox_tui.sanitize import one_line
+from inbox_tui.services import wording
 from inbox_tui.tui.gateway import Loaded, ServiceFailed, StoreWritten, lazy_module
 from inbox_tui.tui.screens.composer import Composer, Draft
 from inbox_tui.tui.screens.flows import (
@@ -22,7 +23,6 @@ from inbox_tui.tui.screens.flows import (
     SendFlow,
     TakeBackFlow,
     UndoFlow,
-    _s,
 )
 from inbox_tui.tui.screens.mailflows import MailFlows
 from inbox_tui.tui.widgets.dialogs import FuzzyPicker, PickItem, Prompt, Waiting
@@ -129,6 +129,7 @@ class TriageFlows(MailFlows):
             self._collision(flow, message.error.changes)
             return
         self.notify(message.text, severity="error", markup=False, timeout=10)
+        self.opening_failed(flow)
         for part in flow if isinstance(flow, tuple) else (flow,):
             if isinstance(part, FuzzyPicker) and part.waiting and part.is_attached:
                 part.dismiss(None)  # its choices will not come: no picker left "Loading…"
@@ -147,13 +148,15 @@ class TriageFlows(MailFlows):
         elif isinstance(flow, MacroEdit):  # not saved: the edits come back
             self._edit_macro(flow)
         elif isinstance(flow, NoteFlow):  # not saved: the note comes back as it was
-            self.compose_note(flow.conv_id, flow.text)
+            self.compose_note(flow.conv_id, flow.text, flow.review)
 
     # -- simple actions ------------------------------------------------------------------
 
     def action_assign_me(self) -> None:
         if flow := self.begin():
-            self.act(flow, "Assign to you", "Assigned to you", triage.assign_many, self.me)
+            self.act(
+                flow, "Assign {on} to you?", "Assigned {on} to you", triage.assign_many, self.me
+            )
 
     def action_close_next(self) -> None:
         flow = self.begin()
@@ -169,9 +172,7 @@ class TriageFlows(MailFlows):
         self.close_asking_category(flow)
 
     def close_asking_category(self, flow: Flow) -> None:
-        self.act(
-            flow, "Close {on}?", "Closed", triage.close_many
-        )  # InsightFlows asks for a category
+        self.act(flow, "Close {on}?", "Closed {on}", triage.close_many)  # InsightFlows: category
 
     def _open_next(self, closed: int, below: int | None) -> None:
         lst = self.conv_list
@@ -192,7 +193,8 @@ class TriageFlows(MailFlows):
             if value == "closed":
                 self.close_asking_category(flow)
             elif value:
-                self.act(flow, f"Set {value}", f"Set {value}", triage.set_status_many, value)
+                ask, done = f"Set {{on}} to {value}?", f"Set {{on}} to {value}"
+                self.act(flow, ask, done, triage.set_status_many, value)
 
         self.app.push_screen(FuzzyPicker(self._title("Status of", flow), items), chosen)
 
@@ -255,9 +257,8 @@ class TriageFlows(MailFlows):
                 self.notify(str(exc), severity="error", markup=False)
                 return
             when = f"{until:%a %d %b %H:%M} UTC"
-            self.act(
-                flow, f"Snooze until {when}", f"Snoozed until {when}", _snooze_many, until, now
-            )
+            ask, done = f"Snooze {{on}} until {when}?", f"Snoozed {{on}} until {when}"
+            self.act(flow, ask, done, _snooze_many, until, now)
 
         self.app.push_screen(
             FuzzyPicker(
@@ -283,19 +284,14 @@ class TriageFlows(MailFlows):
             if not value:
                 return
             if any(it.value == value and it.checked for it in picker.items):
-                self.act(
-                    flow, f"Remove tag {value}", f"Removed tag {value}", triage.untag_many, value
-                )
+                tag = one_line(value, 40)
+                ask, done = f"Remove {tag} from {{on}}?", f"Removed {tag} from {{on}}"
+                self.act(flow, ask, done, triage.untag_many, value)
             else:
                 # ``tagged`` rules (the config's [rules] file) fire in the same write.
-                self.act(
-                    flow,
-                    f"Tag {value}",
-                    f"Tagged {value}",
-                    rule_service.tag_many,
-                    value,
-                    self.rules,
-                )
+                tag = one_line(value, 40)
+                ask, done = f"Tag {{on}} with {tag}?", f"Tagged {{on}} with {tag}"
+                self.act(flow, ask, done, rule_service.tag_many, value, self.rules)
 
         self.app.push_screen(picker, chosen)
         self.gateway.read(
@@ -339,8 +335,9 @@ class TriageFlows(MailFlows):
             if value is None:
                 return
             who = None if value == "\x00none" else value.removeprefix("\x00previous:")
-            ask = f"Assign to {who}" if who else "Unassign"
-            done = f"Assigned to {who}" if who else "Unassigned"
+            name = one_line(who or "", 40)
+            ask = f"Assign {{on}} to {name}?" if who else "Unassign {on}?"
+            done = f"Assigned {{on}} to {name}" if who else "Unassigned {on}"
             self.act(flow, ask, done, triage.assign_many, who)
 
         self.app.push_screen(picker, chosen)
@@ -468,10 +465,14 @@ class TriageFlows(MailFlows):
         picker, by_slug = message.flow
         by_slug.update({m.slug: m for m in message.value})
         if picker.is_attached:
-            picker.set_items([PickItem(m.slug, m.name, m.body_kind) for m in message.value])
+            picker.set_items([PickItem(m.slug, m.name, m.summary()) for m in message.value])
 
     def _edit_macro(self, edit: MacroEdit) -> None:
-        from inbox_tui.services.macros import save_macro
+        from inbox_tui.services.macros import save_macro, template_problem
+
+        def check(text: str) -> str | None:
+            problem = template_problem(text)
+            return f"Not saved: {problem}" if problem else None
 
         def saved(draft: Draft | None) -> None:
             if draft is not None and draft.action == "note":
@@ -487,6 +488,7 @@ class TriageFlows(MailFlows):
                 edit.text,
                 is_note=True,
                 save_label="Save macro",
+                check=check,
             ),
             saved,
         )
@@ -517,7 +519,7 @@ class TriageFlows(MailFlows):
             PickItem(
                 m.slug,
                 (f"[{m.pinned}] " if m.pinned else "") + m.name,
-                ", ".join(m.describe_actions()),
+                m.summary(),
             )
             for m in macros
         ]
@@ -571,7 +573,7 @@ class TriageFlows(MailFlows):
                     lambda s: apply_macro_many(
                         s, self.me, flow.ids, info.slug, config=self.config, category=category
                     ),
-                    ok=f"Applied “{name}” to {n} conversation{_s(n)}.",
+                    ok=f"Applied “{name}” to {wording.conversations(n)}.",
                     flow=flow,
                 )
 

@@ -141,6 +141,17 @@ class ConversationList(ScrollView, can_focus=True):
         self.cursor = min(index, max(0, total - 1))
         self.refresh()
 
+    def show_nothing(self) -> None:
+        """No result set: a search that cannot run shows an empty list, not the rows of
+        the text typed before it. Pages still on their way are for the old set."""
+        self.total = 0
+        self._generation += 1
+        self._pages.clear()
+        self._loading.clear()
+        self.virtual_size = Size(self.size.width, 0)
+        self.cursor = 0
+        self.refresh()
+
     def set_total(self, total: int) -> None:
         """The count of the current result set arrived after its first page."""
         self.total = total

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
+from rich.padding import Padding
+from rich.table import Table
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
@@ -306,6 +308,17 @@ class Waiting(ModalScreen[None]):
         self.dismiss(None)
 
 
+def _two_columns(rows: list[tuple[str, str]], key_style: str) -> Padding:
+    """Keys and what they do: a description too long for the line wraps under its own
+    column (it wrapped to the left edge, under the keys, at 60 and 80 columns)."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style=key_style, no_wrap=True, min_width=12)
+    table.add_column(ratio=1)
+    for key, text in rows:
+        table.add_row(Text(one_line(key, 24)), Text(one_line(text, 300)))
+    return Padding(table, (0, 0, 0, 2))
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help.close")]
 
@@ -321,19 +334,13 @@ class HelpScreen(ModalScreen[None]):
         self.legend = legend or []
 
     def compose(self) -> ComposeResult:
-        text = Text()
-        text.append("Keys\n\n", style="bold")
-        for key, desc in self.rows:
-            text.append(f"  {key:<14}", style="bold cyan")
-            text.append(f"{desc}\n")
-        if self.legend:
-            text.append("\nIn the list\n\n", style="bold")
-            for mark, meaning in self.legend:
-                text.append(f"  {mark:<14}", style="bold")
-                text.append(f"{meaning}\n")
-        text.append("\n" + self.intro, style="dim")
         with VerticalScroll():
-            yield Static(text)
+            yield Static(Text("Keys", style="bold"))
+            yield Static(_two_columns(self.rows, "bold cyan"))
+            if self.legend:
+                yield Static(Text("\nIn the list", style="bold"))
+                yield Static(_two_columns(self.legend, "bold"))
+            yield Static(Text("\n" + self.intro, style="dim"))
 
     def action_close(self) -> None:
         self.dismiss(None)

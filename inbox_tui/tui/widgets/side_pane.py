@@ -26,6 +26,7 @@ from textual.widgets.option_list import Option
 
 from inbox_tui.sanitize import for_display, one_line
 from inbox_tui.tui.widgets.conversation_list import STATUS_MARK, age, limited_colour
+from inbox_tui.words import count
 
 if TYPE_CHECKING:
     from inbox_tui.services.contacts import ContactCard
@@ -54,6 +55,7 @@ class PaneData:
     empty: str = ""  # shown instead of the list when there are no options
     marked: set[str] = field(default_factory=set)  # tags on it; the conversation itself
     payload: dict[str, str] = field(default_factory=dict)  # an article's text for a reply
+    about: str = ""  # "#42 “Subject”": under 100 columns the pane covers list and thread
 
 
 class PaneList(OptionList):
@@ -107,6 +109,7 @@ class SidePane(Vertical):
         with Horizontal(id="pane-tabs"):
             for kind, label in PANES:
                 yield PaneTab(kind, label)
+        yield Static(id="pane-about")
         yield Static(id="pane-head")
         yield PaneList(id="pane-list")
         yield Static(id="pane-preview")
@@ -152,6 +155,8 @@ class SidePane(Vertical):
         if data is not None and not data.options and data.empty:
             head.append(("\n" if head.plain else "") + data.empty, style="dim")
         self.query_one("#pane-head", Static).update(head)
+        about = Text(data.about if data is not None else "", style="bold")
+        self.query_one("#pane-about", Static).update(about)
         ol.clear_options()
         if data is not None and data.options:
             ol.add_options([Option(prompt, id=value) for value, prompt in data.options])
@@ -296,7 +301,7 @@ def contact_data(
         )
         options.append((str(c.id), t))
         previews[str(c.id)] = (
-            f"#{c.id} · {c.status} · {c.channel} · {c.message_count} messages · "
+            f"#{c.id} · {c.status} · {c.channel} · {count(c.message_count, 'message')} · "
             f"last activity {age(c.last_activity_at, now)} ago"
             + (" · the one you are on" if c.id == conversation_id else "")
         )
@@ -306,7 +311,17 @@ def contact_data(
 
 
 def load_pane_data(session: Any, kind: str, cid: int, me: str, now: datetime) -> PaneData:
-    """The shown pane's data for one conversation (run through the gateway)."""
+    """The shown pane's data for one conversation (run through the gateway), named by
+    number and subject: where the pane covers the list and thread, nothing else on
+    screen says which conversation Enter acts on."""
+    from inbox_tui.services.conversations import label
+
+    data = _pane_data(session, kind, cid, me, now)
+    data.about = label(session, cid)
+    return data
+
+
+def _pane_data(session: Any, kind: str, cid: int, me: str, now: datetime) -> PaneData:
     if kind == "tags":
         from inbox_tui.services.suggest import tag_choices
 

@@ -20,12 +20,12 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from inbox_tui.sanitize import for_display, one_line
+from inbox_tui.sanitize import for_display, one_line, person
 
 if TYPE_CHECKING:
     from inbox_tui.services.conversations import Thread, ThreadMessage
@@ -100,7 +100,7 @@ def message_text(m: ThreadMessage, show_quotes: bool, now: datetime) -> Text:
 
 def _people(pairs: list[list[str]], shown: int = 4) -> str:
     """Names (else addresses), the first few, then how many more."""
-    names = [one_line((p[0] or p[1]) if len(p) > 1 else str(p[0]), 60) for p in pairs if p]
+    names = [person(p[0]) if p[0] else person("", p[-1]) for p in pairs if p]
     extra = f" +{len(names) - shown} more" if len(names) > shown else ""
     return ", ".join(names[:shown]) + extra
 
@@ -195,6 +195,7 @@ class ThreadView(ScrollView, can_focus=True):
         self._width = 0  # the width they were laid out at
         self._guess = 0  # estimated lines of the blocks not laid out yet
         self._reveal: int | None = None  # the conversation to show at its latest message
+        self._line_style: Style | None = None  # rich_style during one render_lines
 
     def reveal_latest(self, conversation_id: int) -> None:
         """Scroll to the customer's last message (now, or when this conversation is
@@ -294,9 +295,21 @@ class ThreadView(ScrollView, can_focus=True):
             self._guess -= _estimate(block.message, self._width) if block.message else 2
             self._tops.append(self._height)
             self._height += len(block.lines)
-        height = self._height + max(0, self._guess)
-        if self.virtual_size != Size(self._width, height):
-            self.virtual_size = Size(self._width, height)
+        self._set_virtual_size(Size(self._width, self._height + max(0, self._guess)))
+
+    def _set_virtual_size(self, size: Size) -> None:
+        """The scrollable size, without laying out the screen: ``virtual_size`` is a
+        layout reactive, and every block laid out while scrolling (or a thread shown)
+        changes it, which re-arranged and repainted the whole screen each time (two
+        full layouts per thread opened). This widget's own size never depends on it;
+        the scrollbars are updated here, and one that appears or goes still lays out
+        (its own reactive does)."""
+        if self.virtual_size == size:
+            return
+        self.set_reactive(ScrollView.virtual_size, size)
+        if self.is_mounted:
+            self._scroll_update(size)
+        self.refresh()
 
     def _lines(self, block: _Block, width: int) -> list[Strip]:
         blank = Strip.blank(width)
@@ -343,6 +356,15 @@ class ThreadView(ScrollView, can_focus=True):
         self._lay_out_until(int(new_value) + (AHEAD + 1) * max(1, self.size.height))
         super().watch_scroll_y(old_value, new_value)
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The widget's style walks its ancestors' backgrounds (~0.2 ms under load);
+        # once per paint, not per line.
+        self._line_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._line_style = None
+
     def render_line(self, y: int) -> Strip:
         line = int(self.scroll_y) + y
         width = self.scrollable_content_region.width
@@ -351,12 +373,12 @@ class ThreadView(ScrollView, can_focus=True):
         self._lay_out_until(line)
         index = bisect_right(self._tops, line) - 1
         if index < 0:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._line_style or self.rich_style)
         lines = self._blocks[index].lines
         offset = line - self._tops[index]
         if offset >= len(lines):
-            return Strip.blank(width, self.rich_style)
-        return lines[offset].apply_style(self.rich_style)
+            return Strip.blank(width, self._line_style or self.rich_style)
+        return lines[offset].apply_style(self._line_style or self.rich_style)
 
     # -- reading ---------------------------------------------------------------------
 

@@ -1,0 +1,146 @@
+"""Opening a conversation in the thread view, and leaving it: the main screen's base
+for reading (MainScreen provides the rest). Enter on the list switches the screen to
+the thread when its messages have arrived, not before: one layout and paint instead of
+two (the previous thread, then this one), and the read in its worker does not compete
+with that paint for the interpreter (a 900-message thread's read took 12 ms alone and
+60-330 ms while the screen repainted). Esc before then stays in the list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from textual import on
+
+from inbox_tui.tui.gateway import Loaded
+from inbox_tui.tui.restyle import set_state_class
+from inbox_tui.tui.screens.flows import FlowsBase, OpenChanged
+from inbox_tui.tui.typeahead import focus_now
+from inbox_tui.tui.widgets.thread_view import ThreadView
+
+if TYPE_CHECKING:
+    from inbox_tui.tui.screens.stats_trips import StatsReturn
+    from inbox_tui.tui.widgets.conversation_list import ConversationList
+
+
+def thread_of(
+    session: Any, conv_id: int, window: int, me: str, now: datetime | None = None
+) -> tuple[Any, Any]:
+    from inbox_tui.services.clock import customer_clock
+    from inbox_tui.services.conversations import get_thread
+    from inbox_tui.services.presence import others_by_conversation
+
+    thread = get_thread(session, conv_id, newest=window)
+    clock = customer_clock(session, conv_id, now) if now is not None else None
+    thread.customer_clock = clock.describe() if clock else ""
+    return thread, others_by_conversation(session, me).get(conv_id, [])
+
+
+class ThreadLoaded(Loaded):
+    """value: (thread, viewers); flow: (conversation id, window asked for)."""
+
+
+class ThreadOpening(FlowsBase):
+    """Opening and leaving a conversation (MainScreen provides the rest)."""
+
+    conv_list: ConversationList
+    thread_view: ThreadView
+    _stats_return: StatsReturn | None
+    _thread_return: int | None
+    _opening: int | None  # opened from the list, its thread not here yet
+    _hide_pane: Callable[[], None]
+    _follow_cursor: Callable[[], None]
+    _show_keys: Callable[[], None]
+    mentions_read: Callable[[int], None]
+
+    def _load_thread(self, conv_id: int) -> None:
+        window = self.thread_view.window_for(conv_id)
+        self.gateway.read(
+            self, thread_of, conv_id, window, self.me, self.clock(), reply=ThreadLoaded,
+            flow=(conv_id, window), group="thread", exclusive=True,
+        )  # fmt: skip
+
+    def on_thread_loaded(self, message: ThreadLoaded) -> None:
+        thread, viewers = message.value
+        conv_id, window = message.flow
+        if conv_id != self.open_id:
+            return  # a slower answer for a conversation the agent has moved away from
+        self.open_version = thread.version
+        self.thread_view.show(thread, viewers, window)
+        if self._opening == conv_id:  # Enter on the list: the thread is here, show it
+            self._opening = None
+            self._enter_reading()
+
+    @on(ThreadView.OlderWanted)
+    def _older(self) -> None:
+        if self.open_id is not None:
+            self._load_thread(self.open_id)
+
+    def action_open(self) -> None:
+        row = self.conv_list.current_row()
+        if row is None:
+            return
+        if self._stats_return is not None and self._stats_return.conversation is not None:
+            self._stats_return = None  # the agent went on from the list
+        self.open_conversation(row.id, when_read=True)
+
+    def open_conversation(
+        self, conv_id: int, from_pane: bool = False, when_read: bool = False
+    ) -> None:
+        """Open a conversation by id in the thread view (it need not be in the list: the
+        customer's history, a stats drill-down). ``when_read`` (Enter on the list): the
+        screen switches to the thread when its messages arrive, not before: one layout
+        and paint instead of two (the old thread, then the new one), and the read does
+        not compete with that paint for the interpreter. Esc before then cancels it."""
+        was = self.open_id if self.has_class("-reading") else None
+        # Esc from a conversation the covering pane opened goes back to the one before.
+        self._thread_return = was if from_pane and was != conv_id else None
+        self.open_id = conv_id
+        self._opening = None
+        shown = self.thread_view.thread
+        previewed = self.has_class("-wide") and shown and shown.conversation.id == conv_id
+        if when_read and not previewed:
+            self._opening = conv_id
+        else:
+            self._enter_reading(from_pane)
+        self._load_thread(conv_id)
+        self.mentions_read(conv_id)
+        self.post_message(OpenChanged())
+
+    def _enter_reading(self, from_pane: bool = False) -> None:
+        set_state_class(self, True, "-reading")
+        if from_pane and self.has_class("-cramped"):
+            self._hide_pane()  # the pane covered the thread
+        elif from_pane:
+            self.refresh_pane(force=False)  # the same customer; marks the one now open
+            return  # the agent stays in the pane, walking the history
+        focus_now(self.thread_view)
+        # The footer now, in this frame: after the focus event it cost another paint.
+        self._show_keys()
+        self.refresh_pane(force=False)
+
+    def opening_failed(self, flow: object) -> None:
+        """A thread read failed: an open waiting for it stays in the list (the error is
+        said by the caller)."""
+        if isinstance(flow, tuple) and flow and flow[0] == self._opening:
+            self._cancel_opening()
+
+    def _cancel_opening(self) -> None:
+        self._opening = None
+        if not self.has_class("-wide"):
+            self.open_id = None
+            self.post_message(OpenChanged())  # presence: not viewing it after all
+
+    def leave_thread(self) -> None:
+        """Back from the thread to the list (beside it on a wide screen, it stays)."""
+        self._opening = None
+        set_state_class(self, False, "-reading")
+        # Leaving the thread leaves the pane that was open beside it: at 140 columns the
+        # thread stays as a preview, and with the pane still there Esc seemed to do nothing.
+        self._hide_pane()
+        if not self.has_class("-wide"):
+            self.open_id = None
+        focus_now(self.conv_list)
+        self._follow_cursor()

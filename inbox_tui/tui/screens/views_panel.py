@@ -1,0 +1,149 @@
+"""The views panel (``v``): the built-in views, one per tag, the saved searches; choosing
+one shows it, and on a saved one ``R`` renames it and Delete deletes it.
+
+A saved view is a search over the scope it was saved in (services/views). The screen
+names the view it shows by its saved name, so a rename changes that name only once the
+store has it: a refused rename (the name is taken) left the screen on the other view,
+and a view unknown to the screen was read as a search over everything (#17).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from inbox_tui.sanitize import one_line
+from inbox_tui.tui.gateway import Loaded
+from inbox_tui.tui.screens.flows import Flow, FlowsBase
+from inbox_tui.tui.typeahead import focus_now
+from inbox_tui.tui.widgets.key_list import KeyList
+
+if TYPE_CHECKING:
+    from inbox_tui.services.views import SavedView
+
+
+class ViewsLoaded(Loaded):
+    pass
+
+
+class ViewsList(KeyList):
+    """The views. On a saved view, R renames it and Delete deletes it (after asking)."""
+
+    BINDINGS = [
+        Binding("R", "rename", "Rename view", show=False, id="views.rename"),
+        Binding("delete", "delete", "Delete view", show=False, id="views.delete"),
+    ]
+
+    class Wanted(Message):
+        def __init__(self, what: str, view: str) -> None:
+            self.what, self.view = what, view
+            super().__init__()
+
+    def _ask(self, what: str) -> None:
+        if self.highlighted is None:
+            return
+        view = self.get_option_at_index(self.highlighted).id or ""
+        self.post_message(self.Wanted(what, view))
+
+    def action_rename(self) -> None:
+        self._ask("rename")
+
+    def action_delete(self) -> None:
+        self._ask("delete")
+
+
+class ViewsPanel(FlowsBase):
+    """The main screen's views panel; MainScreen provides the list and its state."""
+
+    saved_views: dict[str, SavedView]
+    unread_mentions: int
+    _stats_return: Any
+    _search_return: Any
+
+    def load_views(self) -> None:
+        from inbox_tui.services.views import list_views
+
+        self.gateway.read(self, list_views, self.me, reply=ViewsLoaded, group="views")
+
+    def on_views_loaded(self, message: ViewsLoaded) -> None:
+        from inbox_tui.services.views import MENTIONS, VIEWS
+
+        found = message.value
+        self.saved_views = found.saved
+        self.unread_mentions = found.counts.get(MENTIONS[0], 0)
+        ol = self.query_one("#views", OptionList)
+        # Where the agent has moved in the open panel meanwhile (j typed right after v)
+        # stays; else the view shown is highlighted.
+        moved = ol.highlighted is not None and ol.has_focus and ol.option_count
+        keep = ol.get_option_at_index(ol.highlighted).id if moved else self.view  # type: ignore[arg-type]
+        ol.clear_options()
+        opts = [Option(Text(f"{label} ({found.counts.get(v, 0):,})"), id=v) for v, label in VIEWS]
+        # After Mine: the other place work meant for me shows up (notes naming me).
+        opts.insert(
+            2, Option(Text(f"{MENTIONS[1]} ({self.unread_mentions:,} unread)"), id="mentions")
+        )
+        opts += [Option(Text(f"#{one_line(t, 20)}"), id=f"tag:{t}") for t in found.tags]
+        opts += [Option(Text(f"★ {one_line(n, 20)}"), id=f"saved:{n}") for n in found.saved]
+        ol.add_options(opts)
+        ids = [o.id for o in opts]
+        ol.highlighted = ids.index(keep) if keep in ids else 0
+
+    @on(ViewsList.Wanted)
+    def _view_edit_wanted(self, event: ViewsList.Wanted) -> None:
+        from inbox_tui.services.views import delete_view, rename_view
+        from inbox_tui.tui.widgets.dialogs import Confirm, Prompt
+
+        if not event.view.startswith("saved:"):
+            self.notify("Only saved views can be renamed or deleted.", severity="warning")
+            return
+        name = event.view[6:]
+
+        def renamed(new: str | None) -> None:
+            clean = one_line(new or "", 100)
+            if clean and clean != name:
+                # The screen follows the new name once the store has it (not before:
+                # the rename may be refused), with the search and scope it had.
+                flow = Flow([], after=lambda: self._view_renamed(name, clean))
+                ok = f"Renamed the view to “{clean}”."
+                self.gateway.write(self, rename_view, name, new, ok=ok, flow=flow)
+
+        def deleted(yes: bool | None) -> None:
+            if yes:
+                if self.view == event.view:
+                    self.view = "open"
+                    self.reload()
+                ok = f"Deleted the view “{name}”."
+                flow = Flow([], after=self.load_views)
+                self.gateway.write(self, delete_view, name, ok=ok, flow=flow)
+
+        if event.what == "rename":
+            self.app.push_screen(Prompt(f"New name for “{name}”", value=name), renamed)
+        else:
+            self.app.push_screen(Confirm("Delete this saved view?", [name]), deleted)
+
+    def _view_renamed(self, old: str, new: str) -> None:
+        from dataclasses import replace
+
+        found = self.saved_views.pop(old, None)
+        if found is not None:
+            self.saved_views[new] = replace(found, name=new)
+        if self.view == f"saved:{old}":
+            self.view = f"saved:{new}"
+        self.load_views()
+
+    @on(OptionList.OptionSelected, "#views")
+    def _view_chosen(self, event: OptionList.OptionSelected) -> None:
+        self.view = event.option.id or "open"
+        self._stats_return = self._search_return = None
+        self.query_text = ""
+        self.search_everywhere = False
+        self.query_one("#views").remove_class("shown")
+        self.conv_list.clear_selection()
+        focus_now(self.conv_list)
+        self.reload()

