@@ -479,3 +479,29 @@ async def test_closing_macro_in_bulk_asks_once_and_require_has_no_skip(demo_stor
         await settle(pilot, 5)
     for cid in lacking:
         assert conv(demo_store, cid).status == "closed" and "bug" in tags_of(demo_store, cid)
+
+
+async def test_fixed_with_a_closing_macro_asks_for_a_category_once(demo_store):
+    """ "Fixed" answering with a macro that closes ("Thanks + close") asks once for a
+    category for the linked conversations without one, like any other close."""
+    ids = uncategorised_open(demo_store, 2)
+    for cid in ids:
+        demo_store.run(buglinks.link, "sam", cid, "ENG-9002")
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.main.open_conversation(ids[0])
+        await settle(pilot)
+        await pilot.press("F")
+        await settle(pilot)
+        await pilot.press(*"thanks", "enter")
+        await settle(pilot)
+        await pilot.press("y")  # reply to these 2
+        await settle(pilot)
+        assert app.screen.title_text.startswith("Category for the 2 without one?")
+        await pilot.press(*"bug", "enter")
+        await settle(pilot, 6)
+    with demo_store.read() as s:
+        assert len(s.exec(select(Outbox).where(Outbox.conversation_id.in_(ids))).all()) == 2
+    for cid in ids:
+        assert conv(demo_store, cid).status == "closed" and "bug" in tags_of(demo_store, cid)

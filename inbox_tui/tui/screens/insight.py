@@ -105,11 +105,11 @@ def _fix_plan(session: Any, ref: str, slug: str, pattern: str | None) -> tuple[A
 
 
 def _follow_up_batch(
-    session: Any, me: str, ref: str, slug: str, ids: list[int], config: Any
+    session: Any, me: str, ref: str, slug: str, ids: list[int], config: Any, category: Any
 ) -> int:
     from inbox_tui.services.buglinks import follow_up
 
-    return follow_up(session, me, ref, slug, ids, config=config)
+    return follow_up(session, me, ref, slug, ids, config=config, category=category)
 
 
 def _category_needed(
@@ -433,14 +433,18 @@ class InsightFlows(TriageFlows):
         )
 
         def yes(ok: bool | None) -> None:
-            if ok:
-                self._follow_up(plan.ref, slug, plan.to_follow_up)
+            if ok:  # a macro that closes asks for a category first, once for all
+                self.ask_category(
+                    plan.to_follow_up,
+                    lambda category: self._follow_up(plan.ref, slug, plan.to_follow_up, category),
+                    then_status=None, macro=slug,
+                )  # fmt: skip
             else:
                 self.notify("Nothing was queued.", markup=False)
 
         self.app.push_screen(Confirm(question, labels), yes)
 
-    def _follow_up(self, ref: str, slug: str, ids: list[int]) -> None:
+    def _follow_up(self, ref: str, slug: str, ids: list[int], category: str | None) -> None:
         """Queue the follow-ups in batches, one transaction each, in a worker (the
         screen stays live for thousands); the status line counts them."""
         from inbox_tui.services.buglinks import batches
@@ -452,7 +456,9 @@ class InsightFlows(TriageFlows):
             done = 0
             try:
                 for chunk in batches(ids):
-                    done += self.gateway.commit(_follow_up_batch, me, ref, slug, chunk, config)
+                    done += self.gateway.commit(
+                        _follow_up_batch, me, ref, slug, chunk, config, category
+                    )
                     self.post_message(StatusNews(f"{ref}: {done} of {total} follow-ups queued…"))
             except Exception as exc:
                 self.post_message(ServiceFailed(explain(exc), exc, None))
