@@ -19,6 +19,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from inbox_tui.demo_mail import add_mail_fidelity, png
 from inbox_tui.incoming import Attachment, IncomingMessage
 from inbox_tui.ingest import Ingestor
 from inbox_tui.macros.files import load as load_macro_files
@@ -417,7 +418,7 @@ def _build(session: Session, me: str, now: datetime, seed: int) -> int:
                 _mail_conversation(ing, session, rng, n, opened, now, people, agents, me)
             count += 1
     _long_thread(ing, session, now)
-    return count + 1 + _incident(ing, people, now)
+    return count + 1 + _incident(ing, people, now) + add_mail_fidelity(ing, session, now)
 
 
 # One long back-and-forth (14 messages and a note), so paging through a thread and the
@@ -439,6 +440,12 @@ LONG_THREAD = [
     (380, "diego", "Glad it worked. The missing dates are a known gap: when a Trello card has no due date but its checklist items do, we don't carry those over yet. For now you can set them from the card's checklist menu (Set dates from checklist).\n\nDiego"),
     (50, "in", "Done for the three cards, all good. Can we also get the dates for the other boards? We have a few hundred cards like that."),
 ]  # fmt: skip
+
+
+def _screenshot(name: str) -> Attachment:
+    """A screenshot whose bytes are kept, so P can preview and save it."""
+    data = png(64, 36, (230, 120, 40))
+    return Attachment(name, "image/png", len(data), data=data)
 
 
 def _long_thread(ing: Ingestor, session: Session, now: datetime) -> None:
@@ -469,7 +476,7 @@ def _long_thread(ing: Ingestor, session: Session, now: datetime) -> None:
                 to=[("Northwind Support", SUPPORT)] if customer else [("Hannah Weber", "hannah.weber@lindgren.example")],
                 sent_at=at,
                 body=body,
-                attachments=[Attachment("progress.png", "image/png", 61240)] if "Screenshot" in body else [],
+                attachments=[_screenshot("progress.png")] if "Screenshot" in body else [],
             )
         )  # fmt: skip
         if first:
@@ -545,9 +552,7 @@ def _mail_conversation(ing, session, rng, n, opened, now, people, agents, me) ->
             to=[("Northwind Support", SUPPORT)],
             sent_at=opened,
             body=sc.opening.format(**fill),
-            attachments=[Attachment("screenshot.png", "image/png", 48213)]
-            if "Screenshot" in sc.opening
-            else [],
+            attachments=[_screenshot("screenshot.png")] if "Screenshot" in sc.opening else [],
         )
     )
     conv_id = res.conversation_id

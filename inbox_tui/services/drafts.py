@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Any
 
 from sqlmodel import Session, col, delete, select
 
@@ -27,9 +27,6 @@ from inbox_tui.errors import UserError
 from inbox_tui.models import Agent, Conversation, Draft, utcnow
 from inbox_tui.services.core import conversation_not_found, ensure_agent
 from inbox_tui.store import insert_or_get
-
-if TYPE_CHECKING:
-    from inbox_tui.services.review import Review
 
 # A draft is text an agent typed; a paste of a whole log file is not a reply.
 MAX_DRAFT_CHARS = 500_000
@@ -157,11 +154,13 @@ def keep_composer_text(
     text: str,
     kind: str,
     complete: bool,
-    review: Review | None,
+    review: Any,
 ) -> bool:
     """A composer closing (Esc, or the app quitting): its text kept as the draft, with
-    the review step's edits (``review``), or, when it closed before its kept draft
-    arrived (``complete`` False), only what was typed, after that draft."""
+    the review step's edits (``review``: a ``services.review.Review``, or None; not
+    imported here, since the review reads replies, which read drafts), or, when it
+    closed before its kept draft arrived (``complete`` False), only what was typed,
+    after that draft."""
     if not complete:
         return keep_typed(session, actor, conversation_id, text, kind=kind)
     edits = review.edits() if review is not None else None

@@ -459,7 +459,7 @@ async def test_forward_keeps_display_names_to_the_wire_and_the_thread(demo_store
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert (
-            "To        Díaz, Ana <ana@vendor.example>, Bob Ünal <bob@vendor.example>, "
+            'To        "Díaz, Ana" <ana@vendor.example>, Bob Ünal <bob@vendor.example>, '
             "x@vendor.example" in review_shown(app)
         )
         await pilot.press("a")

@@ -366,6 +366,12 @@ class StatsScreen(Screen[str | int | None]):
         Binding("3", "period('6m')", "6 months", id="stats.6m"),
         # Not in the footer: at 80 columns it pushed "? Help" off; the title names it.
         Binding("i", "incidents", "Incidents in/out", show=False, id="stats.incidents"),
+        # The screen scrolls, not the table in focus: a table takes PgUp and Home for its
+        # own cursor, so once one had focus nothing went back to the top but shift+Tab.
+        Binding("g,home", "edge(False)", "Top", show=False, priority=True),
+        Binding("G,end", "edge(True)", "Bottom", show=False, priority=True),
+        Binding("pageup", "page(-1)", "Page up", show=False, priority=True),
+        Binding("pagedown", "page(1)", "Page down", show=False, priority=True),
     ]
 
     def __init__(
@@ -462,6 +468,18 @@ class StatsScreen(Screen[str | int | None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def action_edge(self, end: bool) -> None:
+        """Top (g, Home): the first table, its first row; bottom (G, End): the last map."""
+        scroll = self.query_one(VerticalScroll)
+        shown = [w for w in scroll.query("DataTable, HeatMap") if w.display]
+        if shown:
+            shown[-1 if end else 0].focus(scroll_visible=False)
+        (scroll.scroll_end if end else scroll.scroll_home)(animate=False)
+
+    def action_page(self, pages: int) -> None:
+        scroll = self.query_one(VerticalScroll)
+        scroll.scroll_to(y=scroll.scroll_y + pages * max(1, scroll.size.height - 2), animate=False)
 
     def action_incidents(self) -> None:
         self.exclude_incidents = not self.exclude_incidents
