@@ -110,6 +110,10 @@ def review_text(review: Review, send_keys: str, width: int = 200) -> Text:
         )
     else:
         row("Signature", "not added (s adds it)", "yellow")
+    if review.send_at is not None:  # "send at" (w): held in the outbox until then
+        from inbox_tui.services.schedule import describe
+
+        row("Send at", describe(review.send_at, review.customer_offset), "bold yellow")
     if review.missing():
         text.append(one_line(review.missing() or "", 300) + "\n", style="bold red")
     text.append(send_keys + "\n", style="bold")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from rich.segment import Segment
@@ -72,6 +72,15 @@ def message_text(m: ThreadMessage, show_quotes: bool, now: datetime) -> Text:
         style="yellow" if m.direction == "note" else "green" if m.direction == "out" else "cyan",
     )
     head.append(f"  {when}", style="dim")
+    if m.waiting_until is not None:  # still in the outbox (a scheduled reply: until its time)
+        goes = m.waiting_until.astimezone(UTC)
+        if goes - m.sent_at.astimezone(UTC) > timedelta(minutes=10):  # more than undo's wait
+            head.append(
+                f"  ⏲ scheduled: goes out {goes:%a %d %b %H:%M} UTC (B takes it back)",
+                style="bold yellow",
+            )
+        else:
+            head.append("  waiting to go out (B takes it back)", style="yellow")
     body = for_display(m.body)
     if len(body) > MAX_BODY_CHARS:
         body = body[:MAX_BODY_CHARS] + f"\n[… {len(body) - MAX_BODY_CHARS:,} more characters]"
