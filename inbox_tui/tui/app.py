@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any, cast
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from inbox_tui.errors import UserError
-from inbox_tui.sanitize import one_line
+from inbox_tui.sanitize import for_display, one_line
 from inbox_tui.tui import actions
 from inbox_tui.tui.gateway import Gateway, ServiceFailed, StoreLike
 from inbox_tui.tui.screens.flows import OpenChanged, ReplySent
@@ -94,6 +95,28 @@ class InboxApp(KeysFollowFocus, App[int]):
             raise RuntimeError("the store is not open yet")
         return self._store
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast, from any screen: plain text (never markup) and cleaned. Toasts
+        carry subjects, tag, agent and file names, and servers' and the store's words;
+        one call site that forgot ``markup=False`` or ``one_line`` put them on the
+        terminal as they came."""
+        del markup  # a toast's text is never markup
+        super().notify(
+            for_display(message)[:2000],
+            title=one_line(title, 80),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
     # -- keys typed ahead (tui/typeahead.py) -------------------------------------------
 
     async def on_event(self, event: events.Event) -> None:
@@ -109,14 +132,15 @@ class InboxApp(KeysFollowFocus, App[int]):
         if self.config.keys:
             self.set_keymap(self.config.keys)
         self.main = MainScreen(self.gateway, self.config, self.me, self.clock)
-        if self._store is None:
-            # Overlaps the database layer's start-up, and the first page's query, with
-            # building and painting the screen.
-            self._open_store()
         self.push_screen(self.main)
         self.call_after_refresh(self._start)
 
     def _start(self) -> None:
+        if self._store is None:
+            # After the first frame: the database layer's start-up (importing SQLAlchemy
+            # and the models) is CPU work under the same GIL, so begun while the screen
+            # was built it only delayed the first frame, never sped up the first page.
+            self._open_store()
         self.main.conv_list.focus()
         if self.exit_after_first_paint:  # benchmarks: start to first paint
             self.call_after_refresh(self._painted)
@@ -129,7 +153,7 @@ class InboxApp(KeysFollowFocus, App[int]):
     def _painted(self) -> None:
         import time
 
-        print(f"PAINT {time.time()}", file=self.paint_stream, flush=True)
+        print(f"PAINT {time.time()} {time.process_time()}", file=self.paint_stream, flush=True)
         self.exit()
 
     @work(thread=True, exclusive=True, group="open")
@@ -173,7 +197,7 @@ class InboxApp(KeysFollowFocus, App[int]):
         if self.config.demo:  # demo replies wait out the undo delay, then are recorded
             self.flush_outbox()
             self.set_interval(30, self.flush_outbox)
-        self._warm_semantic()
+        self.call_after_refresh(self._warm_semantic)  # after the first page's paint
         self.set_interval(300, self._warm_semantic)  # conversations tagged since, new articles
 
     def _baseline(self) -> None:

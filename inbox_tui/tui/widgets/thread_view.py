@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from rich.segment import Segment
@@ -25,7 +25,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from inbox_tui.sanitize import for_display, one_line, person
+from inbox_tui.sanitize import for_display, one_line, person, short_filename
 
 if TYPE_CHECKING:
     from inbox_tui.services.conversations import Thread, ThreadMessage
@@ -72,6 +72,15 @@ def message_text(m: ThreadMessage, show_quotes: bool, now: datetime) -> Text:
         style="yellow" if m.direction == "note" else "green" if m.direction == "out" else "cyan",
     )
     head.append(f"  {when}", style="dim")
+    if m.waiting_until is not None:  # still in the outbox (a scheduled reply: until its time)
+        goes = m.waiting_until.astimezone(UTC)
+        if goes - m.sent_at.astimezone(UTC) > timedelta(minutes=10):  # more than undo's wait
+            head.append(
+                f"  ⏲ scheduled: goes out {goes:%a %d %b %H:%M} UTC (B takes it back)",
+                style="bold yellow",
+            )
+        else:
+            head.append("  waiting to go out (B takes it back)", style="yellow")
     body = for_display(m.body)
     if len(body) > MAX_BODY_CHARS:
         body = body[:MAX_BODY_CHARS] + f"\n[… {len(body) - MAX_BODY_CHARS:,} more characters]"
@@ -97,7 +106,7 @@ def _people(pairs: list[list[str]], shown: int = 4) -> str:
 
 
 def _attachment(a: dict[str, object]) -> str:
-    name = one_line(str(a.get("name", "?")), 80)
+    name = short_filename(str(a.get("name", "?")), 48)
     status = a.get("status")
     if status == "too_large":
         return f"{name} ({_size(a.get('size'))}, too large: not kept)"
