@@ -149,6 +149,18 @@ def queue_forward(
         "to": recipients,
         "original": message_row_id,
         "attached": attach_original,
+        # What the agent wrote and chose, so undo send reopens the forward as it was.
+        "compose": {
+            "kind": "forward",
+            "text": note,
+            "to": to_list,
+            "cc": [("", a) for a in copied],
+            "bcc": [("", a) for a in hidden],
+            "sign": sign,
+            "files": [str(p) for p in attachments],
+            "message_row_id": message_row_id,
+            "attach_original": attach_original,
+        },
     }
     core.append_message(session, conv, agent, Direction.OUTBOUND, EventKind.FORWARDED, data, now)
     assert outbox.id is not None

@@ -20,7 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from inbox_tui.sanitize import one_line, safe_filename, short_filename
+from inbox_tui.sanitize import for_display, one_line, safe_filename, short_filename
 from inbox_tui.tui.gateway import Loaded, ServiceFailed
 
 if TYPE_CHECKING:
@@ -270,9 +270,12 @@ class TextViewer(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            title = f"{self.title_text} · w wraps lines · Esc closes"
+            title = f"{one_line(self.title_text, 120)} · w wraps lines · Esc closes"
             yield Label(Text(title, style="bold", no_wrap=True, overflow="ellipsis"))
-            yield TextArea(self.text, read_only=True, soft_wrap=self.wrap, id="viewer-text")
+            # Cleaned here too: whatever the caller read (an attachment, an HTML source)
+            # reaches the terminal only as text.
+            text = for_display(self.text)
+            yield TextArea(text, read_only=True, soft_wrap=self.wrap, id="viewer-text")
 
     def action_wrap(self) -> None:
         area = self.query_one(TextArea)
@@ -325,7 +328,7 @@ class ImagePreview(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             size = f"{self.image.width}×{self.image.height} px shown"
-            title = f"{self.title_text} ({size}) · Esc closes"
+            title = f"{one_line(self.title_text, 120)} ({size}) · Esc closes"
             yield Label(Text(title, style="bold", no_wrap=True, overflow="ellipsis"))
             widget = image_widget(self.image)
             if widget is None:

@@ -110,6 +110,10 @@ def review_text(review: Review, send_keys: str, width: int = 200) -> Text:
         )
     else:
         row("Signature", "not added (s adds it)", "yellow")
+    if review.send_at is not None:  # "send at" (w): held in the outbox until then
+        from inbox_tui.services.schedule import describe
+
+        row("Send at", describe(review.send_at, review.customer_offset), "bold yellow")
     if review.missing():
         text.append(one_line(review.missing() or "", 300) + "\n", style="bold red")
     text.append(send_keys + "\n", style="bold")
@@ -159,7 +163,9 @@ class RecipientsForm(ModalScreen["tuple[Pairs, Pairs, Pairs] | None"]):
                 for f in ("To", "Cc", "Bcc")
             )
         except UserError as exc:
-            self.query_one("#form-error", Static).update(Text(str(exc), style="bold red"))
+            self.query_one("#form-error", Static).update(
+                Text(one_line(str(exc), 300), style="bold red")
+            )
             return
         self.dismiss(parsed)  # type: ignore[arg-type]
 
@@ -188,7 +194,7 @@ class PathPrompt(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text(self.title_text, style="bold"))
+            yield Label(Text(one_line(self.title_text, 200), style="bold"))
             yield Input(placeholder="path, e.g. ~/Downloads/report.pdf (Tab completes)")
             yield Static(id="path-choices")
             yield Static(id="prompt-error")
@@ -232,7 +238,9 @@ class PathPrompt(ModalScreen[str | None]):
             value = str(self.cwd / value)
         problem = self.check(value)
         if problem:
-            self.query_one("#prompt-error", Static).update(Text(problem, style="bold red"))
+            self.query_one("#prompt-error", Static).update(
+                Text(one_line(problem, 300), style="bold red")
+            )
             return
         self.dismiss(value)
 
