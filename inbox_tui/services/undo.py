@@ -193,8 +193,9 @@ def _restore_by_hand(session: Session, actor: str, events: list[Event], now: dat
     back = int(json.loads(split_from.data or "{}")["to"])
     assert split_from.conversation_id is not None
     moved = merge.merge(session, actor, back, split_from.conversation_id, at=now)
+    verb = "is" if moved.messages == 1 else "are"  # "its 1 message are back" read wrong
     return (
-        f"Undone: the split; its {count(moved.messages, 'message')} are back in "
+        f"Undone: the split; its {count(moved.messages, 'message')} {verb} back in "
         f"#{split_from.conversation_id}."
     )
 
