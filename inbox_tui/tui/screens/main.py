@@ -329,10 +329,10 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         self.post_message(ListShown())
 
     def store_changed(self) -> None:
-        """Someone (another agent, a sync, the poll waking a snooze) changed the store:
-        fresh data in place, the agent's cursor and open thread kept."""
+        """Someone (another agent, a sync, the poll waking a snooze) changed the store: fresh
+        data in place, cursor and thread kept (a reload on its way is not cancelled)."""
         lst = self.conv_list
-        if lst.filter is not None:
+        if lst.filter is not None and lst.filter is self._list_request:
             wanted = sorted({lst.cursor // PAGE, *lst.loaded_pages()})[:5]
             self.gateway.read(
                 self, pages_of, lst.filter, wanted, self.me, reply=ListRefreshed, flow=lst.filter,
