@@ -286,3 +286,37 @@ def test_the_tag_classifier_learns_and_retrains_from_its_weights():
     # Hidden words are never a reason.
     assert "crashes" not in model.predict(words("it crashes"), hide=frozenset({"crashes"}))[0][2]
     assert tag_classifier.train(docs[:2], tags[:2]) is None  # one tag: nothing to choose
+
+
+def test_without_numpy_tags_fall_back_to_naive_bayes(store, monkeypatch):
+    """numpy comes with the [semantic] extra: without it the regression is skipped and
+    naive Bayes still puts the team's tag first."""
+    from inbox_tui.services import suggest, tag_classifier
+
+    calls = []
+    monkeypatch.setattr(tag_classifier, "available", lambda: False)
+    monkeypatch.setattr(tag_classifier, "train", lambda *a, **k: calls.append(a))
+
+    def work(s):  # type: ignore[no-untyped-def]
+        ing = Ingestor(s)
+        for i, (subject, tag) in enumerate(
+            [("App crashes on start", "bug"), ("Please add dark mode", "feature request")] * 4
+        ):
+            cid = ing.add(
+                IncomingMessage(
+                    source="t",
+                    external_id=str(i),
+                    message_id=f"<nb{i}@x>",
+                    subject=subject,
+                    body=subject,
+                    author_email=f"u{i}@x.example",
+                    sent_at=utcnow(),
+                )
+            ).conversation_id
+            triage.tag(s, "sam", cid, tag)
+
+    store.run(work)
+    with store.read() as s:
+        tags = suggest.suggest_tags_for_text(s, "the app crashes", 2)
+    assert tags[0].name == "bug" and tags[0].reason.startswith("words:"), tags
+    assert calls == []

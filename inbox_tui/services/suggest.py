@@ -543,7 +543,9 @@ _CLASSIFIERS: dict[str, tuple[tuple[str, int, int], int, tag_classifier.TagClass
 def _cached_classifier(session: Session) -> tag_classifier.TagClassifier | None:
     """The regression over words (and embeddings, when the model is there and most
     tagged conversations have a vector), cached until tagging changes. None while fewer
-    than two tags are in use."""
+    than two tags are in use, or without numpy (the ``[semantic]`` extra)."""
+    if not tag_classifier.available():
+        return None
     key = _tagging_key(session)
     index = semantic.tag_index(session)
     have = _CLASSIFIERS.get(key[0])

@@ -14,6 +14,7 @@ Bayes) to 0.757 with embeddings, its L2 weight chosen on a dev part
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -27,6 +28,12 @@ STEP = 2.0
 MOMENTUM = 0.9
 ITERATIONS = 80
 WARM_ITERATIONS = 15  # a re-train from the previous weights after tagging changed
+
+
+def available() -> bool:
+    """numpy comes with the ``[semantic]`` extra; without it tags fall back to naive
+    Bayes (services/suggest.py)."""
+    return importlib.util.find_spec("numpy") is not None
 
 
 def _softmax(z: Any) -> Any:
