@@ -322,7 +322,19 @@ def suggest_articles(
     # The conversation's own embedding (subject and customer messages, cached), not the
     # lexical query above, which repeats the subject and adds tag names for bm25.
     vector = semantic.conversation_vector(session, conversation_id)
-    return suggest_for_text(session, query, limit, query_vector=vector)
+    found = suggest_for_text(session, query, limit, query_vector=vector)
+    hide = personal_words(session, conversation_id)
+    for f in found:  # "matched: grace" for Grace's conversation told the agent nothing
+        f.reason = _without_people(f.reason, hide)
+    return found
+
+
+def _without_people(reason: str, hide: frozenset[str]) -> str:
+    """A "matched: …" reason without the people's words (``personal_words``)."""
+    if not reason.startswith("matched: "):
+        return reason
+    kept = [w for w in reason.removeprefix("matched: ").split(", ") if w not in hide]
+    return "matched: " + ", ".join(kept) if kept else "text matches"
 
 
 def article_insert_text(art: Article) -> str:
