@@ -274,11 +274,14 @@ def test_the_tag_classifier_learns_and_retrains_from_its_weights():
     assert best[0] == "bug" and best[1] > 0.5, best
     assert "crashes" in best[2] or "error" in best[2], best
     assert model.predict(words("how do I change the language?"))[0][0] == "question"
-    # One more tagged conversation: a few steps from the same weights, same object.
+    # One more tagged conversation: a few steps from the same weights and vocabulary,
+    # into new arrays (the previous model may be in use in another thread).
+    before = model.words_w.copy()
     again = tag_classifier.train(
         [*docs, words("add an option for themes")], [*tags, ["feature"]], previous=model
     )
-    assert again is model
+    assert again is not None and again is not model and again.vocab is model.vocab
+    assert (model.words_w == before).all()
     assert again.predict(words("please add an option"))[0][0] == "feature"
     # A new tag: rebuilt from scratch.
     rebuilt = tag_classifier.train([*docs, words("refund")], [*tags, ["billing"]], previous=model)
