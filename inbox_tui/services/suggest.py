@@ -582,6 +582,14 @@ def _cached_classifier(session: Session) -> tag_classifier.TagClassifier | None:
     return model
 
 
+def warm_tag_models(store: Any) -> None:
+    """Train the tag models now (a background worker after the embeddings' catch-up), so
+    the first tag picker does not wait for them (seconds on a large tagged history)."""
+    with store.read() as s:
+        _cached_model(s)
+        _cached_classifier(s)
+
+
 def suggest_tags(session: Session, conversation_id: int, limit: int = 3) -> list[TagSuggestion]:
     """Likely category tags not already on the conversation."""
     have = set(
