@@ -152,6 +152,8 @@ def run_show(ctx: Context) -> int:
     tags = f"  [{one_line(', '.join(c.tags), 200)}]" if c.tags else ""
     print(f"#{c.id}  {one_line(c.subject or '(no subject)', 200)}")
     print(f"{c.status} · {one_line(c.assignee or 'unassigned', 100)} · {c.channel}{tags}")
+    for fired in thread.rules_fired:
+        print(f"rule {fired}")
     for m in thread.messages:
         who = one_line(m.agent or m.author_name or m.author_email or "?", 100)
         print(f"\n--- message {m.id} · {m.direction} · {who} · {m.sent_at:%Y-%m-%d %H:%M} UTC")
