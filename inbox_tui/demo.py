@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from inbox_tui.demo_mail import add_mail_fidelity, png
 from inbox_tui.incoming import Attachment, IncomingMessage
 from inbox_tui.ingest import Ingestor
 from inbox_tui.macros.files import load as load_macro_files
@@ -270,6 +271,18 @@ CHAT_REPLIES = {
     "feature request": "Not yet, but I've added your vote. Printing the timeline to PDF works meanwhile.",
 }
 
+# The help article an agent's first reply sends in these scenarios (by their first
+# subject), so the repeat-contact rate per article (Stats, stats --format json) has
+# articles to compare: some are followed by repeat contacts, some are not.
+ARTICLE_SENT = {
+    "CSV export is missing the due-date column": "export-csv",
+    "How do I share a board with a client?": "share-board-with-guests",
+    "Why can't I edit this card?": "board-roles",
+    "Recurring cards?": "recurring-cards",
+    "Is there an API?": "api-and-webhooks",
+    "Feature request: dark mode": "dark-mode",
+}
+
 ARTICLES = [
     (
         "share-board-with-guests",
@@ -405,7 +418,7 @@ def _build(session: Session, me: str, now: datetime, seed: int) -> int:
                 _mail_conversation(ing, session, rng, n, opened, now, people, agents, me)
             count += 1
     _long_thread(ing, session, now)
-    return count + 1 + _incident(ing, people, now)
+    return count + 1 + _incident(ing, people, now) + add_mail_fidelity(ing, session, now)
 
 
 # One long back-and-forth (14 messages and a note), so paging through a thread and the
@@ -427,6 +440,12 @@ LONG_THREAD = [
     (380, "diego", "Glad it worked. The missing dates are a known gap: when a Trello card has no due date but its checklist items do, we don't carry those over yet. For now you can set them from the card's checklist menu (Set dates from checklist).\n\nDiego"),
     (50, "in", "Done for the three cards, all good. Can we also get the dates for the other boards? We have a few hundred cards like that."),
 ]  # fmt: skip
+
+
+def _screenshot(name: str) -> Attachment:
+    """A screenshot whose bytes are kept, so P can preview and save it."""
+    data = png(64, 36, (230, 120, 40))
+    return Attachment(name, "image/png", len(data), data=data)
 
 
 def _long_thread(ing: Ingestor, session: Session, now: datetime) -> None:
@@ -457,7 +476,7 @@ def _long_thread(ing: Ingestor, session: Session, now: datetime) -> None:
                 to=[("Northwind Support", SUPPORT)] if customer else [("Hannah Weber", "hannah.weber@lindgren.example")],
                 sent_at=at,
                 body=body,
-                attachments=[Attachment("progress.png", "image/png", 61240)] if "Screenshot" in body else [],
+                attachments=[_screenshot("progress.png")] if "Screenshot" in body else [],
             )
         )  # fmt: skip
         if first:
@@ -533,9 +552,7 @@ def _mail_conversation(ing, session, rng, n, opened, now, people, agents, me) ->
             to=[("Northwind Support", SUPPORT)],
             sent_at=opened,
             body=sc.opening.format(**fill),
-            attachments=[Attachment("screenshot.png", "image/png", 48213)]
-            if "Screenshot" in sc.opening
-            else [],
+            attachments=[_screenshot("screenshot.png")] if "Screenshot" in sc.opening else [],
         )
     )
     conv_id = res.conversation_id
@@ -586,6 +603,13 @@ def _lifecycle(
             body=sc.reply.format(agent=agent_name.split()[0], **fill),
         )
     )
+    slug = ARTICLE_SENT.get(sc.subjects[0])
+    if slug is not None:  # no random draw: the rest of the demo stays as it was
+        from inbox_tui.services.suggest import record_article_sent
+
+        art = session.exec(select(Article).where(Article.slug == slug)).first()
+        if art is not None and art.id is not None:
+            record_article_sent(session, agent, conv_id, art.id, at=replied)
     roll = rng.random()
     if roll < 0.12 and replied + timedelta(days=1) < now:
         until = now + timedelta(days=rng.randint(1, 5))

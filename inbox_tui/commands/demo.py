@@ -58,5 +58,11 @@ def run(ctx: Context) -> int:
     ctx.__dict__["store"] = store  # the TUI opens this store, not the configured one
     ctx.config.db_url = sqlite_url(path)
     ctx.config.demo = True  # replies are recorded, never sent
+    if not ctx.config.sla:  # response targets to see (time left, Needs reply, sla:)
+        from inbox_tui.demo_mail import DEMO_SLA
+        from inbox_tui.services import sla
+
+        ctx.config.sla = DEMO_SLA
+        sla.configure(sla.SlaPolicy.from_config(DEMO_SLA, ctx.config.business_hours))
     ctx.open_tui = True  # the CLI opens the TUI on this store next
     return 0

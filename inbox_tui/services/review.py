@@ -14,8 +14,9 @@ import email.utils
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
@@ -71,6 +72,8 @@ class Review:
     problem: str | None = None  # why it cannot be sent as it stands (no account)
     message_row_id: int | None = None  # forward: the one message (else the conversation)
     attach_original: bool = True  # forward of one message: attached whole, else quoted
+    send_at: datetime | None = None  # "send at": held in the outbox until then (UTC)
+    customer_offset: int | None = None  # minutes east of UTC, from their mail (clock)
     answering: int | None = None  # reply: the customer's message it answers (its row id)
     answers: str | None = None  # that message, named: who wrote it, when, its subject
     customers: list[str] = field(default_factory=list)  # the thread's customers (a merge)
@@ -124,14 +127,21 @@ class Review:
 
 
 def reply_review(
-    session: Session, actor: str, conversation_id: int, *, config: Config, reply_all: bool = False
+    session: Session,
+    actor: str,
+    conversation_id: int,
+    *,
+    config: Config,
+    reply_all: bool = False,
+    answering: int | None = None,
 ) -> Review:
     """The review of a reply: the same recipients, subject and signature that
-    ``queue_reply`` would use."""
+    ``queue_reply`` would use (answering the customer's message ``answering``, else
+    their newest)."""
     conv = core.lock_conversation(session, conversation_id)
     thread = thread_of(session, conv)
     ours = our_addresses(session, config)
-    last_in = answered_message(thread, ours)
+    last_in = answered_message(thread, ours, answering)
     subject = reply_subject(last_in.subject if last_in and last_in.subject else conv.subject)
     account = _account(config, conv)
     chat = conv.channel == Channel.CHAT.value
@@ -147,9 +157,14 @@ def reply_review(
             to, cc = who.to, who.cc
         except UserError as exc:
             problem = str(exc)
+    from inbox_tui.models import utcnow
+    from inbox_tui.services.clock import customer_clock
+
+    clock = None if chat else customer_clock(session, conversation_id, utcnow())
     return Review(
         kind="reply",
         conversation_id=conversation_id,
+        customer_offset=clock.offset_minutes if clock else None,
         from_name=(account.from_name if account else None) or _agent_name(session, actor),
         from_addr=None if chat else (account.address if account else None),
         mailbox=None if chat else (account.name if account else None),
@@ -224,6 +239,43 @@ def forward_review(
         problem=_cannot_send(config, account),
         message_row_id=message_row_id,
     )
+
+
+def review_again(
+    session: Session, actor: str, conversation_id: int, compose: dict[str, Any], *, config: Config
+) -> Review:
+    """The review a reply or forward was sent with, back as it was (undo send): its
+    mode (reply, reply to all, forward and what it forwards), recipients, files and
+    signature choice, from what ``queue_reply`` / ``queue_forward`` recorded."""
+
+    def pairs(key: str) -> Pairs:
+        return [(str(n), str(a)) for n, a in compose.get(key) or []]
+
+    if compose.get("kind") == "forward":
+        review = forward_review(
+            session, actor, conversation_id, config=config,
+            message_row_id=compose.get("message_row_id"), to=pairs("to"),
+        )  # fmt: skip
+        review.attach_original = bool(compose.get("attach_original", True))
+    else:
+        answering = compose.get("answering")
+        try:
+            review = reply_review(
+                session, actor, conversation_id, config=config,
+                reply_all=bool(compose.get("reply_all")), answering=answering,
+            )  # fmt: skip
+        except UserError:  # that message left the thread (a split): the newest one
+            review = reply_review(
+                session, actor, conversation_id, config=config,
+                reply_all=bool(compose.get("reply_all")),
+            )  # fmt: skip
+        if not review.chat:
+            review.to = pairs("to") or review.to
+    if not review.chat:
+        review.cc, review.bcc = pairs("cc"), pairs("bcc")
+    review.sign = bool(compose.get("sign", True))
+    review.files = [str(p) for p in compose.get("files") or []]
+    return review
 
 
 def _account(config: Config, conv: Conversation) -> Account | None:

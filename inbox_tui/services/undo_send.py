@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -26,6 +27,10 @@ from inbox_tui.models import (
     ThreadRef,
 )
 from inbox_tui.services import core, triage
+
+if TYPE_CHECKING:
+    from inbox_tui.config import Config
+    from inbox_tui.services.review import Review
 
 
 def last_cancellable(
@@ -127,12 +132,21 @@ class TakenBack:
     forwarded: bool
     conversation_id: int = 0
     sentence: str = ""
+    review: Review | None = None  # as it was sent: mode, recipients, files, signature
 
 
-def take_back(session: Session, actor: str, conversation_id: int | None = None) -> TakenBack:
+def take_back(
+    session: Session,
+    actor: str,
+    conversation_id: int | None = None,
+    *,
+    config: Config | None = None,
+) -> TakenBack:
     """The TUI's undo key: take back this agent's newest reply or forward that has not
     started going out, in ``conversation_id`` or, None, whichever conversation it went
     to (after sending, the row may have left the view and the cursor sits on another).
+    With ``config``, its review comes back as it was sent (``review.review_again``):
+    the text is what the agent wrote (without the signature or the quoted original).
     Raises UserError when there is none."""
     outbox_id = last_cancellable(session, actor, conversation_id)
     if outbox_id is None:
@@ -143,20 +157,39 @@ def take_back(session: Session, actor: str, conversation_id: int | None = None) 
     row = session.get(Outbox, outbox_id)
     assert row is not None
     conv_id = row.conversation_id
-    forwarded = any(
-        json.loads(e.data or "{}").get("outbox") == outbox_id
-        for e in session.exec(
-            select(Event)
-            .where(Event.conversation_id == conv_id)
-            .where(Event.kind == EventKind.FORWARDED.value)
-        ).all()
-    )
+    sent = _sent_event(session, conv_id, outbox_id)
+    forwarded = sent is not None and sent.kind == EventKind.FORWARDED.value
+    compose = json.loads(sent.data or "{}").get("compose") if sent is not None else None
     text = cancel_outbox(session, actor, outbox_id)
+    review = None
+    if compose and config is not None:
+        from inbox_tui.services.review import review_again
+
+        text = str(compose.get("text") or "")
+        review = review_again(session, actor, conv_id, compose, config=config)
     conv = session.get(Conversation, conv_id)
     subject = sanitize.one_line(conv.subject if conv else "", 80) or "(no subject)"
     what = "forward" if forwarded else "reply"
     sentence = f"Took back your {what} to #{conv_id} “{subject}”; nothing was sent."
-    return TakenBack(text, forwarded, conv_id, sentence)
+    return TakenBack(text, forwarded, conv_id, sentence, review)
+
+
+def _sent_event(session: Session, conv_id: int, outbox_id: int) -> Event | None:
+    """The ``replied`` or ``forwarded`` event of an outbox row."""
+    kinds = [EventKind.REPLIED.value, EventKind.FORWARDED.value]
+    return next(
+        (
+            e
+            for e in session.exec(
+                select(Event)
+                .where(Event.conversation_id == conv_id)
+                .where(col(Event.kind).in_(kinds))
+                .order_by(col(Event.id).desc())
+            ).all()
+            if json.loads(e.data or "{}").get("outbox") == outbox_id
+        ),
+        None,
+    )
 
 
 def take_back_last(session: Session, actor: str, conversation_id: int) -> str:

@@ -17,7 +17,9 @@ from inbox_tui.models import Contact, Conversation, Message, Outbox
 from inbox_tui.services import replies
 from inbox_tui.services.merge import merge
 from tests.tui.conftest import ME, make_app, make_config, settle
-from tests.tui.test_review_step import review_shown
+from tests.tui.test_mail_keys import current, seed_cc_mail
+from tests.tui.test_mail_keys import settle as settle_mail
+from tests.tui.test_review_step import review_shown, smtp_config, type_into
 
 SIZE = (100, 30)
 TOMAS, AISHA = 181, 256  # the demo's: Tomás Bennett's "Card is read-only", Aisha Okafor's
@@ -91,3 +93,78 @@ def test_a_reply_goes_to_the_customer_of_the_message_it_answers(demo_store):
         ).first()
     with pytest.raises(UserError, match="no longer in the conversation"):
         demo_store.run(replies.queue_reply, ME, TOMAS, "x", config=config, answering=ours)
+
+
+# -- 2. undo send brings the reply or forward back exactly as it was ---------------------
+
+
+async def test_b_on_a_reply_all_brings_back_its_mode_recipients_files_and_signature(
+    demo_store, smtp_server, tmp_path
+):
+    cid = seed_cc_mail(demo_store)
+    report = tmp_path / "report.csv"
+    report.write_bytes(b"when;what\n09:00;printed\n")
+    app = make_app(demo_store, config=smtp_config(smtp_server, undo=60))
+    async with app.run_test(size=SIZE) as pilot:
+        assert (await current(pilot)).id == cid
+        await pilot.press("enter")
+        await settle_mail(pilot)
+        await pilot.press("A")
+        await settle_mail(pilot)
+        await pilot.press(*"Invoice attached.", "ctrl+s")
+        await settle_mail(pilot)
+        await pilot.press("a")
+        await settle_mail(pilot)
+        await type_into(pilot, "#rcpt-bcc", "boss@northwind.example")
+        await pilot.press("enter")
+        await settle_mail(pilot)
+        await pilot.press("s", "f")
+        await settle_mail(pilot)
+        await type_into(pilot, "Input", str(report))
+        await pilot.press("enter")
+        await settle_mail(pilot)
+        before = review_shown(app)
+        await pilot.press("y")
+        await settle_mail(pilot, 5)
+        assert app.screen is app.main
+        await pilot.press("B")
+        await settle_mail(pilot, 5)
+        assert "Reply to all" in str(app.screen.query_one("Label").render())
+        assert app.screen.query_one("TextArea").text == "Invoice attached."
+        await pilot.press("ctrl+s")
+        await settle_mail(pilot)
+        again = review_shown(app)
+        for line in ("Cc        Bob Stone", "Bcc       boss@northwind.example"):
+            assert line in before and line in again
+        assert "Files     report.csv" in again
+        assert "Signature not added" in again
+        assert again == before
+    assert smtp_server.messages == []
+
+
+async def test_a_forward_taken_back_reopens_with_its_note_and_address(demo_store, smtp_server):
+    cid = seed_cc_mail(demo_store)
+    app = make_app(demo_store, config=smtp_config(smtp_server, undo=60))
+    async with app.run_test(size=SIZE) as pilot:
+        assert (await current(pilot)).id == cid
+        await pilot.press("enter")
+        await settle_mail(pilot)
+        await pilot.press("f")
+        await settle_mail(pilot)
+        await pilot.press("enter")  # the whole conversation, quoted
+        await settle_mail(pilot)
+        await type_into(pilot, "Input", "billing@vendor.example")
+        await pilot.press("enter")
+        await settle_mail(pilot)
+        await pilot.press(*"Please check this invoice.", "ctrl+s", "y")
+        await settle_mail(pilot, 5)
+        await pilot.press("B")
+        await settle_mail(pilot, 5)
+        assert str(app.screen.query_one("Label").render()).startswith("Forward")
+        assert app.screen.query_one("TextArea").text == "Please check this invoice."
+        await pilot.press("ctrl+s")
+        await settle_mail(pilot)
+        shown = review_shown(app)
+        assert "To        billing@vendor.example" in shown
+        assert "Forwards  the whole conversation, quoted" in shown
+    assert smtp_server.messages == []

@@ -270,3 +270,30 @@ async def test_breaches_rows_drill_down_and_esc_comes_back_as_it_was(demo_store)
         assert back.__class__.__name__ == "StatsScreen"
         breaches = back.query_one("#breaches")
         assert back.focused is breaches and breaches.cursor_row == tag_row
+
+
+async def test_top_and_bottom_keys_scroll_the_screen_from_a_table(demo_store):
+    """Walkthrough: once a table had focus, PgUp, Home and g did not go back to the top
+    of the Stats screen (the table took them for its own cursor)."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("S")
+        await settle(pilot)
+        stats = app.screen
+        scroll = stats.query_one("VerticalScroll")
+        for key, at_top in (("G", False), ("g", True), ("end", False), ("home", True)):
+            await pilot.press(key)
+            await settle(pilot)
+            if at_top:
+                assert scroll.scroll_y == 0, key
+                assert app.focused is stats.query_one("#agents"), key
+            else:
+                assert scroll.scroll_y == scroll.max_scroll_y > 0, key
+                assert app.focused.__class__.__name__ == "HeatMap", key
+        await pilot.press("pagedown")
+        await settle(pilot)
+        assert scroll.scroll_y > 0
+        await pilot.press("pageup")
+        await settle(pilot)
+        assert scroll.scroll_y == 0

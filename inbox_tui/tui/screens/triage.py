@@ -104,13 +104,18 @@ class TriageFlows(MailFlows):
             self.post_message(OpenChanged())  # others stop seeing "is replying" at once
             self.notify(self._sent_text(message.result), markup=False)
             self.post_message(ReplySent(message.result.undo_seconds))
-        elif isinstance(flow, TakeBackFlow) and message.result.forwarded:
-            # A forward never comes back as a reply to the customer.
-            self.notify("Forward taken back; nothing was sent (f forwards again).", markup=False)
-        elif isinstance(flow, TakeBackFlow):  # taken back: the text is in the composer again
-            taken = message.result
+        elif isinstance(flow, TakeBackFlow):  # taken back: in its composer again, as it was
+            taken, review = message.result, message.result.review
             self.notify(taken.sentence, markup=False)
-            self.compose_reply(taken.conversation_id, taken.text, exact=True)
+            if taken.forwarded and review is not None:
+                self.forward_composer(taken.conversation_id, taken.text, review)
+            elif taken.forwarded:  # an old forward (before reviews were kept)
+                self.notify("Nothing was forwarded (f forwards again).", markup=False)
+            else:  # a forward never comes back as a reply to the customer
+                self.compose_reply(
+                    taken.conversation_id, taken.text, exact=True,
+                    reply_all=bool(review and review.reply_all), review=review,
+                )  # fmt: skip
         row = self.conv_list.current_row()
         self.reload(keep_id=row.id if row else None)
         if self.open_id is not None and (self.has_class("-reading") or self.has_class("-wide")):
@@ -566,12 +571,18 @@ class TriageFlows(MailFlows):
 
         def run() -> None:
             n = len(flow.ids)  # after the confirmation: some may have been left out
-            self.gateway.write(
-                self,
-                lambda s: apply_macro_many(s, self.me, flow.ids, info.slug, config=self.config),
-                ok=f"Applied “{name}” to {wording.conversations(n)}.",
-                flow=flow,
-            )
+
+            def apply(category: str | None) -> None:
+                self.gateway.write(
+                    self,
+                    lambda s: apply_macro_many(
+                        s, self.me, flow.ids, info.slug, config=self.config, category=category
+                    ),
+                    ok=f"Applied “{name}” to {wording.conversations(n)}.",
+                    flow=flow,
+                )
+
+            self.ask_category(flow.ids, apply, then_status=None, macro=info.slug)
 
         effects = ", ".join(info.effects()) or "change nothing"
         self.confirmed(flow, f"Apply the macro “{name}” to {{on}}? It will {effects}.", run)
