@@ -27,5 +27,5 @@ class Bare(App[None]):
             self.call_after_refresh(self._painted)
 
     def _painted(self) -> None:
-        print(f"PAINT {time.time()}", flush=True)
+        print(f"PAINT {time.time()} {time.process_time()}", flush=True)
         self.exit()

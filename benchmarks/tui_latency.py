@@ -15,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from sqlalchemy import text
 
@@ -44,26 +45,41 @@ app.run(headless=True, size=(120, 40))
 """
 
 
-def start_once(code: str, *args: str) -> float:
+def start_once(code: str, *args: str) -> tuple[float, float]:
     """Seconds from launching the process to its first paint (the child prints the
-    wall-clock time of its first refresh; shutdown is not counted)."""
+    wall-clock time of its first refresh; shutdown is not counted), and the CPU seconds
+    the child had used by then (all its threads): on a loaded shared machine the wall
+    time swings 2x between identical runs, the CPU time hardly."""
     t0 = time.time()
+    env = dict(os.environ)
+    # An installed app runs from its bytecode cache; a session with this set recompiled
+    # every module of ours at every start (Textual's own are compiled at install).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     out = subprocess.run(
-        [sys.executable, "-c", code, *args], check=True, capture_output=True, text=True
+        [sys.executable, "-c", code, *args], check=True, capture_output=True, text=True, env=env
     ).stdout
-    return (
-        next(float(line.split()[1]) for line in out.splitlines() if line.startswith("PAINT ")) - t0
-    )
+    line = next(line for line in out.splitlines() if line.startswith("PAINT "))
+    fields = line.split()
+    return float(fields[1]) - t0, float(fields[2])
 
 
-def first_frames(runs: dict[str, tuple[str, ...]], repeat: int = 5) -> dict[str, float]:
-    """Median start-to-paint seconds of each named command, the commands run in turn
-    (A B C A B C ...) so that a machine slowing down mid-run slows all of them alike."""
-    times: dict[str, list[float]] = {name: [] for name in runs}
+def first_frames(
+    runs: dict[str, tuple[str, ...]], repeat: int = 5
+) -> dict[str, tuple[float, float]]:
+    """Median start-to-paint (wall seconds, CPU seconds) of each named command, the
+    commands run in turn (A B C A B C ...) so that a machine slowing down mid-run slows
+    all of them alike."""
+    import compileall
+
+    compileall.compile_dir(str(Path(__file__).resolve().parent.parent / "inbox_tui"), quiet=1)
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in runs}
     for _ in range(repeat):
         for name, (code, *args) in runs.items():
             times[name].append(start_once(code, *args))
-    return {name: statistics.median(values) for name, values in times.items()}
+    return {
+        name: (statistics.median(v[0] for v in values), statistics.median(v[1] for v in values))
+        for name, values in times.items()
+    }
 
 
 async def key_latency(  # type: ignore[no-untyped-def]
@@ -131,23 +147,28 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def start(url: str, repeat: int) -> None:
+    load = os.getloadavg()[0]
     got = first_frames(
         {"bare": (BARE,), "paint": (OURS, url, "paint"), "data": (OURS, url, "data")}, repeat
     )
-    bare, paint, data = got["bare"], got["paint"], got["data"]
+    load = f"load average {load:.1f}-{os.getloadavg()[0]:.1f}, median of {repeat}"
+    (bare, bare_cpu), (paint, paint_cpu), (data, data_cpu) = got["bare"], got["paint"], got["data"]
     report(
         "start to first frame",
         paint,
         bare,
         "bare Textual app (200-row DataTable)",
-        note="our layout painted; the store opens after it",
+        note=f"our layout painted; the store opens after it; {load}",
     )
     report(
         "start to first page of conversations",
         data,
         bare,
         "bare Textual app's first frame (200-row DataTable)",
+        note=load,
     )
+    report("CPU to first frame", paint_cpu, bare_cpu, "bare app's CPU to its first frame")
+    report("CPU to first page", data_cpu, bare_cpu, "bare app's CPU to its first frame")
 
 
 def keys_and_thread(url: str, rounds: int, blocks: int) -> None:

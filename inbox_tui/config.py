@@ -216,6 +216,7 @@ class AgentIdentity:
     name: str
     email: str | None = None
     signature: Signature | None = None
+    timezone: str | None = None  # [agent] timezone (None: the system's; when.local_zone_name)
 
 
 @dataclass
@@ -248,7 +249,7 @@ class Config:
     # [insight]: the repeat-contact window, and the bug-reference pattern (None: default).
     repeat_days: int = 7
     bug_pattern: str | None = None
-    category_on_close: str = "ask"  # "ask" or "off"
+    category_on_close: str = "ask"  # "ask", "require" or "off" (services/categories)
     # [rules] file: run on each sync and import (services/rules.configured_rules).
     rules_file: Path | None = None
 
@@ -360,6 +361,7 @@ def _build(path: Path | None, data: dict[str, Any], db: str | None) -> Config:
         name=one_line(spec.agent.name or "", 200) or username,
         email=one_line(spec.agent.email, 320) if spec.agent.email else None,
         signature=_signature(spec.agent, "[agent]"),
+        timezone=spec.agent.timezone,
     )
     accounts: dict[str, Account] = {}
     for name, section in spec.accounts.items():

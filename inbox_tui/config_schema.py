@@ -171,6 +171,23 @@ class AgentSection(SignatureFields):
         None, doc="Your name as others see it (default: the username).", expect="text"
     )
     email: Text | None = setting(None, doc="Your address.", expect="text")
+    timezone: Text | None = setting(
+        None,
+        doc="Your time zone (IANA, e.g. `Europe/Berlin`) for what the TUI shows in local "
+        "time, such as the Stats screen's busiest hours; default: the system's zone.",
+        expect="a time zone name",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("unknown zone") from exc
+        return value
 
 
 class ChatSection(_Section):
@@ -394,11 +411,13 @@ class InsightSection(_Section):
         "`ENG-4812` and issue-tracker URLs); one that matches ordinary text is refused.",
         expect="a regular expression in quotes",
     )
-    category_on_close: Literal["ask", "off"] = setting(
+    category_on_close: Literal["ask", "require", "off"] = setting(
         "ask",
-        doc="Closing a conversation that has no category tag asks for one in the TUI "
-        "(skippable; a bulk close asks once); `off` never asks.",
-        expect='"ask" or "off"',
+        doc="Closing a conversation that has no category tag (`e`, send and close, a "
+        "macro that closes, a bulk close) asks for one in the TUI (skippable; a bulk "
+        "close asks once); `require` asks without a skip, and `conv status ID closed` or "
+        "`conv reply --close` without `--category` is refused; `off` never asks.",
+        expect='"ask", "require" or "off"',
     )
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from inbox_tui.demo_mail import add_mail_fidelity, png
 from inbox_tui.incoming import Attachment, IncomingMessage
@@ -269,6 +269,18 @@ CHAT_REPLIES = {
     "unaware": "Yes! Settings → Integrations → Slack, then choose the channel per board.",
     "bug": "Thanks, we're seeing it too for some timezones. A fix is rolling out within the hour.",
     "feature request": "Not yet, but I've added your vote. Printing the timeline to PDF works meanwhile.",
+}
+
+# The help article an agent's first reply sends in these scenarios (by their first
+# subject), so the repeat-contact rate per article (Stats, stats --format json) has
+# articles to compare: some are followed by repeat contacts, some are not.
+ARTICLE_SENT = {
+    "CSV export is missing the due-date column": "export-csv",
+    "How do I share a board with a client?": "share-board-with-guests",
+    "Why can't I edit this card?": "board-roles",
+    "Recurring cards?": "recurring-cards",
+    "Is there an API?": "api-and-webhooks",
+    "Feature request: dark mode": "dark-mode",
 }
 
 ARTICLES = [
@@ -591,6 +603,13 @@ def _lifecycle(
             body=sc.reply.format(agent=agent_name.split()[0], **fill),
         )
     )
+    slug = ARTICLE_SENT.get(sc.subjects[0])
+    if slug is not None:  # no random draw: the rest of the demo stays as it was
+        from inbox_tui.services.suggest import record_article_sent
+
+        art = session.exec(select(Article).where(Article.slug == slug)).first()
+        if art is not None and art.id is not None:
+            record_article_sent(session, agent, conv_id, art.id, at=replied)
     roll = rng.random()
     if roll < 0.12 and replied + timedelta(days=1) < now:
         until = now + timedelta(days=rng.randint(1, 5))

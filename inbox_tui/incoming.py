@@ -33,7 +33,7 @@ class Attachment:
     note: str | None = None  # the plain sentence when the file was not kept
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "name", sanitize.one_line(self.name, 300))
+        object.__setattr__(self, "name", sanitize.short_filename(self.name, 300))
         object.__setattr__(self, "content_type", sanitize.one_line(self.content_type, 200))
 
 

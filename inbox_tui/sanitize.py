@@ -106,6 +106,23 @@ def one_line(text: str, limit: int = 300) -> str:
     return flat
 
 
+def short_filename(name: str, limit: int = 60) -> str:
+    """A file name from anywhere as one safe line of at most ``limit`` characters, cut
+    in the middle so its extension stays in sight (``AAAA…AAA.pdf``, never ``AAAA…``:
+    ``invoice.pdf.exe`` must not lose the ``.exe``)."""
+    flat = one_line(name, 100_000)
+    if len(flat) <= limit:
+        return flat
+    stem, dot, ext = flat.rpartition(".")
+    tail = dot + ext if stem and len(ext) <= 10 else ""
+    keep = max(limit - 1 - len(tail), 1)
+    front = (keep + 1) // 2 if not tail else keep - min(keep // 3, 8)
+    back = (
+        flat[len(flat) - len(tail) - (keep - front) : len(flat) - len(tail)] if keep > front else ""
+    )
+    return flat[:front] + "…" + back + tail
+
+
 _REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv|vs|antw|fw|fwd|wg|tr)\s*(\[\d+\])?\s*:\s*)+", re.I)
 
 

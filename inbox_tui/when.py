@@ -152,3 +152,29 @@ def snooze_until(value: str, now: datetime, zone: tzinfo = UTC) -> datetime:
     if when <= now:
         raise ValueError("That time is in the past; pick a later one.")
     return when
+
+
+def local_zone_name(configured: str | None = None) -> str:
+    """The agent's own time zone as an IANA name, for what the TUI shows in local time
+    (the Stats screen's heatmaps): ``[agent] timezone`` when set, else the system's
+    (``$TZ``, else where ``/etc/localtime`` points), else ``UTC``. A name that is not a
+    known zone is skipped."""
+    import os
+    from zoneinfo import ZoneInfo
+
+    candidates = [configured, (os.environ.get("TZ") or "").lstrip(":")]
+    try:
+        target = os.path.realpath("/etc/localtime")
+        if "/zoneinfo/" in target:
+            candidates.append(target.split("/zoneinfo/", 1)[1])
+    except OSError:
+        pass
+    for name in candidates:
+        if not name:
+            continue
+        try:
+            ZoneInfo(name)
+        except (KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
+            continue
+        return "UTC" if name in ("Etc/UTC", "Etc/Universal", "UCT", "Zulu", "Etc/Zulu") else name
+    return "UTC"

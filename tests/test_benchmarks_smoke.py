@@ -148,3 +148,16 @@ def test_imap_sync_smoke(tmp_path, capsys):
     assert imap_sync.main(["--maildir", str(tmp_path / "md"), "--runs", "1"]) == 0
     out = capsys.readouterr().out
     assert "initial IMAP sync of 8 messages" in out and "peak memory" in out
+
+
+def test_growth_smoke(tmp_path, capsys):
+    from benchmarks import growth
+    from benchmarks.generate import write_maildir
+
+    url = sqlite_url(tmp_path / "g.db")
+    generate(url, conversations=40, messages=200, quiet=True)
+    write_maildir(tmp_path / "md", 6)
+    assert growth.main(["--store", f"tiny={url}", "--maildir", str(tmp_path / "md")]) == 0
+    out = capsys.readouterr().out
+    assert "growth tiny: search_p95_ms" in out and "| tiny | 200.0 |" in out
+    assert re.search(r"\| tiny \|.*\| [1-9][\d,.]* \|$", out.strip().splitlines()[-1])

@@ -202,3 +202,30 @@ def test_too_long_text_on_standard_input_is_refused(setup, capsys, monkeypatch):
     code, _, err = conv(capsys, base, "note", str(cid), "-")
     assert code == 2 and "longer than" in err
     assert kinds(store, cid) == ["received"]
+
+
+def test_closing_under_require_needs_a_category(setup, capsys):
+    """[insight] category_on_close = "require": closing from the command line without a
+    category is one sentence naming the category tags, and changes nothing;
+    ``--category`` tags it in the transaction that closes it."""
+    from inbox_tui.services import triage
+
+    store, cid, base = setup
+    with open(base[1], "a") as f:
+        f.write('[insight]\ncategory_on_close = "require"\n')
+    store.run(triage.ensure_tag, "bug")
+    before = kinds(store, cid)
+    code, out, err = conv(capsys, base, "status", str(cid), "closed")
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert f"#{cid} has no category tag" in err and "one of: bug" in err
+    code, _, err = conv(capsys, base, "reply", str(cid), "Done", "--close")
+    assert code == 2 and "category_on_close" in err
+    code, _, err = conv(capsys, base, "status", str(cid), "open", "--category", "bug")
+    assert code == 2 and "--category goes with closing" in err
+    assert kinds(store, cid) == before
+    code, out, err = conv(capsys, base, "status", str(cid), "closed", "--category", "bug", "--json")
+    assert code == 0, err
+    record = json.loads(out)
+    assert record["conversation"]["status"] == "closed" and record["conversation"]["tags"] == [
+        "bug"
+    ]

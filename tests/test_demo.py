@@ -100,6 +100,25 @@ def test_demo_has_a_long_back_and_forth_thread(sqlite_store):
         assert directions[-1] == "in"  # the customer's last question is open
 
 
+def test_the_demo_shows_every_insight_of_issue_23(sqlite_store):
+    """#23's acceptance is tried on the demo: it carries an incident, bug references
+    and repeat contacts per agent, per tag and per help article sent."""
+    from datetime import timedelta
+
+    from inbox_tui.services import buglinks, incidents
+    from inbox_tui.services.repeats import report
+
+    build_demo(sqlite_store, me="tester", now=NOW)
+    with sqlite_store.read() as s:
+        assert len(incidents.detect(s, now=NOW)) == 1
+        assert len(buglinks.linked(s, "ENG-4812")) >= 5
+        rep = report(s, NOW - timedelta(days=30), NOW, days=7, now=NOW)
+    assert [a for a in rep.agents if a.closes] and [t for t in rep.tags if t.closes]
+    articles = [a for a in rep.articles if a.closes]
+    assert len(articles) >= 3
+    assert any(a.repeated for a in articles) and any(not a.repeated for a in articles)
+
+
 def test_demo_mail_carries_cc_html_kept_files_and_a_long_chat(sqlite_store):
     """A new user could try neither reply-all, P, H nor a long thread in the demo: no
     mail had a Cc, HTML or kept bytes, and no thread was longer than 15 messages."""

@@ -154,3 +154,104 @@ def test_stats_csv_leaves_incidents_out_on_request(store):
     rows = stats("--exclude-incidents", "--per-conversation")
     assert [int(r["id"]) for r in rows] == [b]
     assert sorted(int(r["id"]) for r in stats("--per-conversation")) == sorted([a, b])
+
+
+def _require_config():
+    from dataclasses import replace
+
+    from tests.test_incidents import CONFIG
+
+    return replace(CONFIG, category_on_close="require")
+
+
+def _closing_macros(s):
+    from inbox_tui.macros import files
+    from inbox_tui.services import macros
+
+    macros.import_specs(
+        s,
+        [
+            files.MacroSpec(slug="thanks", name="Thanks", body="Thanks!", body_kind="reply",
+                            actions={"status": "closed"}),
+            files.MacroSpec(slug="shut", name="Shut", body="", body_kind="reply",
+                            actions={"status": "closed"}),
+            files.MacroSpec(slug="logged", name="Logged", body="", body_kind="reply",
+                            actions={"status": "closed", "add_tags": ["bug"]}),
+        ],
+    )  # fmt: skip
+
+
+def test_every_close_goes_through_one_category_decision(store):
+    """Send and close, a macro that closes (with a reply or only actions), a bulk
+    macro and a plain close all ask ``needs_category``; under "require" each refuses
+    without a category (one sentence, nothing changed) and tags the one given."""
+    from inbox_tui.models import Event, Outbox
+    from inbox_tui.services import macros
+    from inbox_tui.services.compose import send_reply
+
+    config = _require_config()
+
+    def setup(s):
+        triage.ensure_tag(s, "bug")
+        triage.ensure_tag(s, "billing")
+        _closing_macros(s)
+        ids = [new_conversation(s, f"Broken {i}", NOW) for i in range(5)]
+        triage.tag(s, "sam", ids[4], "billing")
+        return ids
+
+    a, b, c, d, has_one = store.run(setup)
+    with store.read() as s:
+        assert categories.needs_category(s, [a, has_one], "require") == [a]
+        assert categories.needs_category(s, [a, has_one], "ask") == [a]
+        assert categories.needs_category(s, [a, has_one], "off") == []
+        assert categories.closes(s, "closed", None) and not categories.closes(s, None, None)
+        assert categories.closes(s, None, "thanks") and not categories.closes(s, "pending", "shut")
+        # What the TUI asks before the action: a macro that tags a category asks nothing.
+        assert categories.to_ask(s, [a, has_one], "ask", None, "shut") == [a]
+        assert categories.to_ask(s, [a], "require", None, "logged") == []
+        assert categories.to_ask(s, [a], "require", "pending", None) == []
+
+    def events():
+        with store.read() as s:
+            return len(s.exec(select(Event)).all()), len(s.exec(select(Outbox)).all())
+
+    before = events()
+    attempts = [
+        lambda: store.run(send_reply, "sam", a, "Fixed.", config=config, then_status="closed"),
+        lambda: store.run(send_reply, "sam", a, "Thanks!", config=config, macro="thanks"),
+        lambda: store.run(macros.apply_macro, "sam", a, "shut", config=config),
+        lambda: store.run(macros.apply_macro_many, "sam", [has_one, a], "shut", config=config),
+        lambda: store.run(categories.close_with_category, "sam", [a], None, "require"),
+    ]
+    for attempt in attempts:
+        with pytest.raises(categories.CategoryRequired, match=f"#{a} has no category tag"):
+            attempt()
+        assert events() == before  # nothing at all changed
+    # A send that does not close, and a conversation that has a category, are not asked.
+    store.run(send_reply, "sam", b, "Looking.", config=config)
+    store.run(macros.apply_macro, "sam", has_one, "shut", config=config)
+    # Given a category: tagged on those without one, in the transaction that closes.
+    store.run(send_reply, "sam", a, "Fixed.", config=config, then_status="closed", category="bug")
+    store.run(send_reply, "sam", b, "Thanks!", config=config, macro="thanks", category="bug")
+    store.run(macros.apply_macro_many, "sam", [c, d], "shut", config=config, category="billing")
+    with pytest.raises(UserError, match="not a category tag"):
+        store.run(send_reply, "sam", c, "x", config=config, then_status="closed", category="zzz")
+    with store.read() as s:
+        got = {
+            cid: (s.get(Conversation, cid).status, tags(s, cid)) for cid in (a, b, c, d, has_one)
+        }
+    assert got == {
+        a: ("closed", ["bug"]),
+        b: ("closed", ["bug"]),
+        c: ("closed", ["billing"]),
+        d: ("closed", ["billing"]),
+        has_one: ("closed", ["billing"]),
+    }
+    # "ask" (the default): the services close without one when none is given (skipped).
+    e = store.run(lambda s: new_conversation(s, "Skip", NOW))
+    from dataclasses import replace
+
+    store.run(send_reply, "sam", e, "Bye.", config=replace(config, category_on_close="ask"),
+              then_status="closed")  # fmt: skip
+    with store.read() as s:
+        assert s.get(Conversation, e).status == "closed" and tags(s, e) == []

@@ -392,3 +392,37 @@ def test_config_turns_meaning_off(tmp_path: Path, capsys):
         assert not embeddings.enabled()
     finally:
         embeddings.set_enabled(None)
+
+
+def test_the_article_index_sees_another_process_vectors_within_its_recheck(store, monkeypatch):
+    """Vectors written by this process are searched at once; ones another process wrote
+    (here: rows put in the table behind the service's back) once RECHECK_SECONDS passed."""
+    store.run(add_articles)
+    with store.read() as s:
+        assert semantic.article_index(s) is not None
+    vec = embeddings.encode(["Payment failed"])
+    assert vec is not None
+
+    def behind_the_back(s):
+        art = Article(slug="billing-copy", title="Billing copy", body="")
+        s.add(art)
+        s.flush()
+        s.add(
+            Embedding(
+                kind=semantic.ARTICLE,
+                ref_id=art.id,
+                model=embeddings.MODEL_ID,
+                text_hash="other process",
+                vectors=embeddings.vector_bytes(vec),
+                updated_at=utcnow(),
+            )
+        )
+        return art.id
+
+    monkeypatch.setattr(semantic, "RECHECK_SECONDS", 3600.0)
+    new_id = store.run(behind_the_back)
+    with store.read() as s:
+        assert new_id not in semantic.article_index(s).position  # not re-read yet
+    monkeypatch.setattr(semantic, "RECHECK_SECONDS", 0.0)
+    with store.read() as s:
+        assert new_id in semantic.article_index(s).position

@@ -141,3 +141,22 @@ def test_two_processes_opening_a_new_store_migrate_once(tmp_path):
     with store.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
     store.close()
+
+
+def test_message_index_merges_eight_segments_at_a_time(sqlite_store):
+    """Migration 0016: FTS5 merges 8 segments of a level at once (fewer rewrites of the
+    index per message written), and a downgrade puts back FTS5's default."""
+    from sqlalchemy import text
+
+    def automerge() -> str | None:
+        with sqlite_store.engine.connect() as conn:
+            row = conn.execute(
+                text("SELECT v FROM message_fts_config WHERE k = 'automerge'")
+            ).first()
+            return None if row is None else str(row[0])
+
+    assert automerge() == "8"
+    sqlite_store.downgrade("0017")
+    assert automerge() == "4"
+    sqlite_store.migrate()
+    assert automerge() == "8"

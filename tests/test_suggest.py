@@ -183,3 +183,106 @@ def test_suggest_speed_benchmark_smoke(capsys):
 
     assert suggest_speed.main(["--articles", "40"]) == 0
     assert "ratio" in capsys.readouterr().out
+
+
+def test_a_tag_reason_never_names_the_customer(store):
+    """Kenji writes (and signs) every bug report: his name is no reason for "bug", in the
+    suggestions nor in the picker's hint (the demo picker said "words: kenji")."""
+    from inbox_tui.services.suggest import tag_choices
+
+    def mail(ing, key, subject, body, sender, name):  # type: ignore[no-untyped-def]
+        return ing.add(
+            IncomingMessage(
+                source="t",
+                external_id=key,
+                message_id=f"<{key}@x>",
+                subject=subject,
+                body=body,
+                author_email=sender,
+                author_name=name,
+                sent_at=utcnow(),
+            )
+        ).conversation_id
+
+    def work(s):  # type: ignore[no-untyped-def]
+        ing = Ingestor(s)
+        bugs = ["Export crashes", "Error on save", "Sync is broken", "Upload fails with error"]
+        for i, subject in enumerate(bugs * 2):
+            cid = mail(
+                ing,
+                f"b{i}",
+                subject,
+                f"{subject.lower()} again since the update.\n\nKenji Tanaka",
+                "kenji.tanaka@customer.example",
+                "Kenji Tanaka",
+            )
+            triage.tag(s, "sam", cid, "bug")
+        asks = ["Add dark mode", "Please support CSV import", "Option to hide the sidebar"]
+        for i, subject in enumerate(asks * 2):
+            cid = mail(
+                ing, f"f{i}", subject, f"would love {subject.lower()}", f"u{i}@x.example", ""
+            )
+            triage.tag(s, "sam", cid, "feature request")
+        crash = mail(
+            ing,
+            "new",
+            "The export crashes",
+            "It crashes with an error.\n\nKenji Tanaka",
+            "kenji.tanaka@customer.example",
+            "Kenji Tanaka",
+        )
+        # Nothing but his name says "bug" here.
+        hello = mail(
+            ing,
+            "hello",
+            "Hello again",
+            "Kenji Tanaka here, Kenji Tanaka",
+            "kenji.tanaka@customer.example",
+            "Kenji Tanaka",
+        )
+        return crash, hello
+
+    crash, hello = store.run(work)
+    with store.read() as s:
+        tags = suggest_tags(s, crash, 3)
+        assert tags[0].name == "bug", tags
+        assert "crash" in tags[0].reason or "error" in tags[0].reason, tags[0]
+        reasons = [t.reason for t in tags] + [c.hint for c in tag_choices(s, crash)]
+        reasons += [t.reason for t in suggest_tags(s, hello, 3)]
+        reasons += [c.hint for c in tag_choices(s, hello)]
+    for reason in reasons:
+        assert "kenji" not in reason.lower() and "tanaka" not in reason.lower(), reason
+
+
+def test_the_tag_classifier_learns_and_retrains_from_its_weights():
+    from inbox_tui.services import tag_classifier
+    from inbox_tui.services.suggest import words
+
+    examples = [
+        ("App crashes on start with an error", "bug"),
+        ("Crash when saving, error dialog", "bug"),
+        ("Please add a dark mode option", "feature"),
+        ("Would love an option to export PDF", "feature"),
+        ("How do I change my password?", "question"),
+        ("How can I invite a colleague?", "question"),
+    ] * 3
+    docs = [words(t) for t, _ in examples]
+    tags = [[lab] for _, lab in examples]
+    model = tag_classifier.train(docs, tags)
+    assert model is not None
+    best = model.predict(words("it crashes with an error"))[0]
+    assert best[0] == "bug" and best[1] > 0.5, best
+    assert "crashes" in best[2] or "error" in best[2], best
+    assert model.predict(words("how do I change the language?"))[0][0] == "question"
+    # One more tagged conversation: a few steps from the same weights, same object.
+    again = tag_classifier.train(
+        [*docs, words("add an option for themes")], [*tags, ["feature"]], previous=model
+    )
+    assert again is model
+    assert again.predict(words("please add an option"))[0][0] == "feature"
+    # A new tag: rebuilt from scratch.
+    rebuilt = tag_classifier.train([*docs, words("refund")], [*tags, ["billing"]], previous=model)
+    assert rebuilt is not model and rebuilt is not None and "billing" in rebuilt.labels
+    # Hidden words are never a reason.
+    assert "crashes" not in model.predict(words("it crashes"), hide=frozenset({"crashes"}))[0][2]
+    assert tag_classifier.train(docs[:2], tags[:2]) is None  # one tag: nothing to choose

@@ -133,7 +133,9 @@ TEXT_COLUMNS: dict[str, dict[str, str]] = {
     "embedding": {"kind": "app", "model": "app", "text_hash": "app", "vectors": "evidence"},
     # What the agent typed in their own composer (articles and macros inserted into it
     # were cleaned by the services above); only that agent sees it.
-    "draft": {"body": "app", "kind": "app"},  # kind: reply or note (#17 note drafts)
+    # kind: reply or note (#17 note drafts); review: the review step's edits as JSON, what
+    # the agent typed or chose (recipients, file paths), shown only through sanitize (#18).
+    "draft": {"body": "app", "kind": "app", "review": "app"},
     # A contacts CSV (inbox-tui import contacts): column names must be plain words, so the
     # marker reaches the name only as a word; values carry every payload.
     "contact_attribute": {"name": "untrusted", "value": "untrusted"},

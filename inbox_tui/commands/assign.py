@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run(ctx: Context) -> int:
     from inbox_tui.errors import UserError
     from inbox_tui.sanitize import one_line
-    from inbox_tui.services.autoassign import AssignPolicy, assign_next, reoffer
+    from inbox_tui.services.autoassign import AssignPolicy, give_out, reoffer
     from inbox_tui.services.export import jsonl
 
     policy = AssignPolicy.from_config(ctx.config.assignment)
@@ -45,11 +45,7 @@ def run(ctx: Context) -> int:
     given: list[tuple[int, str, str]] = []
     if ctx.args.reoffer:
         given += [(c, a, "away") for c, a in ctx.store.run(reoffer, policy)]
-    for _ in range(MAX_ROUNDS):
-        done = ctx.store.run(assign_next, policy)
-        if done is None:
-            break
-        given.append((*done, "new"))
+    given += [(cid, agent, "new") for cid, agent in give_out(ctx.store, policy, MAX_ROUNDS)]
     for cid, agent, reason in given:
         if ctx.args.json:
             sys.stdout.write(jsonl({"id": cid, "to": agent, "reason": reason}))

@@ -51,6 +51,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     assign.add_argument("agent", metavar="AGENT")
     status = action("status", "set the status: open, pending or closed", run_status)
     status.add_argument("status", metavar="STATUS")
+    category_help = (
+        "closing: the category tag for it when it has none (needed under "
+        '[insight] category_on_close = "require")'
+    )
+    status.add_argument("--category", metavar="TAG", help=category_help)
     snooze = action(
         "snooze", "hide until a time (30m, 3h, 2d, tomorrow 2pm, friday, ISO; UTC)", run_snooze
     )
@@ -60,6 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     reply = action("reply", "queue a reply to the customer (TEXT, or - for stdin)", run_reply)
     reply.add_argument("text", nargs="+", metavar="TEXT")
     reply.add_argument("--close", action="store_true", help="close it after the reply")
+    reply.add_argument("--category", metavar="TAG", help=category_help)
     rate = action("rate", "record the customer's rating: good, ok or bad", run_rate)
     rate.add_argument("rating", metavar="RATING")
     links = action("rating-links", "the Good / OK / Bad mailto: links for a reply", run_links)
@@ -218,7 +224,18 @@ def run_status(ctx: Context) -> int:
             f"“{one_line(ctx.args.status, 40)}” is not a status; use open, pending or closed "
             "(or conv snooze)."
         )
-    changed = ctx.store.run(triage.set_status, ctx.agent, cid, Status(status))
+    category = ctx.args.category
+    if category is not None and status != "closed":
+        raise UserError("--category goes with closing (conv status ID closed --category TAG).")
+
+    def change(session: Any) -> bool:
+        if status == "closed":
+            from inbox_tui.services.category_guard import before_close
+
+            before_close(session, ctx.agent, [cid], category, ctx.config.category_on_close)
+        return triage.set_status(session, ctx.agent, cid, Status(status))
+
+    changed = ctx.store.run(change)
     sentence = f"#{cid} is now {status}." if changed else f"#{cid} was already {status}."
     return report(ctx, cid, "status", changed, sentence)
 
@@ -254,7 +271,14 @@ def run_reply(ctx: Context) -> int:
     cid = conversation_id(ctx.args.id)
     text = read_text(ctx.args.text)
     then = "closed" if ctx.args.close else None
-    sent = ctx.store.run(send_reply, ctx.agent, cid, text, config=ctx.config, then_status=then)
+    if ctx.args.category is not None and then is None:
+        from inbox_tui.errors import UserError
+
+        raise UserError("--category goes with --close (conv reply ID TEXT --close --category TAG).")
+    sent = ctx.store.run(
+        send_reply, ctx.agent, cid, text, config=ctx.config, then_status=then,
+        category=ctx.args.category,
+    )  # fmt: skip
     if sent.logged:
         sentence = f"Replied on #{cid} (recorded in the conversation, not delivered)."
     else:

@@ -28,6 +28,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     c.add_argument("--name", required=True, help="the incident's name (its tag: incident:NAME)")
     c.add_argument("--bug", metavar="REF", help="the bug or ticket it is, e.g. ENG-4812")
     c.add_argument("--macro", metavar="SLUG", help="a macro to apply to every conversation")
+    c.add_argument(
+        "--category",
+        metavar="TAG",
+        help="a macro that closes: the category tag for those without one "
+        '(needed under [insight] category_on_close = "require")',
+    )
     _detect_options(c)
     c.set_defaults(func=run_confirm)
     d = isub.add_parser("dismiss", help="not an incident: do not raise it again")
@@ -66,7 +72,7 @@ def run_list(ctx: Context) -> int:
     for b in bursts:
         print(
             f"burst {b.key}: {b.count} conversations like {one_line(b.subject, 60)!r} "
-            f"(usually {b.expected:.1f} in these hours; by {b.method})"
+            f"(usually {b.expected:.1f} in these hours; by {b.method}; {b.since_text()})"
         )
         print(f"  conversations: {' '.join(str(c) for c in b.conversations)}")
     print("\nConfirm: inbox-tui incidents confirm BURST --name NAME [--bug REF] [--macro SLUG]")
@@ -86,6 +92,7 @@ def run_confirm(ctx: Context) -> int:
         bug=a.bug,
         macro=a.macro,
         config=ctx.config if a.macro else None,
+        category=a.category,
         **_detect_args(a),
     )
     answered = f", answered with {one_line(a.macro, 80)!r}" if a.macro else ""

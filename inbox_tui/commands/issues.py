@@ -36,6 +36,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     fx.add_argument("ref", metavar="REF")
     fx.add_argument("--macro", required=True, metavar="SLUG")
+    fx.add_argument(
+        "--category",
+        metavar="TAG",
+        help="a macro that closes: the category tag for those without one "
+        '(needed under [insight] category_on_close = "require")',
+    )
     fx.add_argument("--yes", action="store_true", help="do not ask")
     fx.set_defaults(func=run_fixed)
 
@@ -83,6 +89,8 @@ def run_fixed(ctx: Context) -> int:
             return 0
     done = 0
     for chunk in batches(plan.to_follow_up):
-        done += ctx.store.run(follow_up, ctx.agent, plan.ref, a.macro, chunk, config=ctx.config)
+        done += ctx.store.run(
+            follow_up, ctx.agent, plan.ref, a.macro, chunk, config=ctx.config, category=a.category
+        )
     print(f"{done} follow-ups queued in the outbox.")
     return 0

@@ -58,6 +58,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="a customer writing again within N days of a close is a repeat contact (default: [insight] repeat_days, 7)",
     )
     p.add_argument(
+        "--tz",
+        metavar="ZONE",
+        help="the zone of the weekday x hour heatmaps, e.g. Europe/Berlin (default: "
+        "[business_hours] timezone, else UTC; JSON names it as heatmap_zone)",
+    )
+    p.add_argument(
         "--week",
         type=int,
         choices=[5, 7],
@@ -86,7 +92,7 @@ def run(ctx: Context) -> int:
         until = _date(args.until, "until") if args.until else now
         since = _date(args.since, "since") if args.since else until - timedelta(days=30)
     bh = BusinessHours.from_config(ctx.config.business_hours)
-    zone = str((ctx.config.business_hours or {}).get("timezone", "UTC"))
+    zone = args.tz or str((ctx.config.business_hours or {}).get("timezone", "UTC"))
     with ctx.store.read() as session:
         report = compute_report(
             session,

@@ -188,7 +188,7 @@ class Ingestor:
         items = []
         for a in attachments:
             item: dict[str, object] = {
-                "name": sanitize.one_line(a.name, 300),
+                "name": sanitize.short_filename(a.name, 300),  # the extension kept
                 "type": sanitize.one_line(a.content_type, 100),
                 "size": a.size,
             }

@@ -24,7 +24,7 @@ from sqlmodel import Session, col
 from inbox_tui.errors import UserError
 from inbox_tui.mail.outgoing import OutgoingAttachment, guess_type
 from inbox_tui.models import AttachmentStatus, Blob, Direction, Message
-from inbox_tui.sanitize import one_line, safe_filename
+from inbox_tui.sanitize import one_line, safe_filename, short_filename
 from inbox_tui.services import core
 from inbox_tui.store import blobs
 
@@ -369,7 +369,10 @@ def read_attachments(
         if total > mail.max_message_attachment_bytes:
             limit = _mb(mail.max_message_attachment_bytes)
             raise UserError(f"The attachments add up to over {limit}; {nothing}.")
-        out.append(OutgoingAttachment(path.name, guess_type(path.name), data))
+        # The name the customer's mail client shows and saves under: one clean component
+        # (a file on the agent's disk may be named with ESC or U+202E too).
+        name = safe_filename(path.name)
+        out.append(OutgoingAttachment(name, guess_type(name), data))
     return out
 
 
@@ -382,7 +385,7 @@ def files_json(session: Session, files: Sequence[OutgoingAttachment]) -> str | N
     return json.dumps(
         [
             {
-                "name": one_line(f.filename, 300),
+                "name": short_filename(f.filename, 300),
                 "type": f.content_type,
                 "size": len(f.data),
                 "sha256": blobs.put(conn, f.data),

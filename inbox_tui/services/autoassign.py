@@ -31,6 +31,7 @@ from sqlmodel import Session, col, select
 from inbox_tui.models import Agent, Conversation, Event, EventKind, Presence, Status, utcnow
 from inbox_tui.services.core import lock_conversation, record
 from inbox_tui.services.presence import STALE
+from inbox_tui.store import Store
 
 ACTIVE = (Status.OPEN.value, Status.PENDING.value)
 LOOK_BACK = 500  # recent assigned events read to find whose turn it is
@@ -167,6 +168,19 @@ def assign_next(
         give(session, conv, agent, policy, now)
         return cid, agent.username  # type: ignore[return-value]
     return None
+
+
+def give_out(store: Store, policy: AssignPolicy, limit: int = 100_000) -> list[tuple[int, str]]:
+    """Every open, unassigned conversation the policy covers, one transaction each, to
+    whoever's turn it is, until none is left or nobody can take one (``inbox-tui
+    assign`` and the TUI's poll, so a new conversation is given out as it arrives)."""
+    given: list[tuple[int, str]] = []
+    for _ in range(limit):
+        done = store.run(assign_next, policy)
+        if done is None:
+            break
+        given.append(done)
+    return given
 
 
 def reoffer(

@@ -151,10 +151,12 @@ def follow_up(
     ids: list[int],
     *,
     config: Config | None = None,
+    category: str | None = None,
 ) -> int:
     """One batch of ``fixed``: ``macro`` applied to each of ``ids`` not followed up for
     ``ref`` yet (checked again here, under the conversation's lock, so two agents running
-    it at once never answer a customer twice), closed ones reopened by the reply."""
+    it at once never answer a customer twice), closed ones reopened by the reply.
+    ``category``: for a macro that closes, tagged on those without one."""
     agent = core.ensure_agent(session, actor)
     done = 0
     for cid in ids:
@@ -167,7 +169,7 @@ def follow_up(
             continue
         if conv.status == Status.CLOSED.value:
             triage.set_status(session, actor, cid, Status.OPEN)
-        macros.apply_macro(session, actor, cid, macro, config=config)
+        macros.apply_macro(session, actor, cid, macro, config=config, category=category)
         core.record(session, conv, agent, EventKind.FOLLOWED_UP, {"ref": ref, "macro": macro})
         done += 1
     return done

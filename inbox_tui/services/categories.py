@@ -1,39 +1,66 @@
 """Categories that are collectively exhaustive: every closed conversation falls into one.
 
 A conversation has a category when it carries a tag of kind ``category`` (the feedback
-categories of the taxonomy; modifiers such as "angry" do not count). When an agent
-closes conversations that have none, the TUI asks for one (``[insight]
-category_on_close = "ask"``, the default; ``"off"`` never asks): ``missing`` says which
-lack one, ``choices`` offers the category tags, likely ones first, and
-``close_with_category`` tags those that lack one and closes them all in one transaction
-(one undo). The share closed without a category is reported by ``services/repeats``.
+categories of the taxonomy; modifiers such as "angry" do not count). Whenever an agent
+closes conversations (``e``, the status ``closed``, send and close, a macro whose
+actions close, a bulk close, ``conv status ID closed``, ``conv reply --close``),
+``needs_category`` is the one decision saying which of them lack one and must be asked
+(``[insight] category_on_close``: ``"ask"``, the default, asks and may be skipped;
+``"require"`` asks without a skip, and a service asked to close one of them without a
+category refuses with a sentence; ``"off"`` never asks). ``choices`` offers the category
+tags, likely ones first; ``before_close`` tags the chosen category on those that lack
+one, in the transaction that closes them (one undo). The share closed without a category
+is reported by ``services/repeats``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, text
 from sqlmodel import Session, col, select
 
-from inbox_tui.errors import UserError
-from inbox_tui.models import Tag, TagKind
+from inbox_tui.models import Status, Tag, TagKind
 from inbox_tui.services import triage
+from inbox_tui.services.category_guard import (  # noqa: F401  (the rule's names, here too)
+    MODES,
+    CategoryRequired,
+    before_close,
+    category_names,
+    missing,
+    needs_category,
+)
 
-_WITH_CATEGORY = text(
-    "SELECT DISTINCT ct.conversation_id FROM conversationtag ct JOIN tag t ON t.id = ct.tag_id "
-    "WHERE t.kind = :kind AND ct.conversation_id IN :ids"
-).bindparams(bindparam("ids", expanding=True))
+
+def closes(session: Session, then_status: str | None, macro: str | None) -> bool:
+    """Whether a send (``then_status``: the agent's "send and close", or None for the
+    default) or a macro's actions close the conversation."""
+    if then_status is not None or macro is None:
+        return then_status == Status.CLOSED.value
+    from inbox_tui.services.macros import get_macro
+
+    return bool(get_macro(session, macro).actions.get("status") == Status.CLOSED.value)
 
 
-def missing(session: Session, ids: list[int]) -> list[int]:
-    """The conversations of ``ids`` that carry no category tag, in the order given."""
-    have: set[int] = set()
-    for i in range(0, len(ids), 5000):
-        chunk = ids[i : i + 5000]
-        rows = session.execute(_WITH_CATEGORY, {"kind": TagKind.CATEGORY.value, "ids": chunk})
-        have.update(int(r[0]) for r in rows)
-    return [i for i in ids if i not in have]
+def to_ask(
+    session: Session, ids: list[int], mode: str, then_status: str | None, macro: str | None
+) -> list[int]:
+    """Which of ``ids`` an action (``then_status`` and/or ``macro``) must ask a category
+    for before it runs: ``needs_category`` when it closes, none when it does not or when
+    the macro's own tags give one."""
+    if not closes(session, then_status, macro):
+        return []
+    if macro is not None:
+        from inbox_tui.services.macros import get_macro
+
+        added = [n.strip().lower() for n in get_macro(session, macro).actions.get("add_tags", [])]
+        if (
+            added
+            and session.exec(
+                select(Tag.id).where(col(Tag.name).in_(added), Tag.kind == TagKind.CATEGORY.value)
+            ).first()
+        ):
+            return []
+    return needs_category(session, ids, mode)
 
 
 @dataclass
@@ -45,9 +72,7 @@ class CategoryChoice:
 def choices(session: Session, conversation_id: int | None) -> list[CategoryChoice]:
     """The category tags, the ones likely for ``conversation_id`` first (none are
     suggested for a bulk close: ``conversation_id`` None), then by name."""
-    names = session.exec(
-        select(Tag.name).where(Tag.kind == TagKind.CATEGORY.value).order_by(col(Tag.name))
-    ).all()
+    names = category_names(session)
     likely: dict[str, float] = {}
     hints: dict[str, str] = {}
     if conversation_id is not None:
@@ -61,14 +86,10 @@ def choices(session: Session, conversation_id: int | None) -> list[CategoryChoic
     return out
 
 
-def close_with_category(session: Session, actor: str, ids: list[int], category: str | None) -> int:
-    """Tag ``category`` on those of ``ids`` that have no category, then close them all;
-    ``None`` closes without one (the agent skipped the question). Returns how many
-    closed. A name that is not a category tag is refused before any change."""
-    if category is not None:
-        tag = session.exec(select(Tag).where(Tag.name == category.strip().lower())).first()
-        if tag is None or tag.kind != TagKind.CATEGORY.value:
-            raise UserError(f"{category!r} is not a category tag.")
-        for cid in missing(session, ids):
-            triage.tag(session, actor, cid, tag.name)
+def close_with_category(
+    session: Session, actor: str, ids: list[int], category: str | None, mode: str = "ask"
+) -> int:
+    """``before_close``, then close them all; ``None`` closes without a category (the
+    agent skipped the question; refused under ``"require"``). Returns how many closed."""
+    before_close(session, actor, ids, category, mode)
     return triage.close_many(session, actor, ids)

@@ -41,12 +41,15 @@ def send_reply(
     article_id: int | None = None,
     reply_all: bool = False,
     review: Review | None = None,
+    category: str | None = None,
 ) -> Sent:
     """The composer's send: a plain reply, or a macro's reply with its actions, plus the
     help article it carries, in one transaction. ``then_status`` None is the default
     (pending, or the macro's own status); "closed" is send and close. ``review``: the
     review step's recipients, signature and files (a forward's review forwards).
-    Raises Collision when someone else acted since ``seen_version`` (unless ``force``)."""
+    ``category``: when the send closes, the category the agent chose for it
+    (``categories.before_close``). Raises Collision when someone else acted since
+    ``seen_version`` (unless ``force``)."""
     if review is not None and review.kind == "forward":
         return _send_forward(session, actor, review, body, config)
     options = reply_options(review)
@@ -62,6 +65,7 @@ def send_reply(
             force=force,
             then_status=then_status,
             reply_options=options,
+            category=category,
         ).outbox_id
     else:
         outbox_id = queue_reply(
@@ -74,6 +78,7 @@ def send_reply(
             seen_version=seen_version,
             force=force,
             reply_all=reply_all,
+            category=category,
             **options,
         )
     if article_id is not None:
@@ -88,6 +93,14 @@ def _sent(session: Session, outbox_id: int | None, config: Config, what: str = "
     logged = row.status == OutboxStatus.LOGGED.value
     delay = 0.0 if logged else config.mail.undo_seconds
     sentence = delivery_sentence(row.status, row.channel, config)
+    held = (row.next_attempt_at - row.created_at).total_seconds() > delay + 1
+    if held and not logged:  # "send at": held until then
+        from inbox_tui.services.clock import customer_clock
+        from inbox_tui.services.schedule import describe
+
+        clock = customer_clock(session, row.conversation_id, row.created_at)
+        when = describe(row.next_attempt_at, clock.offset_minutes if clock else None)
+        sentence = f"Reply scheduled for {when}; it waits in the outbox (undo until then)."
     if what:
         sentence = sentence.replace("Reply", what, 1)
     return Sent(outbox_id, logged, sentence, delay)
@@ -111,6 +124,7 @@ def reply_options(review: Review | None) -> dict[str, Any]:
         "bcc": list(review.bcc),
         "sign": review.sign,
         "attachments": list(review.files),
+        "send_at": review.send_at,
     }
 
 

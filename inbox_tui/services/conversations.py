@@ -20,6 +20,8 @@ from inbox_tui.models import (
     Conversation,
     ConversationTag,
     Message,
+    Outbox,
+    OutboxStatus,
     Status,
     Tag,
     TagKind,
@@ -111,6 +113,7 @@ class ThreadMessage:
     attachments: list[dict[str, object]]
     to: list[list[str]]
     cc: list[list[str]]
+    waiting_until: datetime | None = None  # a reply still in the outbox: goes out then
 
 
 @dataclass
@@ -332,6 +335,20 @@ def get_conversation(session: Session, conversation_id: int) -> ConversationRow:
     return rows[0]
 
 
+def _waiting(session: Session, message_ids: list[int | None]) -> dict[int, datetime]:
+    """When each of these outgoing messages still waiting in the outbox (queued, never
+    tried: undo send can take it back) will go out: a scheduled reply shows it."""
+    ids = [i for i in message_ids if i is not None]
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(Outbox.message_row_id, Outbox.next_attempt_at)
+        .where(col(Outbox.message_row_id).in_(ids))
+        .where(Outbox.status == OutboxStatus.QUEUED.value, Outbox.attempts == 0)
+    ).all()
+    return {int(mid): at for mid, at in rows if mid is not None}
+
+
 def label(session: Session, conversation_id: int) -> str:
     """How a screen names a conversation it acts on: "#42 “Subject”" (cleaned)."""
     from inbox_tui.services.wording import subject
@@ -371,6 +388,7 @@ def get_thread(session: Session, conversation_id: int, newest: int | None = None
                 .where(Message.conversation_id == conversation_id)
             ).one()
             earlier = total - len(msgs)
+    waiting = _waiting(session, [m.id for m, _ in msgs if m.direction == "out"])
     return Thread(
         conversation=row,
         version=conv.version,
@@ -389,6 +407,7 @@ def get_thread(session: Session, conversation_id: int, newest: int | None = None
                 attachments=json.loads(m.attachments) if m.attachments else [],
                 to=json.loads(m.to_addrs) if m.to_addrs else [],
                 cc=json.loads(m.cc_addrs) if m.cc_addrs else [],
+                waiting_until=waiting.get(m.id),  # type: ignore[arg-type]
             )
             for m, username in msgs
         ],

@@ -108,14 +108,8 @@ def queue_forward(
     assert account.address is not None
     chosen = _chosen(thread_of(session, conv), conversation_id, message_row_id)
     attach_original = attach_original and message_row_id is not None
-    text = note.replace("\r\n", "\n")
-    if "\x00" in text:
-        raise UserError("The note contains a NUL character; remove it and try again.")
-    if sign:
-        text = with_signature(text, signature(session, actor, conversation_id, config=config))
-    if not attach_original:
-        quoted = "\n".join(quote_original(original_of(session, m)) for m in chosen)
-        text = (text.rstrip("\n") + "\n\n" if text.strip() else "") + quoted
+    sig = signature(session, actor, conversation_id, config=config) if sign else None
+    text = _text(session, note, sig, None if attach_original else chosen)
     files = read_attachments(attachments, config.mail)
     now = utcnow()
     domain = account.address.rpartition("@")[2]
@@ -171,6 +165,19 @@ def queue_forward(
     core.append_message(session, conv, agent, Direction.OUTBOUND, EventKind.FORWARDED, data, now)
     assert outbox.id is not None
     return outbox.id
+
+
+def _text(session: Session, note: str, sig: str | None, quoted: list[Message] | None) -> str:
+    """The forward's text: the agent's note, the signature, then ``quoted`` (the
+    messages forwarded in the text rather than attached)."""
+    text = note.replace("\r\n", "\n")
+    if "\x00" in text:
+        raise UserError("The note contains a NUL character; remove it and try again.")
+    text = with_signature(text, sig)
+    if quoted is not None:
+        shown = "\n".join(quote_original(original_of(session, m)) for m in quoted)
+        text = (text.rstrip("\n") + "\n\n" if text.strip() else "") + shown
+    return text
 
 
 def _pairs(recipients: Sequence[Recipient], what: str) -> list[tuple[str, str]]:

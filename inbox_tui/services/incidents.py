@@ -38,7 +38,7 @@ from inbox_tui.config import Config
 from inbox_tui.errors import UserError
 from inbox_tui.models import EventKind, TagKind, utcnow
 from inbox_tui.services import clusters, core, macros, triage
-from inbox_tui.store.aggregates import to_us
+from inbox_tui.store.aggregates import from_us, to_us
 
 DEFAULT_WINDOW = timedelta(hours=3)
 DEFAULT_WEEKS = 4
@@ -68,16 +68,28 @@ class Burst:
     method: str
     window_start: datetime
     window_end: datetime
+    since: datetime | None = None  # the first of its conversations arrived then
     count: int = field(init=False)
 
     def __post_init__(self) -> None:
         self.count = len(self.conversations)
+
+    def since_text(self, zone: str = "UTC") -> str:
+        """When its first conversation arrived, in ``zone``: "since 13:05 CET"."""
+        if self.since is None:
+            return ""
+        from zoneinfo import ZoneInfo
+
+        local = self.since.astimezone(ZoneInfo(zone))
+        day = "" if local.date() == self.window_end.astimezone(local.tzinfo).date() else "%a "
+        return f"since {local.strftime(day + '%H:%M')} {local.tzname()}"
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["subject"] = sanitize.one_line(self.subject, 200)
         out["window_start"] = self.window_start.isoformat()
         out["window_end"] = self.window_end.isoformat()
+        out["since"] = self.since.isoformat() if self.since else None
         return out
 
 
@@ -94,7 +106,7 @@ def poisson_tail(n: int, rate: float) -> float:
 
 
 _NEW_IN = text(
-    "SELECT sc.conversation_id, c.subject FROM stat_conversation sc "
+    "SELECT sc.conversation_id, c.subject, sc.first_message_us FROM stat_conversation sc "
     "JOIN conversation c ON c.id = sc.conversation_id "
     "WHERE sc.first_message_us >= :lo AND sc.first_message_us < :hi "
     "AND NOT EXISTS (SELECT 1 FROM conversationtag ct JOIN tag t ON t.id = ct.tag_id "
@@ -125,18 +137,20 @@ def detect(
     ids: list[int] = []
     week_of: list[int] = []
     subjects: dict[int, str] = {}
+    arrived: dict[int, int] = {}  # first message, microseconds
     for k in range(weeks + 1):
         hi = end - k * WEEK
         rows = session.execute(
             _NEW_IN,
             {"lo": to_us(hi - window), "hi": to_us(hi), "cap": MAX_RECENT, "spam": list(SPAM_TAGS)},
         ).all()
-        for cid, subject in rows:
+        for cid, subject, first_us in rows:
             if k == 0 and cid in decided:
                 continue
             ids.append(int(cid))
             week_of.append(k)
             subjects[int(cid)] = subject or ""
+            arrived[int(cid)] = int(first_us)
     if sum(1 for k in week_of if k == 0) < min_size:
         return []
     grouping = clusters.group_conversations(session, ids, method=method)
@@ -155,9 +169,13 @@ def detect(
             (subjects[c] for c in recent if sanitize.base_subject(subjects[c]) == common[0][0]),
             subjects[recent[0]],
         )
+        since = from_us(min(arrived[c] for c in recent))
         bursts.append(
-            Burst(recent[0], subject, recent, past, expected, p, grouping.method, end - window, end)
-        )
+            Burst(
+                recent[0], subject, recent, past, expected, p, grouping.method, end - window, end,
+                since,
+            )
+        )  # fmt: skip
     bursts.sort(key=lambda b: (b.p_value, -b.count, b.key))
     return bursts
 
@@ -191,12 +209,14 @@ def confirm(
     bug: str | None = None,
     macro: str | None = None,
     config: Config | None = None,
+    category: str | None = None,
     **detect_args: Any,
 ) -> Burst:
     """Confirm burst ``key`` as an incident: each conversation is tagged
     ``incident:<name>`` and gets an ``incident`` event (name, bug); with ``macro``, the
     macro is applied to each (its reply goes through the outbox; ``config`` names the
-    sending account). One transaction: a macro that cannot be sent changes nothing."""
+    sending account; ``category``: for a macro that closes, tagged on those without
+    one). One transaction: a macro that cannot be sent changes nothing."""
     tag = incident_tag(name)
     if macro is not None:
         macros.get_macro(session, macro)  # an unknown macro is refused before any change
@@ -210,7 +230,9 @@ def confirm(
         triage.tag(session, actor, cid, tag)
         core.record(session, core.lock_conversation(session, cid), agent, EventKind.INCIDENT, data)
     if macro is not None:
-        macros.apply_macro_many(session, actor, burst.conversations, macro, config=config)
+        macros.apply_macro_many(
+            session, actor, burst.conversations, macro, config=config, category=category
+        )
     return burst
 
 

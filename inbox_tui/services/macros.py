@@ -289,6 +289,7 @@ def apply_macro(
     now: datetime | None = None,
     then_status: str | None = None,
     reply_options: dict[str, Any] | None = None,
+    category: str | None = None,
 ) -> Applied:
     """Apply the macro's actions and queue its reply (or add its note) in the caller's
     transaction. ``body`` is the agent's edited text; without it the macro is rendered
@@ -296,7 +297,8 @@ def apply_macro(
     (from queue_reply) when someone else acted since ``seen_version``. ``then_status``
     is the agent's own choice for after the reply (send and close): it wins over the
     macro's status and snooze. ``reply_options``: the review step's recipients,
-    signature and files, passed on to ``queue_reply``."""
+    signature and files, passed on to ``queue_reply``. ``category``: for a macro that
+    closes, the category the agent chose (``categories.before_close``)."""
     info = get_macro(session, slug)
     now = now or utcnow()
     result = Applied(info.slug)
@@ -324,11 +326,17 @@ def apply_macro(
             then_status=status if status in ("pending", "closed") else None,
             seen_version=seen_version,
             force=force,
+            category=category,
             **(reply_options or {}),
         )
         status = status if status == "open" else None
     elif text:
         result.note_id = triage.add_note(session, actor, conversation_id, text, at=now)
+    if status == Status.CLOSED.value:  # an action-only (or note) macro that closes
+        from inbox_tui.services.category_guard import before_close
+
+        mode = config.category_on_close if config is not None else "ask"
+        before_close(session, actor, [conversation_id], category, mode)
     if a.get("snooze") and then_status is None:
         until = now + parse_duration(a["snooze"])
         if triage.snooze(session, actor, conversation_id, until, at=now):
@@ -404,9 +412,11 @@ def apply_macro_many(
     *,
     config: Config | None = None,
     now: datetime | None = None,
+    category: str | None = None,
 ) -> int:
     """Apply a macro to each conversation of a selection, in one transaction (a reply is
-    rendered for each customer). Returns how many it was applied to."""
+    rendered for each customer). Returns how many it was applied to. ``category``: for
+    a macro that closes, tagged on those without one (``categories.before_close``)."""
     for cid in ids:
-        apply_macro(session, actor, cid, slug, config=config, now=now)
+        apply_macro(session, actor, cid, slug, config=config, now=now, category=category)
     return len(ids)

@@ -121,15 +121,24 @@ def unread_count(session: Session, me: str) -> int:
     )
 
 
-def mark_read(session: Session, me: str, conversation_id: int | None = None) -> int:
-    """Mark ``me``'s unread mentions read (in one conversation, or all). Returns how many."""
+def mark_read(
+    session: Session,
+    me: str,
+    conversation_id: int | None = None,
+    notes: list[int] | None = None,
+) -> int:
+    """Mark ``me``'s unread mentions read (in one conversation, or all; only those in
+    the notes ``notes`` when given: the ones shown on the agent's screen). Returns how
+    many."""
     agent = session.exec(select(Agent).where(Agent.username == me)).first()
     if agent is None:
         return 0
     stmt = select(Mention).where(Mention.agent_id == agent.id).where(col(Mention.read_at).is_(None))
     if conversation_id is not None:
-        notes = select(Message.id).where(Message.conversation_id == conversation_id)
-        stmt = stmt.where(col(Mention.message_id).in_(notes))
+        in_conv = select(Message.id).where(Message.conversation_id == conversation_id)
+        stmt = stmt.where(col(Mention.message_id).in_(in_conv))
+    if notes is not None:
+        stmt = stmt.where(col(Mention.message_id).in_(notes or [-1]))
     now = utcnow()
     rows = session.exec(stmt).all()
     for row in rows:

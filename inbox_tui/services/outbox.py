@@ -22,8 +22,9 @@ import json
 import logging
 import os
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
@@ -58,9 +59,9 @@ class SmtpOutcome(Exception):
 
 
 def _claim(
-    session: Session, limit: int | None
+    session: Session, limit: int | None, now: datetime | None = None
 ) -> list[tuple[int, str, str, list[str], bytes, int, str]]:
-    now = utcnow()
+    now = now or utcnow()
     stale = session.exec(
         select(Outbox)
         .where(Outbox.status == OutboxStatus.SENDING.value)
@@ -99,7 +100,12 @@ def _claim(
 
 
 def _finish(
-    session: Session, outbox_id: int, status: str, error: str | None, attempts: int
+    session: Session,
+    outbox_id: int,
+    status: str,
+    error: str | None,
+    attempts: int,
+    now: datetime | None = None,
 ) -> None:
     row = session.get(Outbox, outbox_id)
     if row is None:
@@ -107,20 +113,29 @@ def _finish(
     row.status = status
     # Server replies are untrusted text: the one place the error is stored cleans it.
     row.last_error = one_line(error, 2000) if error else None
+    now = now or utcnow()
     if status == OutboxStatus.SENT.value:
-        row.sent_at = utcnow()
+        row.sent_at = now
     elif status == OutboxStatus.QUEUED.value:
-        row.next_attempt_at = utcnow() + timedelta(seconds=min(3600, 15 * 2 ** (attempts - 1)))
+        row.next_attempt_at = now + timedelta(seconds=min(3600, 15 * 2 ** (attempts - 1)))
 
 
-async def flush_outbox(store: Store, config: Config, *, limit: int | None = None) -> FlushReport:
-    """Send what is due. Returns counts; never raises for a delivery failure."""
+async def flush_outbox(
+    store: Store,
+    config: Config,
+    *,
+    limit: int | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> FlushReport:
+    """Send what is due at ``clock()`` (default: now; a scheduled reply is due at its
+    time). Returns counts; never raises for a delivery failure."""
     report = FlushReport()
     # One row at a time: a sender killed mid-send leaves only the reply in flight
     # claimed (unknown outcome, resolved once the claim is stale); the rest stay queued
     # for the next flush or another agent's app.
     for _ in range(limit or 50):
-        claimed = await asyncio.to_thread(store.run, _claim, 1)
+        now = clock() if clock is not None else None
+        claimed = await asyncio.to_thread(store.run, _claim, 1, now)
         if not claimed:
             break
         outbox_id, account_name, mail_from, rcpts, raw, attempts, channel = claimed[0]
@@ -151,7 +166,7 @@ async def flush_outbox(store: Store, config: Config, *, limit: int | None = None
                     status = OutboxStatus.QUEUED.value
             except UserError as exc:
                 status, error = OutboxStatus.FAILED.value, str(exc)
-        await asyncio.to_thread(store.run, _finish, outbox_id, status, error, attempts)
+        await asyncio.to_thread(store.run, _finish, outbox_id, status, error, attempts, now)
         if status == OutboxStatus.SENT.value:
             report.sent += 1
         elif status == OutboxStatus.LOGGED.value:

@@ -384,10 +384,15 @@ def queue_reply(
     cc: list[tuple[str, str]] | None = None,
     sign: bool = True,
     bcc: list[tuple[str, str]] | None = None,
+    category: str | None = None,
+    send_at: datetime | None = None,
     answering: int | None = None,
 ) -> int:
     """Queue a reply to the customer's message ``answering`` (else their newest).
-    Returns the outbox row id. ``to`` / ``cc`` replace the computed
+    Returns the outbox row id. ``send_at``: held in the outbox until then, and dated
+    then (``services/schedule``; email only). ``then_status`` "closed" (send and close)
+    first tags ``category`` where one is needed (``categories.before_close``; without
+    one, refused under ``[insight] category_on_close = "require"``). ``to`` / ``cc`` replace the computed
     recipients (the review step's edits); ``bcc`` get it too without being named in
     it; the signature is added unless ``sign`` is False. Raises Collision (unless ``force``), UserError for an empty body, header
     injection, an unreadable or too large file, or no account to send from."""
@@ -402,7 +407,16 @@ def queue_reply(
         if changes:
             raise Collision(changes)
     agent = core.ensure_agent(session, actor)
+    if then_status == Status.CLOSED.value:
+        from inbox_tui.services.category_guard import before_close
+
+        before_close(session, actor, [conversation_id], category, config.category_on_close)
     now = utcnow()
+    from inbox_tui.services.schedule import BadSendTime, due
+
+    hold = due(send_at, now, config.mail.undo_seconds)
+    if hold is not None and conv.channel == Channel.CHAT.value:
+        raise BadSendTime("A chat reply cannot be scheduled; send it now or later by hand.")
     thread = thread_of(session, conv)
     last_in = answered_message(thread, our_addresses(session, config), answering)
     if sign:
@@ -420,7 +434,7 @@ def queue_reply(
         if cc is not None:
             recipients.cc = list(cc)
         delivery = _email_delivery(
-            conv, agent, thread, last_in, text, now, config, recipients, files, bcc or []
+            conv, agent, thread, last_in, text, now, config, recipients, files, bcc or [], hold
         )
     # What the agent wrote and chose, so undo send reopens the reply exactly as it was.
     compose = {
@@ -434,7 +448,9 @@ def queue_reply(
         "files": [str(p) for p in attachments],
         "answering": last_in.id if last_in else None,
     }
-    return _store_reply(session, actor, conv, agent, delivery, text, now, then_status, compose)
+    return _store_reply(
+        session, actor, conv, agent, delivery, text, now, then_status, compose, hold
+    )
 
 
 def _chat_delivery(
@@ -481,6 +497,7 @@ def _email_delivery(
     recipients: Addressing,
     files: list[OutgoingAttachment],
     bcc: list[tuple[str, str]],
+    hold: datetime | None = None,
 ) -> Delivery:
     """The reply as an email to ``recipients`` (and, unnamed, ``bcc``), threaded under the customer's message.
     Raises UserError when there is no account to send from."""
@@ -507,7 +524,7 @@ def _email_delivery(
         in_reply_to=(last_in.message_id if last_in else None) or (refs[-1] if refs else None),
         references=refs,
         domain=domain,
-        date=now,
+        date=hold or now,  # a scheduled reply is dated when it goes
         attachments=files,
     )
     return Delivery(
@@ -517,7 +534,7 @@ def _email_delivery(
         rcpts=list(dict.fromkeys(a for _, a in recipients.to + recipients.cc + bcc)),
         status=queued_status(config),
         account=account,
-        send_at=now + timedelta(seconds=config.mail.undo_seconds),
+        send_at=hold or now + timedelta(seconds=config.mail.undo_seconds),
         to=recipients.to,
         cc=recipients.cc,
         files=files,
@@ -534,10 +551,11 @@ def _store_reply(
     now: datetime,
     then_status: str | None,
     compose: dict[str, object] | None = None,
+    hold: datetime | None = None,
 ) -> int:
     """The reply in the thread and the outbox, its ``replied`` event (which remembers
     the status it changes and, ``compose``, what the agent wrote and chose, for undo
-    send), then the status the agent chose."""
+    send, and when a scheduled one goes), then the status the agent chose."""
     outbox, row = store_outgoing(session, conv, agent, delivery, text, now)
     status_before = conv.status
     changes_status = then_status in ("pending", "closed") and conv.status != then_status
@@ -546,6 +564,8 @@ def _store_reply(
         data["compose"] = compose
     if changes_status:
         data["status_before"] = status_before
+    if hold is not None:
+        data["send_at"] = hold.isoformat()
     core.append_message(session, conv, agent, Direction.OUTBOUND, EventKind.REPLIED, data, now)
     assert conv.id is not None
     if then_status in ("pending", "closed"):

@@ -14,6 +14,7 @@ import email.utils
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -71,6 +72,8 @@ class Review:
     problem: str | None = None  # why it cannot be sent as it stands (no account)
     message_row_id: int | None = None  # forward: the one message (else the conversation)
     attach_original: bool = True  # forward of one message: attached whole, else quoted
+    send_at: datetime | None = None  # "send at": held in the outbox until then (UTC)
+    customer_offset: int | None = None  # minutes east of UTC, from their mail (clock)
     answering: int | None = None  # reply: the customer's message it answers (its row id)
     answers: str | None = None  # that message, named: who wrote it, when, its subject
     customers: list[str] = field(default_factory=list)  # the thread's customers (a merge)
@@ -154,9 +157,14 @@ def reply_review(
             to, cc = who.to, who.cc
         except UserError as exc:
             problem = str(exc)
+    from inbox_tui.models import utcnow
+    from inbox_tui.services.clock import customer_clock
+
+    clock = None if chat else customer_clock(session, conversation_id, utcnow())
     return Review(
         kind="reply",
         conversation_id=conversation_id,
+        customer_offset=clock.offset_minutes if clock else None,
         from_name=(account.from_name if account else None) or _agent_name(session, actor),
         from_addr=None if chat else (account.address if account else None),
         mailbox=None if chat else (account.name if account else None),

@@ -202,6 +202,7 @@ class Report:
     previous: Report | None = None
     excluded_incidents: int | None = None  # conversations left out of the times, on request
     excluded_ids: frozenset[int] = frozenset()  # which (per-conversation output leaves them out)
+    zone: str = "UTC"  # the heatmaps' weekday and hour are in this zone
 
     def agent_row(self, a: AgentStats) -> dict[str, Any]:
         row: dict[str, Any] = {
@@ -238,6 +239,7 @@ class Report:
             "agents": [
                 self.agent_row(a) for a in sorted(self.agents.values(), key=lambda a: a.agent)
             ],
+            "heatmap_zone": self.zone,
             "incoming_by_weekday_hour": {"weekdays": WEEKDAYS, "counts": self.incoming_heatmap},
             "median_first_response_by_hour": self.first_response_by_hour,
             "median_first_response_by_weekday_hour": {
@@ -316,6 +318,7 @@ def compute_report(
     )
     args = (agent, business_hours, days_per_week, tz)
     report = _compute(session, since, until, *args, detail, skip)
+    report.zone = zone
     if exclude_incidents:
         report.excluded_incidents, report.excluded_ids = len(skip), skip
     if compare:

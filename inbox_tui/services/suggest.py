@@ -46,78 +46,16 @@ from inbox_tui.models import (
     Tag,
     TagKind,
 )
-from inbox_tui.services import core, embeddings, semantic
+from inbox_tui.services import core, embeddings, semantic, tag_classifier
 from inbox_tui.store import dialect
 
-STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "but",
-        "by",
-        "can",
-        "could",
-        "do",
-        "does",
-        "for",
-        "from",
-        "have",
-        "how",
-        "i",
-        "if",
-        "in",
-        "is",
-        "it",
-        "its",
-        "me",
-        "my",
-        "no",
-        "not",
-        "of",
-        "on",
-        "or",
-        "our",
-        "please",
-        "so",
-        "that",
-        "the",
-        "their",
-        "there",
-        "this",
-        "to",
-        "was",
-        "we",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "hi",
-        "hello",
-        "thanks",
-        "thank",
-        "regards",
-        "dear",
-        "team",
-        "just",
-        "get",
-        "got",
-        "want",
-        "need",
-        "like",
-    ]
-)
+_STOPWORDS = """
+a an and are as at be but by can could do does for from have how i if in is it
+its me my no not of on or our please so that the their there this to was we what
+when where which who why will with would you your hi hello thanks thank regards
+dear team just get got want need like
+"""
+STOPWORDS = frozenset(_STOPWORDS.split())
 _WORD = re.compile(r"[a-z0-9]{2,}")
 FTS_CANDIDATES = 50
 FUZZY_CANDIDATES = 20
@@ -136,6 +74,8 @@ SIMILAR_TITLE = 0.6  # a fuzzy title score that counts as a word match on its ow
 # The tag vote of similar conversations against naive Bayes: chosen on a dev part of the
 # NLBSE history (grid 0.25-1.0), reported on the held-out 20% (benchmarks/suggest_tags.py).
 W_KNN = 0.75
+# Naive Bayes beside the regression of tag_classifier: chosen on the same dev part.
+W_NB = 0.0
 
 
 def words(text_: str) -> list[str]:
@@ -380,7 +320,19 @@ def suggest_articles(
     # The conversation's own embedding (subject and customer messages, cached), not the
     # lexical query above, which repeats the subject and adds tag names for bm25.
     vector = semantic.conversation_vector(session, conversation_id)
-    return suggest_for_text(session, query, limit, query_vector=vector)
+    found = suggest_for_text(session, query, limit, query_vector=vector)
+    hide = personal_words(session, conversation_id)
+    for f in found:  # "matched: grace" for Grace's conversation told the agent nothing
+        f.reason = _without_people(f.reason, hide)
+    return found
+
+
+def _without_people(reason: str, hide: frozenset[str]) -> str:
+    """A "matched: …" reason without the people's words (``personal_words``)."""
+    if not reason.startswith("matched: "):
+        return reason
+    kept = [w for w in reason.removeprefix("matched: ").split(", ") if w not in hide]
+    return "matched: " + ", ".join(kept) if kept else "text matches"
 
 
 def article_insert_text(art: Article) -> str:
@@ -473,8 +425,8 @@ class TagModel:
         self.vocab: set[str] = set()
         self.n_docs = 0
 
-    def add(self, text_: str, tags: Iterable[str]) -> None:
-        toks = words(text_)
+    def add(self, text_: str, tags: Iterable[str], hide: frozenset[str] = frozenset()) -> None:
+        toks = [t for t in words(text_) if t not in hide]
         self.n_docs += 1
         for tag in tags:
             self.docs[tag] += 1
@@ -486,11 +438,12 @@ class TagModel:
         self, text_: str, limit: int = 3, hide: frozenset[str] = frozenset()
     ) -> list[tuple[str, float, list[str]]]:
         """(tag, probability, words that argued for it) best first. Words in ``hide``
-        (the people's names and addresses: ``personal_words``) count but are never
-        given as a reason, and each reason word is given once."""
+        (the people's names and addresses: ``personal_words``) are left out: they say
+        nothing about the tag and are never given as a reason; each reason word is
+        given once."""
         if not self.docs:
             return []
-        toks = words(text_)
+        toks = [t for t in words(text_) if t not in hide]
         v = len(self.vocab) or 1
         logs: dict[str, float] = {}
         evidence: dict[str, list[tuple[float, str]]] = {}
@@ -516,9 +469,11 @@ class TagModel:
         ]
 
 
-def train_tag_model(session: Session, limit: int = 5000, exclude: int | None = None) -> TagModel:
-    """From the newest ``limit`` conversations that have category tags."""
-    model = TagModel()
+def tagged_texts(
+    session: Session, limit: int = 5000, exclude: int | None = None
+) -> dict[int, tuple[str, list[str], frozenset[str]]]:
+    """The newest ``limit`` conversations with category tags: id → (subject + the
+    customer's first message, tags, the customer's name words)."""
     rows = session.exec(
         select(ConversationTag.conversation_id, Tag.name)
         .join(Tag, col(Tag.id) == ConversationTag.tag_id)
@@ -530,13 +485,16 @@ def train_tag_model(session: Session, limit: int = 5000, exclude: int | None = N
         if cid != exclude and (cid in tags_by_conv or len(tags_by_conv) < limit):
             tags_by_conv[cid].append(name)
     if not tags_by_conv:
-        return model
+        return {}
     ids = list(tags_by_conv)
-    subjects = dict(
-        session.exec(
-            select(Conversation.id, Conversation.subject).where(col(Conversation.id).in_(ids))
+    heads = {
+        cid: (subject, name_words(name, email))
+        for cid, subject, name, email in session.exec(
+            select(Conversation.id, Conversation.subject, Contact.name, Contact.email)
+            .join(Contact, col(Contact.id) == Conversation.contact_id, isouter=True)
+            .where(col(Conversation.id).in_(ids))
         ).all()
-    )
+    }
     first: dict[int, str] = {}
     for cid, body in session.exec(
         select(Message.conversation_id, Message.body)
@@ -544,25 +502,78 @@ def train_tag_model(session: Session, limit: int = 5000, exclude: int | None = N
         .order_by(col(Message.conversation_id), col(Message.sent_at))
     ).all():
         first.setdefault(cid, body[:2000])
-    for cid, tags in tags_by_conv.items():
-        model.add(f"{subjects.get(cid, '')} {first.get(cid, '')}", tags)
+    return {
+        cid: (f"{heads.get(cid, ('', None))[0]} {first.get(cid, '')}", tags, heads[cid][1])
+        for cid, tags in tags_by_conv.items()
+        if cid in heads
+    }
+
+
+def name_words(name: str | None, email: str | None) -> frozenset[str]:
+    """The words of a customer's name and address: never a reason for a tag (a demo
+    picker said "words: kenji"), nor evidence the tag model learns from."""
+    local = (email or "").split("@")[0]
+    return frozenset(words(f"{name or ''} {local.replace('.', ' ')}"))
+
+
+def train_tag_model(session: Session, limit: int = 5000, exclude: int | None = None) -> TagModel:
+    """From the newest ``limit`` conversations that have category tags."""
+    model = TagModel()
+    for text_, tags, hide in tagged_texts(session, limit, exclude).values():
+        model.add(text_, tags, hide)
     return model
 
 
 _MODEL_CACHE: dict[tuple[str, int, int], TagModel] = {}
 
 
-def _cached_model(session: Session) -> TagModel:
-    """The team's tag model, retrained only when tagging changed (training reads a few
-    thousand conversations: ~0.6 s on a 100k-conversation store)."""
+def _tagging_key(session: Session) -> tuple[str, int, int]:
     n, newest = session.execute(
         text("SELECT count(*), max(id) FROM event WHERE kind IN ('tagged', 'untagged')")
     ).one()
-    key = (dialect.db_key(session), int(n or 0), int(newest or 0))
+    return (dialect.db_key(session), int(n or 0), int(newest or 0))
+
+
+def _cached_model(session: Session) -> TagModel:
+    """The team's tag model, retrained only when tagging changed (training reads a few
+    thousand conversations: ~0.6 s on a 100k-conversation store)."""
+    key = _tagging_key(session)
     model = _MODEL_CACHE.get(key)
     if model is None:
         _MODEL_CACHE.clear()
         model = _MODEL_CACHE[key] = train_tag_model(session)
+    return model
+
+
+# db key → (tagging key, with embeddings, classifier): one per store; a change of tagging
+# re-trains from the previous weights (tag_classifier.train).
+_CLASSIFIERS: dict[str, tuple[tuple[str, int, int], bool, tag_classifier.TagClassifier | None]] = {}
+
+
+def _cached_classifier(session: Session) -> tag_classifier.TagClassifier | None:
+    """The regression over words (and embeddings, when the model is there and most
+    tagged conversations have a vector), cached until tagging changes. None while fewer
+    than two tags are in use."""
+    key = _tagging_key(session)
+    index = semantic.tag_index(session)
+    have = _CLASSIFIERS.get(key[0])
+    if have is not None and have[0] == key and have[1] == (index is not None):
+        return have[2]
+    texts = tagged_texts(session)
+    vectors = None
+    ids = list(texts)
+    if index is not None and len(index.ids) >= 0.9 * len(texts):
+        ids = [int(i) for i in index.ids if int(i) in texts]
+        row = {int(c): i for i, c in enumerate(index.ids)}
+        vectors = index.matrix[[row[c] for c in ids]] if ids else None
+    docs = [[t for t in words(texts[c][0]) if t not in texts[c][2]] for c in ids]
+    model = tag_classifier.train(
+        docs,
+        [texts[c][1] for c in ids],
+        vectors,
+        previous=None if have is None else have[2],
+    )
+    _CLASSIFIERS[key[0]] = (key, index is not None, model)
     return model
 
 
@@ -628,23 +639,59 @@ def suggest_tags_for_text(session: Session, text_: str, limit: int = 3) -> list[
 def _likely_tags(
     session: Session,
     text_: str,
-    vector: object | None,
+    vector: Any | None,
     have: set[str],
     limit: int,
     exclude: int | None = None,
     hide: frozenset[str] = frozenset(),
 ) -> list[TagSuggestion]:
-    """Naive Bayes over words, blended (W_KNN) with the vote of the most similar tagged
-    conversations when the embedding model is there; each tag keeps the reason of the
-    part that argued for it most."""
+    """The regression over words and meaning (tag_classifier) blended with naive Bayes
+    (W_NB); without a tagged history of two tags or more, naive Bayes blended (W_KNN) with
+    the vote of the most similar tagged conversations, or the closeness to each tag's
+    name. A tag's reason is the words that argued for it, or the subject of the most
+    similar conversation with that tag; never the customer's name."""
     model = _cached_model(session)
     bayes = model.predict(text_, len(model.docs), hide)
     votes = semantic.knn_tags(session, vector, exclude=exclude) if vector is not None else []
-    return [
-        TagSuggestion(tag, score, reason)
-        for tag, score, reason in blend_tags(bayes, votes)
-        if tag not in have
-    ][:limit]
+    clf = _cached_classifier(session)
+    if clf is None:
+        scored = blend_tags(bayes, votes)
+    else:
+        toks = [t for t in words(text_) if t not in hide]
+        like = {tag: why for tag, _, why in votes}
+        top_vote = votes[0][0] if votes else None
+        scored = [
+            (
+                tag,
+                p,
+                like[tag] if tag == top_vote or (tag in like and not ws) else _words_reason(ws),
+            )
+            for tag, p, ws in blend_bayes(clf.predict(toks, vector, hide=hide), bayes)
+        ]
+    return [TagSuggestion(tag, score, reason) for tag, score, reason in scored if tag not in have][
+        :limit
+    ]
+
+
+def _words_reason(ws: list[str]) -> str:
+    return ("words: " + ", ".join(ws)) if ws else "most common tag"
+
+
+def blend_bayes(
+    regression: list[tuple[str, float, list[str]]],
+    bayes: list[tuple[str, float, list[str]]],
+    w_nb: float | None = None,
+) -> list[tuple[str, float, list[str]]]:
+    """(tag, score, words that argued for it) best first: (1 - w) x the regression +
+    w x naive Bayes (w = W_NB unless given)."""
+    w = W_NB if w_nb is None else w_nb
+    nb = {tag: (p, ws) for tag, p, ws in bayes}
+    out = [
+        (tag, (1 - w) * p + w * nb.get(tag, (0.0, []))[0], ws or nb.get(tag, (0.0, []))[1])
+        for tag, p, ws in regression
+    ]
+    out.sort(key=lambda x: (-x[1], x[0]))
+    return out
 
 
 def blend_tags(

@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any, cast
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from inbox_tui.errors import UserError
-from inbox_tui.sanitize import one_line
+from inbox_tui.sanitize import for_display, one_line
 from inbox_tui.tui import actions
 from inbox_tui.tui.gateway import Gateway, ServiceFailed, StoreLike
 from inbox_tui.tui.screens.flows import OpenChanged, ReplySent
@@ -81,6 +82,7 @@ class InboxApp(KeysFollowFocus, App[int]):
         self._listen_stop = threading.Event()  # ends the LISTEN thread with the app
         self._token: tuple[int, int, int] | None = None
         self._mentions_seen: int | None = None  # the newest mention toasted (or the baseline)
+        self._assign_looked = False  # the first poll gives out what waited before the start
         self.exit_after_first_frame = False
         self.exit_after_first_paint = False
         self._started = False
@@ -92,6 +94,28 @@ class InboxApp(KeysFollowFocus, App[int]):
         if self._store is None:
             raise RuntimeError("the store is not open yet")
         return self._store
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast, from any screen: plain text (never markup) and cleaned. Toasts
+        carry subjects, tag, agent and file names, and servers' and the store's words;
+        one call site that forgot ``markup=False`` or ``one_line`` put them on the
+        terminal as they came."""
+        del markup  # a toast's text is never markup
+        super().notify(
+            for_display(message)[:2000],
+            title=one_line(title, 80),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     # -- keys typed ahead (tui/typeahead.py) -------------------------------------------
 
@@ -108,14 +132,15 @@ class InboxApp(KeysFollowFocus, App[int]):
         if self.config.keys:
             self.set_keymap(self.config.keys)
         self.main = MainScreen(self.gateway, self.config, self.me, self.clock)
-        if self._store is None:
-            # Overlaps the database layer's start-up, and the first page's query, with
-            # building and painting the screen.
-            self._open_store()
         self.push_screen(self.main)
         self.call_after_refresh(self._start)
 
     def _start(self) -> None:
+        if self._store is None:
+            # After the first frame: the database layer's start-up (importing SQLAlchemy
+            # and the models) is CPU work under the same GIL, so begun while the screen
+            # was built it only delayed the first frame, never sped up the first page.
+            self._open_store()
         self.main.conv_list.focus()
         if self.exit_after_first_paint:  # benchmarks: start to first paint
             self.call_after_refresh(self._painted)
@@ -128,7 +153,7 @@ class InboxApp(KeysFollowFocus, App[int]):
     def _painted(self) -> None:
         import time
 
-        print(f"PAINT {time.time()}", file=self.paint_stream, flush=True)
+        print(f"PAINT {time.time()} {time.process_time()}", file=self.paint_stream, flush=True)
         self.exit()
 
     @work(thread=True, exclusive=True, group="open")
@@ -158,6 +183,7 @@ class InboxApp(KeysFollowFocus, App[int]):
         # (the commands print the same sentences on stderr).
         for warning in getattr(self.store, "warnings", []):
             self.notify(warning, severity="warning", timeout=20, markup=False)
+        self._baseline()
         self.main.store_ready()
         self._load_rules()
         self.set_interval(self.poll_seconds, self._poll)
@@ -171,8 +197,19 @@ class InboxApp(KeysFollowFocus, App[int]):
         if self.config.demo:  # demo replies wait out the undo delay, then are recorded
             self.flush_outbox()
             self.set_interval(30, self.flush_outbox)
-        self._warm_semantic()
+        self.call_after_refresh(self._warm_semantic)  # after the first page's paint
         self.set_interval(300, self._warm_semantic)  # conversations tagged since, new articles
+
+    def _baseline(self) -> None:
+        """The change token before the first page is read, so the first poll sees what
+        changed since (the background sync's first round landed between the first page
+        and the first poll, which took it as the baseline: the list stayed empty)."""
+        from inbox_tui.services.changes import change_token
+
+        try:
+            self._token = self.gateway.call(change_token)
+        except Exception as exc:  # the poll says the store is unreachable
+            log.info("no change baseline: %s", exc)
 
     def _load_rules(self) -> None:
         """The config's [rules] file, once per session: the background sync and the tag
@@ -281,8 +318,30 @@ class InboxApp(KeysFollowFocus, App[int]):
         changed = token != self._token and self._token is not None
         self._token = token
         self.main.post_message(Polled(changed or bool(woken), presence))
+        if changed or not self._assign_looked:
+            self._give_out()
         if changed or self._mentions_seen is None:
             self._mention_news()
+
+    def _give_out(self) -> None:
+        """With ``[assignment]`` on, new conversations are given out as they arrive (at
+        the poll that sees them; every TUI does, the agents' lock keeps it fair and no
+        conversation is given twice). The assignments show at the next poll."""
+        from inbox_tui.services.autoassign import AssignPolicy, give_out
+
+        self._assign_looked = True
+        policy = AssignPolicy.from_config(self.config.assignment)
+        if policy is None:
+            return
+        try:
+            given = give_out(cast(Any, self.store), policy, limit=200)
+        except Exception as exc:  # the poll says the store is unreachable
+            log.info("auto-assignment not run: %s", exc)
+            return
+        mine = [cid for cid, agent in given if agent == self.me]
+        if mine:
+            shown = ", ".join(f"#{cid}" for cid in mine[:5])
+            self.main.post_message(StatusNews(f"Given to you ({policy.mode}): {shown}."))
 
     def _mention_news(self) -> None:
         """Notes naming me since the last look: a toast each (at PostgreSQL's notice,

@@ -327,3 +327,23 @@ async def test_a_covering_pane_names_its_conversation(demo_store, key):
         about = app.main.query_one("#pane-about")
         assert about.display and about.region.height >= 1
         assert str(about.render()).startswith(f"#{row.id} “{row.subject[:20]}")
+
+
+def test_article_reasons_never_name_the_people_either(demo_store):
+    """The articles' "matched: …" said "tom" for Tomás's conversation and "sam" (the
+    agent, inside "saml"): the same people's words are left out of those reasons."""
+    from sqlmodel import select
+
+    from inbox_tui.models import Conversation
+    from inbox_tui.services import suggest
+
+    leaks, reasons = [], 0
+    with demo_store.read() as s:
+        for cid in s.exec(select(Conversation.id)).all():
+            people = _people_words(s, cid) | {"sam", "priya", "diego", "mei", "tester"}
+            for f in suggest.suggest_articles(s, cid):
+                if f.reason.startswith("matched: "):
+                    reasons += 1
+                    if set(f.reason.removeprefix("matched: ").split(", ")) & people:
+                        leaks.append(f"#{cid}: {f.reason} ({f.title})")
+    assert reasons and not leaks, leaks[:5]

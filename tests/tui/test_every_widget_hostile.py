@@ -59,6 +59,10 @@ STEPS = [
     ("stats", ["escape", "S"]),
     ("help", ["escape", "question_mark"]),
     ("search", ["escape", "slash", *"bidi"]),
+    # #17: the undo toast names the tag it takes back (it was the raw tag name)
+    ("undo toast", ["escape", "escape", "U"]),
+    # #17: a covering pane names its conversation; the help's two columns
+    ("covering pane", ["escape", "g", "f5"]),
 ]
 
 
@@ -90,3 +94,54 @@ async def test_no_widget_renders_control_characters_from_the_data(tmp_path):
     assert "MACROMARK" in rendered["macro picker"], rendered["macro picker"]
     assert "Eve" in rendered["assign picker"], rendered["assign picker"]
     assert "tag " in rendered["tag picker"], rendered["tag picker"]
+    # Toasts (drawn on their own layer) are checked as the app shows them.
+    toasts = [f"{n.title} {n.message}" for n in app._notifications]
+    assert any(t.startswith(" Undone: tagging") for t in toasts), toasts
+    assert not [t for t in toasts if any(bad(ch) for ch in t)], toasts
+
+
+async def test_every_toast_is_plain_clean_text(tmp_path):
+    """A toast from any screen goes through the app: markup is shown as text and
+    control characters never reach the terminal, whatever the call site passed (#17)."""
+    store = hostile_everything(tmp_path / "h.db")
+    app = make_app(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, 4)
+        app.main.notify(f"[b]bold?[/b] {RAW_EVIL} [@click=app.quit]x[/]", title=f"T {RAW_EVIL}")
+        await settle(pilot, 2)
+        (toast,) = app._notifications
+        shown = f"{toast.title} {toast.message}"
+        assert "[b]bold?[/b]" in shown and not toast.markup, shown
+        assert not [ch for ch in shown if bad(ch)], shown
+        assert app.is_running
+    store.close()
+
+
+async def test_every_dialog_cleans_what_it_is_given(tmp_path):
+    """The dialogs clean their own titles, questions, values and texts (#17): a caller
+    that passed a subject, a file name or a server's sentence as it came put its
+    control characters on the screen."""
+    from inbox_tui.tui.screens.attachments import TextViewer
+    from inbox_tui.tui.widgets.dialogs import Confirm, FuzzyPicker, PickItem, Prompt
+
+    store = hostile_everything(tmp_path / "h.db")
+    app = make_app(store)
+    evil = f"Evil {RAW_EVIL} [b]markup[/b]"
+    dialogs = [
+        FuzzyPicker(evil, [PickItem("x", evil, evil)]),
+        Prompt(evil, value=evil),
+        Confirm(evil, [evil], [evil, evil]),
+        TextViewer(evil, f"{evil}\n{evil}"),
+    ]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, 4)
+        for dialog in dialogs:
+            app.push_screen(dialog)
+            await settle(pilot, 2)
+            lines = ["".join(seg.text for seg in s) for s in app.screen._compositor.render_strips()]
+            shown = "\n".join(lines)
+            assert "[b]markup[/b]" in shown, shown  # shown as text, not read as markup
+            assert not [ch for ln in lines for ch in ln if bad(ch)], (type(dialog).__name__, shown)
+            app.pop_screen()
+            await settle(pilot, 2)
+    store.close()

@@ -52,6 +52,10 @@ async def test_incident_confirmed_from_the_banner(demo_store):
         await settle(pilot)
         await pilot.press(*"thanks", "enter")  # the macro "Thanks + close"
         await settle(pilot)
+        # It closes them, and they have no category: asked once for all (#23).
+        assert app.screen.title_text.startswith(f"Category for the {len(ids)} without one?")
+        await pilot.press(*"bug", "enter")
+        await settle(pilot)
         await pilot.press(*"not a bug", "enter")  # refused in the dialog: it stays
         await settle(pilot)
         assert "does not look like a bug reference" in str(
@@ -66,12 +70,14 @@ async def test_incident_confirmed_from_the_banner(demo_store):
         assert (
             "Thanks + close" in confirm.question and f"{len(ids)} conversations" in confirm.question
         )
+        assert "category bug where none" in confirm.question
         assert [s.split(" ")[0] for s in confirm.subjects] == [f"#{c}" for c in ids]
         assert not any("incident:calendar-outage" in tags_of(demo_store, c) for c in ids)
         await pilot.press("y")
         await settle(pilot, 5)
         for c in ids:
             assert "incident:calendar-outage" in tags_of(demo_store, c)
+            assert "bug" in tags_of(demo_store, c) and conv(demo_store, c).status == "closed"
         with demo_store.read() as s:
             queued = s.exec(select(Outbox).where(Outbox.conversation_id.in_(ids))).all()
             assert sorted(o.conversation_id for o in queued) == ids
@@ -406,3 +412,96 @@ async def test_stats_screen_leaves_incidents_out_with_i(demo_store):
         await pilot.press("i")
         await settle(pilot)
         assert team_n() == with_them
+
+
+async def test_send_and_close_asks_for_a_category(demo_store):
+    """``c`` in the review step closes: a conversation without a category asks for one
+    first (the reply and the tag go together); Esc sends nothing and keeps the text."""
+    from inbox_tui.services.drafts import get_draft
+
+    cid, other = uncategorised_open(demo_store, 2)
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.main.open_conversation(cid)
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press(*"All fixed now.", "ctrl+s", "c")
+        await settle(pilot)
+        assert app.screen.title_text.startswith(f"Category for #{cid} “")
+        assert conv(demo_store, cid).status == "open"  # nothing yet
+        await pilot.press(*"pricing", "enter")
+        await settle(pilot, 5)
+        assert conv(demo_store, cid).status == "closed" and "pricing" in tags_of(demo_store, cid)
+        with demo_store.read() as s:
+            out = s.exec(select(Outbox).where(Outbox.conversation_id == cid)).all()
+        assert len(out) == 1
+        # Esc at the question: nothing is sent or closed, the reply is kept as a draft.
+        app.main.open_conversation(other)
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press(*"Keep me.", "ctrl+s", "c")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot, 5)
+    assert conv(demo_store, other).status == "open"
+    with demo_store.read() as s:
+        assert s.exec(select(Outbox).where(Outbox.conversation_id == other)).all() == []
+        assert "Keep me." in (get_draft(s, ME, other) or "")
+
+
+async def test_closing_macro_in_bulk_asks_once_and_require_has_no_skip(demo_store):
+    """A macro whose actions close, on a selection, asks once for those without a
+    category; under "require" the question has no Skip."""
+    lacking = uncategorised_open(demo_store, 2)
+    cfg = make_config()
+    cfg.category_on_close = "require"
+    app = make_app(demo_store, config=cfg)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        lst = app.main.conv_list
+        for cid in lacking:
+            lst.selected.add(cid)
+            lst.selected_subjects[cid] = f"#{cid}"
+        await pilot.press("m")
+        await settle(pilot)
+        await pilot.press("1")  # "Thanks + close"
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "Confirm"  # the bulk macro's own question
+        await pilot.press("y")
+        await settle(pilot)
+        picker = app.screen
+        assert picker.title_text.startswith("Category for the 2 without one? (required")
+        assert not any("Skip" in it.label for it in picker.items)
+        await pilot.press(*"bug", "enter")
+        await settle(pilot, 5)
+    for cid in lacking:
+        assert conv(demo_store, cid).status == "closed" and "bug" in tags_of(demo_store, cid)
+
+
+async def test_fixed_with_a_closing_macro_asks_for_a_category_once(demo_store):
+    """ "Fixed" answering with a macro that closes ("Thanks + close") asks once for a
+    category for the linked conversations without one, like any other close."""
+    ids = uncategorised_open(demo_store, 2)
+    for cid in ids:
+        demo_store.run(buglinks.link, "sam", cid, "ENG-9002")
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.main.open_conversation(ids[0])
+        await settle(pilot)
+        await pilot.press("F")
+        await settle(pilot)
+        await pilot.press(*"thanks", "enter")
+        await settle(pilot)
+        await pilot.press("y")  # reply to these 2
+        await settle(pilot)
+        assert app.screen.title_text.startswith("Category for the 2 without one?")
+        await pilot.press(*"bug", "enter")
+        await settle(pilot, 6)
+    with demo_store.read() as s:
+        assert len(s.exec(select(Outbox).where(Outbox.conversation_id.in_(ids))).all()) == 2
+    for cid in ids:
+        assert conv(demo_store, cid).status == "closed" and "bug" in tags_of(demo_store, cid)

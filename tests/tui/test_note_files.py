@@ -91,3 +91,66 @@ async def test_a_file_over_the_cap_is_refused_in_the_note_review(demo_store, tmp
         await pilot.press("escape")
         await settle(pilot)
         assert "Files     (none)" in review_shown(app)
+
+
+async def test_a_file_named_with_escapes_completes_clean_and_attaches(demo_store, tmp_path: Path):
+    """Tab on a file whose name holds ESC and a bidi override puts the cleaned name in
+    the box (the raw one would reach the terminal), Enter attaches the real file, and it
+    is kept under the clean name the review showed."""
+    odd = tmp_path / "esc\x1b]0;pwned\x07\u202egol.txt"
+    odd.write_bytes(b"odd bytes")
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        cid = app.main.conv_list.current_row().id
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press(*"Odd file", "ctrl+s", "f")
+        await settle(pilot)
+        app.screen.cwd = tmp_path
+        await pilot.press("e", "tab")
+        box = app.screen.query_one("Input").value
+        assert box == "esc]0;pwnedgol.txt"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Files     esc_]0;pwned__gol.txt" in review_shown(app)
+        await pilot.press("y")
+        await settle(pilot)
+    with demo_store.read() as s:
+        note = s.exec(
+            select(Message)
+            .where(Message.conversation_id == cid)
+            .where(Message.direction == Direction.NOTE.value)
+            .order_by(Message.id.desc())  # type: ignore[union-attr]
+        ).first()
+        (item,) = entries(note.attachments)
+        assert item["name"] == "esc_]0;pwned__gol.txt"
+        assert s.get(Blob, item["sha256"]).data == b"odd bytes"
+
+
+async def test_the_review_fits_60_columns_one_line_per_header(demo_store):
+    from tests.tui.test_mail_keys import seed_cc_mail
+    from tests.tui.test_review_step import smtp_config
+
+    class _Smtp:  # nothing is sent: only the review is looked at
+        @staticmethod
+        def settings():
+            from inbox_tui.config import SmtpSettings
+
+            return SmtpSettings(host="127.0.0.1", port=1, security="plain", timeout=1)
+
+    seed_cc_mail(demo_store)
+    app = make_app(demo_store, config=smtp_config(_Smtp()))
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot, skip_groups=("sync",))
+        await pilot.press("r")
+        await settle(pilot, skip_groups=("sync",))
+        await pilot.press(*"Thanks", "ctrl+s")
+        await settle(pilot, skip_groups=("sync",))
+        review = app.screen.query_one("#review-text")
+        shown = str(review.render())
+        assert "From      Northwind Support <support@example.com>\n" in shown  # no mailbox
+        assert shown.endswith("a recipients · s signature · f attach · F drop file")
+        assert review.region.height == 9  # seven headers and two key lines, none wrapped
+        assert review.region.bottom <= 19
+        assert app.screen.query_one("TextArea").region.height >= 3

@@ -45,8 +45,8 @@ async def test_source_as_text_and_in_the_browser(dovecot_server, demo_store, han
         await settle(pilot)
         labels = [str(o.prompt) for o in app.screen.query_one("OptionList").options]
         assert labels == [
-            "  Source of Zoë Brennan, Mon 02 Mar 09:00  as text",
-            "  Open Zoë Brennan, Mon 02 Mar 09:00 in the browser  no scripts, nothing fetched",
+            "  Source: Zoë Brennan, Mon 02 Mar 09:00  as text",
+            "  Browser: Zoë Brennan, Mon 02 Mar 09:00",
         ]
         await pilot.press("enter")
         await settle(pilot)

@@ -160,9 +160,7 @@ async def test_forward_the_conversation_quoted_through_the_review(demo_store, sm
         await settle(pilot)
         labels = [str(o.prompt) for o in app.screen.query_one("OptionList").options]
         assert labels[0].startswith("  The whole conversation, quoted  1 message")
-        assert (
-            "Zoë Brennan, Wed 18 Nov 15:35  this message attached whole, with 1 file" in labels[1]
-        )
+        assert "Zoë Brennan, Wed 18 Nov 15:35  attached whole, 1 file" in labels[1]
         await pilot.press("enter")  # the whole conversation
         await settle(pilot)
         await pilot.press(*"billing@", "enter")
@@ -282,6 +280,68 @@ async def test_the_review_fits_80x24_with_the_text_still_visible(demo_store, smt
         assert review.region.bottom <= 23  # inside the border, keys line included
         assert review.region.height == 9  # seven headers and the two key lines, no wrap
         assert app.screen.query_one("TextArea").region.height >= 3
+
+
+async def test_send_at_the_customers_morning_shows_scheduled_and_b_takes_it_back(
+    demo_store, smtp_server
+):
+    """``w`` in the review: "send at" offers the customer's 9:00 (their mail said
+    +0900); the reply waits in the outbox until then, the thread marks it scheduled,
+    and B takes it back before it goes (nothing reaches the SMTP server)."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from sqlmodel import select
+
+    from inbox_tui.models import Outbox
+    from inbox_tui.services.schedule import customers_morning
+    from inbox_tui.tui.app import InboxApp
+    from tests.test_customer_clock import mail
+
+    now = datetime.now(UTC).replace(microsecond=0)  # queueing runs on the real clock
+    wrote = email.utils.format_datetime(
+        (now - timedelta(hours=1)).astimezone(ZoneInfo("Asia/Tokyo"))
+    )
+    cid = demo_store.run(lambda s: mail(s, 77, wrote, who="kenji@far.example"))
+    morning = customers_morning(9 * 60, now)
+    their = morning.astimezone(ZoneInfo("Asia/Tokyo"))
+    cfg = smtp_config(smtp_server, undo=10)
+    app = InboxApp(demo_store, cfg, ME, clock=lambda: now, poll_seconds=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.main.open_conversation(cid)
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press(*"Fixed while you slept.", "ctrl+s")
+        await settle(pilot)
+        assert "d discard · w send at" in review_shown(app)
+        assert "Send at" not in review_shown(app).replace("w send at", "")
+        await pilot.press("w")
+        await settle(pilot)
+        picker = app.screen
+        labels = [it.label for it in picker.items]
+        assert (
+            labels[1]
+            == f"Customer's 9:00: {their:%a %d %b} 09:00 their time ({morning:%a %H:%M} UTC)"
+        )
+        await pilot.press(*"customer", "enter")
+        await settle(pilot)
+        assert f"Send at   {their:%a %d %b} 09:00 their time" in review_shown(app)
+        await pilot.press("y")
+        await settle(pilot, 5)
+        with demo_store.read() as s:
+            (row,) = s.exec(select(Outbox).where(Outbox.conversation_id == cid)).all()
+        assert row.status == "queued" and row.next_attempt_at.replace(tzinfo=UTC) == morning
+        shown = app.main.thread_view.plain_text()
+        assert f"⏲ scheduled: goes out {morning:%a %d %b %H:%M} UTC" in shown
+        await pilot.press("B")
+        await settle(pilot, 5)
+        with demo_store.read() as s:
+            assert s.get(Outbox, row.id).status == "cancelled"
+        assert app.screen.__class__.__name__ == "Composer"  # the text comes back
+        assert "Fixed while you slept." in app.screen.query_one("TextArea").text
+    assert smtp_server.messages == []
 
 
 async def test_review_edits_come_back_after_esc_and_reach_smtp(

@@ -247,8 +247,13 @@ async def test_macro_with_reply_goes_through_composer(demo_store):
         body = app.screen.query_one("TextArea").text
         assert body.startswith("Hi ") and "Glad that's sorted" in body
         await pilot.press("ctrl+s", "y")
+        await settle(pilot)
+        # The macro closes and the conversation has no category: asked first (#23).
+        assert app.screen.title_text.startswith(f"Category for #{row.id} ")
+        await pilot.press(*"pricing", "enter")
         await settle(pilot, 5)
         assert conv(demo_store, row.id).status == "closed"
+        assert "pricing" in tags_of(demo_store, row.id)
         with demo_store.read() as s:
             ev = s.exec(
                 select(Event).where(Event.conversation_id == row.id, Event.kind == "macro_applied")

@@ -20,7 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from inbox_tui.sanitize import one_line
+from inbox_tui.sanitize import for_display, one_line, safe_filename, short_filename
 from inbox_tui.tui.gateway import Loaded, ServiceFailed
 
 if TYPE_CHECKING:
@@ -50,15 +50,30 @@ def size_text(n: int) -> str:
     return _mb(n)
 
 
-def row_text(info: AttachmentInfo) -> Text:
-    text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(one_line(info.filename or "(no name)", 60), style="bold")
-    text.append(f"  {one_line(info.content_type, 40)}  {size_text(info.size)}", style="dim")
-    who = one_line(info.author or "unknown", 40)
+def row_text(info: AttachmentInfo, width: int = 116) -> Text:
+    """One attachment on one line of ``width`` cells: name, type, size, whose. When it
+    does not fit, the date goes first, then the type, and the name is cut in the middle
+    (its extension stays); a row never wraps into the next one."""
+    size = size_text(info.size)
+    ctype = one_line(info.content_type, 30)
+    who = f"{'note by' if info.internal else 'from'} {one_line(info.author or 'unknown', 24)}"
     when = f", {info.sent_at:%d %b %H:%M}" if info.sent_at else ""
-    text.append(f"  {'note by' if info.internal else 'from'} {who}{when}")
-    if info.status != "stored":
-        text.append("  (not kept)", style="yellow")
+    flag = "  (not kept)" if info.status != "stored" else ""
+    name = one_line(info.filename or "(no name)", 100_000)
+    for tail in (
+        f"  {ctype}  {size}  {who}{when}",
+        f"  {ctype}  {size}  {who}",
+        f"  {size}  {who}",
+    ):
+        room = width - len(tail) - len(flag)
+        if room >= min(len(name), 24):
+            break
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(short_filename(name, max(room, 12)), style="bold")
+    text.append(tail, style="dim")
+    if flag:
+        text.append(flag, style="yellow")
+    text.truncate(width, overflow="ellipsis")
     return text
 
 
@@ -72,7 +87,7 @@ class AttachmentsScreen(ModalScreen[None]):
         Binding("s", "save", "Save", id="attachments.save"),
         Binding("o", "open", "Open", id="attachments.open"),
     ]
-    HINT = "Enter/v view · s save · o open with the system's handler · Esc close"
+    HINT = "Enter/v view · s save · o open in an app · Esc close"
 
     def __init__(self, gateway: Gateway, conversation_id: int, subject: str = "") -> None:
         super().__init__()
@@ -86,7 +101,7 @@ class AttachmentsScreen(ModalScreen[None]):
             title = f"Attachments of #{self.conversation_id}"
             if self.subject:
                 title += f" · {one_line(self.subject, 60)}"
-            yield Label(Text(title, style="bold"))
+            yield Label(Text(title, style="bold", no_wrap=True, overflow="ellipsis"))
             yield OptionList(Option(Text("Loading…", style="dim"), disabled=True), id="attachments")
             yield Static(Text(self.HINT, style="dim"), id="attachments-hint")
             yield Static(id="attachments-status")
@@ -112,8 +127,24 @@ class AttachmentsScreen(ModalScreen[None]):
                 Option(Text("This conversation has no attachments.", style="dim"), disabled=True)
             )
             return
-        ol.add_options([Option(row_text(i)) for i in self.items])
+        self._fill_rows()
         ol.highlighted = 0
+
+    def _row_width(self) -> int:
+        ol = self.query_one(OptionList)
+        inner = ol.scrollable_content_region.width or (self.app.size.width - 6)
+        return max(inner - 2, 20)  # the option's own padding
+
+    def _fill_rows(self) -> None:
+        ol = self.query_one(OptionList)
+        highlighted = ol.highlighted
+        ol.clear_options()
+        ol.add_options([Option(row_text(i, self._row_width())) for i in self.items])
+        ol.highlighted = highlighted
+
+    def on_resize(self) -> None:
+        if self.items:  # the rows are cut to the width: cut them again
+            self.call_after_refresh(self._fill_rows)
 
     def say(self, sentence: str, error: bool = False) -> None:
         style = "bold red" if error else "green"
@@ -167,13 +198,15 @@ class AttachmentsScreen(ModalScreen[None]):
     def on_text_loaded(self, message: TextLoaded) -> None:
         info: AttachmentInfo = message.flow
         self.app.push_screen(
-            TextViewer(f"{one_line(info.filename, 80)} ({size_text(info.size)})", message.value)
+            TextViewer(
+                f"{short_filename(info.filename, 50)} ({size_text(info.size)})", message.value
+            )
         )
 
     def on_image_loaded(self, message: ImageLoaded) -> None:
         info: AttachmentInfo = message.flow
         self.say("")
-        self.app.push_screen(ImagePreview(one_line(info.filename, 80), message.value))
+        self.app.push_screen(ImagePreview(short_filename(info.filename, 50), message.value))
 
     def action_open(self) -> None:
         from inbox_tui.services.attachments import temp_copy
@@ -210,7 +243,10 @@ class AttachmentsScreen(ModalScreen[None]):
 
             self.gateway.read(self, job, reply=AttachmentDone, group="attachments")
 
-        title = f"Save {one_line(info.filename, 60)} into which folder?"
+        shown, safe = short_filename(info.filename or "(no name)", 40), safe_filename(info.filename)
+        title = f"Save {shown} into which folder?"
+        if safe != one_line(info.filename, 100_000):  # the name it is written under
+            title = f"Save {shown} (as {short_filename(safe, 40)}) into which folder?"
         self.app.push_screen(Prompt(title, value=str(default_folder())), chosen)
 
     def action_close(self) -> None:
@@ -234,8 +270,12 @@ class TextViewer(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text(f"{self.title_text} · w wraps lines · Esc closes", style="bold"))
-            yield TextArea(self.text, read_only=True, soft_wrap=self.wrap, id="viewer-text")
+            title = f"{one_line(self.title_text, 120)} · w wraps lines · Esc closes"
+            yield Label(Text(title, style="bold", no_wrap=True, overflow="ellipsis"))
+            # Cleaned here too: whatever the caller read (an attachment, an HTML source)
+            # reaches the terminal only as text.
+            text = for_display(self.text)
+            yield TextArea(text, read_only=True, soft_wrap=self.wrap, id="viewer-text")
 
     def action_wrap(self) -> None:
         area = self.query_one(TextArea)
@@ -288,7 +328,8 @@ class ImagePreview(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             size = f"{self.image.width}×{self.image.height} px shown"
-            yield Label(Text(f"{self.title_text} ({size}) · Esc closes", style="bold"))
+            title = f"{one_line(self.title_text, 120)} ({size}) · Esc closes"
+            yield Label(Text(title, style="bold", no_wrap=True, overflow="ellipsis"))
             widget = image_widget(self.image)
             if widget is None:
                 yield Static(

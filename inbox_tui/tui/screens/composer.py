@@ -235,6 +235,7 @@ class Composer(ModalScreen[Draft | None]):
         self.reviewing = True
         self._show_review()
         self.query_one("#review").add_class("shown")
+        self.call_after_refresh(self._show_review)  # shown now: fitted to its real width
         # the headers of a reply or forward need the room; a note's files line does not
         self.set_class(self.review is not None and self.review.kind != "note", "-reviewing")
         self.query_one(TextArea).read_only = True
@@ -248,13 +249,20 @@ class Composer(ModalScreen[Draft | None]):
             keys = "y send · e edit · d discard"
         else:
             keys = "y send · c send and close · e edit · d discard"
+            keys += " · w send at" if self._schedulable() else ""
         if self.review is None:
             shown = Text(f"{what}? {keys}", style="bold")
         else:
             from inbox_tui.tui.screens.review import review_text
 
-            shown = review_text(self.review, f"{what}? {keys}")
+            box = self.query_one("#review-text", Static)
+            width = box.size.width or max(self.app.size.width - 8, 20)
+            shown = review_text(self.review, f"{what}? {keys}", width)
         self.query_one("#review-text", Static).update(shown)
+
+    def on_resize(self) -> None:
+        if self.reviewing:  # the review's lines are fitted to the width: fit them again
+            self.call_after_refresh(self._show_review)
 
     def _send(self, action: str) -> None:
         problem = self.review.missing() if self.review is not None else None
@@ -281,6 +289,8 @@ class Composer(ModalScreen[Draft | None]):
             self._send("send_close")
         elif self.review is not None and key in review_keys(self.review):
             self._edit_review(key)
+        elif key == "w" and self._schedulable():
+            self._ask_send_at()
         elif key == "e":
             self._back_to_edit()
         elif key == "d":
@@ -323,6 +333,54 @@ class Composer(ModalScreen[Draft | None]):
             review.files.pop()
             review.edited.add("files")
             self._show_review()
+
+    def _schedulable(self) -> bool:
+        r = self.review
+        return r is not None and r.kind == "reply" and not r.chat and not self.is_note
+
+    def _ask_send_at(self) -> None:
+        """``w``: "send at": now, the customer's 9:00 (when their offset is known) or a
+        typed time (``services/schedule``)."""
+        from datetime import UTC, datetime
+
+        from inbox_tui.services import schedule
+        from inbox_tui.tui.widgets.dialogs import FuzzyPicker, PickItem, Prompt
+        from inbox_tui.when import snooze_until
+
+        review = self.review
+        assert review is not None
+        now = getattr(self.app, "clock", lambda: datetime.now(UTC))()
+        found = schedule.choices(review.customer_offset, now)
+        at = {c.value: c.at for c in found}
+
+        def typed(value: str) -> datetime:
+            when = snooze_until(value, now)
+            schedule.due(when, now, 0)  # past or too far ahead: one sentence
+            return when
+
+        def check(value: str) -> str | None:
+            try:
+                typed(value)
+            except (ValueError, UserError) as exc:
+                return str(exc)
+            return None
+
+        def custom(value: str | None) -> None:
+            if value and check(value) is None:
+                review.send_at = typed(value)
+            self._show_review()
+
+        def chosen(value: str | None) -> None:
+            if value == "custom":
+                self.app.push_screen(Prompt(f"Send at ({schedule.SEND_AT_HINT})",
+                                            check=check), custom)  # fmt: skip
+                return
+            if value is not None:
+                review.send_at = at.get(value)
+            self._show_review()
+
+        items = [PickItem(c.value, c.label, c.hint) for c in found]
+        self.app.push_screen(FuzzyPicker("Send at", items), chosen)
 
     def _check_file(self, path: str) -> str | None:
         from inbox_tui.services.review import check_file

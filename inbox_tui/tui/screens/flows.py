@@ -51,6 +51,7 @@ class SendFlow:
     article_id: int | None = None
     reply_all: bool = False
     review: Any = None  # services.review.Review: recipients, signature, files as reviewed
+    category: str | None = None  # the send closes: the category chosen for it
 
 
 @dataclass
@@ -238,6 +239,21 @@ class FlowsBase(Screen[None]):
             self.notify("No conversation is highlighted.", severity="warning")
             return None
         return Flow([row.id], [row.subject])
+
+    def ask_category(
+        self,
+        ids: list[int],
+        then: Callable[[str | None], None],
+        *,
+        then_status: str | None = "closed",
+        macro: str | None = None,
+        on_cancel: Callable[[], None] | None = None,
+        on_skip: Callable[[], None] | None = None,
+    ) -> None:
+        """Before an action that may close ``ids`` (``then_status``, or ``macro``'s
+        actions): ``then(category)``, once asked for those that need one
+        (``InsightFlows`` asks; here nothing is asked)."""
+        then(None)
 
     def confirmed(self, flow: Flow, what: str, then: Callable[[], None]) -> None:
         """Run ``then`` at once for one conversation; for a selection, once it has been

@@ -105,17 +105,20 @@ def _fix_plan(session: Any, ref: str, slug: str, pattern: str | None) -> tuple[A
 
 
 def _follow_up_batch(
-    session: Any, me: str, ref: str, slug: str, ids: list[int], config: Any
+    session: Any, me: str, ref: str, slug: str, ids: list[int], config: Any, category: Any
 ) -> int:
     from inbox_tui.services.buglinks import follow_up
 
-    return follow_up(session, me, ref, slug, ids, config=config)
+    return follow_up(session, me, ref, slug, ids, config=config, category=category)
 
 
-def _category_needed(session: Any, ids: list[int]) -> tuple[list[int], Any]:
+def _category_needed(
+    session: Any, ids: list[int], mode: str, then_status: str | None, macro: str | None
+) -> tuple[list[int], Any]:
+    """Those of ``ids`` the action would close without a category, and the choices."""
     from inbox_tui.services import categories
 
-    lacking = categories.missing(session, ids)
+    lacking = categories.to_ask(session, ids, mode, then_status, macro)
     if not lacking:
         return [], []
     return lacking, categories.choices(session, lacking[0] if len(ids) == 1 else None)
@@ -154,12 +157,18 @@ class InsightFlows(TriageFlows):
         b = bursts[0]
         key = self._key_of("incident")
         text = Text(no_wrap=True, overflow="ellipsis")
+        if len(bursts) > 1:
+            text.append(f" ⚠ {len(bursts)} possible incidents ", style="bold black on red")
+            text.append(f" {key}: pick one, confirm or dismiss · ", style="bold")
+            text.append(
+                " · ".join(f"{x.count} like {one_line(x.subject, 40)!r}" for x in bursts[:4])
+            )
+            banner.update(text)
+            return
         text.append(f" ⚠ {b.count} similar new conversations ", style="bold black on red")
         text.append(f" {key}: look, confirm or dismiss · ", style="bold")
         text.append(f"like {one_line(b.subject, 50)!r} (usually {b.expected:.1f} in these hours): ")
         text.append(" ".join(f"#{c}" for c in b.conversations[:8]))
-        if len(bursts) > 1:
-            text.append(f" and {len(bursts) - 1} more bursts", style="dim")
         banner.update(text)
 
     def _key_of(self, action_id: str) -> str:
@@ -169,12 +178,39 @@ class InsightFlows(TriageFlows):
         return actions.keys_for(self.config.keys, a).split(" / ")[0]
 
     def action_incident(self) -> None:
-        from inbox_tui.services.incidents import burst_view
+        """The burst going on, or (several) a list of them to pick one from: how many,
+        like which subject, since when (in the agent's zone), how many is usual."""
+        from inbox_tui.when import local_zone_name
 
-        if not getattr(self, "bursts", None):
+        bursts = list(getattr(self, "bursts", None) or [])
+        if not bursts:
             self.notify("No burst of similar new conversations is going on.", markup=False)
             return
-        burst = self.bursts[0]
+        shown = next((b for b in bursts if self.view.startswith(f"burst:{b.key}:")), None)
+        if len(bursts) == 1 or shown is not None:  # I again on a burst's list: decide it
+            self._look_at_burst(shown or bursts[0])
+            return
+        zone = local_zone_name(self.config.agent.timezone)
+        items = [
+            PickItem(
+                str(b.key),
+                f"{b.count} like “{one_line(b.subject, 50)}”",
+                f"{b.since_text(zone)} · usually {b.expected:.1f} in these hours",
+            )
+            for b in bursts
+        ]
+        by_key = {str(b.key): b for b in bursts}
+
+        def chosen(value: str | None) -> None:
+            if value in by_key:
+                self._look_at_burst(by_key[value])
+
+        title = f"{len(bursts)} possible incidents: which one? (likeliest first)"
+        self.app.push_screen(FuzzyPicker(title, items), chosen)
+
+    def _look_at_burst(self, burst: Burst) -> None:
+        from inbox_tui.services.incidents import burst_view
+
         self.show_view(burst_view(burst))
         from inbox_tui.services import core
 
@@ -242,9 +278,17 @@ class InsightFlows(TriageFlows):
         picker = FuzzyPicker(title, [], loading=True, with_preview=True)
 
         def chosen(slug: str | None) -> None:
-            if slug is not None:
-                macro = None if slug == NO_MACRO else (slug, _label(picker, slug))
-                self._ask_incident_bug(burst, labels, name, macro)
+            if slug is None:
+                return
+            macro = None if slug == NO_MACRO else (slug, _label(picker, slug))
+            if macro is None:
+                self._ask_incident_bug(burst, labels, name, None)
+                return
+            self.ask_category(
+                burst.conversations,
+                lambda category: self._ask_incident_bug(burst, labels, name, macro, category),
+                then_status=None, macro=slug,
+            )  # fmt: skip
 
         self.app.push_screen(picker, chosen)
         self.gateway.read(
@@ -268,7 +312,12 @@ class InsightFlows(TriageFlows):
         return None
 
     def _ask_incident_bug(
-        self, burst: Burst, labels: list[str], name: str, macro: tuple[str, str] | None
+        self,
+        burst: Burst,
+        labels: list[str],
+        name: str,
+        macro: tuple[str, str] | None,
+        category: str | None = None,
     ) -> None:
         from inbox_tui.services.incidents import confirm, incident_tag
 
@@ -279,6 +328,7 @@ class InsightFlows(TriageFlows):
             ref = bug.strip() or None
             parts = [f"tag {incident_tag(name)}"]
             parts += [f"answer with the macro “{macro[1]}”"] if macro else []
+            parts += [f"category {category} where none"] if category else []
             parts += [f"link {ref}"] if ref else []
             question = f"Confirm the incident “{name}” ({', '.join(parts)}) on these {burst.count} conversations?"
 
@@ -294,7 +344,8 @@ class InsightFlows(TriageFlows):
                     self,
                     lambda s: confirm(s, self.me, burst.key, name, bug=ref,
                                       macro=macro[0] if macro else None,
-                                      config=config if macro else None, now=now),
+                                      config=config if macro else None, now=now,
+                                      category=category),
                     ok=f"Incident “{name}”: {burst.count} conversations tagged"
                     + (f" and answered with “{macro[1]}”." if macro else "."),
                     flow=Flow([], after=after),
@@ -382,14 +433,18 @@ class InsightFlows(TriageFlows):
         )
 
         def yes(ok: bool | None) -> None:
-            if ok:
-                self._follow_up(plan.ref, slug, plan.to_follow_up)
+            if ok:  # a macro that closes asks for a category first, once for all
+                self.ask_category(
+                    plan.to_follow_up,
+                    lambda category: self._follow_up(plan.ref, slug, plan.to_follow_up, category),
+                    then_status=None, macro=slug,
+                )  # fmt: skip
             else:
                 self.notify("Nothing was queued.", markup=False)
 
         self.app.push_screen(Confirm(question, labels), yes)
 
-    def _follow_up(self, ref: str, slug: str, ids: list[int]) -> None:
+    def _follow_up(self, ref: str, slug: str, ids: list[int], category: str | None) -> None:
         """Queue the follow-ups in batches, one transaction each, in a worker (the
         screen stays live for thousands); the status line counts them."""
         from inbox_tui.services.buglinks import batches
@@ -401,7 +456,9 @@ class InsightFlows(TriageFlows):
             done = 0
             try:
                 for chunk in batches(ids):
-                    done += self.gateway.commit(_follow_up_batch, me, ref, slug, chunk, config)
+                    done += self.gateway.commit(
+                        _follow_up_batch, me, ref, slug, chunk, config, category
+                    )
                     self.post_message(StatusNews(f"{ref}: {done} of {total} follow-ups queued…"))
             except Exception as exc:
                 self.post_message(ServiceFailed(explain(exc), exc, None))
@@ -434,42 +491,67 @@ class InsightFlows(TriageFlows):
     def close_asking_category(self, flow: Flow) -> None:
         """Close ``flow``'s conversations; those without a category tag ask for one
         first (once for all), unless ``[insight] category_on_close = "off"``."""
-        from inbox_tui.services import triage
+        from inbox_tui.services import categories
 
-        if self.config.category_on_close == "off":
-            self.act(flow, "Close {on}?", "Closed {on}", triage.close_many)
+        mode = self.config.category_on_close
+
+        def close(category: str | None, skipped: bool = False) -> None:
+            done = f"Closed {{on}} as {one_line(category, 40)}" if category else "Closed {on}"
+            done += " without a category" if skipped else ""
+            self.act(flow, "Close {on}?", done, categories.close_with_category, category, mode)
+
+        self.ask_category(flow.ids, close, on_skip=lambda: close(None, skipped=True))
+
+    def ask_category(
+        self,
+        ids: list[int],
+        then: Callable[[str | None], None],
+        *,
+        then_status: str | None = "closed",
+        macro: str | None = None,
+        on_cancel: Callable[[], None] | None = None,
+        on_skip: Callable[[], None] | None = None,
+    ) -> None:
+        """Before an action that may close ``ids`` (``then_status`` "closed", or a
+        ``macro`` whose actions close): those that need a category
+        (``categories.needs_category``) ask for one, once for all; then ``then(category)``
+        (None: none needed, or skipped when there is no ``on_skip``). Esc runs
+        ``on_cancel`` (else: nothing closes)."""
+        mode = self.config.category_on_close
+        if mode == "off":
+            then(None)
             return
         self.gateway.read(
-            self, _category_needed, flow.ids, reply=CategoryNeeded, flow=flow, group="pickers"
-        )
+            self, _category_needed, list(ids), mode, then_status, macro, reply=CategoryNeeded,
+            flow=(list(ids), then, on_cancel, on_skip), group="pickers",
+        )  # fmt: skip
 
     def on_category_needed(self, message: CategoryNeeded) -> None:
-        from inbox_tui.services import categories, triage
-
-        flow: Flow = message.flow
+        ids, then, on_cancel, on_skip = message.flow
         lacking, found = message.value
         if not lacking:
-            self.act(flow, "Close {on}?", "Closed {on}", triage.close_many)
+            then(None)
             return
         n = len(lacking)
-        which = (
-            self.conversation_label(flow.ids[0]) if len(flow.ids) == 1 else f"the {n} without one"
-        )
+        which = self.conversation_label(ids[0]) if len(ids) == 1 else f"the {n} without one"
         items = [PickItem(c.name, c.name, c.hint) for c in found]
-        items.append(PickItem(SKIP, "Skip: close without a category"))
-        title = f"Category for {which}? (Enter chooses; Esc: nothing closes)"
+        required = self.config.category_on_close == "require"
+        if not required:
+            items.append(PickItem(SKIP, "Skip: close without a category"))
+        hint = "required" if required else "Enter chooses"
+        title = f"Category for {which}? ({hint}; Esc: nothing closes)"
 
         def chosen(value: str | None) -> None:
             if value is None:
-                self.notify("Nothing was closed.", markup=False)
+                if on_cancel is not None:
+                    on_cancel()
+                else:
+                    self.notify("Nothing was closed.", markup=False)
                 return
-            category = None if value == SKIP else value
-            done = (
-                f"Closed {{on}} as {one_line(category, 40)}"
-                if category
-                else "Closed {on} without a category"
-            )
-            self.act(flow, "Close {on}?", done, categories.close_with_category, category)
+            if value == SKIP and on_skip is not None:
+                on_skip()
+            else:
+                then(None if value == SKIP else value)
 
         self.app.push_screen(FuzzyPicker(title, items), chosen)
 

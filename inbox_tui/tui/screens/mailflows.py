@@ -71,14 +71,14 @@ class MailFlows(ReplyFlows):
         choices = message.value
         n = len(choices)
         items = [PickItem("all", "The whole conversation, quoted", f"{n} message{'s' * (n != 1)}")]
-        for c in choices:
-            who = one_line(c.author or "unknown", 40)
-            files = f", with {count(c.files, 'file')}" if c.files else ""
+        for c in choices:  # one line each at 80 columns: the name is kept short
+            who = one_line(c.author or "unknown", 24)
+            files = f", {count(c.files, 'file')}" if c.files else ""
             items.append(
                 PickItem(
                     str(c.message_row_id),
                     f"{who}, {c.sent_at:%a %d %b %H:%M}",
-                    f"this message attached whole{files}",
+                    f"attached whole{files}",
                 )
             )
         if picker.is_attached:
@@ -102,7 +102,8 @@ class MailFlows(ReplyFlows):
             )
 
         title = "Forward to (addresses, commas between)"
-        self.app.push_screen(Prompt(title, "supplier@example.com", check=_check_addresses), got)
+        example = "Ana Díaz <ana@supplier.example>, billing@supplier.example"
+        self.app.push_screen(Prompt(title, example, check=_check_addresses), got)
 
     def on_forward_started(self, message: ForwardStarted) -> None:
         conv_id, text = message.flow
@@ -151,12 +152,15 @@ class MailFlows(ReplyFlows):
         if flow is None:
             return
         conv_id = flow.ids[0]
-        picker = FuzzyPicker(f"Original HTML of #{conv_id}", [], loading=True)
+        title = f"Original HTML of #{conv_id} (a browser gets no scripts and fetches nothing)"
+        picker = FuzzyPicker(title, [], loading=True)
 
         def chosen(value: str | None) -> None:
             if value:
                 how, _, row = value.partition(":")
-                self._show_html(conv_id, int(row), how)
+                item = next((i for i in picker.items if i.value == f"source:{row}"), None)
+                who = item.label.removeprefix("Source: ") if item else f"message {row}"
+                self._show_html(conv_id, int(row), how, who)
 
         self.app.push_screen(picker, chosen)
         self.gateway.read(
@@ -176,25 +180,19 @@ class MailFlows(ReplyFlows):
             )
             return
         items = []
-        for m in message.value:
-            who = f"{one_line(m.author or 'unknown', 40)}, {m.sent_at:%a %d %b %H:%M}"
-            items.append(PickItem(f"source:{m.message_row_id}", f"Source of {who}", "as text"))
-            items.append(
-                PickItem(
-                    f"browser:{m.message_row_id}",
-                    f"Open {who} in the browser",
-                    "no scripts, nothing fetched",
-                )
-            )
+        for m in message.value:  # one line each at 80 columns: the name is kept short
+            who = f"{one_line(m.author or 'unknown', 24)}, {m.sent_at:%a %d %b %H:%M}"
+            items.append(PickItem(f"source:{m.message_row_id}", f"Source: {who}", "as text"))
+            items.append(PickItem(f"browser:{m.message_row_id}", f"Browser: {who}"))
         picker.set_items(items)
 
-    def _show_html(self, conv_id: int, row: int, how: str) -> None:
+    def _show_html(self, conv_id: int, row: int, how: str, who: str) -> None:
         from inbox_tui.services.html_source import html_file, html_source
         from inbox_tui.services.opener import open_file
 
         def job(session: Any) -> tuple[str, str] | str:
             if how == "source":
-                return (f"HTML source of message {row}", html_source(session, conv_id, row))
+                return (f"HTML of {who}", html_source(session, conv_id, row))
             return open_file(html_file(session, conv_id, row), "text/html")
 
         self.gateway.read(self, job, reply=HtmlDone, group="pickers")

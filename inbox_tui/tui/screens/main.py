@@ -183,8 +183,13 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         self._show_keys()
 
     def store_ready(self) -> None:
-        """The store is open (the app calls this): the first page, views, incidents."""
+        """The store is open (the app calls this): the first page, then (once it is
+        painted: an import and two reads competed with that paint for the GIL) the
+        saved views and the incident check."""
         self.reload()
+        self.call_after_refresh(self.call_after_refresh, self._after_first_page)
+
+    def _after_first_page(self) -> None:
         self.load_views()
         self._check_incidents()
 
@@ -324,10 +329,10 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         self.post_message(ListShown())
 
     def store_changed(self) -> None:
-        """Someone (another agent, a sync, the poll waking a snooze) changed the store:
-        fresh data in place, the agent's cursor and open thread kept."""
+        """Someone (another agent, a sync, the poll waking a snooze) changed the store: fresh
+        data in place, cursor and thread kept (a reload on its way is not cancelled)."""
         lst = self.conv_list
-        if lst.filter is not None:
+        if lst.filter is not None and lst.filter is self._list_request:
             wanted = sorted({lst.cursor // PAGE, *lst.loaded_pages()})[:5]
             self.gateway.read(
                 self, pages_of, lst.filter, wanted, self.me, reply=ListRefreshed, flow=lst.filter,

@@ -223,7 +223,16 @@ class ReplyFlows(FlowsBase):
                 seen = state["seen"]
                 flow = SendFlow(conv_id, draft.text, then, seen, macro, article_id, reply_all)
                 flow.review = draft.review
-                self.send(flow)
+
+                def send(category: str | None) -> None:
+                    flow.category = category
+                    self.send(flow)
+
+                kept = "Not sent: the reply is kept as a draft; r brings it back."
+                self.ask_category(
+                    [conv_id], send, then_status=then, macro=macro,
+                    on_cancel=lambda: self._keep_draft(conv_id, draft, "reply", kept),
+                )  # fmt: skip
 
         seen = self.open_version if conv_id == self.open_id else None
         composer = self._open_composer(
@@ -272,6 +281,7 @@ class ReplyFlows(FlowsBase):
                 article_id=flow.article_id,
                 reply_all=flow.reply_all,
                 review=flow.review,
+                category=flow.category,
             )
 
         self.gateway.write(self, queue, ok=None, flow=flow)

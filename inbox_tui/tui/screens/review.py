@@ -19,15 +19,18 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from inbox_tui.errors import UserError
-from inbox_tui.sanitize import one_line, person
+from inbox_tui.sanitize import for_display, one_line, person, safe_filename, short_filename
 
 if TYPE_CHECKING:
     from inbox_tui.services.review import Pairs, Review
 
 REVIEW_KEYS = "a recipients · s signature on/off · f attach a file · F drop the last file"
+SHORT_REVIEW_KEYS = "a recipients · s signature · f attach · F drop file"  # under 75 columns
 
 
 def _people(pairs: Pairs) -> str:
+    """A name with a comma is quoted (``sanitize.person``), so ``"Díaz, Ana" <ana@x>``
+    does not read as two people."""
     if not pairs:
         return "(nobody)"
     return ", ".join(person(n, a) for n, a in pairs)
@@ -46,12 +49,15 @@ def review_keys(review: Review) -> tuple[str, ...]:
 
 
 def _files(review: Review) -> str:
-    files = [one_line(Path(p).name, 80) for p in review.files]
+    # The names the files go (and are kept) under: cleaned like a saved attachment's.
+    files = [short_filename(safe_filename(Path(p).name), 60) for p in review.files]
     return ", ".join(files) if files else "(none)"
 
 
-def review_text(review: Review, send_keys: str) -> Text:
-    """The review block: one line per header, then what to press."""
+def review_text(review: Review, send_keys: str, width: int = 200) -> Text:
+    """The review block: one line per header, then what to press. ``width``: the
+    columns it has; on a narrow terminal the From line leaves out the mailbox's name
+    and the keys are named shorter, so each still takes one line."""
     text = Text()
 
     def row(label: str, value: str, style: str = "") -> None:
@@ -70,8 +76,9 @@ def review_text(review: Review, send_keys: str) -> Text:
         sender = one_line(review.from_addr or "(no sending account)", 120)
         if review.from_name:
             sender = f"{one_line(review.from_name, 60)} <{sender}>"
-        if review.mailbox:
-            sender += f"  (mailbox {one_line(review.mailbox, 40)})"
+        mailbox = f"  (mailbox {one_line(review.mailbox, 40)})" if review.mailbox else ""
+        if 10 + len(sender) + len(mailbox) <= width:
+            sender += mailbox
         row("From", sender)
         row("To", _people(review.to), "" if review.to else "bold red")
         row("Cc", _people(review.cc) if review.cc else "(nobody)")
@@ -103,10 +110,15 @@ def review_text(review: Review, send_keys: str) -> Text:
         )
     else:
         row("Signature", "not added (s adds it)", "yellow")
+    if review.send_at is not None:  # "send at" (w): held in the outbox until then
+        from inbox_tui.services.schedule import describe
+
+        row("Send at", describe(review.send_at, review.customer_offset), "bold yellow")
     if review.missing():
         text.append(one_line(review.missing() or "", 300) + "\n", style="bold red")
     text.append(send_keys + "\n", style="bold")
-    text.append(REVIEW_KEYS if not review.chat else "s signature on/off", style="dim")
+    keys = REVIEW_KEYS if len(REVIEW_KEYS) <= width else SHORT_REVIEW_KEYS
+    text.append(keys if not review.chat else "s signature on/off", style="dim")
     return text
 
 
@@ -151,7 +163,9 @@ class RecipientsForm(ModalScreen["tuple[Pairs, Pairs, Pairs] | None"]):
                 for f in ("To", "Cc", "Bcc")
             )
         except UserError as exc:
-            self.query_one("#form-error", Static).update(Text(str(exc), style="bold red"))
+            self.query_one("#form-error", Static).update(
+                Text(one_line(str(exc), 300), style="bold red")
+            )
             return
         self.dismiss(parsed)  # type: ignore[arg-type]
 
@@ -176,10 +190,11 @@ class PathPrompt(ModalScreen[str | None]):
         self.title_text = title
         self.check = check
         self.cwd = cwd or Path.cwd()
+        self._aliases: dict[str, str] = {}  # a cleaned name shown in the box -> the real one
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text(self.title_text, style="bold"))
+            yield Label(Text(one_line(self.title_text, 200), style="bold"))
             yield Input(placeholder="path, e.g. ~/Downloads/report.pdf (Tab completes)")
             yield Static(id="path-choices")
             yield Static(id="prompt-error")
@@ -193,15 +208,23 @@ class PathPrompt(ModalScreen[str | None]):
         from inbox_tui.services.review import complete_path
 
         box = self.query_one(Input)
-        found = complete_path(box.value, self.cwd)
+        typed = self._aliases.get(box.value, box.value)
+        found = complete_path(typed, self.cwd)
         if found:
             common = os.path.commonprefix(found)  # noqa: RUF071 (letters typed, not folders)
-            if len(common) > len(box.value):
-                box.value = common
-                box.cursor_position = len(common)
-        shown = Text()
+            if len(common) > len(typed):
+                # A name with control or bidi characters (ESC, U+202E) never goes into the
+                # box as it is: the box shows it cleaned, and Enter reads the real one.
+                shown_value = for_display(common)
+                if shown_value != common:
+                    self._aliases[shown_value] = common
+                box.value = shown_value
+                box.cursor_position = len(shown_value)
+        choices = self.query_one("#path-choices", Static)
+        width = max((choices.size.width or 70) - 1, 20)
+        shown = Text(no_wrap=True, overflow="ellipsis")
         for choice in found[:8]:
-            shown.append(one_line(choice, 90) + "\n")
+            shown.append(short_filename(choice, width) + "\n")
         if len(found) > 8:
             shown.append(f"… and {len(found) - 8} more", style="dim")
         if not found:
@@ -210,12 +233,14 @@ class PathPrompt(ModalScreen[str | None]):
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
-        value = event.value.strip()
+        value = self._aliases.get(event.value, event.value).strip()
         if value and not value.startswith(("/", "~")):
             value = str(self.cwd / value)
         problem = self.check(value)
         if problem:
-            self.query_one("#prompt-error", Static).update(Text(problem, style="bold red"))
+            self.query_one("#prompt-error", Static).update(
+                Text(one_line(problem, 300), style="bold red")
+            )
             return
         self.dismiss(value)
 

@@ -122,6 +122,7 @@ class DrillRequest:
     tag: str | None = None
     cell: tuple[int, int] | None = None
     ids: tuple[int, ...] | None = None  # a repeat-contact row: its conversations
+    zone: str = "UTC"  # the heatmaps' zone: a cell is (weekday, hour) there
     # A breaches row: conversation id -> [late replies, most seconds late] (sla.BreachReport)
     late: dict[int, list[float]] | None = None
 
@@ -131,7 +132,8 @@ class DrillRequest:
             what += f" {one_line(self.tag, 30)}"
         if self.cell is not None:
             wd, hour = self.cell
-            what += f", {WEEKDAYS[wd]} {hour:02d}:00–{(hour + 1) % 24:02d}:00 UTC"
+            zone = one_line(self.zone, 40)
+            what += f", {WEEKDAYS[wd]} {hour:02d}:00–{(hour + 1) % 24:02d}:00 {zone}"
         return f"{one_line(self.agent, 20) if self.agent else 'Team'} · {what}"
 
 
@@ -240,6 +242,14 @@ class HeatMap(Widget, can_focus=True):
         return text
 
 
+class KeysFooter(Footer):
+    """The keys, and the palette's key only where it fits: under 80 columns it sat over
+    the last keys ("3 6 mont▏^p Command palette"; : and ctrl+p still open it)."""
+
+    def on_resize(self) -> None:
+        self.show_command_palette = self.size.width >= 80
+
+
 class ReportLoaded(Loaded):
     pass
 
@@ -280,7 +290,7 @@ class DrillScreen(Screen[int | None]):
     def compose(self) -> ComposeResult:
         yield Static(Text(self.request.describe() + " · loading…"), id="drill-title")
         yield KeyList(id="drill-list")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
@@ -300,7 +310,14 @@ class DrillScreen(Screen[int | None]):
                 else conversations(s, list(r.ids))
                 if r.ids is not None
                 else conversations_behind(
-                    s, self.since, self.until, r.figure, agent=r.agent, tag=r.tag, cell=r.cell
+                    s,
+                    self.since,
+                    self.until,
+                    r.figure,
+                    agent=r.agent,
+                    tag=r.tag,
+                    cell=r.cell,
+                    zone=r.zone,
                 )
             ),
             reply=DrillLoaded,
@@ -374,8 +391,10 @@ class StatsScreen(Screen[str | int | None]):
         repeat_days: int = 7,
         place: StatsPlace | None = None,
         sla: dict[str, Any] | None = None,
+        zone: str = "UTC",
     ) -> None:
         super().__init__()
+        self.zone = zone  # the heatmaps' hours are the agent's (when.local_zone_name)
         self.repeat_days = repeat_days
         self.sla = sla  # [sla]: response targets (None: no breaches table)
         self.gateway = gateway
@@ -402,14 +421,15 @@ class StatsScreen(Screen[str | int | None]):
             yield DataTable(id="tags", cursor_type="row")
             yield DataTable(id="repeats", cursor_type="row")
             yield DataTable(id="breaches", cursor_type="row")
-            yield HeatMap("Incoming by weekday and hour (UTC)", "count", id="heat")
+            zone = one_line(self.zone, 40)
+            yield HeatMap(f"Incoming by weekday and hour ({zone})", "count", id="heat")
             yield HeatMap(
-                "Median first response by weekday and hour of the first message (UTC)",
+                f"Median first response by weekday and hour of the first message ({zone})",
                 "seconds",
                 id="fr-heat",
             )
             yield Static(id="defs", classes="block")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#agents", DataTable).focus()
@@ -485,12 +505,18 @@ class StatsScreen(Screen[str | int | None]):
         until = self.clock()
         since = until - timedelta(days=PERIODS[self.period_name])
         bh = BusinessHours.from_config(self.business_hours)
-        days, out = self.repeat_days, self.exclude_incidents
+        days, out, zone = self.repeat_days, self.exclude_incidents, self.zone
         # detail=False: no feature-request grouping, which this screen does not show.
         self.gateway.read(
             self,
             lambda s: compute_report(
-                s, since, until, business_hours=bh, detail=False, exclude_incidents=out
+                s,
+                since,
+                until,
+                business_hours=bh,
+                detail=False,
+                exclude_incidents=out,
+                zone=zone,
             ),
             reply=ReportLoaded,
             exclusive=True,
@@ -786,4 +812,4 @@ class StatsScreen(Screen[str | int | None]):
     @on(HeatMap.Selected)
     def _heat_cell(self, event: HeatMap.Selected) -> None:
         figure = "incoming" if event.heatmap.id == "heat" else "first_response"
-        self._drill(DrillRequest(figure, cell=(event.weekday, event.hour)))
+        self._drill(DrillRequest(figure, cell=(event.weekday, event.hour), zone=self.zone))

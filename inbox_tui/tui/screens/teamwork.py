@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from textual.message import Message
+from textual.timer import Timer
 
 from inbox_tui.sanitize import one_line
 from inbox_tui.tui.gateway import Loaded, StoreWritten
@@ -17,6 +18,7 @@ from inbox_tui.tui.screens.composer import Composer
 from inbox_tui.tui.screens.flows import Flow
 from inbox_tui.tui.screens.triage import TriageFlows
 from inbox_tui.tui.widgets.dialogs import Confirm, FuzzyPicker, PickItem
+from inbox_tui.tui.widgets.thread_view import ThreadView
 from inbox_tui.words import count
 
 
@@ -65,8 +67,14 @@ def _typed_id(text: str) -> str | None:
     return digits if digits.isdigit() and len(digits) < 12 else None
 
 
+# A preview (the thread beside the list at 140+ columns) reads the notes naming me that
+# stay on screen this long: a row the cursor only passes over is not "shown".
+PREVIEW_READ_SECONDS = 1.0
+
+
 class TeamFlows(TriageFlows):
     unread_mentions: int = 0  # mine, as the views list last counted them
+    _preview_timer: Timer | None = None
 
     # -- merge ---------------------------------------------------------------------
 
@@ -218,6 +226,39 @@ class TeamFlows(TriageFlows):
             self.gateway.write(
                 self, mark_read, self.me, conv_id, ok=None, flow=MentionsRead(conv_id)
             )
+
+    def on_thread_view_in_sight(self, _message: ThreadView.InSight) -> None:
+        self.preview_shown()
+
+    def preview_shown(self) -> None:
+        """The thread beside the list shows (or scrolled) the cursor's conversation
+        without its being opened. The rule: a mention is read when its note was shown on
+        screen for the agent, so the notes naming me that stay in sight for
+        ``PREVIEW_READ_SECONDS`` are read (opening reads them all, as before)."""
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+            self._preview_timer = None
+        cid = self.open_id
+        if cid is None or self.has_class("-reading") or not self.has_class("-wide"):
+            return
+        self._preview_timer = self.set_timer(PREVIEW_READ_SECONDS, lambda: self._preview_seen(cid))
+
+    def _preview_seen(self, cid: int) -> None:
+        from inbox_tui.services.mentions import mark_read
+
+        self._preview_timer = None
+        if self.open_id != cid or self.has_class("-reading") or not self.has_class("-wide"):
+            return  # moved on, or opened it (which read them)
+        row = self.conv_list.current_row()
+        thread = self.thread_view.thread
+        if self.app.screen is not self or thread is None or thread.conversation.id != cid:
+            return  # covered by a dialog, or the thread is not shown yet
+        if self.unread_mentions > 0 or (row is not None and row.mentioned):
+            notes = self.thread_view.notes_on_screen()
+            if notes:
+                self.gateway.write(
+                    self, mark_read, self.me, cid, notes, ok=None, flow=MentionsRead(cid)
+                )
 
     def complete_mentions(self, composer: Composer) -> None:
         """Fill the note editor's @name completion with the agents' usernames."""

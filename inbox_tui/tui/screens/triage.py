@@ -571,12 +571,18 @@ class TriageFlows(MailFlows):
 
         def run() -> None:
             n = len(flow.ids)  # after the confirmation: some may have been left out
-            self.gateway.write(
-                self,
-                lambda s: apply_macro_many(s, self.me, flow.ids, info.slug, config=self.config),
-                ok=f"Applied “{name}” to {wording.conversations(n)}.",
-                flow=flow,
-            )
+
+            def apply(category: str | None) -> None:
+                self.gateway.write(
+                    self,
+                    lambda s: apply_macro_many(
+                        s, self.me, flow.ids, info.slug, config=self.config, category=category
+                    ),
+                    ok=f"Applied “{name}” to {wording.conversations(n)}.",
+                    flow=flow,
+                )
+
+            self.ask_category(flow.ids, apply, then_status=None, macro=info.slug)
 
         effects = ", ".join(info.effects()) or "change nothing"
         self.confirmed(flow, f"Apply the macro “{name}” to {{on}}? It will {effects}.", run)

@@ -89,7 +89,7 @@ class FuzzyPicker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             # A Static wraps: a long title (the collision dialog's) is read whole.
-            yield Static(Text(self.title_text, style="bold"), id="picker-title")
+            yield Static(Text(for_display(self.title_text), style="bold"), id="picker-title")
             yield Input(placeholder="type to filter…", id="filter")
             yield OptionList(id="options")
             if self.with_preview:
@@ -237,8 +237,8 @@ class Prompt(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text(self.title_text, style="bold"))
-            yield Input(value=self.value, placeholder=self.placeholder)
+            yield Label(Text(one_line(self.title_text, 300), style="bold"))
+            yield Input(value=one_line(self.value, 2000), placeholder=self.placeholder)
             yield Static(id="prompt-error")
 
     def on_mount(self) -> None:
@@ -248,7 +248,9 @@ class Prompt(ModalScreen[str | None]):
     def _submitted(self, event: Input.Submitted) -> None:
         problem = self.check(event.value) if self.check and event.value.strip() else None
         if problem:
-            self.query_one("#prompt-error", Static).update(Text(problem, style="bold red"))
+            self.query_one("#prompt-error", Static).update(
+                Text(one_line(problem, 300), style="bold red")
+            )
             return
         self.dismiss(event.value)
 
@@ -363,7 +365,7 @@ class Confirm(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         text = Text()
-        text.append(self.question + "\n\n", style="bold")
+        text.append(for_display(self.question) + "\n\n", style="bold")
         for subject in self.subjects[: self.SHOWN]:
             text.append(f"  • {one_line(subject, 70)}\n")
         if len(self.subjects) > self.SHOWN:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from rich.segment import Segment
@@ -25,7 +25,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from inbox_tui.sanitize import for_display, one_line, person
+from inbox_tui.sanitize import for_display, one_line, person, short_filename
 
 if TYPE_CHECKING:
     from inbox_tui.services.conversations import Thread, ThreadMessage
@@ -72,6 +72,15 @@ def message_text(m: ThreadMessage, show_quotes: bool, now: datetime) -> Text:
         style="yellow" if m.direction == "note" else "green" if m.direction == "out" else "cyan",
     )
     head.append(f"  {when}", style="dim")
+    if m.waiting_until is not None:  # still in the outbox (a scheduled reply: until its time)
+        goes = m.waiting_until.astimezone(UTC)
+        if goes - m.sent_at.astimezone(UTC) > timedelta(minutes=10):  # more than undo's wait
+            head.append(
+                f"  ⏲ scheduled: goes out {goes:%a %d %b %H:%M} UTC (B takes it back)",
+                style="bold yellow",
+            )
+        else:
+            head.append("  waiting to go out (B takes it back)", style="yellow")
     body = for_display(m.body)
     if len(body) > MAX_BODY_CHARS:
         body = body[:MAX_BODY_CHARS] + f"\n[… {len(body) - MAX_BODY_CHARS:,} more characters]"
@@ -97,7 +106,7 @@ def _people(pairs: list[list[str]], shown: int = 4) -> str:
 
 
 def _attachment(a: dict[str, object]) -> str:
-    name = one_line(str(a.get("name", "?")), 80)
+    name = short_filename(str(a.get("name", "?")), 48)
     status = a.get("status")
     if status == "too_large":
         return f"{name} ({_size(a.get('size'))}, too large: not kept)"
@@ -168,6 +177,10 @@ class ThreadView(ScrollView, can_focus=True):
     class OlderWanted(Message):
         """The reader asked for the earlier messages of a long thread."""
 
+    class InSight(Message):
+        """What is on screen changed: another thread shown, or a scroll to other lines
+        (a preview reads the notes naming the agent that stay in sight)."""
+
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.thread: Thread | None = None
@@ -235,6 +248,7 @@ class ThreadView(ScrollView, can_focus=True):
         else:
             self._scroll = self.scroll_y  # a reload after an action: stay where the reader is
         self._rebuild()
+        self.post_message(self.InSight())
 
     def _rebuild(self) -> None:
         blocks = [_Block("header")]
@@ -346,6 +360,8 @@ class ThreadView(ScrollView, can_focus=True):
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         self._lay_out_until(int(new_value) + (AHEAD + 1) * max(1, self.size.height))
         super().watch_scroll_y(old_value, new_value)
+        if int(old_value) != int(new_value):
+            self.post_message(self.InSight())
 
     def render_lines(self, crop: Region) -> list[Strip]:
         # The widget's style walks its ancestors' backgrounds (~0.2 ms under load);
@@ -399,6 +415,19 @@ class ThreadView(ScrollView, can_focus=True):
                     self._lay_out_until(self._height)
                 return self._tops[i]
         return None
+
+    def notes_on_screen(self) -> list[int]:
+        """The internal notes of which at least one line is on screen now."""
+        top, height = int(self.scroll_y), self.scrollable_content_region.height
+        self._lay_out_until(top + height)
+        return [
+            block.message.id
+            for start, block in zip(self._tops, self._blocks, strict=False)
+            if block.message is not None
+            and block.message.direction == "note"
+            and start < top + height
+            and start + len(block.lines) > top
+        ]
 
     def plain_text(self) -> str:
         """The whole thread as it is shown, as plain text (lays out every message)."""

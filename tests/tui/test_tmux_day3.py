@@ -1,6 +1,7 @@
-"""#17, the last walkthrough at 60x20 (and 80x24, 160x48): nothing cut at the edge in a
-real terminal. The help's long descriptions wrapped to the left edge under the keys, the
-Stats heatmap lost its evening hours, the note composer's title lost its subject."""
+"""#17, what the last walkthrough found, in a real terminal (tmux): at 60x20 (and 80x24,
+160x48) nothing is cut at the edge (the help's long descriptions wrapped to the left
+edge under the keys, the Stats heatmap lost its evening hours, the note composer's title
+lost its subject), and keys typed right after "/" go into the search box."""
 
 from __future__ import annotations
 
@@ -56,7 +57,9 @@ def test_at_60_columns_the_heatmap_and_the_note_title_are_whole(demo_store, tmp_
         assert first.subject[:40] in title.replace("  ", " ") or first.subject in screen, screen
         term.press("Escape")
         term.press("S")
-        term.wait_for(lambda t: "agent" in t)
+        screen = term.wait_for(lambda t: "agent" in t and ("? Help" in t or "palette" in t))
+        keys = [ln for ln in screen.splitlines() if ln.strip()][-1]
+        assert keys.rstrip().endswith("? Help"), screen  # the palette's key sat over them
         for _ in range(12):  # Tab through the tables to the first map
             screen = term.press("Tab")
             if "Incoming by weekday" in screen:
@@ -66,3 +69,17 @@ def test_at_60_columns_the_heatmap_and_the_note_title_are_whole(demo_store, tmp_
         hours = next(ln for ln in screen.splitlines() if ln.strip().startswith("0 "))
         assert "21" in hours, screen  # the evening hours are on screen
         assert all(len(ln.rstrip()) <= 58 for ln in rows), screen
+
+
+def test_keys_typed_at_once_after_slash_land_in_the_search_box(demo_store, tmp_path):
+    """The walkthrough typed "/" and a word quickly: "f" opened Forward."""
+    args, env = args_env(tmp_path, demo_store)
+    with tmux_app("ldslash", args, size=(80, 24), env=env, ready=list_ready) as term:
+        term.send("/fee", literal=True)  # one write: the terminal delivers them together
+        screen = term.wait_for(lambda t: "search: fee" in t)
+        assert "search: fee" in screen and "Forward" not in screen, screen
+        term.send("Escape")
+        screen = term.wait_for(lambda t: "search:" not in t)
+        term.send("vj", literal=True)  # the views panel takes the j, not the list behind
+        screen = term.wait_for(lambda t: "Mine (" in t)
+        assert "Mine (" in screen, screen

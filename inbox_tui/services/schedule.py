@@ -1,0 +1,86 @@
+""" "Send at": a reply scheduled to arrive at a time in the customer's morning.
+
+The outbox already holds every reply for ``[mail] undo_seconds``; a scheduled one is
+held until its time instead (its outbox row's ``next_attempt_at``, and its Date header),
+so a sender claims it then and no earlier, exactly once like any other, and until then
+undo send (``B``, ``outbox cancel``) can take it back. The customer's 9:00 comes from
+the offset their own mail carried (``services/clock``); a typed time is read by
+``when.snooze_until`` (``3h``, ``tomorrow``, ``2026-12-01 09:00`` in UTC).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from inbox_tui.errors import UserError
+from inbox_tui.services.clock import clock_at
+
+MAX_AHEAD = timedelta(days=30)
+MORNING = 9  # the customer's hour a reply is offered to arrive at
+SEND_AT_HINT = "3h, tomorrow (09:00 UTC) or 2026-12-01 09:00 (UTC)"
+
+
+class BadSendTime(UserError):
+    """A "send at" time that cannot be used (past, too far ahead, a chat reply)."""
+
+
+def customers_morning(offset_minutes: int, now: datetime, hour: int = MORNING) -> datetime:
+    """The next ``hour``:00 on the customer's clock after ``now``, in UTC."""
+    local = clock_at(offset_minutes, now).local
+    at = local.replace(hour=hour, minute=0, second=0, microsecond=0)
+    if at <= local:
+        at += timedelta(days=1)
+    return at.astimezone(UTC)
+
+
+def due(send_at: datetime | None, now: datetime, undo_seconds: float) -> datetime | None:
+    """When a reply scheduled for ``send_at`` may go: None when it is not scheduled (or
+    the time is within the undo delay anyway). Raises BadSendTime for a time in the
+    past or more than 30 days ahead."""
+    if send_at is None:
+        return None
+    if send_at.tzinfo is None:
+        send_at = send_at.replace(tzinfo=UTC)
+    if send_at <= now:
+        raise BadSendTime("That send time is in the past; pick a later one.")
+    if send_at - now > MAX_AHEAD:
+        raise BadSendTime("A reply can be scheduled at most 30 days ahead.")
+    return send_at if send_at > now + timedelta(seconds=undo_seconds) else None
+
+
+@dataclass
+class SendAtChoice:
+    value: str  # "now", "morning", "custom"
+    label: str
+    hint: str
+    at: datetime | None = None
+
+
+def describe(at: datetime, offset_minutes: int | None) -> str:
+    """ "Thu 19 Nov 09:00 their time (00:00 UTC)", or in UTC alone when their offset
+    is not known."""
+    utc = at.astimezone(UTC)
+    if offset_minutes is None:
+        return f"{utc:%a %d %b %H:%M} UTC"
+    local = clock_at(offset_minutes, at).local
+    return f"{local:%a %d %b %H:%M} their time ({utc:%a %H:%M} UTC)"
+
+
+def choices(offset_minutes: int | None, now: datetime) -> list[SendAtChoice]:
+    """What the review step's "send at" offers: now (after the undo delay), the
+    customer's 9:00 (only when their offset is known), or a typed time."""
+    out = [SendAtChoice("now", "As soon as it can go", "after the undo delay")]
+    if offset_minutes is not None:
+        at = customers_morning(offset_minutes, now)
+        clock = clock_at(offset_minutes, now)
+        out.append(
+            SendAtChoice(
+                "morning",
+                f"Customer's {MORNING}:00: {describe(at, offset_minutes)}",
+                f"their time now {clock.local:%H:%M} ({clock.offset})",
+                at,
+            )
+        )
+    out.append(SendAtChoice("custom", "Another time…", SEND_AT_HINT))
+    return out
