@@ -228,7 +228,7 @@ def test_the_undo_key_takes_back_a_merge_and_a_split(two):
     new = store.run(merge.split, "sam", a, a2, at=T0 + timedelta(minutes=72)).other
     assert bodies(store, new) == ["text a2"]
     done = store.run(lambda s: undo.undo_last(s, "sam", now=T0 + timedelta(minutes=73)))
-    assert done.summary == f"Undone: the split; its 1 message(s) are back in #{a}."
+    assert done.summary == f"Undone: the split; its 1 message is back in #{a}."
     assert bodies(store, a) == ["text a1", "text a2"]
     with store.read() as s:
         assert s.get(Conversation, new) is None
