@@ -17,13 +17,13 @@ from textual.widgets.option_list import Option
 
 from inbox_tui.sanitize import one_line
 from inbox_tui.tui.gateway import Gateway, Loaded
+from inbox_tui.tui.widgets.heatmap import WEEKDAYS
 from inbox_tui.tui.widgets.key_list import KeyList
 from inbox_tui.words import count
 
 if TYPE_CHECKING:
     from inbox_tui.services.stats import DrillRow
 
-WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 # The drill list shows this many rows at most (the title gives the full count): a
 # six-month team figure can stand for tens of thousands of conversations.
 DRILL_LIMIT = 1000
