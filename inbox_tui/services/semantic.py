@@ -1,9 +1,9 @@
 """Suggestions by meaning: embeddings of articles and conversations kept in the store,
 and exact cosine search over them with numpy.
 
-Articles are embedded in chunks (the title with the description and the start of the
-body, then further windows of the body, each with the title in front); an article scores
-by its best chunk. A conversation is embedded from its subject and its customer's latest
+Articles are embedded in chunks (the title alone, then the description and body cut at
+headings and paragraphs, each piece with the title in front); an article scores by its
+best chunk. A conversation is embedded from its subject and its customer's latest
 messages with quoted text stripped. Each stored row carries the sha256 of the text it
 was computed from (and the model's name), so :func:`refresh_articles`,
 :func:`refresh_conversations` and :func:`catch_up` recompute exactly what changed,
@@ -123,10 +123,10 @@ def article_chunks(title: str, description: str, body: str) -> list[str]:
     """What is embedded for one article: its title alone (the question the article
     answers, which is what a customer's question most resembles), then the description
     and the body split at headings and paragraphs into pieces of at most CHUNK_CHARS
-    (MAX_CHUNKS of them), each with the title in front so a piece keeps its topic. The
-    whole of an article up to ~6,000 characters is covered, so a question answered in
-    its last section finds it. An article scores by its best chunk (benchmarks/README.md
-    has the measurements)."""
+    (MAX_CHUNKS of them), each with the title in front so a piece keeps its topic. An
+    article up to MAX_CHUNKS pieces (4,000-6,000 characters) is covered whole, so a
+    question answered in its last section finds it. An article scores by its best chunk
+    (benchmarks/README.md has the measurements)."""
     title, description, body = title.strip(), (description or "").strip(), (body or "").strip()
     text = "\n".join(p for p in (description, body) if p)
     size = max(CHUNK_CHARS - len(title) - 1, CHUNK_CHARS // 2)
