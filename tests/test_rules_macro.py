@@ -37,8 +37,7 @@ SPEC = MacroSpec(
 )
 
 
-def test_a_rule_applies_a_macros_actions_but_sends_nothing(sqlite_store, tmp_path):
-    store = sqlite_store
+def test_a_rule_applies_a_macros_actions_but_sends_nothing(store, tmp_path):
     store.run(core.ensure_agent, "sam")
     store.run(macros.import_specs, [SPEC])
     path = tmp_path / "rules.toml"
