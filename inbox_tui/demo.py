@@ -378,20 +378,29 @@ def is_empty(store: Store) -> bool:
         return session.exec(select(Conversation.id).limit(1)).first() is None
 
 
-def build_demo(store: Store, *, me: str, now: datetime | None = None, seed: int = 7) -> int:
+def build_demo(
+    store: Store,
+    *,
+    me: str,
+    now: datetime | None = None,
+    seed: int = 7,
+    my_name: str | None = None,
+) -> int:
     """Fill an empty store with the demo inbox. Returns the number of conversations."""
     now = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
     # Meaning vectors (the optional model) are not computed here: the TUI embeds the
     # articles and tagged conversations in the background after its first frame.
-    return store.run(_build, me, now, seed)
+    return store.run(_build, me, now, seed, my_name or me.capitalize())
 
 
-def _build(session: Session, me: str, now: datetime, seed: int) -> int:
+def _build(session: Session, me: str, now: datetime, seed: int, my_name: str) -> int:
     rng = random.Random(seed)
     start = (now - timedelta(days=DAYS)).replace(hour=0, minute=0)  # days start at midnight UTC
     agents = [*AGENTS]
     if me not in {a for a, _ in agents}:
-        agents.append((me, me.capitalize()))
+        # The name the config gives (the TUI sets it again at start): the demo's own
+        # ("Root") made the agent's older notes say "Root" and the new ones "root".
+        agents.append((me, my_name))
     for username, name in agents:
         core.ensure_agent(session, username, name, f"{username}@{DOMAIN}")
     for name, kind, colour in TAGS:

@@ -147,3 +147,25 @@ def test_demo_mail_carries_cc_html_kept_files_and_a_long_chat(sqlite_store):
         assert b"giving up after 3 retries" in read_blob(s, shown["sync-debug.log"].sha256)
         chat = found("warehouse")
         assert chat.channel == "chat" and chat.message_count >= 40
+
+
+def test_the_demo_names_me_as_my_config_does(tmp_path):
+    """Walkthrough: the agent's notes from the demo said "Root" and the ones written in
+    the TUI "root" (the demo made up a capitalised name; the config gives the name)."""
+    from inbox_tui import cli
+    from inbox_tui.models import Agent
+    from inbox_tui.store import Store, sqlite_url
+
+    config = tmp_path / "config.toml"
+    config.write_text('[agent]\nusername = "kim"\n', encoding="utf-8")
+    path = tmp_path / "demo.db"
+    assert cli.main(["--config", str(config), "demo", "--build-only", "--path", str(path)]) == 0
+    store = Store(sqlite_url(path))
+    try:
+        with store.read() as s:
+            kim = s.exec(select(Agent).where(Agent.username == "kim")).one()
+            assert kim.name == "kim"
+            names = set(s.exec(select(Message.author_name).where(Message.agent_id == kim.id)).all())
+            assert names <= {"kim"}
+    finally:
+        store.close()

@@ -531,3 +531,26 @@ def test_forward_to_typed_names_keeps_them_and_a_bad_address_is_one_sentence(
         ("Bob", "bob@vendor.example"),
     ]
     assert "Boss" not in raw.decode("utf-8", "replace")
+
+
+def test_a_forward_taken_back_keeps_its_recipients_names(smtp_server, sqlite_store):
+    """Undo send reopens a forward with To, Cc and Bcc as they were, names included (the
+    record once wrapped each (name, address) pair as another pair's address)."""
+    cid = seed(sqlite_store)
+    cfg = make_config(smtp_server, undo=30)
+    sqlite_store.run(
+        forward.queue_forward,
+        "sam",
+        cid,
+        ["Ana Díaz <ana@vendor.example>"],
+        config=cfg,
+        note="FYI",
+        cc=[("Bob", "bob@vendor.example")],
+        bcc=["Boss <boss@example.org>"],
+    )
+    back = sqlite_store.run(lambda s: undo_send.take_back(s, "sam", config=cfg))
+    assert back.forwarded and back.review is not None
+    assert back.review.to == [("Ana Díaz", "ana@vendor.example")]
+    assert back.review.cc == [("Bob", "bob@vendor.example")]
+    assert back.review.bcc == [("Boss", "boss@example.org")]
+    assert flush(sqlite_store, cfg) == 0  # taken back: nothing goes

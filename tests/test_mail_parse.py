@@ -205,3 +205,23 @@ def test_an_inline_text_file_is_shown_and_kept_and_a_typeless_file_is_not_text()
         ("0001-fix.patch", "text/x-diff", b"--- a/x\n+++ b/x"),
         ("core.dump", "application/octet-stream", b"\x00\x01\x02\x03"),
     ]
+
+
+def test_a_date_in_the_future_counts_from_arrival():
+    """Walkthrough: a mail dated 23:50 when it arrived at 19:05 sorted after our reply."""
+    from datetime import UTC, datetime, timedelta
+
+    arrived = datetime(2026, 12, 6, 19, 5, tzinfo=UTC)
+
+    def parsed(date: str):
+        raw = f"From: a@x.example\r\nSubject: hi\r\nDate: {date}\r\n\r\nhello\r\n".encode()
+        return parse_message(raw, source="t", external_id="1", received_at=arrived)
+
+    future = parsed("Sun, 06 Dec 2026 23:50:00 +0000")
+    assert future.sent_at == arrived
+    assert any("in the future" in w for w in future.warnings)
+    # a clock a few minutes fast is believed
+    fast = parsed("Sun, 06 Dec 2026 19:15:00 +0000")
+    assert fast.sent_at == arrived + timedelta(minutes=10) and not fast.warnings
+    past = parsed("Sun, 06 Dec 2026 08:00:00 -0500")
+    assert past.sent_at == datetime(2026, 12, 6, 13, 0, tzinfo=UTC)

@@ -22,3 +22,17 @@ def test_thread_header_lists_read_as_the_people_they_are():
 def test_hostile_names_are_one_clean_line():
     shown = person("\x1b[31mRed\x1b]0;title\x07\nNext", "a@b.c")
     assert "\x1b" not in shown and "\n" not in shown and "\x07" not in shown
+
+
+def test_a_folded_quote_counts_its_quoted_lines_only():
+    # Walkthrough: the count took in the blank line after the quote.
+    from inbox_tui.tui.widgets.thread_view import fold_quotes
+
+    body = "Thanks!\n\nOn Mon, Ann wrote:\n> one\n>\n> three\n\n\nBest, Bo"
+    assert fold_quotes(body, False) == (
+        "Thanks!\n\n[… 3 quoted lines hidden; press q to show]\n\n\nBest, Bo"
+    )
+    assert fold_quotes("Yes.\n> only\n", False) == (
+        "Yes.\n[… 1 quoted line hidden; press q to show]"
+    )
+    assert fold_quotes(body, True) == body

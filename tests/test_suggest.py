@@ -274,11 +274,14 @@ def test_the_tag_classifier_learns_and_retrains_from_its_weights():
     assert best[0] == "bug" and best[1] > 0.5, best
     assert "crashes" in best[2] or "error" in best[2], best
     assert model.predict(words("how do I change the language?"))[0][0] == "question"
-    # One more tagged conversation: a few steps from the same weights, same object.
+    # One more tagged conversation: a few steps from the same weights and vocabulary,
+    # into new arrays (the previous model may be in use in another thread).
+    before = model.words_w.copy()
     again = tag_classifier.train(
         [*docs, words("add an option for themes")], [*tags, ["feature"]], previous=model
     )
-    assert again is model
+    assert again is not None and again is not model and again.vocab is model.vocab
+    assert (model.words_w == before).all()
     assert again.predict(words("please add an option"))[0][0] == "feature"
     # A new tag: rebuilt from scratch.
     rebuilt = tag_classifier.train([*docs, words("refund")], [*tags, ["billing"]], previous=model)
@@ -286,3 +289,37 @@ def test_the_tag_classifier_learns_and_retrains_from_its_weights():
     # Hidden words are never a reason.
     assert "crashes" not in model.predict(words("it crashes"), hide=frozenset({"crashes"}))[0][2]
     assert tag_classifier.train(docs[:2], tags[:2]) is None  # one tag: nothing to choose
+
+
+def test_without_numpy_tags_fall_back_to_naive_bayes(store, monkeypatch):
+    """numpy comes with the [semantic] extra: without it the regression is skipped and
+    naive Bayes still puts the team's tag first."""
+    from inbox_tui.services import suggest, tag_classifier
+
+    calls = []
+    monkeypatch.setattr(tag_classifier, "available", lambda: False)
+    monkeypatch.setattr(tag_classifier, "train", lambda *a, **k: calls.append(a))
+
+    def work(s):  # type: ignore[no-untyped-def]
+        ing = Ingestor(s)
+        for i, (subject, tag) in enumerate(
+            [("App crashes on start", "bug"), ("Please add dark mode", "feature request")] * 4
+        ):
+            cid = ing.add(
+                IncomingMessage(
+                    source="t",
+                    external_id=str(i),
+                    message_id=f"<nb{i}@x>",
+                    subject=subject,
+                    body=subject,
+                    author_email=f"u{i}@x.example",
+                    sent_at=utcnow(),
+                )
+            ).conversation_id
+            triage.tag(s, "sam", cid, tag)
+
+    store.run(work)
+    with store.read() as s:
+        tags = suggest.suggest_tags_for_text(s, "the app crashes", 2)
+    assert tags[0].name == "bug" and tags[0].reason.startswith("words:"), tags
+    assert calls == []

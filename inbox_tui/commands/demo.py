@@ -51,7 +51,7 @@ def run(ctx: Context) -> int:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     store = Store(sqlite_url(path))
     if is_empty(store):  # new, or a build that was interrupted before it committed
-        build_demo(store, me=ctx.config.agent.username)
+        build_demo(store, me=ctx.config.agent.username, my_name=ctx.config.agent.name)
     if args.build_only:
         print(sqlite_url(path))
         return 0

@@ -19,7 +19,7 @@ import email.utils
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import Message
 from typing import TYPE_CHECKING, Protocol
 
@@ -44,6 +44,10 @@ _MSGID = re.compile(r"<([^<>\s]{1,900})>")
 
 class ParseError(ValueError):
     """The bytes are not a usable email message; the text is the reason."""
+
+
+# How far ahead of its arrival a Date header may be (clocks drift) before it is not believed.
+FUTURE_SKEW = timedelta(minutes=15)
 
 
 def parse_message(
@@ -82,7 +86,13 @@ def parse_message(
     in_reply_to = _one_id(_header(msg, "in-reply-to", warnings))
     references = _MSGID.findall(_header(msg, "references", warnings))[-MAX_REFERENCES:]
     dated = _date(msg, warnings)
-    sent_at = (as_utc(dated) if dated else None) or received_at or datetime.now(UTC)
+    arrived = received_at or datetime.now(UTC)
+    sent_at = (as_utc(dated) if dated else None) or arrived
+    if sent_at > arrived + FUTURE_SKEW:
+        # A Date in the future (a wrong clock, or spam staying on top) would sort the
+        # mail after the replies that answer it: it counts from when it arrived.
+        warnings.append(f"dated {sent_at:%Y-%m-%d %H:%M} UTC, in the future; arrival time used")
+        sent_at = arrived
     body, attachments, html = _body(msg, warnings, limits, cut)
     warnings.extend(a.note for a in attachments if a.note)
     if not (msg.keys() or body.strip()):

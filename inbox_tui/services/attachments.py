@@ -126,6 +126,11 @@ def read_blob(session: Session, sha256: str) -> bytes | None:
     return blob.data if blob is not None else None
 
 
+def why_not_kept(info: AttachmentInfo) -> str | None:
+    """Why the file's bytes are not here to save, view or open (None: they are)."""
+    return None if info.sha256 else _not_saved_reason(info)
+
+
 def _not_saved_reason(info: AttachmentInfo) -> str:
     if info.status == AttachmentStatus.TOO_LARGE.value:
         return info.note or f"it was too large to keep ({info.size:,} bytes)"

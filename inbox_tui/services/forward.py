@@ -41,7 +41,7 @@ from inbox_tui.services.replies import (
 )
 
 if TYPE_CHECKING:
-    from inbox_tui.config import Config
+    from inbox_tui.config import Account, Config
 
 # A recipient: "Ana Díaz <ana@example.com>" as typed, or (name, address).
 Recipient = str | tuple[str, str]
@@ -115,13 +115,12 @@ def queue_forward(
     now = utcnow()
     domain = account.address.rpartition("@")[2]
     message_id = new_message_id(domain)
-    subject = forward_subject(chosen[-1].subject or conv.subject)
     parts = ReplyParts(
         from_name=account.from_name or agent.name or None,
         from_addr=account.address,
         to=to_list,
         cc=cc_list,
-        subject=subject,
+        subject=forward_subject(chosen[-1].subject or conv.subject),
         body=text,
         in_reply_to=None,
         references=[],
@@ -130,19 +129,8 @@ def queue_forward(
         attachments=files,
         forwarded=rebuild_original(original_of(session, chosen[0])) if attach_original else None,
     )
-    delivery = Delivery(
-        message_id=message_id,
-        raw=build_reply(parts, message_id).as_bytes(),
-        mail_from=account.address,
-        rcpts=list(dict.fromkeys(recipients + copied + [a for _, a in hidden])),
-        status=queued_status(config),
-        account=account,
-        send_at=now + timedelta(seconds=config.mail.undo_seconds),
-        to=to_list,
-        cc=cc_list,
-        files=files,
-        subject=subject,
-    )
+    rcpts = list(dict.fromkeys(recipients + copied + [a for _, a in hidden]))
+    delivery = _delivery(parts, message_id, rcpts, account, config)
     outbox, row = store_outgoing(session, conv, agent, delivery, text, now)
     data = {
         "message": row.id, "outbox": outbox.id, "to": recipients,
@@ -155,6 +143,25 @@ def queue_forward(
     core.append_message(session, conv, agent, Direction.OUTBOUND, EventKind.FORWARDED, data, now)
     assert outbox.id is not None
     return outbox.id
+
+
+def _delivery(
+    parts: ReplyParts, message_id: str, rcpts: list[str], account: Account, config: Config
+) -> Delivery:
+    """The forward as it leaves: its bytes, envelope and when the undo delay ends."""
+    return Delivery(
+        message_id=message_id,
+        raw=build_reply(parts, message_id).as_bytes(),
+        mail_from=parts.from_addr,
+        rcpts=rcpts,
+        status=queued_status(config),
+        account=account,
+        send_at=parts.date + timedelta(seconds=config.mail.undo_seconds),
+        to=parts.to,
+        cc=parts.cc,
+        files=parts.attachments,
+        subject=parts.subject,
+    )
 
 
 def _text(session: Session, note: str, sig: str | None, quoted: list[Message] | None) -> str:

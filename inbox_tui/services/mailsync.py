@@ -226,6 +226,36 @@ def write_groups(
     return groups
 
 
+async def _fetch_all(
+    imap: ImapSession,
+    source: str,
+    uids: list[int],
+    queue: asyncio.Queue[_Fetched | BaseException | None],
+    pool: pipeline.ParsePool | None,
+    limits: AttachmentLimits | None,
+) -> None:
+    """The pipeline's fetch stage: FETCH batches by the sizes the server gives first,
+    each handed to the parse pool at once and queued for the writer (at most ``AHEAD``
+    ahead); an error is queued after what came before it, then None ends the queue."""
+    try:
+        for start in range(0, len(uids), SIZES_WINDOW):
+            window = uids[start : start + SIZES_WINDOW]
+            for chunk in fetch_batches(window, await imap.sizes(window)):
+                got = await imap.fetch(chunk)
+                items = [_raw_mail(source, uid, raw) for uid, raw in got]
+                futures: deque[tuple[int, Future[bytes]]] = deque()
+                if pool is not None:
+                    for part in pipeline.chunked(
+                        items, len_raw, pipeline.CHUNK_ITEMS, pipeline.CHUNK_BYTES
+                    ):
+                        futures.append((len(part), pool.submit(parse_many, source, limits, part)))
+                await queue.put((chunk, [uid for uid, _ in got], items, futures))
+    except BaseException as exc:  # handed to the writer, after what came before
+        await queue.put(exc)
+        return
+    await queue.put(None)
+
+
 async def _fetch_parse_write(
     store: Store,
     imap: ImapSession,
@@ -245,29 +275,6 @@ async def _fetch_parse_write(
     connection lost half-way still commits every batch fetched whole."""
     source = key
     queue: asyncio.Queue[_Fetched | BaseException | None] = asyncio.Queue(AHEAD)
-
-    async def fetch() -> None:
-        try:
-            for start in range(0, len(uids), SIZES_WINDOW):
-                window = uids[start : start + SIZES_WINDOW]
-                for chunk in fetch_batches(window, await imap.sizes(window)):
-                    await fetch_one(chunk)
-        except BaseException as exc:  # handed to the writer, after what came before
-            await queue.put(exc)
-            return
-        await queue.put(None)
-
-    async def fetch_one(chunk: list[int]) -> None:
-        got = await imap.fetch(chunk)
-        items = [_raw_mail(source, uid, raw) for uid, raw in got]
-        futures: deque[tuple[int, Future[bytes]]] = deque()
-        if pool is not None:
-            for part in pipeline.chunked(
-                items, len_raw, pipeline.CHUNK_ITEMS, pipeline.CHUNK_BYTES
-            ):
-                futures.append((len(part), pool.submit(parse_many, source, limits, part)))
-        await queue.put((chunk, [uid for uid, _ in got], items, futures))
-
     loop = asyncio.get_running_loop()
     # One writer thread for the whole mailbox (each new thread would keep its own heap).
     writer = ThreadPoolExecutor(1, thread_name_prefix="sync-writer")
@@ -286,7 +293,7 @@ async def _fetch_parse_write(
         pairs = list(zip(items, results, strict=True))
         return store.run(_ingest_batch, key, source, pairs, last_uid, box, rules)
 
-    fetcher = asyncio.create_task(fetch())
+    fetcher = asyncio.create_task(_fetch_all(imap, source, uids, queue, pool, limits))
     try:
         done = 0
         while (got := await queue.get()) is not None:

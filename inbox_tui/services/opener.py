@@ -73,15 +73,18 @@ def handler_for(path: Path, content_type: str) -> tuple[list[str], str] | None:
     return None
 
 
-def open_file(path: Path, content_type: str) -> str:
+def open_file(
+    path: Path, content_type: str, instead: str = "save it (s) and open it yourself"
+) -> str:
     """Hand ``path`` to the system's handler, detached. Returns the sentence to show;
-    raises NoHandler (one sentence) when nothing here can open it."""
+    raises NoHandler (one sentence, ending with what to do ``instead``: the HTML view
+    has no save, and told the agent to save it) when nothing here can open it."""
     handler = handler_for(path, content_type)
     name = one_line(path.name, 80)
     if handler is None:
         raise NoHandler(
             f"Nothing on this machine opens {one_line(content_type, 60)} files "
-            "(no xdg-open and no mailcap rule); save it and open it yourself."
+            f"(no xdg-open and no mailcap rule); {instead}."
         )
     argv, what = handler
     try:

@@ -396,11 +396,7 @@ def queue_reply(
     recipients (the review step's edits); ``bcc`` get it too without being named in
     it; the signature is added unless ``sign`` is False. Raises Collision (unless ``force``), UserError for an empty body, header
     injection, an unreadable or too large file, or no account to send from."""
-    text = body.replace("\r\n", "\n")
-    if not text.strip():
-        raise UserError("The reply is empty; nothing was sent.")
-    if "\x00" in text:
-        raise UserError("The reply contains a NUL character; remove it and try again.")
+    text = _reply_text(body)
     conv = core.lock_conversation(session, conversation_id)
     if seen_version is not None and not force:
         changes = changes_since(session, conversation_id, seen_version)
@@ -463,6 +459,16 @@ def composed(
         "kind": kind, "text": text, "to": list(to), "cc": list(cc), "bcc": list(bcc),
         "sign": sign, "files": [str(p) for p in files], **more,
     }  # fmt: skip
+
+
+def _reply_text(body: str) -> str:
+    """The reply's text with plain line ends; an empty one or one with a NUL is refused."""
+    text = body.replace("\r\n", "\n")
+    if not text.strip():
+        raise UserError("The reply is empty; nothing was sent.")
+    if "\x00" in text:
+        raise UserError("The reply contains a NUL character; remove it and try again.")
+    return text
 
 
 def _chat_delivery(

@@ -10,11 +10,13 @@ embeddings, services/semantic.py) plus a small weight of that word score; withou
 model the word ranking is used alone. ``benchmarks/suggest_accuracy.py`` measures each
 part and the hybrid on queries held out from choosing the weights.
 
-Tags are predicted by a multinomial naive Bayes classifier trained on the team's own
-tagged conversations in the store (subject + the customer's first message): no model to
-download, cheap to retrain, and it improves as agents tag. With the embedding model, a
-similarity-weighted vote of the most similar tagged conversations is blended in (and,
-with no tagged history yet, the closeness of the text to each tag's name).
+Tags are predicted by a softmax regression (services/tag_classifier.py) over the words
+of the team's own tagged conversations (subject + the customer's first message, tf-idf)
+and, with the embedding model, their sentence embeddings; it is cached until tagging
+changes and then re-trained from its previous weights. Naive Bayes over words serves
+while fewer than two tags are in use, blended with a similarity-weighted vote of the most
+similar tagged conversations (and, with no tagged history yet, the closeness of the text
+to each tag's name). The people's names and addresses are never evidence nor a reason.
 """
 
 from __future__ import annotations
@@ -547,17 +549,20 @@ def _cached_model(session: Session) -> TagModel:
 
 # db key → (tagging key, with embeddings, classifier): one per store; a change of tagging
 # re-trains from the previous weights (tag_classifier.train).
-_CLASSIFIERS: dict[str, tuple[tuple[str, int, int], bool, tag_classifier.TagClassifier | None]] = {}
+_CLASSIFIERS: dict[str, tuple[tuple[str, int, int], int, tag_classifier.TagClassifier | None]] = {}
 
 
 def _cached_classifier(session: Session) -> tag_classifier.TagClassifier | None:
     """The regression over words (and embeddings, when the model is there and most
     tagged conversations have a vector), cached until tagging changes. None while fewer
-    than two tags are in use."""
+    than two tags are in use, or without numpy (the ``[semantic]`` extra)."""
+    if not tag_classifier.available():
+        return None
     key = _tagging_key(session)
     index = semantic.tag_index(session)
     have = _CLASSIFIERS.get(key[0])
-    if have is not None and have[0] == key and have[1] == (index is not None):
+    vectors_known = -1 if index is None else len(index.ids)
+    if have is not None and have[0] == key and have[1] == vectors_known:
         return have[2]
     texts = tagged_texts(session)
     vectors = None
@@ -573,8 +578,16 @@ def _cached_classifier(session: Session) -> tag_classifier.TagClassifier | None:
         vectors,
         previous=None if have is None else have[2],
     )
-    _CLASSIFIERS[key[0]] = (key, index is not None, model)
+    _CLASSIFIERS[key[0]] = (key, vectors_known, model)
     return model
+
+
+def warm_tag_models(store: Any) -> None:
+    """Train the tag models now (a background worker after the embeddings' catch-up), so
+    the first tag picker does not wait for them (seconds on a large tagged history)."""
+    with store.read() as s:
+        _cached_model(s)
+        _cached_classifier(s)
 
 
 def suggest_tags(session: Session, conversation_id: int, limit: int = 3) -> list[TagSuggestion]:

@@ -14,10 +14,11 @@ Bayes) to 0.757 with embeddings, its L2 weight chosen on a dev part
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 VOCAB = 5000  # most frequent words (in at least MIN_DF conversations) used as features
@@ -27,6 +28,12 @@ STEP = 2.0
 MOMENTUM = 0.9
 ITERATIONS = 80
 WARM_ITERATIONS = 15  # a re-train from the previous weights after tagging changed
+
+
+def available() -> bool:
+    """numpy comes with the ``[semantic]`` extra; without it tags fall back to naive
+    Bayes (services/suggest.py)."""
+    return importlib.util.find_spec("numpy") is not None
 
 
 def _softmax(z: Any) -> Any:
@@ -143,7 +150,9 @@ class TagClassifier:
         x = _Sparse(np.zeros(len(cols), np.int64), np.array(cols, np.int64), np.array(vals), 1)
         dense = None if vector is None else np.asarray(vector, np.float32)[None, :]
         probs = _softmax(self._scores(x, dense))[0]
-        names = {j: w for w, j in self.vocab.items()}
+        names = self.extra.get("names")
+        if names is None:
+            names = self.extra["names"] = list(self.vocab)  # index → word
         out = []
         for c in np.argsort(-probs, kind="stable"):
             # a word argues for a tag by how much more it adds to it than to the others
@@ -181,7 +190,14 @@ def train(
         and len(docs) < 1.25 * max(previous.trained_on, 1)
     )
     if warm and previous is not None:
-        model = previous
+        # new weights (another thread may be predicting with the previous ones), same
+        # vocabulary
+        model = replace(
+            previous,
+            words_w=previous.words_w.copy(),
+            dense_w=None if previous.dense_w is None else previous.dense_w.copy(),
+            bias=previous.bias.copy(),
+        )
         iterations = WARM_ITERATIONS
     else:
         df: Counter[str] = Counter()

@@ -260,7 +260,7 @@ class InboxApp(KeysFollowFocus, App[int]):
         """Load the embedding model and embed the articles and tagged conversations that
         have no (or a stale) vector, after the first frame and off the UI thread. When
         the model cannot load, the status line says that suggestions rank by words only."""
-        from inbox_tui.services import embeddings, semantic
+        from inbox_tui.services import embeddings, semantic, suggest
 
         if not embeddings.enabled():
             return  # turned off on purpose: nothing to say
@@ -272,6 +272,7 @@ class InboxApp(KeysFollowFocus, App[int]):
             return
         try:
             semantic.catch_up(cast(Any, self.store))
+            suggest.warm_tag_models(self.store)
         except Exception:  # a cache to fill: suggestions work without it
             log.warning("embedding the help centre and tagged conversations failed", exc_info=True)
 

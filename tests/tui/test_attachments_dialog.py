@@ -162,7 +162,7 @@ async def test_no_handler_is_one_sentence_and_a_mailcap_rule_wins(
         await settle(pilot)
         assert status(app) == (
             "Nothing on this machine opens application/pdf files (no xdg-open and no "
-            "mailcap rule); save it and open it yourself."
+            "mailcap rule); save it (s) and open it yourself."
         )
         mailcap = handlers / "mailcap"
         mailcap.write_text(
@@ -198,3 +198,34 @@ async def test_hostile_names_are_shown_clean_and_saved_inside_the_folder(
         assert len(saved) == 1 and "/" not in saved[0] and not saved[0].startswith(".")
         assert (handlers / "safe" / saved[0]).read_bytes() == b"a;b\n"
         assert status(app) == f"Saved to {handlers / 'safe' / saved[0]}."
+
+
+async def test_a_file_that_was_not_kept_says_so_before_asking_for_a_folder(demo_store):
+    """Walkthrough: s on a file that was never kept asked for a folder, then said it
+    could not be saved."""
+    from datetime import UTC, datetime
+
+    from inbox_tui.incoming import Attachment, IncomingMessage
+    from inbox_tui.ingest import Ingestor
+
+    def add(session):
+        big = Attachment("huge.zip", "application/zip", 90_000_000, status="too_large")
+        return Ingestor(session).add(
+            IncomingMessage(
+                source="mail:import", external_id="big-1", message_id="<big-1@x.example>",
+                subject="Our export", author_name="Ann", author_email="ann@x.example",
+                sent_at=datetime(2026, 11, 18, 12, 0, tzinfo=UTC), body="Attached.",
+                attachments=[big],
+            )
+        ).conversation_id  # fmt: skip
+
+    cid = demo_store.run(add)
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_dialog(pilot, cid)
+        await pilot.press("s")
+        await settle(pilot)
+        assert app.screen is dialog  # no folder prompt
+        assert status(app) == (
+            "huge.zip cannot be saved: it was too large to keep (90,000,000 bytes)."
+        )

@@ -323,7 +323,9 @@ async def test_help_explains_the_list_glyphs(demo_store):
         await settle(pilot)
         await pilot.press("question_mark")
         await settle(pilot)
-        text = plain(app.screen.query_one("Static"))
+        # The help is several blocks (keys, then the list's marks, each in two columns
+        # since #17): every line of the screen's text.
+        text = "\n".join(ln for w in app.screen.query("Static") for ln in line_texts(w))
         for glyph, meaning in (("●", "open"), ("◐", "pending"), ("z", "snoozed"), ("✓", "closed")):
             assert any(glyph in line and meaning in line for line in text.splitlines()), glyph
         assert any("»" in line and "chat" in line for line in text.splitlines())

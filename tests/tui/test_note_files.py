@@ -150,7 +150,7 @@ async def test_the_review_fits_60_columns_one_line_per_header(demo_store):
         review = app.screen.query_one("#review-text")
         shown = str(review.render())
         assert "From      Northwind Support <support@example.com>\n" in shown  # no mailbox
-        assert shown.endswith("a recipients · s signature · f attach · F drop file")
+        assert shown.endswith("a recipients · s sign · f attach · F drop · w send at")
         assert review.region.height == 9  # seven headers and two key lines, none wrapped
         assert review.region.bottom <= 19
         assert app.screen.query_one("TextArea").region.height >= 3

@@ -223,11 +223,18 @@ class AttachmentsScreen(ModalScreen[None]):
         self.gateway.read(self, job, reply=AttachmentDone, group="attachments")
 
     def action_save(self) -> None:
-        from inbox_tui.services.attachments import default_folder, save_one
+        from inbox_tui.services.attachments import default_folder, save_one, why_not_kept
         from inbox_tui.tui.widgets.dialogs import Prompt
 
         info = self.current()
         if info is None:
+            return
+        reason = why_not_kept(info)
+        if reason:  # said now, not after asking for a folder
+            self.say(
+                f"{short_filename(info.filename or '(no name)', 40)} cannot be saved: {reason}.",
+                error=True,
+            )
             return
         where = self._where(info)
 

@@ -257,7 +257,10 @@ class Composer(ModalScreen[Draft | None]):
 
             box = self.query_one("#review-text", Static)
             width = box.size.width or max(self.app.size.width - 8, 20)
-            shown = review_text(self.review, f"{what}? {keys}", width)
+            more = ""
+            if len(f"{what}? {keys}") > width and keys.endswith(" · w send at"):
+                keys, more = keys.removesuffix(" · w send at"), "w send at"  # on the next line
+            shown = review_text(self.review, f"{what}? {keys}", width, more)
         self.query_one("#review-text", Static).update(shown)
 
     def on_resize(self) -> None:

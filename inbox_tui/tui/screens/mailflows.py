@@ -193,7 +193,8 @@ class MailFlows(ReplyFlows):
         def job(session: Any) -> tuple[str, str] | str:
             if how == "source":
                 return (f"HTML of {who}", html_source(session, conv_id, row))
-            return open_file(html_file(session, conv_id, row), "text/html")
+            path = html_file(session, conv_id, row)
+            return open_file(path, "text/html", "read it here instead: H, then Source")
 
         self.gateway.read(self, job, reply=HtmlDone, group="pickers")
 

@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     from inbox_tui.services.review import Pairs, Review
 
 REVIEW_KEYS = "a recipients · s signature on/off · f attach a file · F drop the last file"
-SHORT_REVIEW_KEYS = "a recipients · s signature · f attach · F drop file"  # under 75 columns
+# Narrower terminals name the keys shorter, so the line still fits (60 columns).
+SHORT_REVIEW_KEYS = "a recipients · s signature · f attach · F drop file"
+TINY_REVIEW_KEYS = "a recipients · s sign · f attach · F drop"
 
 
 def _people(pairs: Pairs) -> str:
@@ -55,10 +57,11 @@ def _files(review: Review) -> str:
     return ", ".join(files) if files else "(none)"
 
 
-def review_text(review: Review, send_keys: str, width: int = 200) -> Text:
+def review_text(review: Review, send_keys: str, width: int = 200, more: str = "") -> Text:
     """The review block: one line per header, then what to press. ``width``: the
     columns it has; on a narrow terminal the From line leaves out the mailbox's name
-    and the keys are named shorter, so each still takes one line."""
+    and the keys are named shorter, so each still takes one line. ``more``: keys that
+    go on the last line (the send line's ``w send at`` when that line is full)."""
     text = Text()
 
     def row(label: str, value: str, style: str = "") -> None:
@@ -118,8 +121,13 @@ def review_text(review: Review, send_keys: str, width: int = 200) -> Text:
     if review.missing():
         text.append(one_line(review.missing() or "", 300) + "\n", style="bold red")
     text.append(send_keys + "\n", style="bold")
-    keys = REVIEW_KEYS if len(REVIEW_KEYS) <= width else SHORT_REVIEW_KEYS
-    text.append(keys if not review.chat else "s signature on/off", style="dim")
+    base = (
+        (REVIEW_KEYS, SHORT_REVIEW_KEYS, TINY_REVIEW_KEYS)
+        if not review.chat
+        else ("s signature on/off",)
+    )
+    fitting = [" · ".join(filter(None, (k, more))) for k in base]
+    text.append(next((k for k in fitting if len(k) <= width), fitting[-1]), style="dim")
     return text
 
 

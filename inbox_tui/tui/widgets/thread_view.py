@@ -26,6 +26,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from inbox_tui.sanitize import for_display, one_line, person, short_filename
+from inbox_tui.words import count
 
 if TYPE_CHECKING:
     from inbox_tui.services.conversations import Thread, ThreadMessage
@@ -49,9 +50,11 @@ def fold_quotes(body: str, show_quotes: bool) -> str:
             j = i
             while j < len(lines) and (lines[j].lstrip().startswith(">") or not lines[j].strip()):
                 j += 1
+            while not lines[j - 1].strip():  # blank lines after the quote are not quoted
+                j -= 1
             if out and out[-1].rstrip().endswith("wrote:"):
                 out.pop()
-            out.append(f"[… {j - i} quoted lines hidden; press q to show]")
+            out.append(f"[… {count(j - i, 'quoted line')} hidden; press q to show]")
             i = j
             continue
         out.append(lines[i])
@@ -133,6 +136,8 @@ def header_text(thread: Thread, viewers: list[tuple[str, str]]) -> Text:
         header.append(f" · {thread.customer_clock}", style="dim")
     if c.tags:
         header.append("  " + " ".join(f"#{one_line(t, 40)}" for t in c.tags), style="cyan")
+    for fired in thread.rules_fired[-3:]:  # why it was tagged or assigned (cleaned)
+        header.append(f"\n⚙ rule {fired}", style="dim")
     if viewers:
         header.append(
             "\n◉ " + ", ".join(f"{one_line(n, 40)} is {a}" for n, a in viewers),
