@@ -291,3 +291,54 @@ async def test_a_burst_of_backspaces_and_text_in_the_search_box(demo_store):
         await burst(pilot, *["backspace"] * 8, *"INV-2291")
         await settle(pilot)
         assert app.main.query_one("#search").value == "INV-2291"
+
+
+# -- 6. the list's cursor after a thread --------------------------------------------------
+
+
+def cursor_visible(app) -> bool:
+    lst = app.main.conv_list
+    top, height = int(lst.scroll_y), lst.scrollable_content_region.height
+    return height > 0 and top <= lst.cursor < top + height
+
+
+@pytest.mark.parametrize("down", [30, 70])
+@pytest.mark.parametrize("between", [(), ("e",), ("z", "enter")])
+async def test_back_from_a_thread_the_cursor_row_is_in_view(demo_store, between, down):
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for _ in range(down):
+            await pilot.press("j")
+        await settle(pilot)
+        assert cursor_visible(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        for key in between:  # close and go to the next one (a category may be asked)
+            await pilot.press(key)
+            await settle(pilot)
+            while app.screen is not app.main:  # the category picker: its first choice
+                await pilot.press("enter")
+                await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not app.main.has_class("-reading")
+        assert cursor_visible(app), (app.main.conv_list.cursor, app.main.conv_list.scroll_y)
+
+
+# -- 7. undo notices ----------------------------------------------------------------------
+
+
+async def test_undo_notices_replace_each_other(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for name in ("alpha", "beta", "gamma"):
+            await pilot.press("t", *name, "enter")
+            await settle(pilot)
+        for _ in range(3):
+            await pilot.press("ctrl+z")
+            await settle(pilot)
+        undone = [n.message for n in app._notifications if n.message.startswith("Undone")]
+        assert len(undone) == 1, undone
+        assert "alpha" in undone[0]  # the newest: the third undo took back the first tag
