@@ -247,12 +247,11 @@ class InboxApp(KeysFollowFocus, App[int]):
         self._sync_stop = asyncio.Event()
         rules = self.main.rules  # loaded once with the store (_load_rules)
 
+        last_new: list[str] = []  # the latest round that brought mail, as said
+
         def on_report(report: SyncReport) -> None:
             when = self.clock().strftime("%H:%M")
-            if report.errors:
-                self.main.post_message(StatusNews(f"Mail sync at {when}: {report.errors[-1]}"))
-            else:
-                self.main.post_message(StatusNews(f"Mail synced at {when}: {report.imported} new."))
+            self.main.post_message(StatusNews(sync_line(report, when, last_new)))
 
         try:
             await watch(self.config, cast(Any, self.store), on_report, self._sync_stop, rules=rules)
@@ -471,3 +470,16 @@ def _undo_notice(text: str) -> bool:
     """A notice of an undo, or of how long a send can be taken back: only the newest
     matters, so each replaces the one before it."""
     return text.startswith(("Undone", "Took back", "Nothing to undo")) or "take it back" in text
+
+
+def sync_line(report: Any, when: str, last_new: list[str]) -> str:
+    """The status line after a sync round. A quiet round says so without hiding the
+    last one that brought mail ("0 new" right after an import overwrote its count)."""
+    if report.errors:
+        return f"Mail sync at {when}: {report.errors[-1]}"
+    if report.imported:
+        last_new[:] = [f"{count(report.imported, 'new message')} at {when}"]
+        return f"Mail synced at {when}: {count(report.imported, 'new message')}."
+    return f"Mail checked at {when}: nothing new" + (
+        f" (last: {last_new[0]})." if last_new else "."
+    )
