@@ -30,6 +30,7 @@ from textual.dom import NoScreen
 from textual.widgets import Input
 
 if TYPE_CHECKING:
+    from textual.app import App
     from textual.widget import Widget
 
 
@@ -44,6 +45,14 @@ def focus_now(widget: Widget) -> None:
         screen.set_focus(widget)
     else:  # not focusable yet (a style still to apply): the ordinary way
         widget.focus()
+
+
+def retype(app: App[object], event: events.Key) -> None:
+    """Take ``event`` from where it went and type it again, to whatever has the focus
+    when it comes round (the screen or dialog opened since it was typed)."""
+    event.stop()
+    event.prevent_default()
+    app.post_message(events.Key(event.key, event.character))
 
 
 # The attribute a key carries from its arrival at the app: the widget focused then.
@@ -68,9 +77,7 @@ class KeysFollowFocus:
         typed_to = getattr(event, _TYPED_TO, _NOTHING)
         if typed_to is _NOTHING or typed_to is self._focus():
             return False
-        event.stop()
-        event.prevent_default()
-        self.post_message(events.Key(event.key, event.character))  # type: ignore[attr-defined]
+        retype(self, event)  # type: ignore[arg-type]
         return True
 
     def _focus(self) -> Widget | None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -17,6 +18,7 @@ from textual.widgets import Label, Static, TextArea
 
 from inbox_tui.errors import UserError
 from inbox_tui.sanitize import one_line
+from inbox_tui.tui.typeahead import retype
 
 if TYPE_CHECKING:
     from inbox_tui.config import Config
@@ -284,6 +286,11 @@ class Composer(ModalScreen[Draft | None]):
         from inbox_tui.tui.screens.review import review_keys
 
         if not self.reviewing:
+            return
+        if self.app.screen is not self and isinstance(event, events.Key):
+            # Typed in the same burst as f, a or w, before their dialog took the focus:
+            # it belongs to that dialog (a path holding "y" sent the reply, and crashed).
+            retype(self.app, event)
             return
         key = getattr(event, "key", "")
         if key == "y":
