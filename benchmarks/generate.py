@@ -347,7 +347,8 @@ def generate(
             conn.exec_driver_sql("ANALYZE")
         else:
             conn.execute(text("ANALYZE"))
-            for table in ("conversation", "message", "event"):
+            # Every table given explicit ids, or the first row the product adds collides.
+            for table in ("agent", "tag", "contact", "conversation", "message", "event"):
                 conn.execute(
                     text(
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"

@@ -229,3 +229,32 @@ def test_closing_under_require_needs_a_category(setup, capsys):
     assert record["conversation"]["status"] == "closed" and record["conversation"]["tags"] == [
         "bug"
     ]
+
+
+def test_reply_send_at_from_the_command_line(setup, capsys, smtp_server):
+    """``conv reply --send-at``: held in the outbox until then; ``morning`` needs the
+    customer's zone (this one never said it); a time that does not read is refused."""
+    from inbox_tui.models import Outbox, utcnow
+
+    store, cid, base = setup
+    with open(base[1], "a") as f:
+        f.write(
+            '[accounts.support]\nhost = "127.0.0.1"\nsecurity = "plain"\n'
+            'address = "support@example.com"\nsent_mailbox = ""\n'
+            f'[accounts.support.smtp]\nhost = "127.0.0.1"\nport = {smtp_server.port}\n'
+            'security = "plain"\n'
+        )
+    for when, needle in (("morning", "never said their time zone"), ("someday", "send time")):
+        code, out, err = conv(capsys, base, "reply", str(cid), "Hi", "--send-at", when)
+        assert code == 2 and out == "" and needle in err, err
+    before = utcnow()
+    code, out, err = conv(capsys, base, "reply", str(cid), "Later", "--send-at", "3h", "--json")
+    assert code == 0, err
+    record = json.loads(out)
+    with store.read() as s:
+        row = s.get(Outbox, record["outbox"])
+        due = row.next_attempt_at.replace(tzinfo=UTC)
+    assert before + timedelta(hours=3) <= due <= utcnow() + timedelta(hours=3)
+    assert cli.main([*base, "outbox", "flush"]) == 0
+    capsys.readouterr()
+    assert smtp_server.messages == []  # not before its time

@@ -340,6 +340,7 @@ def test_sqlite_dense_word_is_not_tested_per_conversation_next_to_a_rare_one(
     add(sqlite_store, "p22", "Paper everywhere.")
     monkeypatch.setattr(fulltext, "DENSE_SHARE", 0.0)
     monkeypatch.setattr(fulltext, "COMMON_HITS", 1)
+    monkeypatch.setattr(fulltext, "CACHE_WORDS", 0)  # the plans of words not kept
     with sqlite_store.read() as s:
         alone = fulltext.text_conditions(s, [("pap", True)])
         assert "EXISTS" in str(alone[0].compile(s.get_bind()))
@@ -348,6 +349,13 @@ def test_sqlite_dense_word_is_not_tested_per_conversation_next_to_a_rare_one(
         both = fulltext.text_conditions(s, [("pap", True), ("printer", True)])
         sql = [str(c.compile(s.get_bind())) for c in both]
     assert "EXISTS" not in sql[0] and "conversation.id + " in sql[0]
+    assert search(sqlite_store, "pap printer") == {conv}
+    # Kept (typing the next word): a test against the kept set, never an FTS probe.
+    monkeypatch.setattr(fulltext, "CACHE_WORDS", 2)
+    with sqlite_store.read() as s:
+        both = fulltext.text_conditions(s, [("pap", True), ("printer", True)])
+        sql = [str(c.compile(s.get_bind())) for c in both]
+    assert "EXISTS" not in sql[0] and "inbox_fts_cached" in sql[0]
     assert search(sqlite_store, "pap printer") == {conv}
 
 
@@ -426,3 +434,30 @@ def test_an_operator_half_typed_is_not_a_word_to_look_for():
         flt = parse_query(f"refund {partial}", "me")
         assert flt.text == ["refund"], partial
     assert parse_query("tag:bug", "me").tags == ["bug"]
+
+
+def test_earlier_words_matches_are_kept_while_typing_until_a_write(sqlite_store, monkeypatch):
+    """Typing "modem router" letter by letter reads the matches of "modem" once (the
+    word being typed is read each time); what a write adds is found at once after."""
+    from sqlalchemy import event
+
+    monkeypatch.setattr(fulltext, "COMMON_HITS", 1)  # every word is common here
+    store = sqlite_store
+    add(store, "a1", "The modem blinks red.")
+    b = add(store, "b1", "The modem is fine, the router too.")
+    reads: list[str] = []
+
+    def spy(conn, cursor, statement, params, context, many):
+        if "SELECT DISTINCT rowid >> 32" in statement:
+            reads.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", spy)
+    typed = [
+        search(store, "modem router"[:i]) for i in range(len("modem ro"), len("modem router") + 1)
+    ]
+    assert typed == [{b}] * len(typed)
+    assert len(reads) == 1  # "modem", kept; never the word being typed
+    c = add(store, "c1", "Modem and router replaced.")  # another connection commits
+    assert search(store, "modem router") == {b, c}
+    assert len(reads) == 2  # read again after the write
+    assert search(store, "modem blinks") == search(store, "blinks modem")

@@ -144,9 +144,81 @@ def test_an_article_is_embedded_with_its_title_alone_too():
     chunks = semantic.article_chunks("Reset your password", "", "Use the link. " * 80)
     assert chunks[0] == "Reset your password"
     assert all(c.startswith("Reset your password\n") for c in chunks[1:])
-    assert len(chunks) == 1 + semantic.MAX_CHUNKS
+    assert all(len(c) <= semantic.CHUNK_CHARS for c in chunks)
+    # A body longer than MAX_CHUNKS full chunks is capped.
+    long = "\n".join(f"Paragraph {i}. " + "Use the link. " * 30 for i in range(40))
+    assert len(semantic.article_chunks("Reset", "", long)) == 1 + semantic.MAX_CHUNKS
     # A title-only article is one chunk, not the same text twice.
     assert semantic.article_chunks("Pricing", "", "") == ["Pricing"]
+
+
+# A long article whose last section alone is about closing an account, beside a short
+# one about the account that is not: the question must find the long one.
+SETTINGS_GUIDE = "\n".join(
+    [
+        "Notifications",
+        "Choose which events send you an e-mail: new comments, mentions and weekly digests. "
+        "Quiet hours hold every notification until the morning.",
+        "Theme and display",
+        "Switch between the light and the dark theme, pick the font size and decide whether "
+        "tables show compact rows. These choices follow you to every device.",
+        "Time zone and date format",
+        "Dates and times are shown in the time zone of your profile. Pick a 24-hour clock or "
+        "AM/PM, and whether the week starts on Monday or on Sunday.",
+        "Keyboard shortcuts",
+        "Press the question mark anywhere to list the shortcuts. Each one can be rebound, and "
+        "the whole set can be turned off if it clashes with a screen reader.",
+        "Integrations",
+        "Connect the calendar, the chat tool and the file storage your team already uses. "
+        "Each integration asks for its own permission and can be disconnected at any time.",
+        "Language and region",
+        "Pick the language of menus and e-mails, and the region that decides number formats "
+        "and the currency shown on invoices.",
+        "Billing contacts",
+        "Invoices go to the billing contact, who can be someone other than the owner. Add a "
+        "purchase order number or a tax number and it is printed on every invoice.",
+        "Storage",
+        "The storage page lists the largest projects and files. Archived projects still count "
+        "towards the quota until they are emptied from the archive.",
+        "Team members",
+        "Invite colleagues by e-mail, give each of them the role of viewer, editor or admin, "
+        "and move them between teams whenever the organisation changes.",
+        "Closing your account",
+        "Deleting your account removes your profile, your projects and every file you "
+        "uploaded, permanently, after a grace period of thirty days. Download an export "
+        "first if you want to keep a copy; once the grace period ends nothing can be restored.",
+    ]
+)
+
+
+def test_a_question_answered_only_in_a_long_article_last_section_finds_it(store):
+    def work(s):
+        s.add(Article(slug="settings-guide", title="Settings guide", body=SETTINGS_GUIDE))
+        s.add(
+            Article(
+                slug="sign-in",
+                title="Sign in to your account",
+                body="Enter the e-mail address of your account and your password.",
+            )
+        )
+        return add_articles(s)
+
+    # The previous chunking embedded only the first ~1,300 characters of a body.
+    assert SETTINGS_GUIDE.index("Closing your account") > 1300
+    store.run(work)
+    with store.read() as s:
+        slugs = {a.id: a.slug for a in s.exec(select(Article))}
+        query = "I want to erase my account and all my data for good"
+        found = [slugs[a] for a, _ in semantic.search_articles(s, query, 3)]
+        assert found[0] == "settings-guide", found
+
+
+def test_a_new_chunking_recomputes_every_article(store, monkeypatch):
+    assert store.run(add_articles) == len(ARTICLES)
+    assert store.run(semantic.refresh_articles) == 0
+    monkeypatch.setattr(semantic, "CHUNKING", semantic.CHUNKING + "-next")
+    assert store.run(semantic.refresh_articles) == len(ARTICLES)
+    assert store.run(semantic.refresh_articles) == 0
 
 
 def test_a_conversation_gets_the_article_its_meaning_asks_for(store):

@@ -66,6 +66,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     reply.add_argument("text", nargs="+", metavar="TEXT")
     reply.add_argument("--close", action="store_true", help="close it after the reply")
     reply.add_argument("--category", metavar="TAG", help=category_help)
+    reply.add_argument(
+        "--send-at",
+        metavar="WHEN",
+        help="hold it in the outbox until then: morning (the customer's 9:00, when their "
+        "mail said their zone), 3h, tomorrow, 2026-12-01 09:00 (UTC)",
+    )
     rate = action("rate", "record the customer's rating: good, ok or bad", run_rate)
     rate.add_argument("rating", metavar="RATING")
     links = action("rating-links", "the Good / OK / Bad mailto: links for a reply", run_links)
@@ -152,6 +158,8 @@ def run_show(ctx: Context) -> int:
     tags = f"  [{one_line(', '.join(c.tags), 200)}]" if c.tags else ""
     print(f"#{c.id}  {one_line(c.subject or '(no subject)', 200)}")
     print(f"{c.status} · {one_line(c.assignee or 'unassigned', 100)} · {c.channel}{tags}")
+    for fired in thread.rules_fired:
+        print(f"rule {fired}")
     for m in thread.messages:
         who = one_line(m.agent or m.author_name or m.author_email or "?", 100)
         print(f"\n--- message {m.id} · {m.direction} · {who} · {m.sent_at:%Y-%m-%d %H:%M} UTC")
@@ -275,11 +283,20 @@ def run_reply(ctx: Context) -> int:
         from inbox_tui.errors import UserError
 
         raise UserError("--category goes with --close (conv reply ID TEXT --close --category TAG).")
+    send_at = None
+    if ctx.args.send_at is not None:
+        from inbox_tui.models import utcnow
+        from inbox_tui.services.schedule import send_at_for
+
+        with ctx.store.read() as session:
+            send_at = send_at_for(session, cid, ctx.args.send_at, utcnow())
     sent = ctx.store.run(
         send_reply, ctx.agent, cid, text, config=ctx.config, then_status=then,
-        category=ctx.args.category,
+        category=ctx.args.category, send_at=send_at,
     )  # fmt: skip
-    if sent.logged:
+    if sent.sentence.startswith("Reply scheduled"):
+        sentence = f"#{cid}: {sent.sentence} (outbox {sent.outbox_id})"
+    elif sent.logged:
         sentence = f"Replied on #{cid} (recorded in the conversation, not delivered)."
     else:
         sentence = f"Queued the reply on #{cid} (outbox {sent.outbox_id}; `inbox-tui outbox flush` sends it)."

@@ -5,6 +5,7 @@ which it calls), so none of them has to import another back."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
@@ -42,6 +43,7 @@ def send_reply(
     reply_all: bool = False,
     review: Review | None = None,
     category: str | None = None,
+    send_at: datetime | None = None,
 ) -> Sent:
     """The composer's send: a plain reply, or a macro's reply with its actions, plus the
     help article it carries, in one transaction. ``then_status`` None is the default
@@ -53,6 +55,8 @@ def send_reply(
     if review is not None and review.kind == "forward":
         return _send_forward(session, actor, review, body, config)
     options = reply_options(review)
+    if send_at is not None:  # "send at" given outside the review (conv reply --send-at)
+        options["send_at"] = send_at
     if macro:
         outbox_id = apply_macro(
             session,

@@ -13,12 +13,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
+from inbox_tui import sanitize
 from inbox_tui.models import (
     Agent,
     Contact,
     ContactAttribute,
     Conversation,
     ConversationTag,
+    Event,
+    EventKind,
     Message,
     Outbox,
     OutboxStatus,
@@ -123,6 +126,9 @@ class Thread:
     version: int
     earlier: int = 0  # older messages not loaded (get_thread's ``newest``)
     customer_clock: str = ""  # "their time 03:12 (UTC+02:00), night there" (services/clock)
+    # Why things happened by themselves: each rule that fired here, newest last, as
+    # "“Invoices to billing”: tagged billing, assigned to sam" (cleaned).
+    rules_fired: list[str] = field(default_factory=list)
 
 
 def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool = True):  # type: ignore[no-untyped-def]
@@ -393,6 +399,7 @@ def get_thread(session: Session, conversation_id: int, newest: int | None = None
         conversation=row,
         version=conv.version,
         earlier=earlier,
+        rules_fired=rules_fired(session, conversation_id),
         messages=[
             ThreadMessage(
                 id=m.id,  # type: ignore[arg-type]
@@ -412,6 +419,32 @@ def get_thread(session: Session, conversation_id: int, newest: int | None = None
             for m, username in msgs
         ],
     )
+
+
+def rules_fired(session: Session, conversation_id: int, limit: int = 20) -> list[str]:
+    """The rules that fired on this conversation (their ``rule_fired`` events), oldest
+    first, the newest ``limit``: the rule's name and what it did, cleaned for display."""
+    rows = session.exec(
+        select(Event.data)
+        .where(Event.conversation_id == conversation_id)
+        .where(Event.kind == EventKind.RULE_FIRED.value)
+        .order_by(col(Event.id).desc())
+        .limit(limit)
+    ).all()
+    out = []
+    for raw in reversed(rows):
+        try:
+            data = json.loads(raw or "{}")
+        except ValueError:
+            continue
+        if not isinstance(data, dict):
+            continue
+        name = sanitize.one_line(str(data.get("rule") or "?"), 100)
+        actions = data.get("actions")
+        listed = actions[:10] if isinstance(actions, list) else []
+        did = ", ".join(sanitize.one_line(str(a), 60) for a in listed)
+        out.append(f"“{name}”: {did}" if did else f"“{name}”")
+    return out
 
 
 def view_filter(view: str, me: str) -> ConversationFilter:

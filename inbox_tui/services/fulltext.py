@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, cast
 
 from sqlalchemy import bindparam, column, false, func, literal_column, or_, text
 from sqlalchemy.engine import Connection
@@ -100,14 +102,97 @@ def text_conditions(
         else:
             out.append(_pg_condition(pg_tsquery(tokens, prefix)))
     if fts:
-        plans = [_sqlite_plan(session, match, ordered) for _, match in fts]
+        cache = _match_cache(session)
+        # Every word but the last (the one being typed) is kept with its matches: the
+        # next keystrokes test conversations against them instead of reading them again.
+        cached = [
+            cache.get(session, match, keep=j < len(fts) - 1) for j, (_, match) in enumerate(fts)
+        ]
+        plans = [
+            "cached" if key is not None else _sqlite_plan(session, match, ordered)
+            for (_, match), key in zip(fts, cached, strict=True)
+        ]
         if "rare" in plans:
             # The rare word's few conversations drive the query, not the list order:
             # testing each of them per conversation would be the slow case of "dense".
             plans = ["common" if p == "dense" else p for p in plans]
-        for (i, match), plan in zip(fts, plans, strict=True):
-            out[i] = _sqlite_condition(match, plan)
+        for (i, match), plan, key in zip(fts, plans, cached, strict=True):
+            out[i] = _cached_condition(key) if key is not None else _sqlite_condition(match, plan)
     return out
+
+
+# -- a word's matches kept between keystrokes (SQLite) --------------------------------
+
+CACHE_WORDS = 2  # words kept per connection (a common one holds ~100k conversation ids)
+_CACHE_FUNCTION = "inbox_fts_cached"
+
+
+class _MatchCache:
+    """The conversations matching a few common words, for one SQLite connection: while
+    a query is typed, its earlier words are the same at every keystroke, and reading a
+    common word's matches again (200,000 messages for "install" on the 1 M store) was
+    most of a keystroke's time. Valid while nothing was written to the store: SQLite's
+    ``data_version`` moves when another connection commits, ``total_changes()`` when
+    this one writes; either empties the cache. A condition on a kept word is a test of
+    the conversation's id against a Python set (``inbox_fts_cached``), ~1 us a row."""
+
+    def __init__(self, dbapi_conn: Any) -> None:
+        self.words: OrderedDict[str, frozenset[int]] = OrderedDict()
+        self.version: tuple[int, int] | None = None
+        self._conn = dbapi_conn
+        dbapi_conn.create_function(_CACHE_FUNCTION, 2, self._test, deterministic=True)
+
+    def _test(self, match: str, conversation_id: int) -> int:
+        ids = self.words.get(match)
+        return 1 if ids is not None and conversation_id in ids else 0
+
+    def _check_version(self) -> None:
+        cur = self._conn.cursor()
+        try:
+            version = (
+                int(cur.execute("PRAGMA data_version").fetchone()[0]),
+                int(cur.execute("SELECT total_changes()").fetchone()[0]),
+            )
+        finally:
+            cur.close()
+        if version != self.version:
+            self.words.clear()
+            self.version = version
+
+    def get(self, session: Session, match: str, keep: bool) -> str | None:
+        """``match`` if its matches are (now) kept, else None. Only common words are
+        kept (a rare one is cheap to read again), and only when ``keep``."""
+        self._check_version()
+        if match in self.words:
+            self.words.move_to_end(match)
+            return match
+        if not keep or CACHE_WORDS <= 0 or _hits(session, match, cap=COMMON_HITS) < COMMON_HITS:
+            return None
+        rows = session.execute(
+            text("SELECT DISTINCT rowid >> 32 FROM message_fts WHERE message_fts MATCH :m"),
+            {"m": match},
+        )
+        self.words[match] = frozenset(int(r[0]) for r in rows)
+        while len(self.words) > CACHE_WORDS:
+            self.words.popitem(last=False)
+        return match
+
+
+def _match_cache(session: Session) -> _MatchCache:
+    """The cache of the session's connection, made (and its SQL function registered)
+    the first time; it lives as long as the connection (the pool's ``info``)."""
+    pooled = session.connection().connection
+    cache = pooled.info.get("inbox_fts_cache")
+    if cache is None:
+        cache = pooled.info["inbox_fts_cache"] = _MatchCache(pooled.dbapi_connection)
+    return cast(_MatchCache, cache)
+
+
+def _cached_condition(match: str) -> TextClause:
+    # Correlated by name, as the "dense" plan: the list queries read ``conversation``.
+    return text(f"{_CACHE_FUNCTION}(:m, conversation.id)").bindparams(
+        bindparam("m", match, unique=True)
+    )
 
 
 def _pg_condition(tsquery: str) -> ColumnElement[bool]:

@@ -413,10 +413,15 @@ def apply_macro_many(
     config: Config | None = None,
     now: datetime | None = None,
     category: str | None = None,
+    answers: dict[str, str] | None = None,
 ) -> int:
     """Apply a macro to each conversation of a selection, in one transaction (a reply is
     rendered for each customer). Returns how many it was applied to. ``category``: for
-    a macro that closes, tagged on those without one (``categories.before_close``)."""
+    a macro that closes, tagged on those without one (``categories.before_close``).
+    ``answers``: its blanks (``{{ask: …}}``), asked once for the whole selection."""
     for cid in ids:
-        apply_macro(session, actor, cid, slug, config=config, now=now, category=category)
+        apply_macro(
+            session, actor, cid, slug, config=config, now=now, category=category,
+            answers=answers,
+        )  # fmt: skip
     return len(ids)

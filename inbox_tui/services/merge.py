@@ -102,12 +102,19 @@ def merge(
 
 
 def unmerge(
-    session: Session, actor: str, conversation_id: int, *, at: datetime | None = None
+    session: Session,
+    actor: str,
+    conversation_id: int,
+    *,
+    at: datetime | None = None,
+    event_id: int | None = None,
 ) -> Moved:
-    """Reverse the latest hand merge into ``conversation_id`` not reversed yet."""
+    """Reverse the latest hand merge into ``conversation_id`` not reversed yet, or the
+    merge ``event_id`` (the undo key's: the agent's own merge, never the merge that
+    took back a split since)."""
     agent = ensure_agent(session, actor)
     target = lock_conversation(session, conversation_id)
-    event, data = _last_merge(session, conversation_id)
+    event, data = _last_merge(session, conversation_id, event_id)
     old_id = int(data["from"])
     if session.get(Conversation, old_id) is not None:
         raise UserError(f"Conversation {old_id} exists again; nothing was changed.")
@@ -218,7 +225,12 @@ def _replies(msgs: list[Message], first: Message) -> list[Message]:
     return out
 
 
-def _last_merge(session: Session, conversation_id: int) -> tuple[Event, dict[str, Any]]:
+def _last_merge(
+    session: Session, conversation_id: int, event_id: int | None = None
+) -> tuple[Event, dict[str, Any]]:
+    """The newest hand merge into the conversation not reversed yet (``event_id``: that
+    one). A merge the undo key made to take back a split is no hand merge of the
+    agent's: unmerging it would bring the split back, not the merged conversation."""
     events = session.exec(
         select(Event)
         .where(Event.conversation_id == conversation_id)
@@ -230,7 +242,12 @@ def _last_merge(session: Session, conversation_id: int) -> tuple[Event, dict[str
         data = json.loads(e.data or "{}")
         if e.kind == EventKind.SPLIT.value and data.get("undoes_merge"):
             undone.add(data["undoes_merge"])
-        elif e.kind == EventKind.MERGED.value and data.get("by_hand") and e.id not in undone:
+        elif (
+            e.kind == EventKind.MERGED.value
+            and data.get("by_hand")
+            and e.id not in undone
+            and (e.id == event_id if event_id is not None else e.undoes is None)
+        ):
             return e, data
     raise UserError(f"Conversation {conversation_id} has no merge to take back.")
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlmodel import Session
+
 from inbox_tui.errors import UserError
 from inbox_tui.services.clock import clock_at
 
@@ -84,3 +86,22 @@ def choices(offset_minutes: int | None, now: datetime) -> list[SendAtChoice]:
         )
     out.append(SendAtChoice("custom", "Another time…", SEND_AT_HINT))
     return out
+
+
+def send_at_for(session: Session, conversation_id: int, value: str, now: datetime) -> datetime:
+    """A "send at" typed on the command line: ``morning`` (the customer's 9:00, when
+    their mail said their zone) or what ``when.snooze_until`` reads. Raises BadSendTime."""
+    from inbox_tui.services.clock import customer_clock
+    from inbox_tui.when import snooze_until
+
+    if value.strip().lower() == "morning":
+        clock = customer_clock(session, conversation_id, now)
+        if clock is None:
+            raise BadSendTime(
+                f"#{conversation_id}'s customer never said their time zone; give a time instead."
+            )
+        return customers_morning(clock.offset_minutes, now)
+    try:
+        return snooze_until(value, now)
+    except ValueError as exc:
+        raise BadSendTime(str(exc).replace("snooze", "send")) from None

@@ -1,9 +1,9 @@
 """Suggestions by meaning: embeddings of articles and conversations kept in the store,
 and exact cosine search over them with numpy.
 
-Articles are embedded in chunks (the title with the description and the start of the
-body, then further windows of the body, each with the title in front); an article scores
-by its best chunk. A conversation is embedded from its subject and its customer's latest
+Articles are embedded in chunks (the title alone, then the description and body cut at
+headings and paragraphs, each piece with the title in front); an article scores by its
+best chunk. A conversation is embedded from its subject and its customer's latest
 messages with quoted text stripped. Each stored row carries the sha256 of the text it
 was computed from (and the model's name), so :func:`refresh_articles`,
 :func:`refresh_conversations` and :func:`catch_up` recompute exactly what changed,
@@ -54,9 +54,12 @@ if TYPE_CHECKING:
 ARTICLE, CONVERSATION = "article", "conversation"
 # Chunks stay within the model's 128-word-piece window (about 500 characters of
 # English); the cost of embedding grows with their length and number.
-HEAD_CHARS = 300  # body characters in an article's first chunk (with title, description)
-CHUNK_CHARS = 500  # each further chunk of a long article
-MAX_CHUNKS = 3  # the head and further windows of the body (the title is one more)
+CHUNK_CHARS = 500  # at most, per chunk of an article's body (with its title in front)
+MAX_CHUNKS = 12  # chunks of the body per article (the title alone is one more)
+HEADING_CHARS = 80  # a line this short without closing punctuation is a heading
+# Part of every article's fingerprint: bump it when article_chunks changes, so every
+# stored article vector is recomputed with the new chunking.
+CHUNKING = "sections-1"
 CONVERSATION_CHARS = 1500  # of the customer's latest messages
 TAGGED_HISTORY = 5000  # newest tagged conversations the tag vote looks at
 EMBED_ON_THE_FLY = 64  # tagged conversations without a stored vector embedded per rebuild
@@ -75,24 +78,60 @@ def text_hash(parts: Sequence[str]) -> str:
     return h.hexdigest()
 
 
+def _is_heading(line: str) -> bool:
+    return line.startswith("#") or (
+        len(line) <= HEADING_CHARS and not line.endswith((".", ",", ";", ":", "!", ")"))
+    )
+
+
+def _windows(text: str, size: int) -> list[str]:
+    """``text`` cut at spaces into pieces of at most ``size`` characters."""
+    out = []
+    while text:
+        piece = text[:size]
+        if len(text) > size and " " in piece:
+            piece = piece.rsplit(" ", 1)[0]
+        if piece.strip():
+            out.append(piece.strip())
+        text = text[len(piece) :].lstrip()
+    return out
+
+
+def _sections(body: str, size: int) -> list[str]:
+    """The body packed into pieces of at most ``size`` characters, whole lines where they
+    fit: a new piece starts at a heading (once the current piece is a third full) or
+    when the next line would not fit; a line longer than ``size`` is cut at spaces."""
+    pieces: list[str] = []
+    current = ""
+    for raw in body.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        full = len(current) + 1 + len(line) > size
+        if current and (full or (_is_heading(line) and len(current) >= size // 3)):
+            pieces.append(current)
+            current = ""
+        if len(line) > size:
+            *whole, current = _windows(line, size)
+            pieces += whole
+        else:
+            current = f"{current}\n{line}" if current else line
+    return [*pieces, current] if current else pieces
+
+
 def article_chunks(title: str, description: str, body: str) -> list[str]:
     """What is embedded for one article: its title alone (the question the article
-    answers, which is what a customer's question most resembles), the head (title,
-    description and the start of the body), then windows of the rest of the body cut at
-    a space, each with the title in front so a window keeps its topic. An article scores
-    by its best chunk; the title chunk lifted top-1 on StackFAQ's dev half from 0.957 to
-    0.966 (benchmarks/README.md)."""
+    answers, which is what a customer's question most resembles), then the description
+    and the body split at headings and paragraphs into pieces of at most CHUNK_CHARS
+    (MAX_CHUNKS of them), each with the title in front so a piece keeps its topic. An
+    article up to MAX_CHUNKS pieces (4,000-6,000 characters) is covered whole, so a
+    question answered in its last section finds it. An article scores by its best chunk
+    (benchmarks/README.md has the measurements)."""
     title, description, body = title.strip(), (description or "").strip(), (body or "").strip()
-    head = "\n".join(p for p in (title, description, body[:HEAD_CHARS]) if p)
-    chunks = [head or title]
-    rest = body[HEAD_CHARS:]
-    while rest.strip() and len(chunks) < MAX_CHUNKS:
-        piece = rest[:CHUNK_CHARS]
-        if len(rest) > CHUNK_CHARS and " " in piece:
-            piece = piece.rsplit(" ", 1)[0]
-        chunks.append(f"{title}\n{piece.strip()}")
-        rest = rest[len(piece) :]
-    return [title, *chunks] if title and title != chunks[0] else chunks
+    text = "\n".join(p for p in (description, body) if p)
+    size = max(CHUNK_CHARS - len(title) - 1, CHUNK_CHARS // 2)
+    chunks = [f"{title}\n{p}" if title else p for p in _sections(text, size)[:MAX_CHUNKS]]
+    return [title, *chunks] if title else chunks or [""]
 
 
 def _write(session: Session, kind: str, rows: list[tuple[int, str, Any]]) -> None:
@@ -145,7 +184,7 @@ def _stale_articles(session: Session) -> tuple[Todo, list[int]]:
             continue
         present.add(aid)
         chunks = article_chunks(title, description, body)
-        if have.get(aid) != (h := text_hash(chunks)):
+        if have.get(aid) != (h := text_hash([CHUNKING, *chunks])):
             todo.append((ARTICLE, aid, h, chunks))
     return todo, [aid for aid in have if aid not in present]
 

@@ -187,14 +187,15 @@ def _restore_by_hand(session: Session, actor: str, events: list[Event], now: dat
     first = events[0]
     assert first.conversation_id is not None
     if first.kind == EventKind.MERGED.value:
-        moved = merge.unmerge(session, actor, first.conversation_id, at=now)
+        moved = merge.unmerge(session, actor, first.conversation_id, at=now, event_id=first.id)
         return f"Undone: the merge; #{moved.other} is back with its {count(moved.messages, 'message')}."
     split_from = next(e for e in events if "to" in json.loads(e.data or "{}"))
     back = int(json.loads(split_from.data or "{}")["to"])
     assert split_from.conversation_id is not None
     moved = merge.merge(session, actor, back, split_from.conversation_id, at=now)
     return (
-        f"Undone: the split; its {count(moved.messages, 'message')} are back in "
+        f"Undone: the split; its {count(moved.messages, 'message')} "
+        f"{'is' if moved.messages == 1 else 'are'} back in "
         f"#{split_from.conversation_id}."
     )
 

@@ -108,6 +108,9 @@ class Store:
         engine = create_engine(
             f"sqlite:///{database}",
             echo=echo,
+            # The connection used last is handed out first: it holds the warmest page
+            # cache and the search's kept matches (services/fulltext._MatchCache).
+            pool_use_lifo=True,
             connect_args={
                 "check_same_thread": False,
                 "timeout": dialect.SQLITE_BUSY_TIMEOUT_MS / 1000,

@@ -242,12 +242,11 @@ class InboxApp(KeysFollowFocus, App[int]):
         self._sync_stop = asyncio.Event()
         rules = self.main.rules  # loaded once with the store (_load_rules)
 
+        last_new: list[str] = []  # the latest round that brought mail, as said
+
         def on_report(report: SyncReport) -> None:
             when = self.clock().strftime("%H:%M")
-            if report.errors:
-                self.main.post_message(StatusNews(f"Mail sync at {when}: {report.errors[-1]}"))
-            else:
-                self.main.post_message(StatusNews(f"Mail synced at {when}: {report.imported} new."))
+            self.main.post_message(StatusNews(sync_line(report, when, last_new)))
 
         try:
             await watch(self.config, cast(Any, self.store), on_report, self._sync_stop, rules=rules)
@@ -460,3 +459,16 @@ def run_app(ctx: Any) -> int:
     app = InboxApp(lambda: ctx.store, ctx.config, ctx.agent)
     app.run()
     return app.return_code or 0
+
+
+def sync_line(report: Any, when: str, last_new: list[str]) -> str:
+    """The status line after a sync round. A quiet round says so without hiding the
+    last one that brought mail ("0 new" right after an import overwrote its count)."""
+    if report.errors:
+        return f"Mail sync at {when}: {report.errors[-1]}"
+    if report.imported:
+        last_new[:] = [f"{count(report.imported, 'new message')} at {when}"]
+        return f"Mail synced at {when}: {count(report.imported, 'new message')}."
+    return f"Mail checked at {when}: nothing new" + (
+        f" (last: {last_new[0]})." if last_new else "."
+    )

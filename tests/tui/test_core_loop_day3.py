@@ -168,3 +168,38 @@ async def test_a_forward_taken_back_reopens_with_its_note_and_address(demo_store
         assert "To        billing@vendor.example" in shown
         assert "Forwards  the whole conversation, quoted" in shown
     assert smtp_server.messages == []
+
+
+# -- 4. a bulk macro with a question ----------------------------------------------------
+
+
+async def test_a_bulk_macro_asks_its_question_once_then_applies_to_all(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        ids = []
+        for _ in range(3):
+            ids.append(app.main.conv_list.current_row().id)
+            await pilot.press("x")
+            await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        await pilot.press(*"Escalate to engineering", "enter")
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "Prompt"
+        assert "ticket link" in app.screen.title_text and "3 selected" in app.screen.title_text
+        await pilot.press(*"https://bugs.example/123", "enter")
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "Confirm"
+        await pilot.press("y")
+        await settle(pilot, 6)
+        said = [str(n.message) for n in app._notifications]
+        assert not any("cannot be sent yet" in t for t in said), said
+    with demo_store.read() as s:
+        for cid in ids:
+            notes = s.exec(
+                select(Message.body)
+                .where(Message.conversation_id == cid)
+                .where(Message.direction == "note")
+            ).all()
+            assert any("https://bugs.example/123" in n for n in notes), (cid, notes)

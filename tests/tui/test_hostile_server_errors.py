@@ -149,7 +149,7 @@ async def test_outbox_failure_is_text_in_the_status_line(
     )
     app = make_app(store, config=live_config(account), poll_seconds=0.5)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for_status(pilot, "Mail synced at")  # the sync side is quiet from here on
+        await wait_for_status(pilot, "Mail checked at")  # the sync side is quiet from here on
         await pilot.press("enter", "r")
         await pilot.pause(0.2)
         await pilot.press(*"Here it is", "ctrl+s", "y")
@@ -157,7 +157,7 @@ async def test_outbox_failure_is_text_in_the_status_line(
         with store.read() as s:
             (row,) = s.exec(select(Outbox)).all()
         assert row.last_error and f"answered {code}" in row.last_error
-        assert shown == one_line(f"1 reply(ies) {kind}: {row.last_error}", 300)
+        assert shown == one_line(f"1 reply {kind}: {row.last_error}", 300)
         assert_no_control_text(shown, "the status line")
         assert HOSTILE[0][0] in shown  # "[@click=app.quit]Click me[/]" is text, not an action
         for toast in app._notifications:

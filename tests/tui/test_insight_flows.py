@@ -505,3 +505,46 @@ async def test_fixed_with_a_closing_macro_asks_for_a_category_once(demo_store):
         assert len(s.exec(select(Outbox).where(Outbox.conversation_id.in_(ids))).all()) == 2
     for cid in ids:
         assert conv(demo_store, cid).status == "closed" and "bug" in tags_of(demo_store, cid)
+
+
+async def test_the_category_question_opens_before_the_likely_ones_are_known(
+    demo_store, monkeypatch
+):
+    """Found in tmux: the first e took over ten seconds with nothing on screen (the
+    likely categories are suggestions, slow on a first use), so a second e opened a
+    second question. The question now opens at once, by name; the likely ones follow."""
+    import asyncio
+    import threading
+
+    from inbox_tui.services import categories
+
+    (cid,) = uncategorised_open(demo_store, 1)
+    gate = threading.Event()
+    real = categories.choices
+
+    def slow(session, conversation_id):
+        if conversation_id is not None:
+            gate.wait(20)
+        return real(session, conversation_id)
+
+    monkeypatch.setattr(categories, "choices", slow)
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.main.open_conversation(cid)
+        await settle(pilot)
+        try:
+            await pilot.press("e")
+            for _ in range(50):
+                if app.screen.__class__.__name__ == "FuzzyPicker":
+                    break
+                await asyncio.sleep(0.1)
+            picker = app.screen
+            assert picker.__class__.__name__ == "FuzzyPicker", "no question while suggesting"
+            assert picker.title_text.startswith(f"Category for #{cid}")
+            assert not any(it.hint for it in picker.items)  # by name, for now
+        finally:
+            gate.set()
+        await settle(pilot)
+        assert app.screen is picker and any(it.hint for it in picker.items)
+        assert picker.items[-1].value.endswith("skip")

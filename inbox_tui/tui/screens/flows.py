@@ -138,6 +138,7 @@ class FlowsBase(Screen[None]):
     _list_request: Any  # the filter the list last asked for
     _set_top: Callable[..., None]
     _status_said = ""
+    _unrunnable: str | None = None  # the sentence of a search that could not run
     rules: tuple[Any, ...] = ()  # the config's [rules] (set by the app): tagging fires them
 
     def _check_selection(self, flt: Any) -> None:
@@ -184,6 +185,15 @@ class FlowsBase(Screen[None]):
         self.conv_list.show_nothing()
         self._set_top(0)
         self.set_status(sentence)
+        self._unrunnable = sentence
+
+    def runnable_again(self) -> None:
+        """The query runs now: the sentence about the one before it goes (typing
+        ``sla:breached`` passed through ``sla:breache``, whose sentence stayed under the
+        right results), unless something else was said since."""
+        said, self._unrunnable = self._unrunnable, None
+        if said is not None and self._status_said == said:
+            self.set_status("")
 
     def on_selection_checked(self, message: SelectionChecked) -> None:
         hidden = [i for i in message.value if i in self.conv_list.selected]

@@ -60,6 +60,10 @@ class PreviousLoaded(Loaded):
     """value: the previous agent or None; flow: the Flow."""
 
 
+class CategoryChoicesLoaded(Loaded):
+    """value: the category choices, likely ones first; flow: (picker, with a Skip)."""
+
+
 class CategoryNeeded(Loaded):
     """value: (ids without a category, choices); flow: (Flow, then)."""
 
@@ -121,7 +125,14 @@ def _category_needed(
     lacking = categories.to_ask(session, ids, mode, then_status, macro)
     if not lacking:
         return [], []
-    return lacking, categories.choices(session, lacking[0] if len(ids) == 1 else None)
+    # By name at once: the likely ones (suggestions, slow on a first use) follow.
+    return lacking, categories.choices(session, None)
+
+
+def _likely_categories(session: Any, conversation_id: int) -> Any:
+    from inbox_tui.services import categories
+
+    return categories.choices(session, conversation_id)
 
 
 def _label(picker: FuzzyPicker, value: str) -> str:
@@ -534,10 +545,8 @@ class InsightFlows(TriageFlows):
             return
         n = len(lacking)
         which = self.conversation_label(ids[0]) if len(ids) == 1 else f"the {n} without one"
-        items = [PickItem(c.name, c.name, c.hint) for c in found]
         required = self.config.category_on_close == "require"
-        if not required:
-            items.append(PickItem(SKIP, "Skip: close without a category"))
+        items = _category_items(found, skip=not required)
         hint = "required" if required else "Enter chooses"
         title = f"Category for {which}? ({hint}; Esc: nothing closes)"
 
@@ -553,7 +562,23 @@ class InsightFlows(TriageFlows):
             else:
                 then(None if value == SKIP else value)
 
-        self.app.push_screen(FuzzyPicker(title, items), chosen)
+        picker = FuzzyPicker(title, items)
+        self.app.push_screen(picker, chosen)
+        if len(ids) == 1:  # the likely ones first, once suggested (the picker is up already)
+            self.gateway.read(
+                self, _likely_categories, lacking[0], reply=CategoryChoicesLoaded,
+                flow=(picker, not required), group="pickers",
+            )  # fmt: skip
+
+    def on_category_choices_loaded(self, message: CategoryChoicesLoaded) -> None:
+        picker, skip = message.flow
+        if picker.is_attached:
+            picker.set_items(_category_items(message.value, skip=skip))
+
+
+def _category_items(found: Any, *, skip: bool) -> list[PickItem]:
+    items = [PickItem(c.name, c.name, c.hint) for c in found]
+    return items + ([PickItem(SKIP, "Skip: close without a category")] if skip else [])
 
 
 def _assigned_to(moved: dict[str, int]) -> str:

@@ -278,6 +278,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         except ValueError as exc:
             self.show_unrunnable(str(exc))
             return
+        self.runnable_again()
         prefetched, self._prefetched = self._prefetched, None  # good for one reload only
         if prefetched is not None and prefetched[0] == flt and keep_id is None:
             self._list_request = prefetched[0]

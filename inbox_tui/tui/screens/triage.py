@@ -7,6 +7,7 @@ through the gateway; answers come back as messages.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -569,23 +570,29 @@ class TriageFlows(MailFlows):
             return
         name = one_line(info.name, 60)
 
-        def run() -> None:
-            n = len(flow.ids)  # after the confirmation: some may have been left out
+        def confirm(answers: dict[str, str], _typed: str) -> None:
+            def run() -> None:
+                n = len(flow.ids)  # after the confirmation: some may have been left out
 
-            def apply(category: str | None) -> None:
-                self.gateway.write(
-                    self,
-                    lambda s: apply_macro_many(
-                        s, self.me, flow.ids, info.slug, config=self.config, category=category
-                    ),
-                    ok=f"Applied “{name}” to {wording.conversations(n)}.",
-                    flow=flow,
-                )
+                def apply(category: str | None) -> None:
+                    self.gateway.write(
+                        self,
+                        lambda s: apply_macro_many(
+                            s, self.me, flow.ids, info.slug, config=self.config,
+                            category=category, answers=answers,
+                        ),
+                        ok=f"Applied “{name}” to {wording.conversations(n)}.",
+                        flow=flow,
+                    )  # fmt: skip
 
-            self.ask_category(flow.ids, apply, then_status=None, macro=info.slug)
+                self.ask_category(flow.ids, apply, then_status=None, macro=info.slug)
 
-        effects = ", ".join(info.effects()) or "change nothing"
-        self.confirmed(flow, f"Apply the macro “{name}” to {{on}}? It will {effects}.", run)
+            effects = ", ".join(info.effects()) or "change nothing"
+            self.confirmed(flow, f"Apply the macro “{name}” to {{on}}? It will {effects}.", run)
+
+        # Its blanks are asked once for the whole selection, before the confirmation.
+        whom = self._title("for", flow).removeprefix("for ")
+        self._ask_blanks(list(p.asks) if p is not None else [], {}, whom, confirm, typed)
 
     def _ask_then_compose(
         self, conv_id: int, slug: str, asks: list[str], answers: dict[str, str], typed: str = ""
@@ -595,19 +602,36 @@ class TriageFlows(MailFlows):
         (Enter was typed too), the rest goes on to the next step."""
         from inbox_tui.services.macros import preview
 
-        if not asks:
+        def compose(filled: dict[str, str], rest: str) -> None:
             waiting = Waiting("Filling in the macro… (Esc cancels)")
-            waiting.typed = typed
+            waiting.typed = rest
             self.app.push_screen(waiting)
             self.gateway.read(
-                self, preview, self.me, conv_id, slug, answers, reply=MacroRendered,
+                self, preview, self.me, conv_id, slug, filled, reply=MacroRendered,
                 flow=(conv_id, slug, waiting), group="actions",
             )  # fmt: skip
+
+        self._ask_blanks(asks, answers, self.conversation_label(conv_id), compose, typed)
+
+    def _ask_blanks(
+        self,
+        asks: list[str],
+        answers: dict[str, str],
+        whom: str,
+        done: Callable[[dict[str, str], str], None],
+        typed: str = "",
+    ) -> None:
+        """Ask a macro's blanks one by one (once for a whole selection), then ``done``
+        with the answers. ``typed``: keys typed before this step appeared; a line of it
+        answers the blank (Enter was typed too), the rest goes on to ``done``."""
+        if not asks:
+            done(answers, typed)
             return
         if "\n" in typed:
             answer, rest = typed.split("\n", 1)
             if answer.strip():
-                self._ask_then_compose(conv_id, slug, asks[1:], {**answers, asks[0]: answer}, rest)
+                filled = {**answers, asks[0]: answer}
+                self._ask_blanks(asks[1:], filled, whom, done, rest)
                 return
             typed = rest
 
@@ -619,9 +643,9 @@ class TriageFlows(MailFlows):
                     markup=False,
                 )
                 return
-            self._ask_then_compose(conv_id, slug, asks[1:], {**answers, asks[0]: value})
+            self._ask_blanks(asks[1:], {**answers, asks[0]: value}, whom, done)
 
-        title = f"Macro needs: {one_line(asks[0], 60)} ({self.conversation_label(conv_id)})"
+        title = f"Macro needs: {one_line(asks[0], 60)} ({one_line(whom, 60)})"
         self.app.push_screen(Prompt(title, value=typed), got)
 
     def on_macro_rendered(self, message: MacroRendered) -> None:
