@@ -18,6 +18,8 @@ loads nothing.
     tag = ["billing"]
     assign = "sam"                   # a username, or "none"
     status = "pending"               # open | pending | closed
+    macro = "refund-policy"          # a macro's slug: its actions (tag, untag, assign,
+                                     # status, snooze), never its reply or note
 
 Conditions are plain words and substrings, never regular expressions, so no rule can
 take long to match. Actions never trigger rules (no loops).
@@ -31,7 +33,7 @@ from pathlib import Path
 
 WHEN = ("arrives", "customer_reply", "tagged")
 IF_KEYS = ("subject", "body", "from", "channel", "tag", "contact")
-THEN_KEYS = ("tag", "assign", "status")
+THEN_KEYS = ("tag", "assign", "status", "macro")
 STATUSES = ("open", "pending", "closed")
 MAX_RULES = 500
 MAX_TEXT = 200
@@ -58,6 +60,7 @@ class Rule:
     tags: tuple[str, ...] = ()
     assign: str | None = None
     status: str | None = None
+    macro: str | None = None  # a macro's slug: its actions run, its text is not sent
     problems: list[str] = field(default_factory=list, compare=False, repr=False)
 
     def matches_contact(self, attributes: dict[str, str]) -> bool:
@@ -171,7 +174,7 @@ def _rule(item: object, where: str) -> Rule:
         for k in sorted(set(then) - set(THEN_KEYS))
     ]
     if not then:
-        p.append(f"{where}: has no action (then.tag, then.assign or then.status).")
+        p.append(f"{where}: has no action (then.tag, then.assign, then.status or then.macro).")
     sender, channel, assign, status = (
         cond.get("from"),
         cond.get("channel"),
@@ -186,6 +189,11 @@ def _rule(item: object, where: str) -> Rule:
         not isinstance(assign, str) or not assign.strip() or len(assign) > MAX_TEXT
     ):
         p.append(f"{where}: then.assign must be a username or none.")
+    macro = then.get("macro")
+    if macro is not None and (
+        not isinstance(macro, str) or not macro.strip() or len(macro) > MAX_TEXT
+    ):
+        p.append(f"{where}: then.macro must be a macro's name (its slug).")
     if status is not None and status not in STATUSES:
         p.append(f"{where}: then.status must be one of {', '.join(STATUSES)}.")
     if when == "tagged" and ({"subject", "body", "from"} & set(cond)):
@@ -207,5 +215,6 @@ def _rule(item: object, where: str) -> Rule:
         tags=_words(then["tag"], f"{where}: then.tag", p) if "tag" in then else (),
         assign=assign.strip() if isinstance(assign, str) else None,
         status=status if isinstance(status, str) else None,
+        macro=macro.strip() if isinstance(macro, str) else None,
         problems=p,
     )

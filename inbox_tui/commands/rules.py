@@ -54,7 +54,22 @@ def _load(file: str) -> list[Rule]:
 
 
 def run_lint(ctx: Context) -> int:
+    from inbox_tui.errors import UserError
+    from inbox_tui.sanitize import one_line
+    from inbox_tui.services.macros import unknown_macros
+
     rules = _load(ctx.args.file)
+    slugs = [r.macro for r in rules if r.macro is not None]
+    missing = set(ctx.store.run(unknown_macros, slugs)) if slugs else set()
+    problems = [
+        f"rule {r.name!r}: there is no macro called {r.macro!r} (inbox-tui macros list)."
+        for r in rules
+        if r.macro in missing
+    ]
+    if problems:
+        for problem in problems[1:]:
+            print(f"inbox-tui: {one_line(problem, 500)}", file=sys.stderr)
+        raise UserError(one_line(problems[0], 500))
     print(f"{count(len(rules), 'rule')}, no problems.")
     return 0
 
@@ -69,6 +84,7 @@ def run_list(ctx: Context) -> int:
         cond += [f"channel:{r.channel}"] if r.channel else []
         acts = [f"tag {t}" for t in r.tags] + ([f"assign {r.assign}"] if r.assign else [])
         acts += [f"status {r.status}"] if r.status else []
+        acts += [f"macro {r.macro}"] if r.macro else []
         print(
             one_line(
                 f"{r.name}: when {r.when} if {' '.join(cond) or 'always'} then {', '.join(acts)}",

@@ -2,6 +2,8 @@
 
 The list is ordered newest activity first; a page is fetched by "everything before this
 (last_activity_at, id)" rather than OFFSET, so page 5,000 costs what page 1 costs.
+The "waiting" order (``ConversationFilter.order``) lists the conversations that need a
+reply, waiting longest first, paged the same way by (waiting since, id).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from inbox_tui import sanitize
@@ -35,11 +38,13 @@ from inbox_tui.services.core import conversation_not_found
 from inbox_tui.services.drafts import conversations_with_drafts
 from inbox_tui.services.fulltext import LIKE_ESCAPE, like_contains, text_conditions
 from inbox_tui.services.mentions import mentioned_conversations, unread_in
-from inbox_tui.services.sla import SlaPolicy, due_for, matching_ids
+from inbox_tui.services.sla import SlaPolicy, due_for, matching_ids, waiting_since
 from inbox_tui.services.sla import current as current_sla
 
-# (last_activity_at, id) of the last row of the previous page.
+# (last_activity_at, id) of the last row of the previous page; (waiting since, id) in
+# the "waiting" order.
 Cursor = tuple[datetime, int]
+WAITING = "waiting"  # ConversationFilter.order: needs a reply, waiting longest first
 
 
 @dataclass
@@ -75,6 +80,11 @@ class ConversationFilter:
     # The customer's attributes (contact.plan:enterprise): (name, lower-case value).
     contact_attrs: list[tuple[str, str]] = field(default_factory=list)
     without_contact_attrs: list[tuple[str, str]] = field(default_factory=list)
+    # Needs a reply: the latest message that is not a note is the customer's.
+    needs_reply: bool = False
+    # None: newest activity first. WAITING: only those that need a reply, waiting
+    # longest first (services/sla.waiting_since), id breaking ties.
+    order: str | None = None
 
 
 @dataclass
@@ -96,9 +106,13 @@ class ConversationRow:
     # not waiting), and how long before that it is at risk (None: no targets set).
     sla_due_at: datetime | None = None
     sla_at_risk: timedelta | None = None
+    # In the WAITING order: since when it has waited (the order's key).
+    waiting_since: datetime | None = None
 
     @property
     def cursor(self) -> Cursor:
+        if self.waiting_since is not None:
+            return (self.waiting_since, self.id)
         return (self.last_activity_at, self.id)
 
 
@@ -149,6 +163,8 @@ def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool
             )
         )
     stmt = _apply_people(stmt, flt)
+    if flt.needs_reply or flt.order == WAITING:
+        stmt = stmt.where(waiting_since()[0].is_not(None))
     if flt.sla_state is not None and flt.sla_policy is not None:
         now = flt.sla_now or utcnow()
         found = matching_ids(session, flt.sla_policy, flt.sla_state, now, flt.sla_within)
@@ -199,6 +215,7 @@ def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool
     # With required tags (or ids) SQLite drives the query from that short list of
     # conversations, not by the activity order a page is read in.
     in_order = ordered and not flt.tags and flt.ids is None and flt.sla_state is None
+    in_order = in_order and flt.order is None
     terms = [(t, True) for t in flt.text] + [(t, False) for t in flt.phrases]
     for condition in text_conditions(session, terms, ordered=in_order):
         stmt = stmt.where(condition)
@@ -241,24 +258,17 @@ def list_conversations(
     ``drafts_for``: mark the rows where this agent has a draft (the list's "draft")
     or an unread mention (the list's "@")."""
     flt = flt or ConversationFilter()
+    key = _order_key(flt)
     stmt = (
-        select(Conversation, Agent.username, Contact.name, Contact.email)
+        core_select(Conversation, col(Agent.username), col(Contact.name), col(Contact.email), key)
         .outerjoin(Agent, col(Agent.id) == Conversation.assignee_id)
         .outerjoin(Contact, col(Contact.id) == Conversation.contact_id)
     )
     stmt = _apply_filter(stmt, flt, session)
     if after is not None:
-        at, cid = after
-        stmt = stmt.where(
-            or_(
-                col(Conversation.last_activity_at) < at,
-                and_(col(Conversation.last_activity_at) == at, col(Conversation.id) < cid),
-            )
-        )
-    stmt = stmt.order_by(
-        col(Conversation.last_activity_at).desc(), col(Conversation.id).desc()
-    ).limit(limit)
-    rows = session.exec(stmt).all()
+        stmt = stmt.where(_after(flt, key, after))
+    stmt = _ordered(stmt, flt, key).limit(limit)
+    rows = [tuple(r) for r in session.execute(stmt).all()]
     tags = _tags_for(session, [r[0].id for r in rows])
     drafted = (
         conversations_with_drafts(session, drafts_for, [r[0].id for r in rows])
@@ -281,8 +291,9 @@ def list_conversations(
             tags=tags.get(conv.id, []),
             draft=conv.id in drafted,
             mentioned=conv.id in named,
+            waiting_since=_aware(since) if flt.order == WAITING else None,
         )
-        for conv, username, cname, cemail in rows
+        for conv, username, cname, cemail, since in rows
     ]
     policy = current_sla()
     if policy is not None and out:
@@ -298,16 +309,41 @@ def row_cursor_at(session: Session, flt: ConversationFilter, index: int) -> Curs
     OFFSET: used only to jump far (``G``), after which paging is by keyset again."""
     # Not "ordered": a far jump reads past most matches anyway, so the plan that stops
     # early at a page would test every conversation one by one instead.
-    stmt = _apply_filter(
-        select(Conversation.last_activity_at, Conversation.id), flt, session, ordered=False
-    )
-    stmt = (
-        stmt.order_by(col(Conversation.last_activity_at).desc(), col(Conversation.id).desc())
-        .offset(index)
-        .limit(1)
-    )
-    row = session.exec(stmt).first()
-    return (row[0], row[1]) if row else None
+    key = _order_key(flt)
+    stmt = _apply_filter(select(key, Conversation.id), flt, session, ordered=False)
+    row = session.exec(_ordered(stmt, flt, key).offset(index).limit(1)).first()
+    if row is None:
+        return None
+    at = _aware(row[0])
+    return (at, row[1]) if at is not None else None
+
+
+def _order_key(flt: ConversationFilter):  # type: ignore[no-untyped-def]
+    """The column the list is ordered by, before the id."""
+    if flt.order == WAITING:
+        return waiting_since()[0].label("order_key")
+    return col(Conversation.last_activity_at).label("order_key")
+
+
+def _ordered(stmt, flt: ConversationFilter, key):  # type: ignore[no-untyped-def]
+    if flt.order == WAITING:
+        return stmt.order_by(key.asc(), col(Conversation.id).asc())
+    return stmt.order_by(key.desc(), col(Conversation.id).desc())
+
+
+def _after(flt: ConversationFilter, key, after: Cursor):  # type: ignore[no-untyped-def]
+    """The keyset condition: strictly after ``after`` in the list's order."""
+    at, cid = after
+    expr = key.element
+    if flt.order == WAITING:
+        return or_(expr > at, and_(expr == at, col(Conversation.id) > cid))
+    return or_(expr < at, and_(expr == at, col(Conversation.id) < cid))
+
+
+def _aware(at: datetime | None) -> datetime | None:
+    from datetime import UTC
+
+    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
 
 
 def count_conversations(session: Session, flt: ConversationFilter | None = None) -> int:
@@ -449,7 +485,7 @@ def rules_fired(session: Session, conversation_id: int, limit: int = 20) -> list
 
 def view_filter(view: str, me: str) -> ConversationFilter:
     """The built-in views: unassigned, mine, open, pending, snoozed, closed, all,
-    mentions (notes naming me), tag:<name>, burst:<key>:<id,id,...> (an incident's
+    mentions (notes naming me), needs-reply (waiting longest first), tag:<name>, burst:<key>:<id,id,...> (an incident's
     conversations, ``services/incidents.burst_view``)."""
     active = {Status.OPEN.value}
     if view == "unassigned":
@@ -464,6 +500,8 @@ def view_filter(view: str, me: str) -> ConversationFilter:
         return ConversationFilter()
     if view == "mentions":
         return ConversationFilter(mentioned=me)
+    if view == "needs-reply":
+        return ConversationFilter(statuses=active | {Status.PENDING.value}, order=WAITING)
     if view.startswith("tag:"):
         return ConversationFilter(tags=[view[4:]])
     if view.startswith("burst:"):

@@ -33,6 +33,7 @@ from inbox_tui.services.attachments import entries, read_attachments
 from inbox_tui.services.drafts import delete_draft
 from inbox_tui.services.replies import (
     Delivery,
+    composed,
     queued_status,
     sending_account,
     signature,
@@ -133,24 +134,13 @@ def queue_forward(
     delivery = _delivery(parts, message_id, rcpts, account, config)
     outbox, row = store_outgoing(session, conv, agent, delivery, text, now)
     data = {
-        "message": row.id,
-        "outbox": outbox.id,
-        "to": recipients,
-        "original": message_row_id,
-        "attached": attach_original,
-        # What the agent wrote and chose, so undo send reopens the forward as it was.
-        "compose": {
-            "kind": "forward",
-            "text": note,
-            "to": to_list,  # with their names
-            "cc": cc_list,
-            "bcc": hidden,
-            "sign": sign,
-            "files": [str(p) for p in attachments],
-            "message_row_id": message_row_id,
-            "attach_original": attach_original,
-        },
-    }
+        "message": row.id, "outbox": outbox.id, "to": recipients,
+        "original": message_row_id, "attached": attach_original,
+        "compose": composed(
+            "forward", note, to_list, cc_list, hidden, sign, attachments,
+            message_row_id=message_row_id, attach_original=attach_original,
+        ),  # what the agent wrote and chose: undo send reopens the forward as it was
+    }  # fmt: skip
     core.append_message(session, conv, agent, Direction.OUTBOUND, EventKind.FORWARDED, data, now)
     delete_draft(session, actor, conversation_id, kind="forward")  # sent: not a draft any more
     assert outbox.id is not None

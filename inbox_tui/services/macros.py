@@ -347,6 +347,41 @@ def apply_macro(
     return result
 
 
+def apply_actions(session: Session, actor: str, conversation_id: int, slug: str) -> list[str]:
+    """What a rule does with a macro (services/rules): its actions only (tag, untag,
+    assign, status, snooze), never its reply or note, recorded as applied. An "assign =
+    me" is skipped (a rule is no one to assign to). Returns what changed; raises
+    MacroError when there is no such macro."""
+    info = get_macro(session, slug)
+    now = utcnow()
+    result = Applied(info.slug)
+    a = {k: v for k, v in info.actions.items() if not (k == "assign" and v == "me")}
+    _tag_and_assign(session, actor, conversation_id, a, now, result)
+    if a.get("snooze"):
+        until = now + parse_duration(a["snooze"])
+        if triage.snooze(session, actor, conversation_id, until, at=now):
+            result.changed.append(f"snoozed until {until:%Y-%m-%d %H:%M} UTC")
+    elif a.get("status") and triage.set_status(
+        session, actor, conversation_id, Status(a["status"]), at=now
+    ):
+        result.changed.append(f"set {a['status']}")
+    core.record(
+        session,
+        core.lock_conversation(session, conversation_id),
+        core.ensure_agent(session, actor),
+        EventKind.MACRO_APPLIED,
+        {"macro": info.slug, "name": info.name, "actions_only": True},
+        at=now,
+    )
+    return result.changed
+
+
+def unknown_macros(session: Session, slugs: list[str]) -> list[str]:
+    """Which of ``slugs`` name no macro (``rules lint``)."""
+    known = set(session.exec(select(Macro.slug).where(col(Macro.slug).in_(slugs))).all())
+    return [s for s in dict.fromkeys(slugs) if s not in known]
+
+
 def _tag_and_assign(
     session: Session,
     actor: str,

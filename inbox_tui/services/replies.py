@@ -433,14 +433,32 @@ def queue_reply(
             conv, agent, thread, last_in, text, now, config, recipients, files, bcc or [], hold
         )
     # What the agent wrote and chose, so undo send reopens the reply exactly as it was.
-    compose = {
-        "kind": "reply", "text": body, "reply_all": reply_all, "to": delivery.to,
-        "cc": delivery.cc, "bcc": list(bcc or []), "sign": sign,
-        "files": [str(p) for p in attachments], "answering": last_in.id if last_in else None,
-    }  # fmt: skip
+    compose = composed(
+        "reply", body, delivery.to, delivery.cc, bcc or [], sign, attachments,
+        reply_all=reply_all, answering=last_in.id if last_in else None,
+    )  # fmt: skip
     return _store_reply(
         session, actor, conv, agent, delivery, text, now, then_status, compose, hold
     )
+
+
+def composed(
+    kind: str,
+    text: str,
+    to: Sequence[tuple[str, str]],
+    cc: Sequence[tuple[str, str]],
+    bcc: Sequence[tuple[str, str]],
+    sign: bool,
+    files: Sequence[str | Path],
+    **more: object,
+) -> dict[str, object]:
+    """What the agent wrote and chose for a reply or forward, kept in its event so undo
+    send reopens it as it was (``review.review_again``): the text before the signature,
+    the recipients, the signature choice, the files (and ``more``: mode, message)."""
+    return {
+        "kind": kind, "text": text, "to": list(to), "cc": list(cc), "bcc": list(bcc),
+        "sign": sign, "files": [str(p) for p in files], **more,
+    }  # fmt: skip
 
 
 def _reply_text(body: str) -> str:

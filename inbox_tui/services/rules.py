@@ -178,6 +178,18 @@ def _fired(session: Session, conversation_id: int, event_id: int) -> set[str]:
     return names
 
 
+def _macro(session: Session, slug: str, conversation_id: int) -> list[str]:
+    """A rule's ``then.macro``: the macro's actions (never its reply or note). A macro
+    deleted since the rule was linted changes nothing and says so in the history."""
+    from inbox_tui.services.macros import MacroError, apply_actions
+
+    try:
+        changed = apply_actions(session, RULES_AGENT, conversation_id, slug)
+    except MacroError:
+        return [f"no macro {slug} (nothing applied)"]
+    return [f"applied macro {slug}", *changed]
+
+
 def _apply(session: Session, rule: Rule, conversation_id: int, event_id: int) -> Fired:
     actions = []
     for name in rule.tags:
@@ -191,6 +203,8 @@ def _apply(session: Session, rule: Rule, conversation_id: int, event_id: int) ->
         session, RULES_AGENT, conversation_id, Status(rule.status)
     ):
         actions.append(f"set {rule.status}")
+    if rule.macro is not None:
+        actions += _macro(session, rule.macro, conversation_id)
     conv = lock_conversation(session, conversation_id)
     agent = ensure_agent(session, RULES_AGENT, "Rules")
     record(

@@ -187,15 +187,11 @@ def current() -> SlaPolicy | None:
     return _POLICY[0]
 
 
-def waiting(
-    session: Session,
-    policy: SlaPolicy,
-    *,
-    ids: Sequence[int] | None = None,
-    started_before: datetime | None = None,
-) -> list[Due]:
-    """Every waiting conversation (or those of ``ids``), most urgent first: due time,
-    then waiting longest. ``started_before`` keeps those waiting since before it."""
+def waiting_since() -> tuple[Any, Any]:
+    """SQL for a conversation (correlated to ``Conversation``): (when it started waiting,
+    its last agent reply). Waiting starts at the first customer message after the last
+    reply an agent sent (notes are not replies); NULL when the latest message that is
+    not a note is an agent's, or there is none."""
     out = Message.__table__.alias("last_out")  # type: ignore[attr-defined]
     last_out = (
         select(func.max(out.c.sent_at))
@@ -213,6 +209,19 @@ def waiting(
         .correlate(Conversation)
         .scalar_subquery()
     )
+    return since, last_out
+
+
+def waiting(
+    session: Session,
+    policy: SlaPolicy,
+    *,
+    ids: Sequence[int] | None = None,
+    started_before: datetime | None = None,
+) -> list[Due]:
+    """Every waiting conversation (or those of ``ids``), most urgent first: due time,
+    then waiting longest. ``started_before`` keeps those waiting since before it."""
+    since, last_out = waiting_since()
     stmt = (
         core_select(
             col(Conversation.id),

@@ -29,6 +29,7 @@ VIEWS = [
     ("snoozed", "Snoozed"),
     ("closed", "Closed"),
     ("all", "Everything"),
+    ("needs-reply", "Needs reply, oldest first"),
 ]
 EVERYTHING = "all"
 MAX_NAME = 100

@@ -107,10 +107,15 @@ class InboxApp(KeysFollowFocus, App[int]):
         """Every toast, from any screen: plain text (never markup) and cleaned. Toasts
         carry subjects, tag, agent and file names, and servers' and the store's words;
         one call site that forgot ``markup=False`` or ``one_line`` put them on the
-        terminal as they came."""
+        terminal as they came. An undo notice replaces the one before it (five sends
+        or five ctrl+z piled five toasts on top of each other)."""
         del markup  # a toast's text is never markup
+        text = for_display(message)[:2000]
+        if _undo_notice(text):
+            for old in [n for n in self._notifications if _undo_notice(n.message)]:
+                self._unnotify(old, refresh=False)
         super().notify(
-            for_display(message)[:2000],
+            text,
             title=one_line(title, 80),
             severity=severity,
             timeout=timeout,
@@ -459,6 +464,12 @@ def run_app(ctx: Any) -> int:
     app = InboxApp(lambda: ctx.store, ctx.config, ctx.agent)
     app.run()
     return app.return_code or 0
+
+
+def _undo_notice(text: str) -> bool:
+    """A notice of an undo, or of how long a send can be taken back: only the newest
+    matters, so each replaces the one before it."""
+    return text.startswith(("Undone", "Took back", "Nothing to undo")) or "take it back" in text
 
 
 def sync_line(report: Any, when: str, last_new: list[str]) -> str:

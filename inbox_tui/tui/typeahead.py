@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from textual import events
 from textual.dom import NoScreen
+from textual.widgets import Input
 
 if TYPE_CHECKING:
     from textual.widget import Widget
@@ -74,3 +75,26 @@ class KeysFollowFocus:
 
     def _focus(self) -> Widget | None:
         return getattr(self, "focused", None)
+
+
+class InOrderInput(Input):
+    """A text box that runs its own editing keys (backspace, delete, arrows, Home, End,
+    Enter, Tab where bound) in the order they were typed. Textual runs a key's binding
+    only once the key has bubbled up to the app, while a letter goes into the box at
+    once: in a burst the letters typed after a backspace went in first, and the
+    backspace then took them ("web", then backspace and "I" at once, left "web"; eight
+    backspaces and "INV-2291" left "webINV-2"). Every text box of the app is one."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.is_printable:
+            return  # Input's own handler inserts it, in order
+        for key in (event.key, *event.aliases):
+            for binding in self._bindings.key_to_bindings.get(key, []):
+                if binding.priority:
+                    continue  # the app ran those before the key got here
+                # False: not for the box (up/down a one-line box cannot scroll): the
+                # key goes on up to the dialog or screen, as before.
+                if await self.app.run_action(binding.action, self):
+                    event.stop()
+                    event.prevent_default()  # and not again when it bubbles up
+                    return

@@ -203,3 +203,142 @@ async def test_a_bulk_macro_asks_its_question_once_then_applies_to_all(demo_stor
                 .where(Message.direction == "note")
             ).all()
             assert any("https://bugs.example/123" in n for n in notes), (cid, notes)
+
+
+# -- 5. keys typed in the same burst as the key that opens a dialog ---------------------
+
+
+async def burst(pilot, *keys: str) -> None:
+    """Keys as a terminal delivers a fast typist's (or a paste): all sent before the
+    app handles any (Pilot's ``press`` waits for the app between keys)."""
+    import unicodedata
+
+    from textual import events
+    from textual.app import _character_to_key, _get_unicode_name_from_key
+    from textual.keys import REPLACED_KEYS
+
+    driver = pilot.app._driver
+    for key in keys:
+        if len(key) == 1 and not key.isalnum():
+            key = _character_to_key(key)
+        try:  # as Pilot.press makes them
+            char = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
+        except KeyError:
+            char = key if len(key) == 1 else None
+        event = events.Key(key, char)
+        event.set_sender(pilot.app)
+        driver.send_message(event)
+    await pilot.pause()
+
+
+async def open_a_thread(pilot) -> None:
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_a_burst_after_t_reaches_the_tag_picker_whole_with_its_enter(demo_store, monkeypatch):
+    from inbox_tui.services import suggest
+
+    real = suggest.tag_choices
+
+    def slowed(*args, **kwargs):  # the first picker of the day: "Loading…" for a while
+        import time
+
+        time.sleep(0.4)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(suggest, "tag_choices", slowed)
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_a_thread(pilot)
+        cid = app.main.open_id
+        await burst(pilot, "t", *"confused", "enter")
+        await settle(pilot, 5)
+        if app.screen.__class__.__name__ == "Confirm":
+            await pilot.press("y")
+            await settle(pilot, 5)
+        with demo_store.read() as s:
+            from inbox_tui.services.conversations import get_conversation
+
+            assert "confused" in get_conversation(s, cid).tags
+
+
+async def test_a_burst_after_t_filters_with_every_letter(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_a_thread(pilot)
+        await burst(pilot, "t", *"conf")
+        await settle(pilot)
+        assert app.screen.query_one("Input").value == "conf"
+
+
+async def test_a_burst_after_z_snoozes_for_what_was_typed(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_a_thread(pilot)
+        await burst(pilot, "z", *"3h")
+        await settle(pilot)
+        assert app.screen.query_one("Input").value == "3h"
+
+
+async def test_a_burst_of_backspaces_and_text_in_the_search_box(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await burst(pilot, "/", *"web")
+        await settle(pilot)
+        await burst(pilot, *["backspace"] * 8, *"INV-2291")
+        await settle(pilot)
+        assert app.main.query_one("#search").value == "INV-2291"
+
+
+# -- 6. the list's cursor after a thread --------------------------------------------------
+
+
+def cursor_visible(app) -> bool:
+    lst = app.main.conv_list
+    top, height = int(lst.scroll_y), lst.scrollable_content_region.height
+    return height > 0 and top <= lst.cursor < top + height
+
+
+@pytest.mark.parametrize("down", [30, 70])
+@pytest.mark.parametrize("between", [(), ("e",), ("z", "enter")])
+async def test_back_from_a_thread_the_cursor_row_is_in_view(demo_store, between, down):
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for _ in range(down):
+            await pilot.press("j")
+        await settle(pilot)
+        assert cursor_visible(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        for key in between:  # close and go to the next one (a category may be asked)
+            await pilot.press(key)
+            await settle(pilot)
+            while app.screen is not app.main:  # the category picker: its first choice
+                await pilot.press("enter")
+                await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not app.main.has_class("-reading")
+        assert cursor_visible(app), (app.main.conv_list.cursor, app.main.conv_list.scroll_y)
+
+
+# -- 7. undo notices ----------------------------------------------------------------------
+
+
+async def test_undo_notices_replace_each_other(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for name in ("alpha", "beta", "gamma"):
+            await pilot.press("t", *name, "enter")
+            await settle(pilot)
+        for _ in range(3):
+            await pilot.press("ctrl+z")
+            await settle(pilot)
+        undone = [n.message for n in app._notifications if n.message.startswith("Undone")]
+        assert len(undone) == 1, undone
+        assert "alpha" in undone[0]  # the newest: the third undo took back the first tag

@@ -28,7 +28,7 @@ from inbox_tui.tui.screens.insight import InsightFlows
 from inbox_tui.tui.screens.reading import ThreadOpening
 from inbox_tui.tui.screens.stats_trips import StatsReturn, StatsTrips
 from inbox_tui.tui.screens.views_panel import ViewsList, ViewsPanel
-from inbox_tui.tui.typeahead import focus_now
+from inbox_tui.tui.typeahead import InOrderInput, focus_now
 from inbox_tui.tui.widgets.conversation_list import PAGE, ConversationList
 from inbox_tui.tui.widgets.side_pane import PaneData, SidePane, load_pane_data
 from inbox_tui.tui.widgets.thread_view import ThreadView
@@ -105,7 +105,7 @@ def pages_of(
     return count_of(session, flt), pages
 
 
-class SearchBox(Input):
+class SearchBox(InOrderInput):
     """The search field. Tab switches between searching the current view and searching
     everything (issue 17: search said nothing about what it searched)."""
 

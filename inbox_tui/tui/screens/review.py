@@ -21,6 +21,7 @@ from textual.widgets import Input, Label, Static
 
 from inbox_tui.errors import UserError
 from inbox_tui.sanitize import for_display, one_line, person, safe_filename, short_filename
+from inbox_tui.tui.typeahead import InOrderInput
 
 if TYPE_CHECKING:
     from inbox_tui.services.review import Pairs, Review
@@ -155,7 +156,7 @@ class RecipientsForm(ModalScreen["tuple[Pairs, Pairs, Pairs] | None"]):
                 ("Bcc", self.review.bcc),
             ):
                 yield Label(field)
-                yield Input(
+                yield InOrderInput(
                     format_addresses(pairs),
                     id=f"rcpt-{field.lower()}",
                     placeholder="name@example.com",
@@ -207,7 +208,7 @@ class PathPrompt(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(Text(one_line(self.title_text, 200), style="bold"))
-            yield Input(placeholder="path, e.g. ~/Downloads/report.pdf (Tab completes)")
+            yield InOrderInput(placeholder="path, e.g. ~/Downloads/report.pdf (Tab completes)")
             yield Static(id="path-choices")
             yield Static(id="prompt-error")
 

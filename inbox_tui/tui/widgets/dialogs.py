@@ -22,6 +22,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from inbox_tui.sanitize import for_display, one_line
+from inbox_tui.tui.typeahead import InOrderInput
 
 
 @dataclass
@@ -117,12 +118,13 @@ class FuzzyPicker(ModalScreen[str | None]):
         self.allow_new = allow_new  # e.g. "Create tag"
         self.previews = preview or {}
         self.pins = pins or {}  # "1" → value: typing the digit alone chooses it
+        self._enter_typed = False  # Enter pressed while the choices were loading
 
     def compose(self) -> ComposeResult:
         with Vertical():
             # A Static wraps: a long title (the collision dialog's) is read whole.
             yield Static(Text(for_display(self.title_text), style="bold"), id="picker-title")
-            yield Input(placeholder="type to filter…", id="filter")
+            yield InOrderInput(placeholder="type to filter…", id="filter")
             yield OptionList(id="options")
             if self.with_preview:
                 yield Static(id="preview", classes="preview")
@@ -144,8 +146,11 @@ class FuzzyPicker(ModalScreen[str | None]):
         typed = self.query_one(Input).value
         if typed in self.pins:
             self.dismiss(self.pins[typed])
-        else:
-            self._fill(typed)
+            return
+        self._fill(typed)
+        if self._enter_typed:  # Enter came while "Loading…": it chooses now
+            self._enter_typed = False
+            self._submit(typed)
 
     def _options(self, query: str) -> list[PickItem]:
         if not query:
@@ -194,9 +199,16 @@ class FuzzyPicker(ModalScreen[str | None]):
 
     @on(Input.Submitted, "#filter")
     def _submitted(self, event: Input.Submitted) -> None:
-        if self.typed is not None and event.value.strip():
+        if self.waiting:  # typed ahead of the choices: kept until they arrive
+            self._enter_typed = True
+            return
+        self._submit(event.value)
+
+    def _submit(self, typed: str) -> None:
+        """Enter: the typed answer ("3h"), else the highlighted choice."""
+        if self.typed is not None and typed.strip():
             try:
-                value = self.typed(event.value.strip())
+                value = self.typed(typed.strip())
             except ValueError as exc:  # meant as an answer, but wrong: say so, stay
                 self._refuse(str(exc))
                 return
@@ -268,7 +280,7 @@ class Prompt(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(Text(one_line(self.title_text, 300), style="bold"))
-            yield Input(value=one_line(self.value, 2000), placeholder=self.placeholder)
+            yield InOrderInput(value=one_line(self.value, 2000), placeholder=self.placeholder)
             yield Static(id="prompt-error")
 
     def on_mount(self) -> None:
