@@ -283,3 +283,25 @@ def test_a_merge_keeps_reply_and_note_drafts_apart(store):
         assert drafts.get_draft(s, "sam", a, kind="note") == "Note on b"
         assert drafts.get_review_edits(s, "sam", a, kind="note") == {"files": ["/x"]}
         assert drafts.get_review_edits(s, "sam", a) == {"sign": False}
+
+
+def test_a_forward_draft_keeps_its_recipients_even_with_no_note(store):
+    """A forward's note may be empty: Esc still keeps whom it goes to and what it
+    forwards; f brings it back (review.resume_forward); a reply's draft is untouched."""
+    from inbox_tui.services import review
+
+    a, _ = seed(store)
+    cfg = demo_config()
+
+    def start(s):
+        return review.forward_review(s, "sam", a, config=cfg, to=[("Bo", "bo@vendor.example")])
+
+    fwd = store.run(start)
+    assert store.run(review.keep_forward, "sam", a, "", fwd) is True
+    assert get(store, "sam", a) is None  # not a reply draft
+    note, back = store.run(lambda s: review.resume_forward(s, "sam", a, config=cfg))
+    assert note == ""
+    assert back.kind == "forward" and back.to == [("Bo", "bo@vendor.example")]
+    assert back.message_row_id is None  # the whole conversation, as it was
+    store.run(drafts.delete_draft, "sam", a, kind="forward")
+    assert store.run(lambda s: review.resume_forward(s, "sam", a, config=cfg)) is None

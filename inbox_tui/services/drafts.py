@@ -2,7 +2,7 @@
 sent (saved) or discarded.
 
 One draft per conversation, agent and kind (``draft`` table, migrations 0004 and 0012;
-kind "reply" or "note"). The composer saves it as the agent types and when it closes;
+kind "reply", "note" or "forward"). The composer saves it as the agent types and when it closes;
 ``r`` (``n`` for a note) on the conversation again, in this session or another one,
 after a restart or a crash, brings it back. ``queue_reply`` deletes the reply draft in
 the transaction that queues the reply, and ``add_note`` the note draft in the one that
@@ -30,7 +30,7 @@ from inbox_tui.store import insert_or_get
 
 # A draft is text an agent typed; a paste of a whole log file is not a reply.
 MAX_DRAFT_CHARS = 500_000
-KINDS = ("reply", "note")
+KINDS = ("reply", "note", "forward")  # a forward's draft keeps its recipients too
 
 
 @dataclass
@@ -52,7 +52,7 @@ def join_texts(first: str, then: str) -> str:
 
 def _check_kind(kind: str) -> None:
     if kind not in KINDS:
-        raise ValueError(f"a draft is a reply or a note, not {kind!r}")
+        raise ValueError(f"a draft is a reply, a note or a forward, not {kind!r}")
 
 
 def save_draft(
@@ -71,7 +71,7 @@ def save_draft(
     none; None leaves those kept before as they are (the composer's autosave)."""
     _check_kind(kind)
     text = sanitize.clean(body)
-    if not text.strip():
+    if not text.strip() and not (kind == "forward" and review):  # a forward's note may be empty
         delete_draft(session, actor, conversation_id, kind=kind)
         return False
     if len(text) > MAX_DRAFT_CHARS:

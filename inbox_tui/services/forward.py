@@ -30,6 +30,7 @@ from inbox_tui.mail.outgoing import (
 from inbox_tui.models import Blob, Direction, EventKind, Message, utcnow
 from inbox_tui.services import core
 from inbox_tui.services.attachments import entries, read_attachments
+from inbox_tui.services.drafts import delete_draft
 from inbox_tui.services.replies import (
     Delivery,
     composed,
@@ -141,6 +142,7 @@ def queue_forward(
         ),  # what the agent wrote and chose: undo send reopens the forward as it was
     }  # fmt: skip
     core.append_message(session, conv, agent, Direction.OUTBOUND, EventKind.FORWARDED, data, now)
+    delete_draft(session, actor, conversation_id, kind="forward")  # sent: not a draft any more
     assert outbox.id is not None
     return outbox.id
 

@@ -278,6 +278,49 @@ def review_again(
     return review
 
 
+def forward_draft(review: Review) -> dict[str, object]:
+    """What a forward's draft keeps besides its note: what it forwards and to whom, in
+    the form ``queue_forward`` records for undo send (``review_again`` reads both)."""
+    return {
+        "kind": "forward",
+        "to": [list(p) for p in review.to],
+        "cc": [list(p) for p in review.cc],
+        "bcc": [list(p) for p in review.bcc],
+        "sign": review.sign,
+        "files": list(review.files),
+        "message_row_id": review.message_row_id,
+        "attach_original": review.attach_original,
+    }
+
+
+def keep_forward(
+    session: Session, actor: str, conversation_id: int, note: str, review: Review
+) -> bool:
+    """A forward's composer closed (Esc): its note and recipients kept for the next ``f``."""
+    from inbox_tui.services.drafts import save_draft
+
+    return save_draft(
+        session, actor, conversation_id, note, kind="forward", review=forward_draft(review)
+    )
+
+
+def resume_forward(
+    session: Session, actor: str, conversation_id: int, *, config: Config
+) -> tuple[str, Review] | None:
+    """The agent's kept forward on this conversation (its note and review), or None."""
+    from inbox_tui.services.drafts import delete_draft, get_draft, get_review_edits
+
+    note = get_draft(session, actor, conversation_id, kind="forward")
+    kept = get_review_edits(session, actor, conversation_id, kind="forward")
+    if note is None or kept.get("kind") != "forward":
+        return None
+    try:
+        return note, review_again(session, actor, conversation_id, kept, config=config)
+    except UserError:  # the forwarded message left the conversation (a split): start again
+        delete_draft(session, actor, conversation_id, kind="forward")
+        return None
+
+
 def _account(config: Config, conv: Conversation) -> Account | None:
     """The account the reply goes out from (the demo's own in the demo), else the one
     the conversation came through, which cannot send (``_cannot_send`` says so)."""

@@ -428,3 +428,24 @@ async def test_escape_from_a_conversation_opened_in_the_customer_pane_goes_back(
         await settle(pilot)
         assert app.main.open_id == first and app.main.has_class("-reading")
         assert app.main.query_one("#thread").thread.conversation.id == first
+
+
+# -- 8. keys typed right after Enter in the search box go to the list ----------------------
+
+
+async def test_keys_typed_right_after_enter_in_the_search_go_to_the_list(demo_store):
+    """Walkthrough: '/' login, Enter, then j j typed quickly: the j's went into the search
+    box ('loginjj', no results) though Enter had moved the focus to the list."""
+    from tests.tui.test_core_loop_views_help import typed_at_once
+
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"login")
+        await settle(pilot)
+        start = lst(app).cursor
+        typed_at_once(app, "enter", "j", "j")
+        await settle(pilot, 5)
+        assert app.main.query_one("#search").value == "login"
+        assert app.focused is lst(app)
+        assert lst(app).cursor == start + 2

@@ -18,7 +18,8 @@ from inbox_tui.words import count
 
 
 class ForwardChoicesLoaded(Loaded):
-    """value: services.forward.ForwardChoice list; flow: the picker."""
+    """value: (services.forward.ForwardChoice list, the kept forward: (note, Review) or
+    None); flow: the picker."""
 
 
 class ForwardStarted(Loaded):
@@ -50,6 +51,7 @@ class MailFlows(ReplyFlows):
 
     def action_forward(self) -> None:
         from inbox_tui.services.forward import forward_choices
+        from inbox_tui.services.review import resume_forward
 
         flow = self.begin(single=True)
         if flow is None:
@@ -62,13 +64,22 @@ class MailFlows(ReplyFlows):
                 self._ask_forward_to(conv_id, None if value == "all" else int(value))
 
         self.app.push_screen(picker, chosen)
-        self.gateway.read(
-            self, forward_choices, conv_id, reply=ForwardChoicesLoaded, flow=picker, group="pickers"
-        )
+
+        def read(s: Any) -> tuple[Any, Any]:  # the choices, and the forward kept on Esc
+            kept = resume_forward(s, self.me, conv_id, config=self.config)
+            return forward_choices(s, conv_id), kept
+
+        self.gateway.read(self, read, reply=ForwardChoicesLoaded, flow=picker, group="pickers")
 
     def on_forward_choices_loaded(self, message: ForwardChoicesLoaded) -> None:
         picker: FuzzyPicker = message.flow
-        choices = message.value
+        choices, kept = message.value
+        if kept is not None:  # the forward the agent left with Esc: back as it was
+            if picker.is_attached:
+                picker.dismiss(None)
+                note, review = kept
+                self.forward_composer(review.conversation_id, note, review)
+            return
         n = len(choices)
         items = [PickItem("all", "The whole conversation, quoted", f"{n} message{'s' * (n != 1)}")]
         for c in choices:  # one line each at 80 columns: the name is kept short
@@ -112,10 +123,21 @@ class MailFlows(ReplyFlows):
     def forward_composer(self, conv_id: int, text: str, review: Any) -> None:
         """The composer for a forward's note (it may stay empty), then its review."""
 
+        from inbox_tui.services.drafts import delete_draft
+        from inbox_tui.services.review import keep_forward
+
         def done(draft: Draft | None) -> None:
-            if draft is None or draft.action == "closed":
-                if draft is not None and draft.text.strip():
-                    self.notify("Forward not sent.", markup=False)
+            if draft is None:  # discarded
+                self.gateway.write(
+                    self, lambda s: delete_draft(s, self.me, conv_id, kind="forward")
+                )
+                return
+            if draft.action == "closed":  # kept, like a reply's draft, for the next f
+                kept = draft.review or review
+                ok = "Forward kept; f on this conversation brings it back."
+                self.gateway.write(
+                    self, lambda s: keep_forward(s, self.me, conv_id, draft.text, kept), ok=ok
+                )
                 return
             flow = SendFlow(conv_id, draft.text, None, None)
             flow.review = draft.review

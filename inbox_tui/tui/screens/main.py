@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -116,6 +116,19 @@ class SearchBox(InOrderInput):
 
     def action_toggle_scope(self) -> None:
         self.post_message(self.ScopeToggled())
+
+    async def _on_key(self, event: events.Key) -> None:
+        """Enter moves the focus to the list at once, and keys typed right after it
+        (already in this box's queue) go there too: they bubble to the app, which types
+        them again to the list (tui/typeahead.py); they went into the query ('loginjj')."""
+        focused = self.screen.focused is self  # now: has_focus changes only later
+        if event.key == "enter" and focused:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Submitted(self, self.value))
+            focus_now(self.screen.query_one("#list"))
+        elif not focused:
+            event.prevent_default()  # not typed here: it travels on to the app
 
 
 class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):

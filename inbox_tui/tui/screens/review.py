@@ -6,6 +6,7 @@ string from a stranger goes through ``sanitize`` on its way to the screen."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -65,8 +66,11 @@ def review_text(review: Review, send_keys: str, width: int = 200, more: str = ""
     text = Text()
 
     def row(label: str, value: str, style: str = "") -> None:
+        # A value too long for the line goes on under its own column, not under the
+        # labels at the left edge (60 columns: the To line's second address read as a row).
+        lines = textwrap.wrap(value, max(width - 10, 20), break_on_hyphens=False) or [""]
         text.append(f"{label:<10}", style="bold")
-        text.append(value + "\n", style=style)
+        text.append(("\n" + " " * 10).join(lines) + "\n", style=style)
 
     if review.kind == "note":  # never sent: only the files kept with it
         row("Files", _files(review))

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
@@ -52,6 +53,37 @@ def rank_items(query: str, items: list[PickItem]) -> list[PickItem]:
     found = set(scores) | {i for i, it in enumerate(items) if q in it.label.lower()}
     ranked = sorted(found, key=lambda i: (tier(i), -scores.get(i, 100.0), i))
     return [items[i] for i in ranked]
+
+
+class _Choice:
+    """A picker's row: the mark and label, then the hint in its own column, so a hint
+    too long for the line wraps under itself (it wrapped to the left edge at 60
+    columns, under the labels). ``str()`` is the row as one line of text."""
+
+    def __init__(self, item: PickItem) -> None:
+        self.label = Text()
+        self.label.append("✔ " if item.checked else "  ", style="green")
+        self.label.append(one_line(item.label, 80))
+        self.hint = Text(one_line(item.hint, 60), style="dim") if item.hint else None
+
+    def flat(self) -> Text:
+        if self.hint is None:
+            return self.label
+        return Text.assemble(self.label, ("  " + self.hint.plain, "dim"))
+
+    def __str__(self) -> str:
+        return self.flat().plain
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if self.hint is None or self.label.cell_len + 2 + 12 > options.max_width:
+            # No hint, or a label that leaves the hint no room: one text, as it wraps.
+            yield self.flat()
+            return
+        table = Table.grid(padding=(0, 2))
+        table.add_column(no_wrap=True)
+        table.add_column(ratio=1)
+        table.add_row(self.label, self.hint)
+        yield table
 
 
 class FuzzyPicker(ModalScreen[str | None]):
@@ -130,13 +162,11 @@ class FuzzyPicker(ModalScreen[str | None]):
         ol.clear_options()
         self._shown = self._options(query.strip())
         opts = []
+        room = ol.scrollable_content_region.width or min(70, self.app.size.width * 95 // 100) - 8
         for it in self._shown:
-            t = Text()
-            t.append("✔ " if it.checked else "  ", style="green")
-            t.append(one_line(it.label, 80))
-            if it.hint:
-                t.append(f"  {one_line(it.hint, 60)}", style="dim")
-            opts.append(Option(t, id=it.value))
+            choice = _Choice(it)  # in columns only where it wraps: the rest stay as they were
+            flat = choice.flat()
+            opts.append(Option(flat if flat.cell_len <= room - 1 else choice, id=it.value))
         new = query.strip()
         if (
             self.allow_new
