@@ -26,7 +26,7 @@ from inbox_tui.services import wording
 from inbox_tui.tui.gateway import Loaded, ServiceFailed, StoreWritten
 from inbox_tui.tui.screens.flows import Flow, ReplySent, StatusNews
 from inbox_tui.tui.screens.triage import TriageFlows
-from inbox_tui.tui.widgets.dialogs import Confirm, FuzzyPicker, PickItem, Prompt
+from inbox_tui.tui.widgets.dialogs import Confirm, FuzzyPicker, PickItem, Prompt, Waiting
 from inbox_tui.words import count
 
 if TYPE_CHECKING:
@@ -532,14 +532,25 @@ class InsightFlows(TriageFlows):
         if mode == "off":
             then(None)
             return
+        # Keys typed while the store is asked go to the question, not to the list behind
+        # (walk2: e then "feature" opened Forward with the f).
+        waiting = Waiting("Closing… (Esc cancels)")
+        self.app.push_screen(waiting)
         self.gateway.read(
             self, _category_needed, list(ids), mode, then_status, macro, reply=CategoryNeeded,
-            flow=(list(ids), then, on_cancel, on_skip), group="pickers",
+            flow=(list(ids), then, on_cancel, on_skip, waiting), group="pickers",
         )  # fmt: skip
 
     def on_category_needed(self, message: CategoryNeeded) -> None:
-        ids, then, on_cancel, on_skip = message.flow
+        ids, then, on_cancel, on_skip, waiting = message.flow
+        typed = waiting.handoff()
         lacking, found = message.value
+        if typed is None:  # Esc while it was asked
+            if on_cancel is not None:
+                on_cancel()
+            else:
+                self.notify("Nothing was closed.", markup=False)
+            return
         if not lacking:
             then(None)
             return
@@ -562,7 +573,7 @@ class InsightFlows(TriageFlows):
             else:
                 then(None if value == SKIP else value)
 
-        picker = FuzzyPicker(title, items)
+        picker = FuzzyPicker(title, items, ahead=typed)
         self.app.push_screen(picker, chosen)
         if len(ids) == 1:  # the likely ones first, once suggested (the picker is up already)
             self.gateway.read(

@@ -106,8 +106,12 @@ class FuzzyPicker(ModalScreen[str | None]):
         typed: Callable[[str], str | None] | None = None,  # may raise ValueError: refused
         loading: bool = False,
         with_preview: bool = False,
+        ahead: str = "",
     ) -> None:
         super().__init__()
+        # Typed before this step opened (a Waiting step's handoff): the filter's text,
+        # and a line end in it is the Enter that chooses.
+        self.ahead = ahead
         # Opened at once, filled when its data arrives (set_items): keys typed right after
         # the action's key land in the filter, never on the screen behind.
         self.waiting = loading  # not "loading": that is Textual's own loading indicator
@@ -130,8 +134,16 @@ class FuzzyPicker(ModalScreen[str | None]):
                 yield Static(id="preview", classes="preview")
 
     def on_mount(self) -> None:
-        self._fill("")
-        self.query_one(Input).focus()
+        text, enter, _ = self.ahead.partition("\n")
+        box = self.query_one(Input)
+        box.value = text
+        self._fill(text)
+        box.focus()
+        if enter:
+            if self.waiting:
+                self._enter_typed = True
+            else:
+                self._submit(text)
 
     def set_items(
         self,
