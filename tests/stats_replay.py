@@ -251,4 +251,5 @@ def _compute(
         conversations=sorted(convs.values(), key=lambda c: c.id),
         daily_incoming=daily,
         business_hours=bh is not None,
+        zone=str(tz),  # the heatmaps' zone, as the report names it (heatmap_zone)
     )

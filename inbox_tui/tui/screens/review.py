@@ -22,6 +22,7 @@ from textual.widgets import Input, Label, Static
 from inbox_tui.errors import UserError
 from inbox_tui.sanitize import for_display, one_line, person, safe_filename, short_filename
 from inbox_tui.tui.typeahead import InOrderInput
+from inbox_tui.words import count
 
 if TYPE_CHECKING:
     from inbox_tui.services.review import Pairs, Review
@@ -97,7 +98,7 @@ def review_text(review: Review, send_keys: str, width: int = 200, more: str = ""
         others = len(review.customers) - 1
         row(
             "Answers",
-            f"{review.answers} (not the other {others} customer(s) here: see the thread)",
+            f"{review.answers} (not the other {count(others, 'customer')} here: see the thread)",
             "bold yellow",
         )
     if review.kind == "forward":
