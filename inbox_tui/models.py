@@ -33,6 +33,12 @@ class Status(enum.StrEnum):
     CLOSED = "closed"
 
 
+# The source of the messages the app sends: a reply answers the customer; a forward goes
+# to someone else and is no response (response targets do not count it).
+REPLY_SOURCE = "outbox"
+FORWARD_SOURCE = "outbox:forward"
+
+
 class Direction(enum.StrEnum):
     INBOUND = "in"  # from the customer
     OUTBOUND = "out"  # a reply from an agent, seen by the customer

@@ -554,3 +554,26 @@ def test_a_forward_taken_back_keeps_its_recipients_names(smtp_server, sqlite_sto
     assert back.review.cc == [("Bob", "bob@vendor.example")]
     assert back.review.bcc == [("Boss", "boss@example.org")]
     assert flush(sqlite_store, cfg) == 0  # taken back: nothing goes
+
+
+def test_a_forward_is_no_answer_to_the_customer(smtp_server, sqlite_store):
+    """walk2: forwarding a late conversation took its overdue mark away (the response
+    targets counted the forward as a reply). Undo send still finds a forward."""
+    from inbox_tui.services import sla
+
+    cid = seed(sqlite_store)
+    cfg = make_config(smtp_server, undo=30)
+    policy = sla.SlaPolicy.from_config({"first_response": "1h"})
+
+    def waiting_ids() -> set[int]:
+        with sqlite_store.read() as s:
+            return {d.conversation_id for d in sla.waiting(s, policy)}
+
+    assert cid in waiting_ids()
+    oid = sqlite_store.run(
+        forward.queue_forward, "sam", cid, ["boss@example.org"], config=cfg, note="FYI"
+    )
+    assert cid in waiting_ids()  # still waiting for an answer
+    assert sqlite_store.run(undo_send.cancel_outbox, "sam", oid).startswith("FYI")
+    sqlite_store.run(replies.queue_reply, "sam", cid, "We are on it.", config=cfg)
+    assert cid not in waiting_ids()  # a reply answers

@@ -27,7 +27,7 @@ from inbox_tui.mail.outgoing import (
     rebuild_original,
     with_signature,
 )
-from inbox_tui.models import Blob, Direction, EventKind, Message, utcnow
+from inbox_tui.models import FORWARD_SOURCE, Blob, Direction, EventKind, Message, utcnow
 from inbox_tui.services import core
 from inbox_tui.services.attachments import entries, read_attachments
 from inbox_tui.services.drafts import delete_draft
@@ -132,7 +132,7 @@ def queue_forward(
     )
     rcpts = list(dict.fromkeys(recipients + copied + [a for _, a in hidden]))
     delivery = _delivery(parts, message_id, rcpts, account, config)
-    outbox, row = store_outgoing(session, conv, agent, delivery, text, now)
+    outbox, row = store_outgoing(session, conv, agent, delivery, text, now, FORWARD_SOURCE)
     data = {
         "message": row.id, "outbox": outbox.id, "to": recipients,
         "original": message_row_id, "attached": attach_original,

@@ -43,6 +43,7 @@ from inbox_tui.mail.outgoing import (
     with_signature,
 )
 from inbox_tui.models import (
+    REPLY_SOURCE,
     Agent,
     Channel,
     Contact,
@@ -601,16 +602,18 @@ def store_outgoing(
     delivery: Delivery,
     text: str,
     now: datetime,
+    source: str = REPLY_SOURCE,
 ) -> tuple[Outbox, Message]:
     """The outgoing message in the thread (with its To/Cc and files, the files' bytes
     kept like an import's), its outbox row and its thread reference. The caller adds
-    the event (``core.append_message``), which counts the message."""
+    the event (``core.append_message``), which counts the message. ``source`` says
+    whether it answers the customer (a reply) or goes elsewhere (a forward)."""
     account = delivery.account
     mid = normalise_message_id(delivery.message_id) or delivery.message_id
     row = Message(
         conversation_id=conv.id,  # type: ignore[arg-type]
         dedupe_key=f"mid:{mid}",
-        source="outbox",
+        source=source,
         message_id=mid,
         direction=Direction.OUTBOUND.value,
         author_name=agent.name or agent.username,

@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 
 from inbox_tui.errors import UserError
 from inbox_tui.models import (
+    FORWARD_SOURCE,
     ContactAttribute,
     Conversation,
     ConversationTag,
@@ -197,6 +198,7 @@ def waiting_since() -> tuple[Any, Any]:
         select(func.max(out.c.sent_at))
         .where(out.c.conversation_id == Conversation.id)
         .where(out.c.direction == Direction.OUTBOUND.value)
+        .where(out.c.source != FORWARD_SOURCE)  # a forward is no answer to the customer
         .correlate(Conversation)
         .scalar_subquery()
     )
@@ -382,6 +384,7 @@ def breach_report(
             session.exec(
                 select(Message.conversation_id)
                 .where(Message.direction == Direction.OUTBOUND.value)
+                .where(Message.source != FORWARD_SOURCE)
                 .where(col(Message.sent_at) >= since)
                 .where(col(Message.sent_at) < until)
             ).all()
@@ -406,6 +409,7 @@ def breach_report(
             select(Message.conversation_id, Message.direction, Message.sent_at, Message.agent_id)
             .where(col(Message.conversation_id).in_(chunk))
             .where(Message.direction != Direction.NOTE.value)
+            .where(Message.source != FORWARD_SOURCE)  # no response, so not judged as one
             .order_by(col(Message.conversation_id), col(Message.sent_at), col(Message.id))
         ).all()
         attrs = _attributes(session, policy, chunk)

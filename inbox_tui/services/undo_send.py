@@ -16,6 +16,8 @@ from sqlmodel import Session, col, select
 from inbox_tui import sanitize
 from inbox_tui.errors import UserError
 from inbox_tui.models import (
+    FORWARD_SOURCE,
+    REPLY_SOURCE,
     Agent,
     Conversation,
     Event,
@@ -89,7 +91,7 @@ def cancel_outbox(session: Session, actor: str, outbox_id: int) -> str:
     message = session.exec(
         select(Message)
         .where(Message.message_id == row.message_id)
-        .where(Message.source == "outbox")
+        .where(col(Message.source).in_([REPLY_SOURCE, FORWARD_SOURCE]))
     ).first()
     text = message.body if message is not None else ""
     replied = [
