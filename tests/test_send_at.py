@@ -114,3 +114,32 @@ def test_a_past_time_cannot_be_scheduled(smtp_server, sqlite_store):
         )
     with sqlite_store.read() as s:
         assert s.exec(select(Outbox)).all() == []
+
+
+def test_a_scheduled_reply_leaves_the_response_clock_running(smtp_server, store):
+    """walk2: scheduling a reply took the conversation out of sla:breached at once,
+    though the customer hears nothing until it goes. A reply sent now stops it."""
+    from inbox_tui.services import sla
+
+    cfg = config(smtp_server.settings())
+    policy = sla.SlaPolicy.from_config({"first_response": "1h"})
+
+    def setup(s):
+        from inbox_tui.services import triage
+
+        triage.ensure_agent(s, "sam", "Sam Carter")
+        wrote = email.utils.format_datetime(utcnow() - timedelta(hours=3))
+        return mail(s, 1, wrote, who="kenji@far.example")
+
+    cid = store.run(setup)
+
+    def waiting() -> set[int]:
+        with store.read() as s:
+            return {d.conversation_id for d in sla.waiting(s, policy)}
+
+    assert cid in waiting()
+    later = utcnow() + timedelta(days=2)
+    store.run(replies.queue_reply, "sam", cid, "Tomorrow, then.", config=cfg, send_at=later)
+    assert cid in waiting()  # the customer has no answer yet
+    store.run(replies.queue_reply, "sam", cid, "Actually, now.", config=cfg)
+    assert cid not in waiting()

@@ -414,6 +414,8 @@ def queue_reply(
     hold = due(send_at, now, config.mail.undo_seconds)
     if hold is not None and conv.channel == Channel.CHAT.value:
         raise BadSendTime("A chat reply cannot be scheduled; send it now or later by hand.")
+    if hold is not None and then_status == Status.PENDING.value:
+        then_status = None  # not answered yet: it stays open, its response clock running
     thread = thread_of(session, conv)
     last_in = answered_message(thread, our_addresses(session, config), answering)
     if sign:
@@ -575,7 +577,7 @@ def _store_reply(
     """The reply in the thread and the outbox, its ``replied`` event (which remembers
     the status it changes and, ``compose``, what the agent wrote and chose, for undo
     send, and when a scheduled one goes), then the status the agent chose."""
-    outbox, row = store_outgoing(session, conv, agent, delivery, text, now)
+    outbox, row = store_outgoing(session, conv, agent, delivery, text, now, dated=hold)
     status_before = conv.status
     changes_status = then_status in ("pending", "closed") and conv.status != then_status
     data: dict[str, object] = {"message": row.id, "outbox": outbox.id, "channel": conv.channel}
@@ -603,6 +605,7 @@ def store_outgoing(
     text: str,
     now: datetime,
     source: str = REPLY_SOURCE,
+    dated: datetime | None = None,
 ) -> tuple[Outbox, Message]:
     """The outgoing message in the thread (with its To/Cc and files, the files' bytes
     kept like an import's), its outbox row and its thread reference. The caller adds
@@ -620,7 +623,7 @@ def store_outgoing(
         author_email=account.address if account else None,
         agent_id=agent.id,
         subject=delivery.subject if delivery.subject is not None else conv.subject,
-        sent_at=now,
+        sent_at=dated or now,  # a scheduled reply is dated when it goes, as its Date says
         received_at=now,
         body=text,
         to_addrs=json.dumps(delivery.to) if delivery.to else None,

@@ -38,6 +38,7 @@ from inbox_tui.models import (
     Message,
     Status,
     Tag,
+    utcnow,
 )
 from inbox_tui.services.stats import BusinessHours, DrillRow, load_subjects
 from inbox_tui.when import parse_duration
@@ -199,6 +200,9 @@ def waiting_since() -> tuple[Any, Any]:
         .where(out.c.conversation_id == Conversation.id)
         .where(out.c.direction == Direction.OUTBOUND.value)
         .where(out.c.source != FORWARD_SOURCE)  # a forward is no answer to the customer
+        # A reply scheduled for later ("send at") is dated when it goes: until then the
+        # customer has no answer and the clock runs (walk2: it stopped at once).
+        .where(out.c.sent_at <= utcnow())
         .correlate(Conversation)
         .scalar_subquery()
     )

@@ -77,7 +77,7 @@ def message_text(m: ThreadMessage, show_quotes: bool, now: datetime) -> Text:
     head.append(f"  {when}", style="dim")
     if m.waiting_until is not None:  # still in the outbox (a scheduled reply: until its time)
         goes = m.waiting_until.astimezone(UTC)
-        if goes - m.sent_at.astimezone(UTC) > timedelta(minutes=10):  # more than undo's wait
+        if goes - now.astimezone(UTC) > timedelta(minutes=10):  # more than undo's wait
             head.append(
                 f"  ⏲ scheduled: goes out {goes:%a %d %b %H:%M} UTC (B takes it back)",
                 style="bold yellow",
