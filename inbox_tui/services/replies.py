@@ -439,6 +439,7 @@ def queue_reply(
     compose = composed(
         "reply", body, delivery.to, delivery.cc, bcc or [], sign, attachments,
         reply_all=reply_all, answering=last_in.id if last_in else None,
+        send_at=hold.isoformat() if hold is not None else None,
     )  # fmt: skip
     return _store_reply(
         session, actor, conv, agent, delivery, text, now, then_status, compose, hold

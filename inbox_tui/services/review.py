@@ -10,6 +10,7 @@ Nothing here writes: the review is what ``replies.queue_reply`` and
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import os
 import re
@@ -275,6 +276,9 @@ def review_again(
         review.cc, review.bcc = pairs("cc"), pairs("bcc")
     review.sign = bool(compose.get("sign", True))
     review.files = [str(p) for p in compose.get("files") or []]
+    if isinstance(compose.get("send_at"), str):  # a scheduled reply keeps its time (walk2)
+        with contextlib.suppress(ValueError):  # written by queue_reply; never fails there
+            review.send_at = datetime.fromisoformat(compose["send_at"])
     return review
 
 

@@ -341,6 +341,8 @@ async def test_send_at_the_customers_morning_shows_scheduled_and_b_takes_it_back
             assert s.get(Outbox, row.id).status == "cancelled"
         assert app.screen.__class__.__name__ == "Composer"  # the text comes back
         assert "Fixed while you slept." in app.screen.query_one("TextArea").text
+        # with its send time (walk2: it came back without one, so y sent it at once)
+        assert app.screen.review.send_at.replace(tzinfo=UTC) == morning
     assert smtp_server.messages == []
 
 
