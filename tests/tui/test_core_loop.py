@@ -513,3 +513,23 @@ async def test_letters_typed_in_the_views_panel_touch_no_conversation(demo_store
             before.version,
         )
         assert len(app.screen_stack) == 2  # no picker or composer opened over the screen
+
+
+async def test_discard_in_the_collision_dialog_discards_the_draft(demo_store):
+    """walk2: "Discard the reply" kept the draft; r brought the text back."""
+    from inbox_tui.services.drafts import get_draft
+
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        cid = lst(app).current_row().id
+        await pilot.press("enter", "r", *"my answer")
+        await settle(pilot)
+        demo_store.run(triage.add_note, "priya", cid, "I am on this one")
+        await pilot.press("ctrl+s", "y")
+        await settle(pilot, 5)
+        assert app.screen.__class__.__name__ == "FuzzyPicker"
+        await pilot.press(*"discard", "enter")
+        await settle(pilot, 5)
+        with demo_store.read() as s:
+            assert get_draft(s, ME, cid) is None

@@ -303,8 +303,13 @@ class ReplyFlows(FlowsBase):
         title = "Someone else acted on this conversation since you opened it: " + "; ".join(changes)
 
         def chosen(value: str | None) -> None:
+            from inbox_tui.services.drafts import delete_draft
+
             if value == "send":
                 self.send(flow, force=True)
+            elif value == "discard":  # the draft too (walk2: r brought the text back)
+                cid = flow.conv_id
+                self.gateway.write(self, delete_draft, self.me, cid, ok="Reply discarded.")
             elif value == "edit" or value is None:
                 self._load_thread(flow.conv_id)
                 self.compose_reply(
