@@ -517,7 +517,7 @@ async def test_letters_typed_in_the_views_panel_touch_no_conversation(demo_store
 
 async def test_discard_in_the_collision_dialog_discards_the_draft(demo_store):
     """walk2: "Discard the reply" kept the draft; r brought the text back."""
-    from inbox_tui.services.drafts import get_draft
+    from inbox_tui.services.drafts import get_draft, save_draft
 
     app = make_app(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -525,6 +525,7 @@ async def test_discard_in_the_collision_dialog_discards_the_draft(demo_store):
         cid = lst(app).current_row().id
         await pilot.press("enter", "r", *"my answer")
         await settle(pilot)
+        demo_store.run(save_draft, ME, cid, "my answer")  # as the composer's autosave does
         demo_store.run(triage.add_note, "priya", cid, "I am on this one")
         await pilot.press("ctrl+s", "y")
         await settle(pilot, 5)
