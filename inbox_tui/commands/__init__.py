@@ -8,13 +8,17 @@ which creates the group the first time and returns its subparsers after that.
 from __future__ import annotations
 
 import argparse
+import weakref
+from typing import Any
 
-_IMPORT_GROUPS: dict[int, argparse._SubParsersAction] = {}  # type: ignore[type-arg]
+# Per parser: keyed by the subparsers object itself, weakly (by id(), a new parser could
+# get a freed one's id and with it a stale group: "conflicting subparser: mail").
+_IMPORT_GROUPS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
 
 def import_group(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:  # type: ignore[type-arg]
     """The subparsers of ``inbox-tui import``, shared by every module that imports data."""
-    key = id(sub)
+    key = sub
     if key not in _IMPORT_GROUPS:
         parser = sub.add_parser(
             "import",

@@ -22,6 +22,7 @@ from inbox_tui.services.conversations import ConversationFilter, list_conversati
 from inbox_tui.store import Store
 from tests.reliability.test_many_agents import replay, seed
 from tests.tui.conftest import make_app, settle
+from tests.tui.test_core_loop_views_help import _pick_view
 
 SIZE = (120, 40)
 CONVERSATIONS = 40
@@ -92,7 +93,7 @@ async def run(store: Store, agents: int, seconds: float) -> None:
     statuses: list[str] = []
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("v", "end", "enter")  # the views list: Everything is the last one
+        await _pick_view(pilot, app, "all")  # the views list: Everything
         await settle(pilot)
         assert app.main.view == "all" and app.main.conv_list.total == CONVERSATIONS
         for _ in range(CURSOR_AT):
