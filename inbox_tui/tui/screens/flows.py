@@ -173,15 +173,8 @@ class FlowsBase(Screen[None]):
         the text typed before it ("sla:" matched Slack chats) under a stale title. The
         selection, now out of sight, ends as it does for any list that hides it."""
         self._list_request = None  # answers still on their way are for older text
-        selected = sorted(self.conv_list.selected)
-        if selected:
-            names = ", ".join(f"#{i}" for i in selected[:5]) + (" …" if len(selected) > 5 else "")
-            self.conv_list.clear_selection()
-            self.notify(
-                f"Selection cleared ({len(selected)}): {names} not in this list, so no "
-                "action will touch it.",
-                severity="warning", markup=False,
-            )  # fmt: skip
+        if self.conv_list.selected:
+            self._end_selection(sorted(self.conv_list.selected))
         self.conv_list.show_nothing()
         self._set_top(0)
         self.set_status(sentence)
@@ -199,6 +192,10 @@ class FlowsBase(Screen[None]):
         hidden = [i for i in message.value if i in self.conv_list.selected]
         if not hidden or message.flow is not self._list_request:
             return
+        self._end_selection(hidden)
+
+    def _end_selection(self, hidden: list[int]) -> None:
+        """The selection ends, saying which of it (``hidden``) the list no longer shows."""
         n = len(self.conv_list.selected)
         names = ", ".join(f"#{i}" for i in hidden[:5]) + (" …" if len(hidden) > 5 else "")
         self.conv_list.clear_selection()
