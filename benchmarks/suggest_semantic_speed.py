@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import inbox_tui  # noqa: F401  # before numpy, as in the product: one BLAS thread (its __init__)
 from benchmarks.generate import load_text
 from benchmarks.suggest_accuracy import load_faq
 from benchmarks.suggest_speed import TYPED

@@ -47,6 +47,7 @@ class ArticleIndex:
         self.ends = np.append(starts[1:], len(matrix)).astype(np.int64) if len(ids) else starts
         self.position = {int(a): i for i, a in enumerate(ids.tolist())}
         self.basis, self.reduced = basis, reduced
+        self.model = ""  # whose vectors (the store's loader sets it)
         self._searches = 0
 
     def prepare(self) -> None:

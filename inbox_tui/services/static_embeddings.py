@@ -125,7 +125,8 @@ def _file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _load_or_build() -> StaticEncoder | None:
+def _load_or_build(build: bool) -> StaticEncoder | None:
+    """The cached table when it is intact; else, when ``build``, a new one (cached)."""
     import numpy as np
 
     enc = embeddings.encoder()
@@ -143,33 +144,42 @@ def _load_or_build() -> StaticEncoder | None:
         except (OSError, ValueError, KeyError):
             table = None
     if table is None:
+        if not build:
+            return None
         table = distil(enc)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp.npy")
-            np.save(tmp, table, allow_pickle=False)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            with tmp.open("wb") as fh:
+                np.save(fh, table, allow_pickle=False)
             digest = _file_sha256(tmp)
-            os.replace(tmp, path)
             meta.write_text(json.dumps({"sha256": digest, "model": MODEL_ID}))
+            os.replace(tmp, path)
         except OSError:  # no writable cache: the table lives in this process only
             log.warning("the static embedding table could not be cached", exc_info=True)
     return StaticEncoder(table, tokenizer)
 
 
-def encoder() -> StaticEncoder | None:
-    """The static model, built (once per machine) or loaded on first use; None when the
-    MiniLM model it comes from is not available."""
+def encoder(*, build: bool = True) -> StaticEncoder | None:
+    """The static model, loaded from the cache or (``build``) distilled and cached on
+    first use; None when the MiniLM model it comes from is not available, or when it is
+    not built yet and ``build`` is false (a suggestion never waits for a distillation)."""
     if not embeddings.enabled():
         return None
-    if "encoder" not in _state:
+    if _state.get("encoder") is None:
         with _lock:
-            if "encoder" not in _state:
-                _state["encoder"] = _load_or_build()
+            if _state.get("encoder") is None:
+                _state["encoder"] = _load_or_build(build)
     return _state["encoder"]  # type: ignore[no-any-return]
 
 
-def encode(texts: Sequence[str]) -> np.ndarray | None:
-    enc = encoder()
+def available() -> bool:
+    """Whether the static model can be used without distilling it now."""
+    return encoder(build=False) is not None
+
+
+def encode(texts: Sequence[str], *, build: bool = True) -> np.ndarray | None:
+    enc = encoder(build=build)
     return None if enc is None else enc.encode(texts)
 
 

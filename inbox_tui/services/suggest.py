@@ -184,10 +184,9 @@ def rank(
     and ``meaning=False`` by words alone (benchmarks). ``query_vector``: the query's
     embedding when the caller has it (a conversation's is cached)."""
     index = semantic.article_index(session) if meaning else None
-    vector: Any = query_vector
-    if index is not None and len(index.ids) and vector is None:
-        vecs = embeddings.encode([query])
-        vector = None if vecs is None else vecs[0]
+    vector: Any = None
+    if index is not None and len(index.ids):
+        vector = semantic.query_vector(index, query, query_vector)
     words_on = bool(fts_weight or fuzz_weight)
     if index is None or not len(index.ids) or vector is None:
         lexical = _rank_words(session, query, fts_weight=fts_weight, fuzz_weight=fuzz_weight)
