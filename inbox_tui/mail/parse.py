@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from email.message import Message
 from typing import TYPE_CHECKING, Protocol
 
+from inbox_tui import words
 from inbox_tui.incoming import Attachment, IncomingMessage, as_utc
 
 if TYPE_CHECKING:
@@ -65,7 +66,9 @@ def parse_message(
     warnings: list[str] = []
     cut = len(raw) > limits.max_raw_bytes
     if cut:
-        warnings.append(f"message larger than {_mb(limits.max_raw_bytes)}; only the start was read")
+        warnings.append(
+            f"message larger than {words.size(limits.max_raw_bytes)}; only the start was read"
+        )
         raw = raw[: limits.max_raw_bytes]
     raw = _bound_headers(raw, warnings)
     try:
@@ -423,7 +426,7 @@ def _body(
             None,
             "too_large",
             f"{_quoted(last.name)} was cut off: the whole message is over "
-            f"{_mb(limits.max_raw_bytes)}, so this file was not kept",
+            f"{words.size(limits.max_raw_bytes)}, so this file was not kept",
         )
     if plain:
         body = "\n\n".join(t for t in plain if t.strip()) or plain[0]
@@ -456,14 +459,6 @@ def attachment_limits(config: Config) -> AttachmentLimits:
     return AttachmentLimits(
         config.mail.max_attachment_bytes, config.mail.max_message_attachment_bytes
     )
-
-
-def _mb(n: int) -> str:
-    """A size as people write it: 512 B, 4.9 KB, 31.2 MB, 1.5 GB."""
-    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
-        if n >= scale:
-            return f"{n / scale:.1f} {unit}"
-    return f"{n} B"
 
 
 def _quoted(name: str) -> str:
@@ -508,7 +503,7 @@ def _attachment(
             size,
             None,
             "too_large",
-            f"{_quoted(name)} ({_mb(size)}) is over the {_mb(limits.max_attachment_bytes)} "
+            f"{_quoted(name)} ({words.size(size)}) is over the {words.size(limits.max_attachment_bytes)} "
             "limit for one attachment; its name and size are kept, the file is not",
         )
     if kept[0] + size > limits.max_message_attachment_bytes:
@@ -518,8 +513,8 @@ def _attachment(
             size,
             None,
             "too_large",
-            f"{_quoted(name)} ({_mb(size)}) would take this message's attachments over "
-            f"{_mb(limits.max_message_attachment_bytes)}; its name and size are kept, "
+            f"{_quoted(name)} ({words.size(size)}) would take this message's attachments over "
+            f"{words.size(limits.max_message_attachment_bytes)}; its name and size are kept, "
             "the file is not",
         )
     kept[0] += size

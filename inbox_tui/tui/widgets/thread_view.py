@@ -26,7 +26,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from inbox_tui.sanitize import for_display, one_line, person, short_filename
-from inbox_tui.words import count
+from inbox_tui.words import count, size
 
 if TYPE_CHECKING:
     from inbox_tui.services.conversations import Thread, ThreadMessage
@@ -119,8 +119,7 @@ def _attachment(a: dict[str, object]) -> str:
 
 
 def _size(value: object) -> str:
-    n = int(value) if isinstance(value, int) else 0
-    return f"{n / 1024:.0f} KB" if n >= 1024 else f"{n} B"
+    return size(value if isinstance(value, int) else 0)
 
 
 def header_text(thread: Thread, viewers: list[tuple[str, str]]) -> Text:
