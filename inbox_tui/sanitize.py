@@ -139,6 +139,14 @@ def person(name: str, address: str = "", limit: int = 60) -> str:
     return f"{shown} <{addr}>" if shown else addr
 
 
+def people(pairs: list[list[str]] | list[tuple[str, str]], shown: int = 4) -> str:
+    """People on one line, cleaned: names (else addresses), the first ``shown``, then
+    how many more ("Bob Stone, Carol +3 more")."""
+    names = [person(p[0]) if p[0] else person("", p[-1]) for p in pairs if p]
+    extra = f" +{len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + extra
+
+
 def base_subject(subject: str) -> str:
     """The subject without reply/forward prefixes, folded and lower-cased, for matching."""
     return _REPLY_PREFIX.sub("", one_line(subject, 1000)).strip().lower()

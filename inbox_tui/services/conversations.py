@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from inbox_tui import sanitize
 from inbox_tui.models import (
+    FORWARD_SOURCE,
     Agent,
     Contact,
     ContactAttribute,
@@ -131,6 +132,19 @@ class ThreadMessage:
     to: list[list[str]]
     cc: list[list[str]]
     waiting_until: datetime | None = None  # a reply still in the outbox: goes out then
+    forwarded: bool = False  # a forward to someone else (To says whom), not a reply
+
+    def addressees(self) -> str:
+        """The To (and Cc) line, cleaned and folded when long, of a message with people
+        on Cc (reply-all keeps them) or of a forward (the thread says whom it went to);
+        "" for a plain exchange with the customer."""
+        from inbox_tui.sanitize import people
+
+        if not (self.cc or self.forwarded):
+            return ""
+        parts = [f"To {people(self.to)}"] if self.to else []
+        parts += [f"Cc {people(self.cc)}"] if self.cc else []
+        return " · ".join(parts)
 
 
 @dataclass
@@ -451,6 +465,7 @@ def get_thread(session: Session, conversation_id: int, newest: int | None = None
                 to=json.loads(m.to_addrs) if m.to_addrs else [],
                 cc=json.loads(m.cc_addrs) if m.cc_addrs else [],
                 waiting_until=waiting.get(m.id),  # type: ignore[arg-type]
+                forwarded=m.source == FORWARD_SOURCE,
             )
             for m, username in msgs
         ],
