@@ -218,3 +218,16 @@ def safe_filename(name: str, fallback: str = "attachment") -> str:
         stem = stem.encode("utf-8")[:room].decode("utf-8", "ignore").rstrip(" .")
         text = f"{stem}.{ext}" if ext else stem
     return text
+
+
+_NOT_IN_EML_NAME = re.compile(r"[^\w .,()\[\]'&+-]+")
+
+
+def eml_name(subject: str) -> str:
+    """The file name of a message kept whole (a forwarded ``message/rfc822``, in or
+    out): its subject without punctuation that reads badly in a name (``Re: Order
+    77 / delivery?`` is ``Re Order 77 delivery.eml``), cut to 60 characters, made safe
+    (``safe_filename``); ``forwarded.eml`` when nothing is left."""
+    stem = " ".join(_NOT_IN_EML_NAME.sub(" ", subject or "").split())[:60].strip(" .")
+    name = safe_filename(f"{stem}.eml", fallback="forwarded.eml") if stem else ""
+    return name if name and name != "eml" else "forwarded.eml"
