@@ -23,9 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_
 from sqlalchemy import select as core_select
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from inbox_tui.errors import UserError
@@ -38,9 +36,9 @@ from inbox_tui.models import (
     Message,
     Status,
     Tag,
-    utcnow,
 )
 from inbox_tui.services.stats import BusinessHours, DrillRow, load_subjects
+from inbox_tui.store.waiting import waiting_since  # the one definition, kept stored
 from inbox_tui.when import parse_duration
 
 BREACHED = "breached"
@@ -189,35 +187,6 @@ def current() -> SlaPolicy | None:
     return _POLICY[0]
 
 
-def waiting_since() -> tuple[Any, Any]:
-    """SQL for a conversation (correlated to ``Conversation``): (when it started waiting,
-    its last agent reply). Waiting starts at the first customer message after the last
-    reply an agent sent (notes are not replies); NULL when the latest message that is
-    not a note is an agent's, or there is none."""
-    out = Message.__table__.alias("last_out")  # type: ignore[attr-defined]
-    last_out = (
-        select(func.max(out.c.sent_at))
-        .where(out.c.conversation_id == Conversation.id)
-        .where(out.c.direction == Direction.OUTBOUND.value)
-        .where(out.c.source != FORWARD_SOURCE)  # a forward is no answer to the customer
-        # A reply scheduled for later ("send at") is dated when it goes: until then the
-        # customer has no answer and the clock runs (walk2: it stopped at once).
-        .where(out.c.sent_at <= utcnow())
-        .correlate(Conversation)
-        .scalar_subquery()
-    )
-    inbound = aliased(Message)
-    since = (
-        select(func.min(inbound.sent_at))
-        .where(inbound.conversation_id == Conversation.id)
-        .where(inbound.direction == Direction.INBOUND.value)
-        .where(or_(last_out.is_(None), inbound.sent_at > last_out))
-        .correlate(Conversation)
-        .scalar_subquery()
-    )
-    return since, last_out
-
-
 def waiting(
     session: Session,
     policy: SlaPolicy,
@@ -226,8 +195,10 @@ def waiting(
     started_before: datetime | None = None,
 ) -> list[Due]:
     """Every waiting conversation (or those of ``ids``), most urgent first: due time,
-    then waiting longest. ``started_before`` keeps those waiting since before it."""
-    since, last_out = waiting_since()
+    then waiting longest. ``started_before`` keeps those waiting since before it.
+    Since when each waits is read from the stored copy of ``waiting_since`` (indexed)."""
+    last_out = waiting_since()[1]
+    since = col(Conversation.waiting_since)
     stmt = (
         core_select(
             col(Conversation.id),
@@ -237,10 +208,10 @@ def waiting(
             last_out,
         )
         .where(col(Conversation.status) == Status.OPEN.value)
-        .where(col(Conversation.last_customer_at).is_not(None))
+        .where(since.is_not(None))
     )
     if started_before is not None:
-        stmt = stmt.where(and_(since.is_not(None), since <= started_before))
+        stmt = stmt.where(since <= started_before)
     rows = []
     for chunk in _chunks(ids):
         part = stmt if chunk is None else stmt.where(col(Conversation.id).in_(chunk))
