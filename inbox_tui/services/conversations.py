@@ -39,7 +39,7 @@ from inbox_tui.services.core import conversation_not_found
 from inbox_tui.services.drafts import conversations_with_drafts
 from inbox_tui.services.fulltext import LIKE_ESCAPE, like_contains, text_conditions
 from inbox_tui.services.mentions import mentioned_conversations, unread_in
-from inbox_tui.services.sla import SlaPolicy, due_for, matching_ids, waiting_since
+from inbox_tui.services.sla import SlaPolicy, due_for, matching_ids
 from inbox_tui.services.sla import current as current_sla
 
 # (last_activity_at, id) of the last row of the previous page; (waiting since, id) in
@@ -84,7 +84,8 @@ class ConversationFilter:
     # Needs a reply: the latest message that is not a note is the customer's.
     needs_reply: bool = False
     # None: newest activity first. WAITING: only those that need a reply, waiting
-    # longest first (services/sla.waiting_since), id breaking ties.
+    # longest first (services/sla.waiting_since, stored on the conversation), id
+    # breaking ties.
     order: str | None = None
 
 
@@ -178,7 +179,8 @@ def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool
         )
     stmt = _apply_people(stmt, flt)
     if flt.needs_reply or flt.order == WAITING:
-        stmt = stmt.where(waiting_since()[0].is_not(None))
+        # The stored copy of sla.waiting_since (store/waiting.py), indexed.
+        stmt = stmt.where(col(Conversation.waiting_since).is_not(None))
     if flt.sla_state is not None and flt.sla_policy is not None:
         now = flt.sla_now or utcnow()
         found = matching_ids(session, flt.sla_policy, flt.sla_state, now, flt.sla_within)
@@ -335,7 +337,7 @@ def row_cursor_at(session: Session, flt: ConversationFilter, index: int) -> Curs
 def _order_key(flt: ConversationFilter):  # type: ignore[no-untyped-def]
     """The column the list is ordered by, before the id."""
     if flt.order == WAITING:
-        return waiting_since()[0].label("order_key")
+        return col(Conversation.waiting_since).label("order_key")
     return col(Conversation.last_activity_at).label("order_key")
 
 
