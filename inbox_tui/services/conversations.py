@@ -146,6 +146,7 @@ class ThreadMessage:
         parts = [f"To {people(self.to)}"] if self.to else []
         parts += [f"Cc {people(self.cc)}"] if self.cc else []
         return " · ".join(parts)
+    links: list[str] = field(default_factory=list)  # a note's bug references (bugrefs.links)
 
 
 @dataclass
@@ -417,10 +418,16 @@ def label(session: Session, conversation_id: int) -> str:
     return f"#{conversation_id} {subject(conv.subject)}"
 
 
-def get_thread(session: Session, conversation_id: int, newest: int | None = None) -> Thread:
+def get_thread(
+    session: Session,
+    conversation_id: int,
+    newest: int | None = None,
+    bug_pattern: str | None = None,
+) -> Thread:
     """The conversation with its messages and notes, oldest first: all of them, or only
     the ``newest`` few (a 900-message thread is read from its end, as Gmail shows it;
-    ``earlier`` says how many were left out)."""
+    ``earlier`` says how many were left out). Each note carries the bug references it
+    links (``bug_pattern``: the configured one), so the thread shows the link."""
     row = get_conversation(session, conversation_id)
     conv = session.get(Conversation, conversation_id)
     assert conv is not None
@@ -447,6 +454,10 @@ def get_thread(session: Session, conversation_id: int, newest: int | None = None
             ).one()
             earlier = total - len(msgs)
     waiting = _waiting(session, [m.id for m, _ in msgs if m.direction == "out"])
+    try:
+        pattern = bugrefs.compile_pattern(bug_pattern)
+    except bugrefs.BugLinkError:
+        pattern = None  # a refused pattern links nothing (``issue`` says why)
     return Thread(
         conversation=row,
         version=conv.version,
@@ -468,6 +479,7 @@ def get_thread(session: Session, conversation_id: int, newest: int | None = None
                 cc=json.loads(m.cc_addrs) if m.cc_addrs else [],
                 waiting_until=waiting.get(m.id),  # type: ignore[arg-type]
                 forwarded=m.source == FORWARD_SOURCE,
+                links=bugrefs.links(m.body, pattern) if pattern and m.direction == "note" else [],
             )
             for m, username in msgs
         ],
