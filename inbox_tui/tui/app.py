@@ -279,6 +279,10 @@ class InboxApp(KeysFollowFocus, App[int]):
             return
         try:
             semantic.catch_up(cast(Any, self.store))
+            with self.store.read() as s:  # the help centre's vectors in memory, ready
+                index = semantic.article_index(s)
+            if index is not None:
+                index.prepare()
             suggest.warm_tag_models(self.store)
         except Exception:  # a cache to fill: suggestions work without it
             log.warning("embedding the help centre and tagged conversations failed", exc_info=True)
