@@ -134,6 +134,7 @@ class ThreadMessage:
     cc: list[list[str]]
     waiting_until: datetime | None = None  # a reply still in the outbox: goes out then
     forwarded: bool = False  # a forward to someone else (To says whom), not a reply
+    links: list[str] = field(default_factory=list)  # a note's bug references (bugrefs.links)
 
     def addressees(self) -> str:
         """The To (and Cc) line, cleaned and folded when long, of a message with people
@@ -146,7 +147,6 @@ class ThreadMessage:
         parts = [f"To {people(self.to)}"] if self.to else []
         parts += [f"Cc {people(self.cc)}"] if self.cc else []
         return " · ".join(parts)
-    links: list[str] = field(default_factory=list)  # a note's bug references (bugrefs.links)
 
 
 @dataclass
