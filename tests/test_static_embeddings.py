@@ -71,6 +71,22 @@ def test_static_vectors_are_normalised_means_of_word_pieces():
     assert not vecs[2].any()  # no word piece: no direction
 
 
+def test_the_sums_are_the_same_whatever_the_slices(monkeypatch):
+    """Texts longer than a slice, empty ones and many short ones: each vector is the
+    normalised mean of its word pieces' rows, as computed one text at a time."""
+    enc = static_embeddings.encoder()
+    assert enc is not None
+    texts = ["", "card declined " * 40, "a", "", "refund", "where is my parcel? " * 3] * 7
+    monkeypatch.setattr(static_embeddings, "SLICE_PIECES", 50)
+    got = enc.encode(texts)
+    tok = enc._tokenizer
+    for text_, vec in zip(texts, got, strict=True):
+        ids = tok.encode(text_, add_special_tokens=False).ids
+        want = enc.table[ids].sum(axis=0) if ids else np.zeros(static_embeddings.STATIC_DIM)
+        want = want / max(np.linalg.norm(want), 1e-12)
+        assert np.allclose(vec, want, atol=1e-5), text_
+
+
 def add(s):
     for slug, title, body in ARTICLES:
         s.add(Article(slug=slug, title=title, body=body))

@@ -42,6 +42,7 @@ MODEL_ID = f"static-{DISTIL_VERSION}-{STATIC_DIM}-from-{embeddings.MODEL_ID}"
 SIF = 1e-4  # model2vec's SIF coefficient
 MAX_PIECES = 512  # word pieces of a text that count (a long text is cut)
 DISTIL_BATCH = 1024
+SLICE_PIECES = 16_384  # word pieces whose rows are summed at a time (16 MB)
 CACHE_ENV = "INBOX_TUI_STATIC_CACHE"  # a directory for the table (tests)
 
 
@@ -106,13 +107,32 @@ class StaticEncoder:
         out = np.zeros((len(texts), STATIC_DIM), dtype=np.float32)
         if not texts:
             return out
-        encs = self._tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        # ids only (no offsets): the fast path of the tokenizer
+        encs = self._tokenizer.encode_batch_fast(list(texts), add_special_tokens=False)
         lengths = np.array([len(e.ids) for e in encs], dtype=np.int64)
         ids = np.fromiter((i for e in encs for i in e.ids), dtype=np.int64, count=lengths.sum())
-        filled = lengths > 0
-        if ids.size:
-            starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))[filled]
-            out[filled] = np.add.reduceat(self.table[ids], starts, axis=0)
+        ends = np.cumsum(lengths).tolist()
+        # The rows of a slice of texts at a time, gathered into one reused buffer (the
+        # rows of every word piece at once were gigabytes for 10,000 articles), summed
+        # per text (np.add.reduceat along rows was 30x slower than these sums).
+        buf = np.empty((SLICE_PIECES, STATIC_DIM), dtype=np.float32)
+        first = 0
+        while first < len(texts):
+            lo = ends[first] - int(lengths[first])
+            last = first + 1
+            while last < len(texts) and ends[last] - lo <= SLICE_PIECES:
+                last += 1
+            hi = ends[last - 1]
+            rows = (
+                buf[: hi - lo]
+                if hi - lo <= SLICE_PIECES
+                else np.empty((hi - lo, STATIC_DIM), np.float32)
+            )
+            np.take(self.table, ids[lo:hi], axis=0, out=rows)
+            for t in range(first, last):
+                if lengths[t]:
+                    out[t] = rows[ends[t] - int(lengths[t]) - lo : ends[t] - lo].sum(axis=0)
+            first = last
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)
 
