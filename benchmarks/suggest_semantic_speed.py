@@ -1,7 +1,8 @@
 """Costs of suggestions by meaning at help-centre scale: model load, embedding throughput
 (and so the import of 10,000 articles), and the latency of suggestions for an opened
-conversation over 10,000 articles with its embedding cached (p50 / p95), on SQLite and,
-with ``--db``, PostgreSQL.
+conversation over 10,000 articles with its embedding cached (p50 / p95) against words
+only and against one exact pass over every row, on SQLite and, with ``--db``,
+PostgreSQL; then the static model's first index of 10,000 articles (``--first-index``).
 
 The latency run stores random unit vectors for the 10,000 articles (what a search costs
 does not depend on what the vectors say; embedding 10,000 real articles takes longer than
@@ -9,7 +10,8 @@ this run should) beside real text for the word ranking. Embedding throughput is 
 on real StackFAQ answers, 128 word pieces per chunk, and the import time is extrapolated
 from it. Accuracy is ``benchmarks/suggest_accuracy.py``.
 
-    python -m benchmarks.suggest_semantic_speed [--articles 10000] [--db postgresql+psycopg://…]
+    python -m benchmarks.suggest_semantic_speed [--articles 10000] [--first-index 10000]
+        [--db postgresql+psycopg://…]
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ recomputed and the store is not read again.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,7 @@ TWO_STAGE_ROWS = 20_000  # below this many rows one exact pass is cheap enough
 REDUCED_DIM = 128
 SHORTLIST = 400  # articles scored exactly after the first pass
 FIT_ROWS = 8192  # rows sampled to find the main directions
+_fit_lock = threading.Lock()
 
 
 class ArticleIndex:
@@ -55,7 +57,9 @@ class ArticleIndex:
         to gain from a first pass (10,000 articles: 1-6 s of CPU, so it is done by the
         TUI's warm-up or at an index's second search, never for a one-off query)."""
         if self.basis is None and len(self.matrix) >= TWO_STAGE_ROWS:
-            self._fit()
+            with _fit_lock:  # the TUI's warm-up and a search may both ask
+                if self.basis is None:
+                    self._fit()
 
     @classmethod
     def build(cls, items: Iterable[tuple[int, np.ndarray]], dim: int) -> ArticleIndex:
@@ -81,8 +85,10 @@ class ArticleIndex:
         step = max(1, len(self.matrix) // FIT_ROWS)
         sample = self.matrix[::step]
         values, vectors = np.linalg.eigh(sample.T @ sample)
-        self.basis = np.ascontiguousarray(vectors[:, np.argsort(values)[::-1][:REDUCED_DIM]])
-        self.reduced = np.ascontiguousarray(self.matrix @ self.basis)
+        basis = np.ascontiguousarray(vectors[:, np.argsort(values)[::-1][:REDUCED_DIM]])
+        reduced = np.ascontiguousarray(self.matrix @ basis)
+        self.reduced = None  # a search meanwhile makes one exact pass
+        self.basis, self.reduced = basis, reduced
 
     def __len__(self) -> int:
         return len(self.ids)
