@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 TWO_STAGE_ROWS = 20_000  # below this many rows one exact pass is cheap enough
 REDUCED_DIM = 128
 SHORTLIST = 400  # articles scored exactly after the first pass
+SHORTLIST_PER_ASKED = 4  # and at least this many per article asked for
 FIT_ROWS = 8192  # rows sampled to find the main directions
 _fit_lock = threading.Lock()
 
@@ -114,13 +115,14 @@ class ArticleIndex:
         self._searches += 1
         if self._searches == 2:
             self.prepare()
-        if self.reduced is None or self.basis is None or n <= SHORTLIST:
+        shortlist = max(SHORTLIST, SHORTLIST_PER_ASKED * k)
+        if self.reduced is None or self.basis is None or n <= shortlist:
             best = np.maximum.reduceat(self.matrix @ query, self.starts)
             sel = np.argpartition(-best, k - 1)[:k]
             scores = best[sel]
         else:
             rough = np.maximum.reduceat(self.reduced @ (query @ self.basis), self.starts)
-            short = np.sort(np.argpartition(-rough, SHORTLIST - 1)[:SHORTLIST])
+            short = np.sort(np.argpartition(-rough, shortlist - 1)[:shortlist])
             exact = self._exact(query, short)
             top = np.argpartition(-exact, k - 1)[:k]
             sel, scores = short[top], exact[top]
