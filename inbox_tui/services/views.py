@@ -168,7 +168,7 @@ def save_view(session: Session, name: str, query: str, scope: str = EVERYTHING) 
     # refused in one sentence by parse_query, not saved as a different search).
     query = sanitize.one_line(query, len(query) + 1)
     _check_scope(scope)
-    parse_query(query, "me")  # QueryError: the search itself cannot run
+    parse_query(query, "me", complete=True)  # QueryError: the search itself cannot run
     if not query.strip():
         raise UserError("Type a search first (/), then save it as a view.")
     lookup = select(SavedSearch).where(SavedSearch.name == clean)
