@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from inbox_tui.words import count
@@ -62,6 +63,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     snooze.add_argument("until", metavar="WHEN")
     note = action("note", "add an internal note (TEXT, or - to read standard input)", run_note)
     note.add_argument("text", nargs="+", metavar="TEXT")
+    note.add_argument(
+        "--attach",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="PATH",
+        help="a file kept with the note (repeatable; the [mail] size caps apply)",
+    )
     reply = action("reply", "queue a reply to the customer (TEXT, or - for stdin)", run_reply)
     reply.add_argument("text", nargs="+", metavar="TEXT")
     reply.add_argument("--close", action="store_true", help="close it after the reply")
@@ -272,8 +281,12 @@ def run_note(ctx: Context) -> int:
 
     cid = conversation_id(ctx.args.id)
     text = read_text(ctx.args.text)
-    note_id = ctx.store.run(triage.add_note, ctx.agent, cid, text)
-    return report(ctx, cid, "note", True, f"Noted on #{cid}.", message=note_id)
+    files = ctx.args.attach
+    note_id = ctx.store.run(
+        triage.add_note, ctx.agent, cid, text, attachments=files, config=ctx.config
+    )
+    with_files = f" with {count(len(files), 'file')}" if files else ""
+    return report(ctx, cid, "note", True, f"Noted on #{cid}{with_files}.", message=note_id)
 
 
 def run_reply(ctx: Context) -> int:
