@@ -162,7 +162,7 @@ def run_show(ctx: Context) -> int:
             record = conversation_records(s, [get_conversation(s, cid)])[0]
             sys.stdout.write(jsonl(record))
             return 0
-        thread = get_thread(s, cid)
+        thread = get_thread(s, cid, bug_pattern=ctx.config.bug_pattern)
     c = thread.conversation
     tags = f"  [{one_line(', '.join(c.tags), 200)}]" if c.tags else ""
     print(f"#{c.id}  {one_line(c.subject or '(no subject)', 200)}")
@@ -176,6 +176,8 @@ def run_show(ctx: Context) -> int:
         if addressed := m.addressees():  # already cleaned
             print(addressed)
         print(for_display(m.body).rstrip())
+        if m.links:
+            print(f"Linked to {one_line(', '.join(m.links), 500)}.")
     return 0
 
 
@@ -277,16 +279,21 @@ def run_snooze(ctx: Context) -> int:
 
 
 def run_note(ctx: Context) -> int:
-    from inbox_tui.services import triage
+    from inbox_tui.services import buglinks
 
     cid = conversation_id(ctx.args.id)
     text = read_text(ctx.args.text)
     files = ctx.args.attach
-    note_id = ctx.store.run(
-        triage.add_note, ctx.agent, cid, text, attachments=files, config=ctx.config
-    )
+    note = ctx.store.run(
+        lambda s: buglinks.add_note(
+            s, ctx.agent, cid, text, pattern=ctx.config.bug_pattern,
+            attachments=files, config=ctx.config,
+        )
+    )  # fmt: skip
     with_files = f" with {count(len(files), 'file')}" if files else ""
-    return report(ctx, cid, "note", True, f"Noted on #{cid}{with_files}.", message=note_id)
+    linked = buglinks.linked_sentence(note.links)
+    sentence = f"Noted on #{cid}{with_files}. {linked}".strip()
+    return report(ctx, cid, "note", True, sentence, message=note.id, links=note.links)
 
 
 def run_reply(ctx: Context) -> int:

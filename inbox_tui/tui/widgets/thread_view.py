@@ -96,6 +96,9 @@ def message_text(m: ThreadMessage, show_quotes: bool, now: datetime) -> Text:
         text.append(addressed, style="dim")
     text.append("\n")
     text.append(fold_quotes(body, show_quotes) or ("(no note)" if m.forwarded else "(no text)"))
+    if m.links:  # a note naming a bug links the conversation: never silently
+        refs = ", ".join(one_line(r, 80) for r in m.links[:10])
+        text.append(f"\n🔗 Linked to {refs} · F follows up when fixed", style="bold yellow")
     if m.attachments:
         names = ", ".join(_attachment(a) for a in m.attachments[:20])
         more = f" and {len(m.attachments) - 20} more" if len(m.attachments) > 20 else ""
