@@ -308,3 +308,14 @@ def test_a_future_dated_mail_counts_from_the_servers_arrival_time(
     assert dates[0] == dates[1]
     assert dates[0]["q1@example.com"] == arrived
     assert dates[0]["q2@example.com"] == honest
+
+
+def test_internaldate_is_read_from_a_fetch_line():
+    from datetime import UTC, datetime
+
+    from inbox_tui.sources.imap_client import internaldate
+
+    line = b'* 1 FETCH (UID 5 INTERNALDATE " 6-Dec-2026 21:05:09 +0100" BODY[] {12}'
+    assert internaldate(line) == datetime(2026, 12, 6, 20, 5, 9, tzinfo=UTC)
+    assert internaldate(b'* 1 FETCH (UID 5 INTERNALDATE "32-Dec-2026 99:00:00 +0000")') is None
+    assert internaldate(b"* 1 FETCH (UID 5 BODY[] {12}") is None

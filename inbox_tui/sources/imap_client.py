@@ -250,6 +250,8 @@ class ImapSession:
                 # INTERNALDATE comes before the literal, or after it on the closing line.
                 after = lines[i + 2] if i + 2 < len(lines) else b""
                 after = bytes(after) if isinstance(after, (bytes, bytearray)) else b""
+                if b"FETCH" in after:  # the next message's: never its date
+                    after = b""
                 if m:
                     when = internaldate(bytes(line)) or internaldate(after)
                     out.append((int(m.group(1)), bytes(lines[i + 1]), when))
