@@ -137,12 +137,12 @@ class ThreadMessage:
     links: list[str] = field(default_factory=list)  # a note's bug references (bugrefs.links)
 
     def addressees(self) -> str:
-        """The To (and Cc) line, cleaned and folded when long, of a message with people
-        on Cc (reply-all keeps them) or of a forward (the thread says whom it went to);
-        "" for a plain exchange with the customer."""
+        """The To (and Cc) line, cleaned and folded when long, of a message with someone
+        else on it (on Cc, or a second To: reply-all keeps them) or of a forward (the
+        thread says whom it went to); "" for a plain exchange with the customer."""
         from inbox_tui.sanitize import people
 
-        if not (self.cc or self.forwarded):
+        if not (self.cc or self.forwarded or len(self.to) > 1):
             return ""
         parts = [f"To {people(self.to)}"] if self.to else []
         parts += [f"Cc {people(self.cc)}"] if self.cc else []

@@ -107,13 +107,15 @@ def message_text(m: ThreadMessage, show_quotes: bool, now: datetime) -> Text:
 
 
 def _attachment(a: dict[str, object]) -> str:
+    """Name, type and size (#18), and why a file was not kept."""
     name = short_filename(str(a.get("name", "?")), 48)
+    ctype = one_line(str(a.get("type") or a.get("content_type") or "unknown type"), 40)
     status = a.get("status")
     if status == "too_large":
-        return f"{name} ({_size(a.get('size'))}, too large: not kept)"
+        return f"{name} ({ctype}, {_size(a.get('size'))}, too large: not kept)"
     if status == "unreadable":
-        return f"{name} (broken encoding: not kept)"
-    return f"{name} ({_size(a.get('size'))})"
+        return f"{name} ({ctype}, broken encoding: not kept)"
+    return f"{name} ({ctype}, {_size(a.get('size'))})"
 
 
 def _size(value: object) -> str:
