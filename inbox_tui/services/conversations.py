@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from inbox_tui import sanitize
 from inbox_tui.models import (
+    FORWARD_SOURCE,
     Agent,
     Contact,
     ContactAttribute,
@@ -143,6 +144,20 @@ class ThreadMessage:
     to: list[list[str]]
     cc: list[list[str]]
     waiting_until: datetime | None = None  # a reply still in the outbox: goes out then
+    forwarded: bool = False  # a forward to someone else (To says whom), not a reply
+    links: list[str] = field(default_factory=list)  # a note's bug references (bugrefs.links)
+
+    def addressees(self) -> str:
+        """The To (and Cc) line, cleaned and folded when long, of a message with people
+        on Cc (reply-all keeps them) or of a forward (the thread says whom it went to);
+        "" for a plain exchange with the customer."""
+        from inbox_tui.sanitize import people
+
+        if not (self.cc or self.forwarded):
+            return ""
+        parts = [f"To {people(self.to)}"] if self.to else []
+        parts += [f"Cc {people(self.cc)}"] if self.cc else []
+        return " · ".join(parts)
 
 
 @dataclass
@@ -415,10 +430,16 @@ def label(session: Session, conversation_id: int) -> str:
     return f"#{conversation_id} {subject(conv.subject)}"
 
 
-def get_thread(session: Session, conversation_id: int, newest: int | None = None) -> Thread:
+def get_thread(
+    session: Session,
+    conversation_id: int,
+    newest: int | None = None,
+    bug_pattern: str | None = None,
+) -> Thread:
     """The conversation with its messages and notes, oldest first: all of them, or only
     the ``newest`` few (a 900-message thread is read from its end, as Gmail shows it;
-    ``earlier`` says how many were left out)."""
+    ``earlier`` says how many were left out). Each note carries the bug references it
+    links (``bug_pattern``: the configured one), so the thread shows the link."""
     row = get_conversation(session, conversation_id)
     conv = session.get(Conversation, conversation_id)
     assert conv is not None
@@ -445,6 +466,10 @@ def get_thread(session: Session, conversation_id: int, newest: int | None = None
             ).one()
             earlier = total - len(msgs)
     waiting = _waiting(session, [m.id for m, _ in msgs if m.direction == "out"])
+    try:
+        pattern = bugrefs.compile_pattern(bug_pattern)
+    except bugrefs.BugLinkError:
+        pattern = None  # a refused pattern links nothing (``issue`` says why)
     return Thread(
         conversation=row,
         version=conv.version,
@@ -465,6 +490,8 @@ def get_thread(session: Session, conversation_id: int, newest: int | None = None
                 to=json.loads(m.to_addrs) if m.to_addrs else [],
                 cc=json.loads(m.cc_addrs) if m.cc_addrs else [],
                 waiting_until=waiting.get(m.id),  # type: ignore[arg-type]
+                forwarded=m.source == FORWARD_SOURCE,
+                links=bugrefs.links(m.body, pattern) if pattern and m.direction == "note" else [],
             )
             for m, username in msgs
         ],
