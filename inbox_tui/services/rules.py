@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func
@@ -54,13 +54,24 @@ def configured_rules(config: Config) -> tuple[list[Rule], str | None]:
     if config.rules_file is None:
         return [], None
     try:
-        return load_rules(config.rules_file), None
+        return with_config(load_rules(config.rules_file), config), None
     except RulesError as exc:
         more = f" (and {len(exc.problems) - 1} more problems)" if len(exc.problems) > 1 else ""
         return [], (
             f"{exc.problems[0]}{more} None of its rules ran; `inbox-tui rules lint "
             f"{config.rules_file}` lists every problem."
         )
+
+
+def with_config(rules: list[Rule], config: Config) -> list[Rule]:
+    """The rules with the config's ``[business_hours]`` attached, for those with an
+    ``if.business_hours`` condition (without that section they never fire)."""
+    from inbox_tui.services.stats import BusinessHours
+
+    if not any(r.in_hours is not None for r in rules):
+        return rules
+    hours = BusinessHours.from_config(config.business_hours)
+    return [replace(r, hours=hours) if r.in_hours is not None else r for r in rules]
 
 
 def newest_event(session: Session) -> int:
@@ -137,7 +148,10 @@ def _matching(session: Session, rules: list[Rule], event: Event) -> list[Rule]:
         return [
             r
             for r in rules
-            if r.when == "tagged" and r.matches_tag(tag, conv.channel) and r.matches_contact(attrs)
+            if r.when == "tagged"
+            and r.matches_tag(tag, conv.channel)
+            and r.matches_contact(attrs)
+            and r.matches_place("", conv.source or "", None)
         ]
     msg = session.get(Message, data.get("message")) if data.get("message") else None
     if msg is None or msg.conversation_id != conv.id:
@@ -156,12 +170,15 @@ def _matching(session: Session, rules: list[Rule], event: Event) -> list[Rule]:
     )
     subject = msg.subject or conv.subject
     attrs = attributes_of(session, conv.contact_id) if conv.contact_id else {}
+    to = " ".join(x for x in (msg.to_addrs, msg.cc_addrs) if x)
+    at = msg.sent_at if msg.sent_at.tzinfo else msg.sent_at.replace(tzinfo=UTC)
     return [
         r
         for r in rules
         if r.when == when
         and r.matches(subject, msg.body, sender, conv.channel)
         and r.matches_contact(attrs)
+        and r.matches_place(to, conv.source or "", at)
     ]
 
 
