@@ -81,6 +81,13 @@ def links(session: Session, conversation_id: int, address: str | None = None) ->
     }
 
 
+def links_line(found: dict[str, str]) -> str:
+    """``How did we do? Good <mailto:…> / OK <…> / Bad <…>`` (``conv rating-links`` and
+    the ``{{rating.links}}`` placeholder a signature can carry)."""
+    words = {"good": "Good", "ok": "OK", "bad": "Bad"}
+    return "How did we do? " + " / ".join(f"{words[r]} <{u}>" for r, u in found.items())
+
+
 @dataclass(frozen=True)
 class RatingMail:
     rating: str
