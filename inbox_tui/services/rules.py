@@ -21,7 +21,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -101,6 +101,24 @@ def tag_many(
     rules it sets off. Returns how many conversations were tagged."""
     before = newest_event(session) if rules else 0
     count = triage.tag_many(session, actor, ids, tag_name)
+    run_new(session, list(rules), before)
+    return count
+
+
+def apply_macro_many(
+    session: Session,
+    actor: str,
+    ids: list[int],
+    slug: str,
+    rules: Sequence[Rule] = (),
+    **options: Any,
+) -> int:
+    """An agent's macro on a selection (``macros.apply_macro_many``) and, in the same
+    transaction, the ``tagged`` rules its tags set off, as an agent's tag does."""
+    from inbox_tui.services import macros
+
+    before = newest_event(session) if rules else 0
+    count = macros.apply_macro_many(session, actor, ids, slug, **options)
     run_new(session, list(rules), before)
     return count
 
