@@ -3,12 +3,16 @@
 A conversation *waits* when it is open and a customer wrote after the last reply an
 agent sent (notes are not replies). It waits for its **first response** while no agent
 has replied yet, else for its **next response**; the clock starts at the first customer
-message not yet answered. The due time is that start plus the target, counted in the
-``[business_hours]`` working time when that section is set (``BusinessHours.add``,
-DST-correct like the stats), else in wall-clock time. A tag or a source with its own
-targets replaces the default; several take the shortest.
+message not yet answered (``waiting_since``, the one definition, kept stored on the
+conversation: ``store/waiting.py``). The due time is that start plus the target, counted
+in the ``[business_hours]`` working time when that section is set (``add_business_time``,
+DST-correct like the stats), else in wall-clock time. A tag, a source or a customer
+attribute with its own targets replaces the default; several take the shortest. A rule's
+``then.target`` sets targets for one conversation (``set_targets``), over all of those.
 
-States: **breached** (due time passed), **at risk** (due within ``at_risk``), ok.
+States: **breached** (due time passed), **at risk** (no more than ``at_risk`` left),
+ok. Time left or overdue (``time_left``: the list's mark, ``describe``, the JSON) is
+counted as the targets are: working time when business hours are set.
 The search terms ``sla:breached``, ``sla:at-risk`` and ``sla:due<2h`` select by them
 (``matching_ids``); ``waiting`` lists them most urgent first.
 
