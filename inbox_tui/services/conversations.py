@@ -39,8 +39,9 @@ from inbox_tui.services.core import conversation_not_found
 from inbox_tui.services.drafts import conversations_with_drafts
 from inbox_tui.services.fulltext import LIKE_ESCAPE, like_contains, text_conditions
 from inbox_tui.services.mentions import mentioned_conversations, unread_in
-from inbox_tui.services.sla import SlaPolicy, due_for, matching_ids
+from inbox_tui.services.sla import SlaPolicy, due_for, matching_ids, time_left
 from inbox_tui.services.sla import current as current_sla
+from inbox_tui.services.stats import BusinessHours
 
 # (last_activity_at, id) of the last row of the previous page; (waiting since, id) in
 # the "waiting" order.
@@ -108,8 +109,18 @@ class ConversationRow:
     # not waiting), and how long before that it is at risk (None: no targets set).
     sla_due_at: datetime | None = None
     sla_at_risk: timedelta | None = None
+    # The working time the targets count in ([business_hours]; None: the clock), so
+    # the list's mark counts time left or overdue the same way (``sla_left``).
+    sla_hours: BusinessHours | None = None
     # In the WAITING order: since when it has waited (the order's key).
     waiting_since: datetime | None = None
+
+    def sla_left(self, now: datetime) -> timedelta | None:
+        """Time left until the reply is due (negative: overdue), counted as the targets
+        are (working time when set); None when not waiting."""
+        if self.sla_due_at is None:
+            return None
+        return time_left(self.sla_due_at, now, self.sla_hours)
 
     @property
     def cursor(self) -> Cursor:
@@ -317,6 +328,7 @@ def list_conversations(
         due = due_for(session, policy, [r.id for r in out])
         for r in out:
             r.sla_at_risk = policy.at_risk
+            r.sla_hours = policy.hours
             r.sla_due_at = due[r.id].due_at if r.id in due else None
     return out
 

@@ -357,7 +357,11 @@ class InboxApp(KeysFollowFocus, App[int]):
         from inbox_tui.services.autoassign import AssignPolicy, give_out, reoffer_lapsed
 
         self._assign_looked = True
-        policy = AssignPolicy.from_config(self.config.assignment)
+        try:
+            policy = AssignPolicy.from_config(self.config.assignment)
+        except UserError as exc:  # [assignment] search that cannot run: said, not run
+            self.main.post_message(StatusNews(str(exc)))
+            return
         if policy is None:
             return
         try:

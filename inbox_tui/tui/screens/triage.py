@@ -547,7 +547,7 @@ class TriageFlows(MailFlows):
         )  # fmt: skip
 
     def on_macro_prepared(self, message: MacroPrepared) -> None:
-        from inbox_tui.services.macros import apply_macro_many
+        from inbox_tui.services.rules import apply_macro_many
 
         flow: Flow
         flow, waiting = message.flow
@@ -578,7 +578,7 @@ class TriageFlows(MailFlows):
                     self.gateway.write(
                         self,
                         lambda s: apply_macro_many(
-                            s, self.me, flow.ids, info.slug, config=self.config,
+                            s, self.me, flow.ids, info.slug, self.rules, config=self.config,
                             category=category, answers=answers,
                         ),
                         ok=f"Applied “{name}” to {wording.conversations(n)}.",

@@ -386,15 +386,16 @@ class ConversationList(ScrollView, can_focus=True):
 def sla_marker(row: ConversationRow, now: datetime) -> tuple[str, Style] | None:
     """The response-target column: ``!2h`` overdue (red), ``~40m`` due soon (yellow),
     ``3h`` time left (dim), blank when not waiting; None when no targets are set. The
-    sign says it in 16 colours and under NO_COLOR too."""
+    sign says it in 16 colours and under NO_COLOR too. Time left or overdue is counted
+    as the targets are: in working time when ``[business_hours]`` is set."""
     if row.sla_at_risk is None:
         return None
-    if row.sla_due_at is None:
+    left = row.sla_left(now)
+    if left is None or row.sla_due_at is None:
         return " " * 5, Style()
-    left = row.sla_due_at - now
-    if left.total_seconds() <= 0:
-        return f"!{age(now + left, now)}".ljust(5), Style(color="red", bold=True)
-    text = age(now - left, now)
+    text = age(now - abs(left), now)
+    if row.sla_due_at <= now:
+        return f"!{text}".ljust(5), Style(color="red", bold=True)
     if left <= row.sla_at_risk:
         return f"~{text}".ljust(5), Style(color="yellow", bold=True)
     return f" {text}".ljust(5), Style(dim=True)
