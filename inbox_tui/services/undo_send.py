@@ -120,7 +120,7 @@ def cancel_outbox(session: Session, actor: str, outbox_id: int) -> str:
     if before and before != conv.status and before in (s.value for s in Status):
         if before == Status.SNOOZED.value:
             before = Status.OPEN.value  # the snooze time is gone; open is the safe place
-        triage.set_status(session, actor, conv.id, Status(before))  # type: ignore[arg-type]
+        triage.set_status(session, actor, conv.id, Status(before), cause="undo send")  # type: ignore[arg-type]
     return text
 
 
