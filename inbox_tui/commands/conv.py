@@ -162,7 +162,10 @@ def run_show(ctx: Context) -> int:
         print(f"rule {fired}")
     for m in thread.messages:
         who = one_line(m.agent or m.author_name or m.author_email or "?", 100)
-        print(f"\n--- message {m.id} · {m.direction} · {who} · {m.sent_at:%Y-%m-%d %H:%M} UTC")
+        kind = "forward" if m.forwarded else m.direction
+        print(f"\n--- message {m.id} · {kind} · {who} · {m.sent_at:%Y-%m-%d %H:%M} UTC")
+        if addressed := m.addressees():  # already cleaned
+            print(addressed)
         print(for_display(m.body).rstrip())
         if m.links:
             print(f"Linked to {one_line(', '.join(m.links), 500)}.")
