@@ -135,6 +135,7 @@ class TakenBack:
     conversation_id: int = 0
     sentence: str = ""
     review: Review | None = None  # as it was sent: mode, recipients, files, signature
+    subject: str = ""  # the conversation's, cleaned: its composer is titled with it
 
 
 def take_back(
@@ -173,7 +174,7 @@ def take_back(
     subject = sanitize.one_line(conv.subject if conv else "", 80) or "(no subject)"
     what = "forward" if forwarded else "reply"
     sentence = f"Took back your {what} to #{conv_id} “{subject}”; nothing was sent."
-    return TakenBack(text, forwarded, conv_id, sentence, review)
+    return TakenBack(text, forwarded, conv_id, sentence, review, subject)
 
 
 def _sent_event(session: Session, conv_id: int, outbox_id: int) -> Event | None:
