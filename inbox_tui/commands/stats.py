@@ -103,6 +103,7 @@ def run(ctx: Context) -> int:
             days_per_week=args.week,
             zone=zone,
             exclude_incidents=args.exclude_incidents,
+            subjects=args.per_conversation,
         )
     breaches = _breaches(ctx, since, until, now)
     out = sys.stdout
