@@ -137,6 +137,9 @@ def run(ctx: Context) -> int:
                 judged, late = breaches.responses, breaches.breached
             r["sla_replies"], r["sla_breached"] = judged, late
     if args.format == "csv":
+        with ctx.store.read() as session:
+            days = args.repeat_days or ctx.config.repeat_days
+            _add_continuity(rows, session, since, until, days)
         _print_csv(rows, out)
         return 0
     _print_table(report, rows, since, until)
@@ -225,6 +228,28 @@ def _print_per_conversation(report: Report, fmt: str, out: TextIO) -> None:
         w = csv.DictWriter(out, fieldnames=list(conv_rows[0]) if conv_rows else ["id"])
         w.writeheader()
         w.writerows(conv_rows)
+
+
+def _add_continuity(
+    rows: list[dict[str, Any]], session: Any, since: datetime, until: datetime, days: int
+) -> None:
+    """The CSV's repeat-contact, no-category and handoff columns on each agent row and
+    the team's (definitions: ``stats --help``; JSON carries them in full)."""
+    from inbox_tui.services.continuity import handoffs
+
+    rep = _repeats(session, since, until, days, gaps=False)
+    repeat = {r.key: r for r in [*rep.agents, rep.team]}
+    uncat = {u.agent: u.as_dict() for u in rep.uncategorised}
+    moved = {h.agent: h.handoffs for h in handoffs(session, since, until)}
+    for r in rows:
+        got = repeat.get(r["agent"])
+        r["repeat_days"] = days
+        r["repeat_closes"] = got.closes if got else 0
+        r["repeat_contacts"] = got.repeated if got else 0
+        r["repeat_contact_rate"] = got.rate if got else None
+        r["repeat_pending"] = got.pending if got else 0
+        r["closed_without_category"] = uncat.get(r["agent"], {}).get("without_category", 0)
+        r["handoffs"] = moved.get(r["agent"], 0)
 
 
 def _print_csv(rows: list[dict[str, Any]], out: TextIO) -> None:
