@@ -145,10 +145,12 @@ def run(ctx: Context) -> int:
     _print_table(report, rows, since, until)
     if breaches is not None:
         _print_breaches(breaches)
+    from inbox_tui.services.continuity import handoffs
+
     with ctx.store.read() as session:
-        _print_repeats(
-            _repeats(session, since, until, args.repeat_days or ctx.config.repeat_days, gaps=False)
-        )
+        rep = _repeats(session, since, until, args.repeat_days or ctx.config.repeat_days)
+        _print_repeats(rep, {h.agent: h.handoffs for h in handoffs(session, since, until)})
+    _print_gaps(rep)
     print("\nDefinitions: inbox-tui stats --help")
     return 0
 
@@ -183,22 +185,40 @@ def _repeats(session: Any, since: datetime, until: datetime, days: int, gaps: bo
     return report(session, since, until, days=days, gaps=gaps)
 
 
-def _print_repeats(rep: Any) -> None:
-    """Repeat contacts and conversations closed without a category, per agent."""
+def _print_gaps(rep: Any) -> None:
+    """Help-content gaps: category tags and groups of similar conversations closed with
+    no article sent (the help centre may lack their answer)."""
+    from inbox_tui.sanitize import one_line
+
+    tags, groups = rep.tags_without_article, rep.groups_without_article
+    if not tags and not groups:
+        return
+    print("\nClosed with no help article sent (answers the help centre may lack):")
+    for r in tags:
+        print(f"  tag   {one_line(r.key, 40):<40} {len(rep.gap_ids.get(r.key, [])):>5}")
+    for g in groups[:10]:
+        print(f"  like  {one_line(g['subject'], 40):<40} {g['count']:>5}")
+
+
+def _print_repeats(rep: Any, moved: dict[str, int] | None = None) -> None:
+    """Repeat contacts, conversations closed without a category and handoffs, per agent."""
     from inbox_tui.sanitize import one_line
 
     def pct(value: float | None) -> str:
         return "—" if value is None else f"{value:.0%}"
 
     uncat = {u.agent: u.as_dict() for u in rep.uncategorised}
+    moved = moved or {}
     print(
-        f"\nRepeat contacts within {rep.days} days of a close (agent, closes, rate, no category):"
+        f"\nRepeat contacts within {rep.days} days of a close "
+        "(agent, closes, rate, no category, handoffs):"
     )
     for r in [*rep.agents, rep.team]:
         u = uncat.get(r.key, {})
         print(
             f"  {one_line(r.key, 12):<12} {r.closes:>6}  {pct(r.rate):>5}  "
-            f"{pct(u.get('share')):>5}" + (f"  ({r.pending} too recent)" if r.pending else "")
+            f"{pct(u.get('share')):>5}  {moved.get(r.key, 0):>5}"
+            + (f"  ({r.pending} too recent)" if r.pending else "")
         )
 
 
