@@ -167,6 +167,7 @@ class Thread:
     version: int
     earlier: int = 0  # older messages not loaded (get_thread's ``newest``)
     customer_clock: str = ""  # "their time 03:12 (UTC+02:00), night there" (services/clock)
+    customer_offset: int | None = None  # their offset (minutes east of UTC), when known
     # Why things happened by themselves: each rule that fired here, newest last, as
     # "“Invoices to billing”: tagged billing, assigned to sam" (cleaned).
     rules_fired: list[str] = field(default_factory=list)

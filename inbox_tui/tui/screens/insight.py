@@ -120,13 +120,18 @@ def _follow_up_batch(
 
 
 def _category_needed(
-    session: Any, ids: list[int], mode: str, then_status: str | None, macro: str | None
+    session: Any,
+    ids: list[int],
+    mode: str,
+    then_status: str | None,
+    macro: str | None,
+    reopens: bool = False,
 ) -> tuple[list[int], Any, str]:
     """Those of ``ids`` the action would close without a category, and the choices; with
     the first one's label when it is the only one (the question names it)."""
     from inbox_tui.services import categories, core
 
-    lacking = categories.to_ask(session, ids, mode, then_status, macro)
+    lacking = categories.to_ask(session, ids, mode, then_status, macro, reopens=reopens)
     if not lacking:
         return [], [], ""
     # By name at once: the likely ones (suggestions, slow on a first use) follow.
@@ -458,7 +463,7 @@ class InsightFlows(TriageFlows):
                 self.ask_category(
                     plan.to_follow_up,
                     lambda category: self._follow_up(plan.ref, slug, plan.to_follow_up, category),
-                    then_status=None, macro=slug,
+                    then_status=None, macro=slug, reopens=True,  # closed ones are closed again
                 )  # fmt: skip
             else:
                 self.notify("Nothing was queued.", markup=False)
@@ -532,12 +537,14 @@ class InsightFlows(TriageFlows):
         macro: str | None = None,
         on_cancel: Callable[[], None] | None = None,
         on_skip: Callable[[], None] | None = None,
+        reopens: bool = False,
     ) -> None:
         """Before an action that may close ``ids`` (``then_status`` "closed", or a
         ``macro`` whose actions close): those that need a category
         (``categories.needs_category``) ask for one, once for all; then ``then(category)``
         (None: none needed, or skipped when there is no ``on_skip``). Esc runs
-        ``on_cancel`` (else: nothing closes)."""
+        ``on_cancel`` (else: nothing closes). ``reopens``: closed ones are reopened
+        first (``F``), so they are asked for too."""
         mode = self.config.category_on_close
         if mode == "off":
             then(None)
@@ -547,7 +554,8 @@ class InsightFlows(TriageFlows):
         waiting = Waiting("Closing… (Esc cancels)")
         self.app.push_screen(waiting)
         self.gateway.read(
-            self, _category_needed, list(ids), mode, then_status, macro, reply=CategoryNeeded,
+            self, _category_needed, list(ids), mode, then_status, macro, reopens,
+            reply=CategoryNeeded,
             flow=(list(ids), then, on_cancel, on_skip, waiting), group="pickers",
         )  # fmt: skip
 

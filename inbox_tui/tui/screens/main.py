@@ -172,6 +172,8 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
 
     def compose(self) -> ComposeResult:
         yield Static(id="top")
+        from inbox_tui.when import local_zone_name
+
         banner = Static(id="incident")
         banner.display = False  # shown only while a burst is going on
         yield banner
@@ -185,7 +187,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
                     clock=self.clock,
                     id="list",
                 )
-            yield ThreadView(id="thread")
+            yield ThreadView(zone=local_zone_name(self.config.agent.timezone), id="thread")
             yield SidePane(id="pane")
         yield Static(id="status")
         # A plain line of key hints: Textual's Footer builds a widget per key, which
