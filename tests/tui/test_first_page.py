@@ -99,3 +99,17 @@ async def test_start_up_objects_leave_the_collector_after_the_first_page(demo_st
         assert app.main.conv_list.row_at(0) is not None  # the first page is on screen
         assert gc.get_freeze_count() > 10_000
     assert gc.get_freeze_count() == 0
+
+
+def test_the_tui_and_the_config_types_load_no_config_schema():
+    """The config file's schema (pydantic, ~0.13 s of CPU) loads when a config file is
+    read, not for the Config types the TUI and the benchmarks build directly."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, inbox_tui.config, inbox_tui.tui.app; "
+        "print(sorted(m for m in ('pydantic', 'inbox_tui.config_schema') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
