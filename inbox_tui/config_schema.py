@@ -358,6 +358,19 @@ class AssignmentSection(_Section):
         expect="a list of source prefixes",
         item="a source prefix",
     )
+    reoffer_after: Text | None = setting(
+        None,
+        doc="Re-offer by itself: when an agent's TUI has been gone this long (`15m`, at "
+        "least a minute), their open conversations still waiting for a reply are given "
+        "out again the same way (an `assigned` event with the reason `away`). Unset: only "
+        "`inbox-tui assign --reoffer` does it.",
+        expect="a duration like 15m",
+    )
+
+    @field_validator("reoffer_after")
+    @classmethod
+    def _reoffer_after(cls, value: str | None) -> str | None:
+        return _duration(value)
 
 
 class ComposeSection(_Section):

@@ -20,6 +20,9 @@ loads nothing.
     status = "pending"               # open | pending | closed
     macro = "refund-policy"          # a macro's slug: its actions (tag, untag, assign,
                                      # status, snooze), never its reply or note
+    target = "4h"                    # this conversation's response target (first and
+                                     # next reply), replacing the config's [sla] ones;
+                                     # or { first = "1h", next = "8h" } (either or both)
 
 Conditions are plain words and substrings, never regular expressions, so no rule can
 take long to match. Actions never trigger rules (no loops).
@@ -29,11 +32,16 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
+
+from inbox_tui.when import parse_duration
 
 WHEN = ("arrives", "customer_reply", "tagged")
 IF_KEYS = ("subject", "body", "from", "channel", "tag", "contact")
-THEN_KEYS = ("tag", "assign", "status", "macro")
+THEN_KEYS = ("tag", "assign", "status", "macro", "target")
+TARGET_KEYS = ("first", "next")
+MAX_TARGET = timedelta(days=365)
 STATUSES = ("open", "pending", "closed")
 MAX_RULES = 500
 MAX_TEXT = 200
@@ -61,6 +69,9 @@ class Rule:
     assign: str | None = None
     status: str | None = None
     macro: str | None = None  # a macro's slug: its actions run, its text is not sent
+    # then.target: this conversation's first / next response target (None: unchanged).
+    target_first: timedelta | None = None
+    target_next: timedelta | None = None
     problems: list[str] = field(default_factory=list, compare=False, repr=False)
 
     def matches_contact(self, attributes: dict[str, str]) -> bool:
@@ -133,6 +144,32 @@ def _words(value: object, where: str, problems: list[str]) -> tuple[str, ...]:
     return tuple(str(w).lower() for w in items)
 
 
+def _duration(value: object, where: str, problems: list[str]) -> timedelta | None:
+    try:
+        amount = parse_duration(value) if isinstance(value, str) else None
+    except ValueError:
+        amount = None
+    if amount is None or amount > MAX_TARGET:
+        problems.append(f'{where} must be a time like "30m", "4h" or "2d" (at most a year).')
+        return None
+    return amount
+
+
+def _target(value: object, where: str, problems: list[str]) -> tuple[timedelta | None, ...]:
+    """``then.target``: one time for both replies, or a table of ``first`` / ``next``."""
+    if isinstance(value, str):
+        both = _duration(value, where, problems)
+        return both, both
+    if not isinstance(value, dict) or not value:
+        problems.append(f'{where} must be a time like "4h", or {{ first = "1h", next = "8h" }}.')
+        return None, None
+    for key in sorted(set(value) - set(TARGET_KEYS)):
+        problems.append(f"{where}: unknown key {key!r} (first, next).")
+    return tuple(
+        _duration(value[k], f"{where}.{k}", problems) if k in value else None for k in TARGET_KEYS
+    )
+
+
 def _contact(
     value: object, where: str, problems: list[str]
 ) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -174,7 +211,10 @@ def _rule(item: object, where: str) -> Rule:
         for k in sorted(set(then) - set(THEN_KEYS))
     ]
     if not then:
-        p.append(f"{where}: has no action (then.tag, then.assign, then.status or then.macro).")
+        p.append(
+            f"{where}: has no action (then.tag, then.assign, then.status, then.macro or "
+            "then.target)."
+        )
     sender, channel, assign, status = (
         cond.get("from"),
         cond.get("channel"),
@@ -203,6 +243,9 @@ def _rule(item: object, where: str) -> Rule:
     if when == "tagged" and "tag" in then:
         # Its own tag would be another tagging: refused rather than looping.
         p.append(f"{where}: a tagged rule cannot tag (then.assign or then.status only).")
+    first, next_ = None, None
+    if "target" in then:
+        first, next_ = _target(then["target"], f"{where}: then.target", p)
     return Rule(
         name=name.strip(),
         when=str(when),
@@ -216,5 +259,7 @@ def _rule(item: object, where: str) -> Rule:
         assign=assign.strip() if isinstance(assign, str) else None,
         status=status if isinstance(status, str) else None,
         macro=macro.strip() if isinstance(macro, str) else None,
+        target_first=first,
+        target_next=next_,
         problems=p,
     )

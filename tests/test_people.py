@@ -3,8 +3,8 @@ so "Evil, Comma" does not read as two people (walkthrough), and nothing hostile 
 
 from __future__ import annotations
 
+from inbox_tui.sanitize import people as _people
 from inbox_tui.sanitize import person
-from inbox_tui.tui.widgets.thread_view import _people
 
 
 def test_a_name_with_a_comma_is_quoted():

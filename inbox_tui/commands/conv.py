@@ -153,7 +153,7 @@ def run_show(ctx: Context) -> int:
             record = conversation_records(s, [get_conversation(s, cid)])[0]
             sys.stdout.write(jsonl(record))
             return 0
-        thread = get_thread(s, cid)
+        thread = get_thread(s, cid, bug_pattern=ctx.config.bug_pattern)
     c = thread.conversation
     tags = f"  [{one_line(', '.join(c.tags), 200)}]" if c.tags else ""
     print(f"#{c.id}  {one_line(c.subject or '(no subject)', 200)}")
@@ -162,8 +162,13 @@ def run_show(ctx: Context) -> int:
         print(f"rule {fired}")
     for m in thread.messages:
         who = one_line(m.agent or m.author_name or m.author_email or "?", 100)
-        print(f"\n--- message {m.id} · {m.direction} · {who} · {m.sent_at:%Y-%m-%d %H:%M} UTC")
+        kind = "forward" if m.forwarded else m.direction
+        print(f"\n--- message {m.id} · {kind} · {who} · {m.sent_at:%Y-%m-%d %H:%M} UTC")
+        if addressed := m.addressees():  # already cleaned
+            print(addressed)
         print(for_display(m.body).rstrip())
+        if m.links:
+            print(f"Linked to {one_line(', '.join(m.links), 500)}.")
     return 0
 
 
@@ -265,12 +270,16 @@ def run_snooze(ctx: Context) -> int:
 
 
 def run_note(ctx: Context) -> int:
-    from inbox_tui.services import triage
+    from inbox_tui.services import buglinks
 
     cid = conversation_id(ctx.args.id)
     text = read_text(ctx.args.text)
-    note_id = ctx.store.run(triage.add_note, ctx.agent, cid, text)
-    return report(ctx, cid, "note", True, f"Noted on #{cid}.", message=note_id)
+    note = ctx.store.run(
+        lambda s: buglinks.add_note(s, ctx.agent, cid, text, pattern=ctx.config.bug_pattern)
+    )
+    linked = buglinks.linked_sentence(note.links)
+    sentence = f"Noted on #{cid}. {linked}".strip()
+    return report(ctx, cid, "note", True, sentence, message=note.id, links=note.links)
 
 
 def run_reply(ctx: Context) -> int:

@@ -20,9 +20,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "rules",
         help="check, list or run rule files (when mail arrives: tag, assign, set status)",
-        description="Rules: when a conversation arrives or a customer writes again, if "
-        "conditions hold (subject/body words, from, channel), then actions (tag, assign, "
-        "status). A broken file is reported and nothing of it runs.",
+        description="Rules: when a conversation arrives, a customer writes again or it is "
+        "tagged, if conditions hold (subject/body words, from, channel, tag, customer "
+        "attributes), then actions (tag, assign, status, a macro's actions, a response "
+        "target). A broken file is reported and nothing of it runs.",
     )
     rsub = p.add_subparsers(title="actions", metavar="ACTION")
     rsub.required = True
@@ -70,6 +71,16 @@ def run_lint(ctx: Context) -> int:
         for problem in problems[1:]:
             print(f"inbox-tui: {one_line(problem, 500)}", file=sys.stderr)
         raise UserError(one_line(problems[0], 500))
+    targets = [r.name for r in rules if r.target_first or r.target_next]
+    if targets and not ctx.config.sla:
+        print(
+            one_line(
+                f"inbox-tui: note: rule {targets[0]!r} sets a response target, which counts "
+                "only when response targets are on ([sla] in the config).",
+                500,
+            ),
+            file=sys.stderr,
+        )
     print(f"{count(len(rules), 'rule')}, no problems.")
     return 0
 
@@ -85,6 +96,7 @@ def run_list(ctx: Context) -> int:
         acts = [f"tag {t}" for t in r.tags] + ([f"assign {r.assign}"] if r.assign else [])
         acts += [f"status {r.status}"] if r.status else []
         acts += [f"macro {r.macro}"] if r.macro else []
+        acts += [f"target {_target(r)}"] if r.target_first or r.target_next else []
         print(
             one_line(
                 f"{r.name}: when {r.when} if {' '.join(cond) or 'always'} then {', '.join(acts)}",
@@ -92,6 +104,16 @@ def run_list(ctx: Context) -> int:
             )
         )
     return 0
+
+
+def _target(rule: Rule) -> str:
+    """``then.target`` as written back: "4h", or "first 1h, next 8h"."""
+    from inbox_tui.services.sla import amount
+
+    if rule.target_first == rule.target_next and rule.target_first is not None:
+        return amount(rule.target_first)
+    parts = [(k, v) for k, v in (("first", rule.target_first), ("next", rule.target_next)) if v]
+    return " ".join(f"{k} {amount(v)}" for k, v in parts)
 
 
 def run_run(ctx: Context) -> int:

@@ -349,7 +349,7 @@ def read_attachments(
     """Files the agent attaches, read whole, with the size caps of ``[mail]``. Raises
     UserError (ending in ``nothing``: nothing is queued or saved) for a missing,
     unreadable or too large file."""
-    from inbox_tui.mail.parse import _mb
+    from inbox_tui import words
 
     out: list[OutgoingAttachment] = []
     total = 0
@@ -363,7 +363,7 @@ def read_attachments(
             size = path.stat().st_size
             if size > cap:
                 raise UserError(
-                    f"{shown} is {_mb(size)}, over the {_mb(cap)} limit for one attachment; {nothing}."
+                    f"{shown} is {words.size(size)}, over the {words.size(cap)} limit for one attachment; {nothing}."
                 )
             data = path.read_bytes()
         except FileNotFoundError as exc:
@@ -372,7 +372,7 @@ def read_attachments(
             raise UserError(f"{shown} cannot be read (permission denied); {nothing}.") from exc
         total += len(data)
         if total > mail.max_message_attachment_bytes:
-            limit = _mb(mail.max_message_attachment_bytes)
+            limit = words.size(mail.max_message_attachment_bytes)
             raise UserError(f"The attachments add up to over {limit}; {nothing}.")
         # The name the customer's mail client shows and saves under: one clean component
         # (a file on the agent's disk may be named with ESC or U+202E too).

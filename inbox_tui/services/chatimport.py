@@ -131,6 +131,7 @@ def import_chat(
             report.contacts.removed += stored.removed
             if progress:
                 progress(report)
+    store.after_bulk_load(report.counts.imported)
     return report
 
 

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from inbox_tui import sanitize
 from inbox_tui.models import (
+    FORWARD_SOURCE,
     Agent,
     Contact,
     ContactAttribute,
@@ -38,7 +39,7 @@ from inbox_tui.services.core import conversation_not_found
 from inbox_tui.services.drafts import conversations_with_drafts
 from inbox_tui.services.fulltext import LIKE_ESCAPE, like_contains, text_conditions
 from inbox_tui.services.mentions import mentioned_conversations, unread_in
-from inbox_tui.services.sla import SlaPolicy, due_for, matching_ids, waiting_since
+from inbox_tui.services.sla import SlaPolicy, due_for, matching_ids
 from inbox_tui.services.sla import current as current_sla
 
 # (last_activity_at, id) of the last row of the previous page; (waiting since, id) in
@@ -83,7 +84,8 @@ class ConversationFilter:
     # Needs a reply: the latest message that is not a note is the customer's.
     needs_reply: bool = False
     # None: newest activity first. WAITING: only those that need a reply, waiting
-    # longest first (services/sla.waiting_since), id breaking ties.
+    # longest first (services/sla.waiting_since, stored on the conversation), id
+    # breaking ties.
     order: str | None = None
 
 
@@ -131,6 +133,20 @@ class ThreadMessage:
     to: list[list[str]]
     cc: list[list[str]]
     waiting_until: datetime | None = None  # a reply still in the outbox: goes out then
+    forwarded: bool = False  # a forward to someone else (To says whom), not a reply
+    links: list[str] = field(default_factory=list)  # a note's bug references (bugrefs.links)
+
+    def addressees(self) -> str:
+        """The To (and Cc) line, cleaned and folded when long, of a message with people
+        on Cc (reply-all keeps them) or of a forward (the thread says whom it went to);
+        "" for a plain exchange with the customer."""
+        from inbox_tui.sanitize import people
+
+        if not (self.cc or self.forwarded):
+            return ""
+        parts = [f"To {people(self.to)}"] if self.to else []
+        parts += [f"Cc {people(self.cc)}"] if self.cc else []
+        return " · ".join(parts)
 
 
 @dataclass
@@ -164,7 +180,8 @@ def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool
         )
     stmt = _apply_people(stmt, flt)
     if flt.needs_reply or flt.order == WAITING:
-        stmt = stmt.where(waiting_since()[0].is_not(None))
+        # The stored copy of sla.waiting_since (store/waiting.py), indexed.
+        stmt = stmt.where(col(Conversation.waiting_since).is_not(None))
     if flt.sla_state is not None and flt.sla_policy is not None:
         now = flt.sla_now or utcnow()
         found = matching_ids(session, flt.sla_policy, flt.sla_state, now, flt.sla_within)
@@ -321,7 +338,7 @@ def row_cursor_at(session: Session, flt: ConversationFilter, index: int) -> Curs
 def _order_key(flt: ConversationFilter):  # type: ignore[no-untyped-def]
     """The column the list is ordered by, before the id."""
     if flt.order == WAITING:
-        return waiting_since()[0].label("order_key")
+        return col(Conversation.waiting_since).label("order_key")
     return col(Conversation.last_activity_at).label("order_key")
 
 
@@ -401,10 +418,16 @@ def label(session: Session, conversation_id: int) -> str:
     return f"#{conversation_id} {subject(conv.subject)}"
 
 
-def get_thread(session: Session, conversation_id: int, newest: int | None = None) -> Thread:
+def get_thread(
+    session: Session,
+    conversation_id: int,
+    newest: int | None = None,
+    bug_pattern: str | None = None,
+) -> Thread:
     """The conversation with its messages and notes, oldest first: all of them, or only
     the ``newest`` few (a 900-message thread is read from its end, as Gmail shows it;
-    ``earlier`` says how many were left out)."""
+    ``earlier`` says how many were left out). Each note carries the bug references it
+    links (``bug_pattern``: the configured one), so the thread shows the link."""
     row = get_conversation(session, conversation_id)
     conv = session.get(Conversation, conversation_id)
     assert conv is not None
@@ -431,6 +454,10 @@ def get_thread(session: Session, conversation_id: int, newest: int | None = None
             ).one()
             earlier = total - len(msgs)
     waiting = _waiting(session, [m.id for m, _ in msgs if m.direction == "out"])
+    try:
+        pattern = bugrefs.compile_pattern(bug_pattern)
+    except bugrefs.BugLinkError:
+        pattern = None  # a refused pattern links nothing (``issue`` says why)
     return Thread(
         conversation=row,
         version=conv.version,
@@ -451,6 +478,8 @@ def get_thread(session: Session, conversation_id: int, newest: int | None = None
                 to=json.loads(m.to_addrs) if m.to_addrs else [],
                 cc=json.loads(m.cc_addrs) if m.cc_addrs else [],
                 waiting_until=waiting.get(m.id),  # type: ignore[arg-type]
+                forwarded=m.source == FORWARD_SOURCE,
+                links=bugrefs.links(m.body, pattern) if pattern and m.direction == "note" else [],
             )
             for m, username in msgs
         ],

@@ -352,6 +352,8 @@ async def sync(
             report.errors.append(f"{acc.name}: {exc}")
         finally:
             await imap.logout()
+    # ANALYZE on a large store takes a second: off the event loop (the TUI's poll).
+    await asyncio.to_thread(store.after_bulk_load, report.imported)
     return report
 
 

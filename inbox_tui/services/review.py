@@ -432,7 +432,7 @@ def check_file(path_text: str, already: list[str], config: Config) -> tuple[str,
     """A file the agent wants to attach, checked before it is added to the review: it
     exists, can be read, and keeps within the ``[mail]`` caps together with the files
     already attached. Returns (the path as it will be read, its size)."""
-    from inbox_tui.mail.parse import _mb  # 512 B, 4.9 KB, 31.2 MB: the caps are often small
+    from inbox_tui import words
 
     if not path_text.strip():
         raise BadFile("Type the path of a file to attach.")
@@ -450,12 +450,14 @@ def check_file(path_text: str, already: list[str], config: Config) -> tuple[str,
         raise BadFile(f"{shown} cannot be read (permission denied).") from exc
     cap = config.mail.max_attachment_bytes
     if size > cap:
-        raise BadFile(f"{shown} is {_mb(size)}, over the {_mb(cap)} limit for one attachment.")
+        raise BadFile(
+            f"{shown} is {words.size(size)}, over the {words.size(cap)} limit for one attachment."
+        )
     total = size + sum(_size(p) for p in already)
     if total > config.mail.max_message_attachment_bytes:
-        limit = _mb(config.mail.max_message_attachment_bytes)
+        limit = words.size(config.mail.max_message_attachment_bytes)
         raise BadFile(
-            f"With {shown} the attachments add up to {_mb(total)}, over the {limit} limit."
+            f"With {shown} the attachments add up to {words.size(total)}, over the {limit} limit."
         )
     return str(path), size
 

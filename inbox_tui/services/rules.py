@@ -205,6 +205,10 @@ def _apply(session: Session, rule: Rule, conversation_id: int, event_id: int) ->
         actions.append(f"set {rule.status}")
     if rule.macro is not None:
         actions += _macro(session, rule.macro, conversation_id)
+    if rule.target_first is not None or rule.target_next is not None:
+        from inbox_tui.services.sla import set_targets
+
+        actions += set_targets(session, conversation_id, rule.target_first, rule.target_next)
     conv = lock_conversation(session, conversation_id)
     agent = ensure_agent(session, RULES_AGENT, "Rules")
     record(

@@ -26,6 +26,7 @@ import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, text
@@ -44,6 +45,7 @@ from inbox_tui.models import (
 )
 from inbox_tui.sanitize import one_line
 from inbox_tui.services import embeddings
+from inbox_tui.services.article_index import ArticleIndex
 from inbox_tui.store import dialect
 
 if TYPE_CHECKING:
@@ -52,6 +54,7 @@ if TYPE_CHECKING:
     from inbox_tui.store import Store
 
 ARTICLE, CONVERSATION = "article", "conversation"
+DIM = embeddings.DIM
 # Chunks stay within the model's 128-word-piece window (about 500 characters of
 # English); the cost of embedding grows with their length and number.
 CHUNK_CHARS = 500  # at most, per chunk of an article's body (with its title in front)
@@ -366,95 +369,94 @@ def catch_up(store: Store, batch: int = 32, *, conversations: bool = True) -> in
 # -- article search ------------------------------------------------------------------
 
 
-@dataclass
-class ArticleIndex:
-    ids: Any  # (n,) article ids, ascending
-    starts: Any  # (n,) index of each article's first row in ``matrix``
-    matrix: Any  # (rows, DIM) float32, normalised
-    position: dict[int, int] = field(default_factory=dict)  # article id → index in ids
-
-    def best(self, query: Any) -> Any:
-        """(n,) cosine of each article's best chunk to a normalised query vector."""
-        import numpy as np
-
-        if not len(self.ids):
-            return np.zeros(0, dtype=np.float32)
-        return np.maximum.reduceat(self.matrix @ query, self.starts)
-
-    def top(self, best: Any, limit: int) -> list[tuple[int, float]]:
-        """The ``limit`` highest of ``best`` as (article id, cosine), best first."""
-        import numpy as np
-
-        k = min(limit, len(best))
-        if k <= 0:
-            return []
-        top = np.argpartition(-best, k - 1)[:k]
-        top = top[np.lexsort((self.ids[top], -best[top]))]
-        return [(int(self.ids[i]), float(best[i])) for i in top]
-
-    def search(self, query: Any, limit: int) -> list[tuple[int, float]]:
-        """(article id, cosine of its best chunk) best first."""
-        return self.top(self.best(query), limit)
-
-
-_INDEX: dict[tuple[str, int, str], ArticleIndex] = {}
+_INDEX: dict[tuple[str, str, str], tuple[tuple[int, Any], ArticleIndex]] = {}
 # This process's article-vector writes (bumped by _write and _drop_articles), and when
 # each store's index was last checked against the store: a suggestion re-reads the
 # store's change stamp (a count and a max over 10,000+ rows: ~17 ms of a 90 ms query
 # under load) only after a write of its own or RECHECK_SECONDS, so another process's
 # new vectors are seen within that time and this process's at once.
 RECHECK_SECONDS = 2.0
+# Rows written this long before the newest one seen are read again when the index is
+# updated: another process may commit a row dated a little before one already seen.
+CLOCK_MARGIN = timedelta(seconds=30)
 _generation = [0]
-_checked: dict[str, tuple[int, float, tuple[str, int, str]]] = {}
+_checked: dict[tuple[str, str, str], tuple[int, float]] = {}
 
 
 def _article_vectors_changed() -> None:
     _generation[0] += 1
 
 
-def article_index(session: Session) -> ArticleIndex | None:
-    """All article vectors in memory, reloaded when any article's embedding changed."""
-    if embeddings.encoder() is None:
-        return None
-    import numpy as np
-
-    db = dialect.db_key(session)
-    seen = _checked.get(db)
-    now = time.monotonic()
-    if seen is not None and seen[0] == _generation[0] and now - seen[1] < RECHECK_SECONDS:
-        index = _INDEX.get(seen[2])
-        if index is not None:
-            return index
-    generation = _generation[0]
+def _stamp(session: Session, kind: str, model: str) -> tuple[int, Any]:
+    """How many rows and the newest one's time (as the driver gives it)."""
     n, newest = session.execute(
         text("SELECT count(*), max(updated_at) FROM embedding WHERE kind = :k AND model = :m"),
-        {"k": ARTICLE, "m": embeddings.MODEL_ID},
+        {"k": kind, "m": model},
     ).one()
-    key = (db, int(n or 0), str(newest))
-    _checked[db] = (generation, now, key)
-    index = _INDEX.get(key)
-    if index is None:
-        ids, starts, parts, at = [], [], [], 0
-        for ref, blob in session.exec(
-            select(Embedding.ref_id, Embedding.vectors)
-            .where(Embedding.kind == ARTICLE, Embedding.model == embeddings.MODEL_ID)
-            .order_by(col(Embedding.ref_id))
-        ).all():
-            rows = embeddings.vector_rows(blob)
-            ids.append(ref)
-            starts.append(at)
-            parts.append(rows)
-            at += len(rows)
-        matrix = np.concatenate(parts) if parts else np.zeros((0, embeddings.DIM), np.float32)
-        index = ArticleIndex(
-            np.array(ids, dtype=np.int64),
-            np.array(starts, np.int64),
-            matrix,
-            {int(a): i for i, a in enumerate(ids)},
-        )
-        _INDEX.clear()
-        _INDEX[key] = index
+    return int(n or 0), newest
+
+
+def _aware(value: Any) -> datetime:
+    """A raw ``max(updated_at)`` (a string on SQLite, a datetime on PostgreSQL) as an
+    aware UTC datetime."""
+    when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _article_rows(session: Session, kind: str, model: str, dim: int, since: Any = None) -> dict:
+    q = select(Embedding.ref_id, Embedding.vectors).where(
+        Embedding.kind == kind, Embedding.model == model
+    )
+    if since is not None:
+        q = q.where(col(Embedding.updated_at) >= since)
+    return {int(ref): embeddings.vector_rows(blob, dim) for ref, blob in session.exec(q).all()}
+
+
+def load_article_index(
+    session: Session, kind: str = ARTICLE, model: str = embeddings.MODEL_ID, dim: int = DIM
+) -> ArticleIndex:
+    """The vectors of one kind and model in memory, updated with what changed since the
+    last call (checked after this process wrote vectors, else every RECHECK_SECONDS)."""
+    key = (dialect.db_key(session), kind, model)
+    now = time.monotonic()
+    seen = _checked.get(key)
+    cached = _INDEX.get(key)
+    if (
+        cached is not None
+        and seen is not None
+        and seen[0] == _generation[0]
+        and now - seen[1] < RECHECK_SECONDS
+    ):
+        return cached[1]
+    generation = _generation[0]
+    stamp = _stamp(session, kind, model)
+    if cached is None:
+        index = ArticleIndex.build(_article_rows(session, kind, model, dim).items(), dim)
+    elif cached[0] != stamp:
+        since = None if cached[0][1] is None else _aware(cached[0][1]) - CLOCK_MARGIN
+        changed = _article_rows(session, kind, model, dim, since)
+        gone: set[int] = set()
+        if len(set(cached[1].position) | set(changed)) != stamp[0]:  # some were deleted
+            present = set(
+                session.exec(
+                    select(Embedding.ref_id).where(Embedding.kind == kind, Embedding.model == model)
+                ).all()
+            )
+            gone = set(cached[1].position) - present
+        index = cached[1].updated(changed, gone)
+    else:
+        index = cached[1]
+    _INDEX[key] = (stamp, index)
+    _checked[key] = (generation, now)
     return index
+
+
+def article_index(session: Session) -> ArticleIndex | None:
+    """All article vectors in memory, kept up to date with the store; None without the
+    model."""
+    if embeddings.encoder() is None:
+        return None
+    return load_article_index(session)
 
 
 def search_articles(session: Session, query: Any, limit: int) -> list[tuple[int, float]]:
@@ -467,7 +469,7 @@ def search_articles(session: Session, query: Any, limit: int) -> list[tuple[int,
         if vecs is None:
             return []
         query = vecs[0]
-    return index.search(query, limit)
+    return index.nearest(query, limit)
 
 
 # -- tags ----------------------------------------------------------------------------

@@ -346,3 +346,7 @@ def _refresh_before_commit(session: OrmSession) -> None:
     dirty = session.info.pop(_DIRTY, None)
     if dirty:
         refresh(session, dirty)
+        # The stored waiting time follows the same conversations (store/waiting.py).
+        from inbox_tui.store import waiting
+
+        waiting.refresh(session, dirty)

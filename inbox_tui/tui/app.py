@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 # How long news that only matters now ("2 replies sent") stays in the status line.
 NEWS_SECONDS = 20.0
+REOFFER_EVERY = 30.0  # seconds between looks for agents away ([assignment] reoffer_after)
 
 
 class StoreChanged(Message):
@@ -84,6 +86,7 @@ class InboxApp(KeysFollowFocus, App[int]):
         self._token: tuple[int, int, int] | None = None
         self._mentions_seen: int | None = None  # the newest mention toasted (or the baseline)
         self._assign_looked = False  # the first poll gives out what waited before the start
+        self._reoffer_looked = time.monotonic()  # the first poll looks anyway
         self.exit_after_first_frame = False
         self.exit_after_first_paint = False
         self._started = False
@@ -289,6 +292,10 @@ class InboxApp(KeysFollowFocus, App[int]):
             return
         try:
             semantic.catch_up(cast(Any, self.store))
+            with self.store.read() as s:  # the help centre's vectors in memory, ready
+                index = semantic.article_index(s)
+            if index is not None:
+                index.prepare()
             suggest.warm_tag_models(self.store)
         except Exception:  # a cache to fill: suggestions work without it
             log.warning("embedding the help centre and tagged conversations failed", exc_info=True)
@@ -338,7 +345,7 @@ class InboxApp(KeysFollowFocus, App[int]):
         changed = token != self._token and self._token is not None
         self._token = token
         self.main.post_message(Polled(changed or bool(woken), presence))
-        if changed or not self._assign_looked:
+        if changed or not self._assign_looked or self._reoffer_due():
             self._give_out()
         if changed or self._mentions_seen is None:
             self._mention_news()
@@ -347,14 +354,16 @@ class InboxApp(KeysFollowFocus, App[int]):
         """With ``[assignment]`` on, new conversations are given out as they arrive (at
         the poll that sees them; every TUI does, the agents' lock keeps it fair and no
         conversation is given twice). The assignments show at the next poll."""
-        from inbox_tui.services.autoassign import AssignPolicy, give_out
+        from inbox_tui.services.autoassign import AssignPolicy, give_out, reoffer_lapsed
 
         self._assign_looked = True
         policy = AssignPolicy.from_config(self.config.assignment)
         if policy is None:
             return
         try:
-            given = give_out(cast(Any, self.store), policy, limit=200)
+            # An agent away longer than reoffer_after: their unanswered work first.
+            given = reoffer_lapsed(cast(Any, self.store), policy, limit=200)
+            given += give_out(cast(Any, self.store), policy, limit=200)
         except Exception as exc:  # the poll says the store is unreachable
             log.info("auto-assignment not run: %s", exc)
             return
@@ -362,6 +371,17 @@ class InboxApp(KeysFollowFocus, App[int]):
         if mine:
             shown = ", ".join(f"#{cid}" for cid in mine[:5])
             self.main.post_message(StatusNews(f"Given to you ({policy.mode}): {shown}."))
+
+    def _reoffer_due(self) -> bool:
+        """With ``[assignment] reoffer_after`` set, absences are looked for every 30 s
+        even when nothing changed (a presence lapses without any change to see)."""
+        if not (self.config.assignment or {}).get("reoffer_after"):
+            return False
+        now = time.monotonic()
+        if now - self._reoffer_looked < REOFFER_EVERY:
+            return False
+        self._reoffer_looked = now
+        return True
 
     def _mention_news(self) -> None:
         """Notes naming me since the last look: a toast each (at PostgreSQL's notice,

@@ -53,7 +53,13 @@ async def test_incident_confirmed_from_the_banner(demo_store):
         await pilot.press(*"thanks", "enter")  # the macro "Thanks + close"
         await settle(pilot)
         # It closes them, and they have no category: asked once for all (#23).
-        assert app.screen.title_text.startswith(f"Category for the {len(ids)} without one?")
+        # ... naming which (loop2: F asked "Category for the 1 without one?").
+        numbers = ", ".join(f"#{i}" for i in ids[:6]) + (
+            f" and {len(ids) - 6} more" if len(ids) > 6 else ""
+        )
+        assert app.screen.title_text.startswith(
+            f"Category for the {len(ids)} without one ({numbers})?"
+        )
         await pilot.press(*"bug", "enter")
         await settle(pilot)
         await pilot.press(*"not a bug", "enter")  # refused in the dialog: it stays
@@ -328,7 +334,10 @@ async def test_bulk_close_asks_once_and_tags_only_those_without(demo_store):
             lst.selected_subjects[cid] = f"#{cid}"
         await pilot.press("e")
         await settle(pilot)
-        assert app.screen.title_text.startswith("Category for the 2 without one?")
+        title = app.screen.title_text  # which two, by number (loop2)
+        assert title.startswith("Category for the 2 without one (#")
+        named = title.split("(", 1)[1].split(")", 1)[0]
+        assert sorted(named.split(", ")) == sorted(f"#{c}" for c in lacking)
         await pilot.press(*"bug", "enter")
         await settle(pilot)
         assert app.screen.__class__.__name__ == "Confirm"  # the bulk close's own question
@@ -473,7 +482,8 @@ async def test_closing_macro_in_bulk_asks_once_and_require_has_no_skip(demo_stor
         await pilot.press("y")
         await settle(pilot)
         picker = app.screen
-        assert picker.title_text.startswith("Category for the 2 without one? (required")
+        named = ", ".join(f"#{c}" for c in lacking)  # which two, by number (loop2)
+        assert picker.title_text.startswith(f"Category for the 2 without one ({named})? (required")
         assert not any("Skip" in it.label for it in picker.items)
         await pilot.press(*"bug", "enter")
         await settle(pilot, 5)
@@ -498,7 +508,10 @@ async def test_fixed_with_a_closing_macro_asks_for_a_category_once(demo_store):
         await settle(pilot)
         await pilot.press("y")  # reply to these 2
         await settle(pilot)
-        assert app.screen.title_text.startswith("Category for the 2 without one?")
+        title = app.screen.title_text  # which two, by number (loop2)
+        assert title.startswith("Category for the 2 without one (#")
+        named = title.split("(", 1)[1].split(")", 1)[0]
+        assert sorted(named.split(", ")) == sorted(f"#{c}" for c in ids)
         await pilot.press(*"bug", "enter")
         await settle(pilot, 6)
     with demo_store.read() as s:

@@ -56,6 +56,7 @@ class ReplyFlows(FlowsBase):
         """The note composer on the agent's kept note draft (``exact``: on that text, a
         note that failed to save, handed back with its ``review``: the files). The
         review step attaches files (``f``), kept with the note."""
+        from inbox_tui.services import buglinks
         from inbox_tui.services.compose import start_note
         from inbox_tui.services.drafts import delete_draft
         from inbox_tui.services.review import note_review
@@ -77,12 +78,13 @@ class ReplyFlows(FlowsBase):
                 saved = "Note saved." if not files else f"Note saved with {_files(len(files))}."
                 self.gateway.write(
                     self,
-                    lambda s: triage.add_note(
-                        s, self.me, cid, draft.text, attachments=files, config=self.config
-                    ),
-                    ok=saved,
+                    lambda s: buglinks.add_note(
+                        s, self.me, cid, draft.text, pattern=self.config.bug_pattern,
+                        attachments=files, config=self.config,
+                    ),  # a bug it names links the conversation: the toast says so
+                    ok=lambda note: f"{saved} {buglinks.linked_sentence(note.links)}".strip(),
                     flow=NoteFlow(cid, draft.text, draft.review),
-                )
+                )  # fmt: skip
 
         composer = self._open_composer(
             cid, "note", title, done, is_note=True, review=review or note_review(cid),

@@ -25,8 +25,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from inbox_tui.sanitize import for_display, one_line, person, short_filename
-from inbox_tui.words import count
+from inbox_tui.sanitize import for_display, one_line, short_filename
+from inbox_tui.words import count, size
 
 if TYPE_CHECKING:
     from inbox_tui.services.conversations import Thread, ThreadMessage
@@ -64,6 +64,8 @@ def fold_quotes(body: str, show_quotes: bool) -> str:
 
 def message_text(m: ThreadMessage, show_quotes: bool, now: datetime) -> Text:
     kind = {"in": "customer", "out": "reply", "note": "internal note"}.get(m.direction, m.direction)
+    if m.forwarded:
+        kind = "forward"
     who = one_line(m.author_name or m.author_email or m.agent or "unknown", 80)
     if m.author_email and m.direction == "in":
         who += f" <{one_line(m.author_email, 120)}>"
@@ -89,23 +91,19 @@ def message_text(m: ThreadMessage, show_quotes: bool, now: datetime) -> Text:
         body = body[:MAX_BODY_CHARS] + f"\n[… {len(body) - MAX_BODY_CHARS:,} more characters]"
     text = Text()
     text.append_text(head)
-    if m.cc:  # who else is on it (reply-all keeps them), folded when long
+    if addressed := m.addressees():  # who else is on it, or whom a forward went to
         text.append("\n")
-        text.append(f"To {_people(m.to)} · Cc {_people(m.cc)}", style="dim")
+        text.append(addressed, style="dim")
     text.append("\n")
-    text.append(fold_quotes(body, show_quotes) or "(no text)")
+    text.append(fold_quotes(body, show_quotes) or ("(no note)" if m.forwarded else "(no text)"))
+    if m.links:  # a note naming a bug links the conversation: never silently
+        refs = ", ".join(one_line(r, 80) for r in m.links[:10])
+        text.append(f"\n🔗 Linked to {refs} · F follows up when fixed", style="bold yellow")
     if m.attachments:
         names = ", ".join(_attachment(a) for a in m.attachments[:20])
         more = f" and {len(m.attachments) - 20} more" if len(m.attachments) > 20 else ""
         text.append(f"\n📎 {names}{more}", style="dim")
     return text
-
-
-def _people(pairs: list[list[str]], shown: int = 4) -> str:
-    """Names (else addresses), the first few, then how many more."""
-    names = [person(p[0]) if p[0] else person("", p[-1]) for p in pairs if p]
-    extra = f" +{len(names) - shown} more" if len(names) > shown else ""
-    return ", ".join(names[:shown]) + extra
 
 
 def _attachment(a: dict[str, object]) -> str:
@@ -119,8 +117,7 @@ def _attachment(a: dict[str, object]) -> str:
 
 
 def _size(value: object) -> str:
-    n = int(value) if isinstance(value, int) else 0
-    return f"{n / 1024:.0f} KB" if n >= 1024 else f"{n} B"
+    return size(value if isinstance(value, int) else 0)
 
 
 def header_text(thread: Thread, viewers: list[tuple[str, str]]) -> Text:
