@@ -427,6 +427,19 @@ def _body(
                 plain.append(text)
         else:
             attachments.append(_attachment(part, filename, ctype, limits, kept))
+    return _assembled(plain, html, attachments, cut, limits, warnings)
+
+
+def _assembled(
+    plain: list[str],
+    html: list[str],
+    attachments: list[Attachment],
+    cut: bool,
+    limits: AttachmentLimits,
+    warnings: list[str],
+) -> tuple[str, list[Attachment], str | None]:
+    """``_body``'s result from the parts it read: the text (plain parts, else the HTML
+    as text), the files (the last one marked when the message was cut), the HTML."""
     if cut and attachments and attachments[-1].data is not None:
         # The message was cut at MAX_RAW_BYTES: its last file is incomplete.
         last = attachments[-1]

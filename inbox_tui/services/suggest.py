@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -50,16 +49,9 @@ from inbox_tui.models import (
 )
 from inbox_tui.services import core, embeddings, semantic, tag_classifier
 from inbox_tui.services.article_index import ArticleIndex
+from inbox_tui.services.suggest_words import words
 from inbox_tui.store import dialect
 
-_STOPWORDS = """
-a an and are as at be but by can could do does for from have how i if in is it
-its me my no not of on or our please so that the their there this to was we what
-when where which who why will with would you your hi hello thanks thank regards
-dear team just get got want need like
-"""
-STOPWORDS = frozenset(_STOPWORDS.split())
-_WORD = re.compile(r"[a-z0-9]{2,}")
 FTS_CANDIDATES = 50
 FUZZY_CANDIDATES = 20
 W_FTS, W_FUZZ = 0.5, 0.5  # tuned on StackFAQ (benchmarks/suggest_accuracy.py)
@@ -79,10 +71,6 @@ SIMILAR_TITLE = 0.6  # a fuzzy title score that counts as a word match on its ow
 W_KNN = 0.75
 # Naive Bayes beside the regression of tag_classifier: chosen on the same dev part.
 W_NB = 0.0
-
-
-def words(text_: str) -> list[str]:
-    return [w for w in _WORD.findall(text_.lower()) if w not in STOPWORDS]
 
 
 @dataclass
