@@ -117,7 +117,7 @@ class ConversationList(ScrollView, can_focus=True):
 
     def set_filter(
         self,
-        flt: ConversationFilter,
+        flt: ConversationFilter | None,
         total: int,
         first_page: list[ConversationRow],
         keep_id: int | None = None,
@@ -140,6 +140,11 @@ class ConversationList(ScrollView, can_focus=True):
                 index = min(self.cursor, max(0, total - 1))
         self.cursor = min(index, max(0, total - 1))
         self.refresh()
+
+    def show_early(self, rows: list[ConversationRow]) -> None:
+        """Rows read before the store opened: no result set to page through yet
+        (``set_filter`` brings it); the cursor moves over these."""
+        self.set_filter(None, len(rows), rows)
 
     def show_nothing(self) -> None:
         """No result set: a search that cannot run shows an empty list, not the rows of
