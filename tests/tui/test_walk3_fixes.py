@@ -1,0 +1,47 @@
+"""Defects a README-only walkthrough (walk3: three agents on one demo store in tmux)
+found; each test failed on the code before its fix."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from inbox_tui.models import Conversation
+from inbox_tui.services import triage
+from inbox_tui.services.presence import heartbeat
+from tests.tui.conftest import make_app, settle
+
+SIZE = (100, 30)
+
+
+def header_lines(view, n: int = 6) -> str:
+    return "\n".join(view.render_line(y).text for y in range(n))
+
+
+async def test_open_threads_header_follows_presence_at_each_poll(demo_store):
+    """Another agent opening (or leaving, or replying in) the open conversation shows in
+    its header at the next poll, as the list's ◉ does, not only when the thread reloads."""
+    with demo_store.read() as s:
+        conv_id = s.exec(select(Conversation.id).where(Conversation.status == "open")).first()
+    demo_store.run(lambda s: triage.ensure_agent(s, "priya"))
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.main.open_conversation(conv_id)
+        await settle(pilot)
+        view = app.main.query_one("#thread")
+        assert "is viewing" not in header_lines(view)
+
+        demo_store.run(heartbeat, "priya", conv_id, "viewing")
+        app._poll()
+        await settle(pilot)
+        assert "Priya Nair is viewing" in header_lines(view)
+
+        demo_store.run(heartbeat, "priya", conv_id, "replying")
+        app._poll()
+        await settle(pilot)
+        assert "Priya Nair is replying" in header_lines(view)
+
+        demo_store.run(heartbeat, "priya", None)
+        app._poll()
+        await settle(pilot)
+        assert "Priya Nair is" not in header_lines(view)
