@@ -8,7 +8,7 @@ from sqlmodel import select
 from inbox_tui.models import Conversation
 from inbox_tui.services import triage
 from inbox_tui.services.presence import heartbeat
-from tests.tui.conftest import make_app, settle
+from tests.tui.conftest import make_app, make_config, settle
 
 SIZE = (100, 30)
 
@@ -45,3 +45,37 @@ async def test_open_threads_header_follows_presence_at_each_poll(demo_store):
         app._poll()
         await settle(pilot)
         assert "Priya Nair is" not in header_lines(view)
+
+
+async def test_a_reply_that_goes_out_stops_waiting_on_every_screen(demo_store):
+    """A reply sent by another agent (or `outbox flush`) leaves the outbox without any
+    event: the open thread still said "waiting to go out (B takes it back)" a minute on."""
+    from datetime import timedelta
+
+    from inbox_tui.models import utcnow
+    from inbox_tui.services.compose import send_reply
+    from inbox_tui.services.outbox import flush_outbox
+
+    with demo_store.read() as s:
+        conv_id = s.exec(select(Conversation.id).where(Conversation.status == "open")).first()
+    config = make_config()
+    config.mail.undo_seconds = 10
+    demo_store.run(lambda s: triage.ensure_agent(s, "priya"))
+    demo_store.run(send_reply, "priya", conv_id, "On its way.", config=config)
+    app = make_app(demo_store, config=config)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.main.open_conversation(conv_id)
+        await settle(pilot)
+        app._poll()  # the first polls wake the demo's snoozes: a baseline without them
+        await settle(pilot)
+        view = app.main.query_one("#thread")
+        assert "waiting to go out" in view.plain_text()
+
+        later = utcnow() + timedelta(seconds=30)
+        report = await flush_outbox(demo_store, config, clock=lambda: later)
+        assert report.logged == 1
+        app._poll()
+        await settle(pilot)
+        assert "On its way." in view.plain_text()
+        assert "waiting to go out" not in view.plain_text()
