@@ -465,9 +465,14 @@ def composed(
     }  # fmt: skip
 
 
+_BLANK_LINES_FIRST = re.compile(r"\A(?:[ \t]*\n)+")
+
+
 def _reply_text(body: str) -> str:
-    """The reply's text with plain line ends; an empty one or one with a NUL is refused."""
-    text = body.replace("\r\n", "\n")
+    """The reply's text with plain line ends, without blank lines before or after it (an
+    article inserted into an empty composer left two at the top of the sent mail); an
+    empty one or one with a NUL is refused."""
+    text = _BLANK_LINES_FIRST.sub("", body.replace("\r\n", "\n").rstrip())
     if not text.strip():
         raise UserError("The reply is empty; nothing was sent.")
     if "\x00" in text:
