@@ -3,6 +3,7 @@ found; each test failed on the code before its fix."""
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 
 from inbox_tui.models import Conversation
@@ -79,3 +80,31 @@ async def test_a_reply_that_goes_out_stops_waiting_on_every_screen(demo_store):
         await settle(pilot)
         assert "On its way." in view.plain_text()
         assert "waiting to go out" not in view.plain_text()
+
+
+@pytest.mark.parametrize("size", [(76, 24), (80, 24), (160, 40)])  # 160: beside a thread
+async def test_a_snoozed_rows_assignee_stays_at_the_edge(demo_store, size):
+    """A snoozed row's wake-up time pushed the assignee off the row: "m" for mei at 80
+    columns, nothing in the list beside a thread at 160."""
+    from datetime import UTC, datetime
+
+    with demo_store.read() as s:
+        conv_id = s.exec(select(Conversation.id).where(Conversation.status == "open")).first()
+    demo_store.run(lambda s: triage.ensure_agent(s, "mei"))
+    demo_store.run(triage.assign, "tester", conv_id, "mei")
+    demo_store.run(triage.snooze, "tester", conv_id, datetime(2027, 12, 7, 10, 0, tzinfo=UTC))
+    demo_store.run(heartbeat, "mei", conv_id, "viewing")  # the list's ◉ takes room too
+    app = make_app(demo_store)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        app._poll()  # who else has it open
+        app.main.view = "snoozed"
+        app.main.reload(keep_id=conv_id)
+        await settle(pilot)
+        lst = app.main.conv_list
+        assert lst.move_to(conv_id)
+        await settle(pilot)
+        line = lst.render_line(lst.cursor - int(lst.scroll_y)).text
+        assert "◉" in line, line
+        assert "wakes" in line and "Dec 10:00" in line, line
+        assert line.rstrip().endswith(" mei"), line
