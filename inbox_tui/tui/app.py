@@ -95,7 +95,7 @@ class InboxApp(KeysFollowFocus, App[int]):
         self.clock = clock or (lambda: datetime.now(UTC))
         self.poll_seconds = poll_seconds
         self._listen_stop = threading.Event()  # ends the LISTEN thread with the app
-        self._token: tuple[int, int, int] | None = None
+        self._token: tuple[int, ...] | None = None
         self._mentions_seen: int | None = None  # the newest mention toasted (or the baseline)
         self._assign_looked = False  # the first poll gives out what waited before the start
         self._reoffer_looked = time.monotonic()  # the first poll looks anyway

@@ -391,6 +391,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
             return  # the app is closing: the widgets are gone already
         self.conv_list.presence = message.presence
         self.conv_list.refresh()
+        self.thread_view.set_viewers(message.presence)  # the open thread's "◉ … is viewing"
         if message.changed:
             self.store_changed()
 
