@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from textual import events, work
+from textual import work
 from textual.app import App, SystemCommand
 from textual.message import Message
 from textual.notifications import SeverityLevel
@@ -148,15 +148,6 @@ class InboxApp(KeysFollowFocus, App[int]):
             timeout=timeout,
             markup=False,
         )
-
-    # -- keys typed ahead (tui/typeahead.py) -------------------------------------------
-
-    async def on_event(self, event: events.Event) -> None:
-        self.note_typed(event)
-        await super().on_event(event)
-
-    async def _on_key(self, event: events.Key) -> None:
-        self.moved_on(event)  # else App._on_key looks up its binding, as always
 
     # -- lifecycle -------------------------------------------------------------------
 
