@@ -71,6 +71,7 @@ def run_import(ctx: Context) -> int:
     report: dict[str, int] = {}
     counts["embedded"] = catch_up(
         ctx.store,
+        8,  # articles per batch (~1-2 s of CPU): the time budget is checked between them
         conversations=False,
         upgrade_seconds=None if ctx.args.wait else IMPORT_UPGRADE_SECONDS,
         report=report,
