@@ -39,7 +39,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_conversation_waiting", "conversation")
-    with op.batch_alter_table("conversation") as batch:
-        batch.drop_column("target_next")
-        batch.drop_column("target_first")
-        batch.drop_column("waiting_since")
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+), not a batch table copy: other
+    # tables' foreign keys point at conversation, so dropping the copied table fails.
+    for column in ("target_next", "target_first", "waiting_since"):
+        op.drop_column("conversation", column)
