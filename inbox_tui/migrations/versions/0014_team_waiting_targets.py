@@ -39,7 +39,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_conversation_waiting", "conversation")
-    # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+), not a batch table copy: other
-    # tables' foreign keys point at conversation, so dropping the copied table fails.
-    for column in ("target_next", "target_first", "waiting_since"):
-        op.drop_column("conversation", column)
+    # Dropped in place (SQLite >= 3.35): a batch would copy ``conversation`` and drop the
+    # original, which every table referencing it refuses while foreign keys are on.
+    for name in ("target_next", "target_first", "waiting_since"):
+        op.drop_column("conversation", name)
