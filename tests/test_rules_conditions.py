@@ -137,3 +137,16 @@ def test_lint_refuses_bad_conditions(tmp_path, rule, problem):
     with pytest.raises(RulesError) as err:
         load_rules(path)
     assert problem in str(err.value)
+
+
+def test_list_names_every_condition(sqlite_store, tmp_path, capsys):
+    path = tmp_path / "rules.toml"
+    path.write_text(
+        '[[rule]]\nname = "VIP tag"\nwhen = "tagged"\n[rule.if]\ntag = ["vip", "gold"]\n'
+        'contact = { plan = ["enterprise", "pro"] }\n[rule.then]\nassign = "sam"\n'
+    )
+    assert cli.main(["--db", sqlite_store.url, "rules", "list", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out == (
+        "VIP tag: when tagged if tag:vip|gold contact.plan:enterprise|pro then assign sam\n"
+    )

@@ -101,6 +101,8 @@ def run_list(ctx: Context) -> int:
         cond += [f"body:{'|'.join(r.body)}"] if r.body else []
         cond += [f"from:{r.sender}"] if r.sender else []
         cond += [f"channel:{r.channel}"] if r.channel else []
+        cond += [f"tag:{'|'.join(r.tagged)}"] if r.tagged else []
+        cond += [f"contact.{name}:{'|'.join(values)}" for name, values in r.contact]
         cond += [f"to:{'|'.join(r.to)}"] if r.to else []
         cond += [f"mailbox:{'|'.join(r.mailbox)}"] if r.mailbox else []
         if r.in_hours is not None:
