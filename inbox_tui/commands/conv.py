@@ -378,7 +378,7 @@ def run_rate(ctx: Context) -> int:
 def run_links(ctx: Context) -> int:
     from inbox_tui.errors import UserError
     from inbox_tui.services.export import jsonl
-    from inbox_tui.services.ratings import links
+    from inbox_tui.services.ratings import links, links_line
 
     cid = conversation_id(ctx.args.id)
     with ctx.store.read() as s:
@@ -388,5 +388,5 @@ def run_links(ctx: Context) -> int:
     if ctx.args.json:
         sys.stdout.write(jsonl({"id": cid, **found}))
     else:
-        print("How did we do? " + " / ".join(f"{r.title()} <{u}>" for r, u in found.items()))
+        print(links_line(found))
     return 0
