@@ -384,6 +384,7 @@ class Composer(ModalScreen[Draft | None]):
         def custom(value: str | None) -> None:
             if value and check(value) is None:
                 review.send_at = typed(value)
+                review.edited.add("send_at")  # kept with the draft (Esc, restart)
             self._show_review()
 
         def chosen(value: str | None) -> None:
@@ -393,6 +394,7 @@ class Composer(ModalScreen[Draft | None]):
                 return
             if value is not None:
                 review.send_at = at.get(value)
+                review.edited.add("send_at")
             self._show_review()
 
         items = [PickItem(c.value, c.label, c.hint) for c in found]
