@@ -1,7 +1,7 @@
 """A conversation's id is never given to another one (migration 0022, SQLite's
 AUTOINCREMENT; PostgreSQL's sequences): merge away the newest conversation, create new
 ones (one by one and in a bulk import), and the merge can still be undone; a store
-migrated from 0014 keeps every row, index and link, and full-text search."""
+migrated from the revision before (0023) keeps every row, index and link, and full-text search."""
 
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ def test_a_merged_away_id_is_never_given_again_and_the_merge_undoes(store):
 def test_the_migration_keeps_everything_and_stops_the_reuse(tmp_path):
     url = sqlite_url(tmp_path / "old.db")
     old = Store(url, migrate=False)
-    old.migrate("0014")
+    old.migrate("0023")
     others = [old.run(new, f"o{i}") for i in range(20)]
     old.run(merge.merge, "sam", others[5], others[0])  # not the newest: no id in danger
     kept, gone = merge_the_newest_away(old)  # the largest id, merged away before 0022

@@ -1,7 +1,7 @@
 """Conversation ids are never reused on SQLite (AUTOINCREMENT)
 
 Revision ID: 0022
-Revises: 0014 (main's head when written; the lead re-chains it at merge if needed)
+Revises: 0023 (main's head at the last merge of main; the lead re-chains it if needed)
 
 SQLite gives a new row the largest id + 1, so a conversation merged away while it had the
 largest id lent its id to the next new conversation, and undoing the merge was refused
@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0022"
-down_revision: str | None = "0014"  # conversation.waiting_since (main's head)
+down_revision: str | None = "0023"  # store_meta (main's head)
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
