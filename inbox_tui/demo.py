@@ -359,9 +359,9 @@ ARTICLES = [
     ),
     (
         "calendar-sync",
-        "Show due dates in Google Calendar or Outlook",
+        "Calendar sync with Google Calendar or Outlook",
         "integrations",
-        "Settings → Integrations → Calendar gives each board a calendar feed. Google Calendar and Outlook refresh subscribed feeds every few hours; if cards stop appearing, remove the feed and add it again, and check the status page for an incident.",
+        "Settings → Integrations → Calendar gives each board a calendar feed of its cards. Google Calendar and Outlook refresh subscribed feeds every few hours; if cards stop appearing, remove the feed and add it again, and check the status page for an incident.",
     ),
     (
         "recurring-cards",
