@@ -23,7 +23,7 @@ from textual.screen import Screen
 
 from inbox_tui.errors import UserError
 from inbox_tui.sanitize import for_display, one_line
-from inbox_tui.tui import actions
+from inbox_tui.tui import actions, paste
 from inbox_tui.tui.gateway import Gateway, ServiceFailed, StoreLike
 from inbox_tui.tui.screens.flows import OpenChanged, ReplySent
 from inbox_tui.tui.screens.main import ListShown, MainScreen, Polled, StatusNews
@@ -73,6 +73,7 @@ class InboxApp(KeysFollowFocus, App[int]):
         poll_seconds: float = 2.0,
     ) -> None:
         super().__init__()
+        paste.install()  # a paste arrives whole, in order, without its escapes
         # A factory is opened in a worker after the first frame, so the database layer's
         # imports and the schema check never delay the first paint.
         self._store: StoreLike | None = None if callable(store) else store
