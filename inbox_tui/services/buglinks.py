@@ -22,12 +22,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from inbox_tui import sanitize
 from inbox_tui.config import Config
-from inbox_tui.models import EventKind, Status
-from inbox_tui.services import bugrefs, core, macros, triage
+from inbox_tui.errors import UserError
+from inbox_tui.models import EventKind, Status, Tag, TagKind
+from inbox_tui.services import bugrefs, core, macros, triage, wording
 from inbox_tui.services.bugrefs import DEFAULT_PATTERN as DEFAULT_PATTERN
 from inbox_tui.services.bugrefs import BugLinkError as BugLinkError
 from inbox_tui.services.bugrefs import compile_pattern as compile_pattern
@@ -151,6 +152,33 @@ def followed_up(session: Session, ref: str) -> set[int]:
     }
 
 
+def check_category(
+    session: Session, ids: list[int], macro: str, mode: str, category: str | None
+) -> None:
+    """Before any follow-up of ``fixed`` is queued, once for all of ``ids``: when
+    ``macro`` closes, a ``category`` that is not a category tag is refused, and under
+    ``"require"`` so is none when some of them have no category tag (closed ones too:
+    they are reopened, then closed again). One sentence naming them and ``--category``."""
+    from inbox_tui.services import categories
+
+    lacking = categories.to_ask(session, ids, mode, None, macro, reopens=True)
+    if category is not None:
+        found = session.exec(select(Tag).where(Tag.name == category.strip().lower())).first()
+        if found is None or found.kind != TagKind.CATEGORY.value:
+            raise UserError(f"{category!r} is not a category tag; nothing was queued.")
+        return
+    if not lacking or mode != "require":
+        return
+    which = ", ".join(f"#{i}" for i in lacking[:8]) + (" …" if len(lacking) > 8 else "")
+    names = categories.category_names(session)
+    known = f" (one of: {', '.join(names[:12])})" if names else ""
+    raise categories.CategoryRequired(
+        f"{wording.conversations(len(lacking))} ({which}) {'has' if len(lacking) == 1 else 'have'} "
+        f"no category tag and {macro!r} closes them, while [insight] category_on_close is "
+        f'"require": run it again with --category TAG{known}; nothing was queued.'
+    )
+
+
 def follow_up(
     session: Session,
     actor: str,
@@ -176,7 +204,7 @@ def follow_up(
         if any(json.loads(d or "{}").get("ref") == ref for (d,) in already):
             continue
         if conv.status == Status.CLOSED.value:
-            triage.set_status(session, actor, cid, Status.OPEN)
+            triage.set_status(session, actor, cid, Status.OPEN, cause="follow-up")
         macros.apply_macro(session, actor, cid, macro, config=config, category=category)
         core.record(session, conv, agent, EventKind.FOLLOWED_UP, {"ref": ref, "macro": macro})
         done += 1

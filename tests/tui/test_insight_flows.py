@@ -520,6 +520,37 @@ async def test_fixed_with_a_closing_macro_asks_for_a_category_once(demo_store):
         assert conv(demo_store, cid).status == "closed" and "bug" in tags_of(demo_store, cid)
 
 
+async def test_fixed_under_require_asks_for_a_closed_one_too(demo_store):
+    """A linked conversation closed without a category is reopened by "fixed", then
+    closed again by the macro: under "require" the question names it too (it was left
+    out, and the follow-ups failed after the question)."""
+    ids = uncategorised_open(demo_store, 2)
+    for cid in ids:
+        demo_store.run(buglinks.link, "sam", cid, "ENG-9003")
+    demo_store.run(triage.close, "sam", ids[1])  # closed before the rule was set
+    cfg = make_config()
+    cfg.category_on_close = "require"
+    app = make_app(demo_store, config=cfg)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.main.open_conversation(ids[0])
+        await settle(pilot)
+        await pilot.press("F")
+        await settle(pilot)
+        await pilot.press(*"thanks", "enter")
+        await settle(pilot)
+        await pilot.press("y")  # reply to these 2
+        await settle(pilot)
+        title = app.screen.title_text
+        assert title.startswith("Category for the 2 without one (#"), title
+        await pilot.press(*"bug", "enter")
+        await settle(pilot, 6)
+    with demo_store.read() as s:
+        assert len(s.exec(select(Outbox).where(Outbox.conversation_id.in_(ids))).all()) == 2
+    for cid in ids:
+        assert conv(demo_store, cid).status == "closed" and "bug" in tags_of(demo_store, cid)
+
+
 async def test_the_category_question_opens_before_the_likely_ones_are_known(
     demo_store, monkeypatch
 ):

@@ -120,13 +120,18 @@ def _follow_up_batch(
 
 
 def _category_needed(
-    session: Any, ids: list[int], mode: str, then_status: str | None, macro: str | None
+    session: Any,
+    ids: list[int],
+    mode: str,
+    then_status: str | None,
+    macro: str | None,
+    reopens: bool = False,
 ) -> tuple[list[int], Any, str]:
     """Those of ``ids`` the action would close without a category, and the choices; with
     the first one's label when it is the only one (the question names it)."""
     from inbox_tui.services import categories, core
 
-    lacking = categories.to_ask(session, ids, mode, then_status, macro)
+    lacking = categories.to_ask(session, ids, mode, then_status, macro, reopens=reopens)
     if not lacking:
         return [], [], ""
     # By name at once: the likely ones (suggestions, slow on a first use) follow.
@@ -458,7 +463,7 @@ class InsightFlows(TriageFlows):
                 self.ask_category(
                     plan.to_follow_up,
                     lambda category: self._follow_up(plan.ref, slug, plan.to_follow_up, category),
-                    then_status=None, macro=slug,
+                    then_status=None, macro=slug, reopens=True,  # closed ones are closed again
                 )  # fmt: skip
             else:
                 self.notify("Nothing was queued.", markup=False)
@@ -532,30 +537,32 @@ class InsightFlows(TriageFlows):
         macro: str | None = None,
         on_cancel: Callable[[], None] | None = None,
         on_skip: Callable[[], None] | None = None,
+        reopens: bool = False,
     ) -> None:
         """Before an action that may close ``ids`` (``then_status`` "closed", or a
         ``macro`` whose actions close): those that need a category
         (``categories.needs_category``) ask for one, once for all; then ``then(category)``
         (None: none needed, or skipped when there is no ``on_skip``). Esc runs
-        ``on_cancel`` (else: nothing closes)."""
+        ``on_cancel`` (else: nothing closes). ``reopens``: closed ones are reopened
+        first (``F``), so they are asked for too."""
         mode = self.config.category_on_close
         if mode == "off":
             then(None)
             return
-        # Keys typed while the store is asked go to the question, not to the list behind
-        # (walk2: e then "feature" opened Forward with the f).
+        # Keys typed while the store is asked are held for the question, never typed to
+        # the list behind (walk2: e then "feature" opened Forward with the f).
         waiting = Waiting("Closing… (Esc cancels)")
         self.app.push_screen(waiting)
         self.gateway.read(
-            self, _category_needed, list(ids), mode, then_status, macro, reply=CategoryNeeded,
+            self, _category_needed, list(ids), mode, then_status, macro, reopens,
+            reply=CategoryNeeded,
             flow=(list(ids), then, on_cancel, on_skip, waiting), group="pickers",
         )  # fmt: skip
 
     def on_category_needed(self, message: CategoryNeeded) -> None:
         ids, then, on_cancel, on_skip, waiting = message.flow
-        typed = waiting.handoff()
         lacking, found, label = message.value
-        if typed is None:  # Esc while it was asked
+        if waiting.handoff() is None:  # Esc while it was asked
             if on_cancel is not None:
                 on_cancel()
             else:
@@ -590,7 +597,7 @@ class InsightFlows(TriageFlows):
             else:
                 then(None if value == SKIP else value)
 
-        picker = FuzzyPicker(title, items, ahead=typed)
+        picker = FuzzyPicker(title, items)
         self.app.push_screen(picker, chosen)
         if n == 1:  # the likely ones first, once suggested (the picker is up already)
             self.gateway.read(

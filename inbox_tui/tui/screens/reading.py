@@ -40,6 +40,7 @@ def thread_of(
     thread = get_thread(session, conv_id, newest=window, bug_pattern=bug_pattern)
     clock = customer_clock(session, conv_id, now) if now is not None else None
     thread.customer_clock = clock.describe() if clock else ""
+    thread.customer_offset = clock.offset_minutes if clock else None
     return thread, others_by_conversation(session, me).get(conv_id, [])
 
 

@@ -117,7 +117,7 @@ class ConversationList(ScrollView, can_focus=True):
 
     def set_filter(
         self,
-        flt: ConversationFilter,
+        flt: ConversationFilter | None,
         total: int,
         first_page: list[ConversationRow],
         keep_id: int | None = None,
@@ -140,6 +140,11 @@ class ConversationList(ScrollView, can_focus=True):
                 index = min(self.cursor, max(0, total - 1))
         self.cursor = min(index, max(0, total - 1))
         self.refresh()
+
+    def show_early(self, rows: list[ConversationRow]) -> None:
+        """Rows read before the store opened: no result set to page through yet
+        (``set_filter`` brings it); the cursor moves over these."""
+        self.set_filter(None, len(rows), rows)
 
     def show_nothing(self) -> None:
         """No result set: a search that cannot run shows an empty list, not the rows of
@@ -414,15 +419,16 @@ def _squeeze(who: str, name_w: int, wakes: tuple[str, str], room: int) -> tuple[
 def sla_marker(row: ConversationRow, now: datetime) -> tuple[str, Style] | None:
     """The response-target column: ``!2h`` overdue (red), ``~40m`` due soon (yellow),
     ``3h`` time left (dim), blank when not waiting; None when no targets are set. The
-    sign says it in 16 colours and under NO_COLOR too."""
+    sign says it in 16 colours and under NO_COLOR too. Time left or overdue is counted
+    as the targets are: in working time when ``[business_hours]`` is set."""
     if row.sla_at_risk is None:
         return None
-    if row.sla_due_at is None:
+    left = row.sla_left(now)
+    if left is None or row.sla_due_at is None:
         return " " * 5, Style()
-    left = row.sla_due_at - now
-    if left.total_seconds() <= 0:
-        return f"!{age(now + left, now)}".ljust(5), Style(color="red", bold=True)
-    text = age(now - left, now)
+    text = age(now - abs(left), now)
+    if row.sla_due_at <= now:
+        return f"!{text}".ljust(5), Style(color="red", bold=True)
     if left <= row.sla_at_risk:
         return f"~{text}".ljust(5), Style(color="yellow", bold=True)
     return f" {text}".ljust(5), Style(dim=True)

@@ -62,7 +62,17 @@ def fold_quotes(body: str, show_quotes: bool) -> str:
     return "\n".join(out).rstrip()
 
 
-def message_text(m: ThreadMessage, show_quotes: bool, now: datetime) -> Text:
+def message_text(
+    m: ThreadMessage,
+    show_quotes: bool,
+    now: datetime,
+    zone: str = "UTC",
+    customer_offset: int | None = None,
+) -> Text:
+    """One message's lines. ``zone``: the agent's time zone, in which a scheduled
+    reply's time is shown (with the customer's, ``customer_offset``, when known)."""
+    from inbox_tui.services.schedule import describe_for_agent
+
     kind = {"in": "customer", "out": "reply", "note": "internal note"}.get(m.direction, m.direction)
     if m.forwarded:
         kind = "forward"
@@ -80,10 +90,8 @@ def message_text(m: ThreadMessage, show_quotes: bool, now: datetime) -> Text:
     if m.waiting_until is not None:  # still in the outbox (a scheduled reply: until its time)
         goes = m.waiting_until.astimezone(UTC)
         if goes - now.astimezone(UTC) > timedelta(minutes=10):  # more than undo's wait
-            head.append(
-                f"  ⏲ scheduled: goes out {goes:%a %d %b %H:%M} UTC (B takes it back)",
-                style="bold yellow",
-            )
+            shown = describe_for_agent(goes, zone, customer_offset)
+            head.append(f"  ⏲ scheduled: goes out {shown} (B takes it back)", style="bold yellow")
         else:
             head.append("  waiting to go out (B takes it back)", style="yellow")
     body = for_display(m.body)
@@ -107,13 +115,15 @@ def message_text(m: ThreadMessage, show_quotes: bool, now: datetime) -> Text:
 
 
 def _attachment(a: dict[str, object]) -> str:
+    """Name, type and size (#18), and why a file was not kept."""
     name = short_filename(str(a.get("name", "?")), 48)
+    ctype = one_line(str(a.get("type") or a.get("content_type") or "unknown type"), 40)
     status = a.get("status")
     if status == "too_large":
-        return f"{name} ({_size(a.get('size'))}, too large: not kept)"
+        return f"{name} ({ctype}, {_size(a.get('size'))}, too large: not kept)"
     if status == "unreadable":
-        return f"{name} (broken encoding: not kept)"
-    return f"{name} ({_size(a.get('size'))})"
+        return f"{name} ({ctype}, broken encoding: not kept)"
+    return f"{name} ({ctype}, {_size(a.get('size'))})"
 
 
 def _size(value: object) -> str:
@@ -183,8 +193,9 @@ class ThreadView(ScrollView, can_focus=True):
         """What is on screen changed: another thread shown, or a scroll to other lines
         (a preview reads the notes naming the agent that stay in sight)."""
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, zone: str = "UTC", **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.zone = zone  # the agent's time zone (a scheduled reply's time is shown in it)
         self.thread: Thread | None = None
         self.show_quotes = False
         self.viewers: list[tuple[str, str]] = []
@@ -366,7 +377,8 @@ class ThreadView(ScrollView, can_focus=True):
         back = self.get_component_rich_style("thread-view--note") if kind == "note" else Style()
         bar = Segment("║" if kind == "note" else "▎", bar_style)
         pad = Segment(" ", back)
-        body = message_text(m, self.show_quotes, self.now())
+        offset = self.thread.customer_offset if self.thread is not None else None
+        body = message_text(m, self.show_quotes, self.now(), self.zone, offset)
         return [
             Strip([bar, pad, *line, pad], width)
             for line in self._wrap(body, max(1, width - 3), back)
