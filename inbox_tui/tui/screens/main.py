@@ -397,7 +397,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
 
     def on_status_news(self, message: StatusNews) -> None:
         if self.query("#status"):
-            self.set_status(message.text)
+            self.set_status(message.text, message.seconds)
 
     # -- the list and the thread -----------------------------------------------------
 
