@@ -113,10 +113,11 @@ def parse_subject(subject: str) -> RatingMail | None:
 
 def record_rating_mail(
     session: Session, subject: str, sender: str | None, message_id: str | None
-) -> bool:
+) -> bool | None:
     """Record the rating a mail carries. True when the rating changed, False when it was
-    already so or the mail was seen before. Raises RatingRefused (one sentence) for a
-    subject that is no rating, a forged token or another sender."""
+    already so, None when this very mail (its Message-ID) was recorded before. Raises
+    RatingRefused (one sentence) for a subject that is no rating, a forged token or
+    another sender."""
     found = parse_subject(subject)
     if found is None:
         raise RatingRefused(
@@ -138,7 +139,7 @@ def record_rating_mail(
             "than its customer; it was not counted."
         )
     if message_id and _seen(session, conv.id, message_id):  # type: ignore[arg-type]
-        return False
+        return None
     return set_rating(
         session, None, found.conversation_id, found.rating, via="mail", message_id=message_id
     )
@@ -210,10 +211,13 @@ def take_ratings(
             keep.append(msg)
             continue
         try:
-            record_rating_mail(session, msg.subject, msg.author_email, msg.message_id)
+            recorded = record_rating_mail(session, msg.subject, msg.author_email, msg.message_id)
         except RatingRefused as exc:
             counts.count(ing.quarantine(msg.source, msg.external_id, str(exc), raw))
             continue
         counts.read += 1
-        counts.ratings += 1
+        if recorded is None:  # the same mail imported or synced again
+            counts.duplicates += 1
+        else:
+            counts.ratings += 1
     return keep
