@@ -253,3 +253,27 @@ async def test_long_dialog_titles_and_refusals_are_read_whole_at_80_columns(demo
         hint = shown_lines(editor.query_one("#composer-hint"))
         assert "Unknown placeholder '{{contact.frist_name}}'" in hint
         assert hint.endswith("article:SLUG and ask: QUESTION."), hint
+
+
+async def test_typing_filters_the_views_as_in_every_picker(demo_store):
+    """walk3: the view picker (v) could not be filtered by typing."""
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        views = app.main.query_one("#views")
+        every = views.option_count
+        await pilot.press(*"snoo")
+        await settle(pilot)
+        labels = [str(views.get_option_at_index(i).prompt) for i in range(views.option_count)]
+        assert labels[0].startswith("Snoozed") and views.option_count < every, labels
+        await pilot.press("backspace", "backspace", "backspace", "backspace")
+        assert views.option_count == every
+        await pilot.press(*"pend", "enter")
+        await settle(pilot)
+        assert app.main.view == "pending"
+        await pilot.press("v", "x")
+        await settle(pilot)
+        await pilot.press("escape")  # the filter goes first, the panel stays
+        assert views.has_class("shown") and views.option_count == every
