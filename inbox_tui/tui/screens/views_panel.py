@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import on
 from textual.binding import Binding
-from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -40,16 +39,16 @@ class ViewsList(KeyList):
         Binding("delete", "delete", "Delete view", show=False, id="views.delete"),
     ]
 
-    class Wanted(Message):
-        def __init__(self, what: str, view: str) -> None:
-            self.what, self.view = what, view
-            super().__init__()
-
     def _ask(self, what: str) -> None:
         if self.highlighted is None:
             return
         view = self.get_option_at_index(self.highlighted).id or ""
-        self.post_message(self.Wanted(what, view))
+        # At once, not through a message: the prompt is up before the next key is read,
+        # so a name typed right after R goes into it (it went to the list behind: e
+        # closed a conversation).
+        edit = getattr(self.screen, "edit_view", None)
+        if callable(edit):
+            edit(what, view)
 
     def action_rename(self) -> None:
         self._ask("rename")
@@ -94,15 +93,15 @@ class ViewsPanel(FlowsBase):
         ids = [o.id for o in opts]
         ol.highlighted = ids.index(keep) if keep in ids else 0
 
-    @on(ViewsList.Wanted)
-    def _view_edit_wanted(self, event: ViewsList.Wanted) -> None:
+    def edit_view(self, what: str, view: str) -> None:
+        """``R`` (``what`` "rename") or Delete on ``view`` in the views panel."""
         from inbox_tui.services.views import delete_view, rename_view
         from inbox_tui.tui.widgets.dialogs import Confirm, Prompt
 
-        if not event.view.startswith("saved:"):
+        if not view.startswith("saved:"):
             self.notify("Only saved views can be renamed or deleted.", severity="warning")
             return
-        name = event.view[6:]
+        name = view[6:]
 
         def renamed(new: str | None) -> None:
             clean = one_line(new or "", 100)
@@ -115,15 +114,17 @@ class ViewsPanel(FlowsBase):
 
         def deleted(yes: bool | None) -> None:
             if yes:
-                if self.view == event.view:
+                if self.view == view:
                     self.view = "open"
                     self.reload()
                 ok = f"Deleted the view “{name}”."
                 flow = Flow([], after=self.load_views)
                 self.gateway.write(self, delete_view, name, ok=ok, flow=flow)
 
-        if event.what == "rename":
-            self.app.push_screen(Prompt(f"New name for “{name}”", value=name), renamed)
+        if what == "rename":
+            self.app.push_screen(
+                Prompt(f"New name for “{name}” (ctrl+u clears)", value=name), renamed
+            )
         else:
             self.app.push_screen(Confirm("Delete this saved view?", [name]), deleted)
 

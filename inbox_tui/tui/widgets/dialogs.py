@@ -280,21 +280,35 @@ class Prompt(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(Text(one_line(self.title_text, 300), style="bold"))
-            yield InOrderInput(value=one_line(self.value, 2000), placeholder=self.placeholder)
+            # A value it opens with stays, with the cursor after it (it was selected
+            # whole, out of sight, and the first key typed replaced it): ctrl+u clears.
+            yield InOrderInput(
+                value=one_line(self.value, 2000),
+                placeholder=self.placeholder,
+                select_on_focus=False,
+            )
             yield Static(id="prompt-error")
 
     def on_mount(self) -> None:
-        self.query_one(Input).focus()
+        box = self.query_one(Input)
+        box.cursor_position = len(box.value)
+        box.focus()
+        problem = self.check(box.value) if self.check and box.value.strip() else None
+        if problem:  # a value typed earlier (in a picker) that does not read: say why
+            self._show_problem(problem)
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         problem = self.check(event.value) if self.check and event.value.strip() else None
         if problem:
-            self.query_one("#prompt-error", Static).update(
-                Text(one_line(problem, 300), style="bold red")
-            )
+            self._show_problem(problem)
             return
         self.dismiss(event.value)
+
+    def _show_problem(self, problem: str) -> None:
+        self.query_one("#prompt-error", Static).update(
+            Text(one_line(problem, 300), style="bold red")
+        )
 
     def action_cancel(self) -> None:
         self.dismiss(None)
