@@ -73,3 +73,103 @@ async def test_rename_with_the_new_name_typed_at_once(demo_store):
         assert app.screen is app.main, app.screen
     assert [v.name for v in demo_store.run(sv.list_saved_views)] == ["Exports weekly"]
     assert closed_count(demo_store) == before
+
+
+# -- 3. a value typed in a choice list carries on ---------------------------------------
+
+
+async def mail_settle(pilot) -> None:
+    from tests.tui.test_mail_keys import settle as settle_mail  # the IMAP watch runs on
+
+    await settle_mail(pilot)
+
+
+async def _reviewing(pilot, app):
+    await mail_settle(pilot)
+    await pilot.press("r")
+    await mail_settle(pilot)
+    await pilot.press(*"Later today.", "ctrl+s")
+    await mail_settle(pilot)
+    assert app.screen.reviewing
+
+
+async def test_send_at_3h_typed_in_the_choices_schedules_3h(demo_store, smtp_server):
+    """walk2: w, 3h and Enter opened an empty "Send at" prompt (3h filtered the choices
+    to "Another time…", and Enter chose it)."""
+    from datetime import UTC, datetime, timedelta
+
+    from inbox_tui.tui.app import InboxApp
+    from tests.tui.test_review_step import ME, smtp_config
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    app = InboxApp(demo_store, smtp_config(smtp_server), ME, clock=lambda: now)
+    async with app.run_test(size=SMALL) as pilot:
+        await _reviewing(pilot, app)
+        await pilot.press("w", *"3h", "enter")
+        await mail_settle(pilot)
+        assert app.screen.__class__.__name__ == "Composer", app.screen
+        assert app.screen.review.send_at.replace(tzinfo=UTC) == now + timedelta(hours=3)
+    assert smtp_server.messages == []
+
+
+async def test_a_send_time_typed_wrong_is_refused_in_one_sentence_and_kept(demo_store, smtp_server):
+    """A time that starts like one and does not read stays typed, with why."""
+    from datetime import UTC, datetime
+
+    from inbox_tui.tui.app import InboxApp
+    from tests.tui.test_review_step import ME, smtp_config
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    app = InboxApp(demo_store, smtp_config(smtp_server), ME, clock=lambda: now)
+    async with app.run_test(size=SMALL) as pilot:
+        await _reviewing(pilot, app)
+        await pilot.press("w", *"3 hourz", "enter")
+        await mail_settle(pilot)
+        picker = app.screen
+        assert picker.__class__.__name__ == "FuzzyPicker", picker
+        assert picker.query_one("Input").value == "3 hourz"
+        said = str(picker.query_one("#picker-error").render())
+        assert "“3 hourz” is not a send time" in said, said
+        assert app.screen_stack[-2].review.send_at is None
+
+
+async def test_snooze_a_misspelt_day_is_refused_in_one_sentence_and_kept(demo_store):
+    """walk2: z and a typo opened an empty Custom prompt without saying why ("on frday"
+    filtered the presets down to "Custom…", and Enter chose it; "thursdy" took the
+    "4 hours" preset). A misspelt day is refused where it was typed, and stays."""
+    from textual.widgets import Input
+
+    app = make_app(demo_store)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        for typo in ("on frday", "thursdy"):
+            await pilot.press("z", *typo, "enter")
+            await settle(pilot)
+            picker = app.screen
+            assert picker.__class__.__name__ == "FuzzyPicker", (typo, picker)
+            assert picker.query_one(Input).value == typo
+            said = str(picker.query_one("#picker-error").render())
+            assert f"“{typo}” is not a snooze time; try " in said, said
+            await pilot.press("escape")
+            await settle(pilot)
+
+
+async def test_snooze_custom_opens_with_the_time_typed_after_its_name(demo_store):
+    """Custom chosen by typing its name and a time: the prompt opens with the time (it
+    opened empty), and says at once why it does not read."""
+    from textual.widgets import Input
+
+    app = make_app(demo_store)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("z", *"custom friday 25pm", "enter")
+        await settle(pilot)
+        prompt = app.screen
+        assert prompt.__class__.__name__ == "Prompt", prompt
+        assert prompt.query_one(Input).value == "friday 25pm"
+        said = str(prompt.query_one("#prompt-error").render())
+        assert "“friday 25pm” is not a snooze time; try " in said, said
+        await pilot.press("backspace", "backspace", "backspace", "backspace", *"2pm", "enter")
+        await settle(pilot, 5)
+        assert app.screen is app.main
+        assert any("Snoozed" in t for t in toasts(app)), toasts(app)

@@ -21,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from inbox_tui.errors import UserError
 from inbox_tui.sanitize import for_display, one_line
 from inbox_tui.tui.typeahead import InOrderInput
 
@@ -103,7 +104,8 @@ class FuzzyPicker(ModalScreen[str | None]):
         allow_new: str | None = None,
         preview: dict[str, str] | None = None,
         pins: dict[str, str] | None = None,
-        typed: Callable[[str], str | None] | None = None,  # may raise ValueError: refused
+        # may raise ValueError or UserError: refused, with its sentence
+        typed: Callable[[str], str | None] | None = None,
         loading: bool = False,
         with_preview: bool = False,
     ) -> None:
@@ -119,6 +121,7 @@ class FuzzyPicker(ModalScreen[str | None]):
         self.previews = preview or {}
         self.pins = pins or {}  # "1" → value: typing the digit alone chooses it
         self._enter_typed = False  # Enter pressed while the choices were loading
+        self.filter_text = ""  # what is typed in the filter (kept after it closes)
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -192,6 +195,7 @@ class FuzzyPicker(ModalScreen[str | None]):
 
     @on(Input.Changed, "#filter")
     def _changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value
         if event.value in self.pins:
             self.dismiss(self.pins[event.value])
             return
@@ -209,7 +213,7 @@ class FuzzyPicker(ModalScreen[str | None]):
         if self.typed is not None and typed.strip():
             try:
                 value = self.typed(typed.strip())
-            except ValueError as exc:  # meant as an answer, but wrong: say so, stay
+            except (ValueError, UserError) as exc:  # meant as an answer, but wrong: say so
                 self._refuse(str(exc))
                 return
             if value is not None:
@@ -218,6 +222,16 @@ class FuzzyPicker(ModalScreen[str | None]):
         ol = self.query_one(OptionList)
         if ol.highlighted is not None:
             self._choose(ol.get_option_at_index(ol.highlighted).id)
+
+    def typed_beyond(self, value: str) -> str:
+        """What was typed in the filter when the choice ``value`` was taken, less the
+        words that only began that choice's label ("cust" for "Custom…"): a value meant
+        for the prompt the choice opens ("custom friday 25pm" opened it empty)."""
+        label = next((it.label.lower() for it in self.items if it.value == value), "")
+        words = self.filter_text.split()
+        while words and any(w.startswith(words[0].lower()) for w in label.split()):
+            words.pop(0)
+        return " ".join(words)
 
     def _refuse(self, sentence: str) -> None:
         found = self.query("#picker-error")
