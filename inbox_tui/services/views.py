@@ -69,6 +69,16 @@ def view_label(view: str) -> str:
     return dict([*VIEWS, MENTIONS]).get(view) or view.removeprefix("saved:")
 
 
+def list_title(view: str, query: str, everywhere: bool) -> str:
+    """What the list shows, as its header names it: the view ("All open"), or the search
+    and where it looks ("Search: foo in Everything"; it said "All open" over a search of
+    everything)."""
+    query = query.strip()
+    if not query:
+        return view_label(view)
+    return f"Search: {query} in {view_label(EVERYTHING if everywhere else view)}"
+
+
 def list_views(session: Session, me: str) -> ViewList:
     counts = {v: count_conversations(session, view_filter(v, me)) for v, _ in VIEWS}
     counts[MENTIONS[0]] = unread_count(session, me)

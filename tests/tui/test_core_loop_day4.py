@@ -173,3 +173,24 @@ async def test_snooze_custom_opens_with_the_time_typed_after_its_name(demo_store
         await settle(pilot, 5)
         assert app.screen is app.main
         assert any("Snoozed" in t for t in toasts(app)), toasts(app)
+
+
+# -- 4. the header names what the list shows -----------------------------------------
+
+
+async def test_the_header_names_a_search_of_everything(demo_store):
+    """walk2: the header said "All open (12)" over a search of everything: the count
+    was of the search, the name of the view."""
+    from inbox_tui.services.views import count_conversations, resolve_filter
+
+    everywhere = demo_store.run(
+        lambda s: count_conversations(s, resolve_filter("all", "export", "tester"))
+    )
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"export", "tab")
+        await settle(pilot, 5)
+        top = str(app.main.query_one("#top").render())
+        assert f"inbox-tui · Search: export in Everything ({everywhere:,})" in top, top
+        assert "All open (" not in top, top
