@@ -108,6 +108,10 @@ class ConversationRow:
     sla_at_risk: timedelta | None = None
     # In the WAITING order: since when it has waited (the order's key).
     waiting_since: datetime | None = None
+    # The age column counts from here: when the customer last wrote, else when the
+    # conversation began. Our own replies, notes and a reply taken back (B) do not move
+    # it (it counted from the last activity, so a note reset it to 0m).
+    customer_at: datetime | None = None
 
     @property
     def cursor(self) -> Cursor:
@@ -292,6 +296,7 @@ def list_conversations(
             draft=conv.id in drafted,
             mentioned=conv.id in named,
             waiting_since=_aware(since) if flt.order == WAITING else None,
+            customer_at=_aware(conv.last_customer_at or conv.created_at),
         )
         for conv, username, cname, cemail, since in rows
     ]

@@ -194,3 +194,57 @@ async def test_the_header_names_a_search_of_everything(demo_store):
         top = str(app.main.query_one("#top").render())
         assert f"inbox-tui · Search: export in Everything ({everywhere:,})" in top, top
         assert "All open (" not in top, top
+
+
+# -- 5. the age column, and the help explaining it ----------------------------------
+
+
+async def test_the_age_column_counts_from_the_customer_not_from_our_note(demo_store):
+    """walk2: a note (or B) reset the row's age to 0m: it counted from the last activity,
+    ours included. It is the customer's age: since they last wrote."""
+    from datetime import UTC, timedelta
+
+    from rich.style import Style
+
+    from inbox_tui.tui.widgets.conversation_list import age
+
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        lst = app.main.conv_list
+
+        def row_of(cid):
+            return next(r for rows in lst._pages.values() for r in rows if r and r.id == cid)
+
+        now = app.clock()
+        old = next(r for r in lst._pages[0] if now - r.last_activity_at > timedelta(days=1))
+        with demo_store.read() as s:
+            conv = s.get(Conversation, old.id)
+            since = (conv.last_customer_at or conv.created_at).replace(tzinfo=UTC)
+        app.main.open_conversation(old.id)
+        await settle(pilot)
+        await pilot.press("n", *"Checked the logs.", "ctrl+s")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot, 5)
+        await pilot.press("escape")
+        await settle(pilot, 5)
+        row = row_of(old.id)
+        assert row.last_activity_at > now - timedelta(minutes=5)  # the note is activity
+        shown = "".join(seg.text for seg in lst._segments(row, 120, Style()))
+        assert shown[3:8] == age(since, app.clock()).rjust(4) + " ", shown
+        assert age(since, app.clock()) != "0m"
+
+
+async def test_help_explains_the_age_column_and_the_response_marks(demo_store):
+    """walk2: ? explained the status marks but not the age column nor `!1d`."""
+    from tests.tui.test_core_loop import line_texts
+
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        lines = [ln for w in app.screen.query("Static") for ln in line_texts(w)]
+        assert any("3d" in ln and "since the customer last wrote" in ln for ln in lines)
+        assert any("!1d" in ln and "overdue" in ln for ln in lines), lines
