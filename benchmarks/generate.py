@@ -338,10 +338,12 @@ def generate(
         flush()
     # The rows above bypass the ORM, so the stats aggregates (kept in step on every
     # normal write) are folded from the finished event log here, as the migration does.
+    from inbox_tui.store import waiting
     from inbox_tui.store.aggregates import rebuild
 
     with store.engine.begin() as conn:
         rebuild(conn)
+        waiting.rebuild(conn)  # the stored waiting time, also kept on every normal write
     with store.engine.begin() as conn:
         if store.is_sqlite:
             conn.exec_driver_sql("ANALYZE")

@@ -358,6 +358,26 @@ class AssignmentSection(_Section):
         expect="a list of source prefixes",
         item="a source prefix",
     )
+    search: Text = setting(
+        "",
+        doc="Only the conversations this search finds, in the search language of `/` "
+        '(a view\'s: `"tag:billing -tag:spam"`, `"contact.plan:enterprise"`): '
+        "auto-assignment per view, as `sources` is per mailbox. Empty: all.",
+        expect="a search, like tag:billing",
+    )
+    reoffer_after: Text | None = setting(
+        None,
+        doc="Re-offer by itself: when an agent's TUI has been gone this long (`15m`, at "
+        "least a minute), their open conversations still waiting for a reply are given "
+        "out again the same way (an `assigned` event with the reason `away`). Unset: only "
+        "`inbox-tui assign --reoffer` does it.",
+        expect="a duration like 15m",
+    )
+
+    @field_validator("reoffer_after")
+    @classmethod
+    def _reoffer_after(cls, value: str | None) -> str | None:
+        return _duration(value)
 
 
 class ComposeSection(_Section):

@@ -351,6 +351,18 @@ ARTICLES = [
         "Our status page lists current incidents and past reports with their causes and durations.",
     ),
     (
+        "payment-failed",
+        "Payment failed",
+        "billing",
+        "A failed payment means your bank or card issuer refused the charge. Check the card's expiry date and billing address under Settings → Billing, or add another card; we retry the charge after three days and your boards stay active meanwhile.",
+    ),
+    (
+        "calendar-sync",
+        "Show due dates in Google Calendar or Outlook",
+        "integrations",
+        "Settings → Integrations → Calendar gives each board a calendar feed. Google Calendar and Outlook refresh subscribed feeds every few hours; if cards stop appearing, remove the feed and add it again, and check the status page for an incident.",
+    ),
+    (
         "recurring-cards",
         "Repeat cards with templates and automations",
         "automation",
@@ -359,6 +371,13 @@ ARTICLES = [
 ]
 
 MACROS_DIR = Path(__file__).parent / "demo_data" / "macros"
+
+
+def first_sentence(text: str) -> str:
+    """An article's first sentence with one full stop ("…durations." had become
+    "…durations.." where the body is one sentence)."""
+    first = text.split(". ")[0].rstrip()
+    return first if first.endswith((".", "!", "?", "…")) else first + "."
 
 
 def default_demo_path() -> Path:
@@ -766,7 +785,7 @@ def _add_articles_and_macros(session: Session, now: datetime) -> None:
             Article(
                 slug=slug,
                 title=title,
-                description=body.split(". ")[0] + ".",
+                description=first_sentence(body),
                 category=category,
                 url=f"https://help.{DOMAIN}/{slug}",
                 body=body,

@@ -115,6 +115,8 @@ class Conversation(SQLModel, table=True):
         Index("ix_conversation_status_activity", "status", "last_activity_at", "id"),
         Index("ix_conversation_activity", "last_activity_at", "id"),
         Index("ix_conversation_assignee_activity", "assignee_id", "last_activity_at", "id"),
+        # "Needs reply, oldest first" pages by (waiting since, id) (store/waiting.py).
+        Index("ix_conversation_waiting", "waiting_since", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -131,6 +133,13 @@ class Conversation(SQLModel, table=True):
     last_customer_at: datetime | None = None
     message_count: int = 0
     rating: str | None = Field(default=None, max_length=10)  # good / ok / bad
+    # Since when it waits for a reply (NULL: it does not): kept from the one definition,
+    # store/waiting.py, at every commit that changes the conversation.
+    waiting_since: datetime | None = None
+    # Response targets set for this conversation alone (a rule's then.target), in
+    # seconds; they replace the config's. NULL: the config's apply.
+    target_first: int | None = None
+    target_next: int | None = None
     # Bumped on every change; the reply collision check compares it.
     version: int = 0
 

@@ -139,6 +139,14 @@ def person(name: str, address: str = "", limit: int = 60) -> str:
     return f"{shown} <{addr}>" if shown else addr
 
 
+def people(pairs: list[list[str]] | list[tuple[str, str]], shown: int = 4) -> str:
+    """People on one line, cleaned: names (else addresses), the first ``shown``, then
+    how many more ("Bob Stone, Carol +3 more")."""
+    names = [person(p[0]) if p[0] else person("", p[-1]) for p in pairs if p]
+    extra = f" +{len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + extra
+
+
 def base_subject(subject: str) -> str:
     """The subject without reply/forward prefixes, folded and lower-cased, for matching."""
     return _REPLY_PREFIX.sub("", one_line(subject, 1000)).strip().lower()
@@ -210,3 +218,16 @@ def safe_filename(name: str, fallback: str = "attachment") -> str:
         stem = stem.encode("utf-8")[:room].decode("utf-8", "ignore").rstrip(" .")
         text = f"{stem}.{ext}" if ext else stem
     return text
+
+
+_NOT_IN_EML_NAME = re.compile(r"[^\w .,()\[\]'&+-]+")
+
+
+def eml_name(subject: str) -> str:
+    """The file name of a message kept whole (a forwarded ``message/rfc822``, in or
+    out): its subject without punctuation that reads badly in a name (``Re: Order
+    77 / delivery?`` is ``Re Order 77 delivery.eml``), cut to 60 characters, made safe
+    (``safe_filename``); ``forwarded.eml`` when nothing is left."""
+    stem = " ".join(_NOT_IN_EML_NAME.sub(" ", subject or "").split())[:60].strip(" .")
+    name = safe_filename(f"{stem}.eml", fallback="forwarded.eml") if stem else ""
+    return name if name and name != "eml" else "forwarded.eml"

@@ -9,8 +9,9 @@ from sqlmodel import select
 
 from inbox_tui.macros import files
 from inbox_tui.models import Conversation, Event, EventKind, Outbox
-from inbox_tui.services import buglinks, core, macros, triage
+from inbox_tui.services import buglinks, categories, core, macros, triage
 from tests.test_incidents import CONFIG, NOW, new_conversation
+from tests.test_insight_services import tags
 
 
 def test_default_pattern_finds_keys_and_issue_urls():
@@ -131,3 +132,68 @@ def test_search_issue_term(store):
         assert search_conversations(s, "issue:ENG-48", "sam") == ([], 0)
         rows, _ = search_conversations(s, "export -issue:ENG-4812", "sam")
         assert c["other"] in {r.id for r in rows} and not set(linked) & {r.id for r in rows}
+
+
+def test_fixed_under_require_refuses_once_before_queueing_anything(
+    sqlite_store, tmp_path, smtp_server
+):
+    """``issue fixed`` with a macro that closes and no ``--category``, under
+    ``category_on_close = "require"``: one sentence naming the conversations without a
+    category (a closed one too: it is reopened, then closed again) and ``--category``,
+    before anything is queued; it was refused batch by batch, after the first batch of
+    200 had gone out. With ``--category`` every follow-up goes and the tag is added."""
+    from tests.test_cli_errors import assert_plain_error, cli
+
+    def setup(s):
+        triage.ensure_agent(s, "sam")
+        triage.ensure_tag(s, "bug")
+        ids = [new_conversation(s, f"Sync stopped {i}", NOW) for i in range(buglinks.BATCH + 2)]
+        for cid in ids:
+            triage.add_note(s, "sam", cid, "Same as ENG-9.")
+        for cid in ids[: buglinks.BATCH]:
+            triage.tag(s, "sam", cid, "bug")
+        triage.close(s, "sam", ids[-1])  # closed without one (before the rule was set)
+        macros.import_specs(
+            s,
+            [
+                files.MacroSpec(
+                    slug="done", name="Done", body="It is fixed.", actions={"status": "closed"}
+                )
+            ],
+        )
+        return ids
+
+    ids = sqlite_store.run(setup)
+    with sqlite_store.read() as s:  # the closed one counts: the follow-up reopens it
+        assert categories.to_ask(s, ids, "require", None, "done", reopens=True) == ids[-2:]
+        assert categories.to_ask(s, ids, "require", None, "done") == ids[-2:-1]
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        '[insight]\ncategory_on_close = "require"\n[mail]\nundo_seconds = 600\n'
+        '[accounts.support]\nhost = "127.0.0.1"\nport = 1\nsecurity = "plain"\n'
+        'address = "support@example.com"\nsent_mailbox = ""\n'
+        f'[accounts.support.smtp]\nhost = "127.0.0.1"\nport = {smtp_server.port}\n'
+        'security = "plain"\n'
+    )
+    run = ["--config", str(cfg), "--db", sqlite_store.url, "issue", "fixed", "ENG-9"]
+
+    def queued():
+        with sqlite_store.read() as s:
+            return len(s.exec(select(Outbox)).all())
+
+    refused = cli(*run, "--macro", "done", "--yes")
+    assert_plain_error(
+        refused, f"2 conversations (#{ids[-2]}, #{ids[-1]}) have no category tag", "--category"
+    )
+    assert "follow-ups queued" not in refused.stdout and queued() == 0
+    assert_plain_error(cli(*run, "--macro", "done", "--category", "nope"), "not a category tag")
+    assert queued() == 0
+    ok = cli(*run, "--macro", "done", "--category", "bug", "--yes")
+    assert ok.returncode == 0, ok.stderr
+    assert f"{buglinks.BATCH + 2} follow-ups queued" in ok.stdout
+    assert queued() == buglinks.BATCH + 2
+    with sqlite_store.read() as s:
+        for cid in ids[-2:]:
+            conv = s.get(Conversation, cid)
+            assert conv.status == "closed" and "bug" in tags(s, cid)
+    assert smtp_server.messages == []  # queued, held for the undo delay

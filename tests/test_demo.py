@@ -1,6 +1,7 @@
 import itertools
 from datetime import UTC, datetime
 
+import pytest
 from sqlmodel import func, select
 
 from inbox_tui.demo import build_demo
@@ -169,3 +170,23 @@ def test_the_demo_names_me_as_my_config_does(tmp_path):
             assert names <= {"kim"}
     finally:
         store.close()
+
+
+@pytest.mark.semantic
+def test_the_demo_help_centre_answers_the_readme_example_and_its_own_incident(sqlite_store):
+    """README: "my card got declined" is offered "Payment failed"; the demo's calendar
+    incident is offered the calendar article (walk3 got "Cancel or downgrade" for both)."""
+    from inbox_tui.models import Article
+    from inbox_tui.services import semantic
+    from inbox_tui.services.suggest import suggest_for_text
+
+    build_demo(sqlite_store, me="tester", now=NOW)
+    sqlite_store.run(semantic.refresh_articles)  # as the app does once started
+    with sqlite_store.read() as s:
+        assert suggest_for_text(s, "my card got declined", 3)[0].slug == "payment-failed"
+        calendar = (
+            "Our calendar sync stopped working: cards with due dates no longer show up in Outlook."
+        )
+        assert suggest_for_text(s, calendar, 3)[0].slug == "calendar-sync"
+        descriptions = s.exec(select(Article.description)).all()
+    assert descriptions and not [d for d in descriptions if d.endswith("..")]

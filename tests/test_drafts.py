@@ -249,6 +249,44 @@ def test_review_edits_are_kept_with_the_draft_and_come_back_in_the_review(store,
         assert drafts.get_review_edits(s, "sam", a) == {}  # went with the draft
 
 
+def test_a_send_at_time_is_kept_with_the_draft_and_sent_at_that_time(store):
+    """``w``'s time is one of the review's edits: kept with the draft (through the
+    autosave, in the store, so a restart keeps it), back in the review, and used by the
+    send; choosing "now" after a time clears it; an unreadable kept time is ignored."""
+    from inbox_tui.models import Outbox
+    from inbox_tui.services.compose import start_reply
+
+    a, b = seed(store)
+    cfg = demo_config()
+    at = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+    with store.read() as s:
+        review = start_reply(s, "sam", a, config=cfg).review
+    review.send_at = at
+    review.edited.add("send_at")
+    assert review.edits() == {"send_at": at.isoformat()}
+    store.run(drafts.save_draft, "sam", a, "Tomorrow then", review=review.edits())
+    store.run(drafts.save_draft, "sam", a, "Tomorrow then.")  # the autosave: kept
+    with store.read() as s:
+        back = start_reply(s, "sam", a, config=cfg).review
+    assert back.send_at == at and back.edits() == {"send_at": at.isoformat()}
+    back.send_at = None  # "As soon as it can go", chosen after a time
+    store.run(drafts.save_draft, "sam", b, "Now", review=back.edits())
+    with store.read() as s:
+        assert start_reply(s, "sam", b, config=cfg).review.send_at is None
+        assert drafts.get_review_edits(s, "sam", b) == {"send_at": None}
+    review.apply_edits({"send_at": "next tuesday"})  # unreadable: not a time
+    assert review.send_at is None
+    with store.read() as s:
+        review = start_reply(s, "sam", a, config=cfg).review
+    from inbox_tui.services.compose import send_reply
+
+    store.run(send_reply, "sam", a, "Tomorrow then.", config=cfg, review=review)
+    with store.read() as s:
+        (row,) = s.exec(select(Outbox).where(Outbox.conversation_id == a)).all()
+        assert row.next_attempt_at.replace(tzinfo=UTC) == at
+        assert drafts.get_draft(s, "sam", a) is None
+
+
 def test_broken_review_edits_in_the_store_are_ignored(store):
     a, _ = seed(store)
     store.run(drafts.save_draft, "sam", a, "Hi")

@@ -173,6 +173,84 @@ def test_stats_json_carries_repeat_contacts(sqlite_store):
     assert json.loads(out)["definitions"]["repeat_contact_rate"]
 
 
+def test_stats_csv_carries_repeat_contacts_categories_and_handoffs(sqlite_store):
+    """The CSV's agent rows carry the repeat-contact figures, the closes without a
+    category and the handoffs, by hand from ``history`` (2nd to 16th: E1 is outside)."""
+    import csv
+    import io
+    import subprocess
+    import sys
+
+    c = sqlite_store.run(history)
+
+    def handed(s):  # one reassignment of B1 (ann -> sam -> ann): two handoffs, ann closed it
+        triage.assign(s, "ann", c["b1"], "ann", at=at(2, 9))
+        triage.assign(s, "ann", c["b1"], "sam", at=at(2, 9))
+        triage.assign(s, "sam", c["b1"], "ann", at=at(2, 10))
+
+    sqlite_store.run(handed)
+    out = subprocess.run(
+        [
+            *(sys.executable, "-m", "inbox_tui", "--db", sqlite_store.url, "stats"),
+            *("--format", "csv", "--since", "2026-03-02", "--until", "2026-03-16"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    got = {
+        r["agent"]: (
+            r["repeat_closes"],
+            r["repeat_contacts"],
+            r["repeat_contact_rate"],
+            r["closed_without_category"],
+            r["handoffs"],
+        )
+        for r in csv.DictReader(io.StringIO(out))
+    }
+    # ann: B1 yes, B1 no, D1 yes; last closes B1 (billing), D1 (angry only); B1 handed twice.
+    # sam: A1 no, C1 yes, C2 no; last closes A1 (billing), C1, C2.
+    assert got == {
+        "ann": ("3", "2", "0.6667", "1", "2"),
+        "sam": ("3", "1", "0.3333", "2", "0"),
+        "team": ("6", "3", "0.5", "3", "2"),
+    }
+
+
+def test_stats_text_shows_handoffs_and_help_content_gaps(sqlite_store):
+    """The table output: each agent's handoffs beside the repeat contacts, then the
+    content gaps (by hand from ``history``: shipping had no article; B1, D1 and E1,
+    "charged twice", are a group without one)."""
+    import subprocess
+    import sys
+
+    c = sqlite_store.run(history)
+
+    def handed(s):  # B1: ann -> sam -> ann, two handoffs; ann closed it last
+        triage.assign(s, "ann", c["b1"], "ann", at=at(2, 9))
+        triage.assign(s, "ann", c["b1"], "sam", at=at(2, 9))
+        triage.assign(s, "sam", c["b1"], "ann", at=at(2, 10))
+
+    sqlite_store.run(handed)
+    out = subprocess.run(
+        [
+            *(sys.executable, "-m", "inbox_tui", "--db", sqlite_store.url, "stats"),
+            *("--since", "2026-03-02", "--until", "2026-03-30"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    lines = [" ".join(line.split()) for line in out.splitlines()]
+    assert "(agent, closes, rate, no category, handoffs):" in out
+    # Judged now (long after): sam A1 no, C1 yes, C2 no, E1 no; without a category C1, C2.
+    assert "ann 3 67% 50% 2" in lines and "sam 4 25% 50% 0" in lines
+    gaps = lines[
+        lines.index("Closed with no help article sent (answers the help centre may lack):") :
+    ]
+    assert gaps[1:3] == ["tag shipping 1", "like Charged twice 3"]
+
+
 def test_repeat_days_from_the_config(sqlite_store, tmp_path):
     import subprocess
     import sys

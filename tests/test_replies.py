@@ -346,3 +346,19 @@ def test_macro_reply_round_trip_through_smtp_and_imap(smtp_server, dovecot_serve
         conv = s.get(Conversation, cid)
         assert conv.status == "closed" and conv.message_count == 2
         assert s.exec(select(Event).where(Event.kind == "macro_applied")).one()
+
+
+def test_blank_lines_around_a_reply_do_not_go_out(smtp_server, sqlite_store):
+    """An article inserted into an empty composer starts the text with two blank lines;
+    the customer's mail starts with the first line the agent wrote."""
+    cid = customer_mail(sqlite_store)
+    cfg = config(smtp_server.settings())
+    sqlite_store.run(
+        replies.queue_reply, "sam", cid, "\n \n\nPayment failed\n  indented line\n\n\n", config=cfg
+    )
+    assert asyncio.run(flush_outbox(sqlite_store, cfg)).sent == 1
+    msg = email.message_from_bytes(smtp_server.messages[0][2], policy=email.policy.default)
+    assert msg.get_content().replace("\r\n", "\n") == "Payment failed\n  indented line\n"
+    with sqlite_store.read() as s:
+        body = s.exec(select(Message.body).where(Message.conversation_id == cid)).all()[-1]
+    assert body == "Payment failed\n  indented line"

@@ -44,6 +44,29 @@ def test_the_customers_morning_by_hand():
     assert schedule.due(NOW + timedelta(seconds=5), NOW, 10) is None  # the undo delay anyway
 
 
+def test_a_scheduled_time_for_the_agent_by_hand():
+    """The thread's "scheduled" time: in the agent's zone (DST-correct), then the
+    customer's when their offset is known."""
+    tokyo_morning = datetime(2026, 11, 19, 0, 0, tzinfo=UTC)
+    assert (
+        schedule.describe_for_agent(tokyo_morning, "Europe/Berlin", 9 * 60)
+        == "Thu 19 Nov 01:00 CET, Thu 09:00 their time"
+    )
+    summer = datetime(2026, 7, 1, 7, 0, tzinfo=UTC)  # Berlin on summer time: +02:00
+    assert (
+        schedule.describe_for_agent(summer, "Europe/Berlin", -4 * 60)
+        == "Wed 01 Jul 09:00 CEST, Wed 03:00 their time"
+    )
+    # Evening in New York is the next day in Kolkata; the customer's zone not known.
+    late = datetime(2026, 11, 19, 23, 30, tzinfo=UTC)
+    assert (
+        schedule.describe_for_agent(late, "America/New_York", 330)
+        == "Thu 19 Nov 18:30 EST, Fri 05:00 their time"
+    )
+    assert schedule.describe_for_agent(late, "UTC", None) == "Thu 19 Nov 23:30 UTC"
+    assert schedule.describe_for_agent(late, "Mars/Olympus", None) == "Thu 19 Nov 23:30 UTC"
+
+
 def test_scheduled_reply_goes_once_at_its_time(smtp_server, store):
     cfg = config(smtp_server.settings())
     start = utcnow()

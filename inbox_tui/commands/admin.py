@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from inbox_tui.errors import UserError
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from inbox_tui.context import Context
 
 
@@ -43,9 +45,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run_rebuild_stats(ctx: Context) -> int:
+    from inbox_tui.store import waiting
     from inbox_tui.store.aggregates import rebuild
 
-    n = ctx.store.run(lambda s: rebuild(s.connection()))
+    def both(s: Session) -> int:
+        waiting.rebuild(s.connection())  # the stored waiting time is kept the same way
+        return rebuild(s.connection())
+
+    n = ctx.store.run(both)
     print(f"Folded the history of {n:,} conversations.")
     return 0
 

@@ -2,7 +2,8 @@
 every open, unassigned conversation is given to whoever's turn it is (``[assignment]``
 in the config), one transaction each, so several running at once share the work fairly
 and never give a conversation twice. ``--reoffer`` first takes the open conversations of
-agents who went away and gives them to present ones."""
+agents who went away and gives them to present ones; with ``reoffer_after`` in the
+config, the unanswered ones of agents away that long are re-offered every run."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run(ctx: Context) -> int:
     from inbox_tui.errors import UserError
     from inbox_tui.sanitize import one_line
-    from inbox_tui.services.autoassign import AssignPolicy, give_out, reoffer
+    from inbox_tui.services.autoassign import AssignPolicy, give_out, reoffer, reoffer_lapsed
     from inbox_tui.services.export import jsonl
 
     policy = AssignPolicy.from_config(ctx.config.assignment)
@@ -45,6 +46,7 @@ def run(ctx: Context) -> int:
     given: list[tuple[int, str, str]] = []
     if ctx.args.reoffer:
         given += [(c, a, "away") for c, a in ctx.store.run(reoffer, policy)]
+    given += [(c, a, "away") for c, a in reoffer_lapsed(ctx.store, policy)]
     given += [(cid, agent, "new") for cid, agent in give_out(ctx.store, policy, MAX_ROUNDS)]
     for cid, agent, reason in given:
         if ctx.args.json:

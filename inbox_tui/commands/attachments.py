@@ -28,17 +28,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=run)
 
 
-def _size(n: int) -> str:
-    if n < 1024:
-        return f"{n} B"
-    if n < 1024 * 1024:
-        return f"{n / 1024:.1f} KB"
-    return f"{n / (1024 * 1024):.1f} MB"
-
-
 def run(ctx: Context) -> int:
     from inbox_tui.sanitize import json_terminal_safe, one_line
     from inbox_tui.services.attachments import list_attachments, save_attachments
+    from inbox_tui.words import size
 
     conv_id: int = ctx.args.conversation
     if ctx.args.save is not None:
@@ -49,7 +42,7 @@ def run(ctx: Context) -> int:
             name = one_line(item.info.filename or "(no name)", 120)
             if item.path is not None:
                 written += 1
-                print(f"saved   {one_line(str(item.path), 300)}  ({_size(item.info.size)})")
+                print(f"saved   {one_line(str(item.path), 300)}  ({size(item.info.size)})")
             else:
                 print(f"skipped {name}: {one_line(item.reason or '', 300)}")
         print(f"{written} of {len(saved)} attachments saved.")
@@ -66,6 +59,6 @@ def run(ctx: Context) -> int:
         state = "" if i.status == "stored" else f"  [{one_line(i.note or i.status, 200)}]"
         print(
             f"{one_line(i.filename or '(no name)', 80):<40} {one_line(i.content_type, 40):<28} "
-            f"{_size(i.size):>9}  {(i.sha256 or '-')[:12]}{state}"
+            f"{size(i.size):>9}  {(i.sha256 or '-')[:12]}{state}"
         )
     return 0

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from inbox_tui.words import count
@@ -62,6 +63,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     snooze.add_argument("until", metavar="WHEN")
     note = action("note", "add an internal note (TEXT, or - to read standard input)", run_note)
     note.add_argument("text", nargs="+", metavar="TEXT")
+    note.add_argument(
+        "--attach",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="PATH",
+        help="a file kept with the note (repeatable; the [mail] size caps apply)",
+    )
     reply = action("reply", "queue a reply to the customer (TEXT, or - for stdin)", run_reply)
     reply.add_argument("text", nargs="+", metavar="TEXT")
     reply.add_argument("--close", action="store_true", help="close it after the reply")
@@ -153,7 +162,7 @@ def run_show(ctx: Context) -> int:
             record = conversation_records(s, [get_conversation(s, cid)])[0]
             sys.stdout.write(jsonl(record))
             return 0
-        thread = get_thread(s, cid)
+        thread = get_thread(s, cid, bug_pattern=ctx.config.bug_pattern)
     c = thread.conversation
     tags = f"  [{one_line(', '.join(c.tags), 200)}]" if c.tags else ""
     print(f"#{c.id}  {one_line(c.subject or '(no subject)', 200)}")
@@ -162,8 +171,13 @@ def run_show(ctx: Context) -> int:
         print(f"rule {fired}")
     for m in thread.messages:
         who = one_line(m.agent or m.author_name or m.author_email or "?", 100)
-        print(f"\n--- message {m.id} · {m.direction} · {who} · {m.sent_at:%Y-%m-%d %H:%M} UTC")
+        kind = "forward" if m.forwarded else m.direction
+        print(f"\n--- message {m.id} · {kind} · {who} · {m.sent_at:%Y-%m-%d %H:%M} UTC")
+        if addressed := m.addressees():  # already cleaned
+            print(addressed)
         print(for_display(m.body).rstrip())
+        if m.links:
+            print(f"Linked to {one_line(', '.join(m.links), 500)}.")
     return 0
 
 
@@ -265,12 +279,21 @@ def run_snooze(ctx: Context) -> int:
 
 
 def run_note(ctx: Context) -> int:
-    from inbox_tui.services import triage
+    from inbox_tui.services import buglinks
 
     cid = conversation_id(ctx.args.id)
     text = read_text(ctx.args.text)
-    note_id = ctx.store.run(triage.add_note, ctx.agent, cid, text)
-    return report(ctx, cid, "note", True, f"Noted on #{cid}.", message=note_id)
+    files = ctx.args.attach
+    note = ctx.store.run(
+        lambda s: buglinks.add_note(
+            s, ctx.agent, cid, text, pattern=ctx.config.bug_pattern,
+            attachments=files, config=ctx.config,
+        )
+    )  # fmt: skip
+    with_files = f" with {count(len(files), 'file')}" if files else ""
+    linked = buglinks.linked_sentence(note.links)
+    sentence = f"Noted on #{cid}{with_files}. {linked}".strip()
+    return report(ctx, cid, "note", True, sentence, message=note.id, links=note.links)
 
 
 def run_reply(ctx: Context) -> int:
@@ -355,7 +378,7 @@ def run_rate(ctx: Context) -> int:
 def run_links(ctx: Context) -> int:
     from inbox_tui.errors import UserError
     from inbox_tui.services.export import jsonl
-    from inbox_tui.services.ratings import links
+    from inbox_tui.services.ratings import links, links_line
 
     cid = conversation_id(ctx.args.id)
     with ctx.store.read() as s:
@@ -365,5 +388,5 @@ def run_links(ctx: Context) -> int:
     if ctx.args.json:
         sys.stdout.write(jsonl({"id": cid, **found}))
     else:
-        print("How did we do? " + " / ".join(f"{r.title()} <{u}>" for r, u in found.items()))
+        print(links_line(found))
     return 0

@@ -69,11 +69,15 @@ def run_link(ctx: Context) -> int:
 
 
 def run_fixed(ctx: Context) -> int:
-    from inbox_tui.services.buglinks import batches, follow_up, plan_fixed
+    from inbox_tui.services.buglinks import batches, check_category, follow_up, plan_fixed
 
     a = ctx.args
     with ctx.store.read() as session:
         plan = plan_fixed(session, a.ref, a.macro, ctx.config.bug_pattern)
+        # Refused once, before anything is queued (not batch by batch, after some went).
+        check_category(
+            session, plan.to_follow_up, a.macro, ctx.config.category_on_close, a.category
+        )
     todo = len(plan.to_follow_up)
     print(
         f"{len(plan.linked)} conversations are linked to {plan.ref!r}; "

@@ -20,9 +20,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "rules",
         help="check, list or run rule files (when mail arrives: tag, assign, set status)",
-        description="Rules: when a conversation arrives or a customer writes again, if "
-        "conditions hold (subject/body words, from, channel), then actions (tag, assign, "
-        "status). A broken file is reported and nothing of it runs.",
+        description="Rules: when a conversation arrives, a customer writes again or it is "
+        "tagged, if conditions hold (subject/body words, from, channel, tag, customer "
+        "attributes), then actions (tag, assign, status, a macro's actions, a response "
+        "target). A broken file is reported and nothing of it runs.",
     )
     rsub = p.add_subparsers(title="actions", metavar="ACTION")
     rsub.required = True
@@ -70,8 +71,26 @@ def run_lint(ctx: Context) -> int:
         for problem in problems[1:]:
             print(f"inbox-tui: {one_line(problem, 500)}", file=sys.stderr)
         raise UserError(one_line(problems[0], 500))
+    targets = [r.name for r in rules if r.target_first or r.target_next]
+    if targets and not ctx.config.sla:
+        _note(
+            f"rule {targets[0]!r} sets a response target, which counts only when "
+            "response targets are on ([sla] in the config)."
+        )
+    timed = [r.name for r in rules if r.in_hours is not None]
+    if timed and not ctx.config.business_hours:
+        _note(
+            f"rule {timed[0]!r} asks for business hours, and the config has no "
+            "[business_hours]: it will never fire."
+        )
     print(f"{count(len(rules), 'rule')}, no problems.")
     return 0
+
+
+def _note(sentence: str) -> None:
+    from inbox_tui.sanitize import one_line
+
+    print(one_line(f"inbox-tui: note: {sentence}", 500), file=sys.stderr)
 
 
 def run_list(ctx: Context) -> int:
@@ -82,9 +101,14 @@ def run_list(ctx: Context) -> int:
         cond += [f"body:{'|'.join(r.body)}"] if r.body else []
         cond += [f"from:{r.sender}"] if r.sender else []
         cond += [f"channel:{r.channel}"] if r.channel else []
+        cond += [f"to:{'|'.join(r.to)}"] if r.to else []
+        cond += [f"mailbox:{'|'.join(r.mailbox)}"] if r.mailbox else []
+        if r.in_hours is not None:
+            cond.append("in business hours" if r.in_hours else "outside business hours")
         acts = [f"tag {t}" for t in r.tags] + ([f"assign {r.assign}"] if r.assign else [])
         acts += [f"status {r.status}"] if r.status else []
         acts += [f"macro {r.macro}"] if r.macro else []
+        acts += [f"target {_target(r)}"] if r.target_first or r.target_next else []
         print(
             one_line(
                 f"{r.name}: when {r.when} if {' '.join(cond) or 'always'} then {', '.join(acts)}",
@@ -94,15 +118,25 @@ def run_list(ctx: Context) -> int:
     return 0
 
 
+def _target(rule: Rule) -> str:
+    """``then.target`` as written back: "4h", or "first 1h, next 8h"."""
+    from inbox_tui.services.sla import amount
+
+    if rule.target_first == rule.target_next and rule.target_first is not None:
+        return amount(rule.target_first)
+    parts = [(k, v) for k, v in (("first", rule.target_first), ("next", rule.target_next)) if v]
+    return " ".join(f"{k} {amount(v)}" for k, v in parts)
+
+
 def run_run(ctx: Context) -> int:
     from inbox_tui.errors import UserError
     from inbox_tui.models import utcnow
     from inbox_tui.sanitize import one_line
     from inbox_tui.services.export import jsonl
-    from inbox_tui.services.rules import run_rules
+    from inbox_tui.services.rules import run_rules, with_config
     from inbox_tui.when import parse_duration
 
-    rules = _load(ctx.args.file)
+    rules = with_config(_load(ctx.args.file), ctx.config)
     try:
         since = utcnow() - parse_duration(ctx.args.since)
     except ValueError as exc:

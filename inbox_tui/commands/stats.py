@@ -103,6 +103,7 @@ def run(ctx: Context) -> int:
             days_per_week=args.week,
             zone=zone,
             exclude_incidents=args.exclude_incidents,
+            subjects=args.per_conversation,
         )
     breaches = _breaches(ctx, since, until, now)
     out = sys.stdout
@@ -136,15 +137,20 @@ def run(ctx: Context) -> int:
                 judged, late = breaches.responses, breaches.breached
             r["sla_replies"], r["sla_breached"] = judged, late
     if args.format == "csv":
+        with ctx.store.read() as session:
+            days = args.repeat_days or ctx.config.repeat_days
+            _add_continuity(rows, session, since, until, days)
         _print_csv(rows, out)
         return 0
     _print_table(report, rows, since, until)
     if breaches is not None:
         _print_breaches(breaches)
+    from inbox_tui.services.continuity import handoffs
+
     with ctx.store.read() as session:
-        _print_repeats(
-            _repeats(session, since, until, args.repeat_days or ctx.config.repeat_days, gaps=False)
-        )
+        rep = _repeats(session, since, until, args.repeat_days or ctx.config.repeat_days)
+        _print_repeats(rep, {h.agent: h.handoffs for h in handoffs(session, since, until)})
+    _print_gaps(rep)
     print("\nDefinitions: inbox-tui stats --help")
     return 0
 
@@ -179,22 +185,40 @@ def _repeats(session: Any, since: datetime, until: datetime, days: int, gaps: bo
     return report(session, since, until, days=days, gaps=gaps)
 
 
-def _print_repeats(rep: Any) -> None:
-    """Repeat contacts and conversations closed without a category, per agent."""
+def _print_gaps(rep: Any) -> None:
+    """Help-content gaps: category tags and groups of similar conversations closed with
+    no article sent (the help centre may lack their answer)."""
+    from inbox_tui.sanitize import one_line
+
+    tags, groups = rep.tags_without_article, rep.groups_without_article
+    if not tags and not groups:
+        return
+    print("\nClosed with no help article sent (answers the help centre may lack):")
+    for r in tags:
+        print(f"  tag   {one_line(r.key, 40):<40} {len(rep.gap_ids.get(r.key, [])):>5}")
+    for g in groups[:10]:
+        print(f"  like  {one_line(g['subject'], 40):<40} {g['count']:>5}")
+
+
+def _print_repeats(rep: Any, moved: dict[str, int] | None = None) -> None:
+    """Repeat contacts, conversations closed without a category and handoffs, per agent."""
     from inbox_tui.sanitize import one_line
 
     def pct(value: float | None) -> str:
         return "—" if value is None else f"{value:.0%}"
 
     uncat = {u.agent: u.as_dict() for u in rep.uncategorised}
+    moved = moved or {}
     print(
-        f"\nRepeat contacts within {rep.days} days of a close (agent, closes, rate, no category):"
+        f"\nRepeat contacts within {rep.days} days of a close "
+        "(agent, closes, rate, no category, handoffs):"
     )
     for r in [*rep.agents, rep.team]:
         u = uncat.get(r.key, {})
         print(
             f"  {one_line(r.key, 12):<12} {r.closes:>6}  {pct(r.rate):>5}  "
-            f"{pct(u.get('share')):>5}" + (f"  ({r.pending} too recent)" if r.pending else "")
+            f"{pct(u.get('share')):>5}  {moved.get(r.key, 0):>5}"
+            + (f"  ({r.pending} too recent)" if r.pending else "")
         )
 
 
@@ -224,6 +248,28 @@ def _print_per_conversation(report: Report, fmt: str, out: TextIO) -> None:
         w = csv.DictWriter(out, fieldnames=list(conv_rows[0]) if conv_rows else ["id"])
         w.writeheader()
         w.writerows(conv_rows)
+
+
+def _add_continuity(
+    rows: list[dict[str, Any]], session: Any, since: datetime, until: datetime, days: int
+) -> None:
+    """The CSV's repeat-contact, no-category and handoff columns on each agent row and
+    the team's (definitions: ``stats --help``; JSON carries them in full)."""
+    from inbox_tui.services.continuity import handoffs
+
+    rep = _repeats(session, since, until, days, gaps=False)
+    repeat = {r.key: r for r in [*rep.agents, rep.team]}
+    uncat = {u.agent: u.as_dict() for u in rep.uncategorised}
+    moved = {h.agent: h.handoffs for h in handoffs(session, since, until)}
+    for r in rows:
+        got = repeat.get(r["agent"])
+        r["repeat_days"] = days
+        r["repeat_closes"] = got.closes if got else 0
+        r["repeat_contacts"] = got.repeated if got else 0
+        r["repeat_contact_rate"] = got.rate if got else None
+        r["repeat_pending"] = got.pending if got else 0
+        r["closed_without_category"] = uncat.get(r["agent"], {}).get("without_category", 0)
+        r["handoffs"] = moved.get(r["agent"], 0)
 
 
 def _print_csv(rows: list[dict[str, Any]], out: TextIO) -> None:

@@ -21,6 +21,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 
 from inbox_tui.errors import UserError
+from inbox_tui.sanitize import eml_name
 
 _BAD = re.compile(r"[\r\n\x00]")
 _RE = re.compile(r"^\s*(re|aw|sv)\s*(\[\d+\])?\s*:\s*", re.I)
@@ -150,13 +151,10 @@ def build_reply(parts: ReplyParts, message_id: str) -> EmailMessage:
         msg.set_content(body, charset="utf-8")
     for att in parts.attachments:
         check_header("attachment name", att.filename)
-        maintype, _, subtype = (att.content_type or "application/octet-stream").partition("/")
+        maintype, subtype = _bytes_type(att.content_type)
         # Bytes, base64: a log or CSV arrives exactly as it was, line endings and all.
         msg.add_attachment(
-            att.data,
-            maintype=maintype,
-            subtype=subtype or "octet-stream",
-            filename=_safe_filename(att.filename),
+            att.data, maintype=maintype, subtype=subtype, filename=_safe_filename(att.filename)
         )
     if parts.forwarded is not None:
         msg.add_attachment(parts.forwarded, filename=_forward_name(parts.forwarded))
@@ -164,8 +162,17 @@ def build_reply(parts: ReplyParts, message_id: str) -> EmailMessage:
 
 
 def _forward_name(original: EmailMessage) -> str:
-    subject = re.sub(r"[^\w .,-]+", " ", str(original.get("Subject", "") or "message"))
-    return (" ".join(subject.split())[:60] or "message") + ".eml"
+    return eml_name(str(original.get("Subject", "") or ""))
+
+
+def _bytes_type(content_type: str) -> tuple[str, str]:
+    """The type a file goes out as, base64-encoded: its own, except that a message or
+    multipart may not be base64 (RFC 2046; a kept ``forwarded.eml`` went out as
+    ``message/rfc822`` in base64, which mail clients refuse): those go as bytes."""
+    maintype, _, subtype = (content_type or "application/octet-stream").partition("/")
+    if maintype in ("multipart", "message"):
+        return "application", "octet-stream"
+    return maintype, subtype or "octet-stream"
 
 
 @dataclass
@@ -208,14 +215,9 @@ def rebuild_original(orig: OriginalMessage) -> EmailMessage:
         orig.body.replace("\r\n", "\n") or "\n", charset="utf-8", cte="quoted-printable"
     )
     for att in orig.attachments:
-        maintype, _, subtype = (att.content_type or "application/octet-stream").partition("/")
-        if maintype in ("multipart", "message"):
-            maintype, subtype = "application", "octet-stream"
+        maintype, subtype = _bytes_type(att.content_type)
         msg.add_attachment(
-            att.data,
-            maintype=maintype,
-            subtype=subtype or "octet-stream",
-            filename=_safe_filename(att.filename),
+            att.data, maintype=maintype, subtype=subtype, filename=_safe_filename(att.filename)
         )
     return msg
 

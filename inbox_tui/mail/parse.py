@@ -23,7 +23,9 @@ from datetime import UTC, datetime, timedelta
 from email.message import Message
 from typing import TYPE_CHECKING, Protocol
 
+from inbox_tui import words
 from inbox_tui.incoming import Attachment, IncomingMessage, as_utc
+from inbox_tui.sanitize import eml_name
 
 if TYPE_CHECKING:
     from inbox_tui.config import Config
@@ -65,7 +67,9 @@ def parse_message(
     warnings: list[str] = []
     cut = len(raw) > limits.max_raw_bytes
     if cut:
-        warnings.append(f"message larger than {_mb(limits.max_raw_bytes)}; only the start was read")
+        warnings.append(
+            f"message larger than {words.size(limits.max_raw_bytes)}; only the start was read"
+        )
         raw = raw[: limits.max_raw_bytes]
     raw = _bound_headers(raw, warnings)
     try:
@@ -86,6 +90,8 @@ def parse_message(
     in_reply_to = _one_id(_header(msg, "in-reply-to", warnings))
     references = _MSGID.findall(_header(msg, "references", warnings))[-MAX_REFERENCES:]
     dated = _date(msg, warnings)
+    # When it arrived: the server's word (IMAP's INTERNALDATE) where there is one, so the
+    # same mail gets the same date whenever and wherever it is read; else the clock.
     arrived = received_at or datetime.now(UTC)
     sent_at = (as_utc(dated) if dated else None) or arrived
     if sent_at > arrived + FUTURE_SKEW:
@@ -93,7 +99,9 @@ def parse_message(
         # mail after the replies that answer it: it counts from when it arrived.
         warnings.append(f"dated {sent_at:%Y-%m-%d %H:%M} UTC, in the future; arrival time used")
         sent_at = arrived
-    body, attachments, html = _body(msg, warnings, limits, cut)
+    first_line = raw[: raw.find(b"\n") + 1]
+    linesep = "\r\n" if first_line.endswith(b"\r\n") else "\n"  # as the mail came
+    body, attachments, html = _body(msg, warnings, limits, cut, linesep)
     warnings.extend(a.note for a in attachments if a.note)
     if not (msg.keys() or body.strip()):
         raise ParseError("no headers and no readable text")
@@ -360,7 +368,7 @@ def _date(msg: Message, warnings: list[str]) -> datetime | None:
 
 
 def _body(
-    msg: Message, warnings: list[str], limits: AttachmentLimits, cut: bool
+    msg: Message, warnings: list[str], limits: AttachmentLimits, cut: bool, linesep: str = "\n"
 ) -> tuple[str, list[Attachment], str | None]:
     """The text, the attachments, and the original HTML part (kept for the agent who
     wants to see it as sent; shown only through ``sanitize``)."""
@@ -369,9 +377,10 @@ def _body(
     attachments: list[Attachment] = []
     kept = [0]  # bytes of attachments kept so far (the per-message cap)
     count = 0
-    stack: list[tuple[Message, int]] = [(msg, 0)]
+    # (part, depth, inside a message kept whole: its own enclosed messages are in its file)
+    stack: list[tuple[Message, int, bool]] = [(msg, 0, False)]
     while stack:
-        part, depth = stack.pop()
+        part, depth, enclosed = stack.pop()
         count += 1
         if count > MAX_PARTS:
             warnings.append(f"more than {MAX_PARTS} MIME parts; the rest were skipped")
@@ -381,12 +390,19 @@ def _body(
         except Exception:
             ctype = "text/plain"
         if part.is_multipart():
+            forwarded = ctype == "message/rfc822" and not enclosed
+            if forwarded:  # a forwarded message: kept whole as a file, and read below too
+                name = _filename(part) or _enclosed_name(part)
+                attachments.append(_attachment(part, name, ctype, limits, kept, linesep))
             if depth >= MAX_DEPTH:
                 warnings.append(f"MIME nesting deeper than {MAX_DEPTH}; inner parts skipped")
                 continue
             payload = part.get_payload()
             if isinstance(payload, list):
-                stack.extend((p, depth + 1) for p in reversed(payload) if isinstance(p, Message))
+                inside = enclosed or forwarded
+                stack.extend(
+                    (p, depth + 1, inside) for p in reversed(payload) if isinstance(p, Message)
+                )
             continue
         disposition = (part.get_content_disposition() or "") if _safe(part) else ""
         filename = _filename(part)
@@ -413,6 +429,19 @@ def _body(
                 plain.append(text)
         else:
             attachments.append(_attachment(part, filename, ctype, limits, kept))
+    return _assembled(plain, html, attachments, cut, limits, warnings)
+
+
+def _assembled(
+    plain: list[str],
+    html: list[str],
+    attachments: list[Attachment],
+    cut: bool,
+    limits: AttachmentLimits,
+    warnings: list[str],
+) -> tuple[str, list[Attachment], str | None]:
+    """``_body``'s result from the parts it read: the text (plain parts, else the HTML
+    as text), the files (the last one marked when the message was cut), the HTML."""
     if cut and attachments and attachments[-1].data is not None:
         # The message was cut at MAX_RAW_BYTES: its last file is incomplete.
         last = attachments[-1]
@@ -423,7 +452,7 @@ def _body(
             None,
             "too_large",
             f"{_quoted(last.name)} was cut off: the whole message is over "
-            f"{_mb(limits.max_raw_bytes)}, so this file was not kept",
+            f"{words.size(limits.max_raw_bytes)}, so this file was not kept",
         )
     if plain:
         body = "\n\n".join(t for t in plain if t.strip()) or plain[0]
@@ -458,21 +487,18 @@ def attachment_limits(config: Config) -> AttachmentLimits:
     )
 
 
-def _mb(n: int) -> str:
-    """A size as people write it: 512 B, 4.9 KB, 31.2 MB, 1.5 GB."""
-    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
-        if n >= scale:
-            return f"{n / scale:.1f} {unit}"
-    return f"{n} B"
-
-
 def _quoted(name: str) -> str:
     shown = " ".join(name.split())
     return f"'{shown[:80]}…'" if len(shown) > 80 else f"'{shown}'"
 
 
 def _attachment(
-    part: Message, filename: str, ctype: str, limits: AttachmentLimits, kept: list[int]
+    part: Message,
+    filename: str,
+    ctype: str,
+    limits: AttachmentLimits,
+    kept: list[int],
+    linesep: str = "\n",
 ) -> Attachment:
     """One attachment with its bytes, or with the plain reason they were not kept."""
     name = filename or ("message.eml" if ctype == "message/rfc822" else ctype.replace("/", "."))
@@ -480,7 +506,9 @@ def _attachment(
     try:
         if part.is_multipart():  # message/rfc822: the enclosed message, as bytes
             inner = part.get_payload(0)
-            data = inner.as_bytes() if isinstance(inner, Message) else None
+            # Its lines end as the mail's did, its headers are not folded again.
+            again = _POLICY.clone(linesep=linesep, max_line_length=0)
+            data = inner.as_bytes(policy=again) if isinstance(inner, Message) else None
         else:
             payload = part.get_payload(decode=True)
             data = payload if isinstance(payload, bytes) else None
@@ -508,7 +536,7 @@ def _attachment(
             size,
             None,
             "too_large",
-            f"{_quoted(name)} ({_mb(size)}) is over the {_mb(limits.max_attachment_bytes)} "
+            f"{_quoted(name)} ({words.size(size)}) is over the {words.size(limits.max_attachment_bytes)} "
             "limit for one attachment; its name and size are kept, the file is not",
         )
     if kept[0] + size > limits.max_message_attachment_bytes:
@@ -518,8 +546,8 @@ def _attachment(
             size,
             None,
             "too_large",
-            f"{_quoted(name)} ({_mb(size)}) would take this message's attachments over "
-            f"{_mb(limits.max_message_attachment_bytes)}; its name and size are kept, "
+            f"{_quoted(name)} ({words.size(size)}) would take this message's attachments over "
+            f"{words.size(limits.max_message_attachment_bytes)}; its name and size are kept, "
             "the file is not",
         )
     kept[0] += size
@@ -527,6 +555,16 @@ def _attachment(
     if "InvalidBase64CharactersDefect" in defects:
         note = f"{_quoted(name)} had stray characters in its encoding; it may be damaged"
     return Attachment(name, ctype, size, data, "stored", note)
+
+
+def _enclosed_name(part: Message) -> str:
+    """A forwarded message's file name, from its subject (``forwarded.eml`` without)."""
+    try:
+        inner = part.get_payload(0)
+    except Exception:
+        inner = None
+    subject = _header(inner, "subject", []) if isinstance(inner, Message) else ""
+    return eml_name(subject)
 
 
 def _invalid_type(part: Message) -> bool:
@@ -664,6 +702,7 @@ class RawSource(Protocol):
 
     raw: bytes
     external_id: str
+    received_at: datetime | None  # when the server got it, if known
 
 
 def parse_many(
@@ -675,7 +714,13 @@ def parse_many(
     for item in items:
         try:
             out.append(
-                parse_message(item.raw, source=source, external_id=item.external_id, limits=limits)
+                parse_message(
+                    item.raw,
+                    source=source,
+                    external_id=item.external_id,
+                    received_at=item.received_at,
+                    limits=limits,
+                )
             )
         except ParseError as exc:
             out.append(str(exc))

@@ -10,6 +10,7 @@ written anywhere else whatever the mail says.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -349,7 +350,7 @@ def read_attachments(
     """Files the agent attaches, read whole, with the size caps of ``[mail]``. Raises
     UserError (ending in ``nothing``: nothing is queued or saved) for a missing,
     unreadable or too large file."""
-    from inbox_tui.mail.parse import _mb
+    from inbox_tui import words
 
     out: list[OutgoingAttachment] = []
     total = 0
@@ -363,7 +364,7 @@ def read_attachments(
             size = path.stat().st_size
             if size > cap:
                 raise UserError(
-                    f"{shown} is {_mb(size)}, over the {_mb(cap)} limit for one attachment; {nothing}."
+                    f"{shown} is {words.size(size)}, over the {words.size(cap)} limit for one attachment; {nothing}."
                 )
             data = path.read_bytes()
         except FileNotFoundError as exc:
@@ -372,7 +373,7 @@ def read_attachments(
             raise UserError(f"{shown} cannot be read (permission denied); {nothing}.") from exc
         total += len(data)
         if total > mail.max_message_attachment_bytes:
-            limit = _mb(mail.max_message_attachment_bytes)
+            limit = words.size(mail.max_message_attachment_bytes)
             raise UserError(f"The attachments add up to over {limit}; {nothing}.")
         # The name the customer's mail client shows and saves under: one clean component
         # (a file on the agent's disk may be named with ESC or U+202E too).
@@ -400,3 +401,39 @@ def files_json(session: Session, files: Sequence[OutgoingAttachment]) -> str | N
         ],
         ensure_ascii=False,
     )
+
+
+def stored_attachments(session: Session, m: Message) -> list[OutgoingAttachment]:
+    """The attachments of a stored message whose bytes the store kept."""
+    out = []
+    for item in entries(m.attachments):
+        sha = item.get("sha256")
+        blob = session.get(Blob, str(sha)) if sha else None
+        if blob is not None:
+            name = str(item.get("name") or "attachment")
+            ctype = str(item.get("type") or item.get("content_type") or "application/octet-stream")
+            out.append(OutgoingAttachment(name, ctype, blob.data))
+    return out
+
+
+def carried_files(
+    session: Session, messages: Sequence[Message], room: int
+) -> tuple[list[OutgoingAttachment], int]:
+    """The kept files of messages forwarded quoted (a conversation's), oldest first,
+    each once however often it was sent, as many as fit in ``room`` bytes; and how
+    many did not fit (the review says so)."""
+    out: list[OutgoingAttachment] = []
+    seen: set[str] = set()
+    left_out = 0
+    for m in messages:
+        for f in stored_attachments(session, m):
+            digest = hashlib.sha256(f.data).hexdigest()
+            if digest in seen:
+                continue
+            seen.add(digest)
+            if len(f.data) > room:
+                left_out += 1
+                continue
+            room -= len(f.data)
+            out.append(f)
+    return out, left_out

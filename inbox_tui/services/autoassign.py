@@ -15,14 +15,23 @@ see each other's choices: no conversation is given twice and the turn order hold
 An automatic assignment is an ``assigned`` event with ``"auto"`` in its data and no
 acting agent (it is not anyone's undo).
 
-``reoffer``: the open conversations of agents who went away are given to present ones.
+Re-offering (``reoffer_next``, one conversation per transaction): the open
+conversations of agents who went away are given again, the same way, to present ones
+(never back to an absent one). By hand (``inbox-tui assign --reoffer``): every open
+conversation of a taking-part agent who is not present. By itself, when the config
+sets ``reoffer_after = "15m"`` (opt-in): the open conversations still waiting for a
+reply (``conversation.waiting_since``) of agents whose presence lapsed that long ago
+(their TUI's heartbeat stopped; an agent who never ran one has no presence to lapse),
+at every TUI's poll and every ``inbox-tui assign``. Each is an ``assigned`` event with
+``"reason": "away"`` and when the agent was last seen. The conversation is re-read
+under its lock after the agents' lock is taken, so two assigners never move it twice.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func
@@ -32,6 +41,7 @@ from inbox_tui.models import Agent, Conversation, Event, EventKind, Presence, St
 from inbox_tui.services.core import lock_conversation, record
 from inbox_tui.services.presence import STALE
 from inbox_tui.store import Store
+from inbox_tui.when import parse_duration
 
 ACTIVE = (Status.OPEN.value, Status.PENDING.value)
 LOOK_BACK = 500  # recent assigned events read to find whose turn it is
@@ -44,6 +54,11 @@ class AssignPolicy:
     agents: tuple[str, ...] = ()
     present_only: bool = True
     sources: tuple[str, ...] = ()
+    # Opt-in: an agent away this long has their unanswered conversations re-offered.
+    reoffer_after: timedelta | None = None
+    # Only the conversations a view's search finds ("tag:billing -tag:spam"): auto-
+    # assignment per view, as ``sources`` is per mailbox. Checked by ``from_config``.
+    search: str = ""
 
     @classmethod
     def from_config(cls, section: dict[str, Any] | None) -> AssignPolicy | None:
@@ -56,10 +71,41 @@ class AssignPolicy:
             agents=tuple(section.get("agents") or ()),
             present_only=bool(section.get("present_only", True)),
             sources=tuple(section.get("sources") or ()),
+            reoffer_after=(
+                max(STALE, parse_duration(section["reoffer_after"]))
+                if section.get("reoffer_after")
+                else None
+            ),
+            search=_checked_search(str(section.get("search") or "")),
         )
 
     def covers(self, source: str) -> bool:
         return not self.sources or any(source.startswith(p) for p in self.sources)
+
+    def outside_view(self, session: Session, ids: list[int]) -> set[int]:
+        """Which of ``ids`` the policy's ``search`` does not find (none without one)."""
+        if not self.search or not ids:
+            return set()
+        from inbox_tui.services.conversations import not_in_view
+        from inbox_tui.services.search import parse_query
+
+        return set(not_in_view(session, parse_query(self.search, ""), ids))
+
+
+def _checked_search(query: str) -> str:
+    """``[assignment] search``, refused in one sentence when it cannot be run."""
+    if not query.strip():
+        return ""
+    from inbox_tui.errors import UserError
+    from inbox_tui.services.search import QueryError, parse_query
+
+    try:
+        flt = parse_query(query, "")
+    except QueryError as exc:
+        raise UserError(f"[assignment] search: {exc}") from None
+    if flt.assignee is not None or flt.unassigned:
+        raise UserError("[assignment] search cannot name an assignee (it picks the assignee).")
+    return query
 
 
 def candidates(session: Session, policy: AssignPolicy, now: datetime) -> list[Agent]:
@@ -132,6 +178,7 @@ def give(
     now: datetime,
     *,
     reason: str = "new",
+    extra: dict[str, Any] | None = None,
 ) -> None:
     previous = session.get(Agent, conv.assignee_id) if conv.assignee_id else None
     conv.assignee_id = agent.id
@@ -140,6 +187,7 @@ def give(
         "to": agent.username,
         "auto": policy.mode,
         "reason": reason,
+        **(extra or {}),
     }
     record(session, conv, None, EventKind.ASSIGNED, data, at=now)
 
@@ -159,8 +207,10 @@ def assign_next(
         .where(Conversation.status == Status.OPEN.value)
         .order_by(col(Conversation.created_at), col(Conversation.id))
     )
-    for cid, source in session.exec(stmt.limit(1000)).all():
-        if not policy.covers(source or ""):
+    rows = session.exec(stmt.limit(1000)).all()
+    outside = policy.outside_view(session, [int(cid or 0) for cid, _ in rows])
+    for cid, source in rows:
+        if not policy.covers(source or "") or cid in outside:
             continue
         conv = lock_conversation(session, cid)  # type: ignore[arg-type]
         if conv.assignee_id is not None or conv.status != Status.OPEN.value:
@@ -183,31 +233,111 @@ def give_out(store: Store, policy: AssignPolicy, limit: int = 100_000) -> list[t
     return given
 
 
+def _away(
+    session: Session, policy: AssignPolicy, now: datetime, after: timedelta | None
+) -> dict[int, datetime | None]:
+    """The taking-part agents who are away, with when they were last seen: by hand
+    (``after`` None) every agent not present; else those whose heartbeat stopped at
+    least ``after`` ago."""
+    seen = dict(session.exec(select(Presence.agent_id, Presence.heartbeat_at)).all())
+    stmt = select(Agent.id, Agent.username)
+    if policy.agents:
+        stmt = stmt.where(col(Agent.username).in_(policy.agents))
+    out: dict[int, datetime | None] = {}
+    for agent_id, _name in session.exec(stmt).all():
+        last = _aware(seen.get(int(agent_id or 0)))
+        if (after is None and (last is None or last < now - STALE)) or (
+            after is not None and last is not None and last < now - max(after, STALE)
+        ):
+            out[int(agent_id or 0)] = last
+    return out
+
+
+def _aware(at: datetime | None) -> datetime | None:
+    from datetime import UTC
+
+    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
+
+
+def reoffer_next(
+    session: Session,
+    policy: AssignPolicy,
+    now: datetime | None = None,
+    *,
+    after: timedelta | None = None,
+    unanswered: bool = False,
+) -> tuple[int, str] | None:
+    """Give the oldest open conversation of an away agent (see ``_away``; with
+    ``unanswered`` only one still waiting for a reply) to whoever's turn it is among
+    the present agents, in this transaction. None when there is none or nobody can."""
+    now = now or utcnow()
+    away = _away(session, policy, now, after)
+    if not away:
+        return None
+    stmt = (
+        select(Conversation.id, Conversation.source)
+        .where(col(Conversation.assignee_id).in_(sorted(away)))
+        .where(Conversation.status == Status.OPEN.value)
+    )
+    if unanswered:
+        stmt = stmt.where(col(Conversation.waiting_since).is_not(None))
+    found = [
+        int(cid or 0)
+        for cid, source in session.exec(
+            stmt.order_by(col(Conversation.created_at), col(Conversation.id)).limit(1000)
+        ).all()
+        if policy.covers(source or "")
+    ]
+    outside = policy.outside_view(session, found)
+    found = [cid for cid in found if cid not in outside]
+    if not found:
+        return None  # nothing to move: no lock taken (every TUI's poll asks)
+    # Whose turn, with the agents locked (never back to someone absent); then each
+    # conversation is read again under its own lock, as another assigner may have
+    # moved it since the list above was read.
+    agent = pick(session, replace(policy, present_only=True), now)
+    if agent is None:
+        return None
+    for cid in found:
+        conv = lock_conversation(session, cid)
+        owner = conv.assignee_id
+        if owner is None or owner not in away or conv.status != Status.OPEN.value:
+            continue
+        if unanswered and conv.waiting_since is None:
+            continue
+        last = away[owner]
+        extra = {"away_since": last.isoformat() if last else None}
+        give(session, conv, agent, policy, now, reason="away", extra=extra)
+        return cid, agent.username
+    return None
+
+
 def reoffer(
     session: Session, policy: AssignPolicy, now: datetime | None = None
 ) -> list[tuple[int, str]]:
-    """The open conversations of taking-part agents who are not present, each given to
-    whoever's turn it is among those present (while anyone is below the cap)."""
-    now = now or utcnow()
-    present = set(
-        session.exec(
-            select(Presence.agent_id).where(col(Presence.heartbeat_at) >= now - STALE)
-        ).all()
-    )
-    stmt = select(Conversation).join(Agent, col(Agent.id) == Conversation.assignee_id)
-    stmt = stmt.where(Conversation.status == Status.OPEN.value)
-    if policy.agents:
-        stmt = stmt.where(col(Agent.username).in_(policy.agents))
+    """By hand (``assign --reoffer``): every open conversation of taking-part agents
+    who are not present, each given to whoever's turn it is among those present (while
+    anyone is below the cap), in this transaction."""
     moved = []
-    for conv in session.exec(
-        stmt.order_by(col(Conversation.created_at), col(Conversation.id))
-    ).all():
-        if conv.assignee_id in present or not policy.covers(conv.source or ""):
-            continue
-        agent = pick(session, policy, now)
-        if agent is None:
+    for _ in range(100_000):
+        done = reoffer_next(session, policy, now)
+        if done is None:
             break
-        locked = lock_conversation(session, conv.id)  # type: ignore[arg-type]
-        give(session, locked, agent, policy, now, reason="away")
-        moved.append((locked.id, agent.username))
-    return moved  # type: ignore[return-value]
+        moved.append(done)
+    return moved
+
+
+def reoffer_lapsed(
+    store: Store, policy: AssignPolicy, limit: int = 10_000
+) -> list[tuple[int, str]]:
+    """By itself (``reoffer_after`` set; the TUI's poll, ``inbox-tui assign``): the
+    unanswered open conversations of agents away that long, one transaction each."""
+    if policy.reoffer_after is None:
+        return []
+    moved: list[tuple[int, str]] = []
+    for _ in range(limit):
+        done = store.run(reoffer_next, policy, after=policy.reoffer_after, unanswered=True)
+        if done is None:
+            break
+        moved.append(done)
+    return moved

@@ -19,58 +19,23 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import text
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from inbox_tui import sanitize
 from inbox_tui.config import Config
 from inbox_tui.errors import UserError
-from inbox_tui.models import EventKind, Status
-from inbox_tui.services import bugrefs, core, macros, triage
+from inbox_tui.models import EventKind, Status, Tag, TagKind
+from inbox_tui.services import bugrefs, core, macros, triage, wording
+from inbox_tui.services.bugrefs import DEFAULT_PATTERN as DEFAULT_PATTERN
+from inbox_tui.services.bugrefs import BugLinkError as BugLinkError
+from inbox_tui.services.bugrefs import compile_pattern as compile_pattern
+from inbox_tui.services.bugrefs import refs_in as refs_in
 
-# JIRA/Linear-style keys (ENG-4812) and issue-tracker URLs.
-DEFAULT_PATTERN = (
-    r"\b[A-Z][A-Z0-9]{1,9}-\d{1,7}\b"
-    r"|https?://[^\s/]+/\S*?(?:issues|pull|browse|tickets?)/[\w.-]+"
-)
 BATCH = 200
-MAX_REF = 300
-# Ordinary support prose: a pattern that finds a "bug" in it would link everything.
-_PROSE = (
-    "Hello, thanks for writing to us. I am sorry the export did not work; we are looking "
-    "into it today and will get back to you. Best regards, Sam from the support team."
-)
-
-
-class BugLinkError(UserError):
-    pass
-
-
-def compile_pattern(pattern: str | None) -> re.Pattern[str]:
-    """The bug pattern, checked: it must compile, and must match neither nothing at all
-    nor ordinary prose (a pattern like ``.*`` or ``\\w+`` would link every note)."""
-    source = DEFAULT_PATTERN if pattern is None else pattern
-    try:
-        compiled = re.compile(source)
-    except re.error as exc:
-        raise BugLinkError(
-            f"The bug pattern {source!r} is not a valid regular expression: {exc}."
-        ) from exc
-    if compiled.search("") is not None or compiled.search(_PROSE) is not None:
-        raise BugLinkError(
-            f"The bug pattern {source!r} matches ordinary text; it must match only bug "
-            "references such as ENG-4812."
-        )
-    return compiled
-
-
-def refs_in(body: str, pattern: re.Pattern[str]) -> list[str]:
-    """The bug references in a text, in order, each once."""
-    seen: dict[str, None] = {}
-    for m in pattern.finditer(body or ""):
-        seen.setdefault(m.group(0)[:MAX_REF], None)
-    return list(seen)
+MAX_REF = bugrefs.MAX_REF
 
 
 def _check_ref(ref: str, pattern: re.Pattern[str]) -> str:
@@ -102,7 +67,7 @@ def refs_of(session: Session, conversation_id: int, pattern: str | None = None) 
         ),
         {"c": conversation_id},
     ).all():
-        for ref in refs_in(body, compiled):
+        for ref in bugrefs.links(body, compiled):
             out.setdefault(ref, None)
     for (data,) in session.execute(
         text("SELECT data FROM event WHERE conversation_id = :c AND kind = 'incident' ORDER BY id"),
@@ -123,6 +88,45 @@ def link(
 
 
 @dataclass
+class SavedNote:
+    """A note saved, with the bug references it links its conversation to (the agent is
+    told: a link is never silent)."""
+
+    id: int
+    links: list[str]
+
+
+def add_note(
+    session: Session,
+    actor: str,
+    conversation_id: int,
+    body: str,
+    *,
+    pattern: str | None = None,
+    **options: Any,
+) -> SavedNote:
+    """``triage.add_note`` (``options``: its keywords), saying which bugs the note links
+    (none under a configured pattern that is refused: then nothing links, and ``issue``
+    says why; the note itself is saved)."""
+    note_id = triage.add_note(session, actor, conversation_id, body, **options)
+    try:
+        compiled = compile_pattern(pattern)
+    except BugLinkError:
+        return SavedNote(note_id, [])
+    saved = session.execute(text("SELECT body FROM message WHERE id = :i"), {"i": note_id})
+    return SavedNote(note_id, bugrefs.links(saved.scalar_one() or "", compiled))
+
+
+def linked_sentence(refs: list[str]) -> str:
+    """ "Linked to ENG-4812 (F follows it up when it is fixed)." or ""."""
+    if not refs:
+        return ""
+    names = ", ".join(sanitize.one_line(r, 60) for r in refs[:5])
+    more = f" and {len(refs) - 5} more" if len(refs) > 5 else ""
+    return f"Linked to {names}{more} (F follows it up when it is fixed)."
+
+
+@dataclass
 class FixPlan:
     """What ``fixed`` would do: the linked conversations not yet followed up."""
 
@@ -135,12 +139,44 @@ def plan_fixed(session: Session, ref: str, macro: str, pattern: str | None = Non
     """The preview of ``fixed``: how many conversations would get ``macro``'s reply."""
     macros.get_macro(session, macro)  # an unknown macro is one sentence, before anything
     ids = linked(session, ref, pattern)
-    done = {
+    done = followed_up(session, ref)
+    return FixPlan(ref, ids, [i for i in ids if i not in done])
+
+
+def followed_up(session: Session, ref: str) -> set[int]:
+    """The conversations already followed up for ``ref`` (``fixed`` skips them)."""
+    return {
         int(cid)
         for cid, data in session.execute(_FOLLOWED, {"like": bugrefs.like(ref)}).all()
         if json.loads(data or "{}").get("ref") == ref
     }
-    return FixPlan(ref, ids, [i for i in ids if i not in done])
+
+
+def check_category(
+    session: Session, ids: list[int], macro: str, mode: str, category: str | None
+) -> None:
+    """Before any follow-up of ``fixed`` is queued, once for all of ``ids``: when
+    ``macro`` closes, a ``category`` that is not a category tag is refused, and under
+    ``"require"`` so is none when some of them have no category tag (closed ones too:
+    they are reopened, then closed again). One sentence naming them and ``--category``."""
+    from inbox_tui.services import categories
+
+    lacking = categories.to_ask(session, ids, mode, None, macro, reopens=True)
+    if category is not None:
+        found = session.exec(select(Tag).where(Tag.name == category.strip().lower())).first()
+        if found is None or found.kind != TagKind.CATEGORY.value:
+            raise UserError(f"{category!r} is not a category tag; nothing was queued.")
+        return
+    if not lacking or mode != "require":
+        return
+    which = ", ".join(f"#{i}" for i in lacking[:8]) + (" …" if len(lacking) > 8 else "")
+    names = categories.category_names(session)
+    known = f" (one of: {', '.join(names[:12])})" if names else ""
+    raise categories.CategoryRequired(
+        f"{wording.conversations(len(lacking))} ({which}) {'has' if len(lacking) == 1 else 'have'} "
+        f"no category tag and {macro!r} closes them, while [insight] category_on_close is "
+        f'"require": run it again with --category TAG{known}; nothing was queued.'
+    )
 
 
 def follow_up(
@@ -168,7 +204,7 @@ def follow_up(
         if any(json.loads(d or "{}").get("ref") == ref for (d,) in already):
             continue
         if conv.status == Status.CLOSED.value:
-            triage.set_status(session, actor, cid, Status.OPEN)
+            triage.set_status(session, actor, cid, Status.OPEN, cause="follow-up")
         macros.apply_macro(session, actor, cid, macro, config=config, category=category)
         core.record(session, conv, agent, EventKind.FOLLOWED_UP, {"ref": ref, "macro": macro})
         done += 1
@@ -188,19 +224,35 @@ def check_ref(ref: str, pattern: str | None = None) -> str:
 MAX_NOTES = 20000  # newest notes read for the list of known references
 
 
-def known_refs(session: Session, pattern: str | None = None) -> list[tuple[str, int]]:
+RECOUNTED = 100  # references counted exactly when the newest notes were not all
+
+
+@dataclass
+class KnownRef:
+    """A bug reference in the "fixed" picker: the conversations it links (as ``linked``
+    finds them) and how many of those were followed up already (as ``plan_fixed``)."""
+
+    ref: str
+    linked: int
+    followed: int
+
+
+def known_refs(session: Session, pattern: str | None = None) -> list[KnownRef]:
     """Every bug reference in the newest ``MAX_NOTES`` notes and in confirmed incidents,
-    with how many conversations it links, most linked first (the TUI's "fixed" picker)."""
+    with how many conversations it links, most linked first (the TUI's "fixed" picker).
+    The counts are ``linked``'s and ``plan_fixed``'s: what the picker says is what the
+    preview lists and ``follow_up`` acts on."""
     compiled = compile_pattern(pattern)
     convs: dict[str, set[int]] = {}
-    for cid, body in session.execute(
+    notes = session.execute(
         text(
             "SELECT conversation_id, body FROM message WHERE direction = 'note' "
             "ORDER BY id DESC LIMIT :n"
         ),
         {"n": MAX_NOTES},
-    ).all():
-        for ref in refs_in(body, compiled):
+    ).all()
+    for cid, body in notes:
+        for ref in bugrefs.links(body, compiled):
             convs.setdefault(ref, set()).add(int(cid))
     for cid, data in session.execute(
         text("SELECT conversation_id, data FROM event WHERE kind = 'incident'")
@@ -208,4 +260,16 @@ def known_refs(session: Session, pattern: str | None = None) -> list[tuple[str, 
         bug = json.loads(data or "{}").get("bug")
         if isinstance(bug, str) and bug:
             convs.setdefault(bug, set()).add(int(cid))
-    return sorted(((r, len(c)) for r, c in convs.items()), key=lambda rc: (-rc[1], rc[0]))
+    ranked = sorted(convs, key=lambda r: (-len(convs[r]), r))
+    if len(notes) >= MAX_NOTES:  # older notes link too: count those shown exactly
+        ranked = ranked[:RECOUNTED]
+        convs = {r: set(bugrefs.mentioned(session, r)) for r in ranked}
+        ranked.sort(key=lambda r: (-len(convs[r]), r))
+    followed: dict[str, set[int]] = {}
+    for cid, data in session.execute(
+        text("SELECT conversation_id, data FROM event WHERE kind = 'followed_up'")
+    ).all():
+        ref = json.loads(data or "{}").get("ref")
+        if isinstance(ref, str):
+            followed.setdefault(ref, set()).add(int(cid))
+    return [KnownRef(r, len(convs[r]), len(followed.get(r, set()) & convs[r])) for r in ranked]

@@ -42,12 +42,19 @@ def closes(session: Session, then_status: str | None, macro: str | None) -> bool
 
 
 def to_ask(
-    session: Session, ids: list[int], mode: str, then_status: str | None, macro: str | None
+    session: Session,
+    ids: list[int],
+    mode: str,
+    then_status: str | None,
+    macro: str | None,
+    *,
+    reopens: bool = False,
 ) -> list[int]:
     """Which of ``ids`` an action (``then_status`` and/or ``macro``) must ask a category
     for before it runs: ``needs_category`` when it closes, none when it does not or when
-    the macro's own tags give one."""
-    if not closes(session, then_status, macro):
+    the macro's own tags give one. ``reopens``: the action reopens closed ones before
+    it closes them again (a bug's follow-up), so they count too."""
+    if mode == "off" or not closes(session, then_status, macro):
         return []
     if macro is not None:
         from inbox_tui.services.macros import get_macro
@@ -60,7 +67,7 @@ def to_ask(
             ).first()
         ):
             return []
-    return needs_category(session, ids, mode)
+    return missing(session, ids) if reopens else needs_category(session, ids, mode)
 
 
 @dataclass

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from inbox_tui import sanitize
 from inbox_tui.models import (
+    FORWARD_SOURCE,
     Agent,
     Contact,
     ContactAttribute,
@@ -37,13 +38,11 @@ from inbox_tui.services import bugrefs
 from inbox_tui.services.core import conversation_not_found
 from inbox_tui.services.drafts import conversations_with_drafts
 from inbox_tui.services.fulltext import LIKE_ESCAPE, like_contains, text_conditions
+from inbox_tui.services.listing import ConversationRow, Cursor
 from inbox_tui.services.mentions import mentioned_conversations, unread_in
-from inbox_tui.services.sla import SlaPolicy, due_for, matching_ids, waiting_since
+from inbox_tui.services.sla import SlaPolicy, due_for, matching_ids
 from inbox_tui.services.sla import current as current_sla
 
-# (last_activity_at, id) of the last row of the previous page; (waiting since, id) in
-# the "waiting" order.
-Cursor = tuple[datetime, int]
 WAITING = "waiting"  # ConversationFilter.order: needs a reply, waiting longest first
 
 
@@ -83,41 +82,9 @@ class ConversationFilter:
     # Needs a reply: the latest message that is not a note is the customer's.
     needs_reply: bool = False
     # None: newest activity first. WAITING: only those that need a reply, waiting
-    # longest first (services/sla.waiting_since), id breaking ties.
+    # longest first (services/sla.waiting_since, stored on the conversation), id
+    # breaking ties.
     order: str | None = None
-
-
-@dataclass
-class ConversationRow:
-    id: int
-    subject: str
-    status: str
-    channel: str
-    last_activity_at: datetime
-    message_count: int
-    assignee: str | None
-    contact_name: str
-    contact_email: str | None
-    snoozed_until: datetime | None
-    tags: list[str]
-    draft: bool = False  # the agent the list is for has an unsent reply here
-    mentioned: bool = False  # a note names that agent and they have not read it yet
-    # Response targets ([sla], set by ``sla.configure``): when the reply is due (None:
-    # not waiting), and how long before that it is at risk (None: no targets set).
-    sla_due_at: datetime | None = None
-    sla_at_risk: timedelta | None = None
-    # In the WAITING order: since when it has waited (the order's key).
-    waiting_since: datetime | None = None
-    # The age column counts from here: when the customer last wrote, else when the
-    # conversation began. Our own replies, notes and a reply taken back (B) do not move
-    # it (it counted from the last activity, so a note reset it to 0m).
-    customer_at: datetime | None = None
-
-    @property
-    def cursor(self) -> Cursor:
-        if self.waiting_since is not None:
-            return (self.waiting_since, self.id)
-        return (self.last_activity_at, self.id)
 
 
 @dataclass
@@ -135,6 +102,20 @@ class ThreadMessage:
     to: list[list[str]]
     cc: list[list[str]]
     waiting_until: datetime | None = None  # a reply still in the outbox: goes out then
+    forwarded: bool = False  # a forward to someone else (To says whom), not a reply
+    links: list[str] = field(default_factory=list)  # a note's bug references (bugrefs.links)
+
+    def addressees(self) -> str:
+        """The To (and Cc) line, cleaned and folded when long, of a message with someone
+        else on it (on Cc, or a second To: reply-all keeps them) or of a forward (the
+        thread says whom it went to); "" for a plain exchange with the customer."""
+        from inbox_tui.sanitize import people
+
+        if not (self.cc or self.forwarded or len(self.to) > 1):
+            return ""
+        parts = [f"To {people(self.to)}"] if self.to else []
+        parts += [f"Cc {people(self.cc)}"] if self.cc else []
+        return " · ".join(parts)
 
 
 @dataclass
@@ -144,6 +125,7 @@ class Thread:
     version: int
     earlier: int = 0  # older messages not loaded (get_thread's ``newest``)
     customer_clock: str = ""  # "their time 03:12 (UTC+02:00), night there" (services/clock)
+    customer_offset: int | None = None  # their offset (minutes east of UTC), when known
     # Why things happened by themselves: each rule that fired here, newest last, as
     # "“Invoices to billing”: tagged billing, assigned to sam" (cleaned).
     rules_fired: list[str] = field(default_factory=list)
@@ -168,7 +150,8 @@ def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool
         )
     stmt = _apply_people(stmt, flt)
     if flt.needs_reply or flt.order == WAITING:
-        stmt = stmt.where(waiting_since()[0].is_not(None))
+        # The stored copy of sla.waiting_since (store/waiting.py), indexed.
+        stmt = stmt.where(col(Conversation.waiting_since).is_not(None))
     if flt.sla_state is not None and flt.sla_policy is not None:
         now = flt.sla_now or utcnow()
         found = matching_ids(session, flt.sla_policy, flt.sla_state, now, flt.sla_within)
@@ -305,6 +288,7 @@ def list_conversations(
         due = due_for(session, policy, [r.id for r in out])
         for r in out:
             r.sla_at_risk = policy.at_risk
+            r.sla_hours = policy.hours
             r.sla_due_at = due[r.id].due_at if r.id in due else None
     return out
 
@@ -326,7 +310,7 @@ def row_cursor_at(session: Session, flt: ConversationFilter, index: int) -> Curs
 def _order_key(flt: ConversationFilter):  # type: ignore[no-untyped-def]
     """The column the list is ordered by, before the id."""
     if flt.order == WAITING:
-        return waiting_since()[0].label("order_key")
+        return col(Conversation.waiting_since).label("order_key")
     return col(Conversation.last_activity_at).label("order_key")
 
 
@@ -406,10 +390,16 @@ def label(session: Session, conversation_id: int) -> str:
     return f"#{conversation_id} {subject(conv.subject)}"
 
 
-def get_thread(session: Session, conversation_id: int, newest: int | None = None) -> Thread:
+def get_thread(
+    session: Session,
+    conversation_id: int,
+    newest: int | None = None,
+    bug_pattern: str | None = None,
+) -> Thread:
     """The conversation with its messages and notes, oldest first: all of them, or only
     the ``newest`` few (a 900-message thread is read from its end, as Gmail shows it;
-    ``earlier`` says how many were left out)."""
+    ``earlier`` says how many were left out). Each note carries the bug references it
+    links (``bug_pattern``: the configured one), so the thread shows the link."""
     row = get_conversation(session, conversation_id)
     conv = session.get(Conversation, conversation_id)
     assert conv is not None
@@ -436,6 +426,10 @@ def get_thread(session: Session, conversation_id: int, newest: int | None = None
             ).one()
             earlier = total - len(msgs)
     waiting = _waiting(session, [m.id for m, _ in msgs if m.direction == "out"])
+    try:
+        pattern = bugrefs.compile_pattern(bug_pattern)
+    except bugrefs.BugLinkError:
+        pattern = None  # a refused pattern links nothing (``issue`` says why)
     return Thread(
         conversation=row,
         version=conv.version,
@@ -456,6 +450,8 @@ def get_thread(session: Session, conversation_id: int, newest: int | None = None
                 to=json.loads(m.to_addrs) if m.to_addrs else [],
                 cc=json.loads(m.cc_addrs) if m.cc_addrs else [],
                 waiting_until=waiting.get(m.id),  # type: ignore[arg-type]
+                forwarded=m.source == FORWARD_SOURCE,
+                links=bugrefs.links(m.body, pattern) if pattern and m.direction == "note" else [],
             )
             for m, username in msgs
         ],

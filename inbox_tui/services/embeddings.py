@@ -79,6 +79,13 @@ class Encoder:
             out[idx] = self._encode_batch([texts[i] or " " for i in idx])
         return out
 
+    def run_tokens(self, feeds: dict[str, np.ndarray]) -> np.ndarray:
+        """The model's output for already tokenized input (the static table's
+        distillation feeds it one word piece at a time)."""
+        feeds = {k: v for k, v in feeds.items() if k in self._inputs}
+        with self._lock:
+            return self._session.run(None, feeds)[0]  # type: ignore[no-any-return]
+
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         import numpy as np
 
@@ -88,8 +95,7 @@ class Encoder:
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        with self._lock:
-            hidden = self._session.run(None, feeds)[0]
+        hidden = self.run_tokens(feeds)
         if hidden.ndim == 3:  # token states: mean over the real tokens (as the model does)
             m = mask[..., None].astype(np.float32)
             hidden = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
@@ -145,6 +151,11 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def tokenizer_path() -> Path | None:
+    """The installed tokenizer file (checked against its sha256 when the model loads)."""
+    return _package_file(TOKENIZER_PACKAGE, TOKENIZER_FILE)
 
 
 def _load() -> tuple[Encoder | None, str | None]:
@@ -232,8 +243,8 @@ def vector_bytes(matrix: Any) -> bytes:
     return np.asarray(matrix, dtype="<f2").tobytes()
 
 
-def vector_rows(blob: bytes) -> np.ndarray:
-    """Rows stored by :func:`vector_bytes`, back as float32 (n, DIM)."""
+def vector_rows(blob: bytes, dim: int = DIM) -> np.ndarray:
+    """Rows stored by :func:`vector_bytes`, back as float32 (n, dim)."""
     import numpy as np
 
-    return np.frombuffer(blob, dtype="<f2").astype(np.float32).reshape(-1, DIM)
+    return np.frombuffer(blob, dtype="<f2").astype(np.float32).reshape(-1, dim)

@@ -82,6 +82,7 @@ def import_mail(
     finally:
         if pool is not None:
             pool.shutdown()
+        store.after_bulk_load(report.counts.imported)
     return report
 
 

@@ -55,6 +55,8 @@ _ROW = (
     "last_activity_at",
     "last_customer_at",
     "rating",
+    "target_first",  # a rule's response targets for it alone
+    "target_next",
 )
 _TIMES = {"snoozed_until", "created_at", "last_activity_at", "last_customer_at"}
 

@@ -32,7 +32,7 @@ from sqlmodel import Session, col, select
 from inbox_tui.errors import UserError
 from inbox_tui.models import Channel, Outbox, OutboxStatus, utcnow
 from inbox_tui.sanitize import one_line
-from inbox_tui.store import Store
+from inbox_tui.store import Store, note_core_writes
 
 if TYPE_CHECKING:
     from inbox_tui.config import Config, SmtpSettings
@@ -116,6 +116,9 @@ def _finish(
     now = now or utcnow()
     if status == OutboxStatus.SENT.value:
         row.sent_at = now
+        # A scheduled reply answers the customer once it has gone: the stored waiting
+        # time (store/waiting.py) is recomputed at this commit, and other agents told.
+        note_core_writes(session, [row.conversation_id])
     elif status == OutboxStatus.QUEUED.value:
         row.next_attempt_at = now + timedelta(seconds=min(3600, 15 * 2 ** (attempts - 1)))
 

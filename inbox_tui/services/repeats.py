@@ -6,7 +6,9 @@ rows of ``stat_event``, first messages and tags of ``stat_conversation``) plus t
 ``stats_definitions.DEFINITIONS``):
 
 - **a close** is an agent closing a conversation in the period (each close counts: a
-  conversation closed, reopened and closed again is two chances to have ended it);
+  conversation closed, reopened and closed again is two chances to have ended it; closing
+  again what another action reopened on the way, before the customer wrote, is no new
+  close: ``store.aggregates``);
 - it is **followed by a repeat contact** when the same customer writes again within
   ``days`` after it: a message in that conversation (which reopens it) or a new
   conversation of the same contact;
@@ -129,6 +131,8 @@ class RepeatReport:
     tags_without_article: list[Row]
     groups_without_article: list[dict[str, Any]]
     method: str = "words"
+    # A category tag without an article: its conversations closed in the period.
+    gap_ids: dict[str, list[int]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         from inbox_tui.services.stats_definitions import DEFINITIONS
@@ -243,7 +247,22 @@ def report(
         without,
         groups,
         used,
+        {r.key: sorted(_closed_with_tag(last_close, tags, r.key)) for r in without},
     )
+
+
+def gap_groups(
+    session: Session, since: datetime, until: datetime, method: str = "auto"
+) -> list[dict[str, Any]]:
+    """Only the groups of similar conversations closed in [since, until) without any
+    article sent (``report``'s ``groups_without_article``), for a screen that shows the
+    rest first and these when they are ready."""
+    last_close: dict[int, tuple[int, int | None]] = {}
+    closes = dialect.raw_rows(session, _CLOSES, {"lo": to_us(since), "hi": to_us(until)})
+    for conv_id, agent_id, at, _ in sorted(closes, key=lambda c: (c[2], c[0])):
+        last_close[conv_id] = (at, agent_id)
+    articles = _articles_sent(session, sorted(last_close))
+    return _groups_without_article(session, last_close, articles, method)[0]
 
 
 class _Tally:

@@ -465,9 +465,14 @@ def composed(
     }  # fmt: skip
 
 
+_BLANK_LINES_FIRST = re.compile(r"\A(?:[ \t]*\n)+")
+
+
 def _reply_text(body: str) -> str:
-    """The reply's text with plain line ends; an empty one or one with a NUL is refused."""
-    text = body.replace("\r\n", "\n")
+    """The reply's text with plain line ends, without blank lines before or after it (an
+    article inserted into an empty composer left two at the top of the sent mail); an
+    empty one or one with a NUL is refused."""
+    text = _BLANK_LINES_FIRST.sub("", body.replace("\r\n", "\n").rstrip())
     if not text.strip():
         raise UserError("The reply is empty; nothing was sent.")
     if "\x00" in text:
@@ -591,7 +596,7 @@ def _store_reply(
     core.append_message(session, conv, agent, Direction.OUTBOUND, EventKind.REPLIED, data, now)
     assert conv.id is not None
     if then_status in ("pending", "closed"):
-        triage.set_status(session, actor, conv.id, Status(then_status), at=now)
+        triage.set_status(session, actor, conv.id, Status(then_status), at=now, cause="reply")
     # Sent: the draft goes in the same transaction (a reply that failed to queue keeps it).
     delete_draft(session, actor, conv.id)
     assert outbox.id is not None

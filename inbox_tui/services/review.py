@@ -10,12 +10,11 @@ Nothing here writes: the review is what ``replies.queue_reply`` and
 
 from __future__ import annotations
 
-import contextlib
 import email.utils
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -73,14 +72,16 @@ class Review:
     problem: str | None = None  # why it cannot be sent as it stands (no account)
     message_row_id: int | None = None  # forward: the one message (else the conversation)
     attach_original: bool = True  # forward of one message: attached whole, else quoted
+    carried: int = 0  # forward quoted: the conversation's files that go along
+    left_out: int = 0  # ... and those over the per-message cap, which do not
     send_at: datetime | None = None  # "send at": held in the outbox until then (UTC)
     customer_offset: int | None = None  # minutes east of UTC, from their mail (clock)
     answering: int | None = None  # reply: the customer's message it answers (its row id)
     answers: str | None = None  # that message, named: who wrote it, when, its subject
     customers: list[str] = field(default_factory=list)  # the thread's customers (a merge)
     reply_all: bool = False  # reply to all (taking it back reopens it so)
-    # What the agent changed here ("recipients", "sign", "files"): kept with the draft
-    # (``edits``) so closing the composer and opening it again shows them again.
+    # What the agent changed here ("recipients", "sign", "files", "send_at"): kept with
+    # the draft (``edits``) so closing the composer and opening it again shows them again.
     edited: set[str] = field(default_factory=set)
 
     def edits(self) -> dict[str, object]:
@@ -93,6 +94,8 @@ class Review:
             out["sign"] = self.sign
         if "files" in self.edited:
             out["files"] = list(self.files)
+        if "send_at" in self.edited:  # None: "as soon as it can go", chosen after a time
+            out["send_at"] = self.send_at.isoformat() if self.send_at is not None else None
         return out
 
     def apply_edits(self, edits: dict[str, object]) -> None:
@@ -117,6 +120,9 @@ class Review:
         if isinstance(files, list) and all(isinstance(f, str) for f in files) and not self.chat:
             self.files = list(files)
             self.edited.add("files")
+        if "send_at" in edits and self.kind == "reply" and not self.chat:
+            self.send_at = _moment(edits["send_at"])
+            self.edited.add("send_at")
 
     def missing(self) -> str | None:
         """Why this cannot be sent yet, in one sentence, or None."""
@@ -227,6 +233,12 @@ def forward_review(
     if not chosen:
         raise UserError(f"Message {message_row_id} is not in conversation {conversation_id}.")
     account = _account(config, conv)
+    carried = left_out = 0
+    if message_row_id is None:  # quoted: its files go along (services.forward)
+        from inbox_tui.services.attachments import carried_files
+
+        files, left_out = carried_files(session, chosen, config.mail.max_message_attachment_bytes)
+        carried = len(files)
     return Review(
         kind="forward",
         conversation_id=conversation_id,
@@ -239,6 +251,8 @@ def forward_review(
         signature=_signature(session, actor, conversation_id, config),
         problem=_cannot_send(config, account),
         message_row_id=message_row_id,
+        carried=carried,
+        left_out=left_out,
     )
 
 
@@ -276,10 +290,20 @@ def review_again(
         review.cc, review.bcc = pairs("cc"), pairs("bcc")
     review.sign = bool(compose.get("sign", True))
     review.files = [str(p) for p in compose.get("files") or []]
-    if isinstance(compose.get("send_at"), str):  # a scheduled reply keeps its time (walk2)
-        with contextlib.suppress(ValueError):  # written by queue_reply; never fails there
-            review.send_at = datetime.fromisoformat(compose["send_at"])
+    review.send_at = _moment(compose.get("send_at"))  # a scheduled reply keeps its time (walk2)
     return review
+
+
+def _moment(value: object) -> datetime | None:
+    """A "send at" time as kept in the store (ISO text, UTC), or None when absent or
+    unreadable (a half-written row must not stop the composer)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 def forward_draft(review: Review) -> dict[str, object]:
@@ -432,7 +456,7 @@ def check_file(path_text: str, already: list[str], config: Config) -> tuple[str,
     """A file the agent wants to attach, checked before it is added to the review: it
     exists, can be read, and keeps within the ``[mail]`` caps together with the files
     already attached. Returns (the path as it will be read, its size)."""
-    from inbox_tui.mail.parse import _mb  # 512 B, 4.9 KB, 31.2 MB: the caps are often small
+    from inbox_tui import words
 
     if not path_text.strip():
         raise BadFile("Type the path of a file to attach.")
@@ -450,12 +474,14 @@ def check_file(path_text: str, already: list[str], config: Config) -> tuple[str,
         raise BadFile(f"{shown} cannot be read (permission denied).") from exc
     cap = config.mail.max_attachment_bytes
     if size > cap:
-        raise BadFile(f"{shown} is {_mb(size)}, over the {_mb(cap)} limit for one attachment.")
+        raise BadFile(
+            f"{shown} is {words.size(size)}, over the {words.size(cap)} limit for one attachment."
+        )
     total = size + sum(_size(p) for p in already)
     if total > config.mail.max_message_attachment_bytes:
-        limit = _mb(config.mail.max_message_attachment_bytes)
+        limit = words.size(config.mail.max_message_attachment_bytes)
         raise BadFile(
-            f"With {shown} the attachments add up to {_mb(total)}, over the {limit} limit."
+            f"With {shown} the attachments add up to {words.size(total)}, over the {limit} limit."
         )
     return str(path), size
 

@@ -69,6 +69,24 @@ def describe(at: datetime, offset_minutes: int | None) -> str:
     return f"{local:%a %d %b %H:%M} their time ({utc:%a %H:%M} UTC)"
 
 
+def describe_for_agent(at: datetime, zone_name: str, offset_minutes: int | None) -> str:
+    """When a scheduled reply goes, for the agent: in their own zone (``zone_name``, as
+    ``when.local_zone_name`` gives it), then in the customer's time when their offset is
+    known: "Tue 08 Dec 10:00 CET, Tue 18:00 their time"."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        zone = ZoneInfo(zone_name)
+    except (KeyError, ValueError, OSError):  # not a known zone: UTC, and it says so
+        zone = ZoneInfo("UTC")
+    mine = at.astimezone(zone)
+    shown = f"{mine:%a %d %b %H:%M} {mine.tzname() or zone_name}"
+    if offset_minutes is not None:
+        theirs = clock_at(offset_minutes, at).local
+        shown += f", {theirs:%a %H:%M} their time"
+    return shown
+
+
 def choices(offset_minutes: int | None, now: datetime) -> list[SendAtChoice]:
     """What the review step's "send at" offers: now (after the undo delay), the
     customer's 9:00 (only when their offset is known), or a typed time."""

@@ -26,6 +26,7 @@ import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, text
@@ -43,7 +44,8 @@ from inbox_tui.models import (
     utcnow,
 )
 from inbox_tui.sanitize import one_line
-from inbox_tui.services import embeddings
+from inbox_tui.services import embeddings, static_embeddings
+from inbox_tui.services.article_index import ArticleIndex
 from inbox_tui.store import dialect
 
 if TYPE_CHECKING:
@@ -52,6 +54,14 @@ if TYPE_CHECKING:
     from inbox_tui.store import Store
 
 ARTICLE, CONVERSATION = "article", "conversation"
+# An article's vectors from the static table (services/static_embeddings.py): a fast
+# first index of a large help centre, searched until MiniLM's vectors (ARTICLE) cover it.
+STATIC_ARTICLE = "article-static"
+DIM = embeddings.DIM
+# MiniLM's vectors are searched once they miss at most this share of the articles the
+# static ones cover (a few new articles wait seconds for theirs: not worth a switch).
+FULL_COVERAGE = 0.98
+STATIC_BATCH = 1024  # articles per transaction for the static table
 # Chunks stay within the model's 128-word-piece window (about 500 characters of
 # English); the cost of embedding grows with their length and number.
 CHUNK_CHARS = 500  # at most, per chunk of an article's body (with its title in front)
@@ -134,9 +144,20 @@ def article_chunks(title: str, description: str, body: str) -> list[str]:
     return [title, *chunks] if title else chunks or [""]
 
 
+def model_of(kind: str) -> str:
+    """The model whose vectors are stored under ``kind``."""
+    return static_embeddings.MODEL_ID if kind == STATIC_ARTICLE else embeddings.MODEL_ID
+
+
+def _encode(kind: str, texts: list[str]) -> Any:
+    if kind == STATIC_ARTICLE:
+        return static_embeddings.encode(texts)
+    return embeddings.encode(texts)
+
+
 def _write(session: Session, kind: str, rows: list[tuple[int, str, Any]]) -> None:
     """Store (ref id, text hash, matrix) rows, replacing what was there."""
-    if kind == ARTICLE:
+    if kind in (ARTICLE, STATIC_ARTICLE):
         _article_vectors_changed()
     now = utcnow()
     session.execute(
@@ -149,7 +170,7 @@ def _write(session: Session, kind: str, rows: list[tuple[int, str, Any]]) -> Non
             {
                 "kind": kind,
                 "ref_id": ref,
-                "model": embeddings.MODEL_ID,
+                "model": model_of(kind),
                 "text_hash": h,
                 "vectors": embeddings.vector_bytes(m),
                 "updated_at": now,
@@ -171,10 +192,11 @@ def _stored_hashes(session: Session, kind: str, ids: Iterable[int] | None = None
 Todo = list[tuple[str, int, str, list[str]]]
 
 
-def _stale_articles(session: Session) -> tuple[Todo, list[int]]:
-    """Articles whose text changed since they were embedded (or never were), and the ids
-    of embedded articles that are gone."""
-    have = _stored_hashes(session, ARTICLE)
+def _stale_articles(session: Session, kind: str = ARTICLE) -> tuple[Todo, list[int]]:
+    """Articles whose text changed since they were embedded (or never were) with the
+    model of ``kind``, and the ids of embedded articles that are gone."""
+    have = _stored_hashes(session, kind)
+    seed = [CHUNKING] if kind == ARTICLE else [static_embeddings.MODEL_ID, CHUNKING]
     todo: Todo = []
     present = set()
     for aid, title, description, body in session.exec(
@@ -184,8 +206,8 @@ def _stale_articles(session: Session) -> tuple[Todo, list[int]]:
             continue
         present.add(aid)
         chunks = article_chunks(title, description, body)
-        if have.get(aid) != (h := text_hash([CHUNKING, *chunks])):
-            todo.append((ARTICLE, aid, h, chunks))
+        if have.get(aid) != (h := text_hash([*seed, *chunks])):
+            todo.append((kind, aid, h, chunks))
     return todo, [aid for aid in have if aid not in present]
 
 
@@ -199,24 +221,29 @@ def _stale_conversations(session: Session, ids: Sequence[int]) -> Todo:
     ]
 
 
-def _drop_articles(session: Session, gone: list[int]) -> None:
+def _drop_articles(session: Session, gone: list[int], kind: str = ARTICLE) -> None:
     if gone:
         _article_vectors_changed()
         session.execute(
-            delete(Embedding).where(col(Embedding.kind) == ARTICLE, col(Embedding.ref_id).in_(gone))
+            delete(Embedding).where(col(Embedding.kind) == kind, col(Embedding.ref_id).in_(gone))
         )
 
 
 def _embedded(part: Todo) -> dict[str, list[tuple[int, str, Any]]] | None:
-    """The rows to store for ``part``, by kind; None without the model."""
-    vecs = embeddings.encode([c for *_, chunks in part for c in chunks])
-    if vecs is None:
-        return None
+    """The rows to store for ``part``, by kind (each embedded with its kind's model);
+    None without the model."""
     rows: dict[str, list[tuple[int, str, Any]]] = defaultdict(list)
-    at = 0
-    for kind, ref, h, chunks in part:
-        rows[kind].append((ref, h, vecs[at : at + len(chunks)]))
-        at += len(chunks)
+    for static in (True, False):
+        items = [t for t in part if (t[0] == STATIC_ARTICLE) == static]
+        if not items:
+            continue
+        vecs = _encode(items[0][0], [c for *_, chunks in items for c in chunks])
+        if vecs is None:
+            return None
+        at = 0
+        for kind, ref, h, chunks in items:
+            rows[kind].append((ref, h, vecs[at : at + len(chunks)]))
+            at += len(chunks)
     return rows
 
 
@@ -237,16 +264,19 @@ def _embed_and_store(session: Session, todo: Todo) -> int:
     return done
 
 
-def refresh_articles(session: Session) -> int:
+def refresh_articles(session: Session, kind: str = ARTICLE) -> int:
     """Embed every article whose text changed since it was embedded (or never was) and
-    drop the vectors of articles that are gone, in this session's transaction. Returns
-    how many were embedded; 0 when the model is not available (then nothing is touched).
-    A running team uses :func:`catch_up`, which never holds a write transaction while
-    the model works."""
+    drop the vectors of articles that are gone, in this session's transaction, with
+    MiniLM (or, for ``STATIC_ARTICLE``, the static table). Returns how many were
+    embedded; 0 when the model is not available (then nothing is touched). A running
+    team uses :func:`catch_up`, which never holds a write transaction while the model
+    works."""
     if embeddings.encoder() is None:
         return 0
-    todo, gone = _stale_articles(session)
-    _drop_articles(session, gone)
+    if kind == STATIC_ARTICLE and static_embeddings.encoder() is None:
+        return 0
+    todo, gone = _stale_articles(session, kind)
+    _drop_articles(session, gone, kind)
     return _embed_and_store(session, todo)
 
 
@@ -339,18 +369,34 @@ def refresh_conversations(session: Session, ids: Sequence[int] | None = None) ->
     return _embed_and_store(session, _stale_conversations(session, ids))
 
 
-def catch_up(store: Store, batch: int = 32, *, conversations: bool = True) -> int:
+def catch_up(
+    store: Store,
+    batch: int = 32,
+    *,
+    conversations: bool = True,
+    upgrade_limit: int | None = None,
+    report: dict[str, int] | None = None,
+) -> int:
     """:func:`refresh_articles` and (unless told not to) :func:`refresh_conversations`
     for a running team: what is stale is read in one read session and embedded outside
     any transaction, and each batch is written in a short transaction of its own, so no
-    agent's write waits for the model (a large help centre takes minutes). Returns how
-    many were embedded."""
+    agent's write waits for the model (a large help centre takes minutes). Every
+    article first gets its static vectors (10,000 articles in well under a minute), so
+    suggestions work at once; then MiniLM's, at most ``upgrade_limit`` articles of them
+    when given (the rest at the next catch-up). Returns how many MiniLM vectors were
+    computed; ``report`` gets how many static ones ("static") and how many articles
+    are left for MiniLM ("left")."""
     if embeddings.encoder() is None:
         return 0
+    static = catch_up_static(store)
     with store.read() as s:
         todo, gone = _stale_articles(s)
+        left = len(todo[upgrade_limit:]) if upgrade_limit is not None else 0
+        todo = todo[:upgrade_limit]
         if conversations:
             todo += _stale_conversations(s, _tagged_conversations(s)[0])
+    if report is not None:
+        report.update(static=static, left=left)
     if gone:
         store.run(_drop_articles, gone)
     done = 0
@@ -363,111 +409,154 @@ def catch_up(store: Store, batch: int = 32, *, conversations: bool = True) -> in
     return done
 
 
+def catch_up_static(store: Store) -> int:
+    """The static vectors of every article that has none for its current text (the
+    table is distilled first if this machine has none yet). Returns how many."""
+    if static_embeddings.encoder() is None:
+        return 0
+    with store.read() as s:
+        todo, gone = _stale_articles(s, STATIC_ARTICLE)
+    if gone:
+        store.run(_drop_articles, gone, STATIC_ARTICLE)
+    for start in range(0, len(todo), STATIC_BATCH):
+        rows = _embedded(todo[start : start + STATIC_BATCH])
+        if rows is None:
+            break
+        store.run(_write_rows, rows)
+    return len(todo)
+
+
 # -- article search ------------------------------------------------------------------
 
 
-@dataclass
-class ArticleIndex:
-    ids: Any  # (n,) article ids, ascending
-    starts: Any  # (n,) index of each article's first row in ``matrix``
-    matrix: Any  # (rows, DIM) float32, normalised
-    position: dict[int, int] = field(default_factory=dict)  # article id → index in ids
-
-    def best(self, query: Any) -> Any:
-        """(n,) cosine of each article's best chunk to a normalised query vector."""
-        import numpy as np
-
-        if not len(self.ids):
-            return np.zeros(0, dtype=np.float32)
-        return np.maximum.reduceat(self.matrix @ query, self.starts)
-
-    def top(self, best: Any, limit: int) -> list[tuple[int, float]]:
-        """The ``limit`` highest of ``best`` as (article id, cosine), best first."""
-        import numpy as np
-
-        k = min(limit, len(best))
-        if k <= 0:
-            return []
-        top = np.argpartition(-best, k - 1)[:k]
-        top = top[np.lexsort((self.ids[top], -best[top]))]
-        return [(int(self.ids[i]), float(best[i])) for i in top]
-
-    def search(self, query: Any, limit: int) -> list[tuple[int, float]]:
-        """(article id, cosine of its best chunk) best first."""
-        return self.top(self.best(query), limit)
-
-
-_INDEX: dict[tuple[str, int, str], ArticleIndex] = {}
+_INDEX: dict[tuple[str, str], tuple[tuple[int, Any], ArticleIndex]] = {}
 # This process's article-vector writes (bumped by _write and _drop_articles), and when
 # each store's index was last checked against the store: a suggestion re-reads the
-# store's change stamp (a count and a max over 10,000+ rows: ~17 ms of a 90 ms query
+# store's change stamps (a count and a max over 10,000+ rows: ~17 ms of a 90 ms query
 # under load) only after a write of its own or RECHECK_SECONDS, so another process's
 # new vectors are seen within that time and this process's at once.
 RECHECK_SECONDS = 2.0
+# Rows written this long before the newest one seen are read again when the index is
+# updated: another process may commit a row dated a little before one already seen.
+CLOCK_MARGIN = timedelta(seconds=30)
 _generation = [0]
-_checked: dict[str, tuple[int, float, tuple[str, int, str]]] = {}
+_checked: dict[str, tuple[int, float, ArticleIndex]] = {}
 
 
 def _article_vectors_changed() -> None:
     _generation[0] += 1
 
 
-def article_index(session: Session) -> ArticleIndex | None:
-    """All article vectors in memory, reloaded when any article's embedding changed."""
-    if embeddings.encoder() is None:
-        return None
-    import numpy as np
+def _stamps(session: Session) -> dict[str, tuple[int, Any]]:
+    """kind → how many article rows of its model and the newest one's time (as the
+    driver gives it)."""
+    out: dict[str, tuple[int, Any]] = {}
+    for kind in (ARTICLE, STATIC_ARTICLE):
+        n, newest = session.execute(
+            text("SELECT count(*), max(updated_at) FROM embedding WHERE kind = :k AND model = :m"),
+            {"k": kind, "m": model_of(kind)},
+        ).one()
+        out[kind] = (int(n or 0), newest)
+    return out
 
-    db = dialect.db_key(session)
-    seen = _checked.get(db)
-    now = time.monotonic()
-    if seen is not None and seen[0] == _generation[0] and now - seen[1] < RECHECK_SECONDS:
-        index = _INDEX.get(seen[2])
-        if index is not None:
-            return index
-    generation = _generation[0]
-    n, newest = session.execute(
-        text("SELECT count(*), max(updated_at) FROM embedding WHERE kind = :k AND model = :m"),
-        {"k": ARTICLE, "m": embeddings.MODEL_ID},
-    ).one()
-    key = (db, int(n or 0), str(newest))
-    _checked[db] = (generation, now, key)
-    index = _INDEX.get(key)
-    if index is None:
-        ids, starts, parts, at = [], [], [], 0
-        for ref, blob in session.exec(
-            select(Embedding.ref_id, Embedding.vectors)
-            .where(Embedding.kind == ARTICLE, Embedding.model == embeddings.MODEL_ID)
-            .order_by(col(Embedding.ref_id))
-        ).all():
-            rows = embeddings.vector_rows(blob)
-            ids.append(ref)
-            starts.append(at)
-            parts.append(rows)
-            at += len(rows)
-        matrix = np.concatenate(parts) if parts else np.zeros((0, embeddings.DIM), np.float32)
-        index = ArticleIndex(
-            np.array(ids, dtype=np.int64),
-            np.array(starts, np.int64),
-            matrix,
-            {int(a): i for i, a in enumerate(ids)},
-        )
-        _INDEX.clear()
-        _INDEX[key] = index
+
+def _aware(value: Any) -> datetime:
+    """A raw ``max(updated_at)`` (a string on SQLite, a datetime on PostgreSQL) as an
+    aware UTC datetime."""
+    when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _article_rows(session: Session, kind: str, since: Any = None) -> dict[int, Any]:
+    dim = static_embeddings.STATIC_DIM if kind == STATIC_ARTICLE else DIM
+    q = select(Embedding.ref_id, Embedding.vectors).where(
+        Embedding.kind == kind, Embedding.model == model_of(kind)
+    )
+    if since is not None:
+        q = q.where(col(Embedding.updated_at) >= since)
+    return {int(ref): embeddings.vector_rows(blob, dim) for ref, blob in session.exec(q).all()}
+
+
+def _searched_kind(stamps: dict[str, tuple[int, Any]]) -> str:
+    """MiniLM's vectors once they cover (nearly) every article the static ones cover;
+    the static ones before, when their table can be loaded without distilling it."""
+    full, static = stamps[ARTICLE][0], stamps[STATIC_ARTICLE][0]
+    if full >= FULL_COVERAGE * static or not static_embeddings.available():
+        return ARTICLE
+    return STATIC_ARTICLE
+
+
+def _load_index(session: Session, db: str, kind: str, stamp: tuple[int, Any]) -> ArticleIndex:
+    """The index of ``kind`` in memory, read once and then updated with the rows that
+    changed since (the store's stamp differs from the one it was read at)."""
+    cached = _INDEX.get((db, kind))
+    if cached is None:
+        dim = static_embeddings.STATIC_DIM if kind == STATIC_ARTICLE else DIM
+        index = ArticleIndex.build(_article_rows(session, kind).items(), dim)
+    elif cached[0] != stamp:
+        since = None if cached[0][1] is None else _aware(cached[0][1]) - CLOCK_MARGIN
+        changed = _article_rows(session, kind, since)
+        gone: set[int] = set()
+        if len(set(cached[1].position) | set(changed)) != stamp[0]:  # some were deleted
+            present = set(
+                session.exec(
+                    select(Embedding.ref_id).where(
+                        Embedding.kind == kind, Embedding.model == model_of(kind)
+                    )
+                ).all()
+            )
+            gone = set(cached[1].position) - present
+        index = cached[1].updated(changed, gone)
+    else:
+        return cached[1]
+    index.model = model_of(kind)
+    for other in [k for k in _INDEX if k[0] == db and k[1] != kind]:
+        del _INDEX[other]  # one index per store in memory
+    _INDEX[(db, kind)] = (stamp, index)
     return index
 
 
+def article_index(session: Session) -> ArticleIndex | None:
+    """The article vectors searched now (``index.model`` says whose), kept up to date
+    with the store; None without the model."""
+    if embeddings.encoder() is None:
+        return None
+    db = dialect.db_key(session)
+    now = time.monotonic()
+    seen = _checked.get(db)
+    if seen is not None and seen[0] == _generation[0] and now - seen[1] < RECHECK_SECONDS:
+        return seen[2]
+    generation = _generation[0]
+    stamps = _stamps(session)
+    kind = _searched_kind(stamps)
+    index = _load_index(session, db, kind, stamps[kind])
+    _checked[db] = (generation, now, index)
+    return index
+
+
+def query_vector(index: ArticleIndex, text_: str, vector: Any = None) -> Any:
+    """The query's vector for ``index``'s model: ``vector`` (MiniLM's, when the caller
+    has it cached) for MiniLM's index, else computed; None when it cannot be."""
+    if index.model == static_embeddings.MODEL_ID:
+        vecs = static_embeddings.encode([text_], build=False)
+    elif vector is not None:
+        return vector
+    else:
+        vecs = embeddings.encode([text_])
+    return None if vecs is None else vecs[0]
+
+
 def search_articles(session: Session, query: Any, limit: int) -> list[tuple[int, float]]:
-    """Articles nearest to a query vector, or a query text; [] without the model."""
+    """Articles nearest to a query text, or to a MiniLM query vector (never compared with
+    the static model's vectors: [] while those are searched); [] without the model."""
     index = article_index(session)
     if index is None:
         return []
     if isinstance(query, str):
-        vecs = embeddings.encode([query])
-        if vecs is None:
-            return []
-        query = vecs[0]
-    return index.search(query, limit)
+        query = query_vector(index, query)
+    elif index.model != embeddings.MODEL_ID:
+        return []
+    return [] if query is None else index.nearest(query, limit)
 
 
 # -- tags ----------------------------------------------------------------------------

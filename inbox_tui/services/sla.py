@@ -3,12 +3,16 @@
 A conversation *waits* when it is open and a customer wrote after the last reply an
 agent sent (notes are not replies). It waits for its **first response** while no agent
 has replied yet, else for its **next response**; the clock starts at the first customer
-message not yet answered. The due time is that start plus the target, counted in the
-``[business_hours]`` working time when that section is set (``BusinessHours.add``,
-DST-correct like the stats), else in wall-clock time. A tag or a source with its own
-targets replaces the default; several take the shortest.
+message not yet answered (``waiting_since``, the one definition, kept stored on the
+conversation: ``store/waiting.py``). The due time is that start plus the target, counted
+in the ``[business_hours]`` working time when that section is set (``add_business_time``,
+DST-correct like the stats), else in wall-clock time. A tag, a source or a customer
+attribute with its own targets replaces the default; several take the shortest. A rule's
+``then.target`` sets targets for one conversation (``set_targets``), over all of those.
 
-States: **breached** (due time passed), **at risk** (due within ``at_risk``), ok.
+States: **breached** (due time passed), **at risk** (no more than ``at_risk`` left),
+ok. Time left or overdue (``time_left``: the list's mark, ``describe``, the JSON) is
+counted as the targets are: working time when business hours are set.
 The search terms ``sla:breached``, ``sla:at-risk`` and ``sla:due<2h`` select by them
 (``matching_ids``); ``waiting`` lists them most urgent first.
 
@@ -23,9 +27,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import func
 from sqlalchemy import select as core_select
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from inbox_tui.errors import UserError
@@ -38,9 +41,9 @@ from inbox_tui.models import (
     Message,
     Status,
     Tag,
-    utcnow,
 )
 from inbox_tui.services.stats import BusinessHours, DrillRow, load_subjects
+from inbox_tui.store.waiting import waiting_since  # the one definition, kept stored
 from inbox_tui.when import parse_duration
 
 BREACHED = "breached"
@@ -98,10 +101,26 @@ class SlaPolicy:
         )
 
     def targets_for(
-        self, tags: Sequence[str], source: str, attributes: dict[str, str] | None = None
+        self,
+        tags: Sequence[str],
+        source: str,
+        attributes: dict[str, str] | None = None,
+        own_targets: Targets | None = None,
     ) -> Targets:
         """The targets of a conversation: its tags', source's and customer's attributes'
-        own (the shortest of them), else the default."""
+        own (the shortest of them), else the default; and over all of them, the targets
+        set for this conversation alone (a rule's ``then.target``: ``own_targets``)."""
+        found = self._configured(tags, source, attributes)
+        if own_targets is None:
+            return found
+        return Targets(
+            own_targets.first if own_targets.first is not None else found.first,
+            own_targets.next if own_targets.next is not None else found.next,
+        )
+
+    def _configured(
+        self, tags: Sequence[str], source: str, attributes: dict[str, str] | None
+    ) -> Targets:
         own = [self.tags[t] for t in tags if t in self.tags]
         own += [t for prefix, t in self.sources.items() if source.startswith(prefix)]
         own += [
@@ -117,11 +136,13 @@ class SlaPolicy:
             pick([t.next for t in own], self.default.next),
         )
 
-    def shortest(self) -> timedelta | None:
-        """The shortest target anywhere: nothing can be due sooner after it starts."""
+    def shortest(self, own: timedelta | None = None) -> timedelta | None:
+        """The shortest target anywhere (``own``: the shortest set on a conversation):
+        nothing can be due sooner after it starts."""
         every = [self.default, *self.tags.values(), *self.sources.values()]
         every += self.contacts.values()
         values = [v for t in every for v in (t.first, t.next) if v is not None]
+        values += [own] if own is not None else []
         return min(values) if values else None
 
     def due(self, start: datetime, target: timedelta) -> datetime:
@@ -149,6 +170,17 @@ def add_business_time(hours: BusinessHours, start: datetime, amount: timedelta) 
     raise UserError("The response target is longer than ten years of working time.")
 
 
+def time_left(due_at: datetime, now: datetime, hours: BusinessHours | None) -> timedelta:
+    """How long until ``due_at`` (negative: how long overdue), counted as the targets
+    are: in working time when ``[business_hours]`` is set (a target due Friday 16:00
+    is one working hour overdue at Monday 10:00, not 66 hours), else by the clock."""
+    if hours is None:
+        return due_at - now
+    if due_at >= now:
+        return timedelta(seconds=hours.seconds_between(now, due_at))
+    return -timedelta(seconds=hours.seconds_between(due_at, now))
+
+
 @dataclass
 class Due:
     """One waiting conversation: what it waits for, since when, and by when."""
@@ -158,21 +190,32 @@ class Due:
     kind: str  # "first" or "next" response
     waiting_since: datetime
     due_at: datetime | None  # None: no target for this kind
+    hours: BusinessHours | None = None  # the working time the targets count in
+
+    def left(self, now: datetime) -> timedelta | None:
+        """Time left (negative: overdue), in working time when that is set."""
+        return time_left(self.due_at, now, self.hours) if self.due_at is not None else None
 
     def state(self, now: datetime, at_risk: timedelta) -> str:
+        """Breached once the due time has passed; at risk when no more than ``at_risk``
+        of (working) time is left."""
         if self.due_at is None:
             return OK
         if self.due_at <= now:
             return BREACHED
-        return AT_RISK if self.due_at - now <= at_risk else OK
+        left = self.left(now)
+        return AT_RISK if left is not None and left <= at_risk else OK
 
     def as_dict(self, now: datetime, policy: SlaPolicy) -> dict[str, Any]:
-        left = (self.due_at - now).total_seconds() if self.due_at else None
+        # In working time when that is set, as the targets count ("state" says breached
+        # even when no working time has passed since the due time).
+        left = self.left(now)
+        seconds = left.total_seconds() if left is not None else None
         return {
             "kind": self.kind,
             "waiting_since": self.waiting_since.isoformat(),
             "due_at": self.due_at.isoformat() if self.due_at else None,
-            "seconds_left": left,
+            "seconds_left": seconds,
             "state": self.state(now, policy.at_risk),
         }
 
@@ -189,35 +232,6 @@ def current() -> SlaPolicy | None:
     return _POLICY[0]
 
 
-def waiting_since() -> tuple[Any, Any]:
-    """SQL for a conversation (correlated to ``Conversation``): (when it started waiting,
-    its last agent reply). Waiting starts at the first customer message after the last
-    reply an agent sent (notes are not replies); NULL when the latest message that is
-    not a note is an agent's, or there is none."""
-    out = Message.__table__.alias("last_out")  # type: ignore[attr-defined]
-    last_out = (
-        select(func.max(out.c.sent_at))
-        .where(out.c.conversation_id == Conversation.id)
-        .where(out.c.direction == Direction.OUTBOUND.value)
-        .where(out.c.source != FORWARD_SOURCE)  # a forward is no answer to the customer
-        # A reply scheduled for later ("send at") is dated when it goes: until then the
-        # customer has no answer and the clock runs (walk2: it stopped at once).
-        .where(out.c.sent_at <= utcnow())
-        .correlate(Conversation)
-        .scalar_subquery()
-    )
-    inbound = aliased(Message)
-    since = (
-        select(func.min(inbound.sent_at))
-        .where(inbound.conversation_id == Conversation.id)
-        .where(inbound.direction == Direction.INBOUND.value)
-        .where(or_(last_out.is_(None), inbound.sent_at > last_out))
-        .correlate(Conversation)
-        .scalar_subquery()
-    )
-    return since, last_out
-
-
 def waiting(
     session: Session,
     policy: SlaPolicy,
@@ -226,8 +240,10 @@ def waiting(
     started_before: datetime | None = None,
 ) -> list[Due]:
     """Every waiting conversation (or those of ``ids``), most urgent first: due time,
-    then waiting longest. ``started_before`` keeps those waiting since before it."""
-    since, last_out = waiting_since()
+    then waiting longest. ``started_before`` keeps those waiting since before it.
+    Since when each waits is read from the stored copy of ``waiting_since`` (indexed)."""
+    last_out = waiting_since()[1]
+    since = col(Conversation.waiting_since)
     stmt = (
         core_select(
             col(Conversation.id),
@@ -235,12 +251,14 @@ def waiting(
             col(Conversation.source),
             since,
             last_out,
+            col(Conversation.target_first),
+            col(Conversation.target_next),
         )
         .where(col(Conversation.status) == Status.OPEN.value)
-        .where(col(Conversation.last_customer_at).is_not(None))
+        .where(since.is_not(None))
     )
     if started_before is not None:
-        stmt = stmt.where(and_(since.is_not(None), since <= started_before))
+        stmt = stmt.where(since <= started_before)
     rows = []
     for chunk in _chunks(ids):
         part = stmt if chunk is None else stmt.where(col(Conversation.id).in_(chunk))
@@ -248,15 +266,47 @@ def waiting(
     tags = _tags(session, [r[0] for r in rows])
     attrs = _attributes(session, policy, [r[0] for r in rows])
     found = []
-    for cid, subject, source, start, replied in rows:
+    for cid, subject, source, start, replied, first, next_ in rows:
         start = start if start.tzinfo else start.replace(tzinfo=UTC)
-        targets = policy.targets_for(tags.get(cid, []), source or "", attrs.get(cid))
+        own = own_targets(first, next_)
+        targets = policy.targets_for(tags.get(cid, []), source or "", attrs.get(cid), own)
         kind, target = ("first", targets.first) if replied is None else ("next", targets.next)
         due = policy.due(start, target) if target is not None else None
-        found.append(Due(cid, subject, kind, start, due))
+        found.append(Due(cid, subject, kind, start, due, policy.hours))
     far = datetime.max.replace(tzinfo=UTC)
     found.sort(key=lambda d: (d.due_at or far, d.waiting_since, d.conversation_id))
     return found
+
+
+def own_targets(first: int | None, next_: int | None) -> Targets | None:
+    """The targets stored on a conversation (seconds; a rule's ``then.target``)."""
+    if first is None and next_ is None:
+        return None
+    return Targets(
+        timedelta(seconds=first) if first is not None else None,
+        timedelta(seconds=next_) if next_ is not None else None,
+    )
+
+
+def set_targets(
+    session: Session,
+    conversation_id: int,
+    first: timedelta | None,
+    next_: timedelta | None,
+) -> list[str]:
+    """Set this conversation's own response targets (a rule's ``then.target``; None
+    leaves that one as it is). Returns what changed, in words, for the rule's history
+    line (the ``rule_fired`` event records it and bumps the version)."""
+    from inbox_tui.services.core import lock_conversation
+
+    conv = lock_conversation(session, conversation_id)
+    changed = []
+    for kind, attr, value in (("first", "target_first", first), ("next", "target_next", next_)):
+        seconds = int(value.total_seconds()) if value is not None else None
+        if seconds is not None and getattr(conv, attr) != seconds:
+            setattr(conv, attr, seconds)
+            changed.append(f"{kind} reply target {amount(value)}")  # type: ignore[arg-type]
+    return [f"set {' and '.join(changed)}"] if changed else []
 
 
 def _chunks(ids: Sequence[int] | None) -> list[list[int] | None]:
@@ -313,7 +363,7 @@ def matching_ids(
     """The conversations a search term selects: ``breached``, ``at_risk``, or due
     within ``within`` from ``now`` (``sla:due<2h``, overdue ones included)."""
     horizon = {BREACHED: timedelta(0), AT_RISK: policy.at_risk}.get(state, within or timedelta(0))
-    shortest = policy.shortest()
+    shortest = policy.shortest(_shortest_own(session))
     if shortest is None:
         return []
     # Working time never runs faster than the clock: what started later than this
@@ -323,21 +373,45 @@ def matching_ids(
         return [d.conversation_id for d in candidates if d.state(now, policy.at_risk) == BREACHED]
     if state == AT_RISK:
         return [d.conversation_id for d in candidates if d.state(now, policy.at_risk) == AT_RISK]
-    end = now + horizon
-    return [d.conversation_id for d in candidates if d.due_at is not None and d.due_at <= end]
+    # Due within the horizon of working time when that is set, as the targets count.
+    return [
+        d.conversation_id
+        for d in candidates
+        if (left := d.left(now)) is not None and left <= horizon
+    ]
+
+
+def _shortest_own(session: Session) -> timedelta | None:
+    """The shortest target a rule set on any open conversation."""
+    values = [
+        session.exec(select(func.min(column)).where(Conversation.status == Status.OPEN.value)).one()
+        for column in (col(Conversation.target_first), col(Conversation.target_next))
+    ]
+    found = [int(v) for v in values if v is not None]
+    return timedelta(seconds=min(found)) if found else None
 
 
 def describe(due: Due, now: datetime) -> str:
-    """``overdue 3h 10m`` or ``due in 40m`` (first or next reply)."""
-    if due.due_at is None:
-        return f"waiting {_span(now - due.waiting_since)}"
-    left = due.due_at - now
-    if left <= timedelta(0):
-        return f"overdue {_span(-left)}"
-    return f"due in {_span(left)}"
+    """``overdue 3h 10m`` or ``due in 40m`` (first or next reply), in working time when
+    ``[business_hours]`` is set, as the targets are counted."""
+    left = due.left(now)
+    if left is None:
+        return f"waiting {span(now - due.waiting_since)}"
+    if due.due_at is not None and due.due_at <= now:
+        return f"overdue {span(-left)}"
+    return f"due in {span(left)}"
 
 
-def _span(delta: timedelta) -> str:
+def amount(delta: timedelta) -> str:
+    """A target as written: ``30m``, ``4h``, ``1h 30m``, ``2d``."""
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    parts = [(days, "d"), *zip(divmod(rest, 60), ("h", "m"), strict=True)]
+    return " ".join(f"{n}{unit}" for n, unit in parts if n) or "0m"
+
+
+def span(delta: timedelta) -> str:
+    """``3h 05m``, ``2d 4h``, ``40m``."""
     minutes = int(delta.total_seconds() // 60)
     days, rest = divmod(minutes, 24 * 60)
     h, m = divmod(rest, 60)
@@ -396,17 +470,18 @@ def breach_report(
     )
     names = {a.id: a.username for a in session.exec(select(Agent)).all()}
     tags = _tags(session, conv_ids)
-    sources = (
-        dict(
-            session.exec(
-                select(Conversation.id, Conversation.source).where(
-                    col(Conversation.id).in_(conv_ids)
-                )
-            ).all()
-        )
-        if conv_ids
-        else {}
-    )
+    sources: dict[int, Any] = {}
+    for chunk in _chunks(conv_ids):
+        assert chunk is not None
+        for cid, source, first, next_ in session.exec(
+            select(
+                Conversation.id,
+                Conversation.source,
+                Conversation.target_first,
+                Conversation.target_next,
+            ).where(col(Conversation.id).in_(chunk))
+        ).all():
+            sources[int(cid or 0)] = (source or "", own_targets(first, next_))
     for chunk in _chunks(conv_ids):
         assert chunk is not None
         rows = session.exec(
@@ -436,7 +511,8 @@ def _judge(out, policy, rows, tags, sources, names, since, until, attrs) -> None
             start = start or sent_at
             continue
         if start is not None and since <= sent_at < until:
-            targets = policy.targets_for(tags.get(cid, []), sources.get(cid) or "", attrs.get(cid))
+            source, own = sources.get(cid) or ("", None)
+            targets = policy.targets_for(tags.get(cid, []), source, attrs.get(cid), own)
             target = targets.next if answered else targets.first
             if target is not None:
                 due = policy.due(start, target)

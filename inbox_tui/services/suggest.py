@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -49,16 +48,10 @@ from inbox_tui.models import (
     TagKind,
 )
 from inbox_tui.services import core, embeddings, semantic, tag_classifier
+from inbox_tui.services.article_index import ArticleIndex
+from inbox_tui.services.suggest_words import words
 from inbox_tui.store import dialect
 
-_STOPWORDS = """
-a an and are as at be but by can could do does for from have how i if in is it
-its me my no not of on or our please so that the their there this to was we what
-when where which who why will with would you your hi hello thanks thank regards
-dear team just get got want need like
-"""
-STOPWORDS = frozenset(_STOPWORDS.split())
-_WORD = re.compile(r"[a-z0-9]{2,}")
 FTS_CANDIDATES = 50
 FUZZY_CANDIDATES = 20
 W_FTS, W_FUZZ = 0.5, 0.5  # tuned on StackFAQ (benchmarks/suggest_accuracy.py)
@@ -71,6 +64,9 @@ W_FTS, W_FUZZ = 0.5, 0.5  # tuned on StackFAQ (benchmarks/suggest_accuracy.py)
 # dev half from a grid that includes 0 (meaning alone) and is reported on the other half
 # and on a second set no weight was chosen on (benchmarks/suggest_accuracy.py).
 W_WORDS = 0.05
+# The same over the static model's vectors (the fast first index of a large help
+# centre), a weaker ranker by meaning: chosen on the same dev half from the same grid.
+W_WORDS_STATIC = 0.2
 SEM_CANDIDATES = 50
 SIMILAR_TITLE = 0.6  # a fuzzy title score that counts as a word match on its own
 # The tag vote of similar conversations against naive Bayes: chosen on a dev part of the
@@ -78,10 +74,6 @@ SIMILAR_TITLE = 0.6  # a fuzzy title score that counts as a word match on its ow
 W_KNN = 0.75
 # Naive Bayes beside the regression of tag_classifier: chosen on the same dev part.
 W_NB = 0.0
-
-
-def words(text_: str) -> list[str]:
-    return [w for w in _WORD.findall(text_.lower()) if w not in STOPWORDS]
 
 
 @dataclass
@@ -154,6 +146,12 @@ def _titles(session: Session) -> TitleIndex:
     return index
 
 
+def _some_titles(session: Session, ids: list[int]) -> dict[int, str]:
+    """Article id → lower-cased title, for these articles only."""
+    wanted = select(Article.id, Article.title).where(col(Article.id).in_(list(set(ids))))
+    return {int(a or 0): t.lower() for a, t in session.exec(wanted).all()} if ids else {}
+
+
 def rank(
     session: Session,
     query: str,
@@ -162,27 +160,26 @@ def rank(
     fts_weight: float = W_FTS,
     fuzz_weight: float = W_FUZZ,
     meaning: bool = True,
-    words_weight: float = W_WORDS,
+    words_weight: float | None = None,
     query_vector: object | None = None,
 ) -> list[tuple[int, float, str]]:
     """(article id, score 0..1, reason) best first.
 
     With the embedding model (and ``meaning``), an article scores its cosine similarity
-    to the query plus ``words_weight`` times its word score relative to the best word
-    match; without it, the word score alone. ``words_weight=0`` ranks by meaning alone
+    to the query plus ``words_weight`` (default: W_WORDS, or W_WORDS_STATIC over the
+    static model's vectors) times its word score relative to the best word match;
+    without it, the word score alone. ``words_weight=0`` ranks by meaning alone
     and ``meaning=False`` by words alone (benchmarks). ``query_vector``: the query's
     embedding when the caller has it (a conversation's is cached)."""
     index = semantic.article_index(session) if meaning else None
-    vector = query_vector
-    if index is not None and len(index.ids) and vector is None:
-        vecs = embeddings.encode([query])
-        vector = None if vecs is None else vecs[0]
+    vector: Any = None
+    if index is not None and len(index.ids):
+        vector = semantic.query_vector(index, query, query_vector)
     words_on = bool(fts_weight or fuzz_weight)
     if index is None or not len(index.ids) or vector is None:
         lexical = _rank_words(session, query, fts_weight=fts_weight, fuzz_weight=fuzz_weight)
         return [(aid, score, why) for aid, score, why, _ in lexical[:limit]] if words_on else []
-    best = index.best(vector)
-    near = index.top(best, SEM_CANDIDATES)
+    near = index.nearest(vector, SEM_CANDIDATES)
     # With meaning, the nearest articles stand in for the fuzzy stage's sweep over every
     # title (its cost grew with the help centre: ~70% of a suggestion at 10,000
     # articles): titles are compared only for them and the full-text candidates.
@@ -197,32 +194,32 @@ def rank(
         if words_on
         else []
     )
-    return _fuse(lexical, index, best, near, words_weight)[:limit]
+    if words_weight is None:
+        words_weight = W_WORDS if index.model == embeddings.MODEL_ID else W_WORDS_STATIC
+    return _fuse(lexical, index, vector, near, words_weight)[:limit]
 
 
 def _fuse(
     lexical: list[tuple[int, float, str, bool]],
-    index: semantic.ArticleIndex,
-    best: Any,
+    index: ArticleIndex,
+    vector: Any,
     near: list[tuple[int, float]],
     words_weight: float,
 ) -> list[tuple[int, float, str]]:
-    """Cosine of the best chunk (``best``, from ``index``) plus the weighted word score,
+    """Cosine of the best chunk (exact, from ``index``) plus the weighted word score,
     over the nearest articles by meaning (``near``) and every word candidate with evidence
     (a full-text match or a similar title; the fuzzy stage's closest-of-nothing titles
-    are left out)."""
+    are left out). An article without an embedding yet counts by its words only."""
     evident = [(aid, score, why) for aid, score, why, hit in lexical if hit]
     top_words = max((score for _, score, _ in evident), default=0.0) or 1.0
     word_score = {aid: score / top_words for aid, score, _ in evident}
     reasons = {aid: why for aid, _, why in evident}
     first = {aid for aid, _ in near[:3]}
+    cosine = dict(near)
+    cosine.update(index.cosines(vector, [aid for aid in word_score if aid not in cosine]))
     out = []
     for aid in dict.fromkeys([a for a, _ in near] + list(word_score)):
-        pos = index.position.get(aid)
-        if pos is None:  # an article without an embedding yet: words only
-            cos = 0.0
-        else:
-            cos = max(float(best[pos]), 0.0)
+        cos = max(cosine.get(aid, 0.0), 0.0)
         score = (cos + words_weight * word_score.get(aid, 0.0)) / (1.0 + words_weight)
         why = reasons.get(aid, "")
         if aid in first:
@@ -246,25 +243,29 @@ def _rank_words(
     instead of sweeping every title for the closest."""
     terms = words(query)
     fts = fts_candidates(session, terms) if fts_weight else {}
-    titles = _titles(session)
     q = " ".join(terms) or query.lower()
     fuzzy: dict[int, float] = {}
-    if fuzz_weight and titles.titles:
-        if among is None:
+    if among is None:
+        titles = _titles(session)
+        by_id = titles.by_id
+        if fuzz_weight and titles.titles:
             for _, score, idx in process.extract(
                 q, titles.titles, scorer=fuzz.token_set_ratio, limit=FUZZY_CANDIDATES
             ):
                 fuzzy[titles.ids[idx]] = score / 100
+    else:  # only these titles are needed: read them, rather than check the title cache
+        by_id = _some_titles(session, [*among, *fts])
+    if fuzz_weight:
         for aid in [*(among or ()), *fts]:
-            if aid not in fuzzy and aid in titles.by_id:
-                fuzzy[aid] = fuzz.token_set_ratio(q, titles.by_id[aid]) / 100
+            if aid not in fuzzy and aid in by_id:
+                fuzzy[aid] = fuzz.token_set_ratio(q, by_id[aid]) / 100
     top = max(fts.values(), default=0) or 1
     scored = []
     for aid in set(fts) | set(fuzzy):
         f = fts.get(aid, 0.0) / top
         z = fuzzy.get(aid, 0.0)
         score = fts_weight * f + fuzz_weight * z
-        matched = [t for t in dict.fromkeys(terms) if t in titles.by_id.get(aid, "")][:4]
+        matched = [t for t in dict.fromkeys(terms) if t in by_id.get(aid, "")][:4]
         reason = (
             ("matched: " + ", ".join(matched))
             if matched

@@ -7,8 +7,10 @@ presence heartbeat, the outbox and the IMAP watch. Screens own their keys and st
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -27,15 +29,20 @@ from inbox_tui.tui.screens.flows import OpenChanged, ReplySent
 from inbox_tui.tui.screens.main import ListShown, MainScreen, Polled, StatusNews
 from inbox_tui.tui.screens.teamwork import MentionNews
 from inbox_tui.tui.typeahead import KeysFollowFocus
+from inbox_tui.tui.widgets.conversation_list import PAGE as LIST_PAGE
 from inbox_tui.tui.widgets.dialogs import HelpScreen
 from inbox_tui.words import count
 
 if TYPE_CHECKING:
     from inbox_tui.config import Config
+    from inbox_tui.services.listing import ConversationRow
 
 log = logging.getLogger(__name__)
 # How long news that only matters now ("2 replies sent") stays in the status line.
 NEWS_SECONDS = 20.0
+REOFFER_EVERY = 30.0  # seconds between looks for agents away ([assignment] reoffer_after)
+# How long a worker waits for the store to open (a large store's migration takes minutes).
+STORE_WAIT_SECONDS = 900.0
 
 
 class StoreChanged(Message):
@@ -45,6 +52,14 @@ class StoreChanged(Message):
 class StoreOpened(Message):
     def __init__(self, store: StoreLike) -> None:
         self.store = store
+        super().__init__()
+
+
+class EarlyPage(Message):
+    """The Open view's first page, read before the store opened (None: it could not be)."""
+
+    def __init__(self, rows: list[ConversationRow] | None) -> None:
+        self.rows = rows
         super().__init__()
 
 
@@ -80,18 +95,30 @@ class InboxApp(KeysFollowFocus, App[int]):
         self.clock = clock or (lambda: datetime.now(UTC))
         self.poll_seconds = poll_seconds
         self._listen_stop = threading.Event()  # ends the LISTEN thread with the app
-        self._token: tuple[int, int, int] | None = None
+        self._token: tuple[int, ...] | None = None
         self._mentions_seen: int | None = None  # the newest mention toasted (or the baseline)
         self._assign_looked = False  # the first poll gives out what waited before the start
+        self._reoffer_looked = time.monotonic()  # the first poll looks anyway
         self.exit_after_first_frame = False
         self.exit_after_first_paint = False
         self._started = False
         self._said_words_only = False
         self.paint_stream: Any = None
+        self._frozen = False  # start-up's objects out of the collector's way (_freeze)
+        # The store as soon as its worker has it, for workers that wait for it (a key
+        # pressed on the early first page); set on failure too, so none waits in vain.
+        self._opened: StoreLike | None = None
+        self._store_opened = threading.Event()
 
     @property
     def store(self) -> StoreLike:
         if self._store is None:
+            # A worker asked before the store was open (a key on the first page read
+            # early, services/first_page) waits for it; the UI thread never waits.
+            if threading.current_thread() is not threading.main_thread():
+                self._store_opened.wait(STORE_WAIT_SECONDS)
+                if self._opened is not None:
+                    return self._opened
             raise RuntimeError("the store is not open yet")
         return self._store
 
@@ -132,7 +159,7 @@ class InboxApp(KeysFollowFocus, App[int]):
         self.call_after_refresh(self._start)
 
     def _start(self) -> None:
-        if self._store is None:
+        if self._store is None and not self._first_page_early():
             # After the first frame: the database layer's start-up (importing SQLAlchemy
             # and the models) is CPU work under the same GIL, so begun while the screen
             # was built it only delayed the first frame, never sped up the first page.
@@ -152,14 +179,41 @@ class InboxApp(KeysFollowFocus, App[int]):
         print(f"PAINT {time.time()} {time.process_time()}", file=self.paint_stream, flush=True)
         self.exit()
 
+    def _first_page_early(self) -> bool:
+        """On SQLite without response targets, the Open view's first page is read with
+        the standard library before the store opens (services/first_page): the store's
+        start-up (SQLAlchemy, the models, the schema check: ~0.4 s of CPU) follows its
+        paint instead of preceding it. True when that read was started."""
+        from inbox_tui.services.first_page import sqlite_path, store_url
+
+        if self.config.sla or self.config.demo or not sqlite_path(store_url(self.config.db_url)):
+            return False
+        self._read_first_page_early()
+        return True
+
+    @work(thread=True, group="early")
+    def _read_first_page_early(self) -> None:
+        from inbox_tui.services.first_page import open_view_first_page, store_url
+
+        rows = open_view_first_page(store_url(self.config.db_url), self.me, LIST_PAGE)
+        self.post_message(EarlyPage(rows))
+
+    def on_early_page(self, message: EarlyPage) -> None:
+        if message.rows is not None:
+            self.main.show_early_page(message.rows)
+        self.call_after_refresh(self._open_store)  # after that paint, not competing with it
+
     @work(thread=True, exclusive=True, group="open")
     def _open_store(self) -> None:
         assert self._store_factory is not None
         try:
             store = self._store_factory()
         except UserError as exc:
+            self._store_opened.set()
             self.post_message(StoreFailed(f"inbox-tui: {exc}"))
             return
+        self._opened = store
+        self._store_opened.set()
         self.main.prefetch_first_page(store)
         # The store is handed over on the UI thread (on_store_opened), so _start never
         # sees it half-ready.
@@ -221,6 +275,17 @@ class InboxApp(KeysFollowFocus, App[int]):
         if self.exit_after_first_frame:  # benchmarks: start to first page of data
             self.exit_after_first_frame = False
             self.call_after_refresh(self._painted)
+        if not self._frozen:
+            self._frozen = True
+            self.call_after_refresh(self._freeze)
+
+    def _freeze(self) -> None:
+        """Once the first page is on screen, what start-up made (Textual, SQLAlchemy, the
+        models, the screens: ~the whole heap) is never garbage-collected again: Python's
+        full collection walked all of it every few hundred keys, 70-240 ms of one key
+        (profiled: one thread open in eight took 230-420 ms instead of ~200). Undone when
+        the app ends (a test process runs many apps)."""
+        gc.freeze()
 
     def on_service_failed(self, message: ServiceFailed) -> None:
         """A failure no screen handled (the stats screen's, say): one plain sentence."""
@@ -267,6 +332,10 @@ class InboxApp(KeysFollowFocus, App[int]):
             return
         try:
             semantic.catch_up(cast(Any, self.store))
+            with self.store.read() as s:  # the help centre's vectors in memory, ready
+                index = semantic.article_index(s)
+            if index is not None:
+                index.prepare()
             suggest.warm_tag_models(self.store)
         except Exception:  # a cache to fill: suggestions work without it
             log.warning("embedding the help centre and tagged conversations failed", exc_info=True)
@@ -297,6 +366,8 @@ class InboxApp(KeysFollowFocus, App[int]):
 
     def on_unmount(self) -> None:
         self._listen_stop.set()
+        if self._frozen:
+            gc.unfreeze()
 
     def on_store_changed(self, _message: StoreChanged) -> None:
         self._poll()
@@ -314,7 +385,7 @@ class InboxApp(KeysFollowFocus, App[int]):
         changed = token != self._token and self._token is not None
         self._token = token
         self.main.post_message(Polled(changed or bool(woken), presence))
-        if changed or not self._assign_looked:
+        if changed or not self._assign_looked or self._reoffer_due():
             self._give_out()
         if changed or self._mentions_seen is None:
             self._mention_news()
@@ -323,14 +394,20 @@ class InboxApp(KeysFollowFocus, App[int]):
         """With ``[assignment]`` on, new conversations are given out as they arrive (at
         the poll that sees them; every TUI does, the agents' lock keeps it fair and no
         conversation is given twice). The assignments show at the next poll."""
-        from inbox_tui.services.autoassign import AssignPolicy, give_out
+        from inbox_tui.services.autoassign import AssignPolicy, give_out, reoffer_lapsed
 
         self._assign_looked = True
-        policy = AssignPolicy.from_config(self.config.assignment)
+        try:
+            policy = AssignPolicy.from_config(self.config.assignment)
+        except UserError as exc:  # [assignment] search that cannot run: said, not run
+            self.main.post_message(StatusNews(str(exc)))
+            return
         if policy is None:
             return
         try:
-            given = give_out(cast(Any, self.store), policy, limit=200)
+            # An agent away longer than reoffer_after: their unanswered work first.
+            given = reoffer_lapsed(cast(Any, self.store), policy, limit=200)
+            given += give_out(cast(Any, self.store), policy, limit=200)
         except Exception as exc:  # the poll says the store is unreachable
             log.info("auto-assignment not run: %s", exc)
             return
@@ -338,6 +415,17 @@ class InboxApp(KeysFollowFocus, App[int]):
         if mine:
             shown = ", ".join(f"#{cid}" for cid in mine[:5])
             self.main.post_message(StatusNews(f"Given to you ({policy.mode}): {shown}."))
+
+    def _reoffer_due(self) -> bool:
+        """With ``[assignment] reoffer_after`` set, absences are looked for every 30 s
+        even when nothing changed (a presence lapses without any change to see)."""
+        if not (self.config.assignment or {}).get("reoffer_after"):
+            return False
+        now = time.monotonic()
+        if now - self._reoffer_looked < REOFFER_EVERY:
+            return False
+        self._reoffer_looked = now
+        return True
 
     def _mention_news(self) -> None:
         """Notes naming me since the last look: a toast each (at PostgreSQL's notice,

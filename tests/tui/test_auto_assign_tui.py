@@ -73,3 +73,46 @@ async def test_new_conversations_are_given_out_in_turn_while_the_tui_runs(store)
             if (r := app.main.conv_list.row_at(i)) and r.id == third
         )
         assert row.assignee == ME
+
+
+async def test_an_absent_agents_unanswered_work_is_reoffered_by_the_poll(store):
+    """[assignment] reoffer_after: an agent's presence lapses without any change in the
+    store, so the poll looks for absences by itself (every 30 s) and re-offers their
+    unanswered conversations to those present, with the reason in the event."""
+    import json
+
+    from inbox_tui.models import Event, Presence, utcnow
+    from inbox_tui.services import triage
+
+    def last_seen(name: str, minutes: int) -> None:
+        def work(s):
+            agent = triage.ensure_agent(s, name)
+            row = s.get(Presence, agent.id) or Presence(agent_id=agent.id)
+            row.heartbeat_at = utcnow() - timedelta(minutes=minutes)
+            s.add(row)
+
+        store.run(work)
+
+    cid = arrive(store, "sams", 0)
+    last_seen("sam", 10)
+    store.run(triage.assign, "sam", cid, "sam")
+    policy = {"mode": "round-robin", "agents": [ME, "sam"], "reoffer_after": "15m"}
+    app = make_app(store, config=make_config(assignment=policy))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        store.run(presence.heartbeat, ME, None)
+        app._poll()
+        await settle(pilot)
+        assert assignee(store, cid) == "sam"  # away 10 minutes: not yet
+        last_seen("sam", 20)  # a lapse changes nothing the change token sees
+        app._poll()
+        await settle(pilot)
+        assert assignee(store, cid) == "sam"  # looked less than 30 s ago
+        app._reoffer_looked -= 31  # half a minute later
+        app._poll()
+        await settle(pilot)
+        assert assignee(store, cid) == ME
+        assert "Given to you (round-robin)" in app.main.query_one("#status").render().plain
+    with store.read() as s:
+        data = [json.loads(d) for d in s.exec(select(Event.data).where(Event.kind == "assigned"))]
+    assert [(d["to"], d.get("reason")) for d in data if d.get("auto")] == [(ME, "away")]

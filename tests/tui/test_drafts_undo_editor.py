@@ -142,7 +142,8 @@ async def test_undo_of_a_bulk_close_reopens_every_one(demo_store):
         await pilot.press("e")
         await settle(pilot)
         # The demo incident's conversations have no category: the close asks once (#23).
-        assert app.screen.title_text.startswith("Category for the 2 without one?")
+        named = ", ".join(f"#{i}" for i in ids)  # which two, by number (loop2)
+        assert app.screen.title_text.startswith(f"Category for the 2 without one ({named})?")
         await pilot.press("enter")
         await settle(pilot)
         await pilot.press("y")  # the confirmation naming both

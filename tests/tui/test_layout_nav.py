@@ -228,6 +228,8 @@ async def test_first_tab_on_stats_goes_to_the_next_table(demo_store):
         await pilot.press("tab")
         assert app.focused.id == "repeats"
         await pilot.press("tab")
+        assert app.focused.id == "gaps"  # the help-content gaps (#23)
+        await pilot.press("tab")
         assert app.focused.id == "heat"
 
 

@@ -21,7 +21,7 @@ SCREENS = {
     "pane_contact": ["j", "enter", "f5"],
     "stats": ["S"],
     # focus on the first-response heatmap (after the three tables), cursor on Tuesday 10:00
-    "stats_heatmap": ["S", "tab", "tab", "tab", "tab", "down", *["right"] * 10],
+    "stats_heatmap": ["S", "tab", "tab", "tab", "tab", "tab", "down", *["right"] * 10],
     "stats_drill": ["S", "down", "right", "enter"],
 }
 

@@ -300,3 +300,71 @@ async def test_top_and_bottom_keys_scroll_the_screen_from_a_table(demo_store):
         await pilot.press("pageup")
         await settle(pilot)
         assert scroll.scroll_y == 0
+
+
+async def test_handoffs_and_help_content_gaps_on_the_stats_screen(demo_store):
+    """#23: the repeat table carries each agent's handoffs, and a table lists the
+    help-content gaps (category tags, then groups of similar conversations, closed with
+    no article sent), each row drilling down to its conversations; figures as the
+    services give them for the same period."""
+    from sqlalchemy import text
+
+    from inbox_tui.models import Agent, Conversation
+    from inbox_tui.services import continuity, triage
+    from inbox_tui.services.repeats import gap_groups
+    from inbox_tui.services.repeats import report as repeats_report
+
+    def handed(s):  # a closed conversation handed to mei and back: two handoffs
+        (cid,) = s.execute(  # the one closed last: within the period
+            text(
+                "SELECT conversation_id FROM stat_conversation sc JOIN conversation c "
+                "ON c.id = sc.conversation_id WHERE c.status = 'closed' "
+                "AND c.assignee_id IS NOT NULL ORDER BY sc.last_closed_us DESC LIMIT 1"
+            )
+        ).one()
+        conv = s.get(Conversation, cid)
+        owner = s.get(Agent, conv.assignee_id).username
+        triage.assign(s, owner, conv.id, "mei" if owner != "mei" else "sam")
+        triage.assign(s, owner, conv.id, owner)
+
+    demo_store.run(handed)
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("S")
+        await settle(pilot, 6)
+        stats = app.screen
+        with demo_store.read() as s:
+            moved = continuity.handoffs(s, stats.since, stats.until)
+            rep = repeats_report(s, stats.since, stats.until, now=stats.until, gaps=False)
+            groups = gap_groups(s, stats.since, stats.until)
+        assert sum(h.handoffs for h in moved if h.agent != "team") == 2
+        table = stats.query_one("#repeats")
+        keys = [c.value for c in table.columns]
+        shown = {table.get_row_at(i)[0].plain: table.get_row_at(i) for i in range(table.row_count)}
+        for h in moved:
+            assert shown[h.agent][keys.index("handoffs")] == str(h.handoffs)
+        gaps = stats.query_one("#gaps")
+        labels = [gaps.get_row_at(i)[0].plain for i in range(gaps.row_count)]
+        assert rep.tags_without_article and groups  # the demo has both
+        assert labels == [f"tag {r.key}" for r in rep.tags_without_article] + [
+            f"like “{g['subject']}”" for g in groups[:10]
+        ]
+        gaps.focus()
+        gaps.move_cursor(row=0)
+        await pilot.press("enter")
+        await settle(pilot)
+        drill = app.screen
+        assert drill.__class__.__name__ == "DrillScreen"
+        listing = drill.query_one("OptionList")
+        ids = {int(listing.get_option_at_index(i).id) for i in range(listing.option_count)}
+        assert ids == set(rep.gap_ids[rep.tags_without_article[0].key]) and ids
+        await pilot.press("escape")
+        await settle(pilot)
+        gaps.focus()
+        gaps.move_cursor(row=len(rep.tags_without_article))  # the first group
+        await pilot.press("enter")
+        await settle(pilot)
+        listing = app.screen.query_one("OptionList")
+        ids = {int(listing.get_option_at_index(i).id) for i in range(listing.option_count)}
+        assert ids == set(groups[0]["conversations"])

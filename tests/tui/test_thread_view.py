@@ -174,3 +174,30 @@ async def test_a_failed_read_leaves_the_list_and_says_why(demo_store, monkeypatc
         await pilot.press("enter")
         await settle(pilot)
         assert app.main.has_class("-reading")
+
+
+async def test_opening_and_leaving_paint_no_frame_of_the_old_arrangement(demo_store):
+    """Enter and Esc at 100 columns: every frame painted shows the widget that has the
+    focus (the thread after Enter, the list after Esc). The focus moves at once (keys
+    typed ahead land there), and the screen used to paint the old arrangement in one
+    frame and lay out the new one in the next (a frame of the list with the thread
+    focused, then a second layout and paint)."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.main
+        frames: list[tuple[str, bool]] = []
+        painted = screen._compositor_refresh
+
+        def recorded() -> None:
+            focused = screen.focused
+            shown = focused is not None and focused in screen._compositor.visible_widgets
+            frames.append((type(focused).__name__, shown))
+            painted()
+
+        screen._compositor_refresh = recorded  # type: ignore[method-assign]
+        for key in ("enter", "escape", "j", "enter", "escape"):
+            await pilot.press(key)
+            await settle(pilot)
+        assert ("ThreadView", True) in frames and ("ConversationList", True) in frames
+        assert all(shown for _, shown in frames), frames

@@ -20,8 +20,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from inbox_tui import words
 from inbox_tui.sanitize import for_display, one_line, safe_filename, short_filename
 from inbox_tui.tui.gateway import Loaded, ServiceFailed
+from inbox_tui.tui.widgets.key_list import KeyList
 
 if TYPE_CHECKING:
     from inbox_tui.services.attachments import AttachmentInfo
@@ -44,17 +46,11 @@ class ImageLoaded(Loaded):
     """value: a PIL image; flow: the attachment."""
 
 
-def size_text(n: int) -> str:
-    from inbox_tui.mail.parse import _mb
-
-    return _mb(n)
-
-
 def row_text(info: AttachmentInfo, width: int = 116) -> Text:
     """One attachment on one line of ``width`` cells: name, type, size, whose. When it
     does not fit, the date goes first, then the type, and the name is cut in the middle
     (its extension stays); a row never wraps into the next one."""
-    size = size_text(info.size)
+    size = words.size(info.size)
     ctype = one_line(info.content_type, 30)
     who = f"{'note by' if info.internal else 'from'} {one_line(info.author or 'unknown', 24)}"
     when = f", {info.sent_at:%d %b %H:%M}" if info.sent_at else ""
@@ -95,6 +91,7 @@ class AttachmentsScreen(ModalScreen[None]):
         self.conversation_id = conversation_id
         self.subject = subject
         self.items: list[AttachmentInfo] = []
+        self._at = 0  # the row highlighted
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -102,7 +99,8 @@ class AttachmentsScreen(ModalScreen[None]):
             if self.subject:
                 title += f" · {one_line(self.subject, 60)}"
             yield Label(Text(title, style="bold", no_wrap=True, overflow="ellipsis"))
-            yield OptionList(Option(Text("Loading…", style="dim"), disabled=True), id="attachments")
+            # j/k and g/G move as in every list (walk2: only the arrows moved here).
+            yield KeyList(Option(Text("Loading…", style="dim"), disabled=True), id="attachments")
             yield Static(Text(self.HINT, style="dim"), id="attachments-hint")
             yield Static(id="attachments-status")
 
@@ -172,12 +170,19 @@ class AttachmentsScreen(ModalScreen[None]):
     def _selected(self) -> None:
         self.action_view()
 
+    @on(OptionList.OptionHighlighted)
+    def _moved(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_index != self._at:  # not a redraw (a resize fills the rows again)
+            self._at = event.option_index
+            self.say("")  # a sentence about the file before is not about this one
+
     def action_view(self) -> None:
         from inbox_tui.services.attachments import attachment_text, is_image, is_text, preview_image
 
         info = self.current()
         if info is None:
             return
+        self.say("")  # a new action: what the last one said is over
         if is_text(info):
             self.gateway.read(
                 self, attachment_text, info, reply=TextLoaded, flow=info, group="attachments"
@@ -199,7 +204,7 @@ class AttachmentsScreen(ModalScreen[None]):
         info: AttachmentInfo = message.flow
         self.app.push_screen(
             TextViewer(
-                f"{short_filename(info.filename, 50)} ({size_text(info.size)})", message.value
+                f"{short_filename(info.filename, 50)} ({words.size(info.size)})", message.value
             )
         )
 
@@ -215,6 +220,7 @@ class AttachmentsScreen(ModalScreen[None]):
         info = self.current()
         if info is None:
             return
+        self.say("")
         where, ctype = self._where(info), info.content_type
 
         def job(session: Any) -> str:
@@ -229,6 +235,7 @@ class AttachmentsScreen(ModalScreen[None]):
         info = self.current()
         if info is None:
             return
+        self.say("")
         reason = why_not_kept(info)
         if reason:  # said now, not after asking for a folder
             self.say(
@@ -260,6 +267,26 @@ class AttachmentsScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
+class _ViewerText(TextArea):
+    """Read-only text: g/Home and G/End go to its top and bottom, as in a pager (walk2:
+    G and End did nothing useful in a log; End went to the end of the line)."""
+
+    BINDINGS = [
+        Binding("g,home,ctrl+home", "top", "Top", show=False, id="viewer.top"),
+        Binding("G,end,ctrl+end", "bottom", "Bottom", show=False, id="viewer.bottom"),
+        Binding("j", "cursor_down", "Down", show=False, id="viewer.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="viewer.up"),
+    ]
+
+    def action_top(self) -> None:
+        self.move_cursor((0, 0))
+        self.scroll_home(animate=False)
+
+    def action_bottom(self) -> None:
+        self.move_cursor(self.document.end)
+        self.scroll_end(animate=False)
+
+
 class TextViewer(ModalScreen[None]):
     """A text attachment (or an HTML source) to read: scroll with the arrows, PgUp/PgDn;
     Esc closes. The text is already cleaned by the service."""
@@ -282,7 +309,7 @@ class TextViewer(ModalScreen[None]):
             # Cleaned here too: whatever the caller read (an attachment, an HTML source)
             # reaches the terminal only as text.
             text = for_display(self.text)
-            yield TextArea(text, read_only=True, soft_wrap=self.wrap, id="viewer-text")
+            yield _ViewerText(text, read_only=True, soft_wrap=self.wrap, id="viewer-text")
 
     def action_wrap(self) -> None:
         area = self.query_one(TextArea)

@@ -90,6 +90,7 @@ def _fix_choices(session: Any, cid: int | None, pattern: str | None) -> tuple[li
 def _fix_macros(
     session: Any, me: str, ref: str, cid: int | None, pattern: str | None
 ) -> tuple[list[PickItem], dict[str, str]]:
+    from inbox_tui.services import core
     from inbox_tui.services.buglinks import linked
 
     ids = linked(session, ref, pattern)
@@ -97,7 +98,9 @@ def _fix_macros(
     if target is None:
         return [], {}
     items, previews = _macro_items(session, me, target)
-    return items[1:], previews  # "fixed" is an answer: a macro is needed
+    # Whose conversation the preview is written for (walk2: "Hi Chloe," of whom?)
+    on = f"Preview on {core.labels(session, [target])[0]}:\n\n"
+    return items[1:], {slug: on + text for slug, text in previews.items()}
 
 
 def _fix_plan(session: Any, ref: str, slug: str, pattern: str | None) -> tuple[Any, list[str]]:
@@ -117,22 +120,34 @@ def _follow_up_batch(
 
 
 def _category_needed(
-    session: Any, ids: list[int], mode: str, then_status: str | None, macro: str | None
-) -> tuple[list[int], Any]:
-    """Those of ``ids`` the action would close without a category, and the choices."""
-    from inbox_tui.services import categories
+    session: Any,
+    ids: list[int],
+    mode: str,
+    then_status: str | None,
+    macro: str | None,
+    reopens: bool = False,
+) -> tuple[list[int], Any, str]:
+    """Those of ``ids`` the action would close without a category, and the choices; with
+    the first one's label when it is the only one (the question names it)."""
+    from inbox_tui.services import categories, core
 
-    lacking = categories.to_ask(session, ids, mode, then_status, macro)
+    lacking = categories.to_ask(session, ids, mode, then_status, macro, reopens=reopens)
     if not lacking:
-        return [], []
+        return [], [], ""
     # By name at once: the likely ones (suggestions, slow on a first use) follow.
-    return lacking, categories.choices(session, None)
+    label = core.labels(session, lacking[:1])[0] if len(lacking) == 1 else ""
+    return lacking, categories.choices(session, None), label
 
 
 def _likely_categories(session: Any, conversation_id: int) -> Any:
     from inbox_tui.services import categories
 
     return categories.choices(session, conversation_id)
+
+
+def _linked_hint(linked: int, followed: int) -> str:
+    """ "14 linked · 6 followed up already": the counts the preview then lists."""
+    return f"{linked} linked" + (f" · {followed} followed up already" if followed else "")
 
 
 def _label(picker: FuzzyPicker, value: str) -> str:
@@ -400,9 +415,9 @@ class InsightFlows(TriageFlows):
                 markup=False,
             )
             return
-        counts = dict(known)
-        items = [PickItem(r, r, f"on this conversation · {counts.get(r, 1)} linked") for r in own]
-        items += [PickItem(r, r, f"{n} linked") for r, n in known if r not in own]
+        counts = {k.ref: _linked_hint(k.linked, k.followed) for k in known}
+        items = [PickItem(r, r, f"on this conversation · {counts.get(r, '1 linked')}") for r in own]
+        items += [PickItem(k.ref, k.ref, counts[k.ref]) for k in known if k.ref not in own]
 
         def chosen(ref: str | None) -> None:
             if ref:
@@ -448,7 +463,7 @@ class InsightFlows(TriageFlows):
                 self.ask_category(
                     plan.to_follow_up,
                     lambda category: self._follow_up(plan.ref, slug, plan.to_follow_up, category),
-                    then_status=None, macro=slug,
+                    then_status=None, macro=slug, reopens=True,  # closed ones are closed again
                 )  # fmt: skip
             else:
                 self.notify("Nothing was queued.", markup=False)
@@ -522,12 +537,14 @@ class InsightFlows(TriageFlows):
         macro: str | None = None,
         on_cancel: Callable[[], None] | None = None,
         on_skip: Callable[[], None] | None = None,
+        reopens: bool = False,
     ) -> None:
         """Before an action that may close ``ids`` (``then_status`` "closed", or a
         ``macro`` whose actions close): those that need a category
         (``categories.needs_category``) ask for one, once for all; then ``then(category)``
         (None: none needed, or skipped when there is no ``on_skip``). Esc runs
-        ``on_cancel`` (else: nothing closes)."""
+        ``on_cancel`` (else: nothing closes). ``reopens``: closed ones are reopened
+        first (``F``), so they are asked for too."""
         mode = self.config.category_on_close
         if mode == "off":
             then(None)
@@ -537,13 +554,14 @@ class InsightFlows(TriageFlows):
         waiting = Waiting("Closing… (Esc cancels)")
         self.app.push_screen(waiting)
         self.gateway.read(
-            self, _category_needed, list(ids), mode, then_status, macro, reply=CategoryNeeded,
+            self, _category_needed, list(ids), mode, then_status, macro, reopens,
+            reply=CategoryNeeded,
             flow=(list(ids), then, on_cancel, on_skip, waiting), group="pickers",
         )  # fmt: skip
 
     def on_category_needed(self, message: CategoryNeeded) -> None:
         ids, then, on_cancel, on_skip, waiting = message.flow
-        lacking, found = message.value
+        lacking, found, label = message.value
         if waiting.handoff() is None:  # Esc while it was asked
             if on_cancel is not None:
                 on_cancel()
@@ -554,7 +572,14 @@ class InsightFlows(TriageFlows):
             then(None)
             return
         n = len(lacking)
-        which = self.conversation_label(ids[0]) if len(ids) == 1 else f"the {n} without one"
+        # Named: the one it is about, or which of several (walk2: F asked "Category for
+        # the 1 without one?" and never said which conversation).
+        if n == 1:
+            which = self.conversation_label(lacking[0])
+            if len(ids) > 1 or which == f"#{lacking[0]}":  # not the one on screen
+                which = one_line(label, 70)
+        else:
+            which = f"the {n} without one ({_numbers(lacking)})"
         required = self.config.category_on_close == "require"
         items = _category_items(found, skip=not required)
         hint = "required" if required else "Enter chooses"
@@ -574,7 +599,7 @@ class InsightFlows(TriageFlows):
 
         picker = FuzzyPicker(title, items)
         self.app.push_screen(picker, chosen)
-        if len(ids) == 1:  # the likely ones first, once suggested (the picker is up already)
+        if n == 1:  # the likely ones first, once suggested (the picker is up already)
             self.gateway.read(
                 self, _likely_categories, lacking[0], reply=CategoryChoicesLoaded,
                 flow=(picker, not required), group="pickers",
@@ -584,6 +609,12 @@ class InsightFlows(TriageFlows):
         picker, skip = message.flow
         if picker.is_attached:
             picker.set_items(_category_items(message.value, skip=skip))
+
+
+def _numbers(ids: list[int], shown: int = 6) -> str:
+    """ "#3, #11, #76 and 4 more" """
+    head = ", ".join(f"#{i}" for i in ids[:shown])
+    return head + (f" and {len(ids) - shown} more" if len(ids) > shown else "")
 
 
 def _category_items(found: Any, *, skip: bool) -> list[PickItem]:

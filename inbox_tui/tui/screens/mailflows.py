@@ -6,6 +6,7 @@ attachments (``screens/attachments.py``) and a message's original HTML. The rule
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from inbox_tui.sanitize import one_line
@@ -15,6 +16,8 @@ from inbox_tui.tui.screens.flows import SendFlow
 from inbox_tui.tui.screens.replying import ReplyFlows
 from inbox_tui.tui.widgets.dialogs import FuzzyPicker, PickItem, Prompt
 from inbox_tui.words import count
+
+log = logging.getLogger(__name__)
 
 
 class ForwardChoicesLoaded(Loaded):
@@ -143,9 +146,26 @@ class MailFlows(ReplyFlows):
             flow.review = draft.review
             self.send(flow)
 
+        def keep(note: str) -> None:  # the autosave, as a reply's: a crash keeps the forward
+            kept = composer.review or review  # with the recipients as edited in the review
+            self.gateway.fire(
+                self, lambda s: keep_forward(s, self.me, conv_id, note, kept), group="draft"
+            )
+
+        def keep_now(note: str, complete: bool) -> None:  # quitting: kept before the app goes
+            kept = composer.review or review
+            try:
+                self.gateway.commit(lambda s: keep_forward(s, self.me, conv_id, note, kept))
+            except Exception:  # the app is leaving; the last autosave is what remains
+                log.exception("could not keep the forward while quitting")
+
         what = "one message" if review.message_row_id else "the conversation"
         title = f"Forward {what} of #{conv_id} (a note on top, or nothing; ctrl+s to review)"
-        self.app.push_screen(Composer(title, text, review=review, config=self.config), done)
+        composer = Composer(
+            title, text, review=review, config=self.config, autosave=keep, save_now=keep_now
+        )
+        self.app.push_screen(composer, done)
+        keep(text)  # the recipients are chosen: kept at once, before a word of the note
 
     def compose_reply(self, conv_id: int, text: str, *args: Any, **kw: Any) -> None:
         """A forward that failed comes back in its own composer, with its review."""

@@ -26,15 +26,21 @@ if TYPE_CHECKING:
 
 
 def thread_of(
-    session: Any, conv_id: int, window: int, me: str, now: datetime | None = None
+    session: Any,
+    conv_id: int,
+    window: int,
+    me: str,
+    now: datetime | None = None,
+    bug_pattern: str | None = None,
 ) -> tuple[Any, Any]:
     from inbox_tui.services.clock import customer_clock
     from inbox_tui.services.conversations import get_thread
     from inbox_tui.services.presence import others_by_conversation
 
-    thread = get_thread(session, conv_id, newest=window)
+    thread = get_thread(session, conv_id, newest=window, bug_pattern=bug_pattern)
     clock = customer_clock(session, conv_id, now) if now is not None else None
     thread.customer_clock = clock.describe() if clock else ""
+    thread.customer_offset = clock.offset_minutes if clock else None
     return thread, others_by_conversation(session, me).get(conv_id, [])
 
 
@@ -58,7 +64,8 @@ class ThreadOpening(FlowsBase):
     def _load_thread(self, conv_id: int) -> None:
         window = self.thread_view.window_for(conv_id)
         self.gateway.read(
-            self, thread_of, conv_id, window, self.me, self.clock(), reply=ThreadLoaded,
+            self, thread_of, conv_id, window, self.me, self.clock(), self.config.bug_pattern,
+            reply=ThreadLoaded,
             flow=(conv_id, window), group="thread", exclusive=True,
         )  # fmt: skip
 

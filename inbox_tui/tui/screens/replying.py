@@ -56,6 +56,7 @@ class ReplyFlows(FlowsBase):
         """The note composer on the agent's kept note draft (``exact``: on that text, a
         note that failed to save, handed back with its ``review``: the files). The
         review step attaches files (``f``), kept with the note."""
+        from inbox_tui.services import buglinks
         from inbox_tui.services.compose import start_note
         from inbox_tui.services.drafts import delete_draft
         from inbox_tui.services.review import note_review
@@ -77,12 +78,13 @@ class ReplyFlows(FlowsBase):
                 saved = "Note saved." if not files else f"Note saved with {_files(len(files))}."
                 self.gateway.write(
                     self,
-                    lambda s: triage.add_note(
-                        s, self.me, cid, draft.text, attachments=files, config=self.config
-                    ),
-                    ok=saved,
+                    lambda s: buglinks.add_note(
+                        s, self.me, cid, draft.text, pattern=self.config.bug_pattern,
+                        attachments=files, config=self.config,
+                    ),  # a bug it names links the conversation: the toast says so
+                    ok=lambda note: f"{saved} {buglinks.linked_sentence(note.links)}".strip(),
                     flow=NoteFlow(cid, draft.text, draft.review),
-                )
+                )  # fmt: skip
 
         composer = self._open_composer(
             cid, "note", title, done, is_note=True, review=review or note_review(cid),
@@ -193,17 +195,20 @@ class ReplyFlows(FlowsBase):
         exact: bool = False,
         reply_all: bool = False,
         review: Any = None,
+        label: str | None = None,
     ) -> None:
         """Open the composer at once; its text, the agent's kept draft (if any) followed
         by ``text``, arrives from the store with the review step's headers
         (services.review). ``exact``: ``text`` alone (a send that failed comes back as it
         was, with the ``review`` the agent had edited). Keys typed before the composer is up
-        are held for it by the app (tui/typeahead.py)."""
+        are held for it by the app (tui/typeahead.py). ``label``: how the title names the
+        conversation, when it is not the one on screen (B brings back a reply to another)."""
         from inbox_tui.services.compose import start_reply
         from inbox_tui.services.drafts import delete_draft
 
         state: dict[str, int | None] = {"seen": None}
-        title = f"Reply{' to all' if reply_all else ''} to {self.conversation_label(conv_id)}"
+        label = label or self.conversation_label(conv_id)
+        title = f"Reply{' to all' if reply_all else ''} to {label}"
         title += f" (macro {macro})" if macro else ""
 
         def done(draft: Draft | None) -> None:

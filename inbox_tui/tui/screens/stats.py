@@ -70,7 +70,7 @@ TAG_COLUMNS = [
     Column("handle", "median handle time", "handle", rank=1),
 ]
 # Focus order, top to bottom of the screen: the tables, then the maps.
-SECTIONS = ("agents", "tags", "repeats", "breaches", "heat", "fr-heat")
+SECTIONS = ("agents", "tags", "repeats", "gaps", "breaches", "heat", "fr-heat")
 REPEAT_ROWS = 5  # tags and articles shown in the repeat-contact table (worst first)
 
 
@@ -104,8 +104,18 @@ class RepeatsLoaded(Loaded):
     pass
 
 
+class GapsLoaded(Loaded):
+    """value: groups of similar conversations closed without an article (repeats.gap_groups)."""
+
+
 class BreachesLoaded(Loaded):
     """value: ``sla.breach_report`` for the period (replies after their target)."""
+
+
+class _Page(VerticalScroll, can_focus=False):
+    """The screen's scrolling page: not a Tab stop of its own (an invisible one between
+    the last map and the agent table), so Tab goes through the tables then the maps in
+    reading order; g/G and PgUp/PgDn scroll it from anywhere."""
 
 
 class StatsScreen(Screen[str | int | None]):
@@ -159,13 +169,14 @@ class StatsScreen(Screen[str | int | None]):
         self._previous = ""
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
+        with _Page():
             yield Static(id="title", classes="block")
             yield Static(id="volume", classes="block")
             yield DataTable(id="agents", cursor_type="cell", zebra_stripes=True)
             yield Static(id="agents-note", classes="note")
             yield DataTable(id="tags", cursor_type="row")
             yield DataTable(id="repeats", cursor_type="row")
+            yield DataTable(id="gaps", cursor_type="row")
             yield DataTable(id="breaches", cursor_type="row")
             zone = one_line(self.zone, 40)
             yield HeatMap(f"Incoming by weekday and hour ({zone})", "count", id="heat")
@@ -194,6 +205,18 @@ class StatsScreen(Screen[str | int | None]):
                 Column("closes", "closes", rank=0),
                 Column("rate", "repeat rate", "rate", rank=0),
                 Column("nocat", "closed without category", "no category", rank=1),
+                Column("handoffs", "handoffs", "handoffs", rank=2),
+            ],
+            "gaps": [
+                Column(
+                    "key",
+                    "Help-content gaps: closed with no article sent",
+                    "No article sent",
+                    rank=0,
+                    min_width=12,
+                ),
+                Column("n", "conversations", "convs", rank=0),
+                Column("rate", "repeat rate", "rate", rank=1),
             ],
             "breaches": [
                 Column(
@@ -209,6 +232,8 @@ class StatsScreen(Screen[str | int | None]):
             ],
         }
         self.repeat_ids: dict[str, list[int]] = {}
+        self.gap_ids: dict[str, list[int]] = {}
+        self._gap_tags: list[tuple[str, list[str]]] = []
         self.breach_late: dict[str, dict[int, list[float]]] = {}
         self.query_one("#breaches", DataTable).display = False  # shown with targets
         self.load()
@@ -245,6 +270,8 @@ class StatsScreen(Screen[str | int | None]):
         self._show_volume()
 
     def load(self) -> None:
+        from inbox_tui.services.continuity import handoffs
+        from inbox_tui.services.repeats import gap_groups
         from inbox_tui.services.repeats import report as repeats_report
         from inbox_tui.services.stats import BusinessHours, compute_report
 
@@ -269,11 +296,19 @@ class StatsScreen(Screen[str | int | None]):
         )
         self.gateway.read(
             self,
-            lambda s: repeats_report(s, since, until, days=days, now=until, gaps=False),
+            lambda s: (
+                repeats_report(s, since, until, days=days, now=until, gaps=False),
+                handoffs(s, since, until),
+            ),
             reply=RepeatsLoaded,
             group="repeats",
             exclusive=True,
         )
+        # Grouping by meaning takes longest: its rows join the gaps table when ready.
+        self.gateway.read(
+            self, lambda s: gap_groups(s, since, until), reply=GapsLoaded, group="gaps",
+            exclusive=True,
+        )  # fmt: skip
         self._load_breaches(since, until)
 
     def _has_targets(self) -> bool:
@@ -381,8 +416,9 @@ class StatsScreen(Screen[str | int | None]):
     # -- the figures -------------------------------------------------------------------
 
     def on_repeats_loaded(self, message: RepeatsLoaded) -> None:
-        rep = message.value
+        rep, handed = message.value
         uncat = {u.agent: u.as_dict() for u in rep.uncategorised}
+        moved = {h.agent: str(h.handoffs) for h in handed}
 
         def pct(value: float | None) -> str:
             return "—" if value is None else f"{value:.0%}"
@@ -398,10 +434,32 @@ class StatsScreen(Screen[str | int | None]):
             self.repeat_ids[key] = r.repeated_ids
             label = r.key if kind in ("agent", "team") else f"{kind} {r.key}"
             nocat = pct(uncat.get(r.key, {}).get("share")) if kind in ("agent", "team") else ""
-            laid.append((key, [one_line(label, 40), str(r.closes), pct(r.rate), nocat]))
+            hand = moved.get(r.key, "0") if kind in ("agent", "team") else ""
+            laid.append((key, [one_line(label, 40), str(r.closes), pct(r.rate), nocat, hand]))
         self._rows["repeats"] = laid
         self._lay_out("repeats")
+        self.gap_ids = {f"tag:{k}": ids for k, ids in rep.gap_ids.items()}
+        self._gap_tags = [
+            (f"tag:{r.key}", [one_line(f"tag {r.key}", 40), str(len(rep.gap_ids.get(r.key, []))), pct(r.rate)])
+            for r in rep.tags_without_article
+        ]  # fmt: skip
+        self._show_gaps(self._rows.get("gaps", []))
         self._restore_place()
+
+    def on_gaps_loaded(self, message: GapsLoaded) -> None:
+        groups = []
+        for i, g in enumerate(message.value[:10]):
+            self.gap_ids[f"group:{i}"] = list(g["conversations"])
+            label = f"like “{one_line(g['subject'], 60)}”"
+            groups.append((f"group:{i}", [label, str(g["count"]), ""]))
+        self._show_gaps(groups)
+
+    def _show_gaps(self, rows: list[tuple[str, list[str]]]) -> None:
+        """The help-content gaps: category tags, then groups of similar conversations,
+        closed with no article sent (``rows``: the groups, when known)."""
+        groups = [r for r in rows if r[0].startswith("group:")]
+        self._rows["gaps"] = self._gap_tags + groups
+        self._lay_out("gaps")
 
     def on_report_loaded(self, message: ReportLoaded) -> None:
         from inbox_tui.services.stats import human
@@ -544,6 +602,13 @@ class StatsScreen(Screen[str | int | None]):
         tag = f"{kind} {name}" if kind in ("tag", "article") else None
         ids = tuple(self.repeat_ids.get(key, []))
         self._drill(DrillRequest("repeat", agent=agent, tag=tag, ids=ids))
+
+    @on(DataTable.RowSelected, "#gaps")
+    def _gap_row(self, event: DataTable.RowSelected) -> None:
+        key = str(event.row_key.value)
+        kind, _, name = key.partition(":")
+        label = f"tag {name}" if kind == "tag" else None
+        self._drill(DrillRequest("gap", tag=label, ids=tuple(self.gap_ids.get(key, []))))
 
     @on(DataTable.RowSelected, "#breaches")
     def _breach_row(self, event: DataTable.RowSelected) -> None:

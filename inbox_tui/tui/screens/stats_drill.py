@@ -38,6 +38,7 @@ LABELS = {
     "incoming": "incoming messages",
     "tag": "conversations tagged",
     "repeat": "closes followed by a repeat contact",
+    "gap": "closed with no help article sent",
     "breached": "replies after their target (the longest overrun shown)",
 }
 

@@ -113,9 +113,12 @@ class TriageFlows(MailFlows):
             elif taken.forwarded:  # an old forward (before reviews were kept)
                 self.notify("Nothing was forwarded (f forwards again).", markup=False)
             else:  # a forward never comes back as a reply to the customer
+                # Named with its subject: the agent may be reading another one by now.
+                label = f"#{taken.conversation_id} “{one_line(taken.subject, 50)}”"
                 self.compose_reply(
                     taken.conversation_id, taken.text, exact=True,
                     reply_all=bool(review and review.reply_all), review=review,
+                    label=label if taken.subject else None,
                 )  # fmt: skip
         row = self.conv_list.current_row()
         self.reload(keep_id=row.id if row else None)
@@ -492,6 +495,9 @@ class TriageFlows(MailFlows):
                 f"Edit macro “{edit.name}” (placeholders like {{{{contact.first_name}}}} are checked on save)",
                 edit.text,
                 is_note=True,
+                # A macro's text is a template: no @name is resolved while editing it.
+                hint="{{contact.first_name}}, {{agent.name}}, {{conversation.subject}}… "
+                "are filled in when it is applied",
                 save_label="Save macro",
                 check=check,
             ),
@@ -546,7 +552,7 @@ class TriageFlows(MailFlows):
         )  # fmt: skip
 
     def on_macro_prepared(self, message: MacroPrepared) -> None:
-        from inbox_tui.services.macros import apply_macro_many
+        from inbox_tui.services.rules import apply_macro_many
 
         flow: Flow
         flow, waiting = message.flow
@@ -576,7 +582,7 @@ class TriageFlows(MailFlows):
                     self.gateway.write(
                         self,
                         lambda s: apply_macro_many(
-                            s, self.me, flow.ids, info.slug, config=self.config,
+                            s, self.me, flow.ids, info.slug, self.rules, config=self.config,
                             category=category, answers=answers,
                         ),
                         ok=f"Applied “{name}” to {wording.conversations(n)}.",

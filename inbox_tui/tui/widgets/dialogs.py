@@ -427,6 +427,7 @@ class Confirm(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),
     ]
     SHOWN = 8  # subjects listed; the rest are counted
+    NUMBERED = 40  # of the rest, numbers listed
 
     def __init__(self, question: str, subjects: list[str], notes: list[str] | None = None) -> None:
         super().__init__()
@@ -440,7 +441,15 @@ class Confirm(ModalScreen[bool]):
         for subject in self.subjects[: self.SHOWN]:
             text.append(f"  • {one_line(subject, 70)}\n")
         if len(self.subjects) > self.SHOWN:
-            text.append(f"  … and {len(self.subjects) - self.SHOWN} more\n", style="dim")
+            rest = self.subjects[self.SHOWN :]
+            # The rest by number when they are numbers (``core.labels``), so every
+            # conversation acted on is on screen (walk2: "14 linked" and 8 shown).
+            numbers = [one_line(r, 12) for r in rest[: self.NUMBERED] if r.startswith("#")]
+            listed = (
+                ": " + ", ".join(numbers) if len(numbers) == min(len(rest), self.NUMBERED) else ""
+            )
+            listed += ", …" if listed and len(rest) > self.NUMBERED else ""
+            text.append(f"  … and {len(rest)} more{listed}\n", style="dim")
         if self.notes:
             text.append("\n" + one_line(self.notes[0], 100) + "\n", style="bold yellow")
             for note in self.notes[1 : self.SHOWN + 1]:

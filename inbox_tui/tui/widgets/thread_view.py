@@ -25,8 +25,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from inbox_tui.sanitize import for_display, one_line, person, short_filename
-from inbox_tui.words import count
+from inbox_tui.sanitize import for_display, one_line, short_filename
+from inbox_tui.words import count, size
 
 if TYPE_CHECKING:
     from inbox_tui.services.conversations import Thread, ThreadMessage
@@ -62,8 +62,20 @@ def fold_quotes(body: str, show_quotes: bool) -> str:
     return "\n".join(out).rstrip()
 
 
-def message_text(m: ThreadMessage, show_quotes: bool, now: datetime) -> Text:
+def message_text(
+    m: ThreadMessage,
+    show_quotes: bool,
+    now: datetime,
+    zone: str = "UTC",
+    customer_offset: int | None = None,
+) -> Text:
+    """One message's lines. ``zone``: the agent's time zone, in which a scheduled
+    reply's time is shown (with the customer's, ``customer_offset``, when known)."""
+    from inbox_tui.services.schedule import describe_for_agent
+
     kind = {"in": "customer", "out": "reply", "note": "internal note"}.get(m.direction, m.direction)
+    if m.forwarded:
+        kind = "forward"
     who = one_line(m.author_name or m.author_email or m.agent or "unknown", 80)
     if m.author_email and m.direction == "in":
         who += f" <{one_line(m.author_email, 120)}>"
@@ -78,10 +90,8 @@ def message_text(m: ThreadMessage, show_quotes: bool, now: datetime) -> Text:
     if m.waiting_until is not None:  # still in the outbox (a scheduled reply: until its time)
         goes = m.waiting_until.astimezone(UTC)
         if goes - now.astimezone(UTC) > timedelta(minutes=10):  # more than undo's wait
-            head.append(
-                f"  ⏲ scheduled: goes out {goes:%a %d %b %H:%M} UTC (B takes it back)",
-                style="bold yellow",
-            )
+            shown = describe_for_agent(goes, zone, customer_offset)
+            head.append(f"  ⏲ scheduled: goes out {shown} (B takes it back)", style="bold yellow")
         else:
             head.append("  waiting to go out (B takes it back)", style="yellow")
     body = for_display(m.body)
@@ -89,11 +99,14 @@ def message_text(m: ThreadMessage, show_quotes: bool, now: datetime) -> Text:
         body = body[:MAX_BODY_CHARS] + f"\n[… {len(body) - MAX_BODY_CHARS:,} more characters]"
     text = Text()
     text.append_text(head)
-    if m.cc:  # who else is on it (reply-all keeps them), folded when long
+    if addressed := m.addressees():  # who else is on it, or whom a forward went to
         text.append("\n")
-        text.append(f"To {_people(m.to)} · Cc {_people(m.cc)}", style="dim")
+        text.append(addressed, style="dim")
     text.append("\n")
-    text.append(fold_quotes(body, show_quotes) or "(no text)")
+    text.append(fold_quotes(body, show_quotes) or ("(no note)" if m.forwarded else "(no text)"))
+    if m.links:  # a note naming a bug links the conversation: never silently
+        refs = ", ".join(one_line(r, 80) for r in m.links[:10])
+        text.append(f"\n🔗 Linked to {refs} · F follows up when fixed", style="bold yellow")
     if m.attachments:
         names = ", ".join(_attachment(a) for a in m.attachments[:20])
         more = f" and {len(m.attachments) - 20} more" if len(m.attachments) > 20 else ""
@@ -101,26 +114,20 @@ def message_text(m: ThreadMessage, show_quotes: bool, now: datetime) -> Text:
     return text
 
 
-def _people(pairs: list[list[str]], shown: int = 4) -> str:
-    """Names (else addresses), the first few, then how many more."""
-    names = [person(p[0]) if p[0] else person("", p[-1]) for p in pairs if p]
-    extra = f" +{len(names) - shown} more" if len(names) > shown else ""
-    return ", ".join(names[:shown]) + extra
-
-
 def _attachment(a: dict[str, object]) -> str:
+    """Name, type and size (#18), and why a file was not kept."""
     name = short_filename(str(a.get("name", "?")), 48)
+    ctype = one_line(str(a.get("type") or a.get("content_type") or "unknown type"), 40)
     status = a.get("status")
     if status == "too_large":
-        return f"{name} ({_size(a.get('size'))}, too large: not kept)"
+        return f"{name} ({ctype}, {_size(a.get('size'))}, too large: not kept)"
     if status == "unreadable":
-        return f"{name} (broken encoding: not kept)"
-    return f"{name} ({_size(a.get('size'))})"
+        return f"{name} ({ctype}, broken encoding: not kept)"
+    return f"{name} ({ctype}, {_size(a.get('size'))})"
 
 
 def _size(value: object) -> str:
-    n = int(value) if isinstance(value, int) else 0
-    return f"{n / 1024:.0f} KB" if n >= 1024 else f"{n} B"
+    return size(value if isinstance(value, int) else 0)
 
 
 def header_text(thread: Thread, viewers: list[tuple[str, str]]) -> Text:
@@ -186,8 +193,9 @@ class ThreadView(ScrollView, can_focus=True):
         """What is on screen changed: another thread shown, or a scroll to other lines
         (a preview reads the notes naming the agent that stay in sight)."""
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, zone: str = "UTC", **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.zone = zone  # the agent's time zone (a scheduled reply's time is shown in it)
         self.thread: Thread | None = None
         self.show_quotes = False
         self.viewers: list[tuple[str, str]] = []
@@ -254,6 +262,29 @@ class ThreadView(ScrollView, can_focus=True):
             self._scroll = self.scroll_y  # a reload after an action: stay where the reader is
         self._rebuild()
         self.post_message(self.InSight())
+
+    def set_viewers(self, presence: dict[int, list[tuple[str, str]]]) -> None:
+        """Who else has this conversation open, from each poll (as the list's ◉): only
+        the header is laid out again, and a reader further down keeps their lines."""
+        if self.thread is None:
+            return
+        viewers = presence.get(self.thread.conversation.id, [])
+        if viewers == self.viewers:
+            return
+        self.viewers = viewers
+        if not self._tops or self._width <= 0:
+            return  # the header is laid out with the new names when it is needed
+        header = self._blocks[0]
+        old = len(header.lines)
+        header.lines = self._lines(header, self._width)
+        delta = len(header.lines) - old
+        if delta:
+            self._tops = [0, *(top + delta for top in self._tops[1:])]
+            self._height += delta
+            self._set_virtual_size(Size(self._width, self._height + max(0, self._guess)))
+            if self.scroll_y > 0:  # the lines being read stay where they are
+                self.scroll_to(y=self.scroll_y + delta, animate=False, immediate=True)
+        self.refresh()
 
     def _rebuild(self) -> None:
         blocks = [_Block("header")]
@@ -346,7 +377,8 @@ class ThreadView(ScrollView, can_focus=True):
         back = self.get_component_rich_style("thread-view--note") if kind == "note" else Style()
         bar = Segment("║" if kind == "note" else "▎", bar_style)
         pad = Segment(" ", back)
-        body = message_text(m, self.show_quotes, self.now())
+        offset = self.thread.customer_offset if self.thread is not None else None
+        body = message_text(m, self.show_quotes, self.now(), self.zone, offset)
         return [
             Strip([bar, pad, *line, pad], width)
             for line in self._wrap(body, max(1, width - 3), back)

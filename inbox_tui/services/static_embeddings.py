@@ -1,0 +1,208 @@
+"""A static embedding table distilled from the bundled MiniLM, for a fast first index.
+
+MiniLM costs ~40 ms of CPU per article chunk here, so a help centre of 10,000 articles
+(~70,000 chunks) takes far more than a minute to embed. A static table (model2vec's
+method) makes a text's embedding a lookup: every word piece of the tokenizer's
+vocabulary is run through the model once, alone (``[CLS] piece [SEP]``, mean-pooled as
+the model pools a sentence); the rows are centred and reduced by PCA to STATIC_DIM, and
+weighted down for frequent pieces (SIF over a Zipf estimate of each piece's frequency
+from its rank in the vocabulary, whose whole-word entries are ordered by frequency). A
+text's embedding is then the mean of its pieces' rows, normalised.
+
+The table is built from the installed model files only (nothing is downloaded), once per
+machine, and cached in the user's cache directory under a name made of the model's and
+tokenizer's pinned sha256 and DISTIL_VERSION; the table's own sha256 is written beside
+it and checked when it is loaded, so a damaged cache is rebuilt, never used.
+
+Vectors of this model are stored under their own kind (``semantic.STATIC_ARTICLE``)
+with ``MODEL_ID`` in their model column and are never compared with MiniLM's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from inbox_tui.services import embeddings
+
+if TYPE_CHECKING:
+    import numpy as np
+
+log = logging.getLogger(__name__)
+
+DISTIL_VERSION = "m2v-1"
+STATIC_DIM = 256
+MODEL_ID = f"static-{DISTIL_VERSION}-{STATIC_DIM}-from-{embeddings.MODEL_ID}"
+SIF = 1e-4  # model2vec's SIF coefficient
+MAX_PIECES = 512  # word pieces of a text that count (a long text is cut)
+DISTIL_BATCH = 1024
+SLICE_PIECES = 16_384  # word pieces whose rows are summed at a time (16 MB)
+CACHE_ENV = "INBOX_TUI_STATIC_CACHE"  # a directory for the table (tests)
+
+
+def cache_dir() -> Path:
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("inbox-tui"))
+
+
+def _table_name() -> str:
+    key = f"{embeddings.MODEL_SHA256}:{embeddings.TOKENIZER_SHA256}:{DISTIL_VERSION}:{STATIC_DIM}"
+    return f"static-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npy"
+
+
+def distil(encoder: embeddings.Encoder, *, batch: int = DISTIL_BATCH) -> np.ndarray:
+    """The (vocabulary, STATIC_DIM) float32 table, computed with ``encoder``'s model."""
+    import numpy as np
+
+    tok = encoder._tokenizer
+    size = tok.get_vocab_size()
+    cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+    rows = np.zeros((size, embeddings.DIM), dtype=np.float32)
+    for start in range(0, size, batch):
+        ids = np.arange(start, min(size, start + batch), dtype=np.int64)
+        feeds = {
+            "input_ids": np.stack(
+                [np.full_like(ids, cls_id), ids, np.full_like(ids, sep_id)], axis=1
+            ),
+            "attention_mask": np.ones((len(ids), 3), dtype=np.int64),
+        }
+        feeds["token_type_ids"] = np.zeros_like(feeds["input_ids"])
+        rows[start : start + len(ids)] = encoder.run_tokens(feeds).mean(axis=1)
+    rows -= rows.mean(axis=0)
+    # PCA by the eigenvectors of the covariance (384 x 384), largest first.
+    values, vectors = np.linalg.eigh(rows.T @ rows / len(rows))
+    reduced = rows @ vectors[:, np.argsort(values)[::-1][:STATIC_DIM]]
+    inv_rank = 1.0 / np.arange(2, size + 2)
+    proba = inv_rank / inv_rank.sum()
+    reduced *= (SIF / (SIF + proba))[:, None]
+    return np.ascontiguousarray(reduced, dtype=np.float32)
+
+
+class StaticEncoder:
+    """Mean of the table's rows over a text's word pieces, normalised."""
+
+    def __init__(self, table: np.ndarray, tokenizer_path: Path) -> None:
+        from tokenizers import Tokenizer
+
+        tok = Tokenizer.from_file(str(tokenizer_path))
+        tok.no_padding()
+        tok.enable_truncation(MAX_PIECES)
+        self._tokenizer = tok
+        self._special = {tok.token_to_id(t) for t in ("[CLS]", "[SEP]", "[PAD]")}
+        self.table = table
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        import numpy as np
+
+        out = np.zeros((len(texts), STATIC_DIM), dtype=np.float32)
+        if not texts:
+            return out
+        # ids only (no offsets): the fast path of the tokenizer
+        encs = self._tokenizer.encode_batch_fast(list(texts), add_special_tokens=False)
+        lengths = np.array([len(e.ids) for e in encs], dtype=np.int64)
+        ids = np.fromiter((i for e in encs for i in e.ids), dtype=np.int64, count=lengths.sum())
+        ends = np.cumsum(lengths).tolist()
+        # The rows of a slice of texts at a time, gathered into one reused buffer (the
+        # rows of every word piece at once were gigabytes for 10,000 articles), summed
+        # per text (np.add.reduceat along rows was 30x slower than these sums).
+        buf = np.empty((SLICE_PIECES, STATIC_DIM), dtype=np.float32)
+        first = 0
+        while first < len(texts):
+            lo = ends[first] - int(lengths[first])
+            last = first + 1
+            while last < len(texts) and ends[last] - lo <= SLICE_PIECES:
+                last += 1
+            hi = ends[last - 1]
+            rows = (
+                buf[: hi - lo]
+                if hi - lo <= SLICE_PIECES
+                else np.empty((hi - lo, STATIC_DIM), np.float32)
+            )
+            np.take(self.table, ids[lo:hi], axis=0, out=rows)
+            for t in range(first, last):
+                if lengths[t]:
+                    out[t] = rows[ends[t] - int(lengths[t]) - lo : ends[t] - lo].sum(axis=0)
+            first = last
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-12)
+
+
+_state: dict[str, Any] = {}
+_lock = threading.Lock()
+
+
+def _file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _load_or_build(build: bool) -> StaticEncoder | None:
+    """The cached table when it is intact; else, when ``build``, a new one (cached)."""
+    import numpy as np
+
+    enc = embeddings.encoder()
+    tokenizer = embeddings.tokenizer_path()
+    if enc is None or tokenizer is None:
+        return None
+    path = cache_dir() / _table_name()
+    meta = path.with_suffix(".json")
+    table = None
+    if path.is_file() and meta.is_file():
+        try:
+            want = json.loads(meta.read_text())["sha256"]
+            if _file_sha256(path) == want:
+                table = np.load(path, allow_pickle=False)
+        except (OSError, ValueError, KeyError):
+            table = None
+    if table is None:
+        if not build:
+            return None
+        table = distil(enc)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            with tmp.open("wb") as fh:
+                np.save(fh, table, allow_pickle=False)
+            digest = _file_sha256(tmp)
+            meta.write_text(json.dumps({"sha256": digest, "model": MODEL_ID}))
+            os.replace(tmp, path)
+        except OSError:  # no writable cache: the table lives in this process only
+            log.warning("the static embedding table could not be cached", exc_info=True)
+    return StaticEncoder(table, tokenizer)
+
+
+def encoder(*, build: bool = True) -> StaticEncoder | None:
+    """The static model, loaded from the cache or (``build``) distilled and cached on
+    first use; None when the MiniLM model it comes from is not available, or when it is
+    not built yet and ``build`` is false (a suggestion never waits for a distillation)."""
+    if not embeddings.enabled():
+        return None
+    if _state.get("encoder") is None:
+        with _lock:
+            if _state.get("encoder") is None:
+                _state["encoder"] = _load_or_build(build)
+    return _state["encoder"]  # type: ignore[no-any-return]
+
+
+def available() -> bool:
+    """Whether the static model can be used without distilling it now."""
+    return encoder(build=False) is not None
+
+
+def encode(texts: Sequence[str], *, build: bool = True) -> np.ndarray | None:
+    enc = encoder(build=build)
+    return None if enc is None else enc.encode(texts)
+
+
+def reset_for_tests() -> None:
+    with _lock:
+        _state.clear()
