@@ -117,6 +117,8 @@ class Conversation(SQLModel, table=True):
         Index("ix_conversation_assignee_activity", "assignee_id", "last_activity_at", "id"),
         # "Needs reply, oldest first" pages by (waiting since, id) (store/waiting.py).
         Index("ix_conversation_waiting", "waiting_since", "id"),
+        # A merged-away conversation's id is never given again (migration 0022).
+        {"sqlite_autoincrement": True},
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -277,6 +279,15 @@ class Embedding(SQLModel, table=True):
 
     # The freshness check of the in-memory article index reads only this (migration 0013).
     __table_args__ = (Index("ix_embedding_kind_model_updated", "kind", "model", "updated_at"),)
+
+
+class StoreMeta(SQLModel, table=True):
+    """Facts about the store itself, by key: ``demo`` = "1" on a store built by
+    ``inbox-tui demo`` (``demo.is_demo_store``)."""
+
+    __tablename__ = "store_meta"
+    key: str = Field(primary_key=True, max_length=100)
+    value: str = Field(max_length=1000)
 
 
 class SyncState(SQLModel, table=True):

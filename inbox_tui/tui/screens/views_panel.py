@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.binding import Binding
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 from inbox_tui.sanitize import one_line
 from inbox_tui.tui.gateway import Loaded
 from inbox_tui.tui.screens.flows import Flow, FlowsBase
-from inbox_tui.tui.typeahead import focus_now
+from inbox_tui.tui.typeahead import focus_now, retype
 from inbox_tui.tui.widgets.key_list import KeyList
 
 if TYPE_CHECKING:
@@ -32,12 +32,73 @@ class ViewsLoaded(Loaded):
 
 
 class ViewsList(KeyList):
-    """The views. On a saved view, R renames it and Delete deletes it (after asking)."""
+    """The views. On a saved view, R renames it and Delete deletes it (after asking).
+    Typing filters them, ranked as every picker ranks (``rank_items``): the letters not
+    taken by the list's own keys (j/k/g/G move, R renames); Backspace takes one back,
+    Esc clears the filter before it closes the panel."""
 
     BINDINGS = [
         Binding("R", "rename", "Rename view", show=False, id="views.rename"),
         Binding("delete", "delete", "Delete view", show=False, id="views.delete"),
     ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.typed = ""
+        self._all: list[Option] = []
+
+    def set_views(self, options: list[Option], keep: str | None) -> None:
+        self._all = options
+        self._show(keep)
+
+    def _show(self, keep: str | None) -> None:
+        from inbox_tui.tui.widgets.dialogs import PickItem, rank_items
+
+        shown = self._all
+        if self.typed:
+            items = [PickItem(o.id or "", str(o.prompt)) for o in self._all]
+            wanted = [it.value for it in rank_items(self.typed, items)]
+            by_id = {o.id: o for o in self._all}
+            shown = [by_id[v] for v in wanted]
+        self.clear_options()
+        self.add_options(shown)
+        self.border_title = f"views: {self.typed}" if self.typed else None
+        ids = [o.id for o in shown]
+        self.highlighted = ids.index(keep) if keep in ids else (0 if ids else None)
+
+    async def _on_key(self, event: events.Key) -> None:
+        if self.screen is not self.app.screen:
+            # Typed in the same burst as R or Delete, behind it: for the dialog it opened
+            # (the letters went into the filter, and the prompt opened empty).
+            retype(self.app, event)
+            return
+        if await self._own_key(event):
+            return
+        keys = {b.key for b in (*self.BINDINGS, *KeyList.BINDINGS) if isinstance(b, Binding)}
+        bound = {k for key in keys for k in key.split(",")}
+        if event.is_printable and event.character and event.key not in bound:
+            self.typed += event.character
+        elif event.key == "backspace" and self.typed:
+            self.typed = self.typed[:-1]
+        elif event.key == "escape" and self.typed:
+            self.typed = ""
+        else:
+            return
+        event.stop()
+        event.prevent_default()
+        self._show(None)
+
+    async def _own_key(self, event: events.Key) -> bool:
+        """Its own keys (R, Delete, j/k/g/G) run here, in the order typed: Textual runs a
+        binding only once the key has been up to the app, after the keys behind it
+        were taken here as the filter's text."""
+        for key in (event.key, *event.aliases):
+            for binding in self._bindings.key_to_bindings.get(key, []):
+                if not binding.priority and await self.app.run_action(binding.action, self):
+                    event.stop()
+                    event.prevent_default()  # and not again when it bubbles up
+                    return True
+        return False
 
     def _ask(self, what: str) -> None:
         if self.highlighted is None:
@@ -81,7 +142,6 @@ class ViewsPanel(FlowsBase):
         # stays; else the view shown is highlighted.
         moved = ol.highlighted is not None and ol.has_focus and ol.option_count
         keep = ol.get_option_at_index(ol.highlighted).id if moved else self.view  # type: ignore[arg-type]
-        ol.clear_options()
         opts = [Option(Text(f"{label} ({found.counts.get(v, 0):,})"), id=v) for v, label in VIEWS]
         # After Mine: the other place work meant for me shows up (notes naming me).
         opts.insert(
@@ -89,9 +149,7 @@ class ViewsPanel(FlowsBase):
         )
         opts += [Option(Text(f"#{one_line(t, 20)}"), id=f"tag:{t}") for t in found.tags]
         opts += [Option(Text(f"★ {one_line(n, 20)}"), id=f"saved:{n}") for n in found.saved]
-        ol.add_options(opts)
-        ids = [o.id for o in opts]
-        ol.highlighted = ids.index(keep) if keep in ids else 0
+        self.query_one("#views", ViewsList).set_views(opts, keep)
 
     def edit_view(self, what: str, view: str) -> None:
         """``R`` (``what`` "rename") or Delete on ``view`` in the views panel."""

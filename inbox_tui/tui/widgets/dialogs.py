@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
 
 from rapidfuzz import fuzz, process
 from rich.console import Console, ConsoleOptions, RenderResult
@@ -18,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from inbox_tui.errors import UserError
@@ -87,7 +88,27 @@ class _Choice:
         yield table
 
 
-class FuzzyPicker(ModalScreen[str | None]):
+class SaysInside:
+    """A dialog that shows the app's notices on a line of its own while it is open
+    (``InboxApp.notify`` hands them to ``say``): a toast covered its border and text
+    ("cannot be merged into itself" over the merge picker's). The toasts still shown
+    when it opens go; they were about what came before."""
+
+    SAY_LINE = "#prompt-error"  # the Static the sentences go to
+
+    def say(self, sentence: str, error: bool = False) -> None:
+        text = Text(one_line(sentence, 300), style="bold red" if error else "yellow")
+        screen = cast(ModalScreen[Any], self)
+        for line in screen.query(self.SAY_LINE).results(Static):
+            line.update(text)
+            return
+        screen.query_one(Vertical).mount(Static(text, id=self.SAY_LINE.removeprefix("#")))
+
+    def on_screen_resume(self) -> None:
+        cast(ModalScreen[Any], self).app.clear_notifications()
+
+
+class FuzzyPicker(SaysInside, ModalScreen[str | None]):
     """Type to filter (rapidfuzz), arrows or j/k-free typing, Enter to choose."""
 
     BINDINGS = [
@@ -233,9 +254,12 @@ class FuzzyPicker(ModalScreen[str | None]):
             words.pop(0)
         return " ".join(words)
 
-    def _refuse(self, sentence: str) -> None:
+    def say(self, sentence: str, error: bool = False) -> None:
+        self._refuse(sentence, "bold red" if error else "yellow")
+
+    def _refuse(self, sentence: str, style: str = "bold red") -> None:
         found = self.query("#picker-error")
-        text = Text(one_line(sentence, 300), style="bold red")
+        text = Text(one_line(sentence, 300), style=style)
         if found:
             found.first(Static).update(text)
         else:
@@ -276,7 +300,7 @@ class FuzzyPicker(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class Prompt(ModalScreen[str | None]):
+class Prompt(SaysInside, ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
 
     def __init__(
@@ -293,7 +317,9 @@ class Prompt(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text(one_line(self.title_text, 300), style="bold"))
+            # A Static wraps: a long title is read whole (a Label was cut at 80 columns).
+            title = Text(one_line(self.title_text, 300), style="bold")
+            yield Static(title, id="prompt-title")
             # A value it opens with stays, with the cursor after it (it was selected
             # whole, out of sight, and the first key typed replaced it): ctrl+u clears.
             yield InOrderInput(
@@ -309,20 +335,15 @@ class Prompt(ModalScreen[str | None]):
         box.focus()
         problem = self.check(box.value) if self.check and box.value.strip() else None
         if problem:  # a value typed earlier (in a picker) that does not read: say why
-            self._show_problem(problem)
+            self.say(problem, error=True)
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         problem = self.check(event.value) if self.check and event.value.strip() else None
         if problem:
-            self._show_problem(problem)
+            self.say(problem, error=True)
             return
         self.dismiss(event.value)
-
-    def _show_problem(self, problem: str) -> None:
-        self.query_one("#prompt-error", Static).update(
-            Text(one_line(problem, 300), style="bold red")
-        )
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -419,7 +440,7 @@ class HelpScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-class Confirm(ModalScreen[bool]):
+class Confirm(SaysInside, ModalScreen[bool]):
     """Ask before acting on several conversations: says what, how many and which."""
 
     BINDINGS = [
