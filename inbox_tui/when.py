@@ -124,10 +124,22 @@ def typed_snooze(text: str, now: datetime, zone: tzinfo = UTC) -> str | None:
     try:
         snooze_until(text, now, zone)
     except ValueError:
-        if text and (text[0].isdigit() or first in _TIME_WORDS):
+        if text and (text[0].isdigit() or first in _TIME_WORDS or _misspelt_day(text)):
             raise
         return None
     return text
+
+
+# Day words a near miss of which is a typo, not a filter ("thursdy" snoozed for the
+# "4 hours" preset, "on frday" opened an empty Custom prompt, "next mnday" took "2 days").
+_DAY_WORDS = ("today", "tonight", "tomorrow", *(w for w in _WEEKDAYS if len(w) >= 6))
+
+
+def _misspelt_day(text: str) -> bool:
+    from rapidfuzz import fuzz
+
+    words = [w for w in text.lower().split() if len(w) >= 4 and w not in _TIME_WORDS]
+    return any(fuzz.ratio(w, day) >= 80 for w in words for day in _DAY_WORDS)
 
 
 def snooze_until(value: str, now: datetime, zone: tzinfo = UTC) -> datetime:

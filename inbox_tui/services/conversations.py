@@ -279,6 +279,7 @@ def list_conversations(
             draft=conv.id in drafted,
             mentioned=conv.id in named,
             waiting_since=_aware(since) if flt.order == WAITING else None,
+            customer_at=_aware(conv.last_customer_at or conv.created_at),
         )
         for conv, username, cname, cemail, since in rows
     ]

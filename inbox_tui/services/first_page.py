@@ -22,7 +22,8 @@ T = TypeVar("T")
 # services.conversations.view_filter("open"): status open, newest activity first.
 _PAGE = """
 SELECT c.id, c.subject, c.status, c.channel, c.last_activity_at, c.message_count,
-       a.username, ct.name, ct.email, c.snoozed_until
+       a.username, ct.name, ct.email, c.snoozed_until,
+       COALESCE(c.last_customer_at, c.created_at)
 FROM conversation AS c
 LEFT OUTER JOIN agent AS a ON a.id = c.assignee_id
 LEFT OUTER JOIN contact AS ct ON ct.id = c.contact_id
@@ -130,9 +131,13 @@ def _read(conn: sqlite3.Connection, me: str, limit: int) -> list[ConversationRow
             tags=tags.get(cid, []),
             draft=cid in drafted,
             mentioned=cid in named,
+            customer_at=_when(customer_at),
         )
-        for cid, subject, status, channel, at, count, username, cname, cemail, snoozed in rows
-    ]
+        for (
+            cid, subject, status, channel, at, count, username, cname, cemail, snoozed,
+            customer_at,
+        ) in rows
+    ]  # fmt: skip
 
 
 def _when(value: str) -> datetime:

@@ -55,6 +55,10 @@ class ConversationRow:
     sla_hours: BusinessHours | None = None
     # In the WAITING order: since when it has waited (the order's key).
     waiting_since: datetime | None = None
+    # The age column counts from here: when the customer last wrote, else when the
+    # conversation began. Our own replies, notes and a reply taken back (B) do not move
+    # it (it counted from the last activity, so a note reset it to 0m).
+    customer_at: datetime | None = None
 
     def sla_left(self, now: datetime) -> timedelta | None:
         """Time left until the reply is due (negative: overdue), counted as the targets
@@ -79,3 +83,13 @@ def view_label(view: str) -> str:
     if view.startswith("burst:"):
         return "Burst of similar conversations"
     return dict([*VIEWS, MENTIONS]).get(view) or view.removeprefix("saved:")
+
+
+def list_title(view: str, query: str, everywhere: bool) -> str:
+    """What the list shows, as its header names it: the view ("All open"), or the search
+    and where it looks ("Search: foo in Everything"; it said "All open" over a search of
+    everything)."""
+    query = query.strip()
+    if not query:
+        return view_label(view)
+    return f"Search: {query} in {view_label(EVERYTHING if everywhere else view)}"

@@ -123,3 +123,22 @@ def send_at_for(session: Session, conversation_id: int, value: str, now: datetim
         return snooze_until(value, now)
     except ValueError as exc:
         raise BadSendTime(str(exc).replace("snooze", "send")) from None
+
+
+def typed_send_at(text: str, now: datetime) -> datetime | None:
+    """Text typed in the review's "send at" choices: the time it names when it reads as
+    one ("3h", "tomorrow 2pm"), so Enter schedules that (it chose "Another time…", which
+    matched the filter, and opened an empty prompt); None when it only filters the
+    choices ("customer"). Raises BadSendTime (one sentence) for what starts like a time
+    and does not read ("3 hourz"), a past time, or one more than 30 days ahead."""
+    from inbox_tui.when import snooze_until, typed_snooze
+
+    try:
+        value = typed_snooze(text, now)
+        if value is None:
+            return None
+        when = snooze_until(value, now)
+    except ValueError as exc:
+        raise BadSendTime(str(exc).replace("snooze", "send")) from None
+    due(when, now, 0)  # past, or too far ahead: one sentence
+    return when

@@ -175,6 +175,9 @@ LEGEND = [
     ("◉", "another agent has it open"),
     ("▶", "selected (x)"),
     ("@", "a note mentions you (unread; the Mentions view lists them)"),
+    ("3d", "age: since the customer last wrote (your replies and notes do not reset it)"),
+    ("!1d", "with response targets ([sla]): the reply is a day overdue (red)"),
+    ("~40m", "the reply is due within 40 minutes (yellow); a plain 3h: time left"),
 ]
 
 INTRO = 'The list shows the current view; j/k move, Enter opens, Esc goes back. Actions apply to the open conversation, else to the selected (x) ones after you confirm, else to the highlighted one. Keys can be remapped in the config file\'s [keys] table, e.g. note = "N".'

@@ -68,9 +68,11 @@ _TYPED_TO = "_inbox_typed_to"
 _ORDER = "_inbox_order"
 _NOTHING = object()
 _order = count()
-# A screen that has not settled its focus by then gets its keys anyway (a screen with
-# nothing to focus, or one that failed to mount, must not swallow the keyboard).
+# A screen that has not settled its focus this long after mounting gets its keys anyway
+# (one that focuses nothing must not swallow the keyboard); an Enter's or a dialog's
+# answer that has not come this long after is given up (a dialog closed another way).
 SETTLE_SECONDS = 0.5
+ANSWER_SECONDS = 2.0
 
 
 def retype(app: App[object], event: events.Key) -> None:
@@ -97,7 +99,7 @@ class KeysFollowFocus:
         self._waiting_on: Screen[Any] | None = None  # the screen the keys are held for
         self._since = 0.0  # ... since then
         self._check_due = False
-        # What keys also wait for, each with when it began (a rescue: SETTLE_SECONDS):
+        # What keys also wait for, each with when it began (a rescue: ANSWER_SECONDS):
         # a box's Enter not yet answered by its dialog, and a dialog dismissed whose
         # answer (the callback that may open the next step) has not run yet.
         self._submits: dict[Input, float] = {}
@@ -169,10 +171,10 @@ class KeysFollowFocus:
             return False
         if screen in self._settled:
             return True
-        if screen is not self._waiting_on:
-            self._waiting_on, self._since = screen, time.monotonic()
         if not screen.is_mounted:
             return False
+        if screen is not self._waiting_on:  # mounted: the focus it asked for comes next
+            self._waiting_on, self._since = screen, time.monotonic()
         late = time.monotonic() - self._since > SETTLE_SECONDS
         if screen.focused is None and screen.focus_chain and not late:
             return False
@@ -265,11 +267,11 @@ class SubmitAnswered(Message):
 
 
 def _expire(waits: dict[Any, float]) -> None:
-    """Forget what was waited for longer than ``SETTLE_SECONDS``: it never came (a
+    """Forget what was waited for longer than ``ANSWER_SECONDS``: it never came (a
     dialog closed by other means, a callback whose screen went): the keys go on."""
     now = time.monotonic()
     for key, since in list(waits.items()):
-        if now - since > SETTLE_SECONDS:
+        if now - since > ANSWER_SECONDS:
             del waits[key]
 
 

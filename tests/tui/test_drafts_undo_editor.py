@@ -232,14 +232,15 @@ async def test_search_says_what_it_searches_and_tab_searches_everything(demo_sto
         await pilot.press("slash", *"export")
         await settle(pilot, 5)
         top = str(app.main.query_one("#top").render())
-        assert "in All open (Tab: everything)" in top
+        assert "· Search: export in All open (" in top and "Tab: Everything" in top
         in_view = count(demo_store, "open", "export")
         everywhere = count(demo_store, "all", "export")
         assert in_view < everywhere  # the demo has closed conversations about exports
         assert app.main.conv_list.total == in_view
         await pilot.press("tab")
         await settle(pilot, 5)
-        assert "in everything (Tab: All open)" in str(app.main.query_one("#top").render())
+        top = str(app.main.query_one("#top").render())
+        assert "· Search: export in Everything (" in top and "Tab: All open" in top
         assert app.main.conv_list.total == everywhere
         await pilot.press("tab")
         await settle(pilot, 5)

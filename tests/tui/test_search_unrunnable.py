@@ -23,7 +23,7 @@ async def test_a_search_that_cannot_run_empties_the_list_and_ends_the_selection(
         await settle(pilot)
         assert lst.total == 0 and lst.current_row() is None
         top = str(app.screen.query_one("#top").render())
-        assert "search: sla:due<2h" in top and "(0)" in top
+        assert "Search: sla:due<2h in All open (0)" in top
         status = str(app.screen.query_one("#status").render())
         assert "No response targets are set" in status
         assert not lst.selected  # out of sight, so no action may touch them

@@ -48,3 +48,33 @@ def test_a_burst_after_t_tags_the_thread(demo_store, tmp_path):
             .where(Tag.name == "quokka")
         ).all()
         assert len(tagged) == 1
+
+
+def test_e_then_a_category_and_enter_in_one_burst_closes_with_it(demo_store, tmp_path):
+    """walk2: e, "feature" and Enter in one write: the keys held while the store was
+    asked whether a category is needed could be lost (the question stayed open and
+    empty), or reach the list behind (f opened Forward). A real terminal's burst."""
+    from sqlmodel import delete, select
+
+    from inbox_tui.models import Conversation, ConversationTag, Tag, TagKind
+    from inbox_tui.services.conversations import list_conversations, view_filter
+    from tests.tui.conftest import ME
+    from tests.tui.test_triage_keys import tags_of
+
+    with demo_store.write() as s:  # the top row of the list, without a category
+        top = list_conversations(s, view_filter("open", ME), limit=1)[0].id
+        kinds = select(Tag.id).where(Tag.kind == TagKind.CATEGORY.value)
+        s.exec(
+            delete(ConversationTag).where(
+                ConversationTag.conversation_id == top, ConversationTag.tag_id.in_(kinds)
+            )
+        )
+    args, env = args_env(tmp_path, demo_store)
+    with tmux_app("leburste", args, size=(80, 24), env=env, ready=list_ready) as term:
+        term.press("Enter")
+        term.press("e", *"feature", "Enter")
+        screen = term.wait_for(lambda t: "Closed" in t or "Forward" in t)
+        assert "Forward" not in screen, screen
+    with demo_store.read() as s:
+        assert s.get(Conversation, top).status == "closed"
+    assert "feature request" in tags_of(demo_store, top)

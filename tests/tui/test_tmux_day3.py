@@ -77,10 +77,10 @@ def test_keys_typed_at_once_after_slash_land_in_the_search_box(demo_store, tmp_p
     args, env = args_env(tmp_path, demo_store)
     with tmux_app("ldslash", args, size=(80, 24), env=env, ready=list_ready) as term:
         term.send("/fee", literal=True)  # one write: the terminal delivers them together
-        screen = term.wait_for(lambda t: "search: fee" in t)
-        assert "search: fee" in screen and "Forward" not in screen, screen
+        screen = term.wait_for(lambda t: "Search: fee" in t)
+        assert "Search: fee" in screen and "Forward" not in screen, screen
         term.send("Escape")
-        screen = term.wait_for(lambda t: "search:" not in t)
+        screen = term.wait_for(lambda t: "Search:" not in t)
         term.send("vj", literal=True)  # the views panel takes the j, not the list behind
         screen = term.wait_for(lambda t: "Mine (" in t)
         assert "Mine (" in screen, screen

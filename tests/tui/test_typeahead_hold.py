@@ -53,3 +53,23 @@ async def test_a_macro_its_blank_and_the_confirmation_typed_in_one_burst(demo_st
             select(Message.body).where(Message.conversation_id == cid, Message.direction == "note")
         ).all()
     assert any("https://bugs.example/9" in n for n in notes), notes
+
+
+async def test_e_then_letters_and_esc_in_one_burst_closes_nothing_and_acts_nowhere(demo_store):
+    """Esc typed with the keys held for the category question cancels it: the letters
+    before it never reach the list behind (f would open Forward), nothing closes."""
+    from inbox_tui.models import Conversation
+    from tests.tui.test_insight_flows import uncategorised_open
+
+    (cid,) = uncategorised_open(demo_store, 1)
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.main.open_conversation(cid)
+        await settle(pilot)
+        await burst(pilot, "e", *"feat", "escape")
+        await settle(pilot)
+        assert app.screen is app.main, app.screen
+        assert any("Nothing was closed" in n.message for n in app._notifications)
+    with demo_store.read() as s:
+        assert s.get(Conversation, cid).status == "open"

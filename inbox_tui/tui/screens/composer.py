@@ -387,10 +387,17 @@ class Composer(ModalScreen[Draft | None]):
                 review.edited.add("send_at")  # kept with the draft (Esc, restart)
             self._show_review()
 
+        def answer(text: str) -> str | None:  # "3h" typed in the choices: that time
+            when = schedule.typed_send_at(text, now)
+            if when is None:
+                return None  # it only filters the choices
+            at["typed"] = when
+            return "typed"
+
         def chosen(value: str | None) -> None:
-            if value == "custom":
+            if value == "custom":  # with what was typed, and why it does not read
                 self.app.push_screen(Prompt(f"Send at ({schedule.SEND_AT_HINT})",
-                                            check=check), custom)  # fmt: skip
+                    value=picker.typed_beyond(value), check=check), custom)  # fmt: skip
                 return
             if value is not None:
                 review.send_at = at.get(value)
@@ -398,7 +405,8 @@ class Composer(ModalScreen[Draft | None]):
             self._show_review()
 
         items = [PickItem(c.value, c.label, c.hint) for c in found]
-        self.app.push_screen(FuzzyPicker("Send at", items), chosen)
+        picker = FuzzyPicker("Send at", items, typed=answer)
+        self.app.push_screen(picker, chosen)
 
     def _check_file(self, path: str) -> str | None:
         from inbox_tui.services.review import check_file

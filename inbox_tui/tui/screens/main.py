@@ -254,19 +254,18 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         self.query_one("#keys", Static).update(hints, layout=False)  # height 1 (css)
 
     def _set_top(self, total: int, exact: bool = True) -> None:
-        from inbox_tui.services.listing import view_label
+        from inbox_tui.services.listing import EVERYTHING, list_title, view_label
 
         text = Text()
         text.append("inbox-tui ", style="bold")
-        text.append(f"· {one_line(view_label(self.view), 40)} ({total:,}{'' if exact else '+'})")
+        shown = list_title(self.view, self.query_text, self.search_everywhere)
+        text.append(f"· {one_line(shown, 100)} ({total:,}{'' if exact else '+'})")
         sel = len(self.conv_list.selected)
-        if sel:  # before the search: at 80 columns a long query cut it off the line
+        if sel:  # before the Tab hint: at 80 columns a long query cut it off the line
             text.append(f" · {sel} selected", style="bold yellow")
-        if self.query_text:
-            text.append(f" · search: {one_line(self.query_text, 60)}", style="italic")
-            where = "everything" if self.search_everywhere else one_line(view_label(self.view), 30)
-            other = one_line(view_label(self.view), 30) if self.search_everywhere else "everything"
-            text.append(f" in {where} (Tab: {other})", style="italic")
+        if self.query_text.strip():
+            other = self.view if self.search_everywhere else EVERYTHING
+            text.append(f" · Tab: {one_line(view_label(other), 30)}", style="italic")
         text.append(f" · {one_line(self.me, 30)}", style="dim")
         self.query_one("#top", Static).update(text)
 

@@ -250,9 +250,10 @@ class TriageFlows(MailFlows):
             return None
 
         def chosen(value: str | None) -> None:
-            if value == "custom":
+            if value == "custom":  # with what was typed, and why it does not read
+                typed = picker.typed_beyond(value)
                 self.app.push_screen(
-                    Prompt(f"Snooze for ({SNOOZE_HINT})", "2d", check=check), snooze
+                    Prompt(f"Snooze for ({SNOOZE_HINT})", "2d", typed, check=check), snooze
                 )
             elif value:
                 snooze(value)
@@ -270,14 +271,12 @@ class TriageFlows(MailFlows):
             ask, done = f"Snooze {{on}} until {when}?", f"Snoozed {{on}} until {when}"
             self.act(flow, ask, done, _snooze_many, until, now)
 
-        self.app.push_screen(
-            FuzzyPicker(
-                self._title("Snooze", flow, "until when? It wakes early if the customer replies"),
-                items,
-                typed=lambda text: typed_snooze(text, self.clock()),
-            ),
-            chosen,
+        picker = FuzzyPicker(
+            self._title("Snooze", flow, "until when? It wakes early if the customer replies"),
+            items,
+            typed=lambda text: typed_snooze(text, self.clock()),
         )
+        self.app.push_screen(picker, chosen)
 
     # -- pickers -----------------------------------------------------------------------
 

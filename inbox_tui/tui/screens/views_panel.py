@@ -14,14 +14,13 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import events, on
 from textual.binding import Binding
-from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from inbox_tui.sanitize import one_line
 from inbox_tui.tui.gateway import Loaded
 from inbox_tui.tui.screens.flows import Flow, FlowsBase
-from inbox_tui.tui.typeahead import focus_now
+from inbox_tui.tui.typeahead import focus_now, retype
 from inbox_tui.tui.widgets.key_list import KeyList
 
 if TYPE_CHECKING:
@@ -68,6 +67,13 @@ class ViewsList(KeyList):
         self.highlighted = ids.index(keep) if keep in ids else (0 if ids else None)
 
     async def _on_key(self, event: events.Key) -> None:
+        if self.screen is not self.app.screen:
+            # Typed in the same burst as R or Delete, behind it: for the dialog it opened
+            # (the letters went into the filter, and the prompt opened empty).
+            retype(self.app, event)
+            return
+        if await self._own_key(event):
+            return
         keys = {b.key for b in (*self.BINDINGS, *KeyList.BINDINGS) if isinstance(b, Binding)}
         bound = {k for key in keys for k in key.split(",")}
         if event.is_printable and event.character and event.key not in bound:
@@ -82,16 +88,28 @@ class ViewsList(KeyList):
         event.prevent_default()
         self._show(None)
 
-    class Wanted(Message):
-        def __init__(self, what: str, view: str) -> None:
-            self.what, self.view = what, view
-            super().__init__()
+    async def _own_key(self, event: events.Key) -> bool:
+        """Its own keys (R, Delete, j/k/g/G) run here, in the order typed: Textual runs a
+        binding only once the key has been up to the app, after the keys behind it
+        were taken here as the filter's text."""
+        for key in (event.key, *event.aliases):
+            for binding in self._bindings.key_to_bindings.get(key, []):
+                if not binding.priority and await self.app.run_action(binding.action, self):
+                    event.stop()
+                    event.prevent_default()  # and not again when it bubbles up
+                    return True
+        return False
 
     def _ask(self, what: str) -> None:
         if self.highlighted is None:
             return
         view = self.get_option_at_index(self.highlighted).id or ""
-        self.post_message(self.Wanted(what, view))
+        # At once, not through a message: the prompt is up before the next key is read,
+        # so a name typed right after R goes into it (it went to the list behind: e
+        # closed a conversation).
+        edit = getattr(self.screen, "edit_view", None)
+        if callable(edit):
+            edit(what, view)
 
     def action_rename(self) -> None:
         self._ask("rename")
@@ -133,15 +151,15 @@ class ViewsPanel(FlowsBase):
         opts += [Option(Text(f"★ {one_line(n, 20)}"), id=f"saved:{n}") for n in found.saved]
         self.query_one("#views", ViewsList).set_views(opts, keep)
 
-    @on(ViewsList.Wanted)
-    def _view_edit_wanted(self, event: ViewsList.Wanted) -> None:
+    def edit_view(self, what: str, view: str) -> None:
+        """``R`` (``what`` "rename") or Delete on ``view`` in the views panel."""
         from inbox_tui.services.views import delete_view, rename_view
         from inbox_tui.tui.widgets.dialogs import Confirm, Prompt
 
-        if not event.view.startswith("saved:"):
+        if not view.startswith("saved:"):
             self.notify("Only saved views can be renamed or deleted.", severity="warning")
             return
-        name = event.view[6:]
+        name = view[6:]
 
         def renamed(new: str | None) -> None:
             clean = one_line(new or "", 100)
@@ -154,15 +172,17 @@ class ViewsPanel(FlowsBase):
 
         def deleted(yes: bool | None) -> None:
             if yes:
-                if self.view == event.view:
+                if self.view == view:
                     self.view = "open"
                     self.reload()
                 ok = f"Deleted the view “{name}”."
                 flow = Flow([], after=self.load_views)
                 self.gateway.write(self, delete_view, name, ok=ok, flow=flow)
 
-        if event.what == "rename":
-            self.app.push_screen(Prompt(f"New name for “{name}”", value=name), renamed)
+        if what == "rename":
+            self.app.push_screen(
+                Prompt(f"New name for “{name}” (ctrl+u clears)", value=name), renamed
+            )
         else:
             self.app.push_screen(Confirm("Delete this saved view?", [name]), deleted)
 

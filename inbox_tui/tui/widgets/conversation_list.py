@@ -364,7 +364,10 @@ class ConversationList(ScrollView, can_focus=True):
                 STATUS_MARK.get(row.status, "?") + " ",
                 base + Style(color=_status_colour(row.status)),
             ),
-            Segment(age(row.last_activity_at, self.clock()).rjust(4) + " ", base + Style(dim=True)),
+            Segment(
+                age(row.customer_at or row.last_activity_at, self.clock()).rjust(4) + " ",
+                base + Style(dim=True),
+            ),
             *([Segment(m[0], base + m[1])] if (m := sla_marker(row, self.clock())) else []),
             Segment("» " if row.channel == "chat" else "  ", base + Style(color="cyan")),
         ]

@@ -22,6 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from inbox_tui.errors import UserError
 from inbox_tui.sanitize import for_display, one_line
 from inbox_tui.tui.typeahead import InOrderInput
 
@@ -124,7 +125,8 @@ class FuzzyPicker(SaysInside, ModalScreen[str | None]):
         allow_new: str | None = None,
         preview: dict[str, str] | None = None,
         pins: dict[str, str] | None = None,
-        typed: Callable[[str], str | None] | None = None,  # may raise ValueError: refused
+        # may raise ValueError or UserError: refused, with its sentence
+        typed: Callable[[str], str | None] | None = None,
         loading: bool = False,
         with_preview: bool = False,
     ) -> None:
@@ -140,6 +142,7 @@ class FuzzyPicker(SaysInside, ModalScreen[str | None]):
         self.previews = preview or {}
         self.pins = pins or {}  # "1" → value: typing the digit alone chooses it
         self._enter_typed = False  # Enter pressed while the choices were loading
+        self.filter_text = ""  # what is typed in the filter (kept after it closes)
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -213,6 +216,7 @@ class FuzzyPicker(SaysInside, ModalScreen[str | None]):
 
     @on(Input.Changed, "#filter")
     def _changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value
         if event.value in self.pins:
             self.dismiss(self.pins[event.value])
             return
@@ -230,7 +234,7 @@ class FuzzyPicker(SaysInside, ModalScreen[str | None]):
         if self.typed is not None and typed.strip():
             try:
                 value = self.typed(typed.strip())
-            except ValueError as exc:  # meant as an answer, but wrong: say so, stay
+            except (ValueError, UserError) as exc:  # meant as an answer, but wrong: say so
                 self._refuse(str(exc))
                 return
             if value is not None:
@@ -239,6 +243,16 @@ class FuzzyPicker(SaysInside, ModalScreen[str | None]):
         ol = self.query_one(OptionList)
         if ol.highlighted is not None:
             self._choose(ol.get_option_at_index(ol.highlighted).id)
+
+    def typed_beyond(self, value: str) -> str:
+        """What was typed in the filter when the choice ``value`` was taken, less the
+        words that only began that choice's label ("cust" for "Custom…"): a value meant
+        for the prompt the choice opens ("custom friday 25pm" opened it empty)."""
+        label = next((it.label.lower() for it in self.items if it.value == value), "")
+        words = self.filter_text.split()
+        while words and any(w.startswith(words[0].lower()) for w in label.split()):
+            words.pop(0)
+        return " ".join(words)
 
     def say(self, sentence: str, error: bool = False) -> None:
         self._refuse(sentence, "bold red" if error else "yellow")
@@ -306,19 +320,28 @@ class Prompt(SaysInside, ModalScreen[str | None]):
             # A Static wraps: a long title is read whole (a Label was cut at 80 columns).
             title = Text(one_line(self.title_text, 300), style="bold")
             yield Static(title, id="prompt-title")
-            yield InOrderInput(value=one_line(self.value, 2000), placeholder=self.placeholder)
+            # A value it opens with stays, with the cursor after it (it was selected
+            # whole, out of sight, and the first key typed replaced it): ctrl+u clears.
+            yield InOrderInput(
+                value=one_line(self.value, 2000),
+                placeholder=self.placeholder,
+                select_on_focus=False,
+            )
             yield Static(id="prompt-error")
 
     def on_mount(self) -> None:
-        self.query_one(Input).focus()
+        box = self.query_one(Input)
+        box.cursor_position = len(box.value)
+        box.focus()
+        problem = self.check(box.value) if self.check and box.value.strip() else None
+        if problem:  # a value typed earlier (in a picker) that does not read: say why
+            self.say(problem, error=True)
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         problem = self.check(event.value) if self.check and event.value.strip() else None
         if problem:
-            self.query_one("#prompt-error", Static).update(
-                Text(one_line(problem, 300), style="bold red")
-            )
+            self.say(problem, error=True)
             return
         self.dismiss(event.value)
 
