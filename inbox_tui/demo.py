@@ -600,6 +600,10 @@ def _lifecycle(
     t = opened + timedelta(minutes=rng.randint(3, 90))
     if t >= now or (recent and rng.random() < 0.75):
         return  # still new: unassigned, untagged
+    if agent == "priya" and "billing" in sc.tags and t - timedelta(minutes=2) > opened:
+        # Sam picked it up first, then billing (priya) took it over: a handoff for the
+        # stats (no random draw: the rest of the demo stays as it was).
+        triage.assign(session, "sam", conv_id, "sam", at=t - timedelta(minutes=2))
     triage.assign(session, agent, conv_id, agent, at=t)
     for tag in sc.tags if rng.random() < 0.9 else sc.tags[:1]:
         triage.tag(session, agent, conv_id, tag, at=t)
