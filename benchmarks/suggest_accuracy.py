@@ -266,12 +266,69 @@ def _second_set(words_weight: float) -> dict[str, dict[str, float]]:
     return out
 
 
+def static_model() -> dict[str, dict[str, float]]:
+    """The static table (services/static_embeddings.py) in place of MiniLM: alone and in
+    the product's hybrid, on StackFAQ's held-out half (the words' weight beside it chosen
+    on the dev half from WORDS_GRID) and on the DuckDuckGo headings (nothing chosen)."""
+    from inbox_tui.services import semantic, static_embeddings
+    from inbox_tui.services.suggest import W_WORDS_STATIC, rank
+    from inbox_tui.store import Store, sqlite_url
+
+    if static_embeddings.encoder() is None:
+        return {}
+    out: dict[str, dict[str, float]] = {}
+    faqs = load_faq()
+    ddg_articles, ddg_queries = load_ddg_headings()
+    sets = [("StackFAQ", [(f.question, f.answers) for f in faqs], None)]
+    if ddg_queries:
+        sets.append(("DuckDuckGo headings", ddg_articles, ddg_queries))
+    chosen = W_WORDS_STATIC
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, articles, labelled in sets:
+            store = Store(sqlite_url(Path(tmp) / f"{len(out)}.db"))
+            ids = _store_with(store, articles)
+            t0 = time.perf_counter()
+            store.run(semantic.refresh_articles, semantic.STATIC_ARTICLE)
+            embed_s = time.perf_counter() - t0
+            with store.read() as s:
+                index = semantic.article_index(s)
+                assert index is not None and index.model == static_embeddings.MODEL_ID
+
+                def ranker(weight: float, s=s):  # type: ignore[no-untyped-def]
+                    return lambda t: [a for a, _, _ in rank(s, t, 10, words_weight=weight)]
+
+                if labelled is None:
+                    queries = [(ids[i], q) for i, f in enumerate(faqs) for q in f.queries]
+                    dev, test = split(queries)
+                    dev_mrr = {w: measure(dev, ranker(w))["mrr"] for w in WORDS_GRID}
+                    chosen = max(WORDS_GRID, key=lambda w: (dev_mrr[w], -w))
+                else:
+                    test = [(ids[i], q) for i, q in labelled]
+                out[f"static model: {name}: embeddings only"] = measure(test, ranker(0.0))
+                out[f"static model: {name}: hybrid (product, words weight {W_WORDS_STATIC})"] = (
+                    measure(test, ranker(W_WORDS_STATIC))
+                )
+                if chosen != W_WORDS_STATIC:
+                    out[f"static model: {name}: hybrid, words weight {chosen} (chosen on dev)"] = (
+                        measure(test, ranker(chosen))
+                    )
+                out[f"_static {name}"] = {
+                    "articles": len(ids),
+                    "embed_articles_s": round(embed_s, 2),
+                }
+            store.close()
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--limit", type=int, help="only the first N queries (smoke run)")
     p.add_argument("--db", help="a database URL (default: a temporary SQLite file)")
+    p.add_argument("--static-only", action="store_true", help="only the static model's numbers")
     args = p.parse_args(argv)
-    results = evaluate(args.db, args.limit)
+    results = {} if args.static_only else evaluate(args.db, args.limit)
+    if not args.limit and args.db is None:
+        results.update(static_model())
     for name, r in results.items():
         if name.startswith("_"):
             print(f"{name[1:]}: {r}")

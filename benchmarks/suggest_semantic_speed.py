@@ -1,7 +1,8 @@
 """Costs of suggestions by meaning at help-centre scale: model load, embedding throughput
 (and so the import of 10,000 articles), and the latency of suggestions for an opened
-conversation over 10,000 articles with its embedding cached (p50 / p95), on SQLite and,
-with ``--db``, PostgreSQL.
+conversation over 10,000 articles with its embedding cached (p50 / p95) against words
+only and against one exact pass over every row, on SQLite and, with ``--db``,
+PostgreSQL; then the static model's first index of 10,000 articles (``--first-index``).
 
 The latency run stores random unit vectors for the 10,000 articles (what a search costs
 does not depend on what the vectors say; embedding 10,000 real articles takes longer than
@@ -9,7 +10,8 @@ this run should) beside real text for the word ranking. Embedding throughput is 
 on real StackFAQ answers, 128 word pieces per chunk, and the import time is extrapolated
 from it. Accuracy is ``benchmarks/suggest_accuracy.py``.
 
-    python -m benchmarks.suggest_semantic_speed [--articles 10000] [--db postgresql+psycopg://…]
+    python -m benchmarks.suggest_semantic_speed [--articles 10000] [--first-index 10000]
+        [--db postgresql+psycopg://…]
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import inbox_tui  # noqa: F401  # before numpy, as in the product: one BLAS thread (its __init__)
 from benchmarks.generate import load_text
 from benchmarks.suggest_accuracy import load_faq
 from benchmarks.suggest_speed import TYPED
@@ -32,10 +35,69 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
+def first_index(n: int, db: str | None) -> None:
+    """The static model's first index of ``n`` articles (services/static_embeddings.py):
+    the table's distillation when this machine has none, then ``catch_up_static`` over a
+    store of generated articles whose lengths follow the StackFAQ and DuckDuckGo
+    articles' (text from the generator's corpus sentences)."""
+    from benchmarks.suggest_accuracy import load_ddg_headings
+    from inbox_tui.models import Article
+    from inbox_tui.services import semantic, static_embeddings
+    from inbox_tui.store import Store, sqlite_url
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    enc = static_embeddings.encoder(build=False)
+    if enc is None:
+        enc = static_embeddings.encoder()
+        print(
+            f"static table distilled: {time.perf_counter() - t0:.1f} s wall, "
+            f"{time.process_time() - c0:.1f} s CPU"
+        )
+    else:
+        print(f"static table loaded from the cache: {time.perf_counter() - t0:.2f} s")
+    lengths = [len(f.answers) for f in load_faq()] + [len(b) for _, b in load_ddg_headings()[0]]
+    subjects, sentences = load_text()
+    rng = random.Random(5)
+
+    def body() -> str:
+        want, out, size = rng.choice(lengths), [], 0
+        while size < want:
+            out.append(rng.choice(sentences))
+            size += len(out[-1]) + 1
+        return " ".join(out)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(db or sqlite_url(Path(tmp) / "first.db"))
+        store.run(
+            lambda s: s.add_all(
+                Article(slug=f"f{i}", title=rng.choice(subjects)[:200], body=body())
+                for i in range(n)
+            )
+        )
+        t0, c0 = time.perf_counter(), time.process_time()
+        done = semantic.catch_up_static(store)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        with store.read() as s:
+            rows = len(semantic.article_index(s).matrix)  # type: ignore[union-attr]
+        store.close()
+    print(
+        f"first index by the static model: {done:,} articles ({rows:,} chunks) in {wall:.1f} s "
+        f"wall, {cpu:.1f} s CPU (load average {os.getloadavg()[0]:.1f}); MiniLM at ~40 ms of "
+        f"CPU per chunk would take ~{rows * 0.04 / 60:.0f} CPU-minutes"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--articles", type=int, default=10_000)
     ap.add_argument("--db", help="a database URL (default: a temporary SQLite file)")
+    ap.add_argument(
+        "--first-index",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="articles for the static model's first index (0: skip)",
+    )
     ap.add_argument(
         "--sample", type=int, default=200, help="article chunks to embed for throughput"
     )
@@ -145,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
             f"p95 {percentile(hybrid, 95) / percentile(times, 95):.2f}"
         )
     print(f"load average: {os.getloadavg()[0]:.1f}")
+    if args.first_index:
+        first_index(args.first_index, args.db)
     return 0
 
 

@@ -59,11 +59,15 @@ import subprocess
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from inbox_tui import config_schema
 from inbox_tui.errors import UserError
 from inbox_tui.sanitize import one_line
+
+if TYPE_CHECKING:
+    # Loaded when a config file is read (pydantic: ~0.13 s of CPU at start-up), not by
+    # whatever needs only the Config types (the TUI, the benchmarks, the demo).
+    from inbox_tui import config_schema
 
 SECRET_KEYS = ("password", "secret", "token")
 
@@ -348,6 +352,8 @@ def _credentials(section: config_schema._Credentials) -> dict[str, Any]:
 
 
 def _build(path: Path | None, data: dict[str, Any], db: str | None) -> Config:
+    from inbox_tui import config_schema
+
     try:
         spec = config_schema.validate(data)
     except config_schema.SchemaError as exc:

@@ -358,6 +358,13 @@ class AssignmentSection(_Section):
         expect="a list of source prefixes",
         item="a source prefix",
     )
+    search: Text = setting(
+        "",
+        doc="Only the conversations this search finds, in the search language of `/` "
+        '(a view\'s: `"tag:billing -tag:spam"`, `"contact.plan:enterprise"`): '
+        "auto-assignment per view, as `sources` is per mailbox. Empty: all.",
+        expect="a search, like tag:billing",
+    )
     reoffer_after: Text | None = setting(
         None,
         doc="Re-offer by itself: when an agent's TUI has been gone this long (`15m`, at "

@@ -600,9 +600,7 @@ def _lifecycle(
     t = opened + timedelta(minutes=rng.randint(3, 90))
     if t >= now or (recent and rng.random() < 0.75):
         return  # still new: unassigned, untagged
-    if agent == "priya" and "billing" in sc.tags and t - timedelta(minutes=2) > opened:
-        # Sam picked it up first, then billing (priya) took it over: a handoff for the
-        # stats (no random draw: the rest of the demo stays as it was).
+    if agent == "priya" and "billing" in sc.tags:  # sam took it first: a handoff (no draw)
         triage.assign(session, "sam", conv_id, "sam", at=t - timedelta(minutes=2))
     triage.assign(session, agent, conv_id, agent, at=t)
     for tag in sc.tags if rng.random() < 0.9 else sc.tags[:1]:
@@ -610,11 +608,8 @@ def _lifecycle(
     if sc.note and rng.random() < 0.7:
         triage.add_note(session, agent, conv_id, sc.note, at=t + timedelta(minutes=2))
     # First reply: minutes in business hours, longer at night/weekends.
-    delay = timedelta(
-        minutes=rng.randint(6, 240)
-        if opened.weekday() < 5 and 8 <= opened.hour < 18
-        else rng.randint(180, 900)
-    )
+    business = opened.weekday() < 5 and 8 <= opened.hour < 18
+    delay = timedelta(minutes=rng.randint(6, 240) if business else rng.randint(180, 900))
     replied = t + delay
     if replied >= now:
         return

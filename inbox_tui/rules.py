@@ -14,6 +14,12 @@ loads nothing.
     tag = ["urgent"]                 # when = "tagged": the tag added (any of these)
     contact = { plan = "enterprise" } # the customer's attributes (import contacts);
                                      # a list of values: any of them
+    to = ["billing@"]                # part of an address it was sent to (To or Cc)
+    mailbox = "imap:billing/"        # the start of its source (the account/mailbox or
+                                     # chat it came from), as [sla.sources] name them
+    business_hours = false           # came in outside (true: inside) the config's
+                                     # [business_hours]; without that section the
+                                     # rule never fires (rules lint says so)
     [rule.then]
     tag = ["billing"]
     assign = "sam"                   # a username, or "none"
@@ -32,13 +38,15 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from inbox_tui.when import parse_duration
 
 WHEN = ("arrives", "customer_reply", "tagged")
-IF_KEYS = ("subject", "body", "from", "channel", "tag", "contact")
+IF_KEYS: tuple[str, ...] = ("subject", "body", "from", "channel", "tag", "contact")
+IF_KEYS += ("to", "mailbox", "business_hours")
 THEN_KEYS = ("tag", "assign", "status", "macro", "target")
 TARGET_KEYS = ("first", "next")
 MAX_TARGET = timedelta(days=365)
@@ -72,7 +80,26 @@ class Rule:
     # then.target: this conversation's first / next response target (None: unchanged).
     target_first: timedelta | None = None
     target_next: timedelta | None = None
+    to: tuple[str, ...] = ()  # any of these in a To or Cc address
+    mailbox: tuple[str, ...] = ()  # the source starts with any of these
+    in_hours: bool | None = None  # if.business_hours
+    # The config's working time for ``if.business_hours`` (services.rules.with_config).
+    hours: Any = field(default=None, compare=False, repr=False)
     problems: list[str] = field(default_factory=list, compare=False, repr=False)
+
+    def matches_place(self, to: str, source: str, at: datetime | None) -> bool:
+        """``if.to`` (words in the addresses it was sent to), ``if.mailbox`` (the start
+        of the conversation's source) and ``if.business_hours`` (``at``, when it came,
+        in the attached working time; without one such a rule never matches)."""
+        if self.to and not any(w in to.lower() for w in self.to):
+            return False
+        if self.mailbox and not any(source.lower().startswith(m) for m in self.mailbox):
+            return False
+        if self.in_hours is None:
+            return True
+        if self.hours is None or at is None:
+            return False
+        return bool(self.hours.seconds_between(at, at + timedelta(seconds=1))) == self.in_hours
 
     def matches_contact(self, attributes: dict[str, str]) -> bool:
         """Every ``if.contact`` attribute holds one of its values (case-insensitive)."""
@@ -134,8 +161,11 @@ def load_rules(path: Path) -> list[Rule]:
 
 def _words(value: object, where: str, problems: list[str]) -> tuple[str, ...]:
     items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list) or not all(
-        isinstance(w, str) and 0 < len(w) <= MAX_TEXT for w in items
+    # An empty list would be a condition that silently holds for everything.
+    if (
+        not isinstance(items, list)
+        or not items
+        or not all(isinstance(w, str) and 0 < len(w) <= MAX_TEXT for w in items)
     ):
         problems.append(
             f"{where} must be a word or a list of words (each 1-{MAX_TEXT} characters)."
@@ -168,6 +198,23 @@ def _target(value: object, where: str, problems: list[str]) -> tuple[timedelta |
     return tuple(
         _duration(value[k], f"{where}.{k}", problems) if k in value else None for k in TARGET_KEYS
     )
+
+
+def _place(cond: dict[str, Any], when: str, where: str, problems: list[str]) -> dict[str, Any]:
+    """``if.to``, ``if.mailbox`` and ``if.business_hours`` as Rule fields."""
+    out: dict[str, Any] = {}
+    if "to" in cond:
+        out["to"] = _words(cond["to"], f"{where}: if.to", problems)
+    if "mailbox" in cond:
+        out["mailbox"] = _words(cond["mailbox"], f"{where}: if.mailbox", problems)
+    if "business_hours" in cond:
+        if isinstance(cond["business_hours"], bool):
+            out["in_hours"] = cond["business_hours"]
+        else:
+            problems.append(f"{where}: if.business_hours must be true or false (no quotes).")
+    if when == "tagged" and ({"to", "business_hours"} & set(cond)):
+        problems.append(f"{where}: if.to and if.business_hours are about a message, not a tag.")
+    return out
 
 
 def _contact(
@@ -261,5 +308,6 @@ def _rule(item: object, where: str) -> Rule:
         macro=macro.strip() if isinstance(macro, str) else None,
         target_first=first,
         target_next=next_,
+        **_place(cond, str(when), where, p),
         problems=p,
     )

@@ -4,6 +4,7 @@ that use it run on SQLite and on a real PostgreSQL started by the suite."""
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +32,9 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
     store.close()
 
 
+STATIC_CACHE = Path(tempfile.gettempdir()) / f"inbox-tui-tests-static-{os.getuid()}"
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
@@ -41,6 +45,9 @@ def _isolated_home(
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    # The static embedding table (distilled from the model: ~40 s of CPU) once per
+    # machine for every test and worker, not once per test's cache directory.
+    monkeypatch.setenv("INBOX_TUI_STATIC_CACHE", str(STATIC_CACHE))
     monkeypatch.delenv("INBOX_TUI_CONFIG", raising=False)
     monkeypatch.delenv("INBOX_TUI_DB", raising=False)
     # tmux tests get a tmux server of their own: a server already running (the

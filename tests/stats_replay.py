@@ -145,6 +145,7 @@ def _compute(
                 "ct": ConversationTimes(conv_id or 0, str(subjects.get(conv_id, ""))),
                 "waiting_since": None,  # first unanswered customer message
                 "open_since": None,  # start or reopen, for time to close
+                "reclose": False,  # out of closed by another action's side effect
                 "first_reply": None,
             }
         if conv_id is None:
@@ -158,6 +159,7 @@ def _compute(
                 state["waiting_since"] = at
             if state["open_since"] is None:
                 state["open_since"] = at
+            state["reclose"] = False
             if in_period(at):
                 local = at.astimezone(tz)
                 heat[local.weekday()][local.hour] += 1
@@ -194,7 +196,10 @@ def _compute(
             handled_sets["team"].add(conv_id)
         elif kind == "status_changed":
             info = json.loads(data or "{}")
-            if info.get("to") == "closed":
+            if info.get("to") == "closed" and state["reclose"]:  # no new close
+                state["open_since"] = state["waiting_since"] = None
+                state["reclose"] = False
+            elif info.get("to") == "closed":
                 ct.closed_at, ct.closer = at, username
                 if in_period(at) and wanted(username):
                     assert username is not None
@@ -206,8 +211,10 @@ def _compute(
                             s.time_to_close.append((at - state["open_since"]).total_seconds())
                 state["open_since"] = None
                 state["waiting_since"] = None
-            elif info.get("from") == "closed" and info.get("to") == "open":
-                state["open_since"] = at
+            elif info.get("from") == "closed":
+                state["reclose"] = bool(info.get("cause"))
+                if info.get("to") == "open":
+                    state["open_since"] = at
         elif kind == "tagged":
             ct.tags.add(json.loads(data or "{}").get("tag", ""))
         elif kind == "untagged":

@@ -43,6 +43,8 @@ def test_two_stage_search_finds_the_exact_nearest_with_exact_cosines(monkeypatch
         want = brute(items, q, 10)
         assert [a for a, _ in got] == [a for a, _ in want]
         assert np.allclose([c for _, c in got], [c for _, c in want], atol=1e-5)
+    many = index.nearest(queries[0], 200)  # more than the shortlist: as many as asked
+    assert [a for a, _ in many] == [a for a, _ in brute(items, queries[0], 200)]
     some = [3, 300, 9000, 4]  # 4 is not an article
     cos = index.cosines(queries[0], some)
     assert set(cos) == {3, 300, 9000}

@@ -315,6 +315,48 @@ def test_forward_carries_the_original_attachments(smtp_server, sqlite_store):
     assert names["items.csv"] == CSV
 
 
+def test_forwarding_the_conversation_carries_its_files(smtp_server, sqlite_store):
+    """#18 "Forward sends the conversation or one message, with its attachments": the
+    whole conversation went quoted with no file at all. Its kept files go along, each
+    once however often it was sent, as many as fit within the per-message cap."""
+    from inbox_tui.services.review import forward_review
+
+    first = parse_message(customer_mail(1), source="imap:support/INBOX", external_id="1")
+    again = customer_mail(2, files=[("Rechnung März.pdf", "application/pdf", PDF)])
+    second = parse_message(again, source="imap:support/INBOX", external_id="2")
+
+    def work(s):
+        from inbox_tui.ingest import Ingestor
+
+        triage.ensure_agent(s, "sam", "Sam")
+        cid = Ingestor(s).add(first).conversation_id
+        from inbox_tui.services.merge import merge
+
+        merge(s, "sam", Ingestor(s).add(second).conversation_id, cid)  # one conversation
+        return cid
+
+    cid = sqlite_store.run(work)
+    account = Account(
+        name="support", host="127.0.0.1", security="plain", address="support@example.com",
+        smtp=smtp_server.settings(), sent_mailbox=None,
+    )  # fmt: skip
+    cfg = Config(None, None, AgentIdentity("sam", "Sam"), accounts={"support": account})
+    with sqlite_store.read() as s:
+        review = forward_review(s, "sam", cid, config=cfg)
+    assert (review.carried, review.left_out) == (3, 0)
+    sqlite_store.run(forward.queue_forward, "sam", cid, ["boss@example.org"], config=cfg)
+    assert asyncio.run(flush_outbox(sqlite_store, cfg)).sent == 1
+    sent = email.message_from_bytes(smtp_server.messages[0][2], policy=email.policy.default)
+    assert "Hello," in sent.get_body(("plain",)).get_content()  # quoted, as before
+    files = {a.get_filename(): a.get_payload(decode=True) for a in sent.iter_attachments()}
+    assert files == {"Rechnung März.pdf": PDF, "screen.png": PNG, "items.csv": CSV}
+
+    cfg.mail.max_message_attachment_bytes = len(PDF) + 10  # the PDF fits, not the others
+    with sqlite_store.read() as s:
+        review = forward_review(s, "sam", cid, config=cfg)
+    assert (review.carried, review.left_out) == (1, 2)
+
+
 @pytest.mark.skipif(
     not (Path(__file__).resolve().parents[2] / "shared" / "corpora" / "mail").is_dir(),
     reason="../shared/corpora is not present",

@@ -109,8 +109,13 @@ def test_suggest_semantic_speed_smoke(capsys):
     from benchmarks import suggest_semantic_speed
 
     corpus("faq")
-    assert suggest_semantic_speed.main(["--articles", "30", "--sample", "4"]) == 0
-    assert "p95" in capsys.readouterr().out
+    assert (
+        suggest_semantic_speed.main(["--articles", "30", "--sample", "4", "--first-index", "20"])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "p95" in out
+    assert "first index by the static model: 20 articles" in out
 
 
 def test_cluster_accuracy_smoke():

@@ -269,3 +269,53 @@ def test_feed_in_slices_hands_the_parser_bounded_slices():
     p.data_received(b"short")
     assert [len(d) for d in p.got] == [10, 10, 5, 5]
     assert b"".join(p.got) == b"a" * 25 + b"short"
+
+
+def test_a_future_dated_mail_counts_from_the_servers_arrival_time(
+    dovecot_server, sqlite_store, tmp_path
+):
+    """A Date days ahead is not believed (#18); it counted from the wall clock at sync,
+    so the same mail synced into two stores (two agents, a re-sync) got two dates. It
+    counts from the server's INTERNALDATE, the same wherever and whenever it is synced."""
+    import email
+    import email.policy
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    from inbox_tui.store import Store, sqlite_url
+
+    arrived = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+    ahead = (arrived + timedelta(days=3)).strftime("%a, %d %b %Y %H:%M:%S +0000")
+
+    def dated(i: int, date: str) -> bytes:
+        msg = email.message_from_bytes(make_mail(i), policy=email.policy.default)
+        msg.replace_header("Date", date)
+        return msg.as_bytes()
+
+    dovecot_server.add(dated(1, ahead), received=arrived)
+    honest = arrived - timedelta(minutes=5)
+    on_time = honest.strftime("%a, %d %b %Y %H:%M:%S +0000")
+    dovecot_server.add(dated(2, on_time), received=arrived)  # its Date is believed
+    cfg = config_for(dovecot_server)
+    dates = []
+    for n, store in enumerate((sqlite_store, Store(sqlite_url(tmp_path / "second.db")))):
+        if n:
+            time.sleep(1.1)  # the wall clock has moved on: the date must not
+        assert asyncio.run(sync(cfg, store)).mailboxes[0].counts.imported == 2
+        with store.read() as s:
+            rows = s.exec(select(Message.message_id, Message.sent_at).order_by(Message.id)).all()
+        dates.append({mid: at.replace(tzinfo=UTC) if at.tzinfo is None else at for mid, at in rows})
+    assert dates[0] == dates[1]
+    assert dates[0]["q1@example.com"] == arrived
+    assert dates[0]["q2@example.com"] == honest
+
+
+def test_internaldate_is_read_from_a_fetch_line():
+    from datetime import UTC, datetime
+
+    from inbox_tui.sources.imap_client import internaldate
+
+    line = b'* 1 FETCH (UID 5 INTERNALDATE " 6-Dec-2026 21:05:09 +0100" BODY[] {12}'
+    assert internaldate(line) == datetime(2026, 12, 6, 20, 5, 9, tzinfo=UTC)
+    assert internaldate(b'* 1 FETCH (UID 5 INTERNALDATE "32-Dec-2026 99:00:00 +0000")') is None
+    assert internaldate(b"* 1 FETCH (UID 5 BODY[] {12}") is None

@@ -431,6 +431,25 @@ def test_chat_reply_goes_to_the_outgoing_log_exactly_once(sqlite_store, tmp_path
     assert parsed.reply_to == "jsonl:widget:c1"  # the customer's line it answers
 
 
+def test_outbox_list_says_a_chat_reply_went_to_the_log(sqlite_store, tmp_path, capsys):
+    """#18: "the outbox shows it as delivered to the log" (it said "sent", as for mail)."""
+    from inbox_tui import cli
+
+    cid = seed(sqlite_store, channel=Channel.CHAT)
+    log = tmp_path / "chat-outgoing.jsonl"
+    cfg = make_config(None, chat_outgoing_log=log)
+    oid = sqlite_store.run(replies.queue_reply, "sam", cid, "Try version 2.1", config=cfg)
+    assert flush(sqlite_store, cfg) == 1
+    assert cli.main(["--db", sqlite_store.url, "outbox", "list"]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assert " ".join(line.split()) == (
+        f"{oid} #{cid} sent attempts 1 (written to the chat outgoing log for the bridge)"
+    )
+    assert cli.main(["--db", sqlite_store.url, "outbox", "list", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["status"] == "sent" and row["delivered_to"] == "chat outgoing log"
+
+
 def test_chat_reply_without_a_bridge_is_recorded_and_says_so(sqlite_store):
     cid = seed(sqlite_store, channel=Channel.CHAT)
     cfg = make_config(None)

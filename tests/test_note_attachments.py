@@ -138,3 +138,39 @@ def test_a_file_that_cannot_go_saves_nothing(store, tmp_path: Path, make, senten
         notes = s.exec(select(Message).where(Message.direction == Direction.NOTE.value)).all()
         assert notes == []
         assert s.exec(select(func.count()).select_from(Blob)).one() == 0
+
+
+def test_conv_note_attach_on_the_command_line(store, tmp_path: Path, capsys):
+    """``conv note ID TEXT --attach PATH`` (repeatable): the TUI's note files from the
+    command line, the same caps ([mail] in the config) and the same storage."""
+    from inbox_tui import cli
+
+    cid = seed(store)
+    log, csv = tmp_path / "printer.log", tmp_path / "jobs.csv"
+    log.write_bytes(LOG)
+    csv.write_bytes(b"job;pages\n1;3\n")
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[agent]\nusername = "sam"\n\n[mail]\nmax_attachment_mb = 0.002\n')
+    base = ["--config", str(cfg), "--db", store.url, "conv", "note", str(cid)]
+    assert cli.main([*base, "See", "the", "log", "--attach", str(log), "--attach", str(csv)]) == 0
+    assert f"Noted on #{cid} with 2 files." in capsys.readouterr().out
+    with store.read() as s:
+        (note,) = s.exec(select(Message).where(Message.direction == Direction.NOTE.value)).all()
+        assert note.body == "See the log"
+        items = list_attachments(s, cid)
+    assert [(i.filename, i.internal, i.sha256) for i in items] == [
+        ("printer.log", True, hashlib.sha256(LOG).hexdigest()),
+        ("jobs.csv", True, hashlib.sha256(b"job;pages\n1;3\n").hexdigest()),
+    ]
+
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"x" * 3000)  # over the config's 2.0 KB cap: one sentence, nothing saved
+    assert cli.main([*base, "--attach", str(big), "Too", "big"]) != 0
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    assert f"{big} is 2.9 KB, over the 2.0 KB limit for one attachment; nothing was saved." in (
+        captured.err
+    )
+    with store.read() as s:
+        notes = s.exec(select(Message).where(Message.direction == Direction.NOTE.value)).all()
+        assert len(notes) == 1

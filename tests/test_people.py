@@ -36,3 +36,29 @@ def test_a_folded_quote_counts_its_quoted_lines_only():
         "Yes.\n[… 1 quoted line hidden; press q to show]"
     )
     assert fold_quotes(body, True) == body
+
+
+def test_the_to_line_shows_whenever_someone_else_is_on_the_mail():
+    """#18 "Show From, To and CC in the thread": a customer writing To us and a colleague
+    (no Cc) showed no To line, so the agent could not see who else had the mail (and
+    reply-all would reach them). A plain mail to us alone, or our reply to the customer,
+    stays one line shorter."""
+    from datetime import UTC, datetime
+
+    from inbox_tui.services.conversations import ThreadMessage
+
+    def message(to, cc=(), direction="in", forwarded=False) -> ThreadMessage:
+        return ThreadMessage(
+            id=1, direction=direction, author_name="Zoë", author_email="zoe@acme.example",
+            agent=None, sent_at=datetime(2026, 3, 2, tzinfo=UTC), subject="s", body="b",
+            message_id=None, attachments=[], to=[list(p) for p in to],
+            cc=[list(p) for p in cc], forwarded=forwarded,
+        )  # fmt: skip
+
+    us = ("Support", "support@example.com")
+    ana = ("Ana Díaz", "ana@acme.example")
+    assert message([us]).addressees() == ""
+    assert message([("", "zoe@acme.example")], direction="out").addressees() == ""
+    assert message([us, ana]).addressees() == "To Support, Ana Díaz"
+    assert message([us], cc=[ana]).addressees() == "To Support · Cc Ana Díaz"
+    assert message([ana], direction="out", forwarded=True).addressees() == "To Ana Díaz"

@@ -85,7 +85,9 @@ def test_a_clicked_link_records_the_rating_without_a_new_conversation(rated, tmp
     )
     import_mail(store, capsys, bad)
     assert rating_of(store, cid) == "bad"
-    assert import_mail(store, capsys, good)["ratings"] == 1
+    # The same mail again (its Message-ID) is a duplicate, as any mail imported twice.
+    again = import_mail(store, capsys, good)
+    assert (again["duplicates"], again["ratings"], again["read"]) == (1, 0, 1)
     assert rating_of(store, cid) == "bad" and conversations(store) == 1
 
 
@@ -142,3 +144,57 @@ def test_the_stats_count_the_latest_rating_of_a_conversation_only(rated):
         assert report.agents["sam"].csat == {"good": 1, "ok": 0, "bad": 0}
         behind = conversations_behind(s, lo, hi, "csat")
         assert [(c.conversation_id, c.count) for c in behind] == [(cid, 1)]
+
+
+def test_the_reply_signature_carries_the_links_and_a_click_on_them_counts(
+    smtp_server, store, tmp_path, capsys
+):
+    """#21: "The reply signature can carry 'How did we do? Good / OK / Bad' as mailto:
+    links": ``{{rating.links}}`` (or ``rating.good`` …) in a signature, through a real
+    SMTP server, and the customer's click on the link in the mail she got is recorded.
+    Without an address to rate to, the fallback leaves the line out."""
+    import email
+    import email.policy
+
+    from inbox_tui.config import load_config
+    from inbox_tui.services import replies
+    from tests.test_mail_out import flush, seed
+    from tests.test_sla import add
+
+    cid = seed(store)
+    nowhere = add(store, "no-to", T0)  # its mail named no address of ours
+    cfg_path = tmp_path / "config.toml"
+    cfg_path.write_text(
+        f"""
+[agent]
+username = "sam"
+name = "Sam Carter"
+signature = "Sam\\n{{{{rating.links | fallback: \\"\\"}}}}"
+
+[accounts.support]
+host = "127.0.0.1"
+security = "plain"
+address = "support@example.com"
+
+[accounts.support.smtp]
+host = "127.0.0.1"
+port = {smtp_server.port}
+security = "plain"
+
+[mail]
+undo_seconds = 0
+"""
+    )
+    cfg = load_config(cfg_path)
+    assert store.run(replies.signature, "sam", nowhere, config=cfg) == "Sam\n"
+    store.run(replies.queue_reply, "sam", cid, "Fixed it.", config=cfg)
+    assert flush(store, cfg) == 1
+    sent = email.message_from_bytes(smtp_server.messages[-1][2], policy=email.policy.default)
+    body = sent.get_content()
+    line = next(x for x in body.splitlines() if x.startswith("How did we do? "))
+    good = line.split("Good <", 1)[1].split(">", 1)[0]
+    assert good.startswith("mailto:support@example.com?subject=Rating%20good%20%23")
+    assert " / OK <mailto:" in line and " / Bad <mailto:" in line
+    click_mail = eml(tmp_path / "g.eml", "zoe@acme.example", click(good), "g9@acme.example")
+    assert import_mail(store, capsys, click_mail)["ratings"] == 1
+    assert rating_of(store, cid) == "good"

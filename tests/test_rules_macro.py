@@ -104,3 +104,34 @@ def test_lint_names_an_unknown_macro(sqlite_store, tmp_path, capsys):
     assert capsys.readouterr().out == "1 rule, no problems.\n"
     assert cli.main([*base, "list", str(path)]) == 0
     assert "then macro refund-triage" in capsys.readouterr().out
+
+
+TAGGED = """
+[[rule]]
+name = "VIPs to sam"
+when = "tagged"
+[rule.if]
+tag = "vip"
+[rule.then]
+assign = "sam"
+"""
+
+
+def test_an_agents_macro_that_tags_sets_off_the_tagged_rules(store, tmp_path):
+    """A tag a macro adds is the agent's tag: the ``tagged`` rules run on it in the same
+    transaction, as for a tag added by hand (before, only tags added by hand did)."""
+    from inbox_tui.services import rules as rule_service
+
+    store.run(core.ensure_agent, "sam")
+    store.run(core.ensure_agent, "mei")
+    spec = MacroSpec(slug="mark-vip", name="Mark VIP", body="", actions={"add_tags": ["vip"]})
+    store.run(macros.import_specs, [spec])
+    path = tmp_path / "rules.toml"
+    path.write_text(TAGGED)
+    rules = load_rules(path)
+    cid = add(store, "v1", "Hello", "hi", "ann@acme.example")
+    assert store.run(rule_service.apply_macro_many, "mei", [cid], "mark-vip", rules) == 1
+    with store.read() as s:
+        row = get_conversation(s, cid)
+        assert row.tags == ["vip"] and row.assignee == "sam"
+        assert rules_fired(s, cid) == ["“VIPs to sam”: assigned to sam"]

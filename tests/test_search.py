@@ -461,3 +461,16 @@ def test_earlier_words_matches_are_kept_while_typing_until_a_write(sqlite_store,
     assert search(store, "modem router") == {b, c}
     assert len(reads) == 2  # read again after the write
     assert search(store, "modem blinks") == search(store, "blinks modem")
+
+
+def test_while_typing_a_value_on_its_way_is_not_refused_but_a_wrong_one_is():
+    from inbox_tui.services.search import QueryError, parse_query
+
+    for being_typed in ("is:op", "is:", "tag:", "channel:ch", 'tag:"feature req'):
+        parse_query(being_typed, "me")  # the TUI reads these at each keystroke
+    for wrong in ("is:bogus", "channel:fax", "category:x"):
+        with pytest.raises(QueryError, match="There is no"):
+            parse_query(wrong, "me")
+    for unfinished in ("is:op", "tag:", 'tag:"feature req'):
+        with pytest.raises(QueryError):
+            parse_query(unfinished, "me", complete=True)  # the CLI, a saved view

@@ -231,3 +231,29 @@ def test_thousands_of_words_from_the_shell(inbox, capsys):
     store, _ = inbox
     code, _, err = run_cli(store, capsys, *(["printer"] * 5000))
     assert code == 2 and err.startswith("inbox-tui: The search is"), err
+
+
+@pytest.mark.parametrize(
+    ("query", "sentence"),
+    [
+        ("is:bogus", "There is no 'is:bogus' to search for; use is:open, is:pending"),
+        ("channel:fax", "There is no 'channel:fax' to search for; use channel:chat or"),
+        ('tag:"feature request', 'a quote (") that is not closed'),
+        ("tag:", "'tag:' needs a value, like tag:bug."),
+        ("after:", "'after:' needs a value"),
+        ("assignee:", "'assignee:' needs a value"),
+    ],
+)
+def test_a_search_the_cli_cannot_run_is_one_sentence_and_exit_2(inbox, capsys, query, sentence):
+    """walk3: these printed "No conversation matches." (or every conversation) and
+    exited 0, as if they had been searched."""
+    code, out, err = run_cli(inbox[0], capsys, query)
+    assert code == 2
+    assert sentence in err and "Traceback" not in err
+    assert out == ""
+
+
+def test_a_key_value_that_is_no_operator_is_said_to_be_text(inbox, capsys):
+    code, _, err = run_cli(inbox[0], capsys, "foo:bar")
+    assert code == 0
+    assert "'foo:bar' was looked for as text: it is not a search operator." in err

@@ -158,7 +158,7 @@ def test_the_undo_is_recorded_in_the_log(store):
     reverse = after[-1]
     assert (reverse.kind, json.loads(reverse.data)) == (
         "status_changed",
-        {"from": "closed", "to": "open"},
+        {"from": "closed", "to": "open", "cause": "undo"},  # closing again is no new close
     )
     assert reverse.undoes == closed[-1].batch and reverse.batch != closed[-1].batch
     with store.read() as s:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from inbox_tui.words import count
@@ -62,6 +63,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     snooze.add_argument("until", metavar="WHEN")
     note = action("note", "add an internal note (TEXT, or - to read standard input)", run_note)
     note.add_argument("text", nargs="+", metavar="TEXT")
+    note.add_argument(
+        "--attach",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="PATH",
+        help="a file kept with the note (repeatable; the [mail] size caps apply)",
+    )
     reply = action("reply", "queue a reply to the customer (TEXT, or - for stdin)", run_reply)
     reply.add_argument("text", nargs="+", metavar="TEXT")
     reply.add_argument("--close", action="store_true", help="close it after the reply")
@@ -274,11 +283,16 @@ def run_note(ctx: Context) -> int:
 
     cid = conversation_id(ctx.args.id)
     text = read_text(ctx.args.text)
+    files = ctx.args.attach
     note = ctx.store.run(
-        lambda s: buglinks.add_note(s, ctx.agent, cid, text, pattern=ctx.config.bug_pattern)
-    )
+        lambda s: buglinks.add_note(
+            s, ctx.agent, cid, text, pattern=ctx.config.bug_pattern,
+            attachments=files, config=ctx.config,
+        )
+    )  # fmt: skip
+    with_files = f" with {count(len(files), 'file')}" if files else ""
     linked = buglinks.linked_sentence(note.links)
-    sentence = f"Noted on #{cid}. {linked}".strip()
+    sentence = f"Noted on #{cid}{with_files}. {linked}".strip()
     return report(ctx, cid, "note", True, sentence, message=note.id, links=note.links)
 
 
@@ -364,7 +378,7 @@ def run_rate(ctx: Context) -> int:
 def run_links(ctx: Context) -> int:
     from inbox_tui.errors import UserError
     from inbox_tui.services.export import jsonl
-    from inbox_tui.services.ratings import links
+    from inbox_tui.services.ratings import links, links_line
 
     cid = conversation_id(ctx.args.id)
     with ctx.store.read() as s:
@@ -374,5 +388,5 @@ def run_links(ctx: Context) -> int:
     if ctx.args.json:
         sys.stdout.write(jsonl({"id": cid, **found}))
     else:
-        print("How did we do? " + " / ".join(f"{r.title()} <{u}>" for r, u in found.items()))
+        print(links_line(found))
     return 0

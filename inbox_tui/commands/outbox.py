@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from inbox_tui.context import Context
@@ -72,6 +72,7 @@ def run_list(ctx: Context) -> int:
                         "attempts": r.attempts,
                         "error": r.last_error,
                         "message_id": r.message_id,
+                        "delivered_to": "chat outgoing log" if _to_chat_log(r) else None,
                     }
                     for r in rows
                 ]
@@ -89,12 +90,21 @@ def run_list(ctx: Context) -> int:
             due = (
                 f"  sends in {wait:.0f} s (outbox cancel {r.id} takes it back)" if wait > 0 else ""
             )
+        where = "  (written to the chat outgoing log for the bridge)" if _to_chat_log(r) else ""
         print(
             f"{r.id:>6}  #{r.conversation_id:<6} {r.status:<9} attempts {r.attempts}"
             + due
+            + where
             + (f"  {one_line(r.last_error, 300)}" if r.last_error else "")
         )
     return 0
+
+
+def _to_chat_log(row: Any) -> bool:
+    """A chat reply delivered: written to the outgoing log, where a bridge takes it."""
+    from inbox_tui.models import Channel, OutboxStatus
+
+    return bool(row.channel == Channel.CHAT.value and row.status == OutboxStatus.SENT.value)
 
 
 def _aware(dt):  # type: ignore[no-untyped-def]

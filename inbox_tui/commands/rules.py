@@ -73,16 +73,24 @@ def run_lint(ctx: Context) -> int:
         raise UserError(one_line(problems[0], 500))
     targets = [r.name for r in rules if r.target_first or r.target_next]
     if targets and not ctx.config.sla:
-        print(
-            one_line(
-                f"inbox-tui: note: rule {targets[0]!r} sets a response target, which counts "
-                "only when response targets are on ([sla] in the config).",
-                500,
-            ),
-            file=sys.stderr,
+        _note(
+            f"rule {targets[0]!r} sets a response target, which counts only when "
+            "response targets are on ([sla] in the config)."
+        )
+    timed = [r.name for r in rules if r.in_hours is not None]
+    if timed and not ctx.config.business_hours:
+        _note(
+            f"rule {timed[0]!r} asks for business hours, and the config has no "
+            "[business_hours]: it will never fire."
         )
     print(f"{count(len(rules), 'rule')}, no problems.")
     return 0
+
+
+def _note(sentence: str) -> None:
+    from inbox_tui.sanitize import one_line
+
+    print(one_line(f"inbox-tui: note: {sentence}", 500), file=sys.stderr)
 
 
 def run_list(ctx: Context) -> int:
@@ -93,6 +101,10 @@ def run_list(ctx: Context) -> int:
         cond += [f"body:{'|'.join(r.body)}"] if r.body else []
         cond += [f"from:{r.sender}"] if r.sender else []
         cond += [f"channel:{r.channel}"] if r.channel else []
+        cond += [f"to:{'|'.join(r.to)}"] if r.to else []
+        cond += [f"mailbox:{'|'.join(r.mailbox)}"] if r.mailbox else []
+        if r.in_hours is not None:
+            cond.append("in business hours" if r.in_hours else "outside business hours")
         acts = [f"tag {t}" for t in r.tags] + ([f"assign {r.assign}"] if r.assign else [])
         acts += [f"status {r.status}"] if r.status else []
         acts += [f"macro {r.macro}"] if r.macro else []
@@ -121,10 +133,10 @@ def run_run(ctx: Context) -> int:
     from inbox_tui.models import utcnow
     from inbox_tui.sanitize import one_line
     from inbox_tui.services.export import jsonl
-    from inbox_tui.services.rules import run_rules
+    from inbox_tui.services.rules import run_rules, with_config
     from inbox_tui.when import parse_duration
 
-    rules = _load(ctx.args.file)
+    rules = with_config(_load(ctx.args.file), ctx.config)
     try:
         since = utcnow() - parse_duration(ctx.args.since)
     except ValueError as exc:

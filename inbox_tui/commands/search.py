@@ -71,9 +71,21 @@ def run(ctx: Context) -> int:
                 f"  · {contact}{tags}\n"
             )
     if total == 0:
-        print("No conversation matches.", file=sys.stderr)
+        print("No conversation matches." + _as_text_note(query, ctx.agent), file=sys.stderr)
     elif len(rows) < total:
         print(f"{len(rows):,} of {total:,} conversations (--limit to see more).", file=sys.stderr)
     else:
         print(f"{count(total, 'conversation')}.", file=sys.stderr)
     return 0
+
+
+def _as_text_note(query: str, me: str) -> str:
+    """When a ``key:value`` that is no operator was looked for as text, say so: "foo:bar"
+    finding nothing could otherwise read as an operator that matched nothing."""
+    from inbox_tui.sanitize import one_line
+    from inbox_tui.services.search import parse_query
+
+    as_text = [t for t in parse_query(query, me, complete=True).text if ":" in t.strip(":")]
+    if not as_text:
+        return ""
+    return f" ('{one_line(as_text[0], 40)}' was looked for as text: it is not a search operator.)"

@@ -28,6 +28,12 @@ KNOWN_FIELDS = (
     "agent.name",
     "conversation.id",
     "conversation.subject",
+    # Customer ratings from any mail client (services/ratings): the mailto: links, and
+    # "How did we do? Good <mailto:…> / OK <…> / Bad <…>" for a signature.
+    "rating.good",
+    "rating.ok",
+    "rating.bad",
+    "rating.links",
 )
 
 PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.S)

@@ -90,6 +90,8 @@ def parse_message(
     in_reply_to = _one_id(_header(msg, "in-reply-to", warnings))
     references = _MSGID.findall(_header(msg, "references", warnings))[-MAX_REFERENCES:]
     dated = _date(msg, warnings)
+    # When it arrived: the server's word (IMAP's INTERNALDATE) where there is one, so the
+    # same mail gets the same date whenever and wherever it is read; else the clock.
     arrived = received_at or datetime.now(UTC)
     sent_at = (as_utc(dated) if dated else None) or arrived
     if sent_at > arrived + FUTURE_SKEW:
@@ -700,6 +702,7 @@ class RawSource(Protocol):
 
     raw: bytes
     external_id: str
+    received_at: datetime | None  # when the server got it, if known
 
 
 def parse_many(
@@ -711,7 +714,13 @@ def parse_many(
     for item in items:
         try:
             out.append(
-                parse_message(item.raw, source=source, external_id=item.external_id, limits=limits)
+                parse_message(
+                    item.raw,
+                    source=source,
+                    external_id=item.external_id,
+                    received_at=item.received_at,
+                    limits=limits,
+                )
             )
         except ParseError as exc:
             out.append(str(exc))

@@ -18,6 +18,7 @@ recomputed and the store is not read again.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -27,7 +28,9 @@ if TYPE_CHECKING:
 TWO_STAGE_ROWS = 20_000  # below this many rows one exact pass is cheap enough
 REDUCED_DIM = 128
 SHORTLIST = 400  # articles scored exactly after the first pass
+SHORTLIST_PER_ASKED = 4  # and at least this many per article asked for
 FIT_ROWS = 8192  # rows sampled to find the main directions
+_fit_lock = threading.Lock()
 
 
 class ArticleIndex:
@@ -47,6 +50,7 @@ class ArticleIndex:
         self.ends = np.append(starts[1:], len(matrix)).astype(np.int64) if len(ids) else starts
         self.position = {int(a): i for i, a in enumerate(ids.tolist())}
         self.basis, self.reduced = basis, reduced
+        self.model = ""  # whose vectors (the store's loader sets it)
         self._searches = 0
 
     def prepare(self) -> None:
@@ -54,7 +58,9 @@ class ArticleIndex:
         to gain from a first pass (10,000 articles: 1-6 s of CPU, so it is done by the
         TUI's warm-up or at an index's second search, never for a one-off query)."""
         if self.basis is None and len(self.matrix) >= TWO_STAGE_ROWS:
-            self._fit()
+            with _fit_lock:  # the TUI's warm-up and a search may both ask
+                if self.basis is None:
+                    self._fit()
 
     @classmethod
     def build(cls, items: Iterable[tuple[int, np.ndarray]], dim: int) -> ArticleIndex:
@@ -80,8 +86,10 @@ class ArticleIndex:
         step = max(1, len(self.matrix) // FIT_ROWS)
         sample = self.matrix[::step]
         values, vectors = np.linalg.eigh(sample.T @ sample)
-        self.basis = np.ascontiguousarray(vectors[:, np.argsort(values)[::-1][:REDUCED_DIM]])
-        self.reduced = np.ascontiguousarray(self.matrix @ self.basis)
+        basis = np.ascontiguousarray(vectors[:, np.argsort(values)[::-1][:REDUCED_DIM]])
+        reduced = np.ascontiguousarray(self.matrix @ basis)
+        self.reduced = None  # a search meanwhile makes one exact pass
+        self.basis, self.reduced = basis, reduced
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -107,13 +115,14 @@ class ArticleIndex:
         self._searches += 1
         if self._searches == 2:
             self.prepare()
-        if self.reduced is None or self.basis is None or n <= SHORTLIST:
+        shortlist = max(SHORTLIST, SHORTLIST_PER_ASKED * k)
+        if self.reduced is None or self.basis is None or n <= shortlist:
             best = np.maximum.reduceat(self.matrix @ query, self.starts)
             sel = np.argpartition(-best, k - 1)[:k]
             scores = best[sel]
         else:
             rough = np.maximum.reduceat(self.reduced @ (query @ self.basis), self.starts)
-            short = np.sort(np.argpartition(-rough, SHORTLIST - 1)[:SHORTLIST])
+            short = np.sort(np.argpartition(-rough, shortlist - 1)[:shortlist])
             exact = self._exact(query, short)
             top = np.argpartition(-exact, k - 1)[:k]
             sel, scores = short[top], exact[top]

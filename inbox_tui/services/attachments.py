@@ -10,6 +10,7 @@ written anywhere else whatever the mail says.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -400,3 +401,39 @@ def files_json(session: Session, files: Sequence[OutgoingAttachment]) -> str | N
         ],
         ensure_ascii=False,
     )
+
+
+def stored_attachments(session: Session, m: Message) -> list[OutgoingAttachment]:
+    """The attachments of a stored message whose bytes the store kept."""
+    out = []
+    for item in entries(m.attachments):
+        sha = item.get("sha256")
+        blob = session.get(Blob, str(sha)) if sha else None
+        if blob is not None:
+            name = str(item.get("name") or "attachment")
+            ctype = str(item.get("type") or item.get("content_type") or "application/octet-stream")
+            out.append(OutgoingAttachment(name, ctype, blob.data))
+    return out
+
+
+def carried_files(
+    session: Session, messages: Sequence[Message], room: int
+) -> tuple[list[OutgoingAttachment], int]:
+    """The kept files of messages forwarded quoted (a conversation's), oldest first,
+    each once however often it was sent, as many as fit in ``room`` bytes; and how
+    many did not fit (the review says so)."""
+    out: list[OutgoingAttachment] = []
+    seen: set[str] = set()
+    left_out = 0
+    for m in messages:
+        for f in stored_attachments(session, m):
+            digest = hashlib.sha256(f.data).hexdigest()
+            if digest in seen:
+                continue
+            seen.add(digest)
+            if len(f.data) > room:
+                left_out += 1
+                continue
+            room -= len(f.data)
+            out.append(f)
+    return out, left_out

@@ -56,6 +56,9 @@ class AssignPolicy:
     sources: tuple[str, ...] = ()
     # Opt-in: an agent away this long has their unanswered conversations re-offered.
     reoffer_after: timedelta | None = None
+    # Only the conversations a view's search finds ("tag:billing -tag:spam"): auto-
+    # assignment per view, as ``sources`` is per mailbox. Checked by ``from_config``.
+    search: str = ""
 
     @classmethod
     def from_config(cls, section: dict[str, Any] | None) -> AssignPolicy | None:
@@ -73,10 +76,36 @@ class AssignPolicy:
                 if section.get("reoffer_after")
                 else None
             ),
+            search=_checked_search(str(section.get("search") or "")),
         )
 
     def covers(self, source: str) -> bool:
         return not self.sources or any(source.startswith(p) for p in self.sources)
+
+    def outside_view(self, session: Session, ids: list[int]) -> set[int]:
+        """Which of ``ids`` the policy's ``search`` does not find (none without one)."""
+        if not self.search or not ids:
+            return set()
+        from inbox_tui.services.conversations import not_in_view
+        from inbox_tui.services.search import parse_query
+
+        return set(not_in_view(session, parse_query(self.search, ""), ids))
+
+
+def _checked_search(query: str) -> str:
+    """``[assignment] search``, refused in one sentence when it cannot be run."""
+    if not query.strip():
+        return ""
+    from inbox_tui.errors import UserError
+    from inbox_tui.services.search import QueryError, parse_query
+
+    try:
+        flt = parse_query(query, "")
+    except QueryError as exc:
+        raise UserError(f"[assignment] search: {exc}") from None
+    if flt.assignee is not None or flt.unassigned:
+        raise UserError("[assignment] search cannot name an assignee (it picks the assignee).")
+    return query
 
 
 def candidates(session: Session, policy: AssignPolicy, now: datetime) -> list[Agent]:
@@ -178,8 +207,10 @@ def assign_next(
         .where(Conversation.status == Status.OPEN.value)
         .order_by(col(Conversation.created_at), col(Conversation.id))
     )
-    for cid, source in session.exec(stmt.limit(1000)).all():
-        if not policy.covers(source or ""):
+    rows = session.exec(stmt.limit(1000)).all()
+    outside = policy.outside_view(session, [int(cid or 0) for cid, _ in rows])
+    for cid, source in rows:
+        if not policy.covers(source or "") or cid in outside:
             continue
         conv = lock_conversation(session, cid)  # type: ignore[arg-type]
         if conv.assignee_id is not None or conv.status != Status.OPEN.value:
@@ -257,6 +288,8 @@ def reoffer_next(
         ).all()
         if policy.covers(source or "")
     ]
+    outside = policy.outside_view(session, found)
+    found = [cid for cid in found if cid not in outside]
     if not found:
         return None  # nothing to move: no lock taken (every TUI's poll asks)
     # Whose turn, with the agents locked (never back to someone absent); then each

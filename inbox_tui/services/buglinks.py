@@ -204,7 +204,7 @@ def follow_up(
         if any(json.loads(d or "{}").get("ref") == ref for (d,) in already):
             continue
         if conv.status == Status.CLOSED.value:
-            triage.set_status(session, actor, cid, Status.OPEN)
+            triage.set_status(session, actor, cid, Status.OPEN, cause="follow-up")
         macros.apply_macro(session, actor, cid, macro, config=config, category=category)
         core.record(session, conv, agent, EventKind.FOLLOWED_UP, {"ref": ref, "macro": macro})
         done += 1

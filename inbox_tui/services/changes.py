@@ -13,16 +13,27 @@ from sqlalchemy import func
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
-from inbox_tui.models import Event, Message, Presence
+from inbox_tui.models import Event, Message, Outbox, OutboxStatus, Presence
 from inbox_tui.store import CHANNEL  # the NOTIFY side: every write transaction
 
+Token = tuple[int, int, int, int, int]
 
-def change_token(session: Session) -> tuple[int, int, int]:
-    """(newest event id, newest message id, presence rows): changes when anything does."""
+
+def change_token(session: Session) -> Token:
+    """(newest event id, newest message id, presence rows, newest outbox row, outbox rows
+    still waiting untried): changes when anything does. The outbox's part moves when a
+    queued reply goes out (or is tried), which writes no event: the thread's "waiting to
+    go out" must turn into a sent reply on every agent's screen."""
     event = session.exec(select(func.max(Event.id))).one() or 0
     message = session.exec(select(func.max(Message.id))).one() or 0
     presence = session.exec(select(func.count()).select_from(Presence)).one() or 0
-    return int(event), int(message), int(presence)
+    outbox = session.exec(select(func.max(Outbox.id))).one() or 0
+    waiting = session.exec(  # the queued rows: ix_outbox_status_next
+        select(func.count())
+        .select_from(Outbox)
+        .where(Outbox.status == OutboxStatus.QUEUED.value, Outbox.attempts == 0)
+    ).one()
+    return int(event), int(message), int(presence), int(outbox), int(waiting or 0)
 
 
 def listen_for_changes(
@@ -45,7 +56,7 @@ def listen_for_changes(
 
 def poll_changes(
     session: Session, me: str
-) -> tuple[tuple[int, int, int], list[int], dict[int, list[tuple[str, str]]]]:
+) -> tuple[Token, list[int], dict[int, list[tuple[str, str]]]]:
     """One look for the TUI's poll, in a write transaction: wake the snoozes that are
     due, then (change token, woken conversation ids, who else has what open)."""
     from inbox_tui.services.presence import others_by_conversation

@@ -119,6 +119,8 @@ def import_chat(
                 report.problems.append(f"{s.where}: {s.reason}")
         for line in lines:
             report.problems.extend(line.problems)
+        rated = [line for line in lines if line.rating is not None]
+        lines = [line for line in lines if line.rating is None]
         messages = to_messages(lines, agents or {})
         by_id = {line.external_id: line for line in lines if line.attributes}
         for start in range(0, len(messages), BATCH):
@@ -131,8 +133,44 @@ def import_chat(
             report.contacts.removed += stored.removed
             if progress:
                 progress(report)
+        if rated:  # after the messages, so a rating finds a conversation its file opened
+            store.run(_record_ratings, rated, report)
     store.after_bulk_load(report.counts.imported)
     return report
+
+
+def _record_ratings(session: Session, lines: list[ChatLine], report: ChatReport) -> None:
+    """The rating lines of one file, oldest first, in one transaction (counted once a
+    retried transaction succeeds: ``report`` is only changed at the end)."""
+    from inbox_tui.services.ratings import RatingRefused, record_chat_rating
+
+    counted, problems = 0, []
+    for line in sorted(lines, key=lambda ln: (ln.at, ln.line_no)):
+        # Whose it is, by the key ingest gives a chat writer's contact (email, else handle).
+        who = IncomingMessage(
+            source="",
+            external_id=None,
+            sent_at=line.at,
+            author_email=line.email,
+            author_handle=line.handle,
+        )
+        key = (contact_key(who) or ("", ""))[0]
+        try:
+            record_chat_rating(
+                session,
+                line.channel,
+                line.thread or "",
+                key,
+                str(line.rating),
+                line.external_id,
+                line.at,
+            )
+            counted += 1
+        except RatingRefused as exc:
+            problems.append(f"line {line.line_no + 1}: {exc}")
+    report.counts.read += counted
+    report.counts.ratings += counted
+    report.problems.extend(problems)
 
 
 def _contacts(batch: list[IncomingMessage], lines: dict[str, ChatLine]) -> dict[str, ContactRecord]:

@@ -38,13 +38,11 @@ from inbox_tui.services import bugrefs
 from inbox_tui.services.core import conversation_not_found
 from inbox_tui.services.drafts import conversations_with_drafts
 from inbox_tui.services.fulltext import LIKE_ESCAPE, like_contains, text_conditions
+from inbox_tui.services.listing import ConversationRow, Cursor
 from inbox_tui.services.mentions import mentioned_conversations, unread_in
 from inbox_tui.services.sla import SlaPolicy, due_for, matching_ids
 from inbox_tui.services.sla import current as current_sla
 
-# (last_activity_at, id) of the last row of the previous page; (waiting since, id) in
-# the "waiting" order.
-Cursor = tuple[datetime, int]
 WAITING = "waiting"  # ConversationFilter.order: needs a reply, waiting longest first
 
 
@@ -90,35 +88,6 @@ class ConversationFilter:
 
 
 @dataclass
-class ConversationRow:
-    id: int
-    subject: str
-    status: str
-    channel: str
-    last_activity_at: datetime
-    message_count: int
-    assignee: str | None
-    contact_name: str
-    contact_email: str | None
-    snoozed_until: datetime | None
-    tags: list[str]
-    draft: bool = False  # the agent the list is for has an unsent reply here
-    mentioned: bool = False  # a note names that agent and they have not read it yet
-    # Response targets ([sla], set by ``sla.configure``): when the reply is due (None:
-    # not waiting), and how long before that it is at risk (None: no targets set).
-    sla_due_at: datetime | None = None
-    sla_at_risk: timedelta | None = None
-    # In the WAITING order: since when it has waited (the order's key).
-    waiting_since: datetime | None = None
-
-    @property
-    def cursor(self) -> Cursor:
-        if self.waiting_since is not None:
-            return (self.waiting_since, self.id)
-        return (self.last_activity_at, self.id)
-
-
-@dataclass
 class ThreadMessage:
     id: int
     direction: str
@@ -137,12 +106,12 @@ class ThreadMessage:
     links: list[str] = field(default_factory=list)  # a note's bug references (bugrefs.links)
 
     def addressees(self) -> str:
-        """The To (and Cc) line, cleaned and folded when long, of a message with people
-        on Cc (reply-all keeps them) or of a forward (the thread says whom it went to);
-        "" for a plain exchange with the customer."""
+        """The To (and Cc) line, cleaned and folded when long, of a message with someone
+        else on it (on Cc, or a second To: reply-all keeps them) or of a forward (the
+        thread says whom it went to); "" for a plain exchange with the customer."""
         from inbox_tui.sanitize import people
 
-        if not (self.cc or self.forwarded):
+        if not (self.cc or self.forwarded or len(self.to) > 1):
             return ""
         parts = [f"To {people(self.to)}"] if self.to else []
         parts += [f"Cc {people(self.cc)}"] if self.cc else []
@@ -318,6 +287,7 @@ def list_conversations(
         due = due_for(session, policy, [r.id for r in out])
         for r in out:
             r.sla_at_risk = policy.at_risk
+            r.sla_hours = policy.hours
             r.sla_due_at = due[r.id].due_at if r.id in due else None
     return out
 

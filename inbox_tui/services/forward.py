@@ -18,7 +18,6 @@ from sqlmodel import Session
 from inbox_tui.errors import UserError
 from inbox_tui.mail.outgoing import (
     OriginalMessage,
-    OutgoingAttachment,
     ReplyParts,
     build_reply,
     forward_subject,
@@ -27,9 +26,14 @@ from inbox_tui.mail.outgoing import (
     rebuild_original,
     with_signature,
 )
-from inbox_tui.models import FORWARD_SOURCE, Blob, Direction, EventKind, Message, utcnow
+from inbox_tui.models import FORWARD_SOURCE, Direction, EventKind, Message, utcnow
 from inbox_tui.services import core
-from inbox_tui.services.attachments import entries, read_attachments
+from inbox_tui.services.attachments import (
+    carried_files,
+    entries,
+    read_attachments,
+    stored_attachments,
+)
 from inbox_tui.services.drafts import delete_draft
 from inbox_tui.services.replies import (
     Delivery,
@@ -61,19 +65,6 @@ def original_of(session: Session, m: Message) -> OriginalMessage:
         body=m.body,
         attachments=stored_attachments(session, m),
     )
-
-
-def stored_attachments(session: Session, m: Message) -> list[OutgoingAttachment]:
-    """The attachments of a stored message whose bytes the store kept."""
-    out = []
-    for item in entries(m.attachments):
-        sha = item.get("sha256")
-        blob = session.get(Blob, str(sha)) if sha else None
-        if blob is not None:
-            name = str(item.get("name") or "attachment")
-            ctype = str(item.get("type") or item.get("content_type") or "application/octet-stream")
-            out.append(OutgoingAttachment(name, ctype, blob.data))
-    return out
 
 
 def queue_forward(
@@ -113,6 +104,9 @@ def queue_forward(
     sig = signature(session, actor, conversation_id, config=config) if sign else None
     text = _text(session, note, sig, None if attach_original else chosen)
     files = read_attachments(attachments, config.mail)
+    if not attach_original:  # quoted: the messages' files go along, within the cap
+        room = config.mail.max_message_attachment_bytes - sum(len(f.data) for f in files)
+        files = carried_files(session, chosen, room)[0] + files
     now = utcnow()
     domain = account.address.rpartition("@")[2]
     message_id = new_message_id(domain)

@@ -23,6 +23,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -125,9 +126,10 @@ def _ingest_batch(
     return counts
 
 
-def _raw_mail(source: str, uid: int, raw: bytes) -> RawMail:
+def _raw_mail(source: str, uid: int, raw: bytes, received_at: datetime | None) -> RawMail:
     # Stable across UIDVALIDITY changes, for messages without a Message-ID.
-    return RawMail("sha256:" + hashlib.sha256(raw).hexdigest(), raw, f"{source} UID {uid}")
+    digest = "sha256:" + hashlib.sha256(raw).hexdigest()
+    return RawMail(digest, raw, f"{source} UID {uid}", received_at)
 
 
 def _reset_state(session: Session, key: str, uidvalidity: int) -> None:
@@ -242,14 +244,14 @@ async def _fetch_all(
             window = uids[start : start + SIZES_WINDOW]
             for chunk in fetch_batches(window, await imap.sizes(window)):
                 got = await imap.fetch(chunk)
-                items = [_raw_mail(source, uid, raw) for uid, raw in got]
+                items = [_raw_mail(source, uid, raw, at) for uid, raw, at in got]
                 futures: deque[tuple[int, Future[bytes]]] = deque()
                 if pool is not None:
                     for part in pipeline.chunked(
                         items, len_raw, pipeline.CHUNK_ITEMS, pipeline.CHUNK_BYTES
                     ):
                         futures.append((len(part), pool.submit(parse_many, source, limits, part)))
-                await queue.put((chunk, [uid for uid, _ in got], items, futures))
+                await queue.put((chunk, [uid for uid, _, _ in got], items, futures))
     except BaseException as exc:  # handed to the writer, after what came before
         await queue.put(exc)
         return

@@ -28,4 +28,16 @@ def values_for(session: Session, actor: str, conversation_id: int) -> dict[str, 
         "agent.name": aname,
         "conversation.id": str(conv.id),
         "conversation.subject": conv.subject,
+        **_ratings(session, conversation_id),
     }
+
+
+def _ratings(session: Session, conversation_id: int) -> dict[str, str | None]:
+    """The rating links (none without a team address to send them to: a chat; a
+    signature writes ``{{rating.links | fallback: ""}}``)."""
+    from inbox_tui.services.ratings import RATINGS, links, links_line
+
+    found = links(session, conversation_id)
+    out: dict[str, str | None] = {f"rating.{r}": found.get(r) for r in RATINGS}
+    out["rating.links"] = links_line(found) if found else None
+    return out

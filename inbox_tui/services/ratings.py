@@ -19,14 +19,23 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import quote
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from inbox_tui.errors import UserError
 from inbox_tui.incoming import IncomingMessage
 from inbox_tui.ingest import IngestCounts, Ingestor
-from inbox_tui.models import Contact, Conversation, Direction, Event, EventKind, Message
+from inbox_tui.models import (
+    Contact,
+    Conversation,
+    Direction,
+    Event,
+    EventKind,
+    Message,
+    ThreadRef,
+)
 from inbox_tui.services.core import conversation_not_found
 from inbox_tui.services.triage import set_rating
 
@@ -81,6 +90,13 @@ def links(session: Session, conversation_id: int, address: str | None = None) ->
     }
 
 
+def links_line(found: dict[str, str]) -> str:
+    """``How did we do? Good <mailto:…> / OK <…> / Bad <…>`` (``conv rating-links`` and
+    the ``{{rating.links}}`` placeholder a signature can carry)."""
+    words = {"good": "Good", "ok": "OK", "bad": "Bad"}
+    return "How did we do? " + " / ".join(f"{words[r]} <{u}>" for r, u in found.items())
+
+
 @dataclass(frozen=True)
 class RatingMail:
     rating: str
@@ -97,10 +113,11 @@ def parse_subject(subject: str) -> RatingMail | None:
 
 def record_rating_mail(
     session: Session, subject: str, sender: str | None, message_id: str | None
-) -> bool:
+) -> bool | None:
     """Record the rating a mail carries. True when the rating changed, False when it was
-    already so or the mail was seen before. Raises RatingRefused (one sentence) for a
-    subject that is no rating, a forged token or another sender."""
+    already so, None when this very mail (its Message-ID) was recorded before. Raises
+    RatingRefused (one sentence) for a subject that is no rating, a forged token or
+    another sender."""
     found = parse_subject(subject)
     if found is None:
         raise RatingRefused(
@@ -122,7 +139,7 @@ def record_rating_mail(
             "than its customer; it was not counted."
         )
     if message_id and _seen(session, conv.id, message_id):  # type: ignore[arg-type]
-        return False
+        return None
     return set_rating(
         session, None, found.conversation_id, found.rating, via="mail", message_id=message_id
     )
@@ -137,6 +154,45 @@ def _seen(session: Session, conversation_id: int, message_id: str) -> bool:
         if json.loads(raw or "{}").get("message_id") == message_id:
             return True
     return False
+
+
+def record_chat_rating(
+    session: Session,
+    channel: str,
+    thread: str,
+    author_key: str,
+    rating: str,
+    line_id: str,
+    at: datetime,
+) -> bool:
+    """A chat log's rating line (``{"conversation": …, "rating": "good"}``): recorded
+    against that chat conversation when its writer is the conversation's customer
+    (``author_key``: their contact key). True when the rating changed; a line seen
+    before changes nothing. Raises RatingRefused (one sentence)."""
+    ref = session.get(ThreadRef, f"key:chat:{channel}:thread:{channel}:{thread}"[:1000])
+    conv = session.get(Conversation, ref.conversation_id) if ref is not None else None
+    if conv is None or conv.id is None:
+        raise RatingRefused(
+            f"The rating names chat conversation {thread!r}, which is not in the store."
+        )
+    contact = session.get(Contact, conv.contact_id) if conv.contact_id else None
+    if contact is None or contact.key != author_key:
+        raise RatingRefused(
+            f"The rating for chat conversation {thread!r} comes from someone other than its "
+            "customer; it was not counted."
+        )
+    # The latest wins by the log's time: a line read again when a grown log is imported
+    # again, or an older one, never undoes a later rating.
+    latest = session.exec(
+        select(func.max(Event.at))
+        .where(Event.conversation_id == conv.id)
+        .where(Event.kind == EventKind.RATED.value)
+    ).one()
+    if latest is not None and at <= (latest if latest.tzinfo else latest.replace(tzinfo=UTC)):
+        return False
+    if _seen(session, conv.id, line_id):
+        return False
+    return set_rating(session, None, conv.id, rating, at=at, via="chat", message_id=line_id)
 
 
 def take_ratings(
@@ -155,10 +211,13 @@ def take_ratings(
             keep.append(msg)
             continue
         try:
-            record_rating_mail(session, msg.subject, msg.author_email, msg.message_id)
+            recorded = record_rating_mail(session, msg.subject, msg.author_email, msg.message_id)
         except RatingRefused as exc:
             counts.count(ing.quarantine(msg.source, msg.external_id, str(exc), raw))
             continue
         counts.read += 1
-        counts.ratings += 1
+        if recorded is None:  # the same mail imported or synced again
+            counts.duplicates += 1
+        else:
+            counts.ratings += 1
     return keep

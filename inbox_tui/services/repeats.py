@@ -6,7 +6,9 @@ rows of ``stat_event``, first messages and tags of ``stat_conversation``) plus t
 ``stats_definitions.DEFINITIONS``):
 
 - **a close** is an agent closing a conversation in the period (each close counts: a
-  conversation closed, reopened and closed again is two chances to have ended it);
+  conversation closed, reopened and closed again is two chances to have ended it; closing
+  again what another action reopened on the way, before the customer wrote, is no new
+  close: ``store.aggregates``);
 - it is **followed by a repeat contact** when the same customer writes again within
   ``days`` after it: a message in that conversation (which reopens it) or a new
   conversation of the same contact;

@@ -596,7 +596,7 @@ def _store_reply(
     core.append_message(session, conv, agent, Direction.OUTBOUND, EventKind.REPLIED, data, now)
     assert conv.id is not None
     if then_status in ("pending", "closed"):
-        triage.set_status(session, actor, conv.id, Status(then_status), at=now)
+        triage.set_status(session, actor, conv.id, Status(then_status), at=now, cause="reply")
     # Sent: the draft goes in the same transaction (a reply that failed to queue keeps it).
     delete_draft(session, actor, conv.id)
     assert outbox.id is not None

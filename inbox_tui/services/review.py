@@ -72,6 +72,8 @@ class Review:
     problem: str | None = None  # why it cannot be sent as it stands (no account)
     message_row_id: int | None = None  # forward: the one message (else the conversation)
     attach_original: bool = True  # forward of one message: attached whole, else quoted
+    carried: int = 0  # forward quoted: the conversation's files that go along
+    left_out: int = 0  # ... and those over the per-message cap, which do not
     send_at: datetime | None = None  # "send at": held in the outbox until then (UTC)
     customer_offset: int | None = None  # minutes east of UTC, from their mail (clock)
     answering: int | None = None  # reply: the customer's message it answers (its row id)
@@ -231,6 +233,12 @@ def forward_review(
     if not chosen:
         raise UserError(f"Message {message_row_id} is not in conversation {conversation_id}.")
     account = _account(config, conv)
+    carried = left_out = 0
+    if message_row_id is None:  # quoted: its files go along (services.forward)
+        from inbox_tui.services.attachments import carried_files
+
+        files, left_out = carried_files(session, chosen, config.mail.max_message_attachment_bytes)
+        carried = len(files)
     return Review(
         kind="forward",
         conversation_id=conversation_id,
@@ -243,6 +251,8 @@ def forward_review(
         signature=_signature(session, actor, conversation_id, config),
         problem=_cannot_send(config, account),
         message_row_id=message_row_id,
+        carried=carried,
+        left_out=left_out,
     )
 
 

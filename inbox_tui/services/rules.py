@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -54,13 +54,24 @@ def configured_rules(config: Config) -> tuple[list[Rule], str | None]:
     if config.rules_file is None:
         return [], None
     try:
-        return load_rules(config.rules_file), None
+        return with_config(load_rules(config.rules_file), config), None
     except RulesError as exc:
         more = f" (and {len(exc.problems) - 1} more problems)" if len(exc.problems) > 1 else ""
         return [], (
             f"{exc.problems[0]}{more} None of its rules ran; `inbox-tui rules lint "
             f"{config.rules_file}` lists every problem."
         )
+
+
+def with_config(rules: list[Rule], config: Config) -> list[Rule]:
+    """The rules with the config's ``[business_hours]`` attached, for those with an
+    ``if.business_hours`` condition (without that section they never fire)."""
+    from inbox_tui.services.stats import BusinessHours
+
+    if not any(r.in_hours is not None for r in rules):
+        return rules
+    hours = BusinessHours.from_config(config.business_hours)
+    return [replace(r, hours=hours) if r.in_hours is not None else r for r in rules]
 
 
 def newest_event(session: Session) -> int:
@@ -90,6 +101,24 @@ def tag_many(
     rules it sets off. Returns how many conversations were tagged."""
     before = newest_event(session) if rules else 0
     count = triage.tag_many(session, actor, ids, tag_name)
+    run_new(session, list(rules), before)
+    return count
+
+
+def apply_macro_many(
+    session: Session,
+    actor: str,
+    ids: list[int],
+    slug: str,
+    rules: Sequence[Rule] = (),
+    **options: Any,
+) -> int:
+    """An agent's macro on a selection (``macros.apply_macro_many``) and, in the same
+    transaction, the ``tagged`` rules its tags set off, as an agent's tag does."""
+    from inbox_tui.services import macros
+
+    before = newest_event(session) if rules else 0
+    count = macros.apply_macro_many(session, actor, ids, slug, **options)
     run_new(session, list(rules), before)
     return count
 
@@ -137,7 +166,10 @@ def _matching(session: Session, rules: list[Rule], event: Event) -> list[Rule]:
         return [
             r
             for r in rules
-            if r.when == "tagged" and r.matches_tag(tag, conv.channel) and r.matches_contact(attrs)
+            if r.when == "tagged"
+            and r.matches_tag(tag, conv.channel)
+            and r.matches_contact(attrs)
+            and r.matches_place("", conv.source or "", None)
         ]
     msg = session.get(Message, data.get("message")) if data.get("message") else None
     if msg is None or msg.conversation_id != conv.id:
@@ -156,12 +188,15 @@ def _matching(session: Session, rules: list[Rule], event: Event) -> list[Rule]:
     )
     subject = msg.subject or conv.subject
     attrs = attributes_of(session, conv.contact_id) if conv.contact_id else {}
+    to = " ".join(x for x in (msg.to_addrs, msg.cc_addrs) if x)
+    at = msg.sent_at if msg.sent_at.tzinfo else msg.sent_at.replace(tzinfo=UTC)
     return [
         r
         for r in rules
         if r.when == when
         and r.matches(subject, msg.body, sender, conv.channel)
         and r.matches_contact(attrs)
+        and r.matches_place(to, conv.source or "", at)
     ]
 
 

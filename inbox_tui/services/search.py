@@ -18,6 +18,10 @@
                                     (overdue included); is:breached is sla:breached
 
 Unknown ``key:value`` terms are searched as text, so nothing typed is silently dropped.
+A known operator with a value it cannot take (``is:bogus``, ``channel:fax``) is one
+sentence saying what it takes. A search run as a whole (the CLI, a saved view:
+``complete=True``) also refuses an operator with no value (``tag:``) and a quote left
+open; while it is being typed in the TUI those are read as not finished yet.
 Any input gives results or one sentence (``QueryError``): a search is at most
 ``MAX_QUERY_CHARS`` characters and ``MAX_TERMS`` terms (each term is one more condition
 in the query; thousands of them would exhaust the database's expression limits), and
@@ -58,9 +62,23 @@ class QueryError(UserError, ValueError):
     treat any bad input alike)."""
 
 
-def parse_query(query: str, me: str) -> ConversationFilter:
+# The values an operator with a fixed set of them takes (is:breached is sla:breached).
+CHOICES = {
+    "is": ("open", "pending", "snoozed", "closed", "breached"),
+    "channel": ("chat", "email"),
+    "category": ("none",),
+}
+# Operators that need a value: "tag:" alone in a whole search is a mistake, not a word.
+OPERATORS = ("is", "sla", "tag", "category", "issue", "assignee", "from", "contact",
+             "after", "before", "channel")  # fmt: skip
+
+
+def parse_query(query: str, me: str, *, complete: bool = False) -> ConversationFilter:
     """Turn the search text into a filter. Raises QueryError (a plain sentence) for a
-    value that cannot be understood, such as a bad date."""
+    value that cannot be understood, such as a bad date or ``is:bogus``.
+
+    ``complete``: the search is run as a whole (the CLI, a saved view), not read at
+    each keystroke: an operator with no value and an open quote are refused too."""
     if len(query) > MAX_QUERY_CHARS:
         raise QueryError(
             f"The search is {len(query):,} characters long; the limit is {MAX_QUERY_CHARS:,}."
@@ -73,6 +91,8 @@ def parse_query(query: str, me: str) -> ConversationFilter:
             f"The search has {len(terms):,} terms; use at most {MAX_TERMS} "
             "(each word, phrase and key:value is one)."
         )
+    if complete and query.count('"') % 2:
+        raise QueryError('The search has a quote (") that is not closed; close it or remove it.')
     flt = ConversationFilter()
     for m in terms:
         neg, key, raw_value, quoted_value, phrase, word = m.groups()
@@ -80,6 +100,7 @@ def parse_query(query: str, me: str) -> ConversationFilter:
             # An unbalanced quote (tag:"feature) is a quote typed, not meant.
             value = quoted_value if quoted_value is not None else raw_value.strip('"')
             key = key.lower()
+            _check_choice(key, value.lower(), complete)
             if key == "is" and value.lower() in STATUSES:
                 flt.statuses = (flt.statuses or set()) | {value.lower()}
             elif key == "sla" or (key == "is" and value.lower() == "breached"):
@@ -111,9 +132,44 @@ def parse_query(query: str, me: str) -> ConversationFilter:
         elif phrase is not None:
             if phrase.strip():
                 flt.phrases.append(phrase)
-        elif word and not _OPERATOR_BEING_TYPED.fullmatch(word):
+        elif word and _OPERATOR_BEING_TYPED.fullmatch(word):
+            name = word.lstrip("-")[:-1].lower()
+            if complete and name in OPERATORS:
+                raise QueryError(f"'{word[:40]}' needs a value, like {_example(name)}.")
+            if complete:  # not an operator: a word ending in a colon, looked for as text
+                flt.text.append(word)
+        elif word:
             flt.text.append(word)
     return flt
+
+
+def _check_choice(key: str, value: str, complete: bool) -> None:
+    """QueryError for ``key:value`` when ``key`` takes one of a few values and ``value``
+    is none of them (nor, while it is being typed, the start of one)."""
+    choices = CHOICES.get(key)
+    if choices is None or value in choices:
+        return
+    if not complete and value and any(c.startswith(value) for c in choices):
+        return  # "is:op" on the way to "is:open": searched as text until then
+    named = [f"{key}:{c}" for c in choices]
+    listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " or " + named[-1]
+    raise QueryError(f"There is no '{key}:{value[:40]}' to search for; use {listed}.")
+
+
+def _example(name: str) -> str:
+    return {
+        "is": "is:open",
+        "sla": "sla:breached",
+        "tag": "tag:bug",
+        "category": "category:none",
+        "issue": "issue:ENG-4812",
+        "assignee": "assignee:me",
+        "from": "from:@acme.com",
+        "contact": "contact:42",
+        "after": "after:2026-01-31",
+        "before": "before:2026-01-31",
+        "channel": "channel:email",
+    }[name]
 
 
 def _sla_term(flt: ConversationFilter, value: str, negated: bool) -> None:
@@ -175,5 +231,5 @@ def search_conversations(
 ) -> tuple[list[ConversationRow], int]:
     """The conversations ``query`` finds among every conversation (newest activity
     first, at most ``limit``) and how many match in all. Raises QueryError."""
-    flt = parse_query(query, me)
+    flt = parse_query(query, me, complete=True)
     return list_conversations(session, flt, limit=limit), count_conversations(session, flt)

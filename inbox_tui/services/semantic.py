@@ -44,7 +44,7 @@ from inbox_tui.models import (
     utcnow,
 )
 from inbox_tui.sanitize import one_line
-from inbox_tui.services import embeddings
+from inbox_tui.services import embeddings, static_embeddings
 from inbox_tui.services.article_index import ArticleIndex
 from inbox_tui.store import dialect
 
@@ -54,7 +54,14 @@ if TYPE_CHECKING:
     from inbox_tui.store import Store
 
 ARTICLE, CONVERSATION = "article", "conversation"
+# An article's vectors from the static table (services/static_embeddings.py): a fast
+# first index of a large help centre, searched until MiniLM's vectors (ARTICLE) cover it.
+STATIC_ARTICLE = "article-static"
 DIM = embeddings.DIM
+# MiniLM's vectors are searched once they miss at most this share of the articles the
+# static ones cover (a few new articles wait seconds for theirs: not worth a switch).
+FULL_COVERAGE = 0.98
+STATIC_BATCH = 1024  # articles per transaction for the static table
 # Chunks stay within the model's 128-word-piece window (about 500 characters of
 # English); the cost of embedding grows with their length and number.
 CHUNK_CHARS = 500  # at most, per chunk of an article's body (with its title in front)
@@ -137,9 +144,20 @@ def article_chunks(title: str, description: str, body: str) -> list[str]:
     return [title, *chunks] if title else chunks or [""]
 
 
+def model_of(kind: str) -> str:
+    """The model whose vectors are stored under ``kind``."""
+    return static_embeddings.MODEL_ID if kind == STATIC_ARTICLE else embeddings.MODEL_ID
+
+
+def _encode(kind: str, texts: list[str]) -> Any:
+    if kind == STATIC_ARTICLE:
+        return static_embeddings.encode(texts)
+    return embeddings.encode(texts)
+
+
 def _write(session: Session, kind: str, rows: list[tuple[int, str, Any]]) -> None:
     """Store (ref id, text hash, matrix) rows, replacing what was there."""
-    if kind == ARTICLE:
+    if kind in (ARTICLE, STATIC_ARTICLE):
         _article_vectors_changed()
     now = utcnow()
     session.execute(
@@ -152,7 +170,7 @@ def _write(session: Session, kind: str, rows: list[tuple[int, str, Any]]) -> Non
             {
                 "kind": kind,
                 "ref_id": ref,
-                "model": embeddings.MODEL_ID,
+                "model": model_of(kind),
                 "text_hash": h,
                 "vectors": embeddings.vector_bytes(m),
                 "updated_at": now,
@@ -174,10 +192,11 @@ def _stored_hashes(session: Session, kind: str, ids: Iterable[int] | None = None
 Todo = list[tuple[str, int, str, list[str]]]
 
 
-def _stale_articles(session: Session) -> tuple[Todo, list[int]]:
-    """Articles whose text changed since they were embedded (or never were), and the ids
-    of embedded articles that are gone."""
-    have = _stored_hashes(session, ARTICLE)
+def _stale_articles(session: Session, kind: str = ARTICLE) -> tuple[Todo, list[int]]:
+    """Articles whose text changed since they were embedded (or never were) with the
+    model of ``kind``, and the ids of embedded articles that are gone."""
+    have = _stored_hashes(session, kind)
+    seed = [CHUNKING] if kind == ARTICLE else [static_embeddings.MODEL_ID, CHUNKING]
     todo: Todo = []
     present = set()
     for aid, title, description, body in session.exec(
@@ -187,8 +206,8 @@ def _stale_articles(session: Session) -> tuple[Todo, list[int]]:
             continue
         present.add(aid)
         chunks = article_chunks(title, description, body)
-        if have.get(aid) != (h := text_hash([CHUNKING, *chunks])):
-            todo.append((ARTICLE, aid, h, chunks))
+        if have.get(aid) != (h := text_hash([*seed, *chunks])):
+            todo.append((kind, aid, h, chunks))
     return todo, [aid for aid in have if aid not in present]
 
 
@@ -202,24 +221,29 @@ def _stale_conversations(session: Session, ids: Sequence[int]) -> Todo:
     ]
 
 
-def _drop_articles(session: Session, gone: list[int]) -> None:
+def _drop_articles(session: Session, gone: list[int], kind: str = ARTICLE) -> None:
     if gone:
         _article_vectors_changed()
         session.execute(
-            delete(Embedding).where(col(Embedding.kind) == ARTICLE, col(Embedding.ref_id).in_(gone))
+            delete(Embedding).where(col(Embedding.kind) == kind, col(Embedding.ref_id).in_(gone))
         )
 
 
 def _embedded(part: Todo) -> dict[str, list[tuple[int, str, Any]]] | None:
-    """The rows to store for ``part``, by kind; None without the model."""
-    vecs = embeddings.encode([c for *_, chunks in part for c in chunks])
-    if vecs is None:
-        return None
+    """The rows to store for ``part``, by kind (each embedded with its kind's model);
+    None without the model."""
     rows: dict[str, list[tuple[int, str, Any]]] = defaultdict(list)
-    at = 0
-    for kind, ref, h, chunks in part:
-        rows[kind].append((ref, h, vecs[at : at + len(chunks)]))
-        at += len(chunks)
+    for static in (True, False):
+        items = [t for t in part if (t[0] == STATIC_ARTICLE) == static]
+        if not items:
+            continue
+        vecs = _encode(items[0][0], [c for *_, chunks in items for c in chunks])
+        if vecs is None:
+            return None
+        at = 0
+        for kind, ref, h, chunks in items:
+            rows[kind].append((ref, h, vecs[at : at + len(chunks)]))
+            at += len(chunks)
     return rows
 
 
@@ -240,16 +264,19 @@ def _embed_and_store(session: Session, todo: Todo) -> int:
     return done
 
 
-def refresh_articles(session: Session) -> int:
+def refresh_articles(session: Session, kind: str = ARTICLE) -> int:
     """Embed every article whose text changed since it was embedded (or never was) and
-    drop the vectors of articles that are gone, in this session's transaction. Returns
-    how many were embedded; 0 when the model is not available (then nothing is touched).
-    A running team uses :func:`catch_up`, which never holds a write transaction while
-    the model works."""
+    drop the vectors of articles that are gone, in this session's transaction, with
+    MiniLM (or, for ``STATIC_ARTICLE``, the static table). Returns how many were
+    embedded; 0 when the model is not available (then nothing is touched). A running
+    team uses :func:`catch_up`, which never holds a write transaction while the model
+    works."""
     if embeddings.encoder() is None:
         return 0
-    todo, gone = _stale_articles(session)
-    _drop_articles(session, gone)
+    if kind == STATIC_ARTICLE and static_embeddings.encoder() is None:
+        return 0
+    todo, gone = _stale_articles(session, kind)
+    _drop_articles(session, gone, kind)
     return _embed_and_store(session, todo)
 
 
@@ -342,18 +369,34 @@ def refresh_conversations(session: Session, ids: Sequence[int] | None = None) ->
     return _embed_and_store(session, _stale_conversations(session, ids))
 
 
-def catch_up(store: Store, batch: int = 32, *, conversations: bool = True) -> int:
+def catch_up(
+    store: Store,
+    batch: int = 32,
+    *,
+    conversations: bool = True,
+    upgrade_limit: int | None = None,
+    report: dict[str, int] | None = None,
+) -> int:
     """:func:`refresh_articles` and (unless told not to) :func:`refresh_conversations`
     for a running team: what is stale is read in one read session and embedded outside
     any transaction, and each batch is written in a short transaction of its own, so no
-    agent's write waits for the model (a large help centre takes minutes). Returns how
-    many were embedded."""
+    agent's write waits for the model (a large help centre takes minutes). Every
+    article first gets its static vectors (10,000 articles in well under a minute), so
+    suggestions work at once; then MiniLM's, at most ``upgrade_limit`` articles of them
+    when given (the rest at the next catch-up). Returns how many MiniLM vectors were
+    computed; ``report`` gets how many static ones ("static") and how many articles
+    are left for MiniLM ("left")."""
     if embeddings.encoder() is None:
         return 0
+    static = catch_up_static(store)
     with store.read() as s:
         todo, gone = _stale_articles(s)
+        left = len(todo[upgrade_limit:]) if upgrade_limit is not None else 0
+        todo = todo[:upgrade_limit]
         if conversations:
             todo += _stale_conversations(s, _tagged_conversations(s)[0])
+    if report is not None:
+        report.update(static=static, left=left)
     if gone:
         store.run(_drop_articles, gone)
     done = 0
@@ -366,13 +409,30 @@ def catch_up(store: Store, batch: int = 32, *, conversations: bool = True) -> in
     return done
 
 
+def catch_up_static(store: Store) -> int:
+    """The static vectors of every article that has none for its current text (the
+    table is distilled first if this machine has none yet). Returns how many."""
+    if static_embeddings.encoder() is None:
+        return 0
+    with store.read() as s:
+        todo, gone = _stale_articles(s, STATIC_ARTICLE)
+    if gone:
+        store.run(_drop_articles, gone, STATIC_ARTICLE)
+    for start in range(0, len(todo), STATIC_BATCH):
+        rows = _embedded(todo[start : start + STATIC_BATCH])
+        if rows is None:
+            break
+        store.run(_write_rows, rows)
+    return len(todo)
+
+
 # -- article search ------------------------------------------------------------------
 
 
-_INDEX: dict[tuple[str, str, str], tuple[tuple[int, Any], ArticleIndex]] = {}
+_INDEX: dict[tuple[str, str], tuple[tuple[int, Any], ArticleIndex]] = {}
 # This process's article-vector writes (bumped by _write and _drop_articles), and when
 # each store's index was last checked against the store: a suggestion re-reads the
-# store's change stamp (a count and a max over 10,000+ rows: ~17 ms of a 90 ms query
+# store's change stamps (a count and a max over 10,000+ rows: ~17 ms of a 90 ms query
 # under load) only after a write of its own or RECHECK_SECONDS, so another process's
 # new vectors are seen within that time and this process's at once.
 RECHECK_SECONDS = 2.0
@@ -380,20 +440,24 @@ RECHECK_SECONDS = 2.0
 # updated: another process may commit a row dated a little before one already seen.
 CLOCK_MARGIN = timedelta(seconds=30)
 _generation = [0]
-_checked: dict[tuple[str, str, str], tuple[int, float]] = {}
+_checked: dict[str, tuple[int, float, ArticleIndex]] = {}
 
 
 def _article_vectors_changed() -> None:
     _generation[0] += 1
 
 
-def _stamp(session: Session, kind: str, model: str) -> tuple[int, Any]:
-    """How many rows and the newest one's time (as the driver gives it)."""
-    n, newest = session.execute(
-        text("SELECT count(*), max(updated_at) FROM embedding WHERE kind = :k AND model = :m"),
-        {"k": kind, "m": model},
-    ).one()
-    return int(n or 0), newest
+def _stamps(session: Session) -> dict[str, tuple[int, Any]]:
+    """kind → how many article rows of its model and the newest one's time (as the
+    driver gives it)."""
+    out: dict[str, tuple[int, Any]] = {}
+    for kind in (ARTICLE, STATIC_ARTICLE):
+        n, newest = session.execute(
+            text("SELECT count(*), max(updated_at) FROM embedding WHERE kind = :k AND model = :m"),
+            {"k": kind, "m": model_of(kind)},
+        ).one()
+        out[kind] = (int(n or 0), newest)
+    return out
 
 
 def _aware(value: Any) -> datetime:
@@ -403,73 +467,96 @@ def _aware(value: Any) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def _article_rows(session: Session, kind: str, model: str, dim: int, since: Any = None) -> dict:
+def _article_rows(session: Session, kind: str, since: Any = None) -> dict[int, Any]:
+    dim = static_embeddings.STATIC_DIM if kind == STATIC_ARTICLE else DIM
     q = select(Embedding.ref_id, Embedding.vectors).where(
-        Embedding.kind == kind, Embedding.model == model
+        Embedding.kind == kind, Embedding.model == model_of(kind)
     )
     if since is not None:
         q = q.where(col(Embedding.updated_at) >= since)
     return {int(ref): embeddings.vector_rows(blob, dim) for ref, blob in session.exec(q).all()}
 
 
-def load_article_index(
-    session: Session, kind: str = ARTICLE, model: str = embeddings.MODEL_ID, dim: int = DIM
-) -> ArticleIndex:
-    """The vectors of one kind and model in memory, updated with what changed since the
-    last call (checked after this process wrote vectors, else every RECHECK_SECONDS)."""
-    key = (dialect.db_key(session), kind, model)
-    now = time.monotonic()
-    seen = _checked.get(key)
-    cached = _INDEX.get(key)
-    if (
-        cached is not None
-        and seen is not None
-        and seen[0] == _generation[0]
-        and now - seen[1] < RECHECK_SECONDS
-    ):
-        return cached[1]
-    generation = _generation[0]
-    stamp = _stamp(session, kind, model)
+def _searched_kind(stamps: dict[str, tuple[int, Any]]) -> str:
+    """MiniLM's vectors once they cover (nearly) every article the static ones cover;
+    the static ones before, when their table can be loaded without distilling it."""
+    full, static = stamps[ARTICLE][0], stamps[STATIC_ARTICLE][0]
+    if full >= FULL_COVERAGE * static or not static_embeddings.available():
+        return ARTICLE
+    return STATIC_ARTICLE
+
+
+def _load_index(session: Session, db: str, kind: str, stamp: tuple[int, Any]) -> ArticleIndex:
+    """The index of ``kind`` in memory, read once and then updated with the rows that
+    changed since (the store's stamp differs from the one it was read at)."""
+    cached = _INDEX.get((db, kind))
     if cached is None:
-        index = ArticleIndex.build(_article_rows(session, kind, model, dim).items(), dim)
+        dim = static_embeddings.STATIC_DIM if kind == STATIC_ARTICLE else DIM
+        index = ArticleIndex.build(_article_rows(session, kind).items(), dim)
     elif cached[0] != stamp:
         since = None if cached[0][1] is None else _aware(cached[0][1]) - CLOCK_MARGIN
-        changed = _article_rows(session, kind, model, dim, since)
+        changed = _article_rows(session, kind, since)
         gone: set[int] = set()
         if len(set(cached[1].position) | set(changed)) != stamp[0]:  # some were deleted
             present = set(
                 session.exec(
-                    select(Embedding.ref_id).where(Embedding.kind == kind, Embedding.model == model)
+                    select(Embedding.ref_id).where(
+                        Embedding.kind == kind, Embedding.model == model_of(kind)
+                    )
                 ).all()
             )
             gone = set(cached[1].position) - present
         index = cached[1].updated(changed, gone)
     else:
-        index = cached[1]
-    _INDEX[key] = (stamp, index)
-    _checked[key] = (generation, now)
+        return cached[1]
+    index.model = model_of(kind)
+    for other in [k for k in _INDEX if k[0] == db and k[1] != kind]:
+        del _INDEX[other]  # one index per store in memory
+    _INDEX[(db, kind)] = (stamp, index)
     return index
 
 
 def article_index(session: Session) -> ArticleIndex | None:
-    """All article vectors in memory, kept up to date with the store; None without the
-    model."""
+    """The article vectors searched now (``index.model`` says whose), kept up to date
+    with the store; None without the model."""
     if embeddings.encoder() is None:
         return None
-    return load_article_index(session)
+    db = dialect.db_key(session)
+    now = time.monotonic()
+    seen = _checked.get(db)
+    if seen is not None and seen[0] == _generation[0] and now - seen[1] < RECHECK_SECONDS:
+        return seen[2]
+    generation = _generation[0]
+    stamps = _stamps(session)
+    kind = _searched_kind(stamps)
+    index = _load_index(session, db, kind, stamps[kind])
+    _checked[db] = (generation, now, index)
+    return index
+
+
+def query_vector(index: ArticleIndex, text_: str, vector: Any = None) -> Any:
+    """The query's vector for ``index``'s model: ``vector`` (MiniLM's, when the caller
+    has it cached) for MiniLM's index, else computed; None when it cannot be."""
+    if index.model == static_embeddings.MODEL_ID:
+        vecs = static_embeddings.encode([text_], build=False)
+    elif vector is not None:
+        return vector
+    else:
+        vecs = embeddings.encode([text_])
+    return None if vecs is None else vecs[0]
 
 
 def search_articles(session: Session, query: Any, limit: int) -> list[tuple[int, float]]:
-    """Articles nearest to a query vector, or a query text; [] without the model."""
+    """Articles nearest to a query text, or to a MiniLM query vector (never compared with
+    the static model's vectors: [] while those are searched); [] without the model."""
     index = article_index(session)
     if index is None:
         return []
     if isinstance(query, str):
-        vecs = embeddings.encode([query])
-        if vecs is None:
-            return []
-        query = vecs[0]
-    return index.nearest(query, limit)
+        query = query_vector(index, query)
+    elif index.model != embeddings.MODEL_ID:
+        return []
+    return [] if query is None else index.nearest(query, limit)
 
 
 # -- tags ----------------------------------------------------------------------------

@@ -3,12 +3,16 @@
 A conversation *waits* when it is open and a customer wrote after the last reply an
 agent sent (notes are not replies). It waits for its **first response** while no agent
 has replied yet, else for its **next response**; the clock starts at the first customer
-message not yet answered. The due time is that start plus the target, counted in the
-``[business_hours]`` working time when that section is set (``BusinessHours.add``,
-DST-correct like the stats), else in wall-clock time. A tag or a source with its own
-targets replaces the default; several take the shortest.
+message not yet answered (``waiting_since``, the one definition, kept stored on the
+conversation: ``store/waiting.py``). The due time is that start plus the target, counted
+in the ``[business_hours]`` working time when that section is set (``add_business_time``,
+DST-correct like the stats), else in wall-clock time. A tag, a source or a customer
+attribute with its own targets replaces the default; several take the shortest. A rule's
+``then.target`` sets targets for one conversation (``set_targets``), over all of those.
 
-States: **breached** (due time passed), **at risk** (due within ``at_risk``), ok.
+States: **breached** (due time passed), **at risk** (no more than ``at_risk`` left),
+ok. Time left or overdue (``time_left``: the list's mark, ``describe``, the JSON) is
+counted as the targets are: working time when business hours are set.
 The search terms ``sla:breached``, ``sla:at-risk`` and ``sla:due<2h`` select by them
 (``matching_ids``); ``waiting`` lists them most urgent first.
 
@@ -166,6 +170,17 @@ def add_business_time(hours: BusinessHours, start: datetime, amount: timedelta) 
     raise UserError("The response target is longer than ten years of working time.")
 
 
+def time_left(due_at: datetime, now: datetime, hours: BusinessHours | None) -> timedelta:
+    """How long until ``due_at`` (negative: how long overdue), counted as the targets
+    are: in working time when ``[business_hours]`` is set (a target due Friday 16:00
+    is one working hour overdue at Monday 10:00, not 66 hours), else by the clock."""
+    if hours is None:
+        return due_at - now
+    if due_at >= now:
+        return timedelta(seconds=hours.seconds_between(now, due_at))
+    return -timedelta(seconds=hours.seconds_between(due_at, now))
+
+
 @dataclass
 class Due:
     """One waiting conversation: what it waits for, since when, and by when."""
@@ -175,21 +190,32 @@ class Due:
     kind: str  # "first" or "next" response
     waiting_since: datetime
     due_at: datetime | None  # None: no target for this kind
+    hours: BusinessHours | None = None  # the working time the targets count in
+
+    def left(self, now: datetime) -> timedelta | None:
+        """Time left (negative: overdue), in working time when that is set."""
+        return time_left(self.due_at, now, self.hours) if self.due_at is not None else None
 
     def state(self, now: datetime, at_risk: timedelta) -> str:
+        """Breached once the due time has passed; at risk when no more than ``at_risk``
+        of (working) time is left."""
         if self.due_at is None:
             return OK
         if self.due_at <= now:
             return BREACHED
-        return AT_RISK if self.due_at - now <= at_risk else OK
+        left = self.left(now)
+        return AT_RISK if left is not None and left <= at_risk else OK
 
     def as_dict(self, now: datetime, policy: SlaPolicy) -> dict[str, Any]:
-        left = (self.due_at - now).total_seconds() if self.due_at else None
+        # In working time when that is set, as the targets count ("state" says breached
+        # even when no working time has passed since the due time).
+        left = self.left(now)
+        seconds = left.total_seconds() if left is not None else None
         return {
             "kind": self.kind,
             "waiting_since": self.waiting_since.isoformat(),
             "due_at": self.due_at.isoformat() if self.due_at else None,
-            "seconds_left": left,
+            "seconds_left": seconds,
             "state": self.state(now, policy.at_risk),
         }
 
@@ -246,7 +272,7 @@ def waiting(
         targets = policy.targets_for(tags.get(cid, []), source or "", attrs.get(cid), own)
         kind, target = ("first", targets.first) if replied is None else ("next", targets.next)
         due = policy.due(start, target) if target is not None else None
-        found.append(Due(cid, subject, kind, start, due))
+        found.append(Due(cid, subject, kind, start, due, policy.hours))
     far = datetime.max.replace(tzinfo=UTC)
     found.sort(key=lambda d: (d.due_at or far, d.waiting_since, d.conversation_id))
     return found
@@ -347,8 +373,12 @@ def matching_ids(
         return [d.conversation_id for d in candidates if d.state(now, policy.at_risk) == BREACHED]
     if state == AT_RISK:
         return [d.conversation_id for d in candidates if d.state(now, policy.at_risk) == AT_RISK]
-    end = now + horizon
-    return [d.conversation_id for d in candidates if d.due_at is not None and d.due_at <= end]
+    # Due within the horizon of working time when that is set, as the targets count.
+    return [
+        d.conversation_id
+        for d in candidates
+        if (left := d.left(now)) is not None and left <= horizon
+    ]
 
 
 def _shortest_own(session: Session) -> timedelta | None:
@@ -362,11 +392,12 @@ def _shortest_own(session: Session) -> timedelta | None:
 
 
 def describe(due: Due, now: datetime) -> str:
-    """``overdue 3h 10m`` or ``due in 40m`` (first or next reply)."""
-    if due.due_at is None:
+    """``overdue 3h 10m`` or ``due in 40m`` (first or next reply), in working time when
+    ``[business_hours]`` is set, as the targets are counted."""
+    left = due.left(now)
+    if left is None:
         return f"waiting {span(now - due.waiting_since)}"
-    left = due.due_at - now
-    if left <= timedelta(0):
+    if due.due_at is not None and due.due_at <= now:
         return f"overdue {span(-left)}"
     return f"due in {span(left)}"
 

@@ -42,6 +42,7 @@ MODEL_ID = f"static-{DISTIL_VERSION}-{STATIC_DIM}-from-{embeddings.MODEL_ID}"
 SIF = 1e-4  # model2vec's SIF coefficient
 MAX_PIECES = 512  # word pieces of a text that count (a long text is cut)
 DISTIL_BATCH = 1024
+SLICE_PIECES = 16_384  # word pieces whose rows are summed at a time (16 MB)
 CACHE_ENV = "INBOX_TUI_STATIC_CACHE"  # a directory for the table (tests)
 
 
@@ -106,13 +107,32 @@ class StaticEncoder:
         out = np.zeros((len(texts), STATIC_DIM), dtype=np.float32)
         if not texts:
             return out
-        encs = self._tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        # ids only (no offsets): the fast path of the tokenizer
+        encs = self._tokenizer.encode_batch_fast(list(texts), add_special_tokens=False)
         lengths = np.array([len(e.ids) for e in encs], dtype=np.int64)
         ids = np.fromiter((i for e in encs for i in e.ids), dtype=np.int64, count=lengths.sum())
-        filled = lengths > 0
-        if ids.size:
-            starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))[filled]
-            out[filled] = np.add.reduceat(self.table[ids], starts, axis=0)
+        ends = np.cumsum(lengths).tolist()
+        # The rows of a slice of texts at a time, gathered into one reused buffer (the
+        # rows of every word piece at once were gigabytes for 10,000 articles), summed
+        # per text (np.add.reduceat along rows was 30x slower than these sums).
+        buf = np.empty((SLICE_PIECES, STATIC_DIM), dtype=np.float32)
+        first = 0
+        while first < len(texts):
+            lo = ends[first] - int(lengths[first])
+            last = first + 1
+            while last < len(texts) and ends[last] - lo <= SLICE_PIECES:
+                last += 1
+            hi = ends[last - 1]
+            rows = (
+                buf[: hi - lo]
+                if hi - lo <= SLICE_PIECES
+                else np.empty((hi - lo, STATIC_DIM), np.float32)
+            )
+            np.take(self.table, ids[lo:hi], axis=0, out=rows)
+            for t in range(first, last):
+                if lengths[t]:
+                    out[t] = rows[ends[t] - int(lengths[t]) - lo : ends[t] - lo].sum(axis=0)
+            first = last
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)
 
@@ -125,7 +145,8 @@ def _file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _load_or_build() -> StaticEncoder | None:
+def _load_or_build(build: bool) -> StaticEncoder | None:
+    """The cached table when it is intact; else, when ``build``, a new one (cached)."""
     import numpy as np
 
     enc = embeddings.encoder()
@@ -143,33 +164,42 @@ def _load_or_build() -> StaticEncoder | None:
         except (OSError, ValueError, KeyError):
             table = None
     if table is None:
+        if not build:
+            return None
         table = distil(enc)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp.npy")
-            np.save(tmp, table, allow_pickle=False)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            with tmp.open("wb") as fh:
+                np.save(fh, table, allow_pickle=False)
             digest = _file_sha256(tmp)
-            os.replace(tmp, path)
             meta.write_text(json.dumps({"sha256": digest, "model": MODEL_ID}))
+            os.replace(tmp, path)
         except OSError:  # no writable cache: the table lives in this process only
             log.warning("the static embedding table could not be cached", exc_info=True)
     return StaticEncoder(table, tokenizer)
 
 
-def encoder() -> StaticEncoder | None:
-    """The static model, built (once per machine) or loaded on first use; None when the
-    MiniLM model it comes from is not available."""
+def encoder(*, build: bool = True) -> StaticEncoder | None:
+    """The static model, loaded from the cache or (``build``) distilled and cached on
+    first use; None when the MiniLM model it comes from is not available, or when it is
+    not built yet and ``build`` is false (a suggestion never waits for a distillation)."""
     if not embeddings.enabled():
         return None
-    if "encoder" not in _state:
+    if _state.get("encoder") is None:
         with _lock:
-            if "encoder" not in _state:
-                _state["encoder"] = _load_or_build()
+            if _state.get("encoder") is None:
+                _state["encoder"] = _load_or_build(build)
     return _state["encoder"]  # type: ignore[no-any-return]
 
 
-def encode(texts: Sequence[str]) -> np.ndarray | None:
-    enc = encoder()
+def available() -> bool:
+    """Whether the static model can be used without distilling it now."""
+    return encoder(build=False) is not None
+
+
+def encode(texts: Sequence[str], *, build: bool = True) -> np.ndarray | None:
+    enc = encoder(build=build)
     return None if enc is None else enc.encode(texts)
 
 

@@ -64,6 +64,9 @@ W_FTS, W_FUZZ = 0.5, 0.5  # tuned on StackFAQ (benchmarks/suggest_accuracy.py)
 # dev half from a grid that includes 0 (meaning alone) and is reported on the other half
 # and on a second set no weight was chosen on (benchmarks/suggest_accuracy.py).
 W_WORDS = 0.05
+# The same over the static model's vectors (the fast first index of a large help
+# centre), a weaker ranker by meaning: chosen on the same dev half from the same grid.
+W_WORDS_STATIC = 0.2
 SEM_CANDIDATES = 50
 SIMILAR_TITLE = 0.6  # a fuzzy title score that counts as a word match on its own
 # The tag vote of similar conversations against naive Bayes: chosen on a dev part of the
@@ -145,12 +148,8 @@ def _titles(session: Session) -> TitleIndex:
 
 def _some_titles(session: Session, ids: list[int]) -> dict[int, str]:
     """Article id → lower-cased title, for these articles only."""
-    if not ids:
-        return {}
-    rows = session.exec(
-        select(Article.id, Article.title).where(col(Article.id).in_(list(dict.fromkeys(ids))))
-    ).all()
-    return {int(a or 0): t.lower() for a, t in rows}
+    wanted = select(Article.id, Article.title).where(col(Article.id).in_(list(set(ids))))
+    return {int(a or 0): t.lower() for a, t in session.exec(wanted).all()} if ids else {}
 
 
 def rank(
@@ -161,21 +160,21 @@ def rank(
     fts_weight: float = W_FTS,
     fuzz_weight: float = W_FUZZ,
     meaning: bool = True,
-    words_weight: float = W_WORDS,
+    words_weight: float | None = None,
     query_vector: object | None = None,
 ) -> list[tuple[int, float, str]]:
     """(article id, score 0..1, reason) best first.
 
     With the embedding model (and ``meaning``), an article scores its cosine similarity
-    to the query plus ``words_weight`` times its word score relative to the best word
-    match; without it, the word score alone. ``words_weight=0`` ranks by meaning alone
+    to the query plus ``words_weight`` (default: W_WORDS, or W_WORDS_STATIC over the
+    static model's vectors) times its word score relative to the best word match;
+    without it, the word score alone. ``words_weight=0`` ranks by meaning alone
     and ``meaning=False`` by words alone (benchmarks). ``query_vector``: the query's
     embedding when the caller has it (a conversation's is cached)."""
     index = semantic.article_index(session) if meaning else None
-    vector: Any = query_vector
-    if index is not None and len(index.ids) and vector is None:
-        vecs = embeddings.encode([query])
-        vector = None if vecs is None else vecs[0]
+    vector: Any = None
+    if index is not None and len(index.ids):
+        vector = semantic.query_vector(index, query, query_vector)
     words_on = bool(fts_weight or fuzz_weight)
     if index is None or not len(index.ids) or vector is None:
         lexical = _rank_words(session, query, fts_weight=fts_weight, fuzz_weight=fuzz_weight)
@@ -195,6 +194,8 @@ def rank(
         if words_on
         else []
     )
+    if words_weight is None:
+        words_weight = W_WORDS if index.model == embeddings.MODEL_ID else W_WORDS_STATIC
     return _fuse(lexical, index, vector, near, words_weight)[:limit]
 
 

@@ -137,8 +137,13 @@ def set_status(
     snooze_until: datetime | None = None,
     *,
     at: datetime | None = None,
+    cause: str | None = None,
 ) -> bool:
-    """Change status. Snoozing needs a wake time in the future. Returns False if unchanged."""
+    """Change status. Snoozing needs a wake time in the future. Returns False if unchanged.
+    ``cause``: the action this change is a side effect of ("follow-up", "reply", "undo
+    send", "undo"), kept in the event: closing again what such a change took out of
+    closed is no new close in the stats (``store.aggregates``)."""
+    because = {"cause": cause} if cause else {}
     agent = ensure_agent(session, actor)
     conv = lock_conversation(session, conversation_id)
     status = Status(status)
@@ -171,7 +176,7 @@ def set_status(
                 conv,
                 agent,
                 EventKind.STATUS_CHANGED,
-                {"from": previous, "to": status.value, **_until(previous_until)},
+                {"from": previous, "to": status.value, **_until(previous_until), **because},
                 at=at,
             )
         return True
@@ -185,7 +190,7 @@ def set_status(
         conv,
         agent,
         EventKind.STATUS_CHANGED,
-        {"from": previous, "to": status.value, **_until(previous_until)},
+        {"from": previous, "to": status.value, **_until(previous_until), **because},
         at=at,
     )
     return True

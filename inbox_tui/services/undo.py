@@ -314,7 +314,7 @@ def _restore(session: Session, actor: str, conv: Conversation, net: _Net, now: d
         if status == Status.SNOOZED.value and (until is None or until <= now):
             # The snooze would have ended by now: what it would have woken to.
             status, until = Status.OPEN.value, None
-        triage.set_status(session, actor, conv.id, Status(status), until, at=now)
+        triage.set_status(session, actor, conv.id, Status(status), until, at=now, cause="undo")
 
 
 def _summary(nets: dict[int, _Net], subjects: list[tuple[int, str]]) -> str:

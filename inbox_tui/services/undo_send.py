@@ -120,7 +120,7 @@ def cancel_outbox(session: Session, actor: str, outbox_id: int) -> str:
     if before and before != conv.status and before in (s.value for s in Status):
         if before == Status.SNOOZED.value:
             before = Status.OPEN.value  # the snooze time is gone; open is the safe place
-        triage.set_status(session, actor, conv.id, Status(before))  # type: ignore[arg-type]
+        triage.set_status(session, actor, conv.id, Status(before), cause="undo send")  # type: ignore[arg-type]
     return text
 
 
@@ -135,6 +135,7 @@ class TakenBack:
     conversation_id: int = 0
     sentence: str = ""
     review: Review | None = None  # as it was sent: mode, recipients, files, signature
+    subject: str = ""  # the conversation's, cleaned: its composer is titled with it
 
 
 def take_back(
@@ -173,7 +174,7 @@ def take_back(
     subject = sanitize.one_line(conv.subject if conv else "", 80) or "(no subject)"
     what = "forward" if forwarded else "reply"
     sentence = f"Took back your {what} to #{conv_id} “{subject}”; nothing was sent."
-    return TakenBack(text, forwarded, conv_id, sentence, review)
+    return TakenBack(text, forwarded, conv_id, sentence, review, subject)
 
 
 def _sent_event(session: Session, conv_id: int, outbox_id: int) -> Event | None:

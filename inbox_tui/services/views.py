@@ -17,22 +17,12 @@ from inbox_tui import sanitize
 from inbox_tui.errors import UserError
 from inbox_tui.models import Agent, SavedSearch, Tag
 from inbox_tui.services.conversations import ConversationFilter, count_conversations, view_filter
+from inbox_tui.services.listing import EVERYTHING, MENTIONS, VIEWS
+from inbox_tui.services.listing import view_label as view_label  # re-exported
 from inbox_tui.services.mentions import unread_count
 from inbox_tui.services.search import QueryError, parse_query
 from inbox_tui.store import insert_or_get
 
-VIEWS = [
-    ("unassigned", "Unassigned"),
-    ("mine", "Mine"),
-    ("open", "All open"),
-    ("pending", "Pending"),
-    ("snoozed", "Snoozed"),
-    ("closed", "Closed"),
-    ("all", "Everything"),
-    ("needs-reply", "Needs reply, oldest first"),
-    ("no-category", "Closed without a category"),  # #23: every conversation has one
-]
-EVERYTHING = "all"
 MAX_NAME = 100
 
 
@@ -58,16 +48,6 @@ class AgentChoice:
 
 # Views with counts of their own: "mentions" lists the conversations whose notes name
 # me, and its count is my unread mentions (services/mentions.py).
-MENTIONS = ("mentions", "Mentions")
-
-
-def view_label(view: str) -> str:
-    """The name a view is shown under: "All open", "#billing", a saved search's name."""
-    if view.startswith("tag:"):
-        return f"#{view[4:]}"
-    if view.startswith("burst:"):
-        return "Burst of similar conversations"
-    return dict([*VIEWS, MENTIONS]).get(view) or view.removeprefix("saved:")
 
 
 def list_views(session: Session, me: str) -> ViewList:
@@ -169,7 +149,7 @@ def save_view(session: Session, name: str, query: str, scope: str = EVERYTHING) 
     # refused in one sentence by parse_query, not saved as a different search).
     query = sanitize.one_line(query, len(query) + 1)
     _check_scope(scope)
-    parse_query(query, "me")  # QueryError: the search itself cannot run
+    parse_query(query, "me", complete=True)  # QueryError: the search itself cannot run
     if not query.strip():
         raise UserError("Type a search first (/), then save it as a view.")
     lookup = select(SavedSearch).where(SavedSearch.name == clean)

@@ -22,6 +22,7 @@ import contextlib
 import re
 import ssl
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from inbox_tui.errors import UserError
@@ -33,6 +34,7 @@ FETCH_BATCH = 200
 FEED_BYTES = 8 * 1024  # handed to aioimaplib's parser at a time: <= ~250 short lines
 _FETCH_UID = re.compile(rb"UID (\d+)")
 _FETCH_SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
+_FETCH_DATE = re.compile(rb'INTERNALDATE "([^"]{1,40})"')
 
 
 class ImapError(UserError):
@@ -49,6 +51,19 @@ class MailboxState:
     uidnext: int | None
     exists: int
     highestmodseq: int | None
+
+
+def internaldate(line: bytes) -> datetime | None:
+    """The INTERNALDATE in a FETCH response line (``"06-Dec-2026 21:05:09 +0000"``, the
+    day may be space-padded) as an aware datetime; None when absent or unreadable."""
+    m = _FETCH_DATE.search(line)
+    if m is None:
+        return None
+    try:
+        text = m.group(1).decode("ascii").strip()
+        return datetime.strptime(text, "%d-%b-%Y %H:%M:%S %z").astimezone(UTC)
+    except (UnicodeDecodeError, ValueError):
+        return None
 
 
 def feed_in_slices(protocol: Any, size: int = FEED_BYTES) -> None:
@@ -210,16 +225,17 @@ class ImapSession:
                     out[int(uid.group(1))] = int(size.group(1))
         return out
 
-    async def fetch(self, uids: list[int]) -> list[tuple[int, bytes]]:
-        """Raw messages for ``uids`` (one bounded batch). Missing (expunged) UIDs are
-        simply absent."""
+    async def fetch(self, uids: list[int]) -> list[tuple[int, bytes, datetime | None]]:
+        """Raw messages for ``uids`` (one bounded batch), each with its INTERNALDATE (when
+        the server got it; None if unreadable). Missing (expunged) UIDs are absent."""
         if not uids:
             return []
         spec = sequence_set(uids)
-        resp = await self._wait(self.client.uid("fetch", spec, "(UID BODY.PEEK[])"), "FETCH")
+        items = "(UID INTERNALDATE BODY.PEEK[])"
+        resp = await self._wait(self.client.uid("fetch", spec, items), "FETCH")
         if resp.result != "OK":
             raise ImapError(f"FETCH failed: {_text(resp)}.", temporary=True)
-        out: list[tuple[int, bytes]] = []
+        out: list[tuple[int, bytes, datetime | None]] = []
         lines = resp.lines
         i = 0
         while i < len(lines):
@@ -231,8 +247,14 @@ class ImapSession:
                 and isinstance(lines[i + 1], bytearray)
             ):
                 m = _FETCH_UID.search(bytes(line))
+                # INTERNALDATE comes before the literal, or after it on the closing line.
+                after = lines[i + 2] if i + 2 < len(lines) else b""
+                after = bytes(after) if isinstance(after, (bytes, bytearray)) else b""
+                if b"FETCH" in after:  # the next message's: never its date
+                    after = b""
                 if m:
-                    out.append((int(m.group(1)), bytes(lines[i + 1])))
+                    when = internaldate(bytes(line)) or internaldate(after)
+                    out.append((int(m.group(1)), bytes(lines[i + 1]), when))
                 i += 2
                 continue
             i += 1

@@ -14,6 +14,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from inbox_tui.errors import UserError
@@ -32,6 +33,9 @@ class RawMail:
     external_id: str
     raw: bytes
     where: str  # for messages: file, or file @ offset
+    # When the server got it (IMAP's INTERNALDATE): a Date far ahead of it is not
+    # believed. None: unknown, and the parser compares with the clock instead.
+    received_at: datetime | None = None
 
 
 @dataclass

@@ -105,7 +105,9 @@ def fold(
     first response is the first agent reply after the first customer message;
     a response runs from the first unanswered customer message to the next reply; time to
     close runs from the start (or the first message after a close, or a reopen) to the
-    close; a close ends any wait.
+    close; a close ends any wait; closing again what another action took out of closed
+    as a side effect (its status change has a ``cause``), before the customer wrote, is
+    no new close (it keeps the close it repeats, and its agent).
     """
     events = list(events)
     # Undo send: a reply taken back before it went out was never a response.
@@ -142,6 +144,11 @@ class _Folder:
         self.closer: int | None = None
         self.waiting: int | None = None  # first unanswered customer message
         self.open_since: int | None = None  # start, or reopening, for time to close
+        # Taken out of closed as the side effect of another action (its status change
+        # says its ``cause``: a follow-up's reply, undo send putting a status back, a
+        # reply, an undo), and the customer has not written since: closing it again is
+        # no new close (walk2: F's reopen-reply-close credited 14 closes at 0m).
+        self.reclose = False
         self.tags: set[str] = set()
         self.facts: list[dict[str, Any]] = []
 
@@ -176,6 +183,7 @@ class _Folder:
                 self.waiting = t
             if self.open_since is None:
                 self.open_since = t
+            self.reclose = False
             self.fact(eid, RECEIVED, None, t)
         elif kind == "replied" and agent is not None and eid not in self.cancelled:
             if self.first_response is None and self.first_message is not None:
@@ -209,13 +217,17 @@ class _Folder:
 
     def _status_changed(self, eid: int, agent: int | None, t: int, info: dict[str, Any]) -> None:
         if info.get("to") == "closed":
-            self.closed_at, self.closer = t, agent
-            if agent is not None:
-                since = self.open_since
-                self.fact(eid, CLOSED, agent, t, None if since is None else t - since)
+            if not self.reclose:  # a re-close keeps the close it repeats (and its closer)
+                self.closed_at, self.closer = t, agent
+                if agent is not None:
+                    since = self.open_since
+                    self.fact(eid, CLOSED, agent, t, None if since is None else t - since)
             self.open_since = self.waiting = None
-        elif info.get("from") == "closed" and info.get("to") == "open":
-            self.open_since = t
+            self.reclose = False
+        elif info.get("from") == "closed":
+            self.reclose = bool(info.get("cause"))
+            if info.get("to") == "open":
+                self.open_since = t
 
 
 _EVENTS_OF = text(

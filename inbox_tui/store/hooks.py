@@ -6,7 +6,7 @@ events. Two follow-ups, both at commit:
 - **stats aggregates** (``store.aggregates``): the conversations that got events are
   re-folded in the same transaction;
 - **NOTIFY** (PostgreSQL): a transaction that adds an event or a message, or touches
-  presence, notifies ``dialect.CHANNEL`` when it commits (NOTIFY is transactional: a
+  presence or the outbox (a reply goes out: its thread stops saying "waiting"), notifies ``dialect.CHANNEL`` when it commits (NOTIFY is transactional: a
   rolled-back change notifies no one). The TUI listens
   (``services.changes.listen_for_changes``) and looks at the change token at once
   instead of at its next poll; SQLite keeps polling.
@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlmodel import Session
 
-from inbox_tui.models import Event, Message, Presence
+from inbox_tui.models import Event, Message, Outbox, Presence
 from inbox_tui.store import aggregates, dialect
 
 _CORE_WRITES = "inbox_tui.core_writes"
@@ -47,7 +47,7 @@ def note_core_writes(session: Session, conversation_ids: Iterable[int]) -> None:
 
 def _notify_after_flush(sess: Session, _ctx: Any) -> None:
     touched = (*sess.new, *sess.dirty)
-    if any(isinstance(o, (Event, Message, Presence)) for o in touched):
+    if any(isinstance(o, (Event, Message, Outbox, Presence)) for o in touched):
         dialect.notify_changes(sess.connection())
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from textual import events, work
+from textual import work
 from textual.app import App, SystemCommand
 from textual.message import Message
 from textual.notifications import SeverityLevel
@@ -29,16 +29,20 @@ from inbox_tui.tui.screens.flows import OpenChanged, ReplySent
 from inbox_tui.tui.screens.main import ListShown, MainScreen, Polled, StatusNews
 from inbox_tui.tui.screens.teamwork import MentionNews
 from inbox_tui.tui.typeahead import KeysFollowFocus
+from inbox_tui.tui.widgets.conversation_list import PAGE as LIST_PAGE
 from inbox_tui.tui.widgets.dialogs import HelpScreen
 from inbox_tui.words import count
 
 if TYPE_CHECKING:
     from inbox_tui.config import Config
+    from inbox_tui.services.listing import ConversationRow
 
 log = logging.getLogger(__name__)
 # How long news that only matters now ("2 replies sent") stays in the status line.
 NEWS_SECONDS = 20.0
 REOFFER_EVERY = 30.0  # seconds between looks for agents away ([assignment] reoffer_after)
+# How long a worker waits for the store to open (a large store's migration takes minutes).
+STORE_WAIT_SECONDS = 900.0
 
 
 class StoreChanged(Message):
@@ -48,6 +52,14 @@ class StoreChanged(Message):
 class StoreOpened(Message):
     def __init__(self, store: StoreLike) -> None:
         self.store = store
+        super().__init__()
+
+
+class EarlyPage(Message):
+    """The Open view's first page, read before the store opened (None: it could not be)."""
+
+    def __init__(self, rows: list[ConversationRow] | None) -> None:
+        self.rows = rows
         super().__init__()
 
 
@@ -83,7 +95,7 @@ class InboxApp(KeysFollowFocus, App[int]):
         self.clock = clock or (lambda: datetime.now(UTC))
         self.poll_seconds = poll_seconds
         self._listen_stop = threading.Event()  # ends the LISTEN thread with the app
-        self._token: tuple[int, int, int] | None = None
+        self._token: tuple[int, ...] | None = None
         self._mentions_seen: int | None = None  # the newest mention toasted (or the baseline)
         self._assign_looked = False  # the first poll gives out what waited before the start
         self._reoffer_looked = time.monotonic()  # the first poll looks anyway
@@ -93,10 +105,20 @@ class InboxApp(KeysFollowFocus, App[int]):
         self._said_words_only = False
         self.paint_stream: Any = None
         self._frozen = False  # start-up's objects out of the collector's way (_freeze)
+        # The store as soon as its worker has it, for workers that wait for it (a key
+        # pressed on the early first page); set on failure too, so none waits in vain.
+        self._opened: StoreLike | None = None
+        self._store_opened = threading.Event()
 
     @property
     def store(self) -> StoreLike:
         if self._store is None:
+            # A worker asked before the store was open (a key on the first page read
+            # early, services/first_page) waits for it; the UI thread never waits.
+            if threading.current_thread() is not threading.main_thread():
+                self._store_opened.wait(STORE_WAIT_SECONDS)
+                if self._opened is not None:
+                    return self._opened
             raise RuntimeError("the store is not open yet")
         return self._store
 
@@ -127,15 +149,6 @@ class InboxApp(KeysFollowFocus, App[int]):
             markup=False,
         )
 
-    # -- keys typed ahead (tui/typeahead.py) -------------------------------------------
-
-    async def on_event(self, event: events.Event) -> None:
-        self.note_typed(event)
-        await super().on_event(event)
-
-    async def _on_key(self, event: events.Key) -> None:
-        self.moved_on(event)  # else App._on_key looks up its binding, as always
-
     # -- lifecycle -------------------------------------------------------------------
 
     def on_mount(self) -> None:
@@ -146,7 +159,7 @@ class InboxApp(KeysFollowFocus, App[int]):
         self.call_after_refresh(self._start)
 
     def _start(self) -> None:
-        if self._store is None:
+        if self._store is None and not self._first_page_early():
             # After the first frame: the database layer's start-up (importing SQLAlchemy
             # and the models) is CPU work under the same GIL, so begun while the screen
             # was built it only delayed the first frame, never sped up the first page.
@@ -166,14 +179,41 @@ class InboxApp(KeysFollowFocus, App[int]):
         print(f"PAINT {time.time()} {time.process_time()}", file=self.paint_stream, flush=True)
         self.exit()
 
+    def _first_page_early(self) -> bool:
+        """On SQLite without response targets, the Open view's first page is read with
+        the standard library before the store opens (services/first_page): the store's
+        start-up (SQLAlchemy, the models, the schema check: ~0.4 s of CPU) follows its
+        paint instead of preceding it. True when that read was started."""
+        from inbox_tui.services.first_page import sqlite_path, store_url
+
+        if self.config.sla or self.config.demo or not sqlite_path(store_url(self.config.db_url)):
+            return False
+        self._read_first_page_early()
+        return True
+
+    @work(thread=True, group="early")
+    def _read_first_page_early(self) -> None:
+        from inbox_tui.services.first_page import open_view_first_page, store_url
+
+        rows = open_view_first_page(store_url(self.config.db_url), self.me, LIST_PAGE)
+        self.post_message(EarlyPage(rows))
+
+    def on_early_page(self, message: EarlyPage) -> None:
+        if message.rows is not None:
+            self.main.show_early_page(message.rows)
+        self.call_after_refresh(self._open_store)  # after that paint, not competing with it
+
     @work(thread=True, exclusive=True, group="open")
     def _open_store(self) -> None:
         assert self._store_factory is not None
         try:
             store = self._store_factory()
         except UserError as exc:
+            self._store_opened.set()
             self.post_message(StoreFailed(f"inbox-tui: {exc}"))
             return
+        self._opened = store
+        self._store_opened.set()
         self.main.prefetch_first_page(store)
         # The store is handed over on the UI thread (on_store_opened), so _start never
         # sees it half-ready.
@@ -357,7 +397,11 @@ class InboxApp(KeysFollowFocus, App[int]):
         from inbox_tui.services.autoassign import AssignPolicy, give_out, reoffer_lapsed
 
         self._assign_looked = True
-        policy = AssignPolicy.from_config(self.config.assignment)
+        try:
+            policy = AssignPolicy.from_config(self.config.assignment)
+        except UserError as exc:  # [assignment] search that cannot run: said, not run
+            self.main.post_message(StatusNews(str(exc)))
+            return
         if policy is None:
             return
         try:

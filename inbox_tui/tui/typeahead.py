@@ -7,30 +7,45 @@ the search box, "f" still ran in the list and opened Forward (#17). The same hap
 after ``v`` (a letter acted on the row behind the views panel), Enter, Esc, F2…F5 and
 the keys that open a dialog.
 
-Two parts:
+Three parts, all in ``KeysFollowFocus`` (the app) but ``focus_now``:
 
 - ``focus_now`` moves the focus before the next key is read (``Widget.focus`` only
   queues the change, behind the keys already delivered);
-- ``KeysFollowFocus`` (the app): a key's binding is looked up when the key has
-  bubbled back up to the app, from the focus of that moment. A key that finds the focus
-  moved since it was typed is typed again, to whatever has the focus now (the search
-  box, the views panel, a dialog's text), in the order typed: the keys behind it find
-  the focus moved too.
+- a key's binding is looked up when the key has bubbled back up to the app, from the
+  focus of that moment. A key that finds the focus moved since it was typed is typed
+  again, to whatever has the focus now (the search box, the views panel, a dialog);
+- **held keys:** a screen just pushed has no focus until it has mounted (its
+  ``on_mount`` focuses its box through a queued call). A key that arrived meanwhile went
+  to the screen itself and was typed again *behind* the keys that came after it, once
+  the box had the focus: a path typed right after the review's ``f`` lost its first
+  character to the end. Now every key that arrives while the screen on top has not yet
+  mounted and settled its focus is held, and so is every key after it; once it has,
+  they are typed to it in the order typed (each key carries its place in the order,
+  also when typed again). A screen that holds keys on purpose (``HOLDS_KEYS``: the
+  ``Waiting`` step while the store is asked) keeps them held until the next step is up;
+  Esc goes to it at once and drops what was held for the step it cancels.
 
 The composer (``r``, ``A``, ``n``) and ``Waiting`` open at once on their key, so what
-is typed next goes to them the same way (tests/tui/test_typing_flow.py).
+is typed next goes to them the same way (tests/tui/test_typing_flow.py,
+tests/tui/test_typeahead_hold.py).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import time
+from itertools import count
+from typing import TYPE_CHECKING, Any
+from weakref import WeakSet
 
 from textual import events
+from textual._callback import count_parameters
 from textual.dom import NoScreen
+from textual.message import Message
 from textual.widgets import Input
 
 if TYPE_CHECKING:
     from textual.app import App
+    from textual.screen import Screen
     from textual.widget import Widget
 
 
@@ -47,41 +62,232 @@ def focus_now(widget: Widget) -> None:
         widget.focus()
 
 
+# Attributes a key carries from its first arrival at the app: the widget focused then,
+# and its place in the order typed (kept when it is typed again).
+_TYPED_TO = "_inbox_typed_to"
+_ORDER = "_inbox_order"
+_NOTHING = object()
+_order = count()
+# A screen that has not settled its focus by then gets its keys anyway (a screen with
+# nothing to focus, or one that failed to mount, must not swallow the keyboard).
+SETTLE_SECONDS = 0.5
+
+
 def retype(app: App[object], event: events.Key) -> None:
     """Take ``event`` from where it went and type it again, to whatever has the focus
-    when it comes round (the screen or dialog opened since it was typed)."""
+    when it comes round (the screen or dialog opened since it was typed), keeping its
+    place in the order typed."""
     event.stop()
     event.prevent_default()
-    app.post_message(events.Key(event.key, event.character))
-
-
-# The attribute a key carries from its arrival at the app: the widget focused then.
-_TYPED_TO = "_inbox_typed_to"
-_NOTHING = object()
+    again = events.Key(event.key, event.character)
+    setattr(again, _ORDER, getattr(event, _ORDER, next(_order)))
+    app.post_message(again)
 
 
 class KeysFollowFocus:
-    """For the app: a key is resolved (its binding looked up) where the focus is when it
-    has travelled back up to the app, not where it was when the agent typed it. A key
-    that finds the focus moved on the way is typed again, to what has the focus now."""
+    """For the app (before ``App`` in its bases): a key is held while the screen on top
+    is still opening, and resolved (its binding looked up) where the focus is when it
+    has travelled back up to the app, not where it was when the agent typed it."""
 
-    def note_typed(self, event: events.Event) -> None:
-        """Call from ``on_event`` on a key's arrival: where it goes."""
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._held: list[events.Key] = []
+        self._settled: WeakSet[Screen[Any]] = WeakSet()  # mounted, focus taken
+        self._mounted_seen: WeakSet[Screen[Any]] = WeakSet()
+        self._waiting_on: Screen[Any] | None = None  # the screen the keys are held for
+        self._since = 0.0  # ... since then
+        self._check_due = False
+        # What keys also wait for, each with when it began (a rescue: SETTLE_SECONDS):
+        # a box's Enter not yet answered by its dialog, and a dialog dismissed whose
+        # answer (the callback that may open the next step) has not run yet.
+        self._submits: dict[Input, float] = {}
+        self._answers: dict[Screen[Any], float] = {}
+        self._unanswered: WeakSet[Screen[Any]] = WeakSet()
+
+    async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
+            if not hasattr(event, _ORDER):
+                setattr(event, _ORDER, next(_order))
+            if self._hold(event):
+                return
             setattr(event, _TYPED_TO, self._focus())
+        await super().on_event(event)  # type: ignore[misc]
 
-    def moved_on(self, event: events.Key) -> bool:
-        """Call from ``_on_key`` (the key back at the app): True when the focus moved
-        since it was typed; it is then typed again to the new focus (and must be left
-        alone: its binding would be looked up from the wrong place)."""
+    async def _on_key(self, event: events.Key) -> None:
+        """The key back at the app: when the focus moved since it was typed, it is typed
+        again to the new focus (and ``App._on_key`` leaves it alone: its binding would be
+        looked up from the wrong place). Else ``App._on_key`` looks up its binding."""
         typed_to = getattr(event, _TYPED_TO, _NOTHING)
-        if typed_to is _NOTHING or typed_to is self._focus():
+        if typed_to is not _NOTHING and typed_to is not self._focus():
+            retype(self, event)  # type: ignore[arg-type]
+
+    # -- held keys ---------------------------------------------------------------------
+
+    def drop_held(self) -> None:
+        """Forget the keys held for a step that will not come (Esc, a failure)."""
+        self._held.clear()
+        self._show_held()
+
+    def _hold(self, event: events.Key) -> bool:
+        """Hold ``event`` (True) while the screen on top is opening or holds keys, and
+        behind keys already held."""
+        screen = self._top()
+        if _holds_keys(screen):
+            if event.key == "escape":  # it cancels the step: what was held for it goes
+                self.drop_held()
+                return False
+        elif not self._held and not self._blocked() and screen in self._settled:
             return False
-        retype(self, event)  # type: ignore[arg-type]
+        self._held.append(event)
+        self._show_held()
+        self._check_soon()
         return True
+
+    def _check_soon(self, delay: float = 0.0) -> None:
+        if self._check_due:
+            return
+        self._check_due = True
+        app: Any = self
+        if delay:
+            app.set_timer(delay, self._check)
+        else:  # after the calls queued so far: the focus a mount asked for among them
+            app.call_later(self._check)
+
+    async def _check(self) -> None:
+        self._check_due = False
+        if not self._held:
+            return
+        if not self._blocked() and self._settle(self._top()):
+            await self._release()
+        elif self._held:
+            self._check_soon(0.01)
+
+    def _settle(self, screen: Screen[Any] | None) -> bool:
+        """Whether ``screen`` takes keys now: it has mounted and settled its focus (or
+        has nothing to focus, or did not within ``SETTLE_SECONDS``)."""
+        if screen is None or _holds_keys(screen):
+            return False
+        if screen in self._settled:
+            return True
+        if screen is not self._waiting_on:
+            self._waiting_on, self._since = screen, time.monotonic()
+        if not screen.is_mounted:
+            return False
+        late = time.monotonic() - self._since > SETTLE_SECONDS
+        if screen.focused is None and screen.focus_chain and not late:
+            return False
+        if screen not in self._mounted_seen and not late:
+            # One more turn, so a focus its on_mount queued (behind the one Textual
+            # gives the first focusable widget) is taken before the keys go.
+            self._mounted_seen.add(screen)
+            self._check_soon()
+            return False
+        self._settled.add(screen)
+        return True
+
+    async def _release(self) -> None:
+        """Type the held keys to the screen on top, in the order typed; a key that opens
+        another screen holds the rest for that one."""
+        held = sorted(self._held, key=lambda k: getattr(k, _ORDER, 0))
+        self._held = []
+        for n, key in enumerate(held):
+            top = self._top()
+            if self._blocked() or top not in self._settled or _holds_keys(top):
+                self._held = held[n:] + self._held
+                self._check_soon()
+                break
+            setattr(key, _TYPED_TO, self._focus())
+            await super().on_event(key)  # type: ignore[misc]
+        self._show_held()
+
+    # -- an Enter's answer, a dialog's answer ------------------------------------------
+
+    def submitting(self, box: Input) -> None:
+        """``box`` ran its Enter (``InOrderInput``): keys wait until its dialog has
+        answered (closed, refused, opened the next step)."""
+        self._submits[box] = time.monotonic()
+
+    def on_submit_answered(self, message: SubmitAnswered) -> None:
+        self._submits.pop(message.box, None)
+        self._check_soon()
+
+    def push_screen(self, screen: Any, callback: Any = None, *args: Any, **kwargs: Any) -> Any:
+        """As ``App.push_screen``; a callback (the dialog's answer, which may open the
+        next step) is watched, so keys wait for it after the dialog is dismissed."""
+        if callback is not None and not isinstance(screen, str):
+            callback = self._watched(screen, callback)
+        return super().push_screen(screen, callback, *args, **kwargs)  # type: ignore[misc]
+
+    def pop_screen(self) -> Any:
+        top = self._top()
+        callbacks = getattr(top, "_result_callbacks", None)
+        if top is not None and top in self._unanswered and callbacks and not callbacks[-1].callback:
+            self._answers[top] = time.monotonic()  # dismissed: its answer is on its way
+        return super().pop_screen()  # type: ignore[misc]
+
+    def _watched(self, screen: Screen[Any], callback: Any) -> Any:
+        self._unanswered.add(screen)
+
+        def answered(result: Any) -> Any:
+            self._unanswered.discard(screen)
+            self._answers.pop(screen, None)
+            self._check_soon()  # after the answer: the step it opens is pushed by then
+            # As Textual calls a callback: with the result if it takes one.
+            return callback(*(result,)[: count_parameters(callback)])
+
+        return answered
+
+    def _blocked(self) -> bool:
+        _expire(self._submits)
+        _expire(self._answers)
+        return bool(self._submits or self._answers)
+
+    def _show_held(self) -> None:
+        show = getattr(self._top(), "show_held", None)
+        if callable(show):
+            show(_as_typed(self._held))
+
+    def _top(self) -> Screen[Any] | None:
+        stack = getattr(self, "screen_stack", None)
+        return stack[-1] if stack else None
 
     def _focus(self) -> Widget | None:
         return getattr(self, "focused", None)
+
+
+class SubmitAnswered(Message):
+    """Sent up behind a box's ``Submitted``, along the same way: when it reaches the
+    app, the dialog has handled the Enter."""
+
+    def __init__(self, box: Input) -> None:
+        self.box = box
+        super().__init__()
+
+
+def _expire(waits: dict[Any, float]) -> None:
+    """Forget what was waited for longer than ``SETTLE_SECONDS``: it never came (a
+    dialog closed by other means, a callback whose screen went): the keys go on."""
+    now = time.monotonic()
+    for key, since in list(waits.items()):
+        if now - since > SETTLE_SECONDS:
+            del waits[key]
+
+
+def _holds_keys(screen: Screen[Any] | None) -> bool:
+    return bool(getattr(screen, "HOLDS_KEYS", False))
+
+
+def _as_typed(keys: list[events.Key]) -> str:
+    """Held keys as the text they type (a line end for Enter)."""
+    text = ""
+    for key in sorted(keys, key=lambda k: getattr(k, _ORDER, 0)):
+        if key.key == "enter":
+            text += "\n"
+        elif key.key == "backspace":
+            text = text[:-1]
+        elif key.is_printable and key.character:
+            text += key.character
+    return text
 
 
 class InOrderInput(Input):
@@ -92,7 +298,14 @@ class InOrderInput(Input):
     backspace then took them ("web", then backspace and "I" at once, left "web"; eight
     backspaces and "INV-2291" left "webINV-2"). Every text box of the app is one."""
 
+    _answer_due = False  # an Enter ran submit; its dialog has not answered yet
+
     async def _on_key(self, event: events.Key) -> None:
+        if self._answer_due:
+            # Typed behind an Enter that may close this box's dialog: to the app, which
+            # holds it until the dialog has answered (they went into the closing box).
+            retype(self.app, event)
+            return
         if event.is_printable:
             return  # Input's own handler inserts it, in order
         for key in (event.key, *event.aliases):
@@ -104,4 +317,21 @@ class InOrderInput(Input):
                 if await self.app.run_action(binding.action, self):
                     event.stop()
                     event.prevent_default()  # and not again when it bubbles up
+                    if binding.action == "submit":
+                        self._wait_for_answer()
                     return
+
+    def _wait_for_answer(self) -> None:
+        submitting = getattr(self.app, "submitting", None)
+        if not callable(submitting):
+            return
+        submitting(self)
+        self._answer_due = True
+        # Queued behind the Submitted just posted here: it follows it up, hop by hop.
+        self.call_later(self._answered_behind)
+
+    def _answered_behind(self) -> None:
+        self._answer_due = False
+        message = SubmitAnswered(self)
+        if self.parent is None or not self.parent.post_message(message):
+            self.app.post_message(message)

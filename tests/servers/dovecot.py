@@ -23,6 +23,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -174,9 +175,16 @@ service imap-login {{
         self._chown()
         return md
 
-    def add(self, raw: bytes, mailbox_name: str = "INBOX") -> None:
-        """Seed directly into the Maildir (Dovecot picks new files up on the next SELECT)."""
-        self.maildir(mailbox_name).add(raw)
+    def add(
+        self, raw: bytes, mailbox_name: str = "INBOX", received: datetime | None = None
+    ) -> None:
+        """Seed directly into the Maildir (Dovecot picks new files up on the next SELECT).
+        ``received``: when the server got it, its INTERNALDATE (a Maildir file's mtime)."""
+        md = self.maildir(mailbox_name)
+        key = md.add(raw)
+        if received is not None:
+            stamp = received.timestamp()
+            os.utime(os.path.join(md._path, md._lookup(key)), (stamp, stamp))  # type: ignore[attr-defined]
         self._chown()
 
     def recreate(self, mailbox_name: str = "INBOX") -> None:

@@ -32,7 +32,7 @@ async def test_the_thread_and_p_write_a_size_the_same_way(dovecot_server, demo_s
         await pilot.press("escape")
         await settle(pilot)
         thread = app.main.thread_view.plain_text()
-        assert "notes.txt (1.4 KB)" in thread
+        assert "notes.txt (text/plain, 1.4 KB)" in thread  # name, type and size
 
 
 async def test_j_k_move_in_p_and_a_sentence_goes_when_the_agent_moves_on(

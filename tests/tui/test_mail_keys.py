@@ -78,7 +78,7 @@ async def test_reply_all_then_undo_brings_the_text_back(demo_store):
         await settle(pilot)
         shown = app.main.thread_view.plain_text()
         assert "Cc Bob Stone, Carol" in shown
-        assert "huge.zip (85.8 MB, too large: not kept)" in shown
+        assert "huge.zip (application/zip, 85.8 MB, too large: not kept)" in shown
         await pilot.press("A")
         await settle(pilot)
         assert "Reply to all" in str(app.screen.query_one("Label").render())

@@ -52,7 +52,7 @@ async def test_a_note_with_a_file_is_kept_shown_and_listed(demo_store, tmp_path:
         await settle(pilot)
         assert "Note saved with 1 file." in [str(n.message) for n in app._notifications]
         thread = app.main.thread_view.plain_text()
-        assert "internal note" in thread and "📎 sync.log (44 B)" in thread
+        assert "internal note" in thread and "📎 sync.log (text/plain, 44 B)" in thread
 
         await pilot.press("P")
         await settle(pilot)

@@ -176,7 +176,7 @@ async def test_forward_the_conversation_quoted_through_the_review(demo_store, sm
         shown = review_shown(app)
         assert "To        Billing <billing@vendor.example>" in shown
         assert "Subject   Fwd: Invoice for the whole team" in shown
-        assert "Forwards  the whole conversation, quoted" in shown
+        assert "Forwards  the whole conversation, quoted, with its 1 file" in shown
         assert "c send and close" not in shown
         await pilot.press("y")
         await wait_for_mail(pilot, smtp_server)
@@ -187,6 +187,8 @@ async def test_forward_the_conversation_quoted_through_the_review(demo_store, sm
     body = msg.get_body(("plain",)).get_content()
     assert "Please send the invoice to all of us." in body
     assert "Tess, Northwind support" in body  # the signature, as the review said
+    # The conversation's kept file goes along (huge.zip was never kept).
+    assert [p.get_filename() for p in msg.iter_attachments()] == ["table.csv"]
 
 
 async def test_forward_one_message_attached_whole(demo_store, smtp_server):

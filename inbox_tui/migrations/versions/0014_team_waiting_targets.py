@@ -39,7 +39,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_conversation_waiting", "conversation")
-    with op.batch_alter_table("conversation") as batch:
-        batch.drop_column("target_next")
-        batch.drop_column("target_first")
-        batch.drop_column("waiting_since")
+    # Dropped in place (SQLite >= 3.35): a batch would copy ``conversation`` and drop the
+    # original, which every table referencing it refuses while foreign keys are on.
+    for name in ("target_next", "target_first", "waiting_since"):
+        op.drop_column("conversation", name)

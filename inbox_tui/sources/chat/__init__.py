@@ -43,6 +43,9 @@ class ChatLine:
     attributes: dict[str, str] = field(default_factory=dict)
     # Sentences about attributes that were left out (the line itself is imported).
     problems: list[str] = field(default_factory=list)
+    # A customer's rating of the conversation (good / ok / bad): such a line is no
+    # message; the import records it against its conversation (JSONL "rating").
+    rating: str | None = None
 
     def __post_init__(self) -> None:
         # The boundary for chat text, by construction: every format's reader builds

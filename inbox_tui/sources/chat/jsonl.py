@@ -11,6 +11,12 @@ and ``text``. ``conversation`` keeps messages together as one conversation; with
 splitter groups them. ``id`` makes re-imports exact (else the line's content is used).
 ``contact`` carries the writer's attributes, stored as ``import contacts`` stores a CSV's
 (``null`` or ``""`` removes one; a bad name or value is reported and left out).
+
+A rating line is the customer rating the conversation (no ``text`` needed; the import
+records it, the latest wins, and it opens nothing):
+
+    {"conversation": "ticket-42", "author": "Ann Lee", "email": "ann@acme.example",
+     "ts": "2026-03-02T10:00:00+01:00", "rating": "good", "id": "r-7"}
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ from pathlib import Path
 
 from inbox_tui.sources import attributes
 from inbox_tui.sources.chat import ChatLine, Skip, bounded_lines, too_long, unreadable
+
+RATINGS = ("good", "ok", "bad")
 
 
 def sniff(head: str) -> bool:
@@ -64,9 +72,14 @@ def _line(raw: bytes, where: str, line_no: int, path: Path, channel: str | None)
         return Skip(where, "JSON nested too deeply", problem=True)
     if not isinstance(obj, dict):
         return Skip(where, "not a JSON object", problem=True)
-    missing = [k for k in ("author", "ts", "text") if not obj.get(k)]
+    rating = obj.get("rating")
+    wanted = ("author", "ts", "conversation") if rating is not None else ("author", "ts", "text")
+    missing = [k for k in wanted if not obj.get(k)]
     if missing:
-        return Skip(where, f"missing {', '.join(missing)}", problem=True)
+        what = "a rating line is missing" if rating is not None else "missing"
+        return Skip(where, f"{what} {', '.join(missing)}", problem=True)
+    if rating is not None and str(rating).strip().lower() not in RATINGS:
+        return Skip(where, "'rating' must be good, ok or bad", problem=True)
     try:
         at = datetime.fromisoformat(str(obj["ts"]).replace("Z", "+00:00"))
         # A numeric offset is the writer's own zone (the customer's clock); "Z" is a
@@ -86,7 +99,7 @@ def _line(raw: bytes, where: str, line_no: int, path: Path, channel: str | None)
         channel=chan,
         author=author,
         handle=f"jsonl:{email or author.lower()}",
-        text=str(obj["text"]),
+        text=str(obj.get("text") or ""),
         at=at,
         external_id=f"{chan}:{ident}",
         email=email,
@@ -96,4 +109,5 @@ def _line(raw: bytes, where: str, line_no: int, path: Path, channel: str | None)
         utc_offset=int(delta.total_seconds() // 60) if delta is not None else None,
         attributes=attrs,
         problems=problems,
+        rating=str(rating).strip().lower() if rating is not None else None,
     )

@@ -83,8 +83,14 @@ class Composer(ModalScreen[Draft | None]):
         review: Review | None = None,
         config: Config | None = None,
         check: Callable[[str], str | None] | None = None,
+        hint: str | None = None,
     ) -> None:
         super().__init__()
+        # What the text is about, in the hint line: a note's "@name mentions an agent"
+        # unless another is given (the macro editor's placeholders).
+        self.hint_extra = (
+            hint if hint is not None else ("@name mentions an agent" if is_note else "")
+        )
         # What is wrong with the text (one sentence), asked before the composer closes:
         # a refused save keeps it open with the edits (it closed, and came back ~1 s
         # later when the store refused, while the keys typed meanwhile went elsewhere).
@@ -120,8 +126,8 @@ class Composer(ModalScreen[Draft | None]):
 
     def _hint(self) -> Text:
         hint = "ctrl+s review · ctrl+e edit in $EDITOR · esc close"
-        if self.is_note:
-            hint += " · @name mentions an agent"
+        if self.hint_extra:
+            hint += f" · {self.hint_extra}"
         if self.waiting:
             hint = "Loading… (type away: what you type is kept) · esc close"
         return Text(hint, style="dim", overflow="ellipsis")

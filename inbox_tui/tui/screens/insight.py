@@ -549,8 +549,8 @@ class InsightFlows(TriageFlows):
         if mode == "off":
             then(None)
             return
-        # Keys typed while the store is asked go to the question, not to the list behind
-        # (walk2: e then "feature" opened Forward with the f).
+        # Keys typed while the store is asked are held for the question, never typed to
+        # the list behind (walk2: e then "feature" opened Forward with the f).
         waiting = Waiting("Closing… (Esc cancels)")
         self.app.push_screen(waiting)
         self.gateway.read(
@@ -561,9 +561,8 @@ class InsightFlows(TriageFlows):
 
     def on_category_needed(self, message: CategoryNeeded) -> None:
         ids, then, on_cancel, on_skip, waiting = message.flow
-        typed = waiting.handoff()
         lacking, found, label = message.value
-        if typed is None:  # Esc while it was asked
+        if waiting.handoff() is None:  # Esc while it was asked
             if on_cancel is not None:
                 on_cancel()
             else:
@@ -598,7 +597,7 @@ class InsightFlows(TriageFlows):
             else:
                 then(None if value == SKIP else value)
 
-        picker = FuzzyPicker(title, items, ahead=typed)
+        picker = FuzzyPicker(title, items)
         self.app.push_screen(picker, chosen)
         if n == 1:  # the likely ones first, once suggested (the picker is up already)
             self.gateway.read(

@@ -166,6 +166,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         self._thread_return: int | None = None  # the thread a pane's Enter left (Esc)
         self._opening: int | None = None  # opened from the list, its thread not here yet
         self._keys_for: tuple[int, int, bool] | None = None  # what the footer shows
+        self._early = False  # the list shows the first page read before the store opened
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not isinstance(self.focused, ViewsList) or action in self.PANEL_SAFE_ACTIONS
@@ -200,8 +201,11 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
     def store_ready(self) -> None:
         """The store is open (the app calls this): the first page, then (once it is
         painted: an import and two reads competed with that paint for the GIL) the
-        saved views and the incident check."""
-        self.reload()
+        saved views and the incident check. After an early first page the cursor
+        stays on its row."""
+        row = self.conv_list.current_row() if self._early else None
+        self._early = False
+        self.reload(keep_id=row.id if row is not None else None)
         self.call_after_refresh(self.call_after_refresh, self._after_first_page)
 
     def _after_first_page(self) -> None:
@@ -250,7 +254,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         self.query_one("#keys", Static).update(hints, layout=False)  # height 1 (css)
 
     def _set_top(self, total: int, exact: bool = True) -> None:
-        from inbox_tui.services.views import view_label
+        from inbox_tui.services.listing import view_label
 
         text = Text()
         text.append("inbox-tui ", style="bold")
@@ -282,9 +286,9 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
             return
         self.runnable_again()
         prefetched, self._prefetched = self._prefetched, None  # good for one reload only
-        if prefetched is not None and prefetched[0] == flt and keep_id is None:
+        if prefetched is not None and prefetched[0] == flt:
             self._list_request = prefetched[0]
-            self.on_list_loaded(ListLoaded(prefetched[1], (prefetched[0], None)))
+            self.on_list_loaded(ListLoaded(prefetched[1], (prefetched[0], keep_id)))
             return
         self._list_request = flt
         self._check_selection(flt)
@@ -294,6 +298,17 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
             self, page_of, flt, 0, None, self.me, reply=ListLoaded, flow=(flt, keep_id), group="list",
             exclusive=True,
         )  # fmt: skip
+
+    def show_early_page(self, rows: list[ConversationRow]) -> None:
+        """The Open view's first page read before the store opened (the app's
+        ``_first_page_early``): shown until the store is open, then read again the
+        ordinary way; the list pages no further until then."""
+        if self.view != "open" or self.query_text or self._list_request is not None:
+            return  # the agent went elsewhere meanwhile
+        self._early = True
+        self.conv_list.show_early(rows)
+        self._set_top(len(rows), exact=len(rows) < PAGE)
+        self.post_message(ListShown())
 
     def prefetch_first_page(self, store: StoreLike) -> None:
         """Read the first page of the list as soon as the store is open, in the worker
@@ -376,6 +391,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
             return  # the app is closing: the widgets are gone already
         self.conv_list.presence = message.presence
         self.conv_list.refresh()
+        self.thread_view.set_viewers(message.presence)  # the open thread's "◉ … is viewing"
         if message.changed:
             self.store_changed()
 

@@ -194,19 +194,21 @@ class ReplyFlows(FlowsBase):
         article_id: int | None = None,
         exact: bool = False,
         reply_all: bool = False,
-        typed: str = "",
         review: Any = None,
+        label: str | None = None,
     ) -> None:
         """Open the composer at once; its text, the agent's kept draft (if any) followed
         by ``text``, arrives from the store with the review step's headers
         (services.review). ``exact``: ``text`` alone (a send that failed comes back as it
-        was, with the ``review`` the agent had edited). ``typed``: keys typed before the
-        composer opened."""
+        was, with the ``review`` the agent had edited). Keys typed before the composer is up
+        are held for it by the app (tui/typeahead.py). ``label``: how the title names the
+        conversation, when it is not the one on screen (B brings back a reply to another)."""
         from inbox_tui.services.compose import start_reply
         from inbox_tui.services.drafts import delete_draft
 
         state: dict[str, int | None] = {"seen": None}
-        title = f"Reply{' to all' if reply_all else ''} to {self.conversation_label(conv_id)}"
+        label = label or self.conversation_label(conv_id)
+        title = f"Reply{' to all' if reply_all else ''} to {label}"
         title += f" (macro {macro})" if macro else ""
 
         def done(draft: Draft | None) -> None:
@@ -238,7 +240,7 @@ class ReplyFlows(FlowsBase):
 
         seen = self.open_version if conv_id == self.open_id else None
         composer = self._open_composer(
-            conv_id, "reply", title, done, typed, open_editor=self.config.compose_in_editor,
+            conv_id, "reply", title, done, open_editor=self.config.compose_in_editor,
             config=self.config,
         )  # fmt: skip
 

@@ -107,7 +107,11 @@ def review_text(review: Review, send_keys: str, width: int = 200, more: str = ""
             if review.message_row_id and review.attach_original
             else "the whole conversation, quoted"
         )
-        row("Forwards", what)
+        if review.carried:
+            what += f", with its {count(review.carried, 'file')}"
+        if review.left_out:
+            what += f" ({count(review.left_out, 'file')} over the size limit left out)"
+        row("Forwards", what, "yellow" if review.left_out else "")
     row("Files", _files(review))
     if review.signature is None:
         row("Signature", "none is set up for this mailbox", "dim")

@@ -112,6 +112,12 @@ class BreachesLoaded(Loaded):
     """value: ``sla.breach_report`` for the period (replies after their target)."""
 
 
+class _Page(VerticalScroll, can_focus=False):
+    """The screen's scrolling page: not a Tab stop of its own (an invisible one between
+    the last map and the agent table), so Tab goes through the tables then the maps in
+    reading order; g/G and PgUp/PgDn scroll it from anywhere."""
+
+
 class StatsScreen(Screen[str | int | None]):
     """Dismisses with an agent username to list in the main screen, a conversation id
     to open, or None. ``exit_place`` then says where the agent was (``place`` brings a
@@ -163,7 +169,7 @@ class StatsScreen(Screen[str | int | None]):
         self._previous = ""
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
+        with _Page():
             yield Static(id="title", classes="block")
             yield Static(id="volume", classes="block")
             yield DataTable(id="agents", cursor_type="cell", zebra_stripes=True)

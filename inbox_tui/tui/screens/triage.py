@@ -113,9 +113,12 @@ class TriageFlows(MailFlows):
             elif taken.forwarded:  # an old forward (before reviews were kept)
                 self.notify("Nothing was forwarded (f forwards again).", markup=False)
             else:  # a forward never comes back as a reply to the customer
+                # Named with its subject: the agent may be reading another one by now.
+                label = f"#{taken.conversation_id} “{one_line(taken.subject, 50)}”"
                 self.compose_reply(
                     taken.conversation_id, taken.text, exact=True,
                     reply_all=bool(review and review.reply_all), review=review,
+                    label=label if taken.subject else None,
                 )  # fmt: skip
         row = self.conv_list.current_row()
         self.reload(keep_id=row.id if row else None)
@@ -140,7 +143,7 @@ class TriageFlows(MailFlows):
             if isinstance(part, FuzzyPicker) and part.waiting and part.is_attached:
                 part.dismiss(None)  # its choices will not come: no picker left "Loading…"
             if isinstance(part, Waiting):
-                part.handoff()  # its step will not come
+                part.abandon()  # its step will not come: nor the keys held for it
         if isinstance(flow, SendFlow):  # nothing was sent: the text comes back
             self.compose_reply(
                 flow.conv_id,
@@ -493,6 +496,9 @@ class TriageFlows(MailFlows):
                 f"Edit macro “{edit.name}” (placeholders like {{{{contact.first_name}}}} are checked on save)",
                 edit.text,
                 is_note=True,
+                # A macro's text is a template: no @name is resolved while editing it.
+                hint="{{contact.first_name}}, {{agent.name}}, {{conversation.subject}}… "
+                "are filled in when it is applied",
                 save_label="Save macro",
                 check=check,
             ),
@@ -538,7 +544,7 @@ class TriageFlows(MailFlows):
 
     def apply_macro(self, ids: list[int], slug: str, flow: Flow | None = None) -> None:
         flow = flow or Flow(ids)
-        # Keys typed while it loads go to its next step (a blank to fill, the composer).
+        # Keys typed while it loads are held for its next step (a blank, the composer).
         waiting = Waiting("Preparing the macro… (Esc cancels)")
         self.app.push_screen(waiting)
         self.gateway.read(
@@ -547,18 +553,17 @@ class TriageFlows(MailFlows):
         )  # fmt: skip
 
     def on_macro_prepared(self, message: MacroPrepared) -> None:
-        from inbox_tui.services.macros import apply_macro_many
+        from inbox_tui.services.rules import apply_macro_many
 
         flow: Flow
         flow, waiting = message.flow
-        typed = waiting.handoff()
-        if typed is None:
+        if waiting.handoff() is None:
             self.notify("Macro cancelled; nothing was changed.", markup=False)
             return
         info, p = message.value
         if info.body and info.body_kind == "reply" and len(flow.ids) == 1:
             if p is not None and p.asks:
-                self._ask_then_compose(flow.ids[0], info.slug, p.asks, {}, typed)
+                self._ask_then_compose(flow.ids[0], info.slug, p.asks, {})
             elif p is not None and p.text is None:
                 self.notify(
                     "This macro cannot be used here: it needs " + ", ".join(p.missing) + ".",
@@ -566,11 +571,11 @@ class TriageFlows(MailFlows):
                     markup=False,
                 )
             else:
-                self.compose_reply(flow.ids[0], p.text if p else "", info.slug, typed=typed)
+                self.compose_reply(flow.ids[0], p.text if p else "", info.slug)
             return
         name = one_line(info.name, 60)
 
-        def confirm(answers: dict[str, str], _typed: str) -> None:
+        def confirm(answers: dict[str, str]) -> None:
             def run() -> None:
                 n = len(flow.ids)  # after the confirmation: some may have been left out
 
@@ -578,7 +583,7 @@ class TriageFlows(MailFlows):
                     self.gateway.write(
                         self,
                         lambda s: apply_macro_many(
-                            s, self.me, flow.ids, info.slug, config=self.config,
+                            s, self.me, flow.ids, info.slug, self.rules, config=self.config,
                             category=category, answers=answers,
                         ),
                         ok=f"Applied “{name}” to {wording.conversations(n)}.",
@@ -592,48 +597,37 @@ class TriageFlows(MailFlows):
 
         # Its blanks are asked once for the whole selection, before the confirmation.
         whom = self._title("for", flow).removeprefix("for ")
-        self._ask_blanks(list(p.asks) if p is not None else [], {}, whom, confirm, typed)
+        self._ask_blanks(list(p.asks) if p is not None else [], {}, whom, confirm)
 
     def _ask_then_compose(
-        self, conv_id: int, slug: str, asks: list[str], answers: dict[str, str], typed: str = ""
+        self, conv_id: int, slug: str, asks: list[str], answers: dict[str, str]
     ) -> None:
-        """Ask the macro's blanks one by one, then open the composer on its text.
-        ``typed``: keys typed before this step appeared; a line of it answers the blank
-        (Enter was typed too), the rest goes on to the next step."""
+        """Ask the macro's blanks one by one, then open the composer on its text."""
         from inbox_tui.services.macros import preview
 
-        def compose(filled: dict[str, str], rest: str) -> None:
+        def compose(filled: dict[str, str]) -> None:
             waiting = Waiting("Filling in the macro… (Esc cancels)")
-            waiting.typed = rest
             self.app.push_screen(waiting)
             self.gateway.read(
                 self, preview, self.me, conv_id, slug, filled, reply=MacroRendered,
                 flow=(conv_id, slug, waiting), group="actions",
             )  # fmt: skip
 
-        self._ask_blanks(asks, answers, self.conversation_label(conv_id), compose, typed)
+        self._ask_blanks(asks, answers, self.conversation_label(conv_id), compose)
 
     def _ask_blanks(
         self,
         asks: list[str],
         answers: dict[str, str],
         whom: str,
-        done: Callable[[dict[str, str], str], None],
-        typed: str = "",
+        done: Callable[[dict[str, str]], None],
     ) -> None:
         """Ask a macro's blanks one by one (once for a whole selection), then ``done``
-        with the answers. ``typed``: keys typed before this step appeared; a line of it
-        answers the blank (Enter was typed too), the rest goes on to ``done``."""
+        with the answers. Keys typed ahead reach each question as it opens (the app
+        holds them: tui/typeahead.py)."""
         if not asks:
-            done(answers, typed)
+            done(answers)
             return
-        if "\n" in typed:
-            answer, rest = typed.split("\n", 1)
-            if answer.strip():
-                filled = {**answers, asks[0]: answer}
-                self._ask_blanks(asks[1:], filled, whom, done, rest)
-                return
-            typed = rest
 
         def got(value: str | None) -> None:
             if value is None or not value.strip():
@@ -646,20 +640,19 @@ class TriageFlows(MailFlows):
             self._ask_blanks(asks[1:], {**answers, asks[0]: value}, whom, done)
 
         title = f"Macro needs: {one_line(asks[0], 60)} ({one_line(whom, 60)})"
-        self.app.push_screen(Prompt(title, value=typed), got)
+        self.app.push_screen(Prompt(title), got)
 
     def on_macro_rendered(self, message: MacroRendered) -> None:
         conv_id, slug, waiting = message.flow
-        typed = waiting.handoff()
         p = message.value
-        if typed is None:
+        if waiting.handoff() is None:
             self.notify("Macro cancelled; nothing was changed.", markup=False)
         elif p.text is None:
             self.notify(
                 "This macro needs " + ", ".join(p.missing) + ".", severity="error", markup=False
             )
         else:
-            self.compose_reply(conv_id, p.text, slug, typed=typed)
+            self.compose_reply(conv_id, p.text, slug)
 
 
 def _prepare_macro(session: Any, me: str, conv_id: int, slug: str) -> tuple[Any, Any]:

@@ -117,7 +117,7 @@ class ConversationList(ScrollView, can_focus=True):
 
     def set_filter(
         self,
-        flt: ConversationFilter,
+        flt: ConversationFilter | None,
         total: int,
         first_page: list[ConversationRow],
         keep_id: int | None = None,
@@ -140,6 +140,11 @@ class ConversationList(ScrollView, can_focus=True):
                 index = min(self.cursor, max(0, total - 1))
         self.cursor = min(index, max(0, total - 1))
         self.refresh()
+
+    def show_early(self, rows: list[ConversationRow]) -> None:
+        """Rows read before the store opened: no result set to page through yet
+        (``set_filter`` brings it); the cursor moves over these."""
+        self.set_filter(None, len(rows), rows)
 
     def show_nothing(self) -> None:
         """No result set: a search that cannot run shows an empty list, not the rows of
@@ -349,7 +354,6 @@ class ConversationList(ScrollView, can_focus=True):
         tags_w = 28 if width >= 120 else 20 if wide else 12 if width >= 70 else 0
         assignee_w = 10 if wide else 8
         who = one_line(row.contact_name or row.contact_email or "unknown", 60)
-        assignee = one_line(row.assignee or "—", 40)[:assignee_w]
         tags = " ".join(f"#{one_line(t, 40)}" for t in row.tags)
         eye = "◉ " if self.presence.get(row.id) else ""
         head = [
@@ -363,38 +367,68 @@ class ConversationList(ScrollView, can_focus=True):
             Segment(age(row.last_activity_at, self.clock()).rjust(4) + " ", base + Style(dim=True)),
             *([Segment(m[0], base + m[1])] if (m := sla_marker(row, self.clock())) else []),
             Segment("» " if row.channel == "chat" else "  ", base + Style(color="cyan")),
-            Segment(_fit(who, name_w) + " ", base + Style(bold=row.status == "open")),
-            Segment(eye, base + Style(color="magenta")),
         ]
+        marks = [Segment(eye, base + Style(color="magenta"))]
         if row.mentioned:  # a note names this agent, unread (opening it reads it)
-            head.append(Segment("@ ", base + Style(color="yellow", bold=True)))
+            marks.append(Segment("@ ", base + Style(color="yellow", bold=True)))
         if row.draft:  # an unsent reply of this agent's is kept here (r brings it back)
-            head.append(Segment("draft ", base + Style(color="red", italic=True)))
-        if row.status == "snoozed" and row.snoozed_until is not None:
-            wakes = f"wakes {row.snoozed_until.astimezone(UTC):%a %d %b %H:%M} · "
-            head.append(Segment(wakes, base + Style(color="blue")))
+            marks.append(Segment("draft ", base + Style(color="red", italic=True)))
         tail = (1 + tags_w if tags_w else 0) + 1 + assignee_w
+        # What the customer's name and a snoozed row's wake-up time may take: the
+        # assignee and tags at the edge are never pushed off it (a snoozed row at 80
+        # columns, or in the list beside a thread, showed "m" for mei, or nothing).
+        room = width - tail - MIN_SUBJECT - sum(len(seg.text) for seg in (*head, *marks))
+        name, wakes = _squeeze(who, name_w, _wakes(row), room)
+        head.append(Segment(name, base + Style(bold=row.status == "open")))
+        head += marks
+        if wakes:
+            head.append(Segment(wakes, base + Style(color="blue")))
         used = sum(len(seg.text) for seg in head) + tail
-        subject = _fit(one_line(row.subject, 300), max(5, width - used))
+        subject = _fit(one_line(row.subject, 300), max(MIN_SUBJECT, width - used))
         segments = [*head, Segment(subject, base)]
         if tags_w:
             segments.append(Segment(" " + _fit(tags, tags_w), base + Style(color="cyan")))
+        assignee = _fit(one_line(row.assignee or "—", 40), assignee_w).strip()
         segments.append(Segment(f" {assignee:>{assignee_w}}", base + Style(dim=True)))
         return segments
+
+
+MIN_SUBJECT = 5
+
+
+def _wakes(row: ConversationRow) -> tuple[str, str]:
+    """A snoozed row's wake-up time, in full and short (without the weekday)."""
+    if row.status != "snoozed" or row.snoozed_until is None:
+        return "", ""
+    at = row.snoozed_until.astimezone(UTC)
+    return f"wakes {at:%a %d %b %H:%M} · ", f"wakes {at:%d %b %H:%M} · "
+
+
+def _squeeze(who: str, name_w: int, wakes: tuple[str, str], room: int) -> tuple[str, str]:
+    """The customer's column and the wake-up time within ``room`` characters: the full
+    time if it fits, else the short one, then a narrower name (never under 6)."""
+    full, short = wakes
+    text = full if name_w + 1 + len(full) <= room else short
+    name_w = max(6, min(name_w, room - 1 - len(text)))
+    if name_w + 1 + len(text) > room:
+        text = _fit(text, max(0, room - 1 - name_w)).rstrip() if room - 1 - name_w > 3 else ""
+        text = f"{text} " if text else ""
+    return _fit(who, name_w) + " ", text
 
 
 def sla_marker(row: ConversationRow, now: datetime) -> tuple[str, Style] | None:
     """The response-target column: ``!2h`` overdue (red), ``~40m`` due soon (yellow),
     ``3h`` time left (dim), blank when not waiting; None when no targets are set. The
-    sign says it in 16 colours and under NO_COLOR too."""
+    sign says it in 16 colours and under NO_COLOR too. Time left or overdue is counted
+    as the targets are: in working time when ``[business_hours]`` is set."""
     if row.sla_at_risk is None:
         return None
-    if row.sla_due_at is None:
+    left = row.sla_left(now)
+    if left is None or row.sla_due_at is None:
         return " " * 5, Style()
-    left = row.sla_due_at - now
-    if left.total_seconds() <= 0:
-        return f"!{age(now + left, now)}".ljust(5), Style(color="red", bold=True)
-    text = age(now - left, now)
+    text = age(now - abs(left), now)
+    if row.sla_due_at <= now:
+        return f"!{text}".ljust(5), Style(color="red", bold=True)
     if left <= row.sla_at_risk:
         return f"~{text}".ljust(5), Style(color="yellow", bold=True)
     return f" {text}".ljust(5), Style(dim=True)

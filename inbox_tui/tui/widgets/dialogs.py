@@ -13,7 +13,7 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -106,12 +106,8 @@ class FuzzyPicker(ModalScreen[str | None]):
         typed: Callable[[str], str | None] | None = None,  # may raise ValueError: refused
         loading: bool = False,
         with_preview: bool = False,
-        ahead: str = "",
     ) -> None:
         super().__init__()
-        # Typed before this step opened (a Waiting step's handoff): the filter's text,
-        # and a line end in it is the Enter that chooses.
-        self.ahead = ahead
         # Opened at once, filled when its data arrives (set_items): keys typed right after
         # the action's key land in the filter, never on the screen behind.
         self.waiting = loading  # not "loading": that is Textual's own loading indicator
@@ -134,16 +130,8 @@ class FuzzyPicker(ModalScreen[str | None]):
                 yield Static(id="preview", classes="preview")
 
     def on_mount(self) -> None:
-        text, enter, _ = self.ahead.partition("\n")
-        box = self.query_one(Input)
-        box.value = text
-        self._fill(text)
-        box.focus()
-        if enter:
-            if self.waiting:
-                self._enter_typed = True
-            else:
-                self._submit(text)
+        self._fill("")
+        self.query_one(Input).focus()
 
     def set_items(
         self,
@@ -313,16 +301,18 @@ class Prompt(ModalScreen[str | None]):
 
 
 class Waiting(ModalScreen[None]):
-    """Between two steps of a flow (a macro being prepared): says what is loading, and
-    keeps what the agent types meanwhile for the next step (``handoff``), in order:
-    nothing reaches the screen behind. Esc cancels the flow."""
+    """Between two steps of a flow (a macro being prepared, the store asked whether a
+    close needs a category): says what is loading. What the agent types meanwhile is
+    held by the app (``HOLDS_KEYS``, tui/typeahead.py) and typed, in order, to the next
+    step once it is up: nothing reaches the screen behind, nothing is lost. Esc cancels
+    the flow (and drops what was held for it)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="waiting.cancel")]
+    HOLDS_KEYS = True
 
     def __init__(self, title: str) -> None:
         super().__init__()
         self.title_text = title
-        self.typed = ""
         self.cancelled = False
 
     SHOW_AFTER = 0.4  # seconds: a quick step never flashes a dialog
@@ -335,29 +325,28 @@ class Waiting(ModalScreen[None]):
     def on_mount(self) -> None:
         self.set_timer(self.SHOW_AFTER, lambda: self.add_class("-shown"))
 
-    def on_key(self, event: events.Key) -> None:
-        if event.key == "enter":
-            self.typed += "\n"
-        elif event.key == "backspace":
-            self.typed = self.typed[:-1]
-        elif event.is_printable and event.character:
-            self.typed += event.character
-        else:
-            return
-        event.stop()
-        event.prevent_default()
-        shown = one_line(self.typed.replace("\n", " ⏎ "), 60)
-        self.query_one("#waiting-typed", Static).update(Text(f"Typed: {shown}", style="dim"))
+    def show_held(self, typed: str) -> None:
+        """The app holds ``typed`` for the next step: show it."""
+        found = self.query("#waiting-typed")
+        if found:
+            shown = one_line(typed.replace("\n", " ⏎ "), 60)
+            found.first(Static).update(Text(f"Typed: {shown}" if typed else "", style="dim"))
 
     def handoff(self) -> str | None:
-        """The next step is ready: close, and hand over what was typed (None when the
-        agent pressed Esc: the flow stops)."""
+        """The next step is ready: close (what was typed meanwhile goes to the screen the
+        caller opens next, as keys). None when the agent pressed Esc: the flow stops."""
         if self.cancelled:
             return None
         self.cancelled = True  # once: a second answer finds nothing to hand over
         if self.is_attached:
             self.dismiss(None)
-        return self.typed
+        return ""
+
+    def abandon(self) -> None:
+        """The next step will not come (a failure): close, and drop the held keys."""
+        drop = getattr(self.app, "drop_held", None)
+        if self.handoff() is not None and callable(drop):
+            drop()
 
     def action_cancel(self) -> None:
         self.cancelled = True

@@ -115,13 +115,15 @@ def message_text(
 
 
 def _attachment(a: dict[str, object]) -> str:
+    """Name, type and size (#18), and why a file was not kept."""
     name = short_filename(str(a.get("name", "?")), 48)
+    ctype = one_line(str(a.get("type") or a.get("content_type") or "unknown type"), 40)
     status = a.get("status")
     if status == "too_large":
-        return f"{name} ({_size(a.get('size'))}, too large: not kept)"
+        return f"{name} ({ctype}, {_size(a.get('size'))}, too large: not kept)"
     if status == "unreadable":
-        return f"{name} (broken encoding: not kept)"
-    return f"{name} ({_size(a.get('size'))})"
+        return f"{name} ({ctype}, broken encoding: not kept)"
+    return f"{name} ({ctype}, {_size(a.get('size'))})"
 
 
 def _size(value: object) -> str:
@@ -260,6 +262,29 @@ class ThreadView(ScrollView, can_focus=True):
             self._scroll = self.scroll_y  # a reload after an action: stay where the reader is
         self._rebuild()
         self.post_message(self.InSight())
+
+    def set_viewers(self, presence: dict[int, list[tuple[str, str]]]) -> None:
+        """Who else has this conversation open, from each poll (as the list's ◉): only
+        the header is laid out again, and a reader further down keeps their lines."""
+        if self.thread is None:
+            return
+        viewers = presence.get(self.thread.conversation.id, [])
+        if viewers == self.viewers:
+            return
+        self.viewers = viewers
+        if not self._tops or self._width <= 0:
+            return  # the header is laid out with the new names when it is needed
+        header = self._blocks[0]
+        old = len(header.lines)
+        header.lines = self._lines(header, self._width)
+        delta = len(header.lines) - old
+        if delta:
+            self._tops = [0, *(top + delta for top in self._tops[1:])]
+            self._height += delta
+            self._set_virtual_size(Size(self._width, self._height + max(0, self._guess)))
+            if self.scroll_y > 0:  # the lines being read stay where they are
+                self.scroll_to(y=self.scroll_y + delta, animate=False, immediate=True)
+        self.refresh()
 
     def _rebuild(self) -> None:
         blocks = [_Block("header")]

@@ -1,0 +1,143 @@
+"""The static embedding table distilled from the bundled MiniLM: built once and cached
+with its sha256 (a damaged cache is rebuilt, never used), a fast first index of every
+article that suggestions search until MiniLM's vectors cover the help centre, and never
+a comparison between the two models' vectors. On SQLite and PostgreSQL."""
+
+import json
+
+import numpy as np
+import pytest
+from sqlmodel import select
+
+from inbox_tui import cli
+from inbox_tui.models import Article
+from inbox_tui.services import embeddings, semantic, static_embeddings
+from inbox_tui.services.suggest import rank
+from inbox_tui.store import sqlite_url
+from tests.test_semantic import ARTICLES
+
+pytestmark = pytest.mark.semantic
+
+
+@pytest.fixture(autouse=True)
+def _model_on():
+    embeddings.set_enabled(True)
+    assert embeddings.encoder() is not None, embeddings.status()
+    yield
+    embeddings.set_enabled(None)
+
+
+def test_the_table_is_cached_with_its_sha256_and_a_damaged_one_is_rebuilt(tmp_path, monkeypatch):
+    shared = static_embeddings.encoder()  # the tests' shared cache (conftest)
+    assert shared is not None
+    table = shared.table
+    assert table.shape == (30522, static_embeddings.STATIC_DIM) and table.dtype == np.float32
+    monkeypatch.setenv(static_embeddings.CACHE_ENV, str(tmp_path))
+    calls = []
+
+    def distil(enc):  # the real table, counted (a second distillation costs ~40 s of CPU)
+        calls.append(enc)
+        return table
+
+    monkeypatch.setattr(static_embeddings, "distil", distil)
+    static_embeddings.reset_for_tests()
+    try:
+        assert not static_embeddings.available()  # never distilled on a query's behalf
+        assert static_embeddings.encoder() is not None and len(calls) == 1
+        files = sorted(p.name for p in tmp_path.iterdir())
+        assert len(files) == 2 and files[0].endswith(".json") and files[1].endswith(".npy")
+        meta = json.loads((tmp_path / files[0]).read_text())
+        assert meta["model"] == static_embeddings.MODEL_ID
+        static_embeddings.reset_for_tests()
+        assert static_embeddings.available() and len(calls) == 1  # loaded, not rebuilt
+        data = tmp_path / files[1]
+        raw = bytearray(data.read_bytes())
+        raw[-5] ^= 0xFF  # one damaged byte in the table
+        data.write_bytes(bytes(raw))
+        static_embeddings.reset_for_tests()
+        assert not static_embeddings.available()
+        enc = static_embeddings.encoder()
+        assert enc is not None and len(calls) == 2
+        assert np.array_equal(enc.table, table)
+    finally:
+        static_embeddings.reset_for_tests()
+
+
+def test_static_vectors_are_normalised_means_of_word_pieces():
+    vecs = static_embeddings.encode(["Reset your password", "reset your password", "", "zzz"])
+    assert vecs is not None and vecs.shape == (4, static_embeddings.STATIC_DIM)
+    assert np.allclose(vecs[0], vecs[1])  # the tokenizer lower-cases
+    assert np.allclose(np.linalg.norm(vecs[[0, 3]], axis=1), 1.0, atol=1e-5)
+    assert not vecs[2].any()  # no word piece: no direction
+
+
+def test_the_sums_are_the_same_whatever_the_slices(monkeypatch):
+    """Texts longer than a slice, empty ones and many short ones: each vector is the
+    normalised mean of its word pieces' rows, as computed one text at a time."""
+    enc = static_embeddings.encoder()
+    assert enc is not None
+    texts = ["", "card declined " * 40, "a", "", "refund", "where is my parcel? " * 3] * 7
+    monkeypatch.setattr(static_embeddings, "SLICE_PIECES", 50)
+    got = enc.encode(texts)
+    tok = enc._tokenizer
+    for text_, vec in zip(texts, got, strict=True):
+        ids = tok.encode(text_, add_special_tokens=False).ids
+        want = enc.table[ids].sum(axis=0) if ids else np.zeros(static_embeddings.STATIC_DIM)
+        want = want / max(np.linalg.norm(want), 1e-12)
+        assert np.allclose(vec, want, atol=1e-5), text_
+
+
+def add(s):
+    for slug, title, body in ARTICLES:
+        s.add(Article(slug=slug, title=title, body=body))
+    s.flush()
+
+
+def test_a_first_index_by_the_static_model_then_the_upgrade(store):
+    """catch_up gives every article its static vectors first; suggestions search those
+    until MiniLM's cover the articles, and a MiniLM vector is never compared with them."""
+    store.run(add)
+    report: dict[str, int] = {}
+    assert semantic.catch_up(store, conversations=False, upgrade_limit=0, report=report) == 0
+    assert report == {"static": len(ARTICLES), "left": len(ARTICLES)}
+    with store.read() as s:
+        slugs = {a.id: a.slug for a in s.exec(select(Article)).all()}
+        index = semantic.article_index(s)
+        assert index is not None and index.model == static_embeddings.MODEL_ID
+        assert index.matrix.shape[1] == static_embeddings.STATIC_DIM
+        ranked = rank(s, "I forgot my password and cannot sign in", 3)
+        assert slugs[ranked[0][0]] == "reset-password"
+        minilm = embeddings.encode(["Payment failed"])
+        assert minilm is not None
+        assert semantic.search_articles(s, minilm[0], 3) == []  # not comparable
+        # a conversation's cached MiniLM vector is not used against the static index
+        assert rank(s, "I forgot my password", 1, query_vector=minilm[0])[0][0] == ranked[0][0]
+    assert semantic.catch_up(store, conversations=False, upgrade_limit=2) == 2
+    with store.read() as s:  # 2 of 5: still the static vectors
+        assert semantic.article_index(s).model == static_embeddings.MODEL_ID
+    assert semantic.catch_up(store, conversations=False) == len(ARTICLES) - 2
+    with store.read() as s:
+        index = semantic.article_index(s)
+        assert index.model == embeddings.MODEL_ID and len(index) == len(ARTICLES)
+        card = rank(s, "my card got declined", 1)
+        assert slugs[card[0][0]] == "payment-failed"
+    assert semantic.catch_up(store, conversations=False) == 0  # nothing stale
+
+
+def test_import_embeds_everything_fast_and_leaves_the_upgrade(tmp_path, capsys, monkeypatch):
+    from inbox_tui.commands import articles as articles_command
+
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    for slug, title, body in ARTICLES:
+        (kb / f"{slug}.md").write_text(f"---\ntitle: {title}\n---\n{body}\n")
+    db = sqlite_url(tmp_path / "inbox.db")
+    monkeypatch.setattr(articles_command, "IMPORT_UPGRADE", 2)
+    assert cli.main(["--db", db, "import", "articles", "--json", str(kb)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["added"] == len(ARTICLES)
+    assert out["embedded"] == 2 and out["upgrade_pending"] == len(ARTICLES) - 2
+    assert cli.main(["--db", db, "import", "articles", "--wait", str(kb)]) == 0
+    assert "ranked by the fast static model" not in capsys.readouterr().out
+    assert cli.main(["--db", db, "suggest", "--text", "my card got declined", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["slug"] == "payment-failed"
