@@ -41,6 +41,14 @@ class Context:
         # Without an [sla] section there is none to set (unless one was, in this
         # process): importing the SLA service loads SQLAlchemy and the models, which
         # put ~0.5 s of CPU in front of the TUI's first frame.
+        from inbox_tui.services.first_page import is_demo_file, store_url
+
+        if is_demo_file(store_url(config.db_url)):
+            # A demo store behaves as the demo whatever opens it: nothing is sent, and
+            # its response targets apply when the config has none (services/demo_mode).
+            from inbox_tui.services.demo_mode import use_demo_settings
+
+            use_demo_settings(config)
         if config.sla or "inbox_tui.services.sla" in sys.modules:
             from inbox_tui.services import sla
 

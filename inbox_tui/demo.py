@@ -25,6 +25,7 @@ from inbox_tui.ingest import Ingestor
 from inbox_tui.macros.files import load as load_macro_files
 from inbox_tui.models import Article, Channel, Status, TagKind
 from inbox_tui.services import core, triage
+from inbox_tui.services.demo_mode import mark_demo
 from inbox_tui.services.macros import import_specs
 from inbox_tui.store import Store
 
@@ -358,9 +359,9 @@ ARTICLES = [
     ),
     (
         "calendar-sync",
-        "Show due dates in Google Calendar or Outlook",
+        "Calendar sync with Google Calendar or Outlook",
         "integrations",
-        "Settings → Integrations → Calendar gives each board a calendar feed. Google Calendar and Outlook refresh subscribed feeds every few hours; if cards stop appearing, remove the feed and add it again, and check the status page for an incident.",
+        "Settings → Integrations → Calendar gives each board a calendar feed of its cards. Google Calendar and Outlook refresh subscribed feeds every few hours; if cards stop appearing, remove the feed and add it again, and check the status page for an incident.",
     ),
     (
         "recurring-cards",
@@ -415,6 +416,7 @@ def build_demo(
 def _build(session: Session, me: str, now: datetime, seed: int, my_name: str) -> int:
     rng = random.Random(seed)
     start = (now - timedelta(days=DAYS)).replace(hour=0, minute=0)  # days start at midnight UTC
+    mark_demo(session)  # whatever opens it behaves as the demo (services/demo_mode)
     agents = [*AGENTS]
     if me not in {a for a, _ in agents}:
         # The name the config gives (the TUI sets it again at start): the demo's own

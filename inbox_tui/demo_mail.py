@@ -25,16 +25,6 @@ DOMAIN = "northwind.example"
 SUPPORT = f"support@{DOMAIN}"
 AGO = timedelta(days=10)
 
-# The demo's response targets ([sla]), used when the config sets none: the list then
-# shows time left and overdue, and "Needs reply" and sla: searches have something to do.
-DEMO_SLA = {
-    "first_response": "4h",
-    "next_response": "8h",
-    "at_risk": "1h",
-    "business_hours": False,
-    "tags": {"deal blocker": {"first_response": "1h", "next_response": "2h"}},
-}
-
 
 def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
     """A small solid PNG, made here (no image files in the package): a screenshot

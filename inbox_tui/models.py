@@ -279,6 +279,15 @@ class Embedding(SQLModel, table=True):
     __table_args__ = (Index("ix_embedding_kind_model_updated", "kind", "model", "updated_at"),)
 
 
+class StoreMeta(SQLModel, table=True):
+    """Facts about the store itself, by key: ``demo`` = "1" on a store built by
+    ``inbox-tui demo`` (``demo.is_demo_store``)."""
+
+    __tablename__ = "store_meta"
+    key: str = Field(primary_key=True, max_length=100)
+    value: str = Field(max_length=1000)
+
+
 class SyncState(SQLModel, table=True):
     """Where a source left off. Committed with the rows it covers.
 

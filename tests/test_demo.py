@@ -195,3 +195,50 @@ def test_the_demo_help_centre_answers_the_readme_example_and_its_own_incident(sq
         assert suggest_for_text(s, calendar, 3)[0].slug == "calendar-sync"
         descriptions = s.exec(select(Article.description)).all()
     assert descriptions and not [d for d in descriptions if d.endswith("..")]
+
+
+def test_every_command_on_a_demo_store_behaves_as_the_demo(tmp_path, capsys, smtp_server):
+    """walk3: `sla` on the demo store said no targets were set, and `conv reply` that no
+    account could send, while the TUI on it had both. Worse, a config with a real SMTP
+    account would have mailed the demo's made-up customers: a demo store now says it is
+    one, and whatever opens it records replies and never sends them."""
+    from inbox_tui import cli
+    from inbox_tui.models import Outbox
+    from inbox_tui.store import Store, sqlite_url
+
+    path = tmp_path / "demo.db"
+    url = sqlite_url(path)
+    assert cli.main(["demo", "--build-only", "--path", str(path)]) == 0
+    capsys.readouterr()
+    assert cli.main(["--db", url, "sla", "--limit", "3"]) == 0
+    assert "overdue" in capsys.readouterr().out
+    # A config with an account that really sends (aiosmtpd).
+    config = tmp_path / "real.toml"
+    config.write_text(
+        '[accounts.support]\nhost = "127.0.0.1"\nport = 1\nsecurity = "plain"\n'
+        'username = "u"\npassword = "p"\naddress = "support@real.example"\n'
+        f'[accounts.support.smtp]\nhost = "127.0.0.1"\nport = {smtp_server.port}\n'
+        'security = "plain"\n'
+    )
+    config.chmod(0o600)
+    code = cli.main(["--config", str(config), "--db", url, "conv", "reply", "1", "Thanks!"])
+    assert code == 0, capsys.readouterr().err
+    assert cli.main(["--config", str(config), "--db", url, "outbox", "flush"]) == 0
+    capsys.readouterr()
+    store = Store(url)
+    try:
+        with store.read() as s:
+            row = s.exec(select(Outbox).order_by(Outbox.id.desc())).first()
+    finally:
+        store.close()
+    assert row is not None and row.status != "failed"
+    assert smtp_server.messages == []  # nothing left the demo
+
+
+def test_a_store_of_ones_own_is_not_a_demo(tmp_path, capsys):
+    from inbox_tui import cli
+    from inbox_tui.store import sqlite_url
+
+    url = sqlite_url(tmp_path / "mine.db")
+    assert cli.main(["--db", url, "sla"]) == 2
+    assert "No response targets are set" in capsys.readouterr().err

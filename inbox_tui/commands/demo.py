@@ -40,6 +40,7 @@ def run(ctx: Context) -> int:
 
     from inbox_tui.demo import build_demo, default_demo_path, is_empty
     from inbox_tui.errors import UserError
+    from inbox_tui.services.demo_mode import mark_demo, use_demo_settings
     from inbox_tui.store import Store, sqlite_url
 
     args = ctx.args
@@ -57,12 +58,7 @@ def run(ctx: Context) -> int:
         return 0
     ctx.__dict__["store"] = store  # the TUI opens this store, not the configured one
     ctx.config.db_url = sqlite_url(path)
-    ctx.config.demo = True  # replies are recorded, never sent
-    if not ctx.config.sla:  # response targets to see (time left, Needs reply, sla:)
-        from inbox_tui.demo_mail import DEMO_SLA
-        from inbox_tui.services import sla
-
-        ctx.config.sla = DEMO_SLA
-        sla.configure(sla.SlaPolicy.from_config(DEMO_SLA, ctx.config.business_hours))
+    store.run(mark_demo)  # a demo store built before stores could say so
+    use_demo_settings(ctx.config)  # replies are recorded, never sent; targets to see
     ctx.open_tui = True  # the CLI opens the TUI on this store next
     return 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import quote
 
 from inbox_tui.services.listing import ConversationRow
@@ -76,6 +77,26 @@ def open_view_first_page(url: str, me: str, limit: int) -> list[ConversationRow]
         return None
     finally:
         conn.close()
+
+
+def is_demo_file(url: str) -> bool:
+    """Whether ``url`` is a SQLite file that ``inbox-tui demo`` built (its ``store_meta``
+    says ``demo``), read without the database layer: the CLI asks before loading it, so
+    every command on a demo store behaves as the demo (services/demo_mode)."""
+    path = sqlite_path(url)
+    if path is None or not Path(path).is_file():
+        return False
+    try:
+        conn = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=0.5)
+    except sqlite3.Error:
+        return False
+    try:
+        row = conn.execute("SELECT value FROM store_meta WHERE key = 'demo'").fetchone()
+    except sqlite3.Error:  # an older store (no store_meta yet), or not a store at all
+        return False
+    finally:
+        conn.close()
+    return row is not None and row[0] == "1"
 
 
 def _read(conn: sqlite3.Connection, me: str, limit: int) -> list[ConversationRow]:
