@@ -632,13 +632,12 @@ def _lifecycle(
             body=sc.reply.format(agent=agent_name.split()[0], **fill),
         )
     )
-    slug = ARTICLE_SENT.get(sc.subjects[0])
-    if slug is not None:  # no random draw: the rest of the demo stays as it was
+    slug = ARTICLE_SENT.get(sc.subjects[0])  # no random draw: the rest stays as it was
+    art = session.exec(select(Article).where(Article.slug == slug)).first() if slug else None
+    if art is not None and art.id is not None:
         from inbox_tui.services.suggest import record_article_sent
 
-        art = session.exec(select(Article).where(Article.slug == slug)).first()
-        if art is not None and art.id is not None:
-            record_article_sent(session, agent, conv_id, art.id, at=replied)
+        record_article_sent(session, agent, conv_id, art.id, at=replied)
     roll = rng.random()
     if roll < 0.12 and replied + timedelta(days=1) < now:
         until = now + timedelta(days=rng.randint(1, 5))
