@@ -346,6 +346,9 @@ async def test_handoffs_and_help_content_gaps_on_the_stats_screen(demo_store):
         shown = {table.get_row_at(i)[0].plain: table.get_row_at(i) for i in range(table.row_count)}
         for h in moved:
             assert shown[h.agent][keys.index("handoffs")] == str(h.handoffs)
+        # Every article sent (six in the demo), worst first: the best ones are shown too.
+        sent = [f"article {r.key}" for r in rep.articles if r.closes]
+        assert len(sent) > 5 and [k for k in shown if k.startswith("article ")] == sent
         gaps = stats.query_one("#gaps")
         labels = [gaps.get_row_at(i)[0].plain for i in range(gaps.row_count)]
         assert rep.tags_without_article and groups  # the demo has both

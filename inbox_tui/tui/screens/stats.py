@@ -71,7 +71,9 @@ TAG_COLUMNS = [
 ]
 # Focus order, top to bottom of the screen: the tables, then the maps.
 SECTIONS = ("agents", "tags", "repeats", "gaps", "breaches", "heat", "fr-heat")
-REPEAT_ROWS = 5  # tags and articles shown in the repeat-contact table (worst first)
+# Tags shown in the repeat-contact table (worst first); articles: the worst and the best
+# as many (which answers are followed by fewer repeat contacts: #23).
+REPEAT_ROWS = 5
 
 
 def sparkline(values: list[int] | list[float]) -> str:
@@ -425,7 +427,10 @@ class StatsScreen(Screen[str | int | None]):
 
         self.repeat_ids = {}
         worst_tags = [r for r in rep.tags if r.closes][:REPEAT_ROWS]
-        worst_articles = [r for r in rep.articles if r.closes][:REPEAT_ROWS]
+        sent = [r for r in rep.articles if r.closes]  # worst first: the best ones too
+        worst_articles = (
+            sent if len(sent) <= 2 * REPEAT_ROWS else sent[:REPEAT_ROWS] + sent[-REPEAT_ROWS:]
+        )
         rows = [("agent", r) for r in rep.agents] + [("team", rep.team)]
         rows += [("tag", r) for r in worst_tags] + [("article", r) for r in worst_articles]
         laid = []
