@@ -117,6 +117,8 @@ class Conversation(SQLModel, table=True):
         Index("ix_conversation_assignee_activity", "assignee_id", "last_activity_at", "id"),
         # "Needs reply, oldest first" pages by (waiting since, id) (store/waiting.py).
         Index("ix_conversation_waiting", "waiting_since", "id"),
+        # A merged-away conversation's id is never given again (migration 0022).
+        {"sqlite_autoincrement": True},
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -36,6 +36,17 @@ def clean(text: str) -> str:
     return text
 
 
+# What a paste may carry into a text box: C0 but tab, newline and CR (the box reads CR as
+# a line's end), DEL and C1. The paste's escape sequences are taken out whole before
+# (tui/paste.py), so no ESC is left.
+_PASTED = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def pasted(text: str) -> str:
+    """Pasted text without control characters but tab, newline and CR."""
+    return _PASTED.sub("", text)
+
+
 def for_display(text: str) -> str:
     """``clean`` plus removal of bidirectional overrides: what a widget may show."""
     return _BIDI.sub("", clean(text))

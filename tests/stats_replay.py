@@ -146,6 +146,7 @@ def _compute(
                 "waiting_since": None,  # first unanswered customer message
                 "open_since": None,  # start or reopen, for time to close
                 "reclose": False,  # out of closed by another action's side effect
+                "undoable": None,  # how to take back the last close (an undo right after)
                 "first_reply": None,
             }
         if conv_id is None:
@@ -160,6 +161,7 @@ def _compute(
             if state["open_since"] is None:
                 state["open_since"] = at
             state["reclose"] = False
+            state["undoable"] = None
             if in_period(at):
                 local = at.astimezone(tz)
                 heat[local.weekday()][local.hour] += 1
@@ -199,19 +201,52 @@ def _compute(
             if info.get("to") == "closed" and state["reclose"]:  # no new close
                 state["open_since"] = state["waiting_since"] = None
                 state["reclose"] = False
+                state["undoable"] = None
             elif info.get("to") == "closed":
+                undo: dict[str, Any] = {
+                    "before": (
+                        ct.closed_at,
+                        ct.closer,
+                        state["open_since"],
+                        state["waiting_since"],
+                    ),
+                    "counted": [],
+                }
                 ct.closed_at, ct.closer = at, username
                 if in_period(at) and wanted(username):
                     assert username is not None
                     for s in (stats_for(username), team):
+                        had = (conv_id in closed_sets[s.agent], conv_id in handled_sets[s.agent])
                         s.close_events += 1
                         closed_sets[s.agent].add(conv_id)
                         handled_sets[s.agent].add(conv_id)
-                        if state["open_since"] is not None:
+                        timed = state["open_since"] is not None
+                        if timed:
                             s.time_to_close.append((at - state["open_since"]).total_seconds())
+                        undo["counted"].append((s, had, timed))
+                state["undoable"] = undo
                 state["open_since"] = None
                 state["waiting_since"] = None
+            elif (
+                info.get("from") == "closed"
+                and info.get("cause") in ("undo", "undo send")
+                and state["undoable"]
+            ):
+                undo = state["undoable"]  # the close is taken back: it never happened
+                ct.closed_at, ct.closer, state["open_since"], state["waiting_since"] = undo[
+                    "before"
+                ]
+                for s, (had_closed, had_handled), timed in undo["counted"]:
+                    s.close_events -= 1
+                    if not had_closed:
+                        closed_sets[s.agent].discard(conv_id)
+                    if not had_handled:
+                        handled_sets[s.agent].discard(conv_id)
+                    if timed:
+                        s.time_to_close.pop()
+                state["undoable"] = None
             elif info.get("from") == "closed":
+                state["undoable"] = None
                 state["reclose"] = bool(info.get("cause"))
                 if info.get("to") == "open":
                     state["open_since"] = at

@@ -319,3 +319,37 @@ def test_internaldate_is_read_from_a_fetch_line():
     assert internaldate(line) == datetime(2026, 12, 6, 20, 5, 9, tzinfo=UTC)
     assert internaldate(b'* 1 FETCH (UID 5 INTERNALDATE "32-Dec-2026 99:00:00 +0000")') is None
     assert internaldate(b"* 1 FETCH (UID 5 BODY[] {12}") is None
+
+
+def test_a_maildir_import_dates_a_future_mail_as_imap_does(dovecot_server, sqlite_store, tmp_path):
+    """A Maildir file's mtime is when it was delivered (Dovecot's INTERNALDATE for the same
+    file): importing the Maildir and syncing it over IMAP give a future-dated mail one date."""
+    import email
+    import email.policy
+    import mailbox
+    import os
+    from datetime import UTC, datetime, timedelta
+
+    from inbox_tui.store import Store, sqlite_url
+
+    arrived = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
+    msg = email.message_from_bytes(make_mail(1), policy=email.policy.default)
+    msg.replace_header(
+        "Date", (arrived + timedelta(days=2)).strftime("%a, %d %b %Y %H:%M:%S +0000")
+    )
+    md = mailbox.Maildir(str(tmp_path / "md"), create=True)
+    key = md.add(msg.as_bytes())
+    os.utime(tmp_path / "md" / md._lookup(key), (arrived.timestamp(), arrived.timestamp()))
+    files = Store(sqlite_url(tmp_path / "files.db"))
+    assert import_mail(files, [tmp_path / "md"]).counts.imported == 1
+    dovecot_server.add(msg.as_bytes(), received=arrived)
+    assert (
+        asyncio.run(sync(config_for(dovecot_server), sqlite_store)).mailboxes[0].counts.imported
+        == 1
+    )
+    dates = []
+    for store in (files, sqlite_store):
+        with store.read() as s:
+            at = s.exec(select(Message.sent_at)).one()
+        dates.append(at.replace(tzinfo=UTC) if at.tzinfo is None else at)
+    assert dates == [arrived, arrived]

@@ -137,3 +137,50 @@ def test_lint_refuses_bad_conditions(tmp_path, rule, problem):
     with pytest.raises(RulesError) as err:
         load_rules(path)
     assert problem in str(err.value)
+
+
+def test_list_names_every_condition(sqlite_store, tmp_path, capsys):
+    path = tmp_path / "rules.toml"
+    path.write_text(
+        '[[rule]]\nname = "VIP tag"\nwhen = "tagged"\n[rule.if]\ntag = ["vip", "gold"]\n'
+        'contact = { plan = ["enterprise", "pro"] }\n[rule.then]\nassign = "sam"\n'
+    )
+    assert cli.main(["--db", sqlite_store.url, "rules", "list", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out == (
+        "VIP tag: when tagged if tag:vip|gold contact.plan:enterprise|pro then assign sam\n"
+    )
+
+
+def test_a_rule_assigning_to_no_agent_never_stops_the_mail(store, tmp_path, capsys):
+    """A rule naming an agent who does not exist (yet) made every import or sync that
+    brought matching mail fail whole ('There is no agent called ...'), so that mail
+    could never come in. Now the mail comes in, the rule's other actions run, and its
+    history line says why it did not assign; ``rules lint`` notes the name."""
+    (tmp_path / "rules.toml").write_text(
+        '[[rule]]\nname = "Billing"\n[rule.if]\nto = "billing@"\n'
+        '[rule.then]\ntag = "billing"\nassign = "ghost"\n'
+    )
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[agent]\nusername = "ann"\n[rules]\nfile = "rules.toml"\n')
+    mail_file = tmp_path / "m.eml"
+    mail_file.write_text(
+        "From: C <c@acme.example>\nTo: billing@us.example\nSubject: Invoice\n"
+        "Message-ID: <g1@acme.example>\nDate: Fri, 04 Dec 2026 10:00:00 +0100\n\nhello\n"
+    )
+    base = ["--config", str(cfg), "--db", store.url]
+    assert cli.main([*base, "import", "mail", str(mail_file), "--json"]) == 0
+    with store.read() as s:
+        from sqlmodel import select
+
+        from inbox_tui.models import Conversation
+
+        cid = s.exec(select(Conversation.id)).one()
+        row = get_conversation(s, cid)
+        assert row.tags == ["billing"] and row.assignee is None
+        assert rules_fired(s, cid) == [
+            "“Billing”: tagged billing, not assigned: there is no agent called ghost"
+        ]
+    capsys.readouterr()
+    assert cli.main([*base, "rules", "lint", str(tmp_path / "rules.toml")]) == 0
+    assert "there is no agent called 'ghost' yet" in capsys.readouterr().err

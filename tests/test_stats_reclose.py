@@ -173,3 +173,69 @@ def test_replies_judged_are_replies_sent(store):
         sent = compute_report(s, T0, now)
     assert judged.by_agent["root"][0] == sent.agents["root"].replies_sent == 1
     assert judged.responses == sent.team.replies_sent == 1
+
+
+def test_a_close_taken_back_never_counts(store):
+    """B on a send-and-close (never sent again), and ctrl+z of a close: the close is
+    taken back with what it did; the conversation is open, as if never closed."""
+    from inbox_tui.services import undo
+
+    cfg = config()
+
+    def setup(s):
+        for name in ("sam", "root"):
+            triage.ensure_agent(s, name)
+        return customer(s, "e-1", T0), customer(s, "f-1", T0)
+
+    b, u = store.run(setup)
+    store.run(lambda s: send_reply(s, "root", b, "Done.", config=cfg, then_status="closed"))
+    store.run(undo_send.take_back, "root", b)
+    store.run(triage.close, "sam", u)
+    store.run(undo.undo_last, "sam")
+    agents = report(store)
+    for name in ("root", "sam"):
+        assert name not in agents or closes(agents[name]) == (0, 0, 0), name
+    with store.read() as s:
+        closed = s.execute(
+            text("SELECT count(*) FROM stat_conversation WHERE last_closed_us IS NOT NULL")
+        ).scalar()
+    assert closed == 0
+    # Closed for real afterwards: one close, timed from the customer's mail.
+    store.run(triage.close, "sam", u)
+    assert closes(report(store)["sam"]) == (1, 1, 1)
+    assert report(store)["sam"].summaries["time_to_close"].median > 3600
+
+
+def test_the_replay_oracle_agrees_on_undone_closes_and_re_closes(store):
+    """``tests/stats_replay`` (the raw log's replay) follows the same rules as the
+    aggregates: a close undone, and a close repeated after a follow-up's reopen."""
+    from inbox_tui.services import undo
+    from tests.stats_replay import replay_report
+
+    def setup(s):
+        for name in ("sam", "root"):
+            triage.ensure_agent(s, name)
+        macros.import_specs(
+            s,
+            [
+                files.MacroSpec(
+                    slug="fixed", name="Fixed", body="Fixed now.", actions={"status": "closed"}
+                )
+            ],
+        )
+        a, b = customer(s, "g-1", T0), customer(s, "h-1", T0)
+        triage.close(s, "sam", b, at=T0 + timedelta(hours=3))
+        buglinks.link(s, "sam", b, "ENG-2")
+        return a, b
+
+    a, b = store.run(setup)
+    store.run(triage.close, "sam", a)
+    store.run(undo.undo_last, "sam")
+    store.run(triage.close, "sam", a)
+    store.run(buglinks.follow_up, "root", "ENG-2", "fixed", [b], config=config())
+    with store.read() as s:
+        since, until = T0 - timedelta(days=1), utcnow() + timedelta(days=1)
+        ours = compute_report(s, since, until)
+        assert ours.as_dict() == replay_report(s, since, until).as_dict()
+    assert closes(ours.agents["sam"]) == (2, 2, 2)
+    assert closes(ours.agents["root"]) == (0, 0, 0)

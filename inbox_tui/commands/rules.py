@@ -77,6 +77,14 @@ def run_lint(ctx: Context) -> int:
             f"rule {targets[0]!r} sets a response target, which counts only when "
             "response targets are on ([sla] in the config)."
         )
+    from inbox_tui.services.rules import unknown_assignees
+
+    for name in ctx.store.run(unknown_assignees, rules):
+        _note(
+            f"there is no agent called {name!r} yet (an agent is known once they run "
+            "inbox-tui); until then a rule assigning to them leaves the conversation as it "
+            "is and says so in its history."
+        )
     timed = [r.name for r in rules if r.in_hours is not None]
     if timed and not ctx.config.business_hours:
         _note(
@@ -101,6 +109,8 @@ def run_list(ctx: Context) -> int:
         cond += [f"body:{'|'.join(r.body)}"] if r.body else []
         cond += [f"from:{r.sender}"] if r.sender else []
         cond += [f"channel:{r.channel}"] if r.channel else []
+        cond += [f"tag:{'|'.join(r.tagged)}"] if r.tagged else []
+        cond += [f"contact.{name}:{'|'.join(values)}" for name, values in r.contact]
         cond += [f"to:{'|'.join(r.to)}"] if r.to else []
         cond += [f"mailbox:{'|'.join(r.mailbox)}"] if r.mailbox else []
         if r.in_hours is not None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Table, bindparam, func, insert, update
+from sqlalchemy import Connection, Insert, Table, bindparam, func, insert, text, update
 from sqlalchemy import select as core_select
 
 from inbox_tui import sanitize
@@ -219,13 +219,19 @@ def insert_many(
     out of order under a multi-row RETURNING, so SQLAlchemy would send one row per
     statement: there the writer, which holds the database's only write lock for the
     transaction, gives the ids itself, exactly those SQLite would have chosen (the next
-    after the largest; these tables are not AUTOINCREMENT). A row someone else inserted
+    after the largest, or for an AUTOINCREMENT table after the largest ever given: a
+    conversation merged away keeps its id, migration 0022). A row someone else inserted
     first makes the insert fail, and the caller redoes the batch one by one."""
     if not params:
         return []
     if conn.dialect.name != "sqlite":
         return [int(i) for i in conn.execute(returning, params).scalars().all()]
     start = int(conn.execute(core_select(func.max(table.c.id))).scalar() or 0)
+    if table.dialect_options["sqlite"].get("autoincrement"):
+        given = conn.execute(
+            text("SELECT seq FROM sqlite_sequence WHERE name = :t"), {"t": table.name}
+        ).scalar()
+        start = max(start, int(given or 0))
     ids = list(range(start + 1, start + 1 + len(params)))
     conn.execute(insert(table), [{**p, "id": i} for p, i in zip(params, ids, strict=True)])
     return ids

@@ -71,12 +71,18 @@ class Moved:
     messages: int
 
 
+def refuse_self_merge(source_id: int, target_id: int) -> None:
+    """Raises the sentence for merging a conversation into itself (the TUI's merge
+    picker says it before it closes)."""
+    if source_id == target_id:
+        raise UserError(f"Conversation {source_id} cannot be merged into itself.")
+
+
 def merge(
     session: Session, actor: str, source_id: int, target_id: int, *, at: datetime | None = None
 ) -> Moved:
     """Merge conversation ``source_id`` into ``target_id``. Raises UserError/NotFound."""
-    if source_id == target_id:
-        raise UserError(f"Conversation {source_id} cannot be merged into itself.")
+    refuse_self_merge(source_id, target_id)
     agent = ensure_agent(session, actor)
     # Locked in id order, so two agents merging the same pair both ways cannot deadlock.
     locked = {cid: lock_conversation(session, cid) for cid in sorted((source_id, target_id))}
@@ -428,8 +434,7 @@ def describe_merge(session: Session, source_id: int, target_id: int) -> tuple[st
     """The two lines a merge's confirmation names (the one merged away, the one kept)
     and a plain warning when they are different customers' (empty when the same); the
     sentence ``merge`` would give for the same conversation or a missing one."""
-    if source_id == target_id:
-        raise UserError(f"Conversation {source_id} cannot be merged into itself.")
+    refuse_self_merge(source_id, target_id)
     return (
         describe(session, source_id),
         describe(session, target_id),

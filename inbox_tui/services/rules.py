@@ -30,7 +30,7 @@ from inbox_tui.models import Agent, Contact, Conversation, Event, EventKind, Mes
 from inbox_tui.rules import Rule
 from inbox_tui.services import triage
 from inbox_tui.services.contactimport import attributes_of
-from inbox_tui.services.core import BATCH, ensure_agent, lock_conversation, record
+from inbox_tui.services.core import BATCH, NotFound, ensure_agent, lock_conversation, record
 
 if TYPE_CHECKING:
     from inbox_tui.config import Config
@@ -72,6 +72,13 @@ def with_config(rules: list[Rule], config: Config) -> list[Rule]:
         return rules
     hours = BusinessHours.from_config(config.business_hours)
     return [replace(r, hours=hours) if r.in_hours is not None else r for r in rules]
+
+
+def unknown_assignees(session: Session, rules: Sequence[Rule]) -> list[str]:
+    """The ``then.assign`` usernames that are no agent in the store (``rules lint``)."""
+    wanted = {r.assign for r in rules if r.assign and r.assign.lower() not in ("none", "nobody")}
+    known = set(session.exec(select(Agent.username).where(col(Agent.username).in_(wanted))).all())
+    return sorted(wanted - known)
 
 
 def newest_event(session: Session) -> int:
@@ -222,6 +229,8 @@ def _macro(session: Session, slug: str, conversation_id: int) -> list[str]:
         changed = apply_actions(session, RULES_AGENT, conversation_id, slug)
     except MacroError:
         return [f"no macro {slug} (nothing applied)"]
+    except NotFound as exc:  # its assignee is no agent: what it did before stays, said
+        return [f"macro {slug} stopped: {exc}"]
     return [f"applied macro {slug}", *changed]
 
 
@@ -232,8 +241,11 @@ def _apply(session: Session, rule: Rule, conversation_id: int, event_id: int) ->
             actions.append(f"tagged {name}")
     if rule.assign is not None:
         who = None if rule.assign.lower() in ("none", "nobody") else rule.assign
-        if triage.assign(session, RULES_AGENT, conversation_id, who):
-            actions.append(f"assigned to {who or 'nobody'}")
+        try:
+            if triage.assign(session, RULES_AGENT, conversation_id, who):
+                actions.append(f"assigned to {who or 'nobody'}")
+        except NotFound:  # no such agent (yet): the mail still comes in, the history says so
+            actions.append(f"not assigned: there is no agent called {who}")
     if rule.status is not None and triage.set_status(
         session, RULES_AGENT, conversation_id, Status(rule.status)
     ):

@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from inbox_tui.errors import UserError
@@ -84,7 +84,8 @@ def _file(path: Path, *, explicit: bool) -> Iterator[RawMail | Skipped]:
     where = str(path)
     in_maildir = path.parent.name in ("cur", "new") and (path.parent.parent / "cur").is_dir()
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        size = st.st_size
         if size > MAX_FILE_BYTES and not _starts_with_from(path):
             yield Skipped(
                 where, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB and not an mbox"
@@ -114,7 +115,10 @@ def _file(path: Path, *, explicit: bool) -> Iterator[RawMail | Skipped]:
     except OSError as exc:
         yield Skipped(where, f"cannot be read ({exc.strerror})")
         return
-    yield RawMail(external_id, raw, where)
+    # A Maildir file's mtime is when it was delivered (Dovecot's INTERNALDATE for it):
+    # a Date far ahead counts from then, as when the same mail is synced over IMAP.
+    delivered = datetime.fromtimestamp(int(st.st_mtime), UTC) if in_maildir else None
+    yield RawMail(external_id, raw, where, delivered)
 
 
 def _starts_with_from(path: Path) -> bool:

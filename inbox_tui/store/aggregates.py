@@ -57,6 +57,8 @@ RECEIVED, REPLIED, NOTED, CLOSED, MACRO, ARTICLE, RATED = (
 )
 
 _DIRTY = "stats_dirty_conversations"
+# Causes of a status change (``triage.set_status``) that take back the close before it.
+UNDOING = ("undo", "undo send")
 
 
 def to_us(dt: Any) -> int:
@@ -149,6 +151,11 @@ class _Folder:
         # reply, an undo), and the customer has not written since: closing it again is
         # no new close (walk2: F's reopen-reply-close credited 14 closes at 0m).
         self.reclose = False
+        # The last close and the state before it: an undo (ctrl+z, or undo send taking
+        # back a send-and-close) right after it means it never happened.
+        self.undoable: (
+            tuple[dict[str, Any] | None, int | None, int | None, int | None, int | None] | None
+        ) = None
         self.tags: set[str] = set()
         self.facts: list[dict[str, Any]] = []
 
@@ -184,6 +191,7 @@ class _Folder:
             if self.open_since is None:
                 self.open_since = t
             self.reclose = False
+            self.undoable = None
             self.fact(eid, RECEIVED, None, t)
         elif kind == "replied" and agent is not None and eid not in self.cancelled:
             if self.first_response is None and self.first_message is not None:
@@ -217,14 +225,26 @@ class _Folder:
 
     def _status_changed(self, eid: int, agent: int | None, t: int, info: dict[str, Any]) -> None:
         if info.get("to") == "closed":
+            self.undoable = None
             if not self.reclose:  # a re-close keeps the close it repeats (and its closer)
+                before = (self.closed_at, self.closer, self.open_since, self.waiting)
                 self.closed_at, self.closer = t, agent
+                fact = None
                 if agent is not None:
                     since = self.open_since
                     self.fact(eid, CLOSED, agent, t, None if since is None else t - since)
+                    fact = self.facts[-1]
+                self.undoable = (fact, *before)
             self.open_since = self.waiting = None
             self.reclose = False
         elif info.get("from") == "closed":
+            if info.get("cause") in UNDOING and self.undoable is not None:
+                fact, self.closed_at, self.closer, self.open_since, self.waiting = self.undoable
+                if fact is not None:  # taken back: as if it had never been closed
+                    self.facts.remove(fact)
+                self.undoable = None
+                return
+            self.undoable = None
             self.reclose = bool(info.get("cause"))
             if info.get("to") == "open":
                 self.open_since = t

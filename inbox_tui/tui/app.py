@@ -23,14 +23,14 @@ from textual.screen import Screen
 
 from inbox_tui.errors import UserError
 from inbox_tui.sanitize import for_display, one_line
-from inbox_tui.tui import actions
+from inbox_tui.tui import actions, paste
 from inbox_tui.tui.gateway import Gateway, ServiceFailed, StoreLike
-from inbox_tui.tui.screens.flows import OpenChanged, ReplySent
+from inbox_tui.tui.screens.flows import NEWS_SECONDS, OpenChanged, ReplySent
 from inbox_tui.tui.screens.main import ListShown, MainScreen, Polled, StatusNews
 from inbox_tui.tui.screens.teamwork import MentionNews
 from inbox_tui.tui.typeahead import KeysFollowFocus
 from inbox_tui.tui.widgets.conversation_list import PAGE as LIST_PAGE
-from inbox_tui.tui.widgets.dialogs import HelpScreen
+from inbox_tui.tui.widgets.dialogs import HelpScreen, SaysInside
 from inbox_tui.words import count
 
 if TYPE_CHECKING:
@@ -38,8 +38,6 @@ if TYPE_CHECKING:
     from inbox_tui.services.listing import ConversationRow
 
 log = logging.getLogger(__name__)
-# How long news that only matters now ("2 replies sent") stays in the status line.
-NEWS_SECONDS = 20.0
 REOFFER_EVERY = 30.0  # seconds between looks for agents away ([assignment] reoffer_after)
 # How long a worker waits for the store to open (a large store's migration takes minutes).
 STORE_WAIT_SECONDS = 900.0
@@ -85,6 +83,7 @@ class InboxApp(KeysFollowFocus, App[int]):
         poll_seconds: float = 2.0,
     ) -> None:
         super().__init__()
+        paste.install()  # a paste arrives whole, in order, without its escapes
         # A factory is opened in a worker after the first frame, so the database layer's
         # imports and the schema check never delay the first paint.
         self._store: StoreLike | None = None if callable(store) else store
@@ -96,6 +95,7 @@ class InboxApp(KeysFollowFocus, App[int]):
         self.poll_seconds = poll_seconds
         self._listen_stop = threading.Event()  # ends the LISTEN thread with the app
         self._token: tuple[int, ...] | None = None
+        self._store_down = False  # the last poll could not reach the store
         self._mentions_seen: int | None = None  # the newest mention toasted (or the baseline)
         self._assign_looked = False  # the first poll gives out what waited before the start
         self._reoffer_looked = time.monotonic()  # the first poll looks anyway
@@ -138,6 +138,8 @@ class InboxApp(KeysFollowFocus, App[int]):
         or five ctrl+z piled five toasts on top of each other)."""
         del markup  # a toast's text is never markup
         text = for_display(message)[:2000]
+        if self._said_in_dialog(text, severity):
+            return
         if _undo_notice(text):
             for old in [n for n in self._notifications if _undo_notice(n.message)]:
                 self._unnotify(old, refresh=False)
@@ -148,6 +150,18 @@ class InboxApp(KeysFollowFocus, App[int]):
             timeout=timeout,
             markup=False,
         )
+
+    def _said_in_dialog(self, text: str, severity: SeverityLevel) -> bool:
+        """A dialog that is open says the notice on its own line (``SaysInside``): a
+        toast would cover its border and text."""
+        try:
+            screen = self.screen
+        except Exception:  # no screen yet (starting) or any more (closing)
+            return False
+        if not isinstance(screen, SaysInside):
+            return False
+        screen.say(text, error=severity != "information")
+        return True
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -307,7 +321,7 @@ class InboxApp(KeysFollowFocus, App[int]):
 
         def on_report(report: SyncReport) -> None:
             when = self.clock().strftime("%H:%M")
-            self.main.post_message(StatusNews(sync_line(report, when, last_new)))
+            self.main.post_message(StatusNews(sync_line(report, when, last_new), None))
 
         try:
             await watch(self.config, cast(Any, self.store), on_report, self._sync_stop, rules=rules)
@@ -328,7 +342,7 @@ class InboxApp(KeysFollowFocus, App[int]):
         if not embeddings.loaded():
             if not self._said_words_only:  # once, not at every catch-up
                 self._said_words_only = True
-                self.main.post_message(StatusNews(embeddings.status()))
+                self.main.post_message(StatusNews(embeddings.status(), None))
             return
         try:
             semantic.catch_up(cast(Any, self.store))
@@ -380,8 +394,12 @@ class InboxApp(KeysFollowFocus, App[int]):
             token, woken, presence = self.gateway.commit(poll_changes, self.me)
         except Exception as exc:  # a dead database server: say so, keep running
             text = f"Cannot reach the store: {exc.__class__.__name__}. Retrying…"
-            self.main.post_message(StatusNews(text))
+            self._store_down = True
+            self.main.post_message(StatusNews(text, None))  # until it answers again
             return
+        if self._store_down:
+            self._store_down = False
+            self.main.post_message(StatusNews("The store answers again."))
         changed = token != self._token and self._token is not None
         self._token = token
         self.main.post_message(Polled(changed or bool(woken), presence))
@@ -400,7 +418,7 @@ class InboxApp(KeysFollowFocus, App[int]):
         try:
             policy = AssignPolicy.from_config(self.config.assignment)
         except UserError as exc:  # [assignment] search that cannot run: said, not run
-            self.main.post_message(StatusNews(str(exc)))
+            self.main.post_message(StatusNews(str(exc), None))  # until the config is fixed
             return
         if policy is None:
             return

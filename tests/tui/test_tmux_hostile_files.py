@@ -60,7 +60,8 @@ def test_hostile_names_are_clean_one_line_each(demo_store, tmp_path: Path, size)
         ready=lambda t: "Files with strange names" in t,
     ) as term:
         thread = term.press("Enter")
-        assert "AAAA…" in thread and "AAAA.pdf (3" in thread  # the extension stays in sight
+        flat = " ".join(line.strip(" │▎") for line in thread.splitlines())  # lines joined
+        assert "AAAA…" in thread and "AAAA.pdf (text/plain, 3 B)" in flat  # extension in sight
         shown = term.press("P")
         lines = shown.splitlines()
         top = next(i for i, line in enumerate(lines) if "Attachments of #" in line)

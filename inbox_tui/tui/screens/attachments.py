@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 from inbox_tui import words
 from inbox_tui.sanitize import for_display, one_line, safe_filename, short_filename
 from inbox_tui.tui.gateway import Loaded, ServiceFailed
+from inbox_tui.tui.widgets.dialogs import SaysInside
 from inbox_tui.tui.widgets.key_list import KeyList
 
 if TYPE_CHECKING:
@@ -73,7 +74,12 @@ def row_text(info: AttachmentInfo, width: int = 116) -> Text:
     return text
 
 
-class AttachmentsScreen(ModalScreen[None]):
+# The app's attribute naming the folder the agent last saved an attachment into: the
+# save prompt offers it again for the rest of the session (#18), else ~/Downloads.
+SAVED_INTO = "attachments_saved_into"
+
+
+class AttachmentsScreen(SaysInside, ModalScreen[None]):
     """Enter or v: view (text here, images as a preview, anything else with the system's
     handler) · s save · o open with the system's handler · Esc close."""
 
@@ -250,9 +256,12 @@ class AttachmentsScreen(ModalScreen[None]):
             if not folder or not folder.strip():
                 return
             target = os.path.expanduser(folder.strip())
+            app = self.app
 
             def job(session: Any) -> str:
                 path = save_one(session, *where, target)  # type: ignore[arg-type]
+                # The next save offers this folder again (this agent, this session).
+                setattr(app, SAVED_INTO, folder.strip())
                 return f"Saved to {path}."
 
             self.gateway.read(self, job, reply=AttachmentDone, group="attachments")
@@ -261,7 +270,8 @@ class AttachmentsScreen(ModalScreen[None]):
         title = f"Save {shown} into which folder?"
         if safe != one_line(info.filename, 100_000):  # the name it is written under
             title = f"Save {shown} (as {short_filename(safe, 40)}) into which folder?"
-        self.app.push_screen(Prompt(title, value=str(default_folder())), chosen)
+        folder = getattr(self.app, SAVED_INTO, None) or str(default_folder())
+        self.app.push_screen(Prompt(title, value=folder), chosen)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -74,11 +74,19 @@ class UndoFlow:
     """An undo on its way; the answer is the sentence saying what was put back."""
 
 
-class StatusNews(Message):
-    """A line for the status bar from a background loop (sync, a dead store)."""
+# How long news that only matters now ("2 replies sent") stays in the status line.
+NEWS_SECONDS = 20.0
 
-    def __init__(self, text: str) -> None:
+
+class StatusNews(Message):
+    """A line for the status bar from a background loop or worker. It goes after
+    ``seconds`` (news: "12 of 12 follow-ups queued…" stayed for the rest of the
+    session); ``seconds=None`` for a state that stays true until said otherwise (the
+    last sync, a dead store, suggestions by words only)."""
+
+    def __init__(self, text: str, seconds: float | None = NEWS_SECONDS) -> None:
         self.text = text
+        self.seconds = seconds
         super().__init__()
 
 
@@ -138,6 +146,7 @@ class FlowsBase(Screen[None]):
     _list_request: Any  # the filter the list last asked for
     _set_top: Callable[..., None]
     _status_said = ""
+    _status_count = 0  # how many lines were said: news fades only if it is still the last
     _unrunnable: str | None = None  # the sentence of a search that could not run
     rules: tuple[Any, ...] = ()  # the config's [rules] (set by the app): tagging fires them
 
@@ -157,12 +166,14 @@ class FlowsBase(Screen[None]):
         """The status line. News that only matters now ("2 replies sent") goes after
         ``seconds`` unless something else was said since: it stayed for minutes."""
         self._status_said = text
+        self._status_count += 1
+        said = self._status_count
         status = self.query_one("#status", Static)
         status.update(Text(one_line(text, 300)))
         if seconds is not None:
 
             def fade() -> None:
-                if self._status_said == text:
+                if self._status_count == said:  # nothing said since (the same words again)
                     self._status_said = ""
                     status.update("")
 

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, Static
 
 from inbox_tui.sanitize import one_line
 from inbox_tui.tui import actions
@@ -397,7 +397,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
 
     def on_status_news(self, message: StatusNews) -> None:
         if self.query("#status"):
-            self.set_status(message.text)
+            self.set_status(message.text, message.seconds)
 
     # -- the list and the thread -----------------------------------------------------
 
@@ -523,7 +523,8 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
 
     def action_views(self) -> None:
         self._uncover_list()
-        views = self.query_one("#views", OptionList)
+        views = self.query_one("#views", ViewsList)
+        views.typed = ""  # a filter typed last time is gone (the views come with the load)
         views.add_class("shown")
         focus_now(views)
         self.load_views()

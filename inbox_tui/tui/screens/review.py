@@ -22,6 +22,7 @@ from textual.widgets import Input, Label, Static
 from inbox_tui.errors import UserError
 from inbox_tui.sanitize import for_display, one_line, person, safe_filename, short_filename
 from inbox_tui.tui.typeahead import InOrderInput
+from inbox_tui.tui.widgets.dialogs import SaysInside
 from inbox_tui.words import count
 
 if TYPE_CHECKING:
@@ -140,7 +141,9 @@ def review_text(review: Review, send_keys: str, width: int = 200, more: str = ""
     return text
 
 
-class RecipientsForm(ModalScreen["tuple[Pairs, Pairs, Pairs] | None"]):
+class RecipientsForm(SaysInside, ModalScreen["tuple[Pairs, Pairs, Pairs] | None"]):
+    SAY_LINE = "#form-error"
+
     """To, Cc and Bcc as editable lines; Enter checks every address (one sentence on the
     first bad one, the form stays), Tab moves between the lines, Esc leaves unchanged."""
 
@@ -191,7 +194,7 @@ class RecipientsForm(ModalScreen["tuple[Pairs, Pairs, Pairs] | None"]):
         self.dismiss(None)
 
 
-class PathPrompt(ModalScreen[str | None]):
+class PathPrompt(SaysInside, ModalScreen[str | None]):
     """A file path with completion (Tab) in the current folder or, after ``~/``, the home
     folder. Enter checks the file (``check`` returns one sentence, and the prompt
     stays) and hands the path back."""
@@ -212,7 +215,7 @@ class PathPrompt(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text(one_line(self.title_text, 200), style="bold"))
+            yield Static(Text(one_line(self.title_text, 200), style="bold"), id="prompt-title")
             yield InOrderInput(placeholder="path, e.g. ~/Downloads/report.pdf (Tab completes)")
             yield Static(id="path-choices")
             yield Static(id="prompt-error")

@@ -12,6 +12,7 @@ from typing import Any
 from textual.message import Message
 from textual.timer import Timer
 
+from inbox_tui.errors import UserError
 from inbox_tui.sanitize import one_line
 from inbox_tui.tui.gateway import Loaded, StoreWritten
 from inbox_tui.tui.screens.composer import Composer
@@ -61,10 +62,19 @@ class Moving:
     conv_id: int
 
 
-def _typed_id(text: str) -> str | None:
-    """A conversation number typed in the merge picker (``#123`` or ``123``)."""
+def _typed_id(text: str, kept: int) -> str | None:
+    """A conversation number typed in the merge picker (``#123`` or ``123``); the
+    conversation itself is refused there, in the picker (ValueError)."""
+    from inbox_tui.services.merge import refuse_self_merge
+
     digits = text.strip().removeprefix("#")
-    return digits if digits.isdigit() and len(digits) < 12 else None
+    if not digits.isdigit() or len(digits) >= 12:
+        return None
+    try:
+        refuse_self_merge(int(digits), kept)
+    except UserError as exc:
+        raise ValueError(str(exc)) from exc
+    return digits
 
 
 # A preview (the thread beside the list at 140+ columns) reads the notes naming me that
@@ -88,7 +98,7 @@ class TeamFlows(TriageFlows):
             return
         kept = flow.ids[0]
         title = f"Merge which conversation into #{kept}? (this customer's; or type #number)"
-        picker = FuzzyPicker(title, [], loading=True, typed=_typed_id)
+        picker = FuzzyPicker(title, [], loading=True, typed=lambda t: _typed_id(t, kept))
 
         def chosen(value: str | None) -> None:
             if value and value.isdigit():

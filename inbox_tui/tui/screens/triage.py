@@ -137,13 +137,14 @@ class TriageFlows(MailFlows):
         if isinstance(flow, SendFlow) and isinstance(message.error, Collision):
             self._collision(flow, message.error.changes)
             return
-        self.notify(message.text, severity="error", markup=False, timeout=10)
         self.opening_failed(flow)
         for part in flow if isinstance(flow, tuple) else (flow,):
             if isinstance(part, FuzzyPicker) and part.waiting and part.is_attached:
                 part.dismiss(None)  # its choices will not come: no picker left "Loading…"
             if isinstance(part, Waiting):
                 part.abandon()  # its step will not come: nor the keys held for it
+        # Said once what failed has closed: a dialog still open says it on its own line.
+        self.notify(message.text, severity="error", markup=False, timeout=10)
         if isinstance(flow, SendFlow):  # nothing was sent: the text comes back
             self.compose_reply(
                 flow.conv_id,

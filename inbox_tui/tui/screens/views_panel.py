@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import OptionList
@@ -33,12 +33,54 @@ class ViewsLoaded(Loaded):
 
 
 class ViewsList(KeyList):
-    """The views. On a saved view, R renames it and Delete deletes it (after asking)."""
+    """The views. On a saved view, R renames it and Delete deletes it (after asking).
+    Typing filters them, ranked as every picker ranks (``rank_items``): the letters not
+    taken by the list's own keys (j/k/g/G move, R renames); Backspace takes one back,
+    Esc clears the filter before it closes the panel."""
 
     BINDINGS = [
         Binding("R", "rename", "Rename view", show=False, id="views.rename"),
         Binding("delete", "delete", "Delete view", show=False, id="views.delete"),
     ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.typed = ""
+        self._all: list[Option] = []
+
+    def set_views(self, options: list[Option], keep: str | None) -> None:
+        self._all = options
+        self._show(keep)
+
+    def _show(self, keep: str | None) -> None:
+        from inbox_tui.tui.widgets.dialogs import PickItem, rank_items
+
+        shown = self._all
+        if self.typed:
+            items = [PickItem(o.id or "", str(o.prompt)) for o in self._all]
+            wanted = [it.value for it in rank_items(self.typed, items)]
+            by_id = {o.id: o for o in self._all}
+            shown = [by_id[v] for v in wanted]
+        self.clear_options()
+        self.add_options(shown)
+        self.border_title = f"views: {self.typed}" if self.typed else None
+        ids = [o.id for o in shown]
+        self.highlighted = ids.index(keep) if keep in ids else (0 if ids else None)
+
+    async def _on_key(self, event: events.Key) -> None:
+        keys = {b.key for b in (*self.BINDINGS, *KeyList.BINDINGS) if isinstance(b, Binding)}
+        bound = {k for key in keys for k in key.split(",")}
+        if event.is_printable and event.character and event.key not in bound:
+            self.typed += event.character
+        elif event.key == "backspace" and self.typed:
+            self.typed = self.typed[:-1]
+        elif event.key == "escape" and self.typed:
+            self.typed = ""
+        else:
+            return
+        event.stop()
+        event.prevent_default()
+        self._show(None)
 
     class Wanted(Message):
         def __init__(self, what: str, view: str) -> None:
@@ -82,7 +124,6 @@ class ViewsPanel(FlowsBase):
         # stays; else the view shown is highlighted.
         moved = ol.highlighted is not None and ol.has_focus and ol.option_count
         keep = ol.get_option_at_index(ol.highlighted).id if moved else self.view  # type: ignore[arg-type]
-        ol.clear_options()
         opts = [Option(Text(f"{label} ({found.counts.get(v, 0):,})"), id=v) for v, label in VIEWS]
         # After Mine: the other place work meant for me shows up (notes naming me).
         opts.insert(
@@ -90,9 +131,7 @@ class ViewsPanel(FlowsBase):
         )
         opts += [Option(Text(f"#{one_line(t, 20)}"), id=f"tag:{t}") for t in found.tags]
         opts += [Option(Text(f"★ {one_line(n, 20)}"), id=f"saved:{n}") for n in found.saved]
-        ol.add_options(opts)
-        ids = [o.id for o in opts]
-        ol.highlighted = ids.index(keep) if keep in ids else 0
+        self.query_one("#views", ViewsList).set_views(opts, keep)
 
     @on(ViewsList.Wanted)
     def _view_edit_wanted(self, event: ViewsList.Wanted) -> None:

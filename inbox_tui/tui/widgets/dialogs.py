@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
 
 from rapidfuzz import fuzz, process
 from rich.console import Console, ConsoleOptions, RenderResult
@@ -18,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from inbox_tui.sanitize import for_display, one_line
@@ -86,7 +87,27 @@ class _Choice:
         yield table
 
 
-class FuzzyPicker(ModalScreen[str | None]):
+class SaysInside:
+    """A dialog that shows the app's notices on a line of its own while it is open
+    (``InboxApp.notify`` hands them to ``say``): a toast covered its border and text
+    ("cannot be merged into itself" over the merge picker's). The toasts still shown
+    when it opens go; they were about what came before."""
+
+    SAY_LINE = "#prompt-error"  # the Static the sentences go to
+
+    def say(self, sentence: str, error: bool = False) -> None:
+        text = Text(one_line(sentence, 300), style="bold red" if error else "yellow")
+        screen = cast(ModalScreen[Any], self)
+        for line in screen.query(self.SAY_LINE).results(Static):
+            line.update(text)
+            return
+        screen.query_one(Vertical).mount(Static(text, id=self.SAY_LINE.removeprefix("#")))
+
+    def on_screen_resume(self) -> None:
+        cast(ModalScreen[Any], self).app.clear_notifications()
+
+
+class FuzzyPicker(SaysInside, ModalScreen[str | None]):
     """Type to filter (rapidfuzz), arrows or j/k-free typing, Enter to choose."""
 
     BINDINGS = [
@@ -219,9 +240,12 @@ class FuzzyPicker(ModalScreen[str | None]):
         if ol.highlighted is not None:
             self._choose(ol.get_option_at_index(ol.highlighted).id)
 
-    def _refuse(self, sentence: str) -> None:
+    def say(self, sentence: str, error: bool = False) -> None:
+        self._refuse(sentence, "bold red" if error else "yellow")
+
+    def _refuse(self, sentence: str, style: str = "bold red") -> None:
         found = self.query("#picker-error")
-        text = Text(one_line(sentence, 300), style="bold red")
+        text = Text(one_line(sentence, 300), style=style)
         if found:
             found.first(Static).update(text)
         else:
@@ -262,7 +286,7 @@ class FuzzyPicker(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class Prompt(ModalScreen[str | None]):
+class Prompt(SaysInside, ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
 
     def __init__(
@@ -279,7 +303,9 @@ class Prompt(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text(one_line(self.title_text, 300), style="bold"))
+            # A Static wraps: a long title is read whole (a Label was cut at 80 columns).
+            title = Text(one_line(self.title_text, 300), style="bold")
+            yield Static(title, id="prompt-title")
             yield InOrderInput(value=one_line(self.value, 2000), placeholder=self.placeholder)
             yield Static(id="prompt-error")
 
@@ -391,7 +417,7 @@ class HelpScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-class Confirm(ModalScreen[bool]):
+class Confirm(SaysInside, ModalScreen[bool]):
     """Ask before acting on several conversations: says what, how many and which."""
 
     BINDINGS = [
