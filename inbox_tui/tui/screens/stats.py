@@ -443,7 +443,9 @@ class StatsScreen(Screen[str | int | None]):
             laid.append((key, [one_line(label, 40), str(r.closes), pct(r.rate), nocat, hand]))
         self._rows["repeats"] = laid
         self._lay_out("repeats")
-        self.gap_ids = {f"tag:{k}": ids for k, ids in rep.gap_ids.items()}
+        # The groups' rows and ids come from their own worker, before or after these.
+        groups = {k: v for k, v in self.gap_ids.items() if k.startswith("group:")}
+        self.gap_ids = {f"tag:{k}": ids for k, ids in rep.gap_ids.items()} | groups
         self._gap_tags = [
             (f"tag:{r.key}", [one_line(f"tag {r.key}", 40), str(len(rep.gap_ids.get(r.key, []))), pct(r.rate)])
             for r in rep.tags_without_article
@@ -453,6 +455,7 @@ class StatsScreen(Screen[str | int | None]):
 
     def on_gaps_loaded(self, message: GapsLoaded) -> None:
         groups = []
+        self.gap_ids = {k: v for k, v in self.gap_ids.items() if not k.startswith("group:")}
         for i, g in enumerate(message.value[:10]):
             self.gap_ids[f"group:{i}"] = list(g["conversations"])
             label = f"like “{one_line(g['subject'], 60)}”"
