@@ -319,18 +319,25 @@ def build_demo(
     now: datetime | None = None,
     seed: int = 7,
     my_name: str | None = None,
+    mark: bool = True,
 ) -> int:
-    """Fill an empty store with the demo inbox. Returns the number of conversations."""
+    """Fill an empty store with the demo inbox. Returns the number of conversations.
+    ``mark``: the store says it is a demo (services/demo_mode), so whatever opens it
+    sends nothing; tests that use the demo's data as a fixture with their own settings
+    (an SMTP server of theirs) leave it unmarked."""
     now = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
     # Meaning vectors (the optional model) are not computed here: the TUI embeds the
     # articles and tagged conversations in the background after its first frame.
-    return store.run(_build, me, now, seed, my_name or me.capitalize())
+    return store.run(_build, me, now, seed, my_name or me.capitalize(), mark)
 
 
-def _build(session: Session, me: str, now: datetime, seed: int, my_name: str) -> int:
+def _build(
+    session: Session, me: str, now: datetime, seed: int, my_name: str, mark: bool = True
+) -> int:
     rng = random.Random(seed)
     start = (now - timedelta(days=DAYS)).replace(hour=0, minute=0)  # days start at midnight UTC
-    mark_demo(session)  # whatever opens it behaves as the demo (services/demo_mode)
+    if mark:  # whatever opens it behaves as the demo (services/demo_mode)
+        mark_demo(session)
     agents = [*AGENTS]
     if me not in {a for a, _ in agents}:
         # The name the config gives (the TUI sets it again at start): the demo's own
