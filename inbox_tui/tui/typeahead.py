@@ -322,6 +322,17 @@ class InOrderInput(Input):
                     if binding.action == "submit":
                         self._wait_for_answer()
                     return
+        # Not the box's own key (Down in a picker, Esc, Tab): the dialog's or the screen's
+        # binding runs here, before the next key reaches the box. Left to bubble up, it ran
+        # after an Enter typed behind it had already submitted: "z Down Down Enter" took
+        # the first choice, and "Down Enter" in the collision dialog sent the reply (walk3,
+        # walk4). ``_check_bindings`` is what the app itself runs for a key that bubbled up
+        # (from the focused widget up, non-priority bindings).
+        for key in (event.key, *event.aliases):
+            if await self.app._check_bindings(key):
+                event.stop()
+                event.prevent_default()
+                return
 
     def _wait_for_answer(self) -> None:
         submitting = getattr(self.app, "submitting", None)

@@ -73,3 +73,56 @@ async def test_e_then_letters_and_esc_in_one_burst_closes_nothing_and_acts_nowhe
         assert any("Nothing was closed" in n.message for n in app._notifications)
     with demo_store.read() as s:
         assert s.get(Conversation, cid).status == "open"
+
+
+@pytest.mark.parametrize("run", range(3))
+async def test_arrows_then_enter_in_one_burst_pick_what_the_arrows_reached(demo_store, run):
+    """walk3, walk4: "z Down Down Enter" at once snoozed for the first preset (1 hour):
+    Down ran its binding after bubbling up, once the Enter behind it had submitted. The
+    collision dialog's "Down Enter" sent the reply that way."""
+    from datetime import UTC, timedelta
+
+    from inbox_tui.models import Conversation
+    from tests.tui.conftest import NOW
+
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        cid = app.main.conv_list.current_row().id
+        await burst(pilot, "z", "down", "down", "enter")
+        await settle(pilot)
+        if app.screen is not app.main:  # a bulk or confirmation question: say yes
+            await burst(pilot, "y")
+            await settle(pilot)
+    with demo_store.read() as s:
+        until = s.get(Conversation, cid).snoozed_until
+    assert until is not None
+    if until.tzinfo is None:
+        until = until.replace(tzinfo=UTC)
+    # The third preset, "Tomorrow 09:00 UTC" (the app's clock is the demo's NOW), not
+    # the first (1 hour) nor the second (4 hours).
+    assert until == (NOW + timedelta(days=1)).replace(hour=9, minute=0), until
+
+
+async def test_text_ctrl_s_and_y_in_one_burst_save_the_text_as_typed(demo_store):
+    """walk3, walk4: "r", the text, ctrl+s and "y" at once put the "y" into the text
+    ("Burst reply testy"): ctrl+s ran its binding after the letters behind it had gone
+    in. The same composer writes notes, which need no mail account here."""
+    from sqlmodel import select
+
+    from inbox_tui.models import Message
+
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        cid = app.main.conv_list.current_row().id
+        await burst(pilot, "n", *"Burst note test", "ctrl+s", "y")
+        await settle(pilot, 6)
+        composer = app.screen
+        text = composer.query_one("TextArea").text if composer is not app.main else ""
+        assert app.screen is app.main, (getattr(composer, "reviewing", None), text)
+    with demo_store.read() as s:
+        notes = s.exec(
+            select(Message.body).where(Message.conversation_id == cid, Message.direction == "note")
+        ).all()
+    assert "Burst note test" in notes, notes

@@ -45,6 +45,18 @@ class _Body(TextArea):
             return False
         return super().check_consume_key(key, character)
 
+    async def _on_key(self, event: events.Key) -> None:
+        """A key that is not text (ctrl+s, an arrow) runs its binding here, in the order
+        typed: left to bubble up to the composer, ctrl+s ran after the letters typed
+        behind it had gone into the text."""
+        if self.read_only or event.is_printable or event.key in ("enter", "tab", "escape"):
+            return  # TextArea's own handler inserts it (or the composer's Esc/Tab)
+        for key in (event.key, *event.aliases):
+            if await self.app._check_bindings(key):
+                event.stop()
+                event.prevent_default()
+                return
+
 
 class Composer(ModalScreen[Draft | None]):
     """Write a reply or a note inline (or in $EDITOR), then review: send / edit / discard.
@@ -55,6 +67,8 @@ class Composer(ModalScreen[Draft | None]):
     screen, so the thread behind it keeps the customer's last message in sight."""
 
     BINDINGS = [
+        # Run by the text box in the order typed (``_Body._on_key``), so "r Hi ctrl+s y" in
+        # one burst reviews "Hi" and the "y" sends it (it went into the reply: walk3, walk4).
         Binding("ctrl+s", "review", "Review", id="compose.review"),
         # priority: the TextArea's own ctrl+e (end of line) would take it first (#17).
         Binding("ctrl+e", "editor", "$EDITOR", id="compose.editor", priority=True),
@@ -103,6 +117,10 @@ class Composer(ModalScreen[Draft | None]):
         self.initial = text
         self.is_note = is_note
         self.reviewing = False
+        # ctrl+s while the starting text loads: the review waits for it, and the keys
+        # typed after ctrl+s wait with it (``action_review``, ``fill``).
+        self._review_when_filled = False
+        self._held_for_review: list[events.Key] = []
         self.headers = headers or []  # shown in the $EDITOR file, never obeyed
         self.autosave = autosave
         self.save_now = save_now  # blocking: used when the app quits with the text open
@@ -161,6 +179,14 @@ class Composer(ModalScreen[Draft | None]):
             self.title_text = title
             self.query_one("#composer-title", Label).update(self._title())
         self.query_one("#composer-hint", Static).update(self._hint())
+        if self._review_when_filled:  # ctrl+s came before the text: review it now
+            self._review_when_filled = False
+            ta.read_only = False
+            self.action_review()
+            held, self._held_for_review = self._held_for_review, []
+            for key in held:  # in the order typed, to the review
+                retype(self.app, key)
+            return
         if self.open_editor:
             self.call_after_refresh(self.action_editor)
 
@@ -235,7 +261,13 @@ class Composer(ModalScreen[Draft | None]):
         self._offer()
 
     def action_review(self) -> None:
-        if self._still_loading():
+        if self.waiting:
+            # ctrl+s before the starting text arrived: the review opens when it does, and
+            # what is typed meanwhile is held for it (it belongs to the review, not the
+            # text: "y" there sends).
+            self._review_when_filled = True
+            self.query_one(TextArea).read_only = True
+            self.notify("The review opens as soon as the text has loaded.", timeout=3)
             return
         if not self.text.strip() and not self.forwarding:  # a forward's note may be empty
             self.notify("Nothing to send: the text is empty.", severity="warning")
@@ -291,6 +323,11 @@ class Composer(ModalScreen[Draft | None]):
     def on_key(self, event: object) -> None:
         from inbox_tui.tui.screens.review import review_keys
 
+        if self._review_when_filled and isinstance(event, events.Key):
+            self._held_for_review.append(event)  # typed after ctrl+s: for the review
+            event.stop()
+            event.prevent_default()
+            return
         if not self.reviewing:
             return
         if self.app.screen is not self and isinstance(event, events.Key):
