@@ -3,6 +3,8 @@ in the comments. Runs on SQLite and PostgreSQL."""
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from inbox_tui.incoming import IncomingMessage
 from inbox_tui.ingest import Ingestor
 from inbox_tui.models import Status
@@ -181,3 +183,16 @@ def test_percentile_is_nearest_rank():
     assert percentile([5], 90) == 5
     assert percentile(list(range(1, 11)), 90) == 9
     assert percentile([], 50) is None
+
+
+def test_an_unknown_agent_is_one_sentence_not_a_report_of_zeros(store, capsys):
+    """walk4: `stats --agent nobody` printed a team row of zeros and exited 0; the README
+    says an unknown agent or conversation exits 3 with one sentence."""
+    from inbox_tui import cli
+    from inbox_tui.services.core import NotFound
+
+    store.run(history)
+    with store.read() as s, pytest.raises(NotFound, match="no agent called 'nobody'"):
+        compute_report(s, MON, MON + timedelta(days=7), agent="nobody")
+    assert cli.main(["--db", store.url, "stats", "--agent", "nobody"]) == 3
+    assert "There is no agent called 'nobody'." in capsys.readouterr().err

@@ -308,7 +308,8 @@ def compute_report(
     ``subjects``: fill in the subject of every conversation in ``conversations`` (the
     per-conversation output); otherwise only the grouped ones have theirs.
 
-    Raises UserError for an empty or reversed period, or an unknown time zone."""
+    Raises UserError for an empty or reversed period, or an unknown time zone, and
+    NotFound for an unknown ``agent``."""
     since, until = _aware(since), _aware(until)
     if until <= since:
         raise UserError("The period is empty: --until must be after --since.")
@@ -316,6 +317,10 @@ def compute_report(
         tz = ZoneInfo(zone)
     except ZoneInfoNotFoundError as exc:
         raise UserError(f"{zone!r} is not a known time zone.") from exc
+    if agent is not None:
+        from inbox_tui.services.core import find_agent
+
+        find_agent(session, agent)  # NotFound: one sentence, not a report of zeros
     skip = (
         frozenset(int(r[0]) for r in session.execute(INCIDENT_CONVERSATIONS))
         if exclude_incidents
