@@ -166,3 +166,31 @@ def test_a_scheduled_reply_leaves_the_response_clock_running(smtp_server, store)
     assert cid in waiting()  # the customer has no answer yet
     store.run(replies.queue_reply, "sam", cid, "Actually, now.", config=cfg)
     assert cid not in waiting()
+
+
+def test_a_reply_still_in_the_outbox_cannot_be_split_off(smtp_server, store):
+    """walk4: X split a scheduled reply into a new conversation with no customer message,
+    while its outbox row stayed with the old one. It is not offered, and refused."""
+    from inbox_tui.errors import UserError
+    from inbox_tui.services import merge, triage
+
+    cfg = config(smtp_server.settings())
+
+    def setup(s):
+        triage.ensure_agent(s, "sam", "Sam Carter")
+        wrote = email.utils.format_datetime(utcnow() - timedelta(hours=3))
+        return mail(s, 1, wrote, who="kenji@far.example")
+
+    cid = store.run(setup)
+    store.run(replies.queue_reply, "sam", cid, "A first answer.", config=cfg)
+    assert asyncio.run(flush_outbox(store, cfg)).sent == 1
+    later = utcnow() + timedelta(days=2)
+    store.run(replies.queue_reply, "sam", cid, "Tomorrow, then.", config=cfg, send_at=later)
+    with store.read() as s:
+        thread = get_thread(s, cid)
+        scheduled = next(m.id for m in thread.messages if m.body.startswith("Tomorrow"))
+        offered = {c.id for c in merge.split_choices(s, cid)}
+    assert scheduled not in offered
+    with pytest.raises(UserError, match="has not gone out yet"):
+        store.run(merge.split, "sam", cid, scheduled)
+    assert len(offered) >= 1  # the reply that went can still be split off

@@ -35,6 +35,8 @@ from inbox_tui.models import (
     Event,
     EventKind,
     Message,
+    Outbox,
+    OutboxStatus,
     Status,
     Tag,
     ThreadRef,
@@ -184,6 +186,11 @@ def split(
         raise UserError(
             f"Message {message_id} and its replies are all of conversation {conversation_id}; "
             "there is nothing to split it from."
+        )
+    if _not_gone_out(session, [m.id for m in moving if m.id is not None]):
+        raise UserError(
+            "A reply among these has not gone out yet (it waits in the outbox); send it or "
+            "take it back (B, outbox cancel) before splitting it off."
         )
     new = Conversation(
         subject=first.subject or conv.subject,
@@ -416,10 +423,12 @@ def split_choices(session: Session, conversation_id: int, limit: int = 200) -> l
         ).all()
     )
     out = []
+    waiting = _not_gone_out(session, [m.id for m in msgs if m.id is not None])
     for m in reversed(msgs[-limit:]):
-        moving = len(_replies(msgs, m))
-        if moving == len(msgs) or m.id is None:
-            continue
+        taken = _replies(msgs, m)
+        moving = len(taken)
+        if moving == len(msgs) or m.id is None or waiting & {t.id for t in taken}:
+            continue  # the whole conversation, or a reply still in the outbox with it
         first = " ".join(m.body.split())  # the whole text on one line, cut below
         kind = {"in": "customer", "out": "reply", "note": "note"}.get(m.direction, m.direction)
         who = sanitize.one_line(m.author_name or m.author_email or "?", 16)
@@ -428,6 +437,23 @@ def split_choices(session: Session, conversation_id: int, limit: int = 200) -> l
         hint = kind + (f", +{more} repl{'y' if more == 1 else 'ies'}" if more else "")
         out.append(Choice(m.id, sanitize.one_line(label, 48), hint))
     return out
+
+
+# A reply whose message is stored but which has not left (or may not have): split off,
+# its outbox row stayed with the old conversation while its message moved (walk4).
+_NOT_GONE = (OutboxStatus.QUEUED.value, OutboxStatus.SENDING.value, OutboxStatus.HELD.value)
+
+
+def _not_gone_out(session: Session, message_ids: list[int]) -> set[int]:
+    """Which of these messages are replies still waiting in the outbox."""
+    if not message_ids:
+        return set()
+    rows = session.exec(
+        select(Outbox.message_row_id)
+        .where(col(Outbox.message_row_id).in_(message_ids))
+        .where(col(Outbox.status).in_(_NOT_GONE))
+    ).all()
+    return {int(r) for r in rows if r is not None}
 
 
 def describe_merge(session: Session, source_id: int, target_id: int) -> tuple[str, str, list[str]]:
