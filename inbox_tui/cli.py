@@ -143,7 +143,7 @@ def _dispatch(func: Callable[[Context], int], ctx: Context) -> int:
     try:
         return int(func(ctx) or 0)
     except UserError as exc:
-        print(f"inbox-tui: {mask_secrets(str(exc))}", file=sys.stderr)
+        print(f"inbox-tui: {mask_secrets(_for_the_command_line(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("inbox-tui: interrupted.", file=sys.stderr)
@@ -154,3 +154,14 @@ def _dispatch(func: Callable[[Context], int], ctx: Context) -> int:
         log.exception("unexpected error")
         print(f"inbox-tui: {explain_unexpected(exc)}", file=sys.stderr)
         return 1
+
+
+def _for_the_command_line(exc: UserError) -> str:
+    """The sentence as a command's user reads it: a close refused for want of a category
+    says how to give one here (``--category TAG``; the TUI asks instead)."""
+    from inbox_tui.services.category_guard import CategoryRequired
+
+    text = str(exc)
+    if isinstance(exc, CategoryRequired):
+        text = text.replace("give a category", "give one with --category TAG", 1)
+    return text

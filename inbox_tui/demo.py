@@ -319,18 +319,25 @@ def build_demo(
     now: datetime | None = None,
     seed: int = 7,
     my_name: str | None = None,
+    mark: bool = True,
 ) -> int:
-    """Fill an empty store with the demo inbox. Returns the number of conversations."""
+    """Fill an empty store with the demo inbox. Returns the number of conversations.
+    ``mark``: the store says it is a demo (services/demo_mode), so whatever opens it
+    sends nothing; tests that use the demo's data as a fixture with their own settings
+    (an SMTP server of theirs) leave it unmarked."""
     now = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
     # Meaning vectors (the optional model) are not computed here: the TUI embeds the
     # articles and tagged conversations in the background after its first frame.
-    return store.run(_build, me, now, seed, my_name or me.capitalize())
+    return store.run(_build, me, now, seed, my_name or me.capitalize(), mark)
 
 
-def _build(session: Session, me: str, now: datetime, seed: int, my_name: str) -> int:
+def _build(
+    session: Session, me: str, now: datetime, seed: int, my_name: str, mark: bool = True
+) -> int:
     rng = random.Random(seed)
     start = (now - timedelta(days=DAYS)).replace(hour=0, minute=0)  # days start at midnight UTC
-    mark_demo(session)  # whatever opens it behaves as the demo (services/demo_mode)
+    if mark:  # whatever opens it behaves as the demo (services/demo_mode)
+        mark_demo(session)
     agents = [*AGENTS]
     if me not in {a for a, _ in agents}:
         # The name the config gives (the TUI sets it again at start): the demo's own
@@ -516,17 +523,16 @@ def _lifecycle(
     t = opened + timedelta(minutes=rng.randint(3, 90))
     if t >= now or (recent and rng.random() < 0.75):
         return  # still new: unassigned, untagged
+    if agent == "priya" and "billing" in sc.tags:  # sam took it first: a handoff (no draw)
+        triage.assign(session, "sam", conv_id, "sam", at=t - timedelta(minutes=2))
     triage.assign(session, agent, conv_id, agent, at=t)
     for tag in sc.tags if rng.random() < 0.9 else sc.tags[:1]:
         triage.tag(session, agent, conv_id, tag, at=t)
     if sc.note and rng.random() < 0.7:
         triage.add_note(session, agent, conv_id, sc.note, at=t + timedelta(minutes=2))
     # First reply: minutes in business hours, longer at night/weekends.
-    delay = timedelta(
-        minutes=rng.randint(6, 240)
-        if opened.weekday() < 5 and 8 <= opened.hour < 18
-        else rng.randint(180, 900)
-    )
+    business = opened.weekday() < 5 and 8 <= opened.hour < 18
+    delay = timedelta(minutes=rng.randint(6, 240) if business else rng.randint(180, 900))
     replied = t + delay
     if replied >= now:
         return
@@ -547,13 +553,12 @@ def _lifecycle(
             body=sc.reply.format(agent=agent_name.split()[0], **fill),
         )
     )
-    slug = ARTICLE_SENT.get(sc.subjects[0])
-    if slug is not None:  # no random draw: the rest of the demo stays as it was
+    slug = ARTICLE_SENT.get(sc.subjects[0])  # no random draw: the rest stays as it was
+    art = session.exec(select(Article).where(Article.slug == slug)).first() if slug else None
+    if art is not None and art.id is not None:
         from inbox_tui.services.suggest import record_article_sent
 
-        art = session.exec(select(Article).where(Article.slug == slug)).first()
-        if art is not None and art.id is not None:
-            record_article_sent(session, agent, conv_id, art.id, at=replied)
+        record_article_sent(session, agent, conv_id, art.id, at=replied)
     roll = rng.random()
     if roll < 0.12 and replied + timedelta(days=1) < now:
         until = now + timedelta(days=rng.randint(1, 5))

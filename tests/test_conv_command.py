@@ -218,8 +218,9 @@ def test_closing_under_require_needs_a_category(setup, capsys):
     code, out, err = conv(capsys, base, "status", str(cid), "closed")
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
     assert f"#{cid} has no category tag" in err and "one of: bug" in err
+    assert "give one with --category TAG" in err  # how, on the command line
     code, _, err = conv(capsys, base, "reply", str(cid), "Done", "--close")
-    assert code == 2 and "category_on_close" in err
+    assert code == 2 and "category_on_close" in err and "--category TAG" in err
     code, _, err = conv(capsys, base, "status", str(cid), "open", "--category", "bug")
     assert code == 2 and "--category goes with closing" in err
     assert kinds(store, cid) == before

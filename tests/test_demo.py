@@ -118,6 +118,11 @@ def test_the_demo_shows_every_insight_of_issue_23(sqlite_store):
     articles = [a for a in rep.articles if a.closes]
     assert len(articles) >= 3
     assert any(a.repeated for a in articles) and any(not a.repeated for a in articles)
+    from inbox_tui.services.continuity import handoffs
+
+    with sqlite_store.read() as s:  # billing handed from sam to priya: handoffs show
+        (team,) = [h for h in handoffs(s, NOW - timedelta(days=30), NOW) if h.agent == "team"]
+    assert team.handoffs > 0
 
 
 def test_demo_mail_carries_cc_html_kept_files_and_a_long_chat(sqlite_store):

@@ -283,3 +283,17 @@ def test_search_lists_the_closed_conversations_without_a_category(store):
         d = repeats.report(s, SINCE, UNTIL, now=NOW).as_dict()
         team = next(u for u in d["without_category"] if u["agent"] == "team")
         assert team["conversations"] == sorted(r.id for r in rows)
+
+
+def test_a_built_in_view_lists_the_closed_conversations_without_a_category(store):
+    """The view "Closed without a category" lists what the without_category figure
+    counts (the issue: "a view lists them"), with its count in the views list."""
+    from inbox_tui.services.conversations import list_conversations, view_filter
+    from inbox_tui.services.views import list_views, view_label
+
+    c = store.run(history)
+    with store.read() as s:
+        rows = list_conversations(s, view_filter("no-category", "sam"), limit=100)
+        assert sorted(r.id for r in rows) == sorted([c["c1"], c["c2"], c["d1"]])
+        assert list_views(s, "sam").counts["no-category"] == 3
+    assert view_label("no-category") == "Closed without a category"

@@ -15,7 +15,9 @@ from inbox_tui.words import count
 if TYPE_CHECKING:
     from inbox_tui.context import Context
 
-IMPORT_UPGRADE = 200  # articles whose MiniLM vectors `import articles` computes itself
+# Seconds `import articles` spends on MiniLM's vectors itself (a few changed articles
+# are done at once; a large import leaves the rest to the TUI's background catch-up).
+IMPORT_UPGRADE_SECONDS = 10.0
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -33,8 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--wait",
         action="store_true",
         help="compute the language model's vectors of every article now (minutes for "
-        "thousands), instead of leaving those beyond the first "
-        f"{IMPORT_UPGRADE} to the TUI's background catch-up",
+        "thousands), instead of leaving those not done within "
+        f"{IMPORT_UPGRADE_SECONDS:.0f} s to the TUI's background catch-up",
     )
     p.set_defaults(func=run_import)
 
@@ -65,12 +67,13 @@ def run_import(ctx: Context) -> int:
     # Their embeddings after the import, in short transactions of their own: the import
     # stands even if this fails or is interrupted, and the next one (or the TUI) catches up.
     # Every article gets the static model's vectors at once; MiniLM's (~40 ms of CPU per
-    # chunk) for at most IMPORT_UPGRADE articles here, the rest in the TUI's background.
+    # chunk) for IMPORT_UPGRADE_SECONDS here, the rest in the TUI's background.
     report: dict[str, int] = {}
     counts["embedded"] = catch_up(
         ctx.store,
+        8,  # articles per batch (~1-2 s of CPU): the time budget is checked between them
         conversations=False,
-        upgrade_limit=None if ctx.args.wait else IMPORT_UPGRADE,
+        upgrade_seconds=None if ctx.args.wait else IMPORT_UPGRADE_SECONDS,
         report=report,
     )
     counts["upgrade_pending"] = report.get("left", 0)

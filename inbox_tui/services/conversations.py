@@ -486,7 +486,8 @@ def rules_fired(session: Session, conversation_id: int, limit: int = 20) -> list
 
 def view_filter(view: str, me: str) -> ConversationFilter:
     """The built-in views: unassigned, mine, open, pending, snoozed, closed, all,
-    mentions (notes naming me), needs-reply (waiting longest first), tag:<name>, burst:<key>:<id,id,...> (an incident's
+    mentions (notes naming me), needs-reply (waiting longest first), no-category (closed
+    without a category tag), tag:<name>, burst:<key>:<id,id,...> (an incident's
     conversations, ``services/incidents.burst_view``)."""
     active = {Status.OPEN.value}
     if view == "unassigned":
@@ -503,6 +504,8 @@ def view_filter(view: str, me: str) -> ConversationFilter:
         return ConversationFilter(mentioned=me)
     if view == "needs-reply":
         return ConversationFilter(statuses=active | {Status.PENDING.value}, order=WAITING)
+    if view == "no-category":
+        return ConversationFilter(statuses={Status.CLOSED.value}, no_category=True)
     if view.startswith("tag:"):
         return ConversationFilter(tags=[view[4:]])
     if view.startswith("burst:"):

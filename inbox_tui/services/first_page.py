@@ -9,11 +9,15 @@ gives None: the ordinary read is then the only one.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import quote
 
 from inbox_tui.services.listing import ConversationRow
+
+T = TypeVar("T")
 
 # services.conversations.view_filter("open"): status open, newest activity first.
 _PAGE = """
@@ -65,6 +69,26 @@ def sqlite_path(url: str) -> str | None:
 def open_view_first_page(url: str, me: str, limit: int) -> list[ConversationRow] | None:
     """The first ``limit`` rows of the Open view for agent ``me``, as the list shows
     them (tags, the draft and @ marks), read-only; None when that cannot be done here."""
+    return _read_only(url, lambda conn: _read(conn, me, limit))
+
+
+def is_demo_file(url: str) -> bool:
+    """Whether ``url`` is a SQLite file that ``inbox-tui demo`` built (its ``store_meta``
+    says ``demo``), read without the database layer: the CLI asks before loading it, so
+    every command on a demo store behaves as the demo (services/demo_mode). False for an
+    older store (no ``store_meta`` yet) or anything else."""
+    path = sqlite_path(url)
+    if path is None or not Path(path).is_file():  # never create the file by asking
+        return False
+    row = _read_only(
+        url, lambda conn: conn.execute("SELECT value FROM store_meta WHERE key = 'demo'").fetchone()
+    )
+    return row is not None and row[0] == "1"
+
+
+def _read_only(url: str, read: Callable[[sqlite3.Connection], T]) -> T | None:
+    """``read`` on the SQLite file of ``url``, opened read-only; None when that cannot be
+    done (not a plain SQLite URL, no such file or table, a locked or damaged file)."""
     path = sqlite_path(url)
     if path is None:
         return None
@@ -73,31 +97,11 @@ def open_view_first_page(url: str, me: str, limit: int) -> list[ConversationRow]
     except sqlite3.Error:
         return None
     try:
-        return _read(conn, me, limit)
+        return read(conn)
     except (sqlite3.Error, ValueError, TypeError):
         return None
     finally:
         conn.close()
-
-
-def is_demo_file(url: str) -> bool:
-    """Whether ``url`` is a SQLite file that ``inbox-tui demo`` built (its ``store_meta``
-    says ``demo``), read without the database layer: the CLI asks before loading it, so
-    every command on a demo store behaves as the demo (services/demo_mode)."""
-    path = sqlite_path(url)
-    if path is None or not Path(path).is_file():
-        return False
-    try:
-        conn = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=0.5)
-    except sqlite3.Error:
-        return False
-    try:
-        row = conn.execute("SELECT value FROM store_meta WHERE key = 'demo'").fetchone()
-    except sqlite3.Error:  # an older store (no store_meta yet), or not a store at all
-        return False
-    finally:
-        conn.close()
-    return row is not None and row[0] == "1"
 
 
 def _read(conn: sqlite3.Connection, me: str, limit: int) -> list[ConversationRow]:

@@ -26,6 +26,7 @@ VIEWS = [
     ("closed", "Closed"),
     ("all", "Everything"),
     ("needs-reply", "Needs reply, oldest first"),
+    ("no-category", "Closed without a category"),  # #23: every conversation has one
 ]
 EVERYTHING = "all"
 MENTIONS = ("mentions", "Mentions")

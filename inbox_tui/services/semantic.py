@@ -375,6 +375,7 @@ def catch_up(
     *,
     conversations: bool = True,
     upgrade_limit: int | None = None,
+    upgrade_seconds: float | None = None,
     report: dict[str, int] | None = None,
 ) -> int:
     """:func:`refresh_articles` and (unless told not to) :func:`refresh_conversations`
@@ -382,30 +383,36 @@ def catch_up(
     any transaction, and each batch is written in a short transaction of its own, so no
     agent's write waits for the model (a large help centre takes minutes). Every
     article first gets its static vectors (10,000 articles in well under a minute), so
-    suggestions work at once; then MiniLM's, at most ``upgrade_limit`` articles of them
-    when given (the rest at the next catch-up). Returns how many MiniLM vectors were
-    computed; ``report`` gets how many static ones ("static") and how many articles
-    are left for MiniLM ("left")."""
+    suggestions work at once; then MiniLM's: at most ``upgrade_limit`` articles, and no
+    batch started after ``upgrade_seconds``, when given (the rest at the next
+    catch-up). Returns how many MiniLM vectors were computed; ``report`` gets how many
+    static ones ("static") and how many articles are left for MiniLM ("left")."""
     if embeddings.encoder() is None:
         return 0
     static = catch_up_static(store)
     with store.read() as s:
         todo, gone = _stale_articles(s)
-        left = len(todo[upgrade_limit:]) if upgrade_limit is not None else 0
         todo = todo[:upgrade_limit]
         if conversations:
             todo += _stale_conversations(s, _tagged_conversations(s)[0])
-    if report is not None:
-        report.update(static=static, left=left)
     if gone:
         store.run(_drop_articles, gone)
     done = 0
-    for start in range(0, len(todo), batch):
+    started = time.monotonic()
+    start = 0
+    while start < len(todo):
+        if upgrade_seconds is not None and time.monotonic() - started >= upgrade_seconds:
+            break
         rows = _embedded(todo[start : start + batch])
         if rows is None:
             break
         store.run(_write_rows, rows)
         done += sum(len(items) for items in rows.values())
+        start += batch
+    if report is not None:
+        with store.read() as s:
+            left = len(_stale_articles(s)[0])
+        report.update(static=static, left=left)
     return done
 
 

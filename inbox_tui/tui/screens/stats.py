@@ -71,7 +71,9 @@ TAG_COLUMNS = [
 ]
 # Focus order, top to bottom of the screen: the tables, then the maps.
 SECTIONS = ("agents", "tags", "repeats", "gaps", "breaches", "heat", "fr-heat")
-REPEAT_ROWS = 5  # tags and articles shown in the repeat-contact table (worst first)
+# Tags shown in the repeat-contact table (worst first); articles: the worst and the best
+# as many (which answers are followed by fewer repeat contacts: #23).
+REPEAT_ROWS = 5
 
 
 def sparkline(values: list[int] | list[float]) -> str:
@@ -425,7 +427,10 @@ class StatsScreen(Screen[str | int | None]):
 
         self.repeat_ids = {}
         worst_tags = [r for r in rep.tags if r.closes][:REPEAT_ROWS]
-        worst_articles = [r for r in rep.articles if r.closes][:REPEAT_ROWS]
+        sent = [r for r in rep.articles if r.closes]  # worst first: the best ones too
+        worst_articles = (
+            sent if len(sent) <= 2 * REPEAT_ROWS else sent[:REPEAT_ROWS] + sent[-REPEAT_ROWS:]
+        )
         rows = [("agent", r) for r in rep.agents] + [("team", rep.team)]
         rows += [("tag", r) for r in worst_tags] + [("article", r) for r in worst_articles]
         laid = []
@@ -438,7 +443,9 @@ class StatsScreen(Screen[str | int | None]):
             laid.append((key, [one_line(label, 40), str(r.closes), pct(r.rate), nocat, hand]))
         self._rows["repeats"] = laid
         self._lay_out("repeats")
-        self.gap_ids = {f"tag:{k}": ids for k, ids in rep.gap_ids.items()}
+        # The groups' rows and ids come from their own worker, before or after these.
+        groups = {k: v for k, v in self.gap_ids.items() if k.startswith("group:")}
+        self.gap_ids = {f"tag:{k}": ids for k, ids in rep.gap_ids.items()} | groups
         self._gap_tags = [
             (f"tag:{r.key}", [one_line(f"tag {r.key}", 40), str(len(rep.gap_ids.get(r.key, []))), pct(r.rate)])
             for r in rep.tags_without_article
@@ -448,6 +455,7 @@ class StatsScreen(Screen[str | int | None]):
 
     def on_gaps_loaded(self, message: GapsLoaded) -> None:
         groups = []
+        self.gap_ids = {k: v for k, v in self.gap_ids.items() if not k.startswith("group:")}
         for i, g in enumerate(message.value[:10]):
             self.gap_ids[f"group:{i}"] = list(g["conversations"])
             label = f"like “{one_line(g['subject'], 60)}”"
