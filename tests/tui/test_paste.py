@@ -64,6 +64,6 @@ def test_pasting_into_search_in_a_real_terminal_keeps_the_order(demo_store, tmp_
         buffer = ["tmux", "set-buffer", "-b", "wfpaste", "one \x1b[1mtwo\x1b[0m three"]
         subprocess.run(buffer, check=True)
         subprocess.run(["tmux", "paste-buffer", "-p", "-b", "wfpaste", "-t", "wfpaste"], check=True)
-        screen = term.wait_for(lambda t: "three" in t)
-        assert "search: one two three " in screen, screen
+        screen = term.wait_for(lambda t: "Search: one two three in" in t)
+        assert "Search: one two three in All open (" in screen, screen
         assert "^[" not in screen
