@@ -27,6 +27,7 @@ from sqlalchemy import bindparam, text
 from sqlmodel import Session
 
 from inbox_tui.errors import UserError
+from inbox_tui.services.core import find_agent
 from inbox_tui.services.stats_definitions import DEFINITIONS
 from inbox_tui.services.stats_queries import (
     BUCKET_US,
@@ -318,8 +319,6 @@ def compute_report(
     except ZoneInfoNotFoundError as exc:
         raise UserError(f"{zone!r} is not a known time zone.") from exc
     if agent is not None:
-        from inbox_tui.services.core import find_agent
-
         find_agent(session, agent)  # NotFound: one sentence, not a report of zeros
     skip = (
         frozenset(int(r[0]) for r in session.execute(INCIDENT_CONVERSATIONS))
