@@ -242,7 +242,11 @@ class KeysFollowFocus:
     def _blocked(self) -> bool:
         _expire(self._submits)
         _expire(self._answers)
-        return bool(self._submits or self._answers)
+        # A dialog that took an Enter it will act on later (a picker still loading its
+        # choices) says so: the keys behind that Enter are for what it opens, not for it
+        # (a macro's blank typed at once went into the loading picker's filter).
+        pending = bool(getattr(self._top(), "answer_pending", False))
+        return bool(self._submits or self._answers) or pending
 
     def _show_held(self) -> None:
         show = getattr(self._top(), "show_held", None)

@@ -176,6 +176,12 @@ class FuzzyPicker(SaysInside, ModalScreen[str | None]):
             self._enter_typed = False
             self._submit(typed)
 
+    @property
+    def answer_pending(self) -> bool:
+        """An Enter came while the choices were loading: it chooses once they are here,
+        so keys typed behind it wait for that answer (``tui/typeahead``)."""
+        return self._enter_typed
+
     def _options(self, query: str) -> list[PickItem]:
         if not query:
             return self.items
