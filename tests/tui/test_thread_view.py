@@ -201,3 +201,25 @@ async def test_opening_and_leaving_paint_no_frame_of_the_old_arrangement(demo_st
             await settle(pilot)
         assert ("ThreadView", True) in frames and ("ConversationList", True) in frames
         assert all(shown for _, shown in frames), frames
+
+
+def test_b_is_offered_on_ones_own_waiting_reply_only():
+    """walk4: another agent's scheduled reply said "(B takes it back)" to everyone, and B
+    then said there was no reply of theirs waiting."""
+    from datetime import UTC, datetime, timedelta
+
+    from inbox_tui.services.conversations import ThreadMessage
+    from inbox_tui.tui.widgets.thread_view import message_text
+
+    now = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+    reply = ThreadMessage(
+        id=1, direction="out", author_name="Sam", author_email=None, agent="sam",
+        sent_at=now, subject="Re: x", body="Tomorrow, then.", message_id=None,
+        attachments=[], to=[], cc=[], waiting_until=now + timedelta(days=1),
+    )  # fmt: skip
+    assert "(B takes it back)" in message_text(reply, False, now, me="sam").plain
+    theirs = message_text(reply, False, now, me="ann").plain
+    assert "scheduled: goes out" in theirs and "B takes it back" not in theirs
+    soon = ThreadMessage(**{**reply.__dict__, "waiting_until": now + timedelta(seconds=8)})
+    assert "waiting to go out (B takes it back)" in message_text(soon, False, now, me="sam").plain
+    assert "B takes it back" not in message_text(soon, False, now, me="ann").plain

@@ -188,7 +188,9 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
                     clock=self.clock,
                     id="list",
                 )
-            yield ThreadView(zone=local_zone_name(self.config.agent.timezone), id="thread")
+            yield ThreadView(
+                zone=local_zone_name(self.config.agent.timezone), me=self.me, id="thread"
+            )
             yield SidePane(id="pane")
         yield Static(id="status")
         # A plain line of key hints: Textual's Footer builds a widget per key, which

@@ -68,9 +68,11 @@ def message_text(
     now: datetime,
     zone: str = "UTC",
     customer_offset: int | None = None,
+    me: str | None = None,
 ) -> Text:
     """One message's lines. ``zone``: the agent's time zone, in which a scheduled
-    reply's time is shown (with the customer's, ``customer_offset``, when known)."""
+    reply's time is shown (with the customer's, ``customer_offset``, when known).
+    ``me``: the agent reading, who can take back only their own replies (B)."""
     from inbox_tui.services.schedule import describe_for_agent
 
     kind = {"in": "customer", "out": "reply", "note": "internal note"}.get(m.direction, m.direction)
@@ -89,11 +91,14 @@ def message_text(
     head.append(f"  {when}", style="dim")
     if m.waiting_until is not None:  # still in the outbox (a scheduled reply: until its time)
         goes = m.waiting_until.astimezone(UTC)
+        # B takes back only the reader's own reply (walk4: others were offered it, and B
+        # then said there was no reply of theirs waiting).
+        back = " (B takes it back)" if me is None or m.agent == me else ""
         if goes - now.astimezone(UTC) > timedelta(minutes=10):  # more than undo's wait
             shown = describe_for_agent(goes, zone, customer_offset)
-            head.append(f"  ⏲ scheduled: goes out {shown} (B takes it back)", style="bold yellow")
+            head.append(f"  ⏲ scheduled: goes out {shown}{back}", style="bold yellow")
         else:
-            head.append("  waiting to go out (B takes it back)", style="yellow")
+            head.append(f"  waiting to go out{back}", style="yellow")
     body = for_display(m.body)
     if len(body) > MAX_BODY_CHARS:
         body = body[:MAX_BODY_CHARS] + f"\n[… {len(body) - MAX_BODY_CHARS:,} more characters]"
@@ -193,9 +198,10 @@ class ThreadView(ScrollView, can_focus=True):
         """What is on screen changed: another thread shown, or a scroll to other lines
         (a preview reads the notes naming the agent that stay in sight)."""
 
-    def __init__(self, zone: str = "UTC", **kwargs: object) -> None:
+    def __init__(self, zone: str = "UTC", me: str | None = None, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.zone = zone  # the agent's time zone (a scheduled reply's time is shown in it)
+        self.me = me  # the agent reading: B is offered on their own waiting replies only
         self.thread: Thread | None = None
         self.show_quotes = False
         self.viewers: list[tuple[str, str]] = []
@@ -378,7 +384,7 @@ class ThreadView(ScrollView, can_focus=True):
         bar = Segment("║" if kind == "note" else "▎", bar_style)
         pad = Segment(" ", back)
         offset = self.thread.customer_offset if self.thread is not None else None
-        body = message_text(m, self.show_quotes, self.now(), self.zone, offset)
+        body = message_text(m, self.show_quotes, self.now(), self.zone, offset, self.me)
         return [
             Strip([bar, pad, *line, pad], width)
             for line in self._wrap(body, max(1, width - 3), back)
