@@ -134,7 +134,9 @@ async def test_the_thread_shows_a_scheduled_reply_in_the_agents_zone_and_theirs(
     cid = demo_store.run(lambda s: mail(s, 80, wrote, who="kenji@far.example"))
     cfg = smtp_config(smtp_server, undo=10)
     cfg.agent.timezone = "America/New_York"
-    morning = customers_morning(9 * 60, now)
+    # The customer's next 9:00 at least 15 minutes ahead: within 10 minutes of its time
+    # the mark reads "waiting to go out" (this failed from 23:50 to 00:00 UTC daily).
+    morning = customers_morning(9 * 60, now + timedelta(minutes=15))
     with demo_store.read() as s:
         review = reply_review(s, ME, cid, config=cfg)
     review.send_at = morning
