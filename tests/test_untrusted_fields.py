@@ -95,6 +95,7 @@ TEXT_COLUMNS: dict[str, dict[str, str]] = {
     "stat_conversation": {"tags": "app"},
     "stat_event": {"kind": "app", "rating": "app"},
     "syncstate": {"source": "app", "cursor": "app"},
+    "store_meta": {"key": "app", "value": "app"},  # "demo" = "1" (services/demo_mode)
     "tag": {"name": "app", "kind": "app", "color": "app"},
     "conversation": {
         "subject": "untrusted",
