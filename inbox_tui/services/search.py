@@ -68,9 +68,21 @@ CHOICES = {
     "channel": ("chat", "email"),
     "category": ("none",),
 }
-# Operators that need a value: "tag:" alone in a whole search is a mistake, not a word.
-OPERATORS = ("is", "sla", "tag", "category", "issue", "assignee", "from", "contact",
-             "after", "before", "channel")  # fmt: skip
+# The operators, each with an example of its value: "tag:" alone in a whole search is
+# a mistake ("'tag:' needs a value, like tag:bug"), not a word to look for.
+EXAMPLES = {
+    "is": "is:open",
+    "sla": "sla:breached",
+    "tag": "tag:bug",
+    "category": "category:none",
+    "issue": "issue:ENG-4812",
+    "assignee": "assignee:me",
+    "from": "from:@acme.com",
+    "contact": "contact:42",
+    "after": "after:2026-01-31",
+    "before": "before:2026-01-31",
+    "channel": "channel:email",
+}
 
 
 def parse_query(query: str, me: str, *, complete: bool = False) -> ConversationFilter:
@@ -134,8 +146,8 @@ def parse_query(query: str, me: str, *, complete: bool = False) -> ConversationF
                 flt.phrases.append(phrase)
         elif word and _OPERATOR_BEING_TYPED.fullmatch(word):
             name = word.lstrip("-")[:-1].lower()
-            if complete and name in OPERATORS:
-                raise QueryError(f"'{word[:40]}' needs a value, like {_example(name)}.")
+            if complete and name in EXAMPLES:
+                raise QueryError(f"'{word[:40]}' needs a value, like {EXAMPLES[name]}.")
             if complete:  # not an operator: a word ending in a colon, looked for as text
                 flt.text.append(word)
         elif word:
@@ -154,22 +166,6 @@ def _check_choice(key: str, value: str, complete: bool) -> None:
     named = [f"{key}:{c}" for c in choices]
     listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " or " + named[-1]
     raise QueryError(f"There is no '{key}:{value[:40]}' to search for; use {listed}.")
-
-
-def _example(name: str) -> str:
-    return {
-        "is": "is:open",
-        "sla": "sla:breached",
-        "tag": "tag:bug",
-        "category": "category:none",
-        "issue": "issue:ENG-4812",
-        "assignee": "assignee:me",
-        "from": "from:@acme.com",
-        "contact": "contact:42",
-        "after": "after:2026-01-31",
-        "before": "before:2026-01-31",
-        "channel": "channel:email",
-    }[name]
 
 
 def _sla_term(flt: ConversationFilter, value: str, negated: bool) -> None:

@@ -296,6 +296,19 @@ def _as_typed(keys: list[events.Key]) -> str:
     return text
 
 
+async def run_binding_now(app: App[object], event: events.Key) -> bool:
+    """Run ``event``'s binding now, from the focused widget up (non-priority bindings:
+    ``App._check_bindings``, what the app itself runs once a key has bubbled up to it),
+    so a key that is not text acts in the order typed, before the keys queued behind
+    it. True, and the key stopped, when a binding took it."""
+    for key in (event.key, *event.aliases):
+        if await app._check_bindings(key):
+            event.stop()
+            event.prevent_default()
+            return True
+    return False
+
+
 class InOrderInput(Input):
     """A text box that runs its own editing keys (backspace, delete, arrows, Home, End,
     Enter, Tab where bound) in the order they were typed. Textual runs a key's binding
@@ -330,13 +343,8 @@ class InOrderInput(Input):
         # binding runs here, before the next key reaches the box. Left to bubble up, it ran
         # after an Enter typed behind it had already submitted: "z Down Down Enter" took
         # the first choice, and "Down Enter" in the collision dialog sent the reply (walk3,
-        # walk4). ``_check_bindings`` is what the app itself runs for a key that bubbled up
-        # (from the focused widget up, non-priority bindings).
-        for key in (event.key, *event.aliases):
-            if await self.app._check_bindings(key):
-                event.stop()
-                event.prevent_default()
-                return
+        # walk4).
+        await run_binding_now(self.app, event)
 
     def _wait_for_answer(self) -> None:
         submitting = getattr(self.app, "submitting", None)

@@ -18,7 +18,7 @@ from textual.widgets import Label, Static, TextArea
 
 from inbox_tui.errors import UserError
 from inbox_tui.sanitize import one_line
-from inbox_tui.tui.typeahead import retype
+from inbox_tui.tui.typeahead import retype, run_binding_now
 
 if TYPE_CHECKING:
     from inbox_tui.config import Config
@@ -51,11 +51,7 @@ class _Body(TextArea):
         behind it had gone into the text."""
         if self.read_only or event.is_printable or event.key in ("enter", "tab", "escape"):
             return  # TextArea's own handler inserts it (or the composer's Esc/Tab)
-        for key in (event.key, *event.aliases):
-            if await self.app._check_bindings(key):
-                event.stop()
-                event.prevent_default()
-                return
+        await run_binding_now(self.app, event)
 
 
 class Composer(ModalScreen[Draft | None]):
