@@ -77,6 +77,41 @@ class Tmux:
         return self.settled(before)
 
 
+def new_session(session: str, cmd: str, size: tuple[int, int], env: dict[str, str]) -> None:
+    """Start ``cmd`` in a detached session. A server whose last session was just killed
+    exits a moment later; a client that reached it in that moment fails ("server exited
+    unexpectedly"), so a failed start is retried once the old server is gone."""
+    env_args = [part for k, v in env.items() for part in ("-e", f"{k}={v}")]
+    argv = ["tmux", "new-session", "-d", "-s", session, "-x", str(size[0]), "-y", str(size[1]),
+            *env_args, cmd]  # fmt: skip
+    for attempt in range(5):
+        run = subprocess.run(argv, capture_output=True, text=True)
+        if run.returncode == 0:
+            return
+        _wait_for_server_exit()
+        time.sleep(0.2 * (attempt + 1))
+    raise AssertionError(f"tmux could not start a session: {run.stderr.strip()}")
+
+
+def kill_session(session: str) -> None:
+    """End the session; when it was the server's last, wait until the server has exited,
+    so that the next test's (or loop's) new session starts a fresh one."""
+    subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    _wait_for_server_exit()
+
+
+def _wait_for_server_exit(timeout: float = 5.0) -> None:
+    """Until no server answers, or one answers with sessions (then it stays up)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ls = subprocess.run(["tmux", "list-sessions"], capture_output=True, text=True)
+        if ls.returncode == 0 and ls.stdout.strip():
+            return
+        if ls.returncode != 0 and "no server running" in ls.stderr:
+            return
+        time.sleep(0.05)
+
+
 @contextmanager
 def tmux_app(
     session: str,
@@ -89,13 +124,8 @@ def tmux_app(
 ) -> Iterator[Tmux]:
     """``python -m inbox_tui ARGS`` in a detached tmux session; yields once the first
     frame satisfies ``ready``. ``raw`` collects every byte the app writes to the pty."""
-    env_args = [part for k, v in (env or {}).items() for part in ("-e", f"{k}={v}")]
     cmd = f"{_CLEAN_ENV} {sys.executable} -m inbox_tui {args}"
-    subprocess.run(
-        ["tmux", "new-session", "-d", "-s", session, "-x", str(size[0]), "-y", str(size[1]),
-         *env_args, cmd],
-        check=True,
-    )  # fmt: skip
+    new_session(session, cmd, size, env or {})
     try:
         if raw is not None:
             subprocess.run(["tmux", "pipe-pane", "-o", "-t", session, f"cat >> {raw}"], check=True)
@@ -106,4 +136,4 @@ def tmux_app(
         yield term
         time.sleep(0.5)  # let the pipe catch the last frame
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+        kill_session(session)

@@ -27,6 +27,7 @@ from inbox_tui.services.mailsync import sync
 from inbox_tui.store import Store, sqlite_url
 from tests.hostile import FORBIDDEN_TUI_BYTES, HOSTILE, assert_no_control_text
 from tests.test_cli_terminal_safety import HostileImap, HostileSmtp
+from tests.tmux import kill_session, new_session
 from tests.tui.conftest import ME, NOW, make_app
 
 SIZE = (160, 30)
@@ -187,12 +188,8 @@ def test_sync_error_reaches_the_terminal_as_text_only(hostile_imap, tmp_path):
     cmd = (
         f"env -u COLUMNS -u LINES {sys.executable} -m inbox_tui --config {cfg} --db sqlite:///{db}"
     )
-    subprocess.run(
-        [
-            *("tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "30"),
-            *("-e", f"HOME={home}", "-e", f"XDG_CONFIG_HOME={home}", "-e", "PW=x", cmd),
-        ],
-        check=True,
+    new_session(
+        session, cmd, (160, 30), {"HOME": str(home), "XDG_CONFIG_HOME": str(home), "PW": "x"}
     )
     try:
         subprocess.run(["tmux", "pipe-pane", "-o", "-t", session, f"cat >> {raw}"], check=True)
@@ -209,7 +206,7 @@ def test_sync_error_reaches_the_terminal_as_text_only(hostile_imap, tmp_path):
             ).stdout
         time.sleep(1)  # let the pipe catch the frame that drew it
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+        kill_session(session)
     data = raw.read_bytes()
     assert b"Mail sync at" in data and b"NONEXISTENT" in data
     for needle in FORBIDDEN_TUI_BYTES:

@@ -15,6 +15,7 @@ import pytest
 from sqlmodel import select
 
 from inbox_tui.models import Draft, Message
+from tests.tmux import kill_session, new_session
 from tests.tui.conftest import ME
 from tests.tui.test_tmux_session import keys, screen, wait_for
 from tests.tui.test_triage_keys import tags_of
@@ -29,12 +30,8 @@ def start(session: str, tmp_path: Path, db: Path, editor: str) -> None:
     cfg.write_text(f'[agent]\nusername = "{ME}"\nname = "Tess Ter"\n')
     home = tmp_path / "home"
     cmd = f"{sys.executable} -m inbox_tui --config {cfg} demo --path {db}"
-    subprocess.run(
-        ["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24",
-         "-e", f"HOME={home}", "-e", f"XDG_STATE_HOME={home}", "-e", f"XDG_DATA_HOME={home}",
-         "-e", f"EDITOR={editor}", "-e", "VISUAL=", cmd],
-        check=True,
-    )  # fmt: skip
+    env = {"HOME": str(home), "XDG_STATE_HOME": str(home), "XDG_DATA_HOME": str(home)}
+    new_session(session, cmd, (80, 24), {**env, "EDITOR": editor, "VISUAL": ""})
 
 
 def expect(session: str, needle: str, also: str = "") -> str:
@@ -105,7 +102,7 @@ def test_undo_editor_draft_restart_send_in_tmux(demo_store, tmp_path):
         keys(session, "y", wait=2)
         screens.append(expect(session, "Reply recorded"))
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+        kill_session(session)
     assert not any("Traceback" in s for s in screens), screens
     with demo_store.read() as s:
         sent = s.exec(select(Message).where(Message.body == "Hello. Written in the editor.")).one()

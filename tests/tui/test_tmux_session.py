@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import select
 
 from inbox_tui.models import Agent, Conversation, ConversationTag, Message, Tag
+from tests.tmux import kill_session, new_session
 
 pytestmark = pytest.mark.skipif(
     not shutil.which("tmux"), reason="tmux is installed by .ci/system-deps"
@@ -46,25 +47,7 @@ def test_triage_session_in_tmux(demo_store, tmp_path):
     cfg = tmp_path / "config.toml"
     cfg.write_text('[agent]\nusername = "tester"\nname = "Tess Ter"\n')
     cmd = f"{sys.executable} -m inbox_tui --config {cfg} --db {url}"
-    subprocess.run(
-        [
-            "tmux",
-            "new-session",
-            "-d",
-            "-s",
-            session,
-            "-x",
-            "80",
-            "-y",
-            "24",
-            "-e",
-            f"HOME={home}",
-            "-e",
-            f"XDG_STATE_HOME={home}",
-            cmd,
-        ],
-        check=True,
-    )
+    new_session(session, cmd, (80, 24), {"HOME": str(home), "XDG_STATE_HOME": str(home)})
     try:
         first = wait_for(session, lambda t: "All open" in t and "●" in t)
         assert "All open" in first
@@ -83,7 +66,7 @@ def test_triage_session_in_tmux(demo_store, tmp_path):
         keys(session, "e", wait=2)
         final = screen(session)
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+        kill_session(session)
     assert "Traceback" not in after_note + final
     with demo_store.read() as s:
         note = s.exec(select(Message).where(Message.body == "Called them, fix coming.")).one()
