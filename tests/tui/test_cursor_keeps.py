@@ -103,20 +103,40 @@ async def test_another_agents_change_above_the_cursor_keeps_it_on_its_conversati
 
 
 async def test_a_refresh_answered_after_the_agent_moved_does_not_move_the_cursor_back(
-    demo_store,
+    demo_store, monkeypatch
 ):
-    """``i`` (assign to me) and ``j`` at once: the list reloaded after the assignment put
-    the cursor back on the row it was on when the reload was asked for."""
+    """``i`` (assign to me), then ``j j`` while the list's reload after it is on its way:
+    the answer put the cursor back on the row it was on when the reload was asked for."""
+    import asyncio
+    import threading
+
+    from inbox_tui.tui.screens import main
+
+    asked, go = threading.Event(), threading.Event()
+    real = main.page_of
+
+    def slow_page(*args, **kwargs):
+        asked.set()
+        go.wait(10)
+        return real(*args, **kwargs)
+
     app = make_app(demo_store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         start = await down(pilot, 2)
         shown = ids_shown(app)
-        await burst(pilot, "i", "j", "j")
+        monkeypatch.setattr(main, "page_of", slow_page)
+        await pilot.press("i")
+        for _ in range(200):  # the assignment is written, the list's reload is asked for
+            if asked.is_set():
+                break
+            await asyncio.sleep(0.02)
+        assert asked.is_set()
+        await pilot.press("j", "j")
+        go.set()
         await settle(pilot, 5)
         assert on_row(app) == shown[shown.index(start) + 2]
-        lst = app.main.conv_list
-        assert lst.row_at(shown.index(start)).assignee == ME
+        assert app.main.conv_list.row_at(shown.index(start)).assignee == ME
 
 
 async def test_a_wide_screens_open_thread_stays_when_its_row_leaves_the_list(demo_store):
