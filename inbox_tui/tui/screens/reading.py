@@ -106,6 +106,9 @@ class ThreadOpening(FlowsBase):
         self._thread_return = was if from_pane and was != conv_id else None
         self.open_id = conv_id
         self._opening = None
+        # The list follows what the agent opened: back from the thread, the cursor is on
+        # it (B opened the reply taken back while the cursor sat on another row).
+        self.conv_list.keep_on(conv_id)
         shown = self.thread_view.thread
         previewed = self.has_class("-wide") and shown and shown.conversation.id == conv_id
         if when_read and not previewed:

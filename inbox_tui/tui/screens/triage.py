@@ -120,8 +120,7 @@ class TriageFlows(MailFlows):
                     reply_all=bool(review and review.reply_all), review=review,
                     label=label if taken.subject else None,
                 )  # fmt: skip
-        row = self.conv_list.current_row()
-        self.reload(keep_id=row.id if row else None)
+        self.reload()  # the cursor stays on its conversation (ConversationList.show_rows)
         if self.open_id is not None and (self.has_class("-reading") or self.has_class("-wide")):
             self._load_thread(self.open_id)
         self.refresh_pane()
@@ -138,6 +137,8 @@ class TriageFlows(MailFlows):
             self._collision(flow, message.error.changes)
             return
         self.opening_failed(flow)
+        if isinstance(flow, tuple) and flow and flow[0] is self._list_request:
+            self._list_due = None  # the list's read failed: keys wait for it no more
         for part in flow if isinstance(flow, tuple) else (flow,):
             if isinstance(part, FuzzyPicker) and part.waiting and part.is_attached:
                 part.dismiss(None)  # its choices will not come: no picker left "Loading…"
