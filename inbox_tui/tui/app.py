@@ -312,6 +312,7 @@ class InboxApp(KeysFollowFocus, App[int]):
         """Background IMAP sync: new mail appears in the list by itself (the poll sees it)."""
         import asyncio
 
+        from inbox_tui.services.agent_clock import agent_time
         from inbox_tui.services.mailsync import SyncReport, watch
 
         self._sync_stop = asyncio.Event()
@@ -320,7 +321,7 @@ class InboxApp(KeysFollowFocus, App[int]):
         last_new: list[str] = []  # the latest round that brought mail, as said
 
         def on_report(report: SyncReport) -> None:
-            when = self.clock().strftime("%H:%M")
+            when = agent_time(self.clock(), self.main.zone, "%H:%M", named=False)
             self.main.post_message(StatusNews(sync_line(report, when, last_new), None))
 
         try:

@@ -21,6 +21,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from inbox_tui.sanitize import one_line
+from inbox_tui.services.agent_clock import agent_zone
 from inbox_tui.tui import actions
 from inbox_tui.tui.gateway import Gateway, Loaded, StoreLike
 from inbox_tui.tui.restyle import set_state_class
@@ -153,6 +154,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
     ) -> None:
         super().__init__()
         self.gateway, self.config, self.me, self.clock = gateway, config, me, clock
+        self.zone = agent_zone(config.agent.timezone)  # every time shown is on this clock
         self.view = "open"
         self.query_text = ""
         self.search_everywhere = False  # Tab in the search box: every conversation
@@ -184,8 +186,6 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
 
     def compose(self) -> ComposeResult:
         yield Static(id="top")
-        from inbox_tui.when import local_zone_name
-
         banner = Static(id="incident")
         banner.display = False  # shown only while a burst is going on
         yield banner
@@ -197,11 +197,10 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
                     lambda flt, page, after: self.gateway.call(page_of, flt, page, after, self.me),
                     lambda flt: self.gateway.call(count_of, flt),
                     clock=self.clock,
+                    zone=self.zone,
                     id="list",
                 )
-            yield ThreadView(
-                zone=local_zone_name(self.config.agent.timezone), me=self.me, id="thread"
-            )
+            yield ThreadView(zone=self.zone, me=self.me, id="thread")
             yield SidePane(id="pane")
         yield Static(id="status")
         # A plain line of key hints: Textual's Footer builds a widget per key, which
@@ -690,7 +689,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
             self.side_pane.show_message("No conversation is highlighted.")
             return
         self.gateway.read(
-            self, load_pane_data, self.side_pane.kind, cid, self.me, self.clock(),
+            self, load_pane_data, self.side_pane.kind, cid, self.me, self.clock(), self.zone,
             reply=PaneLoaded, flow=self._pane_generation, group="pane", exclusive=True,
         )  # fmt: skip
 

@@ -70,9 +70,10 @@ def message_text(
     customer_offset: int | None = None,
     me: str | None = None,
 ) -> Text:
-    """One message's lines. ``zone``: the agent's time zone, in which a scheduled
-    reply's time is shown (with the customer's, ``customer_offset``, when known).
+    """One message's lines. ``zone``: the agent's time zone, in which its date and a
+    scheduled reply's time are shown (with the customer's, ``customer_offset``, when known).
     ``me``: the agent reading, who can take back only their own replies (B)."""
+    from inbox_tui.services.agent_clock import agent_time
     from inbox_tui.services.schedule import describe_for_agent
 
     kind = {"in": "customer", "out": "reply", "note": "internal note"}.get(m.direction, m.direction)
@@ -81,7 +82,7 @@ def message_text(
     who = one_line(m.author_name or m.author_email or m.agent or "unknown", 80)
     if m.author_email and m.direction == "in":
         who += f" <{one_line(m.author_email, 120)}>"
-    when = m.sent_at.astimezone(UTC).strftime("%a %d %b %Y %H:%M UTC")
+    when = agent_time(m.sent_at, zone, "%a %d %b %Y %H:%M")
     head = Text()
     head.append(who, style="bold")
     head.append(
@@ -135,14 +136,17 @@ def _size(value: object) -> str:
     return size(value if isinstance(value, int) else 0)
 
 
-def header_text(thread: Thread, viewers: list[tuple[str, str]]) -> Text:
-    """Subject, number, status, channel, assignee, tags, and who else is here."""
+def header_text(thread: Thread, viewers: list[tuple[str, str]], zone: str = "UTC") -> Text:
+    """Subject, number, status (a snooze's wake time on the agent's clock, ``zone``),
+    channel, assignee, tags, and who else is here."""
+    from inbox_tui.services.agent_clock import agent_time
+
     c = thread.conversation
     header = Text()
     header.append(one_line(c.subject, 300), style="bold")
     header.append(f"\n#{c.id} · {c.status}", style="dim")
     if c.snoozed_until:
-        header.append(f" until {c.snoozed_until:%d %b %H:%M} UTC", style="dim")
+        header.append(f" until {agent_time(c.snoozed_until, zone)}", style="dim")
     header.append(f" · {c.channel} · assigned to {c.assignee or 'nobody'}", style="dim")
     if thread.customer_clock:  # the customer's local time (services/clock)
         header.append(f" · {thread.customer_clock}", style="dim")
@@ -364,7 +368,7 @@ class ThreadView(ScrollView, can_focus=True):
             if self.thread is None:
                 text = Text("Select a conversation and press Enter.", style="dim")
                 return [Strip(line, width) for line in self._wrap(text, width, Style())]
-            lines = self._wrap(header_text(self.thread, self.viewers), width, Style())
+            lines = self._wrap(header_text(self.thread, self.viewers, self.zone), width, Style())
             return [*(Strip(line, width) for line in lines), blank]
         if block.kind == "earlier" and self.thread is not None:
             more = min(self.thread.earlier, WINDOW)
