@@ -395,11 +395,14 @@ def get_thread(
     conversation_id: int,
     newest: int | None = None,
     bug_pattern: str | None = None,
+    me: str | None = None,
 ) -> Thread:
     """The conversation with its messages and notes, oldest first: all of them, or only
     the ``newest`` few (a 900-message thread is read from its end, as Gmail shows it;
     ``earlier`` says how many were left out). Each note carries the bug references it
-    links (``bug_pattern``: the configured one), so the thread shows the link."""
+    links (``bug_pattern``: the configured one), so the thread shows the link. With
+    ``me``, the conversation's ``mentioned`` says whether a note here names ``me``
+    unread (shown, it is read: ``mentions.shown``)."""
     row = get_conversation(session, conversation_id)
     conv = session.get(Conversation, conversation_id)
     assert conv is not None
@@ -430,6 +433,8 @@ def get_thread(
         pattern = bugrefs.compile_pattern(bug_pattern)
     except bugrefs.BugLinkError:
         pattern = None  # a refused pattern links nothing (``issue`` says why)
+    if me is not None and (earlier or any(m.direction == "note" for m, _ in msgs)):
+        row.mentioned = conversation_id in unread_in(session, me, [conversation_id])
     return Thread(
         conversation=row,
         version=conv.version,

@@ -227,15 +227,25 @@ class TeamFlows(TriageFlows):
         self.unread_mentions += len(message.news)
         self.load_views()
 
-    def mentions_read(self, conv_id: int) -> None:
-        """Opening a conversation reads the notes that name me there."""
-        from inbox_tui.services.mentions import mark_read
+    def mentions_shown(self) -> None:
+        """The thread view shows a conversation (opened, or refreshed while open): the
+        notes naming me there are on my screen. The rule is ``mentions.shown``'s; a
+        preview reports its notes after the dwell (``preview_shown``)."""
+        thread = self.thread_view.thread
+        if thread is None or not thread.conversation.mentioned:
+            return
+        if self.has_class("-reading") and thread.conversation.id == self.open_id:
+            self._report_shown(thread.conversation.id, opened=True, notes=[])
 
-        row = self.conv_list.current_row()
-        if self.unread_mentions > 0 or (row is not None and row.mentioned):
-            self.gateway.write(
-                self, mark_read, self.me, conv_id, ok=None, flow=MentionsRead(conv_id)
-            )
+    def _report_shown(self, cid: int, opened: bool, notes: list[int]) -> None:
+        from inbox_tui.services.mentions import shown
+
+        thread = self.thread_view.thread
+        if thread is not None and thread.conversation.id == cid:
+            thread.conversation.mentioned = False  # reported once, not at every refresh
+        self.gateway.write(
+            self, shown, self.me, cid, opened, notes, ok=None, flow=MentionsRead(cid)
+        )
 
     def on_thread_view_in_sight(self, _message: ThreadView.InSight) -> None:
         self.preview_shown()
@@ -244,7 +254,7 @@ class TeamFlows(TriageFlows):
         """The thread beside the list shows (or scrolled) the cursor's conversation
         without its being opened. The rule: a mention is read when its note was shown on
         screen for the agent, so the notes naming me that stay in sight for
-        ``PREVIEW_READ_SECONDS`` are read (opening reads them all, as before)."""
+        ``PREVIEW_READ_SECONDS`` are read (opening reads them all: ``mentions_shown``)."""
         if self._preview_timer is not None:
             self._preview_timer.stop()
             self._preview_timer = None
@@ -254,21 +264,16 @@ class TeamFlows(TriageFlows):
         self._preview_timer = self.set_timer(PREVIEW_READ_SECONDS, lambda: self._preview_seen(cid))
 
     def _preview_seen(self, cid: int) -> None:
-        from inbox_tui.services.mentions import mark_read
-
         self._preview_timer = None
         if self.open_id != cid or self.has_class("-reading") or not self.has_class("-wide"):
             return  # moved on, or opened it (which read them)
-        row = self.conv_list.current_row()
         thread = self.thread_view.thread
         if self.app.screen is not self or thread is None or thread.conversation.id != cid:
             return  # covered by a dialog, or the thread is not shown yet
-        if self.unread_mentions > 0 or (row is not None and row.mentioned):
+        if thread.conversation.mentioned:
             notes = self.thread_view.notes_on_screen()
             if notes:
-                self.gateway.write(
-                    self, mark_read, self.me, cid, notes, ok=None, flow=MentionsRead(cid)
-                )
+                self._report_shown(cid, opened=False, notes=notes)
 
     def complete_mentions(self, composer: Composer) -> None:
         """Fill the note editor's @name completion with the agents' usernames."""
