@@ -37,6 +37,7 @@ from inbox_tui.models import (
 from inbox_tui.services import bugrefs
 from inbox_tui.services.core import conversation_not_found
 from inbox_tui.services.drafts import conversations_with_drafts
+from inbox_tui.services.due_order import DUE
 from inbox_tui.services.fulltext import LIKE_ESCAPE, like_contains, text_conditions
 from inbox_tui.services.listing import ConversationRow, Cursor
 from inbox_tui.services.mentions import mentioned_conversations, unread_in
@@ -83,7 +84,7 @@ class ConversationFilter:
     needs_reply: bool = False
     # None: newest activity first. WAITING: only those that need a reply, waiting
     # longest first (services/sla.waiting_since, stored on the conversation), id
-    # breaking ties.
+    # breaking ties. DUE: every one, by time left, most overdue first (services/due_order).
     order: str | None = None
 
 
@@ -240,11 +241,15 @@ def list_conversations(
     after: Cursor | None = None,
     limit: int = 100,
     drafts_for: str | None = None,
+    with_due: bool = True,
 ) -> list[ConversationRow]:
     """One page of conversations, newest activity first, strictly after ``after``.
     ``drafts_for``: mark the rows where this agent has a draft (the list's "draft")
-    or an unread mention (the list's "@")."""
+    or an unread mention (the list's "@"). ``with_due``: with response targets, each row's
+    due time (False: the caller has them)."""
     flt = flt or ConversationFilter()
+    if flt.order == DUE:
+        return _by_time_left(session, flt, after, limit, drafts_for)
     key = _order_key(flt)
     stmt = (
         core_select(Conversation, col(Agent.username), col(Contact.name), col(Contact.email), key)
@@ -283,8 +288,8 @@ def list_conversations(
         )
         for conv, username, cname, cemail, since in rows
     ]
-    policy = current_sla()
-    if policy is not None and out:
+    policy = flt.sla_policy or current_sla()
+    if policy is not None and out and with_due:
         due = due_for(session, policy, [r.id for r in out])
         for r in out:
             r.sla_at_risk = policy.at_risk
@@ -293,11 +298,46 @@ def list_conversations(
     return out
 
 
+def _by_time_left(
+    session: Session,
+    flt: ConversationFilter,
+    after: Cursor | None,
+    limit: int,
+    drafts_for: str | None,
+) -> list[ConversationRow]:
+    """A page in time-left order (services/due_order): its keys, then its rows."""
+    from inbox_tui.services import due_order
+
+    policy = flt.sla_policy or current_sla()
+    keys = due_order.page(session, flt, policy, after, limit)
+    ids = ConversationFilter(ids=[cid for _, cid in keys])
+    rows = {
+        r.id: r
+        for r in list_conversations(
+            session, ids, limit=limit, drafts_for=drafts_for, with_due=False
+        )
+    }
+    out = []
+    for key, cid in keys:
+        if cid in rows:
+            row = rows[cid]
+            row.order_at = key
+            if policy is not None:  # the due times the order was made of
+                row.sla_due_at = key if key < due_order.NO_TARGET_START else None
+                row.sla_at_risk, row.sla_hours = policy.at_risk, policy.hours
+            out.append(row)
+    return out
+
+
 def row_cursor_at(session: Session, flt: ConversationFilter, index: int) -> Cursor | None:
     """The keyset cursor of the row at ``index`` (0-based) in list order, found by
     OFFSET: used only to jump far (``G``), after which paging is by keyset again."""
     # Not "ordered": a far jump reads past most matches anyway, so the plan that stops
     # early at a page would test every conversation one by one instead.
+    if flt.order == DUE:
+        from inbox_tui.services import due_order
+
+        return due_order.position(session, flt, flt.sla_policy or current_sla(), index)
     key = _order_key(flt)
     stmt = _apply_filter(select(key, Conversation.id), flt, session, ordered=False)
     row = session.exec(_ordered(stmt, flt, key).offset(index).limit(1)).first()

@@ -145,6 +145,14 @@ class SlaPolicy:
         values += [own] if own is not None else []
         return min(values) if values else None
 
+    def longest(self) -> timedelta | None:
+        """The longest target configured (a conversation's own target aside): nothing
+        without one of its own is due later after it starts."""
+        every = [self.default, *self.tags.values(), *self.sources.values()]
+        every += self.contacts.values()
+        values = [v for t in every for v in (t.first, t.next) if v is not None]
+        return max(values) if values else None
+
     def due(self, start: datetime, target: timedelta) -> datetime:
         if self.hours is None:
             return start + target
