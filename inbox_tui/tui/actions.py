@@ -107,6 +107,12 @@ ACTIONS: list[Action] = [
     Action("split", "X", "split", "Split a message and its replies out into a new conversation"),
     Action("search", "slash", "search", "Search (is:open tag:bug from:@acme.com …)", "Search"),
     Action(
+        "sort_time_left",
+        "O",
+        "sort_time_left",
+        "Sort by time left, most overdue first ([sla] targets); again: the view's own order",
+    ),
+    Action(
         "views", "v", "views", "Choose a view (Unassigned, Mine, tags, saved searches)", "Views"
     ),
     Action("stats", "S", "stats", "Stats: per-agent figures, busiest hours, tag costs", "Stats"),
