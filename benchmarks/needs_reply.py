@@ -65,11 +65,11 @@ def main(argv: list[str] | None = None) -> int:
 def time_left(store, flt, args) -> int:  # type: ignore[no-untyped-def]
     from inbox_tui.services import sla
     from inbox_tui.services.conversations import (
+        by_time_left,
         count_conversations,
         list_conversations,
         row_cursor_at,
     )
-    from inbox_tui.services.due_order import by_time_left
 
     policy = sla.SlaPolicy.from_config(
         {"first_response": "4h", "next_response": "8h", "tags": {"vip": {"first_response": "1h"}}},

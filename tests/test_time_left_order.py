@@ -17,12 +17,12 @@ from inbox_tui.models import Status, utcnow
 from inbox_tui.services import due_order, sla, triage
 from inbox_tui.services.conversations import (
     ConversationFilter,
+    by_time_left,
     count_conversations,
     list_conversations,
     row_cursor_at,
     view_filter,
 )
-from inbox_tui.services.due_order import by_time_left
 from inbox_tui.services.listing import ConversationRow
 from tests.test_sla import BERLIN, add
 

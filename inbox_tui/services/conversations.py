@@ -9,7 +9,7 @@ reply, waiting longest first, paged the same way by (waiting since, id).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_
@@ -41,7 +41,7 @@ from inbox_tui.services.due_order import DUE
 from inbox_tui.services.fulltext import LIKE_ESCAPE, like_contains, text_conditions
 from inbox_tui.services.listing import ConversationRow, Cursor
 from inbox_tui.services.mentions import mentioned_conversations, unread_in
-from inbox_tui.services.sla import SlaPolicy, due_for, matching_ids
+from inbox_tui.services.sla import SlaPolicy, due_for, matching_ids, targets_set
 from inbox_tui.services.sla import current as current_sla
 
 WAITING = "waiting"  # ConversationFilter.order: needs a reply, waiting longest first
@@ -130,6 +130,8 @@ class Thread:
     # Why things happened by themselves: each rule that fired here, newest last, as
     # "“Invoices to billing”: tagged billing, assigned to sam" (cleaned).
     rules_fired: list[str] = field(default_factory=list)
+    # Its own response targets set by hand: "sam set first reply target 30m" (cleaned).
+    target_set: str = ""
 
 
 def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool = True):  # type: ignore[no-untyped-def]
@@ -298,6 +300,18 @@ def list_conversations(
     return out
 
 
+def by_time_left(flt: ConversationFilter) -> ConversationFilter:
+    """``flt`` sorted by time left (services/due_order): the same conversations (a view
+    of those that need a reply keeps only those), in that order."""
+    return replace(flt, order=DUE, needs_reply=flt.needs_reply or flt.order == WAITING)
+
+
+def _narrow(session: Session, flt: ConversationFilter):  # type: ignore[no-untyped-def]
+    """``flt``'s conditions, without its order, for due_order's statements."""
+    plain = replace(flt, order=None)
+    return lambda stmt: _apply_filter(stmt, plain, session, ordered=False)
+
+
 def _by_time_left(
     session: Session,
     flt: ConversationFilter,
@@ -309,7 +323,7 @@ def _by_time_left(
     from inbox_tui.services import due_order
 
     policy = flt.sla_policy or current_sla()
-    keys = due_order.page(session, flt, policy, after, limit)
+    keys = due_order.page(session, _narrow(session, flt), policy, after, limit)
     ids = ConversationFilter(ids=[cid for _, cid in keys])
     rows = {
         r.id: r
@@ -337,7 +351,8 @@ def row_cursor_at(session: Session, flt: ConversationFilter, index: int) -> Curs
     if flt.order == DUE:
         from inbox_tui.services import due_order
 
-        return due_order.position(session, flt, flt.sla_policy or current_sla(), index)
+        policy = flt.sla_policy or current_sla()
+        return due_order.position(session, _narrow(session, flt), policy, index)
     key = _order_key(flt)
     stmt = _apply_filter(select(key, Conversation.id), flt, session, ordered=False)
     row = session.exec(_ordered(stmt, flt, key).offset(index).limit(1)).first()
@@ -480,6 +495,11 @@ def get_thread(
         version=conv.version,
         earlier=earlier,
         rules_fired=rules_fired(session, conversation_id),
+        target_set=(
+            targets_set(session, conversation_id)
+            if conv.target_first is not None or conv.target_next is not None
+            else ""
+        ),
         messages=[
             ThreadMessage(
                 id=m.id,  # type: ignore[arg-type]

@@ -1,4 +1,5 @@
-"""The list sorted by time left (``ConversationFilter.order == DUE``, the TUI's ``O``):
+"""The list sorted by time left (``ConversationFilter.order == DUE``, the TUI's ``O``;
+``conversations.by_time_left``):
 the conversations waiting for a reply, most overdue first (their due time under the
 response targets, ``services/sla``), then those waiting with no target for them
 (oldest first), then the rest as the list usually goes (newest activity first). A sort,
@@ -26,9 +27,9 @@ plain ``waiting_since`` order after them, read by SQL like the last block.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
@@ -36,9 +37,6 @@ from sqlmodel import Session, col, select
 from inbox_tui.models import Conversation, Status
 from inbox_tui.services.listing import Cursor
 from inbox_tui.services.sla import SlaPolicy, due_for
-
-if TYPE_CHECKING:
-    from inbox_tui.services.conversations import ConversationFilter
 
 DUE = "due"  # ConversationFilter.order: by time left, most overdue first
 NO_TARGET = timedelta(days=365 * 1000)
@@ -49,14 +47,8 @@ BATCH = 200
 _since = col(Conversation.waiting_since)
 _cid = col(Conversation.id)
 _open = col(Conversation.status) == Status.OPEN.value
-
-
-def by_time_left(flt: ConversationFilter) -> ConversationFilter:
-    """``flt`` sorted by time left: the same conversations (a view of those that need a
-    reply keeps only those), in this order."""
-    from inbox_tui.services.conversations import WAITING
-
-    return replace(flt, order=DUE, needs_reply=flt.needs_reply or flt.order == WAITING)
+# The list's filter applied to a statement (conversations._apply_filter, unordered).
+Narrow = Callable[[Any], Any]
 
 
 def _aware(at: datetime) -> datetime:
@@ -66,16 +58,13 @@ def _aware(at: datetime) -> datetime:
 class _Blocks:
     """The statements of one filter's blocks (module docstring)."""
 
-    def __init__(self, session: Session, flt: ConversationFilter, policy: SlaPolicy | None):
-        from inbox_tui.services.conversations import _apply_filter
-
+    def __init__(self, session: Session, narrow: Narrow, policy: SlaPolicy | None):
         self.session, self.policy = session, policy
-        plain = replace(flt, order=None)
         # Every open waiting one has a due time: the rest of the waiting are plain SQL.
         self.complete = bool(policy and policy.default.first and policy.default.next)
 
         def of(*columns: Any) -> Any:
-            return _apply_filter(select(*columns), plain, session, ordered=False)
+            return narrow(select(*columns))
 
         self.of = of
         walked = of(_since, _cid, Conversation.target_first, Conversation.target_next)
@@ -211,19 +200,15 @@ def _own() -> Any:
 
 
 def page(
-    session: Session,
-    flt: ConversationFilter,
-    policy: SlaPolicy | None,
-    after: Cursor | None,
-    limit: int,
+    session: Session, narrow: Narrow, policy: SlaPolicy | None, after: Cursor | None, limit: int
 ) -> list[Cursor]:
-    """The next ``limit`` rows (key, conversation id) of ``flt`` in time-left order,
-    strictly after ``after``."""
-    return _Blocks(session, flt, policy).keys(after, limit)
+    """The next ``limit`` rows (key, conversation id) in time-left order, strictly after
+    ``after``, of the conversations ``narrow`` keeps (the list's filter)."""
+    return _Blocks(session, narrow, policy).keys(after, limit)
 
 
 def position(
-    session: Session, flt: ConversationFilter, policy: SlaPolicy | None, index: int
+    session: Session, narrow: Narrow, policy: SlaPolicy | None, index: int
 ) -> Cursor | None:
     """The key of the row at ``index`` (0-based) in time-left order (a far jump, ``G``)."""
-    return _Blocks(session, flt, policy).position(index)
+    return _Blocks(session, narrow, policy).position(index)

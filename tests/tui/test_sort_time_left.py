@@ -9,8 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from inbox_tui.services import sla
-from inbox_tui.services.conversations import list_conversations, view_filter
-from inbox_tui.services.due_order import by_time_left
+from inbox_tui.services.conversations import by_time_left, list_conversations, view_filter
 from inbox_tui.tui.widgets.conversation_list import PAGE
 from tests.test_sla import add
 from tests.tui.conftest import ME, NOW, make_app, make_config, settle

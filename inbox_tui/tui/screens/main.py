@@ -282,7 +282,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         view = "all" if self.search_everywhere and self.query_text.strip() else self.view
         flt = resolve_filter(view, self.query_text, self.me, self.saved_views)
         if self.by_time_left:
-            from inbox_tui.services.due_order import by_time_left
+            from inbox_tui.services.conversations import by_time_left
 
             return by_time_left(flt)
         return flt
