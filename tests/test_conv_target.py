@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from inbox_tui.errors import UserError
 from inbox_tui.models import Agent, Conversation, Event, utcnow
 from inbox_tui.services import sla
 from inbox_tui.services.search import search_conversations
@@ -112,3 +113,14 @@ def test_bad_input_is_one_sentence_and_changes_nothing(setup, capsys):
     assert code == 3
     assert targets(store, cid) == (None, None)
     assert target_events(store, cid) == []
+
+
+def test_the_prompt_words_read_as_the_command_does():
+    h = timedelta(hours=1)
+    assert sla.target_words("30m") == (timedelta(minutes=30), timedelta(minutes=30), False)
+    assert sla.target_words("first 1h next 8h") == (h, 8 * h, False)
+    assert sla.target_words("next=8h") == (None, 8 * h, False)
+    assert sla.target_words(" none ") == (None, None, True)
+    for bad in ("first 1h first 2h", "later 1h", "first", "1h 2h", "400d"):
+        with pytest.raises(UserError):
+            sla.target_words(bad)

@@ -402,9 +402,7 @@ def target_args(
     """``conv target``'s arguments as (first, next, clear), or one sentence (the rules'
     words for a target: a time like 30m, at most a year)."""
     from inbox_tui.errors import UserError
-    from inbox_tui.rules import MAX_TARGET
-    from inbox_tui.sanitize import one_line
-    from inbox_tui.when import parse_duration
+    from inbox_tui.services.sla import target_time
 
     if clear:
         if time or first or next_:
@@ -416,18 +414,7 @@ def target_args(
         raise UserError("Give a time (30m, 4h, 2d), --first / --next, or --clear.")
 
     def parsed(text: str | None) -> Any:
-        if text is None:
-            return None
-        try:
-            amount = parse_duration(text)
-        except ValueError:
-            amount = None
-        if amount is None or amount > MAX_TARGET:
-            raise UserError(
-                f"“{one_line(text, 40)}” is not a time like 30m, 4h or 2d (at most a year); "
-                "nothing was changed."
-            )
-        return amount
+        return target_time(text) if text is not None else None
 
     if time:
         return parsed(time), parsed(time), False

@@ -351,6 +351,44 @@ def set_by_hand(
     return changed
 
 
+def target_time(text: str) -> timedelta:
+    """A hand-set target, in the rules' words (a time like 30m, at most a year), or
+    one sentence (UserError)."""
+    from inbox_tui import sanitize
+    from inbox_tui.rules import MAX_TARGET
+
+    try:
+        amount_ = parse_duration(text)
+    except ValueError:
+        amount_ = None
+    if amount_ is None or amount_ > MAX_TARGET:
+        raise UserError(
+            f"“{sanitize.one_line(text, 40)}” is not a time like 30m, 4h or 2d (at most a "
+            "year); nothing was changed."
+        )
+    return amount_
+
+
+def target_words(text: str) -> tuple[timedelta | None, timedelta | None, bool]:
+    """What is typed in the TUI's target prompt as (first, next, clear): "30m" for both
+    replies, "first 1h next 8h" (or "first=1h", either alone), "none" to clear. Raises
+    UserError, one sentence."""
+    words = text.replace("=", " ").replace(",", " ").lower().split()
+    if words in ([], ["none"], ["clear"]):
+        return None, None, True
+    if len(words) == 1:
+        both = target_time(words[0])
+        return both, both, False
+    found: dict[str, timedelta] = {}
+    pairs = list(zip(words[::2], words[1::2], strict=False))
+    keys = [k for k, _ in pairs]
+    if len(words) % 2 or len(set(keys)) < len(keys) or set(keys) - {"first", "next"}:
+        raise UserError('Type a time (30m), "first 1h next 8h", or none.')
+    for key, value in pairs:
+        found[key] = target_time(value)
+    return found.get("first"), found.get("next"), False
+
+
 def targets_set(session: Session, conversation_id: int) -> str:
     """Who last set this conversation's own targets by hand, and what: "sam set first
     reply target 30m" (cleaned; "" when nobody did)."""

@@ -1,4 +1,5 @@
-"""The main screen's team flows (#21): merging and splitting by hand, and @mentions
+"""The main screen's team flows (#21): merging and splitting by hand, a response
+target set by hand (T), and @mentions
 (a toast when a note names me, read when I open the conversation, @name completion in
 the note editor). The logic is in ``services.merge`` and ``services.mentions``; here
 are the pickers, the confirmations that name both conversations, and the answers.
@@ -18,7 +19,7 @@ from inbox_tui.tui.gateway import Loaded, StoreWritten
 from inbox_tui.tui.screens.composer import Composer
 from inbox_tui.tui.screens.flows import Flow
 from inbox_tui.tui.screens.triage import TriageFlows
-from inbox_tui.tui.widgets.dialogs import Confirm, FuzzyPicker, PickItem
+from inbox_tui.tui.widgets.dialogs import Confirm, FuzzyPicker, PickItem, Prompt
 from inbox_tui.tui.widgets.thread_view import ThreadView
 from inbox_tui.words import count
 
@@ -52,6 +53,14 @@ class MentionsRead:
     """Opening a conversation marked its mentions read; the view counts follow."""
 
     conv_id: int
+
+
+@dataclass
+class TargetSet:
+    """A response target set by hand (T): the sentence comes from what changed."""
+
+    conv_id: int
+    clear: bool
 
 
 @dataclass
@@ -187,6 +196,37 @@ class TeamFlows(TriageFlows):
         )
         self.app.push_screen(Confirm(question, [line]), answered)
 
+    # -- response target by hand -------------------------------------------------------
+
+    def action_target(self) -> None:
+        """Set this conversation's own response target, as a rule's then.target does:
+        typed as 30m (first and next reply), "first 1h next 8h", or none to clear."""
+        from inbox_tui.services.sla import set_by_hand, target_words
+
+        flow = self.begin(single=True)
+        if flow is None:
+            return
+        cid = flow.ids[0]
+
+        def check(text: str) -> str | None:
+            try:
+                target_words(text)
+            except UserError as exc:
+                return str(exc)
+            return None
+
+        def typed(text: str | None) -> None:
+            if text is None:
+                return
+            first, next_, clear = target_words(text)
+            self.gateway.write(
+                self, set_by_hand, self.me, cid, first, next_, clear, ok=None,
+                flow=TargetSet(cid, clear),
+            )  # fmt: skip
+
+        title = f"Response target of #{cid} (30m for every reply, first 1h next 8h; none clears)"
+        self.app.push_screen(Prompt(title, "30m", check=check), typed)
+
     def on_store_written(self, message: StoreWritten) -> None:
         # Textual calls an on_ handler of every class in the MRO: this one chains to
         # TriageFlows' itself, so the walk stops here (it ran twice: every toast twice).
@@ -200,6 +240,14 @@ class TeamFlows(TriageFlows):
                 row = self.conv_list.current_row()
                 self.reload(keep_id=row.id if row else None)
             return
+        if isinstance(flow, TargetSet):
+            changed = message.result
+            if changed:
+                text = f"#{flow.conv_id}: {'; '.join(changed)}."
+            else:
+                text = f"#{flow.conv_id} already had {'no target of its own' if flow.clear else 'that target'}."
+            self.notify(one_line(text, 200), markup=False)
+            message.ok, message.flow = None, Flow([flow.conv_id])
         if isinstance(flow, Moving):
             moved = message.result
             if flow.kind == "merge":
