@@ -119,18 +119,19 @@ class _Blocks:
             own = self.walked.where(_since < at_start).where(_own())
             found = self._batch(self.session.exec(own).all(), after)
         walked = (at_start, -1) if at_start is not None else None
+        size = min(BATCH, limit)  # a page's worth at a time: often one is enough
         while True:
             stmt = self.walked
             if walked is not None:
                 stmt = stmt.where(_after_since(*walked))
             batch = list(
-                self.session.exec(stmt.order_by(_since.asc(), _cid.asc()).limit(BATCH)).all()
+                self.session.exec(stmt.order_by(_since.asc(), _cid.asc()).limit(size)).all()
             )
             if not batch:
                 return sorted(found)[:limit]
             found = sorted(found + self._batch(batch, after))[:limit]
             walked = (_aware(batch[-1][0]), int(batch[-1][1]))
-            if len(batch) < BATCH:
+            if len(batch) < size:
                 return found
             if len(found) >= limit and walked[0] + soonest > found[-1][0]:
                 # Nothing further can come sooner, but for a target of its own.
