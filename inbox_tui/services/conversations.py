@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, false, func, not_, or_, true
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -82,6 +82,9 @@ class ConversationFilter:
     without_contact_attrs: list[tuple[str, str]] = field(default_factory=list)
     # Needs a reply: the latest message that is not a note is the customer's.
     needs_reply: bool = False
+    # A "-" term the fields above cannot say (-assignee:sam, -is:open, -from:acme,
+    # -password, -"exact phrase"): the conversations matching any of these are left out.
+    excluded: list[ConversationFilter] = field(default_factory=list)
     # None: newest activity first. WAITING: only those that need a reply, waiting
     # longest first (services/sla.waiting_since, stored on the conversation), id
     # breaking ties. DUE: every one, by time left, most overdue first (services/due_order).
@@ -202,6 +205,8 @@ def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool
         stmt = stmt.where(Conversation.last_activity_at >= flt.after)
     if flt.before:
         stmt = stmt.where(Conversation.last_activity_at < flt.before)
+    for left_out in flt.excluded:
+        stmt = stmt.where(_not_matching(left_out, session))
     # With required tags (or ids) SQLite drives the query from that short list of
     # conversations, not by the activity order a page is read in.
     in_order = ordered and not flt.tags and flt.ids is None and flt.sla_state is None
@@ -210,6 +215,17 @@ def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool
     for condition in text_conditions(session, terms, ordered=in_order):
         stmt = stmt.where(condition)
     return stmt
+
+
+def _not_matching(sub: ConversationFilter, session: Session):  # type: ignore[no-untyped-def]
+    """The condition "this conversation does not match ``sub``": the conditions ``sub``
+    puts on a conversation row, negated as a whole. A condition that is unknown for a
+    row (SQL NULL: no assignee, no contact) does not match, so ``-assignee:sam`` keeps
+    the unassigned ones."""
+    where = _apply_filter(select(Conversation.id), sub, session, ordered=False).whereclause
+    if where is None:  # nothing to leave out ("-" with nothing after it)
+        return true()
+    return not_(func.coalesce(where, false()))
 
 
 def _apply_people(stmt, flt: ConversationFilter):  # type: ignore[no-untyped-def]
