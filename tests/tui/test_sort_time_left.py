@@ -84,6 +84,7 @@ async def test_o_sorts_the_view_by_time_left_and_back(demo_store):
                 nr = by_time_left(view_filter("needs-reply", ME))
                 want_nr = [r.id for r in list_conversations(s, nr, limit=10_000)]
             assert lst.total == len(want_nr) and "by time left" in top(app)
+            assert "Needs reply (" in top(app) and "oldest first" not in top(app)
             await pilot.press("g")
             await settle(pilot)
             assert await shown_ids(pilot, 30) == want_nr[:30]

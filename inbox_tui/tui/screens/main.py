@@ -262,6 +262,8 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         text = Text()
         text.append("inbox-tui ", style="bold")
         shown = list_title(self.view, self.query_text, self.search_everywhere)
+        if self.by_time_left:  # "Needs reply, oldest first · by time left" said both
+            shown = shown.replace(", oldest first", "")
         text.append(f"· {one_line(shown, 100)} ({total:,}{'' if exact else '+'})")
         if self.by_time_left:
             text.append(" · by time left", style="bold")
