@@ -158,6 +158,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         self.view = "open"
         self.query_text = ""
         self.search_everywhere = False  # Tab in the search box: every conversation
+        self.by_time_left = False  # O: the list sorted by time left (services/due_order)
         self.replying_to: int | None = None
         self.open_id: int | None = None
         self.open_version: int | None = None
@@ -270,7 +271,11 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         text = Text()
         text.append("inbox-tui ", style="bold")
         shown = list_title(self.view, self.query_text, self.search_everywhere)
+        if self.by_time_left:  # "Needs reply, oldest first · by time left" said both
+            shown = shown.replace(", oldest first", "")
         text.append(f"· {one_line(shown, 100)} ({total:,}{'' if exact else '+'})")
+        if self.by_time_left:
+            text.append(" · by time left", style="bold")
         sel = len(self.conv_list.selected)
         if sel:  # before the Tab hint: at 80 columns a long query cut it off the line
             text.append(f" · {sel} selected", style="bold yellow")
@@ -286,7 +291,25 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         from inbox_tui.services.views import resolve_filter
 
         view = "all" if self.search_everywhere and self.query_text.strip() else self.view
-        return resolve_filter(view, self.query_text, self.me, self.saved_views)
+        flt = resolve_filter(view, self.query_text, self.me, self.saved_views)
+        if self.by_time_left:
+            from inbox_tui.services.conversations import by_time_left
+
+            return by_time_left(flt)
+        return flt
+
+    def action_sort_time_left(self) -> None:
+        """O: the list by time left, most overdue first, or back to the view's order,
+        from its top (the most overdue). It needs response targets."""
+        if not self.config.sla:
+            self.notify(
+                "Sorting by time left needs response targets: set [sla] first_response "
+                "(and next_response) in the config.",
+                markup=False,
+            )
+            return
+        self.by_time_left = not self.by_time_left
+        self.reload()
 
     def _what(self) -> tuple[str, str, bool]:
         """Which result set the list is asked for: the view, the search and its scope.

@@ -37,7 +37,7 @@ def thread_of(
     from inbox_tui.services.conversations import get_thread
     from inbox_tui.services.presence import others_by_conversation
 
-    thread = get_thread(session, conv_id, newest=window, bug_pattern=bug_pattern)
+    thread = get_thread(session, conv_id, newest=window, bug_pattern=bug_pattern, me=me)
     clock = customer_clock(session, conv_id, now) if now is not None else None
     thread.customer_clock = clock.describe() if clock else ""
     thread.customer_offset = clock.offset_minutes if clock else None
@@ -59,7 +59,7 @@ class ThreadOpening(FlowsBase):
     _hide_pane: Callable[[], None]
     _follow_cursor: Callable[[], None]
     _show_keys: Callable[[], None]
-    mentions_read: Callable[[int], None]
+    mentions_shown: Callable[[], None]
 
     def _load_thread(self, conv_id: int) -> None:
         window = self.thread_view.window_for(conv_id)
@@ -79,6 +79,7 @@ class ThreadOpening(FlowsBase):
         if self._opening == conv_id:  # Enter on the list: the thread is here, show it
             self._opening = None
             self._enter_reading()
+        self.mentions_shown()  # opened (or refreshed while open), it reads them
 
     @on(ThreadView.OlderWanted)
     def _older(self) -> None:
@@ -115,8 +116,7 @@ class ThreadOpening(FlowsBase):
             self._opening = conv_id
         else:
             self._enter_reading(from_pane)
-        self._load_thread(conv_id)
-        self.mentions_read(conv_id)
+        self._load_thread(conv_id)  # its mentions are read when it is shown
         self.post_message(OpenChanged())
 
     def _enter_reading(self, from_pane: bool = False) -> None:

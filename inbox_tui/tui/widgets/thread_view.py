@@ -154,6 +154,8 @@ def header_text(thread: Thread, viewers: list[tuple[str, str]], zone: str = "UTC
         header.append("  " + " ".join(f"#{one_line(t, 40)}" for t in c.tags), style="cyan")
     for fired in thread.rules_fired[-3:]:  # why it was tagged or assigned (cleaned)
         header.append(f"\n⚙ rule {fired}", style="dim")
+    if thread.target_set:  # its own response target, set by hand (cleaned)
+        header.append(f"\n⏱ {thread.target_set}", style="dim")
     if viewers:
         header.append(
             "\n◉ " + ", ".join(f"{one_line(n, 40)} is {a}" for n, a in viewers),
