@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session, col, select
 
 from inbox_tui.errors import UserError
-from inbox_tui.models import Channel, Outbox, OutboxStatus, utcnow
+from inbox_tui.models import Channel, Conversation, Outbox, OutboxStatus, utcnow
 from inbox_tui.sanitize import one_line
 from inbox_tui.store import Store, note_core_writes
 
@@ -114,13 +114,37 @@ def _finish(
     # Server replies are untrusted text: the one place the error is stored cleans it.
     row.last_error = one_line(error, 2000) if error else None
     now = now or utcnow()
-    if status == OutboxStatus.SENT.value:
-        row.sent_at = now
+    if status in (OutboxStatus.SENT.value, OutboxStatus.LOGGED.value):
+        if status == OutboxStatus.SENT.value:
+            row.sent_at = now
         # A scheduled reply answers the customer once it has gone: the stored waiting
         # time (store/waiting.py) is recomputed at this commit, and other agents told.
         note_core_writes(session, [row.conversation_id])
+        _record_sent(session, row, now)
     elif status == OutboxStatus.QUEUED.value:
         row.next_attempt_at = now + timedelta(seconds=min(3600, 15 * 2 ** (attempts - 1)))
+
+
+def still_to_go(session: Session, outbox_id: int | None) -> int | None:
+    """``outbox_id`` when that row still waits to go out (what is sent with it, a help
+    article, counts when it goes), else None."""
+    row = session.get(Outbox, outbox_id) if outbox_id is not None else None
+    return outbox_id if row is not None and row.status == OutboxStatus.QUEUED.value else None
+
+
+def _record_sent(session: Session, row: Outbox, now: datetime) -> None:
+    """The ``sent`` event: a reply counts in the stats from the time it went out
+    (``store.aggregates``), not from when it was queued."""
+    from inbox_tui.models import Agent, EventKind, Message
+    from inbox_tui.services import core
+
+    # In the conversation its message (and reply event) is in now: a merge moves those.
+    message = session.get(Message, row.message_row_id) if row.message_row_id else None
+    conv = session.get(Conversation, message.conversation_id if message else row.conversation_id)
+    if conv is None:  # merged away meanwhile: its events moved with it
+        return
+    agent = session.get(Agent, row.agent_id) if row.agent_id is not None else None
+    core.record(session, conv, agent, EventKind.SENT, {"outbox": row.id}, at=now)
 
 
 async def flush_outbox(

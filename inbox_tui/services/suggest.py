@@ -352,18 +352,20 @@ def record_article_sent(
     article_id: int,
     *,
     at: datetime | None = None,
+    outbox: int | None = None,
 ) -> None:
+    """``outbox``: the reply it went with (it counts as sent when that reply goes)."""
     conv = core.lock_conversation(session, conversation_id)
     art = session.get(Article, article_id)
     if art is None:
         raise core.NotFound(f"Help article {article_id} does not exist.")
+    data: dict[str, object] = {"article": art.id, "slug": art.slug}
+    from inbox_tui.services.outbox import still_to_go
+
+    if still_to_go(session, outbox) is not None:
+        data["outbox"] = outbox
     core.record(
-        session,
-        conv,
-        core.ensure_agent(session, actor),
-        EventKind.ARTICLE_SENT,
-        {"article": art.id, "slug": art.slug},
-        at=at,
+        session, conv, core.ensure_agent(session, actor), EventKind.ARTICLE_SENT, data, at=at
     )
 
 
