@@ -303,3 +303,46 @@ def test_random_outbox_histories_agree_with_the_replay_and_a_rebuild(store):
     # The histories exercised what they claim: replies gone, taken back, and closes.
     assert kinds["sent"] > 10 and kinds["reply_cancelled"] > 3
     assert full.team.replies_sent > 10 and full.team.close_events > 5
+
+
+def test_the_response_targets_and_the_previous_agent_wait_for_the_reply_to_go(smtp_server, store):
+    """The same class outside the aggregates: the breaches report judged a reply still
+    waiting in the outbox (at its queue time), and "the agent who last helped this
+    customer" named someone whose reply had not gone (or a forward to someone else)."""
+    from inbox_tui.services import continuity, forward, sla
+
+    cfg = config(smtp_server.settings())
+    start = utcnow()
+    wrote = start - timedelta(hours=1)
+    later = start + timedelta(hours=3)
+    policy = sla.SlaPolicy.from_config({"first_response": "2h"})
+
+    def setup(s):
+        for name in ("sam", "ann"):
+            triage.ensure_agent(s, name)
+        return customer(s, "k-1", wrote), customer(s, "k-2", wrote)  # one customer, twice
+
+    first, second = store.run(setup)
+    store.run(replies.queue_reply, "sam", first, "Tomorrow.", config=cfg, send_at=later)
+    store.run(forward.queue_forward, "ann", first, ["eng@example.org"], config=cfg)
+    window = (start - timedelta(days=1), start + timedelta(days=1))
+
+    def judged():
+        with store.read() as s:
+            report = sla.breach_report(s, policy, *window, start)
+            return report.responses, report.breached, continuity.previous_agent(s, second)
+
+    assert judged() == (0, 0, None)  # nothing has reached the customer
+
+    def flush(at: datetime) -> int:
+        return asyncio.run(flush_outbox(store, cfg, clock=lambda: at)).sent
+
+    assert flush(start + timedelta(minutes=1)) == 1  # the forward went, to engineering
+    assert judged() == (0, 0, None)
+    went = later + timedelta(seconds=1)
+    assert flush(went) == 1
+    # Judged at its send time: 4 h 1 s after the mail, against a 2 h target: late.
+    assert judged() == (1, 1, "sam")
+    with store.read() as s:
+        sent = compute_report(s, *window).team.replies_sent
+    assert sent == 1
