@@ -346,3 +346,39 @@ def test_the_response_targets_and_the_previous_agent_wait_for_the_reply_to_go(sm
     with store.read() as s:
         sent = compute_report(s, *window).team.replies_sent
     assert sent == 1
+
+
+def test_an_article_in_a_reply_taken_back_was_not_needed_next(smtp_server, store):
+    """ "Customers often need next" reads the articles sent to the same customer in order:
+    one inserted in a reply that was taken back never reached them; one in a reply that
+    went counts from its send time."""
+    from inbox_tui.models import Article
+    from inbox_tui.services.compose import send_reply
+    from inbox_tui.services.suggest import next_articles, record_article_sent
+
+    cfg = config(smtp_server.settings())
+    cfg.mail.undo_seconds = 10
+    start = utcnow()
+
+    def setup(s):
+        triage.ensure_agent(s, "sam")
+        arts = [Article(slug=f"a{i}", title=f"Article {i}", body="Do this.") for i in range(3)]
+        s.add_all(arts)
+        s.flush()
+        convs = [customer(s, f"m-{i}", start - timedelta(hours=3 - i)) for i in range(3)]
+        return [a.id for a in arts], convs
+
+    (first, back, kept), (c1, c2, c3) = store.run(setup)
+    store.run(record_article_sent, "sam", c1, first)
+    store.run(lambda s: send_reply(s, "sam", c2, "See this.", config=cfg, article_id=back))
+    store.run(undo_send.take_back, "sam", c2)
+    store.run(lambda s: send_reply(s, "sam", c3, "See that.", config=cfg, article_id=kept))
+
+    def needed_next() -> list[int]:
+        with store.read() as s:
+            return [a.id for a in next_articles(s, first, 3) if a.reason == "often needed next"]
+
+    assert needed_next() == []  # one taken back, one not gone yet
+    went = start + timedelta(seconds=30)
+    assert asyncio.run(flush_outbox(store, cfg, clock=lambda: went)).sent == 1
+    assert needed_next() == [kept]

@@ -380,12 +380,26 @@ def next_articles(session: Session, article_id: int, limit: int = 3) -> list[Art
     contact_of = (
         dict(session.exec(select(Conversation.id, Conversation.contact_id)).all()) if sent else {}
     )
+    # An article inserted in a reply that waited in the outbox was sent when the reply
+    # went (its ``sent`` event); taken back, or not gone yet, it was not sent.
+    went = (
+        {
+            json.loads(d or "{}").get("outbox"): at
+            for at, d in session.exec(
+                select(Event.at, Event.data).where(Event.kind == EventKind.SENT.value)
+            ).all()
+        }
+        if sent
+        else {}
+    )
     by_contact: dict[int, list[tuple[object, int]]] = defaultdict(list)
     for conv_id, at, data in sent:
         contact = contact_of.get(conv_id)
-        aid = json.loads(data or "{}").get("article")
-        if contact and aid:
-            by_contact[contact].append((at, int(aid)))
+        info = json.loads(data or "{}")
+        aid, box = info.get("article"), info.get("outbox")
+        when = at if box is None else went.get(box)
+        if contact and aid and when is not None:
+            by_contact[contact].append((when, int(aid)))
     follow: Counter[int] = Counter()
     for items in by_contact.values():
         items.sort()
