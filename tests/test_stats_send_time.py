@@ -136,6 +136,11 @@ def test_a_scheduled_reply_counts_when_it_goes_and_a_cancelled_one_never(smtp_se
             {"t": to_us(went)},
         ).all()
     assert [r[0] for r in closed] == [c]
+    # The repeat-contact report reads the same closes: d's customer writing again is no
+    # repeat contact of a close that never happened.
+    with store.read() as s:
+        rep = repeats.report(s, since, until, now=went + timedelta(days=8), gaps=False)
+    assert (rep.team.closes, rep.team.repeated) == (1, 0)
 
     # Later flushes change nothing: the taken-back reply never goes, never counts.
     assert flush(later + timedelta(hours=2)) == 0
@@ -382,3 +387,17 @@ def test_an_article_in_a_reply_taken_back_was_not_needed_next(smtp_server, store
     went = start + timedelta(seconds=30)
     assert asyncio.run(flush_outbox(store, cfg, clock=lambda: went)).sent == 1
     assert needed_next() == [kept]
+
+
+def test_outbox_flush_on_the_demo_says_what_it_recorded():
+    """`outbox flush` on the demo recorded 18 replies and said "0 sent, 0 to retry, 0
+    failed." (found checking the acceptance walk by CLI)."""
+    from inbox_tui.commands.outbox import flush_sentence
+    from inbox_tui.services.outbox import FlushReport
+
+    assert flush_sentence(FlushReport(logged=18)) == (
+        "18 recorded (the demo inbox sends nothing), 0 sent, 0 to retry, 0 failed."
+    )
+    assert flush_sentence(FlushReport(sent=2, failed=1, last_error="550 no")) == (
+        "2 sent, 0 to retry, 1 failed. Last error: 550 no"
+    )
