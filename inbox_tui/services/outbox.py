@@ -132,13 +132,16 @@ def still_to_go(session: Session, outbox_id: int | None) -> int | None:
     return outbox_id if row is not None and row.status == OutboxStatus.QUEUED.value else None
 
 
-def went_out(session: Session) -> dict[int, datetime]:
-    """When each outbox row went out (its ``sent`` event), by outbox id: what was sent
-    with a reply (a help article) was sent then; with one taken back or not gone, never."""
+def went_out(session: Session, conversations: list[int] | None = None) -> dict[int, datetime]:
+    """When each outbox row went out (its ``sent`` event), by outbox id, in these
+    conversations or all: what was sent with a reply (a help article) was sent then;
+    with one taken back or not gone, never."""
     from inbox_tui.models import Event, EventKind
 
-    rows = session.exec(select(Event.at, Event.data).where(Event.kind == EventKind.SENT.value))
-    return {int(json.loads(d or "{}").get("outbox") or 0): at for at, d in rows.all()}
+    stmt = select(Event.at, Event.data).where(Event.kind == EventKind.SENT.value)
+    if conversations is not None:
+        stmt = stmt.where(col(Event.conversation_id).in_(conversations))
+    return {int(json.loads(d or "{}").get("outbox") or 0): at for at, d in session.exec(stmt)}
 
 
 def _record_sent(session: Session, row: Outbox, now: datetime) -> None:

@@ -70,8 +70,8 @@ _TAGS = text(
     "SELECT conversation_id, tags FROM stat_conversation WHERE conversation_id IN :ids"
 ).bindparams(bindparam("ids", expanding=True))
 _ARTICLES = text(
-    "SELECT conversation_id, kind, at, data FROM event "
-    "WHERE kind IN ('article_sent', 'sent') AND conversation_id IN :ids"
+    "SELECT conversation_id, at, data FROM event "
+    "WHERE kind = 'article_sent' AND conversation_id IN :ids"
 ).bindparams(bindparam("ids", expanding=True))
 
 
@@ -166,23 +166,19 @@ def _articles_sent(session: Session, ids: list[int]) -> dict[int, list[tuple[int
     """Per conversation: (time in µs, article slug) of every article sent in it. An
     article sent with a reply that waited in the outbox was sent when the reply went (its
     ``sent`` event); with a reply taken back or never gone, it was not sent."""
+    from inbox_tui.services.outbox import went_out
+
     out: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for chunk in _chunks(ids):
-        went: dict[int, int] = {}  # outbox id -> when it went
-        articles: list[tuple[int, int, dict[str, Any]]] = []
-        for conv_id, kind, at, data in session.execute(_ARTICLES, {"ids": chunk}).all():
+        went = went_out(session, chunk)
+        for conv_id, at, data in session.execute(_ARTICLES, {"ids": chunk}).all():
             info = json.loads(data or "{}")
-            at_us = to_us(datetime.fromisoformat(at) if isinstance(at, str) else at)
-            if kind == "sent":
-                went[int(info.get("outbox") or 0)] = at_us
-            else:
-                articles.append((conv_id, at_us, info))
-        for conv_id, at_us, info in articles:
             slug = str(info.get("slug") or info.get("article") or "")
-            if info.get("outbox") is None:
-                out[conv_id].append((at_us, slug))
-            elif int(info["outbox"]) in went:
-                out[conv_id].append((went[int(info["outbox"])], slug))
+            when = at if info.get("outbox") is None else went.get(int(info["outbox"]))
+            if when is not None:
+                out[conv_id].append(
+                    (to_us(datetime.fromisoformat(when) if isinstance(when, str) else when), slug)
+                )
     return out
 
 
