@@ -401,3 +401,35 @@ def test_outbox_flush_on_the_demo_says_what_it_recorded():
     assert flush_sentence(FlushReport(sent=2, failed=1, last_error="550 no")) == (
         "2 sent, 0 to retry, 1 failed. Last error: 550 no"
     )
+
+
+def test_replies_going_out_do_not_crowd_out_the_undo_key(store):
+    """The ``sent`` event is the sender's, not the agent's: were it the agent's, each
+    reply that went would be one more batch the undo key looks back through (50), and a
+    close made before a bug's 51 follow-ups went could no longer be undone."""
+    from inbox_tui.config import AgentIdentity, Config
+    from inbox_tui.services import undo
+
+    cfg = Config(path=None, db_url=None, agent=AgentIdentity("sam", "Sam"), demo=True)
+    cfg.mail.undo_seconds = 1
+    start = utcnow()
+
+    def setup(s):
+        triage.ensure_agent(s, "sam")
+        a = customer(s, "p-1", start - timedelta(hours=1))
+        for _ in range(51):
+            replies.queue_reply(s, "sam", a, "One more thing.", config=cfg)
+        return customer(s, "q-1", start - timedelta(hours=1))
+
+    b = store.run(setup)
+    store.run(triage.close, "sam", b)
+    went = utcnow() + timedelta(seconds=2)
+    logged = sum(asyncio.run(flush_outbox(store, cfg, clock=lambda: went)).logged for _ in range(2))
+    assert logged == 51
+    done = store.run(undo.undo_last, "sam")
+    assert [cid for cid, _ in done.conversations] == [b]
+    with store.read() as s:
+        assert (
+            s.execute(text("SELECT status FROM conversation WHERE id = :b"), {"b": b}).scalar()
+            == "open"
+        )

@@ -147,7 +147,7 @@ def went_out(session: Session, conversations: list[int] | None = None) -> dict[i
 def _record_sent(session: Session, row: Outbox, now: datetime) -> None:
     """The ``sent`` event: a reply counts in the stats from the time it went out
     (``store.aggregates``), not from when it was queued."""
-    from inbox_tui.models import Agent, EventKind, Message
+    from inbox_tui.models import EventKind, Message
     from inbox_tui.services import core
 
     # In the conversation its message (and reply event) is in now: a merge moves those.
@@ -155,8 +155,9 @@ def _record_sent(session: Session, row: Outbox, now: datetime) -> None:
     conv = session.get(Conversation, message.conversation_id if message else row.conversation_id)
     if conv is None:  # merged away meanwhile: its events moved with it
         return
-    agent = session.get(Agent, row.agent_id) if row.agent_id is not None else None
-    core.record(session, conv, agent, EventKind.SENT, {"outbox": row.id}, at=now)
+    # No agent: the sender did this, not the agent (an agent's events are batches that
+    # the undo key looks back through, and every reply that goes would be one).
+    core.record(session, conv, None, EventKind.SENT, {"outbox": row.id}, at=now)
 
 
 async def flush_outbox(
