@@ -203,10 +203,10 @@ class _Folder:
         else:
             self.skip_undo_send = False
         # Only what can concern the outbox is read (a rebuild folds millions of replies).
-        if kind == "status_changed" or (
-            kind in ("replied", "article_sent", "sent", "reply_cancelled")
-            and data
-            and '"outbox"' in data
+        if (
+            kind in ("status_changed", "sent", "reply_cancelled")
+            or (kind == "replied" and data and '"on_send"' in data)
+            or (kind == "article_sent" and data and '"outbox"' in data)
         ):
             info = info or json.loads(data or "{}")
             if self._outbox_step(eid, agent, kind, t, info):
