@@ -81,6 +81,10 @@ class EventKind(enum.StrEnum):
     # (``conv target``, the palette): data {"first", "next" (seconds or None),
     # "changes"} (services/sla.set_by_hand); a rule's are in its ``rule_fired``.
     TARGET_SET = "target_set"
+    # An outbox row went out (sent, or recorded in the demo) at this time: data
+    # {"outbox"}. A reply queued with ``"on_send"`` in its ``replied`` event counts in
+    # the stats from here, at this time (store/aggregates.py).
+    SENT = "sent"
 
 
 class OutboxStatus(enum.StrEnum):

@@ -86,7 +86,7 @@ def send_reply(
             **options,
         )
     if article_id is not None:
-        record_article_sent(session, actor, conversation_id, article_id)
+        record_article_sent(session, actor, conversation_id, article_id, outbox=outbox_id)
     return _sent(session, outbox_id, config)
 
 
