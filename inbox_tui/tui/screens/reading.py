@@ -33,15 +33,9 @@ def thread_of(
     now: datetime | None = None,
     bug_pattern: str | None = None,
 ) -> tuple[Any, Any]:
-    from inbox_tui.services.clock import customer_clock
-    from inbox_tui.services.conversations import get_thread
-    from inbox_tui.services.presence import others_by_conversation
+    from inbox_tui.services.conversations import open_thread
 
-    thread = get_thread(session, conv_id, newest=window, bug_pattern=bug_pattern)
-    clock = customer_clock(session, conv_id, now) if now is not None else None
-    thread.customer_clock = clock.describe() if clock else ""
-    thread.customer_offset = clock.offset_minutes if clock else None
-    return thread, others_by_conversation(session, me).get(conv_id, [])
+    return open_thread(session, conv_id, window, me, now, bug_pattern)
 
 
 class ThreadLoaded(Loaded):
