@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING, Any
 from textual import on
 
 from inbox_tui.tui.gateway import Loaded
-from inbox_tui.tui.restyle import set_state_class
+from inbox_tui.tui.restyle import focus_in_this_frame, set_state_class
 from inbox_tui.tui.screens.flows import FlowsBase, OpenChanged
-from inbox_tui.tui.typeahead import focus_now
 from inbox_tui.tui.widgets.thread_view import ThreadView
 
 if TYPE_CHECKING:
@@ -117,7 +116,7 @@ class ThreadOpening(FlowsBase):
         elif from_pane:
             self.refresh_pane(force=False)  # the same customer; marks the one now open
             return  # the agent stays in the pane, walking the history
-        focus_now(self.thread_view)
+        focus_in_this_frame(self.thread_view)
         # The footer now, in this frame: after the focus event it cost another paint.
         self._show_keys()
         self.refresh_pane(force=False)
@@ -143,5 +142,6 @@ class ThreadOpening(FlowsBase):
         self._hide_pane()
         if not self.has_class("-wide"):
             self.open_id = None
-        focus_now(self.conv_list)
+        focus_in_this_frame(self.conv_list)
+        self._show_keys()  # in this frame, as on the way in
         self._follow_cursor()
