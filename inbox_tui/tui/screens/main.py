@@ -24,7 +24,7 @@ from inbox_tui.sanitize import one_line
 from inbox_tui.services.agent_clock import agent_zone
 from inbox_tui.tui import actions
 from inbox_tui.tui.gateway import Gateway, Loaded, StoreLike
-from inbox_tui.tui.restyle import set_state_class
+from inbox_tui.tui.restyle import repaint_in_this_frame, set_state_class
 from inbox_tui.tui.screens.flows import OpenChanged, StatusNews
 from inbox_tui.tui.screens.insight import InsightFlows
 from inbox_tui.tui.screens.reading import ThreadOpening
@@ -263,7 +263,9 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
             return  # the same line: a focus change need not lay out the footer again
         self._keys_for = (width, n, reading)
         hints = sel + actions.key_hints(self.config.keys, max(0, width - len(sel)), reading)
-        self.query_one("#keys", Static).update(hints, layout=False)  # height 1 (css)
+        keys = self.query_one("#keys", Static)
+        keys.update(hints, layout=False)  # height 1 (css)
+        repaint_in_this_frame(keys)  # in the paint of what changed them (the thread opened)
 
     def _set_top(self, total: int, exact: bool = True) -> None:
         from inbox_tui.services.listing import EVERYTHING, list_title, view_label

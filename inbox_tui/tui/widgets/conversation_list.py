@@ -24,6 +24,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from inbox_tui.sanitize import one_line
+from inbox_tui.tui.restyle import PaintedWholeWhenLaidOut
 
 if TYPE_CHECKING:  # the store's modules load after the first frame
     from inbox_tui.services.conversations import ConversationFilter, ConversationRow
@@ -54,7 +55,7 @@ def age(dt: datetime, now: datetime) -> str:
     return dt.strftime("%b %y")
 
 
-class ConversationList(ScrollView, can_focus=True):
+class ConversationList(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
     """Rows of conversations; the cursor row is highlighted, ``x`` marks rows for bulk."""
 
     BINDINGS = [

@@ -26,6 +26,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from inbox_tui.sanitize import for_display, one_line, short_filename
+from inbox_tui.tui.restyle import PaintedWholeWhenLaidOut
 from inbox_tui.words import count, size
 
 if TYPE_CHECKING:
@@ -180,7 +181,7 @@ class _Block:
     lines: list[Strip] = field(default_factory=list)
 
 
-class ThreadView(ScrollView, can_focus=True):
+class ThreadView(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
     BINDINGS = [
         Binding("j,down", "scroll_down", "Scroll down", show=False, id="thread.down"),
         Binding("k,up", "scroll_up", "Scroll up", show=False, id="thread.up"),
@@ -225,6 +226,7 @@ class ThreadView(ScrollView, can_focus=True):
         self._guess = 0  # estimated lines of the blocks not laid out yet
         self._reveal: int | None = None  # the conversation to show at its latest message
         self._line_style: Style | None = None  # rich_style during one render_lines
+        self._sizing = False  # laying out in the screen's layout, which paints us whole
 
     def reveal_latest(self, conversation_id: int) -> None:
         """Scroll to the customer's last message (now, or when this conversation is
@@ -362,7 +364,8 @@ class ThreadView(ScrollView, can_focus=True):
         self.set_reactive(ScrollView.virtual_size, size)
         if self.is_mounted:
             self._scroll_update(size)
-        self.refresh()
+        if not self._sizing:
+            self.refresh()
 
     def _lines(self, block: _Block, width: int) -> list[Strip]:
         blank = Strip.blank(width)
@@ -400,6 +403,17 @@ class ThreadView(ScrollView, can_focus=True):
         console = self.app.console
         options = console.options.update(width=max(1, width), height=None)
         return console.render_lines(text, options, style=style, pad=True)
+
+    def sized(self) -> None:
+        """In the screen's layout (shown, or resized): lay out what is on screen at the
+        new width now, before the paint. Laid out while rendering, the new virtual size
+        asked for the view and its scrollbar to be painted again a frame later."""
+        if self.scrollable_content_region.width != self._width:
+            self._sizing = True
+            try:
+                self._relayout()
+            finally:
+                self._sizing = False
 
     def on_resize(self, event: events.Resize) -> None:
         if self.scrollable_content_region.width != self._width:
