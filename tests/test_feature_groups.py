@@ -12,6 +12,7 @@ import json
 import random
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -23,7 +24,7 @@ from inbox_tui.ingest import Ingestor
 from inbox_tui.sanitize import base_subject
 from inbox_tui.services import feature_groups, triage
 from inbox_tui.services.stats import compute_report
-from inbox_tui.store import subject_keys
+from inbox_tui.store import Store, subject_keys
 from tests.stats_replay import replay_report
 
 START = datetime(2026, 3, 2, tzinfo=UTC)
@@ -241,3 +242,68 @@ def test_migration_keeps_the_keys_of_conversations_tagged_before_it(store):
         assert compute_report(s, **_cases()[0]).as_dict() == report
     # Only the subjects tagged now are kept again (an untagged one's pairs are not).
     assert again and again <= pairs
+
+
+def test_two_writers_adding_keys_at_once_see_each_other(postgres_url_factory, monkeypatch):
+    """PostgreSQL: two transactions tag conversations with new, similar subjects at the
+    same moment. Each found its key missing before the other committed; the second to
+    add must still compare with the first's key, or their pair is lost for good."""
+    store = Store(postgres_url_factory())
+    subjects = ["dark mode for the board", "dark mode for boards"]
+    ids = [
+        store.run(
+            lambda s, k=k, subj=subj: (
+                Ingestor(s)
+                .add(
+                    IncomingMessage(
+                        source="t",
+                        external_id=f"r{k}",
+                        message_id=f"<r{k}@fr.example>",
+                        subject=subj,
+                        author_email=f"r{k}@c.example",
+                        author_name="Customer",
+                        sent_at=START,
+                        body="please",
+                    )
+                )
+                .conversation_id
+            )
+        )
+        for k, subj in enumerate(subjects)
+    ]
+    store.run(triage.ensure_agent, "ann")
+    store.run(triage.ensure_tag, "feature request")  # else the second waits on its insert
+    barrier = threading.Barrier(2, timeout=20)
+    checked = threading.local()
+    real = subject_keys._missing
+
+    def missing_then_wait(conn, wanted):
+        out = real(conn, wanted)
+        if not getattr(checked, "once", False):  # both have looked before either adds
+            checked.once = True
+            barrier.wait()
+        return out
+
+    monkeypatch.setattr(subject_keys, "_missing", missing_then_wait)
+    errors: list[BaseException] = []
+
+    def tag(conv_id: int) -> None:
+        try:
+            store.run(lambda s: triage.tag(s, "ann", conv_id, "feature request"))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=tag, args=(i,)) for i in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    keys = [base_subject(x) for x in subjects]
+    with store.read() as s:
+        similar = subject_keys.neighbours(s, keys)
+        kept = s.execute(text("SELECT count(*) FROM subject_key")).scalar()
+    store.close()
+    expected = feature_groups.compare_now(keys[0], [keys[1]], 0, subject_keys.THRESHOLD)
+    assert expected is not None and kept == 2
+    assert similar[keys[0]] == {keys[1]: expected[1]}
