@@ -87,6 +87,38 @@ def test_the_sums_are_the_same_whatever_the_slices(monkeypatch):
         assert np.allclose(vec, want, atol=1e-5), text_
 
 
+# Texts where a tokenizer's steps could reach across a space: accents and combining marks
+# at a word's start, final sigma, dotted I, CJK (padded by the normaliser), control and
+# zero-width characters (removed, joining what they separate), odd spaces (no-break, em,
+# NEL, vertical tab), a word over 100 characters ([UNK]), a punctuation-only run longer
+# than the 512-piece window, a text past the window, ligatures, emoji, half-width kana.
+AWKWARD = [
+    "ΟΔΟΣ ΟΔΟΣ. ΣΑΣ",
+    "İstanbul İİ \u0130\u0307 \u03a3\u0342",
+    " \u0301a b\u0301 \u0301 e\u0300\u0316 caf\u00e9 CAFE\u0301",
+    "a\u00a0b c\u2003d x\x85y z\x1cw\x0bq\x0cr \u200b\u200dzero\u200bwidth \u00adsoft",
+    "日本語のテキスト mixed中文words",
+    "a" * 150 + " " + "b" * 99,
+    ",".join(["a"] * 2000) + " tail words here",
+    "payment failed " * 400,
+    "\r\n\tx\r y\t",
+    "",
+    "   ",
+    "\ufffd\x00x ﬁ ﬃ ǅ ß ẞ don't  stop—now… Ⅻ ① ㈱ 🙂👍🏽 emoji🙂x ﾊﾝｶｸ ｶﾀｶﾅ",
+]
+
+
+def test_word_pieces_by_distinct_word_are_the_tokenizers_own():
+    """The static model tokenizes each distinct word once: every text's ids must be the
+    ones the tokenizer gives for the whole text, window included."""
+    enc = static_embeddings.encoder()
+    assert enc is not None and enc._by_words
+    texts = AWKWARD + [f"{t}\n{t[::-1]} {a}" for t in AWKWARD for a in AWKWARD[:4]]
+    whole = [e.ids for e in enc._tokenizer.encode_batch(texts, add_special_tokens=False)]
+    assert enc.piece_ids(texts) == whole
+    assert max(map(len, whole)) == static_embeddings.MAX_PIECES  # the window was reached
+
+
 def add(s):
     for slug, title, body in ARTICLES:
         s.add(Article(slug=slug, title=title, body=body))
