@@ -110,19 +110,43 @@ class StaticEncoder:
             "BertPreTokenizer",
         )
 
-    def piece_ids(self, texts: Sequence[str]) -> list[list[int]]:
-        """Each text's word-piece ids (at most MAX_PIECES), exactly as the tokenizer gives
-        them for the whole text, with each distinct word tokenized once (a help centre
-        repeats its words: 3-4x less tokenizer work, which was most of a first index).
-        A word cut at MAX_PIECES alone fills a text's window wherever it stands."""
+    def pieces(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(each text's number of word pieces, all their ids in order): the ids the
+        tokenizer gives for each whole text, at most MAX_PIECES, found with each distinct
+        word tokenized once (a help centre repeats its words: 3-4x less tokenizer work,
+        which was most of a first index) and the words' pieces laid out by numpy. A word
+        cut at MAX_PIECES alone fills a text's window wherever it stands."""
+        import numpy as np
+
         if not self._by_words:
             encs = self._tokenizer.encode_batch_fast(list(texts), add_special_tokens=False)
-            return [e.ids for e in encs]
+            lengths = np.array([len(e.ids) for e in encs], dtype=np.int64)
+            count = int(lengths.sum())
+            return lengths, np.fromiter(chain.from_iterable(e.ids for e in encs), np.int64, count)
         words = [_WORD.findall(t) for t in texts]
-        distinct = list({w for ws in words for w in ws})
+        flat = list(chain.from_iterable(words))
+        distinct = list(dict.fromkeys(flat))
         encs = self._tokenizer.encode_batch_fast(distinct, add_special_tokens=False)
-        get = dict(zip(distinct, (e.ids for e in encs), strict=True)).__getitem__
-        return [list(chain.from_iterable(map(get, ws)))[:MAX_PIECES] for ws in words]
+        word_len = np.array([len(e.ids) for e in encs], dtype=np.int64)
+        word_ids = np.fromiter(
+            chain.from_iterable(e.ids for e in encs), np.int64, int(word_len.sum())
+        )
+        position = dict(zip(distinct, range(len(distinct)), strict=True))
+        seq = np.fromiter(map(position.__getitem__, flat), np.int64, len(flat))
+        # every occurrence's pieces, in order: word_ids[start of its word + k]
+        occ_len = word_len[seq]
+        out_start = np.cumsum(occ_len) - occ_len
+        word_start = np.cumsum(word_len) - word_len
+        total = int(occ_len.sum())
+        ids = word_ids[np.arange(total) - np.repeat(out_start - word_start[seq], occ_len)]
+        # each text's pieces, cut at the window
+        ends = np.concatenate(([0], np.cumsum(occ_len)))
+        bounds = np.concatenate(([0], np.cumsum([len(ws) for ws in words], dtype=np.int64)))
+        first, full = ends[bounds[:-1]], ends[bounds[1:]] - ends[bounds[:-1]]
+        lengths = np.minimum(full, MAX_PIECES)
+        if (full > MAX_PIECES).any():
+            ids = ids[np.arange(total) - np.repeat(first, full) < MAX_PIECES]
+        return lengths, ids
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         import numpy as np
@@ -130,9 +154,7 @@ class StaticEncoder:
         out = np.zeros((len(texts), STATIC_DIM), dtype=np.float32)
         if not texts:
             return out
-        pieces = self.piece_ids(texts)
-        lengths = np.array([len(p) for p in pieces], dtype=np.int64)
-        ids = np.fromiter(chain.from_iterable(pieces), dtype=np.int64, count=int(lengths.sum()))
+        lengths, ids = self.pieces(texts)
         ends = np.cumsum(lengths).tolist()
         # The rows of a slice of texts at a time, gathered into one reused buffer (the
         # rows of every word piece at once were gigabytes for 10,000 articles), summed
