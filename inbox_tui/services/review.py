@@ -31,6 +31,7 @@ from inbox_tui.services.replies import (
     answered_message,
     customers_of,
     our_addresses,
+    reply_thread,
     sending_account,
     signature,
     thread_of,
@@ -146,7 +147,7 @@ def reply_review(
     ``queue_reply`` would use (answering the customer's message ``answering``, else
     their newest)."""
     conv = core.lock_conversation(session, conversation_id)
-    thread = thread_of(session, conv)
+    thread = reply_thread(session, conv)
     ours = our_addresses(session, config)
     last_in = answered_message(thread, ours, answering)
     subject = reply_subject(last_in.subject if last_in and last_in.subject else conv.subject)
