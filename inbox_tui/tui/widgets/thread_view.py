@@ -225,6 +225,7 @@ class ThreadView(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
         self._width = 0  # the width they were laid out at
         self._guess = 0  # estimated lines of the blocks not laid out yet
         self._reveal: int | None = None  # the conversation to show at its latest message
+        self._arrived: int | None = None  # a message new since the last show: its head in sight
         self._line_style: Style | None = None  # rich_style during one render_lines
         self._sizing = False  # laying out in the screen's layout, which paints us whole
 
@@ -251,6 +252,17 @@ class ThreadView(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
             # its author line.
             self.scroll_to(y=line + 1 if self.size.height < 6 else line, animate=False)
 
+    def _scroll_to_arrived(self) -> None:
+        """To the end, unless that hides the head of the message that just arrived (a
+        forward quoting a whole conversation ends in the customer's words, and read as
+        if nothing had been added: walk5): then that head at the top."""
+        arrived, self._arrived = self._arrived, None
+        line = self.line_of(arrived) if arrived is not None else None
+        if line is None or line >= self.max_scroll_y:
+            self.scroll_end(animate=False)
+        else:
+            self.scroll_to(y=line, animate=False)
+
     def window_for(self, conversation_id: int) -> int:
         shown_id, wanted = self.window
         return wanted if shown_id == conversation_id else WINDOW
@@ -272,6 +284,8 @@ class ThreadView(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
             self._scroll = "top"
         elif len(thread.messages) > len(before.messages) and not self.keep_top:
             self._scroll = "end"  # a new message (a reply sent, the customer wrote)
+            known = {m.id for m in before.messages}
+            self._arrived = next((m.id for m in thread.messages if m.id not in known), None)
         else:
             self._scroll = self.scroll_y  # a reload after an action: stay where the reader is
         self._rebuild()
@@ -318,7 +332,7 @@ class ThreadView(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
             self.scroll_to(y=0, animate=False, immediate=True)
         elif where == "end":
             self._lay_out_until(None)
-            self.call_after_refresh(self.scroll_end, animate=False)
+            self.call_after_refresh(self._scroll_to_arrived)
         else:
             assert isinstance(where, float | int)
             self._lay_out_until(int(where) + self.size.height)
