@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, case, func, or_
+from sqlalchemy import and_, bindparam, case, false, func, not_, or_, true
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -38,10 +38,16 @@ from inbox_tui.models import (
 from inbox_tui.services import bugrefs
 from inbox_tui.services.core import conversation_not_found
 from inbox_tui.services.drafts import conversations_with_drafts
-from inbox_tui.services.fulltext import LIKE_ESCAPE, like_contains, text_conditions
+from inbox_tui.services.due_order import DUE
+from inbox_tui.services.fulltext import (
+    LIKE_ESCAPE,
+    customer_condition,
+    like_contains,
+    text_conditions,
+)
 from inbox_tui.services.listing import ConversationRow, Cursor
 from inbox_tui.services.mentions import mentioned_conversations, unread_in
-from inbox_tui.services.sla import SlaPolicy, due_for, matching_ids
+from inbox_tui.services.sla import SlaPolicy, due_for, matching_ids, targets_set
 from inbox_tui.services.sla import current as current_sla
 
 WAITING = "waiting"  # ConversationFilter.order: needs a reply, waiting longest first
@@ -82,9 +88,12 @@ class ConversationFilter:
     without_contact_attrs: list[tuple[str, str]] = field(default_factory=list)
     # Needs a reply: the latest message that is not a note is the customer's.
     needs_reply: bool = False
+    # A "-" term the fields above cannot say (-assignee:sam, -is:open, -from:acme,
+    # -password, -"exact phrase"): the conversations matching any of these are left out.
+    excluded: list[ConversationFilter] = field(default_factory=list)
     # None: newest activity first. WAITING: only those that need a reply, waiting
     # longest first (services/sla.waiting_since, stored on the conversation), id
-    # breaking ties.
+    # breaking ties. DUE: every one, by time left, most overdue first (services/due_order).
     order: str | None = None
 
 
@@ -130,6 +139,8 @@ class Thread:
     # Why things happened by themselves: each rule that fired here, newest last, as
     # "“Invoices to billing”: tagged billing, assigned to sam" (cleaned).
     rules_fired: list[str] = field(default_factory=list)
+    # Its own response targets set by hand: "sam set first reply target 30m" (cleaned).
+    target_set: str = ""
 
 
 def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool = True):  # type: ignore[no-untyped-def]
@@ -200,14 +211,30 @@ def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool
         stmt = stmt.where(Conversation.last_activity_at >= flt.after)
     if flt.before:
         stmt = stmt.where(Conversation.last_activity_at < flt.before)
+    for left_out in flt.excluded:
+        stmt = stmt.where(_not_matching(left_out, session))
     # With required tags (or ids) SQLite drives the query from that short list of
     # conversations, not by the activity order a page is read in.
     in_order = ordered and not flt.tags and flt.ids is None and flt.sla_state is None
     in_order = in_order and flt.order is None
     terms = [(t, True) for t in flt.text] + [(t, False) for t in flt.phrases]
-    for condition in text_conditions(session, terms, ordered=in_order):
-        stmt = stmt.where(condition)
+    conditions = text_conditions(session, terms, ordered=in_order)
+    for (term, prefix), condition in zip(terms, conditions, strict=True):
+        # A word is found in the text or in the customer's name or address.
+        customer = customer_condition(session, term, prefix)
+        stmt = stmt.where(condition if customer is None else or_(condition, customer))
     return stmt
+
+
+def _not_matching(sub: ConversationFilter, session: Session):  # type: ignore[no-untyped-def]
+    """The condition "this conversation does not match ``sub``": the conditions ``sub``
+    puts on a conversation row, negated as a whole. A condition that is unknown for a
+    row (SQL NULL: no assignee, no contact) does not match, so ``-assignee:sam`` keeps
+    the unassigned ones."""
+    where = _apply_filter(select(Conversation.id), sub, session, ordered=False).whereclause
+    if where is None:  # nothing to leave out ("-" with nothing after it)
+        return true()
+    return not_(func.coalesce(where, false()))
 
 
 def _apply_people(stmt, flt: ConversationFilter):  # type: ignore[no-untyped-def]
@@ -241,11 +268,15 @@ def list_conversations(
     after: Cursor | None = None,
     limit: int = 100,
     drafts_for: str | None = None,
+    with_due: bool = True,
 ) -> list[ConversationRow]:
     """One page of conversations, newest activity first, strictly after ``after``.
     ``drafts_for``: mark the rows where this agent has a draft (the list's "draft")
-    or an unread mention (the list's "@")."""
+    or an unread mention (the list's "@"). ``with_due``: with response targets, each row's
+    due time (False: the caller has them)."""
     flt = flt or ConversationFilter()
+    if flt.order == DUE:
+        return _by_time_left(session, flt, after, limit, drafts_for)
     key = _order_key(flt)
     stmt = (
         core_select(Conversation, col(Agent.username), col(Contact.name), col(Contact.email), key)
@@ -284,8 +315,8 @@ def list_conversations(
         )
         for conv, username, cname, cemail, since in rows
     ]
-    policy = current_sla()
-    if policy is not None and out:
+    policy = flt.sla_policy or current_sla()
+    if policy is not None and out and with_due:
         due = due_for(session, policy, [r.id for r in out])
         for r in out:
             r.sla_at_risk = policy.at_risk
@@ -294,11 +325,59 @@ def list_conversations(
     return out
 
 
+def by_time_left(flt: ConversationFilter) -> ConversationFilter:
+    """``flt`` sorted by time left (services/due_order): the same conversations (a view
+    of those that need a reply keeps only those), in that order."""
+    return replace(flt, order=DUE, needs_reply=flt.needs_reply or flt.order == WAITING)
+
+
+def _narrow(session: Session, flt: ConversationFilter):  # type: ignore[no-untyped-def]
+    """``flt``'s conditions, without its order, for due_order's statements."""
+    plain = replace(flt, order=None)
+    return lambda stmt: _apply_filter(stmt, plain, session, ordered=False)
+
+
+def _by_time_left(
+    session: Session,
+    flt: ConversationFilter,
+    after: Cursor | None,
+    limit: int,
+    drafts_for: str | None,
+) -> list[ConversationRow]:
+    """A page in time-left order (services/due_order): its keys, then its rows."""
+    from inbox_tui.services import due_order
+
+    policy = flt.sla_policy or current_sla()
+    keys = due_order.page(session, _narrow(session, flt), policy, after, limit)
+    ids = ConversationFilter(ids=[cid for _, cid in keys])
+    rows = {
+        r.id: r
+        for r in list_conversations(
+            session, ids, limit=limit, drafts_for=drafts_for, with_due=False
+        )
+    }
+    out = []
+    for key, cid in keys:
+        if cid in rows:
+            row = rows[cid]
+            row.order_at = key
+            if policy is not None:  # the due times the order was made of
+                row.sla_due_at = key if key < due_order.NO_TARGET_START else None
+                row.sla_at_risk, row.sla_hours = policy.at_risk, policy.hours
+            out.append(row)
+    return out
+
+
 def row_cursor_at(session: Session, flt: ConversationFilter, index: int) -> Cursor | None:
     """The keyset cursor of the row at ``index`` (0-based) in list order, found by
     OFFSET: used only to jump far (``G``), after which paging is by keyset again."""
     # Not "ordered": a far jump reads past most matches anyway, so the plan that stops
     # early at a page would test every conversation one by one instead.
+    if flt.order == DUE:
+        from inbox_tui.services import due_order
+
+        policy = flt.sla_policy or current_sla()
+        return due_order.position(session, _narrow(session, flt), policy, index)
     key = _order_key(flt)
     stmt = _apply_filter(select(key, Conversation.id), flt, session, ordered=False)
     row = session.exec(_ordered(stmt, flt, key).offset(index).limit(1)).first()
@@ -382,11 +461,14 @@ def get_thread(
     conversation_id: int,
     newest: int | None = None,
     bug_pattern: str | None = None,
+    me: str | None = None,
 ) -> Thread:
     """The conversation with its messages and notes, oldest first: all of them, or only
     the ``newest`` few (a 900-message thread is read from its end, as Gmail shows it;
     ``earlier`` says how many were left out). Each note carries the bug references it
-    links (``bug_pattern``: the configured one), so the thread shows the link.
+    links (``bug_pattern``: the configured one), so the thread shows the link. With
+    ``me``, the conversation's ``mentioned`` says whether a note here names ``me``
+    unread (shown, it is read: ``mentions.shown``).
 
     Read with prebuilt Core statements on the session's connection (the thread is what
     a key opens: through the ORM it was 8 statements and ~4.5 ms of CPU for the
@@ -406,11 +488,16 @@ def get_thread(
         pattern = bugrefs.compile_pattern(bug_pattern)
     except bugrefs.BugLinkError:
         pattern = None  # a refused pattern links nothing (``issue`` says why)
+    row = _header_row(session, head)
+    if me is not None and (earlier or any(m.direction == "note" for m in rows)):
+        row.mentioned = conversation_id in unread_in(session, me, [conversation_id])
+    has_target = head.target_first is not None or head.target_next is not None
     return Thread(
-        conversation=_header_row(session, head),
+        conversation=row,
         version=head.version,
         earlier=earlier,
         rules_fired=rules_fired(session, conversation_id),
+        target_set=targets_set(session, conversation_id) if has_target else "",
         messages=[_thread_message(m, pattern) for m in rows],
     )
 
@@ -429,7 +516,7 @@ def open_thread(
     from inbox_tui.services.clock import customer_clock
     from inbox_tui.services.presence import viewers
 
-    thread = get_thread(session, conversation_id, newest=newest, bug_pattern=bug_pattern)
+    thread = get_thread(session, conversation_id, newest=newest, bug_pattern=bug_pattern, me=me)
     clock = customer_clock(session, conversation_id, now) if now is not None else None
     thread.customer_clock = clock.describe() if clock else ""
     thread.customer_offset = clock.offset_minutes if clock else None
@@ -455,6 +542,8 @@ _HEAD = (
         _C.c.message_count,
         _C.c.snoozed_until,
         _C.c.version,
+        _C.c.target_first,
+        _C.c.target_next,
         _C.c.last_customer_at,
         _C.c.created_at,
         _A.c.username,

@@ -52,7 +52,7 @@ class ThreadOpening(FlowsBase):
     _hide_pane: Callable[[], None]
     _follow_cursor: Callable[[], None]
     _show_keys: Callable[[], None]
-    mentions_read: Callable[[int], None]
+    mentions_shown: Callable[[], None]
 
     def _load_thread(self, conv_id: int) -> None:
         window = self.thread_view.window_for(conv_id)
@@ -72,6 +72,7 @@ class ThreadOpening(FlowsBase):
         if self._opening == conv_id:  # Enter on the list: the thread is here, show it
             self._opening = None
             self._enter_reading()
+        self.mentions_shown()  # opened (or refreshed while open), it reads them
 
     @on(ThreadView.OlderWanted)
     def _older(self) -> None:
@@ -99,14 +100,16 @@ class ThreadOpening(FlowsBase):
         self._thread_return = was if from_pane and was != conv_id else None
         self.open_id = conv_id
         self._opening = None
+        # The list follows what the agent opened: back from the thread, the cursor is on
+        # it (B opened the reply taken back while the cursor sat on another row).
+        self.conv_list.keep_on(conv_id)
         shown = self.thread_view.thread
         previewed = self.has_class("-wide") and shown and shown.conversation.id == conv_id
         if when_read and not previewed:
             self._opening = conv_id
         else:
             self._enter_reading(from_pane)
-        self._load_thread(conv_id)
-        self.mentions_read(conv_id)
+        self._load_thread(conv_id)  # its mentions are read when it is shown
         self.post_message(OpenChanged())
 
     def _enter_reading(self, from_pane: bool = False) -> None:
