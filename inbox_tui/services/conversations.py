@@ -177,21 +177,9 @@ def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool
         sub = select(Agent.id).where(Agent.username == flt.assignee).scalar_subquery()
         stmt = stmt.where(Conversation.assignee_id == sub)
     for name in flt.tags:
-        stmt = stmt.where(
-            col(Conversation.id).in_(
-                select(ConversationTag.conversation_id)
-                .join(Tag, col(Tag.id) == ConversationTag.tag_id)
-                .where(Tag.name == name.lower())
-            )
-        )
+        stmt = stmt.where(col(Conversation.id).in_(_tagged(name)))
     for name in flt.without_tags:
-        stmt = stmt.where(
-            col(Conversation.id).not_in(
-                select(ConversationTag.conversation_id)
-                .join(Tag, col(Tag.id) == ConversationTag.tag_id)
-                .where(Tag.name == name.lower())
-            )
-        )
+        stmt = stmt.where(col(Conversation.id).not_in(_tagged(name)))
     if flt.channel:
         stmt = stmt.where(Conversation.channel == flt.channel)
     if flt.contact_id is not None:
@@ -225,6 +213,15 @@ def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool
         customer = customer_condition(session, term, prefix)
         stmt = stmt.where(condition if customer is None else or_(condition, customer))
     return stmt
+
+
+def _tagged(name: str):  # type: ignore[no-untyped-def]
+    """The ids of the conversations tagged ``name``."""
+    return (
+        select(ConversationTag.conversation_id)
+        .join(Tag, col(Tag.id) == ConversationTag.tag_id)
+        .where(Tag.name == name.lower())
+    )
 
 
 def _not_matching(sub: ConversationFilter, session: Session):  # type: ignore[no-untyped-def]
