@@ -125,6 +125,7 @@ class FlowsBase(Screen[None]):
     config: Config
     me: str
     clock: Callable[[], datetime]
+    zone: str  # the agent's time zone (services/agent_clock): every time shown is in it
     open_id: int | None
     open_version: int | None
     query_text: str

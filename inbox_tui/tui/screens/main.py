@@ -21,9 +21,10 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from inbox_tui.sanitize import one_line
+from inbox_tui.services.agent_clock import agent_zone
 from inbox_tui.tui import actions
 from inbox_tui.tui.gateway import Gateway, Loaded, StoreLike
-from inbox_tui.tui.restyle import set_state_class
+from inbox_tui.tui.restyle import repaint_in_this_frame, set_state_class
 from inbox_tui.tui.screens.flows import OpenChanged, StatusNews
 from inbox_tui.tui.screens.insight import InsightFlows
 from inbox_tui.tui.screens.reading import ThreadOpening
@@ -153,9 +154,11 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
     ) -> None:
         super().__init__()
         self.gateway, self.config, self.me, self.clock = gateway, config, me, clock
+        self.zone = agent_zone(config.agent.timezone)  # every time shown is on this clock
         self.view = "open"
         self.query_text = ""
         self.search_everywhere = False  # Tab in the search box: every conversation
+        self.by_time_left = False  # O: the list sorted by time left (services/due_order)
         self.replying_to: int | None = None
         self.open_id: int | None = None
         self.open_version: int | None = None
@@ -176,7 +179,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         self._early = False  # the list shows the first page read before the store opened
         # What the list shows (``_what``), and since when another set has been on its
         # way: keys for the list wait for it (``answer_pending``).
-        self._shown_what: tuple[str, str, bool] | None = None
+        self._shown_what: tuple[str, str, bool, bool] | None = None
         self._list_due: float | None = None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -184,8 +187,6 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
 
     def compose(self) -> ComposeResult:
         yield Static(id="top")
-        from inbox_tui.when import local_zone_name
-
         banner = Static(id="incident")
         banner.display = False  # shown only while a burst is going on
         yield banner
@@ -197,11 +198,10 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
                     lambda flt, page, after: self.gateway.call(page_of, flt, page, after, self.me),
                     lambda flt: self.gateway.call(count_of, flt),
                     clock=self.clock,
+                    zone=self.zone,
                     id="list",
                 )
-            yield ThreadView(
-                zone=local_zone_name(self.config.agent.timezone), me=self.me, id="thread"
-            )
+            yield ThreadView(zone=self.zone, me=self.me, id="thread")
             yield SidePane(id="pane")
         yield Static(id="status")
         # A plain line of key hints: Textual's Footer builds a widget per key, which
@@ -263,7 +263,9 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
             return  # the same line: a focus change need not lay out the footer again
         self._keys_for = (width, n, reading)
         hints = sel + actions.key_hints(self.config.keys, max(0, width - len(sel)), reading)
-        self.query_one("#keys", Static).update(hints, layout=False)  # height 1 (css)
+        keys = self.query_one("#keys", Static)
+        keys.update(hints, layout=False)  # height 1 (css)
+        repaint_in_this_frame(keys)  # in the paint of what changed them (the thread opened)
 
     def _set_top(self, total: int, exact: bool = True) -> None:
         from inbox_tui.services.listing import EVERYTHING, list_title, view_label
@@ -271,7 +273,11 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         text = Text()
         text.append("inbox-tui ", style="bold")
         shown = list_title(self.view, self.query_text, self.search_everywhere)
+        if self.by_time_left:  # "Needs reply, oldest first · by time left" said both
+            shown = shown.replace(", oldest first", "")
         text.append(f"· {one_line(shown, 100)} ({total:,}{'' if exact else '+'})")
+        if self.by_time_left:
+            text.append(" · by time left", style="bold")
         sel = len(self.conv_list.selected)
         if sel:  # before the Tab hint: at 80 columns a long query cut it off the line
             text.append(f" · {sel} selected", style="bold yellow")
@@ -287,14 +293,33 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         from inbox_tui.services.views import resolve_filter
 
         view = "all" if self.search_everywhere and self.query_text.strip() else self.view
-        return resolve_filter(view, self.query_text, self.me, self.saved_views)
+        flt = resolve_filter(view, self.query_text, self.me, self.saved_views)
+        if self.by_time_left:
+            from inbox_tui.services.conversations import by_time_left
 
-    def _what(self) -> tuple[str, str, bool]:
-        """Which result set the list is asked for: the view, the search and its scope.
-        A reload of the set shown is a refresh (the cursor stays on its conversation);
-        another set starts at its top."""
+            return by_time_left(flt)
+        return flt
+
+    def action_sort_time_left(self) -> None:
+        """O: the list by time left, most overdue first, or back to the view's order,
+        from its top (the most overdue). It needs response targets."""
+        if not self.config.sla:
+            self.notify(
+                "Sorting by time left needs response targets: set [sla] first_response "
+                "(and next_response) in the config.",
+                markup=False,
+            )
+            return
+        self.by_time_left = not self.by_time_left
+        self.reload()
+
+    def _what(self) -> tuple[str, str, bool, bool]:
+        """Which result set the list is asked for: the view, the search, its scope and
+        its order. A reload of the set shown is a refresh (the cursor stays on its
+        conversation); another set, or the same in another order (O: the most overdue
+        first is what it is asked for), starts at its top."""
         everywhere = self.search_everywhere and bool(self.query_text.strip())
-        return self.view, self.query_text, everywhere
+        return self.view, self.query_text, everywhere, self.by_time_left
 
     @property
     def answer_pending(self) -> bool:
@@ -393,7 +418,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
     def _show_list(
         self,
         flt: ConversationFilter,
-        what: tuple[str, str, bool],
+        what: tuple[str, str, bool, bool],
         rows: list[ConversationRow],
         keep_id: int | None,
         exact: bool = True,
@@ -704,7 +729,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
             self.side_pane.show_message("No conversation is highlighted.")
             return
         self.gateway.read(
-            self, load_pane_data, self.side_pane.kind, cid, self.me, self.clock(),
+            self, load_pane_data, self.side_pane.kind, cid, self.me, self.clock(), self.zone,
             reply=PaneLoaded, flow=self._pane_generation, group="pane", exclusive=True,
         )  # fmt: skip
 

@@ -33,9 +33,11 @@ class ViewsLoaded(Loaded):
 
 class ViewsList(KeyList):
     """The views. On a saved view, R renames it and Delete deletes it (after asking).
-    Typing filters them, ranked as every picker ranks (``rank_items``): the letters not
-    taken by the list's own keys (j/k/g/G move, R renames); Backspace takes one back,
-    Esc clears the filter before it closes the panel."""
+    Typing filters them, ranked as every picker ranks (``rank_items``). j/k/g/G move
+    until a filter is begun; after its first letter they are letters of it (walk5:
+    "billing" became "billin", "bugs" "bus"), and the arrows move. Backspace takes one
+    back; Esc closes the panel, filter and all, as it closes every picker (walk5: an Esc
+    that only cleared the filter left the panel open and the next v was typed into it)."""
 
     BINDINGS = [
         Binding("R", "rename", "Rename view", show=False, id="views.rename"),
@@ -78,16 +80,16 @@ class ViewsList(KeyList):
             # highlight, or the list's cursor over the rows before).
             retype(self.app, event)
             return
-        if await self._own_key(event):
+        letter = bool(event.is_printable and event.character)
+        filtering = letter and bool(self.typed) and event.key not in ("R", "space")
+        if not filtering and await self._own_key(event):
             return
         keys = {b.key for b in (*self.BINDINGS, *KeyList.BINDINGS) if isinstance(b, Binding)}
         bound = {k for key in keys for k in key.split(",")}
-        if event.is_printable and event.character and event.key not in bound:
-            self.typed += event.character
+        if filtering or (letter and event.key not in bound):
+            self.typed += event.character or ""
         elif event.key == "backspace" and self.typed:
             self.typed = self.typed[:-1]
-        elif event.key == "escape" and self.typed:
-            self.typed = ""
         else:
             return
         event.stop()

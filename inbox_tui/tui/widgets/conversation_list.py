@@ -24,6 +24,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from inbox_tui.sanitize import one_line
+from inbox_tui.tui.restyle import PaintedWholeWhenLaidOut
 
 if TYPE_CHECKING:  # the store's modules load after the first frame
     from inbox_tui.services.conversations import ConversationFilter, ConversationRow
@@ -54,7 +55,7 @@ def age(dt: datetime, now: datetime) -> str:
     return dt.strftime("%b %y")
 
 
-class ConversationList(ScrollView, can_focus=True):
+class ConversationList(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
     """Rows of conversations; the cursor row is highlighted, ``x`` marks rows for bulk."""
 
     BINDINGS = [
@@ -95,12 +96,14 @@ class ConversationList(ScrollView, can_focus=True):
         ],
         count: Callable[[ConversationFilter], int],
         clock: Callable[[], datetime] | None = None,
+        zone: str = "UTC",
         **kwargs: object,
     ) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._fetch_page = fetch_page
         self._count = count
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.zone = zone  # the agent's time zone: a snoozed row's wake time is in it
         self.filter: ConversationFilter | None = None
         self.total = 0
         self._pages: OrderedDict[int, list[ConversationRow]] = OrderedDict()
@@ -195,8 +198,11 @@ class ConversationList(ScrollView, can_focus=True):
         for page, rows in self._pages.items():
             for i, row in enumerate(rows):
                 if row.id == conv_id:
-                    self.cursor = page * PAGE + i
-                    self.refresh()
+                    self._on_id = conv_id
+                    # On the row already (Enter on it): setting the cursor again (it
+                    # always updates) painted the list once more before the thread.
+                    if self.cursor != page * PAGE + i:
+                        self.cursor = page * PAGE + i  # watch_cursor repaints
                     return True
         return False
 
@@ -393,7 +399,7 @@ class ConversationList(ScrollView, can_focus=True):
         # assignee and tags at the edge are never pushed off it (a snoozed row at 80
         # columns, or in the list beside a thread, showed "m" for mei, or nothing).
         room = width - tail - MIN_SUBJECT - sum(len(seg.text) for seg in (*head, *marks))
-        name, wakes = _squeeze(who, name_w, _wakes(row), room)
+        name, wakes = _squeeze(who, name_w, _wakes(row, self.zone), room)
         head.append(Segment(name, base + Style(bold=row.status == "open")))
         head += marks
         if wakes:
@@ -411,12 +417,19 @@ class ConversationList(ScrollView, can_focus=True):
 MIN_SUBJECT = 5
 
 
-def _wakes(row: ConversationRow) -> tuple[str, str]:
-    """A snoozed row's wake-up time, in full and short (without the weekday)."""
+def _wakes(row: ConversationRow, zone: str) -> tuple[str, str]:
+    """A snoozed row's wake-up time on the agent's clock (``zone``), in full and short
+    (without the weekday; both without the zone's name, which the snooze said)."""
+    from inbox_tui.services.agent_clock import agent_time
+
     if row.status != "snoozed" or row.snoozed_until is None:
         return "", ""
-    at = row.snoozed_until.astimezone(UTC)
-    return f"wakes {at:%a %d %b %H:%M} · ", f"wakes {at:%d %b %H:%M} · "
+    at = row.snoozed_until
+    full, short = (
+        agent_time(at, zone, named=False),
+        agent_time(at, zone, "%d %b %H:%M", named=False),
+    )
+    return f"wakes {full} · ", f"wakes {short} · "
 
 
 def _squeeze(who: str, name_w: int, wakes: tuple[str, str], room: int) -> tuple[str, str]:
