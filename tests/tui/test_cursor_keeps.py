@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import timedelta
 
 import pytest
 
@@ -137,6 +138,35 @@ async def test_a_refresh_answered_after_the_agent_moved_does_not_move_the_cursor
         await settle(pilot, 5)
         assert on_row(app) == shown[shown.index(start) + 2]
         assert app.main.conv_list.row_at(shown.index(start)).assignee == ME
+
+
+async def test_an_action_deep_in_the_list_keeps_the_cursor_on_its_conversation(demo_store):
+    """Past the first page: ``i`` on a conversation while another agent closed one above
+    it. The reload after an action read only the first page, so the cursor stayed at its
+    index, on the conversation below the one acted on."""
+    from inbox_tui.services import triage
+    from inbox_tui.tui.widgets.conversation_list import PAGE
+    from tests.test_sla import add
+    from tests.tui.conftest import NOW
+
+    for i in range(130):  # older than the demo's: below them in the Open view
+        add(demo_store, f"old{i}", NOW - timedelta(days=200, hours=i))
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        lst = app.main.conv_list
+        for _ in range(12):
+            if lst.cursor > PAGE + 5:
+                break
+            await pilot.press("pagedown")
+            await settle(pilot)
+        acted = on_row(app)
+        assert lst.cursor > PAGE and acted is not None
+        demo_store.run(triage.close_many, "priya", [lst.row_at(3).id])  # above it
+        await pilot.press("i")
+        await settle(pilot, 5)
+        assert on_row(app) == acted
+        assert lst.current_row().assignee == ME
 
 
 async def test_a_wide_screens_open_thread_stays_when_its_row_leaves_the_list(demo_store):
@@ -273,19 +303,34 @@ def test_the_terminal_parser_keeps_alt_on_named_keys():
 # -- walk4 12: the cursor after renaming a view ----------------------------------------
 
 
-async def test_the_views_panel_stays_on_a_view_renamed_there(demo_store):
+async def _highlight_view(pilot, view_id: str):
+    await pilot.press("v")
+    await settle(pilot)
+    views = pilot.app.main.query_one("#views")
+    views.highlighted = next(i for i, o in enumerate(views._options) if o.id == view_id)
+    await settle(pilot)
+    return views
+
+
+async def test_a_view_renamed_where_it_is_shown_keeps_the_panel_and_the_list_cursor(
+    demo_store,
+):
+    """walk4 12: renaming the view shown, from the views panel: the panel's highlight
+    went to another view, and the list is the same set under its new name (its cursor
+    stays on its row, not at the top)."""
     from inbox_tui.services import views as sv
 
-    demo_store.run(sv.save_view, "Exports", "export", "open")
+    demo_store.run(sv.save_view, "Exports", "export", "all")
     demo_store.run(sv.save_view, "Billing", "invoice", "open")
     app = make_app(demo_store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("v")
-        await settle(pilot)
-        views = app.main.query_one("#views")
-        views.highlighted = next(i for i, o in enumerate(views._options) if o.id == "saved:Exports")
-        await settle(pilot)
+        await _highlight_view(pilot, "saved:Exports")
+        await pilot.press("enter")
+        await settle(pilot, 5)
+        assert app.main.view == "saved:Exports" and len(ids_shown(app)) >= 3
+        acted = await down(pilot, 2)
+        views = await _highlight_view(pilot, "saved:Exports")
         await pilot.press("R", *" weekly", "enter")
         await settle(pilot, 5)
         assert [v.name for v in demo_store.run(sv.list_saved_views)] == [
@@ -293,9 +338,11 @@ async def test_the_views_panel_stays_on_a_view_renamed_there(demo_store):
             "Exports weekly",
         ]
         assert views.get_option_at_index(views.highlighted).id == "saved:Exports weekly"
-        await pilot.press("enter")
-        await settle(pilot, 5)
         assert app.main.view == "saved:Exports weekly"
+        assert on_row(app) == acted
+        await pilot.press("escape")
+        await settle(pilot)
+        assert on_row(app) == acted
 
 
 def _cursor_line(frame: str) -> int:

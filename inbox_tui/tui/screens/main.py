@@ -360,6 +360,9 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
             self.on_list_loaded(ListLoaded(prefetched[1], (prefetched[0], keep_id, what)))
             return
         self._list_request = flt
+        if what == self._shown_what and self.conv_list.filter is not None:
+            self._refresh_list(flt)  # the same set: the pages the list has, cursor kept
+            return
         self._check_selection(flt)
         # Search reloads per keystroke and a count reads every match, while the first
         # page stops early: the page is shown first, a short page needs no count.
@@ -436,15 +439,26 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         data in place, cursor and thread kept (a reload on its way is not cancelled)."""
         lst = self.conv_list
         if lst.filter is not None and lst.filter is self._list_request:
-            wanted = sorted({lst.cursor // PAGE, *lst.loaded_pages()})[:5]
-            self.gateway.read(
-                self, pages_of, lst.filter, wanted, self.me, reply=ListRefreshed, flow=lst.filter,
-                group="list", exclusive=True,
-            )  # fmt: skip
+            self._refresh_list(lst.filter)
         if self.open_id is not None:
             self._load_thread(self.open_id)
         self.refresh_pane()
         self._check_incidents()
+
+    def _refresh_list(self, flt: ConversationFilter) -> None:
+        """Read the set shown again: the cursor's page, the first (where a conversation
+        acted on may have moved) and the loaded pages nearest the cursor, five at most;
+        ``ConversationList.show_rows`` keeps the cursor on its conversation. (Only the
+        first page was read after an action: a cursor further down stayed at its index,
+        on whatever conversation had moved there.)"""
+        lst = self.conv_list
+        here = lst.cursor // PAGE
+        near = sorted(set(lst.loaded_pages()) - {here, 0}, key=lambda p: abs(p - here))
+        wanted = sorted({here, 0, *near[:3]})
+        self.gateway.read(
+            self, pages_of, flt, wanted, self.me, reply=ListRefreshed, flow=flt, group="list",
+            exclusive=True,
+        )  # fmt: skip
 
     def on_list_refreshed(self, message: ListRefreshed) -> None:
         total, pages = message.value
@@ -453,7 +467,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
     def _apply_refresh(
         self, flt: ConversationFilter, total: int, pages: dict[int, list[ConversationRow]]
     ) -> None:
-        if flt is not self.conv_list.filter or flt is not self._list_request:
+        if flt is not self._list_request:
             return  # the agent searched for something else meanwhile (see _show_list)
         self.conv_list.show_rows(flt, total, pages, fresh=False)
         self._set_top(total)

@@ -169,8 +169,9 @@ class ConversationList(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
         on_cursor = rows[offset].id if offset < len(rows) else None
         wanted = [i for i in (self._on_id, on_cursor) if i is not None]
         ids = [row.id for _, rows in sorted(old.items()) for row in rows]
-        if wanted and wanted[0] in ids:
-            near = ids.index(wanted[0])
+        followed = next((i for i in wanted if i in ids), None)
+        if followed is not None:
+            near = ids.index(followed)
             wanted += ids[near + 1 : near + 50] + ids[max(0, near - 50) : near][::-1]
         return next((where[i] for i in wanted if i in where), self.cursor)
 
