@@ -208,12 +208,13 @@ def test_closing_under_require_needs_a_category(setup, capsys):
     """[insight] category_on_close = "require": closing from the command line without a
     category is one sentence naming the category tags, and changes nothing;
     ``--category`` tags it in the transaction that closes it."""
+    from inbox_tui.models import TagKind
     from inbox_tui.services import triage
 
     store, cid, base = setup
     with open(base[1], "a") as f:
         f.write('[insight]\ncategory_on_close = "require"\n')
-    store.run(triage.ensure_tag, "bug")
+    store.run(triage.ensure_tag, "bug", TagKind.CATEGORY)
     before = kinds(store, cid)
     code, out, err = conv(capsys, base, "status", str(cid), "closed")
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1

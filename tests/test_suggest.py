@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from inbox_tui.incoming import IncomingMessage
 from inbox_tui.ingest import Ingestor
-from inbox_tui.models import Article, utcnow
+from inbox_tui.models import Article, TagKind, utcnow
 from inbox_tui.services import triage
 from inbox_tui.services.articles import import_articles
 from inbox_tui.services.suggest import (
@@ -169,7 +169,7 @@ def test_tag_suggestions_learn_from_the_team(store):
                     sent_at=utcnow(),
                 )
             ).conversation_id
-            triage.tag(s, "sam", cid, tag)
+            triage.tag(s, "sam", cid, tag, kind=TagKind.CATEGORY)
         return ing.add(
             IncomingMessage(
                 source="t",
@@ -256,13 +256,13 @@ def test_a_tag_reason_never_names_the_customer(store):
                 "kenji.tanaka@customer.example",
                 "Kenji Tanaka",
             )
-            triage.tag(s, "sam", cid, "bug")
+            triage.tag(s, "sam", cid, "bug", kind=TagKind.CATEGORY)
         asks = ["Add dark mode", "Please support CSV import", "Option to hide the sidebar"]
         for i, subject in enumerate(asks * 2):
             cid = mail(
                 ing, f"f{i}", subject, f"would love {subject.lower()}", f"u{i}@x.example", ""
             )
-            triage.tag(s, "sam", cid, "feature request")
+            triage.tag(s, "sam", cid, "feature request", kind=TagKind.CATEGORY)
         crash = mail(
             ing,
             "new",
@@ -356,7 +356,7 @@ def test_without_numpy_tags_fall_back_to_naive_bayes(store, monkeypatch):
                     sent_at=utcnow(),
                 )
             ).conversation_id
-            triage.tag(s, "sam", cid, tag)
+            triage.tag(s, "sam", cid, tag, kind=TagKind.CATEGORY)
 
     store.run(work)
     with store.read() as s:

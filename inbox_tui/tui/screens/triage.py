@@ -298,11 +298,22 @@ class TriageFlows(MailFlows):
         flow = self.begin()
         if flow is None:
             return
-        title = self._title("Tag", flow, "Enter toggles; type a new name to create it")
-        picker = FuzzyPicker(title, [], allow_new="Create tag", loading=True)
+        title = self._title("Tag", flow, "Enter toggles; a new name is a modifier, or New category")
+        # A new name is a modifier unless the agent asks for a category (walk3/walk4: it
+        # became a category, which the stats' "without a category" share then counted).
+        picker = FuzzyPicker(
+            title, [], allow_new="New tag (modifier)", also_new=("New category", "category"),
+            loading=True,
+        )  # fmt: skip
 
         def chosen(value: str | None) -> None:
             if not value:
+                return
+            if value.startswith("\x00category:"):
+                tag = one_line(value[10:], 40)
+                ask, done = f"Tag {{on}} with {tag}?", f"Tagged {{on}} with {tag} (a new category)"
+                name, kind = value[10:], "category"
+                self.act(flow, ask, done, rule_service.tag_many, name, self.rules, kind)
                 return
             if any(it.value == value and it.checked for it in picker.items):
                 tag = one_line(value, 40)
