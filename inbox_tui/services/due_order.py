@@ -7,8 +7,8 @@ not a filter: the view or search keeps every conversation it had.
 
 A due time depends on tags, source, customer attributes, a rule's own target and the
 working hours, so it is not a column; but it never comes sooner after the customer
-wrote than the shortest target (working time never runs faster than the clock), nor
-later than the longest. Pages are read by keyset like the other orders: the waiting
+wrote than the shortest target after it (in working time when the targets count so),
+nor later than the longest. Pages are read by keyset like the other orders: the waiting
 conversations are walked in ``waiting_since`` order (indexed) in batches, their due
 times computed, and the walk stops once nothing later can come before the page's last
 row (a conversation with its own target, which may be shorter than any configured, is
@@ -133,12 +133,19 @@ class _Blocks:
             walked = (_aware(batch[-1][0]), int(batch[-1][1]))
             if len(batch) < size:
                 return found
-            if len(found) >= limit and walked[0] + soonest > found[-1][0]:
+            if len(found) >= limit and self._sooner(walked[0], soonest) > found[-1][0]:
                 # Nothing further can come sooner, but for a target of its own.
                 ahead = self.walked.where(_after_since(*walked)).where(_own())
                 ahead = ahead.where(_since <= found[-1][0]).limit(1)
                 if self.session.exec(ahead).first() is None:
                     return found
+
+    def _sooner(self, start: datetime, soonest: timedelta) -> datetime:
+        """The soonest any conversation waiting since ``start`` or later can be due:
+        the shortest target after it, in working time when the targets count so."""
+        if self.policy is None or soonest >= NO_TARGET:
+            return start + soonest
+        return self.policy.due(start, soonest)
 
     def _batch(self, rows: Any, after: Cursor | None) -> list[Cursor]:
         """The keys of these walked rows that come after ``after``."""
