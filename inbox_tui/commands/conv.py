@@ -58,7 +58,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     status.add_argument("--category", metavar="TAG", help=category_help)
     snooze = action(
-        "snooze", "hide until a time (30m, 3h, 2d, tomorrow 2pm, friday, ISO; UTC)", run_snooze
+        "snooze",
+        "hide until a time (30m, 3h, 2d, tomorrow 2pm, friday, ISO; your [agent] timezone)",
+        run_snooze,
     )
     snooze.add_argument("until", metavar="WHEN")
     note = action("note", "add an internal note (TEXT, or - to read standard input)", run_note)
@@ -79,7 +81,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--send-at",
         metavar="WHEN",
         help="hold it in the outbox until then: morning (the customer's 9:00, when their "
-        "mail said their zone), 3h, tomorrow, 2026-12-01 09:00 (UTC)",
+        "mail said their zone), 3h, tomorrow, 2026-12-01 09:00 (your [agent] timezone)",
     )
     rate = action("rate", "record the customer's rating: good, ok or bad", run_rate)
     rate.add_argument("rating", metavar="RATING")
@@ -175,6 +177,9 @@ def run_show(ctx: Context) -> int:
             sys.stdout.write(jsonl(record))
             return 0
         thread = get_thread(s, cid, bug_pattern=ctx.config.bug_pattern)
+    from inbox_tui.services.agent_clock import agent_time, agent_zone
+
+    zone = agent_zone(ctx.config.agent.timezone)
     c = thread.conversation
     tags = f"  [{one_line(', '.join(c.tags), 200)}]" if c.tags else ""
     print(f"#{c.id}  {one_line(c.subject or '(no subject)', 200)}")
@@ -186,7 +191,8 @@ def run_show(ctx: Context) -> int:
     for m in thread.messages:
         who = one_line(m.agent or m.author_name or m.author_email or "?", 100)
         kind = "forward" if m.forwarded else m.direction
-        print(f"\n--- message {m.id} · {kind} · {who} · {m.sent_at:%Y-%m-%d %H:%M} UTC")
+        when = agent_time(m.sent_at, zone, "%Y-%m-%d %H:%M")  # on the agent's clock
+        print(f"\n--- message {m.id} · {kind} · {who} · {when}")
         if addressed := m.addressees():  # already cleaned
             print(addressed)
         print(for_display(m.body).rstrip())
@@ -280,15 +286,16 @@ def run_snooze(ctx: Context) -> int:
     from inbox_tui.errors import UserError
     from inbox_tui.models import utcnow
     from inbox_tui.services import triage
-    from inbox_tui.when import snooze_until
+    from inbox_tui.services.agent_clock import agent_time, agent_zone, read_time
 
     cid = conversation_id(ctx.args.id)
+    zone = agent_zone(ctx.config.agent.timezone)  # "tomorrow 2pm" on the agent's clock
     try:
-        until = snooze_until(ctx.args.until, utcnow())
+        until = read_time(ctx.args.until, utcnow(), zone)
     except ValueError as exc:
         raise UserError(str(exc)) from None
     changed = ctx.store.run(triage.snooze, ctx.agent, cid, until)
-    sentence = f"#{cid} is snoozed until {until:%Y-%m-%d %H:%M} UTC."
+    sentence = f"#{cid} is snoozed until {agent_time(until, zone, '%Y-%m-%d %H:%M')}."
     return report(ctx, cid, "snooze", changed, sentence)
 
 
@@ -323,10 +330,12 @@ def run_reply(ctx: Context) -> int:
     send_at = None
     if ctx.args.send_at is not None:
         from inbox_tui.models import utcnow
+        from inbox_tui.services.agent_clock import agent_zone
         from inbox_tui.services.schedule import send_at_for
 
+        zone = agent_zone(ctx.config.agent.timezone)
         with ctx.store.read() as session:
-            send_at = send_at_for(session, cid, ctx.args.send_at, utcnow())
+            send_at = send_at_for(session, cid, ctx.args.send_at, utcnow(), zone)
     sent = ctx.store.run(
         send_reply, ctx.agent, cid, text, config=ctx.config, then_status=then,
         category=ctx.args.category, send_at=send_at,

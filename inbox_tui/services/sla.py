@@ -40,6 +40,8 @@ from inbox_tui.models import (
     ConversationTag,
     Direction,
     Message,
+    Outbox,
+    OutboxStatus,
     Status,
     Tag,
 )
@@ -590,13 +592,23 @@ def breach_report(
             sources[int(cid or 0)] = (source or "", own_targets(first, next_))
     for chunk in _chunks(conv_ids):
         assert chunk is not None
-        rows = session.exec(
-            select(Message.conversation_id, Message.direction, Message.sent_at, Message.agent_id)
-            .where(col(Message.conversation_id).in_(chunk))
-            .where(Message.direction != Direction.NOTE.value)
-            .where(Message.source != FORWARD_SOURCE)  # no response, so not judged as one
-            .order_by(col(Message.conversation_id), col(Message.sent_at), col(Message.id))
-        ).all()
+        rows = _gone(
+            session.execute(
+                core_select(
+                    col(Message.conversation_id),
+                    col(Message.direction),
+                    col(Message.sent_at),
+                    col(Message.agent_id),
+                    col(Message.id),
+                    col(Outbox.status),
+                    col(Outbox.sent_at),
+                )
+                .outerjoin(Outbox, col(Outbox.message_row_id) == Message.id)
+                .where(col(Message.conversation_id).in_(chunk))
+                .where(col(Message.direction) != Direction.NOTE.value)
+                .where(col(Message.source) != FORWARD_SOURCE)  # no response, so not judged as one
+            ).all()
+        )
         attrs = _attributes(session, policy, chunk)
         _judge(out, policy, rows, tags, sources, names, since, until, attrs)
     for d in waiting(session, policy):
@@ -605,6 +617,23 @@ def breach_report(
             who = names.get(conv.assignee_id, "") if conv and conv.assignee_id else ""
             out.overdue_now[who] = out.overdue_now.get(who, 0) + 1
     return out
+
+
+# An outbox row in these has gone out (the demo records instead of sending).
+GONE = (OutboxStatus.SENT.value, OutboxStatus.LOGGED.value)
+
+
+def _gone(rows: Any) -> list[tuple[Any, ...]]:
+    """The messages in order, a reply that waited in the outbox at the time it went (as
+    the stats count it: ``store.aggregates``); one still waiting, failed or given up on
+    has not answered anyone, and is left out."""
+    out = []
+    for cid, direction, sent_at, agent_id, mid, status, went in rows:
+        if status is not None and status not in GONE:
+            continue
+        out.append((cid, direction, went or sent_at, agent_id, mid))
+    out.sort(key=lambda r: (r[0], r[2] if r[2].tzinfo else r[2].replace(tzinfo=UTC), r[4]))
+    return [r[:4] for r in out]
 
 
 def _judge(out, policy, rows, tags, sources, names, since, until, attrs) -> None:  # type: ignore[no-untyped-def]

@@ -237,8 +237,7 @@ class TeamFlows(TriageFlows):
             if message.result:
                 self.unread_mentions = max(0, self.unread_mentions - message.result)
                 self.load_views()
-                row = self.conv_list.current_row()
-                self.reload(keep_id=row.id if row else None)
+                self.reload()
             return
         if isinstance(flow, TargetSet):
             changed = message.result
