@@ -101,6 +101,11 @@ class TriageFlows(MailFlows):
                 flow.after()
         elif isinstance(flow, UndoFlow):
             self.notify(message.result.summary, markup=False)
+            if message.result.conversations:
+                # The cursor goes to what the undo brought back (walk5: an undone snooze
+                # put its row back above the cursor, and the next z snoozed the
+                # neighbour the cursor had moved to).
+                self.conv_list.keep_on(message.result.conversations[0][0])
         elif isinstance(flow, SendFlow):
             self.post_message(OpenChanged())  # others stop seeing "is replying" at once
             self.notify(self._sent_text(message.result), markup=False)
