@@ -161,14 +161,7 @@ def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool
                 .where(Tag.kind == TagKind.CATEGORY.value)
             )
         )
-    stmt = _apply_people(stmt, flt)
-    if flt.needs_reply or flt.order == WAITING:
-        # The stored copy of sla.waiting_since (store/waiting.py), indexed.
-        stmt = stmt.where(col(Conversation.waiting_since).is_not(None))
-    if flt.sla_state is not None and flt.sla_policy is not None:
-        now = flt.sla_now or utcnow()
-        found = matching_ids(session, flt.sla_policy, flt.sla_state, now, flt.sla_within)
-        stmt = stmt.where(col(Conversation.id).in_(found))
+    stmt = _apply_waiting(_apply_people(stmt, flt), flt, session)
     if flt.statuses:
         stmt = stmt.where(col(Conversation.status).in_(sorted(flt.statuses)))
     if flt.unassigned:
@@ -233,6 +226,18 @@ def _not_matching(sub: ConversationFilter, session: Session):  # type: ignore[no
     if where is None:  # nothing to leave out ("-" with nothing after it)
         return true()
     return not_(func.coalesce(where, false()))
+
+
+def _apply_waiting(stmt, flt: ConversationFilter, session: Session):  # type: ignore[no-untyped-def]
+    """Waiting for a reply (Needs reply), and the response-target terms (sla:)."""
+    if flt.needs_reply or flt.order == WAITING:
+        # The stored copy of sla.waiting_since (store/waiting.py), indexed.
+        stmt = stmt.where(col(Conversation.waiting_since).is_not(None))
+    if flt.sla_state is not None and flt.sla_policy is not None:
+        now = flt.sla_now or utcnow()
+        found = matching_ids(session, flt.sla_policy, flt.sla_state, now, flt.sla_within)
+        stmt = stmt.where(col(Conversation.id).in_(found))
+    return stmt
 
 
 def _apply_people(stmt, flt: ConversationFilter):  # type: ignore[no-untyped-def]
