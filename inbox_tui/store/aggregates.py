@@ -40,7 +40,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, event, insert, text
 from sqlalchemy.orm import Session as OrmSession
 
-from inbox_tui.store import dialect
+from inbox_tui.store import dialect, subject_keys
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
@@ -359,9 +359,12 @@ def _write(session: Any, ids: list[int], groups: Iterable[tuple[int, list[Any]]]
         session.execute(delete(conv_t).where(conv_t.c.conversation_id.in_(chunk)))
     convs: list[dict[str, Any]] = []
     facts: list[dict[str, Any]] = []
+    requests: list[int] = []  # tagged 'feature request': their subjects' keys are kept
     for conv_id, events in groups:
         conv, rows = fold(conv_id, events)
         convs.append(conv.row())
+        if subject_keys.FEATURE_REQUEST in conv.tags:
+            requests.append(conv_id)
         facts.extend(rows)
         if len(facts) >= 20_000:
             session.execute(insert(event_t), facts)
@@ -370,6 +373,8 @@ def _write(session: Any, ids: list[int], groups: Iterable[tuple[int, list[Any]]]
         session.execute(insert(conv_t), convs)
     if facts:
         session.execute(insert(event_t), facts)
+    if requests:
+        subject_keys.keep_for_conversations(session, requests)
 
 
 def _chunks(ids: list[int], n: int) -> Iterator[list[int]]:
