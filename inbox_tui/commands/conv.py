@@ -196,6 +196,8 @@ def run_show(ctx: Context) -> int:
         if addressed := m.addressees():  # already cleaned
             print(addressed)
         print(for_display(m.body).rstrip())
+        for note in m.clock_notes:  # already cleaned
+            print(f"Note: {note}.")
         if m.links:
             print(f"Linked to {one_line(', '.join(m.links), 500)}.")
     return 0
