@@ -31,7 +31,8 @@ _PREVIOUS = text(
     "WHERE c.contact_id = :contact AND m.conversation_id <> :conv AND m.direction = 'out' "
     # A forward went elsewhere; a reply still waiting in the outbox (or never gone) has
     # not helped anyone yet.
-    "AND m.source <> 'outbox:forward' AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.message_row_id = m.id "
+    "AND m.source <> 'outbox:forward' AND NOT EXISTS (SELECT 1 FROM outbox o "
+    "WHERE o.conversation_id = m.conversation_id AND o.message_row_id = m.id "
     "AND o.status NOT IN ('sent', 'logged')) "
     "ORDER BY m.sent_at DESC, m.id DESC LIMIT 1"
 )

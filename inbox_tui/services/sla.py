@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import and_, func
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -603,7 +603,13 @@ def breach_report(
                     col(Outbox.status),
                     col(Outbox.sent_at),
                 )
-                .outerjoin(Outbox, col(Outbox.message_row_id) == Message.id)
+                .outerjoin(  # by conversation first: outbox.conversation_id is indexed
+                    Outbox,
+                    and_(
+                        col(Outbox.conversation_id) == Message.conversation_id,
+                        col(Outbox.message_row_id) == Message.id,
+                    ),
+                )
                 .where(col(Message.conversation_id).in_(chunk))
                 .where(col(Message.direction) != Direction.NOTE.value)
                 .where(col(Message.source) != FORWARD_SOURCE)  # no response, so not judged as one
