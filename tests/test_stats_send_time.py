@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import random
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
@@ -465,3 +466,22 @@ def test_a_scheduled_reply_merged_into_another_conversation_still_waits(smtp_ser
     assert asyncio.run(flush_outbox(store, cfg, clock=lambda: went)).sent == 1
     assert seen() == (1, "sam", to_us(went))
     assert agreed(store, *window).team.replies_sent == 1
+
+
+def test_outbox_list_says_when_a_scheduled_reply_goes(smtp_server, store, tmp_path, capsys):
+    """`outbox list` said "sends in 10800 s" for a reply scheduled 3 h ahead (and "sends"
+    in the demo, which sends nothing): a time on the agent's clock past two minutes."""
+    from inbox_tui import cli
+
+    cfg = config(smtp_server.settings())
+    start = utcnow()
+    later = (start + timedelta(hours=3)).replace(second=0, microsecond=0)
+    cid = store.run(lambda s: customer(s, "s-1", start - timedelta(hours=1)))
+    oid = store.run(replies.queue_reply, "sam", cid, "Tomorrow.", config=cfg, send_at=later)
+    path = tmp_path / "agent.toml"
+    path.write_text('[agent]\nusername = "sam"\ntimezone = "Asia/Tokyo"\n')
+    assert cli.main(["--config", str(path), "--db", store.url, "outbox", "list"]) == 0
+    tokyo = later.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert f"goes out at {tokyo:%a %d %b %H:%M} JST (outbox cancel {oid} takes it back)" in (
+        capsys.readouterr().out
+    )
