@@ -125,6 +125,18 @@ def _finish(
         row.next_attempt_at = now + timedelta(seconds=min(3600, 15 * 2 ** (attempts - 1)))
 
 
+# Rows whose reply has not reached anyone (yet, or ever): the stats, the response
+# targets and "who last helped" leave their messages out. Few at any time, and found
+# through the status index.
+NOT_GONE = tuple(s.value for s in OutboxStatus if s not in (OutboxStatus.SENT, OutboxStatus.LOGGED))
+
+
+def not_gone(session: Session) -> set[int]:
+    """The message ids of replies and forwards that have not gone out (``NOT_GONE``)."""
+    rows = session.exec(select(Outbox.message_row_id).where(col(Outbox.status).in_(NOT_GONE))).all()
+    return {int(r) for r in rows if r is not None}
+
+
 def still_to_go(session: Session, outbox_id: int | None) -> int | None:
     """``outbox_id`` when that row still waits to go out (what is sent with it, a help
     article, counts when it goes), else None."""
