@@ -60,11 +60,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run_import(ctx: Context) -> int:
-    from inbox_tui.services.articles import import_articles
+    from inbox_tui.services.articles import import_articles, read_articles
     from inbox_tui.services.semantic import catch_up
-    from inbox_tui.sources.articles import load_articles
 
-    files, problems = load_articles(ctx.args.path)
+    files, problems = read_articles(ctx.args.path)
     counts = ctx.store.run(import_articles, files)
     # Their embeddings after the import, in short transactions of their own: the import
     # stands even if this fails or is interrupted, and the next one (or the TUI) catches up.
