@@ -197,20 +197,31 @@ def _stored_hashes(session: Session, kind: str, ids: Iterable[int] | None = None
 Todo = list[tuple[str, int, str, list[str]]]
 
 
-def _stale_articles(session: Session, kind: str = ARTICLE) -> tuple[Todo, list[int]]:
+Chunked = list[tuple[int, list[str]]]  # every article's id and chunks
+
+
+def _chunked_articles(session: Session) -> Chunked:
+    return [
+        (aid, article_chunks(title, description, body))
+        for aid, title, description, body in session.exec(
+            select(Article.id, Article.title, Article.description, Article.body)
+        ).all()
+        if aid is not None
+    ]
+
+
+def _stale_articles(
+    session: Session, kind: str = ARTICLE, chunked: Chunked | None = None
+) -> tuple[Todo, list[int]]:
     """Articles whose text changed since they were embedded (or never were) with the
-    model of ``kind``, and the ids of embedded articles that are gone."""
+    model of ``kind``, and the ids of embedded articles that are gone (``chunked``:
+    the articles as ``_chunked_articles`` read them, when the caller has them)."""
     have = _stored_hashes(session, kind)
     seed = [CHUNKING] if kind == ARTICLE else [static_embeddings.MODEL_ID, CHUNKING]
     todo: Todo = []
     present = set()
-    for aid, title, description, body in session.exec(
-        select(Article.id, Article.title, Article.description, Article.body)
-    ).all():
-        if aid is None:
-            continue
+    for aid, chunks in _chunked_articles(session) if chunked is None else chunked:
         present.add(aid)
-        chunks = article_chunks(title, description, body)
         if have.get(aid) != (h := text_hash([*seed, *chunks])):
             todo.append((kind, aid, h, chunks))
     return todo, [aid for aid in have if aid not in present]
@@ -398,9 +409,11 @@ def catch_up(
     and how many articles are left for MiniLM ("left")."""
     if embeddings.encoder() is None:
         return 0
-    static = catch_up_static(store)
     with store.read() as s:
-        todo, gone = _stale_articles(s)
+        chunked = _chunked_articles(s)  # once for both models
+    static = catch_up_static(store, chunked)
+    with store.read() as s:
+        todo, gone = _stale_articles(s, ARTICLE, chunked)
         stale = len(todo)
         todo = todo[:upgrade_limit]
         articles = len(todo)
@@ -440,14 +453,14 @@ def _in_budget(todo: Todo, start: int, spent: float, budget: float, searched: bo
     return per_chunk * sum(len(t[3]) for t in todo[start:]) <= budget - spent
 
 
-def catch_up_static(store: Store) -> int:
+def catch_up_static(store: Store, chunked: Chunked | None = None) -> int:
     """The static vectors of every article that has none for its current text (the
     table is distilled first if this machine has none yet). Returns how many."""
     enc = static_embeddings.encoder()
     if enc is None:
         return 0
     with store.read() as s:
-        todo, gone = _stale_articles(s, STATIC_ARTICLE)
+        todo, gone = _stale_articles(s, STATIC_ARTICLE, chunked)
     if gone:
         store.run(_drop_articles, gone, STATIC_ARTICLE)
     parts = [todo[start : start + STATIC_BATCH] for start in range(0, len(todo), STATIC_BATCH)]
