@@ -53,7 +53,9 @@ def row_text(info: AttachmentInfo, width: int = 116) -> Text:
     (its extension stays); a row never wraps into the next one."""
     size = words.size(info.size)
     ctype = one_line(info.content_type, 30)
-    who = f"{'note by' if info.internal else 'from'} {one_line(info.author or 'unknown', 24)}"
+    whose = {"customer": "from", "reply": "reply by", "forward": "forward by"}.get(info.kind)
+    whose = "note by" if info.internal else whose or "from"  # which message it came with
+    who = f"{whose} {one_line(info.author or 'unknown', 24)}"
     when = f", {info.sent_at:%d %b %H:%M}" if info.sent_at else ""
     flag = "  (not kept)" if info.status != "stored" else ""
     name = one_line(info.filename or "(no name)", 100_000)
