@@ -16,7 +16,9 @@ if TYPE_CHECKING:
     from inbox_tui.context import Context
 
 # Seconds `import articles` spends on MiniLM's vectors itself (a few changed articles
-# are done at once; a large import leaves the rest to the TUI's background catch-up).
+# are done at once; a large import leaves the rest to the TUI's background catch-up, and
+# a large new help centre, searched by its static vectors until MiniLM's cover it, all
+# of them after one article showed the model cannot finish in time: semantic.catch_up).
 IMPORT_UPGRADE_SECONDS = 10.0
 
 

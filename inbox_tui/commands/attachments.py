@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "attachments",
         help="list a conversation's attachments, or save them to a folder",
         description="Lists the attachments message by message, each message with its kind "
-        "(customer, reply, forward, note), who wrote it and when (UTC), and each file with its "
+        "(customer, reply, forward, note), who wrote it and when (on the agent's clock), and each file with its "
         "name, type, size and sha256; a file that an earlier message already carried says so "
         '(--json: [{"message_id", "filename", "content_type", "size", "sha256", "status", '
         '"note", "internal", "kind", "sent_at"}]). --save DIR writes the kept ones into DIR '
@@ -52,22 +52,24 @@ def run(ctx: Context) -> int:
     if not items:
         print(f"Conversation {conv_id} has no attachments.")
         return 0
-    _print_list(items)
+    _print_list(items, ctx.config.agent.timezone)
     return 0
 
 
-def _print_list(items: list[AttachmentInfo]) -> None:
-    """Message by message: a line naming it (kind, who, when), then its files, indented;
-    a file an earlier message carried says so."""
+def _print_list(items: list[AttachmentInfo], timezone: str | None) -> None:
+    """Message by message: a line naming it (kind, who, when on the agent's clock), then
+    its files, indented; a file an earlier message carried says so."""
     from inbox_tui.sanitize import one_line
+    from inbox_tui.services.agent_clock import agent_time, agent_zone
     from inbox_tui.words import size
 
+    zone = agent_zone(timezone)
     seen: dict[str, AttachmentInfo] = {}
     message = None
     for i in items:
         if i.message_row_id != message:
             message = i.message_row_id
-            when = f"{i.sent_at:%Y-%m-%d %H:%M} UTC" if i.sent_at else "(no date)"
+            when = agent_time(i.sent_at, zone, "%Y-%m-%d %H:%M") if i.sent_at else "(no date)"
             print(f"{i.kind:<8} {one_line(i.author or 'unknown', 60)}  {when}")
         state = "" if i.status == "stored" else f"  [{one_line(i.note or i.status, 200)}]"
         first = seen.setdefault(i.sha256, i) if i.sha256 else i

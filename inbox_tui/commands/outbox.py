@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from inbox_tui.context import Context
+    from inbox_tui.services.outbox import FlushReport
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -49,11 +50,17 @@ def run_flush(ctx: Context) -> int:
     if ctx.args.json:
         print(json.dumps(report.__dict__))
     else:
-        print(
-            f"{report.sent} sent, {report.retrying} to retry, {report.failed} failed."
-            + (f" Last error: {report.last_error}" if report.last_error else "")
-        )
+        print(flush_sentence(report))
     return 1 if report.failed else 0
+
+
+def flush_sentence(report: FlushReport) -> str:
+    """What ``outbox flush`` did, in one line (the demo records replies, sends none: it
+    said "0 sent" after recording them)."""
+    recorded = f"{report.logged} recorded (the demo inbox sends nothing), " if report.logged else ""
+    return f"{recorded}{report.sent} sent, {report.retrying} to retry, {report.failed} failed." + (
+        f" Last error: {report.last_error}" if report.last_error else ""
+    )
 
 
 def run_list(ctx: Context) -> int:

@@ -343,7 +343,7 @@ def apply_macro(
             result.changed.append(f"snoozed until {until:%Y-%m-%d %H:%M} UTC")
     elif status and triage.set_status(session, actor, conversation_id, Status(status), at=now):
         result.changed.append(f"set {status}")
-    _record_applied(session, actor, conversation_id, info, text, now)
+    _record_applied(session, actor, conversation_id, info, text, now, result.outbox_id)
     return result
 
 
@@ -411,8 +411,13 @@ def _record_applied(
     info: MacroInfo,
     text: str | None,
     now: datetime,
+    outbox: int | None = None,
 ) -> None:
-    """The events of an applied macro: each help article it sent, then the macro."""
+    """The events of an applied macro: each help article it sent (with its reply,
+    ``outbox``, when it has one), then the macro."""
+    from inbox_tui.services.outbox import still_to_go
+
+    outbox = still_to_go(session, outbox)
     conv = core.lock_conversation(session, conversation_id)
     agent = core.ensure_agent(session, actor)
     slugs = _template(info).articles if (text and info.body) else []
@@ -426,7 +431,8 @@ def _record_applied(
                 conv,
                 agent,
                 EventKind.ARTICLE_SENT,
-                {"article": art.id, "slug": art.slug, "via": "macro"},
+                {"article": art.id, "slug": art.slug, "via": "macro"}
+                | ({"outbox": outbox} if outbox is not None else {}),
                 at=now,
             )
     core.record(

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session, col, select
 
 from inbox_tui.errors import UserError
-from inbox_tui.models import Channel, Outbox, OutboxStatus, utcnow
+from inbox_tui.models import Channel, Conversation, Outbox, OutboxStatus, utcnow
 from inbox_tui.sanitize import one_line
 from inbox_tui.store import Store, note_core_writes
 
@@ -114,13 +114,50 @@ def _finish(
     # Server replies are untrusted text: the one place the error is stored cleans it.
     row.last_error = one_line(error, 2000) if error else None
     now = now or utcnow()
-    if status == OutboxStatus.SENT.value:
-        row.sent_at = now
+    if status in (OutboxStatus.SENT.value, OutboxStatus.LOGGED.value):
+        if status == OutboxStatus.SENT.value:
+            row.sent_at = now
         # A scheduled reply answers the customer once it has gone: the stored waiting
         # time (store/waiting.py) is recomputed at this commit, and other agents told.
         note_core_writes(session, [row.conversation_id])
+        _record_sent(session, row, now)
     elif status == OutboxStatus.QUEUED.value:
         row.next_attempt_at = now + timedelta(seconds=min(3600, 15 * 2 ** (attempts - 1)))
+
+
+def still_to_go(session: Session, outbox_id: int | None) -> int | None:
+    """``outbox_id`` when that row still waits to go out (what is sent with it, a help
+    article, counts when it goes), else None."""
+    row = session.get(Outbox, outbox_id) if outbox_id is not None else None
+    return outbox_id if row is not None and row.status == OutboxStatus.QUEUED.value else None
+
+
+def went_out(session: Session, conversations: list[int] | None = None) -> dict[int, datetime]:
+    """When each outbox row went out (its ``sent`` event), by outbox id, in these
+    conversations or all: what was sent with a reply (a help article) was sent then;
+    with one taken back or not gone, never."""
+    from inbox_tui.models import Event, EventKind
+
+    stmt = select(Event.at, Event.data).where(Event.kind == EventKind.SENT.value)
+    if conversations is not None:
+        stmt = stmt.where(col(Event.conversation_id).in_(conversations))
+    return {int(json.loads(d or "{}").get("outbox") or 0): at for at, d in session.exec(stmt)}
+
+
+def _record_sent(session: Session, row: Outbox, now: datetime) -> None:
+    """The ``sent`` event: a reply counts in the stats from the time it went out
+    (``store.aggregates``), not from when it was queued."""
+    from inbox_tui.models import EventKind, Message
+    from inbox_tui.services import core
+
+    # In the conversation its message (and reply event) is in now: a merge moves those.
+    message = session.get(Message, row.message_row_id) if row.message_row_id else None
+    conv = session.get(Conversation, message.conversation_id if message else row.conversation_id)
+    if conv is None:  # merged away meanwhile: its events moved with it
+        return
+    # No agent: the sender did this, not the agent (an agent's events are batches that
+    # the undo key looks back through, and every reply that goes would be one).
+    core.record(session, conv, None, EventKind.SENT, {"outbox": row.id}, at=now)
 
 
 async def flush_outbox(

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from inbox_tui.models import Agent, Presence, utcnow
@@ -50,3 +52,22 @@ def others_by_conversation(session: Session, me: str) -> dict[int, list[tuple[st
         if conv_id is not None:
             out.setdefault(conv_id, []).append((name or username, activity))
     return out
+
+
+_PRESENCE = Presence.__table__  # type: ignore[attr-defined]
+_AGENT = Agent.__table__  # type: ignore[attr-defined]
+_VIEWERS = (
+    core_select(_AGENT.c.username, _AGENT.c.name, _PRESENCE.c.activity)
+    .select_from(_PRESENCE.join(_AGENT, _AGENT.c.id == _PRESENCE.c.agent_id))
+    .where(_PRESENCE.c.conversation_id == bindparam("conv"))
+    .where(_PRESENCE.c.heartbeat_at >= bindparam("since"))
+    .where(_AGENT.c.username != bindparam("me"))
+)
+
+
+def viewers(session: Session, me: str, conversation_id: int) -> list[tuple[str, str]]:
+    """[(agent name, activity)] of the other agents seen recently on this conversation
+    (``others_by_conversation`` for one conversation, in one Core statement)."""
+    params = {"conv": conversation_id, "since": utcnow() - STALE, "me": me}
+    rows = session.connection().execute(_VIEWERS, params)
+    return [(name or username, activity) for username, name, activity in rows]

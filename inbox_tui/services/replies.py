@@ -616,10 +616,14 @@ def _store_reply(
         data["status_before"] = status_before
     if hold is not None:
         data["send_at"] = hold.isoformat()
+    if outbox.status == OutboxStatus.QUEUED.value:
+        data["on_send"] = True  # the stats count it when it goes (its ``sent`` event)
     core.append_message(session, conv, agent, Direction.OUTBOUND, EventKind.REPLIED, data, now)
     assert conv.id is not None
     if then_status in ("pending", "closed"):
-        triage.set_status(session, actor, conv.id, Status(then_status), at=now, cause="reply")
+        triage.set_status(
+            session, actor, conv.id, Status(then_status), at=now, cause="reply", outbox=outbox.id
+        )
     # Sent: the draft goes in the same transaction (a reply that failed to queue keeps it).
     delete_draft(session, actor, conv.id)
     assert outbox.id is not None

@@ -385,35 +385,54 @@ def catch_up(
     article first gets its static vectors (10,000 articles in well under a minute), so
     suggestions work at once; then MiniLM's: at most ``upgrade_limit`` articles, and no
     batch started after ``upgrade_seconds``, when given (the rest at the next
-    catch-up). Returns how many MiniLM vectors were computed; ``report`` gets how many
-    static ones ("static") and how many articles are left for MiniLM ("left")."""
+    catch-up). Within ``upgrade_seconds``, while MiniLM's vectors are not the ones
+    searched, the first article is a probe of the model's speed: when the rest cannot be
+    done in the time left, it is all left to the background (a few MiniLM vectors of a
+    large new help centre change no suggestion until nearly all are there). Returns how
+    many MiniLM vectors were computed; ``report`` gets how many static ones ("static")
+    and how many articles are left for MiniLM ("left")."""
     if embeddings.encoder() is None:
         return 0
     static = catch_up_static(store)
     with store.read() as s:
         todo, gone = _stale_articles(s)
+        stale = len(todo)
         todo = todo[:upgrade_limit]
+        articles = len(todo)
         if conversations:
             todo += _stale_conversations(s, _tagged_conversations(s)[0])
+        searched = upgrade_seconds is None or _searched_kind(_stamps(s)) == ARTICLE
     if gone:
         store.run(_drop_articles, gone)
-    done = 0
+    done = start = 0
     started = time.monotonic()
-    start = 0
     while start < len(todo):
-        if upgrade_seconds is not None and time.monotonic() - started >= upgrade_seconds:
+        if upgrade_seconds is not None and not _in_budget(
+            todo, start, time.monotonic() - started, upgrade_seconds, searched
+        ):
             break
-        rows = _embedded(todo[start : start + batch])
+        step = batch if start or searched else 1
+        rows = _embedded(todo[start : start + step])
         if rows is None:
             break
         store.run(_write_rows, rows)
         done += sum(len(items) for items in rows.values())
-        start += batch
+        start += step
     if report is not None:
-        with store.read() as s:
-            left = len(_stale_articles(s)[0])
-        report.update(static=static, left=left)
+        report.update(static=static, left=stale - min(start, articles))
     return done
+
+
+def _in_budget(todo: Todo, start: int, spent: float, budget: float, searched: bool) -> bool:
+    """Whether a budgeted catch-up starts another batch at ``todo[start]``: not once the
+    budget is spent; and, while MiniLM's vectors are not searched, not when the rest
+    would take longer than the budget left at the speed of what was done so far."""
+    if spent >= budget:
+        return False
+    if searched or not start:
+        return True
+    per_chunk = spent / max(1, sum(len(t[3]) for t in todo[:start]))
+    return per_chunk * sum(len(t[3]) for t in todo[start:]) <= budget - spent
 
 
 def catch_up_static(store: Store) -> int:
