@@ -1,6 +1,7 @@
 """walk5 #3: the sender's own forward did not show in his thread (80x24, after ``f`` …
 ``y``) until another agent opened the conversation or ``ctrl+r``. The forward goes out
-through the real aiosmtpd server; the thread must show it on screen with no refresh."""
+through the real aiosmtpd server; the thread must show it on screen with no refresh, and
+the status line names it as a forward (walk5 #5: "1 reply recorded")."""
 
 from __future__ import annotations
 
@@ -41,6 +42,9 @@ async def test_the_forward_is_on_screen_in_the_senders_thread_at_once(
         await settle(pilot, 5)
         if not undo:
             await wait_for_mail(pilot, smtp_server)
+            await settle(pilot)
+            # What went out is named as a forward (it said "1 reply sent/recorded").
+            assert app.main._status_said == "1 forward sent."
         assert app.screen is app.main
         screen = "\n".join(shown_lines(app.main.thread_view))
         assert "forward" in screen and "Please check the seats." in screen, screen
