@@ -120,3 +120,19 @@ def test_open_thread_is_a_few_statements_whatever_the_length(store):
             event.remove(store.engine, "before_cursor_execute", count)
     assert len(thread.messages) == 30 and thread.earlier == 36
     assert len(seen) <= 6, seen
+
+
+def test_a_heartbeat_creates_then_updates_the_agents_presence(store):
+    """The first heartbeat of an agent creates their row (and the agent); later ones
+    are one UPDATE, and what others see follows each."""
+    cid = store.run(_conversation)
+    store.run(heartbeat, "lee", cid)
+    with store.read() as s:
+        assert open_thread(s, cid, 30, "sam")[1] == [("lee", "viewing")]
+    store.run(heartbeat, "lee", cid, "replying")
+    with store.read() as s:
+        assert open_thread(s, cid, 30, "sam")[1] == [("lee", "replying")]
+        assert open_thread(s, cid, 30, "lee")[1] == []
+    store.run(heartbeat, "lee", None)
+    with store.read() as s:
+        assert open_thread(s, cid, 30, "sam")[1] == []

@@ -27,6 +27,7 @@ from inbox_tui.models import (
     ConversationTag,
     Event,
     EventKind,
+    Mention,
     Message,
     Outbox,
     OutboxStatus,
@@ -176,21 +177,9 @@ def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool
         sub = select(Agent.id).where(Agent.username == flt.assignee).scalar_subquery()
         stmt = stmt.where(Conversation.assignee_id == sub)
     for name in flt.tags:
-        stmt = stmt.where(
-            col(Conversation.id).in_(
-                select(ConversationTag.conversation_id)
-                .join(Tag, col(Tag.id) == ConversationTag.tag_id)
-                .where(Tag.name == name.lower())
-            )
-        )
+        stmt = stmt.where(col(Conversation.id).in_(_tagged(name)))
     for name in flt.without_tags:
-        stmt = stmt.where(
-            col(Conversation.id).not_in(
-                select(ConversationTag.conversation_id)
-                .join(Tag, col(Tag.id) == ConversationTag.tag_id)
-                .where(Tag.name == name.lower())
-            )
-        )
+        stmt = stmt.where(col(Conversation.id).not_in(_tagged(name)))
     if flt.channel:
         stmt = stmt.where(Conversation.channel == flt.channel)
     if flt.contact_id is not None:
@@ -224,6 +213,15 @@ def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool
         customer = customer_condition(session, term, prefix)
         stmt = stmt.where(condition if customer is None else or_(condition, customer))
     return stmt
+
+
+def _tagged(name: str):  # type: ignore[no-untyped-def]
+    """The ids of the conversations tagged ``name``."""
+    return (
+        select(ConversationTag.conversation_id)
+        .join(Tag, col(Tag.id) == ConversationTag.tag_id)
+        .where(Tag.name == name.lower())
+    )
 
 
 def _not_matching(sub: ConversationFilter, session: Session):  # type: ignore[no-untyped-def]
@@ -475,7 +473,7 @@ def get_thread(
     900-message thread, now ~1 ms): the conversation with its message count, its
     messages with each reply's outbox time, its tags and the rules that fired."""
     conn = session.connection()
-    head = conn.execute(_HEAD, {"conv": conversation_id}).first()
+    head = conn.execute(_HEAD, {"conv": conversation_id, "me": me}).first()
     if head is None:
         raise conversation_not_found(conversation_id)
     if newest is None:
@@ -489,8 +487,7 @@ def get_thread(
     except bugrefs.BugLinkError:
         pattern = None  # a refused pattern links nothing (``issue`` says why)
     row = _header_row(session, head)
-    if me is not None and (earlier or any(m.direction == "note" for m in rows)):
-        row.mentioned = conversation_id in unread_in(session, me, [conversation_id])
+    row.mentioned = bool(head.mentioned)  # always False without ``me``
     has_target = head.target_first is not None or head.target_next is not None
     return Thread(
         conversation=row,
@@ -531,7 +528,20 @@ _O = Outbox.__table__  # type: ignore[attr-defined]
 _CT = ConversationTag.__table__  # type: ignore[attr-defined]
 _T = Tag.__table__  # type: ignore[attr-defined]
 _E = Event.__table__  # type: ignore[attr-defined]
+_MN = Mention.__table__  # type: ignore[attr-defined]
 
+# A note here names the reader (``me``), who has not read it: ``mentions.unread_in``.
+_NOTE = _M.alias("note")
+_NAMED = _A.alias("named")
+_MENTIONS_ME = (
+    core_select(_MN.c.id)
+    .select_from(
+        _MN.join(_NOTE, _NOTE.c.id == _MN.c.message_id).join(_NAMED, _NAMED.c.id == _MN.c.agent_id)
+    )
+    .where(_NOTE.c.conversation_id == _C.c.id)
+    .where(_NAMED.c.username == bindparam("me"), _MN.c.read_at.is_(None))
+    .exists()
+)
 _HEAD = (
     core_select(
         _C.c.id,
@@ -553,6 +563,7 @@ _HEAD = (
         .where(_M.c.conversation_id == _C.c.id)
         .scalar_subquery()
         .label("total"),
+        _MENTIONS_ME.label("mentioned"),
     )
     .select_from(
         _C.outerjoin(_A, _A.c.id == _C.c.assignee_id).outerjoin(_K, _K.c.id == _C.c.contact_id)

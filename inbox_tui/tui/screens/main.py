@@ -179,7 +179,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         self._early = False  # the list shows the first page read before the store opened
         # What the list shows (``_what``), and since when another set has been on its
         # way: keys for the list wait for it (``answer_pending``).
-        self._shown_what: tuple[str, str, bool] | None = None
+        self._shown_what: tuple[str, str, bool, bool] | None = None
         self._list_due: float | None = None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -313,12 +313,13 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         self.by_time_left = not self.by_time_left
         self.reload()
 
-    def _what(self) -> tuple[str, str, bool]:
-        """Which result set the list is asked for: the view, the search and its scope.
-        A reload of the set shown is a refresh (the cursor stays on its conversation);
-        another set starts at its top."""
+    def _what(self) -> tuple[str, str, bool, bool]:
+        """Which result set the list is asked for: the view, the search, its scope and
+        its order. A reload of the set shown is a refresh (the cursor stays on its
+        conversation); another set, or the same in another order (O: the most overdue
+        first is what it is asked for), starts at its top."""
         everywhere = self.search_everywhere and bool(self.query_text.strip())
-        return self.view, self.query_text, everywhere
+        return self.view, self.query_text, everywhere, self.by_time_left
 
     @property
     def answer_pending(self) -> bool:
@@ -414,7 +415,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
     def _show_list(
         self,
         flt: ConversationFilter,
-        what: tuple[str, str, bool],
+        what: tuple[str, str, bool, bool],
         rows: list[ConversationRow],
         keep_id: int | None,
         exact: bool = True,

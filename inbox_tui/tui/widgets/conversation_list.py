@@ -197,8 +197,11 @@ class ConversationList(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
         for page, rows in self._pages.items():
             for i, row in enumerate(rows):
                 if row.id == conv_id:
-                    self.cursor = page * PAGE + i
-                    self.refresh()
+                    self._on_id = conv_id
+                    # On the row already (Enter on it): setting the cursor again (it
+                    # always updates) painted the list once more before the thread.
+                    if self.cursor != page * PAGE + i:
+                        self.cursor = page * PAGE + i  # watch_cursor repaints
                     return True
         return False
 
