@@ -109,6 +109,8 @@ def test_save_writes_each_distinct_file_once_unless_all(
         == 0
     )
     assert "6 of 6 attachments saved." in capsys.readouterr().out
+    assert main(["--db", sqlite_store.url, "attachments", str(cid), "--all"]) != 0
+    assert "--all goes with --save DIR" in capsys.readouterr().err
     assert sorted(os.listdir(every)) == [
         "INV-2291 (2).pdf", "INV-2291 (3).pdf", "INV-2291.pdf", "credit-note.txt",
         "line-items (2).csv", "line-items.csv",

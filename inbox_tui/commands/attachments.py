@@ -18,8 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "attachments",
         help="list a conversation's attachments, or save them to a folder",
         description="Lists the attachments message by message, each message with its kind "
-        "(customer, reply, forward, note), who wrote it and when (on the agent's clock), and each file with its "
-        "name, type, size and sha256; a file that an earlier message already carried says so "
+        "(customer, reply, forward, note), who wrote it and when (on the agent's clock), and "
+        "each file with its name, type, size and sha256; a file that an earlier message "
+        "already carried says so "
         '(--json: [{"message_id", "filename", "content_type", "size", "sha256", "status", '
         '"note", "internal", "kind", "sent_at"}]). --save DIR writes the kept ones into DIR '
         "(created if missing), each distinct file once (--all: every copy too): names from "
@@ -42,6 +43,10 @@ def run(ctx: Context) -> int:
     from inbox_tui.services.attachments import list_attachments
 
     conv_id: int = ctx.args.conversation
+    if ctx.args.all and ctx.args.save is None:
+        from inbox_tui.errors import UserError
+
+        raise UserError("--all goes with --save DIR: it saves every copy of a file too.")
     if ctx.args.save is not None:
         return _save(ctx, conv_id)
     with ctx.store.read() as s:
