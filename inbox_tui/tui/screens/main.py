@@ -142,6 +142,10 @@ class SearchBox(InOrderInput):
 class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
     # Triage keys live on this screen, so they never fire on the Stats screen or in a dialog.
     BINDINGS = actions.bindings(on_app=False)
+    # The list has the focus from the first frame: Textual gave it to the first focusable
+    # widget, the views panel (hidden), and a key typed before the first page (? at
+    # start) went into the panel's filter and was lost.
+    AUTO_FOCUS = "#list"
     # With the views panel focused, the list's row is not what the agent is looking at:
     # only these screen actions run (a letter typed there closed or noted the
     # conversation behind the panel).
@@ -180,7 +184,9 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         # What the list shows (``_what``), and since when another set has been on its
         # way: keys for the list wait for it (``answer_pending``).
         self._shown_what: tuple[str, str, bool, bool] | None = None
-        self._list_due: float | None = None
+        # The first set is on its way from the start: j typed before the first page
+        # moved nothing (the list was empty) and was lost.
+        self._list_due: float | None = time.monotonic()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not isinstance(self.focused, ViewsList) or action in self.PANEL_SAFE_ACTIONS
@@ -379,7 +385,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         if self.view != "open" or self.query_text or self._list_request is not None:
             return  # the agent went elsewhere meanwhile
         self._early = True
-        self._shown_what = self._what()
+        self._shown_what, self._list_due = self._what(), None
         self.conv_list.show_rows(None, len(rows), {0: rows}, fresh=True)
         self._set_top(len(rows), exact=len(rows) < PAGE)
         self.post_message(ListShown())
