@@ -77,6 +77,14 @@ class EventKind(enum.StrEnum):
     # The follow-up of a fixed bug sent to this conversation: data {"ref", "macro"}
     # (services/buglinks.py); a second run skips it.
     FOLLOWED_UP = "followed_up"
+    # An agent set or cleared the conversation's own response targets by hand
+    # (``conv target``, the palette): data {"first", "next" (seconds or None),
+    # "changes"} (services/sla.set_by_hand); a rule's are in its ``rule_fired``.
+    TARGET_SET = "target_set"
+    # An outbox row went out (sent, or recorded in the demo) at this time: data
+    # {"outbox"}. A reply queued with ``"on_send"`` in its ``replied`` event counts in
+    # the stats from here, at this time (store/aggregates.py).
+    SENT = "sent"
 
 
 class OutboxStatus(enum.StrEnum):
@@ -474,3 +482,27 @@ class AttachmentStatus(enum.StrEnum):
     STORED = "stored"  # bytes in ``blob`` under the entry's sha256
     TOO_LARGE = "too_large"  # over the [mail] size cap: name and size kept, bytes not
     UNREADABLE = "unreadable"  # its encoding is broken: nothing trustworthy to keep
+
+
+class SubjectKey(SQLModel, table=True):
+    """A feature request's subject as the stats report groups it (``sanitize.base_subject``),
+    kept when a conversation with that subject is tagged 'feature request'. Its similarity
+    to every other kept key is in ``subject_pair`` (``store/subject_keys.py``), so the
+    report's grouping reads scores instead of comparing subjects. Derived, rebuildable."""
+
+    __tablename__ = "subject_key"
+
+    id: int | None = Field(default=None, primary_key=True)
+    digest: str = Field(max_length=40, unique=True)  # sha1 of ``key``: an index-safe size
+    key: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class SubjectPair(SQLModel, table=True):
+    """Two kept subject keys that are similar enough to be one feature request (the
+    report's threshold or more), with their score; stored in both directions."""
+
+    __tablename__ = "subject_pair"
+
+    key_id: int = Field(foreign_key="subject_key.id", primary_key=True)
+    other_id: int = Field(foreign_key="subject_key.id", primary_key=True)
+    score: float

@@ -26,6 +26,7 @@ import inbox_tui.models  # noqa: F401  (registers the tables)
 from inbox_tui.incoming import Attachment, IncomingMessage
 from inbox_tui.macros.files import load as load_macros
 from inbox_tui.mail.parse import parse_message
+from inbox_tui.services import triage
 from inbox_tui.services.articles import import_articles
 from inbox_tui.services.chatimport import import_chat
 from inbox_tui.services.contactimport import import_contacts
@@ -95,7 +96,9 @@ TEXT_COLUMNS: dict[str, dict[str, str]] = {
     "stat_conversation": {"tags": "app"},
     "stat_event": {"kind": "app", "rating": "app"},
     "syncstate": {"source": "app", "cursor": "app"},
-    "store_meta": {"key": "app", "value": "app"},  # "demo" = "1" (services/demo_mode)
+    "store_meta": {"key": "app", "value": "app"},
+    # A feature request's subject (its base form, store/subject_keys) and its sha1.
+    "subject_key": {"digest": "app", "key": "untrusted"},  # "demo" = "1" (services/demo_mode)
     "tag": {"name": "app", "kind": "app", "color": "app"},
     "conversation": {
         "subject": "untrusted",
@@ -320,6 +323,12 @@ def hostile_store(tmp_path: Path) -> Store:
     assert not mproblems, mproblems
     store.run(import_specs, specs)
     store.run(import_contacts, hostile_contacts(tmp_path / "contacts"))
+
+    def feature_requests(s):  # their subjects are kept for the stats (subject_key)
+        for (conv_id,) in s.execute(text("SELECT id FROM conversation")):
+            triage.tag(s, "ann", conv_id, "feature request")
+
+    store.run(feature_requests)
     yield store
     store.close()
 

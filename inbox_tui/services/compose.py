@@ -86,7 +86,7 @@ def send_reply(
             **options,
         )
     if article_id is not None:
-        record_article_sent(session, actor, conversation_id, article_id)
+        record_article_sent(session, actor, conversation_id, article_id, outbox=outbox_id)
     return _sent(session, outbox_id, config)
 
 
@@ -188,13 +188,14 @@ def start_reply(
 
     draft = None if exact else get_draft(session, actor, conversation_id)
     body = join_texts(draft or "", text)
+    edits = get_review_edits(session, actor, conversation_id) if draft is not None else {}
+    reply_all = reply_all or edits.get("reply_all") is True  # a reply-all draft stays one
     headers = reply_headers(session, conversation_id, config=config, reply_all=reply_all)
     conv = session.get(Conversation, conversation_id)
     from inbox_tui.services.review import reply_review
 
     review = reply_review(session, actor, conversation_id, config=config, reply_all=reply_all)
-    if draft is not None:  # the recipients, signature and files the agent left it with
-        review.apply_edits(get_review_edits(session, actor, conversation_id))
+    review.apply_edits(edits)  # the recipients, signature, files and time it was left with
     return ReplyStart(body, headers, draft is not None, conv.version if conv else None, review)
 
 

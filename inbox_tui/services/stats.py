@@ -27,7 +27,10 @@ from sqlalchemy import bindparam, text
 from sqlmodel import Session
 
 from inbox_tui.errors import UserError
+from inbox_tui.sanitize import base_subject
 from inbox_tui.services.core import find_agent
+from inbox_tui.services.feature_groups import feature_requests as _feature_requests
+from inbox_tui.services.feature_groups import from_scores
 from inbox_tui.services.stats_definitions import DEFINITIONS
 from inbox_tui.services.stats_queries import (
     BUCKET_US,
@@ -42,11 +45,10 @@ from inbox_tui.services.stats_queries import (
     period_params,
     rating_owner,
 )
-from inbox_tui.store import dialect
+from inbox_tui.store import dialect, subject_keys
 from inbox_tui.store.aggregates import from_us, to_us
+from inbox_tui.store.subject_keys import FEATURE_REQUEST  # the tag grouped by subject
 
-# The tag whose conversations the report groups by similar subject.
-FEATURE_REQUEST = "feature request"
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
@@ -399,10 +401,14 @@ def _compute(
     for row in rows:
         times.add(*row)
     by_id = {c.id: c for c in times.convs}
+    requests: list[dict[str, Any]] = []
     if detail:
         # Only the grouping reads subjects here (loading every one was 1 s of the full
         # report on a 1 M-message store); ``--per-conversation`` loads the rest.
-        load_subjects(session, [c for c in times.convs if FEATURE_REQUEST in c.tags])
+        wanted = [c for c in times.convs if FEATURE_REQUEST in c.tags]
+        load_subjects(session, wanted)
+        similar = subject_keys.neighbours(session, (base_subject(c.subject) for c in wanted))
+        requests = _feature_requests(wanted, match=from_scores(similar))
     tally.count_ratings(session.execute(RATINGS, p).all(), by_id)
 
     return Report(
@@ -415,7 +421,7 @@ def _compute(
         first_response_by_hour=[percentile(v, 50) for v in times.fr_by_hour],
         first_response_heatmap=[[percentile(v, 50) for v in row] for row in times.fr_by_cell],
         tags=_tag_costs_us(times.tagged, p["lo"], p["hi"]),
-        feature_requests=_feature_requests(times.convs) if detail else [],
+        feature_requests=requests,
         conversations=sorted(times.convs, key=lambda c: c.id),
         daily_incoming=daily,
         business_hours=bh is not None,
@@ -610,52 +616,6 @@ def _tag_costs_us(
         )
     rows.sort(key=lambda r: (-r["total_cost"], -r["conversations"], r["tag"]))
     return rows
-
-
-def _feature_requests(
-    convs: Iterable[ConversationTimes], threshold: int = 70
-) -> list[dict[str, Any]]:
-    """Conversations tagged 'feature request', grouped by similar subject."""
-    from rapidfuzz import fuzz, process
-
-    from inbox_tui.sanitize import base_subject
-
-    groups: list[dict[str, Any]] = []
-    keys: list[str] = []
-    # Each subject is compared with each group key at most once: a subject seen again
-    # is compared only with the groups founded since (groups are only appended, and ties
-    # go to the first group, so a later group wins only with a strictly higher score).
-    # The same result as comparing with every group each time, at a fraction of the cost
-    # (support subjects repeat a lot).
-    best_so_far: dict[str, tuple[int | None, float, int]] = {}  # group, score, keys seen
-    for c in sorted(convs, key=lambda c: c.id):
-        if FEATURE_REQUEST not in c.tags:
-            continue
-        subject = base_subject(c.subject)
-        group, score, seen = best_so_far.get(subject, (None, float(threshold), 0))
-        if seen < len(keys) and score < 100:
-            # rapidfuzz compares in C: a Python loop over groups took over a second.
-            found = process.extractOne(
-                subject, keys[seen:], scorer=fuzz.token_set_ratio, score_cutoff=score
-            )
-            if found is not None and (group is None or found[1] > score):
-                group, score = seen + found[2], found[1]
-        if group is None:
-            group = len(groups)
-            keys.append(subject)
-            groups.append({"key": subject, "subject": c.subject, "conversations": []})
-            score = 100.0
-        best_so_far[subject] = (group, score, len(keys))
-        groups[group]["conversations"].append(c.id)
-    groups.sort(key=lambda g: (-len(g["conversations"]), g["subject"]))
-    return [
-        {
-            "subject": g["subject"],
-            "count": len(g["conversations"]),
-            "conversations": g["conversations"],
-        }
-        for g in groups
-    ]
 
 
 # -- drill-down: the conversations behind a number ---------------------------------

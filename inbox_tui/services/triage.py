@@ -152,12 +152,16 @@ def set_status(
     *,
     at: datetime | None = None,
     cause: str | None = None,
+    outbox: int | None = None,
 ) -> bool:
     """Change status. Snoozing needs a wake time in the future. Returns False if unchanged.
     ``cause``: the action this change is a side effect of ("follow-up", "reply", "undo
     send", "undo"), kept in the event: closing again what such a change took out of
-    closed is no new close in the stats (``store.aggregates``)."""
-    because = {"cause": cause} if cause else {}
+    closed is no new close in the stats (``store.aggregates``). ``outbox``: the reply
+    whose send-and-close this is (its close counts when the reply goes)."""
+    because: dict[str, object] = {"cause": cause} if cause else {}
+    if outbox is not None:
+        because["outbox"] = outbox
     agent = ensure_agent(session, actor)
     conv = lock_conversation(session, conversation_id)
     status = Status(status)

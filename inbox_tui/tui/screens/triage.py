@@ -101,6 +101,11 @@ class TriageFlows(MailFlows):
                 flow.after()
         elif isinstance(flow, UndoFlow):
             self.notify(message.result.summary, markup=False)
+            if message.result.conversations:
+                # The cursor goes to what the undo brought back (walk5: an undone snooze
+                # put its row back above the cursor, and the next z snoozed the
+                # neighbour the cursor had moved to).
+                self.conv_list.keep_on(message.result.conversations[0][0])
         elif isinstance(flow, SendFlow):
             self.post_message(OpenChanged())  # others stop seeing "is replying" at once
             self.notify(self._sent_text(message.result), markup=False)
@@ -120,8 +125,7 @@ class TriageFlows(MailFlows):
                     reply_all=bool(review and review.reply_all), review=review,
                     label=label if taken.subject else None,
                 )  # fmt: skip
-        row = self.conv_list.current_row()
-        self.reload(keep_id=row.id if row else None)
+        self.reload()  # the cursor stays on its conversation (ConversationList.show_rows)
         if self.open_id is not None and (self.has_class("-reading") or self.has_class("-wide")):
             self._load_thread(self.open_id)
         self.refresh_pane()
@@ -138,6 +142,8 @@ class TriageFlows(MailFlows):
             self._collision(flow, message.error.changes)
             return
         self.opening_failed(flow)
+        if isinstance(flow, tuple) and flow and flow[0] is self._list_request:
+            self._list_due = None  # the list's read failed: keys wait for it no more
         for part in flow if isinstance(flow, tuple) else (flow,):
             if isinstance(part, FuzzyPicker) and part.waiting and part.is_attached:
                 part.dismiss(None)  # its choices will not come: no picker left "Loading…"

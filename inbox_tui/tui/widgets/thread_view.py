@@ -26,6 +26,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from inbox_tui.sanitize import for_display, one_line, short_filename
+from inbox_tui.tui.restyle import PaintedWholeWhenLaidOut
 from inbox_tui.words import count, size
 
 if TYPE_CHECKING:
@@ -110,6 +111,8 @@ def message_text(
         text.append(addressed, style="dim")
     text.append("\n")
     text.append(fold_quotes(body, show_quotes) or ("(no note)" if m.forwarded else "(no text)"))
+    if m.clock_notes:  # its date could not be trusted (e.g. an offset of +99:00): say so
+        text.append(f"\nⓘ {'; '.join(m.clock_notes)}", style="dim")
     if m.links:  # a note naming a bug links the conversation: never silently
         refs = ", ".join(one_line(r, 80) for r in m.links[:10])
         text.append(f"\n🔗 Linked to {refs} · F follows up when fixed", style="bold yellow")
@@ -154,6 +157,8 @@ def header_text(thread: Thread, viewers: list[tuple[str, str]], zone: str = "UTC
         header.append("  " + " ".join(f"#{one_line(t, 40)}" for t in c.tags), style="cyan")
     for fired in thread.rules_fired[-3:]:  # why it was tagged or assigned (cleaned)
         header.append(f"\n⚙ rule {fired}", style="dim")
+    if thread.target_set:  # its own response target, set by hand (cleaned)
+        header.append(f"\n⏱ {thread.target_set}", style="dim")
     if viewers:
         header.append(
             "\n◉ " + ", ".join(f"{one_line(n, 40)} is {a}" for n, a in viewers),
@@ -178,7 +183,7 @@ class _Block:
     lines: list[Strip] = field(default_factory=list)
 
 
-class ThreadView(ScrollView, can_focus=True):
+class ThreadView(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
     BINDINGS = [
         Binding("j,down", "scroll_down", "Scroll down", show=False, id="thread.down"),
         Binding("k,up", "scroll_up", "Scroll up", show=False, id="thread.up"),
@@ -222,7 +227,9 @@ class ThreadView(ScrollView, can_focus=True):
         self._width = 0  # the width they were laid out at
         self._guess = 0  # estimated lines of the blocks not laid out yet
         self._reveal: int | None = None  # the conversation to show at its latest message
+        self._arrived: int | None = None  # a message new since the last show: its head in sight
         self._line_style: Style | None = None  # rich_style during one render_lines
+        self._sizing = False  # laying out in the screen's layout, which paints us whole
 
     def reveal_latest(self, conversation_id: int) -> None:
         """Scroll to the customer's last message (now, or when this conversation is
@@ -247,6 +254,17 @@ class ThreadView(ScrollView, can_focus=True):
             # its author line.
             self.scroll_to(y=line + 1 if self.size.height < 6 else line, animate=False)
 
+    def _scroll_to_arrived(self) -> None:
+        """To the end, unless that hides the head of the message that just arrived (a
+        forward quoting a whole conversation ends in the customer's words, and read as
+        if nothing had been added: walk5): then that head at the top."""
+        arrived, self._arrived = self._arrived, None
+        line = self.line_of(arrived) if arrived is not None else None
+        if line is None or line >= self.max_scroll_y:
+            self.scroll_end(animate=False)
+        else:
+            self.scroll_to(y=line, animate=False)
+
     def window_for(self, conversation_id: int) -> int:
         shown_id, wanted = self.window
         return wanted if shown_id == conversation_id else WINDOW
@@ -268,6 +286,8 @@ class ThreadView(ScrollView, can_focus=True):
             self._scroll = "top"
         elif len(thread.messages) > len(before.messages) and not self.keep_top:
             self._scroll = "end"  # a new message (a reply sent, the customer wrote)
+            known = {m.id for m in before.messages}
+            self._arrived = next((m.id for m in thread.messages if m.id not in known), None)
         else:
             self._scroll = self.scroll_y  # a reload after an action: stay where the reader is
         self._rebuild()
@@ -314,7 +334,7 @@ class ThreadView(ScrollView, can_focus=True):
             self.scroll_to(y=0, animate=False, immediate=True)
         elif where == "end":
             self._lay_out_until(None)
-            self.call_after_refresh(self.scroll_end, animate=False)
+            self.call_after_refresh(self._scroll_to_arrived)
         else:
             assert isinstance(where, float | int)
             self._lay_out_until(int(where) + self.size.height)
@@ -360,7 +380,8 @@ class ThreadView(ScrollView, can_focus=True):
         self.set_reactive(ScrollView.virtual_size, size)
         if self.is_mounted:
             self._scroll_update(size)
-        self.refresh()
+        if not self._sizing:
+            self.refresh()
 
     def _lines(self, block: _Block, width: int) -> list[Strip]:
         blank = Strip.blank(width)
@@ -398,6 +419,17 @@ class ThreadView(ScrollView, can_focus=True):
         console = self.app.console
         options = console.options.update(width=max(1, width), height=None)
         return console.render_lines(text, options, style=style, pad=True)
+
+    def sized(self) -> None:
+        """In the screen's layout (shown, or resized): lay out what is on screen at the
+        new width now, before the paint. Laid out while rendering, the new virtual size
+        asked for the view and its scrollbar to be painted again a frame later."""
+        if self.scrollable_content_region.width != self._width:
+            self._sizing = True
+            try:
+                self._relayout()
+            finally:
+                self._sizing = False
 
     def on_resize(self, event: events.Resize) -> None:
         if self.scrollable_content_region.width != self._width:
