@@ -479,3 +479,38 @@ def test_while_typing_a_value_on_its_way_is_not_refused_but_a_wrong_one_is():
     for unfinished in ("is:op", "tag:", 'tag:"feature req'):
         with pytest.raises(QueryError):
             parse_query(unfinished, "me", complete=True)  # the CLI, a saved view
+
+
+def _customer(store: Store, key: str, name: str, email: str, body: str) -> int:
+    def work(s):
+        return Ingestor(s).add(
+            IncomingMessage(
+                source="t", external_id=key, message_id=f"<{key}@x>", subject="Question",
+                author_email=email, author_name=name, sent_at=T0, body=body,
+            )
+        ).conversation_id  # fmt: skip
+
+    return store.run(work)
+
+
+def test_plain_words_find_the_customer_by_name_and_address(inbox):
+    """walk4: ``/Zoe Larsen`` found nothing in the demo while ``from:`` found her. A plain
+    word (or phrase) also finds the conversations of customers whose name or address has
+    a word starting with it, as Help Scout's and Front's search do; every word must still
+    match somewhere (the text or the customer)."""
+    store, ids = inbox
+    zoe = _customer(store, "z1", "Zoë Larsen", "zoe.larsen@fjord.example", "The export hangs.")
+    olsen = _customer(store, "o1", "Per Olsen", "per@olsen-bikes.example", "Invoice please.")
+    assert search(store, "Zoë Larsen") == {zoe}
+    assert search(store, "larsen") == {zoe}
+    assert search(store, "lars") == {zoe}  # the word being typed
+    assert search(store, '"Zoë Larsen"') == {zoe}
+    assert search(store, "fjord") == {zoe}  # a word of the address
+    assert search(store, "zoe.larsen") == {zoe}
+    assert search(store, "larsen export") == {zoe}  # one word the name, one the text
+    assert search(store, "larsen invoice") == set()
+    assert search(store, "olsen") == {olsen}  # a word of the domain: olsen-bikes
+    assert search(store, "sen") == set()  # inside a word: not a word start
+    assert search(store, "export") == {ids["export"], zoe}  # text as before
+    assert search(store, "larsen is:closed") == set()
+    assert search(store, "-tag:x larsen") == {zoe}

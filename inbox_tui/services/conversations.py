@@ -40,7 +40,12 @@ from inbox_tui.services import bugrefs
 from inbox_tui.services.core import conversation_not_found
 from inbox_tui.services.drafts import conversations_with_drafts
 from inbox_tui.services.due_order import DUE
-from inbox_tui.services.fulltext import LIKE_ESCAPE, like_contains, text_conditions
+from inbox_tui.services.fulltext import (
+    LIKE_ESCAPE,
+    customer_condition,
+    like_contains,
+    text_conditions,
+)
 from inbox_tui.services.listing import ConversationRow, Cursor
 from inbox_tui.services.mentions import mentioned_conversations, unread_in
 from inbox_tui.services.sla import SlaPolicy, due_for, matching_ids, targets_set
@@ -198,8 +203,11 @@ def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool
     in_order = ordered and not flt.tags and flt.ids is None and flt.sla_state is None
     in_order = in_order and flt.order is None
     terms = [(t, True) for t in flt.text] + [(t, False) for t in flt.phrases]
-    for condition in text_conditions(session, terms, ordered=in_order):
-        stmt = stmt.where(condition)
+    conditions = text_conditions(session, terms, ordered=in_order)
+    for (term, prefix), condition in zip(terms, conditions, strict=True):
+        # A word is found in the text or in the customer's name or address.
+        customer = customer_condition(session, term, prefix)
+        stmt = stmt.where(condition if customer is None else or_(condition, customer))
     return stmt
 
 

@@ -1,7 +1,8 @@
 """The search language agents type after ``/``, learnable in a minute:
 
-    printer jam "exact phrase"      words and phrases in the subject or any message; a word
-                                    also matches as a prefix, so "prin" finds "printer"
+    printer jam "exact phrase"      words and phrases in the subject or any message, or in
+                                    the customer's name or address (zoe larsen, fjord); a
+                                    word also matches as a prefix, so "prin" finds "printer"
     is:open  is:pending  is:snoozed  is:closed
     tag:bug  -tag:spam              with / without a tag (quote tags with spaces: tag:"feature request")
     issue:ENG-4812  -issue:ENG-4812 linked / not linked to a bug (a note names it, or an incident)
