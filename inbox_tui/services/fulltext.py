@@ -16,6 +16,7 @@ finds what was typed.
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -285,58 +286,43 @@ LIKE_ESCAPE = "\\"
 
 # -- the customer's name and address (a plain word finds them too) --------------------
 
-# What starts a word inside a name or an address besides its beginning (the index's
-# punctuation, the kinds names and addresses use): "zoe.larsen@fjord.example",
-# "per@olsen-bikes.example", "O'Brien", "ann_lee", "Lee, Ann".
-_NAME_BREAKS = " .@-+'_,(<\"/"
+_CONTACT_MATCH = text("SELECT rowid FROM contact_fts WHERE contact_fts MATCH :m")
+_CONTACT_MATCH_LIMITED = text("SELECT rowid FROM contact_fts WHERE contact_fts MATCH :m LIMIT :n")
+# Migration 0025's index expression, exactly (else PostgreSQL cannot use the index).
+CONTACT_TSVECTOR = (
+    "to_tsvector('simple'::regconfig, translate(coalesce(contact.name, '') || ' ' || "
+    "contact.key, '{punct}', '{spaces}'))"
+).format(punct=string.punctuation.replace("'", "''"), spaces=" " * len(string.punctuation))
 # Up to this many customers are named in the query by id; more (a common first name)
-# are matched by the patterns themselves, in the query.
+# are found by the index inside the query.
 CUSTOMERS_BY_ID = 200
 
 
 def customer_condition(session: Session, term: str, prefix: bool) -> ColumnElement[bool] | None:
-    """ "The conversation's customer has ``term`` in their name or address": its words
-    in a row, each starting a word there, the last one a prefix when ``prefix`` (a word
-    being typed; a phrase is whole words), as the index reads text. None when no
-    customer has it, so the text's query and its plan stay as they are (walk4:
-    ``/Zoe Larsen`` found nothing; only ``from:`` found her). A one-letter word is
-    too common in names to say anything and matches no customer."""
-    tokens = [t.lower() for t in words(clean(term))]
+    """ "The conversation's customer has ``term`` in their name or address", read as
+    the message index reads text (its words in a row, the last a prefix while typed),
+    on the contact index (migration 0025: FTS5 on SQLite, a GIN tsvector on PostgreSQL).
+    None when no customer has it, so the text's condition and its plan stay as they are
+    (walk4: ``/Zoe Larsen`` missed conversations only ``from:`` found). A one-letter
+    word says too little about a name and matches no customer."""
+    tokens = words(clean(term))
     if not tokens or (len(tokens) == 1 and len(tokens[0]) < MIN_PREFIX):
         return None
-    # Letters and digits only, so nothing in them is a LIKE wildcard; "_" between two
-    # words stands for the one character that separates them ("zoe.larsen", "zoe larsen").
-    run = "_".join(tokens)
-    fields = (func.lower(Contact.key), func.lower(Contact.name))
-    breaks = [b.replace("_", "\\_") for b in _NAME_BREAKS]
-    patterns = [f"{run}%", *(f"%{b}{run}%" for b in breaks)]
-    where = or_(*(f.like(p, escape=LIKE_ESCAPE) for f in fields for p in patterns))
-    found = session.execute(
-        select(Contact.id, Contact.key, Contact.name).where(where).limit(CUSTOMERS_BY_ID + 1)
-    ).all()
+    if dialect.is_sqlite(session):
+        match = {"m": fts5_query(tokens, prefix)}
+        ids = session.execute(_CONTACT_MATCH_LIMITED, {**match, "n": CUSTOMERS_BY_ID + 1})
+        many = _CONTACT_MATCH.bindparams(bindparam("m", match["m"], unique=True))
+        wide: Any = many.columns(column("c"))
+    else:
+        tsq = func.to_tsquery(literal_column("'simple'::regconfig"), pg_tsquery(tokens, prefix))
+        wide = select(Contact.id).where(literal_column(CONTACT_TSVECTOR).op("@@")(tsq))
+        ids = session.execute(wide.limit(CUSTOMERS_BY_ID + 1))
+    found = [int(r[0]) for r in ids]
+    if not found:
+        return None
     if len(found) > CUSTOMERS_BY_ID:
-        return col(Conversation.contact_id).in_(select(Contact.id).where(where))
-    ids = [
-        cid
-        for cid, key, name in found
-        if _has_run(key, tokens, prefix) or _has_run(name, tokens, prefix)
-    ]
-    return col(Conversation.contact_id).in_(ids) if ids else None
-
-
-def _has_run(text: str | None, tokens: list[str], prefix: bool) -> bool:
-    """Whether ``tokens`` are words of ``text`` in a row (the last a prefix when asked
-    and long enough, as ``fts5_query`` reads it)."""
-    have = [w.lower() for w in words(text or "")]
-    n = len(tokens)
-    last_prefix = prefix and len(tokens[-1]) >= MIN_PREFIX
-    for i in range(len(have) - n + 1):
-        window = have[i : i + n]
-        if window[:-1] == tokens[:-1] and (
-            window[-1].startswith(tokens[-1]) if last_prefix else window[-1] == tokens[-1]
-        ):
-            return True
-    return False
+        return col(Conversation.contact_id).in_(wide)
+    return col(Conversation.contact_id).in_(found)
 
 
 def like_contains(term: str) -> str:
