@@ -173,20 +173,18 @@ def baseline(folder: Path, db: Path) -> int:
 
 
 def timed_child(cmd: list[str], cwd: Path) -> tuple[float, float, int, str]:
-    """(wall s, CPU s of the child and its children, peak RSS MiB, stdout)."""
-    import resource
-
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    done = subprocess.run(cmd, cwd=cwd, capture_output=True, env=os.environ.copy())
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode:
-        raise SystemExit(
-            f"{' '.join(cmd)[-120:]} failed: {done.stderr.decode(errors='replace')[-800:]}"
-        )
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, after.ru_maxrss // 1024, done.stdout.decode()
+    """(wall s, CPU s of the child and its workers, the child's peak RSS in MiB, stdout)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err, env=os.environ.copy())
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        out.seek(0)
+        err.seek(0)
+        if status:
+            raise SystemExit(f"{' '.join(cmd)[-120:]} failed: {err.read().decode()[-800:]}")
+        cpu = usage.ru_utime + usage.ru_stime
+        return wall, cpu, usage.ru_maxrss // 1024, out.read().decode()
 
 
 def empty_postgres(url: str) -> None:

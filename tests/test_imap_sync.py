@@ -353,3 +353,48 @@ def test_a_maildir_import_dates_a_future_mail_as_imap_does(dovecot_server, sqlit
             at = s.exec(select(Message.sent_at)).one()
         dates.append(at.replace(tzinfo=UTC) if at.tzinfo is None else at)
     assert dates == [arrived, arrived]
+
+
+def test_incremental_fetch_waits_exactly_when_aioimaplibs_fetch_does():
+    """The FETCH command that scans only new response lines answers ``wait_data`` as
+    aioimaplib's (which rescans the whole batch at every line) does, line by line, over
+    random responses: literals with unbalanced parentheses, FETCH lines with and without
+    their closing parenthesis, the date before or after the literal."""
+    import asyncio
+    import random
+
+    from aioimaplib.aioimaplib import FetchCommand
+
+    from inbox_tui.sources.imap_client import fetch_command
+
+    rng = random.Random(9)
+    pieces = [
+        b'%d FETCH (UID %d INTERNALDATE "06-Dec-2026 21:05:09 +0000" BODY[] {12}',
+        b"%d FETCH (UID %d BODY[HEADER.FIELDS (SUBJECT)] {7}",
+        b'%d FETCH (UID %d BODY[] {9} INTERNALDATE "0(6-Dec"',
+        b")",
+        b' INTERNALDATE "06-Dec-2026 21:05:09 +0000")',
+        b"* %d EXISTS",
+        b"(",
+    ]
+    literals = [bytearray(b"Subject: (a"), bytearray(b"))x"), bytearray(b"plain")]
+    loop = asyncio.new_event_loop()
+    try:
+        answers = set()
+        for trial in range(40):
+            ours = fetch_command()("A1", "1:*", "(UID)", prefix="UID", loop=loop)
+            theirs = FetchCommand("A1", "1:*", "(UID)", prefix="UID", loop=loop)
+            for n in range(rng.randint(1, 60)):
+                if rng.random() < 0.3:
+                    line: bytes | bytearray = rng.choice(literals)
+                else:
+                    line = rng.choice(pieces)
+                    if b"%d" in line:
+                        line = line % ((n, n + 1) if line.count(b"%d") == 2 else (n,))
+                for cmd in (ours, theirs):
+                    cmd.append_to_resp(line)
+                assert ours.wait_data() == theirs.wait_data(), (trial, n)
+                answers.add(theirs.wait_data())
+        assert answers == {True, False}
+    finally:
+        loop.close()

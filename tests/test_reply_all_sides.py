@@ -74,13 +74,14 @@ def test_our_replys_cc_stays_a_forwards_does_not(smtp_server, sqlite_store):
     assert review.cc == [("Bob", "bob@acme.example"), ("Dee", "dee@accounting.example")]
 
 
-def test_a_suppliers_answer_to_the_forward_is_not_the_customer(smtp_server, sqlite_store):
+def test_a_suppliers_answer_to_the_forward_is_not_the_customer(smtp_server, store):
     """The supplier answers our forward; the answer threads into the conversation (it
     names the forward's Message-ID) but is not the customer's: ``r`` and ``A`` still go
-    to the customer and the customer's Cc, and the review answers the customer's mail."""
-    cid = seed(sqlite_store)
+    to the customer and the customer's Cc, and the review answers the customer's mail.
+    On SQLite and PostgreSQL."""
+    cid = seed(store)
     cfg = make_config(smtp_server)
-    fwd_id = _forward_to_ana(sqlite_store, cid, cfg)
+    fwd_id = _forward_to_ana(store, cid, cfg)
     answer = IncomingMessage(
         source="imap:support/INBOX",
         external_id="ana-1",
@@ -95,19 +96,19 @@ def test_a_suppliers_answer_to_the_forward_is_not_the_customer(smtp_server, sqli
         sent_at=utcnow() + timedelta(minutes=1),
         body="Yes, 18 seats is right.",
     )
-    got = sqlite_store.run(lambda s: Ingestor(s).add(answer).conversation_id)
+    got = store.run(lambda s: Ingestor(s).add(answer).conversation_id)
     assert got == cid  # threaded into the conversation by the forward's Message-ID
-    plain = sqlite_store.run(replies.addressing, "sam", cid, config=cfg)
+    plain = store.run(replies.addressing, "sam", cid, config=cfg)
     assert plain.to == [("Zoë Brennan", "zoe@acme.example")] and plain.cc == []
-    everyone = sqlite_store.run(replies.addressing, "sam", cid, config=cfg, reply_all=True)
+    everyone = store.run(replies.addressing, "sam", cid, config=cfg, reply_all=True)
     assert everyone.to == [("Zoë Brennan", "zoe@acme.example")]
     assert everyone.cc == CUSTOMER_CC
-    with sqlite_store.read() as s:
+    with store.read() as s:
         review = reply_review(s, "sam", cid, config=cfg, reply_all=True)
     assert review.answers is not None and review.answers.startswith("Zoë Brennan")
     assert review.customers == ["Zoë Brennan"]
-    sqlite_store.run(replies.queue_reply, "sam", cid, "Corrected.", config=cfg, reply_all=True)
-    assert flush(sqlite_store, cfg) == 1
+    store.run(replies.queue_reply, "sam", cid, "Corrected.", config=cfg, reply_all=True)
+    assert flush(store, cfg) == 1
     _, rcpts, raw = smtp_server.messages[-1]
     assert rcpts == ["zoe@acme.example", "bob@acme.example", "carol@acme.example"]
     msg = email.message_from_bytes(raw, policy=email.policy.default)

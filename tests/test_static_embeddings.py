@@ -158,6 +158,46 @@ def test_a_first_index_by_the_static_model_then_the_upgrade(store):
     assert semantic.catch_up(store, conversations=False) == 0  # nothing stale
 
 
+def test_static_vectors_from_parse_workers_are_the_same_bytes(store, monkeypatch):
+    """A large first index is computed in the ingest pipeline's worker processes (a part
+    per job, written in order); the stored vectors are byte for byte those computed in
+    this process, and a worker that cannot check the table leaves the work to this
+    process instead of failing the import."""
+    from sqlalchemy import text
+
+    from inbox_tui.ingest import pipeline
+
+    store.run(add)
+    monkeypatch.setattr(semantic, "STATIC_BATCH", 2)  # three parts
+    monkeypatch.setattr(pipeline, "POOL_THRESHOLD", 1)
+
+    def stored(workers: str, source=None) -> dict[int, bytes]:
+        monkeypatch.setenv("INBOX_TUI_PARSE_WORKERS", workers)
+        enc = static_embeddings.encoder()
+        monkeypatch.setattr(enc, "source", source or enc.source)
+        store.run(lambda s: s.execute(text("DELETE FROM embedding")))
+        assert semantic.catch_up_static(store) == len(ARTICLES)
+        with store.read() as s:
+            rows = s.execute(text("SELECT ref_id, vectors FROM embedding")).all()
+        return {int(r): bytes(v) for r, v in rows}
+
+    pools = []
+    new_pool = pipeline.new_pool
+
+    def counted():
+        pool = new_pool()
+        pools.extend([1] if pool else [])
+        return pool
+
+    monkeypatch.setattr(pipeline, "new_pool", counted)
+    here = stored("0")
+    assert len(here) == len(ARTICLES) and pools == []
+    assert stored("2") == here and pools == [1]
+    enc = static_embeddings.encoder()
+    assert enc.source is not None
+    assert stored("2", source=(enc.source[0], "0" * 64)) == here and pools == [1, 1]
+
+
 class SlowModel:
     """A clock that MiniLM advances by one second per chunk it embeds."""
 

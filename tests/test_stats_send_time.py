@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import random
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
@@ -433,3 +434,54 @@ def test_replies_going_out_do_not_crowd_out_the_undo_key(store):
             s.execute(text("SELECT status FROM conversation WHERE id = :b"), {"b": b}).scalar()
             == "open"
         )
+
+
+def test_a_scheduled_reply_merged_into_another_conversation_still_waits(smtp_server, store):
+    """A merge moves the reply's message, its event and its outbox row: the reply still
+    has not gone, for the targets, "who last helped" and the stats; when it goes, it
+    counts in the conversation it was merged into (its ``sent`` event goes there too)."""
+    from inbox_tui.services import continuity, merge, sla
+
+    cfg = config(smtp_server.settings())
+    start = utcnow()
+    later = start + timedelta(hours=3)
+    policy = sla.SlaPolicy.from_config({"first_response": "8h"})
+
+    def setup(s):
+        triage.ensure_agent(s, "sam")
+        return [customer(s, f"r-{i}", start - timedelta(hours=1)) for i in range(3)]
+
+    a, b, other = store.run(setup)
+    store.run(replies.queue_reply, "sam", a, "Tomorrow.", config=cfg, send_at=later)
+    store.run(merge.merge, "sam", a, b)
+    window = (start - timedelta(days=1), start + timedelta(days=1))
+
+    def seen():
+        with store.read() as s:
+            judged = sla.breach_report(s, policy, *window, start).responses
+            return judged, continuity.previous_agent(s, other), first_response_us(store, b)
+
+    assert seen() == (0, None, None)
+    went = later + timedelta(seconds=1)
+    assert asyncio.run(flush_outbox(store, cfg, clock=lambda: went)).sent == 1
+    assert seen() == (1, "sam", to_us(went))
+    assert agreed(store, *window).team.replies_sent == 1
+
+
+def test_outbox_list_says_when_a_scheduled_reply_goes(smtp_server, store, tmp_path, capsys):
+    """`outbox list` said "sends in 10800 s" for a reply scheduled 3 h ahead (and "sends"
+    in the demo, which sends nothing): a time on the agent's clock past two minutes."""
+    from inbox_tui import cli
+
+    cfg = config(smtp_server.settings())
+    start = utcnow()
+    later = (start + timedelta(hours=3)).replace(second=0, microsecond=0)
+    cid = store.run(lambda s: customer(s, "s-1", start - timedelta(hours=1)))
+    oid = store.run(replies.queue_reply, "sam", cid, "Tomorrow.", config=cfg, send_at=later)
+    path = tmp_path / "agent.toml"
+    path.write_text('[agent]\nusername = "sam"\ntimezone = "Asia/Tokyo"\n')
+    assert cli.main(["--config", str(path), "--db", store.url, "outbox", "list"]) == 0
+    tokyo = later.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert f"goes out at {tokyo:%a %d %b %H:%M} JST (outbox cancel {oid} takes it back)" in (
+        capsys.readouterr().out
+    )

@@ -26,6 +26,7 @@ from inbox_tui.services.conversations import (
 from inbox_tui.services.listing import ConversationRow
 from tests.test_sla import BERLIN, add
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 POLICIES = {
     "clock": {
         "first_response": "4h",
@@ -79,11 +80,11 @@ def expected_order(s, policy, flt: ConversationFilter) -> list[int]:
 
     def key(r: ConversationRow):
         d = due.get(r.id)
-        if d is not None and d.due_at is not None:
-            return (0, d.due_at, r.id)
+        if d is not None and d.due_at is not None:  # as inbox-tui sla: then waiting longest
+            return (0, d.due_at, d.waiting_since, r.id)
         if r.id in waiting_since:
-            return (1, waiting_since[r.id], r.id)
-        return (2, -r.last_activity_at.timestamp(), r.id)
+            return (1, waiting_since[r.id], EPOCH, r.id)
+        return (2, EPOCH + timedelta(seconds=-r.last_activity_at.timestamp()), EPOCH, r.id)
 
     return [r.id for r in sorted(rows, key=key)]
 
@@ -108,6 +109,10 @@ def test_paged_in_small_batches_it_is_the_order_of_every_due_time(store, which, 
         with store.read() as s:
             expected = expected_order(s, policy, flt)
             assert count_conversations(s, flt) == len(expected)
+            # Those with a due time come in the order of `inbox-tui sla` (sla.waiting).
+            with_due = [d.conversation_id for d in sla.waiting(s, policy) if d.due_at]
+            shown = set(expected)
+            assert expected[: len(set(with_due) & shown)] == [c for c in with_due if c in shown]
             if view == "needs-reply":  # a sort of the view: the same conversations
                 assert sorted(expected) == sorted(r.id for r in _waiting_rows(s, flt))
             seen, cursor = [], None

@@ -196,6 +196,8 @@ def run_show(ctx: Context) -> int:
         if addressed := m.addressees():  # already cleaned
             print(addressed)
         print(for_display(m.body).rstrip())
+        for note in m.clock_notes:  # already cleaned
+            print(f"Note: {note}.")
         if m.links:
             print(f"Linked to {one_line(', '.join(m.links), 500)}.")
     return 0
@@ -270,16 +272,37 @@ def run_status(ctx: Context) -> int:
     if category is not None and status != "closed":
         raise UserError("--category goes with closing (conv status ID closed --category TAG).")
 
+    mode = ctx.config.category_on_close
+    asked: list[int] = []
+
     def change(session: Any) -> bool:
         if status == "closed":
-            from inbox_tui.services.category_guard import before_close
+            from inbox_tui.services.category_guard import before_close, needs_category
 
-            before_close(session, ctx.agent, [cid], category, ctx.config.category_on_close)
+            if category is None and mode == "ask":  # the question the TUI would ask
+                asked[:] = needs_category(session, [cid], mode)
+            before_close(session, ctx.agent, [cid], category, mode)
         return triage.set_status(session, ctx.agent, cid, Status(status))
 
     changed = ctx.store.run(change)
     sentence = f"#{cid} is now {status}." if changed else f"#{cid} was already {status}."
+    if changed and asked:
+        sentence = f"#{cid} is now closed, with no category tag{_likely(ctx, cid)}."
     return report(ctx, cid, "status", changed, sentence)
+
+
+def _likely(ctx: Context, cid: int) -> str:
+    """How to give a closed conversation its category, the likely ones first (what the
+    TUI asks when closing under ``category_on_close = "ask"``)."""
+    from inbox_tui.services.categories import choices
+
+    with ctx.store.read() as s:
+        found = choices(s, cid)
+    likely = [c.name for c in found if c.hint][:3]
+    if likely:
+        return f"; conv tag {cid} NAME gives it one (likely: {', '.join(likely)})"
+    names = ", ".join(c.name for c in found[:8]) + (" …" if len(found) > 8 else "")
+    return f"; conv tag {cid} NAME gives it one" + (f" (one of: {names})" if found else "")
 
 
 def run_snooze(ctx: Context) -> int:
@@ -336,6 +359,12 @@ def run_reply(ctx: Context) -> int:
         zone = agent_zone(ctx.config.agent.timezone)
         with ctx.store.read() as session:
             send_at = send_at_for(session, cid, ctx.args.send_at, utcnow(), zone)
+    asked = []
+    if then == "closed" and ctx.args.category is None and ctx.config.category_on_close == "ask":
+        from inbox_tui.services.category_guard import needs_category
+
+        with ctx.store.read() as session:  # the question the TUI would ask
+            asked = needs_category(session, [cid], "ask")
     sent = ctx.store.run(
         send_reply, ctx.agent, cid, text, config=ctx.config, then_status=then,
         category=ctx.args.category, send_at=send_at,
@@ -346,6 +375,8 @@ def run_reply(ctx: Context) -> int:
         sentence = f"Replied on #{cid} (recorded in the conversation, not delivered)."
     else:
         sentence = f"Queued the reply on #{cid} (outbox {sent.outbox_id}; `inbox-tui outbox flush` sends it)."
+    if asked:
+        sentence += f" It is closed with no category tag{_likely(ctx, cid)}."
     return report(ctx, cid, "reply", True, sentence, outbox=sent.outbox_id, logged=sent.logged)
 
 

@@ -6,19 +6,37 @@ and chat. Ranking and suggesting them is ``services.suggest``.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import Session
 
+from inbox_tui.ingest import pipeline
 from inbox_tui.models import Article, utcnow
+from inbox_tui.sources.articles import article_paths, collect, load_files
 
 if TYPE_CHECKING:
-    from inbox_tui.sources.articles import ArticleFile
+    from inbox_tui.sources.articles import ArticleFile, ArticleProblem
 
 # What an import compares and writes (the slug is the key; id and updated_at follow).
 FIELDS = ("title", "description", "category", "tags", "url", "body", "source_path")
 LOOKUP_BATCH = 500  # slugs per query for the stored articles
+
+
+def read_articles(root: Path) -> tuple[list[ArticleFile], list[ArticleProblem]]:
+    """``sources.articles.load_articles``, with a large help centre parsed in the ingest
+    pipeline's worker processes (YAML, Markdown and HTML to text: ~0.5 ms of CPU a file,
+    on every core instead of one), the articles and problems in the same order."""
+    base, paths = article_paths(root)
+    pool = pipeline.pooled(len(paths))
+    try:
+        loaded = pipeline.ordered_map(partial(load_files, base), paths, size=lambda _: 0, pool=pool)
+        return collect(result for _, result in loaded)
+    finally:
+        if pool is not None:
+            pool.shutdown()
 
 
 def import_articles(session: Session, files: Iterable[ArticleFile]) -> dict[str, int]:

@@ -22,6 +22,7 @@ from sqlmodel import Session
 from inbox_tui.errors import UserError
 from inbox_tui.models import Conversation
 from inbox_tui.services import core, triage
+from inbox_tui.services.outbox import NOT_GONE
 from inbox_tui.store import dialect
 from inbox_tui.store.aggregates import to_us
 
@@ -31,10 +32,10 @@ _PREVIOUS = text(
     "WHERE c.contact_id = :contact AND m.conversation_id <> :conv AND m.direction = 'out' "
     # A forward went elsewhere; a reply still waiting in the outbox (or never gone) has
     # not helped anyone yet.
-    "AND m.source <> 'outbox:forward' AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.message_row_id = m.id "
-    "AND o.status NOT IN ('sent', 'logged')) "
+    "AND m.source <> 'outbox:forward' AND NOT EXISTS (SELECT 1 FROM outbox o "
+    "WHERE o.status IN :not_gone AND o.message_row_id = m.id) "
     "ORDER BY m.sent_at DESC, m.id DESC LIMIT 1"
-)
+).bindparams(bindparam("not_gone", NOT_GONE, expanding=True))
 
 
 def previous_agent(session: Session, conversation_id: int) -> str | None:

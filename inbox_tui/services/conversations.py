@@ -115,6 +115,9 @@ class ThreadMessage:
     waiting_until: datetime | None = None  # a reply still in the outbox: goes out then
     forwarded: bool = False  # a forward to someone else (To says whom), not a reply
     links: list[str] = field(default_factory=list)  # a note's bug references (bugrefs.links)
+    # What reading its date found wrong (an impossible offset ignored, a date in the
+    # future, none at all), so the customer's clock is not trusted blindly; cleaned.
+    clock_notes: list[str] = field(default_factory=list)
 
     def addressees(self) -> str:
         """The To (and Cc) line, cleaned and folded when long, of a message with someone
@@ -161,14 +164,7 @@ def _apply_filter(stmt, flt: ConversationFilter, session: Session, ordered: bool
                 .where(Tag.kind == TagKind.CATEGORY.value)
             )
         )
-    stmt = _apply_people(stmt, flt)
-    if flt.needs_reply or flt.order == WAITING:
-        # The stored copy of sla.waiting_since (store/waiting.py), indexed.
-        stmt = stmt.where(col(Conversation.waiting_since).is_not(None))
-    if flt.sla_state is not None and flt.sla_policy is not None:
-        now = flt.sla_now or utcnow()
-        found = matching_ids(session, flt.sla_policy, flt.sla_state, now, flt.sla_within)
-        stmt = stmt.where(col(Conversation.id).in_(found))
+    stmt = _apply_waiting(_apply_people(stmt, flt), flt, session)
     if flt.statuses:
         stmt = stmt.where(col(Conversation.status).in_(sorted(flt.statuses)))
     if flt.unassigned:
@@ -233,6 +229,18 @@ def _not_matching(sub: ConversationFilter, session: Session):  # type: ignore[no
     if where is None:  # nothing to leave out ("-" with nothing after it)
         return true()
     return not_(func.coalesce(where, false()))
+
+
+def _apply_waiting(stmt, flt: ConversationFilter, session: Session):  # type: ignore[no-untyped-def]
+    """Waiting for a reply (Needs reply), and the response-target terms (sla:)."""
+    if flt.needs_reply or flt.order == WAITING:
+        # The stored copy of sla.waiting_since (store/waiting.py), indexed.
+        stmt = stmt.where(col(Conversation.waiting_since).is_not(None))
+    if flt.sla_state is not None and flt.sla_policy is not None:
+        now = flt.sla_now or utcnow()
+        found = matching_ids(session, flt.sla_policy, flt.sla_state, now, flt.sla_within)
+        stmt = stmt.where(col(Conversation.id).in_(found))
+    return stmt
 
 
 def _apply_people(stmt, flt: ConversationFilter):  # type: ignore[no-untyped-def]
@@ -598,6 +606,7 @@ _MESSAGES = (
         _M.c.to_addrs,
         _M.c.cc_addrs,
         _M.c.source,
+        _M.c.parse_warnings,
         _A.c.username,
         case((_M.c.direction == "out", _GOES_AT), else_=None).label("goes_at"),
     )
@@ -658,7 +667,19 @@ def _thread_message(m, pattern: re.Pattern[str] | None) -> ThreadMessage:  # typ
         waiting_until=m.goes_at if m.direction == "out" else None,
         forwarded=m.source == FORWARD_SOURCE,
         links=bugrefs.links(m.body, pattern) if pattern and m.direction == "note" else [],
+        clock_notes=clock_notes(m.parse_warnings),
     )
+
+
+_CLOCK_NOTE = re.compile(r"time-zone offset|Date header|in the future")
+
+
+def clock_notes(parse_warnings: str | None) -> list[str]:
+    """The notes reading a message's date left (``mail.parse``), cleaned."""
+    from inbox_tui.sanitize import one_line
+
+    lines = (parse_warnings or "").splitlines()
+    return [one_line(w, 200) for w in lines if _CLOCK_NOTE.search(w)][:3]
 
 
 def rules_fired(session: Session, conversation_id: int, limit: int = 20) -> list[str]:

@@ -1,14 +1,15 @@
 """The list sorted by time left (``ConversationFilter.order == DUE``, the TUI's ``O``;
 ``conversations.by_time_left``):
 the conversations waiting for a reply, most overdue first (their due time under the
-response targets, ``services/sla``), then those waiting with no target for them
+response targets, ``services/sla``; equal ones waiting longest first, the order of
+``inbox-tui sla``), then those waiting with no target for them
 (oldest first), then the rest as the list usually goes (newest activity first). A sort,
 not a filter: the view or search keeps every conversation it had.
 
 A due time depends on tags, source, customer attributes, a rule's own target and the
 working hours, so it is not a column; but it never comes sooner after the customer
-wrote than the shortest target (working time never runs faster than the clock), nor
-later than the longest. Pages are read by keyset like the other orders: the waiting
+wrote than the shortest target after it (in working time when the targets count so),
+nor later than the longest. Pages are read by keyset like the other orders: the waiting
 conversations are walked in ``waiting_since`` order (indexed) in batches, their due
 times computed, and the walk stops once nothing later can come before the page's last
 row (a conversation with its own target, which may be shorter than any configured, is
@@ -49,6 +50,8 @@ _cid = col(Conversation.id)
 _open = col(Conversation.status) == Status.OPEN.value
 # The list's filter applied to a statement (conversations._apply_filter, unordered).
 Narrow = Callable[[Any], Any]
+# A walked row's place: (key, waiting since, id); the cursor leaves out the middle.
+_Full = tuple[datetime, datetime, int]
 
 
 def _aware(at: datetime) -> datetime:
@@ -103,18 +106,32 @@ class _Blocks:
         rows = self.session.exec(stmt.limit(limit)).all()
         return [(ANCHOR - (_aware(at) - EPOCH), int(cid)) for at, cid in rows]
 
-    def _key(self, row: Any, dues: dict[int, Any]) -> Cursor:
+    def _key(self, row: Any, dues: dict[int, Any]) -> _Full:
         due = dues.get(int(row[1]))
         at = _aware(row[0])
-        return (due.due_at if due is not None and due.due_at else at + NO_TARGET, int(row[1]))
+        key = due.due_at if due is not None and due.due_at else at + NO_TARGET
+        return (key, at, int(row[1]))
 
-    def walk(self, after: Cursor | None, limit: int) -> list[Cursor]:
+    def _full(self, after: Cursor | None) -> _Full | None:
+        """``after`` with its conversation's waiting time: equal due times go waiting
+        longest first, as ``inbox-tui sla`` lists them (``sla.waiting``)."""
+        if after is None:
+            return None
+        since = self.session.exec(
+            select(Conversation.waiting_since).where(Conversation.id == after[1])
+        ).first()
+        return (after[0], _aware(since) if since is not None else EPOCH, after[1])
+
+    def walk(self, cursor: Cursor | None, limit: int) -> list[Cursor]:
         """The walked block's part of a page (module docstring)."""
+        return [(key, cid) for key, _, cid in self._walk(self._full(cursor), limit)]
+
+    def _walk(self, after: _Full | None, limit: int) -> list[_Full]:
         policy = self.policy
         soonest = policy.shortest() if policy is not None else None
         soonest = min(soonest, NO_TARGET) if soonest is not None else NO_TARGET
-        found: list[Cursor] = []
-        at_start = self.start(after)
+        found: list[_Full] = []
+        at_start = self.start(after[0] if after is not None else None)
         if at_start is not None:  # before it only their own targets can reach ``after``
             own = self.walked.where(_since < at_start).where(_own())
             found = self._batch(self.session.exec(own).all(), after)
@@ -133,30 +150,36 @@ class _Blocks:
             walked = (_aware(batch[-1][0]), int(batch[-1][1]))
             if len(batch) < size:
                 return found
-            if len(found) >= limit and walked[0] + soonest > found[-1][0]:
+            if len(found) >= limit and self._sooner(walked[0], soonest) > found[-1][0]:
                 # Nothing further can come sooner, but for a target of its own.
                 ahead = self.walked.where(_after_since(*walked)).where(_own())
                 ahead = ahead.where(_since <= found[-1][0]).limit(1)
                 if self.session.exec(ahead).first() is None:
                     return found
 
-    def _batch(self, rows: Any, after: Cursor | None) -> list[Cursor]:
+    def _sooner(self, start: datetime, soonest: timedelta) -> datetime:
+        """The soonest any conversation waiting since ``start`` or later can be due:
+        the shortest target after it, in working time when the targets count so."""
+        if self.policy is None or soonest >= NO_TARGET:
+            return start + soonest
+        return self.policy.due(start, soonest)
+
+    def _batch(self, rows: Any, after: _Full | None) -> list[_Full]:
         """The keys of these walked rows that come after ``after``."""
         ids = [int(r[1]) for r in rows]
         dues = due_for(self.session, self.policy, ids) if self.policy and ids else {}
         keys = [self._key(r, dues) for r in rows]
         return [k for k in keys if after is None or k > after]
 
-    def start(self, after: Cursor | None) -> datetime | None:
-        """Where a walk after ``after`` begins: every conversation that began waiting
-        before it (and has no target of its own) is due before ``after``, even with the
-        longest target configured. None: from the beginning."""
-        if after is None or not self.complete or self.policy is None:
+    def start(self, key: datetime | None) -> datetime | None:
+        """Where a walk after the due time ``key`` begins: every conversation that began
+        waiting before it (and has no target of its own) is due before ``key``, even with
+        the longest target configured. None: from the beginning."""
+        if key is None or not self.complete or self.policy is None:
             return None
         longest = self.policy.longest()
         if longest is None:
             return None
-        key = after[0]
         lo, hi = key - timedelta(days=3700), key - longest  # due(hi) >= key
         if self.policy.due(lo, longest) >= key:
             return None

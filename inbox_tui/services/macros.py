@@ -312,6 +312,8 @@ def apply_macro(
             raise MacroError(f"'{info.name}' cannot be sent yet: {exc}") from exc
     _tag_and_assign(session, actor, conversation_id, a, now, result)
     status = then_status or a.get("status")
+    if status is None and not a.get("snooze") and text and info.body_kind == "reply":
+        status = Status.PENDING.value  # no status of its own: what a plain reply sets
     if text and info.body_kind == "reply":
         from inbox_tui.services.replies import queue_reply
 

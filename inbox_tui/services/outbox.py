@@ -23,14 +23,22 @@ import logging
 import os
 import ssl
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
 from inbox_tui.errors import UserError
-from inbox_tui.models import Channel, Conversation, Outbox, OutboxStatus, utcnow
+from inbox_tui.models import (
+    FORWARD_SOURCE,
+    Channel,
+    Conversation,
+    Message,
+    Outbox,
+    OutboxStatus,
+    utcnow,
+)
 from inbox_tui.sanitize import one_line
 from inbox_tui.store import Store, note_core_writes
 
@@ -49,6 +57,17 @@ class FlushReport:
     failed: int = 0
     logged: int = 0  # the demo: recorded once its undo delay is over, never sent
     last_error: str | None = None
+    forwards: dict[str, int] = field(default_factory=dict)  # of each outcome, how many forwarded
+
+    def what(self, outcome: str) -> str:
+        """The messages of an outcome ("sent", "logged", ...) counted by what they are:
+        "1 reply", "1 forward", "2 replies and 1 forward" (a forward is no reply)."""
+        from inbox_tui.words import count
+
+        forwards = self.forwards.get(outcome, 0)
+        replies = int(getattr(self, outcome)) - forwards
+        parts = [count(n, noun) for n, noun in ((replies, "reply"), (forwards, "forward")) if n]
+        return " and ".join(parts) or count(0, "reply")
 
 
 class SmtpOutcome(Exception):
@@ -60,7 +79,7 @@ class SmtpOutcome(Exception):
 
 def _claim(
     session: Session, limit: int | None, now: datetime | None = None
-) -> list[tuple[int, str, str, list[str], bytes, int, str]]:
+) -> list[tuple[int, str, str, list[str], bytes, int, str, bool]]:
     now = now or utcnow()
     stale = session.exec(
         select(Outbox)
@@ -94,9 +113,18 @@ def _claim(
                 row.raw,
                 row.attempts,
                 row.channel,
+                _is_forward(session, row),
             )
         )
     return claimed  # type: ignore[return-value]
+
+
+def _is_forward(session: Session, row: Outbox) -> bool:
+    """Whether an outbox row is a forward (its message in the thread says so)."""
+    if row.message_row_id is None:
+        return False
+    source = session.exec(select(Message.source).where(Message.id == row.message_row_id)).first()
+    return source == FORWARD_SOURCE
 
 
 def _finish(
@@ -123,6 +151,18 @@ def _finish(
         _record_sent(session, row, now)
     elif status == OutboxStatus.QUEUED.value:
         row.next_attempt_at = now + timedelta(seconds=min(3600, 15 * 2 ** (attempts - 1)))
+
+
+# Rows whose reply has not reached anyone (yet, or ever): the stats, the response
+# targets and "who last helped" leave their messages out. Few at any time, and found
+# through the status index.
+NOT_GONE = tuple(s.value for s in OutboxStatus if s not in (OutboxStatus.SENT, OutboxStatus.LOGGED))
+
+
+def not_gone(session: Session) -> set[int]:
+    """The message ids of replies and forwards that have not gone out (``NOT_GONE``)."""
+    rows = session.exec(select(Outbox.message_row_id).where(col(Outbox.status).in_(NOT_GONE))).all()
+    return {int(r) for r in rows if r is not None}
 
 
 def still_to_go(session: Session, outbox_id: int | None) -> int | None:
@@ -178,7 +218,7 @@ async def flush_outbox(
         claimed = await asyncio.to_thread(store.run, _claim, 1, now)
         if not claimed:
             break
-        outbox_id, account_name, mail_from, rcpts, raw, attempts, channel = claimed[0]
+        outbox_id, account_name, mail_from, rcpts, raw, attempts, channel, forward = claimed[0]
         account = config.accounts.get(account_name)
         if config.demo:  # nothing leaves the demo inbox: the wait is over, record it
             status, error = OutboxStatus.LOGGED.value, None
@@ -207,15 +247,13 @@ async def flush_outbox(
             except UserError as exc:
                 status, error = OutboxStatus.FAILED.value, str(exc)
         await asyncio.to_thread(store.run, _finish, outbox_id, status, error, attempts, now)
-        if status == OutboxStatus.SENT.value:
-            report.sent += 1
-        elif status == OutboxStatus.LOGGED.value:
-            report.logged += 1
-        elif status == OutboxStatus.FAILED.value:
-            report.failed += 1
-            report.last_error = error
-        else:
-            report.retrying += 1
+        outcomes = {OutboxStatus.SENT.value: "sent", OutboxStatus.LOGGED.value: "logged"}
+        outcomes[OutboxStatus.FAILED.value] = "failed"
+        done = outcomes.get(status, "retrying")  # still queued: tried again later
+        setattr(report, done, getattr(report, done) + 1)
+        if forward:
+            report.forwards[done] = report.forwards.get(done, 0) + 1
+        if done in ("failed", "retrying"):
             report.last_error = error
     return report
 

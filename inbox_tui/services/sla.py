@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import and_, func
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -590,6 +590,9 @@ def breach_report(
             ).where(col(Conversation.id).in_(chunk))
         ).all():
             sources[int(cid or 0)] = (source or "", own_targets(first, next_))
+    from inbox_tui.services.outbox import not_gone
+
+    in_outbox = not_gone(session)
     for chunk in _chunks(conv_ids):
         assert chunk is not None
         rows = _gone(
@@ -603,11 +606,18 @@ def breach_report(
                     col(Outbox.status),
                     col(Outbox.sent_at),
                 )
-                .outerjoin(Outbox, col(Outbox.message_row_id) == Message.id)
+                .outerjoin(  # by conversation first: outbox.conversation_id is indexed
+                    Outbox,
+                    and_(
+                        col(Outbox.conversation_id) == Message.conversation_id,
+                        col(Outbox.message_row_id) == Message.id,
+                    ),
+                )
                 .where(col(Message.conversation_id).in_(chunk))
                 .where(col(Message.direction) != Direction.NOTE.value)
                 .where(col(Message.source) != FORWARD_SOURCE)  # no response, so not judged as one
-            ).all()
+            ).all(),
+            in_outbox,
         )
         attrs = _attributes(session, policy, chunk)
         _judge(out, policy, rows, tags, sources, names, since, until, attrs)
@@ -623,13 +633,13 @@ def breach_report(
 GONE = (OutboxStatus.SENT.value, OutboxStatus.LOGGED.value)
 
 
-def _gone(rows: Any) -> list[tuple[Any, ...]]:
+def _gone(rows: Any, waiting: set[int]) -> list[tuple[Any, ...]]:
     """The messages in order, a reply that waited in the outbox at the time it went (as
     the stats count it: ``store.aggregates``); one still waiting, failed or given up on
-    has not answered anyone, and is left out."""
+    (``waiting``: ``outbox.not_gone``) has not answered anyone, and is left out."""
     out = []
     for cid, direction, sent_at, agent_id, mid, status, went in rows:
-        if status is not None and status not in GONE:
+        if mid in waiting or (status is not None and status not in GONE):
             continue
         out.append((cid, direction, went or sent_at, agent_id, mid))
     out.sort(key=lambda r: (r[0], r[2] if r[2].tzinfo else r[2].replace(tzinfo=UTC), r[4]))

@@ -94,8 +94,13 @@ def distil(encoder: embeddings.Encoder, *, batch: int = DISTIL_BATCH) -> np.ndar
 class StaticEncoder:
     """Mean of the table's rows over a text's word pieces, normalised."""
 
-    def __init__(self, table: np.ndarray, tokenizer_path: Path) -> None:
+    def __init__(
+        self, table: np.ndarray, tokenizer_path: Path, source: tuple[str, str] | None = None
+    ) -> None:
         from tokenizers import Tokenizer
+
+        # (the cached table's path, its sha256): where a worker process reads the same table
+        self.source = source
 
         tok = Tokenizer.from_file(str(tokenizer_path))
         tok.no_padding()
@@ -189,6 +194,18 @@ def _file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _read_table(path: Path, want: str) -> np.ndarray | None:
+    """The table saved in ``path`` when its bytes (read once) have the sha256 ``want``."""
+    import io
+
+    import numpy as np
+
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != want:
+        return None
+    return np.load(io.BytesIO(data), allow_pickle=False)
+
+
 def _load_or_build(build: bool) -> StaticEncoder | None:
     """The cached table when it is intact; else, when ``build``, a new one (cached)."""
     import numpy as np
@@ -199,12 +216,12 @@ def _load_or_build(build: bool) -> StaticEncoder | None:
         return None
     path = cache_dir() / _table_name()
     meta = path.with_suffix(".json")
-    table = None
+    table = source = None
     if path.is_file() and meta.is_file():
         try:
             want = json.loads(meta.read_text())["sha256"]
-            if _file_sha256(path) == want:
-                table = np.load(path, allow_pickle=False)
+            table = _read_table(path, want)
+            source = (str(path), want) if table is not None else None
         except (OSError, ValueError, KeyError):
             table = None
     if table is None:
@@ -219,9 +236,39 @@ def _load_or_build(build: bool) -> StaticEncoder | None:
             digest = _file_sha256(tmp)
             meta.write_text(json.dumps({"sha256": digest, "model": MODEL_ID}))
             os.replace(tmp, path)
+            source = (str(path), digest)
         except OSError:  # no writable cache: the table lives in this process only
             log.warning("the static embedding table could not be cached", exc_info=True)
-    return StaticEncoder(table, tokenizer)
+    return StaticEncoder(table, tokenizer, source)
+
+
+_WORKER: dict[tuple[str, str], StaticEncoder] = {}
+
+
+def encode_parts(source: tuple[str, str], parts: list[list[list[str]]]) -> list[list[np.ndarray]]:
+    """For a worker process of the ingest pipeline (``semantic.catch_up_static``): every
+    part's items (one article's texts each) encoded with the table at ``source`` (its
+    path and sha256, checked again here, as the tokenizer's), one matrix per item. The
+    table is read once per process."""
+    import numpy as np
+
+    enc = _WORKER.get(source)
+    if enc is None:
+        tokenizer = embeddings.tokenizer_path()
+        table = _read_table(Path(source[0]), source[1])
+        if (
+            table is None
+            or tokenizer is None
+            or _file_sha256(tokenizer) != embeddings.TOKENIZER_SHA256
+        ):
+            raise ValueError("the static embedding table or tokenizer is not the one checked")
+        enc = _WORKER[source] = StaticEncoder(table, tokenizer, source)
+    out = []
+    for items in parts:
+        vecs = enc.encode([t for texts in items for t in texts])
+        ends = np.cumsum([len(texts) for texts in items]).tolist()
+        out.append([vecs[end - len(texts) : end] for texts, end in zip(items, ends, strict=True)])
+    return out
 
 
 def encoder(*, build: bool = True) -> StaticEncoder | None:

@@ -55,7 +55,7 @@ ACTIONS: list[Action] = [
         "A message's original HTML: its source as text, or in the browser",
     ),
     Action("note", "n", "note", "Write an internal note", "Note"),
-    Action("tag", "t", "tag", "Tag (fuzzy picker; Enter toggles)", "Tag"),
+    Action("tag", "t", "tag", "Tag (Enter toggles; a new name is a modifier)", "Tag"),
     Action("assign", "a", "assign", "Assign to an agent (picker)", "Assign"),
     Action("assign_me", "i", "assign_me", "Assign to me"),
     Action(

@@ -493,18 +493,16 @@ class InboxApp(KeysFollowFocus, App[int]):
         # The error carries the SMTP server's own text: one plain line, in the status
         # line (where the agent looks for background news) and, when final, a toast.
         if report.failed:
-            text = f"{count(report.failed, 'reply')} could not be sent: {report.last_error}"
+            text = f"{report.what('failed')} could not be sent: {report.last_error}"
             self.main.set_status(text)
             self.notify(one_line(text, 300), severity="error", markup=False, timeout=15)
         elif report.retrying:
-            self.main.set_status(
-                f"{count(report.retrying, 'reply')} will be retried: {report.last_error}"
-            )
+            self.main.set_status(f"{report.what('retrying')} will be retried: {report.last_error}")
         elif report.sent:
-            self.main.set_status(f"{count(report.sent, 'reply')} sent.", seconds=NEWS_SECONDS)
+            self.main.set_status(f"{report.what('sent')} sent.", seconds=NEWS_SECONDS)
         elif report.logged:
             self.main.set_status(
-                f"{count(report.logged, 'reply')} recorded (demo: nothing is sent).",
+                f"{report.what('logged')} recorded (demo: nothing is sent).",
                 seconds=NEWS_SECONDS,
             )
 

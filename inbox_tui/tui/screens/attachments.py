@@ -53,7 +53,9 @@ def row_text(info: AttachmentInfo, width: int = 116, zone: str = "UTC") -> Text:
     (its extension stays); a row never wraps into the next one."""
     size = words.size(info.size)
     ctype = one_line(info.content_type, 30)
-    who = f"{'note by' if info.internal else 'from'} {one_line(info.author or 'unknown', 24)}"
+    whose = {"customer": "from", "reply": "reply by", "forward": "forward by"}.get(info.kind)
+    whose = "note by" if info.internal else whose or "from"  # which message it came with
+    who = f"{whose} {one_line(info.author or 'unknown', 24)}"
     from inbox_tui.services.agent_clock import agent_time
 
     when = f", {agent_time(info.sent_at, zone, '%d %b %H:%M', named=False)}" if info.sent_at else ""

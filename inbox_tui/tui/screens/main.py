@@ -311,6 +311,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
             )
             return
         self.by_time_left = not self.by_time_left
+        self._shown_what = None  # another order: the list starts at its top, not a refresh
         self.reload()
 
     def _what(self) -> tuple[str, str, bool, bool]:

@@ -101,6 +101,11 @@ class TriageFlows(MailFlows):
                 flow.after()
         elif isinstance(flow, UndoFlow):
             self.notify(message.result.summary, markup=False)
+            if message.result.conversations:
+                # The cursor goes to what the undo brought back (walk5: an undone snooze
+                # put its row back above the cursor, and the next z snoozed the
+                # neighbour the cursor had moved to).
+                self.conv_list.keep_on(message.result.conversations[0][0])
         elif isinstance(flow, SendFlow):
             self.post_message(OpenChanged())  # others stop seeing "is replying" at once
             self.notify(self._sent_text(message.result), markup=False)
@@ -293,11 +298,22 @@ class TriageFlows(MailFlows):
         flow = self.begin()
         if flow is None:
             return
-        title = self._title("Tag", flow, "Enter toggles; type a new name to create it")
-        picker = FuzzyPicker(title, [], allow_new="Create tag", loading=True)
+        title = self._title("Tag", flow, "Enter toggles; a new name is a modifier, or New category")
+        # A new name is a modifier unless the agent asks for a category (walk3/walk4: it
+        # became a category, which the stats' "without a category" share then counted).
+        picker = FuzzyPicker(
+            title, [], allow_new="New tag (modifier)", also_new=("New category", "category"),
+            loading=True,
+        )  # fmt: skip
 
         def chosen(value: str | None) -> None:
             if not value:
+                return
+            if value.startswith("\x00category:"):
+                tag = one_line(value[10:], 40)
+                ask, done = f"Tag {{on}} with {tag}?", f"Tagged {{on}} with {tag} (a new category)"
+                name, kind = value[10:], "category"
+                self.act(flow, ask, done, rule_service.tag_many, name, self.rules, kind)
                 return
             if any(it.value == value and it.checked for it in picker.items):
                 tag = one_line(value, 40)

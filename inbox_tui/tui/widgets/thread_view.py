@@ -111,6 +111,8 @@ def message_text(
         text.append(addressed, style="dim")
     text.append("\n")
     text.append(fold_quotes(body, show_quotes) or ("(no note)" if m.forwarded else "(no text)"))
+    if m.clock_notes:  # its date could not be trusted (e.g. an offset of +99:00): say so
+        text.append(f"\nⓘ {'; '.join(m.clock_notes)}", style="dim")
     if m.links:  # a note naming a bug links the conversation: never silently
         refs = ", ".join(one_line(r, 80) for r in m.links[:10])
         text.append(f"\n🔗 Linked to {refs} · F follows up when fixed", style="bold yellow")
