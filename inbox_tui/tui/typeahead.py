@@ -146,9 +146,14 @@ class KeysFollowFocus:
     async def _on_key(self, event: events.Key) -> None:
         """The key back at the app: when the focus moved since it was typed, it is typed
         again to the new focus (and ``App._on_key`` leaves it alone: its binding would be
-        looked up from the wrong place). Else ``App._on_key`` looks up its binding."""
+        looked up from the wrong place); so is a key that finds the keys held (``_hold``)
+        since it went by. Else ``App._on_key`` looks up its binding."""
         typed_to = getattr(event, _TYPED_TO, _NOTHING)
         if typed_to is not _NOTHING and typed_to is not self._focus():
+            retype(self, event)  # type: ignore[arg-type]
+        elif typed_to is not _NOTHING and self._blocked():
+            # What it is typed for is still coming (the rows of a search asked for by
+            # the key before it, ``c``): typed again, it is held until that has come.
             retype(self, event)  # type: ignore[arg-type]
 
     # -- held keys ---------------------------------------------------------------------

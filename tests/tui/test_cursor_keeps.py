@@ -242,6 +242,32 @@ async def test_a_key_typed_right_after_choosing_a_view_moves_over_its_rows(demo_
         assert on_row(app) == shown[2]
 
 
+async def test_a_key_typed_right_after_c_moves_over_the_customers_conversations(demo_store):
+    """``c`` asks the store for the customer, then searches their conversations: a ``j``
+    typed with it moved the cursor over the rows before, which the results replaced."""
+    from sqlmodel import func, select
+
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        with demo_store.read() as s:
+            counts = dict(
+                s.exec(
+                    select(Conversation.contact_id, func.count()).group_by(Conversation.contact_id)
+                ).all()
+            )
+            shown = ids_shown(app)
+            cid = next(c for c in shown if counts.get(s.get(Conversation, c).contact_id, 0) >= 3)
+        assert app.main.conv_list.move_to(cid)
+        await settle(pilot)
+        await burst(pilot, "c", "j")
+        await settle(pilot, 5)
+        assert app.main.query_text
+        results = ids_shown(app)
+        assert len(results) >= 3
+        assert on_row(app) == results[1]
+
+
 # -- 3. Esc typed quickly before a key -------------------------------------------------
 
 

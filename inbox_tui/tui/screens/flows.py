@@ -164,6 +164,14 @@ class FlowsBase(Screen[None]):
                 group="selection", exclusive=True,
             )  # fmt: skip
 
+    def list_coming(self, coming: bool = True) -> None:
+        """Another set is on its way to the list, asked for in steps (``c`` asks the
+        store for the customer, then searches): keys for the list wait for it
+        (``MainScreen.answer_pending``); ``coming`` False: it will not come."""
+        import time
+
+        self._list_due = time.monotonic() if coming else None
+
     def set_status(self, text: str, seconds: float | None = None) -> None:
         """The status line. News that only matters now ("2 replies sent") goes after
         ``seconds`` unless something else was said since: it stayed for minutes."""

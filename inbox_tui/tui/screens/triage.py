@@ -402,12 +402,14 @@ class TriageFlows(MailFlows):
 
         flow = self.begin(single=True)
         if flow is not None:
+            self.list_coming()  # a j typed with c moved over the rows the results replace
             self.gateway.read(
                 self, contact_query, flow.ids[0], reply=ContactQueryLoaded, group="pickers"
             )
 
     def on_contact_query_loaded(self, message: ContactQueryLoaded) -> None:
         if message.value is None:
+            self.list_coming(False)
             self.notify("This conversation has no known customer.", severity="warning")
         else:
             self.search_for(message.value, "all")
