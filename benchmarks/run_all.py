@@ -18,6 +18,7 @@ ALONE = [
     "suggest_tags",
     "suggest_speed",
     "suggest_semantic_speed",
+    "import_articles",
     "chat_split",
     "chat_import",
     "import_attachments",

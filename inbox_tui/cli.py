@@ -35,6 +35,7 @@ COMMAND_MODULES = [
     "inbox_tui.commands.assign",
     "inbox_tui.commands.rules",
     "inbox_tui.commands.views",
+    "inbox_tui.commands.tags",
     "inbox_tui.commands.attachments",
     "inbox_tui.commands.articles",
     "inbox_tui.commands.macros",

@@ -64,14 +64,16 @@ class Context:
         if self.print_warnings:
             for warning in store.warnings:
                 print(f"inbox-tui: warning: {warning}", file=sys.stderr)
-        self._ensure_me(store)
+        self.ensure_me(store)
         return store
 
     @property
     def agent(self) -> str:
         return self.config.agent.username
 
-    def _ensure_me(self, store: Store) -> None:
+    def ensure_me(self, store: Store) -> None:
+        """The agent's row as the config says (``[agent] name`` and email win over the
+        store's: the review's From and other agents' "is viewing" read it)."""
         from inbox_tui.services.core import ensure_agent
 
         me = self.config.agent

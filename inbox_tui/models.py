@@ -77,6 +77,14 @@ class EventKind(enum.StrEnum):
     # The follow-up of a fixed bug sent to this conversation: data {"ref", "macro"}
     # (services/buglinks.py); a second run skips it.
     FOLLOWED_UP = "followed_up"
+    # An agent set or cleared the conversation's own response targets by hand
+    # (``conv target``, the palette): data {"first", "next" (seconds or None),
+    # "changes"} (services/sla.set_by_hand); a rule's are in its ``rule_fired``.
+    TARGET_SET = "target_set"
+    # An outbox row went out (sent, or recorded in the demo) at this time: data
+    # {"outbox"}. A reply queued with ``"on_send"`` in its ``replied`` event counts in
+    # the stats from here, at this time (store/aggregates.py).
+    SENT = "sent"
 
 
 class OutboxStatus(enum.StrEnum):

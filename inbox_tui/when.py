@@ -17,11 +17,12 @@ _SPELLINGS = {
     "w": {"w", "wk", "wks", "week", "weeks"},
 }
 
-# The snooze picker's presets: (value understood by snooze_until, label).
+# The snooze picker's presets: (value understood by snooze_until, label). Wall-clock
+# ones ("tomorrow") are read on the agent's clock (services/agent_clock.snooze_presets).
 SNOOZE_PRESETS = [
     ("1h", "1 hour"),
     ("4h", "4 hours"),
-    ("tomorrow", "Tomorrow 09:00 UTC"),
+    ("tomorrow", "Tomorrow 09:00"),
     ("2d", "2 days"),
     ("1w", "Next week"),
 ]

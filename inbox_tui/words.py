@@ -5,7 +5,13 @@ conversations". One place, so that no screen or command says "1 reply(ies)" or
 from __future__ import annotations
 
 # Nouns whose plural is not the noun + "s".
-_PLURALS = {"reply": "replies", "summary": "summaries", "match": "matches", "address": "addresses"}
+_PLURALS = {
+    "reply": "replies",
+    "summary": "summaries",
+    "match": "matches",
+    "address": "addresses",
+    "copy": "copies",
+}
 
 
 def plural(noun: str, n: int) -> str:

@@ -56,7 +56,7 @@ def replay_report(
 
 def _stream(
     session: Session, since: datetime, until: datetime
-) -> Iterable[tuple[int | None, str | None, str, datetime, str]]:
+) -> Iterable[tuple[int, int | None, str | None, str, datetime, str]]:
     """The whole history of every conversation with at least one event in the period,
     in order. Every figure counted for a period needs an event inside it, so the other
     conversations cannot change the report and are not read."""
@@ -66,17 +66,17 @@ def _stream(
     # Raw rows (no per-value type processing: 1.3 M datetimes cost about a second), with
     # the period bounds bound through the column's own type so formats always match.
     stmt = text(
-        "SELECT e.conversation_id, a.username, e.kind, e.at, e.data FROM event e "
+        "SELECT e.id, e.conversation_id, a.username, e.kind, e.at, e.data FROM event e "
         "LEFT JOIN agent a ON a.id = e.agent_id "
         "WHERE e.conversation_id IN (SELECT DISTINCT conversation_id FROM event WHERE at >= :lo AND at < :hi) "
         "ORDER BY e.conversation_id, e.at, e.id"
     ).bindparams(
         bindparam("lo", since, type_=UTCDateTime()), bindparam("hi", until, type_=UTCDateTime())
     )
-    for conv_id, username, kind, at, data in session.execute(
+    for eid, conv_id, username, kind, at, data in session.execute(
         stmt.execution_options(yield_per=5000)
     ):
-        yield conv_id, username, kind, _aware(at), data
+        yield eid, conv_id, username, kind, _aware(at), data
 
 
 def _compute(
@@ -136,7 +136,141 @@ def _compute(
             stats_for(owner).csat[rating] += 1
             team.csat[rating] += 1
 
-    for conv_id, username, kind, at, data in _stream(session, since, until):
+    # Undo send: replies taken back (by their event) never count.
+    cancelled = {
+        json.loads(d or "{}").get("replied_event")
+        for (d,) in session.execute(text("SELECT data FROM event WHERE kind = 'reply_cancelled'"))
+    }
+
+    def reply(conv_id: int, username: str, at: datetime) -> None:
+        ct: ConversationTimes = state["ct"]
+        if ct.first_response_at is None and ct.first_message_at is not None:
+            ct.first_response_at = at
+            ct.first_responder = username
+            if in_period(ct.first_message_at) and wanted(username):
+                seconds = (at - ct.first_message_at).total_seconds()
+                for s in (stats_for(username), team):
+                    s.first_response.append(seconds)
+                    if bh:
+                        s.first_response_bh.append(bh.seconds_between(ct.first_message_at, at))
+                local = ct.first_message_at.astimezone(tz)
+                fr_by_hour[local.hour].append(seconds)
+                fr_by_cell[local.weekday()][local.hour].append(seconds)
+        if state["waiting_since"] is not None:
+            if in_period(at) and wanted(username):
+                seconds = (at - state["waiting_since"]).total_seconds()
+                stats_for(username).response.append(seconds)
+                team.response.append(seconds)
+            state["waiting_since"] = None
+        if in_period(at) and wanted(username):
+            stats_for(username).replies_sent += 1
+            team.replies_sent += 1
+            handled_sets[username].add(conv_id)
+            handled_sets["team"].add(conv_id)
+
+    def article(username: str, at: datetime) -> None:
+        if in_period(at) and wanted(username):
+            stats_for(username).articles_sent += 1
+            team.articles_sent += 1
+
+    def status_changed(conv_id: int, username: str | None, at: datetime, info: dict) -> None:
+        ct: ConversationTimes = state["ct"]
+        if info.get("to") == "closed" and state["reclose"]:  # no new close
+            state["open_since"] = state["waiting_since"] = None
+            state["reclose"] = False
+            state["undoable"] = None
+        elif info.get("to") == "closed":
+            undo: dict[str, Any] = {
+                "before": (
+                    ct.closed_at,
+                    ct.closer,
+                    state["open_since"],
+                    state["waiting_since"],
+                ),
+                "counted": [],
+            }
+            ct.closed_at, ct.closer = at, username
+            if in_period(at) and wanted(username):
+                assert username is not None
+                for s in (stats_for(username), team):
+                    had = (conv_id in closed_sets[s.agent], conv_id in handled_sets[s.agent])
+                    s.close_events += 1
+                    closed_sets[s.agent].add(conv_id)
+                    handled_sets[s.agent].add(conv_id)
+                    timed = state["open_since"] is not None
+                    if timed:
+                        s.time_to_close.append((at - state["open_since"]).total_seconds())
+                    undo["counted"].append((s, had, timed))
+            state["undoable"] = undo
+            state["open_since"] = None
+            state["waiting_since"] = None
+        elif (
+            info.get("from") == "closed"
+            and info.get("cause") in ("undo", "undo send")
+            and state["undoable"]
+        ):
+            undo = state["undoable"]  # the close is taken back: it never happened
+            ct.closed_at, ct.closer, state["open_since"], state["waiting_since"] = undo["before"]
+            for s, (had_closed, had_handled), timed in undo["counted"]:
+                s.close_events -= 1
+                if not had_closed:
+                    closed_sets[s.agent].discard(conv_id)
+                if not had_handled:
+                    handled_sets[s.agent].discard(conv_id)
+                if timed:
+                    s.time_to_close.pop()
+            state["undoable"] = None
+        elif info.get("from") == "closed":
+            state["undoable"] = None
+            state["reclose"] = bool(info.get("cause"))
+            if info.get("to") == "open":
+                state["open_since"] = at
+
+    def in_the_outbox(
+        conv_id: int, eid: int, username: str | None, kind: str, at: datetime, info: dict
+    ) -> bool:
+        """A reply waiting in the outbox ("on_send") counts when it goes (its ``sent``
+        event), with the help articles sent with it and its send-and-close; taken back,
+        never; its close does not happen if the conversation left closed before it went.
+        True when the event is dealt with here."""
+        box = info.get("outbox")
+        outbox = state["outbox"]  # outbox id -> {"reply": ..., "articles": [...]}
+        if kind == "replied" and username and info.get("on_send") and box is not None:
+            outbox[box] = {"reply": username, "articles": []}  # until sent or taken back
+            return True
+        if kind == "article_sent" and username and box in outbox:
+            outbox[box]["articles"].append(username)
+            return True
+        if kind == "sent":
+            waiting = outbox.pop(box, None)
+            if waiting is not None:
+                reply(conv_id, waiting["reply"], at)
+                for who in waiting["articles"]:
+                    article(who, at)
+            held = state["held_close"]
+            if held is not None and held[0] == box:
+                state["held_close"] = None
+                status_changed(conv_id, held[1], at, {"to": "closed"})
+            return True
+        if kind == "reply_cancelled":
+            outbox.pop(box, None)
+            if state["held_close"] is not None and state["held_close"][0] == box:
+                state["held_close"] = None
+                state["skip_undo_send"] = True
+            return True
+        if kind == "status_changed":
+            if info.get("to") == "closed" and box in outbox:
+                state["held_close"] = (box, username)
+                return True
+            if state["held_close"] is not None and info.get("from") == "closed":
+                state["held_close"] = None
+                return True
+            if state.get("skip_undo_send") and info.get("cause") == "undo send":
+                state["skip_undo_send"] = False
+                return True
+        return False
+
+    for eid, conv_id, username, kind, at, data in _stream(session, since, until):
         if conv_id != current:
             count_rating()
             finish()
@@ -148,10 +282,20 @@ def _compute(
                 "reclose": False,  # out of closed by another action's side effect
                 "undoable": None,  # how to take back the last close (an undo right after)
                 "first_reply": None,
+                "outbox": {},  # replies waiting to go out
+                "held_close": None,  # (outbox, agent): a send-and-close waiting for its reply
+                "skip_undo_send": False,
             }
         if conv_id is None:
             continue
         ct: ConversationTimes = state["ct"]
+        info = json.loads(data or "{}")
+        skip = state["skip_undo_send"]
+        state["skip_undo_send"] = False
+        if kind == "status_changed":
+            state["skip_undo_send"] = skip
+        if in_the_outbox(conv_id, eid, username, kind, at, info):
+            continue
         if kind == "received":
             if ct.first_message_at is None:
                 ct.first_message_at = at
@@ -166,30 +310,8 @@ def _compute(
                 local = at.astimezone(tz)
                 heat[local.weekday()][local.hour] += 1
                 daily[min(n_days - 1, int((at - since).total_seconds() // 86400))] += 1
-        elif kind == "replied" and username:
-            if ct.first_response_at is None and ct.first_message_at is not None:
-                ct.first_response_at = at
-                ct.first_responder = username
-                if in_period(ct.first_message_at) and wanted(username):
-                    seconds = (at - ct.first_message_at).total_seconds()
-                    for s in (stats_for(username), team):
-                        s.first_response.append(seconds)
-                        if bh:
-                            s.first_response_bh.append(bh.seconds_between(ct.first_message_at, at))
-                    local = ct.first_message_at.astimezone(tz)
-                    fr_by_hour[local.hour].append(seconds)
-                    fr_by_cell[local.weekday()][local.hour].append(seconds)
-            if state["waiting_since"] is not None:
-                if in_period(at) and wanted(username):
-                    seconds = (at - state["waiting_since"]).total_seconds()
-                    stats_for(username).response.append(seconds)
-                    team.response.append(seconds)
-                state["waiting_since"] = None
-            if in_period(at) and wanted(username):
-                stats_for(username).replies_sent += 1
-                team.replies_sent += 1
-                handled_sets[username].add(conv_id)
-                handled_sets["team"].add(conv_id)
+        elif kind == "replied" and username and eid not in cancelled:
+            reply(conv_id, username, at)
         elif kind == "noted" and in_period(at) and wanted(username):
             assert username is not None
             stats_for(username).notes_written += 1
@@ -197,75 +319,21 @@ def _compute(
             handled_sets[username].add(conv_id)
             handled_sets["team"].add(conv_id)
         elif kind == "status_changed":
-            info = json.loads(data or "{}")
-            if info.get("to") == "closed" and state["reclose"]:  # no new close
-                state["open_since"] = state["waiting_since"] = None
-                state["reclose"] = False
-                state["undoable"] = None
-            elif info.get("to") == "closed":
-                undo: dict[str, Any] = {
-                    "before": (
-                        ct.closed_at,
-                        ct.closer,
-                        state["open_since"],
-                        state["waiting_since"],
-                    ),
-                    "counted": [],
-                }
-                ct.closed_at, ct.closer = at, username
-                if in_period(at) and wanted(username):
-                    assert username is not None
-                    for s in (stats_for(username), team):
-                        had = (conv_id in closed_sets[s.agent], conv_id in handled_sets[s.agent])
-                        s.close_events += 1
-                        closed_sets[s.agent].add(conv_id)
-                        handled_sets[s.agent].add(conv_id)
-                        timed = state["open_since"] is not None
-                        if timed:
-                            s.time_to_close.append((at - state["open_since"]).total_seconds())
-                        undo["counted"].append((s, had, timed))
-                state["undoable"] = undo
-                state["open_since"] = None
-                state["waiting_since"] = None
-            elif (
-                info.get("from") == "closed"
-                and info.get("cause") in ("undo", "undo send")
-                and state["undoable"]
-            ):
-                undo = state["undoable"]  # the close is taken back: it never happened
-                ct.closed_at, ct.closer, state["open_since"], state["waiting_since"] = undo[
-                    "before"
-                ]
-                for s, (had_closed, had_handled), timed in undo["counted"]:
-                    s.close_events -= 1
-                    if not had_closed:
-                        closed_sets[s.agent].discard(conv_id)
-                    if not had_handled:
-                        handled_sets[s.agent].discard(conv_id)
-                    if timed:
-                        s.time_to_close.pop()
-                state["undoable"] = None
-            elif info.get("from") == "closed":
-                state["undoable"] = None
-                state["reclose"] = bool(info.get("cause"))
-                if info.get("to") == "open":
-                    state["open_since"] = at
+            status_changed(conv_id, username, at, info)
         elif kind == "tagged":
-            ct.tags.add(json.loads(data or "{}").get("tag", ""))
+            ct.tags.add(info.get("tag", ""))
         elif kind == "untagged":
-            ct.tags.discard(json.loads(data or "{}").get("tag", ""))
+            ct.tags.discard(info.get("tag", ""))
         elif kind == "macro_applied" and in_period(at) and wanted(username):
             assert username is not None
             stats_for(username).macros_applied += 1
             team.macros_applied += 1
-        elif kind == "article_sent" and in_period(at) and wanted(username):
-            assert username is not None
-            stats_for(username).articles_sent += 1
-            team.articles_sent += 1
+        elif kind == "article_sent" and username:
+            article(username, at)
         elif kind == "rated":
             # The latest rating of a conversation wins: a later one, in the period or
             # not, takes the place of what was counted (at the end of its history).
-            rating = json.loads(data or "{}").get("rating")
+            rating = info.get("rating")
             state["rating"] = None
             ct.rating = rating if in_period(at) else None
             if in_period(at):

@@ -166,3 +166,15 @@ def test_growth_smoke(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "growth tiny: search_p95_ms" in out and "| tiny | 200.0 |" in out
     assert re.search(r"\| tiny \|.*\| [1-9][\d,.]* \|$", out.strip().splitlines()[-1])
+
+
+@pytest.mark.semantic
+def test_import_articles_smoke(tmp_path, capsys):
+    from benchmarks import import_articles
+
+    corpus("faq")
+    argv = ["--articles", "12", "--runs", "1", "--dir", str(tmp_path / "kb")]
+    assert import_articles.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "re-import, nothing changed" in out and "re-import, 1 edited" in out
+    assert "import articles, 12 Markdown files" in out and "stdlib read + sqlite3 FTS5" in out

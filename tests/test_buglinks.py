@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from inbox_tui.macros import files
-from inbox_tui.models import Conversation, Event, EventKind, Outbox
+from inbox_tui.models import Conversation, Event, EventKind, Outbox, TagKind
 from inbox_tui.services import buglinks, categories, core, macros, triage
 from tests.test_incidents import CONFIG, NOW, new_conversation
 from tests.test_insight_services import tags
@@ -146,7 +146,7 @@ def test_fixed_under_require_refuses_once_before_queueing_anything(
 
     def setup(s):
         triage.ensure_agent(s, "sam")
-        triage.ensure_tag(s, "bug")
+        triage.ensure_tag(s, "bug", TagKind.CATEGORY)
         ids = [new_conversation(s, f"Sync stopped {i}", NOW) for i in range(buglinks.BATCH + 2)]
         for cid in ids:
             triage.add_note(s, "sam", cid, "Same as ENG-9.")

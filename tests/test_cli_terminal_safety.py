@@ -76,6 +76,7 @@ def test_mail_import_lists_hostile_file_names_as_text(tmp_path):
 
 def hostile_store(tmp_path: Path) -> str:
     """A store with hostile chat, tags, an agent name and help articles."""
+    from inbox_tui.models import TagKind
     from inbox_tui.services import triage
     from inbox_tui.store import Store, sqlite_url
 
@@ -98,8 +99,8 @@ def hostile_store(tmp_path: Path) -> str:
         from inbox_tui.models import Conversation
 
         cid = s.exec(select(Conversation.id)).first()
-    for text, _ in HOSTILE[:6]:
-        store.run(triage.tag, "eve", cid, text[:40])
+    for text, _ in HOSTILE[:6]:  # categories: what tag suggestions learn from
+        store.run(triage.tag, "eve", cid, text[:40], kind=TagKind.CATEGORY)
     store.run(triage.set_status, "eve", cid, "closed")
     store.close()
     return db
@@ -253,6 +254,8 @@ def test_commands_print_raw_stored_rows_as_text(tmp_path):
     checks = {
         "macros list": ["macros", "list"],
         "views list": ["views", "list"],
+        "tags list": ["tags", "list"],
+        "tags list json": ["tags", "list", "--json"],
         "search": ["search", "bidi"],
         "search json": ["search", "bidi", "--json"],
         "export": ["export"],

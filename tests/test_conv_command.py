@@ -208,12 +208,13 @@ def test_closing_under_require_needs_a_category(setup, capsys):
     """[insight] category_on_close = "require": closing from the command line without a
     category is one sentence naming the category tags, and changes nothing;
     ``--category`` tags it in the transaction that closes it."""
+    from inbox_tui.models import TagKind
     from inbox_tui.services import triage
 
     store, cid, base = setup
     with open(base[1], "a") as f:
         f.write('[insight]\ncategory_on_close = "require"\n')
-    store.run(triage.ensure_tag, "bug")
+    store.run(triage.ensure_tag, "bug", TagKind.CATEGORY)
     before = kinds(store, cid)
     code, out, err = conv(capsys, base, "status", str(cid), "closed")
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
@@ -259,3 +260,44 @@ def test_reply_send_at_from_the_command_line(setup, capsys, smtp_server):
     assert cli.main([*base, "outbox", "flush"]) == 0
     capsys.readouterr()
     assert smtp_server.messages == []  # not before its time
+
+
+def test_closing_under_ask_says_it_has_no_category(setup, capsys, smtp_server):
+    """[insight] category_on_close = "ask" (the default): the TUI asks for a category when
+    closing; `conv status ID closed` closed without a word. It still closes (ask may be
+    skipped), and says the conversation has no category and how to give one; with a
+    category, or under "off", nothing is said."""
+    from inbox_tui.services import triage
+
+    store, cid, base = setup
+    store.run(triage.ensure_tag, "bug")
+    store.run(triage.ensure_tag, "billing")
+    code, out, err = conv(capsys, base, "status", str(cid), "closed")
+    assert code == 0, err
+    assert out == (
+        f"#{cid} is now closed, with no category tag; conv tag {cid} NAME gives it one "
+        "(one of: billing, bug).\n"
+    )
+    other = add(store, "b", "Invoice twice", "Charged twice.")
+    code, out, _ = conv(capsys, base, "status", str(other), "closed", "--category", "billing")
+    assert code == 0 and out == f"#{other} is now closed.\n"
+    with open(base[1], "a") as f:
+        f.write(
+            '[accounts.support]\nhost = "127.0.0.1"\nsecurity = "plain"\n'
+            'address = "support@example.com"\nsent_mailbox = ""\n'
+            f'[accounts.support.smtp]\nhost = "127.0.0.1"\nport = {smtp_server.port}\n'
+            'security = "plain"\n'
+        )
+    fourth = add(store, "d", "Thanks", "All good.")
+    code, out, err = conv(capsys, base, "reply", str(fourth), "Glad to hear it.", "--close")
+    assert code == 0, err
+    # The only category used so far (on #other) is the likely one now.
+    assert out.endswith(
+        f" It is closed with no category tag; conv tag {fourth} NAME gives it one "
+        "(likely: billing).\n"
+    )
+    with open(base[1], "a") as f:
+        f.write('[insight]\ncategory_on_close = "off"\n')
+    third = add(store, "c", "Hello", "Hi.")
+    code, out, _ = conv(capsys, base, "status", str(third), "closed")
+    assert code == 0 and out == f"#{third} is now closed.\n"

@@ -114,3 +114,30 @@ def test_import_mail_keeps_the_offset(store, tmp_path):
         cid = s.exec(select(Message.conversation_id)).one()
         clock = customer_clock(s, cid, NOW)
     assert clock is not None and clock.describe() == "their time 07:30 (UTC-08:00)"
+
+
+def test_the_note_about_an_impossible_offset_is_shown_with_the_message(store, capsys):
+    """The note was kept (``parse_warnings``) but shown nowhere: the thread (TUI) and
+    `conv show` now say it under the message, cleaned; a sound date says nothing."""
+    from inbox_tui import cli
+    from inbox_tui.services.conversations import get_thread
+    from inbox_tui.tui.widgets.thread_view import message_text
+
+    def setup(s):
+        return (
+            mail(s, 21, "Tue, 17 Nov 2026 23:10:00 +9900", who="y@y.example"),
+            mail(s, 22, "Tue, 17 Nov 2026 23:10:00 +0100", who="z@z.example"),
+        )
+
+    odd, fine = store.run(setup)
+    with store.read() as s:
+        (m,) = get_thread(s, odd).messages
+        (sound,) = get_thread(s, fine).messages
+    note = "time-zone offset +99:00 is not a real one; the time is taken as UTC"
+    assert m.clock_notes == [note] and sound.clock_notes == []
+    assert f"ⓘ {note}" in message_text(m, False, NOW).plain
+    assert "ⓘ" not in message_text(sound, False, NOW).plain
+    assert cli.main(["--db", store.url, "conv", "show", str(odd)]) == 0
+    assert f"Note: {note}." in capsys.readouterr().out
+    assert cli.main(["--db", store.url, "conv", "show", str(fine)]) == 0
+    assert "Note:" not in capsys.readouterr().out

@@ -300,3 +300,39 @@ def test_incidents_left_out_of_response_times_on_request(store):
     assert left["excluded_incident_conversations"] == 1
     assert "excluded_incident_conversations" not in plain
     assert plain["team"]["first_response"]["count"] == 2
+
+
+def test_confirmed_incidents_are_listed_after_the_burst_is_decided(sqlite_store):
+    """`incidents --json` lists undecided bursts only, so once confirmed an incident was
+    nowhere in the CLI; `--confirmed` lists those of the last --weeks (name, bug,
+    conversations, when, by whom), cleaned for the terminal."""
+    import getpass
+
+    from inbox_tui.models import utcnow
+    from tests.test_cli_errors import cli
+
+    def recent(s):
+        triage.ensure_agent(s, "sam")
+        return [
+            new_conversation(s, t, utcnow() - timedelta(minutes=10 * (i + 1)))
+            for i, t in enumerate(LOGIN[:3])
+        ]
+
+    ids = sqlite_store.run(recent)
+    env = {"INBOX_TUI_SEMANTIC": "0"}
+    db = ["--db", sqlite_store.url]
+    me = getpass.getuser()  # the CLI's agent without a config
+    none = cli(*db, "incidents", "--confirmed", env_extra=env)
+    assert none.stdout == "No incident was confirmed in the last 4 weeks.\n", none.stderr
+    name = "Login \x1b[31moutage"
+    done = cli(*db, "incidents", "confirm", str(min(ids)), "--name", name, "--bug", "ENG-7",
+               env_extra=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    listed = json.loads(cli(*db, "incidents", "--confirmed", "--json", env_extra=env).stdout)
+    assert [
+        (c["name"], c["tag"], c["bug"], sorted(c["conversations"]), c["by"]) for c in listed
+    ] == [("Login [31moutage", "incident:login-31moutage", "ENG-7", sorted(ids), me)]
+    table = cli(*db, "incidents", "--confirmed", env_extra=env).stdout
+    assert "'Login [31moutage' (ENG-7): 3 conversations, confirmed " in table
+    assert f"by {me}; search tag:incident:login-31moutage" in table and "\x1b" not in table
+    assert json.loads(cli(*db, "incidents", "--json", env_extra=env).stdout) == []

@@ -35,7 +35,7 @@ def tags(s, cid):
 
 def test_close_with_category_tags_only_those_without(store):
     def setup(s):
-        triage.ensure_tag(s, "bug")
+        triage.ensure_tag(s, "bug", TagKind.CATEGORY)
         triage.ensure_tag(s, "angry", TagKind.MODIFIER)
         a = new_conversation(s, "Export broken", NOW)
         b = new_conversation(s, "Export broken too", NOW)
@@ -192,8 +192,8 @@ def test_every_close_goes_through_one_category_decision(store):
     config = _require_config()
 
     def setup(s):
-        triage.ensure_tag(s, "bug")
-        triage.ensure_tag(s, "billing")
+        triage.ensure_tag(s, "bug", TagKind.CATEGORY)
+        triage.ensure_tag(s, "billing", TagKind.CATEGORY)
         _closing_macros(s)
         ids = [new_conversation(s, f"Broken {i}", NOW) for i in range(5)]
         triage.tag(s, "sam", ids[4], "billing")

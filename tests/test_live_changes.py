@@ -13,6 +13,7 @@ from inbox_tui.ingest import Ingestor
 from inbox_tui.models import utcnow
 from inbox_tui.services import triage
 from inbox_tui.services.changes import listen_for_changes
+from inbox_tui.services.presence import heartbeat
 from inbox_tui.store import Store
 
 
@@ -89,6 +90,12 @@ def test_a_committed_change_wakes_the_listener(pg_store):
                 )
             )
         )
+        assert woke.get(timeout=30) == "change"
+        # presence: an agent seen before is one Core UPDATE (services/presence), which
+        # must still tell the others who has the conversation open
+        pg_store.run(heartbeat, "sam", 1)  # the first creates the row (through the ORM)
+        assert woke.get(timeout=30) == "change"
+        pg_store.run(heartbeat, "sam", 1, "replying")
         assert woke.get(timeout=30) == "change"
     finally:
         stop.set()

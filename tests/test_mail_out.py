@@ -491,8 +491,15 @@ def test_undo_the_newest_reply_on_both_databases(smtp_server, store):
     with store.read() as s:
         bodies = [m.body for m in s.exec(select(Message).where(Message.direction == "out")).all()]
         assert bodies == ["first"]
-        assert s.get(StatConversation, cid).first_response_us is not None  # "first" counts
+        # "first" still waits out its delay: it counts when it goes, at that time.
+        assert s.get(StatConversation, cid).first_response_us is None
     assert flush(store, cfg) == 0
+    from inbox_tui.store.aggregates import to_us
+
+    went = utcnow() + timedelta(seconds=31)
+    assert asyncio.run(flush_outbox(store, cfg, clock=lambda: went)).sent == 1
+    with store.read() as s:  # "first" counts; "second", taken back, never
+        assert s.get(StatConversation, cid).first_response_us == to_us(went)
 
 
 def test_reply_goes_to_reply_to_when_the_sender_asked(smtp_server, sqlite_store):

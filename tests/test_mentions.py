@@ -159,3 +159,28 @@ def test_completion_offers_agents_for_the_name_being_typed():
     assert mentions.complete("mail ann@ac", 11, names) is None  # an address
     assert mentions.complete("@sam hello", 10, names) is None  # not at an @ word
     assert mentions.complete("@zed", 4, names) is None
+
+
+def test_what_is_shown_is_read_opened_all_of_it_previewed_the_notes_in_sight(team):
+    """The rule of reading (mentions.shown): an opened thread shows all of its
+    conversation, a preview only the notes in its sight; the thread read for ``me``
+    says whether a mention is still unread there."""
+    from inbox_tui.services.conversations import get_thread
+
+    store, a, b = team
+    first = store.run(triage.add_note, "sam", a, "@ann first")
+    store.run(triage.add_note, "sam", a, "@ann second")
+    store.run(triage.add_note, "sam", b, "@ann in b")
+    with store.read() as s:
+        assert get_thread(s, a, me="ann").conversation.mentioned
+        assert not get_thread(s, a, me="sam").conversation.mentioned
+    assert store.run(mentions.shown, "ann", a, False, [first]) == 1  # previewed: that note
+    with store.read() as s:
+        assert mentions.unread_count(s, "ann") == 2
+        assert get_thread(s, a, me="ann").conversation.mentioned
+    assert store.run(mentions.shown, "ann", a, True, []) == 1  # opened: the rest of it
+    with store.read() as s:
+        assert not get_thread(s, a, me="ann").conversation.mentioned
+        assert [m.conversation_id for m in mentions.list_mentions(s, "ann", unread_only=True)] == [
+            b
+        ]

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from inbox_tui.incoming import IncomingMessage
 from inbox_tui.ingest import Ingestor
-from inbox_tui.models import Article, Embedding, utcnow
+from inbox_tui.models import Article, Embedding, TagKind, utcnow
 from inbox_tui.services import embeddings, semantic, triage
 from inbox_tui.services.suggest import (
     suggest_articles,
@@ -280,7 +280,7 @@ def test_embeddings_follow_article_changes_and_only_them(store):
 def test_conversation_embeddings_are_stored_once_and_redone_when_the_customer_writes(store):
     def work(s):
         cid = add_conversation(s, "a", "Refund", "I want my money back for the last order")
-        triage.tag(s, "sam", cid, "billing")
+        triage.tag(s, "sam", cid, "billing", kind=TagKind.CATEGORY)
         return cid
 
     cid = store.run(work)
@@ -320,7 +320,9 @@ TAGGED = [
 def test_a_tagged_history_puts_the_right_tag_first(store):
     def work(s):
         for i, (tag, subject, body) in enumerate(TAGGED):
-            triage.tag(s, "sam", add_conversation(s, f"h{i}", subject, body), tag)
+            triage.tag(
+                s, "sam", add_conversation(s, f"h{i}", subject, body), tag, kind=TagKind.CATEGORY
+            )
         return add_conversation(
             s, "new", "Money taken two times", "You debited my bank account twice for one order"
         )
@@ -340,7 +342,7 @@ def test_a_tagged_history_puts_the_right_tag_first(store):
 def test_cold_start_tags_come_from_their_names(store):
     def work(s):
         for name in ("billing", "shipping", "login"):
-            triage.ensure_tag(s, name)
+            triage.ensure_tag(s, name, TagKind.CATEGORY)
         return add_conversation(s, "x", "Where is my parcel?", "It should have arrived by now")
 
     cid = store.run(work)
@@ -382,7 +384,9 @@ def test_cli_suggests_tags_for_a_text(tmp_path: Path, capsys):
 
     def work(s):
         for i, (tag, subject, body) in enumerate(TAGGED):
-            triage.tag(s, "sam", add_conversation(s, f"h{i}", subject, body), tag)
+            triage.tag(
+                s, "sam", add_conversation(s, f"h{i}", subject, body), tag, kind=TagKind.CATEGORY
+            )
 
     st.run(work)
     st.close()
@@ -418,7 +422,9 @@ def test_catch_up_embeds_what_is_missing_in_short_transactions(store):
         for slug, title, body in ARTICLES:
             s.add(Article(slug=slug, title=title, body=body))
         for i, (tag, subject, body) in enumerate(TAGGED):
-            triage.tag(s, "sam", add_conversation(s, f"h{i}", subject, body), tag)
+            triage.tag(
+                s, "sam", add_conversation(s, f"h{i}", subject, body), tag, kind=TagKind.CATEGORY
+            )
 
     store.run(work)
     assert semantic.catch_up(store, batch=3) == len(ARTICLES) + len(TAGGED)

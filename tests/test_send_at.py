@@ -33,10 +33,10 @@ def test_the_customers_morning_by_hand():
     assert schedule.customers_morning(-5 * 60, NOW) == datetime(2026, 11, 19, 14, 0, tzinfo=UTC)
     # Kolkata (+05:30): 21:00 there: Thursday 09:00 is 03:30 UTC.
     assert schedule.customers_morning(330, NOW) == datetime(2026, 11, 19, 3, 30, tzinfo=UTC)
-    tokyo = schedule.choices(9 * 60, NOW)
+    tokyo = schedule.choices(9 * 60, NOW, "UTC")  # an agent on UTC
     assert [c.value for c in tokyo] == ["now", "morning", "custom"]
     assert tokyo[1].label == "Customer's 9:00: Thu 19 Nov 09:00 their time (Thu 00:00 UTC)"
-    assert [c.value for c in schedule.choices(None, NOW)] == ["now", "custom"]  # not known
+    assert [c.value for c in schedule.choices(None, NOW, "UTC")] == ["now", "custom"]  # not known
     with pytest.raises(schedule.BadSendTime, match="in the past"):
         schedule.due(NOW - timedelta(minutes=1), NOW, 10)
     with pytest.raises(schedule.BadSendTime, match="at most 30 days"):

@@ -87,6 +87,40 @@ def test_the_sums_are_the_same_whatever_the_slices(monkeypatch):
         assert np.allclose(vec, want, atol=1e-5), text_
 
 
+# Texts where a tokenizer's steps could reach across a space: accents and combining marks
+# at a word's start, final sigma, dotted I, CJK (padded by the normaliser), control and
+# zero-width characters (removed, joining what they separate), odd spaces (no-break, em,
+# NEL, vertical tab), a word over 100 characters ([UNK]), a punctuation-only run longer
+# than the 512-piece window, a text past the window, ligatures, emoji, half-width kana.
+AWKWARD = [
+    "ΟΔΟΣ ΟΔΟΣ. ΣΑΣ",
+    "İstanbul İİ \u0130\u0307 \u03a3\u0342",
+    " \u0301a b\u0301 \u0301 e\u0300\u0316 caf\u00e9 CAFE\u0301",
+    "a\u00a0b c\u2003d x\x85y z\x1cw\x0bq\x0cr \u200b\u200dzero\u200bwidth \u00adsoft",
+    "日本語のテキスト mixed中文words",
+    "a" * 150 + " " + "b" * 99,
+    ",".join(["a"] * 2000) + " tail words here",
+    "payment failed " * 400,
+    "\r\n\tx\r y\t",
+    "",
+    "   ",
+    "\ufffd\x00x ﬁ ﬃ ǅ ß ẞ don't  stop—now… Ⅻ ① ㈱ 🙂👍🏽 emoji🙂x ﾊﾝｶｸ ｶﾀｶﾅ",
+]
+
+
+def test_word_pieces_by_distinct_word_are_the_tokenizers_own():
+    """The static model tokenizes each distinct word once: every text's ids must be the
+    ones the tokenizer gives for the whole text, window included."""
+    enc = static_embeddings.encoder()
+    assert enc is not None and enc._by_words
+    texts = AWKWARD + [f"{t}\n{t[::-1]} {a}" for t in AWKWARD for a in AWKWARD[:4]]
+    whole = [e.ids for e in enc._tokenizer.encode_batch(texts, add_special_tokens=False)]
+    lengths, ids = enc.pieces(texts)
+    assert lengths.tolist() == [len(w) for w in whole]
+    assert ids.tolist() == [i for w in whole for i in w]
+    assert max(map(len, whole)) == static_embeddings.MAX_PIECES  # the window was reached
+
+
 def add(s):
     for slug, title, body in ARTICLES:
         s.add(Article(slug=slug, title=title, body=body))
@@ -122,6 +156,94 @@ def test_a_first_index_by_the_static_model_then_the_upgrade(store):
         card = rank(s, "my card got declined", 1)
         assert slugs[card[0][0]] == "payment-failed"
     assert semantic.catch_up(store, conversations=False) == 0  # nothing stale
+
+
+def test_static_vectors_from_parse_workers_are_the_same_bytes(store, monkeypatch):
+    """A large first index is computed in the ingest pipeline's worker processes (a part
+    per job, written in order); the stored vectors are byte for byte those computed in
+    this process, and a worker that cannot check the table leaves the work to this
+    process instead of failing the import."""
+    from sqlalchemy import text
+
+    from inbox_tui.ingest import pipeline
+
+    store.run(add)
+    monkeypatch.setattr(semantic, "STATIC_BATCH", 2)  # three parts
+    monkeypatch.setattr(pipeline, "POOL_THRESHOLD", 1)
+
+    def stored(workers: str, source=None) -> dict[int, bytes]:
+        monkeypatch.setenv("INBOX_TUI_PARSE_WORKERS", workers)
+        enc = static_embeddings.encoder()
+        monkeypatch.setattr(enc, "source", source or enc.source)
+        store.run(lambda s: s.execute(text("DELETE FROM embedding")))
+        assert semantic.catch_up_static(store) == len(ARTICLES)
+        with store.read() as s:
+            rows = s.execute(text("SELECT ref_id, vectors FROM embedding")).all()
+        return {int(r): bytes(v) for r, v in rows}
+
+    pools = []
+    new_pool = pipeline.new_pool
+
+    def counted():
+        pool = new_pool()
+        pools.extend([1] if pool else [])
+        return pool
+
+    monkeypatch.setattr(pipeline, "new_pool", counted)
+    here = stored("0")
+    assert len(here) == len(ARTICLES) and pools == []
+    assert stored("2") == here and pools == [1]
+    enc = static_embeddings.encoder()
+    assert enc.source is not None
+    assert stored("2", source=(enc.source[0], "0" * 64)) == here and pools == [1, 1]
+
+
+class SlowModel:
+    """A clock that MiniLM advances by one second per chunk it embeds."""
+
+    def __init__(self, monkeypatch):
+        self.now = 0.0
+        embedded = semantic._embedded
+
+        def timed(part):
+            self.now += sum(len(t[3]) for t in part if t[0] == semantic.ARTICLE)
+            return embedded(part)
+
+        monkeypatch.setattr(semantic, "_embedded", timed)
+        monkeypatch.setattr(semantic.time, "monotonic", lambda: self.now)
+
+
+def test_a_budget_too_short_for_a_new_help_centre_leaves_minilm_to_the_background(
+    store, monkeypatch
+):
+    """While the static vectors are searched, a budgeted catch-up (the import) probes
+    MiniLM's speed on one article and leaves the rest when it cannot finish them in the
+    budget (a few MiniLM vectors would change nothing); once MiniLM's are searched,
+    changed articles are done within the budget."""
+    store.run(add)
+    chunks = [len(semantic.article_chunks(t, "", b)) for _, t, b in ARTICLES]
+    clock = SlowModel(monkeypatch)
+    budget = chunks[0] + sum(chunks[1:]) - 1.0  # one second short of doing them all
+    report: dict[str, int] = {}
+    kw = {"conversations": False, "upgrade_seconds": budget, "report": report}
+    assert semantic.catch_up(store, **kw) == 1  # the probe
+    assert report == {"static": len(ARTICLES), "left": len(ARTICLES) - 1}
+    assert clock.now == chunks[0]
+    assert semantic.catch_up(store, conversations=False, upgrade_seconds=budget + 1.0) == (
+        len(ARTICLES) - 1  # enough time for the rest: done
+    )
+    with store.read() as s:
+        assert semantic.article_index(s).model == embeddings.MODEL_ID
+
+    def edit(s):
+        for a in s.exec(select(Article)).all():
+            a.body += " Updated."
+
+    store.run(edit)
+    report.clear()
+    # MiniLM is searched: no probe, the first batch (all five) starts within the budget
+    assert semantic.catch_up(store, **{**kw, "upgrade_seconds": 1.0}) == len(ARTICLES)
+    assert report["left"] == 0
 
 
 def test_import_embeds_everything_fast_and_leaves_the_upgrade(tmp_path, capsys, monkeypatch):

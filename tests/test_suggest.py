@@ -1,13 +1,18 @@
 """Help-centre import and suggestions, on SQLite and PostgreSQL, with the real
 DuckDuckGo help centre."""
 
+import shutil
+from dataclasses import replace
 from pathlib import Path
 
+from sqlmodel import select
+
 from inbox_tui.incoming import IncomingMessage
-from inbox_tui.ingest import Ingestor
-from inbox_tui.models import utcnow
+from inbox_tui.ingest import Ingestor, pipeline
+from inbox_tui.models import Article, TagKind, utcnow
+from inbox_tui.paths import OUTSIDE
 from inbox_tui.services import triage
-from inbox_tui.services.articles import import_articles
+from inbox_tui.services.articles import import_articles, read_articles
 from inbox_tui.services.suggest import (
     next_articles,
     record_article_sent,
@@ -29,6 +34,63 @@ def test_help_centre_imports_idempotently_with_problems_reported(store):
     assert store.run(import_articles, files) == {"added": 0, "updated": 0, "unchanged": len(files)}
     files[0].title += " (updated)"
     assert store.run(import_articles, files)["updated"] == 1
+
+
+def test_a_re_import_keeps_ids_and_touches_only_what_changed(store):
+    """Written in bulk: ids kept, only changed rows re-stamped, a slug met twice in one
+    import counted and stored as one upsert after the other, the full-text index
+    following every change."""
+    files, _ = load_articles(corpus("kb", "duckduckgo-help"))
+    files = files[:40]
+    store.run(import_articles, files)
+
+    def rows(s):
+        return {a.slug: (a.id, a.updated_at, a.title) for a in s.exec(select(Article)).all()}
+
+    with store.read() as s:
+        before = rows(s)
+    changed = replace(files[3], title="Sync bookmarks between quasarphones")
+    twice = replace(files[5], body=files[5].body + " Also zebracorn.")
+    new = replace(files[7], slug="brand-new", path="new.md")
+    counts = store.run(import_articles, [*files[:3], changed, *files[4:], twice, new])
+    assert counts == {"added": 1, "updated": 2, "unchanged": 39}
+    with store.read() as s:
+        after = rows(s)
+        assert {k: v[0] for k, v in after.items() if k != "brand-new"} == {
+            k: v[0] for k, v in before.items()
+        }
+        moved = {k for k in before if after[k][1] != before[k][1]}
+        assert moved == {files[3].slug, files[5].slug}
+        assert after[files[3].slug][2] == "Sync bookmarks between quasarphones"
+        found = {f.slug for f in suggest_for_text(s, "quasarphones zebracorn", 5)}
+        assert {files[3].slug, files[5].slug} <= found
+    # the same file twice in one import: added, then updated, stored as the second
+    dup = store.run(
+        import_articles, [replace(new, slug="dup"), replace(new, slug="dup", title="B")]
+    )
+    assert dup == {"added": 1, "updated": 1, "unchanged": 0}
+    with store.read() as s:
+        assert rows(s)["dup"][2] == "B"
+
+
+def test_a_large_help_centre_is_read_in_parse_workers_as_in_one_process(tmp_path, monkeypatch):
+    """Over POOL_THRESHOLD files the import parses in the ingest pipeline's worker
+    processes: the same articles and problems, in the same order, links leading outside
+    the folder refused there too."""
+    kb = tmp_path / "kb"
+    shutil.copytree(corpus("kb", "duckduckgo-help"), kb)
+    (tmp_path / "secret.md").write_text("---\ntitle: Secret\n---\nkey\n")
+    (kb / "zz-leak.md").symlink_to(tmp_path / "secret.md")
+    (kb / "aa-bad.md").write_text("---\ntitle: [unclosed\n---\nbody\n")
+    pools = []
+    new_pool = pipeline.new_pool
+    monkeypatch.setattr(pipeline, "new_pool", lambda: pools.append(1) or new_pool())
+    assert len(list(kb.rglob("*.md"))) >= pipeline.POOL_THRESHOLD
+    got = read_articles(kb)
+    assert pools == [1]
+    assert got == load_articles(kb)
+    assert got[1][0].reason.startswith("has front matter that is not valid YAML")
+    assert any(p.reason == OUTSIDE for p in got[1]) and "Secret" not in {a.title for a in got[0]}
 
 
 def test_front_matter_errors_are_reported_and_the_rest_imported(tmp_path: Path):
@@ -129,7 +191,7 @@ def test_tag_suggestions_learn_from_the_team(store):
                     sent_at=utcnow(),
                 )
             ).conversation_id
-            triage.tag(s, "sam", cid, tag)
+            triage.tag(s, "sam", cid, tag, kind=TagKind.CATEGORY)
         return ing.add(
             IncomingMessage(
                 source="t",
@@ -216,13 +278,13 @@ def test_a_tag_reason_never_names_the_customer(store):
                 "kenji.tanaka@customer.example",
                 "Kenji Tanaka",
             )
-            triage.tag(s, "sam", cid, "bug")
+            triage.tag(s, "sam", cid, "bug", kind=TagKind.CATEGORY)
         asks = ["Add dark mode", "Please support CSV import", "Option to hide the sidebar"]
         for i, subject in enumerate(asks * 2):
             cid = mail(
                 ing, f"f{i}", subject, f"would love {subject.lower()}", f"u{i}@x.example", ""
             )
-            triage.tag(s, "sam", cid, "feature request")
+            triage.tag(s, "sam", cid, "feature request", kind=TagKind.CATEGORY)
         crash = mail(
             ing,
             "new",
@@ -316,7 +378,7 @@ def test_without_numpy_tags_fall_back_to_naive_bayes(store, monkeypatch):
                     sent_at=utcnow(),
                 )
             ).conversation_id
-            triage.tag(s, "sam", cid, tag)
+            triage.tag(s, "sam", cid, tag, kind=TagKind.CATEGORY)
 
     store.run(work)
     with store.read() as s:

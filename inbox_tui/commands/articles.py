@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,9 @@ if TYPE_CHECKING:
     from inbox_tui.context import Context
 
 # Seconds `import articles` spends on MiniLM's vectors itself (a few changed articles
-# are done at once; a large import leaves the rest to the TUI's background catch-up).
+# are done at once; a large import leaves the rest to the TUI's background catch-up, and
+# a large new help centre, searched by its static vectors until MiniLM's cover it, all
+# of them after one article showed the model cannot finish in time: semantic.catch_up).
 IMPORT_UPGRADE_SECONDS = 10.0
 
 
@@ -58,11 +61,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run_import(ctx: Context) -> int:
-    from inbox_tui.services.articles import import_articles
+    from inbox_tui.services.articles import import_articles, read_articles
     from inbox_tui.services.semantic import catch_up
-    from inbox_tui.sources.articles import load_articles
 
-    files, problems = load_articles(ctx.args.path)
+    # The models load in this process while the parse workers read the files.
+    threading.Thread(target=_load_models, daemon=True, name="model-load").start()
+    files, problems = read_articles(ctx.args.path)
     counts = ctx.store.run(import_articles, files)
     # Their embeddings after the import, in short transactions of their own: the import
     # stands even if this fails or is interrupted, and the next one (or the TUI) catches up.
@@ -93,6 +97,13 @@ def run_import(ctx: Context) -> int:
                 "background (or run this again with --wait)."
             )
     return 0
+
+
+def _load_models() -> None:
+    from inbox_tui.services import embeddings, static_embeddings
+
+    embeddings.preload()
+    static_embeddings.encoder(build=False)  # a table not built yet is built by catch_up
 
 
 def run_suggest(ctx: Context) -> int:

@@ -1,4 +1,4 @@
-"""``inbox-tui conv show|tag|untag|assign|status|snooze|note|reply ID ...``: every triage
+"""``inbox-tui conv show|tag|untag|assign|status|snooze|note|reply|target ID ...``: every triage
 action of the TUI for scripts, cron jobs and checks, through the same services (one
 ``Store.run`` transaction each, the same events, the same undo batch).
 
@@ -58,7 +58,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     status.add_argument("--category", metavar="TAG", help=category_help)
     snooze = action(
-        "snooze", "hide until a time (30m, 3h, 2d, tomorrow 2pm, friday, ISO; UTC)", run_snooze
+        "snooze",
+        "hide until a time (30m, 3h, 2d, tomorrow 2pm, friday, ISO; your [agent] timezone)",
+        run_snooze,
     )
     snooze.add_argument("until", metavar="WHEN")
     note = action("note", "add an internal note (TEXT, or - to read standard input)", run_note)
@@ -79,7 +81,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--send-at",
         metavar="WHEN",
         help="hold it in the outbox until then: morning (the customer's 9:00, when their "
-        "mail said their zone), 3h, tomorrow, 2026-12-01 09:00 (UTC)",
+        "mail said their zone), 3h, tomorrow, 2026-12-01 09:00 (your [agent] timezone)",
     )
     rate = action("rate", "record the customer's rating: good, ok or bad", run_rate)
     rate.add_argument("rating", metavar="RATING")
@@ -90,6 +92,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     merge = action("merge", "merge conversation ID into another (--into TARGET)", run_merge)
     merge.add_argument("--into", required=True, metavar="TARGET", help="the conversation kept")
     action("unmerge", "take back the latest merge into conversation ID", run_unmerge)
+    target = action(
+        "target",
+        "set this conversation's response target (30m: first and next reply), as a rule's "
+        "then.target does",
+        run_target,
+    )
+    target.add_argument("time", nargs="?", metavar="TIME", help="for both replies: 30m, 4h, 2d")
+    target.add_argument("--first", metavar="TIME", help="the first reply's target")
+    target.add_argument("--next", metavar="TIME", help="the next replies' target")
+    target.add_argument(
+        "--clear", action="store_true", help="remove its own targets: the [sla] ones apply"
+    )
     split = action("split", "move a message and its replies to a new conversation", run_split)
     split.add_argument("message", metavar="MESSAGE", help="the message's number (conv show)")
 
@@ -163,19 +177,27 @@ def run_show(ctx: Context) -> int:
             sys.stdout.write(jsonl(record))
             return 0
         thread = get_thread(s, cid, bug_pattern=ctx.config.bug_pattern)
+    from inbox_tui.services.agent_clock import agent_time, agent_zone
+
+    zone = agent_zone(ctx.config.agent.timezone)
     c = thread.conversation
     tags = f"  [{one_line(', '.join(c.tags), 200)}]" if c.tags else ""
     print(f"#{c.id}  {one_line(c.subject or '(no subject)', 200)}")
     print(f"{c.status} · {one_line(c.assignee or 'unassigned', 100)} · {c.channel}{tags}")
     for fired in thread.rules_fired:
         print(f"rule {fired}")
+    if thread.target_set:
+        print(f"target {thread.target_set}")
     for m in thread.messages:
         who = one_line(m.agent or m.author_name or m.author_email or "?", 100)
         kind = "forward" if m.forwarded else m.direction
-        print(f"\n--- message {m.id} · {kind} · {who} · {m.sent_at:%Y-%m-%d %H:%M} UTC")
+        when = agent_time(m.sent_at, zone, "%Y-%m-%d %H:%M")  # on the agent's clock
+        print(f"\n--- message {m.id} · {kind} · {who} · {when}")
         if addressed := m.addressees():  # already cleaned
             print(addressed)
         print(for_display(m.body).rstrip())
+        for note in m.clock_notes:  # already cleaned
+            print(f"Note: {note}.")
         if m.links:
             print(f"Linked to {one_line(', '.join(m.links), 500)}.")
     return 0
@@ -250,31 +272,53 @@ def run_status(ctx: Context) -> int:
     if category is not None and status != "closed":
         raise UserError("--category goes with closing (conv status ID closed --category TAG).")
 
+    mode = ctx.config.category_on_close
+    asked: list[int] = []
+
     def change(session: Any) -> bool:
         if status == "closed":
-            from inbox_tui.services.category_guard import before_close
+            from inbox_tui.services.category_guard import before_close, needs_category
 
-            before_close(session, ctx.agent, [cid], category, ctx.config.category_on_close)
+            if category is None and mode == "ask":  # the question the TUI would ask
+                asked[:] = needs_category(session, [cid], mode)
+            before_close(session, ctx.agent, [cid], category, mode)
         return triage.set_status(session, ctx.agent, cid, Status(status))
 
     changed = ctx.store.run(change)
     sentence = f"#{cid} is now {status}." if changed else f"#{cid} was already {status}."
+    if changed and asked:
+        sentence = f"#{cid} is now closed, with no category tag{_likely(ctx, cid)}."
     return report(ctx, cid, "status", changed, sentence)
+
+
+def _likely(ctx: Context, cid: int) -> str:
+    """How to give a closed conversation its category, the likely ones first (what the
+    TUI asks when closing under ``category_on_close = "ask"``)."""
+    from inbox_tui.services.categories import choices
+
+    with ctx.store.read() as s:
+        found = choices(s, cid)
+    likely = [c.name for c in found if c.hint][:3]
+    if likely:
+        return f"; conv tag {cid} NAME gives it one (likely: {', '.join(likely)})"
+    names = ", ".join(c.name for c in found[:8]) + (" …" if len(found) > 8 else "")
+    return f"; conv tag {cid} NAME gives it one" + (f" (one of: {names})" if found else "")
 
 
 def run_snooze(ctx: Context) -> int:
     from inbox_tui.errors import UserError
     from inbox_tui.models import utcnow
     from inbox_tui.services import triage
-    from inbox_tui.when import snooze_until
+    from inbox_tui.services.agent_clock import agent_time, agent_zone, read_time
 
     cid = conversation_id(ctx.args.id)
+    zone = agent_zone(ctx.config.agent.timezone)  # "tomorrow 2pm" on the agent's clock
     try:
-        until = snooze_until(ctx.args.until, utcnow())
+        until = read_time(ctx.args.until, utcnow(), zone)
     except ValueError as exc:
         raise UserError(str(exc)) from None
     changed = ctx.store.run(triage.snooze, ctx.agent, cid, until)
-    sentence = f"#{cid} is snoozed until {until:%Y-%m-%d %H:%M} UTC."
+    sentence = f"#{cid} is snoozed until {agent_time(until, zone, '%Y-%m-%d %H:%M')}."
     return report(ctx, cid, "snooze", changed, sentence)
 
 
@@ -309,10 +353,18 @@ def run_reply(ctx: Context) -> int:
     send_at = None
     if ctx.args.send_at is not None:
         from inbox_tui.models import utcnow
+        from inbox_tui.services.agent_clock import agent_zone
         from inbox_tui.services.schedule import send_at_for
 
+        zone = agent_zone(ctx.config.agent.timezone)
         with ctx.store.read() as session:
-            send_at = send_at_for(session, cid, ctx.args.send_at, utcnow())
+            send_at = send_at_for(session, cid, ctx.args.send_at, utcnow(), zone)
+    asked = []
+    if then == "closed" and ctx.args.category is None and ctx.config.category_on_close == "ask":
+        from inbox_tui.services.category_guard import needs_category
+
+        with ctx.store.read() as session:  # the question the TUI would ask
+            asked = needs_category(session, [cid], "ask")
     sent = ctx.store.run(
         send_reply, ctx.agent, cid, text, config=ctx.config, then_status=then,
         category=ctx.args.category, send_at=send_at,
@@ -323,6 +375,8 @@ def run_reply(ctx: Context) -> int:
         sentence = f"Replied on #{cid} (recorded in the conversation, not delivered)."
     else:
         sentence = f"Queued the reply on #{cid} (outbox {sent.outbox_id}; `inbox-tui outbox flush` sends it)."
+    if asked:
+        sentence += f" It is closed with no category tag{_likely(ctx, cid)}."
     return report(ctx, cid, "reply", True, sentence, outbox=sent.outbox_id, logged=sent.logged)
 
 
@@ -363,6 +417,48 @@ def run_split(ctx: Context) -> int:
     moved = ctx.store.run(split, ctx.agent, cid, int(raw))
     sentence = f"Split {count(moved.messages, 'message')} of #{cid} into the new conversation #{moved.other}."
     return report(ctx, cid, "split", True, sentence, new=moved.other, messages=moved.messages)
+
+
+def run_target(ctx: Context) -> int:
+    from inbox_tui.services import sla
+
+    cid = conversation_id(ctx.args.id)
+    first, next_, clear = target_args(ctx.args.time, ctx.args.first, ctx.args.next, ctx.args.clear)
+    changed = ctx.store.run(sla.set_by_hand, ctx.agent, cid, first, next_, clear)
+    if changed:
+        sentence = f"#{cid}: {'; '.join(changed)}."
+    else:
+        sentence = f"#{cid} already had {'no target of its own' if clear else 'that target'}."
+    if not sla.current() and not clear:
+        sentence += " (No [sla] in the config: targets count once it has one.)"
+    extra = {"first": first.total_seconds() if first else None}
+    extra["next"] = next_.total_seconds() if next_ else None
+    return report(ctx, cid, "target", bool(changed), sentence, **extra)
+
+
+def target_args(
+    time: str | None, first: str | None, next_: str | None, clear: bool
+) -> tuple[Any, Any, bool]:
+    """``conv target``'s arguments as (first, next, clear), or one sentence (the rules'
+    words for a target: a time like 30m, at most a year)."""
+    from inbox_tui.errors import UserError
+    from inbox_tui.services.sla import target_time
+
+    if clear:
+        if time or first or next_:
+            raise UserError("--clear takes no time; nothing was changed.")
+        return None, None, True
+    if time and (first or next_):
+        raise UserError("Give one time for both replies (30m) or --first / --next, not both.")
+    if not (time or first or next_):
+        raise UserError("Give a time (30m, 4h, 2d), --first / --next, or --clear.")
+
+    def parsed(text: str | None) -> Any:
+        return target_time(text) if text is not None else None
+
+    if time:
+        return parsed(time), parsed(time), False
+    return parsed(first), parsed(next_), False
 
 
 def run_rate(ctx: Context) -> int:

@@ -57,6 +57,7 @@ def run(ctx: Context) -> int:
         print(sqlite_url(path))
         return 0
     ctx.__dict__["store"] = store  # the TUI opens this store, not the configured one
+    ctx.ensure_me(store)  # the config's name, not the one the demo store has (walk5)
     ctx.config.db_url = sqlite_url(path)
     store.run(mark_demo)  # a demo store built before stores could say so
     use_demo_settings(ctx.config)  # replies are recorded, never sent; targets to see

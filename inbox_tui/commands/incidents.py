@@ -21,6 +21,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     _detect_options(p)
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument(
+        "--confirmed",
+        action="store_true",
+        help="list the incidents confirmed in the last --weeks instead of the bursts",
+    )
     p.set_defaults(func=run_list)
     isub = p.add_subparsers(title="actions", metavar="ACTION")
     c = isub.add_parser("confirm", help="confirm a burst as an incident")
@@ -57,10 +62,36 @@ def _detect_args(args: argparse.Namespace) -> dict[str, Any]:
     return {"window": window, "weeks": args.weeks}
 
 
+def run_confirmed(ctx: Context) -> int:
+    from inbox_tui.models import utcnow
+    from inbox_tui.sanitize import json_terminal_safe, one_line
+    from inbox_tui.services.incidents import confirmed
+
+    weeks = _detect_args(ctx.args)["weeks"]
+    with ctx.store.read() as session:
+        found = confirmed(session, utcnow() - timedelta(weeks=weeks))
+    if ctx.args.json:
+        print(json_terminal_safe(json.dumps([c.as_dict() for c in found], ensure_ascii=False)))
+        return 0
+    if not found:
+        print(f"No incident was confirmed in the last {weeks} weeks.")
+        return 0
+    for c in found:
+        bug = f" ({one_line(c.bug, 60)})" if c.bug else ""
+        print(
+            f"{one_line(c.name, 60)!r}{bug}: {len(c.conversations)} conversations, confirmed "
+            f"{c.confirmed_at:%a %d %b %H:%M} UTC by {one_line(c.by, 40)}; search tag:{c.tag}"
+        )
+        print(f"  conversations: {' '.join(str(i) for i in sorted(c.conversations))}")
+    return 0
+
+
 def run_list(ctx: Context) -> int:
     from inbox_tui.sanitize import json_terminal_safe, one_line
     from inbox_tui.services.incidents import detect
 
+    if ctx.args.confirmed:
+        return run_confirmed(ctx)
     with ctx.store.read() as session:
         bursts = detect(session, **_detect_args(ctx.args))
     if ctx.args.json:

@@ -41,6 +41,9 @@ def run(ctx: Context) -> int:
     with ctx.store.read() as s:
         rows = list_mentions(s, ctx.agent, unread_only=ctx.args.unread, limit=ctx.args.limit)
         unread = unread_count(s, ctx.agent)
+    from inbox_tui.services.agent_clock import agent_time, agent_zone
+
+    zone = agent_zone(ctx.config.agent.timezone)
     for m in rows:
         if ctx.args.json:
             sys.stdout.write(
@@ -58,8 +61,9 @@ def run(ctx: Context) -> int:
             )
         else:
             mark = " " if m.read else "●"
+            at = agent_time(m.at, zone, "%Y-%m-%d %H:%M", named=False)  # the agent's clock
             print(
-                f"{mark} {m.conversation_id:>7}  {m.at:%Y-%m-%d %H:%M}  "
+                f"{mark} {m.conversation_id:>7}  {at}  "
                 f"{one_line(m.by or '?', 20):<20} {one_line(m.subject, 50):<50}  {one_line(m.note, 100)}"
             )
     print(f"{count(unread, 'unread mention')}.", file=sys.stderr)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from inbox_tui.context import Context
+    from inbox_tui.services.outbox import FlushReport
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -49,11 +50,17 @@ def run_flush(ctx: Context) -> int:
     if ctx.args.json:
         print(json.dumps(report.__dict__))
     else:
-        print(
-            f"{report.sent} sent, {report.retrying} to retry, {report.failed} failed."
-            + (f" Last error: {report.last_error}" if report.last_error else "")
-        )
+        print(flush_sentence(report))
     return 1 if report.failed else 0
+
+
+def flush_sentence(report: FlushReport) -> str:
+    """What ``outbox flush`` did, in one line (the demo records replies, sends none: it
+    said "0 sent" after recording them)."""
+    recorded = f"{report.logged} recorded (the demo inbox sends nothing), " if report.logged else ""
+    return f"{recorded}{report.sent} sent, {report.retrying} to retry, {report.failed} failed." + (
+        f" Last error: {report.last_error}" if report.last_error else ""
+    )
 
 
 def run_list(ctx: Context) -> int:
@@ -81,15 +88,18 @@ def run_list(ctx: Context) -> int:
         return 0
     from inbox_tui.models import OutboxStatus, utcnow
     from inbox_tui.sanitize import one_line
+    from inbox_tui.services.agent_clock import agent_time, agent_zone
 
-    now = utcnow()
+    now, zone = utcnow(), agent_zone(ctx.config.agent.timezone)
+    # The demo sends nothing (it records the reply then); a scheduled reply goes at a time.
+    verb = "is recorded" if ctx.config.demo else "goes out"
     for r in rows:
         due = ""
         if r.status == OutboxStatus.QUEUED.value and r.attempts == 0:
-            wait = (_aware(r.next_attempt_at) - now).total_seconds()
-            due = (
-                f"  sends in {wait:.0f} s (outbox cancel {r.id} takes it back)" if wait > 0 else ""
-            )
+            goes = _aware(r.next_attempt_at)
+            wait = (goes - now).total_seconds()
+            when = f"at {agent_time(goes, zone)}" if wait > 120 else f"in {wait:.0f} s"
+            due = f"  {verb} {when} (outbox cancel {r.id} takes it back)" if wait > 0 else ""
         where = "  (written to the chat outgoing log for the bridge)" if _to_chat_log(r) else ""
         print(
             f"{r.id:>6}  #{r.conversation_id:<6} {r.status:<9} attempts {r.attempts}"

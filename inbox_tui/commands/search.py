@@ -61,13 +61,17 @@ def run(ctx: Context) -> int:
         for record in records:
             out.write(jsonl(record))
     else:
+        from inbox_tui.services.agent_clock import agent_time, agent_zone
+
+        zone = agent_zone(ctx.config.agent.timezone)  # dates on the agent's clock
         for row in rows:
             who = row.assignee or "-"
+            at = agent_time(row.last_activity_at, zone, "%Y-%m-%d %H:%M", named=False)
             contact = one_line(row.contact_name or row.contact_email or "", 40)
             tags = f"  [{one_line(', '.join(row.tags), 60)}]" if row.tags else ""
             out.write(
                 f"{row.id:>7}  {row.status:<8} {one_line(who, 16):<16} "
-                f"{row.last_activity_at:%Y-%m-%d %H:%M}  {one_line(row.subject or '(no subject)', 80)}"
+                f"{at}  {one_line(row.subject or '(no subject)', 80)}"
                 f"  · {contact}{tags}\n"
             )
     if total == 0:

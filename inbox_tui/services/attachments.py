@@ -24,7 +24,7 @@ from sqlmodel import Session, col
 
 from inbox_tui.errors import UserError
 from inbox_tui.mail.outgoing import OutgoingAttachment, guess_type
-from inbox_tui.models import AttachmentStatus, Blob, Direction, Message
+from inbox_tui.models import FORWARD_SOURCE, AttachmentStatus, Blob, Direction, Message
 from inbox_tui.sanitize import one_line, safe_filename, short_filename
 from inbox_tui.services import core
 from inbox_tui.store import blobs
@@ -47,6 +47,7 @@ class AttachmentInfo:
     author: str = ""  # who sent the message it came with (untrusted: sanitise)
     sent_at: datetime | None = None
     internal: bool = False  # attached to an internal note (never sent to anyone)
+    kind: str = "customer"  # the message's: customer, reply, forward or note (``kind_of``)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -58,7 +59,19 @@ class AttachmentInfo:
             "status": self.status,
             "note": self.note,
             "internal": self.internal,
+            "kind": self.kind,
+            "sent_at": self.sent_at.isoformat() if self.sent_at else None,
         }
+
+
+def kind_of(direction: str, source: str) -> str:
+    """What a message is, as lists of files name it: the customer's (any mail that came
+    in), our reply, our forward, or an internal note."""
+    if direction == Direction.NOTE.value:
+        return "note"
+    if direction == Direction.OUTBOUND.value:
+        return "forward" if source == FORWARD_SOURCE else "reply"
+    return "customer"
 
 
 @dataclass
@@ -66,6 +79,7 @@ class Saved:
     info: AttachmentInfo
     path: Path | None  # None: not saved (see ``reason``)
     reason: str | None = None
+    copy_of: AttachmentInfo | None = None  # left out: the same file was saved above
 
 
 def entries(raw: str | None) -> list[dict[str, object]]:
@@ -92,13 +106,14 @@ def list_attachments(session: Session, conversation_id: int) -> list[AttachmentI
             col(Message.author_email),
             col(Message.sent_at),
             col(Message.direction),
+            col(Message.source),
         )
         .where(col(Message.conversation_id) == conversation_id)
         .where(col(Message.attachments).is_not(None))
         .order_by(col(Message.sent_at), col(Message.id))
     ).all()
     out = []
-    for row_id, mid, raw, name, addr, sent_at, direction in rows:
+    for row_id, mid, raw, name, addr, sent_at, direction, source in rows:
         for pos, item in enumerate(entries(raw)):
             sha = item.get("sha256")
             out.append(
@@ -117,6 +132,7 @@ def list_attachments(session: Session, conversation_id: int) -> list[AttachmentI
                     author=name or addr or "",
                     sent_at=sent_at,
                     internal=direction == Direction.NOTE.value,
+                    kind=kind_of(direction, source),
                 )
             )
     return out
@@ -146,9 +162,12 @@ def save_attachments(
     folder: Path,
     *,
     only: set[int] | None = None,
+    distinct: bool = False,
 ) -> list[Saved]:
     """Write the conversation's kept attachments into ``folder`` (created if missing).
-    ``only``: message row ids to limit to. Never overwrites, never leaves ``folder``."""
+    ``only``: message row ids to limit to. ``distinct``: each file (sha256) once, its
+    copies (a forward or a note carrying the customer's file again) left out and named
+    with the one saved. Never overwrites, never leaves ``folder``."""
     folder = folder.expanduser()
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -162,12 +181,17 @@ def save_attachments(
         raise UserError(f"{one_line(str(folder))} is not a folder.")
     real = folder.resolve()
     out: list[Saved] = []
+    first: dict[str, AttachmentInfo] = {}
     for info in list_attachments(session, conversation_id):
         if only is not None and info.message_row_id not in only:
             continue
         if info.sha256 is None or info.status != AttachmentStatus.STORED.value:
             out.append(Saved(info, None, _not_saved_reason(info)))
             continue
+        if distinct and info.sha256 in first:
+            out.append(Saved(info, None, "the same file was saved above", first[info.sha256]))
+            continue
+        first.setdefault(info.sha256, info)
         data = read_blob(session, info.sha256)
         if data is None:
             out.append(Saved(info, None, "its bytes are missing from the store"))

@@ -86,7 +86,7 @@ def send_reply(
             **options,
         )
     if article_id is not None:
-        record_article_sent(session, actor, conversation_id, article_id)
+        record_article_sent(session, actor, conversation_id, article_id, outbox=outbox_id)
     return _sent(session, outbox_id, config)
 
 
@@ -99,11 +99,13 @@ def _sent(session: Session, outbox_id: int | None, config: Config, what: str = "
     sentence = delivery_sentence(row.status, row.channel, config)
     held = (row.next_attempt_at - row.created_at).total_seconds() > delay + 1
     if held and not logged:  # "send at": held until then
+        from inbox_tui.services.agent_clock import agent_zone
         from inbox_tui.services.clock import customer_clock
         from inbox_tui.services.schedule import describe
 
         clock = customer_clock(session, row.conversation_id, row.created_at)
-        when = describe(row.next_attempt_at, clock.offset_minutes if clock else None)
+        offset, zone = clock.offset_minutes if clock else None, agent_zone(config.agent.timezone)
+        when = describe(row.next_attempt_at, offset, zone)
         sentence = f"Reply scheduled for {when}; it waits in the outbox (undo until then)."
     if what:
         sentence = sentence.replace("Reply", what, 1)
@@ -186,13 +188,14 @@ def start_reply(
 
     draft = None if exact else get_draft(session, actor, conversation_id)
     body = join_texts(draft or "", text)
+    edits = get_review_edits(session, actor, conversation_id) if draft is not None else {}
+    reply_all = reply_all or edits.get("reply_all") is True  # a reply-all draft stays one
     headers = reply_headers(session, conversation_id, config=config, reply_all=reply_all)
     conv = session.get(Conversation, conversation_id)
     from inbox_tui.services.review import reply_review
 
     review = reply_review(session, actor, conversation_id, config=config, reply_all=reply_all)
-    if draft is not None:  # the recipients, signature and files the agent left it with
-        review.apply_edits(get_review_edits(session, actor, conversation_id))
+    review.apply_edits(edits)  # the recipients, signature, files and time it was left with
     return ReplyStart(body, headers, draft is not None, conv.version if conv else None, review)
 
 

@@ -1,7 +1,8 @@
 """Continuity: the agent who last helped this customer, and handoffs.
 
 - **previous agent** of a conversation: the agent who wrote the latest reply that went
-  to the same customer (contact) in any of their other conversations;
+  to the same customer (contact) in any of their other conversations (a forward, or a
+  reply still waiting in the outbox, is not one);
 - **handoffs** of a conversation: its reassignments, ``assigned`` events that move it
   from one agent to another (a first assignment, or an unassignment, is not a handoff);
   reported for the conversations closed in a period, per agent who last closed them.
@@ -21,6 +22,7 @@ from sqlmodel import Session
 from inbox_tui.errors import UserError
 from inbox_tui.models import Conversation
 from inbox_tui.services import core, triage
+from inbox_tui.services.outbox import NOT_GONE
 from inbox_tui.store import dialect
 from inbox_tui.store.aggregates import to_us
 
@@ -28,8 +30,12 @@ _PREVIOUS = text(
     "SELECT a.username FROM message m JOIN agent a ON a.id = m.agent_id "
     "JOIN conversation c ON c.id = m.conversation_id "
     "WHERE c.contact_id = :contact AND m.conversation_id <> :conv AND m.direction = 'out' "
+    # A forward went elsewhere; a reply still waiting in the outbox (or never gone) has
+    # not helped anyone yet.
+    "AND m.source <> 'outbox:forward' AND NOT EXISTS (SELECT 1 FROM outbox o "
+    "WHERE o.status IN :not_gone AND o.message_row_id = m.id) "
     "ORDER BY m.sent_at DESC, m.id DESC LIMIT 1"
-)
+).bindparams(bindparam("not_gone", NOT_GONE, expanding=True))
 
 
 def previous_agent(session: Session, conversation_id: int) -> str | None:

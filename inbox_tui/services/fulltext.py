@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement, TextClause
 from sqlmodel import Session, col, select
 
-from inbox_tui.models import Conversation, Message
+from inbox_tui.models import Contact, Conversation, Message
 from inbox_tui.sanitize import clean
 from inbox_tui.store import dialect
 
@@ -282,6 +282,61 @@ def _hits(session: Session, match: str, cap: int) -> int:
 
 
 LIKE_ESCAPE = "\\"
+
+# -- the customer's name and address (a plain word finds them too) --------------------
+
+# What starts a word inside a name or an address besides its beginning (the index's
+# punctuation, the kinds names and addresses use): "zoe.larsen@fjord.example",
+# "per@olsen-bikes.example", "O'Brien", "ann_lee", "Lee, Ann".
+_NAME_BREAKS = " .@-+'_,(<\"/"
+# Up to this many customers are named in the query by id; more (a common first name)
+# are matched by the patterns themselves, in the query.
+CUSTOMERS_BY_ID = 200
+
+
+def customer_condition(session: Session, term: str, prefix: bool) -> ColumnElement[bool] | None:
+    """ "The conversation's customer has ``term`` in their name or address": its words
+    in a row, each starting a word there, the last one a prefix when ``prefix`` (a word
+    being typed; a phrase is whole words), as the index reads text. None when no
+    customer has it, so the text's query and its plan stay as they are (walk4:
+    ``/Zoe Larsen`` found nothing; only ``from:`` found her). A one-letter word is
+    too common in names to say anything and matches no customer."""
+    tokens = [t.lower() for t in words(clean(term))]
+    if not tokens or (len(tokens) == 1 and len(tokens[0]) < MIN_PREFIX):
+        return None
+    # Letters and digits only, so nothing in them is a LIKE wildcard; "_" between two
+    # words stands for the one character that separates them ("zoe.larsen", "zoe larsen").
+    run = "_".join(tokens)
+    fields = (func.lower(Contact.key), func.lower(Contact.name))
+    breaks = [b.replace("_", "\\_") for b in _NAME_BREAKS]
+    patterns = [f"{run}%", *(f"%{b}{run}%" for b in breaks)]
+    where = or_(*(f.like(p, escape=LIKE_ESCAPE) for f in fields for p in patterns))
+    found = session.execute(
+        select(Contact.id, Contact.key, Contact.name).where(where).limit(CUSTOMERS_BY_ID + 1)
+    ).all()
+    if len(found) > CUSTOMERS_BY_ID:
+        return col(Conversation.contact_id).in_(select(Contact.id).where(where))
+    ids = [
+        cid
+        for cid, key, name in found
+        if _has_run(key, tokens, prefix) or _has_run(name, tokens, prefix)
+    ]
+    return col(Conversation.contact_id).in_(ids) if ids else None
+
+
+def _has_run(text: str | None, tokens: list[str], prefix: bool) -> bool:
+    """Whether ``tokens`` are words of ``text`` in a row (the last a prefix when asked
+    and long enough, as ``fts5_query`` reads it)."""
+    have = [w.lower() for w in words(text or "")]
+    n = len(tokens)
+    last_prefix = prefix and len(tokens[-1]) >= MIN_PREFIX
+    for i in range(len(have) - n + 1):
+        window = have[i : i + n]
+        if window[:-1] == tokens[:-1] and (
+            window[-1].startswith(tokens[-1]) if last_prefix else window[-1] == tokens[-1]
+        ):
+            return True
+    return False
 
 
 def like_contains(term: str) -> str:

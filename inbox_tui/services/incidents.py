@@ -23,6 +23,7 @@ show them) and can answer all of them with one macro.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import Counter
@@ -249,6 +250,59 @@ def dismiss(session: Session, actor: str, key: int, **detect_args: Any) -> Burst
             {"action": "dismissed"},
         )
     return burst
+
+
+@dataclass
+class Confirmed:
+    """An incident confirmed since a time: its name, tag, bug, conversations, when the
+    first of them was confirmed and by whom (``inbox-tui incidents --confirmed``)."""
+
+    name: str
+    tag: str
+    bug: str | None
+    conversations: list[int]
+    confirmed_at: datetime
+    by: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": sanitize.one_line(self.name, 200),
+            "tag": self.tag,
+            "bug": sanitize.one_line(self.bug, 200) if self.bug else None,
+            "conversations": self.conversations,
+            "confirmed_at": self.confirmed_at.isoformat(),
+            "by": self.by,
+        }
+
+
+_CONFIRMED = text(
+    "SELECT e.conversation_id, e.at, e.data, a.username FROM event e "
+    "LEFT JOIN agent a ON a.id = e.agent_id "
+    "WHERE e.kind = 'incident' AND e.at >= :since ORDER BY e.at, e.id"
+)
+
+
+def confirmed(session: Session, since: datetime) -> list[Confirmed]:
+    """The incidents confirmed since ``since``, newest first (a burst is listed by
+    ``detect`` only until it is decided: after that it is one of these)."""
+    from sqlmodel.sql.sqltypes import UTCDateTime
+
+    out: dict[str, Confirmed] = {}
+    rows = session.execute(
+        _CONFIRMED.bindparams(bindparam("since", since, type_=UTCDateTime()))
+    ).all()
+    for conv_id, at, data, who in rows:
+        info = json.loads(data or "{}")
+        if info.get("action") != "confirmed" or conv_id is None:
+            continue
+        name = str(info.get("name") or "")
+        tag = incident_tag(name) if _NAME.sub("", name.lower()) else "incident:"
+        when = at if isinstance(at, datetime) else datetime.fromisoformat(str(at))
+        entry = out.setdefault(tag, Confirmed(name, tag, info.get("bug"), [], when, who or "?"))
+        if conv_id not in entry.conversations:
+            entry.conversations.append(int(conv_id))
+        entry.bug = entry.bug or info.get("bug")
+    return sorted(out.values(), key=lambda c: c.confirmed_at, reverse=True)
 
 
 def burst_view(burst: Burst) -> str:

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from inbox_tui.services.stats import BusinessHours
 
 # (last_activity_at, id) of the last row of the previous page; (waiting since, id) in
-# the "waiting" order.
+# the "waiting" order; (the order's key, id) in the time-left order.
 Cursor = tuple[datetime, int]
 
 VIEWS = [
@@ -60,6 +60,8 @@ class ConversationRow:
     # conversation began. Our own replies, notes and a reply taken back (B) do not move
     # it (it counted from the last activity, so a note reset it to 0m).
     customer_at: datetime | None = None
+    # In the time-left order (services/due_order): the order's key.
+    order_at: datetime | None = None
 
     def sla_left(self, now: datetime) -> timedelta | None:
         """Time left until the reply is due (negative: overdue), counted as the targets
@@ -72,6 +74,8 @@ class ConversationRow:
 
     @property
     def cursor(self) -> Cursor:
+        if self.order_at is not None:
+            return (self.order_at, self.id)
         if self.waiting_since is not None:
             return (self.waiting_since, self.id)
         return (self.last_activity_at, self.id)

@@ -312,6 +312,8 @@ def apply_macro(
             raise MacroError(f"'{info.name}' cannot be sent yet: {exc}") from exc
     _tag_and_assign(session, actor, conversation_id, a, now, result)
     status = then_status or a.get("status")
+    if status is None and not a.get("snooze") and text and info.body_kind == "reply":
+        status = Status.PENDING.value  # no status of its own: what a plain reply sets
     if text and info.body_kind == "reply":
         from inbox_tui.services.replies import queue_reply
 
@@ -343,7 +345,7 @@ def apply_macro(
             result.changed.append(f"snoozed until {until:%Y-%m-%d %H:%M} UTC")
     elif status and triage.set_status(session, actor, conversation_id, Status(status), at=now):
         result.changed.append(f"set {status}")
-    _record_applied(session, actor, conversation_id, info, text, now)
+    _record_applied(session, actor, conversation_id, info, text, now, result.outbox_id)
     return result
 
 
@@ -411,8 +413,13 @@ def _record_applied(
     info: MacroInfo,
     text: str | None,
     now: datetime,
+    outbox: int | None = None,
 ) -> None:
-    """The events of an applied macro: each help article it sent, then the macro."""
+    """The events of an applied macro: each help article it sent (with its reply,
+    ``outbox``, when it has one), then the macro."""
+    from inbox_tui.services.outbox import still_to_go
+
+    outbox = still_to_go(session, outbox)
     conv = core.lock_conversation(session, conversation_id)
     agent = core.ensure_agent(session, actor)
     slugs = _template(info).articles if (text and info.body) else []
@@ -426,7 +433,8 @@ def _record_applied(
                 conv,
                 agent,
                 EventKind.ARTICLE_SENT,
-                {"article": art.id, "slug": art.slug, "via": "macro"},
+                {"article": art.id, "slug": art.slug, "via": "macro"}
+                | ({"outbox": outbox} if outbox is not None else {}),
                 at=now,
             )
     core.record(

@@ -6,6 +6,12 @@ that is no agent: the note is not saved then (nothing half-applied). ``notify`` 
 one ``Mention`` per agent named (not the author), in the note's transaction.
 ``unread`` / ``mark_read`` are the agent's notifications; the "Mentions" view
 (``services.views``) lists the conversations that mention them.
+
+The rule of reading (``shown``; the TUI only reports what is on the agent's screen): a
+mention is read once its note was on the agent's screen. A conversation opened in the
+thread view shows all of it, so every mention in it is read, also one whose note
+arrives while it is open (at the refresh that shows it); a preview beside the list
+shows only the notes in its sight, read once they stayed there for the preview's dwell.
 """
 
 from __future__ import annotations
@@ -145,6 +151,14 @@ def mark_read(
         row.read_at = now
         session.add(row)
     return len(rows)
+
+
+def shown(session: Session, me: str, conversation_id: int, opened: bool, notes: list[int]) -> int:
+    """The TUI showed ``me`` conversation ``conversation_id``: opened in the thread view
+    (``opened``), or previewed with the notes ``notes`` in sight after the dwell. The
+    mentions that puts on ``me``'s screen are read (the rule: module docstring).
+    Returns how many were unread."""
+    return mark_read(session, me, conversation_id, None if opened else notes)
 
 
 def mentioned_conversations(username: str):  # type: ignore[no-untyped-def]

@@ -23,14 +23,22 @@ import logging
 import os
 import ssl
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
 from inbox_tui.errors import UserError
-from inbox_tui.models import Channel, Outbox, OutboxStatus, utcnow
+from inbox_tui.models import (
+    FORWARD_SOURCE,
+    Channel,
+    Conversation,
+    Message,
+    Outbox,
+    OutboxStatus,
+    utcnow,
+)
 from inbox_tui.sanitize import one_line
 from inbox_tui.store import Store, note_core_writes
 
@@ -49,6 +57,17 @@ class FlushReport:
     failed: int = 0
     logged: int = 0  # the demo: recorded once its undo delay is over, never sent
     last_error: str | None = None
+    forwards: dict[str, int] = field(default_factory=dict)  # of each outcome, how many forwarded
+
+    def what(self, outcome: str) -> str:
+        """The messages of an outcome ("sent", "logged", ...) counted by what they are:
+        "1 reply", "1 forward", "2 replies and 1 forward" (a forward is no reply)."""
+        from inbox_tui.words import count
+
+        forwards = self.forwards.get(outcome, 0)
+        replies = int(getattr(self, outcome)) - forwards
+        parts = [count(n, noun) for n, noun in ((replies, "reply"), (forwards, "forward")) if n]
+        return " and ".join(parts) or count(0, "reply")
 
 
 class SmtpOutcome(Exception):
@@ -60,7 +79,7 @@ class SmtpOutcome(Exception):
 
 def _claim(
     session: Session, limit: int | None, now: datetime | None = None
-) -> list[tuple[int, str, str, list[str], bytes, int, str]]:
+) -> list[tuple[int, str, str, list[str], bytes, int, str, bool]]:
     now = now or utcnow()
     stale = session.exec(
         select(Outbox)
@@ -94,9 +113,18 @@ def _claim(
                 row.raw,
                 row.attempts,
                 row.channel,
+                _is_forward(session, row),
             )
         )
     return claimed  # type: ignore[return-value]
+
+
+def _is_forward(session: Session, row: Outbox) -> bool:
+    """Whether an outbox row is a forward (its message in the thread says so)."""
+    if row.message_row_id is None:
+        return False
+    source = session.exec(select(Message.source).where(Message.id == row.message_row_id)).first()
+    return source == FORWARD_SOURCE
 
 
 def _finish(
@@ -114,13 +142,62 @@ def _finish(
     # Server replies are untrusted text: the one place the error is stored cleans it.
     row.last_error = one_line(error, 2000) if error else None
     now = now or utcnow()
-    if status == OutboxStatus.SENT.value:
-        row.sent_at = now
+    if status in (OutboxStatus.SENT.value, OutboxStatus.LOGGED.value):
+        if status == OutboxStatus.SENT.value:
+            row.sent_at = now
         # A scheduled reply answers the customer once it has gone: the stored waiting
         # time (store/waiting.py) is recomputed at this commit, and other agents told.
         note_core_writes(session, [row.conversation_id])
+        _record_sent(session, row, now)
     elif status == OutboxStatus.QUEUED.value:
         row.next_attempt_at = now + timedelta(seconds=min(3600, 15 * 2 ** (attempts - 1)))
+
+
+# Rows whose reply has not reached anyone (yet, or ever): the stats, the response
+# targets and "who last helped" leave their messages out. Few at any time, and found
+# through the status index.
+NOT_GONE = tuple(s.value for s in OutboxStatus if s not in (OutboxStatus.SENT, OutboxStatus.LOGGED))
+
+
+def not_gone(session: Session) -> set[int]:
+    """The message ids of replies and forwards that have not gone out (``NOT_GONE``)."""
+    rows = session.exec(select(Outbox.message_row_id).where(col(Outbox.status).in_(NOT_GONE))).all()
+    return {int(r) for r in rows if r is not None}
+
+
+def still_to_go(session: Session, outbox_id: int | None) -> int | None:
+    """``outbox_id`` when that row still waits to go out (what is sent with it, a help
+    article, counts when it goes), else None."""
+    row = session.get(Outbox, outbox_id) if outbox_id is not None else None
+    return outbox_id if row is not None and row.status == OutboxStatus.QUEUED.value else None
+
+
+def went_out(session: Session, conversations: list[int] | None = None) -> dict[int, datetime]:
+    """When each outbox row went out (its ``sent`` event), by outbox id, in these
+    conversations or all: what was sent with a reply (a help article) was sent then;
+    with one taken back or not gone, never."""
+    from inbox_tui.models import Event, EventKind
+
+    stmt = select(Event.at, Event.data).where(Event.kind == EventKind.SENT.value)
+    if conversations is not None:
+        stmt = stmt.where(col(Event.conversation_id).in_(conversations))
+    return {int(json.loads(d or "{}").get("outbox") or 0): at for at, d in session.exec(stmt)}
+
+
+def _record_sent(session: Session, row: Outbox, now: datetime) -> None:
+    """The ``sent`` event: a reply counts in the stats from the time it went out
+    (``store.aggregates``), not from when it was queued."""
+    from inbox_tui.models import EventKind, Message
+    from inbox_tui.services import core
+
+    # In the conversation its message (and reply event) is in now: a merge moves those.
+    message = session.get(Message, row.message_row_id) if row.message_row_id else None
+    conv = session.get(Conversation, message.conversation_id if message else row.conversation_id)
+    if conv is None:  # merged away meanwhile: its events moved with it
+        return
+    # No agent: the sender did this, not the agent (an agent's events are batches that
+    # the undo key looks back through, and every reply that goes would be one).
+    core.record(session, conv, None, EventKind.SENT, {"outbox": row.id}, at=now)
 
 
 async def flush_outbox(
@@ -141,7 +218,7 @@ async def flush_outbox(
         claimed = await asyncio.to_thread(store.run, _claim, 1, now)
         if not claimed:
             break
-        outbox_id, account_name, mail_from, rcpts, raw, attempts, channel = claimed[0]
+        outbox_id, account_name, mail_from, rcpts, raw, attempts, channel, forward = claimed[0]
         account = config.accounts.get(account_name)
         if config.demo:  # nothing leaves the demo inbox: the wait is over, record it
             status, error = OutboxStatus.LOGGED.value, None
@@ -170,15 +247,13 @@ async def flush_outbox(
             except UserError as exc:
                 status, error = OutboxStatus.FAILED.value, str(exc)
         await asyncio.to_thread(store.run, _finish, outbox_id, status, error, attempts, now)
-        if status == OutboxStatus.SENT.value:
-            report.sent += 1
-        elif status == OutboxStatus.LOGGED.value:
-            report.logged += 1
-        elif status == OutboxStatus.FAILED.value:
-            report.failed += 1
-            report.last_error = error
-        else:
-            report.retrying += 1
+        outcomes = {OutboxStatus.SENT.value: "sent", OutboxStatus.LOGGED.value: "logged"}
+        outcomes[OutboxStatus.FAILED.value] = "failed"
+        done = outcomes.get(status, "retrying")  # still queued: tried again later
+        setattr(report, done, getattr(report, done) + 1)
+        if forward:
+            report.forwards[done] = report.forwards.get(done, 0) + 1
+        if done in ("failed", "retrying"):
             report.last_error = error
     return report
 

@@ -163,14 +163,22 @@ def _chunks(ids: list[int], n: int = 5000) -> list[list[int]]:
 
 
 def _articles_sent(session: Session, ids: list[int]) -> dict[int, list[tuple[int, str]]]:
-    """Per conversation: (time in µs, article slug) of every article sent in it."""
+    """Per conversation: (time in µs, article slug) of every article sent in it. An
+    article sent with a reply that waited in the outbox was sent when the reply went (its
+    ``sent`` event); with a reply taken back or never gone, it was not sent."""
+    from inbox_tui.services.outbox import went_out
+
     out: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for chunk in _chunks(ids):
+        went = went_out(session, chunk)
         for conv_id, at, data in session.execute(_ARTICLES, {"ids": chunk}).all():
             info = json.loads(data or "{}")
             slug = str(info.get("slug") or info.get("article") or "")
-            at_dt = datetime.fromisoformat(at) if isinstance(at, str) else at
-            out[conv_id].append((to_us(at_dt), slug))
+            when = at if info.get("outbox") is None else went.get(int(info["outbox"]))
+            if when is not None:
+                out[conv_id].append(
+                    (to_us(datetime.fromisoformat(when) if isinstance(when, str) else when), slug)
+                )
     return out
 
 

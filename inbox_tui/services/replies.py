@@ -43,6 +43,7 @@ from inbox_tui.mail.outgoing import (
     with_signature,
 )
 from inbox_tui.models import (
+    FORWARD_SOURCE,
     REPLY_SOURCE,
     Agent,
     Channel,
@@ -217,6 +218,28 @@ def thread_of(session: Session, conv: Conversation) -> list[Message]:
     )
 
 
+def customer_side(thread: Sequence[Message]) -> list[Message]:
+    """The thread as the customer knows it: the customer's mail and our replies, without
+    our forwards and the mail answering them (a supplier's answer threads in through the
+    forward's Message-ID, and a reply or reply-all must not go to, or copy, the people a
+    forward went to). Notes are never in ``thread``."""
+    aside = {m.message_id for m in thread if m.source == FORWARD_SOURCE and m.message_id}
+    out: list[Message] = []
+    for m in thread:
+        named = {m.in_reply_to or "", *(m.refs or "").split()}
+        if m.source == FORWARD_SOURCE or (m.direction == Direction.INBOUND.value and named & aside):
+            if m.message_id:
+                aside.add(m.message_id)  # an answer to that answer is aside too
+            continue
+        out.append(m)
+    return out
+
+
+def reply_thread(session: Session, conv: Conversation) -> list[Message]:
+    """The messages a reply is addressed and threaded from (``customer_side``)."""
+    return customer_side(thread_of(session, conv))
+
+
 def sending_account(config: Config, conv: Conversation) -> Account:
     """The account to send from. Raises UserError when none can send."""
     account = account_for(config, conv.source)
@@ -249,7 +272,7 @@ def addressing(
     conv = core.lock_conversation(session, conversation_id)
     if conv.channel == Channel.CHAT.value:
         return Addressing(None, None, [], [])
-    thread = thread_of(session, conv)
+    thread = reply_thread(session, conv)
     taken = our_addresses(session, config)
     last_in = answered_message(thread, taken, answering)
     contact = session.get(Contact, conv.contact_id) if conv.contact_id else None
@@ -302,7 +325,7 @@ def reply_headers(
     conv = session.get(Conversation, conversation_id)
     if conv is None:
         raise core.conversation_not_found(conversation_id)
-    thread = thread_of(session, conv)
+    thread = reply_thread(session, conv)
     last_in = last_customer(thread, our_addresses(session, config))
     subject = reply_subject(last_in.subject if last_in and last_in.subject else conv.subject)
     if conv.channel == Channel.CHAT.value:
@@ -416,7 +439,7 @@ def queue_reply(
         raise BadSendTime("A chat reply cannot be scheduled; send it now or later by hand.")
     if hold is not None and then_status == Status.PENDING.value:
         then_status = None  # not answered yet: it stays open, its response clock running
-    thread = thread_of(session, conv)
+    thread = reply_thread(session, conv)
     last_in = answered_message(thread, our_addresses(session, config), answering)
     if sign:
         text = with_signature(text, signature(session, actor, conversation_id, config=config))
@@ -593,10 +616,14 @@ def _store_reply(
         data["status_before"] = status_before
     if hold is not None:
         data["send_at"] = hold.isoformat()
+    if outbox.status == OutboxStatus.QUEUED.value:
+        data["on_send"] = True  # the stats count it when it goes (its ``sent`` event)
     core.append_message(session, conv, agent, Direction.OUTBOUND, EventKind.REPLIED, data, now)
     assert conv.id is not None
     if then_status in ("pending", "closed"):
-        triage.set_status(session, actor, conv.id, Status(then_status), at=now, cause="reply")
+        triage.set_status(
+            session, actor, conv.id, Status(then_status), at=now, cause="reply", outbox=outbox.id
+        )
     # Sent: the draft goes in the same transaction (a reply that failed to queue keeps it).
     delete_draft(session, actor, conv.id)
     assert outbox.id is not None

@@ -31,6 +31,7 @@ from inbox_tui.services.replies import (
     answered_message,
     customers_of,
     our_addresses,
+    reply_thread,
     sending_account,
     signature,
     thread_of,
@@ -88,6 +89,8 @@ class Review:
         """The agent's changes, as kept with the draft: only what was edited, so
         recipients nobody touched are computed afresh (a new Cc on the thread counts)."""
         out: dict[str, object] = {}
+        if self.reply_all and self.kind == "reply":  # the mode: r brings back a reply to all
+            out["reply_all"] = True
         if "recipients" in self.edited:
             out.update({k: [list(p) for p in getattr(self, k)] for k in ("to", "cc", "bcc")})
         if "sign" in self.edited:
@@ -109,6 +112,8 @@ class Review:
             out = [(str(p[0]), str(p[1])) for p in value if isinstance(p, list) and len(p) == 2]
             return out if len(out) == len(value) else None
 
+        if edits.get("reply_all") is True and self.kind == "reply":
+            self.reply_all = True  # its Cc was computed so (``compose.start_reply``)
         to, cc, bcc = (pairs(edits.get(k)) for k in ("to", "cc", "bcc"))
         if to is not None and cc is not None and bcc is not None and self.kind != "note":
             self.to, self.cc, self.bcc = to, cc, bcc
@@ -146,7 +151,7 @@ def reply_review(
     ``queue_reply`` would use (answering the customer's message ``answering``, else
     their newest)."""
     conv = core.lock_conversation(session, conversation_id)
-    thread = thread_of(session, conv)
+    thread = reply_thread(session, conv)
     ours = our_addresses(session, config)
     last_in = answered_message(thread, ours, answering)
     subject = reply_subject(last_in.subject if last_in and last_in.subject else conv.subject)
@@ -291,6 +296,8 @@ def review_again(
     review.sign = bool(compose.get("sign", True))
     review.files = [str(p) for p in compose.get("files") or []]
     review.send_at = _moment(compose.get("send_at"))  # a scheduled reply keeps its time (walk2)
+    # All of it is what the agent chose: kept with the draft if the composer closes (walk5).
+    review.edited |= {"recipients", "sign", "files", "send_at"}
     return review
 
 

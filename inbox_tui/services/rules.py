@@ -26,7 +26,16 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from inbox_tui.models import Agent, Contact, Conversation, Event, EventKind, Message, Status
+from inbox_tui.models import (
+    Agent,
+    Contact,
+    Conversation,
+    Event,
+    EventKind,
+    Message,
+    Status,
+    TagKind,
+)
 from inbox_tui.rules import Rule
 from inbox_tui.services import triage
 from inbox_tui.services.contactimport import attributes_of
@@ -102,12 +111,18 @@ def run_new(session: Session, rules: list[Rule], after_event: int) -> list[Fired
 
 
 def tag_many(
-    session: Session, actor: str, ids: list[int], tag_name: str, rules: Sequence[Rule] = ()
+    session: Session,
+    actor: str,
+    ids: list[int],
+    tag_name: str,
+    rules: Sequence[Rule] = (),
+    kind: TagKind | str = TagKind.MODIFIER,
 ) -> int:
-    """An agent's tag (``triage.tag_many``) and, in the same transaction, the ``tagged``
-    rules it sets off. Returns how many conversations were tagged."""
+    """An agent's tag (``triage.tag_many``; a new tag is made of ``kind``) and, in the
+    same transaction, the ``tagged`` rules it sets off. Returns how many conversations
+    were tagged."""
     before = newest_event(session) if rules else 0
-    count = triage.tag_many(session, actor, ids, tag_name)
+    count = triage.tag_many(session, actor, ids, tag_name, kind=TagKind(kind))
     run_new(session, list(rules), before)
     return count
 

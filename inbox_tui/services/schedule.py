@@ -4,8 +4,9 @@ The outbox already holds every reply for ``[mail] undo_seconds``; a scheduled on
 held until its time instead (its outbox row's ``next_attempt_at``, and its Date header),
 so a sender claims it then and no earlier, exactly once like any other, and until then
 undo send (``B``, ``outbox cancel``) can take it back. The customer's 9:00 comes from
-the offset their own mail carried (``services/clock``); a typed time is read by
-``when.snooze_until`` (``3h``, ``tomorrow``, ``2026-12-01 09:00`` in UTC).
+the offset their own mail carried (``services/clock``); a typed time is read on the
+agent's clock (``services/agent_clock.read_time``: ``3h``, ``tomorrow``, ``2026-12-01
+09:00`` in ``[agent] timezone``, else the system's), and every time is shown in it.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session
 
 from inbox_tui.errors import UserError
+from inbox_tui.services.agent_clock import agent_time, read_time, zone_of
 from inbox_tui.services.clock import clock_at
 
 MAX_AHEAD = timedelta(days=30)
 MORNING = 9  # the customer's hour a reply is offered to arrive at
-SEND_AT_HINT = "3h, tomorrow (09:00 UTC) or 2026-12-01 09:00 (UTC)"
+SEND_AT_HINT = "3h, tomorrow (09:00), friday 2pm or 2026-12-01 09:00 (your time)"
 
 
 class BadSendTime(UserError):
@@ -59,37 +61,31 @@ class SendAtChoice:
     at: datetime | None = None
 
 
-def describe(at: datetime, offset_minutes: int | None) -> str:
-    """ "Thu 19 Nov 09:00 their time (00:00 UTC)", or in UTC alone when their offset
-    is not known."""
-    utc = at.astimezone(UTC)
+def describe(at: datetime, offset_minutes: int | None, zone: str) -> str:
+    """ "Thu 19 Nov 09:00 their time (Thu 01:00 CET)": the customer's time first, then
+    the agent's (``zone``); on the agent's clock alone when the customer's offset is not
+    known."""
     if offset_minutes is None:
-        return f"{utc:%a %d %b %H:%M} UTC"
+        return agent_time(at, zone)
     local = clock_at(offset_minutes, at).local
-    return f"{local:%a %d %b %H:%M} their time ({utc:%a %H:%M} UTC)"
+    return f"{local:%a %d %b %H:%M} their time ({agent_time(at, zone, '%a %H:%M')})"
 
 
 def describe_for_agent(at: datetime, zone_name: str, offset_minutes: int | None) -> str:
     """When a scheduled reply goes, for the agent: in their own zone (``zone_name``, as
-    ``when.local_zone_name`` gives it), then in the customer's time when their offset is
-    known: "Tue 08 Dec 10:00 CET, Tue 18:00 their time"."""
-    from zoneinfo import ZoneInfo
-
-    try:
-        zone = ZoneInfo(zone_name)
-    except (KeyError, ValueError, OSError):  # not a known zone: UTC, and it says so
-        zone = ZoneInfo("UTC")
-    mine = at.astimezone(zone)
-    shown = f"{mine:%a %d %b %H:%M} {mine.tzname() or zone_name}"
+    ``agent_clock.agent_zone`` gives it), then in the customer's time when their offset
+    is known: "Tue 08 Dec 10:00 CET, Tue 18:00 their time"."""
+    shown = agent_time(at, zone_name)
     if offset_minutes is not None:
         theirs = clock_at(offset_minutes, at).local
         shown += f", {theirs:%a %H:%M} their time"
     return shown
 
 
-def choices(offset_minutes: int | None, now: datetime) -> list[SendAtChoice]:
+def choices(offset_minutes: int | None, now: datetime, zone: str) -> list[SendAtChoice]:
     """What the review step's "send at" offers: now (after the undo delay), the
-    customer's 9:00 (only when their offset is known), or a typed time."""
+    customer's 9:00 (only when their offset is known; with the agent's time, ``zone``),
+    or a typed time."""
     out = [SendAtChoice("now", "As soon as it can go", "after the undo delay")]
     if offset_minutes is not None:
         at = customers_morning(offset_minutes, now)
@@ -97,7 +93,7 @@ def choices(offset_minutes: int | None, now: datetime) -> list[SendAtChoice]:
         out.append(
             SendAtChoice(
                 "morning",
-                f"Customer's {MORNING}:00: {describe(at, offset_minutes)}",
+                f"Customer's {MORNING}:00: {describe(at, offset_minutes, zone)}",
                 f"their time now {clock.local:%H:%M} ({clock.offset})",
                 at,
             )
@@ -106,11 +102,13 @@ def choices(offset_minutes: int | None, now: datetime) -> list[SendAtChoice]:
     return out
 
 
-def send_at_for(session: Session, conversation_id: int, value: str, now: datetime) -> datetime:
+def send_at_for(
+    session: Session, conversation_id: int, value: str, now: datetime, zone: str
+) -> datetime:
     """A "send at" typed on the command line: ``morning`` (the customer's 9:00, when
-    their mail said their zone) or what ``when.snooze_until`` reads. Raises BadSendTime."""
+    their mail said their zone) or a time on the agent's clock (``zone``,
+    ``agent_clock.read_time``). Raises BadSendTime."""
     from inbox_tui.services.clock import customer_clock
-    from inbox_tui.when import snooze_until
 
     if value.strip().lower() == "morning":
         clock = customer_clock(session, conversation_id, now)
@@ -120,24 +118,25 @@ def send_at_for(session: Session, conversation_id: int, value: str, now: datetim
             )
         return customers_morning(clock.offset_minutes, now)
     try:
-        return snooze_until(value, now)
+        return read_time(value, now, zone)
     except ValueError as exc:
         raise BadSendTime(str(exc).replace("snooze", "send")) from None
 
 
-def typed_send_at(text: str, now: datetime) -> datetime | None:
+def typed_send_at(text: str, now: datetime, zone: str) -> datetime | None:
     """Text typed in the review's "send at" choices: the time it names when it reads as
     one ("3h", "tomorrow 2pm"), so Enter schedules that (it chose "Another time…", which
     matched the filter, and opened an empty prompt); None when it only filters the
     choices ("customer"). Raises BadSendTime (one sentence) for what starts like a time
-    and does not read ("3 hourz"), a past time, or one more than 30 days ahead."""
-    from inbox_tui.when import snooze_until, typed_snooze
+    and does not read ("3 hourz"), a past time, or one more than 30 days ahead. Wall-clock
+    times are read on the agent's clock (``zone``)."""
+    from inbox_tui.when import typed_snooze
 
     try:
-        value = typed_snooze(text, now)
+        value = typed_snooze(text, now, zone_of(zone))
         if value is None:
             return None
-        when = snooze_until(value, now)
+        when = read_time(value, now, zone)
     except ValueError as exc:
         raise BadSendTime(str(exc).replace("snooze", "send")) from None
     due(when, now, 0)  # past, or too far ahead: one sentence

@@ -1,7 +1,8 @@
 """The search language agents type after ``/``, learnable in a minute:
 
-    printer jam "exact phrase"      words and phrases in the subject or any message; a word
-                                    also matches as a prefix, so "prin" finds "printer"
+    printer jam "exact phrase"      words and phrases in the subject or any message, or in
+                                    the customer's name or address (zoe larsen, fjord); a
+                                    word also matches as a prefix, so "prin" finds "printer"
     is:open  is:pending  is:snoozed  is:closed
     tag:bug  -tag:spam              with / without a tag (quote tags with spaces: tag:"feature request")
     issue:ENG-4812  -issue:ENG-4812 linked / not linked to a bug (a note names it, or an incident)
@@ -16,6 +17,9 @@
     sla:breached  sla:at-risk  sla:due<2h   response targets (the config's [sla]): past due,
                                     due within its at_risk time, due within 2 hours
                                     (overdue included); is:breached is sla:breached
+    -TERM                           any term with "-" before it leaves out what it finds:
+                                    -assignee:sam (the unassigned stay), -is:closed,
+                                    -from:acme, -password, -"exact phrase", -sla:breached
 
 Unknown ``key:value`` terms are searched as text, so nothing typed is silently dropped.
 A known operator with a value it cannot take (``is:bogus``, ``channel:fax``) is one
@@ -46,7 +50,12 @@ from inbox_tui.services.conversations import (
 
 STATUSES = {"open", "pending", "snoozed", "closed"}
 _CLOCK = re.compile(r"\d\d:\d\d(:\d\d)?")
-_TERM = re.compile(r'(-?)([\w.]+):("([^"]*)"|\S+)|"([^"]*)"|(\S+)')
+_TERM = re.compile(r'(-?)([\w.]+):("([^"]*)"|\S+)|(-?)"([^"]*)"|(\S+)')
+# Operators with a negation of their own (their "-" form reads one list); any other
+# "-" term is the conversations matching it, left out (ConversationFilter.excluded).
+_OWN_NEGATION = {"tag", "issue"}
+# "-" then a letter, digit or quote: "--" and "-@" are punctuation to look for.
+_NEGATED = re.compile(r'-[\w"]')
 # "sla:", "tag:" with nothing after yet: an operator half typed, not a word to look
 # for (searching "sla:" as text showed the Slack chats while "sla:due<2h" was typed).
 _OPERATOR_BEING_TYPED = re.compile(r"-?[\w.]+:")
@@ -107,8 +116,14 @@ def parse_query(query: str, me: str, *, complete: bool = False) -> ConversationF
         raise QueryError('The search has a quote (") that is not closed; close it or remove it.')
     flt = ConversationFilter()
     for m in terms:
-        neg, key, raw_value, quoted_value, phrase, word = m.groups()
-        if key is not None:
+        neg, key, raw_value, quoted_value, _neg_phrase, phrase, word = m.groups()
+        if _negated_alone(m.group(0), key):
+            # The term read on its own, then left out: -assignee:sam, -is:open, -from:x,
+            # -password, -"exact phrase" mean what the term finds, excluded.
+            sub = parse_query(m.group(0)[1:], me, complete=complete)
+            if sub != ConversationFilter():
+                flt.excluded.append(sub)
+        elif key is not None:
             # An unbalanced quote (tag:"feature) is a quote typed, not meant.
             value = quoted_value if quoted_value is not None else raw_value.strip('"')
             key = key.lower()
@@ -116,10 +131,10 @@ def parse_query(query: str, me: str, *, complete: bool = False) -> ConversationF
             if key == "is" and value.lower() in STATUSES:
                 flt.statuses = (flt.statuses or set()) | {value.lower()}
             elif key == "sla" or (key == "is" and value.lower() == "breached"):
-                _sla_term(flt, value.lower(), bool(neg))
+                _sla_term(flt, value.lower())
             elif key == "tag":
                 (flt.without_tags if neg else flt.tags).append(value.lower())
-            elif key == "category" and value.lower() == "none" and not neg:
+            elif key == "category" and value.lower() == "none":
                 flt.no_category = True
             elif key == "issue" and value:
                 (flt.without_issues if neg else flt.issues).append(value)
@@ -144,6 +159,8 @@ def parse_query(query: str, me: str, *, complete: bool = False) -> ConversationF
         elif phrase is not None:
             if phrase.strip():
                 flt.phrases.append(phrase)
+        elif word == "-" and not complete:
+            pass  # a "-" typed, its term not yet
         elif word and _OPERATOR_BEING_TYPED.fullmatch(word):
             name = word.lstrip("-")[:-1].lower()
             if complete and name in EXAMPLES:
@@ -153,6 +170,17 @@ def parse_query(query: str, me: str, *, complete: bool = False) -> ConversationF
         elif word:
             flt.text.append(word)
     return flt
+
+
+def _negated_alone(term: str, key: str | None) -> bool:
+    """``term`` is a "-" term that is negated as a whole: not an operator that has its
+    own "-" form, not "-" alone, not an operator still being typed ("-tag:")."""
+    if not _NEGATED.match(term) or _OPERATOR_BEING_TYPED.fullmatch(term):
+        return False
+    if key is None:
+        return True
+    key = key.lower()
+    return key not in _OWN_NEGATION and not key.startswith("contact.")
 
 
 def _check_choice(key: str, value: str, complete: bool) -> None:
@@ -168,7 +196,7 @@ def _check_choice(key: str, value: str, complete: bool) -> None:
     raise QueryError(f"There is no '{key}:{value[:40]}' to search for; use {listed}.")
 
 
-def _sla_term(flt: ConversationFilter, value: str, negated: bool) -> None:
+def _sla_term(flt: ConversationFilter, value: str) -> None:
     """``sla:breached``, ``sla:at-risk``, ``sla:due<2h`` onto ``flt`` (one per search)."""
     from inbox_tui.services.sla import AT_RISK, BREACHED, current
     from inbox_tui.when import parse_duration
@@ -179,8 +207,6 @@ def _sla_term(flt: ConversationFilter, value: str, negated: bool) -> None:
             "No response targets are set, so sla: finds nothing; add an [sla] section to the "
             "config (see docs/config.md)."
         )
-    if negated:
-        raise QueryError("sla: terms cannot be negated; search for sla:breached or sla:at-risk.")
     if flt.sla_state is not None:
         raise QueryError("Use one sla: term per search.")
     flt.sla_policy = policy

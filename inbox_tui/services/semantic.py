@@ -21,17 +21,20 @@ nothing and the caller ranks by words alone.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, text
 from sqlmodel import Session, col, select
 
+from inbox_tui.ingest import pipeline
 from inbox_tui.models import (
     Article,
     Conversation,
@@ -52,6 +55,8 @@ if TYPE_CHECKING:
     import numpy as np
 
     from inbox_tui.store import Store
+
+log = logging.getLogger(__name__)
 
 ARTICLE, CONVERSATION = "article", "conversation"
 # An article's vectors from the static table (services/static_embeddings.py): a fast
@@ -192,20 +197,31 @@ def _stored_hashes(session: Session, kind: str, ids: Iterable[int] | None = None
 Todo = list[tuple[str, int, str, list[str]]]
 
 
-def _stale_articles(session: Session, kind: str = ARTICLE) -> tuple[Todo, list[int]]:
+Chunked = list[tuple[int, list[str]]]  # every article's id and chunks
+
+
+def _chunked_articles(session: Session) -> Chunked:
+    return [
+        (aid, article_chunks(title, description, body))
+        for aid, title, description, body in session.exec(
+            select(Article.id, Article.title, Article.description, Article.body)
+        ).all()
+        if aid is not None
+    ]
+
+
+def _stale_articles(
+    session: Session, kind: str = ARTICLE, chunked: Chunked | None = None
+) -> tuple[Todo, list[int]]:
     """Articles whose text changed since they were embedded (or never were) with the
-    model of ``kind``, and the ids of embedded articles that are gone."""
+    model of ``kind``, and the ids of embedded articles that are gone (``chunked``:
+    the articles as ``_chunked_articles`` read them, when the caller has them)."""
     have = _stored_hashes(session, kind)
     seed = [CHUNKING] if kind == ARTICLE else [static_embeddings.MODEL_ID, CHUNKING]
     todo: Todo = []
     present = set()
-    for aid, title, description, body in session.exec(
-        select(Article.id, Article.title, Article.description, Article.body)
-    ).all():
-        if aid is None:
-            continue
+    for aid, chunks in _chunked_articles(session) if chunked is None else chunked:
         present.add(aid)
-        chunks = article_chunks(title, description, body)
         if have.get(aid) != (h := text_hash([*seed, *chunks])):
             todo.append((kind, aid, h, chunks))
     return todo, [aid for aid in have if aid not in present]
@@ -385,52 +401,106 @@ def catch_up(
     article first gets its static vectors (10,000 articles in well under a minute), so
     suggestions work at once; then MiniLM's: at most ``upgrade_limit`` articles, and no
     batch started after ``upgrade_seconds``, when given (the rest at the next
-    catch-up). Returns how many MiniLM vectors were computed; ``report`` gets how many
-    static ones ("static") and how many articles are left for MiniLM ("left")."""
+    catch-up). Within ``upgrade_seconds``, while MiniLM's vectors are not the ones
+    searched, the first article is a probe of the model's speed: when the rest cannot be
+    done in the time left, it is all left to the background (a few MiniLM vectors of a
+    large new help centre change no suggestion until nearly all are there). Returns how
+    many MiniLM vectors were computed; ``report`` gets how many static ones ("static")
+    and how many articles are left for MiniLM ("left")."""
     if embeddings.encoder() is None:
         return 0
-    static = catch_up_static(store)
     with store.read() as s:
-        todo, gone = _stale_articles(s)
+        chunked = _chunked_articles(s)  # once for both models
+    static = catch_up_static(store, chunked)
+    with store.read() as s:
+        todo, gone = _stale_articles(s, ARTICLE, chunked)
+        stale = len(todo)
         todo = todo[:upgrade_limit]
+        articles = len(todo)
         if conversations:
             todo += _stale_conversations(s, _tagged_conversations(s)[0])
+        searched = upgrade_seconds is None or _searched_kind(_stamps(s)) == ARTICLE
     if gone:
         store.run(_drop_articles, gone)
-    done = 0
+    done = start = 0
     started = time.monotonic()
-    start = 0
     while start < len(todo):
-        if upgrade_seconds is not None and time.monotonic() - started >= upgrade_seconds:
+        if upgrade_seconds is not None and not _in_budget(
+            todo, start, time.monotonic() - started, upgrade_seconds, searched
+        ):
             break
-        rows = _embedded(todo[start : start + batch])
+        step = batch if start or searched else 1
+        rows = _embedded(todo[start : start + step])
         if rows is None:
             break
         store.run(_write_rows, rows)
         done += sum(len(items) for items in rows.values())
-        start += batch
+        start += step
     if report is not None:
-        with store.read() as s:
-            left = len(_stale_articles(s)[0])
-        report.update(static=static, left=left)
+        report.update(static=static, left=stale - min(start, articles))
     return done
 
 
-def catch_up_static(store: Store) -> int:
+def _in_budget(todo: Todo, start: int, spent: float, budget: float, searched: bool) -> bool:
+    """Whether a budgeted catch-up starts another batch at ``todo[start]``: not once the
+    budget is spent; and, while MiniLM's vectors are not searched, not when the rest
+    would take longer than the budget left at the speed of what was done so far."""
+    if spent >= budget:
+        return False
+    if searched or not start:
+        return True
+    per_chunk = spent / max(1, sum(len(t[3]) for t in todo[:start]))
+    return per_chunk * sum(len(t[3]) for t in todo[start:]) <= budget - spent
+
+
+def catch_up_static(store: Store, chunked: Chunked | None = None) -> int:
     """The static vectors of every article that has none for its current text (the
     table is distilled first if this machine has none yet). Returns how many."""
-    if static_embeddings.encoder() is None:
+    enc = static_embeddings.encoder()
+    if enc is None:
         return 0
     with store.read() as s:
-        todo, gone = _stale_articles(s, STATIC_ARTICLE)
+        todo, gone = _stale_articles(s, STATIC_ARTICLE, chunked)
     if gone:
         store.run(_drop_articles, gone, STATIC_ARTICLE)
-    for start in range(0, len(todo), STATIC_BATCH):
-        rows = _embedded(todo[start : start + STATIC_BATCH])
+    parts = [todo[start : start + STATIC_BATCH] for start in range(0, len(todo), STATIC_BATCH)]
+    done = 0
+    if enc.source is not None and len(parts) > 1:
+        done = _static_in_workers(store, enc.source, parts)
+    for part in parts[done:]:
+        rows = _embedded(part)
         if rows is None:
             break
         store.run(_write_rows, rows)
     return len(todo)
+
+
+def _static_in_workers(store: Store, source: tuple[str, str], parts: list[Todo]) -> int:
+    """Static vectors of ``parts`` computed in the ingest pipeline's worker processes
+    (tokenizing and summing: ~0.6 ms of CPU an article, on every core) and written here
+    in order, a part per transaction. Returns how many parts were written: the rest is
+    done in this process when a worker fails or there is no pool."""
+    pool = pipeline.pooled(sum(map(len, parts)))
+    if pool is None:
+        return 0
+    done = 0
+    try:
+        texts = [[chunks for *_, chunks in part] for part in parts]
+        encode = partial(static_embeddings.encode_parts, source)
+        # one part per job: a part's distinct words are tokenized once
+        for part, (_, vecs) in zip(
+            parts,
+            pipeline.ordered_map(encode, texts, size=lambda _: pipeline.CHUNK_BYTES, pool=pool),
+            strict=False,
+        ):
+            rows = [(ref, h, m) for (_, ref, h, _), m in zip(part, vecs, strict=True)]
+            store.run(_write_rows, {STATIC_ARTICLE: rows})
+            done += 1
+    except pipeline.PoolBroken:
+        log.warning("static vectors computed in this process: a worker failed", exc_info=True)
+    finally:
+        pool.shutdown()
+    return done
 
 
 # -- article search ------------------------------------------------------------------

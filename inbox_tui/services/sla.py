@@ -22,12 +22,13 @@ search language, which has no config, can use it (``current``).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import and_, func
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -39,6 +40,8 @@ from inbox_tui.models import (
     ConversationTag,
     Direction,
     Message,
+    Outbox,
+    OutboxStatus,
     Status,
     Tag,
 )
@@ -144,6 +147,14 @@ class SlaPolicy:
         values = [v for t in every for v in (t.first, t.next) if v is not None]
         values += [own] if own is not None else []
         return min(values) if values else None
+
+    def longest(self) -> timedelta | None:
+        """The longest target configured (a conversation's own target aside): nothing
+        without one of its own is due later after it starts."""
+        every = [self.default, *self.tags.values(), *self.sources.values()]
+        every += self.contacts.values()
+        values = [v for t in every for v in (t.first, t.next) if v is not None]
+        return max(values) if values else None
 
     def due(self, start: datetime, target: timedelta) -> datetime:
         if self.hours is None:
@@ -307,6 +318,103 @@ def set_targets(
             setattr(conv, attr, seconds)
             changed.append(f"{kind} reply target {amount(value)}")  # type: ignore[arg-type]
     return [f"set {' and '.join(changed)}"] if changed else []
+
+
+def set_by_hand(
+    session: Session,
+    actor: str,
+    conversation_id: int,
+    first: timedelta | None,
+    next_: timedelta | None,
+    clear: bool = False,
+) -> list[str]:
+    """An agent sets this conversation's own response targets, as a rule's
+    ``then.target`` does (None leaves that one as it is), or with ``clear`` removes
+    them (the ``[sla]`` ones apply again). A ``target_set`` event names the agent and
+    what changed. Returns what changed, in words ([]: nothing)."""
+    from inbox_tui.models import EventKind
+    from inbox_tui.services.core import ensure_agent, lock_conversation, record
+
+    agent = ensure_agent(session, actor)
+    conv = lock_conversation(session, conversation_id)
+    if clear:
+        changed = [
+            f"cleared the {kind} reply target ({amount(timedelta(seconds=value))})"
+            for kind, value in (("first", conv.target_first), ("next", conv.target_next))
+            if value is not None
+        ]
+        conv.target_first = conv.target_next = None
+        session.add(conv)
+    else:
+        changed = set_targets(session, conversation_id, first, next_)
+    if changed:
+        data = {"first": conv.target_first, "next": conv.target_next, "changes": changed}
+        record(session, conv, agent, EventKind.TARGET_SET, data)
+    return changed
+
+
+def target_time(text: str) -> timedelta:
+    """A hand-set target, in the rules' words (a time like 30m, at most a year), or
+    one sentence (UserError)."""
+    from inbox_tui import sanitize
+    from inbox_tui.rules import MAX_TARGET
+
+    try:
+        amount_ = parse_duration(text)
+    except ValueError:
+        amount_ = None
+    if amount_ is None or amount_ > MAX_TARGET:
+        raise UserError(
+            f"“{sanitize.one_line(text, 40)}” is not a time like 30m, 4h or 2d (at most a "
+            "year); nothing was changed."
+        )
+    return amount_
+
+
+def target_words(text: str) -> tuple[timedelta | None, timedelta | None, bool]:
+    """What is typed in the TUI's target prompt as (first, next, clear): "30m" for both
+    replies, "first 1h next 8h" (or "first=1h", either alone), "none" to clear. Raises
+    UserError, one sentence."""
+    words = text.replace("=", " ").replace(",", " ").lower().split()
+    if words in ([], ["none"], ["clear"]):
+        return None, None, True
+    if len(words) == 1:
+        both = target_time(words[0])
+        return both, both, False
+    found: dict[str, timedelta] = {}
+    pairs = list(zip(words[::2], words[1::2], strict=False))
+    keys = [k for k, _ in pairs]
+    if len(words) % 2 or len(set(keys)) < len(keys) or set(keys) - {"first", "next"}:
+        raise UserError('Type a time (30m), "first 1h next 8h", or none.')
+    for key, value in pairs:
+        found[key] = target_time(value)
+    return found.get("first"), found.get("next"), False
+
+
+def targets_set(session: Session, conversation_id: int) -> str:
+    """Who last set this conversation's own targets by hand, and what: "sam set first
+    reply target 30m" (cleaned; "" when nobody did)."""
+    from inbox_tui import sanitize
+    from inbox_tui.models import Agent, Event, EventKind
+
+    row = session.exec(
+        select(Event.data, Agent.username)
+        .outerjoin(Agent, col(Agent.id) == Event.agent_id)
+        .where(Event.conversation_id == conversation_id)
+        .where(Event.kind == EventKind.TARGET_SET.value)
+        .order_by(col(Event.id).desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return ""
+    raw, who = row
+    try:
+        changes = json.loads(raw).get("changes") if raw else None
+    except (ValueError, AttributeError):
+        changes = None
+    listed = changes[:2] if isinstance(changes, list) else []
+    did = ", ".join(sanitize.one_line(str(c), 80) for c in listed) or "changed the targets"
+    return f"{sanitize.one_line(who or 'someone', 40)} {did}"
 
 
 def _chunks(ids: Sequence[int] | None) -> list[list[int] | None]:
@@ -482,15 +590,35 @@ def breach_report(
             ).where(col(Conversation.id).in_(chunk))
         ).all():
             sources[int(cid or 0)] = (source or "", own_targets(first, next_))
+    from inbox_tui.services.outbox import not_gone
+
+    in_outbox = not_gone(session)
     for chunk in _chunks(conv_ids):
         assert chunk is not None
-        rows = session.exec(
-            select(Message.conversation_id, Message.direction, Message.sent_at, Message.agent_id)
-            .where(col(Message.conversation_id).in_(chunk))
-            .where(Message.direction != Direction.NOTE.value)
-            .where(Message.source != FORWARD_SOURCE)  # no response, so not judged as one
-            .order_by(col(Message.conversation_id), col(Message.sent_at), col(Message.id))
-        ).all()
+        rows = _gone(
+            session.execute(
+                core_select(
+                    col(Message.conversation_id),
+                    col(Message.direction),
+                    col(Message.sent_at),
+                    col(Message.agent_id),
+                    col(Message.id),
+                    col(Outbox.status),
+                    col(Outbox.sent_at),
+                )
+                .outerjoin(  # by conversation first: outbox.conversation_id is indexed
+                    Outbox,
+                    and_(
+                        col(Outbox.conversation_id) == Message.conversation_id,
+                        col(Outbox.message_row_id) == Message.id,
+                    ),
+                )
+                .where(col(Message.conversation_id).in_(chunk))
+                .where(col(Message.direction) != Direction.NOTE.value)
+                .where(col(Message.source) != FORWARD_SOURCE)  # no response, so not judged as one
+            ).all(),
+            in_outbox,
+        )
         attrs = _attributes(session, policy, chunk)
         _judge(out, policy, rows, tags, sources, names, since, until, attrs)
     for d in waiting(session, policy):
@@ -499,6 +627,23 @@ def breach_report(
             who = names.get(conv.assignee_id, "") if conv and conv.assignee_id else ""
             out.overdue_now[who] = out.overdue_now.get(who, 0) + 1
     return out
+
+
+# An outbox row in these has gone out (the demo records instead of sending).
+GONE = (OutboxStatus.SENT.value, OutboxStatus.LOGGED.value)
+
+
+def _gone(rows: Any, waiting: set[int]) -> list[tuple[Any, ...]]:
+    """The messages in order, a reply that waited in the outbox at the time it went (as
+    the stats count it: ``store.aggregates``); one still waiting, failed or given up on
+    (``waiting``: ``outbox.not_gone``) has not answered anyone, and is left out."""
+    out = []
+    for cid, direction, sent_at, agent_id, mid, status, went in rows:
+        if mid in waiting or (status is not None and status not in GONE):
+            continue
+        out.append((cid, direction, went or sent_at, agent_id, mid))
+    out.sort(key=lambda r: (r[0], r[2] if r[2].tzinfo else r[2].replace(tzinfo=UTC), r[4]))
+    return [r[:4] for r in out]
 
 
 def _judge(out, policy, rows, tags, sources, names, since, until, attrs) -> None:  # type: ignore[no-untyped-def]

@@ -24,8 +24,10 @@ import hashlib
 import json
 import logging
 import os
+import re
 import threading
 from collections.abc import Sequence
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +46,7 @@ MAX_PIECES = 512  # word pieces of a text that count (a long text is cut)
 DISTIL_BATCH = 1024
 SLICE_PIECES = 16_384  # word pieces whose rows are summed at a time (16 MB)
 CACHE_ENV = "INBOX_TUI_STATIC_CACHE"  # a directory for the table (tests)
+_WORD = re.compile(r"[^ \t\n\r]+")  # kept by BERT's normaliser, split at by its pre-tokenizer
 
 
 def cache_dir() -> Path:
@@ -91,8 +94,13 @@ def distil(encoder: embeddings.Encoder, *, batch: int = DISTIL_BATCH) -> np.ndar
 class StaticEncoder:
     """Mean of the table's rows over a text's word pieces, normalised."""
 
-    def __init__(self, table: np.ndarray, tokenizer_path: Path) -> None:
+    def __init__(
+        self, table: np.ndarray, tokenizer_path: Path, source: tuple[str, str] | None = None
+    ) -> None:
         from tokenizers import Tokenizer
+
+        # (the cached table's path, its sha256): where a worker process reads the same table
+        self.source = source
 
         tok = Tokenizer.from_file(str(tokenizer_path))
         tok.no_padding()
@@ -100,6 +108,50 @@ class StaticEncoder:
         self._tokenizer = tok
         self._special = {tok.token_to_id(t) for t in ("[CLS]", "[SEP]", "[PAD]")}
         self.table = table
+        # BERT's normaliser changes characters one by one and its pre-tokenizer always
+        # splits at these spaces, so a text's pieces are its words' pieces in order.
+        self._by_words = (type(tok.normalizer).__name__, type(tok.pre_tokenizer).__name__) == (
+            "BertNormalizer",
+            "BertPreTokenizer",
+        )
+
+    def pieces(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(each text's number of word pieces, all their ids in order): the ids the
+        tokenizer gives for each whole text, at most MAX_PIECES, found with each distinct
+        word tokenized once (a help centre repeats its words: 3-4x less tokenizer work,
+        which was most of a first index) and the words' pieces laid out by numpy. A word
+        cut at MAX_PIECES alone fills a text's window wherever it stands."""
+        import numpy as np
+
+        if not self._by_words:
+            encs = self._tokenizer.encode_batch_fast(list(texts), add_special_tokens=False)
+            lengths = np.array([len(e.ids) for e in encs], dtype=np.int64)
+            count = int(lengths.sum())
+            return lengths, np.fromiter(chain.from_iterable(e.ids for e in encs), np.int64, count)
+        words = [_WORD.findall(t) for t in texts]
+        flat = list(chain.from_iterable(words))
+        distinct = list(dict.fromkeys(flat))
+        encs = self._tokenizer.encode_batch_fast(distinct, add_special_tokens=False)
+        word_len = np.array([len(e.ids) for e in encs], dtype=np.int64)
+        word_ids = np.fromiter(
+            chain.from_iterable(e.ids for e in encs), np.int64, int(word_len.sum())
+        )
+        position = dict(zip(distinct, range(len(distinct)), strict=True))
+        seq = np.fromiter(map(position.__getitem__, flat), np.int64, len(flat))
+        # every occurrence's pieces, in order: word_ids[start of its word + k]
+        occ_len = word_len[seq]
+        out_start = np.cumsum(occ_len) - occ_len
+        word_start = np.cumsum(word_len) - word_len
+        total = int(occ_len.sum())
+        ids = word_ids[np.arange(total) - np.repeat(out_start - word_start[seq], occ_len)]
+        # each text's pieces, cut at the window
+        ends = np.concatenate(([0], np.cumsum(occ_len)))
+        bounds = np.concatenate(([0], np.cumsum([len(ws) for ws in words], dtype=np.int64)))
+        first, full = ends[bounds[:-1]], ends[bounds[1:]] - ends[bounds[:-1]]
+        lengths = np.minimum(full, MAX_PIECES)
+        if (full > MAX_PIECES).any():
+            ids = ids[np.arange(total) - np.repeat(first, full) < MAX_PIECES]
+        return lengths, ids
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         import numpy as np
@@ -107,10 +159,7 @@ class StaticEncoder:
         out = np.zeros((len(texts), STATIC_DIM), dtype=np.float32)
         if not texts:
             return out
-        # ids only (no offsets): the fast path of the tokenizer
-        encs = self._tokenizer.encode_batch_fast(list(texts), add_special_tokens=False)
-        lengths = np.array([len(e.ids) for e in encs], dtype=np.int64)
-        ids = np.fromiter((i for e in encs for i in e.ids), dtype=np.int64, count=lengths.sum())
+        lengths, ids = self.pieces(texts)
         ends = np.cumsum(lengths).tolist()
         # The rows of a slice of texts at a time, gathered into one reused buffer (the
         # rows of every word piece at once were gigabytes for 10,000 articles), summed
@@ -145,6 +194,18 @@ def _file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _read_table(path: Path, want: str) -> np.ndarray | None:
+    """The table saved in ``path`` when its bytes (read once) have the sha256 ``want``."""
+    import io
+
+    import numpy as np
+
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != want:
+        return None
+    return np.load(io.BytesIO(data), allow_pickle=False)
+
+
 def _load_or_build(build: bool) -> StaticEncoder | None:
     """The cached table when it is intact; else, when ``build``, a new one (cached)."""
     import numpy as np
@@ -155,12 +216,12 @@ def _load_or_build(build: bool) -> StaticEncoder | None:
         return None
     path = cache_dir() / _table_name()
     meta = path.with_suffix(".json")
-    table = None
+    table = source = None
     if path.is_file() and meta.is_file():
         try:
             want = json.loads(meta.read_text())["sha256"]
-            if _file_sha256(path) == want:
-                table = np.load(path, allow_pickle=False)
+            table = _read_table(path, want)
+            source = (str(path), want) if table is not None else None
         except (OSError, ValueError, KeyError):
             table = None
     if table is None:
@@ -175,9 +236,39 @@ def _load_or_build(build: bool) -> StaticEncoder | None:
             digest = _file_sha256(tmp)
             meta.write_text(json.dumps({"sha256": digest, "model": MODEL_ID}))
             os.replace(tmp, path)
+            source = (str(path), digest)
         except OSError:  # no writable cache: the table lives in this process only
             log.warning("the static embedding table could not be cached", exc_info=True)
-    return StaticEncoder(table, tokenizer)
+    return StaticEncoder(table, tokenizer, source)
+
+
+_WORKER: dict[tuple[str, str], StaticEncoder] = {}
+
+
+def encode_parts(source: tuple[str, str], parts: list[list[list[str]]]) -> list[list[np.ndarray]]:
+    """For a worker process of the ingest pipeline (``semantic.catch_up_static``): every
+    part's items (one article's texts each) encoded with the table at ``source`` (its
+    path and sha256, checked again here, as the tokenizer's), one matrix per item. The
+    table is read once per process."""
+    import numpy as np
+
+    enc = _WORKER.get(source)
+    if enc is None:
+        tokenizer = embeddings.tokenizer_path()
+        table = _read_table(Path(source[0]), source[1])
+        if (
+            table is None
+            or tokenizer is None
+            or _file_sha256(tokenizer) != embeddings.TOKENIZER_SHA256
+        ):
+            raise ValueError("the static embedding table or tokenizer is not the one checked")
+        enc = _WORKER[source] = StaticEncoder(table, tokenizer, source)
+    out = []
+    for items in parts:
+        vecs = enc.encode([t for texts in items for t in texts])
+        ends = np.cumsum([len(texts) for texts in items]).tolist()
+        out.append([vecs[end - len(texts) : end] for texts, end in zip(items, ends, strict=True)])
+    return out
 
 
 def encoder(*, build: bool = True) -> StaticEncoder | None:

@@ -49,6 +49,7 @@ from inbox_tui.models import (
 )
 from inbox_tui.services import core, embeddings, semantic, tag_classifier
 from inbox_tui.services.article_index import ArticleIndex
+from inbox_tui.services.outbox import still_to_go, went_out
 from inbox_tui.services.suggest_words import words
 from inbox_tui.store import dialect
 
@@ -352,18 +353,17 @@ def record_article_sent(
     article_id: int,
     *,
     at: datetime | None = None,
+    outbox: int | None = None,
 ) -> None:
+    """``outbox``: the reply it went with (it counts as sent when that reply goes)."""
     conv = core.lock_conversation(session, conversation_id)
     art = session.get(Article, article_id)
     if art is None:
         raise core.NotFound(f"Help article {article_id} does not exist.")
+    with_reply = {"outbox": outbox} if still_to_go(session, outbox) is not None else {}
+    data: dict[str, object] = {"article": art.id, "slug": art.slug, **with_reply}
     core.record(
-        session,
-        conv,
-        core.ensure_agent(session, actor),
-        EventKind.ARTICLE_SENT,
-        {"article": art.id, "slug": art.slug},
-        at=at,
+        session, conv, core.ensure_agent(session, actor), EventKind.ARTICLE_SENT, data, at=at
     )
 
 
@@ -378,12 +378,14 @@ def next_articles(session: Session, article_id: int, limit: int = 3) -> list[Art
     contact_of = (
         dict(session.exec(select(Conversation.id, Conversation.contact_id)).all()) if sent else {}
     )
+    went = went_out(session) if sent else {}  # an article in a reply counts once it went
     by_contact: dict[int, list[tuple[object, int]]] = defaultdict(list)
     for conv_id, at, data in sent:
         contact = contact_of.get(conv_id)
-        aid = json.loads(data or "{}").get("article")
-        if contact and aid:
-            by_contact[contact].append((at, int(aid)))
+        info = json.loads(data or "{}")
+        when = at if info.get("outbox") is None else went.get(info["outbox"])
+        if contact and info.get("article") and when is not None:
+            by_contact[contact].append((when, int(info["article"])))
     follow: Counter[int] = Counter()
     for items in by_contact.values():
         items.sort()
@@ -401,10 +403,10 @@ def next_articles(session: Session, article_id: int, limit: int = 3) -> list[Art
                 .order_by(Article.title)
                 .limit(limit - len(ids))
             ).all()
-            for aid in same:
-                if aid is not None and aid not in ids:
-                    ids.append(aid)
-                    reasons[aid] = f"same category ({art.category})"
+            for other in same:
+                if other is not None and other not in ids:
+                    ids.append(other)
+                    reasons[other] = f"same category ({art.category})"
     out = []
     for aid in ids:
         a = session.get(Article, aid)

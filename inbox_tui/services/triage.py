@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from inbox_tui import sanitize
@@ -36,6 +37,7 @@ from inbox_tui.models import (
 from inbox_tui.services import mentions
 from inbox_tui.services.attachments import files_json, read_attachments
 from inbox_tui.services.core import (
+    NotFound,
     append_message,
     ensure_agent,
     find_agent,
@@ -50,8 +52,13 @@ if TYPE_CHECKING:
 
 
 def ensure_tag(
-    session: Session, name: str, kind: TagKind = TagKind.CATEGORY, color: str = ""
+    session: Session, name: str, kind: TagKind = TagKind.MODIFIER, color: str = ""
 ) -> Tag:
+    """The tag ``name``, created of ``kind`` when it is new (an existing tag keeps its
+    kind). A tag made on the fly (the ``t`` picker, ``conv tag``, a macro or a rule) is a
+    modifier unless a category is asked for: a category counts in the stats' "closed
+    without a category" share and in the question asked on closing, so one is made only
+    on purpose (the picker's "New category" row, ``inbox-tui tags kind``)."""
     clean = sanitize.one_line(name, 100).strip().lower()
     if not clean:
         raise UserError("A tag needs a name.")
@@ -66,12 +73,19 @@ def ensure_tag(
 
 
 def tag(
-    session: Session, actor: str, conversation_id: int, tag_name: str, *, at: datetime | None = None
+    session: Session,
+    actor: str,
+    conversation_id: int,
+    tag_name: str,
+    *,
+    at: datetime | None = None,
+    kind: TagKind = TagKind.MODIFIER,
 ) -> bool:
-    """Add a tag (created if new). Returns False when it was already there."""
+    """Add a tag (created of ``kind`` if new, see ``ensure_tag``). Returns False when
+    it was already there."""
     agent = ensure_agent(session, actor)
     conv = lock_conversation(session, conversation_id)
-    t = ensure_tag(session, tag_name)
+    t = ensure_tag(session, tag_name, kind)
     if session.get(ConversationTag, (conv.id, t.id)) is not None:
         return False
     session.add(ConversationTag(conversation_id=conv.id, tag_id=t.id))  # type: ignore[arg-type]
@@ -138,12 +152,16 @@ def set_status(
     *,
     at: datetime | None = None,
     cause: str | None = None,
+    outbox: int | None = None,
 ) -> bool:
     """Change status. Snoozing needs a wake time in the future. Returns False if unchanged.
     ``cause``: the action this change is a side effect of ("follow-up", "reply", "undo
     send", "undo"), kept in the event: closing again what such a change took out of
-    closed is no new close in the stats (``store.aggregates``)."""
-    because = {"cause": cause} if cause else {}
+    closed is no new close in the stats (``store.aggregates``). ``outbox``: the reply
+    whose send-and-close this is (its close counts when the reply goes)."""
+    because: dict[str, object] = {"cause": cause} if cause else {}
+    if outbox is not None:
+        because["outbox"] = outbox
     agent = ensure_agent(session, actor)
     conv = lock_conversation(session, conversation_id)
     status = Status(status)
@@ -331,9 +349,41 @@ def wake_snoozed(session: Session, now: datetime | None = None) -> list[int]:
 
 
 def tag_many(
-    session: Session, actor: str, ids: list[int], tag_name: str, *, at: datetime | None = None
+    session: Session,
+    actor: str,
+    ids: list[int],
+    tag_name: str,
+    *,
+    at: datetime | None = None,
+    kind: TagKind = TagKind.MODIFIER,
 ) -> int:
-    return sum(tag(session, actor, cid, tag_name, at=at) for cid in ids)
+    return sum(tag(session, actor, cid, tag_name, at=at, kind=kind) for cid in ids)
+
+
+def list_tags(session: Session) -> list[tuple[str, str, int]]:
+    """Every tag: its name, kind and how many conversations carry it, by name."""
+    rows = session.execute(
+        select(Tag.name, Tag.kind, func.count(col(ConversationTag.conversation_id)))
+        .outerjoin(ConversationTag, col(ConversationTag.tag_id) == Tag.id)
+        .group_by(col(Tag.id), col(Tag.name), col(Tag.kind))
+        .order_by(col(Tag.name))
+    ).all()
+    return [(str(name), str(kind), int(n)) for name, kind, n in rows]
+
+
+def set_tag_kind(session: Session, name: str, kind: TagKind) -> bool:
+    """Make the tag ``name`` a category or a modifier (``inbox-tui tags kind``). Returns
+    False when it already was; raises TagNotFound when there is no such tag. The stats
+    read kinds when they report, so the change counts at once, back in time too."""
+    clean = name.strip().lower()
+    tag = session.exec(select(Tag).where(Tag.name == clean)).first()
+    if tag is None:
+        raise NotFound(f"There is no tag “{sanitize.one_line(clean, 60)}”.")
+    if tag.kind == kind.value:
+        return False
+    tag.kind = kind.value
+    session.add(tag)
+    return True
 
 
 def untag_many(

@@ -18,6 +18,7 @@ part, else the file's path), which is how a re-import updates instead of duplica
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,23 +84,45 @@ def plain_text(markdown: str) -> str:
 
 
 def load_articles(root: Path) -> tuple[list[ArticleFile], list[ArticleProblem]]:
+    base, paths = article_paths(root)
+    return collect(load_files(base, paths))
+
+
+def article_paths(root: Path) -> tuple[Path | None, list[Path]]:
+    """(the folder the articles' slugs are relative to, when ``root`` is a folder; every
+    Markdown file to read, in order). Raises UserError when ``root`` does not exist."""
     if not root.exists():
         raise UserError(f"{root} does not exist.")
+    base = root if root.is_dir() else None
     files = (
         [root]
-        if root.is_file()
+        if base is None
         else sorted(p for p in root.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file())
     )
+    # Jekyll defaults and partials are not articles
+    return base, [p for p in files if not p.name.startswith("_")]
+
+
+Loaded = tuple[ArticleFile | None, ArticleProblem | None]
+
+
+def load_files(base: Path | None, paths: list[Path]) -> list[Loaded]:
+    """Each file of ``article_paths`` read: its article or its problem. Pure, so an
+    import can run it on parts of a large help centre in parse workers."""
+    real = real_root(base) if base is not None else None
+    out: list[Loaded] = []
+    for path in paths:
+        if base is not None and not inside(path, real):
+            out.append((None, ArticleProblem(str(path), OUTSIDE)))
+        else:
+            out.append(_load(path, base if base is not None else path.parent))
+    return out
+
+
+def collect(loaded: Iterable[Loaded]) -> tuple[list[ArticleFile], list[ArticleProblem]]:
     articles: list[ArticleFile] = []
     problems: list[ArticleProblem] = []
-    real = real_root(root) if root.is_dir() else None
-    for path in files:
-        if path.name.startswith("_"):  # Jekyll defaults and partials are not articles
-            continue
-        if root.is_dir() and not inside(path, real):
-            problems.append(ArticleProblem(str(path), OUTSIDE))
-            continue
-        art, problem = _load(path, root if root.is_dir() else path.parent)
+    for art, problem in loaded:
         if art:
             articles.append(art)
         if problem:

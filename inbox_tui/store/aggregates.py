@@ -103,7 +103,11 @@ def fold(
     log order (time, then id), into its ``stat_conversation`` row and ``stat_event`` rows.
 
     The rules are the definitions in ``stats_definitions``: a reply counts only with an
-    agent; a reply taken back with undo send (``reply_cancelled``) does not count; the
+    agent; a reply taken back with undo send (``reply_cancelled``) does not count; a
+    reply that waits in the outbox (``"on_send"``: the undo delay, or "send at") counts
+    when it goes, at the time of its ``sent`` event, and so does a help article sent
+    with it and its send-and-close (which does not count if the conversation left
+    closed before the reply went); the
     first response is the first agent reply after the first customer message;
     a response runs from the first unanswered customer message to the next reply; time to
     close runs from the start (or the first message after a close, or a reopen) to the
@@ -158,6 +162,16 @@ class _Folder:
         ) = None
         self.tags: set[str] = set()
         self.facts: list[dict[str, Any]] = []
+        # Replies waiting in the outbox (by outbox id): the reply event and its agent,
+        # and the help articles sent with it. They count when their ``sent`` event comes.
+        self.waiting_replies: dict[int, tuple[int, int]] = {}
+        self.waiting_articles: dict[int, list[tuple[int, int]]] = {}
+        # The send-and-close of a waiting reply: (outbox, event id, agent). It closes when
+        # the reply goes; leaving closed before that (the customer wrote, another status)
+        # or taking the reply back means it never closed.
+        self.held_close: tuple[int, int, int | None] | None = None
+        # Undo send took back a held close: the status change putting it back is no reopen.
+        self.skip_undo_send = False
 
     def fact(
         self,
@@ -183,6 +197,20 @@ class _Folder:
         )
 
     def step(self, eid: int, agent: int | None, kind: str, t: int, data: str | None) -> None:
+        info: dict[str, Any] = {}
+        if kind == "status_changed":
+            info = json.loads(data or "{}")
+        else:
+            self.skip_undo_send = False
+        # Only what can concern the outbox is read (a rebuild folds millions of replies).
+        if (
+            kind in ("status_changed", "sent", "reply_cancelled")
+            or (kind == "replied" and data and '"on_send"' in data)
+            or (kind == "article_sent" and data and '"outbox"' in data)
+        ):
+            info = info or json.loads(data or "{}")
+            if self._outbox_step(eid, agent, kind, t, info):
+                return
         if kind == "received":
             if self.first_message is None:
                 self.first_message = self.open_since = t
@@ -194,16 +222,11 @@ class _Folder:
             self.undoable = None
             self.fact(eid, RECEIVED, None, t)
         elif kind == "replied" and agent is not None and eid not in self.cancelled:
-            if self.first_response is None and self.first_message is not None:
-                self.first_response, self.responder = t, agent
-            duration = None
-            if self.waiting is not None:
-                duration, self.waiting = t - self.waiting, None
-            self.fact(eid, REPLIED, agent, t, duration)
+            self._reply(eid, agent, t)
         elif kind == "noted" and agent is not None:
             self.fact(eid, NOTED, agent, t)
         elif kind == "status_changed":
-            self._status_changed(eid, agent, t, json.loads(data or "{}"))
+            self._status_changed(eid, agent, t, info)
         elif kind == "tagged":
             self.tags.add(str(json.loads(data or "{}").get("tag", "")))
         elif kind == "untagged":
@@ -222,6 +245,58 @@ class _Folder:
                 rating=rating[:10] if isinstance(rating, str) else None,
                 owner=self.closer,
             )
+
+    def _reply(self, eid: int, agent: int, t: int) -> None:
+        if self.first_response is None and self.first_message is not None:
+            self.first_response, self.responder = t, agent
+        duration = None
+        if self.waiting is not None:
+            duration, self.waiting = t - self.waiting, None
+        self.fact(eid, REPLIED, agent, t, duration)
+
+    def _outbox_step(
+        self, eid: int, agent: int | None, kind: str, t: int, info: dict[str, Any]
+    ) -> bool:
+        """Replies that wait in the outbox and what goes with them (``fold``). True when
+        the event is dealt with here."""
+        box = info.get("outbox")
+        if kind == "replied" and agent is not None and info.get("on_send") and box is not None:
+            # Until its ``sent`` event; undo send (``reply_cancelled``) drops it first.
+            self.waiting_replies[int(box)] = (eid, agent)
+            return True
+        if kind == "article_sent" and box is not None and agent is not None:
+            if int(box) in self.waiting_replies:
+                self.waiting_articles.setdefault(int(box), []).append((eid, agent))
+            return int(box) in self.waiting_replies
+        if kind == "sent" and box is not None:
+            reply = self.waiting_replies.pop(int(box), None)
+            if reply is not None:
+                self._reply(reply[0], reply[1], t)
+            for article_eid, article_agent in self.waiting_articles.pop(int(box), []):
+                self.fact(article_eid, ARTICLE, article_agent, t)
+            if self.held_close is not None and self.held_close[0] == int(box):
+                _, close_eid, closer = self.held_close
+                self.held_close = None
+                self._status_changed(close_eid, closer, t, {"to": "closed"})
+            return True
+        if kind == "reply_cancelled" and box is not None:
+            self.waiting_replies.pop(int(box), None)
+            self.waiting_articles.pop(int(box), None)
+            if self.held_close is not None and self.held_close[0] == int(box):
+                self.held_close = None
+                self.skip_undo_send = True
+            return False  # nothing else to do (the lookahead dropped older replies)
+        if kind == "status_changed":
+            if info.get("to") == "closed" and box is not None and int(box) in self.waiting_replies:
+                self.held_close = (int(box), eid, agent)
+                return True
+            if self.held_close is not None and info.get("from") == "closed":
+                self.held_close = None  # out of closed before its reply went: no close
+                return True
+            if self.skip_undo_send and info.get("cause") == "undo send":
+                self.skip_undo_send = False
+                return True
+        return False
 
     def _status_changed(self, eid: int, agent: int | None, t: int, info: dict[str, Any]) -> None:
         if info.get("to") == "closed":

@@ -55,7 +55,7 @@ ACTIONS: list[Action] = [
         "A message's original HTML: its source as text, or in the browser",
     ),
     Action("note", "n", "note", "Write an internal note", "Note"),
-    Action("tag", "t", "tag", "Tag (fuzzy picker; Enter toggles)", "Tag"),
+    Action("tag", "t", "tag", "Tag (Enter toggles; a new name is a modifier)", "Tag"),
     Action("assign", "a", "assign", "Assign to an agent (picker)", "Assign"),
     Action("assign_me", "i", "assign_me", "Assign to me"),
     Action(
@@ -105,7 +105,19 @@ ACTIONS: list[Action] = [
         "Merge (join) another conversation of this customer into this one",
     ),
     Action("split", "X", "split", "Split a message and its replies out into a new conversation"),
+    Action(
+        "target",
+        "T",
+        "target",
+        "Response target of this conversation (30m, first 1h next 8h; none: the [sla] ones)",
+    ),
     Action("search", "slash", "search", "Search (is:open tag:bug from:@acme.com …)", "Search"),
+    Action(
+        "sort_time_left",
+        "O",
+        "sort_time_left",
+        "Sort by time left, most overdue first ([sla] targets); again: the view's own order",
+    ),
     Action(
         "views", "v", "views", "Choose a view (Unassigned, Mine, tags, saved searches)", "Views"
     ),

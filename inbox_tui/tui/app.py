@@ -312,6 +312,7 @@ class InboxApp(KeysFollowFocus, App[int]):
         """Background IMAP sync: new mail appears in the list by itself (the poll sees it)."""
         import asyncio
 
+        from inbox_tui.services.agent_clock import agent_time
         from inbox_tui.services.mailsync import SyncReport, watch
 
         self._sync_stop = asyncio.Event()
@@ -320,7 +321,7 @@ class InboxApp(KeysFollowFocus, App[int]):
         last_new: list[str] = []  # the latest round that brought mail, as said
 
         def on_report(report: SyncReport) -> None:
-            when = self.clock().strftime("%H:%M")
+            when = agent_time(self.clock(), self.main.zone, "%H:%M", named=False)
             self.main.post_message(StatusNews(sync_line(report, when, last_new), None))
 
         try:
@@ -492,18 +493,16 @@ class InboxApp(KeysFollowFocus, App[int]):
         # The error carries the SMTP server's own text: one plain line, in the status
         # line (where the agent looks for background news) and, when final, a toast.
         if report.failed:
-            text = f"{count(report.failed, 'reply')} could not be sent: {report.last_error}"
+            text = f"{report.what('failed')} could not be sent: {report.last_error}"
             self.main.set_status(text)
             self.notify(one_line(text, 300), severity="error", markup=False, timeout=15)
         elif report.retrying:
-            self.main.set_status(
-                f"{count(report.retrying, 'reply')} will be retried: {report.last_error}"
-            )
+            self.main.set_status(f"{report.what('retrying')} will be retried: {report.last_error}")
         elif report.sent:
-            self.main.set_status(f"{count(report.sent, 'reply')} sent.", seconds=NEWS_SECONDS)
+            self.main.set_status(f"{report.what('sent')} sent.", seconds=NEWS_SECONDS)
         elif report.logged:
             self.main.set_status(
-                f"{count(report.logged, 'reply')} recorded (demo: nothing is sent).",
+                f"{report.what('logged')} recorded (demo: nothing is sent).",
                 seconds=NEWS_SECONDS,
             )
 
@@ -559,8 +558,26 @@ def run_app(ctx: Any) -> int:
     _ask_terminal_about_images()
     embeddings.never_wait()  # the app's background worker loads the model; keys never wait
     app = InboxApp(lambda: ctx.store, ctx.config, ctx.agent)
-    app.run()
+    try:
+        app.run()
+    finally:
+        _leave(app)
     return app.return_code or 0
+
+
+def _leave(app: InboxApp) -> None:
+    """The agent is gone from every other agent's screen at once (walk5: their ◉ stayed
+    on the others' lists until the heartbeat went stale, a minute). Only when the store
+    was opened: a store that could not be, or is gone, is not waited for again; a killed
+    app still drops off by staleness."""
+    from inbox_tui.services.presence import leave
+
+    if app._store is None:
+        return
+    try:
+        app.gateway.commit(leave, app.me)
+    except Exception:  # the store went away while the app ran: staleness will do
+        log.info("presence not cleared on quit", exc_info=True)
 
 
 def _undo_notice(text: str) -> bool:

@@ -6,7 +6,9 @@ text after it up to the next ESC was typed as keys (the ESC as ``^``) while the 
 text before it waited for the paste's end, so the search box read
 ``^[1mtwo^[0m threeone`` (walk3). ``PasteParser`` takes the escape sequences out of a
 paste before the parser sees them (the rest of the paste, and everything outside one,
-goes through untouched), and ``install`` makes the terminal drivers use it.
+goes through untouched), and ``install`` makes the terminal drivers use it. It also keeps
+the alt of a named key read after an ESC (Esc then Enter typed at once), which the app
+reads as Esc then the key (``typeahead.esc_then_key``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from textual import events
 from textual._xterm_parser import (
     BRACKETED_PASTE_END,
     BRACKETED_PASTE_START,
@@ -43,6 +46,16 @@ class PasteParser(XTermParser):
 
     def feed(self, data: str) -> Iterable[Any]:
         return super().feed(self.without_escapes(data))
+
+    def _sequence_to_key_events(self, sequence: str, alt: bool = False) -> Iterable[Any]:
+        """As Textual's, but a key read after an ESC keeps its alt when it has a name
+        (Enter, Tab, ctrl+s): Textual dropped the alt, so the ESC of Esc then Enter
+        typed at once vanished. The app reads an unbound alt key as Esc then the key
+        (``typeahead.esc_then_key``)."""
+        for key in super()._sequence_to_key_events(sequence, alt):
+            if alt and not key.key.startswith("alt+"):
+                key = events.Key(f"alt+{key.key}", key.character)
+            yield key
 
     def without_escapes(self, data: str) -> str:
         out: list[str] = []

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
+from textual.css.match import match
 from textual.dom import DOMNode
 from textual.widget import Widget
 
@@ -46,14 +47,17 @@ def set_state_class(node: DOMNode, add: bool, name: str) -> None:
     rules = _rules_naming(node.app.stylesheet.rules, name)
 
     def selected() -> list[DOMNode]:
-        return [found for rule in rules for found in node.query(rule.selectors)]
+        found = [found for rule in rules for found in node.query(rule.selectors)]
+        # The node itself only if a rule selects it (restyling the main screen for
+        # rules that select a widget under it was ~1 ms of CPU of each thread opened).
+        return [*found, node] if any(match(rule.selector_set, node) for rule in rules) else found
 
     before = selected()
     node.set_class(add, name, update=False)
     # Only the selected nodes themselves: a rule that makes a descendant depend on the
     # class names the class too, so its nodes are among them (restyling every widget
     # under ``#center`` as well cost ~4 ms CPU of each thread opened).
-    nodes: dict[int, DOMNode] = {id(node): node}
+    nodes: dict[int, DOMNode] = {}
     for target in [*before, *selected()]:
         nodes[id(target)] = target
     node.app.stylesheet.update_nodes(nodes.values(), animate=True)
@@ -68,4 +72,171 @@ def _lay_out_now(node: DOMNode, restyled: Iterable[DOMNode]) -> None:
         if isinstance(target, Widget):
             target._check_refresh()
     if isinstance(node, Widget):
-        node.refresh(layout=True)
+        # A layout paints what it moves or shows; a repaint of the screen on top of it
+        # was a second full paint in the same frame.
+        node.refresh(layout=True, repaint=False)
+
+
+# -- the focus and the scrollbars in the same paint ------------------------------------
+#
+# Even with the one layout above, an open was painted twice (profiled: the second ~1.2
+# ms of CPU one frame later, which Pilot's idle test counts as another busy 20 ms
+# window): Textual delivers the focus change as Blur and Focus events whose handlers
+# restyle both widgets (and their scrollbars) and ask for a repaint when they run, after
+# the screen's paint; and a ScrollView resized by the layout asks its scrollbars for a
+# repaint during that layout, which the same layout's paint already covered.
+
+_FOCUS_HANDLERS = ("_on_focus", "on_focus", "_on_blur", "on_blur", "watch_has_focus")
+_FOCUS_PSEUDO = re.compile(r":(?:focus-within|focus|blur)(?![\w-])")
+_focus_cache: list[tuple[list[Any], list[str]]] = []  # (the rules list, its compounds)
+
+
+def _focus_compounds(rules: list[Any]) -> list[str]:
+    """The compound selectors (``OptionList:focus``) with a focus pseudo-class, of every
+    rule: a widget none of them can select looks the same focused or not."""
+    if not _focus_cache or _focus_cache[0][0] is not rules:
+        found = [
+            compound
+            for rule in rules
+            for part in rule.selectors.split(",")
+            for compound in re.split(r"[\s>]+", part.strip())
+            if _FOCUS_PSEUDO.search(compound)
+        ]
+        _focus_cache[:] = [(rules, found)]
+    return _focus_cache[0][1]
+
+
+def _styled_by_focus(widget: Widget) -> bool:
+    """Whether a rule with ``:focus``, ``:blur`` or ``:focus-within`` could select
+    ``widget`` (by its type, id and classes): then its focus changes its styles."""
+    for compound in _focus_compounds(widget.app.stylesheet.rules):
+        head = re.split(r"[.#:]", compound, maxsplit=1)[0]
+        if head not in ("", "*") and head not in widget._css_type_names:
+            continue
+        if any(name != widget.id for name in re.findall(r"#([\w-]+)", compound)):
+            continue
+        if all(widget.has_class(name) for name in re.findall(r"\.([\w-]+)", compound)):
+            return True
+    return False
+
+
+def _plain_focus(widget: Widget) -> bool:
+    """Whether ``widget`` reacts to gaining or losing the focus only as every widget
+    does (``Widget._on_focus`` / ``_on_blur``): then those handlers' work can be done
+    at once instead of by the events."""
+    from textual import events
+
+    for cls in type(widget).__mro__:
+        if cls is Widget:
+            return True
+        if any(name in cls.__dict__ for name in _FOCUS_HANDLERS):
+            return False
+        decorated = cls.__dict__.get("_decorated_handlers") or {}
+        if any(issubclass(kind, events.Focus | events.Blur) for kind in decorated):
+            return False
+    return False
+
+
+def focus_in_this_frame(widget: Widget) -> None:
+    """Focus ``widget`` now (as ``typeahead.focus_now``) and hand the repaints the focus
+    change asks for to the screen at once, so its next paint shows them: what Textual's
+    Focus and Blur handlers do (``has_focus``, which restyles the widget and its
+    scrollbars, a repaint, the parent's Descendant event) is done here instead of when
+    the events arrive. Only between widgets without focus handlers of their own (an
+    Input, say, starts its cursor on Focus): otherwise the events go as usual."""
+    from textual import events
+
+    from inbox_tui.tui.typeahead import focus_now
+
+    screen = widget.screen
+    old = screen.focused
+    if old is widget or not widget.focusable or not _plain_focus(widget):
+        focus_now(widget)
+        return
+    if old is not None and not _plain_focus(old):
+        focus_now(widget)
+        return
+    repaint = screen._repaint_required
+    with widget.prevent(events.Focus, events.Blur):
+        screen.set_focus(widget)
+    # ``Screen.focused`` is a reactive that repaints the whole screen; what the focus
+    # changes is repainted by the two widgets below.
+    screen._repaint_required = repaint
+    if screen.focused is not widget:
+        return
+    touched: list[Widget] = []
+    if old is not None:
+        _set_focused(old, False)
+        if old.parent is not None:
+            old.parent.post_message(events.DescendantBlur(old))
+        touched.append(old)
+    _set_focused(widget, True)
+    if widget.parent is not None:
+        widget.parent.post_message(events.DescendantFocus(widget))
+    touched.append(widget)
+    for target in touched:
+        target.refresh()
+        for part in (target, *target.children, *_scrollbars(target)):
+            repaint_in_this_frame(part)
+
+
+def _set_focused(widget: Widget, focused: bool) -> None:
+    """``has_focus``, restyling the widget and what is under it (as its watcher does)
+    only when a focus rule can select it: ~1 ms of CPU each for the list and the
+    thread, whose looks no such rule changes (they read ``has_focus`` when painting)."""
+    if _styled_by_focus(widget):
+        widget.has_focus = focused
+    else:
+        widget.set_reactive(Widget.has_focus, focused)
+
+
+def repaint_in_this_frame(widget: Widget) -> None:
+    """Hand ``widget``'s repaint request to the screen now, not when its own message
+    queue next goes idle (which can be after the screen's next paint: one more paint)."""
+    widget._check_refresh()
+
+
+def _scrollbars(widget: Widget) -> list[Widget]:
+    bars = (widget._vertical_scrollbar, widget._horizontal_scrollbar, widget._scrollbar_corner)
+    return [bar for bar in bars if bar is not None]
+
+
+class PaintedWholeWhenLaidOut:
+    """For a ScrollView: the repaint its scrollbars ask for while a layout sizes them
+    (Textual's ``_scroll_update`` asks whatever changed) is dropped when it is not
+    needed, instead of painting them again a frame later: when the view was hidden
+    before this layout (it is painted whole now, scrollbars included), or when the
+    scrollbar's thumb is what it was (a bar that moved is painted by the layout; one
+    that did not move looks the same). A request made before the layout is kept. Put
+    it before ScrollView in the bases."""
+
+    _hidden_since_laid_out = True
+
+    def on_hide(self) -> None:
+        self._hidden_since_laid_out = True
+
+    def on_show(self) -> None:
+        self._hidden_since_laid_out = False
+
+    def sized(self) -> None:
+        """Called in the layout, once the new size is set: lay out content for it here
+        (before the paint) rather than while rendering."""
+
+    def _size_updated(
+        self, size: Any, virtual_size: Any, container_size: Any, layout: bool = True
+    ) -> bool:
+        widget = cast(Widget, self)
+        before = {id(bar): (bar._repaint_required, _thumb(bar)) for bar in _scrollbars(widget)}
+        changed = super()._size_updated(size, virtual_size, container_size, layout)  # type: ignore[misc]
+        self.sized()
+        for bar in _scrollbars(widget):
+            asked_before, thumb = before.get(id(bar), (True, None))
+            if not asked_before and (self._hidden_since_laid_out or thumb == _thumb(bar)):
+                bar._repaint_required = False
+        return bool(changed)
+
+
+def _thumb(bar: Widget) -> tuple[object, ...]:
+    return tuple(
+        getattr(bar, name, None) for name in ("window_size", "window_virtual_size", "position")
+    )

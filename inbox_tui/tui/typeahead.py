@@ -86,6 +86,29 @@ def retype(app: App[object], event: events.Key) -> None:
     app.post_message(again)
 
 
+def esc_then_key(app: App[object], event: events.Key) -> list[events.Key] | None:
+    """Esc and the key typed right after it, when the terminal sent them together.
+
+    A terminal sends Alt+j as ESC j, so Textual's parser reads ESC followed within its
+    ``ESCDELAY`` (0.1 s) by a key as that key with alt; ESC then j in one write (a fast
+    typist, a paste, tmux's send-keys) is always alt+j. Textual has no way to tell them
+    apart, and no binding here uses alt: the search box took the j as text and the Esc
+    was lost (walk4). An alt key that nothing on the focus's way up binds (a ``[keys]``
+    entry may) is Esc then the key, in that order (None: the key as it came)."""
+    if not event.key.startswith("alt+") or event.character is None:
+        return None  # an arrow or F-key with alt: a real modifier the terminal encoded
+    try:
+        chain = app.screen._binding_chain
+    except Exception:  # no screen yet
+        return None
+    if any(event.key in bindings.key_to_bindings for _, bindings in chain):
+        return None
+    key = event.key.removeprefix("alt+")
+    if key.startswith("shift+") and len(key) == len("shift+j"):
+        key = event.character  # alt+shift+j: J
+    return [events.Key("escape", "\x1b"), events.Key(key, event.character)]
+
+
 class KeysFollowFocus:
     """For the app (before ``App`` in its bases): a key is held while the screen on top
     is still opening, and resolved (its binding looked up) where the focus is when it
@@ -109,6 +132,11 @@ class KeysFollowFocus:
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
             if not hasattr(event, _ORDER):
+                split = esc_then_key(self, event)  # type: ignore[arg-type]
+                if split is not None:
+                    for key in split:
+                        await self.on_event(key)
+                    return
                 setattr(event, _ORDER, next(_order))
             if self._hold(event):
                 return

@@ -248,3 +248,27 @@ async def test_help_explains_the_age_column_and_the_response_marks(demo_store):
         lines = [ln for w in app.screen.query("Static") for ln in line_texts(w)]
         assert any("3d" in ln and "since the customer last wrote" in ln for ln in lines)
         assert any("!1d" in ln and "overdue" in ln for ln in lines), lines
+
+
+async def test_deleting_the_view_on_screen_goes_to_all_open(demo_store):
+    """walk5: deleting the saved view the list showed left "Open bugs (team) (0) · No
+    conversations here" on screen."""
+    from inbox_tui.services import views as sv
+
+    demo_store.run(sv.save_view, "Open bugs (team)", "tag:bug", "open")
+    app = make_app(demo_store)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await _views_on(pilot, app, "saved:Open bugs (team)")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.main.view == "saved:Open bugs (team)"
+        await _views_on(pilot, app, "saved:Open bugs (team)")
+        await pilot.press("delete")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot, 5)
+        top = str(app.main.query_one("#top").render())
+        assert app.main.view == "open" and "All open" in top and "Open bugs" not in top, top
+        assert app.main.conv_list.current_row() is not None
+    assert demo_store.run(sv.list_saved_views) == []

@@ -1,5 +1,7 @@
 """The Stats screen opens with S, switches period, and drills down to an agent."""
 
+import pytest
+
 from tests.tui.conftest import make_app, settle
 
 
@@ -379,3 +381,17 @@ async def test_handoffs_and_help_content_gaps_on_the_stats_screen(demo_store):
         listing = app.screen.query_one("OptionList")
         ids = {int(listing.get_option_at_index(i).id) for i in range(listing.option_count)}
         assert ids == set(groups[0]["conversations"])
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+async def test_the_stats_screen_starts_on_its_first_line(demo_store, size):
+    """walk4: the Stats screen's first line was blank (the title block's top padding),
+    a line lost on a 24-line terminal."""
+    app = make_app(demo_store)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("S")
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "StatsScreen"
+        lines = ["".join(s.text for s in strip) for strip in app.screen._compositor.render_strips()]
+    assert lines[0].strip().startswith("Stats"), lines[:3]

@@ -223,3 +223,34 @@ def test_b_is_offered_on_ones_own_waiting_reply_only():
     soon = ThreadMessage(**{**reply.__dict__, "waiting_until": now + timedelta(seconds=8)})
     assert "waiting to go out (B takes it back)" in message_text(soon, False, now, me="sam").plain
     assert "B takes it back" not in message_text(soon, False, now, me="ann").plain
+
+
+async def test_opening_and_leaving_are_one_paint_each(demo_store):
+    """Enter shows the thread in one paint, and Esc the list in one: the focus change
+    and the scrollbars sized by the layout used to ask for a second paint a frame later
+    (each ~1 ms of CPU in a later frame, which made an open cost two frames)."""
+    for size in ((120, 40), (100, 30)):
+        app = make_app(demo_store)
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            frames = _record_paints(app.main)
+            for key in ("enter", "escape", "j", "enter", "escape"):
+                frames.clear()
+                await pilot.press(key)
+                await settle(pilot)
+                if key in ("enter", "escape"):
+                    want = "ThreadView" if key == "enter" else "ConversationList"
+                    assert frames == [want], (size, key, frames)
+
+
+def _record_paints(screen) -> list[str]:  # type: ignore[no-untyped-def]
+    """The focused widget's class at each paint of ``screen`` from now on."""
+    frames: list[str] = []
+    painted = screen._compositor_refresh
+
+    def recorded() -> None:
+        frames.append(type(screen.focused).__name__)
+        painted()
+
+    screen._compositor_refresh = recorded
+    return frames

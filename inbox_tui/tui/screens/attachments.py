@@ -47,14 +47,18 @@ class ImageLoaded(Loaded):
     """value: a PIL image; flow: the attachment."""
 
 
-def row_text(info: AttachmentInfo, width: int = 116) -> Text:
+def row_text(info: AttachmentInfo, width: int = 116, zone: str = "UTC") -> Text:
     """One attachment on one line of ``width`` cells: name, type, size, whose. When it
     does not fit, the date goes first, then the type, and the name is cut in the middle
     (its extension stays); a row never wraps into the next one."""
     size = words.size(info.size)
     ctype = one_line(info.content_type, 30)
-    who = f"{'note by' if info.internal else 'from'} {one_line(info.author or 'unknown', 24)}"
-    when = f", {info.sent_at:%d %b %H:%M}" if info.sent_at else ""
+    whose = {"customer": "from", "reply": "reply by", "forward": "forward by"}.get(info.kind)
+    whose = "note by" if info.internal else whose or "from"  # which message it came with
+    who = f"{whose} {one_line(info.author or 'unknown', 24)}"
+    from inbox_tui.services.agent_clock import agent_time
+
+    when = f", {agent_time(info.sent_at, zone, '%d %b %H:%M', named=False)}" if info.sent_at else ""
     flag = "  (not kept)" if info.status != "stored" else ""
     name = one_line(info.filename or "(no name)", 100_000)
     for tail in (
@@ -91,8 +95,11 @@ class AttachmentsScreen(SaysInside, ModalScreen[None]):
     ]
     HINT = "Enter/v view · s save · o open in an app · Esc close"
 
-    def __init__(self, gateway: Gateway, conversation_id: int, subject: str = "") -> None:
+    def __init__(
+        self, gateway: Gateway, conversation_id: int, subject: str = "", zone: str = "UTC"
+    ) -> None:
         super().__init__()
+        self.zone = zone  # the agent's: a file's date is on their clock
         self.gateway = gateway
         self.conversation_id = conversation_id
         self.subject = subject
@@ -143,7 +150,7 @@ class AttachmentsScreen(SaysInside, ModalScreen[None]):
         ol = self.query_one(OptionList)
         highlighted = ol.highlighted
         ol.clear_options()
-        ol.add_options([Option(row_text(i, self._row_width())) for i in self.items])
+        ol.add_options([Option(row_text(i, self._row_width(), self.zone)) for i in self.items])
         ol.highlighted = highlighted
 
     def on_resize(self) -> None:

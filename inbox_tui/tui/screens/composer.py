@@ -18,6 +18,7 @@ from textual.widgets import Label, Static, TextArea
 
 from inbox_tui.errors import UserError
 from inbox_tui.sanitize import one_line
+from inbox_tui.services.agent_clock import agent_zone
 from inbox_tui.tui.typeahead import retype, run_binding_now
 
 if TYPE_CHECKING:
@@ -107,6 +108,8 @@ class Composer(ModalScreen[Draft | None]):
         self.check = check
         self.review = review  # the review step's headers (services.review), edited here
         self.config = config
+        # The agent's time zone: a send-at time is typed and shown on their clock.
+        self.zone = agent_zone(config.agent.timezone if config is not None else None)
         self.waiting = loading  # the starting text has not arrived yet (see ``fill``)
         self.save_label = save_label
         self.title_text = title
@@ -296,7 +299,7 @@ class Composer(ModalScreen[Draft | None]):
             more = ""
             if len(f"{what}? {keys}") > width and keys.endswith(" · w send at"):
                 keys, more = keys.removesuffix(" · w send at"), "w send at"  # on the next line
-            shown = review_text(self.review, f"{what}? {keys}", width, more)
+            shown = review_text(self.review, f"{what}? {keys}", width, more, self.zone)
         self.query_one("#review-text", Static).update(shown)
 
     def on_resize(self) -> None:
@@ -393,17 +396,18 @@ class Composer(ModalScreen[Draft | None]):
         from datetime import UTC, datetime
 
         from inbox_tui.services import schedule
+        from inbox_tui.services.agent_clock import read_time
         from inbox_tui.tui.widgets.dialogs import FuzzyPicker, PickItem, Prompt
-        from inbox_tui.when import snooze_until
 
         review = self.review
         assert review is not None
         now = getattr(self.app, "clock", lambda: datetime.now(UTC))()
-        found = schedule.choices(review.customer_offset, now)
+        zone = self.zone
+        found = schedule.choices(review.customer_offset, now, zone)
         at = {c.value: c.at for c in found}
 
-        def typed(value: str) -> datetime:
-            when = snooze_until(value, now)
+        def typed(value: str) -> datetime:  # on the agent's clock
+            when = read_time(value, now, zone)
             schedule.due(when, now, 0)  # past or too far ahead: one sentence
             return when
 
@@ -421,7 +425,7 @@ class Composer(ModalScreen[Draft | None]):
             self._show_review()
 
         def answer(text: str) -> str | None:  # "3h" typed in the choices: that time
-            when = schedule.typed_send_at(text, now)
+            when = schedule.typed_send_at(text, now, zone)
             if when is None:
                 return None  # it only filters the choices
             at["typed"] = when

@@ -125,6 +125,7 @@ class FlowsBase(Screen[None]):
     config: Config
     me: str
     clock: Callable[[], datetime]
+    zone: str  # the agent's time zone (services/agent_clock): every time shown is in it
     open_id: int | None
     open_version: int | None
     query_text: str
@@ -144,6 +145,7 @@ class FlowsBase(Screen[None]):
     action_open: Callable[[], None]
     complete_mentions: Callable[[Any], None]  # the note editor's @name completion
     _list_request: Any  # the filter the list last asked for
+    _list_due: float | None = None  # another set is on its way to the list (since)
     _set_top: Callable[..., None]
     _status_said = ""
     _status_count = 0  # how many lines were said: news fades only if it is still the last
@@ -184,6 +186,7 @@ class FlowsBase(Screen[None]):
         the text typed before it ("sla:" matched Slack chats) under a stale title. The
         selection, now out of sight, ends as it does for any list that hides it."""
         self._list_request = None  # answers still on their way are for older text
+        self._list_due = None  # nor do keys wait for them
         if self.conv_list.selected:
             self._end_selection(sorted(self.conv_list.selected))
         self.conv_list.show_nothing()

@@ -206,8 +206,6 @@ class InsightFlows(TriageFlows):
     def action_incident(self) -> None:
         """The burst going on, or (several) a list of them to pick one from: how many,
         like which subject, since when (in the agent's zone), how many is usual."""
-        from inbox_tui.when import local_zone_name
-
         bursts = list(getattr(self, "bursts", None) or [])
         if not bursts:
             self.notify("No burst of similar new conversations is going on.", markup=False)
@@ -216,7 +214,7 @@ class InsightFlows(TriageFlows):
         if len(bursts) == 1 or shown is not None:  # I again on a burst's list: decide it
             self._look_at_burst(shown or bursts[0])
             return
-        zone = local_zone_name(self.config.agent.timezone)
+        zone = self.zone
         items = [
             PickItem(
                 str(b.key),

@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from inbox_tui.sanitize import one_line
+from inbox_tui.services.agent_clock import agent_time
 from inbox_tui.tui.gateway import Loaded
 from inbox_tui.tui.screens.composer import Composer, Draft
 from inbox_tui.tui.screens.flows import SendFlow
@@ -91,7 +92,7 @@ class MailFlows(ReplyFlows):
             items.append(
                 PickItem(
                     str(c.message_row_id),
-                    f"{who}, {c.sent_at:%a %d %b %H:%M}",
+                    f"{who}, {agent_time(c.sent_at, self.zone, named=False)}",
                     f"attached whole{files}",
                 )
             )
@@ -183,7 +184,7 @@ class MailFlows(ReplyFlows):
         flow = self.begin(single=True)
         if flow is not None:
             subject = flow.subjects[0] if flow.subjects else ""
-            self.app.push_screen(AttachmentsScreen(self.gateway, flow.ids[0], subject))
+            self.app.push_screen(AttachmentsScreen(self.gateway, flow.ids[0], subject, self.zone))
 
     # -- the original HTML -----------------------------------------------------------
 
@@ -223,7 +224,8 @@ class MailFlows(ReplyFlows):
             return
         items = []
         for m in message.value:  # one line each at 80 columns: the name is kept short
-            who = f"{one_line(m.author or 'unknown', 24)}, {m.sent_at:%a %d %b %H:%M}"
+            when = agent_time(m.sent_at, self.zone, named=False)
+            who = f"{one_line(m.author or 'unknown', 24)}, {when}"
             items.append(PickItem(f"source:{m.message_row_id}", f"Source: {who}", "as text"))
             items.append(PickItem(f"browser:{m.message_row_id}", f"Browser: {who}"))
         picker.set_items(items)

@@ -7,6 +7,7 @@ opens a session or decides a business rule.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -20,9 +21,10 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from inbox_tui.sanitize import one_line
+from inbox_tui.services.agent_clock import agent_zone
 from inbox_tui.tui import actions
 from inbox_tui.tui.gateway import Gateway, Loaded, StoreLike
-from inbox_tui.tui.restyle import set_state_class
+from inbox_tui.tui.restyle import repaint_in_this_frame, set_state_class
 from inbox_tui.tui.screens.flows import OpenChanged, StatusNews
 from inbox_tui.tui.screens.insight import InsightFlows
 from inbox_tui.tui.screens.reading import ThreadOpening
@@ -47,7 +49,7 @@ SEARCH_PLACEHOLDER = 'search: words "phrase" is:open tag:bug -tag:spam assignee:
 
 
 class ListLoaded(Loaded):
-    """value: the first page; flow: (filter, keep_id)."""
+    """value: the first page; flow: (filter, keep_id, what: ``MainScreen._what``)."""
 
 
 class TotalCounted(Loaded):
@@ -125,6 +127,12 @@ class SearchBox(InOrderInput):
         if event.key == "enter" and focused:
             event.stop()
             event.prevent_default()
+            # The search starts now, not when this box's Changed messages (queued behind
+            # the keys typed with Enter) reach the screen: the keys after Enter wait for
+            # its results (MainScreen.answer_pending), they moved over the rows before.
+            search_now = getattr(self.screen, "search_now", None)
+            if callable(search_now):
+                search_now(self.value)
             self.post_message(self.Submitted(self, self.value))
             focus_now(self.screen.query_one("#list"))
         elif not focused:
@@ -146,9 +154,11 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
     ) -> None:
         super().__init__()
         self.gateway, self.config, self.me, self.clock = gateway, config, me, clock
+        self.zone = agent_zone(config.agent.timezone)  # every time shown is on this clock
         self.view = "open"
         self.query_text = ""
         self.search_everywhere = False  # Tab in the search box: every conversation
+        self.by_time_left = False  # O: the list sorted by time left (services/due_order)
         self.replying_to: int | None = None
         self.open_id: int | None = None
         self.open_version: int | None = None
@@ -167,14 +177,16 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         self._opening: int | None = None  # opened from the list, its thread not here yet
         self._keys_for: tuple[int, int, bool] | None = None  # what the footer shows
         self._early = False  # the list shows the first page read before the store opened
+        # What the list shows (``_what``), and since when another set has been on its
+        # way: keys for the list wait for it (``answer_pending``).
+        self._shown_what: tuple[str, str, bool, bool] | None = None
+        self._list_due: float | None = None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not isinstance(self.focused, ViewsList) or action in self.PANEL_SAFE_ACTIONS
 
     def compose(self) -> ComposeResult:
         yield Static(id="top")
-        from inbox_tui.when import local_zone_name
-
         banner = Static(id="incident")
         banner.display = False  # shown only while a burst is going on
         yield banner
@@ -186,11 +198,10 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
                     lambda flt, page, after: self.gateway.call(page_of, flt, page, after, self.me),
                     lambda flt: self.gateway.call(count_of, flt),
                     clock=self.clock,
+                    zone=self.zone,
                     id="list",
                 )
-            yield ThreadView(
-                zone=local_zone_name(self.config.agent.timezone), me=self.me, id="thread"
-            )
+            yield ThreadView(zone=self.zone, me=self.me, id="thread")
             yield SidePane(id="pane")
         yield Static(id="status")
         # A plain line of key hints: Textual's Footer builds a widget per key, which
@@ -205,9 +216,8 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         painted: an import and two reads competed with that paint for the GIL) the
         saved views and the incident check. After an early first page the cursor
         stays on its row."""
-        row = self.conv_list.current_row() if self._early else None
         self._early = False
-        self.reload(keep_id=row.id if row is not None else None)
+        self.reload()  # the same set as the early page: the cursor stays on its row
         self.call_after_refresh(self.call_after_refresh, self._after_first_page)
 
     def _after_first_page(self) -> None:
@@ -253,7 +263,9 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
             return  # the same line: a focus change need not lay out the footer again
         self._keys_for = (width, n, reading)
         hints = sel + actions.key_hints(self.config.keys, max(0, width - len(sel)), reading)
-        self.query_one("#keys", Static).update(hints, layout=False)  # height 1 (css)
+        keys = self.query_one("#keys", Static)
+        keys.update(hints, layout=False)  # height 1 (css)
+        repaint_in_this_frame(keys)  # in the paint of what changed them (the thread opened)
 
     def _set_top(self, total: int, exact: bool = True) -> None:
         from inbox_tui.services.listing import EVERYTHING, list_title, view_label
@@ -261,7 +273,11 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         text = Text()
         text.append("inbox-tui ", style="bold")
         shown = list_title(self.view, self.query_text, self.search_everywhere)
+        if self.by_time_left:  # "Needs reply, oldest first · by time left" said both
+            shown = shown.replace(", oldest first", "")
         text.append(f"· {one_line(shown, 100)} ({total:,}{'' if exact else '+'})")
+        if self.by_time_left:
+            text.append(" · by time left", style="bold")
         sel = len(self.conv_list.selected)
         if sel:  # before the Tab hint: at 80 columns a long query cut it off the line
             text.append(f" · {sel} selected", style="bold yellow")
@@ -277,9 +293,62 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         from inbox_tui.services.views import resolve_filter
 
         view = "all" if self.search_everywhere and self.query_text.strip() else self.view
-        return resolve_filter(view, self.query_text, self.me, self.saved_views)
+        flt = resolve_filter(view, self.query_text, self.me, self.saved_views)
+        if self.by_time_left:
+            from inbox_tui.services.conversations import by_time_left
+
+            return by_time_left(flt)
+        return flt
+
+    def action_sort_time_left(self) -> None:
+        """O: the list by time left, most overdue first, or back to the view's order,
+        from its top (the most overdue). It needs response targets."""
+        if not self.config.sla:
+            self.notify(
+                "Sorting by time left needs response targets: set [sla] first_response "
+                "(and next_response) in the config.",
+                markup=False,
+            )
+            return
+        self.by_time_left = not self.by_time_left
+        self._shown_what = None  # another order: the list starts at its top, not a refresh
+        self.reload()
+
+    def _what(self) -> tuple[str, str, bool, bool]:
+        """Which result set the list is asked for: the view, the search, its scope and
+        its order. A reload of the set shown is a refresh (the cursor stays on its
+        conversation); another set, or the same in another order (O: the most overdue
+        first is what it is asked for), starts at its top."""
+        everywhere = self.search_everywhere and bool(self.query_text.strip())
+        return self.view, self.query_text, everywhere, self.by_time_left
+
+    @property
+    def answer_pending(self) -> bool:
+        """Keys typed while another set is on its way to the list (a search's Enter, a
+        view chosen, Esc back from a search) wait for it, and then act on its rows
+        (tui/typeahead.py holds them): a ``j`` typed right after Enter moved the cursor
+        over the old rows, which the results then replaced. Not keys for a text box."""
+        from inbox_tui.tui.typeahead import ANSWER_SECONDS
+
+        due = self._list_due
+        if due is None or isinstance(self.focused, Input):
+            return False
+        if time.monotonic() - due > ANSWER_SECONDS:
+            self._list_due = None  # never came (a failure said elsewhere): keys go on
+            return False
+        return True
+
+    def list_renamed(self, old: str, new: str) -> None:
+        """The view shown was renamed: the same set under its new name."""
+        if self._shown_what is not None and self._shown_what[0] == old:
+            self._shown_what = (new, *self._shown_what[1:])
 
     def reload(self, keep_id: int | None = None) -> None:
+        """Ask for the list's rows again: a refresh of the set shown, or another set
+        (a new view or search; ``keep_id``: the row to start on, else the top)."""
+        what = self._what()
+        if what != self._shown_what:
+            self._list_due = time.monotonic()
         try:
             flt = self.current_filter()
         except ValueError as exc:
@@ -289,14 +358,17 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         prefetched, self._prefetched = self._prefetched, None  # good for one reload only
         if prefetched is not None and prefetched[0] == flt:
             self._list_request = prefetched[0]
-            self.on_list_loaded(ListLoaded(prefetched[1], (prefetched[0], keep_id)))
+            self.on_list_loaded(ListLoaded(prefetched[1], (prefetched[0], keep_id, what)))
             return
         self._list_request = flt
+        if what == self._shown_what and self.conv_list.filter is not None:
+            self._refresh_list(flt)  # the same set: the pages the list has, cursor kept
+            return
         self._check_selection(flt)
         # Search reloads per keystroke and a count reads every match, while the first
         # page stops early: the page is shown first, a short page needs no count.
         self.gateway.read(
-            self, page_of, flt, 0, None, self.me, reply=ListLoaded, flow=(flt, keep_id), group="list",
+            self, page_of, flt, 0, None, self.me, reply=ListLoaded, flow=(flt, keep_id, what), group="list",
             exclusive=True,
         )  # fmt: skip
 
@@ -307,7 +379,8 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         if self.view != "open" or self.query_text or self._list_request is not None:
             return  # the agent went elsewhere meanwhile
         self._early = True
-        self.conv_list.show_early(rows)
+        self._shown_what = self._what()
+        self.conv_list.show_rows(None, len(rows), {0: rows}, fresh=True)
         self._set_top(len(rows), exact=len(rows) < PAGE)
         self.post_message(ListShown())
 
@@ -325,10 +398,10 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         self._prefetched = (flt, rows)
 
     def on_list_loaded(self, message: ListLoaded) -> None:
-        flt, keep_id = message.flow
+        flt, keep_id, what = message.flow
         rows = message.value
         exact = len(rows) < PAGE
-        self._show_list(flt, len(rows), rows, keep_id, exact)
+        self._show_list(flt, what, rows, keep_id, exact)
         if not exact and flt is self._list_request:
             self.gateway.read(
                 self, count_of, flt, reply=TotalCounted, flow=flt, group="count", exclusive=True
@@ -346,7 +419,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
     def _show_list(
         self,
         flt: ConversationFilter,
-        total: int,
+        what: tuple[str, str, bool, bool],
         rows: list[ConversationRow],
         keep_id: int | None,
         exact: bool = True,
@@ -356,8 +429,10 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
             # old one cancelled, and it still finishes. Its answer is for text the agent
             # has typed past; showing it would flash old results over newer ones.
             return
-        self.conv_list.set_filter(flt, total, rows, keep_id)
-        self._set_top(total, exact)
+        fresh = what != self._shown_what
+        self._shown_what, self._list_due = what, None
+        self.conv_list.show_rows(flt, len(rows), {0: rows}, fresh=fresh, keep_id=keep_id)
+        self._set_top(len(rows), exact)
         self.post_message(ListShown())
 
     def store_changed(self) -> None:
@@ -365,15 +440,26 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         data in place, cursor and thread kept (a reload on its way is not cancelled)."""
         lst = self.conv_list
         if lst.filter is not None and lst.filter is self._list_request:
-            wanted = sorted({lst.cursor // PAGE, *lst.loaded_pages()})[:5]
-            self.gateway.read(
-                self, pages_of, lst.filter, wanted, self.me, reply=ListRefreshed, flow=lst.filter,
-                group="list", exclusive=True,
-            )  # fmt: skip
+            self._refresh_list(lst.filter)
         if self.open_id is not None:
             self._load_thread(self.open_id)
         self.refresh_pane()
         self._check_incidents()
+
+    def _refresh_list(self, flt: ConversationFilter) -> None:
+        """Read the set shown again: the cursor's page, the first (where a conversation
+        acted on may have moved) and the loaded pages nearest the cursor, five at most;
+        ``ConversationList.show_rows`` keeps the cursor on its conversation. (Only the
+        first page was read after an action: a cursor further down stayed at its index,
+        on whatever conversation had moved there.)"""
+        lst = self.conv_list
+        here = lst.cursor // PAGE
+        near = sorted(set(lst.loaded_pages()) - {here, 0}, key=lambda p: abs(p - here))
+        wanted = sorted({here, 0, *near[:3]})
+        self.gateway.read(
+            self, pages_of, flt, wanted, self.me, reply=ListRefreshed, flow=flt, group="list",
+            exclusive=True,
+        )  # fmt: skip
 
     def on_list_refreshed(self, message: ListRefreshed) -> None:
         total, pages = message.value
@@ -382,9 +468,9 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
     def _apply_refresh(
         self, flt: ConversationFilter, total: int, pages: dict[int, list[ConversationRow]]
     ) -> None:
-        if flt is not self.conv_list.filter or flt is not self._list_request:
+        if flt is not self._list_request:
             return  # the agent searched for something else meanwhile (see _show_list)
-        self.conv_list.reload_keep_cursor(total, pages)
+        self.conv_list.show_rows(flt, total, pages, fresh=False)
         self._set_top(total)
 
     def on_polled(self, message: Polled) -> None:
@@ -410,6 +496,9 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
     def _follow_cursor(self) -> None:
         """At 140 columns and wider the thread beside the list previews the cursor's
         conversation: open it there (the pane follows through ``pane_target``)."""
+        if self.has_class("-reading") and not self.conv_list.has_focus:
+            return  # a thread being read never changes under the agent (a refresh moved
+            # the cursor: the conversation left the view)
         row = self.conv_list.current_row()
         if row is not None and self.has_class("-wide") and row.id != self.open_id:
             self.open_id = row.id
@@ -480,8 +569,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         self.conv_list.action_cursor_down()
 
     def action_refresh(self) -> None:
-        row = self.conv_list.current_row()
-        self.reload(keep_id=row.id if row else None)
+        self.reload()
         if self.open_id:
             self._load_thread(self.open_id)
 
@@ -540,10 +628,17 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
-        if event.value == self.query_text:
-            return  # set by the screen itself (a view restored), which reloads as it needs
-        self.query_text = event.value
-        self.reload()
+        # The box's text now, not the message's: an Enter typed in the same burst has
+        # searched for the whole text already (``search_now``), and the messages of the
+        # letters before it arrive after it.
+        self.search_now(event.input.value)
+
+    def search_now(self, text: str) -> None:
+        """Search for ``text`` (typed in the search box) unless it is shown already (or
+        set by the screen itself: a view restored, which reloads as it needs)."""
+        if text != self.query_text:
+            self.query_text = text
+            self.reload()
 
     @on(SearchBox.ScopeToggled)
     def _scope_toggled(self) -> None:
@@ -635,7 +730,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
             self.side_pane.show_message("No conversation is highlighted.")
             return
         self.gateway.read(
-            self, load_pane_data, self.side_pane.kind, cid, self.me, self.clock(),
+            self, load_pane_data, self.side_pane.kind, cid, self.me, self.clock(), self.zone,
             reply=PaneLoaded, flow=self._pane_generation, group="pane", exclusive=True,
         )  # fmt: skip
 

@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING, Any
 from textual import on
 
 from inbox_tui.tui.gateway import Loaded
-from inbox_tui.tui.restyle import set_state_class
+from inbox_tui.tui.restyle import focus_in_this_frame, set_state_class
 from inbox_tui.tui.screens.flows import FlowsBase, OpenChanged
-from inbox_tui.tui.typeahead import focus_now
 from inbox_tui.tui.widgets.thread_view import ThreadView
 
 if TYPE_CHECKING:
@@ -33,15 +32,9 @@ def thread_of(
     now: datetime | None = None,
     bug_pattern: str | None = None,
 ) -> tuple[Any, Any]:
-    from inbox_tui.services.clock import customer_clock
-    from inbox_tui.services.conversations import get_thread
-    from inbox_tui.services.presence import others_by_conversation
+    from inbox_tui.services.conversations import open_thread
 
-    thread = get_thread(session, conv_id, newest=window, bug_pattern=bug_pattern)
-    clock = customer_clock(session, conv_id, now) if now is not None else None
-    thread.customer_clock = clock.describe() if clock else ""
-    thread.customer_offset = clock.offset_minutes if clock else None
-    return thread, others_by_conversation(session, me).get(conv_id, [])
+    return open_thread(session, conv_id, window, me, now, bug_pattern)
 
 
 class ThreadLoaded(Loaded):
@@ -59,7 +52,7 @@ class ThreadOpening(FlowsBase):
     _hide_pane: Callable[[], None]
     _follow_cursor: Callable[[], None]
     _show_keys: Callable[[], None]
-    mentions_read: Callable[[int], None]
+    mentions_shown: Callable[[], None]
 
     def _load_thread(self, conv_id: int) -> None:
         window = self.thread_view.window_for(conv_id)
@@ -79,6 +72,7 @@ class ThreadOpening(FlowsBase):
         if self._opening == conv_id:  # Enter on the list: the thread is here, show it
             self._opening = None
             self._enter_reading()
+        self.mentions_shown()  # opened (or refreshed while open), it reads them
 
     @on(ThreadView.OlderWanted)
     def _older(self) -> None:
@@ -106,14 +100,16 @@ class ThreadOpening(FlowsBase):
         self._thread_return = was if from_pane and was != conv_id else None
         self.open_id = conv_id
         self._opening = None
+        # The list follows what the agent opened: back from the thread, the cursor is on
+        # it (B opened the reply taken back while the cursor sat on another row).
+        self.conv_list.keep_on(conv_id)
         shown = self.thread_view.thread
         previewed = self.has_class("-wide") and shown and shown.conversation.id == conv_id
         if when_read and not previewed:
             self._opening = conv_id
         else:
             self._enter_reading(from_pane)
-        self._load_thread(conv_id)
-        self.mentions_read(conv_id)
+        self._load_thread(conv_id)  # its mentions are read when it is shown
         self.post_message(OpenChanged())
 
     def _enter_reading(self, from_pane: bool = False) -> None:
@@ -123,7 +119,7 @@ class ThreadOpening(FlowsBase):
         elif from_pane:
             self.refresh_pane(force=False)  # the same customer; marks the one now open
             return  # the agent stays in the pane, walking the history
-        focus_now(self.thread_view)
+        focus_in_this_frame(self.thread_view)
         # The footer now, in this frame: after the focus event it cost another paint.
         self._show_keys()
         self.refresh_pane(force=False)
@@ -149,5 +145,6 @@ class ThreadOpening(FlowsBase):
         self._hide_pane()
         if not self.has_class("-wide"):
             self.open_id = None
-        focus_now(self.conv_list)
+        focus_in_this_frame(self.conv_list)
+        self._show_keys()  # in this frame, as on the way in
         self._follow_cursor()

@@ -130,7 +130,9 @@ class ReplyFlows(FlowsBase):
         from inbox_tui.services.drafts import keep_composer_text, save_draft
 
         def keep(text: str) -> None:  # the composer's autosave: a crash keeps the text
-            save = lambda s: save_draft(s, self.me, cid, text, kind=kind)  # noqa: E731
+            # ... and the review's choices once they are here (mode, recipients, time).
+            edits = composer.review.edits() if composer.review is not None else None
+            save = lambda s: save_draft(s, self.me, cid, text, kind=kind, review=edits)  # noqa: E731
             self.gateway.fire(self, save, group="draft")
 
         def keep_now(text: str, complete: bool) -> None:  # quitting: saved before the app goes
@@ -225,7 +227,8 @@ class ReplyFlows(FlowsBase):
             else:
                 then = "closed" if draft.action == "send_close" else None
                 seen = state["seen"]
-                flow = SendFlow(conv_id, draft.text, then, seen, macro, article_id, reply_all)
+                to_all = reply_all or bool(draft.review and draft.review.reply_all)
+                flow = SendFlow(conv_id, draft.text, then, seen, macro, article_id, to_all)
                 flow.review = draft.review
 
                 def send(category: str | None) -> None:
@@ -265,7 +268,10 @@ class ReplyFlows(FlowsBase):
         if started is not None:
             started(start)
         if composer.is_attached:
-            title = composer.title_text + (" (your draft)" if start.had_draft else "")
+            title = composer.title_text
+            if start.review is not None and start.review.reply_all:  # a reply-all draft
+                title = title.replace("Reply to ", "Reply to all to ", 1)
+            title += " (your draft)" if start.had_draft else ""
             composer.fill(start.text, headers=start.headers, title=title)
 
     def send(self, flow: SendFlow, force: bool = False) -> None:

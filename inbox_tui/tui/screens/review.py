@@ -21,6 +21,7 @@ from textual.widgets import Input, Label, Static
 
 from inbox_tui.errors import UserError
 from inbox_tui.sanitize import for_display, one_line, person, safe_filename, short_filename
+from inbox_tui.services.schedule import describe
 from inbox_tui.tui.typeahead import InOrderInput
 from inbox_tui.tui.widgets.dialogs import SaysInside
 from inbox_tui.words import count
@@ -60,11 +61,14 @@ def _files(review: Review) -> str:
     return ", ".join(files) if files else "(none)"
 
 
-def review_text(review: Review, send_keys: str, width: int = 200, more: str = "") -> Text:
+def review_text(
+    review: Review, send_keys: str, width: int = 200, more: str = "", zone: str = "UTC"
+) -> Text:
     """The review block: one line per header, then what to press. ``width``: the
     columns it has; on a narrow terminal the From line leaves out the mailbox's name
     and the keys are named shorter, so each still takes one line. ``more``: keys that
-    go on the last line (the send line's ``w send at`` when that line is full)."""
+    go on the last line (the send line's ``w send at`` when that line is full); ``zone``
+    the agent's (a send-at time)."""
     text = Text()
 
     def row(label: str, value: str, style: str = "") -> None:
@@ -125,9 +129,7 @@ def review_text(review: Review, send_keys: str, width: int = 200, more: str = ""
     else:
         row("Signature", "not added (s adds it)", "yellow")
     if review.send_at is not None:  # "send at" (w): held in the outbox until then
-        from inbox_tui.services.schedule import describe
-
-        row("Send at", describe(review.send_at, review.customer_offset), "bold yellow")
+        row("Send at", describe(review.send_at, review.customer_offset, zone), "bold yellow")
     if review.missing():
         text.append(one_line(review.missing() or "", 300) + "\n", style="bold red")
     text.append(send_keys + "\n", style="bold")

@@ -45,7 +45,6 @@ class StatsTrips(TeamFlows):
         """The Stats screen (at ``place``, coming back). A conversation or an agent's
         list opened from it remembers the way back: Esc there returns to the stats."""
         from inbox_tui.tui.screens.stats import StatsScreen
-        from inbox_tui.when import local_zone_name
 
         before = (self.view, self.query_text, self.search_everywhere)
         screen = StatsScreen(
@@ -56,7 +55,7 @@ class StatsTrips(TeamFlows):
             repeat_days=self.config.repeat_days,
             place=place,
             sla=self.config.sla,
-            zone=local_zone_name(self.config.agent.timezone),
+            zone=self.zone,
         )
 
         def drill(result: str | int | None) -> None:

@@ -1,4 +1,5 @@
-"""The main screen's team flows (#21): merging and splitting by hand, and @mentions
+"""The main screen's team flows (#21): merging and splitting by hand, a response
+target set by hand (T), and @mentions
 (a toast when a note names me, read when I open the conversation, @name completion in
 the note editor). The logic is in ``services.merge`` and ``services.mentions``; here
 are the pickers, the confirmations that name both conversations, and the answers.
@@ -18,7 +19,7 @@ from inbox_tui.tui.gateway import Loaded, StoreWritten
 from inbox_tui.tui.screens.composer import Composer
 from inbox_tui.tui.screens.flows import Flow
 from inbox_tui.tui.screens.triage import TriageFlows
-from inbox_tui.tui.widgets.dialogs import Confirm, FuzzyPicker, PickItem
+from inbox_tui.tui.widgets.dialogs import Confirm, FuzzyPicker, PickItem, Prompt
 from inbox_tui.tui.widgets.thread_view import ThreadView
 from inbox_tui.words import count
 
@@ -52,6 +53,14 @@ class MentionsRead:
     """Opening a conversation marked its mentions read; the view counts follow."""
 
     conv_id: int
+
+
+@dataclass
+class TargetSet:
+    """A response target set by hand (T): the sentence comes from what changed."""
+
+    conv_id: int
+    clear: bool
 
 
 @dataclass
@@ -187,6 +196,37 @@ class TeamFlows(TriageFlows):
         )
         self.app.push_screen(Confirm(question, [line]), answered)
 
+    # -- response target by hand -------------------------------------------------------
+
+    def action_target(self) -> None:
+        """Set this conversation's own response target, as a rule's then.target does:
+        typed as 30m (first and next reply), "first 1h next 8h", or none to clear."""
+        from inbox_tui.services.sla import set_by_hand, target_words
+
+        flow = self.begin(single=True)
+        if flow is None:
+            return
+        cid = flow.ids[0]
+
+        def check(text: str) -> str | None:
+            try:
+                target_words(text)
+            except UserError as exc:
+                return str(exc)
+            return None
+
+        def typed(text: str | None) -> None:
+            if text is None:
+                return
+            first, next_, clear = target_words(text)
+            self.gateway.write(
+                self, set_by_hand, self.me, cid, first, next_, clear, ok=None,
+                flow=TargetSet(cid, clear),
+            )  # fmt: skip
+
+        title = f"Response target of #{cid} (30m for every reply, first 1h next 8h; none clears)"
+        self.app.push_screen(Prompt(title, "30m", check=check), typed)
+
     def on_store_written(self, message: StoreWritten) -> None:
         # Textual calls an on_ handler of every class in the MRO: this one chains to
         # TriageFlows' itself, so the walk stops here (it ran twice: every toast twice).
@@ -197,9 +237,16 @@ class TeamFlows(TriageFlows):
             if message.result:
                 self.unread_mentions = max(0, self.unread_mentions - message.result)
                 self.load_views()
-                row = self.conv_list.current_row()
-                self.reload(keep_id=row.id if row else None)
+                self.reload()
             return
+        if isinstance(flow, TargetSet):
+            changed = message.result
+            if changed:
+                text = f"#{flow.conv_id}: {'; '.join(changed)}."
+            else:
+                text = f"#{flow.conv_id} already had {'no target of its own' if flow.clear else 'that target'}."
+            self.notify(one_line(text, 200), markup=False)
+            message.ok, message.flow = None, Flow([flow.conv_id])
         if isinstance(flow, Moving):
             moved = message.result
             if flow.kind == "merge":
@@ -227,15 +274,25 @@ class TeamFlows(TriageFlows):
         self.unread_mentions += len(message.news)
         self.load_views()
 
-    def mentions_read(self, conv_id: int) -> None:
-        """Opening a conversation reads the notes that name me there."""
-        from inbox_tui.services.mentions import mark_read
+    def mentions_shown(self) -> None:
+        """The thread view shows a conversation (opened, or refreshed while open): the
+        notes naming me there are on my screen. The rule is ``mentions.shown``'s; a
+        preview reports its notes after the dwell (``preview_shown``)."""
+        thread = self.thread_view.thread
+        if thread is None or not thread.conversation.mentioned:
+            return
+        if self.has_class("-reading") and thread.conversation.id == self.open_id:
+            self._report_shown(thread.conversation.id, opened=True, notes=[])
 
-        row = self.conv_list.current_row()
-        if self.unread_mentions > 0 or (row is not None and row.mentioned):
-            self.gateway.write(
-                self, mark_read, self.me, conv_id, ok=None, flow=MentionsRead(conv_id)
-            )
+    def _report_shown(self, cid: int, opened: bool, notes: list[int]) -> None:
+        from inbox_tui.services.mentions import shown
+
+        thread = self.thread_view.thread
+        if thread is not None and thread.conversation.id == cid:
+            thread.conversation.mentioned = False  # reported once, not at every refresh
+        self.gateway.write(
+            self, shown, self.me, cid, opened, notes, ok=None, flow=MentionsRead(cid)
+        )
 
     def on_thread_view_in_sight(self, _message: ThreadView.InSight) -> None:
         self.preview_shown()
@@ -244,7 +301,7 @@ class TeamFlows(TriageFlows):
         """The thread beside the list shows (or scrolled) the cursor's conversation
         without its being opened. The rule: a mention is read when its note was shown on
         screen for the agent, so the notes naming me that stay in sight for
-        ``PREVIEW_READ_SECONDS`` are read (opening reads them all, as before)."""
+        ``PREVIEW_READ_SECONDS`` are read (opening reads them all: ``mentions_shown``)."""
         if self._preview_timer is not None:
             self._preview_timer.stop()
             self._preview_timer = None
@@ -254,21 +311,16 @@ class TeamFlows(TriageFlows):
         self._preview_timer = self.set_timer(PREVIEW_READ_SECONDS, lambda: self._preview_seen(cid))
 
     def _preview_seen(self, cid: int) -> None:
-        from inbox_tui.services.mentions import mark_read
-
         self._preview_timer = None
         if self.open_id != cid or self.has_class("-reading") or not self.has_class("-wide"):
             return  # moved on, or opened it (which read them)
-        row = self.conv_list.current_row()
         thread = self.thread_view.thread
         if self.app.screen is not self or thread is None or thread.conversation.id != cid:
             return  # covered by a dialog, or the thread is not shown yet
-        if self.unread_mentions > 0 or (row is not None and row.mentioned):
+        if thread.conversation.mentioned:
             notes = self.thread_view.notes_on_screen()
             if notes:
-                self.gateway.write(
-                    self, mark_read, self.me, cid, notes, ok=None, flow=MentionsRead(cid)
-                )
+                self._report_shown(cid, opened=False, notes=notes)
 
     def complete_mentions(self, composer: Composer) -> None:
         """Fill the note editor's @name completion with the agents' usernames."""

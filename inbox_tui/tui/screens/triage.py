@@ -101,6 +101,11 @@ class TriageFlows(MailFlows):
                 flow.after()
         elif isinstance(flow, UndoFlow):
             self.notify(message.result.summary, markup=False)
+            if message.result.conversations:
+                # The cursor goes to what the undo brought back (walk5: an undone snooze
+                # put its row back above the cursor, and the next z snoozed the
+                # neighbour the cursor had moved to).
+                self.conv_list.keep_on(message.result.conversations[0][0])
         elif isinstance(flow, SendFlow):
             self.post_message(OpenChanged())  # others stop seeing "is replying" at once
             self.notify(self._sent_text(message.result), markup=False)
@@ -120,8 +125,7 @@ class TriageFlows(MailFlows):
                     reply_all=bool(review and review.reply_all), review=review,
                     label=label if taken.subject else None,
                 )  # fmt: skip
-        row = self.conv_list.current_row()
-        self.reload(keep_id=row.id if row else None)
+        self.reload()  # the cursor stays on its conversation (ConversationList.show_rows)
         if self.open_id is not None and (self.has_class("-reading") or self.has_class("-wide")):
             self._load_thread(self.open_id)
         self.refresh_pane()
@@ -138,6 +142,8 @@ class TriageFlows(MailFlows):
             self._collision(flow, message.error.changes)
             return
         self.opening_failed(flow)
+        if isinstance(flow, tuple) and flow and flow[0] is self._list_request:
+            self._list_due = None  # the list's read failed: keys wait for it no more
         for part in flow if isinstance(flow, tuple) else (flow,):
             if isinstance(part, FuzzyPicker) and part.waiting and part.is_attached:
                 part.dismiss(None)  # its choices will not come: no picker left "Loading…"
@@ -234,17 +240,23 @@ class TriageFlows(MailFlows):
         return f"{what} {whom}" + (f" ({hint})" if hint else "")
 
     def action_snooze(self) -> None:
-        from inbox_tui.when import SNOOZE_HINT, SNOOZE_PRESETS, snooze_until, typed_snooze
+        from inbox_tui.services.agent_clock import agent_time, read_time, snooze_presets, zone_of
+        from inbox_tui.when import SNOOZE_HINT, typed_snooze
 
         flow = self.begin()
         if flow is None:
             return
-        items = [PickItem(v, label) for v, label in SNOOZE_PRESETS]
+        # Each preset with the time it wakes at, on the agent's clock (walk4: "tomorrow"
+        # was 09:00 UTC for an agent in Berlin).
+        zone = self.zone
+        items = [
+            PickItem(v, label, wakes) for v, label, wakes in snooze_presets(self.clock(), zone)
+        ]
         items.append(PickItem("custom", "Custom…", SNOOZE_HINT))
 
         def check(value: str) -> str | None:
             try:
-                snooze_until(value, self.clock())
+                read_time(value, self.clock(), zone)
             except ValueError as exc:
                 return str(exc)
             return None
@@ -263,18 +275,18 @@ class TriageFlows(MailFlows):
                 return
             now = self.clock()
             try:
-                until = snooze_until(value, now)
+                until = read_time(value, now, zone)
             except ValueError as exc:
                 self.notify(str(exc), severity="error", markup=False)
                 return
-            when = f"{until:%a %d %b %H:%M} UTC"
+            when = agent_time(until, zone)
             ask, done = f"Snooze {{on}} until {when}?", f"Snoozed {{on}} until {when}"
             self.act(flow, ask, done, _snooze_many, until, now)
 
         picker = FuzzyPicker(
             self._title("Snooze", flow, "until when? It wakes early if the customer replies"),
             items,
-            typed=lambda text: typed_snooze(text, self.clock()),
+            typed=lambda text: typed_snooze(text, self.clock(), zone_of(zone)),
         )
         self.app.push_screen(picker, chosen)
 
@@ -286,11 +298,22 @@ class TriageFlows(MailFlows):
         flow = self.begin()
         if flow is None:
             return
-        title = self._title("Tag", flow, "Enter toggles; type a new name to create it")
-        picker = FuzzyPicker(title, [], allow_new="Create tag", loading=True)
+        title = self._title("Tag", flow, "Enter toggles; a new name is a modifier, or New category")
+        # A new name is a modifier unless the agent asks for a category (walk3/walk4: it
+        # became a category, which the stats' "without a category" share then counted).
+        picker = FuzzyPicker(
+            title, [], allow_new="New tag (modifier)", also_new=("New category", "category"),
+            loading=True,
+        )  # fmt: skip
 
         def chosen(value: str | None) -> None:
             if not value:
+                return
+            if value.startswith("\x00category:"):
+                tag = one_line(value[10:], 40)
+                ask, done = f"Tag {{on}} with {tag}?", f"Tagged {{on}} with {tag} (a new category)"
+                name, kind = value[10:], "category"
+                self.act(flow, ask, done, rule_service.tag_many, name, self.rules, kind)
                 return
             if any(it.value == value and it.checked for it in picker.items):
                 tag = one_line(value, 40)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import events, on
+from textual import events
 from textual.binding import Binding
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -33,9 +33,11 @@ class ViewsLoaded(Loaded):
 
 class ViewsList(KeyList):
     """The views. On a saved view, R renames it and Delete deletes it (after asking).
-    Typing filters them, ranked as every picker ranks (``rank_items``): the letters not
-    taken by the list's own keys (j/k/g/G move, R renames); Backspace takes one back,
-    Esc clears the filter before it closes the panel."""
+    Typing filters them, ranked as every picker ranks (``rank_items``). j/k/g/G move
+    until a filter is begun; after its first letter they are letters of it (walk5:
+    "billing" became "billin", "bugs" "bus"), and the arrows move. Backspace takes one
+    back; Esc closes the panel, filter and all, as it closes every picker (walk5: an Esc
+    that only cleared the filter left the panel open and the next v was typed into it)."""
 
     BINDINGS = [
         Binding("R", "rename", "Rename view", show=False, id="views.rename"),
@@ -72,16 +74,22 @@ class ViewsList(KeyList):
             # (the letters went into the filter, and the prompt opened empty).
             retype(self.app, event)
             return
-        if await self._own_key(event):
+        if self.screen.focused is not self:
+            # Typed behind the Enter that chose a view (it moved the focus to the list):
+            # for the list, once the view's rows are shown (they moved this panel's
+            # highlight, or the list's cursor over the rows before).
+            retype(self.app, event)
+            return
+        letter = bool(event.is_printable and event.character)
+        filtering = letter and bool(self.typed) and event.key not in ("R", "space")
+        if not filtering and await self._own_key(event):
             return
         keys = {b.key for b in (*self.BINDINGS, *KeyList.BINDINGS) if isinstance(b, Binding)}
         bound = {k for key in keys for k in key.split(",")}
-        if event.is_printable and event.character and event.key not in bound:
-            self.typed += event.character
+        if filtering or (letter and event.key not in bound):
+            self.typed += event.character or ""
         elif event.key == "backspace" and self.typed:
             self.typed = self.typed[:-1]
-        elif event.key == "escape" and self.typed:
-            self.typed = ""
         else:
             return
         event.stop()
@@ -111,6 +119,15 @@ class ViewsList(KeyList):
         if callable(edit):
             edit(what, view)
 
+    def action_select(self) -> None:
+        """Enter: the screen shows the view now, not through a message queued behind
+        the keys typed with the Enter (which then went to this panel)."""
+        choose = getattr(self.screen, "choose_view", None)
+        if self.highlighted is None or not callable(choose):
+            super().action_select()
+            return
+        choose(self.get_option_at_index(self.highlighted).id or "open")
+
     def action_rename(self) -> None:
         self._ask("rename")
 
@@ -125,11 +142,14 @@ class ViewsPanel(FlowsBase):
     unread_mentions: int
     _stats_return: Any
     _search_return: Any
+    list_renamed: Any  # MainScreen: the list's set is the same under a new name
 
-    def load_views(self) -> None:
+    def load_views(self, renamed: tuple[str, str] | None = None) -> None:
+        """Load the views for the panel; ``renamed`` (old id, new id): a view renamed
+        there stays highlighted under its new name."""
         from inbox_tui.services.views import list_views
 
-        self.gateway.read(self, list_views, self.me, reply=ViewsLoaded, group="views")
+        self.gateway.read(self, list_views, self.me, reply=ViewsLoaded, flow=renamed, group="views")
 
     def on_views_loaded(self, message: ViewsLoaded) -> None:
         from inbox_tui.services.views import MENTIONS, VIEWS
@@ -142,6 +162,8 @@ class ViewsPanel(FlowsBase):
         # stays; else the view shown is highlighted.
         moved = ol.highlighted is not None and ol.has_focus and ol.option_count
         keep = ol.get_option_at_index(ol.highlighted).id if moved else self.view  # type: ignore[arg-type]
+        if message.flow is not None and keep == message.flow[0]:
+            keep = message.flow[1]  # renamed: it stayed where the agent was (walk4)
         opts = [Option(Text(f"{label} ({found.counts.get(v, 0):,})"), id=v) for v, label in VIEWS]
         # After Mine: the other place work meant for me shows up (notes naming me).
         opts.insert(
@@ -194,11 +216,14 @@ class ViewsPanel(FlowsBase):
             self.saved_views[new] = replace(found, name=new)
         if self.view == f"saved:{old}":
             self.view = f"saved:{new}"
-        self.load_views()
+            # The list shows the same set under its new name: a refresh, not a new set
+            # (the cursor stays on its row).
+            self.list_renamed(f"saved:{old}", self.view)
+        self.load_views(renamed=(f"saved:{old}", f"saved:{new}"))
 
-    @on(OptionList.OptionSelected, "#views")
-    def _view_chosen(self, event: OptionList.OptionSelected) -> None:
-        self.view = event.option.id or "open"
+    def choose_view(self, view: str) -> None:
+        """Show ``view`` (Enter or a click in the panel)."""
+        self.view = view
         self._stats_return = self._search_return = None
         self.query_text = ""
         self.search_everywhere = False

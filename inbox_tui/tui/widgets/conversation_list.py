@@ -24,6 +24,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from inbox_tui.sanitize import one_line
+from inbox_tui.tui.restyle import PaintedWholeWhenLaidOut
 
 if TYPE_CHECKING:  # the store's modules load after the first frame
     from inbox_tui.services.conversations import ConversationFilter, ConversationRow
@@ -54,7 +55,7 @@ def age(dt: datetime, now: datetime) -> str:
     return dt.strftime("%b %y")
 
 
-class ConversationList(ScrollView, can_focus=True):
+class ConversationList(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
     """Rows of conversations; the cursor row is highlighted, ``x`` marks rows for bulk."""
 
     BINDINGS = [
@@ -95,12 +96,14 @@ class ConversationList(ScrollView, can_focus=True):
         ],
         count: Callable[[ConversationFilter], int],
         clock: Callable[[], datetime] | None = None,
+        zone: str = "UTC",
         **kwargs: object,
     ) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._fetch_page = fetch_page
         self._count = count
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.zone = zone  # the agent's time zone: a snoozed row's wake time is in it
         self.filter: ConversationFilter | None = None
         self.total = 0
         self._pages: OrderedDict[int, list[ConversationRow]] = OrderedDict()
@@ -110,52 +113,78 @@ class ConversationList(ScrollView, can_focus=True):
         self.selected_subjects: dict[int, str] = {}  # what a bulk confirmation names
         self.selected_status: dict[int, str] = {}  # status when picked (re-checked later)
         self.presence: dict[int, list[tuple[str, str]]] = {}
-        self._keep_id: int | None = None
+        # The conversation the cursor is on, or is to go to when a refresh brings it
+        # (``keep_on``); None while its page is still on its way.
+        self._on_id: int | None = None
         self._limited = False
 
     # -- data ----------------------------------------------------------------------
 
-    def set_filter(
+    def show_rows(
         self,
         flt: ConversationFilter | None,
         total: int,
-        first_page: list[ConversationRow],
+        pages: dict[int, list[ConversationRow]],
+        *,
+        fresh: bool,
         keep_id: int | None = None,
     ) -> None:
-        """Show a new result set (counted and first page fetched by the caller's worker)."""
+        """Every change of the list's rows comes through here: a new result set, a
+        refresh of the one shown, the first page read early, nothing (a search that
+        cannot run). Pages fetched by the caller's worker; ``total`` counted there.
+
+        A refresh of the set shown (``fresh`` False: after an action, a poll, another
+        agent's change) keeps the cursor on its conversation, or on the one the agent
+        acted on (``keep_on``), wherever it moved; if that left the view, on the
+        neighbour that took its place, never the top. A new set (another view, a
+        search) starts at the top, or on ``keep_id`` (a place restored by Esc)."""
+        old = self._pages
         self.filter = flt
         self.total = total
         self._generation += 1
-        self._pages.clear()
+        self._pages = OrderedDict(sorted(pages.items()))
         self._loading.clear()
-        self._pages[0] = first_page
         self.virtual_size = Size(self.size.width, total)
-        index = 0
-        if keep_id is not None:
-            for i, row in enumerate(first_page):
-                if row.id == keep_id:
-                    index = i
-                    break
-            else:
-                index = min(self.cursor, max(0, total - 1))
-        self.cursor = min(index, max(0, total - 1))
+        where = {
+            row.id: page * PAGE + i
+            for page, rows in self._pages.items()
+            for i, row in enumerate(rows)
+        }
+        if fresh:
+            index = where.get(keep_id, min(self.cursor, total - 1)) if keep_id is not None else 0
+        else:
+            index = self._kept_index(old, where)
+        self.cursor = max(0, min(index, total - 1))
         self.refresh()
 
-    def show_early(self, rows: list[ConversationRow]) -> None:
-        """Rows read before the store opened: no result set to page through yet
-        (``set_filter`` brings it); the cursor moves over these."""
-        self.set_filter(None, len(rows), rows)
+    def _kept_index(
+        self, old: OrderedDict[int, list[ConversationRow]], where: dict[int, int]
+    ) -> int:
+        """The new index of the conversation the cursor follows; when it has gone, of
+        the row the cursor was on (``keep_on`` asked for one not shown), else of its
+        nearest neighbour below (the one that took its place), then above; else the
+        index it was at."""
+        page, offset = divmod(self.cursor, PAGE)
+        rows = old.get(page, [])
+        on_cursor = rows[offset].id if offset < len(rows) else None
+        wanted = [i for i in (self._on_id, on_cursor) if i is not None]
+        ids = [row.id for _, rows in sorted(old.items()) for row in rows]
+        followed = next((i for i in wanted if i in ids), None)
+        if followed is not None:
+            near = ids.index(followed)
+            wanted += ids[near + 1 : near + 50] + ids[max(0, near - 50) : near][::-1]
+        return next((where[i] for i in wanted if i in where), self.cursor)
+
+    def keep_on(self, conv_id: int) -> None:
+        """The agent acted on ``conv_id`` (opened it, took back its reply): the cursor
+        goes to its row now if shown, and to it when a refresh brings it back."""
+        if not self.move_to(conv_id):
+            self._on_id = conv_id
 
     def show_nothing(self) -> None:
         """No result set: a search that cannot run shows an empty list, not the rows of
         the text typed before it. Pages still on their way are for the old set."""
-        self.total = 0
-        self._generation += 1
-        self._pages.clear()
-        self._loading.clear()
-        self.virtual_size = Size(self.size.width, 0)
-        self.cursor = 0
-        self.refresh()
+        self.show_rows(None, 0, {}, fresh=True)
 
     def set_total(self, total: int) -> None:
         """The count of the current result set arrived after its first page."""
@@ -164,31 +193,16 @@ class ConversationList(ScrollView, can_focus=True):
         self.cursor = min(self.cursor, max(0, total - 1))
         self.refresh()
 
-    def reload_keep_cursor(self, total: int, pages: dict[int, list[ConversationRow]]) -> None:
-        """Swap in fresh data (someone changed something) without moving the agent."""
-        current = self.current_row()
-        self.total = total
-        self._generation += 1
-        self._pages = OrderedDict(sorted(pages.items()))
-        self._loading.clear()
-        self.virtual_size = Size(self.size.width, total)
-        if current is not None:
-            for page, rows in self._pages.items():
-                for i, row in enumerate(rows):
-                    if row.id == current.id:
-                        self.cursor = page * PAGE + i
-                        self.refresh()
-                        return
-        self.cursor = min(self.cursor, max(0, total - 1))
-        self.refresh()
-
     def move_to(self, conv_id: int) -> bool:
         """Put the cursor on the row of ``conv_id`` if a loaded page shows it."""
         for page, rows in self._pages.items():
             for i, row in enumerate(rows):
                 if row.id == conv_id:
-                    self.cursor = page * PAGE + i
-                    self.refresh()
+                    self._on_id = conv_id
+                    # On the row already (Enter on it): setting the cursor again (it
+                    # always updates) painted the list once more before the thread.
+                    if self.cursor != page * PAGE + i:
+                        self.cursor = page * PAGE + i  # watch_cursor repaints
                     return True
         return False
 
@@ -238,11 +252,15 @@ class ConversationList(ScrollView, can_focus=True):
             self._pages.popitem(last=False)
         self.refresh()
         if msg.page == self.cursor // PAGE:
-            self.post_message(self.Highlighted(self.current_row()))
+            row = self.current_row()
+            self._on_id = row.id if row is not None else None
+            self.post_message(self.Highlighted(row))
 
     # -- cursor --------------------------------------------------------------------
 
     def watch_cursor(self, old: int, new: int) -> None:
+        row = self.current_row()
+        self._on_id = row.id if row is not None else None
         if self.total:
             self.scroll_to_region_y(new)
         self.refresh()
@@ -381,7 +399,7 @@ class ConversationList(ScrollView, can_focus=True):
         # assignee and tags at the edge are never pushed off it (a snoozed row at 80
         # columns, or in the list beside a thread, showed "m" for mei, or nothing).
         room = width - tail - MIN_SUBJECT - sum(len(seg.text) for seg in (*head, *marks))
-        name, wakes = _squeeze(who, name_w, _wakes(row), room)
+        name, wakes = _squeeze(who, name_w, _wakes(row, self.zone), room)
         head.append(Segment(name, base + Style(bold=row.status == "open")))
         head += marks
         if wakes:
@@ -399,12 +417,19 @@ class ConversationList(ScrollView, can_focus=True):
 MIN_SUBJECT = 5
 
 
-def _wakes(row: ConversationRow) -> tuple[str, str]:
-    """A snoozed row's wake-up time, in full and short (without the weekday)."""
+def _wakes(row: ConversationRow, zone: str) -> tuple[str, str]:
+    """A snoozed row's wake-up time on the agent's clock (``zone``), in full and short
+    (without the weekday; both without the zone's name, which the snooze said)."""
+    from inbox_tui.services.agent_clock import agent_time
+
     if row.status != "snoozed" or row.snoozed_until is None:
         return "", ""
-    at = row.snoozed_until.astimezone(UTC)
-    return f"wakes {at:%a %d %b %H:%M} · ", f"wakes {at:%d %b %H:%M} · "
+    at = row.snoozed_until
+    full, short = (
+        agent_time(at, zone, named=False),
+        agent_time(at, zone, "%d %b %H:%M", named=False),
+    )
+    return f"wakes {full} · ", f"wakes {short} · "
 
 
 def _squeeze(who: str, name_w: int, wakes: tuple[str, str], room: int) -> tuple[str, str]:

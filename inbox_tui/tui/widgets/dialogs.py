@@ -123,6 +123,7 @@ class FuzzyPicker(SaysInside, ModalScreen[str | None]):
         items: list[PickItem],
         *,
         allow_new: str | None = None,
+        also_new: tuple[str, str] | None = None,
         preview: dict[str, str] | None = None,
         pins: dict[str, str] | None = None,
         # may raise ValueError or UserError: refused, with its sentence
@@ -139,6 +140,9 @@ class FuzzyPicker(SaysInside, ModalScreen[str | None]):
         self.title_text = title
         self.items = items
         self.allow_new = allow_new  # e.g. "Create tag"
+        # A second way to create what was typed, right under the first: (label, key);
+        # choosing it answers "\x00key:NAME" ("New category", "category").
+        self.also_new = also_new
         self.previews = preview or {}
         self.pins = pins or {}  # "1" → value: typing the digit alone chooses it
         self._enter_typed = False  # Enter pressed while the choices were loading
@@ -205,14 +209,25 @@ class FuzzyPicker(SaysInside, ModalScreen[str | None]):
                 it.value == new.lower() or it.label.lower() == new.lower() for it in self.items
             )
         ):
-            create = Option(
-                Text(f"+ {self.allow_new} “{one_line(new, 60)}”", style="italic"),
-                id=f"\x00new:{new}",
-            )
+            create = [
+                Option(
+                    Text(f"+ {self.allow_new} “{one_line(new, 60)}”", style="italic"),
+                    id=f"\x00new:{new}",
+                )
+            ]
+            if self.also_new:
+                label, key = self.also_new
+                create.append(
+                    Option(
+                        Text(f"+ {label} “{one_line(new, 60)}”", style="italic"),
+                        id=f"\x00{key}:{new}",
+                    )
+                )
             # A name no choice contains is a new one: Enter creates it instead of taking
             # a fuzzy look-alike ("urgent" must not tag "feature request").
             contained = any(new.lower() in it.label.lower() for it in self._shown)
-            opts.insert(len(opts) if contained else 0, create)
+            at = len(opts) if contained else 0
+            opts[at:at] = create
         if self.waiting:
             opts = [Option(Text("Loading…", style="dim"), disabled=True)]
         ol.add_options(opts)

@@ -263,7 +263,12 @@ def contact_data(
     now: datetime,
     previous: str | None = None,
     clock: str = "",
+    zone: str = "UTC",
 ) -> PaneData:
+    """The customer: who they are, their clock, who last helped them and their
+    conversations (dates on the agent's clock, ``zone``)."""
+    from inbox_tui.services.agent_clock import agent_time
+
     if card is None:
         return PaneData(
             "contact", conversation_id, Text(), [], {}, "This conversation has no known customer."
@@ -280,8 +285,8 @@ def contact_data(
     if len(card.attributes) > 12:
         header.append(f"\n… {len(card.attributes) - 12} more attributes", style="dim")
     header.append(
-        f"\nSince {card.first_seen:%d %b %Y} · {card.total} conversation"
-        + ("s" if card.total != 1 else ""),
+        f"\nSince {agent_time(card.first_seen, zone, '%d %b %Y', named=False)} · "
+        f"{card.total} conversation" + ("s" if card.total != 1 else ""),
         style="dim",
     )
     if clock:  # "their time 03:12 (UTC+02:00), night there" (services/clock)
@@ -294,7 +299,7 @@ def contact_data(
         t = Text(no_wrap=True, overflow="ellipsis")
         t.append("▸ " if c.id == conversation_id else "  ", style="bold")
         t.append(STATUS_MARK.get(c.status, "?") + " ")
-        t.append(f"{c.last_activity_at:%d %b} ", style="dim")
+        t.append(f"{agent_time(c.last_activity_at, zone, '%d %b', named=False)} ", style="dim")
         t.append(
             one_line(c.subject or "(no subject)", 120),
             style="bold" if c.id == conversation_id else "",
@@ -310,18 +315,20 @@ def contact_data(
     )
 
 
-def load_pane_data(session: Any, kind: str, cid: int, me: str, now: datetime) -> PaneData:
+def load_pane_data(
+    session: Any, kind: str, cid: int, me: str, now: datetime, zone: str = "UTC"
+) -> PaneData:
     """The shown pane's data for one conversation (run through the gateway), named by
     number and subject: where the pane covers the list and thread, nothing else on
-    screen says which conversation Enter acts on."""
+    screen says which conversation Enter acts on. ``zone``: the agent's."""
     from inbox_tui.services.conversations import label
 
-    data = _pane_data(session, kind, cid, me, now)
+    data = _pane_data(session, kind, cid, me, now, zone)
     data.about = label(session, cid)
     return data
 
 
-def _pane_data(session: Any, kind: str, cid: int, me: str, now: datetime) -> PaneData:
+def _pane_data(session: Any, kind: str, cid: int, me: str, now: datetime, zone: str) -> PaneData:
     if kind == "tags":
         from inbox_tui.services.suggest import tag_choices
 
@@ -345,4 +352,5 @@ def _pane_data(session: Any, kind: str, cid: int, me: str, now: datetime) -> Pan
         now,
         previous_agent(session, cid),
         clock.describe() if clock else "",
+        zone,
     )

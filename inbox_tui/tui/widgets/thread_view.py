@@ -26,6 +26,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from inbox_tui.sanitize import for_display, one_line, short_filename
+from inbox_tui.tui.restyle import PaintedWholeWhenLaidOut
 from inbox_tui.words import count, size
 
 if TYPE_CHECKING:
@@ -70,9 +71,10 @@ def message_text(
     customer_offset: int | None = None,
     me: str | None = None,
 ) -> Text:
-    """One message's lines. ``zone``: the agent's time zone, in which a scheduled
-    reply's time is shown (with the customer's, ``customer_offset``, when known).
+    """One message's lines. ``zone``: the agent's time zone, in which its date and a
+    scheduled reply's time are shown (with the customer's, ``customer_offset``, when known).
     ``me``: the agent reading, who can take back only their own replies (B)."""
+    from inbox_tui.services.agent_clock import agent_time
     from inbox_tui.services.schedule import describe_for_agent
 
     kind = {"in": "customer", "out": "reply", "note": "internal note"}.get(m.direction, m.direction)
@@ -81,7 +83,7 @@ def message_text(
     who = one_line(m.author_name or m.author_email or m.agent or "unknown", 80)
     if m.author_email and m.direction == "in":
         who += f" <{one_line(m.author_email, 120)}>"
-    when = m.sent_at.astimezone(UTC).strftime("%a %d %b %Y %H:%M UTC")
+    when = agent_time(m.sent_at, zone, "%a %d %b %Y %H:%M")
     head = Text()
     head.append(who, style="bold")
     head.append(
@@ -109,6 +111,8 @@ def message_text(
         text.append(addressed, style="dim")
     text.append("\n")
     text.append(fold_quotes(body, show_quotes) or ("(no note)" if m.forwarded else "(no text)"))
+    if m.clock_notes:  # its date could not be trusted (e.g. an offset of +99:00): say so
+        text.append(f"\nⓘ {'; '.join(m.clock_notes)}", style="dim")
     if m.links:  # a note naming a bug links the conversation: never silently
         refs = ", ".join(one_line(r, 80) for r in m.links[:10])
         text.append(f"\n🔗 Linked to {refs} · F follows up when fixed", style="bold yellow")
@@ -135,14 +139,17 @@ def _size(value: object) -> str:
     return size(value if isinstance(value, int) else 0)
 
 
-def header_text(thread: Thread, viewers: list[tuple[str, str]]) -> Text:
-    """Subject, number, status, channel, assignee, tags, and who else is here."""
+def header_text(thread: Thread, viewers: list[tuple[str, str]], zone: str = "UTC") -> Text:
+    """Subject, number, status (a snooze's wake time on the agent's clock, ``zone``),
+    channel, assignee, tags, and who else is here."""
+    from inbox_tui.services.agent_clock import agent_time
+
     c = thread.conversation
     header = Text()
     header.append(one_line(c.subject, 300), style="bold")
     header.append(f"\n#{c.id} · {c.status}", style="dim")
     if c.snoozed_until:
-        header.append(f" until {c.snoozed_until:%d %b %H:%M} UTC", style="dim")
+        header.append(f" until {agent_time(c.snoozed_until, zone)}", style="dim")
     header.append(f" · {c.channel} · assigned to {c.assignee or 'nobody'}", style="dim")
     if thread.customer_clock:  # the customer's local time (services/clock)
         header.append(f" · {thread.customer_clock}", style="dim")
@@ -150,6 +157,8 @@ def header_text(thread: Thread, viewers: list[tuple[str, str]]) -> Text:
         header.append("  " + " ".join(f"#{one_line(t, 40)}" for t in c.tags), style="cyan")
     for fired in thread.rules_fired[-3:]:  # why it was tagged or assigned (cleaned)
         header.append(f"\n⚙ rule {fired}", style="dim")
+    if thread.target_set:  # its own response target, set by hand (cleaned)
+        header.append(f"\n⏱ {thread.target_set}", style="dim")
     if viewers:
         header.append(
             "\n◉ " + ", ".join(f"{one_line(n, 40)} is {a}" for n, a in viewers),
@@ -174,7 +183,7 @@ class _Block:
     lines: list[Strip] = field(default_factory=list)
 
 
-class ThreadView(ScrollView, can_focus=True):
+class ThreadView(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
     BINDINGS = [
         Binding("j,down", "scroll_down", "Scroll down", show=False, id="thread.down"),
         Binding("k,up", "scroll_up", "Scroll up", show=False, id="thread.up"),
@@ -218,7 +227,9 @@ class ThreadView(ScrollView, can_focus=True):
         self._width = 0  # the width they were laid out at
         self._guess = 0  # estimated lines of the blocks not laid out yet
         self._reveal: int | None = None  # the conversation to show at its latest message
+        self._arrived: int | None = None  # a message new since the last show: its head in sight
         self._line_style: Style | None = None  # rich_style during one render_lines
+        self._sizing = False  # laying out in the screen's layout, which paints us whole
 
     def reveal_latest(self, conversation_id: int) -> None:
         """Scroll to the customer's last message (now, or when this conversation is
@@ -243,6 +254,17 @@ class ThreadView(ScrollView, can_focus=True):
             # its author line.
             self.scroll_to(y=line + 1 if self.size.height < 6 else line, animate=False)
 
+    def _scroll_to_arrived(self) -> None:
+        """To the end, unless that hides the head of the message that just arrived (a
+        forward quoting a whole conversation ends in the customer's words, and read as
+        if nothing had been added: walk5): then that head at the top."""
+        arrived, self._arrived = self._arrived, None
+        line = self.line_of(arrived) if arrived is not None else None
+        if line is None or line >= self.max_scroll_y:
+            self.scroll_end(animate=False)
+        else:
+            self.scroll_to(y=line, animate=False)
+
     def window_for(self, conversation_id: int) -> int:
         shown_id, wanted = self.window
         return wanted if shown_id == conversation_id else WINDOW
@@ -264,6 +286,8 @@ class ThreadView(ScrollView, can_focus=True):
             self._scroll = "top"
         elif len(thread.messages) > len(before.messages) and not self.keep_top:
             self._scroll = "end"  # a new message (a reply sent, the customer wrote)
+            known = {m.id for m in before.messages}
+            self._arrived = next((m.id for m in thread.messages if m.id not in known), None)
         else:
             self._scroll = self.scroll_y  # a reload after an action: stay where the reader is
         self._rebuild()
@@ -310,7 +334,7 @@ class ThreadView(ScrollView, can_focus=True):
             self.scroll_to(y=0, animate=False, immediate=True)
         elif where == "end":
             self._lay_out_until(None)
-            self.call_after_refresh(self.scroll_end, animate=False)
+            self.call_after_refresh(self._scroll_to_arrived)
         else:
             assert isinstance(where, float | int)
             self._lay_out_until(int(where) + self.size.height)
@@ -356,7 +380,8 @@ class ThreadView(ScrollView, can_focus=True):
         self.set_reactive(ScrollView.virtual_size, size)
         if self.is_mounted:
             self._scroll_update(size)
-        self.refresh()
+        if not self._sizing:
+            self.refresh()
 
     def _lines(self, block: _Block, width: int) -> list[Strip]:
         blank = Strip.blank(width)
@@ -364,7 +389,7 @@ class ThreadView(ScrollView, can_focus=True):
             if self.thread is None:
                 text = Text("Select a conversation and press Enter.", style="dim")
                 return [Strip(line, width) for line in self._wrap(text, width, Style())]
-            lines = self._wrap(header_text(self.thread, self.viewers), width, Style())
+            lines = self._wrap(header_text(self.thread, self.viewers, self.zone), width, Style())
             return [*(Strip(line, width) for line in lines), blank]
         if block.kind == "earlier" and self.thread is not None:
             more = min(self.thread.earlier, WINDOW)
@@ -394,6 +419,17 @@ class ThreadView(ScrollView, can_focus=True):
         console = self.app.console
         options = console.options.update(width=max(1, width), height=None)
         return console.render_lines(text, options, style=style, pad=True)
+
+    def sized(self) -> None:
+        """In the screen's layout (shown, or resized): lay out what is on screen at the
+        new width now, before the paint. Laid out while rendering, the new virtual size
+        asked for the view and its scrollbar to be painted again a frame later."""
+        if self.scrollable_content_region.width != self._width:
+            self._sizing = True
+            try:
+                self._relayout()
+            finally:
+                self._sizing = False
 
     def on_resize(self, event: events.Resize) -> None:
         if self.scrollable_content_region.width != self._width:

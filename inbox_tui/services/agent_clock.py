@@ -1,0 +1,61 @@
+"""The agent's clock: every time the TUI and the CLI show an agent (a snooze's wake time,
+a message's date, a scheduled reply, a conflict's "changed at"), and every wall-clock
+time they type ("tomorrow", "friday 2pm", "17:00", "2026-12-01 09:00"), is on their own
+clock: ``[agent] timezone``, else the system's (``when.local_zone_name``). Times are kept
+in UTC; this is the one place they become the agent's. The customer's clock is
+``services/clock``.
+
+Pure: no store, no textual (the list imports it before the store is open).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, tzinfo
+from functools import lru_cache
+
+from inbox_tui.when import SNOOZE_PRESETS, local_zone_name, snooze_until
+
+DAY_TIME = "%a %d %b %H:%M"  # "Mon 07 Dec 09:00"
+
+
+@lru_cache(maxsize=64)
+def zone_of(name: str) -> tzinfo:
+    """The zone named (an IANA name, as ``agent_zone`` gives it); UTC when it is not a
+    known zone, which its abbreviation then says."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        return UTC
+
+
+def agent_zone(configured: str | None) -> str:
+    """The agent's zone name: ``[agent] timezone`` when set, else the system's."""
+    return local_zone_name(configured)
+
+
+def agent_time(at: datetime, zone: str, fmt: str = DAY_TIME, *, named: bool = True) -> str:
+    """``at`` on the agent's clock in ``fmt``, followed by the zone's abbreviation
+    ("Mon 07 Dec 09:00 CET"; across a DST change the abbreviation changes with it).
+    ``named=False`` leaves the abbreviation out (a column of dates)."""
+    if at.tzinfo is None:  # the store's times are UTC
+        at = at.replace(tzinfo=UTC)
+    local = at.astimezone(zone_of(zone))
+    shown = local.strftime(fmt)
+    return f"{shown} {local.tzname() or zone}" if named else shown
+
+
+def read_time(value: str, now: datetime, zone: str) -> datetime:
+    """A time the agent typed (``3h``, ``tomorrow 2pm``, ``friday``, ``2026-12-01
+    09:00``), wall-clock times read on their clock; in UTC. Raises ValueError."""
+    return snooze_until(value, now, zone_of(zone))
+
+
+def snooze_presets(now: datetime, zone: str) -> list[tuple[str, str, str]]:
+    """The snooze picker's presets with the time each wakes at on the agent's clock:
+    ``(value, label, "Tue 08 Dec 09:00 CET")``."""
+    return [
+        (value, label, agent_time(read_time(value, now, zone), zone))
+        for value, label in SNOOZE_PRESETS
+    ]

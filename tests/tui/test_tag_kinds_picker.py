@@ -1,0 +1,49 @@
+"""The ``t`` picker: a name typed there is created as a modifier by Enter (walk3 13,
+walk4 7: it became a category, counted by the stats' "closed without a category" share
+and asked about on closing); the row under it, "New category", makes a category."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from inbox_tui.models import Tag
+from tests.tui.conftest import make_app, settle
+from tests.tui.test_triage_keys import tags_of
+
+SIZE = (100, 30)
+
+
+def kind_of(store, name: str) -> str | None:
+    with store.read() as s:
+        tag = s.exec(select(Tag).where(Tag.name == name)).first()
+        return tag.kind if tag else None
+
+
+def rows(picker) -> list[str]:
+    ol = picker.query_one("OptionList")
+    return [str(ol.get_option_at_index(i).prompt) for i in range(ol.option_count)]
+
+
+async def test_enter_makes_a_modifier_and_the_next_row_a_category(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        cid = app.main.conv_list.current_row().id
+        await pilot.press("enter", "t")
+        await settle(pilot)
+        await pilot.press(*"wobbly")
+        await settle(pilot)
+        shown = rows(app.screen)
+        assert shown[:2] == ["+ New tag (modifier) “wobbly”", "+ New category “wobbly”"]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "wobbly" in tags_of(demo_store, cid)
+        assert kind_of(demo_store, "wobbly") == "modifier"
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press(*"crashy", "down", "enter")
+        await settle(pilot)
+        assert "crashy" in tags_of(demo_store, cid)
+        assert kind_of(demo_store, "crashy") == "category"
+        told = [str(n.message) for n in app._notifications]
+        assert any("with crashy (a new category)" in m for m in told), told
