@@ -14,7 +14,7 @@ from sqlmodel import select
 from inbox_tui import cli
 from inbox_tui.incoming import IncomingMessage
 from inbox_tui.ingest import Ingestor
-from inbox_tui.models import Conversation, Event
+from inbox_tui.models import Conversation, Event, TagKind
 from inbox_tui.services import core, undo
 from inbox_tui.store import Store
 
@@ -270,8 +270,9 @@ def test_closing_under_ask_says_it_has_no_category(setup, capsys, smtp_server):
     from inbox_tui.services import triage
 
     store, cid, base = setup
-    store.run(triage.ensure_tag, "bug")
-    store.run(triage.ensure_tag, "billing")
+    # The team's categories (a tag made on the fly is a modifier).
+    store.run(triage.ensure_tag, "bug", TagKind.CATEGORY)
+    store.run(triage.ensure_tag, "billing", TagKind.CATEGORY)
     code, out, err = conv(capsys, base, "status", str(cid), "closed")
     assert code == 0, err
     assert out == (
