@@ -133,3 +133,25 @@ async def test_esc_without_sending_keeps_reply_all_and_send_at(
         await settle(pilot)
         await _open_review(pilot, cid, "r")
         assert "\n".join(_lines(review_shown(app), "Cc", "Send at", "Files")) == expected
+
+
+async def test_a_on_a_reply_all_draft_says_reply_to_all_once(demo_store, smtp_server):
+    """walk6: A on a conversation with a reply-all draft titled the composer "Reply to all
+    to all to #256 …" (the draft's mode was added to a title that had it)."""
+    cid = seed_cc_mail(demo_store)
+    app = _app(demo_store, smtp_config(smtp_server, undo=30), datetime.now(UTC))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.main.open_conversation(cid)
+        await settle(pilot)
+        await pilot.press("A")
+        await settle(pilot)
+        await pilot.press(*"Draft text", "escape")  # kept as a draft
+        await settle(pilot)
+        for key in ("A", "r"):
+            await pilot.press(key)
+            await settle(pilot)
+            title = app.screen.title_text
+            assert title.startswith("Reply to all to ") and "to all to all" not in title, title
+            await pilot.press("escape")
+            await settle(pilot)

@@ -269,7 +269,9 @@ class ReplyFlows(FlowsBase):
             started(start)
         if composer.is_attached:
             title = composer.title_text
-            if start.review is not None and start.review.reply_all:  # a reply-all draft
+            reply_all = start.review is not None and start.review.reply_all
+            if reply_all and not title.startswith("Reply to all"):  # r on a reply-all draft
+                # (A opened it as one already: walk6 saw "Reply to all to all to #256".)
                 title = title.replace("Reply to ", "Reply to all to ", 1)
             title += " (your draft)" if start.had_draft else ""
             composer.fill(start.text, headers=start.headers, title=title)
