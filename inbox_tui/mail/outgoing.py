@@ -230,6 +230,10 @@ def _shown(name: str, addr: str | None) -> str:
     """An address as a person reads it (not RFC 2047-encoded: this is body text)."""
     name = " ".join(name.split())
     if name and addr:
+        # Quoted when it holds a comma or other specials, as in the header it came from:
+        # "Accounts, BigCorp" <ap@…> (walk6: unquoted, the Cc line read as two people).
+        if any(c in name for c in ',;:<>@()[]"\\'):
+            name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
         return f"{name} <{addr}>"
     return name or addr or ""
 
