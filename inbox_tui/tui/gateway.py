@@ -152,6 +152,9 @@ class Gateway:
             _post(node, StoreWritten(ok(result) if callable(ok) else ok, result, flow))
 
         node.run_worker(job, thread=True, group=group)
+        started = getattr(node, "write_started", None)
+        if callable(started):  # the main screen: keys wait for the rows this changes
+            started(flow)
 
     def fire(self, node: DOMNode, fn: Callable[..., Any], *args: Any, group: str) -> None:
         """A write nobody waits for (presence): a failure is logged, not shown."""

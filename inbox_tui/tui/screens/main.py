@@ -344,6 +344,18 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
             return False
         return True
 
+    def write_started(self, flow: object) -> None:
+        """A change is on its way to the store (the gateway calls this). A triage action
+        on the list's conversations (a ``Flow``: tag, assign, status, snooze, close...)
+        may move them out of the view: keys for the list wait until it has been read
+        again after it (the write ends in a reload, a failure in a sentence). walk6:
+        ``e t`` typed at once tagged the conversation just closed, still on the row under
+        the cursor until the refresh."""
+        from inbox_tui.tui.screens.flows import Flow
+
+        if isinstance(flow, Flow) and flow.ids:
+            self._list_due = time.monotonic()
+
     def list_renamed(self, old: str, new: str) -> None:
         """The view shown was renamed: the same set under its new name."""
         if self._shown_what is not None and self._shown_what[0] == old:
@@ -476,6 +488,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
     ) -> None:
         if flt is not self._list_request:
             return  # the agent searched for something else meanwhile (see _show_list)
+        self._list_due = None  # the rows after an action are here: held keys act on them
         self.conv_list.show_rows(flt, total, pages, fresh=False)
         self._set_top(total)
 

@@ -142,8 +142,8 @@ class TriageFlows(MailFlows):
             self._collision(flow, message.error.changes)
             return
         self.opening_failed(flow)
-        if isinstance(flow, tuple) and flow and flow[0] is self._list_request:
-            self._list_due = None  # the list's read failed: keys wait for it no more
+        # The list's read failed, or a write that would have reloaded it: keys wait no more.
+        self._list_due = None
         for part in flow if isinstance(flow, tuple) else (flow,):
             if isinstance(part, FuzzyPicker) and part.waiting and part.is_attached:
                 part.dismiss(None)  # its choices will not come: no picker left "Loading…"
