@@ -360,6 +360,9 @@ class InOrderInput(Input):
             return
         if event.is_printable:
             return  # Input's own handler inserts it, in order
+        catch_up = getattr(self.screen, "catch_up", None)
+        if callable(catch_up):  # a picker: its rows for all the text typed before this key
+            catch_up()
         for key in (event.key, *event.aliases):
             for binding in self._bindings.key_to_bindings.get(key, []):
                 if binding.priority:

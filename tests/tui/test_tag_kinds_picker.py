@@ -47,3 +47,19 @@ async def test_enter_makes_a_modifier_and_the_next_row_a_category(demo_store):
         assert kind_of(demo_store, "crashy") == "category"
         told = [str(n.message) for n in app._notifications]
         assert any("with crashy (a new category)" in m for m in told), told
+
+
+async def test_a_name_then_down_enter_typed_at_once_makes_a_category(demo_store):
+    """walk6: ``t import-gap Down Enter`` in one write made a modifier: Down moved over
+    the rows shown for part of the name (its Changed messages were queued behind the
+    keys), and the rows for the whole name then put the highlight back on the first."""
+    from tests.tui.test_core_loop_day3 import burst
+
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        cid = app.main.conv_list.current_row().id
+        await burst(pilot, "t", *"import-gap", "down", "enter")
+        await settle(pilot, 5)
+        assert "import-gap" in tags_of(demo_store, cid)
+        assert kind_of(demo_store, "import-gap") == "category"

@@ -175,6 +175,7 @@ class FuzzyPicker(SaysInside, ModalScreen[str | None]):
         if typed in self.pins:
             self.dismiss(self.pins[typed])
             return
+        self.filter_text = typed
         self._fill(typed)
         if self._enter_typed:  # Enter came while "Loading…": it chooses now
             self._enter_typed = False
@@ -182,9 +183,11 @@ class FuzzyPicker(SaysInside, ModalScreen[str | None]):
 
     @property
     def answer_pending(self) -> bool:
-        """An Enter came while the choices were loading: it chooses once they are here,
-        so keys typed behind it wait for that answer (``tui/typeahead``)."""
-        return self._enter_typed
+        """The choices are loading, or an Enter came meanwhile (it chooses once they
+        are here): keys typed now wait for them (``tui/typeahead`` holds them and types
+        them in order once they are shown), so Down moves over the real rows (walk6:
+        "import-gap Down Enter" at once lost its Down to "Loading…" and made a modifier)."""
+        return self._enter_typed or self.waiting
 
     def _options(self, query: str) -> list[PickItem]:
         if not query:
@@ -237,11 +240,26 @@ class FuzzyPicker(SaysInside, ModalScreen[str | None]):
 
     @on(Input.Changed, "#filter")
     def _changed(self, event: Input.Changed) -> None:
-        self.filter_text = event.value
-        if event.value in self.pins:
-            self.dismiss(self.pins[event.value])
+        if event.value != event.input.value or event.value == self.filter_text:
+            return  # typed past (catch_up showed a later text), or shown already
+        self._filter_to(event.value)
+
+    def catch_up(self) -> None:
+        """Show the choices for the filter's text now, ahead of its Changed messages
+        (queued behind the keys typed with the text): a Down or Enter typed right after
+        the text acts on the rows for all of it (walk6: "import-gap Down Enter" at once
+        chose the row under "New tag" as it was for part of the name). InOrderInput calls
+        this before it runs such a key."""
+        value = self.query_one("#filter", Input).value
+        if value != self.filter_text:
+            self._filter_to(value)
+
+    def _filter_to(self, value: str) -> None:
+        self.filter_text = value
+        if value in self.pins:
+            self.dismiss(self.pins[value])
             return
-        self._fill(event.value)
+        self._fill(value)
 
     @on(Input.Submitted, "#filter")
     def _submitted(self, event: Input.Submitted) -> None:
