@@ -197,6 +197,20 @@ def test_refused_when_another_agent_acted_since(store):
     with pytest.raises(undo.UndoConflict, match=r"^Ann Lee changed “Printer 0” at \d\d:\d\d UTC"):
         store.run(undo.undo_last, "sam")
     assert (state(store, a), len(all_events(store))) == before
+    # On the agent's clock (walk6: a Berlin agent read "02:51 UTC").
+    note_at = max(e.at for e in all_events(store) if e.kind == "noted")
+    berlin = undo.agent_time(note_at, "Europe/Berlin", "%H:%M")
+    assert berlin.endswith(("CET", "CEST"))
+    with pytest.raises(undo.UndoConflict, match=f"at {berlin}, after your change"):
+        store.run(undo.undo_last, "sam", zone="Europe/Berlin")
+    # The reply conflict's sentence too (services/replies.changes_since).
+    from inbox_tui.models import Conversation
+    from inbox_tui.services.replies import changes_since
+
+    with store.read() as s:
+        version = s.get(Conversation, a).version
+        said = changes_since(s, a, version - 1, "Europe/Berlin")
+    assert said == [f"Ann Lee added a note at {berlin}"], said
 
 
 def test_refused_when_the_conversation_moved_on_without_an_agent(store):

@@ -60,6 +60,7 @@ from inbox_tui.models import (
     utcnow,
 )
 from inbox_tui.services import core, triage
+from inbox_tui.services.agent_clock import agent_time, agent_zone
 from inbox_tui.services.attachments import files_json, read_attachments
 from inbox_tui.services.drafts import delete_draft
 
@@ -89,7 +90,9 @@ def account_for(config: Config, source: str) -> Account | None:
     return None
 
 
-def changes_since(session: Session, conversation_id: int, seen_version: int) -> list[str]:
+def changes_since(
+    session: Session, conversation_id: int, seen_version: int, zone: str = "UTC"
+) -> list[str]:
     """Plain sentences for replies and notes by others after the agent's view. The
     version counter moves on every change; events after the one that made that version
     are found by counting back from the newest."""
@@ -107,7 +110,7 @@ def changes_since(session: Session, conversation_id: int, seen_version: int) -> 
     out = []
     for event, name, username in reversed(events):
         who = name or username or "The customer"
-        when = event.at.strftime("%H:%M UTC")
+        when = agent_time(event.at, zone, "%H:%M")  # on the agent's clock (walk6)
         if event.kind == EventKind.REPLIED.value:
             out.append(f"{who} replied at {when}")
         elif event.kind == EventKind.NOTED.value:
@@ -423,7 +426,8 @@ def queue_reply(
     text = _reply_text(body)
     conv = core.lock_conversation(session, conversation_id)
     if seen_version is not None and not force:
-        changes = changes_since(session, conversation_id, seen_version)
+        zone = agent_zone(config.agent.timezone)
+        changes = changes_since(session, conversation_id, seen_version, zone)
         if changes:
             raise Collision(changes)
     agent = core.ensure_agent(session, actor)

@@ -43,6 +43,7 @@ from inbox_tui.models import (
     utcnow,
 )
 from inbox_tui.services import core, triage, wording
+from inbox_tui.services.agent_clock import agent_time
 from inbox_tui.words import count
 
 DEFAULT_WINDOW = timedelta(minutes=10)
@@ -93,9 +94,11 @@ def undo_last(
     *,
     window: timedelta = DEFAULT_WINDOW,
     now: datetime | None = None,
+    zone: str = "UTC",
 ) -> Undone:
     """Revert ``actor``'s newest triage change made within ``window``. Raises
-    NothingToUndo or UndoConflict (one sentence each); nothing is changed then."""
+    NothingToUndo or UndoConflict (one sentence each, times on ``zone``'s clock: the
+    agent's); nothing is changed then."""
     now = now or utcnow()
     agent = session.exec(select(Agent).where(Agent.username == actor)).first()
     minutes = _minutes(window)
@@ -119,7 +122,7 @@ def undo_last(
         raise nothing
     nets = {cid: _net([e for e in events if e.conversation_id == cid]) for cid in conv_ids}
     for cid in conv_ids:
-        _check_unchanged(session, convs[cid], nets[cid], agent.id)
+        _check_unchanged(session, convs[cid], nets[cid], agent.id, zone)
 
     session.info[core.UNDOES] = batch
     if _by_hand(events):
@@ -254,7 +257,9 @@ def _net(events: list[Event]) -> _Net:
     return net
 
 
-def _check_unchanged(session: Session, conv: Conversation, net: _Net, me: int) -> None:
+def _check_unchanged(
+    session: Session, conv: Conversation, net: _Net, me: int, zone: str = "UTC"
+) -> None:
     """Raise UndoConflict when anyone else changed the conversation after the batch."""
     subject = sanitize.one_line(conv.subject or "(no subject)", 60)
     later = session.exec(
@@ -271,7 +276,7 @@ def _check_unchanged(session: Session, conv: Conversation, net: _Net, me: int) -
         event, name, username = later
         who = sanitize.one_line(name or username or "another agent", 60)
         raise UndoConflict(
-            f"{who} changed “{subject}” at {event.at.strftime('%H:%M')} UTC, after your "
+            f"{who} changed “{subject}” at {agent_time(event.at, zone, '%H:%M')}, after your "
             "change; nothing was undone."
         )
     if not _still_as_left(session, conv, net):

@@ -38,12 +38,16 @@ class ReplyFlows(FlowsBase):
         """ctrl+z / U: revert this agent's last triage change (services/undo.py)."""
         from datetime import timedelta
 
+        from inbox_tui.services.agent_clock import agent_zone
         from inbox_tui.services.undo import undo_last
 
         window = timedelta(minutes=self.config.undo_minutes)
+        zone = agent_zone(self.config.agent.timezone)  # a conflict's time on its clock
         now = self.clock()
         self.gateway.write(
-            self, lambda s: undo_last(s, self.me, window=window, now=now), flow=UndoFlow()
+            self,
+            lambda s: undo_last(s, self.me, window=window, now=now, zone=zone),
+            flow=UndoFlow(),
         )
 
     # -- notes and replies ---------------------------------------------------------------
