@@ -139,7 +139,9 @@ def test_every_corpus_attachment_round_trips_byte_for_byte(
 
         out = tmp_path / f"saved-{n}"
         said = "".join(
-            run(capsys, "--db", url, "attachments", str(cid), "--save", str(out)) for cid in cids
+            # --all: every copy too (without it a file carried twice is written once).
+            run(capsys, "--db", url, "attachments", str(cid), "--save", str(out), "--all")
+            for cid in cids
         )
         counts = re.findall(r"^(\d+) of \d+ attachments saved\.$", said, re.M)
         saved = sum(int(c) for c in counts)
