@@ -80,7 +80,7 @@ def run_confirmed(ctx: Context) -> int:
         bug = f" ({one_line(c.bug, 60)})" if c.bug else ""
         print(
             f"{one_line(c.name, 60)!r}{bug}: {len(c.conversations)} conversations, confirmed "
-            f"{c.confirmed_at:%a %d %b %H:%M} UTC by {one_line(c.by, 40)}; search tag:{c.tag}"
+            f"{c.confirmed_at:%a %d %b %H:%M} UTC by {one_line(c.by, 40)}; search tag:{one_line(c.tag, 80)}"
         )
         print(f"  conversations: {' '.join(str(i) for i in sorted(c.conversations))}")
     return 0

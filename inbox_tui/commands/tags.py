@@ -43,7 +43,7 @@ def run_list(ctx: Context) -> int:
         if ctx.args.json:
             print(json.dumps({"name": name, "kind": kind, "conversations": n}))
         else:
-            print(f"{one_line(name, 40):<40}  {kind:<8}  {n:>7,}")
+            print(f"{one_line(name, 40):<40}  {one_line(kind, 12):<8}  {n:>7,}")
     if not tags and not ctx.args.json:
         print("No tags yet.")
     return 0
