@@ -67,9 +67,12 @@ class PaneLoaded(Loaded):
 class Polled(Message):
     """The app's poll looked at the store (posted to this screen by the app's worker)."""
 
-    def __init__(self, changed: bool, presence: dict[int, list[tuple[str, str]]]) -> None:
+    def __init__(
+        self, changed: bool, presence: dict[int, list[tuple[str, str]]], views: bool = False
+    ) -> None:
         self.changed = changed
         self.presence = presence
+        self.views = views  # the saved views changed (the CLI or another agent)
         super().__init__()
 
 
@@ -500,6 +503,8 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         self.thread_view.set_viewers(message.presence)  # the open thread's "◉ … is viewing"
         if message.changed:
             self.store_changed()
+        if message.views:  # a view renamed or deleted elsewhere: the panel and title follow
+            self.load_views()
 
     def on_status_news(self, message: StatusNews) -> None:
         if self.query("#status"):
