@@ -3,6 +3,9 @@ failed before its fix."""
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from textual.widgets import Input
 
 from tests.tui.conftest import make_app, settle
@@ -64,3 +67,33 @@ async def test_enter_on_the_incident_name_takes_the_suggestion(demo_store):
         await settle(pilot)
         question = await _question_after_no_macro(pilot)
     assert f"Confirm the incident “{suggested}” (tag incident:" in question, question
+
+
+@pytest.fixture
+def forwarded(smtp_server, sqlite_store, tmp_path):
+    """INV-2291 from the customer, forwarded whole, a note and a reply with files
+    (test_attachments_by_message; seeded outside the test's event loop)."""
+    from tests.test_attachments_by_message import _seed
+
+    return sqlite_store, _seed(sqlite_store, tmp_path, smtp_server)
+
+
+async def test_every_attachment_row_has_its_date_at_80_columns(forwarded):
+    """walk6 #10: in ``P`` a forward's rows ("forward by Sam Carter") had no date where
+    the customer's rows beside them had one: the date was the first thing dropped."""
+    from textual.widgets import OptionList
+
+    store, cid = forwarded
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.main.open_conversation(cid)  # pending, after the reply
+        await settle(pilot)
+        await pilot.press("P")
+        await settle(pilot, 5)
+        ol = app.screen.query_one(OptionList)
+        rows = [str(ol.get_option_at_index(i).prompt) for i in range(ol.option_count)]
+    whose = ["from Priya", "from Priya", "forward by Sam", "forward by Sam", "note by", "reply by"]
+    assert len(rows) == len(whose) and all(w in r for w, r in zip(whose, rows, strict=True)), rows
+    dated = [r for r in rows if re.search(r", \d\d [A-Z][a-z]{2} \d\d:\d\d$", r)]
+    assert dated == rows, rows
