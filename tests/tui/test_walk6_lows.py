@@ -97,3 +97,44 @@ async def test_every_attachment_row_has_its_date_at_80_columns(forwarded):
     assert len(rows) == len(whose) and all(w in r for w, r in zip(whose, rows, strict=True)), rows
     dated = [r for r in rows if re.search(r", \d\d [A-Z][a-z]{2} \d\d:\d\d$", r)]
     assert dated == rows, rows
+
+
+async def _choose(pilot, view: str) -> None:
+    pilot.app.main.choose_view(view)
+    await settle(pilot, 5)
+
+
+@pytest.mark.parametrize("size", [(160, 48), (120, 36)])
+async def test_an_empty_list_shows_no_conversation_beside_it(demo_store, size):
+    """An empty Mentions view (and a search that finds nothing) still previewed the
+    conversation the list before it had under the cursor: at 160 columns the thread
+    beside the list. At 120 columns the side pane (F5, the customer's card) already
+    followed the empty list: kept as the guard of the whole class."""
+    app = make_app(demo_store)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot, 5)
+        main = app.main
+        if size[0] < 140:
+            await pilot.press("f5")  # the pane beside the list, about the cursor's row
+            await settle(pilot, 5)
+            await pilot.press("escape")  # back to the list, the pane stays
+            await settle(pilot)
+        first = main.conv_list.current_row().id
+        assert main.pane_target() == first
+        if size[0] >= 140:
+            assert main.thread_view.thread.conversation.id == first
+        for empty in ("mentions", "search"):
+            if empty == "mentions":
+                await _choose(pilot, "mentions")
+            else:
+                await _choose(pilot, "open")
+                assert main.pane_target() == first
+                await pilot.press("slash", *"zzqqxxnothing", "enter")
+                await settle(pilot, 5)
+            assert main.conv_list.total == 0, empty
+            assert main.pane_target() is None, empty
+            assert main.thread_view.thread is None, empty
+            if main.pane_shown():
+                assert "No conversation is highlighted" in str(
+                    main.side_pane.query_one("#pane-head").render()
+                ), empty
