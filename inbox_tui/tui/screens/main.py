@@ -530,8 +530,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
             self.open_id = row.id
             self._load_thread(row.id)
         elif row is None and self.open_id is not None and not self.has_class("-reading"):
-            # No rows (an empty Mentions view, a search that finds nothing): the preview
-            # showed the conversation of the list before, which is not in this one.
+            # No rows (an empty view or search): the preview showed the list before's.
             self.open_id = None
             self.thread_view.show(None)
             self.post_message(OpenChanged())  # presence: not viewing it any more
