@@ -354,11 +354,15 @@ class Prompt(SaysInside, ModalScreen[str | None]):
         value: str = "",
         *,
         check: Callable[[str], str | None] | None = None,
+        suggestion: str = "",
     ) -> None:
         super().__init__()
         self.title_text, self.placeholder, self.value = title, placeholder, value
         self.check = check  # the value → an error sentence (the dialog stays), or None
         self._refused_text = False  # the error line is about the text as it was typed
+        # A name the app suggests (an incident's): shown greyed in the empty box, taken
+        # by Enter, replaced by what is typed (as real text, typing appended to it).
+        self.suggestion = one_line(suggestion, 300)
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -369,7 +373,7 @@ class Prompt(SaysInside, ModalScreen[str | None]):
             # whole, out of sight, and the first key typed replaced it): ctrl+u clears.
             yield InOrderInput(
                 value=one_line(self.value, 2000),
-                placeholder=self.placeholder,
+                placeholder=self.suggestion or self.placeholder,
                 select_on_focus=False,
             )
             yield Static(id="prompt-error")
@@ -384,11 +388,12 @@ class Prompt(SaysInside, ModalScreen[str | None]):
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
-        problem = self.check(event.value) if self.check and event.value.strip() else None
+        value = event.value if event.value.strip() or not self.suggestion else self.suggestion
+        problem = self.check(value) if self.check and value.strip() else None
         if problem:
             self._refuse(problem)
             return
-        self.dismiss(event.value)
+        self.dismiss(value)
 
     def _refuse(self, problem: str) -> None:
         self.say(problem, error=True)
