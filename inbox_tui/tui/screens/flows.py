@@ -128,7 +128,6 @@ class FlowsBase(Screen[None]):
     clock: Callable[[], datetime]
     zone: str  # the agent's time zone (services/agent_clock): every time shown is in it
     open_id: int | None
-    open_version: int | None
     query_text: str
     search_everywhere: bool
     view: str

@@ -169,7 +169,6 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         self.by_time_left = False  # O: the list sorted by time left (services/due_order)
         self.replying_to: int | None = None
         self.open_id: int | None = None
-        self.open_version: int | None = None
         self.saved_views: dict[str, SavedView] = {}
         self._list_request: ConversationFilter | None = None  # the filter last asked for
         # The first page, read while the screen was being built (prefetch_first_page).
@@ -185,6 +184,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         self._search_return: tuple[str, str, bool, int | None] | None = None
         self._thread_return: int | None = None  # the thread a pane's Enter left (Esc)
         self._opening: int | None = None  # opened from the list, its thread not here yet
+        self._opening_reads = Awaited(ANSWER_SECONDS)
         self._keys_for: tuple[int, int, bool] | None = None  # what the footer shows
         self._early = False  # the list shows the first page read before the store opened
         self._shown_what: tuple[str, str, bool, bool] | None = None  # what the list shows
@@ -339,11 +339,14 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         """Keys wait (tui/typeahead.py holds them) while the rows they are typed for are
         on their way: the list's after a search's Enter, a view chosen, Esc back from a
         search or a write (a ``j`` typed right after Enter moved the cursor over the old
-        rows, which the results then replaced); the side pane's, for keys typed into it,
-        after it was opened or the cursor moved. Not keys for a text box."""
+        rows, which the results then replaced); a thread's opened from the list; the side
+        pane's, for keys typed into it, after it was opened or the cursor moved. Not keys
+        for a text box."""
         if isinstance(self.focused, Input):
             return False
-        return self._list_reads.due or (self._pane_has_focus() and self._pane_reads.due)
+        if self._list_reads.due or self._opening_reads.due:
+            return True
+        return self._pane_has_focus() and self._pane_reads.due
 
     def list_renamed(self, old: str, new: str) -> None:
         """The view shown was renamed: the same set under its new name."""

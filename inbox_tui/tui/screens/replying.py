@@ -243,7 +243,11 @@ class ReplyFlows(FlowsBase):
                     on_cancel=lambda: self._keep_draft(conv_id, draft, "reply", kept),
                 )  # fmt: skip
 
-        seen = self.open_version if conv_id == self.open_id else None
+        # What the agent has seen of it: the version of the thread on screen, if it is
+        # this conversation's (at 160 columns j moves the preview before its thread has
+        # come: the one still shown is the row left), else the version when r began.
+        shown = self.thread_view.thread
+        seen = shown.version if shown is not None and shown.conversation.id == conv_id else None
         composer = self._open_composer(
             conv_id, "reply", title, done, open_editor=self.config.compose_in_editor,
             config=self.config,
