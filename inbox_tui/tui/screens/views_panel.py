@@ -209,7 +209,7 @@ class ViewsPanel(FlowsBase):
                 # the rename may be refused), with the search and scope it had.
                 flow = Flow([], after=lambda: self._view_renamed(name, clean))
                 ok = f"Renamed the view to “{clean}”."
-                self.gateway.write(self, rename_view, name, new, ok=ok, flow=flow)
+                self.store_write(rename_view, name, new, ok=ok, flow=flow)
 
         def deleted(yes: bool | None) -> None:
             if yes:
@@ -218,7 +218,7 @@ class ViewsPanel(FlowsBase):
                     self.reload()
                 ok = f"Deleted the view “{name}”."
                 flow = Flow([], after=self.load_views)
-                self.gateway.write(self, delete_view, name, ok=ok, flow=flow)
+                self.store_write(delete_view, name, ok=ok, flow=flow)
 
         if what == "rename":
             self.app.push_screen(
