@@ -14,14 +14,18 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from inbox_tui.services.stats_queries import BUCKET_US, local_cell, rating_owner
 from inbox_tui.store.aggregates import from_us
 
-if TYPE_CHECKING:
-    from inbox_tui.services.stats import BusinessHours
+
+class WorkingTime(Protocol):
+    """``services.stats.BusinessHours``, as the figures use it."""
+
+    def seconds_between(self, a: datetime, b: datetime) -> float: ...
+
 
 _gc_lock = threading.Lock()
 _gc_paused = [0, False]  # reports running; whether the collector was on before the first
@@ -253,7 +257,7 @@ class ConversationFigures:
     def __init__(
         self,
         tally: Tally,
-        bh: BusinessHours | None,
+        bh: WorkingTime | None,
         tz: ZoneInfo,
         detail: bool | None,
         lo: int,
