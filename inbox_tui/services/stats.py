@@ -40,11 +40,11 @@ from inbox_tui.services.stats_figures import percentile as percentile
 from inbox_tui.services.stats_queries import (
     BUCKET_US,
     CONVERSATIONS,
-    EVENTS,
     FIRST_MESSAGES,
     INCIDENT_CONVERSATIONS,
     INCOMING,
     RATINGS,
+    events_query,
     local_cell,
     period_params,
     rating_owner,
@@ -293,18 +293,21 @@ def _compute(
     stay empty), for the previous period."""
     p = period_params(since, until)
     tally = Tally(_agent_names(session), only_agent)
-    tally.count_events(dialect.raw_rows(session, EVENTS, p), skip)
+    agents = sorted(tally.wanted_set)
+    events = events_query(dialect.is_postgres(session.connection()), len(agents))
+    ids = {f"a{i}": agent_id for i, agent_id in enumerate(agents)}
+    tally.count_events(dialect.raw_rows(session, events, {**p, **ids}), skip)
 
+    times = ConversationFigures(tally, bh, tz, detail, p["lo"], p["hi"])
     heat = [[0] * 24 for _ in range(7)]
     n_days = max(1, math.ceil((until - since).total_seconds() / 86400))
     daily = [0] * n_days
     for bucket, day, n in session.execute(INCOMING, p).all() if detail is not None else ():
-        wd, hour = local_cell(bucket * BUCKET_US, tz)
+        wd, hour = times.cell(bucket * BUCKET_US)  # shared: first messages are incoming
         heat[wd][hour] += n
         daily[min(n_days - 1, day)] += n
 
     rows = dialect.raw_rows(session, CONVERSATIONS if detail is not None else FIRST_MESSAGES, p)
-    times = ConversationFigures(tally, bh, tz, detail, p["lo"], p["hi"])
     times.skip = skip
     times.add_all(rows)
     times.summarise()

@@ -13,12 +13,12 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from inbox_tui.services.stats_queries import BUCKET_US, local_cell, rating_owner
-from inbox_tui.store.aggregates import from_us
+from inbox_tui.store.aggregates import EPOCH, from_us
 
 
 class WorkingTime(Protocol):
@@ -165,22 +165,21 @@ class Tally:
         return self.agents[name]
 
     def count_events(self, rows: Iterable[tuple[Any, ...]], skip: frozenset[int]) -> None:
-        """From the period's ``EVENTS`` rows (kind, agent, conversation, duration): the
-        counts, the distinct conversations closed and handled (per agent, and for the
-        team, whose members may share them), and the response and time-to-close
-        summaries (durations of the ``skip`` conversations left out)."""
-        groups: dict[tuple[str, int], list[tuple[Any, ...]]] = defaultdict(list)
-        for row in rows:  # grouped in one pass; each group is then taken apart in C
-            groups[row[0], row[1]].append(row)
-        closed_by: dict[int, set[int]] = {}
-        handled_by: dict[int, set[int]] = defaultdict(set)
+        """From the period's ``events_query`` rows, one per (kind, agent): how many, and
+        their conversations and durations as comma-separated lists in the same order (a
+        missing duration is empty). The counts, the distinct conversations closed and
+        handled (per agent, and for the team, whose members may share them), and the
+        response and time-to-close summaries (durations of the ``skip`` conversations
+        left out). Conversations are compared as their decimal text: the same ids."""
+        closed_by: dict[int, set[str]] = {}
+        handled_by: dict[int, set[str]] = defaultdict(set)
         durations: dict[tuple[str, int | None], list[int]] = {}
-        for (kind, agent_id), group in sorted(groups.items()):
+        skipped = {str(c) for c in skip}
+        for kind, agent_id, n, convs_text, times_text in sorted(rows, key=lambda r: r[:2]):
             if agent_id not in self.wanted_set:
                 continue
             a = self.stats_for(agent_id)
-            _, _, convs, times = zip(*group, strict=True)
-            n = len(convs)
+            convs = convs_text.split(",")
             if kind == "replied":
                 a.replies_sent = n
                 handled_by[agent_id].update(convs)
@@ -196,14 +195,11 @@ class Tally:
             elif kind == "article":
                 a.articles_sent = n
             if kind in ("replied", "closed"):
+                times = times_text.split(",")
                 kept = (
-                    [
-                        t
-                        for c, t in zip(convs, times, strict=True)
-                        if t is not None and c not in skip
-                    ]
-                    if skip
-                    else [t for t in times if t is not None]
+                    [int(t) for c, t in zip(convs, times, strict=True) if t and c not in skipped]
+                    if skipped
+                    else list(map(int, filter(None, times)))
                 )
                 if kept:
                     kept.sort()
@@ -228,7 +224,10 @@ class Tally:
         agent's sorted durations (the team's list is their concatenation: sorting runs
         already in order is a merge)."""
         for kind in ("replied", "closed"):
-            merged = [d for (k, _), values in durations.items() if k == kind for d in values]
+            merged: list[int] = []
+            for (k, _), values in durations.items():
+                if k == kind:
+                    merged.extend(values)
             if merged:
                 durations[(kind, None)] = merged
         for (kind, agent_id), values in durations.items():
@@ -282,35 +281,35 @@ class ConversationFigures:
             found = self._cells[bucket] = local_cell(bucket * BUCKET_US, self.tz)
         return found
 
-    def tags(self, stored: str) -> set[str]:
-        """The tag set of a stored JSON list (the same few lists recur: parsed once)."""
-        parsed = self._tag_lists.get(stored)
-        if parsed is None:
-            parsed = self._tag_lists[stored] = frozenset(json.loads(stored))
-        return set(parsed)
-
     def add_all(self, rows: Iterable[tuple[Any, ...]]) -> None:
         """Every (conversation, first message, first response, its agent, last close, its
-        agent, tags) row of the period."""
+        agent, tags) row of the period, in one pass (the per-conversation rows, tags and
+        first responses). Times become datetimes as ``from_us`` makes them, inlined."""
         detail, names, tally, lo, hi = self.detail, self.tally.names, self.tally, self.lo, self.hi
         wanted, skip, first_us = tally.wanted_set, self.skip, self.first_us
+        parsed, convs, tagged = self._tag_lists, self.convs, self.tagged
+        epoch, us_ = EPOCH, timedelta
         for conv_id, first, first_resp, responder, closed, closer, tags in rows:
-            tag_set = self.tags(tags) if detail is not None else set()
-            if tag_set:
-                self.tagged.append((tag_set, first_resp, closed))
-            if detail:
-                self.convs.append(
-                    ConversationTimes(
-                        conv_id,
-                        "",
-                        first_message_at=from_us(first),
-                        first_response_at=None if first_resp is None else from_us(first_resp),
-                        first_responder=names.get(responder) if responder is not None else None,
-                        closed_at=None if closed is None else from_us(closed),
-                        closer=names.get(closer) if closer is not None else None,
-                        tags=tag_set,
+            if detail is not None:
+                tag_list = parsed.get(tags)
+                if tag_list is None:
+                    tag_list = parsed[tags] = frozenset(json.loads(tags))
+                tag_set = set(tag_list)
+                if tag_set:
+                    tagged.append((tag_set, first_resp, closed))
+                if detail:
+                    convs.append(
+                        ConversationTimes(
+                            conv_id,
+                            "",
+                            epoch + us_(0, 0, first),
+                            None if first_resp is None else epoch + us_(0, 0, first_resp),
+                            names.get(responder),
+                            None if closed is None else epoch + us_(0, 0, closed),
+                            names.get(closer),
+                            tag_set,
+                        )
                     )
-                )
             if first_resp is None or responder not in wanted or conv_id in skip:
                 continue
             if lo <= first < hi:
