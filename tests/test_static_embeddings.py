@@ -121,6 +121,40 @@ def test_word_pieces_by_distinct_word_are_the_tokenizers_own():
     assert max(map(len, whole)) == static_embeddings.MAX_PIECES  # the window was reached
 
 
+def test_words_met_in_an_earlier_batch_are_not_tokenized_again(monkeypatch):
+    """A first index encodes a help centre batch by batch; a word already tokenized is
+    remembered (the ids stay the tokenizer's, also after the memory is dropped when full)."""
+    table = static_embeddings.encoder()
+    assert table is not None
+    enc = static_embeddings.StaticEncoder(table.table, embeddings.tokenizer_path())
+    asked: list[str] = []
+    real = enc._tokenizer
+
+    class Counting:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def encode_batch_fast(self, words, **kw):
+            asked.extend(words)
+            return real.encode_batch_fast(words, **kw)
+
+    enc._tokenizer = Counting()
+    batches = [AWKWARD[:6], [*AWKWARD[6:], "payment failed again"], AWKWARD[::-1]]
+    monkeypatch.setattr(static_embeddings, "WORD_CACHE", 10**6)
+    for texts in batches:
+        whole = [e.ids for e in real.encode_batch(texts, add_special_tokens=False)]
+        lengths, ids = enc.pieces(texts)
+        assert lengths.tolist() == [len(w) for w in whole]
+        assert ids.tolist() == [i for w in whole for i in w]
+    assert len(asked) == len(set(asked))  # each distinct word once, over all batches
+    assert "failed" in asked and asked.count("payment") == 1
+    monkeypatch.setattr(static_embeddings, "WORD_CACHE", 3)  # full: forgotten, redone
+    for texts in batches:
+        whole = [e.ids for e in real.encode_batch(texts, add_special_tokens=False)]
+        assert enc.pieces(texts)[1].tolist() == [i for w in whole for i in w]
+    assert asked.count("payment") == 3  # once before, then in both batches that have it
+
+
 def add(s):
     for slug, title, body in ARTICLES:
         s.add(Article(slug=slug, title=title, body=body))
