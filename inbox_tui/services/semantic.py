@@ -480,7 +480,7 @@ def _static_in_workers(store: Store, source: tuple[str, str], parts: list[Todo])
     (tokenizing and summing: ~0.6 ms of CPU an article, on every core) and written here
     in order, a part per transaction. Returns how many parts were written: the rest is
     done in this process when a worker fails or there is no pool."""
-    pool = pipeline.pooled(sum(map(len, parts)))
+    pool = pipeline.pooled(sum(map(len, parts)), when_idle=True)
     if pool is None:
         return 0
     done = 0
