@@ -11,10 +11,10 @@ STAMP := $(VENV)/.installed
 # only to services, no circles.
 LINT_IMPORTS = $(BIN)/lint-imports --no-logo
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test,semantic]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test,semantic]'
 	touch $(STAMP)
 
 ## Run the TUI on a demo inbox (embedded SQLite, no config needed).
