@@ -297,3 +297,92 @@ def test_import_embeds_everything_fast_and_leaves_the_upgrade(tmp_path, capsys, 
     assert "ranked by the fast static model" not in capsys.readouterr().out
     assert cli.main(["--db", db, "suggest", "--text", "my card got declined", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["slug"] == "payment-failed"
+
+
+def test_a_first_import_on_a_fresh_machine_does_not_wait_for_the_table(
+    tmp_path, capsys, monkeypatch
+):
+    """The table costs ~40 s of CPU to distil: `make` builds it at install, and an import
+    on a machine without it never distils it (--wait does); suggestions work meanwhile
+    (words, and MiniLM's vectors of the few articles its budget covers), and the output
+    says so in one line. The TUI's background builds it."""
+    from inbox_tui.commands import articles as articles_command
+
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    for slug, title, body in ARTICLES:
+        (kb / f"{slug}.md").write_text(f"---\ntitle: {title}\n---\n{body}\n")
+    shared = static_embeddings.encoder()
+    assert shared is not None
+    distilled = []
+
+    def distil(enc):
+        distilled.append(enc)
+        return shared.table
+
+    monkeypatch.setattr(static_embeddings, "distil", distil)
+    monkeypatch.setenv(static_embeddings.CACHE_ENV, str(tmp_path / "fresh-cache"))
+    static_embeddings.reset_for_tests()
+    db = sqlite_url(tmp_path / "inbox.db")
+    try:
+        monkeypatch.setattr(articles_command, "IMPORT_UPGRADE_SECONDS", 0.0)
+        assert cli.main(["--db", db, "import", "articles", str(kb)]) == 0
+        out = capsys.readouterr().out
+        assert distilled == [] and articles_command.NO_TABLE in out
+        assert cli.main(["--db", db, "suggest", "--text", "export my data", "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)[0]["slug"] == "export-csv"
+        monkeypatch.setattr(articles_command, "IMPORT_UPGRADE_SECONDS", 10.0)
+        assert cli.main(["--db", db, "import", "articles", "--json", str(kb)]) == 0
+        out = json.loads(capsys.readouterr().out)
+        assert out["static_table"] == 0 and distilled == []
+        assert out["embedded"] == len(ARTICLES)  # no table: MiniLM's budget is spent at once
+        assert cli.main(["--db", db, "suggest", "--text", "my card got declined", "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)[0]["slug"] == "payment-failed"
+        assert cli.main(["--db", db, "import", "articles", "--wait", "--json", str(kb)]) == 0
+        out = json.loads(capsys.readouterr().out)
+        assert out["static_table"] == 1 and len(distilled) == 1
+        assert sorted((tmp_path / "fresh-cache").iterdir())  # cached for every process
+    finally:
+        static_embeddings.reset_for_tests()
+
+
+def test_an_unwritable_cache_means_no_table_not_one_per_process(tmp_path, monkeypatch):
+    """Without a writable cache the table would be distilled again by every process
+    (~40 s of CPU each): it is not built, one line says why, and the language model's
+    vectors are searched."""
+    shared = static_embeddings.encoder()
+    assert shared is not None
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")  # a cache folder inside a file: not writable, even for root
+    cache = blocked / "cache"
+    monkeypatch.setenv(static_embeddings.CACHE_ENV, str(cache))
+    monkeypatch.setattr(static_embeddings, "distil", lambda enc: shared.table)
+    static_embeddings.reset_for_tests()
+    try:
+        assert static_embeddings.encoder() is None
+        assert str(cache) in (static_embeddings.problem() or "")
+    finally:
+        static_embeddings.reset_for_tests()
+
+
+def test_the_install_step_builds_the_table_once(tmp_path, capsys, monkeypatch):
+    """`make`'s install runs `python -m inbox_tui.services.static_embeddings`: it builds
+    the table into the cache, finds it there the next time, and never fails an install
+    (without the model it says why)."""
+    shared = static_embeddings.encoder()
+    assert shared is not None
+    calls = []
+    monkeypatch.setattr(static_embeddings, "distil", lambda enc: calls.append(1) or shared.table)
+    monkeypatch.setenv(static_embeddings.CACHE_ENV, str(tmp_path / "cache"))
+    static_embeddings.reset_for_tests()
+    try:
+        assert static_embeddings.main() == 0
+        assert "table built" in capsys.readouterr().out and calls == [1]
+        static_embeddings.reset_for_tests()
+        assert static_embeddings.main() == 0
+        assert "already built" in capsys.readouterr().out and calls == [1]
+        embeddings.set_enabled(False)
+        assert static_embeddings.main() == 0
+        assert "not built" in capsys.readouterr().out
+    finally:
+        static_embeddings.reset_for_tests()

@@ -393,6 +393,7 @@ def catch_up(
     upgrade_limit: int | None = None,
     upgrade_seconds: float | None = None,
     report: dict[str, int] | None = None,
+    build_static: bool = True,
 ) -> int:
     """:func:`refresh_articles` and (unless told not to) :func:`refresh_conversations`
     for a running team: what is stale is read in one read session and embedded outside
@@ -406,12 +407,13 @@ def catch_up(
     done in the time left, it is all left to the background (a few MiniLM vectors of a
     large new help centre change no suggestion until nearly all are there). Returns how
     many MiniLM vectors were computed; ``report`` gets how many static ones ("static")
-    and how many articles are left for MiniLM ("left")."""
+    and how many articles are left for MiniLM ("left"). ``build_static``: distil the
+    static table first when this machine has none (else no static vectors)."""
     if embeddings.encoder() is None:
         return 0
     with store.read() as s:
         chunked = _chunked_articles(s)  # once for both models
-    static = catch_up_static(store, chunked)
+    static = catch_up_static(store, chunked, build=build_static)
     with store.read() as s:
         todo, gone = _stale_articles(s, ARTICLE, chunked)
         stale = len(todo)
@@ -453,10 +455,11 @@ def _in_budget(todo: Todo, start: int, spent: float, budget: float, searched: bo
     return per_chunk * sum(len(t[3]) for t in todo[start:]) <= budget - spent
 
 
-def catch_up_static(store: Store, chunked: Chunked | None = None) -> int:
+def catch_up_static(store: Store, chunked: Chunked | None = None, *, build: bool = True) -> int:
     """The static vectors of every article that has none for its current text (the
-    table is distilled first if this machine has none yet). Returns how many."""
-    enc = static_embeddings.encoder()
+    table is distilled first if this machine has none yet and ``build``). Returns how
+    many."""
+    enc = static_embeddings.encoder(build=build)
     if enc is None:
         return 0
     with store.read() as s:

@@ -259,6 +259,11 @@ def _load_or_build(build: bool) -> StaticEncoder | None:
     if table is None:
         if not build:
             return None
+        if not _writable(path.parent):
+            # Distilled in every process that wanted it (~40 s of CPU each time) is not a
+            # fallback: without the table, the language model's vectors are searched.
+            log.warning("no static embedding table: %s is not writable", path.parent)
+            return None
         table = distil(enc)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -272,6 +277,17 @@ def _load_or_build(build: bool) -> StaticEncoder | None:
         except OSError:  # no writable cache: the table lives in this process only
             log.warning("the static embedding table could not be cached", exc_info=True)
     return StaticEncoder(table, tokenizer, source)
+
+
+def _writable(folder: Path) -> bool:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError:
+        return False
+    return True
 
 
 _WORKER: dict[tuple[str, str], StaticEncoder] = {}
@@ -316,6 +332,23 @@ def encoder(*, build: bool = True) -> StaticEncoder | None:
     return _state["encoder"]  # type: ignore[no-any-return]
 
 
+PREPARING = (
+    "Suggestions rank by words while the fast static model is prepared "
+    "(once on this machine: about a minute)."
+)
+
+
+def problem() -> str | None:
+    """One line for the UI when the table cannot be kept (its cache is not writable),
+    else None."""
+    if available() or _writable(cache_dir()):
+        return None
+    return (
+        f"Suggestions use the language model as it indexes the help centre: {cache_dir()} "
+        "is not writable, so the fast static model cannot be kept."
+    )
+
+
 def available() -> bool:
     """Whether the static model can be used without distilling it now."""
     return encoder(build=False) is not None
@@ -329,3 +362,29 @@ def encode(texts: Sequence[str], *, build: bool = True) -> np.ndarray | None:
 def reset_for_tests() -> None:
     with _lock:
         _state.clear()
+
+
+def main() -> int:
+    """``python -m inbox_tui.services.static_embeddings``: build the table now (the
+    Makefile's install step does, so a first import or suggestion never waits ~40 s of
+    CPU for it). Says what it did; never fails an install."""
+    import time
+
+    if embeddings.encoder() is None:
+        print(f"static embedding table not built: {embeddings.status()}")
+        return 0
+    started = time.process_time()
+    built = not available()
+    enc = encoder()
+    if enc is None or enc.source is None:
+        print(f"static embedding table not cached: {cache_dir()} is not writable")
+        return 0
+    done = "built" if built else "already built"
+    print(
+        f"static embedding table {done} ({time.process_time() - started:.1f} s CPU): {enc.source[0]}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
