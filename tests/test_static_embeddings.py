@@ -386,3 +386,30 @@ def test_the_install_step_builds_the_table_once(tmp_path, capsys, monkeypatch):
         assert "not built" in capsys.readouterr().out
     finally:
         static_embeddings.reset_for_tests()
+
+
+def test_a_large_new_help_centre_does_not_load_minilm_in_the_import(tmp_path, capsys, monkeypatch):
+    """When MiniLM could not embed the new articles within the import's budget even at
+    its fastest, the import neither loads it (~0.3 s of CPU, 100 MB) nor probes its
+    speed: the static vectors are searched and the TUI's background does the rest."""
+    from inbox_tui.commands import articles as articles_command
+
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    for slug, title, body in ARTICLES:
+        (kb / f"{slug}.md").write_text(f"---\ntitle: {title}\n---\n{body}\n")
+    db = sqlite_url(tmp_path / "inbox.db")
+    chunks = sum(len(semantic.article_chunks(t, "", b)) for _, t, b in ARTICLES)
+    budget = chunks * semantic.MIN_CHUNK_SECONDS / 2  # too short for MiniLM at its best
+    monkeypatch.setattr(articles_command, "IMPORT_UPGRADE_SECONDS", budget)
+    assert static_embeddings.encoder() is not None  # built (the tests' shared cache)
+    embeddings.reset_for_tests()
+    embeddings.set_enabled(True)
+    static_embeddings.reset_for_tests()
+    assert cli.main(["--db", db, "import", "articles", "--json", str(kb)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["added"] == len(ARTICLES) and out["static_table"] == 1
+    assert out["embedded"] == 0 and out["upgrade_pending"] == len(ARTICLES)
+    assert not embeddings._state.tried  # MiniLM never loaded
+    assert cli.main(["--db", db, "suggest", "--text", "export my data", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["slug"] == "export-csv"

@@ -66,7 +66,7 @@ def run_import(ctx: Context) -> int:
     from inbox_tui.services.articles import import_articles, read_articles
     from inbox_tui.services.semantic import catch_up
 
-    # The models load in this process while the parse workers read the files.
+    # The static table loads while the files are read.
     threading.Thread(target=_load_models, daemon=True, name="model-load").start()
     files, problems = read_articles(ctx.args.path)
     counts = ctx.store.run(import_articles, files)
@@ -88,7 +88,7 @@ def run_import(ctx: Context) -> int:
     counts["upgrade_pending"] = report.get("left", 0)
     table = static_embeddings.available()
     counts["static_table"] = int(table)
-    no_table = embeddings.loaded() and not table and counts["upgrade_pending"]
+    no_table = embeddings.installed() and not table and counts["upgrade_pending"]
     for problem in problems:
         print(f"skipped {problem}", file=sys.stderr)
     sys.stderr.flush()
@@ -116,9 +116,9 @@ NO_TABLE = (
 
 
 def _load_models() -> None:
-    from inbox_tui.services import embeddings, static_embeddings
+    from inbox_tui.services import static_embeddings
 
-    embeddings.preload()
+    # MiniLM loads when the import has work for it (not for a large new help centre)
     static_embeddings.encoder(build=False)  # a table not built yet: the TUI builds it
 
 

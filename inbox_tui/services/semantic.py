@@ -67,6 +67,9 @@ DIM = embeddings.DIM
 # static ones cover (a few new articles wait seconds for theirs: not worth a switch).
 FULL_COVERAGE = 0.98
 STATIC_BATCH = 1024  # articles per transaction for the static table
+# Below MiniLM's CPU time for any article chunk measured here (45 ms for 128 word pieces,
+# ~7 ms for a short query): more chunks than a budget / this can never be done in it.
+MIN_CHUNK_SECONDS = 0.004
 # Chunks stay within the model's 128-word-piece window (about 500 characters of
 # English); the cost of embedding grows with their length and number.
 CHUNK_CHARS = 500  # at most, per chunk of an article's body (with its title in front)
@@ -408,8 +411,11 @@ def catch_up(
     large new help centre change no suggestion until nearly all are there). Returns how
     many MiniLM vectors were computed; ``report`` gets how many static ones ("static")
     and how many articles are left for MiniLM ("left"). ``build_static``: distil the
-    static table first when this machine has none (else no static vectors)."""
-    if embeddings.encoder() is None:
+    static table first when this machine has none (else no static vectors). MiniLM is
+    loaded only when it has something to do: a large new help centre whose chunks could
+    not be done within ``upgrade_seconds`` even at MIN_CHUNK_SECONDS each is left to the
+    background without loading it or probing its speed."""
+    if not embeddings.installed():
         return 0
     with store.read() as s:
         chunked = _chunked_articles(s)  # once for both models
@@ -422,6 +428,10 @@ def catch_up(
         if conversations:
             todo += _stale_conversations(s, _tagged_conversations(s)[0])
         searched = upgrade_seconds is None or _searched_kind(_stamps(s)) == ARTICLE
+    if not searched and upgrade_seconds is not None:
+        chunks = sum(len(t[3]) for t in todo[:articles])
+        if chunks * MIN_CHUNK_SECONDS > upgrade_seconds:
+            todo = todo[articles:]  # hopeless within the budget: no probe, no model load
     if gone:
         store.run(_drop_articles, gone)
     done = start = 0

@@ -21,6 +21,7 @@ with ``MODEL_ID`` in their model column and are never compared with MiniLM's.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import logging
 import os
@@ -238,13 +239,24 @@ def _read_table(path: Path, want: str) -> np.ndarray | None:
     return np.load(io.BytesIO(data), allow_pickle=False)
 
 
+def _checked_tokenizer() -> Path | None:
+    """The installed tokenizer file when numpy and tokenizers are installed and it is the
+    pinned one: all a cached table needs (MiniLM itself, ~0.3 s of CPU and 100 MB of
+    arenas to load, only distils it)."""
+    if any(importlib.util.find_spec(m) is None for m in ("numpy", "tokenizers")):
+        return None
+    path = embeddings.tokenizer_path()
+    if path is None or _file_sha256(path) != embeddings.TOKENIZER_SHA256:
+        return None
+    return path
+
+
 def _load_or_build(build: bool) -> StaticEncoder | None:
     """The cached table when it is intact; else, when ``build``, a new one (cached)."""
     import numpy as np
 
-    enc = embeddings.encoder()
-    tokenizer = embeddings.tokenizer_path()
-    if enc is None or tokenizer is None:
+    tokenizer = _checked_tokenizer()
+    if tokenizer is None:
         return None
     path = cache_dir() / _table_name()
     meta = path.with_suffix(".json")
@@ -263,6 +275,9 @@ def _load_or_build(build: bool) -> StaticEncoder | None:
             # Distilled in every process that wanted it (~40 s of CPU each time) is not a
             # fallback: without the table, the language model's vectors are searched.
             log.warning("no static embedding table: %s is not writable", path.parent)
+            return None
+        enc = embeddings.encoder()
+        if enc is None:
             return None
         table = distil(enc)
         try:
@@ -302,13 +317,9 @@ def encode_parts(source: tuple[str, str], parts: list[list[list[str]]]) -> list[
 
     enc = _WORKER.get(source)
     if enc is None:
-        tokenizer = embeddings.tokenizer_path()
+        tokenizer = _checked_tokenizer()
         table = _read_table(Path(source[0]), source[1])
-        if (
-            table is None
-            or tokenizer is None
-            or _file_sha256(tokenizer) != embeddings.TOKENIZER_SHA256
-        ):
+        if table is None or tokenizer is None:
             raise ValueError("the static embedding table or tokenizer is not the one checked")
         enc = _WORKER[source] = StaticEncoder(table, tokenizer, source)
     out = []
