@@ -336,7 +336,7 @@ class InboxApp(KeysFollowFocus, App[int]):
         """Load the embedding model and embed the articles and tagged conversations that
         have no (or a stale) vector, after the first frame and off the UI thread. When
         the model cannot load, the status line says that suggestions rank by words only."""
-        from inbox_tui.services import embeddings, semantic, suggest
+        from inbox_tui.services import embeddings, semantic, static_embeddings, suggest
 
         if not embeddings.enabled():
             return  # turned off on purpose: nothing to say
@@ -347,7 +347,16 @@ class InboxApp(KeysFollowFocus, App[int]):
                 self.main.post_message(StatusNews(embeddings.status(), None))
             return
         try:
+            preparing = not static_embeddings.available() and static_embeddings.problem() is None
+            if preparing:  # the table is distilled first (a minute of CPU, once per machine)
+                self.main.post_message(StatusNews(static_embeddings.PREPARING, None))
             semantic.catch_up(cast(Any, self.store))
+            problem = static_embeddings.problem()
+            if problem and not self._said_words_only:  # once, not at every catch-up
+                self._said_words_only = True
+                self.main.post_message(StatusNews(problem, None))
+            elif preparing and not problem:
+                self.main.post_message(StatusNews(embeddings.status()))
             with self.store.read() as s:  # the help centre's vectors in memory, ready
                 index = semantic.article_index(s)
             if index is not None:
