@@ -182,3 +182,24 @@ async def test_the_stats_title_is_read_whole(demo_store, size):
         shown = " ".join(" ".join(line.split()) for line in _screen_lines(app))
     assert title.endswith("Tab next table or map"), title
     assert " ".join(title.split()) in shown, shown[:400]
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24)])
+async def test_the_lists_header_is_read_whole_during_a_search(demo_store, size):
+    """The header named a search in a long view and where Tab goes, and was cut: at 80
+    columns "inbox-tui · Search: INV-2291 in Burst of similar conversations (0) · Tab:".
+    A header too long for its line wraps onto a second one."""
+    demo_burst(demo_store)
+    app = make_app(demo_store)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("I")  # the burst's conversations, under the decision
+        await settle(pilot)
+        await pilot.press("escape")  # read them first
+        await settle(pilot)
+        await pilot.press("slash", *"INV-2291", "enter")
+        await settle(pilot, 5)
+        title = str(app.main.query_one("#top").render())
+        shown = " ".join(" ".join(line.split()) for line in _screen_lines(app)[:3])
+    assert "Burst of similar conversations" in title and title.endswith(" tester"), title
+    assert " ".join(title.split()) in shown, shown
