@@ -32,9 +32,9 @@ def chosen(monkeypatch):
     made: list[tuple[str, int, str]] = []
     original = SidePane.Chosen.__init__
 
-    def record(self, kind: str, conversation_id: int, value: str) -> None:
+    def record(self, kind: str, conversation_id: int, value: str, *rest) -> None:
         made.append((kind, conversation_id, value))
-        original(self, kind, conversation_id, value)
+        original(self, kind, conversation_id, value, *rest)
 
     monkeypatch.setattr(SidePane.Chosen, "__init__", record)
 
@@ -119,3 +119,20 @@ async def test_keys_typed_into_a_pane_that_follows_the_cursor_wait_for_its_row(d
         await wait_for(pilot, lambda: bool(chosen))
         assert on_row(app) == second
         assert chosen == [("tags", second, want)]
+
+
+async def test_enter_twice_at_once_in_the_tags_pane_adds_then_removes(demo_store, chosen):
+    """The second Enter acted on the pane's data from before the first one's write (the
+    tag not yet marked), so it added the tag again instead of taking it off."""
+    app = make_app(demo_store)
+    async with app.run_test(size=BESIDE) as pilot:
+        await settle(pilot)
+        cid = on_row(app)
+        before = tags_of(demo_store, cid)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: app.main.side_pane.data is not None)
+        await burst(pilot, "down", "enter", "enter")
+        await wait_for(pilot, lambda: len(chosen) == 2)
+        await settle(pilot, 5)
+        assert len(chosen) == 2 and chosen[0] == chosen[1]
+        assert tags_of(demo_store, cid) == before

@@ -346,7 +346,8 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
             return False
         if self._list_reads.due or self._opening_reads.due:
             return True
-        return self._pane_has_focus() and self._pane_reads.due
+        pane = self.side_pane
+        return self._pane_has_focus() and (self._pane_reads.due or pane.choosing.due)
 
     def list_renamed(self, old: str, new: str) -> None:
         """The view shown was renamed: the same set under its new name."""
@@ -768,6 +769,13 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
 
     @on(SidePane.Chosen)
     def _pane_chosen(self, event: SidePane.Chosen) -> None:
+        try:
+            self._act_on_choice(event)
+        finally:  # acted (a write asked for the rows after it): keys go on or wait for those
+            if event.request is not None:
+                event.request.answer()
+
+    def _act_on_choice(self, event: SidePane.Chosen) -> None:
         data = self.side_pane.data
         cid, value = event.conversation_id, event.value
         if cid != self.pane_target():  # a click on the choices of the row left

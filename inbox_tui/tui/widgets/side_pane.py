@@ -25,6 +25,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from inbox_tui.sanitize import for_display, one_line
+from inbox_tui.tui.typeahead import ANSWER_SECONDS, Asked, Awaited
 from inbox_tui.tui.widgets.conversation_list import STATUS_MARK, age, limited_colour
 from inbox_tui.words import count
 
@@ -61,6 +62,15 @@ class PaneData:
 class PaneList(OptionList):
     """The pane's choices: j/k and g/G as in the list, Enter or a click chooses."""
 
+    def action_select(self) -> None:
+        """A choice is on its way to the screen (as messages): keys typed into the pane
+        wait until it has acted (a second Enter typed at once toggled the tag on the data
+        from before the first one's write, and added it again)."""
+        pane = self.parent
+        if isinstance(pane, SidePane):
+            pane.choice = pane.choosing.ask()
+        super().action_select()
+
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False, id="pane.down"),
         Binding("k", "cursor_up", "Up", show=False, id="pane.up"),
@@ -85,10 +95,13 @@ class SidePane(Vertical):
         """Enter or a click on a choice: ``value`` is a tag name, macro slug, article
         id or conversation id (as text), for ``conversation_id``."""
 
-        def __init__(self, kind: str, conversation_id: int, value: str) -> None:
+        def __init__(
+            self, kind: str, conversation_id: int, value: str, request: Asked | None = None
+        ) -> None:
             self.kind = kind
             self.conversation_id = conversation_id
             self.value = value
+            self.request = request  # answered once the screen has acted on it
             super().__init__()
 
     class TabClicked(Message):
@@ -101,6 +114,8 @@ class SidePane(Vertical):
         self.kind = "tags"
         self.data: PaneData | None = None
         self._listed: tuple[str, int] | None = None  # whose choices the list holds
+        self.choosing = Awaited(ANSWER_SECONDS)  # a choice made, not yet acted on
+        self.choice: Asked | None = None
 
     def on_mount(self) -> None:
         self.set_class(limited_colour(self.app), "-mono")
@@ -180,8 +195,12 @@ class SidePane(Vertical):
     @on(OptionList.OptionSelected, "#pane-list")
     def _selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
+        choice, self.choice = self.choice, None
         if self.data is not None and event.option.id is not None:
-            self.post_message(self.Chosen(self.kind, self.data.conversation_id, event.option.id))
+            data = self.data
+            self.post_message(self.Chosen(self.kind, data.conversation_id, event.option.id, choice))
+        elif choice is not None:
+            choice.answer()
 
 
 # -- building pane data from service results (pure; runs in the worker) ------------------
