@@ -292,8 +292,8 @@ class InsightFlows(TriageFlows):
                 self._ask_incident_macro(burst, labels, name.strip())
 
         self.app.push_screen(
-            Prompt("Incident name (tag: incident:NAME)",
-                   value=suggested_name(burst), check=check),
+            Prompt("Incident name (tag: incident:NAME; Enter takes the one shown)",
+                   suggestion=suggested_name(burst), check=check),
             named,
         )  # fmt: skip
 

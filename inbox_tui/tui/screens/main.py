@@ -71,9 +71,12 @@ PANE_SECONDS = 30.0
 class Polled(Message):
     """The app's poll looked at the store (posted to this screen by the app's worker)."""
 
-    def __init__(self, changed: bool, presence: dict[int, list[tuple[str, str]]]) -> None:
+    def __init__(
+        self, changed: bool, presence: dict[int, list[tuple[str, str]]], views: bool = False
+    ) -> None:
         self.changed = changed
         self.presence = presence
+        self.views = views  # the saved views changed (the CLI or another agent)
         super().__init__()
 
 
@@ -445,6 +448,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         self._shown_what = what
         self.conv_list.show_rows(flt, len(rows), {0: rows}, fresh=fresh, keep_id=keep_id)
         self._set_top(len(rows), exact)
+        self._rows_changed()
         self.post_message(ListShown())
 
     def store_changed(self) -> None:
@@ -484,6 +488,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
             return  # the agent searched for something else meanwhile (see _show_list)
         self.conv_list.show_rows(flt, total, pages, fresh=False)
         self._set_top(total)
+        self._rows_changed()
 
     def on_polled(self, message: Polled) -> None:
         if not self.query("#list"):
@@ -493,6 +498,8 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         self.thread_view.set_viewers(message.presence)  # the open thread's "◉ … is viewing"
         if message.changed:
             self.store_changed()
+        if message.views:  # a view renamed or deleted elsewhere: the panel and title follow
+            self.load_views()
 
     def on_status_news(self, message: StatusNews) -> None:
         if self.query("#status"):
@@ -515,6 +522,17 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         if row is not None and self.has_class("-wide") and row.id != self.open_id:
             self.open_id = row.id
             self._load_thread(row.id)
+        elif row is None and self.open_id is not None and not self.has_class("-reading"):
+            # No rows (an empty view or search): the preview showed the list before's.
+            self.open_id = None
+            self.thread_view.show(None)
+            self.post_message(OpenChanged())  # presence: not viewing it any more
+
+    def _rows_changed(self) -> None:
+        """The list's rows were replaced or refreshed: the preview and the pane follow
+        its cursor, and with no rows show no conversation."""
+        self._follow_cursor()
+        self.refresh_pane(force=False)
 
     @on(ConversationList.Opened)
     def _opened(self, event: ConversationList.Opened) -> None:

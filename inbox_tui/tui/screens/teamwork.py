@@ -118,7 +118,7 @@ class TeamFlows(TriageFlows):
 
         self.app.push_screen(picker, chosen)
         self.gateway.read(
-            self, merge_candidates, kept, reply=MergeChoicesLoaded, flow=(kept, picker),
+            self, merge_candidates, kept, self.zone, reply=MergeChoicesLoaded, flow=(kept, picker),
             group="pickers",
         )  # fmt: skip
 
@@ -168,7 +168,7 @@ class TeamFlows(TriageFlows):
 
         self.app.push_screen(picker, chosen)
         self.gateway.read(
-            self, split_choices, cid, reply=SplitChoicesLoaded, flow=(cid, picker),
+            self, split_choices, cid, self.zone, reply=SplitChoicesLoaded, flow=(cid, picker),
             group="pickers",
         )  # fmt: skip
 
