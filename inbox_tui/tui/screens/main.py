@@ -784,26 +784,3 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
     def _pane_tab_clicked(self, event: SidePane.TabClicked) -> None:
         if event.kind != self.side_pane.kind:
             self._show_pane(event.kind)
-
-    @on(SidePane.Chosen)
-    def _pane_chosen(self, event: SidePane.Chosen) -> None:
-        try:
-            self._act_on_choice(event)
-        finally:  # acted (a write asked for the rows after it): keys go on or wait for those
-            if event.request is not None:
-                event.request.answer()
-
-    def _act_on_choice(self, event: SidePane.Chosen) -> None:
-        data = self.side_pane.data
-        cid, value = event.conversation_id, event.value
-        if cid != self.pane_target():  # a click on the choices of the row left
-            self.notify(f"The pane is still loading; nothing was done to #{cid}.", markup=False)
-            return
-        if event.kind == "tags":
-            self.tag_one(cid, value, remove=data is not None and value in data.marked)
-        elif event.kind == "macros":
-            self.apply_macro([cid], value)
-        elif event.kind == "articles" and data is not None and value in data.payload:
-            self.compose_reply(cid, "\n\n" + data.payload[value] + "\n", article_id=int(value))
-        elif event.kind == "contact":
-            self.open_conversation(int(value), from_pane=True)
