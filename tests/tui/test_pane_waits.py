@@ -136,3 +136,38 @@ async def test_enter_twice_at_once_in_the_tags_pane_adds_then_removes(demo_store
         await settle(pilot, 5)
         assert len(chosen) == 2 and chosen[0] == chosen[1]
         assert tags_of(demo_store, cid) == before
+
+
+async def test_a_key_typed_behind_enter_in_the_contact_pane_is_for_the_conversation_it_opens(
+    demo_store, chosen
+):
+    """walk7 (80x24): on the Contact pane ``Down Enter t`` opened #93 from the customer's
+    history, but the Tag picker said "Tag #252", the row behind the pane: the pane's Enter
+    reaches the screen as messages, and t ran before it had opened anything."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        behind = on_row(app)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.main.side_pane.data is not None)
+        want = second_choice(app, demo_store, "contact", behind)
+        await burst(pilot, "down", "enter", "t")
+        await wait_for(pilot, lambda: getattr(app.screen, "title_text", "").startswith("Tag"))
+        assert app.main.open_id == int(want)
+        title = app.screen.title_text
+        assert f"#{want}" in title and f"#{behind}" not in title, title
+
+
+async def test_a_pane_opened_again_starts_at_its_top(demo_store, chosen):
+    """walk7 (160x48): F2 Enter on a conversation removed its second tag: the pane, shown
+    again for the same conversation, kept the row highlighted when it was last open."""
+    app = make_app(demo_store)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: app.main.side_pane.data is not None)
+        await pilot.press("down", "down", "f2")  # walked down, then hidden
+        await settle(pilot)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: app.main.side_pane.data is not None)
+        assert app.main.side_pane.choices.highlighted == 0

@@ -670,6 +670,13 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
             self.query_text = text
             self.reload()
 
+    def catch_up(self) -> None:
+        """A key that is not text typed in the search box (ctrl+s, Tab) acts on the
+        search for all the text before it (InOrderInput calls this): its Changed messages
+        came later, and ctrl+s said "Type a search first" (walk7)."""
+        if isinstance(self.focused, SearchBox):
+            self.search_now(self.focused.value)
+
     @on(SearchBox.ScopeToggled)
     def _scope_toggled(self) -> None:
         self.search_everywhere = not self.search_everywhere
@@ -721,9 +728,9 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
 
     def _show_pane(self, kind: str) -> None:
         self.side_pane.set_kind(kind)
-        data = self.side_pane.data
-        if data is not None and data.conversation_id != self.pane_target():
-            self.side_pane.show_message("Loading…")  # not the last one's choices meanwhile
+        # Opened afresh: not the last one's choices meanwhile (another row's, walk6), nor
+        # the row highlighted when it was last open (walk7: F2 Enter took the 2nd tag).
+        self.side_pane.show_message("Loading…")
         self.add_class("-pane")
         self.refresh_pane()
         # Opening a pane is asking to act in it: the keys go there (Esc or Tab leave).
