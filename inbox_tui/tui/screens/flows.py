@@ -135,7 +135,6 @@ class FlowsBase(Screen[None]):
     reload: Callable[..., None]
     refresh_pane: Callable[..., None]
     pane_failed: Callable[[Any, str], None]
-    pane_target: Callable[[], int | None]  # the one conversation the side pane is about
     search_for: Callable[[str, str], None]
     saved_views: dict[str, Any]
     replying_to: int | None  # a reply composer is open on it: presence says "replying"

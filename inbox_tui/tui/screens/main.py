@@ -63,9 +63,7 @@ class PaneLoaded(Loaded):
     """flow: the request (``Asked``: a newer one wins)."""
 
 
-# Keys typed into the side pane wait this long at most for its data (the first Tags
-# pane loads the tag model: seconds on a loaded machine).
-PANE_SECONDS = 30.0
+PANE_SECONDS = 30.0  # keys typed into the pane wait for its data (the tag model loads)
 
 
 class Polled(Message):
@@ -339,18 +337,14 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
 
     @property
     def answer_pending(self) -> bool:
-        """Keys wait (tui/typeahead.py holds them) while the rows they are typed for are
-        on their way: the list's after a search's Enter, a view chosen, Esc back from a
-        search or a write (a ``j`` typed right after Enter moved the cursor over the old
-        rows, which the results then replaced); a thread's opened from the list; the side
-        pane's, for keys typed into it, after it was opened or the cursor moved. Not keys
-        for a text box."""
+        """Keys wait (tui/typeahead.py holds them) for what they are typed for: the
+        list's rows (after a search, a view, a write), a thread opened from the list, a
+        pane's choice, the pane's data (keys typed into it). Not keys for a text box."""
         if isinstance(self.focused, Input):
             return False
-        if self._list_reads.due or self._opening_reads.due:
+        if self._list_reads.due or self._opening_reads.due or self.side_pane.choosing.due:
             return True
-        pane = self.side_pane
-        return self._pane_has_focus() and (self._pane_reads.due or pane.choosing.due)
+        return self._pane_has_focus() and self._pane_reads.due
 
     def list_renamed(self, old: str, new: str) -> None:
         """The view shown was renamed: the same set under its new name."""
@@ -632,9 +626,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         self.view, self.query_text, self.search_everywhere = view, "", False
         self._search_return = None
         self._uncover_list()
-        search = self.query_one("#search", Input)
-        search.value = ""
-        search.remove_class("shown")
+        self.close_search_box()
         set_state_class(self, False, "-reading")
         self.conv_list.clear_selection()
         focus_now(self.conv_list)
@@ -671,9 +663,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
             self.reload()
 
     def catch_up(self) -> None:
-        """A key that is not text typed in the search box (ctrl+s, Tab) acts on the
-        search for all the text before it (InOrderInput calls this): its Changed messages
-        came later, and ctrl+s said "Type a search first" (walk7)."""
+        """A key not text in the search box (ctrl+s) acts on all the text before it."""
         if isinstance(self.focused, SearchBox):
             self.search_now(self.focused.value)
 
@@ -728,8 +718,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
 
     def _show_pane(self, kind: str) -> None:
         self.side_pane.set_kind(kind)
-        # Opened afresh: not the last one's choices meanwhile (another row's, walk6), nor
-        # the row highlighted when it was last open (walk7: F2 Enter took the 2nd tag).
+        # Afresh: not another row's choices meanwhile, nor the row last highlighted.
         self.side_pane.show_message("Loading…")
         self.add_class("-pane")
         self.refresh_pane()
@@ -791,3 +780,20 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
     def _pane_tab_clicked(self, event: SidePane.TabClicked) -> None:
         if event.kind != self.side_pane.kind:
             self._show_pane(event.kind)
+
+    @on(SidePane.Chosen)
+    def _pane_chosen(self, event: SidePane.Chosen) -> None:
+        event.asked.answer()  # acted on below, before any key typed behind it runs
+        data = self.side_pane.data
+        cid, value = event.conversation_id, event.value
+        if cid != self.pane_target():  # a click on the choices of the row left
+            self.notify(f"The pane is still loading; nothing was done to #{cid}.", markup=False)
+            return
+        if event.kind == "tags":
+            self.tag_one(cid, value, remove=data is not None and value in data.marked)
+        elif event.kind == "macros":
+            self.apply_macro([cid], value)
+        elif event.kind == "articles" and data is not None and value in data.payload:
+            self.compose_reply(cid, "\n\n" + data.payload[value] + "\n", article_id=int(value))
+        elif event.kind == "contact":
+            self.open_conversation(int(value), from_pane=True)

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from textual import on
-
 from inbox_tui.sanitize import one_line
 from inbox_tui.services import wording
 from inbox_tui.tui.gateway import Loaded, ServiceFailed, StoreWritten, lazy_module
@@ -30,7 +28,6 @@ from inbox_tui.tui.screens.flows import (
 from inbox_tui.tui.screens.mailflows import MailFlows
 from inbox_tui.tui.typeahead import Asked
 from inbox_tui.tui.widgets.dialogs import FuzzyPicker, PickItem, Prompt, Waiting
-from inbox_tui.tui.widgets.side_pane import SidePane
 
 if TYPE_CHECKING:
     from inbox_tui.services import rules as rule_service
@@ -347,32 +344,6 @@ class TriageFlows(MailFlows):
             ]
         if picker.is_attached:
             picker.set_items(items)
-
-    @on(SidePane.Chosen)
-    def _pane_chosen(self, event: SidePane.Chosen) -> None:
-        """A choice in the side pane, for the pane's one conversation. The keys typed
-        into the pane behind it waited (``SidePane.choosing``) until it has acted here;
-        a write it made holds them until the rows after it are read."""
-        try:
-            self._act_on_choice(event)
-        finally:
-            if event.request is not None:
-                event.request.answer()
-
-    def _act_on_choice(self, event: SidePane.Chosen) -> None:
-        data = self.query_one(SidePane).data
-        cid, value = event.conversation_id, event.value
-        if cid != self.pane_target():  # a click on the choices of the row left
-            self.notify(f"The pane is still loading; nothing was done to #{cid}.", markup=False)
-            return
-        if event.kind == "tags":
-            self.tag_one(cid, value, remove=data is not None and value in data.marked)
-        elif event.kind == "macros":
-            self.apply_macro([cid], value)
-        elif event.kind == "articles" and data is not None and value in data.payload:
-            self.compose_reply(cid, "\n\n" + data.payload[value] + "\n", article_id=int(value))
-        elif event.kind == "contact":
-            self.open_conversation(int(value), from_pane=True)
 
     def tag_one(self, cid: int, name: str, remove: bool) -> None:
         """A tag chosen in the side pane: always the pane's one conversation."""

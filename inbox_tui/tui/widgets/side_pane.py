@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import on
@@ -62,21 +62,27 @@ class PaneData:
 class PaneList(OptionList):
     """The pane's choices: j/k and g/G as in the list, Enter or a click chooses."""
 
-    def action_select(self) -> None:
-        """A choice is on its way to the screen (as messages): keys typed into the pane
-        wait until it has acted (a second Enter typed at once toggled the tag on the data
-        from before the first one's write, and added it again)."""
-        pane = self.parent
-        if isinstance(pane, SidePane):
-            pane.choice = pane.choosing.ask()
-        super().action_select()
-
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False, id="pane.down"),
         Binding("k", "cursor_up", "Up", show=False, id="pane.up"),
         Binding("g", "first", "First", show=False, id="pane.first"),
         Binding("G", "last", "Last", show=False, id="pane.last"),
     ]
+
+    def __init__(self, choosing: Awaited, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.choosing = choosing
+        self.asked: Asked | None = None
+
+    def action_select(self) -> None:
+        """Enter: the choice is asked for as the binding runs, before the keys typed
+        behind it reach the app (its message comes later): they wait until the screen
+        has acted on it (walk7: "Down Enter t" at once in the Contact pane opened the
+        customer's other conversation but tagged the list's row)."""
+        option = self.highlighted_option
+        if option is not None and not option.disabled:
+            self.asked = self.choosing.ask()
+        super().action_select()
 
 
 class PaneTab(Static):
@@ -95,13 +101,11 @@ class SidePane(Vertical):
         """Enter or a click on a choice: ``value`` is a tag name, macro slug, article
         id or conversation id (as text), for ``conversation_id``."""
 
-        def __init__(
-            self, kind: str, conversation_id: int, value: str, request: Asked | None = None
-        ) -> None:
+        def __init__(self, kind: str, conversation_id: int, value: str, asked: Asked) -> None:
             self.kind = kind
             self.conversation_id = conversation_id
             self.value = value
-            self.request = request  # answered once the screen has acted on it
+            self.asked = asked  # keys typed behind the choice wait until it is handled
             super().__init__()
 
     class TabClicked(Message):
@@ -114,8 +118,9 @@ class SidePane(Vertical):
         self.kind = "tags"
         self.data: PaneData | None = None
         self._listed: tuple[str, int] | None = None  # whose choices the list holds
-        self.choosing = Awaited(ANSWER_SECONDS)  # a choice made, not yet acted on
-        self.choice: Asked | None = None
+        # A choice made (Enter) until the screen has acted on it: walk7, "Down Enter t"
+        # at once in the Contact pane tagged the list's row, not the thread Enter opened.
+        self.choosing = Awaited(ANSWER_SECONDS)
 
     def on_mount(self) -> None:
         self.set_class(limited_colour(self.app), "-mono")
@@ -126,7 +131,7 @@ class SidePane(Vertical):
                 yield PaneTab(kind, label)
         yield Static(id="pane-about")
         yield Static(id="pane-head")
-        yield PaneList(id="pane-list")
+        yield PaneList(self.choosing, id="pane-list")
         yield Static(id="pane-preview")
         yield Static(id="pane-hint")
 
@@ -195,12 +200,13 @@ class SidePane(Vertical):
     @on(OptionList.OptionSelected, "#pane-list")
     def _selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        choice, self.choice = self.choice, None
+        pane_list = cast(PaneList, event.option_list)
+        asked, pane_list.asked = pane_list.asked or self.choosing.ask(), None  # Enter, or a click
         if self.data is not None and event.option.id is not None:
-            data = self.data
-            self.post_message(self.Chosen(self.kind, data.conversation_id, event.option.id, choice))
-        elif choice is not None:
-            choice.answer()
+            cid = self.data.conversation_id
+            self.post_message(self.Chosen(self.kind, cid, event.option.id, asked))
+        else:
+            asked.answer()  # nothing chosen: no key waits for it
 
 
 # -- building pane data from service results (pure; runs in the worker) ------------------
