@@ -86,11 +86,35 @@ def test_a_large_help_centre_is_read_in_parse_workers_as_in_one_process(tmp_path
     new_pool = pipeline.new_pool
     monkeypatch.setattr(pipeline, "new_pool", lambda: pools.append(1) or new_pool())
     assert len(list(kb.rglob("*.md"))) >= pipeline.POOL_THRESHOLD
+    monkeypatch.setenv("INBOX_TUI_PARSE_WORKERS", "2")  # whatever the machine's load
     got = read_articles(kb)
     assert pools == [1]
     assert got == load_articles(kb)
     assert got[1][0].reason.startswith("has front matter that is not valid YAML")
     assert any(p.reason == OUTSIDE for p in got[1]) and "Secret" not in {a.title for a in got[0]}
+
+
+def test_a_busy_machine_reads_a_large_help_centre_without_workers(tmp_path, monkeypatch):
+    """Workers add no CPU time when every core is busy (the kernel shares the cores
+    between sessions, not processes), only their start-up and copying: a large help
+    centre is then read in this process; with a core idle, or workers asked for, in
+    workers."""
+    kb = tmp_path / "kb"
+    shutil.copytree(corpus("kb", "duckduckgo-help"), kb)
+    pools = []
+    new_pool = pipeline.new_pool
+    monkeypatch.setattr(pipeline, "new_pool", lambda: pools.append(1) or new_pool())
+    monkeypatch.setattr(pipeline, "_cores", lambda: 2)
+    monkeypatch.delenv("INBOX_TUI_PARSE_WORKERS", raising=False)
+    load = [9.5]
+    monkeypatch.setattr(pipeline.os, "getloadavg", lambda: (load[0], 9.0, 8.0))
+    busy = read_articles(kb)
+    assert pools == [] and busy == load_articles(kb)
+    load[0] = 0.4
+    assert read_articles(kb) == busy and pools == [1]
+    load[0] = 9.5
+    monkeypatch.setenv("INBOX_TUI_PARSE_WORKERS", "2")
+    assert read_articles(kb) == busy and pools == [1, 1]
 
 
 def test_front_matter_errors_are_reported_and_the_rest_imported(tmp_path: Path):
@@ -237,6 +261,12 @@ def test_cli_import_articles_and_suggest(tmp_path: Path, capsys):
     assert cli.main(["--db", db, "suggest"]) != 0
     err = capsys.readouterr().err.strip()
     assert err == "inbox-tui: Give a conversation id or --text."
+    assert cli.main(["--db", db, "suggest", "--text", " "]) == 2  # walk7: as if not given
+    err = capsys.readouterr().err.strip()
+    assert (
+        err
+        == 'inbox-tui: --text is empty: give the words to suggest for, e.g. --text "card declined".'
+    )
 
 
 def test_suggest_speed_benchmark_smoke(capsys):
@@ -385,3 +415,24 @@ def test_without_numpy_tags_fall_back_to_naive_bayes(store, monkeypatch):
         tags = suggest.suggest_tags_for_text(s, "the app crashes", 2)
     assert tags[0].name == "bug" and tags[0].reason.startswith("words:"), tags
     assert calls == []
+
+
+def test_a_reason_names_words_not_pieces_of_words(store, tmp_path: Path):
+    """walk7: "matched: re" (from "we're") was the reason given for an article whose title
+    holds "re" inside a word; the reason names the query's words the title has."""
+    (tmp_path / "reset.md").write_text(
+        "---\ntitle: Password reset\n---\nWe're sorry you are locked out: reset it here.\n"
+    )
+    (tmp_path / "calendar.md").write_text(
+        "---\ntitle: Calendar sync stopped\n---\nReconnect the calendar in settings.\n"
+    )
+    files, _ = load_articles(tmp_path)
+    store.run(import_articles, files)
+
+    def matched(text: str, slug: str) -> list[str]:
+        with store.read() as s:
+            reason = {f.slug: f.reason for f in suggest_for_text(s, text, 3)}[slug]
+        return reason.partition("matched: ")[2].split(", ")
+
+    assert matched("we're locked out, password?", "reset") == ["password"]
+    assert matched("my calend stopped syncing", "calendar") == ["calend", "stopped"]
