@@ -31,6 +31,8 @@ class SavedView:
     name: str
     query: str
     scope: str  # a built-in view ("open", "mine", "tag:bug", ...); "all" is everything
+    # Its row, not part of what the view is: a view renamed elsewhere is followed by it.
+    id: int | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -178,13 +180,17 @@ def delete_view(session: Session, name: str) -> None:
 
 
 def scope_label(scope: str) -> str:
-    """How a scope reads on screen and in the CLI."""
-    return "everything" if scope == EVERYTHING else sanitize.one_line(scope, 60)
+    """How a scope reads on screen and in the CLI: under the view's own name ("Saved …
+    (in All open)"; walk7 read "(in open)" where the views panel says "All open")."""
+    return sanitize.one_line(view_label(scope), 60)
 
 
 def _view(row: SavedSearch) -> SavedView:
     return SavedView(
-        sanitize.one_line(row.name, MAX_NAME), sanitize.one_line(row.query, 2000), row.scope
+        sanitize.one_line(row.name, MAX_NAME),
+        sanitize.one_line(row.query, 2000),
+        row.scope,
+        row.id,
     )
 
 

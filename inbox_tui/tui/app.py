@@ -35,6 +35,7 @@ from inbox_tui.words import count
 
 if TYPE_CHECKING:
     from inbox_tui.config import Config
+    from inbox_tui.services.changes import Token
     from inbox_tui.services.listing import ConversationRow
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ class InboxApp(KeysFollowFocus, App[int]):
         self.clock = clock or (lambda: datetime.now(UTC))
         self.poll_seconds = poll_seconds
         self._listen_stop = threading.Event()  # ends the LISTEN thread with the app
-        self._token: tuple[int, ...] | None = None
+        self._token: Token | None = None
         self._store_down = False  # the last poll could not reach the store
         self._mentions_seen: int | None = None  # the newest mention toasted (or the baseline)
         self._assign_looked = False  # the first poll gives out what waited before the start
@@ -411,8 +412,9 @@ class InboxApp(KeysFollowFocus, App[int]):
             self._store_down = False
             self.main.post_message(StatusNews("The store answers again."))
         changed = token != self._token and self._token is not None
+        views = changed and self._token is not None and token.views != self._token.views
         self._token = token
-        self.main.post_message(Polled(changed or bool(woken), presence))
+        self.main.post_message(Polled(changed or bool(woken), presence, views=views))
         if changed or not self._assign_looked or self._reoffer_due():
             self._give_out()
         if changed or self._mentions_seen is None:
