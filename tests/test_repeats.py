@@ -14,7 +14,7 @@ from inbox_tui.incoming import IncomingMessage
 from inbox_tui.ingest import Ingestor
 from inbox_tui.models import Article, TagKind
 from inbox_tui.services import repeats, triage
-from inbox_tui.services.suggest import record_article_sent
+from inbox_tui.services.article_picks import record_article_sent
 
 MON = datetime(2026, 3, 2, tzinfo=UTC)
 NOW = datetime(2026, 3, 30, 12, tzinfo=UTC)
