@@ -17,13 +17,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
-from inbox_tui.incoming import IncomingMessage
-from inbox_tui.ingest import Ingestor
 from inbox_tui.models import EventKind, Status, utcnow
 from inbox_tui.services import core, repeats, replies, triage, undo_send
 from inbox_tui.services.outbox import flush_outbox
 from inbox_tui.services.stats import compute_report
 from inbox_tui.store.aggregates import rebuild, to_us
+from tests.mail_history import mail
 from tests.stats_replay import replay_report
 from tests.test_replies import config
 from tests.test_stats_aggregates import snapshot
@@ -32,23 +31,7 @@ HOUR = 3600.0
 
 
 def customer(s, key: str, when: datetime, refs: tuple[str, ...] = ()) -> int:
-    return (
-        Ingestor(s)
-        .add(
-            IncomingMessage(
-                source="t",
-                external_id=key,
-                message_id=f"<{key}@c.example>",
-                references=[f"<{r}@c.example>" for r in refs],
-                subject=f"Export broken {key}",
-                author_email=f"{key.split('-')[0]}@c.example",
-                author_name="Customer",
-                sent_at=when,
-                body="It broke.",
-            )
-        )
-        .conversation_id
-    )
+    return mail(s, key, when, refs, subject=f"Export broken {key}", body="It broke.")
 
 
 def agreed(store, since: datetime, until: datetime):
