@@ -10,6 +10,7 @@ from inbox_tui.tui import restyle
 from inbox_tui.tui.restyle import set_state_class
 from inbox_tui.tui.widgets import thread_view as tv
 from tests.tui.conftest import make_app, settle
+from tests.tui.test_long_thread import long_thread
 
 
 def _count_calls(monkeypatch, owner, name: str) -> list[object]:  # type: ignore[no-untyped-def]
@@ -114,3 +115,51 @@ def test_a_class_whose_rules_set_more_than_display_is_restyled_in_full():
 
     assert restyle._only_sets([Rule(display="none")], restyle.RESOLVED_ALONE)
     assert not restyle._only_sets([Rule(display="none"), Rule(width=3)], restyle.RESOLVED_ALONE)
+
+
+async def test_opening_again_paints_the_same_scrollbar_without_rendering_it(
+    demo_store, monkeypatch
+):
+    """The thread's scrollbar at the top of the same thread is the bar painted the time
+    before; scrolling moves the thumb, and the bar is rendered again for it."""
+    from textual.scrollbar import ScrollBar
+
+    cid = long_thread(demo_store)
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 16)) as pilot:
+        await settle(pilot)
+        for _ in range(2):  # the first Esc styles the new bar from the CSS
+            app.main.open_conversation(cid)
+            await settle(pilot)
+            await pilot.press("escape")
+            await settle(pilot)
+        app.main.open_conversation(cid)
+        await settle(pilot)
+        bar = app.main.thread_view.vertical_scrollbar
+        assert bar.display and bar.window_size < bar.window_virtual_size  # a long thread
+        top = bar.render_lines(bar.size.region)
+        await pilot.press("escape")
+        await settle(pilot)
+        rendered = _count_calls(monkeypatch, ScrollBar, "render")
+        app.main.open_conversation(cid)
+        await settle(pilot)
+        assert rendered == []
+        assert bar.render_lines(bar.size.region) == top
+        await pilot.press("pagedown")
+        await settle(pilot)
+        assert rendered  # the thumb moved: drawn again
+        assert bar.render_lines(bar.size.region) != top
+
+
+async def test_opening_renders_none_of_the_screen_background(demo_store, monkeypatch):
+    """The focus moving to the thread used to make the screen render its own background
+    again, line by line, under widgets that cover all of it."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        main = app.main
+        lines = _count_calls(monkeypatch, type(main._styles_cache), "render_line")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert main.has_class("-reading") and main.thread_view.has_focus
+        assert main._styles_cache not in lines

@@ -24,10 +24,11 @@ from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 
 from inbox_tui.sanitize import for_display, one_line, short_filename
-from inbox_tui.tui.restyle import PaintedWholeWhenLaidOut
+from inbox_tui.tui.restyle import PaintedWholeWhenLaidOut, with_kept_scrollbar
 from inbox_tui.words import count, size
 
 if TYPE_CHECKING:
@@ -239,6 +240,10 @@ class ThreadView(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
         self._kept: OrderedDict[tuple[object, ...], tuple[ThreadMessage, list[Strip]]]
         self._kept = OrderedDict()
         self._sizing = False  # laying out in the screen's layout, which paints us whole
+
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        return with_kept_scrollbar(self)
 
     def reveal_latest(self, conversation_id: int) -> None:
         """Scroll to the customer's last message (now, or when this conversation is
