@@ -147,7 +147,7 @@ def _size(value: object) -> str:
 def header_text(thread: Thread, viewers: list[tuple[str, str]], zone: str = "UTC") -> Text:
     """Subject, number, status (a snooze's wake time on the agent's clock, ``zone``),
     channel, assignee, tags, and who else is here."""
-    from inbox_tui.services.agent_clock import agent_time
+    from inbox_tui.services.agent_clock import agent_time, stored_times
 
     c = thread.conversation
     header = Text()
@@ -161,7 +161,7 @@ def header_text(thread: Thread, viewers: list[tuple[str, str]], zone: str = "UTC
     if c.tags:
         header.append("  " + " ".join(f"#{one_line(t, 40)}" for t in c.tags), style="cyan")
     for fired in thread.rules_fired[-3:]:  # why it was tagged or assigned (cleaned)
-        header.append(f"\n⚙ rule {fired}", style="dim")
+        header.append(f"\n⚙ rule {stored_times(fired, zone)}", style="dim")
     if thread.target_set:  # its own response target, set by hand (cleaned)
         header.append(f"\n⏱ {thread.target_set}", style="dim")
     if viewers:
