@@ -163,3 +163,46 @@ async def test_opening_renders_none_of_the_screen_background(demo_store, monkeyp
         await settle(pilot)
         assert main.has_class("-reading") and main.thread_view.has_focus
         assert main._styles_cache not in lines
+
+
+async def test_the_same_thread_shown_again_is_painted_from_its_last_paint(demo_store, monkeypatch):
+    """Reopened, the thread's styled lines (border, padding, colours) are the ones
+    painted the last time; a scroll, or someone else opening it (the header), paints
+    what changed."""
+    cid = long_thread(demo_store)
+    app = make_app(demo_store)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        view = app.main.thread_view
+        painted = _record_view_paints(monkeypatch, view)
+        app.main.open_conversation(cid)
+        await settle(pilot)
+        top = painted[-1]
+        await pilot.press("escape")
+        await settle(pilot)
+        styled = _count_calls(monkeypatch, type(view._styles_cache), "render_line")
+        app.main.open_conversation(cid)
+        await settle(pilot)
+        assert view._styles_cache not in styled
+        assert painted[-1] == top
+        view.set_viewers({cid: [("Ann Other", "viewing")]})
+        await settle(pilot)
+        assert any("Ann Other is viewing" in line for line in painted[-1])
+        await pilot.press("pagedown")
+        await settle(pilot)
+        assert "Ann Other is viewing" not in "".join(painted[-1])
+        assert painted[-1] != top
+
+
+def _record_view_paints(monkeypatch, view) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    """The text of the view's lines at each of its paints from now on."""
+    painted: list[list[str]] = []
+    real = view.render_lines
+
+    def recorded(crop):  # type: ignore[no-untyped-def]
+        lines = real(crop)
+        painted.append([line.text for line in lines])
+        return lines
+
+    monkeypatch.setattr(view, "render_lines", recorded)
+    return painted
