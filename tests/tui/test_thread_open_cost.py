@@ -206,3 +206,23 @@ def _record_view_paints(monkeypatch, view) -> list[list[str]]:  # type: ignore[n
 
     monkeypatch.setattr(view, "render_lines", recorded)
     return painted
+
+
+async def test_the_lines_kept_stay_within_their_bound(demo_store, monkeypatch):
+    """The oldest messages' lines are forgotten past ``KEPT_LINES`` (memory stays
+    bounded however many threads are read), and what is shown is unchanged."""
+    monkeypatch.setattr(tv, "KEPT_LINES", 12)
+    cid = long_thread(demo_store)
+    app = make_app(demo_store)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        view = app.main.thread_view
+        app.main.open_conversation(cid)
+        await settle(pilot)
+        await pilot.press("G")
+        await settle(pilot)
+        shown = view.plain_text()  # lays out every message read, forgetting as it goes
+        assert view._kept_lines == sum(len(lines) for _, lines in view._kept.values())
+        assert 0 < view._kept_lines <= 12
+        numbers = [m.body for m in view.thread.messages]
+        assert len(numbers) > 6 and all(number in shown for number in numbers)

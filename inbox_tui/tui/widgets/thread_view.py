@@ -39,9 +39,11 @@ MAX_BODY_CHARS = 20_000  # per message on screen; the rest is a click/key away i
 # long thread still costs (the screen lays out only what is near the view).
 WINDOW = 30
 AHEAD = 2  # screens laid out beyond the visible one
-# Messages whose wrapped lines are kept between opens (and rebuilds after an action):
-# wrapping a screenful with Rich was ~2.5 ms of each thread opened.
-KEPT_LAYOUTS = 500
+# Lines of messages kept laid out between opens (and rebuilds after an action), the
+# oldest shown forgotten first: wrapping a screenful with Rich was ~2.5 ms of each thread
+# opened. A line is ~1-2 KB with Textual's caches: 20,000 lines stay under ~40 MB.
+KEPT_LINES = 20_000
+KEPT_LAYOUTS = 500  # headers and "earlier" lines kept
 
 
 def fold_quotes(body: str, show_quotes: bool) -> str:
@@ -239,6 +241,7 @@ class ThreadView(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
         # were laid out from (the same id read again may have changed).
         self._kept: OrderedDict[tuple[object, ...], tuple[ThreadMessage, list[Strip]]]
         self._kept = OrderedDict()
+        self._kept_lines = 0  # lines in _kept
         self._wrapped: OrderedDict[tuple[object, ...], list[Strip]] = OrderedDict()
         self._painted: tuple[tuple[object, ...], list[Strip], list[Strip]] | None = None
         self._blank_line: tuple[tuple[int, Style], Strip] | None = None
@@ -467,9 +470,12 @@ class ThreadView(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
             for line in self._wrap(body, max(1, width - 3), back)
         ] + [Strip.blank(width).apply_style(base)]
         if m.waiting_until is None:
+            old = self._kept.pop(key, None)
+            self._kept_lines -= len(old[1]) if old is not None else 0
             self._kept[key] = (m, lines)
-            if len(self._kept) > KEPT_LAYOUTS:
-                self._kept.popitem(last=False)
+            self._kept_lines += len(lines)
+            while self._kept_lines > KEPT_LINES and len(self._kept) > 1:
+                self._kept_lines -= len(self._kept.popitem(last=False)[1][1])
         return lines
 
     def _wrap(self, text: Text, width: int, style: Style) -> list[list[Segment]]:
