@@ -686,6 +686,9 @@ def html_to_text(html: str, warnings: list[str] | None = None) -> str:
         from inscriptis.model.config import ParserConfig
         from lxml.html import document_fromstring
 
+        from inbox_tui.mail import inscriptis_speed
+
+        inscriptis_speed.install()
         tree = document_fromstring(html)
         refs: list[str] = []
         for a in tree.iter("a"):
