@@ -347,7 +347,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         for a text box."""
         if isinstance(self.focused, Input):
             return False
-        if self._list_reads.due or self._opening_reads.due:
+        if self._list_reads.due or self._opening_reads.due or self.side_pane.choosing.due:
             return True
         return self._pane_has_focus() and self._pane_reads.due
 
@@ -631,9 +631,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         self.view, self.query_text, self.search_everywhere = view, "", False
         self._search_return = None
         self._uncover_list()
-        search = self.query_one("#search", Input)
-        search.value = ""
-        search.remove_class("shown")
+        self.close_search_box()
         set_state_class(self, False, "-reading")
         self.conv_list.clear_selection()
         focus_now(self.conv_list)
@@ -786,6 +784,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
 
     @on(SidePane.Chosen)
     def _pane_chosen(self, event: SidePane.Chosen) -> None:
+        event.asked.answer()  # acted on below, before any key typed behind it runs
         data = self.side_pane.data
         cid, value = event.conversation_id, event.value
         if cid != self.pane_target():  # a click on the choices of the row left
