@@ -1,0 +1,67 @@
+"""walk7's defects (README-only walkthrough, 80x24): each reproduced with Pilot first."""
+
+from __future__ import annotations
+
+import pytest
+
+from inbox_tui.tui.widgets.thread_view import ThreadView
+from tests.tui.conftest import make_app, settle
+from tests.tui.test_long_thread import long_thread
+from tests.tui.test_triage_keys import current
+
+CRAMPED = (80, 24)
+
+
+@pytest.mark.timeout(90)  # the freeze was a loop in the event loop: only a signal ends it
+async def test_macro_from_a_covering_pane_opens_the_composer_without_freezing(demo_store):
+    """walk7 #2: at 80x24 the F3 pane covers list and thread (the thread view has no
+    width); applying a macro there asked the hidden thread view for its latest message's
+    line, and laying out at width 0 never got there: the app spun for good."""
+    app = make_app(demo_store)
+    async with app.run_test(size=CRAMPED) as pilot:
+        await current(pilot)
+        await pilot.press("j", "f3")
+        await settle(pilot)
+        row = app.main.conv_list.current_row()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Glad that's sorted" in app.screen.query_one("TextArea").text
+        await pilot.press("escape")  # the draft is kept; back to the pane
+        await settle(pilot)
+        await pilot.press("escape")  # the pane closes: back to the list
+        await settle(pilot)
+        await pilot.press("enter")  # the thread the pane covered, read from its top
+        await settle(pilot)
+        view = app.main.query_one(ThreadView)
+        assert view.thread is not None and view.thread.conversation.id == row.id
+        assert view.size.width > 0 and view.scroll_y == 0
+        latest = next(m for m in reversed(view.thread.messages) if m.direction == "in")
+        assert view.line_of(latest.id) is not None
+
+
+@pytest.mark.timeout(90)
+async def test_a_reveal_asked_while_hidden_is_done_once_the_view_has_width(demo_store):
+    """The same at 80x24 while reading: the pane covers the thread when the macro's
+    composer opens; a terminal grown meanwhile shows the thread beside the pane, and the
+    customer's latest message is brought into sight under the composer."""
+    cid = long_thread(demo_store)  # its latest message is far below its subject
+    app = make_app(demo_store)
+    async with app.run_test(size=CRAMPED) as pilot:
+        await current(pilot)
+        await pilot.press("slash", *"very long", "enter")
+        await settle(pilot)
+        assert app.main.conv_list.current_row().id == cid
+        await pilot.press("enter", "f3")
+        await settle(pilot)
+        view = app.main.query_one(ThreadView)
+        assert view.size.width == 0
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Glad that's sorted" in app.screen.query_one("TextArea").text
+        await pilot.resize_terminal(160, 48)
+        await settle(pilot)
+        assert view.size.width > 0
+        latest = next(m for m in reversed(view.thread.messages) if m.direction == "in")
+        line = view.line_of(latest.id)
+        assert line is not None
+        assert view.scroll_y <= line < view.scroll_y + view.size.height
