@@ -11,10 +11,13 @@ STAMP := $(VENV)/.installed
 # only to services, no circles.
 LINT_IMPORTS = $(BIN)/lint-imports --no-logo
 
+# The install also builds the static embedding table (~40 s of CPU, once per machine, in
+# the user cache dir), so that a first import or suggestion never waits for it.
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test,semantic]'
+	$(BIN)/python -m inbox_tui.services.static_embeddings
 	touch $(STAMP)
 
 ## Run the TUI on a demo inbox (embedded SQLite, no config needed).

@@ -127,11 +127,14 @@ def normalise_message_id(value: str | None) -> str | None:
     """``<abc@host>`` → ``abc@host``; blanks and absurd values → None."""
     if not value:
         return None
-    value = sanitize.clean(value).strip()
+    # Printable text has no control character for ``clean`` to take out and no
+    # whitespace but " " (the usual case, and this runs several times per message).
+    printable = value.isprintable()
+    value = (value if printable else sanitize.clean(value)).strip()
     if value.startswith("<") and ">" in value:
         value = value[1 : value.index(">")]
     value = value.strip().strip("<>").strip()
-    if not value or len(value) > 900 or _SPACE.search(value):
+    if not value or len(value) > 900 or (" " in value if printable else _SPACE.search(value)):
         return None
     return value
 

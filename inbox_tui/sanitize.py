@@ -111,6 +111,16 @@ def clean_tree(value: Any) -> Any:
 
 def one_line(text: str, limit: int = 300) -> str:
     """Safe single-line text (subjects, names): whitespace runs folded, bounded."""
+    if not text:
+        return ""
+    if (
+        len(text) <= limit
+        and text.isprintable()  # no control, bidi, surrogate or whitespace but " "
+        and "  " not in text
+        and text[0] != " "
+        and text[-1] != " "
+    ):
+        return text  # already what the rest would make of it (most names and subjects)
     flat = _SPACES.sub(" ", for_display(text)).strip()
     if len(flat) > limit:
         flat = flat[: limit - 1] + "…"

@@ -65,11 +65,13 @@ _CLOCK = re.compile(r"^(?:at\s+)?(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?$", re.I)
 _TIME_WORDS = {"tomorrow", "today", "tonight", "in", "at", *_WEEKDAYS}
 
 
-def _clock(text: str) -> tuple[int, int] | None:
+def _clock(text: str, bare_hour: bool = False) -> tuple[int, int] | None:
     """ "2pm" → (14, 0); "17:30" → (17, 30); a bare number is a time only with am/pm or
-    minutes ("9" alone could be anything)."""
+    minutes ("9" alone could be anything), or after a day word (``bare_hour``: "tomorrow
+    9" is 09:00 on the 24-hour clock every other time here is shown on; walk7 had it
+    refused)."""
     m = _CLOCK.match(text.strip())
-    if not m or (m.group(2) is None and m.group(3) is None):
+    if not m or (m.group(2) is None and m.group(3) is None and not bare_hour):
         return None
     hour, minute, half = int(m.group(1)), int(m.group(2) or 0), (m.group(3) or "").lower()
     if half:
@@ -105,7 +107,7 @@ def _wall_clock(text: str, now: datetime, zone: tzinfo) -> datetime | None:
         if len(words) > nxt and words[nxt] in _WEEKDAYS:
             ahead = (_WEEKDAYS[words[nxt]] - local.weekday()) % 7 or 7
             day, rest = local.date() + timedelta(days=ahead), words[nxt + 1 :]
-    hm = _clock(" ".join(rest)) if rest else default
+    hm = _clock(" ".join(rest), bare_hour=day is not None) if rest else default
     if hm is None:
         return None
     if day is None:  # a clock time alone: the next time the clock shows it

@@ -9,14 +9,17 @@ files, an mbox, an agent's own mail) and chat logs."""
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from inbox_tui.ingest import Ingestor, pipeline
+from inbox_tui.ingest.threading import SUBJECT_CANDIDATES
 from inbox_tui.mail.parse import parse_many
 from inbox_tui.models import Agent
 from inbox_tui.services.chatimport import import_chat, read_lines, to_messages
@@ -203,6 +206,77 @@ def test_pipeline_stores_what_one_by_one_stores(new_store, tmp_path, monkeypatch
     again = import_mail(piped, paths, batch=97)
     assert again.counts.imported == 0 and again.counts.quarantined == 0
     assert canonical(piped) == got
+
+
+def fallback_mail(root: Path, seed: int = 3) -> Path:
+    """Replies that lost their references ("Re: ..." without In-Reply-To), from
+    customers whose other mail is in the same batches: the subject fallback against
+    conversations the batch itself starts or changes, past its window, past the number
+    of conversations it compares, and through a contact the batch gives to an agent's
+    conversation."""
+    rng = random.Random(seed)
+    root.mkdir(parents=True)
+    t0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    n = 0
+
+    def put(frm: str, subject: str, minutes: int, mid: str = "", irt: str = "") -> None:
+        nonlocal n
+        head = f"From: {frm}\nSubject: {subject}\n"
+        head += f"Date: {format_datetime(t0 + timedelta(minutes=minutes))}\n"
+        head += f"Message-ID: <{mid}>\n" if mid else ""
+        head += f"In-Reply-To: <{irt}>\n" if irt else ""
+        (root / f"{n:05d}.eml").write_text(head + f"\nbody {n}\n")
+        n += 1
+
+    many = SUBJECT_CANDIDATES + 6
+    for i in range(many):
+        put("Many <many@x.example>", f"Topic {i}", i, mid=f"many{i}@x.example")
+    put("Sam <c3@acme.example>", "Welcome kit", 29, mid="w1@x.example")  # an agent's
+    # A merge: what came before is written before it, what follows is a new segment.
+    put("Mo <mo@x.example>", "A", 30, mid="ma@x.example")
+    put("Mo <mo@x.example>", "B", 31, mid="mb@x.example")
+    (root / f"{n:05d}.eml").write_text(
+        "From: Mo <mo@x.example>\nSubject: Re: A\nMessage-ID: <mc@x.example>\n"
+        "References: <ma@x.example> <mb@x.example>\n\nboth\n"
+    )
+    n += 1
+    # Topic 6 was the last of the conversations compared; replies in this segment make
+    # it and Topic 0 the newest, so Topic 7 drops out of the comparison instead.
+    put("Many <many@x.example>", "Re: Topic 0", 40, irt="many0@x.example")
+    put("Many <many@x.example>", "Re: Topic 6", 41, irt="many6@x.example")
+    put("Many <many@x.example>", "Re: Topic 6", 42)  # joins Topic 6
+    put("Many <many@x.example>", "Re: Topic 7", 43)  # a new conversation
+    # a customer's reply to the agent's mail, then their reply without references
+    put("New Person <new@x.example>", "Re: Welcome kit", 51, mid="w2@x.example", irt="w1@x.example")
+    put("New Person <new@x.example>", "Re: Welcome kit", 52)
+    for i in range(0, many, 5):  # the oldest are beyond the conversations compared
+        put("Many <many@x.example>", f"Re: Topic {i}", 100 + i)
+    for k in range(300):  # ~2 months: some replies come after the 14-day window
+        c, topic = rng.randrange(25), rng.randrange(4)
+        subject = ("Re: " if rng.random() < 0.6 else "") + f"Case {topic}"
+        minutes = 200 + k * 300 - rng.randrange(3) * 2000  # some out of order
+        put(f"Customer {c} <f{c}@x.example>", subject, minutes)
+    return root
+
+
+def test_subject_fallback_in_a_batch_equals_one_by_one(new_store, tmp_path, monkeypatch):
+    paths = [fallback_mail(tmp_path / "fb")]
+    reference = new_store()
+    one_by_one(reference, paths)
+    want = canonical(reference)
+    for batch in (500, 7):
+        piped = new_store()
+        import_mail(piped, paths, batch=batch)
+        got = canonical(piped)
+        for part in ("messages", "conversations", "events", "refs", "contacts"):
+            assert got[part] == want[part], (batch, part)
+        assert_aggregates_equal_a_rebuild(piped)
+    welcome = [c for c in want["conversations"] if c[1] == "Welcome kit"]  # type: ignore[attr-defined]
+    assert [int(c[3]) for c in welcome] == [3], "the reply without references did not join"
+    topics = {c[1]: int(c[3]) for c in want["conversations"]}  # type: ignore[attr-defined]
+    assert topics["Topic 6"] == 3 and topics["Topic 7"] == 1 and "Re: Topic 7" in topics
+    cases = [c for c in want["conversations"] if c[1].startswith(("Case", "Re: Case"))]  # type: ignore[attr-defined]
+    assert sum(int(c[3]) for c in cases) > len(cases), "no reply joined by subject"
 
 
 def test_pipeline_workers_and_no_workers_agree(new_store, tmp_path, monkeypatch):

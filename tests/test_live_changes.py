@@ -101,3 +101,32 @@ def test_a_committed_change_wakes_the_listener(pg_store):
         stop.set()
         thread.join(10)
     assert not thread.is_alive()
+
+
+def test_a_saved_view_renamed_or_deleted_wakes_the_listener(pg_store):
+    """Saved views write no event: a rename or a delete by the CLI must still notify,
+    so every TUI's views panel follows (walk5 #11)."""
+    from inbox_tui.services import views
+
+    pg_store.run(views.save_view, "Bugs", "tag:bug", "open")
+    woke, stop, thread = _listener(pg_store)
+    try:
+        for n in range(50):  # listening once a notice sent after the LISTEN arrives
+            pg_store.run(views.save_view, f"probe {n}", "tag:bug", "open")
+            try:
+                woke.get(timeout=0.2)
+                break
+            except queue.Empty:
+                continue
+        else:
+            raise AssertionError("no notification after 50 saved views")
+        while not woke.empty():
+            woke.get_nowait()
+        pg_store.run(views.rename_view, "Bugs", "Bugs to fix")
+        assert woke.get(timeout=30) == "change"
+        pg_store.run(views.delete_view, "Bugs to fix")
+        assert woke.get(timeout=30) == "change"
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()

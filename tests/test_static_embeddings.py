@@ -121,6 +121,40 @@ def test_word_pieces_by_distinct_word_are_the_tokenizers_own():
     assert max(map(len, whole)) == static_embeddings.MAX_PIECES  # the window was reached
 
 
+def test_words_met_in_an_earlier_batch_are_not_tokenized_again(monkeypatch):
+    """A first index encodes a help centre batch by batch; a word already tokenized is
+    remembered (the ids stay the tokenizer's, also after the memory is dropped when full)."""
+    table = static_embeddings.encoder()
+    assert table is not None
+    enc = static_embeddings.StaticEncoder(table.table, embeddings.tokenizer_path())
+    asked: list[str] = []
+    real = enc._tokenizer
+
+    class Counting:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def encode_batch_fast(self, words, **kw):
+            asked.extend(words)
+            return real.encode_batch_fast(words, **kw)
+
+    enc._tokenizer = Counting()
+    batches = [AWKWARD[:6], [*AWKWARD[6:], "payment failed again"], AWKWARD[::-1]]
+    monkeypatch.setattr(static_embeddings, "WORD_CACHE", 10**6)
+    for texts in batches:
+        whole = [e.ids for e in real.encode_batch(texts, add_special_tokens=False)]
+        lengths, ids = enc.pieces(texts)
+        assert lengths.tolist() == [len(w) for w in whole]
+        assert ids.tolist() == [i for w in whole for i in w]
+    assert len(asked) == len(set(asked))  # each distinct word once, over all batches
+    assert "failed" in asked and asked.count("payment") == 1
+    monkeypatch.setattr(static_embeddings, "WORD_CACHE", 3)  # full: forgotten, redone
+    for texts in batches:
+        whole = [e.ids for e in real.encode_batch(texts, add_special_tokens=False)]
+        assert enc.pieces(texts)[1].tolist() == [i for w in whole for i in w]
+    assert asked.count("payment") == 3  # once before, then in both batches that have it
+
+
 def add(s):
     for slug, title, body in ARTICLES:
         s.add(Article(slug=slug, title=title, body=body))
@@ -263,3 +297,119 @@ def test_import_embeds_everything_fast_and_leaves_the_upgrade(tmp_path, capsys, 
     assert "ranked by the fast static model" not in capsys.readouterr().out
     assert cli.main(["--db", db, "suggest", "--text", "my card got declined", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["slug"] == "payment-failed"
+
+
+def test_a_first_import_on_a_fresh_machine_does_not_wait_for_the_table(
+    tmp_path, capsys, monkeypatch
+):
+    """The table costs ~40 s of CPU to distil: `make` builds it at install, and an import
+    on a machine without it never distils it (--wait does); suggestions work meanwhile
+    (words, and MiniLM's vectors of the few articles its budget covers), and the output
+    says so in one line. The TUI's background builds it."""
+    from inbox_tui.commands import articles as articles_command
+
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    for slug, title, body in ARTICLES:
+        (kb / f"{slug}.md").write_text(f"---\ntitle: {title}\n---\n{body}\n")
+    shared = static_embeddings.encoder()
+    assert shared is not None
+    distilled = []
+
+    def distil(enc):
+        distilled.append(enc)
+        return shared.table
+
+    monkeypatch.setattr(static_embeddings, "distil", distil)
+    monkeypatch.setenv(static_embeddings.CACHE_ENV, str(tmp_path / "fresh-cache"))
+    static_embeddings.reset_for_tests()
+    db = sqlite_url(tmp_path / "inbox.db")
+    try:
+        monkeypatch.setattr(articles_command, "IMPORT_UPGRADE_SECONDS", 0.0)
+        assert cli.main(["--db", db, "import", "articles", str(kb)]) == 0
+        out = capsys.readouterr().out
+        assert distilled == [] and articles_command.NO_TABLE in out
+        assert cli.main(["--db", db, "suggest", "--text", "export my data", "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)[0]["slug"] == "export-csv"
+        monkeypatch.setattr(articles_command, "IMPORT_UPGRADE_SECONDS", 10.0)
+        assert cli.main(["--db", db, "import", "articles", "--json", str(kb)]) == 0
+        out = json.loads(capsys.readouterr().out)
+        assert out["static_table"] == 0 and distilled == []
+        assert out["embedded"] == len(ARTICLES)  # no table: MiniLM's budget is spent at once
+        assert cli.main(["--db", db, "suggest", "--text", "my card got declined", "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)[0]["slug"] == "payment-failed"
+        assert cli.main(["--db", db, "import", "articles", "--wait", "--json", str(kb)]) == 0
+        out = json.loads(capsys.readouterr().out)
+        assert out["static_table"] == 1 and len(distilled) == 1
+        assert sorted((tmp_path / "fresh-cache").iterdir())  # cached for every process
+    finally:
+        static_embeddings.reset_for_tests()
+
+
+def test_an_unwritable_cache_means_no_table_not_one_per_process(tmp_path, monkeypatch):
+    """Without a writable cache the table would be distilled again by every process
+    (~40 s of CPU each): it is not built, one line says why, and the language model's
+    vectors are searched."""
+    shared = static_embeddings.encoder()
+    assert shared is not None
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")  # a cache folder inside a file: not writable, even for root
+    cache = blocked / "cache"
+    monkeypatch.setenv(static_embeddings.CACHE_ENV, str(cache))
+    monkeypatch.setattr(static_embeddings, "distil", lambda enc: shared.table)
+    static_embeddings.reset_for_tests()
+    try:
+        assert static_embeddings.encoder() is None
+        assert str(cache) in (static_embeddings.problem() or "")
+    finally:
+        static_embeddings.reset_for_tests()
+
+
+def test_the_install_step_builds_the_table_once(tmp_path, capsys, monkeypatch):
+    """`make`'s install runs `python -m inbox_tui.services.static_embeddings`: it builds
+    the table into the cache, finds it there the next time, and never fails an install
+    (without the model it says why)."""
+    shared = static_embeddings.encoder()
+    assert shared is not None
+    calls = []
+    monkeypatch.setattr(static_embeddings, "distil", lambda enc: calls.append(1) or shared.table)
+    monkeypatch.setenv(static_embeddings.CACHE_ENV, str(tmp_path / "cache"))
+    static_embeddings.reset_for_tests()
+    try:
+        assert static_embeddings.main() == 0
+        assert "table built" in capsys.readouterr().out and calls == [1]
+        static_embeddings.reset_for_tests()
+        assert static_embeddings.main() == 0
+        assert "already built" in capsys.readouterr().out and calls == [1]
+        embeddings.set_enabled(False)
+        assert static_embeddings.main() == 0
+        assert "not built" in capsys.readouterr().out
+    finally:
+        static_embeddings.reset_for_tests()
+
+
+def test_a_large_new_help_centre_does_not_load_minilm_in_the_import(tmp_path, capsys, monkeypatch):
+    """When MiniLM could not embed the new articles within the import's budget even at
+    its fastest, the import neither loads it (~0.3 s of CPU, 100 MB) nor probes its
+    speed: the static vectors are searched and the TUI's background does the rest."""
+    from inbox_tui.commands import articles as articles_command
+
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    for slug, title, body in ARTICLES:
+        (kb / f"{slug}.md").write_text(f"---\ntitle: {title}\n---\n{body}\n")
+    db = sqlite_url(tmp_path / "inbox.db")
+    chunks = sum(len(semantic.article_chunks(t, "", b)) for _, t, b in ARTICLES)
+    budget = chunks * semantic.MIN_CHUNK_SECONDS / 2  # too short for MiniLM at its best
+    monkeypatch.setattr(articles_command, "IMPORT_UPGRADE_SECONDS", budget)
+    assert static_embeddings.encoder() is not None  # built (the tests' shared cache)
+    embeddings.reset_for_tests()
+    embeddings.set_enabled(True)
+    static_embeddings.reset_for_tests()
+    assert cli.main(["--db", db, "import", "articles", "--json", str(kb)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["added"] == len(ARTICLES) and out["static_table"] == 1
+    assert out["embedded"] == 0 and out["upgrade_pending"] == len(ARTICLES)
+    assert not embeddings._state.tried  # MiniLM never loaded
+    assert cli.main(["--db", db, "suggest", "--text", "export my data", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["slug"] == "export-csv"

@@ -86,11 +86,35 @@ def test_a_large_help_centre_is_read_in_parse_workers_as_in_one_process(tmp_path
     new_pool = pipeline.new_pool
     monkeypatch.setattr(pipeline, "new_pool", lambda: pools.append(1) or new_pool())
     assert len(list(kb.rglob("*.md"))) >= pipeline.POOL_THRESHOLD
+    monkeypatch.setenv("INBOX_TUI_PARSE_WORKERS", "2")  # whatever the machine's load
     got = read_articles(kb)
     assert pools == [1]
     assert got == load_articles(kb)
     assert got[1][0].reason.startswith("has front matter that is not valid YAML")
     assert any(p.reason == OUTSIDE for p in got[1]) and "Secret" not in {a.title for a in got[0]}
+
+
+def test_a_busy_machine_reads_a_large_help_centre_without_workers(tmp_path, monkeypatch):
+    """Workers add no CPU time when every core is busy (the kernel shares the cores
+    between sessions, not processes), only their start-up and copying: a large help
+    centre is then read in this process; with a core idle, or workers asked for, in
+    workers."""
+    kb = tmp_path / "kb"
+    shutil.copytree(corpus("kb", "duckduckgo-help"), kb)
+    pools = []
+    new_pool = pipeline.new_pool
+    monkeypatch.setattr(pipeline, "new_pool", lambda: pools.append(1) or new_pool())
+    monkeypatch.setattr(pipeline, "_cores", lambda: 2)
+    monkeypatch.delenv("INBOX_TUI_PARSE_WORKERS", raising=False)
+    load = [9.5]
+    monkeypatch.setattr(pipeline.os, "getloadavg", lambda: (load[0], 9.0, 8.0))
+    busy = read_articles(kb)
+    assert pools == [] and busy == load_articles(kb)
+    load[0] = 0.4
+    assert read_articles(kb) == busy and pools == [1]
+    load[0] = 9.5
+    monkeypatch.setenv("INBOX_TUI_PARSE_WORKERS", "2")
+    assert read_articles(kb) == busy and pools == [1, 1]
 
 
 def test_front_matter_errors_are_reported_and_the_rest_imported(tmp_path: Path):

@@ -56,7 +56,11 @@ def test_the_past_is_refused():
      ("9am", datetime(2026, 11, 19, 9, 0, tzinfo=UTC)),  # passed today: tomorrow's
      ("12am", datetime(2026, 11, 19, 0, 0, tzinfo=UTC)),
      ("in 3 hours", datetime(2026, 11, 18, 18, 30, tzinfo=UTC)),
-     ("2026-12-01", datetime(2026, 12, 1, 9, 0, tzinfo=UTC))],
+     ("2026-12-01", datetime(2026, 12, 1, 9, 0, tzinfo=UTC)),
+     # after a day word a bare number is the hour (walk7: "tomorrow 9" was refused)
+     ("tomorrow 9", datetime(2026, 11, 19, 9, 0, tzinfo=UTC)),
+     ("friday 14", datetime(2026, 11, 20, 14, 0, tzinfo=UTC)),
+     ("next mon 0", datetime(2026, 11, 23, 0, 0, tzinfo=UTC))],
 )  # fmt: skip
 def test_day_words_and_clock_times(text, expected):
     assert snooze_until(text, NOW) == expected
@@ -71,7 +75,7 @@ def test_wall_clock_times_are_read_in_the_given_zone():
 
 
 @pytest.mark.parametrize(
-    "text", ["friday 25pm", "tomorrow soon", "13pm", "in a while", "monday 9:75"]
+    "text", ["friday 25pm", "tomorrow soon", "13pm", "in a while", "monday 9:75", "tomorrow 24"]
 )
 def test_time_phrases_that_do_not_parse_are_refused_not_filtered(text):
     with pytest.raises(ValueError, match="not a snooze time"):

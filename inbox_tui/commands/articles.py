@@ -37,7 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--wait",
         action="store_true",
-        help="compute the language model's vectors of every article now (minutes for "
+        help="build the fast static model if this machine has none yet (about a minute, "
+        "once) and compute the language model's vectors of every article now (minutes for "
         "thousands), instead of leaving those not done within "
         f"{IMPORT_UPGRADE_SECONDS:.0f} s to the TUI's background catch-up",
     )
@@ -61,10 +62,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run_import(ctx: Context) -> int:
+    from inbox_tui.services import embeddings, static_embeddings
     from inbox_tui.services.articles import import_articles, read_articles
     from inbox_tui.services.semantic import catch_up
 
-    # The models load in this process while the parse workers read the files.
+    # The static table loads while the files are read.
     threading.Thread(target=_load_models, daemon=True, name="model-load").start()
     files, problems = read_articles(ctx.args.path)
     counts = ctx.store.run(import_articles, files)
@@ -79,8 +81,14 @@ def run_import(ctx: Context) -> int:
         conversations=False,
         upgrade_seconds=None if ctx.args.wait else IMPORT_UPGRADE_SECONDS,
         report=report,
+        # The static table (~40 s of CPU, once per machine: `make` builds it at install)
+        # is not distilled on a first import's behalf: the TUI does it in its background.
+        build_static=ctx.args.wait,
     )
     counts["upgrade_pending"] = report.get("left", 0)
+    table = static_embeddings.available()
+    counts["static_table"] = int(table)
+    no_table = embeddings.installed() and not table and counts["upgrade_pending"]
     for problem in problems:
         print(f"skipped {problem}", file=sys.stderr)
     sys.stderr.flush()
@@ -90,7 +98,9 @@ def run_import(ctx: Context) -> int:
         print(
             f"{counts['added']} added, {counts['updated']} updated, {counts['unchanged']} unchanged; {count(len(problems), 'file')} skipped (listed above)."
         )
-        if counts["upgrade_pending"]:
+        if no_table:
+            print(static_embeddings.problem() or NO_TABLE)
+        elif counts["upgrade_pending"]:
             print(
                 f"{count(counts['upgrade_pending'], 'article')} ranked by the fast static "
                 "model until the TUI computes the language model's vectors in the "
@@ -99,11 +109,17 @@ def run_import(ctx: Context) -> int:
     return 0
 
 
-def _load_models() -> None:
-    from inbox_tui.services import embeddings, static_embeddings
+NO_TABLE = (
+    "Suggestions rank by words until the fast static model is built: the TUI builds it "
+    "in the background (once on this machine, about a minute), or run this again with --wait."
+)
 
-    embeddings.preload()
-    static_embeddings.encoder(build=False)  # a table not built yet is built by catch_up
+
+def _load_models() -> None:
+    from inbox_tui.services import static_embeddings
+
+    # MiniLM loads when the import has work for it (not for a large new help centre)
+    static_embeddings.encoder(build=False)  # a table not built yet: the TUI builds it
 
 
 def run_suggest(ctx: Context) -> int:

@@ -177,7 +177,7 @@ def run_show(ctx: Context) -> int:
             sys.stdout.write(jsonl(record))
             return 0
         thread = get_thread(s, cid, bug_pattern=ctx.config.bug_pattern)
-    from inbox_tui.services.agent_clock import agent_time, agent_zone
+    from inbox_tui.services.agent_clock import agent_time, agent_zone, stored_times
 
     zone = agent_zone(ctx.config.agent.timezone)
     c = thread.conversation
@@ -185,7 +185,7 @@ def run_show(ctx: Context) -> int:
     print(f"#{c.id}  {one_line(c.subject or '(no subject)', 200)}")
     print(f"{c.status} · {one_line(c.assignee or 'unassigned', 100)} · {c.channel}{tags}")
     for fired in thread.rules_fired:
-        print(f"rule {fired}")
+        print(f"rule {stored_times(fired, zone)}")
     if thread.target_set:
         print(f"target {thread.target_set}")
     for m in thread.messages:

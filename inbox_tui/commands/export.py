@@ -4,6 +4,7 @@ read the store)."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,11 +33,42 @@ def run(ctx: Context) -> int:
 
     out_path: Path | None = ctx.args.output
     if out_path is None:
-        count = export_conversations(ctx.store, sys.stdout)
+        n = export_conversations(ctx.store, sys.stdout)
     else:
-        tmp = out_path.with_name(out_path.name + ".partial")
-        with tmp.open("w", encoding="utf-8") as fh:
-            count = export_conversations(ctx.store, fh)
-        tmp.replace(out_path)  # a crash never leaves a truncated backup under the real name
-    print(f"{count:,} conversations exported.", file=sys.stderr)
+        n = _export_to_file(ctx, out_path)
+    from inbox_tui.words import count as counted
+
+    print(f"{counted(n, 'conversation')} exported.", file=sys.stderr)
     return 0
+
+
+def _export_to_file(ctx: Context, out_path: Path) -> int:
+    """Every conversation into ``out_path``, or nothing: the export is written beside it
+    and renamed into place, so a crash or a full disk never leaves a truncated backup
+    under the real name, and a failure leaves no half file of customer data behind. The
+    file is the exporting agent's alone (0600): it holds every customer's mail."""
+    from inbox_tui.errors import UserError
+    from inbox_tui.sanitize import one_line
+    from inbox_tui.services.export import export_conversations
+
+    shown = one_line(str(out_path), 200)
+    if out_path.is_dir():
+        raise UserError(
+            f"{shown} is a folder; give a file name in it, e.g. -o {one_line(str(out_path / 'export.jsonl'), 200)}."
+        )
+    if not out_path.parent.is_dir():
+        raise UserError(
+            f"The folder {one_line(str(out_path.parent), 200)} does not exist; create it or write somewhere else."
+        )
+    tmp = out_path.with_name(out_path.name + ".partial")
+    try:
+        tmp.unlink(missing_ok=True)  # a leftover's own mode would survive O_CREAT
+        with os.fdopen(
+            os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8"
+        ) as fh:
+            count = export_conversations(ctx.store, fh)
+        tmp.replace(out_path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return count

@@ -65,8 +65,10 @@ def _detect_args(args: argparse.Namespace) -> dict[str, Any]:
 def run_confirmed(ctx: Context) -> int:
     from inbox_tui.models import utcnow
     from inbox_tui.sanitize import json_terminal_safe, one_line
+    from inbox_tui.services.agent_clock import agent_time, agent_zone
     from inbox_tui.services.incidents import confirmed
 
+    zone = agent_zone(ctx.config.agent.timezone)  # JSON stays UTC
     weeks = _detect_args(ctx.args)["weeks"]
     with ctx.store.read() as session:
         found = confirmed(session, utcnow() - timedelta(weeks=weeks))
@@ -80,7 +82,7 @@ def run_confirmed(ctx: Context) -> int:
         bug = f" ({one_line(c.bug, 60)})" if c.bug else ""
         print(
             f"{one_line(c.name, 60)!r}{bug}: {len(c.conversations)} conversations, confirmed "
-            f"{c.confirmed_at:%a %d %b %H:%M} UTC by {one_line(c.by, 40)}; search tag:{one_line(c.tag, 80)}"
+            f"{agent_time(c.confirmed_at, zone)} by {one_line(c.by, 40)}; search tag:{one_line(c.tag, 80)}"
         )
         print(f"  conversations: {' '.join(str(i) for i in sorted(c.conversations))}")
     return 0
@@ -88,6 +90,7 @@ def run_confirmed(ctx: Context) -> int:
 
 def run_list(ctx: Context) -> int:
     from inbox_tui.sanitize import json_terminal_safe, one_line
+    from inbox_tui.services.agent_clock import agent_zone
     from inbox_tui.services.incidents import detect
 
     if ctx.args.confirmed:
@@ -100,10 +103,11 @@ def run_list(ctx: Context) -> int:
     if not bursts:
         print("No bursts: nothing is arriving faster than usual.")
         return 0
+    zone = agent_zone(ctx.config.agent.timezone)  # "since 09:40 CET"
     for b in bursts:
         print(
             f"burst {b.key}: {b.count} conversations like {one_line(b.subject, 60)!r} "
-            f"(usually {b.expected:.1f} in these hours; by {b.method}; {b.since_text()})"
+            f"(usually {b.expected:.1f} in these hours; by {b.method}; {b.since_text(zone)})"
         )
         print(f"  conversations: {' '.join(str(c) for c in b.conversations)}")
     print("\nConfirm: inbox-tui incidents confirm BURST --name NAME [--bug REF] [--macro SLUG]")

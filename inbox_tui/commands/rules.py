@@ -142,6 +142,7 @@ def run_run(ctx: Context) -> int:
     from inbox_tui.errors import UserError
     from inbox_tui.models import utcnow
     from inbox_tui.sanitize import one_line
+    from inbox_tui.services.agent_clock import agent_zone, stored_times
     from inbox_tui.services.export import jsonl
     from inbox_tui.services.rules import run_rules, with_config
     from inbox_tui.when import parse_duration
@@ -152,13 +153,15 @@ def run_run(ctx: Context) -> int:
     except ValueError as exc:
         raise UserError(f"--since: {exc}.") from None
     fired = ctx.store.run(run_rules, rules, since)
+    zone = agent_zone(ctx.config.agent.timezone)  # JSON keeps the stored UTC words
     for f in fired:
         if ctx.args.json:
             sys.stdout.write(jsonl({"id": f.conversation_id, "rule": f.rule, "actions": f.actions}))
         else:
             print(
                 one_line(
-                    f"#{f.conversation_id}: {f.rule}: {', '.join(f.actions) or 'nothing to change'}",
+                    f"#{f.conversation_id}: {f.rule}: "
+                    + (stored_times(", ".join(f.actions), zone) or "nothing to change"),
                     500,
                 )
             )

@@ -82,6 +82,7 @@ def _date(value: str, what: str) -> datetime:
 
 
 def run(ctx: Context) -> int:
+    from inbox_tui.services.agent_clock import agent_zone
     from inbox_tui.services.stats import BusinessHours, compute_report, period
 
     args = ctx.args
@@ -142,7 +143,7 @@ def run(ctx: Context) -> int:
             _add_continuity(rows, session, since, until, days)
         _print_csv(rows, out)
         return 0
-    _print_table(report, rows, since, until)
+    _print_table(report, rows, since, until, agent_zone(ctx.config.agent.timezone))
     if breaches is not None:
         _print_breaches(breaches)
     from inbox_tui.services.continuity import handoffs
@@ -317,14 +318,14 @@ def _print_tag_breaches(breaches: Any, fmt: str, out: TextIO) -> None:
 
 
 def _print_table(
-    report: Report, rows: list[dict[str, Any]], since: datetime, until: datetime
+    report: Report, rows: list[dict[str, Any]], since: datetime, until: datetime, zone: str
 ) -> None:
-    """The report as the text table a person reads."""
+    """The report as the text table a person reads (its period on the agent's clock)."""
+    from inbox_tui.services.agent_clock import agent_time
     from inbox_tui.services.stats import human
 
-    print(
-        f"{since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} UTC ({report.working_days:g} working days)"
-    )
+    start, end = (agent_time(at, zone, "%Y-%m-%d %H:%M") for at in (since, until))
+    print(f"{start} to {end} ({report.working_days:g} working days)")
     head = f"{'agent':<12} {'replies':>7} {'notes':>5} {'closed':>6} {'/day':>5} {'1st resp med':>12} {'p90':>6} {'n':>4} {'close med':>9} {'csat +/~/-':>10}"
     print(head)
     print("-" * len(head))

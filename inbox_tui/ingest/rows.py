@@ -233,5 +233,46 @@ def insert_many(
         ).scalar()
         start = max(start, int(given or 0))
     ids = list(range(start + 1, start + 1 + len(params)))
-    conn.execute(insert(table), [{**p, "id": i} for p, i in zip(params, ids, strict=True)])
+    for p, i in zip(params, ids, strict=True):
+        p["id"] = i
+    insert_rows(conn, table, params)
     return ids
+
+
+def insert_rows(conn: Connection, table: Table, params: list[dict[str, Any]]) -> None:
+    """``INSERT`` ``params`` (dicts with the same keys) into ``table``. On SQLite the
+    rows go to the driver's ``executemany`` as tuples, each value through the column
+    type's own bind processor: what SQLAlchemy's ``insert`` would send, without its
+    per-row parameter building (a fifth of the writer's Python per message)."""
+    if not params:
+        return
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(table), params)
+        return
+    sql, procs = _raw_insert(conn.dialect, table, tuple(params[0]))
+    if sql is None:  # a column left out has a default only SQLAlchemy fills in
+        conn.execute(insert(table), params)
+        return
+    conn.exec_driver_sql(
+        sql,
+        [tuple(p(r[c]) if p is not None else r[c] for c, p in procs) for r in params],
+    )
+
+
+@functools.cache
+def _raw_insert(
+    dialect: Any, table: Table, columns: tuple[str, ...]
+) -> tuple[str | None, tuple[tuple[str, Any], ...]]:
+    """The driver-level INSERT of ``columns`` into ``table`` and each column's bind
+    processor; no statement when a column not given has a client-side default."""
+    given = set(columns)
+    if any(
+        c.name not in given and (c.default is not None or c.onupdate is not None)
+        for c in table.columns
+    ):
+        return None, ()
+    prep = dialect.identifier_preparer
+    names = ", ".join(prep.format_column(table.c[c]) for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    procs = tuple((c, table.c[c].type._cached_bind_processor(dialect)) for c in columns)
+    return f"INSERT INTO {prep.format_table(table)} ({names}) VALUES ({marks})", procs

@@ -38,6 +38,7 @@ from inbox_tui.models import (
 # A reply that lost its References still joins its conversation if the subject and the
 # contact match and the conversation was active this recently.
 SUBJECT_FALLBACK_WINDOW = timedelta(days=14)
+SUBJECT_CANDIDATES = 20  # the contact's most recently active conversations compared
 MAX_REFS = 100  # hostile References headers can list thousands; the newest matter
 
 _CONV = Conversation.__table__  # type: ignore[attr-defined]
@@ -46,12 +47,14 @@ _SELECT_REFS = core_select(_REF.c.ref, _REF.c.conversation_id).where(
     _REF.c.ref.in_(bindparam("refs", expanding=True))
 )
 _INSERT_REF = insert(_REF)
-_BY_SUBJECT = (
-    core_select(_CONV.c.id, _CONV.c.subject)
+# (id, subject, last activity) of a contact's conversations active since a time, most
+# recent first (the subject fallback's candidates; ``ingest.bulk`` reads the same).
+BY_SUBJECT = (
+    core_select(_CONV.c.id, _CONV.c.subject, _CONV.c.last_activity_at)
     .where(_CONV.c.contact_id == bindparam("contact"))
     .where(_CONV.c.last_activity_at >= bindparam("since"))
     .order_by(_CONV.c.last_activity_at.desc())
-    .limit(20)
+    .limit(SUBJECT_CANDIDATES)
 )
 
 
@@ -77,9 +80,9 @@ def by_subject(conn: Connection, contact_id: int, subject: str, sent_at: datetim
     if not base:
         return None
     candidates = conn.execute(
-        _BY_SUBJECT, {"contact": contact_id, "since": sent_at - SUBJECT_FALLBACK_WINDOW}
+        BY_SUBJECT, {"contact": contact_id, "since": sent_at - SUBJECT_FALLBACK_WINDOW}
     ).all()
-    for conv_id, conv_subject in candidates:
+    for conv_id, conv_subject, _ in candidates:
         if sanitize.base_subject(conv_subject) == base:
             return int(conv_id)
     return None

@@ -230,9 +230,12 @@ def _bytes_text(data: bytes, charset: str | None) -> str:
         return data.decode("cp1252", "replace")
 
 
+_ESCAPED_8BIT = re.compile("[\udc80-\udcff]")
+
+
 def _unescape_8bit(raw: str) -> str:
     """compat32 keeps raw 8-bit header bytes as surrogate escapes: read them as UTF-8."""
-    if any("\udc80" <= ch <= "\udcff" for ch in raw):
+    if not raw.isascii() and _ESCAPED_8BIT.search(raw):
         data = raw.encode("utf-8", "surrogateescape")
         try:
             return data.decode("utf-8")
@@ -258,6 +261,27 @@ _ADDR_SPEC = re.compile(r"[^\s<>,;:\"()\[\]]+@[^\s<>,;:\"()\[\]]+\.[^\s<>,;:\"()
 _QUOTED_LOCAL = re.compile(r'"[^"\r\n]{1,200}"@[^\s@<>,;"]{1,255}')
 
 
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_SIMPLE_SPEC = rf"{_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+# The usual header: one address, bare or after a display name of plain words or in
+# quotes (without backslashes). ``email.utils.getaddresses`` reads these exactly so
+# (tests/test_parse_addresses.py compares), at a twentieth of its cost.
+_SIMPLE_ADDRESS = re.compile(
+    rf"[ \t]*(?:(?P<spec>{_SIMPLE_SPEC})"
+    rf"|(?:(?P<words>{_ATOM}(?: {_ATOM})*)|\"(?P<quoted>[^\"\\\r\n]*)\") <(?P<named>{_SIMPLE_SPEC})>)[ \t]*"
+)
+
+
+def _one_simple_address(text: str) -> list[tuple[str, str]] | None:
+    """``getaddresses([text])`` for a header of one plain address, else None."""
+    m = _SIMPLE_ADDRESS.fullmatch(text)
+    if m is None:
+        return None
+    if m["spec"] is not None:
+        return [("", m["spec"])]
+    return [(m["words"] if m["words"] is not None else m["quoted"], m["named"])]
+
+
 def _addresses(msg: Message, name: str, warnings: list[str]) -> list[tuple[str, str]]:
     """Every address of every ``name`` header (To and Cc may each appear more than
     once), as (display name, address). Entries the address parser cannot read (an
@@ -270,10 +294,12 @@ def _addresses(msg: Message, name: str, warnings: list[str]) -> list[tuple[str, 
     out: list[tuple[str, str]] = []
     for value in values:
         text = _raw_header_text(value)
-        try:
-            pairs = email.utils.getaddresses([text])
-        except Exception:
-            pairs = [("", text)]
+        pairs = _one_simple_address(text)
+        if pairs is None:
+            try:
+                pairs = email.utils.getaddresses([text])
+            except Exception:
+                pairs = [("", text)]
         for disp, spec in pairs:
             spec = spec.strip()
             plain = "@" in spec and not any(c in spec for c in ' <>,;"')
@@ -660,6 +686,9 @@ def html_to_text(html: str, warnings: list[str] | None = None) -> str:
         from inscriptis.model.config import ParserConfig
         from lxml.html import document_fromstring
 
+        from inbox_tui.mail import inscriptis_speed
+
+        inscriptis_speed.install()
         tree = document_fromstring(html)
         refs: list[str] = []
         for a in tree.iter("a"):

@@ -10,6 +10,7 @@ Pure: no store, no textual (the list imports it before the store is open).
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 
@@ -44,6 +45,23 @@ def agent_time(at: datetime, zone: str, fmt: str = DAY_TIME, *, named: bool = Tr
     local = at.astimezone(zone_of(zone))
     shown = local.strftime(fmt)
     return f"{shown} {local.tzname() or zone}" if named else shown
+
+
+# A UTC time inside a stored sentence (a rule's history: "snoozed until 2026-12-07 10:00
+# UTC"): stored for every agent alike, shown on the reader's clock.
+_STORED_UTC = re.compile(r"\b(\d{4}-\d\d-\d\d \d\d:\d\d) UTC\b")
+
+
+def stored_times(text: str, zone: str) -> str:
+    """``text`` with each UTC time it keeps ("2026-12-07 10:00 UTC", as a rule's
+    history stores what its macro snoozed to) on the agent's clock ("2026-12-07 11:00
+    CET"); the rest unchanged."""
+
+    def local(m: re.Match[str]) -> str:
+        at = datetime.strptime(m.group(1), "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+        return agent_time(at, zone, "%Y-%m-%d %H:%M")
+
+    return _STORED_UTC.sub(local, text)
 
 
 def read_time(value: str, now: datetime, zone: str) -> datetime:

@@ -30,7 +30,7 @@ def read_articles(root: Path) -> tuple[list[ArticleFile], list[ArticleProblem]]:
     pipeline's worker processes (YAML, Markdown and HTML to text: ~0.5 ms of CPU a file,
     on every core instead of one), the articles and problems in the same order."""
     base, paths = article_paths(root)
-    pool = pipeline.pooled(len(paths))
+    pool = pipeline.pooled(len(paths), when_idle=True)
     try:
         loaded = pipeline.ordered_map(partial(load_files, base), paths, size=lambda _: 0, pool=pool)
         return collect(result for _, result in loaded)

@@ -3,27 +3,39 @@
 Every change is an event and every message is a row, so the newest ids of both are a
 token that moves whenever another agent (or a sync) changes anything. Two indexed
 ``max(id)`` lookups: cheap enough to poll every second or two on SQLite and PostgreSQL.
+Saved views write no event: the token keeps a checksum of them (a few rows), so a view
+renamed or deleted by the CLI or another agent reaches every running TUI.
 """
 
 from __future__ import annotations
 
+import json
+import zlib
 from collections.abc import Callable
+from typing import NamedTuple
 
 from sqlalchemy import func
 from sqlalchemy.engine import make_url
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from inbox_tui.models import Event, Message, Outbox, OutboxStatus, Presence
+from inbox_tui.models import Event, Message, Outbox, OutboxStatus, Presence, SavedSearch
 from inbox_tui.store import CHANNEL  # the NOTIFY side: every write transaction
 
-Token = tuple[int, int, int, int, int]
+
+class Token(NamedTuple):
+    event: int  # the newest event id
+    message: int  # the newest message id
+    presence: int  # presence rows
+    outbox: int  # the newest outbox row
+    waiting: int  # outbox rows still waiting untried
+    views: int  # a checksum of the saved views (id, name, search, scope)
 
 
 def change_token(session: Session) -> Token:
-    """(newest event id, newest message id, presence rows, newest outbox row, outbox rows
-    still waiting untried): changes when anything does. The outbox's part moves when a
-    queued reply goes out (or is tried), which writes no event: the thread's "waiting to
-    go out" must turn into a sent reply on every agent's screen."""
+    """What moves when anything changes. The outbox's part moves when a queued reply
+    goes out (or is tried), which writes no event: the thread's "waiting to go out"
+    must turn into a sent reply on every agent's screen. The views' part moves when a
+    saved view is saved, renamed or deleted (no event either)."""
     event = session.exec(select(func.max(Event.id))).one() or 0
     message = session.exec(select(func.max(Message.id))).one() or 0
     presence = session.exec(select(func.count()).select_from(Presence)).one() or 0
@@ -33,7 +45,15 @@ def change_token(session: Session) -> Token:
         .select_from(Outbox)
         .where(Outbox.status == OutboxStatus.QUEUED.value, Outbox.attempts == 0)
     ).one()
-    return int(event), int(message), int(presence), int(outbox), int(waiting or 0)
+    return Token(
+        int(event), int(message), int(presence), int(outbox), int(waiting or 0), views(session)
+    )
+
+
+def views(session: Session) -> int:
+    """A checksum of the saved views: every one of their rows (a team has tens)."""
+    rows = session.exec(select(SavedSearch).order_by(col(SavedSearch.id))).all()
+    return zlib.crc32(json.dumps([[r.id, r.name, r.query, r.scope] for r in rows]).encode())
 
 
 def listen_for_changes(

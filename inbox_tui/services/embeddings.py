@@ -176,6 +176,21 @@ def _load() -> tuple[Encoder | None, str | None]:
         return None, f"the model did not load ({exc.__class__.__name__})"
 
 
+def installed() -> bool:
+    """Whether the model can be expected to load (on, its runtime importable, its files
+    present), without loading it: the sha256 is checked when it loads."""
+    if not enabled() or (_state.tried and _state.encoder is None):
+        return False
+    if _state.encoder is not None:
+        return True
+    if any(importlib.util.find_spec(m) is None for m in ("numpy", "onnxruntime", "tokenizers")):
+        return False
+    return None not in (
+        _package_file(MODEL_PACKAGE, MODEL_FILE),
+        _package_file(TOKENIZER_PACKAGE, TOKENIZER_FILE),
+    )
+
+
 def encoder() -> Encoder | None:
     """The loaded model, loading it on first use; None when semantic ranking is off or
     cannot run (the reason is in :func:`status`)."""

@@ -79,11 +79,11 @@ class Burst:
         """When its first conversation arrived, in ``zone``: "since 13:05 CET"."""
         if self.since is None:
             return ""
-        from zoneinfo import ZoneInfo
+        from inbox_tui.services.agent_clock import agent_time, zone_of
 
-        local = self.since.astimezone(ZoneInfo(zone))
-        day = "" if local.date() == self.window_end.astimezone(local.tzinfo).date() else "%a "
-        return f"since {local.strftime(day + '%H:%M')} {local.tzname()}"
+        tz = zone_of(zone)
+        same_day = self.since.astimezone(tz).date() == self.window_end.astimezone(tz).date()
+        return f"since {agent_time(self.since, zone, '%H:%M' if same_day else '%a %H:%M')}"
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)

@@ -20,6 +20,7 @@ from inbox_tui.macros import template
 from inbox_tui.macros.files import MacroSpec
 from inbox_tui.models import Article, EventKind, Macro, Status, utcnow
 from inbox_tui.services import core, triage
+from inbox_tui.services.agent_clock import agent_time, agent_zone
 from inbox_tui.services.placeholders import values_for
 from inbox_tui.when import parse_duration
 
@@ -342,11 +343,19 @@ def apply_macro(
     if a.get("snooze") and then_status is None:
         until = now + parse_duration(a["snooze"])
         if triage.snooze(session, actor, conversation_id, until, at=now):
-            result.changed.append(f"snoozed until {until:%Y-%m-%d %H:%M} UTC")
+            zone = agent_zone(config.agent.timezone) if config is not None else "UTC"
+            result.changed.append(_snoozed(until, zone))
     elif status and triage.set_status(session, actor, conversation_id, Status(status), at=now):
         result.changed.append(f"set {status}")
     _record_applied(session, actor, conversation_id, info, text, now, result.outbox_id)
     return result
+
+
+def _snoozed(until: datetime, zone: str) -> str:
+    """What a macro's snooze did, on ``zone``'s clock ("snoozed until 2026-12-07 11:00
+    CET"); a rule's history keeps UTC, which ``agent_clock.stored_times`` turns into the
+    reader's clock."""
+    return f"snoozed until {agent_time(until, zone, '%Y-%m-%d %H:%M')}"
 
 
 def apply_actions(session: Session, actor: str, conversation_id: int, slug: str) -> list[str]:
@@ -362,7 +371,7 @@ def apply_actions(session: Session, actor: str, conversation_id: int, slug: str)
     if a.get("snooze"):
         until = now + parse_duration(a["snooze"])
         if triage.snooze(session, actor, conversation_id, until, at=now):
-            result.changed.append(f"snoozed until {until:%Y-%m-%d %H:%M} UTC")
+            result.changed.append(_snoozed(until, "UTC"))  # stored: shown via stored_times
     elif a.get("status") and triage.set_status(
         session, actor, conversation_id, Status(a["status"]), at=now
     ):

@@ -41,6 +41,7 @@ from inbox_tui.models import (
     Tag,
     ThreadRef,
 )
+from inbox_tui.services.agent_clock import agent_time
 from inbox_tui.services.core import ensure_agent, lock_conversation, record
 from inbox_tui.store import note_core_writes
 
@@ -363,7 +364,9 @@ class Choice:
     hint: str
 
 
-def merge_candidates(session: Session, conversation_id: int, limit: int = 50) -> list[Choice]:
+def merge_candidates(
+    session: Session, conversation_id: int, zone: str = "UTC", limit: int = 50
+) -> list[Choice]:
     """The same customer's other conversations, newest activity first: what the
     conversation could be merged with (the customer wrote twice)."""
     from inbox_tui import sanitize
@@ -385,7 +388,8 @@ def merge_candidates(session: Session, conversation_id: int, limit: int = 50) ->
         Choice(
             c.id,  # type: ignore[arg-type]
             f"#{c.id} {sanitize.one_line(c.subject or '(no subject)', 40)}",
-            f"{c.status} · {c.message_count} msg · {c.last_activity_at:%d %b %Y}",
+            f"{c.status} · {c.message_count} msg · "
+            + agent_time(c.last_activity_at, zone, "%d %b %Y", named=False),
         )
         for c in rows
     ]
@@ -406,7 +410,9 @@ def describe(session: Session, conversation_id: int) -> str:
     return f"#{conv.id} “{subject}” · {sanitize.one_line(who, 20)}"
 
 
-def split_choices(session: Session, conversation_id: int, limit: int = 200) -> list[Choice]:
+def split_choices(
+    session: Session, conversation_id: int, zone: str = "UTC", limit: int = 200
+) -> list[Choice]:
     """The messages ``split`` would take out of the conversation (each with how many
     replies go with it), newest first; the one message whose replies are the whole
     conversation is left out (there would be nothing left to split it from)."""
@@ -432,7 +438,7 @@ def split_choices(session: Session, conversation_id: int, limit: int = 200) -> l
         first = " ".join(m.body.split())  # the whole text on one line, cut below
         kind = {"in": "customer", "out": "reply", "note": "note"}.get(m.direction, m.direction)
         who = sanitize.one_line(m.author_name or m.author_email or "?", 16)
-        label = f"{m.sent_at:%d %b %H:%M} {who}: {first}"
+        label = f"{agent_time(m.sent_at, zone, '%d %b %H:%M', named=False)} {who}: {first}"
         more = moving - 1
         hint = kind + (f", +{more} repl{'y' if more == 1 else 'ies'}" if more else "")
         out.append(Choice(m.id, sanitize.one_line(label, 48), hint))

@@ -25,6 +25,7 @@ from inbox_tui.errors import UserError
 from inbox_tui.mail.outgoing import forward_subject, reply_subject
 from inbox_tui.models import Channel
 from inbox_tui.services import core
+from inbox_tui.services.agent_clock import agent_time, agent_zone
 from inbox_tui.services.replies import (
     account_for,
     addressing,
@@ -187,7 +188,7 @@ def reply_review(
         chat=chat,
         problem=problem or (None if chat else _cannot_send(config, account)),
         answering=last_in.id if last_in else None,
-        answers=_answers(last_in),
+        answers=_answers(last_in, agent_zone(config.agent.timezone)),
         customers=customers_of(thread, ours),
         reply_all=reply_all,
     )
@@ -210,15 +211,16 @@ def note_review(conversation_id: int) -> Review:
     )
 
 
-def _answers(message: Message | None) -> str | None:
-    """The message a reply answers, named for the review: who wrote it, when, about what."""
+def _answers(message: Message | None, zone: str) -> str | None:
+    """The message a reply answers, named for the review: who wrote it, when (on the
+    agent's clock), about what."""
     if message is None:
         return None
     who = sanitize.one_line(message.author_name or message.author_email or "the customer", 60)
     if message.author_name and message.author_email:
         who += f" <{sanitize.one_line(message.author_email, 120)}>"
     subject = sanitize.one_line(message.subject or "(no subject)", 60)
-    return f"{who}, {message.sent_at:%d %b %H:%M}: “{subject}”"
+    return f"{who}, {agent_time(message.sent_at, zone, '%d %b %H:%M')}: “{subject}”"
 
 
 def forward_review(

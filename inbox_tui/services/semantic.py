@@ -67,6 +67,9 @@ DIM = embeddings.DIM
 # static ones cover (a few new articles wait seconds for theirs: not worth a switch).
 FULL_COVERAGE = 0.98
 STATIC_BATCH = 1024  # articles per transaction for the static table
+# Below MiniLM's CPU time for any article chunk measured here (45 ms for 128 word pieces,
+# ~7 ms for a short query): more chunks than a budget / this can never be done in it.
+MIN_CHUNK_SECONDS = 0.004
 # Chunks stay within the model's 128-word-piece window (about 500 characters of
 # English); the cost of embedding grows with their length and number.
 CHUNK_CHARS = 500  # at most, per chunk of an article's body (with its title in front)
@@ -393,6 +396,7 @@ def catch_up(
     upgrade_limit: int | None = None,
     upgrade_seconds: float | None = None,
     report: dict[str, int] | None = None,
+    build_static: bool = True,
 ) -> int:
     """:func:`refresh_articles` and (unless told not to) :func:`refresh_conversations`
     for a running team: what is stale is read in one read session and embedded outside
@@ -406,12 +410,16 @@ def catch_up(
     done in the time left, it is all left to the background (a few MiniLM vectors of a
     large new help centre change no suggestion until nearly all are there). Returns how
     many MiniLM vectors were computed; ``report`` gets how many static ones ("static")
-    and how many articles are left for MiniLM ("left")."""
-    if embeddings.encoder() is None:
+    and how many articles are left for MiniLM ("left"). ``build_static``: distil the
+    static table first when this machine has none (else no static vectors). MiniLM is
+    loaded only when it has something to do: a large new help centre whose chunks could
+    not be done within ``upgrade_seconds`` even at MIN_CHUNK_SECONDS each is left to the
+    background without loading it or probing its speed."""
+    if not embeddings.installed():
         return 0
     with store.read() as s:
         chunked = _chunked_articles(s)  # once for both models
-    static = catch_up_static(store, chunked)
+    static = catch_up_static(store, chunked, build=build_static)
     with store.read() as s:
         todo, gone = _stale_articles(s, ARTICLE, chunked)
         stale = len(todo)
@@ -420,6 +428,10 @@ def catch_up(
         if conversations:
             todo += _stale_conversations(s, _tagged_conversations(s)[0])
         searched = upgrade_seconds is None or _searched_kind(_stamps(s)) == ARTICLE
+    if not searched and upgrade_seconds is not None:
+        chunks = sum(len(t[3]) for t in todo[:articles])
+        if chunks * MIN_CHUNK_SECONDS > upgrade_seconds:
+            todo = todo[articles:]  # hopeless within the budget: no probe, no model load
     if gone:
         store.run(_drop_articles, gone)
     done = start = 0
@@ -453,10 +465,11 @@ def _in_budget(todo: Todo, start: int, spent: float, budget: float, searched: bo
     return per_chunk * sum(len(t[3]) for t in todo[start:]) <= budget - spent
 
 
-def catch_up_static(store: Store, chunked: Chunked | None = None) -> int:
+def catch_up_static(store: Store, chunked: Chunked | None = None, *, build: bool = True) -> int:
     """The static vectors of every article that has none for its current text (the
-    table is distilled first if this machine has none yet). Returns how many."""
-    enc = static_embeddings.encoder()
+    table is distilled first if this machine has none yet and ``build``). Returns how
+    many."""
+    enc = static_embeddings.encoder(build=build)
     if enc is None:
         return 0
     with store.read() as s:
@@ -480,7 +493,7 @@ def _static_in_workers(store: Store, source: tuple[str, str], parts: list[Todo])
     (tokenizing and summing: ~0.6 ms of CPU an article, on every core) and written here
     in order, a part per transaction. Returns how many parts were written: the rest is
     done in this process when a worker fails or there is no pool."""
-    pool = pipeline.pooled(sum(map(len, parts)))
+    pool = pipeline.pooled(sum(map(len, parts)), when_idle=True)
     if pool is None:
         return 0
     done = 0

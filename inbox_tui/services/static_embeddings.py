@@ -21,6 +21,7 @@ with ``MODEL_ID`` in their model column and are never compared with MiniLM's.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import logging
 import os
@@ -45,6 +46,7 @@ SIF = 1e-4  # model2vec's SIF coefficient
 MAX_PIECES = 512  # word pieces of a text that count (a long text is cut)
 DISTIL_BATCH = 1024
 SLICE_PIECES = 16_384  # word pieces whose rows are summed at a time (16 MB)
+WORD_CACHE = 300_000  # distinct words kept tokenized (~30 MB)
 CACHE_ENV = "INBOX_TUI_STATIC_CACHE"  # a directory for the table (tests)
 _WORD = re.compile(r"[^ \t\n\r]+")  # kept by BERT's normaliser, split at by its pre-tokenizer
 
@@ -114,6 +116,15 @@ class StaticEncoder:
             "BertNormalizer",
             "BertPreTokenizer",
         )
+        # Every distinct word tokenized so far: its index, its pieces' start and count in
+        # _piece_ids (a help centre's batches share most of their words: a first index
+        # of 10,000 articles tokenized 221,000 words batch by batch, 26,000 distinct).
+        self._word_at: dict[str, int] = {}
+        self._word_start: list[np.ndarray] = []
+        self._word_len: list[np.ndarray] = []
+        self._piece_ids: list[np.ndarray] = []
+        self._pieces_known = 0
+        self._words_lock = threading.Lock()  # a query beside a background index
 
     def pieces(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(each text's number of word pieces, all their ids in order): the ids the
@@ -130,18 +141,12 @@ class StaticEncoder:
             return lengths, np.fromiter(chain.from_iterable(e.ids for e in encs), np.int64, count)
         words = [_WORD.findall(t) for t in texts]
         flat = list(chain.from_iterable(words))
-        distinct = list(dict.fromkeys(flat))
-        encs = self._tokenizer.encode_batch_fast(distinct, add_special_tokens=False)
-        word_len = np.array([len(e.ids) for e in encs], dtype=np.int64)
-        word_ids = np.fromiter(
-            chain.from_iterable(e.ids for e in encs), np.int64, int(word_len.sum())
-        )
-        position = dict(zip(distinct, range(len(distinct)), strict=True))
-        seq = np.fromiter(map(position.__getitem__, flat), np.int64, len(flat))
+        with self._words_lock:
+            word_ids, word_start, word_len, position = self._known_words(flat)
+            seq = np.fromiter(map(position.__getitem__, flat), np.int64, len(flat))
         # every occurrence's pieces, in order: word_ids[start of its word + k]
         occ_len = word_len[seq]
         out_start = np.cumsum(occ_len) - occ_len
-        word_start = np.cumsum(word_len) - word_len
         total = int(occ_len.sum())
         ids = word_ids[np.arange(total) - np.repeat(out_start - word_start[seq], occ_len)]
         # each text's pieces, cut at the window
@@ -152,6 +157,34 @@ class StaticEncoder:
         if (full > MAX_PIECES).any():
             ids = ids[np.arange(total) - np.repeat(first, full) < MAX_PIECES]
         return lengths, ids
+
+    def _known_words(
+        self, flat: list[str]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, int]]:
+        """(every known word's piece ids laid end to end, each word's start and count
+        there, word → its index), after tokenizing the words of ``flat`` not met before.
+        The memory is dropped past WORD_CACHE words (a word is tokenized alike always).
+        Under ``_words_lock``."""
+        import numpy as np
+
+        if len(self._word_at) > WORD_CACHE:
+            self._word_at.clear()
+            self._word_start, self._word_len, self._piece_ids = [], [], []
+            self._pieces_known = 0
+        known = self._word_at
+        new = [w for w in dict.fromkeys(flat) if w not in known]
+        if new or not self._piece_ids:
+            encs = self._tokenizer.encode_batch_fast(new, add_special_tokens=False)
+            lens = np.array([len(e.ids) for e in encs], dtype=np.int64)
+            ids = np.fromiter(chain.from_iterable(e.ids for e in encs), np.int64, int(lens.sum()))
+            known.update(zip(new, range(len(known), len(known) + len(new)), strict=True))
+            self._word_start.append(self._pieces_known + np.cumsum(lens) - lens)
+            self._word_len.append(lens)
+            self._piece_ids.append(ids)
+            self._pieces_known += len(ids)
+            for parts in (self._word_start, self._word_len, self._piece_ids):
+                parts[:] = [np.concatenate(parts)]
+        return self._piece_ids[0], self._word_start[0], self._word_len[0], known
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         import numpy as np
@@ -206,13 +239,24 @@ def _read_table(path: Path, want: str) -> np.ndarray | None:
     return np.load(io.BytesIO(data), allow_pickle=False)
 
 
+def _checked_tokenizer() -> Path | None:
+    """The installed tokenizer file when numpy and tokenizers are installed and it is the
+    pinned one: all a cached table needs (MiniLM itself, ~0.3 s of CPU and 100 MB of
+    arenas to load, only distils it)."""
+    if any(importlib.util.find_spec(m) is None for m in ("numpy", "tokenizers")):
+        return None
+    path = embeddings.tokenizer_path()
+    if path is None or _file_sha256(path) != embeddings.TOKENIZER_SHA256:
+        return None
+    return path
+
+
 def _load_or_build(build: bool) -> StaticEncoder | None:
     """The cached table when it is intact; else, when ``build``, a new one (cached)."""
     import numpy as np
 
-    enc = embeddings.encoder()
-    tokenizer = embeddings.tokenizer_path()
-    if enc is None or tokenizer is None:
+    tokenizer = _checked_tokenizer()
+    if tokenizer is None:
         return None
     path = cache_dir() / _table_name()
     meta = path.with_suffix(".json")
@@ -226,6 +270,14 @@ def _load_or_build(build: bool) -> StaticEncoder | None:
             table = None
     if table is None:
         if not build:
+            return None
+        if not _writable(path.parent):
+            # Distilled in every process that wanted it (~40 s of CPU each time) is not a
+            # fallback: without the table, the language model's vectors are searched.
+            log.warning("no static embedding table: %s is not writable", path.parent)
+            return None
+        enc = embeddings.encoder()
+        if enc is None:
             return None
         table = distil(enc)
         try:
@@ -242,6 +294,17 @@ def _load_or_build(build: bool) -> StaticEncoder | None:
     return StaticEncoder(table, tokenizer, source)
 
 
+def _writable(folder: Path) -> bool:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError:
+        return False
+    return True
+
+
 _WORKER: dict[tuple[str, str], StaticEncoder] = {}
 
 
@@ -254,13 +317,9 @@ def encode_parts(source: tuple[str, str], parts: list[list[list[str]]]) -> list[
 
     enc = _WORKER.get(source)
     if enc is None:
-        tokenizer = embeddings.tokenizer_path()
+        tokenizer = _checked_tokenizer()
         table = _read_table(Path(source[0]), source[1])
-        if (
-            table is None
-            or tokenizer is None
-            or _file_sha256(tokenizer) != embeddings.TOKENIZER_SHA256
-        ):
+        if table is None or tokenizer is None:
             raise ValueError("the static embedding table or tokenizer is not the one checked")
         enc = _WORKER[source] = StaticEncoder(table, tokenizer, source)
     out = []
@@ -284,6 +343,23 @@ def encoder(*, build: bool = True) -> StaticEncoder | None:
     return _state["encoder"]  # type: ignore[no-any-return]
 
 
+PREPARING = (
+    "Suggestions rank by words while the fast static model is prepared "
+    "(once on this machine: about a minute)."
+)
+
+
+def problem() -> str | None:
+    """One line for the UI when the table cannot be kept (its cache is not writable),
+    else None."""
+    if available() or _writable(cache_dir()):
+        return None
+    return (
+        f"Suggestions use the language model as it indexes the help centre: {cache_dir()} "
+        "is not writable, so the fast static model cannot be kept."
+    )
+
+
 def available() -> bool:
     """Whether the static model can be used without distilling it now."""
     return encoder(build=False) is not None
@@ -297,3 +373,29 @@ def encode(texts: Sequence[str], *, build: bool = True) -> np.ndarray | None:
 def reset_for_tests() -> None:
     with _lock:
         _state.clear()
+
+
+def main() -> int:
+    """``python -m inbox_tui.services.static_embeddings``: build the table now (the
+    Makefile's install step does, so a first import or suggestion never waits ~40 s of
+    CPU for it). Says what it did; never fails an install."""
+    import time
+
+    if embeddings.encoder() is None:
+        print(f"static embedding table not built: {embeddings.status()}")
+        return 0
+    started = time.process_time()
+    built = not available()
+    enc = encoder()
+    if enc is None or enc.source is None:
+        print(f"static embedding table not cached: {cache_dir()} is not writable")
+        return 0
+    done = "built" if built else "already built"
+    print(
+        f"static embedding table {done} ({time.process_time() - started:.1f} s CPU): {enc.source[0]}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -18,7 +18,7 @@ import json
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -32,74 +32,28 @@ from inbox_tui.services.core import find_agent
 from inbox_tui.services.feature_groups import feature_requests as _feature_requests
 from inbox_tui.services.feature_groups import from_scores
 from inbox_tui.services.stats_definitions import DEFINITIONS
+from inbox_tui.services.stats_figures import AgentStats as AgentStats
+from inbox_tui.services.stats_figures import ConversationFigures, Tally, agent_filter, paused_gc
+from inbox_tui.services.stats_figures import ConversationTimes as ConversationTimes
+from inbox_tui.services.stats_figures import Summary as Summary
+from inbox_tui.services.stats_figures import percentile as percentile
 from inbox_tui.services.stats_queries import (
     BUCKET_US,
     CONVERSATIONS,
-    DURATIONS,
-    EVENTS,
     FIRST_MESSAGES,
     INCIDENT_CONVERSATIONS,
     INCOMING,
     RATINGS,
+    events_query,
     local_cell,
     period_params,
     rating_owner,
 )
 from inbox_tui.store import dialect, subject_keys
-from inbox_tui.store.aggregates import from_us, to_us
+from inbox_tui.store.aggregates import to_us
 from inbox_tui.store.subject_keys import FEATURE_REQUEST  # the tag grouped by subject
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-
-
-def percentile(values: list[float], p: float) -> float | None:
-    """Nearest-rank percentile. None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, math.ceil(p / 100 * len(ordered)))
-    return ordered[rank - 1]
-
-
-@dataclass
-class Summary:
-    count: int
-    mean: float | None
-    median: float | None
-    p90: float | None
-
-    @classmethod
-    def of(cls, values: list[float]) -> Summary:
-        if not values:
-            return cls(0, None, None, None)
-        # Durations are whole microseconds (as stored): the mean is taken from their exact
-        # integer total, so it does not depend on the order values were read in, and
-        # integers can be summed anywhere (``of_us``) with the same result to the bit.
-        total_us = sum(round(v * 1_000_000) for v in values)
-        return cls(
-            len(values),
-            total_us / len(values) / 1_000_000,
-            percentile(values, 50),
-            percentile(values, 90),
-        )
-
-    @classmethod
-    def of_us(cls, values: list[int]) -> Summary:
-        """From whole microseconds (sorts ``values``); the same result as ``of`` on the
-        same durations in seconds, to the bit: nearest ranks ceil(n/2), ceil(9n/10)."""
-        n = len(values)
-        if not n:
-            return cls(0, None, None, None)
-        values.sort()
-        return cls(
-            n,
-            sum(values) / n / 1_000_000,
-            values[(n + 1) // 2 - 1] / 1_000_000,
-            values[(9 * n + 9) // 10 - 1] / 1_000_000,
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"count": self.count, "mean": self.mean, "median": self.median, "p90": self.p90}
 
 
 @dataclass
@@ -151,41 +105,6 @@ class BusinessHours:
                     total += (hi - lo).total_seconds()
             day += timedelta(days=1)
         return total
-
-
-@dataclass
-class AgentStats:
-    agent: str
-    replies_sent: int = 0
-    notes_written: int = 0
-    conversations_closed: int = 0  # distinct conversations
-    close_events: int = 0
-    handled: int = 0  # distinct conversations replied to, noted or closed
-    macros_applied: int = 0
-    articles_sent: int = 0
-    first_response: list[float] = field(default_factory=list)
-    response: list[float] = field(default_factory=list)
-    time_to_close: list[float] = field(default_factory=list)
-    first_response_bh: list[float] = field(default_factory=list)
-    csat: dict[str, int] = field(default_factory=lambda: {"good": 0, "ok": 0, "bad": 0})
-    # Summaries the database computed (instead of the lists above), by figure name.
-    summaries: dict[str, Summary] = field(default_factory=dict)
-
-    def summary(self, figure: str) -> Summary:
-        return self.summaries.get(figure) or Summary.of(getattr(self, figure))
-
-
-@dataclass
-class ConversationTimes:
-    id: int
-    subject: str
-    first_message_at: datetime | None = None
-    first_response_at: datetime | None = None
-    first_responder: str | None = None
-    closed_at: datetime | None = None
-    closer: str | None = None
-    tags: set[str] = field(default_factory=set)
-    rating: str | None = None
 
 
 @dataclass
@@ -328,29 +247,20 @@ def compute_report(
         else frozenset()
     )
     args = (agent, business_hours, days_per_week, tz)
-    report = _compute(session, since, until, *args, detail, skip)
-    if subjects:
-        load_subjects(session, [c for c in report.conversations if not c.subject])
-    report.zone = zone
-    if exclude_incidents:
-        report.excluded_incidents, report.excluded_ids = len(skip), skip
-    if compare:
-        report.previous = _compute(session, since - (until - since), since, *args, None, skip)
+    with paused_gc():
+        report = _compute(session, since, until, *args, detail, skip)
+        if subjects:
+            load_subjects(session, [c for c in report.conversations if not c.subject])
+        report.zone = zone
+        if exclude_incidents:
+            report.excluded_incidents, report.excluded_ids = len(skip), skip
+        if compare:
+            report.previous = _compute(session, since - (until - since), since, *args, None, skip)
     return report
 
 
 def _agent_names(session: Session) -> dict[int, str]:
     return {int(i): str(u) for i, u in session.execute(text("SELECT id, username FROM agent"))}
-
-
-def _agent_filter(names: dict[int, str], only_agent: str | None) -> Callable[[int | None], bool]:
-    """Whether an agent id counts: any known agent, or only ``only_agent``."""
-
-    def wanted(agent_id: int | None) -> bool:
-        name = names.get(agent_id) if agent_id is not None else None
-        return name is not None and (only_agent is None or name == only_agent)
-
-    return wanted
 
 
 def load_subjects(session: Session, convs: list[Any]) -> None:
@@ -382,24 +292,25 @@ def _compute(
     ``detail`` None: team and agent figures only (heatmaps, tags and conversations
     stay empty), for the previous period."""
     p = period_params(since, until)
-    tally = _Tally(_agent_names(session), only_agent)
-    tally.count_events(dialect.raw_rows(session, EVENTS, p))
-    durations = dialect.raw_rows(session, DURATIONS, p)
-    tally.summarise_durations(r for r in durations if r[3] not in skip)
+    tally = Tally(_agent_names(session), only_agent)
+    agents = sorted(tally.wanted_set)
+    events = events_query(dialect.is_postgres(session.connection()), len(agents))
+    ids = {f"a{i}": agent_id for i, agent_id in enumerate(agents)}
+    tally.count_events(dialect.raw_rows(session, events, {**p, **ids}), skip)
 
+    times = ConversationFigures(tally, bh, tz, detail, p["lo"], p["hi"])
     heat = [[0] * 24 for _ in range(7)]
     n_days = max(1, math.ceil((until - since).total_seconds() / 86400))
     daily = [0] * n_days
     for bucket, day, n in session.execute(INCOMING, p).all() if detail is not None else ():
-        wd, hour = local_cell(bucket * BUCKET_US, tz)
+        wd, hour = times.cell(bucket * BUCKET_US)  # shared: first messages are incoming
         heat[wd][hour] += n
         daily[min(n_days - 1, day)] += n
 
     rows = dialect.raw_rows(session, CONVERSATIONS if detail is not None else FIRST_MESSAGES, p)
-    times = _ConversationFigures(tally, bh, tz, detail, p["lo"], p["hi"])
     times.skip = skip
-    for row in rows:
-        times.add(*row)
+    times.add_all(rows)
+    times.summarise()
     by_id = {c.id: c for c in times.convs}
     requests: list[dict[str, Any]] = []
     if detail:
@@ -418,160 +329,14 @@ def _compute(
         agents=tally.agents,
         team=tally.team,
         incoming_heatmap=heat,
-        first_response_by_hour=[percentile(v, 50) for v in times.fr_by_hour],
-        first_response_heatmap=[[percentile(v, 50) for v in row] for row in times.fr_by_cell],
+        first_response_by_hour=[times.median_s(v) for v in times.fr_by_hour],
+        first_response_heatmap=[[times.median_s(v) for v in row] for row in times.fr_by_cell],
         tags=_tag_costs_us(times.tagged, p["lo"], p["hi"]),
         feature_requests=requests,
         conversations=sorted(times.convs, key=lambda c: c.id),
         daily_incoming=daily,
         business_hours=bh is not None,
     )
-
-
-class _Tally:
-    """The per-agent and team figures of one report, filled query by query; only the
-    wanted agents (``only_agent``, or everyone) count."""
-
-    def __init__(self, names: dict[int, str], only_agent: str | None) -> None:
-        self.names = names
-        self.wanted = _agent_filter(names, only_agent)
-        self.wanted_set = set([i for i in names if self.wanted(i)] or [-1])
-        self.agents: dict[str, AgentStats] = {}
-        self.team = AgentStats("team")
-
-    def stats_for(self, agent_id: int) -> AgentStats:
-        name = self.names[agent_id]
-        if name not in self.agents:
-            self.agents[name] = AgentStats(name)
-        return self.agents[name]
-
-    def count_events(self, rows: Iterable[tuple[Any, ...]]) -> None:
-        """Per (kind, agent, conversation): the counts, and the distinct conversations
-        closed and handled (per agent, and for the team, whose members may share them)."""
-        closed_by: dict[int, set[int]] = defaultdict(set)
-        handled_by: dict[int, set[int]] = defaultdict(set)
-        for kind, agent_id, conv_id, n in rows:
-            if agent_id not in self.wanted_set:
-                continue
-            a = self.stats_for(agent_id)
-            if kind == "replied":
-                a.replies_sent += n
-                handled_by[agent_id].add(conv_id)
-            elif kind == "noted":
-                a.notes_written += n
-                handled_by[agent_id].add(conv_id)
-            elif kind == "closed":
-                a.close_events += n
-                closed_by[agent_id].add(conv_id)
-                handled_by[agent_id].add(conv_id)
-            elif kind == "macro":
-                a.macros_applied += n
-            elif kind == "article":
-                a.articles_sent += n
-        team = self.team
-        for a in self.agents.values():
-            team.replies_sent += a.replies_sent
-            team.notes_written += a.notes_written
-            team.close_events += a.close_events
-            team.macros_applied += a.macros_applied
-            team.articles_sent += a.articles_sent
-        for agent_id, convs_closed in closed_by.items():
-            self.stats_for(agent_id).conversations_closed = len(convs_closed)
-        for agent_id, convs_handled in handled_by.items():
-            self.stats_for(agent_id).handled = len(convs_handled)
-        team.conversations_closed = len(set().union(*closed_by.values()))
-        team.handled = len(set().union(*handled_by.values()))
-
-    def summarise_durations(self, rows: Iterable[tuple[Any, ...]]) -> None:
-        """Response and time-to-close summaries, per agent and for the team."""
-        durations: dict[tuple[str, int | None], list[int]] = defaultdict(list)
-        for kind, agent_id, duration, *_ in rows:
-            if agent_id in self.wanted_set:
-                durations[(kind, agent_id)].append(duration)
-        for kind in ("replied", "closed"):
-            merged = [d for (k, _), values in durations.items() if k == kind for d in values]
-            if merged:
-                durations[(kind, None)] = merged
-        for (kind, agent_id), values in durations.items():
-            figure = "response" if kind == "replied" else "time_to_close"
-            target = self.team if agent_id is None else self.stats_for(agent_id)
-            target.summaries[figure] = Summary.of_us(values)
-
-    def count_ratings(
-        self, rows: Iterable[tuple[Any, ...]], by_id: dict[int, ConversationTimes]
-    ) -> None:
-        for conv_id, rating, owner_id, assignee_id in rows:
-            if conv_id in by_id:
-                by_id[conv_id].rating = rating
-            owner = rating_owner(owner_id, assignee_id, self.names)
-            if rating in ("good", "ok", "bad") and self.wanted(owner):
-                assert owner is not None
-                self.stats_for(owner).csat[rating] += 1
-                self.team.csat[rating] += 1
-
-
-class _ConversationFigures:
-    """Per conversation of the period: first-response times (per agent, team, hour
-    and weekday cell), tags and, with ``detail``, the conversation list."""
-
-    def __init__(
-        self,
-        tally: _Tally,
-        bh: BusinessHours | None,
-        tz: ZoneInfo,
-        detail: bool | None,
-        lo: int,
-        hi: int,
-    ) -> None:
-        self.tally, self.bh, self.tz, self.detail, self.lo, self.hi = tally, bh, tz, detail, lo, hi
-        self.fr_by_hour: list[list[float]] = [[] for _ in range(24)]
-        self.fr_by_cell: list[list[list[float]]] = [[[] for _ in range(24)] for _ in range(7)]
-        self.convs: list[ConversationTimes] = []
-        self.tagged: list[tuple[set[str], int | None, int | None]] = []
-        self.skip: frozenset[int] = frozenset()  # no first response counted for these
-
-    def add(
-        self,
-        conv_id: int,
-        first: int,
-        first_resp: int | None,
-        responder: int | None,
-        closed: int | None,
-        closer: int | None,
-        tags: str,
-    ) -> None:
-        detail, names = self.detail, self.tally.names
-        tag_set: set[str] = set(json.loads(tags)) if detail is not None and tags != "[]" else set()
-        if tag_set:
-            self.tagged.append((tag_set, first_resp, closed))
-        if detail:
-            self.convs.append(
-                ConversationTimes(
-                    conv_id,
-                    "",
-                    first_message_at=from_us(first),
-                    first_response_at=None if first_resp is None else from_us(first_resp),
-                    first_responder=names.get(responder) if responder is not None else None,
-                    closed_at=None if closed is None else from_us(closed),
-                    closer=names.get(closer) if closer is not None else None,
-                    tags=tag_set,
-                )
-            )
-        tally = self.tally
-        wanted = responder in tally.wanted_set and conv_id not in self.skip
-        if first_resp is not None and wanted and self.lo <= first < self.hi:
-            assert responder is not None
-            seconds = (first_resp - first) / 1_000_000
-            bh = self.bh
-            business = bh.seconds_between(from_us(first), from_us(first_resp)) if bh else None
-            for s in (tally.stats_for(responder), tally.team):
-                s.first_response.append(seconds)
-                if business is not None:
-                    s.first_response_bh.append(business)
-            if detail is not None:
-                wd, hour = local_cell(first, self.tz)
-                self.fr_by_hour[hour].append(seconds)
-                self.fr_by_cell[wd][hour].append(seconds)
 
 
 def _tag_costs(
@@ -674,7 +439,7 @@ def conversations_behind(
     since, until = _aware(since), _aware(until)
     p = period_params(since, until)
     names = _agent_names(session)
-    wanted = _agent_filter(names, agent)
+    wanted = agent_filter(names, agent)
     ids = [i for i in names if wanted(i)] or [-1]
     found: dict[int, DrillRow] = {}
 

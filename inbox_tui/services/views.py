@@ -31,6 +31,8 @@ class SavedView:
     name: str
     query: str
     scope: str  # a built-in view ("open", "mine", "tag:bug", ...); "all" is everything
+    # Its row, not part of what the view is: a view renamed elsewhere is followed by it.
+    id: int | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -184,7 +186,10 @@ def scope_label(scope: str) -> str:
 
 def _view(row: SavedSearch) -> SavedView:
     return SavedView(
-        sanitize.one_line(row.name, MAX_NAME), sanitize.one_line(row.query, 2000), row.scope
+        sanitize.one_line(row.name, MAX_NAME),
+        sanitize.one_line(row.query, 2000),
+        row.scope,
+        row.id,
     )
 
 

@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # The alembic revision this code expects; tests check it equals alembic's head.
-SCHEMA_REVISION = "0025"
+SCHEMA_REVISION = "0026"
 
 
 class StoreError(UserError):

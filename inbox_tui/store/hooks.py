@@ -6,7 +6,8 @@ events. Two follow-ups, both at commit:
 - **stats aggregates** (``store.aggregates``): the conversations that got events are
   re-folded in the same transaction;
 - **NOTIFY** (PostgreSQL): a transaction that adds an event or a message, or touches
-  presence or the outbox (a reply goes out: its thread stops saying "waiting"), notifies ``dialect.CHANNEL`` when it commits (NOTIFY is transactional: a
+  presence, the outbox (a reply goes out: its thread stops saying "waiting") or a saved
+  view (renamed or deleted by the CLI: every TUI's views panel follows), notifies ``dialect.CHANNEL`` when it commits (NOTIFY is transactional: a
   rolled-back change notifies no one). The TUI listens
   (``services.changes.listen_for_changes``) and looks at the change token at once
   instead of at its next poll; SQLite keeps polling.
@@ -23,7 +24,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlmodel import Session
 
-from inbox_tui.models import Event, Message, Outbox, Presence
+from inbox_tui.models import Event, Message, Outbox, Presence, SavedSearch
 from inbox_tui.store import aggregates, dialect
 
 _CORE_WRITES = "inbox_tui.core_writes"
@@ -46,8 +47,8 @@ def note_core_writes(session: Session, conversation_ids: Iterable[int]) -> None:
 
 
 def _notify_after_flush(sess: Session, _ctx: Any) -> None:
-    touched = (*sess.new, *sess.dirty)
-    if any(isinstance(o, (Event, Message, Outbox, Presence)) for o in touched):
+    touched = (*sess.new, *sess.dirty, *sess.deleted)
+    if any(isinstance(o, (Event, Message, Outbox, Presence, SavedSearch)) for o in touched):
         dialect.notify_changes(sess.connection())
 
 

@@ -35,6 +35,7 @@ from inbox_tui.words import count
 
 if TYPE_CHECKING:
     from inbox_tui.config import Config
+    from inbox_tui.services.changes import Token
     from inbox_tui.services.listing import ConversationRow
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ class InboxApp(KeysFollowFocus, App[int]):
         self.clock = clock or (lambda: datetime.now(UTC))
         self.poll_seconds = poll_seconds
         self._listen_stop = threading.Event()  # ends the LISTEN thread with the app
-        self._token: tuple[int, ...] | None = None
+        self._token: Token | None = None
         self._store_down = False  # the last poll could not reach the store
         self._mentions_seen: int | None = None  # the newest mention toasted (or the baseline)
         self._assign_looked = False  # the first poll gives out what waited before the start
@@ -335,7 +336,7 @@ class InboxApp(KeysFollowFocus, App[int]):
         """Load the embedding model and embed the articles and tagged conversations that
         have no (or a stale) vector, after the first frame and off the UI thread. When
         the model cannot load, the status line says that suggestions rank by words only."""
-        from inbox_tui.services import embeddings, semantic, suggest
+        from inbox_tui.services import embeddings, semantic, static_embeddings, suggest
 
         if not embeddings.enabled():
             return  # turned off on purpose: nothing to say
@@ -346,7 +347,16 @@ class InboxApp(KeysFollowFocus, App[int]):
                 self.main.post_message(StatusNews(embeddings.status(), None))
             return
         try:
+            preparing = not static_embeddings.available() and static_embeddings.problem() is None
+            if preparing:  # the table is distilled first (a minute of CPU, once per machine)
+                self.main.post_message(StatusNews(static_embeddings.PREPARING, None))
             semantic.catch_up(cast(Any, self.store))
+            problem = static_embeddings.problem()
+            if problem and not self._said_words_only:  # once, not at every catch-up
+                self._said_words_only = True
+                self.main.post_message(StatusNews(problem, None))
+            elif preparing and not problem:
+                self.main.post_message(StatusNews(embeddings.status()))
             with self.store.read() as s:  # the help centre's vectors in memory, ready
                 index = semantic.article_index(s)
             if index is not None:
@@ -402,8 +412,9 @@ class InboxApp(KeysFollowFocus, App[int]):
             self._store_down = False
             self.main.post_message(StatusNews("The store answers again."))
         changed = token != self._token and self._token is not None
+        views = changed and self._token is not None and token.views != self._token.views
         self._token = token
-        self.main.post_message(Polled(changed or bool(woken), presence))
+        self.main.post_message(Polled(changed or bool(woken), presence, views=views))
         if changed or not self._assign_looked or self._reoffer_due():
             self._give_out()
         if changed or self._mentions_seen is None:

@@ -4,7 +4,9 @@ Screens never open a session: they ask the gateway to run a service function in 
 thread worker, and the answer comes back as a typed Message posted to the asking widget
 (messages up): ``Loaded`` subclasses for reads, ``StoreWritten`` after a committed
 write, ``ServiceFailed`` with one plain sentence (a UserError's text, or
-``explain_unexpected`` for a bug, logged with its traceback).
+``explain_unexpected`` for a bug, logged with its traceback). A call made with a
+``request`` (what keys wait for: tui/typeahead's ``Asked``) is followed by ``Answered``
+once its answer or failure has been handled.
 """
 
 from __future__ import annotations
@@ -75,6 +77,20 @@ class ServiceFailed(Message):
         super().__init__()
 
 
+class Request(Protocol):
+    def answer(self) -> None: ...
+
+
+class Answered(Message):
+    """Posted behind a call's answer (or failure) to the same node, so handled after it:
+    what the call's ``request`` asked for is on screen (or will not come), and keys that
+    waited for it go on. The node handles it by calling ``request.answer()``."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        super().__init__()
+
+
 def explain(exc: BaseException) -> str:
     if isinstance(exc, UserError | ValueError):
         return str(exc)
@@ -121,14 +137,17 @@ class Gateway:
         flow: Any = None,
         group: str = "reads",
         exclusive: bool = False,
+        request: Request | None = None,
     ) -> None:
         def job() -> None:
             try:
                 value = self.call(fn, *args)
             except Exception as exc:
                 _post(node, ServiceFailed(explain(exc), exc, flow))
-                return
-            _post(node, reply(value, flow))
+            else:
+                _post(node, reply(value, flow))
+            if request is not None:
+                _post(node, Answered(request))
 
         node.run_worker(job, thread=True, group=group, exclusive=exclusive)
 
@@ -140,6 +159,7 @@ class Gateway:
         ok: str | Callable[[Any], str] | None = None,
         flow: Any = None,
         group: str = "actions",
+        request: Request | None = None,
     ) -> None:
         """``ok`` is the toast, or makes it from the service's value (to say who)."""
 
@@ -148,13 +168,12 @@ class Gateway:
                 result = self.commit(fn, *args)
             except Exception as exc:
                 _post(node, ServiceFailed(explain(exc), exc, flow))
-                return
-            _post(node, StoreWritten(ok(result) if callable(ok) else ok, result, flow))
+            else:
+                _post(node, StoreWritten(ok(result) if callable(ok) else ok, result, flow))
+            if request is not None:
+                _post(node, Answered(request))
 
         node.run_worker(job, thread=True, group=group)
-        started = getattr(node, "write_started", None)
-        if callable(started):  # the main screen: keys wait for the rows this changes
-            started(flow)
 
     def fire(self, node: DOMNode, fn: Callable[..., Any], *args: Any, group: str) -> None:
         """A write nobody waits for (presence): a failure is logged, not shown."""

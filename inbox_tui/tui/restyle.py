@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from operator import itemgetter
 from typing import Any, cast
 
 from textual.css.match import match
@@ -44,7 +45,11 @@ def set_state_class(node: DOMNode, add: bool, name: str) -> None:
     """``node.set_class(add, name)``, restyling only what a rule naming ``.name`` selects."""
     if node.has_class(name) == add:
         return
-    rules = _rules_naming(node.app.stylesheet.rules, name)
+    stylesheet = node.app.stylesheet
+    rules = _rules_naming(stylesheet.rules, name)
+    if rules and _only_sets(rules, RESOLVED_ALONE):
+        _set_class_resolving(node, add, name, rules)
+        return
 
     def selected() -> list[DOMNode]:
         found = [found for rule in rules for found in node.query(rule.selectors)]
@@ -60,8 +65,86 @@ def set_state_class(node: DOMNode, add: bool, name: str) -> None:
     nodes: dict[int, DOMNode] = {}
     for target in [*before, *selected()]:
         nodes[id(target)] = target
-    node.app.stylesheet.update_nodes(nodes.values(), animate=True)
+    stylesheet.update_nodes(nodes.values(), animate=True)
     _lay_out_now(node, nodes.values())
+
+
+# -- a class whose rules only show or hide: the one property resolved again -------------
+#
+# Restyling a node applies every rule that can select it and, for a widget with
+# component classes (the thread view has five), restyles each of them too: ~2 ms of CPU
+# of each thread opened, for ``-reading``, whose two rules only set ``display``. When
+# every rule naming the class sets only such properties, toggling it can change nothing
+# else: the rules that do not name it select the same nodes before and after. So only
+# those properties are resolved again, by the same cascade Textual's ``apply`` uses
+# (specificity, then the later rule), on the nodes those rules can select.
+
+RESOLVED_ALONE = frozenset({"display"})
+
+
+def _only_sets(rules: list[Any], keys: frozenset[str]) -> bool:
+    return all(set(rule.styles.get_rules()) <= keys for rule in rules)
+
+
+def _set_class_resolving(node: DOMNode, add: bool, name: str, rules: list[Any]) -> None:
+    stylesheet = node.app.stylesheet
+    keys = frozenset(key for rule in rules for key in rule.styles.get_rules())
+    # A rule selects nodes by the names (type, #id, .class) of its last part, which
+    # ``selector_names`` lists: only a node with one of them is selected, then or now.
+    targets_of: set[str] = set().union(*(rule.selector_names for rule in rules))
+    node.set_class(add, name, update=False)
+    targets = [
+        target
+        for target in node.walk_children(with_self=True)
+        if not targets_of.isdisjoint(target._selector_names)
+    ]
+    for target in targets:
+        if not _resolve(stylesheet, target, keys):
+            stylesheet.apply(target, animate=True)  # a value this does not resolve
+    _lay_out_now(node, targets)
+
+
+_setting_cache: dict[frozenset[str], tuple[list[Any], list[Any]]] = {}
+
+
+def _rules_setting(rules: list[Any], keys: frozenset[str]) -> list[Any]:
+    """The rules that set one of ``keys``, last first (the order ``apply`` reads them
+    in), kept while the stylesheet keeps the same list of rules."""
+    cached = _setting_cache.get(keys)
+    if cached is None or cached[0] is not rules:
+        setting = [rule for rule in reversed(rules) if not keys.isdisjoint(rule.styles.get_rules())]
+        cached = (rules, setting)
+        _setting_cache[keys] = cached
+    return cached[1]
+
+
+def _resolve(stylesheet: Any, target: DOMNode, keys: frozenset[str]) -> bool:
+    """Set ``keys`` of ``target``'s CSS styles as ``Stylesheet.apply`` would; False
+    (nothing set) when a rule sets one to ``initial``."""
+    rules_map = stylesheet.rules_map
+    limit = {
+        rule for found in rules_map.keys() & target._selector_names for rule in rules_map[found]
+    }
+    path = target.css_path_nodes
+    found: dict[str, list[tuple[Any, object]]] = {key: [] for key in keys}
+    for rule in _rules_setting(stylesheet.rules, keys):
+        if rule not in limit:
+            continue
+        for specificity in stylesheet._check_rule(rule, path):
+            extracted = rule.styles.extract_rules(
+                specificity, rule.is_default_rules, rule.tie_breaker
+            )
+            for key, rule_specificity, value in extracted:
+                if key in keys:
+                    if value is None:
+                        return False
+                    found[key].append((rule_specificity, value))
+    base: Any = target.styles.base
+    for key, values in found.items():
+        value = max(values, key=itemgetter(0))[1] if values else None
+        if base.get_rule(key) != value:
+            setattr(base, key, value)
+    return True
 
 
 def _lay_out_now(node: DOMNode, restyled: Iterable[DOMNode]) -> None:

@@ -75,6 +75,50 @@ SETTLE_SECONDS = 0.5
 ANSWER_SECONDS = 2.0
 
 
+class Awaited:
+    """What keys wait for, as one rule: each request for it (a read of the list's rows, a
+    write whose answer reads them again, a side pane's read) is numbered when it is made
+    (``ask``), and keys wait while the newest has not been answered: the gateway posts
+    ``Answered`` behind its answer or its failure, so no path can forget to end the wait.
+    An older request's answer changes nothing (a newer one is on its way). ``rescue``
+    seconds after the newest was asked, keys go on (an answer that never comes)."""
+
+    def __init__(self, rescue: float) -> None:
+        self.rescue = rescue
+        self._asked = self._answered = 0
+        self._since = 0.0
+
+    def ask(self) -> Asked:
+        self._asked += 1
+        self._since = time.monotonic()
+        return Asked(self, self._asked)
+
+    @property
+    def due(self) -> bool:
+        if self._answered == self._asked:
+            return False
+        if time.monotonic() - self._since > self.rescue:
+            self._answered = self._asked  # never came (said elsewhere): keys go on
+            return False
+        return True
+
+
+class Asked:
+    """One request of an ``Awaited``: ``answer`` once what it asked for is on screen (or
+    failed); ``newest``: no request was made after it (its answer is the one to show)."""
+
+    def __init__(self, awaited: Awaited, number: int) -> None:
+        self.awaited, self.number = awaited, number
+
+    @property
+    def newest(self) -> bool:
+        return self.number == self.awaited._asked
+
+    def answer(self) -> None:
+        if self.newest:
+            self.awaited._answered = self.number
+
+
 def retype(app: App[object], event: events.Key) -> None:
     """Take ``event`` from where it went and type it again, to whatever has the focus
     when it comes round (the screen or dialog opened since it was typed), keeping its

@@ -46,8 +46,8 @@ async def test_incident_confirmed_from_the_banner(demo_store):
         await pilot.press("enter")  # Confirm as an incident…
         await settle(pilot)
         prompt = app.screen
-        assert prompt.__class__.__name__ == "Prompt" and "calendar sync" in prompt.value
-        prompt.query_one("Input").value = ""
+        # The suggested name is shown in the empty box: what is typed replaces it (walk6).
+        assert prompt.__class__.__name__ == "Prompt" and "calendar sync" in prompt.suggestion
         await pilot.press(*"Calendar outage", "enter")
         await settle(pilot)
         await pilot.press(*"thanks", "enter")  # the macro "Thanks + close"

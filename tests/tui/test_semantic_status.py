@@ -49,3 +49,42 @@ async def test_the_help_centre_is_embedded_in_the_background(demo_store, fresh_m
         kinds = [e.kind for e in s.exec(select(Embedding)).all()]
     assert kinds.count("article") == articles
     assert kinds.count("conversation") > 0
+
+
+async def test_the_static_table_is_built_in_the_background_with_a_status_line(
+    demo_store, fresh_model_state, tmp_path, monkeypatch
+):
+    """On a machine without the static table (installed by hand, not by `make`), the TUI
+    distils it off the UI thread after the first frame; the status line says suggestions
+    rank by words meanwhile, then that they use meaning."""
+    import threading
+
+    from inbox_tui.services import static_embeddings
+
+    shared = static_embeddings.encoder()
+    assert shared is not None
+    release = threading.Event()
+
+    def slow_distil(enc):
+        assert release.wait(30)
+        return shared.table
+
+    monkeypatch.setattr(static_embeddings, "distil", slow_distil)
+    monkeypatch.setenv(static_embeddings.CACHE_ENV, str(tmp_path / "fresh-cache"))
+    static_embeddings.reset_for_tests()
+    app = make_app(demo_store)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            for _ in range(100):
+                await pilot.pause(0.1)
+                if static_embeddings.PREPARING in status_of(app):
+                    break
+            assert static_embeddings.PREPARING in status_of(app)
+            release.set()
+            await app.workers.wait_for_complete()
+            await settle(pilot)
+            assert "use meaning" in status_of(app)
+        assert static_embeddings.available()
+    finally:
+        release.set()
+        static_embeddings.reset_for_tests()

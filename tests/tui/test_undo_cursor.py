@@ -24,3 +24,25 @@ async def test_undoing_a_pending_puts_the_cursor_back_on_its_conversation(demo_s
             assert s.get(Conversation, acted).status == "open"
         assert acted in ids_shown(app)
         assert on_row(app) == acted
+
+
+async def test_a_key_typed_with_the_undo_acts_on_the_conversation_brought_back(demo_store):
+    """``U s`` typed at once: the Status picker opened on the row under the cursor while
+    the undo was on its way (the neighbour), not on the conversation it brought back.
+    Keys wait for the list read after any write, the undo's too."""
+    from tests.tui.test_core_loop_day3 import burst
+
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        acted = await down(pilot, 4)
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press(*"Pending", "enter")
+        await settle(pilot, 5)
+        assert acted not in ids_shown(app) and on_row(app) != acted
+        await burst(pilot, "U", "s")
+        await settle(pilot, 5)
+        assert app.screen is not app.main
+        title = app.screen.title_text
+        assert f"#{acted}" in title, title

@@ -48,9 +48,11 @@ class ImageLoaded(Loaded):
 
 
 def row_text(info: AttachmentInfo, width: int = 116, zone: str = "UTC") -> Text:
-    """One attachment on one line of ``width`` cells: name, type, size, whose. When it
-    does not fit, the date goes first, then the type, and the name is cut in the middle
-    (its extension stays); a row never wraps into the next one."""
+    """One attachment on one line of ``width`` cells: name, type, size, whose, when. When
+    it does not fit, the type goes first (the extension says it), then the date, and the
+    name is cut in the middle (its extension stays); a row never wraps into the next one.
+    (The date went first: a forward's longer "forward by" lost the date the customer's
+    rows beside it kept, walk6.)"""
     size = words.size(info.size)
     ctype = one_line(info.content_type, 30)
     whose = {"customer": "from", "reply": "reply by", "forward": "forward by"}.get(info.kind)
@@ -63,7 +65,7 @@ def row_text(info: AttachmentInfo, width: int = 116, zone: str = "UTC") -> Text:
     name = one_line(info.filename or "(no name)", 100_000)
     for tail in (
         f"  {ctype}  {size}  {who}{when}",
-        f"  {ctype}  {size}  {who}",
+        f"  {size}  {who}{when}",
         f"  {size}  {who}",
     ):
         room = width - len(tail) - len(flag)

@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 from inbox_tui.sanitize import one_line
 from inbox_tui.services import wording
-from inbox_tui.tui.gateway import Loaded
+from inbox_tui.tui.gateway import Answered, Loaded
 from inbox_tui.tui.widgets.conversation_list import ConversationList
 from inbox_tui.tui.widgets.dialogs import Confirm
 from inbox_tui.tui.widgets.thread_view import ThreadView
@@ -26,6 +26,7 @@ from inbox_tui.tui.widgets.thread_view import ThreadView
 if TYPE_CHECKING:
     from inbox_tui.config import Config
     from inbox_tui.tui.gateway import Gateway
+    from inbox_tui.tui.typeahead import Awaited
 
 
 @dataclass
@@ -127,14 +128,13 @@ class FlowsBase(Screen[None]):
     clock: Callable[[], datetime]
     zone: str  # the agent's time zone (services/agent_clock): every time shown is in it
     open_id: int | None
-    open_version: int | None
     query_text: str
     search_everywhere: bool
     view: str
     _load_thread: Callable[[int], None]
     reload: Callable[..., None]
     refresh_pane: Callable[..., None]
-    pane_failed: Callable[[int, str], None]
+    pane_failed: Callable[[Any, str], None]
     search_for: Callable[[str, str], None]
     saved_views: dict[str, Any]
     replying_to: int | None  # a reply composer is open on it: presence says "replying"
@@ -145,7 +145,7 @@ class FlowsBase(Screen[None]):
     action_open: Callable[[], None]
     complete_mentions: Callable[[Any], None]  # the note editor's @name completion
     _list_request: Any  # the filter the list last asked for
-    _list_due: float | None = None  # another set is on its way to the list (since)
+    _list_reads: Awaited  # the list's rows asked for: keys wait for the newest
     _set_top: Callable[..., None]
     _status_said = ""
     _status_count = 0  # how many lines were said: news fades only if it is still the last
@@ -164,13 +164,21 @@ class FlowsBase(Screen[None]):
                 group="selection", exclusive=True,
             )  # fmt: skip
 
-    def list_coming(self, coming: bool = True) -> None:
-        """Another set is on its way to the list, asked for in steps (``c`` asks the
-        store for the customer, then searches): keys for the list wait for it
-        (``MainScreen.answer_pending``); ``coming`` False: it will not come."""
-        import time
+    def store_write(
+        self, fn: Callable[..., Any], *args: Any, ok: Any = None, flow: Any = None
+    ) -> None:
+        """Every change this screen makes to the store. Its answer reads the list's rows
+        again (``on_store_written`` reloads), so keys for the list wait for them: walk6,
+        ``e t`` typed at once tagged the conversation just closed, still on the row
+        under the cursor until the refresh."""
+        request = self._list_reads.ask()
+        self.gateway.write(self, fn, *args, ok=ok, flow=flow, request=request)
 
-        self._list_due = time.monotonic() if coming else None
+    def on_answered(self, message: Answered) -> None:
+        """A request's answer has been handled (its rows shown, its failure said): keys
+        that waited for it go on, unless a newer request is on its way."""
+        message.stop()
+        message.request.answer()
 
     def set_status(self, text: str, seconds: float | None = None) -> None:
         """The status line. News that only matters now ("2 replies sent") goes after
@@ -194,7 +202,6 @@ class FlowsBase(Screen[None]):
         the text typed before it ("sla:" matched Slack chats) under a stale title. The
         selection, now out of sight, ends as it does for any list that hides it."""
         self._list_request = None  # answers still on their way are for older text
-        self._list_due = None  # nor do keys wait for them
         if self.conv_list.selected:
             self._end_selection(sorted(self.conv_list.selected))
         self.conv_list.show_nothing()
@@ -342,6 +349,6 @@ class FlowsBase(Screen[None]):
             n = len(flow.ids)  # after the confirmation: some may have been left out
             name = wording.subject(flow.subjects[0]) if n == 1 and flow.subjects else None
             ok = done if callable(done) else wording.report(done, n, name)
-            self.gateway.write(self, fn, self.me, flow.ids, *args, ok=ok, flow=flow)
+            self.store_write(fn, self.me, flow.ids, *args, ok=ok, flow=flow)
 
         self.confirmed(flow, ask, run)

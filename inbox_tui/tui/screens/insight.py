@@ -262,8 +262,8 @@ class InsightFlows(TriageFlows):
                 self._ask_incident_name(burst, labels)
             elif value == "dismiss":
                 now = self.clock()
-                self.gateway.write(
-                    self, lambda s: dismiss(s, self.me, burst.key, now=now),
+                self.store_write(
+                    lambda s: dismiss(s, self.me, burst.key, now=now),
                     ok=f"Burst of {wording.conversations(burst.count)} dismissed.",
                     flow=Flow([], after=self._after_incident("open")),
                 )  # fmt: skip
@@ -292,8 +292,8 @@ class InsightFlows(TriageFlows):
                 self._ask_incident_macro(burst, labels, name.strip())
 
         self.app.push_screen(
-            Prompt("Incident name (tag: incident:NAME)",
-                   value=suggested_name(burst), check=check),
+            Prompt("Incident name (tag: incident:NAME; Enter takes the one shown)",
+                   suggestion=suggested_name(burst), check=check),
             named,
         )  # fmt: skip
 
@@ -364,8 +364,7 @@ class InsightFlows(TriageFlows):
                 after = self._after_incident(f"tag:{incident_tag(name)}")
                 if macro:
                     after = self._then_flush(after)
-                self.gateway.write(
-                    self,
+                self.store_write(
                     lambda s: confirm(s, self.me, burst.key, name, bug=ref,
                                       macro=macro[0] if macro else None,
                                       config=config if macro else None, now=now,

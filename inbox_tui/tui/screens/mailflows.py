@@ -132,15 +132,13 @@ class MailFlows(ReplyFlows):
 
         def done(draft: Draft | None) -> None:
             if draft is None:  # discarded
-                self.gateway.write(
-                    self, lambda s: delete_draft(s, self.me, conv_id, kind="forward")
-                )
+                self.store_write(lambda s: delete_draft(s, self.me, conv_id, kind="forward"))
                 return
             if draft.action == "closed":  # kept, like a reply's draft, for the next f
                 kept = draft.review or review
                 ok = "Forward kept; f on this conversation brings it back."
-                self.gateway.write(
-                    self, lambda s: keep_forward(s, self.me, conv_id, draft.text, kept), ok=ok
+                self.store_write(
+                    lambda s: keep_forward(s, self.me, conv_id, draft.text, kept), ok=ok
                 )
                 return
             flow = SendFlow(conv_id, draft.text, None, None)

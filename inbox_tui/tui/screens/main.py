@@ -7,7 +7,6 @@ opens a session or decides a business rule.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -30,7 +29,7 @@ from inbox_tui.tui.screens.insight import InsightFlows
 from inbox_tui.tui.screens.reading import ThreadOpening
 from inbox_tui.tui.screens.stats_trips import StatsReturn, StatsTrips
 from inbox_tui.tui.screens.views_panel import ViewsList, ViewsPanel
-from inbox_tui.tui.typeahead import InOrderInput, focus_now
+from inbox_tui.tui.typeahead import ANSWER_SECONDS, Asked, Awaited, InOrderInput, focus_now
 from inbox_tui.tui.widgets.conversation_list import PAGE, ConversationList
 from inbox_tui.tui.widgets.side_pane import PaneData, SidePane, load_pane_data
 from inbox_tui.tui.widgets.thread_view import ThreadView
@@ -61,15 +60,23 @@ class ListRefreshed(Loaded):
 
 
 class PaneLoaded(Loaded):
-    """flow: the request's generation (a newer request wins)."""
+    """flow: the request (``Asked``: a newer one wins)."""
+
+
+# Keys typed into the side pane wait this long at most for its data (the first Tags
+# pane loads the tag model: seconds on a loaded machine).
+PANE_SECONDS = 30.0
 
 
 class Polled(Message):
     """The app's poll looked at the store (posted to this screen by the app's worker)."""
 
-    def __init__(self, changed: bool, presence: dict[int, list[tuple[str, str]]]) -> None:
+    def __init__(
+        self, changed: bool, presence: dict[int, list[tuple[str, str]]], views: bool = False
+    ) -> None:
         self.changed = changed
         self.presence = presence
+        self.views = views  # the saved views changed (the CLI or another agent)
         super().__init__()
 
 
@@ -165,13 +172,14 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         self.by_time_left = False  # O: the list sorted by time left (services/due_order)
         self.replying_to: int | None = None
         self.open_id: int | None = None
-        self.open_version: int | None = None
         self.saved_views: dict[str, SavedView] = {}
         self._list_request: ConversationFilter | None = None  # the filter last asked for
         # The first page, read while the screen was being built (prefetch_first_page).
         self._prefetched: tuple[ConversationFilter, list[ConversationRow]] | None = None
         self._pane_for: tuple[str, int | None] | None = None
-        self._pane_generation = 0
+        # The pane's data asked for: keys typed into the pane wait for the newest (walk6:
+        # "j F2 Down Enter" at once tagged the row left, whose data the pane still had).
+        self._pane_reads = Awaited(PANE_SECONDS)
         self.bursts = []  # the incident banner's, newest detection
         self._stats_return: StatsReturn | None = None
         # Where a search opened from elsewhere (c, a drill-down) returns on Esc: the
@@ -179,14 +187,15 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         self._search_return: tuple[str, str, bool, int | None] | None = None
         self._thread_return: int | None = None  # the thread a pane's Enter left (Esc)
         self._opening: int | None = None  # opened from the list, its thread not here yet
+        self._opening_reads = Awaited(ANSWER_SECONDS)
         self._keys_for: tuple[int, int, bool] | None = None  # what the footer shows
         self._early = False  # the list shows the first page read before the store opened
-        # What the list shows (``_what``), and since when another set has been on its
-        # way: keys for the list wait for it (``answer_pending``).
-        self._shown_what: tuple[str, str, bool, bool] | None = None
-        # The first set is on its way from the start: j typed before the first page
-        # moved nothing (the list was empty) and was lost.
-        self._list_due: float | None = time.monotonic()
+        self._shown_what: tuple[str, str, bool, bool] | None = None  # what the list shows
+        # The list's rows asked for (each reload, each write, c's search): keys for the
+        # list wait for the newest (``answer_pending``). The first set from the start:
+        # j typed before the first page moved nothing (the list was empty) and was lost.
+        self._list_reads = Awaited(ANSWER_SECONDS)
+        self._first_page = self._list_reads.ask()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not isinstance(self.focused, ViewsList) or action in self.PANEL_SAFE_ACTIONS
@@ -330,31 +339,17 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
 
     @property
     def answer_pending(self) -> bool:
-        """Keys typed while another set is on its way to the list (a search's Enter, a
-        view chosen, Esc back from a search) wait for it, and then act on its rows
-        (tui/typeahead.py holds them): a ``j`` typed right after Enter moved the cursor
-        over the old rows, which the results then replaced. Not keys for a text box."""
-        from inbox_tui.tui.typeahead import ANSWER_SECONDS
-
-        due = self._list_due
-        if due is None or isinstance(self.focused, Input):
+        """Keys wait (tui/typeahead.py holds them) while the rows they are typed for are
+        on their way: the list's after a search's Enter, a view chosen, Esc back from a
+        search or a write (a ``j`` typed right after Enter moved the cursor over the old
+        rows, which the results then replaced); a thread's opened from the list; the side
+        pane's, for keys typed into it, after it was opened or the cursor moved. Not keys
+        for a text box."""
+        if isinstance(self.focused, Input):
             return False
-        if time.monotonic() - due > ANSWER_SECONDS:
-            self._list_due = None  # never came (a failure said elsewhere): keys go on
-            return False
-        return True
-
-    def write_started(self, flow: object) -> None:
-        """A change is on its way to the store (the gateway calls this). A triage action
-        on the list's conversations (a ``Flow``: tag, assign, status, snooze, close...)
-        may move them out of the view: keys for the list wait until it has been read
-        again after it (the write ends in a reload, a failure in a sentence). walk6:
-        ``e t`` typed at once tagged the conversation just closed, still on the row under
-        the cursor until the refresh."""
-        from inbox_tui.tui.screens.flows import Flow
-
-        if isinstance(flow, Flow) and flow.ids:
-            self._list_due = time.monotonic()
+        if self._list_reads.due or self._opening_reads.due:
+            return True
+        return self._pane_has_focus() and self._pane_reads.due
 
     def list_renamed(self, old: str, new: str) -> None:
         """The view shown was renamed: the same set under its new name."""
@@ -365,29 +360,29 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         """Ask for the list's rows again: a refresh of the set shown, or another set
         (a new view or search; ``keep_id``: the row to start on, else the top)."""
         what = self._what()
-        if what != self._shown_what:
-            self._list_due = time.monotonic()
         try:
             flt = self.current_filter()
         except ValueError as exc:
             self.show_unrunnable(str(exc))
             return
         self.runnable_again()
+        request = self._list_reads.ask()
         prefetched, self._prefetched = self._prefetched, None  # good for one reload only
         if prefetched is not None and prefetched[0] == flt:
             self._list_request = prefetched[0]
             self.on_list_loaded(ListLoaded(prefetched[1], (prefetched[0], keep_id, what)))
+            request.answer()
             return
         self._list_request = flt
         if what == self._shown_what and self.conv_list.filter is not None:
-            self._refresh_list(flt)  # the same set: the pages the list has, cursor kept
+            self._refresh_list(flt, request)  # the same set: its pages, the cursor kept
             return
         self._check_selection(flt)
         # Search reloads per keystroke and a count reads every match, while the first
         # page stops early: the page is shown first, a short page needs no count.
         self.gateway.read(
             self, page_of, flt, 0, None, self.me, reply=ListLoaded, flow=(flt, keep_id, what), group="list",
-            exclusive=True,
+            exclusive=True, request=request,
         )  # fmt: skip
 
     def show_early_page(self, rows: list[ConversationRow]) -> None:
@@ -397,7 +392,8 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         if self.view != "open" or self.query_text or self._list_request is not None:
             return  # the agent went elsewhere meanwhile
         self._early = True
-        self._shown_what, self._list_due = self._what(), None
+        self._shown_what = self._what()
+        self._first_page.answer()
         self.conv_list.show_rows(None, len(rows), {0: rows}, fresh=True)
         self._set_top(len(rows), exact=len(rows) < PAGE)
         self.post_message(ListShown())
@@ -448,9 +444,10 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
             # has typed past; showing it would flash old results over newer ones.
             return
         fresh = what != self._shown_what
-        self._shown_what, self._list_due = what, None
+        self._shown_what = what
         self.conv_list.show_rows(flt, len(rows), {0: rows}, fresh=fresh, keep_id=keep_id)
         self._set_top(len(rows), exact)
+        self._rows_changed()
         self.post_message(ListShown())
 
     def store_changed(self) -> None:
@@ -464,7 +461,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         self.refresh_pane()
         self._check_incidents()
 
-    def _refresh_list(self, flt: ConversationFilter) -> None:
+    def _refresh_list(self, flt: ConversationFilter, request: Asked | None = None) -> None:
         """Read the set shown again: the cursor's page, the first (where a conversation
         acted on may have moved) and the loaded pages nearest the cursor, five at most;
         ``ConversationList.show_rows`` keeps the cursor on its conversation. (Only the
@@ -476,7 +473,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         wanted = sorted({here, 0, *near[:3]})
         self.gateway.read(
             self, pages_of, flt, wanted, self.me, reply=ListRefreshed, flow=flt, group="list",
-            exclusive=True,
+            exclusive=True, request=request,
         )  # fmt: skip
 
     def on_list_refreshed(self, message: ListRefreshed) -> None:
@@ -488,9 +485,9 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
     ) -> None:
         if flt is not self._list_request:
             return  # the agent searched for something else meanwhile (see _show_list)
-        self._list_due = None  # the rows after an action are here: held keys act on them
         self.conv_list.show_rows(flt, total, pages, fresh=False)
         self._set_top(total)
+        self._rows_changed()
 
     def on_polled(self, message: Polled) -> None:
         if not self.query("#list"):
@@ -500,6 +497,8 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         self.thread_view.set_viewers(message.presence)  # the open thread's "◉ … is viewing"
         if message.changed:
             self.store_changed()
+        if message.views:  # a view renamed or deleted elsewhere: the panel and title follow
+            self.load_views()
 
     def on_status_news(self, message: StatusNews) -> None:
         if self.query("#status"):
@@ -522,6 +521,17 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         if row is not None and self.has_class("-wide") and row.id != self.open_id:
             self.open_id = row.id
             self._load_thread(row.id)
+        elif row is None and self.open_id is not None and not self.has_class("-reading"):
+            # No rows (an empty view or search): the preview showed the list before's.
+            self.open_id = None
+            self.thread_view.show(None)
+            self.post_message(OpenChanged())  # presence: not viewing it any more
+
+    def _rows_changed(self) -> None:
+        """The list's rows were replaced or refreshed: the preview and the pane follow
+        its cursor, and with no rows show no conversation."""
+        self._follow_cursor()
+        self.refresh_pane(force=False)
 
     @on(ConversationList.Opened)
     def _opened(self, event: ConversationList.Opened) -> None:
@@ -675,9 +685,11 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         return self.has_class("-pane")
 
     def pane_target(self) -> int | None:
-        """The one conversation the pane is about: the open one, else the highlighted
-        one. A bulk selection does not count: the pane shows one conversation's data."""
-        if self.open_id is not None and (self.has_class("-reading") or self.has_class("-wide")):
+        """The one conversation the pane is about: the one being read, else the
+        highlighted one (also at 140 columns, where the preview follows the cursor only
+        once its message has come: a pane opened by the key after j took the preview's).
+        A bulk selection does not count: the pane shows one conversation's data."""
+        if self.open_id is not None and self.has_class("-reading"):
             return self.open_id
         row = self.conv_list.current_row()
         return row.id if row else None
@@ -708,6 +720,9 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
 
     def _show_pane(self, kind: str) -> None:
         self.side_pane.set_kind(kind)
+        data = self.side_pane.data
+        if data is not None and data.conversation_id != self.pane_target():
+            self.side_pane.show_message("Loading…")  # not the last one's choices meanwhile
         self.add_class("-pane")
         self.refresh_pane()
         # Opening a pane is asking to act in it: the keys go there (Esc or Tab leave).
@@ -744,23 +759,24 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         if not force and key == self._pane_for:
             return
         self._pane_for = key
-        self._pane_generation += 1
+        request = self._pane_reads.ask()
         if cid is None:
+            request.answer()
             self.side_pane.show_message("No conversation is highlighted.")
             return
         self.gateway.read(
             self, load_pane_data, self.side_pane.kind, cid, self.me, self.clock(), self.zone,
-            reply=PaneLoaded, flow=self._pane_generation, group="pane", exclusive=True,
+            reply=PaneLoaded, flow=request, group="pane", exclusive=True, request=request,
         )  # fmt: skip
 
     def on_pane_loaded(self, message: PaneLoaded) -> None:
         # A newer request (the agent moved on) wins over a slower older one.
         data: PaneData = message.value
-        if message.flow == self._pane_generation:
+        if message.flow.newest:
             self.side_pane.show(data)
 
-    def pane_failed(self, generation: int, text: str) -> None:
-        if generation == self._pane_generation:
+    def pane_failed(self, request: Asked, text: str) -> None:
+        if request.newest:
             self.side_pane.show_message(text)
 
     @on(SidePane.TabClicked)
@@ -772,6 +788,9 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
     def _pane_chosen(self, event: SidePane.Chosen) -> None:
         data = self.side_pane.data
         cid, value = event.conversation_id, event.value
+        if cid != self.pane_target():  # a click on the choices of the row left
+            self.notify(f"The pane is still loading; nothing was done to #{cid}.", markup=False)
+            return
         if event.kind == "tags":
             self.tag_one(cid, value, remove=data is not None and value in data.marked)
         elif event.kind == "macros":

@@ -21,6 +21,7 @@ from inbox_tui.tui.widgets.thread_view import ThreadView
 
 if TYPE_CHECKING:
     from inbox_tui.tui.screens.stats_trips import StatsReturn
+    from inbox_tui.tui.typeahead import Asked, Awaited
     from inbox_tui.tui.widgets.conversation_list import ConversationList
 
 
@@ -49,17 +50,18 @@ class ThreadOpening(FlowsBase):
     _stats_return: StatsReturn | None
     _thread_return: int | None
     _opening: int | None  # opened from the list, its thread not here yet
+    _opening_reads: Awaited  # ... and keys wait for it (MainScreen.answer_pending)
     _hide_pane: Callable[[], None]
     _follow_cursor: Callable[[], None]
     _show_keys: Callable[[], None]
     mentions_shown: Callable[[], None]
 
-    def _load_thread(self, conv_id: int) -> None:
+    def _load_thread(self, conv_id: int, request: Asked | None = None) -> None:
         window = self.thread_view.window_for(conv_id)
         self.gateway.read(
             self, thread_of, conv_id, window, self.me, self.clock(), self.config.bug_pattern,
             reply=ThreadLoaded,
-            flow=(conv_id, window), group="thread", exclusive=True,
+            flow=(conv_id, window), group="thread", exclusive=True, request=request,
         )  # fmt: skip
 
     def on_thread_loaded(self, message: ThreadLoaded) -> None:
@@ -67,7 +69,6 @@ class ThreadOpening(FlowsBase):
         conv_id, window = message.flow
         if conv_id != self.open_id:
             return  # a slower answer for a conversation the agent has moved away from
-        self.open_version = thread.version
         self.thread_view.show(thread, viewers, window)
         if self._opening == conv_id:  # Enter on the list: the thread is here, show it
             self._opening = None
@@ -105,11 +106,15 @@ class ThreadOpening(FlowsBase):
         self.conv_list.keep_on(conv_id)
         shown = self.thread_view.thread
         previewed = self.has_class("-wide") and shown and shown.conversation.id == conv_id
+        request = None
         if when_read and not previewed:
             self._opening = conv_id
+            # Keys typed behind Enter are for the thread: they wait for it (Enter j r at
+            # once moved the list's cursor and replied to the conversation below).
+            request = self._opening_reads.ask()
         else:
             self._enter_reading(from_pane)
-        self._load_thread(conv_id)  # its mentions are read when it is shown
+        self._load_thread(conv_id, request)  # its mentions are read when it is shown
         self.post_message(OpenChanged())
 
     def _enter_reading(self, from_pane: bool = False) -> None:

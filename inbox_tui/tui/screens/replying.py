@@ -44,8 +44,7 @@ class ReplyFlows(FlowsBase):
         window = timedelta(minutes=self.config.undo_minutes)
         zone = agent_zone(self.config.agent.timezone)  # a conflict's time on its clock
         now = self.clock()
-        self.gateway.write(
-            self,
+        self.store_write(
             lambda s: undo_last(s, self.me, window=window, now=now, zone=zone),
             flow=UndoFlow(),
         )
@@ -69,7 +68,7 @@ class ReplyFlows(FlowsBase):
 
         def done(draft: Draft | None) -> None:
             if draft is None:  # discarded
-                self.gateway.write(self, lambda s: delete_draft(s, self.me, cid, kind="note"))
+                self.store_write(lambda s: delete_draft(s, self.me, cid, kind="note"))
             elif draft.action == "closed" or not draft.complete:
                 ok = (
                     "Note kept; n on this conversation brings it back."
@@ -80,8 +79,7 @@ class ReplyFlows(FlowsBase):
             elif draft.text.strip():  # saved; the draft goes in the same transaction
                 files = list(draft.review.files) if draft.review is not None else []
                 saved = "Note saved." if not files else f"Note saved with {_files(len(files))}."
-                self.gateway.write(
-                    self,
+                self.store_write(
                     lambda s: buglinks.add_note(
                         s, self.me, cid, draft.text, pattern=self.config.bug_pattern,
                         attachments=files, config=self.config,
@@ -113,8 +111,8 @@ class ReplyFlows(FlowsBase):
         composer closed before its kept draft arrived keeps what was typed after it)."""
         from inbox_tui.services.drafts import keep_composer_text
 
-        self.gateway.write(
-            self, lambda s: keep_composer_text(s, self.me, cid, draft.text, kind, draft.complete, draft.review),
+        self.store_write(
+            lambda s: keep_composer_text(s, self.me, cid, draft.text, kind, draft.complete, draft.review),
             ok=ok,
         )  # fmt: skip
 
@@ -188,8 +186,8 @@ class ReplyFlows(FlowsBase):
 
         # The newest reply or forward still waiting, whichever conversation it went to:
         # after sending, its row may have left the view and the cursor sits on another.
-        self.gateway.write(
-            self, lambda s: take_back(s, self.me, None, config=self.config), ok=None,
+        self.store_write(
+            lambda s: take_back(s, self.me, None, config=self.config), ok=None,
             flow=TakeBackFlow(),
         )  # fmt: skip
 
@@ -220,7 +218,7 @@ class ReplyFlows(FlowsBase):
 
         def done(draft: Draft | None) -> None:
             if draft is None:  # discarded
-                self.gateway.write(self, delete_draft, self.me, conv_id, ok="Draft discarded.")
+                self.store_write(delete_draft, self.me, conv_id, ok="Draft discarded.")
             elif draft.action == "closed" or not draft.complete or not draft.text.strip():
                 # Esc: kept in the store for the next r, here or in another session.
                 ok = (
@@ -246,7 +244,11 @@ class ReplyFlows(FlowsBase):
                     on_cancel=lambda: self._keep_draft(conv_id, draft, "reply", kept),
                 )  # fmt: skip
 
-        seen = self.open_version if conv_id == self.open_id else None
+        # What the agent has seen of it: the version of the thread on screen, if it is
+        # this conversation's (at 160 columns j moves the preview before its thread has
+        # come: the one still shown is the row left), else the version when r began.
+        shown = self.thread_view.thread
+        seen = shown.version if shown is not None and shown.conversation.id == conv_id else None
         composer = self._open_composer(
             conv_id, "reply", title, done, open_editor=self.config.compose_in_editor,
             config=self.config,
@@ -301,7 +303,7 @@ class ReplyFlows(FlowsBase):
                 category=flow.category,
             )
 
-        self.gateway.write(self, queue, ok=None, flow=flow)
+        self.store_write(queue, ok=None, flow=flow)
 
     def _sent_text(self, sent: Any) -> str:
         if sent.undo_seconds > 0:
@@ -326,7 +328,7 @@ class ReplyFlows(FlowsBase):
                 self.send(flow, force=True)
             elif value == "discard":  # the draft too (walk2: r brought the text back)
                 cid = flow.conv_id
-                self.gateway.write(self, delete_draft, self.me, cid, ok="Reply discarded.")
+                self.store_write(delete_draft, self.me, cid, ok="Reply discarded.")
             elif value == "edit" or value is None:
                 self._load_thread(flow.conv_id)
                 self.compose_reply(

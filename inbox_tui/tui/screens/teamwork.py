@@ -118,7 +118,7 @@ class TeamFlows(TriageFlows):
 
         self.app.push_screen(picker, chosen)
         self.gateway.read(
-            self, merge_candidates, kept, reply=MergeChoicesLoaded, flow=(kept, picker),
+            self, merge_candidates, kept, self.zone, reply=MergeChoicesLoaded, flow=(kept, picker),
             group="pickers",
         )  # fmt: skip
 
@@ -140,7 +140,7 @@ class TeamFlows(TriageFlows):
             if not yes:
                 self.notify("Nothing was merged.", markup=False)
                 return
-            self.gateway.write(self, merge, self.me, src, kept, ok=None, flow=Moving("merge", kept))
+            self.store_write(merge, self.me, src, kept, ok=None, flow=Moving("merge", kept))
 
         question = (
             f"Merge #{src} into #{kept}? Its messages, notes, tags and history move into "
@@ -168,7 +168,7 @@ class TeamFlows(TriageFlows):
 
         self.app.push_screen(picker, chosen)
         self.gateway.read(
-            self, split_choices, cid, reply=SplitChoicesLoaded, flow=(cid, picker),
+            self, split_choices, cid, self.zone, reply=SplitChoicesLoaded, flow=(cid, picker),
             group="pickers",
         )  # fmt: skip
 
@@ -186,9 +186,7 @@ class TeamFlows(TriageFlows):
             if not yes:
                 self.notify("Nothing was split.", markup=False)
                 return
-            self.gateway.write(
-                self, split, self.me, cid, message_id, ok=None, flow=Moving("split", cid)
-            )
+            self.store_write(split, self.me, cid, message_id, ok=None, flow=Moving("split", cid))
 
         question = (
             f"Split this message and its replies out of #{cid} into a new conversation? "
@@ -219,8 +217,8 @@ class TeamFlows(TriageFlows):
             if text is None:
                 return
             first, next_, clear = target_words(text)
-            self.gateway.write(
-                self, set_by_hand, self.me, cid, first, next_, clear, ok=None,
+            self.store_write(
+                set_by_hand, self.me, cid, first, next_, clear, ok=None,
                 flow=TargetSet(cid, clear),
             )  # fmt: skip
 
@@ -290,9 +288,7 @@ class TeamFlows(TriageFlows):
         thread = self.thread_view.thread
         if thread is not None and thread.conversation.id == cid:
             thread.conversation.mentioned = False  # reported once, not at every refresh
-        self.gateway.write(
-            self, shown, self.me, cid, opened, notes, ok=None, flow=MentionsRead(cid)
-        )
+        self.store_write(shown, self.me, cid, opened, notes, ok=None, flow=MentionsRead(cid))
 
     def on_thread_view_in_sight(self, _message: ThreadView.InSight) -> None:
         self.preview_shown()

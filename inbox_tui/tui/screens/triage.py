@@ -26,6 +26,7 @@ from inbox_tui.tui.screens.flows import (
     UndoFlow,
 )
 from inbox_tui.tui.screens.mailflows import MailFlows
+from inbox_tui.tui.typeahead import Asked
 from inbox_tui.tui.widgets.dialogs import FuzzyPicker, PickItem, Prompt, Waiting
 
 if TYPE_CHECKING:
@@ -135,15 +136,13 @@ class TriageFlows(MailFlows):
 
         message.stop()
         flow = message.flow
-        if isinstance(flow, int):  # a side pane's load (its generation)
+        if isinstance(flow, Asked):  # a side pane's load (the request it answers)
             self.pane_failed(flow, message.text)
             return
         if isinstance(flow, SendFlow) and isinstance(message.error, Collision):
             self._collision(flow, message.error.changes)
             return
         self.opening_failed(flow)
-        # The list's read failed, or a write that would have reloaded it: keys wait no more.
-        self._list_due = None
         for part in flow if isinstance(flow, tuple) else (flow,):
             if isinstance(part, FuzzyPicker) and part.waiting and part.is_attached:
                 part.dismiss(None)  # its choices will not come: no picker left "Loading…"
@@ -350,12 +349,10 @@ class TriageFlows(MailFlows):
         """A tag chosen in the side pane: always the pane's one conversation."""
         ok = f"Removed tag {name}." if remove else f"Tagged {name}."
         if remove:
-            self.gateway.write(
-                self, triage.untag_many, self.me, [cid], name, ok=ok, flow=Flow([cid])
-            )
+            self.store_write(triage.untag_many, self.me, [cid], name, ok=ok, flow=Flow([cid]))
         else:
             args = (self.me, [cid], name, self.rules)
-            self.gateway.write(self, rule_service.tag_many, *args, ok=ok, flow=Flow([cid]))
+            self.store_write(rule_service.tag_many, *args, ok=ok, flow=Flow([cid]))
 
     def action_assign(self) -> None:
         flow = self.begin()
@@ -402,14 +399,15 @@ class TriageFlows(MailFlows):
 
         flow = self.begin(single=True)
         if flow is not None:
-            self.list_coming()  # a j typed with c moved over the rows the results replace
+            # The customer's search is asked for in two steps: keys for the list wait for
+            # its rows (a j typed with c moved over the rows the results replace).
             self.gateway.read(
-                self, contact_query, flow.ids[0], reply=ContactQueryLoaded, group="pickers"
-            )
+                self, contact_query, flow.ids[0], reply=ContactQueryLoaded, group="pickers",
+                request=self._list_reads.ask(),
+            )  # fmt: skip
 
     def on_contact_query_loaded(self, message: ContactQueryLoaded) -> None:
         if message.value is None:
-            self.list_coming(False)
             self.notify("This conversation has no known customer.", severity="warning")
         else:
             self.search_for(message.value, "all")
@@ -429,8 +427,8 @@ class TriageFlows(MailFlows):
             self.conv_list.focus()  # the next key is for the list, not the query
             if name and name.strip():
                 ok = f"Saved the search as the view “{name.strip()}” (in {scope_label(scope)})."
-                self.gateway.write(
-                    self, save_view, name, query, scope, ok=ok, flow=Flow([], after=self.load_views)
+                self.store_write(
+                    save_view, name, query, scope, ok=ok, flow=Flow([], after=self.load_views)
                 )
 
         self.app.push_screen(Prompt("Name for this view", "e.g. Angry billing"), done)
@@ -511,8 +509,8 @@ class TriageFlows(MailFlows):
         def saved(draft: Draft | None) -> None:
             if draft is not None and draft.action == "note":
                 flow = MacroEdit(edit.slug, edit.name, draft.text, edit.actions)
-                self.gateway.write(
-                    self, save_macro, edit.slug, edit.name, draft.text, edit.actions,
+                self.store_write(
+                    save_macro, edit.slug, edit.name, draft.text, edit.actions,
                     ok=f"Macro “{edit.name}” saved.", flow=flow,
                 )  # fmt: skip
 
@@ -605,8 +603,7 @@ class TriageFlows(MailFlows):
                 n = len(flow.ids)  # after the confirmation: some may have been left out
 
                 def apply(category: str | None) -> None:
-                    self.gateway.write(
-                        self,
+                    self.store_write(
                         lambda s: apply_macro_many(
                             s, self.me, flow.ids, info.slug, self.rules, config=self.config,
                             category=category, answers=answers,

@@ -155,7 +155,8 @@ class ViewsPanel(FlowsBase):
         from inbox_tui.services.views import MENTIONS, VIEWS
 
         found = message.value
-        self.saved_views = found.saved
+        before, self.saved_views = self.saved_views, found.saved
+        self._follow_saved_view(before, found.saved)
         self.unread_mentions = found.counts.get(MENTIONS[0], 0)
         ol = self.query_one("#views", OptionList)
         # Where the agent has moved in the open panel meanwhile (j typed right after v)
@@ -172,6 +173,24 @@ class ViewsPanel(FlowsBase):
         opts += [Option(Text(f"#{one_line(t, 20)}"), id=f"tag:{t}") for t in found.tags]
         opts += [Option(Text(f"★ {one_line(n, 20)}"), id=f"saved:{n}") for n in found.saved]
         self.query_one("#views", ViewsList).set_views(opts, keep)
+
+    def _follow_saved_view(self, before: dict[str, SavedView], now: dict[str, SavedView]) -> None:
+        """The saved view on screen is no longer among the saved views: renamed (its row
+        has another name: the same set under it) or deleted (All open, as a delete in
+        the panel does), by the CLI or another agent."""
+        if not self.view.startswith("saved:") or self.view[6:] in now:
+            return
+        name = self.view[6:]
+        old = before.get(name)
+        new = next((v.name for v in now.values() if old and old.id and v.id == old.id), None)
+        if new is not None:
+            self.view = f"saved:{new}"
+            self.list_renamed(f"saved:{name}", self.view)
+            self.notify(f"The view “{one_line(name, 60)}” is now called “{one_line(new, 60)}”.")
+        else:
+            self.view = "open"
+            self.notify(f"The view “{one_line(name, 60)}” was deleted; showing All open.")
+        self.reload()  # the title names it (a refresh of the same set when renamed)
 
     def edit_view(self, what: str, view: str) -> None:
         """``R`` (``what`` "rename") or Delete on ``view`` in the views panel."""
@@ -190,7 +209,7 @@ class ViewsPanel(FlowsBase):
                 # the rename may be refused), with the search and scope it had.
                 flow = Flow([], after=lambda: self._view_renamed(name, clean))
                 ok = f"Renamed the view to “{clean}”."
-                self.gateway.write(self, rename_view, name, new, ok=ok, flow=flow)
+                self.store_write(rename_view, name, new, ok=ok, flow=flow)
 
         def deleted(yes: bool | None) -> None:
             if yes:
@@ -199,7 +218,7 @@ class ViewsPanel(FlowsBase):
                     self.reload()
                 ok = f"Deleted the view “{name}”."
                 flow = Flow([], after=self.load_views)
-                self.gateway.write(self, delete_view, name, ok=ok, flow=flow)
+                self.store_write(delete_view, name, ok=ok, flow=flow)
 
         if what == "rename":
             self.app.push_screen(

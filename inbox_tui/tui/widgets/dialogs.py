@@ -147,6 +147,7 @@ class FuzzyPicker(SaysInside, ModalScreen[str | None]):
         self.pins = pins or {}  # "1" → value: typing the digit alone chooses it
         self._enter_typed = False  # Enter pressed while the choices were loading
         self.filter_text = ""  # what is typed in the filter (kept after it closes)
+        self._refused_text = False  # the error line is about the text as it was typed
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -256,6 +257,9 @@ class FuzzyPicker(SaysInside, ModalScreen[str | None]):
 
     def _filter_to(self, value: str) -> None:
         self.filter_text = value
+        if self._refused_text:  # the refusal was of the text before this edit (walk7)
+            self._refused_text = False
+            self.query("#picker-error").remove()
         if value in self.pins:
             self.dismiss(self.pins[value])
             return
@@ -275,6 +279,7 @@ class FuzzyPicker(SaysInside, ModalScreen[str | None]):
                 value = self.typed(typed.strip())
             except (ValueError, UserError) as exc:  # meant as an answer, but wrong: say so
                 self._refuse(str(exc))
+                self._refused_text = True
                 return
             if value is not None:
                 self.dismiss(value)
@@ -349,10 +354,15 @@ class Prompt(SaysInside, ModalScreen[str | None]):
         value: str = "",
         *,
         check: Callable[[str], str | None] | None = None,
+        suggestion: str = "",
     ) -> None:
         super().__init__()
         self.title_text, self.placeholder, self.value = title, placeholder, value
         self.check = check  # the value → an error sentence (the dialog stays), or None
+        self._refused_text = False  # the error line is about the text as it was typed
+        # A name the app suggests (an incident's): shown greyed in the empty box, taken
+        # by Enter, replaced by what is typed (as real text, typing appended to it).
+        self.suggestion = one_line(suggestion, 300)
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -363,7 +373,7 @@ class Prompt(SaysInside, ModalScreen[str | None]):
             # whole, out of sight, and the first key typed replaced it): ctrl+u clears.
             yield InOrderInput(
                 value=one_line(self.value, 2000),
-                placeholder=self.placeholder,
+                placeholder=self.suggestion or self.placeholder,
                 select_on_focus=False,
             )
             yield Static(id="prompt-error")
@@ -374,15 +384,28 @@ class Prompt(SaysInside, ModalScreen[str | None]):
         box.focus()
         problem = self.check(box.value) if self.check and box.value.strip() else None
         if problem:  # a value typed earlier (in a picker) that does not read: say why
-            self.say(problem, error=True)
+            self._refuse(problem)
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
-        problem = self.check(event.value) if self.check and event.value.strip() else None
+        value = event.value if event.value.strip() or not self.suggestion else self.suggestion
+        problem = self.check(value) if self.check and value.strip() else None
         if problem:
-            self.say(problem, error=True)
+            self._refuse(problem)
             return
-        self.dismiss(event.value)
+        self.dismiss(value)
+
+    def _refuse(self, problem: str) -> None:
+        self.say(problem, error=True)
+        self._refused_text = True
+
+    @on(Input.Changed)
+    def _edited(self, event: Input.Changed) -> None:
+        """Once the text is edited the refusal was about another text (walk7: "tomorrow
+        9" refused, then "tomorrow 9am" still showed it until Enter)."""
+        if self._refused_text and event.value != self.value:
+            self._refused_text = False
+            self.query_one("#prompt-error", Static).update("")
 
     def action_cancel(self) -> None:
         self.dismiss(None)

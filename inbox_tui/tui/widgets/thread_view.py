@@ -11,6 +11,7 @@ Every string from the store is shown as ``rich.text.Text`` built from
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -37,6 +38,9 @@ MAX_BODY_CHARS = 20_000  # per message on screen; the rest is a click/key away i
 # long thread still costs (the screen lays out only what is near the view).
 WINDOW = 30
 AHEAD = 2  # screens laid out beyond the visible one
+# Messages whose wrapped lines are kept between opens (and rebuilds after an action):
+# wrapping a screenful with Rich was ~2.5 ms of each thread opened.
+KEPT_LAYOUTS = 500
 
 
 def fold_quotes(body: str, show_quotes: bool) -> str:
@@ -142,7 +146,7 @@ def _size(value: object) -> str:
 def header_text(thread: Thread, viewers: list[tuple[str, str]], zone: str = "UTC") -> Text:
     """Subject, number, status (a snooze's wake time on the agent's clock, ``zone``),
     channel, assignee, tags, and who else is here."""
-    from inbox_tui.services.agent_clock import agent_time
+    from inbox_tui.services.agent_clock import agent_time, stored_times
 
     c = thread.conversation
     header = Text()
@@ -156,7 +160,7 @@ def header_text(thread: Thread, viewers: list[tuple[str, str]], zone: str = "UTC
     if c.tags:
         header.append("  " + " ".join(f"#{one_line(t, 40)}" for t in c.tags), style="cyan")
     for fired in thread.rules_fired[-3:]:  # why it was tagged or assigned (cleaned)
-        header.append(f"\n⚙ rule {fired}", style="dim")
+        header.append(f"\n⚙ rule {stored_times(fired, zone)}", style="dim")
     if thread.target_set:  # its own response target, set by hand (cleaned)
         header.append(f"\n⏱ {thread.target_set}", style="dim")
     if viewers:
@@ -229,6 +233,11 @@ class ThreadView(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
         self._reveal: int | None = None  # the conversation to show at its latest message
         self._arrived: int | None = None  # a message new since the last show: its head in sight
         self._line_style: Style | None = None  # rich_style during one render_lines
+        self._base = Style()  # the widget's style, applied to the lines when laid out
+        # A message's lines by (id, width, settings, styles), with the message they
+        # were laid out from (the same id read again may have changed).
+        self._kept: OrderedDict[tuple[object, ...], tuple[ThreadMessage, list[Strip]]]
+        self._kept = OrderedDict()
         self._sizing = False  # laying out in the screen's layout, which paints us whole
 
     def reveal_latest(self, conversation_id: int) -> None:
@@ -357,6 +366,7 @@ class ThreadView(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
         """Forget every laid-out block (a new thread, width or quote setting) and lay
         out what is on screen from ``start`` (default: where the reader is)."""
         self._width = self.scrollable_content_region.width
+        self._base = self.rich_style
         self._tops, self._height = [], 0
         for block in self._blocks:
             block.lines = []
@@ -394,6 +404,13 @@ class ThreadView(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
             self.refresh()
 
     def _lines(self, block: _Block, width: int) -> list[Strip]:
+        """A block's lines at ``width``, in the widget's style (``_base``)."""
+        if block.kind == "message" and block.message is not None:
+            return self._message_lines(block.message, width)
+        base = self._base
+        return [line.apply_style(base) for line in self._unstyled(block, width)]
+
+    def _unstyled(self, block: _Block, width: int) -> list[Strip]:
         blank = Strip.blank(width)
         if block.kind == "header":
             if self.thread is None:
@@ -411,19 +428,33 @@ class ThreadView(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
             pad = Segment(" ")
             lines = self._wrap(text, width - 2, style)
             return [Strip([pad, *line, pad], width) for line in lines] + [blank]
-        m = block.message
-        assert m is not None
+        return []
+
+    def _message_lines(self, m: ThreadMessage, width: int) -> list[Strip]:
+        """A message's lines, kept between opens unless they depend on the time (a
+        reply still waiting to go out)."""
         kind = m.direction if m.direction in ("in", "out", "note") else "in"
         bar_style = self.get_component_rich_style(f"thread-view--bar-{kind}")
         back = self.get_component_rich_style("thread-view--note") if kind == "note" else Style()
+        offset = self.thread.customer_offset if self.thread is not None else None
+        base = self._base
+        key = (m.id, width, self.show_quotes, self.zone, self.me, offset, base, bar_style, back)
+        kept = self._kept.get(key)
+        if kept is not None and kept[0] == m:
+            self._kept.move_to_end(key)
+            return kept[1]
         bar = Segment("║" if kind == "note" else "▎", bar_style)
         pad = Segment(" ", back)
-        offset = self.thread.customer_offset if self.thread is not None else None
         body = message_text(m, self.show_quotes, self.now(), self.zone, offset, self.me)
-        return [
-            Strip([bar, pad, *line, pad], width)
+        lines = [
+            Strip([bar, pad, *line, pad], width).apply_style(base)
             for line in self._wrap(body, max(1, width - 3), back)
-        ] + [blank]
+        ] + [Strip.blank(width).apply_style(base)]
+        if m.waiting_until is None:
+            self._kept[key] = (m, lines)
+            if len(self._kept) > KEPT_LAYOUTS:
+                self._kept.popitem(last=False)
+        return lines
 
     def _wrap(self, text: Text, width: int, style: Style) -> list[list[Segment]]:
         console = self.app.console
@@ -468,6 +499,8 @@ class ThreadView(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
         # The widget's style walks its ancestors' backgrounds (~0.2 ms under load);
         # once per paint, not per line.
         self._line_style = self.rich_style
+        if self._line_style != self._base and self._width > 0:
+            self._relayout()  # the laid-out lines carry the old style (a theme change)
         try:
             return super().render_lines(crop)
         finally:
@@ -486,7 +519,7 @@ class ThreadView(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
         offset = line - self._tops[index]
         if offset >= len(lines):
             return Strip.blank(width, self._line_style or self.rich_style)
-        return lines[offset].apply_style(self._line_style or self.rich_style)
+        return lines[offset]
 
     # -- reading ---------------------------------------------------------------------
 

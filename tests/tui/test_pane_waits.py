@@ -1,0 +1,121 @@
+"""walk6 (high): ``j F2 Down Enter`` typed at once tagged the conversation the cursor had
+left. The side pane opened on the data it had loaded before (the previous row's), and
+Down and Enter acted there while the cursor's conversation was still being read.
+
+The rule, for every pane (Tags, Macros, Articles, Contact): a pane acts on the
+conversation under the cursor after every key typed before it, and keys typed into it
+before that conversation's data has arrived wait for it (not lost, not acted on the old
+one). The pane's read is slowed as on a loaded machine (walk6 ran at load 12-15), so the
+keys are certain to arrive before it."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from inbox_tui.tui.screens import main as main_screen
+from inbox_tui.tui.widgets.side_pane import SidePane, load_pane_data
+from tests.tui.conftest import ME, make_app, settle
+from tests.tui.test_core_loop_day3 import burst
+from tests.tui.test_cursor_keeps import ids_shown, on_row
+from tests.tui.test_triage_keys import tags_of
+
+BESIDE = (100, 30)  # the pane beside the list
+WIDE = (160, 48)  # the list previews the cursor's conversation beside it
+SLOW = 0.4  # seconds a pane's read takes
+
+
+@pytest.fixture
+def chosen(monkeypatch):
+    """Every choice the pane makes (kind, conversation, value), as it says it."""
+    made: list[tuple[str, int, str]] = []
+    original = SidePane.Chosen.__init__
+
+    def record(self, kind: str, conversation_id: int, value: str) -> None:
+        made.append((kind, conversation_id, value))
+        original(self, kind, conversation_id, value)
+
+    monkeypatch.setattr(SidePane.Chosen, "__init__", record)
+
+    def slow(*args, **kwargs):
+        time.sleep(SLOW)
+        return load_pane_data(*args, **kwargs)
+
+    monkeypatch.setattr(main_screen, "load_pane_data", slow)
+    return made
+
+
+def second_choice(app, store, kind: str, cid: int) -> str:
+    """What Down then Enter chooses in ``kind``'s pane for ``cid``: its second row."""
+    with store.read() as s:
+        data = load_pane_data(s, kind, cid, ME, app.main.clock(), app.main.zone)
+    values = [value for value, _ in data.options]
+    assert len(values) >= 2, (kind, cid, values)
+    return values[1]
+
+
+async def wait_for(pilot, done, seconds: float = 6.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        await pilot.pause(0.05)
+    await settle(pilot)
+
+
+@pytest.mark.parametrize(
+    ("key", "kind"), [("f2", "tags"), ("f3", "macros"), ("f4", "articles"), ("f5", "contact")]
+)
+async def test_j_then_a_pane_key_down_enter_at_once_acts_on_the_row_moved_to(
+    demo_store, chosen, key, kind
+):
+    app = make_app(demo_store)
+    async with app.run_test(size=BESIDE) as pilot:
+        await settle(pilot)
+        first = on_row(app)
+        await pilot.press(key)  # the pane loads the first row's data ...
+        await wait_for(pilot, lambda: app.main.side_pane.data is not None)
+        assert app.main.side_pane.data.conversation_id == first
+        await pilot.press(key)  # ... and is hidden again
+        await settle(pilot)
+        assert not app.main.pane_shown()
+        second = ids_shown(app)[1]
+        want = second_choice(app, demo_store, kind, second)
+        tags_before = {first: tags_of(demo_store, first), second: tags_of(demo_store, second)}
+        await burst(pilot, "j", key, "down", "enter")
+        await wait_for(pilot, lambda: bool(chosen))
+        assert chosen == [(kind, second, want)]
+        if kind == "tags":  # and in the store: the row moved to, not the one left
+            assert on_row(app) == second
+            assert tags_of(demo_store, first) == tags_before[first]
+            assert set(tags_of(demo_store, second)) == set(tags_before[second]) ^ {want}
+
+
+async def test_at_160_columns_the_pane_is_for_the_row_moved_to_not_the_preview(demo_store, chosen):
+    """At 160 columns the thread beside the list previews the cursor's row; the pane
+    took the preview's conversation, which follows the cursor only a message later."""
+    app = make_app(demo_store)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        second = ids_shown(app)[1]
+        want = second_choice(app, demo_store, "tags", second)
+        await burst(pilot, "j", "f2", "down", "enter")
+        await wait_for(pilot, lambda: bool(chosen))
+        assert on_row(app) == second
+        assert chosen == [("tags", second, want)]
+
+
+async def test_keys_typed_into_a_pane_that_follows_the_cursor_wait_for_its_row(demo_store, chosen):
+    """The pane beside the list follows the cursor: Esc to the list, j, and Tab back
+    into the pane with Down Enter, all at once, act on the new row's data (the pane
+    still showed the old row's while it read the new one)."""
+    app = make_app(demo_store)
+    async with app.run_test(size=BESIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: app.main.side_pane.data is not None)
+        second = ids_shown(app)[1]
+        want = second_choice(app, demo_store, "tags", second)
+        await burst(pilot, "escape", "j", "tab", "down", "enter")
+        await wait_for(pilot, lambda: bool(chosen))
+        assert on_row(app) == second
+        assert chosen == [("tags", second, want)]

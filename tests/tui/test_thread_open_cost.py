@@ -1,0 +1,116 @@
+"""What opening a thread no longer does again (#22): wrap the messages it wrapped the last
+time, and restyle the thread view for the ``-reading`` class, whose rules only show
+and hide; and that neither shortcut shows anything different."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from inbox_tui.tui import restyle
+from inbox_tui.tui.restyle import set_state_class
+from inbox_tui.tui.widgets import thread_view as tv
+from tests.tui.conftest import make_app, settle
+
+
+def _count_calls(monkeypatch, owner, name: str) -> list[object]:  # type: ignore[no-untyped-def]
+    calls: list[object] = []
+    real = getattr(owner, name)
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(args[0] if args else None)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counted)
+    return calls
+
+
+async def test_opening_a_thread_again_wraps_none_of_its_messages(demo_store, monkeypatch):
+    """Esc and Enter again: the messages' lines are the ones laid out the first time
+    (only the header, with who is here and the customer's clock, is laid out again)."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        first = app.main.thread_view.plain_text()
+        await pilot.press("escape")
+        await settle(pilot)
+        wrapped = _count_calls(monkeypatch, tv, "message_text")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.main.has_class("-reading")
+        assert wrapped == []
+        assert app.main.thread_view.plain_text() == first
+
+
+async def test_a_message_read_again_with_other_words_is_laid_out_anew(demo_store):
+    """The lines kept are those of the message as it was read: the same id read again
+    with another body (or any other field) is wrapped again."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        view = app.main.thread_view
+        thread = view.thread
+        last = thread.messages[-1]
+        changed = dataclasses.replace(last, body="Words nobody wrote before: zebra quartz.")
+        view.show(dataclasses.replace(thread, messages=[*thread.messages[:-1], changed]))
+        await settle(pilot)
+        assert "zebra quartz" in view.plain_text()
+
+
+async def test_a_theme_change_paints_the_kept_lines_in_the_new_colours(demo_store):
+    """The thread's lines carry the view's colours from when they were laid out: a new
+    theme lays them out again, so no line keeps the old background."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        view = app.main.thread_view
+        before = view.rich_style.bgcolor
+        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        await settle(pilot)
+        after = view.rich_style.bgcolor
+        assert after != before
+        lines = view.render_lines(view.size.region)
+        backgrounds = {
+            seg.style.bgcolor for line in lines for seg in line if seg.style and seg.text.strip()
+        }
+        assert before not in backgrounds
+
+
+async def test_reading_shows_and_hides_as_a_full_restyle_would(demo_store, monkeypatch):
+    """``-reading`` only sets ``display``: toggling it resolves that one property on the
+    nodes its rules can select, never restyling the thread view and its five component
+    classes. At every width, with the pane and without, what is shown is what a full
+    restyle of the screen gives."""
+    for size in ((80, 24), (120, 40), (160, 40)):
+        app = make_app(demo_store)
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            main = app.main
+            for pane in (False, True):
+                main.set_class(pane, "-pane")  # a full restyle, as the app does
+                await settle(pilot)
+                for add in (True, False, True, False):
+                    applied = _count_calls(monkeypatch, type(app.stylesheet), "apply")
+                    set_state_class(main, add, "-reading")
+                    monkeypatch.undo()
+                    assert applied == [], (size, pane, add)
+                    shown = {id(n): n.styles.display for n in main.walk_children(with_self=True)}
+                    app.stylesheet.update(main)
+                    again = {id(n): n.styles.display for n in main.walk_children(with_self=True)}
+                    assert shown == again, (size, pane, add)
+
+
+def test_a_class_whose_rules_set_more_than_display_is_restyled_in_full():
+    """The shortcut is only taken for rules that set nothing but ``display``."""
+
+    class Rule:
+        def __init__(self, **rules: object) -> None:
+            self.styles = type("S", (), {"get_rules": lambda _self: dict(rules)})()
+
+    assert restyle._only_sets([Rule(display="none")], restyle.RESOLVED_ALONE)
+    assert not restyle._only_sets([Rule(display="none"), Rule(width=3)], restyle.RESOLVED_ALONE)
