@@ -417,9 +417,8 @@ def queue_reply(
     keep_draft: bool = False,
 ) -> int:
     """Queue a reply to the customer's message ``answering`` (else their newest).
-    The agent's draft on the conversation goes with it (it was the reply), unless
-    ``keep_draft``: a reply the agent did not write in the composer (a macro applied to a
-    selection, an incident, a bug's follow-up) leaves their unsent draft as it is.
+    The agent's draft goes with it, unless ``keep_draft`` (a macro's reply sent in bulk
+    was never the draft: walk7 lost one confirming an incident).
     Returns the outbox row id. ``send_at``: held in the outbox until then, and dated
     then (``services/schedule``; email only). ``then_status`` "closed" (send and close)
     first tags ``category`` where one is needed (``categories.before_close``; without
