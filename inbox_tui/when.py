@@ -34,8 +34,10 @@ def parse_duration(text: str) -> timedelta:
     Raises ValueError."""
     m = _DURATION.match(str(text))
     unit = m.group(2).lower() if m else ""
-    if not m or int(m.group(1)) <= 0 or unit not in _SPELLINGS.get(unit[:1], set()):
+    if not m or unit not in _SPELLINGS.get(unit[:1], set()):
         raise ValueError(f"'{text}' is not a duration like 30m, 4h, 2d or 1w")
+    if int(m.group(1)) <= 0:  # it reads as one, so say what is wrong with it (walk7)
+        raise ValueError(f"'{text}' is not a duration: it must be longer than 0, like 30m or 4h")
     try:
         return timedelta(**{_UNITS[unit[:1]]: int(m.group(1))})
     except OverflowError:

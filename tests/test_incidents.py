@@ -232,6 +232,11 @@ def test_cli_lists_confirms_and_refuses_bad_input(sqlite_store):
     table = cli(*db, "incidents", env_extra=env)
     assert f"burst {min(ids)}: 3 conversations" in table.stdout and "\x1b" not in table.stdout
     assert_plain_error(cli(*db, "incidents", "--window", "soon", env_extra=env), "--window")
+    zero = cli(*db, "incidents", "--window", "0h", env_extra=env)  # walk7: "not a duration"
+    assert zero.returncode == 2
+    assert zero.stderr.strip() == (
+        "inbox-tui: --window: '0h' is not a duration: it must be longer than 0, like 30m or 4h."
+    )
     assert_plain_error(
         cli(*db, "incidents", "confirm", "99999", "--name", "x", env_extra=env), "no burst 99999"
     )

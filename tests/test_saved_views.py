@@ -71,7 +71,7 @@ def test_views_command(sqlite_store, capsys):
     assert (
         cli.main([*db, "views", "save", "Angry", "tag:angry", "-tag:spam", "--scope", "mine"]) == 0
     )
-    assert capsys.readouterr().out.strip() == "Saved the view “Angry” (in mine)."
+    assert capsys.readouterr().out.strip() == "Saved the view “Angry” (in Mine)."
     assert cli.main([*db, "views", "rename", "Angry", "Cross customers"]) == 0
     assert capsys.readouterr().out.strip() == "Renamed the view to “Cross customers”."
     assert cli.main([*db, "views", "list", "--json"]) == 0

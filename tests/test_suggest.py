@@ -261,6 +261,12 @@ def test_cli_import_articles_and_suggest(tmp_path: Path, capsys):
     assert cli.main(["--db", db, "suggest"]) != 0
     err = capsys.readouterr().err.strip()
     assert err == "inbox-tui: Give a conversation id or --text."
+    assert cli.main(["--db", db, "suggest", "--text", " "]) == 2  # walk7: as if not given
+    err = capsys.readouterr().err.strip()
+    assert (
+        err
+        == 'inbox-tui: --text is empty: give the words to suggest for, e.g. --text "card declined".'
+    )
 
 
 def test_suggest_speed_benchmark_smoke(capsys):
@@ -409,3 +415,24 @@ def test_without_numpy_tags_fall_back_to_naive_bayes(store, monkeypatch):
         tags = suggest.suggest_tags_for_text(s, "the app crashes", 2)
     assert tags[0].name == "bug" and tags[0].reason.startswith("words:"), tags
     assert calls == []
+
+
+def test_a_reason_names_words_not_pieces_of_words(store, tmp_path: Path):
+    """walk7: "matched: re" (from "we're") was the reason given for an article whose title
+    holds "re" inside a word; the reason names the query's words the title has."""
+    (tmp_path / "reset.md").write_text(
+        "---\ntitle: Password reset\n---\nWe're sorry you are locked out: reset it here.\n"
+    )
+    (tmp_path / "calendar.md").write_text(
+        "---\ntitle: Calendar sync stopped\n---\nReconnect the calendar in settings.\n"
+    )
+    files, _ = load_articles(tmp_path)
+    store.run(import_articles, files)
+
+    def matched(text: str, slug: str) -> list[str]:
+        with store.read() as s:
+            reason = {f.slug: f.reason for f in suggest_for_text(s, text, 3)}[slug]
+        return reason.partition("matched: ")[2].split(", ")
+
+    assert matched("we're locked out, password?", "reset") == ["password"]
+    assert matched("my calend stopped syncing", "calendar") == ["calend", "stopped"]

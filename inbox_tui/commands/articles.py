@@ -131,6 +131,10 @@ def run_suggest(ctx: Context) -> int:
     )
 
     args = ctx.args
+    if args.conversation is None and args.text is not None and not args.text.strip():
+        raise UserError(
+            '--text is empty: give the words to suggest for, e.g. --text "card declined".'
+        )
     if args.conversation is None and not args.text:
         raise UserError("Give a conversation id or --text.")
     with ctx.store.read() as session:

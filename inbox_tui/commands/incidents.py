@@ -58,7 +58,7 @@ def _detect_args(args: argparse.Namespace) -> dict[str, Any]:
     try:
         window: timedelta = parse_duration(args.window)
     except ValueError as exc:
-        raise UserError(f"--window {args.window!r} is not a duration like 3h or 1d.") from exc
+        raise UserError(f"--window: {exc}.") from exc
     return {"window": window, "weeks": args.weeks}
 
 

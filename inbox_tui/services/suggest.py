@@ -230,6 +230,18 @@ def _fuse(
     return out
 
 
+def _shown_words(terms: list[str], title: str) -> list[str]:
+    """The query's words a title shows as words of its own, for the reason "matched: …":
+    the whole word, or the start of one when at least 3 letters long (walk7: "re" of
+    "we're" was given as the reason for "Password reset", a part of a word)."""
+    title_words = words(title)
+    return [
+        t
+        for t in dict.fromkeys(terms)
+        if any(w == t or (len(t) >= 3 and w.startswith(t)) for w in title_words)
+    ][:4]
+
+
 def _rank_words(
     session: Session,
     query: str,
@@ -266,7 +278,7 @@ def _rank_words(
         f = fts.get(aid, 0.0) / top
         z = fuzzy.get(aid, 0.0)
         score = fts_weight * f + fuzz_weight * z
-        matched = [t for t in dict.fromkeys(terms) if t in by_id.get(aid, "")][:4]
+        matched = _shown_words(terms, by_id.get(aid, ""))
         reason = (
             ("matched: " + ", ".join(matched))
             if matched

@@ -180,8 +180,9 @@ def delete_view(session: Session, name: str) -> None:
 
 
 def scope_label(scope: str) -> str:
-    """How a scope reads on screen and in the CLI."""
-    return "everything" if scope == EVERYTHING else sanitize.one_line(scope, 60)
+    """How a scope reads on screen and in the CLI: under the view's own name ("Saved …
+    (in All open)"; walk7 read "(in open)" where the views panel says "All open")."""
+    return sanitize.one_line(view_label(scope), 60)
 
 
 def _view(row: SavedSearch) -> SavedView:

@@ -286,3 +286,19 @@ async def test_typing_filters_the_views_as_in_every_picker(demo_store):
         await pilot.press("v")
         await settle(pilot)
         assert views.has_class("shown") and views.option_count == every and not views.typed
+
+
+async def test_choosing_a_view_after_a_search_closes_the_search_box(demo_store):
+    """walk7: after a search for "warehouse", choosing "All open" in the views panel
+    showed the whole view under a search box that still read "warehouse"."""
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"warehouse", "enter")
+        await settle(pilot)
+        search = app.main.query_one("#search")
+        assert search.value == "warehouse" and search.has_class("shown")
+        await pilot.press("v", *"all open", "enter")
+        await settle(pilot)
+        assert app.main.view == "open" and app.main.query_text == ""
+        assert search.value == "" and not search.has_class("shown")

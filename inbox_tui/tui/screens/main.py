@@ -631,9 +631,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         self.view, self.query_text, self.search_everywhere = view, "", False
         self._search_return = None
         self._uncover_list()
-        search = self.query_one("#search", Input)
-        search.value = ""
-        search.remove_class("shown")
+        self.close_search_box()
         set_state_class(self, False, "-reading")
         self.conv_list.clear_selection()
         focus_now(self.conv_list)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
-from textual.widgets import OptionList
+from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 from inbox_tui.sanitize import one_line
@@ -240,6 +240,13 @@ class ViewsPanel(FlowsBase):
             self.list_renamed(f"saved:{old}", self.view)
         self.load_views(renamed=(f"saved:{old}", f"saved:{new}"))
 
+    def close_search_box(self) -> None:
+        """A view shown instead of a search: the box goes, empty (walk7: choosing "All
+        open" after a search left the box reading the old words over the whole view)."""
+        search = self.query_one("#search", Input)
+        search.value = ""
+        search.remove_class("shown")
+
     def choose_view(self, view: str) -> None:
         """Show ``view`` (Enter or a click in the panel)."""
         self.view = view
@@ -247,6 +254,7 @@ class ViewsPanel(FlowsBase):
         self.query_text = ""
         self.search_everywhere = False
         self.query_one("#views").remove_class("shown")
+        self.close_search_box()
         self.conv_list.clear_selection()
         focus_now(self.conv_list)
         self.reload()
