@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import pytest
 
+from inbox_tui.models import Agent
 from inbox_tui.tui.widgets.thread_view import ThreadView
-from tests.tui.conftest import make_app, settle
+from tests.tui.conftest import ME, make_app, settle
+from tests.tui.test_core_loop_day3 import burst
 from tests.tui.test_long_thread import long_thread
-from tests.tui.test_triage_keys import current
+from tests.tui.test_triage_keys import conv, current
+
+
+def assignee(store, cid: int) -> str | None:
+    with store.read() as s:
+        agent_id = conv(store, cid).assignee_id
+        return s.get(Agent, agent_id).username if agent_id else None
+
 
 CRAMPED = (80, 24)
 
@@ -65,3 +74,28 @@ async def test_a_reveal_asked_while_hidden_is_done_once_the_view_has_width(demo_
         line = view.line_of(latest.id)
         assert line is not None
         assert view.scroll_y <= line < view.scroll_y + view.size.height
+
+
+async def test_palette_enter_typed_with_the_text_runs_the_command_for_all_of_it(demo_store):
+    """walk7 #5: ": assign to me Enter j" in one burst ran "A message's original HTML"
+    (the top row for part of the text: the palette's search answers after the keys).
+    Enter waits for the rows of all the text; the j after it moves the list's cursor."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        row = await current(pilot)
+        assert conv(demo_store, row.id).assignee_id is None
+        await burst(pilot, "colon", *"assign to me", "enter", "j")
+        await settle(pilot, 5)
+        assert app.screen is app.main
+        assert assignee(demo_store, row.id) == ME
+        assert app.main.conv_list.current_row().id != row.id  # j went to the list
+
+
+async def test_ctrl_p_palette_burst_with_a_command_that_opens_a_screen(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=CRAMPED) as pilot:
+        await current(pilot)
+        await burst(pilot, "ctrl+p", *"reply to", "enter", *"Hi")
+        await settle(pilot, 5)
+        assert app.screen.__class__.__name__ == "Composer"
+        assert app.screen.query_one("TextArea").text.startswith("Hi")
