@@ -32,9 +32,9 @@ def chosen(monkeypatch):
     made: list[tuple[str, int, str]] = []
     original = SidePane.Chosen.__init__
 
-    def record(self, kind: str, conversation_id: int, value: str) -> None:
+    def record(self, kind: str, conversation_id: int, value: str, *rest) -> None:
         made.append((kind, conversation_id, value))
-        original(self, kind, conversation_id, value)
+        original(self, kind, conversation_id, value, *rest)
 
     monkeypatch.setattr(SidePane.Chosen, "__init__", record)
 
@@ -119,3 +119,31 @@ async def test_keys_typed_into_a_pane_that_follows_the_cursor_wait_for_its_row(d
         await wait_for(pilot, lambda: bool(chosen))
         assert on_row(app) == second
         assert chosen == [("tags", second, want)]
+
+
+@pytest.mark.parametrize("size", [(80, 24), BESIDE, WIDE])
+async def test_a_key_typed_behind_a_contact_pane_enter_acts_on_the_thread_it_opened(
+    demo_store, size
+):
+    """walk7 (high): in the Contact pane (F5) ``Down Enter t`` at once opened the
+    customer's other conversation but asked to tag the list's row: ``t`` ran before the
+    pane's choice was acted on. Keys typed behind a pane's Enter wait for it."""
+    from inbox_tui.tui.widgets.dialogs import FuzzyPicker
+
+    app = make_app(demo_store)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for _ in range(40):  # a row whose customer wrote more than once
+            await pilot.press("f5")
+            await wait_for(pilot, lambda: app.main.side_pane.data is not None)
+            if len(app.main.side_pane.data.options) >= 2:
+                break
+            await pilot.press("f5", "j")
+            await settle(pilot)
+        data = app.main.side_pane.data
+        row, other = data.conversation_id, int(data.options[1][0])
+        assert other != row
+        await burst(pilot, "down", "enter", "t")
+        await wait_for(pilot, lambda: isinstance(app.screen, FuzzyPicker))
+        assert app.main.open_id == other
+        assert app.screen.title_text.startswith(f"Tag #{other} "), app.screen.title_text

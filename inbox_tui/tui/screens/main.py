@@ -347,7 +347,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         for a text box."""
         if isinstance(self.focused, Input):
             return False
-        if self._list_reads.due or self._opening_reads.due:
+        if self._list_reads.due or self._opening_reads.due or self.side_pane.choosing.due:
             return True
         return self._pane_has_focus() and self._pane_reads.due
 
@@ -784,6 +784,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
 
     @on(SidePane.Chosen)
     def _pane_chosen(self, event: SidePane.Chosen) -> None:
+        event.asked.answer()  # acted on below, before any key typed behind it runs
         data = self.side_pane.data
         cid, value = event.conversation_id, event.value
         if cid != self.pane_target():  # a click on the choices of the row left

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import on
@@ -25,6 +25,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from inbox_tui.sanitize import for_display, one_line
+from inbox_tui.tui.typeahead import ANSWER_SECONDS, Asked, Awaited
 from inbox_tui.tui.widgets.conversation_list import STATUS_MARK, age, limited_colour
 from inbox_tui.words import count
 
@@ -68,6 +69,21 @@ class PaneList(OptionList):
         Binding("G", "last", "Last", show=False, id="pane.last"),
     ]
 
+    def __init__(self, choosing: Awaited, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.choosing = choosing
+        self.asked: Asked | None = None
+
+    def action_select(self) -> None:
+        """Enter: the choice is asked for as the binding runs, before the keys typed
+        behind it reach the app (its message comes later): they wait until the screen
+        has acted on it (walk7: "Down Enter t" at once in the Contact pane opened the
+        customer's other conversation but tagged the list's row)."""
+        option = self.highlighted_option
+        if option is not None and not option.disabled:
+            self.asked = self.choosing.ask()
+        super().action_select()
+
 
 class PaneTab(Static):
     """A clickable tab title; the keyboard way is the pane's key (F2…F5 by default)."""
@@ -85,10 +101,11 @@ class SidePane(Vertical):
         """Enter or a click on a choice: ``value`` is a tag name, macro slug, article
         id or conversation id (as text), for ``conversation_id``."""
 
-        def __init__(self, kind: str, conversation_id: int, value: str) -> None:
+        def __init__(self, kind: str, conversation_id: int, value: str, asked: Asked) -> None:
             self.kind = kind
             self.conversation_id = conversation_id
             self.value = value
+            self.asked = asked  # keys typed behind the choice wait until it is handled
             super().__init__()
 
     class TabClicked(Message):
@@ -101,6 +118,9 @@ class SidePane(Vertical):
         self.kind = "tags"
         self.data: PaneData | None = None
         self._listed: tuple[str, int] | None = None  # whose choices the list holds
+        # A choice made (Enter) until the screen has acted on it: walk7, "Down Enter t"
+        # at once in the Contact pane tagged the list's row, not the thread Enter opened.
+        self.choosing = Awaited(ANSWER_SECONDS)
 
     def on_mount(self) -> None:
         self.set_class(limited_colour(self.app), "-mono")
@@ -111,7 +131,7 @@ class SidePane(Vertical):
                 yield PaneTab(kind, label)
         yield Static(id="pane-about")
         yield Static(id="pane-head")
-        yield PaneList(id="pane-list")
+        yield PaneList(self.choosing, id="pane-list")
         yield Static(id="pane-preview")
         yield Static(id="pane-hint")
 
@@ -180,8 +200,13 @@ class SidePane(Vertical):
     @on(OptionList.OptionSelected, "#pane-list")
     def _selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
+        pane_list = cast(PaneList, event.option_list)
+        asked, pane_list.asked = pane_list.asked or self.choosing.ask(), None  # Enter, or a click
         if self.data is not None and event.option.id is not None:
-            self.post_message(self.Chosen(self.kind, self.data.conversation_id, event.option.id))
+            cid = self.data.conversation_id
+            self.post_message(self.Chosen(self.kind, cid, event.option.id, asked))
+        else:
+            asked.answer()  # nothing chosen: no key waits for it
 
 
 # -- building pane data from service results (pure; runs in the worker) ------------------
