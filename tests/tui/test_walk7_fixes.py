@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from inbox_tui.models import Agent
+from inbox_tui.services.views import list_saved_views
 from inbox_tui.tui.widgets.thread_view import ThreadView
 from tests.tui.conftest import ME, make_app, settle
 from tests.tui.test_core_loop_day3 import burst
@@ -99,3 +100,20 @@ async def test_ctrl_p_palette_burst_with_a_command_that_opens_a_screen(demo_stor
         await settle(pilot, 5)
         assert app.screen.__class__.__name__ == "Composer"
         assert app.screen.query_one("TextArea").text.startswith("Hi")
+
+
+async def test_ctrl_s_typed_with_the_search_saves_all_of_its_text(demo_store):
+    """walk7 #6: "/ calendar -tag:bug ctrl+s" in one burst said "Type a search first"
+    (the search's text reaches the screen through Changed messages queued behind the
+    keys). A key typed right after the text acts on all of it."""
+    app = make_app(demo_store)
+    async with app.run_test(size=CRAMPED) as pilot:
+        await current(pilot)
+        await burst(pilot, "slash", *"calendar -tag:bug", "ctrl+s")
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "Prompt", app.screen
+        await pilot.press(*"Calendar", "enter")
+        await settle(pilot, 5)
+        with demo_store.read() as s:
+            saved = {v.name: v for v in list_saved_views(s)}
+        assert saved["Calendar"].query == "calendar -tag:bug"
