@@ -12,7 +12,7 @@ import pytest
 from inbox_tui.errors import UserError
 from inbox_tui.models import Article, TagKind
 from inbox_tui.services import repeats, triage
-from inbox_tui.services.suggest import record_article_sent
+from inbox_tui.services.article_picks import record_article_sent
 from tests.mail_history import mail
 
 MON = datetime(2026, 3, 2, tzinfo=UTC)

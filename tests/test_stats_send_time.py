@@ -342,8 +342,8 @@ def test_an_article_in_a_reply_taken_back_was_not_needed_next(smtp_server, store
     one inserted in a reply that was taken back never reached them; one in a reply that
     went counts from its send time."""
     from inbox_tui.models import Article
+    from inbox_tui.services.article_picks import next_articles, record_article_sent
     from inbox_tui.services.compose import send_reply
-    from inbox_tui.services.suggest import next_articles, record_article_sent
 
     cfg = config(smtp_server.settings())
     cfg.mail.undo_seconds = 10
