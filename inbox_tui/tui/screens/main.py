@@ -306,7 +306,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         from inbox_tui.services.views import resolve_filter
 
         view = "all" if self.search_everywhere and self.query_text.strip() else self.view
-        flt = resolve_filter(view, self.query_text, self.me, self.saved_views)
+        flt = resolve_filter(view, self.query_text, self.me, self.saved_views, self.zone)
         if self.by_time_left:
             from inbox_tui.services.conversations import by_time_left
 
