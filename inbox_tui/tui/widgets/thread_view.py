@@ -260,8 +260,18 @@ class ThreadView(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
             # (the list opens the thread behind the composer) must not undo it.
             self.call_after_refresh(self._scroll_to_latest)
 
+    def drop_reveal(self, conversation_id: int) -> None:
+        """The composer closed: a reveal still pending (the view had no width while it
+        was open) is not done later, when the thread is opened to be read from its top."""
+        if self._reveal == conversation_id:
+            self._reveal = None
+
     def _scroll_to_latest(self) -> None:
         if self.thread is None or self.thread.conversation.id != self._reveal:
+            return
+        if self._width <= 0 or not self.size:
+            # Hidden (a pane covers it at 80 columns), or shown but not yet given its
+            # size: done once it has one (sized).
             return
         self._reveal = None
         if not self.thread.messages:
@@ -493,11 +503,23 @@ class ThreadView(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
                 self._relayout()
             finally:
                 self._sizing = False
+            self._reveal_when_shown()
 
     def on_resize(self, event: events.Resize) -> None:
         if self.scrollable_content_region.width != self._width:
             self._relayout()
             self.refresh()
+            self._reveal_when_shown()
+
+    def _reveal_when_shown(self) -> None:
+        """A reveal asked for while the view had no width (a composer opened from a
+        covering pane) is done once it has one."""
+        if (
+            self._width > 0
+            and self.thread is not None
+            and self._reveal == self.thread.conversation.id
+        ):
+            self.call_after_refresh(self._scroll_to_latest)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         self._lay_out_until(int(new_value) + (AHEAD + 1) * max(1, self.size.height))
@@ -585,11 +607,16 @@ class ThreadView(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
         return self._blocks[index].kind, self._blocks[index].message
 
     def line_of(self, message_id: int) -> int | None:
-        """The first line of a message in the thread (laying out up to it), or None."""
+        """The first line of a message in the thread (laying out up to it), or None: not
+        in the thread, or no width to lay it out at (hidden; walk7: waiting for a hidden
+        view to lay out spun the app for good)."""
         for i, block in enumerate(self._blocks):
             if block.message is not None and block.message.id == message_id:
                 while len(self._tops) <= i:
+                    laid_out = len(self._tops)
                     self._lay_out_until(self._height)
+                    if len(self._tops) == laid_out:
+                        return None
                 return self._tops[i]
         return None
 
