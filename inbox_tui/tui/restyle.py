@@ -7,6 +7,9 @@ those rules select, before and after the change (not their descendants: a rule t
 reaches them through the class names it, so it selects them too); a rule added later
 that names the class is found the same way.
 
+When every rule naming the class sets only ``display`` (``-reading``'s two rules), not
+even those nodes are restyled: that one property is resolved again (``_resolve``).
+
 The screen is then laid out once, in its next update, with the new arrangement. A
 widget whose ``display`` changed asks for a layout only when its own message queue next
 goes idle, and the screen's update timer (its own task) often ran before that: it
