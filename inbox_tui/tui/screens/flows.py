@@ -136,6 +136,7 @@ class FlowsBase(Screen[None]):
     refresh_pane: Callable[..., None]
     pane_failed: Callable[[Any, str], None]
     search_for: Callable[[str, str], None]
+    search_now: Callable[[str], None]
     saved_views: dict[str, Any]
     replying_to: int | None  # a reply composer is open on it: presence says "replying"
     leave_thread: Callable[[], None]

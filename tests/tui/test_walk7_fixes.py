@@ -1,0 +1,119 @@
+"""walk7's defects (README-only walkthrough, 80x24): each reproduced with Pilot first."""
+
+from __future__ import annotations
+
+import pytest
+
+from inbox_tui.models import Agent
+from inbox_tui.services.views import list_saved_views
+from inbox_tui.tui.widgets.thread_view import ThreadView
+from tests.tui.conftest import ME, make_app, settle
+from tests.tui.test_core_loop_day3 import burst
+from tests.tui.test_long_thread import long_thread
+from tests.tui.test_triage_keys import conv, current
+
+
+def assignee(store, cid: int) -> str | None:
+    with store.read() as s:
+        agent_id = conv(store, cid).assignee_id
+        return s.get(Agent, agent_id).username if agent_id else None
+
+
+CRAMPED = (80, 24)
+
+
+@pytest.mark.timeout(90)  # the freeze was a loop in the event loop: only a signal ends it
+async def test_macro_from_a_covering_pane_opens_the_composer_without_freezing(demo_store):
+    """walk7 #2: at 80x24 the F3 pane covers list and thread (the thread view has no
+    width); applying a macro there asked the hidden thread view for its latest message's
+    line, and laying out at width 0 never got there: the app spun for good."""
+    app = make_app(demo_store)
+    async with app.run_test(size=CRAMPED) as pilot:
+        await current(pilot)
+        await pilot.press("j", "f3")
+        await settle(pilot)
+        row = app.main.conv_list.current_row()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Glad that's sorted" in app.screen.query_one("TextArea").text
+        await pilot.press("escape")  # the draft is kept; back to the pane
+        await settle(pilot)
+        await pilot.press("escape")  # the pane closes: back to the list
+        await settle(pilot)
+        await pilot.press("enter")  # the thread the pane covered, read from its top
+        await settle(pilot)
+        view = app.main.query_one(ThreadView)
+        assert view.thread is not None and view.thread.conversation.id == row.id
+        assert view.size.width > 0 and view.scroll_y == 0
+        latest = next(m for m in reversed(view.thread.messages) if m.direction == "in")
+        assert view.line_of(latest.id) is not None
+
+
+@pytest.mark.timeout(90)
+async def test_a_reveal_asked_while_hidden_is_done_once_the_view_has_width(demo_store):
+    """The same at 80x24 while reading: the pane covers the thread when the macro's
+    composer opens; a terminal grown meanwhile shows the thread beside the pane, and the
+    customer's latest message is brought into sight under the composer."""
+    cid = long_thread(demo_store)  # its latest message is far below its subject
+    app = make_app(demo_store)
+    async with app.run_test(size=CRAMPED) as pilot:
+        await current(pilot)
+        await pilot.press("slash", *"very long", "enter")
+        await settle(pilot)
+        assert app.main.conv_list.current_row().id == cid
+        await pilot.press("enter", "f3")
+        await settle(pilot)
+        view = app.main.query_one(ThreadView)
+        assert view.size.width == 0
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Glad that's sorted" in app.screen.query_one("TextArea").text
+        await pilot.resize_terminal(160, 48)
+        await settle(pilot)
+        assert view.size.width > 0
+        latest = next(m for m in reversed(view.thread.messages) if m.direction == "in")
+        line = view.line_of(latest.id)
+        assert line is not None
+        assert view.scroll_y <= line < view.scroll_y + view.size.height
+
+
+async def test_palette_enter_typed_with_the_text_runs_the_command_for_all_of_it(demo_store):
+    """walk7 #5: ": assign to me Enter j" in one burst ran "A message's original HTML"
+    (the top row for part of the text: the palette's search answers after the keys).
+    Enter waits for the rows of all the text; the j after it moves the list's cursor."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        row = await current(pilot)
+        assert conv(demo_store, row.id).assignee_id is None
+        await burst(pilot, "colon", *"assign to me", "enter", "j")
+        await settle(pilot, 5)
+        assert app.screen is app.main
+        assert assignee(demo_store, row.id) == ME
+        assert app.main.conv_list.current_row().id != row.id  # j went to the list
+
+
+async def test_ctrl_p_palette_burst_with_a_command_that_opens_a_screen(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=CRAMPED) as pilot:
+        await current(pilot)
+        await burst(pilot, "ctrl+p", *"reply to", "enter", *"Hi")
+        await settle(pilot, 5)
+        assert app.screen.__class__.__name__ == "Composer"
+        assert app.screen.query_one("TextArea").text.startswith("Hi")
+
+
+async def test_ctrl_s_typed_with_the_search_saves_all_of_its_text(demo_store):
+    """walk7 #6: "/ calendar -tag:bug ctrl+s" in one burst said "Type a search first"
+    (the search's text reaches the screen through Changed messages queued behind the
+    keys). A key typed right after the text acts on all of it."""
+    app = make_app(demo_store)
+    async with app.run_test(size=CRAMPED) as pilot:
+        await current(pilot)
+        await burst(pilot, "slash", *"calendar -tag:bug", "ctrl+s")
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "Prompt", app.screen
+        await pilot.press(*"Calendar", "enter")
+        await settle(pilot, 5)
+        with demo_store.read() as s:
+            saved = {v.name: v for v in list_saved_views(s)}
+        assert saved["Calendar"].query == "calendar -tag:bug"
