@@ -182,3 +182,22 @@ async def test_a_macro_on_a_selection_names_and_keeps_my_draft(demo_store):
         answered = {o.conversation_id for o in s.exec(select(Outbox)).all()}
         assert selected <= answered - before
         assert drafts.get_draft(s, ME, first.id) == "Half a reply"
+
+
+async def test_palette_down_typed_with_the_text_moves_over_its_rows(demo_store):
+    """Down typed in the burst moved over the rows for part of the text, then the rows
+    for all of it came with the first highlighted: the Enter took the first row."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await current(pilot)
+        await pilot.press("colon", *"assign")
+        await settle(pilot)
+        palette = app.screen
+        rows = palette.query_one("CommandList")
+        second = str(rows.get_option_at_index(1).hit.text)
+        await pilot.press(*["backspace"] * 6)  # the rows for no text
+        await settle(pilot)
+        await burst(pilot, *"assign", "down", "enter")
+        await settle(pilot, 5)
+        assert palette._selected_command is not None
+        assert str(palette._selected_command.text) == second
