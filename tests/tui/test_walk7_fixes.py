@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from sqlmodel import select
 
-from inbox_tui.models import Agent
+from inbox_tui.models import Agent, Outbox
+from inbox_tui.services import drafts
 from inbox_tui.services.views import list_saved_views
 from inbox_tui.tui.widgets.thread_view import ThreadView
 from tests.tui.conftest import ME, make_app, settle
 from tests.tui.test_core_loop_day3 import burst
+from tests.tui.test_insight_flows import demo_burst
 from tests.tui.test_long_thread import long_thread
 from tests.tui.test_triage_keys import conv, current
 
@@ -117,3 +120,84 @@ async def test_ctrl_s_typed_with_the_search_saves_all_of_its_text(demo_store):
         with demo_store.read() as s:
             saved = {v.name: v for v in list_saved_views(s)}
         assert saved["Calendar"].query == "calendar -tag:bug"
+
+
+async def test_confirming_an_incident_with_a_macro_names_and_keeps_my_draft(demo_store):
+    """walk7 #3 as the agent met it: a reply drafted on one of the burst's conversations,
+    then I, a name, the macro "Known problem…", a bug, y. The confirmation marks that
+    conversation, every customer gets the macro's reply, and the draft is still there."""
+    ids = demo_burst(demo_store)
+    drafted = ids[1]
+    demo_store.run(drafts.save_draft, ME, drafted, "Hi, I checked your calendar and")
+    app = make_app(demo_store)
+    async with app.run_test(size=CRAMPED) as pilot:
+        await settle(pilot)
+        await pilot.press("I")
+        await settle(pilot)
+        await pilot.press("enter")  # Confirm as an incident…
+        await settle(pilot)
+        await pilot.press(*"calsync", "enter")
+        await settle(pilot)
+        await pilot.press(*"known", "enter")
+        await settle(pilot)
+        await pilot.press(*"ENG-4812", "enter")
+        await settle(pilot)
+        confirm = app.screen
+        assert confirm.__class__.__name__ == "Confirm", confirm
+        marked = [s for s in confirm.subjects if s.endswith(drafts.DRAFT_MARK)]
+        assert [s.split(" ")[0] for s in marked] == [f"#{drafted}"]
+        await pilot.press("y")
+        await settle(pilot, 5)
+    with demo_store.read() as s:
+        answered = {o.conversation_id for o in s.exec(select(Outbox)).all()}
+        assert set(ids) <= answered
+        assert drafts.get_draft(s, ME, drafted) == "Hi, I checked your calendar and"
+
+
+async def test_a_macro_on_a_selection_names_and_keeps_my_draft(demo_store):
+    """The same for m on a selection (x x m): the confirmation marks the conversation
+    holding the agent's draft, and the macro's reply leaves that draft."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        first = await current(pilot)
+        demo_store.run(drafts.save_draft, ME, first.id, "Half a reply")
+        await pilot.press("x", "j", "x")
+        await settle(pilot)
+        selected = set(app.main.conv_list.selected)
+        assert first.id in selected and len(selected) == 2
+        with demo_store.read() as s:
+            before = {o.conversation_id for o in s.exec(select(Outbox)).all()}
+        await pilot.press("m")
+        await settle(pilot)
+        await pilot.press(*"known", "enter")
+        await settle(pilot)
+        confirm = app.screen
+        assert confirm.__class__.__name__ == "Confirm", confirm
+        assert len(confirm.subjects) == 2
+        marked = [s for s in confirm.subjects if s.endswith(drafts.DRAFT_MARK)]
+        assert len(marked) == 1 and first.subject in marked[0], confirm.subjects
+        await pilot.press("y")
+        await settle(pilot, 5)
+    with demo_store.read() as s:
+        answered = {o.conversation_id for o in s.exec(select(Outbox)).all()}
+        assert selected <= answered - before
+        assert drafts.get_draft(s, ME, first.id) == "Half a reply"
+
+
+async def test_palette_down_typed_with_the_text_moves_over_its_rows(demo_store):
+    """Down typed in the burst moved over the rows for part of the text, then the rows
+    for all of it came with the first highlighted: the Enter took the first row."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await current(pilot)
+        await pilot.press("colon", *"assign")
+        await settle(pilot)
+        palette = app.screen
+        rows = palette.query_one("CommandList")
+        second = str(rows.get_option_at_index(1).hit.text)
+        await pilot.press(*["backspace"] * 6)  # the rows for no text
+        await settle(pilot)
+        await burst(pilot, *"assign", "down", "enter")
+        await settle(pilot, 5)
+        assert palette._selected_command is not None
+        assert str(palette._selected_command.text) == second

@@ -3,9 +3,10 @@
 Textual's palette searches in a worker: its rows arrive after the keys typed with the
 text. An Enter typed in the same burst chose the top row for part of it (walk7:
 ": assign to me Enter j" ran "A message's original HTML"). As the pickers do
-(``FuzzyPicker.answer_pending``): an Enter that comes before the rows for the whole text
-waits for them, and keys typed after it are held (``tui/typeahead``) until the command it
-chooses has run, so they go where that command leaves the agent.
+(``FuzzyPicker.answer_pending``): an Enter (or Down, Up, PageDown…) that comes before the
+rows for the whole text waits for them and then acts on them, and keys typed after an
+Enter are held (``tui/typeahead``) until the command it chooses has run, so they go where
+that command leaves the agent.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class CommandPalette(TextualPalette):
         self._enter_typed = False  # an Enter came before those rows: it chooses then
         self._choosing = False  # a row was chosen: keys wait for its command
         self._choosing_since = 0.0
+        self._moves: list[str] = []  # Down/Up typed before the rows: done on them
 
     def compose(self) -> ComposeResult:  # Textual's, with the in-order box
         with Vertical(id="--container"):
@@ -70,14 +72,41 @@ class CommandPalette(TextualPalette):
         if get_current_worker().is_cancelled:
             return
         self._shown_for = search_value
-        if self._enter_typed and search_value == self._text():
+        if search_value != self._text():
+            return  # more was typed: its search is on its way
+        moves, self._moves = self._moves, []
+        for move in moves:
+            self._move(move)
+        if self._enter_typed:
             self._enter_typed = False
             self._choose()
+
+    def _behind(self) -> bool:
+        """The rows shown are not (all) for the text typed."""
+        return self._shown_for != self._text()
+
+    def _move(self, move: str) -> None:
+        if move == "down":
+            super()._action_cursor_down()
+        else:
+            super()._action_command_list(move)
+
+    def _action_cursor_down(self) -> None:
+        if self._behind() or self._moves:  # on the rows for all the text, once here
+            self._moves.append("down")
+        else:
+            super()._action_cursor_down()
+
+    def _action_command_list(self, action: str) -> None:
+        if action != "select" and (self._behind() or self._moves):
+            self._moves.append(action)
+        else:
+            super()._action_command_list(action)
 
     @on(Input.Submitted)
     def _enter(self, event: Input.Submitted) -> None:
         """Runs before Textual's own handler; stops it while the rows are behind."""
-        if self._shown_for == self._text() and not self._enter_typed:
+        if not self._behind() and not self._enter_typed and not self._moves:
             self._chosen_by_enter()
             return  # Textual's handler chooses, as it always did
         event.stop()
