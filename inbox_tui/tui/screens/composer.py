@@ -46,12 +46,18 @@ class _Body(TextArea):
             return False
         return super().check_consume_key(key, character)
 
+    closed = False  # an Esc here closed the composer: what follows it is for the screen
+
     async def _on_key(self, event: events.Key) -> None:
-        """A key that is not text (ctrl+s, an arrow) runs its binding here, in the order
-        typed: left to bubble up to the composer, ctrl+s ran after the letters typed
-        behind it had gone into the text."""
-        if self.read_only or event.is_printable or event.key in ("enter", "tab", "escape"):
-            return  # TextArea's own handler inserts it (or the composer's Esc/Tab)
+        """A key that is not text (ctrl+s, Esc, an arrow) runs its binding here, in the
+        order typed: left to bubble up to the composer, ctrl+s ran after the letters
+        typed behind it had gone into the text; Esc, a priority binding, ran before the
+        letters typed ahead of it had (walk8: "r Sofia two Esc Esc" kept no draft)."""
+        if self.closed:
+            retype(self.app, event)
+            return
+        if self.read_only or event.is_printable or event.key in ("enter", "tab"):
+            return  # TextArea's own handler inserts it (or the composer's Tab)
         await run_binding_now(self.app, event)
 
 
@@ -69,8 +75,9 @@ class Composer(ModalScreen[Draft | None]):
         Binding("ctrl+s", "review", "Review", id="compose.review"),
         # priority: the TextArea's own ctrl+e (end of line) would take it first (#17).
         Binding("ctrl+e", "editor", "$EDITOR", id="compose.editor", priority=True),
-        # priority: the text area would take Esc to leave itself, and the agent stayed in.
-        Binding("escape", "escape", "Close", id="compose.escape", priority=True),
+        # Run by the text box in the order typed too (the text area's own Esc, leaving
+        # itself, never runs: _Body takes it first).
+        Binding("escape", "escape", "Close", id="compose.escape"),
         # While an @name is offered, Tab takes it (_Body lets it through); else it indents.
         Binding("tab", "complete", "Complete @name", id="compose.complete", priority=True),
     ]
@@ -470,6 +477,7 @@ class Composer(ModalScreen[Draft | None]):
             self._back_to_edit()
         else:
             complete, self.waiting = not self.waiting, False  # a late ``fill`` does nothing
+            self.query_one(_Body).closed = True
             self.dismiss(Draft("closed", self.text, complete=complete, review=self.review))
 
     def action_editor(self) -> None:
