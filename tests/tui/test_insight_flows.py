@@ -587,8 +587,54 @@ async def test_the_category_question_opens_before_the_likely_ones_are_known(
             assert picker.__class__.__name__ == "FuzzyPicker", "no question while suggesting"
             assert picker.title_text.startswith(f"Category for #{cid}")
             assert not any(it.hint for it in picker.items)  # by name, for now
+            assert picker.answer_pending  # shown as "Loading…": nothing to take yet (#17)
         finally:
             gate.set()
         await settle(pilot)
         assert app.screen is picker and any(it.hint for it in picker.items)
         assert picker.items[-1].value.endswith("skip")
+
+
+async def test_e_enter_at_once_closes_with_the_likely_category(demo_store, monkeypatch):
+    """#17 (README walkthrough, tmux 80x24): "e Enter" typed at once closed a feature
+    request as bug: the question listed the categories by name until the likely ones
+    arrived (~0.3 s later), and the Enter took the first of those, bug. It shows
+    "Loading…" until the likely ones are there; an Enter typed meanwhile takes the
+    likeliest."""
+    import time
+
+    from inbox_tui.services import categories
+    from tests.tui.test_core_loop_day3 import burst
+
+    real = categories.choices
+    cases = (("enter",), ("down", "enter"))  # the row each takes: 0, 1
+    with demo_store.read() as s:
+        by_name = [c.name for c in real(s, None)]
+        found: list[tuple[int, str]] = []
+        for cid in uncategorised_open(demo_store, 20):
+            final = [c.name for c in real(s, cid)]
+            row = len(cases[len(found)]) - 1
+            # Its likely row differs from the by-name one: else the test could not fail.
+            if final[row] != by_name[row]:
+                found.append((cid, final[row]))
+            if len(found) == len(cases):
+                break
+    assert len(found) == len(cases), f"too few such conversations in the demo: {found}"
+
+    def slow(session, conversation_id):
+        if conversation_id is not None:
+            time.sleep(0.4)  # the suggestions, as on a loaded machine
+        return real(session, conversation_id)
+
+    monkeypatch.setattr(categories, "choices", slow)
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for (cid, likely), keys in zip(found, cases, strict=True):
+            app.main.open_conversation(cid)
+            await settle(pilot)
+            before = tags_of(demo_store, cid)
+            await burst(pilot, "e", *keys)  # Down too moves over the final order
+            await settle(pilot, 5)
+            assert conv(demo_store, cid).status == "closed"
+            assert set(tags_of(demo_store, cid)) - set(before) == {likely}

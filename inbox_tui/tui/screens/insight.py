@@ -596,7 +596,10 @@ class InsightFlows(TriageFlows):
             else:
                 then(None if value == SKIP else value)
 
-        picker = FuzzyPicker(title, items)
+        # One: the likely ones come first once suggested, so "Loading…" until then (keys
+        # typed meanwhile wait for them): a by-name list shown first took a burst's Enter
+        # as its first row, bug (#17: "e Enter" closed a feature request as bug).
+        picker = FuzzyPicker(title, items, loading=n == 1)
         self.app.push_screen(picker, chosen)
         if n == 1:  # the likely ones first, once suggested (the picker is up already)
             self.gateway.read(

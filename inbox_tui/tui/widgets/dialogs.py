@@ -169,7 +169,10 @@ class FuzzyPicker(SaysInside, ModalScreen[str | None]):
         preview: dict[str, str] | None = None,
         pins: dict[str, str] | None = None,
     ) -> None:
-        """The choices arrived: show them, filtered by whatever was typed meanwhile."""
+        """The choices arrived: show them, filtered by whatever was typed meanwhile.
+        For a picker opened with ``loading=True`` (even with provisional items): one whose
+        list was shown choosable would let a key typed at once take a row of the list
+        this replaces (#17: "e Enter" closed as bug, first by name, not the likely one)."""
         self.items, self.waiting = items, False
         self.previews, self.pins = preview or {}, pins or {}
         typed = self.query_one(Input).value
