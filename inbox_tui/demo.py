@@ -556,7 +556,7 @@ def _lifecycle(
     slug = ARTICLE_SENT.get(sc.subjects[0])  # no random draw: the rest stays as it was
     art = session.exec(select(Article).where(Article.slug == slug)).first() if slug else None
     if art is not None and art.id is not None:
-        from inbox_tui.services.suggest import record_article_sent
+        from inbox_tui.services.article_picks import record_article_sent
 
         record_article_sent(session, agent, conv_id, art.id, at=replied)
     roll = rng.random()

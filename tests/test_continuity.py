@@ -8,10 +8,9 @@ from datetime import UTC, datetime
 import pytest
 
 from inbox_tui.errors import UserError
-from inbox_tui.incoming import IncomingMessage
-from inbox_tui.ingest import Ingestor
 from inbox_tui.models import Conversation
 from inbox_tui.services import continuity, triage
+from tests.mail_history import mail as history_mail
 
 
 def at(day: int, hour: int) -> datetime:
@@ -19,24 +18,7 @@ def at(day: int, hour: int) -> datetime:
 
 
 def mail(s, key, who, when, refs=(), agent=None) -> int:
-    return (
-        Ingestor(s)
-        .add(
-            IncomingMessage(
-                source="t",
-                external_id=key,
-                message_id=f"<{key}@c.example>",
-                references=[f"<{r}@c.example>" for r in refs],
-                subject="Help",
-                author_email=None if agent else f"{who}@c.example",
-                author_name=agent or who,
-                agent_username=agent,
-                sent_at=when,
-                body="text",
-            )
-        )
-        .conversation_id
-    )
+    return history_mail(s, key, when, refs, email=f"{who}@c.example", name=who, agent=agent)
 
 
 def history(s) -> dict[str, int]:

@@ -10,11 +10,10 @@ from datetime import UTC, datetime
 import pytest
 
 from inbox_tui.errors import UserError
-from inbox_tui.incoming import IncomingMessage
-from inbox_tui.ingest import Ingestor
 from inbox_tui.models import Article, TagKind
 from inbox_tui.services import repeats, triage
-from inbox_tui.services.suggest import record_article_sent
+from inbox_tui.services.article_picks import record_article_sent
+from tests.mail_history import mail
 
 MON = datetime(2026, 3, 2, tzinfo=UTC)
 NOW = datetime(2026, 3, 30, 12, tzinfo=UTC)
@@ -27,22 +26,8 @@ def at(day: int, hour: int) -> datetime:
 
 
 def msg(s, key: str, who: str, subject: str, when: datetime, refs: tuple[str, ...] = ()) -> int:
-    return (
-        Ingestor(s)
-        .add(
-            IncomingMessage(
-                source="t",
-                external_id=key,
-                message_id=f"<{key}@c.example>",
-                references=[f"<{r}@c.example>" for r in refs],
-                subject=subject,
-                author_email=f"{who}@c.example",
-                author_name=who,
-                sent_at=when,
-                body=subject,
-            )
-        )
-        .conversation_id
+    return mail(
+        s, key, when, refs, subject=subject, email=f"{who}@c.example", name=who, body=subject
     )
 
 

@@ -5,11 +5,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from inbox_tui.incoming import IncomingMessage
-from inbox_tui.ingest import Ingestor
 from inbox_tui.models import Status
 from inbox_tui.services import triage
 from inbox_tui.services.stats import BusinessHours, compute_report, percentile
+from tests.mail_history import mail
 
 MON = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
 
@@ -19,39 +18,11 @@ def at(day: datetime, hh: int, mm: int = 0) -> datetime:
 
 
 def customer(s, key, when, refs=(), subject="Help"):
-    return (
-        Ingestor(s)
-        .add(
-            IncomingMessage(
-                source="t",
-                external_id=key,
-                message_id=f"<{key}@c.example>",
-                references=[f"<{r}@c.example>" for r in refs],
-                subject=subject,
-                author_email="c@c.example",
-                author_name="Cee",
-                sent_at=when,
-                body="?",
-            )
-        )
-        .conversation_id
-    )
+    return mail(s, key, when, refs, subject=subject, email="c@c.example", name="Cee", body="?")
 
 
 def reply(s, key, agent, when, refs):
-    Ingestor(s).add(
-        IncomingMessage(
-            source="t",
-            external_id=key,
-            message_id=f"<{key}@c.example>",
-            references=[f"<{r}@c.example>" for r in refs],
-            subject="Re: Help",
-            author_name=agent,
-            agent_username=agent,
-            sent_at=when,
-            body="answer",
-        )
-    )
+    mail(s, key, when, refs, subject="Re: Help", agent=agent, body="answer")
 
 
 def history(s):

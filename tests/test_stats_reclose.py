@@ -18,14 +18,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 
 from inbox_tui.config import AgentIdentity, Config
-from inbox_tui.incoming import IncomingMessage
-from inbox_tui.ingest import Ingestor
 from inbox_tui.macros import files
 from inbox_tui.models import utcnow
 from inbox_tui.services import buglinks, macros, sla, triage, undo_send
 from inbox_tui.services.compose import send_reply
 from inbox_tui.services.forward import queue_forward
 from inbox_tui.services.stats import compute_report
+from tests.mail_history import mail
 
 T0 = datetime(2026, 3, 30, 9, 0, tzinfo=UTC)
 
@@ -38,23 +37,7 @@ def config() -> Config:
 
 
 def customer(s, key: str, when: datetime, refs: tuple[str, ...] = ()) -> int:
-    return (
-        Ingestor(s)
-        .add(
-            IncomingMessage(
-                source="t",
-                external_id=key,
-                message_id=f"<{key}@c.example>",
-                references=[f"<{r}@c.example>" for r in refs],
-                subject="Export broken",
-                author_email=f"{key.split('-')[0]}@c.example",
-                author_name="Customer",
-                sent_at=when,
-                body="It broke.",
-            )
-        )
-        .conversation_id
-    )
+    return mail(s, key, when, refs, subject="Export broken", body="It broke.")
 
 
 def report(store):

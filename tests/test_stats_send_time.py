@@ -17,13 +17,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
-from inbox_tui.incoming import IncomingMessage
-from inbox_tui.ingest import Ingestor
 from inbox_tui.models import EventKind, Status, utcnow
 from inbox_tui.services import core, repeats, replies, triage, undo_send
 from inbox_tui.services.outbox import flush_outbox
 from inbox_tui.services.stats import compute_report
 from inbox_tui.store.aggregates import rebuild, to_us
+from tests.mail_history import mail
 from tests.stats_replay import replay_report
 from tests.test_replies import config
 from tests.test_stats_aggregates import snapshot
@@ -32,23 +31,7 @@ HOUR = 3600.0
 
 
 def customer(s, key: str, when: datetime, refs: tuple[str, ...] = ()) -> int:
-    return (
-        Ingestor(s)
-        .add(
-            IncomingMessage(
-                source="t",
-                external_id=key,
-                message_id=f"<{key}@c.example>",
-                references=[f"<{r}@c.example>" for r in refs],
-                subject=f"Export broken {key}",
-                author_email=f"{key.split('-')[0]}@c.example",
-                author_name="Customer",
-                sent_at=when,
-                body="It broke.",
-            )
-        )
-        .conversation_id
-    )
+    return mail(s, key, when, refs, subject=f"Export broken {key}", body="It broke.")
 
 
 def agreed(store, since: datetime, until: datetime):
@@ -359,8 +342,8 @@ def test_an_article_in_a_reply_taken_back_was_not_needed_next(smtp_server, store
     one inserted in a reply that was taken back never reached them; one in a reply that
     went counts from its send time."""
     from inbox_tui.models import Article
+    from inbox_tui.services.article_picks import next_articles, record_article_sent
     from inbox_tui.services.compose import send_reply
-    from inbox_tui.services.suggest import next_articles, record_article_sent
 
     cfg = config(smtp_server.settings())
     cfg.mail.undo_seconds = 10

@@ -12,10 +12,9 @@ from inbox_tui.ingest import Ingestor, pipeline
 from inbox_tui.models import Article, TagKind, utcnow
 from inbox_tui.paths import OUTSIDE
 from inbox_tui.services import triage
+from inbox_tui.services.article_picks import next_articles, record_article_sent
 from inbox_tui.services.articles import import_articles, read_articles
 from inbox_tui.services.suggest import (
-    next_articles,
-    record_article_sent,
     suggest_articles,
     suggest_for_text,
     suggest_tags,

@@ -46,6 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run(ctx: Context) -> int:
     from inbox_tui.errors import UserError
     from inbox_tui.sanitize import one_line
+    from inbox_tui.services.agent_clock import agent_zone
     from inbox_tui.services.export import conversation_records, jsonl
     from inbox_tui.services.search import search_conversations
 
@@ -53,17 +54,17 @@ def run(ctx: Context) -> int:
     if not 1 <= limit <= MAX_LIMIT:
         raise UserError(f"--limit must be between 1 and {MAX_LIMIT:,}.")
     query = " ".join(ctx.args.query)
+    zone = agent_zone(ctx.config.agent.timezone)  # times typed, dates shown: the agent's
     with ctx.store.read() as session:
-        rows, total = search_conversations(session, query, ctx.agent, limit=limit)
+        rows, total = search_conversations(session, query, ctx.agent, limit=limit, zone=zone)
         records = conversation_records(session, rows) if ctx.args.json else []
     out = sys.stdout
     if ctx.args.json:
         for record in records:
             out.write(jsonl(record))
     else:
-        from inbox_tui.services.agent_clock import agent_time, agent_zone
+        from inbox_tui.services.agent_clock import agent_time
 
-        zone = agent_zone(ctx.config.agent.timezone)  # dates on the agent's clock
         for row in rows:
             who = row.assignee or "-"
             at = agent_time(row.last_activity_at, zone, "%Y-%m-%d %H:%M", named=False)

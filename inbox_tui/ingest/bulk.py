@@ -45,7 +45,7 @@ from inbox_tui.ingest.threading import (
     thread_key_ref,
 )
 from inbox_tui.models import Contact, Conversation, Direction, Status, ThreadRef, utcnow
-from inbox_tui.store import note_core_writes
+from inbox_tui.store import blobs, note_core_writes
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -78,6 +78,7 @@ class OnePath(Protocol):
     session: Session
     _conn: Connection
     _contacts: dict[str, tuple[int, str]]
+    _blob_rows: list[dict[str, object]] | None
 
     def _add(self, msg: IncomingMessage, key: str) -> Any: ...
     def _agent_for(self, msg: IncomingMessage) -> int | None: ...
@@ -411,23 +412,28 @@ class Batch:
         conn = self.ing._conn
         contact_ids = self._write_contacts(conn)
         new_convs = _write_conversations(conn, segment, contact_ids)
-        msg_params = [
-            rows.message_params(
-                p.msg,
-                p.key,
-                _conv_id(p.conv),
-                p.mid,
-                p.refs,
-                p.direction,
-                p.agent_id,
-                contact_ids.get(p.contact) if p.contact else None,
-                p.subject,
-                p.sent_at,
-                self.ing._attachments(p.msg.attachments),
-                self.ing._blob(p.msg.html or None),
-            )
-            for p in segment
-        ]
+        self.ing._blob_rows = []  # the segment's new blobs, written at once below
+        try:
+            msg_params = [
+                rows.message_params(
+                    p.msg,
+                    p.key,
+                    _conv_id(p.conv),
+                    p.mid,
+                    p.refs,
+                    p.direction,
+                    p.agent_id,
+                    contact_ids.get(p.contact) if p.contact else None,
+                    p.subject,
+                    p.sent_at,
+                    self.ing._attachments(p.msg.attachments),
+                    self.ing._blob(p.msg.html or None),
+                )
+                for p in segment
+            ]
+        finally:
+            new_blobs, self.ing._blob_rows = self.ing._blob_rows, None
+        blobs.put_many(conn, new_blobs)
         row_ids = rows.insert_many(conn, rows.MSG, rows.INSERT_MESSAGE_MANY, msg_params)
         events: list[dict[str, Any]] = []
         refs: list[dict[str, Any]] = []

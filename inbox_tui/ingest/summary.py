@@ -15,6 +15,7 @@ go down.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -59,3 +60,20 @@ def append_message(conv: Summary, direction: Direction, at: datetime) -> str | N
             conv.snoozed_until = None
             return previous
     return None
+
+
+def refold(
+    conv: Summary, messages: Sequence[tuple[str, datetime]], *, created: bool = True
+) -> None:
+    """The summary from the messages a conversation has now (direction, sent at), after
+    some left it: a merge moved them, or undo send took a reply back (walk7: the reply
+    taken back still held the conversation at the top of the list). Count, activity and
+    customer times as if the others had never joined; ``created`` False keeps the
+    creation time (a reply taken back never made the conversation younger)."""
+    conv.message_count = len(messages)
+    if messages:
+        if created:
+            conv.created_at = min(t for _, t in messages)
+        conv.last_activity_at = max(t for _, t in messages)
+    inbound = [t for d, t in messages if d == Direction.INBOUND.value]
+    conv.last_customer_at = max(inbound) if inbound else None

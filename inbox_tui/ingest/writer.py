@@ -127,6 +127,9 @@ class Ingestor:
         # own lookup for them (a concurrent insert still ends in the IntegrityError path).
         self._absent: set[str] = set()
         self._blobs: set[str] = set()  # sha256 of blobs written in this transaction
+        # While the batch path builds a segment's rows, its new blobs wait here to be
+        # written in one statement (``ingest.bulk``); None: written one at a time.
+        self._blob_rows: list[dict[str, object]] | None = None
 
     # -- public --------------------------------------------------------------------
 
@@ -175,7 +178,11 @@ class Ingestor:
             return None
         sha = blobs.sha256_of(data)
         if sha not in self._blobs:
-            blobs.put(self._conn, data, sha)
+            if self._blob_rows is not None:
+                row = {"sha256": sha, "size": len(data), "data": data, "created_at": utcnow()}
+                self._blob_rows.append(row)
+            else:
+                blobs.put(self._conn, data, sha)
             self._blobs.add(sha)
         return sha
 

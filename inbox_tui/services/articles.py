@@ -16,6 +16,7 @@ from sqlmodel import Session
 from inbox_tui.ingest import pipeline
 from inbox_tui.models import Article, utcnow
 from inbox_tui.sources.articles import article_paths, collect, load_files
+from inbox_tui.store import dialect
 
 if TYPE_CHECKING:
     from inbox_tui.sources.articles import ArticleFile, ArticleProblem
@@ -46,7 +47,8 @@ def import_articles(session: Session, files: Iterable[ArticleFile]) -> dict[str,
     read in a few queries, compared in memory in the order of ``files`` (a slug met twice
     counts as the one-by-one upsert counted it: added, then updated if it differs), and
     the new and changed rows go out as two multi-row statements; the full-text index
-    follows by its triggers (SQLite) or generated column (PostgreSQL)."""
+    follows: the new rows' in one statement (SQLite; ``dialect.full_text_in_bulk``), the
+    changed rows' by their trigger, PostgreSQL's by its generated column."""
     files = list(files)
     table = Article.__table__  # type: ignore[attr-defined]
     stored: dict[str, tuple[int, tuple[Any, ...]]] = {}
@@ -79,13 +81,14 @@ def import_articles(session: Session, files: Iterable[ArticleFile]) -> dict[str,
             counts["unchanged"] += 1
     stamp = utcnow()
     if new:
-        session.execute(
-            insert(table),
-            [
-                {"slug": s, **dict(zip(FIELDS, v, strict=True)), "updated_at": stamp}
-                for s, v in new.items()
-            ],
-        )
+        with dialect.full_text_in_bulk(session, "article_fts_ai"):
+            session.execute(
+                insert(table),
+                [
+                    {"slug": s, **dict(zip(FIELDS, v, strict=True)), "updated_at": stamp}
+                    for s, v in new.items()
+                ],
+            )
     if changed:
         session.execute(
             update(table).where(table.c.id == bindparam("b_id")),

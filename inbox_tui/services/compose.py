@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session
 
 from inbox_tui.models import Outbox, OutboxStatus
+from inbox_tui.services.article_picks import record_article_sent
 from inbox_tui.services.macros import apply_macro
 from inbox_tui.services.replies import delivery_sentence, queue_reply
-from inbox_tui.services.suggest import record_article_sent
 
 if TYPE_CHECKING:
     from inbox_tui.config import Config

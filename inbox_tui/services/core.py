@@ -23,7 +23,8 @@ from sqlmodel import Session, select
 
 from inbox_tui.errors import UserError
 from inbox_tui.ingest.summary import append_message as fold_message
-from inbox_tui.models import Agent, Conversation, Direction, Event, EventKind, utcnow
+from inbox_tui.ingest.summary import refold
+from inbox_tui.models import Agent, Conversation, Direction, Event, EventKind, Message, utcnow
 from inbox_tui.store import insert_or_get
 
 
@@ -103,6 +104,17 @@ def append_message(
     (``kind``) is appended. The message row itself is the caller's."""
     fold_message(conv, direction, at)
     return _event(session, conv, agent, kind, data, at)
+
+
+def resummarise(session: Session, conv: Conversation, *, created: bool = True) -> None:
+    """The conversation's counters and times recomputed from the messages it has now
+    (``ingest.summary.refold``), after messages left it (a merge, undo send)."""
+    session.flush()
+    rows = session.exec(
+        select(Message.direction, Message.sent_at).where(Message.conversation_id == conv.id)
+    ).all()
+    refold(conv, [(d, t) for d, t in rows], created=created)
+    session.add(conv)
 
 
 # session.info keys: the batch id of this transaction's agent events, and, while an undo

@@ -25,7 +25,7 @@ from sqlmodel import Session, col, delete, select
 from inbox_tui import sanitize
 from inbox_tui.errors import UserError
 from inbox_tui.models import Agent, Conversation, Draft, utcnow
-from inbox_tui.services.core import conversation_not_found, ensure_agent
+from inbox_tui.services.core import conversation_not_found, ensure_agent, labels
 from inbox_tui.store import insert_or_get
 
 # A draft is text an agent typed; a paste of a whole log file is not a reply.
@@ -226,3 +226,32 @@ def conversations_with_drafts(
 
 def _agent_id(session: Session, username: str) -> int | None:
     return session.exec(select(Agent.id).where(Agent.username == username)).first()
+
+
+DRAFT_MARK = " · your unsent draft stays"
+
+
+def drafted(session: Session, actor: str, ids: list[int]) -> set[int]:
+    """Which of ``ids`` hold ``actor``'s unsent reply draft."""
+    if not ids:
+        return set()
+    return set(
+        session.exec(
+            select(Draft.conversation_id)
+            .join(Agent, col(Agent.id) == Draft.agent_id)
+            .where(col(Draft.conversation_id).in_(ids))
+            .where(Agent.username == actor)
+            .where(Draft.kind == "reply")
+        ).all()
+    )
+
+
+def labels_marking_drafts(session: Session, actor: str, ids: list[int]) -> list[str]:
+    """How a bulk confirmation names ``ids`` (``core.labels``), each holding the agent's
+    unsent reply draft marked: a macro's reply sent to all of them leaves that draft as
+    it is (walk7: confirming an incident deleted one, and nothing said so)."""
+    marked = drafted(session, actor, ids)
+    return [
+        label + (DRAFT_MARK if i in marked else "")
+        for i, label in zip(ids, labels(session, ids), strict=True)
+    ]

@@ -330,6 +330,11 @@ def apply_macro(
             seen_version=seen_version,
             force=force,
             category=category,
+            # Rendered here (a selection, an incident, a bug's follow-up): the agent
+            # never saw it in the composer, so their unsent draft is not it and stays
+            # (walk7: confirming an incident deleted one silently). From the composer
+            # (``body``), the draft was this text and goes.
+            keep_draft=body is None,
             **(reply_options or {}),
         )
         status = status if status == "open" else None

@@ -31,7 +31,6 @@ from inbox_tui.ingest.threading import fold_into
 from inbox_tui.models import (
     Conversation,
     ConversationTag,
-    Direction,
     Event,
     EventKind,
     Message,
@@ -42,7 +41,7 @@ from inbox_tui.models import (
     ThreadRef,
 )
 from inbox_tui.services.agent_clock import agent_time
-from inbox_tui.services.core import ensure_agent, lock_conversation, record
+from inbox_tui.services.core import ensure_agent, lock_conversation, record, resummarise
 from inbox_tui.store import note_core_writes
 
 # The fields of a conversation row a merge keeps, so unmerge can put it back.
@@ -151,8 +150,8 @@ def unmerge(
     _set_tags(session, conversation_id, data.get("added_tags", []), add=False)
     if data.get("assignee_before") is None and target.assignee_id == row.get("assignee_id"):
         target.assignee_id = None
-    _resummarise(session, target)
-    _resummarise(session, back)
+    resummarise(session, target)
+    resummarise(session, back)
     note_core_writes(session, [conversation_id, old_id])
     info = {"undoes_merge": event.id, "messages": moved}
     record(session, target, agent, EventKind.SPLIT, {"to": old_id, **info}, at=at)
@@ -217,8 +216,8 @@ def split(
             .where(col(ThreadRef.ref).in_(refs[i : i + 500]))
             .values(conversation_id=new.id)
         )
-    _resummarise(session, conv)
-    _resummarise(session, new)
+    resummarise(session, conv)
+    resummarise(session, new)
     note_core_writes(session, [conversation_id, new.id])
     info = {"messages": ids, "events": events}
     record(session, conv, agent, EventKind.SPLIT, {"to": new.id, **info}, at=at)
@@ -304,21 +303,6 @@ def _message_events(session: Session, conversation_id: int, message_ids: set[int
         if json.loads(raw or "{}").get("message") in message_ids and eid is not None:
             out.append(eid)
     return out
-
-
-def _resummarise(session: Session, conv: Conversation) -> None:
-    """The conversation's counters and times, recomputed from its messages."""
-    session.flush()
-    rows = session.exec(
-        select(Message.direction, Message.sent_at).where(Message.conversation_id == conv.id)
-    ).all()
-    conv.message_count = len(rows)
-    if rows:
-        conv.created_at = min(t for _, t in rows)
-        conv.last_activity_at = max(t for _, t in rows)
-    inbound = [t for d, t in rows if d == Direction.INBOUND.value]
-    conv.last_customer_at = max(inbound) if inbound else None
-    session.add(conv)
 
 
 def _set_tags(session: Session, conversation_id: int, names: list[str], *, add: bool) -> None:

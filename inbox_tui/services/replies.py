@@ -414,8 +414,11 @@ def queue_reply(
     category: str | None = None,
     send_at: datetime | None = None,
     answering: int | None = None,
+    keep_draft: bool = False,
 ) -> int:
     """Queue a reply to the customer's message ``answering`` (else their newest).
+    The agent's draft goes with it, unless ``keep_draft`` (a macro's reply sent in bulk
+    was never the draft: walk7 lost one confirming an incident).
     Returns the outbox row id. ``send_at``: held in the outbox until then, and dated
     then (``services/schedule``; email only). ``then_status`` "closed" (send and close)
     first tags ``category`` where one is needed (``categories.before_close``; without
@@ -469,8 +472,9 @@ def queue_reply(
         send_at=hold.isoformat() if hold is not None else None,
     )  # fmt: skip
     return _store_reply(
-        session, actor, conv, agent, delivery, text, now, then_status, compose, hold
-    )
+        session, actor, conv, agent, delivery, text, now, then_status, compose, hold,
+        keep_draft,
+    )  # fmt: skip
 
 
 def composed(
@@ -606,6 +610,7 @@ def _store_reply(
     then_status: str | None,
     compose: dict[str, object] | None = None,
     hold: datetime | None = None,
+    keep_draft: bool = False,
 ) -> int:
     """The reply in the thread and the outbox, its ``replied`` event (which remembers
     the status it changes and, ``compose``, what the agent wrote and chose, for undo
@@ -628,8 +633,10 @@ def _store_reply(
         triage.set_status(
             session, actor, conv.id, Status(then_status), at=now, cause="reply", outbox=outbox.id
         )
-    # Sent: the draft goes in the same transaction (a reply that failed to queue keeps it).
-    delete_draft(session, actor, conv.id)
+    # Sent: the draft goes in the same transaction (a reply that failed to queue keeps
+    # it); a reply not written from it (``keep_draft``) leaves it.
+    if not keep_draft:
+        delete_draft(session, actor, conv.id)
     assert outbox.id is not None
     return outbox.id
 

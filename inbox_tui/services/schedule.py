@@ -22,7 +22,9 @@ from inbox_tui.services.clock import clock_at
 
 MAX_AHEAD = timedelta(days=30)
 MORNING = 9  # the customer's hour a reply is offered to arrive at
-SEND_AT_HINT = "3h, tomorrow (09:00), friday 2pm or 2026-12-01 09:00 (your time)"
+SEND_AT_HINT = (
+    "3h, tomorrow (9:00), friday 2pm, 2026-12-01 09:00, your time"  # <= 60: hints are cut there
+)
 
 
 class BadSendTime(UserError):

@@ -11,8 +11,8 @@
     from:@acme.com  from:ann        the customer's address or name contains this
     contact:42                      one customer (what c searches when from: cannot)
     contact.plan:enterprise         customers with this attribute (import contacts); -contact.plan:free
-    after:2026-01-01  before:2026-02-01T09:30   (UTC unless a zone is given)
-    after:3d  after:12h  after:09:30  activity within the last 3 days / 12 hours / since 09:30 UTC today
+    after:2026-01-01  before:2026-02-01T09:30   (on your clock unless a zone is given)
+    after:3d  after:12h  after:09:30  activity within the last 3 days / 12 hours / since 09:30 today
     channel:chat  channel:email
     sla:breached  sla:at-risk  sla:due<2h   response targets (the config's [sla]): past due,
                                     due within its at_risk time, due within 2 hours
@@ -94,9 +94,12 @@ EXAMPLES = {
 }
 
 
-def parse_query(query: str, me: str, *, complete: bool = False) -> ConversationFilter:
+def parse_query(
+    query: str, me: str, *, complete: bool = False, zone: str = "UTC"
+) -> ConversationFilter:
     """Turn the search text into a filter. Raises QueryError (a plain sentence) for a
-    value that cannot be understood, such as a bad date or ``is:bogus``.
+    value that cannot be understood, such as a bad date or ``is:bogus``. ``zone``: the
+    agent's (``agent_clock``), where the times typed in ``after:``/``before:`` are.
 
     ``complete``: the search is run as a whole (the CLI, a saved view), not read at
     each keystroke: an operator with no value and an open quote are refused too."""
@@ -120,7 +123,7 @@ def parse_query(query: str, me: str, *, complete: bool = False) -> ConversationF
         if _negated_alone(m.group(0), key):
             # The term read on its own, then left out: -assignee:sam, -is:open, -from:x,
             # -password, -"exact phrase" mean what the term finds, excluded.
-            sub = parse_query(m.group(0)[1:], me, complete=complete)
+            sub = parse_query(m.group(0)[1:], me, complete=complete, zone=zone)
             if sub != ConversationFilter():
                 flt.excluded.append(sub)
         elif key is not None:
@@ -151,7 +154,7 @@ def parse_query(query: str, me: str, *, complete: bool = False) -> ConversationF
                 pair = (key[8:], value.lower())
                 (flt.without_contact_attrs if neg else flt.contact_attrs).append(pair)
             elif key in ("after", "before"):
-                setattr(flt, key, _date(value))
+                setattr(flt, key, _date(value, zone=zone))
             elif key == "channel" and value.lower() in ("chat", "email"):
                 flt.channel = value.lower()
             else:
@@ -224,22 +227,25 @@ def _sla_term(flt: ConversationFilter, value: str) -> None:
         raise QueryError(f"'sla:{value[:40]}' is not sla:breached, sla:at-risk or sla:due<2h.")
 
 
-def _date(value: str, now: datetime | None = None) -> datetime:
-    """``2026-01-31`` (midnight UTC), ``2026-01-31T09:30`` (UTC unless it has a zone),
-    ``09:30`` (today, UTC), or ``3d`` / ``12h`` / ``30m`` / ``1w`` ago."""
+def _date(value: str, now: datetime | None = None, zone: str = "UTC") -> datetime:
+    """``2026-01-31`` (its midnight), ``2026-01-31T09:30`` (unless it has a zone) and
+    ``09:30`` (today's) on the agent's clock, ``zone``; or ``3d`` / ``12h`` / ``30m`` /
+    ``1w`` ago. In UTC."""
+    from inbox_tui.services.agent_clock import zone_of
     from inbox_tui.when import parse_duration
 
+    now = now or datetime.now(UTC)
     try:
-        return (now or datetime.now(UTC)) - parse_duration(value)
+        return now - parse_duration(value)
     except (ValueError, OverflowError):
         pass
     try:
-        text = value
-        if _CLOCK.fullmatch(value):  # a time alone: today's, in UTC
-            text = f"{(now or datetime.now(UTC)):%Y-%m-%d}T{value}"
+        text, tz = value, zone_of(zone)
+        if _CLOCK.fullmatch(value):  # a time alone: today's on the agent's clock
+            text = f"{now.astimezone(tz):%Y-%m-%d}T{value}"
         when = datetime.fromisoformat(text)
         if when.tzinfo is None:
-            return when.replace(tzinfo=UTC)
+            return when.replace(tzinfo=tz).astimezone(UTC)
         return when.astimezone(UTC)
     except (ValueError, OverflowError) as exc:
         shown = value if len(value) <= 40 else value[:39] + "…"
@@ -249,9 +255,10 @@ def _date(value: str, now: datetime | None = None) -> datetime:
 
 
 def search_conversations(
-    session: Session, query: str, me: str, *, limit: int = 50
+    session: Session, query: str, me: str, *, limit: int = 50, zone: str = "UTC"
 ) -> tuple[list[ConversationRow], int]:
     """The conversations ``query`` finds among every conversation (newest activity
-    first, at most ``limit``) and how many match in all. Raises QueryError."""
-    flt = parse_query(query, me, complete=True)
+    first, at most ``limit``) and how many match in all (typed times on ``zone``'s
+    clock). Raises QueryError."""
+    flt = parse_query(query, me, complete=True, zone=zone)
     return list_conversations(session, flt, limit=limit), count_conversations(session, flt)

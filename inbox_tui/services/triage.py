@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,7 +44,7 @@ from inbox_tui.services.core import (
     lock_conversation,
     record,
 )
-from inbox_tui.services.drafts import delete_draft
+from inbox_tui.services.drafts import delete_draft, drafted
 from inbox_tui.store import insert_or_get
 
 if TYPE_CHECKING:
@@ -426,12 +426,16 @@ class BulkTargets:
 
     kept: list[int]
     dropped: list[str]
+    drafted: set[int] = field(default_factory=set)  # the kept holding the agent's draft
 
 
-def bulk_targets(session: Session, ids: list[int], seen: dict[int, str]) -> BulkTargets:
+def bulk_targets(
+    session: Session, ids: list[int], seen: dict[int, str], actor: str | None = None
+) -> BulkTargets:
     """Re-check a selection when its action is confirmed: a conversation closed since it
     was selected (``seen``: its status then), by another agent or elsewhere, or gone
-    (merged away), is left out, and the sentence says who closed it."""
+    (merged away), is left out, and the sentence says who closed it. ``actor``: which
+    kept ones hold their unsent draft (the confirmation says it stays)."""
     kept: list[int] = []
     dropped: list[str] = []
     for cid in ids:
@@ -445,7 +449,8 @@ def bulk_targets(session: Session, ids: list[int], seen: dict[int, str]) -> Bulk
             dropped.append(f"#{cid} “{subject}” was closed by {who} since you selected it.")
             continue
         kept.append(cid)
-    return BulkTargets(kept, dropped)
+    marked = drafted(session, actor, kept) if actor is not None else set()
+    return BulkTargets(kept, dropped, marked)
 
 
 def _closed_by(session: Session, cid: int) -> str:

@@ -108,7 +108,9 @@ def cancel_outbox(session: Session, actor: str, outbox_id: int) -> str:
         if ref is not None and ref.conversation_id == conv.id:
             session.delete(ref)
         session.delete(message)
-        conv.message_count = max(0, conv.message_count - 1)
+        # As if it had never been queued: its activity too, so the list's order (newest
+        # activity first) is what it was (walk7: it stayed at the top of All open).
+        core.resummarise(session, conv, created=False)
     core.record(
         session,
         conv,

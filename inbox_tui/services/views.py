@@ -71,7 +71,7 @@ def list_agents(session: Session) -> list[AgentChoice]:
 
 
 def resolve_filter(
-    view: str, query: str, me: str, saved: dict[str, SavedView] | None = None
+    view: str, query: str, me: str, saved: dict[str, SavedView] | None = None, zone: str = "UTC"
 ) -> ConversationFilter:
     """The filter for a view with the search box's text on top: the search narrows the
     view (its status, assignee and tags stay unless the search names its own). A saved
@@ -86,12 +86,12 @@ def resolve_filter(
                 f"There is no saved view called “{sanitize.one_line(view[6:], 60)}” any more; "
                 "pick a view with v."
             )
-        base = resolve_filter(found.scope, found.query, me)
+        base = resolve_filter(found.scope, found.query, me, zone=zone)
     else:
         base = view_filter(view, me)
     if not query.strip():
         return base
-    return _narrow(base, parse_query(query, me))
+    return _narrow(base, parse_query(query, me, zone=zone))  # times typed: the agent's
 
 
 def _narrow(base: ConversationFilter, q: ConversationFilter) -> ConversationFilter:

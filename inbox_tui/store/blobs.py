@@ -26,3 +26,10 @@ def put(conn: Connection, data: bytes, sha: str | None = None) -> str:
         {"sha256": sha, "size": len(data), "data": data, "created_at": utcnow()},
     )
     return sha
+
+
+def put_many(conn: Connection, rows: list[dict[str, object]]) -> None:
+    """``put`` for many blobs in one statement (rows of ``sha256``, ``size``, ``data``,
+    ``created_at``); those already there are left as they are."""
+    if rows:
+        conn.execute(dialect.insert_many_ignoring(_BLOB, "sha256", conn.dialect.name), rows)

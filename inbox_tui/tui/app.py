@@ -534,6 +534,15 @@ class InboxApp(KeysFollowFocus, App[int]):
             HelpScreen(actions.help_rows(self.config.keys), actions.INTRO, actions.LEGEND)
         )
 
+    def action_command_palette(self) -> None:
+        """Textual's, with our palette: an Enter typed with the text acts on its rows."""
+        from textual.command import CommandPalette as Open
+
+        from inbox_tui.tui.widgets.palette import CommandPalette
+
+        if self.use_command_palette and not isinstance(self.screen, Open):
+            self.push_screen(CommandPalette(id="--command-palette"))
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         for command in super().get_system_commands(screen):
             if command.title not in actions.SHADOWED_SYSTEM_COMMANDS:

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from textual import events
+from textual._parser import ParseTimeout
 from textual._xterm_parser import (
     BRACKETED_PASTE_END,
     BRACKETED_PASTE_START,
@@ -32,6 +33,8 @@ ESC = "\x1b"
 _SEQUENCE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[^\[\]])")
 # The start of one that the next read may complete.
 _PARTIAL = re.compile(r"\x1b(\[[0-?]*[ -/]*|\][^\x07\x1b]*\x1b?)?\Z")
+# ESC and one key that starts no longer sequence (CSI, SS3, OSC, DCS, ESC again).
+_ALT_KEY = re.compile(r"\x1b[^\[\]OP\x1b]")
 _HOLD_AT_MOST = 4096  # an unfinished sequence longer than this is dropped as it is
 
 
@@ -45,7 +48,29 @@ class PasteParser(XTermParser):
         self._held = ""  # the end of a paste's data that may be a split sequence
 
     def feed(self, data: str) -> Iterable[Any]:
-        return super().feed(self.without_escapes(data))
+        """As Textual's, but ESC and a key followed by more in the same read (Esc then
+        j typed at once, then F2) is that key with alt, as when the read ends there.
+        Textual read the ESC as ``^`` when another ESC followed (walk7: ``Escape j F2
+        Enter`` in one write lost the Esc and the j, and F2 hid the pane instead)."""
+        data = self.without_escapes(data)
+        start = 0
+        for match in _ALT_KEY.finditer(data):
+            if match.end() < len(data):
+                yield from super().feed(data[start : match.end()])
+                yield from self._key_complete()
+                start = match.end()
+        if start < len(data) or not data:
+            yield from super().feed(data[start:])
+
+    def _key_complete(self) -> Iterable[Any]:
+        """The parser waits to see whether more of a sequence comes after ESC and a
+        key: it does not (what follows is another key), as if its wait had ended."""
+        if self._timeout_time is None:
+            return  # not waiting: the key was read already
+        self._timeout_time = None
+        self._awaiting = self._gen.throw(ParseTimeout())
+        while self._tokens:
+            yield self._tokens.popleft()
 
     def _sequence_to_key_events(self, sequence: str, alt: bool = False) -> Iterable[Any]:
         """As Textual's, but a key read after an ESC keeps its alt when it has a name

@@ -158,3 +158,42 @@ def test_confirmed_incidents_and_the_stats_period_on_the_agents_clock(demo_store
     assert stats.stdout.startswith(f"{_local(since, zone, fmt)} to {_local(until, zone, fmt)} ("), (
         stats.stdout[:200]
     )
+
+
+@ZONES
+async def test_times_typed_in_a_search_are_on_the_agents_clock(demo_store, tmp_path, zone):
+    """``after:09:30`` was 09:30 UTC (10:30 for a Berlin agent), ``after:2026-11-02``
+    UTC's midnight; a zone typed with the time still wins."""
+    from datetime import time
+
+    from inbox_tui.services.search import parse_query
+    from tests.tui.conftest import make_app, settle
+
+    tz = ZoneInfo(zone)
+    flt = parse_query("after:2026-11-02T09:00 before:2026-11-03", "sam", zone=zone)
+    assert flt.after == datetime(2026, 11, 2, 9, tzinfo=tz).astimezone(UTC)
+    assert flt.before == datetime(2026, 11, 3, tzinfo=tz).astimezone(UTC)
+    today = datetime.now(tz).date()
+    wanted = datetime.combine(today, time(9, 30), tz).astimezone(UTC)
+    assert parse_query("after:09:30", "sam", zone=zone).after == wanted
+    given = parse_query("after:2026-11-02T09:00+00:00", "sam", zone=zone).after
+    assert given == datetime(2026, 11, 2, 9, tzinfo=UTC)
+    # The TUI's search and the CLI's read them on the agent's clock too.
+    app = make_app(demo_store, config=_config(zone))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.main.query_text = "after:2026-11-02T09:00"
+        assert app.main.current_filter().after == flt.after
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'[agent]\nusername = "{ME}"\ntimezone = "{zone}"\n')
+    base = ("--config", str(cfg), "--db", demo_store.url, "search", "--json")
+    env = {"INBOX_TUI_SEMANTIC": "0"}
+    after = cli(*base, "--limit", "1000", "after:2026-11-18T10:00", env_extra=env)
+    assert after.returncode == 0, after.stderr
+    found = {json.loads(line)["id"] for line in after.stdout.splitlines()}
+    border = datetime(2026, 11, 18, 10, tzinfo=tz).astimezone(UTC)
+    with demo_store.read() as s:
+        wanted_ids = set(
+            s.exec(select(Conversation.id).where(Conversation.last_activity_at >= border)).all()
+        )
+    assert wanted_ids and found == wanted_ids

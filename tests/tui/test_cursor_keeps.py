@@ -326,6 +326,50 @@ def test_the_terminal_parser_keeps_alt_on_named_keys():
     assert keys == ["alt+enter", "alt+j", "alt+ctrl+s"]
 
 
+def test_esc_and_a_key_followed_by_more_keys_in_one_read_is_the_key_with_alt():
+    """walk7: ``Escape j F2 Enter`` in one write (ESC j ESC O Q CR): Textual waited to
+    see whether ESC j went on, met the next ESC and read the first as ``^``: the Esc and
+    the j were lost. ESC and a key followed by more is the key with alt, as when the
+    read ends there."""
+    from textual import events
+
+    from inbox_tui.tui.paste import PasteParser
+
+    parser = PasteParser()
+    keys = [e.key for e in parser.feed("\x1bj\x1bOQ\r\x1b\x1bkx") if isinstance(e, events.Key)]
+    assert keys == ["alt+j", "f2", "enter", "escape", "alt+k", "x"]
+
+
+async def test_esc_j_f2_enter_in_one_read_leaves_the_pane_moves_and_opens_it_again(
+    demo_store, monkeypatch
+):
+    """walk7 (80x24, the pane covers the list): the same keys through the app's parser
+    left the pane open, so F2 hid it and Enter opened the thread of the row left."""
+    from inbox_tui.tui.widgets.side_pane import SidePane, load_pane_data
+
+    made: list[tuple[int, str]] = []
+    original = SidePane.Chosen.__init__
+
+    def record(self, kind, conversation_id, value, *rest):
+        made.append((conversation_id, value))
+        original(self, kind, conversation_id, value, *rest)
+
+    monkeypatch.setattr(SidePane.Chosen, "__init__", record)
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        second = ids_shown(app)[1]
+        await pilot.press("f2")
+        await settle(pilot, 5)
+        await as_the_parser_reads(pilot, "\x1bj\x1bOQ\r")
+        await settle(pilot, 5)
+        with demo_store.read() as s:
+            data = load_pane_data(s, "tags", second, ME, app.main.clock(), app.main.zone)
+        assert not app.main.has_class("-reading")
+        assert on_row(app) == second
+        assert made == [(second, data.options[0][0])]
+
+
 # -- walk4 12: the cursor after renaming a view ----------------------------------------
 
 
@@ -397,3 +441,28 @@ def test_esc_and_j_in_one_write_in_a_real_terminal(demo_store, tmp_path):
         assert "All open" in screen and "Search: pass" not in screen, screen
         assert "passj" not in screen, screen
         assert _cursor_line(term._frame()) == first + 1
+
+
+@pytest.mark.skipif(not shutil.which("tmux"), reason="tmux is installed by .ci/system-deps")
+def test_esc_j_f2_enter_in_one_write_in_a_real_terminal(demo_store, tmp_path):
+    """walk7: one ``send-keys Escape j F2 Enter`` with the Tags pane open at 80x24 (it
+    covers the list) opened the thread of the row the pane was for: Esc and j were lost
+    (read as ``^``), F2 hid the pane, Enter opened. Now: out of the pane, down a row,
+    the pane again, and Enter tags the row moved to."""
+    from inbox_tui.services.conversations import list_conversations, view_filter
+    from tests.tmux import tmux_app
+    from tests.tui.test_tmux_layout import args_env, list_ready
+    from tests.tui.test_triage_keys import tags_of
+
+    with demo_store.read() as s:
+        top, second = (r.id for r in list_conversations(s, view_filter("open", ME), limit=2))
+    before = {top: tags_of(demo_store, top), second: tags_of(demo_store, second)}
+    args, env = args_env(tmp_path, demo_store)
+    with tmux_app("loop8escf2", args, size=(80, 24), env=env, ready=list_ready) as term:
+        term.send("F2")
+        term.wait_for(lambda t: "on this conversation" in t, timeout=60)
+        term.send("Escape", "j", "F2", "Enter")
+        screen = term.wait_for(lambda t: "Tagged" in t or "Removed tag" in t, timeout=60)
+        assert f"#{second}" in screen, screen
+    assert tags_of(demo_store, top) == before[top]
+    assert tags_of(demo_store, second) != before[second]

@@ -121,6 +121,38 @@ async def test_keys_typed_into_a_pane_that_follows_the_cursor_wait_for_its_row(d
         assert chosen == [("tags", second, want)]
 
 
+async def test_enter_twice_at_once_in_the_tags_pane_adds_then_removes(demo_store, chosen):
+    """The second Enter acted on the pane's data from before the first one's write (the
+    tag not yet marked), so it added the tag again instead of taking it off."""
+    app = make_app(demo_store)
+    async with app.run_test(size=BESIDE) as pilot:
+        await settle(pilot)
+        cid = on_row(app)
+        before = tags_of(demo_store, cid)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: app.main.side_pane.data is not None)
+        await burst(pilot, "down", "enter", "enter")
+        await wait_for(pilot, lambda: len(chosen) == 2)
+        await settle(pilot, 5)
+        assert len(chosen) == 2 and chosen[0] == chosen[1]
+        assert tags_of(demo_store, cid) == before
+
+
+async def test_a_pane_opened_again_starts_at_its_top(demo_store, chosen):
+    """walk7 (160x48): F2 Enter on a conversation removed its second tag: the pane, shown
+    again for the same conversation, kept the row highlighted when it was last open."""
+    app = make_app(demo_store)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: app.main.side_pane.data is not None)
+        await pilot.press("down", "down", "f2")  # walked down, then hidden
+        await settle(pilot)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: app.main.side_pane.data is not None)
+        assert app.main.side_pane.choices.highlighted == 0
+
+
 @pytest.mark.parametrize("size", [(80, 24), BESIDE, WIDE])
 async def test_a_key_typed_behind_a_contact_pane_enter_acts_on_the_thread_it_opened(
     demo_store, size

@@ -66,7 +66,7 @@ async def test_the_static_table_is_built_in_the_background_with_a_status_line(
     release = threading.Event()
 
     def slow_distil(enc):
-        assert release.wait(30)
+        assert release.wait(120)
         return shared.table
 
     monkeypatch.setattr(static_embeddings, "distil", slow_distil)
@@ -75,7 +75,7 @@ async def test_the_static_table_is_built_in_the_background_with_a_status_line(
     app = make_app(demo_store)
     try:
         async with app.run_test(size=(120, 40)) as pilot:
-            for _ in range(100):
+            for _ in range(600):  # the model loads first: seconds on a busy machine
                 await pilot.pause(0.1)
                 if static_embeddings.PREPARING in status_of(app):
                     break

@@ -10,6 +10,7 @@ from inbox_tui.tui import restyle
 from inbox_tui.tui.restyle import set_state_class
 from inbox_tui.tui.widgets import thread_view as tv
 from tests.tui.conftest import make_app, settle
+from tests.tui.test_long_thread import long_thread
 
 
 def _count_calls(monkeypatch, owner, name: str) -> list[object]:  # type: ignore[no-untyped-def]
@@ -114,3 +115,114 @@ def test_a_class_whose_rules_set_more_than_display_is_restyled_in_full():
 
     assert restyle._only_sets([Rule(display="none")], restyle.RESOLVED_ALONE)
     assert not restyle._only_sets([Rule(display="none"), Rule(width=3)], restyle.RESOLVED_ALONE)
+
+
+async def test_opening_again_paints_the_same_scrollbar_without_rendering_it(
+    demo_store, monkeypatch
+):
+    """The thread's scrollbar at the top of the same thread is the bar painted the time
+    before; scrolling moves the thumb, and the bar is rendered again for it."""
+    from textual.scrollbar import ScrollBar
+
+    cid = long_thread(demo_store)
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 16)) as pilot:
+        await settle(pilot)
+        for _ in range(2):  # the first Esc styles the new bar from the CSS
+            app.main.open_conversation(cid)
+            await settle(pilot)
+            await pilot.press("escape")
+            await settle(pilot)
+        app.main.open_conversation(cid)
+        await settle(pilot)
+        bar = app.main.thread_view.vertical_scrollbar
+        assert bar.display and bar.window_size < bar.window_virtual_size  # a long thread
+        top = bar.render_lines(bar.size.region)
+        await pilot.press("escape")
+        await settle(pilot)
+        rendered = _count_calls(monkeypatch, ScrollBar, "render")
+        app.main.open_conversation(cid)
+        await settle(pilot)
+        assert rendered == []
+        assert bar.render_lines(bar.size.region) == top
+        await pilot.press("pagedown")
+        await settle(pilot)
+        assert rendered  # the thumb moved: drawn again
+        assert bar.render_lines(bar.size.region) != top
+
+
+async def test_opening_renders_none_of_the_screen_background(demo_store, monkeypatch):
+    """The focus moving to the thread used to make the screen render its own background
+    again, line by line, under widgets that cover all of it."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        main = app.main
+        lines = _count_calls(monkeypatch, type(main._styles_cache), "render_line")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert main.has_class("-reading") and main.thread_view.has_focus
+        assert main._styles_cache not in lines
+
+
+async def test_the_same_thread_shown_again_is_painted_from_its_last_paint(demo_store, monkeypatch):
+    """Reopened, the thread's styled lines (border, padding, colours) are the ones
+    painted the last time; a scroll, or someone else opening it (the header), paints
+    what changed."""
+    cid = long_thread(demo_store)
+    app = make_app(demo_store)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        view = app.main.thread_view
+        painted = _record_view_paints(monkeypatch, view)
+        app.main.open_conversation(cid)
+        await settle(pilot)
+        top = painted[-1]
+        await pilot.press("escape")
+        await settle(pilot)
+        styled = _count_calls(monkeypatch, type(view._styles_cache), "render_line")
+        app.main.open_conversation(cid)
+        await settle(pilot)
+        assert view._styles_cache not in styled
+        assert painted[-1] == top
+        view.set_viewers({cid: [("Ann Other", "viewing")]})
+        await settle(pilot)
+        assert any("Ann Other is viewing" in line for line in painted[-1])
+        await pilot.press("pagedown")
+        await settle(pilot)
+        assert "Ann Other is viewing" not in "".join(painted[-1])
+        assert painted[-1] != top
+
+
+def _record_view_paints(monkeypatch, view) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    """The text of the view's lines at each of its paints from now on."""
+    painted: list[list[str]] = []
+    real = view.render_lines
+
+    def recorded(crop):  # type: ignore[no-untyped-def]
+        lines = real(crop)
+        painted.append([line.text for line in lines])
+        return lines
+
+    monkeypatch.setattr(view, "render_lines", recorded)
+    return painted
+
+
+async def test_the_lines_kept_stay_within_their_bound(demo_store, monkeypatch):
+    """The oldest messages' lines are forgotten past ``KEPT_LINES`` (memory stays
+    bounded however many threads are read), and what is shown is unchanged."""
+    monkeypatch.setattr(tv, "KEPT_LINES", 12)
+    cid = long_thread(demo_store)
+    app = make_app(demo_store)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        view = app.main.thread_view
+        app.main.open_conversation(cid)
+        await settle(pilot)
+        await pilot.press("G")
+        await settle(pilot)
+        shown = view.plain_text()  # lays out every message read, forgetting as it goes
+        assert view._kept_lines == sum(len(lines) for _, lines in view._kept.values())
+        assert 0 < view._kept_lines <= 12
+        numbers = [m.body for m in view.thread.messages]
+        assert len(numbers) > 6 and all(number in shown for number in numbers)

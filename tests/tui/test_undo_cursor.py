@@ -46,3 +46,25 @@ async def test_a_key_typed_with_the_undo_acts_on_the_conversation_brought_back(d
         assert app.screen is not app.main
         title = app.screen.title_text
         assert f"#{acted}" in title, title
+
+
+async def test_a_move_typed_with_the_undo_moves_from_the_conversation_brought_back(demo_store):
+    """walk7: ``i`` on a conversation, then ``U j`` at once: the cursor went back to the
+    conversation the undo brought back after j had moved it, so j was lost (and ``U j i``
+    assigned the row below but left the highlight above it)."""
+    from tests.tui.test_core_loop_day3 import burst
+
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        acted = await down(pilot, 4)
+        shown = ids_shown(app)
+        below = shown[shown.index(acted) + 1]
+        await pilot.press("i")
+        await settle(pilot, 5)
+        assert on_row(app) == acted
+        await burst(pilot, "U", "j")
+        await settle(pilot, 5)
+        with demo_store.read() as s:
+            assert s.get(Conversation, acted).assignee_id is None
+        assert on_row(app) == below

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from textual.widgets import Input
+from textual.widgets import Input, OptionList
 
-from tests.tui.conftest import make_app, settle
+from tests.tui.conftest import NOW, make_app, settle
 from tests.tui.test_insight_flows import demo_burst
 
 SIZE = (80, 24)
@@ -81,8 +81,6 @@ def forwarded(smtp_server, sqlite_store, tmp_path):
 async def test_every_attachment_row_has_its_date_at_80_columns(forwarded):
     """walk6 #10: in ``P`` a forward's rows ("forward by Sam Carter") had no date where
     the customer's rows beside them had one: the date was the first thing dropped."""
-    from textual.widgets import OptionList
-
     store, cid = forwarded
     app = make_app(store)
     async with app.run_test(size=SIZE) as pilot:
@@ -138,3 +136,70 @@ async def test_an_empty_list_shows_no_conversation_beside_it(demo_store, size):
                 assert "No conversation is highlighted" in str(
                     main.side_pane.query_one("#pane-head").render()
                 ), empty
+
+
+def _screen_lines(app) -> list[str]:
+    """The screen's lines, without the scroll bar at their right end."""
+    lines = ["".join(s.text for s in strip) for strip in app.screen._compositor.render_strips()]
+    return [re.sub(r"[▁▂▃▄▅▆▇█]+\s*$", "", line) for line in lines]
+
+
+SIZES = [(60, 20), (80, 24), (160, 48)]
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_send_at_choices_say_their_hint_whole(demo_store, smtp_server, size):
+    """The `w` choices' "Another time…" hint was cut at every width ("… 09:00 (your …"):
+    picker hints are cut at 60 characters, and it had 65."""
+    from inbox_tui.services.schedule import SEND_AT_HINT
+    from inbox_tui.tui.app import InboxApp
+    from tests.tui.test_core_loop_day4 import _reviewing, mail_settle
+    from tests.tui.test_review_step import ME, smtp_config
+
+    app = InboxApp(demo_store, smtp_config(smtp_server), ME, clock=lambda: NOW)
+    async with app.run_test(size=size) as pilot:
+        await _reviewing(pilot, app)
+        await pilot.press("w")
+        await mail_settle(pilot)  # the IMAP watch runs on
+        assert app.screen.__class__.__name__ == "FuzzyPicker"
+        box = app.screen.query_one(OptionList).content_region  # the choices, on screen
+        lines = _screen_lines(app)[box.y : box.bottom]
+        shown = " ".join(" ".join(line[box.x : box.right].split()) for line in lines)
+    assert "…" not in SEND_AT_HINT
+    assert " ".join(SEND_AT_HINT.split()) in shown, shown
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_stats_title_is_read_whole(demo_store, size):
+    """The Stats screen's title (period, incidents, its keys) wraps: every word of it is
+    on screen at 60, 80 and 160 columns (a guard: it wrapped already on this main)."""
+    app = make_app(demo_store)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("S")
+        await settle(pilot, 5)
+        title = str(app.screen.query_one("#title").render())
+        shown = " ".join(" ".join(line.split()) for line in _screen_lines(app))
+    assert title.endswith("Tab next table or map"), title
+    assert " ".join(title.split()) in shown, shown[:400]
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24)])
+async def test_the_lists_header_is_read_whole_during_a_search(demo_store, size):
+    """The header named a search in a long view and where Tab goes, and was cut: at 80
+    columns "inbox-tui · Search: INV-2291 in Burst of similar conversations (0) · Tab:".
+    A header too long for its line wraps onto a second one."""
+    demo_burst(demo_store)
+    app = make_app(demo_store)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("I")  # the burst's conversations, under the decision
+        await settle(pilot)
+        await pilot.press("escape")  # read them first
+        await settle(pilot)
+        await pilot.press("slash", *"INV-2291", "enter")
+        await settle(pilot, 5)
+        title = str(app.main.query_one("#top").render())
+        shown = " ".join(" ".join(line.split()) for line in _screen_lines(app)[:3])
+    assert "Burst of similar conversations" in title and title.endswith(" tester"), title
+    assert " ".join(title.split()) in shown, shown

@@ -136,6 +136,7 @@ class FlowsBase(Screen[None]):
     refresh_pane: Callable[..., None]
     pane_failed: Callable[[Any, str], None]
     search_for: Callable[[str, str], None]
+    search_now: Callable[[str], None]
     saved_views: dict[str, Any]
     replying_to: int | None  # a reply composer is open on it: presence says "replying"
     leave_thread: Callable[[], None]
@@ -301,16 +302,22 @@ class FlowsBase(Screen[None]):
         from inbox_tui.services.triage import bulk_targets
 
         self.gateway.read(
-            self, bulk_targets, list(flow.ids), dict(flow.seen), reply=BulkChecked,
+            self, bulk_targets, list(flow.ids), dict(flow.seen), self.me, reply=BulkChecked,
             flow=(flow, what, then), group="actions",
         )  # fmt: skip
 
     def on_bulk_checked(self, message: BulkChecked) -> None:
+        from inbox_tui.services.drafts import DRAFT_MARK
+
         flow, what, then = message.flow
         targets = message.value
         subjects = dict(zip(flow.ids, flow.subjects, strict=False))
         flow.ids = targets.kept
         flow.subjects = [subjects.get(i, f"#{i}") for i in targets.kept]
+        shown = [
+            s + (DRAFT_MARK if i in targets.drafted else "")
+            for i, s in zip(flow.ids, flow.subjects, strict=True)
+        ]
         if not flow.ids:
             self.notify("Nothing was changed: " + " ".join(targets.dropped), markup=False)
             self.conv_list.clear_selection()
@@ -330,7 +337,7 @@ class FlowsBase(Screen[None]):
         left_out = (
             [f"Left out ({len(targets.dropped)}):", *targets.dropped] if targets.dropped else []
         )
-        self.app.push_screen(Confirm(wording.question(what, n), flow.subjects, left_out), answered)
+        self.app.push_screen(Confirm(wording.question(what, n), shown, left_out), answered)
 
     def act(
         self, flow: Flow, ask: str, done: str | Callable[[Any], str], fn: Callable[..., Any],

@@ -103,12 +103,14 @@ def _fix_macros(
     return items[1:], {slug: on + text for slug, text in previews.items()}
 
 
-def _fix_plan(session: Any, ref: str, slug: str, pattern: str | None) -> tuple[Any, list[str]]:
-    from inbox_tui.services import core
+def _fix_plan(
+    session: Any, me: str, ref: str, slug: str, pattern: str | None
+) -> tuple[Any, list[str]]:
     from inbox_tui.services.buglinks import plan_fixed
+    from inbox_tui.services.drafts import labels_marking_drafts
 
     plan = plan_fixed(session, ref, slug, pattern)
-    return plan, core.labels(session, plan.to_follow_up)
+    return plan, labels_marking_drafts(session, me, plan.to_follow_up)
 
 
 def _follow_up_batch(
@@ -236,11 +238,11 @@ class InsightFlows(TriageFlows):
         from inbox_tui.services.incidents import burst_view
 
         self.show_view(burst_view(burst))
-        from inbox_tui.services import core
+        from inbox_tui.services.drafts import labels_marking_drafts
 
         self.gateway.read(
-            self, core.labels, burst.conversations, reply=BurstLabelsLoaded, flow=burst,
-            group="pickers",
+            self, labels_marking_drafts, self.me, burst.conversations, reply=BurstLabelsLoaded,
+            flow=burst, group="pickers",
         )  # fmt: skip
 
     def on_burst_labels_loaded(self, message: BurstLabelsLoaded) -> None:
@@ -429,7 +431,7 @@ class InsightFlows(TriageFlows):
         def chosen(slug: str | None) -> None:
             if slug:
                 self.gateway.read(
-                    self, _fix_plan, ref, slug, self.config.bug_pattern, reply=FixPlanLoaded,
+                    self, _fix_plan, self.me, ref, slug, self.config.bug_pattern, reply=FixPlanLoaded,
                     flow=(slug, _label(picker, slug)), group="pickers",
                 )  # fmt: skip
 

@@ -63,9 +63,7 @@ class PaneLoaded(Loaded):
     """flow: the request (``Asked``: a newer one wins)."""
 
 
-# Keys typed into the side pane wait this long at most for its data (the first Tags
-# pane loads the tag model: seconds on a loaded machine).
-PANE_SECONDS = 30.0
+PANE_SECONDS = 30.0  # keys typed into the pane wait for its data (the tag model loads)
 
 
 class Polled(Message):
@@ -308,7 +306,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
         from inbox_tui.services.views import resolve_filter
 
         view = "all" if self.search_everywhere and self.query_text.strip() else self.view
-        flt = resolve_filter(view, self.query_text, self.me, self.saved_views)
+        flt = resolve_filter(view, self.query_text, self.me, self.saved_views, self.zone)
         if self.by_time_left:
             from inbox_tui.services.conversations import by_time_left
 
@@ -339,12 +337,9 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
 
     @property
     def answer_pending(self) -> bool:
-        """Keys wait (tui/typeahead.py holds them) while the rows they are typed for are
-        on their way: the list's after a search's Enter, a view chosen, Esc back from a
-        search or a write (a ``j`` typed right after Enter moved the cursor over the old
-        rows, which the results then replaced); a thread's opened from the list; the side
-        pane's, for keys typed into it, after it was opened or the cursor moved. Not keys
-        for a text box."""
+        """Keys wait (tui/typeahead.py holds them) for what they are typed for: the
+        list's rows (after a search, a view, a write), a thread opened from the list, a
+        pane's choice, the pane's data (keys typed into it). Not keys for a text box."""
         if isinstance(self.focused, Input):
             return False
         if self._list_reads.due or self._opening_reads.due or self.side_pane.choosing.due:
@@ -667,6 +662,11 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
             self.query_text = text
             self.reload()
 
+    def catch_up(self) -> None:
+        """A key not text in the search box (ctrl+s) acts on all the text before it."""
+        if isinstance(self.focused, SearchBox):
+            self.search_now(self.focused.value)
+
     @on(SearchBox.ScopeToggled)
     def _scope_toggled(self) -> None:
         self.search_everywhere = not self.search_everywhere
@@ -718,9 +718,8 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel):
 
     def _show_pane(self, kind: str) -> None:
         self.side_pane.set_kind(kind)
-        data = self.side_pane.data
-        if data is not None and data.conversation_id != self.pane_target():
-            self.side_pane.show_message("Loading…")  # not the last one's choices meanwhile
+        # Afresh: not another row's choices meanwhile, nor the row last highlighted.
+        self.side_pane.show_message("Loading…")
         self.add_class("-pane")
         self.refresh_pane()
         # Opening a pane is asking to act in it: the keys go there (Esc or Tab leave).

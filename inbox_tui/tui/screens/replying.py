@@ -158,6 +158,7 @@ class ReplyFlows(FlowsBase):
 
         def closed(draft: Draft | None) -> None:
             self.remove_class("-composing")
+            self.thread_view.drop_reveal(cid)
             if self.replying_to == cid:
                 self.replying_to = None
             if not was_reading:

@@ -434,7 +434,7 @@ class TriageFlows(MailFlows):
         self.app.push_screen(Prompt("Name for this view", "e.g. Angry billing"), done)
 
     def action_article(self) -> None:
-        from inbox_tui.services.suggest import article_choices
+        from inbox_tui.services.article_picks import article_choices
 
         flow = self.begin(single=True)
         if flow is None:

@@ -240,6 +240,16 @@ class ViewsPanel(FlowsBase):
             self.list_renamed(f"saved:{old}", self.view)
         self.load_views(renamed=(f"saved:{old}", f"saved:{new}"))
 
+    def catch_up(self) -> None:
+        """The search box's text searched now, ahead of its Changed messages (queued
+        behind the keys typed with the text): a key typed right after the text acts on
+        all of it (walk7: "/ calendar -tag:bug ctrl+s" at once said "Type a search
+        first"; a Down, Tab or a view saved moved over or kept part of it). InOrderInput
+        calls this before such a key, as the pickers' ``catch_up``."""
+        search = self.query_one("#search", Input)
+        if self.focused is search:
+            self.search_now(search.value)
+
     def close_search_box(self) -> None:
         """A view shown instead of a search: the box goes, empty (walk7: choosing "All
         open" after a search left the box reading the old words over the whole view)."""

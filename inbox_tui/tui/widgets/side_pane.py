@@ -30,9 +30,10 @@ from inbox_tui.tui.widgets.conversation_list import STATUS_MARK, age, limited_co
 from inbox_tui.words import count
 
 if TYPE_CHECKING:
+    from inbox_tui.services.article_picks import ArticleChoice
     from inbox_tui.services.contacts import ContactCard
     from inbox_tui.services.macros import MacroChoice
-    from inbox_tui.services.suggest import ArticleChoice, TagChoice
+    from inbox_tui.services.suggest import TagChoice
 
 PANES = [("tags", "Tags"), ("macros", "Macros"), ("articles", "Articles"), ("contact", "Contact")]
 
@@ -363,7 +364,7 @@ def _pane_data(session: Any, kind: str, cid: int, me: str, now: datetime, zone: 
 
         return macros_data(cid, macro_choices(session, me, cid))
     if kind == "articles":
-        from inbox_tui.services.suggest import article_choices
+        from inbox_tui.services.article_picks import article_choices
 
         return articles_data(cid, article_choices(session, cid))
     from inbox_tui.services.clock import customer_clock

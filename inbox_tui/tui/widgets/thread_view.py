@@ -24,10 +24,11 @@ from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 
 from inbox_tui.sanitize import for_display, one_line, short_filename
-from inbox_tui.tui.restyle import PaintedWholeWhenLaidOut
+from inbox_tui.tui.restyle import PaintedWholeWhenLaidOut, with_kept_scrollbar
 from inbox_tui.words import count, size
 
 if TYPE_CHECKING:
@@ -38,9 +39,11 @@ MAX_BODY_CHARS = 20_000  # per message on screen; the rest is a click/key away i
 # long thread still costs (the screen lays out only what is near the view).
 WINDOW = 30
 AHEAD = 2  # screens laid out beyond the visible one
-# Messages whose wrapped lines are kept between opens (and rebuilds after an action):
-# wrapping a screenful with Rich was ~2.5 ms of each thread opened.
-KEPT_LAYOUTS = 500
+# Lines of messages kept laid out between opens (and rebuilds after an action), the
+# oldest shown forgotten first: wrapping a screenful with Rich was ~2.5 ms of each thread
+# opened. A line is ~1-2 KB with Textual's caches: 20,000 lines stay under ~40 MB.
+KEPT_LINES = 20_000
+KEPT_LAYOUTS = 500  # headers and "earlier" lines kept
 
 
 def fold_quotes(body: str, show_quotes: bool) -> str:
@@ -238,7 +241,15 @@ class ThreadView(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
         # were laid out from (the same id read again may have changed).
         self._kept: OrderedDict[tuple[object, ...], tuple[ThreadMessage, list[Strip]]]
         self._kept = OrderedDict()
+        self._kept_lines = 0  # lines in _kept
+        self._wrapped: OrderedDict[tuple[object, ...], list[Strip]] = OrderedDict()
+        self._painted: tuple[tuple[object, ...], list[Strip], list[Strip]] | None = None
+        self._blank_line: tuple[tuple[int, Style], Strip] | None = None
         self._sizing = False  # laying out in the screen's layout, which paints us whole
+
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        return with_kept_scrollbar(self)
 
     def reveal_latest(self, conversation_id: int) -> None:
         """Scroll to the customer's last message (now, or when this conversation is
@@ -249,8 +260,18 @@ class ThreadView(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
             # (the list opens the thread behind the composer) must not undo it.
             self.call_after_refresh(self._scroll_to_latest)
 
+    def drop_reveal(self, conversation_id: int) -> None:
+        """The composer closed: a reveal still pending (the view had no width while it
+        was open) is not done later, when the thread is opened to be read from its top."""
+        if self._reveal == conversation_id:
+            self._reveal = None
+
     def _scroll_to_latest(self) -> None:
         if self.thread is None or self.thread.conversation.id != self._reveal:
+            return
+        if self._width <= 0 or not self.size:
+            # Hidden (a pane covers it at 80 columns), or shown but not yet given its
+            # size: done once it has one (sized).
             return
         self._reveal = None
         if not self.thread.messages:
@@ -397,17 +418,12 @@ class ThreadView(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
         """A block's lines at ``width``, in the widget's style (``_base``)."""
         if block.kind == "message" and block.message is not None:
             return self._message_lines(block.message, width)
-        base = self._base
-        return [line.apply_style(base) for line in self._unstyled(block, width)]
-
-    def _unstyled(self, block: _Block, width: int) -> list[Strip]:
-        blank = Strip.blank(width)
         if block.kind == "header":
             if self.thread is None:
                 text = Text("Select a conversation and press Enter.", style="dim")
-                return [Strip(line, width) for line in self._wrap(text, width, Style())]
-            lines = self._wrap(header_text(self.thread, self.viewers, self.zone), width, Style())
-            return [*(Strip(line, width) for line in lines), blank]
+                return self._text_lines(text, width, width, Style(), None, False)
+            header = header_text(self.thread, self.viewers, self.zone)
+            return self._text_lines(header, width, width, Style(), None, True)
         if block.kind == "earlier" and self.thread is not None:
             more = min(self.thread.earlier, WINDOW)
             text = Text(
@@ -415,10 +431,33 @@ class ThreadView(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
                 f"to show {more} more"
             )
             style = self.get_component_rich_style("thread-view--earlier", partial=True)
-            pad = Segment(" ")
-            lines = self._wrap(text, width - 2, style)
-            return [Strip([pad, *line, pad], width) for line in lines] + [blank]
+            return self._text_lines(text, width - 2, width, style, Segment(" "), True)
         return []
+
+    def _text_lines(
+        self, text: Text, wrap: int, width: int, style: Style, pad: Segment | None, blank: bool
+    ) -> list[Strip]:
+        """``text`` wrapped to ``wrap`` columns (between ``pad``s, a blank line after it),
+        in the widget's style. The header and the "earlier" line, built again at every
+        open, are laid out again only when their words or styles changed: the same lines
+        (~0.5 ms of each open, and the view's paint is kept only for the same lines)."""
+        base = self._base
+        key = (text.plain, tuple(text.spans), text.style, wrap, width, style, pad, blank, base)
+        kept = self._wrapped.get(key)
+        if kept is not None:
+            self._wrapped.move_to_end(key)
+            return kept
+        pads = [pad] if pad is not None else []
+        lines = [
+            Strip([*pads, *line, *pads], width).apply_style(base)
+            for line in self._wrap(text, wrap, style)
+        ]
+        if blank:
+            lines.append(Strip.blank(width).apply_style(base))
+        self._wrapped[key] = lines
+        if len(self._wrapped) > KEPT_LAYOUTS:
+            self._wrapped.popitem(last=False)
+        return lines
 
     def _message_lines(self, m: ThreadMessage, width: int) -> list[Strip]:
         """A message's lines, kept between opens unless they depend on the time (a
@@ -441,9 +480,12 @@ class ThreadView(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
             for line in self._wrap(body, max(1, width - 3), back)
         ] + [Strip.blank(width).apply_style(base)]
         if m.waiting_until is None:
+            old = self._kept.pop(key, None)
+            self._kept_lines -= len(old[1]) if old is not None else 0
             self._kept[key] = (m, lines)
-            if len(self._kept) > KEPT_LAYOUTS:
-                self._kept.popitem(last=False)
+            self._kept_lines += len(lines)
+            while self._kept_lines > KEPT_LINES and len(self._kept) > 1:
+                self._kept_lines -= len(self._kept.popitem(last=False)[1][1])
         return lines
 
     def _wrap(self, text: Text, width: int, style: Style) -> list[list[Segment]]:
@@ -461,11 +503,23 @@ class ThreadView(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
                 self._relayout()
             finally:
                 self._sizing = False
+            self._reveal_when_shown()
 
     def on_resize(self, event: events.Resize) -> None:
         if self.scrollable_content_region.width != self._width:
             self._relayout()
             self.refresh()
+            self._reveal_when_shown()
+
+    def _reveal_when_shown(self) -> None:
+        """A reveal asked for while the view had no width (a composer opened from a
+        covering pane) is done once it has one."""
+        if (
+            self._width > 0
+            and self.thread is not None
+            and self._reveal == self.thread.conversation.id
+        ):
+            self.call_after_refresh(self._scroll_to_latest)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         self._lay_out_until(int(new_value) + (AHEAD + 1) * max(1, self.size.height))
@@ -480,9 +534,36 @@ class ThreadView(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
         if self._line_style != self._base and self._width > 0:
             self._relayout()  # the laid-out lines carry the old style (a theme change)
         try:
-            return super().render_lines(crop)
+            return self._painted_lines(crop)
         finally:
             self._line_style = None
+
+    def _painted_lines(self, crop: Region) -> list[Strip]:
+        """The lines Textual's styling (border, padding, filters) made of the same
+        content lines the last time, when nothing else they depend on changed: the
+        same thread shown again was ~2 ms of styling of each open."""
+        content = [self.render_line(y) for y in range(self.scrollable_content_region.height)]
+        key = (
+            crop,
+            self.size,
+            self.styles.get_rules(),
+            self.background_colors,
+            tuple(self.app.get_line_filters()),
+            self.app.ansi_theme,
+        )
+        last = self._painted
+        if (
+            last is not None
+            and last[0] == key
+            and len(last[1]) == len(content)
+            and all(a is b for a, b in zip(last[1], content, strict=True))
+        ):
+            return last[2]
+        lines = super().render_lines(crop)
+        # The content lines themselves are held (compared by identity, never by an id
+        # a freed line's successor could reuse).
+        self._painted = (key, content, lines)
+        return lines
 
     def render_line(self, y: int) -> Strip:
         line = int(self.scroll_y) + y
@@ -492,12 +573,18 @@ class ThreadView(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
         self._lay_out_until(line)
         index = bisect_right(self._tops, line) - 1
         if index < 0:
-            return Strip.blank(width, self._line_style or self.rich_style)
+            return self._blank(width)
         lines = self._blocks[index].lines
         offset = line - self._tops[index]
         if offset >= len(lines):
-            return Strip.blank(width, self._line_style or self.rich_style)
+            return self._blank(width)
         return lines[offset]
+
+    def _blank(self, width: int) -> Strip:
+        style = self._line_style or self.rich_style
+        if self._blank_line is None or self._blank_line[0] != (width, style):
+            self._blank_line = ((width, style), Strip.blank(width, style))
+        return self._blank_line[1]
 
     # -- reading ---------------------------------------------------------------------
 
@@ -520,11 +607,16 @@ class ThreadView(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
         return self._blocks[index].kind, self._blocks[index].message
 
     def line_of(self, message_id: int) -> int | None:
-        """The first line of a message in the thread (laying out up to it), or None."""
+        """The first line of a message in the thread (laying out up to it), or None: not
+        in the thread, or no width to lay it out at (hidden; walk7: waiting for a hidden
+        view to lay out spun the app for good)."""
         for i, block in enumerate(self._blocks):
             if block.message is not None and block.message.id == message_id:
                 while len(self._tops) <= i:
+                    laid_out = len(self._tops)
                     self._lay_out_until(self._height)
+                    if len(self._tops) == laid_out:
+                        return None
                 return self._tops[i]
         return None
 
