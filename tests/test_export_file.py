@@ -33,7 +33,7 @@ def _one_conversation(store: Store) -> None:
     )
 
 
-def _export(store: Store, capsys, target: Path) -> tuple[int, str]:
+def _export(store: Store, capsys, target: Path | str) -> tuple[int, str]:
     code = cli.main(["--db", store.url, "export", "-o", str(target)])
     return code, capsys.readouterr().err.strip()
 
@@ -56,6 +56,14 @@ def test_a_folder_or_a_missing_folder_is_one_sentence_and_leaves_nothing(
         err
         == f"inbox-tui: The folder {tmp_path / 'nodir'} does not exist; create it or write somewhere else."
     )
+    # "nodir/" names a folder too: it wrote a file "nodir" (walk8)
+    code, err = _export(sqlite_store, capsys, f"{tmp_path / 'nodir'}/")
+    assert code == 2
+    assert (
+        err
+        == f"inbox-tui: The folder {tmp_path / 'nodir'} does not exist; create it or write somewhere else."
+    )
+    assert not (tmp_path / "nodir").exists()
     assert not list(tmp_path.glob("*.partial"))
 
 

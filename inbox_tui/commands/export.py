@@ -23,7 +23,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "store size works.",
     )
     p.add_argument(
-        "--output", "-o", type=Path, metavar="FILE", help="write here instead of standard output"
+        "--output",
+        "-o",
+        dest="output_text",
+        metavar="FILE",
+        help="write here instead of standard output",
     )
     p.set_defaults(func=run)
 
@@ -31,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run(ctx: Context) -> int:
     from inbox_tui.services.export import export_conversations
 
-    out_path: Path | None = ctx.args.output
+    out_path = Path(ctx.args.output_text) if ctx.args.output_text else None
     if out_path is None:
         n = export_conversations(ctx.store, sys.stdout)
     else:
@@ -52,6 +56,9 @@ def _export_to_file(ctx: Context, out_path: Path) -> int:
     from inbox_tui.services.export import export_conversations
 
     shown = one_line(str(out_path), 200)
+    if str(ctx.args.output_text).endswith(("/", os.sep)) and not out_path.is_dir():
+        # "-o nope/" names a folder (Path drops the slash and wrote a file "nope": walk8)
+        raise UserError(f"The folder {shown} does not exist; create it or write somewhere else.")
     if out_path.is_dir():
         raise UserError(
             f"{shown} is a folder; give a file name in it, e.g. -o {one_line(str(out_path / 'export.jsonl'), 200)}."

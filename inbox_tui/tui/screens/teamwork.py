@@ -232,9 +232,8 @@ class TeamFlows(TriageFlows):
         flow = message.flow
         if isinstance(flow, MentionsRead):
             message.stop()
-            if message.result:
-                self.unread_mentions = max(0, self.unread_mentions - message.result)
-                self.load_views()
+            if message.result:  # the count comes from the store with the views: counted
+                self.load_views()  # here it raced the poll's news of the same notes
                 self.reload()
             return
         if isinstance(flow, TargetSet):
@@ -269,8 +268,7 @@ class TeamFlows(TriageFlows):
                 markup=False,
                 timeout=12,
             )
-        self.unread_mentions += len(message.news)
-        self.load_views()
+        self.load_views()  # with the unread count (views_panel), as the store has it
 
     def mentions_shown(self) -> None:
         """The thread view shows a conversation (opened, or refreshed while open): the
