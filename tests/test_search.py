@@ -452,11 +452,16 @@ def test_earlier_words_matches_are_kept_while_typing_until_a_write(sqlite_store,
     b = add(store, "b1", "The modem is fine, the router too.")
     reads: list[str] = []
 
-    def spy(conn, cursor, statement, params, context, many):
+    def trace(statement: str) -> None:
         if "SELECT DISTINCT rowid >> 32" in statement:
             reads.append(statement)
 
-    event.listen(store.engine, "before_cursor_execute", spy)
+    # SQLite's own trace, on every connection handed out: the cache reads on the
+    # connection's cursor, past SQLAlchemy's events.
+    def spy(dbapi_conn, record, proxy):
+        dbapi_conn.set_trace_callback(trace)
+
+    event.listen(store.engine, "checkout", spy)
     typed = [
         search(store, "modem router"[:i]) for i in range(len("modem ro"), len("modem router") + 1)
     ]
