@@ -53,3 +53,24 @@ async def test_a_key_typed_after_the_escape_is_for_the_list_not_the_text(demo_st
         )
         assert draft_text(demo_store, first) == "abc"
         assert on_row(app) == second
+
+
+async def test_enter_on_a_filter_that_matches_nothing_says_so(demo_store):
+    """walk8: ``z next blursday Enter`` emptied the snooze choices and Enter did nothing,
+    with no sentence; editing the text takes the sentence away."""
+    from inbox_tui.tui.widgets.dialogs import FuzzyPicker
+
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("z")
+        await wait_until(pilot, lambda: isinstance(app.screen, FuzzyPicker))
+        await pilot.press(*"next blursday", "enter")
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, FuzzyPicker)
+        said = str(picker.query_one("#picker-error").render())
+        assert "Nothing here matches “next blursday”" in said, said
+        await pilot.press("backspace")
+        await settle(pilot)
+        assert not picker.query("#picker-error")

@@ -290,6 +290,9 @@ class FuzzyPicker(SaysInside, ModalScreen[str | None]):
         ol = self.query_one(OptionList)
         if ol.highlighted is not None:
             self._choose(ol.get_option_at_index(ol.highlighted).id)
+        elif typed.strip():  # walk8: "next blursday" Enter emptied the list and said nothing
+            self._refuse(f"Nothing here matches “{typed.strip()}”; Backspace to see the choices.")
+            self._refused_text = True
 
     def typed_beyond(self, value: str) -> str:
         """What was typed in the filter when the choice ``value`` was taken, less the
