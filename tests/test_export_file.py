@@ -11,26 +11,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from inbox_tui import cli
-from inbox_tui.incoming import IncomingMessage
-from inbox_tui.ingest import Ingestor
 from inbox_tui.store import Store
+from tests.mail_history import mail
 
 
 def _one_conversation(store: Store) -> None:
-    store.run(
-        lambda s: Ingestor(s).add(
-            IncomingMessage(
-                source="t",
-                external_id="k",
-                message_id="<k@x>",
-                subject="Printer",
-                author_email="ann@acme.example",
-                author_name="Ann",
-                sent_at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
-                body="My printer jams.",
-            )
-        )
-    )
+    when = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    store.run(lambda s: mail(s, "ann-1", when, subject="Printer", body="My printer jams."))
 
 
 def _export(store: Store, capsys, target: Path | str) -> tuple[int, str]:
