@@ -179,3 +179,43 @@ async def test_a_key_typed_behind_a_contact_pane_enter_acts_on_the_thread_it_ope
         await wait_for(pilot, lambda: isinstance(app.screen, FuzzyPicker))
         assert app.main.open_id == other
         assert app.screen.title_text.startswith(f"Tag #{other} "), app.screen.title_text
+
+
+async def test_a_tag_on_a_thread_the_contact_pane_is_still_opening_is_named_by_it(
+    demo_store, monkeypatch
+):
+    """walk9: F5 ``Down Enter t name Enter`` tagged the thread Enter opened (right) but the
+    notice named the conversation before it, still on screen while the new thread was
+    read: "Tagged “Calendar sync…” with walk9t" for a tag on #93."""
+    from inbox_tui.tui.screens import reading
+    from inbox_tui.tui.widgets.dialogs import FuzzyPicker
+
+    app = make_app(demo_store)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        for _ in range(40):  # a row whose customer wrote more than once
+            await pilot.press("f5")
+            await wait_for(pilot, lambda: app.main.side_pane.data is not None)
+            if len(app.main.side_pane.data.options) >= 2:
+                break
+            await pilot.press("f5", "j")
+            await settle(pilot)
+        other = int(app.main.side_pane.data.options[1][0])
+        read = reading.thread_of
+
+        def slow(*args, **kwargs):
+            time.sleep(SLOW * 3)
+            return read(*args, **kwargs)
+
+        monkeypatch.setattr(reading, "thread_of", slow)
+        await burst(pilot, "down", "enter", "t")
+        await wait_for(pilot, lambda: isinstance(app.screen, FuzzyPicker))
+        await burst(pilot, *"walkt", "enter")
+        await wait_for(pilot, lambda: any("walkt" in n.message for n in app._notifications))
+        said = [n.message for n in app._notifications if "walkt" in n.message]
+        assert tags_of(demo_store, other) and "walkt" in tags_of(demo_store, other)
+        with demo_store.read() as s:
+            from inbox_tui.models import Conversation
+
+            subject = s.get(Conversation, other).subject
+        assert said and (f"#{other}" in said[0] or subject in said[0]), said

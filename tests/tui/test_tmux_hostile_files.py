@@ -69,7 +69,10 @@ def test_hostile_names_are_clean_one_line_each(demo_store, tmp_path: Path, size)
         assert "Enter/v view" in lines[top + 1 + len(NAMES)]  # five rows, none wrapped
         assert "[31mred[0m.txt" in rows[0] and "pwned" in rows[0]
         assert "[bold red]markup" in rows[1] and "[/link].txt" in rows[1]  # text, not markup
-        assert "../../etc/passwd  text/plain" in rows[2]
+        # At 60 columns the rows drop the type before the date (loop9, stop 30: a forward's
+        # row kept its type and lost its date); the name is the same clean text either way.
+        after_name = "text/plain" if size[0] >= 80 else "3 B"
+        assert f"../../etc/passwd  {after_name}" in rows[2]
         assert "AAAA…" in rows[3] and "AAAA.pdf  " in rows[3]
         assert "invoicefdp.exe" in rows[4]  # the override removed: the real order shows
         assert all(r.rstrip().endswith("│") for r in rows)  # inside the frame

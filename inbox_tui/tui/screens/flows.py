@@ -264,7 +264,10 @@ class FlowsBase(Screen[None]):
         lst = self.conv_list
         if self.has_class("-reading") and self.open_id is not None:
             thread = self.thread_view.thread
-            subject = thread.conversation.subject if thread else ""
+            # A thread a pane just opened may not be here yet: the one shown is the one
+            # before (walk9: "Tagged “Calendar sync…”" for a tag that went on #93).
+            shown = thread is not None and thread.conversation.id == self.open_id
+            subject = thread.conversation.subject if thread and shown else f"#{self.open_id}"
             return Flow([self.open_id], [subject])
         if lst.selected and not single:
             ids = sorted(lst.selected)
