@@ -268,7 +268,10 @@ def command_titles(keymap: Mapping[str, str]) -> Iterable[tuple[Action, str, str
     already say (the description's part in brackets), so nothing shows twice."""
     for a in ACTIONS:
         if a.id != "palette":
-            head, _, rest = a.description.partition(" (")
+            # Only a closing bracket is the help line: "Forward the conversation (quoted)
+            # or one message (attached) to any address" lost its head (walk9).
+            closing = a.description.endswith(")")
+            head, _, rest = a.description.rpartition(" (") if closing else (a.description, "", "")
             yield a, f"{head}  [{keys_for(keymap, a)}]", rest.removesuffix(")")
 
 

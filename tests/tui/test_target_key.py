@@ -56,3 +56,18 @@ async def test_t_sets_clears_and_refuses_in_one_sentence(demo_store):
 def test_the_palette_offers_it():
     titles = [title for a, title, _ in actions.command_titles({}) if a.id == "target"]
     assert titles == ["Response target of this conversation  [T]"]
+
+
+def test_a_palette_title_is_split_only_at_a_closing_bracket():
+    """walk9: Forward's help line read "quoted) or one message (attached) to any
+    address" under the title "Forward the conversation": a bracket in mid-sentence."""
+    found = {a.id: (title, help_) for a, title, help_ in actions.command_titles({})}
+    title, help_ = found["forward"]
+    assert title.startswith(
+        "Forward the conversation (quoted) or one message (attached) to any address  ["
+    )
+    assert help_ == ""
+    title, help_ = found["macro"]
+    assert (
+        title.startswith("Apply a macro  [") and help_ == "picker with preview; 1-9 for pinned ones"
+    )
