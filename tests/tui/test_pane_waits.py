@@ -153,6 +153,21 @@ async def test_a_pane_opened_again_starts_at_its_top(demo_store, chosen):
         assert app.main.side_pane.choices.highlighted == 0
 
 
+async def contact_pane_with_history(pilot) -> tuple[int, int]:
+    """The Contact pane (F5) open on the first row whose customer wrote more than once:
+    (that row, the customer's other conversation listed second)."""
+    app = pilot.app
+    for _ in range(40):
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.main.side_pane.data is not None)
+        if len(app.main.side_pane.data.options) >= 2:
+            break
+        await pilot.press("f5", "j")
+        await settle(pilot)
+    data = app.main.side_pane.data
+    return data.conversation_id, int(data.options[1][0])
+
+
 @pytest.mark.parametrize("size", [(80, 24), BESIDE, WIDE])
 async def test_a_key_typed_behind_a_contact_pane_enter_acts_on_the_thread_it_opened(
     demo_store, size
@@ -165,15 +180,7 @@ async def test_a_key_typed_behind_a_contact_pane_enter_acts_on_the_thread_it_ope
     app = make_app(demo_store)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
-        for _ in range(40):  # a row whose customer wrote more than once
-            await pilot.press("f5")
-            await wait_for(pilot, lambda: app.main.side_pane.data is not None)
-            if len(app.main.side_pane.data.options) >= 2:
-                break
-            await pilot.press("f5", "j")
-            await settle(pilot)
-        data = app.main.side_pane.data
-        row, other = data.conversation_id, int(data.options[1][0])
+        row, other = await contact_pane_with_history(pilot)
         assert other != row
         await burst(pilot, "down", "enter", "t")
         await wait_for(pilot, lambda: isinstance(app.screen, FuzzyPicker))
@@ -193,14 +200,7 @@ async def test_a_tag_on_a_thread_the_contact_pane_is_still_opening_is_named_by_i
     app = make_app(demo_store)
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
-        for _ in range(40):  # a row whose customer wrote more than once
-            await pilot.press("f5")
-            await wait_for(pilot, lambda: app.main.side_pane.data is not None)
-            if len(app.main.side_pane.data.options) >= 2:
-                break
-            await pilot.press("f5", "j")
-            await settle(pilot)
-        other = int(app.main.side_pane.data.options[1][0])
+        _, other = await contact_pane_with_history(pilot)
         read = reading.thread_of
 
         def slow(*args, **kwargs):
