@@ -97,3 +97,33 @@ def test_a_macros_snooze_and_close_and_its_count_are_taken_back_with_its_reply(s
     assert report.team.replies_sent == 0
     assert report.team.macros_applied == 0
     assert first_response_us(store, a) is None
+
+
+def test_a_follow_up_taken_back_and_sent_again_from_the_composer_is_one_again(store):
+    """B brings the follow-up back into the composer; sent again (edited), it is that
+    follow-up again, so F does not answer the customer a second time. Kept with the
+    draft too (Esc, then r)."""
+    from inbox_tui.services.compose import send_reply
+    from inbox_tui.services.review import reply_review
+
+    c = store.run(linked_history)
+    store.run(buglinks.follow_up, "sam", "ENG-4812", "fixed", [c["link"]], config=CONFIG)
+    taken = store.run(undo_send.take_back, "sam", c["link"], config=CONFIG)
+    assert taken.review is not None and taken.review.follows_up == "ENG-4812"
+    # Esc keeps it with the draft; r brings the review back with it.
+    with store.read() as s:
+        again = reply_review(s, "sam", c["link"], config=CONFIG)
+    again.apply_edits(taken.review.edits())
+    assert again.follows_up == "ENG-4812"
+    with store.read() as s:
+        assert c["link"] in buglinks.plan_fixed(s, "ENG-4812", "fixed").to_follow_up
+    store.run(
+        send_reply, "sam", c["link"], "It is fixed now (edited).", config=CONFIG, review=again
+    )
+    with store.read() as s:
+        assert c["link"] not in buglinks.plan_fixed(s, "ENG-4812", "fixed").to_follow_up
+    # Taken back a second time: to follow up again, and still carried.
+    taken = store.run(undo_send.take_back, "sam", c["link"], config=CONFIG)
+    assert taken.review is not None and taken.review.follows_up == "ENG-4812"
+    with store.read() as s:
+        assert c["link"] in buglinks.plan_fixed(s, "ENG-4812", "fixed").to_follow_up

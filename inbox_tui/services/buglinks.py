@@ -209,7 +209,6 @@ def follow_up(
     ``ref`` yet (checked again here, under the conversation's lock, so two agents running
     it at once never answer a customer twice), closed ones reopened by the reply.
     ``category``: for a macro that closes, tagged on those without one."""
-    agent = core.ensure_agent(session, actor)
     done = 0
     for cid in ids:
         conv = core.lock_conversation(session, cid)
@@ -225,12 +224,37 @@ def follow_up(
         if conv.status == Status.CLOSED.value:
             triage.set_status(session, actor, cid, Status.OPEN, cause="follow-up")
         applied = macros.apply_macro(session, actor, cid, macro, config=config, category=category)
-        data: dict[str, Any] = {"ref": ref, "macro": macro}
-        if applied.outbox_id is not None:  # taken back (undo send): no follow-up
-            data["outbox"] = applied.outbox_id
-        core.record(session, conv, agent, EventKind.FOLLOWED_UP, data)
+        record_follow_up(session, actor, cid, ref, applied.outbox_id, macro)
         done += 1
     return done
+
+
+def record_follow_up(
+    session: Session,
+    actor: str,
+    conversation_id: int,
+    ref: str,
+    outbox: int | None,
+    macro: str | None = None,
+) -> None:
+    """The ``followed_up`` event of ``ref`` on one conversation, naming its reply's
+    outbox row: that reply taken back (undo send), it is no follow-up; sent again from
+    the composer undo send reopened (``Review.follows_up``), it is one again."""
+    data: dict[str, Any] = {"ref": ref, "macro": macro}
+    if outbox is not None:
+        data["outbox"] = outbox
+    conv = core.lock_conversation(session, conversation_id)
+    core.record(session, conv, core.ensure_agent(session, actor), EventKind.FOLLOWED_UP, data)
+
+
+def follow_up_of(session: Session, conversation_id: int, outbox: int) -> str | None:
+    """The bug whose follow-up the reply in outbox row ``outbox`` is, or None."""
+    rows = session.execute(
+        text("SELECT data FROM event WHERE conversation_id = :c AND kind = 'followed_up'"),
+        {"c": conversation_id},
+    ).all()
+    datas = [json.loads(d or "{}") for (d,) in rows]
+    return next((str(d["ref"]) for d in datas if d.get("outbox") == outbox and d.get("ref")), None)
 
 
 def batches(ids: list[int], size: int = BATCH) -> Iterator[list[int]]:

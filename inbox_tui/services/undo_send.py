@@ -189,10 +189,12 @@ def take_back(
     text = cancel_outbox(session, actor, outbox_id)
     review = None
     if compose and config is not None:
+        from inbox_tui.services.buglinks import follow_up_of
         from inbox_tui.services.review import review_again
 
         text = str(compose.get("text") or "")
         review = review_again(session, actor, conv_id, compose, config=config)
+        review.follows_up = follow_up_of(session, conv_id, outbox_id)
     conv = session.get(Conversation, conv_id)
     subject = sanitize.one_line(conv.subject if conv else "", 80) or "(no subject)"
     what = "forward" if forwarded else "reply"
