@@ -33,6 +33,7 @@ def test_a_follow_up_taken_back_is_to_follow_up_again(store):
     # B: the newest reply of sam's, the one to c["link"] (followed up last).
     taken = store.run(undo_send.take_back, "sam", None, config=CONFIG)
     assert taken.conversation_id == c["link"]
+    assert taken.sentence.startswith(f"Took back your ENG-4812 follow-up to #{c['link']} “")
     with store.read() as s:
         assert buglinks.plan_fixed(s, "ENG-4812", "fixed").to_follow_up == [c["link"]]
         known = {k.ref: k for k in buglinks.known_refs(s)}

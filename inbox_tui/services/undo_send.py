@@ -187,17 +187,20 @@ def take_back(
     forwarded = sent is not None and sent.kind == EventKind.FORWARDED.value
     compose = json.loads(sent.data or "{}").get("compose") if sent is not None else None
     text = cancel_outbox(session, actor, outbox_id)
+    from inbox_tui.services.buglinks import follow_up_of
+
+    bug = None if forwarded else follow_up_of(session, conv_id, outbox_id)
     review = None
     if compose and config is not None:
-        from inbox_tui.services.buglinks import follow_up_of
         from inbox_tui.services.review import review_again
 
         text = str(compose.get("text") or "")
         review = review_again(session, actor, conv_id, compose, config=config)
-        review.follows_up = follow_up_of(session, conv_id, outbox_id)
+        review.follows_up = bug
     conv = session.get(Conversation, conv_id)
     subject = sanitize.one_line(conv.subject if conv else "", 80) or "(no subject)"
-    what = "forward" if forwarded else "reply"
+    # A bug's follow-up says so: F answers it again unless it is sent again from here.
+    what = "forward" if forwarded else f"{sanitize.one_line(bug, 60)} follow-up" if bug else "reply"
     sentence = f"Took back your {what} to #{conv_id} “{subject}”; nothing was sent."
     return TakenBack(text, forwarded, conv_id, sentence, review, subject)
 
