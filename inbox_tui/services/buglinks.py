@@ -10,8 +10,9 @@ When the bug is fixed, ``fixed`` applies one macro to every linked conversation,
 batches (one transaction each, so the UI and other agents never wait on thousands), and
 records a ``followed_up`` event on each (naming its reply's outbox row): running it
 again skips them, so every customer hears once; one whose reply was taken back (undo
-send) was never heard, and is followed up again. A closed conversation is reopened (a status change, undoable like any)
-before the macro replies, and the reply goes through the exactly-once outbox.
+send) was never heard, and is followed up again. A closed conversation is reopened (a
+status change, undoable like any) before the macro replies, and the reply goes through
+the exactly-once outbox.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from inbox_tui import sanitize
 from inbox_tui.config import Config
@@ -155,16 +156,10 @@ def _standing(session: Session, rows: Sequence[Any]) -> list[tuple[int, Any]]:
     without the follow-ups whose reply was taken back (undo send: the customer never
     heard, so ``fixed`` answers them again)."""
     found = [(int(cid), json.loads(data or "{}")) for cid, data in rows]
-    boxes = {int(d["outbox"]) for _, d in found if isinstance(d.get("outbox"), int)}
-    taken_back = set()
-    if boxes:
-        taken_back = set(
-            session.exec(
-                select(Outbox.id)
-                .where(col(Outbox.id).in_(sorted(boxes)))
-                .where(Outbox.status == OutboxStatus.CANCELLED.value)
-            ).all()
-        )
+    taken_back: set[int | None] = set()
+    if any("outbox" in d for _, d in found):  # few rows are ever taken back: by status
+        cancelled = select(Outbox.id).where(Outbox.status == OutboxStatus.CANCELLED.value)
+        taken_back = set(session.exec(cancelled).all())
     return [(cid, d.get("ref")) for cid, d in found if d.get("outbox") not in taken_back]
 
 

@@ -251,9 +251,9 @@ async def flush_outbox(
         claimed = await asyncio.to_thread(store.run, _claim, 1, now)
         if not claimed:
             break
-        outbox_id, account_name, mail_from, rcpts, raw, attempts, channel, forward, owner = claimed[
-            0
-        ]
+        (outbox_id, account_name, mail_from, rcpts, raw, attempts, channel, forward, owner) = (
+            claimed[0]
+        )
         account = config.accounts.get(account_name)
         if config.demo:  # nothing leaves the demo inbox: the wait is over, record it
             status, error = OutboxStatus.LOGGED.value, None
