@@ -128,3 +128,36 @@ def test_a_follow_up_taken_back_and_sent_again_from_the_composer_is_one_again(st
     assert taken.review is not None and taken.review.follows_up == "ENG-4812"
     with store.read() as s:
         assert c["link"] in buglinks.plan_fixed(s, "ENG-4812", "fixed").to_follow_up
+
+
+def test_a_closing_follow_up_taken_back_leaves_a_closed_conversation_closed(store):
+    """A macro that closes, on a closed conversation: F reopens it, the reply closes it
+    again; taken back, it is closed as it was (no reopen, no extra close in the stats),
+    and to follow up again."""
+    c = store.run(linked_history)
+    store.run(
+        lambda s: macros.import_specs(
+            s,
+            [
+                files.MacroSpec(
+                    slug="fixed-close",
+                    name="Fixed and close",
+                    body="It is fixed now.",
+                    actions={"status": "closed"},
+                )
+            ],
+        )
+    )
+    start = utcnow()
+    before = agreed(store, start - timedelta(days=400), start + timedelta(days=1))
+    store.run(
+        buglinks.follow_up, "sam", "ENG-4812", "fixed-close", [c["note"]], config=CONFIG,
+        category=None,
+    )  # fmt: skip
+    store.run(undo_send.take_back, "sam", c["note"], config=CONFIG)
+    with store.read() as s:
+        assert s.get(Conversation, c["note"]).status == "closed"
+        assert c["note"] in buglinks.plan_fixed(s, "ENG-4812", "fixed").to_follow_up
+    after = agreed(store, start - timedelta(days=400), start + timedelta(days=1))
+    assert after.team.close_events == before.team.close_events
+    assert after.team.replies_sent == before.team.replies_sent
