@@ -179,6 +179,25 @@ def test_parse_reads_folded_and_broken_headers(file_text, body, changed, unreada
     assert edited.unreadable == unreadable
 
 
+def test_a_text_without_headers_comes_back_as_it_went(tmp_path):
+    """A note has no headers: the file is the text alone, and a first line that reads
+    like one is the text's (each ctrl+e added two blank lines above a note)."""
+    seen = tmp_path / "seen.txt"
+    cmd = fake_editor(
+        tmp_path,
+        f"""
+        text = open(path, encoding="utf-8").read()
+        open({str(seen)!r}, "w", encoding="utf-8").write(text)
+        open(path, "w", encoding="utf-8").write(text + "\\nMore.\\n")
+        """,
+    )
+    note = "To: the team\n\nThe export fails again."
+    edited = editor.edit_reply([], note, command=cmd)
+    assert seen.read_text() == note
+    assert edited.body == note + "\nMore."
+    assert edited.notices() == []
+
+
 @pytest.mark.parametrize(
     ("script", "sentence"),
     [

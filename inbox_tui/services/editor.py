@@ -69,7 +69,10 @@ def editor_command(configured: Sequence[str] | None = None) -> list[str]:
 
 
 def render(headers: Sequence[tuple[str, str]], body: str) -> str:
-    """The file the editor opens: header lines, a blank line, the text."""
+    """The file the editor opens: header lines, a blank line, the text (the text alone
+    when there are no headers: a note's)."""
+    if not headers:
+        return body
     lines = [f"{name}: {sanitize.one_line(value, 2000)}" for name, value in headers]
     return "\n".join(lines) + "\n\n" + body
 
@@ -83,7 +86,7 @@ def parse(text: str, headers: Sequence[tuple[str, str]]) -> EditedReply:
     added to the text. Without any blank line, the text starts under the headers."""
     lines = sanitize.clean(text).split("\n")
     shown = dict(headers)
-    first = _FIELD.match(lines[0])
+    first = _FIELD.match(lines[0]) if headers else None  # a note's file is its text
     if first is None or first.group(1).title() not in (*_HEADER_NAMES, *shown):
         return EditedReply(body=_text(lines))  # no header block
     blank = next((i for i, line in enumerate(lines) if not line.strip()), None)

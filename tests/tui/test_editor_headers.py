@@ -64,3 +64,22 @@ async def test_a_wrapped_to_line_never_reaches_the_body(demo_store, tmp_path, in
         ).first()
     assert last.body == "Draft text\nWritten in the editor."
     assert "bob@acme.example" not in (last.to_addrs or "")
+
+
+async def test_a_note_edited_in_the_editor_comes_back_as_it_went(demo_store, tmp_path):
+    """A note has no headers: ctrl+e added two blank lines above it each time."""
+    script = tmp_path / "append.py"
+    script.write_text(
+        "import sys\npath = sys.argv[1]\n"
+        "text = open(path, encoding='utf-8').read()\n"
+        "open(path, 'w', encoding='utf-8').write(text + '\\nMore.\\n')\n"
+    )
+    config = make_config(editor_command=[sys.executable, str(script)])
+    app = make_app(demo_store, config=config)
+    async with app.run_test(size=SIZE) as pilot:
+        await current(pilot)
+        await pilot.press("enter", "n")
+        await settle(pilot)
+        await pilot.press(*"To: the team", "ctrl+e")
+        await settle(pilot, 5)
+        assert app.screen.text == "To: the team\nMore."
