@@ -503,14 +503,8 @@ class Composer(ModalScreen[Draft | None]):
             self.notify(str(exc), severity="error", markup=False)
             return
         self.query_one(TextArea).text = edited.body
-        if edited.changed_headers:
-            names = ", ".join(name for name, _ in edited.changed_headers)
-            self.notify(
-                f"Changes to {names} were ignored: who a reply goes to comes from the "
-                "conversation.",
-                severity="warning",
-                markup=False,
-            )
+        for notice in edited.notices():  # headers changed, or not readable: said
+            self.notify(notice, severity="warning", markup=False)
         self._autosave()
         self.action_review()
 
