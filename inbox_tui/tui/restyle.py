@@ -322,8 +322,8 @@ class PaintedWholeWhenLaidOut:
     needed, instead of painting them again a frame later: when the view was hidden
     before this layout (it is painted whole now, scrollbars included), or when the
     scrollbar's thumb is what it was (a bar that moved is painted by the layout; one
-    that did not move looks the same). A request made before the layout is kept. Put
-    it before ScrollView in the bases."""
+    that did not move looks the same). Otherwise a request made before the layout is
+    kept. Put it before ScrollView in the bases."""
 
     _hidden_since_laid_out = True
 
@@ -346,7 +346,9 @@ class PaintedWholeWhenLaidOut:
         self.sized()
         for bar in _scrollbars(widget):
             asked_before, thumb = before.get(id(bar), (True, None))
-            if not asked_before and (self._hidden_since_laid_out or thumb == _thumb(bar)):
+            # Shown by this layout, the view is painted whole, its bars too, whatever
+            # they asked for (the arrangement itself sets a new bar's thumb).
+            if self._hidden_since_laid_out or (not asked_before and thumb == _thumb(bar)):
                 bar._repaint_required = False
         return bool(changed)
 
@@ -392,6 +394,14 @@ class KeptScrollBar(ScrollBar):
             tuple(self.app.get_line_filters()),
             self.app.ansi_theme,
         )
+
+    def _size_updated(
+        self, size: Any, virtual_size: Any, container_size: Any, layout: bool = True
+    ) -> bool:
+        # A scrollbar's virtual size arranges nothing (its view places it); set as a
+        # layout reactive, the bar's first size asked for one more layout of the whole
+        # screen in the next frame.
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
 
     def render_lines(self, crop: Region) -> list[Strip]:
         key = self._key(crop)

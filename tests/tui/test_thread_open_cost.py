@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from inbox_tui.tui import restyle
 from inbox_tui.tui.restyle import set_state_class
 from inbox_tui.tui.widgets import thread_view as tv
@@ -226,3 +228,33 @@ async def test_the_lines_kept_stay_within_their_bound(demo_store, monkeypatch):
         assert 0 < view._kept_lines <= 12
         numbers = [m.body for m in view.thread.messages]
         assert len(numbers) > 6 and all(number in shown for number in numbers)
+
+
+async def test_the_first_thread_opened_is_laid_out_and_painted_once(demo_store):
+    """The first thread longer than the screen opened in a new app: the view, hidden
+    since the start, learned that it needs its scrollbar only in the layout that showed
+    it, so the screen was laid out and painted again in the next frames (three paints,
+    every visible message wrapped twice). Now one layout and one paint, and what it
+    shows is what a second layout of the screen shows: the bar beside lines wrapped to
+    the width left of it."""
+    cid = long_thread(demo_store)
+    for size in ((120, 40), (80, 24)):
+        app = make_app(demo_store)
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            main, view = app.main, app.main.thread_view
+            layouts = _count_calls(pytest.MonkeyPatch(), main, "_refresh_layout")
+            painted = _record_view_paints(pytest.MonkeyPatch(), view)
+            main.open_conversation(cid, when_read=True)  # as Enter on its row
+            await settle(pilot)
+            assert main.has_class("-reading")
+            assert (len(layouts), len(painted)) == (1, 1), size
+            bar = view.vertical_scrollbar
+            assert view.show_vertical_scrollbar and bar.display
+            assert bar.window_virtual_size == view.virtual_size.height > bar.window_size
+            shown = painted[-1]
+            main.refresh(layout=True)
+            view._width = 0  # laid out again from nothing at the width it has
+            view.refresh()
+            await settle(pilot)
+            assert painted[-1] == shown, size
