@@ -115,7 +115,7 @@ class ThreadOpening(FlowsBase):
         else:
             self._enter_reading(from_pane)
         self._load_thread(conv_id, request)  # its mentions are read when it is shown
-        self.post_message(OpenChanged())
+        self.post_message(OpenChanged(settled=True))
 
     def _enter_reading(self, from_pane: bool = False) -> None:
         set_state_class(self, True, "-reading")
@@ -139,7 +139,7 @@ class ThreadOpening(FlowsBase):
         self._opening = None
         if not self.has_class("-wide"):
             self.open_id = None
-            self.post_message(OpenChanged())  # presence: not viewing it after all
+            self.post_message(OpenChanged(settled=True))  # presence: not viewing it after all
 
     def leave_thread(self) -> None:
         """Back from the thread to the list (beside it on a wide screen, it stays)."""
@@ -148,8 +148,11 @@ class ThreadOpening(FlowsBase):
         # Leaving the thread leaves the pane that was open beside it: at 140 columns the
         # thread stays as a preview, and with the pane still there Esc seemed to do nothing.
         self._hide_pane()
-        if not self.has_class("-wide"):
+        if not self.has_class("-wide") and self.open_id is not None:
             self.open_id = None
+            # Presence said "viewing" it until the next heartbeat (15 s); said once the
+            # agent stays in the list (an open and an Esc at once write nothing).
+            self.post_message(OpenChanged(settled=True))
         focus_in_this_frame(self.conv_list)
         self._show_keys()  # in this frame, as on the way in
         self._follow_cursor()
