@@ -75,6 +75,18 @@ def set_state_class(node: DOMNode, add: bool, name: str) -> None:
     _lay_out_now(node, nodes.values())
 
 
+def warm_state_class(node: DOMNode, name: str) -> None:
+    """Work out now (the app idle) what the first ``set_state_class(node, …, name)`` and
+    focus change would: the rules naming the class, those setting what they set, and
+    the compound selectors with a focus pseudo-class (each kept while the stylesheet
+    keeps its rules; ~1.5 ms of CPU of the first thread opened in an app)."""
+    rules = node.app.stylesheet.rules
+    found = _rules_naming(rules, name)
+    if found and _only_sets(found, RESOLVED_ALONE):
+        _rules_setting(rules, frozenset(key for rule in found for key in rule.styles.get_rules()))
+    _focus_compounds(rules)
+
+
 # -- a class whose rules only show or hide: the one property resolved again -------------
 #
 # Restyling a node applies every rule that can select it and, for a widget with

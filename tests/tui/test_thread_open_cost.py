@@ -258,3 +258,26 @@ async def test_the_first_thread_opened_is_laid_out_and_painted_once(demo_store):
             view.refresh()
             await settle(pilot)
             assert painted[-1] == shown, size
+
+
+async def test_what_the_first_open_works_out_once_is_ready_before_it(demo_store):
+    """Once the first page is painted, the rules the reading class and the focus
+    change need (restyle's caches) and the thread's scrollbar exist: the first thread
+    opened in the app no longer works them out inside its frame, and uses them as
+    they are."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        rules = app.stylesheet.rules
+        naming = restyle._cache.get("-reading")
+        assert naming is not None and naming[0] is rules and naming[1]
+        assert restyle._focus_cache and restyle._focus_cache[0][0] is rules
+        compounds = restyle._focus_cache[0][1]
+        bar = app.main.thread_view._vertical_scrollbar
+        assert bar is not None and not bar.display
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.main.has_class("-reading")
+        assert restyle._cache["-reading"] is naming
+        assert restyle._focus_cache[0][1] is compounds
+        assert app.main.thread_view._vertical_scrollbar is bar

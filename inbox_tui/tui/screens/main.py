@@ -230,6 +230,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel, PaneFlows)
     def _after_first_page(self) -> None:
         self.load_views()
         self._check_incidents()
+        self.warm_opening()
 
     def on_descendant_focus(self, _event: Any) -> None:
         # Opening or leaving a thread moves the focus: the footer follows (Back or Open).

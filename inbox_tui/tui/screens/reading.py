@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from textual import on
 
 from inbox_tui.tui.gateway import Loaded
-from inbox_tui.tui.restyle import focus_in_this_frame, set_state_class
+from inbox_tui.tui.restyle import focus_in_this_frame, set_state_class, warm_state_class
 from inbox_tui.tui.screens.flows import FlowsBase, OpenChanged
 from inbox_tui.tui.widgets.thread_view import ThreadView
 
@@ -55,6 +55,15 @@ class ThreadOpening(FlowsBase):
     _follow_cursor: Callable[[], None]
     _show_keys: Callable[[], None]
     mentions_shown: Callable[[], None]
+
+    def warm_opening(self) -> None:
+        """Once the first page is painted (the app is idle): what the first thread
+        opened would otherwise work out inside its frame, once per app (~2 ms of CPU of
+        that open): which rules name the reading class and which select by focus
+        (restyle's caches), and the thread's scrollbar (created hidden, as Textual
+        does when it is first needed)."""
+        warm_state_class(self, "-reading")
+        self.thread_view.vertical_scrollbar  # noqa: B018 (created on first access)
 
     def _load_thread(self, conv_id: int, request: Asked | None = None) -> None:
         window = self.thread_view.window_for(conv_id)
