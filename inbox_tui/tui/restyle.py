@@ -25,12 +25,14 @@ from collections.abc import Iterable
 from operator import itemgetter
 from typing import Any, cast
 
+from rich.text import Text
 from textual.css.match import match
 from textual.dom import DOMNode
 from textual.geometry import Region
 from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 from textual.widget import Widget
+from textual.widgets import Static
 
 _cache: dict[str, tuple[list[Any], list[Any]]] = {}  # name: (the rules list, its rules)
 
@@ -421,6 +423,47 @@ class KeptScrollBar(ScrollBar):
             return self._kept[1]
         lines = super().render_lines(crop)
         self._kept = (key, lines)
+        return lines
+
+
+class KeptLines(Static):
+    """A Static (rich ``Text`` only) that paints again the lines it painted for the
+    same words and styles: the footer's key hints switch between the list's and the
+    thread's at every open and Esc, and Textual rendered the line afresh each time
+    (~0.5 ms of CPU of each). The last few renders are kept, keyed by the text (its
+    words and spans), the crop, the size, the widget's styles and colours, the app's
+    line filters and theme."""
+
+    KEPT = 4
+    _text_key: object = None
+
+    def update(self, content: Any = "", *, layout: bool = True) -> None:
+        self._text_key = (
+            (content.plain, tuple(content.spans), content.style)
+            if isinstance(content, Text)
+            else None
+        )
+        super().update(content, layout=layout)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        if self._text_key is None:
+            return super().render_lines(crop)
+        key = (
+            self._text_key,
+            crop,
+            self.size,
+            self.styles.get_rules(),
+            self.background_colors,
+            tuple(self.app.get_line_filters()),
+            self.app.ansi_theme,
+        )
+        kept: list[tuple[tuple[object, ...], list[Strip]]]
+        kept = self.__dict__.setdefault("_kept_lines", [])
+        for was, lines in kept:
+            if was == key:
+                return lines
+        lines = super().render_lines(crop)
+        kept[:] = [(key, lines), *kept[: self.KEPT - 1]]
         return lines
 
 

@@ -281,3 +281,32 @@ async def test_what_the_first_open_works_out_once_is_ready_before_it(demo_store)
         assert restyle._cache["-reading"] is naming
         assert restyle._focus_cache[0][1] is compounds
         assert app.main.thread_view._vertical_scrollbar is bar
+
+
+async def test_the_footer_paints_its_kept_lines_again(demo_store, monkeypatch):
+    """The key hints switch between the list's and the thread's at every Enter and Esc:
+    the second time each is the line painted before (not rendered again), and it is
+    the line a fresh render gives; a new theme renders it anew."""
+    from textual.widget import Widget
+    from textual.widgets import Static
+
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        keys = app.main.query_one("#keys", Static)
+        for key in ("enter", "escape"):
+            await pilot.press(key)
+            await settle(pilot)
+        rendered = _count_calls(monkeypatch, Static, "render_lines")
+        for key, words in (("enter", "Back"), ("escape", "Open")):
+            await pilot.press(key)
+            await settle(pilot)
+            assert keys not in rendered, key
+            painted = keys.render_lines(keys.outer_size.region)
+            assert words in painted[0].text
+            assert Widget.render_lines(keys, keys.outer_size.region) == painted  # rendered afresh
+        before = keys.render_lines(keys.outer_size.region)
+        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        await settle(pilot)
+        assert keys in rendered
+        assert keys.render_lines(keys.outer_size.region) != before
