@@ -44,7 +44,8 @@ class DraftInfo:
 
 def join_texts(first: str, then: str) -> str:
     """``then`` after ``first``, a blank line between when both have text: how a kept
-    draft and what comes next (a macro's text, keys typed while it loaded) meet."""
+    draft and what a flow adds (a macro's text, an article) meet. Typed text is never
+    joined so: it goes where the cursor is (``keep_typed``, the composer's held keys)."""
     if first.strip() and then.strip():
         return first.rstrip("\n") + "\n\n" + then.lstrip("\n")
     return first if first.strip() else then
@@ -140,11 +141,13 @@ def keep_typed(
     session: Session, actor: str, conversation_id: int, typed: str, *, kind: str = "reply"
 ) -> bool:
     """Keep text typed into a composer that closed before its kept draft arrived: after
-    that draft, never instead of it. Returns True when a draft is kept."""
+    that draft, never instead of it, exactly where it would have gone typed once the
+    draft was in (the cursor at its end: " more" onto "hello" is "hello more", not a
+    paragraph of its own, walk9). Returns True when a draft is kept."""
     if not typed.strip():
         return get_draft(session, actor, conversation_id, kind=kind) is not None
     kept = get_draft(session, actor, conversation_id, kind=kind) or ""
-    return save_draft(session, actor, conversation_id, join_texts(kept, typed), kind=kind)
+    return save_draft(session, actor, conversation_id, kept + typed, kind=kind)
 
 
 def keep_composer_text(
