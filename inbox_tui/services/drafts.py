@@ -25,7 +25,7 @@ from sqlmodel import Session, col, delete, select
 from inbox_tui import sanitize
 from inbox_tui.errors import UserError
 from inbox_tui.models import Agent, Conversation, Draft, utcnow
-from inbox_tui.services.core import conversation_not_found, ensure_agent, labels
+from inbox_tui.services.core import Listed, conversation_not_found, ensure_agent, labels, listed
 from inbox_tui.store import insert_or_get
 
 # A draft is text an agent typed; a paste of a whole log file is not a reply.
@@ -231,7 +231,7 @@ def _agent_id(session: Session, username: str) -> int | None:
     return session.exec(select(Agent.id).where(Agent.username == username)).first()
 
 
-DRAFT_MARK = " · your unsent draft stays"
+DRAFT_MARK = "your unsent draft stays"
 
 
 def drafted(session: Session, actor: str, ids: list[int]) -> set[int]:
@@ -249,12 +249,8 @@ def drafted(session: Session, actor: str, ids: list[int]) -> set[int]:
     )
 
 
-def labels_marking_drafts(session: Session, actor: str, ids: list[int]) -> list[str]:
-    """How a bulk confirmation names ``ids`` (``core.labels``), each holding the agent's
+def labels_marking_drafts(session: Session, actor: str, ids: list[int]) -> list[Listed]:
+    """How a bulk confirmation lists ``ids`` (``core.labels``), each holding the agent's
     unsent reply draft marked: a macro's reply sent to all of them leaves that draft as
     it is (walk7: confirming an incident deleted one, and nothing said so)."""
-    marked = drafted(session, actor, ids)
-    return [
-        label + (DRAFT_MARK if i in marked else "")
-        for i, label in zip(ids, labels(session, ids), strict=True)
-    ]
+    return listed(ids, labels(session, ids), {DRAFT_MARK: drafted(session, actor, ids)})

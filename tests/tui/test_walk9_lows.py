@@ -145,3 +145,209 @@ async def test_keys_typed_right_after_e_in_the_review_go_into_the_text(demo_stor
         await burst(pilot, "ctrl+s", "escape", *"!")  # Esc: back to the text, in order
         await wait_until(pilot, lambda: composer_text(app) == "hello again!")
         assert composer_text(app) == "hello again!"
+
+
+# -- 3, 4. confirmations that list conversations: every mark whole, every line on screen -------
+
+SIZES = [(60, 20), (80, 24), (160, 48)]
+
+
+def our_reply(store, cid: int, when) -> None:
+    """An agent's reply in ``cid``'s thread at ``when`` (as a sync brings one in)."""
+    from sqlmodel import select
+
+    from inbox_tui.incoming import IncomingMessage
+    from inbox_tui.ingest import Ingestor
+    from inbox_tui.models import Message
+
+    def add(s) -> None:
+        first = s.exec(
+            select(Message.message_id).where(Message.conversation_id == cid).order_by(Message.id)
+        ).first()
+        added = Ingestor(s).add(
+            IncomingMessage(
+                source="t",
+                external_id=f"ours{cid}",
+                message_id=f"<ours{cid}@x.example>",
+                references=[first],
+                subject="Re: it",
+                author_name="Tess Ter",
+                agent_username=ME,
+                sent_at=when,
+                body="We are on it.",
+            )
+        )
+        assert added.conversation_id == cid
+
+    store.run(add)
+
+
+def shows_whole(lines: list[str], cid: int, mark: str) -> bool:
+    """``mark`` on ``cid``'s row of the dialog, or on the line under it, uncut."""
+    for n, line in enumerate(lines):
+        if f"#{cid} " in line:
+            return mark in line or (n + 1 < len(lines) and mark in lines[n + 1])
+    return False
+
+
+def dialog_lines(app) -> list[str]:
+    """The confirmation's lines as drawn in its box (what is wider than it is cut)."""
+    from textual.geometry import Region
+
+    box = app.screen.query_one("#confirm-text")
+    strips = box.render_lines(Region(0, 0, box.size.width, box.size.height))
+    return ["".join(seg.text for seg in strip) for strip in strips]
+
+
+def check_confirmation(app, ids: list[int], marked: dict[int, str]) -> None:
+    assert type(app.screen).__name__ == "Confirm", app.screen
+    dialog = app.screen.query_one("Vertical").region
+    assert dialog.y >= 0 and dialog.bottom <= app.size.height, (dialog, app.size)  # on screen
+    lines = dialog_lines(app)
+    shown = "\n".join(lines)
+    assert lines[-1].rstrip() == "y / Enter: yes · n / Esc: no", shown
+    for cid in ids:  # every conversation acted on is named
+        assert f"#{cid}" in shown, (cid, shown)
+    for cid, mark in marked.items():
+        assert shows_whole(lines, cid, mark), (cid, mark, shown)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_incident_confirmation_marks_answered_and_drafted_whole(demo_store, size):
+    """walk8 #4: confirming an incident with its macro (a reply to every conversation of
+    the burst) did not say which we had answered since the burst began; walk9: the draft
+    marker was cut at 80 and 160 columns. Both marks now show whole at every size."""
+    from inbox_tui.services import core, drafts
+    from tests.tui.conftest import NOW
+    from tests.tui.test_insight_flows import demo_burst
+
+    ids = demo_burst(demo_store)
+    answered, drafted = ids[0], ids[-1]
+    our_reply(demo_store, answered, NOW)
+    demo_store.run(drafts.save_draft, ME, drafted, "Hi, I checked your calendar and")
+    app = make_app(demo_store)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for keys in (("I",), ("enter",), (*"calsync", "enter"), (*"known", "enter")):
+            await pilot.press(*keys)
+            await settle(pilot)
+        await pilot.press(*"ENG-4812", "enter")
+        await settle(pilot)
+        marks = {answered: core.ANSWERED_MARK, drafted: drafts.DRAFT_MARK}
+        check_confirmation(app, ids, marks)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_a_bulk_macro_confirmation_shows_its_marks_whole(demo_store, size):
+    """walk9: the bulk confirmation's "your unsent draft stays" was cut at 80 and 160
+    columns (the subject and the mark shared 70 characters). ``x x x m``: a reply to each,
+    so the one we answered since its customer wrote is marked too."""
+    from inbox_tui.services import core, drafts
+    from tests.tui.conftest import NOW
+
+    app = make_app(demo_store)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        ids = []
+        for _ in range(3):
+            ids.append(on_row(app))
+            await pilot.press("x", "j")
+            await settle(pilot)
+        our_reply(demo_store, ids[1], NOW)
+        demo_store.run(drafts.save_draft, ME, ids[2], "Half a reply")
+        await pilot.press("m")
+        await settle(pilot)
+        await pilot.press(*"known", "enter")
+        await settle(pilot)
+        marks = {ids[1]: core.ANSWERED_MARK, ids[2]: drafts.DRAFT_MARK}
+        check_confirmation(app, ids, marks)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_a_long_confirmation_fits_and_names_every_marked_one(demo_store, size):
+    """Fifteen conversations with long subjects, marks on some listed and some not, and
+    two left out: the dialog fits the screen (fewer listed when short of rows), every
+    line fits its width, and the marked ones beyond the list are named with their mark."""
+    from inbox_tui.services.core import ANSWERED_MARK, Listed
+    from inbox_tui.services.drafts import DRAFT_MARK
+    from inbox_tui.tui.widgets.dialogs import Confirm
+
+    def marks(n: int) -> tuple[str, ...]:
+        return ((ANSWERED_MARK,) if n % 3 == 0 else ()) + ((DRAFT_MARK,) if n % 4 == 0 else ())
+
+    items = [
+        Listed(
+            100 + n,
+            f"#{100 + n} {'Calendar sync stopped working again ' * 2}· Customer {n}",
+            marks(n),
+        )
+        for n in range(15)
+    ]
+    notes = ["Left out (2):", "#98 “Old” was closed by Priya since you selected it.", "#99 …"]
+    app = make_app(demo_store)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        app.push_screen(
+            Confirm("Apply the macro “Known problem” to these 15 conversations?", items, notes)
+        )
+        await settle(pilot)
+        marked = {i.id: m for i in items for m in i.marks}
+        listed = [i.id for i in items if f"#{i.id} " in "\n".join(dialog_lines(app))]
+        check_confirmation(
+            app, [i.id for i in items], {c: m for c, m in marked.items() if c in listed}
+        )
+        lines = dialog_lines(app)
+        width = app.screen.query_one("#confirm-text").size.width
+        assert all(len(line.rstrip()) <= width for line in lines)
+        rest = "\n".join(lines)
+        for cid, mark in marked.items():
+            if cid not in listed:  # named under the count, after its mark
+                assert any(line.strip().startswith(mark) and f"#{cid}" in line for line in lines), (
+                    rest
+                )
+        assert "Left out (2):" in rest
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_follow_up_confirmation_marks_drafts_listed_and_beyond(demo_store, size):
+    """``F`` (a bug fixed: the macro's reply to every linked conversation): the same
+    marks, whole, also for a conversation named only by number under the list."""
+    from inbox_tui.services import buglinks, drafts
+
+    with demo_store.read() as s:
+        plan = buglinks.linked(s, "ENG-4812")
+    assert len(plan) > 8  # some are named by number only
+    for cid in (plan[0], plan[-1]):
+        demo_store.run(drafts.save_draft, ME, cid, "Half a reply")
+    app = make_app(demo_store)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        app.main.open_conversation(plan[0])
+        await settle(pilot)
+        await pilot.press("F")
+        await settle(pilot)
+        await pilot.press(*"thanks", "enter")
+        await settle(pilot)
+        check_confirmation(app, plan, {plan[0]: drafts.DRAFT_MARK})
+        beyond = [line for line in dialog_lines(app) if f"#{plan[-1]}" in line]
+        assert any(drafts.DRAFT_MARK in line for line in beyond), dialog_lines(app)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_a_bulk_tag_confirmation_shows_the_draft_mark_whole(demo_store, size):
+    from inbox_tui.services import drafts
+
+    app = make_app(demo_store)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        ids = []
+        for _ in range(3):
+            ids.append(on_row(app))
+            await pilot.press("x", "j")
+            await settle(pilot)
+        demo_store.run(drafts.save_draft, ME, ids[0], "Half a reply")
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press(*"pricing", "enter")
+        await settle(pilot)
+        check_confirmation(app, ids, {ids[0]: drafts.DRAFT_MARK})

@@ -615,7 +615,8 @@ class TriageFlows(MailFlows):
                 self.ask_category(flow.ids, apply, then_status=None, macro=info.slug)
 
             effects = ", ".join(info.effects()) or "change nothing"
-            self.confirmed(flow, f"Apply the macro “{name}” to {{on}}? It will {effects}.", run)
+            ask = f"Apply the macro “{name}” to {{on}}? It will {effects}."
+            self.confirmed(flow, ask, run, replies=bool(info.body) and info.body_kind == "reply")
 
         # Its blanks are asked once for the whole selection, before the confirmation.
         whom = self._title("for", flow).removeprefix("for ")
