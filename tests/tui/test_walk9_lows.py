@@ -3,6 +3,8 @@ failed on the code before its fix."""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from textual import events
 
@@ -351,3 +353,33 @@ async def test_a_bulk_tag_confirmation_shows_the_draft_mark_whole(demo_store, si
         await pilot.press(*"pricing", "enter")
         await settle(pilot)
         check_confirmation(app, ids, {ids[0]: drafts.DRAFT_MARK})
+
+
+# -- 1 in a real terminal ------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not shutil.which("tmux"), reason="tmux is installed by .ci/system-deps")
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+def test_a_burst_onto_a_kept_draft_in_tmux_lands_as_typed_slowly(demo_store, tmp_path, size):
+    """walk9 as it was met: ``r`` and `` more`` in one write onto the kept draft "hello",
+    then ``Escape``: the draft is "hello more"; then ``r``, a backspace, "!" and ctrl+s
+    in one write: the review shows "hello mor!", as typed slowly. The real terminal's
+    path (its parser and driver, Esc handed over with the held keys). It passed on the
+    code before the fix too, at this machine's usual load: the draft's read must be slow
+    for the race (walk9 met it with ~7 sessions on 2 cores); the Pilot tests above slow
+    the read and failed before."""
+    from inbox_tui.services.conversations import list_conversations, view_filter
+    from tests.tmux import tmux_app
+    from tests.tui.test_tmux_layout import args_env, list_ready
+
+    with demo_store.read() as s:
+        top = list_conversations(s, view_filter("open", ME), limit=1)[0].id
+    demo_store.run(save_draft, ME, top, "hello")
+    args, env = args_env(tmp_path, demo_store)
+    with tmux_app(f"lows17a{size[0]}", args, size=size, env=env, ready=list_ready) as term:
+        term.send("r", " ", "m", "o", "r", "e", "Escape")
+        term.wait_for(lambda t: "Draft kept" in t)
+        assert draft_text(demo_store, top) == "hello more"
+        term.send("r", "BSpace", "!", "C-s")
+        screen = term.wait_for(lambda t: "hello mor!" in t and "y send" in t)
+        assert "hello mor!" in screen and "hello\n" not in screen, screen
