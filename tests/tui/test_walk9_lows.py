@@ -102,6 +102,33 @@ async def test_escape_before_the_draft_arrives_keeps_the_text_as_typed_slowly(
         assert draft_text(demo_store, cid) == "hello more"
 
 
+async def test_a_draft_that_cannot_load_says_so_and_esc_keeps_what_was_typed(
+    demo_store, monkeypatch
+):
+    """The keys wait for the kept draft; when it cannot be read, the composer says so
+    (it said "Loading…" for good) and Esc keeps what was typed after that draft."""
+    from inbox_tui.errors import UserError
+    from inbox_tui.services import compose
+
+    def fails(*args, **kwargs):
+        raise UserError("The store is busy; try again.")
+
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        cid = on_row(app)
+        demo_store.run(save_draft, ME, cid, "hello")
+        monkeypatch.setattr(compose, "start_reply", fails)
+        await burst(pilot, "r", *" more")
+        await settle(pilot)
+        hint = str(app.screen.query_one("#composer-hint").render())
+        assert "Not loaded: The store is busy; try again." in hint, hint
+        assert composer_text(app) == " more"
+        await burst(pilot, "escape")
+        await wait_until(pilot, lambda: draft_text(demo_store, cid) == "hello more")
+        assert draft_text(demo_store, cid) == "hello more"
+
+
 # -- 2. no notice saying what is no longer so --------------------------------------------------
 
 

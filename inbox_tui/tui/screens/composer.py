@@ -131,6 +131,7 @@ class Composer(ModalScreen[Draft | None]):
         # The agent's time zone: a send-at time is typed and shown on their clock.
         self.zone = agent_zone(config.agent.timezone if config is not None else None)
         self.waiting = loading  # the starting text has not arrived yet (see ``fill``)
+        self.hint_failed = ""  # ... and will not: why (``load_failed``)
         self.save_label = save_label
         self.title_text = title
         self.initial = text
@@ -177,6 +178,13 @@ class Composer(ModalScreen[Draft | None]):
             self.query_one(_Body).closed = True  # keys behind the Esc: for the screen under
         self.dismiss(Draft("closed", typed, complete=False, review=self.review))
 
+    def load_failed(self, sentence: str) -> None:
+        """The starting text will not come: the hint says so, and Esc keeps what was
+        typed (held, shown) after the kept draft, as while it loaded."""
+        self.hint_failed = one_line(sentence, 120)
+        for hint in self.query("#composer-hint").results(Static):  # else composed with it
+            hint.update(self._hint())
+
     def _title(self) -> Text:
         return Text(self.title_text, style="bold", overflow="ellipsis")
 
@@ -184,7 +192,9 @@ class Composer(ModalScreen[Draft | None]):
         hint = "ctrl+s review · ctrl+e edit in $EDITOR · esc close"
         if self.hint_extra:
             hint += f" · {self.hint_extra}"
-        if self.waiting:
+        if self.waiting and self.hint_failed:
+            hint = f"Not loaded: {self.hint_failed} · esc keeps what you typed"
+        elif self.waiting:
             hint = "Loading… (type away: what you type is kept) · esc close"
         return Text(hint, style="dim", overflow="ellipsis")
 
