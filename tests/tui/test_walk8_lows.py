@@ -1,0 +1,129 @@
+"""The low defects walk8 found (#17, README-only walkthrough in tmux): what a key does is
+what the screen shows. Each test failed on the code before its fix."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from inbox_tui.services.agent_clock import agent_time
+from inbox_tui.tui.widgets.dialogs import FuzzyPicker
+from tests.tui.conftest import NOW, make_app, settle
+from tests.tui.test_triage_keys import conv
+
+SIZE = (100, 30)
+
+
+def rows(picker: FuzzyPicker) -> list[str]:
+    from textual.widgets import OptionList
+
+    ol = picker.query_one(OptionList)
+    return [str(ol.get_option_at_index(i).prompt) for i in range(ol.option_count)]
+
+
+def highlighted(picker: FuzzyPicker) -> int | None:
+    from textual.widgets import OptionList
+
+    return picker.query_one(OptionList).highlighted
+
+
+async def open_snooze(pilot, app, typed: str) -> FuzzyPicker:
+    await pilot.press("z")
+    await settle(pilot)
+    picker = app.screen
+    assert isinstance(picker, FuzzyPicker)
+    await pilot.press(*typed)
+    await settle(pilot)
+    return picker
+
+
+@pytest.mark.parametrize(
+    ("typed", "reads", "until"),
+    # NOW is Wednesday 2026-11-18 15:30 UTC
+    [
+        ("3h", "in 3 hours", NOW + timedelta(hours=3)),
+        ("90 min", "in 1 hour 30 minutes", NOW + timedelta(minutes=90)),
+        ("tomorrow 9", "in 17 hours 30 minutes", NOW.replace(day=19, hour=9, minute=0)),
+        ("2d", "in 2 days", NOW + timedelta(days=2)),
+    ],
+)
+async def test_the_snooze_pickers_first_row_is_the_typed_time_as_understood(
+    demo_store, typed, reads, until
+):
+    """walk8: with "3h" typed the first (highlighted) row was still a preset ("1 hour"
+    or "4 hours"), while Enter snoozed for 3 hours: the row Enter takes is now the
+    typed time as it will be read, with its wake time on the agent's clock."""
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        cid = app.main.query_one("#list").current_row().id
+        picker = await open_snooze(pilot, app, typed)
+        first = rows(picker)[0]
+        assert reads in first and agent_time(until, app.main.zone) in first, rows(picker)
+        assert highlighted(picker) == 0
+        await pilot.press("enter")
+        await settle(pilot, 5)
+        c = conv(demo_store, cid)
+        assert c.status == "snoozed"
+        assert c.snoozed_until.replace(tzinfo=NOW.tzinfo) == until
+
+
+async def test_down_then_enter_takes_the_row_below_the_typed_time(demo_store):
+    """What Enter does is the highlighted row: moving down from the typed time to a
+    preset takes that preset (Enter took the typed time whatever was highlighted)."""
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        cid = app.main.query_one("#list").current_row().id
+        picker = await open_snooze(pilot, app, "tomorrow 2pm")
+        assert "Thu 19 Nov 14:00" in rows(picker)[0], rows(picker)
+        preset = next(i for i, r in enumerate(rows(picker)) if r.startswith("  Tomorrow 09:00"))
+        assert preset > 0
+        await pilot.press(*["down"] * preset)
+        await settle(pilot)
+        assert highlighted(picker) == preset
+        await pilot.press("enter")
+        await settle(pilot, 5)
+        assert conv(demo_store, cid).snoozed_until.replace(tzinfo=NOW.tzinfo) == NOW.replace(
+            day=19, hour=9, minute=0
+        )
+
+
+async def test_text_that_is_not_a_time_yet_says_so_in_the_first_row(demo_store):
+    """A text that reads as a time but is not one ("3 hourz") is refused by Enter: the
+    first row says so, and no preset is highlighted for Enter to seem to take."""
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        cid = app.main.query_one("#list").current_row().id
+        picker = await open_snooze(pilot, app, "3 hourz")
+        assert "not a snooze time" in rows(picker)[0], rows(picker)
+        assert highlighted(picker) is None
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is picker
+        assert conv(demo_store, cid).status != "snoozed"
+
+
+async def test_the_send_at_pickers_first_row_is_the_typed_time_too(demo_store, smtp_server):
+    """The same class in the review's ``w``: "3h" typed showed "Now" first while Enter
+    scheduled 3 hours ahead."""
+    from datetime import UTC, datetime
+
+    from inbox_tui.tui.app import InboxApp
+    from tests.tui.test_core_loop_day4 import SMALL, _reviewing, mail_settle
+    from tests.tui.test_review_step import ME, smtp_config
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    app = InboxApp(demo_store, smtp_config(smtp_server), ME, clock=lambda: now)
+    async with app.run_test(size=SMALL) as pilot:
+        await _reviewing(pilot, app)
+        await pilot.press("w", *"3h")
+        await mail_settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, FuzzyPicker)
+        first = rows(picker)[0]
+        assert "in 3 hours" in first, rows(picker)
+        assert agent_time(now + timedelta(hours=3), app.main.zone) in first
+        assert highlighted(picker) == 0
