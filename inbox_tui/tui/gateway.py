@@ -12,6 +12,7 @@ once its answer or failure has been handled.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
@@ -110,6 +111,9 @@ def _post(node: DOMNode, message: Message) -> None:
 class Gateway:
     def __init__(self, store: Callable[[], StoreLike]) -> None:
         self._store = store  # the store opens after the first frame
+        self._lock = threading.Lock()
+        self._ticket = 0
+        self._newest: dict[tuple[int, str], int] = {}  # (node, group) → its newest read
 
     @property
     def store(self) -> StoreLike:
@@ -139,17 +143,47 @@ class Gateway:
         exclusive: bool = False,
         request: Request | None = None,
     ) -> None:
+        """``exclusive``: this read replaces the node's earlier ones in ``group`` (a
+        refresh): only the newest answer is delivered. Textual's own ``exclusive``
+        cannot give that for thread workers: a cancelled thread still runs to its end
+        and posts, so a slow older answer (a count taken before a write) could land
+        after the newer one and stay on screen (CI: 2 unread mentions shown, 1 in the
+        store). Superseded calls still post ``Answered``: keys never wait for them."""
+        key = (id(node), group)
+        ticket = self._take(key) if exclusive else None
+
         def job() -> None:
-            try:
-                value = self.call(fn, *args)
-            except Exception as exc:
-                _post(node, ServiceFailed(explain(exc), exc, flow))
-            else:
-                _post(node, reply(value, flow))
+            if ticket is None or self._is_newest(key, ticket):  # else: replaced before it ran
+                try:
+                    value = self.call(fn, *args)
+                except Exception as exc:
+                    self._deliver(node, key, ticket, ServiceFailed(explain(exc), exc, flow))
+                else:
+                    self._deliver(node, key, ticket, reply(value, flow))
             if request is not None:
                 _post(node, Answered(request))
 
-        node.run_worker(job, thread=True, group=group, exclusive=exclusive)
+        node.run_worker(job, thread=True, group=group)
+
+    def _take(self, key: tuple[int, str]) -> int:
+        with self._lock:
+            self._ticket += 1
+            self._newest[key] = self._ticket
+            return self._ticket
+
+    def _is_newest(self, key: tuple[int, str], ticket: int) -> bool:
+        with self._lock:
+            return self._newest.get(key) == ticket
+
+    def _deliver(
+        self, node: DOMNode, key: tuple[int, str], ticket: int | None, message: Message
+    ) -> None:
+        # Checked and posted under the lock that ``_take`` holds: a newer read cannot
+        # be taken between the check and the post, so answers arrive in the order asked
+        # (the message queue is FIFO) and a superseded one never arrives at all.
+        with self._lock:
+            if ticket is None or self._newest.get(key) == ticket:
+                _post(node, message)
 
     def write(
         self,

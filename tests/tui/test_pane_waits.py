@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from inbox_tui.tui.screens import main as main_screen
+from inbox_tui.tui.screens import pane_flows
 from inbox_tui.tui.widgets.side_pane import SidePane, load_pane_data
 from tests.tui.conftest import ME, make_app, settle
 from tests.tui.test_core_loop_day3 import burst
@@ -42,7 +42,7 @@ def chosen(monkeypatch):
         time.sleep(SLOW)
         return load_pane_data(*args, **kwargs)
 
-    monkeypatch.setattr(main_screen, "load_pane_data", slow)
+    monkeypatch.setattr(pane_flows, "load_pane_data", slow)
     return made
 
 

@@ -140,6 +140,7 @@ class ViewsPanel(FlowsBase):
 
     saved_views: dict[str, SavedView]
     unread_mentions: int
+    _views_renamed: tuple[str, str] | None = None
     _stats_return: Any
     _search_return: Any
     list_renamed: Any  # MainScreen: the list's set is the same under a new name
@@ -149,12 +150,20 @@ class ViewsPanel(FlowsBase):
         there stays highlighted under its new name."""
         from inbox_tui.services.views import list_views
 
-        self.gateway.read(self, list_views, self.me, reply=ViewsLoaded, flow=renamed, group="views")
+        # Only the newest load is shown (exclusive): one started before a write (mentions
+        # marked read) must not land after one started after it. A rename asked for by
+        # a load that a newer one replaces rides on the newer one.
+        self._views_renamed = renamed or self._views_renamed
+        self.gateway.read(
+            self, list_views, self.me, reply=ViewsLoaded, flow=self._views_renamed, group="views",
+            exclusive=True,
+        )  # fmt: skip
 
     def on_views_loaded(self, message: ViewsLoaded) -> None:
         from inbox_tui.services.views import MENTIONS, VIEWS
 
         found = message.value
+        self._views_renamed = None
         before, self.saved_views = self.saved_views, found.saved
         self._follow_saved_view(before, found.saved)
         self.unread_mentions = found.counts.get(MENTIONS[0], 0)
