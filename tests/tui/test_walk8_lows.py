@@ -127,3 +127,59 @@ async def test_the_send_at_pickers_first_row_is_the_typed_time_too(demo_store, s
         assert "in 3 hours" in first, rows(picker)
         assert agent_time(now + timedelta(hours=3), app.main.zone) in first
         assert highlighted(picker) == 0
+
+
+def header_lines(app) -> list[str]:
+    """The header's lines as the screen shows them."""
+    from tests.tui.test_walk6_lows import _screen_lines
+
+    top = app.main.query_one("#top").region
+    return [line.strip() for line in _screen_lines(app)[top.y : top.y + top.height]]
+
+
+async def search_in(pilot, app, view: str, query: str, *keys: str) -> list[str]:
+    app.main.show_view(view)
+    await settle(pilot)
+    await pilot.press("slash", *query, *keys, "enter")
+    await settle(pilot, 5)
+    return header_lines(app)
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24), (160, 48)])
+async def test_a_search_in_everything_offers_no_tab_to_everything(demo_store, size):
+    """walk8: searching in Everything, the header offered "Tab: Everything" (Tab there
+    has no other scope to go to); in a view it offers the other scope only."""
+    app = make_app(demo_store)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        top = " ".join(await search_in(pilot, app, "all", "invoice"))
+        assert "Search: invoice in Everything (" in top and "Tab:" not in top, top
+        top = " ".join(await search_in(pilot, app, "open", "invoice"))
+        assert "in All open (" in top and "Tab: Everything" in top, top
+        pilot.app.main.query_one("#search").value = ""
+        top = " ".join(await search_in(pilot, app, "open", "invoice", "tab"))
+        assert "in Everything (" in top and "Tab: All open" in top, top
+
+
+@pytest.mark.parametrize(
+    ("size", "view", "most"),
+    [
+        ((80, 24), "needs-reply", 1),  # it wrapped "· tester" onto a second line
+        ((160, 48), "needs-reply", 1),
+        ((60, 20), "open", 1),  # "· Tab:" / "Everything · tester"
+        ((60, 20), "needs-reply", 2),
+    ],
+)
+async def test_the_header_takes_as_few_lines_as_it_can(demo_store, size, view, most):
+    """walk8: the header wrapped at 80 columns during a search, and split "Tab:" from
+    the scope it names at 60. It now leaves out the app's name when that saves a line,
+    and breaks only between its parts, so each is read whole."""
+    app = make_app(demo_store)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        lines = await search_in(pilot, app, view, "invoice")
+        assert len(lines) <= most, lines
+        assert all(not line.endswith(("Tab:", "·")) for line in lines), lines
+        joined = " ".join(lines)
+        assert "Search: invoice in " in joined and "Tab: Everything" in joined, lines
+        assert lines[-1].endswith("· tester"), lines
