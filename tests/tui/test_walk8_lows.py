@@ -183,3 +183,64 @@ async def test_the_header_takes_as_few_lines_as_it_can(demo_store, size, view, m
         joined = " ".join(lines)
         assert "Search: invoice in " in joined and "Tab: Everything" in joined, lines
         assert lines[-1].endswith("· tester"), lines
+
+
+async def open_file_prompt(pilot, app):
+    from inbox_tui.tui.screens.review import PathPrompt
+
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    await pilot.press("n")
+    await settle(pilot)
+    await pilot.press(*"See the file", "ctrl+s")
+    await settle(pilot)
+    await pilot.press("f")
+    await settle(pilot)
+    assert isinstance(app.screen, PathPrompt), app.screen
+    return app.screen
+
+
+@pytest.mark.parametrize("how", ["absolute", "home"])
+async def test_tab_completes_an_absolute_or_home_path_typed_at_once(
+    demo_store, tmp_path, monkeypatch, how
+):
+    """walk8: in the file prompt, "/tmp/fo" then Tab, typed at once, gave "/tmp/mp/fo"
+    and "~/" Tab gave "~//": Tab was a priority binding, run before the letters typed
+    ahead of it had reached the box. It now runs in the order typed."""
+    from tests.tui.test_core_loop_day3 import burst
+
+    home = tmp_path / "home"  # the demo's store is in tmp_path
+    (home / "folder").mkdir(parents=True)
+    (home / "folder" / "report-2026.csv").write_text("a;b\n")
+    monkeypatch.setenv("HOME", str(home))
+    typed = f"{home}/folder/rep" if how == "absolute" else "~/folder/rep"
+    want = typed.removesuffix("rep") + "report-2026.csv"
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        prompt = await open_file_prompt(pilot, app)
+        await burst(pilot, *typed, "tab")
+        await settle(pilot)
+        assert prompt.query_one("Input").value == want
+        await burst(pilot, "ctrl+u", *typed.removesuffix("folder/rep"), "tab")
+        await settle(pilot)
+        assert prompt.query_one("Input").value == typed.removesuffix("rep")  # "…/folder/"
+
+
+async def test_tab_in_a_folder_of_hidden_files_says_so(demo_store, tmp_path, monkeypatch):
+    """walk8's home folder held only dot files: "~/" Tab said "Nothing here starts like
+    that." with files there; it says how to list them."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".bashrc").write_text("")
+    monkeypatch.setenv("HOME", str(home))
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        prompt = await open_file_prompt(pilot, app)
+        await pilot.press(*"~/", "tab")
+        await settle(pilot)
+        said = str(prompt.query_one("#path-choices").render())
+        assert "Only hidden files here: type . to list them." in said, said
+        await pilot.press(".", "tab")
+        await settle(pilot)
+        assert prompt.query_one("Input").value == "~/.bashrc"
