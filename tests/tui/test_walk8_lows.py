@@ -244,3 +244,48 @@ async def test_tab_in_a_folder_of_hidden_files_says_so(demo_store, tmp_path, mon
         await pilot.press(".", "tab")
         await settle(pilot)
         assert prompt.query_one("Input").value == "~/.bashrc"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+async def test_the_help_screen_scrolls_with_every_usual_key(demo_store, size):
+    """walk8: ``?`` scrolled only with PgDn and End (j, k, Up, Down, Home, PgUp and
+    space did nothing). Each now scrolls, and the help's last line says which keys do."""
+    from textual.containers import VerticalScroll
+
+    app = make_app(demo_store)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        help_screen = app.screen
+        assert type(help_screen).__name__ == "HelpScreen"
+        box = help_screen.query_one(VerticalScroll)
+        assert box.max_scroll_y > 2
+
+        async def after(*keys: str) -> float:
+            await pilot.press(*keys)
+            await settle(pilot)
+            return box.scroll_y
+
+        steps = [
+            ("j", lambda y, was: y == was + 1),
+            ("down", lambda y, was: y == was + 1),
+            ("k", lambda y, was: y == was - 1),
+            ("up", lambda y, was: y == was - 1),
+            ("home", lambda y, was: y == 0),
+            ("space", lambda y, was: y > was + 1),
+            ("pageup", lambda y, was: y == 0),
+            ("pagedown", lambda y, was: y > was + 1),
+            ("end", lambda y, was: y == box.max_scroll_y),
+            ("g", lambda y, was: y == 0),
+            ("G", lambda y, was: y == box.max_scroll_y),
+        ]
+        await after("j", "j")  # off the top, so k and up have somewhere to go
+        for key, moved in steps:
+            was = box.scroll_y
+            y = await after(key)
+            assert moved(y, was), (key, was, y)
+        assert app.screen is help_screen
+        footer = help_screen.query_one("#help-keys")
+        assert box.region.bottom <= footer.region.y < app.size.height  # under the scroll
+        assert str(footer.render()).startswith("j/k ↑↓ scroll · Space PgDn PgUp page · g/G")

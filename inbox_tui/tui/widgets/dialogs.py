@@ -510,7 +510,20 @@ def _two_columns(rows: list[tuple[str, str]], key_style: str) -> Padding:
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help.close")]
+    """Every key, and the list's marks. It scrolls with the keys a pager's reader tries
+    first (walk8: only PgDn and End did, j/k, arrows, space and Home did nothing), and
+    its last line, outside the scroll, says which."""
+
+    BINDINGS = [
+        Binding("escape,question_mark,q", "close", "Close", id="help.close"),
+        Binding("j,down", "scroll(1)", "Down", show=False),
+        Binding("k,up", "scroll(-1)", "Up", show=False),
+        Binding("space,pagedown", "page(1)", "Page down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("g,home", "edge(False)", "Top", show=False),
+        Binding("G,end", "edge(True)", "Bottom", show=False),
+    ]
+    KEYS = "j/k ↑↓ scroll · Space PgDn PgUp page · g/G Home End · Esc close"
 
     def __init__(
         self,
@@ -524,13 +537,34 @@ class HelpScreen(ModalScreen[None]):
         self.legend = legend or []
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield Static(Text("Keys", style="bold"))
-            yield Static(_two_columns(self.rows, "bold cyan"))
-            if self.legend:
-                yield Static(Text("\nIn the list", style="bold"))
-                yield Static(_two_columns(self.legend, "bold"))
-            yield Static(Text("\n" + self.intro, style="dim"))
+        with Vertical():
+            with VerticalScroll():
+                yield Static(Text("Keys", style="bold"))
+                yield Static(_two_columns(self.rows, "bold cyan"))
+                if self.legend:
+                    yield Static(Text("\nIn the list", style="bold"))
+                    yield Static(_two_columns(self.legend, "bold"))
+                yield Static(Text("\n" + self.intro, style="dim"))
+            yield Static(Text(self.KEYS, style="dim"), id="help-keys")
+
+    @property
+    def _box(self) -> VerticalScroll:
+        return self.query_one(VerticalScroll)
+
+    def action_scroll(self, lines: int) -> None:
+        self._box.scroll_relative(y=lines, animate=False)
+
+    def action_page(self, pages: int) -> None:
+        if pages > 0:
+            self._box.scroll_page_down(animate=False)
+        else:
+            self._box.scroll_page_up(animate=False)
+
+    def action_edge(self, end: bool) -> None:
+        if end:
+            self._box.scroll_end(animate=False)
+        else:
+            self._box.scroll_home(animate=False)
 
     def action_close(self) -> None:
         self.dismiss(None)
