@@ -14,6 +14,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from inbox_tui import __version__
 from inbox_tui.context import Context
@@ -48,25 +49,53 @@ COMMAND_MODULES = [
 log = logging.getLogger("inbox_tui")
 
 
+def _global_options(parser: argparse.ArgumentParser, default: object = None) -> None:
+    """The options every command takes, before its name or after it (``--db`` after the
+    command was refused: walk8). ``default``: what a command's parser sets when the option
+    is not given after it (nothing, so what was given before the command stands)."""
+    group = parser.add_argument_group("global options (before or after the command)")
+    group.add_argument(
+        "--config",
+        metavar="PATH",
+        default=default,
+        help="config file (default: $INBOX_TUI_CONFIG or ~/.config/inbox-tui/config.toml)",
+    )
+    group.add_argument(
+        "--db",
+        metavar="URL",
+        default=default,
+        help="store URL (default: $INBOX_TUI_DB, the config's db, or a per-user SQLite file)",
+    )
+    group.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=False if default is None else default,
+        help="log details to stderr",
+    )
+
+
+class _CommandParser(argparse.ArgumentParser):
+    """A command's parser (and its subcommands', which argparse makes of the same
+    class): it takes the global options too."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _global_options(self, default=argparse.SUPPRESS)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="inbox-tui",
+        usage="inbox-tui [--db URL] [--config PATH] [-v] [COMMAND ...]",
         description="A team inbox for support agents, in the terminal. With no command, opens the inbox.",
     )
     parser.add_argument("--version", action="version", version=f"inbox-tui {__version__}")
-    parser.add_argument(
-        "--config",
-        metavar="PATH",
-        help="config file (default: $INBOX_TUI_CONFIG or ~/.config/inbox-tui/config.toml)",
-    )
-    parser.add_argument(
-        "--db",
-        metavar="URL",
-        help="store URL (default: $INBOX_TUI_DB, the config's db, or a per-user SQLite file)",
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    _global_options(parser)
     parser.set_defaults(func=_run_tui)
-    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+    sub = parser.add_subparsers(
+        title="commands", metavar="COMMAND", prog="inbox-tui", parser_class=_CommandParser
+    )
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
     return parser

@@ -430,7 +430,7 @@ class Composer(ModalScreen[Draft | None]):
         from datetime import UTC, datetime
 
         from inbox_tui.services import schedule
-        from inbox_tui.services.agent_clock import read_time
+        from inbox_tui.services.agent_clock import as_understood, read_time
         from inbox_tui.tui.widgets.dialogs import FuzzyPicker, PickItem, Prompt
 
         review = self.review
@@ -458,12 +458,12 @@ class Composer(ModalScreen[Draft | None]):
                 review.edited.add("send_at")  # kept with the draft (Esc, restart)
             self._show_review()
 
-        def answer(text: str) -> str | None:  # "3h" typed in the choices: that time
+        def answer(text: str) -> PickItem | None:  # "3h" typed in the choices: that time
             when = schedule.typed_send_at(text, now, zone)
             if when is None:
                 return None  # it only filters the choices
             at["typed"] = when
-            return "typed"
+            return PickItem("typed", as_understood(when, now, zone))
 
         def chosen(value: str | None) -> None:
             if value == "custom":  # with what was typed, and why it does not read

@@ -205,7 +205,9 @@ class PathPrompt(SaysInside, ModalScreen[str | None]):
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="path.cancel"),
-        Binding("tab", "complete", "Complete", id="path.complete", priority=True),
+        # Not a priority binding: run by the box in the order typed (InOrderInput), after
+        # the letters typed before it (walk8: "/tmp/fo" Tab at once gave "/tmp/mp/fo").
+        Binding("tab", "complete", "Complete", id="path.complete"),
     ]
 
     def __init__(
@@ -252,7 +254,10 @@ class PathPrompt(SaysInside, ModalScreen[str | None]):
             shown.append(short_filename(choice, width) + "\n")
         if len(found) > 8:
             shown.append(f"… and {len(found) - 8} more", style="dim")
-        if not found:
+        if not found and typed.endswith("/") and complete_path(typed + ".", self.cwd):
+            # a home folder of dot files only said "Nothing here" (walk8, "~/" Tab)
+            shown.append("Only hidden files here: type . to list them.", style="dim")
+        elif not found:
             shown.append("Nothing here starts like that.", style="dim")
         self.query_one("#path-choices", Static).update(shown)
 
