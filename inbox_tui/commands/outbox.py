@@ -48,7 +48,8 @@ def run_flush(ctx: Context) -> int:
 
     report = asyncio.run(flush_outbox(ctx.store, ctx.config))
     if ctx.args.json:
-        print(json.dumps(report.__dict__))
+        # No ``me`` here: every row is counted above, and ``others`` is always empty.
+        print(json.dumps({k: v for k, v in report.__dict__.items() if k != "others"}))
     else:
         print(flush_sentence(report))
     return 1 if report.failed else 0

@@ -91,11 +91,12 @@ def account_for(config: Config, source: str) -> Account | None:
 
 
 def changes_since(
-    session: Session, conversation_id: int, seen_version: int, zone: str = "UTC"
+    session: Session, conversation_id: int, seen_version: int, zone: str = "UTC", me: str = ""
 ) -> list[str]:
     """Plain sentences for replies and notes by others after the agent's view. The
     version counter moves on every change; events after the one that made that version
-    are found by counting back from the newest."""
+    are found by counting back from the newest. Never the agent's own (``me``: walk10,
+    their reply taken back and sent again), nor a reply taken back (never sent)."""
     conv = core.lock_conversation(session, conversation_id)
     newer = conv.version - seen_version
     if newer <= 0:
@@ -107,8 +108,12 @@ def changes_since(
         .order_by(col(Event.id).desc())
         .limit(newer)
     ).all()
+    cancelled = [e.data for e, _, _ in events if e.kind == EventKind.REPLY_CANCELLED.value]
+    taken_back = {json.loads(d or "{}").get("replied_event") for d in cancelled}
     out = []
     for event, name, username in reversed(events):
+        if (me and username == me) or event.id in taken_back:
+            continue
         who = name or username or "The customer"
         when = agent_time(event.at, zone, "%H:%M")  # on the agent's clock (walk6)
         if event.kind == EventKind.REPLIED.value:
@@ -434,7 +439,7 @@ def queue_reply(
     conv = core.lock_conversation(session, conversation_id)
     if seen_version is not None and not force:
         zone = agent_zone(config.agent.timezone)
-        changes = changes_since(session, conversation_id, seen_version, zone)
+        changes = changes_since(session, conversation_id, seen_version, zone, me=actor)
         if changes:
             raise Collision(changes)
     agent = core.ensure_agent(session, actor)
