@@ -56,7 +56,16 @@ class _Body(TextArea):
         if self.closed:
             retype(self.app, event)
             return
-        if self.read_only or event.is_printable or event.key in ("enter", "tab"):
+        if self.read_only:
+            # The review (or the wait for it) has the keyboard, though the text keeps the
+            # focus: its keys run here, in the order typed. Left to bubble up, "e" ran
+            # after the letters typed behind it had hit the read-only text and were
+            # lost (walk10: "e ABC" reopened the text without "ABC").
+            review_key = getattr(self.screen, "review_key", None)
+            if callable(review_key) and review_key(event):
+                event.prevent_default()
+            return
+        if event.is_printable or event.key in ("enter", "tab"):
             return  # TextArea's own handler inserts it (or the composer's Tab)
         await run_binding_now(self.app, event)
 
@@ -284,8 +293,9 @@ class Composer(ModalScreen[Draft | None]):
         self.call_after_refresh(self._show_review)  # shown now: fitted to its real width
         # the headers of a reply or forward need the room; a note's files line does not
         self.set_class(self.review is not None and self.review.kind != "note", "-reviewing")
+        # The text keeps the focus (a screen cannot take it), read-only: its keys are
+        # the review's from now on, run in the order typed (``_Body._on_key``).
         self.query_one(TextArea).read_only = True
-        self.focus()  # keys now go to the review, not the text
 
     def _show_review(self) -> None:
         what = self.save_label or ("Save note" if self.is_note else "Send")
@@ -327,20 +337,25 @@ class Composer(ModalScreen[Draft | None]):
         self.dismiss(Draft(action, self.text, review=self.review))
 
     def on_key(self, event: object) -> None:
+        self.review_key(event)
+
+    def review_key(self, event: object) -> bool:
+        """A key while the review is shown or awaited; True (and stopped) when it was the
+        review's (``_Body`` runs it in the order typed, the screen a key that reaches it)."""
         from inbox_tui.tui.screens.review import review_keys
 
         if self._review_when_filled and isinstance(event, events.Key):
             self._held_for_review.append(event)  # typed after ctrl+s: for the review
             event.stop()
             event.prevent_default()
-            return
+            return True
         if not self.reviewing:
-            return
+            return False
         if self.app.screen is not self and isinstance(event, events.Key):
             # Typed in the same burst as f, a or w, before their dialog took the focus:
             # it belongs to that dialog (a path holding "y" sent the reply, and crashed).
             retype(self.app, event)
-            return
+            return True
         key = getattr(event, "key", "")
         if key == "y":
             self._send("note" if self.is_note else "send")
@@ -355,10 +370,11 @@ class Composer(ModalScreen[Draft | None]):
         elif key == "d":
             self.dismiss(None)
         else:
-            return
+            return False
         stop = getattr(event, "stop", None)
         if callable(stop):
             stop()
+        return True
 
     def _edit_review(self, key: str) -> None:
         """The review step's own keys: recipients, signature, files."""
