@@ -9,6 +9,10 @@ from inbox_tui.models import Conversation, Outbox
 from inbox_tui.services import buglinks
 from tests.tui.conftest import make_app, settle
 from tests.tui.test_core_loop_day3 import burst
+from tests.tui.test_mail_keys import current as mail_current
+from tests.tui.test_mail_keys import seed_cc_mail
+from tests.tui.test_mail_keys import settle as mail_settle
+from tests.tui.test_review_step import review_shown, smtp_config
 from tests.tui.test_triage_keys import current
 
 
@@ -65,3 +69,37 @@ async def test_f_its_bug_and_its_macro_typed_in_bursts_reach_each_picker(demo_st
         assert app.screen is app.main, app.screen
         with demo_store.read() as s:
             assert not s.exec(select(Outbox).where(Outbox.conversation_id == a)).all()
+
+
+async def test_tab_into_the_search_after_c_then_a_key_adds_to_the_query(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await current(pilot)
+        await pilot.press("c")  # the customer's conversations: a query in the box
+        await settle(pilot)
+        query = app.main.query_text
+        assert query.startswith("from:")
+        await pilot.press("tab", "tab", "slash")  # walk10: the query became "/"
+        await settle(pilot)
+        assert app.main.query_one("#search").value == query + "/"
+
+
+async def test_tab_into_a_recipients_line_keeps_its_addresses(demo_store, smtp_server):
+    seed_cc_mail(demo_store)
+    app = make_app(demo_store, config=smtp_config(smtp_server))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await mail_current(pilot)
+        await pilot.press("A")
+        await mail_settle(pilot)
+        await pilot.press(*"Invoice attached.", "ctrl+s", "a")
+        await mail_settle(pilot)
+        await pilot.press("tab")  # To -> Cc
+        await mail_settle(pilot)
+        box = app.screen.query_one("#rcpt-cc")
+        assert app.focused is box
+        assert box.selection.is_empty and box.cursor_position == len(box.value)
+        await pilot.press(*", dan@acme.example", "enter")  # it replaced the Cc
+        await mail_settle(pilot)
+        shown = review_shown(app)
+        assert "Bob Stone <bob@acme.example>, Carol <carol@acme.example>" in shown
+        assert "dan@acme.example" in shown
