@@ -109,12 +109,14 @@ class SaysInside:
 
 
 class FuzzyPicker(SaysInside, ModalScreen[str | None]):
-    """Type to filter (rapidfuzz), arrows or j/k-free typing, Enter to choose."""
+    """Type to filter (rapidfuzz), arrows or ctrl+n / ctrl+p to move, Enter to choose.
+    Letters filter, so j and k cannot move (walk10 tripped on it): the placeholder says
+    how to move, and fzf's ctrl+n / ctrl+p do as a trained hand expects."""
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="picker.cancel"),
-        Binding("down", "down", "Down", show=False, id="picker.down"),
-        Binding("up", "up", "Up", show=False, id="picker.up"),
+        Binding("down,ctrl+n", "down", "Down", show=False, id="picker.down"),
+        Binding("up,ctrl+p", "up", "Up", show=False, id="picker.up"),
     ]
 
     def __init__(
@@ -153,7 +155,7 @@ class FuzzyPicker(SaysInside, ModalScreen[str | None]):
         with Vertical():
             # A Static wraps: a long title (the collision dialog's) is read whole.
             yield Static(Text(for_display(self.title_text), style="bold"), id="picker-title")
-            yield InOrderInput(placeholder="type to filter…", id="filter")
+            yield InOrderInput(placeholder="type to filter · ↑↓ or ctrl+n/p move", id="filter")
             yield OptionList(id="options")
             if self.with_preview:
                 yield Static(id="preview", classes="preview")
