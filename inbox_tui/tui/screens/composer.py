@@ -312,8 +312,9 @@ class Composer(ModalScreen[Draft | None]):
         self.call_after_refresh(self._show_review)  # shown now: fitted to its real width
         # the headers of a reply or forward need the room; a note's files line does not
         self.set_class(self.review is not None and self.review.kind != "note", "-reviewing")
+        # The text keeps the focus (a screen cannot take it), read-only: its keys are
+        # the review's from now on, run in the order typed (``_Body._on_key``).
         self.query_one(TextArea).read_only = True
-        self.focus()  # keys now go to the review, not the text
 
     def _show_review(self) -> None:
         what = self.save_label or ("Save note" if self.is_note else "Send")

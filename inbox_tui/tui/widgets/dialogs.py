@@ -411,7 +411,6 @@ class Prompt(SaysInside, ModalScreen[str | None]):
             yield InOrderInput(
                 value=one_line(self.value, 2000),
                 placeholder=self.suggestion or self.placeholder,
-                select_on_focus=False,
             )
             yield Static(id="prompt-error")
 
