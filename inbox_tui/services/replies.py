@@ -336,9 +336,9 @@ def reply_headers(
     thread = reply_thread(session, conv)
     last_in = last_customer(thread, our_addresses(session, config))
     subject = reply_subject(last_in.subject if last_in and last_in.subject else conv.subject)
-    if conv.channel == Channel.CHAT.value:
+    if conv.channel == Channel.CHAT.value:  # a chat line has no subject
         who = last_in.author_name if last_in else ""
-        return [("To", f"{who} (chat)".strip()), ("Subject", subject)]
+        return [("To", f"{who} (chat)".strip())]
     try:
         to = addressing(
             session, config.agent.username, conversation_id, config=config, reply_all=reply_all
@@ -361,12 +361,16 @@ def _address_list(pairs: list[tuple[str, str]]) -> str:
 
 def signature(session: Session, actor: str, conversation_id: int, *, config: Config) -> str | None:
     """This agent's signature for this conversation's mailbox, placeholders filled in
-    (None when none is configured). Shown in the review step; never added to notes."""
+    (None when none is configured). Shown in the review step; never added to notes, nor
+    to a chat reply: a signature is an email's, and under every line of a live chat
+    it is noise (the bridge names the agent with each line: ``chat_line``'s author)."""
     from inbox_tui.config import signature_for
     from inbox_tui.macros import template
     from inbox_tui.services.placeholders import values_for
 
     conv = core.lock_conversation(session, conversation_id)
+    if conv.channel == Channel.CHAT.value:
+        return None
     account = account_for(config, conv.source)
     raw = signature_for(config, actor, account.name if account else None)
     if raw is None or not raw.strip():

@@ -65,7 +65,7 @@ class Review:
     mailbox: str | None  # the account's name in the config
     to: Pairs
     cc: Pairs
-    subject: str
+    subject: str  # "" for chat: a chat line has none
     signature: str | None  # the filled-in signature; None: none set up (or chat)
     bcc: Pairs = field(default_factory=list)
     sign: bool = True
@@ -162,9 +162,13 @@ def reply_review(
     thread = reply_thread(session, conv)
     ours = our_addresses(session, config)
     last_in = answered_message(thread, ours, answering)
-    subject = reply_subject(last_in.subject if last_in and last_in.subject else conv.subject)
-    account = _account(config, conv)
     chat = conv.channel == Channel.CHAT.value
+    subject = (  # a chat line has no subject
+        ""
+        if chat
+        else reply_subject(last_in.subject if last_in and last_in.subject else conv.subject)
+    )
+    account = _account(config, conv)
     problem = None
     to: Pairs = []
     cc: Pairs = []
