@@ -125,7 +125,7 @@ def _aware(dt):  # type: ignore[no-untyped-def]
 
 
 def run_retry(ctx: Context) -> int:
-    from inbox_tui.services.replies import retry_outbox
+    from inbox_tui.services.outbox import retry_outbox
 
     ctx.store.run(retry_outbox, ctx.args.id)
     print(f"Reply {ctx.args.id} queued again.")
@@ -143,7 +143,7 @@ def run_cancel(ctx: Context) -> int:
 
 
 def run_discard(ctx: Context) -> int:
-    from inbox_tui.services.replies import discard_outbox
+    from inbox_tui.services.outbox import discard_outbox
 
     ctx.store.run(discard_outbox, ctx.args.id)
     print(f"Reply {ctx.args.id} discarded.")

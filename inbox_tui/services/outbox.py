@@ -423,3 +423,42 @@ def list_outbox(session: Session, statuses: list[str] | None = None) -> list[Out
     if statuses:
         stmt = stmt.where(col(Outbox.status).in_(statuses))
     return list(session.exec(stmt).all())
+
+
+def retry_outbox(session: Session, outbox_id: int, body: str | None = None) -> None:
+    """Queue a failed reply again (optionally with edited text, rebuilt with the same
+    Message-ID so the thread stays right)."""
+    row = session.get(Outbox, outbox_id)
+    if row is None:
+        raise UserError(f"There is no queued reply {outbox_id}.")
+    if row.status not in (OutboxStatus.FAILED.value, OutboxStatus.HELD.value):
+        raise UserError(
+            f"Reply {outbox_id} is {row.status}; only failed or held replies can be resent."
+        )
+    if body is not None:
+        import email
+
+        msg = email.message_from_bytes(row.raw, policy=email.policy.SMTP)
+        # With attachments the text is the first text/plain part; the files stay.
+        text_part = msg.get_body(("plain",)) if msg.is_multipart() else msg  # type: ignore[attr-defined]
+        if text_part is None:
+            raise UserError(f"Reply {outbox_id} has no text part to edit.")
+        text_part.set_content(body.replace("\r\n", "\n"), charset="utf-8")
+        row.raw = msg.as_bytes()
+        if row.message_row_id:
+            m = session.get(Message, row.message_row_id)
+            if m is not None:
+                m.body = body
+    row.status = OutboxStatus.QUEUED.value
+    row.next_attempt_at = utcnow()
+    row.last_error = None
+
+
+def discard_outbox(session: Session, outbox_id: int) -> None:
+    """Give up on a failed or held reply. Its message stays in the thread, marked."""
+    row = session.get(Outbox, outbox_id)
+    if row is None:
+        raise UserError(f"There is no queued reply {outbox_id}.")
+    if row.status == OutboxStatus.SENT.value:
+        raise UserError("That reply was already sent; it cannot be discarded.")
+    row.status = OutboxStatus.DISCARDED.value
