@@ -414,6 +414,13 @@ class InOrderInput(Input):
 
     _answer_due = False  # an Enter ran submit; its dialog has not answered yet
 
+    def __init__(self, *args: Any, select_on_focus: bool = False, **kwargs: Any) -> None:
+        # Focused, a box keeps its text with the cursor where it was (at the end when it
+        # opens with one), nothing selected: Tab into a recipients line, or into the
+        # search box after ``c``, selected it all, and the next key typed replaced it
+        # (walk10: the existing Cc, the customer's query gone for "/").
+        super().__init__(*args, select_on_focus=select_on_focus, **kwargs)
+
     async def _on_key(self, event: events.Key) -> None:
         if self._answer_due:
             # Typed behind an Enter that may close this box's dialog: to the app, which

@@ -63,3 +63,23 @@ async def test_a_name_then_down_enter_typed_at_once_makes_a_category(demo_store)
         await settle(pilot, 5)
         assert "import-gap" in tags_of(demo_store, cid)
         assert kind_of(demo_store, "import-gap") == "category"
+
+
+async def test_ctrl_n_and_ctrl_p_move_in_a_picker_as_the_arrows_do(demo_store):
+    """Letters filter, so j/k cannot move (walk10 #8); fzf's ctrl+n / ctrl+p move, and
+    ctrl+p is the picker's, not the command palette's."""
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "t")
+        await settle(pilot)
+        picker = app.screen
+        options = picker.query_one("OptionList")
+        start = options.highlighted
+        await pilot.press("ctrl+n", "ctrl+n")
+        await settle(pilot)
+        assert options.highlighted == start + 2
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        assert app.screen is picker and options.highlighted == start + 1
+        assert picker.query_one("#filter").value == ""

@@ -325,8 +325,9 @@ class Composer(ModalScreen[Draft | None]):
         self.call_after_refresh(self._show_review)  # shown now: fitted to its real width
         # the headers of a reply or forward need the room; a note's files line does not
         self.set_class(self.review is not None and self.review.kind != "note", "-reviewing")
+        # The text keeps the focus (a screen cannot take it), read-only: its keys are
+        # the review's from now on, run in the order typed (``_Body._on_key``).
         self.query_one(TextArea).read_only = True
-        self.focus()  # keys now go to the review, not the text
 
     def _show_review(self) -> None:
         what = self.save_label or ("Save note" if self.is_note else "Send")
@@ -443,7 +444,7 @@ class Composer(ModalScreen[Draft | None]):
         from datetime import UTC, datetime
 
         from inbox_tui.services import schedule
-        from inbox_tui.services.agent_clock import read_time
+        from inbox_tui.services.agent_clock import as_understood, read_time
         from inbox_tui.tui.widgets.dialogs import FuzzyPicker, PickItem, Prompt
 
         review = self.review
@@ -471,12 +472,12 @@ class Composer(ModalScreen[Draft | None]):
                 review.edited.add("send_at")  # kept with the draft (Esc, restart)
             self._show_review()
 
-        def answer(text: str) -> str | None:  # "3h" typed in the choices: that time
+        def answer(text: str) -> PickItem | None:  # "3h" typed in the choices: that time
             when = schedule.typed_send_at(text, now, zone)
             if when is None:
                 return None  # it only filters the choices
             at["typed"] = when
-            return "typed"
+            return PickItem("typed", as_understood(when, now, zone))
 
         def chosen(value: str | None) -> None:
             if value == "custom":  # with what was typed, and why it does not read
@@ -546,14 +547,8 @@ class Composer(ModalScreen[Draft | None]):
             self.notify(str(exc), severity="error", markup=False)
             return
         self.query_one(TextArea).text = edited.body
-        if edited.changed_headers:
-            names = ", ".join(name for name, _ in edited.changed_headers)
-            self.notify(
-                f"Changes to {names} were ignored: who a reply goes to comes from the "
-                "conversation.",
-                severity="warning",
-                markup=False,
-            )
+        for notice in edited.notices():  # headers changed, or not readable: said
+            self.notify(notice, severity="warning", markup=False)
         self._autosave()
         self.action_review()
 

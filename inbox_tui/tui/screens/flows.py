@@ -98,7 +98,14 @@ class ReplyStarted(Loaded):
 
 class OpenChanged(Message):
     """What the agent has open changed (a conversation, a composer): presence says so at
-    once (the app's heartbeat sends ``MainScreen.presence_now``)."""
+    once (the app's heartbeat sends ``MainScreen.presence_now``). ``settled``: a thread
+    opened or left, said once the agent has stayed ``PRESENCE_SETTLE`` seconds (the app):
+    the write no longer shares the open's frame, and a thread left at once (Enter, Esc)
+    writes nothing."""
+
+    def __init__(self, settled: bool = False) -> None:
+        self.settled = settled
+        super().__init__()
 
 
 class BulkChecked(Loaded):

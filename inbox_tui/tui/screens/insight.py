@@ -397,14 +397,21 @@ class InsightFlows(TriageFlows):
     def action_fixed(self) -> None:
         flow = self.begin(single=True) if self.conv_list.current_row() or self.open_id else None
         cid = flow.ids[0] if flow else None
+        # Keys typed while the bugs are asked for are held for the picker that follows
+        # (walk10: "F" then a bug's name in one burst lost the name to the list).
+        waiting = Waiting("Finding the linked bugs… (Esc cancels)")
+        self.app.push_screen(waiting)
         self.gateway.read(
             self, _fix_choices, cid, self.config.bug_pattern, reply=FixChoicesLoaded,
-            flow=flow or Flow([]), group="pickers",
+            flow=(flow or Flow([]), waiting), group="pickers",
         )  # fmt: skip
 
     def on_fix_choices_loaded(self, message: FixChoicesLoaded) -> None:
         own, known = message.value
-        cid = message.flow.ids[0] if message.flow.ids else None
+        flow, waiting = message.flow
+        if waiting.handoff() is None:  # Esc while it was asked
+            return
+        cid = flow.ids[0] if flow.ids else None
         if len(own) == 1:
             self._ask_fix_macro(own[0], cid)
             return
@@ -430,10 +437,12 @@ class InsightFlows(TriageFlows):
         picker = FuzzyPicker(title, [], loading=True, with_preview=True)
 
         def chosen(slug: str | None) -> None:
-            if slug:
+            if slug:  # the confirmation's keys typed with the Enter wait for it
+                waiting = Waiting("Counting the linked conversations… (Esc cancels)")
+                self.app.push_screen(waiting)
                 self.gateway.read(
                     self, _fix_plan, self.me, ref, slug, self.config.bug_pattern, reply=FixPlanLoaded,
-                    flow=(slug, _label(picker, slug)), group="pickers",
+                    flow=(slug, _label(picker, slug), waiting), group="pickers",
                 )  # fmt: skip
 
         self.app.push_screen(picker, chosen)
@@ -444,7 +453,10 @@ class InsightFlows(TriageFlows):
 
     def on_fix_plan_loaded(self, message: FixPlanLoaded) -> None:
         plan, labels = message.value
-        slug, name = message.flow
+        slug, name, waiting = message.flow
+        if waiting.handoff() is None:
+            self.notify("Nothing was queued.", markup=False)
+            return
         n, done = len(plan.to_follow_up), len(plan.linked) - len(plan.to_follow_up)
         if not n:
             self.notify(

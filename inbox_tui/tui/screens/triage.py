@@ -241,8 +241,8 @@ class TriageFlows(MailFlows):
         return f"{what} {whom}" + (f" ({hint})" if hint else "")
 
     def action_snooze(self) -> None:
-        from inbox_tui.services.agent_clock import agent_time, read_time, snooze_presets, zone_of
-        from inbox_tui.when import SNOOZE_HINT, typed_snooze
+        from inbox_tui.services.agent_clock import agent_time, read_time, snooze_presets, typed_time
+        from inbox_tui.when import SNOOZE_HINT
 
         flow = self.begin()
         if flow is None:
@@ -287,7 +287,7 @@ class TriageFlows(MailFlows):
         picker = FuzzyPicker(
             self._title("Snooze", flow, "until when? It wakes early if the customer replies"),
             items,
-            typed=lambda text: typed_snooze(text, self.clock(), zone_of(zone)),
+            typed=lambda text: _typed_item(typed_time(text, self.clock(), zone)),
         )
         self.app.push_screen(picker, chosen)
 
@@ -692,6 +692,11 @@ def _agents_and_previous(session: Any, ids: list[int]) -> tuple[Any, str | None]
     from inbox_tui.services.views import list_agents
 
     return list_agents(session), previous_agent(session, ids[0]) if len(ids) == 1 else None
+
+
+def _typed_item(answer: tuple[str, str] | None) -> PickItem | None:
+    """A typed answer's row (``typed=`` of a picker): its value and how it reads."""
+    return PickItem(*answer) if answer is not None else None
 
 
 def _snooze_many(session: Any, me: str, ids: list[int], until: datetime, now: datetime) -> int:

@@ -27,6 +27,8 @@ from inbox_tui.errors import UserError
 from inbox_tui.sanitize import for_display, one_line
 from inbox_tui.tui.typeahead import InOrderInput
 
+TYPED = "\x00typed"  # the row of text typed as an answer (its value may be a row's too)
+
 
 @dataclass
 class PickItem:
@@ -110,12 +112,14 @@ class SaysInside:
 
 
 class FuzzyPicker(SaysInside, ModalScreen[str | None]):
-    """Type to filter (rapidfuzz), arrows or j/k-free typing, Enter to choose."""
+    """Type to filter (rapidfuzz), arrows or ctrl+n / ctrl+p to move, Enter to choose.
+    Letters filter, so j and k cannot move (walk10 tripped on it): the placeholder says
+    how to move, and fzf's ctrl+n / ctrl+p do as a trained hand expects."""
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="picker.cancel"),
-        Binding("down", "down", "Down", show=False, id="picker.down"),
-        Binding("up", "up", "Up", show=False, id="picker.up"),
+        Binding("down,ctrl+n", "down", "Down", show=False, id="picker.down"),
+        Binding("up,ctrl+p", "up", "Up", show=False, id="picker.up"),
     ]
 
     def __init__(
@@ -127,8 +131,10 @@ class FuzzyPicker(SaysInside, ModalScreen[str | None]):
         also_new: tuple[str, str] | None = None,
         preview: dict[str, str] | None = None,
         pins: dict[str, str] | None = None,
-        # may raise ValueError or UserError: refused, with its sentence
-        typed: Callable[[str], str | None] | None = None,
+        # Typed text that is itself an answer ("3h"): the choice it makes, shown as the
+        # first row; None when it only filters. May raise ValueError or UserError: the
+        # text is meant as an answer but wrong, and the first row says why.
+        typed: Callable[[str], PickItem | None] | None = None,
         loading: bool = False,
         with_preview: bool = False,
     ) -> None:
@@ -137,7 +143,8 @@ class FuzzyPicker(SaysInside, ModalScreen[str | None]):
         # the action's key land in the filter, never on the screen behind.
         self.waiting = loading  # not "loading": that is Textual's own loading indicator
         self.with_preview = with_preview or bool(preview)
-        self.typed = typed  # typed text that is itself an answer ("3h") wins over a match
+        self.typed = typed
+        self._typed_item: PickItem | None = None  # the typed answer's row, when shown
         self.title_text = title
         self.items = items
         self.allow_new = allow_new  # e.g. "Create tag"
@@ -154,7 +161,7 @@ class FuzzyPicker(SaysInside, ModalScreen[str | None]):
         with Vertical():
             # A Static wraps: a long title (the collision dialog's) is read whole.
             yield Static(Text(for_display(self.title_text), style="bold"), id="picker-title")
-            yield InOrderInput(placeholder="type to filter…", id="filter")
+            yield InOrderInput(placeholder="type to filter · ↑↓ or ctrl+n/p move", id="filter")
             yield OptionList(id="options")
             if self.with_preview:
                 yield Static(id="preview", classes="preview")
@@ -210,6 +217,7 @@ class FuzzyPicker(SaysInside, ModalScreen[str | None]):
             flat = choice.flat()
             opts.append(Option(flat if flat.cell_len <= room - 1 else choice, id=it.value))
         new = query.strip()
+        typed_row = self._typed_row(new)
         if (
             self.allow_new
             and new
@@ -236,12 +244,32 @@ class FuzzyPicker(SaysInside, ModalScreen[str | None]):
             contained = any(new.lower() in it.label.lower() for it in self._shown)
             at = len(opts) if contained else 0
             opts[at:at] = create
+        if typed_row is not None:
+            opts.insert(0, typed_row)
         if self.waiting:
             opts = [Option(Text("Loading…", style="dim"), disabled=True)]
         ol.add_options(opts)
-        if opts and not self.waiting:
+        if opts and not self.waiting and not opts[0].disabled:
             ol.highlighted = 0
         self._update_preview()
+
+    def _typed_row(self, text: str) -> Option | None:
+        """The first row for text typed as an answer: the choice it makes, as it will be
+        understood ("in 3 hours — Wed 18 Nov 18:30"), highlighted for Enter; or why it is
+        no answer ("3 hourz"), not choosable, so Enter says so instead of seeming to take
+        the row under it (walk8: "3h" showed the "1 hour" preset first)."""
+        self._typed_item = None
+        if self.typed is None or not text:
+            return None
+        try:
+            self._typed_item = self.typed(text)
+        except (ValueError, UserError) as exc:
+            return Option(Text("  " + one_line(str(exc), 120), style="yellow"), disabled=True)
+        if self._typed_item is None:
+            return None
+        row = _Choice(self._typed_item)
+        row.label.stylize("bold")
+        return Option(row, id=TYPED)
 
     @on(Input.Changed, "#filter")
     def _changed(self, event: Input.Changed) -> None:
@@ -277,23 +305,23 @@ class FuzzyPicker(SaysInside, ModalScreen[str | None]):
         self._submit(event.value)
 
     def _submit(self, typed: str) -> None:
-        """Enter: the typed answer ("3h"), else the highlighted choice."""
-        if self.typed is not None and typed.strip():
-            try:
-                value = self.typed(typed.strip())
-            except (ValueError, UserError) as exc:  # meant as an answer, but wrong: say so
-                self._refuse(str(exc))
-                self._refused_text = True
-                return
-            if value is not None:
-                self.dismiss(value)
-                return
+        """Enter: the highlighted row (the typed answer's, first, when the text is one:
+        "3h"); with none, why the text chooses nothing."""
         ol = self.query_one(OptionList)
         if ol.highlighted is not None:
             self._choose(ol.get_option_at_index(ol.highlighted).id)
-        elif typed.strip():  # walk8: "next blursday" Enter emptied the list and said nothing
-            self._refuse(f"Nothing here matches “{typed.strip()}”; Backspace to see the choices.")
-            self._refused_text = True
+            return
+        text = typed.strip()
+        if not text:
+            return
+        try:  # meant as an answer, but wrong: its own sentence
+            if self.typed is not None:
+                self.typed(text)
+        except (ValueError, UserError) as exc:
+            self._refuse(str(exc))
+        else:  # walk8: "next blursday" Enter emptied the list and said nothing
+            self._refuse(f"Nothing here matches “{text}”; Backspace to see the choices.")
+        self._refused_text = True
 
     def typed_beyond(self, value: str) -> str:
         """What was typed in the filter when the choice ``value`` was taken, less the
@@ -335,6 +363,8 @@ class FuzzyPicker(SaysInside, ModalScreen[str | None]):
         self.query_one("#preview", Static).update(Text(for_display(text)))
 
     def _choose(self, value: str | None) -> None:
+        if value == TYPED and self._typed_item is not None:
+            value = self._typed_item.value
         if value is None:
             return
         self.dismiss(value[5:] if value.startswith("\x00new:") else value)
@@ -381,7 +411,6 @@ class Prompt(SaysInside, ModalScreen[str | None]):
             yield InOrderInput(
                 value=one_line(self.value, 2000),
                 placeholder=self.suggestion or self.placeholder,
-                select_on_focus=False,
             )
             yield Static(id="prompt-error")
 
@@ -483,7 +512,20 @@ def _two_columns(rows: list[tuple[str, str]], key_style: str) -> Padding:
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help.close")]
+    """Every key, and the list's marks. It scrolls with the keys a pager's reader tries
+    first (walk8: only PgDn and End did, j/k, arrows, space and Home did nothing), and
+    its last line, outside the scroll, says which."""
+
+    BINDINGS = [
+        Binding("escape,question_mark,q", "close", "Close", id="help.close"),
+        Binding("j,down", "scroll(1)", "Down", show=False),
+        Binding("k,up", "scroll(-1)", "Up", show=False),
+        Binding("space,pagedown", "page(1)", "Page down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("g,home", "edge(False)", "Top", show=False),
+        Binding("G,end", "edge(True)", "Bottom", show=False),
+    ]
+    KEYS = "j/k ↑↓ scroll · Space PgDn PgUp page · g/G Home End · Esc close"
 
     def __init__(
         self,
@@ -497,13 +539,34 @@ class HelpScreen(ModalScreen[None]):
         self.legend = legend or []
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield Static(Text("Keys", style="bold"))
-            yield Static(_two_columns(self.rows, "bold cyan"))
-            if self.legend:
-                yield Static(Text("\nIn the list", style="bold"))
-                yield Static(_two_columns(self.legend, "bold"))
-            yield Static(Text("\n" + self.intro, style="dim"))
+        with Vertical():
+            with VerticalScroll():
+                yield Static(Text("Keys", style="bold"))
+                yield Static(_two_columns(self.rows, "bold cyan"))
+                if self.legend:
+                    yield Static(Text("\nIn the list", style="bold"))
+                    yield Static(_two_columns(self.legend, "bold"))
+                yield Static(Text("\n" + self.intro, style="dim"))
+            yield Static(Text(self.KEYS, style="dim"), id="help-keys")
+
+    @property
+    def _box(self) -> VerticalScroll:
+        return self.query_one(VerticalScroll)
+
+    def action_scroll(self, lines: int) -> None:
+        self._box.scroll_relative(y=lines, animate=False)
+
+    def action_page(self, pages: int) -> None:
+        if pages > 0:
+            self._box.scroll_page_down(animate=False)
+        else:
+            self._box.scroll_page_up(animate=False)
+
+    def action_edge(self, end: bool) -> None:
+        if end:
+            self._box.scroll_end(animate=False)
+        else:
+            self._box.scroll_home(animate=False)
 
     def action_close(self) -> None:
         self.dismiss(None)
