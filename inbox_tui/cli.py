@@ -151,20 +151,33 @@ def main(argv: list[str] | None = None) -> int:
     # The TUI shows the store's warnings as notifications; a command prints them.
     ctx.print_warnings = func is not _run_tui
     saved = sys.stdout, sys.stderr
+    opens_tui = getattr(args, "opens_tui", False) or func is _run_tui
     try:
-        if not getattr(args, "opens_tui", False) and func is not _run_tui:
+        if not opens_tui:
             # Commands print file names, server replies and stored text written by
             # strangers: no terminal control sequence gets through, whatever prints it.
             from inbox_tui.sanitize import TerminalSafeStream
 
             sys.stdout = TerminalSafeStream(sys.stdout)  # type: ignore[assignment]
             sys.stderr = TerminalSafeStream(sys.stderr)  # type: ignore[assignment]
-        code = _dispatch(func, ctx)
+        code = _dispatch(_check_start, ctx) if opens_tui else 0
+        if code == 0:
+            code = _dispatch(func, ctx)
         if code == 0 and ctx.open_tui:
             code = _dispatch(_run_tui, ctx)
         return code
     finally:
         sys.stdout, sys.stderr = saved
+
+
+def _check_start(ctx: Context) -> int:
+    """The whole config, ``[keys]`` included, before a command that opens the TUI writes
+    anything: a start that is refused leaves the store as it was (walk10: the demo wrote
+    the agent's row, then the TUI refused a bad ``[keys]``)."""
+    from inbox_tui.tui.actions import check_keymap
+
+    check_keymap(ctx.config.keys)  # ctx.config: the rest of the file is checked loading it
+    return 0
 
 
 def _dispatch(func: Callable[[Context], int], ctx: Context) -> int:

@@ -23,7 +23,7 @@ from inbox_tui.sanitize import one_line
 from inbox_tui.services.agent_clock import agent_zone
 from inbox_tui.tui import actions
 from inbox_tui.tui.gateway import Gateway, Loaded, StoreLike
-from inbox_tui.tui.restyle import repaint_in_this_frame, set_state_class
+from inbox_tui.tui.restyle import KeptLines, repaint_in_this_frame, set_state_class
 from inbox_tui.tui.screens.flows import OpenChanged, StatusNews
 from inbox_tui.tui.screens.insight import InsightFlows
 from inbox_tui.tui.screens.pane_flows import PANE_SECONDS, PaneFlows
@@ -214,7 +214,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel, PaneFlows)
         yield Static(id="status")
         # A plain line of key hints: Textual's Footer builds a widget per key, which
         # costs about 0.1 s of start-up; every action is also in the palette and on ?.
-        yield Static(id="keys")
+        yield KeptLines(id="keys")
 
     def on_mount(self) -> None:
         self._show_keys()
@@ -231,6 +231,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel, PaneFlows)
     def _after_first_page(self) -> None:
         self.load_views()
         self._check_incidents()
+        self.warm_opening()
 
     def on_descendant_focus(self, _event: Any) -> None:
         # Opening or leaving a thread moves the focus: the footer follows (Back or Open).

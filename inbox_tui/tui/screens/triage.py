@@ -148,6 +148,8 @@ class TriageFlows(MailFlows):
                 part.dismiss(None)  # its choices will not come: no picker left "Loading…"
             if isinstance(part, Waiting):
                 part.abandon()  # its step will not come: nor the keys held for it
+            if isinstance(part, Composer) and part.waiting and part.is_attached:
+                part.load_failed(message.text)  # its text will not come: it says so
         # Said once what failed has closed: a dialog still open says it on its own line.
         self.notify(message.text, severity="error", markup=False, timeout=10)
         if isinstance(flow, SendFlow):  # nothing was sent: the text comes back
@@ -615,7 +617,8 @@ class TriageFlows(MailFlows):
                 self.ask_category(flow.ids, apply, then_status=None, macro=info.slug)
 
             effects = ", ".join(info.effects()) or "change nothing"
-            self.confirmed(flow, f"Apply the macro “{name}” to {{on}}? It will {effects}.", run)
+            ask = f"Apply the macro “{name}” to {{on}}? It will {effects}."
+            self.confirmed(flow, ask, run, replies=bool(info.body) and info.body_kind == "reply")
 
         # Its blanks are asked once for the whole selection, before the confirmation.
         whom = self._title("for", flow).removeprefix("for ")

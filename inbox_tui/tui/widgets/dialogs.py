@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from rapidfuzz import fuzz, process
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.padding import Padding
 from rich.table import Table
@@ -410,7 +411,6 @@ class Prompt(SaysInside, ModalScreen[str | None]):
             yield InOrderInput(
                 value=one_line(self.value, 2000),
                 placeholder=self.suggestion or self.placeholder,
-                select_on_focus=False,
             )
             yield Static(id="prompt-error")
 
@@ -573,43 +573,129 @@ class HelpScreen(ModalScreen[None]):
 
 
 class Confirm(SaysInside, ModalScreen[bool]):
-    """Ask before acting on several conversations: says what, how many and which."""
+    """Ask before acting on several conversations: says what, how many and which, each
+    with its marks (``services.core.Listed``: "your unsent draft stays", "already
+    answered") shown whole, every line fitted to the dialog's width and the whole to the
+    screen's height (the marks were cut at 80 and 160 columns, walk9)."""
 
     BINDINGS = [
         Binding("y,enter", "answer(True)", "Yes", id="confirm.yes"),
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),
     ]
-    SHOWN = 8  # subjects listed; the rest are counted
+    SHOWN = 8  # conversations listed at most; the rest are counted
     NUMBERED = 40  # of the rest, numbers listed
+    LABEL_ROOM = 16  # a label shorter than this puts its marks on a line of their own
 
-    def __init__(self, question: str, subjects: list[str], notes: list[str] | None = None) -> None:
+    def __init__(self, question: str, subjects: list[Any], notes: list[str] | None = None) -> None:
         super().__init__()
         self.question = question
-        self.subjects = subjects
+        # Each a plain label, or a ``Listed`` (id, label, marks; not imported here: the
+        # services load after the first frame).
+        self.items: list[Any] = subjects
+        # As the agent reads them, marks whole: "#12 Subject · customer · already answered"
+        self.subjects = [_label(s) + "".join(f" · {m}" for m in _marks(s)) for s in subjects]
         self.notes = notes or []  # e.g. which selected conversations were left out, why
 
     def compose(self) -> ComposeResult:
+        width = min(80, self.app.size.width * 95 // 100) - 4  # its CSS: border and padding
+        with Vertical():
+            yield Static(self._text(width), id="confirm-text")
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._fit)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit)
+
+    def _fit(self) -> None:
+        box = self.query_one("#confirm-text", Static)
+        if box.size.width:
+            box.update(self._text(box.size.width))
+
+    def _text(self, width: int) -> Text:
+        """Everything, with as many conversations listed as the screen has room for (a
+        line for what ``say`` may add kept free)."""
+        width = max(width, 20)
+        rows = self.app.size.height - 3
+        console = self.app.console
+        most = min(self.SHOWN, len(self.items))
+        notes = min(len(self.notes), self.SHOWN + 1)
+        # Fewer listed first (the rest are named by number), then fewer notes (their
+        # first line, how many were left out, stays).
+        tries = [(n, notes) for n in range(most, min(most, 1) - 1, -1)]
+        tries += [(min(most, 1), n) for n in range(notes - 1, min(notes, 1) - 1, -1)]
+        for shown, kept in tries:
+            text = self._lines(width, shown, kept)
+            if len(text.wrap(console, width)) <= rows:
+                break
+        return text
+
+    def _lines(self, width: int, shown: int, notes: int) -> Text:
         text = Text()
         text.append(for_display(self.question) + "\n\n", style="bold")
-        for subject in self.subjects[: self.SHOWN]:
-            text.append(f"  • {one_line(subject, 70)}\n")
-        if len(self.subjects) > self.SHOWN:
-            rest = self.subjects[self.SHOWN :]
-            # The rest by number when they are numbers (``core.labels``), so every
-            # conversation acted on is on screen (walk2: "14 linked" and 8 shown).
-            numbers = [one_line(r, 12) for r in rest[: self.NUMBERED] if r.startswith("#")]
-            listed = (
-                ": " + ", ".join(numbers) if len(numbers) == min(len(rest), self.NUMBERED) else ""
-            )
-            listed += ", …" if listed and len(rest) > self.NUMBERED else ""
-            text.append(f"  … and {len(rest)} more{listed}\n", style="dim")
-        if self.notes:
+        for item in self.items[:shown]:
+            text.append_text(_listed_line(item, width, self.LABEL_ROOM))
+        rest = self.items[shown:]
+        if rest:
+            text.append_text(self._rest(rest))
+        if notes:
             text.append("\n" + one_line(self.notes[0], 100) + "\n", style="bold yellow")
-            for note in self.notes[1 : self.SHOWN + 1]:
+            for note in self.notes[1:notes]:
                 text.append(f"  • {one_line(note, 100)}\n", style="yellow")
         text.append("\ny / Enter: yes · n / Esc: no", style="dim")
-        with Vertical():
-            yield Static(text)
+        return text
+
+    def _rest(self, rest: list[Any]) -> Text:
+        """The conversations not listed, by number when they have one (``core.labels``),
+        so every one acted on is on screen (walk2: "14 linked" and 8 shown), and those
+        with a mark named under it."""
+        numbers = [n for n in (_number(r) for r in rest[: self.NUMBERED]) if n]
+        listed = ": " + ", ".join(numbers) if len(numbers) == min(len(rest), self.NUMBERED) else ""
+        listed += ", …" if listed and len(rest) > self.NUMBERED else ""
+        text = Text(f"  … and {len(rest)} more{listed}\n", style="dim")
+        for mark in sorted({m for r in rest for m in _marks(r)}):
+            among = [_number(r) or "?" for r in rest if mark in _marks(r)]
+            more = f", … ({len(among)})" if len(among) > self.NUMBERED else ""
+            text.append(f"    {mark}: {', '.join(among[: self.NUMBERED])}{more}\n", style="yellow")
+        return text
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+def _label(item: Any) -> str:
+    return one_line(str(getattr(item, "label", item)), 300)
+
+
+def _marks(item: Any) -> tuple[str, ...]:
+    return tuple(one_line(m, 60) for m in getattr(item, "marks", ()))
+
+
+def _number(item: Any) -> str | None:
+    cid = getattr(item, "id", None)
+    if cid:
+        return f"#{cid}"
+    label = _label(item)
+    return one_line(label.split(" ", 1)[0], 12) if label.startswith("#") else None
+
+
+def _listed_line(item: Any, width: int, room: int) -> Text:
+    """One conversation, "  • label · mark · mark", in ``width`` cells: the marks whole,
+    the label shortened for them; where the label would keep fewer than ``room`` cells,
+    the marks go on the next line. A plain line (a merge's "from:" and "into:") wraps."""
+    if not hasattr(item, "marks"):
+        return Text(f"  • {one_line(str(item), 160)}\n")
+    label = Text(_label(item))
+    marks = " · ".join(_marks(item))
+    tail = f" · {marks}" if marks else ""
+    line = Text("  • ")
+    if cell_len(tail) <= width - 4 - room:
+        label.truncate(width - 4 - cell_len(tail), overflow="ellipsis")
+        line.append_text(label)
+        line.append(tail, style="yellow")
+        return line.append("\n")
+    label.truncate(width - 4, overflow="ellipsis")
+    line.append_text(label)
+    under = Text(f"    · {marks}", style="yellow")
+    under.truncate(width, overflow="ellipsis")
+    return line.append("\n").append_text(under).append("\n")
