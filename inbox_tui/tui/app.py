@@ -34,6 +34,8 @@ from inbox_tui.tui.widgets.dialogs import HelpScreen, SaysInside
 from inbox_tui.words import count
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from inbox_tui.config import Config
     from inbox_tui.services.changes import Token
     from inbox_tui.services.listing import ConversationRow
@@ -42,6 +44,9 @@ log = logging.getLogger(__name__)
 REOFFER_EVERY = 30.0  # seconds between looks for agents away ([assignment] reoffer_after)
 # How long a worker waits for the store to open (a large store's migration takes minutes).
 STORE_WAIT_SECONDS = 900.0
+# Opening or leaving a thread reaches the other agents' presence this much later (their
+# screens learn it at their next poll, seconds apart, anyway).
+PRESENCE_SETTLE = 0.5
 
 
 class StoreChanged(Message):
@@ -110,6 +115,8 @@ class InboxApp(KeysFollowFocus, App[int]):
         # pressed on the early first page); set on failure too, so none waits in vain.
         self._opened: StoreLike | None = None
         self._store_opened = threading.Event()
+        self._presence_said: tuple[int | None, str] | None = None  # the last heartbeat's
+        self._presence_timer: Timer | None = None  # a settled OpenChanged to say
 
     @property
     def store(self) -> StoreLike:
@@ -480,11 +487,23 @@ class InboxApp(KeysFollowFocus, App[int]):
         from inbox_tui.services.presence import heartbeat
 
         if self._store is not None:
-            args = (self.me, *self.main.presence_now())
-            self.gateway.fire(self, heartbeat, *args, group="presence")
+            self._presence_said = self.main.presence_now()
+            self.gateway.fire(self, heartbeat, self.me, *self._presence_said, group="presence")
 
-    def on_open_changed(self, _message: OpenChanged) -> None:
-        self._heartbeat()
+    def on_open_changed(self, message: OpenChanged) -> None:
+        if not message.settled:
+            self._heartbeat()
+            return
+        # Said a moment later, what is open then: the write (a worker, a transaction)
+        # was ~1 ms of CPU inside each thread open's frame, and an open left at once
+        # needs none. At most one write per PRESENCE_SETTLE however fast threads change.
+        if self._presence_timer is None:
+            self._presence_timer = self.set_timer(PRESENCE_SETTLE, self._presence_settled)
+
+    def _presence_settled(self) -> None:
+        self._presence_timer = None
+        if self._store is not None and self.main.presence_now() != self._presence_said:
+            self._heartbeat()
 
     def on_reply_sent(self, message: ReplySent) -> None:
         if message.delay > 0:  # undo send: it may be taken back until then
@@ -497,7 +516,8 @@ class InboxApp(KeysFollowFocus, App[int]):
         from inbox_tui.services.outbox import flush_outbox
 
         try:
-            report = await flush_outbox(cast(Any, self.store), self.config)
+            # Any app delivers any agent's due rows; it announces its own agent's.
+            report = await flush_outbox(cast(Any, self.store), self.config, me=self.me)
         except UserError as exc:
             self.main.set_status(str(exc))
             return
@@ -516,6 +536,8 @@ class InboxApp(KeysFollowFocus, App[int]):
                 f"{report.what('logged')} recorded (demo: nothing is sent).",
                 seconds=NEWS_SECONDS,
             )
+        elif report.others_failed():
+            self.main.set_status(one_line(report.others_failed(), 300))
 
     # -- help and the command palette ------------------------------------------------
 

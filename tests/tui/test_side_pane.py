@@ -271,3 +271,31 @@ async def test_contact_pane_shows_the_customers_attributes(demo_store, tmp_path)
         await settle(pilot)
         shown = pane(app).data.header.plain
         assert "plan: enterprise" in shown and "country: DE" in shown
+
+
+async def test_the_pane_is_made_when_first_used_and_keys_typed_into_it_wait(demo_store):
+    """Until a pane is shown the main screen has none of its ten widgets (each key's
+    wait in the tests and the benchmarks pinged every widget on the screen); the pane
+    key makes them, and keys typed behind it at once still go to its list: F2 Down
+    Enter adds the tag below the first, on the row the pane was opened for."""
+    app = make_app(demo_store)
+    async with app.run_test(size=ROOMY) as pilot:
+        await settle(pilot)
+        assert list(pane(app).children) == []
+        assert not pane(app).query(PaneList)
+        row = await current(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        want = options(app)[1]
+        had = tags_of(demo_store, row.id)
+        await pilot.press("escape")
+        await settle(pilot)
+        app2 = make_app(demo_store)
+    async with app2.run_test(size=ROOMY) as pilot:
+        await settle(pilot)
+        assert not pane(app2).query(PaneList)
+        await pilot.press("f2", "down", "enter")
+        await settle(pilot)
+        assert pane_has_focus(app2)
+        assert len(pane(app2).query(PaneTab)) == 4
+        assert set(tags_of(demo_store, row.id)) ^ set(had) == {want}

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from inbox_tui.tui import restyle
 from inbox_tui.tui.restyle import set_state_class
 from inbox_tui.tui.widgets import thread_view as tv
@@ -226,3 +228,85 @@ async def test_the_lines_kept_stay_within_their_bound(demo_store, monkeypatch):
         assert 0 < view._kept_lines <= 12
         numbers = [m.body for m in view.thread.messages]
         assert len(numbers) > 6 and all(number in shown for number in numbers)
+
+
+async def test_the_first_thread_opened_is_laid_out_and_painted_once(demo_store):
+    """The first thread longer than the screen opened in a new app: the view, hidden
+    since the start, learned that it needs its scrollbar only in the layout that showed
+    it, so the screen was laid out and painted again in the next frames (three paints,
+    every visible message wrapped twice). Now one layout and one paint, and what it
+    shows is what a second layout of the screen shows: the bar beside lines wrapped to
+    the width left of it."""
+    cid = long_thread(demo_store)
+    for size in ((120, 40), (80, 24)):
+        app = make_app(demo_store)
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            main, view = app.main, app.main.thread_view
+            layouts = _count_calls(pytest.MonkeyPatch(), main, "_refresh_layout")
+            painted = _record_view_paints(pytest.MonkeyPatch(), view)
+            main.open_conversation(cid, when_read=True)  # as Enter on its row
+            await settle(pilot)
+            assert main.has_class("-reading")
+            assert (len(layouts), len(painted)) == (1, 1), size
+            bar = view.vertical_scrollbar
+            assert view.show_vertical_scrollbar and bar.display
+            assert bar.window_virtual_size == view.virtual_size.height > bar.window_size
+            shown = painted[-1]
+            main.refresh(layout=True)
+            view._width = 0  # laid out again from nothing at the width it has
+            view.refresh()
+            await settle(pilot)
+            assert painted[-1] == shown, size
+
+
+async def test_what_the_first_open_works_out_once_is_ready_before_it(demo_store):
+    """Once the first page is painted, the rules the reading class and the focus
+    change need (restyle's caches) and the thread's scrollbar exist: the first thread
+    opened in the app no longer works them out inside its frame, and uses them as
+    they are."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        rules = app.stylesheet.rules
+        naming = restyle._cache.get("-reading")
+        assert naming is not None and naming[0] is rules and naming[1]
+        assert restyle._focus_cache and restyle._focus_cache[0][0] is rules
+        compounds = restyle._focus_cache[0][1]
+        bar = app.main.thread_view._vertical_scrollbar
+        assert bar is not None and not bar.display
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.main.has_class("-reading")
+        assert restyle._cache["-reading"] is naming
+        assert restyle._focus_cache[0][1] is compounds
+        assert app.main.thread_view._vertical_scrollbar is bar
+
+
+async def test_the_footer_paints_its_kept_lines_again(demo_store, monkeypatch):
+    """The key hints switch between the list's and the thread's at every Enter and Esc:
+    the second time each is the line painted before (not rendered again), and it is
+    the line a fresh render gives; a new theme renders it anew."""
+    from textual.widget import Widget
+    from textual.widgets import Static
+
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        keys = app.main.query_one("#keys", Static)
+        for key in ("enter", "escape"):
+            await pilot.press(key)
+            await settle(pilot)
+        rendered = _count_calls(monkeypatch, Static, "render_lines")
+        for key, words in (("enter", "Back"), ("escape", "Open")):
+            await pilot.press(key)
+            await settle(pilot)
+            assert keys not in rendered, key
+            painted = keys.render_lines(keys.outer_size.region)
+            assert words in painted[0].text
+            assert Widget.render_lines(keys, keys.outer_size.region) == painted  # rendered afresh
+        before = keys.render_lines(keys.outer_size.region)
+        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        await settle(pilot)
+        assert keys in rendered
+        assert keys.render_lines(keys.outer_size.region) != before

@@ -30,6 +30,7 @@ from inbox_tui.tui.widgets.dialogs import Confirm, FuzzyPicker, PickItem, Prompt
 from inbox_tui.words import count
 
 if TYPE_CHECKING:
+    from inbox_tui.services.core import Listed
     from inbox_tui.services.incidents import Burst
 
 NO_MACRO = "\x00none"
@@ -105,7 +106,7 @@ def _fix_macros(
 
 def _fix_plan(
     session: Any, me: str, ref: str, slug: str, pattern: str | None
-) -> tuple[Any, list[str]]:
+) -> tuple[Any, list[Listed]]:
     from inbox_tui.services.buglinks import plan_fixed
     from inbox_tui.services.drafts import labels_marking_drafts
 
@@ -238,18 +239,18 @@ class InsightFlows(TriageFlows):
         from inbox_tui.services.incidents import burst_view
 
         self.show_view(burst_view(burst))
-        from inbox_tui.services.drafts import labels_marking_drafts
+        from inbox_tui.services.incidents import confirmation_list
 
         self.gateway.read(
-            self, labels_marking_drafts, self.me, burst.conversations, reply=BurstLabelsLoaded,
-            flow=burst, group="pickers",
+            self, confirmation_list, self.me, burst, reply=BurstLabelsLoaded, flow=burst,
+            group="pickers",
         )  # fmt: skip
 
     def on_burst_labels_loaded(self, message: BurstLabelsLoaded) -> None:
         from inbox_tui.services.incidents import dismiss
 
         burst: Burst = message.flow
-        labels: list[str] = message.value
+        labels: list[Listed] = message.value
         items = [
             PickItem("confirm", "Confirm as an incident…", "name, macro, bug"),
             PickItem("dismiss", "Dismiss: not an incident", "it is not raised again"),
@@ -279,7 +280,7 @@ class InsightFlows(TriageFlows):
 
         return after
 
-    def _ask_incident_name(self, burst: Burst, labels: list[str]) -> None:
+    def _ask_incident_name(self, burst: Burst, labels: list[Listed]) -> None:
         from inbox_tui.services.incidents import incident_tag, suggested_name
 
         def check(value: str) -> str | None:
@@ -299,7 +300,7 @@ class InsightFlows(TriageFlows):
             named,
         )  # fmt: skip
 
-    def _ask_incident_macro(self, burst: Burst, labels: list[str], name: str) -> None:
+    def _ask_incident_macro(self, burst: Burst, labels: list[Listed], name: str) -> None:
         title = f"Answer all {burst.count} with a macro? (preview for #{burst.conversations[0]})"
         picker = FuzzyPicker(title, [], loading=True, with_preview=True)
 
@@ -340,7 +341,7 @@ class InsightFlows(TriageFlows):
     def _ask_incident_bug(
         self,
         burst: Burst,
-        labels: list[str],
+        labels: list[Listed],
         name: str,
         macro: tuple[str, str] | None,
         category: str | None = None,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from textual import on
 
 from inbox_tui.tui.gateway import Loaded
-from inbox_tui.tui.restyle import focus_in_this_frame, set_state_class
+from inbox_tui.tui.restyle import focus_in_this_frame, set_state_class, warm_state_class
 from inbox_tui.tui.screens.flows import FlowsBase, OpenChanged
 from inbox_tui.tui.widgets.thread_view import ThreadView
 
@@ -55,6 +55,15 @@ class ThreadOpening(FlowsBase):
     _follow_cursor: Callable[[], None]
     _show_keys: Callable[[], None]
     mentions_shown: Callable[[], None]
+
+    def warm_opening(self) -> None:
+        """Once the first page is painted (the app is idle): what the first thread
+        opened would otherwise work out inside its frame, once per app (~2 ms of CPU of
+        that open): which rules name the reading class and which select by focus
+        (restyle's caches), and the thread's scrollbar (created hidden, as Textual
+        does when it is first needed)."""
+        warm_state_class(self, "-reading")
+        self.thread_view.vertical_scrollbar  # noqa: B018 (created on first access)
 
     def _load_thread(self, conv_id: int, request: Asked | None = None) -> None:
         window = self.thread_view.window_for(conv_id)
@@ -115,7 +124,7 @@ class ThreadOpening(FlowsBase):
         else:
             self._enter_reading(from_pane)
         self._load_thread(conv_id, request)  # its mentions are read when it is shown
-        self.post_message(OpenChanged())
+        self.post_message(OpenChanged(settled=True))
 
     def _enter_reading(self, from_pane: bool = False) -> None:
         set_state_class(self, True, "-reading")
@@ -139,7 +148,7 @@ class ThreadOpening(FlowsBase):
         self._opening = None
         if not self.has_class("-wide"):
             self.open_id = None
-            self.post_message(OpenChanged())  # presence: not viewing it after all
+            self.post_message(OpenChanged(settled=True))  # presence: not viewing it after all
 
     def leave_thread(self) -> None:
         """Back from the thread to the list (beside it on a wide screen, it stays)."""
@@ -148,8 +157,11 @@ class ThreadOpening(FlowsBase):
         # Leaving the thread leaves the pane that was open beside it: at 140 columns the
         # thread stays as a preview, and with the pane still there Esc seemed to do nothing.
         self._hide_pane()
-        if not self.has_class("-wide"):
+        if not self.has_class("-wide") and self.open_id is not None:
             self.open_id = None
+            # Presence said "viewing" it until the next heartbeat (15 s); said once the
+            # agent stays in the list (an open and an Esc at once write nothing).
+            self.post_message(OpenChanged(settled=True))
         focus_in_this_frame(self.conv_list)
         self._show_keys()  # in this frame, as on the way in
         self._follow_cursor()

@@ -151,8 +151,7 @@ class ReplyFlows(FlowsBase):
             self.replying_to = cid  # presence says "replying", whatever the heartbeat
         if not was_reading:
             self.open_conversation(cid)
-        else:
-            self.post_message(OpenChanged())
+        self.post_message(OpenChanged())  # "replying" at once (an open alone waits)
         self.add_class("-composing")
         self.thread_view.reveal_latest(cid)
 

@@ -122,36 +122,52 @@ class SidePane(Vertical):
         # A choice made (Enter) until the screen has acted on it: walk7, "Down Enter t"
         # at once in the Contact pane tagged the list's row, not the thread Enter opened.
         self.choosing = Awaited(ANSWER_SECONDS)
+        self._built = False  # its widgets (made when first used)
+        self._tabs: list[PaneTab] = []
 
     def on_mount(self) -> None:
         self.set_class(limited_colour(self.app), "-mono")
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="pane-tabs"):
-            for kind, label in PANES:
-                yield PaneTab(kind, label)
-        yield Static(id="pane-about")
-        yield Static(id="pane-head")
-        yield PaneList(self.choosing, id="pane-list")
-        yield Static(id="pane-preview")
-        yield Static(id="pane-hint")
+        # The pane's widgets are made when it is first used (``_build``): until then the
+        # main screen has ten widgets fewer to style, walk and wait for (Pilot's wait
+        # after each key in the tests and benchmarks pings every one of them).
+        return iter(())
+
+    def _build(self) -> None:
+        if self._built:
+            return
+        self._built = True
+        # Held: a container's children are mounted only when it composes, after this.
+        self._tabs = [PaneTab(kind, label) for kind, label in PANES]
+        self.mount(
+            Horizontal(*self._tabs, id="pane-tabs"),
+            Static(id="pane-about"),
+            Static(id="pane-head"),
+            PaneList(self.choosing, id="pane-list"),
+            Static(id="pane-preview"),
+            Static(id="pane-hint"),
+        )
 
     @property
     def choices(self) -> PaneList:
+        self._build()
         return self.query_one(PaneList)
 
     def set_kind(self, kind: str) -> None:
         """Switch to another pane; its data follows from the app (``show``)."""
+        self._build()
         if kind != self.kind:
             self.data = None
         self.kind = kind
-        for tab in self.query(PaneTab):
+        for tab in self._tabs:
             tab.set_class(tab.kind == kind, "-active")
         self.query_one("#pane-hint", Static).update(Text(HINTS[kind]))
         if self.data is None:
             self._fill(None, Text("Loading…", style="dim"))
 
     def show_message(self, text: str) -> None:
+        self._build()
         self.data = None
         self._fill(None, Text(text, style="dim"))
 
@@ -160,6 +176,7 @@ class SidePane(Vertical):
         (a refresh after tagging must not throw the agent back to the top)."""
         if data.kind != self.kind:
             return
+        self._build()
         self.data = data
         self._fill(data, data.header)
 

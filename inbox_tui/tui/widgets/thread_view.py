@@ -353,6 +353,7 @@ class ThreadView(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
                 blocks.append(_Block("earlier"))
             blocks += [_Block("message", m) for m in self.thread.messages]
         self._blocks = blocks
+        self._expect_scrollbar()
         where, self._scroll = self._scroll, self.scroll_y
         top = self.keep_top or where == "top"
         self._relayout(0 if top else int(self.scroll_y))
@@ -370,6 +371,22 @@ class ThreadView(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
             self._lay_out_until(int(where) + self.size.height)
             self.call_after_refresh(self.scroll_to, y=where, animate=False)
         self.refresh()
+
+    def _expect_scrollbar(self) -> None:
+        """A view never laid out (hidden since the start) learns whether it needs its
+        scrollbar only in the layout that first shows it, after Textual has placed it
+        without one: the first thread opened was laid out and painted again in the next
+        frame, every visible message wrapped again a column narrower (profiled: ~10 ms of
+        CPU of the first open). A thread surely longer than the screen (estimated at the
+        screen's width, which gives the fewest lines) shows it from that first layout."""
+        if self.size.height > 0 or not self.is_mounted or self.styles.overflow_y != "auto":
+            return
+        screen = self.screen.size
+        guess = sum(_estimate(b.message, screen.width) if b.message else 2 for b in self._blocks)
+        if guess > screen.height:
+            self.set_reactive(ScrollView.virtual_size, Size(0, guess))
+            self.show_vertical_scrollbar = True
+            self.vertical_scrollbar.display = True
 
     # -- layout: blocks become strips only when the reader gets near them ----------------
 
