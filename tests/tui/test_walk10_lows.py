@@ -3,6 +3,8 @@ sentence, toasts and the composer, the article's cursor, the stats footer at 60.
 
 from __future__ import annotations
 
+import pytest
+
 from tests.tui.conftest import make_app, settle
 from tests.tui.test_triage_keys import current
 
@@ -48,3 +50,18 @@ async def test_a_cursor_moved_while_the_list_was_hidden_is_in_view_when_it_shows
         await settle(pilot)
         # the cursor's row is the last shown, the rows above it fill the list
         assert shown_rows(app) == (rows.total - 20, 20)
+
+
+@pytest.mark.parametrize("width", [60, 80])
+async def test_a_search_error_is_read_whole_at_60_and_80_columns(demo_store, width):
+    app = make_app(demo_store)
+    async with app.run_test(size=(width, 24)) as pilot:
+        await current(pilot)
+        await pilot.press("slash", *"before:2026-13-45")
+        await settle(pilot)
+        status = app.main.query_one("#status")
+        sentence = str(status.render())
+        assert sentence.endswith("09:30 or 3d."), sentence
+        # every word of it on screen: the lines the status line shows, joined
+        lines = [strip.text.strip() for strip in status.render_lines(status.region.reset_offset)]
+        assert " ".join(x for x in lines if x) == sentence, lines
