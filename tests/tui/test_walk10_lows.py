@@ -65,3 +65,20 @@ async def test_a_search_error_is_read_whole_at_60_and_80_columns(demo_store, wid
         # every word of it on screen: the lines the status line shows, joined
         lines = [strip.text.strip() for strip in status.render_lines(status.region.reset_offset)]
         assert " ".join(x for x in lines if x) == sentence, lines
+
+
+async def test_an_article_from_f4_leaves_the_cursor_on_the_greeting_line_above_it(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await current(pilot)
+        await pilot.press("slash", *"export dates")
+        await settle(pilot)
+        await pilot.press("enter", "enter", "f4")
+        await settle(pilot)
+        await pilot.press("enter")  # the first article, into a new reply
+        await settle(pilot)
+        body = app.screen.query_one("TextArea")
+        assert body.text.startswith("\n\n") and "export-csv" in body.text
+        assert body.cursor_location == (0, 0)  # it was after the article
+        await pilot.press(*"Hi Ana,")
+        assert body.text.startswith("Hi Ana,\n\n")
