@@ -220,18 +220,23 @@ class Composer(ModalScreen[Draft | None]):
             self.call_after_refresh(self.action_editor)
 
     def fill(
-        self, text: str, *, headers: list[tuple[str, str]] | None = None, title: str | None = None
+        self,
+        text: str,
+        *,
+        headers: list[tuple[str, str]] | None = None,
+        title: str | None = None,
+        cursor: int | None = None,
     ) -> None:
-        """The starting text arrived, with the cursor at its end: the keys held meanwhile
-        are typed onto it next (the app releases them, in order, now that the composer
-        no longer ``HOLDS_KEYS``). Keys that went into the box (the text was late) stay
-        after it, where the cursor would have been."""
+        """The starting text arrived, with the cursor at its end (or at ``cursor``: the
+        greeting's line above an article): the keys held meanwhile are typed there next
+        (the app releases them, in order, now that the composer no longer
+        ``HOLDS_KEYS``). Keys that went into the box (the text was late) stay after it."""
         if not self.waiting:
             return
         self.waiting = False
         ta = self.query_one(TextArea)
         ta.text = text if self.holding else text + ta.text
-        ta.move_cursor(ta.document.end)
+        ta.move_cursor(ta.document.end if cursor is None else _location(text, cursor))
         self._saved_text = text  # the autosave keeps what was typed on top of it
         self.headers = headers or self.headers
         if title is not None:
