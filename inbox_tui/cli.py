@@ -14,6 +14,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from inbox_tui import __version__
 from inbox_tui.context import Context
@@ -48,25 +49,53 @@ COMMAND_MODULES = [
 log = logging.getLogger("inbox_tui")
 
 
+def _global_options(parser: argparse.ArgumentParser, default: object = None) -> None:
+    """The options every command takes, before its name or after it (``--db`` after the
+    command was refused: walk8). ``default``: what a command's parser sets when the option
+    is not given after it (nothing, so what was given before the command stands)."""
+    group = parser.add_argument_group("global options (before or after the command)")
+    group.add_argument(
+        "--config",
+        metavar="PATH",
+        default=default,
+        help="config file (default: $INBOX_TUI_CONFIG or ~/.config/inbox-tui/config.toml)",
+    )
+    group.add_argument(
+        "--db",
+        metavar="URL",
+        default=default,
+        help="store URL (default: $INBOX_TUI_DB, the config's db, or a per-user SQLite file)",
+    )
+    group.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=False if default is None else default,
+        help="log details to stderr",
+    )
+
+
+class _CommandParser(argparse.ArgumentParser):
+    """A command's parser (and its subcommands', which argparse makes of the same
+    class): it takes the global options too."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _global_options(self, default=argparse.SUPPRESS)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="inbox-tui",
+        usage="inbox-tui [--db URL] [--config PATH] [-v] [COMMAND ...]",
         description="A team inbox for support agents, in the terminal. With no command, opens the inbox.",
     )
     parser.add_argument("--version", action="version", version=f"inbox-tui {__version__}")
-    parser.add_argument(
-        "--config",
-        metavar="PATH",
-        help="config file (default: $INBOX_TUI_CONFIG or ~/.config/inbox-tui/config.toml)",
-    )
-    parser.add_argument(
-        "--db",
-        metavar="URL",
-        help="store URL (default: $INBOX_TUI_DB, the config's db, or a per-user SQLite file)",
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    _global_options(parser)
     parser.set_defaults(func=_run_tui)
-    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+    sub = parser.add_subparsers(
+        title="commands", metavar="COMMAND", prog="inbox-tui", parser_class=_CommandParser
+    )
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
     return parser
@@ -122,20 +151,33 @@ def main(argv: list[str] | None = None) -> int:
     # The TUI shows the store's warnings as notifications; a command prints them.
     ctx.print_warnings = func is not _run_tui
     saved = sys.stdout, sys.stderr
+    opens_tui = getattr(args, "opens_tui", False) or func is _run_tui
     try:
-        if not getattr(args, "opens_tui", False) and func is not _run_tui:
+        if not opens_tui:
             # Commands print file names, server replies and stored text written by
             # strangers: no terminal control sequence gets through, whatever prints it.
             from inbox_tui.sanitize import TerminalSafeStream
 
             sys.stdout = TerminalSafeStream(sys.stdout)  # type: ignore[assignment]
             sys.stderr = TerminalSafeStream(sys.stderr)  # type: ignore[assignment]
-        code = _dispatch(func, ctx)
+        code = _dispatch(_check_start, ctx) if opens_tui else 0
+        if code == 0:
+            code = _dispatch(func, ctx)
         if code == 0 and ctx.open_tui:
             code = _dispatch(_run_tui, ctx)
         return code
     finally:
         sys.stdout, sys.stderr = saved
+
+
+def _check_start(ctx: Context) -> int:
+    """The whole config, ``[keys]`` included, before a command that opens the TUI writes
+    anything: a start that is refused leaves the store as it was (walk10: the demo wrote
+    the agent's row, then the TUI refused a bad ``[keys]``)."""
+    from inbox_tui.tui.actions import check_keymap
+
+    check_keymap(ctx.config.keys)  # ctx.config: the rest of the file is checked loading it
+    return 0
 
 
 def _dispatch(func: Callable[[Context], int], ctx: Context) -> int:

@@ -217,7 +217,9 @@ class MailSettings:
 @dataclass
 class AgentIdentity:
     username: str
-    name: str
+    # [agent] name; None when the config gives none: the store's name stays (walk10: a
+    # config without one renamed "Diego Alvarez" to "diego" for the whole team).
+    name: str | None
     email: str | None = None
     signature: Signature | None = None
     timezone: str | None = None  # [agent] timezone (None: the system's; when.local_zone_name)
@@ -364,7 +366,7 @@ def _build(path: Path | None, data: dict[str, Any], db: str | None) -> Config:
     username = one_line(spec.agent.username or os_username(), 100)
     agent = AgentIdentity(
         username=username,
-        name=one_line(spec.agent.name or "", 200) or username,
+        name=one_line(spec.agent.name or "", 200) or None,
         email=one_line(spec.agent.email, 320) if spec.agent.email else None,
         signature=_signature(spec.agent, "[agent]"),
         timezone=spec.agent.timezone,

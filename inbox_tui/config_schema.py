@@ -168,7 +168,9 @@ class AgentSection(SignatureFields):
         None, doc="Who you are in the store (default: your login name).", expect="text"
     )
     name: Text | None = setting(
-        None, doc="Your name as others see it (default: the username).", expect="text"
+        None,
+        doc="Your name as others see it (default: the name the store has, else the username).",
+        expect="text",
     )
     email: Text | None = setting(None, doc="Your address.", expect="text")
     timezone: Text | None = setting(

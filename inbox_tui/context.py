@@ -72,8 +72,9 @@ class Context:
         return self.config.agent.username
 
     def ensure_me(self, store: Store) -> None:
-        """The agent's row as the config says (``[agent] name`` and email win over the
-        store's: the review's From and other agents' "is viewing" read it)."""
+        """The agent's row as the config says: ``[agent] name`` and email, when the config
+        gives them, win over the store's (the review's From and other agents' "is
+        viewing" read them); a config without them leaves the store's as they are."""
         from inbox_tui.services.core import ensure_agent
 
         me = self.config.agent

@@ -74,8 +74,9 @@ class EventKind(enum.StrEnum):
     # A burst confirmed as an incident or dismissed: data {"action", "name", "bug"}
     # (services/incidents.py).
     INCIDENT = "incident"
-    # The follow-up of a fixed bug sent to this conversation: data {"ref", "macro"}
-    # (services/buglinks.py); a second run skips it.
+    # The follow-up of a fixed bug sent to this conversation: data {"ref", "macro",
+    # "outbox" (its reply's)} (services/buglinks.py); a second run skips it, unless
+    # its reply was taken back (undo send).
     FOLLOWED_UP = "followed_up"
     # An agent set or cleared the conversation's own response targets by hand
     # (``conv target``, the palette): data {"first", "next" (seconds or None),

@@ -171,6 +171,26 @@ def snooze_until(value: str, now: datetime, zone: tzinfo = UTC) -> datetime:
     return when
 
 
+def in_words(span: timedelta) -> str:
+    """How far ahead a time is, as an agent says it: "in 45 minutes", "in 3 hours", "in 1
+    hour 30 minutes", "in 2 days 3 hours" (the two largest units; minutes dropped from a
+    span of days)."""
+
+    def unit(n: int, name: str) -> str:
+        return f"{n} {name}" + ("" if n == 1 else "s")
+
+    minutes = max(0, round(span.total_seconds() / 60))
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    if days:
+        parts = [unit(days, "day")] + ([unit(hours, "hour")] if hours else [])
+    elif hours:
+        parts = [unit(hours, "hour")] + ([unit(minutes, "minute")] if minutes else [])
+    else:
+        parts = [unit(minutes, "minute")]
+    return "in " + " ".join(parts)
+
+
 def local_zone_name(configured: str | None = None) -> str:
     """The agent's own time zone as an IANA name, for what the TUI shows in local time
     (the Stats screen's heatmaps): ``[agent] timezone`` when set, else the system's

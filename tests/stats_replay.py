@@ -137,10 +137,12 @@ def _compute(
             team.csat[rating] += 1
 
     # Undo send: replies taken back (by their event) never count.
-    cancelled = {
-        json.loads(d or "{}").get("replied_event")
+    taken = [
+        json.loads(d or "{}")
         for (d,) in session.execute(text("SELECT data FROM event WHERE kind = 'reply_cancelled'"))
-    }
+    ]
+    cancelled = {d.get("replied_event") for d in taken}
+    cancelled_boxes = {d.get("outbox") for d in taken}  # a macro's reply taken back
 
     def reply(conv_id: int, username: str, at: datetime) -> None:
         ct: ConversationTimes = state["ct"]
@@ -324,7 +326,12 @@ def _compute(
             ct.tags.add(info.get("tag", ""))
         elif kind == "untagged":
             ct.tags.discard(info.get("tag", ""))
-        elif kind == "macro_applied" and in_period(at) and wanted(username):
+        elif (
+            kind == "macro_applied"
+            and in_period(at)
+            and wanted(username)
+            and not ("outbox" in info and info["outbox"] in cancelled_boxes)
+        ):
             assert username is not None
             stats_for(username).macros_applied += 1
             team.macros_applied += 1

@@ -83,6 +83,121 @@ def test_parse_finds_the_text(file_text, body):
     assert editor.parse(file_text, HEADERS).body == body
 
 
+LONG_TO = [
+    ("To", "Zoë Brennan <zoe@acme.example>, Bob Builder <bob.builder@acme.example>"),
+    ("Subject", "Re: Invoice missing"),
+]
+
+# What vim does to a mail file (textwidth 72): the To line broken at a space. RFC 5322
+# folding starts the rest with whitespace; vim without an indent starts it at column 0.
+WRAP = """
+text = open(path, encoding="utf-8").read()
+head, body = text.split("\\n\\n", 1)
+to, subject = head.split("\\n")
+to += ', "Bob Boss" <boss@acme.example>' if {add} else ""
+cut = to.rindex(" ", 0, 72)
+open(path, "w", encoding="utf-8").write(
+    to[:cut] + "\\n" + {indent!r} + to[cut + 1 :] + "\\n" + subject + "\\n\\n" + body + "\\nMore."
+)
+"""
+
+
+def test_a_folded_header_is_read_as_one(tmp_path):
+    """walk10 #3: an editor that folds the To line (a continuation line starting with
+    whitespace) put the whole header block into the reply's body."""
+    cmd = fake_editor(tmp_path, WRAP.format(add=False, indent="    "))
+    edited = editor.edit_reply(LONG_TO, "Hi Zoë,\n\nSam", command=cmd)
+    assert edited.body == "Hi Zoë,\n\nSam\nMore."
+    assert edited.changed_headers == [] and edited.notices() == []
+
+
+def test_a_changed_folded_header_is_reported_not_obeyed(tmp_path):
+    cmd = fake_editor(tmp_path, WRAP.format(add=True, indent="\t"))
+    edited = editor.edit_reply(LONG_TO, "Hi Zoë,\n\nSam", command=cmd)
+    assert edited.body == "Hi Zoë,\n\nSam\nMore."
+    assert edited.changed_headers == [("To", LONG_TO[0][1] + ', "Bob Boss" <boss@acme.example>')]
+    assert edited.notices() == [
+        "Changes to To were ignored: who a reply goes to comes from the conversation."
+    ]
+
+
+def test_headers_that_cannot_be_read_are_left_out_and_said(tmp_path):
+    """vim's wrap without an indent: the rest of the To line is not a header. The text
+    under the blank line is the reply, nothing of the header block is added to it, and
+    one sentence says so."""
+    cmd = fake_editor(tmp_path, WRAP.format(add=True, indent=""))
+    edited = editor.edit_reply(LONG_TO, "Hi Zoë,\n\nSam", command=cmd)
+    assert edited.body == "Hi Zoë,\n\nSam\nMore."
+    assert edited.changed_headers == []
+    assert edited.notices() == [
+        'The header lines could not be read (at “<bob.builder@acme.example>, "Bob Boss" '
+        "<boss@acme.example>”), so "
+        "they were left out and only the text under them was kept; who a reply goes to "
+        "comes from the conversation."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("file_text", "body", "changed", "unreadable"),
+    [
+        # RFC 5322 folding, tab or spaces, unchanged
+        (
+            "To: Zoë Brennan\n\t<zoe@acme.example>\nSubject: Re: Invoice missing\n\nHi",
+            "Hi",
+            [],
+            None,
+        ),
+        # a header line the file did not have is a header too (ignored, said)
+        (
+            "To: Zoë Brennan <zoe@acme.example>\nBcc: me@x.example\nSubject: Re: Invoice missing\n\nHi",
+            "Hi",
+            [("Bcc", "me@x.example")],
+            None,
+        ),
+        # the blank line under the headers deleted: the text starts where they end
+        (
+            "To: Zoë Brennan <zoe@acme.example>\nSubject: Re: Invoice missing\nHi\nthere",
+            "Hi\nthere",
+            [],
+            None,
+        ),
+        # a line in the header block that is no header: only the text under it is kept
+        (
+            "To: Zoë Brennan <zoe@acme.example>\nSubject: Re: Invoice\nmissing\n\nHi",
+            "Hi",
+            [],
+            "missing",
+        ),
+        # an empty header block line with a colon in it, not a field name
+        ("To: Zoë Brennan <zoe@acme.example>\n<bob@x>: hello\n\nHi", "Hi", [], "<bob@x>: hello"),
+    ],
+)
+def test_parse_reads_folded_and_broken_headers(file_text, body, changed, unreadable):
+    edited = editor.parse(file_text, HEADERS)
+    assert edited.body == body
+    assert edited.changed_headers == changed
+    assert edited.unreadable == unreadable
+
+
+def test_a_text_without_headers_comes_back_as_it_went(tmp_path):
+    """A note has no headers: the file is the text alone, and a first line that reads
+    like one is the text's (each ctrl+e added two blank lines above a note)."""
+    seen = tmp_path / "seen.txt"
+    cmd = fake_editor(
+        tmp_path,
+        f"""
+        text = open(path, encoding="utf-8").read()
+        open({str(seen)!r}, "w", encoding="utf-8").write(text)
+        open(path, "w", encoding="utf-8").write(text + "\\nMore.\\n")
+        """,
+    )
+    note = "To: the team\n\nThe export fails again."
+    edited = editor.edit_reply([], note, command=cmd)
+    assert seen.read_text() == note
+    assert edited.body == note + "\nMore."
+    assert edited.notices() == []
+
+
 @pytest.mark.parametrize(
     ("script", "sentence"),
     [

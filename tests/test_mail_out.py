@@ -32,7 +32,7 @@ from inbox_tui.models import (
     StatConversation,
     utcnow,
 )
-from inbox_tui.services import forward, replies, triage, undo_send
+from inbox_tui.services import forward, outbox, replies, triage, undo_send
 from inbox_tui.services.outbox import flush_outbox
 from inbox_tui.store import Store, sqlite_url
 
@@ -469,7 +469,7 @@ def test_retry_with_edited_text_keeps_the_attachment(smtp_server, sqlite_store, 
         replies.queue_reply, "sam", cid, "first text", config=cfg, attachments=[pdf]
     )
     assert flush(sqlite_store, cfg) == 0
-    sqlite_store.run(replies.retry_outbox, oid, "second text")
+    sqlite_store.run(outbox.retry_outbox, oid, "second text")
     assert flush(sqlite_store, cfg) == 1
     msg = email.message_from_bytes(smtp_server.messages[0][2], policy=email.policy.default)
     assert msg.get_body(("plain",)).get_content().strip() == "second text"

@@ -18,7 +18,7 @@ from inbox_tui.errors import UserError
 from inbox_tui.incoming import IncomingMessage
 from inbox_tui.ingest import Ingestor
 from inbox_tui.models import Conversation, Event, Message, Outbox, utcnow
-from inbox_tui.services import replies, triage
+from inbox_tui.services import outbox, replies, triage
 from inbox_tui.services.mailsync import sync
 from inbox_tui.services.outbox import flush_outbox
 
@@ -163,11 +163,11 @@ def test_permanent_failure_is_visible_and_can_be_resent_or_discarded(smtp_server
     assert report.failed == 1
     row = outbox_rows(sqlite_store)[0]
     assert row.status == "failed" and "550 5.1.1 mailbox unavailable" in row.last_error
-    sqlite_store.run(replies.retry_outbox, oid, "edited text")
+    sqlite_store.run(outbox.retry_outbox, oid, "edited text")
     assert asyncio.run(flush_outbox(sqlite_store, cfg)).sent == 1
     assert b"edited text" in smtp_server.messages[0][2]
     with pytest.raises(UserError, match="already sent"):
-        sqlite_store.run(replies.discard_outbox, oid)
+        sqlite_store.run(outbox.discard_outbox, oid)
 
 
 @pytest.mark.parametrize("point", ["greeting", "mail", "rcpt", "data"])

@@ -52,7 +52,8 @@ def run(ctx: Context) -> int:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     store = Store(sqlite_url(path))
     if is_empty(store):  # new, or a build that was interrupted before it committed
-        build_demo(store, me=ctx.config.agent.username, my_name=ctx.config.agent.name)
+        me = ctx.config.agent
+        build_demo(store, me=me.username, my_name=me.name or me.username)
     if args.build_only:
         print(sqlite_url(path))
         return 0

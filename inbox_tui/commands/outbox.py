@@ -48,7 +48,8 @@ def run_flush(ctx: Context) -> int:
 
     report = asyncio.run(flush_outbox(ctx.store, ctx.config))
     if ctx.args.json:
-        print(json.dumps(report.__dict__))
+        # No ``me`` here: every row is counted above, and ``others`` is always empty.
+        print(json.dumps({k: v for k, v in report.__dict__.items() if k != "others"}))
     else:
         print(flush_sentence(report))
     return 1 if report.failed else 0
@@ -124,7 +125,7 @@ def _aware(dt):  # type: ignore[no-untyped-def]
 
 
 def run_retry(ctx: Context) -> int:
-    from inbox_tui.services.replies import retry_outbox
+    from inbox_tui.services.outbox import retry_outbox
 
     ctx.store.run(retry_outbox, ctx.args.id)
     print(f"Reply {ctx.args.id} queued again.")
@@ -142,7 +143,7 @@ def run_cancel(ctx: Context) -> int:
 
 
 def run_discard(ctx: Context) -> int:
-    from inbox_tui.services.replies import discard_outbox
+    from inbox_tui.services.outbox import discard_outbox
 
     ctx.store.run(discard_outbox, ctx.args.id)
     print(f"Reply {ctx.args.id} discarded.")

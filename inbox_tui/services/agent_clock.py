@@ -14,7 +14,7 @@ import re
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 
-from inbox_tui.when import SNOOZE_PRESETS, local_zone_name, snooze_until
+from inbox_tui.when import SNOOZE_PRESETS, in_words, local_zone_name, snooze_until
 
 DAY_TIME = "%a %d %b %H:%M"  # "Mon 07 Dec 09:00"
 
@@ -77,3 +77,21 @@ def snooze_presets(now: datetime, zone: str) -> list[tuple[str, str, str]]:
         (value, label, agent_time(read_time(value, now, zone), zone))
         for value, label in SNOOZE_PRESETS
     ]
+
+
+def as_understood(until: datetime, now: datetime, zone: str) -> str:
+    """A typed time as it will be read, for the row Enter takes: "in 3 hours — Wed 18 Nov
+    18:30 CET" (walk8: with "3h" typed the first row was still the "1 hour" preset)."""
+    return f"{in_words(until - now)} — {agent_time(until, zone)}"
+
+
+def typed_time(text: str, now: datetime, zone: str) -> tuple[str, str] | None:
+    """Text typed in the snooze picker as ``(value, the time as understood)`` when it is
+    a time ("3h" → "in 3 hours — …"); None when it only filters the presets; ValueError
+    (one sentence) when it reads as a time but is not one (``when.typed_snooze``)."""
+    from inbox_tui.when import typed_snooze
+
+    value = typed_snooze(text, now, zone_of(zone))
+    if value is None:
+        return None
+    return value, as_understood(read_time(value, now, zone), now, zone)

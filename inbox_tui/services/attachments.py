@@ -24,7 +24,7 @@ from sqlmodel import Session, col
 
 from inbox_tui.errors import UserError
 from inbox_tui.mail.outgoing import OutgoingAttachment, guess_type
-from inbox_tui.models import FORWARD_SOURCE, AttachmentStatus, Blob, Direction, Message
+from inbox_tui.models import FORWARD_SOURCE, Agent, AttachmentStatus, Blob, Direction, Message
 from inbox_tui.sanitize import one_line, safe_filename, short_filename
 from inbox_tui.services import core
 from inbox_tui.store import blobs
@@ -44,7 +44,9 @@ class AttachmentInfo:
     sha256: str | None
     status: str
     note: str | None
-    author: str = ""  # who sent the message it came with (untrusted: sanitise)
+    # Who sent the message it came with (untrusted: sanitise): an agent by the name the
+    # store has now (one name per agent, whatever each message was written under).
+    author: str = ""
     sent_at: datetime | None = None
     internal: bool = False  # attached to an internal note (never sent to anyone)
     kind: str = "customer"  # the message's: customer, reply, forward or note (``kind_of``)
@@ -107,13 +109,17 @@ def list_attachments(session: Session, conversation_id: int) -> list[AttachmentI
             col(Message.sent_at),
             col(Message.direction),
             col(Message.source),
+            col(Agent.name),
+            col(Agent.username),
         )
+        .outerjoin(Agent, col(Agent.id) == col(Message.agent_id))
         .where(col(Message.conversation_id) == conversation_id)
         .where(col(Message.attachments).is_not(None))
         .order_by(col(Message.sent_at), col(Message.id))
     ).all()
     out = []
-    for row_id, mid, raw, name, addr, sent_at, direction, source in rows:
+    for row_id, mid, raw, name, addr, sent_at, direction, source, agent, username in rows:
+        author = (agent or username) if username else (name or addr)
         for pos, item in enumerate(entries(raw)):
             sha = item.get("sha256")
             out.append(
@@ -129,7 +135,7 @@ def list_attachments(session: Session, conversation_id: int) -> list[AttachmentI
                     sha256=str(sha) if sha else None,
                     status=str(item.get("status") or "not_kept"),
                     note=str(item["note"]) if item.get("note") else None,
-                    author=name or addr or "",
+                    author=author or "",
                     sent_at=sent_at,
                     internal=direction == Direction.NOTE.value,
                     kind=kind_of(direction, source),

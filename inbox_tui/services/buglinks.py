@@ -8,16 +8,18 @@ the note, in the conversation's history and undoable like any note.
 
 When the bug is fixed, ``fixed`` applies one macro to every linked conversation, in
 batches (one transaction each, so the UI and other agents never wait on thousands), and
-records a ``followed_up`` event on each: running it again skips them, so every customer
-hears once. A closed conversation is reopened (a status change, undoable like any)
-before the macro replies, and the reply goes through the exactly-once outbox.
+records a ``followed_up`` event on each (naming its reply's outbox row): running it
+again skips them, so every customer hears once; one whose reply was taken back (undo
+send) was never heard, and is followed up again. A closed conversation is reopened (a
+status change, undoable like any) before the macro replies, and the reply goes through
+the exactly-once outbox.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +29,7 @@ from sqlmodel import Session, select
 from inbox_tui import sanitize
 from inbox_tui.config import Config
 from inbox_tui.errors import UserError
-from inbox_tui.models import EventKind, Status, Tag, TagKind
+from inbox_tui.models import EventKind, Outbox, OutboxStatus, Status, Tag, TagKind
 from inbox_tui.services import bugrefs, core, macros, triage, wording
 from inbox_tui.services.bugrefs import DEFAULT_PATTERN as DEFAULT_PATTERN
 from inbox_tui.services.bugrefs import BugLinkError as BugLinkError
@@ -145,11 +147,20 @@ def plan_fixed(session: Session, ref: str, macro: str, pattern: str | None = Non
 
 def followed_up(session: Session, ref: str) -> set[int]:
     """The conversations already followed up for ``ref`` (``fixed`` skips them)."""
-    return {
-        int(cid)
-        for cid, data in session.execute(_FOLLOWED, {"like": bugrefs.like(ref)}).all()
-        if json.loads(data or "{}").get("ref") == ref
-    }
+    rows = session.execute(_FOLLOWED, {"like": bugrefs.like(ref)}).all()
+    return {cid for cid, r in _standing(session, rows) if r == ref}
+
+
+def _standing(session: Session, rows: Sequence[Any]) -> list[tuple[int, Any]]:
+    """``(conversation_id, data)`` rows of ``followed_up`` events as (conversation, ref),
+    without the follow-ups whose reply was taken back (undo send: the customer never
+    heard, so ``fixed`` answers them again)."""
+    found = [(int(cid), json.loads(data or "{}")) for cid, data in rows]
+    taken_back: set[int | None] = set()
+    if any("outbox" in d for _, d in found):  # few rows are ever taken back: by status
+        cancelled = select(Outbox.id).where(Outbox.status == OutboxStatus.CANCELLED.value)
+        taken_back = set(session.exec(cancelled).all())
+    return [(cid, d.get("ref")) for cid, d in found if d.get("outbox") not in taken_back]
 
 
 def check_category(
@@ -193,22 +204,52 @@ def follow_up(
     ``ref`` yet (checked again here, under the conversation's lock, so two agents running
     it at once never answer a customer twice), closed ones reopened by the reply.
     ``category``: for a macro that closes, tagged on those without one."""
-    agent = core.ensure_agent(session, actor)
     done = 0
     for cid in ids:
         conv = core.lock_conversation(session, cid)
         already = session.execute(
-            text("SELECT data FROM event WHERE conversation_id = :c AND kind = 'followed_up'"),
+            text(
+                "SELECT conversation_id, data FROM event "
+                "WHERE conversation_id = :c AND kind = 'followed_up'"
+            ),
             {"c": cid},
         ).all()
-        if any(json.loads(d or "{}").get("ref") == ref for (d,) in already):
+        if any(r == ref for _, r in _standing(session, already)):
             continue
         if conv.status == Status.CLOSED.value:
             triage.set_status(session, actor, cid, Status.OPEN, cause="follow-up")
-        macros.apply_macro(session, actor, cid, macro, config=config, category=category)
-        core.record(session, conv, agent, EventKind.FOLLOWED_UP, {"ref": ref, "macro": macro})
+        applied = macros.apply_macro(session, actor, cid, macro, config=config, category=category)
+        record_follow_up(session, actor, cid, ref, applied.outbox_id, macro)
         done += 1
     return done
+
+
+def record_follow_up(
+    session: Session,
+    actor: str,
+    conversation_id: int,
+    ref: str,
+    outbox: int | None,
+    macro: str | None = None,
+) -> None:
+    """The ``followed_up`` event of ``ref`` on one conversation, naming its reply's
+    outbox row: that reply taken back (undo send), it is no follow-up; sent again from
+    the composer undo send reopened (``Review.follows_up``), it is one again."""
+    data: dict[str, Any] = {"ref": ref, "macro": macro}
+    if outbox is not None:
+        data["outbox"] = outbox
+    conv = core.lock_conversation(session, conversation_id)
+    core.record(session, conv, core.ensure_agent(session, actor), EventKind.FOLLOWED_UP, data)
+
+
+def follow_up_of(session: Session, conversation_id: int, outbox: int) -> str | None:
+    """The bug whose follow-up the reply in outbox row ``outbox`` is, or None."""
+    rows = session.execute(
+        text("SELECT data FROM event WHERE conversation_id = :c AND kind = 'followed_up'"),
+        {"c": conversation_id},
+    ).all()
+    datas = [json.loads(d or "{}") for (d,) in rows]
+    return next((str(d["ref"]) for d in datas if d.get("outbox") == outbox and d.get("ref")), None)
 
 
 def batches(ids: list[int], size: int = BATCH) -> Iterator[list[int]]:
@@ -266,10 +307,10 @@ def known_refs(session: Session, pattern: str | None = None) -> list[KnownRef]:
         convs = {r: set(bugrefs.mentioned(session, r)) for r in ranked}
         ranked.sort(key=lambda r: (-len(convs[r]), r))
     followed: dict[str, set[int]] = {}
-    for cid, data in session.execute(
+    rows = session.execute(
         text("SELECT conversation_id, data FROM event WHERE kind = 'followed_up'")
-    ).all():
-        ref = json.loads(data or "{}").get("ref")
+    ).all()
+    for cid, ref in _standing(session, rows):
         if isinstance(ref, str):
-            followed.setdefault(ref, set()).add(int(cid))
+            followed.setdefault(ref, set()).add(cid)
     return [KnownRef(r, len(convs[r]), len(followed.get(r, set()) & convs[r])) for r in ranked]

@@ -87,6 +87,10 @@ def send_reply(
         )
     if article_id is not None:
         record_article_sent(session, actor, conversation_id, article_id, outbox=outbox_id)
+    if review is not None and review.follows_up and outbox_id is not None:
+        from inbox_tui.services.buglinks import record_follow_up
+
+        record_follow_up(session, actor, conversation_id, review.follows_up, outbox_id)
     return _sent(session, outbox_id, config)
 
 

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, func, select
 
 from inbox_tui.errors import UserError
 from inbox_tui.ingest.summary import append_message as fold_message
@@ -171,3 +172,46 @@ def labels(session: Session, ids: list[int], named: int = 8) -> list[str]:
             who = name or email or ""
             found[int(cid)] = f"#{cid} {subject or '(no subject)'}" + (f" · {who}" if who else "")
     return [found.get(i, f"#{i}") for i in head] + [f"#{i}" for i in ids[named:]]
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A conversation as a confirmation lists it: its label (``labels``, or the list
+    row's subject) and what the agent should know of it before saying yes (``marks``:
+    "your unsent draft stays", "already answered"). The screen shows every mark whole
+    and shortens the label to make room."""
+
+    id: int
+    label: str
+    marks: tuple[str, ...] = ()
+
+
+def listed(ids: list[int], names: list[str], marks: dict[str, set[int]]) -> list[Listed]:
+    """``ids`` named by ``names``, each with the marks (keys of ``marks``) it is among."""
+    return [
+        Listed(i, name, tuple(mark for mark, among in marks.items() if i in among))
+        for i, name in zip(ids, names, strict=True)
+    ]
+
+
+ANSWERED_MARK = "already answered"
+
+
+def answered(session: Session, ids: list[int], since: datetime | None = None) -> set[int]:
+    """Which of ``ids`` we have answered (a reply of an agent, sent or waiting in the
+    outbox) since ``since``, or, without it, since the customer last wrote: a reply
+    sent to all of them would be a second one there."""
+    if not ids:
+        return set()
+    query = (
+        select(Message.conversation_id)
+        .join(Conversation, col(Conversation.id) == Message.conversation_id)
+        .where(col(Message.conversation_id).in_(ids))
+        .where(Message.direction == Direction.OUTBOUND.value)
+    )
+    if since is not None:
+        query = query.where(col(Message.sent_at) >= since)
+    else:
+        customer = func.coalesce(Conversation.last_customer_at, Conversation.created_at)
+        query = query.where(col(Message.sent_at) > customer)
+    return set(session.exec(query.distinct()).all())

@@ -25,7 +25,7 @@ from sqlmodel import Session, col, delete, select
 from inbox_tui import sanitize
 from inbox_tui.errors import UserError
 from inbox_tui.models import Agent, Conversation, Draft, utcnow
-from inbox_tui.services.core import conversation_not_found, ensure_agent, labels
+from inbox_tui.services.core import Listed, conversation_not_found, ensure_agent, labels, listed
 from inbox_tui.store import insert_or_get
 
 # A draft is text an agent typed; a paste of a whole log file is not a reply.
@@ -44,7 +44,8 @@ class DraftInfo:
 
 def join_texts(first: str, then: str) -> str:
     """``then`` after ``first``, a blank line between when both have text: how a kept
-    draft and what comes next (a macro's text, keys typed while it loaded) meet."""
+    draft and what a flow adds (a macro's text, an article) meet. Typed text is never
+    joined so: it goes where the cursor is (``keep_typed``, the composer's held keys)."""
     if first.strip() and then.strip():
         return first.rstrip("\n") + "\n\n" + then.lstrip("\n")
     return first if first.strip() else then
@@ -140,11 +141,13 @@ def keep_typed(
     session: Session, actor: str, conversation_id: int, typed: str, *, kind: str = "reply"
 ) -> bool:
     """Keep text typed into a composer that closed before its kept draft arrived: after
-    that draft, never instead of it. Returns True when a draft is kept."""
+    that draft, never instead of it, exactly where it would have gone typed once the
+    draft was in (the cursor at its end: " more" onto "hello" is "hello more", not a
+    paragraph of its own, walk9). Returns True when a draft is kept."""
     if not typed.strip():
         return get_draft(session, actor, conversation_id, kind=kind) is not None
     kept = get_draft(session, actor, conversation_id, kind=kind) or ""
-    return save_draft(session, actor, conversation_id, join_texts(kept, typed), kind=kind)
+    return save_draft(session, actor, conversation_id, kept + typed, kind=kind)
 
 
 def keep_composer_text(
@@ -228,7 +231,7 @@ def _agent_id(session: Session, username: str) -> int | None:
     return session.exec(select(Agent.id).where(Agent.username == username)).first()
 
 
-DRAFT_MARK = " · your unsent draft stays"
+DRAFT_MARK = "your unsent draft stays"
 
 
 def drafted(session: Session, actor: str, ids: list[int]) -> set[int]:
@@ -246,12 +249,8 @@ def drafted(session: Session, actor: str, ids: list[int]) -> set[int]:
     )
 
 
-def labels_marking_drafts(session: Session, actor: str, ids: list[int]) -> list[str]:
-    """How a bulk confirmation names ``ids`` (``core.labels``), each holding the agent's
+def labels_marking_drafts(session: Session, actor: str, ids: list[int]) -> list[Listed]:
+    """How a bulk confirmation lists ``ids`` (``core.labels``), each holding the agent's
     unsent reply draft marked: a macro's reply sent to all of them leaves that draft as
     it is (walk7: confirming an incident deleted one, and nothing said so)."""
-    marked = drafted(session, actor, ids)
-    return [
-        label + (DRAFT_MARK if i in marked else "")
-        for i, label in zip(ids, labels(session, ids), strict=True)
-    ]
+    return listed(ids, labels(session, ids), {DRAFT_MARK: drafted(session, actor, ids)})

@@ -14,6 +14,7 @@ else). Edited headers are reported so the TUI can say they were ignored.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 import tempfile
@@ -32,6 +33,24 @@ class EditedReply:
     body: str
     # Header lines the agent changed: (name, what the file says now). Ignored when sending.
     changed_headers: list[tuple[str, str]] = field(default_factory=list)
+    # The first line of a header block that could not be read (None: read, or none):
+    # the block is left out whole and only the text under it is the reply.
+    unreadable: str | None = None
+
+    def notices(self) -> list[str]:
+        """What the agent is told about the headers, one sentence each."""
+        if self.unreadable is not None:
+            return [
+                "The header lines could not be read (at "
+                f"“{sanitize.one_line(self.unreadable, 60)}”), so they were left out and only "
+                "the text under them was kept; who a reply goes to comes from the conversation."
+            ]
+        if self.changed_headers:
+            names = ", ".join(name for name, _ in self.changed_headers)
+            return [
+                f"Changes to {names} were ignored: who a reply goes to comes from the conversation."
+            ]
+        return []
 
 
 def editor_command(configured: Sequence[str] | None = None) -> list[str]:
@@ -50,33 +69,63 @@ def editor_command(configured: Sequence[str] | None = None) -> list[str]:
 
 
 def render(headers: Sequence[tuple[str, str]], body: str) -> str:
-    """The file the editor opens: header lines, a blank line, the text."""
+    """The file the editor opens: header lines, a blank line, the text (the text alone
+    when there are no headers: a note's)."""
+    if not headers:
+        return body
     lines = [f"{name}: {sanitize.one_line(value, 2000)}" for name, value in headers]
     return "\n".join(lines) + "\n\n" + body
 
 
 def parse(text: str, headers: Sequence[tuple[str, str]]) -> EditedReply:
-    """Read an edited file back. The header block is the leading ``Name: value`` lines
-    up to the first blank line; if the agent deleted it, the whole file is the text."""
-    text = sanitize.clean(text)
-    lines = text.split("\n")
+    """Read an edited file back. The header block starts at the first line when that is
+    one of the headers shown (else the whole file is the text: the agent deleted them)
+    and runs to the first blank line. A line starting with whitespace continues the
+    header above it (RFC 5322 folding: editors wrap long To lines so). A block with a
+    line that is neither is not read: it is left out whole (``unreadable``), never
+    added to the text. Without any blank line, the text starts under the headers."""
+    lines = sanitize.clean(text).split("\n")
     shown = dict(headers)
+    first = _FIELD.match(lines[0]) if headers else None  # a note's file is its text
+    if first is None or first.group(1).title() not in (*_HEADER_NAMES, *shown):
+        return EditedReply(body=_text(lines))  # no header block
+    blank = next((i for i, line in enumerate(lines) if not line.strip()), None)
     found: dict[str, str] = {}
-    i = 0
-    while i < len(lines) and lines[i].strip():
-        name, sep, value = lines[i].partition(":")
-        if not sep or name.strip().title() not in (*_HEADER_NAMES, *shown):
+    name = ""
+    end = len(lines) if blank is None else blank
+    for i in range(end):
+        line = lines[i]
+        field_ = _FIELD.match(line)
+        if line[:1] in (" ", "\t"):  # folded: the header above goes on
+            found[name] = f"{found[name]} {line.strip()}"
+        elif field_ is not None and (blank is not None or field_.group(1).title() in shown):
+            name = field_.group(1).title()
+            found[name] = field_.group(2).strip()
+        elif blank is None:  # no blank line: the text starts here
+            end = i
             break
-        found[name.strip().title()] = value.strip()
-        i += 1
-    if found and (i == len(lines) or not lines[i].strip()):
-        body_lines = lines[i + 1 :]
-    else:  # no header block (deleted, or the text starts with a "word:" line)
-        body_lines, found = lines, {}
-    changed = [(n, v) for n, v in found.items() if sanitize.one_line(shown.get(n, ""), 2000) != v]
-    changed += [(n, "") for n in shown if found and n not in found]
-    body = "\n".join(body_lines).rstrip("\n")
-    return EditedReply(body=body, changed_headers=changed)
+        else:
+            return EditedReply(body=_text(lines[blank + 1 :]), unreadable=line)
+    changed = [
+        (n, _squash(v))
+        for n, v in found.items()
+        if _squash(sanitize.one_line(shown.get(n, ""), 2000)) != _squash(v)
+    ]
+    changed += [(n, "") for n in shown if n not in found]
+    return EditedReply(body=_text(lines[end + (blank is not None) :]), changed_headers=changed)
+
+
+# A header line: a field name (letters, digits, hyphens), a colon, the value.
+_FIELD = re.compile(r"([A-Za-z][A-Za-z0-9-]*)[ \t]*:(.*)\Z")
+
+
+def _squash(value: str) -> str:
+    """A header's value with its whitespace runs as one space (folding is not a change)."""
+    return " ".join(value.split())
+
+
+def _text(lines: list[str]) -> str:
+    return "\n".join(lines).rstrip("\n")
 
 
 def edit_reply(

@@ -305,6 +305,22 @@ def confirmed(session: Session, since: datetime) -> list[Confirmed]:
     return sorted(out.values(), key=lambda c: c.confirmed_at, reverse=True)
 
 
+def confirmation_list(session: Session, actor: str, burst: Burst) -> list[core.Listed]:
+    """How the incident's confirmation lists the burst's conversations: each one we have
+    answered since the burst's first message marked "already answered" (a macro's reply
+    there is a second one; walk8: the confirmation did not say), and each holding
+    ``actor``'s unsent reply draft marked (the macro's reply leaves it as it is)."""
+    from inbox_tui.services.drafts import DRAFT_MARK, drafted
+
+    ids = burst.conversations
+    since = burst.since or burst.window_start
+    marks = {
+        core.ANSWERED_MARK: core.answered(session, ids, since),
+        DRAFT_MARK: drafted(session, actor, ids),
+    }
+    return core.listed(ids, core.labels(session, ids), marks)
+
+
 def burst_view(burst: Burst) -> str:
     """The list view of a burst's conversations (``conversations.view_filter``)."""
     return f"burst:{burst.key}:" + ",".join(str(c) for c in burst.conversations)

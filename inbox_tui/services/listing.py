@@ -98,3 +98,11 @@ def list_title(view: str, query: str, everywhere: bool) -> str:
     if not query:
         return view_label(view)
     return f"Search: {query} in {view_label(EVERYTHING if everywhere else view)}"
+
+
+def other_scope(view: str, everywhere: bool) -> str | None:
+    """Where Tab in the search box takes a search: from the view to Everything and back;
+    nowhere from Everything itself (walk8: it offered "Tab: Everything" there)."""
+    if view == EVERYTHING:
+        return None
+    return view if everywhere else EVERYTHING

@@ -456,7 +456,8 @@ def _record_applied(
         conv,
         agent,
         EventKind.MACRO_APPLIED,
-        {"macro": info.slug, "name": info.name},
+        # Its reply's row: taken back (undo send), the macro was not used after all.
+        {"macro": info.slug, "name": info.name} | ({"outbox": outbox} if outbox else {}),
         at=now,
     )
 

@@ -32,6 +32,7 @@ from sqlmodel import Session, col, select
 from inbox_tui.errors import UserError
 from inbox_tui.models import (
     FORWARD_SOURCE,
+    Agent,
     Channel,
     Conversation,
     Message,
@@ -58,6 +59,11 @@ class FlushReport:
     logged: int = 0  # the demo: recorded once its undo delay is over, never sent
     last_error: str | None = None
     forwards: dict[str, int] = field(default_factory=dict)  # of each outcome, how many forwarded
+    # With ``flush_outbox(me=...)``: what went of other agents' (any app delivers any
+    # agent's row), by the agent's name; the counts above are then ``me``'s only, so an
+    # app announces its own agent's deliveries (walk10: mei's read "5 replies recorded"
+    # for sam's).
+    others: dict[str, FlushReport] = field(default_factory=dict)
 
     def what(self, outcome: str) -> str:
         """The messages of an outcome ("sent", "logged", ...) counted by what they are:
@@ -69,6 +75,23 @@ class FlushReport:
         parts = [count(n, noun) for n, noun in ((replies, "reply"), (forwards, "forward")) if n]
         return " and ".join(parts) or count(0, "reply")
 
+    def others_failed(self) -> str:
+        """Other agents' replies that could not be sent, named as theirs ("Sam Carter's
+        reply could not be sent: …"), or "": the failure shows in their conversation,
+        and whoever's app tried tells its agent whose it was."""
+        failed = [(name, r) for name, r in self.others.items() if r.failed]
+        if not failed:
+            return ""
+        whose = " and ".join(
+            f"{one_line(name, 60)}'s {_one(r.what('failed'))}" for name, r in failed
+        )
+        return f"{whose} could not be sent: {failed[-1][1].last_error}"
+
+
+def _one(counted: str) -> str:
+    """ "1 reply" as "reply" (Sam Carter's reply), other counts as they are."""
+    return counted[2:] if counted.startswith("1 ") and " and " not in counted else counted
+
 
 class SmtpOutcome(Exception):
     def __init__(self, kind: str, reason: str) -> None:  # kind: temporary | permanent | unknown
@@ -79,7 +102,7 @@ class SmtpOutcome(Exception):
 
 def _claim(
     session: Session, limit: int | None, now: datetime | None = None
-) -> list[tuple[int, str, str, list[str], bytes, int, str, bool]]:
+) -> list[tuple[int, str, str, list[str], bytes, int, str, bool, tuple[str, str]]]:
     now = now or utcnow()
     stale = session.exec(
         select(Outbox)
@@ -114,9 +137,16 @@ def _claim(
                 row.attempts,
                 row.channel,
                 _is_forward(session, row),
+                _owner(session, row),
             )
         )
     return claimed  # type: ignore[return-value]
+
+
+def _owner(session: Session, row: Outbox) -> tuple[str, str]:
+    """Whose reply or forward a row is: (username, name), ("", "") when unknown."""
+    agent = session.get(Agent, row.agent_id) if row.agent_id is not None else None
+    return (agent.username, agent.name or agent.username) if agent is not None else ("", "")
 
 
 def _is_forward(session: Session, row: Outbox) -> bool:
@@ -206,9 +236,12 @@ async def flush_outbox(
     *,
     limit: int | None = None,
     clock: Callable[[], datetime] | None = None,
+    me: str | None = None,
 ) -> FlushReport:
     """Send what is due at ``clock()`` (default: now; a scheduled reply is due at its
-    time). Returns counts; never raises for a delivery failure."""
+    time), whoever's it is. Returns counts; never raises for a delivery failure. With
+    ``me`` (an agent's app), the counts are that agent's rows, and other agents' rows
+    are counted apart by name (``FlushReport.others``)."""
     report = FlushReport()
     # One row at a time: a sender killed mid-send leaves only the reply in flight
     # claimed (unknown outcome, resolved once the claim is stale); the rest stay queued
@@ -218,7 +251,9 @@ async def flush_outbox(
         claimed = await asyncio.to_thread(store.run, _claim, 1, now)
         if not claimed:
             break
-        outbox_id, account_name, mail_from, rcpts, raw, attempts, channel, forward = claimed[0]
+        (outbox_id, account_name, mail_from, rcpts, raw, attempts, channel, forward, owner) = (
+            claimed[0]
+        )
         account = config.accounts.get(account_name)
         if config.demo:  # nothing leaves the demo inbox: the wait is over, record it
             status, error = OutboxStatus.LOGGED.value, None
@@ -250,11 +285,13 @@ async def flush_outbox(
         outcomes = {OutboxStatus.SENT.value: "sent", OutboxStatus.LOGGED.value: "logged"}
         outcomes[OutboxStatus.FAILED.value] = "failed"
         done = outcomes.get(status, "retrying")  # still queued: tried again later
-        setattr(report, done, getattr(report, done) + 1)
+        mine = me is None or owner[0] == me
+        counted = report if mine else report.others.setdefault(owner[1], FlushReport())
+        setattr(counted, done, getattr(counted, done) + 1)
         if forward:
-            report.forwards[done] = report.forwards.get(done, 0) + 1
+            counted.forwards[done] = counted.forwards.get(done, 0) + 1
         if done in ("failed", "retrying"):
-            report.last_error = error
+            counted.last_error = error
     return report
 
 
@@ -386,3 +423,42 @@ def list_outbox(session: Session, statuses: list[str] | None = None) -> list[Out
     if statuses:
         stmt = stmt.where(col(Outbox.status).in_(statuses))
     return list(session.exec(stmt).all())
+
+
+def retry_outbox(session: Session, outbox_id: int, body: str | None = None) -> None:
+    """Queue a failed reply again (optionally with edited text, rebuilt with the same
+    Message-ID so the thread stays right)."""
+    row = session.get(Outbox, outbox_id)
+    if row is None:
+        raise UserError(f"There is no queued reply {outbox_id}.")
+    if row.status not in (OutboxStatus.FAILED.value, OutboxStatus.HELD.value):
+        raise UserError(
+            f"Reply {outbox_id} is {row.status}; only failed or held replies can be resent."
+        )
+    if body is not None:
+        import email
+
+        msg = email.message_from_bytes(row.raw, policy=email.policy.SMTP)
+        # With attachments the text is the first text/plain part; the files stay.
+        text_part = msg.get_body(("plain",)) if msg.is_multipart() else msg  # type: ignore[attr-defined]
+        if text_part is None:
+            raise UserError(f"Reply {outbox_id} has no text part to edit.")
+        text_part.set_content(body.replace("\r\n", "\n"), charset="utf-8")
+        row.raw = msg.as_bytes()
+        if row.message_row_id:
+            m = session.get(Message, row.message_row_id)
+            if m is not None:
+                m.body = body
+    row.status = OutboxStatus.QUEUED.value
+    row.next_attempt_at = utcnow()
+    row.last_error = None
+
+
+def discard_outbox(session: Session, outbox_id: int) -> None:
+    """Give up on a failed or held reply. Its message stays in the thread, marked."""
+    row = session.get(Outbox, outbox_id)
+    if row is None:
+        raise UserError(f"There is no queued reply {outbox_id}.")
+    if row.status == OutboxStatus.SENT.value:
+        raise UserError("That reply was already sent; it cannot be discarded.")
+    row.status = OutboxStatus.DISCARDED.value

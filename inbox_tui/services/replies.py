@@ -91,11 +91,12 @@ def account_for(config: Config, source: str) -> Account | None:
 
 
 def changes_since(
-    session: Session, conversation_id: int, seen_version: int, zone: str = "UTC"
+    session: Session, conversation_id: int, seen_version: int, zone: str = "UTC", me: str = ""
 ) -> list[str]:
     """Plain sentences for replies and notes by others after the agent's view. The
     version counter moves on every change; events after the one that made that version
-    are found by counting back from the newest."""
+    are found by counting back from the newest. Never the agent's own (``me``: walk10,
+    their reply taken back and sent again), nor a reply taken back (never sent)."""
     conv = core.lock_conversation(session, conversation_id)
     newer = conv.version - seen_version
     if newer <= 0:
@@ -107,8 +108,12 @@ def changes_since(
         .order_by(col(Event.id).desc())
         .limit(newer)
     ).all()
+    cancelled = [e.data for e, _, _ in events if e.kind == EventKind.REPLY_CANCELLED.value]
+    taken_back = {json.loads(d or "{}").get("replied_event") for d in cancelled}
     out = []
     for event, name, username in reversed(events):
+        if (me and username == me) or event.id in taken_back:
+            continue
         who = name or username or "The customer"
         when = agent_time(event.at, zone, "%H:%M")  # on the agent's clock (walk6)
         if event.kind == EventKind.REPLIED.value:
@@ -331,9 +336,9 @@ def reply_headers(
     thread = reply_thread(session, conv)
     last_in = last_customer(thread, our_addresses(session, config))
     subject = reply_subject(last_in.subject if last_in and last_in.subject else conv.subject)
-    if conv.channel == Channel.CHAT.value:
+    if conv.channel == Channel.CHAT.value:  # a chat line has no subject
         who = last_in.author_name if last_in else ""
-        return [("To", f"{who} (chat)".strip()), ("Subject", subject)]
+        return [("To", f"{who} (chat)".strip())]
     try:
         to = addressing(
             session, config.agent.username, conversation_id, config=config, reply_all=reply_all
@@ -356,12 +361,16 @@ def _address_list(pairs: list[tuple[str, str]]) -> str:
 
 def signature(session: Session, actor: str, conversation_id: int, *, config: Config) -> str | None:
     """This agent's signature for this conversation's mailbox, placeholders filled in
-    (None when none is configured). Shown in the review step; never added to notes."""
+    (None when none is configured). Shown in the review step; never added to notes, nor
+    to a chat reply: a signature is an email's, and under every line of a live chat
+    it is noise (the bridge names the agent with each line: ``chat_line``'s author)."""
     from inbox_tui.config import signature_for
     from inbox_tui.macros import template
     from inbox_tui.services.placeholders import values_for
 
     conv = core.lock_conversation(session, conversation_id)
+    if conv.channel == Channel.CHAT.value:
+        return None
     account = account_for(config, conv.source)
     raw = signature_for(config, actor, account.name if account else None)
     if raw is None or not raw.strip():
@@ -430,7 +439,7 @@ def queue_reply(
     conv = core.lock_conversation(session, conversation_id)
     if seen_version is not None and not force:
         zone = agent_zone(config.agent.timezone)
-        changes = changes_since(session, conversation_id, seen_version, zone)
+        changes = changes_since(session, conversation_id, seen_version, zone, me=actor)
         if changes:
             raise Collision(changes)
     agent = core.ensure_agent(session, actor)
@@ -753,42 +762,3 @@ def delivery_sentence(status: str, channel: str, config: Config) -> str:
     if delay > 0:
         return f"Reply queued; it is {where} in {delay:.0f} s (undo until then)."
     return f"Reply queued; it is {where}."
-
-
-def retry_outbox(session: Session, outbox_id: int, body: str | None = None) -> None:
-    """Queue a failed reply again (optionally with edited text, rebuilt with the same
-    Message-ID so the thread stays right)."""
-    row = session.get(Outbox, outbox_id)
-    if row is None:
-        raise UserError(f"There is no queued reply {outbox_id}.")
-    if row.status not in (OutboxStatus.FAILED.value, OutboxStatus.HELD.value):
-        raise UserError(
-            f"Reply {outbox_id} is {row.status}; only failed or held replies can be resent."
-        )
-    if body is not None:
-        import email
-
-        msg = email.message_from_bytes(row.raw, policy=email.policy.SMTP)
-        # With attachments the text is the first text/plain part; the files stay.
-        text_part = msg.get_body(("plain",)) if msg.is_multipart() else msg  # type: ignore[attr-defined]
-        if text_part is None:
-            raise UserError(f"Reply {outbox_id} has no text part to edit.")
-        text_part.set_content(body.replace("\r\n", "\n"), charset="utf-8")
-        row.raw = msg.as_bytes()
-        if row.message_row_id:
-            m = session.get(Message, row.message_row_id)
-            if m is not None:
-                m.body = body
-    row.status = OutboxStatus.QUEUED.value
-    row.next_attempt_at = utcnow()
-    row.last_error = None
-
-
-def discard_outbox(session: Session, outbox_id: int) -> None:
-    """Give up on a failed or held reply. Its message stays in the thread, marked."""
-    row = session.get(Outbox, outbox_id)
-    if row is None:
-        raise UserError(f"There is no queued reply {outbox_id}.")
-    if row.status == OutboxStatus.SENT.value:
-        raise UserError("That reply was already sent; it cannot be discarded.")
-    row.status = OutboxStatus.DISCARDED.value

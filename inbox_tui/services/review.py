@@ -65,7 +65,7 @@ class Review:
     mailbox: str | None  # the account's name in the config
     to: Pairs
     cc: Pairs
-    subject: str
+    subject: str  # "" for chat: a chat line has none
     signature: str | None  # the filled-in signature; None: none set up (or chat)
     bcc: Pairs = field(default_factory=list)
     sign: bool = True
@@ -82,6 +82,9 @@ class Review:
     answers: str | None = None  # that message, named: who wrote it, when, its subject
     customers: list[str] = field(default_factory=list)  # the thread's customers (a merge)
     reply_all: bool = False  # reply to all (taking it back reopens it so)
+    # The bug whose follow-up this reply was, taken back (undo send): sent again, it is
+    # that follow-up again (``buglinks``), so ``fixed`` does not answer the customer twice.
+    follows_up: str | None = None
     # What the agent changed here ("recipients", "sign", "files", "send_at"): kept with
     # the draft (``edits``) so closing the composer and opening it again shows them again.
     edited: set[str] = field(default_factory=set)
@@ -100,6 +103,8 @@ class Review:
             out["files"] = list(self.files)
         if "send_at" in self.edited:  # None: "as soon as it can go", chosen after a time
             out["send_at"] = self.send_at.isoformat() if self.send_at is not None else None
+        if self.follows_up:
+            out["follows_up"] = self.follows_up
         return out
 
     def apply_edits(self, edits: dict[str, object]) -> None:
@@ -126,6 +131,8 @@ class Review:
         if isinstance(files, list) and all(isinstance(f, str) for f in files) and not self.chat:
             self.files = list(files)
             self.edited.add("files")
+        if isinstance(edits.get("follows_up"), str) and self.kind == "reply":
+            self.follows_up = str(edits["follows_up"])
         if "send_at" in edits and self.kind == "reply" and not self.chat:
             self.send_at = _moment(edits["send_at"])
             self.edited.add("send_at")
@@ -155,9 +162,13 @@ def reply_review(
     thread = reply_thread(session, conv)
     ours = our_addresses(session, config)
     last_in = answered_message(thread, ours, answering)
-    subject = reply_subject(last_in.subject if last_in and last_in.subject else conv.subject)
-    account = _account(config, conv)
     chat = conv.channel == Channel.CHAT.value
+    subject = (  # a chat line has no subject
+        ""
+        if chat
+        else reply_subject(last_in.subject if last_in and last_in.subject else conv.subject)
+    )
+    account = _account(config, conv)
     problem = None
     to: Pairs = []
     cc: Pairs = []

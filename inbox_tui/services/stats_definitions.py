@@ -8,7 +8,7 @@ DEFINITIONS: dict[str, str] = {
     "conversations_closed": "Distinct conversations this agent closed at least once in the period.",
     "close_events": "Times this agent closed a conversation (close, reopen, close counts twice; but closing again what another action reopened on the way, before the customer wrote, is no new close: a bug follow-up whose macro closes, undo send putting closed back, an undo).",
     "handled_per_day": "Distinct conversations the agent replied to, noted or closed, per working day in the period.",
-    "macros_applied": "Macros applied.",
+    "macros_applied": "Macros applied (not one whose reply was taken back with undo send).",
     "articles_sent": "Help articles sent to customers (one inserted in a reply counts when the reply goes, never if it is taken back).",
     "first_response": "Customer's first message to the first agent reply that went to the customer (notes excluded); counted for conversations whose first message is in the period.",
     "response": "Every customer message (or run of messages) to the next agent reply.",

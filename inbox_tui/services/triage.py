@@ -37,14 +37,18 @@ from inbox_tui.models import (
 from inbox_tui.services import mentions
 from inbox_tui.services.attachments import files_json, read_attachments
 from inbox_tui.services.core import (
+    ANSWERED_MARK,
+    Listed,
     NotFound,
+    answered,
     append_message,
     ensure_agent,
     find_agent,
+    listed,
     lock_conversation,
     record,
 )
-from inbox_tui.services.drafts import delete_draft, drafted
+from inbox_tui.services.drafts import DRAFT_MARK, delete_draft, drafted
 from inbox_tui.store import insert_or_get
 
 if TYPE_CHECKING:
@@ -427,15 +431,27 @@ class BulkTargets:
     kept: list[int]
     dropped: list[str]
     drafted: set[int] = field(default_factory=set)  # the kept holding the agent's draft
+    answered: set[int] = field(default_factory=set)  # ... we answered since the customer wrote
+
+    def listed(self, names: list[str]) -> list[Listed]:
+        """The kept, named by ``names``, as the confirmation lists them: marked where
+        the agent's draft stays and where a reply would be a second one."""
+        marks = {ANSWERED_MARK: self.answered, DRAFT_MARK: self.drafted}
+        return listed(self.kept, names, marks)
 
 
 def bulk_targets(
-    session: Session, ids: list[int], seen: dict[int, str], actor: str | None = None
+    session: Session,
+    ids: list[int],
+    seen: dict[int, str],
+    actor: str | None = None,
+    replies: bool = False,
 ) -> BulkTargets:
     """Re-check a selection when its action is confirmed: a conversation closed since it
     was selected (``seen``: its status then), by another agent or elsewhere, or gone
     (merged away), is left out, and the sentence says who closed it. ``actor``: which
-    kept ones hold their unsent draft (the confirmation says it stays)."""
+    kept ones hold their unsent draft (the confirmation says it stays); ``replies``: the
+    action replies to each, so which we answered since the customer last wrote."""
     kept: list[int] = []
     dropped: list[str] = []
     for cid in ids:
@@ -450,7 +466,7 @@ def bulk_targets(
             continue
         kept.append(cid)
     marked = drafted(session, actor, kept) if actor is not None else set()
-    return BulkTargets(kept, dropped, marked)
+    return BulkTargets(kept, dropped, marked, answered(session, kept) if replies else set())
 
 
 def _closed_by(session: Session, cid: int) -> str:

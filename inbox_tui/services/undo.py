@@ -315,11 +315,48 @@ def _restore(session: Session, actor: str, conv: Conversation, net: _Net, now: d
     if net.assignee is not None and net.assignee[0] != net.assignee[1]:
         triage.assign(session, actor, conv.id, net.assignee[0], at=now)
     if net.status is not None and net.status[0] != net.status[1]:
-        status, until = net.status[0]
-        if status == Status.SNOOZED.value and (until is None or until <= now):
-            # The snooze would have ended by now: what it would have woken to.
-            status, until = Status.OPEN.value, None
-        triage.set_status(session, actor, conv.id, Status(status), until, at=now, cause="undo")
+        _put_status(session, actor, conv.id, net.status[0], now, "undo")
+
+
+def _put_status(
+    session: Session,
+    actor: str,
+    conversation_id: int,
+    before: tuple[str, datetime | None],
+    now: datetime,
+    cause: str,
+) -> None:
+    status, until = before
+    if status == Status.SNOOZED.value and (until is None or until <= now):
+        # The snooze would have ended by now: what it would have woken to.
+        status, until = Status.OPEN.value, None
+    triage.set_status(session, actor, conversation_id, Status(status), until, at=now, cause=cause)
+
+
+def put_back_status(
+    session: Session,
+    actor: str,
+    conv: Conversation,
+    events: list[Event],
+    *,
+    cause: str,
+    now: datetime | None = None,
+) -> bool:
+    """The status one conversation's ``events`` changed (a status change, a snooze),
+    put back as it was before the first of them (a snooze still ahead with its wake
+    time, one that would have ended by now as open), when the conversation is still as
+    the last of them left it (else someone or something moved it since, and that
+    stands). ``cause`` names the taking back (``store.aggregates.UNDOING``). True when
+    it changed."""
+    net = _net([e for e in events if e.kind in _STATUS_KINDS])
+    if net.status is None or net.status[0] == net.status[1]:
+        return False
+    status, until = net.status[1]
+    if conv.status != status or (status == Status.SNOOZED.value and conv.snoozed_until != until):
+        return False
+    assert conv.id is not None
+    _put_status(session, actor, conv.id, net.status[0], now or utcnow(), cause)
+    return True
 
 
 def _summary(nets: dict[int, _Net], subjects: list[tuple[int, str]]) -> str:

@@ -1,8 +1,12 @@
 """Undo send: a reply or forward waits ``[mail] undo_seconds`` in the outbox; until a
 sender claims it, the agent can take it back. Taking back removes the message from the
-thread, marks the outbox row ``cancelled``, puts back the status the reply changed, and
-appends a ``reply_cancelled`` event so the stats drop the reply (the event log itself
-is append-only)."""
+thread, marks the outbox row ``cancelled``, puts back the status the sending changed
+(with the reply: send-and-close, a macro's status or snooze, a follow-up's reopen), and
+appends a ``reply_cancelled`` event so the stats drop the reply and the macro it came
+from (the event log itself is append-only). What else the sending recorded reads the
+outbox row: a bug follow-up whose reply was taken back is no follow-up
+(``buglinks``), an article sent with it was never sent (``outbox.went_out``). A
+macro's tags and assignment stay: they are still true, and ``undo`` takes them back."""
 
 from __future__ import annotations
 
@@ -25,10 +29,9 @@ from inbox_tui.models import (
     Message,
     Outbox,
     OutboxStatus,
-    Status,
     ThreadRef,
 )
-from inbox_tui.services import core, triage
+from inbox_tui.services import core
 
 if TYPE_CHECKING:
     from inbox_tui.config import Config
@@ -118,12 +121,30 @@ def cancel_outbox(session: Session, actor: str, outbox_id: int) -> str:
         EventKind.REPLY_CANCELLED,
         {"outbox": outbox_id, "replied_event": replied[0].id if replied else None},
     )
-    before = json.loads(replied[0].data or "{}").get("status_before") if replied else None
-    if before and before != conv.status and before in (s.value for s in Status):
-        if before == Status.SNOOZED.value:
-            before = Status.OPEN.value  # the snooze time is gone; open is the safe place
-        triage.set_status(session, actor, conv.id, Status(before), cause="undo send")  # type: ignore[arg-type]
+    if replied:
+        _put_back_status(session, actor, conv, replied[0])
     return text
+
+
+def _put_back_status(session: Session, actor: str, conv: Conversation, sent: Event) -> None:
+    """The status the sending changed, as it was before (``undo.put_back_status``):
+    every status change and snooze recorded with the reply, in its transaction (its
+    batch), in this conversation: a send-and-close (closed: the customer was not
+    answered, so it is not done), a follow-up's reopen (a closed conversation reopened
+    only to be answered is closed again), a macro's snooze or status (waiting on an
+    answer nobody got). Unless the conversation moved since (the customer wrote)."""
+    from inbox_tui.services import undo
+
+    if sent.batch is None:
+        return
+    events = session.exec(
+        select(Event)
+        .where(Event.batch == sent.batch)
+        .where(Event.conversation_id == conv.id)
+        .where(col(Event.kind).in_([EventKind.STATUS_CHANGED.value, EventKind.SNOOZED.value]))
+        .order_by(col(Event.id))
+    ).all()
+    undo.put_back_status(session, actor, conv, list(events), cause="undo send")
 
 
 @dataclass
@@ -166,15 +187,20 @@ def take_back(
     forwarded = sent is not None and sent.kind == EventKind.FORWARDED.value
     compose = json.loads(sent.data or "{}").get("compose") if sent is not None else None
     text = cancel_outbox(session, actor, outbox_id)
+    from inbox_tui.services.buglinks import follow_up_of
+
+    bug = None if forwarded else follow_up_of(session, conv_id, outbox_id)
     review = None
     if compose and config is not None:
         from inbox_tui.services.review import review_again
 
         text = str(compose.get("text") or "")
         review = review_again(session, actor, conv_id, compose, config=config)
+        review.follows_up = bug
     conv = session.get(Conversation, conv_id)
     subject = sanitize.one_line(conv.subject if conv else "", 80) or "(no subject)"
-    what = "forward" if forwarded else "reply"
+    # A bug's follow-up says so: F answers it again unless it is sent again from here.
+    what = "forward" if forwarded else f"{sanitize.one_line(bug, 60)} follow-up" if bug else "reply"
     sentence = f"Took back your {what} to #{conv_id} “{subject}”; nothing was sent."
     return TakenBack(text, forwarded, conv_id, sentence, review, subject)
 

@@ -104,6 +104,7 @@ def fold(
 
     The rules are the definitions in ``stats_definitions``: a reply counts only with an
     agent; a reply taken back with undo send (``reply_cancelled``) does not count; a
+    macro whose reply was taken back was not used; a
     reply that waits in the outbox (``"on_send"``: the undo delay, or "send at") counts
     when it goes, at the time of its ``sent`` event, and so does a help article sent
     with it and its send-and-close (which does not count if the conversation left
@@ -116,13 +117,13 @@ def fold(
     no new close (it keeps the close it repeats, and its agent).
     """
     events = list(events)
-    # Undo send: a reply taken back before it went out was never a response.
-    cancelled = {
-        json.loads(data or "{}").get("replied_event")
-        for _, _, kind, _, data in events
-        if kind == "reply_cancelled"
-    }
-    folder = _Folder(conversation_id, cancelled)
+    # Undo send: a reply taken back before it went out was never a response, and the
+    # macro it came from was not used (its ``macro_applied`` names the outbox row).
+    taken = [
+        json.loads(data or "{}") for _, _, kind, _, data in events if kind == "reply_cancelled"
+    ]
+    folder = _Folder(conversation_id, {d.get("replied_event") for d in taken})
+    folder.cancelled_boxes = {d.get("outbox") for d in taken}
     for eid, agent, kind, t, data in events:
         folder.step(eid, agent, kind, t, data)
     conv = ConversationFold(
@@ -143,6 +144,7 @@ class _Folder:
     def __init__(self, conversation_id: int, cancelled: set[int] | None = None) -> None:
         self.conversation_id = conversation_id
         self.cancelled = cancelled or set()
+        self.cancelled_boxes: set[Any] = set()  # outbox rows taken back (undo send)
         self.first_message: int | None = None
         self.first_response: int | None = None
         self.responder: int | None = None
@@ -232,7 +234,8 @@ class _Folder:
         elif kind == "untagged":
             self.tags.discard(str(json.loads(data or "{}").get("tag", "")))
         elif kind == "macro_applied" and agent is not None:
-            self.fact(eid, MACRO, agent, t)
+            if not (data and '"outbox"' in data and self._taken_back(data)):
+                self.fact(eid, MACRO, agent, t)
         elif kind == "article_sent" and agent is not None:
             self.fact(eid, ARTICLE, agent, t)
         elif kind == "rated":
@@ -245,6 +248,10 @@ class _Folder:
                 rating=rating[:10] if isinstance(rating, str) else None,
                 owner=self.closer,
             )
+
+    def _taken_back(self, data: str) -> bool:
+        """Whether the outbox row an event names was taken back (undo send)."""
+        return json.loads(data).get("outbox") in self.cancelled_boxes
 
     def _reply(self, eid: int, agent: int, t: int) -> None:
         if self.first_response is None and self.first_message is not None:

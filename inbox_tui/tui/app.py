@@ -516,7 +516,8 @@ class InboxApp(KeysFollowFocus, App[int]):
         from inbox_tui.services.outbox import flush_outbox
 
         try:
-            report = await flush_outbox(cast(Any, self.store), self.config)
+            # Any app delivers any agent's due rows; it announces its own agent's.
+            report = await flush_outbox(cast(Any, self.store), self.config, me=self.me)
         except UserError as exc:
             self.main.set_status(str(exc))
             return
@@ -535,6 +536,8 @@ class InboxApp(KeysFollowFocus, App[int]):
                 f"{report.what('logged')} recorded (demo: nothing is sent).",
                 seconds=NEWS_SECONDS,
             )
+        elif report.others_failed():
+            self.main.set_status(one_line(report.others_failed(), 300))
 
     # -- help and the command palette ------------------------------------------------
 

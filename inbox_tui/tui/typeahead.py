@@ -160,7 +160,7 @@ class KeysFollowFocus:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._held: list[events.Key] = []
+        self._held: list[events.Key | events.Paste] = []
         self._settled: WeakSet[Screen[Any]] = WeakSet()  # mounted, focus taken
         self._mounted_seen: WeakSet[Screen[Any]] = WeakSet()
         self._waiting_on: Screen[Any] | None = None  # the screen the keys are held for
@@ -174,6 +174,13 @@ class KeysFollowFocus:
         self._unanswered: WeakSet[Screen[Any]] = WeakSet()
 
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Paste) and not event.is_forwarded:
+            # Text pasted while keys are held is held with them, in its place among them
+            # (it went into the box of the screen opening, ahead of the keys before it).
+            if not hasattr(event, _ORDER):
+                setattr(event, _ORDER, next(_order))
+            if self._hold(event):
+                return
         if isinstance(event, events.Key) and not event.is_forwarded:
             if not hasattr(event, _ORDER):
                 split = esc_then_key(self, event)  # type: ignore[arg-type]
@@ -207,12 +214,19 @@ class KeysFollowFocus:
         self._held.clear()
         self._show_held()
 
-    def _hold(self, event: events.Key) -> bool:
+    def _hold(self, event: events.Key | events.Paste) -> bool:
         """Hold ``event`` (True) while the screen on top is opening or holds keys, and
         behind keys already held."""
         screen = self._top()
         if _holds_keys(screen):
-            if event.key == "escape":  # it cancels the step: what was held for it goes
+            if (
+                getattr(event, "key", None) == "escape"
+            ):  # it cancels the step: what was held for it goes
+                closing = getattr(screen, "close_with_held", None)
+                if callable(closing):  # ... to the screen, which keeps it (the composer)
+                    typed, self._held = _as_typed(self._held), []
+                    closing(typed)
+                    return True
                 self.drop_held()
                 return False
         elif not self._held and not self._blocked() and screen in self._settled:
@@ -360,11 +374,13 @@ def _holds_keys(screen: Screen[Any] | None) -> bool:
     return bool(getattr(screen, "HOLDS_KEYS", False))
 
 
-def _as_typed(keys: list[events.Key]) -> str:
-    """Held keys as the text they type (a line end for Enter)."""
+def _as_typed(keys: list[events.Key | events.Paste]) -> str:
+    """Held keys as the text they type (a line end for Enter), pastes with them."""
     text = ""
     for key in sorted(keys, key=lambda k: getattr(k, _ORDER, 0)):
-        if key.key == "enter":
+        if isinstance(key, events.Paste):
+            text += key.text
+        elif key.key == "enter":
             text += "\n"
         elif key.key == "backspace":
             text = text[:-1]
@@ -395,6 +411,13 @@ class InOrderInput(Input):
     backspaces and "INV-2291" left "webINV-2"). Every text box of the app is one."""
 
     _answer_due = False  # an Enter ran submit; its dialog has not answered yet
+
+    def __init__(self, *args: Any, select_on_focus: bool = False, **kwargs: Any) -> None:
+        # Focused, a box keeps its text with the cursor where it was (at the end when it
+        # opens with one), nothing selected: Tab into a recipients line, or into the
+        # search box after ``c``, selected it all, and the next key typed replaced it
+        # (walk10: the existing Cc, the customer's query gone for "/").
+        super().__init__(*args, select_on_focus=select_on_focus, **kwargs)
 
     async def _on_key(self, event: events.Key) -> None:
         if self._answer_due:

@@ -19,7 +19,7 @@ from textual.widgets import Label, Static, TextArea
 from inbox_tui.errors import UserError
 from inbox_tui.sanitize import one_line
 from inbox_tui.services.agent_clock import agent_zone
-from inbox_tui.tui.typeahead import retype, run_binding_now
+from inbox_tui.tui.typeahead import focus_now, retype, run_binding_now
 
 if TYPE_CHECKING:
     from inbox_tui.config import Config
@@ -56,6 +56,15 @@ class _Body(TextArea):
         if self.closed:
             retype(self.app, event)
             return
+        composer = self.screen
+        if isinstance(composer, Composer) and composer.reviewing:  # the review's, in order
+            if composer.review_key(event):
+                event.stop()
+                event.prevent_default()
+                return
+            if not event.is_printable:  # Esc (back to the text), ctrl+s: in order too
+                await run_binding_now(self.app, event)
+            return
         if self.read_only or event.is_printable or event.key in ("enter", "tab"):
             return  # TextArea's own handler inserts it (or the composer's Tab)
         await run_binding_now(self.app, event)
@@ -65,9 +74,13 @@ class Composer(ModalScreen[Draft | None]):
     """Write a reply or a note inline (or in $EDITOR), then review: send / edit / discard.
 
     It opens at once, on the keypress (``loading``), and its starting text (a kept draft,
-    a macro's reply) arrives through ``fill``: what the agent typed meanwhile is in the
-    text box already and stays, after that text. It sits on the lower part of the
-    screen, so the thread behind it keeps the customer's last message in sight."""
+    a macro's reply) arrives through ``fill``. What the agent types meanwhile is held by
+    the app (``HOLDS_KEYS``, tui/typeahead.py) and shown in the text box (``show_held``);
+    once the text is in, the held keys are typed onto it in order, so each lands exactly
+    where it would have typed after the text had come (walk9: a fast " more" onto the
+    draft "hello" read "hello\n\n more"), and ctrl+s and the review's keys act in their
+    turn. It sits on the lower part of the screen, so the thread behind it keeps the
+    customer's last message in sight."""
 
     BINDINGS = [
         # Run by the text box in the order typed (``_Body._on_key``), so "r Hi ctrl+s y" in
@@ -118,21 +131,19 @@ class Composer(ModalScreen[Draft | None]):
         # The agent's time zone: a send-at time is typed and shown on their clock.
         self.zone = agent_zone(config.agent.timezone if config is not None else None)
         self.waiting = loading  # the starting text has not arrived yet (see ``fill``)
+        self.hint_failed = ""  # ... and will not: why (``load_failed``)
         self.save_label = save_label
         self.title_text = title
         self.initial = text
         self.is_note = is_note
         self.reviewing = False
-        # ctrl+s while the starting text loads: the review waits for it, and the keys
-        # typed after ctrl+s wait with it (``action_review``, ``fill``).
-        self._review_when_filled = False
-        self._held_for_review: list[events.Key] = []
         self.headers = headers or []  # shown in the $EDITOR file, never obeyed
         self.autosave = autosave
         self.save_now = save_now  # blocking: used when the app quits with the text open
         self.editor_command = editor_command
         self.open_editor = open_editor
         self._saved_text = text
+        self._typed_meanwhile = ""  # held by the app while the text loads (``show_held``)
         self.mention_names: list[str] = []  # agents' usernames, for @name completion
         self._completion: Completion | None = None
 
@@ -145,6 +156,35 @@ class Composer(ModalScreen[Draft | None]):
             with Horizontal(id="review"):
                 yield Static(id="review-text")
 
+    @property
+    def HOLDS_KEYS(self) -> bool:  # the app reads it as Waiting's attribute
+        """Keys wait while the starting text loads (Esc closes at once with them:
+        ``close_with_held``)."""
+        return self.waiting
+
+    def show_held(self, typed: str) -> None:
+        """The app holds ``typed`` until the starting text has come: shown meanwhile."""
+        self._typed_meanwhile = typed
+        if self.waiting and self.is_mounted:
+            ta = self.query_one(TextArea)
+            ta.text = typed
+            ta.move_cursor(ta.document.end)
+
+    def close_with_held(self, typed: str) -> None:
+        """Esc while the starting text loads (the app hands over what it held): close at
+        once, and what was typed is kept after the kept draft (``Draft.complete``)."""
+        self.waiting = False  # a late ``fill`` does nothing
+        if self.is_mounted:
+            self.query_one(_Body).closed = True  # keys behind the Esc: for the screen under
+        self.dismiss(Draft("closed", typed, complete=False, review=self.review))
+
+    def load_failed(self, sentence: str) -> None:
+        """The starting text will not come: the hint says so, and Esc keeps what was
+        typed (held, shown) after the kept draft, as while it loaded."""
+        self.hint_failed = one_line(sentence, 120)
+        for hint in self.query("#composer-hint").results(Static):  # else composed with it
+            hint.update(self._hint())
+
     def _title(self) -> Text:
         return Text(self.title_text, style="bold", overflow="ellipsis")
 
@@ -152,12 +192,16 @@ class Composer(ModalScreen[Draft | None]):
         hint = "ctrl+s review · ctrl+e edit in $EDITOR · esc close"
         if self.hint_extra:
             hint += f" · {self.hint_extra}"
-        if self.waiting:
+        if self.waiting and self.hint_failed:
+            hint = f"Not loaded: {self.hint_failed} · esc keeps what you typed"
+        elif self.waiting:
             hint = "Loading… (type away: what you type is kept) · esc close"
         return Text(hint, style="dim", overflow="ellipsis")
 
     def on_mount(self) -> None:
         ta = self.query_one(TextArea)
+        if self.waiting and self._typed_meanwhile:  # held before the text box was up
+            ta.text = self._typed_meanwhile
         ta.move_cursor(ta.document.end)  # typing goes on after the text it opened with
         ta.focus()
         if self.autosave is not None:
@@ -168,16 +212,14 @@ class Composer(ModalScreen[Draft | None]):
     def fill(
         self, text: str, *, headers: list[tuple[str, str]] | None = None, title: str | None = None
     ) -> None:
-        """The starting text arrived: it goes first, what was typed meanwhile after it
-        (in order, nothing lost), and the cursor at the end."""
-        from inbox_tui.services.drafts import join_texts
-
+        """The starting text arrived, with the cursor at its end: the keys held meanwhile
+        are typed onto it next (the app releases them, in order, now that the composer
+        no longer ``HOLDS_KEYS``)."""
         if not self.waiting:
             return
         self.waiting = False
         ta = self.query_one(TextArea)
-        typed = ta.text
-        ta.text = join_texts(text, typed)
+        ta.text = text
         ta.move_cursor(ta.document.end)
         self._saved_text = text  # the autosave keeps what was typed on top of it
         self.headers = headers or self.headers
@@ -185,14 +227,6 @@ class Composer(ModalScreen[Draft | None]):
             self.title_text = title
             self.query_one("#composer-title", Label).update(self._title())
         self.query_one("#composer-hint", Static).update(self._hint())
-        if self._review_when_filled:  # ctrl+s came before the text: review it now
-            self._review_when_filled = False
-            ta.read_only = False
-            self.action_review()
-            held, self._held_for_review = self._held_for_review, []
-            for key in held:  # in the order typed, to the review
-                retype(self.app, key)
-            return
         if self.open_editor:
             self.call_after_refresh(self.action_editor)
 
@@ -267,13 +301,7 @@ class Composer(ModalScreen[Draft | None]):
         self._offer()
 
     def action_review(self) -> None:
-        if self.waiting:
-            # ctrl+s before the starting text arrived: the review opens when it does, and
-            # what is typed meanwhile is held for it (it belongs to the review, not the
-            # text: "y" there sends).
-            self._review_when_filled = True
-            self.query_one(TextArea).read_only = True
-            self.notify("The review opens as soon as the text has loaded.", timeout=3)
+        if self._still_loading():  # not from a key: keys wait for the text (HOLDS_KEYS)
             return
         if not self.text.strip() and not self.forwarding:  # a forward's note may be empty
             self.notify("Nothing to send: the text is empty.", severity="warning")
@@ -284,8 +312,9 @@ class Composer(ModalScreen[Draft | None]):
         self.call_after_refresh(self._show_review)  # shown now: fitted to its real width
         # the headers of a reply or forward need the room; a note's files line does not
         self.set_class(self.review is not None and self.review.kind != "note", "-reviewing")
+        # The text keeps the focus (a screen cannot take it), read-only: its keys are
+        # the review's from now on, run in the order typed (``_Body._on_key``).
         self.query_one(TextArea).read_only = True
-        self.focus()  # keys now go to the review, not the text
 
     def _show_review(self) -> None:
         what = self.save_label or ("Save note" if self.is_note else "Send")
@@ -327,21 +356,22 @@ class Composer(ModalScreen[Draft | None]):
         self.dismiss(Draft(action, self.text, review=self.review))
 
     def on_key(self, event: object) -> None:
+        if self.reviewing and isinstance(event, events.Key) and self.review_key(event):
+            event.stop()
+
+    def review_key(self, event: events.Key) -> bool:
+        """A key typed in the review (True: it was the review's). The text box hands its
+        keys here as they come (``_Body._on_key``): left to bubble up, "e!" typed together
+        lost the "!" (it reached the box, still read-only, before the "e" had reached
+        the review)."""
         from inbox_tui.tui.screens.review import review_keys
 
-        if self._review_when_filled and isinstance(event, events.Key):
-            self._held_for_review.append(event)  # typed after ctrl+s: for the review
-            event.stop()
-            event.prevent_default()
-            return
-        if not self.reviewing:
-            return
-        if self.app.screen is not self and isinstance(event, events.Key):
+        if self.app.screen is not self:
             # Typed in the same burst as f, a or w, before their dialog took the focus:
             # it belongs to that dialog (a path holding "y" sent the reply, and crashed).
             retype(self.app, event)
-            return
-        key = getattr(event, "key", "")
+            return True
+        key = event.key
         if key == "y":
             self._send("note" if self.is_note else "send")
         elif key == "c" and not self.is_note and not self.forwarding:
@@ -355,10 +385,8 @@ class Composer(ModalScreen[Draft | None]):
         elif key == "d":
             self.dismiss(None)
         else:
-            return
-        stop = getattr(event, "stop", None)
-        if callable(stop):
-            stop()
+            return False
+        return True
 
     def _edit_review(self, key: str) -> None:
         """The review step's own keys: recipients, signature, files."""
@@ -403,7 +431,7 @@ class Composer(ModalScreen[Draft | None]):
         from datetime import UTC, datetime
 
         from inbox_tui.services import schedule
-        from inbox_tui.services.agent_clock import read_time
+        from inbox_tui.services.agent_clock import as_understood, read_time
         from inbox_tui.tui.widgets.dialogs import FuzzyPicker, PickItem, Prompt
 
         review = self.review
@@ -431,12 +459,12 @@ class Composer(ModalScreen[Draft | None]):
                 review.edited.add("send_at")  # kept with the draft (Esc, restart)
             self._show_review()
 
-        def answer(text: str) -> str | None:  # "3h" typed in the choices: that time
+        def answer(text: str) -> PickItem | None:  # "3h" typed in the choices: that time
             when = schedule.typed_send_at(text, now, zone)
             if when is None:
                 return None  # it only filters the choices
             at["typed"] = when
-            return "typed"
+            return PickItem("typed", as_understood(when, now, zone))
 
         def chosen(value: str | None) -> None:
             if value == "custom":  # with what was typed, and why it does not read
@@ -468,17 +496,20 @@ class Composer(ModalScreen[Draft | None]):
         self.query_one("#review").remove_class("shown")
         ta = self.query_one(TextArea)
         ta.read_only = False
-        ta.focus()
+        # At once, not queued: "e!" typed together put the "!" nowhere (the text box
+        # took the focus after it had gone by).
+        focus_now(ta)
 
     def action_escape(self) -> None:
         """Esc in the review goes back to the text; Esc in the text closes the composer
         and hands the text back (``closed``), so the caller keeps it as a draft."""
         if self.reviewing:
             self._back_to_edit()
+        elif self.waiting:  # not from a key (the app hands those to ``close_with_held``)
+            self.close_with_held(self.text)
         else:
-            complete, self.waiting = not self.waiting, False  # a late ``fill`` does nothing
             self.query_one(_Body).closed = True
-            self.dismiss(Draft("closed", self.text, complete=complete, review=self.review))
+            self.dismiss(Draft("closed", self.text, review=self.review))
 
     def action_editor(self) -> None:
         """Edit the text in $EDITOR (headers visible on top): the app hands the terminal
@@ -503,14 +534,8 @@ class Composer(ModalScreen[Draft | None]):
             self.notify(str(exc), severity="error", markup=False)
             return
         self.query_one(TextArea).text = edited.body
-        if edited.changed_headers:
-            names = ", ".join(name for name, _ in edited.changed_headers)
-            self.notify(
-                f"Changes to {names} were ignored: who a reply goes to comes from the "
-                "conversation.",
-                severity="warning",
-                markup=False,
-            )
+        for notice in edited.notices():  # headers changed, or not readable: said
+            self.notify(notice, severity="warning", markup=False)
         self._autosave()
         self.action_review()
 

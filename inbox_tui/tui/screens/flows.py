@@ -302,32 +302,30 @@ class FlowsBase(Screen[None]):
         (``InsightFlows`` asks; here nothing is asked)."""
         then(None)
 
-    def confirmed(self, flow: Flow, what: str, then: Callable[[], None]) -> None:
+    def confirmed(
+        self, flow: Flow, what: str, then: Callable[[], None], replies: bool = False
+    ) -> None:
         """Run ``then`` at once for one conversation; for a selection, once it has been
         checked again (a conversation closed since it was selected is left out, and the
-        dialog says so) and the agent saw how many and which and said yes."""
+        dialog says so) and the agent saw how many and which and said yes. ``replies``:
+        the action sends each a reply (those answered already are marked)."""
         if not flow.bulk and len(flow.ids) == 1:
             then()
             return
         from inbox_tui.services.triage import bulk_targets
 
         self.gateway.read(
-            self, bulk_targets, list(flow.ids), dict(flow.seen), self.me, reply=BulkChecked,
-            flow=(flow, what, then), group="actions",
+            self, bulk_targets, list(flow.ids), dict(flow.seen), self.me, replies,
+            reply=BulkChecked, flow=(flow, what, then), group="actions",
         )  # fmt: skip
 
     def on_bulk_checked(self, message: BulkChecked) -> None:
-        from inbox_tui.services.drafts import DRAFT_MARK
-
         flow, what, then = message.flow
         targets = message.value
         subjects = dict(zip(flow.ids, flow.subjects, strict=False))
         flow.ids = targets.kept
         flow.subjects = [subjects.get(i, f"#{i}") for i in targets.kept]
-        shown = [
-            s + (DRAFT_MARK if i in targets.drafted else "")
-            for i, s in zip(flow.ids, flow.subjects, strict=True)
-        ]
+        shown = targets.listed(flow.subjects)  # each with its marks (draft, answered)
         if not flow.ids:
             self.notify("Nothing was changed: " + " ".join(targets.dropped), markup=False)
             self.conv_list.clear_selection()

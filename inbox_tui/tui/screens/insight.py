@@ -30,6 +30,7 @@ from inbox_tui.tui.widgets.dialogs import Confirm, FuzzyPicker, PickItem, Prompt
 from inbox_tui.words import count
 
 if TYPE_CHECKING:
+    from inbox_tui.services.core import Listed
     from inbox_tui.services.incidents import Burst
 
 NO_MACRO = "\x00none"
@@ -105,7 +106,7 @@ def _fix_macros(
 
 def _fix_plan(
     session: Any, me: str, ref: str, slug: str, pattern: str | None
-) -> tuple[Any, list[str]]:
+) -> tuple[Any, list[Listed]]:
     from inbox_tui.services.buglinks import plan_fixed
     from inbox_tui.services.drafts import labels_marking_drafts
 
@@ -238,18 +239,18 @@ class InsightFlows(TriageFlows):
         from inbox_tui.services.incidents import burst_view
 
         self.show_view(burst_view(burst))
-        from inbox_tui.services.drafts import labels_marking_drafts
+        from inbox_tui.services.incidents import confirmation_list
 
         self.gateway.read(
-            self, labels_marking_drafts, self.me, burst.conversations, reply=BurstLabelsLoaded,
-            flow=burst, group="pickers",
+            self, confirmation_list, self.me, burst, reply=BurstLabelsLoaded, flow=burst,
+            group="pickers",
         )  # fmt: skip
 
     def on_burst_labels_loaded(self, message: BurstLabelsLoaded) -> None:
         from inbox_tui.services.incidents import dismiss
 
         burst: Burst = message.flow
-        labels: list[str] = message.value
+        labels: list[Listed] = message.value
         items = [
             PickItem("confirm", "Confirm as an incident…", "name, macro, bug"),
             PickItem("dismiss", "Dismiss: not an incident", "it is not raised again"),
@@ -279,7 +280,7 @@ class InsightFlows(TriageFlows):
 
         return after
 
-    def _ask_incident_name(self, burst: Burst, labels: list[str]) -> None:
+    def _ask_incident_name(self, burst: Burst, labels: list[Listed]) -> None:
         from inbox_tui.services.incidents import incident_tag, suggested_name
 
         def check(value: str) -> str | None:
@@ -299,7 +300,7 @@ class InsightFlows(TriageFlows):
             named,
         )  # fmt: skip
 
-    def _ask_incident_macro(self, burst: Burst, labels: list[str], name: str) -> None:
+    def _ask_incident_macro(self, burst: Burst, labels: list[Listed], name: str) -> None:
         title = f"Answer all {burst.count} with a macro? (preview for #{burst.conversations[0]})"
         picker = FuzzyPicker(title, [], loading=True, with_preview=True)
 
@@ -340,7 +341,7 @@ class InsightFlows(TriageFlows):
     def _ask_incident_bug(
         self,
         burst: Burst,
-        labels: list[str],
+        labels: list[Listed],
         name: str,
         macro: tuple[str, str] | None,
         category: str | None = None,
@@ -396,14 +397,21 @@ class InsightFlows(TriageFlows):
     def action_fixed(self) -> None:
         flow = self.begin(single=True) if self.conv_list.current_row() or self.open_id else None
         cid = flow.ids[0] if flow else None
+        # Keys typed while the bugs are asked for are held for the picker that follows
+        # (walk10: "F" then a bug's name in one burst lost the name to the list).
+        waiting = Waiting("Finding the linked bugs… (Esc cancels)")
+        self.app.push_screen(waiting)
         self.gateway.read(
             self, _fix_choices, cid, self.config.bug_pattern, reply=FixChoicesLoaded,
-            flow=flow or Flow([]), group="pickers",
+            flow=(flow or Flow([]), waiting), group="pickers",
         )  # fmt: skip
 
     def on_fix_choices_loaded(self, message: FixChoicesLoaded) -> None:
         own, known = message.value
-        cid = message.flow.ids[0] if message.flow.ids else None
+        flow, waiting = message.flow
+        if waiting.handoff() is None:  # Esc while it was asked
+            return
+        cid = flow.ids[0] if flow.ids else None
         if len(own) == 1:
             self._ask_fix_macro(own[0], cid)
             return
@@ -429,10 +437,12 @@ class InsightFlows(TriageFlows):
         picker = FuzzyPicker(title, [], loading=True, with_preview=True)
 
         def chosen(slug: str | None) -> None:
-            if slug:
+            if slug:  # the confirmation's keys typed with the Enter wait for it
+                waiting = Waiting("Counting the linked conversations… (Esc cancels)")
+                self.app.push_screen(waiting)
                 self.gateway.read(
                     self, _fix_plan, self.me, ref, slug, self.config.bug_pattern, reply=FixPlanLoaded,
-                    flow=(slug, _label(picker, slug)), group="pickers",
+                    flow=(slug, _label(picker, slug), waiting), group="pickers",
                 )  # fmt: skip
 
         self.app.push_screen(picker, chosen)
@@ -443,7 +453,10 @@ class InsightFlows(TriageFlows):
 
     def on_fix_plan_loaded(self, message: FixPlanLoaded) -> None:
         plan, labels = message.value
-        slug, name = message.flow
+        slug, name, waiting = message.flow
+        if waiting.handoff() is None:
+            self.notify("Nothing was queued.", markup=False)
+            return
         n, done = len(plan.to_follow_up), len(plan.linked) - len(plan.to_follow_up)
         if not n:
             self.notify(

@@ -181,6 +181,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel, PaneFlows)
         self._opening: int | None = None  # opened from the list, its thread not here yet
         self._opening_reads = Awaited(ANSWER_SECONDS)
         self._keys_for: tuple[int, int, bool] | None = None  # what the footer shows
+        self._top_count: tuple[int, bool] | None = None  # the header's count (exact or "+")
         self._early = False  # the list shows the first page read before the store opened
         self._shown_what: tuple[str, str, bool, bool] | None = None  # what the list shows
         # The list's rows asked for (each reload, each write, c's search): keys for the
@@ -242,6 +243,8 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel, PaneFlows)
         self.set_class(not wide, "-narrow")
         self.set_class(event.size.width < PANE_BESIDE_MIN_WIDTH, "-cramped")
         self._show_keys()
+        if self._top_count is not None:  # the header's lines for the new width
+            self._set_top(*self._top_count)
         if not self.has_class("-reading"):
             # The layout changed under the cursor: what the thread (a preview at 140
             # columns and wider) and the pane show must be the cursor's conversation,
@@ -276,24 +279,26 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel, PaneFlows)
         repaint_in_this_frame(keys)  # in the paint of what changed them (the thread opened)
 
     def _set_top(self, total: int, exact: bool = True) -> None:
-        from inbox_tui.services.listing import EVERYTHING, list_title, view_label
+        from inbox_tui.services.listing import list_title, other_scope, view_label
+        from inbox_tui.tui.widgets.top_line import fit_header
 
-        text = Text()
-        text.append("inbox-tui ", style="bold")
+        self._top_count = (total, exact)
         shown = list_title(self.view, self.query_text, self.search_everywhere)
         if self.by_time_left:  # "Needs reply, oldest first · by time left" said both
             shown = shown.replace(", oldest first", "")
-        text.append(f"· {one_line(shown, 100)} ({total:,}{'' if exact else '+'})")
+        parts = [Text(f"{one_line(shown, 100)} ({total:,}{'' if exact else '+'})")]
         if self.by_time_left:
-            text.append(" · by time left", style="bold")
+            parts.append(Text("by time left", style="bold"))
         sel = len(self.conv_list.selected)
         if sel:  # before the Tab hint: at 80 columns a long query cut it off the line
-            text.append(f" · {sel} selected", style="bold yellow")
-        if self.query_text.strip():
-            other = self.view if self.search_everywhere else EVERYTHING
-            text.append(f" · Tab: {one_line(view_label(other), 30)}", style="italic")
-        text.append(f" · {one_line(self.me, 30)}", style="dim")
-        self.query_one("#top", Static).update(text)
+            parts.append(Text(f"{sel} selected", style="bold yellow"))
+        other = other_scope(self.view, self.search_everywhere)
+        if self.query_text.strip() and other is not None:
+            parts.append(Text(f"Tab: {one_line(view_label(other), 30)}", style="italic"))
+        parts.append(Text(one_line(self.me, 30), style="dim"))
+        width = self.size.width - 2 if self.size.width else 1000  # laid out again on resize
+        top = fit_header(Text("inbox-tui ", style="bold"), parts, width)
+        self.query_one("#top", Static).update(top)
 
     # -- loading ---------------------------------------------------------------------
 

@@ -50,8 +50,8 @@ def review_keys(review: Review) -> tuple[str, ...]:
     """The keys the review step of this kind takes (besides send, edit, discard)."""
     if review.kind == "note":
         return ("f", "F")
-    if review.chat:
-        return ("s",)
+    if review.chat:  # no addresses, files or signature in a chat line
+        return ()
     return ("a", "s", "f", "F")
 
 
@@ -97,7 +97,8 @@ def review_text(
         row("To", _people(review.to), "" if review.to else "bold red")
         row("Cc", _people(review.cc) if review.cc else "(nobody)")
         row("Bcc", _people(review.bcc) if review.bcc else "(nobody)")
-    row("Subject", one_line(review.subject, 200))
+    if not review.chat:  # a chat line has no subject
+        row("Subject", one_line(review.subject, 200))
     if review.kind == "reply" and review.answers and len(review.customers) > 1:
         # A merge joined two customers' mail: say whose message this reply answers.
         others = len(review.customers) - 1
@@ -117,30 +118,31 @@ def review_text(
         if review.left_out:
             what += f" ({count(review.left_out, 'file')} over the size limit left out)"
         row("Forwards", what, "yellow" if review.left_out else "")
-    row("Files", _files(review))
-    if review.signature is None:
-        row("Signature", "none is set up for this mailbox", "dim")
-    elif review.sign:
-        first = one_line(review.signature.strip().split("\n")[0], 60)
-        row(
-            "Signature",
-            f"added ({first}…)" if "\n" in review.signature.strip() else f"added ({first})",
-        )
-    else:
-        row("Signature", "not added (s adds it)", "yellow")
+    if not review.chat:  # a chat line goes as it is: no files, no signature
+        row("Files", _files(review))
+        row("Signature", *_signature_row(review))
     if review.send_at is not None:  # "send at" (w): held in the outbox until then
         row("Send at", describe(review.send_at, review.customer_offset, zone), "bold yellow")
     if review.missing():
         text.append(one_line(review.missing() or "", 300) + "\n", style="bold red")
-    text.append(send_keys + "\n", style="bold")
-    base = (
-        (REVIEW_KEYS, SHORT_REVIEW_KEYS, TINY_REVIEW_KEYS)
-        if not review.chat
-        else ("s signature on/off",)
-    )
+    text.append(send_keys, style="bold")
+    if review.chat:  # nothing else to change in a chat line
+        return text
+    text.append("\n")
+    base = (REVIEW_KEYS, SHORT_REVIEW_KEYS, TINY_REVIEW_KEYS)
     fitting = [" · ".join(filter(None, (k, more))) for k in base]
     text.append(next((k for k in fitting if len(k) <= width), fitting[-1]), style="dim")
     return text
+
+
+def _signature_row(review: Review) -> tuple[str, str]:
+    """The Signature line's text and style."""
+    if review.signature is None:
+        return "none is set up for this mailbox", "dim"
+    if not review.sign:
+        return "not added (s adds it)", "yellow"
+    first = one_line(review.signature.strip().split("\n")[0], 60)
+    return (f"added ({first}…)" if "\n" in review.signature.strip() else f"added ({first})"), ""
 
 
 class RecipientsForm(SaysInside, ModalScreen["tuple[Pairs, Pairs, Pairs] | None"]):
@@ -203,7 +205,9 @@ class PathPrompt(SaysInside, ModalScreen[str | None]):
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="path.cancel"),
-        Binding("tab", "complete", "Complete", id="path.complete", priority=True),
+        # Not a priority binding: run by the box in the order typed (InOrderInput), after
+        # the letters typed before it (walk8: "/tmp/fo" Tab at once gave "/tmp/mp/fo").
+        Binding("tab", "complete", "Complete", id="path.complete"),
     ]
 
     def __init__(
@@ -250,7 +254,10 @@ class PathPrompt(SaysInside, ModalScreen[str | None]):
             shown.append(short_filename(choice, width) + "\n")
         if len(found) > 8:
             shown.append(f"… and {len(found) - 8} more", style="dim")
-        if not found:
+        if not found and typed.endswith("/") and complete_path(typed + ".", self.cwd):
+            # a home folder of dot files only said "Nothing here" (walk8, "~/" Tab)
+            shown.append("Only hidden files here: type . to list them.", style="dim")
+        elif not found:
             shown.append("Nothing here starts like that.", style="dim")
         self.query_one("#path-choices", Static).update(shown)
 

@@ -71,9 +71,9 @@ class Moving:
     conv_id: int
 
 
-def _typed_id(text: str, kept: int) -> str | None:
-    """A conversation number typed in the merge picker (``#123`` or ``123``); the
-    conversation itself is refused there, in the picker (ValueError)."""
+def _typed_id(text: str, kept: int) -> PickItem | None:
+    """A conversation number typed in the merge picker (``#123`` or ``123``), as the row
+    Enter takes; the conversation itself is refused there, in the picker (ValueError)."""
     from inbox_tui.services.merge import refuse_self_merge
 
     digits = text.strip().removeprefix("#")
@@ -83,7 +83,7 @@ def _typed_id(text: str, kept: int) -> str | None:
         refuse_self_merge(int(digits), kept)
     except UserError as exc:
         raise ValueError(str(exc)) from exc
-    return digits
+    return PickItem(digits, f"#{digits}", f"merge it into #{kept}")
 
 
 # A preview (the thread beside the list at 140+ columns) reads the notes naming me that

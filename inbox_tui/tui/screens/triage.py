@@ -148,6 +148,8 @@ class TriageFlows(MailFlows):
                 part.dismiss(None)  # its choices will not come: no picker left "Loading…"
             if isinstance(part, Waiting):
                 part.abandon()  # its step will not come: nor the keys held for it
+            if isinstance(part, Composer) and part.waiting and part.is_attached:
+                part.load_failed(message.text)  # its text will not come: it says so
         # Said once what failed has closed: a dialog still open says it on its own line.
         self.notify(message.text, severity="error", markup=False, timeout=10)
         if isinstance(flow, SendFlow):  # nothing was sent: the text comes back
@@ -239,8 +241,8 @@ class TriageFlows(MailFlows):
         return f"{what} {whom}" + (f" ({hint})" if hint else "")
 
     def action_snooze(self) -> None:
-        from inbox_tui.services.agent_clock import agent_time, read_time, snooze_presets, zone_of
-        from inbox_tui.when import SNOOZE_HINT, typed_snooze
+        from inbox_tui.services.agent_clock import agent_time, read_time, snooze_presets, typed_time
+        from inbox_tui.when import SNOOZE_HINT
 
         flow = self.begin()
         if flow is None:
@@ -285,7 +287,7 @@ class TriageFlows(MailFlows):
         picker = FuzzyPicker(
             self._title("Snooze", flow, "until when? It wakes early if the customer replies"),
             items,
-            typed=lambda text: typed_snooze(text, self.clock(), zone_of(zone)),
+            typed=lambda text: _typed_item(typed_time(text, self.clock(), zone)),
         )
         self.app.push_screen(picker, chosen)
 
@@ -615,7 +617,8 @@ class TriageFlows(MailFlows):
                 self.ask_category(flow.ids, apply, then_status=None, macro=info.slug)
 
             effects = ", ".join(info.effects()) or "change nothing"
-            self.confirmed(flow, f"Apply the macro “{name}” to {{on}}? It will {effects}.", run)
+            ask = f"Apply the macro “{name}” to {{on}}? It will {effects}."
+            self.confirmed(flow, ask, run, replies=bool(info.body) and info.body_kind == "reply")
 
         # Its blanks are asked once for the whole selection, before the confirmation.
         whom = self._title("for", flow).removeprefix("for ")
@@ -689,6 +692,11 @@ def _agents_and_previous(session: Any, ids: list[int]) -> tuple[Any, str | None]
     from inbox_tui.services.views import list_agents
 
     return list_agents(session), previous_agent(session, ids[0]) if len(ids) == 1 else None
+
+
+def _typed_item(answer: tuple[str, str] | None) -> PickItem | None:
+    """A typed answer's row (``typed=`` of a picker): its value and how it reads."""
+    return PickItem(*answer) if answer is not None else None
 
 
 def _snooze_many(session: Any, me: str, ids: list[int], until: datetime, now: datetime) -> int:

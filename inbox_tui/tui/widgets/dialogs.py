@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from rapidfuzz import fuzz, process
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.padding import Padding
 from rich.table import Table
@@ -25,6 +26,8 @@ from textual.widgets.option_list import Option
 from inbox_tui.errors import UserError
 from inbox_tui.sanitize import for_display, one_line
 from inbox_tui.tui.typeahead import InOrderInput
+
+TYPED = "\x00typed"  # the row of text typed as an answer (its value may be a row's too)
 
 
 @dataclass
@@ -128,8 +131,10 @@ class FuzzyPicker(SaysInside, ModalScreen[str | None]):
         also_new: tuple[str, str] | None = None,
         preview: dict[str, str] | None = None,
         pins: dict[str, str] | None = None,
-        # may raise ValueError or UserError: refused, with its sentence
-        typed: Callable[[str], str | None] | None = None,
+        # Typed text that is itself an answer ("3h"): the choice it makes, shown as the
+        # first row; None when it only filters. May raise ValueError or UserError: the
+        # text is meant as an answer but wrong, and the first row says why.
+        typed: Callable[[str], PickItem | None] | None = None,
         loading: bool = False,
         with_preview: bool = False,
     ) -> None:
@@ -138,7 +143,8 @@ class FuzzyPicker(SaysInside, ModalScreen[str | None]):
         # the action's key land in the filter, never on the screen behind.
         self.waiting = loading  # not "loading": that is Textual's own loading indicator
         self.with_preview = with_preview or bool(preview)
-        self.typed = typed  # typed text that is itself an answer ("3h") wins over a match
+        self.typed = typed
+        self._typed_item: PickItem | None = None  # the typed answer's row, when shown
         self.title_text = title
         self.items = items
         self.allow_new = allow_new  # e.g. "Create tag"
@@ -211,6 +217,7 @@ class FuzzyPicker(SaysInside, ModalScreen[str | None]):
             flat = choice.flat()
             opts.append(Option(flat if flat.cell_len <= room - 1 else choice, id=it.value))
         new = query.strip()
+        typed_row = self._typed_row(new)
         if (
             self.allow_new
             and new
@@ -237,12 +244,32 @@ class FuzzyPicker(SaysInside, ModalScreen[str | None]):
             contained = any(new.lower() in it.label.lower() for it in self._shown)
             at = len(opts) if contained else 0
             opts[at:at] = create
+        if typed_row is not None:
+            opts.insert(0, typed_row)
         if self.waiting:
             opts = [Option(Text("Loading…", style="dim"), disabled=True)]
         ol.add_options(opts)
-        if opts and not self.waiting:
+        if opts and not self.waiting and not opts[0].disabled:
             ol.highlighted = 0
         self._update_preview()
+
+    def _typed_row(self, text: str) -> Option | None:
+        """The first row for text typed as an answer: the choice it makes, as it will be
+        understood ("in 3 hours — Wed 18 Nov 18:30"), highlighted for Enter; or why it is
+        no answer ("3 hourz"), not choosable, so Enter says so instead of seeming to take
+        the row under it (walk8: "3h" showed the "1 hour" preset first)."""
+        self._typed_item = None
+        if self.typed is None or not text:
+            return None
+        try:
+            self._typed_item = self.typed(text)
+        except (ValueError, UserError) as exc:
+            return Option(Text("  " + one_line(str(exc), 120), style="yellow"), disabled=True)
+        if self._typed_item is None:
+            return None
+        row = _Choice(self._typed_item)
+        row.label.stylize("bold")
+        return Option(row, id=TYPED)
 
     @on(Input.Changed, "#filter")
     def _changed(self, event: Input.Changed) -> None:
@@ -278,23 +305,23 @@ class FuzzyPicker(SaysInside, ModalScreen[str | None]):
         self._submit(event.value)
 
     def _submit(self, typed: str) -> None:
-        """Enter: the typed answer ("3h"), else the highlighted choice."""
-        if self.typed is not None and typed.strip():
-            try:
-                value = self.typed(typed.strip())
-            except (ValueError, UserError) as exc:  # meant as an answer, but wrong: say so
-                self._refuse(str(exc))
-                self._refused_text = True
-                return
-            if value is not None:
-                self.dismiss(value)
-                return
+        """Enter: the highlighted row (the typed answer's, first, when the text is one:
+        "3h"); with none, why the text chooses nothing."""
         ol = self.query_one(OptionList)
         if ol.highlighted is not None:
             self._choose(ol.get_option_at_index(ol.highlighted).id)
-        elif typed.strip():  # walk8: "next blursday" Enter emptied the list and said nothing
-            self._refuse(f"Nothing here matches “{typed.strip()}”; Backspace to see the choices.")
-            self._refused_text = True
+            return
+        text = typed.strip()
+        if not text:
+            return
+        try:  # meant as an answer, but wrong: its own sentence
+            if self.typed is not None:
+                self.typed(text)
+        except (ValueError, UserError) as exc:
+            self._refuse(str(exc))
+        else:  # walk8: "next blursday" Enter emptied the list and said nothing
+            self._refuse(f"Nothing here matches “{text}”; Backspace to see the choices.")
+        self._refused_text = True
 
     def typed_beyond(self, value: str) -> str:
         """What was typed in the filter when the choice ``value`` was taken, less the
@@ -336,6 +363,8 @@ class FuzzyPicker(SaysInside, ModalScreen[str | None]):
         self.query_one("#preview", Static).update(Text(for_display(text)))
 
     def _choose(self, value: str | None) -> None:
+        if value == TYPED and self._typed_item is not None:
+            value = self._typed_item.value
         if value is None:
             return
         self.dismiss(value[5:] if value.startswith("\x00new:") else value)
@@ -382,7 +411,6 @@ class Prompt(SaysInside, ModalScreen[str | None]):
             yield InOrderInput(
                 value=one_line(self.value, 2000),
                 placeholder=self.suggestion or self.placeholder,
-                select_on_focus=False,
             )
             yield Static(id="prompt-error")
 
@@ -484,7 +512,20 @@ def _two_columns(rows: list[tuple[str, str]], key_style: str) -> Padding:
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help.close")]
+    """Every key, and the list's marks. It scrolls with the keys a pager's reader tries
+    first (walk8: only PgDn and End did, j/k, arrows, space and Home did nothing), and
+    its last line, outside the scroll, says which."""
+
+    BINDINGS = [
+        Binding("escape,question_mark,q", "close", "Close", id="help.close"),
+        Binding("j,down", "scroll(1)", "Down", show=False),
+        Binding("k,up", "scroll(-1)", "Up", show=False),
+        Binding("space,pagedown", "page(1)", "Page down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("g,home", "edge(False)", "Top", show=False),
+        Binding("G,end", "edge(True)", "Bottom", show=False),
+    ]
+    KEYS = "j/k ↑↓ scroll · Space PgDn PgUp page · g/G Home End · Esc close"
 
     def __init__(
         self,
@@ -498,56 +539,163 @@ class HelpScreen(ModalScreen[None]):
         self.legend = legend or []
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield Static(Text("Keys", style="bold"))
-            yield Static(_two_columns(self.rows, "bold cyan"))
-            if self.legend:
-                yield Static(Text("\nIn the list", style="bold"))
-                yield Static(_two_columns(self.legend, "bold"))
-            yield Static(Text("\n" + self.intro, style="dim"))
+        with Vertical():
+            with VerticalScroll():
+                yield Static(Text("Keys", style="bold"))
+                yield Static(_two_columns(self.rows, "bold cyan"))
+                if self.legend:
+                    yield Static(Text("\nIn the list", style="bold"))
+                    yield Static(_two_columns(self.legend, "bold"))
+                yield Static(Text("\n" + self.intro, style="dim"))
+            yield Static(Text(self.KEYS, style="dim"), id="help-keys")
+
+    @property
+    def _box(self) -> VerticalScroll:
+        return self.query_one(VerticalScroll)
+
+    def action_scroll(self, lines: int) -> None:
+        self._box.scroll_relative(y=lines, animate=False)
+
+    def action_page(self, pages: int) -> None:
+        if pages > 0:
+            self._box.scroll_page_down(animate=False)
+        else:
+            self._box.scroll_page_up(animate=False)
+
+    def action_edge(self, end: bool) -> None:
+        if end:
+            self._box.scroll_end(animate=False)
+        else:
+            self._box.scroll_home(animate=False)
 
     def action_close(self) -> None:
         self.dismiss(None)
 
 
 class Confirm(SaysInside, ModalScreen[bool]):
-    """Ask before acting on several conversations: says what, how many and which."""
+    """Ask before acting on several conversations: says what, how many and which, each
+    with its marks (``services.core.Listed``: "your unsent draft stays", "already
+    answered") shown whole, every line fitted to the dialog's width and the whole to the
+    screen's height (the marks were cut at 80 and 160 columns, walk9)."""
 
     BINDINGS = [
         Binding("y,enter", "answer(True)", "Yes", id="confirm.yes"),
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),
     ]
-    SHOWN = 8  # subjects listed; the rest are counted
+    SHOWN = 8  # conversations listed at most; the rest are counted
     NUMBERED = 40  # of the rest, numbers listed
+    LABEL_ROOM = 16  # a label shorter than this puts its marks on a line of their own
 
-    def __init__(self, question: str, subjects: list[str], notes: list[str] | None = None) -> None:
+    def __init__(self, question: str, subjects: list[Any], notes: list[str] | None = None) -> None:
         super().__init__()
         self.question = question
-        self.subjects = subjects
+        # Each a plain label, or a ``Listed`` (id, label, marks; not imported here: the
+        # services load after the first frame).
+        self.items: list[Any] = subjects
+        # As the agent reads them, marks whole: "#12 Subject · customer · already answered"
+        self.subjects = [_label(s) + "".join(f" · {m}" for m in _marks(s)) for s in subjects]
         self.notes = notes or []  # e.g. which selected conversations were left out, why
 
     def compose(self) -> ComposeResult:
+        width = min(80, self.app.size.width * 95 // 100) - 4  # its CSS: border and padding
+        with Vertical():
+            yield Static(self._text(width), id="confirm-text")
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._fit)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit)
+
+    def _fit(self) -> None:
+        box = self.query_one("#confirm-text", Static)
+        if box.size.width:
+            box.update(self._text(box.size.width))
+
+    def _text(self, width: int) -> Text:
+        """Everything, with as many conversations listed as the screen has room for (a
+        line for what ``say`` may add kept free)."""
+        width = max(width, 20)
+        rows = self.app.size.height - 3
+        console = self.app.console
+        most = min(self.SHOWN, len(self.items))
+        notes = min(len(self.notes), self.SHOWN + 1)
+        # Fewer listed first (the rest are named by number), then fewer notes (their
+        # first line, how many were left out, stays).
+        tries = [(n, notes) for n in range(most, min(most, 1) - 1, -1)]
+        tries += [(min(most, 1), n) for n in range(notes - 1, min(notes, 1) - 1, -1)]
+        for shown, kept in tries:
+            text = self._lines(width, shown, kept)
+            if len(text.wrap(console, width)) <= rows:
+                break
+        return text
+
+    def _lines(self, width: int, shown: int, notes: int) -> Text:
         text = Text()
         text.append(for_display(self.question) + "\n\n", style="bold")
-        for subject in self.subjects[: self.SHOWN]:
-            text.append(f"  • {one_line(subject, 70)}\n")
-        if len(self.subjects) > self.SHOWN:
-            rest = self.subjects[self.SHOWN :]
-            # The rest by number when they are numbers (``core.labels``), so every
-            # conversation acted on is on screen (walk2: "14 linked" and 8 shown).
-            numbers = [one_line(r, 12) for r in rest[: self.NUMBERED] if r.startswith("#")]
-            listed = (
-                ": " + ", ".join(numbers) if len(numbers) == min(len(rest), self.NUMBERED) else ""
-            )
-            listed += ", …" if listed and len(rest) > self.NUMBERED else ""
-            text.append(f"  … and {len(rest)} more{listed}\n", style="dim")
-        if self.notes:
+        for item in self.items[:shown]:
+            text.append_text(_listed_line(item, width, self.LABEL_ROOM))
+        rest = self.items[shown:]
+        if rest:
+            text.append_text(self._rest(rest))
+        if notes:
             text.append("\n" + one_line(self.notes[0], 100) + "\n", style="bold yellow")
-            for note in self.notes[1 : self.SHOWN + 1]:
+            for note in self.notes[1:notes]:
                 text.append(f"  • {one_line(note, 100)}\n", style="yellow")
         text.append("\ny / Enter: yes · n / Esc: no", style="dim")
-        with Vertical():
-            yield Static(text)
+        return text
+
+    def _rest(self, rest: list[Any]) -> Text:
+        """The conversations not listed, by number when they have one (``core.labels``),
+        so every one acted on is on screen (walk2: "14 linked" and 8 shown), and those
+        with a mark named under it."""
+        numbers = [n for n in (_number(r) for r in rest[: self.NUMBERED]) if n]
+        listed = ": " + ", ".join(numbers) if len(numbers) == min(len(rest), self.NUMBERED) else ""
+        listed += ", …" if listed and len(rest) > self.NUMBERED else ""
+        text = Text(f"  … and {len(rest)} more{listed}\n", style="dim")
+        for mark in sorted({m for r in rest for m in _marks(r)}):
+            among = [_number(r) or "?" for r in rest if mark in _marks(r)]
+            more = f", … ({len(among)})" if len(among) > self.NUMBERED else ""
+            text.append(f"    {mark}: {', '.join(among[: self.NUMBERED])}{more}\n", style="yellow")
+        return text
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+def _label(item: Any) -> str:
+    return one_line(str(getattr(item, "label", item)), 300)
+
+
+def _marks(item: Any) -> tuple[str, ...]:
+    return tuple(one_line(m, 60) for m in getattr(item, "marks", ()))
+
+
+def _number(item: Any) -> str | None:
+    cid = getattr(item, "id", None)
+    if cid:
+        return f"#{cid}"
+    label = _label(item)
+    return one_line(label.split(" ", 1)[0], 12) if label.startswith("#") else None
+
+
+def _listed_line(item: Any, width: int, room: int) -> Text:
+    """One conversation, "  • label · mark · mark", in ``width`` cells: the marks whole,
+    the label shortened for them; where the label would keep fewer than ``room`` cells,
+    the marks go on the next line. A plain line (a merge's "from:" and "into:") wraps."""
+    if not hasattr(item, "marks"):
+        return Text(f"  • {one_line(str(item), 160)}\n")
+    label = Text(_label(item))
+    marks = " · ".join(_marks(item))
+    tail = f" · {marks}" if marks else ""
+    line = Text("  • ")
+    if cell_len(tail) <= width - 4 - room:
+        label.truncate(width - 4 - cell_len(tail), overflow="ellipsis")
+        line.append_text(label)
+        line.append(tail, style="yellow")
+        return line.append("\n")
+    label.truncate(width - 4, overflow="ellipsis")
+    line.append_text(label)
+    under = Text(f"    · {marks}", style="yellow")
+    under.truncate(width, overflow="ellipsis")
+    return line.append("\n").append_text(under).append("\n")

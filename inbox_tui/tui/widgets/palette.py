@@ -49,7 +49,7 @@ class CommandPalette(TextualPalette):
         with Vertical(id="--container"):
             with Horizontal(id="--input"):
                 yield SearchIcon()
-                yield PaletteInput(placeholder=self._placeholder, select_on_focus=False)
+                yield PaletteInput(placeholder=self._placeholder)
                 if not self.run_on_select:
                     yield Button("\u25b6")
             with Vertical(id="--results"):
