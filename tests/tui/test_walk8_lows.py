@@ -289,3 +289,26 @@ async def test_the_help_screen_scrolls_with_every_usual_key(demo_store, size):
         footer = help_screen.query_one("#help-keys")
         assert box.region.bottom <= footer.region.y < app.size.height  # under the scroll
         assert str(footer.render()).startswith("j/k ↑↓ scroll · Space PgDn PgUp page · g/G")
+
+
+async def test_the_notes_tab_completes_a_name_typed_in_the_same_burst(demo_store):
+    """The same class as the file prompt's Tab, in the note editor: "please @zo" Tab
+    "look" at once gave "please @zo  look" (the priority Tab ran before the letters were
+    in, so nothing was offered, and the text area indented)."""
+    from inbox_tui.services import core
+    from tests.tui.test_core_loop_day3 import burst
+
+    demo_store.run(core.ensure_agent, "zoltan")
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await burst(pilot, *"please @zo", "tab", *"look")
+        await settle(pilot)
+        assert app.screen.text == "please @zoltan look"
+        await burst(pilot, "tab")  # no name offered: Tab indents, as before
+        await settle(pilot)
+        assert app.screen.text.startswith("please @zoltan look") and app.screen.text != (
+            "please @zoltan look"
+        )
