@@ -343,3 +343,21 @@ def test_a_forward_draft_keeps_its_recipients_even_with_no_note(store):
     assert back.message_row_id is None  # the whole conversation, as it was
     store.run(drafts.delete_draft, "sam", a, kind="forward")
     assert store.run(lambda s: review.resume_forward(s, "sam", a, config=cfg)) is None
+
+
+def test_an_articles_reply_starts_with_the_cursor_where_the_greeting_goes(store):
+    """walk10: the cursor went after an inserted article, not on the blank greeting line
+    above it; with a kept draft first, it goes at the end of the draft, above the article."""
+    from inbox_tui.services.compose import start_reply
+
+    a, b = seed(store)
+    cfg = demo_config()
+    article = "\n\nSee https://help.example/export\n"
+    store.run(drafts.save_draft, "sam", a, "Hi Ana,\n")
+    with store.read() as s:
+        fresh = start_reply(s, "sam", b, article, config=cfg, greeting_room=True)
+        assert (fresh.text, fresh.cursor) == (article, 0)
+        kept = start_reply(s, "sam", a, article, config=cfg, greeting_room=True)
+        assert kept.text == "Hi Ana,\n\nSee https://help.example/export\n"
+        assert kept.cursor == len("Hi Ana,")
+        assert start_reply(s, "sam", b, "A macro's text", config=cfg).cursor is None

@@ -171,6 +171,7 @@ class ReplyStart:
     had_draft: bool
     version: int | None = None  # the conversation as the reply started (collision check)
     review: Review | None = None  # the review step's From/To/Cc/Bcc, subject, signature
+    cursor: int | None = None  # where typing goes in ``text`` (None: at its end)
 
 
 def start_reply(
@@ -182,10 +183,13 @@ def start_reply(
     config: Config,
     exact: bool = False,
     reply_all: bool = False,
+    greeting_room: bool = False,
 ) -> ReplyStart:
     """The composer's text for a reply: a kept draft comes back, and text a flow adds (a
     macro, an article) goes after it, so nothing typed before is ever replaced.
-    ``exact``: ``text`` is the whole reply (a send that failed, handed back)."""
+    ``exact``: ``text`` is the whole reply (a send that failed, handed back).
+    ``greeting_room``: ``text`` begins with blank lines for the agent's greeting (an
+    article): typing goes there, or after the kept draft above it, not after the text."""
     from inbox_tui.models import Conversation
     from inbox_tui.services.drafts import get_draft, get_review_edits, join_texts
     from inbox_tui.services.replies import reply_headers
@@ -200,7 +204,11 @@ def start_reply(
 
     review = reply_review(session, actor, conversation_id, config=config, reply_all=reply_all)
     review.apply_edits(edits)  # the recipients, signature, files and time it was left with
-    return ReplyStart(body, headers, draft is not None, conv.version if conv else None, review)
+    cursor = None
+    if greeting_room and text.strip():
+        cursor = len(draft.rstrip("\n")) if draft and draft.strip() else 0
+    version = conv.version if conv else None
+    return ReplyStart(body, headers, draft is not None, version, review, cursor)
 
 
 def start_note(session: Session, actor: str, conversation_id: int) -> ReplyStart:

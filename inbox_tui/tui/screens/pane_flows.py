@@ -147,6 +147,8 @@ class PaneFlows(FlowsBase):
         elif event.kind == "macros":
             self.apply_macro([cid], value)
         elif event.kind == "articles" and data is not None and value in data.payload:
-            self.compose_reply(cid, "\n\n" + data.payload[value] + "\n", article_id=int(value))
+            # The blank lines above it are for the greeting: the cursor goes there.
+            text = "\n\n" + data.payload[value] + "\n"
+            self.compose_reply(cid, text, article_id=int(value), greeting_room=True)
         elif event.kind == "contact":
             self.open_conversation(int(value), from_pane=True)

@@ -200,13 +200,16 @@ class ReplyFlows(FlowsBase):
         reply_all: bool = False,
         review: Any = None,
         label: str | None = None,
+        greeting_room: bool = False,
     ) -> None:
         """Open the composer at once; its text, the agent's kept draft (if any) followed
         by ``text``, arrives from the store with the review step's headers
         (services.review). ``exact``: ``text`` alone (a send that failed comes back as it
         was, with the ``review`` the agent had edited). Keys typed before the composer is up
         are held for it by the app (tui/typeahead.py). ``label``: how the title names the
-        conversation, when it is not the one on screen (B brings back a reply to another)."""
+        conversation, when it is not the one on screen (B brings back a reply to another).
+        ``greeting_room``: ``text`` opens with blank lines for a greeting, where the cursor
+        goes (an article: ``services.compose.start_reply``)."""
         from inbox_tui.services.compose import start_reply
         from inbox_tui.services.drafts import delete_draft
 
@@ -260,7 +263,14 @@ class ReplyFlows(FlowsBase):
         self.gateway.read(
             self,
             lambda s: start_reply(
-                s, self.me, conv_id, text, config=self.config, exact=exact, reply_all=reply_all
+                s,
+                self.me,
+                conv_id,
+                text,
+                config=self.config,
+                exact=exact,
+                reply_all=reply_all,
+                greeting_room=greeting_room,
             ),
             reply=ReplyStarted,
             flow=(composer, started),
@@ -280,7 +290,7 @@ class ReplyFlows(FlowsBase):
                 # (A opened it as one already: walk6 saw "Reply to all to all to #256".)
                 title = title.replace("Reply to ", "Reply to all to ", 1)
             title += " (your draft)" if start.had_draft else ""
-            composer.fill(start.text, headers=start.headers, title=title)
+            composer.fill(start.text, headers=start.headers, title=title, cursor=start.cursor)
 
     def send(self, flow: SendFlow, force: bool = False) -> None:
         from inbox_tui.services.compose import send_reply

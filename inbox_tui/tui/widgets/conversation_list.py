@@ -267,12 +267,26 @@ class ConversationList(PaintedWholeWhenLaidOut, ScrollView, can_focus=True):
         self.post_message(self.Highlighted(self.current_row()))
 
     def scroll_to_region_y(self, index: int) -> None:
-        height = self.scrollable_content_region.height or 1
+        """Scroll as little as brings row ``index`` into view, and never past the last
+        row: the list shows as many rows as fit. Hidden (a thread or pane over it at 80
+        columns), it does not scroll: it read one row of room then and put the cursor's
+        row first, and closing the thread showed the rows above it scrolled away, or
+        blank space below (walk10); ``on_resize`` brings the cursor in once shown."""
+        height = self.scrollable_content_region.height
+        if height <= 0:
+            return
         top = int(self.scroll_y)
         if index < top:
-            self.scroll_to(y=index, animate=False)
+            top = index
         elif index >= top + height:
-            self.scroll_to(y=index - height + 1, animate=False)
+            top = index - height + 1
+        top = max(0, min(top, self.total - height))
+        if top != int(self.scroll_y):
+            self.scroll_to(y=top, animate=False)
+
+    def on_resize(self) -> None:
+        if self.total:
+            self.scroll_to_region_y(self.cursor)
 
     def action_cursor_down(self) -> None:
         if self.cursor < self.total - 1:

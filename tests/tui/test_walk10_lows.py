@@ -1,0 +1,84 @@
+"""walk10's small ones: the list's rows after a thread closes, a search error's whole
+sentence, toasts and the composer, the article's cursor, the stats footer at 60."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.tui.conftest import make_app, settle
+from tests.tui.test_triage_keys import current
+
+
+def shown_rows(app) -> tuple[int, int]:
+    """(first row index shown, rows shown) of the conversation list."""
+    rows = app.main.conv_list
+    height = rows.scrollable_content_region.height
+    top = int(rows.scroll_y)
+    return top, min(height, rows.total - top)
+
+
+async def test_closing_from_a_thread_keeps_the_rows_above_the_cursor_in_view(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await current(pilot)
+        await pilot.press("j", "j", "j")
+        await settle(pilot)
+        rows = app.main.conv_list
+        assert (rows.cursor, shown_rows(app)) == (3, (0, 20))
+        # The thread covers the list at 80 columns; e closes and opens the next, Esc
+        # comes back: the list had scrolled its cursor row to the top while hidden.
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        await pilot.press("enter", "escape")
+        await settle(pilot)
+        assert rows.cursor == 3
+        assert shown_rows(app) == (0, 20)
+
+
+async def test_a_cursor_moved_while_the_list_was_hidden_is_in_view_when_it_shows(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await current(pilot)
+        await pilot.press("enter")  # the thread covers the list at 80 columns
+        await settle(pilot)
+        rows = app.main.conv_list
+        assert rows.scrollable_content_region.height == 0
+        rows.cursor = rows.total - 1  # as a refresh moving it to its row's new place
+        await pilot.press("escape")
+        await settle(pilot)
+        # the cursor's row is the last shown, the rows above it fill the list
+        assert shown_rows(app) == (rows.total - 20, 20)
+
+
+@pytest.mark.parametrize("width", [60, 80])
+async def test_a_search_error_is_read_whole_at_60_and_80_columns(demo_store, width):
+    app = make_app(demo_store)
+    async with app.run_test(size=(width, 24)) as pilot:
+        await current(pilot)
+        await pilot.press("slash", *"before:2026-13-45")
+        await settle(pilot)
+        status = app.main.query_one("#status")
+        sentence = str(status.render())
+        assert sentence.endswith("09:30 or 3d."), sentence
+        # every word of it on screen: the lines the status line shows, joined
+        lines = [strip.text.strip() for strip in status.render_lines(status.region.reset_offset)]
+        assert " ".join(x for x in lines if x) == sentence, lines
+
+
+async def test_an_article_from_f4_leaves_the_cursor_on_the_greeting_line_above_it(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await current(pilot)
+        await pilot.press("slash", *"export dates")
+        await settle(pilot)
+        await pilot.press("enter", "enter", "f4")
+        await settle(pilot)
+        await pilot.press("enter")  # the first article, into a new reply
+        await settle(pilot)
+        body = app.screen.query_one("TextArea")
+        assert body.text.startswith("\n\n") and "export-csv" in body.text
+        assert body.cursor_location == (0, 0)  # it was after the article
+        await pilot.press(*"Hi Ana,")
+        assert body.text.startswith("Hi Ana,\n\n")
