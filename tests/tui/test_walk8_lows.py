@@ -312,3 +312,20 @@ async def test_the_notes_tab_completes_a_name_typed_in_the_same_burst(demo_store
         assert app.screen.text.startswith("please @zoltan look") and app.screen.text != (
             "please @zoltan look"
         )
+
+
+async def test_the_text_viewer_pages_with_space_as_the_help_does(demo_store):
+    """The same keys in the other long read (an attachment's text, an HTML source):
+    Space pages down there too (it did nothing; j/k, g/G, PgDn already moved)."""
+    from inbox_tui.tui.screens.attachments import TextViewer
+
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await app.push_screen(TextViewer("app.log", "\n".join(f"line {n}" for n in range(200))))
+        await settle(pilot)
+        area = app.screen.query_one("#viewer-text")
+        await pilot.press("space")
+        await settle(pilot)
+        assert area.cursor_location[0] > 10 and area.scroll_y > 10
+        assert area.text.startswith("line 0\nline 1\n")  # nothing typed into it
