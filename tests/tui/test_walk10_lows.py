@@ -82,3 +82,26 @@ async def test_an_article_from_f4_leaves_the_cursor_on_the_greeting_line_above_i
         assert body.cursor_location == (0, 0)  # it was after the article
         await pilot.press(*"Hi Ana,")
         assert body.text.startswith("Hi Ana,\n\n")
+
+
+async def test_the_stats_footer_drops_the_palettes_key_when_made_narrower(demo_store):
+    """walk10: at 60 columns the Stats footer read "3 6 mont▏^p Command palette" once
+    the terminal was made narrower on that screen (started narrow, it fitted)."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("S")
+        await settle(pilot, 5)
+
+        def keys() -> list[str]:
+            footer = app.screen.query_one("KeysFooter")
+            return [str(k.render()).strip() for k in footer.query("FooterKey")]
+
+        assert any("palette" in k for k in keys())  # it fits at 80
+        await pilot.resize_terminal(60, 20)
+        await settle(pilot)
+        shown = keys()
+        assert not any("palette" in k for k in shown), shown
+        footer = app.screen.query_one("KeysFooter")
+        assert sum(k.region.width for k in footer.query("FooterKey")) <= 60
+        assert shown[-1] == "? Help"
