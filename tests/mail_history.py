@@ -21,10 +21,12 @@ def mail(
     name: str = "Customer",
     body: str = "text",
     agent: str | None = None,
+    domain: str = "c.example",
 ) -> int:
-    """Message ``<key@c.example>`` at ``when`` (answering ``refs``), from ``email`` (by
-    default the part of ``key`` before its first "-", at c.example), or from ``agent``
-    (an agent's username: our own reply, no address); its conversation id."""
+    """Message ``<key@DOMAIN>`` at ``when`` (answering ``refs``, in the same domain), from
+    ``email`` (by default the part of ``key`` before its first "-", at c.example), or
+    from ``agent`` (an agent's username: our own reply, no address); its conversation
+    id."""
     if email is None and agent is None:
         email = f"{key.split('-')[0]}@c.example"
     return (
@@ -33,8 +35,8 @@ def mail(
             IncomingMessage(
                 source="t",
                 external_id=key,
-                message_id=f"<{key}@c.example>",
-                references=[f"<{r}@c.example>" for r in refs],
+                message_id=f"<{key}@{domain}>",
+                references=[f"<{r}@{domain}>" for r in refs],
                 subject=subject,
                 author_email=None if agent else email,
                 author_name=agent or name,

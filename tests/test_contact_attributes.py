@@ -12,35 +12,25 @@ import pytest
 from sqlmodel import func, select
 
 from inbox_tui import cli
-from inbox_tui.incoming import IncomingMessage
-from inbox_tui.ingest import Ingestor
 from inbox_tui.models import Contact, ContactAttribute
 from inbox_tui.services.contacts import contact_card
 from inbox_tui.services.conversations import list_conversations
 from inbox_tui.services.search import parse_query
 from inbox_tui.services.views import resolve_filter
+from tests import mail_history
 
 
 def mail(store, key: str, email: str) -> int:
-    def work(s):
-        return (
-            Ingestor(s)
-            .add(
-                IncomingMessage(
-                    source="t",
-                    external_id=key,
-                    message_id=f"<{key}@x>",
-                    subject=f"About {key}",
-                    author_email=email,
-                    author_name=key,
-                    sent_at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
-                    body="hello",
-                )
-            )
-            .conversation_id
-        )
-
-    return store.run(work)
+    return store.run(
+        mail_history.mail,
+        key,
+        datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
+        subject=f"About {key}",
+        email=email,
+        name=key,
+        body="hello",
+        domain="x",
+    )
 
 
 def attrs(store) -> dict[tuple[str, str], str]:

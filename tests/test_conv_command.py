@@ -12,35 +12,16 @@ import pytest
 from sqlmodel import select
 
 from inbox_tui import cli
-from inbox_tui.incoming import IncomingMessage
-from inbox_tui.ingest import Ingestor
 from inbox_tui.models import Conversation, Event, TagKind
 from inbox_tui.services import core, undo
 from inbox_tui.store import Store
+from tests.mail_history import mail
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def add(store: Store, key: str, subject: str, body: str, email: str = "ann@acme.example") -> int:
-    def work(s):
-        return (
-            Ingestor(s)
-            .add(
-                IncomingMessage(
-                    source="t",
-                    external_id=key,
-                    message_id=f"<{key}@x>",
-                    subject=subject,
-                    author_email=email,
-                    author_name="Ann",
-                    sent_at=T0,
-                    body=body,
-                )
-            )
-            .conversation_id
-        )
-
-    return store.run(work)
+    return store.run(mail, key, T0, subject=subject, email=email, name="Ann", body=body, domain="x")
 
 
 @pytest.fixture

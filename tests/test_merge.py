@@ -14,39 +14,29 @@ from sqlmodel import func, select
 
 from inbox_tui import cli
 from inbox_tui.errors import UserError
-from inbox_tui.incoming import IncomingMessage
-from inbox_tui.ingest import Ingestor
 from inbox_tui.models import Conversation, Event, Message
 from inbox_tui.services import core, merge, triage
 from inbox_tui.services.conversations import get_conversation
 from inbox_tui.store import Store
 from inbox_tui.store.aggregates import rebuild
+from tests.mail_history import mail
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def add(store: Store, key: str, minutes: int, *, reply_to=None, agent=None, subject=None) -> int:
-    def work(s):
-        return (
-            Ingestor(s)
-            .add(
-                IncomingMessage(
-                    source="t",
-                    external_id=key,
-                    message_id=f"<{key}@x>",
-                    in_reply_to=f"<{reply_to}@x>" if reply_to else None,
-                    subject=subject or f"About {key}",
-                    author_email="support@us.example" if agent else "ann@acme.example",
-                    author_name=agent or "Ann",
-                    agent_username=agent,
-                    sent_at=T0 + timedelta(minutes=minutes),
-                    body=f"text {key}",
-                )
-            )
-            .conversation_id
-        )
-
-    return store.run(work)
+    return store.run(
+        mail,
+        key,
+        T0 + timedelta(minutes=minutes),
+        (reply_to,) if reply_to else (),
+        subject=subject or f"About {key}",
+        email="ann@acme.example",
+        name="Ann",
+        body=f"text {key}",
+        agent=agent,
+        domain="x",
+    )
 
 
 def snapshot(store: Store) -> tuple[list, list]:

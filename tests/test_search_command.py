@@ -9,8 +9,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from inbox_tui import cli
-from inbox_tui.incoming import IncomingMessage
-from inbox_tui.ingest import Ingestor
 from inbox_tui.models import Conversation
 from inbox_tui.services import triage
 from inbox_tui.services.conversations import list_conversations
@@ -22,30 +20,16 @@ from inbox_tui.services.search import (
     search_conversations,
 )
 from inbox_tui.store import Store
+from tests.mail_history import mail
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def add(store: Store, key: str, body: str, subject: str, email: str, name: str, minutes: int):
-    def work(s):
-        return (
-            Ingestor(s)
-            .add(
-                IncomingMessage(
-                    source="t",
-                    external_id=key,
-                    message_id=f"<{key}@x>",
-                    subject=subject,
-                    author_email=email,
-                    author_name=name,
-                    sent_at=T0 + timedelta(minutes=minutes),
-                    body=body,
-                )
-            )
-            .conversation_id
-        )
-
-    return store.run(work)
+    when = T0 + timedelta(minutes=minutes)
+    return store.run(
+        mail, key, when, subject=subject, email=email, name=name, body=body, domain="x"
+    )
 
 
 @pytest.fixture

@@ -10,8 +10,6 @@ import numpy as np
 import pytest
 from sqlmodel import select
 
-from inbox_tui.incoming import IncomingMessage
-from inbox_tui.ingest import Ingestor
 from inbox_tui.models import Article, Embedding, TagKind, utcnow
 from inbox_tui.services import embeddings, semantic, triage
 from inbox_tui.services.suggest import (
@@ -22,6 +20,7 @@ from inbox_tui.services.suggest import (
     tag_choices,
 )
 from inbox_tui.store import Store, sqlite_url
+from tests.mail_history import mail
 
 pytestmark = pytest.mark.semantic
 
@@ -74,21 +73,8 @@ def add_articles(s, articles=ARTICLES):
 
 
 def add_conversation(s, key: str, subject: str, body: str) -> int:
-    return (
-        Ingestor(s)
-        .add(
-            IncomingMessage(
-                source="t",
-                external_id=key,
-                message_id=f"<{key}@x>",
-                subject=subject,
-                body=body,
-                author_email=f"{key}@customer.example",
-                sent_at=utcnow(),
-            )
-        )
-        .conversation_id
-    )
+    email = f"{key}@customer.example"
+    return mail(s, key, utcnow(), subject=subject, email=email, name="", body=body, domain="x")
 
 
 def test_paraphrase_with_no_shared_word_finds_the_article(store):
@@ -288,17 +274,16 @@ def test_conversation_embeddings_are_stored_once_and_redone_when_the_customer_wr
     assert store.run(semantic.refresh_conversations) == 0
 
     def reply(s):
-        Ingestor(s).add(
-            IncomingMessage(
-                source="t",
-                external_id="a2",
-                message_id="<a2@x>",
-                in_reply_to="<a@x>",
-                subject="Re: Refund",
-                body="Any news on this?",
-                author_email="a@customer.example",
-                sent_at=utcnow(),
-            )
+        mail(
+            s,
+            "a2",
+            utcnow(),
+            ("a",),
+            subject="Re: Refund",
+            email="a@customer.example",
+            name="",
+            body="Any news on this?",
+            domain="x",
         )
 
     store.run(reply)

@@ -12,13 +12,12 @@ import pytest
 
 from inbox_tui import cli
 from inbox_tui.config import ConfigError, load_config
-from inbox_tui.incoming import IncomingMessage
-from inbox_tui.ingest import Ingestor
 from inbox_tui.models import utcnow
 from inbox_tui.services import sla, triage
 from inbox_tui.services.search import QueryError, search_conversations
 from inbox_tui.services.stats import BusinessHours
 from inbox_tui.store import Store
+from tests.mail_history import mail
 
 BERLIN = {"timezone": "Europe/Berlin", "start": "09:00", "end": "17:00"}
 
@@ -65,27 +64,20 @@ POLICY = sla.SlaPolicy.from_config(
 
 
 def add(store: Store, key: str, at: datetime, *, reply_to: str | None = None, agent=None):
-    def work(s):
-        return (
-            Ingestor(s)
-            .add(
-                IncomingMessage(
-                    source="t",
-                    external_id=key,
-                    message_id=f"<{key}@x>",
-                    in_reply_to=f"<{reply_to}@x>" if reply_to else None,
-                    subject=f"About {key}",
-                    author_email="support@us.example" if agent else f"{key}@acme.example",
-                    author_name=agent or key,
-                    agent_username=agent,
-                    sent_at=at,
-                    body=f"text {key}",
-                )
-            )
-            .conversation_id
-        )
-
-    return store.run(work)
+    refs = (reply_to,) if reply_to else ()
+    email = f"{key}@acme.example"
+    return store.run(
+        mail,
+        key,
+        at,
+        refs,
+        subject=f"About {key}",
+        email=email,
+        name=key,
+        body=f"text {key}",
+        agent=agent,
+        domain="x",
+    )
 
 
 @pytest.fixture

@@ -4,9 +4,10 @@ second ``F`` skipped it and the customer never heard). SQLite and PostgreSQL.
 
 - the follow-up record: the conversation is to follow up again (plan, picker counts,
   and ``follow_up`` answers it);
-- the status the sending changed, whatever changed it: a follow-up's reopen, a
-  macro's snooze, send-and-close; put back as it was before the send (a snooze still in
-  the future comes back with its wake time);
+- what the sending changed, whatever changed it: a follow-up's reopen, a macro's
+  tags, assignment and snooze, send-and-close; put back as it was before the send (a
+  snooze still in the future comes back with its wake time), where nobody changed it
+  since;
 - the stats: the reply, its first response, and the macro whose reply it was.
 """
 
@@ -18,7 +19,7 @@ from sqlmodel import select
 
 from inbox_tui.macros import files
 from inbox_tui.models import Conversation, Event, utcnow
-from inbox_tui.services import buglinks, macros, triage, undo_send
+from inbox_tui.services import buglinks, macros, triage, undo, undo_send
 from tests.test_buglinks import linked_history
 from tests.test_incidents import CONFIG
 from tests.test_stats_send_time import agreed, customer, first_response_us
@@ -91,9 +92,9 @@ def test_a_macros_snooze_and_close_and_its_count_are_taken_back_with_its_reply(s
         assert abs(conv_b.snoozed_until.replace(tzinfo=None) - later.replace(tzinfo=None)) < (
             timedelta(seconds=1)
         )
-        # The macro's tag stays: it is still true of the conversation (undo has it).
-        tags = s.exec(select(Event.data).where(Event.kind == "tagged")).all()
-        assert any("needs-logs" in t for t in tags)
+        # The macro's tag goes with its reply (it said what the reply asked for).
+        assert not undo._has_tag(s, conv_a, "needs-logs")
+        assert s.exec(select(Event.data).where(Event.kind == "untagged")).all()
     report = agreed(store, start - timedelta(days=1), start + timedelta(days=2))
     assert report.team.replies_sent == 0
     assert report.team.macros_applied == 0
@@ -161,3 +162,39 @@ def test_a_closing_follow_up_taken_back_leaves_a_closed_conversation_closed(stor
     after = agreed(store, start - timedelta(days=400), start + timedelta(days=1))
     assert after.team.close_events == before.team.close_events
     assert after.team.replies_sent == before.team.replies_sent
+
+
+def test_a_macros_tags_and_assignment_go_back_where_nobody_changed_them_since(store):
+    start = utcnow()
+
+    def setup(s):
+        for who in ("sam", "ann", "mei"):
+            triage.ensure_agent(s, who)
+        macros.import_specs(
+            s,
+            [
+                files.MacroSpec(
+                    slug="vip",
+                    name="VIP hand-over",
+                    body="Mei will take it from here.",
+                    actions={"add_tags": ["vip", "billing"], "assign": "mei"},
+                )
+            ],
+        )
+        return customer(s, "v", start - timedelta(hours=1))
+
+    a = store.run(setup)
+    store.run(triage.tag, "ann", a, "urgent")  # before the macro: stays
+    store.run(macros.apply_macro, "sam", a, "vip", config=CONFIG)
+    store.run(triage.untag, "ann", a, "billing")  # ann changed it since: hers stands
+    store.run(triage.tag, "ann", a, "billing")
+    store.run(undo_send.take_back, "sam", a, config=CONFIG)
+    with store.read() as s:
+        conv = s.get(Conversation, a)
+        assert conv.assignee_id is None  # back to nobody
+        assert [undo._has_tag(s, conv, t) for t in ("urgent", "vip", "billing")] == [
+            True,
+            False,
+            True,  # ann's billing, tagged after the macro, is hers
+        ]
+        assert conv.status == "open"

@@ -286,16 +286,22 @@ def _check_unchanged(
         )
 
 
+def _has_tag(session: Session, conv: Conversation, name: str) -> bool:
+    tag = session.exec(select(Tag).where(Tag.name == name)).first()
+    return tag is not None and session.get(ConversationTag, (conv.id, tag.id)) is not None
+
+
+def _assignee(session: Session, conv: Conversation) -> str | None:
+    current = session.get(Agent, conv.assignee_id) if conv.assignee_id else None
+    return current.username if current else None
+
+
 def _still_as_left(session: Session, conv: Conversation, net: _Net) -> bool:
     for name, (_had, has) in net.tags.items():
-        tag = session.exec(select(Tag).where(Tag.name == name)).first()
-        present = tag is not None and session.get(ConversationTag, (conv.id, tag.id)) is not None
-        if present != has:
+        if _has_tag(session, conv, name) != has:
             return False
-    if net.assignee is not None:
-        current = session.get(Agent, conv.assignee_id) if conv.assignee_id else None
-        if (current.username if current else None) != net.assignee[1]:
-            return False
+    if net.assignee is not None and _assignee(session, conv) != net.assignee[1]:
+        return False
     if net.status is not None:
         status, until = net.status[1]
         if conv.status != status:
@@ -333,7 +339,7 @@ def _put_status(
     triage.set_status(session, actor, conversation_id, Status(status), until, at=now, cause=cause)
 
 
-def put_back_status(
+def put_back(
     session: Session,
     actor: str,
     conv: Conversation,
@@ -341,22 +347,51 @@ def put_back_status(
     *,
     cause: str,
     now: datetime | None = None,
-) -> bool:
-    """The status one conversation's ``events`` changed (a status change, a snooze),
-    put back as it was before the first of them (a snooze still ahead with its wake
-    time, one that would have ended by now as open), when the conversation is still as
-    the last of them left it (else someone or something moved it since, and that
-    stands). ``cause`` names the taking back (``store.aggregates.UNDOING``). True when
-    it changed."""
-    net = _net([e for e in events if e.kind in _STATUS_KINDS])
-    if net.status is None or net.status[0] == net.status[1]:
-        return False
+) -> None:
+    """What one conversation's ``events`` changed (tags, assignee, status and snooze),
+    put back as it was before the first of them, each where the conversation is still
+    as they left it (else someone or something moved it since, and that stands): a
+    snooze still ahead comes back with its wake time, one that would have ended by now
+    as open. Undo send takes back a send's with it (``undo_send``); ``cause`` names the
+    taking back for the status change (``store.aggregates.UNDOING``)."""
+    net = _net([e for e in events if e.kind in UNDOABLE])
+    if not (net.tags or net.assignee or net.status):
+        return
+    now = now or utcnow()
+    assert conv.id is not None
+    touched = _touched_since(session, conv.id, net.last_event_id)
+    for name, (had, has) in net.tags.items():
+        if had != has and f"tag:{name}" not in touched and _has_tag(session, conv, name) == has:
+            change = triage.tag if had else triage.untag
+            change(session, actor, conv.id, name, at=now)
+    before, after = net.assignee or (None, None)
+    kept = EventKind.ASSIGNED.value in touched or _assignee(session, conv) != after
+    if before != after and not kept:
+        triage.assign(session, actor, conv.id, before, at=now)
+    if net.status is None or net.status[0] == net.status[1] or _STATUS_KINDS & touched:
+        return
     status, until = net.status[1]
     if conv.status != status or (status == Status.SNOOZED.value and conv.snoozed_until != until):
-        return False
-    assert conv.id is not None
-    _put_status(session, actor, conv.id, net.status[0], now or utcnow(), cause)
-    return True
+        return
+    _put_status(session, actor, conv.id, net.status[0], now, cause)
+
+
+def _touched_since(session: Session, conversation_id: int, after_id: int) -> set[str]:
+    """What events after ``after_id`` changed: "tag:NAME" for each tag they added or
+    removed, and the kinds "assigned", "status_changed", "snoozed" when they did."""
+    kinds = [EventKind.TAGGED.value, EventKind.UNTAGGED.value, *_STATUS_KINDS]
+    rows = session.exec(
+        select(Event.kind, Event.data)
+        .where(Event.conversation_id == conversation_id)
+        .where(col(Event.id) > after_id)
+        .where(col(Event.kind).in_([*kinds, EventKind.ASSIGNED.value]))
+    ).all()
+    return {
+        f"tag:{json.loads(data or '{}').get('tag', '')}"
+        if kind in (EventKind.TAGGED.value, EventKind.UNTAGGED.value)
+        else kind
+        for kind, data in rows
+    }
 
 
 def _summary(nets: dict[int, _Net], subjects: list[tuple[int, str]]) -> str:

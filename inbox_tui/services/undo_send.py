@@ -1,12 +1,11 @@
 """Undo send: a reply or forward waits ``[mail] undo_seconds`` in the outbox; until a
 sender claims it, the agent can take it back. Taking back removes the message from the
-thread, marks the outbox row ``cancelled``, puts back the status the sending changed
-(with the reply: send-and-close, a macro's status or snooze, a follow-up's reopen), and
-appends a ``reply_cancelled`` event so the stats drop the reply and the macro it came
-from (the event log itself is append-only). What else the sending recorded reads the
-outbox row: a bug follow-up whose reply was taken back is no follow-up
-(``buglinks``), an article sent with it was never sent (``outbox.went_out``). A
-macro's tags and assignment stay: they are still true, and ``undo`` takes them back."""
+thread, marks the outbox row ``cancelled``, puts back what the sending changed (with
+the reply: send-and-close, a macro's tags, assignment, status or snooze, a follow-up's
+reopen), and appends a ``reply_cancelled`` event so the stats drop the reply and the
+macro it came from (the event log itself is append-only). What else the sending
+recorded reads the outbox row: a bug follow-up whose reply was taken back is no
+follow-up (``buglinks``), an article sent with it was never sent (``outbox.went_out``)."""
 
 from __future__ import annotations
 
@@ -122,17 +121,20 @@ def cancel_outbox(session: Session, actor: str, outbox_id: int) -> str:
         {"outbox": outbox_id, "replied_event": replied[0].id if replied else None},
     )
     if replied:
-        _put_back_status(session, actor, conv, replied[0])
+        _put_back(session, actor, conv, replied[0])
     return text
 
 
-def _put_back_status(session: Session, actor: str, conv: Conversation, sent: Event) -> None:
-    """The status the sending changed, as it was before (``undo.put_back_status``):
-    every status change and snooze recorded with the reply, in its transaction (its
-    batch), in this conversation: a send-and-close (closed: the customer was not
-    answered, so it is not done), a follow-up's reopen (a closed conversation reopened
-    only to be answered is closed again), a macro's snooze or status (waiting on an
-    answer nobody got). Unless the conversation moved since (the customer wrote)."""
+def _put_back(session: Session, actor: str, conv: Conversation, sent: Event) -> None:
+    """What the sending changed, as it was before (``undo.put_back``): every tag,
+    assignment, status change and snooze recorded with the reply, in its transaction
+    (its batch), in this conversation. A send-and-close reopens (the customer was not
+    answered, so it is not done), with the category tagged for the close; a follow-up's
+    reopen of a closed conversation is closed again (reopened only to be answered); a
+    macro's actions go with its reply (its snooze waited on an answer nobody got, its
+    tags said what the reply did; the macro is not counted as used either). Each only
+    where the conversation is still as the send left it (the customer wrote, another
+    agent retagged: that stands)."""
     from inbox_tui.services import undo
 
     if sent.batch is None:
@@ -141,10 +143,9 @@ def _put_back_status(session: Session, actor: str, conv: Conversation, sent: Eve
         select(Event)
         .where(Event.batch == sent.batch)
         .where(Event.conversation_id == conv.id)
-        .where(col(Event.kind).in_([EventKind.STATUS_CHANGED.value, EventKind.SNOOZED.value]))
         .order_by(col(Event.id))
     ).all()
-    undo.put_back_status(session, actor, conv, list(events), cause="undo send")
+    undo.put_back(session, actor, conv, list(events), cause="undo send")
 
 
 @dataclass

@@ -27,7 +27,9 @@ Three parts, all in ``KeysFollowFocus`` (the app) but ``focus_now``:
 
 The composer (``r``, ``A``, ``n``) and ``Waiting`` open at once on their key, so what
 is typed next goes to them the same way (tests/tui/test_typing_flow.py,
-tests/tui/test_typeahead_hold.py).
+tests/tui/test_typeahead_hold.py). The composer holds keys while its starting text (a
+kept draft) loads, so each is typed onto that text as it would have been once it had
+come (tests/tui/test_walk9_lows.py); a paste is held with the keys, in its place.
 """
 
 from __future__ import annotations
@@ -219,14 +221,10 @@ class KeysFollowFocus:
         behind keys already held."""
         screen = self._top()
         if _holds_keys(screen):
-            if (
-                getattr(event, "key", None) == "escape"
-            ):  # it cancels the step: what was held for it goes
-                closing = getattr(screen, "close_with_held", None)
-                if callable(closing):  # ... to the screen, which keeps it (the composer)
-                    typed, self._held = _as_typed(self._held), []
-                    closing(typed)
-                    return True
+            # Esc cancels the step: what was held for it goes. A screen that holds Esc
+            # too (the composer while its text loads) gets it in its turn, after the
+            # keys typed before it (some may still be on their way back to the app).
+            if getattr(event, "key", None) == "escape" and not _holds_escape(screen):
                 self.drop_held()
                 return False
         elif not self._held and not self._blocked() and screen in self._settled:
@@ -372,6 +370,10 @@ def _expire(waits: dict[Any, float]) -> None:
 
 def _holds_keys(screen: Screen[Any] | None) -> bool:
     return bool(getattr(screen, "HOLDS_KEYS", False))
+
+
+def _holds_escape(screen: Screen[Any] | None) -> bool:
+    return bool(getattr(screen, "HOLDS_ESCAPE", False))
 
 
 def _as_typed(keys: list[events.Key | events.Paste]) -> str:

@@ -8,10 +8,9 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import select
 
-from inbox_tui.incoming import IncomingMessage
-from inbox_tui.ingest import Ingestor
 from inbox_tui.models import Conversation, Message
 from inbox_tui.services import core, mentions, triage
+from tests.mail_history import mail
 from tests.tui.conftest import ME, NOW, make_app, settle
 
 SIZE = (100, 30)
@@ -100,22 +99,16 @@ def customer_wrote_twice(store) -> tuple[int, int]:
     def add(s, key, minutes, reply_to=None):
         from datetime import timedelta
 
-        return (
-            Ingestor(s)
-            .add(
-                IncomingMessage(
-                    source="t",
-                    external_id=key,
-                    message_id=f"<{key}@twice.example>",
-                    in_reply_to=f"<{reply_to}@twice.example>" if reply_to else None,
-                    subject=f"Printer {key}",
-                    author_email="twice@customer.example",
-                    author_name="Tw Ice",
-                    sent_at=NOW - timedelta(minutes=minutes),
-                    body=f"text {key}",
-                )
-            )
-            .conversation_id
+        return mail(
+            s,
+            key,
+            NOW - timedelta(minutes=minutes),
+            (reply_to,) if reply_to else (),
+            subject=f"Printer {key}",
+            email="twice@customer.example",
+            name="Tw Ice",
+            body=f"text {key}",
+            domain="twice.example",
         )
 
     older = store.run(add, "p1", 50)

@@ -19,7 +19,7 @@ from textual.widgets import Label, Static, TextArea
 from inbox_tui.errors import UserError
 from inbox_tui.sanitize import one_line
 from inbox_tui.services.agent_clock import agent_zone
-from inbox_tui.tui.typeahead import focus_now, retype, run_binding_now
+from inbox_tui.tui.typeahead import retype, run_binding_now
 
 if TYPE_CHECKING:
     from inbox_tui.config import Config
@@ -131,6 +131,7 @@ class Composer(ModalScreen[Draft | None]):
         # The agent's time zone: a send-at time is typed and shown on their clock.
         self.zone = agent_zone(config.agent.timezone if config is not None else None)
         self.waiting = loading  # the starting text has not arrived yet (see ``fill``)
+        self.holding = loading  # ... and the app holds the keys typed meanwhile
         self.hint_failed = ""  # ... and will not: why (``load_failed``)
         self.save_label = save_label
         self.title_text = title
@@ -156,34 +157,39 @@ class Composer(ModalScreen[Draft | None]):
             with Horizontal(id="review"):
                 yield Static(id="review-text")
 
+    # Keys wait while the starting text loads, Esc too (in its turn, after the keys typed
+    # before it); at most this long, then they go into the text box as typed, and the
+    # text goes before them when it comes (``fill``). The app reads both attributes.
+    HOLDS_ESCAPE = True
+    HOLD_SECONDS = 2.0
+
     @property
-    def HOLDS_KEYS(self) -> bool:  # the app reads it as Waiting's attribute
-        """Keys wait while the starting text loads (Esc closes at once with them:
-        ``close_with_held``)."""
-        return self.waiting
+    def HOLDS_KEYS(self) -> bool:
+        return self.waiting and self.holding
 
     def show_held(self, typed: str) -> None:
         """The app holds ``typed`` until the starting text has come: shown meanwhile."""
         self._typed_meanwhile = typed
-        if self.waiting and self.is_mounted:
+        if self.HOLDS_KEYS and self.is_mounted:
             ta = self.query_one(TextArea)
             ta.text = typed
             ta.move_cursor(ta.document.end)
 
-    def close_with_held(self, typed: str) -> None:
-        """Esc while the starting text loads (the app hands over what it held): close at
-        once, and what was typed is kept after the kept draft (``Draft.complete``)."""
-        self.waiting = False  # a late ``fill`` does nothing
-        if self.is_mounted:
-            self.query_one(_Body).closed = True  # keys behind the Esc: for the screen under
-        self.dismiss(Draft("closed", typed, complete=False, review=self.review))
+    def _stop_holding(self) -> None:
+        """The text is late (or will not come): the held keys go into the box now, typed
+        on what they showed (nothing: they type it again)."""
+        if self.waiting and self.holding:
+            self.holding = False
+            self.query_one(TextArea).text = ""
 
     def load_failed(self, sentence: str) -> None:
-        """The starting text will not come: the hint says so, and Esc keeps what was
-        typed (held, shown) after the kept draft, as while it loaded."""
+        """The starting text will not come: the hint says so, the keys go into the box,
+        and Esc keeps what was typed after the kept draft, as while it loaded."""
         self.hint_failed = one_line(sentence, 120)
         for hint in self.query("#composer-hint").results(Static):  # else composed with it
             hint.update(self._hint())
+        if self.is_mounted:
+            self._stop_holding()
 
     def _title(self) -> Text:
         return Text(self.title_text, style="bold", overflow="ellipsis")
@@ -200,10 +206,14 @@ class Composer(ModalScreen[Draft | None]):
 
     def on_mount(self) -> None:
         ta = self.query_one(TextArea)
-        if self.waiting and self._typed_meanwhile:  # held before the text box was up
+        if self.HOLDS_KEYS and self._typed_meanwhile:  # held before the text box was up
             ta.text = self._typed_meanwhile
         ta.move_cursor(ta.document.end)  # typing goes on after the text it opened with
         ta.focus()
+        if self.hint_failed:
+            self._stop_holding()
+        elif self.waiting:
+            self.set_timer(self.HOLD_SECONDS, self._stop_holding)
         if self.autosave is not None:
             self.set_interval(self.AUTOSAVE_SECONDS, self._autosave)
         if self.open_editor and not self.waiting:  # [compose] editor = true: into $EDITOR
@@ -220,12 +230,12 @@ class Composer(ModalScreen[Draft | None]):
         """The starting text arrived, with the cursor at its end (or at ``cursor``: the
         greeting's line above an article): the keys held meanwhile are typed there next
         (the app releases them, in order, now that the composer no longer
-        ``HOLDS_KEYS``)."""
+        ``HOLDS_KEYS``). Keys that went into the box (the text was late) stay after it."""
         if not self.waiting:
             return
         self.waiting = False
         ta = self.query_one(TextArea)
-        ta.text = text
+        ta.text = text if self.holding else text + ta.text
         ta.move_cursor(ta.document.end if cursor is None else _location(text, cursor))
         self._saved_text = text  # the autosave keeps what was typed on top of it
         self.headers = headers or self.headers
@@ -261,7 +271,9 @@ class Composer(ModalScreen[Draft | None]):
         return self.review is not None and self.review.kind == "forward"
 
     def _still_loading(self) -> bool:
-        if self.waiting:
+        if self.waiting and self.hint_failed:
+            self.notify(f"Not loaded: {self.hint_failed}", severity="warning", markup=False)
+        elif self.waiting:
             self.notify("The text is still loading; a moment.", severity="warning")
         return self.waiting
 
@@ -502,17 +514,17 @@ class Composer(ModalScreen[Draft | None]):
         self.query_one("#review").remove_class("shown")
         ta = self.query_one(TextArea)
         ta.read_only = False
-        # At once, not queued: "e!" typed together put the "!" nowhere (the text box
-        # took the focus after it had gone by).
-        focus_now(ta)
+        ta.focus()
 
     def action_escape(self) -> None:
         """Esc in the review goes back to the text; Esc in the text closes the composer
         and hands the text back (``closed``), so the caller keeps it as a draft."""
         if self.reviewing:
             self._back_to_edit()
-        elif self.waiting:  # not from a key (the app hands those to ``close_with_held``)
-            self.close_with_held(self.text)
+        elif self.waiting:  # the text is late or failed: what was typed, kept after it
+            self.waiting = False  # a late ``fill`` does nothing
+            self.query_one(_Body).closed = True
+            self.dismiss(Draft("closed", self.text, complete=False, review=self.review))
         else:
             self.query_one(_Body).closed = True
             self.dismiss(Draft("closed", self.text, review=self.review))
