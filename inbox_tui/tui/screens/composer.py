@@ -204,11 +204,14 @@ class Composer(ModalScreen[Draft | None]):
             hint = "Loading… (type away: what you type is kept) · esc close"
         return Text(hint, style="dim", overflow="ellipsis")
 
+    _filled = False  # the starting text has come (``fill``), with its cursor
+
     def on_mount(self) -> None:
         ta = self.query_one(TextArea)
         if self.HOLDS_KEYS and self._typed_meanwhile:  # held before the text box was up
             ta.text = self._typed_meanwhile
-        ta.move_cursor(ta.document.end)  # typing goes on after the text it opened with
+        if not self._filled:  # filled before its mount (a fast read): fill placed it
+            ta.move_cursor(ta.document.end)  # typing goes on after the text it opened with
         ta.focus()
         if self.hint_failed:
             self._stop_holding()
@@ -234,6 +237,7 @@ class Composer(ModalScreen[Draft | None]):
         if not self.waiting:
             return
         self.waiting = False
+        self._filled = True
         ta = self.query_one(TextArea)
         ta.text = text if self.holding else text + ta.text
         ta.move_cursor(ta.document.end if cursor is None else _location(text, cursor))
