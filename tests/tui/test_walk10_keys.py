@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 
 from inbox_tui.models import Conversation, Outbox
@@ -103,3 +104,31 @@ async def test_tab_into_a_recipients_line_keeps_its_addresses(demo_store, smtp_s
         shown = review_shown(app)
         assert "Bob Stone <bob@acme.example>, Carol <carol@acme.example>" in shown
         assert "dan@acme.example" in shown
+
+
+@pytest.mark.parametrize(
+    ("keys", "screen", "text"),
+    [
+        (("a",), "RecipientsForm", ">qu"),  # after the customer's address in To
+        (("w",), "FuzzyPicker", "qu"),
+        (("s", "e"), "Composer", "Hiqu"),
+        (("F", "e"), "Composer", "Hiqu"),
+        (("d", "slash"), "MainScreen", "qu"),
+    ],
+)
+async def test_every_review_key_passes_the_keys_behind_it_on(demo_store, keys, screen, text):
+    """The class of walk10 #2: text typed with any review key that opens (or reopens) a
+    text box lands in it (these passed before; e did not)."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await current(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press(*"Hi", "ctrl+s")
+        await settle(pilot)
+        await burst(pilot, *keys, *"qu")
+        await settle(pilot)
+        assert type(app.screen).__name__ == screen
+        box = app.focused
+        typed = box.value if hasattr(box, "value") else box.text
+        assert typed.endswith(text) if text.startswith(">") else typed == text

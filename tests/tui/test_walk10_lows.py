@@ -82,3 +82,74 @@ async def test_an_article_from_f4_leaves_the_cursor_on_the_greeting_line_above_i
         assert body.cursor_location == (0, 0)  # it was after the article
         await pilot.press(*"Hi Ana,")
         assert body.text.startswith("Hi Ana,\n\n")
+
+
+async def test_a_text_that_comes_before_the_composer_has_mounted_keeps_its_cursor(
+    demo_store, monkeypatch
+):
+    """Under load the starting text (an article's, with the cursor on the greeting line)
+    can arrive between the composer's compose and its mount; the mount put the cursor at
+    the end after it (the article test above failed 1 in 3 at load 9)."""
+    from inbox_tui.tui.screens.composer import Composer
+
+    mounted = Composer.on_mount
+
+    def text_first(self):
+        if self.waiting:  # as a fast read does: the text is here before the mount runs
+            self.fill("\n\nThe article.\nMore of it.\n", cursor=0)
+        mounted(self)
+
+    monkeypatch.setattr(Composer, "on_mount", text_first)
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await current(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        body = app.screen.query_one("TextArea")
+        assert body.text.startswith("\n\nThe article.")
+        assert body.cursor_location == (0, 0)
+
+
+async def test_the_stats_footer_drops_the_palettes_key_when_made_narrower(demo_store):
+    """walk10: at 60 columns the Stats footer read "3 6 mont▏^p Command palette" once
+    the terminal was made narrower on that screen (started narrow, it fitted)."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("S")
+        await settle(pilot, 5)
+
+        def keys() -> list[str]:
+            footer = app.screen.query_one("KeysFooter")
+            return [str(k.render()).strip() for k in footer.query("FooterKey")]
+
+        assert any("palette" in k for k in keys())  # it fits at 80
+        await pilot.resize_terminal(60, 20)
+        await settle(pilot)
+        shown = keys()
+        assert not any("palette" in k for k in shown), shown
+        footer = app.screen.query_one("KeysFooter")
+        assert sum(k.region.width for k in footer.query("FooterKey")) <= 60
+        assert shown[-1] == "? Help"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20), (160, 48)])
+async def test_toasts_do_not_cover_the_text_being_written(demo_store, size):
+    """walk10: a toast sat over the composer's text (Textual puts them bottom right,
+    where the composer is); they go to the top, over the thread."""
+    app = make_app(demo_store)
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await current(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press(*"Line one", "enter", *"Line two")
+        await pilot.press("ctrl+s")  # the review: its lines at the bottom too
+        await pilot.press("e")
+        await settle(pilot)
+        for n in range(2):  # two at once (the second is a longer one)
+            app.screen.notify(f"Something happened elsewhere {n}. " * (n + 1), timeout=30)
+        await settle(pilot)
+        body = app.screen.query_one("TextArea").region
+        toasts = [t.region for t in app.screen.query("Toast")]
+        assert len(toasts) == 2
+        assert not any(t.overlaps(body) for t in toasts), (toasts, body)

@@ -289,3 +289,43 @@ async def test_the_help_screen_scrolls_with_every_usual_key(demo_store, size):
         footer = help_screen.query_one("#help-keys")
         assert box.region.bottom <= footer.region.y < app.size.height  # under the scroll
         assert str(footer.render()).startswith("j/k ↑↓ scroll · Space PgDn PgUp page · g/G")
+
+
+async def test_the_notes_tab_completes_a_name_typed_in_the_same_burst(demo_store):
+    """The same class as the file prompt's Tab, in the note editor: "please @zo" Tab
+    "look" at once gave "please @zo  look" (the priority Tab ran before the letters were
+    in, so nothing was offered, and the text area indented)."""
+    from inbox_tui.services import core
+    from tests.tui.test_core_loop_day3 import burst
+
+    demo_store.run(core.ensure_agent, "zoltan")
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await burst(pilot, *"please @zo", "tab", *"look")
+        await settle(pilot)
+        assert app.screen.text == "please @zoltan look"
+        await burst(pilot, "tab")  # no name offered: Tab indents, as before
+        await settle(pilot)
+        assert app.screen.text.startswith("please @zoltan look") and app.screen.text != (
+            "please @zoltan look"
+        )
+
+
+async def test_the_text_viewer_pages_with_space_as_the_help_does(demo_store):
+    """The same keys in the other long read (an attachment's text, an HTML source):
+    Space pages down there too (it did nothing; j/k, g/G, PgDn already moved)."""
+    from inbox_tui.tui.screens.attachments import TextViewer
+
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await app.push_screen(TextViewer("app.log", "\n".join(f"line {n}" for n in range(200))))
+        await settle(pilot)
+        area = app.screen.query_one("#viewer-text")
+        await pilot.press("space")
+        await settle(pilot)
+        assert area.cursor_location[0] > 10 and area.scroll_y > 10
+        assert area.text.startswith("line 0\nline 1\n")  # nothing typed into it

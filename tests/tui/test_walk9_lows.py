@@ -27,6 +27,18 @@ def composer_text(app) -> str | None:
     return app.screen.query_one("TextArea").text
 
 
+async def hello_loading(pilot, store, monkeypatch, seconds: float) -> int:
+    """The row under the cursor, with the kept draft "hello" that takes ``seconds`` to
+    load into the next composer."""
+    from inbox_tui.services import compose
+
+    await settle(pilot)
+    cid = on_row(pilot.app)
+    store.run(save_draft, ME, cid, "hello")
+    slow(monkeypatch, compose, "start_reply", seconds)
+    return cid
+
+
 # -- 1. keys typed while a kept draft loads land where they would typed slowly --------------
 
 # (keys typed after r, what the text is once the draft "hello" has come)
@@ -45,14 +57,10 @@ async def test_keys_typed_onto_a_loading_draft_land_as_typed_slowly(
     """walk9: a fast `` more`` typed right after ``r`` onto the kept draft "hello" read
     "hello\\n\\n more" (the typed text was joined to the draft as a paragraph), typed slowly
     "hello more". Every key typed while the draft loads acts as it would once it has."""
-    from inbox_tui.services import compose
 
     app = make_app(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        cid = on_row(app)
-        demo_store.run(save_draft, ME, cid, "hello")
-        slow(monkeypatch, compose, "start_reply", 0.5)
+        cid = await hello_loading(pilot, demo_store, monkeypatch, 0.5)
         await burst(pilot, "r", *keys)
         await wait_until(pilot, lambda: composer_text(app) == expected)
         assert composer_text(app) == expected
@@ -64,14 +72,10 @@ async def test_keys_typed_onto_a_loading_draft_land_as_typed_slowly(
 async def test_text_pasted_onto_a_loading_draft_lands_after_it(demo_store, monkeypatch):
     """A paste while the kept draft loads goes where the cursor will be, in its order
     among the keys typed around it."""
-    from inbox_tui.services import compose
 
     app = make_app(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        cid = on_row(app)
-        demo_store.run(save_draft, ME, cid, "hello")
-        slow(monkeypatch, compose, "start_reply", 0.5)
+        await hello_loading(pilot, demo_store, monkeypatch, 0.5)
         await burst(pilot, "r", "space")
         paste = events.Paste("pasted")
         paste.set_sender(app)
@@ -86,14 +90,10 @@ async def test_escape_before_the_draft_arrives_keeps_the_text_as_typed_slowly(
 ):
     """Esc while the kept draft still loads: what was typed is kept after it, as it would
     have been typed there ("hello more", not "hello\\n\\n more")."""
-    from inbox_tui.services import compose
 
     app = make_app(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        cid = on_row(app)
-        demo_store.run(save_draft, ME, cid, "hello")
-        slow(monkeypatch, compose, "start_reply", 1.5)
+        cid = await hello_loading(pilot, demo_store, monkeypatch, 1.5)
         await burst(pilot, "r", *" more")
         await pilot.pause(0.3)
         assert composer_text(app) is not None  # still loading: the typed text is shown
@@ -111,15 +111,11 @@ async def test_escape_in_the_same_burst_closes_after_the_text_typed_before_it(
     the letters went to the list (``m`` Macro, ``r`` Reply, ``e`` Close). The Esc now
     waits its turn like every key typed while the text loads. (Pilot delivers the burst
     in one piece: this passed before too; the tmux test failed 4 times in 6 under load.)"""
-    from inbox_tui.services import compose
     from tests.tui.test_triage_keys import conv
 
     app = make_app(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        cid = on_row(app)
-        demo_store.run(save_draft, ME, cid, "hello")
-        slow(monkeypatch, compose, "start_reply", 0.5)
+        cid = await hello_loading(pilot, demo_store, monkeypatch, 0.5)
         await burst(pilot, "r", *" more", "escape")
         await wait_until(pilot, lambda: draft_text(demo_store, cid) == "hello more")
         assert draft_text(demo_store, cid) == "hello more"
@@ -131,16 +127,12 @@ async def test_a_late_draft_goes_before_what_was_typed_meanwhile(demo_store, mon
     """Keys wait for the kept draft at most ``HOLD_SECONDS``; then they go into the box
     as typed (Esc closes at once again), and the draft, when it comes, goes before them
     with nothing between (as typed after it)."""
-    from inbox_tui.services import compose
     from inbox_tui.tui.screens.composer import Composer
 
     monkeypatch.setattr(Composer, "HOLD_SECONDS", 0.2)
     app = make_app(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        cid = on_row(app)
-        demo_store.run(save_draft, ME, cid, "hello")
-        slow(monkeypatch, compose, "start_reply", 1.5)
+        await hello_loading(pilot, demo_store, monkeypatch, 1.5)
         await burst(pilot, "r", *" more")
         await pilot.pause(0.6)
         assert app.screen.waiting and not app.screen.HOLDS_KEYS
@@ -190,14 +182,10 @@ async def test_ctrl_s_while_the_draft_loads_opens_the_review_with_no_stale_notic
     """walk9: "The review opens as soon as the text has loaded" stayed on screen (3 s)
     with the review already up. ctrl+s now waits for the text like every key typed
     meanwhile: nothing to announce, and the review shows the whole text."""
-    from inbox_tui.services import compose
 
     app = make_app(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        cid = on_row(app)
-        demo_store.run(save_draft, ME, cid, "hello")
-        slow(monkeypatch, compose, "start_reply", 0.5)
+        await hello_loading(pilot, demo_store, monkeypatch, 0.5)
         await burst(pilot, "r", *" more", "ctrl+s")
         await wait_until(pilot, lambda: getattr(app.screen, "reviewing", False))
         assert app.screen.reviewing

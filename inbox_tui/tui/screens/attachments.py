@@ -295,6 +295,7 @@ class _ViewerText(TextArea):
         Binding("G,end,ctrl+end", "bottom", "Bottom", show=False, id="viewer.bottom"),
         Binding("j", "cursor_down", "Down", show=False, id="viewer.down"),
         Binding("k", "cursor_up", "Up", show=False, id="viewer.up"),
+        Binding("space", "cursor_page_down", "Page down", show=False, id="viewer.page"),
     ]
 
     def action_top(self) -> None:
@@ -307,8 +308,8 @@ class _ViewerText(TextArea):
 
 
 class TextViewer(ModalScreen[None]):
-    """A text attachment (or an HTML source) to read: scroll with the arrows, PgUp/PgDn;
-    Esc closes. The text is already cleaned by the service."""
+    """A text attachment (or an HTML source) to read: scroll with j/k or the arrows,
+    Space/PgDn and PgUp, g/G or Home/End; Esc closes. The text is already cleaned by the service."""
 
     BINDINGS = [
         Binding("escape,q", "close", "Close", id="viewer.close"),

@@ -38,13 +38,8 @@ class Draft:
 
 
 class _Body(TextArea):
-    """The text: Tab indents, except while an @name is offered (the composer's Tab
-    binding takes it then; a text area that consumes Tab hides every binding of it)."""
-
-    def check_consume_key(self, key: str, character: str | None = None) -> bool:
-        if key == "tab" and getattr(self.screen, "_completion", None) is not None:
-            return False
-        return super().check_consume_key(key, character)
+    """The text: Tab indents, except while an @name is offered (``_on_key`` completes it
+    then, in the order typed)."""
 
     closed = False  # an Esc here closed the composer: what follows it is for the screen
 
@@ -65,8 +60,12 @@ class _Body(TextArea):
             if not event.is_printable:  # Esc (back to the text), ctrl+s: in order too
                 await run_binding_now(self.app, event)
             return
+        if event.key == "tab" and isinstance(composer, Composer) and composer.complete_now():
+            event.stop()  # an @name offered for the text typed so far: taken
+            event.prevent_default()
+            return
         if self.read_only or event.is_printable or event.key in ("enter", "tab"):
-            return  # TextArea's own handler inserts it (or the composer's Tab)
+            return  # TextArea's own handler inserts it
         await run_binding_now(self.app, event)
 
 
@@ -91,8 +90,9 @@ class Composer(ModalScreen[Draft | None]):
         # Run by the text box in the order typed too (the text area's own Esc, leaving
         # itself, never runs: _Body takes it first).
         Binding("escape", "escape", "Close", id="compose.escape"),
-        # While an @name is offered, Tab takes it (_Body lets it through); else it indents.
-        Binding("tab", "complete", "Complete @name", id="compose.complete", priority=True),
+        # Tab takes the @name offered (run by the text box in the order typed, after the
+        # letters before it: a priority binding ran first and indented "@sa Tab" at once).
+        Binding("tab", "complete", "Complete @name", id="compose.complete"),
     ]
 
     # How often typed text is handed to ``autosave`` (a draft in the store), at most.
@@ -204,11 +204,14 @@ class Composer(ModalScreen[Draft | None]):
             hint = "Loading… (type away: what you type is kept) · esc close"
         return Text(hint, style="dim", overflow="ellipsis")
 
+    _filled = False  # the starting text has come (``fill``), with its cursor
+
     def on_mount(self) -> None:
         ta = self.query_one(TextArea)
         if self.HOLDS_KEYS and self._typed_meanwhile:  # held before the text box was up
             ta.text = self._typed_meanwhile
-        ta.move_cursor(ta.document.end)  # typing goes on after the text it opened with
+        if not self._filled:  # filled before its mount (a fast read): fill placed it
+            ta.move_cursor(ta.document.end)  # typing goes on after the text it opened with
         ta.focus()
         if self.hint_failed:
             self._stop_holding()
@@ -234,6 +237,7 @@ class Composer(ModalScreen[Draft | None]):
         if not self.waiting:
             return
         self.waiting = False
+        self._filled = True
         ta = self.query_one(TextArea)
         ta.text = text if self.holding else text + ta.text
         ta.move_cursor(ta.document.end if cursor is None else _location(text, cursor))
@@ -306,6 +310,16 @@ class Composer(ModalScreen[Draft | None]):
             names = " ".join(f"@{one_line(n, 30)}" for n in found.names[:6])
             more = f" +{len(found.names) - 6}" if len(found.names) > 6 else ""
             hint.update(Text(f"Tab: {names}{more}", style="bold"))
+
+    def complete_now(self) -> bool:
+        """Tab in the text: the @name offered for all the text typed so far (the offer of
+        the letters' Changed messages may not be shown yet) replaces the @word; False
+        when none is offered (Tab indents)."""
+        self._offer()
+        if self._completion is None:
+            return False
+        self.action_complete()
+        return True
 
     def action_complete(self) -> None:
         """Tab: the first agent offered replaces the @word being typed."""

@@ -211,7 +211,6 @@ class ReplyFlows(FlowsBase):
         ``greeting_room``: ``text`` opens with blank lines for a greeting, where the cursor
         goes (an article: ``services.compose.start_reply``)."""
         from inbox_tui.services.compose import start_reply
-        from inbox_tui.services.drafts import delete_draft
 
         state: dict[str, int | None] = {"seen": None}
         label = label or self.conversation_label(conv_id)
@@ -219,32 +218,7 @@ class ReplyFlows(FlowsBase):
         title += f" (macro {macro})" if macro else ""
 
         def done(draft: Draft | None) -> None:
-            if draft is None:  # discarded
-                self.store_write(delete_draft, self.me, conv_id, ok="Draft discarded.")
-            elif draft.action == "closed" or not draft.complete or not draft.text.strip():
-                # Esc: kept in the store for the next r, here or in another session.
-                ok = (
-                    "Draft kept; r on this conversation brings it back."
-                    if draft.text.strip()
-                    else None
-                )
-                self._keep_draft(conv_id, draft, "reply", ok)
-            else:
-                then = "closed" if draft.action == "send_close" else None
-                seen = state["seen"]
-                to_all = reply_all or bool(draft.review and draft.review.reply_all)
-                flow = SendFlow(conv_id, draft.text, then, seen, macro, article_id, to_all)
-                flow.review = draft.review
-
-                def send(category: str | None) -> None:
-                    flow.category = category
-                    self.send(flow)
-
-                kept = "Not sent: the reply is kept as a draft; r brings it back."
-                self.ask_category(
-                    [conv_id], send, then_status=then, macro=macro,
-                    on_cancel=lambda: self._keep_draft(conv_id, draft, "reply", kept),
-                )  # fmt: skip
+            self._reply_closed(conv_id, draft, state["seen"], macro, article_id, reply_all)
 
         # What the agent has seen of it: the version of the thread on screen, if it is
         # this conversation's (at 160 columns j moves the preview before its thread has
@@ -276,6 +250,43 @@ class ReplyFlows(FlowsBase):
             flow=(composer, started),
             group="pickers",
         )
+
+    def _reply_closed(
+        self,
+        conv_id: int,
+        draft: Draft | None,
+        seen: int | None,
+        macro: str | None,
+        article_id: int | None,
+        reply_all: bool,
+    ) -> None:
+        """The reply composer closed: discarded, kept as a draft (Esc, or nothing to
+        send), or sent (after the category question when the send closes)."""
+        from inbox_tui.services.drafts import delete_draft
+
+        if draft is None:  # discarded
+            self.store_write(delete_draft, self.me, conv_id, ok="Draft discarded.")
+        elif draft.action == "closed" or not draft.complete or not draft.text.strip():
+            # Esc: kept in the store for the next r, here or in another session.
+            ok = (
+                "Draft kept; r on this conversation brings it back." if draft.text.strip() else None
+            )
+            self._keep_draft(conv_id, draft, "reply", ok)
+        else:
+            then = "closed" if draft.action == "send_close" else None
+            to_all = reply_all or bool(draft.review and draft.review.reply_all)
+            flow = SendFlow(conv_id, draft.text, then, seen, macro, article_id, to_all)
+            flow.review = draft.review
+
+            def send(category: str | None) -> None:
+                flow.category = category
+                self.send(flow)
+
+            kept = "Not sent: the reply is kept as a draft; r brings it back."
+            self.ask_category(
+                [conv_id], send, then_status=then, macro=macro,
+                on_cancel=lambda: self._keep_draft(conv_id, draft, "reply", kept),
+            )  # fmt: skip
 
     def on_reply_started(self, message: ReplyStarted) -> None:
         """A composer's starting text (a kept draft, a macro's reply) arrived: fill it."""

@@ -72,7 +72,12 @@ class KeysFooter(Footer):
     the last keys ("3 6 mont▏^p Command palette"; : and ctrl+p still open it)."""
 
     def on_resize(self) -> None:
-        self.show_command_palette = self.size.width >= 80
+        show = self.size.width >= 80
+        if show != self.show_command_palette:
+            self.show_command_palette = show
+            # Footer composes its keys only when the bindings change: a terminal made
+            # narrower on this screen kept the palette's key over the last ones (walk10).
+            self.call_after_refresh(self.recompose)
 
 
 class DrillLoaded(Loaded):
