@@ -494,11 +494,15 @@ class InboxApp(KeysFollowFocus, App[int]):
         if not message.settled:
             self._heartbeat()
             return
-        # Said a moment later, what is open then: the write (a worker, a transaction)
-        # was ~1 ms of CPU inside each thread open's frame, and an open left at once
-        # needs none. At most one write per PRESENCE_SETTLE however fast threads change.
-        if self._presence_timer is None:
-            self._presence_timer = self.set_timer(PRESENCE_SETTLE, self._presence_settled)
+        # Said once the agent has stayed PRESENCE_SETTLE seconds, what is open then: the
+        # write (a worker, a transaction) was ~1 ms of CPU inside each thread open's
+        # frame, and an open left at once needs none. Each change starts the wait again:
+        # counted from the first change, an agent going from thread to thread had the
+        # write land inside the next open's frame (a third idle window of 20 ms in 1 of
+        # ~8 opens of `tui_latency`).
+        if self._presence_timer is not None:
+            self._presence_timer.stop()
+        self._presence_timer = self.set_timer(PRESENCE_SETTLE, self._presence_settled)
 
     def _presence_settled(self) -> None:
         self._presence_timer = None

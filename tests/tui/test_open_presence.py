@@ -5,6 +5,9 @@ left at once writes nothing, and leaving a thread is said too (it waited for the
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 from inbox_tui.services import presence
 from inbox_tui.tui import app as tui_app
 from tests.tui.conftest import make_app, settle
@@ -71,3 +74,36 @@ async def test_a_thread_left_at_once_writes_nothing(demo_store, monkeypatch):
         assert not app.main.has_class("-reading")
         assert written == []
         assert presence_of(demo_store) == (None, "viewing")
+
+
+async def test_the_wait_starts_again_at_each_change(demo_store, monkeypatch):
+    """An agent going from thread to thread (Enter, Esc, j, Enter) is said once they
+    stay on the last one: counted from the first change, the write landed inside the
+    next thread's open (#22: a third idle window in 1 of ~8 opens of the benchmark)."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app._heartbeat()
+        await settle(pilot)
+        written = _written(monkeypatch)
+        settle_s = 2.0
+        monkeypatch.setattr(tui_app, "PRESENCE_SETTLE", settle_s)
+        opened = time.monotonic()
+        await pilot.press("enter")
+        await settle(pilot)
+        await asyncio.sleep(max(0.0, opened + 0.6 * settle_s - time.monotonic()))
+        await pilot.press("escape", "j", "enter")
+        last = time.monotonic()
+        await settle(pilot)
+        second = app.main.conv_list.current_row().id
+        assert app.main.open_id == second
+        # Counted from the first Enter, the write was due ~0.4 * settle_s from here.
+        await asyncio.sleep(max(0.0, last + 0.9 * settle_s - time.monotonic()))
+        assert written == []
+        for _ in range(100):
+            if written:
+                break
+            await asyncio.sleep(0.05)
+        await settle(pilot)
+        assert written == [(second, "viewing")]
+        assert presence_of(demo_store) == (second, "viewing")
