@@ -1,0 +1,63 @@
+"""walk11: keys typed in one burst behind Tab in a form, the views panel's ctrl+n /
+ctrl+p, the help's j in a burst, Enter after / query then Down."""
+
+from __future__ import annotations
+
+import pytest
+
+from inbox_tui.errors import UserError
+from inbox_tui.services.review import parse_addresses
+from tests.tui.conftest import make_app
+from tests.tui.test_core_loop_day3 import burst
+from tests.tui.test_mail_keys import current as mail_current
+from tests.tui.test_mail_keys import seed_cc_mail
+from tests.tui.test_mail_keys import settle as mail_settle
+from tests.tui.test_review_step import review_shown, smtp_config
+
+
+async def _recipients_form(pilot) -> None:
+    await mail_current(pilot)
+    await pilot.press("A")
+    await mail_settle(pilot)
+    await pilot.press(*"Invoice attached.", "ctrl+s", "a")
+    await mail_settle(pilot)
+
+
+async def test_letters_typed_behind_tab_go_to_the_next_recipients_line(demo_store, smtp_server):
+    seed_cc_mail(demo_store)
+    app = make_app(demo_store, config=smtp_config(smtp_server))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _recipients_form(pilot)
+        to = app.screen.query_one("#rcpt-to").value
+        await burst(pilot, "tab", *", ccc@acme.example")  # walk11 A: went into To
+        await mail_settle(pilot)
+        assert app.screen.query_one("#rcpt-to").value == to
+        assert app.screen.query_one("#rcpt-cc").value.endswith(", ccc@acme.example")
+        await burst(pilot, "tab", *"b@acme.example", "shift+tab", *"x")
+        await mail_settle(pilot)
+        assert app.screen.query_one("#rcpt-bcc").value == "b@acme.example"
+        assert app.screen.query_one("#rcpt-cc").value.endswith(", ccc@acme.example" + "x")
+        await pilot.press("enter")  # the Cc ends "…examplex": still an address
+        await mail_settle(pilot)
+        assert "ccc@acme.examplex" in review_shown(app)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hannah Weber <hannah.weber@lindgren.example>ccc",
+        "Hannah <h@x.example> ccc, b@x.example",
+        "<h@x.example>x",
+    ],
+)
+def test_text_after_an_address_is_refused_not_dropped(text):
+    with pytest.raises(UserError) as err:
+        parse_addresses(text, "To")
+    assert "is not an email address" in str(err.value)
+
+
+def test_addresses_with_names_still_read():
+    assert parse_addresses('"Weber, Hannah" <h@x.example>, b@x.example ', "Cc") == [
+        ("Weber, Hannah", "h@x.example"),
+        ("", "b@x.example"),
+    ]
