@@ -7,7 +7,7 @@ import pytest
 
 from inbox_tui.errors import UserError
 from inbox_tui.services.review import parse_addresses
-from tests.tui.conftest import make_app
+from tests.tui.conftest import make_app, settle
 from tests.tui.test_core_loop_day3 import burst
 from tests.tui.test_mail_keys import current as mail_current
 from tests.tui.test_mail_keys import seed_cc_mail
@@ -61,3 +61,21 @@ def test_addresses_with_names_still_read():
         ("Weber, Hannah", "h@x.example"),
         ("", "b@x.example"),
     ]
+
+
+async def test_the_views_panel_moves_with_ctrl_n_and_ctrl_p(demo_store):
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        views = app.screen.query_one("#views")
+        start = views.highlighted
+        assert views.option_count >= start + 3
+        await burst(pilot, "ctrl+n", "ctrl+n")
+        await settle(pilot)
+        assert views.highlighted == start + 2
+        await pilot.press("ctrl+p")  # walk11 D: the command palette opened over it
+        await settle(pilot)
+        assert views.highlighted == start + 1
+        assert app.screen.query_one("#views") is views  # no palette on top
