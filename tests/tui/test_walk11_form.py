@@ -79,3 +79,21 @@ async def test_the_views_panel_moves_with_ctrl_n_and_ctrl_p(demo_store):
         await settle(pilot)
         assert views.highlighted == start + 1
         assert app.screen.query_one("#views") is views  # no palette on top
+
+
+async def test_each_j_typed_in_one_burst_scrolls_the_help_a_line(demo_store):
+    from textual.containers import VerticalScroll
+
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        box = app.screen.query_one(VerticalScroll)
+        assert box.max_scroll_y >= 12
+        await burst(pilot, *"j" * 10)  # walk11 G: one line only
+        await settle(pilot)
+        assert box.scroll_y == 10
+        await burst(pilot, "k", "k", "space", "k")
+        await settle(pilot)
+        assert box.scroll_y == min(8 + box.scrollable_content_region.height, box.max_scroll_y) - 1
