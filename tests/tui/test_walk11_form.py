@@ -97,3 +97,20 @@ async def test_each_j_typed_in_one_burst_scrolls_the_help_a_line(demo_store):
         await burst(pilot, "k", "k", "space", "k")
         await settle(pilot)
         assert box.scroll_y == min(8 + box.scrollable_content_region.height, box.max_scroll_y) - 1
+
+
+@pytest.mark.parametrize("fast", [False, True])
+async def test_down_from_the_search_goes_to_the_list_and_enter_opens(demo_store, fast):
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        keys = ("slash", *"calendar", "down")
+        await (burst(pilot, *keys) if fast else pilot.press(*keys))
+        await settle(pilot)
+        rows = app.main.conv_list
+        assert app.focused is rows  # walk11 F: the focus stayed in the box
+        first = rows.current_row().id
+        await pilot.press("enter")  # the first Enter only moved the focus
+        await settle(pilot)
+        assert app.main.has_class("-reading") and app.main.open_id == first
+        assert app.main.query_one("#search").value == "calendar"
