@@ -48,6 +48,7 @@ async def test_letters_typed_behind_tab_go_to_the_next_recipients_line(demo_stor
         "Hannah Weber <hannah.weber@lindgren.example>ccc",
         "Hannah <h@x.example> ccc, b@x.example",
         "<h@x.example>x",
+        "h@x.example ccc",
     ],
 )
 def test_text_after_an_address_is_refused_not_dropped(text):
