@@ -565,7 +565,9 @@ class Composer(ModalScreen[Draft | None]):
         except UserError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
-        self.query_one(TextArea).text = edited.body
+        ta = self.query_one(TextArea)
+        ta.text = edited.body
+        ta.move_cursor(ta.document.end)  # typing goes on after the text, as before the editor
         for notice in edited.notices():  # headers changed, or not readable: said
             self.notify(notice, severity="warning", markup=False)
         self._autosave()
