@@ -42,7 +42,7 @@ def wrapping_editor(tmp_path: Path, indent: str) -> list[str]:
 
 @pytest.mark.parametrize(
     ("indent", "said"),
-    [("", "The header lines could not be read"), ("  ", "Changes to To were ignored")],
+    [("", "Changes to To were ignored"), ("  ", "Changes to To were ignored")],
 )
 async def test_a_wrapped_to_line_never_reaches_the_body(demo_store, tmp_path, indent, said):
     app = make_app(demo_store, config=make_config(editor_command=wrapping_editor(tmp_path, indent)))
