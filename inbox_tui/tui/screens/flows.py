@@ -227,6 +227,19 @@ class FlowsBase(Screen[None]):
         self.set_status(sentence)
         self._unrunnable = sentence
 
+    def unrunnable_read(self, flow: object, error: BaseException, text: str) -> bool:
+        """The list's read found the search cannot run (it names no agent:
+        ``services.search.check_names``): said as any search that cannot run. True
+        when it was that."""
+        from inbox_tui.services.search import QueryError
+
+        wanted = self._list_request
+        ours = isinstance(flow, tuple) and bool(flow) and flow[0] is wanted
+        if wanted is None or not ours or not isinstance(error, QueryError):
+            return False
+        self.show_unrunnable(text)
+        return True
+
     def runnable_again(self) -> None:
         """The query runs now: the sentence about the one before it goes (typing
         ``sla:breached`` passed through ``sla:breache``, whose sentence stayed under the

@@ -137,6 +137,8 @@ class TriageFlows(MailFlows):
 
         message.stop()
         flow = message.flow
+        if self.unrunnable_read(flow, message.error, message.text):
+            return
         if isinstance(flow, Asked):  # a side pane's load (the request it answers)
             self.pane_failed(flow, message.text)
             return
