@@ -539,3 +539,5 @@ def test_an_assignee_that_is_no_agent_is_said_not_found_silently(store):
         assert [r.id for r in rows] == [conv] and total == 1
         assert search_conversations(s, "assignee:me", "sam")[1] == 1
         assert search_conversations(s, "assignee:none", "sam")[1] == 0
+        # the agent searching, before their first action made their row: no sentence
+        assert search_conversations(s, "assignee:me", "newcomer")[1] == 0

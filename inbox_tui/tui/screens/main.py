@@ -95,7 +95,7 @@ def first_page_of(session: Any, flt: ConversationFilter, me: str) -> list[Conver
     said as a search that cannot run, not 0 rows without a word (walk11)."""
     from inbox_tui.services.search import check_names
 
-    check_names(session, flt)
+    check_names(session, flt, me)
     return page_of(session, flt, 0, None, me)
 
 
