@@ -197,3 +197,29 @@ def test_fixed_under_require_refuses_once_before_queueing_anything(
             conv = s.get(Conversation, cid)
             assert conv.status == "closed" and "bug" in tags(s, cid)
     assert smtp_server.messages == []  # queued, held for the undo delay
+
+
+def test_fixed_follows_up_with_reply_macros_that_ask_nothing(store):
+    """walk11 C: F offered a note macro with an {{ask: …}} blank; after the plan and y it
+    said "cannot be sent yet… no value" for each. A follow-up tells every linked
+    customer the bug is fixed at once: a note tells nobody (and marks them followed up,
+    so F would skip them for good), and a blank has no one to ask."""
+    c = store.run(linked_history)
+    specs = [
+        files.MacroSpec(
+            slug="esc", name="Escalate", body="Ticket: {{ask: ticket link}}", body_kind="note"
+        ),
+        files.MacroSpec(slug="order", name="Order", body="Order {{ask: order number}} ships."),
+        files.MacroSpec(slug="tag-only", name="Tag only", body="", actions={"add_tags": ["bug"]}),
+    ]
+    store.run(lambda s: macros.import_specs(s, specs))
+    with store.read() as s:
+        fit, left_out = buglinks.follow_up_choices(s, "sam", c["link"])
+        assert [m.info.slug for m in fit] == ["fixed"] and left_out == 3
+        with pytest.raises(macros.MacroError, match=r"^“Escalate” sends no reply: .* Nothing was"):
+            buglinks.plan_fixed(s, "ENG-4812", "esc")
+        with pytest.raises(macros.MacroError, match=r"^“Order” asks for a value \(order number\)"):
+            buglinks.plan_fixed(s, "ENG-4812", "order")
+        with pytest.raises(macros.MacroError, match="sends no reply"):
+            buglinks.plan_fixed(s, "ENG-4812", "tag-only")
+        assert buglinks.plan_fixed(s, "ENG-4812", "fixed").to_follow_up

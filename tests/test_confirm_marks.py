@@ -67,3 +67,16 @@ def test_answered_without_a_time_counts_from_the_customers_last_message(store):
         assert marks_of(targets.listed(["A", "B", "C"])) == {a: (), b: (ANSWERED,), c: ()}
         quiet = triage.bulk_targets(s, [a, b, c], {}, "sam")  # a tag or close: no reply
         assert quiet.answered == set()
+
+
+def test_only_an_action_that_replies_marks_the_draft_that_stays(store):
+    """walk11: tagging three said "your unsent draft stays" beside one; only a reply
+    sent to each (a bulk macro's) leaves a draft beside it, so only that one says so."""
+    ids = store.run(history)
+    a, b = sorted(ids["login"])[:2]
+    store.run(drafts.save_draft, "sam", b, "Half a reply")
+    with store.read() as s:
+        replying = triage.bulk_targets(s, [a, b], {}, "sam", True)
+        assert marks_of(replying.listed(["A", "B"]))[b] == (DRAFT,)
+        tagging = triage.bulk_targets(s, [a, b], {}, "sam")  # a tag, close or assign
+        assert marks_of(tagging.listed(["A", "B"])) == {a: (), b: ()}

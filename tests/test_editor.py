@@ -121,19 +121,37 @@ def test_a_changed_folded_header_is_reported_not_obeyed(tmp_path):
     ]
 
 
-def test_headers_that_cannot_be_read_are_left_out_and_said(tmp_path):
-    """vim's wrap without an indent: the rest of the To line is not a header. The text
-    under the blank line is the reply, nothing of the header block is added to it, and
-    one sentence says so."""
-    cmd = fake_editor(tmp_path, WRAP.format(add=True, indent=""))
+@pytest.mark.parametrize("add", [False, True])
+def test_a_header_wrapped_without_an_indent_is_read_as_one(tmp_path, add):
+    """walk11 L: vim (filetype mail, textwidth 72) wraps the To line without an indent;
+    the README promises "a header the editor wrapped is read as one". Unchanged, it is
+    no change; changed, the change is said and ignored; the text is the reply either way."""
+    cmd = fake_editor(tmp_path, WRAP.format(add=add, indent=""))
     edited = editor.edit_reply(LONG_TO, "Hi Zoë,\n\nSam", command=cmd)
     assert edited.body == "Hi Zoë,\n\nSam\nMore."
+    assert edited.unreadable is None
+    if not add:
+        assert edited.changed_headers == [] and edited.notices() == []
+        return
+    assert edited.changed_headers == [("To", LONG_TO[0][1] + ', "Bob Boss" <boss@acme.example>')]
+    assert edited.notices() == [
+        "Changes to To were ignored: who a reply goes to comes from the conversation."
+    ]
+
+
+def test_an_address_header_that_is_no_address_list_is_said_and_the_text_kept():
+    edited = editor.parse(
+        "To: Zoë Brennan <zoe@acme.example>\nthis is not an address\n"
+        "Subject: Re: Invoice missing\n\nHi",
+        HEADERS,
+    )
+    assert edited.body == "Hi"
+    assert edited.unreadable == ("To", "Zoë Brennan <zoe@acme.example> this is not an address")
     assert edited.changed_headers == []
     assert edited.notices() == [
-        'The header lines could not be read (at “<bob.builder@acme.example>, "Bob Boss" '
-        "<boss@acme.example>”), so "
-        "they were left out and only the text under them was kept; who a reply goes to "
-        "comes from the conversation."
+        "The To line (“Zoë Brennan <zoe@acme.example> this is not an address”) is not a list "
+        "of addresses, so it was ignored and only the text under the headers was kept; "
+        "who a reply goes to comes from the conversation."
     ]
 
 
@@ -161,15 +179,26 @@ def test_headers_that_cannot_be_read_are_left_out_and_said(tmp_path):
             [],
             None,
         ),
-        # a line in the header block that is no header: only the text under it is kept
+        # a Subject wrapped without an indent (even at a word with a colon): read as one
         (
             "To: Zoë Brennan <zoe@acme.example>\nSubject: Re: Invoice\nmissing\n\nHi",
             "Hi",
             [],
-            "missing",
+            None,
         ),
-        # an empty header block line with a colon in it, not a field name
-        ("To: Zoë Brennan <zoe@acme.example>\n<bob@x>: hello\n\nHi", "Hi", [], "<bob@x>: hello"),
+        (
+            "To: Zoë Brennan <zoe@acme.example>\nSubject: Re: Invoice\nmissing: yes\n\nHi",
+            "Hi",
+            [("Subject", "Re: Invoice missing: yes")],
+            None,
+        ),
+        # a continuation that makes the To line no address list: said, the text kept
+        (
+            "To: Zoë Brennan <zoe@acme.example>\n<bob@x>: hello\n\nHi",
+            "Hi",
+            [("Subject", "")],
+            ("To", "Zoë Brennan <zoe@acme.example> <bob@x>: hello"),
+        ),
     ],
 )
 def test_parse_reads_folded_and_broken_headers(file_text, body, changed, unreadable):

@@ -519,3 +519,25 @@ def test_plain_words_find_the_customer_by_name_and_address(inbox):
     assert search(store, "export") == {ids["export"], zoe}  # text as before
     assert search(store, "larsen is:closed") == set()
     assert search(store, "-tag:x larsen") == {zoe}
+
+
+def test_an_assignee_that_is_no_agent_is_said_not_found_silently(store):
+    """walk11: ``assignee:nobody-at-all`` found 0 conversations and said nothing of why;
+    it is one sentence now, as any search that cannot run (an agent named runs)."""
+    from inbox_tui.services import triage
+    from inbox_tui.services.search import QueryError, search_conversations
+
+    conv = add(store, "p1", "My printer shows a paper jam.")
+    store.run(triage.ensure_agent, "sam")
+    store.run(triage.assign, "sam", conv, "sam")
+    with store.read() as s:
+        for query in ("assignee:nobody-at-all", "printer -assignee:nobody-at-all"):
+            with pytest.raises(QueryError) as caught:
+                search_conversations(s, query, "sam")
+            assert str(caught.value).startswith("No agent is called 'nobody-at-all'; ")
+        rows, total = search_conversations(s, "assignee:sam", "sam")
+        assert [r.id for r in rows] == [conv] and total == 1
+        assert search_conversations(s, "assignee:me", "sam")[1] == 1
+        assert search_conversations(s, "assignee:none", "sam")[1] == 0
+        # the agent searching, before their first action made their row: no sentence
+        assert search_conversations(s, "assignee:me", "newcomer")[1] == 0

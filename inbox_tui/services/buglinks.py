@@ -137,9 +137,40 @@ class FixPlan:
     to_follow_up: list[int]
 
 
+def unfit_to_follow_up(info: macros.MacroInfo) -> str | None:
+    """Why ``info`` cannot be the follow-up of a fixed bug, or None when it can. A
+    follow-up tells each customer the bug is fixed: a note (or no text) tells nobody,
+    yet marks them followed up, so a later ``fixed`` would skip them for good; and the
+    follow-ups are queued for many customers at once, where a blank (``{{ask: …}}``)
+    has no one to ask: it would stop each one with "no value"."""
+    if not info.body or info.body_kind != "reply":
+        return f"“{info.name}” sends no reply: a follow-up tells the customer the bug is fixed."
+    asks = macros.asks_of(info)
+    if asks:
+        blanks = ", ".join(sanitize.one_line(a, 40) for a in asks[:3])
+        return (
+            f"“{info.name}” asks for a value ({blanks}), which a follow-up to every linked "
+            "customer cannot ask: fill it in the macro (M) or use m on them."
+        )
+    return None
+
+
+def follow_up_choices(
+    session: Session, actor: str, conversation_id: int
+) -> tuple[list[macros.MacroChoice], int]:
+    """The macros ``fixed`` can follow up with (``unfit_to_follow_up``), previewed on
+    ``conversation_id``, and how many others were left out."""
+    found = macros.macro_choices(session, actor, conversation_id)
+    fit = [c for c in found if unfit_to_follow_up(c.info) is None]
+    return fit, len(found) - len(fit)
+
+
 def plan_fixed(session: Session, ref: str, macro: str, pattern: str | None = None) -> FixPlan:
-    """The preview of ``fixed``: how many conversations would get ``macro``'s reply."""
-    macros.get_macro(session, macro)  # an unknown macro is one sentence, before anything
+    """The preview of ``fixed``: how many conversations would get ``macro``'s reply.
+    A macro unfit to follow up with is one sentence, before anything."""
+    unfit = unfit_to_follow_up(macros.get_macro(session, macro))  # unknown: one sentence
+    if unfit is not None:
+        raise macros.MacroError(f"{unfit} Nothing was queued.")
     ids = linked(session, ref, pattern)
     done = followed_up(session, ref)
     return FixPlan(ref, ids, [i for i in ids if i not in done])

@@ -13,6 +13,7 @@ else). Edited headers are reported so the TUI can say they were ignored.
 
 from __future__ import annotations
 
+import email.utils
 import os
 import re
 import shlex
@@ -33,24 +34,26 @@ class EditedReply:
     body: str
     # Header lines the agent changed: (name, what the file says now). Ignored when sending.
     changed_headers: list[tuple[str, str]] = field(default_factory=list)
-    # The first line of a header block that could not be read (None: read, or none):
-    # the block is left out whole and only the text under it is the reply.
-    unreadable: str | None = None
+    # An address header (To, Cc, Bcc) that is not a list of addresses once read (its
+    # wrapped lines joined): (name, value). Ignored like any header; said in one sentence.
+    unreadable: tuple[str, str] | None = None
 
     def notices(self) -> list[str]:
         """What the agent is told about the headers, one sentence each."""
+        said = []
         if self.unreadable is not None:
-            return [
-                "The header lines could not be read (at "
-                f"“{sanitize.one_line(self.unreadable, 60)}”), so they were left out and only "
-                "the text under them was kept; who a reply goes to comes from the conversation."
-            ]
+            name, value = self.unreadable
+            said.append(
+                f"The {name} line (“{sanitize.one_line(value, 60)}”) is not a list of "
+                "addresses, so it was ignored and only the text under the headers was kept; "
+                "who a reply goes to comes from the conversation."
+            )
         if self.changed_headers:
             names = ", ".join(name for name, _ in self.changed_headers)
-            return [
+            said.append(
                 f"Changes to {names} were ignored: who a reply goes to comes from the conversation."
-            ]
-        return []
+            )
+        return said
 
 
 def editor_command(configured: Sequence[str] | None = None) -> list[str]:
@@ -80,14 +83,16 @@ def render(headers: Sequence[tuple[str, str]], body: str) -> str:
 def parse(text: str, headers: Sequence[tuple[str, str]]) -> EditedReply:
     """Read an edited file back. The header block starts at the first line when that is
     one of the headers shown (else the whole file is the text: the agent deleted them)
-    and runs to the first blank line. A line starting with whitespace continues the
-    header above it (RFC 5322 folding: editors wrap long To lines so). A block with a
-    line that is neither is not read: it is left out whole (``unreadable``), never
-    added to the text. Without any blank line, the text starts under the headers."""
+    and runs to the first blank line. In it, a line that does not start a known header
+    continues the header above it, joined with a space: RFC 5322 folding (an indent) or
+    an editor's wrap without one (vim at 72 columns in mail files). Address headers are
+    then read as address lists; one that is not is ignored and said (``unreadable``).
+    Without any blank line, the text starts under the headers."""
     lines = sanitize.clean(text).split("\n")
     shown = dict(headers)
+    known = (*_HEADER_NAMES, "Bcc", *shown)
     first = _FIELD.match(lines[0]) if headers else None  # a note's file is its text
-    if first is None or first.group(1).title() not in (*_HEADER_NAMES, *shown):
+    if first is None or first.group(1).title() not in known:
         return EditedReply(body=_text(lines))  # no header block
     blank = next((i for i, line in enumerate(lines) if not line.strip()), None)
     found: dict[str, str] = {}
@@ -96,23 +101,41 @@ def parse(text: str, headers: Sequence[tuple[str, str]]) -> EditedReply:
     for i in range(end):
         line = lines[i]
         field_ = _FIELD.match(line)
-        if line[:1] in (" ", "\t"):  # folded: the header above goes on
-            found[name] = f"{found[name]} {line.strip()}"
-        elif field_ is not None and (blank is not None or field_.group(1).title() in shown):
+        starts = field_ is not None and field_.group(1).title() in (known if blank else shown)
+        if field_ is not None and starts and line[:1] not in (" ", "\t"):
             name = field_.group(1).title()
             found[name] = field_.group(2).strip()
-        elif blank is None:  # no blank line: the text starts here
+        elif blank is not None or line[:1] in (" ", "\t"):  # the header above goes on
+            found[name] = f"{found[name]} {line.strip()}"
+        else:  # no blank line: the text starts here
             end = i
             break
-        else:
-            return EditedReply(body=_text(lines[blank + 1 :]), unreadable=line)
+    body = _text(lines[end + (blank is not None) :])
+    bad = next(((n, v) for n, v in found.items() if not _addresses_read(n, v)), None)
     changed = [
         (n, _squash(v))
         for n, v in found.items()
         if _squash(sanitize.one_line(shown.get(n, ""), 2000)) != _squash(v)
+        and (bad is None or n != bad[0])
     ]
     changed += [(n, "") for n in shown if n not in found]
-    return EditedReply(body=_text(lines[end + (blank is not None) :]), changed_headers=changed)
+    return EditedReply(body=body, changed_headers=changed, unreadable=bad)
+
+
+def _addresses_read(name: str, value: str) -> bool:
+    """Whether a header's value reads as what it is: an address list for To, Cc, Bcc."""
+    from inbox_tui.services.review import BadAddress, parse_addresses
+
+    if name not in ("To", "Cc", "Bcc"):
+        return True
+    try:
+        parse_addresses(_squash(value), name)
+    except BadAddress:
+        return False
+    # parse_addresses reads "Name <a@b> words" as the address alone; here such words
+    # are a wrap gone wrong, so every piece must be an address
+    pieces = email.utils.getaddresses([value.replace(";", ",")])
+    return all("@" in addr.strip("@") for _, addr in pieces)
 
 
 # A header line: a field name (letters, digits, hyphens), a colon, the value.

@@ -245,6 +245,11 @@ def preview(
     return Preview(info, text, [], tpl.asks)
 
 
+def asks_of(info: MacroInfo) -> list[str]:
+    """The blanks (``{{ask: …}}``) the agent must fill before the macro can be applied."""
+    return _template(info).asks if info.body else []
+
+
 def _template(info: MacroInfo) -> template.Template:
     try:
         return template.parse(info.body)

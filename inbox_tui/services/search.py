@@ -261,4 +261,27 @@ def search_conversations(
     first, at most ``limit``) and how many match in all (typed times on ``zone``'s
     clock). Raises QueryError."""
     flt = parse_query(query, me, complete=True, zone=zone)
+    check_names(session, flt, me)
     return list_conversations(session, flt, limit=limit), count_conversations(session, flt)
+
+
+def check_names(session: Session, flt: ConversationFilter, me: str) -> None:
+    """QueryError when the search names an assignee that is no agent: it can find
+    nothing, and said nothing of why (walk11: ``assignee:nobody-at-all``, 0 results).
+    Read with the search's first page (a name is checked against the store). ``me``
+    is the agent searching: the Mine view and assignee:me name them before their first
+    action has made their row."""
+    from sqlmodel import col, select
+
+    from inbox_tui.models import Agent
+
+    names = [f.assignee for f in (flt, *flt.excluded) if f.assignee and f.assignee != me]
+    if not names:
+        return
+    known = set(session.exec(select(Agent.username).where(col(Agent.username).in_(names))))
+    unknown = next((name for name in names if name not in known), None)
+    if unknown is not None:
+        raise QueryError(
+            f"No agent is called '{unknown[:40]}'; use an agent's username, "
+            "assignee:me or assignee:none."
+        )

@@ -451,7 +451,9 @@ def bulk_targets(
     was selected (``seen``: its status then), by another agent or elsewhere, or gone
     (merged away), is left out, and the sentence says who closed it. ``actor``: which
     kept ones hold their unsent draft (the confirmation says it stays); ``replies``: the
-    action replies to each, so which we answered since the customer last wrote."""
+    action replies to each, so which we answered since the customer last wrote. Only
+    an action that replies marks drafts: a tag, close or assign touches none (walk11:
+    tagging three said "your unsent draft stays" beside one)."""
     kept: list[int] = []
     dropped: list[str] = []
     for cid in ids:
@@ -465,7 +467,7 @@ def bulk_targets(
             dropped.append(f"#{cid} “{subject}” was closed by {who} since you selected it.")
             continue
         kept.append(cid)
-    marked = drafted(session, actor, kept) if actor is not None else set()
+    marked = drafted(session, actor, kept) if actor is not None and replies else set()
     return BulkTargets(kept, dropped, marked, answered(session, kept) if replies else set())
 
 

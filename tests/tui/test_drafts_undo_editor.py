@@ -197,6 +197,21 @@ async def test_ctrl_e_edits_the_reply_in_the_editor_with_its_headers(demo_store,
     assert last.body == "Written in the editor."
 
 
+async def test_back_from_the_editor_typing_goes_on_after_the_text(demo_store, tmp_path):
+    """walk11 B: after ctrl+e, the review's `e` put the cursor at the start ("XWritten…")."""
+    app = make_app(demo_store, config=make_config(editor_command=fake_editor(tmp_path)))
+    async with app.run_test(size=SIZE) as pilot:
+        await current(pilot)
+        await pilot.press("enter", "r")
+        await settle(pilot)
+        await pilot.press(*"Draft text", "ctrl+e")
+        await settle(pilot, 5)
+        assert composer(app).reviewing
+        await pilot.press("e", "X")
+        await settle(pilot)
+        assert composer(app).text == "Written in the editor.X"
+
+
 async def test_the_editor_can_be_the_default(demo_store, tmp_path):
     cfg = make_config(editor_command=fake_editor(tmp_path), compose_in_editor=True)
     app = make_app(demo_store, config=cfg)

@@ -42,7 +42,7 @@ def wrapping_editor(tmp_path: Path, indent: str) -> list[str]:
 
 @pytest.mark.parametrize(
     ("indent", "said"),
-    [("", "The header lines could not be read"), ("  ", "Changes to To were ignored")],
+    [("", "Changes to To were ignored"), ("  ", "Changes to To were ignored")],
 )
 async def test_a_wrapped_to_line_never_reaches_the_body(demo_store, tmp_path, indent, said):
     app = make_app(demo_store, config=make_config(editor_command=wrapping_editor(tmp_path, indent)))
@@ -54,8 +54,8 @@ async def test_a_wrapped_to_line_never_reaches_the_body(demo_store, tmp_path, in
         await settle(pilot, 5)
         composer = app.screen
         assert composer.text == "Draft text\nWritten in the editor."
-        notices = [n.message for n in app._notifications]
-        assert any(n.startswith(said) for n in notices), notices
+        review = str(composer.query_one("#review-text").render())  # said in the review
+        assert said in review, review
         await pilot.press("y")
         await settle(pilot, 5)
     with demo_store.read() as s:
@@ -83,3 +83,28 @@ async def test_a_note_edited_in_the_editor_comes_back_as_it_went(demo_store, tmp
         await pilot.press(*"To: the team", "ctrl+e")
         await settle(pilot, 5)
         assert app.screen.text == "To: the team\nMore."
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+async def test_what_the_editor_says_does_not_cover_the_text(demo_store, tmp_path, size):
+    """walk11 H: back from ctrl+e the composer is in its review, the text on top, and the
+    notice about the headers was a toast over it. It is said in the review's lines,
+    once: the next review (e, ctrl+s) does not say it again."""
+    app = make_app(demo_store, config=make_config(editor_command=wrapping_editor(tmp_path, "")))
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await current(pilot)
+        await pilot.press("enter", "r")
+        await settle(pilot)
+        await pilot.press(*"Draft text", "ctrl+e")
+        await settle(pilot, 5)
+        composer = app.screen
+        assert composer.reviewing
+        body = composer.query_one("TextArea").region
+        toasts = [t.region for t in composer.query("Toast")]
+        assert not any(t.overlaps(body) for t in toasts), (toasts, body)
+        review = str(composer.query_one("#review-text").render())
+        assert "Changes to To were ignored" in review
+        await pilot.press("e", "ctrl+s")  # the next review: said once, not again
+        await settle(pilot)
+        assert composer.reviewing
+        assert "Changes to To" not in str(composer.query_one("#review-text").render())

@@ -40,3 +40,30 @@ async def test_f_then_b_leaves_that_conversation_to_follow_up(demo_store):
         known = {k.ref: k for k in buglinks.known_refs(s)}
         assert len(buglinks.linked(s, bug.ref)) - len(buglinks.followed_up(s, bug.ref)) == 1
     assert known[bug.ref].followed == bug.linked - 1
+
+
+async def test_b_after_f_leaves_no_follow_up_count_that_no_longer_holds(demo_store):
+    """walk11 K: after ``F`` … ``y`` then ``B``, the status line kept "13 of 13
+    follow-ups queued" while one of them had been taken back."""
+    config = make_config()
+    config.mail.undo_seconds = 10
+    with demo_store.read() as s:
+        (bug,) = [k for k in buglinks.known_refs(s) if k.followed == 0][:1]
+    app = make_app(demo_store, config=config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("F")
+        await settle(pilot)
+        await pilot.press(*bug.ref, "enter")
+        await settle(pilot)
+        await pilot.press(*"fixed", "enter")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot, 5)
+        status = app.main.query_one("#status")
+        assert "follow-ups queued" in str(status.render())  # the count was said
+        await pilot.press("B")
+        await settle(pilot, 5)
+        line = str(status.render())
+        assert "follow-ups queued" not in line, line
+        assert "Took back your" in line and "nothing was sent" in line, line

@@ -638,3 +638,22 @@ async def test_e_enter_at_once_closes_with_the_likely_category(demo_store, monke
             await settle(pilot, 5)
             assert conv(demo_store, cid).status == "closed"
             assert set(tags_of(demo_store, cid)) - set(before) == {likely}
+
+
+async def test_fixed_offers_only_reply_macros_that_ask_nothing_and_says_so(demo_store):
+    """walk11 C: F's list offered "Escalate to engineering", a note with an {{ask: …}}
+    blank: plan, y, then "cannot be sent yet… no value" and nothing asked."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("F")
+        await settle(pilot)
+        await pilot.press(*"ENG-4812", "enter")
+        await settle(pilot)
+        picker = app.screen
+        assert picker.title_text.startswith("ENG-4812 is fixed")
+        values = [it.value for it in picker.items]
+        assert "bug-fixed" in values
+        assert "escalate" not in values and "order-status" not in values
+        said = str(picker.query_one("#picker-error").render())
+        assert "not offered: notes" in said and "ask for a value" in said

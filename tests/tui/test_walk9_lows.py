@@ -399,7 +399,10 @@ async def test_the_follow_up_confirmation_marks_drafts_listed_and_beyond(demo_st
 
 
 @pytest.mark.parametrize("size", SIZES)
-async def test_a_bulk_tag_confirmation_shows_the_draft_mark_whole(demo_store, size):
+async def test_a_bulk_tag_confirmation_names_all_and_marks_no_draft(demo_store, size):
+    """A tag touches no draft: its confirmation names every conversation and says
+    nothing of the draft kept on one (walk11 I: "your unsent draft stays" beside it was
+    beside the point; a bulk macro's reply marks it, tested above)."""
     from inbox_tui.services import drafts
 
     app = make_app(demo_store)
@@ -415,7 +418,8 @@ async def test_a_bulk_tag_confirmation_shows_the_draft_mark_whole(demo_store, si
         await settle(pilot)
         await pilot.press(*"pricing", "enter")
         await settle(pilot)
-        check_confirmation(app, ids, {ids[0]: drafts.DRAFT_MARK})
+        check_confirmation(app, ids, {})
+        assert drafts.DRAFT_MARK not in "\n".join(dialog_lines(app))
 
 
 # -- 1 in a real terminal ------------------------------------------------------------------

@@ -138,6 +138,7 @@ class Composer(ModalScreen[Draft | None]):
         self.initial = text
         self.is_note = is_note
         self.reviewing = False
+        self.editor_notices: list[str] = []  # what the editor's return says, in the review
         self.headers = headers or []  # shown in the $EDITOR file, never obeyed
         self.autosave = autosave
         self.save_now = save_now  # blocking: used when the app quits with the text open
@@ -368,6 +369,9 @@ class Composer(ModalScreen[Draft | None]):
             if len(f"{what}? {keys}") > width and keys.endswith(" · w send at"):
                 keys, more = keys.removesuffix(" · w send at"), "w send at"  # on the next line
             shown = review_text(self.review, f"{what}? {keys}", width, more, self.zone)
+        if self.editor_notices:
+            said = [Text(one_line(n, 300), style="yellow") for n in self.editor_notices]
+            shown = Text("\n").join([*said, shown])
         self.query_one("#review-text", Static).update(shown)
 
     def on_resize(self) -> None:
@@ -524,6 +528,7 @@ class Composer(ModalScreen[Draft | None]):
 
     def _back_to_edit(self) -> None:
         self.reviewing = False
+        self.editor_notices = []  # said in the review that closes
         self.remove_class("-reviewing")
         self.query_one("#review").remove_class("shown")
         ta = self.query_one(TextArea)
@@ -565,11 +570,18 @@ class Composer(ModalScreen[Draft | None]):
         except UserError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
-        self.query_one(TextArea).text = edited.body
-        for notice in edited.notices():  # headers changed, or not readable: said
-            self.notify(notice, severity="warning", markup=False)
+        ta = self.query_one(TextArea)
+        ta.text = edited.body
+        ta.move_cursor(ta.document.end)  # typing goes on after the text, as before the editor
         self._autosave()
+        # Headers changed or not readable: said in the review's lines, where the text is
+        # read before sending (a toast lay over the text, on top in the review: walk11 H)
+        self.editor_notices = edited.notices()
         self.action_review()
+        if not self.reviewing:  # the review did not open (no text): toasts, above the text
+            for notice in self.editor_notices:
+                self.notify(notice, severity="warning", markup=False)
+            self.editor_notices = []
 
 
 def _location(text: str, index: int) -> tuple[int, int]:

@@ -157,6 +157,7 @@ class FlowsBase(Screen[None]):
     _set_top: Callable[..., None]
     _status_said = ""
     _status_count = 0  # how many lines were said: news fades only if it is still the last
+    _status_news = False  # the line is news (it fades), not a state that stays true
     _unrunnable: str | None = None  # the sentence of a search that could not run
     rules: tuple[Any, ...] = ()  # the config's [rules] (set by the app): tagging fires them
 
@@ -193,6 +194,7 @@ class FlowsBase(Screen[None]):
         ``seconds`` unless something else was said since: it stayed for minutes."""
         self._status_said = text
         self._status_count += 1
+        self._status_news = seconds is not None
         said = self._status_count
         status = self.query_one("#status", Static)
         status.update(Text(one_line(text, 300)))
@@ -201,9 +203,17 @@ class FlowsBase(Screen[None]):
             def fade() -> None:
                 if self._status_count == said:  # nothing said since (the same words again)
                     self._status_said = ""
+                    self._status_news = False
                     status.update("")
 
             self.set_timer(seconds, fade)
+
+    def news_overtaken(self, sentence: str) -> None:
+        """What the status line's news counted has changed since (B took back a
+        follow-up: "13 of 13 follow-ups queued" stayed, no longer true; walk11): the
+        line says ``sentence`` instead. A state that stays true (the last sync) stays."""
+        if self._status_news:
+            self.set_status(sentence, NEWS_SECONDS)
 
     def show_unrunnable(self, sentence: str) -> None:
         """A search that cannot run shows nothing and says why: it once left the rows of
@@ -216,6 +226,19 @@ class FlowsBase(Screen[None]):
         self._set_top(0)
         self.set_status(sentence)
         self._unrunnable = sentence
+
+    def unrunnable_read(self, flow: object, error: BaseException, text: str) -> bool:
+        """The list's read found the search cannot run (it names no agent:
+        ``services.search.check_names``): said as any search that cannot run. True
+        when it was that."""
+        from inbox_tui.services.search import QueryError
+
+        wanted = self._list_request
+        ours = isinstance(flow, tuple) and bool(flow) and flow[0] is wanted
+        if wanted is None or not ours or not isinstance(error, QueryError):
+            return False
+        self.show_unrunnable(text)
+        return True
 
     def runnable_again(self) -> None:
         """The query runs now: the sentence about the one before it goes (typing

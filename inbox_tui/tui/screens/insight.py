@@ -53,6 +53,10 @@ class FixChoicesLoaded(Loaded):
     """value: (the conversation's refs, every known ref with its count); flow: the Flow."""
 
 
+class FixMacrosLoaded(Loaded):
+    """value: (items, previews, how many left out); flow: the picker to fill."""
+
+
 class FixPlanLoaded(Loaded):
     """value: (FixPlan, labels); flow: the macro slug."""
 
@@ -90,18 +94,23 @@ def _fix_choices(session: Any, cid: int | None, pattern: str | None) -> tuple[li
 
 def _fix_macros(
     session: Any, me: str, ref: str, cid: int | None, pattern: str | None
-) -> tuple[list[PickItem], dict[str, str]]:
+) -> tuple[list[PickItem], dict[str, str], int]:
+    """The reply macros ``F`` can follow up with (``follow_up_choices``), and how many
+    macros were left out (notes, and those with a blank to ask: walk11 C)."""
     from inbox_tui.services import core
-    from inbox_tui.services.buglinks import linked
+    from inbox_tui.services.buglinks import follow_up_choices, linked
 
     ids = linked(session, ref, pattern)
     target = cid if cid in ids else (ids[0] if ids else cid)
     if target is None:
-        return [], {}
-    items, previews = _macro_items(session, me, target)
+        return [], {}, 0
+    found, left_out = follow_up_choices(session, me, target)
+    items = [
+        PickItem(c.info.slug, c.info.name, ", ".join(c.info.describe_actions())) for c in found
+    ]
     # Whose conversation the preview is written for (walk2: "Hi Chloe," of whom?)
     on = f"Preview on {core.labels(session, [target])[0]}:\n\n"
-    return items[1:], {slug: on + text for slug, text in previews.items()}
+    return items, {c.info.slug: on + c.preview for c in found}, left_out
 
 
 def _fix_plan(
@@ -329,6 +338,18 @@ class InsightFlows(TriageFlows):
         if picker.is_attached:
             picker.set_items(items, preview=previews)
 
+    def on_fix_macros_loaded(self, message: FixMacrosLoaded) -> None:
+        items, previews, left_out = message.value
+        picker: FuzzyPicker = message.flow
+        if not picker.is_attached:
+            return
+        picker.set_items(items, preview=previews)
+        if left_out:  # said, so a macro missing from the list is no mystery
+            picker.say(
+                f"{count(left_out, 'macro')} not offered: notes, macros with no reply, and those that ask for a "
+                "value (a follow-up replies to every linked customer at once)."
+            )
+
     def _bug_check(self, value: str) -> str | None:
         from inbox_tui.services.buglinks import check_ref
 
@@ -448,7 +469,7 @@ class InsightFlows(TriageFlows):
         self.app.push_screen(picker, chosen)
         self.gateway.read(
             self, _fix_macros, self.me, ref, cid, self.config.bug_pattern,
-            reply=PickerChoicesLoaded, flow=picker, group="pickers",
+            reply=FixMacrosLoaded, flow=picker, group="pickers",
         )  # fmt: skip
 
     def on_fix_plan_loaded(self, message: FixPlanLoaded) -> None:

@@ -90,6 +90,15 @@ def page_of(
     return list_conversations(session, flt, after=cursor, limit=PAGE, drafts_for=me)
 
 
+def first_page_of(session: Any, flt: ConversationFilter, me: str) -> list[ConversationRow]:
+    """A new result set's first page. QueryError for a search that names no agent:
+    said as a search that cannot run, not 0 rows without a word (walk11)."""
+    from inbox_tui.services.search import check_names
+
+    check_names(session, flt, me)
+    return page_of(session, flt, 0, None, me)
+
+
 def count_of(session: Any, flt: ConversationFilter) -> int:
     from inbox_tui.services.conversations import count_conversations
 
@@ -379,7 +388,7 @@ class MainScreen(ThreadOpening, StatsTrips, InsightFlows, ViewsPanel, PaneFlows)
         # Search reloads per keystroke and a count reads every match, while the first
         # page stops early: the page is shown first, a short page needs no count.
         self.gateway.read(
-            self, page_of, flt, 0, None, self.me, reply=ListLoaded, flow=(flt, keep_id, what), group="list",
+            self, first_page_of, flt, self.me, reply=ListLoaded, flow=(flt, keep_id, what), group="list",
             exclusive=True, request=request,
         )  # fmt: skip
 

@@ -114,6 +114,7 @@ class TriageFlows(MailFlows):
         elif isinstance(flow, TakeBackFlow):  # taken back: in its composer again, as it was
             taken, review = message.result, message.result.review
             self.notify(taken.sentence, markup=False)
+            self.news_overtaken(taken.sentence)  # a count said before no longer holds
             if taken.forwarded and review is not None:
                 self.forward_composer(taken.conversation_id, taken.text, review)
             elif taken.forwarded:  # an old forward (before reviews were kept)
@@ -136,6 +137,8 @@ class TriageFlows(MailFlows):
 
         message.stop()
         flow = message.flow
+        if self.unrunnable_read(flow, message.error, message.text):
+            return
         if isinstance(flow, Asked):  # a side pane's load (the request it answers)
             self.pane_failed(flow, message.text)
             return
