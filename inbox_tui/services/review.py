@@ -436,7 +436,13 @@ def parse_addresses(text: str, what: str = "To") -> Pairs:
         name, addr = email.utils.parseaddr(chunk)
         addr = addr.strip()
         local, at, domain = addr.rpartition("@")
-        if not at or not _LOCAL.match(local or "") or not _DOMAIN.match(domain or ""):
+        # parseaddr drops what follows an address's ">" ("<a@b.example>ccc") and joins
+        # words after a bare one ("a@b.example ccc" read "a@b.exampleccc"): refused.
+        bare = "<" not in chunk and "(" not in chunk
+        trailing = (bare and addr != chunk.strip()) or (
+            "<" in chunk and not chunk.strip().endswith(">")
+        )
+        if trailing or not at or not _LOCAL.match(local or "") or not _DOMAIN.match(domain or ""):
             shown = sanitize.one_line(chunk, 80)
             raise BadAddress(
                 f"“{shown}” in {what} is not an email address; write it as name@example.com "

@@ -427,6 +427,13 @@ class InOrderInput(Input):
             # holds it until the dialog has answered (they went into the closing box).
             retype(self.app, event)
             return
+        moved_to = self.app.focused
+        if moved_to is not None and moved_to is not self:
+            # Typed behind a key that moved the focus (Tab, shift+tab in a form): it was
+            # queued here before that key ran, and goes where the focus is now (walk11:
+            # "Tab ccc" at once put "ccc" into the To line, not Cc).
+            retype(self.app, event)
+            return
         if event.is_printable:
             return  # Input's own handler inserts it, in order
         catch_up = getattr(self.screen, "catch_up", None)

@@ -24,7 +24,7 @@ from inbox_tui import words
 from inbox_tui.sanitize import for_display, one_line, safe_filename, short_filename
 from inbox_tui.tui.gateway import Loaded, ServiceFailed
 from inbox_tui.tui.widgets.dialogs import SaysInside
-from inbox_tui.tui.widgets.key_list import KeyList
+from inbox_tui.tui.widgets.key_list import PickList
 
 if TYPE_CHECKING:
     from inbox_tui.services.attachments import AttachmentInfo
@@ -115,7 +115,7 @@ class AttachmentsScreen(SaysInside, ModalScreen[None]):
                 title += f" · {one_line(self.subject, 60)}"
             yield Label(Text(title, style="bold", no_wrap=True, overflow="ellipsis"))
             # j/k and g/G move as in every list (walk2: only the arrows moved here).
-            yield KeyList(Option(Text("Loading…", style="dim"), disabled=True), id="attachments")
+            yield PickList(Option(Text("Loading…", style="dim"), disabled=True), id="attachments")
             yield Static(Text(self.HINT, style="dim"), id="attachments-hint")
             yield Static(id="attachments-status")
 

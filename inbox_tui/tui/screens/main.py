@@ -128,11 +128,13 @@ class SearchBox(InOrderInput):
         self.post_message(self.ScopeToggled())
 
     async def _on_key(self, event: events.Key) -> None:
-        """Enter moves the focus to the list at once, and keys typed right after it
+        """Enter (or Down) moves the focus to the list at once, and keys typed right after it
         (already in this box's queue) go there too: they bubble to the app, which types
         them again to the list (tui/typeahead.py); they went into the query ('loginjj')."""
         focused = self.screen.focused is self  # now: has_focus changes only later
-        if event.key == "enter" and focused:
+        # Down goes to the rows as Enter does (walk11: it did nothing, so the Enter after
+        # it only moved the focus and a second one opened the conversation).
+        if event.key in ("enter", "down") and focused:
             event.stop()
             event.prevent_default()
             # The search starts now, not when this box's Changed messages (queued behind
@@ -141,7 +143,8 @@ class SearchBox(InOrderInput):
             search_now = getattr(self.screen, "search_now", None)
             if callable(search_now):
                 search_now(self.value)
-            self.post_message(self.Submitted(self, self.value))
+            if event.key == "enter":
+                self.post_message(self.Submitted(self, self.value))
             focus_now(self.screen.query_one("#list"))
         elif not focused:
             event.prevent_default()  # not typed here: it travels on to the app

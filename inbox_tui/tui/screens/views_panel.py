@@ -21,7 +21,7 @@ from inbox_tui.sanitize import one_line
 from inbox_tui.tui.gateway import Loaded
 from inbox_tui.tui.screens.flows import Flow, FlowsBase
 from inbox_tui.tui.typeahead import focus_now, retype
-from inbox_tui.tui.widgets.key_list import KeyList
+from inbox_tui.tui.widgets.key_list import KeyList, PickList
 
 if TYPE_CHECKING:
     from inbox_tui.services.views import SavedView
@@ -31,7 +31,7 @@ class ViewsLoaded(Loaded):
     pass
 
 
-class ViewsList(KeyList):
+class ViewsList(PickList):
     """The views. On a saved view, R renames it and Delete deletes it (after asking).
     Typing filters them, ranked as every picker ranks (``rank_items``). j/k/g/G move
     until a filter is begun; after its first letter they are letters of it (walk5:
@@ -84,7 +84,11 @@ class ViewsList(KeyList):
         filtering = letter and bool(self.typed) and event.key not in ("R", "space")
         if not filtering and await self._own_key(event):
             return
-        keys = {b.key for b in (*self.BINDINGS, *KeyList.BINDINGS) if isinstance(b, Binding)}
+        keys = {
+            b.key
+            for b in (*self.BINDINGS, *PickList.BINDINGS, *KeyList.BINDINGS)
+            if isinstance(b, Binding)
+        }
         bound = {k for key in keys for k in key.split(",")}
         if filtering or (letter and event.key not in bound):
             self.typed += event.character or ""

@@ -553,20 +553,21 @@ class HelpScreen(ModalScreen[None]):
     def _box(self) -> VerticalScroll:
         return self.query_one(VerticalScroll)
 
+    # immediate: Textual defers a scroll to after the next refresh, from the offset of
+    # the moment it was asked; ten j in one burst each asked for the same line + 1 and
+    # scrolled one line in all (walk11 G). Each key now scrolls before the next is read.
     def action_scroll(self, lines: int) -> None:
-        self._box.scroll_relative(y=lines, animate=False)
+        self._box.scroll_relative(y=lines, animate=False, immediate=True)
 
     def action_page(self, pages: int) -> None:
-        if pages > 0:
-            self._box.scroll_page_down(animate=False)
-        else:
-            self._box.scroll_page_up(animate=False)
+        # As scroll_page_down / _up do (a page is the box's height), but at once.
+        self.action_scroll(pages * self._box.scrollable_content_region.height)
 
     def action_edge(self, end: bool) -> None:
         if end:
-            self._box.scroll_end(animate=False)
+            self._box.scroll_end(animate=False, immediate=True)
         else:
-            self._box.scroll_home(animate=False)
+            self._box.scroll_home(animate=False, immediate=True)
 
     def action_close(self) -> None:
         self.dismiss(None)

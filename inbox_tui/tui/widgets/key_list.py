@@ -15,3 +15,14 @@ class KeyList(OptionList):
         Binding("g", "first", "First", show=False, id="options.first"),
         Binding("G", "last", "Last", show=False, id="options.last"),
     ]
+
+
+class PickList(KeyList):
+    """A list in a panel or dialog, moving with ctrl+n / ctrl+p too, as the pickers do
+    (walk11: ctrl+p opened the command palette over the views panel). Not the stats
+    drill-down: a screen whose footer offers ctrl+p for the palette."""
+
+    BINDINGS = [
+        Binding("ctrl+n", "cursor_down", "Down", show=False, id="options.next"),
+        Binding("ctrl+p", "cursor_up", "Up", show=False, id="options.previous"),
+    ]
