@@ -9,20 +9,31 @@ from inbox_tui.services import buglinks
 from tests.tui.conftest import make_app, make_config, settle
 
 
-async def test_f_then_b_leaves_that_conversation_to_follow_up(demo_store):
+def bug_and_app(store):
+    """A bug none of whose conversations was followed up, and an app with a 10 s undo
+    delay."""
     config = make_config()
     config.mail.undo_seconds = 10
-    with demo_store.read() as s:
+    with store.read() as s:
         (bug,) = [k for k in buglinks.known_refs(s) if k.followed == 0][:1]
-    app = make_app(demo_store, config=config)
+    return bug, make_app(store, config=config)
+
+
+async def follow_up(pilot, bug) -> None:
+    """``F``, the bug, the macro "fixed", up to the confirmation (not answered)."""
+    await settle(pilot)
+    await pilot.press("F")
+    await settle(pilot)
+    await pilot.press(*bug.ref, "enter")
+    await settle(pilot)
+    await pilot.press(*"fixed", "enter")
+    await settle(pilot)
+
+
+async def test_f_then_b_leaves_that_conversation_to_follow_up(demo_store):
+    bug, app = bug_and_app(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("F")
-        await settle(pilot)
-        await pilot.press(*bug.ref, "enter")
-        await settle(pilot)
-        await pilot.press(*"fixed", "enter")
-        await settle(pilot)
+        await follow_up(pilot, bug)
         assert app.screen.__class__.__name__ == "Confirm"
         await pilot.press("y")
         await settle(pilot, 5)
@@ -45,19 +56,9 @@ async def test_f_then_b_leaves_that_conversation_to_follow_up(demo_store):
 async def test_b_after_f_leaves_no_follow_up_count_that_no_longer_holds(demo_store):
     """walk11 K: after ``F`` … ``y`` then ``B``, the status line kept "13 of 13
     follow-ups queued" while one of them had been taken back."""
-    config = make_config()
-    config.mail.undo_seconds = 10
-    with demo_store.read() as s:
-        (bug,) = [k for k in buglinks.known_refs(s) if k.followed == 0][:1]
-    app = make_app(demo_store, config=config)
+    bug, app = bug_and_app(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("F")
-        await settle(pilot)
-        await pilot.press(*bug.ref, "enter")
-        await settle(pilot)
-        await pilot.press(*"fixed", "enter")
-        await settle(pilot)
+        await follow_up(pilot, bug)
         await pilot.press("y")
         await settle(pilot, 5)
         status = app.main.query_one("#status")
