@@ -378,3 +378,24 @@ async def test_a_note_closed_with_esc_comes_back_with_n(demo_store):
         await pilot.press("n")
         await settle(pilot)
         assert composer(app).text == ""  # saved: nothing kept any more
+
+
+async def test_ctrl_e_typed_right_behind_text_edits_all_of_it(demo_store, tmp_path):
+    """walk12 (high): "Hi Yusuf, checking" then ctrl+e in one burst: ctrl+e was a
+    priority binding, so it ran when it arrived, before the letters queued ahead of it had
+    reached the text: the editor got "Hi Y" and the rest went to the review (``s``
+    toggled the signature, ``f`` opened "Attach a file"). It now runs in the order typed."""
+    from tests.tui.test_core_loop_day3 import burst
+
+    app = make_app(demo_store, config=make_config(editor_command=fake_editor(tmp_path)))
+    async with app.run_test(size=SIZE) as pilot:
+        await current(pilot)
+        await pilot.press("enter", "r")
+        await settle(pilot)
+        await burst(pilot, *"Hi Yusuf, checking", "ctrl+e")
+        await settle(pilot, 5)
+        shown = (tmp_path / "shown.txt").read_text()
+        assert shown.endswith("\n\nHi Yusuf, checking"), shown
+        c = composer(app)
+        assert c is not None and c.text == "Written in the editor." and c.reviewing
+        assert type(app.screen).__name__ == "Composer"  # no "Attach a file" opened

@@ -43,6 +43,15 @@ class _Body(TextArea):
 
     closed = False  # an Esc here closed the composer: what follows it is for the screen
 
+    # ctrl+e is $EDITOR here, not the TextArea's end of line (#17); as a binding of the
+    # text box it runs in the order typed (``_on_key`` runs bindings at once).
+    BINDINGS = [Binding("ctrl+e", "editor", show=False)]
+
+    def action_editor(self) -> None:
+        composer = self.screen
+        if isinstance(composer, Composer):
+            composer.action_editor()
+
     async def _on_key(self, event: events.Key) -> None:
         """A key that is not text (ctrl+s, Esc, an arrow) runs its binding here, in the
         order typed: left to bubble up to the composer, ctrl+s ran after the letters
@@ -85,8 +94,11 @@ class Composer(ModalScreen[Draft | None]):
         # Run by the text box in the order typed (``_Body._on_key``), so "r Hi ctrl+s y" in
         # one burst reviews "Hi" and the "y" sends it (it went into the reply: walk3, walk4).
         Binding("ctrl+s", "review", "Review", id="compose.review"),
-        # priority: the TextArea's own ctrl+e (end of line) would take it first (#17).
-        Binding("ctrl+e", "editor", "$EDITOR", id="compose.editor", priority=True),
+        # Run by the text box in the order typed (``_Body``'s own ctrl+e, which replaces
+        # the TextArea's end of line, #17): a priority binding ran as the key arrived,
+        # before the letters typed ahead of it were in the text (walk12: the editor got
+        # "Hi Y", the rest went to the review as keys).
+        Binding("ctrl+e", "editor", "$EDITOR", id="compose.editor"),
         # Run by the text box in the order typed too (the text area's own Esc, leaving
         # itself, never runs: _Body takes it first).
         Binding("escape", "escape", "Close", id="compose.escape"),
