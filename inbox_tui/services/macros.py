@@ -250,6 +250,18 @@ def asks_of(info: MacroInfo) -> list[str]:
     return _template(info).asks if info.body else []
 
 
+def choices_for_many(
+    session: Session, actor: str, conversation_id: int
+) -> tuple[list[MacroChoice], int]:
+    """The macros that can answer many conversations at once (an incident's): those with
+    no blank to ask (``{{ask: …}}`` has one answer per customer, and the bulk stopped at
+    the first with "no value" after the agent had confirmed: walk12), previewed on
+    ``conversation_id``; and how many were left out."""
+    found = macro_choices(session, actor, conversation_id)
+    fit = [c for c in found if not asks_of(c.info)]
+    return fit, len(found) - len(fit)
+
+
 def _template(info: MacroInfo) -> template.Template:
     try:
         return template.parse(info.body)

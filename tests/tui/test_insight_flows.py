@@ -657,3 +657,25 @@ async def test_fixed_offers_only_reply_macros_that_ask_nothing_and_says_so(demo_
         assert "escalate" not in values and "order-status" not in values
         said = str(picker.query_one("#picker-error").render())
         assert "not offered: notes" in said and "ask for a value" in said
+
+
+async def test_an_incidents_macro_picker_leaves_out_macros_that_ask_for_a_value(demo_store):
+    """walk12: "Order status" (``{{ask: order number}}``) was offered for the incident's
+    answer; chosen and confirmed, it stopped with "cannot be sent yet … no value" and
+    nothing was confirmed. A value asked once cannot answer every customer: left out,
+    and the picker says so."""
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("I")
+        await settle(pilot)
+        await pilot.press("enter")  # Confirm as an incident…
+        await settle(pilot)
+        await pilot.press(*"Calendar outage", "enter")
+        await settle(pilot)
+        picker = app.screen
+        assert picker.__class__.__name__ == "FuzzyPicker"
+        names = [it.label for it in picker.items]
+        assert "Order status" not in names and "Known problem, we are on it" in names, names
+        said = " ".join(str(s.render()) for s in picker.query("Static"))
+        assert "not offered" in said and "ask for a value" in said, said

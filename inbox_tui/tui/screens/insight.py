@@ -73,17 +73,17 @@ class CategoryNeeded(Loaded):
     """value: (ids without a category, choices); flow: (Flow, then)."""
 
 
-def _macro_items(session: Any, me: str, conv_id: int) -> tuple[list[PickItem], dict[str, str]]:
-    """The macro picker's choices for a bulk answer, "no macro" first, each previewed
-    on ``conv_id``."""
-    from inbox_tui.services.macros import macro_choices
+def _macro_items(session: Any, me: str, conv_id: int) -> tuple[list[PickItem], dict[str, str], int]:
+    """The macro picker's choices for an incident's answer, "no macro" first, each
+    previewed on ``conv_id``, and how many macros were left out (``choices_for_many``)."""
+    from inbox_tui.services.macros import choices_for_many
 
-    found = macro_choices(session, me, conv_id)
+    found, left_out = choices_for_many(session, me, conv_id)
     items = [PickItem(NO_MACRO, "No macro: do not answer them")]
     items += [
         PickItem(c.info.slug, c.info.name, ", ".join(c.info.describe_actions())) for c in found
     ]
-    return items, {c.info.slug: c.preview for c in found}
+    return items, {c.info.slug: c.preview for c in found}, left_out
 
 
 def _fix_choices(session: Any, cid: int | None, pattern: str | None) -> tuple[list[str], Any]:
@@ -333,10 +333,16 @@ class InsightFlows(TriageFlows):
         )  # fmt: skip
 
     def on_picker_choices_loaded(self, message: PickerChoicesLoaded) -> None:
-        items, previews = message.value
+        items, previews, left_out = message.value
         picker: FuzzyPicker = message.flow
-        if picker.is_attached:
-            picker.set_items(items, preview=previews)
+        if not picker.is_attached:
+            return
+        picker.set_items(items, preview=previews)
+        if left_out:  # said, so a macro missing from the list is no mystery
+            picker.say(
+                f"{count(left_out, 'macro')} not offered: those that ask for a value (one "
+                "answer goes to every customer of the incident); use m on one of them."
+            )
 
     def on_fix_macros_loaded(self, message: FixMacrosLoaded) -> None:
         items, previews, left_out = message.value
