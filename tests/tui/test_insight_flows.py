@@ -679,3 +679,22 @@ async def test_an_incidents_macro_picker_leaves_out_macros_that_ask_for_a_value(
         assert "Order status" not in names and "Known problem, we are on it" in names, names
         said = " ".join(str(s.render()) for s in picker.query("Static"))
         assert "not offered" in said and "ask for a value" in said, said
+
+
+async def test_the_category_question_on_a_subject_that_asks_has_one_question_mark(demo_store):
+    """walk12: 'Category for #246 “Can cards repeat every week?”?'."""
+    from inbox_tui.services.conversations import ConversationFilter, list_conversations
+
+    with demo_store.read() as s:
+        rows = list_conversations(s, ConversationFilter(), limit=500)
+    asking = next(r for r in rows if r.subject.endswith("?") and r.status != "closed")
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.main.open_conversation(asking.id)  # on screen: named by its subject
+        await settle(pilot)
+        app.main.ask_category([asking.id], lambda _category: None)
+        await settle(pilot)
+        title = app.screen.title_text
+        assert title.startswith("Category for ") and "?”?" not in title and '?"?' not in title
+        assert f"“{asking.subject}” (" in title, title

@@ -622,7 +622,8 @@ class InsightFlows(TriageFlows):
         required = self.config.category_on_close == "require"
         items = _category_items(found, skip=not required)
         hint = "required" if required else "Enter chooses"
-        title = f"Category for {which}? ({hint}; Esc: nothing closes)"
+        ask = "" if which.rstrip('”"').endswith("?") else "?"  # a subject asking already
+        title = f"Category for {which}{ask} ({hint}; Esc: nothing closes)"
 
         def chosen(value: str | None) -> None:
             if value is None:
