@@ -210,10 +210,8 @@ def _line_of_value(text: str, key: str, value: str | None, index: int) -> int:
             at = text.find(first)
             if at != -1:
                 return template.line_of(text, at)
-    hits = [
-        m.start()
-        for m in re.finditer(rf"(?m)^\s*(-?\s*{re.escape(key)}\s*[=:]|\[{re.escape(key)}\])", text)
-    ]
+    name = re.escape(str(key))  # a YAML key may be None ("?" alone) or a number
+    hits = [m.start() for m in re.finditer(rf"(?m)^\s*(-?\s*{name}\s*[=:]|\[{name}\])", text)]
     if hits:
         return template.line_of(text, hits[min(index, len(hits) - 1)])
     return 1

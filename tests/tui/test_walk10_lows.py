@@ -100,6 +100,11 @@ async def test_a_text_that_comes_before_the_composer_has_mounted_keeps_its_curso
         mounted(self)
 
     monkeypatch.setattr(Composer, "on_mount", text_first)
+    # The store's own text comes after the mount (so the fill above is the first).
+    from inbox_tui.services import compose
+    from tests.tui.test_typing_flow import slow
+
+    slow(monkeypatch, compose, "start_reply", 1.0)
     app = make_app(demo_store)
     async with app.run_test(size=(120, 36)) as pilot:
         await current(pilot)
