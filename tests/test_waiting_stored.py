@@ -159,7 +159,9 @@ def test_a_scheduled_reply_answers_once_the_outbox_sends_it(smtp_server, store):
     cid = mix.mail()
     with store.read() as s:
         assert s.get(Conversation, cid).waiting_since is not None
-    at = utcnow() + timedelta(seconds=1)
+    # 3 s ahead: the time must still be ahead once queued (1 s had passed by then once,
+    # under load, and a send time already past is due at once: the test's premise gone).
+    at = utcnow() + timedelta(seconds=3)
     store.run(replies.queue_reply, ME, cid, "Soon.", config=cfg, send_at=at)
     with store.read() as s:
         assert s.get(Conversation, cid).waiting_since is not None  # not gone yet
