@@ -86,6 +86,18 @@ def _macro_items(session: Any, me: str, conv_id: int) -> tuple[list[PickItem], d
     return items, {c.info.slug: c.preview for c in found}, left_out
 
 
+def _fill_macros(message: Loaded, why_left_out: str) -> None:
+    """A bulk answer's macro picker (``flow``) filled with ``value`` (items, previews,
+    how many were left out); the left out are said, so a missing macro is no mystery."""
+    items, previews, left_out = message.value
+    picker: FuzzyPicker = message.flow
+    if not picker.is_attached:
+        return
+    picker.set_items(items, preview=previews)
+    if left_out:
+        picker.say(f"{count(left_out, 'macro')} not offered: {why_left_out}")
+
+
 def _fix_choices(session: Any, cid: int | None, pattern: str | None) -> tuple[list[str], Any]:
     from inbox_tui.services.buglinks import known_refs, refs_of
 
@@ -333,28 +345,16 @@ class InsightFlows(TriageFlows):
         )  # fmt: skip
 
     def on_picker_choices_loaded(self, message: PickerChoicesLoaded) -> None:
-        items, previews, left_out = message.value
-        picker: FuzzyPicker = message.flow
-        if not picker.is_attached:
-            return
-        picker.set_items(items, preview=previews)
-        if left_out:  # said, so a macro missing from the list is no mystery
-            picker.say(
-                f"{count(left_out, 'macro')} not offered: those that ask for a value (one "
-                "answer goes to every customer of the incident); use m on one of them."
-            )
+        _fill_macros(
+            message, "those that ask for a value (one answer goes to every customer of the "
+            "incident); use m on one of them.",
+        )  # fmt: skip
 
     def on_fix_macros_loaded(self, message: FixMacrosLoaded) -> None:
-        items, previews, left_out = message.value
-        picker: FuzzyPicker = message.flow
-        if not picker.is_attached:
-            return
-        picker.set_items(items, preview=previews)
-        if left_out:  # said, so a macro missing from the list is no mystery
-            picker.say(
-                f"{count(left_out, 'macro')} not offered: notes, macros with no reply, and those that ask for a "
-                "value (a follow-up replies to every linked customer at once)."
-            )
+        _fill_macros(
+            message, "notes, macros with no reply, and those that ask for a value (a "
+            "follow-up replies to every linked customer at once).",
+        )  # fmt: skip
 
     def _bug_check(self, value: str) -> str | None:
         from inbox_tui.services.buglinks import check_ref
